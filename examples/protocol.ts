@@ -1,0 +1,41 @@
+/**
+ * The protocol the examples share: one map from action to data type. A
+ * request action's answer is the entry of its response action.
+ *
+ * @module
+ */
+
+import type { Address } from "../mod.ts";
+
+export type Protocol = {
+  // Scenario 1: a broadcast, and each worker's receipt of it.
+  test: { time: number };
+  received: { worker: number; time: number; from: Address };
+  // Scenario 1 from a worker: the manager asks worker 0 to broadcast.
+  broadcast: { to?: number | number[] };
+
+  // Scenario 2: the logger service.
+  log: { line: string };
+  flush: { reason: string };
+  flushed: { lines: string[] };
+
+  // Scenario 3: request/response by hand, the messageId in the data.
+  testRequest: { messageId: string; time: number };
+  testResponse: { messageId: string; time: number; worker: number };
+  askByHand: { to: number };
+  answeredByHand: { worker: number; response: { messageId: string; time: number; worker: number } };
+
+  // Scenario 4: request() with handle(), or answered by hand with reply().
+  echoRequest: { text: string };
+  echoResponse: { text: string; worker: number };
+  divideRequest: { a: number; b: number };
+  divideResponse: number;
+  napRequest: { ms: number };
+  napResponse: { slept: number };
+  unhandledRequest: undefined;
+  unhandledResponse: undefined;
+
+  // Scenario 5: gather.
+  statsRequest: undefined;
+  statsResponse: { connections: number };
+};

@@ -1,0 +1,54 @@
+/**
+ * The worker module of the examples. Every worker runs it; `peer.workerId`
+ * tells them apart.
+ *
+ * @module
+ */
+
+import { connect, MANAGER } from "../mod.ts";
+import type { Protocol } from "./protocol.ts";
+
+const peer = await connect<Protocol>();
+const worker = peer.workerId!;
+
+// Scenario 1: a plain listener; msg.from says who sent it.
+peer.on("test", (data, msg) => {
+  peer.sendMessage("received", { worker, time: data.time, from: msg.from }, MANAGER);
+});
+peer.on("broadcast", (data) => peer.sendMessage("test", { time: Date.now() }, data.to));
+
+// Scenario 3, answering side: reply by hand to msg.from, messageId in the data.
+peer.on("testRequest", (data, msg) => {
+  peer.sendMessage(
+    "testResponse",
+    { messageId: data.messageId, time: data.time, worker },
+    msg.from,
+  );
+});
+// Scenario 3, asking side: make a messageId, send, match the response by it.
+peer.on("askByHand", (data) => {
+  const messageId = crypto.randomUUID();
+  const stop = peer.on("testResponse", (response) => {
+    if (response.messageId !== messageId) return;
+    stop();
+    peer.sendMessage("answeredByHand", { worker, response }, MANAGER);
+  });
+  peer.sendMessage("testRequest", { messageId, time: Date.now() }, data.to);
+});
+
+// Scenario 4: handle() answers with its return value; throwing rejects the request.
+peer.handle("echoRequest", (data) => ({ text: data.text, worker }));
+peer.handle("divideRequest", ({ a, b }) => {
+  if (b === 0) throw new RangeError(`cannot divide ${a} by zero`);
+  return a / b;
+});
+peer.handle(
+  "napRequest",
+  ({ ms }) => new Promise((resolve) => setTimeout(() => resolve({ slept: ms }), ms)),
+);
+
+// Scenario 5: answered by hand with reply(), which carries the messageId back.
+peer.on(
+  "statsRequest",
+  (_data, msg) => msg.reply("statsResponse", { connections: 10 * (worker + 1) }),
+);

@@ -1,0 +1,82 @@
+/**
+ * Switchboard: messaging between the processes of one Deno application.
+ *
+ * A manager starts worker processes and named service processes; every
+ * process can then send action-named messages to the others, listen with
+ * plain functions, reply to the sender, and make typed requests. Processes
+ * talk directly over Unix domain sockets, in length-prefixed JSON frames.
+ *
+ * @example Start workers, broadcast, ask one, gather from all
+ * ```ts
+ * import { Cluster } from "@switchboard/switchboard";
+ *
+ * type Protocol = {
+ *   test: { time: number };
+ *   echoRequest: { text: string };
+ *   echoResponse: { text: string; worker: number };
+ * };
+ *
+ * await using cluster = await Cluster.start<Protocol>({
+ *   worker: new URL("./examples/worker.ts", import.meta.url),
+ *   workers: 2,
+ * });
+ * cluster.sendMessage("test", { time: Date.now() }); // every worker
+ * const one = await cluster.request("echoRequest", { text: "hi" }, { to: 1 });
+ * const all = await cluster.requestAll("echoRequest", { text: "all" });
+ * console.log(one.worker, all.length); // 1 2
+ * ```
+ *
+ * The worker module joins with `connect()` and registers its listeners:
+ *
+ * ```ts
+ * import { connect, MANAGER } from "@switchboard/switchboard";
+ *
+ * type Protocol = {
+ *   test: { time: number };
+ *   echoRequest: { text: string };
+ *   echoResponse: { text: string; worker: number };
+ * };
+ *
+ * if (import.meta.main) {
+ *   const peer = await connect<Protocol>();
+ *   peer.on("test", (data, msg) => console.log(`got ${data.time} from`, msg.from === MANAGER ? "the manager" : msg.from));
+ *   peer.handle("echoRequest", (data) => ({ text: data.text, worker: peer.workerId! }));
+ * }
+ * ```
+ *
+ * @module
+ */
+
+export { MANAGER } from "./src/address.ts";
+export type { Address, Target } from "./src/address.ts";
+export { responseAction } from "./src/action.ts";
+export type { ResponseAction } from "./src/action.ts";
+export { Cluster, DEFAULTS } from "./src/cluster.ts";
+export type { ClusterOptions, ServiceOptions } from "./src/cluster.ts";
+export { connect } from "./src/connect.ts";
+export type { ConnectOptions } from "./src/connect.ts";
+export {
+  ClosedError,
+  FrameError,
+  NoHandlerError,
+  RemoteError,
+  SwitchboardError,
+  TimeoutError,
+  UnreachableError,
+} from "./src/errors.ts";
+export { Peer } from "./src/peer.ts";
+export type { Permissions } from "./src/permissions.ts";
+export type {
+  ActionOf,
+  AnyMessage,
+  Handler,
+  Listener,
+  Message,
+  ProcessHandle,
+  Protocol,
+  RequestActionOf,
+  RequestAllOptions,
+  RequestOptions,
+  ResponseOf,
+  Settled,
+} from "./src/types.ts";

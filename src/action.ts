@@ -1,0 +1,56 @@
+/**
+ * Action names: the rule that pairs a request with its response, and the
+ * check that keeps user actions out of the reserved `$` namespace.
+ *
+ * @module
+ */
+
+/**
+ * The response action for a request action: a trailing `Request` becomes
+ * `Response`, anything else gets `Response` appended.
+ */
+export type ResponseAction<K extends string> = K extends `${infer Base}Request` ? `${Base}Response`
+  : `${K}Response`;
+
+const REQUEST_SUFFIX = "Request";
+
+/**
+ * Derives the response action for a request action, the rule `request()`
+ * and `handle()` follow.
+ *
+ * @param action The request action, e.g. `"testRequest"`.
+ * @returns The response action, e.g. `"testResponse"`.
+ *
+ * @example Derive response actions
+ * ```ts
+ * import { responseAction } from "@switchboard/switchboard";
+ *
+ * console.assert(responseAction("testRequest") === "testResponse");
+ * console.assert(responseAction("stats") === "statsResponse");
+ * ```
+ */
+export function responseAction<K extends string>(action: K): ResponseAction<K> {
+  const base = action.endsWith(REQUEST_SUFFIX) ? action.slice(0, -REQUEST_SUFFIX.length) : action;
+  return `${base}Response` as ResponseAction<K>;
+}
+
+/** Actions starting with this are Switchboard's own control frames. */
+export const CONTROL_PREFIX = "$";
+
+/**
+ * Checks that `action` is a name users may send or listen to.
+ *
+ * @throws {TypeError} When it is not a non-empty string or is reserved.
+ */
+export function assertUserAction(action: unknown): asserts action is string {
+  if (typeof action !== "string" || action.length === 0) {
+    throw new TypeError(
+      `An action is a non-empty string, got ${JSON.stringify(action) ?? String(action)}`,
+    );
+  }
+  if (action.startsWith(CONTROL_PREFIX)) {
+    throw new TypeError(
+      `Action "${action}" is reserved: names starting with "${CONTROL_PREFIX}" are Switchboard's own`,
+    );
+  }
+}

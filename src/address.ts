@@ -1,0 +1,65 @@
+/**
+ * Addresses name the processes of a cluster: a worker by its 0-based id, a
+ * service process by its name, the manager by {@linkcode MANAGER}.
+ *
+ * @module
+ */
+
+/** The address of a process: a worker id, a service name, or {@linkcode MANAGER}. */
+export type Address = number | string;
+
+/** Where a message goes: one address or a list of them. */
+export type Target = Address | readonly Address[];
+
+/**
+ * The manager's address, as `msg.from` shows it and as `to` takes it. No
+ * service process may take this name.
+ *
+ * @example Answer the manager
+ * ```ts
+ * import { MANAGER } from "@switchboard/switchboard";
+ *
+ * const from: number | string = MANAGER;
+ * console.assert(from === "manager");
+ * ```
+ */
+export const MANAGER = "manager";
+
+/** Names a process for error messages: `worker 1`, `service "logger"`, `the manager`. */
+export function describe(address: Address): string {
+  if (typeof address === "number") return `worker ${address}`;
+  if (address === MANAGER) return "the manager";
+  return `service ${JSON.stringify(address)}`;
+}
+
+/** Whether `value` has the shape of an address (it may still name no process). */
+export function isAddress(value: unknown): value is Address {
+  return (typeof value === "number" && Number.isInteger(value) && value >= 0) ||
+    (typeof value === "string" && value.length > 0);
+}
+
+/**
+ * Checks a `to` argument and returns its addresses.
+ *
+ * @throws {TypeError} When it is neither an address nor a list of them.
+ */
+export function targetsOf(to: Target, action: string): readonly Address[] {
+  const list = Array.isArray(to) ? to : [to];
+  for (const address of list) {
+    if (!isAddress(address)) {
+      throw new TypeError(
+        `Cannot send "${action}" to ${
+          JSON.stringify(address) ?? String(address)
+        }: a target is a worker id (integer >= 0), a service name or MANAGER`,
+      );
+    }
+  }
+  return list;
+}
+
+/** Names a `to` argument for error messages; left out, it means every worker. */
+export function describeTarget(to: Target | undefined): string {
+  if (to === undefined) return "every worker";
+  if (!Array.isArray(to)) return describe(to as Address);
+  return to.length === 0 ? "nobody" : to.map(describe).join(", ");
+}

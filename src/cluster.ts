@@ -1,0 +1,232 @@
+/**
+ * {@linkcode Cluster}: the manager's handle on its worker and service
+ * processes.
+ *
+ * @module
+ */
+
+import type { Address } from "./address.ts";
+import { Layout } from "./layout.ts";
+import { type ChildSpec, Manager, type ManagerConfig } from "./manager.ts";
+import { Peer } from "./peer.ts";
+import type { Permissions } from "./permissions.ts";
+import type { Router } from "./router.ts";
+import type { Protocol } from "./types.ts";
+
+/** A service process: its module and, optionally, what it runs with. */
+export interface ServiceOptions {
+  /** The module to run: a path relative to the working directory, or a URL. */
+  module: string | URL;
+  /** Permissions for this service, instead of the cluster's `permissions`. */
+  permissions?: Permissions;
+  /** More `deno run` flags for this service, instead of the cluster's `flags`. */
+  flags?: readonly string[];
+  /** Its `Deno.args`, instead of the cluster's `args`. */
+  args?: readonly string[];
+}
+
+/** Options of {@linkcode Cluster.start}. */
+export interface ClusterOptions {
+  /**
+   * The worker module: a path relative to the working directory, or a URL
+   * such as `new URL("./worker.ts", import.meta.url)`. Needed when
+   * `workers` is above 0.
+   */
+  worker?: string | URL;
+  /** How many workers to start (default: `navigator.hardwareConcurrency`). */
+  workers?: number;
+  /** Service processes by name: a module, or {@linkcode ServiceOptions}. */
+  processes?: Record<string, string | URL | ServiceOptions>;
+  /**
+   * Deno permissions for every child on top of its sockets (default: none,
+   * so children cannot read files, use the network or read the environment).
+   */
+  permissions?: Permissions;
+  /** More `deno run` flags for every child, e.g. `["--v8-flags=--max-old-space-size=512"]`. */
+  flags?: readonly string[];
+  /** `Deno.args` for every child. */
+  args?: readonly string[];
+  /** Default request timeout for every process, in ms (default 30 000). */
+  requestTimeout?: number;
+  /** Largest message, in bytes of UTF-8 JSON (default 16 MiB). */
+  maxFrameSize?: number;
+  /** How long children may take to become ready, in ms (default 30 000). */
+  startTimeout?: number;
+  /** How long children may take to exit on `stop()` before they are killed, in ms (default 5 000). */
+  stopTimeout?: number;
+  /**
+   * Whether the manager marks itself ready a tick after `start()` resolves
+   * (default `true`). Until then, messages from children are held; pass
+   * `false` and call `cluster.ready()` when the manager's setup is async.
+   */
+  ready?: boolean;
+}
+
+/** Defaults of {@linkcode ClusterOptions}. */
+export const DEFAULTS = {
+  requestTimeout: 30_000,
+  maxFrameSize: 16 * 1024 * 1024,
+  startTimeout: 30_000,
+  stopTimeout: 5_000,
+} as const;
+
+/**
+ * A running cluster, seen from the manager: start it, message its
+ * processes, stop it.
+ *
+ * The manager is a peer like the others (address `MANAGER`), so the whole
+ * messaging API of {@linkcode Peer} is here too.
+ *
+ * @typeParam P The protocol: a map from action to data type.
+ *
+ * @example Start two workers, ask each, stop
+ * ```ts
+ * import { Cluster } from "@switchboard/switchboard";
+ *
+ * export async function run(): Promise<void> {
+ *   await using cluster = await Cluster.start({
+ *     worker: new URL("./worker.ts", import.meta.url),
+ *     workers: 2,
+ *   });
+ *   const results = await cluster.requestAll("echoRequest", { text: "hi" });
+ *   console.log(results); // [{ from: 0, data: … }, { from: 1, data: … }]
+ * }
+ * ```
+ */
+export class Cluster<P = Protocol> extends Peer<P> {
+  readonly #manager: Manager;
+
+  /**
+   * Not for use: clusters come from {@linkcode Cluster.start}.
+   *
+   * @ignore
+   */
+  constructor(router: Router, manager: Manager) {
+    super(router, () => manager.stop());
+    this.#manager = manager;
+  }
+
+  /**
+   * Starts the workers and services and resolves once every one has
+   * connected and is ready: listeners a child registers right after
+   * `await connect()` miss no message sent after this resolves.
+   *
+   * @typeParam P The protocol: a map from action to data type.
+   * @param options The modules, counts, permissions and limits.
+   * @returns The running cluster.
+   * @throws {TypeError} When an option is invalid.
+   * @throws {Error} When a child exits before it is ready, or is not ready
+   * within `startTimeout`; whatever started is stopped again first.
+   *
+   * @example One worker and a logger service
+   * ```ts
+   * import { Cluster } from "@switchboard/switchboard";
+   *
+   * export async function run(): Promise<void> {
+   *   const cluster = await Cluster.start({
+   *     worker: new URL("./worker.ts", import.meta.url),
+   *     workers: 1,
+   *     processes: { logger: new URL("./logger.ts", import.meta.url) },
+   *     permissions: { read: ["./data"] },
+   *   });
+   *   cluster.getProcess("logger").send("log", { line: "started" });
+   *   await cluster.stop();
+   * }
+   * ```
+   */
+  static async start<P = Protocol>(options: ClusterOptions = {}): Promise<Cluster<P>> {
+    const manager = await Manager.start(managerConfig(options));
+    if (options.ready !== false) manager.readySoon();
+    return new Cluster<P>(manager.router, manager);
+  }
+
+  /** The private directory of the cluster's sockets; `stop()` removes it. */
+  get socketDir(): string {
+    return this.#manager.dir;
+  }
+
+  /**
+   * The process id of a worker or service.
+   *
+   * @param address A worker id or service name.
+   * @returns Its pid, or undefined for an address that is not a child.
+   *
+   * @example Find a worker's pid
+   * ```ts
+   * import type { Cluster } from "@switchboard/switchboard";
+   *
+   * export function pidOfFirstWorker(cluster: Cluster): number | undefined {
+   *   return cluster.pid(0);
+   * }
+   * ```
+   */
+  pid(address: Address): number | undefined {
+    return this.#manager.pid(address);
+  }
+
+  /**
+   * Stops the cluster: asks each child to exit, kills any still running
+   * after `stopTimeout`, rejects the manager's open requests, closes every
+   * connection and removes the socket directory. Idempotent; `close()` and
+   * `await using` do the same.
+   *
+   * @returns Resolves once no child process and no socket file remain.
+   *
+   * @example Stop explicitly
+   * ```ts
+   * import { Cluster } from "@switchboard/switchboard";
+   *
+   * const cluster = await Cluster.start({ workers: 0 });
+   * await cluster.stop();
+   * ```
+   */
+  stop(): Promise<void> {
+    return this.#manager.stop();
+  }
+}
+
+function managerConfig(options: ClusterOptions): ManagerConfig {
+  const workers = options.workers ?? navigator.hardwareConcurrency;
+  const services = Object.entries(options.processes ?? {});
+  const layout = new Layout(workers, services.map(([name]) => name));
+  if (workers > 0 && options.worker === undefined) {
+    throw new TypeError(`Cluster.start() needs a "worker" module for ${workers} workers`);
+  }
+  const shared: ChildSpec = {
+    module: options.worker ?? "",
+    permissions: options.permissions ?? {},
+    flags: options.flags ?? [],
+    args: options.args ?? [],
+  };
+  const children = new Map<Address, ChildSpec>(layout.workerIds.map((id) => [id, shared]));
+  for (const [name, service] of services) {
+    const spec = typeof service === "string" || service instanceof URL
+      ? { module: service }
+      : service;
+    if (typeof spec?.module !== "string" && !(spec?.module instanceof URL)) {
+      throw new TypeError(`Service "${name}" needs a module: a path or URL`);
+    }
+    children.set(name, {
+      module: spec.module,
+      permissions: spec.permissions ?? shared.permissions,
+      flags: spec.flags ?? shared.flags,
+      args: spec.args ?? shared.args,
+    });
+  }
+  return {
+    layout,
+    children,
+    maxFrameSize: positive(options, "maxFrameSize"),
+    requestTimeout: positive(options, "requestTimeout"),
+    startTimeout: positive(options, "startTimeout"),
+    stopTimeout: positive(options, "stopTimeout"),
+  };
+}
+
+function positive(options: ClusterOptions, key: keyof typeof DEFAULTS): number {
+  const value = options[key] ?? DEFAULTS[key];
+  if (typeof value !== "number" || !(value > 0)) {
+    throw new TypeError(`"${key}" must be a number above 0, got ${value}`);
+  }
+  return value;
+}

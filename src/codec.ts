@@ -1,0 +1,231 @@
+/**
+ * The message codec: a message is one UTF-8 JSON object per frame. Encoding
+ * refuses what JSON would silently drop or mangle; decoding checks the shape
+ * so that code past this point can trust every field.
+ *
+ * @module
+ */
+
+import { describeTarget, type Target } from "./address.ts";
+import { FrameError } from "./errors.ts";
+
+/** A message as it travels, field for field (README "Protocol"). */
+export interface WireMessage {
+  /** What the message means; the receiver's listeners are keyed by it. */
+  action: string;
+  /** The payload; absent when `undefined` was sent. */
+  data?: unknown;
+  /** Set on a request, and on the response that answers it. */
+  messageId?: string;
+  /** `true` on a response, so that it never triggers a response itself. */
+  re?: true;
+  /** On a failed response instead of `data`: what the handler threw. */
+  error?: WireError;
+}
+
+/** An error as it travels inside a failed response. */
+export interface WireError {
+  /** The error's `name`, e.g. `"TypeError"` or `"NoHandlerError"`. */
+  name: string;
+  /** The error's `message`. */
+  message: string;
+  /** The stack on the side that threw, when there was one. */
+  stack?: string;
+}
+
+const SCRATCH_SIZE = 64 * 1024;
+/** Strings up to this long are encoded in the shared scratch buffer. */
+const SCRATCH_LIMIT = 1024 * 1024;
+/** The walk gives up here; JSON.stringify then reports the cycle itself. */
+const MAX_DEPTH = 512;
+
+const utf8 = new TextEncoder();
+const lenient = new TextDecoder();
+const strict = new TextDecoder("utf-8", { fatal: true });
+let scratch = new Uint8Array(SCRATCH_SIZE);
+
+/**
+ * Encodes a message to UTF-8 JSON.
+ *
+ * The result may be a view into a shared buffer: use it before the next
+ * call (a transport's `send` copies it).
+ *
+ * @param message The message to encode.
+ * @param maxFrameSize The largest encoding allowed, in bytes.
+ * @param to Who it is for, to name in errors; left out, every worker.
+ * @throws {FrameError} When the data holds something JSON cannot carry, or
+ * the encoding is over `maxFrameSize`.
+ */
+export function encodeMessage(
+  message: WireMessage,
+  maxFrameSize: number,
+  to: Target | undefined,
+): Uint8Array {
+  const problem = findUnencodable(message.data, "data", 0);
+  if (problem) throw cannotSend(message.action, to, problem);
+  let text: string;
+  try {
+    text = JSON.stringify(message);
+  } catch (error) {
+    throw cannotSend(message.action, to, describeJsonError(error), error);
+  }
+  const bytes = toUtf8(text);
+  if (bytes.length > maxFrameSize) {
+    throw new FrameError(
+      `Cannot send "${message.action}" to ${
+        describeTarget(to)
+      }: the message is ${bytes.length} bytes, over the ${maxFrameSize}-byte limit (maxFrameSize)`,
+    );
+  }
+  return bytes;
+}
+
+/**
+ * Decodes and checks one frame payload.
+ *
+ * @param payload The frame's bytes.
+ * @param from Who sent it, to name in errors, e.g. `"worker 1"`.
+ * @throws {FrameError} When it is not UTF-8 JSON of a message's shape.
+ */
+export function decodeMessage(payload: Uint8Array, from: string): WireMessage {
+  let text = lenient.decode(payload);
+  // Replacement characters are rare, so only then pay for strict decoding,
+  // which tells a sent U+FFFD from invalid bytes.
+  if (text.includes("\uFFFD")) {
+    try {
+      text = strict.decode(payload);
+    } catch (error) {
+      throw badFrame(from, "it is not valid UTF-8", error);
+    }
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw badFrame(from, "it is not valid JSON", error);
+  }
+  const shapeProblem = checkShape(value);
+  if (shapeProblem) throw badFrame(from, shapeProblem);
+  return value as WireMessage;
+}
+
+/** Converts anything thrown into the form a failed response carries. */
+export function toWireError(thrown: unknown): WireError {
+  if (thrown instanceof Error) {
+    const wire: WireError = { name: thrown.name, message: thrown.message };
+    if (typeof thrown.stack === "string") wire.stack = thrown.stack;
+    return wire;
+  }
+  return { name: "Error", message: String(thrown) };
+}
+
+function toUtf8(text: string): Uint8Array {
+  // encodeInto a ready buffer is many times faster than encode(), which
+  // allocates; three bytes per UTF-16 unit is the worst case.
+  if (text.length * 3 <= scratch.length) {
+    return scratch.subarray(0, utf8.encodeInto(text, scratch).written);
+  }
+  if (text.length * 3 <= SCRATCH_LIMIT * 3) {
+    scratch = new Uint8Array(text.length * 3);
+    return scratch.subarray(0, utf8.encodeInto(text, scratch).written);
+  }
+  // Try the common all-ASCII case in a buffer of exactly its size first.
+  const exact = new Uint8Array(text.length);
+  const { read, written } = utf8.encodeInto(text, exact);
+  if (read === text.length) return exact.subarray(0, written);
+  const roomy = new Uint8Array(text.length * 3);
+  return roomy.subarray(0, utf8.encodeInto(text, roomy).written);
+}
+
+/**
+ * Finds a value JSON would drop or mangle without an error: a function, a
+ * symbol, a Map or a Set. Returns where it is and what it is.
+ */
+function findUnencodable(
+  value: unknown,
+  path: string,
+  depth: number,
+): string | undefined {
+  switch (typeof value) {
+    case "function":
+      return `${path} is a function`;
+    case "symbol":
+      return `${path} is a symbol`;
+    case "object": {
+      if (value === null || depth > MAX_DEPTH) return undefined;
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) {
+          const found = findUnencodable(value[i], `${path}[${i}]`, depth + 1);
+          if (found) return found;
+        }
+        return undefined;
+      }
+      if (value instanceof Map || value instanceof Set) {
+        return `${path} is a ${value instanceof Map ? "Map" : "Set"}`;
+      }
+      const object = value as Record<string, unknown>;
+      if (typeof object.toJSON === "function") return undefined;
+      for (const key in object) {
+        const found = findUnencodable(object[key], `${path}.${key}`, depth + 1);
+        if (found) return found;
+      }
+      return undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+function describeJsonError(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  if (/bigint/i.test(message)) return "data holds a BigInt";
+  if (/circular/i.test(message)) return "data holds a cycle";
+  return message;
+}
+
+function cannotSend(
+  action: string,
+  to: Target | undefined,
+  problem: string,
+  cause?: unknown,
+): FrameError {
+  return new FrameError(
+    `Cannot send "${action}" to ${describeTarget(to)}: ${problem}, which JSON cannot carry`,
+    cause === undefined ? undefined : { cause },
+  );
+}
+
+function badFrame(from: string, problem: string, cause?: unknown): FrameError {
+  return new FrameError(
+    `Bad frame from ${from}: ${problem}`,
+    cause === undefined ? undefined : { cause },
+  );
+}
+
+/** Returns what is wrong with a decoded frame, or undefined if nothing is. */
+function checkShape(value: unknown): string | undefined {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    return "it is not a JSON object";
+  }
+  const message = value as Record<string, unknown>;
+  if (typeof message.action !== "string" || message.action.length === 0) {
+    return 'its "action" is not a non-empty string';
+  }
+  if (message.messageId !== undefined && typeof message.messageId !== "string") {
+    return 'its "messageId" is not a string';
+  }
+  if (message.re !== undefined && message.re !== true) {
+    return 'its "re" is not true';
+  }
+  if (message.error !== undefined) {
+    const error = message.error as Record<string, unknown> | null;
+    if (
+      typeof error !== "object" || error === null ||
+      typeof error.name !== "string" || typeof error.message !== "string" ||
+      (error.stack !== undefined && typeof error.stack !== "string")
+    ) {
+      return 'its "error" is not an object with string "name" and "message"';
+    }
+  }
+  return undefined;
+}

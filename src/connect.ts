@@ -1,0 +1,71 @@
+/**
+ * `connect()`: how a child process joins the cluster that started it.
+ *
+ * @module
+ */
+
+import { readBootstrap } from "./bootstrap.ts";
+import { Child } from "./child.ts";
+import { Peer } from "./peer.ts";
+import type { Protocol } from "./types.ts";
+
+/** Options of {@linkcode connect}. */
+export interface ConnectOptions {
+  /**
+   * Whether to mark the process ready by itself, a tick after `connect()`
+   * resolves (default `true`). Pass `false` when setup is asynchronous, and
+   * call `peer.ready()` when it is done: messages are held until then, and
+   * `Cluster.start()` waits for it.
+   */
+  ready?: boolean;
+}
+
+let joined: Promise<Peer<unknown>> | undefined;
+
+/**
+ * Joins the cluster that started this process and returns its peer. Call it
+ * in a worker or service module; the process is a member until the cluster
+ * stops (then it exits) or the manager disappears (then it exits with
+ * code 1). Register listeners right after `await connect()`: messages that
+ * arrive before the process is ready are held for them. A second call
+ * returns the same peer.
+ *
+ * The process's stdin carries the cluster's bootstrap, so it is not
+ * available for other use.
+ *
+ * @typeParam P The protocol: a map from action to data type.
+ * @param options Whether to mark ready automatically.
+ * @returns This process's peer: `id`, `workerId`, and the messaging API.
+ * @throws {Error} When the process was not started by `Cluster.start()`, or
+ * cannot reach the manager.
+ *
+ * @example A worker that answers requests
+ * ```ts
+ * // worker.ts, started by Cluster.start({ worker: "./worker.ts" })
+ * import { connect } from "@switchboard/switchboard";
+ *
+ * type Protocol = { testRequest: { time: number }; testResponse: { time: number; worker: number } };
+ *
+ * if (import.meta.main) {
+ *   const peer = await connect<Protocol>();
+ *   peer.handle("testRequest", (data) => ({ time: data.time, worker: peer.workerId! }));
+ * }
+ * ```
+ */
+export function connect<P = Protocol>(options: ConnectOptions = {}): Promise<Peer<P>> {
+  joined ??= join(options);
+  return joined as Promise<Peer<P>>;
+}
+
+async function join(options: ConnectOptions): Promise<Peer<unknown>> {
+  const child = new Child(await readBootstrap());
+  try {
+    await child.join();
+  } catch (error) {
+    await child.close();
+    throw error;
+  }
+  const peer = new Peer<unknown>(child.router, () => child.close());
+  if (options.ready !== false) setTimeout(() => peer.ready(), 0);
+  return peer;
+}

@@ -1,0 +1,143 @@
+/**
+ * The errors Switchboard raises. Each class is a condition a caller can act
+ * on; all share {@linkcode SwitchboardError} so one `instanceof` catches them.
+ *
+ * @module
+ */
+
+/**
+ * Base class of every error Switchboard raises.
+ *
+ * @example Catch any Switchboard error
+ * ```ts
+ * import { SwitchboardError, TimeoutError } from "../mod.ts";
+ *
+ * const error: Error = new TimeoutError("Request timed out");
+ * console.assert(error instanceof SwitchboardError);
+ * ```
+ */
+export class SwitchboardError extends Error {
+  /**
+   * Creates the error.
+   *
+   * @param message What went wrong, naming the action and the peer.
+   * @param options `cause`, when another error led to this one.
+   */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/**
+ * A request got no answer in time. Raised where `request()` was called, so
+ * its stack points at the caller.
+ *
+ * @example Tell a timeout apart
+ * ```ts
+ * import { TimeoutError } from "../mod.ts";
+ *
+ * const error = new TimeoutError('Request "statsRequest" to worker 1 timed out after 50 ms');
+ * console.assert(error.name === "TimeoutError");
+ * ```
+ */
+export class TimeoutError extends SwitchboardError {}
+
+/**
+ * The remote handler threw or rejected. Carries the remote error's name,
+ * message and stack.
+ *
+ * @example Read what the remote side threw
+ * ```ts
+ * import { RemoteError } from "../mod.ts";
+ *
+ * const error = new RemoteError('Worker 1 failed "testRequest": TypeError: bad input', {
+ *   name: "TypeError",
+ *   message: "bad input",
+ * });
+ * console.assert(error.remoteName === "TypeError");
+ * ```
+ */
+export class RemoteError extends SwitchboardError {
+  /** The `name` of the error thrown on the remote side, e.g. `"TypeError"`. */
+  readonly remoteName: string;
+  /** The `message` of the error thrown on the remote side. */
+  readonly remoteMessage: string;
+  /** The stack of the error on the remote side, when it had one. */
+  readonly remoteStack?: string;
+
+  /**
+   * Creates the error.
+   *
+   * @param message What failed, naming the action and the peer.
+   * @param remote The name, message and stack of the remote error.
+   * @param options `cause`, when another error led to this one.
+   */
+  constructor(
+    message: string,
+    remote: { name: string; message: string; stack?: string },
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.remoteName = remote.name;
+    this.remoteMessage = remote.message;
+    if (remote.stack !== undefined) this.remoteStack = remote.stack;
+  }
+}
+
+/**
+ * The target has no `handle`, `on` or `onAny` listener for the requested
+ * action, so it answered at once instead of letting the request time out.
+ *
+ * @example Fail fast on a missing handler
+ * ```ts
+ * import { NoHandlerError } from "../mod.ts";
+ *
+ * const error = new NoHandlerError('Worker 1 has no handler for "statsRequest"');
+ * console.assert(error.name === "NoHandlerError");
+ * ```
+ */
+export class NoHandlerError extends SwitchboardError {}
+
+/**
+ * The target is not in the cluster, is not connected, or its connection
+ * closed before it answered.
+ *
+ * @example Tell a missing peer apart
+ * ```ts
+ * import { UnreachableError } from "../mod.ts";
+ *
+ * const error = new UnreachableError('Request "testRequest" to worker 9 failed: no such peer');
+ * console.assert(error.name === "UnreachableError");
+ * ```
+ */
+export class UnreachableError extends SwitchboardError {}
+
+/**
+ * A message could not be put on the wire or read from it: data JSON cannot
+ * carry (BigInt, cycles, functions), a frame over the size limit, or a
+ * malformed frame from a peer.
+ *
+ * @example Tell a bad frame apart
+ * ```ts
+ * import { FrameError } from "../mod.ts";
+ *
+ * const error = new FrameError('Cannot send "test": data has a function at data.run');
+ * console.assert(error.name === "FrameError");
+ * ```
+ */
+export class FrameError extends SwitchboardError {}
+
+/**
+ * This process closed its side, so its pending requests can no longer be
+ * answered. The reason for closing, if any, is the `cause`.
+ *
+ * @example Tell a local shutdown apart
+ * ```ts
+ * import { ClosedError } from "../mod.ts";
+ *
+ * const error = new ClosedError('Request "testRequest" to worker 1 was cancelled: the manager closed');
+ * console.assert(error.name === "ClosedError");
+ * ```
+ */
+export class ClosedError extends SwitchboardError {}

@@ -1,0 +1,369 @@
+/**
+ * {@linkcode Peer}: the messaging API every process of a cluster has, typed
+ * by the cluster's protocol.
+ *
+ * @module
+ */
+
+import type { Address, Target } from "./address.ts";
+import type { ActionListener, AnyListener, RequestHandler, Router } from "./router.ts";
+import type {
+  ActionOf,
+  AnyMessage,
+  Handler,
+  Listener,
+  ProcessHandle,
+  Protocol,
+  RequestActionOf,
+  RequestAllOptions,
+  RequestOptions,
+  ResponseOf,
+  Settled,
+} from "./types.ts";
+
+/**
+ * One process's end of the cluster: the manager's {@linkcode Cluster} and
+ * the peer `connect()` returns in a child are both peers.
+ *
+ * Every method takes the protocol's action names and data types when the
+ * peer is typed (`connect<MyProtocol>()`), and `unknown` data otherwise.
+ *
+ * @typeParam P The protocol: a map from action to data type.
+ *
+ * @example Listen, reply and request in a worker
+ * ```ts
+ * import { connect, type Peer } from "@switchboard/switchboard";
+ *
+ * type Protocol = {
+ *   test: { time: number };
+ *   statsRequest: undefined;
+ *   statsResponse: { connections: number };
+ * };
+ *
+ * function serve(peer: Peer<Protocol>): void {
+ *   peer.on("test", (data, msg) => console.log(`${msg.from} sent ${data.time}`));
+ *   peer.handle("statsRequest", () => ({ connections: 3 }));
+ * }
+ *
+ * if (import.meta.main) serve(await connect<Protocol>());
+ * ```
+ */
+export class Peer<P = Protocol> {
+  readonly #router: Router;
+  readonly #close: () => Promise<void>;
+
+  /**
+   * Not for use: peers come from `Cluster.start()` and `connect()`.
+   *
+   * @ignore
+   */
+  constructor(router: Router, close: () => Promise<void>) {
+    this.#router = router;
+    this.#close = close;
+  }
+
+  /** This process's address: its worker id, its service name, or `MANAGER`. */
+  get id(): Address {
+    return this.#router.self;
+  }
+
+  /** This process's worker id, or undefined outside a worker. */
+  get workerId(): number | undefined {
+    return typeof this.#router.self === "number" ? this.#router.self : undefined;
+  }
+
+  /** How many workers the cluster has; their ids are `0` to `workerCount - 1`. */
+  get workerCount(): number {
+    return this.#router.layout.workers;
+  }
+
+  /**
+   * Sends a message to every worker, one worker, a list of processes, or a
+   * service or the manager by address. A sender among the targets gets its
+   * own copy, dispatched a tick later.
+   *
+   * @param action The action; listeners are keyed by it.
+   * @param data The data, anything JSON can carry.
+   * @param to A worker id, a service name, `MANAGER`, a `msg.from`, or a
+   * list of them; left out, every worker.
+   * @returns How many processes it was handed to; an unknown or
+   * disconnected target counts 0.
+   * @throws {FrameError} When the data holds what JSON cannot carry, or is
+   * over `maxFrameSize`; nothing is sent.
+   * @throws {TypeError} When the action is reserved or a target is not an address.
+   *
+   * @example Broadcast, target one worker, target a list
+   * ```ts
+   * import type { Peer } from "@switchboard/switchboard";
+   *
+   * export function announce(peer: Peer): number {
+   *   const time = Date.now();
+   *   return peer.sendMessage("test", { time }) +
+   *     peer.sendMessage("test", { time }, 1) +
+   *     peer.sendMessage("test", { time }, [0, 2]);
+   * }
+   * ```
+   */
+  sendMessage<K extends ActionOf<P>>(action: K, data: P[K], to?: Target): number {
+    return this.#router.sendMessage(action, data, to);
+  }
+
+  /**
+   * Sends a request and resolves with the data of its response: the
+   * response action (`testRequest` → `testResponse`) carrying the same
+   * `messageId`, whether a `handle()` handler sent it or a listener did by
+   * hand with `msg.reply()` or with `data.messageId`.
+   *
+   * @param action The request action.
+   * @param data The data; it is sent as is, the messageId travels beside it.
+   * @param options `to` (required), `timeout` in ms, `signal`.
+   * @returns The data of the response.
+   * @throws {TimeoutError} When no response came within the timeout.
+   * @throws {RemoteError} When the remote handler threw or rejected.
+   * @throws {NoHandlerError} When the target has no listener for the action.
+   * @throws {UnreachableError} When the target is unknown, not connected, or
+   * its connection closed before it answered.
+   * @throws {ClosedError} When this process closed first.
+   * @throws {FrameError} When the data cannot be encoded.
+   *
+   * @example Ask worker 1
+   * ```ts
+   * import { type Peer, TimeoutError } from "@switchboard/switchboard";
+   *
+   * export async function ask(peer: Peer): Promise<unknown> {
+   *   try {
+   *     return await peer.request("testRequest", { time: Date.now() }, { to: 1, timeout: 30_000 });
+   *   } catch (error) {
+   *     if (error instanceof TimeoutError) return undefined;
+   *     throw error;
+   *   }
+   * }
+   * ```
+   */
+  request<K extends RequestActionOf<P>>(
+    action: K,
+    data: P[K],
+    options: RequestOptions,
+  ): Promise<ResponseOf<P, K>> {
+    return this.#router.request(action, data, options) as Promise<ResponseOf<P, K>>;
+  }
+
+  /**
+   * Sends one request to many targets and resolves once each has settled,
+   * with one result per target, in target order: `{from, data}` or
+   * `{from, error}`. One dead or slow target never fails the rest.
+   *
+   * @param action The request action.
+   * @param data The data, sent to each target.
+   * @param options `to` (default: every worker), `timeout` per request, `signal`.
+   * @returns One settled result per target.
+   * @throws {TypeError} When the action is reserved or a target is not an address.
+   *
+   * @example Count connections across workers
+   * ```ts
+   * import type { Peer } from "@switchboard/switchboard";
+   *
+   * type Stats = { statsRequest: undefined; statsResponse: { connections: number } };
+   *
+   * export async function connections(peer: Peer<Stats>): Promise<number> {
+   *   const results = await peer.requestAll("statsRequest", undefined, { timeout: 5_000 });
+   *   return results.reduce((sum, r) => sum + ("data" in r ? r.data.connections : 0), 0);
+   * }
+   * ```
+   */
+  requestAll<K extends RequestActionOf<P>>(
+    action: K,
+    data: P[K],
+    options?: RequestAllOptions,
+  ): Promise<Settled<ResponseOf<P, K>>[]> {
+    return this.#router.requestAll(action, data, options) as Promise<
+      Settled<ResponseOf<P, K>>[]
+    >;
+  }
+
+  /**
+   * Listens for one action. Messages that arrive before this process is
+   * ready are held, so listeners registered right after `connect()` or
+   * `Cluster.start()` miss nothing.
+   *
+   * @param action The action.
+   * @param listener Called with the data and the message; what it throws
+   * goes to the error listeners.
+   * @returns A function that removes the listener.
+   * @throws {TypeError} When the action is reserved.
+   *
+   * @example Answer whoever sent it
+   * ```ts
+   * import type { Peer } from "@switchboard/switchboard";
+   *
+   * export function echo(peer: Peer): () => void {
+   *   return peer.on("ping", (data, msg) => peer.sendMessage("pong", data, msg.from));
+   * }
+   * ```
+   */
+  on<K extends ActionOf<P>>(action: K, listener: Listener<P, K>): () => void {
+    return this.#router.on(action, listener as unknown as ActionListener);
+  }
+
+  /**
+   * Answers requests for one action: the handler's return value, or what
+   * its promise resolves to, goes back as the response action; what it
+   * throws reaches the requester as a `RemoteError`. One handler per action.
+   * A plain message (no messageId) for the action runs the handler too, and
+   * its result is dropped.
+   *
+   * @param action The request action.
+   * @param handler Computes the response data.
+   * @returns A function that removes the handler.
+   * @throws {Error} When the action already has a handler.
+   *
+   * @example Answer with a value
+   * ```ts
+   * import type { Peer } from "@switchboard/switchboard";
+   *
+   * type P = { testRequest: { time: number }; testResponse: { time: number; pid: number } };
+   *
+   * export function serve(peer: Peer<P>): () => void {
+   *   return peer.handle("testRequest", (data) => ({ time: data.time, pid: Deno.pid }));
+   * }
+   * ```
+   */
+  handle<K extends RequestActionOf<P>>(action: K, handler: Handler<P, K>): () => void {
+    return this.#router.handle(action, handler as unknown as RequestHandler);
+  }
+
+  /**
+   * Listens for every message, whatever its action, after the action's own
+   * listeners.
+   *
+   * @param listener Called with each message.
+   * @returns A function that removes the listener.
+   *
+   * @example Log and answer everything
+   * ```ts
+   * import type { Peer } from "@switchboard/switchboard";
+   *
+   * export function logAll(peer: Peer): () => void {
+   *   return peer.onAny((msg) => {
+   *     console.log(msg.action, msg.data);
+   *     msg.reply("ack", { action: msg.action });
+   *   });
+   * }
+   * ```
+   */
+  onAny(listener: (message: AnyMessage<P>) => void): () => void {
+    return this.#router.onAny(listener as unknown as AnyListener);
+  }
+
+  /**
+   * Listens for errors that no caller can be given: a listener that threw,
+   * a bad frame from a peer (its connection is closed), a child that exited
+   * unexpectedly. Without an error listener they go to `console.error`.
+   *
+   * @param listener Called with each error.
+   * @returns A function that removes the listener.
+   *
+   * @example Collect errors
+   * ```ts
+   * import type { Peer } from "@switchboard/switchboard";
+   *
+   * export function collect(peer: Peer, errors: Error[]): () => void {
+   *   return peer.onError((error) => errors.push(error));
+   * }
+   * ```
+   */
+  onError(listener: (error: Error) => void): () => void {
+    return this.#router.onError(listener);
+  }
+
+  /**
+   * A handle on a named service process, to send to it and ask it.
+   *
+   * @param name The service's name, as given in `Cluster.start({processes})`.
+   * @returns Its handle; an unknown name gives a handle whose `send`
+   * returns false and whose `request` rejects with `UnreachableError`.
+   * @throws {TypeError} When the name is not a non-empty string.
+   *
+   * @example Flush the logger
+   * ```ts
+   * import type { Peer } from "@switchboard/switchboard";
+   *
+   * export function flush(peer: Peer): boolean {
+   *   return peer.getProcess("logger").send("flush", { reason: "shutdown" });
+   * }
+   * ```
+   */
+  getProcess(name: string): ProcessHandle<P> {
+    if (typeof name !== "string" || name.length === 0) {
+      throw new TypeError(`A process name is a non-empty string, got ${JSON.stringify(name)}`);
+    }
+    const router = this.#router;
+    return {
+      name,
+      send: (action, data) => router.sendMessage(action, data, name) > 0,
+      request: (action, data, options) =>
+        router.request(action, data, { ...options, to: name }) as Promise<never>,
+    };
+  }
+
+  /**
+   * Marks this process ready: messages held since it joined are dispatched,
+   * and the manager learns it may resolve `Cluster.start()`. Called for you
+   * a tick after `connect()` or `Cluster.start()` resolves, unless they were
+   * given `{ ready: false }` for setup that takes time. Idempotent.
+   *
+   * @example Finish async setup first
+   * ```ts
+   * import { connect } from "@switchboard/switchboard";
+   *
+   * if (import.meta.main) {
+   *   const peer = await connect({ ready: false });
+   *   const config = await Promise.resolve({ greeting: "hi" });
+   *   peer.on("hello", (_data, msg) => msg.reply("greeting", config.greeting));
+   *   peer.ready();
+   * }
+   * ```
+   */
+  ready(): void {
+    this.#router.ready();
+  }
+
+  /**
+   * Leaves the cluster: every open request rejects with `ClosedError`,
+   * queued messages are written, connections close. For the manager it is
+   * `stop()`. Idempotent.
+   *
+   * @returns Resolves once everything is closed.
+   *
+   * @example Leave when done
+   * ```ts
+   * import type { Peer } from "@switchboard/switchboard";
+   *
+   * export async function leave(peer: Peer): Promise<void> {
+   *   await peer.close();
+   * }
+   * ```
+   */
+  close(): Promise<void> {
+    return this.#close();
+  }
+
+  /**
+   * Closes the peer at the end of an `await using` block.
+   *
+   * @returns Resolves once everything is closed.
+   *
+   * @example Scoped use
+   * ```ts
+   * import { connect } from "@switchboard/switchboard";
+   *
+   * if (import.meta.main) {
+   *   await using peer = await connect();
+   *   peer.sendMessage("hello", { pid: Deno.pid });
+   * }
+   * ```
+   */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.#close();
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * Deno permission flags for child processes: the socket paths a child needs
+ * to reach its cluster, plus exactly what the user grants, nothing more.
+ *
+ * @module
+ */
+
+/**
+ * Permissions granted to child processes on top of their sockets, in the
+ * shape of `Deno.PermissionOptionsObject`: `true` grants all, a list grants
+ * those entries, `false` or absent grants nothing.
+ */
+export interface Permissions {
+  /** File system read access (`--allow-read`). */
+  read?: boolean | readonly (string | URL)[];
+  /** File system write access (`--allow-write`). */
+  write?: boolean | readonly (string | URL)[];
+  /** Network access (`--allow-net`): hosts such as `"example.com:443"`. */
+  net?: boolean | readonly string[];
+  /** Environment variables (`--allow-env`). */
+  env?: boolean | readonly string[];
+  /** Subprocesses (`--allow-run`). */
+  run?: boolean | readonly (string | URL)[];
+  /** System information (`--allow-sys`). */
+  sys?: boolean | readonly string[];
+  /** Foreign function interface (`--allow-ffi`). */
+  ffi?: boolean | readonly (string | URL)[];
+  /** Remote module hosts (`--allow-import`). */
+  import?: boolean | readonly string[];
+}
+
+const KINDS = ["read", "write", "net", "env", "run", "sys", "ffi", "import"] as const;
+
+/**
+ * The `deno run` flags for a child: read, write and net access to the
+ * cluster's socket paths, merged with what `granted` adds.
+ *
+ * @throws {TypeError} When an entry contains a comma (flags are comma lists).
+ */
+export function permissionFlags(sockets: readonly string[], granted: Permissions = {}): string[] {
+  const flags: string[] = [];
+  for (const kind of KINDS) {
+    const base = kind === "read" || kind === "write"
+      ? sockets
+      : kind === "net"
+      ? sockets.map((path) => `unix:${path}`)
+      : [];
+    const grant = granted[kind];
+    if (grant === true) {
+      flags.push(`--allow-${kind}`);
+      continue;
+    }
+    const entries = [...base, ...(grant || []).map(toFlagValue)];
+    for (const entry of entries) {
+      if (entry.includes(",")) {
+        throw new TypeError(`Cannot grant ${kind} access to "${entry}": it contains a comma`);
+      }
+    }
+    if (entries.length > 0) flags.push(`--allow-${kind}=${entries.join(",")}`);
+  }
+  return flags;
+}
+
+/** A file URL becomes its path; anything else is used as written. */
+function toFlagValue(entry: string | URL): string {
+  if (!(entry instanceof URL)) return entry;
+  return entry.protocol === "file:" ? decodeURIComponent(entry.pathname) : entry.href;
+}

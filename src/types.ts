@@ -1,0 +1,141 @@
+/**
+ * The types a protocol is described with. A protocol is one flat map from
+ * action to data type; a request action `K` is answered by the entry for
+ * its response action (`fooRequest` → `fooResponse`, `bar` → `barResponse`).
+ *
+ * @module
+ */
+
+import type { ResponseAction } from "./action.ts";
+import type { Address, Target } from "./address.ts";
+
+/**
+ * The protocol of an untyped cluster: any action, `unknown` data. Pass your
+ * own map as the type parameter to have actions and data checked.
+ *
+ * @example A typed protocol
+ * ```ts
+ * import type { Peer } from "@switchboard/switchboard";
+ *
+ * type Chat = {
+ *   say: { text: string }; // a message
+ *   countRequest: { since: number }; // a request…
+ *   countResponse: { count: number }; // …and what answers it
+ * };
+ *
+ * export async function chat(peer: Peer<Chat>): Promise<number> {
+ *   peer.sendMessage("say", { text: "hi" });
+ *   const { count } = await peer.request("countRequest", { since: 0 }, { to: 0 });
+ *   return count;
+ * }
+ * ```
+ */
+export type Protocol = Record<string, unknown>;
+
+/** The action names of a protocol. */
+export type ActionOf<P> = keyof P & string;
+
+/** The actions of a protocol that have a response entry, so can be requested. */
+export type RequestActionOf<P> = {
+  [K in ActionOf<P>]: ResponseAction<K> extends keyof P ? K : never;
+}[ActionOf<P>];
+
+/** The data that answers request action `K`: its response action's entry. */
+export type ResponseOf<P, K extends string> = ResponseAction<K> extends keyof P
+  ? P[ResponseAction<K>]
+  : unknown;
+
+/**
+ * A received message, as listeners see it.
+ *
+ * @typeParam P The protocol.
+ * @typeParam K The action.
+ */
+export interface Message<P = Protocol, K extends ActionOf<P> = ActionOf<P>> {
+  /** The action. */
+  readonly action: K;
+  /** The data. */
+  readonly data: P[K];
+  /** Who sent it: a worker id, a service name or `MANAGER`. Pass it as `to` to answer. */
+  readonly from: Address;
+  /** The request's id, set on requests made with `request()` and on their responses. */
+  readonly messageId: string | undefined;
+  /**
+   * Answers the sender on the connection the message came on. To a request,
+   * the answer carries its messageId back, so replying with the response
+   * action answers the request.
+   *
+   * @param action The action of the answer.
+   * @param data The data of the answer.
+   * @returns Whether the answer was handed to the connection.
+   * @throws {FrameError} When the data cannot be encoded.
+   */
+  reply<R extends ActionOf<P>>(action: R, data: P[R]): boolean;
+}
+
+/** Any message of protocol `P`; narrow it by its `action`. */
+export type AnyMessage<P = Protocol> = { [K in ActionOf<P>]: Message<P, K> }[ActionOf<P>];
+
+/** Listens for one action. */
+export type Listener<P, K extends ActionOf<P>> = (data: P[K], message: Message<P, K>) => void;
+
+/** Answers requests for one action with its return value or resolved promise. */
+export type Handler<P, K extends ActionOf<P>> = (
+  data: P[K],
+  message: Message<P, K>,
+) => ResponseOf<P, K> | Promise<ResponseOf<P, K>>;
+
+/** Options of `request()`. */
+export interface RequestOptions {
+  /** Who to ask: a worker id, a service name, `MANAGER`, or a `msg.from`. */
+  to: Address;
+  /** How long to wait, in ms; defaults to the cluster's `requestTimeout`. */
+  timeout?: number;
+  /** Cancels the request; it rejects with the signal's reason. */
+  signal?: AbortSignal;
+}
+
+/** Options of `requestAll()`. */
+export interface RequestAllOptions {
+  /** Who to ask; defaults to every worker. */
+  to?: Target;
+  /** How long to wait for each answer, in ms; defaults to the cluster's `requestTimeout`. */
+  timeout?: number;
+  /** Cancels the requests still open; they settle with the signal's reason. */
+  signal?: AbortSignal;
+}
+
+/** One target's outcome in `requestAll()`: its answer or its error. */
+export type Settled<T> = { from: Address; data: T } | { from: Address; error: Error };
+
+/**
+ * A named service process, as `getProcess(name)` returns it.
+ *
+ * @typeParam P The protocol.
+ */
+export interface ProcessHandle<P = Protocol> {
+  /** The service's name, its address. */
+  readonly name: string;
+  /**
+   * Sends it a message.
+   *
+   * @param action The action.
+   * @param data The data.
+   * @returns Whether the message was handed over (false if it is not connected).
+   * @throws {FrameError} When the data cannot be encoded.
+   */
+  send<K extends ActionOf<P>>(action: K, data: P[K]): boolean;
+  /**
+   * Sends it a request.
+   *
+   * @param action The request action.
+   * @param data The data.
+   * @param options Timeout and abort signal.
+   * @returns The data of its response.
+   */
+  request<K extends RequestActionOf<P>>(
+    action: K,
+    data: P[K],
+    options?: Omit<RequestOptions, "to">,
+  ): Promise<ResponseOf<P, K>>;
+}

@@ -1,0 +1,99 @@
+import assert from "node:assert/strict";
+import { FrameError } from "../mod.ts";
+import { decodeMessage, encodeMessage, toWireError } from "../src/codec.ts";
+
+const LIMIT = 1024 * 1024;
+const utf8 = new TextEncoder();
+
+function roundTrip(data: unknown): unknown {
+  return decodeMessage(encodeMessage({ action: "test", data }, LIMIT, 1).slice(), "worker 1").data;
+}
+
+function assertFrameError(fn: () => unknown, pattern: RegExp): void {
+  assert.throws(fn, (error: unknown) => {
+    assert.ok(error instanceof FrameError, `expected a FrameError, got ${error}`);
+    assert.match(error.message, pattern);
+    return true;
+  });
+}
+
+Deno.test("encodeMessage and decodeMessage round-trip JSON data", () => {
+  const data = { time: 1, text: "héllo 日本 \uFFFD", list: [1, null, true], nested: { a: "b" } };
+  assert.deepEqual(roundTrip(data), data);
+  assert.equal(roundTrip(undefined), undefined);
+  assert.equal(roundTrip("x".repeat(2 * 1024 * 1024 / 3)), "x".repeat(2 * 1024 * 1024 / 3));
+});
+
+Deno.test("encodeMessage refuses data JSON cannot carry, naming action, target and place", () => {
+  const cycle: Record<string, unknown> = {};
+  cycle.self = cycle;
+  assertFrameError(
+    () => encodeMessage({ action: "test", data: { n: 1n } }, LIMIT, 1),
+    /^Cannot send "test" to worker 1: data holds a BigInt/,
+  );
+  assertFrameError(
+    () => encodeMessage({ action: "test", data: cycle }, LIMIT, [0, 2]),
+    /^Cannot send "test" to worker 0, worker 2: data holds a cycle/,
+  );
+  assertFrameError(
+    () => encodeMessage({ action: "test", data: { run() {} } }, LIMIT, "logger"),
+    /^Cannot send "test" to service "logger": data\.run is a function/,
+  );
+  assertFrameError(
+    () => encodeMessage({ action: "test", data: [1, Symbol("s")] }, LIMIT, undefined),
+    /^Cannot send "test" to every worker: data\[1\] is a symbol/,
+  );
+  assertFrameError(
+    () => encodeMessage({ action: "test", data: { m: new Map() } }, LIMIT, 0),
+    /data\.m is a Map/,
+  );
+});
+
+Deno.test("encodeMessage refuses a message over the frame limit", () => {
+  assertFrameError(
+    () => encodeMessage({ action: "big", data: "x".repeat(2000) }, 1000, 3),
+    /^Cannot send "big" to worker 3: the message is 2\d{3} bytes, over the 1000-byte limit/,
+  );
+});
+
+Deno.test("encodeMessage uses toJSON like JSON does", () => {
+  const date = new Date(0);
+  assert.equal(roundTrip({ date }) instanceof Object, true);
+  assert.deepEqual(roundTrip({ date }), { date: date.toJSON() });
+});
+
+Deno.test("decodeMessage rejects frames that are not messages, naming the sender", () => {
+  const cases: [Uint8Array, RegExp][] = [
+    [new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]), /not valid UTF-8/],
+    [utf8.encode("{nope"), /not valid JSON/],
+    [utf8.encode(""), /not valid JSON/],
+    [utf8.encode("[1,2]"), /not a JSON object/],
+    [utf8.encode("null"), /not a JSON object/],
+    [utf8.encode('"text"'), /not a JSON object/],
+    [utf8.encode("{}"), /"action" is not a non-empty string/],
+    [utf8.encode('{"action":5}'), /"action" is not a non-empty string/],
+    [utf8.encode('{"action":""}'), /"action" is not a non-empty string/],
+    [utf8.encode('{"action":"a","messageId":1}'), /"messageId" is not a string/],
+    [utf8.encode('{"action":"a","re":1}'), /"re" is not true/],
+    [utf8.encode('{"action":"a","error":"x"}'), /"error" is not an object/],
+    [utf8.encode('{"action":"a","error":{"name":1,"message":"m"}}'), /"error" is not an object/],
+  ];
+  for (const [frame, pattern] of cases) {
+    assertFrameError(
+      () => decodeMessage(frame, "worker 2"),
+      new RegExp(`^Bad frame from worker 2: `),
+    );
+    assertFrameError(() => decodeMessage(frame, "worker 2"), pattern);
+  }
+});
+
+Deno.test("decodeMessage keeps a U+FFFD that was sent as text", () => {
+  const frame = utf8.encode('{"action":"a","data":"\uFFFD"}');
+  assert.equal(decodeMessage(frame, "worker 0").data, "\uFFFD");
+});
+
+Deno.test("toWireError keeps name, message and stack", () => {
+  const error = new TypeError("boom");
+  assert.deepEqual(toWireError(error), { name: "TypeError", message: "boom", stack: error.stack });
+  assert.deepEqual(toWireError("plain"), { name: "Error", message: "plain" });
+});

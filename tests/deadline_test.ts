@@ -1,0 +1,18 @@
+import assert from "node:assert/strict";
+import { deadline } from "../src/deadline.ts";
+
+Deno.test("deadline resolves with the promise when it is in time", async () => {
+  assert.equal(await deadline(Promise.resolve(5), 1000, () => new Error("late")), 5);
+});
+
+Deno.test("deadline passes the promise's rejection through", async () => {
+  await assert.rejects(
+    deadline(Promise.reject(new RangeError("no")), 1000, () => new Error("late")),
+    RangeError,
+  );
+});
+
+Deno.test("deadline rejects with the timeout error when the promise is late", async () => {
+  const never = new Promise<never>(() => {});
+  await assert.rejects(deadline(never, 1, () => new Error("late")), /late/);
+});

@@ -1,0 +1,126 @@
+import assert from "node:assert/strict";
+import { FrameError } from "../mod.ts";
+import { FrameDecoder, FrameEncoder, HEADER_SIZE } from "../src/frame.ts";
+
+const LIMIT = 16 * 1024 * 1024;
+
+/** Frames `payloads` into one stream, as a sender would. */
+function stream(payloads: Uint8Array[]): Uint8Array {
+  const encoder = new FrameEncoder();
+  for (const payload of payloads) encoder.append(payload);
+  return encoder.bytes().slice();
+}
+
+/**
+ * Feeds `bytes` to a decoder in reads of the given sizes (cycled), the way a
+ * socket read loop does, and returns copies of the frames in order.
+ */
+function decodeInReads(bytes: Uint8Array, readSizes: number[]): Uint8Array[] {
+  const decoder = new FrameDecoder(LIMIT);
+  const frames: Uint8Array[] = [];
+  let offset = 0;
+  let turn = 0;
+  while (offset < bytes.length) {
+    const space = decoder.space();
+    const size = Math.min(
+      readSizes[turn++ % readSizes.length],
+      space.length,
+      bytes.length - offset,
+    );
+    space.set(bytes.subarray(offset, offset + size));
+    offset += size;
+    for (const frame of decoder.commit(size)) frames.push(frame.slice());
+  }
+  assert.equal(decoder.buffered, 0, "no bytes left over");
+  return frames;
+}
+
+function payload(length: number, seed: number): Uint8Array {
+  return Uint8Array.from({ length }, (_, i) => (i * 31 + seed) & 0xff);
+}
+
+Deno.test("FrameDecoder returns every frame whatever the read size", () => {
+  const payloads = [0, 1, 3, 4, 5, 100, 4096, 70_000, 2, 200_000, 0, 17].map(payload);
+  const bytes = stream(payloads);
+  for (const sizes of [[1], [2], [3], [4], [5], [7, 1, 13], [4096], [65_536], [1 << 20]]) {
+    assert.deepEqual(decodeInReads(bytes, sizes), payloads, `reads of ${sizes}`);
+  }
+});
+
+Deno.test("FrameDecoder splits a stream at every possible boundary", () => {
+  const payloads = [payload(10, 1), payload(0, 2), payload(300, 3), payload(5, 4)];
+  const bytes = stream(payloads);
+  for (let cut = 1; cut < bytes.length; cut++) {
+    const decoder = new FrameDecoder(LIMIT);
+    const frames: Uint8Array[] = [];
+    for (const part of [bytes.subarray(0, cut), bytes.subarray(cut)]) {
+      decoder.space().set(part);
+      for (const frame of decoder.commit(part.length)) frames.push(frame.slice());
+    }
+    assert.deepEqual(frames, payloads, `cut at ${cut}`);
+  }
+});
+
+Deno.test("FrameDecoder returns coalesced frames from one read in order", () => {
+  const payloads = Array.from({ length: 500 }, (_, i) => payload(i % 50, i));
+  const bytes = stream(payloads);
+  const decoder = new FrameDecoder(LIMIT);
+  decoder.space().set(bytes);
+  assert.deepEqual(decoder.commit(bytes.length).map((frame) => frame.slice()), payloads);
+});
+
+Deno.test("FrameDecoder fills a large frame in place, never moving it", () => {
+  // A decoder that concatenated or compacted per read would be quadratic in
+  // the frame size; this one reads the rest of a large frame straight into
+  // the frame's own buffer.
+  const big = payload(8 * 1024 * 1024, 9);
+  const bytes = stream([payload(10, 1), big]);
+  const decoder = new FrameDecoder(LIMIT);
+  let offset = 1024;
+  decoder.space().set(bytes.subarray(0, offset));
+  assert.deepEqual(decoder.commit(offset).map((frame) => frame.slice()), [payload(10, 1)]);
+  const frameBuffer = decoder.space().buffer;
+  while (offset < bytes.length) {
+    const space = decoder.space();
+    assert.equal(space.buffer, frameBuffer, "reads land in the frame's own buffer");
+    assert.equal(space.length, bytes.length - offset, "room for exactly the rest of the frame");
+    const size = Math.min(4096, space.length);
+    space.set(bytes.subarray(offset, offset + size));
+    offset += size;
+    const frames = decoder.commit(size);
+    if (offset < bytes.length) assert.equal(frames.length, 0);
+    else assert.deepEqual(frames[0], big);
+  }
+});
+
+Deno.test("FrameDecoder rejects a declared length over its limit before reading it", () => {
+  const decoder = new FrameDecoder(1000);
+  const header = new Uint8Array([0xff, 0xff, 0xff, 0xff]);
+  decoder.space().set(header);
+  assert.throws(
+    () => decoder.commit(HEADER_SIZE),
+    (error: unknown) =>
+      error instanceof FrameError &&
+      /4294967295 bytes is over the 1000-byte limit/.test(error.message),
+  );
+});
+
+Deno.test("FrameDecoder accepts a frame exactly at its limit", () => {
+  const bytes = stream([payload(1000, 3)]);
+  const decoder = new FrameDecoder(1000);
+  decoder.space().set(bytes);
+  assert.equal(decoder.commit(bytes.length)[0].length, 1000);
+});
+
+Deno.test("FrameEncoder writes big-endian length prefixes", () => {
+  const encoder = new FrameEncoder();
+  encoder.append(new Uint8Array([7, 8]));
+  encoder.append(payload(0x01_02_03, 0));
+  const bytes = encoder.bytes();
+  assert.deepEqual([...bytes.subarray(0, 6)], [0, 0, 0, 2, 7, 8]);
+  assert.deepEqual([...bytes.subarray(6, 10)], [0, 1, 2, 3]);
+  assert.equal(encoder.length, 6 + 4 + 0x01_02_03);
+  encoder.clear();
+  assert.equal(encoder.length, 0);
+  assert.equal(encoder.bytes().length, 0);
+});

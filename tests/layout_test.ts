@@ -1,0 +1,30 @@
+import assert from "node:assert/strict";
+import { MANAGER } from "../mod.ts";
+import { Layout } from "../src/layout.ts";
+
+Deno.test("Layout maps addresses to short endpoints", () => {
+  const layout = new Layout(3, ["logger", "a name with spaces/and slashes"]);
+  assert.equal(layout.endpoint(0), "w0");
+  assert.equal(layout.endpoint(2), "w2");
+  assert.equal(layout.endpoint("logger"), "s0");
+  assert.equal(layout.endpoint("a name with spaces/and slashes"), "s1");
+  assert.equal(layout.endpoint(MANAGER), "m");
+  assert.deepEqual(layout.workerIds, [0, 1, 2]);
+  assert.deepEqual(layout.children(), [0, 1, 2, "logger", "a name with spaces/and slashes"]);
+  assert.throws(() => layout.endpoint(3), /worker 3 is not in this cluster/);
+});
+
+Deno.test("Layout knows its members", () => {
+  const layout = new Layout(2, ["logger"]);
+  assert.ok(layout.has(1) && layout.has("logger") && layout.has(MANAGER));
+  assert.ok(!layout.has(2) && !layout.has(-1) && !layout.has(0.5) && !layout.has("db"));
+  assert.equal(String(layout), 'workers 0-1, services "logger", the manager');
+});
+
+Deno.test("Layout refuses bad counts and names", () => {
+  assert.throws(() => new Layout(-1, []), TypeError);
+  assert.throws(() => new Layout(1.5, []), TypeError);
+  assert.throws(() => new Layout(1, [MANAGER]), /cannot be named "manager"/);
+  assert.throws(() => new Layout(1, [""]), TypeError);
+  assert.throws(() => new Layout(1, ["a", "a"]), /listed twice/);
+});

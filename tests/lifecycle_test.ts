@@ -1,0 +1,165 @@
+/** Start, readiness, stop, and what happens when the manager dies. */
+
+import assert from "node:assert/strict";
+import { Cluster, MANAGER } from "../mod.ts";
+import { deadline } from "../src/deadline.ts";
+import { Recorder, startCluster, WAIT } from "./helpers.ts";
+
+const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url);
+
+function isRunning(pid: number): boolean {
+  try {
+    Deno.kill(pid, "SIGCONT");
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  return await Deno.stat(path).then(() => true, () => false);
+}
+
+/** The cluster socket directories now in the temp directory. */
+async function socketDirs(): Promise<string[]> {
+  const probe = await Deno.makeTempDir();
+  await Deno.remove(probe);
+  const parent = probe.slice(0, probe.lastIndexOf("/"));
+  const names: string[] = [];
+  for await (const entry of Deno.readDir(parent)) {
+    if (entry.name.startsWith("switchboard-") && !entry.name.startsWith("switchboard-test-")) {
+      names.push(entry.name);
+    }
+  }
+  return names.sort();
+}
+
+Deno.test("stop() leaves no child process, no socket file and no directory", async () => {
+  const cluster = await startCluster();
+  const pids = [0, 1, 2, "logger"].map((address) => cluster.pid(address)!);
+  const dir = cluster.socketDir;
+  assert.ok(pids.every(isRunning));
+  assert.deepEqual(
+    [...Deno.readDirSync(dir)].map((entry) => entry.name).sort(),
+    ["m.sock", "s0.sock", "w0.sock", "w1.sock", "w2.sock"],
+  );
+  assert.equal((await Deno.stat(dir)).mode! & 0o777, 0o700, "the socket directory is private");
+  await cluster.stop();
+  assert.ok(!pids.some(isRunning));
+  assert.equal(await exists(dir), false);
+  await cluster.stop(); // idempotent
+  await cluster.close();
+});
+
+Deno.test("children exit by themselves when the manager is killed", async () => {
+  const manager = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-run",
+      "--allow-read=/tmp",
+      "--allow-write=/tmp",
+      "--allow-net",
+      fixture("manager.ts").href,
+    ],
+    stdout: "piped",
+  }).spawn();
+  // The children share the manager's stdout: the pipe ends only once every
+  // process holding it has exited.
+  const lines = manager.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  const first = await deadline(lines.read(), WAIT, () => new Error("the manager did not start"));
+  const dir = first.value?.match(/ready (\S+)/)?.[1];
+  assert.ok(dir, `unexpected output: ${first.value}`);
+  const sockets = [...Deno.readDirSync(dir)].map((entry) => entry.name).sort();
+  assert.deepEqual(sockets, ["m.sock", "s0.sock", "w0.sock", "w1.sock"]);
+
+  manager.kill("SIGKILL");
+  await manager.status;
+  await deadline(
+    (async () => {
+      while (!(await lines.read()).done);
+    })(),
+    WAIT,
+    () => new Error("children still hold the manager's stdout"),
+  );
+  // Each child closed its own listener on the way out; the dead manager's remains.
+  assert.deepEqual([...Deno.readDirSync(dir)].map((entry) => entry.name), ["m.sock"]);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("start() fails clearly when a child exits before it is ready, and cleans up", async () => {
+  const before = await socketDirs();
+  await assert.rejects(
+    Cluster.start({
+      worker: fixture("worker.ts"),
+      workers: 1,
+      processes: { bad: fixture("crashing_worker.ts") },
+    }),
+    /^Error: service "bad" exited with code 1 before it was ready$/,
+  );
+  assert.deepEqual(await socketDirs(), before);
+});
+
+Deno.test("start() fails clearly when a child does not connect or does not become ready in time", async () => {
+  await assert.rejects(
+    Cluster.start({ worker: fixture("idle_worker.ts"), workers: 1, startTimeout: 1_000 }),
+    /Cluster did not start within 1000 ms: worker 0 did not connect \(did it call connect\(\)\?\)/,
+  );
+  await assert.rejects(
+    Cluster.start({ worker: fixture("unready_worker.ts"), workers: 1, startTimeout: 1_000 }),
+    /worker 0 connected but did not become ready \(did it call ready\(\)\?\)/,
+  );
+});
+
+Deno.test("a child with async setup marks itself ready, and start() waits for it", async () => {
+  await using cluster = await Cluster.start({
+    worker: fixture("slow_setup_worker.ts"),
+    workers: 2,
+  });
+  const seen = new Recorder<{ by: number; setUp: string }>(cluster, "seen");
+  assert.equal(cluster.sendMessage("test", 1), 2);
+  const data = await seen.until((d) => d.length === 2);
+  assert.ok(data.every((s) => s.setUp === "set up"));
+});
+
+Deno.test("messages children send during start-up wait for the manager's listeners", async () => {
+  // Each fixture worker reports its start-up to the manager before start()
+  // resolves; the listener registered after `await Cluster.start()` gets them.
+  await using cluster = await Cluster.start({ worker: fixture("greeting_worker.ts"), workers: 2 });
+  const hellos = new Recorder<{ by: number }>(cluster, "hello");
+  const data = await hellos.until((d) => d.length === 2);
+  assert.deepEqual(data.map((h) => h.by).sort(), [0, 1]);
+  assert.equal(cluster.id, MANAGER);
+});
+
+Deno.test("Cluster.start() refuses invalid options", async () => {
+  await assert.rejects(Cluster.start({ workers: 2 }), /needs a "worker" module for 2 workers/);
+  await assert.rejects(
+    Cluster.start({ workers: 0, processes: { manager: "x.ts" } }),
+    /cannot be named "manager"/,
+  );
+  await assert.rejects(Cluster.start({ workers: -1 }), /"workers" must be an integer >= 0/);
+  await assert.rejects(
+    Cluster.start({ workers: 0, maxFrameSize: 0 }),
+    /"maxFrameSize" must be a number above 0/,
+  );
+  await assert.rejects(
+    Cluster.start({ workers: 0, processes: { x: {} as { module: string } } }),
+    /Service "x" needs a module/,
+  );
+});
+
+Deno.test("connect() outside a cluster fails with a clear error", async () => {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", fixture("worker.ts").href],
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  });
+  const { code, stderr } = await child.output();
+  assert.equal(code, 1);
+  assert.match(
+    new TextDecoder().decode(stderr),
+    /connect\(\) found no bootstrap \(stdin ended without one\): run this module through Cluster\.start\(\)/,
+  );
+});

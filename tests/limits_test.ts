@@ -1,0 +1,105 @@
+/** Bad data and bad peers: refused with a clear error, and nothing else is lost. */
+
+import assert from "node:assert/strict";
+import { FrameError } from "../mod.ts";
+import { FrameEncoder } from "../src/frame.ts";
+import { nextMessage, Recorder, remote, startCluster, WAIT } from "./helpers.ts";
+import { deadline } from "../src/deadline.ts";
+
+Deno.test("data JSON cannot carry fails at the sender, and the connection stays up", async () => {
+  await using cluster = await startCluster();
+  const seen = new Recorder<{ data: unknown; from: unknown }>(cluster, "seen");
+  assert.throws(
+    () => cluster.sendMessage("test", { n: 1n }, 1),
+    (error: unknown) =>
+      error instanceof FrameError &&
+      error.message ===
+        'Cannot send "test" to worker 1: data holds a BigInt, which JSON cannot carry',
+  );
+  assert.throws(() => cluster.sendMessage("test", { f: () => {} }), /data\.f is a function/);
+  for (const what of ["bigint", "function", "cycle"]) {
+    const outcome = await remote(cluster, 0, { op: "sendUnencodable", what, to: 1 });
+    assert.ok("error" in outcome, what);
+    assert.equal(outcome.error.name, "FrameError");
+    assert.match(outcome.error.message, /^Cannot send "test" to worker 1: /);
+  }
+  // Nothing was sent, and both connections still carry messages.
+  assert.equal(cluster.sendMessage("test", "after", 1), 1);
+  assert.deepEqual(
+    await remote(cluster, 0, { op: "send", action: "test", data: "from 0", to: 1 }),
+    { ok: 1 },
+  );
+  const data = await seen.until((d) => d.length === 2);
+  assert.deepEqual(data.map((s) => s.data).sort(), ["after", "from 0"]);
+});
+
+Deno.test("a message over maxFrameSize is refused at the sender", async () => {
+  await using cluster = await startCluster({ maxFrameSize: 10_000 });
+  assert.throws(
+    () => cluster.sendMessage("test", "x".repeat(20_000), 2),
+    (error: unknown) =>
+      error instanceof FrameError &&
+      /^Cannot send "test" to worker 2: the message is 200\d\d bytes, over the 10000-byte limit/
+        .test(
+          error.message,
+        ),
+  );
+  const outcome = await remote(cluster, 1, { op: "sendBytes", bytes: 20_000, to: 2 });
+  assert.ok("error" in outcome);
+  assert.match(outcome.error.message, /over the 10000-byte limit \(maxFrameSize\)/);
+  await assert.rejects(cluster.request("echoRequest", "x".repeat(20_000), { to: 0 }), FrameError);
+  assert.deepEqual(await remote(cluster, 1, { op: "sendBytes", bytes: 9_000, to: 2 }), { ok: 1 });
+});
+
+/** Writes raw frames to a socket of the cluster, as a process without the token would. */
+async function intrude(path: string, frames: Uint8Array[]): Promise<void> {
+  const conn = await Deno.connect({ transport: "unix", path });
+  const encoder = new FrameEncoder();
+  for (const frame of frames) encoder.append(frame);
+  try {
+    await conn.write(encoder.bytes());
+    // The cluster closes the connection: reading ends.
+    while (await conn.read(new Uint8Array(1024)) !== null);
+  } catch {
+    // Reset by the cluster: closed just the same.
+  } finally {
+    conn.close();
+  }
+}
+
+Deno.test("a connection without the cluster's token is refused and the cluster keeps serving", async () => {
+  await using cluster = await startCluster();
+  const utf8 = new TextEncoder();
+  const refused: Error[] = [];
+  const threeRefusals = deadline(
+    new Promise<void>((resolve) =>
+      cluster.onError((error) => {
+        refused.push(error);
+        if (refused.length === 3) resolve();
+      })
+    ),
+    WAIT,
+    () => new Error(`expected 3 refusals, got ${refused.map(String)}`),
+  );
+  const manager = `${cluster.socketDir}/m.sock`;
+  await intrude(manager, [
+    utf8.encode(JSON.stringify({ action: "$hello", data: { from: 0, token: "guess" } })),
+  ]);
+  await intrude(manager, [utf8.encode(JSON.stringify({ action: "test", data: {} }))]);
+  await intrude(manager, [new Uint8Array(100_000)]);
+  await threeRefusals;
+  assert.ok(refused.every((error) => error instanceof FrameError));
+  assert.match(refused[0].message, /^Refused a connection to the manager: its token is wrong/);
+  assert.match(refused[1].message, /^Refused a connection to the manager: it opened with "test"/);
+  assert.match(refused[2].message, /over the 4096-byte limit/);
+
+  // A worker's socket refuses the same way, and goes on serving.
+  await intrude(`${cluster.socketDir}/w1.sock`, [utf8.encode("not json")]);
+  const pong = nextMessage(cluster, "testResponse");
+  assert.deepEqual(await cluster.request("testRequest", { time: 1 }, { to: 1 }), {
+    time: 1,
+    by: 1,
+  });
+  await pong;
+  assert.equal(cluster.sendMessage("test", {}), 3);
+});

@@ -1,0 +1,217 @@
+/** Scenarios 3 and 4: request/response by hand, and with request(). */
+
+import assert from "node:assert/strict";
+import { MANAGER, NoHandlerError, RemoteError, TimeoutError, UnreachableError } from "../mod.ts";
+import { deadline } from "../src/deadline.ts";
+import { nextMessage, remote, startCluster, WAIT } from "./helpers.ts";
+
+Deno.test("request/response by hand: messageId in the data, sendMessage and on only", async () => {
+  await using cluster = await startCluster();
+  // From a worker, exactly as the seed does it: worker 0 asks worker 1.
+  const outcome = await remote(cluster, 0, { op: "manualRequest", to: 1, time: 7 });
+  assert.ok("ok" in outcome);
+  const response = outcome.ok as { messageId: string; time: number; by: number };
+  assert.equal(response.time, 7);
+  assert.equal(response.by, 1);
+  assert.equal(typeof response.messageId, "string");
+
+  // From the manager, the same way.
+  const messageId = crypto.randomUUID();
+  const answer = nextMessage(
+    cluster,
+    "testResponse",
+    (msg) => (msg.data as { messageId: string }).messageId === messageId,
+  );
+  cluster.sendMessage("testRequest", { messageId, time: 8 }, 2);
+  assert.deepEqual((await answer).data, { messageId, time: 8, by: 2 });
+});
+
+Deno.test("request() resolves with what handle() returns; the data is untouched", async () => {
+  await using cluster = await startCluster();
+  const response = await cluster.request("echoRequest", { time: 1 }, {
+    to: 1,
+    timeout: 30_000,
+  }) as {
+    data: unknown;
+    by: number;
+    messageId: string;
+  };
+  assert.deepEqual(response.data, { time: 1 }, "no messageId was added to the data");
+  assert.equal(response.by, 1);
+  assert.equal(typeof response.messageId, "string", "the handler sees msg.messageId");
+
+  const fromWorker = await remote(cluster, 2, {
+    op: "request",
+    action: "echoRequest",
+    data: 5,
+    to: 0,
+  });
+  assert.ok("ok" in fromWorker);
+  assert.equal((fromWorker.ok as { by: number }).by, 0);
+  assert.equal((fromWorker.ok as { data: number }).data, 5);
+});
+
+Deno.test("request() resolves with a response written by hand", async () => {
+  await using cluster = await startCluster();
+  // on("testRequest") answers with msg.reply("testResponse", …).
+  assert.deepEqual(await cluster.request("testRequest", { time: 3 }, { to: 1 }), {
+    time: 3,
+    by: 1,
+  });
+  // on("manualRequest") answers with msg.reply("manualResponse", …).
+  assert.deepEqual(await cluster.request("manualRequest", "x", { to: 2 }), { data: "x", by: 2 });
+  // on("dataIdRequest") answers with sendMessage("dataIdResponse", {messageId}, msg.from).
+  const byHand = await cluster.request("dataIdRequest", 4, { to: 0 }) as Record<string, unknown>;
+  assert.equal(byHand.by, 0);
+  assert.equal(byHand.data, 4);
+  // From a worker too.
+  assert.deepEqual(
+    await remote(cluster, 0, { op: "request", action: "testRequest", data: { time: 9 }, to: 2 }),
+    { ok: { time: 9, by: 2 } },
+  );
+});
+
+Deno.test("the response of a request also reaches on() listeners of the response action", async () => {
+  await using cluster = await startCluster();
+  const heard = nextMessage(cluster, "echoResponse");
+  const answer = await cluster.request("echoRequest", "hi", { to: 0 });
+  const message = await heard;
+  assert.deepEqual(message.data, answer);
+  assert.equal(message.from, 0);
+  assert.equal(typeof message.messageId, "string");
+});
+
+Deno.test("a handler that throws or rejects reaches the requester as RemoteError", async () => {
+  await using cluster = await startCluster();
+  const thrown = await cluster.request("failRequest", {}, { to: 1 }).then(
+    () => assert.fail("should reject"),
+    (error) => error,
+  );
+  assert.ok(thrown instanceof RemoteError);
+  assert.equal(thrown.remoteName, "TypeError");
+  assert.equal(thrown.remoteMessage, "boom in 1");
+  assert.match(thrown.remoteStack ?? "", /fixtures\/worker\.ts/);
+  assert.match(thrown.message, /Request "failRequest" to worker 1 failed: TypeError: boom in 1/);
+
+  await assert.rejects(
+    cluster.request("rejectRequest", {}, { to: 2 }),
+    (error: unknown) => error instanceof RemoteError && error.remoteName === "RangeError",
+  );
+  assert.deepEqual(
+    await remote(cluster, 0, { op: "request", action: "failRequest", to: 2 }),
+    {
+      error: {
+        name: "RemoteError",
+        message: 'Request "failRequest" to worker 2 failed: TypeError: boom in 2',
+      },
+    },
+  );
+});
+
+Deno.test("a handler whose result JSON cannot carry fails the request instead of timing out", async () => {
+  await using cluster = await startCluster();
+  await assert.rejects(
+    cluster.request("badResultRequest", {}, { to: 0, timeout: WAIT * 3 }),
+    (error: unknown) =>
+      error instanceof RemoteError && error.remoteName === "FrameError" &&
+      /BigInt/.test(error.remoteMessage),
+  );
+});
+
+Deno.test("a target with no listener answers at once with NoHandlerError", async () => {
+  await using cluster = await startCluster();
+  // The timeout is far beyond the test's own deadline: only the fast answer passes.
+  const request = cluster.request("unknownRequest", {}, { to: 1, timeout: WAIT * 3 });
+  await assert.rejects(
+    deadline(request, WAIT, () => new Error("no fast answer")),
+    (error: unknown) =>
+      error instanceof NoHandlerError &&
+      error.message ===
+        'Request "unknownRequest" to worker 1 failed: it has no handler for "unknownRequest"',
+  );
+  assert.deepEqual(await remote(cluster, 0, { op: "request", action: "unknownRequest", to: 2 }), {
+    error: {
+      name: "NoHandlerError",
+      message:
+        'Request "unknownRequest" to worker 2 failed: it has no handler for "unknownRequest"',
+    },
+  });
+});
+
+Deno.test("a listener that never answers makes the request time out, naming action, target and time", async () => {
+  await using cluster = await startCluster();
+  const error = await cluster.request("silentRequest", {}, { to: 2, timeout: 100 }).then(
+    () => assert.fail("should time out"),
+    (error) => error,
+  );
+  assert.ok(error instanceof TimeoutError);
+  assert.equal(error.message, 'Request "silentRequest" to worker 2 timed out after 100 ms');
+  assert.match(error.stack ?? "", /request_test\.ts/, "the stack points at the caller");
+});
+
+Deno.test("a late response after a timeout settles nothing and still reaches listeners", async () => {
+  await using cluster = await startCluster();
+  const late = nextMessage(cluster, "slowResponse");
+  await assert.rejects(
+    cluster.request("slowRequest", { ms: 300 }, { to: 0, timeout: 50 }),
+    TimeoutError,
+  );
+  assert.deepEqual((await late).data, { by: 0 });
+});
+
+Deno.test("an aborted request rejects with the signal's reason", async () => {
+  await using cluster = await startCluster();
+  const controller = new AbortController();
+  const request = cluster.request("silentRequest", {}, { to: 0, signal: controller.signal });
+  const reason = new Error("user gave up");
+  controller.abort(reason);
+  await assert.rejects(request, (error) => error === reason);
+  // Already aborted: rejects without sending.
+  await assert.rejects(
+    cluster.request("echoRequest", {}, { to: 0, signal: AbortSignal.abort("stop") }),
+    (error) => error === "stop",
+  );
+  // The default 30 s timer of the aborted request is gone: the op sanitizer
+  // fails this test if any timer is left.
+});
+
+Deno.test("request() needs exactly one known target", async () => {
+  await using cluster = await startCluster();
+  // @ts-expect-error: `to` is required
+  await assert.rejects(cluster.request("echoRequest", {}, {}), /needs a target: pass \{ to \}/);
+  await assert.rejects(
+    cluster.request("echoRequest", {}, { to: [0, 1] as unknown as number }),
+    /takes one target; use requestAll\(\)/,
+  );
+  await assert.rejects(
+    deadline(cluster.request("echoRequest", {}, { to: 7 }), WAIT, () => new Error("not at once")),
+    (error: unknown) =>
+      error instanceof UnreachableError &&
+      /Request "echoRequest" to worker 7 failed: no such process \(the cluster has workers 0-2/
+        .test(
+          error.message,
+        ),
+  );
+  assert.deepEqual(await remote(cluster, 1, { op: "request", action: "echoRequest", to: "db" }), {
+    error: {
+      name: "UnreachableError",
+      message:
+        'Request "echoRequest" to service "db" failed: no such process (the cluster has workers 0-2, services "logger", the manager)',
+    },
+  });
+});
+
+Deno.test("a process can request itself, and children can request the manager", async () => {
+  await using cluster = await startCluster();
+  cluster.handle("whoRequest", (_data, msg) => ({ asked: "manager", from: msg.from }));
+  assert.deepEqual(await cluster.request("whoRequest", {}, { to: MANAGER }), {
+    asked: "manager",
+    from: MANAGER,
+  });
+  assert.deepEqual(await remote(cluster, 1, { op: "request", action: "whoRequest", to: MANAGER }), {
+    ok: { asked: "manager", from: 1 },
+  });
+  const self = await remote(cluster, 1, { op: "request", action: "echoRequest", data: 1, to: 1 });
+  assert.ok("ok" in self);
+  assert.equal((self.ok as { by: number }).by, 1);
+});

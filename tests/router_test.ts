@@ -1,0 +1,172 @@
+/**
+ * The router over real sockets, in one process: what a bad peer can and
+ * cannot do to the others.
+ */
+
+import assert from "node:assert/strict";
+import { FrameError } from "../mod.ts";
+import { deadline } from "../src/deadline.ts";
+import { Layout } from "../src/layout.ts";
+import { Router } from "../src/router.ts";
+import type { Connection } from "../src/transport.ts";
+import { UnixTransport } from "../src/unix_transport.ts";
+import { WAIT } from "./helpers.ts";
+
+const layout = new Layout(3, []);
+
+function router(self: number, maxFrameSize = 1 << 20, errors: Error[] = []): Router {
+  const router = new Router({
+    self,
+    layout,
+    maxFrameSize,
+    requestTimeout: 1000,
+    onControl: () => {},
+  });
+  router.onError((error) => errors.push(error));
+  router.ready();
+  return router;
+}
+
+/** Three routers, each pair joined by a real Unix socket. */
+async function mesh(limits: number[], errors: Error[][]): Promise<{
+  routers: Router[];
+  raw: Map<string, Connection>;
+  close(): Promise<void>;
+}> {
+  const dir = await Deno.makeTempDir({ prefix: "switchboard-test-" });
+  const transport = new UnixTransport(dir);
+  const routers = limits.map((limit, id) => router(id, limit, errors[id]));
+  const raw = new Map<string, Connection>();
+  for (const [a, b] of [[0, 1], [0, 2], [1, 2]]) {
+    const listener = await transport.listen(`${a}-${b}`, limits[a]);
+    const accepted = listener[Symbol.asyncIterator]().next();
+    const dialed = await transport.connect(`${a}-${b}`, limits[b]);
+    const server = (await accepted).value as Connection;
+    listener.close();
+    routers[a].attach(server, b);
+    routers[b].attach(dialed, a);
+    raw.set(`${b}->${a}`, dialed);
+  }
+  return {
+    routers,
+    raw,
+    async close() {
+      await Promise.all(routers.map((r) => r.close()));
+      await Deno.remove(dir, { recursive: true });
+    },
+  };
+}
+
+function received(router: Router, action: string, count: number): Promise<unknown[]> {
+  const { promise, resolve } = Promise.withResolvers<unknown[]>();
+  const data: unknown[] = [];
+  const off = router.on(action, (value) => {
+    data.push(value);
+    if (data.length === count) resolve(data);
+  });
+  return deadline(promise, WAIT, () => new Error(`"${action}" x${count} did not arrive`))
+    .finally(off);
+}
+
+/** The next error `router` reports; call it before causing the error. */
+function nextError(router: Router): Promise<Error> {
+  const { promise, resolve } = Promise.withResolvers<Error>();
+  const off = router.onError(resolve);
+  return deadline(promise, WAIT, () => new Error("no error was reported")).finally(off);
+}
+
+Deno.test("a frame over the limit from one peer closes only that peer's connection", async () => {
+  const errors: Error[][] = [[], [], []];
+  const { routers: [r0, r1, r2], close } = await mesh([1000, 1 << 20, 1 << 20], errors);
+  const fromTwo = received(r0, "small", 2);
+  const reported = nextError(r0);
+
+  assert.equal(r1.sendMessage("big", "x".repeat(5000), 0), 1, "worker 1's own limit allows it");
+  r2.sendMessage("small", 1, 0);
+  r2.sendMessage("small", 2, 0);
+  assert.deepEqual(await fromTwo, [1, 2], "traffic from worker 2 is untouched");
+
+  const error = await reported;
+  assert.ok(error instanceof FrameError);
+  assert.match(
+    error.message,
+    /^Bad frame from worker 1: Frame of 50\d\d bytes is over the 1000-byte limit/,
+  );
+  assert.deepEqual(r0.connected(), [2]);
+  assert.equal(r0.sendMessage("small", 3, 1), 0);
+  await close();
+});
+
+Deno.test("a malformed frame closes only its connection, with a clear error", async () => {
+  const errors: Error[][] = [[], [], []];
+  const { routers: [r0, , r2], raw, close } = await mesh([1 << 20, 1 << 20, 1 << 20], errors);
+  const fromTwo = received(r0, "fine", 1);
+  const reported = nextError(r0);
+  raw.get("1->0")!.send(new TextEncoder().encode('{"data": "no action"}'));
+  r2.sendMessage("fine", true, 0);
+  assert.deepEqual(await fromTwo, [true]);
+  const error = await reported;
+  assert.ok(error instanceof FrameError);
+  assert.equal(error.message, 'Bad frame from worker 1: its "action" is not a non-empty string');
+  assert.deepEqual(r0.connected(), [2]);
+  await close();
+});
+
+Deno.test("a listener that throws is reported; other listeners and later messages still run", async () => {
+  const errors: Error[][] = [[], [], []];
+  const { routers: [r0, r1], close } = await mesh([1 << 20, 1 << 20, 1 << 20], errors);
+  r0.on("x", () => {
+    throw new Error("listener failed");
+  });
+  const heard = received(r0, "x", 2);
+  r1.sendMessage("x", 1, 0);
+  r1.sendMessage("x", 2, 0);
+  assert.deepEqual(await heard, [1, 2]);
+  assert.equal(errors[0].length, 2);
+  assert.equal(errors[0][0].message, 'A listener for "x" from worker 1 threw: listener failed');
+  assert.equal((errors[0][0].cause as Error).message, "listener failed");
+  await close();
+});
+
+Deno.test("data JSON cannot carry, or too much of it, is refused at the sender; the link stays up", async () => {
+  const errors: Error[][] = [[], [], []];
+  const { routers: [r0, r1], close } = await mesh([1 << 20, 2000, 1 << 20], errors);
+  const heard = received(r0, "after", 1);
+  assert.throws(() => r1.sendMessage("bad", { n: 1n }, 0), FrameError);
+  assert.throws(() => r1.sendMessage("bad", "x".repeat(3000), 0), /over the 2000-byte limit/);
+  await assert.rejects(r1.request("badRequest", { f() {} }, { to: 0 }), FrameError);
+  assert.equal(r1.sendMessage("after", "ok", 0), 1);
+  assert.deepEqual(await heard, ["ok"]);
+  assert.deepEqual(errors, [[], [], []]);
+  await close();
+});
+
+Deno.test("messages from one sender arrive in the order sent", async () => {
+  const errors: Error[][] = [[], [], []];
+  const { routers: [r0, r1], close } = await mesh([1 << 20, 1 << 20, 1 << 20], errors);
+  const count = 20_000;
+  const heard = received(r0, "n", count);
+  for (let n = 0; n < count; n++) r1.sendMessage("n", n, 0);
+  assert.deepEqual(await heard, Array.from({ length: count }, (_, n) => n));
+  await close();
+});
+
+Deno.test("closing a router rejects its open requests with the reason as cause", async () => {
+  const errors: Error[][] = [[], [], []];
+  const { routers: [r0, r1], close } = await mesh([1 << 20, 1 << 20, 1 << 20], errors);
+  r0.on("waitRequest", () => {});
+  const request = r1.request("waitRequest", {}, { to: 0, timeout: 60_000 });
+  const reason = new Error("shutting down");
+  const closing = r1.close(reason);
+  await assert.rejects(request, (error: unknown) => {
+    assert.equal((error as Error).name, "ClosedError");
+    assert.equal(
+      (error as Error).message,
+      'Request "waitRequest" to worker 0 was cancelled: worker 1 closed',
+    );
+    assert.equal((error as Error).cause, reason);
+    return true;
+  });
+  await closing;
+  await close();
+});
