@@ -1,15 +1,29 @@
 /**
  * Request correlation: each open request waits here, under its messageId,
  * for the response that carries the same id. Every way out (answer, error,
- * timeout, abort, peer gone, close) goes through one `settle`, which clears
- * the timer and the abort listener, so nothing is ever left pending.
+ * timeout, abort, peer gone, close) goes through one `settle`, which also
+ * removes the abort listener, so nothing is ever left pending.
+ *
+ * Timeouts share one timer, armed for the earliest deadline and left armed
+ * when requests settle: a request costs no timer operation of its own, and
+ * when the timer fires it expires what is due and re-arms for what is not.
  *
  * @module
  */
 
 import { type Address, describe } from "./address.ts";
 import type { WireMessage } from "./codec.ts";
-import { NoHandlerError, RemoteError, type TimeoutError } from "./errors.ts";
+import { NoHandlerError, RemoteError } from "./errors.ts";
+
+/** The longest delay setTimeout takes; longer ones would fire at once. */
+const MAX_DELAY = 2 ** 31 - 1;
+
+/**
+ * What a timed-out request rejects with. The caller turns it into a
+ * `TimeoutError` in its own async context, so that the error's stack shows
+ * who asked, without paying for a stack on every request.
+ */
+export const TIMED_OUT: unique symbol = Symbol("timed out");
 
 /** What a request needs while it waits. */
 export interface RequestSpec {
@@ -23,20 +37,22 @@ export interface RequestSpec {
   timeout: number;
   /** Cancels the wait with the signal's reason. */
   signal?: AbortSignal;
-  /** The error to reject with on timeout, made where the call was made. */
-  timeoutError: TimeoutError;
 }
 
 interface Entry extends RequestSpec {
   resolve(data: unknown): void;
   reject(error: unknown): void;
-  timer?: ReturnType<typeof setTimeout>;
+  /** When it times out, on the `performance.now()` clock. */
+  deadline: number;
   onAbort?: () => void;
 }
 
 /** The open requests of one process. */
 export class PendingRequests {
   readonly #entries = new Map<string, Entry>();
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  /** When the armed timer fires; Infinity when none is armed. */
+  #timerAt = Infinity;
 
   /** How many requests wait for an answer. */
   get size(): number {
@@ -50,14 +66,10 @@ export class PendingRequests {
    */
   open(messageId: string, spec: RequestSpec): Promise<unknown> {
     const { promise, resolve, reject } = Promise.withResolvers<unknown>();
-    const entry: Entry = { ...spec, resolve, reject };
+    const deadline = performance.now() + spec.timeout;
+    const entry: Entry = { ...spec, resolve, reject, deadline };
     this.#entries.set(messageId, entry);
-    if (Number.isFinite(spec.timeout)) {
-      entry.timer = setTimeout(
-        () => this.#settle(messageId, entry, spec.timeoutError),
-        spec.timeout,
-      );
-    }
+    if (deadline < this.#timerAt) this.#arm(deadline);
     if (spec.signal) {
       const signal = spec.signal;
       entry.onAbort = () => this.#settle(messageId, entry, signal.reason);
@@ -124,10 +136,35 @@ export class PendingRequests {
     }
   }
 
+  /** Stops the timer; for when the owner closes, after `failAll`. */
+  close(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#timerAt = Infinity;
+  }
+
+  #arm(at: number): void {
+    clearTimeout(this.#timer);
+    this.#timerAt = at;
+    const delay = Math.min(MAX_DELAY, Math.max(0, Math.ceil(at - performance.now())));
+    this.#timer = setTimeout(() => this.#expire(), delay);
+  }
+
+  #expire(): void {
+    this.#timer = undefined;
+    this.#timerAt = Infinity;
+    const now = performance.now();
+    let next = Infinity;
+    for (const [messageId, entry] of this.#entries) {
+      if (entry.deadline <= now) this.#settle(messageId, entry, TIMED_OUT);
+      else if (entry.deadline < next) next = entry.deadline;
+    }
+    if (next < Infinity) this.#arm(next);
+  }
+
   #settle(messageId: string, entry: Entry, error: unknown, data?: unknown): void {
     if (this.#entries.get(messageId) !== entry) return;
     this.#entries.delete(messageId);
-    if (entry.timer !== undefined) clearTimeout(entry.timer);
     if (entry.onAbort) entry.signal!.removeEventListener("abort", entry.onAbort);
     if (error === undefined) entry.resolve(data);
     else entry.reject(error);

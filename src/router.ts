@@ -10,7 +10,7 @@
  * @module
  */
 
-import { type Address, describe, describeTarget, type Target, targetsOf } from "./address.ts";
+import { type Address, describe, type Target, targetsOf } from "./address.ts";
 import { assertUserAction, CONTROL_PREFIX, responseAction } from "./action.ts";
 import { decodeMessage, encodeMessage, toWireError, type WireMessage } from "./codec.ts";
 import {
@@ -22,7 +22,7 @@ import {
 } from "./errors.ts";
 import type { Layout } from "./layout.ts";
 import { LoopbackConnection } from "./loopback.ts";
-import { PendingRequests } from "./pending.ts";
+import { PendingRequests, TIMED_OUT } from "./pending.ts";
 import type { Connection } from "./transport.ts";
 
 /** A connection to one other process, known by address once it said hello. */
@@ -248,51 +248,47 @@ export class Router {
   }
 
   /** Sends a request and resolves with the data of its response. */
-  request(action: string, data: unknown, options: RequestOptions): Promise<unknown> {
+  async request(action: string, data: unknown, options: RequestOptions): Promise<unknown> {
     const timeout = options?.timeout ?? this.requestTimeout;
-    // Made here so that its stack shows who asked.
-    const timeoutError = new TimeoutError(
-      `Request "${action}" to ${describeTarget(options?.to)} timed out after ${timeout} ms`,
-    );
-    try {
-      assertUserAction(action);
-      if (options?.to === undefined) {
-        throw new TypeError(`Request "${action}" needs a target: pass { to }`);
-      }
-      targetsOf(options.to, action);
-      if (Array.isArray(options.to)) {
-        throw new TypeError(`Request "${action}" takes one target; use requestAll() for several`);
-      }
-      if (typeof timeout !== "number" || !(timeout >= 0)) {
-        throw new TypeError(`Request "${action}" has an invalid timeout: ${timeout}`);
-      }
-    } catch (error) {
-      return Promise.reject(error);
+    assertUserAction(action);
+    if (options?.to === undefined) {
+      throw new TypeError(`Request "${action}" needs a target: pass { to }`);
     }
     const { to, signal } = options;
-    if (signal?.aborted) return Promise.reject(signal.reason);
-    if (this.#closing) return Promise.reject(this.#closedError(action, to, undefined));
-    const link = this.#linkTo(to);
-    if (!link) return Promise.reject(this.#unreachable(action, to));
-    const messageId = `${this.#idPrefix}${(this.#nextId++).toString(36)}`;
-    let payload: Uint8Array;
-    try {
-      payload = encodeMessage({ action, data, messageId }, this.maxFrameSize, to);
-    } catch (error) {
-      return Promise.reject(error);
+    targetsOf(to, action);
+    if (Array.isArray(to)) {
+      throw new TypeError(`Request "${action}" takes one target; use requestAll() for several`);
     }
+    if (typeof timeout !== "number" || !(timeout >= 0)) {
+      throw new TypeError(`Request "${action}" has an invalid timeout: ${timeout}`);
+    }
+    if (signal?.aborted) throw signal.reason;
+    if (this.#closing) throw this.#closedError(action, to, undefined);
+    const link = this.#linkTo(to);
+    if (!link) throw this.#unreachable(action, to);
+    const messageId = `${this.#idPrefix}${(this.#nextId++).toString(36)}`;
+    const payload = encodeMessage({ action, data, messageId }, this.maxFrameSize, to);
     const answer = this.#pending.open(messageId, {
       action,
       responseAction: responseAction(action),
       target: to,
       timeout,
       signal,
-      timeoutError,
     });
     if (!link.connection.send(payload)) {
       this.#pending.fail(messageId, this.#unreachable(action, to));
     }
-    return answer;
+    try {
+      return await answer;
+    } catch (error) {
+      // Made here, after the await, so that its stack shows who asked.
+      if (error === TIMED_OUT) {
+        throw new TimeoutError(
+          `Request "${action}" to ${describe(to)} timed out after ${timeout} ms`,
+        );
+      }
+      throw error;
+    }
   }
 
   /** Asks many targets; resolves with each one's answer or error, in order. */
@@ -397,6 +393,7 @@ export class Router {
   async #shutDown(reason: Error | undefined): Promise<void> {
     this.#held = null;
     this.#pending.failAll((spec) => this.#closedError(spec.action, spec.target, reason));
+    this.#pending.close();
     this.#loopback.connection.close();
     for (const link of [...this.#links.values(), ...this.#unbound]) link.connection.close();
     while (this.#pumps.size > 0) await Promise.all(this.#pumps);

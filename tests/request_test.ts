@@ -140,10 +140,12 @@ Deno.test("a target with no listener answers at once with NoHandlerError", async
 
 Deno.test("a listener that never answers makes the request time out, naming action, target and time", async () => {
   await using cluster = await startCluster();
-  const error = await cluster.request("silentRequest", {}, { to: 2, timeout: 100 }).then(
-    () => assert.fail("should time out"),
-    (error) => error,
-  );
+  let error: unknown;
+  try {
+    await cluster.request("silentRequest", {}, { to: 2, timeout: 100 });
+  } catch (thrown) {
+    error = thrown;
+  }
   assert.ok(error instanceof TimeoutError);
   assert.equal(error.message, 'Request "silentRequest" to worker 2 timed out after 100 ms');
   assert.match(error.stack ?? "", /request_test\.ts/, "the stack points at the caller");
