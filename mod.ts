@@ -52,6 +52,8 @@ export type { Address, Target } from "./src/address.ts";
 export { responseAction } from "./src/action.ts";
 export type { ResponseAction } from "./src/action.ts";
 export { Cluster, DEFAULTS } from "./src/cluster.ts";
+export { DEFAULT_RESTART } from "./src/restart_policy.ts";
+export type { RestartOptions } from "./src/restart_policy.ts";
 export type { ClusterOptions, ServiceOptions } from "./src/cluster.ts";
 export { connect } from "./src/connect.ts";
 export type { ConnectOptions } from "./src/connect.ts";
@@ -59,6 +61,7 @@ export {
   ClosedError,
   FrameError,
   NoHandlerError,
+  QueueFullError,
   RemoteError,
   SwitchboardError,
   TimeoutError,
@@ -69,9 +72,14 @@ export type { Permissions } from "./src/permissions.ts";
 export type {
   ActionOf,
   AnyMessage,
+  ChildState,
+  ChildStats,
+  ConnectionStats,
   Handler,
+  LifecycleEvent,
   Listener,
   Message,
+  PeerStats,
   ProcessHandle,
   Protocol,
   RequestActionOf,

@@ -27,6 +27,10 @@ export interface Bootstrap {
   maxFrameSize: number;
   /** The default request timeout, in ms. */
   requestTimeout: number;
+  /** Queued bytes per peer above which `drain()` waits. */
+  highWaterMark: number;
+  /** Queued bytes per peer above which sends are refused. */
+  maxQueuedBytes: number;
 }
 
 /** The bootstrap format this module reads and writes. */
@@ -75,7 +79,8 @@ function isBootstrap(value: unknown): value is Bootstrap {
     typeof b.dir === "string" && isAddress(b.self) && typeof b.token === "string" &&
     Number.isInteger(b.workers) && Array.isArray(b.services) &&
     b.services.every((name) => typeof name === "string") &&
-    typeof b.maxFrameSize === "number" && typeof b.requestTimeout === "number";
+    typeof b.maxFrameSize === "number" && typeof b.requestTimeout === "number" &&
+    typeof b.highWaterMark === "number" && typeof b.maxQueuedBytes === "number";
 }
 
 function notAChild(why: string, cause?: unknown): Error {

@@ -11,9 +11,10 @@ import { type Address, describe, MANAGER } from "./address.ts";
 import type { Bootstrap } from "./bootstrap.ts";
 import type { WireMessage } from "./codec.ts";
 import { deadline } from "./deadline.ts";
-import { FrameError, UnreachableError } from "./errors.ts";
+import { FrameError, SwitchboardError, UnreachableError } from "./errors.ts";
 import { Gate } from "./gate.ts";
 import {
+  EVENT,
   HANDSHAKE_FRAME_LIMIT,
   HANDSHAKE_TIMEOUT,
   HELLO,
@@ -23,15 +24,17 @@ import {
   WELCOME,
 } from "./handshake.ts";
 import { Layout } from "./layout.ts";
-import { type Link, Router } from "./router.ts";
-import type { Listener } from "./transport.ts";
+import type { Link } from "./link.ts";
+import { Router } from "./router.ts";
+import type { Acceptor } from "./transport.ts";
+import type { LifecycleEvent } from "./types.ts";
 import { UnixTransport } from "./unix_transport.ts";
 
 /** Exit code of a child whose manager disappeared. */
 export const ORPHAN_EXIT_CODE = 1;
 
 /** One child's end of its cluster. */
-export class Child {
+export class ChildSide {
   /** The child's router. */
   readonly router: Router;
   readonly #bootstrap: Bootstrap;
@@ -39,9 +42,10 @@ export class Child {
   readonly #transport: UnixTransport;
   readonly #gate: Gate;
   readonly #welcomes = new Map<Link, PromiseWithResolvers<Address[]>>();
-  #listener: Listener | undefined;
+  #listener: Acceptor | undefined;
   #serving: Promise<void> | undefined;
   #closing: Promise<void> | undefined;
+  #stopping = false;
 
   constructor(bootstrap: Bootstrap) {
     this.#bootstrap = bootstrap;
@@ -52,7 +56,10 @@ export class Child {
       layout: this.#layout,
       maxFrameSize: bootstrap.maxFrameSize,
       requestTimeout: bootstrap.requestTimeout,
+      highWaterMark: bootstrap.highWaterMark,
+      maxQueuedBytes: bootstrap.maxQueuedBytes,
       onControl: (link, message) => this.#onControl(link, message),
+      onStrangerError: (link, error) => this.#gate.refuse(link, error.message),
       onLinkClosed: (address) => this.#onLinkClosed(address),
       onReady: () => this.#sendReady(),
     });
@@ -73,13 +80,23 @@ export class Child {
     this.#listener = await this.#transport.listen(
       this.#layout.endpoint(self),
       HANDSHAKE_FRAME_LIMIT,
+      (error) => this.router.listeners.report(error),
     );
-    this.#serving = this.#gate.serve(this.#listener).catch((error) => this.router.report(error));
+    this.#serving = this.#gate.serve(this.#listener).catch((error) =>
+      this.router.listeners.report(error)
+    );
     const peers = await this.#dial(MANAGER);
     await Promise.all(
       peers.filter((peer) => peer !== self && this.#layout.has(peer)).map((peer) =>
-        // A peer that died since the manager saw it is not our failure.
-        this.#dial(peer).catch(() => {})
+        // Not fatal: a peer that died since the manager saw it dials us
+        // when it is restarted. But never silent.
+        this.#dial(peer).catch((error) =>
+          this.router.listeners.report(
+            new SwitchboardError(`${describe(self)} could not connect to ${describe(peer)}`, {
+              cause: error,
+            }),
+          )
+        )
       ),
     );
   }
@@ -88,6 +105,20 @@ export class Child {
   close(): Promise<void> {
     this.#closing ??= this.#close();
     return this.#closing;
+  }
+
+  /**
+   * Stops as the manager asked: stop handlers, then the handlers still
+   * answering requests, then the connections (queued messages are written),
+   * then the process. The manager kills it if this takes too long.
+   */
+  async #stop(): Promise<void> {
+    if (this.#stopping) return;
+    this.#stopping = true;
+    await this.router.listeners.stopping();
+    await this.router.handlersSettled();
+    await this.close();
+    Deno.exit(0);
   }
 
   async #close(): Promise<void> {
@@ -144,7 +175,10 @@ export class Child {
       const peers = readWelcome(message);
       if (peers) return welcome.resolve(peers);
     } else if (message.action === STOP && link.address === MANAGER) {
-      this.close().then(() => Deno.exit(0));
+      this.#stop();
+      return;
+    } else if (message.action === EVENT && link.address === MANAGER) {
+      this.router.listeners.lifecycle(message.data as LifecycleEvent);
       return;
     }
     this.router.drop(
@@ -162,6 +196,7 @@ export class Child {
     // Without its manager a child has no cluster, and nobody would stop it.
     // Closing the listener first removes its socket file.
     if (address !== MANAGER || this.router.closing) return;
+    // Stopping, or not: the manager is gone, so nobody waits for the rest.
     this.#listener?.close();
     Deno.exit(ORPHAN_EXIT_CODE);
   }

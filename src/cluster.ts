@@ -11,7 +11,8 @@ import { type ChildSpec, Manager, type ManagerConfig } from "./manager.ts";
 import { Peer } from "./peer.ts";
 import type { Permissions } from "./permissions.ts";
 import type { Router } from "./router.ts";
-import type { Protocol } from "./types.ts";
+import { DEFAULT_RESTART, type RestartOptions, type RestartPolicy } from "./restart_policy.ts";
+import type { PeerStats, Protocol } from "./types.ts";
 
 /** A service process: its module and, optionally, what it runs with. */
 export interface ServiceOptions {
@@ -50,6 +51,23 @@ export interface ClusterOptions {
   requestTimeout?: number;
   /** Largest message, in bytes of UTF-8 JSON (default 16 MiB). */
   maxFrameSize?: number;
+  /**
+   * Bytes queued for one peer above which `drain()` waits (default 1 MiB).
+   * Applies in every process.
+   */
+  highWaterMark?: number;
+  /**
+   * Bytes queued for one peer above which sends throw `QueueFullError`
+   * instead of growing memory (default 64 MiB). Applies in every process.
+   */
+  maxQueuedBytes?: number;
+  /**
+   * Whether and how to restart a child that exits when not asked to
+   * (default: on, with {@linkcode DEFAULT_RESTART}): after a back-off, with
+   * the same address; past `maxRestarts` within `period` it stays down and
+   * a `fatal` lifecycle event says so. `false` turns restarts off.
+   */
+  restart?: boolean | RestartOptions;
   /** How long children may take to become ready, in ms (default 30 000). */
   startTimeout?: number;
   /** How long children may take to exit on `stop()` before they are killed, in ms (default 5 000). */
@@ -66,6 +84,8 @@ export interface ClusterOptions {
 export const DEFAULTS = {
   requestTimeout: 30_000,
   maxFrameSize: 16 * 1024 * 1024,
+  highWaterMark: 1024 * 1024,
+  maxQueuedBytes: 64 * 1024 * 1024,
   startTimeout: 30_000,
   stopTimeout: 5_000,
 } as const;
@@ -165,10 +185,31 @@ export class Cluster<P = Protocol> extends Peer<P> {
   }
 
   /**
-   * Stops the cluster: asks each child to exit, kills any still running
-   * after `stopTimeout`, rejects the manager's open requests, closes every
-   * connection and removes the socket directory. Idempotent; `close()` and
-   * `await using` do the same.
+   * What the manager is doing now: its connections and open work, as
+   * {@linkcode Peer.stats}, plus each child's pid, state and restarts.
+   *
+   * @returns A snapshot.
+   *
+   * @example See which children are down
+   * ```ts
+   * import type { Cluster } from "@switchboard/switchboard";
+   *
+   * export function down(cluster: Cluster): unknown[] {
+   *   return cluster.stats().children!.filter((child) => child.state !== "ready");
+   * }
+   * ```
+   */
+  override stats(): PeerStats {
+    return { ...super.stats(), children: this.#manager.childStats() };
+  }
+
+  /**
+   * Stops the cluster gracefully: runs the manager's `onStop` handlers,
+   * asks each child to stop (its `onStop` handlers run, its running
+   * handlers finish), kills any child still running after `stopTimeout`,
+   * rejects the manager's open requests, closes every connection and
+   * removes the socket directory. Idempotent; `close()` and `await using`
+   * do the same.
    *
    * @returns Resolves once no child process and no socket file remain.
    *
@@ -213,20 +254,41 @@ function managerConfig(options: ClusterOptions): ManagerConfig {
       args: spec.args ?? shared.args,
     });
   }
+  const maxQueuedBytes = positive(options, "maxQueuedBytes");
+  const maxFrameSize = positive(options, "maxFrameSize");
+  if (maxQueuedBytes < maxFrameSize) {
+    throw new TypeError(
+      `"maxQueuedBytes" (${maxQueuedBytes}) must be at least "maxFrameSize" (${maxFrameSize})`,
+    );
+  }
   return {
     layout,
     children,
-    maxFrameSize: positive(options, "maxFrameSize"),
+    maxFrameSize,
     requestTimeout: positive(options, "requestTimeout"),
+    highWaterMark: positive(options, "highWaterMark"),
+    maxQueuedBytes,
     startTimeout: positive(options, "startTimeout"),
     stopTimeout: positive(options, "stopTimeout"),
+    restart: restartPolicy(options.restart),
   };
+}
+
+function restartPolicy(restart: ClusterOptions["restart"]): RestartPolicy | null {
+  if (restart === false) return null;
+  const policy = { ...DEFAULT_RESTART, ...(restart === true ? {} : restart) };
+  for (const [key, value] of Object.entries(policy)) {
+    if (typeof value !== "number" || !(value >= 0) || !Number.isFinite(value)) {
+      throw new TypeError(`"restart.${key}" must be a finite number >= 0, got ${value}`);
+    }
+  }
+  return policy;
 }
 
 function positive(options: ClusterOptions, key: keyof typeof DEFAULTS): number {
   const value = options[key] ?? DEFAULTS[key];
-  if (typeof value !== "number" || !(value > 0)) {
-    throw new TypeError(`"${key}" must be a number above 0, got ${value}`);
+  if (typeof value !== "number" || !(value > 0) || !Number.isFinite(value)) {
+    throw new TypeError(`"${key}" must be a finite number above 0, got ${value}`);
   }
   return value;
 }

@@ -8,6 +8,7 @@
 
 import { describeTarget, type Target } from "./address.ts";
 import { FrameError } from "./errors.ts";
+import { findUnencodable } from "./json_check.ts";
 
 /** A message as it travels, field for field (README "Protocol"). */
 export interface WireMessage {
@@ -36,8 +37,6 @@ export interface WireError {
 const SCRATCH_SIZE = 64 * 1024;
 /** Strings up to this long are encoded in the shared scratch buffer. */
 const SCRATCH_LIMIT = 1024 * 1024;
-/** The walk gives up here; JSON.stringify then reports the cycle itself. */
-const MAX_DEPTH = 512;
 
 const utf8 = new TextEncoder();
 const lenient = new TextDecoder();
@@ -61,7 +60,7 @@ export function encodeMessage(
   maxFrameSize: number,
   to: Target | undefined,
 ): Uint8Array {
-  const problem = findUnencodable(message.data, "data", 0);
+  const problem = findUnencodable(message.data);
   if (problem) throw cannotSend(message.action, to, problem);
   let text: string;
   try {
@@ -109,14 +108,21 @@ export function decodeMessage(payload: Uint8Array, from: string): WireMessage {
   return value as WireMessage;
 }
 
-/** Converts anything thrown into the form a failed response carries. */
+/**
+ * Converts anything thrown into the form a failed response carries. Never
+ * throws, whatever was thrown: a handler's odd error must not break the
+ * connection its answer travels on.
+ */
 export function toWireError(thrown: unknown): WireError {
-  if (thrown instanceof Error) {
-    const wire: WireError = { name: thrown.name, message: thrown.message };
-    if (typeof thrown.stack === "string") wire.stack = thrown.stack;
+  try {
+    if (!(thrown instanceof Error)) return { name: "Error", message: String(thrown) };
+    const wire: WireError = { name: String(thrown.name), message: String(thrown.message) };
+    const stack = thrown.stack;
+    if (typeof stack === "string") wire.stack = stack;
     return wire;
+  } catch {
+    return { name: "Error", message: "an error that cannot be read" };
   }
-  return { name: "Error", message: String(thrown) };
 }
 
 function toUtf8(text: string): Uint8Array {
@@ -135,45 +141,6 @@ function toUtf8(text: string): Uint8Array {
   if (read === text.length) return exact.subarray(0, written);
   const roomy = new Uint8Array(text.length * 3);
   return roomy.subarray(0, utf8.encodeInto(text, roomy).written);
-}
-
-/**
- * Finds a value JSON would drop or mangle without an error: a function, a
- * symbol, a Map or a Set. Returns where it is and what it is.
- */
-function findUnencodable(
-  value: unknown,
-  path: string,
-  depth: number,
-): string | undefined {
-  switch (typeof value) {
-    case "function":
-      return `${path} is a function`;
-    case "symbol":
-      return `${path} is a symbol`;
-    case "object": {
-      if (value === null || depth > MAX_DEPTH) return undefined;
-      if (Array.isArray(value)) {
-        for (let i = 0; i < value.length; i++) {
-          const found = findUnencodable(value[i], `${path}[${i}]`, depth + 1);
-          if (found) return found;
-        }
-        return undefined;
-      }
-      if (value instanceof Map || value instanceof Set) {
-        return `${path} is a ${value instanceof Map ? "Map" : "Set"}`;
-      }
-      const object = value as Record<string, unknown>;
-      if (typeof object.toJSON === "function") return undefined;
-      for (const key in object) {
-        const found = findUnencodable(object[key], `${path}.${key}`, depth + 1);
-        if (found) return found;
-      }
-      return undefined;
-    }
-    default:
-      return undefined;
-  }
 }
 
 function describeJsonError(error: unknown): string {

@@ -5,7 +5,7 @@
  */
 
 import { readBootstrap } from "./bootstrap.ts";
-import { Child } from "./child.ts";
+import { ChildSide } from "./child.ts";
 import { Peer } from "./peer.ts";
 import type { Protocol } from "./types.ts";
 
@@ -58,7 +58,7 @@ export function connect<P = Protocol>(options: ConnectOptions = {}): Promise<Pee
 }
 
 async function join(options: ConnectOptions): Promise<Peer<unknown>> {
-  const child = new Child(await readBootstrap());
+  const child = new ChildSide(await readBootstrap());
   try {
     await child.join();
   } catch (error) {

@@ -10,9 +10,9 @@
  *
  * @example Catch any Switchboard error
  * ```ts
- * import { SwitchboardError, TimeoutError } from "../mod.ts";
+ * import { SwitchboardError, TimeoutError } from "@switchboard/switchboard";
  *
- * const error: Error = new TimeoutError("Request timed out");
+ * const error: Error = new TimeoutError('Request "statsRequest" to worker 1 timed out after 50 ms');
  * console.assert(error instanceof SwitchboardError);
  * ```
  */
@@ -35,7 +35,7 @@ export class SwitchboardError extends Error {
  *
  * @example Tell a timeout apart
  * ```ts
- * import { TimeoutError } from "../mod.ts";
+ * import { TimeoutError } from "@switchboard/switchboard";
  *
  * const error = new TimeoutError('Request "statsRequest" to worker 1 timed out after 50 ms');
  * console.assert(error.name === "TimeoutError");
@@ -49,9 +49,9 @@ export class TimeoutError extends SwitchboardError {}
  *
  * @example Read what the remote side threw
  * ```ts
- * import { RemoteError } from "../mod.ts";
+ * import { RemoteError } from "@switchboard/switchboard";
  *
- * const error = new RemoteError('Worker 1 failed "testRequest": TypeError: bad input', {
+ * const error = new RemoteError('Request "testRequest" to worker 1 failed: TypeError: bad input', {
  *   name: "TypeError",
  *   message: "bad input",
  * });
@@ -91,9 +91,11 @@ export class RemoteError extends SwitchboardError {
  *
  * @example Fail fast on a missing handler
  * ```ts
- * import { NoHandlerError } from "../mod.ts";
+ * import { NoHandlerError } from "@switchboard/switchboard";
  *
- * const error = new NoHandlerError('Worker 1 has no handler for "statsRequest"');
+ * const error = new NoHandlerError(
+ *   'Request "statsRequest" to worker 1 failed: it has no handler for "statsRequest"',
+ * );
  * console.assert(error.name === "NoHandlerError");
  * ```
  */
@@ -105,7 +107,7 @@ export class NoHandlerError extends SwitchboardError {}
  *
  * @example Tell a missing peer apart
  * ```ts
- * import { UnreachableError } from "../mod.ts";
+ * import { UnreachableError } from "@switchboard/switchboard";
  *
  * const error = new UnreachableError('Request "testRequest" to worker 9 failed: no such peer');
  * console.assert(error.name === "UnreachableError");
@@ -115,14 +117,18 @@ export class UnreachableError extends SwitchboardError {}
 
 /**
  * A message could not be put on the wire or read from it: data JSON cannot
- * carry (BigInt, cycles, functions), a frame over the size limit, or a
- * malformed frame from a peer.
+ * carry (functions, symbols, BigInt, cycles, NaN and the infinities, Map,
+ * Set, typed arrays), a message over `maxFrameSize`, a malformed or
+ * oversized frame from a peer, or a connection refused because its first
+ * frame was not a valid hello with the cluster's token.
  *
  * @example Tell a bad frame apart
  * ```ts
- * import { FrameError } from "../mod.ts";
+ * import { FrameError } from "@switchboard/switchboard";
  *
- * const error = new FrameError('Cannot send "test": data has a function at data.run');
+ * const error = new FrameError(
+ *   'Cannot send "test" to worker 1: data.run is a function, which JSON cannot carry',
+ * );
  * console.assert(error.name === "FrameError");
  * ```
  */
@@ -134,10 +140,27 @@ export class FrameError extends SwitchboardError {}
  *
  * @example Tell a local shutdown apart
  * ```ts
- * import { ClosedError } from "../mod.ts";
+ * import { ClosedError } from "@switchboard/switchboard";
  *
  * const error = new ClosedError('Request "testRequest" to worker 1 was cancelled: the manager closed');
  * console.assert(error.name === "ClosedError");
  * ```
  */
 export class ClosedError extends SwitchboardError {}
+
+/**
+ * A send would queue more than `maxQueuedBytes` for one peer: it reads
+ * slower than this process writes. Nothing was sent; `await drain()` and
+ * send again.
+ *
+ * @example Back off when a peer is slow
+ * ```ts
+ * import { QueueFullError } from "@switchboard/switchboard";
+ *
+ * const error = new QueueFullError(
+ *   'Cannot send "log" to service "logger": 67108860 bytes are queued for it already',
+ * );
+ * console.assert(error.name === "QueueFullError");
+ * ```
+ */
+export class QueueFullError extends SwitchboardError {}

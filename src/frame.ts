@@ -14,12 +14,16 @@ export const HEADER_SIZE = 4;
 /** The largest length the prefix can express. */
 export const MAX_LENGTH = 0xffff_ffff;
 
+/** The read buffer's size once frames may be large. */
 const BUFFER_SIZE = 64 * 1024;
 /** Below this much free space, unread bytes move to the front before a read. */
 const MIN_READ = 16 * 1024;
+/** An encoder starts this small: most connections carry little. */
+const ENCODER_START_SIZE = 4 * 1024;
 /** An encoder buffer grown past this is dropped after use, not kept. */
 const KEEP_LIMIT = 1024 * 1024;
 const NO_FRAMES: readonly Uint8Array[] = Object.freeze([]);
+const EMPTY = new Uint8Array(0);
 
 /**
  * Splits a byte stream into frame payloads, however the stream was chunked.
@@ -28,16 +32,21 @@ const NO_FRAMES: readonly Uint8Array[] = Object.freeze([]);
  * pass the count to {@linkcode FrameDecoder.commit}. Frames that fit the
  * buffer are returned as views into it and stay valid until the next
  * `space()` call; a larger frame gets a buffer of its own, filled in place.
+ *
+ * The buffer is sized to the limit, so a connection limited to small
+ * frames (before its handshake) holds only a small one.
  */
 export class FrameDecoder {
-  /** The largest payload accepted; a longer declared length throws. */
+  /** The largest payload accepted; a longer declared length is an error. */
   maxFrameSize: number;
-  #buffer = new Uint8Array(BUFFER_SIZE);
+  #buffer = EMPTY;
   #start = 0;
   #end = 0;
   /** A frame too large for the buffer, being filled by reads. */
   #large: Uint8Array | null = null;
   #largeFilled = 0;
+  /** An error found after frames that were returned first. */
+  #error: FrameError | undefined;
 
   constructor(maxFrameSize: number) {
     this.maxFrameSize = maxFrameSize;
@@ -48,12 +57,26 @@ export class FrameDecoder {
     return this.#large ? this.#largeFilled : this.#end - this.#start;
   }
 
-  /** Where the next read should write. Invalidates views returned earlier. */
+  /**
+   * Where the next read should write. Invalidates views returned earlier.
+   *
+   * @throws {FrameError} When the stream broke the limit after the frames
+   * last returned.
+   */
   space(): Uint8Array {
+    if (this.#error) throw this.#error;
     if (this.#large) return this.#large.subarray(this.#largeFilled);
+    const size = Math.min(BUFFER_SIZE, HEADER_SIZE + this.maxFrameSize);
+    if (this.#buffer.length < size) {
+      const grown = new Uint8Array(size);
+      grown.set(this.#buffer.subarray(this.#start, this.#end));
+      this.#end -= this.#start;
+      this.#start = 0;
+      this.#buffer = grown;
+    }
     if (this.#start === this.#end) {
       this.#start = this.#end = 0;
-    } else if (this.#buffer.length - this.#end < MIN_READ) {
+    } else if (this.#buffer.length - this.#end < Math.min(MIN_READ, this.#buffer.length / 4)) {
       // Only the tail of one unfinished frame moves, once: after this it
       // starts at 0 and fits, so copying stays linear in the bytes received.
       this.#buffer.copyWithin(0, this.#start, this.#end);
@@ -67,7 +90,9 @@ export class FrameDecoder {
    * Records `count` bytes written into the last {@linkcode space} and
    * returns the frames they completed, in order.
    *
-   * @throws {FrameError} When a frame declares a length over `maxFrameSize`.
+   * @throws {FrameError} When a frame declares a length over
+   * `maxFrameSize` and no frame came before it in these bytes (else the
+   * frames are returned, and the next `space()` throws).
    */
   commit(count: number): readonly Uint8Array[] {
     if (this.#large) {
@@ -88,9 +113,12 @@ export class FrameDecoder {
       const start = this.#start;
       const length = readLength(buffer, start);
       if (length > this.maxFrameSize) {
-        throw new FrameError(
+        const error = new FrameError(
           `Frame of ${length} bytes is over the ${this.maxFrameSize}-byte limit`,
         );
+        if (!frames) throw error;
+        this.#error = error;
+        break;
       }
       const end = start + HEADER_SIZE + length;
       if (end <= this.#end) {
@@ -121,7 +149,7 @@ export class FrameDecoder {
  * sent in the same tick leave in one write.
  */
 export class FrameEncoder {
-  #buffer = new Uint8Array(BUFFER_SIZE);
+  #buffer = new Uint8Array(ENCODER_START_SIZE);
   #length = 0;
 
   /** Bytes waiting to be written. */
@@ -160,7 +188,7 @@ export class FrameEncoder {
   clear(): void {
     this.#length = 0;
     if (this.#buffer.length > KEEP_LIMIT) {
-      this.#buffer = new Uint8Array(BUFFER_SIZE);
+      this.#buffer = new Uint8Array(ENCODER_START_SIZE);
     }
   }
 

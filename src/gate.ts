@@ -2,7 +2,9 @@
  * The gate: admits the connections a listener accepts. A connection must
  * open with a `$hello` carrying the cluster's token and an address the
  * listening process accepts, within the handshake timeout; otherwise it is
- * closed, and the reason reported.
+ * closed, and the reason reported. Connections still in their handshake
+ * are few and small, so whoever can reach a socket without the token can
+ * make a process do little work and hold little memory.
  *
  * @module
  */
@@ -11,8 +13,16 @@ import { type Address, describe } from "./address.ts";
 import type { WireMessage } from "./codec.ts";
 import { FrameError } from "./errors.ts";
 import { HANDSHAKE_TIMEOUT, readHello, tokensMatch, WELCOME } from "./handshake.ts";
-import type { Link, Router } from "./router.ts";
-import type { Listener } from "./transport.ts";
+import type { Link } from "./link.ts";
+import type { Router } from "./router.ts";
+import type { Acceptor, Connection } from "./transport.ts";
+
+/** Connections allowed in their handshake at once; more are closed at once. */
+export const MAX_HANDSHAKES = 64;
+/** At most this many refusals are reported per window… */
+const REPORTS_PER_WINDOW = 10;
+/** …of this many ms; the rest are counted and reported together. */
+const REPORT_WINDOW = 10_000;
 
 /** What the listening process decides about a newcomer. */
 export interface Admission {
@@ -28,6 +38,9 @@ export class Gate {
   readonly #token: string;
   readonly #admission: Admission;
   readonly #timers = new Map<Link, ReturnType<typeof setTimeout>>();
+  #windowStart = -Infinity;
+  #reportedInWindow = 0;
+  #unreported = 0;
 
   constructor(router: Router, token: string, admission: Admission) {
     this.#router = router;
@@ -35,29 +48,24 @@ export class Gate {
     this.#admission = admission;
   }
 
-  /** Accepts connections until the listener closes. */
-  async serve(listener: Listener): Promise<void> {
-    for await (const connection of listener) {
-      const link = this.#router.attach(connection);
-      this.#timers.set(
-        link,
-        setTimeout(
-          () => this.#refuse(link, `no hello within ${HANDSHAKE_TIMEOUT} ms`),
-          HANDSHAKE_TIMEOUT,
-        ),
-      );
-      connection.closed.then(() => this.#clearTimer(link));
-    }
+  /** Accepts connections until the acceptor closes. */
+  async serve(acceptor: Acceptor): Promise<void> {
+    for await (const connection of acceptor) this.#greet(connection);
   }
 
   /** Handles the first frame of a connection not yet admitted. */
   admit(link: Link, message: WireMessage): void {
     this.#clearTimer(link);
     const hello = readHello(message);
-    if (!hello) return this.#refuse(link, `it opened with "${message.action}", not a valid hello`);
-    if (!tokensMatch(hello.token, this.#token)) return this.#refuse(link, "its token is wrong");
+    if (!hello) return this.refuse(link, `it opened with "${message.action}", not a valid hello`);
+    if (!tokensMatch(hello.token, this.#token)) return this.refuse(link, "its token is wrong");
     const problem = this.#admission.refuse(hello.from);
-    if (problem) return this.#refuse(link, problem);
+    if (problem) return this.refuse(link, problem);
+    // A process is connected once; a restarted one comes back after the
+    // old connection closed with the old process.
+    if (this.#router.link(hello.from)) {
+      return this.refuse(link, `${describe(hello.from)} is connected already`);
+    }
     const welcome = this.#admission.welcome(hello.from);
     this.#router.bind(link, hello.from);
     this.#router.sendControl(link, WELCOME, welcome);
@@ -69,11 +77,49 @@ export class Gate {
     this.#timers.clear();
   }
 
-  #refuse(link: Link, why: string): void {
-    this.#clearTimer(link);
-    this.#router.drop(
+  #greet(connection: Connection): void {
+    if (this.#timers.size >= MAX_HANDSHAKES) {
+      connection.close();
+      this.#report(`${MAX_HANDSHAKES} connections are in their handshake already`);
+      return;
+    }
+    const link = this.#router.attach(connection);
+    this.#timers.set(
       link,
-      new FrameError(`Refused a connection to ${describe(this.#router.self)}: ${why}`),
+      setTimeout(
+        () => this.refuse(link, `no hello within ${HANDSHAKE_TIMEOUT} ms`),
+        HANDSHAKE_TIMEOUT,
+      ),
+    );
+    connection.closed.then(() => this.#clearTimer(link));
+  }
+
+  /** Closes a connection that has not been admitted, and reports why. */
+  refuse(link: Link, why: string): void {
+    this.#clearTimer(link);
+    link.dropped = true;
+    link.connection.close();
+    this.#report(why);
+  }
+
+  /** Reports a refusal; past the rate limit, counts it for a later report. */
+  #report(why: string): void {
+    const now = performance.now();
+    if (now - this.#windowStart > REPORT_WINDOW) {
+      this.#windowStart = now;
+      this.#reportedInWindow = 0;
+    }
+    if (this.#reportedInWindow >= REPORTS_PER_WINDOW) {
+      this.#unreported++;
+      return;
+    }
+    this.#reportedInWindow++;
+    const more = this.#unreported > 0
+      ? ` (and ${this.#unreported} refusals before it, not reported one by one)`
+      : "";
+    this.#unreported = 0;
+    this.#router.listeners.report(
+      new FrameError(`Refused a connection to ${describe(this.#router.self)}: ${why}${more}`),
     );
   }
 

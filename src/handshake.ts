@@ -9,12 +9,15 @@
  *   dials, so every pair of processes shares exactly one connection.
  * - `$ready`: a child to the manager, once its listeners are in place.
  * - `$stop`: the manager to a child, when the cluster stops.
+ * - `$event` (a lifecycle event): the manager to every child, when a child
+ *   exits, restarts, is ready again, or is given up.
  *
  * @module
  */
 
 import { type Address, isAddress } from "./address.ts";
 import type { WireMessage } from "./codec.ts";
+import { randomBase64url } from "./random.ts";
 
 /** Opens a connection: `{from, token}`. */
 export const HELLO = "$hello";
@@ -24,6 +27,8 @@ export const WELCOME = "$welcome";
 export const READY = "$ready";
 /** The cluster is stopping: finish and exit. */
 export const STOP = "$stop";
+/** Something happened to a child; the data is a `LifecycleEvent`. */
+export const EVENT = "$event";
 
 /** The largest frame accepted before a connection has said hello. */
 export const HANDSHAKE_FRAME_LIMIT = 4096;
@@ -56,9 +61,7 @@ export function readWelcome(message: WireMessage): Address[] | undefined {
 
 /** A fresh cluster secret: 32 random bytes, base64url. */
 export function newToken(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(32));
-  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_")
-    .replace(/=+$/, "");
+  return randomBase64url(32);
 }
 
 /** Compares tokens in time independent of where they differ. */

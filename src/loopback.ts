@@ -6,6 +6,7 @@
  * @module
  */
 
+import { DrainWaiters } from "./drain_waiters.ts";
 import type { Connection } from "./transport.ts";
 
 /** A {@linkcode Connection} whose far end is its near end. */
@@ -14,6 +15,7 @@ export class LoopbackConnection implements Connection {
   #queue: Uint8Array[] = [];
   #queuedBytes = 0;
   #wake: (() => void) | undefined;
+  readonly #drainWaiters = new DrainWaiters();
   #open = true;
   readonly #closed = Promise.withResolvers<Error | undefined>();
 
@@ -23,6 +25,10 @@ export class LoopbackConnection implements Connection {
 
   get closed(): Promise<Error | undefined> {
     return this.#closed.promise;
+  }
+
+  drained(limit: number): Promise<void> {
+    return this.#drainWaiters.wait(this.#queuedBytes, limit);
   }
 
   send(payload: Uint8Array): boolean {
@@ -49,10 +55,12 @@ export class LoopbackConnection implements Connection {
         const batch = this.#queue;
         this.#queue = [];
         this.#queuedBytes = 0;
+        this.#drainWaiters.update(0);
         yield batch;
       }
     } finally {
       this.#open = false;
+      this.#drainWaiters.releaseAll();
       this.#closed.resolve(undefined);
     }
   }

@@ -1,7 +1,7 @@
 /**
  * The manager's machinery behind {@linkcode Cluster}: the private socket
- * directory, the listener children join through, the children themselves,
- * and the order of start and stop.
+ * directory, the listener children join through, the children themselves
+ * (started, supervised, restarted), and the order of start and stop.
  *
  * @module
  */
@@ -10,14 +10,17 @@ import { type Address, describe, MANAGER } from "./address.ts";
 import { BOOTSTRAP_VERSION } from "./bootstrap.ts";
 import type { WireMessage } from "./codec.ts";
 import { deadline } from "./deadline.ts";
-import { FrameError } from "./errors.ts";
+import { FrameError, SwitchboardError } from "./errors.ts";
 import { Gate } from "./gate.ts";
-import { HANDSHAKE_FRAME_LIMIT, newToken, READY, STOP } from "./handshake.ts";
+import { EVENT, HANDSHAKE_FRAME_LIMIT, newToken, READY, STOP } from "./handshake.ts";
 import type { Layout } from "./layout.ts";
+import type { Link } from "./link.ts";
 import { permissionFlags, type Permissions } from "./permissions.ts";
-import { type Link, Router } from "./router.ts";
+import { RestartBudget, type RestartPolicy } from "./restart_policy.ts";
+import { Router } from "./router.ts";
 import { spawnChild, type SpawnedChild } from "./spawn.ts";
-import type { Listener } from "./transport.ts";
+import type { Acceptor } from "./transport.ts";
+import type { ChildState, ChildStats, LifecycleEvent } from "./types.ts";
 import { UnixTransport } from "./unix_transport.ts";
 
 /** How to start one child, before its socket permissions are known. */
@@ -42,21 +45,34 @@ export interface ManagerConfig {
   maxFrameSize: number;
   /** The default request timeout, in ms. */
   requestTimeout: number;
+  /** Queued bytes per peer above which `drain()` waits. */
+  highWaterMark: number;
+  /** Queued bytes per peer above which sends are refused. */
+  maxQueuedBytes: number;
   /** How long children may take to become ready, in ms. */
   startTimeout: number;
   /** How long children may take to exit after `$stop`, in ms. */
   stopTimeout: number;
+  /** How to restart children that exit; null: never. */
+  restart: RestartPolicy | null;
 }
 
 /** The longest Unix socket path Linux and macOS accept, in bytes. */
 const MAX_SOCKET_PATH = 103;
 
-interface Child {
+/** One child address, across the processes that held it. */
+interface Slot {
   address: Address;
-  spawned: SpawnedChild;
-  status: Promise<Deno.CommandStatus>;
-  ready: PromiseWithResolvers<void>;
-  isReady: boolean;
+  spec: ChildSpec;
+  state: ChildState;
+  /** The process now running it, if any. */
+  process: SpawnedChild | undefined;
+  restarts: number;
+  budget: RestartBudget | undefined;
+  backoff: ReturnType<typeof setTimeout> | undefined;
+  /** Settles when its first process is ready, or fails before. */
+  started: PromiseWithResolvers<void>;
+  wasReady: boolean;
 }
 
 /** Runs a cluster's children and the manager's end of their connections. */
@@ -69,8 +85,10 @@ export class Manager {
   readonly #transport: UnixTransport;
   readonly #token = newToken();
   readonly #gate: Gate;
-  readonly #children = new Map<Address, Child>();
-  #listener: Listener | undefined;
+  readonly #slots = new Map<Address, Slot>();
+  /** Every process started and not yet reaped, restarts included. */
+  readonly #processes = new Set<SpawnedChild>();
+  #listener: Acceptor | undefined;
   #serving: Promise<void> | undefined;
   #readyTimer: ReturnType<typeof setTimeout> | undefined;
   #stopping: Promise<void> | undefined;
@@ -84,7 +102,10 @@ export class Manager {
       layout: config.layout,
       maxFrameSize: config.maxFrameSize,
       requestTimeout: config.requestTimeout,
+      highWaterMark: config.highWaterMark,
+      maxQueuedBytes: config.maxQueuedBytes,
       onControl: (link, message) => this.#onControl(link, message),
+      onStrangerError: (link, error) => this.#gate.refuse(link, error.message),
     });
     this.#gate = new Gate(this.router, this.#token, {
       refuse: (from) => this.#refuse(from),
@@ -119,12 +140,23 @@ export class Manager {
 
   /** The process id of a child, while it runs. */
   pid(address: Address): number | undefined {
-    return this.#children.get(address)?.spawned.process.pid;
+    return this.#slots.get(address)?.process?.process.pid;
+  }
+
+  /** Each child's pid, state and restarts. */
+  childStats(): ChildStats[] {
+    return [...this.#slots.values()].map((child) => ({
+      address: child.address,
+      pid: child.process?.process.pid,
+      state: child.state,
+      restarts: child.restarts,
+    }));
   }
 
   /**
-   * Stops the children (`$stop`, then SIGKILL after `stopTimeout`), closes
-   * every connection and removes the socket directory. Idempotent.
+   * Stops the cluster: the manager's stop handlers, then `$stop` to each
+   * child and SIGKILL to those still running after `stopTimeout`, then
+   * every connection and the socket directory. Idempotent.
    */
   stop(): Promise<void> {
     this.#stopping ??= this.#stop();
@@ -132,59 +164,82 @@ export class Manager {
   }
 
   async #listen(): Promise<void> {
-    const endpoints = [MANAGER, ...this.#config.layout.children()].map((address) =>
-      this.#transport.path(this.#config.layout.endpoint(address))
-    );
-    const longest = endpoints.reduce((a, b) => (b.length > a.length ? b : a));
+    const longest = this.#socketPaths().reduce((a, b) => (b.length > a.length ? b : a));
     if (new TextEncoder().encode(longest).length > MAX_SOCKET_PATH) {
-      throw new Error(
+      throw new SwitchboardError(
         `Socket path ${longest} is over ${MAX_SOCKET_PATH} bytes; set TMPDIR to a shorter directory`,
       );
     }
-    this.#listener = await this.#transport.listen("m", HANDSHAKE_FRAME_LIMIT);
-    this.#serving = this.#gate.serve(this.#listener).catch((error) => this.router.report(error));
+    this.#listener = await this.#transport.listen(
+      "m",
+      HANDSHAKE_FRAME_LIMIT,
+      (error) => this.router.listeners.report(error),
+    );
+    this.#serving = this.#gate.serve(this.#listener).catch((error) =>
+      this.router.listeners.report(error)
+    );
+  }
+
+  #socketPaths(): string[] {
+    const { layout } = this.#config;
+    return [MANAGER, ...layout.children()].map((address) =>
+      this.#transport.path(layout.endpoint(address))
+    );
   }
 
   async #startChildren(): Promise<void> {
-    const { layout, children, startTimeout } = this.#config;
-    const sockets = [MANAGER, ...layout.children()].map((address) =>
-      this.#transport.path(layout.endpoint(address))
-    );
-    for (const [address, spec] of children) {
-      const spawned = spawnChild({
-        module: spec.module,
-        flags: [...permissionFlags(sockets, spec.permissions), ...spec.flags],
-        args: spec.args,
-      }, {
-        version: BOOTSTRAP_VERSION,
-        dir: this.dir,
-        self: address,
-        token: this.#token,
-        workers: layout.workers,
-        services: [...layout.services],
-        maxFrameSize: this.#config.maxFrameSize,
-        requestTimeout: this.#config.requestTimeout,
-      });
-      const child: Child = {
+    const { restart, startTimeout } = this.#config;
+    for (const [address, spec] of this.#config.children) {
+      const child: Slot = {
         address,
-        spawned,
-        status: spawned.process.status,
-        ready: Promise.withResolvers<void>(),
-        isReady: false,
+        spec,
+        state: "starting",
+        process: undefined,
+        restarts: 0,
+        budget: restart ? new RestartBudget(restart) : undefined,
+        backoff: undefined,
+        started: Promise.withResolvers<void>(),
+        wasReady: false,
       };
-      child.ready.promise.catch(() => {});
-      child.status.then((status) => this.#onExit(child, status));
-      this.#children.set(address, child);
+      child.started.promise.catch(() => {});
+      this.#slots.set(address, child);
+      this.#spawn(child);
     }
     await deadline(
-      Promise.all([...this.#children.values()].map((child) => child.ready.promise)),
+      Promise.all([...this.#slots.values()].map((child) => child.started.promise)),
       startTimeout,
-      () => new Error(`Cluster did not start within ${startTimeout} ms: ${this.#late()}`),
+      () =>
+        new SwitchboardError(`Cluster did not start within ${startTimeout} ms: ${this.#late()}`),
     );
   }
 
+  #spawn(child: Slot): void {
+    const { layout } = this.#config;
+    const spawned = spawnChild({
+      module: child.spec.module,
+      flags: [...permissionFlags(this.#socketPaths(), child.spec.permissions), ...child.spec.flags],
+      args: child.spec.args,
+    }, {
+      version: BOOTSTRAP_VERSION,
+      dir: this.dir,
+      self: child.address,
+      token: this.#token,
+      workers: layout.workers,
+      services: [...layout.services],
+      maxFrameSize: this.#config.maxFrameSize,
+      requestTimeout: this.#config.requestTimeout,
+      highWaterMark: this.#config.highWaterMark,
+      maxQueuedBytes: this.#config.maxQueuedBytes,
+    });
+    child.process = spawned;
+    this.#processes.add(spawned);
+    spawned.process.status.then((status) => this.#onExit(child, spawned, status));
+    Promise.all([spawned.process.status, spawned.bootstrapped])
+      .then(() => this.#processes.delete(spawned));
+  }
+
   #late(): string {
-    const late = [...this.#children.values()].filter((child) => !child.isReady);
+    const late = [...this.#slots.values()].filter((child) => !child.wasReady);
     return late.map((child) =>
       this.router.link(child.address)
         ? `${describe(child.address)} connected but did not become ready (did it call ready()?)`
@@ -192,28 +247,83 @@ export class Manager {
     ).join("; ");
   }
 
-  #onExit(child: Child, status: Deno.CommandStatus): void {
-    if (this.#stopping) return;
+  #onExit(child: Slot, spawned: SpawnedChild, status: Deno.CommandStatus): void {
+    if (this.#stopping || child.process !== spawned) return;
+    child.process = undefined;
     const how = status.signal ? `on signal ${status.signal}` : `with code ${status.code}`;
-    if (!child.isReady) {
-      child.ready.reject(new Error(`${describe(child.address)} exited ${how} before it was ready`));
-    } else {
-      this.router.report(new Error(`${describe(child.address)} exited unexpectedly ${how}`));
+    const { address } = child;
+    if (!child.wasReady) {
+      child.state = "stopped";
+      child.started.reject(
+        new SwitchboardError(`${describe(address)} exited ${how} before it was ready`),
+      );
+      return;
     }
+    const delay = child.budget?.onExit(performance.now());
+    this.#announce({
+      type: "exit",
+      address,
+      code: status.code,
+      signal: status.signal,
+      restart: delay !== undefined,
+    });
+    if (delay !== undefined) {
+      child.state = "restarting";
+      child.backoff = setTimeout(() => this.#restart(child), delay);
+    } else if (child.budget) {
+      const { maxRestarts, period } = this.#config.restart!;
+      child.state = "failed";
+      this.#announce({ type: "fatal", address, restarts: maxRestarts, period });
+      this.router.listeners.report(
+        new Error(
+          `${
+            describe(address)
+          } exited ${how} after ${maxRestarts} restarts within ${period} ms; it stays down`,
+        ),
+      );
+    } else {
+      child.state = "stopped";
+      this.router.listeners.report(
+        new SwitchboardError(`${describe(address)} exited unexpectedly ${how}`),
+      );
+    }
+  }
+
+  #restart(child: Slot): void {
+    child.backoff = undefined;
+    if (this.#stopping) return;
+    child.restarts++;
+    child.state = "starting";
+    this.#announce({ type: "restart", address: child.address, attempt: child.restarts });
+    this.#spawn(child);
+  }
+
+  /** Tells the manager's lifecycle listeners and every connected child. */
+  #announce(event: LifecycleEvent): void {
+    for (const address of this.router.connected()) {
+      const link = this.router.link(address);
+      if (link) this.router.sendControl(link, EVENT, event);
+    }
+    this.router.listeners.lifecycle(event);
   }
 
   #refuse(from: Address): string | undefined {
     if (this.#stopping) return "the cluster is stopping";
-    if (!this.#children.has(from)) return `${describe(from)} is not a child of this cluster`;
+    if (!this.#slots.has(from)) return `${describe(from)} is not a child of this cluster`;
     return undefined;
   }
 
   #onControl(link: Link, message: WireMessage): void {
     if (link.address === undefined) return this.#gate.admit(link, message);
-    const child = this.#children.get(link.address);
+    const child = this.#slots.get(link.address);
     if (message.action === READY && child) {
-      child.isReady = true;
-      child.ready.resolve();
+      child.state = "ready";
+      if (child.wasReady) {
+        this.#announce({ type: "ready", address: child.address });
+      } else {
+        child.wasReady = true;
+        child.started.resolve();
+      }
       return;
     }
     this.router.drop(
@@ -224,11 +334,20 @@ export class Manager {
 
   async #stop(): Promise<void> {
     clearTimeout(this.#readyTimer);
-    for (const child of this.#children.values()) {
+    for (const child of this.#slots.values()) clearTimeout(child.backoff);
+    this.router.refuseNewRequests();
+    await this.router.listeners.stopping();
+    const asked = new Set<SpawnedChild>();
+    for (const child of this.#slots.values()) {
       const link = this.router.link(child.address);
-      if (link) this.router.sendControl(link, STOP);
+      if (link && child.process && this.router.sendControl(link, STOP)) asked.add(child.process);
     }
-    await Promise.all([...this.#children.values()].map((child) => this.#reap(child)));
+    await Promise.all(
+      [...this.#processes].map((spawned) => this.#reap(spawned, asked.has(spawned))),
+    );
+    for (const child of this.#slots.values()) {
+      if (child.state !== "failed") child.state = "stopped";
+    }
     this.#listener?.close();
     await this.#serving;
     this.#gate.close();
@@ -238,22 +357,23 @@ export class Manager {
     });
   }
 
-  /** Waits for a child to exit after `$stop`, killing it when it is late. */
-  async #reap(child: Child): Promise<void> {
-    const asked = this.router.link(child.address) !== undefined;
+  /**
+   * Waits for a process asked to stop to exit, killing it when it is late;
+   * one that was never asked (it had not joined) is killed at once.
+   */
+  async #reap(spawned: SpawnedChild, asked: boolean): Promise<void> {
+    const { status } = spawned.process;
     const exited = asked &&
-      await deadline(child.status, this.#config.stopTimeout, () => new Error("late")).then(
-        () => true,
-        () => false,
-      );
+      await deadline(status, this.#config.stopTimeout, () => new Error("stopTimeout passed"))
+        .then(() => true, () => false);
     if (!exited) {
       try {
-        child.spawned.process.kill("SIGKILL");
+        spawned.process.kill("SIGKILL");
       } catch {
         // It exited meanwhile.
       }
-      await child.status;
+      await status;
     }
-    await child.spawned.bootstrapped;
+    await spawned.bootstrapped;
   }
 }

@@ -6,12 +6,15 @@
  */
 
 import type { Address, Target } from "./address.ts";
-import type { ActionListener, AnyListener, RequestHandler, Router } from "./router.ts";
+import type { ActionListener, AnyListener, RequestHandler } from "./listeners.ts";
+import type { Router } from "./router.ts";
 import type {
   ActionOf,
   AnyMessage,
   Handler,
+  LifecycleEvent,
   Listener,
+  PeerStats,
   ProcessHandle,
   Protocol,
   RequestActionOf,
@@ -202,7 +205,7 @@ export class Peer<P = Protocol> {
    * ```
    */
   on<K extends ActionOf<P>>(action: K, listener: Listener<P, K>): () => void {
-    return this.#router.on(action, listener as unknown as ActionListener);
+    return this.#router.listeners.on(action, listener as unknown as ActionListener);
   }
 
   /**
@@ -229,7 +232,7 @@ export class Peer<P = Protocol> {
    * ```
    */
   handle<K extends RequestActionOf<P>>(action: K, handler: Handler<P, K>): () => void {
-    return this.#router.handle(action, handler as unknown as RequestHandler);
+    return this.#router.listeners.handle(action, handler as unknown as RequestHandler);
   }
 
   /**
@@ -252,7 +255,7 @@ export class Peer<P = Protocol> {
    * ```
    */
   onAny(listener: (message: AnyMessage<P>) => void): () => void {
-    return this.#router.onAny(listener as unknown as AnyListener);
+    return this.#router.listeners.onAny(listener as unknown as AnyListener);
   }
 
   /**
@@ -273,7 +276,101 @@ export class Peer<P = Protocol> {
    * ```
    */
   onError(listener: (error: Error) => void): () => void {
-    return this.#router.onError(listener);
+    return this.#router.listeners.onError(listener);
+  }
+
+  /**
+   * Listens for what happens to the cluster's children: exits, restarts,
+   * readiness after a restart, and restarts given up. Every process sees
+   * the same events; they never collide with user actions.
+   *
+   * @param listener Called with each event.
+   * @returns A function that removes the listener.
+   *
+   * @example Notice a worker coming back
+   * ```ts
+   * import type { Peer } from "@switchboard/switchboard";
+   *
+   * export function watch(peer: Peer): () => void {
+   *   return peer.onLifecycle((event) => {
+   *     if (event.type === "exit") console.log(`${event.address} exited with ${event.code}`);
+   *     if (event.type === "ready") console.log(`${event.address} is back`);
+   *   });
+   * }
+   * ```
+   */
+  onLifecycle(listener: (event: LifecycleEvent) => void): () => void {
+    return this.#router.listeners.onLifecycle(listener);
+  }
+
+  /**
+   * Registers work to finish when the cluster stops: in a child, `stop()`
+   * runs the handlers (together, awaited) before the child closes and
+   * exits; the manager kills children still running after `stopTimeout`.
+   * In the manager, `stop()` runs them first. Failures go to `onError`.
+   *
+   * @param handler The work; may return a promise.
+   * @returns A function that removes the handler.
+   *
+   * @example Flush before exiting
+   * ```ts
+   * import type { Peer } from "@switchboard/switchboard";
+   *
+   * export function flushOnStop(peer: Peer, buffer: string[]): () => void {
+   *   return peer.onStop(async () => {
+   *     await Promise.resolve(buffer.splice(0)); // write it somewhere
+   *   });
+   * }
+   * ```
+   */
+  onStop(handler: () => void | Promise<void>): () => void {
+    return this.#router.listeners.onStop(handler);
+  }
+
+  /**
+   * Waits until the messages queued for `to` (default: every peer) are down
+   * to the high-water mark. A sender that outpaces a slow receiver awaits
+   * this now and then; without it, sends past `maxQueuedBytes` throw
+   * `QueueFullError`.
+   *
+   * @param to A target, or a list; default every connected process.
+   * @returns Resolves when the queues have drained (at once if they have).
+   *
+   * @example Flood without flooding memory
+   * ```ts
+   * import type { Peer } from "@switchboard/switchboard";
+   *
+   * export async function flood(peer: Peer, lines: string[]): Promise<void> {
+   *   for (const line of lines) {
+   *     peer.getProcess("logger").send("log", { line });
+   *     await peer.drain("logger");
+   *   }
+   * }
+   * ```
+   */
+  drain(to?: Target): Promise<void> {
+    return this.#router.drain(to);
+  }
+
+  /**
+   * What this process is doing now: per connection, messages and bytes in
+   * and out and bytes queued; open requests and running handlers; in the
+   * manager, each child's pid, state and restarts.
+   *
+   * @returns A snapshot.
+   *
+   * @example Spot a slow consumer
+   * ```ts
+   * import type { Peer } from "@switchboard/switchboard";
+   *
+   * export function slowest(peer: Peer): string | undefined {
+   *   const [worst] = peer.stats().connections.sort((a, b) => b.bytesQueued - a.bytesQueued);
+   *   return worst && `${worst.peer}: ${worst.bytesQueued} bytes queued`;
+   * }
+   * ```
+   */
+  stats(): PeerStats {
+    return this.#router.stats();
   }
 
   /**

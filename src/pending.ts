@@ -79,9 +79,9 @@ export class PendingRequests {
   }
 
   /**
-   * Settles the request `message` answers, if any: a message of the
-   * response action whose messageId, or `data.messageId` for responses
-   * written by hand, names an open request.
+   * Settles the request `message` answers, if any: a message from the
+   * request's target, of the response action, whose messageId (or
+   * `data.messageId`, for responses written by hand) names the request.
    *
    * @returns Whether a request was settled.
    */
@@ -89,7 +89,7 @@ export class PendingRequests {
     const messageId = message.messageId ?? messageIdInData(message.data);
     if (messageId === undefined) return false;
     const entry = this.#entries.get(messageId);
-    if (!entry || entry.responseAction !== message.action) return false;
+    if (!entry || entry.responseAction !== message.action || entry.target !== from) return false;
     const error = message.error;
     if (error === undefined) {
       this.#settle(messageId, entry, undefined, message.data);
@@ -148,6 +148,8 @@ export class PendingRequests {
     this.#timerAt = at;
     const delay = Math.min(MAX_DELAY, Math.max(0, Math.ceil(at - performance.now())));
     this.#timer = setTimeout(() => this.#expire(), delay);
+    // Open requests alone must not keep a process alive; its connections do.
+    Deno.unrefTimer(this.#timer);
   }
 
   #expire(): void {

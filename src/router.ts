@@ -17,88 +17,24 @@ import {
   ClosedError,
   FrameError,
   NoHandlerError,
+  QueueFullError,
+  SwitchboardError,
   TimeoutError,
   UnreachableError,
 } from "./errors.ts";
+import { HEADER_SIZE } from "./frame.ts";
 import type { Layout } from "./layout.ts";
+import { Link } from "./link.ts";
+import { Listeners, type RequestHandler } from "./listeners.ts";
 import { LoopbackConnection } from "./loopback.ts";
+import { linkOf, ReceivedMessage } from "./message.ts";
 import { PendingRequests, TIMED_OUT } from "./pending.ts";
 import type { Connection } from "./transport.ts";
+import { randomBase64url } from "./random.ts";
+import type { PeerStats } from "./types.ts";
 
-/** A connection to one other process, known by address once it said hello. */
-export class Link {
-  /** Who is at the other end; undefined until the handshake names them. */
-  address: Address | undefined;
-  /** Set when the link was closed for breaking the protocol. */
-  dropped = false;
-  /** The transport connection. */
-  readonly connection: Connection;
-
-  constructor(connection: Connection, address?: Address) {
-    this.connection = connection;
-    this.address = address;
-  }
-
-  /** Names the other end for messages. */
-  get name(): string {
-    return this.address === undefined ? "an unidentified peer" : describe(this.address);
-  }
-}
-
-/** Reads the link a message came on; only this module can. */
-let linkOf: (message: ReceivedMessage) => Link;
-
-/** A message as listeners receive it. */
-export class ReceivedMessage {
-  /** The action. */
-  readonly action: string;
-  /** The data. */
-  readonly data: unknown;
-  /** The sender's address. */
-  readonly from: Address;
-  /** The request's id, when the message is a request or a response. */
-  readonly messageId: string | undefined;
-  readonly #router: Router;
-  readonly #link: Link;
-  readonly #isRequest: boolean;
-
-  constructor(router: Router, link: Link, message: WireMessage, isRequest: boolean) {
-    this.action = message.action;
-    this.data = message.data;
-    this.from = link.address!;
-    this.messageId = message.messageId;
-    this.#router = router;
-    this.#link = link;
-    this.#isRequest = isRequest;
-  }
-
-  static {
-    linkOf = (message) => message.#link;
-  }
-
-  /** Whether the sender waits for a response (it sent a messageId). */
-  get isRequest(): boolean {
-    return this.#isRequest;
-  }
-
-  /**
-   * Answers the sender on the connection the message came on; to a request,
-   * the answer carries its messageId back.
-   */
-  reply(action: string, data: unknown): boolean {
-    assertUserAction(action);
-    return this.#router.replyTo(this.#link, this, { action, data });
-  }
-}
-
-/** A listener for one action. */
-export type ActionListener = (data: unknown, message: ReceivedMessage) => void;
-/** The handler that answers requests for one action. */
-export type RequestHandler = (data: unknown, message: ReceivedMessage) => unknown;
-/** A listener for every message. */
-export type AnyListener = (message: ReceivedMessage) => void;
-/** A listener for errors no caller could be given. */
-export type ErrorListener = (error: Error) => void;
+/** How long closing waits for queued messages to be written, in ms. */
+const CLOSE_TIMEOUT = 2_000;
 
 /** Options of a request. */
 export interface RequestOptions {
@@ -110,6 +46,9 @@ export interface RequestOptions {
   signal?: AbortSignal;
 }
 
+/** One target's outcome of `requestAll`. */
+export type Outcome = { from: Address; data: unknown } | { from: Address; error: Error };
+
 /** What the owner of a router (manager or child) tells it. */
 export interface RouterOptions {
   /** This process's address. */
@@ -120,8 +59,14 @@ export interface RouterOptions {
   maxFrameSize: number;
   /** The default request timeout, in ms. */
   requestTimeout: number;
-  /** Handles `$` control frames: handshakes, readiness, stop. */
+  /** Queued bytes per peer above which `drain()` waits. */
+  highWaterMark: number;
+  /** Queued bytes per peer above which sends are refused. */
+  maxQueuedBytes: number;
+  /** Handles `$` control frames, and every frame of a link not yet named. */
   onControl(link: Link, message: WireMessage): void;
+  /** Handles a bad frame from a link not yet named (default: drop and report). */
+  onStrangerError?(link: Link, error: FrameError): void;
   /** Told when a link with an address has closed. */
   onLinkClosed?(address: Address, reason: Error | undefined): void;
   /** Told once, when the process becomes ready for messages. */
@@ -138,27 +83,30 @@ export class Router {
   readonly maxFrameSize: number;
   /** The default request timeout, in ms. */
   readonly requestTimeout: number;
+  /** What this process listens with. */
+  readonly listeners: Listeners;
   readonly #options: RouterOptions;
   readonly #links = new Map<Address, Link>();
   readonly #loopback: Link;
   readonly #pumps = new Set<Promise<void>>();
   readonly #unbound = new Set<Link>();
-  readonly #listeners = new Map<string, ActionListener[]>();
-  readonly #handlers = new Map<string, RequestHandler>();
-  #anyListeners: AnyListener[] = [];
-  #errorListeners: ErrorListener[] = [];
   readonly #pending = new PendingRequests();
   /** Messages that arrived before the process was ready; null once ready. */
   #held: [Link, WireMessage][] | null = [];
-  readonly #idPrefix = randomPrefix();
+  /** Makes messageIds unique across the cluster without coordination. */
+  readonly #idPrefix = `${randomBase64url(6)}.`;
   #nextId = 0;
+  #handlersRunning = 0;
+  #handlersSettled: PromiseWithResolvers<void> | undefined;
   #closing: Promise<void> | undefined;
+  #stopping = false;
 
   constructor(options: RouterOptions) {
     this.self = options.self;
     this.layout = options.layout;
     this.maxFrameSize = options.maxFrameSize;
     this.requestTimeout = options.requestTimeout;
+    this.listeners = new Listeners(options.self);
     this.#options = options;
     this.#loopback = new Link(new LoopbackConnection(), options.self);
     this.#pump(this.#loopback);
@@ -167,6 +115,14 @@ export class Router {
   /** Whether {@linkcode close} was called. */
   get closing(): boolean {
     return this.#closing !== undefined;
+  }
+
+  /**
+   * From now on, refuses new requests with `ClosedError`; requests already
+   * sent may still be answered. For a graceful stop.
+   */
+  refuseNewRequests(): void {
+    this.#stopping = true;
   }
 
   /** The addresses with an open link, this process not included. */
@@ -213,12 +169,12 @@ export class Router {
   drop(link: Link, error: FrameError): void {
     link.dropped = true;
     link.connection.close(error);
-    this.report(error);
+    this.listeners.report(error);
   }
 
   /** Sends a control frame on one link. */
   sendControl(link: Link, action: string, data?: unknown): boolean {
-    return link.connection.send(encodeMessage({ action, data }, this.maxFrameSize, link.address));
+    return link.send(encodeMessage({ action, data }, this.maxFrameSize, link.address));
   }
 
   /** Dispatches the messages held so far, and all later ones at once. */
@@ -235,15 +191,25 @@ export class Router {
     return this.#held === null;
   }
 
-  /** Sends a message; returns to how many processes it was handed. */
+  /**
+   * Sends a message; returns to how many processes it was handed.
+   *
+   * @throws {QueueFullError} When a target's queue is full; nothing is sent.
+   */
   sendMessage(action: string, data: unknown, to?: Target): number {
     assertUserAction(action);
     const targets = to === undefined ? this.layout.workerIds : targetsOf(to, action);
+    // Encoded once, whatever the number of targets.
     const payload = encodeMessage({ action, data }, this.maxFrameSize, to);
-    let handed = 0;
+    const links: Link[] = [];
     for (const target of targets) {
-      if (this.#linkTo(target)?.connection.send(payload)) handed++;
+      const link = this.#linkTo(target);
+      if (!link) continue;
+      this.#assertRoom(link, payload, action);
+      links.push(link);
     }
+    let handed = 0;
+    for (const link of links) if (link.send(payload)) handed++;
     return handed;
   }
 
@@ -264,10 +230,12 @@ export class Router {
     }
     if (signal?.aborted) throw signal.reason;
     if (this.#closing) throw this.#closedError(action, to, undefined);
+    if (this.#stopping) throw this.#closedError(action, to, undefined, "is stopping");
     const link = this.#linkTo(to);
     if (!link) throw this.#unreachable(action, to);
     const messageId = `${this.#idPrefix}${(this.#nextId++).toString(36)}`;
     const payload = encodeMessage({ action, data, messageId }, this.maxFrameSize, to);
+    this.#assertRoom(link, payload, action);
     const answer = this.#pending.open(messageId, {
       action,
       responseAction: responseAction(action),
@@ -275,9 +243,7 @@ export class Router {
       timeout,
       signal,
     });
-    if (!link.connection.send(payload)) {
-      this.#pending.fail(messageId, this.#unreachable(action, to));
-    }
+    if (!link.send(payload)) this.#pending.fail(messageId, this.#unreachable(action, to));
     try {
       return await answer;
     } catch (error) {
@@ -296,7 +262,7 @@ export class Router {
     action: string,
     data: unknown,
     options: Omit<RequestOptions, "to"> & { to?: Target } = {},
-  ): Promise<({ from: Address; data: unknown } | { from: Address; error: Error })[]> {
+  ): Promise<Outcome[]> {
     let targets: readonly Address[];
     try {
       assertUserAction(action);
@@ -313,63 +279,31 @@ export class Router {
     ));
   }
 
-  /** Registers a listener for one action; returns its remover. */
-  on(action: string, listener: ActionListener): () => void {
-    assertUserAction(action);
-    assertFunction(listener, `on("${action}")`);
-    this.#listeners.set(action, [...(this.#listeners.get(action) ?? []), listener]);
-    return once(() => {
-      const remaining = without(this.#listeners.get(action) ?? [], listener);
-      if (remaining.length > 0) this.#listeners.set(action, remaining);
-      else this.#listeners.delete(action);
-    });
+  /** Resolves once the queues to `to` (default: every peer) are at most the high-water mark. */
+  async drain(to?: Target): Promise<void> {
+    const links = to === undefined
+      ? [...this.#links.values(), this.#loopback]
+      : targetsOf(to, "drain").map((target) => this.#linkTo(target));
+    await Promise.all(
+      links.map((link) => link?.connection.drained(this.#options.highWaterMark)),
+    );
   }
 
-  /** Registers the request handler for one action; returns its remover. */
-  handle(action: string, handler: RequestHandler): () => void {
-    assertUserAction(action);
-    assertFunction(handler, `handle("${action}")`);
-    if (this.#handlers.has(action)) {
-      throw new Error(
-        `"${action}" already has a handler in ${describe(this.self)}; remove it first`,
-      );
-    }
-    this.#handlers.set(action, handler);
-    return once(() => {
-      if (this.#handlers.get(action) === handler) this.#handlers.delete(action);
-    });
+  /** The traffic and the open work, for `stats()`. */
+  stats(): PeerStats {
+    return {
+      id: this.self,
+      pendingRequests: this.#pending.size,
+      handlersRunning: this.#handlersRunning,
+      connections: [...this.#links.values()].map((link) => link.stats()),
+    };
   }
 
-  /** Registers a listener for every message; returns its remover. */
-  onAny(listener: AnyListener): () => void {
-    assertFunction(listener, "onAny()");
-    this.#anyListeners = [...this.#anyListeners, listener];
-    return once(() => this.#anyListeners = without(this.#anyListeners, listener));
-  }
-
-  /** Registers a listener for errors no caller could be given; returns its remover. */
-  onError(listener: ErrorListener): () => void {
-    assertFunction(listener, "onError()");
-    this.#errorListeners = [...this.#errorListeners, listener];
-    return once(() => this.#errorListeners = without(this.#errorListeners, listener));
-  }
-
-  /**
-   * Reports an error that has no caller to reject: to the error listeners,
-   * or to the console when there are none, so it is never lost.
-   */
-  report(error: Error): void {
-    if (this.#errorListeners.length === 0) {
-      console.error(error);
-      return;
-    }
-    for (const listener of this.#errorListeners) {
-      try {
-        listener(error);
-      } catch (thrown) {
-        console.error(thrown);
-      }
-    }
+  /** Resolves once no handler's promise is still running. */
+  handlersSettled(): Promise<void> {
+    if (this.#handlersRunning === 0) return Promise.resolve();
+    this.#handlersSettled ??= Promise.withResolvers<void>();
+    return this.#handlersSettled.promise;
   }
 
   /** Answers a received message on its link (see {@linkcode ReceivedMessage.reply}). */
@@ -378,7 +312,9 @@ export class Router {
       reply.messageId = to.messageId;
       reply.re = true;
     }
-    return link.connection.send(encodeMessage(reply, this.maxFrameSize, link.address));
+    const payload = encodeMessage(reply, this.maxFrameSize, link.address);
+    this.#assertRoom(link, payload, reply.action);
+    return link.send(payload);
   }
 
   /**
@@ -394,9 +330,20 @@ export class Router {
     this.#held = null;
     this.#pending.failAll((spec) => this.#closedError(spec.action, spec.target, reason));
     this.#pending.close();
-    this.#loopback.connection.close();
-    for (const link of [...this.#links.values(), ...this.#unbound]) link.connection.close();
+    const links = [this.#loopback, ...this.#links.values(), ...this.#unbound];
+    for (const link of links) link.connection.close();
+    // A peer that stopped reading would keep queued bytes, and us, forever.
+    const giveUp = setTimeout(() => {
+      for (const link of links) {
+        link.connection.close(
+          new ClosedError(
+            `Closed the connection to ${link.name} with ${link.connection.bufferedBytes} bytes unsent: it stopped reading`,
+          ),
+        );
+      }
+    }, CLOSE_TIMEOUT);
     while (this.#pumps.size > 0) await Promise.all(this.#pumps);
+    clearTimeout(giveUp);
   }
 
   #pump(link: Link): void {
@@ -408,16 +355,18 @@ export class Router {
     try {
       for await (const frames of link.connection) {
         for (const frame of frames) {
+          link.received(frame);
           this.#receive(link, frame);
           if (link.dropped) break;
         }
       }
     } catch (error) {
-      this.report(error instanceof Error ? error : new Error(String(error)));
+      this.listeners.report(error instanceof Error ? error : new Error(String(error)));
     }
     const reason = await link.connection.closed;
     if (reason instanceof FrameError && !link.dropped) {
-      this.report(
+      this.#badFrame(
+        link,
         new FrameError(`Bad frame from ${link.name}: ${reason.message}`, { cause: reason }),
       );
     }
@@ -434,28 +383,36 @@ export class Router {
     try {
       message = decodeMessage(frame, link.name);
     } catch (error) {
-      this.drop(link, error as FrameError);
+      this.#badFrame(link, error as FrameError);
       return;
     }
     // Until a link is named by its handshake, all it says goes to the owner.
     if (link.address === undefined || message.action.startsWith(CONTROL_PREFIX)) {
       this.#options.onControl(link, message);
-    } else if (this.#held) {
-      this.#held.push([link, message]);
+      return;
+    }
+    // Answers settle requests at once, even while listeners are not ready.
+    if (this.#pending.size > 0) this.#pending.answer(message, link.address);
+    if (this.#held) this.#held.push([link, message]);
+    else this.#dispatch(link, message);
+  }
+
+  #badFrame(link: Link, error: FrameError): void {
+    if (link.address === undefined && this.#options.onStrangerError) {
+      this.#options.onStrangerError(link, error);
     } else {
-      this.#dispatch(link, message);
+      this.drop(link, error);
     }
   }
 
   #dispatch(link: Link, message: WireMessage): void {
-    if (this.#pending.size > 0) this.#pending.answer(message, link.address!);
     // A failed response has no data for listeners; it only settles a request.
     if (message.error !== undefined) return;
     const isRequest = message.messageId !== undefined && message.re !== true;
     const received = new ReceivedMessage(this, link, message, isRequest);
-    const handler = this.#handlers.get(message.action);
-    const listeners = this.#listeners.get(message.action);
-    const anyListeners = this.#anyListeners;
+    const handler = this.listeners.handlerFor(message.action);
+    const listeners = this.listeners.forAction(message.action);
+    const anyListeners = this.listeners.any;
     if (handler) this.#runHandler(handler, received);
     if (listeners) {
       for (const listener of listeners) {
@@ -489,14 +446,19 @@ export class Router {
       this.#handlerFailed(message, error);
       return;
     }
-    if (isPromiseLike(result)) {
-      result.then(
-        (value) => this.#respond(message, value),
-        (error) => this.#handlerFailed(message, error),
-      );
-    } else {
+    if (!isPromiseLike(result)) {
       this.#respond(message, result);
+      return;
     }
+    this.#handlersRunning++;
+    result.then(
+      (value) => this.#respond(message, value),
+      (error) => this.#handlerFailed(message, error),
+    ).then(() => {
+      if (--this.#handlersRunning > 0) return;
+      this.#handlersSettled?.resolve();
+      this.#handlersSettled = undefined;
+    });
   }
 
   #respond(message: ReceivedMessage, value: unknown): void {
@@ -511,28 +473,35 @@ export class Router {
   }
 
   #handlerFailed(message: ReceivedMessage, error: unknown): void {
-    if (message.isRequest) {
-      this.#replyError(message, toWireError(error));
-    } else {
-      this.#reportListenerError(message, error);
-    }
+    if (message.isRequest) this.#replyError(message, toWireError(error));
+    else this.#reportListenerError(message, error);
   }
 
   #replyError(to: ReceivedMessage, error: WireMessage["error"]): void {
     try {
       this.replyTo(linkOf(to), to, { action: responseAction(to.action), error });
     } catch (thrown) {
-      this.report(thrown as Error);
+      this.listeners.report(thrown as Error);
     }
   }
 
   #reportListenerError(message: ReceivedMessage, thrown: unknown): void {
-    const error = thrown instanceof Error ? thrown : new Error(String(thrown));
-    this.report(
-      new Error(
-        `A listener for "${message.action}" from ${describe(message.from)} threw: ${error.message}`,
-        { cause: error },
+    const { message: text } = toWireError(thrown);
+    this.listeners.report(
+      new SwitchboardError(
+        `A listener for "${message.action}" from ${describe(message.from)} threw: ${text}`,
+        { cause: thrown },
       ),
+    );
+  }
+
+  /** Refuses a frame that would push a link's queue past `maxQueuedBytes`. */
+  #assertRoom(link: Link, payload: Uint8Array, action: string): void {
+    const queued = link.connection.bufferedBytes;
+    const limit = this.#options.maxQueuedBytes;
+    if (queued + HEADER_SIZE + payload.length <= limit) return;
+    throw new QueueFullError(
+      `Cannot send "${action}" to ${link.name}: ${queued} bytes are queued for it already, and the limit is ${limit} (maxQueuedBytes); await drain() first`,
     );
   }
 
@@ -560,39 +529,19 @@ export class Router {
     return new UnreachableError(`Request "${action}" to ${describe(to)} failed: ${why}`);
   }
 
-  #closedError(action: string, to: Address, reason: Error | undefined): ClosedError {
+  #closedError(
+    action: string,
+    to: Address,
+    reason: Error | undefined,
+    why: "closed" | "is stopping" = "closed",
+  ): ClosedError {
     return new ClosedError(
-      `Request "${action}" to ${describe(to)} was cancelled: ${describe(this.self)} closed`,
+      `Request "${action}" to ${describe(to)} was cancelled: ${describe(this.self)} ${why}`,
       reason === undefined ? undefined : { cause: reason },
     );
   }
 }
 
-function randomPrefix(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(6));
-  return `${btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_")}.`;
-}
-
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as PromiseLike<unknown> | null)?.then === "function";
-}
-
-function assertFunction(value: unknown, where: string): void {
-  if (typeof value !== "function") {
-    throw new TypeError(`${where} needs a function, got ${typeof value}`);
-  }
-}
-
-function without<T>(list: readonly T[], item: T): T[] {
-  const index = list.indexOf(item);
-  return index === -1 ? [...list] : [...list.slice(0, index), ...list.slice(index + 1)];
-}
-
-function once(action: () => void): () => void {
-  let done = false;
-  return () => {
-    if (done) return;
-    done = true;
-    action();
-  };
 }

@@ -26,6 +26,11 @@ export interface Connection extends AsyncIterable<readonly Uint8Array[]> {
   /** Bytes queued by `send` and not yet handed to the operating system. */
   readonly bufferedBytes: number;
   /**
+   * Resolves once at most `limit` bytes are queued, or the connection
+   * closed; at once if that is so now.
+   */
+  drained(limit: number): Promise<void>;
+  /**
    * Closes the connection: at once when `reason` is given, else after the
    * queued payloads are written. Idempotent.
    */
@@ -34,8 +39,12 @@ export interface Connection extends AsyncIterable<readonly Uint8Array[]> {
   readonly closed: Promise<Error | undefined>;
 }
 
-/** Accepts connections at one endpoint until closed. */
-export interface Listener extends AsyncIterable<Connection> {
+/**
+ * Accepts connections at one endpoint until closed. Failures to accept
+ * (e.g. out of file descriptors) are passed to the `onError` given to
+ * `listen`, and accepting goes on after a pause.
+ */
+export interface Acceptor extends AsyncIterable<Connection> {
   /** Stops accepting and frees the endpoint. Idempotent. */
   close(): void;
 }
@@ -47,8 +56,13 @@ export interface Transport {
    *
    * @param endpoint A short name unique in the cluster.
    * @param maxFrameSize The limit accepted connections start with.
+   * @param onError Told of failures to accept; accepting goes on.
    */
-  listen(endpoint: string, maxFrameSize: number): Promise<Listener>;
+  listen(
+    endpoint: string,
+    maxFrameSize: number,
+    onError: (error: Error) => void,
+  ): Promise<Acceptor>;
   /**
    * Connects to the process listening at `endpoint`.
    *

@@ -139,3 +139,74 @@ export interface ProcessHandle<P = Protocol> {
     options?: Omit<RequestOptions, "to">,
   ): Promise<ResponseOf<P, K>>;
 }
+
+/** The traffic of one connection, as `stats()` reports it. */
+export interface ConnectionStats {
+  /** The process at the other end. */
+  peer: Address;
+  /** Messages received on it. */
+  messagesIn: number;
+  /** Messages sent on it. */
+  messagesOut: number;
+  /** Bytes received, frame headers included. */
+  bytesIn: number;
+  /** Bytes sent, frame headers included. */
+  bytesOut: number;
+  /** Bytes queued to send and not yet written: a slow receiver shows here. */
+  bytesQueued: number;
+}
+
+/** One child process, as the manager's `stats()` reports it. */
+export interface ChildStats {
+  /** Its address. */
+  address: Address;
+  /** Its process id; undefined while it is down. */
+  pid: number | undefined;
+  /** Where it is in its life. */
+  state: ChildState;
+  /** How many times it was restarted. */
+  restarts: number;
+}
+
+/**
+ * A child's state: `starting` (spawned, not ready yet), `ready`,
+ * `restarting` (exited, waiting out its back-off), `failed` (restarted too
+ * often, given up), `stopped` (the cluster stopped, or restarts are off).
+ */
+export type ChildState = "starting" | "ready" | "restarting" | "failed" | "stopped";
+
+/** What `stats()` reports: enough to spot a slow consumer or a leak. */
+export interface PeerStats {
+  /** This process's address. */
+  id: Address;
+  /** Requests sent and not yet settled. */
+  pendingRequests: number;
+  /** Handler calls whose promise has not settled yet. */
+  handlersRunning: number;
+  /** Each open connection, by the process at its other end. */
+  connections: ConnectionStats[];
+  /** The children, in the manager only. */
+  children?: ChildStats[];
+}
+
+/**
+ * Something that happened to a child process, as `onLifecycle` listeners
+ * in every process see it.
+ *
+ * - `exit`: it exited without being asked; `restart` tells whether it will
+ *   be restarted.
+ * - `restart`: a new process for it is starting, after its back-off.
+ * - `ready`: it is ready for messages again (after a restart).
+ * - `fatal`: it exited too often (`maxRestarts` within `period`) and stays down.
+ */
+export type LifecycleEvent =
+  | {
+    type: "exit";
+    address: Address;
+    code: number;
+    signal: string | null;
+    restart: boolean;
+  }
+  | { type: "restart"; address: Address; attempt: number }
+  | { type: "ready"; address: Address }
+  | { type: "fatal"; address: Address; restarts: number; period: number };

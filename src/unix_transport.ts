@@ -5,8 +5,9 @@
  * @module
  */
 
+import { DrainWaiters } from "./drain_waiters.ts";
 import { FrameDecoder, FrameEncoder } from "./frame.ts";
-import type { Connection, Listener, Transport } from "./transport.ts";
+import type { Acceptor, Connection, Transport } from "./transport.ts";
 
 /** Listens and connects at `<dir>/<endpoint>.sock`. */
 export class UnixTransport implements Transport {
@@ -22,9 +23,13 @@ export class UnixTransport implements Transport {
     return `${this.dir}/${endpoint}.sock`;
   }
 
-  async listen(endpoint: string, maxFrameSize: number): Promise<Listener> {
+  async listen(
+    endpoint: string,
+    maxFrameSize: number,
+    onError: (error: Error) => void,
+  ): Promise<Acceptor> {
     const path = this.path(endpoint);
-    return new UnixListener(await listenUnix(path), path, maxFrameSize);
+    return new UnixAcceptor(await listenUnix(path), path, maxFrameSize, onError);
   }
 
   async connect(endpoint: string, maxFrameSize: number): Promise<Connection> {
@@ -46,6 +51,7 @@ export class SocketConnection implements Connection {
   #queued = new FrameEncoder();
   #spare = new FrameEncoder();
   #inFlight = 0;
+  readonly #drainWaiters = new DrainWaiters();
   #writing = false;
   #reading = false;
   #iterated = false;
@@ -72,6 +78,11 @@ export class SocketConnection implements Connection {
 
   get closed(): Promise<Error | undefined> {
     return this.#closed.promise;
+  }
+
+  drained(limit: number): Promise<void> {
+    if (this.#state === "closed") return Promise.resolve();
+    return this.#drainWaiters.wait(this.bufferedBytes, limit);
   }
 
   send(payload: Uint8Array): boolean {
@@ -120,10 +131,14 @@ export class SocketConnection implements Connection {
         const batch = this.#queued;
         this.#queued = this.#spare;
         this.#spare = batch;
-        this.#inFlight = batch.length;
-        await writeAll(this.#conn, batch.bytes());
+        const bytes = batch.bytes();
+        for (let written = 0; written < bytes.length;) {
+          this.#inFlight = bytes.length - written;
+          written += await this.#conn.write(bytes.subarray(written));
+        }
         this.#inFlight = 0;
         batch.clear();
+        this.#drainWaiters.update(this.bufferedBytes);
       }
     } catch (error) {
       if (this.#state !== "closed") this.#finish(asError(error));
@@ -143,35 +158,60 @@ export class SocketConnection implements Connection {
     } catch {
       // Already closed by the runtime.
     }
+    this.#drainWaiters.releaseAll();
     if (!this.#reading) this.#closed.resolve(this.#reason);
   }
 }
 
-class UnixListener implements Listener {
+/** The first pause after a failed accept, in ms; doubled up to a second. */
+const ACCEPT_RETRY = 10;
+
+class UnixAcceptor implements Acceptor {
   readonly #listener: Deno.Listener;
   readonly #path: string;
   readonly #maxFrameSize: number;
+  readonly #onError: (error: Error) => void;
   #closed = false;
+  #pause: { timer: ReturnType<typeof setTimeout>; resolve: () => void } | undefined;
 
-  constructor(listener: Deno.Listener, path: string, maxFrameSize: number) {
+  constructor(
+    listener: Deno.Listener,
+    path: string,
+    maxFrameSize: number,
+    onError: (error: Error) => void,
+  ) {
     this.#listener = listener;
     this.#path = path;
     this.#maxFrameSize = maxFrameSize;
+    this.#onError = onError;
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<Connection> {
-    try {
-      for await (const conn of this.#listener) {
-        yield new SocketConnection(conn, this.#maxFrameSize);
+    let retry = ACCEPT_RETRY;
+    while (!this.#closed) {
+      let conn: Deno.Conn;
+      try {
+        conn = await this.#listener.accept();
+      } catch (error) {
+        if (this.#closed || error instanceof Deno.errors.BadResource) return;
+        // E.g. out of file descriptors: the listener is fine, try again soon.
+        this.#onError(asError(error));
+        await this.#sleep(retry);
+        retry = Math.min(retry * 2, 1000);
+        continue;
       }
-    } catch (error) {
-      if (!this.#closed) throw error;
+      retry = ACCEPT_RETRY;
+      yield new SocketConnection(conn, this.#maxFrameSize);
     }
   }
 
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    if (this.#pause) {
+      clearTimeout(this.#pause.timer);
+      this.#pause.resolve();
+    }
     try {
       this.#listener.close();
     } catch {
@@ -184,6 +224,12 @@ class UnixListener implements Listener {
     } catch {
       // Already removed.
     }
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.#pause = { timer: setTimeout(resolve, ms), resolve };
+    }).then(() => this.#pause = undefined);
   }
 }
 
@@ -212,13 +258,6 @@ async function isListening(path: string): Promise<boolean> {
     return true;
   } catch {
     return false;
-  }
-}
-
-async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
-  let written = 0;
-  while (written < bytes.length) {
-    written += await conn.write(bytes.subarray(written));
   }
 }
 

@@ -29,11 +29,11 @@ Deno.test("encodeMessage refuses data JSON cannot carry, naming action, target a
   cycle.self = cycle;
   assertFrameError(
     () => encodeMessage({ action: "test", data: { n: 1n } }, LIMIT, 1),
-    /^Cannot send "test" to worker 1: data holds a BigInt/,
+    /^Cannot send "test" to worker 1: data\.n is a BigInt, which JSON cannot carry$/,
   );
   assertFrameError(
     () => encodeMessage({ action: "test", data: cycle }, LIMIT, [0, 2]),
-    /^Cannot send "test" to worker 0, worker 2: data holds a cycle/,
+    /^Cannot send "test" to worker 0, worker 2: data\.self is circular/,
   );
   assertFrameError(
     () => encodeMessage({ action: "test", data: { run() {} } }, LIMIT, "logger"),
@@ -96,4 +96,31 @@ Deno.test("toWireError keeps name, message and stack", () => {
   const error = new TypeError("boom");
   assert.deepEqual(toWireError(error), { name: "TypeError", message: "boom", stack: error.stack });
   assert.deepEqual(toWireError("plain"), { name: "Error", message: "plain" });
+});
+
+Deno.test("toWireError turns any thrown value into a valid error, and never throws", () => {
+  const odd = Object.assign(new Error("x"), { message: undefined, name: 42 });
+  assert.deepEqual({ ...toWireError(odd), stack: undefined }, {
+    name: "42",
+    message: "undefined",
+    stack: undefined,
+  });
+  const hostile = new Error("x");
+  Object.defineProperty(hostile, "message", {
+    get() {
+      throw new Error("no");
+    },
+  });
+  assert.deepEqual(toWireError(hostile), {
+    name: "Error",
+    message: "an error that cannot be read",
+  });
+  assert.deepEqual(toWireError(Symbol("s")), { name: "Error", message: "Symbol(s)" });
+  // What it returns always passes the receiver's check.
+  for (const thrown of [odd, hostile, Symbol("s"), null, undefined, { toString: () => "obj" }]) {
+    const frame = utf8.encode(
+      JSON.stringify({ action: "xResponse", re: true, error: toWireError(thrown) }),
+    );
+    assert.ok(decodeMessage(frame, "worker 0").error);
+  }
 });

@@ -124,3 +124,22 @@ Deno.test("FrameEncoder writes big-endian length prefixes", () => {
   assert.equal(encoder.length, 0);
   assert.equal(encoder.bytes().length, 0);
 });
+
+Deno.test("FrameDecoder returns the frames before an oversized one, then fails", () => {
+  const decoder = new FrameDecoder(100);
+  const bytes = stream([payload(3, 1), payload(5, 2), payload(101, 3)]);
+  // Both small frames and the third one's header, in one read.
+  decoder.space().set(bytes.subarray(0, 24));
+  assert.deepEqual(decoder.commit(24).map((frame) => frame.slice()), [
+    payload(3, 1),
+    payload(5, 2),
+  ]);
+  assert.throws(() => decoder.space(), /Frame of 101 bytes is over the 100-byte limit/);
+});
+
+Deno.test("FrameDecoder holds a buffer no bigger than its limit needs", () => {
+  const decoder = new FrameDecoder(4096);
+  assert.equal(decoder.space().length, 4096 + HEADER_SIZE);
+  decoder.maxFrameSize = 16 * 1024 * 1024;
+  assert.equal(decoder.space().length, 64 * 1024);
+});

@@ -95,7 +95,7 @@ Deno.test("start() fails clearly when a child exits before it is ready, and clea
       workers: 1,
       processes: { bad: fixture("crashing_worker.ts") },
     }),
-    /^Error: service "bad" exited with code 1 before it was ready$/,
+    /^SwitchboardError: service "bad" exited with code 1 before it was ready$/,
   );
   assert.deepEqual(await socketDirs(), before);
 });
@@ -141,7 +141,7 @@ Deno.test("Cluster.start() refuses invalid options", async () => {
   await assert.rejects(Cluster.start({ workers: -1 }), /"workers" must be an integer >= 0/);
   await assert.rejects(
     Cluster.start({ workers: 0, maxFrameSize: 0 }),
-    /"maxFrameSize" must be a number above 0/,
+    /"maxFrameSize" must be a finite number above 0/,
   );
   await assert.rejects(
     Cluster.start({ workers: 0, processes: { x: {} as { module: string } } }),

@@ -14,7 +14,7 @@ Deno.test("data JSON cannot carry fails at the sender, and the connection stays 
     (error: unknown) =>
       error instanceof FrameError &&
       error.message ===
-        'Cannot send "test" to worker 1: data holds a BigInt, which JSON cannot carry',
+        'Cannot send "test" to worker 1: data.n is a BigInt, which JSON cannot carry',
   );
   assert.throws(() => cluster.sendMessage("test", { f: () => {} }), /data\.f is a function/);
   for (const what of ["bigint", "function", "cycle"]) {

@@ -20,9 +20,11 @@ function router(self: number, maxFrameSize = 1 << 20, errors: Error[] = []): Rou
     layout,
     maxFrameSize,
     requestTimeout: 1000,
+    highWaterMark: 1 << 20,
+    maxQueuedBytes: 1 << 26,
     onControl: () => {},
   });
-  router.onError((error) => errors.push(error));
+  router.listeners.onError((error) => errors.push(error));
   router.ready();
   return router;
 }
@@ -38,7 +40,7 @@ async function mesh(limits: number[], errors: Error[][]): Promise<{
   const routers = limits.map((limit, id) => router(id, limit, errors[id]));
   const raw = new Map<string, Connection>();
   for (const [a, b] of [[0, 1], [0, 2], [1, 2]]) {
-    const listener = await transport.listen(`${a}-${b}`, limits[a]);
+    const listener = await transport.listen(`${a}-${b}`, limits[a], fail);
     const accepted = listener[Symbol.asyncIterator]().next();
     const dialed = await transport.connect(`${a}-${b}`, limits[b]);
     const server = (await accepted).value as Connection;
@@ -60,7 +62,7 @@ async function mesh(limits: number[], errors: Error[][]): Promise<{
 function received(router: Router, action: string, count: number): Promise<unknown[]> {
   const { promise, resolve } = Promise.withResolvers<unknown[]>();
   const data: unknown[] = [];
-  const off = router.on(action, (value) => {
+  const off = router.listeners.on(action, (value) => {
     data.push(value);
     if (data.length === count) resolve(data);
   });
@@ -71,8 +73,13 @@ function received(router: Router, action: string, count: number): Promise<unknow
 /** The next error `router` reports; call it before causing the error. */
 function nextError(router: Router): Promise<Error> {
   const { promise, resolve } = Promise.withResolvers<Error>();
-  const off = router.onError(resolve);
+  const off = router.listeners.onError(resolve);
   return deadline(promise, WAIT, () => new Error("no error was reported")).finally(off);
+}
+
+/** For listeners that must not fail to accept. */
+function fail(error: Error): never {
+  throw error;
 }
 
 Deno.test("a frame over the limit from one peer closes only that peer's connection", async () => {
@@ -115,7 +122,7 @@ Deno.test("a malformed frame closes only its connection, with a clear error", as
 Deno.test("a listener that throws is reported; other listeners and later messages still run", async () => {
   const errors: Error[][] = [[], [], []];
   const { routers: [r0, r1], close } = await mesh([1 << 20, 1 << 20, 1 << 20], errors);
-  r0.on("x", () => {
+  r0.listeners.on("x", () => {
     throw new Error("listener failed");
   });
   const heard = received(r0, "x", 2);
@@ -154,7 +161,7 @@ Deno.test("messages from one sender arrive in the order sent", async () => {
 Deno.test("closing a router rejects its open requests with the reason as cause", async () => {
   const errors: Error[][] = [[], [], []];
   const { routers: [r0, r1], close } = await mesh([1 << 20, 1 << 20, 1 << 20], errors);
-  r0.on("waitRequest", () => {});
+  r0.listeners.on("waitRequest", () => {});
   const request = r1.request("waitRequest", {}, { to: 0, timeout: 60_000 });
   const reason = new Error("shutting down");
   const closing = r1.close(reason);

@@ -48,6 +48,11 @@ async function flushed(connection: Connection): Promise<void> {
   await connection.closed;
 }
 
+/** For listeners that must not fail to accept. */
+function fail(error: Error): never {
+  throw error;
+}
+
 Deno.test("SocketConnection writes frames sent in one tick with one write", async () => {
   const fake = new RecordingConn();
   const connection = connectionOver(fake);
@@ -81,7 +86,7 @@ Deno.test("SocketConnection refuses sends once closing", async () => {
 Deno.test("UnixTransport carries frames both ways over a real socket", async () => {
   const dir = await Deno.makeTempDir({ prefix: "switchboard-test-" });
   const transport = new UnixTransport(dir);
-  const listener = await transport.listen("a", 1 << 20);
+  const listener = await transport.listen("a", 1 << 20, fail);
   const accepted = listener[Symbol.asyncIterator]().next();
   const client = await transport.connect("a", 1 << 20);
   const server = (await accepted).value as Connection;
@@ -106,7 +111,7 @@ Deno.test("UnixTransport carries frames both ways over a real socket", async () 
 Deno.test("UnixTransport closes a connection whose peer declares an oversized frame", async () => {
   const dir = await Deno.makeTempDir({ prefix: "switchboard-test-" });
   const transport = new UnixTransport(dir);
-  const listener = await transport.listen("a", 100);
+  const listener = await transport.listen("a", 100, fail);
   const accepted = listener[Symbol.asyncIterator]().next();
   const client = await transport.connect("a", 1 << 20);
   const server = (await accepted).value as Connection;
@@ -139,7 +144,7 @@ Deno.test("UnixTransport listens over a socket file a dead process left behind",
   await holder.status;
   await lines.cancel();
   assert.ok((await Deno.stat(path)).isSocket, "the dead process left its socket file");
-  const listener = await new UnixTransport(dir).listen("a", 100);
+  const listener = await new UnixTransport(dir).listen("a", 100, fail);
   listener.close();
   await Deno.remove(dir, { recursive: true });
 });

@@ -1,0 +1,55 @@
+/**
+ * When to restart a child that exited, in the spirit of Erlang/OTP
+ * supervisors: after a back-off that doubles with each recent restart, and
+ * not at all once it restarted `maxRestarts` times within `period`.
+ *
+ * @module
+ */
+
+/** How a cluster restarts children that exit unexpectedly. */
+export interface RestartOptions {
+  /** At most this many restarts of one child within `period`; one more is fatal (default 5). */
+  maxRestarts?: number;
+  /** The window `maxRestarts` counts in, in ms (default 60 000). */
+  period?: number;
+  /** The delay before the first restart in the window, in ms; doubled for each further one (default 100). */
+  backoff?: number;
+  /** The longest delay, in ms (default 5 000). */
+  maxBackoff?: number;
+}
+
+/** {@linkcode RestartOptions} with every value set. */
+export type RestartPolicy = Required<RestartOptions>;
+
+/** The default restart policy. */
+export const DEFAULT_RESTART: Required<RestartOptions> = {
+  maxRestarts: 5,
+  period: 60_000,
+  backoff: 100,
+  maxBackoff: 5_000,
+};
+
+/** The restarts of one child. */
+export class RestartBudget {
+  readonly #policy: RestartPolicy;
+  /** When recent restarts happened, oldest first. */
+  #times: number[] = [];
+
+  constructor(policy: RestartPolicy) {
+    this.#policy = policy;
+  }
+
+  /**
+   * Records that the child exited at `now` (ms) and decides.
+   *
+   * @returns The delay before restarting it, or undefined when it has been
+   * restarted `maxRestarts` times within `period` and must stay down.
+   */
+  onExit(now: number): number | undefined {
+    const { maxRestarts, period, backoff, maxBackoff } = this.#policy;
+    this.#times = this.#times.filter((time) => now - time < period);
+    if (this.#times.length >= maxRestarts) return undefined;
+    this.#times.push(now);
+    return Math.min(maxBackoff, backoff * 2 ** (this.#times.length - 1));
+  }
+}

@@ -1,0 +1,29 @@
+import assert from "node:assert/strict";
+import { RestartBudget } from "../src/restart_policy.ts";
+
+const policy = { maxRestarts: 3, period: 1000, backoff: 100, maxBackoff: 250 };
+
+Deno.test("RestartBudget doubles the back-off, up to its maximum", () => {
+  const budget = new RestartBudget(policy);
+  assert.equal(budget.onExit(0), 100);
+  assert.equal(budget.onExit(10), 200);
+  assert.equal(budget.onExit(20), 250);
+});
+
+Deno.test("RestartBudget gives up after maxRestarts within the period", () => {
+  const budget = new RestartBudget(policy);
+  budget.onExit(0);
+  budget.onExit(10);
+  budget.onExit(20);
+  assert.equal(budget.onExit(30), undefined);
+  assert.equal(budget.onExit(999), undefined);
+});
+
+Deno.test("RestartBudget forgets restarts older than the period", () => {
+  const budget = new RestartBudget(policy);
+  budget.onExit(0);
+  budget.onExit(10);
+  budget.onExit(20);
+  assert.equal(budget.onExit(1005), 250, "the first left the window: a third restart is allowed");
+  assert.equal(budget.onExit(5000), 100, "all left the window");
+});
