@@ -135,7 +135,10 @@ export class Manager {
 
   /** Marks the manager ready a tick from now, after the caller's listeners are on. */
   readySoon(): void {
-    this.#readyTimer = setTimeout(() => this.router.ready(), 0);
+    this.#readyTimer = setTimeout(() => {
+      this.#readyTimer = undefined;
+      this.router.ready();
+    }, 0);
   }
 
   /** The process id of a child, while it runs. */
@@ -333,7 +336,11 @@ export class Manager {
   }
 
   async #stop(): Promise<void> {
-    clearTimeout(this.#readyTimer);
+    // Stopping means the caller's listeners are on: no need to wait a tick.
+    if (this.#readyTimer !== undefined) {
+      clearTimeout(this.#readyTimer);
+      this.router.ready();
+    }
     for (const child of this.#slots.values()) clearTimeout(child.backoff);
     this.router.refuseNewRequests();
     await this.router.listeners.stopping();
@@ -346,6 +353,7 @@ export class Manager {
       [...this.#processes].map((spawned) => this.#reap(spawned, asked.has(spawned))),
     );
     for (const child of this.#slots.values()) {
+      child.process = undefined;
       if (child.state !== "failed") child.state = "stopped";
     }
     this.#listener?.close();

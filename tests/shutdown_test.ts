@@ -1,0 +1,92 @@
+/** Graceful shutdown, and what happens when the manager cannot shut down. */
+
+import assert from "node:assert/strict";
+import { ClosedError, Cluster } from "../mod.ts";
+import { deadline } from "../src/deadline.ts";
+import { Recorder, startCluster, WAIT } from "./helpers.ts";
+
+const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url);
+
+function isRunning(pid: number): boolean {
+  try {
+    Deno.kill(pid, "SIGCONT");
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+}
+
+Deno.test("stop() lets children finish: stop handlers run, requests in flight complete", async () => {
+  const cluster = await startCluster();
+  const goodbyes = new Recorder<{ by: number }>(cluster, "goodbye");
+  const managerStopped: string[] = [];
+  cluster.onStop(() => void managerStopped.push("manager"));
+  const pids = [0, 1, 2, "logger"].map((address) => cluster.pid(address)!);
+  const dir = cluster.socketDir;
+
+  const inFlight = cluster.request("slowRequest", { ms: 300 }, { to: 0 });
+  const stopping = cluster.stop();
+  await assert.rejects(
+    cluster.request("echoRequest", {}, { to: 1 }),
+    (error: unknown) =>
+      error instanceof ClosedError &&
+      error.message === 'Request "echoRequest" to worker 1 was cancelled: the manager is stopping',
+  );
+  assert.deepEqual(await inFlight, { by: 0 }, "the request sent before stop() completed");
+  await deadline(stopping, WAIT, () => new Error("stop() did not finish"));
+
+  assert.deepEqual(goodbyes.data.map((g) => g.by).sort(), [0, 1, 2]);
+  assert.deepEqual(managerStopped, ["manager"]);
+  assert.ok(!pids.some(isRunning));
+  assert.equal(await Deno.stat(dir).then(() => true, () => false), false);
+});
+
+Deno.test("stop() kills a child that does not finish within stopTimeout", async () => {
+  const cluster = await Cluster.start({
+    worker: fixture("stubborn_worker.ts"),
+    workers: 1,
+    stopTimeout: 300,
+  });
+  const pid = cluster.pid(0)!;
+  await deadline(cluster.stop(), WAIT, () => new Error("stop() did not finish"));
+  assert.equal(isRunning(pid), false);
+  assert.deepEqual(cluster.stats().children, [
+    { address: 0, pid: undefined, state: "stopped", restarts: 0 },
+  ]);
+});
+
+Deno.test("every child exits within 2 seconds of the manager being killed", async () => {
+  const manager = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-run",
+      "--allow-read=/tmp",
+      "--allow-write=/tmp",
+      "--allow-net",
+      fixture("manager.ts").href,
+    ],
+    stdout: "piped",
+  }).spawn();
+  // The children share the manager's stdout: the pipe ends only once every
+  // process holding it has exited.
+  const lines = manager.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  const first = await deadline(lines.read(), WAIT, () => new Error("the manager did not start"));
+  const dir = first.value?.match(/ready (\S+)/)?.[1];
+  assert.ok(dir, `unexpected output: ${first.value}`);
+
+  manager.kill("SIGKILL");
+  await manager.status;
+  const killed = performance.now();
+  await deadline(
+    (async () => {
+      while (!(await lines.read()).done);
+    })(),
+    2_000,
+    () => new Error("children still running 2 s after the manager was killed"),
+  );
+  console.log(`children gone ${(performance.now() - killed).toFixed(0)} ms after the manager`);
+  // Each child closed its own listener on the way out; the dead manager's remains.
+  assert.deepEqual([...Deno.readDirSync(dir)].map((entry) => entry.name), ["m.sock"]);
+  await Deno.remove(dir, { recursive: true });
+});

@@ -1,0 +1,59 @@
+/** stats(): what a process can see of its own traffic and work. */
+
+import assert from "node:assert/strict";
+import { HEADER_SIZE } from "../src/frame.ts";
+import { remote, startCluster } from "./helpers.ts";
+
+Deno.test("stats() counts messages and bytes per connection, open requests and children", async () => {
+  await using cluster = await startCluster({ workers: 2 });
+  const before = cluster.stats().connections.find((c) => c.peer === 1)!;
+  const payload = { text: "x".repeat(100) };
+  const bytes = HEADER_SIZE +
+    new TextEncoder().encode(JSON.stringify({ action: "test", data: payload })).length;
+  for (let i = 0; i < 10; i++) cluster.sendMessage("test", payload, 1);
+  const slow = cluster.request("slowRequest", { ms: 200 }, { to: 0 });
+
+  const during = cluster.stats();
+  assert.equal(during.id, "manager");
+  assert.equal(during.pendingRequests, 1);
+  const toOne = during.connections.find((c) => c.peer === 1)!;
+  assert.equal(toOne.messagesOut - before.messagesOut, 10);
+  assert.equal(toOne.bytesOut - before.bytesOut, 10 * bytes);
+  assert.equal(toOne.bytesQueued, 10 * bytes, "queued until the next tick writes them");
+  assert.deepEqual(
+    during.connections.map((c) => c.peer).sort(),
+    [0, 1, "logger"].sort(),
+  );
+  assert.deepEqual(
+    during.children!.map(({ address, state, restarts }) => ({ address, state, restarts })),
+    [
+      { address: 0, state: "ready", restarts: 0 },
+      { address: 1, state: "ready", restarts: 0 },
+      { address: "logger", state: "ready", restarts: 0 },
+    ],
+  );
+  assert.ok(during.children!.every((child) => typeof child.pid === "number"));
+
+  await slow;
+  const after = cluster.stats();
+  assert.equal(after.pendingRequests, 0);
+  assert.equal(after.connections.find((c) => c.peer === 1)!.bytesQueued, 0);
+  // The worker's side of the same connection: it received them, and has a
+  // handler still running while a slow request is answered.
+  const worker = await remote(cluster, 1, { op: "stats" });
+  assert.ok("ok" in worker);
+  const fromManager = (worker.ok as { connections: { peer: string; messagesIn: number }[] })
+    .connections.find((c) => c.peer === "manager")!;
+  assert.ok(fromManager.messagesIn >= 11);
+  assert.equal((worker.ok as { children?: unknown }).children, undefined);
+});
+
+Deno.test("stats() shows a handler running while its promise is pending", async () => {
+  await using cluster = await startCluster({ workers: 1 });
+  const slow = cluster.request("slowRequest", { ms: 300 }, { to: 0 });
+  const stats = await remote(cluster, 0, { op: "stats" });
+  assert.ok("ok" in stats);
+  // slowRequest is running; doRequest, which reads the stats, is not counted yet.
+  assert.equal((stats.ok as { handlersRunning: number }).handlersRunning, 1);
+  await slow;
+});
