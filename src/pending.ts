@@ -148,8 +148,6 @@ export class PendingRequests {
     this.#timerAt = at;
     const delay = Math.min(MAX_DELAY, Math.max(0, Math.ceil(at - performance.now())));
     this.#timer = setTimeout(() => this.#expire(), delay);
-    // Open requests alone must not keep a process alive; its connections do.
-    Deno.unrefTimer(this.#timer);
   }
 
   #expire(): void {

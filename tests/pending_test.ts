@@ -1,0 +1,92 @@
+import assert from "node:assert/strict";
+import { PendingRequests, TIMED_OUT } from "../src/pending.ts";
+import { NoHandlerError, RemoteError } from "../mod.ts";
+
+const spec = (target: number, timeout: number, signal?: AbortSignal) => ({
+  action: "pingRequest",
+  responseAction: "pingResponse",
+  target,
+  timeout,
+  signal,
+});
+
+Deno.test("PendingRequests settles a request by its messageId, on the message or in the data", async () => {
+  const pending = new PendingRequests();
+  const a = pending.open("a", spec(1, 60_000));
+  const b = pending.open("b", spec(2, 60_000));
+  assert.equal(pending.size, 2);
+  assert.ok(
+    !pending.answer({ action: "pingResponse", messageId: "a", re: true, data: 1 }, 2),
+    "wrong sender",
+  );
+  assert.ok(
+    !pending.answer({ action: "other", messageId: "a", re: true, data: 1 }, 1),
+    "wrong action",
+  );
+  assert.ok(pending.answer({ action: "pingResponse", messageId: "a", re: true, data: 1 }, 1));
+  assert.ok(pending.answer({ action: "pingResponse", data: { messageId: "b", n: 2 } }, 2));
+  assert.deepEqual(await Promise.all([a, b]), [1, { messageId: "b", n: 2 }]);
+  assert.equal(pending.size, 0);
+  pending.close();
+});
+
+Deno.test("PendingRequests turns error responses into NoHandlerError and RemoteError", async () => {
+  const pending = new PendingRequests();
+  const a = pending.open("a", spec(1, 60_000));
+  const b = pending.open("b", spec(1, 60_000));
+  pending.answer({
+    action: "pingResponse",
+    messageId: "a",
+    re: true,
+    error: { name: "NoHandlerError", message: "m" },
+  }, 1);
+  pending.answer({
+    action: "pingResponse",
+    messageId: "b",
+    re: true,
+    error: { name: "TypeError", message: "bad", stack: "s" },
+  }, 1);
+  await assert.rejects(a, NoHandlerError);
+  await assert.rejects(
+    b,
+    (error: unknown) =>
+      error instanceof RemoteError && error.remoteName === "TypeError" &&
+      error.remoteMessage === "bad" &&
+      error.remoteStack === "s",
+  );
+  pending.close();
+});
+
+Deno.test("PendingRequests times requests out in deadline order with one shared timer", async () => {
+  const pending = new PendingRequests();
+  const order: string[] = [];
+  const track = (id: string, timeout: number) =>
+    pending.open(id, spec(1, timeout)).catch((reason) => {
+      assert.equal(reason, TIMED_OUT);
+      order.push(id);
+    });
+  const settled = Promise.all([track("late", 60), track("early", 10), track("middle", 30)]);
+  const answered = pending.open("answered", spec(1, 20));
+  pending.answer({ action: "pingResponse", messageId: "answered", re: true, data: "in time" }, 1);
+  assert.equal(await answered, "in time");
+  await settled;
+  assert.deepEqual(order, ["early", "middle", "late"]);
+  assert.equal(pending.size, 0);
+  // No timer is left: the op sanitizer would fail this test.
+});
+
+Deno.test("PendingRequests rejects with an abort signal's reason, and fails by target or all", async () => {
+  const pending = new PendingRequests();
+  const controller = new AbortController();
+  const aborted = pending.open("a", spec(1, 60_000, controller.signal));
+  controller.abort("gave up");
+  await assert.rejects(aborted, (reason) => reason === "gave up");
+  const one = pending.open("b", spec(1, 60_000));
+  const two = pending.open("c", spec(2, 60_000));
+  pending.failTarget(1, (s) => new Error(`target ${s.target}`));
+  await assert.rejects(one, /target 1/);
+  assert.equal(pending.size, 1);
+  pending.failAll((s) => new Error(`all ${s.target}`));
+  await assert.rejects(two, /all 2/);
+  pending.close();
+});
