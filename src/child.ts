@@ -10,13 +10,11 @@
 import { type Address, describe, MANAGER } from "./address.ts";
 import type { Bootstrap } from "./bootstrap.ts";
 import type { WireMessage } from "./codec.ts";
-import { deadline } from "./deadline.ts";
 import { FrameError, SwitchboardError, UnreachableError } from "./errors.ts";
 import { Gate } from "./gate.ts";
 import {
   EVENT,
   HANDSHAKE_FRAME_LIMIT,
-  HANDSHAKE_TIMEOUT,
   HELLO,
   readWelcome,
   READY,
@@ -24,6 +22,7 @@ import {
   WELCOME,
 } from "./handshake.ts";
 import { Layout } from "./layout.ts";
+import { nextTask } from "./next_task.ts";
 import type { Link } from "./link.ts";
 import { Router } from "./router.ts";
 import type { Acceptor } from "./transport.ts";
@@ -46,6 +45,7 @@ export class ChildSide {
   #serving: Promise<void> | undefined;
   #closing: Promise<void> | undefined;
   #stopping = false;
+  #readySent = false;
 
   constructor(bootstrap: Bootstrap) {
     this.#bootstrap = bootstrap;
@@ -61,7 +61,7 @@ export class ChildSide {
       onControl: (link, message) => this.#onControl(link, message),
       onStrangerError: (link, error) => this.#gate.refuse(link, error.message),
       onLinkClosed: (address) => this.#onLinkClosed(address),
-      onReady: () => this.#sendReady(),
+      onReady: () => this.sendReady(),
     });
     this.#gate = new Gate(this.router, bootstrap.token, {
       refuse: (from) => this.#refuse(from),
@@ -147,15 +147,10 @@ export class ChildSide {
       from: this.#bootstrap.self,
       token: this.#bootstrap.token,
     });
+    // No timer of our own: a peer that never answers leaves us unready, and
+    // the manager kills a child that is not ready within startTimeout.
     try {
-      return await deadline(
-        welcome.promise,
-        HANDSHAKE_TIMEOUT,
-        () =>
-          new UnreachableError(
-            `${describe(address)} did not welcome us within ${HANDSHAKE_TIMEOUT} ms`,
-          ),
-      );
+      return await welcome.promise;
     } finally {
       this.#welcomes.delete(link);
     }
@@ -187,9 +182,19 @@ export class ChildSide {
     );
   }
 
-  #sendReady(): void {
+  /**
+   * Tells the manager this child is ready; once. Safe as soon as the
+   * caller's listeners will be on before the next task: the manager's
+   * answer arrives no earlier, and messages before it are held until then.
+   */
+  sendReady(): void {
+    if (this.#readySent) return;
+    this.#readySent = true;
     const manager = this.router.link(MANAGER);
     if (manager) this.router.sendControl(manager, READY);
+    // Handshake timers from now on, once "$ready" is written: the first
+    // timer costs a Deno process milliseconds.
+    nextTask().then(() => this.#gate.startTiming());
   }
 
   #onLinkClosed(address: Address): void {

@@ -9,6 +9,7 @@
 import { describeTarget, type Target } from "./address.ts";
 import { FrameError } from "./errors.ts";
 import { findUnencodable } from "./json_check.ts";
+import type { Payload } from "./transport.ts";
 
 /** A message as it travels, field for field (README "Protocol"). */
 export interface WireMessage {
@@ -44,14 +45,14 @@ const strict = new TextDecoder("utf-8", { fatal: true });
 let scratch = new Uint8Array(SCRATCH_SIZE);
 
 /**
- * Encodes a message to UTF-8 JSON.
- *
- * The result may be a view into a shared buffer: use it before the next
- * call (a transport's `send` copies it).
+ * Encodes a message for a transport to send.
  *
  * @param message The message to encode.
  * @param maxFrameSize The largest encoding allowed, in bytes.
  * @param to Who it is for, to name in errors; left out, every worker.
+ * @returns The JSON text, when its UTF-8 form surely fits `maxFrameSize`
+ * (at three bytes a unit); else its UTF-8 bytes, measured exactly, as a
+ * view into a shared buffer that is valid until the next call.
  * @throws {FrameError} When the data holds something JSON cannot carry, or
  * the encoding is over `maxFrameSize`.
  */
@@ -59,7 +60,7 @@ export function encodeMessage(
   message: WireMessage,
   maxFrameSize: number,
   to: Target | undefined,
-): Uint8Array {
+): Payload {
   const problem = findUnencodable(message.data);
   if (problem) throw cannotSend(message.action, to, problem);
   let text: string;
@@ -68,6 +69,7 @@ export function encodeMessage(
   } catch (error) {
     throw cannotSend(message.action, to, describeJsonError(error), error);
   }
+  if (text.length * 3 <= maxFrameSize) return text;
   const bytes = toUtf8(text);
   if (bytes.length > maxFrameSize) {
     throw new FrameError(
@@ -77,6 +79,15 @@ export function encodeMessage(
     );
   }
   return bytes;
+}
+
+/**
+ * The UTF-8 bytes of a payload: to encode text once for many receivers, or
+ * to know its size exactly. A view into a shared buffer, valid until the
+ * next call.
+ */
+export function toBytes(payload: Payload): Uint8Array {
+  return typeof payload === "string" ? toUtf8(payload) : payload;
 }
 
 /**

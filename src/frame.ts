@@ -2,7 +2,8 @@
  * Length-prefixed framing: each frame is a 4-byte unsigned big-endian length,
  * then that many payload bytes. The decoder reads straight into its own
  * buffer and hands out views, so a byte is copied at most once on the way in;
- * the encoder batches frames so one socket write carries many.
+ * the encoder batches frames so one socket write carries many, and encodes
+ * text straight behind its prefix.
  *
  * @module
  */
@@ -14,24 +15,34 @@ export const HEADER_SIZE = 4;
 /** The largest length the prefix can express. */
 export const MAX_LENGTH = 0xffff_ffff;
 
-/** The read buffer's size once frames may be large. */
+/** The read buffer's size to start with, once frames may be large. */
 const BUFFER_SIZE = 64 * 1024;
+/**
+ * The read buffer grows to hold frames up to this size, and stays grown
+ * while frames keep needing it; larger frames get a buffer of their own.
+ */
+const MAX_BUFFER_SIZE = 16 * 1024 * 1024 + HEADER_SIZE;
+/** A grown read buffer shrinks back after this many frames in a row that were small for it. */
+const SHRINK_AFTER_FRAMES = 16;
 /** Below this much free space, unread bytes move to the front before a read. */
 const MIN_READ = 16 * 1024;
 /** An encoder starts this small: most connections carry little. */
 const ENCODER_START_SIZE = 4 * 1024;
-/** An encoder buffer grown past this is dropped after use, not kept. */
-const KEEP_LIMIT = 1024 * 1024;
+/** An encoder buffer this large is dropped after SHRINK_AFTER batches used little of it. */
+const SHRINK_ABOVE = 1024 * 1024;
+const SHRINK_AFTER = 8;
 const NO_FRAMES: readonly Uint8Array[] = Object.freeze([]);
 const EMPTY = new Uint8Array(0);
+const utf8 = new TextEncoder();
 
 /**
  * Splits a byte stream into frame payloads, however the stream was chunked.
  *
  * Use it as a read loop does: read into {@linkcode FrameDecoder.space}, then
- * pass the count to {@linkcode FrameDecoder.commit}. Frames that fit the
- * buffer are returned as views into it and stay valid until the next
- * `space()` call; a larger frame gets a buffer of its own, filled in place.
+ * pass the count to {@linkcode FrameDecoder.commit}. Frames are returned as
+ * views into the decoder's buffer and stay valid until the next `space()`
+ * call. The buffer grows to fit frames of up to 16 MiB and is reused while
+ * they keep coming; a larger frame gets a buffer of its own, filled in place.
  *
  * The buffer is sized to the limit, so a connection limited to small
  * frames (before its handshake) holds only a small one.
@@ -39,14 +50,16 @@ const EMPTY = new Uint8Array(0);
 export class FrameDecoder {
   /** The largest payload accepted; a longer declared length is an error. */
   maxFrameSize: number;
-  #buffer = EMPTY;
+  #buffer: Uint8Array = EMPTY;
   #start = 0;
   #end = 0;
-  /** A frame too large for the buffer, being filled by reads. */
+  /** A frame too large for any buffer we keep, being filled by reads. */
   #large: Uint8Array | null = null;
   #largeFilled = 0;
   /** An error found after frames that were returned first. */
   #error: FrameError | undefined;
+  /** Frames in a row under a quarter of a grown buffer. */
+  #smallFrames = 0;
 
   constructor(maxFrameSize: number) {
     this.maxFrameSize = maxFrameSize;
@@ -67,21 +80,19 @@ export class FrameDecoder {
     if (this.#error) throw this.#error;
     if (this.#large) return this.#large.subarray(this.#largeFilled);
     const size = Math.min(BUFFER_SIZE, HEADER_SIZE + this.maxFrameSize);
-    if (this.#buffer.length < size) {
-      const grown = new Uint8Array(size);
-      grown.set(this.#buffer.subarray(this.#start, this.#end));
-      this.#end -= this.#start;
-      this.#start = 0;
-      this.#buffer = grown;
-    }
+    if (this.#buffer.length < size) this.#moveTo(new Uint8Array(size));
     if (this.#start === this.#end) {
+      // Fresh memory costs page faults: a grown buffer is kept while large
+      // frames keep coming, and given back once they have stopped.
+      if (this.#smallFrames >= SHRINK_AFTER_FRAMES && this.#buffer.length > size) {
+        this.#buffer = new Uint8Array(size);
+        this.#smallFrames = 0;
+      }
       this.#start = this.#end = 0;
     } else if (this.#buffer.length - this.#end < Math.min(MIN_READ, this.#buffer.length / 4)) {
       // Only the tail of one unfinished frame moves, once: after this it
       // starts at 0 and fits, so copying stays linear in the bytes received.
-      this.#buffer.copyWithin(0, this.#start, this.#end);
-      this.#end -= this.#start;
-      this.#start = 0;
+      this.#moveTo(this.#buffer);
     }
     return this.#buffer.subarray(this.#end);
   }
@@ -124,12 +135,29 @@ export class FrameDecoder {
       if (end <= this.#end) {
         (frames ??= []).push(buffer.subarray(start + HEADER_SIZE, end));
         this.#start = end;
+        if (HEADER_SIZE + length < buffer.length / 4) this.#smallFrames++;
+        else this.#smallFrames = 0;
         continue;
       }
-      if (HEADER_SIZE + length > buffer.length) this.#beginLarge(length);
+      // Unfinished and too big for the buffer: into a bigger one (views
+      // handed out stay intact in the old one), or one of its own.
+      const size = HEADER_SIZE + length;
+      if (size > MAX_BUFFER_SIZE) this.#beginLarge(length);
+      else if (size > buffer.length) {
+        this.#moveTo(new Uint8Array(Math.max(size, buffer.length * 2)));
+      }
       break;
     }
     return frames ?? NO_FRAMES;
+  }
+
+  /** Moves the unread bytes to the front of `target`, which becomes the buffer. */
+  #moveTo(target: Uint8Array): void {
+    if (target === this.#buffer) target.copyWithin(0, this.#start, this.#end);
+    else target.set(this.#buffer.subarray(this.#start, this.#end));
+    this.#end -= this.#start;
+    this.#start = 0;
+    this.#buffer = target;
   }
 
   /** Moves the start of a frame that cannot fit the buffer into its own. */
@@ -151,6 +179,7 @@ export class FrameDecoder {
 export class FrameEncoder {
   #buffer = new Uint8Array(ENCODER_START_SIZE);
   #length = 0;
+  #smallBatches = 0;
 
   /** Bytes waiting to be written. */
   get length(): number {
@@ -158,25 +187,30 @@ export class FrameEncoder {
   }
 
   /**
-   * Appends one frame carrying `payload`, copying it.
+   * Appends one frame carrying `payload`: bytes are copied, text is encoded
+   * to UTF-8 straight behind the prefix.
    *
+   * @returns The payload's size in bytes.
    * @throws {RangeError} When the payload is longer than a prefix can say.
    */
-  append(payload: Uint8Array): void {
-    if (payload.length > MAX_LENGTH) {
-      throw new RangeError(`Payload of ${payload.length} bytes cannot be framed`);
-    }
-    const needed = this.#length + HEADER_SIZE + payload.length;
-    if (needed > this.#buffer.length) this.#grow(needed);
-    const buffer = this.#buffer;
+  append(payload: Uint8Array | string): number {
     const at = this.#length;
-    const length = payload.length;
+    const length = typeof payload === "string"
+      ? this.#encodeText(payload, at + HEADER_SIZE)
+      : this.#copyBytes(payload, at + HEADER_SIZE);
+    if (length > MAX_LENGTH) throw new RangeError(`Payload of ${length} bytes cannot be framed`);
+    const buffer = this.#buffer;
     buffer[at] = length >>> 24;
     buffer[at + 1] = length >>> 16;
     buffer[at + 2] = length >>> 8;
     buffer[at + 3] = length;
-    buffer.set(payload, at + HEADER_SIZE);
-    this.#length = needed;
+    this.#length = at + HEADER_SIZE + length;
+    return length;
+  }
+
+  /** Removes the frames appended after the first `length` bytes. */
+  truncate(length: number): void {
+    this.#length = Math.min(this.#length, length);
   }
 
   /** The frames appended so far, as one view; valid until {@linkcode clear}. */
@@ -184,16 +218,39 @@ export class FrameEncoder {
     return this.#buffer.subarray(0, this.#length);
   }
 
-  /** Empties the encoder, releasing a buffer that grew very large. */
+  /**
+   * Empties the encoder. A large buffer is kept while batches use much of
+   * it, and dropped after a run of batches that did not: fresh memory costs
+   * page faults, so a sender that bursts should not pay them every burst.
+   */
   clear(): void {
-    this.#length = 0;
-    if (this.#buffer.length > KEEP_LIMIT) {
+    if (this.#length < this.#buffer.length / 4) this.#smallBatches++;
+    else this.#smallBatches = 0;
+    if (this.#buffer.length > SHRINK_ABOVE && this.#smallBatches >= SHRINK_AFTER) {
       this.#buffer = new Uint8Array(ENCODER_START_SIZE);
     }
+    this.#length = 0;
   }
 
-  #grow(needed: number): void {
-    const grown = new Uint8Array(Math.max(needed, this.#buffer.length * 2));
+  #copyBytes(payload: Uint8Array, at: number): number {
+    this.#reserve(at + payload.length);
+    this.#buffer.set(payload, at);
+    return payload.length;
+  }
+
+  #encodeText(text: string, at: number): number {
+    // First as if ASCII, one byte a unit; if that runs out of room, with
+    // room for the worst case, three bytes a unit.
+    this.#reserve(at + text.length);
+    const { read, written } = utf8.encodeInto(text, this.#buffer.subarray(at));
+    if (read === text.length) return written;
+    this.#reserve(at + text.length * 3);
+    return utf8.encodeInto(text, this.#buffer.subarray(at)).written;
+  }
+
+  #reserve(size: number): void {
+    if (size <= this.#buffer.length) return;
+    const grown = new Uint8Array(Math.max(size, this.#buffer.length * 2));
     grown.set(this.#buffer.subarray(0, this.#length));
     this.#buffer = grown;
   }

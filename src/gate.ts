@@ -37,7 +37,9 @@ export class Gate {
   readonly #router: Router;
   readonly #token: string;
   readonly #admission: Admission;
-  readonly #timers = new Map<Link, ReturnType<typeof setTimeout>>();
+  /** Connections in their handshake, with their timer once timing started. */
+  readonly #waiting = new Map<Link, ReturnType<typeof setTimeout> | undefined>();
+  #timing = false;
   #windowStart = -Infinity;
   #reportedInWindow = 0;
   #unreported = 0;
@@ -71,27 +73,39 @@ export class Gate {
     this.#router.sendControl(link, WELCOME, welcome);
   }
 
+  /**
+   * Starts timing handshakes out, those under way included. A child calls
+   * this once it has joined: the first timer a Deno process makes costs it
+   * milliseconds, which start-up should not pay.
+   */
+  startTiming(): void {
+    if (this.#timing) return;
+    this.#timing = true;
+    for (const link of this.#waiting.keys()) this.#waiting.set(link, this.#timer(link));
+  }
+
   /** Stops the handshake timers of connections still unadmitted. */
   close(): void {
-    for (const timer of this.#timers.values()) clearTimeout(timer);
-    this.#timers.clear();
+    for (const timer of this.#waiting.values()) clearTimeout(timer);
+    this.#waiting.clear();
   }
 
   #greet(connection: Connection): void {
-    if (this.#timers.size >= MAX_HANDSHAKES) {
+    if (this.#waiting.size >= MAX_HANDSHAKES) {
       connection.close();
       this.#report(`${MAX_HANDSHAKES} connections are in their handshake already`);
       return;
     }
     const link = this.#router.attach(connection);
-    this.#timers.set(
-      link,
-      setTimeout(
-        () => this.refuse(link, `no hello within ${HANDSHAKE_TIMEOUT} ms`),
-        HANDSHAKE_TIMEOUT,
-      ),
-    );
+    this.#waiting.set(link, this.#timing ? this.#timer(link) : undefined);
     connection.closed.then(() => this.#clearTimer(link));
+  }
+
+  #timer(link: Link): ReturnType<typeof setTimeout> {
+    return setTimeout(
+      () => this.refuse(link, `no hello within ${HANDSHAKE_TIMEOUT} ms`),
+      HANDSHAKE_TIMEOUT,
+    );
   }
 
   /** Closes a connection that has not been admitted, and reports why. */
@@ -124,7 +138,7 @@ export class Gate {
   }
 
   #clearTimer(link: Link): void {
-    clearTimeout(this.#timers.get(link));
-    this.#timers.delete(link);
+    clearTimeout(this.#waiting.get(link));
+    this.#waiting.delete(link);
   }
 }

@@ -7,7 +7,7 @@
 
 import { type Address, describe } from "./address.ts";
 import { HEADER_SIZE } from "./frame.ts";
-import type { Connection } from "./transport.ts";
+import type { Connection, Payload } from "./transport.ts";
 import type { ConnectionStats } from "./types.ts";
 
 /** A connection to one other process, known by address once it said hello. */
@@ -33,12 +33,18 @@ export class Link {
     return this.address === undefined ? "an unidentified peer" : describe(this.address);
   }
 
-  /** Sends one payload; returns whether the connection took it. */
-  send(payload: Uint8Array): boolean {
-    if (!this.connection.send(payload)) return false;
+  /**
+   * Sends one payload, unless the queue would then hold more than `limit`
+   * bytes.
+   *
+   * @returns Its size in bytes, or the connection's `CLOSED` or `FULL`.
+   */
+  send(payload: Payload, limit?: number): number {
+    const size = this.connection.send(payload, limit);
+    if (size < 0) return size;
     this.#messagesOut++;
-    this.#bytesOut += HEADER_SIZE + payload.length;
-    return true;
+    this.#bytesOut += HEADER_SIZE + size;
+    return size;
   }
 
   /** Counts one payload received. */

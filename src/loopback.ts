@@ -7,7 +7,10 @@
  */
 
 import { DrainWaiters } from "./drain_waiters.ts";
-import type { Connection } from "./transport.ts";
+import { CLOSED, type Connection, FULL, type Payload } from "./transport.ts";
+import { HEADER_SIZE } from "./frame.ts";
+
+const utf8 = new TextEncoder();
 
 /** A {@linkcode Connection} whose far end is its near end. */
 export class LoopbackConnection implements Connection {
@@ -31,12 +34,14 @@ export class LoopbackConnection implements Connection {
     return this.#drainWaiters.wait(this.#queuedBytes, limit);
   }
 
-  send(payload: Uint8Array): boolean {
-    if (!this.#open) return false;
-    this.#queue.push(payload.slice());
-    this.#queuedBytes += payload.length;
+  send(payload: Payload, limit = Infinity): number {
+    if (!this.#open) return CLOSED;
+    const bytes = typeof payload === "string" ? utf8.encode(payload) : payload.slice();
+    if (this.#queuedBytes + HEADER_SIZE + bytes.length > limit) return FULL;
+    this.#queue.push(bytes);
+    this.#queuedBytes += HEADER_SIZE + bytes.length;
     this.#wake?.();
-    return true;
+    return bytes.length;
   }
 
   close(): void {
@@ -44,7 +49,11 @@ export class LoopbackConnection implements Connection {
     this.#wake?.();
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<readonly Uint8Array[]> {
+  receive(receiver: (payloads: readonly Uint8Array[]) => void): void {
+    this.#deliver(receiver);
+  }
+
+  async #deliver(receiver: (payloads: readonly Uint8Array[]) => void): Promise<void> {
     try {
       while (this.#open || this.#queue.length > 0) {
         if (this.#queue.length === 0) {
@@ -56,7 +65,7 @@ export class LoopbackConnection implements Connection {
         this.#queue = [];
         this.#queuedBytes = 0;
         this.#drainWaiters.update(0);
-        yield batch;
+        receiver(batch);
       }
     } finally {
       this.#open = false;

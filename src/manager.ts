@@ -22,6 +22,7 @@ import { spawnChild, type SpawnedChild } from "./spawn.ts";
 import type { Acceptor } from "./transport.ts";
 import type { ChildState, ChildStats, LifecycleEvent } from "./types.ts";
 import { UnixTransport } from "./unix_transport.ts";
+import { nextTask } from "./next_task.ts";
 
 /** How to start one child, before its socket permissions are known. */
 export interface ChildSpec {
@@ -70,6 +71,8 @@ interface Slot {
   restarts: number;
   budget: RestartBudget | undefined;
   backoff: ReturnType<typeof setTimeout> | undefined;
+  /** Kills a restarted process that is not ready within `startTimeout`. */
+  readyTimer: ReturnType<typeof setTimeout> | undefined;
   /** Settles when its first process is ready, or fails before. */
   started: PromiseWithResolvers<void>;
   wasReady: boolean;
@@ -90,7 +93,6 @@ export class Manager {
   readonly #processes = new Set<SpawnedChild>();
   #listener: Acceptor | undefined;
   #serving: Promise<void> | undefined;
-  #readyTimer: ReturnType<typeof setTimeout> | undefined;
   #stopping: Promise<void> | undefined;
 
   private constructor(config: ManagerConfig, dir: string) {
@@ -111,6 +113,7 @@ export class Manager {
       refuse: (from) => this.#refuse(from),
       welcome: (from) => ({ peers: this.router.connected().filter((peer) => peer !== from) }),
     });
+    this.#gate.startTiming();
   }
 
   /**
@@ -133,12 +136,9 @@ export class Manager {
     return manager;
   }
 
-  /** Marks the manager ready a tick from now, after the caller's listeners are on. */
+  /** Marks the manager ready in the next task, after the caller's listeners are on. */
   readySoon(): void {
-    this.#readyTimer = setTimeout(() => {
-      this.#readyTimer = undefined;
-      this.router.ready();
-    }, 0);
+    nextTask().then(() => this.router.ready());
   }
 
   /** The process id of a child, while it runs. */
@@ -201,6 +201,7 @@ export class Manager {
         restarts: 0,
         budget: restart ? new RestartBudget(restart) : undefined,
         backoff: undefined,
+        readyTimer: undefined,
         started: Promise.withResolvers<void>(),
         wasReady: false,
       };
@@ -253,6 +254,7 @@ export class Manager {
   #onExit(child: Slot, spawned: SpawnedChild, status: Deno.CommandStatus): void {
     if (this.#stopping || child.process !== spawned) return;
     child.process = undefined;
+    clearTimeout(child.readyTimer);
     const how = status.signal ? `on signal ${status.signal}` : `with code ${status.code}`;
     const { address } = child;
     if (!child.wasReady) {
@@ -299,6 +301,19 @@ export class Manager {
     child.state = "starting";
     this.#announce({ type: "restart", address: child.address, attempt: child.restarts });
     this.#spawn(child);
+    // A restart that hangs must not leave the address down for good: kill
+    // it, and the restart policy decides again.
+    const spawned = child.process!;
+    const { startTimeout } = this.#config;
+    child.readyTimer = setTimeout(() => {
+      if (child.process !== spawned || child.state !== "starting") return;
+      this.router.listeners.report(
+        new SwitchboardError(
+          `${describe(child.address)} was not ready within ${startTimeout} ms after its restart`,
+        ),
+      );
+      spawned.process.kill("SIGKILL");
+    }, startTimeout);
   }
 
   /** Tells the manager's lifecycle listeners and every connected child. */
@@ -320,6 +335,7 @@ export class Manager {
     if (link.address === undefined) return this.#gate.admit(link, message);
     const child = this.#slots.get(link.address);
     if (message.action === READY && child) {
+      clearTimeout(child.readyTimer);
       child.state = "ready";
       if (child.wasReady) {
         this.#announce({ type: "ready", address: child.address });
@@ -336,11 +352,7 @@ export class Manager {
   }
 
   async #stop(): Promise<void> {
-    // Stopping means the caller's listeners are on: no need to wait a tick.
-    if (this.#readyTimer !== undefined) {
-      clearTimeout(this.#readyTimer);
-      this.router.ready();
-    }
+    for (const child of this.#slots.values()) clearTimeout(child.readyTimer);
     for (const child of this.#slots.values()) clearTimeout(child.backoff);
     this.router.refuseNewRequests();
     await this.router.listeners.stopping();

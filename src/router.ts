@@ -10,9 +10,9 @@
  * @module
  */
 
-import { type Address, describe, type Target, targetsOf } from "./address.ts";
+import { type Address, describe, isAddress, type Target, targetsOf } from "./address.ts";
 import { assertUserAction, CONTROL_PREFIX, responseAction } from "./action.ts";
-import { decodeMessage, encodeMessage, toWireError, type WireMessage } from "./codec.ts";
+import { decodeMessage, encodeMessage, toBytes, toWireError, type WireMessage } from "./codec.ts";
 import {
   ClosedError,
   FrameError,
@@ -29,7 +29,7 @@ import { Listeners, type RequestHandler } from "./listeners.ts";
 import { LoopbackConnection } from "./loopback.ts";
 import { linkOf, ReceivedMessage } from "./message.ts";
 import { PendingRequests, TIMED_OUT } from "./pending.ts";
-import type { Connection } from "./transport.ts";
+import { type Connection, FULL, type Payload } from "./transport.ts";
 import { randomBase64url } from "./random.ts";
 import type { PeerStats } from "./types.ts";
 
@@ -93,8 +93,11 @@ export class Router {
   readonly #pending = new PendingRequests();
   /** Messages that arrived before the process was ready; null once ready. */
   #held: [Link, WireMessage][] | null = [];
-  /** Makes messageIds unique across the cluster without coordination. */
-  readonly #idPrefix = `${randomBase64url(6)}.`;
+  /**
+   * Makes messageIds unique across the cluster without coordination; made
+   * on first use, as the random source costs a new process time to start.
+   */
+  #idPrefix: string | undefined;
   #nextId = 0;
   #handlersRunning = 0;
   #handlersSettled: PromiseWithResolvers<void> | undefined;
@@ -174,7 +177,7 @@ export class Router {
 
   /** Sends a control frame on one link. */
   sendControl(link: Link, action: string, data?: unknown): boolean {
-    return link.send(encodeMessage({ action, data }, this.maxFrameSize, link.address));
+    return link.send(encodeMessage({ action, data }, this.maxFrameSize, link.address)) >= 0;
   }
 
   /** Dispatches the messages held so far, and all later ones at once. */
@@ -199,17 +202,26 @@ export class Router {
   sendMessage(action: string, data: unknown, to?: Target): number {
     assertUserAction(action);
     const targets = to === undefined ? this.layout.workerIds : targetsOf(to, action);
-    // Encoded once, whatever the number of targets.
     const payload = encodeMessage({ action, data }, this.maxFrameSize, to);
+    if (targets.length === 1) {
+      const link = this.#linkTo(targets[0]);
+      return link ? this.#send(link, payload, action) >= 0 ? 1 : 0 : 0;
+    }
+    // To several, encoded to bytes once, whatever their number; and sent
+    // to all or, when one's queue is full, to none.
+    const bytes = toBytes(payload);
     const links: Link[] = [];
     for (const target of targets) {
       const link = this.#linkTo(target);
       if (!link) continue;
-      this.#assertRoom(link, payload, action);
+      const queued = link.connection.bufferedBytes;
+      if (queued + HEADER_SIZE + bytes.length > this.#options.maxQueuedBytes) {
+        throw this.#queueFull(link, action, queued);
+      }
       links.push(link);
     }
     let handed = 0;
-    for (const link of links) if (link.send(payload)) handed++;
+    for (const link of links) if (link.send(bytes) >= 0) handed++;
     return handed;
   }
 
@@ -221,10 +233,10 @@ export class Router {
       throw new TypeError(`Request "${action}" needs a target: pass { to }`);
     }
     const { to, signal } = options;
-    targetsOf(to, action);
     if (Array.isArray(to)) {
       throw new TypeError(`Request "${action}" takes one target; use requestAll() for several`);
     }
+    if (!isAddress(to)) targetsOf(to, action);
     if (typeof timeout !== "number" || !(timeout >= 0)) {
       throw new TypeError(`Request "${action}" has an invalid timeout: ${timeout}`);
     }
@@ -233,9 +245,11 @@ export class Router {
     if (this.#stopping) throw this.#closedError(action, to, undefined, "is stopping");
     const link = this.#linkTo(to);
     if (!link) throw this.#unreachable(action, to);
+    this.#idPrefix ??= `${randomBase64url(6)}.`;
     const messageId = `${this.#idPrefix}${(this.#nextId++).toString(36)}`;
     const payload = encodeMessage({ action, data, messageId }, this.maxFrameSize, to);
-    this.#assertRoom(link, payload, action);
+    if (this.#send(link, payload, action) < 0) throw this.#unreachable(action, to);
+    // Opened after sending: the answer comes in a later task at the earliest.
     const answer = this.#pending.open(messageId, {
       action,
       responseAction: responseAction(action),
@@ -243,7 +257,6 @@ export class Router {
       timeout,
       signal,
     });
-    if (!link.send(payload)) this.#pending.fail(messageId, this.#unreachable(action, to));
     try {
       return await answer;
     } catch (error) {
@@ -312,9 +325,8 @@ export class Router {
       reply.messageId = to.messageId;
       reply.re = true;
     }
-    const payload = encodeMessage(reply, this.maxFrameSize, link.address);
-    this.#assertRoom(link, payload, reply.action);
-    return link.send(payload);
+    return this.#send(link, encodeMessage(reply, this.maxFrameSize, link.address), reply.action) >=
+      0;
   }
 
   /**
@@ -352,17 +364,20 @@ export class Router {
   }
 
   async #read(link: Link): Promise<void> {
-    try {
-      for await (const frames of link.connection) {
-        for (const frame of frames) {
-          link.received(frame);
+    link.connection.receive((frames) => {
+      for (const frame of frames) {
+        link.received(frame);
+        try {
           this.#receive(link, frame);
-          if (link.dropped) break;
+        } catch (error) {
+          // Not a peer's fault: a bug here. Say so, and drop only this link.
+          this.listeners.report(error instanceof Error ? error : new Error(String(error)));
+          link.dropped = true;
+          link.connection.close(error instanceof Error ? error : undefined);
         }
+        if (link.dropped) return;
       }
-    } catch (error) {
-      this.listeners.report(error instanceof Error ? error : new Error(String(error)));
-    }
+    });
     const reason = await link.connection.closed;
     if (reason instanceof FrameError && !link.dropped) {
       this.#badFrame(
@@ -495,13 +510,21 @@ export class Router {
     );
   }
 
-  /** Refuses a frame that would push a link's queue past `maxQueuedBytes`. */
-  #assertRoom(link: Link, payload: Uint8Array, action: string): void {
-    const queued = link.connection.bufferedBytes;
-    const limit = this.#options.maxQueuedBytes;
-    if (queued + HEADER_SIZE + payload.length <= limit) return;
-    throw new QueueFullError(
-      `Cannot send "${action}" to ${link.name}: ${queued} bytes are queued for it already, and the limit is ${limit} (maxQueuedBytes); await drain() first`,
+  /**
+   * Sends on one link, within `maxQueuedBytes`.
+   *
+   * @returns The payload's size, or `CLOSED`.
+   * @throws {QueueFullError} When the link's queue has no room for it.
+   */
+  #send(link: Link, payload: Payload, action: string): number {
+    const size = link.send(payload, this.#options.maxQueuedBytes);
+    if (size === FULL) throw this.#queueFull(link, action, link.connection.bufferedBytes);
+    return size;
+  }
+
+  #queueFull(link: Link, action: string, queued: number): QueueFullError {
+    return new QueueFullError(
+      `Cannot send "${action}" to ${link.name}: ${queued} bytes are queued for it already, and the limit is ${this.#options.maxQueuedBytes} (maxQueuedBytes); await drain() first`,
     );
   }
 

@@ -6,21 +6,40 @@
  * @module
  */
 
-/** One two-way channel to another process, carrying whole payloads. */
-export interface Connection extends AsyncIterable<readonly Uint8Array[]> {
+/**
+ * A payload as the layer above hands it over: UTF-8 bytes, or text that the
+ * transport encodes to UTF-8 itself (straight into its send buffer, which
+ * saves a copy of every large message).
+ */
+export type Payload = Uint8Array | string;
+
+/** What `send` returns when the connection is closing or closed. */
+export const CLOSED = -1;
+/** What `send` returns when the payload would overfill the queue. */
+export const FULL = -2;
+
+/**
+ * One two-way channel to another process, carrying whole payloads.
+ *
+ * Incoming payloads are pushed to one receiver rather than pulled: a read
+ * loop that calls back costs no promise per batch.
+ */
+export interface Connection {
   /**
-   * Queues one payload, copying it. Payloads queued in the same tick leave
-   * together.
+   * Queues one payload (bytes are copied). Payloads queued in the same tick
+   * leave together.
    *
-   * @returns `false` if the connection is closing or closed (nothing queued).
+   * @param limit Refuse it if the queue would then hold more bytes than this.
+   * @returns Its size in bytes; {@linkcode CLOSED} if the connection is
+   * closing or closed, {@linkcode FULL} if over `limit` (nothing queued).
    */
-  send(payload: Uint8Array): boolean;
+  send(payload: Payload, limit?: number): number;
   /**
-   * Payloads as they arrive, in order, in batches; a payload is valid until
-   * the next batch is requested. Ends when the connection closes; iterate
-   * once.
+   * Starts delivering payloads, in order, in batches, to `receiver`; call
+   * once. A payload is valid only during the call that delivers it. If the
+   * receiver throws, the connection closes with that error.
    */
-  [Symbol.asyncIterator](): AsyncIterator<readonly Uint8Array[]>;
+  receive(receiver: (payloads: readonly Uint8Array[]) => void): void;
   /** The largest payload accepted; a peer declaring more is cut off. */
   maxFrameSize: number;
   /** Bytes queued by `send` and not yet handed to the operating system. */
@@ -35,7 +54,10 @@ export interface Connection extends AsyncIterable<readonly Uint8Array[]> {
    * queued payloads are written. Idempotent.
    */
   close(reason?: Error): void;
-  /** Settles when the connection is closed, with the error that closed it. */
+  /**
+   * Settles once the connection is closed and its receiver has had every
+   * payload, with the error that closed it, if any.
+   */
   readonly closed: Promise<Error | undefined>;
 }
 

@@ -7,7 +7,14 @@
 
 import { DrainWaiters } from "./drain_waiters.ts";
 import { FrameDecoder, FrameEncoder } from "./frame.ts";
-import type { Acceptor, Connection, Transport } from "./transport.ts";
+import {
+  type Acceptor,
+  CLOSED,
+  type Connection,
+  FULL,
+  type Payload,
+  type Transport,
+} from "./transport.ts";
 
 /** Listens and connects at `<dir>/<endpoint>.sock`. */
 export class UnixTransport implements Transport {
@@ -54,7 +61,7 @@ export class SocketConnection implements Connection {
   readonly #drainWaiters = new DrainWaiters();
   #writing = false;
   #reading = false;
-  #iterated = false;
+  #received = false;
   #state: "open" | "closing" | "closed" = "open";
   #reason: Error | undefined;
   readonly #closed = Promise.withResolvers<Error | undefined>();
@@ -85,14 +92,20 @@ export class SocketConnection implements Connection {
     return this.#drainWaiters.wait(this.bufferedBytes, limit);
   }
 
-  send(payload: Uint8Array): boolean {
-    if (this.#state !== "open") return false;
-    this.#queued.append(payload);
+  send(payload: Payload, limit = Infinity): number {
+    if (this.#state !== "open") return CLOSED;
+    const before = this.#queued.length;
+    const size = this.#queued.append(payload);
+    // Text's size is known once encoded: checked after, and taken back.
+    if (this.#inFlight + this.#queued.length > limit) {
+      this.#queued.truncate(before);
+      return FULL;
+    }
     if (!this.#writing) {
       this.#writing = true;
       queueMicrotask(() => this.#flush());
     }
-    return true;
+    return size;
   }
 
   close(reason?: Error): void {
@@ -104,16 +117,20 @@ export class SocketConnection implements Connection {
     if (reason !== undefined || !this.#writing) this.#finish(reason);
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<readonly Uint8Array[]> {
-    if (this.#iterated) throw new Error("A connection can be iterated once");
-    this.#iterated = true;
+  receive(receiver: (payloads: readonly Uint8Array[]) => void): void {
+    if (this.#received) throw new Error("A connection has one receiver");
+    this.#received = true;
     this.#reading = true;
+    this.#read(receiver);
+  }
+
+  async #read(receiver: (payloads: readonly Uint8Array[]) => void): Promise<void> {
     try {
       while (this.#state !== "closed") {
         const count = await this.#conn.read(this.#decoder.space());
         if (count === null) break;
-        const frames = this.#decoder.commit(count);
-        if (frames.length > 0) yield frames;
+        const payloads = this.#decoder.commit(count);
+        if (payloads.length > 0) receiver(payloads);
       }
     } catch (error) {
       // A read failing because we closed the socket is no news.

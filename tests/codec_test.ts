@@ -1,12 +1,16 @@
 import assert from "node:assert/strict";
 import { FrameError } from "../mod.ts";
-import { decodeMessage, encodeMessage, toWireError } from "../src/codec.ts";
+import { decodeMessage, encodeMessage, toBytes, toWireError } from "../src/codec.ts";
 
 const LIMIT = 1024 * 1024;
 const utf8 = new TextEncoder();
 
 function roundTrip(data: unknown): unknown {
-  return decodeMessage(encodeMessage({ action: "test", data }, LIMIT, 1).slice(), "worker 1").data;
+  return decodeMessage(
+    toBytes(encodeMessage({ action: "test", data }, LIMIT, 1)).slice(),
+    "worker 1",
+  )
+    .data;
 }
 
 function assertFrameError(fn: () => unknown, pattern: RegExp): void {
@@ -123,4 +127,15 @@ Deno.test("toWireError turns any thrown value into a valid error, and never thro
     );
     assert.ok(decodeMessage(frame, "worker 0").error);
   }
+});
+
+Deno.test("encodeMessage returns text while its UTF-8 surely fits, else measured bytes", () => {
+  assert.equal(typeof encodeMessage({ action: "a", data: "x".repeat(100) }, 1000, 0), "string");
+  // 400 units could be up to 1,200 bytes: measured, they are 400-some.
+  const measured = encodeMessage({ action: "a", data: "x".repeat(400) }, 1000, 0);
+  assert.ok(measured instanceof Uint8Array && measured.length < 1000);
+  assertFrameError(
+    () => encodeMessage({ action: "a", data: "é".repeat(600) }, 1000, 0),
+    /the message is 12\d\d bytes, over the 1000-byte limit/,
+  );
 });

@@ -71,8 +71,8 @@ Deno.test("FrameDecoder returns coalesced frames from one read in order", () => 
 
 Deno.test("FrameDecoder fills a large frame in place, never moving it", () => {
   // A decoder that concatenated or compacted per read would be quadratic in
-  // the frame size; this one reads the rest of a large frame straight into
-  // the frame's own buffer.
+  // the frame size; this one moves the frame's start once, into a buffer
+  // that fits it, and reads the rest straight behind it.
   const big = payload(8 * 1024 * 1024, 9);
   const bytes = stream([payload(10, 1), big]);
   const decoder = new FrameDecoder(LIMIT);
@@ -82,7 +82,7 @@ Deno.test("FrameDecoder fills a large frame in place, never moving it", () => {
   const frameBuffer = decoder.space().buffer;
   while (offset < bytes.length) {
     const space = decoder.space();
-    assert.equal(space.buffer, frameBuffer, "reads land in the frame's own buffer");
+    assert.equal(space.buffer, frameBuffer, "reads land in one buffer that fits the frame");
     assert.equal(space.length, bytes.length - offset, "room for exactly the rest of the frame");
     const size = Math.min(4096, space.length);
     space.set(bytes.subarray(offset, offset + size));
@@ -142,4 +142,21 @@ Deno.test("FrameDecoder holds a buffer no bigger than its limit needs", () => {
   assert.equal(decoder.space().length, 4096 + HEADER_SIZE);
   decoder.maxFrameSize = 16 * 1024 * 1024;
   assert.equal(decoder.space().length, 64 * 1024);
+});
+
+Deno.test("FrameDecoder gives a grown buffer back once large frames stop", () => {
+  const decoder = new FrameDecoder(LIMIT);
+  const big = stream([payload(1024 * 1024, 1)]);
+  for (let at = 0; at < big.length;) {
+    const space = decoder.space();
+    const size = Math.min(space.length, big.length - at);
+    space.set(big.subarray(at, at + size));
+    at += size;
+    decoder.commit(size);
+  }
+  assert.ok(decoder.space().length > 1024 * 1024, "grown to fit the large frame");
+  const small = stream(Array.from({ length: 16 }, (_, i) => payload(10, i)));
+  decoder.space().set(small);
+  assert.equal(decoder.commit(small.length).length, 16);
+  assert.equal(decoder.space().length, 64 * 1024, "back to its usual size");
 });
