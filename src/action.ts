@@ -30,9 +30,18 @@ const REQUEST_SUFFIX = "Request";
  * ```
  */
 export function responseAction<K extends string>(action: K): ResponseAction<K> {
-  const base = action.endsWith(REQUEST_SUFFIX) ? action.slice(0, -REQUEST_SUFFIX.length) : action;
-  return `${base}Response` as ResponseAction<K>;
+  let response = responses.get(action);
+  if (response === undefined) {
+    const base = action.endsWith(REQUEST_SUFFIX) ? action.slice(0, -REQUEST_SUFFIX.length) : action;
+    response = `${base}Response`;
+    // Requests and answers derive it every time; a program has few actions.
+    if (responses.size < RESPONSE_CACHE_LIMIT) responses.set(action, response);
+  }
+  return response as ResponseAction<K>;
 }
+
+const RESPONSE_CACHE_LIMIT = 1024;
+const responses = new Map<string, string>();
 
 /** Actions starting with this are Switchboard's own control frames. */
 export const CONTROL_PREFIX = "$";

@@ -94,10 +94,14 @@ export function toBytes(payload: Payload): Uint8Array {
  * Decodes and checks one frame payload.
  *
  * @param payload The frame's bytes.
- * @param from Who sent it, to name in errors, e.g. `"worker 1"`.
+ * @param from Who sent it, to name in errors, e.g. `"worker 1"`, or
+ * something with that `name`, read only for an error.
  * @throws {FrameError} When it is not UTF-8 JSON of a message's shape.
  */
-export function decodeMessage(payload: Uint8Array, from: string): WireMessage {
+export function decodeMessage(
+  payload: Uint8Array,
+  from: string | { readonly name: string },
+): WireMessage {
   let text = lenient.decode(payload);
   // Replacement characters are rare, so only then pay for strict decoding,
   // which tells a sent U+FFFD from invalid bytes.
@@ -173,9 +177,13 @@ function cannotSend(
   );
 }
 
-function badFrame(from: string, problem: string, cause?: unknown): FrameError {
+function badFrame(
+  from: string | { readonly name: string },
+  problem: string,
+  cause?: unknown,
+): FrameError {
   return new FrameError(
-    `Bad frame from ${from}: ${problem}`,
+    `Bad frame from ${typeof from === "string" ? from : from.name}: ${problem}`,
     cause === undefined ? undefined : { cause },
   );
 }

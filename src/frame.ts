@@ -1,9 +1,8 @@
 /**
  * Length-prefixed framing: each frame is a 4-byte unsigned big-endian length,
  * then that many payload bytes. The decoder reads straight into its own
- * buffer and hands out views, so a byte is copied at most once on the way in;
- * the encoder batches frames so one socket write carries many, and encodes
- * text straight behind its prefix.
+ * buffer and hands out views, so a byte is copied at most once on the way
+ * in. (The way out is `frame_queue.ts`.)
  *
  * @module
  */
@@ -26,14 +25,8 @@ const MAX_BUFFER_SIZE = 16 * 1024 * 1024 + HEADER_SIZE;
 const SHRINK_AFTER_FRAMES = 16;
 /** Below this much free space, unread bytes move to the front before a read. */
 const MIN_READ = 16 * 1024;
-/** An encoder starts this small: most connections carry little. */
-const ENCODER_START_SIZE = 4 * 1024;
-/** An encoder buffer this large is dropped after SHRINK_AFTER batches used little of it. */
-const SHRINK_ABOVE = 1024 * 1024;
-const SHRINK_AFTER = 8;
 const NO_FRAMES: readonly Uint8Array[] = Object.freeze([]);
 const EMPTY = new Uint8Array(0);
-const utf8 = new TextEncoder();
 
 /**
  * Splits a byte stream into frame payloads, however the stream was chunked.
@@ -169,90 +162,6 @@ export class FrameDecoder {
     // Views handed out before stay intact: the buffer is not written again
     // until the large frame is complete.
     this.#start = this.#end = 0;
-  }
-}
-
-/**
- * Accumulates frames (prefix and payload) into one buffer, so that frames
- * sent in the same tick leave in one write.
- */
-export class FrameEncoder {
-  #buffer = new Uint8Array(ENCODER_START_SIZE);
-  #length = 0;
-  #smallBatches = 0;
-
-  /** Bytes waiting to be written. */
-  get length(): number {
-    return this.#length;
-  }
-
-  /**
-   * Appends one frame carrying `payload`: bytes are copied, text is encoded
-   * to UTF-8 straight behind the prefix.
-   *
-   * @returns The payload's size in bytes.
-   * @throws {RangeError} When the payload is longer than a prefix can say.
-   */
-  append(payload: Uint8Array | string): number {
-    const at = this.#length;
-    const length = typeof payload === "string"
-      ? this.#encodeText(payload, at + HEADER_SIZE)
-      : this.#copyBytes(payload, at + HEADER_SIZE);
-    if (length > MAX_LENGTH) throw new RangeError(`Payload of ${length} bytes cannot be framed`);
-    const buffer = this.#buffer;
-    buffer[at] = length >>> 24;
-    buffer[at + 1] = length >>> 16;
-    buffer[at + 2] = length >>> 8;
-    buffer[at + 3] = length;
-    this.#length = at + HEADER_SIZE + length;
-    return length;
-  }
-
-  /** Removes the frames appended after the first `length` bytes. */
-  truncate(length: number): void {
-    this.#length = Math.min(this.#length, length);
-  }
-
-  /** The frames appended so far, as one view; valid until {@linkcode clear}. */
-  bytes(): Uint8Array {
-    return this.#buffer.subarray(0, this.#length);
-  }
-
-  /**
-   * Empties the encoder. A large buffer is kept while batches use much of
-   * it, and dropped after a run of batches that did not: fresh memory costs
-   * page faults, so a sender that bursts should not pay them every burst.
-   */
-  clear(): void {
-    if (this.#length < this.#buffer.length / 4) this.#smallBatches++;
-    else this.#smallBatches = 0;
-    if (this.#buffer.length > SHRINK_ABOVE && this.#smallBatches >= SHRINK_AFTER) {
-      this.#buffer = new Uint8Array(ENCODER_START_SIZE);
-    }
-    this.#length = 0;
-  }
-
-  #copyBytes(payload: Uint8Array, at: number): number {
-    this.#reserve(at + payload.length);
-    this.#buffer.set(payload, at);
-    return payload.length;
-  }
-
-  #encodeText(text: string, at: number): number {
-    // First as if ASCII, one byte a unit; if that runs out of room, with
-    // room for the worst case, three bytes a unit.
-    this.#reserve(at + text.length);
-    const { read, written } = utf8.encodeInto(text, this.#buffer.subarray(at));
-    if (read === text.length) return written;
-    this.#reserve(at + text.length * 3);
-    return utf8.encodeInto(text, this.#buffer.subarray(at)).written;
-  }
-
-  #reserve(size: number): void {
-    if (size <= this.#buffer.length) return;
-    const grown = new Uint8Array(Math.max(size, this.#buffer.length * 2));
-    grown.set(this.#buffer.subarray(0, this.#length));
-    this.#buffer = grown;
   }
 }
 

@@ -67,7 +67,17 @@ export class PendingRequests {
   open(messageId: string, spec: RequestSpec): Promise<unknown> {
     const { promise, resolve, reject } = Promise.withResolvers<unknown>();
     const deadline = performance.now() + spec.timeout;
-    const entry: Entry = { ...spec, resolve, reject, deadline };
+    const entry: Entry = {
+      action: spec.action,
+      responseAction: spec.responseAction,
+      target: spec.target,
+      timeout: spec.timeout,
+      signal: spec.signal,
+      resolve,
+      reject,
+      deadline,
+      onAbort: undefined,
+    };
     this.#entries.set(messageId, entry);
     if (deadline < this.#timerAt) this.#arm(deadline);
     if (spec.signal) {

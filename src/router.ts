@@ -201,11 +201,16 @@ export class Router {
    */
   sendMessage(action: string, data: unknown, to?: Target): number {
     assertUserAction(action);
+    if (isAddress(to)) {
+      const payload = encodeMessage({ action, data }, this.maxFrameSize, to);
+      const link = this.#linkTo(to);
+      return link && this.#send(link, payload, action) >= 0 ? 1 : 0;
+    }
     const targets = to === undefined ? this.layout.workerIds : targetsOf(to, action);
     const payload = encodeMessage({ action, data }, this.maxFrameSize, to);
     if (targets.length === 1) {
       const link = this.#linkTo(targets[0]);
-      return link ? this.#send(link, payload, action) >= 0 ? 1 : 0 : 0;
+      return link && this.#send(link, payload, action) >= 0 ? 1 : 0;
     }
     // To several, encoded to bytes once, whatever their number; and sent
     // to all or, when one's queue is full, to none.
@@ -396,7 +401,7 @@ export class Router {
   #receive(link: Link, frame: Uint8Array): void {
     let message: WireMessage;
     try {
-      message = decodeMessage(frame, link.name);
+      message = decodeMessage(frame, link);
     } catch (error) {
       this.#badFrame(link, error as FrameError);
       return;
@@ -424,10 +429,12 @@ export class Router {
     // A failed response has no data for listeners; it only settles a request.
     if (message.error !== undefined) return;
     const isRequest = message.messageId !== undefined && message.re !== true;
-    const received = new ReceivedMessage(this, link, message, isRequest);
     const handler = this.listeners.handlerFor(message.action);
     const listeners = this.listeners.forAction(message.action);
     const anyListeners = this.listeners.any;
+    // Nobody to tell, nothing to answer: e.g. a response its request took.
+    if (!handler && !listeners && anyListeners.length === 0 && !isRequest) return;
+    const received = new ReceivedMessage(this, link, message, isRequest);
     if (handler) this.#runHandler(handler, received);
     if (listeners) {
       for (const listener of listeners) {

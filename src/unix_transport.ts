@@ -6,7 +6,8 @@
  */
 
 import { DrainWaiters } from "./drain_waiters.ts";
-import { FrameDecoder, FrameEncoder } from "./frame.ts";
+import { FrameDecoder, HEADER_SIZE } from "./frame.ts";
+import { FrameQueue } from "./frame_queue.ts";
 import {
   type Acceptor,
   CLOSED,
@@ -55,8 +56,8 @@ export class UnixTransport implements Transport {
 export class SocketConnection implements Connection {
   readonly #conn: Deno.Conn;
   readonly #decoder: FrameDecoder;
-  #queued = new FrameEncoder();
-  #spare = new FrameEncoder();
+  readonly #queue = new FrameQueue();
+  /** Bytes taken from the queue and not yet written. */
   #inFlight = 0;
   readonly #drainWaiters = new DrainWaiters();
   #writing = false;
@@ -80,7 +81,7 @@ export class SocketConnection implements Connection {
   }
 
   get bufferedBytes(): number {
-    return this.#queued.length + this.#inFlight;
+    return this.#queue.length + this.#inFlight;
   }
 
   get closed(): Promise<Error | undefined> {
@@ -94,11 +95,12 @@ export class SocketConnection implements Connection {
 
   send(payload: Payload, limit = Infinity): number {
     if (this.#state !== "open") return CLOSED;
-    const before = this.#queued.length;
-    const size = this.#queued.append(payload);
-    // Text's size is known once encoded: checked after, and taken back.
-    if (this.#inFlight + this.#queued.length > limit) {
-      this.#queued.truncate(before);
+    // Text is at least a byte a unit: refused early when that is too much
+    // already, else measured by encoding it, and taken back if over.
+    if (this.bufferedBytes + HEADER_SIZE + payload.length > limit) return FULL;
+    const size = this.#queue.append(payload);
+    if (this.bufferedBytes > limit) {
+      this.#queue.undoLast();
       return FULL;
     }
     if (!this.#writing) {
@@ -144,17 +146,17 @@ export class SocketConnection implements Connection {
 
   async #flush(): Promise<void> {
     try {
-      while (this.#queued.length > 0 && this.#state !== "closed") {
-        const batch = this.#queued;
-        this.#queued = this.#spare;
-        this.#spare = batch;
-        const bytes = batch.bytes();
-        for (let written = 0; written < bytes.length;) {
-          this.#inFlight = bytes.length - written;
-          written += await this.#conn.write(bytes.subarray(written));
+      while (this.#queue.length > 0 && this.#state !== "closed") {
+        this.#inFlight = this.#queue.length;
+        const { chunks, fills } = this.#queue.take();
+        for (let i = 0; i < chunks.length; i++) {
+          for (let written = 0; written < fills[i];) {
+            const count = await this.#conn.write(chunks[i].subarray(written, fills[i]));
+            written += count;
+            this.#inFlight -= count;
+          }
+          this.#queue.release(chunks[i]);
         }
-        this.#inFlight = 0;
-        batch.clear();
         this.#drainWaiters.update(this.bufferedBytes);
       }
     } catch (error) {

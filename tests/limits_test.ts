@@ -2,7 +2,7 @@
 
 import assert from "node:assert/strict";
 import { FrameError } from "../mod.ts";
-import { FrameEncoder } from "../src/frame.ts";
+import { FrameQueue } from "../src/frame_queue.ts";
 import { nextMessage, Recorder, remote, startCluster, WAIT } from "./helpers.ts";
 import { deadline } from "../src/deadline.ts";
 
@@ -54,10 +54,11 @@ Deno.test("a message over maxFrameSize is refused at the sender", async () => {
 /** Writes raw frames to a socket of the cluster, as a process without the token would. */
 async function intrude(path: string, frames: Uint8Array[]): Promise<void> {
   const conn = await Deno.connect({ transport: "unix", path });
-  const encoder = new FrameEncoder();
-  for (const frame of frames) encoder.append(frame);
+  const queue = new FrameQueue();
+  for (const frame of frames) queue.append(frame);
   try {
-    await conn.write(encoder.bytes());
+    const { chunks, fills } = queue.take();
+    for (const [i, chunk] of chunks.entries()) await conn.write(chunk.subarray(0, fills[i]));
     // The cluster closes the connection: reading ends.
     while (await conn.read(new Uint8Array(1024)) !== null);
   } catch {

@@ -1,0 +1,155 @@
+/**
+ * The send queue of one connection: frames (length prefix and payload) in
+ * chunks, written out in order. Frames queued in one tick share a chunk,
+ * so one write carries many; a backlog adds chunks instead of growing and
+ * copying one buffer; chunks are reused, since fresh memory costs page
+ * faults on every first touch.
+ *
+ * @module
+ */
+
+import { HEADER_SIZE, MAX_LENGTH } from "./frame.ts";
+
+/** The usual chunk: many small frames, one socket write. */
+const CHUNK_SIZE = 64 * 1024;
+/** Written chunks kept for reuse, in bytes at most. */
+const POOL_LIMIT = 64 * 1024 * 1024;
+/** After this many small batches in a row, large chunks are given back. */
+const CALM_BATCHES = 8;
+
+const utf8 = new TextEncoder();
+
+/** Frames waiting to be written, in chunks. */
+export class FrameQueue {
+  /** Chunks being filled, oldest first; only the last has room left. */
+  #chunks: Uint8Array[] = [];
+  /** Bytes used in each chunk. */
+  #fills: number[] = [];
+  #queued = 0;
+  #pool: Uint8Array[] = [];
+  #pooled = 0;
+  #calmBatches = 0;
+  /** The state before the last append, for {@linkcode FrameQueue.undoLast}. */
+  #chunksBefore = 0;
+  #fillBefore = 0;
+  #queuedBefore = 0;
+
+  /** Bytes queued. */
+  get length(): number {
+    return this.#queued;
+  }
+
+  /**
+   * Appends one frame carrying `payload`: bytes are copied, text is encoded
+   * to UTF-8 straight behind the prefix.
+   *
+   * @returns The payload's size in bytes.
+   * @throws {RangeError} When the payload is longer than a prefix can say.
+   */
+  append(payload: Uint8Array | string): number {
+    const chunks = this.#chunks.length;
+    this.#chunksBefore = chunks;
+    this.#fillBefore = chunks > 0 ? this.#fills[chunks - 1] : 0;
+    this.#queuedBefore = this.#queued;
+    let chunk: Uint8Array;
+    let at: number;
+    let length: number;
+    if (typeof payload === "string") {
+      // First as if ASCII, a byte a unit; if that runs out of room, with
+      // room for the worst case, three bytes a unit.
+      [chunk, at] = this.#room(HEADER_SIZE + payload.length);
+      const first = utf8.encodeInto(payload, chunk.subarray(at + HEADER_SIZE));
+      if (first.read < payload.length) {
+        [chunk, at] = this.#room(HEADER_SIZE + payload.length * 3);
+        length = utf8.encodeInto(payload, chunk.subarray(at + HEADER_SIZE)).written;
+      } else {
+        length = first.written;
+      }
+    } else {
+      [chunk, at] = this.#room(HEADER_SIZE + payload.length);
+      chunk.set(payload, at + HEADER_SIZE);
+      length = payload.length;
+    }
+    if (length > MAX_LENGTH) throw new RangeError(`Payload of ${length} bytes cannot be framed`);
+    chunk[at] = length >>> 24;
+    chunk[at + 1] = length >>> 16;
+    chunk[at + 2] = length >>> 8;
+    chunk[at + 3] = length;
+    this.#fills[this.#fills.length - 1] = at + HEADER_SIZE + length;
+    this.#queued += HEADER_SIZE + length;
+    return length;
+  }
+
+  /** Takes back the last frame appended, if nothing was taken since. */
+  undoLast(): void {
+    while (this.#chunks.length > this.#chunksBefore) {
+      this.release(this.#chunks.pop()!);
+      this.#fills.pop();
+    }
+    if (this.#chunksBefore > 0) this.#fills[this.#chunksBefore - 1] = this.#fillBefore;
+    this.#queued = this.#queuedBefore;
+  }
+
+  /**
+   * Takes every frame queued: chunks to write in order, each up to its
+   * fill. Hand each chunk back with {@linkcode FrameQueue.release} once
+   * written.
+   */
+  take(): { chunks: Uint8Array[]; fills: number[] } {
+    const taken = { chunks: this.#chunks, fills: this.#fills };
+    if (this.#queued < CHUNK_SIZE) this.#calmBatches++;
+    else this.#calmBatches = 0;
+    this.#chunks = [];
+    this.#fills = [];
+    this.#queued = 0;
+    this.#chunksBefore = this.#fillBefore = this.#queuedBefore = 0;
+    return taken;
+  }
+
+  /** Gives a written chunk back for reuse. */
+  release(chunk: Uint8Array): void {
+    if (this.#calmBatches >= CALM_BATCHES) {
+      // Traffic is calm: keep a standard chunk or two, not a burst's worth.
+      this.#pool = this.#pool.filter((kept) => kept.length === CHUNK_SIZE).slice(0, 2);
+      this.#pooled = this.#pool.length * CHUNK_SIZE;
+      if (chunk.length !== CHUNK_SIZE || this.#pool.length >= 2) return;
+    }
+    if (this.#pooled + chunk.length > POOL_LIMIT) return;
+    this.#pool.push(chunk);
+    this.#pooled += chunk.length;
+  }
+
+  /**
+   * Room for `size` bytes: behind the frames in the last chunk if it has
+   * it, else at the start of a new chunk, from the pool when one is big
+   * enough. A last chunk still empty is traded in, not left behind.
+   */
+  #room(size: number): [Uint8Array, number] {
+    const last = this.#chunks.length - 1;
+    if (last >= 0) {
+      const fill = this.#fills[last];
+      if (this.#chunks[last].length - fill >= size) return [this.#chunks[last], fill];
+      if (fill === 0) {
+        this.release(this.#chunks.pop()!);
+        this.#fills.pop();
+      }
+    }
+    // The smallest pooled chunk that fits, so large ones stay for large frames.
+    let index = -1;
+    for (let i = 0; i < this.#pool.length; i++) {
+      const length = this.#pool[i].length;
+      if (length >= size && (index === -1 || length < this.#pool[index].length)) index = i;
+    }
+    let chunk: Uint8Array;
+    if (index === -1) {
+      chunk = new Uint8Array(Math.max(CHUNK_SIZE, size));
+    } else {
+      chunk = this.#pool[index];
+      this.#pool.splice(index, 1);
+      this.#pooled -= chunk.length;
+    }
+    this.#chunks.push(chunk);
+    this.#fills.push(0);
+    return [chunk, 0];
+  }
+}
