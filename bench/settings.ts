@@ -1,0 +1,39 @@
+/**
+ * How much each scenario does. Sized so that the whole bench runs in about
+ * a minute and a half on a 2-core machine (the issue allows three), with
+ * seven repetitions, so that medians and paired ratios hold up when
+ * something else is running.
+ *
+ * @module
+ */
+
+/** The counts the scenarios run with. */
+export const SETTINGS = {
+  /** Repetitions of every measurement; medians and spreads are over these. */
+  repetitions: 7,
+  /** Workers (raw children, Node children) each contender starts: the largest N. */
+  receivers: 8,
+  /** Scenario 1: payload bytes, round trips per repetition, blocks they alternate in. */
+  roundTrip: { bytes: 100, count: 5_000, blocks: 5 },
+  /** Scenario 2: payload bytes, one-way messages per repetition, blocks. */
+  throughput: { bytes: 100, count: 50_000, blocks: 5 },
+  /**
+   * Scenario 3: message sizes, and bytes sent per size per repetition (at
+   * least `minCount` messages, so that big sizes still pipeline).
+   */
+  large: {
+    sizes: [1, 4, 16, 64, 256, 1024, 4096].map((kib) => kib * 1024),
+    bytesPerSize: 8 * 1024 * 1024,
+    minCount: 8,
+  },
+  /** Scenario 4: receivers, payload bytes, messages per receiver, blocks. */
+  broadcast: { receivers: [1, 2, 4, 8], bytes: 100, count: 10_000, blocks: 2 },
+  /** Scenario 5: receivers, payload bytes, gathers per repetition, blocks. */
+  gather: { receivers: [1, 2, 4, 8], bytes: 100, count: 500, blocks: 2 },
+  /** Scenario 6: workers started per measurement. */
+  startup: { workers: [1, 4, 8] },
+  /** Memory: messages in the warm-up, in the whole run, and per drained batch. */
+  memory: { bytes: 100, warmUp: 100_000, count: 2_000_000, batch: 100_000 },
+  /** A warm-up run does this fraction of a measured run's work, before any is measured. */
+  warmUpShare: 0.2,
+} as const;
