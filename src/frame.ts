@@ -53,6 +53,7 @@ export class FrameDecoder {
   #error: FrameError | undefined;
   /** Frames in a row under a quarter of a grown buffer. */
   #smallFrames = 0;
+  readonly #frames: Uint8Array[] = [];
 
   constructor(maxFrameSize: number) {
     this.maxFrameSize = maxFrameSize;
@@ -92,7 +93,8 @@ export class FrameDecoder {
 
   /**
    * Records `count` bytes written into the last {@linkcode space} and
-   * returns the frames they completed, in order.
+   * returns the frames they completed, in order. The list, like the views
+   * in it, is valid until the next `space()`.
    *
    * @throws {FrameError} When a frame declares a length over
    * `maxFrameSize` and no frame came before it in these bytes (else the
@@ -112,7 +114,9 @@ export class FrameDecoder {
 
   #collect(): readonly Uint8Array[] {
     const buffer = this.#buffer;
-    let frames: Uint8Array[] | undefined;
+    // One array, reused: what a commit returns is valid until the next.
+    const frames = this.#frames;
+    frames.length = 0;
     while (this.#end - this.#start >= HEADER_SIZE) {
       const start = this.#start;
       const length = readLength(buffer, start);
@@ -120,13 +124,13 @@ export class FrameDecoder {
         const error = new FrameError(
           `Frame of ${length} bytes is over the ${this.maxFrameSize}-byte limit`,
         );
-        if (!frames) throw error;
+        if (frames.length === 0) throw error;
         this.#error = error;
         break;
       }
       const end = start + HEADER_SIZE + length;
       if (end <= this.#end) {
-        (frames ??= []).push(buffer.subarray(start + HEADER_SIZE, end));
+        frames.push(buffer.subarray(start + HEADER_SIZE, end));
         this.#start = end;
         if (HEADER_SIZE + length < buffer.length / 4) this.#smallFrames++;
         else this.#smallFrames = 0;
@@ -141,7 +145,7 @@ export class FrameDecoder {
       }
       break;
     }
-    return frames ?? NO_FRAMES;
+    return frames;
   }
 
   /** Moves the unread bytes to the front of `target`, which becomes the buffer. */

@@ -66,6 +66,8 @@ export class SocketConnection implements Connection {
   #state: "open" | "closing" | "closed" = "open";
   #reason: Error | undefined;
   readonly #closed = Promise.withResolvers<Error | undefined>();
+  /** `#flush`, bound once rather than a closure per flush. */
+  readonly #flushSoon = () => void this.#flush();
 
   constructor(conn: Deno.Conn, maxFrameSize: number) {
     this.#conn = conn;
@@ -105,7 +107,7 @@ export class SocketConnection implements Connection {
     }
     if (!this.#writing) {
       this.#writing = true;
-      queueMicrotask(() => this.#flush());
+      queueMicrotask(this.#flushSoon);
     }
     return size;
   }
