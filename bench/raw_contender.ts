@@ -5,6 +5,7 @@
  * @module
  */
 
+import { spawnSocketChild } from "./socket_child.ts";
 import type { Channel } from "./channel.ts";
 import { channelContender, type Contender, RAW } from "./contender.ts";
 import { encodeFrame, RawConnection, type RawMessage } from "./raw_connection.ts";
@@ -39,7 +40,7 @@ export async function startRaw(children: number): Promise<RawBaseline> {
   const dir = await Deno.makeTempDir({ prefix: "switchboard-bench-raw-" });
   const path = `${dir}/raw.sock`;
   const listener = Deno.listen({ transport: "unix", path });
-  const processes = Array.from({ length: children }, () => spawnChild(path));
+  const processes = Array.from({ length: children }, () => spawnSocketChild(RAW_CHILD, path));
   const links: RawLink[] = [];
   // A child that dies before it connects would leave accept() waiting forever.
   const exited = Promise.race(processes.map((child) => child.status)).then((status) => {
@@ -76,21 +77,6 @@ export async function startRaw(children: number): Promise<RawBaseline> {
     ),
     stop,
   };
-}
-
-function spawnChild(path: string): Deno.ChildProcess {
-  return new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--no-prompt",
-      `--allow-read=${path}`,
-      `--allow-write=${path}`,
-      `--allow-net=unix:${path}`,
-      RAW_CHILD.href,
-      path,
-    ],
-    stdin: "null",
-  }).spawn();
 }
 
 function singleChannel(link: RawLink): Channel {

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { spawnSocketChild } from "./socket_child.ts";
 import { Cluster } from "../mod.ts";
 import { type Figure, figure, record } from "./figure.ts";
 import { RawConnection } from "./raw_connection.ts";
@@ -55,19 +56,7 @@ export async function timeBareChildren(children: number): Promise<number> {
   const path = `${dir}/bare.sock`;
   const listener = Deno.listen({ transport: "unix", path });
   const start = performance.now();
-  const processes = Array.from({ length: children }, () =>
-    new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--no-prompt",
-        `--allow-read=${path}`,
-        `--allow-write=${path}`,
-        `--allow-net=unix:${path}`,
-        BARE_CHILD.href,
-        path,
-      ],
-      stdin: "null",
-    }).spawn());
+  const processes = Array.from({ length: children }, () => spawnSocketChild(BARE_CHILD, path));
   const hellos: Promise<void>[] = [];
   const connections: RawConnection[] = [];
   for (let i = 0; i < children; i++) {

@@ -74,3 +74,14 @@ export function nextMessage(
   });
   return deadline(promise, WAIT, () => new Error(`Timed out waiting for "${action}"`)).finally(off);
 }
+
+/** Whether a process with this pid runs (a signal that changes nothing reaches it). */
+export function isRunning(pid: number): boolean {
+  try {
+    Deno.kill(pid, "SIGCONT");
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+}

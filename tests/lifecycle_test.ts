@@ -2,19 +2,9 @@
 
 import assert from "node:assert/strict";
 import { Cluster, MANAGER } from "../mod.ts";
-import { Recorder, startCluster } from "./helpers.ts";
+import { isRunning, Recorder, startCluster } from "./helpers.ts";
 
 const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url);
-
-function isRunning(pid: number): boolean {
-  try {
-    Deno.kill(pid, "SIGCONT");
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
-  }
-}
 
 async function exists(path: string): Promise<boolean> {
   return await Deno.stat(path).then(() => true, () => false);

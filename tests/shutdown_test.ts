@@ -3,19 +3,9 @@
 import assert from "node:assert/strict";
 import { ClosedError, Cluster } from "../mod.ts";
 import { deadline } from "../src/deadline.ts";
-import { Recorder, startCluster, WAIT } from "./helpers.ts";
+import { isRunning, Recorder, startCluster, WAIT } from "./helpers.ts";
 
 const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url);
-
-function isRunning(pid: number): boolean {
-  try {
-    Deno.kill(pid, "SIGCONT");
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
-  }
-}
 
 Deno.test("stop() lets children finish: stop handlers run, requests in flight complete", async () => {
   const cluster = await startCluster();
