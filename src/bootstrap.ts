@@ -8,6 +8,7 @@
  */
 
 import { type Address, isAddress } from "./address.ts";
+import { SwitchboardError } from "./errors.ts";
 
 /** The bootstrap line, field for field. */
 export interface Bootstrap {
@@ -84,7 +85,7 @@ function isBootstrap(value: unknown): value is Bootstrap {
 }
 
 function notAChild(why: string, cause?: unknown): Error {
-  return new Error(
+  return new SwitchboardError(
     `connect() found no bootstrap (${why}): run this module through Cluster.start()`,
     cause === undefined ? undefined : { cause },
   );

@@ -45,7 +45,6 @@ export class ChildSide {
   #serving: Promise<void> | undefined;
   #closing: Promise<void> | undefined;
   #stopping = false;
-  #readySent = false;
 
   constructor(bootstrap: Bootstrap) {
     this.#bootstrap = bootstrap;
@@ -61,7 +60,7 @@ export class ChildSide {
       onControl: (link, message) => this.#onControl(link, message),
       onStrangerError: (link, error) => this.#gate.refuse(link, error.message),
       onLinkClosed: (address) => this.#onLinkClosed(address),
-      onReady: () => this.sendReady(),
+      onReady: () => this.#sendReady(),
     });
     this.#gate = new Gate(this.router, bootstrap.token, {
       refuse: (from) => this.#refuse(from),
@@ -183,13 +182,12 @@ export class ChildSide {
   }
 
   /**
-   * Tells the manager this child is ready; once. Safe as soon as the
-   * caller's listeners will be on before the next task: the manager's
-   * answer arrives no earlier, and messages before it are held until then.
+   * Tells the manager this child is ready (the router calls it once). Safe
+   * as soon as the caller's listeners will be on before the next task: the
+   * manager's answer arrives no earlier, and messages before it are held
+   * until then.
    */
-  sendReady(): void {
-    if (this.#readySent) return;
-    this.#readySent = true;
+  #sendReady(): void {
     const manager = this.router.link(MANAGER);
     if (manager) this.router.sendControl(manager, READY);
     // Handshake timers from now on, once "$ready" is written: the first

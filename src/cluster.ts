@@ -6,6 +6,7 @@
  */
 
 import type { Address } from "./address.ts";
+import { HEADER_SIZE } from "./frame.ts";
 import { Layout } from "./layout.ts";
 import { type ChildSpec, Manager, type ManagerConfig } from "./manager.ts";
 import { Peer } from "./peer.ts";
@@ -256,9 +257,12 @@ function managerConfig(options: ClusterOptions): ManagerConfig {
   }
   const maxQueuedBytes = positive(options, "maxQueuedBytes");
   const maxFrameSize = positive(options, "maxFrameSize");
-  if (maxQueuedBytes < maxFrameSize) {
+  // A queue must hold at least one frame of the largest size, prefix included.
+  if (maxQueuedBytes < maxFrameSize + HEADER_SIZE) {
     throw new TypeError(
-      `"maxQueuedBytes" (${maxQueuedBytes}) must be at least "maxFrameSize" (${maxFrameSize})`,
+      `"maxQueuedBytes" (${maxQueuedBytes}) must be at least "maxFrameSize" + ${HEADER_SIZE} (${
+        maxFrameSize + HEADER_SIZE
+      })`,
     );
   }
   return {

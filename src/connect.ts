@@ -6,7 +6,6 @@
 
 import { readBootstrap } from "./bootstrap.ts";
 import { ChildSide } from "./child.ts";
-import { nextTask } from "./next_task.ts";
 import { Peer } from "./peer.ts";
 import type { Protocol } from "./types.ts";
 
@@ -67,12 +66,9 @@ async function join(options: ConnectOptions): Promise<Peer<unknown>> {
     throw error;
   }
   const peer = new Peer<unknown>(child.router, () => child.close());
-  if (options.ready !== false) {
-    // The manager may go on at once: whatever it sends next arrives in a
-    // later task. Messages held since joining are dispatched in the next
-    // task, after the caller's code following `await connect()`.
-    child.sendReady();
-    nextTask().then(() => peer.ready());
-  }
+  // The manager is told at once (what it sends next arrives in a later
+  // task); messages held since joining are dispatched in the next task,
+  // after the caller's code following `await connect()`.
+  if (options.ready !== false) peer.ready();
   return peer;
 }

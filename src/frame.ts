@@ -21,8 +21,10 @@ const BUFFER_SIZE = 64 * 1024;
  * while frames keep needing it; larger frames get a buffer of their own.
  */
 const MAX_BUFFER_SIZE = 16 * 1024 * 1024 + HEADER_SIZE;
-/** A grown read buffer shrinks back after this many frames in a row that were small for it. */
+/** A grown read buffer shrinks back after this many frames in a row that were small for it… */
 const SHRINK_AFTER_FRAMES = 16;
+/** …or as soon as it is empty, when it is larger than this. */
+const KEEP_BUFFER_SIZE = 8 * 1024 * 1024;
 /** Below this much free space, unread bytes move to the front before a read. */
 const MIN_READ = 16 * 1024;
 const NO_FRAMES: readonly Uint8Array[] = Object.freeze([]);
@@ -78,7 +80,8 @@ export class FrameDecoder {
     if (this.#start === this.#end) {
       // Fresh memory costs page faults: a grown buffer is kept while large
       // frames keep coming, and given back once they have stopped.
-      if (this.#smallFrames >= SHRINK_AFTER_FRAMES && this.#buffer.length > size) {
+      const large = this.#buffer.length > KEEP_BUFFER_SIZE;
+      if ((large || this.#smallFrames >= SHRINK_AFTER_FRAMES) && this.#buffer.length > size) {
         this.#buffer = new Uint8Array(size);
         this.#smallFrames = 0;
       }

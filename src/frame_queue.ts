@@ -2,8 +2,9 @@
  * The send queue of one connection: frames (length prefix and payload) in
  * chunks, written out in order. Frames queued in one tick share a chunk,
  * so one write carries many; a backlog adds chunks instead of growing and
- * copying one buffer; chunks are reused, since fresh memory costs page
- * faults on every first touch.
+ * copying one buffer. Written chunks are reused while a backlog lasts, as
+ * fresh memory costs page faults on every first touch; once the queue is
+ * empty, the pool keeps at most 8 MiB, its largest chunks first.
  *
  * @module
  */
@@ -12,10 +13,10 @@ import { HEADER_SIZE, MAX_LENGTH } from "./frame.ts";
 
 /** The usual chunk: many small frames, one socket write. */
 const CHUNK_SIZE = 64 * 1024;
-/** Written chunks kept for reuse, in bytes at most. */
+/** Written chunks kept for reuse while a backlog lasts, in bytes at most. */
 const POOL_LIMIT = 64 * 1024 * 1024;
-/** After this many small batches in a row, large chunks are given back. */
-const CALM_BATCHES = 8;
+/** Written chunks kept once the queue is empty, in bytes at most. */
+const IDLE_POOL_LIMIT = 8 * 1024 * 1024;
 
 const utf8 = new TextEncoder();
 
@@ -28,7 +29,6 @@ export class FrameQueue {
   #queued = 0;
   #pool: Uint8Array[] = [];
   #pooled = 0;
-  #calmBatches = 0;
   /** The state before the last append, for {@linkcode FrameQueue.undoLast}. */
   #chunksBefore = 0;
   #fillBefore = 0;
@@ -97,8 +97,6 @@ export class FrameQueue {
    */
   take(): { chunks: Uint8Array[]; fills: number[] } {
     const taken = { chunks: this.#chunks, fills: this.#fills };
-    if (this.#queued < CHUNK_SIZE) this.#calmBatches++;
-    else this.#calmBatches = 0;
     this.#chunks = [];
     this.#fills = [];
     this.#queued = 0;
@@ -108,15 +106,25 @@ export class FrameQueue {
 
   /** Gives a written chunk back for reuse. */
   release(chunk: Uint8Array): void {
-    if (this.#calmBatches >= CALM_BATCHES) {
-      // Traffic is calm: keep a standard chunk or two, not a burst's worth.
-      this.#pool = this.#pool.filter((kept) => kept.length === CHUNK_SIZE).slice(0, 2);
-      this.#pooled = this.#pool.length * CHUNK_SIZE;
-      if (chunk.length !== CHUNK_SIZE || this.#pool.length >= 2) return;
+    if (this.#pooled + chunk.length <= POOL_LIMIT) {
+      this.#pool.push(chunk);
+      this.#pooled += chunk.length;
     }
-    if (this.#pooled + chunk.length > POOL_LIMIT) return;
-    this.#pool.push(chunk);
-    this.#pooled += chunk.length;
+    if (this.#queued === 0) this.#trim();
+  }
+
+  /** Keeps the largest chunks that fit IDLE_POOL_LIMIT: enough for the next burst to start. */
+  #trim(): void {
+    if (this.#pooled <= IDLE_POOL_LIMIT) return;
+    const kept: Uint8Array[] = [];
+    let pooled = 0;
+    for (const chunk of this.#pool.sort((a, b) => b.length - a.length)) {
+      if (pooled + chunk.length > IDLE_POOL_LIMIT) continue;
+      kept.push(chunk);
+      pooled += chunk.length;
+    }
+    this.#pool = kept;
+    this.#pooled = pooled;
   }
 
   /**

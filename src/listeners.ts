@@ -9,6 +9,7 @@
 import { type Address, describe } from "./address.ts";
 import { assertUserAction } from "./action.ts";
 import { Callbacks } from "./callbacks.ts";
+import { SwitchboardError } from "./errors.ts";
 import type { ReceivedMessage } from "./message.ts";
 import type { LifecycleEvent } from "./types.ts";
 
@@ -162,5 +163,5 @@ function assertFunction(value: unknown, where: string): void {
 
 function asError(thrown: unknown, context: string): Error {
   const error = thrown instanceof Error ? thrown : new Error(String(thrown));
-  return new Error(`${context}: ${error.message}`, { cause: error });
+  return new SwitchboardError(`${context}: ${error.message}`, { cause: error });
 }

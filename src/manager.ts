@@ -22,7 +22,6 @@ import { spawnChild, type SpawnedChild } from "./spawn.ts";
 import type { Acceptor } from "./transport.ts";
 import type { ChildState, ChildStats, LifecycleEvent } from "./types.ts";
 import { UnixTransport } from "./unix_transport.ts";
-import { nextTask } from "./next_task.ts";
 
 /** How to start one child, before its socket permissions are known. */
 export interface ChildSpec {
@@ -136,9 +135,9 @@ export class Manager {
     return manager;
   }
 
-  /** Marks the manager ready in the next task, after the caller's listeners are on. */
+  /** Marks the manager ready: held messages go out in the next task, after the caller's listeners are on. */
   readySoon(): void {
-    nextTask().then(() => this.router.ready());
+    this.router.ready();
   }
 
   /** The process id of a child, while it runs. */
@@ -272,20 +271,8 @@ export class Manager {
       signal: status.signal,
       restart: delay !== undefined,
     });
-    if (delay !== undefined) {
-      child.state = "restarting";
-      child.backoff = setTimeout(() => this.#restart(child), delay);
-    } else if (child.budget) {
-      const { maxRestarts, period } = this.#config.restart!;
-      child.state = "failed";
-      this.#announce({ type: "fatal", address, restarts: maxRestarts, period });
-      this.router.listeners.report(
-        new Error(
-          `${
-            describe(address)
-          } exited ${how} after ${maxRestarts} restarts within ${period} ms; it stays down`,
-        ),
-      );
+    if (child.budget) {
+      this.#afterFailure(child, delay, `exited ${how}`);
     } else {
       child.state = "stopped";
       this.router.listeners.report(
@@ -294,13 +281,44 @@ export class Manager {
     }
   }
 
+  /**
+   * After a child went down, or could not be started again: restart it
+   * after `delay`, or, with no delay left in its budget, give it up.
+   */
+  #afterFailure(child: Slot, delay: number | undefined, what: string): void {
+    if (delay !== undefined) {
+      child.state = "restarting";
+      child.backoff = setTimeout(() => this.#restart(child), delay);
+      return;
+    }
+    const { maxRestarts, period } = this.#config.restart!;
+    child.state = "failed";
+    this.#announce({ type: "fatal", address: child.address, restarts: maxRestarts, period });
+    this.router.listeners.report(
+      new SwitchboardError(
+        `${
+          describe(child.address)
+        } ${what} after ${maxRestarts} restarts within ${period} ms; it stays down`,
+      ),
+    );
+  }
+
   #restart(child: Slot): void {
     child.backoff = undefined;
     if (this.#stopping) return;
     child.restarts++;
     child.state = "starting";
     this.#announce({ type: "restart", address: child.address, attempt: child.restarts });
-    this.#spawn(child);
+    try {
+      this.#spawn(child);
+    } catch (error) {
+      // E.g. out of processes or memory: a failed restart, not a crash.
+      this.router.listeners.report(
+        new SwitchboardError(`Could not restart ${describe(child.address)}`, { cause: error }),
+      );
+      this.#afterFailure(child, child.budget!.onExit(performance.now()), "could not be started");
+      return;
+    }
     // A restart that hangs must not leave the address down for good: kill
     // it, and the restart policy decides again.
     const spawned = child.process!;

@@ -28,6 +28,7 @@ import { Link } from "./link.ts";
 import { Listeners, type RequestHandler } from "./listeners.ts";
 import { LoopbackConnection } from "./loopback.ts";
 import { linkOf, ReceivedMessage } from "./message.ts";
+import { nextTask } from "./next_task.ts";
 import { PendingRequests, TIMED_OUT } from "./pending.ts";
 import { type Connection, FULL, type Payload } from "./transport.ts";
 import { randomBase64url } from "./random.ts";
@@ -103,6 +104,7 @@ export class Router {
   #handlersSettled: PromiseWithResolvers<void> | undefined;
   #closing: Promise<void> | undefined;
   #stopping = false;
+  #readying = false;
 
   constructor(options: RouterOptions) {
     this.self = options.self;
@@ -180,13 +182,20 @@ export class Router {
     return link.send(encodeMessage({ action, data }, this.maxFrameSize, link.address)) >= 0;
   }
 
-  /** Dispatches the messages held so far, and all later ones at once. */
+  /**
+   * Marks the process ready: the owner is told at once; the messages held
+   * so far are dispatched in the next task, after the caller's code that
+   * follows, and later ones as they come. Idempotent.
+   */
   ready(): void {
-    const held = this.#held;
-    if (held === null || this.#closing) return;
-    this.#held = null;
-    for (const [link, message] of held) this.#dispatch(link, message);
+    if (this.#held === null || this.#readying || this.#closing) return;
+    this.#readying = true;
     this.#options.onReady?.();
+    nextTask().then(() => {
+      const held = this.#held;
+      this.#held = null;
+      for (const [link, message] of held ?? []) this.#dispatch(link, message);
+    });
   }
 
   /** Whether the process is ready for messages. */
@@ -206,7 +215,8 @@ export class Router {
       const link = this.#linkTo(to);
       return link && this.#send(link, payload, action) >= 0 ? 1 : 0;
     }
-    const targets = to === undefined ? this.layout.workerIds : targetsOf(to, action);
+    // A process listed twice gets the message once.
+    const targets = to === undefined ? this.layout.workerIds : [...new Set(targetsOf(to, action))];
     const payload = encodeMessage({ action, data }, this.maxFrameSize, to);
     if (targets.length === 1) {
       const link = this.#linkTo(targets[0]);
@@ -411,6 +421,8 @@ export class Router {
       this.#options.onControl(link, message);
       return;
     }
+    // Once closing, nobody listens any more.
+    if (this.#closing) return;
     // Answers settle requests at once, even while listeners are not ready.
     if (this.#pending.size > 0) this.#pending.answer(message, link.address);
     if (this.#held) this.#held.push([link, message]);

@@ -179,6 +179,9 @@ export class SocketConnection implements Connection {
     } catch {
       // Already closed by the runtime.
     }
+    // What was never written never will be: the queue is emptied.
+    this.#queue.take();
+    this.#inFlight = 0;
     this.#drainWaiters.releaseAll();
     if (!this.#reading) this.#closed.resolve(this.#reason);
   }

@@ -69,6 +69,11 @@ Deno.test("sendMessage counts only the targets it could hand the message to", as
   assert.equal(cluster.sendMessage("test", { n: 1 }, [1, 7, 9]), 1);
   assert.equal(cluster.sendMessage("test", { n: 1 }, "nobody"), 0);
   assert.equal(cluster.sendMessage("test", { n: 1 }, []), 0);
+  assert.equal(
+    cluster.sendMessage("test", { n: 1 }, [1, 1, 2]),
+    2,
+    "a process listed twice gets it once",
+  );
   assert.deepEqual(
     await remote(cluster, 2, { op: "send", action: "test", data: { n: 1 }, to: 5 }),
     {

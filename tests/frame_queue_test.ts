@@ -52,20 +52,23 @@ Deno.test("FrameQueue takes back its last frame", () => {
   assert.deepEqual(join(take(queue)), [0, 0, 0, 1, 1, 0, 0, 0, 1, 2]);
 });
 
-Deno.test("FrameQueue reuses written chunks, and lets large ones go once traffic is calm", () => {
+Deno.test("FrameQueue reuses written chunks, and keeps at most 8 MiB of them once empty", () => {
   const queue = new FrameQueue();
-  queue.append(new Uint8Array(1_000_000));
-  const [first] = queue.take().chunks;
-  queue.release(first);
-  queue.append(new Uint8Array(900_000));
-  const [second] = queue.take().chunks;
-  assert.equal(second, first, "the large chunk was reused");
-  queue.release(second);
-  for (let i = 0; i < 8; i++) {
-    queue.append(new Uint8Array(10));
-    for (const chunk of queue.take().chunks) queue.release(chunk);
-  }
-  queue.append(new Uint8Array(900_000));
-  const [third] = queue.take().chunks;
-  assert.notEqual(third, first, "given back after calm batches");
+  const mib = 1024 * 1024;
+  const burst = [1, 2, 3, 5].map((size) => new Uint8Array(size * mib));
+  for (const frame of burst) queue.append(frame);
+  const { chunks } = queue.take();
+  queue.append(new Uint8Array(10)); // queued while the burst is written: not empty
+  for (const chunk of chunks) queue.release(chunk);
+  queue.append(new Uint8Array(0.9 * mib));
+  const taken = queue.take().chunks;
+  assert.ok(taken[1] === chunks[0], "the smallest pooled chunk that fits was reused");
+  for (const chunk of taken) queue.release(chunk);
+  // Empty now: the largest chunks that fit 8 MiB are kept (5 and 2 MiB), the rest let go.
+  const kept = [4.5, 1.5, 2.5].map((size) => {
+    queue.append(new Uint8Array(size * mib));
+    return queue.take().chunks[0];
+  });
+  assert.ok(kept[0] === chunks[3] && kept[1] === chunks[1], "5 and 2 MiB kept");
+  assert.ok(!chunks.includes(kept[2]), "3 MiB let go");
 });

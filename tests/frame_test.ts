@@ -155,3 +155,16 @@ Deno.test("FrameDecoder gives a grown buffer back once large frames stop", () =>
   assert.equal(decoder.commit(small.length).length, 16);
   assert.equal(decoder.space().length, 64 * 1024, "back to its usual size");
 });
+
+Deno.test("FrameDecoder gives back a buffer over 8 MiB as soon as its frame is done", () => {
+  const decoder = new FrameDecoder(LIMIT);
+  const big = stream([payload(9 * 1024 * 1024, 2)]);
+  for (let at = 0; at < big.length;) {
+    const space = decoder.space();
+    const size = Math.min(space.length, big.length - at);
+    space.set(big.subarray(at, at + size));
+    at += size;
+    decoder.commit(size);
+  }
+  assert.equal(decoder.space().length, 64 * 1024);
+});

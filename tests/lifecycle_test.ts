@@ -98,6 +98,10 @@ Deno.test("Cluster.start() refuses invalid options", async () => {
     /"maxFrameSize" must be a finite number above 0/,
   );
   await assert.rejects(
+    Cluster.start({ workers: 0, maxFrameSize: 1000, maxQueuedBytes: 1000 }),
+    /"maxQueuedBytes" \(1000\) must be at least "maxFrameSize" \+ 4 \(1004\)/,
+  );
+  await assert.rejects(
     Cluster.start({ workers: 0, processes: { x: {} as { module: string } } }),
     /Service "x" needs a module/,
   );

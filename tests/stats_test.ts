@@ -50,10 +50,12 @@ Deno.test("stats() counts messages and bytes per connection, open requests and c
 
 Deno.test("stats() shows a handler running while its promise is pending", async () => {
   await using cluster = await startCluster({ workers: 1 });
-  const slow = cluster.request("slowRequest", { ms: 300 }, { to: 0 });
+  const held = cluster.request("holdRequest", undefined, { to: 0 });
+  // Same connection, so it is handled after holdRequest has started.
   const stats = await remote(cluster, 0, { op: "stats" });
   assert.ok("ok" in stats);
-  // slowRequest is running; doRequest, which reads the stats, is not counted yet.
+  // holdRequest is running; doRequest, which reads the stats, is not counted yet.
   assert.equal((stats.ok as { handlersRunning: number }).handlersRunning, 1);
-  await slow;
+  cluster.sendMessage("release", undefined, 0);
+  assert.equal(await held, "released");
 });

@@ -84,8 +84,10 @@ Deno.test("a worker that dies is restarted with its id, and every peer reaches i
 });
 
 Deno.test("a child that keeps dying is restarted maxRestarts times, then given up", async () => {
+  // No worker: start() resolves the moment the service is ready, so the
+  // listener below is on well before its first exit, 100 ms later.
   await using cluster = await startCluster({
-    workers: 1,
+    workers: 0,
     processes: { flaky: new URL("./fixtures/dying_service.ts", import.meta.url) },
     restart: { maxRestarts: 2, period: 60_000, backoff: 10 },
   });
@@ -152,4 +154,28 @@ Deno.test("with restart: false a child that dies stays down", async () => {
     { type: "exit", address: 0, code: 137, signal: "SIGKILL", restart: false },
   ]);
   assert.equal(cluster.stats().children!.find((c) => c.address === 0)!.state, "stopped");
+});
+
+Deno.test("a restart that cannot even be started is retried, then given up, and the manager lives on", async () => {
+  const manager = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-run",
+      "--allow-read=/tmp",
+      "--allow-write=/tmp",
+      "--allow-net",
+      new URL("./fixtures/restart_failure_manager.ts", import.meta.url).href,
+    ],
+    stdout: "piped",
+  });
+  const { code, stdout } = await deadline(manager.output(), WAIT, () => new Error("no answer"));
+  const report = JSON.parse(new TextDecoder().decode(stdout));
+  assert.equal(code, 0);
+  assert.deepEqual(report.events, ["exit", "restart", "restart", "fatal"]);
+  assert.match(report.errors[0], /^Could not restart worker 0/);
+  assert.match(
+    report.errors.at(-1),
+    /worker 0 could not be started after 2 restarts within 60000 ms; it stays down/,
+  );
+  assert.equal(report.state, "failed");
 });

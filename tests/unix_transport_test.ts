@@ -75,6 +75,17 @@ Deno.test("SocketConnection finishes short writes", async () => {
   assert.deepEqual([...fake.bytes()], expected);
 });
 
+Deno.test("SocketConnection refuses a send over its limit, and forgets its queue when closed", async () => {
+  const fake = new RecordingConn();
+  const connection = connectionOver(fake);
+  assert.equal(connection.send(new Uint8Array(10), 100), 10);
+  assert.equal(connection.send("é".repeat(50), 100), -2, "100 bytes of text: over, taken back");
+  assert.equal(connection.bufferedBytes, 14);
+  connection.close(new Error("gone"));
+  assert.equal(connection.bufferedBytes, 0);
+  assert.equal((await connection.closed)?.message, "gone");
+});
+
 Deno.test("SocketConnection refuses sends once closing", async () => {
   const fake = new RecordingConn();
   const connection = connectionOver(fake);
