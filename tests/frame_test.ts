@@ -43,6 +43,17 @@ function decodeInReads(bytes: Uint8Array, readSizes: number[]): Uint8Array[] {
   return frames;
 }
 
+/** Reads all of `bytes` into the decoder, as much at a time as it has room for. */
+function feed(decoder: FrameDecoder, bytes: Uint8Array): void {
+  for (let at = 0; at < bytes.length;) {
+    const space = decoder.space();
+    const size = Math.min(space.length, bytes.length - at);
+    space.set(bytes.subarray(at, at + size));
+    at += size;
+    decoder.commit(size);
+  }
+}
+
 function payload(length: number, seed: number): Uint8Array {
   return Uint8Array.from({ length }, (_, i) => (i * 31 + seed) & 0xff);
 }
@@ -142,13 +153,7 @@ Deno.test("FrameDecoder holds a buffer no bigger than its limit needs", () => {
 Deno.test("FrameDecoder gives a grown buffer back once large frames stop", () => {
   const decoder = new FrameDecoder(LIMIT);
   const big = stream([payload(1024 * 1024, 1)]);
-  for (let at = 0; at < big.length;) {
-    const space = decoder.space();
-    const size = Math.min(space.length, big.length - at);
-    space.set(big.subarray(at, at + size));
-    at += size;
-    decoder.commit(size);
-  }
+  feed(decoder, big);
   assert.ok(decoder.space().length > 1024 * 1024, "grown to fit the large frame");
   const small = stream(Array.from({ length: 16 }, (_, i) => payload(10, i)));
   decoder.space().set(small);
@@ -159,12 +164,6 @@ Deno.test("FrameDecoder gives a grown buffer back once large frames stop", () =>
 Deno.test("FrameDecoder gives back a buffer over 8 MiB as soon as its frame is done", () => {
   const decoder = new FrameDecoder(LIMIT);
   const big = stream([payload(9 * 1024 * 1024, 2)]);
-  for (let at = 0; at < big.length;) {
-    const space = decoder.space();
-    const size = Math.min(space.length, big.length - at);
-    space.set(big.subarray(at, at + size));
-    at += size;
-    decoder.commit(size);
-  }
+  feed(decoder, big);
   assert.equal(decoder.space().length, 64 * 1024);
 });

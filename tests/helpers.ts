@@ -85,3 +85,21 @@ export function isRunning(pid: number): boolean {
     throw error;
   }
 }
+
+/**
+ * Runs a fixture manager script in its own process, with a manager's
+ * permissions, its stdout piped (children inherit it).
+ */
+export function managerProcess(fixture: string): Deno.Command {
+  return new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-run",
+      "--allow-read=/tmp",
+      "--allow-write=/tmp",
+      "--allow-net",
+      new URL(`./fixtures/${fixture}`, import.meta.url).href,
+    ],
+    stdout: "piped",
+  });
+}

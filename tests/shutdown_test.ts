@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { ClosedError, Cluster } from "../mod.ts";
 import { deadline } from "../src/deadline.ts";
-import { isRunning, Recorder, startCluster, WAIT } from "./helpers.ts";
+import { isRunning, managerProcess, Recorder, startCluster, WAIT } from "./helpers.ts";
 
 const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url);
 
@@ -47,17 +47,7 @@ Deno.test("stop() kills a child that does not finish within stopTimeout", async 
 });
 
 Deno.test("every child exits within 2 seconds of the manager being killed", async () => {
-  const manager = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-run",
-      "--allow-read=/tmp",
-      "--allow-write=/tmp",
-      "--allow-net",
-      fixture("manager.ts").href,
-    ],
-    stdout: "piped",
-  }).spawn();
+  const manager = managerProcess("manager.ts").spawn();
   // The children share the manager's stdout: the pipe ends only once every
   // process holding it has exited.
   const lines = manager.stdout.pipeThrough(new TextDecoderStream()).getReader();

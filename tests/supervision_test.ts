@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { type LifecycleEvent, UnreachableError } from "../mod.ts";
 import { deadline } from "../src/deadline.ts";
-import { remote, startCluster, WAIT } from "./helpers.ts";
+import { managerProcess, remote, startCluster, WAIT } from "./helpers.ts";
 import type { Cluster } from "../mod.ts";
 
 /** Collects the manager's lifecycle events; `until` waits for one that matches. */
@@ -157,17 +157,7 @@ Deno.test("with restart: false a child that dies stays down", async () => {
 });
 
 Deno.test("a restart that cannot even be started is retried, then given up, and the manager lives on", async () => {
-  const manager = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-run",
-      "--allow-read=/tmp",
-      "--allow-write=/tmp",
-      "--allow-net",
-      new URL("./fixtures/restart_failure_manager.ts", import.meta.url).href,
-    ],
-    stdout: "piped",
-  });
+  const manager = managerProcess("restart_failure_manager.ts");
   const { code, stdout } = await deadline(manager.output(), WAIT, () => new Error("no answer"));
   const report = JSON.parse(new TextDecoder().decode(stdout));
   assert.equal(code, 0);
