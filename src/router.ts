@@ -32,23 +32,10 @@ import { nextTask } from "./next_task.ts";
 import { PendingRequests, TIMED_OUT } from "./pending.ts";
 import { type Connection, FULL, type Payload } from "./transport.ts";
 import { randomBase64url } from "./random.ts";
-import type { PeerStats } from "./types.ts";
+import type { PeerStats, RequestAllOptions, RequestOptions, Settled } from "./types.ts";
 
 /** How long closing waits for queued messages to be written, in ms. */
 const CLOSE_TIMEOUT = 2_000;
-
-/** Options of a request. */
-export interface RequestOptions {
-  /** Who to ask. */
-  to: Address;
-  /** How long to wait for the answer, in ms. */
-  timeout?: number;
-  /** Cancels the request with the signal's reason. */
-  signal?: AbortSignal;
-}
-
-/** One target's outcome of `requestAll`. */
-export type Outcome = { from: Address; data: unknown } | { from: Address; error: Error };
 
 /** What the owner of a router (manager or child) tells it. */
 export interface RouterOptions {
@@ -289,8 +276,8 @@ export class Router {
   requestAll(
     action: string,
     data: unknown,
-    options: Omit<RequestOptions, "to"> & { to?: Target } = {},
-  ): Promise<Outcome[]> {
+    options: RequestAllOptions = {},
+  ): Promise<Settled<unknown>[]> {
     let targets: readonly Address[];
     try {
       assertUserAction(action);
