@@ -2,7 +2,7 @@
 
 import assert from "node:assert/strict";
 import { Cluster, MANAGER } from "../mod.ts";
-import { isRunning, Recorder, startCluster } from "./helpers.ts";
+import { isRunning, Recorder, startCluster, WAIT } from "./helpers.ts";
 
 const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url);
 
@@ -120,4 +120,18 @@ Deno.test("connect() outside a cluster fails with a clear error", async () => {
     new TextDecoder().decode(stderr),
     /connect\(\) found no bootstrap \(stdin ended without one\): run this module through Cluster\.start\(\)/,
   );
+});
+
+Deno.test("a manager not ready yet still gets answers to its own requests", async () => {
+  await using cluster = await Cluster.start({
+    worker: fixture("worker.ts"),
+    workers: 1,
+    ready: false,
+  });
+  // Held messages wait for ready(); answers do not, or this would time out.
+  assert.deepEqual(await cluster.request("testRequest", { time: 5 }, { to: 0, timeout: WAIT }), {
+    time: 5,
+    by: 0,
+  });
+  cluster.ready();
 });

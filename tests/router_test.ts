@@ -177,3 +177,25 @@ Deno.test("closing a router rejects its open requests with the reason as cause",
   await closing;
   await close();
 });
+
+Deno.test("closing gives up on a peer that stopped reading, instead of waiting forever", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "switchboard-test-" });
+  const path = `${dir}/stuck.sock`;
+  const listener = Deno.listen({ transport: "unix", path });
+  const accepted = listener.accept();
+  const transport = new UnixTransport(dir);
+  const r0 = router(0);
+  r0.attach(await transport.connect("stuck", 1 << 24), 1);
+  const stuck = await accepted; // never reads
+  // Far more than the socket's buffers hold: most stays queued.
+  const chunk = "x".repeat(512 * 1024);
+  for (let i = 0; i < 32; i++) r0.sendMessage("big", chunk, 1);
+  assert.ok(
+    r0.stats().connections[0].bytesQueued > 8 * 1024 * 1024,
+    "queued, waiting for a reader",
+  );
+  await deadline(r0.close(), WAIT, () => new Error("close() hung"));
+  stuck.close();
+  listener.close();
+  await Deno.remove(dir, { recursive: true });
+});
