@@ -30,7 +30,7 @@ import type { LifecycleEvent } from "./types.ts";
 import { UnixTransport } from "./unix_transport.ts";
 
 /** Exit code of a child whose manager disappeared. */
-export const ORPHAN_EXIT_CODE = 1;
+const ORPHAN_EXIT_CODE = 1;
 
 /** One child's end of its cluster. */
 export class ChildSide {

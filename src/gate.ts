@@ -111,8 +111,7 @@ export class Gate {
   /** Closes a connection that has not been admitted, and reports why. */
   refuse(link: Link, why: string): void {
     this.#clearTimer(link);
-    link.dropped = true;
-    link.connection.close();
+    this.#router.drop(link);
     this.#report(why);
   }
 

@@ -126,12 +126,6 @@ export class PendingRequests {
     return true;
   }
 
-  /** Rejects one request, e.g. because it could not be sent. */
-  fail(messageId: string, error: Error): void {
-    const entry = this.#entries.get(messageId);
-    if (entry) this.#settle(messageId, entry, error);
-  }
-
   /** Rejects every request waiting on `target`, with the error `reason` makes. */
   failTarget(target: Address, reason: (spec: RequestSpec) => Error): void {
     for (const [messageId, entry] of this.#entries) {

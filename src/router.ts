@@ -157,11 +157,12 @@ export class Router {
     return this.#linkTo(address);
   }
 
-  /** Closes a link that broke the protocol, and reports why. */
-  drop(link: Link, error: FrameError): void {
+  /** Closes a link that broke the protocol, and reports `error`, if given. */
+  drop(link: Link, error?: FrameError): void {
     link.dropped = true;
     link.connection.close(error);
-    this.listeners.report(error);
+    // Left out by a caller that reports in its own way (the gate, rate-limited).
+    if (error) this.listeners.report(error);
   }
 
   /** Sends a control frame on one link. */
@@ -183,11 +184,6 @@ export class Router {
       this.#held = null;
       for (const [link, message] of held ?? []) this.#dispatch(link, message);
     });
-  }
-
-  /** Whether the process is ready for messages. */
-  get isReady(): boolean {
-    return this.#held === null;
   }
 
   /**
