@@ -1,36 +1,33 @@
 /**
  * A child's machinery behind `connect()`: listen at its own endpoint, join
- * through the manager, dial the children that joined earlier, tell the
- * manager when ready, and exit when the manager stops the cluster or
- * disappears.
+ * through the manager, tell the manager when ready, dial other children on
+ * first use, and exit when the manager stops the cluster or disappears.
  *
  * @module
  */
 
 import { type Address, describe, MANAGER } from "./address.ts";
 import type { Bootstrap } from "./bootstrap.ts";
-import type { WireMessage } from "./codec.ts";
-import { FrameError, SwitchboardError, UnreachableError } from "./errors.ts";
+import { encodeMessage, type WireMessage } from "./codec.ts";
+import { FrameError, UnreachableError } from "./errors.ts";
 import { Gate } from "./gate.ts";
-import {
-  EVENT,
-  HANDSHAKE_FRAME_LIMIT,
-  HELLO,
-  readWelcome,
-  READY,
-  STOP,
-  WELCOME,
-} from "./handshake.ts";
+import { EVENT, HANDSHAKE_FRAME_LIMIT, HELLO, READY, STOP, WELCOME } from "./handshake.ts";
 import { Layout } from "./layout.ts";
 import { nextTask } from "./next_task.ts";
 import type { Link } from "./link.ts";
 import { Router } from "./router.ts";
-import type { Acceptor } from "./transport.ts";
+import type { Acceptor, DialedConnection } from "./transport.ts";
 import type { LifecycleEvent } from "./types.ts";
 import { UnixTransport } from "./unix_transport.ts";
 
 /** Exit code of a child whose manager disappeared. */
 const ORPHAN_EXIT_CODE = 1;
+
+/** A connection this process dialed, until its `$welcome` arrives. */
+interface Dialing {
+  connection: DialedConnection;
+  welcomed: PromiseWithResolvers<void>;
+}
 
 /** One child's end of its cluster. */
 export class ChildSide {
@@ -40,7 +37,9 @@ export class ChildSide {
   readonly #layout: Layout;
   readonly #transport: UnixTransport;
   readonly #gate: Gate;
-  readonly #welcomes = new Map<Link, PromiseWithResolvers<Address[]>>();
+  readonly #dialing = new Map<Link, Dialing>();
+  /** Children the manager said are down (exited, not yet ready again): not dialed. */
+  readonly #down = new Set<Address>();
   #listener: Acceptor | undefined;
   #serving: Promise<void> | undefined;
   #closing: Promise<void> | undefined;
@@ -61,6 +60,7 @@ export class ChildSide {
       onStrangerError: (link, error) => this.#gate.refuse(link, error.message),
       onLinkClosed: (address) => this.#onLinkClosed(address),
       onReady: () => this.#sendReady(),
+      dial: (address) => this.#dialPeer(address),
     });
     this.#gate = new Gate(this.router, bootstrap.token, {
       refuse: (from) => this.#refuse(from),
@@ -69,35 +69,31 @@ export class ChildSide {
   }
 
   /**
-   * Joins the cluster: listens, says hello to the manager, then to every
-   * child the manager names as joined before.
+   * Joins the cluster: listens at its own endpoint and, meanwhile, says
+   * hello to the manager. Other children are dialed when first sent to.
    *
    * @throws {Error} When the manager cannot be reached or refuses.
    */
   async join(): Promise<void> {
-    const self = this.#bootstrap.self;
-    this.#listener = await this.#transport.listen(
-      this.#layout.endpoint(self),
+    const listening = this.#transport.listen(
+      this.#layout.endpoint(this.#bootstrap.self),
       HANDSHAKE_FRAME_LIMIT,
       (error) => this.router.listeners.report(error),
     );
-    this.#serving = this.#gate.serve(this.#listener).catch((error) =>
-      this.router.listeners.report(error)
-    );
-    const peers = await this.#dial(MANAGER);
-    await Promise.all(
-      peers.filter((peer) => peer !== self && this.#layout.has(peer)).map((peer) =>
-        // Not fatal: a peer that died since the manager saw it dials us
-        // when it is restarted. But never silent.
-        this.#dial(peer).catch((error) =>
-          this.router.listeners.report(
-            new SwitchboardError(`${describe(self)} could not connect to ${describe(peer)}`, {
-              cause: error,
-            }),
-          )
-        )
-      ),
-    );
+    // No timer of our own: a manager that never answers leaves us unready,
+    // and it kills a child that is not ready within startTimeout.
+    const [listened, welcomed] = await Promise.allSettled([
+      listening,
+      this.#dial(MANAGER).welcomed.promise,
+    ]);
+    if (listened.status === "fulfilled") {
+      this.#listener = listened.value;
+      this.#serving = this.#gate.serve(this.#listener).catch((error) =>
+        this.router.listeners.report(error)
+      );
+    }
+    if (listened.status === "rejected") throw listened.reason;
+    if (welcomed.status === "rejected") throw welcomed.reason;
   }
 
   /** Leaves the cluster. Idempotent. */
@@ -127,31 +123,64 @@ export class ChildSide {
     await this.router.close();
   }
 
-  async #dial(address: Address): Promise<Address[]> {
-    const connection = await this.#transport.connect(
-      this.#layout.endpoint(address),
-      this.#bootstrap.maxFrameSize,
+  /**
+   * Opens a link to `address` that says hello first; what is sent on it
+   * waits for the `$welcome`.
+   */
+  #dial(address: Address): Dialing & { link: Link } {
+    const { self, token, maxFrameSize } = this.#bootstrap;
+    const hello = encodeMessage(
+      { action: HELLO, data: { from: self, token } },
+      maxFrameSize,
+      address,
     );
+    const connection = this.#transport.dial(this.#layout.endpoint(address), maxFrameSize, hello);
     const link = this.router.attach(connection, address);
-    const welcome = Promise.withResolvers<Address[]>();
-    this.#welcomes.set(link, welcome);
-    connection.closed.then((reason) =>
-      welcome.reject(
+    const dialing = { connection, welcomed: Promise.withResolvers<void>() };
+    this.#dialing.set(link, dialing);
+    connection.closed.then((reason) => {
+      if (!this.#dialing.delete(link)) return;
+      dialing.welcomed.reject(
         new UnreachableError(`${describe(address)} closed the connection before welcoming us`, {
           cause: reason,
         }),
-      )
-    );
-    this.router.sendControl(link, HELLO, {
-      from: this.#bootstrap.self,
-      token: this.#bootstrap.token,
+      );
     });
-    // No timer of our own: a peer that never answers leaves us unready, and
-    // the manager kills a child that is not ready within startTimeout.
+    return { ...dialing, link };
+  }
+
+  /**
+   * Dials another child the first time something is sent to it; undefined
+   * (nothing is sent) when the manager said it is down, or it has not
+   * started listening yet.
+   */
+  #dialPeer(address: Address): Link | undefined {
+    if (address === MANAGER || this.#down.has(address) || !this.#isListening(address)) {
+      return undefined;
+    }
+    const { link, welcomed } = this.#dial(address);
+    welcomed.promise.catch((error) => {
+      if (this.router.closing) return;
+      this.router.listeners.report(
+        new UnreachableError(
+          `${describe(this.#bootstrap.self)} could not connect to ${
+            describe(address)
+          }: what was sent to it is lost`,
+          { cause: error },
+        ),
+      );
+    });
+    return link;
+  }
+
+  /** Whether `address` has its socket file: a child still starting has none yet. */
+  #isListening(address: Address): boolean {
     try {
-      return await welcome.promise;
-    } finally {
-      this.#welcomes.delete(link);
+      Deno.lstatSync(this.#transport.path(this.#layout.endpoint(address)));
+      return true;
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return false;
+      throw error;
     }
   }
 
@@ -164,15 +193,20 @@ export class ChildSide {
 
   #onControl(link: Link, message: WireMessage): void {
     if (link.address === undefined) return this.#gate.admit(link, message);
-    const welcome = this.#welcomes.get(link);
-    if (message.action === WELCOME && welcome) {
-      const peers = readWelcome(message);
-      if (peers) return welcome.resolve(peers);
+    const dialing = this.#dialing.get(link);
+    if (message.action === WELCOME && dialing) {
+      this.#dialing.delete(link);
+      dialing.connection.admitted();
+      dialing.welcomed.resolve();
+      return;
     } else if (message.action === STOP && link.address === MANAGER) {
       this.#stop();
       return;
     } else if (message.action === EVENT && link.address === MANAGER) {
-      this.router.listeners.lifecycle(message.data as LifecycleEvent);
+      const event = message.data as LifecycleEvent;
+      if (event.type === "ready") this.#down.delete(event.address);
+      else if (event.type === "exit" || event.type === "fatal") this.#down.add(event.address);
+      this.router.listeners.lifecycle(event);
       return;
     }
     this.router.drop(

@@ -172,6 +172,14 @@ export class FrameDecoder {
   }
 }
 
+/** One frame: the length prefix of `payload`, then `payload`. */
+export function encodeFrame(payload: Uint8Array): Uint8Array {
+  const frame = new Uint8Array(HEADER_SIZE + payload.length);
+  new DataView(frame.buffer).setUint32(0, payload.length);
+  frame.set(payload, HEADER_SIZE);
+  return frame;
+}
+
 /** Reads a big-endian unsigned 32-bit length at `at`. */
 function readLength(bytes: Uint8Array, at: number): number {
   return (bytes[at] * 0x100_0000) +

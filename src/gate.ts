@@ -63,11 +63,6 @@ export class Gate {
     if (!tokensMatch(hello.token, this.#token)) return this.refuse(link, "its token is wrong");
     const problem = this.#admission.refuse(hello.from);
     if (problem) return this.refuse(link, problem);
-    // A process is connected once; a restarted one comes back after the
-    // old connection closed with the old process.
-    if (this.#router.link(hello.from)) {
-      return this.refuse(link, `${describe(hello.from)} is connected already`);
-    }
     const welcome = this.#admission.welcome(hello.from);
     this.#router.bind(link, hello.from);
     this.#router.sendControl(link, WELCOME, welcome);

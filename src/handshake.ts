@@ -4,9 +4,10 @@
  *
  * - `$hello` `{from, token}`: the first frame on every connection, from the
  *   side that dialed; a wrong token or unknown `from` closes the connection.
- * - `$welcome` `{peers}`: the answer to a good hello. From the manager,
- *   `peers` lists the children that joined earlier, which the newcomer then
- *   dials, so every pair of processes shares exactly one connection.
+ *   Children dial the manager when they join, and each other when they
+ *   first have something to send.
+ * - `$welcome` `{}`: the answer to a good hello; the dialer sends nothing
+ *   more until it arrives.
  * - `$ready`: a child to the manager, once its listeners are in place.
  * - `$stop`: the manager to a child, when the cluster stops.
  * - `$event` (a lifecycle event): the manager to every child, when a child
@@ -21,7 +22,7 @@ import { randomBase64url } from "./random.ts";
 
 /** Opens a connection: `{from, token}`. */
 export const HELLO = "$hello";
-/** Accepts a connection: `{peers}` from the manager, `{}` from others. */
+/** Accepts a connection: `{}`. */
 export const WELCOME = "$welcome";
 /** A child is ready for messages. */
 export const READY = "$ready";
@@ -50,13 +51,6 @@ export function readHello(message: WireMessage): Hello | undefined {
   if (typeof data !== "object" || data === null) return undefined;
   if (!isAddress(data.from) || typeof data.token !== "string") return undefined;
   return { from: data.from, token: data.token };
-}
-
-/** Returns the peers a `$welcome` lists, or undefined if it is none. */
-export function readWelcome(message: WireMessage): Address[] | undefined {
-  if (message.action !== WELCOME) return undefined;
-  const peers = (message.data as { peers?: unknown } | undefined)?.peers ?? [];
-  return Array.isArray(peers) && peers.every(isAddress) ? peers : undefined;
 }
 
 /** A fresh cluster secret: 32 random bytes, base64url. */

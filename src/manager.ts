@@ -110,7 +110,7 @@ export class Manager {
     });
     this.#gate = new Gate(this.router, this.#token, {
       refuse: (from) => this.#refuse(from),
-      welcome: (from) => ({ peers: this.router.connected().filter((peer) => peer !== from) }),
+      welcome: () => ({}),
     });
     this.#gate.startTiming();
   }
@@ -346,6 +346,9 @@ export class Manager {
   #refuse(from: Address): string | undefined {
     if (this.#stopping) return "the cluster is stopping";
     if (!this.#slots.has(from)) return `${describe(from)} is not a child of this cluster`;
+    // A child is connected once; a restarted one comes back after the old
+    // connection closed with the old process.
+    if (this.router.link(from)) return `${describe(from)} is connected already`;
     return undefined;
   }
 

@@ -59,6 +59,12 @@ export interface RouterOptions {
   onLinkClosed?(address: Address, reason: Error | undefined): void;
   /** Told once, when the process becomes ready for messages. */
   onReady?(): void;
+  /**
+   * Opens a link to `address` for a message to go there when none is open
+   * (children connect to each other on first use), or returns undefined
+   * when it cannot be reached now. The link must already be attached.
+   */
+  dial?(address: Address): Link | undefined;
 }
 
 /** Routes one process's messages. */
@@ -74,7 +80,14 @@ export class Router {
   /** What this process listens with. */
   readonly listeners: Listeners;
   readonly #options: RouterOptions;
+  /** The link to send on, by address. */
   readonly #links = new Map<Address, Link>();
+  /**
+   * Further links to an address that has one: when two processes dialed
+   * each other at once. Each still carries what its dialer sends, and the
+   * answers to it; one takes over if the link to send on closes.
+   */
+  readonly #spares = new Set<Link>();
   readonly #loopback: Link;
   readonly #pumps = new Set<Promise<void>>();
   readonly #unbound = new Set<Link>();
@@ -137,19 +150,17 @@ export class Router {
   }
 
   /**
-   * Names the process at the other end of `link`. A link the address had
-   * before is closed: that process restarted, or reconnected.
+   * Names the process at the other end of `link`. If the address has a
+   * link already (it dialed us as we dialed it), that one stays the link
+   * to send on and this one becomes a spare.
    */
   bind(link: Link, address: Address): void {
     this.#unbound.delete(link);
     link.address = address;
     link.connection.maxFrameSize = this.maxFrameSize;
-    const previous = this.#links.get(address);
-    this.#links.set(address, link);
-    if (previous && previous !== link) {
-      previous.connection.close();
-      this.#failRequestsTo(address, undefined);
-    }
+    const current = this.#links.get(address);
+    if (current === undefined) this.#links.set(address, link);
+    else if (current !== link) this.#spares.add(link);
   }
 
   /** The link to `address`, this process's own included. */
@@ -195,14 +206,14 @@ export class Router {
     assertUserAction(action);
     if (isAddress(to)) {
       const payload = encodeMessage({ action, data }, this.maxFrameSize, to);
-      const link = this.#linkTo(to);
+      const link = this.#sendLink(to);
       return link && this.#send(link, payload, action) >= 0 ? 1 : 0;
     }
     // A process listed twice gets the message once.
     const targets = to === undefined ? this.layout.workerIds : [...new Set(targetsOf(to, action))];
     const payload = encodeMessage({ action, data }, this.maxFrameSize, to);
     if (targets.length === 1) {
-      const link = this.#linkTo(targets[0]);
+      const link = this.#sendLink(targets[0]);
       return link && this.#send(link, payload, action) >= 0 ? 1 : 0;
     }
     // To several, encoded to bytes once, whatever their number; and sent
@@ -210,7 +221,7 @@ export class Router {
     const bytes = toBytes(payload);
     const links: Link[] = [];
     for (const target of targets) {
-      const link = this.#linkTo(target);
+      const link = this.#sendLink(target);
       if (!link) continue;
       const queued = link.connection.bufferedBytes;
       if (queued + HEADER_SIZE + bytes.length > this.#options.maxQueuedBytes) {
@@ -241,7 +252,7 @@ export class Router {
     if (signal?.aborted) throw signal.reason;
     if (this.#closing) throw this.#closedError(action, to, undefined);
     if (this.#stopping) throw this.#closedError(action, to, undefined, "is stopping");
-    const link = this.#linkTo(to);
+    const link = this.#sendLink(to);
     if (!link) throw this.#unreachable(action, to);
     this.#idPrefix ??= `${randomBase64url(6)}.`;
     const messageId = `${this.#idPrefix}${(this.#nextId++).toString(36)}`;
@@ -293,7 +304,7 @@ export class Router {
   /** Resolves once the queues to `to` (default: every peer) are at most the high-water mark. */
   async drain(to?: Target): Promise<void> {
     const links = to === undefined
-      ? [...this.#links.values(), this.#loopback]
+      ? [...this.#links.values(), ...this.#spares, this.#loopback]
       : targetsOf(to, "drain").map((target) => this.#linkTo(target));
     await Promise.all(
       links.map((link) => link?.connection.drained(this.#options.highWaterMark)),
@@ -306,7 +317,7 @@ export class Router {
       id: this.self,
       pendingRequests: this.#pending.size,
       handlersRunning: this.#handlersRunning,
-      connections: [...this.#links.values()].map((link) => link.stats()),
+      connections: [...this.#links.values(), ...this.#spares].map((link) => link.stats()),
     };
   }
 
@@ -340,7 +351,7 @@ export class Router {
     this.#held = null;
     this.#pending.failAll((spec) => this.#closedError(spec.action, spec.target, reason));
     this.#pending.close();
-    const links = [this.#loopback, ...this.#links.values(), ...this.#unbound];
+    const links = [this.#loopback, ...this.#links.values(), ...this.#spares, ...this.#unbound];
     for (const link of links) link.connection.close();
     // A peer that stopped reading would keep queued bytes, and us, forever.
     const giveUp = setTimeout(() => {
@@ -385,9 +396,17 @@ export class Router {
     }
     this.#unbound.delete(link);
     const address = link.address;
+    if (this.#spares.delete(link)) return;
     if (address === undefined || this.#links.get(address) !== link) return;
     this.#links.delete(address);
+    // Their answers would have come back on this link.
     this.#failRequestsTo(address, reason);
+    const spare = [...this.#spares].find((other) => other.address === address);
+    if (spare) {
+      this.#spares.delete(spare);
+      this.#links.set(address, spare);
+      return;
+    }
     this.#options.onLinkClosed?.(address, reason);
   }
 
@@ -532,6 +551,12 @@ export class Router {
 
   #linkTo(address: Address): Link | undefined {
     return address === this.self ? this.#loopback : this.#links.get(address);
+  }
+
+  /** The link to send to `address` on, dialed now if there is none. */
+  #sendLink(address: Address): Link | undefined {
+    return this.#linkTo(address) ??
+      (this.#closing || !this.layout.has(address) ? undefined : this.#options.dial?.(address));
   }
 
   #failRequestsTo(address: Address, reason: Error | undefined): void {

@@ -71,6 +71,16 @@ export interface Acceptor extends AsyncIterable<Connection> {
   close(): void;
 }
 
+/**
+ * A connection opened with {@linkcode Transport.dial}: it opens in the
+ * background and writes its greeting first; what is sent meanwhile waits in
+ * its queue (and counts against its limits) until {@linkcode admitted}.
+ */
+export interface DialedConnection extends Connection {
+  /** Lets the waiting payloads go: call once the far end accepted the greeting. */
+  admitted(): void;
+}
+
 /** Opens listeners and connections by endpoint name, e.g. `"w1"`. */
 export interface Transport {
   /**
@@ -92,4 +102,14 @@ export interface Transport {
    * @param maxFrameSize The largest payload to accept on the connection.
    */
   connect(endpoint: string, maxFrameSize: number): Promise<Connection>;
+  /**
+   * Connects to `endpoint` without waiting: the connection is usable at
+   * once, and sends queue until it is open and admitted. If it cannot be
+   * opened, it closes with the reason.
+   *
+   * @param endpoint The name the other process listens at.
+   * @param maxFrameSize The largest payload to accept on the connection.
+   * @param greeting The first payload, written as soon as the connection is open.
+   */
+  dial(endpoint: string, maxFrameSize: number, greeting: Payload): DialedConnection;
 }

@@ -6,12 +6,13 @@
  */
 
 import { DrainWaiters } from "./drain_waiters.ts";
-import { FrameDecoder, HEADER_SIZE } from "./frame.ts";
+import { encodeFrame, FrameDecoder, HEADER_SIZE } from "./frame.ts";
 import { FrameQueue } from "./frame_queue.ts";
 import {
   type Acceptor,
   CLOSED,
   type Connection,
+  type DialedConnection,
   FULL,
   type Payload,
   type Transport,
@@ -47,14 +48,49 @@ export class UnixTransport implements Transport {
       maxFrameSize,
     );
   }
+
+  dial(endpoint: string, maxFrameSize: number, greeting: Payload): DialedConnection {
+    return new SocketConnection(openAndGreet(this.path(endpoint), greeting), maxFrameSize);
+  }
+}
+
+const utf8 = new TextEncoder();
+
+/** Connects to `path` and writes the greeting frame. */
+async function openAndGreet(path: string, greeting: Payload): Promise<Deno.Conn> {
+  const conn = await Deno.connect({ transport: "unix", path });
+  try {
+    await writeAll(
+      conn,
+      encodeFrame(typeof greeting === "string" ? utf8.encode(greeting) : greeting),
+    );
+  } catch (error) {
+    conn.close();
+    throw error;
+  }
+  return conn;
+}
+
+async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
+  for (let written = 0; written < bytes.length;) {
+    written += await conn.write(bytes.subarray(written));
+  }
 }
 
 /**
  * Frames over any Deno stream connection. Frames sent in one tick go out in
  * one write; while a write is under way, later frames gather for the next.
+ *
+ * Made with a socket still opening (see {@linkcode UnixTransport.dial}), it
+ * holds what is sent until {@linkcode SocketConnection.admitted}.
  */
-export class SocketConnection implements Connection {
-  readonly #conn: Deno.Conn;
+export class SocketConnection implements DialedConnection {
+  /** The socket; undefined while it is still opening. */
+  #conn: Deno.Conn | undefined;
+  /** Settles once the socket is open, for a connection made while it opened. */
+  readonly #opening: Promise<Deno.Conn> | undefined;
+  /** Whether sends wait in the queue for `admitted()`. */
+  #held: boolean;
   readonly #decoder: FrameDecoder;
   readonly #queue = new FrameQueue();
   /** Bytes taken from the queue and not yet written. */
@@ -69,9 +105,28 @@ export class SocketConnection implements Connection {
   /** `#flush`, bound once rather than a closure per flush. */
   readonly #flushSoon = () => void this.#flush();
 
-  constructor(conn: Deno.Conn, maxFrameSize: number) {
-    this.#conn = conn;
+  constructor(conn: Deno.Conn | Promise<Deno.Conn>, maxFrameSize: number) {
     this.#decoder = new FrameDecoder(maxFrameSize);
+    if (!(conn instanceof Promise)) {
+      this.#conn = conn;
+      this.#held = false;
+      return;
+    }
+    this.#held = true;
+    this.#opening = conn;
+    conn.then((opened) => {
+      if (this.#state === "closed") opened.close();
+      else this.#conn = opened;
+    }, (error) => this.#finish(asError(error)));
+  }
+
+  admitted(): void {
+    if (!this.#held) return;
+    this.#held = false;
+    if (this.#queue.length > 0 && !this.#writing && this.#state !== "closed") {
+      this.#writing = true;
+      queueMicrotask(this.#flushSoon);
+    }
   }
 
   get maxFrameSize(): number {
@@ -105,7 +160,7 @@ export class SocketConnection implements Connection {
       this.#queue.undoLast();
       return FULL;
     }
-    if (!this.#writing) {
+    if (!this.#writing && !this.#held) {
       this.#writing = true;
       queueMicrotask(this.#flushSoon);
     }
@@ -130,8 +185,9 @@ export class SocketConnection implements Connection {
 
   async #read(receiver: (payloads: readonly Uint8Array[]) => void): Promise<void> {
     try {
+      const conn = this.#conn ?? await this.#opening!;
       while (this.#state !== "closed") {
-        const count = await this.#conn.read(this.#decoder.space());
+        const count = await conn.read(this.#decoder.space());
         if (count === null) break;
         const payloads = this.#decoder.commit(count);
         if (payloads.length > 0) receiver(payloads);
@@ -148,12 +204,13 @@ export class SocketConnection implements Connection {
 
   async #flush(): Promise<void> {
     try {
+      const conn = this.#conn ?? await this.#opening!;
       while (this.#queue.length > 0 && this.#state !== "closed") {
         this.#inFlight = this.#queue.length;
         const { chunks, fills } = this.#queue.take();
         for (let i = 0; i < chunks.length; i++) {
           for (let written = 0; written < fills[i];) {
-            const count = await this.#conn.write(chunks[i].subarray(written, fills[i]));
+            const count = await conn.write(chunks[i].subarray(written, fills[i]));
             written += count;
             this.#inFlight -= count;
           }
@@ -175,7 +232,7 @@ export class SocketConnection implements Connection {
     this.#state = "closed";
     this.#reason ??= reason;
     try {
-      this.#conn.close();
+      this.#conn?.close();
     } catch {
       // Already closed by the runtime.
     }

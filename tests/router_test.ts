@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { FrameError } from "../mod.ts";
 import { deadline } from "../src/deadline.ts";
 import { Layout } from "../src/layout.ts";
+import type { Link } from "../src/link.ts";
 import { Router } from "../src/router.ts";
 import type { Connection } from "../src/transport.ts";
 import { UnixTransport } from "../src/unix_transport.ts";
@@ -197,5 +198,85 @@ Deno.test("closing gives up on a peer that stopped reading, instead of waiting f
   await deadline(r0.close(), WAIT, () => new Error("close() hung"));
   stuck.close();
   listener.close();
+  await Deno.remove(dir, { recursive: true });
+});
+
+/** A connected pair of sockets at `endpoint`: [accepted end, dialing end]. */
+async function socketPair(
+  transport: UnixTransport,
+  endpoint: string,
+): Promise<[Connection, Connection]> {
+  const listener = await transport.listen(endpoint, 1 << 20, fail);
+  const accepted = listener[Symbol.asyncIterator]().next();
+  const dialed = await transport.connect(endpoint, 1 << 20);
+  const server = (await accepted).value as Connection;
+  listener.close();
+  return [server, dialed];
+}
+
+Deno.test("a second link to a peer is a spare: sends stay on the first, and the spare takes over when it closes", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "switchboard-test-" });
+  const transport = new UnixTransport(dir);
+  const [r0, r1] = [router(0), router(1)];
+  // As when both dialed each other at once: two connections, each bound on both sides.
+  const [firstServer, firstDialed] = await socketPair(transport, "first");
+  const [spareServer, spareDialed] = await socketPair(transport, "spare");
+  r0.attach(firstServer, 1);
+  r1.attach(firstDialed, 0);
+  r0.attach(spareServer, 1);
+  r1.attach(spareDialed, 0);
+  assert.deepEqual(r1.connected(), [0]);
+
+  const first = received(r0, "n", 1);
+  r1.sendMessage("n", 1, 0);
+  assert.deepEqual(await first, [1]);
+  assert.deepEqual(
+    r1.stats().connections.map((c) => [c.peer, c.messagesOut]),
+    [[0, 1], [0, 0]],
+    "sent on the first link; the spare is listed after it",
+  );
+
+  r0.listeners.on("waitRequest", () => {});
+  const waiting = r1.request("waitRequest", {}, { to: 0, timeout: 60_000 });
+  const later = received(r0, "n", 1);
+  firstDialed.close();
+  await assert.rejects(waiting, /the connection closed before it answered/);
+  assert.equal(r1.sendMessage("n", 2, 0), 1, "the spare took over");
+  assert.deepEqual(await later, [2]);
+  assert.deepEqual(r1.stats().connections.map((c) => c.peer), [0]);
+  await Promise.all([r0.close(), r1.close()]);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("a send to a peer with no link asks the owner to dial it, once", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "switchboard-test-" });
+  const transport = new UnixTransport(dir);
+  const [server, dialed] = await socketPair(transport, "lazy");
+  const r2 = router(2);
+  r2.attach(server, 0);
+  const asked: number[] = [];
+  const r0: Router = new Router({
+    self: 0,
+    layout,
+    maxFrameSize: 1 << 20,
+    requestTimeout: 1000,
+    highWaterMark: 1 << 20,
+    maxQueuedBytes: 1 << 26,
+    onControl: () => {},
+    dial: (address): Link | undefined => {
+      asked.push(address as number);
+      return address === 2 ? r0.attach(dialed, 2) : undefined;
+    },
+  });
+  r0.ready();
+  const heard = received(r2, "n", 2);
+  assert.equal(r0.sendMessage("n", 1, 2), 1);
+  assert.equal(r0.sendMessage("n", 2, 2), 1);
+  assert.equal(r0.sendMessage("n", 3, 1), 0, "the owner could not dial worker 1");
+  assert.equal(r0.sendMessage("n", 4, 7), 0, "not in the cluster: never dialed");
+  assert.equal(r0.sendMessage("n", 5, 0), 1, "to itself: no dial");
+  assert.deepEqual(await heard, [1, 2]);
+  assert.deepEqual(asked, [2, 1]);
+  await Promise.all([r0.close(), r2.close()]);
   await Deno.remove(dir, { recursive: true });
 });

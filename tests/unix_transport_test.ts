@@ -162,3 +162,82 @@ Deno.test("UnixTransport listens over a socket file a dead process left behind",
   listener.close();
   await Deno.remove(dir, { recursive: true });
 });
+
+/** Collects the frames a connection receives, decoded as text. */
+function collect(connection: Connection): { texts: string[]; until(count: number): Promise<void> } {
+  const texts: string[] = [];
+  let waiter: { count: number; resolve: () => void } | undefined;
+  connection.receive((frames) => {
+    for (const frame of frames) texts.push(new TextDecoder().decode(frame));
+    if (waiter && texts.length >= waiter.count) waiter.resolve();
+  });
+  return {
+    texts,
+    until(count) {
+      if (texts.length >= count) return Promise.resolve();
+      const { promise, resolve } = Promise.withResolvers<void>();
+      waiter = { count, resolve };
+      return promise;
+    },
+  };
+}
+
+Deno.test("dial() writes the greeting first and holds later sends until admitted()", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "switchboard-test-" });
+  const transport = new UnixTransport(dir);
+  const listener = await transport.listen("a", 1 << 20, fail);
+  const accepted = listener[Symbol.asyncIterator]().next();
+  const client = transport.dial("a", 1 << 20, "hello");
+  assert.equal(client.send("one"), 3, "usable before it is open");
+  assert.equal(client.send("two"), 3);
+  assert.equal(client.bufferedBytes, 14, "held sends count as queued");
+  const server = (await accepted).value as Connection;
+  const received = collect(server);
+  await received.until(1);
+  // The greeting's answer goes out and comes back: had the held frames
+  // been written with the greeting, they would have arrived by now.
+  const answer = collect(client);
+  server.send("welcome");
+  await answer.until(1);
+  assert.deepEqual(received.texts, ["hello"]);
+
+  client.admitted();
+  await received.until(3);
+  assert.deepEqual(received.texts, ["hello", "one", "two"]);
+  assert.deepEqual(answer.texts, ["welcome"]);
+  client.close();
+  await client.closed;
+  await server.closed;
+  listener.close();
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("dial() to an endpoint nobody listens at closes the connection with the reason", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "switchboard-test-" });
+  const client = new UnixTransport(dir).dial("nobody", 1 << 20, "hello");
+  assert.equal(client.send("lost"), 4);
+  client.receive(() => assert.fail("nothing arrives"));
+  const reason = await client.closed;
+  assert.ok(reason instanceof Deno.errors.NotFound, String(reason));
+  assert.equal(client.bufferedBytes, 0, "what waited is forgotten");
+  assert.equal(client.send("late"), -1, "closed");
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("a dialed connection closed while it opens closes its socket once open", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "switchboard-test-" });
+  const transport = new UnixTransport(dir);
+  const listener = await transport.listen("a", 1 << 20, fail);
+  const accepted = listener[Symbol.asyncIterator]().next();
+  const client = transport.dial("a", 1 << 20, "hello");
+  client.receive(() => {});
+  client.close();
+  assert.equal(await client.closed, undefined);
+  const server = (await accepted).value as Connection;
+  const received = collect(server);
+  // The far end sees the connection end, whether or not the greeting made it.
+  assert.equal(await server.closed, undefined);
+  assert.ok(received.texts.length <= 1);
+  listener.close();
+  await Deno.remove(dir, { recursive: true });
+});

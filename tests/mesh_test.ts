@@ -1,0 +1,90 @@
+/**
+ * How children connect to each other: directly, each pair on first use
+ * (not all at start), and safely when two dial each other at once.
+ */
+
+import assert from "node:assert/strict";
+import type { Cluster, LifecycleEvent, PeerStats } from "../mod.ts";
+import { deadline } from "../src/deadline.ts";
+import type { StreamReport } from "./fixtures/streams.ts";
+import { nextMessage, remote, startCluster, WAIT } from "./helpers.ts";
+
+async function peersOf(cluster: Cluster, child: number): Promise<unknown[]> {
+  const { ok } = await remote(cluster, child, { op: "stats" }) as { ok: PeerStats };
+  return ok.connections.map((connection) => connection.peer);
+}
+
+Deno.test("a worker connects to another worker when it first sends to it, not before", async () => {
+  await using cluster = await startCluster({ workers: 3 });
+  assert.deepEqual(await peersOf(cluster, 0), ["manager"]);
+  assert.deepEqual(
+    await remote(cluster, 0, { op: "request", action: "testRequest", data: { time: 1 }, to: 2 }),
+    { ok: { time: 1, by: 2 } },
+  );
+  assert.deepEqual(await peersOf(cluster, 0), ["manager", 2]);
+  // Worker 2 answers on the connection worker 0 opened, and keeps it.
+  assert.deepEqual(await peersOf(cluster, 2), ["manager", 0]);
+  assert.deepEqual(await remote(cluster, 2, { op: "send", action: "test", data: {}, to: 0 }), {
+    ok: 1,
+  });
+  assert.deepEqual(await peersOf(cluster, 2), ["manager", 0]);
+  assert.deepEqual(await peersOf(cluster, 1), ["manager"]);
+});
+
+/** Has `from` stream `count` numbered messages to `to`; resolves with what `to` received. */
+async function stream(cluster: Cluster, from: number, to: number, count: number) {
+  const report = nextMessage(cluster, "seqReport", (m) => (m.data as StreamReport).from === from);
+  await cluster.request("doRequest", { op: "stream", to, count, size: 16, drainEvery: 100 }, {
+    to: from,
+    timeout: WAIT,
+  });
+  return (await report).data;
+}
+
+Deno.test("two workers that first send to each other at the same moment lose nothing and keep order", async () => {
+  // A few fresh clusters, so that the two dials race more than once.
+  for (let round = 0; round < 3; round++) {
+    await using cluster = await startCluster({ workers: 2, processes: {} });
+    const count = 20_000;
+    const [toOne, toZero] = await Promise.all([
+      stream(cluster, 0, 1, count),
+      stream(cluster, 1, 0, count),
+    ]);
+    assert.deepEqual(toOne, { by: 1, from: 0, received: count, outOfOrder: 0, badBodies: 0 });
+    assert.deepEqual(toZero, { by: 0, from: 1, received: count, outOfOrder: 0, badBodies: 0 });
+    // And requests both ways still find their answers.
+    for (const [from, to] of [[0, 1], [1, 0]]) {
+      assert.deepEqual(
+        await remote(cluster, from, { op: "request", action: "testRequest", data: {}, to }),
+        { ok: { by: to } },
+      );
+    }
+  }
+});
+
+Deno.test("a worker's sends to a child the manager reported down are refused at once", async () => {
+  await using cluster = await startCluster({ workers: 3, restart: { backoff: 60_000 } });
+  const exited = Promise.withResolvers<void>();
+  cluster.onLifecycle((event: LifecycleEvent) => {
+    if (event.type === "exit" && event.address === 1) exited.resolve();
+  });
+  Deno.kill(cluster.pid(1)!, "SIGKILL");
+  await deadline(exited.promise, WAIT, () => new Error("no exit event"));
+  // Worker 0 had the event before this request: both came from the manager, in order.
+  assert.deepEqual(await remote(cluster, 0, { op: "send", action: "test", data: {}, to: 1 }), {
+    ok: 0,
+  });
+  assert.deepEqual(
+    await remote(cluster, 0, { op: "request", action: "testRequest", data: {}, to: 1 }),
+    {
+      error: {
+        name: "UnreachableError",
+        message: 'Request "testRequest" to worker 1 failed: it is not connected',
+      },
+    },
+  );
+  assert.deepEqual(await remote(cluster, 0, { op: "send", action: "test", data: {}, to: 2 }), {
+    ok: 1,
+  });
+  assert.deepEqual(await peersOf(cluster, 0), ["manager", 2]);
+});
