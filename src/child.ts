@@ -8,7 +8,7 @@
 
 import { type Address, describe, MANAGER } from "./address.ts";
 import type { Bootstrap } from "./bootstrap.ts";
-import { encodeMessage, type WireMessage } from "./codec.ts";
+import type { WireMessage } from "./codec.ts";
 import { FrameError, UnreachableError } from "./errors.ts";
 import { Gate } from "./gate.ts";
 import { EVENT, HANDSHAKE_FRAME_LIMIT, HELLO, READY, STOP, WELCOME } from "./handshake.ts";
@@ -129,11 +129,9 @@ export class ChildSide {
    */
   #dial(address: Address): Dialing & { link: Link } {
     const { self, token, maxFrameSize } = this.#bootstrap;
-    const hello = encodeMessage(
-      { action: HELLO, data: { from: self, token } },
-      maxFrameSize,
-      address,
-    );
+    // Text, not the codec's shared buffer: a dial happens in the middle of
+    // a send whose payload may still be there.
+    const hello = JSON.stringify({ action: HELLO, data: { from: self, token } });
     const connection = this.#transport.dial(this.#layout.endpoint(address), maxFrameSize, hello);
     const link = this.router.attach(connection, address);
     const dialing = { connection, welcomed: Promise.withResolvers<void>() };
@@ -159,8 +157,9 @@ export class ChildSide {
       return undefined;
     }
     const { link, welcomed } = this.#dial(address);
-    welcomed.promise.catch((error) => {
-      if (this.router.closing) return;
+    welcomed.promise.catch((error: UnreachableError) => {
+      // Closed by us with nothing waiting to be written: nothing was lost.
+      if (this.router.closing && error.cause === undefined) return;
       this.router.listeners.report(
         new UnreachableError(
           `${describe(this.#bootstrap.self)} could not connect to ${
@@ -188,6 +187,8 @@ export class ChildSide {
     if (from === MANAGER) return "the manager never dials children";
     if (from === this.#bootstrap.self) return `${describe(from)} is this process`;
     if (!this.#layout.has(from)) return `${describe(from)} is not in this cluster`;
+    // Two links when both dialed at once; a third is no race.
+    if (this.router.linkCount(from) >= 2) return `${describe(from)} is connected twice already`;
     return undefined;
   }
 

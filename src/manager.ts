@@ -241,6 +241,18 @@ export class Manager {
       .then(() => this.#processes.delete(spawned));
   }
 
+  /**
+   * Removes a dead child's socket file, which a killed process leaves
+   * behind: the other children dial a child only while its file exists.
+   */
+  #removeSocket(address: Address): void {
+    try {
+      Deno.removeSync(this.#transport.path(this.#config.layout.endpoint(address)));
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) this.router.listeners.report(error as Error);
+    }
+  }
+
   #late(): string {
     const late = [...this.#slots.values()].filter((child) => !child.wasReady);
     return late.map((child) =>
@@ -254,6 +266,7 @@ export class Manager {
     if (this.#stopping || child.process !== spawned) return;
     child.process = undefined;
     clearTimeout(child.readyTimer);
+    this.#removeSocket(child.address);
     const how = status.signal ? `on signal ${status.signal}` : `with code ${status.code}`;
     const { address } = child;
     if (!child.wasReady) {

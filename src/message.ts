@@ -12,7 +12,7 @@ import type { Link } from "./link.ts";
 
 /** Whoever can send a reply on a link: the router. */
 export interface Replier {
-  /** Answers `to` on `link`; returns whether the link took the answer. */
+  /** Answers `to`, which came on `link`; returns whether a link took the answer. */
   replyTo(link: Link, to: ReceivedMessage, reply: WireMessage): boolean;
 }
 
@@ -53,8 +53,8 @@ export class ReceivedMessage {
   }
 
   /**
-   * Answers the sender on the connection the message came on; to a request,
-   * the answer carries its messageId back.
+   * Answers the sender (see {@linkcode Replier.replyTo}); to a request, the
+   * answer carries its messageId back.
    */
   reply(action: string, data: unknown): boolean {
     assertUserAction(action);

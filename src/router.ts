@@ -84,8 +84,9 @@ export class Router {
   readonly #links = new Map<Address, Link>();
   /**
    * Further links to an address that has one: when two processes dialed
-   * each other at once. Each still carries what its dialer sends, and the
-   * answers to it; one takes over if the link to send on closes.
+   * each other at once. Each carries what its dialer sends; this process
+   * reads them but sends on its link in `#links` only, and a spare takes
+   * over if that one closes.
    */
   readonly #spares = new Set<Link>();
   readonly #loopback: Link;
@@ -252,12 +253,11 @@ export class Router {
     if (signal?.aborted) throw signal.reason;
     if (this.#closing) throw this.#closedError(action, to, undefined);
     if (this.#stopping) throw this.#closedError(action, to, undefined, "is stopping");
-    const link = this.#sendLink(to);
-    if (!link) throw this.#unreachable(action, to);
     this.#idPrefix ??= `${randomBase64url(6)}.`;
     const messageId = `${this.#idPrefix}${(this.#nextId++).toString(36)}`;
     const payload = encodeMessage({ action, data, messageId }, this.maxFrameSize, to);
-    if (this.#send(link, payload, action) < 0) throw this.#unreachable(action, to);
+    const link = this.#sendLink(to);
+    if (!link || this.#send(link, payload, action) < 0) throw this.#unreachable(action, to);
     // Opened after sending: the answer comes in a later task at the earliest.
     const answer = this.#pending.open(messageId, {
       action,
@@ -328,14 +328,27 @@ export class Router {
     return this.#handlersSettled.promise;
   }
 
-  /** Answers a received message on its link (see {@linkcode ReceivedMessage.reply}). */
+  /**
+   * Answers a received message (see {@linkcode ReceivedMessage.reply}): on
+   * the link this process sends to the sender on, so that everything it
+   * sends to one process stays in order even when two links join them; on
+   * the link the message came on when it has no other.
+   */
   replyTo(link: Link, to: ReceivedMessage, reply: WireMessage): boolean {
     if (to.isRequest) {
       reply.messageId = to.messageId;
       reply.re = true;
     }
-    return this.#send(link, encodeMessage(reply, this.maxFrameSize, link.address), reply.action) >=
-      0;
+    const payload = encodeMessage(reply, this.maxFrameSize, link.address);
+    const via = (link.address !== undefined && this.#linkTo(link.address)) || link;
+    return this.#send(via, payload, reply.action) >= 0;
+  }
+
+  /** How many links join this process to `address`: 0, 1, or 2 when both dialed. */
+  linkCount(address: Address): number {
+    let count = this.#links.has(address) ? 1 : 0;
+    for (const spare of this.#spares) if (spare.address === address) count++;
+    return count;
   }
 
   /**

@@ -61,8 +61,10 @@ export interface Message<P = Protocol, K extends ActionOf<P> = ActionOf<P>> {
   /** The request's id, set on requests made with `request()` and on their responses. */
   readonly messageId: string | undefined;
   /**
-   * Answers the sender on the connection the message came on. To a request,
-   * the answer carries its messageId back, so replying with the response
+   * Answers the sender, on the connection the message came on (or, when
+   * two join the processes, the one this process sends to the sender on,
+   * so that the answer keeps its place among them). To a request, the
+   * answer carries its messageId back, so replying with the response
    * action answers the request.
    *
    * @param action The action of the answer.
@@ -183,7 +185,11 @@ export interface PeerStats {
   pendingRequests: number;
   /** Handler calls whose promise has not settled yet. */
   handlersRunning: number;
-  /** Each open connection, by the process at its other end. */
+  /**
+   * Each open connection, by the process at its other end; a process
+   * appears twice while two connections join it to this one (both dialed
+   * at once), the one this process sends on first.
+   */
   connections: ConnectionStats[];
   /** The children, in the manager only. */
   children?: ChildStats[];

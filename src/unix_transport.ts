@@ -173,7 +173,10 @@ export class SocketConnection implements DialedConnection {
       this.#state = "closing";
       this.#reason = reason;
     }
-    if (reason !== undefined || !this.#writing) this.#finish(reason);
+    // A held queue goes out once admitted, like any other; the owner gives
+    // up on a far end that never admits it by closing with a reason.
+    const held = this.#held && this.#queue.length > 0;
+    if (reason !== undefined || (!this.#writing && !held)) this.#finish(reason);
   }
 
   receive(receiver: (payloads: readonly Uint8Array[]) => void): void {

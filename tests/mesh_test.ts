@@ -88,3 +88,62 @@ Deno.test("a worker's sends to a child the manager reported down are refused at 
   });
   assert.deepEqual(await peersOf(cluster, 0), ["manager", 2]);
 });
+
+Deno.test("an answer never overtakes what the same process sent before it, with two links or one", async () => {
+  for (let round = 0; round < 3; round++) {
+    await using cluster = await startCluster({ workers: 2, processes: {} });
+    // Both dial at once: usually two links between them.
+    await Promise.all([
+      remote(cluster, 0, { op: "send", action: "test", data: {}, to: 1 }),
+      remote(cluster, 1, { op: "send", action: "test", data: {}, to: 0 }),
+    ]);
+    assert.deepEqual(await remote(cluster, 0, { op: "burstBeforeAnswer", to: 1, count: 20 }), {
+      ok: 20,
+    });
+  }
+});
+
+Deno.test("a message sent while its connection is still opening is written before close() finishes", async () => {
+  await using cluster = await startCluster({ workers: 2, processes: {}, restart: false });
+  const seen = nextMessage(cluster, "seen", (m) => (m.data as { by: number }).by === 1);
+  assert.deepEqual(await peersOf(cluster, 0), ["manager"], "no link to worker 1 yet");
+  assert.deepEqual(
+    await remote(cluster, 0, { op: "sendThenClose", action: "test", data: { n: 1 }, to: 1 }),
+    { ok: 1 },
+  );
+  assert.deepEqual((await seen).data, { by: 1, action: "test", data: { n: 1 }, from: 0 });
+});
+
+/** Resolves at the manager's next lifecycle event of `type` about `address`. */
+function lifecycleEvent(cluster: Cluster, type: string, address: number): Promise<void> {
+  const { promise, resolve } = Promise.withResolvers<void>();
+  const off = cluster.onLifecycle((event) => {
+    if (event.type === type && event.address === address) resolve();
+  });
+  return deadline(promise, WAIT, () => new Error(`no ${type} event for worker ${address}`))
+    .finally(off);
+}
+
+Deno.test("a child started after another was given up does not count sends to it", async () => {
+  await using cluster = await startCluster({ workers: 3, restart: { maxRestarts: 1, backoff: 1 } });
+  cluster.onError(() => {});
+  const restarted = lifecycleEvent(cluster, "ready", 1);
+  Deno.kill(cluster.pid(1)!, "SIGKILL");
+  await restarted;
+  const givenUp = lifecycleEvent(cluster, "fatal", 1);
+  Deno.kill(cluster.pid(1)!, "SIGKILL");
+  await givenUp;
+  // Worker 0 starts again after that, so no event told it about worker 1.
+  const zeroAgain = lifecycleEvent(cluster, "ready", 0);
+  Deno.kill(cluster.pid(0)!, "SIGKILL");
+  await zeroAgain;
+  assert.deepEqual(await remote(cluster, 0, { op: "send", action: "test", data: {}, to: 1 }), {
+    ok: 0,
+  });
+  assert.deepEqual(await remote(cluster, 2, { op: "send", action: "test", data: {}, to: 1 }), {
+    ok: 0,
+  });
+  assert.deepEqual(await remote(cluster, 0, { op: "errors" }), {
+    ok: { count: 0, names: {}, samples: [] },
+  });
+});

@@ -241,3 +241,24 @@ Deno.test("a dialed connection closed while it opens closes its socket once open
   listener.close();
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("a dialed connection closed before it is admitted still writes what waits, once admitted", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "switchboard-test-" });
+  const transport = new UnixTransport(dir);
+  const listener = await transport.listen("a", 1 << 20, fail);
+  const accepted = listener[Symbol.asyncIterator]().next();
+  const client = transport.dial("a", 1 << 20, "hello");
+  client.receive(() => {});
+  client.send("last words");
+  client.close();
+  assert.equal(client.send("too late"), -1);
+  const server = (await accepted).value as Connection;
+  const received = collect(server);
+  await received.until(1);
+  client.admitted();
+  assert.equal(await client.closed, undefined);
+  assert.equal(await server.closed, undefined);
+  assert.deepEqual(received.texts, ["hello", "last words"]);
+  listener.close();
+  await Deno.remove(dir, { recursive: true });
+});
