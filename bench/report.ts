@@ -13,7 +13,7 @@ import { type Align, markdownTable, paragraph } from "./markdown.ts";
 import type { MemoryResult } from "./memory.ts";
 import { sizeName } from "./scenarios.ts";
 import { SETTINGS } from "./settings.ts";
-import { BARE, CLUSTER } from "./startup.ts";
+import { BARE, BUNDLED, CLUSTER } from "./startup.ts";
 import type { TargetCheck } from "./targets.ts";
 
 /** Everything one run produced. */
@@ -84,6 +84,11 @@ export function toMarkdown(results: Results): string {
     "## Start-up (scenario 6), ms",
     "",
     startupTable(results.startup),
+    "",
+    paragraph(
+      "The bundled worker is the same module made one file by `deno bundle`, library included: " +
+        "for information, no target.",
+    ),
     "",
     `## Memory: ${count(results.memory.messages)} messages, manager → worker 0`,
     "",
@@ -169,12 +174,14 @@ function perByteTable(figures: Figure[]): string {
 }
 
 function startupTable(startup: Figure[]): string {
-  const header = ["Workers", BARE, CLUSTER, "ratio"];
+  const header = ["Workers", BARE, CLUSTER, "ratio", BUNDLED, "ratio "];
   const rows = startup.map((row, i) => [
     String(SETTINGS.startup.workers[i]),
     formatSpread(summary(row, BARE)!),
     formatSpread(summary(row, CLUSTER)!),
     ratioCell(row, CLUSTER, BARE),
+    formatSpread(summary(row, BUNDLED)!),
+    ratioCell(row, BUNDLED, BARE),
   ]);
   return markdownTable(header, rows, header.map(alignNumbers));
 }

@@ -3,6 +3,10 @@
  * from spawning the same number of bare Deno children (same socket-only
  * permissions) to every one having connected and said hello.
  *
+ * For information beside it (no target): `Cluster.start()` with the same
+ * worker bundled into one file by `deno bundle`, which spares each child
+ * loading the library's modules one by one.
+ *
  * @module
  */
 
@@ -18,6 +22,7 @@ const BARE_CHILD = new URL("./bare_child.ts", import.meta.url);
 /** The start-up figures' two columns. */
 export const BARE = "bare Deno children";
 export const CLUSTER = "Cluster.start()";
+export const BUNDLED = "Cluster.start(), bundled worker";
 
 /**
  * Times both ways of starting each number of workers, alternating, after a
@@ -29,22 +34,41 @@ export async function runStartup(progress: (repetition: number) => void): Promis
   const figures = SETTINGS.startup.workers.map((n) =>
     figure(`startup.${n}`, 6, `start-up, ${n} worker${n === 1 ? "" : "s"}`, "ms", false)
   );
-  await timeBareChildren(1);
-  await timeClusterStart(1);
-  for (let repetition = 0; repetition < SETTINGS.repetitions; repetition++) {
-    progress(repetition);
-    for (const [i, n] of SETTINGS.startup.workers.entries()) {
-      record(figures[i], BARE, await timeBareChildren(n));
-      record(figures[i], CLUSTER, await timeClusterStart(n));
+  const dir = await Deno.makeTempDir({ prefix: "switchboard-bench-bundle-" });
+  try {
+    const bundled = await bundle(STARTUP_WORKER, `${dir}/startup_worker.js`);
+    await timeBareChildren(1);
+    await timeClusterStart(1);
+    await timeClusterStart(1, bundled);
+    for (let repetition = 0; repetition < SETTINGS.repetitions; repetition++) {
+      progress(repetition);
+      for (const [i, n] of SETTINGS.startup.workers.entries()) {
+        record(figures[i], BARE, await timeBareChildren(n));
+        record(figures[i], CLUSTER, await timeClusterStart(n));
+        record(figures[i], BUNDLED, await timeClusterStart(n, bundled));
+      }
     }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
   return figures;
 }
 
+/** Bundles `module` and what it imports into one file at `output`. */
+async function bundle(module: URL, output: string): Promise<URL> {
+  const { success, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["bundle", "--quiet", "--platform=deno", "-o", output, module.href],
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  if (!success) throw new Error(`deno bundle failed: ${new TextDecoder().decode(stderr)}`);
+  return new URL(`file://${output}`);
+}
+
 /** Milliseconds until `Cluster.start()` resolves with `workers` ready; then stops it. */
-export async function timeClusterStart(workers: number): Promise<number> {
+export async function timeClusterStart(workers: number, worker = STARTUP_WORKER): Promise<number> {
   const start = performance.now();
-  const cluster = await Cluster.start({ worker: STARTUP_WORKER, workers });
+  const cluster = await Cluster.start({ worker, workers });
   const elapsed = performance.now() - start;
   await cluster.stop();
   return elapsed;
