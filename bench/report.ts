@@ -174,7 +174,7 @@ function perByteTable(figures: Figure[]): string {
 }
 
 function startupTable(startup: Figure[]): string {
-  const header = ["Workers", BARE, CLUSTER, "ratio", BUNDLED, "ratio "];
+  const header = ["Workers", BARE, CLUSTER, "ratio", BUNDLED, "bundled ratio"];
   const rows = startup.map((row, i) => [
     String(SETTINGS.startup.workers[i]),
     formatSpread(summary(row, BARE)!),
