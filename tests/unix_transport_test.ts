@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { FrameError } from "../mod.ts";
 import { SocketConnection, UnixTransport } from "../src/unix_transport.ts";
-import type { Connection } from "../src/transport.ts";
+import type { Connection, DialedConnection } from "../src/transport.ts";
 
 /** A Deno.Conn stand-in that records writes and accepts at most `chunk` bytes per write. */
 class RecordingConn {
@@ -182,16 +182,32 @@ function collect(connection: Connection): { texts: string[]; until(count: number
   };
 }
 
-Deno.test("dial() writes the greeting first and holds later sends until admitted()", async () => {
+/** A listener at "a" and a connection dialing it with the greeting "hello". */
+async function dialed(): Promise<{
+  client: DialedConnection;
+  accepted: Promise<Connection>;
+  done(): Promise<void>;
+}> {
   const dir = await Deno.makeTempDir({ prefix: "switchboard-test-" });
   const transport = new UnixTransport(dir);
   const listener = await transport.listen("a", 1 << 20, fail);
-  const accepted = listener[Symbol.asyncIterator]().next();
-  const client = transport.dial("a", 1 << 20, "hello");
+  const accepted = listener[Symbol.asyncIterator]().next().then((next) => next.value as Connection);
+  return {
+    client: transport.dial("a", 1 << 20, "hello"),
+    accepted,
+    async done() {
+      listener.close();
+      await Deno.remove(dir, { recursive: true });
+    },
+  };
+}
+
+Deno.test("dial() writes the greeting first and holds later sends until admitted()", async () => {
+  const { client, accepted, done } = await dialed();
   assert.equal(client.send("one"), 3, "usable before it is open");
   assert.equal(client.send("two"), 3);
   assert.equal(client.bufferedBytes, 14, "held sends count as queued");
-  const server = (await accepted).value as Connection;
+  const server = await accepted;
   const received = collect(server);
   await received.until(1);
   // The greeting's answer goes out and comes back: had the held frames
@@ -208,8 +224,7 @@ Deno.test("dial() writes the greeting first and holds later sends until admitted
   client.close();
   await client.closed;
   await server.closed;
-  listener.close();
-  await Deno.remove(dir, { recursive: true });
+  await done();
 });
 
 Deno.test("dial() to an endpoint nobody listens at closes the connection with the reason", async () => {
@@ -225,40 +240,30 @@ Deno.test("dial() to an endpoint nobody listens at closes the connection with th
 });
 
 Deno.test("a dialed connection closed while it opens closes its socket once open", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "switchboard-test-" });
-  const transport = new UnixTransport(dir);
-  const listener = await transport.listen("a", 1 << 20, fail);
-  const accepted = listener[Symbol.asyncIterator]().next();
-  const client = transport.dial("a", 1 << 20, "hello");
+  const { client, accepted, done } = await dialed();
   client.receive(() => {});
   client.close();
   assert.equal(await client.closed, undefined);
-  const server = (await accepted).value as Connection;
+  const server = await accepted;
   const received = collect(server);
   // The far end sees the connection end, whether or not the greeting made it.
   assert.equal(await server.closed, undefined);
   assert.ok(received.texts.length <= 1);
-  listener.close();
-  await Deno.remove(dir, { recursive: true });
+  await done();
 });
 
 Deno.test("a dialed connection closed before it is admitted still writes what waits, once admitted", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "switchboard-test-" });
-  const transport = new UnixTransport(dir);
-  const listener = await transport.listen("a", 1 << 20, fail);
-  const accepted = listener[Symbol.asyncIterator]().next();
-  const client = transport.dial("a", 1 << 20, "hello");
+  const { client, accepted, done } = await dialed();
   client.receive(() => {});
   client.send("last words");
   client.close();
   assert.equal(client.send("too late"), -1);
-  const server = (await accepted).value as Connection;
+  const server = await accepted;
   const received = collect(server);
   await received.until(1);
   client.admitted();
   assert.equal(await client.closed, undefined);
   assert.equal(await server.closed, undefined);
   assert.deepEqual(received.texts, ["hello", "last words"]);
-  listener.close();
-  await Deno.remove(dir, { recursive: true });
+  await done();
 });
