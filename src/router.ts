@@ -409,10 +409,12 @@ export class Router {
     }
     this.#unbound.delete(link);
     const address = link.address;
-    if (this.#spares.delete(link)) return;
-    if (address === undefined || this.#links.get(address) !== link) return;
+    if (address === undefined) return;
+    // Requests to the address went out on one of its links and their
+    // answers come back on another when there are two: either may be lost.
+    if (this.#spares.delete(link)) return this.#failRequestsTo(address, reason);
+    if (this.#links.get(address) !== link) return;
     this.#links.delete(address);
-    // Their answers would have come back on this link.
     this.#failRequestsTo(address, reason);
     const spare = [...this.#spares].find((other) => other.address === address);
     if (spare) {

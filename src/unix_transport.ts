@@ -6,6 +6,7 @@
  */
 
 import { DrainWaiters } from "./drain_waiters.ts";
+import { ClosedError } from "./errors.ts";
 import { encodeFrame, FrameDecoder, HEADER_SIZE } from "./frame.ts";
 import { FrameQueue } from "./frame_queue.ts";
 import {
@@ -50,20 +51,19 @@ export class UnixTransport implements Transport {
   }
 
   dial(endpoint: string, maxFrameSize: number, greeting: Payload): DialedConnection {
-    return new SocketConnection(openAndGreet(this.path(endpoint), greeting), maxFrameSize);
+    // Framed now: the caller's bytes may be a view that changes by the time we connect.
+    const frame = encodeFrame(typeof greeting === "string" ? utf8.encode(greeting) : greeting);
+    return new SocketConnection(openAndGreet(this.path(endpoint), frame), maxFrameSize);
   }
 }
 
 const utf8 = new TextEncoder();
 
 /** Connects to `path` and writes the greeting frame. */
-async function openAndGreet(path: string, greeting: Payload): Promise<Deno.Conn> {
+async function openAndGreet(path: string, greeting: Uint8Array): Promise<Deno.Conn> {
   const conn = await Deno.connect({ transport: "unix", path });
   try {
-    await writeAll(
-      conn,
-      encodeFrame(typeof greeting === "string" ? utf8.encode(greeting) : greeting),
-    );
+    await writeAll(conn, greeting);
   } catch (error) {
     conn.close();
     throw error;
@@ -233,6 +233,10 @@ export class SocketConnection implements DialedConnection {
   #finish(reason: Error | undefined): void {
     if (this.#state === "closed") return;
     this.#state = "closed";
+    // What was never written never will be: that is news, whoever closed.
+    if (reason === undefined && this.#queue.length > 0) {
+      reason = new ClosedError(`Closed with ${this.#queue.length} bytes unsent`);
+    }
     this.#reason ??= reason;
     try {
       this.#conn?.close();

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { FrameError } from "../mod.ts";
+import { ClosedError, FrameError } from "../mod.ts";
 import { SocketConnection, UnixTransport } from "../src/unix_transport.ts";
 import type { Connection, DialedConnection } from "../src/transport.ts";
 
@@ -265,5 +265,22 @@ Deno.test("a dialed connection closed before it is admitted still writes what wa
   assert.equal(await client.closed, undefined);
   assert.equal(await server.closed, undefined);
   assert.deepEqual(received.texts, ["hello", "last words"]);
+  await done();
+});
+
+Deno.test("a connection that ends with sends still queued closes with a ClosedError saying so", async () => {
+  const { client, accepted, done } = await dialed();
+  client.receive(() => {});
+  client.send("important");
+  client.close(); // Graceful: it would write once admitted.
+  const server = await accepted;
+  const received = collect(server);
+  await received.until(1);
+  server.close(); // The far end hangs up instead of admitting it.
+  const reason = await client.closed;
+  assert.ok(reason instanceof ClosedError, String(reason));
+  assert.equal(reason.message, "Closed with 13 bytes unsent");
+  assert.deepEqual(received.texts, ["hello"]);
+  await server.closed;
   await done();
 });
