@@ -214,17 +214,34 @@ async function socketPair(
   return [server, dialed];
 }
 
-Deno.test("a second link to a peer is a spare: sends stay on the first, and the spare takes over when it closes", async () => {
+/**
+ * Routers 0 and 1 joined by two connections, each bound on both sides, as
+ * when both dialed each other at once; the dialed ends are router 1's.
+ */
+async function twoLinks() {
   const dir = await Deno.makeTempDir({ prefix: "switchboard-test-" });
   const transport = new UnixTransport(dir);
   const [r0, r1] = [router(0), router(1)];
-  // As when both dialed each other at once: two connections, each bound on both sides.
   const [firstServer, firstDialed] = await socketPair(transport, "first");
   const [spareServer, spareDialed] = await socketPair(transport, "spare");
   r0.attach(firstServer, 1);
   r1.attach(firstDialed, 0);
   r0.attach(spareServer, 1);
   r1.attach(spareDialed, 0);
+  return {
+    r0,
+    r1,
+    firstDialed,
+    spareDialed,
+    async close() {
+      await Promise.all([r0.close(), r1.close()]);
+      await Deno.remove(dir, { recursive: true });
+    },
+  };
+}
+
+Deno.test("a second link to a peer is a spare: sends stay on the first, and the spare takes over when it closes", async () => {
+  const { r0, r1, firstDialed, spareDialed, close } = await twoLinks();
   assert.deepEqual(r1.connected(), [0]);
 
   const first = received(r0, "n", 1);
@@ -244,28 +261,18 @@ Deno.test("a second link to a peer is a spare: sends stay on the first, and the 
   assert.equal(r1.sendMessage("n", 2, 0), 1, "the spare took over");
   assert.deepEqual(await later, [2]);
   assert.deepEqual(r1.stats().connections.map((c) => c.peer), [0]);
-  await Promise.all([r0.close(), r1.close()]);
-  await Deno.remove(dir, { recursive: true });
+  await close();
 });
 
 Deno.test("when either of two links to a peer closes, requests to it fail at once: their answers may travel on it", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "switchboard-test-" });
-  const transport = new UnixTransport(dir);
-  const [r0, r1] = [router(0), router(1)];
-  const [firstServer, firstDialed] = await socketPair(transport, "first");
-  const [spareServer, spareDialed] = await socketPair(transport, "spare");
-  r0.attach(firstServer, 1);
-  r1.attach(firstDialed, 0);
-  r0.attach(spareServer, 1);
-  r1.attach(spareDialed, 0);
+  const { r0, r1, firstDialed, spareDialed, close } = await twoLinks();
   r0.listeners.on("waitRequest", () => {});
   const waiting = r1.request("waitRequest", {}, { to: 0, timeout: 60_000 });
   spareDialed.close();
   await assert.rejects(waiting, /the connection closed before it answered/);
   assert.equal(r1.stats().pendingRequests, 0);
   assert.deepEqual(r1.stats().connections.map((c) => c.peer), [0], "the first link stays");
-  await Promise.all([r0.close(), r1.close()]);
-  await Deno.remove(dir, { recursive: true });
+  await close();
 });
 
 Deno.test("a send to a peer with no link asks the owner to dial it, once", async () => {
