@@ -241,7 +241,7 @@ async function twoLinks() {
 }
 
 Deno.test("a second link to a peer is a spare: sends stay on the first, and the spare takes over when it closes", async () => {
-  const { r0, r1, firstDialed, spareDialed, close } = await twoLinks();
+  const { r0, r1, firstDialed, close } = await twoLinks();
   assert.deepEqual(r1.connected(), [0]);
 
   const first = received(r0, "n", 1);
@@ -265,7 +265,7 @@ Deno.test("a second link to a peer is a spare: sends stay on the first, and the 
 });
 
 Deno.test("when either of two links to a peer closes, requests to it fail at once: their answers may travel on it", async () => {
-  const { r0, r1, firstDialed, spareDialed, close } = await twoLinks();
+  const { r0, r1, spareDialed, close } = await twoLinks();
   r0.listeners.on("waitRequest", () => {});
   const waiting = r1.request("waitRequest", {}, { to: 0, timeout: 60_000 });
   spareDialed.close();
