@@ -38,8 +38,6 @@ export class ChildSide {
   readonly #transport: UnixTransport;
   readonly #gate: Gate;
   readonly #dialing = new Map<Link, Dialing>();
-  /** Children the manager said are down (exited, not yet ready again): not dialed. */
-  readonly #down = new Set<Address>();
   #listener: Acceptor | undefined;
   #serving: Promise<void> | undefined;
   #closing: Promise<void> | undefined;
@@ -129,8 +127,8 @@ export class ChildSide {
    */
   #dial(address: Address): Dialing & { link: Link } {
     const { self, token, maxFrameSize } = this.#bootstrap;
-    // Text, not the codec's shared buffer: a dial happens in the middle of
-    // a send whose payload may still be there.
+    // Plain text: our own data, and no use of the codec's shared buffer,
+    // which holds the payload of the send that led to this dial.
     const hello = JSON.stringify({ action: HELLO, data: { from: self, token } });
     const connection = this.#transport.dial(this.#layout.endpoint(address), maxFrameSize, hello);
     const link = this.router.attach(connection, address);
@@ -149,13 +147,11 @@ export class ChildSide {
 
   /**
    * Dials another child the first time something is sent to it; undefined
-   * (nothing is sent) when the manager said it is down, or it has not
-   * started listening yet.
+   * (nothing is sent) when it has no socket file: still starting, or dead
+   * (the manager removes a dead child's file before it tells anyone).
    */
   #dialPeer(address: Address): Link | undefined {
-    if (address === MANAGER || this.#down.has(address) || !this.#isListening(address)) {
-      return undefined;
-    }
+    if (address === MANAGER || !this.#isListening(address)) return undefined;
     const { link, welcomed } = this.#dial(address);
     welcomed.promise.catch((error: UnreachableError) => {
       // Closed by us with nothing waiting to be written: nothing was lost.
@@ -172,7 +168,7 @@ export class ChildSide {
     return link;
   }
 
-  /** Whether `address` has its socket file: a child still starting has none yet. */
+  /** Whether `address` has its socket file. */
   #isListening(address: Address): boolean {
     try {
       Deno.lstatSync(this.#transport.path(this.#layout.endpoint(address)));
@@ -204,10 +200,7 @@ export class ChildSide {
       this.#stop();
       return;
     } else if (message.action === EVENT && link.address === MANAGER) {
-      const event = message.data as LifecycleEvent;
-      if (event.type === "ready") this.#down.delete(event.address);
-      else if (event.type === "exit" || event.type === "fatal") this.#down.add(event.address);
-      this.router.listeners.lifecycle(event);
+      this.router.listeners.lifecycle(message.data as LifecycleEvent);
       return;
     }
     this.router.drop(
