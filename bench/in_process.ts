@@ -14,7 +14,7 @@
 import { Layout } from "../src/layout.ts";
 import { Router } from "../src/router.ts";
 import type { Connection } from "../src/transport.ts";
-import { UnixTransport } from "../src/unix_transport.ts";
+import { SocketConnection, UnixTransport } from "../src/unix_transport.ts";
 import { chunkSize, nextTurn } from "./pace.ts";
 import { makePayload } from "./payload.ts";
 import { RawConnection, type RawMessage } from "./raw_connection.ts";
@@ -31,7 +31,8 @@ async function socketPair(endpoint: string): Promise<[Connection, Connection]> {
     throw error;
   });
   const accepted = listener[Symbol.asyncIterator]().next();
-  const dialed = await transport.connect(endpoint, 1 << 24);
+  const conn = await Deno.connect({ transport: "unix", path: transport.path(endpoint) });
+  const dialed = new SocketConnection(conn, 1 << 24);
   const server = (await accepted).value as Connection;
   listener.close();
   return [server, dialed];

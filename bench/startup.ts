@@ -65,12 +65,19 @@ async function bundle(module: URL, output: string): Promise<URL> {
   return new URL(`file://${output}`);
 }
 
-/** Milliseconds until `Cluster.start()` resolves with `workers` ready; then stops it. */
-export async function timeClusterStart(workers: number, worker = STARTUP_WORKER): Promise<number> {
+/**
+ * Milliseconds until `Cluster.start()` resolves with `workers` ready; then
+ * stops it. `cluster` may be another checkout's `Cluster` (see startup_ab.ts).
+ */
+export async function timeClusterStart(
+  workers: number,
+  worker = STARTUP_WORKER,
+  cluster: typeof Cluster = Cluster,
+): Promise<number> {
   const start = performance.now();
-  const cluster = await Cluster.start({ worker, workers });
+  const started = await cluster.start({ worker, workers });
   const elapsed = performance.now() - start;
-  await cluster.stop();
+  await started.stop();
   return elapsed;
 }
 

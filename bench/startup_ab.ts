@@ -9,7 +9,7 @@
  * @module
  */
 
-import { timeBareChildren } from "./startup.ts";
+import { timeBareChildren, timeClusterStart } from "./startup.ts";
 import * as after from "../mod.ts";
 
 type Library = typeof after;
@@ -25,22 +25,14 @@ const contenders: [string, Library, URL][] = [
 const repetitions = Number(repetitionArg ?? 9);
 const workerCounts = [1, 4, 8];
 
-async function timeStart(library: Library, worker: URL, workers: number): Promise<number> {
-  const start = performance.now();
-  const cluster = await library.Cluster.start({ worker, workers });
-  const elapsed = performance.now() - start;
-  await cluster.stop();
-  return elapsed;
-}
-
 await timeBareChildren(1);
-for (const [, library, worker] of contenders) await timeStart(library, worker, 1);
+for (const [, library, worker] of contenders) await timeClusterStart(1, worker, library.Cluster);
 const ratios = new Map(contenders.map(([name]) => [name, workerCounts.map((): number[] => [])]));
 for (let repetition = 0; repetition < repetitions; repetition++) {
   for (const [i, workers] of workerCounts.entries()) {
     const bare = await timeBareChildren(workers);
     for (const [name, library, worker] of contenders) {
-      ratios.get(name)![i].push(await timeStart(library, worker, workers) / bare);
+      ratios.get(name)![i].push(await timeClusterStart(workers, worker, library.Cluster) / bare);
     }
   }
 }

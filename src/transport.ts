@@ -96,13 +96,6 @@ export interface Transport {
     onError: (error: Error) => void,
   ): Promise<Acceptor>;
   /**
-   * Connects to the process listening at `endpoint`.
-   *
-   * @param endpoint The name the other process listens at.
-   * @param maxFrameSize The largest payload to accept on the connection.
-   */
-  connect(endpoint: string, maxFrameSize: number): Promise<Connection>;
-  /**
    * Connects to `endpoint` without waiting: the connection is usable at
    * once, and sends queue until it is open and admitted. If it cannot be
    * opened, it closes with the reason.

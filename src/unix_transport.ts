@@ -42,14 +42,6 @@ export class UnixTransport implements Transport {
     return new UnixAcceptor(await listenUnix(path), path, maxFrameSize, onError);
   }
 
-  async connect(endpoint: string, maxFrameSize: number): Promise<Connection> {
-    const path = this.path(endpoint);
-    return new SocketConnection(
-      await Deno.connect({ transport: "unix", path }),
-      maxFrameSize,
-    );
-  }
-
   dial(endpoint: string, maxFrameSize: number, greeting: Payload): DialedConnection {
     // Framed now: the caller's bytes may be a view that changes by the time we connect.
     const frame = encodeFrame(typeof greeting === "string" ? utf8.encode(greeting) : greeting);

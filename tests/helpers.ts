@@ -2,6 +2,7 @@
 
 import { type Address, Cluster, type ClusterOptions, type Message, type Peer } from "../mod.ts";
 import { deadline } from "../src/deadline.ts";
+import { SocketConnection, type UnixTransport } from "../src/unix_transport.ts";
 import type { Outcome } from "./fixtures/remote_control.ts";
 
 export const WORKER: URL = new URL("./fixtures/worker.ts", import.meta.url);
@@ -102,4 +103,14 @@ export function managerProcess(fixture: string): Deno.Command {
     ],
     stdout: "piped",
   });
+}
+
+/** Connects to `endpoint` of `transport` with no handshake: a bare framed connection. */
+export async function connectTo(
+  transport: UnixTransport,
+  endpoint: string,
+  maxFrameSize: number,
+): Promise<SocketConnection> {
+  const conn = await Deno.connect({ transport: "unix", path: transport.path(endpoint) });
+  return new SocketConnection(conn, maxFrameSize);
 }

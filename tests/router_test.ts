@@ -11,7 +11,7 @@ import type { Link } from "../src/link.ts";
 import { Router } from "../src/router.ts";
 import type { Connection } from "../src/transport.ts";
 import { UnixTransport } from "../src/unix_transport.ts";
-import { WAIT } from "./helpers.ts";
+import { connectTo, WAIT } from "./helpers.ts";
 
 const layout = new Layout(3, []);
 
@@ -43,7 +43,7 @@ async function mesh(limits: number[], errors: Error[][]): Promise<{
   for (const [a, b] of [[0, 1], [0, 2], [1, 2]]) {
     const listener = await transport.listen(`${a}-${b}`, limits[a], fail);
     const accepted = listener[Symbol.asyncIterator]().next();
-    const dialed = await transport.connect(`${a}-${b}`, limits[b]);
+    const dialed = await connectTo(transport, `${a}-${b}`, limits[b]);
     const server = (await accepted).value as Connection;
     listener.close();
     routers[a].attach(server, b);
@@ -186,7 +186,7 @@ Deno.test("closing gives up on a peer that stopped reading, instead of waiting f
   const accepted = listener.accept();
   const transport = new UnixTransport(dir);
   const r0 = router(0);
-  r0.attach(await transport.connect("stuck", 1 << 24), 1);
+  r0.attach(await connectTo(transport, "stuck", 1 << 24), 1);
   const stuck = await accepted; // never reads
   // Far more than the socket's buffers hold: most stays queued.
   const chunk = "x".repeat(512 * 1024);
@@ -208,7 +208,7 @@ async function socketPair(
 ): Promise<[Connection, Connection]> {
   const listener = await transport.listen(endpoint, 1 << 20, fail);
   const accepted = listener[Symbol.asyncIterator]().next();
-  const dialed = await transport.connect(endpoint, 1 << 20);
+  const dialed = await connectTo(transport, endpoint, 1 << 20);
   const server = (await accepted).value as Connection;
   listener.close();
   return [server, dialed];

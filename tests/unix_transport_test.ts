@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { ClosedError, FrameError } from "../mod.ts";
 import { SocketConnection, UnixTransport } from "../src/unix_transport.ts";
 import type { Connection, DialedConnection } from "../src/transport.ts";
+import { connectTo } from "./helpers.ts";
 
 /** A Deno.Conn stand-in that records writes and accepts at most `chunk` bytes per write. */
 class RecordingConn {
@@ -99,7 +100,7 @@ Deno.test("UnixTransport carries frames both ways over a real socket", async () 
   const transport = new UnixTransport(dir);
   const listener = await transport.listen("a", 1 << 20, fail);
   const accepted = listener[Symbol.asyncIterator]().next();
-  const client = await transport.connect("a", 1 << 20);
+  const client = await connectTo(transport, "a", 1 << 20);
   const server = (await accepted).value as Connection;
 
   const big = new Uint8Array(300_000).map((_, i) => i & 0xff);
@@ -127,7 +128,7 @@ Deno.test("UnixTransport closes a connection whose peer declares an oversized fr
   const transport = new UnixTransport(dir);
   const listener = await transport.listen("a", 100, fail);
   const accepted = listener[Symbol.asyncIterator]().next();
-  const client = await transport.connect("a", 1 << 20);
+  const client = await connectTo(transport, "a", 1 << 20);
   const server = (await accepted).value as Connection;
   client.send(new Uint8Array(101));
   server.receive(() => assert.fail("no frame is delivered"));
