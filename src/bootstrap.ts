@@ -1,14 +1,17 @@
 /**
  * The bootstrap: what a child needs to join its cluster (its address, the
  * socket directory, the layout, the limits and the secret token). The
- * manager writes it as one JSON line to the child's stdin and closes it, so
- * the token never shows on a command line or in the environment.
+ * manager writes it as one JSON line to the child's stdin, so the token
+ * never shows on a command line or in the environment. Once the child says
+ * `$ready`, the manager writes one more byte, the go-ahead, and closes
+ * stdin.
  *
  * @module
  */
 
 import { type Address, isAddress } from "./address.ts";
 import { SwitchboardError } from "./errors.ts";
+import { nextTask } from "./next_task.ts";
 
 /** The bootstrap line, field for field. */
 export interface Bootstrap {
@@ -38,6 +41,9 @@ export interface Bootstrap {
 export const BOOTSTRAP_VERSION = 1;
 const MAX_BOOTSTRAP_BYTES = 1024 * 1024;
 const NEWLINE = 0x0a;
+
+/** The byte that answers a child's `$ready` on its stdin. */
+export const GO_AHEAD = new Uint8Array([0x2e]);
 
 /** Encodes a bootstrap as the line to write to a child's stdin. */
 export function encodeBootstrap(bootstrap: Bootstrap): Uint8Array {
@@ -72,6 +78,21 @@ export async function readBootstrap(
     throw notAChild("the first line of stdin is not a Switchboard bootstrap of this version");
   }
   return bootstrap;
+}
+
+/**
+ * Resolves once the manager's go-ahead arrives on `input` (the process's
+ * stdin), in a task of its own. Call it before sending `$ready`: the read is
+ * then pending when the byte comes, so it cannot complete within the
+ * current task. This costs a child far less than its first MessageChannel.
+ */
+export async function readGoAhead(
+  input: Pick<typeof Deno.stdin, "read"> = Deno.stdin,
+): Promise<void> {
+  const count = await input.read(new Uint8Array(1)).catch(() => null);
+  // Ended instead (the manager is gone, and this process exits soon): the
+  // end may have been there already, so the task boundary is still owed.
+  if (count === null) await nextTask();
 }
 
 function isBootstrap(value: unknown): value is Bootstrap {

@@ -7,13 +7,12 @@
  */
 
 import { type Address, describe, MANAGER } from "./address.ts";
-import type { Bootstrap } from "./bootstrap.ts";
+import { type Bootstrap, readGoAhead } from "./bootstrap.ts";
 import type { WireMessage } from "./codec.ts";
 import { FrameError, UnreachableError } from "./errors.ts";
 import { Gate } from "./gate.ts";
 import { EVENT, HANDSHAKE_FRAME_LIMIT, HELLO, READY, STOP, WELCOME } from "./handshake.ts";
 import { Layout } from "./layout.ts";
-import { nextTask } from "./next_task.ts";
 import type { Link } from "./link.ts";
 import { Router } from "./router.ts";
 import type { Acceptor, DialedConnection } from "./transport.ts";
@@ -210,17 +209,20 @@ export class ChildSide {
   }
 
   /**
-   * Tells the manager this child is ready (the router calls it once). Safe
-   * as soon as the caller's listeners will be on before the next task: the
-   * manager's answer arrives no earlier, and messages before it are held
-   * until then.
+   * Tells the manager this child is ready (the router calls it once) and
+   * returns when the held messages may go: at the manager's go-ahead, in a
+   * later task, after the caller's code that follows. Safe as soon as the
+   * caller's listeners will be on by then: what the manager sends after
+   * `$ready` arrives no earlier, and messages before it are held.
    */
-  #sendReady(): void {
+  #sendReady(): Promise<void> {
+    const released = readGoAhead();
     const manager = this.router.link(MANAGER);
     if (manager) this.router.sendControl(manager, READY);
-    // Handshake timers from now on, once "$ready" is written: the first
-    // timer costs a Deno process milliseconds.
-    nextTask().then(() => this.#gate.startTiming());
+    // Handshake timers from then on, once "$ready" is out: the first timer
+    // costs a Deno process milliseconds.
+    released.then(() => this.#gate.startTiming());
+    return released;
   }
 
   #onLinkClosed(address: Address): void {

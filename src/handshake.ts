@@ -8,7 +8,8 @@
  *   first have something to send.
  * - `$welcome` `{}`: the answer to a good hello; the dialer sends nothing
  *   more until it arrives.
- * - `$ready`: a child to the manager, once its listeners are in place.
+ * - `$ready`: a child to the manager, once its listeners are in place; the
+ *   manager answers with the go-ahead byte on the child's stdin.
  * - `$stop`: the manager to a child, when the cluster stops.
  * - `$event` (a lifecycle event): the manager to every child, when a child
  *   exits, restarts, is ready again, or is given up.

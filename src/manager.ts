@@ -236,9 +236,11 @@ export class Manager {
     });
     child.process = spawned;
     this.#processes.add(spawned);
-    spawned.process.status.then((status) => this.#onExit(child, spawned, status));
-    Promise.all([spawned.process.status, spawned.bootstrapped])
-      .then(() => this.#processes.delete(spawned));
+    spawned.process.status.then((status) => {
+      spawned.stdin.close();
+      this.#onExit(child, spawned, status);
+      return spawned.stdin.done;
+    }).then(() => this.#processes.delete(spawned));
   }
 
   /**
@@ -369,6 +371,7 @@ export class Manager {
     if (link.address === undefined) return this.#gate.admit(link, message);
     const child = this.#slots.get(link.address);
     if (message.action === READY && child) {
+      child.process?.stdin.goAhead();
       clearTimeout(child.readyTimer);
       child.state = "ready";
       if (child.wasReady) {
@@ -428,6 +431,7 @@ export class Manager {
       }
       await status;
     }
-    await spawned.bootstrapped;
+    spawned.stdin.close();
+    await spawned.stdin.done;
   }
 }

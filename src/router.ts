@@ -57,8 +57,12 @@ export interface RouterOptions {
   onStrangerError?(link: Link, error: FrameError): void;
   /** Told when a link with an address has closed. */
   onLinkClosed?(address: Address, reason: Error | undefined): void;
-  /** Told once, when the process becomes ready for messages. */
-  onReady?(): void;
+  /**
+   * Told once, when the process becomes ready for messages. It may return
+   * a promise that settles in a later task, after which the held messages
+   * are dispatched (by default: the next task).
+   */
+  onReady?(): Promise<void> | void;
   /**
    * Opens a link to `address` for a message to go there when none is open
    * (children connect to each other on first use), or returns undefined
@@ -184,14 +188,13 @@ export class Router {
 
   /**
    * Marks the process ready: the owner is told at once; the messages held
-   * so far are dispatched in the next task, after the caller's code that
-   * follows, and later ones as they come. Idempotent.
+   * so far are dispatched in a later task (the owner's, or the next), after
+   * the caller's code that follows, and later ones as they come. Idempotent.
    */
   ready(): void {
     if (this.#held === null || this.#readying || this.#closing) return;
     this.#readying = true;
-    this.#options.onReady?.();
-    nextTask().then(() => {
+    (this.#options.onReady?.() ?? nextTask()).then(() => {
       const held = this.#held;
       this.#held = null;
       for (const [link, message] of held ?? []) this.#dispatch(link, message);

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { type Bootstrap, encodeBootstrap } from "./bootstrap.ts";
+import { type Bootstrap, encodeBootstrap, GO_AHEAD } from "./bootstrap.ts";
 
 /** How to start one child. */
 export interface ChildCommand {
@@ -22,8 +22,8 @@ export interface ChildCommand {
 export interface SpawnedChild {
   /** The process. */
   process: Deno.ChildProcess;
-  /** Settles once the bootstrap is written and stdin closed. */
-  bootstrapped: Promise<void>;
+  /** Its stdin, which carries the bootstrap and then the go-ahead. */
+  stdin: ChildStdin;
 }
 
 /** Starts a child and hands it its bootstrap. */
@@ -35,15 +35,47 @@ export function spawnChild(command: ChildCommand, bootstrap: Bootstrap): Spawned
     stdout: "inherit",
     stderr: "inherit",
   }).spawn();
-  return { process, bootstrapped: writeAndClose(process.stdin, encodeBootstrap(bootstrap)) };
+  return { process, stdin: new ChildStdin(process.stdin, encodeBootstrap(bootstrap)) };
 }
 
-async function writeAndClose(stdin: WritableStream<Uint8Array>, bytes: Uint8Array): Promise<void> {
-  const writer = stdin.getWriter();
-  try {
-    await writer.write(bytes);
-    await writer.close();
-  } catch {
-    // The child died before reading; its exit status tells why.
+/**
+ * A child's stdin: the bootstrap at once, then either the go-ahead (the
+ * answer to its `$ready`) or nothing; closed after either.
+ */
+export class ChildStdin {
+  readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
+  #written: Promise<void>;
+  #closed = false;
+
+  constructor(stdin: WritableStream<Uint8Array>, bootstrap: Uint8Array) {
+    this.#writer = stdin.getWriter();
+    this.#written = this.#writer.write(bootstrap).catch(ignore);
+  }
+
+  /** Settles once what was asked is written and stdin closed, or could not be. */
+  get done(): Promise<void> {
+    return this.#written;
+  }
+
+  /** Answers the child's `$ready`, and closes. */
+  goAhead(): void {
+    this.#end(GO_AHEAD);
+  }
+
+  /** Closes without the go-ahead: the child exited, or the cluster stops. */
+  close(): void {
+    this.#end();
+  }
+
+  #end(last?: Uint8Array): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#written = this.#written
+      .then(() => last && this.#writer.write(last))
+      .then(() => this.#writer.close())
+      .catch(ignore);
   }
 }
+
+/** A write fails when the child died before reading; its exit status tells why. */
+function ignore(): void {}

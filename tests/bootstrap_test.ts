@@ -4,6 +4,7 @@ import {
   BOOTSTRAP_VERSION,
   encodeBootstrap,
   readBootstrap,
+  readGoAhead,
 } from "../src/bootstrap.ts";
 
 const BOOTSTRAP: Bootstrap = {
@@ -55,5 +56,30 @@ Deno.test("readBootstrap explains when the process was not started by a cluster"
       assert.match(error.message, /run this module through Cluster\.start\(\)/);
       return true;
     });
+  }
+});
+
+/** Resolves `promise` and a chain of `length` microtasks queued after it; says which settled first. */
+async function racesMicrotasks(promise: Promise<void>, length: number): Promise<string[]> {
+  const order: string[] = [];
+  const settled = promise.then(() => order.push("go-ahead"));
+  let chain: Promise<unknown> = Promise.resolve();
+  for (let i = 0; i < length; i++) chain = chain.then(() => {});
+  await Promise.all([settled, chain.then(() => order.push("microtasks"))]);
+  return order;
+}
+
+Deno.test("readGoAhead resolves when the byte arrives", async () => {
+  const byte = Promise.withResolvers<number>();
+  const input = { read: (_: Uint8Array) => byte.promise };
+  const goAhead = readGoAhead(input);
+  setTimeout(() => byte.resolve(1), 0);
+  assert.deepEqual(await racesMicrotasks(goAhead, 1_000), ["microtasks", "go-ahead"]);
+});
+
+Deno.test("readGoAhead at the end of stdin still resolves in a later task", async () => {
+  for (const read of [() => Promise.resolve(null), () => Promise.reject(new Error("closed"))]) {
+    const order = await racesMicrotasks(readGoAhead({ read }), 1_000);
+    assert.deepEqual(order, ["microtasks", "go-ahead"]);
   }
 });

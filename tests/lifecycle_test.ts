@@ -86,6 +86,12 @@ Deno.test("messages children send during start-up wait for the manager's listene
   assert.equal(cluster.id, MANAGER);
 });
 
+Deno.test("messages a child holds until ready reach listeners registered long after ready()", async () => {
+  await using cluster = await Cluster.start({ worker: fixture("held_worker.ts"), workers: 2 });
+  const got = new Recorder<{ from: number }>(cluster, "got");
+  assert.deepEqual(await got.until((d) => d.length === 1), [{ from: 1 }]);
+});
+
 Deno.test("Cluster.start() refuses invalid options", async () => {
   await assert.rejects(Cluster.start({ workers: 2 }), /needs a "worker" module for 2 workers/);
   await assert.rejects(
