@@ -90,8 +90,8 @@ export async function readGoAhead(
   input: Pick<typeof Deno.stdin, "read"> = Deno.stdin,
 ): Promise<void> {
   const count = await input.read(new Uint8Array(1)).catch(() => null);
-  // Ended instead (the manager is gone, and this process exits soon): the
-  // end may have been there already, so the task boundary is still owed.
+  // Ended instead (the manager closed stdin without the byte, or is gone):
+  // the end may have been there already, so the task boundary is still owed.
   if (count === null) await nextTask();
 }
 
