@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { FrameError } from "../mod.ts";
+import { FrameError } from "../src/errors.ts";
 import { decodeMessage, encodeMessage, toBytes, toWireError } from "../src/codec.ts";
 
 const LIMIT = 1024 * 1024;

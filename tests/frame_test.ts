@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { FrameError } from "../mod.ts";
+import { FrameError } from "../src/errors.ts";
 import { FrameDecoder, HEADER_SIZE } from "../src/frame.ts";
 import { FrameQueue } from "../src/frame_queue.ts";
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { PendingRequests, TIMED_OUT } from "../src/pending.ts";
-import { NoHandlerError, RemoteError } from "../mod.ts";
+import { NoHandlerError, RemoteError } from "../src/errors.ts";
 
 const spec = (target: number, timeout: number, signal?: AbortSignal) => ({
   action: "pingRequest",

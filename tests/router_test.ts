@@ -4,7 +4,7 @@
  */
 
 import assert from "node:assert/strict";
-import { FrameError } from "../mod.ts";
+import { FrameError } from "../src/errors.ts";
 import { deadline } from "../src/deadline.ts";
 import { Layout } from "../src/layout.ts";
 import type { Link } from "../src/link.ts";

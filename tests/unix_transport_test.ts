@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ClosedError, FrameError } from "../mod.ts";
+import { ClosedError, FrameError } from "../src/errors.ts";
 import { SocketConnection, UnixTransport } from "../src/unix_transport.ts";
 import type { Connection, DialedConnection } from "../src/transport.ts";
 import { connectTo } from "./helpers.ts";
