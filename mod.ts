@@ -47,10 +47,10 @@
  * @module
  */
 
-// The library is loaded as one bundled module: a child loads it in a fraction
-// of the time its 30 modules take one by one, the larger share of what a
-// child's start-up costs. Types, docs and stack traces (through the source
-// map) come from the sources in src/. `deno task build` makes the bundle, and
-// a test checks that it is current.
+// The library is loaded as one bundled module: a child loads it about 4 ms
+// sooner than its 30 modules one by one, a quarter of a bare Deno child's
+// start-up. Types, docs and stack traces (through the source map) come from
+// the sources in src/. `deno task build` makes the bundle, and a test checks
+// that it is current.
 // @ts-types="./src/public.ts"
 export * from "./dist/switchboard.js";

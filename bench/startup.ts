@@ -4,8 +4,8 @@
  * permissions) to every one having connected and said hello.
  *
  * For information beside it (no target): `Cluster.start()` with the same
- * worker bundled into one file by `deno bundle`, which spares each child
- * loading the library's modules one by one.
+ * worker bundled into one file by `deno bundle`, library included (which
+ * `mod.ts` already exports as one module).
  *
  * @module
  */
