@@ -1,5 +1,6 @@
 var __defProp = Object.defineProperty;
 var __getOwnPropNames = Object.getOwnPropertyNames;
+var __name = (target, value) => __defProp(target, "name", { value, configurable: true });
 var __esm = (fn, res) => function __init() {
   return fn && (res = (0, fn[__getOwnPropNames(fn)[0]])(fn = 0)), res;
 };
@@ -37,6 +38,10 @@ var MANAGER;
 var init_address = __esm({
   "src/address.ts"() {
     MANAGER = "manager";
+    __name(describe, "describe");
+    __name(isAddress, "isAddress");
+    __name(targetsOf, "targetsOf");
+    __name(describeTarget, "describeTarget");
   }
 });
 
@@ -62,9 +67,11 @@ var REQUEST_SUFFIX, RESPONSE_CACHE_LIMIT, responses, CONTROL_PREFIX;
 var init_action = __esm({
   "src/action.ts"() {
     REQUEST_SUFFIX = "Request";
+    __name(responseAction, "responseAction");
     RESPONSE_CACHE_LIMIT = 1024;
     responses = /* @__PURE__ */ new Map();
     CONTROL_PREFIX = "$";
+    __name(assertUserAction, "assertUserAction");
   }
 });
 
@@ -73,6 +80,9 @@ var SwitchboardError, TimeoutError, RemoteError, NoHandlerError, UnreachableErro
 var init_errors = __esm({
   "src/errors.ts"() {
     SwitchboardError = class extends Error {
+      static {
+        __name(this, "SwitchboardError");
+      }
       /**
        * Creates the error.
        *
@@ -85,8 +95,14 @@ var init_errors = __esm({
       }
     };
     TimeoutError = class extends SwitchboardError {
+      static {
+        __name(this, "TimeoutError");
+      }
     };
     RemoteError = class extends SwitchboardError {
+      static {
+        __name(this, "RemoteError");
+      }
       /** The `name` of the error thrown on the remote side, e.g. `"TypeError"`. */
       remoteName;
       /** The `message` of the error thrown on the remote side. */
@@ -108,14 +124,29 @@ var init_errors = __esm({
       }
     };
     NoHandlerError = class extends SwitchboardError {
+      static {
+        __name(this, "NoHandlerError");
+      }
     };
     UnreachableError = class extends SwitchboardError {
+      static {
+        __name(this, "UnreachableError");
+      }
     };
     FrameError = class extends SwitchboardError {
+      static {
+        __name(this, "FrameError");
+      }
     };
     ClosedError = class extends SwitchboardError {
+      static {
+        __name(this, "ClosedError");
+      }
     };
     QueueFullError = class extends SwitchboardError {
+      static {
+        __name(this, "QueueFullError");
+      }
     };
   }
 });
@@ -144,6 +175,9 @@ var init_frame = __esm({
     NO_FRAMES = Object.freeze([]);
     EMPTY = new Uint8Array(0);
     FrameDecoder = class {
+      static {
+        __name(this, "FrameDecoder");
+      }
       /** The largest payload accepted; a longer declared length is an error. */
       maxFrameSize;
       #buffer = EMPTY;
@@ -256,6 +290,8 @@ var init_frame = __esm({
         this.#start = this.#end = 0;
       }
     };
+    __name(encodeFrame, "encodeFrame");
+    __name(readLength, "readLength");
   }
 });
 
@@ -270,6 +306,9 @@ var init_restart_policy = __esm({
       maxBackoff: 5e3
     };
     RestartBudget = class {
+      static {
+        __name(this, "RestartBudget");
+      }
       #policy;
       /** When recent restarts happened, oldest first. */
       #times = [];
@@ -309,6 +348,7 @@ function nextTask() {
 }
 var init_next_task = __esm({
   "src/next_task.ts"() {
+    __name(nextTask, "nextTask");
   }
 });
 
@@ -364,6 +404,11 @@ var init_bootstrap = __esm({
     GO_AHEAD = new Uint8Array([
       46
     ]);
+    __name(encodeBootstrap, "encodeBootstrap");
+    __name(readBootstrap, "readBootstrap");
+    __name(readGoAhead, "readGoAhead");
+    __name(isBootstrap, "isBootstrap");
+    __name(notAChild, "notAChild");
   }
 });
 
@@ -384,6 +429,7 @@ async function deadline(promise, ms, onTimeout) {
 }
 var init_deadline = __esm({
   "src/deadline.ts"() {
+    __name(deadline, "deadline");
   }
 });
 
@@ -394,6 +440,7 @@ function randomBase64url(bytes) {
 }
 var init_random = __esm({
   "src/random.ts"() {
+    __name(randomBase64url, "randomBase64url");
   }
 });
 
@@ -431,6 +478,9 @@ var init_handshake = __esm({
     EVENT = "$event";
     HANDSHAKE_FRAME_LIMIT = 4096;
     HANDSHAKE_TIMEOUT = 1e4;
+    __name(readHello, "readHello");
+    __name(newToken, "newToken");
+    __name(tokensMatch, "tokensMatch");
   }
 });
 
@@ -445,6 +495,9 @@ var init_gate = __esm({
     REPORTS_PER_WINDOW = 10;
     REPORT_WINDOW = 1e4;
     Gate = class {
+      static {
+        __name(this, "Gate");
+      }
       #router;
       #token;
       #admission;
@@ -573,6 +626,8 @@ var init_permissions = __esm({
       "ffi",
       "import"
     ];
+    __name(permissionFlags, "permissionFlags");
+    __name(toFlagValue, "toFlagValue");
   }
 });
 
@@ -674,6 +729,11 @@ var init_json_check = __esm({
   "src/json_check.ts"() {
     FAST_DEPTH = 64;
     TOO_DEEP = Symbol("too deep");
+    __name(findUnencodable, "findUnencodable");
+    __name(walk, "walk");
+    __name(walkObject, "walkObject");
+    __name(describeSpecial, "describeSpecial");
+    __name(formatPath, "formatPath");
   }
 });
 
@@ -802,6 +862,15 @@ var init_codec = __esm({
       fatal: true
     });
     scratch = new Uint8Array(SCRATCH_SIZE);
+    __name(encodeMessage, "encodeMessage");
+    __name(toBytes, "toBytes");
+    __name(decodeMessage, "decodeMessage");
+    __name(toWireError, "toWireError");
+    __name(toUtf8, "toUtf8");
+    __name(describeJsonError, "describeJsonError");
+    __name(cannotSend, "cannotSend");
+    __name(badFrame, "badFrame");
+    __name(checkShape, "checkShape");
   }
 });
 
@@ -812,6 +881,9 @@ var init_link = __esm({
     init_address();
     init_frame();
     Link = class {
+      static {
+        __name(this, "Link");
+      }
       /** Who is at the other end; undefined until the handshake names them. */
       address;
       /** Set when the link was closed for breaking the protocol. */
@@ -868,6 +940,9 @@ var Callbacks;
 var init_callbacks = __esm({
   "src/callbacks.ts"() {
     Callbacks = class {
+      static {
+        __name(this, "Callbacks");
+      }
       #list = [];
       /** The listeners now, in order. */
       get list() {
@@ -915,6 +990,9 @@ var init_listeners = __esm({
     init_callbacks();
     init_errors();
     Listeners = class {
+      static {
+        __name(this, "Listeners");
+      }
       #self;
       #byAction = /* @__PURE__ */ new Map();
       #handlers = /* @__PURE__ */ new Map();
@@ -1025,6 +1103,8 @@ var init_listeners = __esm({
         }));
       }
     };
+    __name(assertFunction, "assertFunction");
+    __name(asError, "asError");
   }
 });
 
@@ -1033,6 +1113,9 @@ var DrainWaiters;
 var init_drain_waiters = __esm({
   "src/drain_waiters.ts"() {
     DrainWaiters = class {
+      static {
+        __name(this, "DrainWaiters");
+      }
       #waiters = [];
       /** Resolves once the queue holds at most `limit` bytes; at once if it does now. */
       wait(queued, limit) {
@@ -1079,6 +1162,9 @@ var init_loopback = __esm({
     init_frame();
     utf82 = new TextEncoder();
     LoopbackConnection = class {
+      static {
+        __name(this, "LoopbackConnection");
+      }
       maxFrameSize = Infinity;
       #queue = [];
       #queuedBytes = 0;
@@ -1141,6 +1227,9 @@ var init_message = __esm({
   "src/message.ts"() {
     init_action();
     ReceivedMessage = class {
+      static {
+        __name(this, "ReceivedMessage");
+      }
       /** The action. */
       action;
       /** The data. */
@@ -1162,7 +1251,7 @@ var init_message = __esm({
         this.#isRequest = isRequest;
       }
       static {
-        linkOf = (message) => message.#link;
+        linkOf = /* @__PURE__ */ __name((message) => message.#link, "linkOf");
       }
       /** Whether the sender waits for a response (it sent a messageId). */
       get isRequest() {
@@ -1197,6 +1286,9 @@ var init_pending = __esm({
     MAX_DELAY = 2 ** 31 - 1;
     TIMED_OUT = Symbol("timed out");
     PendingRequests = class {
+      static {
+        __name(this, "PendingRequests");
+      }
       #entries = /* @__PURE__ */ new Map();
       #timer;
       /** When the armed timer fires; Infinity when none is armed. */
@@ -1300,6 +1392,7 @@ var init_pending = __esm({
         else entry.reject(error);
       }
     };
+    __name(messageIdInData, "messageIdInData");
   }
 });
 
@@ -1325,6 +1418,9 @@ var init_router = __esm({
     init_random();
     CLOSE_TIMEOUT = 2e3;
     Router = class {
+      static {
+        __name(this, "Router");
+      }
       /** This process's address. */
       self;
       /** The cluster's processes. */
@@ -1810,6 +1906,7 @@ var init_router = __esm({
         });
       }
     };
+    __name(isPromiseLike, "isPromiseLike");
   }
 });
 
@@ -1839,7 +1936,11 @@ var ChildStdin;
 var init_spawn = __esm({
   "src/spawn.ts"() {
     init_bootstrap();
+    __name(spawnChild, "spawnChild");
     ChildStdin = class {
+      static {
+        __name(this, "ChildStdin");
+      }
       #writer;
       #written;
       #closed = false;
@@ -1865,6 +1966,7 @@ var init_spawn = __esm({
         this.#written = this.#written.then(() => last && this.#writer.write(last)).then(() => this.#writer.close()).catch(ignore);
       }
     };
+    __name(ignore, "ignore");
   }
 });
 
@@ -1878,6 +1980,9 @@ var init_frame_queue = __esm({
     IDLE_POOL_LIMIT = 8 * 1024 * 1024;
     utf83 = new TextEncoder();
     FrameQueue = class {
+      static {
+        __name(this, "FrameQueue");
+      }
       /** Chunks being filled, oldest first; only the last has room left. */
       #chunks = [];
       /** Bytes used in each chunk. */
@@ -2079,6 +2184,9 @@ var init_unix_transport = __esm({
     init_frame_queue();
     init_transport();
     UnixTransport = class {
+      static {
+        __name(this, "UnixTransport");
+      }
       /** The directory holding the socket files. */
       dir;
       constructor(dir) {
@@ -2098,7 +2206,12 @@ var init_unix_transport = __esm({
       }
     };
     utf84 = new TextEncoder();
+    __name(openAndGreet, "openAndGreet");
+    __name(writeAll, "writeAll");
     SocketConnection = class {
+      static {
+        __name(this, "SocketConnection");
+      }
       /** The socket; undefined while it is still opening. */
       #conn;
       /** Settles once the socket is open, for a connection made while it opened. */
@@ -2117,7 +2230,7 @@ var init_unix_transport = __esm({
       #reason;
       #closed = Promise.withResolvers();
       /** `#flush`, bound once rather than a closure per flush. */
-      #flushSoon = () => void this.#flush();
+      #flushSoon = /* @__PURE__ */ __name(() => void this.#flush(), "#flushSoon");
       constructor(conn, maxFrameSize) {
         this.#decoder = new FrameDecoder(maxFrameSize);
         if (!(conn instanceof Promise)) {
@@ -2245,6 +2358,9 @@ var init_unix_transport = __esm({
     };
     ACCEPT_RETRY = 10;
     UnixAcceptor = class {
+      static {
+        __name(this, "UnixAcceptor");
+      }
       #listener;
       #path;
       #maxFrameSize;
@@ -2299,6 +2415,9 @@ var init_unix_transport = __esm({
         }).then(() => this.#pause = void 0);
       }
     };
+    __name(listenUnix, "listenUnix");
+    __name(isListening, "isListening");
+    __name(asError2, "asError");
   }
 });
 
@@ -2323,6 +2442,9 @@ var init_manager = __esm({
     init_unix_transport();
     MAX_SOCKET_PATH = 103;
     Manager = class _Manager {
+      static {
+        __name(this, "Manager");
+      }
       /** The manager's router. */
       router;
       /** The private directory holding the sockets. */
@@ -2348,12 +2470,12 @@ var init_manager = __esm({
           requestTimeout: config.requestTimeout,
           highWaterMark: config.highWaterMark,
           maxQueuedBytes: config.maxQueuedBytes,
-          onControl: (link, message) => this.#onControl(link, message),
-          onStrangerError: (link, error) => this.#gate.refuse(link, error.message)
+          onControl: /* @__PURE__ */ __name((link, message) => this.#onControl(link, message), "onControl"),
+          onStrangerError: /* @__PURE__ */ __name((link, error) => this.#gate.refuse(link, error.message), "onStrangerError")
         });
         this.#gate = new Gate(this.router, this.#token, {
-          refuse: (from) => this.#refuse(from),
-          welcome: () => ({})
+          refuse: /* @__PURE__ */ __name((from) => this.#refuse(from), "refuse"),
+          welcome: /* @__PURE__ */ __name(() => ({}), "welcome")
         });
         this.#gate.startTiming();
       }
@@ -2659,6 +2781,9 @@ init_frame();
 // src/layout.ts
 init_address();
 var Layout = class {
+  static {
+    __name(this, "Layout");
+  }
   /** How many workers: their ids are `0` to `workers - 1`. */
   workers;
   /** The service names, in the order their endpoints are numbered. */
@@ -2730,6 +2855,9 @@ var Layout = class {
 
 // src/peer.ts
 var Peer = class {
+  static {
+    __name(this, "Peer");
+  }
   #router;
   #close;
   /**
@@ -3049,11 +3177,11 @@ var Peer = class {
     const router = this.#router;
     return {
       name,
-      send: (action, data) => router.sendMessage(action, data, name) > 0,
-      request: (action, data, options) => router.request(action, data, {
+      send: /* @__PURE__ */ __name((action, data) => router.sendMessage(action, data, name) > 0, "send"),
+      request: /* @__PURE__ */ __name((action, data, options) => router.request(action, data, {
         ...options,
         to: name
-      })
+      }), "request")
     };
   }
   /**
@@ -3127,6 +3255,9 @@ var DEFAULTS = {
   stopTimeout: 5e3
 };
 var Cluster = class _Cluster extends Peer {
+  static {
+    __name(this, "Cluster");
+  }
   #manager;
   /**
    * Not for use: clusters come from {@linkcode Cluster.start}.
@@ -3284,6 +3415,7 @@ function managerConfig(options) {
     restart: restartPolicy(options.restart)
   };
 }
+__name(managerConfig, "managerConfig");
 function restartPolicy(restart) {
   if (restart === false) return null;
   const policy = {
@@ -3297,6 +3429,7 @@ function restartPolicy(restart) {
   }
   return policy;
 }
+__name(restartPolicy, "restartPolicy");
 function positive(options, key) {
   const value = options[key] ?? DEFAULTS[key];
   if (typeof value !== "number" || !(value > 0) || !Number.isFinite(value)) {
@@ -3304,6 +3437,7 @@ function positive(options, key) {
   }
   return value;
 }
+__name(positive, "positive");
 
 // src/public.ts
 init_restart_policy();
@@ -3321,6 +3455,9 @@ init_router();
 init_unix_transport();
 var ORPHAN_EXIT_CODE = 1;
 var ChildSide = class {
+  static {
+    __name(this, "ChildSide");
+  }
   /** The child's router. */
   router;
   #bootstrap;
@@ -3343,15 +3480,15 @@ var ChildSide = class {
       requestTimeout: bootstrap.requestTimeout,
       highWaterMark: bootstrap.highWaterMark,
       maxQueuedBytes: bootstrap.maxQueuedBytes,
-      onControl: (link, message) => this.#onControl(link, message),
-      onStrangerError: (link, error) => this.#gate.refuse(link, error.message),
-      onLinkClosed: (address) => this.#onLinkClosed(address),
-      onReady: () => this.#sendReady(),
-      dial: (address) => this.#dialPeer(address)
+      onControl: /* @__PURE__ */ __name((link, message) => this.#onControl(link, message), "onControl"),
+      onStrangerError: /* @__PURE__ */ __name((link, error) => this.#gate.refuse(link, error.message), "onStrangerError"),
+      onLinkClosed: /* @__PURE__ */ __name((address) => this.#onLinkClosed(address), "onLinkClosed"),
+      onReady: /* @__PURE__ */ __name(() => this.#sendReady(), "onReady"),
+      dial: /* @__PURE__ */ __name((address) => this.#dialPeer(address), "dial")
     });
     this.#gate = new Gate(this.router, bootstrap.token, {
-      refuse: (from) => this.#refuse(from),
-      welcome: () => ({})
+      refuse: /* @__PURE__ */ __name((from) => this.#refuse(from), "refuse"),
+      welcome: /* @__PURE__ */ __name(() => ({}), "welcome")
     });
   }
   /**
@@ -3505,6 +3642,7 @@ function connect(options = {}) {
   joined ??= join(options);
   return joined;
 }
+__name(connect, "connect");
 async function join(options) {
   const child = new ChildSide(await readBootstrap());
   try {
@@ -3517,6 +3655,7 @@ async function join(options) {
   if (options.ready !== false) peer.ready();
   return peer;
 }
+__name(join, "join");
 
 // src/public.ts
 init_errors();

@@ -27,6 +27,8 @@ export async function bundleLibrary(output: string): Promise<void> {
       "--quiet",
       "--platform=deno",
       "--sourcemap=linked",
+      // Or a class that refers to itself, like Cluster, is named _Cluster.
+      "--keep-names",
       "-o",
       output,
       "src/public.ts",
