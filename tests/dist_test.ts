@@ -1,6 +1,7 @@
 /** The bundle `mod.ts` exports is what the sources make today. */
 
 import assert from "node:assert/strict";
+import * as switchboard from "../mod.ts";
 import { BUNDLE, bundleLibrary, ROOT } from "../tools/build.ts";
 
 const STALE = `is not the bundle of the sources in src/: run \`deno task build\``;
@@ -19,6 +20,12 @@ Deno.test("dist/ holds the bundle of today's sources (else run `deno task build`
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("every class and function mod.ts exports keeps its name in the bundle", () => {
+  const exported = Object.entries(switchboard).filter(([, value]) => typeof value === "function");
+  assert.ok(exported.length > 10);
+  for (const [name, value] of exported) assert.equal((value as { name: string }).name, name);
 });
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
