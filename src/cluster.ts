@@ -8,7 +8,7 @@
 import type { Address } from "./address.ts";
 import { HEADER_SIZE } from "./frame.ts";
 import { Layout } from "./layout.ts";
-import type { ChildSpec, Manager, ManagerConfig } from "./manager.ts";
+import { type ChildSpec, Manager, type ManagerConfig } from "./manager.ts";
 import { Peer } from "./peer.ts";
 import type { Permissions } from "./permissions.ts";
 import type { Router } from "./router.ts";
@@ -156,10 +156,6 @@ export class Cluster<P = Protocol> extends Peer<P> {
    * ```
    */
   static async start<P = Protocol>(options: ClusterOptions = {}): Promise<Cluster<P>> {
-    // Loaded here, not imported: workers import this module too (through
-    // mod.ts) and never need the manager. In the bundle, its code likewise
-    // runs only when a cluster starts.
-    const { Manager } = await import("./manager.ts");
     const manager = await Manager.start(managerConfig(options));
     if (options.ready !== false) manager.readySoon();
     return new Cluster<P>(manager.router, manager);
