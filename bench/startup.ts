@@ -15,6 +15,7 @@ import { Cluster } from "../mod.ts";
 import { type Figure, figure, record } from "./figure.ts";
 import { RawConnection } from "./raw_connection.ts";
 import { SETTINGS } from "./settings.ts";
+import { bundle } from "../tools/build.ts";
 
 const STARTUP_WORKER = new URL("./startup_worker.ts", import.meta.url);
 const BARE_CHILD = new URL("./bare_child.ts", import.meta.url);
@@ -36,7 +37,8 @@ export async function runStartup(progress: (repetition: number) => void): Promis
   );
   const dir = await Deno.makeTempDir({ prefix: "switchboard-bench-bundle-" });
   try {
-    const bundled = await bundle(STARTUP_WORKER, `${dir}/startup_worker.js`);
+    const bundled = new URL(`file://${dir}/startup_worker.js`);
+    await bundle(STARTUP_WORKER, bundled.pathname);
     await timeBareChildren(1);
     await timeClusterStart(1);
     await timeClusterStart(1, bundled);
@@ -52,17 +54,6 @@ export async function runStartup(progress: (repetition: number) => void): Promis
     await Deno.remove(dir, { recursive: true });
   }
   return figures;
-}
-
-/** Bundles `module` and what it imports into one file at `output`. */
-async function bundle(module: URL, output: string): Promise<URL> {
-  const { success, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["bundle", "--quiet", "--platform=deno", "-o", output, module.href],
-    stdout: "null",
-    stderr: "piped",
-  }).output();
-  if (!success) throw new Error(`deno bundle failed: ${new TextDecoder().decode(stderr)}`);
-  return new URL(`file://${output}`);
 }
 
 /**

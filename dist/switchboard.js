@@ -256,11 +256,18 @@ var FrameDecoder = class {
 };
 function encodeFrame(payload) {
   const frame = new Uint8Array(HEADER_SIZE + payload.length);
-  new DataView(frame.buffer).setUint32(0, payload.length);
+  writeLength(frame, 0, payload.length);
   frame.set(payload, HEADER_SIZE);
   return frame;
 }
 __name(encodeFrame, "encodeFrame");
+function writeLength(bytes, at, length) {
+  bytes[at] = length >>> 24;
+  bytes[at + 1] = length >>> 16;
+  bytes[at + 2] = length >>> 8;
+  bytes[at + 3] = length;
+}
+__name(writeLength, "writeLength");
 function readLength(bytes, at) {
   return bytes[at] * 16777216 + (bytes[at + 1] << 16 | bytes[at + 2] << 8 | bytes[at + 3]);
 }
@@ -1936,10 +1943,7 @@ var FrameQueue = class {
       length = payload.length;
     }
     if (length > MAX_LENGTH) throw new RangeError(`Payload of ${length} bytes cannot be framed`);
-    chunk[at] = length >>> 24;
-    chunk[at + 1] = length >>> 16;
-    chunk[at + 2] = length >>> 8;
-    chunk[at + 3] = length;
+    writeLength(chunk, at, length);
     this.#fills[this.#fills.length - 1] = at + HEADER_SIZE + length;
     this.#queued += HEADER_SIZE + length;
     return length;

@@ -175,9 +175,17 @@ export class FrameDecoder {
 /** One frame: the length prefix of `payload`, then `payload`. */
 export function encodeFrame(payload: Uint8Array): Uint8Array {
   const frame = new Uint8Array(HEADER_SIZE + payload.length);
-  new DataView(frame.buffer).setUint32(0, payload.length);
+  writeLength(frame, 0, payload.length);
   frame.set(payload, HEADER_SIZE);
   return frame;
+}
+
+/** Writes `length` as a big-endian unsigned 32-bit prefix at `at`. */
+export function writeLength(bytes: Uint8Array, at: number, length: number): void {
+  bytes[at] = length >>> 24;
+  bytes[at + 1] = length >>> 16;
+  bytes[at + 2] = length >>> 8;
+  bytes[at + 3] = length;
 }
 
 /** Reads a big-endian unsigned 32-bit length at `at`. */

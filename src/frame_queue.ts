@@ -9,7 +9,7 @@
  * @module
  */
 
-import { HEADER_SIZE, MAX_LENGTH } from "./frame.ts";
+import { HEADER_SIZE, MAX_LENGTH, writeLength } from "./frame.ts";
 
 /** The usual chunk: many small frames, one socket write. */
 const CHUNK_SIZE = 64 * 1024;
@@ -71,10 +71,7 @@ export class FrameQueue {
       length = payload.length;
     }
     if (length > MAX_LENGTH) throw new RangeError(`Payload of ${length} bytes cannot be framed`);
-    chunk[at] = length >>> 24;
-    chunk[at + 1] = length >>> 16;
-    chunk[at + 2] = length >>> 8;
-    chunk[at + 3] = length;
+    writeLength(chunk, at, length);
     this.#fills[this.#fills.length - 1] = at + HEADER_SIZE + length;
     this.#queued += HEADER_SIZE + length;
     return length;

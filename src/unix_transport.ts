@@ -63,6 +63,10 @@ async function openAndGreet(path: string, greeting: Uint8Array): Promise<Deno.Co
   return conn;
 }
 
+/**
+ * Writes all of `bytes`, however short the writes. `#flush` keeps its own
+ * loop: calling this would cost it one more promise per flush.
+ */
 async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
   for (let written = 0; written < bytes.length;) {
     written += await conn.write(bytes.subarray(written));
