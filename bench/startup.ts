@@ -20,7 +20,7 @@ import { bundle } from "../tools/build.ts";
 const STARTUP_WORKER = new URL("./startup_worker.ts", import.meta.url);
 const BARE_CHILD = new URL("./bare_child.ts", import.meta.url);
 
-/** The start-up figures' two columns. */
+/** The start-up figures' columns. */
 export const BARE = "bare Deno children";
 export const CLUSTER = "Cluster.start()";
 export const BUNDLED = "Cluster.start(), bundled worker";

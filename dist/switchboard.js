@@ -482,17 +482,17 @@ var Gate = class {
   }
   #router;
   #token;
-  #admission;
+  #refusal;
   /** Connections in their handshake, with their timer once timing started. */
   #waiting = /* @__PURE__ */ new Map();
   #timing = false;
   #windowStart = -Infinity;
   #reportedInWindow = 0;
   #unreported = 0;
-  constructor(router, token, admission) {
+  constructor(router, token, refusal) {
     this.#router = router;
     this.#token = token;
-    this.#admission = admission;
+    this.#refusal = refusal;
   }
   /** Accepts connections until the acceptor closes. */
   async serve(acceptor) {
@@ -504,11 +504,10 @@ var Gate = class {
     const hello = readHello(message);
     if (!hello) return this.refuse(link, `it opened with "${message.action}", not a valid hello`);
     if (!tokensMatch(hello.token, this.#token)) return this.refuse(link, "its token is wrong");
-    const problem = this.#admission.refuse(hello.from);
+    const problem = this.#refusal(hello.from);
     if (problem) return this.refuse(link, problem);
-    const welcome = this.#admission.welcome(hello.from);
     this.#router.bind(link, hello.from);
-    this.#router.sendControl(link, WELCOME, welcome);
+    this.#router.sendControl(link, WELCOME, {});
   }
   /**
    * Starts timing handshakes out, those under way included. A child calls
@@ -2355,10 +2354,7 @@ var Manager = class _Manager {
       onControl: /* @__PURE__ */ __name((link, message) => this.#onControl(link, message), "onControl"),
       onStrangerError: /* @__PURE__ */ __name((link, error) => this.#gate.refuse(link, error.message), "onStrangerError")
     });
-    this.#gate = new Gate(this.router, this.#token, {
-      refuse: /* @__PURE__ */ __name((from) => this.#refuse(from), "refuse"),
-      welcome: /* @__PURE__ */ __name(() => ({}), "welcome")
-    });
+    this.#gate = new Gate(this.router, this.#token, (from) => this.#refuse(from));
     this.#gate.startTiming();
   }
   /**
@@ -3269,10 +3265,7 @@ var ChildSide = class {
       onReady: /* @__PURE__ */ __name(() => this.#sendReady(), "onReady"),
       dial: /* @__PURE__ */ __name((address) => this.#dialPeer(address), "dial")
     });
-    this.#gate = new Gate(this.router, bootstrap.token, {
-      refuse: /* @__PURE__ */ __name((from) => this.#refuse(from), "refuse"),
-      welcome: /* @__PURE__ */ __name(() => ({}), "welcome")
-    });
+    this.#gate = new Gate(this.router, bootstrap.token, (from) => this.#refuse(from));
   }
   /**
    * Joins the cluster: listens at its own endpoint and, meanwhile, says

@@ -59,10 +59,7 @@ export class ChildSide {
       onReady: () => this.#sendReady(),
       dial: (address) => this.#dialPeer(address),
     });
-    this.#gate = new Gate(this.router, bootstrap.token, {
-      refuse: (from) => this.#refuse(from),
-      welcome: () => ({}),
-    });
+    this.#gate = new Gate(this.router, bootstrap.token, (from) => this.#refuse(from));
   }
 
   /**

@@ -24,19 +24,14 @@ const REPORTS_PER_WINDOW = 10;
 /** …of this many ms; the rest are counted and reported together. */
 const REPORT_WINDOW = 10_000;
 
-/** What the listening process decides about a newcomer. */
-export interface Admission {
-  /** Why `from` may not join, or undefined if it may. */
-  refuse(from: Address): string | undefined;
-  /** The `$welcome` data for `from`, computed before it is bound. */
-  welcome(from: Address): unknown;
-}
+/** Why the listening process will not admit `from`, or undefined if it will. */
+export type Refusal = (from: Address) => string | undefined;
 
 /** Admits connections to one listening process. */
 export class Gate {
   readonly #router: Router;
   readonly #token: string;
-  readonly #admission: Admission;
+  readonly #refusal: Refusal;
   /** Connections in their handshake, with their timer once timing started. */
   readonly #waiting = new Map<Link, ReturnType<typeof setTimeout> | undefined>();
   #timing = false;
@@ -44,10 +39,10 @@ export class Gate {
   #reportedInWindow = 0;
   #unreported = 0;
 
-  constructor(router: Router, token: string, admission: Admission) {
+  constructor(router: Router, token: string, refusal: Refusal) {
     this.#router = router;
     this.#token = token;
-    this.#admission = admission;
+    this.#refusal = refusal;
   }
 
   /** Accepts connections until the acceptor closes. */
@@ -61,11 +56,10 @@ export class Gate {
     const hello = readHello(message);
     if (!hello) return this.refuse(link, `it opened with "${message.action}", not a valid hello`);
     if (!tokensMatch(hello.token, this.#token)) return this.refuse(link, "its token is wrong");
-    const problem = this.#admission.refuse(hello.from);
+    const problem = this.#refusal(hello.from);
     if (problem) return this.refuse(link, problem);
-    const welcome = this.#admission.welcome(hello.from);
     this.#router.bind(link, hello.from);
-    this.#router.sendControl(link, WELCOME, welcome);
+    this.#router.sendControl(link, WELCOME, {});
   }
 
   /**

@@ -108,10 +108,7 @@ export class Manager {
       onControl: (link, message) => this.#onControl(link, message),
       onStrangerError: (link, error) => this.#gate.refuse(link, error.message),
     });
-    this.#gate = new Gate(this.router, this.#token, {
-      refuse: (from) => this.#refuse(from),
-      welcome: () => ({}),
-    });
+    this.#gate = new Gate(this.router, this.#token, (from) => this.#refuse(from));
     this.#gate.startTiming();
   }
 
