@@ -5,7 +5,12 @@
  *
  * For information beside it (no target): `Cluster.start()` with the same
  * worker bundled into one file by `deno bundle`, library included (which
- * `mod.ts` already exports as one module).
+ * `mod.ts` already exports as one module); and that bundle again with its
+ * children compiling every function when it loads (`--no-lazy`), so that
+ * Deno's code cache holds them all. Deno caches a module's code as V8
+ * compiled it on load, which by default leaves out every function body, so
+ * each child compiles what it runs anew; the difference between the two
+ * bundled columns is that compilation.
  *
  * @module
  */
@@ -24,6 +29,9 @@ const BARE_CHILD = new URL("./bare_child.ts", import.meta.url);
 export const BARE = "bare Deno children";
 export const CLUSTER = "Cluster.start()";
 export const BUNDLED = "Cluster.start(), bundled worker";
+export const EAGER = "bundled, compiled eagerly";
+/** Compiles every function when the module loads, so the code cache holds them. */
+const EAGER_FLAGS = ["--v8-flags=--no-lazy"];
 
 /**
  * Times both ways of starting each number of workers, alternating, after a
@@ -39,15 +47,22 @@ export async function runStartup(progress: (repetition: number) => void): Promis
   try {
     const bundled = new URL(`file://${dir}/startup_worker.js`);
     await bundle(STARTUP_WORKER, bundled.pathname);
+    // A copy of its own: Deno keeps one code cache per module, and V8
+    // rejects a cache made under other flags, so children with and without
+    // --no-lazy sharing one file would each compile it afresh every time.
+    const eager = new URL(`file://${dir}/startup_worker_eager.js`);
+    await Deno.copyFile(bundled, eager);
     await timeBareChildren(1);
     await timeClusterStart(1);
     await timeClusterStart(1, bundled);
+    await timeClusterStart(1, eager, EAGER_FLAGS);
     for (let repetition = 0; repetition < SETTINGS.repetitions; repetition++) {
       progress(repetition);
       for (const [i, n] of SETTINGS.startup.workers.entries()) {
         record(figures[i], BARE, await timeBareChildren(n));
         record(figures[i], CLUSTER, await timeClusterStart(n));
         record(figures[i], BUNDLED, await timeClusterStart(n, bundled));
+        record(figures[i], EAGER, await timeClusterStart(n, eager, EAGER_FLAGS));
       }
     }
   } finally {
@@ -63,10 +78,11 @@ export async function runStartup(progress: (repetition: number) => void): Promis
 export async function timeClusterStart(
   workers: number,
   worker = STARTUP_WORKER,
+  flags: string[] = [],
   cluster: typeof Cluster = Cluster,
 ): Promise<number> {
   const start = performance.now();
-  const started = await cluster.start({ worker, workers });
+  const started = await cluster.start({ worker, workers, flags });
   const elapsed = performance.now() - start;
   await started.stop();
   return elapsed;

@@ -26,13 +26,17 @@ const repetitions = Number(repetitionArg ?? 9);
 const workerCounts = [1, 4, 8];
 
 await timeBareChildren(1);
-for (const [, library, worker] of contenders) await timeClusterStart(1, worker, library.Cluster);
+for (const [, library, worker] of contenders) {
+  await timeClusterStart(1, worker, [], library.Cluster);
+}
 const ratios = new Map(contenders.map(([name]) => [name, workerCounts.map((): number[] => [])]));
 for (let repetition = 0; repetition < repetitions; repetition++) {
   for (const [i, workers] of workerCounts.entries()) {
     const bare = await timeBareChildren(workers);
     for (const [name, library, worker] of contenders) {
-      ratios.get(name)![i].push(await timeClusterStart(workers, worker, library.Cluster) / bare);
+      ratios.get(name)![i].push(
+        await timeClusterStart(workers, worker, [], library.Cluster) / bare,
+      );
     }
   }
 }
