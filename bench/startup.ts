@@ -5,12 +5,9 @@
  *
  * For information beside it (no target): `Cluster.start()` with the same
  * worker bundled into one file by `deno bundle`, library included (which
- * `mod.ts` already exports as one module); and that bundle again with its
- * children compiling every function when it loads (`--no-lazy`), so that
- * Deno's code cache holds them all. Deno caches a module's code as V8
- * compiled it on load, which by default leaves out every function body, so
- * each child compiles what it runs anew; the difference between the two
- * bundled columns is that compilation.
+ * `mod.ts` already exports as one module); and that bundle again in
+ * children that compile every function as it loads (`--no-lazy`), so that
+ * Deno's code cache holds them all, not only the module's top level.
  *
  * @module
  */
@@ -34,8 +31,9 @@ export const EAGER = "bundled, compiled eagerly";
 const EAGER_FLAGS = ["--v8-flags=--no-lazy"];
 
 /**
- * Times both ways of starting each number of workers, alternating, after a
- * warm-up of each (which also fills Deno's module cache).
+ * Times the bare children and the three ways of starting each number of
+ * workers, alternating, after a warm-up of each (which also fills Deno's
+ * module and code caches).
  *
  * @param progress Told before each repetition.
  */
@@ -54,15 +52,15 @@ export async function runStartup(progress: (repetition: number) => void): Promis
     await Deno.copyFile(bundled, eager);
     await timeBareChildren(1);
     await timeClusterStart(1);
-    await timeClusterStart(1, bundled);
-    await timeClusterStart(1, eager, EAGER_FLAGS);
+    await timeClusterStart(1, { worker: bundled });
+    await timeClusterStart(1, { worker: eager, flags: EAGER_FLAGS });
     for (let repetition = 0; repetition < SETTINGS.repetitions; repetition++) {
       progress(repetition);
       for (const [i, n] of SETTINGS.startup.workers.entries()) {
         record(figures[i], BARE, await timeBareChildren(n));
         record(figures[i], CLUSTER, await timeClusterStart(n));
-        record(figures[i], BUNDLED, await timeClusterStart(n, bundled));
-        record(figures[i], EAGER, await timeClusterStart(n, eager, EAGER_FLAGS));
+        record(figures[i], BUNDLED, await timeClusterStart(n, { worker: bundled }));
+        record(figures[i], EAGER, await timeClusterStart(n, { worker: eager, flags: EAGER_FLAGS }));
       }
     }
   } finally {
@@ -71,15 +69,20 @@ export async function runStartup(progress: (repetition: number) => void): Promis
   return figures;
 }
 
-/**
- * Milliseconds until `Cluster.start()` resolves with `workers` ready; then
- * stops it. `cluster` may be another checkout's `Cluster` (see startup_ab.ts).
- */
+/** How {@linkcode timeClusterStart} starts its workers. */
+export interface StartWith {
+  /** The worker module; the bench's start-up worker when left out. */
+  worker?: URL;
+  /** More `deno run` flags for the children. */
+  flags?: string[];
+  /** Another checkout's `Cluster` (see startup_ab.ts); this one's when left out. */
+  cluster?: typeof Cluster;
+}
+
+/** Milliseconds until `Cluster.start()` resolves with `workers` ready; then stops it. */
 export async function timeClusterStart(
   workers: number,
-  worker = STARTUP_WORKER,
-  flags: string[] = [],
-  cluster: typeof Cluster = Cluster,
+  { worker = STARTUP_WORKER, flags = [], cluster = Cluster }: StartWith = {},
 ): Promise<number> {
   const start = performance.now();
   const started = await cluster.start({ worker, workers, flags });

@@ -27,16 +27,15 @@ const workerCounts = [1, 4, 8];
 
 await timeBareChildren(1);
 for (const [, library, worker] of contenders) {
-  await timeClusterStart(1, worker, [], library.Cluster);
+  await timeClusterStart(1, { worker, cluster: library.Cluster });
 }
 const ratios = new Map(contenders.map(([name]) => [name, workerCounts.map((): number[] => [])]));
 for (let repetition = 0; repetition < repetitions; repetition++) {
   for (const [i, workers] of workerCounts.entries()) {
     const bare = await timeBareChildren(workers);
     for (const [name, library, worker] of contenders) {
-      ratios.get(name)![i].push(
-        await timeClusterStart(workers, worker, [], library.Cluster) / bare,
-      );
+      const elapsed = await timeClusterStart(workers, { worker, cluster: library.Cluster });
+      ratios.get(name)![i].push(elapsed / bare);
     }
   }
 }
