@@ -16,17 +16,20 @@
  *   echoResponse: { text: string; worker: number };
  * };
  *
- * await using cluster = await Cluster.start<Protocol>({
- *   worker: new URL("./examples/worker.ts", import.meta.url),
- *   workers: 2,
- * });
- * cluster.sendMessage("test", { time: Date.now() }); // every worker
- * const one = await cluster.request("echoRequest", { text: "hi" }, { to: 1 });
- * const all = await cluster.requestAll("echoRequest", { text: "all" });
- * console.log(one.worker, all.length); // 1 2
+ * export async function main(): Promise<void> {
+ *   await using cluster = await Cluster.start<Protocol>({
+ *     worker: new URL("./worker.ts", import.meta.url), // below
+ *     workers: 2,
+ *   });
+ *   cluster.sendMessage("test", { time: Date.now() }); // every worker
+ *   const one = await cluster.request("echoRequest", { text: "hi" }, { to: 1 });
+ *   const all = await cluster.requestAll("echoRequest", { text: "all" });
+ *   console.log(one.worker, all.length); // 1 2
+ * }
  * ```
  *
- * The worker module joins with `connect()` and registers its listeners:
+ * The worker module, `worker.ts`, joins with `connect()` and registers its
+ * listeners:
  *
  * ```ts
  * import { connect, MANAGER } from "@switchboard/switchboard";
@@ -47,10 +50,44 @@
  * @module
  */
 
-// The library is loaded as one bundled module: a child loads it about 4 ms
-// sooner than its 30 modules one by one, a quarter of a bare Deno child's
-// start-up. Types, docs and stack traces (through the source map) come from
-// the sources in src/. `deno task build` makes the bundle, and a test checks
-// that it is current.
-// @ts-types="./src/public.ts"
-export * from "./dist/switchboard.js";
+export { MANAGER } from "./src/address.ts";
+export type { Address, Target } from "./src/address.ts";
+export { responseAction } from "./src/action.ts";
+export type { ResponseAction } from "./src/action.ts";
+export { Cluster, DEFAULTS } from "./src/cluster.ts";
+export type { ClusterOptions, ServiceOptions } from "./src/cluster.ts";
+export { connect } from "./src/connect.ts";
+export type { ConnectOptions } from "./src/connect.ts";
+export {
+  ClosedError,
+  FrameError,
+  NoHandlerError,
+  QueueFullError,
+  RemoteError,
+  SwitchboardError,
+  TimeoutError,
+  UnreachableError,
+} from "./src/errors.ts";
+export { Peer } from "./src/peer.ts";
+export type { Permissions } from "./src/permissions.ts";
+export { DEFAULT_RESTART } from "./src/restart_policy.ts";
+export type { RestartOptions } from "./src/restart_policy.ts";
+export type {
+  ActionOf,
+  AnyMessage,
+  ChildState,
+  ChildStats,
+  ConnectionStats,
+  Handler,
+  LifecycleEvent,
+  Listener,
+  Message,
+  PeerStats,
+  ProcessHandle,
+  Protocol,
+  RequestActionOf,
+  RequestAllOptions,
+  RequestOptions,
+  ResponseOf,
+  Settled,
+} from "./src/types.ts";

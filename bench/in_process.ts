@@ -1,6 +1,7 @@
 /**
  * Switchboard's own CPU cost per message, without the scheduler's noise:
- * two routers joined by a real Unix socket inside one process, against two
+ * two routers joined by a real Unix socket inside one process (the
+ * transport's endpoints, as two workers have them), against two
  * raw connections the same way, interleaved. One process means no
  * cross-process wake-ups, so what differs is the work each side does.
  * Not part of `deno task bench`; a quick look while optimising, and a
@@ -11,10 +12,11 @@
  * @module
  */
 
+import { MANAGER } from "../src/address.ts";
 import { Layout } from "../src/layout.ts";
 import { Router } from "../src/router.ts";
-import type { Connection } from "../src/transport.ts";
-import { SocketConnection, UnixTransport } from "../src/unix_transport.ts";
+import { UnixHost } from "../src/unix/host.ts";
+import { openUnixEndpoint } from "../src/unix/transport.ts";
 import { chunkSize, nextTurn } from "./pace.ts";
 import { makePayload } from "./payload.ts";
 import { RawConnection, type RawMessage } from "./raw_connection.ts";
@@ -23,41 +25,34 @@ const [scenario = "roundTrip", countArg = "50000", repetitionsArg = "7"] = Deno.
 const count = Number(countArg);
 const payload = makePayload(100);
 const dir = await Deno.makeTempDir({ prefix: "switchboard-bench-in-process-" });
-const transport = new UnixTransport(dir);
+const layout = new Layout(2, []);
+const host = await UnixHost.create({ workers: layout.workerIds, services: [] });
+const fail = (error: Error) => {
+  throw error;
+};
+// Workers join the manager's endpoint as they open; it takes no other part.
+const manager = await host.open(MANAGER, { maxPayload: 1 << 24, report: fail });
+manager.receive({ deliver() {}, gone() {} });
 
-/** Two ends of one socket in this process: [accepted, dialed]. */
-async function socketPair(endpoint: string): Promise<[Connection, Connection]> {
-  const listener = await transport.listen(endpoint, 1 << 24, (error) => {
-    throw error;
-  });
-  const accepted = listener[Symbol.asyncIterator]().next();
-  const conn = await Deno.connect({ transport: "unix", path: transport.path(endpoint) });
-  const dialed = new SocketConnection(conn, 1 << 24);
-  const server = (await accepted).value as Connection;
-  listener.close();
-  return [server, dialed];
-}
-
-function router(self: number): Router {
+async function router(self: number): Promise<Router> {
   const router = new Router({
-    self,
-    layout: new Layout(2, []),
+    endpoint: await openUnixEndpoint(host.childConfig, self, {
+      maxPayload: 1 << 24,
+      report: fail,
+    }),
+    layout,
     maxFrameSize: 1 << 24,
     requestTimeout: 30_000,
     highWaterMark: 1 << 20,
     maxQueuedBytes: 1 << 26,
-    onControl: () => {},
   });
   router.ready();
   return router;
 }
 
-// Switchboard: router 0 asks and floods router 1.
-const [server, dialed] = await socketPair("switchboard");
-const asking = router(0);
-const answering = router(1);
-answering.attach(server, 0);
-asking.attach(dialed, 1);
+// Switchboard: worker 0 asks and floods worker 1, over the socket it dials on first use.
+const asking = await router(0);
+const answering = await router(1);
 answering.listeners.handle("echoRequest", (data) => data);
 let received = 0;
 let enough: (() => void) | undefined;
@@ -116,6 +111,9 @@ for (let repetition = 0; repetition < Number(repetitionsArg); repetition++) {
   );
 }
 await Promise.all([asking.close(), answering.close()]);
+manager.close();
+await manager.closed;
+await host.close();
 rawClient.close();
 rawServer.close();
 rawListener.close();

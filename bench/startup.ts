@@ -17,7 +17,7 @@ import { Cluster } from "../mod.ts";
 import { type Figure, figure, record } from "./figure.ts";
 import { RawConnection } from "./raw_connection.ts";
 import { SETTINGS } from "./settings.ts";
-import { bundle } from "../tools/build.ts";
+import { bundle } from "./bundle.ts";
 
 const STARTUP_WORKER = new URL("./startup_worker.ts", import.meta.url);
 const BARE_CHILD = new URL("./bare_child.ts", import.meta.url);

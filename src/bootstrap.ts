@@ -1,8 +1,8 @@
 /**
  * The bootstrap: what a child needs to join its cluster (its address, the
- * socket directory, the layout, the limits and the secret token). The
- * manager writes it as one JSON line to the child's stdin, so the token
- * never shows on a command line or in the environment. Once the child says
+ * layout, the limits, and its transport's configuration, secrets
+ * included). The manager writes it as one JSON line to the child's stdin,
+ * so no secret shows on a command line or in the environment. Once the child says
  * `$ready`, the manager writes one more byte, the go-ahead, and closes
  * stdin.
  *
@@ -17,12 +17,8 @@ import { nextTask } from "./next_task.ts";
 export interface Bootstrap {
   /** Format version, to refuse a mismatched manager. */
   version: typeof BOOTSTRAP_VERSION;
-  /** The directory holding the cluster's sockets. */
-  dir: string;
   /** The child's own address. */
   self: Address;
-  /** The cluster's secret, sent in every `$hello`. */
-  token: string;
   /** How many workers the cluster has. */
   workers: number;
   /** The service names, in endpoint order. */
@@ -35,10 +31,12 @@ export interface Bootstrap {
   highWaterMark: number;
   /** Queued bytes per peer above which sends are refused. */
   maxQueuedBytes: number;
+  /** What the child's transport needs to open its endpoint; only the transport reads it. */
+  transport: unknown;
 }
 
 /** The bootstrap format this module reads and writes. */
-export const BOOTSTRAP_VERSION = 1;
+export const BOOTSTRAP_VERSION = 2;
 const MAX_BOOTSTRAP_BYTES = 1024 * 1024;
 const NEWLINE = 0x0a;
 
@@ -98,11 +96,11 @@ export async function readGoAhead(
 function isBootstrap(value: unknown): value is Bootstrap {
   const b = value as Partial<Bootstrap> | null;
   return typeof b === "object" && b !== null && b.version === BOOTSTRAP_VERSION &&
-    typeof b.dir === "string" && isAddress(b.self) && typeof b.token === "string" &&
-    Number.isInteger(b.workers) && Array.isArray(b.services) &&
+    isAddress(b.self) && Number.isInteger(b.workers) && Array.isArray(b.services) &&
     b.services.every((name) => typeof name === "string") &&
     typeof b.maxFrameSize === "number" && typeof b.requestTimeout === "number" &&
-    typeof b.highWaterMark === "number" && typeof b.maxQueuedBytes === "number";
+    typeof b.highWaterMark === "number" && typeof b.maxQueuedBytes === "number" &&
+    "transport" in b;
 }
 
 function notAChild(why: string, cause?: unknown): Error {

@@ -6,14 +6,15 @@
  */
 
 import type { Address } from "./address.ts";
-import { HEADER_SIZE } from "./frame.ts";
 import { Layout } from "./layout.ts";
-import { type ChildSpec, Manager, type ManagerConfig } from "./manager.ts";
+import { Manager, type ManagerConfig } from "./manager.ts";
 import { Peer } from "./peer.ts";
 import type { Permissions } from "./permissions.ts";
 import type { Router } from "./router.ts";
 import { DEFAULT_RESTART, type RestartOptions, type RestartPolicy } from "./restart_policy.ts";
+import type { ChildSpec } from "./supervisor.ts";
 import type { PeerStats, Protocol } from "./types.ts";
+import { UnixHost } from "./unix/host.ts";
 
 /** A service process: its module and, optionally, what it runs with. */
 export interface ServiceOptions {
@@ -116,15 +117,17 @@ export const DEFAULTS = {
  */
 export class Cluster<P = Protocol> extends Peer<P> {
   readonly #manager: Manager;
+  readonly #host: UnixHost;
 
   /**
    * Not for use: clusters come from {@linkcode Cluster.start}.
    *
    * @ignore
    */
-  constructor(router: Router, manager: Manager) {
+  constructor(router: Router, manager: Manager, host: UnixHost) {
     super(router, () => manager.stop());
     this.#manager = manager;
+    this.#host = host;
   }
 
   /**
@@ -156,14 +159,20 @@ export class Cluster<P = Protocol> extends Peer<P> {
    * ```
    */
   static async start<P = Protocol>(options: ClusterOptions = {}): Promise<Cluster<P>> {
-    const manager = await Manager.start(managerConfig(options));
+    const config = managerConfig(options);
+    // The processes of this host meet over Unix sockets.
+    const host = await UnixHost.create({
+      workers: config.layout.workerIds,
+      services: config.layout.services,
+    });
+    const manager = await Manager.start(config, host);
     if (options.ready !== false) manager.readySoon();
-    return new Cluster<P>(manager.router, manager);
+    return new Cluster<P>(manager.router, manager, host);
   }
 
-  /** The private directory of the cluster's sockets; `stop()` removes it. */
+  /** The private directory of this host's Unix sockets; `stop()` removes it. */
   get socketDir(): string {
-    return this.#manager.dir;
+    return this.#host.dir;
   }
 
   /**
@@ -255,16 +264,10 @@ function managerConfig(options: ClusterOptions): ManagerConfig {
       args: spec.args ?? shared.args,
     });
   }
+  // The manager checks that a queue holds a message of the largest size,
+  // with what its transport adds to one.
   const maxQueuedBytes = positive(options, "maxQueuedBytes");
   const maxFrameSize = positive(options, "maxFrameSize");
-  // A queue must hold at least one frame of the largest size, prefix included.
-  if (maxQueuedBytes < maxFrameSize + HEADER_SIZE) {
-    throw new TypeError(
-      `"maxQueuedBytes" (${maxQueuedBytes}) must be at least "maxFrameSize" + ${HEADER_SIZE} (${
-        maxFrameSize + HEADER_SIZE
-      })`,
-    );
-  }
   return {
     layout,
     children,

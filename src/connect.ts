@@ -8,6 +8,7 @@ import { readBootstrap } from "./bootstrap.ts";
 import { ChildSide } from "./child.ts";
 import { Peer } from "./peer.ts";
 import type { Protocol } from "./types.ts";
+import { openUnixEndpoint } from "./unix/transport.ts";
 
 /** Options of {@linkcode connect}. */
 export interface ConnectOptions {
@@ -58,13 +59,15 @@ export function connect<P = Protocol>(options: ConnectOptions = {}): Promise<Pee
 }
 
 async function join(options: ConnectOptions): Promise<Peer<unknown>> {
-  const child = new ChildSide(await readBootstrap());
-  try {
-    await child.join();
-  } catch (error) {
-    await child.close();
-    throw error;
-  }
+  const bootstrap = await readBootstrap();
+  // What the endpoint reports goes to the console until the peer has listeners.
+  let report = (error: Error) => console.error(error);
+  const endpoint = await openUnixEndpoint(bootstrap.transport, bootstrap.self, {
+    maxPayload: bootstrap.maxFrameSize,
+    report: (error) => report(error),
+  });
+  const child = new ChildSide(bootstrap, endpoint);
+  report = (error) => child.router.listeners.report(error);
   const peer = new Peer<unknown>(child.router, () => child.close());
   // The manager is told at once (what it sends next arrives in a later
   // task); messages held since joining are dispatched in the next task,

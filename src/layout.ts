@@ -1,18 +1,18 @@
 /**
- * The layout of a cluster: how many workers, which services, and the
- * transport endpoint each address listens at. Every process holds the same
- * layout, so any of them can reach any other without asking the manager.
+ * The layout of a cluster: how many workers and which services. Every
+ * process holds the same layout, so any of them can address any other
+ * without asking the manager.
  *
  * @module
  */
 
-import { type Address, describe, MANAGER } from "./address.ts";
+import { type Address, MANAGER } from "./address.ts";
 
 /** The processes of one cluster. */
 export class Layout {
   /** How many workers: their ids are `0` to `workers - 1`. */
   readonly workers: number;
-  /** The service names, in the order their endpoints are numbered. */
+  /** The service names, in the order they were given. */
   readonly services: readonly string[];
   /** Every worker id, the default target. */
   readonly workerIds: readonly number[];
@@ -54,18 +54,6 @@ export class Layout {
   /** Every child: the workers, then the services. */
   children(): Address[] {
     return [...this.workerIds, ...this.services];
-  }
-
-  /**
-   * The endpoint `address` listens at: `m`, `w<id>` or `s<index>`. Short and
-   * free of the name's characters, so socket paths stay valid and short.
-   *
-   * @throws {RangeError} When the address is not in the layout.
-   */
-  endpoint(address: Address): string {
-    if (!this.has(address)) throw new RangeError(`${describe(address)} is not in this cluster`);
-    if (typeof address === "number") return `w${address}`;
-    return address === MANAGER ? "m" : `s${this.#serviceIndex.get(address)}`;
   }
 
   /** Lists the members, for errors: `workers 0-2, services "logger", the manager`. */

@@ -1,76 +1,68 @@
 /**
- * The connection a process has to itself: a message a process sends to its
- * own address takes this path, so it is decoded and dispatched exactly like
- * one from a peer, a tick later.
+ * `Loopback`: the way a process sends to itself. A message to its own
+ * address is copied, then decoded and dispatched exactly like one from a
+ * peer, a tick later, on every transport alike.
  *
  * @module
  */
 
 import { DrainWaiters } from "./drain_waiters.ts";
-import { CLOSED, type Connection, FULL, type Payload } from "./transport.ts";
-import { HEADER_SIZE } from "./frame.ts";
+import type { Payload } from "./transport.ts";
 
 const utf8 = new TextEncoder();
 
-/** A {@linkcode Connection} whose far end is its near end. */
-export class LoopbackConnection implements Connection {
-  maxFrameSize = Infinity;
+/** A queue whose far end is its near end. */
+export class Loopback {
+  readonly #deliver: (payloads: readonly Uint8Array[]) => void;
   #queue: Uint8Array[] = [];
   #queuedBytes = 0;
-  #wake: (() => void) | undefined;
-  readonly #drainWaiters = new DrainWaiters();
+  #scheduled = false;
   #open = true;
-  readonly #closed = Promise.withResolvers<Error | undefined>();
+  readonly #drainWaiters = new DrainWaiters();
 
-  get bufferedBytes(): number {
+  /** @param deliver Called with each batch, in a later microtask than the sends. */
+  constructor(deliver: (payloads: readonly Uint8Array[]) => void) {
+    this.#deliver = deliver;
+  }
+
+  /** Bytes sent and not yet delivered. */
+  get queued(): number {
     return this.#queuedBytes;
   }
 
-  get closed(): Promise<Error | undefined> {
-    return this.#closed.promise;
+  /**
+   * Queues a copy of `payload`.
+   *
+   * @returns Its size in bytes, or -1 once closed.
+   */
+  send(payload: Payload): number {
+    if (!this.#open) return -1;
+    const bytes = typeof payload === "string" ? utf8.encode(payload) : payload.slice();
+    this.#queue.push(bytes);
+    this.#queuedBytes += bytes.length;
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      queueMicrotask(() => this.#flush());
+    }
+    return bytes.length;
   }
 
+  /** Resolves once at most `limit` bytes wait. */
   drained(limit: number): Promise<void> {
     return this.#drainWaiters.wait(this.#queuedBytes, limit);
   }
 
-  send(payload: Payload, limit = Infinity): number {
-    if (!this.#open) return CLOSED;
-    const bytes = typeof payload === "string" ? utf8.encode(payload) : payload.slice();
-    if (this.#queuedBytes + HEADER_SIZE + bytes.length > limit) return FULL;
-    this.#queue.push(bytes);
-    this.#queuedBytes += HEADER_SIZE + bytes.length;
-    this.#wake?.();
-    return bytes.length;
-  }
-
+  /** Refuses later sends; what was sent before is still delivered. */
   close(): void {
     this.#open = false;
-    this.#wake?.();
   }
 
-  receive(receiver: (payloads: readonly Uint8Array[]) => void): void {
-    this.#deliver(receiver);
-  }
-
-  async #deliver(receiver: (payloads: readonly Uint8Array[]) => void): Promise<void> {
-    try {
-      while (this.#open || this.#queue.length > 0) {
-        if (this.#queue.length === 0) {
-          await new Promise<void>((resolve) => this.#wake = resolve);
-          this.#wake = undefined;
-          continue;
-        }
-        const batch = this.#queue;
-        this.#queue = [];
-        this.#queuedBytes = 0;
-        this.#drainWaiters.update(0);
-        receiver(batch);
-      }
-    } finally {
-      this.#open = false;
-      this.#drainWaiters.releaseAll();
-      this.#closed.resolve(undefined);
-    }
+  #flush(): void {
+    this.#scheduled = false;
+    const batch = this.#queue;
+    this.#queue = [];
+    this.#queuedBytes = 0;
+    this.#drainWaiters.update(0);
+    this.#deliver(batch);
   }
 }

@@ -1,6 +1,6 @@
 /**
- * `ReceivedMessage`: a message as listeners receive it, able to answer the
- * connection it came on.
+ * `ReceivedMessage`: a message as listeners receive it, able to answer its
+ * sender.
  *
  * @module
  */
@@ -8,16 +8,12 @@
 import type { Address } from "./address.ts";
 import { assertUserAction } from "./action.ts";
 import type { WireMessage } from "./codec.ts";
-import type { Link } from "./link.ts";
 
-/** Whoever can send a reply on a link: the router. */
+/** Whoever can send a reply: the router. */
 export interface Replier {
-  /** Answers `to`, which came on `link`; returns whether a link took the answer. */
-  replyTo(link: Link, to: ReceivedMessage, reply: WireMessage): boolean;
+  /** Answers `to` with `reply`; returns whether the transport took the answer. */
+  replyTo(to: ReceivedMessage, reply: WireMessage): boolean;
 }
-
-/** Reads the link a message came on; for the router's error replies. */
-export let linkOf: (message: ReceivedMessage) => Link;
 
 /** A message as listeners receive it (the `Message` type of the public API). */
 export class ReceivedMessage {
@@ -25,31 +21,21 @@ export class ReceivedMessage {
   readonly action: string;
   /** The data. */
   readonly data: unknown;
-  /** The sender's address. */
+  /** The sender's address, as the transport attests it. */
   readonly from: Address;
   /** The request's id, when the message is a request or a response. */
   readonly messageId: string | undefined;
+  /** Whether the sender waits for a response (it sent a messageId, and this is no answer). */
+  readonly isRequest: boolean;
   readonly #replier: Replier;
-  readonly #link: Link;
-  readonly #isRequest: boolean;
 
-  constructor(replier: Replier, link: Link, message: WireMessage, isRequest: boolean) {
+  constructor(replier: Replier, from: Address, message: WireMessage) {
     this.action = message.action;
     this.data = message.data;
-    this.from = link.address!;
+    this.from = from;
     this.messageId = message.messageId;
+    this.isRequest = message.messageId !== undefined && message.re !== true;
     this.#replier = replier;
-    this.#link = link;
-    this.#isRequest = isRequest;
-  }
-
-  static {
-    linkOf = (message) => message.#link;
-  }
-
-  /** Whether the sender waits for a response (it sent a messageId). */
-  get isRequest(): boolean {
-    return this.#isRequest;
   }
 
   /**
@@ -58,6 +44,6 @@ export class ReceivedMessage {
    */
   reply(action: string, data: unknown): boolean {
     assertUserAction(action);
-    return this.#replier.replyTo(this.#link, this, { action, data });
+    return this.#replier.replyTo(this, { action, data });
   }
 }

@@ -12,6 +12,7 @@
  */
 
 import { type Address, describe } from "./address.ts";
+import { type Clock, SYSTEM_CLOCK } from "./clock.ts";
 import type { WireMessage } from "./codec.ts";
 import { NoHandlerError, RemoteError } from "./errors.ts";
 
@@ -42,7 +43,7 @@ export interface RequestSpec {
 interface Entry extends RequestSpec {
   resolve(data: unknown): void;
   reject(error: unknown): void;
-  /** When it times out, on the `performance.now()` clock. */
+  /** When it times out, on the clock's time. */
   deadline: number;
   onAbort?: () => void;
 }
@@ -50,9 +51,15 @@ interface Entry extends RequestSpec {
 /** The open requests of one process. */
 export class PendingRequests {
   readonly #entries = new Map<string, Entry>();
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  readonly #clock: Clock;
+  #timer: unknown;
   /** When the armed timer fires; Infinity when none is armed. */
   #timerAt = Infinity;
+
+  /** @param clock Time and timers (default: the machine's); tests pass their own. */
+  constructor(clock: Clock = SYSTEM_CLOCK) {
+    this.#clock = clock;
+  }
 
   /** How many requests wait for an answer. */
   get size(): number {
@@ -66,7 +73,7 @@ export class PendingRequests {
    */
   open(messageId: string, spec: RequestSpec): Promise<unknown> {
     const { promise, resolve, reject } = Promise.withResolvers<unknown>();
-    const deadline = performance.now() + spec.timeout;
+    const deadline = this.#clock.now() + spec.timeout;
     const entry: Entry = {
       action: spec.action,
       responseAction: spec.responseAction,
@@ -142,27 +149,32 @@ export class PendingRequests {
 
   /** Stops the timer; for when the owner closes, after `failAll`. */
   close(): void {
-    clearTimeout(this.#timer);
+    this.#clock.clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#timerAt = Infinity;
   }
 
   #arm(at: number): void {
-    clearTimeout(this.#timer);
+    this.#clock.clearTimeout(this.#timer);
     this.#timerAt = at;
-    const delay = Math.min(MAX_DELAY, Math.max(0, Math.ceil(at - performance.now())));
-    this.#timer = setTimeout(() => this.#expire(), delay);
+    const delay = Math.min(MAX_DELAY, Math.max(0, Math.ceil(at - this.#clock.now())));
+    this.#timer = this.#clock.setTimeout(() => this.#expire(), delay);
   }
 
   #expire(): void {
     this.#timer = undefined;
     this.#timerAt = Infinity;
-    const now = performance.now();
+    const now = this.#clock.now();
     let next = Infinity;
+    const due: [string, Entry][] = [];
     for (const [messageId, entry] of this.#entries) {
-      if (entry.deadline <= now) this.#settle(messageId, entry, TIMED_OUT);
+      if (entry.deadline <= now) due.push([messageId, entry]);
       else if (entry.deadline < next) next = entry.deadline;
     }
+    // A timer that fired late (a busy process) finds several due at once:
+    // they time out in the order of their deadlines, not of their requests.
+    due.sort(([, a], [, b]) => a.deadline - b.deadline);
+    for (const [messageId, entry] of due) this.#settle(messageId, entry, TIMED_OUT);
     if (next < Infinity) this.#arm(next);
   }
 

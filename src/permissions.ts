@@ -1,6 +1,7 @@
 /**
- * Deno permission flags for child processes: the socket paths a child needs
- * to reach its cluster, plus exactly what the user grants, nothing more.
+ * Deno permission flags for child processes: what a child's transport
+ * needs to reach its cluster, plus exactly what the user grants, nothing
+ * more.
  *
  * @module
  */
@@ -32,25 +33,21 @@ export interface Permissions {
 const KINDS = ["read", "write", "net", "env", "run", "sys", "ffi", "import"] as const;
 
 /**
- * The `deno run` flags for a child: read, write and net access to the
- * cluster's socket paths, merged with what `granted` adds.
+ * The `deno run` flags for a child: what its transport needs (`base`, e.g.
+ * its socket paths), merged with what `granted` adds.
  *
  * @throws {TypeError} When an entry contains a comma (flags are comma lists).
  */
-export function permissionFlags(sockets: readonly string[], granted: Permissions = {}): string[] {
+export function permissionFlags(base: Permissions, granted: Permissions = {}): string[] {
   const flags: string[] = [];
   for (const kind of KINDS) {
-    const base = kind === "read" || kind === "write"
-      ? sockets
-      : kind === "net"
-      ? sockets.map((path) => `unix:${path}`)
-      : [];
+    const needed = base[kind];
     const grant = granted[kind];
-    if (grant === true) {
+    if (grant === true || needed === true) {
       flags.push(`--allow-${kind}`);
       continue;
     }
-    const entries = [...base, ...(grant || []).map(toFlagValue)];
+    const entries = [...(needed || []), ...(grant || [])].map(toFlagValue);
     for (const entry of entries) {
       if (entry.includes(",")) {
         throw new TypeError(`Cannot grant ${kind} access to "${entry}": it contains a comma`);

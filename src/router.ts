@@ -1,10 +1,12 @@
 /**
- * The router: one per process. It owns the connections to the other
- * processes (links), turns their frames into messages for the listeners,
- * and turns sends, replies and requests into frames.
+ * The router: one per process, on top of its transport endpoint. It turns
+ * sends, replies and requests into payloads for the endpoint, and the
+ * payloads the endpoint delivers into messages: control frames to the
+ * owner's table, answers to the open requests, the rest to the dispatcher
+ * (held until the process is ready).
  *
- * Data flows one way through it: frame → decoded message → (pending request,
- * handler, listeners, catch-all); and call → encoded frame → link. It is
+ * Data flows one way through it: payload → decoded message → (control,
+ * pending request, dispatcher); and call → encoded payload → endpoint. It is
  * untyped; {@linkcode Peer} puts the protocol's types on top.
  *
  * @module
@@ -12,38 +14,35 @@
 
 import { type Address, describe, isAddress, type Target, targetsOf } from "./address.ts";
 import { assertUserAction, CONTROL_PREFIX, responseAction } from "./action.ts";
-import { decodeMessage, encodeMessage, toBytes, toWireError, type WireMessage } from "./codec.ts";
+import { asError } from "./as_error.ts";
+import type { Clock } from "./clock.ts";
+import { decodeMessage, encodeMessage, toBytes, type WireMessage } from "./codec.ts";
+import type { ControlTable } from "./control.ts";
+import { Dispatcher } from "./dispatch.ts";
 import {
   ClosedError,
   FrameError,
-  NoHandlerError,
   QueueFullError,
-  SwitchboardError,
   TimeoutError,
   UnreachableError,
 } from "./errors.ts";
-import { HEADER_SIZE } from "./frame.ts";
 import type { Layout } from "./layout.ts";
-import { Link } from "./link.ts";
-import { Listeners, type RequestHandler } from "./listeners.ts";
-import { LoopbackConnection } from "./loopback.ts";
-import { linkOf, ReceivedMessage } from "./message.ts";
+import { Listeners } from "./listeners.ts";
+import { Loopback } from "./loopback.ts";
+import type { ReceivedMessage } from "./message.ts";
 import { nextTask } from "./next_task.ts";
 import { PendingRequests, TIMED_OUT } from "./pending.ts";
-import { type Connection, FULL, type Payload } from "./transport.ts";
 import { randomBase64url } from "./random.ts";
+import { type Endpoint, FULL, type Payload, type Receiver, TOO_LARGE } from "./transport.ts";
 import type { PeerStats, RequestAllOptions, RequestOptions, Settled } from "./types.ts";
-
-/** How long closing waits for queued messages to be written, in ms. */
-const CLOSE_TIMEOUT = 2_000;
 
 /** What the owner of a router (manager or child) tells it. */
 export interface RouterOptions {
-  /** This process's address. */
-  self: Address;
+  /** This process's endpoint; the router owns it from now on. */
+  endpoint: Endpoint;
   /** The cluster's processes. */
   layout: Layout;
-  /** The largest frame to send or accept. */
+  /** The largest message to send. */
   maxFrameSize: number;
   /** The default request timeout, in ms. */
   requestTimeout: number;
@@ -51,139 +50,88 @@ export interface RouterOptions {
   highWaterMark: number;
   /** Queued bytes per peer above which sends are refused. */
   maxQueuedBytes: number;
-  /** Handles `$` control frames, and every frame of a link not yet named. */
-  onControl(link: Link, message: WireMessage): void;
-  /** Handles a bad frame from a link not yet named (default: drop and report). */
-  onStrangerError?(link: Link, error: FrameError): void;
-  /** Told when a link with an address has closed. */
-  onLinkClosed?(address: Address, reason: Error | undefined): void;
+  /** The control actions the owner handles; any other closes the connection it came on. */
+  control?: ControlTable;
+  /** Told when a connection to a peer is gone, after requests to it were failed. */
+  onGone?(peer: Address, reason: Error | undefined): void;
   /**
    * Told once, when the process becomes ready for messages. It may return
    * a promise that settles in a later task, after which the held messages
    * are dispatched (by default: the next task).
    */
   onReady?(): Promise<void> | void;
-  /**
-   * Opens a link to `address` for a message to go there when none is open
-   * (children connect to each other on first use), or returns undefined
-   * when it cannot be reached now. The link must already be attached.
-   */
-  dial?(address: Address): Link | undefined;
+  /** Time and timers for request timeouts (default: the machine's). */
+  clock?: Clock;
 }
 
+/**
+ * Where a process is in its life: `holding` messages until it is ready,
+ * `releasing` them (ready was called, the go-ahead is awaited), `ready`,
+ * `stopping` (new requests are refused; messages still flow), `closed`.
+ */
+export type RouterState = "holding" | "releasing" | "ready" | "stopping" | "closed";
+
 /** Routes one process's messages. */
-export class Router {
+export class Router implements Receiver {
   /** This process's address. */
   readonly self: Address;
-  /** The cluster's processes. */
-  readonly layout: Layout;
-  /** The largest frame to send or accept. */
-  readonly maxFrameSize: number;
   /** The default request timeout, in ms. */
   readonly requestTimeout: number;
   /** What this process listens with. */
   readonly listeners: Listeners;
+  /** The cluster's processes. */
+  layout: Layout;
   readonly #options: RouterOptions;
-  /** The link to send on, by address. */
-  readonly #links = new Map<Address, Link>();
-  /**
-   * Further links to an address that has one: when two processes dialed
-   * each other at once. Each carries what its dialer sends; this process
-   * reads them but sends on its link in `#links` only, and a spare takes
-   * over if that one closes.
-   */
-  readonly #spares = new Set<Link>();
-  readonly #loopback: Link;
-  readonly #pumps = new Set<Promise<void>>();
-  readonly #unbound = new Set<Link>();
-  readonly #pending = new PendingRequests();
-  /** Messages that arrived before the process was ready; null once ready. */
-  #held: [Link, WireMessage][] | null = [];
+  readonly #endpoint: Endpoint;
+  readonly #loopback: Loopback;
+  readonly #dispatcher: Dispatcher;
+  readonly #pending: PendingRequests;
+  #state: RouterState = "holding";
+  /** Messages that arrived before the process was ready, oldest first. */
+  #held: [Address, WireMessage][] = [];
   /**
    * Makes messageIds unique across the cluster without coordination; made
    * on first use, as the random source costs a new process time to start.
    */
   #idPrefix: string | undefined;
   #nextId = 0;
-  #handlersRunning = 0;
-  #handlersSettled: PromiseWithResolvers<void> | undefined;
   #closing: Promise<void> | undefined;
-  #stopping = false;
-  #readying = false;
 
   constructor(options: RouterOptions) {
-    this.self = options.self;
+    this.self = options.endpoint.self;
     this.layout = options.layout;
-    this.maxFrameSize = options.maxFrameSize;
     this.requestTimeout = options.requestTimeout;
-    this.listeners = new Listeners(options.self);
+    this.listeners = new Listeners(this.self);
     this.#options = options;
-    this.#loopback = new Link(new LoopbackConnection(), options.self);
-    this.#pump(this.#loopback);
+    this.#endpoint = options.endpoint;
+    this.#pending = new PendingRequests(options.clock);
+    this.#dispatcher = new Dispatcher(this.self, this.listeners, this);
+    this.#loopback = new Loopback((payloads) => {
+      try {
+        this.deliver(this.self, payloads);
+      } catch (error) {
+        this.listeners.report(asError(error));
+      }
+    });
+    this.#endpoint.receive(this);
   }
 
-  /** Whether {@linkcode close} was called. */
-  get closing(): boolean {
-    return this.#closing !== undefined;
+  /** Where the process is in its life. */
+  get state(): RouterState {
+    return this.#state;
   }
 
   /**
    * From now on, refuses new requests with `ClosedError`; requests already
-   * sent may still be answered. For a graceful stop.
+   * sent may still be answered, and messages still flow. For a graceful stop.
    */
   refuseNewRequests(): void {
-    this.#stopping = true;
+    if (this.#state !== "closed") this.#state = "stopping";
   }
 
-  /** The addresses with an open link, this process not included. */
+  /** The addresses connected now, this process not included. */
   connected(): Address[] {
-    return [...this.#links.keys()];
-  }
-
-  /** Adopts a connection and starts reading it. */
-  attach(connection: Connection, address?: Address): Link {
-    const link = new Link(connection);
-    if (this.#closing) {
-      connection.close();
-    } else if (address === undefined) {
-      this.#unbound.add(link);
-    } else {
-      this.bind(link, address);
-    }
-    this.#pump(link);
-    return link;
-  }
-
-  /**
-   * Names the process at the other end of `link`. If the address has a
-   * link already (it dialed us as we dialed it), that one stays the link
-   * to send on and this one becomes a spare.
-   */
-  bind(link: Link, address: Address): void {
-    this.#unbound.delete(link);
-    link.address = address;
-    link.connection.maxFrameSize = this.maxFrameSize;
-    const current = this.#links.get(address);
-    if (current === undefined) this.#links.set(address, link);
-    else if (current !== link) this.#spares.add(link);
-  }
-
-  /** The link to `address`, this process's own included. */
-  link(address: Address): Link | undefined {
-    return this.#linkTo(address);
-  }
-
-  /** Closes a link that broke the protocol, and reports `error`, if given. */
-  drop(link: Link, error?: FrameError): void {
-    link.dropped = true;
-    link.connection.close(error);
-    // Left out by a caller that reports in its own way (the gate, rate-limited).
-    if (error) this.listeners.report(error);
-  }
-
-  /** Sends a control frame on one link. */
-  sendControl(link: Link, action: string, data?: unknown): boolean {
-    return link.send(encodeMessage({ action, data }, this.maxFrameSize, link.address)) >= 0;
+    return this.#endpoint.connected();
   }
 
   /**
@@ -192,49 +140,54 @@ export class Router {
    * the caller's code that follows, and later ones as they come. Idempotent.
    */
   ready(): void {
-    if (this.#held === null || this.#readying || this.#closing) return;
-    this.#readying = true;
+    if (this.#state !== "holding") return;
+    this.#state = "releasing";
     (this.#options.onReady?.() ?? nextTask()).then(() => {
+      if (this.#state === "releasing") this.#state = "ready";
       const held = this.#held;
-      this.#held = null;
-      for (const [link, message] of held ?? []) this.#dispatch(link, message);
+      this.#held = [];
+      if (this.#state === "closed") return;
+      for (const [from, message] of held) this.#dispatcher.dispatch(from, message);
     });
+  }
+
+  /** Sends a control frame to one peer; returns whether the transport took it. */
+  sendControl(to: Address, action: string, data?: unknown): boolean {
+    return this.#endpoint.send(
+      to,
+      encodeMessage({ action, data }, this.#options.maxFrameSize, to),
+    ) >=
+      0;
   }
 
   /**
    * Sends a message; returns to how many processes it was handed.
    *
    * @throws {QueueFullError} When a target's queue is full; nothing is sent.
+   * @throws {FrameError} When the data cannot be encoded or is too large.
    */
   sendMessage(action: string, data: unknown, to?: Target): number {
     assertUserAction(action);
     if (isAddress(to)) {
-      const payload = encodeMessage({ action, data }, this.maxFrameSize, to);
-      const link = this.#sendLink(to);
-      return link && this.#send(link, payload, action) >= 0 ? 1 : 0;
+      const payload = encodeMessage({ action, data }, this.#options.maxFrameSize, to);
+      return this.#send(to, payload, action) >= 0 ? 1 : 0;
     }
     // A process listed twice gets the message once.
     const targets = to === undefined ? this.layout.workerIds : [...new Set(targetsOf(to, action))];
-    const payload = encodeMessage({ action, data }, this.maxFrameSize, to);
-    if (targets.length === 1) {
-      const link = this.#sendLink(targets[0]);
-      return link && this.#send(link, payload, action) >= 0 ? 1 : 0;
-    }
+    const payload = encodeMessage({ action, data }, this.#options.maxFrameSize, to);
+    if (targets.length === 1) return this.#send(targets[0], payload, action) >= 0 ? 1 : 0;
     // To several, encoded to bytes once, whatever their number; and sent
     // to all or, when one's queue is full, to none.
     const bytes = toBytes(payload);
-    const links: Link[] = [];
+    const { maxQueuedBytes } = this.#options;
     for (const target of targets) {
-      const link = this.#sendLink(target);
-      if (!link) continue;
-      const queued = link.connection.bufferedBytes;
-      if (queued + HEADER_SIZE + bytes.length > this.#options.maxQueuedBytes) {
-        throw this.#queueFull(link, action, queued);
+      const queued = this.#queued(target);
+      if (queued + this.#endpoint.overhead + bytes.length > maxQueuedBytes) {
+        throw this.#queueFull(target, action, queued);
       }
-      links.push(link);
     }
     let handed = 0;
-    for (const link of links) if (link.send(bytes) >= 0) handed++;
+    for (const target of targets) if (this.#send(target, bytes, action) >= 0) handed++;
     return handed;
   }
 
@@ -254,13 +207,12 @@ export class Router {
       throw new TypeError(`Request "${action}" has an invalid timeout: ${timeout}`);
     }
     if (signal?.aborted) throw signal.reason;
-    if (this.#closing) throw this.#closedError(action, to, undefined);
-    if (this.#stopping) throw this.#closedError(action, to, undefined, "is stopping");
+    if (this.#state === "closed") throw this.#closedError(action, to, undefined);
+    if (this.#state === "stopping") throw this.#closedError(action, to, undefined, "is stopping");
     this.#idPrefix ??= `${randomBase64url(6)}.`;
     const messageId = `${this.#idPrefix}${(this.#nextId++).toString(36)}`;
-    const payload = encodeMessage({ action, data, messageId }, this.maxFrameSize, to);
-    const link = this.#sendLink(to);
-    if (!link || this.#send(link, payload, action) < 0) throw this.#unreachable(action, to);
+    const payload = encodeMessage({ action, data, messageId }, this.#options.maxFrameSize, to);
+    if (this.#send(to, payload, action) < 0) throw this.#unreachable(action, to);
     // Opened after sending: the answer comes in a later task at the earliest.
     const answer = this.#pending.open(messageId, {
       action,
@@ -306,11 +258,20 @@ export class Router {
 
   /** Resolves once the queues to `to` (default: every peer) are at most the high-water mark. */
   async drain(to?: Target): Promise<void> {
-    const links = to === undefined
-      ? [...this.#links.values(), ...this.#spares, this.#loopback]
-      : targetsOf(to, "drain").map((target) => this.#linkTo(target));
+    const { highWaterMark } = this.#options;
+    if (to === undefined) {
+      await Promise.all([
+        this.#endpoint.drained(highWaterMark),
+        this.#loopback.drained(highWaterMark),
+      ]);
+      return;
+    }
     await Promise.all(
-      links.map((link) => link?.connection.drained(this.#options.highWaterMark)),
+      targetsOf(to, "drain").map((target) =>
+        target === this.self
+          ? this.#loopback.drained(highWaterMark)
+          : this.#endpoint.drained(highWaterMark, target)
+      ),
     );
   }
 
@@ -319,44 +280,33 @@ export class Router {
     return {
       id: this.self,
       pendingRequests: this.#pending.size,
-      handlersRunning: this.#handlersRunning,
-      connections: [...this.#links.values(), ...this.#spares].map((link) => link.stats()),
+      handlersRunning: this.#dispatcher.handlersRunning,
+      connections: this.#endpoint.connections(),
     };
   }
 
   /** Resolves once no handler's promise is still running. */
   handlersSettled(): Promise<void> {
-    if (this.#handlersRunning === 0) return Promise.resolve();
-    this.#handlersSettled ??= Promise.withResolvers<void>();
-    return this.#handlersSettled.promise;
+    return this.#dispatcher.handlersSettled();
   }
 
   /**
-   * Answers a received message (see {@linkcode ReceivedMessage.reply}): on
-   * the link this process sends to the sender on, so that everything it
-   * sends to one process stays in order even when two links join them; on
-   * the link the message came on when it has no other.
+   * Answers a received message (see {@linkcode ReceivedMessage.reply}). The
+   * endpoint sends it on the connection it sends everything else to the
+   * sender on, so that it keeps its place among them.
    */
-  replyTo(link: Link, to: ReceivedMessage, reply: WireMessage): boolean {
+  replyTo(to: ReceivedMessage, reply: WireMessage): boolean {
     if (to.isRequest) {
       reply.messageId = to.messageId;
       reply.re = true;
     }
-    const payload = encodeMessage(reply, this.maxFrameSize, link.address);
-    const via = (link.address !== undefined && this.#linkTo(link.address)) || link;
-    return this.#send(via, payload, reply.action) >= 0;
-  }
-
-  /** How many links join this process to `address`: 0, 1, or 2 when both dialed. */
-  linkCount(address: Address): number {
-    let count = this.#links.has(address) ? 1 : 0;
-    for (const spare of this.#spares) if (spare.address === address) count++;
-    return count;
+    const payload = encodeMessage(reply, this.#options.maxFrameSize, to.from);
+    return this.#send(to.from, payload, reply.action) >= 0;
   }
 
   /**
-   * Closes every link and rejects every open request; `reason` becomes
-   * their `cause`. Queued frames are still written. Idempotent.
+   * Closes the endpoint and rejects every open request; `reason` becomes
+   * their `cause`. Queued payloads are still written. Idempotent.
    */
   close(reason?: Error): Promise<void> {
     this.#closing ??= this.#shutDown(reason);
@@ -364,229 +314,91 @@ export class Router {
   }
 
   async #shutDown(reason: Error | undefined): Promise<void> {
-    this.#held = null;
+    this.#state = "closed";
+    this.#held = [];
     this.#pending.failAll((spec) => this.#closedError(spec.action, spec.target, reason));
     this.#pending.close();
-    const links = [this.#loopback, ...this.#links.values(), ...this.#spares, ...this.#unbound];
-    for (const link of links) link.connection.close();
-    // A peer that stopped reading would keep queued bytes, and us, forever.
-    const giveUp = setTimeout(() => {
-      for (const link of links) {
-        link.connection.close(
-          new ClosedError(
-            `Closed the connection to ${link.name} with ${link.connection.bufferedBytes} bytes unsent: it stopped reading`,
-          ),
-        );
+    this.#loopback.close();
+    this.#endpoint.close();
+    await this.#endpoint.closed;
+  }
+
+  /** Takes payloads from the endpoint (see {@linkcode Receiver.deliver}). */
+  deliver(from: Address, payloads: readonly Uint8Array[]): void {
+    const sender = describe(from);
+    for (const payload of payloads) {
+      // A bad frame throws, and the endpoint closes the connection it came on.
+      const message = decodeMessage(payload, sender);
+      if (message.action.startsWith(CONTROL_PREFIX)) {
+        this.#control(from, message);
+        continue;
       }
-    }, CLOSE_TIMEOUT);
-    while (this.#pumps.size > 0) await Promise.all(this.#pumps);
-    clearTimeout(giveUp);
-  }
-
-  #pump(link: Link): void {
-    const pump = this.#read(link).finally(() => this.#pumps.delete(pump));
-    this.#pumps.add(pump);
-  }
-
-  async #read(link: Link): Promise<void> {
-    link.connection.receive((frames) => {
-      for (const frame of frames) {
-        link.received(frame);
-        try {
-          this.#receive(link, frame);
-        } catch (error) {
-          // Not a peer's fault: a bug here. Say so, and drop only this link.
-          this.listeners.report(error instanceof Error ? error : new Error(String(error)));
-          link.dropped = true;
-          link.connection.close(error instanceof Error ? error : undefined);
-        }
-        if (link.dropped) return;
-      }
-    });
-    const reason = await link.connection.closed;
-    if (reason instanceof FrameError && !link.dropped) {
-      this.#badFrame(
-        link,
-        new FrameError(`Bad frame from ${link.name}: ${reason.message}`, { cause: reason }),
-      );
-    }
-    this.#unbound.delete(link);
-    const address = link.address;
-    if (address === undefined) return;
-    // Requests to the address went out on one of its links and their
-    // answers come back on another when there are two: either may be lost.
-    if (this.#spares.delete(link)) return this.#failRequestsTo(address, reason);
-    if (this.#links.get(address) !== link) return;
-    this.#links.delete(address);
-    this.#failRequestsTo(address, reason);
-    const spare = [...this.#spares].find((other) => other.address === address);
-    if (spare) {
-      this.#spares.delete(spare);
-      this.#links.set(address, spare);
-      return;
-    }
-    this.#options.onLinkClosed?.(address, reason);
-  }
-
-  #receive(link: Link, frame: Uint8Array): void {
-    let message: WireMessage;
-    try {
-      message = decodeMessage(frame, link);
-    } catch (error) {
-      this.#badFrame(link, error as FrameError);
-      return;
-    }
-    // Until a link is named by its handshake, all it says goes to the owner.
-    if (link.address === undefined || message.action.startsWith(CONTROL_PREFIX)) {
-      this.#options.onControl(link, message);
-      return;
-    }
-    // Once closing, nobody listens any more.
-    if (this.#closing) return;
-    // Answers settle requests at once, even while listeners are not ready.
-    if (this.#pending.size > 0) this.#pending.answer(message, link.address);
-    if (this.#held) this.#held.push([link, message]);
-    else this.#dispatch(link, message);
-  }
-
-  #badFrame(link: Link, error: FrameError): void {
-    if (link.address === undefined && this.#options.onStrangerError) {
-      this.#options.onStrangerError(link, error);
-    } else {
-      this.drop(link, error);
-    }
-  }
-
-  #dispatch(link: Link, message: WireMessage): void {
-    // A failed response has no data for listeners; it only settles a request.
-    if (message.error !== undefined) return;
-    const isRequest = message.messageId !== undefined && message.re !== true;
-    const handler = this.listeners.handlerFor(message.action);
-    const listeners = this.listeners.forAction(message.action);
-    const anyListeners = this.listeners.any;
-    // Nobody to tell, nothing to answer: e.g. a response its request took.
-    if (!handler && !listeners && anyListeners.length === 0 && !isRequest) return;
-    const received = new ReceivedMessage(this, link, message, isRequest);
-    if (handler) this.#runHandler(handler, received);
-    if (listeners) {
-      for (const listener of listeners) {
-        try {
-          listener(received.data, received);
-        } catch (error) {
-          this.#reportListenerError(received, error);
-        }
+      // Once closed, nobody listens any more.
+      if (this.#state === "closed") continue;
+      // Answers settle requests at once, even while listeners are not ready.
+      if (this.#pending.size > 0) this.#pending.answer(message, from);
+      if (this.#state === "ready" || (this.#state === "stopping" && this.#held.length === 0)) {
+        this.#dispatcher.dispatch(from, message);
+      } else {
+        this.#held.push([from, message]);
       }
     }
-    for (const listener of anyListeners) {
-      try {
-        listener(received);
-      } catch (error) {
-        this.#reportListenerError(received, error);
-      }
-    }
-    if (isRequest && !handler && !listeners && anyListeners.length === 0) {
-      this.#replyError(received, {
-        name: NoHandlerError.name,
-        message: `${describe(this.self)} has no handler for "${message.action}"`,
-      });
-    }
   }
 
-  #runHandler(handler: RequestHandler, message: ReceivedMessage): void {
-    let result: unknown;
-    try {
-      result = handler(message.data, message);
-    } catch (error) {
-      this.#handlerFailed(message, error);
-      return;
-    }
-    if (!isPromiseLike(result)) {
-      this.#respond(message, result);
-      return;
-    }
-    this.#handlersRunning++;
-    result.then(
-      (value) => this.#respond(message, value),
-      (error) => this.#handlerFailed(message, error),
-    ).then(() => {
-      if (--this.#handlersRunning > 0) return;
-      this.#handlersSettled?.resolve();
-      this.#handlersSettled = undefined;
-    });
-  }
-
-  #respond(message: ReceivedMessage, value: unknown): void {
-    if (!message.isRequest) return;
-    try {
-      message.reply(responseAction(message.action), value);
-    } catch (error) {
-      // The result could not be encoded: tell the requester instead of
-      // letting it time out.
-      this.#handlerFailed(message, error);
-    }
-  }
-
-  #handlerFailed(message: ReceivedMessage, error: unknown): void {
-    if (message.isRequest) this.#replyError(message, toWireError(error));
-    else this.#reportListenerError(message, error);
-  }
-
-  #replyError(to: ReceivedMessage, error: WireMessage["error"]): void {
-    try {
-      this.replyTo(linkOf(to), to, { action: responseAction(to.action), error });
-    } catch (thrown) {
-      this.listeners.report(thrown as Error);
-    }
-  }
-
-  #reportListenerError(message: ReceivedMessage, thrown: unknown): void {
-    const { message: text } = toWireError(thrown);
-    this.listeners.report(
-      new SwitchboardError(
-        `A listener for "${message.action}" from ${describe(message.from)} threw: ${text}`,
-        { cause: thrown },
-      ),
-    );
-  }
-
-  /**
-   * Sends on one link, within `maxQueuedBytes`.
-   *
-   * @returns The payload's size, or `CLOSED`.
-   * @throws {QueueFullError} When the link's queue has no room for it.
-   */
-  #send(link: Link, payload: Payload, action: string): number {
-    const size = link.send(payload, this.#options.maxQueuedBytes);
-    if (size === FULL) throw this.#queueFull(link, action, link.connection.bufferedBytes);
-    return size;
-  }
-
-  #queueFull(link: Link, action: string, queued: number): QueueFullError {
-    return new QueueFullError(
-      `Cannot send "${action}" to ${link.name}: ${queued} bytes are queued for it already, and the limit is ${this.#options.maxQueuedBytes} (maxQueuedBytes); await drain() first`,
-    );
-  }
-
-  #linkTo(address: Address): Link | undefined {
-    return address === this.self ? this.#loopback : this.#links.get(address);
-  }
-
-  /** The link to send to `address` on, dialed now if there is none. */
-  #sendLink(address: Address): Link | undefined {
-    return this.#linkTo(address) ??
-      (this.#closing || !this.layout.has(address) ? undefined : this.#options.dial?.(address));
-  }
-
-  #failRequestsTo(address: Address, reason: Error | undefined): void {
+  /** Hears from the endpoint that a connection closed (see {@linkcode Receiver.gone}). */
+  gone(peer: Address, reason: Error | undefined): void {
     this.#pending.failTarget(
-      address,
+      peer,
       (spec) =>
         new UnreachableError(
           `Request "${spec.action}" to ${
-            describe(address)
+            describe(peer)
           } failed: the connection closed before it answered`,
           reason === undefined ? undefined : { cause: reason },
         ),
+    );
+    this.#options.onGone?.(peer, reason);
+  }
+
+  #control(from: Address, message: WireMessage): void {
+    const table = this.#options.control ?? {};
+    const control = Object.hasOwn(table, message.action) ? table[message.action] : undefined;
+    if (!control || (control.from !== undefined && control.from !== from)) {
+      throw new FrameError(`Bad frame from ${describe(from)}: unexpected "${message.action}"`);
+    }
+    control.run(message.data, from);
+  }
+
+  /**
+   * Sends to one process, within `maxQueuedBytes`.
+   *
+   * @returns The payload's size, or a negative code: not handed over.
+   * @throws {QueueFullError} When the queue to `to` has no room for it.
+   * @throws {FrameError} When it is over what the transport carries to `to`.
+   */
+  #send(to: Address, payload: Payload, action: string): number {
+    if (to === this.self) return this.#loopback.send(payload);
+    const size = this.#endpoint.send(to, payload, this.#options.maxQueuedBytes);
+    if (size === FULL) throw this.#queueFull(to, action, this.#endpoint.queued(to));
+    if (size === TOO_LARGE) {
+      throw new FrameError(
+        `Cannot send "${action}" to ${describe(to)}: the message is over the ${
+          this.#endpoint.maxPayload(to)
+        }-byte limit of the transport to it`,
+      );
+    }
+    return size;
+  }
+
+  #queued(to: Address): number {
+    return to === this.self ? this.#loopback.queued : this.#endpoint.queued(to);
+  }
+
+  #queueFull(to: Address, action: string, queued: number): QueueFullError {
+    return new QueueFullError(
+      `Cannot send "${action}" to ${
+        describe(to)
+      }: ${queued} bytes are queued for it already, and the limit is ${this.#options.maxQueuedBytes} (maxQueuedBytes); await drain() first`,
     );
   }
 
@@ -608,8 +420,4 @@ export class Router {
       reason === undefined ? undefined : { cause: reason },
     );
   }
-}
-
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as PromiseLike<unknown> | null)?.then === "function";
 }

@@ -1,108 +1,135 @@
 /**
- * The transport boundary: everything above it sees connections that carry
- * whole payloads; everything below it (sockets, framing, a message broker
- * one day) stays here. A transport knows nothing of actions or addresses.
+ * The transport boundary. Above it, processes are addresses that exchange
+ * payloads; below it live sockets, paths, framing, handshakes, or a broker's
+ * subjects. A transport opens one {@linkcode Endpoint} per process: it sends
+ * payloads to addresses, pushes what arrives to one {@linkcode Receiver}
+ * with the sender attested, and says when a peer is gone. It knows nothing
+ * of actions, requests or listeners.
+ *
+ * `src/unix/` is the transport between the processes of one host,
+ * `memory_transport.ts` one for processes in one isolate (for tests). Both
+ * pass `tests/transport_conformance.ts`, the suite every transport must pass.
  *
  * @module
  */
 
+import type { Address } from "./address.ts";
+import type { Permissions } from "./permissions.ts";
+import type { ConnectionStats } from "./types.ts";
+
 /**
  * A payload as the layer above hands it over: UTF-8 bytes, or text that the
- * transport encodes to UTF-8 itself (straight into its send buffer, which
- * saves a copy of every large message).
+ * transport encodes itself (straight into its send buffer, which saves a
+ * copy of every large message).
  */
 export type Payload = Uint8Array | string;
 
-/** What `send` returns when the connection is closing or closed. */
+/** What `send` returns when this endpoint, or its way to the peer, is closing or closed. */
 export const CLOSED = -1;
-/** What `send` returns when the payload would overfill the queue. */
+/** What `send` returns when the payload would overfill the queue to the peer. */
 export const FULL = -2;
+/** What `send` returns when the peer cannot be reached now (unknown, down, not listening). */
+export const UNREACHABLE = -3;
+/** What `send` returns when the payload is over what the transport carries to the peer. */
+export const TOO_LARGE = -4;
 
-/**
- * One two-way channel to another process, carrying whole payloads.
- *
- * Incoming payloads are pushed to one receiver rather than pulled: a read
- * loop that calls back costs no promise per batch.
- */
-export interface Connection {
+/** Where an endpoint pushes what happens to it. */
+export interface Receiver {
   /**
-   * Queues one payload (bytes are copied). Payloads queued in the same tick
-   * leave together.
+   * Payloads from one peer, in the order it sent them; each is valid only
+   * during the call. If this throws, the connection they came on is closed
+   * with the error, which is reported, and later payloads on it are dropped;
+   * other peers' traffic goes on.
    *
-   * @param limit Refuse it if the queue would then hold more bytes than this.
-   * @returns Its size in bytes; {@linkcode CLOSED} if the connection is
-   * closing or closed, {@linkcode FULL} if over `limit` (nothing queued).
+   * @param from The sender, as the transport attests it.
    */
-  send(payload: Payload, limit?: number): number;
+  deliver(from: Address, payloads: readonly Uint8Array[]): void;
   /**
-   * Starts delivering payloads, in order, in batches, to `receiver`; call
-   * once. A payload is valid only during the call that delivers it. If the
-   * receiver throws, the connection closes with that error.
+   * A connection to `peer` closed: what was in flight to or from it may be
+   * lost. It may still be reachable (a second connection, a redial).
+   *
+   * @param reason Why, when it was not an orderly close.
    */
-  receive(receiver: (payloads: readonly Uint8Array[]) => void): void;
-  /** The largest payload accepted; a peer declaring more is cut off. */
-  maxFrameSize: number;
-  /** Bytes queued by `send` and not yet handed to the operating system. */
-  readonly bufferedBytes: number;
+  gone(peer: Address, reason: Error | undefined): void;
+}
+
+/** What the layer above tells a transport when it opens an endpoint. */
+export interface EndpointOptions {
+  /** The largest payload to send or accept. */
+  maxPayload: number;
   /**
-   * Resolves once at most `limit` bytes are queued, or the connection
-   * closed; at once if that is so now.
+   * Told of errors no caller can be given: a refused or broken connection,
+   * a bad frame, a peer that could not be reached after a send was counted.
    */
-  drained(limit: number): Promise<void>;
+  report(error: Error): void;
+}
+
+/** One process's end of a transport. */
+export interface Endpoint {
+  /** The address this endpoint receives at. */
+  readonly self: Address;
+  /** What a payload costs in a queue on top of its own bytes (a frame header, say). */
+  readonly overhead: number;
+  /** The largest payload this endpoint carries to `to`. */
+  maxPayload(to: Address): number;
   /**
-   * Closes the connection: at once when `reason` is given, else after the
-   * queued payloads are written. Idempotent.
+   * Starts delivering to `receiver`; call once. What arrives before is held
+   * for it.
+   */
+  receive(receiver: Receiver): void;
+  /**
+   * Queues one payload for `to` (bytes are copied). Payloads to one peer
+   * arrive in order, exactly once while both ends live; payloads queued in
+   * one tick leave together.
+   *
+   * @param limit Refuse it if the queue to `to` would then hold more than
+   * this many bytes.
+   * @returns Its size in bytes, or {@linkcode CLOSED}, {@linkcode FULL},
+   * {@linkcode UNREACHABLE} or {@linkcode TOO_LARGE} (nothing queued).
+   */
+  send(to: Address, payload: Payload, limit?: number): number;
+  /** Bytes queued for `to` and not yet handed on. */
+  queued(to: Address): number;
+  /**
+   * Resolves once at most `limit` bytes are queued for `to` (default: for
+   * each peer), or the way there closed; at once if that is so now.
+   */
+  drained(limit: number, to?: Address): Promise<void>;
+  /** The peers this endpoint has a connection to now. */
+  connected(): Address[];
+  /** The traffic of each connection, the one sent on first when a peer has two. */
+  connections(): ConnectionStats[];
+  /**
+   * Closes every connection: at once when `reason` is given, else once what
+   * is queued is written (or the peer stopped reading for too long).
+   * Idempotent. No `gone` is reported for connections it closes.
    */
   close(reason?: Error): void;
-  /**
-   * Settles once the connection is closed and its receiver has had every
-   * payload, with the error that closed it, if any.
-   */
+  /** Settles once every connection is closed and the receiver has had all it will. */
   readonly closed: Promise<Error | undefined>;
 }
 
-/**
- * Accepts connections at one endpoint until closed. Failures to accept
- * (e.g. out of file descriptors) are passed to the `onError` given to
- * `listen`, and accepting goes on after a pause.
- */
-export interface Acceptor extends AsyncIterable<Connection> {
-  /** Stops accepting and frees the endpoint. Idempotent. */
-  close(): void;
-}
-
-/**
- * A connection opened with {@linkcode Transport.dial}: it opens in the
- * background and writes its greeting first; what is sent meanwhile waits in
- * its queue (and counts against its limits) until {@linkcode admitted}.
- */
-export interface DialedConnection extends Connection {
-  /** Lets the waiting payloads go: call once the far end accepted the greeting. */
-  admitted(): void;
-}
-
-/** Opens listeners and connections by endpoint name, e.g. `"w1"`. */
+/** Opens endpoints. */
 export interface Transport {
   /**
-   * Starts accepting connections at `endpoint`.
-   *
-   * @param endpoint A short name unique in the cluster.
-   * @param maxFrameSize The limit accepted connections start with.
-   * @param onError Told of failures to accept; accepting goes on.
+   * Opens the endpoint of process `self`. For a child, it resolves once the
+   * manager can be reached.
    */
-  listen(
-    endpoint: string,
-    maxFrameSize: number,
-    onError: (error: Error) => void,
-  ): Promise<Acceptor>;
-  /**
-   * Connects to `endpoint` without waiting: the connection is usable at
-   * once, and sends queue until it is open and admitted. If it cannot be
-   * opened, it closes with the reason.
-   *
-   * @param endpoint The name the other process listens at.
-   * @param maxFrameSize The largest payload to accept on the connection.
-   * @param greeting The first payload, written as soon as the connection is open.
-   */
-  dial(endpoint: string, maxFrameSize: number, greeting: Payload): DialedConnection;
+  open(self: Address, options: EndpointOptions): Promise<Endpoint>;
+}
+
+/**
+ * The manager's side of a transport: the place a cluster's endpoints meet
+ * (a directory of sockets, say), made before the children start and
+ * removed after they are gone.
+ */
+export interface TransportHost extends Transport {
+  /** What a child needs to open its endpoint; carried, unread, in its bootstrap. */
+  readonly childConfig: unknown;
+  /** What every child must be allowed, on top of what the user grants it. */
+  readonly childPermissions: Permissions;
+  /** A child's process exited: forget what it left behind. */
+  released(address: Address): void;
+  /** Removes what the host made. Idempotent. */
+  close(): Promise<void>;
 }

@@ -9,15 +9,14 @@ import {
 
 const BOOTSTRAP: Bootstrap = {
   version: BOOTSTRAP_VERSION,
-  dir: "/tmp/switchboard-x",
   self: 2,
-  token: "secret",
   workers: 3,
   services: ["logger"],
   maxFrameSize: 1024,
   requestTimeout: 500,
   highWaterMark: 100,
   maxQueuedBytes: 2048,
+  transport: { dir: "/tmp/switchboard-x", token: "secret" },
 };
 
 /** A stand-in for stdin that hands out `bytes` in reads of at most `chunk` bytes. */

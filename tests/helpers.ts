@@ -2,13 +2,48 @@
 
 import { type Address, Cluster, type ClusterOptions, type Message, type Peer } from "../mod.ts";
 import { deadline } from "../src/deadline.ts";
-import { SocketConnection, type UnixTransport } from "../src/unix_transport.ts";
 import type { Outcome } from "./fixtures/remote_control.ts";
 
 export const WORKER: URL = new URL("./fixtures/worker.ts", import.meta.url);
 export const SERVICE: URL = new URL("./fixtures/service.ts", import.meta.url);
 /** How long a test waits for an event before it fails: 10x what any takes here. */
 export const WAIT = 10_000;
+
+/**
+ * Resolves as `promise` does, unless {@linkcode WAIT} ms (or `ms`) pass
+ * first: then it rejects, saying what it was waiting for. Every wait in the
+ * tests goes through here; none sleeps and hopes.
+ */
+export function waitFor<T>(
+  promise: Promise<T>,
+  what: string | (() => string),
+  ms = WAIT,
+): Promise<T> {
+  return deadline(
+    promise,
+    ms,
+    () =>
+      new Error(`Timed out after ${ms} ms waiting for ${typeof what === "string" ? what : what()}`),
+  );
+}
+
+/**
+ * The first value that `subscribe` hands its listener and `match` accepts;
+ * the listener is removed then, or when the wait times out.
+ *
+ * @param subscribe Adds a listener and returns its remover (`peer.onError`, say).
+ */
+export function nextEvent<T>(
+  subscribe: (listener: (value: T) => void) => () => void,
+  what: string,
+  match: (value: T) => boolean = () => true,
+): Promise<T> {
+  const { promise, resolve } = Promise.withResolvers<T>();
+  const off = subscribe((value) => {
+    if (match(value)) resolve(value);
+  });
+  return waitFor(promise, what).finally(off);
+}
 
 /** Starts the fixture cluster: 3 workers and the "logger" service. */
 export function startCluster(options: ClusterOptions = {}): Promise<Cluster> {
@@ -49,11 +84,7 @@ export class Recorder<T = unknown> {
       if (done(this.data)) resolve(this.data);
     };
     this.#check();
-    return deadline(
-      promise,
-      WAIT,
-      () => new Error(`Timed out waiting for ${what}: got ${JSON.stringify(this.data)}`),
-    )
+    return waitFor(promise, () => `${what}: got ${JSON.stringify(this.data)}`)
       .finally(() => this.#check = undefined);
   }
 
@@ -69,11 +100,11 @@ export function nextMessage(
   action: string,
   match: (message: Message) => boolean = () => true,
 ): Promise<Message> {
-  const { promise, resolve } = Promise.withResolvers<Message>();
-  const off = peer.on(action, (_data, message) => {
-    if (match(message)) resolve(message);
-  });
-  return deadline(promise, WAIT, () => new Error(`Timed out waiting for "${action}"`)).finally(off);
+  return nextEvent<Message>(
+    (listener) => peer.on(action, (_data, message) => listener(message)),
+    `"${action}"`,
+    match,
+  );
 }
 
 /** Whether a process with this pid runs (a signal that changes nothing reaches it). */
@@ -103,14 +134,4 @@ export function managerProcess(fixture: string): Deno.Command {
     ],
     stdout: "piped",
   });
-}
-
-/** Connects to `endpoint` of `transport` with no handshake: a bare framed connection. */
-export async function connectTo(
-  transport: UnixTransport,
-  endpoint: string,
-  maxFrameSize: number,
-): Promise<SocketConnection> {
-  const conn = await Deno.connect({ transport: "unix", path: transport.path(endpoint) });
-  return new SocketConnection(conn, maxFrameSize);
 }

@@ -2,7 +2,7 @@
 
 import assert from "node:assert/strict";
 import { FrameError } from "../mod.ts";
-import { FrameQueue } from "../src/frame_queue.ts";
+import { FrameQueue } from "../src/unix/frame_queue.ts";
 import { nextMessage, Recorder, remote, startCluster, WAIT } from "./helpers.ts";
 import { deadline } from "../src/deadline.ts";
 

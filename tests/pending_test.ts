@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { PendingRequests, TIMED_OUT } from "../src/pending.ts";
 import { NoHandlerError, RemoteError } from "../src/errors.ts";
+import { FakeClock } from "./fake_clock.ts";
 
 const spec = (target: number, timeout: number, signal?: AbortSignal) => ({
   action: "pingRequest",
@@ -58,7 +59,8 @@ Deno.test("PendingRequests turns error responses into NoHandlerError and RemoteE
 });
 
 Deno.test("PendingRequests times requests out in deadline order with one shared timer", async () => {
-  const pending = new PendingRequests();
+  const clock = new FakeClock();
+  const pending = new PendingRequests(clock);
   const order: string[] = [];
   const track = (id: string, timeout: number) =>
     pending.open(id, spec(1, timeout)).catch((reason) => {
@@ -67,11 +69,54 @@ Deno.test("PendingRequests times requests out in deadline order with one shared 
     });
   const settled = Promise.all([track("late", 60), track("early", 10), track("middle", 30)]);
   const answered = pending.open("answered", spec(1, 20));
+  assert.equal(clock.timers, 1, "one timer for them all");
   pending.answer({ action: "pingResponse", messageId: "answered", re: true, data: "in time" }, 1);
   assert.equal(await answered, "in time");
+  clock.advance(9);
+  assert.equal(pending.size, 3, "nothing is due yet");
+  clock.advance(1);
+  clock.advance(20);
+  clock.advance(30);
   await settled;
   assert.deepEqual(order, ["early", "middle", "late"]);
   assert.equal(pending.size, 0);
+  assert.equal(clock.timers, 0, "no timer is left");
+});
+
+Deno.test("PendingRequests times out in deadline order when its timer fires late", async () => {
+  // A process busy for 80 ms finds all three due when its timer finally runs.
+  const clock = new FakeClock();
+  const pending = new PendingRequests(clock);
+  const order: string[] = [];
+  const settled = Promise.all(
+    [["late", 60], ["early", 10], ["middle", 30]].map(([id, timeout]) =>
+      pending.open(id as string, spec(1, timeout as number)).catch(() => order.push(id as string))
+    ),
+  );
+  clock.advance(80);
+  await settled;
+  assert.deepEqual(order, ["early", "middle", "late"]);
+});
+
+Deno.test("PendingRequests keeps one timer armed for the earliest deadline as requests come and go", async () => {
+  const clock = new FakeClock();
+  const pending = new PendingRequests(clock);
+  const a = pending.open("a", spec(1, 100)).catch((reason) => reason);
+  const b = pending.open("b", spec(1, 50)).catch((reason) => reason);
+  assert.equal(clock.timers, 1, "re-armed for the earlier deadline, not a second timer");
+  clock.advance(50);
+  assert.equal(await b, TIMED_OUT);
+  assert.equal(pending.size, 1);
+  clock.advance(49);
+  assert.equal(pending.size, 1, "not due before its deadline");
+  clock.advance(1);
+  assert.equal(await a, TIMED_OUT);
+  assert.equal(clock.timers, 0);
+});
+
+Deno.test("PendingRequests times out on the machine's clock by default", async () => {
+  const pending = new PendingRequests();
+  await assert.rejects(pending.open("a", spec(1, 1)), (reason) => reason === TIMED_OUT);
   // No timer is left: the op sanitizer would fail this test.
 });
 

@@ -1,7 +1,7 @@
 /** stats(): what a process can see of its own traffic and work. */
 
 import assert from "node:assert/strict";
-import { HEADER_SIZE } from "../src/frame.ts";
+import { HEADER_SIZE } from "../src/unix/frame.ts";
 import { remote, startCluster } from "./helpers.ts";
 
 Deno.test("stats() counts messages and bytes per connection, open requests and children", async () => {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { FrameQueue } from "../src/frame_queue.ts";
+import { FrameQueue } from "../../src/unix/frame_queue.ts";
 
 const utf8 = new TextEncoder();
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { FrameError } from "../src/errors.ts";
-import { FrameDecoder, HEADER_SIZE } from "../src/frame.ts";
-import { FrameQueue } from "../src/frame_queue.ts";
+import { FrameError } from "../../src/errors.ts";
+import { FrameDecoder, HEADER_SIZE } from "../../src/unix/frame.ts";
+import { FrameQueue } from "../../src/unix/frame_queue.ts";
 
 const LIMIT = 16 * 1024 * 1024;
 

@@ -1,8 +1,17 @@
 import assert from "node:assert/strict";
-import { ClosedError, FrameError } from "../src/errors.ts";
-import { SocketConnection, UnixTransport } from "../src/unix_transport.ts";
-import type { Connection, DialedConnection } from "../src/transport.ts";
-import { connectTo } from "./helpers.ts";
+import { ClosedError, FrameError } from "../../src/errors.ts";
+import { Acceptor } from "../../src/unix/acceptor.ts";
+import { SocketConnection } from "../../src/unix/socket_connection.ts";
+
+/** A connection to the socket at `path`, with no handshake: a bare framed connection. */
+async function connectTo(path: string, maxFrameSize: number): Promise<SocketConnection> {
+  return new SocketConnection(await Deno.connect({ transport: "unix", path }), maxFrameSize);
+}
+
+/** The next connection `listener` accepts. */
+async function nextAccepted(listener: Acceptor): Promise<SocketConnection> {
+  return (await listener[Symbol.asyncIterator]().next()).value as SocketConnection;
+}
 
 /** A Deno.Conn stand-in that records writes and accepts at most `chunk` bytes per write. */
 class RecordingConn {
@@ -44,7 +53,7 @@ function connectionOver(fake: RecordingConn): SocketConnection {
   return new SocketConnection(fake as unknown as Deno.Conn, 1024);
 }
 
-async function flushed(connection: Connection): Promise<void> {
+async function flushed(connection: SocketConnection): Promise<void> {
   connection.close();
   await connection.closed;
 }
@@ -95,13 +104,12 @@ Deno.test("SocketConnection refuses sends once closing", async () => {
   assert.equal(await connection.closed, undefined);
 });
 
-Deno.test("UnixTransport carries frames both ways over a real socket", async () => {
+Deno.test("SocketConnection carries frames both ways over a real socket", async () => {
   const dir = await Deno.makeTempDir({ prefix: "switchboard-test-" });
-  const transport = new UnixTransport(dir);
-  const listener = await transport.listen("a", 1 << 20, fail);
-  const accepted = listener[Symbol.asyncIterator]().next();
-  const client = await connectTo(transport, "a", 1 << 20);
-  const server = (await accepted).value as Connection;
+  const listener = await Acceptor.listen(`${dir}/a.sock`, 1 << 20, fail);
+  const accepted = nextAccepted(listener);
+  const client = await connectTo(`${dir}/a.sock`, 1 << 20);
+  const server = await accepted;
 
   const big = new Uint8Array(300_000).map((_, i) => i & 0xff);
   client.send(new Uint8Array([1, 2, 3]));
@@ -123,13 +131,12 @@ Deno.test("UnixTransport carries frames both ways over a real socket", async () 
   await Deno.remove(dir, { recursive: true });
 });
 
-Deno.test("UnixTransport closes a connection whose peer declares an oversized frame", async () => {
+Deno.test("SocketConnection closes when its peer declares an oversized frame", async () => {
   const dir = await Deno.makeTempDir({ prefix: "switchboard-test-" });
-  const transport = new UnixTransport(dir);
-  const listener = await transport.listen("a", 100, fail);
-  const accepted = listener[Symbol.asyncIterator]().next();
-  const client = await connectTo(transport, "a", 1 << 20);
-  const server = (await accepted).value as Connection;
+  const listener = await Acceptor.listen(`${dir}/a.sock`, 100, fail);
+  const accepted = nextAccepted(listener);
+  const client = await connectTo(`${dir}/a.sock`, 1 << 20);
+  const server = await accepted;
   client.send(new Uint8Array(101));
   server.receive(() => assert.fail("no frame is delivered"));
   const reason = await server.closed;
@@ -141,7 +148,7 @@ Deno.test("UnixTransport closes a connection whose peer declares an oversized fr
   await Deno.remove(dir, { recursive: true });
 });
 
-Deno.test("UnixTransport listens over a socket file a dead process left behind", async () => {
+Deno.test("Acceptor listens over a socket file a dead process left behind", async () => {
   const dir = await Deno.makeTempDir({ prefix: "switchboard-test-" });
   const path = `${dir}/a.sock`;
   const holder = new Deno.Command(Deno.execPath(), {
@@ -159,13 +166,15 @@ Deno.test("UnixTransport listens over a socket file a dead process left behind",
   await holder.status;
   await lines.cancel();
   assert.ok((await Deno.stat(path)).isSocket, "the dead process left its socket file");
-  const listener = await new UnixTransport(dir).listen("a", 100, fail);
+  const listener = await Acceptor.listen(path, 100, fail);
   listener.close();
   await Deno.remove(dir, { recursive: true });
 });
 
 /** Collects the frames a connection receives, decoded as text. */
-function collect(connection: Connection): { texts: string[]; until(count: number): Promise<void> } {
+function collect(
+  connection: SocketConnection,
+): { texts: string[]; until(count: number): Promise<void> } {
   const texts: string[] = [];
   let waiter: { count: number; resolve: () => void } | undefined;
   connection.receive((frames) => {
@@ -185,16 +194,15 @@ function collect(connection: Connection): { texts: string[]; until(count: number
 
 /** A listener at "a" and a connection dialing it with the greeting "hello". */
 async function dialed(): Promise<{
-  client: DialedConnection;
-  accepted: Promise<Connection>;
+  client: SocketConnection;
+  accepted: Promise<SocketConnection>;
   done(): Promise<void>;
 }> {
   const dir = await Deno.makeTempDir({ prefix: "switchboard-test-" });
-  const transport = new UnixTransport(dir);
-  const listener = await transport.listen("a", 1 << 20, fail);
-  const accepted = listener[Symbol.asyncIterator]().next().then((next) => next.value as Connection);
+  const listener = await Acceptor.listen(`${dir}/a.sock`, 1 << 20, fail);
+  const accepted = nextAccepted(listener);
   return {
-    client: transport.dial("a", 1 << 20, "hello"),
+    client: SocketConnection.dial(`${dir}/a.sock`, "hello", 1 << 20),
     accepted,
     async done() {
       listener.close();
@@ -203,7 +211,7 @@ async function dialed(): Promise<{
   };
 }
 
-Deno.test("dial() writes the greeting first and holds later sends until admitted()", async () => {
+Deno.test("SocketConnection.dial() writes the greeting first and holds later sends until admitted()", async () => {
   const { client, accepted, done } = await dialed();
   assert.equal(client.send("one"), 3, "usable before it is open");
   assert.equal(client.send("two"), 3);
@@ -228,9 +236,9 @@ Deno.test("dial() writes the greeting first and holds later sends until admitted
   await done();
 });
 
-Deno.test("dial() to an endpoint nobody listens at closes the connection with the reason", async () => {
+Deno.test("SocketConnection.dial() to a socket nobody listens at closes the connection with the reason", async () => {
   const dir = await Deno.makeTempDir({ prefix: "switchboard-test-" });
-  const client = new UnixTransport(dir).dial("nobody", 1 << 20, "hello");
+  const client = SocketConnection.dial(`${dir}/nobody.sock`, "hello", 1 << 20);
   assert.equal(client.send("lost"), 4);
   client.receive(() => assert.fail("nothing arrives"));
   const reason = await client.closed;

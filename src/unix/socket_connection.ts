@@ -1,86 +1,28 @@
 /**
- * The Unix-domain-socket transport: one socket file per endpoint in the
- * cluster's private directory, length-prefixed frames on each connection.
+ * `SocketConnection`: length-prefixed frames over one Deno stream
+ * connection, with a send queue that batches what one tick sends.
  *
  * @module
  */
 
-import { DrainWaiters } from "./drain_waiters.ts";
-import { ClosedError } from "./errors.ts";
+import { DrainWaiters } from "../drain_waiters.ts";
+import { asError } from "../as_error.ts";
+import { ClosedError } from "../errors.ts";
 import { encodeFrame, FrameDecoder, HEADER_SIZE } from "./frame.ts";
 import { FrameQueue } from "./frame_queue.ts";
-import {
-  type Acceptor,
-  CLOSED,
-  type Connection,
-  type DialedConnection,
-  FULL,
-  type Payload,
-  type Transport,
-} from "./transport.ts";
-
-/** Listens and connects at `<dir>/<endpoint>.sock`. */
-export class UnixTransport implements Transport {
-  /** The directory holding the socket files. */
-  readonly dir: string;
-
-  constructor(dir: string) {
-    this.dir = dir;
-  }
-
-  /** The socket file of an endpoint. */
-  path(endpoint: string): string {
-    return `${this.dir}/${endpoint}.sock`;
-  }
-
-  async listen(
-    endpoint: string,
-    maxFrameSize: number,
-    onError: (error: Error) => void,
-  ): Promise<Acceptor> {
-    const path = this.path(endpoint);
-    return new UnixAcceptor(await listenUnix(path), path, maxFrameSize, onError);
-  }
-
-  dial(endpoint: string, maxFrameSize: number, greeting: Payload): DialedConnection {
-    // Framed now: the caller's bytes may be a view that changes by the time we connect.
-    const frame = encodeFrame(typeof greeting === "string" ? utf8.encode(greeting) : greeting);
-    return new SocketConnection(openAndGreet(this.path(endpoint), frame), maxFrameSize);
-  }
-}
-
-const utf8 = new TextEncoder();
-
-/** Connects to `path` and writes the greeting frame. */
-async function openAndGreet(path: string, greeting: Uint8Array): Promise<Deno.Conn> {
-  const conn = await Deno.connect({ transport: "unix", path });
-  try {
-    await writeAll(conn, greeting);
-  } catch (error) {
-    conn.close();
-    throw error;
-  }
-  return conn;
-}
-
-/**
- * Writes all of `bytes`, however short the writes. `#flush` keeps its own
- * loop: calling this would cost it one more promise per flush.
- */
-async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
-  for (let written = 0; written < bytes.length;) {
-    written += await conn.write(bytes.subarray(written));
-  }
-}
+import { CLOSED, FULL, type Payload, TOO_LARGE } from "../transport.ts";
 
 /**
  * Frames over any Deno stream connection. Frames sent in one tick go out in
  * one write; while a write is under way, later frames gather for the next.
+ * Incoming payloads are pushed to one receiver rather than pulled: a read
+ * loop that calls back costs no promise per batch.
  *
- * Made with a socket still opening (see {@linkcode UnixTransport.dial}), it
- * holds what is sent until {@linkcode SocketConnection.admitted}.
+ * Made with {@linkcode SocketConnection.dial}, it is usable at once: it
+ * writes its greeting as soon as the socket is open and holds what is sent
+ * meanwhile until {@linkcode SocketConnection.admitted}.
  */
-export class SocketConnection implements DialedConnection {
+export class SocketConnection {
   /** The socket; undefined while it is still opening. */
   #conn: Deno.Conn | undefined;
   /** Settles once the socket is open, for a connection made while it opened. */
@@ -101,6 +43,21 @@ export class SocketConnection implements DialedConnection {
   /** `#flush`, bound once rather than a closure per flush. */
   readonly #flushSoon = () => void this.#flush();
 
+  /**
+   * Connects to the socket at `path` in the background and writes
+   * `greeting` first; sends wait until {@linkcode admitted}. If the socket
+   * cannot be opened, the connection closes with the reason.
+   */
+  static dial(path: string, greeting: Payload, maxFrameSize: number): SocketConnection {
+    // Framed now: the caller's bytes may be a view that changes by the time we connect.
+    const frame = encodeFrame(typeof greeting === "string" ? utf8.encode(greeting) : greeting);
+    return new SocketConnection(openAndGreet(path, frame), maxFrameSize);
+  }
+
+  /**
+   * @param conn An open socket, or one still opening (then sends are held).
+   * @param maxFrameSize The largest payload to accept; a peer declaring more is cut off.
+   */
   constructor(conn: Deno.Conn | Promise<Deno.Conn>, maxFrameSize: number) {
     this.#decoder = new FrameDecoder(maxFrameSize);
     if (!(conn instanceof Promise)) {
@@ -116,6 +73,7 @@ export class SocketConnection implements DialedConnection {
     }, (error) => this.#finish(asError(error)));
   }
 
+  /** Lets the held payloads go: call once the far end accepted the greeting. */
   admitted(): void {
     if (!this.#held) return;
     this.#held = false;
@@ -125,6 +83,7 @@ export class SocketConnection implements DialedConnection {
     }
   }
 
+  /** The largest payload accepted; a peer declaring more is cut off. */
   get maxFrameSize(): number {
     return this.#decoder.maxFrameSize;
   }
@@ -133,28 +92,43 @@ export class SocketConnection implements DialedConnection {
     this.#decoder.maxFrameSize = value;
   }
 
+  /** Bytes queued by `send` and not yet handed to the operating system. */
   get bufferedBytes(): number {
     return this.#queue.length + this.#inFlight;
   }
 
+  /**
+   * Settles once the connection is closed and its receiver has had every
+   * payload, with the error that closed it, if any.
+   */
   get closed(): Promise<Error | undefined> {
     return this.#closed.promise;
   }
 
+  /** Resolves once at most `limit` bytes are queued, or the connection closed. */
   drained(limit: number): Promise<void> {
     if (this.#state === "closed") return Promise.resolve();
     return this.#drainWaiters.wait(this.bufferedBytes, limit);
   }
 
-  send(payload: Payload, limit = Infinity): number {
+  /**
+   * Queues one payload (bytes are copied, text encoded to UTF-8).
+   *
+   * @param limit Refuse it if the queue would then hold more bytes than this.
+   * @param maxSize Refuse it if it is larger than this.
+   * @returns Its size in bytes; `CLOSED` once closing, `FULL` if over
+   * `limit`, `TOO_LARGE` if over `maxSize` (nothing queued).
+   */
+  send(payload: Payload, limit = Infinity, maxSize = Infinity): number {
     if (this.#state !== "open") return CLOSED;
     // Text is at least a byte a unit: refused early when that is too much
     // already, else measured by encoding it, and taken back if over.
+    if (payload.length > maxSize) return TOO_LARGE;
     if (this.bufferedBytes + HEADER_SIZE + payload.length > limit) return FULL;
     const size = this.#queue.append(payload);
-    if (this.bufferedBytes > limit) {
+    if (this.bufferedBytes > limit || size > maxSize) {
       this.#queue.undoLast();
-      return FULL;
+      return size > maxSize ? TOO_LARGE : FULL;
     }
     if (!this.#writing && !this.#held) {
       this.#writing = true;
@@ -163,6 +137,10 @@ export class SocketConnection implements DialedConnection {
     return size;
   }
 
+  /**
+   * Closes the connection: at once when `reason` is given, else after the
+   * queued payloads are written. Idempotent.
+   */
   close(reason?: Error): void {
     if (this.#state === "closed") return;
     if (this.#state === "open") {
@@ -175,6 +153,11 @@ export class SocketConnection implements DialedConnection {
     if (reason !== undefined || (!this.#writing && !held)) this.#finish(reason);
   }
 
+  /**
+   * Starts delivering payloads, in order, in batches, to `receiver`; call
+   * once. A payload is valid only during the call that delivers it. If the
+   * receiver throws, the connection closes with that error.
+   */
   receive(receiver: (payloads: readonly Uint8Array[]) => void): void {
     if (this.#received) throw new Error("A connection has one receiver");
     this.#received = true;
@@ -247,104 +230,18 @@ export class SocketConnection implements DialedConnection {
   }
 }
 
-/** The first pause after a failed accept, in ms; doubled up to a second. */
-const ACCEPT_RETRY = 10;
+const utf8 = new TextEncoder();
 
-class UnixAcceptor implements Acceptor {
-  readonly #listener: Deno.Listener;
-  readonly #path: string;
-  readonly #maxFrameSize: number;
-  readonly #onError: (error: Error) => void;
-  #closed = false;
-  #pause: { timer: ReturnType<typeof setTimeout>; resolve: () => void } | undefined;
-
-  constructor(
-    listener: Deno.Listener,
-    path: string,
-    maxFrameSize: number,
-    onError: (error: Error) => void,
-  ) {
-    this.#listener = listener;
-    this.#path = path;
-    this.#maxFrameSize = maxFrameSize;
-    this.#onError = onError;
-  }
-
-  async *[Symbol.asyncIterator](): AsyncIterator<Connection> {
-    let retry = ACCEPT_RETRY;
-    while (!this.#closed) {
-      let conn: Deno.Conn;
-      try {
-        conn = await this.#listener.accept();
-      } catch (error) {
-        if (this.#closed || error instanceof Deno.errors.BadResource) return;
-        // E.g. out of file descriptors: the listener is fine, try again soon.
-        this.#onError(asError(error));
-        await this.#sleep(retry);
-        retry = Math.min(retry * 2, 1000);
-        continue;
-      }
-      retry = ACCEPT_RETRY;
-      yield new SocketConnection(conn, this.#maxFrameSize);
-    }
-  }
-
-  close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    if (this.#pause) {
-      clearTimeout(this.#pause.timer);
-      this.#pause.resolve();
-    }
-    try {
-      this.#listener.close();
-    } catch {
-      // Already closed.
-    }
-    // The runtime removes the file once the listener is dropped, which may
-    // be after the process has exited: remove it now.
-    try {
-      Deno.removeSync(this.#path);
-    } catch {
-      // Already removed.
-    }
-  }
-
-  #sleep(ms: number): Promise<void> {
-    return new Promise<void>((resolve) => {
-      this.#pause = { timer: setTimeout(resolve, ms), resolve };
-    }).then(() => this.#pause = undefined);
-  }
-}
-
-/**
- * Listens at `path`, first removing a socket file a dead process left behind
- * (a live listener there is an error).
- */
-async function listenUnix(path: string): Promise<Deno.Listener> {
+/** Connects to `path` and writes the greeting frame. */
+async function openAndGreet(path: string, greeting: Uint8Array): Promise<Deno.Conn> {
+  const conn = await Deno.connect({ transport: "unix", path });
   try {
-    return Deno.listen({ transport: "unix", path });
+    for (let written = 0; written < greeting.length;) {
+      written += await conn.write(greeting.subarray(written));
+    }
   } catch (error) {
-    if (!(error instanceof Deno.errors.AddrInUse)) throw error;
-    if (await isListening(path)) {
-      throw new Deno.errors.AddrInUse(
-        `Cannot listen at ${path}: another process is listening there`,
-      );
-    }
-    await Deno.remove(path);
-    return Deno.listen({ transport: "unix", path });
+    conn.close();
+    throw error;
   }
-}
-
-async function isListening(path: string): Promise<boolean> {
-  try {
-    (await Deno.connect({ transport: "unix", path })).close();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function asError(thrown: unknown): Error {
-  return thrown instanceof Error ? thrown : new Error(String(thrown));
+  return conn;
 }

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { FrameError } from "./errors.ts";
+import { FrameError } from "../errors.ts";
 
 /** Bytes in the length prefix. */
 export const HEADER_SIZE = 4;

@@ -1,0 +1,369 @@
+/**
+ * `UnixEndpoint`: one process's end of the Unix-socket transport. It
+ * listens at its own socket file, admits who dials it through the gate,
+ * and keeps one link to send on per peer. Children dial the manager when
+ * they join and each other on first use; the manager never dials. Two
+ * children that dial each other at once keep both links: each reads both
+ * and sends on the one it dialed (the other is a spare, which takes over if
+ * the first closes), so what one process sends another stays in order.
+ *
+ * @module
+ */
+
+import { type Address, describe, MANAGER } from "../address.ts";
+import { asError } from "../as_error.ts";
+import { ClosedError, FrameError, UnreachableError } from "../errors.ts";
+import {
+  CLOSED,
+  type Endpoint,
+  type EndpointOptions,
+  type Payload,
+  type Receiver,
+  UNREACHABLE,
+} from "../transport.ts";
+import type { ConnectionStats } from "../types.ts";
+import { Acceptor } from "./acceptor.ts";
+import { HEADER_SIZE } from "./frame.ts";
+import { Gate } from "./gate.ts";
+import {
+  actionOf,
+  HANDSHAKE_FRAME_LIMIT,
+  helloPayload,
+  isWelcome,
+  WELCOME_PAYLOAD,
+} from "./handshake.ts";
+import { Link } from "./link.ts";
+import { SocketConnection } from "./socket_connection.ts";
+import { Sockets, type UnixConfig } from "./sockets.ts";
+
+/** How long a graceful close waits for queued payloads to be written, in ms. */
+const CLOSE_TIMEOUT = 2_000;
+
+/** What arrived before the receiver was set, kept for it. */
+type Held = { from: Address; payloads: Uint8Array[] } | { gone: Address; reason?: Error };
+
+/** One process's end of the Unix-socket transport. */
+export class UnixEndpoint implements Endpoint {
+  readonly self: Address;
+  readonly overhead: number = HEADER_SIZE;
+  readonly #config: UnixConfig;
+  readonly #options: EndpointOptions;
+  readonly #sockets: Sockets;
+  readonly #gate: Gate;
+  #acceptor: Acceptor | undefined;
+  #accepting: Promise<void> | undefined;
+  /** The link to send on, by peer. */
+  readonly #links = new Map<Address, Link>();
+  /** Further links to a peer that has one, when both dialed at once. */
+  readonly #spares = new Set<Link>();
+  /** Accepted links still in their handshake. */
+  readonly #strangers = new Set<Link>();
+  /** Settle when their link has closed and been accounted for. */
+  readonly #ended = new Set<Promise<void>>();
+  #receiver: Receiver | undefined;
+  #held: Held[] = [];
+  #state: "open" | "closing" | "closed" = "open";
+  readonly #closed = Promise.withResolvers<Error | undefined>();
+
+  /**
+   * Listens at the socket of `self` and, in a child, joins the manager
+   * meanwhile: resolves once the manager has welcomed it.
+   *
+   * @throws {Error} When it cannot listen, or the manager cannot be reached
+   * or refuses; nothing is left open.
+   */
+  static async open(
+    config: UnixConfig,
+    self: Address,
+    options: EndpointOptions,
+  ): Promise<UnixEndpoint> {
+    const endpoint = new UnixEndpoint(config, self, options);
+    const listening = Acceptor.listen(
+      endpoint.#sockets.path(self),
+      HANDSHAKE_FRAME_LIMIT,
+      options.report,
+    );
+    // No timer of our own: a manager that never answers leaves the child
+    // unready, and the manager kills a child not ready within startTimeout.
+    const joining = self === MANAGER ? undefined : endpoint.#dial(MANAGER).welcome!.promise;
+    const [listened, joined] = await Promise.allSettled([listening, joining]);
+    if (listened.status === "fulfilled") endpoint.#serve(listened.value);
+    const failed = [listened, joined].find((result) => result.status === "rejected");
+    if (failed) {
+      endpoint.close();
+      await endpoint.closed;
+      throw failed.reason;
+    }
+    return endpoint;
+  }
+
+  private constructor(config: UnixConfig, self: Address, options: EndpointOptions) {
+    this.self = self;
+    this.#config = config;
+    this.#options = options;
+    this.#sockets = new Sockets(config);
+    this.#gate = new Gate({
+      self,
+      token: config.token,
+      refusal: (from) => this.#refusal(from),
+      report: options.report,
+    });
+  }
+
+  get closed(): Promise<Error | undefined> {
+    return this.#closed.promise;
+  }
+
+  maxPayload(): number {
+    return this.#options.maxPayload;
+  }
+
+  receive(receiver: Receiver): void {
+    if (this.#receiver) throw new Error("An endpoint has one receiver");
+    this.#receiver = receiver;
+    const held = this.#held;
+    this.#held = [];
+    for (const event of held) {
+      if ("gone" in event) receiver.gone(event.gone, event.reason);
+      else this.#deliver(this.#links.get(event.from), event.from, event.payloads);
+    }
+  }
+
+  send(to: Address, payload: Payload, limit?: number): number {
+    if (this.#state !== "open") return CLOSED;
+    const link = this.#links.get(to) ?? this.#dialPeer(to);
+    return link ? link.send(payload, limit, this.#options.maxPayload) : UNREACHABLE;
+  }
+
+  queued(to: Address): number {
+    return this.#links.get(to)?.connection.bufferedBytes ?? 0;
+  }
+
+  async drained(limit: number, to?: Address): Promise<void> {
+    const links = to === undefined ? [...this.#links.values(), ...this.#spares] : [
+      this.#links.get(to),
+    ];
+    await Promise.all(links.map((link) => link?.connection.drained(limit)));
+  }
+
+  connected(): Address[] {
+    return [...this.#links.keys()];
+  }
+
+  connections(): ConnectionStats[] {
+    return [...this.#links.values(), ...this.#spares].map((link) => link.stats());
+  }
+
+  /** The connections to `peer`, the one sent on first: for tests and diagnostics. */
+  connectionsTo(peer: Address): SocketConnection[] {
+    const first = this.#links.get(peer);
+    const spares = [...this.#spares].filter((link) => link.address === peer);
+    return (first ? [first, ...spares] : spares).map((link) => link.connection);
+  }
+
+  close(reason?: Error): void {
+    if (this.#state !== "open") return;
+    this.#state = "closing";
+    this.#shutDown(reason);
+  }
+
+  async #shutDown(reason: Error | undefined): Promise<void> {
+    this.#acceptor?.close();
+    await this.#accepting;
+    this.#gate.close();
+    const links = [...this.#links.values(), ...this.#spares, ...this.#strangers];
+    for (const link of links) link.connection.close(reason);
+    // A peer that stopped reading would keep queued bytes, and us, forever.
+    const giveUp = setTimeout(() => {
+      for (const link of links) {
+        const unsent = link.connection.bufferedBytes;
+        if (unsent === 0) continue;
+        const error = new ClosedError(
+          `Closed the connection to ${link.name} with ${unsent} bytes unsent: it stopped reading`,
+        );
+        this.#options.report(error);
+        link.connection.close(error);
+      }
+    }, CLOSE_TIMEOUT);
+    while (this.#ended.size > 0) await Promise.all(this.#ended);
+    clearTimeout(giveUp);
+    this.#state = "closed";
+    this.#closed.resolve(reason);
+  }
+
+  #serve(acceptor: Acceptor): void {
+    this.#acceptor = acceptor;
+    this.#accepting = (async () => {
+      for await (const connection of acceptor) this.#greet(connection);
+    })().catch(this.#options.report);
+  }
+
+  #greet(connection: SocketConnection): void {
+    if (this.#state !== "open") return connection.close();
+    const link = new Link(connection);
+    if (!this.#gate.greet(link)) return;
+    this.#strangers.add(link);
+    this.#watch(link);
+  }
+
+  /**
+   * Opens a link to `address` that says hello first; what is sent on it
+   * waits for the `$welcome`.
+   */
+  #dial(address: Address): Link {
+    const hello = helloPayload({ from: this.self, token: this.#config.token });
+    const connection = SocketConnection.dial(
+      this.#sockets.path(address),
+      hello,
+      this.#options.maxPayload,
+    );
+    const link = new Link(connection, address);
+    link.welcome = Promise.withResolvers<void>();
+    // Its own failure is reported by whoever waits; this one is for the watch.
+    link.welcome.promise.catch(() => {});
+    this.#links.set(address, link);
+    this.#watch(link);
+    return link;
+  }
+
+  /**
+   * Dials another child the first time something is sent to it; undefined
+   * (nothing is sent) for the manager, from the manager, and for a child
+   * with no socket file: still starting, or dead (the manager removes a
+   * dead child's file before it tells anyone).
+   */
+  #dialPeer(address: Address): Link | undefined {
+    if (address === MANAGER || this.self === MANAGER || address === this.self) return undefined;
+    if (!this.#sockets.has(address) || !this.#sockets.exists(address)) return undefined;
+    return this.#dial(address);
+  }
+
+  #refusal(from: Address): string | undefined {
+    if (this.self !== MANAGER && from === MANAGER) return "the manager never dials children";
+    if (from === this.self) return `${describe(from)} is this process`;
+    if (!this.#sockets.has(from)) return `${describe(from)} is not in this cluster`;
+    // A child is connected to the manager once; a restarted one comes back
+    // after the old connection closed with the old process.
+    if (this.self === MANAGER) {
+      return this.#links.has(from) ? `${describe(from)} is connected already` : undefined;
+    }
+    // Two links when both dialed at once; a third is no race.
+    if (this.connectionsTo(from).length >= 2) return `${describe(from)} is connected twice already`;
+    return undefined;
+  }
+
+  #watch(link: Link): void {
+    link.connection.receive((payloads) => this.#onPayloads(link, payloads));
+    const ended = link.connection.closed.then((reason) => this.#onClosed(link, reason));
+    const tracked = ended.catch(this.#options.report).finally(() => this.#ended.delete(tracked));
+    this.#ended.add(tracked);
+  }
+
+  #onPayloads(link: Link, payloads: readonly Uint8Array[]): void {
+    let rest = payloads;
+    if (link.address === undefined) {
+      const from = this.#gate.admit(link, payloads[0]);
+      if (from === undefined) return;
+      this.#admit(link, from);
+      rest = payloads.slice(1);
+    } else if (link.welcome) {
+      if (!isWelcome(payloads[0])) {
+        const action = actionOf(payloads[0]) ?? "a frame that is not a message";
+        return this.#drop(
+          link,
+          new FrameError(`Bad frame from ${link.name}: unexpected "${action}" before $welcome`),
+        );
+      }
+      link.connection.admitted();
+      link.welcome.resolve();
+      link.welcome = undefined;
+      rest = payloads.slice(1);
+    }
+    if (rest.length === 0) return;
+    link.received(rest);
+    this.#deliver(link, link.address!, rest);
+  }
+
+  #admit(link: Link, from: Address): void {
+    this.#strangers.delete(link);
+    link.address = from;
+    link.connection.maxFrameSize = this.#options.maxPayload;
+    if (this.#links.has(from)) this.#spares.add(link);
+    else this.#links.set(from, link);
+    // The handshake is not traffic: not counted.
+    link.connection.send(WELCOME_PAYLOAD);
+  }
+
+  #deliver(link: Link | undefined, from: Address, payloads: readonly Uint8Array[]): void {
+    if (!this.#receiver) {
+      this.#held.push({ from, payloads: payloads.map((payload) => payload.slice()) });
+      return;
+    }
+    try {
+      this.#receiver.deliver(from, payloads);
+    } catch (error) {
+      if (link) this.#drop(link, asError(error));
+      else this.#options.report(asError(error));
+    }
+  }
+
+  /** Closes a link that broke the protocol (or met a bug), and reports why. */
+  #drop(link: Link, error: Error): void {
+    if (link.dropped) return;
+    link.dropped = true;
+    this.#options.report(error);
+    link.connection.close(error);
+  }
+
+  #onClosed(link: Link, reason: Error | undefined): void {
+    this.#strangers.delete(link);
+    const address = link.address;
+    if (address === undefined) {
+      // A frame over the handshake limit, say: refused like a bad hello.
+      if (reason instanceof FrameError && !link.dropped) this.#gate.refuse(link, reason.message);
+      return;
+    }
+    if (reason instanceof FrameError && !link.dropped) {
+      this.#options.report(
+        new FrameError(`Bad frame from ${link.name}: ${reason.message}`, { cause: reason }),
+      );
+    }
+    if (link.welcome) this.#notWelcomed(link, address, reason);
+    if (this.#spares.delete(link)) return this.#gone(address, reason);
+    if (this.#links.get(address) !== link) return;
+    this.#links.delete(address);
+    const spare = [...this.#spares].find((other) => other.address === address);
+    if (spare) {
+      this.#spares.delete(spare);
+      this.#links.set(address, spare);
+    }
+    this.#gone(address, reason);
+  }
+
+  /** A link this process dialed closed before the far end welcomed it. */
+  #notWelcomed(link: Link, address: Address, reason: Error | undefined): void {
+    const error = new UnreachableError(
+      `${describe(address)} closed the connection before welcoming ${describe(this.self)}`,
+      { cause: reason },
+    );
+    link.welcome!.reject(error);
+    link.welcome = undefined;
+    // Joining the manager fails `open()`, which says so; closed by us with
+    // nothing waiting to be written, nothing was lost.
+    if (address === MANAGER || (this.#state !== "open" && reason === undefined)) return;
+    this.#options.report(
+      new UnreachableError(
+        `${describe(this.self)} could not connect to ${
+          describe(address)
+        }: what was sent to it is lost`,
+        { cause: error },
+      ),
+    );
+  }
+
+  #gone(peer: Address, reason: Error | undefined): void {
+    if (this.#state !== "open") return;
+    if (this.#receiver) this.#receiver.gone(peer, reason);
+    else this.#held.push({ gone: peer, reason });
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * The gate: admits the connections a listener accepts. A connection must
+ * open with a `$hello` carrying the cluster's token and an address the
+ * listening process accepts, within the handshake timeout; otherwise it is
+ * closed, and the reason reported. Connections still in their handshake
+ * are few and small, so whoever can reach a socket without the token can
+ * make a process do little work and hold little memory.
+ *
+ * @module
+ */
+
+import { type Address, describe } from "../address.ts";
+import { FrameError } from "../errors.ts";
+import { actionOf, HANDSHAKE_TIMEOUT, readHello, tokensMatch } from "./handshake.ts";
+import type { Link } from "./link.ts";
+
+/** Connections allowed in their handshake at once; more are closed at once. */
+export const MAX_HANDSHAKES = 64;
+/** At most this many refusals are reported per window… */
+const REPORTS_PER_WINDOW = 10;
+/** …of this many ms; the rest are counted and reported together. */
+const REPORT_WINDOW = 10_000;
+
+/** Why the listening process will not admit `from`, or undefined if it will. */
+export type Refusal = (from: Address) => string | undefined;
+
+/** What a gate is told by the process it guards. */
+export interface GateOptions {
+  /** The listening process, to name in reports. */
+  self: Address;
+  /** The cluster's secret. */
+  token: string;
+  /** The process's own rules on who may connect. */
+  refusal: Refusal;
+  /** Told of each refusal (rate-limited). */
+  report(error: Error): void;
+}
+
+/** Admits connections to one listening process. */
+export class Gate {
+  readonly #options: GateOptions;
+  /** Connections in their handshake, with their timers. */
+  readonly #waiting = new Map<Link, ReturnType<typeof setTimeout>>();
+  #windowStart = -Infinity;
+  #reportedInWindow = 0;
+  #unreported = 0;
+
+  constructor(options: GateOptions) {
+    this.#options = options;
+  }
+
+  /**
+   * Takes a connection just accepted into its handshake, or closes it when
+   * too many are in theirs already.
+   *
+   * @returns Whether it was taken.
+   */
+  greet(link: Link): boolean {
+    if (this.#waiting.size >= MAX_HANDSHAKES) {
+      link.connection.close();
+      this.#report(`${MAX_HANDSHAKES} connections are in their handshake already`);
+      return false;
+    }
+    const timer = setTimeout(
+      () => this.refuse(link, `no hello within ${HANDSHAKE_TIMEOUT} ms`),
+      HANDSHAKE_TIMEOUT,
+    );
+    this.#waiting.set(link, timer);
+    link.connection.closed.then(() => this.#clearTimer(link));
+    return true;
+  }
+
+  /**
+   * Reads the first payload of a connection in its handshake.
+   *
+   * @returns The address it is admitted as; undefined when it was refused
+   * (then it is closed, and the refusal reported).
+   */
+  admit(link: Link, payload: Uint8Array): Address | undefined {
+    this.#clearTimer(link);
+    const hello = readHello(payload);
+    if (!hello) {
+      const action = actionOf(payload);
+      this.refuse(
+        link,
+        action === undefined
+          ? "its first frame is not a JSON message"
+          : `it opened with "${action}", not a valid hello`,
+      );
+      return undefined;
+    }
+    if (!tokensMatch(hello.token, this.#options.token)) {
+      this.refuse(link, "its token is wrong");
+      return undefined;
+    }
+    const problem = this.#options.refusal(hello.from);
+    if (problem) {
+      this.refuse(link, problem);
+      return undefined;
+    }
+    return hello.from;
+  }
+
+  /** Closes a connection that has not been admitted, and reports why. */
+  refuse(link: Link, why: string): void {
+    this.#clearTimer(link);
+    link.dropped = true;
+    link.connection.close();
+    this.#report(why);
+  }
+
+  /** Stops the handshake timers of connections still unadmitted. */
+  close(): void {
+    for (const timer of this.#waiting.values()) clearTimeout(timer);
+    this.#waiting.clear();
+  }
+
+  /** Reports a refusal; past the rate limit, counts it for a later report. */
+  #report(why: string): void {
+    const now = performance.now();
+    if (now - this.#windowStart > REPORT_WINDOW) {
+      this.#windowStart = now;
+      this.#reportedInWindow = 0;
+    }
+    if (this.#reportedInWindow >= REPORTS_PER_WINDOW) {
+      this.#unreported++;
+      return;
+    }
+    this.#reportedInWindow++;
+    const more = this.#unreported > 0
+      ? ` (and ${this.#unreported} refusals before it, not reported one by one)`
+      : "";
+    this.#unreported = 0;
+    this.#options.report(
+      new FrameError(
+        `Refused a connection to ${describe(this.#options.self)}: ${why}${more}`,
+      ),
+    );
+  }
+
+  #clearTimer(link: Link): void {
+    clearTimeout(this.#waiting.get(link));
+    this.#waiting.delete(link);
+  }
+}

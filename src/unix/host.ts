@@ -1,0 +1,105 @@
+/**
+ * `UnixHost`: the manager's side of the Unix-socket transport. It makes the
+ * cluster's private socket directory before the children start, tells each
+ * child where to listen and what it may touch, removes a dead child's
+ * socket file, and removes the directory at the end.
+ *
+ * @module
+ */
+
+import type { Address } from "../address.ts";
+import { SwitchboardError } from "../errors.ts";
+import type { Permissions } from "../permissions.ts";
+import type { Endpoint, EndpointOptions, TransportHost } from "../transport.ts";
+import { UnixEndpoint } from "./endpoint.ts";
+import { newToken } from "./handshake.ts";
+import { Sockets, type UnixConfig } from "./sockets.ts";
+
+/** The longest Unix socket path Linux and macOS accept, in bytes. */
+const MAX_SOCKET_PATH = 103;
+
+/** The processes of one host, by address. */
+export interface HostMembers {
+  /** The ids of its workers. */
+  workers: readonly number[];
+  /** Its services, in order. */
+  services: readonly string[];
+}
+
+/** The socket directory of one cluster on this host. */
+export class UnixHost implements TransportHost {
+  /** The private directory holding the socket files. */
+  readonly dir: string;
+  readonly childConfig: UnixConfig;
+  readonly childPermissions: Permissions;
+  readonly #sockets: Sockets;
+  #closing: Promise<void> | undefined;
+
+  /**
+   * Makes a fresh directory of mode `0700` in the system's temporary
+   * directory, and a fresh token.
+   *
+   * @throws {SwitchboardError} When a socket path would be too long.
+   */
+  static async create(members: HostMembers): Promise<UnixHost> {
+    const dir = await Deno.makeTempDir({ prefix: "switchboard-" });
+    const host = new UnixHost({
+      dir,
+      token: newToken(),
+      workers: [...members.workers],
+      services: [...members.services],
+    });
+    try {
+      await Deno.chmod(dir, 0o700);
+      host.#checkPaths();
+    } catch (error) {
+      await host.close();
+      throw error;
+    }
+    return host;
+  }
+
+  private constructor(config: UnixConfig) {
+    this.dir = config.dir;
+    this.childConfig = config;
+    this.#sockets = new Sockets(config);
+    const paths = this.#sockets.all();
+    this.childPermissions = {
+      read: paths,
+      write: paths,
+      net: paths.map((path) => `unix:${path}`),
+    };
+  }
+
+  open(self: Address, options: EndpointOptions): Promise<Endpoint> {
+    return UnixEndpoint.open(this.childConfig, self, options);
+  }
+
+  /**
+   * Removes a dead child's socket file, which a killed process leaves
+   * behind: the other children dial a child only while its file exists.
+   */
+  released(address: Address): void {
+    try {
+      Deno.removeSync(this.#sockets.path(address));
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= Deno.remove(this.dir, { recursive: true }).catch((error) => {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    });
+    return this.#closing;
+  }
+
+  #checkPaths(): void {
+    const longest = this.#sockets.all().reduce((a, b) => (b.length > a.length ? b : a));
+    if (new TextEncoder().encode(longest).length > MAX_SOCKET_PATH) {
+      throw new SwitchboardError(
+        `Socket path ${longest} is over ${MAX_SOCKET_PATH} bytes; set TMPDIR to a shorter directory`,
+      );
+    }
+  }
+}
