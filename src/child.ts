@@ -86,7 +86,7 @@ export class ChildSide {
     // Without its manager a child has no cluster, and nobody would stop it.
     if (peer !== MANAGER || this.router.state === "closed") return;
     // Stopping, or not: the manager is gone, so nobody waits for the rest.
-    // Closing starts by removing the socket file, at once.
+    // Closing starts at once, with what makes this process reachable.
     this.close();
     Deno.exit(ORPHAN_EXIT_CODE);
   }

@@ -1,6 +1,6 @@
 /**
  * Starting a child process: `deno run` of the child's module with only its
- * socket permissions plus what was granted, the bootstrap on its stdin,
+ * transport's permissions plus what was granted, the bootstrap on its stdin,
  * stdout and stderr shared with the manager.
  *
  * @module

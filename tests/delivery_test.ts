@@ -5,9 +5,8 @@
 
 import assert from "node:assert/strict";
 import { UnreachableError } from "../mod.ts";
-import { deadline } from "../src/deadline.ts";
 import type { StreamReport } from "./fixtures/streams.ts";
-import { nextMessage, startCluster, WAIT } from "./helpers.ts";
+import { nextMessage, startCluster, waitFor } from "./helpers.ts";
 
 Deno.test("requests in flight to a process that dies all reject at once, naming target and action", async () => {
   await using cluster = await startCluster({ workers: 2, restart: false });
@@ -23,11 +22,7 @@ Deno.test("requests in flight to a process that dies all reject at once, naming 
   assert.equal(cluster.stats().pendingRequests, 100);
   Deno.kill(cluster.pid(1)!, "SIGKILL");
   // Far inside their 10-minute timeout: only the prompt rejection passes.
-  const outcomes = await deadline(
-    Promise.all(requests),
-    WAIT,
-    () => new Error("requests still pending"),
-  );
+  const outcomes = await waitFor(Promise.all(requests), "the requests to settle");
   for (const error of outcomes) {
     assert.ok(error instanceof UnreachableError, String(error));
     assert.equal(

@@ -4,9 +4,8 @@
  */
 
 import assert from "node:assert/strict";
-import { deadline } from "../src/deadline.ts";
 import type { StreamReport } from "./fixtures/streams.ts";
-import { nextMessage, remote, SERVICE, startCluster, WAIT } from "./helpers.ts";
+import { nextMessage, remote, SERVICE, startCluster, WAIT, waitFor } from "./helpers.ts";
 
 const FRAMES = 100_000;
 
@@ -48,9 +47,8 @@ Deno.test("100,000 fuzzed frames close only the bad connections; other traffic l
     }
   })();
 
-  const tally =
-    (await deadline(fuzzed, 120_000, () => new Error(`fuzzing (seed ${seed}) did not finish`)))
-      .data as { frames: number; connections: number; authenticated: number; byKind: object };
+  const tally = (await waitFor(fuzzed, `fuzzing (seed ${seed}) to finish`, 120_000))
+    .data as { frames: number; connections: number; authenticated: number; byKind: object };
   done = true;
   await asking;
   await stream;

@@ -2,8 +2,7 @@
 
 import assert from "node:assert/strict";
 import { NoHandlerError, TimeoutError, UnreachableError } from "../mod.ts";
-import { deadline } from "../src/deadline.ts";
-import { remote, startCluster, WAIT } from "./helpers.ts";
+import { nextEvent, remote, startCluster } from "./helpers.ts";
 
 Deno.test("requestAll asks every worker and resolves with one result per worker, in order", async () => {
   await using cluster = await startCluster();
@@ -59,10 +58,12 @@ Deno.test("requestAll settles each target on its own: slow, failing and unknown 
 
 Deno.test("requestAll with one slow worker and one dead worker resolves the others' answers", async () => {
   await using cluster = await startCluster({ workers: 4, restart: false });
-  const exited = Promise.withResolvers<Error>();
-  cluster.onError((error) => exited.resolve(error));
+  const exited = nextEvent<Error>(
+    (listener) => cluster.onError(listener),
+    "the exit to be reported",
+  );
   Deno.kill(cluster.pid(3)!, "SIGKILL");
-  const error = await deadline(exited.promise, WAIT, () => new Error("no exit was reported"));
+  const error = await exited;
   assert.match(error.message, /worker 3 exited unexpectedly on signal SIGKILL/);
 
   const results = await cluster.requestAll("slowRequest", { msBy: { 1: 1_000 } }, { timeout: 200 });

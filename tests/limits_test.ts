@@ -3,8 +3,7 @@
 import assert from "node:assert/strict";
 import { FrameError } from "../mod.ts";
 import { FrameQueue } from "../src/unix/frame_queue.ts";
-import { nextMessage, Recorder, remote, startCluster, WAIT } from "./helpers.ts";
-import { deadline } from "../src/deadline.ts";
+import { nextEvent, nextMessage, Recorder, remote, startCluster } from "./helpers.ts";
 
 Deno.test("data JSON cannot carry fails at the sender, and the connection stays up", async () => {
   await using cluster = await startCluster();
@@ -72,15 +71,10 @@ Deno.test("a connection without the cluster's token is refused and the cluster k
   await using cluster = await startCluster();
   const utf8 = new TextEncoder();
   const refused: Error[] = [];
-  const threeRefusals = deadline(
-    new Promise<void>((resolve) =>
-      cluster.onError((error) => {
-        refused.push(error);
-        if (refused.length === 3) resolve();
-      })
-    ),
-    WAIT,
-    () => new Error(`expected 3 refusals, got ${refused.map(String)}`),
+  const threeRefusals = nextEvent(
+    (listener) => cluster.onError((error) => listener(refused.push(error))),
+    "3 refusals",
+    (count) => count === 3,
   );
   const manager = `${cluster.socketDir}/m.sock`;
   await intrude(manager, [

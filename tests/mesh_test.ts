@@ -5,9 +5,8 @@
 
 import assert from "node:assert/strict";
 import type { Cluster, LifecycleEvent, PeerStats } from "../mod.ts";
-import { deadline } from "../src/deadline.ts";
 import type { StreamReport } from "./fixtures/streams.ts";
-import { nextMessage, remote, startCluster, WAIT } from "./helpers.ts";
+import { nextEvent, nextMessage, remote, startCluster, WAIT } from "./helpers.ts";
 
 async function peersOf(cluster: Cluster, child: number): Promise<unknown[]> {
   const { ok } = await remote(cluster, child, { op: "stats" }) as { ok: PeerStats };
@@ -64,12 +63,9 @@ Deno.test("two workers that first send to each other at the same moment lose not
 
 Deno.test("a worker's sends to a child the manager reported down are refused at once", async () => {
   await using cluster = await startCluster({ workers: 3, restart: { backoff: 60_000 } });
-  const exited = Promise.withResolvers<void>();
-  cluster.onLifecycle((event: LifecycleEvent) => {
-    if (event.type === "exit" && event.address === 1) exited.resolve();
-  });
+  const exited = lifecycleEvent(cluster, "exit", 1);
   Deno.kill(cluster.pid(1)!, "SIGKILL");
-  await deadline(exited.promise, WAIT, () => new Error("no exit event"));
+  await exited;
   // Worker 0 had the event before this request: both came from the manager, in order.
   assert.deepEqual(await remote(cluster, 0, { op: "send", action: "test", data: {}, to: 1 }), {
     ok: 0,
@@ -115,13 +111,12 @@ Deno.test("a message sent while its connection is still opening is written befor
 });
 
 /** Resolves at the manager's next lifecycle event of `type` about `address`. */
-function lifecycleEvent(cluster: Cluster, type: string, address: number): Promise<void> {
-  const { promise, resolve } = Promise.withResolvers<void>();
-  const off = cluster.onLifecycle((event) => {
-    if (event.type === type && event.address === address) resolve();
-  });
-  return deadline(promise, WAIT, () => new Error(`no ${type} event for worker ${address}`))
-    .finally(off);
+function lifecycleEvent(cluster: Cluster, type: string, address: number): Promise<LifecycleEvent> {
+  return nextEvent(
+    (listener) => cluster.onLifecycle(listener),
+    `a ${type} event for worker ${address}`,
+    (event) => event.type === type && event.address === address,
+  );
 }
 
 Deno.test("a child started after another was given up does not count sends to it", async () => {

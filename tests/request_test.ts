@@ -2,8 +2,7 @@
 
 import assert from "node:assert/strict";
 import { MANAGER, NoHandlerError, RemoteError, TimeoutError, UnreachableError } from "../mod.ts";
-import { deadline } from "../src/deadline.ts";
-import { nextMessage, remote, startCluster, WAIT } from "./helpers.ts";
+import { nextMessage, remote, startCluster, WAIT, waitFor } from "./helpers.ts";
 
 Deno.test("request/response by hand: messageId in the data, sendMessage and on only", async () => {
   await using cluster = await startCluster();
@@ -123,7 +122,7 @@ Deno.test("a target with no listener answers at once with NoHandlerError", async
   // The timeout is far beyond the test's own deadline: only the fast answer passes.
   const request = cluster.request("unknownRequest", {}, { to: 1, timeout: WAIT * 3 });
   await assert.rejects(
-    deadline(request, WAIT, () => new Error("no fast answer")),
+    waitFor(request, "the fast answer"),
     (error: unknown) =>
       error instanceof NoHandlerError &&
       error.message ===
@@ -186,7 +185,7 @@ Deno.test("request() needs exactly one known target", async () => {
     /takes one target; use requestAll\(\)/,
   );
   await assert.rejects(
-    deadline(cluster.request("echoRequest", {}, { to: 7 }), WAIT, () => new Error("not at once")),
+    waitFor(cluster.request("echoRequest", {}, { to: 7 }), "the rejection"),
     (error: unknown) =>
       error instanceof UnreachableError &&
       /Request "echoRequest" to worker 7 failed: no such process \(the cluster has workers 0-2/

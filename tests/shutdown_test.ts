@@ -2,8 +2,7 @@
 
 import assert from "node:assert/strict";
 import { ClosedError, Cluster } from "../mod.ts";
-import { deadline } from "../src/deadline.ts";
-import { isRunning, managerProcess, Recorder, startCluster, WAIT } from "./helpers.ts";
+import { isRunning, managerProcess, Recorder, startCluster, waitFor } from "./helpers.ts";
 
 const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url);
 
@@ -24,7 +23,7 @@ Deno.test("stop() lets children finish: stop handlers run, requests in flight co
       error.message === 'Request "echoRequest" to worker 1 was cancelled: the manager is stopping',
   );
   assert.deepEqual(await inFlight, { by: 0 }, "the request sent before stop() completed");
-  await deadline(stopping, WAIT, () => new Error("stop() did not finish"));
+  await waitFor(stopping, "stop() to finish");
 
   assert.deepEqual(goodbyes.data.map((g) => g.by).sort(), [0, 1, 2]);
   assert.deepEqual(managerStopped, ["manager"]);
@@ -39,7 +38,7 @@ Deno.test("stop() kills a child that does not finish within stopTimeout", async 
     stopTimeout: 300,
   });
   const pid = cluster.pid(0)!;
-  await deadline(cluster.stop(), WAIT, () => new Error("stop() did not finish"));
+  await waitFor(cluster.stop(), "stop() to finish");
   assert.equal(isRunning(pid), false);
   assert.deepEqual(cluster.stats().children, [
     { address: 0, pid: undefined, state: "stopped", restarts: 0 },
@@ -51,19 +50,19 @@ Deno.test("every child exits within 2 seconds of the manager being killed", asyn
   // The children share the manager's stdout: the pipe ends only once every
   // process holding it has exited.
   const lines = manager.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  const first = await deadline(lines.read(), WAIT, () => new Error("the manager did not start"));
+  const first = await waitFor(lines.read(), "the manager to start");
   const dir = first.value?.match(/ready (\S+)/)?.[1];
   assert.ok(dir, `unexpected output: ${first.value}`);
 
   manager.kill("SIGKILL");
   await manager.status;
   const killed = performance.now();
-  await deadline(
+  await waitFor(
     (async () => {
       while (!(await lines.read()).done);
     })(),
+    "the children to exit after the manager was killed",
     2_000,
-    () => new Error("children still running 2 s after the manager was killed"),
   );
   console.log(`children gone ${(performance.now() - killed).toFixed(0)} ms after the manager`);
   // Each child closed its own listener on the way out; the dead manager's remains.

@@ -2,8 +2,7 @@
 
 import assert from "node:assert/strict";
 import { type LifecycleEvent, UnreachableError } from "../mod.ts";
-import { deadline } from "../src/deadline.ts";
-import { managerProcess, remote, startCluster, WAIT } from "./helpers.ts";
+import { managerProcess, remote, startCluster, waitFor } from "./helpers.ts";
 import type { Cluster } from "../mod.ts";
 
 /** Collects the manager's lifecycle events; `until` waits for one that matches. */
@@ -25,7 +24,7 @@ function lifecycle(cluster: Cluster) {
       if (events.some(match)) return Promise.resolve();
       const { promise, resolve } = Promise.withResolvers<void>();
       waiters.push({ match, resolve });
-      return deadline(promise, WAIT, () => new Error(`no ${what}: saw ${JSON.stringify(events)}`));
+      return waitFor(promise, () => `${what}: saw ${JSON.stringify(events)}`);
     },
   };
 }
@@ -158,7 +157,7 @@ Deno.test("with restart: false a child that dies stays down", async () => {
 
 Deno.test("a restart that cannot even be started is retried, then given up, and the manager lives on", async () => {
   const manager = managerProcess("restart_failure_manager.ts");
-  const { code, stdout } = await deadline(manager.output(), WAIT, () => new Error("no answer"));
+  const { code, stdout } = await waitFor(manager.output(), "the manager's output");
   const report = JSON.parse(new TextDecoder().decode(stdout));
   assert.equal(code, 0);
   assert.deepEqual(report.events, ["exit", "restart", "restart", "fatal"]);
