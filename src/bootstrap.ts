@@ -49,19 +49,35 @@ export function encodeBootstrap(bootstrap: Bootstrap): Uint8Array {
 }
 
 /**
+ * How long a child waits for its bootstrap, in ms. The manager writes it
+ * before the child starts, so it is there at once; a process started some
+ * other way, with a pipe on stdin that says nothing, would wait forever.
+ */
+export const BOOTSTRAP_TIMEOUT = 2_000;
+
+/**
  * Reads the bootstrap line from `input` (the process's stdin).
  *
+ * @param patience Gives up when it aborts (default: after {@linkcode BOOTSTRAP_TIMEOUT} ms).
  * @throws {Error} When there is none: the process was not started by a cluster.
  */
 export async function readBootstrap(
   input: Pick<typeof Deno.stdin, "read" | "isTerminal"> = Deno.stdin,
+  // AbortSignal.timeout: a process's first setTimeout costs it milliseconds.
+  patience: AbortSignal = AbortSignal.timeout(BOOTSTRAP_TIMEOUT),
 ): Promise<Bootstrap> {
   if (input.isTerminal()) throw notAChild("stdin is a terminal");
+  const gaveUp = new Promise<never>((_, reject) => {
+    const onAbort = () => reject(notAChild(`none arrived on stdin within ${BOOTSTRAP_TIMEOUT} ms`));
+    if (patience.aborted) onAbort();
+    else patience.addEventListener("abort", onAbort, { once: true });
+  });
+  gaveUp.catch(() => {});
   const buffer = new Uint8Array(MAX_BOOTSTRAP_BYTES);
   let length = 0;
   while (!buffer.subarray(0, length).includes(NEWLINE)) {
     if (length === buffer.length) throw notAChild("the first line of stdin is too long");
-    const count = await input.read(buffer.subarray(length));
+    const count = await Promise.race([input.read(buffer.subarray(length)), gaveUp]);
     if (count === null) throw notAChild("stdin ended without one");
     length += count;
   }

@@ -9,7 +9,7 @@
 
 import { type Address, MANAGER } from "./address.ts";
 import { type Bootstrap, readGoAhead } from "./bootstrap.ts";
-import { EVENT, READY, STOP } from "./control.ts";
+import { EVENT, EXIT, READY, STOP, STOPPED } from "./control.ts";
 import { Layout } from "./layout.ts";
 import { Router } from "./router.ts";
 import type { Endpoint } from "./transport.ts";
@@ -23,7 +23,17 @@ export class ChildSide {
   /** The child's router. */
   readonly router: Router;
   #closing: Promise<void> | undefined;
-  #stopping = false;
+  #stopWork: Promise<void> | undefined;
+  /**
+   * SIGTERM to a child alone stops it: its stop work, then exit (and the
+   * manager restarts it). SIGINT it ignores: Ctrl-C is the manager's to
+   * answer, which stops every child in order (a terminal's Ctrl-C does not
+   * even reach a child, which runs in a session of its own).
+   */
+  readonly #onSignal = new Map<Deno.Signal, () => void>([
+    ["SIGTERM", () => this.#stopAlone()],
+    ["SIGINT", () => {}],
+  ]);
 
   /**
    * @param bootstrap What the manager told the child.
@@ -39,6 +49,7 @@ export class ChildSide {
       maxQueuedBytes: bootstrap.maxQueuedBytes,
       control: {
         [STOP]: { from: MANAGER, run: () => this.#stop() },
+        [EXIT]: { from: MANAGER, run: () => this.#exit() },
         [EVENT]: {
           from: MANAGER,
           run: (event) => this.router.listeners.lifecycle(event as LifecycleEvent),
@@ -47,26 +58,56 @@ export class ChildSide {
       onGone: (peer) => this.#onGone(peer),
       onReady: () => this.#sendReady(),
     });
+    for (const [signal, listener] of this.#onSignal) Deno.addSignalListener(signal, listener);
   }
 
   /** Leaves the cluster. Idempotent. */
   close(): Promise<void> {
-    this.#closing ??= this.router.close();
+    this.#closing ??= this.#close();
     return this.#closing;
   }
 
+  async #close(): Promise<void> {
+    for (const [signal, listener] of this.#onSignal) Deno.removeSignalListener(signal, listener);
+    await this.router.close();
+  }
+
   /**
-   * Stops as the manager asked: stop handlers, then the handlers still
-   * answering requests, then the connections (queued messages are written),
-   * then the process. The manager kills it if this takes too long.
+   * The stop work, once: the stop handlers, then the handlers still
+   * answering requests. Messages keep arriving meanwhile.
+   */
+  #doStopWork(): Promise<void> {
+    this.#stopWork ??= (async () => {
+      await this.router.listeners.stopping();
+      await this.router.handlersSettled();
+    })();
+    return this.#stopWork;
+  }
+
+  /**
+   * The first phase of a stop the manager asked for: the stop work, then
+   * `$stopped` once what it sent is written. The manager says `$exit` once every child stopping with
+   * this one has done its own, so that what they send each other meanwhile
+   * is still received; it kills a child that takes too long.
    */
   async #stop(): Promise<void> {
-    if (this.#stopping) return;
-    this.#stopping = true;
-    await this.router.listeners.stopping();
-    await this.router.handlersSettled();
+    await this.#doStopWork();
+    // What it sent is on its way (a connection it was opening is open), so
+    // the others, still reading until they exit, get it.
+    await this.router.flushed();
+    this.router.sendControl(MANAGER, STOPPED);
+  }
+
+  /** The second phase: close (queued messages are written), then exit. */
+  async #exit(): Promise<void> {
     await this.close();
     Deno.exit(0);
+  }
+
+  /** SIGTERM (or SIGINT) to this child alone: its stop work, then exit. */
+  async #stopAlone(): Promise<void> {
+    await this.#doStopWork();
+    await this.#exit();
   }
 
   /**
@@ -84,7 +125,9 @@ export class ChildSide {
 
   #onGone(peer: Address): void {
     // Without its manager a child has no cluster, and nobody would stop it.
-    if (peer !== MANAGER || this.router.state === "closed") return;
+    if (peer !== MANAGER || this.router.state === "closing" || this.router.state === "closed") {
+      return;
+    }
     // Stopping, or not: the manager is gone, so nobody waits for the rest.
     // Closing starts at once, with what makes this process reachable.
     this.close();

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Address } from "./address.ts";
+import type { Address, Target } from "./address.ts";
 import { Layout } from "./layout.ts";
 import { Manager, type ManagerConfig } from "./manager.ts";
 import { Peer } from "./peer.ts";
@@ -72,8 +72,26 @@ export interface ClusterOptions {
   restart?: boolean | RestartOptions;
   /** How long children may take to become ready, in ms (default 30 000). */
   startTimeout?: number;
-  /** How long children may take to exit on `stop()` before they are killed, in ms (default 5 000). */
+  /**
+   * How long children may take for each phase of a stop or reload before
+   * they are killed, in ms (default 5 000): their stop work, then closing.
+   */
   stopTimeout?: number;
+  /**
+   * What happens when a child is given up (it exited `maxRestarts` times
+   * within `period`): `true` (default) stops the cluster and rejects
+   * `cluster.closed` with the reason, so that a manager awaiting it exits
+   * non-zero and its own supervisor restarts it (Erlang/OTP's escalation);
+   * `false` keeps the cluster running without that child.
+   */
+  escalate?: boolean;
+  /**
+   * Whether the manager handles signals (default `true`): SIGINT (Ctrl-C)
+   * and SIGTERM stop the cluster gracefully, a second one stops it at once
+   * and exits; SIGHUP reloads every worker. `false` for an application that
+   * handles signals itself.
+   */
+  signals?: boolean;
   /**
    * Whether the manager marks itself ready a tick after `start()` resolves
    * (default `true`). Until then, messages from children are held; pass
@@ -158,7 +176,8 @@ export class Cluster<P = Protocol> extends Peer<P> {
    * }
    * ```
    */
-  static async start<P = Protocol>(options: ClusterOptions = {}): Promise<Cluster<P>> {
+  static async start<P = Protocol>(options?: ClusterOptions): Promise<Cluster<P>> {
+    options ??= {};
     const config = managerConfig(options);
     // The processes of this host meet over Unix sockets.
     const host = await UnixHost.create({
@@ -168,6 +187,53 @@ export class Cluster<P = Protocol> extends Peer<P> {
     const manager = await Manager.start(config, host);
     if (options.ready !== false) manager.readySoon();
     return new Cluster<P>(manager.router, manager, host);
+  }
+
+  /**
+   * Settles once the cluster has stopped: resolves after `stop()` or a
+   * signal; rejects with the reason when a child was given up and the
+   * cluster stopped (see `escalate`). A long-running manager ends with
+   * `await cluster.closed`.
+   *
+   * @example Run until stopped
+   * ```ts
+   * import { Cluster } from "@switchboard/switchboard";
+   *
+   * export async function serve(): Promise<void> {
+   *   const cluster = await Cluster.start({ worker: "./worker.ts", workers: 4 });
+   *   await cluster.closed; // Ctrl-C or SIGTERM stop it; a child given up rejects
+   * }
+   * ```
+   */
+  get closed(): Promise<void> {
+    return this.#manager.closed;
+  }
+
+  /**
+   * Restarts children one at a time, to load new code: each old process
+   * does its stop work (its `onStop` handlers, its running handlers) while
+   * still receiving, then exits; its replacement starts with the same
+   * address, and the next goes only once it is ready. Requests already in
+   * flight to a reloading child are answered. A reload never counts as a
+   * crash. SIGHUP does the same for every worker.
+   *
+   * @param to A worker id, a service name, or a list; default every worker.
+   * @returns Resolves once every target runs a new process and is ready.
+   * @throws {SwitchboardError} When a replacement is not ready within
+   * `startTimeout` or exits first; the rest are not reloaded.
+   * @throws {ClosedError} When the cluster is stopping.
+   *
+   * @example Roll new code out to the workers
+   * ```ts
+   * import type { Cluster } from "@switchboard/switchboard";
+   *
+   * export async function deploy(cluster: Cluster): Promise<void> {
+   *   await cluster.reload(); // worker 0, then 1, …; never all down at once
+   * }
+   * ```
+   */
+  reload(to?: Target): Promise<void> {
+    return this.#manager.reload(to);
   }
 
   /** The private directory of this host's Unix sockets; `stop()` removes it. */
@@ -278,6 +344,8 @@ function managerConfig(options: ClusterOptions): ManagerConfig {
     startTimeout: positive(options, "startTimeout"),
     stopTimeout: positive(options, "stopTimeout"),
     restart: restartPolicy(options.restart),
+    escalate: options.escalate ?? true,
+    signals: options.signals ?? true,
   };
 }
 

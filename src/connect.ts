@@ -53,8 +53,8 @@ let joined: Promise<Peer<unknown>> | undefined;
  * }
  * ```
  */
-export function connect<P = Protocol>(options: ConnectOptions = {}): Promise<Peer<P>> {
-  joined ??= join(options);
+export function connect<P = Protocol>(options?: ConnectOptions): Promise<Peer<P>> {
+  joined ??= join(options ?? {});
   return joined as Promise<Peer<P>>;
 }
 

@@ -6,7 +6,14 @@
  * not expect it from, closes the connection it came on.
  *
  * - `$ready`: a child to the manager, once its listeners are in place.
- * - `$stop`: the manager to a child, when the cluster stops.
+ * - `$stop`: the manager to a child, when the cluster stops or the child is
+ *   reloaded: the first phase of its stop. It runs its stop handlers and
+ *   waits for its running handlers while it still receives, then answers
+ *   `$stopped`.
+ * - `$stopped`: a child to the manager, its stop work done.
+ * - `$exit`: the manager to a child, the second phase: close (what is
+ *   queued is written, what peers sent is still read) and exit. The manager
+ *   sends it once every child stopping with it has answered `$stopped`.
  * - `$event` (a lifecycle event): the manager to every child, when a child
  *   exits, restarts, is ready again, or is given up.
  *
@@ -19,8 +26,12 @@ import type { Address } from "./address.ts";
 
 /** A child is ready for messages. */
 export const READY = "$ready";
-/** The cluster is stopping: finish and exit. */
+/** Stop, phase one: do the stop work while still receiving, then say `$stopped`. */
 export const STOP = "$stop";
+/** The stop work is done. */
+export const STOPPED = "$stopped";
+/** Stop, phase two: close and exit. */
+export const EXIT = "$exit";
 /** Something happened to a child; the data is a `LifecycleEvent`. */
 export const EVENT = "$event";
 

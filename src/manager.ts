@@ -1,18 +1,22 @@
 /**
  * The manager's machinery behind {@linkcode Cluster}: the transport host
  * the children meet at, the manager's router, the supervisor of the
- * children, and the order of start and stop.
+ * children, and the order of start, reload and stop, whatever ends it — a
+ * call, a signal, a child given up, or the process dying.
  *
  * @module
  */
 
-import { type Address, MANAGER } from "./address.ts";
+import { onAbruptExit } from "./abrupt_exit.ts";
+import { type Address, MANAGER, type Target, targetsOf } from "./address.ts";
 import { BOOTSTRAP_VERSION } from "./bootstrap.ts";
-import { EVENT, READY, STOP } from "./control.ts";
+import { EVENT, READY, STOPPED } from "./control.ts";
+import { ClosedError, type SwitchboardError } from "./errors.ts";
 import type { Layout } from "./layout.ts";
 import { permissionFlags } from "./permissions.ts";
 import type { RestartPolicy } from "./restart_policy.ts";
 import { Router } from "./router.ts";
+import { handleSignals, signalExitCode } from "./signals.ts";
 import { type ChildSpec, Supervisor } from "./supervisor.ts";
 import type { Endpoint, TransportHost } from "./transport.ts";
 import type { ChildStats, LifecycleEvent } from "./types.ts";
@@ -33,22 +37,32 @@ export interface ManagerConfig {
   maxQueuedBytes: number;
   /** How long children may take to become ready, in ms. */
   startTimeout: number;
-  /** How long children may take to exit after `$stop`, in ms. */
+  /** How long children may take for each phase of their stop, in ms. */
   stopTimeout: number;
   /** How to restart children that exit; null: never. */
   restart: RestartPolicy | null;
+  /** Whether a child given up stops the cluster (and rejects `closed`). */
+  escalate: boolean;
+  /** Whether SIGINT, SIGTERM and SIGHUP are handled. */
+  signals: boolean;
 }
 
 /** Runs a cluster's children and the manager's end of their connections. */
 export class Manager {
   /** The manager's router. */
   readonly router: Router;
+  readonly #config: ManagerConfig;
   readonly #host: TransportHost;
   readonly #supervisor: Supervisor;
+  readonly #closed = Promise.withResolvers<void>();
+  /** Why the cluster stopped on its own, when a child was given up. */
+  #escalation: SwitchboardError | undefined;
   #stopping: Promise<void> | undefined;
+  readonly #unhooks: (() => void)[] = [];
 
   private constructor(host: TransportHost, router: Router, config: ManagerConfig) {
     this.#host = host;
+    this.#config = config;
     this.router = router;
     this.#supervisor = new Supervisor({
       children: config.children,
@@ -69,10 +83,12 @@ export class Manager {
           transport: host.childConfig,
         },
       }),
+      tell: (address, action) => router.sendControl(address, action),
       isConnected: (address) => router.connected().includes(address),
       released: (address) => host.released(address),
       announce: (event) => this.#announce(event),
       report: (error) => router.listeners.report(error),
+      gaveUp: (error) => this.#gaveUp(error),
     });
   }
 
@@ -81,8 +97,8 @@ export class Manager {
    * resolves once every one is ready.
    *
    * @param host Where the children meet; the manager closes it when it stops.
-   * @throws {Error} When a child exits or is late; everything started is
-   * stopped again before this rejects.
+   * @throws {Error} When a child exits before the cluster has started, or
+   * is late; everything started is stopped again before this rejects.
    */
   static async start(config: ManagerConfig, host: TransportHost): Promise<Manager> {
     let endpoint: Endpoint | undefined;
@@ -102,10 +118,14 @@ export class Manager {
         requestTimeout: config.requestTimeout,
         highWaterMark: config.highWaterMark,
         maxQueuedBytes: config.maxQueuedBytes,
-        control: { [READY]: { run: (_data, from) => manager!.#supervisor.ready(from) } },
+        control: {
+          [READY]: { run: (_data, from) => manager!.#supervisor.ready(from) },
+          [STOPPED]: { run: (_data, from) => manager!.#supervisor.stopped(from) },
+        },
       });
       report = (error) => router.listeners.report(error);
       manager = new Manager(host, router, config);
+      manager.#hook();
       await manager.#supervisor.start();
     } catch (error) {
       if (manager) {
@@ -118,6 +138,14 @@ export class Manager {
       throw error;
     }
     return manager;
+  }
+
+  /**
+   * Settles once the cluster has stopped: resolves after `stop()` (or a
+   * signal), rejects with the reason when a child given up stopped it.
+   */
+  get closed(): Promise<void> {
+    return this.#closed.promise;
   }
 
   /** Marks the manager ready: held messages go out in the next task, after the caller's listeners are on. */
@@ -136,13 +164,49 @@ export class Manager {
   }
 
   /**
-   * Stops the cluster: the manager's stop handlers, then `$stop` to each
-   * child and SIGKILL to those still running after `stopTimeout`, then
-   * the connections and what the transport host made. Idempotent.
+   * Replaces children one at a time (default: every worker), each once the
+   * one before is ready.
+   */
+  reload(to?: Target): Promise<void> {
+    try {
+      const targets = to === undefined ? this.#config.layout.workerIds : targetsOf(to, "reload");
+      if (this.#stopping) {
+        throw new ClosedError("Cannot reload: the cluster is stopping");
+      }
+      return this.#supervisor.reload(targets);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * Stops the cluster: the manager's stop handlers, then the children in
+   * two phases (see {@linkcode Supervisor.stop}), then the connections and
+   * what the transport host made. Idempotent.
    */
   stop(): Promise<void> {
     this.#stopping ??= this.#stop();
     return this.#stopping;
+  }
+
+  /** Handles signals and an abrupt end of the process, until the cluster stops. */
+  #hook(): void {
+    this.#unhooks.push(onAbruptExit(() => this.#abandon("SIGTERM")));
+    if (!this.#config.signals) return;
+    this.#unhooks.push(handleSignals({
+      stop: () => void this.stop(),
+      stopNow: (signal) => {
+        this.#abandon("SIGKILL");
+        Deno.exit(signalExitCode(signal));
+      },
+      reload: () => this.reload().catch((error) => this.router.listeners.report(error as Error)),
+    }));
+  }
+
+  /** Ends everything at once, synchronously, for a process about to end. */
+  #abandon(signal: "SIGTERM" | "SIGKILL"): void {
+    this.#supervisor.abandon(signal);
+    this.#host.abandon();
   }
 
   /** Tells the manager's lifecycle listeners and every connected child. */
@@ -151,13 +215,22 @@ export class Manager {
     this.router.listeners.lifecycle(event);
   }
 
+  #gaveUp(error: SwitchboardError): void {
+    if (!this.#config.escalate || this.#stopping) return;
+    this.#escalation = error;
+    this.stop();
+  }
+
   async #stop(): Promise<void> {
     this.#supervisor.halt();
     this.router.refuseNewRequests();
     await this.router.listeners.stopping();
-    await this.#supervisor.stop((address) => this.router.sendControl(address, STOP));
+    await this.#supervisor.stop();
     await this.router.close();
     await this.#host.close();
+    for (const unhook of this.#unhooks) unhook();
+    if (this.#escalation) this.#closed.reject(this.#escalation);
+    else this.#closed.resolve();
   }
 }
 

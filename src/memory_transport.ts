@@ -144,7 +144,12 @@ export class MemoryEndpoint implements Endpoint {
   }
 
   #finish(reason: Error | undefined): void {
-    if (reason === undefined) this.#flush();
+    if (reason === undefined) {
+      this.#flush();
+      // As a socket reads until the far end shuts too: what peers sent
+      // before they saw this close is still delivered.
+      for (const address of this.#pairs.keys()) this.#network.find(address)?.flushTo(this.self);
+    }
     this.#state = "closed";
     this.#network.remove(this);
     const peers = [...this.#pairs.keys()];
@@ -174,15 +179,19 @@ export class MemoryEndpoint implements Endpoint {
   /** Hands each peer what waits for it, as one batch. */
   #flush(): void {
     this.#flushing = false;
-    for (const [to, pair] of this.#pairs) {
-      if (pair.payloads.length === 0) continue;
-      const batch = pair.payloads;
-      pair.payloads = [];
-      pair.bytes = 0;
-      pair.drain.update(0);
-      const peer = this.#network.find(to);
-      if (peer) peer.#accept(this.self, batch);
-    }
+    for (const to of this.#pairs.keys()) this.flushTo(to);
+  }
+
+  /** Hands `to` what waits for it now, as one batch. */
+  flushTo(to: Address): void {
+    const pair = this.#pairs.get(to);
+    if (!pair || pair.payloads.length === 0) return;
+    const batch = pair.payloads;
+    pair.payloads = [];
+    pair.bytes = 0;
+    pair.drain.update(0);
+    const peer = this.#network.find(to);
+    if (peer) peer.#accept(this.self, batch);
   }
 
   #accept(from: Address, payloads: Uint8Array[]): void {

@@ -67,9 +67,11 @@ export interface RouterOptions {
 /**
  * Where a process is in its life: `holding` messages until it is ready,
  * `releasing` them (ready was called, the go-ahead is awaited), `ready`,
- * `stopping` (new requests are refused; messages still flow), `closed`.
+ * `stopping` (new requests are refused; messages still flow), `closing`
+ * (open requests were cancelled; what still arrives before the endpoint has
+ * closed is dispatched), `closed`.
  */
-export type RouterState = "holding" | "releasing" | "ready" | "stopping" | "closed";
+export type RouterState = "holding" | "releasing" | "ready" | "stopping" | "closing" | "closed";
 
 /** Routes one process's messages. */
 export class Router implements Receiver {
@@ -126,7 +128,7 @@ export class Router implements Receiver {
    * sent may still be answered, and messages still flow. For a graceful stop.
    */
   refuseNewRequests(): void {
-    if (this.#state !== "closed") this.#state = "stopping";
+    if (this.#state !== "closing" && this.#state !== "closed") this.#state = "stopping";
   }
 
   /** The addresses connected now, this process not included. */
@@ -207,7 +209,9 @@ export class Router implements Receiver {
       throw new TypeError(`Request "${action}" has an invalid timeout: ${timeout}`);
     }
     if (signal?.aborted) throw signal.reason;
-    if (this.#state === "closed") throw this.#closedError(action, to, undefined);
+    if (this.#state === "closing" || this.#state === "closed") {
+      throw this.#closedError(action, to, undefined);
+    }
     if (this.#state === "stopping") throw this.#closedError(action, to, undefined, "is stopping");
     this.#idPrefix ??= `${randomBase64url(6)}.`;
     const messageId = `${this.#idPrefix}${(this.#nextId++).toString(36)}`;
@@ -275,6 +279,15 @@ export class Router implements Receiver {
     );
   }
 
+  /**
+   * Resolves once everything sent so far is handed on: every queue empty,
+   * connections still opening opened (or failed), messages to itself
+   * dispatched.
+   */
+  async flushed(): Promise<void> {
+    await Promise.all([this.#endpoint.drained(0), this.#loopback.drained(0)]);
+  }
+
   /** The traffic and the open work, for `stats()`. */
   stats(): PeerStats {
     return {
@@ -306,7 +319,8 @@ export class Router implements Receiver {
 
   /**
    * Closes the endpoint and rejects every open request; `reason` becomes
-   * their `cause`. Queued payloads are still written. Idempotent.
+   * their `cause`. Queued payloads are still written, and what peers sent
+   * before they saw the close is still dispatched. Idempotent.
    */
   close(reason?: Error): Promise<void> {
     this.#closing ??= this.#shutDown(reason);
@@ -314,13 +328,14 @@ export class Router implements Receiver {
   }
 
   async #shutDown(reason: Error | undefined): Promise<void> {
-    this.#state = "closed";
-    this.#held = [];
+    this.#state = "closing";
     this.#pending.failAll((spec) => this.#closedError(spec.action, spec.target, reason));
     this.#pending.close();
     this.#loopback.close();
     this.#endpoint.close();
     await this.#endpoint.closed;
+    this.#state = "closed";
+    this.#held = [];
   }
 
   /** Takes payloads from the endpoint (see {@linkcode Receiver.deliver}). */
@@ -337,11 +352,8 @@ export class Router implements Receiver {
       if (this.#state === "closed") continue;
       // Answers settle requests at once, even while listeners are not ready.
       if (this.#pending.size > 0) this.#pending.answer(message, from);
-      if (this.#state === "ready" || (this.#state === "stopping" && this.#held.length === 0)) {
-        this.#dispatcher.dispatch(from, message);
-      } else {
-        this.#held.push([from, message]);
-      }
+      if (this.#dispatching()) this.#dispatcher.dispatch(from, message);
+      else this.#held.push([from, message]);
     }
   }
 
@@ -358,6 +370,20 @@ export class Router implements Receiver {
         ),
     );
     this.#options.onGone?.(peer, reason);
+  }
+
+  /** Whether messages go to the listeners now, rather than wait behind held ones. */
+  #dispatching(): boolean {
+    switch (this.#state) {
+      case "ready":
+        return true;
+      case "stopping":
+      case "closing":
+        // Stopped or closed before it was ready: what it held stays held.
+        return this.#held.length === 0;
+      default:
+        return false;
+    }
   }
 
   #control(from: Address, message: WireMessage): void {

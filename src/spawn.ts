@@ -34,6 +34,10 @@ export function spawnChild(command: ChildCommand, bootstrap: Bootstrap): Spawned
     stdin: "piped",
     stdout: "inherit",
     stderr: "inherit",
+    // A session of its own: a terminal's Ctrl-C (SIGINT to the foreground
+    // process group) reaches the manager only, which stops the children in
+    // order, instead of killing them all mid-work.
+    detached: true,
   }).spawn();
   return { process, stdin: new ChildStdin(process.stdin, encodeBootstrap(bootstrap)) };
 }

@@ -1,15 +1,17 @@
 /**
  * The supervisor: the manager's child processes, one slot per address. It
  * starts them, notices when one exits, restarts it under the restart
- * policy (or gives it up), and reaps them all when the cluster stops.
+ * policy (or gives it up), replaces them one by one on a reload, and stops
+ * them in two phases when the cluster stops.
  *
  * @module
  */
 
 import { type Address, describe } from "./address.ts";
 import type { Bootstrap } from "./bootstrap.ts";
+import { EXIT, STOP } from "./control.ts";
 import { deadline } from "./deadline.ts";
-import { SwitchboardError } from "./errors.ts";
+import { ClosedError, SwitchboardError } from "./errors.ts";
 import type { Permissions } from "./permissions.ts";
 import { RestartBudget, type RestartPolicy } from "./restart_policy.ts";
 import { spawnChild, type SpawnedChild } from "./spawn.ts";
@@ -35,18 +37,22 @@ export interface SupervisorOptions {
   restart: RestartPolicy | null;
   /** How long children may take to become ready, in ms. */
   startTimeout: number;
-  /** How long children may take to exit after being asked, in ms. */
+  /** How long a child may take for each phase of its stop, in ms. */
   stopTimeout: number;
   /** The `deno run` flags and the bootstrap of a child about to start. */
   command(address: Address, spec: ChildSpec): { flags: string[]; bootstrap: Bootstrap };
+  /** Sends a control frame to a child; returns whether it could. */
+  tell(address: Address, action: string): boolean;
   /** Whether a child is connected now: to say why it is late. */
   isConnected(address: Address): boolean;
-  /** A child's process exited on its own: forget what it left behind. */
+  /** A child's process exited: forget what it left behind. */
   released(address: Address): void;
   /** Tells every process of a lifecycle event. */
   announce(event: LifecycleEvent): void;
   /** Told of errors no caller can be given. */
   report(error: Error): void;
+  /** A child was given up: it exited too often. */
+  gaveUp(error: SwitchboardError): void;
 }
 
 /** One child address, across the processes that held it. */
@@ -61,8 +67,12 @@ interface Slot {
   backoff: ReturnType<typeof setTimeout> | undefined;
   /** Kills a restarted process that is not ready within `startTimeout`. */
   readyTimer: ReturnType<typeof setTimeout> | undefined;
-  /** Settles when its first process is ready, or fails before. */
-  started: PromiseWithResolvers<void>;
+  /** Settles when the current process is ready, or exits before. */
+  ready: PromiseWithResolvers<void>;
+  /** Settles when the current process has done its stop work, or exited. */
+  stopped: PromiseWithResolvers<void>;
+  /** Whether the current process was asked to go: its exit is no failure. */
+  leaving: boolean;
   wasReady: boolean;
 }
 
@@ -72,17 +82,23 @@ export class Supervisor {
   readonly #slots = new Map<Address, Slot>();
   /** Every process started and not yet reaped, restarts included. */
   readonly #processes = new Set<SpawnedChild>();
+  /** Rejects when a child exits before the cluster has started. */
+  readonly #startFailed = Promise.withResolvers<never>();
+  #started = false;
   #stopping = false;
+  /** Reloads run one at a time, in the order asked. */
+  #reloads: Promise<void> = Promise.resolve();
 
   constructor(options: SupervisorOptions) {
     this.#options = options;
+    this.#startFailed.promise.catch(() => {});
   }
 
   /**
    * Starts every child and resolves once each one is ready.
    *
-   * @throws {SwitchboardError} When a child exits before it is ready, or
-   * is not ready within `startTimeout`.
+   * @throws {SwitchboardError} When a child exits before the cluster has
+   * started (ready or not), or is not ready within `startTimeout`.
    */
   async start(): Promise<void> {
     const { restart, startTimeout } = this.#options;
@@ -96,39 +112,41 @@ export class Supervisor {
         budget: restart ? new RestartBudget(restart) : undefined,
         backoff: undefined,
         readyTimer: undefined,
-        started: Promise.withResolvers<void>(),
+        ready: Promise.withResolvers<void>(),
+        stopped: Promise.withResolvers<void>(),
+        leaving: false,
         wasReady: false,
       };
-      child.started.promise.catch(() => {});
       this.#slots.set(address, child);
       this.#spawn(child);
     }
+    const everyoneReady = Promise.all(
+      [...this.#slots.values()].map((child) => child.ready.promise),
+    );
     await deadline(
-      Promise.all([...this.#slots.values()].map((child) => child.started.promise)),
+      Promise.race([everyoneReady, this.#startFailed.promise]),
       startTimeout,
       () =>
         new SwitchboardError(`Cluster did not start within ${startTimeout} ms: ${this.#late()}`),
     );
-  }
-
-  /** Whether `address` is a child of this cluster. */
-  has(address: Address): boolean {
-    return this.#slots.has(address);
+    this.#started = true;
   }
 
   /** A child said it is ready: let its held messages go, and tell everyone. */
   ready(address: Address): void {
     const child = this.#slots.get(address);
-    if (!child) return;
-    child.process?.stdin.goAhead();
+    if (!child?.process) return;
+    child.process.stdin.goAhead();
     clearTimeout(child.readyTimer);
     child.state = "ready";
-    if (child.wasReady) {
-      this.#options.announce({ type: "ready", address });
-    } else {
-      child.wasReady = true;
-      child.started.resolve();
-    }
+    if (child.wasReady) this.#options.announce({ type: "ready", address });
+    child.wasReady = true;
+    child.ready.resolve();
+  }
+
+  /** A child said it has done its stop work. */
+  stopped(address: Address): void {
+    this.#slots.get(address)?.stopped.resolve();
   }
 
   /** The process id of a child, while it runs. */
@@ -146,9 +164,38 @@ export class Supervisor {
     }));
   }
 
+  /**
+   * Replaces the children at `addresses` one at a time: each old process
+   * does its stop work and exits, its replacement starts with the same
+   * address, and the next goes only once it is ready. A reload is no
+   * failure: it counts against no restart budget.
+   *
+   * @throws {SwitchboardError} When a replacement is not ready within
+   * `startTimeout` or exits first (the restart policy takes it from there,
+   * and the rest are not reloaded).
+   * @throws {ClosedError} When the cluster is stopping.
+   */
+  reload(addresses: readonly Address[]): Promise<void> {
+    const slots = addresses.map((address) => {
+      const slot = this.#slots.get(address);
+      if (!slot) {
+        throw new TypeError(`Cannot reload ${describe(address)}: not a child of this cluster`);
+      }
+      return slot;
+    });
+    const run = this.#reloads.then(async () => {
+      for (const slot of slots) await this.#reloadOne(slot);
+    });
+    this.#reloads = run.catch(() => {});
+    return run;
+  }
+
   /** Stops restarting: pending restarts and readiness deadlines are dropped. */
   halt(): void {
     this.#stopping = true;
+    if (!this.#started) {
+      this.#startFailed.reject(new ClosedError("The cluster was stopped before it had started"));
+    }
     for (const child of this.#slots.values()) {
       clearTimeout(child.readyTimer);
       clearTimeout(child.backoff);
@@ -156,19 +203,18 @@ export class Supervisor {
   }
 
   /**
-   * Waits for every child process to exit: those `ask` asked to stop
-   * within `stopTimeout`, the rest killed at once, late ones killed then.
-   *
-   * @param ask Asks the child at an address to stop; returns whether it could.
+   * Stops every child in two phases: all do their stop work, still
+   * receiving, within `stopTimeout`; then all close and exit. A child that
+   * cannot be asked (not connected) is killed at once, a late one killed.
    */
-  async stop(ask: (address: Address) => boolean): Promise<void> {
+  async stop(): Promise<void> {
     this.halt();
-    const asked = new Set<SpawnedChild>();
-    for (const child of this.#slots.values()) {
-      if (child.process && ask(child.address)) asked.add(child.process);
-    }
+    const asked = [...this.#slots.values()].filter((child) => this.#ask(child, STOP));
+    const patient = new Set(asked.map((child) => child.process));
+    await this.#phase(Promise.all(asked.map((child) => child.stopped.promise)).then(() => {}));
+    for (const child of asked) this.#options.tell(child.address, EXIT);
     await Promise.all(
-      [...this.#processes].map((spawned) => this.#reap(spawned, asked.has(spawned))),
+      [...this.#processes].map((spawned) => this.#reap(spawned, patient.has(spawned))),
     );
     for (const child of this.#slots.values()) {
       child.process = undefined;
@@ -176,8 +222,76 @@ export class Supervisor {
     }
   }
 
+  /**
+   * Ends the children at once, for a manager about to die: SIGTERM lets
+   * each do its stop work before it exits, SIGKILL does not. Synchronous.
+   */
+  abandon(signal: "SIGTERM" | "SIGKILL"): void {
+    this.halt();
+    for (const spawned of this.#processes) {
+      try {
+        spawned.process.kill(signal);
+      } catch {
+        // It exited meanwhile.
+      }
+    }
+  }
+
+  /**
+   * Asks a running child to start its stop work; from now on its exit is
+   * expected. False when it cannot be asked (not running, not connected).
+   */
+  #ask(child: Slot, action: string): boolean {
+    if (!child.process) return false;
+    child.leaving = true;
+    child.state = "stopping";
+    child.stopped = Promise.withResolvers<void>();
+    return this.#options.tell(child.address, action);
+  }
+
+  async #reloadOne(child: Slot): Promise<void> {
+    if (this.#stopping) {
+      throw new ClosedError(`Cannot reload ${describe(child.address)}: the cluster is stopping`);
+    }
+    this.#options.announce({ type: "reload", address: child.address });
+    clearTimeout(child.backoff);
+    const old = child.process;
+    if (old) {
+      const asked = this.#ask(child, STOP);
+      if (asked) {
+        await this.#phase(child.stopped.promise);
+        this.#options.tell(child.address, EXIT);
+      }
+      await this.#reap(old, asked);
+    }
+    if (this.#stopping) {
+      throw new ClosedError(
+        `Reload of ${describe(child.address)} stopped: the cluster is stopping`,
+      );
+    }
+    child.state = "starting";
+    this.#spawn(child);
+    const { startTimeout } = this.#options;
+    await deadline(child.ready.promise, startTimeout, () => {
+      const error = new SwitchboardError(
+        `${describe(child.address)} was not ready within ${startTimeout} ms after its reload`,
+      );
+      this.#kill(child.process);
+      return error;
+    });
+  }
+
+  /** Waits for a phase of a child's stop, at most `stopTimeout`. */
+  #phase(promise: Promise<void>): Promise<void> {
+    return deadline(promise, this.#options.stopTimeout, () => new Error("stopTimeout passed"))
+      .catch(() => {});
+  }
+
   #spawn(child: Slot): void {
     const { flags, bootstrap } = this.#options.command(child.address, child.spec);
+    child.ready = Promise.withResolvers<void>();
+    child.ready.promise.catch(() => {});
+    child.leaving = false;
     const spawned = spawnChild(
       { module: child.spec.module, flags, args: child.spec.args },
       bootstrap,
@@ -201,20 +315,39 @@ export class Supervisor {
   }
 
   #onExit(child: Slot, spawned: SpawnedChild, status: Deno.CommandStatus): void {
-    if (this.#stopping || child.process !== spawned) return;
+    if (child.process !== spawned) return;
     child.process = undefined;
     clearTimeout(child.readyTimer);
+    child.stopped.resolve();
     this.#released(child.address);
     const how = status.signal ? `on signal ${status.signal}` : `with code ${status.code}`;
     const { address } = child;
-    if (!child.wasReady) {
+    const early = new SwitchboardError(
+      `${describe(address)} exited ${how} before it was ready${
+        status.code === 0 && !status.signal
+          ? " (did it call connect()? A module that only exports a function ends at once)"
+          : ""
+      }`,
+    );
+    child.ready.reject(early);
+    // Asked to go, by a stop or a reload: no failure.
+    if (this.#stopping || child.leaving) return;
+    if (!this.#started) {
       child.state = "stopped";
-      child.started.reject(
-        new SwitchboardError(`${describe(address)} exited ${how} before it was ready`),
+      this.#startFailed.reject(
+        child.wasReady
+          ? new SwitchboardError(
+            `${describe(address)} exited ${how} before the cluster had started`,
+          )
+          : early,
       );
       return;
     }
-    const delay = child.budget?.onExit(performance.now());
+    // A clean exit (code 0) is restarted like a crash, but is not one: it
+    // counts against no budget, and waits the first back-off only.
+    const clean = status.code === 0 && status.signal === null;
+    const delay = child.budget &&
+      (clean ? this.#options.restart!.backoff : child.budget.onExit(performance.now()));
     this.#options.announce({
       type: "exit",
       address,
@@ -258,13 +391,13 @@ export class Supervisor {
       restarts: maxRestarts,
       period,
     });
-    this.#options.report(
-      new SwitchboardError(
-        `${
-          describe(child.address)
-        } ${what} after ${maxRestarts} restarts within ${period} ms; it stays down`,
-      ),
+    const error = new SwitchboardError(
+      `${
+        describe(child.address)
+      } ${what} after ${maxRestarts} restarts within ${period} ms; it stays down`,
     );
+    this.#options.report(error);
+    this.#options.gaveUp(error);
   }
 
   #restart(child: Slot): void {
@@ -294,28 +427,30 @@ export class Supervisor {
           `${describe(child.address)} was not ready within ${startTimeout} ms after its restart`,
         ),
       );
-      spawned.process.kill("SIGKILL");
+      this.#kill(spawned);
     }, startTimeout);
   }
 
   /**
-   * Waits for a process asked to stop to exit, killing it when it is late;
-   * one that was never asked (it had not joined) is killed at once.
+   * Waits for a process to exit: within `stopTimeout` if it was asked to,
+   * else it is killed at once.
    */
   async #reap(spawned: SpawnedChild, asked: boolean): Promise<void> {
     const { status } = spawned.process;
     const exited = asked &&
       await deadline(status, this.#options.stopTimeout, () => new Error("stopTimeout passed"))
         .then(() => true, () => false);
-    if (!exited) {
-      try {
-        spawned.process.kill("SIGKILL");
-      } catch {
-        // It exited meanwhile.
-      }
-      await status;
-    }
+    if (!exited) this.#kill(spawned);
+    await status;
     spawned.stdin.close();
     await spawned.stdin.done;
+  }
+
+  #kill(spawned: SpawnedChild | undefined): void {
+    try {
+      spawned?.process.kill("SIGKILL");
+    } catch {
+      // It exited meanwhile.
+    }
   }
 }

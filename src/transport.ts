@@ -132,4 +132,6 @@ export interface TransportHost extends Transport {
   released(address: Address): void;
   /** Removes what the host made. Idempotent. */
   close(): Promise<void>;
+  /** Removes what the host made at once, synchronously: the process is about to end. */
+  abandon(): void;
 }

@@ -172,10 +172,11 @@ export interface ChildStats {
 
 /**
  * A child's state: `starting` (spawned, not ready yet), `ready`,
- * `restarting` (exited, waiting out its back-off), `failed` (restarted too
- * often, given up), `stopped` (the cluster stopped, or restarts are off).
+ * `stopping` (asked to stop, by a stop or a reload), `restarting` (exited,
+ * waiting out its back-off), `failed` (restarted too often, given up),
+ * `stopped` (the cluster stopped, or restarts are off).
  */
-export type ChildState = "starting" | "ready" | "restarting" | "failed" | "stopped";
+export type ChildState = "starting" | "ready" | "stopping" | "restarting" | "failed" | "stopped";
 
 /** What `stats()` reports: enough to spot a slow consumer or a leak. */
 export interface PeerStats {
@@ -202,8 +203,10 @@ export interface PeerStats {
  * - `exit`: it exited without being asked; `restart` tells whether it will
  *   be restarted.
  * - `restart`: a new process for it is starting, after its back-off.
- * - `ready`: it is ready for messages again (after a restart).
+ * - `ready`: it is ready for messages again (after a restart or a reload).
  * - `fatal`: it exited too often (`maxRestarts` within `period`) and stays down.
+ * - `reload`: it is being replaced by `cluster.reload()`: the old process
+ *   does its stop work and exits, and a new one starts (`ready` follows).
  */
 export type LifecycleEvent =
   | {
@@ -215,4 +218,5 @@ export type LifecycleEvent =
   }
   | { type: "restart"; address: Address; attempt: number }
   | { type: "ready"; address: Address }
-  | { type: "fatal"; address: Address; restarts: number; period: number };
+  | { type: "fatal"; address: Address; restarts: number; period: number }
+  | { type: "reload"; address: Address };

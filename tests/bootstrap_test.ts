@@ -34,10 +34,13 @@ function stdin(bytes: Uint8Array, chunk: number, terminal = false) {
   };
 }
 
+/** A wait for the bootstrap that never gives up. */
+const patient = () => new AbortController().signal;
+
 Deno.test("readBootstrap reads the first line of stdin, however it is split", async () => {
   const bytes = encodeBootstrap(BOOTSTRAP);
   for (const chunk of [1, 7, bytes.length]) {
-    assert.deepEqual(await readBootstrap(stdin(bytes, chunk)), BOOTSTRAP);
+    assert.deepEqual(await readBootstrap(stdin(bytes, chunk), patient()), BOOTSTRAP);
   }
 });
 
@@ -50,12 +53,23 @@ Deno.test("readBootstrap explains when the process was not started by a cluster"
     [stdin(utf8.encode('{"version":99}\n'), 100), /not a Switchboard bootstrap of this version/],
   ];
   for (const [input, why] of cases) {
-    await assert.rejects(readBootstrap(input), (error: Error) => {
+    await assert.rejects(readBootstrap(input, patient()), (error: Error) => {
       assert.match(error.message, why);
       assert.match(error.message, /run this module through Cluster\.start\(\)/);
       return true;
     });
   }
+});
+
+Deno.test("readBootstrap gives up on a stdin that says nothing, saying why", async () => {
+  const silent = { isTerminal: () => false, read: () => new Promise<number | null>(() => {}) };
+  const patience = new AbortController();
+  const reading = readBootstrap(silent, patience.signal);
+  patience.abort();
+  await assert.rejects(
+    reading,
+    /^SwitchboardError: connect\(\) found no bootstrap \(none arrived on stdin within 2000 ms\): run this module through Cluster\.start\(\)$/,
+  );
 });
 
 /** Resolves `promise` and a chain of `length` microtasks queued after it; says which settled first. */

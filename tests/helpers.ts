@@ -107,15 +107,28 @@ export function nextMessage(
   );
 }
 
-/** Whether a process with this pid runs (a signal that changes nothing reaches it). */
+/**
+ * Whether a process with this pid runs: it exists and is no zombie (a
+ * child whose manager died is reaped by whoever adopts it, if anyone).
+ * Asks `ps`: Deno reads `/proc` only with every permission.
+ */
 export function isRunning(pid: number): boolean {
-  try {
-    Deno.kill(pid, "SIGCONT");
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
-  }
+  return ps(["-p", String(pid)]).length > 0;
+}
+
+/** The pids of this process's children that run now (not zombies). */
+export function runningChildren(): number[] {
+  return ps(["--ppid", String(Deno.pid)]);
+}
+
+/** The pids `ps` lists for `selection`, zombies and `ps` itself left out. */
+function ps(selection: string[]): number[] {
+  const { stdout } = new Deno.Command("ps", { args: ["-o", "pid=,stat=,comm=", ...selection] })
+    .outputSync();
+  return new TextDecoder().decode(stdout).trim().split("\n").filter((line) => line.trim())
+    .map((line) => line.trim().split(/\s+/))
+    .filter(([, stat, command]) => !stat.startsWith("Z") && command !== "ps")
+    .map(([pid]) => Number(pid));
 }
 
 /**

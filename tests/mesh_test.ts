@@ -120,7 +120,11 @@ function lifecycleEvent(cluster: Cluster, type: string, address: number): Promis
 }
 
 Deno.test("a child started after another was given up does not count sends to it", async () => {
-  await using cluster = await startCluster({ workers: 3, restart: { maxRestarts: 1, backoff: 1 } });
+  await using cluster = await startCluster({
+    workers: 3,
+    restart: { maxRestarts: 1, backoff: 1 },
+    escalate: false,
+  });
   cluster.onError(() => {});
   const restarted = lifecycleEvent(cluster, "ready", 1);
   Deno.kill(cluster.pid(1)!, "SIGKILL");

@@ -89,6 +89,7 @@ Deno.test("a child that keeps dying is restarted maxRestarts times, then given u
     workers: 0,
     processes: { flaky: new URL("./fixtures/dying_service.ts", import.meta.url) },
     restart: { maxRestarts: 2, period: 60_000, backoff: 10 },
+    escalate: false,
   });
   const seen = lifecycle(cluster);
   const errors: Error[] = [];

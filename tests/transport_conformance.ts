@@ -173,6 +173,26 @@ export const CONFORMANCE: [string, (network: TestNetwork) => Promise<void>][] = 
     },
   ],
   [
+    "delivers what a peer sent in the tick another endpoint began to close gracefully",
+    async (network) => {
+      const { endpoints, inboxes } = await openAll(network, [MANAGER, 0, 1]);
+      const [zero, one] = [endpoints.get(0)!, endpoints.get(1)!];
+      zero.send(1, "0:first");
+      await inboxes.get(1)!.until((i) => i.payloads.length === 1, "the way to be open");
+      one.close();
+      const counted: string[] = [];
+      for (let i = 0; i < 1000; i++) if (zero.send(1, `0:${i}`) > 0) counted.push(`0:${i}`);
+      await waitFor(one.closed, "the close");
+      assert.ok(counted.length > 0, "sent before worker 0 saw the close");
+      assert.deepEqual(
+        inboxes.get(1)!.from(0),
+        ["0:first", ...counted],
+        "each one counted arrived",
+      );
+      await inboxes.get(0)!.until((i) => i.gones.some(([a]) => a === 1), "worker 1 gone");
+    },
+  ],
+  [
     "a receiver that throws closes only that connection, and the error is reported",
     async (network) => {
       const { endpoints, inboxes } = await openAll(network, [MANAGER, 0, 1, 2]);

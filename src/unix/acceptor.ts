@@ -114,7 +114,8 @@ async function listenUnix(path: string): Promise<Deno.Listener> {
   }
 }
 
-async function isListening(path: string): Promise<boolean> {
+/** Whether a process listens at the socket file `path`. */
+export async function isListening(path: string): Promise<boolean> {
   try {
     (await Deno.connect({ transport: "unix", path })).close();
     return true;

@@ -14,6 +14,7 @@ import type { Endpoint, EndpointOptions, TransportHost } from "../transport.ts";
 import { UnixEndpoint } from "./endpoint.ts";
 import { newToken } from "./handshake.ts";
 import { Sockets, type UnixConfig } from "./sockets.ts";
+import { DIR_PREFIX, removeStaleDirs } from "./stale_dirs.ts";
 
 /** The longest Unix socket path Linux and macOS accept, in bytes. */
 const MAX_SOCKET_PATH = 103;
@@ -37,12 +38,14 @@ export class UnixHost implements TransportHost {
 
   /**
    * Makes a fresh directory of mode `0700` in the system's temporary
-   * directory, and a fresh token.
+   * directory, and a fresh token; first removes the directories of
+   * managers that were killed and could not.
    *
    * @throws {SwitchboardError} When a socket path would be too long.
    */
   static async create(members: HostMembers): Promise<UnixHost> {
-    const dir = await Deno.makeTempDir({ prefix: "switchboard-" });
+    const dir = await Deno.makeTempDir({ prefix: DIR_PREFIX });
+    await removeStaleDirs(dir.slice(0, dir.lastIndexOf("/")));
     const host = new UnixHost({
       dir,
       token: newToken(),
@@ -92,6 +95,14 @@ export class UnixHost implements TransportHost {
       if (!(error instanceof Deno.errors.NotFound)) throw error;
     });
     return this.#closing;
+  }
+
+  abandon(): void {
+    try {
+      Deno.removeSync(this.dir, { recursive: true });
+    } catch {
+      // Removed already, or it cannot be: the process ends either way.
+    }
   }
 
   #checkPaths(): void {

@@ -35,6 +35,8 @@ export class SocketConnection {
   #inFlight = 0;
   readonly #drainWaiters = new DrainWaiters();
   #writing = false;
+  /** Whether this end's writing side is shut (or being shut). */
+  #writingEnded = false;
   #reading = false;
   #received = false;
   #state: "open" | "closing" | "closed" = "open";
@@ -138,19 +140,20 @@ export class SocketConnection {
   }
 
   /**
-   * Closes the connection: at once when `reason` is given, else after the
-   * queued payloads are written. Idempotent.
+   * Closes the connection: at once when `reason` is given. Else gracefully,
+   * as TCP does: the queued payloads are written, then this end's writing
+   * side is shut, and what the far end still sends is read and delivered
+   * until it shuts its side too (which it does once it has read ours).
+   * Idempotent.
    */
   close(reason?: Error): void {
     if (this.#state === "closed") return;
-    if (this.#state === "open") {
-      this.#state = "closing";
-      this.#reason = reason;
-    }
+    if (reason !== undefined) return this.#finish(reason);
+    this.#state = "closing";
     // A held queue goes out once admitted, like any other; the owner gives
     // up on a far end that never admits it by closing with a reason.
     const held = this.#held && this.#queue.length > 0;
-    if (reason !== undefined || (!this.#writing && !held)) this.#finish(reason);
+    if (!this.#writing && !held) this.#endWriting();
   }
 
   /**
@@ -179,9 +182,19 @@ export class SocketConnection {
       if (this.#state !== "closed") this.#finish(asError(error));
     } finally {
       this.#reading = false;
-      this.#finish(undefined);
-      this.#closed.resolve(this.#reason);
+      this.#afterReading();
     }
+  }
+
+  /**
+   * The far end has sent all it will. What is queued here still goes (it
+   * reads until this end shuts too); a connection still held for its
+   * welcome never will be admitted now.
+   */
+  #afterReading(): void {
+    if (this.#state === "open") this.close();
+    if (this.#held || this.#writingEnded) this.#finish(this.#reason);
+    if (this.#state === "closed") this.#closed.resolve(this.#reason);
   }
 
   async #flush(): Promise<void> {
@@ -205,8 +218,18 @@ export class SocketConnection {
     } finally {
       this.#writing = false;
       this.#inFlight = 0;
-      if (this.#state === "closing") this.#finish(this.#reason);
+      if (this.#state === "closing") this.#endWriting();
     }
+  }
+
+  /** Everything queued is written: shuts this end's writing side. */
+  #endWriting(): void {
+    if (this.#writingEnded || this.#state === "closed") return;
+    this.#writingEnded = true;
+    const conn = this.#conn;
+    // Still opening: nothing was written, and nothing is owed.
+    if (conn === undefined || !this.#reading) return this.#finish(this.#reason);
+    conn.closeWrite().catch(() => this.#finish(this.#reason));
   }
 
   #finish(reason: Error | undefined): void {

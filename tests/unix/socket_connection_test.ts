@@ -37,6 +37,12 @@ class RecordingConn {
     this.#closed.resolve(null);
   }
 
+  /** This end stops writing; the far end, played here, then closes too. */
+  closeWrite(): Promise<void> {
+    this.#closed.resolve(null);
+    return Promise.resolve();
+  }
+
   /** Every byte written, in order. */
   bytes(): Uint8Array {
     const all = new Uint8Array(this.writes.reduce((sum, w) => sum + w.length, 0));

@@ -1,0 +1,56 @@
+/**
+ * Sweeping up after managers that were killed: a manager killed with
+ * SIGKILL cannot remove its socket directory, so the next one to start on
+ * the host removes the directories whose manager no longer listens.
+ *
+ * @module
+ */
+
+import { MANAGER } from "../address.ts";
+import { isListening } from "./acceptor.ts";
+import { Sockets } from "./sockets.ts";
+
+/** The prefix of every cluster's socket directory. */
+export const DIR_PREFIX = "switchboard-";
+/**
+ * A socket refuses a connection for an instant between its file being made
+ * and its process listening: a manager's counts as dead only when it still
+ * refuses this many ms later.
+ */
+const RECHECK_MS = 100;
+
+/**
+ * Removes, from `parent`, the socket directories of managers that no longer
+ * run: those whose manager socket file nobody listens at any more. Best
+ * effort: what cannot be read or removed is left as it is.
+ *
+ * @returns The directories removed.
+ */
+export async function removeStaleDirs(parent: string): Promise<string[]> {
+  const removed: string[] = [];
+  try {
+    for await (const entry of Deno.readDir(parent)) {
+      if (!entry.isDirectory || !entry.name.startsWith(DIR_PREFIX)) continue;
+      const dir = `${parent}/${entry.name}`;
+      if (await isStale(dir)) {
+        await Deno.remove(dir, { recursive: true });
+        removed.push(dir);
+      }
+    }
+  } catch {
+    // Not ours to read or remove, or gone meanwhile.
+  }
+  return removed;
+}
+
+async function isStale(dir: string): Promise<boolean> {
+  const socket = new Sockets({ dir, token: "", workers: [], services: [] }).path(MANAGER);
+  try {
+    if (!(await Deno.lstat(socket)).isSocket) return false;
+  } catch {
+    return false;
+  }
+  if (await isListening(socket)) return false;
+  await new Promise((resolve) => setTimeout(resolve, RECHECK_MS));
+  return !(await isListening(socket));
+}

@@ -1,0 +1,65 @@
+/**
+ * Nothing handed over is lost on a graceful stop: children stop in two
+ * phases, doing their stop work while they still receive.
+ */
+
+import assert from "node:assert/strict";
+import { Recorder, startCluster, waitFor } from "./helpers.ts";
+
+const SCENARIO = new URL("./fixtures/scenario_1/", import.meta.url);
+
+Deno.test("the fixture is README's scenario 1, word for word", async () => {
+  const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
+  const start = readme.indexOf("```ts\n", readme.indexOf("### 1. Broadcast and targeted messages"));
+  const block = readme.slice(start + 6, readme.indexOf("```\n", start + 6));
+  const fixture = await Deno.readTextFile(new URL("readme.ts", SCENARIO));
+  assert.equal(
+    fixture.slice(fixture.indexOf("\n") + 1).replace(
+      '"../../../mod.ts"',
+      '"@switchboard/switchboard"',
+    ),
+    block,
+  );
+});
+
+Deno.test("README's scenario 1, run as written, delivers every forward before the cluster stops", async () => {
+  for (let run = 0; run < 5; run++) {
+    const { code, stdout, stderr } = await waitFor(
+      new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "--allow-run",
+          "--allow-read=/tmp",
+          "--allow-write=/tmp",
+          "--allow-net",
+          new URL("manager.ts", SCENARIO).href,
+        ],
+        stdout: "piped",
+        stderr: "piped",
+      }).output(),
+      "the scenario to run",
+    );
+    const lines = new TextDecoder().decode(stdout).trim().split("\n");
+    assert.equal(code, 0, new TextDecoder().decode(stderr));
+    // From the manager: workers 0, 1 and 2, then 1, then 0 and 2; each
+    // forwards to worker 2, which gets its own forwards too.
+    const got = (worker: number, from: string) =>
+      lines.filter((line) => new RegExp(`^worker ${worker} got \\d+ from ${from}$`).test(line))
+        .length;
+    assert.deepEqual(
+      [got(0, "manager"), got(1, "manager"), got(2, "manager")],
+      [2, 2, 2],
+      lines.join("\n"),
+    );
+    assert.deepEqual([got(2, "0"), got(2, "1"), got(2, "2")], [2, 2, 2], `run ${run}: ${lines}`);
+    assert.equal(lines.length, 12);
+  }
+});
+
+Deno.test("what children send each other and the manager during their stop work arrives", async () => {
+  const cluster = await startCluster({ workers: 3 });
+  // Each worker's onStop says goodbye to the manager (the fixture's).
+  const goodbyes = new Recorder<{ by: number | string }>(cluster, "goodbye");
+  await cluster.stop();
+  assert.deepEqual(goodbyes.data.map((g) => g.by).sort(), [0, 1, 2]);
+});

@@ -1,0 +1,105 @@
+/**
+ * A manager run as a subprocess of the test, in a process group of its
+ * own, so that a test can signal it (or its whole group, as a terminal's
+ * Ctrl-C does) and read what it and its children print.
+ */
+
+import type { ServerOptions } from "./fixtures/server_manager.ts";
+import { waitFor } from "./helpers.ts";
+
+const FIXTURE = new URL("./fixtures/server_manager.ts", import.meta.url);
+
+/** One run of `fixtures/server_manager.ts`. */
+export class ManagerRun {
+  readonly process: Deno.ChildProcess;
+  /** Each JSON line printed so far, by the manager or a child. */
+  readonly lines: Record<string, unknown>[] = [];
+  /** What was printed on stderr. */
+  stderr = "";
+  /**
+   * Settles once stdout has ended: the manager and every child (they
+   * write to the same pipe) have exited.
+   */
+  readonly ended: Promise<void>;
+  readonly #errEnded: Promise<void>;
+  #check: (() => void) | undefined;
+
+  constructor(options: ServerOptions = {}) {
+    this.process = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--allow-run",
+        "--allow-read=/tmp",
+        "--allow-write=/tmp",
+        "--allow-net",
+        FIXTURE.href,
+        JSON.stringify(options),
+      ],
+      stdout: "piped",
+      stderr: "piped",
+      detached: true,
+    }).spawn();
+    this.ended = this.#read(this.process.stdout, (line) => {
+      try {
+        this.lines.push(JSON.parse(line));
+      } catch {
+        this.lines.push({ text: line });
+      }
+      this.#check?.();
+    });
+    this.#errEnded = this.#read(this.process.stderr, (line) => this.stderr += `${line}\n`);
+  }
+
+  /** The first line that has `key` (and satisfies `match`); waits for it. */
+  next(key: string, match: (value: unknown) => boolean = () => true): Promise<unknown> {
+    const find = () => this.lines.find((line) => key in line && match(line[key]))?.[key];
+    const { promise, resolve } = Promise.withResolvers<unknown>();
+    this.#check = () => {
+      const found = find();
+      if (found !== undefined) resolve(found);
+    };
+    this.#check();
+    return waitFor(
+      promise,
+      () => `a "${key}" line; got ${JSON.stringify(this.lines)} ${this.stderr}`,
+    ).finally(() => this.#check = undefined);
+  }
+
+  /** Every value of the lines with `key`. */
+  all(key: string): unknown[] {
+    return this.lines.filter((line) => key in line).map((line) => line[key]);
+  }
+
+  /** The manager's `ready` line: its socket directory and its children's pids. */
+  async ready(): Promise<{ dir: string; pids: Record<string, number> }> {
+    return await this.next("ready") as { dir: string; pids: Record<string, number> };
+  }
+
+  /** Signals the manager's whole process group, as a terminal does. */
+  signalGroup(signal: Deno.Signal): void {
+    Deno.kill(-this.process.pid, signal);
+  }
+
+  /** Waits for the manager to exit and every child with it; returns its status. */
+  async finished(): Promise<Deno.CommandStatus> {
+    const status = await waitFor(this.process.status, "the manager to exit");
+    await waitFor(this.ended, "every child to exit");
+    await this.#errEnded;
+    return status;
+  }
+
+  async #read(stream: ReadableStream<Uint8Array>, onLine: (line: string) => void): Promise<void> {
+    let pending = "";
+    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+      const lines = (pending + chunk).split("\n");
+      pending = lines.pop()!;
+      for (const line of lines) if (line) onLine(line);
+    }
+    if (pending) onLine(pending);
+  }
+}
+
+/** Whether the path exists. */
+export async function exists(path: string): Promise<boolean> {
+  return await Deno.lstat(path).then(() => true, () => false);
+}

@@ -1,0 +1,105 @@
+/**
+ * Signals, as a terminal, systemd or an operator send them, to a manager
+ * run as a subprocess (and to one child of a cluster started here).
+ */
+
+import assert from "node:assert/strict";
+import type { LifecycleEvent } from "../mod.ts";
+import { isRunning, nextEvent, nextMessage, startCluster } from "./helpers.ts";
+import { exists, ManagerRun } from "./manager_run.ts";
+
+const CHILDREN = [0, 1, "logger"];
+
+/** Checks a run ended by a graceful stop: stop work everywhere, nothing left behind. */
+async function assertStoppedGracefully(
+  run: ManagerRun,
+  ready: { dir: string; pids: Record<string, number> },
+): Promise<void> {
+  const status = await run.finished();
+  assert.equal(status.code, 0, run.stderr);
+  assert.deepEqual(
+    (run.all("stopped") as (number | string)[]).sort(),
+    [...CHILDREN].sort(),
+    "every child ran its onStop",
+  );
+  assert.deepEqual(run.all("stopping"), ["manager"], "the manager ran its onStop");
+  assert.deepEqual(run.all("closed"), [true], "cluster.closed resolved");
+  assert.equal(await exists(ready.dir), false, "no socket directory is left");
+  for (const pid of Object.values(ready.pids)) assert.ok(!isRunning(pid), `${pid} still runs`);
+}
+
+Deno.test("Ctrl-C (SIGINT to the process group) stops the cluster gracefully, as SIGINT to the manager does", async () => {
+  const run = new ManagerRun();
+  const ready = await run.ready();
+  run.signalGroup("SIGINT");
+  await assertStoppedGracefully(run, ready);
+});
+
+Deno.test("SIGINT to the manager alone stops the cluster gracefully", async () => {
+  const run = new ManagerRun();
+  const ready = await run.ready();
+  run.process.kill("SIGINT");
+  await assertStoppedGracefully(run, ready);
+});
+
+Deno.test("SIGTERM to the manager stops the cluster gracefully", async () => {
+  const run = new ManagerRun();
+  const ready = await run.ready();
+  run.process.kill("SIGTERM");
+  await assertStoppedGracefully(run, ready);
+});
+
+Deno.test("a second signal stops at once: children stuck in their stop work are killed", async () => {
+  const run = new ManagerRun({ slowStop: true });
+  const ready = await run.ready();
+  run.process.kill("SIGTERM");
+  for (const child of CHILDREN) await run.next("stopWork", (id) => id === child);
+  run.process.kill("SIGTERM");
+  const status = await run.finished();
+  assert.equal(status.code, 128 + 15);
+  assert.deepEqual(run.all("stopped"), [], "their stop work never ended");
+  assert.equal(await exists(ready.dir), false, "no socket directory is left");
+  for (const pid of Object.values(ready.pids)) assert.ok(!isRunning(pid));
+});
+
+Deno.test("signals: false leaves signals to the application", async () => {
+  const run = new ManagerRun({ ownHandler: true });
+  const ready = await run.ready();
+  run.process.kill("SIGTERM");
+  await run.next("ownHandler");
+  await assertStoppedGracefully(run, ready);
+});
+
+Deno.test("SIGTERM to one child runs its onStop, then it exits, and it is restarted without counting as a crash", async () => {
+  await using cluster = await startCluster({
+    workers: 2,
+    restart: { maxRestarts: 1, backoff: 10 },
+  });
+  for (let round = 1; round <= 3; round++) {
+    const goodbye = nextMessage(cluster, "goodbye", (msg) => msg.from === 1);
+    const exited = nextEvent<LifecycleEvent>(
+      (listener) => cluster.onLifecycle(listener),
+      "worker 1's exit",
+      (event) => event.type === "exit" && event.address === 1,
+    );
+    const back = nextEvent<LifecycleEvent>(
+      (listener) => cluster.onLifecycle(listener),
+      "worker 1 ready again",
+      (event) => event.type === "ready" && event.address === 1,
+    );
+    Deno.kill(cluster.pid(1)!, "SIGTERM");
+    await goodbye;
+    assert.deepEqual(await exited, {
+      type: "exit",
+      address: 1,
+      code: 0,
+      signal: null,
+      restart: true,
+    });
+    await back;
+  }
+  // Three clean exits with room for one crash: none was counted as one.
+  const [, one] = cluster.stats().children!;
+  assert.equal(one.state, "ready");
+  assert.equal(one.restarts, 3);
+});

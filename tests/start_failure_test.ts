@@ -1,0 +1,71 @@
+/**
+ * Start-up failures are loud, and so is a child given up later: the
+ * cluster stops and `cluster.closed` rejects, unless told to go on.
+ */
+
+import assert from "node:assert/strict";
+import { Cluster, SwitchboardError } from "../mod.ts";
+import { runningChildren } from "./helpers.ts";
+import { exists, ManagerRun } from "./manager_run.ts";
+
+const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url);
+
+/** The cluster socket directories in the temporary directory now. */
+function socketDirs(): string[] {
+  const parent = Deno.makeTempDirSync();
+  Deno.removeSync(parent);
+  return [...Deno.readDirSync(parent.slice(0, parent.lastIndexOf("/")))]
+    .map((entry) => entry.name)
+    .filter((name) => name.startsWith("switchboard-") && !name.startsWith("switchboard-test-"))
+    .sort();
+}
+
+Deno.test("start() rejects, naming the child and its exit code, when a child crashes right after connect(); nothing is left", async () => {
+  const before = socketDirs();
+  await assert.rejects(
+    Cluster.start({ worker: fixture("config_missing_worker.ts"), workers: 3 }),
+    (error: unknown) => {
+      assert.ok(error instanceof SwitchboardError);
+      assert.match(
+        error.message,
+        /^worker [0-2] exited with code 1 before (it was ready|the cluster had started)$/,
+      );
+      return true;
+    },
+  );
+  assert.deepEqual(runningChildren(), [], "no child runs");
+  assert.deepEqual(socketDirs(), before, "no socket directory is left");
+});
+
+Deno.test("a child that exits with code 0 before it is ready gets a hint", async () => {
+  await assert.rejects(
+    Cluster.start({ worker: fixture("export_only_worker.ts"), workers: 1 }),
+    /worker 0 exited with code 0 before it was ready \(did it call connect\(\)\? A module that only exports a function ends at once\)/,
+  );
+});
+
+Deno.test("a child given up stops the cluster, and cluster.closed rejects with the reason", async () => {
+  const cluster = await Cluster.start({
+    workers: 0,
+    processes: { flaky: fixture("dying_service.ts") },
+    restart: { maxRestarts: 1, backoff: 10 },
+  });
+  cluster.onError(() => {});
+  const dir = cluster.socketDir;
+  await assert.rejects(
+    cluster.closed,
+    /^SwitchboardError: service "flaky" exited with code 3 after 1 restarts within 60000 ms; it stays down$/,
+  );
+  assert.deepEqual(cluster.stats().children!.map((child) => child.state), ["failed"]);
+  assert.equal(await exists(dir), false);
+  assert.deepEqual(runningChildren(), []);
+});
+
+Deno.test("a manager that awaits cluster.closed exits non-zero when a child is given up", async () => {
+  const run = new ManagerRun({ dying: true });
+  const ready = await run.ready();
+  const status = await run.finished();
+  assert.equal(status.code, 1);
+  assert.match(run.stderr, /service "logger" exited with code 3 after 1 restarts/);
+  assert.equal(await exists(ready.dir), false);
+});
