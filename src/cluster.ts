@@ -280,12 +280,14 @@ export class Cluster<P = Protocol> extends Peer<P> {
   }
 
   /**
-   * Stops the cluster gracefully: runs the manager's `onStop` handlers,
-   * asks each child to stop (its `onStop` handlers run, its running
-   * handlers finish), kills any child still running after `stopTimeout`,
-   * rejects the manager's open requests, closes every connection and
-   * removes the socket directory. Idempotent; `close()` and `await using`
-   * do the same.
+   * Stops the cluster gracefully: runs the manager's `onStop` handlers and
+   * refuses new requests; then every child does its stop work (its
+   * `onStop` handlers, its running handlers) while it still receives, and
+   * once all have, each closes (what it sent is delivered) and exits; a
+   * child still running after `stopTimeout` in either phase is killed.
+   * Last, the manager's open requests are rejected, its connections closed
+   * and the socket directory removed, and `closed` resolves. Idempotent;
+   * `close()` and `await using` do the same; SIGINT and SIGTERM call it.
    *
    * @returns Resolves once no child process and no socket file remain.
    *

@@ -304,10 +304,12 @@ export class Peer<P = Protocol> {
   }
 
   /**
-   * Registers work to finish when the cluster stops: in a child, `stop()`
-   * runs the handlers (together, awaited) before the child closes and
-   * exits; the manager kills children still running after `stopTimeout`.
-   * In the manager, `stop()` runs them first. Failures go to `onError`.
+   * Registers work to finish when the cluster stops or this child is
+   * reloaded: in a child the handlers run together, awaited, while it
+   * still receives messages, before it closes and exits (the manager kills
+   * a child still at it after `stopTimeout`); SIGTERM to the child runs
+   * them too. In the manager, `stop()` runs them first, before the
+   * children stop. Failures go to `onError`.
    *
    * @param handler The work; may return a promise.
    * @returns A function that removes the handler.

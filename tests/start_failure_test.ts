@@ -5,7 +5,7 @@
 
 import assert from "node:assert/strict";
 import { Cluster, SwitchboardError } from "../mod.ts";
-import { runningChildren } from "./helpers.ts";
+import { runningChildren, waitFor } from "./helpers.ts";
 import { exists, ManagerRun } from "./manager_run.ts";
 
 const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url);
@@ -68,4 +68,21 @@ Deno.test("a manager that awaits cluster.closed exits non-zero when a child is g
   assert.equal(status.code, 1);
   assert.match(run.stderr, /service "logger" exited with code 3 after 1 restarts/);
   assert.equal(await exists(ready.dir), false);
+});
+
+Deno.test("connect() outside a cluster, with a pipe on stdin that says nothing, fails clearly", async () => {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", fixture("server_worker.ts").href],
+    stdin: "piped",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  // Like `sleep 8 | deno run worker.ts`: stdin stays open and silent.
+  const { code, stderr } = await waitFor(child.output(), "connect() to give up");
+  await child.stdin.close();
+  assert.equal(code, 1);
+  assert.match(
+    new TextDecoder().decode(stderr),
+    /connect\(\) found no bootstrap \(none arrived on stdin within 2000 ms\): run this module through Cluster\.start\(\)/,
+  );
 });
