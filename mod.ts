@@ -50,12 +50,20 @@
  * @module
  */
 
-export { MANAGER } from "./src/address.ts";
+export { MANAGER, managerOf } from "./src/address.ts";
 export type { Address, Target } from "./src/address.ts";
 export { responseAction } from "./src/action.ts";
 export type { ResponseAction } from "./src/action.ts";
 export { Cluster, DEFAULTS } from "./src/cluster.ts";
 export type { ClusterOptions, ServiceOptions } from "./src/cluster.ts";
+export type {
+  Broker,
+  BrokerLink,
+  BrokerReceiver,
+  HostRecord,
+  JoinRequest,
+  MembershipChange,
+} from "./src/broker.ts";
 export { connect } from "./src/connect.ts";
 export type { ConnectOptions } from "./src/connect.ts";
 export {

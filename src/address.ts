@@ -25,10 +25,40 @@ export type Target = Address | readonly Address[];
  */
 export const MANAGER = "manager";
 
-/** Names a process for error messages: `worker 1`, `service "logger"`, `the manager`. */
+/** What a manager's address starts with, seen from another host. */
+const MANAGER_OF = `${MANAGER}@`;
+
+/**
+ * The address of the manager of host `host`, as processes on other hosts
+ * of a cluster that spans several reach it: `manager@<host>`. (On its own
+ * host it is also {@linkcode MANAGER}.)
+ *
+ * @example Ask another host's manager
+ * ```ts
+ * import { managerOf } from "@switchboard/switchboard";
+ *
+ * console.assert(managerOf("web-2") === "manager@web-2");
+ * ```
+ */
+export function managerOf(host: string): string {
+  return `${MANAGER_OF}${host}`;
+}
+
+/** Whether `address` is a manager's address as other hosts know it. */
+export function isManagerOf(address: Address): address is string {
+  return typeof address === "string" && address.startsWith(MANAGER_OF);
+}
+
+/**
+ * Names a process for error messages: `worker 1`, `service "logger"`,
+ * `the manager`, `the manager of host "web-2"`.
+ */
 export function describe(address: Address): string {
   if (typeof address === "number") return `worker ${address}`;
   if (address === MANAGER) return "the manager";
+  if (isManagerOf(address)) {
+    return `the manager of host ${JSON.stringify(address.slice(MANAGER_OF.length))}`;
+  }
   return `service ${JSON.stringify(address)}`;
 }
 

@@ -19,10 +19,12 @@ export interface Bootstrap {
   version: typeof BOOTSTRAP_VERSION;
   /** The child's own address. */
   self: Address;
-  /** How many workers the cluster has. */
-  workers: number;
-  /** The service names, in endpoint order. */
+  /** The cluster's worker ids, on every host. */
+  workers: number[];
+  /** The cluster's service names, on every host. */
   services: string[];
+  /** The other hosts' managers, when the cluster spans several. */
+  managers: string[];
   /** The largest frame to send or accept. */
   maxFrameSize: number;
   /** The default request timeout, in ms. */
@@ -112,8 +114,10 @@ export async function readGoAhead(
 function isBootstrap(value: unknown): value is Bootstrap {
   const b = value as Partial<Bootstrap> | null;
   return typeof b === "object" && b !== null && b.version === BOOTSTRAP_VERSION &&
-    isAddress(b.self) && Number.isInteger(b.workers) && Array.isArray(b.services) &&
-    b.services.every((name) => typeof name === "string") &&
+    isAddress(b.self) && Array.isArray(b.workers) &&
+    b.workers.every((id) => Number.isInteger(id) && id >= 0) && Array.isArray(b.services) &&
+    b.services.every((name) => typeof name === "string") && Array.isArray(b.managers) &&
+    b.managers.every((name) => typeof name === "string") &&
     typeof b.maxFrameSize === "number" && typeof b.requestTimeout === "number" &&
     typeof b.highWaterMark === "number" && typeof b.maxQueuedBytes === "number" &&
     "transport" in b;

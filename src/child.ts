@@ -9,7 +9,8 @@
 
 import { type Address, MANAGER } from "./address.ts";
 import { type Bootstrap, readGoAhead } from "./bootstrap.ts";
-import { EVENT, EXIT, READY, STOP, STOPPED } from "./control.ts";
+import { EVENT, EXIT, MEMBERS, READY, STOP, STOPPED } from "./control.ts";
+import { FrameError } from "./errors.ts";
 import { Layout } from "./layout.ts";
 import { Router } from "./router.ts";
 import type { Endpoint } from "./transport.ts";
@@ -42,7 +43,7 @@ export class ChildSide {
   constructor(bootstrap: Bootstrap, endpoint: Endpoint) {
     this.router = new Router({
       endpoint,
-      layout: new Layout(bootstrap.workers, bootstrap.services),
+      layout: new Layout(bootstrap.workers, bootstrap.services, bootstrap.managers),
       maxFrameSize: bootstrap.maxFrameSize,
       requestTimeout: bootstrap.requestTimeout,
       highWaterMark: bootstrap.highWaterMark,
@@ -50,6 +51,7 @@ export class ChildSide {
       control: {
         [STOP]: { from: MANAGER, run: () => this.#stop() },
         [EXIT]: { from: MANAGER, run: () => this.#exit() },
+        [MEMBERS]: { from: MANAGER, run: (data) => this.#members(data) },
         [EVENT]: {
           from: MANAGER,
           run: (event) => this.router.listeners.lifecycle(event as LifecycleEvent),
@@ -121,6 +123,13 @@ export class ChildSide {
     const released = readGoAhead();
     this.router.sendControl(MANAGER, READY);
     return released;
+  }
+
+  /** Hosts joined or left: the cluster's processes now. */
+  #members(data: unknown): void {
+    const layout = Layout.from(data);
+    if (!layout) throw new FrameError(`Bad frame from the manager: "${MEMBERS}" is not a layout`);
+    this.router.layout = layout;
   }
 
   #onGone(peer: Address): void {

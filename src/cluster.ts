@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Address, Target } from "./address.ts";
+import { type Address, managerOf, type Target } from "./address.ts";
 import { Layout } from "./layout.ts";
 import { Manager, type ManagerConfig } from "./manager.ts";
 import { Peer } from "./peer.ts";
@@ -13,8 +13,10 @@ import type { Permissions } from "./permissions.ts";
 import type { Router } from "./router.ts";
 import { DEFAULT_RESTART, type RestartOptions, type RestartPolicy } from "./restart_policy.ts";
 import type { ChildSpec } from "./supervisor.ts";
-import type { PeerStats, Protocol } from "./types.ts";
+import type { LifecycleEvent, PeerStats, Protocol } from "./types.ts";
 import { UnixHost } from "./unix/host.ts";
+import type { Broker, BrokerLink, MembershipChange } from "./broker.ts";
+import { GatewayHost } from "./gateway.ts";
 
 /** A service process: its module and, optionally, what it runs with. */
 export interface ServiceOptions {
@@ -85,6 +87,13 @@ export interface ClusterOptions {
    * `false` keeps the cluster running without that child.
    */
   escalate?: boolean;
+  /**
+   * A broker that joins this host to a cluster spanning several, e.g.
+   * `natsBroker({ servers, cluster })` from `@switchboard/switchboard/nats`:
+   * managers given the same cluster form one cluster, and every process can
+   * reach every other, wherever it runs. Without it, nothing more is loaded.
+   */
+  broker?: Broker;
   /**
    * Whether the manager handles signals (default `true`): SIGINT (Ctrl-C)
    * and SIGTERM stop the cluster gracefully, a second one stops it at once
@@ -179,6 +188,7 @@ export class Cluster<P = Protocol> extends Peer<P> {
   static async start<P = Protocol>(options?: ClusterOptions): Promise<Cluster<P>> {
     options ??= {};
     const config = managerConfig(options);
+    if (options.broker) return await Cluster.#startOnBroker<P>(options, options.broker, config);
     // The processes of this host meet over Unix sockets.
     const host = await UnixHost.create({
       workers: config.layout.workerIds,
@@ -187,6 +197,42 @@ export class Cluster<P = Protocol> extends Peer<P> {
     const manager = await Manager.start(config, host);
     if (options.ready !== false) manager.readySoon();
     return new Cluster<P>(manager.router, manager, host);
+  }
+
+  /**
+   * Starts this host's part of a cluster that spans hosts: it joins through
+   * the broker (which gives its workers their ids), and its manager becomes
+   * the host's gateway to the others.
+   */
+  static async #startOnBroker<P>(
+    options: ClusterOptions,
+    broker: Broker,
+    local: ManagerConfig,
+  ): Promise<Cluster<P>> {
+    let report = (error: Error) => console.error(error);
+    const link = await broker.join({
+      workers: local.layout.workers,
+      services: local.layout.services,
+      maxQueuedBytes: local.maxQueuedBytes,
+      report: (error) => report(error),
+    });
+    let unix: UnixHost;
+    try {
+      unix = await UnixHost.create({
+        workers: link.self.workers,
+        services: link.self.services,
+        gateway: { maxPayload: Math.min(link.maxPayload, local.maxFrameSize) },
+      });
+    } catch (error) {
+      await link.close();
+      throw error;
+    }
+    const config = { ...managerConfig(options, link.self.workers), layout: clusterLayout(link) };
+    const manager = await Manager.start(config, new GatewayHost(unix, link));
+    report = (error) => manager.router.listeners.report(error);
+    link.onChange((change) => manager.membersChanged(clusterLayout(link), hostEvent(change)));
+    if (options.ready !== false) manager.readySoon();
+    return new Cluster<P>(manager.router, manager, unix);
   }
 
   /**
@@ -304,10 +350,16 @@ export class Cluster<P = Protocol> extends Peer<P> {
   }
 }
 
-function managerConfig(options: ClusterOptions): ManagerConfig {
+/**
+ * The manager's configuration from the options.
+ *
+ * @param workerIds The ids of this host's workers: `0` to `workers - 1`,
+ * unless a broker gave others.
+ */
+function managerConfig(options: ClusterOptions, workerIds?: readonly number[]): ManagerConfig {
   const workers = options.workers ?? navigator.hardwareConcurrency;
   const services = Object.entries(options.processes ?? {});
-  const layout = new Layout(workers, services.map(([name]) => name));
+  const layout = new Layout(workerIds ?? workers, services.map(([name]) => name));
   if (workers > 0 && options.worker === undefined) {
     throw new TypeError(`Cluster.start() needs a "worker" module for ${workers} workers`);
   }
@@ -368,4 +420,22 @@ function positive(options: ClusterOptions, key: keyof typeof DEFAULTS): number {
     throw new TypeError(`"${key}" must be a finite number above 0, got ${value}`);
   }
   return value;
+}
+
+/** The cluster's processes, on every host, as the broker's membership says. */
+function clusterLayout(link: BrokerLink): Layout {
+  const hosts = link.hosts();
+  return new Layout(
+    hosts.flatMap((host) => host.workers),
+    hosts.flatMap((host) => host.services),
+    hosts.filter((host) => host.host !== link.self.host).map((host) => managerOf(host.host)),
+  );
+}
+
+/** A host joining or leaving, as a lifecycle event. */
+function hostEvent(change: MembershipChange): LifecycleEvent {
+  const { host, workers, services } = change.host;
+  return change.type === "joined"
+    ? { type: "hostJoined", address: managerOf(host), host, workers, services }
+    : { type: "hostLeft", address: managerOf(host), host };
 }

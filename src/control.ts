@@ -15,7 +15,9 @@
  *   queued is written, what peers sent is still read) and exit. The manager
  *   sends it once every child stopping with it has answered `$stopped`.
  * - `$event` (a lifecycle event): the manager to every child, when a child
- *   exits, restarts, is ready again, or is given up.
+ *   exits, restarts, is ready again, is given up or is reloaded, or a host
+ *   joins or leaves; and from a manager to the other hosts' managers.
+ * - `$members`: the manager to every child, when hosts join or leave.
  *
  * (The handshake's `$hello` and `$welcome` belong to the Unix transport.)
  *
@@ -32,8 +34,17 @@ export const STOP = "$stop";
 export const STOPPED = "$stopped";
 /** Stop, phase two: close and exit. */
 export const EXIT = "$exit";
-/** Something happened to a child; the data is a `LifecycleEvent`. */
+/**
+ * Something happened to a child or a host; the data is a `LifecycleEvent`.
+ * From the manager to its children; between the managers of a cluster
+ * that spans hosts, for what happened to their own children.
+ */
 export const EVENT = "$event";
+/**
+ * The manager to a child, when hosts join or leave a cluster that spans
+ * several: the cluster's processes now, `{workers, services, managers}`.
+ */
+export const MEMBERS = "$members";
 
 /** How a process handles one control action. */
 export interface Control {

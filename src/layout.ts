@@ -6,69 +6,146 @@
  * @module
  */
 
-import { type Address, MANAGER } from "./address.ts";
+import { type Address, isManagerOf, MANAGER } from "./address.ts";
+
+/** A layout as data. */
+export interface Members {
+  /** Every worker id. */
+  workers: number[];
+  /** Every service name. */
+  services: string[];
+  /** The other hosts' managers. */
+  managers: string[];
+}
 
 /** The processes of one cluster. */
 export class Layout {
-  /** How many workers: their ids are `0` to `workers - 1`. */
+  /** How many workers. */
   readonly workers: number;
   /** The service names, in the order they were given. */
   readonly services: readonly string[];
-  /** Every worker id, the default target. */
+  /** Every worker id, in order: the default target. */
   readonly workerIds: readonly number[];
-  readonly #serviceIndex: ReadonlyMap<string, number>;
+  /** The managers of the other hosts, when the cluster spans several. */
+  readonly managers: readonly string[];
+  readonly #workerSet: ReadonlySet<number>;
+  readonly #serviceSet: ReadonlySet<string>;
+  readonly #managerSet: ReadonlySet<string>;
 
   /**
+   * @param workers How many workers (ids `0` to `workers - 1`), or their ids.
+   * @param services The service names.
+   * @param managers The addresses of other hosts' managers (`managerOf(host)`).
    * @throws {TypeError} When the counts or names are invalid.
    */
-  constructor(workers: number, services: readonly string[]) {
-    if (!Number.isInteger(workers) || workers < 0) {
-      throw new TypeError(`"workers" must be an integer >= 0, got ${workers}`);
+  constructor(
+    workers: number | readonly number[],
+    services: readonly string[],
+    managers: readonly string[] = [],
+  ) {
+    if (typeof workers !== "number" && !Array.isArray(workers)) {
+      throw new TypeError(`"workers" must be a count or a list of ids, got ${workers}`);
     }
-    const index = new Map<string, number>();
+    if (!Array.isArray(services) || !Array.isArray(managers)) {
+      throw new TypeError("Services and managers are lists");
+    }
+    const ids = typeof workers === "number" ? countTo(workers) : [...workers];
+    for (const id of ids) {
+      if (!Number.isInteger(id) || id < 0) {
+        throw new TypeError(`A worker id is an integer >= 0, got ${id}`);
+      }
+    }
+    const names = new Set<string>();
     for (const name of services) {
       if (typeof name !== "string" || name.length === 0) {
         throw new TypeError(`A service name is a non-empty string, got ${JSON.stringify(name)}`);
       }
-      if (name === MANAGER) {
+      if (name === MANAGER || isManagerOf(name)) {
         throw new TypeError(
-          `A service cannot be named "${MANAGER}": that is the manager's address`,
+          `A service cannot be named "${name}": that is a manager's address`,
         );
       }
-      if (index.has(name)) throw new TypeError(`Service "${name}" is listed twice`);
-      index.set(name, index.size);
+      if (names.has(name)) throw new TypeError(`Service "${name}" is listed twice`);
+      names.add(name);
     }
-    this.workers = workers;
-    this.services = [...index.keys()];
-    this.workerIds = Array.from({ length: workers }, (_, id) => id);
-    this.#serviceIndex = index;
+    this.workerIds = ids.sort((a, b) => a - b);
+    this.#workerSet = new Set(ids);
+    if (this.#workerSet.size !== ids.length) throw new TypeError("A worker id is listed twice");
+    this.workers = ids.length;
+    this.services = [...names];
+    this.#serviceSet = names;
+    this.managers = [...managers];
+    this.#managerSet = new Set(managers);
   }
 
   /** Whether `address` names a process of this cluster. */
   has(address: Address): boolean {
     return typeof address === "number"
-      ? Number.isInteger(address) && address >= 0 && address < this.workers
-      : address === MANAGER || this.#serviceIndex.has(address);
+      ? this.#workerSet.has(address)
+      : address === MANAGER || this.#serviceSet.has(address) || this.#managerSet.has(address);
   }
 
-  /** Every child: the workers, then the services. */
+  /** The layout as data: what the bootstrap and `$members` carry. */
+  members(): Members {
+    return {
+      workers: [...this.workerIds],
+      services: [...this.services],
+      managers: [...this.managers],
+    };
+  }
+
+  /**
+   * The layout that `data` describes, or undefined when it is not a
+   * layout's data.
+   */
+  static from(data: unknown): Layout | undefined {
+    const members = data as Partial<Members> | null;
+    if (typeof members !== "object" || members === null) return undefined;
+    try {
+      return new Layout(
+        members.workers as number[],
+        members.services as string[],
+        members.managers as string[],
+      );
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Every child of every host: the workers, then the services. */
   children(): Address[] {
     return [...this.workerIds, ...this.services];
   }
 
   /** Lists the members, for errors: `workers 0-2, services "logger", the manager`. */
   toString(): string {
-    const parts = [
-      this.workers === 0
-        ? "no workers"
-        : this.workers === 1
-        ? "worker 0"
-        : `workers 0-${this.workers - 1}`,
-    ];
+    const parts = [describeIds(this.workerIds)];
     if (this.services.length > 0) {
       parts.push(`services ${this.services.map((name) => JSON.stringify(name)).join(", ")}`);
     }
     parts.push("the manager");
+    if (this.managers.length > 0) parts.push(`${this.managers.length} other hosts' managers`);
     return parts.join(", ");
   }
+}
+
+function countTo(count: number): number[] {
+  if (!Number.isInteger(count) || count < 0) {
+    throw new TypeError(`"workers" must be an integer >= 0, got ${count}`);
+  }
+  return Array.from({ length: count }, (_, id) => id);
+}
+
+/** `no workers`, `worker 0`, `workers 0-2`, or `workers 0-1, 4`. */
+function describeIds(ids: readonly number[]): string {
+  if (ids.length === 0) return "no workers";
+  if (ids.length === 1) return `worker ${ids[0]}`;
+  const runs: string[] = [];
+  for (let i = 0; i < ids.length;) {
+    let j = i;
+    while (j + 1 < ids.length && ids[j + 1] === ids[j] + 1) j++;
+    runs.push(j === i ? `${ids[i]}` : `${ids[i]}-${ids[j]}`);
+    i = j + 1;
+  }
+  return `workers ${runs.join(", ")}`;
 }

@@ -8,10 +8,10 @@
  */
 
 import { onAbruptExit } from "./abrupt_exit.ts";
-import { type Address, MANAGER, type Target, targetsOf } from "./address.ts";
+import { type Address, describe, isManagerOf, MANAGER, type Target, targetsOf } from "./address.ts";
 import { BOOTSTRAP_VERSION } from "./bootstrap.ts";
-import { EVENT, READY, STOPPED } from "./control.ts";
-import { ClosedError, type SwitchboardError } from "./errors.ts";
+import { EVENT, MEMBERS, READY, STOPPED } from "./control.ts";
+import { ClosedError, FrameError, type SwitchboardError } from "./errors.ts";
 import type { Layout } from "./layout.ts";
 import { permissionFlags } from "./permissions.ts";
 import type { RestartPolicy } from "./restart_policy.ts";
@@ -74,8 +74,7 @@ export class Manager {
         bootstrap: {
           version: BOOTSTRAP_VERSION,
           self: address,
-          workers: config.layout.workers,
-          services: [...config.layout.services],
+          ...this.router.layout.members(),
           maxFrameSize: config.maxFrameSize,
           requestTimeout: config.requestTimeout,
           highWaterMark: config.highWaterMark,
@@ -121,6 +120,8 @@ export class Manager {
         control: {
           [READY]: { run: (_data, from) => manager!.#supervisor.ready(from) },
           [STOPPED]: { run: (_data, from) => manager!.#supervisor.stopped(from) },
+          // What happened to another host's children, from its manager.
+          [EVENT]: { run: (data, from) => manager!.#eventFrom(from, data) },
         },
       });
       report = (error) => router.listeners.report(error);
@@ -169,7 +170,10 @@ export class Manager {
    */
   reload(to?: Target): Promise<void> {
     try {
-      const targets = to === undefined ? this.#config.layout.workerIds : targetsOf(to, "reload");
+      // By default this host's workers: another host's manager reloads its own.
+      const targets = to === undefined
+        ? [...this.#config.children.keys()].filter((address) => typeof address === "number")
+        : targetsOf(to, "reload");
       if (this.#stopping) {
         throw new ClosedError("Cannot reload: the cluster is stopping");
       }
@@ -209,10 +213,41 @@ export class Manager {
     this.#host.abandon();
   }
 
-  /** Tells the manager's lifecycle listeners and every connected child. */
+  /**
+   * Hosts joined or left a cluster that spans several: the layout every
+   * process of this host holds changes, and they hear of it.
+   */
+  membersChanged(layout: Layout, event: LifecycleEvent): void {
+    this.router.layout = layout;
+    for (const address of this.router.connected()) {
+      this.router.sendControl(address, MEMBERS, layout.members());
+    }
+    this.#announceHere(event);
+  }
+
+  /**
+   * Tells every process of the cluster what happened to a child of this
+   * host: here, and through the other hosts' managers.
+   */
   #announce(event: LifecycleEvent): void {
+    for (const manager of this.router.layout.managers) {
+      this.router.sendControl(manager, EVENT, event);
+    }
+    this.#announceHere(event);
+  }
+
+  /** Tells the manager's lifecycle listeners and every connected child. */
+  #announceHere(event: LifecycleEvent): void {
     for (const address of this.router.connected()) this.router.sendControl(address, EVENT, event);
     this.router.listeners.lifecycle(event);
+  }
+
+  /** An event another host's manager announced about its children. */
+  #eventFrom(from: Address, data: unknown): void {
+    if (!isManagerOf(from) || typeof data !== "object" || data === null) {
+      throw new FrameError(`Bad frame from ${describe(from)}: unexpected "${EVENT}"`);
+    }
+    this.#announceHere(data as LifecycleEvent);
   }
 
   #gaveUp(error: SwitchboardError): void {

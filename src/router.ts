@@ -33,7 +33,14 @@ import type { ReceivedMessage } from "./message.ts";
 import { nextTask } from "./next_task.ts";
 import { PendingRequests, TIMED_OUT } from "./pending.ts";
 import { randomBase64url } from "./random.ts";
-import { type Endpoint, FULL, type Payload, type Receiver, TOO_LARGE } from "./transport.ts";
+import {
+  type Endpoint,
+  FULL,
+  type Payload,
+  type Receiver,
+  TOO_LARGE,
+  UNREACHABLE,
+} from "./transport.ts";
 import type { PeerStats, RequestAllOptions, RequestOptions, Settled } from "./types.ts";
 
 /** What the owner of a router (manager or child) tells it. */
@@ -404,6 +411,7 @@ export class Router implements Receiver {
    */
   #send(to: Address, payload: Payload, action: string): number {
     if (to === this.self) return this.#loopback.send(payload);
+    if (!this.layout.has(to)) return UNREACHABLE;
     const size = this.#endpoint.send(to, payload, this.#options.maxQueuedBytes);
     if (size === FULL) throw this.#queueFull(to, action, this.#endpoint.queued(to));
     if (size === TOO_LARGE) {

@@ -207,6 +207,11 @@ export interface PeerStats {
  * - `fatal`: it exited too often (`maxRestarts` within `period`) and stays down.
  * - `reload`: it is being replaced by `cluster.reload()`: the old process
  *   does its stop work and exits, and a new one starts (`ready` follows).
+ * - `hostJoined`, `hostLeft`: in a cluster that spans hosts, a host joined
+ *   (with its workers and services) or left (cleanly, or found dead); the
+ *   event's `address` is that host's manager (`manager@<host>`).
+ *
+ * Events about children reach the processes of every host.
  */
 export type LifecycleEvent =
   | {
@@ -219,4 +224,12 @@ export type LifecycleEvent =
   | { type: "restart"; address: Address; attempt: number }
   | { type: "ready"; address: Address }
   | { type: "fatal"; address: Address; restarts: number; period: number }
-  | { type: "reload"; address: Address };
+  | { type: "reload"; address: Address }
+  | {
+    type: "hostJoined";
+    address: string;
+    host: string;
+    workers: number[];
+    services: string[];
+  }
+  | { type: "hostLeft"; address: string; host: string };

@@ -10,7 +10,8 @@ import {
 const BOOTSTRAP: Bootstrap = {
   version: BOOTSTRAP_VERSION,
   self: 2,
-  workers: 3,
+  workers: [0, 1, 2],
+  managers: [],
   services: ["logger"],
   maxFrameSize: 1024,
   requestTimeout: 500,

@@ -19,6 +19,7 @@ import {
   type EndpointOptions,
   type Payload,
   type Receiver,
+  TOO_LARGE,
   UNREACHABLE,
 } from "../transport.ts";
 import type { ConnectionStats } from "../types.ts";
@@ -33,6 +34,7 @@ import {
   WELCOME_PAYLOAD,
 } from "./handshake.ts";
 import { Link } from "./link.ts";
+import { DELIVER, FORWARD, GONE, goneReason, isRelay, readRelay, relayPayload } from "./relay.ts";
 import { SocketConnection } from "./socket_connection.ts";
 import { Sockets, type UnixConfig } from "./sockets.ts";
 
@@ -41,6 +43,12 @@ const CLOSE_TIMEOUT = 2_000;
 
 /** What arrived before the receiver was set, kept for it. */
 type Held = { from: Address; payloads: Uint8Array[] } | { gone: Address; reason?: Error };
+
+/**
+ * Where the manager of a cluster that spans several hosts sends what its
+ * children relay to processes on other hosts: its gateway.
+ */
+export type Relayer = (from: Address, to: Address, payload: Uint8Array) => void;
 
 /** One process's end of the Unix-socket transport. */
 export class UnixEndpoint implements Endpoint {
@@ -61,6 +69,7 @@ export class UnixEndpoint implements Endpoint {
   /** Settle when their link has closed and been accounted for. */
   readonly #ended = new Set<Promise<void>>();
   #receiver: Receiver | undefined;
+  #relayer: Relayer | undefined;
   #held: Held[] = [];
   #state: "open" | "closing" | "closed" = "open";
   readonly #closed = Promise.withResolvers<Error | undefined>();
@@ -114,8 +123,9 @@ export class UnixEndpoint implements Endpoint {
     return this.#closed.promise;
   }
 
-  maxPayload(): number {
-    return this.#options.maxPayload;
+  maxPayload(to: Address): number {
+    const { gateway } = this.#config;
+    return gateway && this.#isRemote(to) ? gateway.maxPayload : this.#options.maxPayload;
   }
 
   receive(receiver: Receiver): void {
@@ -131,19 +141,77 @@ export class UnixEndpoint implements Endpoint {
 
   send(to: Address, payload: Payload, limit?: number): number {
     if (this.#state !== "open") return CLOSED;
+    if (this.#config.gateway && this.#isRemote(to)) return this.#forward(to, payload, limit);
     const link = this.#links.get(to) ?? this.#dialPeer(to);
     return link ? link.send(payload, limit, this.#options.maxPayload) : UNREACHABLE;
   }
 
   queued(to: Address): number {
-    return this.#links.get(to)?.connection.bufferedBytes ?? 0;
+    return this.#linkFor(to)?.connection.bufferedBytes ?? 0;
   }
 
   async drained(limit: number, to?: Address): Promise<void> {
     const links = to === undefined ? [...this.#links.values(), ...this.#spares] : [
-      this.#links.get(to),
+      this.#linkFor(to),
     ];
     await Promise.all(links.map((link) => link?.connection.drained(limit)));
+  }
+
+  /**
+   * In the manager of a cluster that spans several hosts: hands what its
+   * children relay to other hosts to `relayer`.
+   */
+  relayTo(relayer: Relayer): void {
+    this.#relayer = relayer;
+  }
+
+  /**
+   * In that manager: delivers a message from another host's process to the
+   * child `to`, attested as from `from`.
+   *
+   * @returns Its size, or a negative code (`UNREACHABLE`: `to` is not connected).
+   */
+  deliverFrom(to: Address, from: Address, payload: Uint8Array, limit?: number): number {
+    const link = this.#links.get(to);
+    if (this.#state !== "open" || !link) return UNREACHABLE;
+    const size = link.send(relayPayload(DELIVER, from, payload), limit);
+    return size < 0 ? size : payload.length;
+  }
+
+  /**
+   * In that manager: tells the child `to` that `address` on another host
+   * is gone (what was in flight may be lost), and why, when it should be
+   * reported there.
+   */
+  tellGone(to: Address, address: Address, reason?: string): boolean {
+    const link = this.#links.get(to);
+    if (this.#state !== "open" || !link) return false;
+    const body = JSON.stringify(reason === undefined ? {} : { reason });
+    return link.send(relayPayload(GONE, address, body)) >= 0;
+  }
+
+  /** Whether `to` lives on another host: not here, and not this host's manager. */
+  #isRemote(to: Address): boolean {
+    return to !== MANAGER && !this.#sockets.has(to);
+  }
+
+  /** The link what is sent to `to` goes on: through the manager when it is remote. */
+  #linkFor(to: Address): Link | undefined {
+    return this.#config.gateway && this.#isRemote(to)
+      ? this.#links.get(MANAGER)
+      : this.#links.get(to);
+  }
+
+  /** A child's send to another host: through its manager, in a FORWARD frame. */
+  #forward(to: Address, payload: Payload, limit: number | undefined): number {
+    const manager = this.#links.get(MANAGER);
+    if (!manager) return UNREACHABLE;
+    if (payload.length > this.#config.gateway!.maxPayload) return TOO_LARGE;
+    const frame = relayPayload(FORWARD, to, payload);
+    const size = frame.length - (frame[1] + 2);
+    if (size > this.#config.gateway!.maxPayload) return TOO_LARGE;
+    const sent = manager.send(frame, limit);
+    return sent < 0 ? sent : size;
   }
 
   connected(): Address[] {
@@ -281,7 +349,37 @@ export class UnixEndpoint implements Endpoint {
     }
     if (rest.length === 0) return;
     link.received(rest);
-    this.#deliver(link, link.address!, rest);
+    if (rest.some(isRelay)) this.#deliverWithRelays(link, rest);
+    else this.#deliver(link, link.address!, rest);
+  }
+
+  /** Delivers a batch that holds relay frames, everything in order. */
+  #deliverWithRelays(link: Link, payloads: readonly Uint8Array[]): void {
+    let start = 0;
+    for (let i = 0; i <= payloads.length && !link.dropped; i++) {
+      if (i < payloads.length && !isRelay(payloads[i])) continue;
+      if (i > start) this.#deliver(link, link.address!, payloads.slice(start, i));
+      start = i + 1;
+      if (i < payloads.length && !link.dropped) this.#relay(link, payloads[i]);
+    }
+  }
+
+  /** Handles one relay frame, if it came the way that kind may come. */
+  #relay(link: Link, payload: Uint8Array): void {
+    const relay = readRelay(payload);
+    const fromManager = link.address === MANAGER && this.#config.gateway !== undefined;
+    if (relay?.kind === FORWARD && this.#relayer && link.address !== MANAGER) {
+      this.#relayer(link.address!, relay.address, relay.body);
+    } else if (relay?.kind === DELIVER && fromManager) {
+      this.#deliver(link, relay.address, [relay.body]);
+    } else if (relay?.kind === GONE && fromManager) {
+      const reason = goneReason(relay.body);
+      const error = reason === undefined ? undefined : new UnreachableError(reason);
+      if (error) this.#options.report(error);
+      this.#gone(relay.address, error);
+    } else {
+      this.#drop(link, new FrameError(`Bad frame from ${link.name}: an unexpected relay frame`));
+    }
   }
 
   #admit(link: Link, from: Address): void {

@@ -25,6 +25,8 @@ export interface HostMembers {
   workers: readonly number[];
   /** Its services, in order. */
   services: readonly string[];
+  /** When the cluster spans hosts: its children reach other hosts through the manager. */
+  gateway?: { maxPayload: number };
 }
 
 /** The socket directory of one cluster on this host. */
@@ -51,6 +53,7 @@ export class UnixHost implements TransportHost {
       token: newToken(),
       workers: [...members.workers],
       services: [...members.services],
+      ...(members.gateway ? { gateway: members.gateway } : {}),
     });
     try {
       await Deno.chmod(dir, 0o700);

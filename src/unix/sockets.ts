@@ -22,6 +22,12 @@ export interface UnixConfig {
   workers: number[];
   /** The services on this host, in the order their sockets are numbered. */
   services: string[];
+  /**
+   * When the cluster spans several hosts: a child reaches a process that is
+   * not on this host through its manager, the gateway, with payloads of at
+   * most `maxPayload` bytes (what the broker carries).
+   */
+  gateway?: { maxPayload: number };
 }
 
 /** Whether `value` has the shape of a {@linkcode UnixConfig}. */
@@ -30,7 +36,10 @@ export function isUnixConfig(value: unknown): value is UnixConfig {
   return typeof config === "object" && config !== null && typeof config.dir === "string" &&
     typeof config.token === "string" && Array.isArray(config.workers) &&
     config.workers.every((id) => Number.isInteger(id) && id >= 0) &&
-    Array.isArray(config.services) && config.services.every((name) => isAddress(name));
+    Array.isArray(config.services) && config.services.every((name) => isAddress(name)) &&
+    (config.gateway === undefined ||
+      (typeof config.gateway === "object" && config.gateway !== null &&
+        typeof config.gateway.maxPayload === "number"));
 }
 
 /** The socket files of one host's processes. */

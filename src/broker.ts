@@ -1,0 +1,104 @@
+/**
+ * The broker boundary: what joins the managers of several hosts into one
+ * cluster. A broker (`natsBroker()` from `./nats`) gives the manager a
+ * {@linkcode BrokerLink}: the cluster's membership, kept in the broker, and
+ * a way to send payloads to processes on other hosts. The manager's
+ * gateway (`gateway.ts`) puts it behind the same `Endpoint` as the local
+ * sockets, so nothing above the transport boundary knows about hosts but
+ * the addresses and the layout.
+ *
+ * @module
+ */
+
+import type { Address } from "./address.ts";
+import type { ConnectionStats } from "./types.ts";
+
+/** One host of a cluster, as the broker's membership records it. */
+export interface HostRecord {
+  /** The host's name, unique in the cluster. */
+  host: string;
+  /** The worker ids it runs. */
+  workers: number[];
+  /** The services it runs. */
+  services: string[];
+}
+
+/** What a host asks for when it joins. */
+export interface JoinRequest {
+  /** How many worker ids to take: the lowest free ones. */
+  workers: number;
+  /** The services it runs; their names must be free in the cluster. */
+  services: readonly string[];
+  /** Bytes queued (sent, not yet confirmed) per other host above which sends are refused. */
+  maxQueuedBytes: number;
+  /** Told of errors no caller can be given. */
+  report(error: Error): void;
+}
+
+/** A change of the cluster's membership. */
+export interface MembershipChange {
+  /** A host joined, or left (cleanly, or found dead). */
+  type: "joined" | "left";
+  /** The host. */
+  host: HostRecord;
+}
+
+/**
+ * Joins hosts into one cluster: given to `Cluster.start({ broker })`.
+ */
+export interface Broker {
+  /**
+   * Joins this host to the cluster: claims worker ids and service names.
+   *
+   * @throws {Error} When the broker cannot be reached, or a service name is
+   * taken by another host.
+   */
+  join(request: JoinRequest): Promise<BrokerLink>;
+}
+
+/** Where a broker link delivers what comes from other hosts. */
+export interface BrokerReceiver {
+  /** A payload from `from`, on another host, for `to`, on this one. */
+  deliver(from: Address, to: Address, payload: Uint8Array): void;
+  /**
+   * What was in flight between this host and `host` may be lost: it left,
+   * the broker connection dropped, or a gap was found in what it sent.
+   */
+  lost(host: string, reason: Error | undefined): void;
+  /** `to`, on another host, could not be given what `from`, here, sent it. */
+  bounced(from: Address, to: Address, reason: string): void;
+}
+
+/** A host's membership of a cluster, and its way to the other hosts. */
+export interface BrokerLink {
+  /** This host's name. */
+  readonly self: HostRecord;
+  /** The largest payload it carries. */
+  readonly maxPayload: number;
+  /** Every live host, this one included. */
+  hosts(): HostRecord[];
+  /** The host `address` (a worker id, a service name, a manager's address) is on. */
+  hostOf(address: Address): string | undefined;
+  /** Listens for hosts joining and leaving; returns the remover. */
+  onChange(listener: (change: MembershipChange) => void): () => void;
+  /** Starts delivering to `receiver`; call once. */
+  receive(receiver: BrokerReceiver): void;
+  /**
+   * Sends a payload to `to` on another host, attested as from `from`.
+   *
+   * @returns Its size, or a negative code from `transport.ts`.
+   */
+  send(from: Address, to: Address, payload: Uint8Array | string, limit?: number): number;
+  /** Tells the host of `from` that its message to `to`, here, could not be delivered. */
+  bounce(from: Address, to: Address, reason: string): void;
+  /** Bytes sent to `host` and not yet confirmed. */
+  queued(host: string): number;
+  /** Resolves once at most `limit` bytes are unconfirmed to `host` (default: each). */
+  drained(limit: number, host?: string): Promise<void>;
+  /** The traffic to and from each other host. */
+  connections(): ConnectionStats[];
+  /** Leaves the cluster cleanly: the others see this host leave at once. */
+  close(): Promise<void>;
+  /** Stops at once, for a process about to end: the others find it gone in time. */
+  abandon(): void;
+}

@@ -1,0 +1,222 @@
+/**
+ * The gateway: a manager's endpoint when the cluster spans several hosts.
+ * Traffic between processes of this host stays on the Unix sockets; what
+ * goes to another host leaves through the broker link, from the manager
+ * itself or relayed for its children, and what comes from other hosts is
+ * delivered to the manager or relayed to the child it is for. Children
+ * never open a broker connection, so they need no credential and pay
+ * nothing for it at start-up.
+ *
+ * @module
+ */
+
+import { type Address, describe, MANAGER, managerOf } from "./address.ts";
+import type { BrokerLink, HostRecord } from "./broker.ts";
+import { UnreachableError } from "./errors.ts";
+import type { Permissions } from "./permissions.ts";
+import {
+  type Endpoint,
+  type EndpointOptions,
+  type Payload,
+  type Receiver,
+  type TransportHost,
+  UNREACHABLE,
+} from "./transport.ts";
+import type { ConnectionStats } from "./types.ts";
+import type { UnixEndpoint } from "./unix/endpoint.ts";
+import type { UnixHost } from "./unix/host.ts";
+
+/** A manager's way to its own host's processes and, through the broker, to the others. */
+export class GatewayEndpoint implements Endpoint {
+  readonly self: Address = MANAGER;
+  readonly overhead: number;
+  readonly #local: UnixEndpoint;
+  readonly #link: BrokerLink;
+  readonly #options: EndpointOptions;
+  /** This manager's address as other hosts know it. */
+  readonly #global: string;
+  #receiver: Receiver | undefined;
+  readonly #closed = Promise.withResolvers<Error | undefined>();
+  #closing = false;
+
+  constructor(local: UnixEndpoint, link: BrokerLink, options: EndpointOptions) {
+    this.#local = local;
+    this.#link = link;
+    this.#options = options;
+    this.overhead = local.overhead;
+    this.#global = managerOf(link.self.host);
+  }
+
+  get closed(): Promise<Error | undefined> {
+    return this.#closed.promise;
+  }
+
+  maxPayload(to: Address): number {
+    return this.#isRemote(to) ? this.#link.maxPayload : this.#local.maxPayload(to);
+  }
+
+  receive(receiver: Receiver): void {
+    this.#receiver = receiver;
+    this.#local.receive(receiver);
+    this.#local.relayTo((from, to, payload) => this.#relay(from, to, payload));
+    this.#link.receive({
+      deliver: (from, to, payload) => this.#deliver(from, to, payload),
+      lost: (host, reason) => this.#lost(host, reason),
+      bounced: (from, to, reason) => this.#bounced(from, to, reason),
+    });
+    this.#link.onChange((change) => {
+      if (change.type === "left") this.#lostAll(change.host, undefined);
+    });
+  }
+
+  send(to: Address, payload: Payload, limit?: number): number {
+    if (!this.#isRemote(to)) return this.#local.send(to, payload, limit);
+    if (this.#closing) return UNREACHABLE;
+    return this.#link.send(this.#global, to, payload, limit);
+  }
+
+  queued(to: Address): number {
+    const host = this.#remoteHost(to);
+    return host === undefined ? this.#local.queued(to) : this.#link.queued(host);
+  }
+
+  async drained(limit: number, to?: Address): Promise<void> {
+    if (to === undefined) {
+      await Promise.all([this.#local.drained(limit), this.#link.drained(limit)]);
+      return;
+    }
+    const host = this.#remoteHost(to);
+    await (host === undefined ? this.#local.drained(limit, to) : this.#link.drained(limit, host));
+  }
+
+  connected(): Address[] {
+    return this.#local.connected();
+  }
+
+  connections(): ConnectionStats[] {
+    return [...this.#local.connections(), ...this.#link.connections()];
+  }
+
+  close(reason?: Error): void {
+    if (this.#closing) return;
+    this.#closing = true;
+    (async () => {
+      await this.#link.close().catch(this.#options.report);
+      this.#local.close(reason);
+      await this.#local.closed;
+      this.#closed.resolve(reason);
+    })();
+  }
+
+  /** Stops at once, for a process about to end. */
+  abandon(): void {
+    this.#link.abandon();
+  }
+
+  #isRemote(to: Address): boolean {
+    return this.#remoteHost(to) !== undefined;
+  }
+
+  /** The other host `to` is on; undefined when it is on this one (or nowhere). */
+  #remoteHost(to: Address): string | undefined {
+    if (to === MANAGER) return undefined;
+    const host = this.#link.hostOf(to);
+    return host === this.#link.self.host ? undefined : host;
+  }
+
+  /** A child's message for another host. */
+  #relay(from: Address, to: Address, payload: Uint8Array): void {
+    if (to === this.#global) return this.#receiver?.deliver(from, [payload]);
+    const host = this.#remoteHost(to);
+    const sent = host === undefined ? UNREACHABLE : this.#link.send(from, to, payload);
+    if (sent < 0) {
+      this.#local.tellGone(
+        from,
+        to,
+        `A message from ${describe(from)} to ${describe(to)} was not delivered: ${
+          host === undefined
+            ? "no host of the cluster runs it"
+            : `host "${host}" cannot take it now`
+        }`,
+      );
+    }
+  }
+
+  /** A message from another host: for the manager, or for one of its children. */
+  #deliver(from: Address, to: Address, payload: Uint8Array): void {
+    if (to === this.#global || to === MANAGER) return this.#receiver?.deliver(from, [payload]);
+    if (this.#local.deliverFrom(to, from, payload) < 0) {
+      this.#link.bounce(from, to, `${describe(to)} is not connected`);
+    }
+  }
+
+  /** Everything in flight to and from `host` may be lost: requests to it fail. */
+  #lost(host: string, reason: Error | undefined): void {
+    const record = this.#link.hosts().find((h) => h.host === host);
+    if (record) this.#lostAll(record, reason);
+  }
+
+  /** Everything in flight to and from the processes of a host may be lost. */
+  #lostAll(record: HostRecord, reason: Error | undefined): void {
+    const addresses: Address[] = [managerOf(record.host), ...record.workers, ...record.services];
+    for (const address of addresses) {
+      this.#receiver?.gone(address, reason);
+      for (const child of this.#local.connected()) {
+        if (child !== MANAGER) this.#local.tellGone(child, address);
+      }
+    }
+  }
+
+  /** A message sent from here to another host could not be delivered there. */
+  #bounced(from: Address, to: Address, reason: string): void {
+    const text = `A message from ${describe(from)} to ${describe(to)} was not delivered: ${reason}`;
+    if (from === MANAGER || from === this.#global) {
+      const error = new UnreachableError(text);
+      this.#options.report(error);
+      this.#receiver?.gone(to, error);
+    } else {
+      this.#local.tellGone(from, to, text);
+    }
+  }
+}
+
+/** The manager's side of a cluster that spans hosts: the local sockets and the broker link. */
+export class GatewayHost implements TransportHost {
+  readonly #local: UnixHost;
+  readonly #link: BrokerLink;
+  #endpoint: GatewayEndpoint | undefined;
+
+  constructor(local: UnixHost, link: BrokerLink) {
+    this.#local = local;
+    this.#link = link;
+  }
+
+  get childConfig(): unknown {
+    return this.#local.childConfig;
+  }
+
+  get childPermissions(): Permissions {
+    return this.#local.childPermissions;
+  }
+
+  async open(self: Address, options: EndpointOptions): Promise<Endpoint> {
+    const local = await this.#local.open(self, options) as UnixEndpoint;
+    this.#endpoint = new GatewayEndpoint(local, this.#link, options);
+    return this.#endpoint;
+  }
+
+  released(address: Address): void {
+    this.#local.released(address);
+  }
+
+  async close(): Promise<void> {
+    // Closed by its endpoint already, unless the endpoint never opened.
+    await this.#link.close();
+    await this.#local.close();
+  }
+
+  abandon(): void {
+    this.#link.abandon();
+    this.#local.abandon();
+  }
+}

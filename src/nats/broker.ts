@@ -1,0 +1,152 @@
+/**
+ * `natsBroker()`: NATS as the broker that joins hosts into one cluster.
+ * Membership lives in a JetStream key-value bucket; traffic between hosts
+ * goes over core NATS, through each host's manager.
+ *
+ * @module
+ */
+
+import { connect, type ConnectionOptions } from "@nats-io/transport-node";
+import type { Broker, BrokerLink, JoinRequest } from "../broker.ts";
+import { SwitchboardError } from "../errors.ts";
+import { NatsLink } from "./link.ts";
+import { Membership } from "./membership.ts";
+
+/** Options of {@linkcode natsBroker}. */
+export interface NatsBrokerOptions {
+  /**
+   * The NATS servers, e.g. `"10.0.0.5:4222"` or a list. Use IP literals:
+   * a host name needs Deno's `--allow-sys` or DNS permission besides `--allow-net`.
+   */
+  servers: string | string[];
+  /** The cluster's name: managers given the same one form one cluster. Letters, digits, `-`, `_`. */
+  cluster: string;
+  /**
+   * This host's name, unique in the cluster: its manager is `manager@<host>`
+   * to the other hosts (default: a random name). Letters, digits, `-`, `_`.
+   */
+  host?: string;
+  /** Milliseconds between this host's heartbeats (default 1 000). */
+  heartbeat?: number;
+  /**
+   * Milliseconds without a heartbeat after which a host counts as gone
+   * (default 2 500; with the default heartbeat, a dead host drops out at
+   * most 3 s after it died).
+   */
+  hostTimeout?: number;
+  /**
+   * Bytes sent to one other host and not yet confirmed by it above which
+   * sends are refused with `QueueFullError` (default 8 MiB, and at most
+   * the cluster's `maxQueuedBytes`). Keep it well under the server's
+   * `max_pending` divided by the number of hosts.
+   */
+  window?: number;
+  /**
+   * Credentials and more options for the NATS connection. They stay in the
+   * manager: children never connect to NATS, and get none of them.
+   */
+  connection?: NatsConnectionOptions;
+}
+
+/**
+ * Options of the manager's NATS connection, passed to the NATS client as
+ * they are (its `ConnectionOptions`, of which these are the common ones).
+ */
+export interface NatsConnectionOptions {
+  /** User name, with `pass`. */
+  user?: string;
+  /** Password, with `user`. */
+  pass?: string;
+  /** An authentication token. */
+  token?: string;
+  /**
+   * An authenticator from the NATS client (`credsAuthenticator()`,
+   * `nkeyAuthenticator()`, `jwtAuthenticator()` of `@nats-io/nats-core`).
+   */
+  authenticator?: unknown;
+  /** TLS options of the NATS client (`caFile`, `certFile`, `keyFile`, …). */
+  tls?: Record<string, unknown>;
+  /** Any other option of the NATS client's `ConnectionOptions`. */
+  [option: string]: unknown;
+}
+
+const NAME = /^[A-Za-z0-9_-]{1,64}$/;
+
+/**
+ * NATS as the broker of a cluster that spans hosts: pass it to
+ * `Cluster.start({ broker })` on every host.
+ *
+ * @param options The servers, the cluster's name, and this host's.
+ * @returns The broker.
+ * @throws {TypeError} When a name is not letters, digits, `-` and `_`.
+ *
+ * @example Two hosts, one cluster
+ * ```ts
+ * import { Cluster } from "@switchboard/switchboard";
+ * import { natsBroker } from "@switchboard/switchboard/nats";
+ *
+ * // On every host, the same code:
+ * export async function serve(): Promise<void> {
+ *   const cluster = await Cluster.start({
+ *     worker: new URL("./worker.ts", import.meta.url),
+ *     workers: 4,
+ *     broker: natsBroker({ servers: "10.0.0.5:4222", cluster: "shop" }),
+ *   });
+ *   await cluster.closed;
+ * }
+ * ```
+ */
+export function natsBroker(options: NatsBrokerOptions): Broker {
+  for (const key of ["cluster", "host"] as const) {
+    const value = options[key];
+    if (value !== undefined && (typeof value !== "string" || !NAME.test(value))) {
+      throw new TypeError(
+        `natsBroker(): "${key}" must be 1-64 letters, digits, "-" or "_", got ${
+          JSON.stringify(value)
+        }`,
+      );
+    }
+  }
+  return { join: (request) => join(options, request) };
+}
+
+async function join(options: NatsBrokerOptions, request: JoinRequest): Promise<BrokerLink> {
+  const host = options.host ?? randomName();
+  let nc;
+  try {
+    nc = await connect({
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 250,
+      ...options.connection as Partial<ConnectionOptions>,
+      servers: options.servers,
+      name: `switchboard ${options.cluster}/${host}`,
+    });
+  } catch (error) {
+    throw new SwitchboardError(
+      `Cannot join cluster "${options.cluster}": the NATS server at ${options.servers} did not answer`,
+      { cause: error },
+    );
+  }
+  try {
+    const members = await Membership.join(nc, {
+      cluster: options.cluster,
+      host,
+      workers: request.workers,
+      services: request.services,
+      heartbeat: options.heartbeat,
+      hostTimeout: options.hostTimeout,
+    });
+    return new NatsLink(nc, members, {
+      prefix: `switchboard.${options.cluster}`,
+      window: Math.min(options.window ?? 8 * 1024 * 1024, request.maxQueuedBytes),
+      report: request.report,
+    });
+  } catch (error) {
+    await nc.close();
+    throw error;
+  }
+}
+
+function randomName(): string {
+  return `host-${crypto.randomUUID().slice(0, 8)}`;
+}

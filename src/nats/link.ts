@@ -1,0 +1,390 @@
+/**
+ * `NatsLink`: a host's way to the other hosts of its cluster over core
+ * NATS. Each host's manager subscribes to one subject, `<prefix>.<host>`;
+ * whatever a process of this host sends to a process of another is
+ * published there in an envelope that says who sent it to whom.
+ *
+ * Core NATS delivers at most once and cuts slow consumers off, so the link
+ * keeps what the layers above promise:
+ * - **Order and gaps.** Per sending host, per connection to the server (an
+ *   epoch), messages carry a sequence number; a gap is reported on both
+ *   sides and fails what was in flight (`lost`), never passed over.
+ * - **Bounded memory.** The receiver confirms what it has (acks); the
+ *   sender refuses (`FULL`) what would leave more than the limit
+ *   unconfirmed to one host, so nothing piles up in the client or server.
+ * - **No silent drops while disconnected.** Sends are refused while the
+ *   broker connection is down, and everything in flight is failed.
+ *
+ * @module
+ */
+
+import type { NatsConnection, Subscription } from "@nats-io/transport-node";
+import { type Address, isManagerOf, managerOf } from "../address.ts";
+import type { BrokerLink, BrokerReceiver, HostRecord, MembershipChange } from "../broker.ts";
+import { DrainWaiters } from "../drain_waiters.ts";
+import { ClosedError, FrameError, UnreachableError } from "../errors.ts";
+import { CLOSED, FULL, type Payload, TOO_LARGE, UNREACHABLE } from "../transport.ts";
+import type { ConnectionStats } from "../types.ts";
+import {
+  ACK,
+  BOUNCE,
+  decodeEnvelope,
+  encodeEnvelope,
+  type Envelope,
+  ENVELOPE_OVERHEAD,
+  GAP,
+  MESSAGE,
+} from "./envelope.ts";
+
+/** Confirm what was received once this many bytes are unconfirmed… */
+const ACK_BYTES = 64 * 1024;
+/** …or this many ms after the first of them came. */
+const ACK_DELAY = 5;
+const NO_ADDRESS = null;
+const EMPTY = new Uint8Array(0);
+
+/** What the link needs of the cluster's membership. */
+export interface Members {
+  /** This host. */
+  readonly self: HostRecord;
+  /** Every live host, this one included. */
+  hosts(): HostRecord[];
+  /** The host a worker id or service name is on. */
+  hostOf(address: number | string): string | undefined;
+  /** Listens for hosts joining and leaving. */
+  onChange(listener: (change: MembershipChange) => void): () => void;
+  /** Leaves cleanly. */
+  leave(): Promise<void>;
+  /** Stops without leaving. */
+  close(): void;
+}
+
+/** What this host sent to another, and what it confirmed. */
+interface Outgoing {
+  seq: number;
+  sentBytes: number;
+  ackedBytes: number;
+  drain: DrainWaiters;
+  stats: ConnectionStats;
+}
+
+/** What this host received from another in its current epoch. */
+interface Incoming {
+  epoch: number;
+  expect: number;
+  /** This host's connection dropped since: the count restarts at the next message. */
+  resync: boolean;
+  bytes: number;
+  ackedBytes: number;
+  ackTimer: ReturnType<typeof setTimeout> | undefined;
+}
+
+/** Options of {@linkcode NatsLink}. */
+export interface NatsLinkOptions {
+  /** The subject prefix of the cluster: `<prefix>.<host>` is a host's. */
+  prefix: string;
+  /** Bytes sent to one host and not yet confirmed above which sends are refused. */
+  window: number;
+  /** Told of errors no caller can be given. */
+  report(error: Error): void;
+}
+
+/** A host's way to the others over core NATS. */
+export class NatsLink implements BrokerLink {
+  readonly self: HostRecord;
+  readonly maxPayload: number;
+  readonly #nc: NatsConnection;
+  readonly #members: Members;
+  readonly #options: NatsLinkOptions;
+  readonly #out = new Map<string, Outgoing>();
+  readonly #in = new Map<string, Incoming>();
+  #receiver: BrokerReceiver | undefined;
+  #subscription: Subscription | undefined;
+  /** Names this host's current connection to the server: new after each reconnect. */
+  #epoch = newEpoch();
+  #up = true;
+  #closing: Promise<void> | undefined;
+
+  constructor(nc: NatsConnection, members: Members, options: NatsLinkOptions) {
+    this.#nc = nc;
+    this.#members = members;
+    this.#options = options;
+    this.self = members.self;
+    this.maxPayload = (nc.info?.max_payload ?? 1024 * 1024) - ENVELOPE_OVERHEAD;
+    members.onChange((change) => {
+      if (change.type === "left") this.#forget(change.host.host);
+    });
+    this.#watchConnection();
+  }
+
+  hosts(): HostRecord[] {
+    return this.#members.hosts();
+  }
+
+  hostOf(address: Address): string | undefined {
+    if (isManagerOf(address)) {
+      const host = address.slice(managerOf("").length);
+      return this.hosts().some((record) => record.host === host) ? host : undefined;
+    }
+    return this.#members.hostOf(address);
+  }
+
+  onChange(listener: (change: MembershipChange) => void): () => void {
+    return this.#members.onChange(listener);
+  }
+
+  receive(receiver: BrokerReceiver): void {
+    this.#receiver = receiver;
+    this.#subscription = this.#nc.subscribe(this.#subject(this.self.host), {
+      callback: (error, message) => {
+        if (error) return this.#options.report(error);
+        this.#onEnvelope(message.data);
+      },
+    });
+  }
+
+  send(from: Address, to: Address, payload: Payload, limit = this.#options.window): number {
+    if (this.#closing) return CLOSED;
+    const host = this.hostOf(to);
+    if (!this.#up || host === undefined || host === this.self.host) return UNREACHABLE;
+    const body = typeof payload === "string" ? utf8.encode(payload) : payload;
+    if (body.length > this.maxPayload) return TOO_LARGE;
+    const out = this.#outgoing(host);
+    if (out.sentBytes - out.ackedBytes + body.length > Math.min(limit, this.#options.window)) {
+      return FULL;
+    }
+    this.#publish(host, { kind: MESSAGE, from, to, seq: out.seq++, body });
+    out.sentBytes += body.length;
+    out.stats.messagesOut++;
+    out.stats.bytesOut += body.length;
+    return body.length;
+  }
+
+  bounce(from: Address, to: Address, reason: string): void {
+    const host = this.hostOf(from);
+    if (host === undefined || !this.#up) return;
+    this.#publish(host, { kind: BOUNCE, from, to, seq: 0, body: utf8.encode(reason) });
+  }
+
+  queued(host: string): number {
+    const out = this.#out.get(host);
+    return out ? out.sentBytes - out.ackedBytes : 0;
+  }
+
+  async drained(limit: number, host?: string): Promise<void> {
+    const outs = host === undefined ? [...this.#out.values()] : [this.#out.get(host)];
+    await Promise.all(outs.map((out) => out?.drain.wait(out.sentBytes - out.ackedBytes, limit)));
+  }
+
+  connections(): ConnectionStats[] {
+    return [...this.#out.values()].map((out) => ({
+      ...out.stats,
+      bytesQueued: out.sentBytes - out.ackedBytes,
+    }));
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  abandon(): void {
+    this.#closing ??= Promise.resolve();
+    this.#members.close();
+    this.#nc.close().catch(() => {});
+  }
+
+  async #close(): Promise<void> {
+    for (const incoming of this.#in.values()) clearTimeout(incoming.ackTimer);
+    await this.#members.leave().catch(this.#options.report);
+    this.#subscription?.unsubscribe();
+    for (const out of this.#out.values()) out.drain.releaseAll();
+    await this.#nc.drain().catch(() => this.#nc.close());
+  }
+
+  #subject(host: string): string {
+    return `${this.#options.prefix}.${host}`;
+  }
+
+  #publish(host: string, part: Omit<Envelope, "host" | "epoch">): void {
+    const bytes = encodeEnvelope({ ...part, host: this.self.host, epoch: this.#epoch });
+    try {
+      this.#nc.publish(this.#subject(host), bytes);
+    } catch (error) {
+      // Closed or draining: the status watch fails what was in flight.
+      this.#options.report(error as Error);
+    }
+  }
+
+  #outgoing(host: string): Outgoing {
+    let out = this.#out.get(host);
+    if (!out) {
+      out = {
+        seq: 0,
+        sentBytes: 0,
+        ackedBytes: 0,
+        drain: new DrainWaiters(),
+        stats: {
+          peer: managerOf(host),
+          messagesIn: 0,
+          messagesOut: 0,
+          bytesIn: 0,
+          bytesOut: 0,
+          bytesQueued: 0,
+        },
+      };
+      this.#out.set(host, out);
+    }
+    return out;
+  }
+
+  #onEnvelope(bytes: Uint8Array): void {
+    const envelope = decodeEnvelope(bytes);
+    if (!envelope) {
+      return this.#options.report(
+        new FrameError(`Bad message on ${this.#subject(this.self.host)}: not an envelope`),
+      );
+    }
+    switch (envelope.kind) {
+      case MESSAGE:
+        return this.#onMessage(envelope);
+      case ACK:
+        return this.#onAck(envelope);
+      case GAP:
+        return this.#onGap(envelope);
+      case BOUNCE:
+        return this.#onBounce(envelope);
+    }
+  }
+
+  #onMessage(envelope: Envelope): void {
+    const { host, epoch, seq, from, to, body } = envelope;
+    if (from === NO_ADDRESS || to === NO_ADDRESS || !this.#attested(host, from)) {
+      return this.#options.report(
+        new FrameError(
+          `Bad message from host ${JSON.stringify(host)}: it may not send as ${String(from)}`,
+        ),
+      );
+    }
+    let incoming = this.#in.get(host);
+    if (!incoming || incoming.epoch !== epoch) {
+      // A new connection of that host: whatever was in flight before may be lost.
+      if (incoming) this.#receiver?.lost(host, undefined);
+      clearTimeout(incoming?.ackTimer);
+      incoming = { epoch, expect: 0, resync: false, bytes: 0, ackedBytes: 0, ackTimer: undefined };
+      this.#in.set(host, incoming);
+    }
+    // What was lost while this host was away was failed when it dropped.
+    if (incoming.resync) {
+      incoming.expect = seq;
+      incoming.resync = false;
+    }
+    if (seq !== incoming.expect) {
+      const missing = seq - incoming.expect;
+      const error = new UnreachableError(
+        `${missing} messages from host ${JSON.stringify(host)} were lost on the way`,
+      );
+      this.#options.report(error);
+      this.#receiver?.lost(host, error);
+      this.#publish(host, { kind: GAP, from: NO_ADDRESS, to: NO_ADDRESS, seq: 0, body: EMPTY });
+    }
+    incoming.expect = seq + 1;
+    incoming.bytes += body.length;
+    const out = this.#outgoing(host);
+    out.stats.messagesIn++;
+    out.stats.bytesIn += body.length;
+    try {
+      this.#receiver?.deliver(from, to, body);
+    } finally {
+      this.#scheduleAck(host, incoming);
+    }
+  }
+
+  /** Whether host `host` may send as `from`: it is one of its processes. */
+  #attested(host: string, from: Address): boolean {
+    return from === managerOf(host) || this.#members.hostOf(from) === host;
+  }
+
+  #scheduleAck(host: string, incoming: Incoming): void {
+    if (incoming.bytes - incoming.ackedBytes >= ACK_BYTES) return this.#ack(host, incoming);
+    incoming.ackTimer ??= setTimeout(() => this.#ack(host, incoming), ACK_DELAY);
+  }
+
+  #ack(host: string, incoming: Incoming): void {
+    clearTimeout(incoming.ackTimer);
+    incoming.ackTimer = undefined;
+    if (!this.#up || this.#closing) return;
+    incoming.ackedBytes = incoming.bytes;
+    const body = new Uint8Array(8);
+    new DataView(body.buffer).setFloat64(0, incoming.bytes);
+    // The epoch acknowledged is the sender's: it travels in `seq`.
+    this.#publish(host, { kind: ACK, from: NO_ADDRESS, to: NO_ADDRESS, seq: incoming.epoch, body });
+  }
+
+  #onAck(envelope: Envelope): void {
+    if (envelope.seq !== this.#epoch || envelope.body.length !== 8) return;
+    const out = this.#out.get(envelope.host);
+    if (!out) return;
+    const bytes = new DataView(
+      envelope.body.buffer,
+      envelope.body.byteOffset,
+      8,
+    ).getFloat64(0);
+    if (!(bytes > out.ackedBytes && bytes <= out.sentBytes)) return;
+    out.ackedBytes = bytes;
+    out.drain.update(out.sentBytes - out.ackedBytes);
+  }
+
+  #onGap(envelope: Envelope): void {
+    const error = new UnreachableError(
+      `Messages to host ${JSON.stringify(envelope.host)} were lost on the way`,
+    );
+    this.#options.report(error);
+    this.#receiver?.lost(envelope.host, error);
+  }
+
+  #onBounce(envelope: Envelope): void {
+    const { from, to, body } = envelope;
+    if (from === NO_ADDRESS || to === NO_ADDRESS) return;
+    this.#receiver?.bounced(from, to, new TextDecoder().decode(body));
+  }
+
+  /** A host left: forget what was counted with it. */
+  #forget(host: string): void {
+    this.#out.get(host)?.drain.releaseAll();
+    this.#out.delete(host);
+    clearTimeout(this.#in.get(host)?.ackTimer);
+    this.#in.delete(host);
+  }
+
+  /**
+   * Follows the connection to the server: while it is down nothing is sent
+   * (sends are refused) and what was in flight is failed; once back, a new
+   * epoch starts, so that the others know to count afresh.
+   */
+  async #watchConnection(): Promise<void> {
+    for await (const status of this.#nc.status()) {
+      if (status.type === "disconnect" && this.#up) {
+        this.#up = false;
+        const reason = new ClosedError("The connection to the NATS server dropped");
+        for (const record of this.hosts()) {
+          if (record.host !== this.self.host) this.#receiver?.lost(record.host, reason);
+        }
+        for (const host of [...this.#out.keys()]) {
+          this.#out.get(host)!.drain.releaseAll();
+          this.#out.delete(host);
+        }
+        for (const incoming of this.#in.values()) incoming.resync = true;
+      } else if (status.type === "reconnect") {
+        this.#epoch = newEpoch();
+        this.#up = true;
+      }
+    }
+  }
+}
+
+const utf8 = new TextEncoder();
+
+function newEpoch(): number {
+  return crypto.getRandomValues(new Uint32Array(1))[0];
+}

@@ -1,0 +1,279 @@
+/**
+ * `Membership`: which hosts form a cluster and which worker ids and service
+ * names each runs, kept in NATS itself: a JetStream key-value bucket whose
+ * entries expire (the bucket's TTL) unless their host refreshes them.
+ *
+ * - A host claims each worker id and service name with `create`, which
+ *   fails when the key exists: two hosts joining at once never get the
+ *   same id, and a joiner takes the lowest ids free.
+ * - A host refreshes its keys every `heartbeat` ms with compare-and-set
+ *   (`update` at the revision it holds): a refresh that fails means another
+ *   host holds the key now, and this host has lost it.
+ * - Every host watches the bucket. A clean leave deletes the keys, which
+ *   the others see at once; a host that stops refreshing is gone for the
+ *   others `hostTimeout` ms after its last refresh (they check every
+ *   `heartbeat / 4` ms), and its keys expire in NATS a heartbeat later, so
+ *   that its ids are free again.
+ *
+ * (NATS 2.9's key-value store has a TTL per bucket only, and expiry tells
+ * no watcher; hence the watched refreshes.)
+ *
+ * @module
+ */
+
+import type { NatsConnection } from "@nats-io/transport-node";
+import { type KV, type KvEntry, Kvm } from "@nats-io/kv";
+import type { HostRecord, MembershipChange } from "../broker.ts";
+import { Callbacks } from "../callbacks.ts";
+import { SwitchboardError } from "../errors.ts";
+
+/** Options of {@linkcode Membership.join}. */
+export interface MembershipOptions {
+  /** The cluster's name. */
+  cluster: string;
+  /** This host's name, unique in the cluster. */
+  host: string;
+  /** How many worker ids to take. */
+  workers: number;
+  /** The services this host runs; their names must be free. */
+  services: readonly string[];
+  /** Milliseconds between refreshes (default 1 000). */
+  heartbeat?: number;
+  /** Milliseconds without a refresh after which a host counts as gone (default 2 500). */
+  hostTimeout?: number;
+  /** Told when this host lost a key it held: another host holds it now. */
+  onLost?(error: Error): void;
+}
+
+const HOST = "h.";
+const WORKER = "w.";
+const SERVICE = "s.";
+
+/** The options, with the defaults in. */
+type Settings = Required<Omit<MembershipOptions, "onLost">> & Pick<MembershipOptions, "onLost">;
+
+/** What is known of another host. */
+interface Known {
+  record: HostRecord;
+  /** When its host key was last written, on `performance.now()`. */
+  seen: number;
+}
+
+/** A host's membership of a cluster. */
+export class Membership {
+  readonly self: HostRecord;
+  readonly #kv: KV;
+  readonly #options: Settings;
+  /** The revision of each key this host holds. */
+  readonly #held = new Map<string, number>();
+  readonly #known = new Map<string, Known>();
+  readonly #changes = new Callbacks<(change: MembershipChange) => void>();
+  #timer: ReturnType<typeof setInterval> | undefined;
+  /** When this host last heard its own refresh back: it is receiving. */
+  #selfSeen = performance.now();
+  #watch: { stop(): void } | undefined;
+  #closed = false;
+
+  /**
+   * Joins the cluster: claims this host's name, its services and the
+   * lowest free worker ids, then keeps them.
+   *
+   * @throws {SwitchboardError} When the host name or a service name is taken.
+   */
+  static async join(nc: NatsConnection, options: MembershipOptions): Promise<Membership> {
+    const heartbeat = options.heartbeat ?? 1_000;
+    const hostTimeout = options.hostTimeout ?? 2_500;
+    const kvm = new Kvm(nc);
+    const bucket = `switchboard_${options.cluster}`;
+    // A host's keys outlive a missed refresh or two, and expire a heartbeat
+    // after the others counted it gone.
+    const kv = await kvm.create(bucket, { history: 1, ttl: hostTimeout + heartbeat })
+      .catch(() => kvm.open(bucket));
+    const membership = new Membership(kv, { ...options, heartbeat, hostTimeout });
+    try {
+      await membership.#claim();
+      await membership.#follow();
+    } catch (error) {
+      await membership.leave();
+      throw error;
+    }
+    return membership;
+  }
+
+  private constructor(kv: KV, options: Settings) {
+    this.#kv = kv;
+    this.#options = options;
+    this.self = { host: options.host, workers: [], services: [] };
+  }
+
+  /** Every live host, this one included. */
+  hosts(): HostRecord[] {
+    return [this.self, ...[...this.#known.values()].map((known) => known.record)];
+  }
+
+  /** The host a worker id or service name is on. */
+  hostOf(address: number | string): string | undefined {
+    return this.hosts().find((record) =>
+      typeof address === "number"
+        ? record.workers.includes(address)
+        : record.services.includes(address)
+    )?.host;
+  }
+
+  /** Listens for hosts joining and leaving; returns the remover. */
+  onChange(listener: (change: MembershipChange) => void): () => void {
+    return this.#changes.add(listener);
+  }
+
+  /** Leaves cleanly: deletes this host's keys, so that the others see it leave at once. */
+  async leave(): Promise<void> {
+    const held = [...this.#held.keys()];
+    this.close();
+    // The host key last: its deletion is what the others act on.
+    held.sort((a, b) => Number(a.startsWith(HOST)) - Number(b.startsWith(HOST)));
+    for (const key of held) await this.#kv.delete(key).catch(() => {});
+  }
+
+  /** Stops refreshing and watching, leaving the keys to expire, as a crash would. */
+  close(): void {
+    this.#closed = true;
+    clearInterval(this.#timer);
+    this.#watch?.stop();
+    this.#held.clear();
+  }
+
+  async #claim(): Promise<void> {
+    const { host, services, workers } = this.#options;
+    const hostKey = `${HOST}${host}`;
+    // Claiming: the others take no notice of it until it says it is ready.
+    if (!(await this.#create(hostKey, "{}"))) {
+      throw new SwitchboardError(`Cannot join: host "${host}" is in the cluster already`);
+    }
+    for (const name of services) {
+      const key = `${SERVICE}${hex(name)}`;
+      if (!(await this.#create(key, host))) {
+        const owner = (await this.#kv.get(key))?.string();
+        throw new SwitchboardError(
+          `Cannot join: service "${name}" runs on host "${owner ?? "another"}" already`,
+        );
+      }
+      this.self.services.push(name);
+    }
+    for (let id = 0; this.self.workers.length < workers; id++) {
+      if (await this.#create(`${WORKER}${id}`, host)) this.self.workers.push(id);
+    }
+    await this.#refresh(hostKey);
+  }
+
+  /** Claims a key; false when another host holds it. */
+  async #create(key: string, value: string): Promise<boolean> {
+    try {
+      this.#held.set(key, await this.#kv.create(key, value));
+      return true;
+    } catch (error) {
+      if (/wrong last sequence|key exists/i.test(String(error))) return false;
+      throw error;
+    }
+  }
+
+  /** Rewrites a held key at the revision held; false when another host took it. */
+  async #refresh(key: string, value?: string): Promise<boolean> {
+    const revision = this.#held.get(key);
+    if (revision === undefined) return false;
+    const entry = value ?? (key.startsWith(HOST) ? this.#record() : this.self.host);
+    try {
+      this.#held.set(key, await this.#kv.update(key, entry, revision));
+      return true;
+    } catch (error) {
+      if (!/wrong last sequence/i.test(String(error))) return true; // Down: retried next beat.
+      // Expired (an outage longer than the TTL): claim it again, if free.
+      if (await this.#create(key, entry).catch(() => false)) return true;
+      this.#held.delete(key);
+      this.#options.onLost?.(
+        new SwitchboardError(`Host "${this.self.host}" lost "${key}" to another host`),
+      );
+      return false;
+    }
+  }
+
+  /** Watches the others and keeps this host's keys fresh. */
+  async #follow(): Promise<void> {
+    const watch = await this.#kv.watch({ key: `${HOST}>` });
+    this.#watch = watch;
+    (async () => {
+      for await (const entry of watch) this.#onEntry(entry);
+    })().catch(() => {});
+    const { heartbeat, hostTimeout } = this.#options;
+    let beat = 0;
+    this.#timer = setInterval(() => {
+      this.#sweep(hostTimeout);
+      if (++beat % 4 !== 0) return;
+      for (const key of this.#held.keys()) this.#refresh(key).catch(() => {});
+    }, heartbeat / 4);
+  }
+
+  /** This host's record, as its host key holds it once claimed. */
+  #record(): string {
+    return JSON.stringify({ ...this.self, ready: true });
+  }
+
+  #onEntry(entry: KvEntry): void {
+    const host = entry.key.slice(HOST.length);
+    if (this.#closed) return;
+    if (host === this.self.host) {
+      this.#selfSeen = performance.now();
+      return;
+    }
+    const known = this.#known.get(host);
+    if (entry.operation !== "PUT") {
+      if (known) this.#drop(host, known);
+      return;
+    }
+    const record = readRecord(entry, host);
+    // Still claiming: it shows once its record says it is ready.
+    if (!record) {
+      if (known) known.seen = performance.now();
+      return;
+    }
+    this.#known.set(host, { record, seen: performance.now() });
+    if (!known) {
+      this.#changes.list.forEach((listener) => listener({ type: "joined", host: record }));
+    }
+  }
+
+  /** Drops the hosts not heard of within `timeout` ms. */
+  #sweep(timeout: number): void {
+    const now = performance.now();
+    // Not even its own refreshes came back (the process was busy, or the
+    // connection is down): silence says nothing about the others.
+    if (now - this.#selfSeen > timeout) return;
+    for (const [host, known] of this.#known) {
+      if (now - known.seen > timeout) this.#drop(host, known);
+    }
+  }
+
+  #drop(host: string, known: Known): void {
+    this.#known.delete(host);
+    this.#changes.list.forEach((listener) => listener({ type: "left", host: known.record }));
+  }
+}
+
+function readRecord(entry: KvEntry, host: string): HostRecord | undefined {
+  try {
+    const value = entry.json<Partial<HostRecord> & { ready?: boolean }>();
+    if (
+      value.ready !== true ||
+      !Array.isArray(value.workers) || !value.workers.every((id) => Number.isInteger(id)) ||
+      !Array.isArray(value.services) || !value.services.every((s) => typeof s === "string")
+    ) return undefined;
+    return { host, workers: value.workers, services: value.services };
+  } catch {
+    return undefined;
+  }
+}
+
+/** A service name as a key token: any characters, as hex. */
+function hex(name: string): string {
+  return [...new TextEncoder().encode(name)].map((byte) => byte.toString(16).padStart(2, "0"))
+    .join("");
+}

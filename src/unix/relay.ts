@@ -1,0 +1,83 @@
+/**
+ * Relay frames: how a child reaches processes on other hosts through its
+ * manager, the host's gateway. A message frame is JSON and starts with
+ * `{`; a relay frame starts with its kind, a byte JSON never starts with:
+ *
+ * - FORWARD, child → manager: "for `address`", then the message;
+ * - DELIVER, manager → child: "from `address`", then the message;
+ * - GONE, manager → child: "`address` is gone", then `{"reason"?}`.
+ *
+ * After the kind: one byte, the length of the address as JSON (`5`,
+ * `"logger"`, `"manager@web-2"`), then that JSON, then the body.
+ *
+ * @module
+ */
+
+import { type Address, isAddress } from "../address.ts";
+import type { Payload } from "../transport.ts";
+
+/** For `address`, from the child that sent it. */
+export const FORWARD = 1;
+/** From `address`, for the child it is sent to. */
+export const DELIVER = 2;
+/** `address` is gone: what was in flight to it may be lost. */
+export const GONE = 3;
+
+/** A relay frame, read. */
+export interface Relay {
+  kind: typeof FORWARD | typeof DELIVER | typeof GONE;
+  address: Address;
+  /** The message (or, for GONE, `{"reason"?}`), a view into the frame. */
+  body: Uint8Array;
+}
+
+const utf8 = new TextEncoder();
+const text = new TextDecoder();
+
+/** Whether a frame's payload is a relay frame rather than a message. */
+export function isRelay(payload: Uint8Array): boolean {
+  return payload[0] === FORWARD || payload[0] === DELIVER || payload[0] === GONE;
+}
+
+/**
+ * Makes a relay frame's payload.
+ *
+ * @throws {RangeError} When the address is over 255 bytes as JSON.
+ */
+export function relayPayload(kind: Relay["kind"], address: Address, body: Payload): Uint8Array {
+  const head = utf8.encode(JSON.stringify(address));
+  if (head.length > 255) throw new RangeError(`Address ${String(address)} is too long to relay`);
+  const bytes = typeof body === "string" ? utf8.encode(body) : body;
+  const frame = new Uint8Array(2 + head.length + bytes.length);
+  frame[0] = kind;
+  frame[1] = head.length;
+  frame.set(head, 2);
+  frame.set(bytes, 2 + head.length);
+  return frame;
+}
+
+/** Reads a relay frame; undefined when it is malformed. */
+export function readRelay(payload: Uint8Array): Relay | undefined {
+  const kind = payload[0];
+  if (kind !== FORWARD && kind !== DELIVER && kind !== GONE) return undefined;
+  const end = 2 + payload[1];
+  if (payload.length < end) return undefined;
+  let address: unknown;
+  try {
+    address = JSON.parse(text.decode(payload.subarray(2, end)));
+  } catch {
+    return undefined;
+  }
+  if (!isAddress(address)) return undefined;
+  return { kind, address, body: payload.subarray(end) };
+}
+
+/** The reason a GONE frame carries, if any. */
+export function goneReason(body: Uint8Array): string | undefined {
+  try {
+    const reason = JSON.parse(text.decode(body))?.reason;
+    return typeof reason === "string" ? reason : undefined;
+  } catch {
+    return undefined;
+  }
+}
