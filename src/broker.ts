@@ -75,6 +75,8 @@ export interface BrokerLink {
   readonly self: HostRecord;
   /** The largest payload it carries. */
   readonly maxPayload: number;
+  /** What sets that limit, for errors: e.g. "NATS max_payload, less the envelope". */
+  readonly limitName: string;
   /** Every live host, this one included. */
   hosts(): HostRecord[];
   /** The host `address` (a worker id, a service name, a manager's address) is on. */

@@ -221,7 +221,10 @@ export class Cluster<P = Protocol> extends Peer<P> {
       unix = await UnixHost.create({
         workers: link.self.workers,
         services: link.self.services,
-        gateway: { maxPayload: Math.min(link.maxPayload, local.maxFrameSize) },
+        gateway: {
+          maxPayload: Math.min(link.maxPayload, local.maxFrameSize),
+          limit: link.limitName,
+        },
       });
     } catch (error) {
       await link.close();

@@ -55,6 +55,10 @@ export class GatewayEndpoint implements Endpoint {
     return this.#isRemote(to) ? this.#link.maxPayload : this.#local.maxPayload(to);
   }
 
+  limitName(to: Address): string | undefined {
+    return this.#isRemote(to) ? this.#link.limitName : undefined;
+  }
+
   receive(receiver: Receiver): void {
     this.#receiver = receiver;
     this.#local.receive(receiver);

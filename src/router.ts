@@ -415,10 +415,11 @@ export class Router implements Receiver {
     const size = this.#endpoint.send(to, payload, this.#options.maxQueuedBytes);
     if (size === FULL) throw this.#queueFull(to, action, this.#endpoint.queued(to));
     if (size === TOO_LARGE) {
+      const name = this.#endpoint.limitName?.(to);
       throw new FrameError(
         `Cannot send "${action}" to ${describe(to)}: the message is over the ${
           this.#endpoint.maxPayload(to)
-        }-byte limit of the transport to it`,
+        }-byte limit of the transport to it${name ? ` (${name})` : ""}`,
       );
     }
     return size;

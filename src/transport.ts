@@ -72,6 +72,8 @@ export interface Endpoint {
   readonly overhead: number;
   /** The largest payload this endpoint carries to `to`. */
   maxPayload(to: Address): number;
+  /** What sets that limit, for errors (e.g. "NATS max_payload"), if not `maxFrameSize`. */
+  limitName?(to: Address): string | undefined;
   /**
    * Starts delivering to `receiver`; call once. What arrives before is held
    * for it.

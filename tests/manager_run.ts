@@ -24,7 +24,11 @@ export class ManagerRun {
   readonly #errEnded: Promise<void>;
   #check: (() => void) | undefined;
 
-  constructor(options: ServerOptions = {}) {
+  /**
+   * @param options The fixture's JSON argument.
+   * @param fixture The manager script (default `fixtures/server_manager.ts`).
+   */
+  constructor(options: ServerOptions | Record<string, unknown> = {}, fixture: URL = FIXTURE) {
     this.process = new Deno.Command(Deno.execPath(), {
       args: [
         "run",
@@ -32,7 +36,7 @@ export class ManagerRun {
         "--allow-read=/tmp",
         "--allow-write=/tmp",
         "--allow-net",
-        FIXTURE.href,
+        fixture.href,
         JSON.stringify(options),
       ],
       stdout: "piped",

@@ -10,7 +10,7 @@
  * (new after each reconnect) and `seq` counts its messages to the receiving
  * host within it, so that a gap shows. `from` and `to` are addresses as
  * JSON; `body` is the message, or for an ack the bytes received, for a
- * bounce the reason. Everything read from the broker is checked here like
+ * gap how many messages were lost, for a bounce the reason. Everything read from the broker is checked here like
  * a frame from a socket.
  *
  * @module
@@ -26,10 +26,16 @@ export const ACK = 2;
 export const GAP = 3;
 /** The receiver could not deliver the sender's message from `from` to `to`; the body says why. */
 export const BOUNCE = 4;
+/**
+ * The sender reconnected: the body says how many messages it had sent in
+ * its previous epoch (`u32` epoch, `u32` count), so that the receiver can
+ * tell what of them never came.
+ */
+export const RESUME = 5;
 
 /** An envelope, read. */
 export interface Envelope {
-  kind: typeof MESSAGE | typeof ACK | typeof GAP | typeof BOUNCE;
+  kind: typeof MESSAGE | typeof ACK | typeof GAP | typeof BOUNCE | typeof RESUME;
   host: string;
   epoch: number;
   seq: number;
@@ -87,7 +93,9 @@ export function decodeEnvelope(bytes: Uint8Array): Envelope | undefined {
   };
   try {
     const kind = bytes[at++];
-    if (kind !== MESSAGE && kind !== ACK && kind !== GAP && kind !== BOUNCE) return undefined;
+    if (
+      kind !== MESSAGE && kind !== ACK && kind !== GAP && kind !== BOUNCE && kind !== RESUME
+    ) return undefined;
     const hostBytes = take(bytes[at++] ?? 0);
     const numbers = take(8);
     if (!hostBytes || hostBytes.length === 0 || !numbers) return undefined;

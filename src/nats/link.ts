@@ -7,8 +7,10 @@
  * Core NATS delivers at most once and cuts slow consumers off, so the link
  * keeps what the layers above promise:
  * - **Order and gaps.** Per sending host, per connection to the server (an
- *   epoch), messages carry a sequence number; a gap is reported on both
- *   sides and fails what was in flight (`lost`), never passed over.
+ *   epoch), messages carry a sequence number; a gap (what the server
+ *   dropped while the receiver was away, say) is reported on both sides and
+ *   fails what was in flight (`lost`), never passed over. After a reconnect
+ *   the sender says how many it had sent, so a loss at the end shows too.
  * - **Bounded memory.** The receiver confirms what it has (acks); the
  *   sender refuses (`FULL`) what would leave more than the limit
  *   unconfirmed to one host, so nothing piles up in the client or server.
@@ -34,6 +36,7 @@ import {
   ENVELOPE_OVERHEAD,
   GAP,
   MESSAGE,
+  RESUME,
 } from "./envelope.ts";
 
 /** Confirm what was received once this many bytes are unconfirmed… */
@@ -72,8 +75,6 @@ interface Outgoing {
 interface Incoming {
   epoch: number;
   expect: number;
-  /** This host's connection dropped since: the count restarts at the next message. */
-  resync: boolean;
   bytes: number;
   ackedBytes: number;
   ackTimer: ReturnType<typeof setTimeout> | undefined;
@@ -93,6 +94,7 @@ export interface NatsLinkOptions {
 export class NatsLink implements BrokerLink {
   readonly self: HostRecord;
   readonly maxPayload: number;
+  readonly limitName: string = "NATS max_payload, less the envelope";
   readonly #nc: NatsConnection;
   readonly #members: Members;
   readonly #options: NatsLinkOptions;
@@ -102,6 +104,9 @@ export class NatsLink implements BrokerLink {
   #subscription: Subscription | undefined;
   /** Names this host's current connection to the server: new after each reconnect. */
   #epoch = newEpoch();
+  /** What this host had sent to each host in its previous epoch, told after a reconnect. */
+  #previous = new Map<string, number>();
+  #previousEpoch = 0;
   #up = true;
   #closing: Promise<void> | undefined;
 
@@ -252,6 +257,8 @@ export class NatsLink implements BrokerLink {
         return this.#onAck(envelope);
       case GAP:
         return this.#onGap(envelope);
+      case RESUME:
+        return this.#onResume(envelope);
       case BOUNCE:
         return this.#onBounce(envelope);
     }
@@ -271,23 +278,10 @@ export class NatsLink implements BrokerLink {
       // A new connection of that host: whatever was in flight before may be lost.
       if (incoming) this.#receiver?.lost(host, undefined);
       clearTimeout(incoming?.ackTimer);
-      incoming = { epoch, expect: 0, resync: false, bytes: 0, ackedBytes: 0, ackTimer: undefined };
+      incoming = { epoch, expect: 0, bytes: 0, ackedBytes: 0, ackTimer: undefined };
       this.#in.set(host, incoming);
     }
-    // What was lost while this host was away was failed when it dropped.
-    if (incoming.resync) {
-      incoming.expect = seq;
-      incoming.resync = false;
-    }
-    if (seq !== incoming.expect) {
-      const missing = seq - incoming.expect;
-      const error = new UnreachableError(
-        `${missing} messages from host ${JSON.stringify(host)} were lost on the way`,
-      );
-      this.#options.report(error);
-      this.#receiver?.lost(host, error);
-      this.#publish(host, { kind: GAP, from: NO_ADDRESS, to: NO_ADDRESS, seq: 0, body: EMPTY });
-    }
+    if (seq !== incoming.expect) this.#missing(host, seq - incoming.expect);
     incoming.expect = seq + 1;
     incoming.bytes += body.length;
     const out = this.#outgoing(host);
@@ -335,12 +329,38 @@ export class NatsLink implements BrokerLink {
     out.drain.update(out.sentBytes - out.ackedBytes);
   }
 
+  /**
+   * `count` messages from `host` never came: said here, failed here (what
+   * was in flight may be lost), and told to the sender, which says so too.
+   */
+  #missing(host: string, count: number): void {
+    const error = new UnreachableError(
+      `${count} messages from host ${JSON.stringify(host)} were lost on the way`,
+    );
+    this.#options.report(error);
+    this.#receiver?.lost(host, error);
+    this.#publish(host, { kind: GAP, from: NO_ADDRESS, to: NO_ADDRESS, seq: count, body: EMPTY });
+  }
+
   #onGap(envelope: Envelope): void {
     const error = new UnreachableError(
-      `Messages to host ${JSON.stringify(envelope.host)} were lost on the way`,
+      `${envelope.seq} messages to host ${JSON.stringify(envelope.host)} were lost on the way`,
     );
     this.#options.report(error);
     this.#receiver?.lost(envelope.host, error);
+  }
+
+  /** The sender reconnected: what it sent before and never came is counted. */
+  #onResume(envelope: Envelope): void {
+    const incoming = this.#in.get(envelope.host);
+    if (envelope.body.length !== 8 || !incoming) return;
+    const view = new DataView(envelope.body.buffer, envelope.body.byteOffset, 8);
+    if (view.getUint32(0) !== incoming.epoch) return;
+    const missing = view.getUint32(4) - incoming.expect;
+    if (missing > 0) this.#missing(envelope.host, missing);
+    // Counted: the messages of its new epoch start afresh.
+    incoming.epoch = envelope.epoch;
+    incoming.expect = 0;
   }
 
   #onBounce(envelope: Envelope): void {
@@ -370,14 +390,23 @@ export class NatsLink implements BrokerLink {
         for (const record of this.hosts()) {
           if (record.host !== this.self.host) this.#receiver?.lost(record.host, reason);
         }
+        this.#previousEpoch = this.#epoch;
+        this.#previous = new Map([...this.#out].map(([host, out]) => [host, out.seq]));
         for (const host of [...this.#out.keys()]) {
           this.#out.get(host)!.drain.releaseAll();
           this.#out.delete(host);
         }
-        for (const incoming of this.#in.values()) incoming.resync = true;
       } else if (status.type === "reconnect") {
         this.#epoch = newEpoch();
         this.#up = true;
+        for (const [host, sent] of this.#previous) {
+          const body = new Uint8Array(8);
+          const view = new DataView(body.buffer);
+          view.setUint32(0, this.#previousEpoch);
+          view.setUint32(4, sent);
+          this.#publish(host, { kind: RESUME, from: NO_ADDRESS, to: NO_ADDRESS, seq: 0, body });
+        }
+        this.#previous.clear();
       }
     }
   }

@@ -123,6 +123,11 @@ export class UnixEndpoint implements Endpoint {
     return this.#closed.promise;
   }
 
+  limitName(to: Address): string | undefined {
+    const { gateway } = this.#config;
+    return gateway && this.#isRemote(to) ? gateway.limit : undefined;
+  }
+
   maxPayload(to: Address): number {
     const { gateway } = this.#config;
     return gateway && this.#isRemote(to) ? gateway.maxPayload : this.#options.maxPayload;

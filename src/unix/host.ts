@@ -26,7 +26,7 @@ export interface HostMembers {
   /** Its services, in order. */
   services: readonly string[];
   /** When the cluster spans hosts: its children reach other hosts through the manager. */
-  gateway?: { maxPayload: number };
+  gateway?: { maxPayload: number; limit: string };
 }
 
 /** The socket directory of one cluster on this host. */

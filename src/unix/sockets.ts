@@ -27,7 +27,11 @@ export interface UnixConfig {
    * not on this host through its manager, the gateway, with payloads of at
    * most `maxPayload` bytes (what the broker carries).
    */
-  gateway?: { maxPayload: number };
+  gateway?: {
+    maxPayload: number;
+    /** What sets `maxPayload`, for errors. */
+    limit: string;
+  };
 }
 
 /** Whether `value` has the shape of a {@linkcode UnixConfig}. */
@@ -39,7 +43,7 @@ export function isUnixConfig(value: unknown): value is UnixConfig {
     Array.isArray(config.services) && config.services.every((name) => isAddress(name)) &&
     (config.gateway === undefined ||
       (typeof config.gateway === "object" && config.gateway !== null &&
-        typeof config.gateway.maxPayload === "number"));
+        typeof config.gateway.maxPayload === "number" && typeof config.gateway.limit === "string"));
 }
 
 /** The socket files of one host's processes. */

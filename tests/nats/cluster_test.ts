@@ -1,0 +1,209 @@
+/**
+ * One cluster across hosts: the API of one host, unchanged, over NATS.
+ * Host "b" runs as a process of its own; this test process is host "a".
+ */
+
+import assert from "node:assert/strict";
+import {
+  type Cluster,
+  FrameError,
+  type LifecycleEvent,
+  managerOf,
+  UnreachableError,
+} from "../../mod.ts";
+import { nextEvent, Recorder, remote, waitFor } from "../helpers.ts";
+import { joinHere, natsAnswers, startHost, uniqueCluster } from "./hosts.ts";
+
+const ignore = !natsAnswers;
+
+/** Host "b" (workers 0-1 and the logger), then this process as host "a" (workers 2-3). */
+async function twoHosts() {
+  const cluster = uniqueCluster();
+  const b = startHost({ cluster, host: "b", workers: 2, services: ["logger"] });
+  const ready = await b.ready() as unknown as { workers: number[]; pids: Record<string, number> };
+  const a = await joinHere(cluster, "a");
+  return {
+    a,
+    b,
+    bReady: ready,
+    async close() {
+      await a.stop();
+      b.process.kill("SIGTERM");
+      await b.finished();
+    },
+  };
+}
+
+/** The next lifecycle event of `type` about `address` that `cluster` hears. */
+function event(cluster: Cluster, type: string, address: unknown): Promise<LifecycleEvent> {
+  return nextEvent<LifecycleEvent>(
+    (listener) => cluster.onLifecycle(listener),
+    `a "${type}" event about ${String(address)}`,
+    (e) => e.type === type && e.address === address,
+  );
+}
+
+Deno.test({
+  name: "hosts joined through NATS form one cluster: unique ids, every worker reached and counted",
+  ignore,
+  async fn() {
+    const { a, bReady, close } = await twoHosts();
+    assert.deepEqual(bReady.workers, [0, 1], "the first host takes the lowest ids");
+    assert.deepEqual(
+      a.stats().children!.map((child) => child.address),
+      [2, 3],
+      "the next, the lowest free",
+    );
+    assert.equal(a.workerCount, 4);
+    const seen = new Recorder<{ by: number; from: string }>(a, "seen");
+    assert.equal(a.sendMessage("test", { n: 1 }), 4, "every worker of every host");
+    const reports = await seen.until((d) => d.length === 4);
+    assert.deepEqual(reports.map((r) => r.by).sort(), [0, 1, 2, 3]);
+    for (const report of reports) {
+      assert.equal(report.from, report.by < 2 ? managerOf("a") : "manager", "msg.from");
+    }
+    assert.equal(a.sendMessage("test", { n: 2 }, 0), 1, "one worker on the other host");
+    assert.deepEqual(
+      await a.request("echoRequest", "hi", { to: 1 }),
+      { data: "hi", by: 1, from: managerOf("a") },
+    );
+    assert.deepEqual(
+      (await a.requestAll("echoRequest", "all")).map((r) =>
+        "data" in r && (r.data as { by: number }).by
+      ),
+      [0, 1, 2, 3],
+      "requestAll asks every worker of the cluster",
+    );
+    assert.deepEqual(
+      await a.getProcess("logger").request("echoRequest", "log"),
+      { data: "log", by: "logger", from: managerOf("a") },
+      "a service on another host, by name",
+    );
+    assert.deepEqual(
+      await a.request("echoRequest", "m", { to: managerOf("b") }),
+      { data: "m", by: managerOf("b") },
+      "the other host's manager, by its address",
+    );
+    await close();
+  },
+});
+
+Deno.test({
+  name: "workers reach workers, services and managers of other hosts, and are answered",
+  ignore,
+  async fn() {
+    const { a, close } = await twoHosts();
+    // From worker 2 (here) to worker 0 (there), and back.
+    assert.deepEqual(
+      await remote(a, 2, { op: "request", action: "echoRequest", data: "w", to: 0 }),
+      { ok: { data: "w", by: 0, from: 2 } },
+    );
+    // From worker 0 (there) to worker 3 (here): the order goes through b's gateway too.
+    assert.deepEqual(
+      await remote(a, 0, { op: "request", action: "echoRequest", data: "x", to: 3 }),
+      { ok: { data: "x", by: 3, from: 0 } },
+    );
+    // A worker here asks the other host's manager and service.
+    assert.deepEqual(
+      await remote(a, 3, { op: "request", action: "echoRequest", data: "m", to: managerOf("b") }),
+      { ok: { data: "m", by: managerOf("b") } },
+    );
+    assert.deepEqual(
+      await remote(a, 3, { op: "requestProcess", name: "logger", action: "echoRequest", data: 1 }),
+      { ok: { data: 1, by: "logger", from: 3 } },
+    );
+    // A worker broadcasts to every worker of the cluster.
+    assert.deepEqual(await remote(a, 2, { op: "send", action: "test", data: {} }), { ok: 4 });
+    // Unknown addresses count 0 and fail at once, as on one host.
+    assert.deepEqual(await remote(a, 2, { op: "send", action: "test", to: 9 }), { ok: 0 });
+    await close();
+  },
+});
+
+Deno.test({
+  name: "lifecycle events cross hosts: a child's exit and restart there is heard here",
+  ignore,
+  async fn() {
+    const { a, bReady, close } = await twoHosts();
+    const exit = event(a, "exit", 1);
+    const back = event(a, "ready", 1);
+    Deno.kill(bReady.pids["1"], "SIGKILL");
+    assert.equal((await exit).type, "exit");
+    await back;
+    // And every child here heard them too.
+    const outcome = await remote(a, 2, { op: "events" });
+    assert.ok("ok" in outcome);
+    const types = (outcome.ok as LifecycleEvent[])
+      .filter((e) => e.address === 1).map((e) => e.type);
+    assert.deepEqual(types.slice(0, 1), ["exit"]);
+    await close();
+  },
+});
+
+Deno.test({
+  name: "a host that leaves frees its ids, and requests to its processes reject at once",
+  ignore,
+  async fn() {
+    const cluster = uniqueCluster();
+    const b = startHost({ cluster, host: "b", workers: 2 });
+    await b.ready();
+    const a = await joinHere(cluster, "a");
+    const left = event(a, "hostLeft", managerOf("b"));
+    const pending = a.request("silentRequest", {}, { to: 0, timeout: 60_000 });
+    b.process.kill("SIGTERM");
+    await left;
+    await assert.rejects(pending, UnreachableError);
+    assert.equal(a.workerCount, 2);
+    assert.equal(a.sendMessage("test", {}, 0), 0, "gone: not counted");
+    await b.finished();
+    // A host joining now takes the lowest free ids: b's.
+    const c = startHost({ cluster, host: "c", workers: 2 });
+    const joined = event(a, "hostJoined", managerOf("c"));
+    assert.deepEqual((await c.ready() as unknown as { workers: number[] }).workers, [0, 1]);
+    await joined;
+    assert.equal(a.workerCount, 4);
+    c.process.kill("SIGTERM");
+    await c.finished();
+    await a.stop();
+  },
+});
+
+Deno.test({
+  name: "a message over NATS max_payload is refused at the sender, naming the limit",
+  ignore,
+  async fn() {
+    const { a, close } = await twoHosts();
+    const big = "x".repeat(2 * 1024 * 1024);
+    assert.throws(
+      () => a.sendMessage("test", big, 0),
+      (error: unknown) =>
+        error instanceof FrameError &&
+        /^Cannot send "test" to worker 0: the message is over the \d+-byte limit of the transport to it \(NATS max_payload, less the envelope\)$/
+          .test(error.message),
+    );
+    // From a worker, refused at that worker.
+    const outcome = await remote(a, 2, { op: "sendBytes", bytes: 2 * 1024 * 1024, to: 0 });
+    assert.ok("error" in outcome && outcome.error.name === "FrameError", JSON.stringify(outcome));
+    assert.match(outcome.error.message, /\(NATS max_payload, less the envelope\)$/);
+    assert.equal(a.sendMessage("test", "small", 0), 1, "the way stays open");
+    await close();
+  },
+});
+
+Deno.test({
+  name: "service names are unique across the cluster: a second host with the same one cannot join",
+  ignore,
+  async fn() {
+    const cluster = uniqueCluster();
+    const b = startHost({ cluster, host: "b", workers: 1, services: ["logger"] });
+    await b.ready();
+    await assert.rejects(
+      joinHere(cluster, "a", {
+        processes: { logger: new URL("../fixtures/host_worker.ts", import.meta.url) },
+      }),
+      /service "logger" runs on host "b" already/,
+    );
+    b.process.kill("SIGTERM");
+    await waitFor(b.finished(), "host b to stop");
+  },
+});

@@ -1,0 +1,134 @@
+/**
+ * Hosts of a cluster that spans several, on this one machine: each "host"
+ * is a manager process of its own (or the test process itself), joined
+ * through a NATS server, the one every machine of the project runs at
+ * 127.0.0.1:4222 or a private one a test starts to kill and restart.
+ */
+
+import { Cluster, type ClusterOptions } from "../../mod.ts";
+import { natsBroker } from "../../nats.ts";
+import { ManagerRun } from "../manager_run.ts";
+import { waitFor } from "../helpers.ts";
+
+/** The NATS server every machine of the project runs. */
+export const NATS = "127.0.0.1:4222";
+const HOST = new URL("../fixtures/host.ts", import.meta.url);
+export const HOST_WORKER: URL = new URL("../fixtures/host_worker.ts", import.meta.url);
+
+/** Whether the shared NATS server answers; checked once. */
+export const natsAnswers: boolean = await Deno.connect({ hostname: "127.0.0.1", port: 4222 })
+  .then((conn) => (conn.close(), true), () => false);
+if (!natsAnswers) {
+  console.log(
+    `NATS tests SKIPPED: no NATS server answers at ${NATS}. Start one: nats-server -a 127.0.0.1 -p 4222 -js`,
+  );
+}
+
+/** A cluster name of this test's own, so that runs never meet. */
+export function uniqueCluster(): string {
+  return `t${crypto.randomUUID().slice(0, 8)}`;
+}
+
+/** A host run as a process of its own (`fixtures/host.ts`). */
+export function startHost(
+  options: {
+    cluster: string;
+    host: string;
+    workers?: number;
+    services?: string[];
+    servers?: string;
+  },
+): ManagerRun {
+  return new ManagerRun({ servers: NATS, ...options }, HOST);
+}
+
+/** This test process as a host of `cluster`, with `host_worker.ts` workers. */
+export function joinHere(
+  cluster: string,
+  host: string,
+  options: ClusterOptions & { servers?: string } = {},
+): Promise<Cluster> {
+  const { servers = NATS, ...rest } = options;
+  return Cluster.start({
+    worker: HOST_WORKER,
+    workers: 2,
+    broker: natsBroker({ servers, cluster, host }),
+    ...rest,
+  });
+}
+
+/** A private NATS server on a spare port, with JetStream, to kill and restart. */
+export class NatsServer {
+  readonly port: number;
+  readonly #store: string;
+  readonly #extra: string[];
+  #process: Deno.ChildProcess | undefined;
+  #draining: Promise<void> | undefined;
+
+  private constructor(port: number, store: string, extra: string[]) {
+    this.port = port;
+    this.#store = store;
+    this.#extra = extra;
+  }
+
+  /** Starts a server; `extra` are more `nats-server` arguments (e.g. to cluster it). */
+  static async start(extra: string[] = [], port?: number): Promise<NatsServer> {
+    const store = await Deno.makeTempDir({ prefix: "switchboard-test-nats-" });
+    const server = new NatsServer(port ?? spare(), store, extra);
+    await server.restart();
+    return server;
+  }
+
+  /** The address to give a broker. */
+  get url(): string {
+    return `127.0.0.1:${this.port}`;
+  }
+
+  /** Starts it (again, on the same port and store); resolves once it says it is ready. */
+  async restart(): Promise<void> {
+    const process = new Deno.Command("nats-server", {
+      args: ["-a", "127.0.0.1", "-p", String(this.port), "-js", "-sd", this.#store, ...this.#extra],
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+    this.#process = process;
+    const lines = process.stderr.pipeThrough(new TextDecoderStream()).getReader();
+    let log = "";
+    await waitFor(
+      (async () => {
+        while (!/Server is ready/.test(log)) {
+          const { value, done } = await lines.read();
+          if (done) throw new Error(`nats-server exited: ${log}`);
+          log += value;
+        }
+      })(),
+      `nats-server on port ${this.port}`,
+    );
+    // Read the rest of what it says, so that it never blocks on a full pipe.
+    this.#draining = (async () => {
+      while (!(await lines.read()).done);
+    })();
+  }
+
+  /** Kills it, as a crash would. */
+  async kill(): Promise<void> {
+    this.#process?.kill("SIGKILL");
+    await this.#process?.status;
+    await this.#draining;
+    this.#process = undefined;
+  }
+
+  /** Kills it and removes its store. */
+  async stop(): Promise<void> {
+    await this.kill();
+    await Deno.remove(this.#store, { recursive: true });
+  }
+}
+
+/** A port nothing listens at now. */
+function spare(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  listener.close();
+  return port;
+}
