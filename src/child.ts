@@ -9,7 +9,7 @@
 
 import { type Address, MANAGER } from "./address.ts";
 import { type Bootstrap, readGoAhead } from "./bootstrap.ts";
-import { EVENT, EXIT, MEMBERS, READY, STOP, STOPPED } from "./control.ts";
+import { EVENT, EXIT, MEMBERS, READY, RUNNING, STOP, STOPPED } from "./control.ts";
 import { FrameError } from "./errors.ts";
 import { Layout } from "./layout.ts";
 import { Router } from "./router.ts";
@@ -40,7 +40,19 @@ export class ChildSide {
    * @param bootstrap What the manager told the child.
    * @param endpoint The child's endpoint, joined to the manager.
    */
+  /**
+   * Whether this process's own code failed: an uncaught error or rejection,
+   * which ends a Deno process. A child whose code threw right after
+   * `connect()` must not tell the manager it runs while it dies.
+   */
+  #crashed = false;
+
   constructor(bootstrap: Bootstrap, endpoint: Endpoint) {
+    for (const type of ["error", "unhandledrejection"]) {
+      globalThis.addEventListener(type, (event) => {
+        if (!event.defaultPrevented) this.#crashed = true;
+      });
+    }
     this.router = new Router({
       endpoint,
       layout: new Layout(bootstrap.workers, bootstrap.services, bootstrap.managers),
@@ -120,7 +132,9 @@ export class ChildSide {
    * `$ready` arrives no earlier, and messages before it are held.
    */
   #sendReady(): Promise<void> {
-    const released = readGoAhead();
+    const released = readGoAhead().then(() => {
+      if (!this.#crashed) this.router.sendControl(MANAGER, RUNNING);
+    });
     this.router.sendControl(MANAGER, READY);
     return released;
   }

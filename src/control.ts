@@ -6,6 +6,9 @@
  * not expect it from, closes the connection it came on.
  *
  * - `$ready`: a child to the manager, once its listeners are in place.
+ * - `$running`: a child to the manager, once the go-ahead came: a task
+ *   after `$ready`, so a child whose code threw right after `connect()`
+ *   dies before it says so, and fails the start instead of counting.
  * - `$stop`: the manager to a child, when the cluster stops or the child is
  *   reloaded: the first phase of its stop. It runs its stop handlers and
  *   waits for its running handlers while it still receives, then answers
@@ -26,8 +29,13 @@
 
 import type { Address } from "./address.ts";
 
-/** A child is ready for messages. */
+/** A child's listeners are in place: the manager answers with the go-ahead on its stdin. */
 export const READY = "$ready";
+/**
+ * A child got the go-ahead and runs: the code that followed its `connect()`
+ * did not fail. Only now does the manager count it started.
+ */
+export const RUNNING = "$running";
 /** Stop, phase one: do the stop work while still receiving, then say `$stopped`. */
 export const STOP = "$stop";
 /** The stop work is done. */

@@ -10,7 +10,7 @@
 import { onAbruptExit } from "./abrupt_exit.ts";
 import { type Address, describe, isManagerOf, MANAGER, type Target, targetsOf } from "./address.ts";
 import { BOOTSTRAP_VERSION } from "./bootstrap.ts";
-import { EVENT, MEMBERS, READY, STOPPED } from "./control.ts";
+import { EVENT, MEMBERS, READY, RUNNING, STOPPED } from "./control.ts";
 import { ClosedError, FrameError, type SwitchboardError } from "./errors.ts";
 import type { Layout } from "./layout.ts";
 import { permissionFlags } from "./permissions.ts";
@@ -118,7 +118,8 @@ export class Manager {
         highWaterMark: config.highWaterMark,
         maxQueuedBytes: config.maxQueuedBytes,
         control: {
-          [READY]: { run: (_data, from) => manager!.#supervisor.ready(from) },
+          [READY]: { run: (_data, from) => manager!.#supervisor.goAhead(from) },
+          [RUNNING]: { run: (_data, from) => manager!.#supervisor.ready(from) },
           [STOPPED]: { run: (_data, from) => manager!.#supervisor.stopped(from) },
           // What happened to another host's children, from its manager.
           [EVENT]: { run: (data, from) => manager!.#eventFrom(from, data) },

@@ -71,6 +71,7 @@ export class MemoryEndpoint implements Endpoint {
   readonly #network: MemoryNetwork;
   readonly #pairs = new Map<Address, Pair>();
   #receiver: Receiver | undefined;
+  #receiving = false;
   #held: [Address, Uint8Array[]][] = [];
   #flushing = false;
   #state: "open" | "closing" | "closed" = "open";
@@ -91,11 +92,15 @@ export class MemoryEndpoint implements Endpoint {
   }
 
   receive(receiver: Receiver): void {
-    if (this.#receiver) throw new Error("An endpoint has one receiver");
-    this.#receiver = receiver;
-    const held = this.#held;
-    this.#held = [];
-    for (const [from, payloads] of held) this.#accept(from, payloads);
+    if (this.#receiving) throw new Error("An endpoint has one receiver");
+    this.#receiving = true;
+    // Never during this call; what arrives meanwhile is held, in order.
+    queueMicrotask(() => {
+      this.#receiver = receiver;
+      const held = this.#held;
+      this.#held = [];
+      for (const [from, payloads] of held) this.#accept(from, payloads);
+    });
   }
 
   send(to: Address, payload: Payload, limit = Infinity): number {

@@ -132,11 +132,15 @@ export class Supervisor {
     this.#started = true;
   }
 
-  /** A child said it is ready: let its held messages go, and tell everyone. */
+  /** A child's listeners are in place: give it the go-ahead. */
+  goAhead(address: Address): void {
+    this.#slots.get(address)?.process?.stdin.goAhead();
+  }
+
+  /** A child got the go-ahead and runs: it is ready, and everyone hears of it. */
   ready(address: Address): void {
     const child = this.#slots.get(address);
     if (!child?.process) return;
-    child.process.stdin.goAhead();
     clearTimeout(child.readyTimer);
     child.state = "ready";
     if (child.wasReady) this.#options.announce({ type: "ready", address });

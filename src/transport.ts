@@ -75,8 +75,8 @@ export interface Endpoint {
   /** What sets that limit, for errors (e.g. "NATS max_payload"), if not `maxFrameSize`. */
   limitName?(to: Address): string | undefined;
   /**
-   * Starts delivering to `receiver`; call once. What arrives before is held
-   * for it.
+   * Starts delivering to `receiver`, from a later microtask on, never during
+   * this call; call once. What arrives before is held for it.
    */
   receive(receiver: Receiver): void;
   /**

@@ -12,7 +12,7 @@ for (
   const [crash, code] of [["throw", 1], ["reject", 1], ["exit", 3]] as const
 ) {
   Deno.test(`a manager that ends abruptly (${crash}) leaves no socket, directory or child`, async () => {
-    const run = new ManagerRun({ crash });
+    await using run = new ManagerRun({ crash });
     const ready = await run.ready();
     const status = await run.finished();
     assert.equal(status.code, code, run.stderr);
@@ -22,7 +22,7 @@ for (
 }
 
 Deno.test("after a manager is killed with SIGKILL, the next Cluster.start() removes its directory", async () => {
-  const run = new ManagerRun();
+  await using run = new ManagerRun();
   const ready = await run.ready();
   run.process.kill("SIGKILL");
   // Its children notice it gone and exit, each removing its own socket.

@@ -79,6 +79,21 @@ export class ManagerRun {
     return await this.next("ready") as { dir: string; pids: Record<string, number> };
   }
 
+  /**
+   * Ends the run whatever state it is in, for `await using`: a test that
+   * failed half-way leaves no process behind.
+   */
+  async [Symbol.asyncDispose](): Promise<void> {
+    try {
+      Deno.kill(-this.process.pid, "SIGKILL");
+    } catch {
+      // Its group is gone already.
+    }
+    await this.process.status;
+    await this.ended;
+    await this.#errEnded;
+  }
+
   /** Signals the manager's whole process group, as a terminal does. */
   signalGroup(signal: Deno.Signal): void {
     Deno.kill(-this.process.pid, signal);

@@ -60,7 +60,7 @@ Deno.test("reloads never count as crashes", async () => {
 });
 
 Deno.test("SIGHUP to the manager reloads every worker", async () => {
-  const run = new ManagerRun();
+  await using run = new ManagerRun();
   const ready = await run.ready();
   run.process.kill("SIGHUP");
   for (const id of [0, 1]) {

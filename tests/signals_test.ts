@@ -29,28 +29,28 @@ async function assertStoppedGracefully(
 }
 
 Deno.test("Ctrl-C (SIGINT to the process group) stops the cluster gracefully, as SIGINT to the manager does", async () => {
-  const run = new ManagerRun();
+  await using run = new ManagerRun();
   const ready = await run.ready();
   run.signalGroup("SIGINT");
   await assertStoppedGracefully(run, ready);
 });
 
 Deno.test("SIGINT to the manager alone stops the cluster gracefully", async () => {
-  const run = new ManagerRun();
+  await using run = new ManagerRun();
   const ready = await run.ready();
   run.process.kill("SIGINT");
   await assertStoppedGracefully(run, ready);
 });
 
 Deno.test("SIGTERM to the manager stops the cluster gracefully", async () => {
-  const run = new ManagerRun();
+  await using run = new ManagerRun();
   const ready = await run.ready();
   run.process.kill("SIGTERM");
   await assertStoppedGracefully(run, ready);
 });
 
 Deno.test("a second signal stops at once: children stuck in their stop work are killed", async () => {
-  const run = new ManagerRun({ slowStop: true });
+  await using run = new ManagerRun({ slowStop: true });
   const ready = await run.ready();
   run.process.kill("SIGTERM");
   for (const child of CHILDREN) await run.next("stopWork", (id) => id === child);
@@ -63,7 +63,7 @@ Deno.test("a second signal stops at once: children stuck in their stop work are 
 });
 
 Deno.test("signals: false leaves signals to the application", async () => {
-  const run = new ManagerRun({ ownHandler: true });
+  await using run = new ManagerRun({ ownHandler: true });
   const ready = await run.ready();
   run.process.kill("SIGTERM");
   await run.next("ownHandler");

@@ -69,6 +69,7 @@ export class UnixEndpoint implements Endpoint {
   /** Settle when their link has closed and been accounted for. */
   readonly #ended = new Set<Promise<void>>();
   #receiver: Receiver | undefined;
+  #receiving = false;
   #relayer: Relayer | undefined;
   #held: Held[] = [];
   #state: "open" | "closing" | "closed" = "open";
@@ -134,14 +135,19 @@ export class UnixEndpoint implements Endpoint {
   }
 
   receive(receiver: Receiver): void {
-    if (this.#receiver) throw new Error("An endpoint has one receiver");
-    this.#receiver = receiver;
-    const held = this.#held;
-    this.#held = [];
-    for (const event of held) {
-      if ("gone" in event) receiver.gone(event.gone, event.reason);
-      else this.#deliver(this.#links.get(event.from), event.from, event.payloads);
-    }
+    if (this.#receiving) throw new Error("An endpoint has one receiver");
+    this.#receiving = true;
+    // Never during this call: the caller may not be ready for it yet. What
+    // arrives meanwhile is held, behind what was held before.
+    queueMicrotask(() => {
+      this.#receiver = receiver;
+      const held = this.#held;
+      this.#held = [];
+      for (const event of held) {
+        if ("gone" in event) receiver.gone(event.gone, event.reason);
+        else this.#deliver(this.#links.get(event.from), event.from, event.payloads);
+      }
+    });
   }
 
   send(to: Address, payload: Payload, limit?: number): number {

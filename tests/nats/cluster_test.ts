@@ -20,18 +20,25 @@ const ignore = !natsAnswers;
 async function twoHosts() {
   const cluster = uniqueCluster();
   const b = startHost({ cluster, host: "b", workers: 2, services: ["logger"] });
-  const ready = await b.ready() as unknown as { workers: number[]; pids: Record<string, number> };
-  const a = await joinHere(cluster, "a");
-  return {
-    a,
-    b,
-    bReady: ready,
-    async close() {
-      await a.stop();
-      b.process.kill("SIGTERM");
-      await b.finished();
-    },
-  };
+  try {
+    const ready = await b.ready() as unknown as {
+      workers: number[];
+      pids: Record<string, number>;
+    };
+    const a = await joinHere(cluster, "a");
+    return {
+      a,
+      b,
+      bReady: ready,
+      async [Symbol.asyncDispose]() {
+        await a.stop();
+        await b[Symbol.asyncDispose]();
+      },
+    };
+  } catch (error) {
+    await b[Symbol.asyncDispose]();
+    throw error;
+  }
 }
 
 /** The next lifecycle event of `type` about `address` that `cluster` hears. */
@@ -47,7 +54,8 @@ Deno.test({
   name: "hosts joined through NATS form one cluster: unique ids, every worker reached and counted",
   ignore,
   async fn() {
-    const { a, bReady, close } = await twoHosts();
+    await using hosts = await twoHosts();
+    const { a, bReady } = hosts;
     assert.deepEqual(bReady.workers, [0, 1], "the first host takes the lowest ids");
     assert.deepEqual(
       a.stats().children!.map((child) => child.address),
@@ -84,7 +92,6 @@ Deno.test({
       { data: "m", by: managerOf("b") },
       "the other host's manager, by its address",
     );
-    await close();
   },
 });
 
@@ -92,7 +99,8 @@ Deno.test({
   name: "workers reach workers, services and managers of other hosts, and are answered",
   ignore,
   async fn() {
-    const { a, close } = await twoHosts();
+    await using hosts = await twoHosts();
+    const { a } = hosts;
     // From worker 2 (here) to worker 0 (there), and back.
     assert.deepEqual(
       await remote(a, 2, { op: "request", action: "echoRequest", data: "w", to: 0 }),
@@ -116,7 +124,6 @@ Deno.test({
     assert.deepEqual(await remote(a, 2, { op: "send", action: "test", data: {} }), { ok: 4 });
     // Unknown addresses count 0 and fail at once, as on one host.
     assert.deepEqual(await remote(a, 2, { op: "send", action: "test", to: 9 }), { ok: 0 });
-    await close();
   },
 });
 
@@ -124,7 +131,8 @@ Deno.test({
   name: "lifecycle events cross hosts: a child's exit and restart there is heard here",
   ignore,
   async fn() {
-    const { a, bReady, close } = await twoHosts();
+    await using hosts = await twoHosts();
+    const { a, bReady } = hosts;
     const exit = event(a, "exit", 1);
     const back = event(a, "ready", 1);
     Deno.kill(bReady.pids["1"], "SIGKILL");
@@ -136,7 +144,6 @@ Deno.test({
     const types = (outcome.ok as LifecycleEvent[])
       .filter((e) => e.address === 1).map((e) => e.type);
     assert.deepEqual(types.slice(0, 1), ["exit"]);
-    await close();
   },
 });
 
@@ -145,9 +152,9 @@ Deno.test({
   ignore,
   async fn() {
     const cluster = uniqueCluster();
-    const b = startHost({ cluster, host: "b", workers: 2 });
+    await using b = startHost({ cluster, host: "b", workers: 2 });
     await b.ready();
-    const a = await joinHere(cluster, "a");
+    await using a = await joinHere(cluster, "a");
     const left = event(a, "hostLeft", managerOf("b"));
     const pending = a.request("silentRequest", {}, { to: 0, timeout: 60_000 });
     b.process.kill("SIGTERM");
@@ -157,14 +164,13 @@ Deno.test({
     assert.equal(a.sendMessage("test", {}, 0), 0, "gone: not counted");
     await b.finished();
     // A host joining now takes the lowest free ids: b's.
-    const c = startHost({ cluster, host: "c", workers: 2 });
+    await using c = startHost({ cluster, host: "c", workers: 2 });
     const joined = event(a, "hostJoined", managerOf("c"));
     assert.deepEqual((await c.ready() as unknown as { workers: number[] }).workers, [0, 1]);
     await joined;
     assert.equal(a.workerCount, 4);
     c.process.kill("SIGTERM");
     await c.finished();
-    await a.stop();
   },
 });
 
@@ -172,7 +178,8 @@ Deno.test({
   name: "a message over NATS max_payload is refused at the sender, naming the limit",
   ignore,
   async fn() {
-    const { a, close } = await twoHosts();
+    await using hosts = await twoHosts();
+    const { a } = hosts;
     const big = "x".repeat(2 * 1024 * 1024);
     assert.throws(
       () => a.sendMessage("test", big, 0),
@@ -186,7 +193,6 @@ Deno.test({
     assert.ok("error" in outcome && outcome.error.name === "FrameError", JSON.stringify(outcome));
     assert.match(outcome.error.message, /\(NATS max_payload, less the envelope\)$/);
     assert.equal(a.sendMessage("test", "small", 0), 1, "the way stays open");
-    await close();
   },
 });
 
@@ -195,7 +201,7 @@ Deno.test({
   ignore,
   async fn() {
     const cluster = uniqueCluster();
-    const b = startHost({ cluster, host: "b", workers: 1, services: ["logger"] });
+    await using b = startHost({ cluster, host: "b", workers: 1, services: ["logger"] });
     await b.ready();
     await assert.rejects(
       joinHere(cluster, "a", {
