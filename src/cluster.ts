@@ -49,6 +49,17 @@ export interface ClusterOptions {
   flags?: readonly string[];
   /** `Deno.args` for every child. */
   args?: readonly string[];
+  /**
+   * Whether each line a child writes to stdout or stderr is written to the
+   * manager's stdout or stderr with the child's address in front (default
+   * `false`): `[worker 1] listening`, `[logger] …` for a service named
+   * "logger". Lines stay whole (up to 64 KiB each); a last line without a
+   * newline gets one; bytes that are not UTF-8 pass unchanged; what a child
+   * wrote just before it exited is written before `stop()` resolves.
+   * `false` lets the children write to the manager's streams themselves,
+   * which costs nothing.
+   */
+  labelOutput?: boolean;
   /** Default request timeout for every process, in ms (default 30 000). */
   requestTimeout?: number;
   /** Largest message, in bytes of UTF-8 JSON (default 16 MiB). */
@@ -248,6 +259,7 @@ function managerConfig(options: ClusterOptions): ManagerConfig {
     permissions: options.permissions ?? {},
     flags: options.flags ?? [],
     args: options.args ?? [],
+    labelOutput: options.labelOutput ?? false,
   };
   const children = new Map<Address, ChildSpec>(layout.workerIds.map((id) => [id, shared]));
   for (const [name, service] of services) {
@@ -262,6 +274,7 @@ function managerConfig(options: ClusterOptions): ManagerConfig {
       permissions: spec.permissions ?? shared.permissions,
       flags: spec.flags ?? shared.flags,
       args: spec.args ?? shared.args,
+      labelOutput: shared.labelOutput,
     });
   }
   // The manager checks that a queue holds a message of the largest size,

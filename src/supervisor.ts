@@ -6,7 +6,7 @@
  * @module
  */
 
-import { type Address, describe } from "./address.ts";
+import { type Address, describe, outputLabel } from "./address.ts";
 import type { Bootstrap } from "./bootstrap.ts";
 import { deadline } from "./deadline.ts";
 import { SwitchboardError } from "./errors.ts";
@@ -25,6 +25,8 @@ export interface ChildSpec {
   flags: readonly string[];
   /** Its `Deno.args`. */
   args: readonly string[];
+  /** Whether each line it prints gets its address in front (see `labelOutput`). */
+  labelOutput: boolean;
 }
 
 /** What the supervisor needs from the manager. */
@@ -179,7 +181,7 @@ export class Supervisor {
   #spawn(child: Slot): void {
     const { flags, bootstrap } = this.#options.command(child.address, child.spec);
     const spawned = spawnChild(
-      { module: child.spec.module, flags, args: child.spec.args },
+      { module: child.spec.module, flags, args: child.spec.args, label: labelOf(child) },
       bootstrap,
     );
     child.process = spawned;
@@ -187,7 +189,7 @@ export class Supervisor {
     spawned.process.status.then((status) => {
       spawned.stdin.close();
       this.#onExit(child, spawned, status);
-      return spawned.stdin.done;
+      return Promise.all([spawned.stdin.done, spawned.output]);
     }).then(() => this.#processes.delete(spawned));
   }
 
@@ -317,5 +319,12 @@ export class Supervisor {
     }
     spawned.stdin.close();
     await spawned.stdin.done;
+    // Its pipes end once it has exited; what it wrote last is written too.
+    await spawned.output;
   }
+}
+
+/** The label of a child's output lines, when they get one. */
+function labelOf(child: Slot): string | undefined {
+  return child.spec.labelOutput ? outputLabel(child.address) : undefined;
 }

@@ -120,9 +120,12 @@ export function isRunning(pid: number): boolean {
 
 /**
  * Runs a fixture manager script in its own process, with a manager's
- * permissions, its stdout piped (children inherit it).
+ * permissions, its stdout piped (children inherit it), and its stderr if asked.
  */
-export function managerProcess(fixture: string): Deno.Command {
+export function managerProcess(
+  fixture: string,
+  options: { stderr?: "inherit" | "piped" } = {},
+): Deno.Command {
   return new Deno.Command(Deno.execPath(), {
     args: [
       "run",
@@ -133,5 +136,6 @@ export function managerProcess(fixture: string): Deno.Command {
       new URL(`./fixtures/${fixture}`, import.meta.url).href,
     ],
     stdout: "piped",
+    stderr: options.stderr ?? "inherit",
   });
 }
