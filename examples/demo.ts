@@ -1,11 +1,12 @@
 /**
- * All five scenarios, one after another: `deno task example`.
+ * All six scenarios, one after another: `deno task example`.
  *
  * @module
  */
 
 import * as broadcast from "./broadcast.ts";
 import * as gather from "./gather.ts";
+import * as httpServer from "./http_server.ts";
 import * as manualRequest from "./manual_request.ts";
 import * as request from "./request.ts";
 import * as services from "./services.ts";
@@ -16,6 +17,7 @@ const scenarios = [
   ["3. Request/response by hand", manualRequest.main],
   ["4. request() and handle()", request.main],
   ["5. Gather", gather.main],
+  ["6. HTTP servers on one port", httpServer.main],
 ] as const;
 
 for (const [title, run] of scenarios) {

@@ -38,4 +38,8 @@ export type Protocol = {
   // Scenario 5: gather.
   statsRequest: undefined;
   statsResponse: { connections: number };
+
+  // Scenario 6: HTTP servers on one port; each worker says how many requests it served.
+  servedRequest: undefined;
+  servedResponse: { worker: number; served: number };
 };

@@ -62,6 +62,11 @@ export function describe(address: Address): string {
   return `service ${JSON.stringify(address)}`;
 }
 
+/** Names a child in front of its output lines: `worker 1`, a service's name as it is. */
+export function outputLabel(address: Address): string {
+  return typeof address === "number" ? `worker ${address}` : address;
+}
+
 /** Whether `value` has the shape of an address (it may still name no process). */
 export function isAddress(value: unknown): value is Address {
   return (typeof value === "number" && Number.isInteger(value) && value >= 0) ||

@@ -51,6 +51,29 @@ export interface ClusterOptions {
   flags?: readonly string[];
   /** `Deno.args` for every child. */
   args?: readonly string[];
+  /**
+   * Whether the children may listen on one TCP port together, as Node's
+   * cluster workers share a port (default `false`). Each listens with
+   * `reusePort: true` (`Deno.serve({ port: 8080, reusePort: true }, handler)`,
+   * or `Deno.listen`), and the Linux kernel spreads the incoming
+   * connections across them (SO_REUSEPORT; Deno documents it for Linux
+   * only). Deno allows `reusePort` only with `--unstable-net`, so this adds
+   * that flag to every child's `deno run` flags, a service's own `flags`
+   * included. The port is granted in `permissions`, e.g.
+   * `net: ["0.0.0.0:8080"]`.
+   */
+  reusePort?: boolean;
+  /**
+   * Whether each line a child writes to stdout or stderr is written to the
+   * manager's stdout or stderr with the child's address in front (default
+   * `false`): `[worker 1] listening`, `[logger] …` for a service named
+   * "logger". Lines stay whole (up to 64 KiB each); a last line without a
+   * newline gets one; bytes that are not UTF-8 pass unchanged; what a child
+   * wrote just before it exited is written before `stop()` resolves.
+   * `false` lets the children write to the manager's streams themselves,
+   * which costs nothing.
+   */
+  labelOutput?: boolean;
   /** Default request timeout for every process, in ms (default 30 000). */
   requestTimeout?: number;
   /** Largest message, in bytes of UTF-8 JSON (default 16 MiB). */
@@ -118,6 +141,14 @@ export const DEFAULTS = {
   startTimeout: 30_000,
   stopTimeout: 5_000,
 } as const;
+
+/**
+ * What `reusePort` adds to the children's `deno run` flags. Deno 2.9.6
+ * keeps `reusePort` of `Deno.listen` and `Deno.serve` behind this flag: a
+ * child without it exits with code 70, "Unstable API 'Deno.listen({
+ * reusePort: true })'. The `--unstable-net` flag must be provided."
+ */
+const REUSE_PORT_FLAGS = ["--unstable-net"];
 
 /**
  * A running cluster, seen from the manager: start it, message its
@@ -366,11 +397,13 @@ function managerConfig(options: ClusterOptions, workerIds?: readonly number[]): 
   if (workers > 0 && options.worker === undefined) {
     throw new TypeError(`Cluster.start() needs a "worker" module for ${workers} workers`);
   }
+  const required = options.reusePort ? REUSE_PORT_FLAGS : [];
   const shared: ChildSpec = {
     module: options.worker ?? "",
     permissions: options.permissions ?? {},
-    flags: options.flags ?? [],
+    flags: [...required, ...(options.flags ?? [])],
     args: options.args ?? [],
+    labelOutput: options.labelOutput ?? false,
   };
   const children = new Map<Address, ChildSpec>(layout.workerIds.map((id) => [id, shared]));
   for (const [name, service] of services) {
@@ -383,8 +416,9 @@ function managerConfig(options: ClusterOptions, workerIds?: readonly number[]): 
     children.set(name, {
       module: spec.module,
       permissions: spec.permissions ?? shared.permissions,
-      flags: spec.flags ?? shared.flags,
+      flags: spec.flags ? [...required, ...spec.flags] : shared.flags,
       args: spec.args ?? shared.args,
+      labelOutput: shared.labelOutput,
     });
   }
   // The manager checks that a queue holds a message of the largest size,

@@ -1,12 +1,13 @@
 /**
  * Starting a child process: `deno run` of the child's module with only its
  * transport's permissions plus what was granted, the bootstrap on its stdin,
- * stdout and stderr shared with the manager.
+ * stdout and stderr shared with the manager, or labelled line by line.
  *
  * @module
  */
 
 import { type Bootstrap, encodeBootstrap, GO_AHEAD } from "./bootstrap.ts";
+import { pipeLabelled, serialWriter } from "./labelled_output.ts";
 
 /** How to start one child. */
 export interface ChildCommand {
@@ -16,6 +17,12 @@ export interface ChildCommand {
   flags: readonly string[];
   /** Arguments the child sees as `Deno.args`. */
   args: readonly string[];
+  /**
+   * When set, each line the child writes to stdout or stderr goes to the
+   * manager's stdout or stderr with `[label] ` in front; else the child
+   * writes to the manager's streams itself.
+   */
+  label?: string;
 }
 
 /** A started child. */
@@ -24,22 +31,47 @@ export interface SpawnedChild {
   process: Deno.ChildProcess;
   /** Its stdin, which carries the bootstrap and then the go-ahead. */
   stdin: ChildStdin;
+  /**
+   * Settles once the child's labelled output is read to its end and
+   * written, its pipes closed; at once when it has no label.
+   */
+  output: Promise<void>;
 }
 
 /** Starts a child and hands it its bootstrap. */
 export function spawnChild(command: ChildCommand, bootstrap: Bootstrap): SpawnedChild {
   const module = command.module instanceof URL ? command.module.href : command.module;
+  const output = command.label === undefined ? "inherit" : "piped";
   const process = new Deno.Command(Deno.execPath(), {
     args: ["run", "--no-prompt", ...command.flags, module, ...command.args],
     stdin: "piped",
-    stdout: "inherit",
-    stderr: "inherit",
+    stdout: output,
+    stderr: output,
     // A session of its own: a terminal's Ctrl-C (SIGINT to the foreground
     // process group) reaches the manager only, which stops the children in
     // order, instead of killing them all mid-work.
     detached: true,
   }).spawn();
-  return { process, stdin: new ChildStdin(process.stdin, encodeBootstrap(bootstrap)) };
+  return {
+    process,
+    stdin: new ChildStdin(process.stdin, encodeBootstrap(bootstrap)),
+    output: command.label === undefined ? Promise.resolve() : relay(process, command.label),
+  };
+}
+
+/**
+ * The manager's own streams, shared by every labelled child in this
+ * process, whatever its cluster: one write at a time on each.
+ */
+const managerStdout = serialWriter(Deno.stdout);
+const managerStderr = serialWriter(Deno.stderr);
+
+/** Writes a child's piped stdout and stderr, labelled, to the manager's. */
+async function relay(process: Deno.ChildProcess, label: string): Promise<void> {
+  await Promise.all([
+    pipeLabelled(process.stdout, label, managerStdout),
+    pipeLabelled(process.stderr, label, managerStderr),
+  ]);
 }
 
 /**

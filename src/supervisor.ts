@@ -7,7 +7,7 @@
  * @module
  */
 
-import { type Address, describe } from "./address.ts";
+import { type Address, describe, outputLabel } from "./address.ts";
 import type { Bootstrap } from "./bootstrap.ts";
 import { EXIT, STOP } from "./control.ts";
 import { deadline } from "./deadline.ts";
@@ -27,6 +27,8 @@ export interface ChildSpec {
   flags: readonly string[];
   /** Its `Deno.args`. */
   args: readonly string[];
+  /** Whether each line it prints gets its address in front (see `labelOutput`). */
+  labelOutput: boolean;
 }
 
 /** What the supervisor needs from the manager. */
@@ -297,7 +299,7 @@ export class Supervisor {
     child.ready.promise.catch(() => {});
     child.leaving = false;
     const spawned = spawnChild(
-      { module: child.spec.module, flags, args: child.spec.args },
+      { module: child.spec.module, flags, args: child.spec.args, label: labelOf(child) },
       bootstrap,
     );
     child.process = spawned;
@@ -305,7 +307,7 @@ export class Supervisor {
     spawned.process.status.then((status) => {
       spawned.stdin.close();
       this.#onExit(child, spawned, status);
-      return spawned.stdin.done;
+      return Promise.all([spawned.stdin.done, spawned.output]);
     }).then(() => this.#processes.delete(spawned));
   }
 
@@ -448,6 +450,8 @@ export class Supervisor {
     await status;
     spawned.stdin.close();
     await spawned.stdin.done;
+    // Its pipes end once it has exited; what it wrote last is written too.
+    await spawned.output;
   }
 
   #kill(spawned: SpawnedChild | undefined): void {
@@ -457,4 +461,9 @@ export class Supervisor {
       // It exited meanwhile.
     }
   }
+}
+
+/** The label of a child's output lines, when they get one. */
+function labelOf(child: Slot): string | undefined {
+  return child.spec.labelOutput ? outputLabel(child.address) : undefined;
 }

@@ -133,9 +133,12 @@ function ps(selection: string[]): number[] {
 
 /**
  * Runs a fixture manager script in its own process, with a manager's
- * permissions, its stdout piped (children inherit it).
+ * permissions, its stdout piped (children inherit it), and its stderr if asked.
  */
-export function managerProcess(fixture: string): Deno.Command {
+export function managerProcess(
+  fixture: string,
+  options: { stderr?: "inherit" | "piped" } = {},
+): Deno.Command {
   return new Deno.Command(Deno.execPath(), {
     args: [
       "run",
@@ -146,5 +149,6 @@ export function managerProcess(fixture: string): Deno.Command {
       new URL(`./fixtures/${fixture}`, import.meta.url).href,
     ],
     stdout: "piped",
+    stderr: options.stderr ?? "inherit",
   });
 }

@@ -1,0 +1,136 @@
+/**
+ * Labelled output: a child's stdout or stderr cut into lines, each written
+ * with the child's address in front (`[worker 1] …`), so that the output of
+ * many children on the manager's streams says who wrote each line.
+ *
+ * Lines are cut on bytes, not characters: output that is not UTF-8 passes
+ * through unchanged.
+ *
+ * @module
+ */
+
+/** Writes bytes somewhere; resolves once they are written. */
+export type Write = (bytes: Uint8Array) => Promise<void>;
+
+/**
+ * The longest start of a line held back for its end, in bytes. A line
+ * longer than this (no log line is; a binary dump may have no newline at
+ * all) is written in pieces as it comes, labelled once, so that a child
+ * cannot grow the manager's memory; other children's lines may then come
+ * between its pieces. 64 KiB is what one read of a pipe returns at most.
+ */
+export const MAX_HELD_LINE = 64 * 1024;
+
+const NEWLINE = 0x0a;
+const encoder = new TextEncoder();
+
+/** Cuts a byte stream into lines and writes each with `[label] ` in front. */
+export class LineLabeller {
+  readonly #prefix: Uint8Array;
+  readonly #write: Write;
+  readonly #maxHeld: number;
+  /** The start of a line whose end has not come yet. */
+  #held: Uint8Array[] = [];
+  #heldBytes = 0;
+  /** Whether the current line's start is written already, label and all. */
+  #midLine = false;
+
+  /**
+   * @param label Goes in front of each line, in brackets.
+   * @param write Where the labelled lines go, whole lines per call (but
+   * for lines over `maxHeld`).
+   * @param maxHeld See {@linkcode MAX_HELD_LINE}.
+   */
+  constructor(label: string, write: Write, maxHeld: number = MAX_HELD_LINE) {
+    this.#prefix = encoder.encode(`[${label}] `);
+    this.#write = write;
+    this.#maxHeld = maxHeld;
+  }
+
+  /** Takes the next chunk and writes the lines it ends, in one write. */
+  push(chunk: Uint8Array): Promise<void> {
+    const out: Uint8Array[] = [];
+    let start = 0;
+    for (let end = chunk.indexOf(NEWLINE); end !== -1; end = chunk.indexOf(NEWLINE, start)) {
+      this.#emit(out, chunk.subarray(start, end + 1));
+      this.#midLine = false;
+      start = end + 1;
+    }
+    if (start < chunk.length) {
+      // A copy: the rest of the chunk need not be kept alive with it.
+      this.#held.push(chunk.slice(start));
+      this.#heldBytes += chunk.length - start;
+      if (this.#heldBytes >= this.#maxHeld) {
+        this.#emit(out);
+        this.#midLine = true;
+      }
+    }
+    return this.#flush(out);
+  }
+
+  /** The stream ended: writes a last line that had no newline, with one. */
+  end(): Promise<void> {
+    const out: Uint8Array[] = [];
+    if (this.#heldBytes > 0 || this.#midLine) this.#emit(out, Uint8Array.of(NEWLINE));
+    this.#midLine = false;
+    return this.#flush(out);
+  }
+
+  /** Adds the label (unless the line has it already), what is held, and `tail`. */
+  #emit(out: Uint8Array[], tail?: Uint8Array): void {
+    if (!this.#midLine) out.push(this.#prefix);
+    out.push(...this.#held);
+    if (tail) out.push(tail);
+    this.#held = [];
+    this.#heldBytes = 0;
+  }
+
+  #flush(out: Uint8Array[]): Promise<void> {
+    return out.length === 0 ? Promise.resolve() : this.#write(concat(out));
+  }
+}
+
+/**
+ * Reads `stream` to its end and writes its lines labelled; resolves once
+ * the last one is written. What `write` fails to write is dropped and the
+ * reading goes on, so the child never blocks on a full pipe.
+ */
+export async function pipeLabelled(
+  stream: ReadableStream<Uint8Array>,
+  label: string,
+  write: Write,
+): Promise<void> {
+  const labeller = new LineLabeller(label, (bytes) => write(bytes).catch(() => {}));
+  try {
+    for await (const chunk of stream) await labeller.push(chunk);
+  } catch {
+    // The pipe failed: nothing more will come; what came is written below.
+  }
+  await labeller.end();
+}
+
+/**
+ * A {@linkcode Write} to one of the manager's own streams, one write after
+ * another, so that lines of different children never interleave. A write
+ * that fails (nobody reads the manager's stream any more) is dropped.
+ */
+export function serialWriter(file: { write(bytes: Uint8Array): Promise<number> }): Write {
+  let last = Promise.resolve();
+  return (bytes) => {
+    last = last.then(async () => {
+      for (let done = 0; done < bytes.length;) done += await file.write(bytes.subarray(done));
+    }).catch(() => {});
+    return last;
+  };
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0];
+  const bytes = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    bytes.set(part, offset);
+    offset += part.length;
+  }
+  return bytes;
+}

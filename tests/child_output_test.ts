@@ -1,0 +1,54 @@
+/** `labelOutput`: what children print reaches the manager's streams, each line labelled. */
+
+import assert from "node:assert/strict";
+import { LINES_AT_STOP } from "./fixtures/labelled_manager.ts";
+import { managerProcess, waitFor } from "./helpers.ts";
+
+const decoder = new TextDecoder();
+const lines = (bytes: Uint8Array) => decoder.decode(bytes).split("\n");
+
+Deno.test("labelOutput: each line a child prints arrives on its stream, its address in front", async () => {
+  const manager = managerProcess("labelled_manager.ts", { stderr: "piped" });
+  const { code, stdout, stderr } = await waitFor(manager.output(), "the manager to stop");
+  assert.equal(code, 0, decoder.decode(stderr));
+
+  const children = [["worker 0", 0], ["worker 1", 1], ["logger", "logger"]] as const;
+  // The manager's own last line comes after everything its children wrote,
+  // the last bytes of each written just before it exited included.
+  const out = lines(stdout);
+  assert.equal(out.pop(), "");
+  assert.equal(out.pop(), "stopped");
+  assert.deepEqual(
+    out.toSorted(),
+    children.flatMap(([label, id]) => [
+      `[${label}] joined as ${id}`,
+      `[${label}] stopping ${id}`,
+      ...Array.from(
+        { length: LINES_AT_STOP },
+        (_, n) => `[${label}] line ${n} from ${id}: ${"x".repeat(100)}`,
+      ),
+      `[${label}] last bytes \ufffd\ufffd`,
+    ]).toSorted(),
+  );
+  // Bytes that are not UTF-8 pass unchanged; the last line, without a newline, gets one.
+  for (const [label] of children) {
+    const last = [...new TextEncoder().encode(`[${label}] last bytes `), 0xff, 0xfe, 0x0a];
+    assert.ok(holds(stdout, Uint8Array.from(last)), `the last bytes of ${label} as written`);
+  }
+
+  assert.deepEqual(
+    lines(stderr).filter((line) => line !== "").toSorted(),
+    children.flatMap(([label, id]) => [
+      `[${label}] a warning from ${id}`,
+      `[${label}] an error from ${id}`,
+    ]).toSorted(),
+  );
+});
+
+/** Whether `bytes` holds `part` somewhere, byte for byte. */
+function holds(bytes: Uint8Array, part: Uint8Array): boolean {
+  for (let at = bytes.indexOf(part[0]); at !== -1; at = bytes.indexOf(part[0], at + 1)) {
+    if (part.every((byte, i) => bytes[at + i] === byte)) return true;
+  }
+  return false;
+}

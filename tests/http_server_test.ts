@@ -1,0 +1,59 @@
+/** Scenario 6: workers serving HTTP on one port together (`reusePort`), with real requests. */
+
+import assert from "node:assert/strict";
+import { Cluster } from "../mod.ts";
+import { freePort, getOnFreshConnection, startHttpCluster } from "../examples/http_server.ts";
+import { waitFor } from "./helpers.ts";
+
+const WORKERS = 4;
+const REQUESTS = 100;
+
+Deno.test("4 workers share one port: every request is answered, and every worker serves", async () => {
+  const port = freePort();
+  await using cluster = await startHttpCluster(port, WORKERS);
+
+  const byBody = new Map<number, number>();
+  for (let n = 0; n < REQUESTS; n++) {
+    const { status, body } = await waitFor(getOnFreshConnection(port), `request ${n}`);
+    assert.equal(status, 200);
+    const worker = Number(body.match(/^served by worker (\d+)\n$/)?.[1]);
+    assert.ok(worker >= 0 && worker < WORKERS, `request ${n} answered by ${body}`);
+    byBody.set(worker, (byBody.get(worker) ?? 0) + 1);
+  }
+
+  const results = await cluster.requestAll("servedRequest", undefined);
+  const served = results.map((result) => {
+    assert.ok("data" in result, `worker ${result.from} did not answer`);
+    return result.data.served;
+  });
+  assert.equal(served.reduce((sum, count) => sum + count, 0), REQUESTS);
+  // What each worker counted is what the answers said it served.
+  assert.deepEqual(served, results.map((result) => byBody.get(result.from as number) ?? 0));
+  // Linux spreads connections over the listeners by a hash of each one's
+  // addresses and ports; every request comes from a fresh source port. A
+  // given worker gets none of 100 with probability (3/4)^100 = 3.2e-13, so
+  // one of the 4 does with at most 4 * 3.2e-13 = 1.3e-12.
+  for (const [worker, count] of served.entries()) {
+    assert.ok(count >= 1, `worker ${worker} served none of ${REQUESTS}: ${served}`);
+  }
+});
+
+Deno.test("reusePort lets a service with flags of its own listen on the workers' port", async () => {
+  const port = freePort();
+  const child = new URL("./fixtures/reuse_port_child.ts", import.meta.url);
+  // Without --unstable-net a child listening with reusePort exits (code 70)
+  // before it is ready, and start() rejects.
+  await using cluster = await Cluster.start({
+    worker: child,
+    workers: 2,
+    args: [String(port)],
+    processes: { web: { module: child, flags: ["--v8-flags=--max-old-space-size=64"] } },
+    permissions: { net: [`127.0.0.1:${port}`] },
+    reusePort: true,
+  });
+  assert.deepEqual(cluster.stats().children!.map((child) => child.state), [
+    "ready",
+    "ready",
+    "ready",
+  ]);
+});
