@@ -35,6 +35,12 @@ export interface NatsBrokerOptions {
    */
   hostTimeout?: number;
   /**
+   * Copies of the membership bucket (JetStream key-value) when the NATS
+   * servers form a cluster (default 1). With 3, the cluster survives the
+   * loss of a server.
+   */
+  replicas?: number;
+  /**
    * Bytes sent to one other host and not yet confirmed by it above which
    * sends are refused with `QueueFullError` (default 8 MiB, and at most
    * the cluster's `maxQueuedBytes`). Keep it well under the server's
@@ -135,6 +141,7 @@ async function join(options: NatsBrokerOptions, request: JoinRequest): Promise<B
       services: request.services,
       heartbeat: options.heartbeat,
       hostTimeout: options.hostTimeout,
+      replicas: options.replicas,
     });
     return new NatsLink(nc, members, {
       prefix: `switchboard.${options.cluster}`,

@@ -75,6 +75,8 @@ interface Outgoing {
 interface Incoming {
   epoch: number;
   expect: number;
+  /** An earlier epoch whose end is not counted yet: how many of it came. */
+  unresolved?: { epoch: number; received: number };
   bytes: number;
   ackedBytes: number;
   ackTimer: ReturnType<typeof setTimeout> | undefined;
@@ -275,11 +277,23 @@ export class NatsLink implements BrokerLink {
     }
     let incoming = this.#in.get(host);
     if (!incoming || incoming.epoch !== epoch) {
-      // A new connection of that host: whatever was in flight before may be lost.
-      if (incoming) this.#receiver?.lost(host, undefined);
-      clearTimeout(incoming?.ackTimer);
+      const before = incoming;
+      clearTimeout(before?.ackTimer);
       incoming = { epoch, expect: 0, bytes: 0, ackedBytes: 0, ackTimer: undefined };
       this.#in.set(host, incoming);
+      if (before) {
+        // A new connection of that host, and its count of the old one never
+        // came: what was in flight may be lost, and it is asked how much.
+        this.#receiver?.lost(host, undefined);
+        incoming.unresolved = { epoch: before.epoch, received: before.expect };
+        this.#publish(host, {
+          kind: RESUME,
+          from: NO_ADDRESS,
+          to: NO_ADDRESS,
+          seq: before.epoch,
+          body: EMPTY,
+        });
+      }
     }
     if (seq !== incoming.expect) this.#missing(host, seq - incoming.expect);
     incoming.expect = seq + 1;
@@ -350,17 +364,42 @@ export class NatsLink implements BrokerLink {
     this.#receiver?.lost(envelope.host, error);
   }
 
-  /** The sender reconnected: what it sent before and never came is counted. */
+  /**
+   * A sender that reconnected says how many it had sent in its previous
+   * epoch: what never came of them is counted. Empty, it is a question: how
+   * many did this host send in epoch `seq`?
+   */
   #onResume(envelope: Envelope): void {
-    const incoming = this.#in.get(envelope.host);
+    const { host } = envelope;
+    if (envelope.body.length === 0) {
+      const sent = this.#previous.get(host);
+      if (envelope.seq === this.#previousEpoch && sent !== undefined) this.#resume(host, sent);
+      return;
+    }
+    const incoming = this.#in.get(host);
     if (envelope.body.length !== 8 || !incoming) return;
     const view = new DataView(envelope.body.buffer, envelope.body.byteOffset, 8);
-    if (view.getUint32(0) !== incoming.epoch) return;
-    const missing = view.getUint32(4) - incoming.expect;
-    if (missing > 0) this.#missing(envelope.host, missing);
-    // Counted: the messages of its new epoch start afresh.
-    incoming.epoch = envelope.epoch;
-    incoming.expect = 0;
+    const epoch = view.getUint32(0);
+    const sent = view.getUint32(4);
+    if (epoch === incoming.epoch) {
+      if (sent > incoming.expect) this.#missing(host, sent - incoming.expect);
+      // Counted: the messages of its new epoch start afresh.
+      incoming.epoch = envelope.epoch;
+      incoming.expect = 0;
+    } else if (epoch === incoming.unresolved?.epoch) {
+      const missing = sent - incoming.unresolved.received;
+      incoming.unresolved = undefined;
+      if (missing > 0) this.#missing(host, missing);
+    }
+  }
+
+  /** Tells `host` how many messages this host sent it in its previous epoch. */
+  #resume(host: string, sent: number): void {
+    const body = new Uint8Array(8);
+    const view = new DataView(body.buffer);
+    view.setUint32(0, this.#previousEpoch);
+    view.setUint32(4, sent);
+    this.#publish(host, { kind: RESUME, from: NO_ADDRESS, to: NO_ADDRESS, seq: 0, body });
   }
 
   #onBounce(envelope: Envelope): void {
@@ -399,14 +438,8 @@ export class NatsLink implements BrokerLink {
       } else if (status.type === "reconnect") {
         this.#epoch = newEpoch();
         this.#up = true;
-        for (const [host, sent] of this.#previous) {
-          const body = new Uint8Array(8);
-          const view = new DataView(body.buffer);
-          view.setUint32(0, this.#previousEpoch);
-          view.setUint32(4, sent);
-          this.#publish(host, { kind: RESUME, from: NO_ADDRESS, to: NO_ADDRESS, seq: 0, body });
-        }
-        this.#previous.clear();
+        // Kept until the next disconnect: a receiver that missed this asks.
+        for (const [host, sent] of this.#previous) this.#resume(host, sent);
       }
     }
   }

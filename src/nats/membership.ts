@@ -41,6 +41,8 @@ export interface MembershipOptions {
   heartbeat?: number;
   /** Milliseconds without a refresh after which a host counts as gone (default 2 500). */
   hostTimeout?: number;
+  /** Copies of the membership bucket in a NATS cluster (default 1; 3 survives a lost server). */
+  replicas?: number;
   /** Told when this host lost a key it held: another host holds it now. */
   onLost?(error: Error): void;
 }
@@ -83,13 +85,15 @@ export class Membership {
   static async join(nc: NatsConnection, options: MembershipOptions): Promise<Membership> {
     const heartbeat = options.heartbeat ?? 1_000;
     const hostTimeout = options.hostTimeout ?? 2_500;
-    const kvm = new Kvm(nc);
-    const bucket = `switchboard_${options.cluster}`;
-    // A host's keys outlive a missed refresh or two, and expire a heartbeat
-    // after the others counted it gone.
-    const kv = await kvm.create(bucket, { history: 1, ttl: hostTimeout + heartbeat })
-      .catch(() => kvm.open(bucket));
-    const membership = new Membership(kv, { ...options, heartbeat, hostTimeout });
+    const replicas = options.replicas ?? 1;
+    const kv = await openBucket(nc, `switchboard_${options.cluster}`, {
+      // A host's keys outlive a missed refresh or two, and expire a
+      // heartbeat after the others counted it gone.
+      history: 1,
+      ttl: hostTimeout + heartbeat,
+      replicas,
+    });
+    const membership = new Membership(kv, { ...options, heartbeat, hostTimeout, replicas });
     try {
       await membership.#claim();
       await membership.#follow();
@@ -166,14 +170,16 @@ export class Membership {
   }
 
   /** Claims a key; false when another host holds it. */
-  async #create(key: string, value: string): Promise<boolean> {
-    try {
-      this.#held.set(key, await this.#kv.create(key, value));
-      return true;
-    } catch (error) {
-      if (/wrong last sequence|key exists/i.test(String(error))) return false;
-      throw error;
-    }
+  #create(key: string, value: string): Promise<boolean> {
+    return patiently(async () => {
+      try {
+        this.#held.set(key, await this.#kv.create(key, value));
+        return true;
+      } catch (error) {
+        if (/wrong last sequence|key exists/i.test(String(error))) return false;
+        throw error;
+      }
+    });
   }
 
   /** Rewrites a held key at the revision held; false when another host took it. */
@@ -255,6 +261,37 @@ export class Membership {
   #drop(host: string, known: Known): void {
     this.#known.delete(host);
     this.#changes.list.forEach((listener) => listener({ type: "left", host: known.record }));
+  }
+}
+
+/** How long to wait for JetStream to answer, at most, when the servers just started. */
+const JETSTREAM_PATIENCE = 10_000;
+
+/** The cluster's bucket: made, or opened if another host made it. */
+function openBucket(
+  nc: NatsConnection,
+  name: string,
+  options: { history: number; ttl: number; replicas: number },
+): Promise<KV> {
+  const kvm = new Kvm(nc);
+  return patiently(() => kvm.create(name, options).catch(() => kvm.open(name)));
+}
+
+/**
+ * Runs a JetStream operation, and again after a pause when it fails: a
+ * NATS cluster that just started, or just lost a server, answers "not
+ * available" or "not found" until it has elected its leaders. Waited out
+ * within bounds; past them, the error is the caller's.
+ */
+async function patiently<T>(operation: () => Promise<T>): Promise<T> {
+  const giveUp = performance.now() + JETSTREAM_PATIENCE;
+  for (let pause = 50;; pause = Math.min(pause * 2, 1_000)) {
+    try {
+      return await operation();
+    } catch (error) {
+      if (performance.now() + pause > giveUp) throw error;
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
   }
 }
 

@@ -7,6 +7,8 @@
 
 import { Cluster, type ClusterOptions } from "../../mod.ts";
 import { natsBroker } from "../../nats.ts";
+import { connect } from "@nats-io/transport-node";
+import { Kvm } from "@nats-io/kv";
 import { ManagerRun } from "../manager_run.ts";
 import { waitFor } from "../helpers.ts";
 
@@ -36,7 +38,8 @@ export function startHost(
     host: string;
     workers?: number;
     services?: string[];
-    servers?: string;
+    servers?: string | string[];
+    replicas?: number;
   },
 ): ManagerRun {
   return new ManagerRun({ servers: NATS, ...options }, HOST);
@@ -46,15 +49,60 @@ export function startHost(
 export function joinHere(
   cluster: string,
   host: string,
-  options: ClusterOptions & { servers?: string } = {},
+  options: ClusterOptions & { servers?: string | string[]; replicas?: number } = {},
 ): Promise<Cluster> {
-  const { servers = NATS, ...rest } = options;
+  const { servers = NATS, replicas, ...rest } = options;
   return Cluster.start({
     worker: HOST_WORKER,
     workers: 2,
-    broker: natsBroker({ servers, cluster, host }),
+    broker: natsBroker({ servers, cluster, host, replicas }),
     ...rest,
   });
+}
+
+/**
+ * Three NATS servers clustered, with JetStream, once JetStream answers
+ * (its leaders are elected some seconds after the servers start): one of
+ * them can be lost.
+ */
+export async function natsCluster(): Promise<NatsServer[]> {
+  const ports = [spare(), spare(), spare()];
+  const routes = ports.map((port) => `nats://127.0.0.1:${port}`).join(",");
+  const servers = await Promise.all(ports.map((clusterPort, i) =>
+    NatsServer.start([
+      "-n",
+      `n${i}`,
+      "--cluster_name",
+      "switchboard-test",
+      "--cluster",
+      `nats://127.0.0.1:${clusterPort}`,
+      "--routes",
+      routes,
+    ])
+  ));
+  const nc = await connect({ servers: servers.map((server) => server.url) });
+  try {
+    await waitFor(
+      (async () => {
+        while (true) {
+          try {
+            const kv = await new Kvm(nc).create(`ready_${crypto.randomUUID().slice(0, 8)}`, {
+              replicas: 3,
+              timeout: 1_000,
+            });
+            return await kv.destroy();
+          } catch {
+            // Not elected yet: ask again.
+          }
+        }
+      })(),
+      "the NATS cluster's JetStream to answer",
+      30_000,
+    );
+  } finally {
+    await nc.close();
+  }
+  return servers;
 }
 
 /** A private NATS server on a spare port, with JetStream, to kill and restart. */
