@@ -43,6 +43,14 @@ import {
 } from "./transport.ts";
 import type { PeerStats, RequestAllOptions, RequestOptions, Settled } from "./types.ts";
 
+/** The sender of the batch being decoded, named for errors only (read synchronously). */
+const sender = {
+  address: 0 as Address,
+  get name(): string {
+    return describe(this.address);
+  },
+};
+
 /** What the owner of a router (manager or child) tells it. */
 export interface RouterOptions {
   /** This process's endpoint; the router owns it from now on. */
@@ -347,7 +355,8 @@ export class Router implements Receiver {
 
   /** Takes payloads from the endpoint (see {@linkcode Receiver.deliver}). */
   deliver(from: Address, payloads: readonly Uint8Array[]): void {
-    const sender = describe(from);
+    // Named only if a frame is bad: the name costs a string on every batch.
+    sender.address = from;
     for (const payload of payloads) {
       // A bad frame throws, and the endpoint closes the connection it came on.
       const message = decodeMessage(payload, sender);

@@ -31,9 +31,9 @@ import {
   ACK,
   BOUNCE,
   decodeEnvelope,
-  encodeEnvelope,
   type Envelope,
   ENVELOPE_OVERHEAD,
+  EnvelopeWriter,
   GAP,
   MESSAGE,
   RESUME,
@@ -98,6 +98,7 @@ export class NatsLink implements BrokerLink {
   readonly maxPayload: number;
   readonly limitName: string = "NATS max_payload, less the envelope";
   readonly #nc: NatsConnection;
+  readonly #writer: EnvelopeWriter;
   readonly #members: Members;
   readonly #options: NatsLinkOptions;
   readonly #out = new Map<string, Outgoing>();
@@ -117,6 +118,7 @@ export class NatsLink implements BrokerLink {
     this.#members = members;
     this.#options = options;
     this.self = members.self;
+    this.#writer = new EnvelopeWriter(members.self.host);
     this.maxPayload = (nc.info?.max_payload ?? 1024 * 1024) - ENVELOPE_OVERHEAD;
     members.onChange((change) => {
       if (change.type === "left") this.#forget(change.host.host);
@@ -154,17 +156,27 @@ export class NatsLink implements BrokerLink {
     if (this.#closing) return CLOSED;
     const host = this.hostOf(to);
     if (!this.#up || host === undefined || host === this.self.host) return UNREACHABLE;
-    const body = typeof payload === "string" ? utf8.encode(payload) : payload;
-    if (body.length > this.maxPayload) return TOO_LARGE;
+    if (payload.length > this.maxPayload) return TOO_LARGE;
     const out = this.#outgoing(host);
-    if (out.sentBytes - out.ackedBytes + body.length > Math.min(limit, this.#options.window)) {
-      return FULL;
-    }
-    this.#publish(host, { kind: MESSAGE, from, to, seq: out.seq++, body });
-    out.sentBytes += body.length;
+    const room = Math.min(limit, this.#options.window) - (out.sentBytes - out.ackedBytes);
+    // Text is at least a byte a unit: refused early when that is too much already.
+    if (payload.length > room) return FULL;
+    const { bytes, bodySize } = this.#writer.write(
+      MESSAGE,
+      this.#epoch,
+      out.seq,
+      from,
+      to,
+      payload,
+    );
+    if (bodySize > this.maxPayload) return TOO_LARGE;
+    if (bodySize > room) return FULL;
+    out.seq++;
+    this.#send(host, bytes);
+    out.sentBytes += bodySize;
     out.stats.messagesOut++;
-    out.stats.bytesOut += body.length;
-    return body.length;
+    out.stats.bytesOut += bodySize;
+    return bodySize;
   }
 
   bounce(from: Address, to: Address, reason: string): void {
@@ -214,7 +226,11 @@ export class NatsLink implements BrokerLink {
   }
 
   #publish(host: string, part: Omit<Envelope, "host" | "epoch">): void {
-    const bytes = encodeEnvelope({ ...part, host: this.self.host, epoch: this.#epoch });
+    const { kind, seq, from, to, body } = part;
+    this.#send(host, this.#writer.write(kind, this.#epoch, seq, from, to, body).bytes);
+  }
+
+  #send(host: string, bytes: Uint8Array): void {
     try {
       this.#nc.publish(this.#subject(host), bytes);
     } catch (error) {

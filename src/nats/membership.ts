@@ -70,6 +70,7 @@ export class Membership {
   readonly #held = new Map<string, number>();
   readonly #known = new Map<string, Known>();
   readonly #changes = new Callbacks<(change: MembershipChange) => void>();
+  #byAddress: Map<number | string, string> | undefined;
   #timer: ReturnType<typeof setInterval> | undefined;
   /** When this host last heard its own refresh back: it is receiving. */
   #selfSeen = performance.now();
@@ -117,11 +118,20 @@ export class Membership {
 
   /** The host a worker id or service name is on. */
   hostOf(address: number | string): string | undefined {
-    return this.hosts().find((record) =>
-      typeof address === "number"
-        ? record.workers.includes(address)
-        : record.services.includes(address)
-    )?.host;
+    return this.#index().get(address);
+  }
+
+  /** Worker ids and service names by host: made again when hosts come or go. */
+  #index(): Map<number | string, string> {
+    if (!this.#byAddress) {
+      this.#byAddress = new Map();
+      for (const record of this.hosts()) {
+        for (const address of [...record.workers, ...record.services]) {
+          this.#byAddress.set(address, record.host);
+        }
+      }
+    }
+    return this.#byAddress;
   }
 
   /** Listens for hosts joining and leaving; returns the remover. */
@@ -162,9 +172,13 @@ export class Membership {
         );
       }
       this.self.services.push(name);
+      this.#byAddress = undefined;
     }
     for (let id = 0; this.self.workers.length < workers; id++) {
-      if (await this.#create(`${WORKER}${id}`, host)) this.self.workers.push(id);
+      if (await this.#create(`${WORKER}${id}`, host)) {
+        this.self.workers.push(id);
+        this.#byAddress = undefined;
+      }
     }
     await this.#refresh(hostKey);
   }
@@ -242,6 +256,7 @@ export class Membership {
       return;
     }
     this.#known.set(host, { record, seen: performance.now() });
+    if (!known) this.#byAddress = undefined;
     if (!known) {
       this.#changes.list.forEach((listener) => listener({ type: "joined", host: record }));
     }
@@ -260,6 +275,7 @@ export class Membership {
 
   #drop(host: string, known: Known): void {
     this.#known.delete(host);
+    this.#byAddress = undefined;
     this.#changes.list.forEach((listener) => listener({ type: "left", host: known.record }));
   }
 }
