@@ -2,7 +2,9 @@
  * The benchmark: `deno task bench`. Starts every contender (the raw
  * baseline, Node's IPC in both serializations, a Switchboard cluster), runs
  * scenarios 1–5 interleaved across them, the memory run, then scenario 6
- * with nothing else running; prints the Markdown tables and writes them,
+ * with nothing else running, and scenario 7 across two "hosts" joined
+ * through the NATS server at 127.0.0.1:4222 (skipped, and said so, without
+ * one); prints the Markdown tables and writes them,
  * with the JSON, to bench/results/.
  *
  * @module
@@ -10,7 +12,9 @@
 
 import type { Contender } from "./contender.ts";
 import type { Figure } from "./figure.ts";
+import { natsAnswers, runAcrossHosts } from "./hosts.ts";
 import { describeMachine } from "./machine.ts";
+import { place } from "./placement.ts";
 import { measureMemory, type MemoryResult } from "./memory.ts";
 import { startNode } from "./node_contender.ts";
 import { startRaw } from "./raw_contender.ts";
@@ -52,6 +56,8 @@ const contenders: Contender[] = [
   switchboard.workerToWorker,
 ];
 
+// Pinned first: the software path alone, comparable from run to run.
+await place("pinned");
 const scenarios: [string, Case[]][] = [
   ["1. round trip", roundTripCases()],
   ["2. throughput", throughputCases()],
@@ -60,6 +66,11 @@ const scenarios: [string, Case[]][] = [
   ["5. requestAll", gatherCases()],
 ];
 const figures: Figure[] = [];
+const unpinnedScenarios: [string, Case[]][] = [
+  ["1. round trip", roundTripCases()],
+  ["2. throughput", throughputCases()],
+];
+const unpinned: Figure[] = [];
 let memory: MemoryResult;
 try {
   for (const [name, cases] of scenarios) {
@@ -75,6 +86,22 @@ try {
   }
   progress(`memory: ${SETTINGS.memory.count} messages`);
   memory = await measureMemory(switchboard.cluster);
+  // Then as users run it: the same processes, wherever the scheduler puts them.
+  await place("unpinned");
+  for (const [name, cases] of unpinnedScenarios) {
+    progress(`unpinned: scenario ${name}: warm-up`);
+    unpinned.push(
+      ...(await runScenario(
+        cases,
+        contenders,
+        (repetition) =>
+          progress(
+            `unpinned: scenario ${name}: repetition ${repetition + 1}/${SETTINGS.repetitions}`,
+          ),
+      )).map((figure) => ({ ...figure, id: `unpinned.${figure.id}` })),
+    );
+  }
+  await place("pinned");
 } finally {
   await Promise.all([raw.stop(), nodeJson.stop(), nodeAdvanced.stop(), switchboard.cluster.stop()]);
 }
@@ -84,15 +111,29 @@ const startup = await runStartup((repetition) =>
   progress(`scenario 6. start-up: repetition ${repetition + 1}/${SETTINGS.repetitions}`)
 );
 
+// Across hosts, unpinned: NATS traffic is a network's, and a host's processes are not pinned.
+let hosts: Figure[] | undefined;
+await place("unpinned");
+if (await natsAnswers()) {
+  progress("scenario 7. across hosts: warm-up");
+  hosts = await runAcrossHosts((repetition) =>
+    progress(`scenario 7. across hosts: repetition ${repetition + 1}/${SETTINGS.repetitions}`)
+  );
+} else {
+  progress(`scenario 7. across hosts: skipped, no NATS server at 127.0.0.1:4222`);
+}
+
 const results: Results = {
   date,
   command: COMMAND,
   seconds: (performance.now() - began) / 1000,
   machine: describeMachine(nodeJson.about),
   figures,
+  unpinned,
   startup,
   memory,
-  targets: checkTargets(figures, startup, memory),
+  hosts,
+  targets: checkTargets(figures, unpinned, startup, memory, hosts),
 };
 const markdown = toMarkdown(results);
 console.log(markdown);

@@ -13,6 +13,7 @@ import { type Align, markdownTable, paragraph } from "./markdown.ts";
 import type { MemoryResult } from "./memory.ts";
 import { sizeName } from "./scenarios.ts";
 import { SETTINGS } from "./settings.ts";
+import { HOST_CONTENDERS, RAW_NATS } from "./hosts.ts";
 import { BARE, BUNDLED, CLUSTER, EAGER } from "./startup.ts";
 import type { TargetCheck } from "./targets.ts";
 
@@ -26,12 +27,16 @@ export interface Results {
   seconds: number;
   /** Where it ran. */
   machine: Machine;
-  /** Scenarios 1–5. */
+  /** Scenarios 1–5, every process pinned to one core. */
   figures: Figure[];
+  /** Scenarios 1–2 again, unpinned; ids start with `unpinned.`. */
+  unpinned: Figure[];
   /** Scenario 6. */
   startup: Figure[];
   /** The memory run. */
   memory: MemoryResult;
+  /** Scenario 7, across hosts; undefined when no NATS server answered. */
+  hosts?: Figure[];
   /** The targets, checked. */
   targets: TargetCheck[];
 }
@@ -46,6 +51,9 @@ const MAIN_ROWS = [
   ...SETTINGS.broadcast.receivers.map((n) => `broadcast.${n}`),
   ...SETTINGS.gather.receivers.map((n) => `gather.${n}.p50`),
 ];
+
+/** Rows of the unpinned table. */
+const UNPINNED_ROWS = ["unpinned.roundTrip.p50", "unpinned.roundTrip.p99", "unpinned.throughput"];
 
 /** The Markdown page: how it ran, then the tables. */
 export function toMarkdown(results: Results): string {
@@ -65,17 +73,20 @@ export function toMarkdown(results: Results): string {
     ),
     "",
     paragraph(
-      results.machine.usableCores < results.machine.cores
-        ? "Every process was pinned to the same core, so round trips never wait for another " +
-          "core to wake: latencies are the software path alone, and stable."
-        : "Round trips on a small machine depend on whether the scheduler puts both ends on one " +
-          "core (no cross-core wake-up) or not, which can flip mid-run; for stable latency " +
-          "figures, pin everything to one core: `taskset -c 0 deno task bench`.",
+      "The run moves itself and every process it started between two placements (`taskset -a " +
+        "-p`): first all pinned to one core, so that round trips never wait for another core " +
+        "to wake and the figures show the software path alone; then, for scenarios 1 and 2, " +
+        "unpinned, wherever the scheduler puts them, as users run it. Start-up and memory run " +
+        "pinned.",
     ),
     "",
-    "## Messaging (scenarios 1–5)",
+    "## Messaging (scenarios 1–5), pinned to one core",
     "",
     mainTable(results.figures),
+    "",
+    "## Messaging (scenarios 1–2), unpinned",
+    "",
+    mainTable(results.unpinned, UNPINNED_ROWS),
     "",
     "## Cost per byte (scenario 3), ns/B, median",
     "",
@@ -96,6 +107,20 @@ export function toMarkdown(results: Results): string {
     `## Memory: ${count(results.memory.messages)} messages, manager → worker 0`,
     "",
     memoryTable(results.memory),
+    "",
+    "## Across hosts (scenario 7), unpinned",
+    "",
+    results.hosts ? hostsTable(results.hosts) : paragraph(
+      "Skipped: no NATS server answered at 127.0.0.1:4222 (README, Across hosts, says how to " +
+        "start one).",
+    ),
+    "",
+    paragraph(
+      'Two "hosts" on this machine, each a manager process joined through the NATS server at ' +
+        "127.0.0.1:4222, against raw nats.js request/reply and publish between two processes " +
+        "(JSON both ways). From host a's manager to host b's manager, one NATS hop like raw's; " +
+        "to host b's worker, one Unix-socket hop more each way through b's manager, its gateway.",
+    ),
     "",
     "## Targets",
     "",
@@ -123,7 +148,9 @@ export function toJson(results: Results): string {
         ...results,
         settings: SETTINGS,
         figures: figures(results.figures),
+        unpinned: figures(results.unpinned),
         startup: figures(results.startup),
+        hosts: results.hosts && figures(results.hosts),
       },
       null,
       2,
@@ -131,7 +158,7 @@ export function toJson(results: Results): string {
   }\n`;
 }
 
-function mainTable(figures: Figure[]): string {
+function mainTable(figures: Figure[], ids: readonly string[] = MAIN_ROWS): string {
   const header = [
     "Scenario",
     ...CONTENDERS,
@@ -139,7 +166,7 @@ function mainTable(figures: Figure[]): string {
     "w→w ÷ raw",
     "m→w ÷ node json",
   ];
-  const rows = MAIN_ROWS.map((id) => {
+  const rows = ids.map((id) => {
     const row = find(figures, id);
     const cell = (name: string) => {
       const spread = summary(row, name);
@@ -154,6 +181,24 @@ function mainTable(figures: Figure[]): string {
     ];
   });
   return markdownTable(header, rows, header.map((_, i) => i === 0 ? "left" : "right"));
+}
+
+function hostsTable(figures: Figure[]): string {
+  const others = HOST_CONTENDERS.filter((name) => name !== RAW_NATS);
+  const header = [
+    "Scenario",
+    ...HOST_CONTENDERS,
+    ...others.map((name) => `${name.split(" ")[1]} ÷ raw`),
+  ];
+  const rows = figures.map((row) => [
+    `${row.scenario}. ${row.label} (${row.unit})`,
+    ...HOST_CONTENDERS.map((name) => {
+      const spread = summary(row, name);
+      return spread ? formatSpread(spread) : "—";
+    }),
+    ...others.map((name) => ratioCell(row, name, RAW_NATS)),
+  ]);
+  return markdownTable(header, rows, header.map(alignNumbers));
 }
 
 function ratioCell(row: Figure, name: string, baseline: string): string {

@@ -30,6 +30,8 @@ export const SETTINGS = {
   broadcast: { receivers: [1, 2, 4, 8], bytes: 100, count: 10_000, blocks: 2 },
   /** Scenario 5: receivers, payload bytes, gathers per repetition, blocks. */
   gather: { receivers: [1, 2, 4, 8], bytes: 100, count: 500, blocks: 2 },
+  /** Scenario 7, across hosts: payload bytes, round trips and one-way messages per repetition. */
+  hosts: { bytes: 100, roundTrips: 1_000, messages: 20_000 },
   /** Scenario 6: workers started per measurement. */
   startup: { workers: [1, 4, 8] },
   /** Memory: messages in the warm-up, in the whole run, and per drained batch. */

@@ -12,6 +12,7 @@ import type { MemoryResult } from "./memory.ts";
 import { sizeName } from "./scenarios.ts";
 import { SETTINGS } from "./settings.ts";
 import { BARE, CLUSTER } from "./startup.ts";
+import { RAW_NATS, TO_MANAGER, TO_WORKER } from "./hosts.ts";
 
 /** One target, its measured ratio, and whether it is met. */
 export interface TargetCheck {
@@ -42,10 +43,12 @@ const FLAT_LIMIT = 1.25;
 /** Checks every target the run has figures for. */
 export function checkTargets(
   figures: readonly Figure[],
+  unpinned: readonly Figure[],
   startup: readonly Figure[],
   memory: MemoryResult,
+  hosts: readonly Figure[] = [],
 ): TargetCheck[] {
-  const all = [...figures, ...startup];
+  const all = [...figures, ...unpinned, ...startup, ...hosts];
   const checks: TargetCheck[] = [];
   const check = (target: string, ratio: number, met: boolean, detail: string) =>
     checks.push({ target, ratio, met, measured: `${formatRatio(ratio)} (${detail})` });
@@ -92,6 +95,20 @@ export function checkTargets(
     );
   }
 
+  // As users run it: unpinned, where a round trip may wait for another core.
+  for (const contender of [MANAGER_TO_WORKER, WORKER_TO_WORKER]) {
+    const who = contender.replace("switchboard ", "");
+    let [ratio, detail] = versus("unpinned.roundTrip.p50", contender, RAW);
+    check(`1. round trip p50 unpinned, ${who}: ≤ 1.1× raw`, ratio, ratio <= 1.1, detail);
+    [ratio, detail] = versus("unpinned.roundTrip.p50", contender, NODE_JSON);
+    check(
+      `1. round trip p50 unpinned, ${who}: no slower than node-ipc json`,
+      ratio,
+      ratio <= 1,
+      detail,
+    );
+  }
+
   const { receivers } = SETTINGS.broadcast;
   const [fewest, most] = [receivers[0], receivers[receivers.length - 1]];
   const costGrowth = (name: string) =>
@@ -119,6 +136,14 @@ export function checkTargets(
       ratio <= 1.1,
       `${formatValue(heap.atEnd / 1e6)} vs ${formatValue(heap.afterWarmUp / 1e6)} MB`,
     );
+  }
+  // Across hosts, when the run had a NATS server.
+  for (const contender of hosts.length > 0 ? [TO_MANAGER, TO_WORKER] : []) {
+    const who = contender.replace("switchboard ", "");
+    let [ratio, detail] = versus("hosts.roundTrip.p50", contender, RAW_NATS);
+    check(`7. round trip p50, ${who}: ≤ 1.25× raw nats.js`, ratio, ratio <= 1.25, detail);
+    [ratio, detail] = versus("hosts.throughput", contender, RAW_NATS);
+    check(`7. throughput, ${who}: ≥ 0.7× raw nats.js`, ratio, ratio >= 0.7, detail);
   }
   return checks;
 }

@@ -247,6 +247,10 @@ export class Cluster<P = Protocol> extends Peer<P> {
       maxQueuedBytes: local.maxQueuedBytes,
       report: (error) => report(error),
     });
+    // Hosts may come and go while this one starts: heard now, acted on once it has started.
+    const early: MembershipChange[] = [];
+    let changed: (change: MembershipChange) => void = (change) => early.push(change);
+    link.onChange((change) => changed(change));
     let unix: UnixHost;
     try {
       unix = await UnixHost.create({
@@ -264,7 +268,8 @@ export class Cluster<P = Protocol> extends Peer<P> {
     const config = { ...managerConfig(options, link.self.workers), layout: clusterLayout(link) };
     const manager = await Manager.start(config, new GatewayHost(unix, link));
     report = (error) => manager.router.listeners.report(error);
-    link.onChange((change) => manager.membersChanged(clusterLayout(link), hostEvent(change)));
+    changed = (change) => manager.membersChanged(clusterLayout(link), hostEvent(change));
+    early.forEach(changed);
     if (options.ready !== false) manager.readySoon();
     return new Cluster<P>(manager.router, manager, unix);
   }

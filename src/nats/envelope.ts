@@ -1,22 +1,26 @@
 /**
- * The envelope of what one host's manager publishes to another's: a small
- * binary head, then the payload untouched (no second JSON encoding).
+ * The envelopes of what one host's manager publishes to another's: a small
+ * binary head, then the payload untouched (no second JSON encoding). One
+ * published NATS message holds one or more of them (a {@linkcode Batch}),
+ * each after its length:
  *
  * ```
- * kind u8 | host len u8 | host | epoch u32 | seq u32 | from len u8 | from | to len u8 | to | body
+ * length u32 | kind u8 | host len u8 | host | epoch u32 | seq u32 | from len u8 | from | to len u8 | to | body
  * ```
  *
- * `host` is the sender's host; `epoch` names its connection to the broker
- * (new after each reconnect) and `seq` counts its messages to the receiving
- * host within it, so that a gap shows. `from` and `to` are addresses as
- * JSON; `body` is the message, or for an ack the bytes received, for a
- * gap how many messages were lost, for a bounce the reason. Everything read from the broker is checked here like
- * a frame from a socket.
+ * `length` counts what follows it, body included. `host` is the sender's
+ * host; `epoch` names its connection to the broker (new after each
+ * reconnect) and `seq` counts its messages to the receiving host within it,
+ * so that a gap shows. `from` and `to` are addresses as JSON; `body` is the
+ * message, or for an ack the bytes received, for a gap how many messages
+ * were lost, for a bounce the reason. Everything read from the broker is
+ * checked here like a frame from a socket.
  *
  * @module
  */
 
 import { type Address, isAddress } from "../address.ts";
+import { Batch } from "./batch.ts";
 
 /** A message from `from` to `to`. */
 export const MESSAGE = 1;
@@ -49,12 +53,12 @@ const utf8 = new TextEncoder();
 const text = new TextDecoder("utf-8", { fatal: true });
 
 /** The most an envelope adds to its body, in bytes. */
-export const ENVELOPE_OVERHEAD = 1 + 256 + 8 + 256 + 256;
+export const ENVELOPE_OVERHEAD = 4 + 1 + 256 + 8 + 256 + 256;
 
 /**
- * Writes the envelopes one host sends: its name and the addresses it uses
- * are encoded once, and a text body straight into the envelope, so a
- * message costs one allocation and one copy.
+ * Writes the envelopes one host sends, into batches: its name and the
+ * addresses it uses are encoded once, and a text body straight into the
+ * batch, so a message costs no allocation of its own and one copy.
  */
 export class EnvelopeWriter {
   readonly #host: Uint8Array;
@@ -67,51 +71,51 @@ export class EnvelopeWriter {
   }
 
   /**
-   * An envelope's bytes, and how many of them are the body.
+   * Writes an envelope at the end of `batch`.
    *
+   * @returns The size of its body, in bytes.
    * @throws {RangeError} When an address is over 255 bytes.
    */
   write(
+    batch: Batch,
     kind: Envelope["kind"],
     epoch: number,
     seq: number,
     from: Address | null,
     to: Address | null,
     body: Uint8Array | string,
-  ): { bytes: Uint8Array; bodySize: number } {
+  ): number {
     const host = this.#host;
     const fromBytes = this.#address(from);
     const toBytes = this.#address(to);
-    const head = 12 + host.length + fromBytes.length + toBytes.length;
-    // Text: room for all-ASCII first, for the worst case if that runs short.
-    let bytes = new Uint8Array(head + body.length);
+    const head = 16 + host.length + fromBytes.length + toBytes.length;
+    // Text: room for all-ASCII, and encoded apart in the rare case that runs short.
+    const bytes = batch.reserve(head + body.length);
+    const start = batch.used;
     let bodySize = body.length;
     if (typeof body === "string") {
-      const first = utf8.encodeInto(body, bytes.subarray(head));
-      if (first.read < body.length) {
-        bytes = new Uint8Array(head + body.length * 3);
-        bodySize = utf8.encodeInto(body, bytes.subarray(head)).written;
-      } else {
-        bodySize = first.written;
+      const bodyAt = start + head;
+      const { read, written } = utf8.encodeInto(body, bytes.subarray(bodyAt, bodyAt + bodySize));
+      if (read < body.length) {
+        return this.write(batch, kind, epoch, seq, from, to, utf8.encode(body));
       }
+      bodySize = written;
     } else {
-      bytes.set(body, head);
+      bytes.set(body, start + head);
     }
-    const view = new DataView(bytes.buffer);
-    let at = 0;
+    let at = writeUint32(bytes, start, head - 4 + bodySize);
     bytes[at++] = kind;
     bytes[at++] = host.length;
     bytes.set(host, at);
-    at += host.length;
-    view.setUint32(at, epoch);
-    view.setUint32(at + 4, seq);
-    at += 8;
+    at = writeUint32(bytes, at + host.length, epoch);
+    at = writeUint32(bytes, at, seq);
     bytes[at++] = fromBytes.length;
     bytes.set(fromBytes, at);
     at += fromBytes.length;
     bytes[at++] = toBytes.length;
     bytes.set(toBytes, at);
-    return { bytes: bytes.subarray(0, head + bodySize), bodySize };
+    batch.used = start + head + bodySize;
+    return bodySize;
   }
 
   #address(address: Address | null): Uint8Array {
@@ -126,36 +130,34 @@ export class EnvelopeWriter {
   }
 }
 
+/** Reads a big-endian u32 at `at`. */
+function readUint32(bytes: Uint8Array, at: number): number {
+  return (bytes[at] << 24 | bytes[at + 1] << 16 | bytes[at + 2] << 8 | bytes[at + 3]) >>> 0;
+}
+
+/** Writes `value` big-endian at `at`; returns where the next byte goes. */
+function writeUint32(bytes: Uint8Array, at: number, value: number): number {
+  bytes[at] = value >>> 24;
+  bytes[at + 1] = value >>> 16;
+  bytes[at + 2] = value >>> 8;
+  bytes[at + 3] = value;
+  return at + 4;
+}
+
 /**
- * Makes an envelope (for tests; a host writes with an {@linkcode EnvelopeWriter}).
+ * One published message holding `envelopes` (for tests; a host writes with
+ * an {@linkcode EnvelopeWriter}).
  *
- * @throws {RangeError} When the host or an address is over 255 bytes.
+ * @throws {RangeError} When a host or an address is over 255 bytes.
  */
-export function encodeEnvelope(envelope: Envelope): Uint8Array {
-  const host = utf8.encode(envelope.host);
-  const from = utf8.encode(envelope.from === null ? "" : JSON.stringify(envelope.from));
-  const to = utf8.encode(envelope.to === null ? "" : JSON.stringify(envelope.to));
-  for (const part of [host, from, to]) {
-    if (part.length > 255) throw new RangeError("A host or address is over 255 bytes");
+export function encodeEnvelopes(envelopes: Envelope[]): Uint8Array {
+  let published: Uint8Array = new Uint8Array(0);
+  const batch = new Batch(Infinity, (bytes) => published = bytes);
+  for (const { kind, host, epoch, seq, from, to, body } of envelopes) {
+    new EnvelopeWriter(host).write(batch, kind, epoch, seq, from, to, body);
   }
-  const bytes = new Uint8Array(12 + host.length + from.length + to.length + envelope.body.length);
-  const view = new DataView(bytes.buffer);
-  let at = 0;
-  bytes[at++] = envelope.kind;
-  bytes[at++] = host.length;
-  bytes.set(host, at);
-  at += host.length;
-  view.setUint32(at, envelope.epoch);
-  view.setUint32(at + 4, envelope.seq);
-  at += 8;
-  bytes[at++] = from.length;
-  bytes.set(from, at);
-  at += from.length;
-  bytes[at++] = to.length;
-  bytes.set(to, at);
-  at += to.length;
-  bytes.set(envelope.body, at);
-  return bytes;
+  batch.flush();
+  return published;
 }
 
 /**
@@ -191,8 +193,28 @@ function equal(a: Uint8Array, b: Uint8Array): boolean {
 const hosts = new TextCache((bytes) => text.decode(bytes));
 const addresses = new TextCache(readAddress);
 
-/** Reads an envelope; undefined when the bytes are not one. */
-export function decodeEnvelope(bytes: Uint8Array): Envelope | undefined {
+/**
+ * Reads the envelopes of one published message, in order, up to the first
+ * that is not one.
+ *
+ * @returns Whether every byte was a well-formed envelope.
+ */
+export function readEnvelopes(bytes: Uint8Array, each: (envelope: Envelope) => void): boolean {
+  for (let at = 0; at < bytes.length;) {
+    if (at + 4 > bytes.length) return false;
+    const length = readUint32(bytes, at);
+    const end = at + 4 + length;
+    if (end > bytes.length) return false;
+    const envelope = decodeEnvelope(bytes.subarray(at + 4, end));
+    if (!envelope) return false;
+    each(envelope);
+    at = end;
+  }
+  return true;
+}
+
+/** Reads one envelope, without its length; undefined when the bytes are not one. */
+function decodeEnvelope(bytes: Uint8Array): Envelope | undefined {
   let at = 0;
   /** The next `length` bytes; undefined past the end. */
   const take = (length: number): Uint8Array | undefined => {
@@ -213,12 +235,11 @@ export function decodeEnvelope(bytes: Uint8Array): Envelope | undefined {
     const from = addresses.get(fromBytes);
     const to = addresses.get(toBytes);
     if (from === undefined || to === undefined) return undefined;
-    const view = new DataView(numbers.buffer, numbers.byteOffset, 8);
     return {
       kind,
       host: hosts.get(hostBytes),
-      epoch: view.getUint32(0),
-      seq: view.getUint32(4),
+      epoch: readUint32(numbers, 0),
+      seq: readUint32(numbers, 4),
       from,
       to,
       body: bytes.subarray(at),

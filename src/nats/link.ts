@@ -30,14 +30,16 @@ import type { ConnectionStats } from "../types.ts";
 import {
   ACK,
   BOUNCE,
-  decodeEnvelope,
   type Envelope,
   ENVELOPE_OVERHEAD,
   EnvelopeWriter,
   GAP,
   MESSAGE,
+  readEnvelopes,
   RESUME,
 } from "./envelope.ts";
+import { Batch } from "./batch.ts";
+import { EarlyEnvelopes } from "./early_envelopes.ts";
 
 /** Confirm what was received once this many bytes are unconfirmed… */
 const ACK_BYTES = 64 * 1024;
@@ -103,6 +105,14 @@ export class NatsLink implements BrokerLink {
   readonly #options: NatsLinkOptions;
   readonly #out = new Map<string, Outgoing>();
   readonly #in = new Map<string, Incoming>();
+  /** What waits to be published to each host, at the end of this task. */
+  readonly #batches = new Map<string, Batch>();
+  /** Envelopes from hosts the membership does not know yet. */
+  readonly #early = new EarlyEnvelopes((envelope) => this.#handle(envelope));
+  /** The names of the hosts the membership knows: made again when hosts come or go. */
+  #hostNames: Set<string> | undefined;
+  /** The most one published message holds. */
+  readonly #maxMessage: number;
   #receiver: BrokerReceiver | undefined;
   #subscription: Subscription | undefined;
   /** Names this host's current connection to the server: new after each reconnect. */
@@ -119,9 +129,12 @@ export class NatsLink implements BrokerLink {
     this.#options = options;
     this.self = members.self;
     this.#writer = new EnvelopeWriter(members.self.host);
-    this.maxPayload = (nc.info?.max_payload ?? 1024 * 1024) - ENVELOPE_OVERHEAD;
+    this.#maxMessage = nc.info?.max_payload ?? 1024 * 1024;
+    this.maxPayload = this.#maxMessage - ENVELOPE_OVERHEAD;
     members.onChange((change) => {
+      this.#hostNames = undefined;
       if (change.type === "left") this.#forget(change.host.host);
+      else this.#early.release(change.host.host);
     });
     this.#watchConnection();
   }
@@ -133,7 +146,7 @@ export class NatsLink implements BrokerLink {
   hostOf(address: Address): string | undefined {
     if (isManagerOf(address)) {
       const host = address.slice(managerOf("").length);
-      return this.hosts().some((record) => record.host === host) ? host : undefined;
+      return this.#knows(host) ? host : undefined;
     }
     return this.#members.hostOf(address);
   }
@@ -147,7 +160,7 @@ export class NatsLink implements BrokerLink {
     this.#subscription = this.#nc.subscribe(this.#subject(this.self.host), {
       callback: (error, message) => {
         if (error) return this.#options.report(error);
-        this.#onEnvelope(message.data);
+        this.#onMessages(message.data);
       },
     });
   }
@@ -161,18 +174,14 @@ export class NatsLink implements BrokerLink {
     const room = Math.min(limit, this.#options.window) - (out.sentBytes - out.ackedBytes);
     // Text is at least a byte a unit: refused early when that is too much already.
     if (payload.length > room) return FULL;
-    const { bytes, bodySize } = this.#writer.write(
-      MESSAGE,
-      this.#epoch,
-      out.seq,
-      from,
-      to,
-      payload,
-    );
-    if (bodySize > this.maxPayload) return TOO_LARGE;
-    if (bodySize > room) return FULL;
+    const batch = this.#batch(host);
+    const start = batch.used;
+    const bodySize = this.#writer.write(batch, MESSAGE, this.#epoch, out.seq, from, to, payload);
+    if (bodySize > this.maxPayload || bodySize > room) {
+      batch.used = start;
+      return bodySize > this.maxPayload ? TOO_LARGE : FULL;
+    }
     out.seq++;
-    this.#send(host, bytes);
     out.sentBytes += bodySize;
     out.stats.messagesOut++;
     out.stats.bytesOut += bodySize;
@@ -214,6 +223,8 @@ export class NatsLink implements BrokerLink {
   }
 
   async #close(): Promise<void> {
+    for (const batch of this.#batches.values()) batch.flush();
+    this.#early.clear();
     for (const incoming of this.#in.values()) clearTimeout(incoming.ackTimer);
     await this.#members.leave().catch(this.#options.report);
     this.#subscription?.unsubscribe();
@@ -227,16 +238,25 @@ export class NatsLink implements BrokerLink {
 
   #publish(host: string, part: Omit<Envelope, "host" | "epoch">): void {
     const { kind, seq, from, to, body } = part;
-    this.#send(host, this.#writer.write(kind, this.#epoch, seq, from, to, body).bytes);
+    this.#writer.write(this.#batch(host), kind, this.#epoch, seq, from, to, body);
   }
 
-  #send(host: string, bytes: Uint8Array): void {
-    try {
-      this.#nc.publish(this.#subject(host), bytes);
-    } catch (error) {
-      // Closed or draining: the status watch fails what was in flight.
-      this.#options.report(error as Error);
+  /** The batch for `host`, which publishes on its subject at the end of the task. */
+  #batch(host: string): Batch {
+    let batch = this.#batches.get(host);
+    if (!batch) {
+      const subject = this.#subject(host);
+      batch = new Batch(this.#maxMessage, (bytes) => {
+        try {
+          this.#nc.publish(subject, bytes);
+        } catch (error) {
+          // Closed or draining: the status watch fails what was in flight.
+          this.#options.report(error as Error);
+        }
+      });
+      this.#batches.set(host, batch);
     }
+    return batch;
   }
 
   #outgoing(host: string): Outgoing {
@@ -261,11 +281,40 @@ export class NatsLink implements BrokerLink {
     return out;
   }
 
-  #onEnvelope(bytes: Uint8Array): void {
-    const envelope = decodeEnvelope(bytes);
-    if (!envelope) {
-      return this.#options.report(
+  /** One published message: envelopes, each handled on its own. */
+  #onMessages(bytes: Uint8Array): void {
+    const whole = readEnvelopes(bytes, (envelope) => {
+      if (!this.#early.keep(envelope, this.#knows(envelope.host))) this.#handle(envelope);
+    });
+    if (!whole) {
+      this.#options.report(
         new FrameError(`Bad message on ${this.#subject(this.self.host)}: not an envelope`),
+      );
+    }
+  }
+
+  /** Whether the membership knows `host`. */
+  #knows(host: string): boolean {
+    this.#hostNames ??= new Set(this.hosts().map((record) => record.host));
+    return this.#hostNames.has(host);
+  }
+
+  #handle(envelope: Envelope): void {
+    try {
+      this.#onEnvelope(envelope);
+    } catch (error) {
+      // One envelope's failure (a receiver's bug) must not cost the others.
+      this.#options.report(error as Error);
+    }
+  }
+
+  #onEnvelope(envelope: Envelope): void {
+    if (envelope.host === this.self.host) {
+      // This host never publishes to itself.
+      return this.#options.report(
+        new FrameError(
+          `Bad message on ${this.#subject(this.self.host)}: it claims to be from here`,
+        ),
       );
     }
     switch (envelope.kind) {
@@ -285,10 +334,11 @@ export class NatsLink implements BrokerLink {
   #onMessage(envelope: Envelope): void {
     const { host, epoch, seq, from, to, body } = envelope;
     if (from === NO_ADDRESS || to === NO_ADDRESS || !this.#attested(host, from)) {
+      const why = this.#knows(host)
+        ? `it may not send as ${String(from)}`
+        : "it is not a member of the cluster";
       return this.#options.report(
-        new FrameError(
-          `Bad message from host ${JSON.stringify(host)}: it may not send as ${String(from)}`,
-        ),
+        new FrameError(`Bad message from host ${JSON.stringify(host)}: ${why}`),
       );
     }
     let incoming = this.#in.get(host);
@@ -326,6 +376,7 @@ export class NatsLink implements BrokerLink {
 
   /** Whether host `host` may send as `from`: it is one of its processes. */
   #attested(host: string, from: Address): boolean {
+    if (!this.#knows(host)) return false;
     return from === managerOf(host) || this.#members.hostOf(from) === host;
   }
 
@@ -428,6 +479,7 @@ export class NatsLink implements BrokerLink {
   #forget(host: string): void {
     this.#out.get(host)?.drain.releaseAll();
     this.#out.delete(host);
+    this.#batches.delete(host);
     clearTimeout(this.#in.get(host)?.ackTimer);
     this.#in.delete(host);
   }

@@ -12,13 +12,14 @@ import {
   UnreachableError,
 } from "../../mod.ts";
 import { nextEvent, Recorder, remote, waitFor } from "../helpers.ts";
-import { joinHere, natsAnswers, startHost, uniqueCluster } from "./hosts.ts";
+import { connect } from "@nats-io/transport-node";
+import { encodeEnvelopes, MESSAGE } from "../../src/nats/envelope.ts";
+import { joinHere, NATS, natsAnswers, startHost, uniqueCluster } from "./hosts.ts";
 
 const ignore = !natsAnswers;
 
 /** Host "b" (workers 0-1 and the logger), then this process as host "a" (workers 2-3). */
-async function twoHosts() {
-  const cluster = uniqueCluster();
+async function twoHosts(cluster = uniqueCluster()) {
   const b = startHost({ cluster, host: "b", workers: 2, services: ["logger"] });
   try {
     const ready = await b.ready() as unknown as {
@@ -211,5 +212,88 @@ Deno.test({
     );
     b.process.kill("SIGTERM");
     await waitFor(b.finished(), "host b to stop");
+  },
+});
+
+Deno.test({
+  name:
+    "bytes on a host's subject that are not envelopes, or that lie about their sender, are reported and change nothing",
+  ignore,
+  async fn() {
+    const cluster = uniqueCluster();
+    await using hosts = await twoHosts(cluster);
+    const { a } = hosts;
+    const errors: Error[] = [];
+    const threeErrors = nextEvent<Error>(
+      (listener) => a.onError(listener),
+      "three errors reported",
+      (error) => errors.push(error) === 3,
+    );
+    const seen = new Recorder<{ by: number }>(a, "seen");
+    const nc = await connect({ servers: NATS });
+    try {
+      const subject = `switchboard.${cluster}.a`;
+      nc.publish(subject, crypto.getRandomValues(new Uint8Array(200)));
+      nc.publish(subject, new Uint8Array([0, 0, 0, 9, MESSAGE]));
+      // Host "b" claiming to send as worker 2, which runs here, on host "a".
+      const body = new TextEncoder().encode(JSON.stringify({ action: "test", data: {} }));
+      nc.publish(
+        subject,
+        encodeEnvelopes([{ kind: MESSAGE, host: "b", epoch: 1, seq: 0, from: 2, to: 3, body }]),
+      );
+      await nc.flush();
+    } finally {
+      await nc.close();
+    }
+    await threeErrors;
+    assert.ok(errors.every((error) => error instanceof FrameError), String(errors));
+    assert.match(errors[2].message, /host "b": it may not send as 2/);
+    // The way between the hosts is as it was.
+    assert.equal(a.sendMessage("test", {}, 0), 1);
+    assert.deepEqual((await seen.until((d) => d.length === 1)).map((r) => r.by), [0]);
+    assert.deepEqual(await a.request("echoRequest", 1, { to: 1 }), {
+      data: 1,
+      by: 1,
+      from: managerOf("a"),
+    });
+  },
+});
+
+Deno.test({
+  name: "three hosts joining at once take distinct ids, the lowest free, and all count them",
+  ignore,
+  async fn() {
+    const cluster = uniqueCluster();
+    await using b = startHost({ cluster, host: "b", workers: 2 });
+    await using c = startHost({ cluster, host: "c", workers: 2 });
+    const [here, bReady, cReady] = await Promise.all([
+      joinHere(cluster, "a"),
+      b.ready() as unknown as Promise<{ workers: number[] }>,
+      c.ready() as unknown as Promise<{ workers: number[] }>,
+    ]);
+    await using a = here;
+    const ids = [...a.stats().children!.map((child) => child.address as number)];
+    const all = [...ids, ...bReady.workers, ...cReady.workers].sort((x, y) => x - y);
+    assert.deepEqual(all, [0, 1, 2, 3, 4, 5], `a ${ids}, b ${bReady.workers}, c ${cReady.workers}`);
+    if (a.workerCount < 6) {
+      // b or c joined after a started: a hears it as they join.
+      const heard: string[] = [];
+      const six = Promise.withResolvers<void>();
+      const off = a.onLifecycle((event) => {
+        heard.push(`${event.type} ${String(event.address)}`);
+        if (a.workerCount === 6) six.resolve();
+      });
+      await waitFor(
+        six.promise,
+        () => `six workers at host a; heard ${heard}, counts ${a.workerCount}`,
+      )
+        .finally(off);
+    }
+    const seen = new Recorder<{ by: number }>(a, "seen");
+    assert.equal(a.sendMessage("test", {}), 6, "every worker of the three hosts");
+    assert.deepEqual(
+      (await seen.until((d) => d.length === 6)).map((r) => r.by).sort(),
+      [0, 1, 2, 3, 4, 5],
+    );
   },
 });

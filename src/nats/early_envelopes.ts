@@ -1,0 +1,83 @@
+/**
+ * Envelopes from a host this one does not know yet. Hosts learn of each
+ * other through the membership bucket's watch, which may lag behind the
+ * first messages a new host sends: a host that joined, and at once sent a
+ * request, is heard before it is seen. Its envelopes wait here, in order,
+ * until the membership knows it (its messages can be attested, and answers
+ * to its processes have a way back), or for a bounded time, after which
+ * they are handled as they are (and refused, if the host is still unknown).
+ *
+ * @module
+ */
+
+import type { Envelope } from "./envelope.ts";
+
+/** How long envelopes wait for their host to be known, at most, in ms. */
+export const EARLY_PATIENCE = 5_000;
+/** How many envelopes wait per host, at most; more are handled at once. */
+const MOST_PER_HOST = 10_000;
+/** How many unknown hosts may have envelopes waiting. */
+const MOST_HOSTS = 64;
+
+interface Waiting {
+  envelopes: Envelope[];
+  timer: ReturnType<typeof setTimeout>;
+}
+
+/** The envelopes waiting for their hosts to be known. */
+export class EarlyEnvelopes {
+  readonly #waiting = new Map<string, Waiting>();
+  readonly #handle: (envelope: Envelope) => void;
+  readonly #patience: number;
+
+  /**
+   * @param handle Handles an envelope, once its host is known or the wait is over.
+   * @param patience The longest wait, in ms.
+   */
+  constructor(handle: (envelope: Envelope) => void, patience = EARLY_PATIENCE) {
+    this.#handle = handle;
+    this.#patience = patience;
+  }
+
+  /**
+   * Keeps `envelope` if its host is unknown, or has envelopes waiting (so
+   * that order holds).
+   *
+   * @returns Whether it was kept; if not, the caller handles it now.
+   */
+  keep(envelope: Envelope, known: boolean): boolean {
+    const waiting = this.#waiting.get(envelope.host);
+    if (!waiting) {
+      if (known || this.#waiting.size >= MOST_HOSTS) return false;
+      const timer = setTimeout(() => this.release(envelope.host), this.#patience);
+      this.#waiting.set(envelope.host, { envelopes: [copy(envelope)], timer });
+      return true;
+    }
+    if (waiting.envelopes.length >= MOST_PER_HOST) {
+      this.release(envelope.host);
+      return false;
+    }
+    waiting.envelopes.push(copy(envelope));
+    return true;
+  }
+
+  /** Handles what waits for `host`, in order: it is known now, or waited long enough. */
+  release(host: string): void {
+    const waiting = this.#waiting.get(host);
+    if (!waiting) return;
+    this.#waiting.delete(host);
+    clearTimeout(waiting.timer);
+    for (const envelope of waiting.envelopes) this.#handle(envelope);
+  }
+
+  /** Drops everything: the link is closing. */
+  clear(): void {
+    for (const waiting of this.#waiting.values()) clearTimeout(waiting.timer);
+    this.#waiting.clear();
+  }
+}
+
+/** The body is a view into the client's buffer, which it may reuse once the callback returns. */
+function copy(envelope: Envelope): Envelope {
+  return { ...envelope, body: envelope.body.slice() };
+}
