@@ -11,6 +11,7 @@ import type { Broker, BrokerLink, JoinRequest } from "../broker.ts";
 import { SwitchboardError } from "../errors.ts";
 import { NatsLink } from "./link.ts";
 import { Membership } from "./membership.ts";
+import { connectWithoutStrayReset } from "./refused_connection.ts";
 
 /** Options of {@linkcode natsBroker}. */
 export interface NatsBrokerOptions {
@@ -120,16 +121,20 @@ async function join(options: NatsBrokerOptions, request: JoinRequest): Promise<B
   const host = options.host ?? randomName();
   let nc;
   try {
-    nc = await connect({
-      maxReconnectAttempts: -1,
-      reconnectTimeWait: 250,
-      ...options.connection as Partial<ConnectionOptions>,
-      servers: options.servers,
-      name: `switchboard ${options.cluster}/${host}`,
-    });
+    nc = await connectWithoutStrayReset(() =>
+      connect({
+        maxReconnectAttempts: -1,
+        reconnectTimeWait: 250,
+        ...options.connection as Partial<ConnectionOptions>,
+        servers: options.servers,
+        name: `switchboard ${options.cluster}/${host}`,
+      })
+    );
   } catch (error) {
     throw new SwitchboardError(
-      `Cannot join cluster "${options.cluster}": the NATS server at ${options.servers} did not answer`,
+      `Cannot join cluster "${options.cluster}": no NATS server at ${options.servers} took the connection (${
+        (error as Error).message
+      })`,
       { cause: error },
     );
   }

@@ -19,7 +19,8 @@
  * @module
  */
 
-import { type Address, isAddress } from "../address.ts";
+import type { Address } from "../address.ts";
+import { addressBytes, hostNames, readAddressBytes } from "../address_bytes.ts";
 import { Batch } from "./batch.ts";
 
 /** A message from `from` to `to`. */
@@ -50,7 +51,6 @@ export interface Envelope {
 }
 
 const utf8 = new TextEncoder();
-const text = new TextDecoder("utf-8", { fatal: true });
 
 /** The most an envelope adds to its body, in bytes. */
 export const ENVELOPE_OVERHEAD = 4 + 1 + 256 + 8 + 256 + 256;
@@ -62,7 +62,6 @@ export const ENVELOPE_OVERHEAD = 4 + 1 + 256 + 8 + 256 + 256;
  */
 export class EnvelopeWriter {
   readonly #host: Uint8Array;
-  readonly #addresses = new Map<Address | null, Uint8Array>();
 
   /** @throws {RangeError} When the host's name is over 255 bytes. */
   constructor(host: string) {
@@ -119,16 +118,14 @@ export class EnvelopeWriter {
   }
 
   #address(address: Address | null): Uint8Array {
-    let bytes = this.#addresses.get(address);
-    if (!bytes) {
-      bytes = utf8.encode(address === null ? "" : JSON.stringify(address));
-      if (bytes.length > 255) throw new RangeError(`Address ${address} is over 255 bytes`);
-      // A host talks with a bounded set of processes.
-      if (this.#addresses.size < 4096) this.#addresses.set(address, bytes);
-    }
+    if (address === null) return NONE;
+    const bytes = addressBytes(address);
+    if (bytes.length > 255) throw new RangeError(`Address ${address} is over 255 bytes`);
     return bytes;
   }
 }
+
+const NONE = new Uint8Array(0);
 
 /** Reads a big-endian u32 at `at`. */
 function readUint32(bytes: Uint8Array, at: number): number {
@@ -159,39 +156,6 @@ export function encodeEnvelopes(envelopes: Envelope[]): Uint8Array {
   batch.flush();
   return published;
 }
-
-/**
- * Texts a reader has seen, by their bytes: a host hears from few hosts and
- * few addresses, so each is decoded once, not in every envelope.
- */
-class TextCache<T> {
-  readonly #entries = new Map<number, { bytes: Uint8Array; value: T }>();
-  readonly #decode: (bytes: Uint8Array) => T;
-
-  constructor(decode: (bytes: Uint8Array) => T) {
-    this.#decode = decode;
-  }
-
-  get(bytes: Uint8Array): T {
-    let hash = 0x811c9dc5;
-    for (let i = 0; i < bytes.length; i++) hash = Math.imul(hash ^ bytes[i], 0x01000193);
-    const entry = this.#entries.get(hash);
-    if (entry && equal(entry.bytes, bytes)) return entry.value;
-    const value = this.#decode(bytes);
-    // Bounded: a flood of odd names must not grow it.
-    if (this.#entries.size < 4096) this.#entries.set(hash, { bytes: bytes.slice(), value });
-    return value;
-  }
-}
-
-function equal(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-const hosts = new TextCache((bytes) => text.decode(bytes));
-const addresses = new TextCache(readAddress);
 
 /**
  * Reads the envelopes of one published message, in order, up to the first
@@ -232,12 +196,12 @@ function decodeEnvelope(bytes: Uint8Array): Envelope | undefined {
     const fromBytes = take(bytes[at++] ?? Infinity);
     const toBytes = fromBytes && take(bytes[at++] ?? Infinity);
     if (!toBytes || !fromBytes) return undefined;
-    const from = addresses.get(fromBytes);
-    const to = addresses.get(toBytes);
+    const from = readAddress(fromBytes);
+    const to = readAddress(toBytes);
     if (from === undefined || to === undefined) return undefined;
     return {
       kind,
-      host: hosts.get(hostBytes),
+      host: hostNames.get(hostBytes),
       epoch: readUint32(numbers, 0),
       seq: readUint32(numbers, 4),
       from,
@@ -251,11 +215,5 @@ function decodeEnvelope(bytes: Uint8Array): Envelope | undefined {
 
 /** An address as JSON, `null` for none, undefined when it is neither. */
 function readAddress(bytes: Uint8Array): Address | null | undefined {
-  if (bytes.length === 0) return null;
-  try {
-    const value = JSON.parse(text.decode(bytes));
-    return isAddress(value) ? value : undefined;
-  } catch {
-    return undefined;
-  }
+  return bytes.length === 0 ? null : readAddressBytes(bytes);
 }

@@ -13,7 +13,8 @@
  * @module
  */
 
-import { type Address, isAddress } from "../address.ts";
+import type { Address } from "../address.ts";
+import { addressBytes, readAddressBytes } from "../address_bytes.ts";
 import type { Payload } from "../transport.ts";
 
 /** For `address`, from the child that sent it. */
@@ -45,7 +46,7 @@ export function isRelay(payload: Uint8Array): boolean {
  * @throws {RangeError} When the address is over 255 bytes as JSON.
  */
 export function relayPayload(kind: Relay["kind"], address: Address, body: Payload): Uint8Array {
-  const head = utf8.encode(JSON.stringify(address));
+  const head = addressBytes(address);
   if (head.length > 255) throw new RangeError(`Address ${String(address)} is too long to relay`);
   const bytes = typeof body === "string" ? utf8.encode(body) : body;
   const frame = new Uint8Array(2 + head.length + bytes.length);
@@ -62,13 +63,8 @@ export function readRelay(payload: Uint8Array): Relay | undefined {
   if (kind !== FORWARD && kind !== DELIVER && kind !== GONE) return undefined;
   const end = 2 + payload[1];
   if (payload.length < end) return undefined;
-  let address: unknown;
-  try {
-    address = JSON.parse(text.decode(payload.subarray(2, end)));
-  } catch {
-    return undefined;
-  }
-  if (!isAddress(address)) return undefined;
+  const address = readAddressBytes(payload.subarray(2, end));
+  if (address === undefined) return undefined;
   return { kind, address, body: payload.subarray(end) };
 }
 

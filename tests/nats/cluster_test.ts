@@ -297,3 +297,23 @@ Deno.test({
     );
   },
 });
+
+Deno.test({
+  name:
+    "traffic between processes of one host stays on its sockets; only traffic to another host crosses NATS",
+  ignore,
+  async fn() {
+    await using hosts = await twoHosts();
+    const { a } = hosts;
+    /** Messages this host's manager sent to and received from host b, over NATS. */
+    const overNats = () =>
+      a.stats().connections.filter((c) => c.peer === managerOf("b"))
+        .reduce((sum, c) => sum + c.messagesIn + c.messagesOut, 0);
+    const before = overNats();
+    assert.ok("ok" in await remote(a, 2, { op: "requests", to: 3, count: 100 }));
+    for (let n = 0; n < 20; n++) await a.request("echoRequest", n, { to: 3 });
+    assert.equal(overNats(), before, "worker 2 → worker 3 and manager → worker 3, all on host a");
+    assert.ok("ok" in await remote(a, 2, { op: "requests", to: 0, count: 10 }));
+    assert.equal(overNats(), before + 20, "worker 2 → worker 0 on host b: 10 requests, 10 answers");
+  },
+});

@@ -6,7 +6,7 @@
  */
 
 import { Cluster, type ClusterOptions } from "../../mod.ts";
-import { natsBroker } from "../../nats.ts";
+import { natsBroker, type NatsConnectionOptions } from "../../nats.ts";
 import { connect } from "@nats-io/transport-node";
 import { Kvm } from "@nats-io/kv";
 import { ManagerRun } from "../manager_run.ts";
@@ -49,13 +49,17 @@ export function startHost(
 export function joinHere(
   cluster: string,
   host: string,
-  options: ClusterOptions & { servers?: string | string[]; replicas?: number } = {},
+  options: ClusterOptions & {
+    servers?: string | string[];
+    replicas?: number;
+    connection?: NatsConnectionOptions;
+  } = {},
 ): Promise<Cluster> {
-  const { servers = NATS, replicas, ...rest } = options;
+  const { servers = NATS, replicas, connection, ...rest } = options;
   return Cluster.start({
     worker: HOST_WORKER,
     workers: 2,
-    broker: natsBroker({ servers, cluster, host, replicas }),
+    broker: natsBroker({ servers, cluster, host, replicas, connection }),
     ...rest,
   });
 }
