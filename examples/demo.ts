@@ -1,5 +1,6 @@
 /**
- * All six scenarios, one after another: `deno task example`.
+ * Every scenario, one after another: `deno task example`. The last, across
+ * hosts, needs a NATS server at 127.0.0.1:4222 and says so when there is none.
  *
  * @module
  */
@@ -10,6 +11,7 @@ import * as httpServer from "./http_server.ts";
 import * as manualRequest from "./manual_request.ts";
 import * as request from "./request.ts";
 import * as services from "./services.ts";
+import * as twoHosts from "./two_hosts.ts";
 
 const scenarios = [
   ["1. Broadcast and targeted messages", broadcast.main],
@@ -18,6 +20,7 @@ const scenarios = [
   ["4. request() and handle()", request.main],
   ["5. Gather", gather.main],
   ["6. HTTP servers on one port", httpServer.main],
+  ["7. One cluster across two hosts, through NATS", twoHosts.main],
 ] as const;
 
 for (const [title, run] of scenarios) {

@@ -5,18 +5,15 @@
  * @module
  */
 
-import { type Address, managerOf, type Target } from "./address.ts";
-import { Layout } from "./layout.ts";
-import { Manager, type ManagerConfig } from "./manager.ts";
+import type { Address, Target } from "./address.ts";
+import type { Broker } from "./broker.ts";
+import type { Manager } from "./manager.ts";
 import { Peer } from "./peer.ts";
 import type { Permissions } from "./permissions.ts";
+import type { RestartOptions } from "./restart_policy.ts";
 import type { Router } from "./router.ts";
-import { DEFAULT_RESTART, type RestartOptions, type RestartPolicy } from "./restart_policy.ts";
-import type { ChildSpec } from "./supervisor.ts";
-import type { LifecycleEvent, PeerStats, Protocol } from "./types.ts";
-import { UnixHost } from "./unix/host.ts";
-import type { Broker, BrokerLink, MembershipChange } from "./broker.ts";
-import { GatewayHost } from "./gateway.ts";
+import type { PeerStats, Protocol } from "./types.ts";
+import type { UnixHost } from "./unix/host.ts";
 
 /** A service process: its module and, optionally, what it runs with. */
 export interface ServiceOptions {
@@ -143,14 +140,6 @@ export const DEFAULTS = {
 } as const;
 
 /**
- * What `reusePort` adds to the children's `deno run` flags. Deno 2.9.6
- * keeps `reusePort` of `Deno.listen` and `Deno.serve` behind this flag: a
- * child without it exits with code 70, "Unstable API 'Deno.listen({
- * reusePort: true })'. The `--unstable-net` flag must be provided."
- */
-const REUSE_PORT_FLAGS = ["--unstable-net"];
-
-/**
  * A running cluster, seen from the manager: start it, message its
  * processes, stop it.
  *
@@ -217,61 +206,11 @@ export class Cluster<P = Protocol> extends Peer<P> {
    * ```
    */
   static async start<P = Protocol>(options?: ClusterOptions): Promise<Cluster<P>> {
-    options ??= {};
-    const config = managerConfig(options);
-    if (options.broker) return await Cluster.#startOnBroker<P>(options, options.broker, config);
-    // The processes of this host meet over Unix sockets.
-    const host = await UnixHost.create({
-      workers: config.layout.workerIds,
-      services: config.layout.services,
-    });
-    const manager = await Manager.start(config, host);
-    if (options.ready !== false) manager.readySoon();
+    // Loaded here, not with this module: a child imports the package too,
+    // and need not load the manager's side of it (a dozen modules) to start.
+    const { startManager } = await import("./cluster_start.ts");
+    const { manager, host } = await startManager(options ?? {});
     return new Cluster<P>(manager.router, manager, host);
-  }
-
-  /**
-   * Starts this host's part of a cluster that spans hosts: it joins through
-   * the broker (which gives its workers their ids), and its manager becomes
-   * the host's gateway to the others.
-   */
-  static async #startOnBroker<P>(
-    options: ClusterOptions,
-    broker: Broker,
-    local: ManagerConfig,
-  ): Promise<Cluster<P>> {
-    let report = (error: Error) => console.error(error);
-    const link = await broker.join({
-      workers: local.layout.workers,
-      services: local.layout.services,
-      maxQueuedBytes: local.maxQueuedBytes,
-      report: (error) => report(error),
-    });
-    // Hosts may come and go while this one starts: heard now, acted on once it has started.
-    const early: MembershipChange[] = [];
-    let changed: (change: MembershipChange) => void = (change) => early.push(change);
-    link.onChange((change) => changed(change));
-    let unix: UnixHost;
-    try {
-      unix = await UnixHost.create({
-        workers: link.self.workers,
-        services: link.self.services,
-        gateway: {
-          maxPayload: Math.min(link.maxPayload, local.maxFrameSize),
-          limit: link.limitName,
-        },
-      });
-    } catch (error) {
-      await link.close();
-      throw error;
-    }
-    const config = { ...managerConfig(options, link.self.workers), layout: clusterLayout(link) };
-    const manager = await Manager.start(config, new GatewayHost(unix, link));
-    report = (error) => manager.router.listeners.report(error);
-    changed = (change) => manager.membersChanged(clusterLayout(link), hostEvent(change));
-    early.forEach(changed);
-    if (options.ready !== false) manager.readySoon();
-    return new Cluster<P>(manager.router, manager, unix);
   }
 
   /**
@@ -387,97 +326,4 @@ export class Cluster<P = Protocol> extends Peer<P> {
   stop(): Promise<void> {
     return this.#manager.stop();
   }
-}
-
-/**
- * The manager's configuration from the options.
- *
- * @param workerIds The ids of this host's workers: `0` to `workers - 1`,
- * unless a broker gave others.
- */
-function managerConfig(options: ClusterOptions, workerIds?: readonly number[]): ManagerConfig {
-  const workers = options.workers ?? navigator.hardwareConcurrency;
-  const services = Object.entries(options.processes ?? {});
-  const layout = new Layout(workerIds ?? workers, services.map(([name]) => name));
-  if (workers > 0 && options.worker === undefined) {
-    throw new TypeError(`Cluster.start() needs a "worker" module for ${workers} workers`);
-  }
-  const required = options.reusePort ? REUSE_PORT_FLAGS : [];
-  const shared: ChildSpec = {
-    module: options.worker ?? "",
-    permissions: options.permissions ?? {},
-    flags: [...required, ...(options.flags ?? [])],
-    args: options.args ?? [],
-    labelOutput: options.labelOutput ?? false,
-  };
-  const children = new Map<Address, ChildSpec>(layout.workerIds.map((id) => [id, shared]));
-  for (const [name, service] of services) {
-    const spec = typeof service === "string" || service instanceof URL
-      ? { module: service }
-      : service;
-    if (typeof spec?.module !== "string" && !(spec?.module instanceof URL)) {
-      throw new TypeError(`Service "${name}" needs a module: a path or URL`);
-    }
-    children.set(name, {
-      module: spec.module,
-      permissions: spec.permissions ?? shared.permissions,
-      flags: spec.flags ? [...required, ...spec.flags] : shared.flags,
-      args: spec.args ?? shared.args,
-      labelOutput: shared.labelOutput,
-    });
-  }
-  // The manager checks that a queue holds a message of the largest size,
-  // with what its transport adds to one.
-  const maxQueuedBytes = positive(options, "maxQueuedBytes");
-  const maxFrameSize = positive(options, "maxFrameSize");
-  return {
-    layout,
-    children,
-    maxFrameSize,
-    requestTimeout: positive(options, "requestTimeout"),
-    highWaterMark: positive(options, "highWaterMark"),
-    maxQueuedBytes,
-    startTimeout: positive(options, "startTimeout"),
-    stopTimeout: positive(options, "stopTimeout"),
-    restart: restartPolicy(options.restart),
-    escalate: options.escalate ?? true,
-    signals: options.signals ?? true,
-  };
-}
-
-function restartPolicy(restart: ClusterOptions["restart"]): RestartPolicy | null {
-  if (restart === false) return null;
-  const policy = { ...DEFAULT_RESTART, ...(restart === true ? {} : restart) };
-  for (const [key, value] of Object.entries(policy)) {
-    if (typeof value !== "number" || !(value >= 0) || !Number.isFinite(value)) {
-      throw new TypeError(`"restart.${key}" must be a finite number >= 0, got ${value}`);
-    }
-  }
-  return policy;
-}
-
-function positive(options: ClusterOptions, key: keyof typeof DEFAULTS): number {
-  const value = options[key] ?? DEFAULTS[key];
-  if (typeof value !== "number" || !(value > 0) || !Number.isFinite(value)) {
-    throw new TypeError(`"${key}" must be a finite number above 0, got ${value}`);
-  }
-  return value;
-}
-
-/** The cluster's processes, on every host, as the broker's membership says. */
-function clusterLayout(link: BrokerLink): Layout {
-  const hosts = link.hosts();
-  return new Layout(
-    hosts.flatMap((host) => host.workers),
-    hosts.flatMap((host) => host.services),
-    hosts.filter((host) => host.host !== link.self.host).map((host) => managerOf(host.host)),
-  );
-}
-
-/** A host joining or leaving, as a lifecycle event. */
-function hostEvent(change: MembershipChange): LifecycleEvent {
-  const { host, workers, services } = change.host;
-  return change.type === "joined"
-    ? { type: "hostJoined", address: managerOf(host), host, workers, services }
-    : { type: "hostLeft", address: managerOf(host), host };
 }

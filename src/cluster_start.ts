@@ -1,0 +1,187 @@
+/**
+ * How `Cluster.start()` starts a manager: its configuration from the
+ * options, checked; on one host, over Unix sockets; across hosts, joined
+ * through a broker first. Loaded only by a manager, when it starts.
+ *
+ * @module
+ */
+
+import { type Address, managerOf } from "./address.ts";
+import type { Broker, BrokerLink, MembershipChange } from "./broker.ts";
+import { type ClusterOptions, DEFAULTS } from "./cluster.ts";
+import { GatewayHost } from "./gateway.ts";
+import { Layout } from "./layout.ts";
+import { Manager, type ManagerConfig } from "./manager.ts";
+import { DEFAULT_RESTART, type RestartPolicy } from "./restart_policy.ts";
+import type { ChildSpec } from "./supervisor.ts";
+import type { LifecycleEvent } from "./types.ts";
+import { UnixHost } from "./unix/host.ts";
+
+/** A started manager, and the socket directory of its host. */
+export interface Started {
+  manager: Manager;
+  host: UnixHost;
+}
+
+/**
+ * What `reusePort` adds to the children's `deno run` flags. Deno 2.9.6
+ * keeps `reusePort` of `Deno.listen` and `Deno.serve` behind this flag: a
+ * child without it exits with code 70, "Unstable API 'Deno.listen({
+ * reusePort: true })'. The `--unstable-net` flag must be provided."
+ */
+const REUSE_PORT_FLAGS = ["--unstable-net"];
+
+/**
+ * Starts the manager the options describe, and its children.
+ *
+ * @throws {TypeError} When an option is invalid.
+ */
+export async function startManager(options: ClusterOptions): Promise<Started> {
+  const config = managerConfig(options);
+  if (options.broker) return await startOnBroker(options, options.broker, config);
+  // The processes of this host meet over Unix sockets.
+  const host = await UnixHost.create({
+    workers: config.layout.workerIds,
+    services: config.layout.services,
+  });
+  const manager = await Manager.start(config, host);
+  if (options.ready !== false) manager.readySoon();
+  return { manager, host };
+}
+
+/**
+ * Starts this host's part of a cluster that spans hosts: it joins through
+ * the broker (which gives its workers their ids), and its manager becomes
+ * the host's gateway to the others.
+ */
+async function startOnBroker(
+  options: ClusterOptions,
+  broker: Broker,
+  local: ManagerConfig,
+): Promise<Started> {
+  let report = (error: Error) => console.error(error);
+  const link = await broker.join({
+    workers: local.layout.workers,
+    services: local.layout.services,
+    maxQueuedBytes: local.maxQueuedBytes,
+    report: (error) => report(error),
+  });
+  // Hosts may come and go while this one starts: heard now, acted on once it has started.
+  const early: MembershipChange[] = [];
+  let changed: (change: MembershipChange) => void = (change) => early.push(change);
+  link.onChange((change) => changed(change));
+  let unix: UnixHost;
+  try {
+    unix = await UnixHost.create({
+      workers: link.self.workers,
+      services: link.self.services,
+      gateway: {
+        maxPayload: Math.min(link.maxPayload, local.maxFrameSize),
+        limit: link.limitName,
+      },
+    });
+  } catch (error) {
+    await link.close();
+    throw error;
+  }
+  const config = { ...managerConfig(options, link.self.workers), layout: clusterLayout(link) };
+  const manager = await Manager.start(config, new GatewayHost(unix, link));
+  report = (error) => manager.router.listeners.report(error);
+  changed = (change) => manager.membersChanged(clusterLayout(link), hostEvent(change));
+  early.forEach(changed);
+  if (options.ready !== false) manager.readySoon();
+  return { manager, host: unix };
+}
+
+/**
+ * The manager's configuration from the options.
+ *
+ * @param workerIds The ids of this host's workers: `0` to `workers - 1`,
+ * unless a broker gave others.
+ */
+function managerConfig(options: ClusterOptions, workerIds?: readonly number[]): ManagerConfig {
+  const workers = options.workers ?? navigator.hardwareConcurrency;
+  const services = Object.entries(options.processes ?? {});
+  const layout = new Layout(workerIds ?? workers, services.map(([name]) => name));
+  if (workers > 0 && options.worker === undefined) {
+    throw new TypeError(`Cluster.start() needs a "worker" module for ${workers} workers`);
+  }
+  const required = options.reusePort ? REUSE_PORT_FLAGS : [];
+  const shared: ChildSpec = {
+    module: options.worker ?? "",
+    permissions: options.permissions ?? {},
+    flags: [...required, ...(options.flags ?? [])],
+    args: options.args ?? [],
+    labelOutput: options.labelOutput ?? false,
+  };
+  const children = new Map<Address, ChildSpec>(layout.workerIds.map((id) => [id, shared]));
+  for (const [name, service] of services) {
+    const spec = typeof service === "string" || service instanceof URL
+      ? { module: service }
+      : service;
+    if (typeof spec?.module !== "string" && !(spec?.module instanceof URL)) {
+      throw new TypeError(`Service "${name}" needs a module: a path or URL`);
+    }
+    children.set(name, {
+      module: spec.module,
+      permissions: spec.permissions ?? shared.permissions,
+      flags: spec.flags ? [...required, ...spec.flags] : shared.flags,
+      args: spec.args ?? shared.args,
+      labelOutput: shared.labelOutput,
+    });
+  }
+  // The manager checks that a queue holds a message of the largest size,
+  // with what its transport adds to one.
+  const maxQueuedBytes = positive(options, "maxQueuedBytes");
+  const maxFrameSize = positive(options, "maxFrameSize");
+  return {
+    layout,
+    children,
+    maxFrameSize,
+    requestTimeout: positive(options, "requestTimeout"),
+    highWaterMark: positive(options, "highWaterMark"),
+    maxQueuedBytes,
+    startTimeout: positive(options, "startTimeout"),
+    stopTimeout: positive(options, "stopTimeout"),
+    restart: restartPolicy(options.restart),
+    escalate: options.escalate ?? true,
+    signals: options.signals ?? true,
+  };
+}
+
+function restartPolicy(restart: ClusterOptions["restart"]): RestartPolicy | null {
+  if (restart === false) return null;
+  const policy = { ...DEFAULT_RESTART, ...(restart === true ? {} : restart) };
+  for (const [key, value] of Object.entries(policy)) {
+    if (typeof value !== "number" || !(value >= 0) || !Number.isFinite(value)) {
+      throw new TypeError(`"restart.${key}" must be a finite number >= 0, got ${value}`);
+    }
+  }
+  return policy;
+}
+
+function positive(options: ClusterOptions, key: keyof typeof DEFAULTS): number {
+  const value = options[key] ?? DEFAULTS[key];
+  if (typeof value !== "number" || !(value > 0) || !Number.isFinite(value)) {
+    throw new TypeError(`"${key}" must be a finite number above 0, got ${value}`);
+  }
+  return value;
+}
+
+/** The cluster's processes, on every host, as the broker's membership says. */
+function clusterLayout(link: BrokerLink): Layout {
+  const hosts = link.hosts();
+  return new Layout(
+    hosts.flatMap((host) => host.workers),
+    hosts.flatMap((host) => host.services),
+    hosts.filter((host) => host.host !== link.self.host).map((host) => managerOf(host.host)),
+  );
+}
+
+/** A host joining or leaving, as a lifecycle event. */
+function hostEvent(change: MembershipChange): LifecycleEvent {
+  const { host, workers, services } = change.host;
+  return change.type === "joined"
+    ? { type: "hostJoined", address: managerOf(host), host, workers, services }
+    : { type: "hostLeft", address: managerOf(host), host };
+}
