@@ -50,7 +50,7 @@
  * @module
  */
 
-export { MANAGER, managerOf } from "./src/address.ts";
+export { ANY, MANAGER, managerOf } from "./src/address.ts";
 export type { Address, Target } from "./src/address.ts";
 export { responseAction } from "./src/action.ts";
 export type { ResponseAction } from "./src/action.ts";

@@ -4,7 +4,8 @@
  * scenarios 1–5 interleaved across them, the memory run, then scenario 6
  * with nothing else running, and scenario 7 across two "hosts" joined
  * through the NATS server at 127.0.0.1:4222 (skipped, and said so, without
- * one); prints the Markdown tables and writes them,
+ * one), and scenario 8, work for any worker; prints the Markdown tables
+ * and writes them,
  * with the JSON, to bench/results/.
  *
  * @module
@@ -12,6 +13,7 @@
 
 import type { Contender } from "./contender.ts";
 import type { Figure } from "./figure.ts";
+import { runAnyWorker } from "./any_worker.ts";
 import { natsAnswers, runAcrossHosts } from "./hosts.ts";
 import { describeMachine } from "./machine.ts";
 import { place } from "./placement.ts";
@@ -111,9 +113,13 @@ const startup = await runStartup((repetition) =>
   progress(`scenario 6. start-up: repetition ${repetition + 1}/${SETTINGS.repetitions}`)
 );
 
-// Across hosts, unpinned: NATS traffic is a network's, and a host's processes are not pinned.
-let hosts: Figure[] | undefined;
+// Work for any worker, and across hosts: unpinned, as users run them.
 await place("unpinned");
+progress("scenario 8. work for any worker: warm-up");
+const any = await runAnyWorker((repetition) =>
+  progress(`scenario 8. work for any worker: repetition ${repetition + 1}/${SETTINGS.repetitions}`)
+);
+let hosts: Figure[] | undefined;
 if (await natsAnswers()) {
   progress("scenario 7. across hosts: warm-up");
   hosts = await runAcrossHosts((repetition) =>
@@ -133,6 +139,7 @@ const results: Results = {
   startup,
   memory,
   hosts,
+  any,
   targets: checkTargets(figures, unpinned, startup, memory, hosts),
 };
 const markdown = toMarkdown(results);

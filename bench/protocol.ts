@@ -33,6 +33,9 @@ export type BenchProtocol = {
   /** Worker to worker: stream messages and answer with the seconds it took. */
   streamRequest: Order;
   streamResponse: number;
+  /** Keeps the worker's CPU busy for `ms`, then answers with its id (scenario 8). */
+  workRequest: { ms: number };
+  workResponse: number;
   /** Answered with the heap in use after a full collection, in bytes. */
   heapRequest: undefined;
   heapResponse: number;

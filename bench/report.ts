@@ -13,6 +13,7 @@ import { type Align, markdownTable, paragraph } from "./markdown.ts";
 import type { MemoryResult } from "./memory.ts";
 import { sizeName } from "./scenarios.ts";
 import { SETTINGS } from "./settings.ts";
+import { ANY_CONTENDERS, ROUND_ROBIN, TO_ANY } from "./any_worker.ts";
 import { HOST_CONTENDERS, RAW_NATS } from "./hosts.ts";
 import { BARE, BUNDLED, CLUSTER, EAGER } from "./startup.ts";
 import type { TargetCheck } from "./targets.ts";
@@ -37,6 +38,8 @@ export interface Results {
   memory: MemoryResult;
   /** Scenario 7, across hosts; undefined when no NATS server answered. */
   hosts?: Figure[];
+  /** Scenario 8, work for any worker. */
+  any: Figure[];
   /** The targets, checked. */
   targets: TargetCheck[];
 }
@@ -122,6 +125,18 @@ export function toMarkdown(results: Results): string {
         "to host b's worker, one Unix-socket hop more each way through b's manager, its gateway.",
     ),
     "",
+    "## Work for any worker (scenario 8), unpinned",
+    "",
+    anyTable(results.any),
+    "",
+    paragraph(
+      `${SETTINGS.any.requests} CPU-bound requests to ${SETTINGS.any.workers} workers, ` +
+        `${SETTINGS.any.inFlight} in flight at a time; most take ${SETTINGS.any.shortMs} ms of ` +
+        `work, every ${SETTINGS.any.longEvery}th ${SETTINGS.any.longMs} ms. Round-robin sends ` +
+        "request i to worker i mod N; `to: ANY` to the worker with the fewest requests open, " +
+        "ties in turn.",
+    ),
+    "",
     "## Targets",
     "",
     targetTable(results.targets),
@@ -151,6 +166,7 @@ export function toJson(results: Results): string {
         unpinned: figures(results.unpinned),
         startup: figures(results.startup),
         hosts: results.hosts && figures(results.hosts),
+        any: figures(results.any),
       },
       null,
       2,
@@ -197,6 +213,19 @@ function hostsTable(figures: Figure[]): string {
       return spread ? formatSpread(spread) : "—";
     }),
     ...others.map((name) => ratioCell(row, name, RAW_NATS)),
+  ]);
+  return markdownTable(header, rows, header.map(alignNumbers));
+}
+
+function anyTable(figures: Figure[]): string {
+  const header = ["Scenario", ...ANY_CONTENDERS, "ANY ÷ round-robin"];
+  const rows = figures.map((row) => [
+    `${row.scenario}. ${row.label} (${row.unit})`,
+    ...ANY_CONTENDERS.map((name) => {
+      const spread = summary(row, name);
+      return spread ? formatSpread(spread) : "—";
+    }),
+    ratioCell(row, TO_ANY, ROUND_ROBIN),
   ]);
   return markdownTable(header, rows, header.map(alignNumbers));
 }

@@ -32,6 +32,12 @@ export const SETTINGS = {
   gather: { receivers: [1, 2, 4, 8], bytes: 100, count: 500, blocks: 2 },
   /** Scenario 7, across hosts: payload bytes, round trips and one-way messages per repetition. */
   hosts: { bytes: 100, roundTrips: 1_000, messages: 20_000 },
+  /**
+   * Scenario 8, work for any worker: workers, requests per repetition, how
+   * many are in flight at once, the ms of work of most and of every
+   * `longEvery`-th request.
+   */
+  any: { workers: 4, requests: 200, inFlight: 8, shortMs: 0.5, longMs: 5, longEvery: 10 },
   /** Scenario 6: workers started per measurement. */
   startup: { workers: [1, 4, 8] },
   /** Memory: messages in the warm-up, in the whole run, and per drained batch. */

@@ -24,6 +24,12 @@ peer.handle("drainRequest", () => {
   return count;
 });
 peer.handle("heapRequest", () => heapAfterGc());
+peer.handle("workRequest", ({ ms }) => {
+  // CPU-bound work: while it runs, this worker serves nobody else.
+  const until = performance.now() + ms;
+  while (performance.now() < until);
+  return peer.workerId!;
+});
 peer.handle(
   "roundTripsRequest",
   async ({ to, count, payload }) =>

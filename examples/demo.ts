@@ -5,6 +5,7 @@
  * @module
  */
 
+import * as anyWorker from "./any_worker.ts";
 import * as broadcast from "./broadcast.ts";
 import * as gather from "./gather.ts";
 import * as httpServer from "./http_server.ts";
@@ -21,6 +22,7 @@ const scenarios = [
   ["5. Gather", gather.main],
   ["6. HTTP servers on one port", httpServer.main],
   ["7. One cluster across two hosts, through NATS", twoHosts.main],
+  ["8. Work for whichever worker is free", anyWorker.main],
 ] as const;
 
 for (const [title, run] of scenarios) {

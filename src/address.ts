@@ -25,6 +25,25 @@ export type Target = Address | readonly Address[];
  */
 export const MANAGER = "manager";
 
+/**
+ * The target that means "one worker, whichever is least busy":
+ * `request(action, data, { to: ANY })` and `sendMessage(action, data,
+ * ANY)`. A worker that is down or restarting is never chosen.
+ *
+ * @example Give work to whichever worker is free
+ * ```ts
+ * import { ANY, type Peer } from "@switchboard/switchboard";
+ *
+ * type Work = { resizeRequest: { url: string }; resizeResponse: { bytes: number } };
+ *
+ * export async function resize(peer: Peer<Work>, url: string): Promise<number> {
+ *   const { bytes } = await peer.request("resizeRequest", { url }, { to: ANY });
+ *   return bytes;
+ * }
+ * ```
+ */
+export const ANY: unique symbol = Symbol.for("switchboard.any");
+
 /** What a manager's address starts with, seen from another host. */
 const MANAGER_OF = `${MANAGER}@`;
 
@@ -93,8 +112,9 @@ export function targetsOf(to: Target, action: string): readonly Address[] {
 }
 
 /** Names a `to` argument for error messages; left out, it means every worker. */
-export function describeTarget(to: Target | undefined): string {
+export function describeTarget(to: Target | typeof ANY | undefined): string {
   if (to === undefined) return "every worker";
+  if (to === ANY) return "any worker";
   if (!Array.isArray(to)) return describe(to as Address);
   return to.length === 0 ? "nobody" : to.map(describe).join(", ");
 }

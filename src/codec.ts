@@ -6,6 +6,7 @@
  * @module
  */
 
+import type { ANY } from "./address.ts";
 import { describeTarget, type Target } from "./address.ts";
 import { FrameError } from "./errors.ts";
 import { findUnencodable } from "./json_check.ts";
@@ -59,7 +60,7 @@ let scratch = new Uint8Array(SCRATCH_SIZE);
 export function encodeMessage(
   message: WireMessage,
   maxFrameSize: number,
-  to: Target | undefined,
+  to: Target | typeof ANY | undefined,
 ): Payload {
   const problem = findUnencodable(message.data);
   if (problem) throw cannotSend(message.action, to, problem);
@@ -167,7 +168,7 @@ function describeJsonError(error: unknown): string {
 
 function cannotSend(
   action: string,
-  to: Target | undefined,
+  to: Target | typeof ANY | undefined,
   problem: string,
   cause?: unknown,
 ): FrameError {

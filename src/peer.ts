@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Address, Target } from "./address.ts";
+import type { Address, ANY, Target } from "./address.ts";
 import type { ActionListener, AnyListener, RequestHandler } from "./listeners.ts";
 import type { Router } from "./router.ts";
 import type {
@@ -88,9 +88,10 @@ export class Peer<P = Protocol> {
    * @param action The action; listeners are keyed by it.
    * @param data The data, anything JSON can carry.
    * @param to A worker id, a service name, `MANAGER`, a `msg.from`, or a
-   * list of them; left out, every worker.
+   * list of them; `ANY` for one worker, the least busy; left out, every
+   * worker.
    * @returns How many processes it was handed to; an unknown or
-   * disconnected target counts 0.
+   * disconnected target counts 0 (`ANY` counts 0 when no worker is up).
    * @throws {FrameError} When the data holds what JSON cannot carry, or is
    * over `maxFrameSize`; nothing is sent.
    * @throws {TypeError} When the action is reserved or a target is not an address.
@@ -107,7 +108,7 @@ export class Peer<P = Protocol> {
    * }
    * ```
    */
-  sendMessage<K extends ActionOf<P>>(action: K, data: P[K], to?: Target): number {
+  sendMessage<K extends ActionOf<P>>(action: K, data: P[K], to?: Target | typeof ANY): number {
     return this.#router.sendMessage(action, data, to);
   }
 

@@ -51,6 +51,8 @@ interface Entry extends RequestSpec {
 /** The open requests of one process. */
 export class PendingRequests {
   readonly #entries = new Map<string, Entry>();
+  /** How many are open to each target. */
+  readonly #openTo = new Map<Address, number>();
   readonly #clock: Clock;
   #timer: unknown;
   /** When the armed timer fires; Infinity when none is armed. */
@@ -64,6 +66,11 @@ export class PendingRequests {
   /** How many requests wait for an answer. */
   get size(): number {
     return this.#entries.size;
+  }
+
+  /** How many requests wait for an answer from `target`. */
+  openTo(target: Address): number {
+    return this.#openTo.get(target) ?? 0;
   }
 
   /**
@@ -86,6 +93,7 @@ export class PendingRequests {
       onAbort: undefined,
     };
     this.#entries.set(messageId, entry);
+    this.#openTo.set(spec.target, this.openTo(spec.target) + 1);
     if (deadline < this.#timerAt) this.#arm(deadline);
     if (spec.signal) {
       const signal = spec.signal;
@@ -181,6 +189,9 @@ export class PendingRequests {
   #settle(messageId: string, entry: Entry, error: unknown, data?: unknown): void {
     if (this.#entries.get(messageId) !== entry) return;
     this.#entries.delete(messageId);
+    const open = this.openTo(entry.target) - 1;
+    if (open > 0) this.#openTo.set(entry.target, open);
+    else this.#openTo.delete(entry.target);
     if (entry.onAbort) entry.signal!.removeEventListener("abort", entry.onAbort);
     if (error === undefined) entry.resolve(data);
     else entry.reject(error);

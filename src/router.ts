@@ -12,7 +12,15 @@
  * @module
  */
 
-import { type Address, describe, isAddress, type Target, targetsOf } from "./address.ts";
+import {
+  type Address,
+  ANY,
+  describe,
+  describeTarget,
+  isAddress,
+  type Target,
+  targetsOf,
+} from "./address.ts";
 import { assertUserAction, CONTROL_PREFIX, responseAction } from "./action.ts";
 import { asError } from "./as_error.ts";
 import type { Clock } from "./clock.ts";
@@ -33,6 +41,7 @@ import type { ReceivedMessage } from "./message.ts";
 import { nextTask } from "./next_task.ts";
 import { PendingRequests, TIMED_OUT } from "./pending.ts";
 import { randomBase64url } from "./random.ts";
+import { WorkerChooser } from "./worker_chooser.ts";
 import {
   type Endpoint,
   FULL,
@@ -112,6 +121,7 @@ export class Router implements Receiver {
    */
   #idPrefix: string | undefined;
   #nextId = 0;
+  readonly #chooser = new WorkerChooser();
   #closing: Promise<void> | undefined;
 
   constructor(options: RouterOptions) {
@@ -183,8 +193,12 @@ export class Router implements Receiver {
    * @throws {QueueFullError} When a target's queue is full; nothing is sent.
    * @throws {FrameError} When the data cannot be encoded or is too large.
    */
-  sendMessage(action: string, data: unknown, to?: Target): number {
+  sendMessage(action: string, data: unknown, to?: Target | typeof ANY): number {
     assertUserAction(action);
+    if (to === ANY) {
+      const payload = encodeMessage({ action, data }, this.#options.maxFrameSize, ANY);
+      return this.#sendToAny(payload, action) === undefined ? 0 : 1;
+    }
     if (isAddress(to)) {
       const payload = encodeMessage({ action, data }, this.#options.maxFrameSize, to);
       return this.#send(to, payload, action) >= 0 ? 1 : 0;
@@ -219,7 +233,7 @@ export class Router implements Receiver {
     if (Array.isArray(to)) {
       throw new TypeError(`Request "${action}" takes one target; use requestAll() for several`);
     }
-    if (!isAddress(to)) targetsOf(to, action);
+    if (!isAddress(to) && to !== ANY) targetsOf(to, action);
     if (typeof timeout !== "number" || !(timeout >= 0)) {
       throw new TypeError(`Request "${action}" has an invalid timeout: ${timeout}`);
     }
@@ -231,12 +245,24 @@ export class Router implements Receiver {
     this.#idPrefix ??= `${randomBase64url(6)}.`;
     const messageId = `${this.#idPrefix}${(this.#nextId++).toString(36)}`;
     const payload = encodeMessage({ action, data, messageId }, this.#options.maxFrameSize, to);
-    if (this.#send(to, payload, action) < 0) throw this.#unreachable(action, to);
+    let target: Address;
+    if (to === ANY) {
+      const chosen = this.#sendToAny(payload, action);
+      if (chosen === undefined) {
+        throw new UnreachableError(
+          `Request "${action}" to any worker failed: no worker is up (the cluster has ${this.layout})`,
+        );
+      }
+      target = chosen;
+    } else {
+      if (this.#send(to, payload, action) < 0) throw this.#unreachable(action, to);
+      target = to;
+    }
     // Opened after sending: the answer comes in a later task at the earliest.
     const answer = this.#pending.open(messageId, {
       action,
       responseAction: responseAction(action),
-      target: to,
+      target,
       timeout,
       signal,
     });
@@ -246,7 +272,7 @@ export class Router implements Receiver {
       // Made here, after the await, so that its stack shows who asked.
       if (error === TIMED_OUT) {
         throw new TimeoutError(
-          `Request "${action}" to ${describe(to)} timed out after ${timeout} ms`,
+          `Request "${action}" to ${describe(target)} timed out after ${timeout} ms`,
         );
       }
       throw error;
@@ -418,6 +444,31 @@ export class Router implements Receiver {
    * @throws {QueueFullError} When the queue to `to` has no room for it.
    * @throws {FrameError} When it is over what the transport carries to `to`.
    */
+  /**
+   * Sends to one worker, the least busy that takes it (see
+   * `worker_chooser.ts`); one whose queue is full is passed over.
+   *
+   * @returns The worker, or undefined when none is up.
+   * @throws {QueueFullError} When every worker up has a full queue.
+   */
+  #sendToAny(payload: Payload, action: string): Address | undefined {
+    const workers = this.layout.workerIds;
+    let full: QueueFullError | undefined;
+    for (const worker of this.#chooser.candidates(workers, (w) => this.#pending.openTo(w))) {
+      try {
+        if (this.#send(worker, payload, action) < 0) continue;
+      } catch (error) {
+        if (!(error instanceof QueueFullError)) throw error;
+        full ??= error;
+        continue;
+      }
+      this.#chooser.chose(worker, workers);
+      return worker;
+    }
+    if (full) throw full;
+    return undefined;
+  }
+
   #send(to: Address, payload: Payload, action: string): number {
     if (to === this.self) return this.#loopback.send(payload);
     if (!this.layout.has(to)) return UNREACHABLE;
@@ -455,12 +506,12 @@ export class Router implements Receiver {
 
   #closedError(
     action: string,
-    to: Address,
+    to: Address | typeof ANY,
     reason: Error | undefined,
     why: "closed" | "is stopping" = "closed",
   ): ClosedError {
     return new ClosedError(
-      `Request "${action}" to ${describe(to)} was cancelled: ${describe(this.self)} ${why}`,
+      `Request "${action}" to ${describeTarget(to)} was cancelled: ${describe(this.self)} ${why}`,
       reason === undefined ? undefined : { cause: reason },
     );
   }

@@ -7,7 +7,7 @@
  */
 
 import type { ResponseAction } from "./action.ts";
-import type { Address, Target } from "./address.ts";
+import type { Address, ANY, Target } from "./address.ts";
 
 /**
  * The protocol of an untyped cluster: any action, `unknown` data. Pass your
@@ -89,8 +89,11 @@ export type Handler<P, K extends ActionOf<P>> = (
 
 /** Options of `request()`. */
 export interface RequestOptions {
-  /** Who to ask: a worker id, a service name, `MANAGER`, or a `msg.from`. */
-  to: Address;
+  /**
+   * Who to ask: a worker id, a service name, `MANAGER`, a `msg.from`, or
+   * `ANY` for the least busy worker.
+   */
+  to: Address | typeof ANY;
   /** How long to wait, in ms; defaults to the cluster's `requestTimeout`. */
   timeout?: number;
   /** Cancels the request; it rejects with the signal's reason. */

@@ -6,6 +6,7 @@
 
 import assert from "node:assert/strict";
 import {
+  ANY,
   Cluster,
   type Message,
   type Peer,
@@ -36,6 +37,18 @@ export function typedSend(peer: Peer<Protocol>): void {
   peer.getProcess("logger").send("test", { time: 2 });
   // @ts-expect-error: wrong data type through a process handle too
   peer.getProcess("logger").send("test", { time: "2" });
+}
+
+export async function typedAny(peer: Peer<Protocol>): Promise<void> {
+  peer.sendMessage("test", { time: 1 }, ANY);
+  const answer = await peer.request("echoRequest", { text: "hi" }, { to: ANY });
+  void (answer.worker satisfies number);
+  // @ts-expect-error: data typed by its action, to ANY too
+  peer.sendMessage("test", { time: "1" }, ANY);
+  // @ts-expect-error: ANY is one worker, not a list to gather from
+  await peer.requestAll("echoRequest", { text: "hi" }, { to: ANY });
+  // @ts-expect-error: ANY is not a list member
+  peer.sendMessage("test", { time: 1 }, [ANY]);
 }
 
 export function typedListen(peer: Peer<Protocol>): void {
