@@ -7,6 +7,7 @@
 
 import * as anyWorker from "./any_worker.ts";
 import * as broadcast from "./broadcast.ts";
+import * as cancel from "./cancel.ts";
 import * as gather from "./gather.ts";
 import * as httpServer from "./http_server.ts";
 import * as manualRequest from "./manual_request.ts";
@@ -23,6 +24,7 @@ const scenarios = [
   ["6. HTTP servers on one port", httpServer.main],
   ["7. One cluster across two hosts, through NATS", twoHosts.main],
   ["8. Work for whichever worker is free", anyWorker.main],
+  ["9. Cancellation reaches the handler", cancel.main],
 ] as const;
 
 for (const [title, run] of scenarios) {

@@ -39,6 +39,11 @@ export type Protocol = {
   statsRequest: undefined;
   statsResponse: { connections: number };
 
+  // Scenario 9: a request its requester gives up on; the worker says how far it got, and why it stopped.
+  countRequest: undefined;
+  countResponse: number;
+  counted: { worker: number; count: number; reason: string };
+
   // Scenario 6: HTTP servers on one port; each worker says how many requests it served.
   servedRequest: undefined;
   servedResponse: { worker: number; served: number };

@@ -47,6 +47,18 @@ peer.handle(
   ({ ms }) => new Promise((resolve) => setTimeout(() => resolve({ slept: ms }), ms)),
 );
 
+// Scenario 9: work until the requester gives up (msg.signal), then say how far it got.
+peer.handle("countRequest", async (_data, msg) => {
+  let count = 0;
+  while (!msg.signal.aborted) {
+    count++;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  const reason = (msg.signal.reason as DOMException).name;
+  peer.sendMessage("counted", { worker, count, reason }, MANAGER);
+  return count;
+});
+
 // Scenario 5: answered by hand with reply(), which carries the messageId back.
 peer.on(
   "statsRequest",

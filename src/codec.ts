@@ -22,6 +22,8 @@ export interface WireMessage {
   messageId?: string;
   /** `true` on a response, so that it never triggers a response itself. */
   re?: true;
+  /** On a request: how many ms its requester waits for the answer. */
+  timeout?: number;
   /** On a failed response instead of `data`: what the handler threw. */
   error?: WireError;
 }
@@ -203,6 +205,12 @@ function checkShape(value: unknown): string | undefined {
   }
   if (message.re !== undefined && message.re !== true) {
     return 'its "re" is not true';
+  }
+  if (
+    message.timeout !== undefined &&
+    (typeof message.timeout !== "number" || !(message.timeout >= 0))
+  ) {
+    return 'its "timeout" is not a number of ms';
   }
   if (message.error !== undefined) {
     const error = message.error as Record<string, unknown> | null;

@@ -12,6 +12,7 @@ import { responseAction } from "./action.ts";
 import { toWireError, type WireMessage } from "./codec.ts";
 import { NoHandlerError, SwitchboardError } from "./errors.ts";
 import type { Listeners, RequestHandler } from "./listeners.ts";
+import type { IncomingRequests } from "./incoming.ts";
 import { ReceivedMessage, type Replier } from "./message.ts";
 
 /** Dispatches one process's incoming messages to its listeners. */
@@ -19,13 +20,20 @@ export class Dispatcher {
   readonly #self: Address;
   readonly #listeners: Listeners;
   readonly #replier: Replier;
+  readonly #incoming: IncomingRequests;
   #handlersRunning = 0;
   #handlersSettled: PromiseWithResolvers<void> | undefined;
 
-  constructor(self: Address, listeners: Listeners, replier: Replier) {
+  constructor(
+    self: Address,
+    listeners: Listeners,
+    replier: Replier,
+    incoming: IncomingRequests,
+  ) {
     this.#self = self;
     this.#listeners = listeners;
     this.#replier = replier;
+    this.#incoming = incoming;
   }
 
   /** Handler calls whose promise has not settled yet. */
@@ -51,7 +59,10 @@ export class Dispatcher {
     const isRequest = message.messageId !== undefined && message.re !== true;
     // Nobody to tell, nothing to answer: e.g. a response its request took.
     if (!handler && !forAction && any.length === 0 && !isRequest) return;
-    const received = new ReceivedMessage(this.#replier, from, message);
+    const incoming = isRequest
+      ? this.#incoming.open(from, message.messageId!, message.timeout)
+      : undefined;
+    const received = new ReceivedMessage(this.#replier, from, message, incoming);
     if (handler) this.#runHandler(handler, received);
     if (forAction) {
       for (const listener of forAction) {

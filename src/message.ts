@@ -8,6 +8,7 @@
 import type { Address } from "./address.ts";
 import { assertUserAction } from "./action.ts";
 import type { WireMessage } from "./codec.ts";
+import { type IncomingRequest, neverAborted } from "./incoming.ts";
 
 /** Whoever can send a reply: the router. */
 export interface Replier {
@@ -27,15 +28,28 @@ export class ReceivedMessage {
   readonly messageId: string | undefined;
   /** Whether the sender waits for a response (it sent a messageId, and this is no answer). */
   readonly isRequest: boolean;
+  /** The request being answered, when this is one. */
+  readonly incoming: IncomingRequest | undefined;
   readonly #replier: Replier;
 
-  constructor(replier: Replier, from: Address, message: WireMessage) {
+  constructor(
+    replier: Replier,
+    from: Address,
+    message: WireMessage,
+    incoming?: IncomingRequest,
+  ) {
     this.action = message.action;
     this.data = message.data;
     this.from = from;
     this.messageId = message.messageId;
     this.isRequest = message.messageId !== undefined && message.re !== true;
+    this.incoming = incoming;
     this.#replier = replier;
+  }
+
+  /** Aborts when the requester no longer waits for the answer; never, for a plain message. */
+  get signal(): AbortSignal {
+    return this.incoming?.signal ?? neverAborted();
   }
 
   /**

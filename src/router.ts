@@ -23,10 +23,11 @@ import {
 } from "./address.ts";
 import { assertUserAction, CONTROL_PREFIX, responseAction } from "./action.ts";
 import { asError } from "./as_error.ts";
-import type { Clock } from "./clock.ts";
+import { type Clock, SYSTEM_CLOCK } from "./clock.ts";
 import { decodeMessage, encodeMessage, toBytes, type WireMessage } from "./codec.ts";
-import type { ControlTable } from "./control.ts";
+import { CANCEL, type ControlTable } from "./control.ts";
 import { Dispatcher } from "./dispatch.ts";
+import { IncomingRequests } from "./incoming.ts";
 import {
   ClosedError,
   FrameError,
@@ -112,6 +113,8 @@ export class Router implements Receiver {
   readonly #loopback: Loopback;
   readonly #dispatcher: Dispatcher;
   readonly #pending: PendingRequests;
+  /** The requests this process is answering, with their handlers' signals. */
+  readonly #incoming: IncomingRequests;
   #state: RouterState = "holding";
   /** Messages that arrived before the process was ready, oldest first. */
   #held: [Address, WireMessage][] = [];
@@ -132,7 +135,8 @@ export class Router implements Receiver {
     this.#options = options;
     this.#endpoint = options.endpoint;
     this.#pending = new PendingRequests(options.clock);
-    this.#dispatcher = new Dispatcher(this.self, this.listeners, this);
+    this.#incoming = new IncomingRequests(options.clock ?? SYSTEM_CLOCK);
+    this.#dispatcher = new Dispatcher(this.self, this.listeners, this, this.#incoming);
     this.#loopback = new Loopback((payloads) => {
       try {
         this.deliver(this.self, payloads);
@@ -244,7 +248,11 @@ export class Router implements Receiver {
     if (this.#state === "stopping") throw this.#closedError(action, to, undefined, "is stopping");
     this.#idPrefix ??= `${randomBase64url(6)}.`;
     const messageId = `${this.#idPrefix}${(this.#nextId++).toString(36)}`;
-    const payload = encodeMessage({ action, data, messageId }, this.#options.maxFrameSize, to);
+    // The timeout travels with the request: the handler's signal aborts when it passes.
+    const wire = Number.isFinite(timeout)
+      ? { action, data, messageId, timeout }
+      : { action, data, messageId };
+    const payload = encodeMessage(wire, this.#options.maxFrameSize, to);
     let target: Address;
     if (to === ANY) {
       const chosen = this.#sendToAny(payload, action);
@@ -266,6 +274,10 @@ export class Router implements Receiver {
       timeout,
       signal,
     });
+    // Aborted, the request is failed here first (the table listens before
+    // this), and the target told, so that its handler's signal aborts too.
+    const cancel = () => this.sendControl(target, CANCEL, { messageId });
+    signal?.addEventListener("abort", cancel, { once: true });
     try {
       return await answer;
     } catch (error) {
@@ -276,6 +288,8 @@ export class Router implements Receiver {
         );
       }
       throw error;
+    } finally {
+      signal?.removeEventListener("abort", cancel);
     }
   }
 
@@ -353,6 +367,7 @@ export class Router implements Receiver {
     if (to.isRequest) {
       reply.messageId = to.messageId;
       reply.re = true;
+      to.incoming?.settle();
     }
     const payload = encodeMessage(reply, this.#options.maxFrameSize, to.from);
     return this.#send(to.from, payload, reply.action) >= 0;
@@ -372,6 +387,7 @@ export class Router implements Receiver {
     this.#state = "closing";
     this.#pending.failAll((spec) => this.#closedError(spec.action, spec.target, reason));
     this.#pending.close();
+    this.#incoming.abortAll();
     this.#loopback.close();
     this.#endpoint.close();
     await this.#endpoint.closed;
@@ -411,6 +427,7 @@ export class Router implements Receiver {
           reason === undefined ? undefined : { cause: reason },
         ),
     );
+    this.#incoming.gone(peer);
     this.#options.onGone?.(peer, reason);
   }
 
@@ -429,6 +446,7 @@ export class Router implements Receiver {
   }
 
   #control(from: Address, message: WireMessage): void {
+    if (message.action === CANCEL) return this.#cancelled(from, message.data);
     const table = this.#options.control ?? {};
     const control = Object.hasOwn(table, message.action) ? table[message.action] : undefined;
     if (!control || (control.from !== undefined && control.from !== from)) {
@@ -502,6 +520,15 @@ export class Router implements Receiver {
       ? "it is not connected"
       : `no such process (the cluster has ${this.layout})`;
     return new UnreachableError(`Request "${action}" to ${describe(to)} failed: ${why}`);
+  }
+
+  /** `from` gave up on a request it made here: its handler's signal aborts. */
+  #cancelled(from: Address, data: unknown): void {
+    const messageId = (data as { messageId?: unknown } | null)?.messageId;
+    if (typeof messageId !== "string") {
+      throw new FrameError(`Bad frame from ${describe(from)}: "${CANCEL}" without a messageId`);
+    }
+    this.#incoming.cancel(from, messageId);
   }
 
   #closedError(

@@ -61,6 +61,15 @@ export interface Message<P = Protocol, K extends ActionOf<P> = ActionOf<P>> {
   /** The request's id, set on requests made with `request()` and on their responses. */
   readonly messageId: string | undefined;
   /**
+   * For a request, aborts when its requester no longer waits for the
+   * answer: its `signal` aborted, its timeout passed (the deadline travels
+   * with the request), or it exited or closed. A handler doing long work
+   * checks it, or passes it on (to `fetch`, say), and stops. Its reason is
+   * a `DOMException`: `AbortError`, or `TimeoutError` for the timeout.
+   * For any other message it never aborts.
+   */
+  readonly signal: AbortSignal;
+  /**
    * Answers the sender, on the connection the message came on (or, when
    * two join the processes, the one this process sends to the sender on,
    * so that the answer keeps its place among them). To a request, the

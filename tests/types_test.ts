@@ -51,6 +51,14 @@ export async function typedAny(peer: Peer<Protocol>): Promise<void> {
   peer.sendMessage("test", { time: 1 }, [ANY]);
 }
 
+export function typedSignal(peer: Peer<Protocol>): void {
+  peer.handle("echoRequest", async (data, msg) => {
+    const signal: AbortSignal = msg.signal;
+    await fetch("http://127.0.0.1:1/", { signal }).catch(() => undefined);
+    return { text: data.text, worker: 0 };
+  });
+}
+
 export function typedListen(peer: Peer<Protocol>): void {
   peer.on("test", (data, msg) => {
     const time: number = data.time;
