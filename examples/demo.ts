@@ -13,6 +13,7 @@ import * as httpServer from "./http_server.ts";
 import * as manualRequest from "./manual_request.ts";
 import * as request from "./request.ts";
 import * as services from "./services.ts";
+import * as stream from "./stream.ts";
 import * as twoHosts from "./two_hosts.ts";
 
 const scenarios = [
@@ -25,6 +26,7 @@ const scenarios = [
   ["7. One cluster across two hosts, through NATS", twoHosts.main],
   ["8. Work for whichever worker is free", anyWorker.main],
   ["9. Cancellation reaches the handler", cancel.main],
+  ["10. An answer in parts", stream.main],
 ] as const;
 
 for (const [title, run] of scenarios) {

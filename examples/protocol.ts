@@ -39,6 +39,10 @@ export type Protocol = {
   statsRequest: undefined;
   statsResponse: { connections: number };
 
+  // Scenario 10: an answer in parts; the worker yields the squares below `below`.
+  squaresRequest: { below: number };
+  squaresResponse: number;
+
   // Scenario 9: a request its requester gives up on; the worker says how far it got, and why it stopped.
   countRequest: undefined;
   countResponse: number;

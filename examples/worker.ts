@@ -59,6 +59,11 @@ peer.handle("countRequest", async (_data, msg) => {
   return count;
 });
 
+// Scenario 10: an answer in parts, one per square, sent as the asker takes them.
+peer.handle("squaresRequest", async function* ({ below }) {
+  for (let n = 0; n * n < below; n++) yield n * n;
+});
+
 // Scenario 5: answered by hand with reply(), which carries the messageId back.
 peer.on(
   "statsRequest",

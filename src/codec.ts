@@ -24,6 +24,10 @@ export interface WireMessage {
   re?: true;
   /** On a request: how many ms its requester waits for the answer. */
   timeout?: number;
+  /** On a request: answer with a stream of parts, at most this many ahead of the requester. */
+  stream?: number;
+  /** On a response: one part of a streamed answer; more follow. */
+  part?: true;
   /** On a failed response instead of `data`: what the handler threw. */
   error?: WireError;
 }
@@ -211,6 +215,15 @@ function checkShape(value: unknown): string | undefined {
     (typeof message.timeout !== "number" || !(message.timeout >= 0))
   ) {
     return 'its "timeout" is not a number of ms';
+  }
+  if (
+    message.stream !== undefined &&
+    (typeof message.stream !== "number" || !Number.isInteger(message.stream) || message.stream < 1)
+  ) {
+    return 'its "stream" is not a whole number of parts above 0';
+  }
+  if (message.part !== undefined && message.part !== true) {
+    return 'its "part" is not true';
   }
   if (message.error !== undefined) {
     const error = message.error as Record<string, unknown> | null;

@@ -21,6 +21,9 @@
  *   exits, restarts, is ready again, is given up or is reloaded, or a host
  *   joins or leaves; and from a manager to the other hosts' managers.
  * - `$members`: the manager to every child, when hosts join or leave.
+ * - `$more` (`{messageId, parts}`): from a requester to the process
+ *   streaming it an answer, as its consumer takes parts: that many more may
+ *   be sent.
  * - `$cancel` (`{messageId}`): from any process to the target of a request
  *   it made, when the request's `signal` aborted: the handler's
  *   `msg.signal` aborts. Any process accepts it, for its own requests only.
@@ -56,6 +59,9 @@ export const EVENT = "$event";
  * several: the cluster's processes now, `{workers, services, managers}`.
  */
 export const MEMBERS = "$members";
+
+/** A requester takes `parts` more parts of the streamed answer to `{messageId}`. */
+export const MORE = "$more";
 
 /** A requester gave up on its request `{messageId}`: the handler's signal aborts. */
 export const CANCEL = "$cancel";

@@ -60,7 +60,7 @@ export class Dispatcher {
     // Nobody to tell, nothing to answer: e.g. a response its request took.
     if (!handler && !forAction && any.length === 0 && !isRequest) return;
     const incoming = isRequest
-      ? this.#incoming.open(from, message.messageId!, message.timeout)
+      ? this.#incoming.open(from, message.messageId!, message.timeout, message.stream)
       : undefined;
     const received = new ReceivedMessage(this.#replier, from, message, incoming);
     if (handler) this.#runHandler(handler, received);
@@ -96,22 +96,24 @@ export class Dispatcher {
       this.#handlerFailed(message, error);
       return;
     }
-    if (!isPromiseLike(result)) {
+    if (!isPromiseLike(result) && !isAsyncIterable(result)) {
       this.#respond(message, result);
       return;
     }
     this.#handlersRunning++;
-    result.then(
-      (value) => this.#respond(message, value),
-      (error) => this.#handlerFailed(message, error),
-    ).then(() => {
-      if (--this.#handlersRunning > 0) return;
-      this.#handlersSettled?.resolve();
-      this.#handlersSettled = undefined;
-    });
+    Promise.resolve(result)
+      .then((value) => this.#respond(message, value))
+      .catch((error) => this.#handlerFailed(message, error))
+      .then(() => {
+        if (--this.#handlersRunning > 0) return;
+        this.#handlersSettled?.resolve();
+        this.#handlersSettled = undefined;
+      });
   }
 
-  #respond(message: ReceivedMessage, value: unknown): void {
+  /** Answers with what the handler returned: a value, or a stream of parts. */
+  #respond(message: ReceivedMessage, value: unknown): Promise<void> | void {
+    if (isAsyncIterable(value)) return this.#respondWithStream(message, value);
     if (!message.isRequest) return;
     try {
       message.reply(responseAction(message.action), value);
@@ -119,6 +121,38 @@ export class Dispatcher {
       // The result could not be encoded: tell the requester instead of
       // letting it time out.
       this.#handlerFailed(message, error);
+    }
+  }
+
+  /**
+   * Sends the parts of a streamed answer as the requester takes them, at
+   * most its window ahead, then the end; stops (and ends the handler's
+   * iteration) once the requester gives up.
+   */
+  async #respondWithStream(message: ReceivedMessage, parts: AsyncIterable<unknown>): Promise<void> {
+    const iterator = parts[Symbol.asyncIterator]();
+    const incoming = message.incoming;
+    const action = responseAction(message.action);
+    if (!incoming || message.stream === undefined) {
+      await iterator.return?.();
+      if (!message.isRequest) return;
+      throw new SwitchboardError(
+        `The handler of "${message.action}" answers with a stream: ask with requestStream()`,
+      );
+    }
+    try {
+      while (await incoming.takeCredit()) {
+        const { value, done } = await iterator.next();
+        if (incoming.abandoned) break;
+        if (done) {
+          this.#replier.replyTo(message, { action });
+          return;
+        }
+        this.#replier.replyTo(message, { action, data: value, part: true });
+      }
+    } finally {
+      // Given up (or failed): the handler's own finally blocks run now.
+      if (incoming.abandoned) await iterator.return?.();
     }
   }
 
@@ -144,6 +178,10 @@ export class Dispatcher {
       ),
     );
   }
+}
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return typeof (value as AsyncIterable<unknown> | null)?.[Symbol.asyncIterator] === "function";
 }
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {

@@ -27,11 +27,42 @@ export class IncomingRequest {
   #controller: AbortController | undefined;
   #reason: DOMException | undefined;
   #timer: unknown;
+  /** For a streamed answer: parts the requester can take now. */
+  #credit: number;
+  #creditWaiter: PromiseWithResolvers<void> | undefined;
 
-  constructor(clock: Clock, timeout: number | undefined, done: () => void) {
+  constructor(clock: Clock, timeout: number | undefined, done: () => void, window = 0) {
     this.#clock = clock;
     this.#done = done;
     this.deadline = timeout === undefined ? Infinity : clock.now() + timeout;
+    this.#credit = window;
+  }
+
+  /** The requester can take `parts` more parts of a streamed answer (`$more`). */
+  grant(parts: number): void {
+    this.#credit += parts;
+    this.#creditWaiter?.resolve();
+  }
+
+  /**
+   * Waits until the requester can take one more part, and counts it.
+   *
+   * @returns False once the requester gave up.
+   */
+  async takeCredit(): Promise<boolean> {
+    while (this.#credit === 0 && !this.#reason) {
+      this.#creditWaiter = Promise.withResolvers();
+      await this.#creditWaiter.promise;
+      this.#creditWaiter = undefined;
+    }
+    if (this.#reason) return false;
+    this.#credit--;
+    return true;
+  }
+
+  /** Whether the requester gave up. */
+  get abandoned(): boolean {
+    return this.#reason !== undefined;
   }
 
   /** Aborts when the requester no longer waits for the answer. */
@@ -53,6 +84,7 @@ export class IncomingRequest {
     if (this.#reason) return;
     this.#reason = reason;
     this.settle();
+    this.#creditWaiter?.resolve();
     this.#controller?.abort(reason);
   }
 
@@ -80,8 +112,16 @@ export class IncomingRequests {
     return size;
   }
 
-  /** A request from `from` came; `timeout` is how long its requester waits, if it said. */
-  open(from: Address, messageId: string, timeout: number | undefined): IncomingRequest {
+  /**
+   * A request from `from` came; `timeout` is how long its requester waits,
+   * if it said; `window`, for a streamed answer, how many parts it takes ahead.
+   */
+  open(
+    from: Address,
+    messageId: string,
+    timeout: number | undefined,
+    window?: number,
+  ): IncomingRequest {
     let requests = this.#byPeer.get(from);
     if (!requests) {
       requests = new Map();
@@ -92,7 +132,7 @@ export class IncomingRequests {
       if (requests.get(messageId) !== request) return;
       requests.delete(messageId);
       if (requests.size === 0 && this.#byPeer.get(from) === requests) this.#byPeer.delete(from);
-    });
+    }, window);
     requests.get(messageId)?.settle();
     requests.set(messageId, request);
     return request;

@@ -28,6 +28,8 @@ export class ReceivedMessage {
   readonly messageId: string | undefined;
   /** Whether the sender waits for a response (it sent a messageId, and this is no answer). */
   readonly isRequest: boolean;
+  /** For a request asking for a streamed answer: how many parts it takes ahead. */
+  readonly stream: number | undefined;
   /** The request being answered, when this is one. */
   readonly incoming: IncomingRequest | undefined;
   readonly #replier: Replier;
@@ -43,6 +45,7 @@ export class ReceivedMessage {
     this.from = from;
     this.messageId = message.messageId;
     this.isRequest = message.messageId !== undefined && message.re !== true;
+    this.stream = this.isRequest ? message.stream : undefined;
     this.incoming = incoming;
     this.#replier = replier;
   }

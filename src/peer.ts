@@ -153,6 +153,53 @@ export class Peer<P = Protocol> {
   }
 
   /**
+   * Sends a request whose answer comes in parts, and iterates over them as
+   * they come. The handler is an async generator (or returns an async
+   * iterable): each value it yields is a part, sent once the asker can take
+   * it, so the handler runs at most a small window of parts ahead of the
+   * loop here. Leaving the loop early (`break`, `return`, a throw) cancels
+   * the request: the handler's `msg.signal` aborts and its iteration ends.
+   * A handler that throws ends the loop with `RemoteError`; a target that
+   * dies, with `UnreachableError`. A handler that returns a plain value
+   * answers with one part.
+   *
+   * @param action The request action.
+   * @param data The data.
+   * @param options `to` (one process, or `ANY`), `timeout` for each part, `signal`.
+   * @returns The parts, in order.
+   * @throws {TypeError} When the action is reserved or `to` is not one address.
+   *
+   * @example Read a log as it is found
+   * ```ts
+   * import type { Peer } from "@switchboard/switchboard";
+   *
+   * type Logs = { grepRequest: { pattern: string }; grepResponse: string };
+   *
+   * export function serveGrep(peer: Peer<Logs>, lines: string[]): void {
+   *   peer.handle("grepRequest", async function* ({ pattern }) {
+   *     for (const line of lines) if (line.includes(pattern)) yield line;
+   *   });
+   * }
+   *
+   * export async function firstErrors(peer: Peer<Logs>): Promise<string[]> {
+   *   const found: string[] = [];
+   *   for await (const line of peer.requestStream("grepRequest", { pattern: "ERROR" }, { to: 0 })) {
+   *     found.push(line);
+   *     if (found.length === 10) break; // the handler stops too
+   *   }
+   *   return found;
+   * }
+   * ```
+   */
+  requestStream<K extends RequestActionOf<P>>(
+    action: K,
+    data: P[K],
+    options: RequestOptions,
+  ): AsyncIterable<ResponseOf<P, K>> {
+    return this.#router.requestStream(action, data, options) as AsyncIterable<ResponseOf<P, K>>;
+  }
+
+  /**
    * Sends one request to many targets and resolves once each has settled,
    * with one result per target, in target order: `{from, data}` or
    * `{from, error}`. One dead or slow target never fails the rest.

@@ -116,28 +116,8 @@ export class PendingRequests {
     const entry = this.#entries.get(messageId);
     if (!entry || entry.responseAction !== message.action || entry.target !== from) return false;
     const error = message.error;
-    if (error === undefined) {
-      this.#settle(messageId, entry, undefined, message.data);
-    } else if (error.name === NoHandlerError.name) {
-      this.#settle(
-        messageId,
-        entry,
-        new NoHandlerError(
-          `Request "${entry.action}" to ${
-            describe(from)
-          } failed: it has no handler for "${entry.action}"`,
-        ),
-      );
-    } else {
-      this.#settle(
-        messageId,
-        entry,
-        new RemoteError(
-          `Request "${entry.action}" to ${describe(from)} failed: ${error.name}: ${error.message}`,
-          error,
-        ),
-      );
-    }
+    if (error === undefined) this.#settle(messageId, entry, undefined, message.data);
+    else this.#settle(messageId, entry, answerError(entry.action, from, error));
     return true;
   }
 
@@ -196,6 +176,23 @@ export class PendingRequests {
     if (error === undefined) entry.resolve(data);
     else entry.reject(error);
   }
+}
+
+/** The error a failed answer to a request of `action` from `from` rejects it with. */
+export function answerError(
+  action: string,
+  from: Address,
+  error: NonNullable<WireMessage["error"]>,
+): Error {
+  if (error.name === NoHandlerError.name) {
+    return new NoHandlerError(
+      `Request "${action}" to ${describe(from)} failed: it has no handler for "${action}"`,
+    );
+  }
+  return new RemoteError(
+    `Request "${action}" to ${describe(from)} failed: ${error.name}: ${error.message}`,
+    error,
+  );
 }
 
 function messageIdInData(data: unknown): string | undefined {

@@ -25,9 +25,10 @@ import { assertUserAction, CONTROL_PREFIX, responseAction } from "./action.ts";
 import { asError } from "./as_error.ts";
 import { type Clock, SYSTEM_CLOCK } from "./clock.ts";
 import { decodeMessage, encodeMessage, toBytes, type WireMessage } from "./codec.ts";
-import { CANCEL, type ControlTable } from "./control.ts";
+import { CANCEL, type ControlTable, MORE } from "./control.ts";
 import { Dispatcher } from "./dispatch.ts";
 import { IncomingRequests } from "./incoming.ts";
+import { STREAM_WINDOW, StreamRequests } from "./streams.ts";
 import {
   ClosedError,
   FrameError,
@@ -40,7 +41,7 @@ import { Listeners } from "./listeners.ts";
 import { Loopback } from "./loopback.ts";
 import type { ReceivedMessage } from "./message.ts";
 import { nextTask } from "./next_task.ts";
-import { PendingRequests, TIMED_OUT } from "./pending.ts";
+import { answerError, PendingRequests, TIMED_OUT } from "./pending.ts";
 import { randomBase64url } from "./random.ts";
 import { WorkerChooser } from "./worker_chooser.ts";
 import {
@@ -115,6 +116,8 @@ export class Router implements Receiver {
   readonly #pending: PendingRequests;
   /** The requests this process is answering, with their handlers' signals. */
   readonly #incoming: IncomingRequests;
+  /** The streamed requests this process waits on. */
+  readonly #streams: StreamRequests;
   #state: RouterState = "holding";
   /** Messages that arrived before the process was ready, oldest first. */
   #held: [Address, WireMessage][] = [];
@@ -136,6 +139,7 @@ export class Router implements Receiver {
     this.#endpoint = options.endpoint;
     this.#pending = new PendingRequests(options.clock);
     this.#incoming = new IncomingRequests(options.clock ?? SYSTEM_CLOCK);
+    this.#streams = new StreamRequests(options.clock ?? SYSTEM_CLOCK);
     this.#dispatcher = new Dispatcher(this.self, this.listeners, this, this.#incoming);
     this.#loopback = new Loopback((payloads) => {
       try {
@@ -228,44 +232,17 @@ export class Router implements Receiver {
 
   /** Sends a request and resolves with the data of its response. */
   async request(action: string, data: unknown, options: RequestOptions): Promise<unknown> {
-    const timeout = options?.timeout ?? this.requestTimeout;
-    assertUserAction(action);
-    if (options?.to === undefined) {
-      throw new TypeError(`Request "${action}" needs a target: pass { to }`);
-    }
-    const { to, signal } = options;
-    if (Array.isArray(to)) {
-      throw new TypeError(`Request "${action}" takes one target; use requestAll() for several`);
-    }
-    if (!isAddress(to) && to !== ANY) targetsOf(to, action);
-    if (typeof timeout !== "number" || !(timeout >= 0)) {
-      throw new TypeError(`Request "${action}" has an invalid timeout: ${timeout}`);
-    }
-    if (signal?.aborted) throw signal.reason;
-    if (this.#state === "closing" || this.#state === "closed") {
-      throw this.#closedError(action, to, undefined);
-    }
-    if (this.#state === "stopping") throw this.#closedError(action, to, undefined, "is stopping");
-    this.#idPrefix ??= `${randomBase64url(6)}.`;
-    const messageId = `${this.#idPrefix}${(this.#nextId++).toString(36)}`;
+    const { to, timeout, signal } = this.#checkRequest(action, options);
+    const messageId = this.#newMessageId();
     // The timeout travels with the request: the handler's signal aborts when it passes.
     const wire = Number.isFinite(timeout)
       ? { action, data, messageId, timeout }
       : { action, data, messageId };
-    const payload = encodeMessage(wire, this.#options.maxFrameSize, to);
-    let target: Address;
-    if (to === ANY) {
-      const chosen = this.#sendToAny(payload, action);
-      if (chosen === undefined) {
-        throw new UnreachableError(
-          `Request "${action}" to any worker failed: no worker is up (the cluster has ${this.layout})`,
-        );
-      }
-      target = chosen;
-    } else {
-      if (this.#send(to, payload, action) < 0) throw this.#unreachable(action, to);
-      target = to;
-    }
+    const target = this.#sendRequest(
+      encodeMessage(wire, this.#options.maxFrameSize, to),
+      action,
+      to,
+    );
     // Opened after sending: the answer comes in a later task at the earliest.
     const answer = this.#pending.open(messageId, {
       action,
@@ -291,6 +268,103 @@ export class Router implements Receiver {
     } finally {
       signal?.removeEventListener("abort", cancel);
     }
+  }
+
+  /**
+   * Sends a request for a streamed answer, and yields its parts as they
+   * come; the responder runs at most a window of parts ahead. Ending the
+   * iteration early cancels the request (the handler's signal aborts).
+   * `timeout` bounds the wait for each part.
+   */
+  async *requestStream(
+    action: string,
+    data: unknown,
+    options: RequestOptions,
+  ): AsyncGenerator<unknown, void, undefined> {
+    const { to, timeout, signal } = this.#checkRequest(action, options);
+    const messageId = this.#newMessageId();
+    const wire = { action, data, messageId, stream: STREAM_WINDOW };
+    const target = this.#sendRequest(
+      encodeMessage(wire, this.#options.maxFrameSize, to),
+      action,
+      to,
+    );
+    const entry = this.#streams.open(messageId, action, target);
+    const timedOut = () =>
+      new TimeoutError(
+        `Streamed request "${action}" to ${
+          describe(target)
+        } timed out after ${timeout} ms waiting for a part`,
+      );
+    const grant = STREAM_WINDOW / 2;
+    let taken = 0;
+    try {
+      while (true) {
+        const step = await entry.next(timeout, timedOut, signal);
+        if (step.done) return;
+        yield step.value;
+        // Taken: the responder may send as many more.
+        if (++taken === grant) {
+          taken = 0;
+          this.sendControl(target, MORE, { messageId, parts: grant });
+        }
+      }
+    } finally {
+      this.#streams.close(messageId);
+      // Given up before the end (a break, a timeout, an abort): the handler stops too.
+      if (!entry.finished) this.sendControl(target, CANCEL, { messageId });
+    }
+  }
+
+  /** The target, timeout and signal of a request, checked. */
+  #checkRequest(
+    action: string,
+    options: RequestOptions,
+  ): { to: Address | typeof ANY; timeout: number; signal: AbortSignal | undefined } {
+    const timeout = options?.timeout ?? this.requestTimeout;
+    assertUserAction(action);
+    if (options?.to === undefined) {
+      throw new TypeError(`Request "${action}" needs a target: pass { to }`);
+    }
+    const { to, signal } = options;
+    if (Array.isArray(to)) {
+      throw new TypeError(`Request "${action}" takes one target; use requestAll() for several`);
+    }
+    if (!isAddress(to) && to !== ANY) targetsOf(to, action);
+    if (typeof timeout !== "number" || !(timeout >= 0)) {
+      throw new TypeError(`Request "${action}" has an invalid timeout: ${timeout}`);
+    }
+    if (signal?.aborted) throw signal.reason;
+    if (this.#state === "closing" || this.#state === "closed") {
+      throw this.#closedError(action, to, undefined);
+    }
+    if (this.#state === "stopping") throw this.#closedError(action, to, undefined, "is stopping");
+    return { to, timeout, signal };
+  }
+
+  #newMessageId(): string {
+    this.#idPrefix ??= `${randomBase64url(6)}.`;
+    return `${this.#idPrefix}${(this.#nextId++).toString(36)}`;
+  }
+
+  /**
+   * Sends a request's payload to `to`, or for `ANY` to the worker it picks.
+   *
+   * @returns Who it went to.
+   * @throws {UnreachableError} When it cannot go anywhere.
+   */
+  #sendRequest(payload: Payload, action: string, to: Address | typeof ANY): Address {
+    if (to !== ANY) {
+      if (this.#send(to, payload, action) < 0) throw this.#unreachable(action, to);
+      return to;
+    }
+    const chosen = this.#sendToAny(payload, action);
+    if (chosen === undefined) {
+      throw new UnreachableError(
+        `Request "${action}" to any worker failed: no worker is up (the cluster has ${this.layout})`,
+      );
+    }
+    return chosen;
   }
 
   /** Asks many targets; resolves with each one's answer or error, in order. */
@@ -367,7 +441,7 @@ export class Router implements Receiver {
     if (to.isRequest) {
       reply.messageId = to.messageId;
       reply.re = true;
-      to.incoming?.settle();
+      if (reply.part !== true) to.incoming?.settle();
     }
     const payload = encodeMessage(reply, this.#options.maxFrameSize, to.from);
     return this.#send(to.from, payload, reply.action) >= 0;
@@ -387,6 +461,14 @@ export class Router implements Receiver {
     this.#state = "closing";
     this.#pending.failAll((spec) => this.#closedError(spec.action, spec.target, reason));
     this.#pending.close();
+    this.#streams.failAll((entry) =>
+      new ClosedError(
+        `Streamed request "${entry.action}" to ${describe(entry.target)} was cancelled: ${
+          describe(this.self)
+        } closed`,
+        reason === undefined ? undefined : { cause: reason },
+      )
+    );
     this.#incoming.abortAll();
     this.#loopback.close();
     this.#endpoint.close();
@@ -409,6 +491,7 @@ export class Router implements Receiver {
       // Once closed, nobody listens any more.
       if (this.#state === "closed") continue;
       // Answers settle requests at once, even while listeners are not ready.
+      if (this.#streams.size > 0 && this.#takeStreamed(message, from)) continue;
       if (this.#pending.size > 0) this.#pending.answer(message, from);
       if (this.#dispatching()) this.#dispatcher.dispatch(from, message);
       else this.#held.push([from, message]);
@@ -424,6 +507,16 @@ export class Router implements Receiver {
           `Request "${spec.action}" to ${
             describe(peer)
           } failed: the connection closed before it answered`,
+          reason === undefined ? undefined : { cause: reason },
+        ),
+    );
+    this.#streams.failTarget(
+      peer,
+      (entry) =>
+        new UnreachableError(
+          `Streamed request "${entry.action}" to ${
+            describe(peer)
+          } failed: the connection closed before it ended`,
           reason === undefined ? undefined : { cause: reason },
         ),
     );
@@ -447,6 +540,7 @@ export class Router implements Receiver {
 
   #control(from: Address, message: WireMessage): void {
     if (message.action === CANCEL) return this.#cancelled(from, message.data);
+    if (message.action === MORE) return this.#more(from, message.data);
     const table = this.#options.control ?? {};
     const control = Object.hasOwn(table, message.action) ? table[message.action] : undefined;
     if (!control || (control.from !== undefined && control.from !== from)) {
@@ -520,6 +614,27 @@ export class Router implements Receiver {
       ? "it is not connected"
       : `no such process (the cluster has ${this.layout})`;
     return new UnreachableError(`Request "${action}" to ${describe(to)} failed: ${why}`);
+  }
+
+  /** `from` takes more parts of what this process streams to it. */
+  #more(from: Address, data: unknown): void {
+    const { messageId, parts } = (data ?? {}) as { messageId?: unknown; parts?: unknown };
+    if (typeof messageId !== "string" || !Number.isInteger(parts) || (parts as number) < 1) {
+      throw new FrameError(
+        `Bad frame from ${describe(from)}: "${MORE}" without a messageId and parts`,
+      );
+    }
+    this.#incoming.get(from, messageId)?.grant(parts as number);
+  }
+
+  /** A part or the end of a streamed answer this process waits on; false if it is none. */
+  #takeStreamed(message: WireMessage, from: Address): boolean {
+    return this.#streams.answer(
+      message,
+      from,
+      responseAction,
+      (entry, error) => answerError(entry.action, from, error),
+    );
   }
 
   /** `from` gave up on a request it made here: its handler's signal aborts. */

@@ -90,11 +90,15 @@ export type AnyMessage<P = Protocol> = { [K in ActionOf<P>]: Message<P, K> }[Act
 /** Listens for one action. */
 export type Listener<P, K extends ActionOf<P>> = (data: P[K], message: Message<P, K>) => void;
 
-/** Answers requests for one action with its return value or resolved promise. */
+/**
+ * Answers requests for one action with its return value or resolved
+ * promise; or, to `requestStream()`, with the parts an async iterable
+ * (an async generator, say) yields.
+ */
 export type Handler<P, K extends ActionOf<P>> = (
   data: P[K],
   message: Message<P, K>,
-) => ResponseOf<P, K> | Promise<ResponseOf<P, K>>;
+) => ResponseOf<P, K> | Promise<ResponseOf<P, K>> | AsyncIterable<ResponseOf<P, K>>;
 
 /** Options of `request()`. */
 export interface RequestOptions {

@@ -59,6 +59,24 @@ export function typedSignal(peer: Peer<Protocol>): void {
   });
 }
 
+export async function typedStream(peer: Peer<Protocol>): Promise<void> {
+  peer.handle("echoRequest", async function* (data) {
+    yield { text: data.text, worker: 0 };
+    yield { text: data.text, worker: 1 };
+  });
+  // @ts-expect-error: parts are typed by the response action
+  peer.handle("echoRequest", async function* () {
+    yield { text: 1 };
+  });
+  for await (const part of peer.requestStream("echoRequest", { text: "hi" }, { to: ANY })) {
+    void (part.worker satisfies number);
+    // @ts-expect-error: a part has the response's fields only
+    void part.missing;
+  }
+  // @ts-expect-error: data typed by its action
+  peer.requestStream("echoRequest", { text: 1 }, { to: 0 });
+}
+
 export function typedListen(peer: Peer<Protocol>): void {
   peer.on("test", (data, msg) => {
     const time: number = data.time;

@@ -1,0 +1,155 @@
+/**
+ * `StreamRequests`: the streamed requests this process waits on, each a
+ * queue of the parts that came and are not taken yet. A streamed request
+ * is answered with parts (responses marked `part: true`), then one final
+ * response: without data it only ends the stream, with data it is the last
+ * part, with `error` it fails it. The requester lets the responder run
+ * ahead by at most a window of parts: it grants more (`$more`) as its
+ * consumer takes them.
+ *
+ * @module
+ */
+
+import type { Address } from "./address.ts";
+import type { Clock } from "./clock.ts";
+import type { WireMessage } from "./codec.ts";
+
+/** Parts a responder may send ahead of its consumer. */
+export const STREAM_WINDOW = 16;
+
+/** What `next()` gives: a part, or the end. */
+export type StreamStep = { done: false; value: unknown } | { done: true; value: undefined };
+
+/** One streamed request, seen from its requester. */
+export class StreamEntry {
+  /** Who answers it. */
+  readonly target: Address;
+  /** Its action, for errors. */
+  readonly action: string;
+  readonly #clock: Clock;
+  readonly #parts: unknown[] = [];
+  #ended = false;
+  #error: unknown;
+  #failed = false;
+  #waiter: PromiseWithResolvers<void> | undefined;
+
+  constructor(clock: Clock, action: string, target: Address) {
+    this.#clock = clock;
+    this.action = action;
+    this.target = target;
+  }
+
+  /** Whether the responder said it is done, or it failed: nothing more comes. */
+  get finished(): boolean {
+    return this.#ended || this.#failed;
+  }
+
+  /** Takes one message of the stream from its responder. */
+  take(message: WireMessage, toError: (error: NonNullable<WireMessage["error"]>) => Error): void {
+    if (this.finished) return;
+    if (message.error !== undefined) return this.fail(toError(message.error));
+    if (message.part === true || message.data !== undefined) this.#parts.push(message.data);
+    if (message.part !== true) this.#ended = true;
+    this.#wake();
+  }
+
+  /** Fails the stream: the consumer's next step rejects with `error`. */
+  fail(error: unknown): void {
+    if (this.finished) return;
+    this.#failed = true;
+    this.#error = error;
+    this.#wake();
+  }
+
+  /**
+   * The next part, once it is here; the end once the responder said so.
+   *
+   * @param timeout How long to wait for it, in ms.
+   * @param onTimeout The error if it does not come in time.
+   * @param signal Gives up on it when aborted, with the signal's reason.
+   */
+  async next(timeout: number, onTimeout: () => Error, signal?: AbortSignal): Promise<StreamStep> {
+    while (this.#parts.length === 0 && !this.finished) {
+      if (signal?.aborted) throw signal.reason;
+      const waiter = Promise.withResolvers<void>();
+      this.#waiter = waiter;
+      const timer = this.#clock.setTimeout(() => waiter.reject(onTimeout()), timeout);
+      const abort = () => waiter.reject(signal!.reason);
+      signal?.addEventListener("abort", abort, { once: true });
+      try {
+        await waiter.promise;
+      } finally {
+        this.#clock.clearTimeout(timer);
+        signal?.removeEventListener("abort", abort);
+        this.#waiter = undefined;
+      }
+    }
+    if (this.#parts.length > 0) return { done: false, value: this.#parts.shift() };
+    if (this.#failed) throw this.#error;
+    return { done: true, value: undefined };
+  }
+
+  #wake(): void {
+    this.#waiter?.resolve();
+  }
+}
+
+/** The streamed requests of one process, by messageId. */
+export class StreamRequests {
+  readonly #entries = new Map<string, StreamEntry>();
+  readonly #clock: Clock;
+
+  constructor(clock: Clock) {
+    this.#clock = clock;
+  }
+
+  /** How many streams are open. */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /** Opens the stream of the request sent with `messageId` to `target`. */
+  open(messageId: string, action: string, target: Address): StreamEntry {
+    const entry = new StreamEntry(this.#clock, action, target);
+    this.#entries.set(messageId, entry);
+    return entry;
+  }
+
+  /** The consumer is done with it. */
+  close(messageId: string): void {
+    this.#entries.delete(messageId);
+  }
+
+  /**
+   * Takes `message` if it belongs to an open stream: a response from the
+   * stream's target, of its response action, with its messageId.
+   *
+   * @returns Whether it was taken.
+   */
+  answer(
+    message: WireMessage,
+    from: Address,
+    responseAction: (action: string) => string,
+    toError: (entry: StreamEntry, error: NonNullable<WireMessage["error"]>) => Error,
+  ): boolean {
+    if (message.re !== true || message.messageId === undefined) return false;
+    const entry = this.#entries.get(message.messageId);
+    if (!entry || entry.target !== from || responseAction(entry.action) !== message.action) {
+      return false;
+    }
+    entry.take(message, (error) => toError(entry, error));
+    return true;
+  }
+
+  /** Fails the streams from `target`. */
+  failTarget(target: Address, error: (entry: StreamEntry) => Error): void {
+    for (const entry of this.#entries.values()) {
+      if (entry.target === target) entry.fail(error(entry));
+    }
+  }
+
+  /** Fails every stream: this process is closing. */
+  failAll(error: (entry: StreamEntry) => Error): void {
+    for (const entry of this.#entries.values()) entry.fail(error(entry));
+  }
+}
