@@ -19,7 +19,6 @@ import type { BenchProtocol } from "./protocol.ts";
 import { SETTINGS } from "./settings.ts";
 import { latency } from "./stats.ts";
 import { peerChannel } from "./switchboard_channel.ts";
-import type { Peer } from "../mod.ts";
 
 /** The contenders of scenario 7. */
 export const RAW_NATS = "raw nats.js";
@@ -61,7 +60,7 @@ export async function runAcrossHosts(progress: (repetition: number) => void): Pr
     const channels: [string, Channel][] = [
       [RAW_NATS, natsChannel(nc, cluster)],
       [TO_WORKER, peerChannel(a, worker)],
-      [TO_MANAGER, managerChannel(a, managerOf("b"))],
+      [TO_MANAGER, peerChannel(a, managerOf("b"))],
     ];
     // Warm-up, then repetitions, each contender in turn.
     for (const [, channel] of channels) {
@@ -100,18 +99,6 @@ function natsChannel(nc: NatsConnection, prefix: string): Channel {
     async drain() {
       return Number(new TextDecoder().decode((await nc.request(`${prefix}.drain`)).data));
     },
-  };
-}
-
-/** A channel to another host's manager, which answers the bench protocol (`nats_host.ts`). */
-function managerChannel(peer: Peer<BenchProtocol>, to: string): Channel {
-  return {
-    targets: 1,
-    ask: (payload) => peer.request("echoRequest", payload, { to }),
-    post(payload) {
-      peer.sendMessage("flood", payload, to);
-    },
-    drain: () => peer.request("drainRequest", undefined, { to }),
   };
 }
 

@@ -7,12 +7,12 @@
  * @module
  */
 
-import type { Peer, Settled } from "../mod.ts";
+import type { Address, Peer, Settled } from "../mod.ts";
 import type { Channel } from "./channel.ts";
 import type { BenchProtocol } from "./protocol.ts";
 
-/** A channel from `peer` to one worker. */
-export function peerChannel(peer: Peer<BenchProtocol>, to: number): Channel {
+/** A channel from `peer` to one process (a worker, or another host's manager). */
+export function peerChannel(peer: Peer<BenchProtocol>, to: Address): Channel {
   return {
     targets: 1,
     ask: (payload) => peer.request("echoRequest", payload, { to }),

@@ -6,8 +6,12 @@
  * message is needed), or its connection closed (it exited). A request is
  * done once it is answered.
  *
- * Signals are made when a handler first reads one, not for every request:
- * most handlers never look.
+ * Most handlers never read their signal, so a request costs nothing here
+ * until one does: only then is it entered in the table (with its timer),
+ * where a `$cancel` or a closed connection finds it. A `$cancel` for a
+ * request nobody watches yet is kept aside, so that a handler that reads
+ * its signal later still sees it aborted. Streamed answers are entered at
+ * once: `$more` must find them.
  *
  * @module
  */
@@ -17,13 +21,20 @@ import type { Clock } from "./clock.ts";
 
 /** The signal of every message that is not a request: it never aborts. */
 const NEVER = new AbortController().signal;
+/** Cancels kept per peer for requests nobody watched yet; the oldest go first. */
+const MOST_EARLY_CANCELS = 1024;
 
 /** One request being answered. */
 export class IncomingRequest {
   /** When the requester stops waiting, on the clock; Infinity when it said no timeout. */
   readonly deadline: number;
-  readonly #clock: Clock;
-  readonly #done: () => void;
+  readonly #table: IncomingRequests;
+  readonly #from: Address;
+  readonly #messageId: string;
+  /** How many connections had closed when it came (see `IncomingRequests.goneSince`). */
+  readonly #seenGone: number;
+  #watched = false;
+  #done = false;
   #controller: AbortController | undefined;
   #reason: DOMException | undefined;
   #timer: unknown;
@@ -31,11 +42,67 @@ export class IncomingRequest {
   #credit: number;
   #creditWaiter: PromiseWithResolvers<void> | undefined;
 
-  constructor(clock: Clock, timeout: number | undefined, done: () => void, window = 0) {
-    this.#clock = clock;
-    this.#done = done;
-    this.deadline = timeout === undefined ? Infinity : clock.now() + timeout;
+  constructor(
+    table: IncomingRequests,
+    from: Address,
+    messageId: string,
+    deadline: number,
+    seenGone: number,
+    window = 0,
+  ) {
+    this.#table = table;
+    this.#from = from;
+    this.#messageId = messageId;
+    this.#seenGone = seenGone;
+    this.deadline = deadline;
     this.#credit = window;
+  }
+
+  /** Aborts when the requester no longer waits for the answer. */
+  get signal(): AbortSignal {
+    if (this.#controller) return this.#controller.signal;
+    this.#controller = new AbortController();
+    if (!this.#reason && !this.#done) this.watch();
+    if (this.#reason) this.#controller.abort(this.#reason);
+    return this.#controller.signal;
+  }
+
+  /** Enters it in the table, where a cancel finds it, and arms its deadline. */
+  watch(): void {
+    if (this.#watched || this.#done) return;
+    this.#watched = true;
+    const clock = this.#table.clock;
+    if (this.#table.goneSince(this.#from, this.#seenGone)) return this.abort(requesterGone());
+    if (this.#table.enter(this.#from, this.#messageId, this)) {
+      return this.abort(cancelled());
+    }
+    if (this.deadline === Infinity) return;
+    const left = this.deadline - clock.now();
+    if (left <= 0) return this.abort(timedOut());
+    this.#timer = clock.setTimeout(() => this.abort(timedOut()), left);
+  }
+
+  /** The requester gave up: the signal aborts with `reason`, and the request is done. */
+  abort(reason: DOMException): void {
+    if (this.#reason || this.#done) return;
+    this.#reason = reason;
+    this.settle();
+    this.#creditWaiter?.resolve();
+    this.#controller?.abort(reason);
+  }
+
+  /** Answered (or given up): forgets it, and its timer. */
+  settle(): void {
+    if (this.#done) return;
+    this.#done = true;
+    if (this.#timer !== undefined) this.#table.clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#table.leave(this.#from, this.#messageId, this, this.#watched);
+  }
+
+  /** Whether the requester gave up. */
+  get abandoned(): boolean {
+    return this.#reason !== undefined;
   }
 
   /** The requester can take `parts` more parts of a streamed answer (`$more`). */
@@ -59,56 +126,29 @@ export class IncomingRequest {
     this.#credit--;
     return true;
   }
-
-  /** Whether the requester gave up. */
-  get abandoned(): boolean {
-    return this.#reason !== undefined;
-  }
-
-  /** Aborts when the requester no longer waits for the answer. */
-  get signal(): AbortSignal {
-    if (this.#controller) return this.#controller.signal;
-    this.#controller = new AbortController();
-    if (this.#reason) {
-      this.#controller.abort(this.#reason);
-    } else if (this.deadline !== Infinity) {
-      const left = this.deadline - this.#clock.now();
-      if (left <= 0) this.abort(timedOut());
-      else this.#timer = this.#clock.setTimeout(() => this.abort(timedOut()), left);
-    }
-    return this.#controller.signal;
-  }
-
-  /** The requester gave up: the signal aborts with `reason`, and the request is done. */
-  abort(reason: DOMException): void {
-    if (this.#reason) return;
-    this.#reason = reason;
-    this.settle();
-    this.#creditWaiter?.resolve();
-    this.#controller?.abort(reason);
-  }
-
-  /** Answered (or given up): forgets it, and its timer. */
-  settle(): void {
-    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
-    this.#timer = undefined;
-    this.#done();
-  }
 }
 
 /** The requests one process is answering, by requester and messageId. */
 export class IncomingRequests {
-  readonly #byPeer = new Map<Address, Map<string, IncomingRequest>>();
-  readonly #clock: Clock;
+  /** Time and timers of the deadlines. */
+  readonly clock: Clock;
+  /** The watched requests: those whose signal was read, and streamed answers. */
+  readonly #watched = new Map<Address, Map<string, IncomingRequest>>();
+  /** Cancels that came for requests nobody watched yet, by requester. */
+  readonly #earlyCancels = new Map<Address, Set<string>>();
+  /** How many connections closed so far, and the count when each peer's last did. */
+  #gones = 0;
+  #closed = false;
+  readonly #goneAt = new Map<Address, number>();
 
   constructor(clock: Clock) {
-    this.#clock = clock;
+    this.clock = clock;
   }
 
-  /** How many requests are being answered. */
+  /** How many requests are watched (their signal read, or streamed). */
   get size(): number {
     let size = 0;
-    for (const requests of this.#byPeer.values()) size += requests.size;
+    for (const requests of this.#watched.values()) size += requests.size;
     return size;
   }
 
@@ -122,63 +162,86 @@ export class IncomingRequests {
     timeout: number | undefined,
     window?: number,
   ): IncomingRequest {
-    let requests = this.#byPeer.get(from);
-    if (!requests) {
-      requests = new Map();
-      this.#byPeer.set(from, requests);
-    }
-    this.#forgetExpired(requests);
-    const request = new IncomingRequest(this.#clock, timeout, () => {
-      if (requests.get(messageId) !== request) return;
-      requests.delete(messageId);
-      if (requests.size === 0 && this.#byPeer.get(from) === requests) this.#byPeer.delete(from);
-    }, window);
-    requests.get(messageId)?.settle();
-    requests.set(messageId, request);
+    const deadline = timeout === undefined ? Infinity : this.clock.now() + timeout;
+    const request = new IncomingRequest(this, from, messageId, deadline, this.#gones, window);
+    if (window !== undefined) request.watch();
     return request;
   }
 
-  /** The request `messageId` from `from`, if it is still being answered. */
+  /** The watched request `messageId` from `from`, if it is still being answered. */
   get(from: Address, messageId: string): IncomingRequest | undefined {
-    return this.#byPeer.get(from)?.get(messageId);
+    return this.#watched.get(from)?.get(messageId);
   }
 
   /** `from` cancelled its request `messageId`. */
   cancel(from: Address, messageId: string): void {
-    this.get(from, messageId)?.abort(
-      new DOMException("The requester cancelled the request", "AbortError"),
-    );
+    const request = this.get(from, messageId);
+    if (request) return request.abort(cancelled());
+    // Nobody watches it yet (or it is answered already): kept, bounded.
+    let cancels = this.#earlyCancels.get(from);
+    if (!cancels) this.#earlyCancels.set(from, cancels = new Set());
+    if (cancels.size >= MOST_EARLY_CANCELS) cancels.delete(cancels.values().next().value!);
+    cancels.add(messageId);
   }
 
   /** `peer`'s connection closed: it waits for none of its requests any more. */
   gone(peer: Address): void {
-    const requests = this.#byPeer.get(peer);
+    this.#goneAt.set(peer, ++this.#gones);
+    this.#earlyCancels.delete(peer);
+    const requests = this.#watched.get(peer);
     if (!requests) return;
-    this.#byPeer.delete(peer);
-    const reason = new DOMException("The requester is gone", "AbortError");
+    this.#watched.delete(peer);
+    const reason = requesterGone();
     for (const request of requests.values()) request.abort(reason);
+  }
+
+  /** Whether `peer`'s connection closed since `seen` connections had. */
+  goneSince(peer: Address, seen: number): boolean {
+    return this.#closed || (this.#goneAt.get(peer) ?? 0) > seen;
   }
 
   /** This process is closing: nobody gets its answers any more. */
   abortAll(): void {
-    for (const peer of [...this.#byPeer.keys()]) {
-      const requests = this.#byPeer.get(peer)!;
-      this.#byPeer.delete(peer);
+    this.#earlyCancels.clear();
+    // Whoever asked, nobody gets an answer now: as if every requester had gone.
+    this.#closed = true;
+    for (const peer of [...this.#watched.keys()]) {
+      const requests = this.#watched.get(peer)!;
+      this.#watched.delete(peer);
       const reason = new DOMException("This process is closing", "AbortError");
       for (const request of requests.values()) request.abort(reason);
     }
   }
 
   /**
-   * Forgets the requests whose requester stopped waiting and that nobody
-   * answered or watched (a listener that never replies): the oldest come
-   * first, so only those are looked at.
+   * Enters a request whose signal is read, or that streams.
+   *
+   * @returns Whether it was cancelled before (it is not entered then).
    */
-  #forgetExpired(requests: Map<string, IncomingRequest>): void {
-    const now = this.#clock.now();
-    for (const request of requests.values()) {
-      if (request.deadline > now) return;
-      request.abort(timedOut());
+  enter(from: Address, messageId: string, request: IncomingRequest): boolean {
+    const cancels = this.#earlyCancels.get(from);
+    if (cancels?.delete(messageId)) {
+      if (cancels.size === 0) this.#earlyCancels.delete(from);
+      return true;
+    }
+    let requests = this.#watched.get(from);
+    if (!requests) this.#watched.set(from, requests = new Map());
+    requests.get(messageId)?.settle();
+    requests.set(messageId, request);
+    return false;
+  }
+
+  /** A request is done: out of the table, and any cancel kept for it forgotten. */
+  leave(from: Address, messageId: string, request: IncomingRequest, watched: boolean): void {
+    if (watched) {
+      const requests = this.#watched.get(from);
+      if (requests?.get(messageId) === request) {
+        requests.delete(messageId);
+        if (requests.size === 0) this.#watched.delete(from);
+      }
+    } else if (this.#earlyCancels.size > 0) {
+      const cancels = this.#earlyCancels.get(from);
+      if (cancels?.delete(messageId) && cancels.size === 0) this.#earlyCancels.delete(from);
     }
   }
 }
@@ -186,6 +249,14 @@ export class IncomingRequests {
 /** The signal of a message that is not a request, or whose request is done. */
 export function neverAborted(): AbortSignal {
   return NEVER;
+}
+
+function requesterGone(): DOMException {
+  return new DOMException("The requester is gone", "AbortError");
+}
+
+function cancelled(): DOMException {
+  return new DOMException("The requester cancelled the request", "AbortError");
 }
 
 function timedOut(): DOMException {

@@ -144,9 +144,20 @@ Deno.test("a handler's signal aborts at the deadline the request carried, on the
   assert.equal(mine.signal.aborted, true);
   assert.equal((mine.signal.reason as DOMException).name, "AbortError");
 
-  // Read only after the cancel came: aborted all the same.
+  // Read only after the requester went: aborted all the same.
   const late = incoming.open(1, "c.1", 1000);
   incoming.gone(1);
   assert.equal(late.signal.aborted, true);
+  assert.equal(incoming.size, 0);
+
+  // Read only after its cancel came: aborted all the same.
+  const early = incoming.open(2, "d.1", 1000);
+  incoming.cancel(2, "d.1");
+  assert.equal(early.signal.aborted, true);
+  assert.equal((early.signal.reason as DOMException).name, "AbortError");
+  // A request of a peer that went earlier, opened after, is not touched.
+  const after = incoming.open(1, "c.2", 1000);
+  assert.equal(after.signal.aborted, false);
+  after.settle();
   assert.equal(incoming.size, 0);
 });
