@@ -70,7 +70,9 @@ export function joinHere(
  * them can be lost.
  */
 export async function natsCluster(): Promise<NatsServer[]> {
-  const ports = [spare(), spare(), spare()];
+  // Six at once, so that no two are the same: three for clients, three for the cluster's routes.
+  const all = spareAtOnce(6);
+  const [clientPorts, ports] = [all.slice(0, 3), all.slice(3)];
   const routes = ports.map((port) => `nats://127.0.0.1:${port}`).join(",");
   const servers = await Promise.all(ports.map((clusterPort, i) =>
     NatsServer.start([
@@ -82,7 +84,7 @@ export async function natsCluster(): Promise<NatsServer[]> {
       `nats://127.0.0.1:${clusterPort}`,
       "--routes",
       routes,
-    ])
+    ], clientPorts[i])
   ));
   const nc = await connect({ servers: servers.map((server) => server.url) });
   try {
@@ -179,8 +181,19 @@ export class NatsServer {
 
 /** A port nothing listens at now. */
 function spare(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
+  return spareAtOnce(1)[0];
+}
+
+/**
+ * `count` ports nothing listens at now, all different: each is held until
+ * all are found (a port let go at once may be handed out again).
+ */
+function spareAtOnce(count: number): number[] {
+  const listeners = Array.from(
+    { length: count },
+    () => Deno.listen({ hostname: "127.0.0.1", port: 0 }),
+  );
+  const ports = listeners.map((listener) => (listener.addr as Deno.NetAddr).port);
+  for (const listener of listeners) listener.close();
+  return ports;
 }
