@@ -10,9 +10,10 @@
  * @module
  */
 
-import type { Address } from "./address.ts";
+import { type Address, describe } from "./address.ts";
 import type { Clock } from "./clock.ts";
 import type { WireMessage } from "./codec.ts";
+import { FrameError } from "./errors.ts";
 
 /** Parts a responder may send ahead of its consumer. */
 export const STREAM_WINDOW = 16;
@@ -48,6 +49,16 @@ export class StreamEntry {
   take(message: WireMessage, toError: (error: NonNullable<WireMessage["error"]>) => Error): void {
     if (this.finished) return;
     if (message.error !== undefined) return this.fail(toError(message.error));
+    if (message.part === true && this.#parts.length >= STREAM_WINDOW) {
+      // More than it was granted: its consumer would hold them all.
+      return this.fail(
+        new FrameError(
+          `Streamed request "${this.action}" to ${
+            describe(this.target)
+          } failed: it sent more parts than it was granted`,
+        ),
+      );
+    }
     if (message.part === true || message.data !== undefined) this.#parts.push(message.data);
     if (message.part !== true) this.#ended = true;
     this.#wake();

@@ -5,8 +5,9 @@
  */
 
 import assert from "node:assert/strict";
-import { type Cluster, RemoteError, TimeoutError, UnreachableError } from "../mod.ts";
-import { STREAM_WINDOW } from "../src/streams.ts";
+import { type Cluster, FrameError, RemoteError, TimeoutError, UnreachableError } from "../mod.ts";
+import { SYSTEM_CLOCK } from "../src/clock.ts";
+import { STREAM_WINDOW, StreamEntry } from "../src/streams.ts";
 import { nextEvent, remote, startCluster } from "./helpers.ts";
 
 type Part = { i: number; pad: string };
@@ -168,4 +169,23 @@ Deno.test("a part late past the timeout, or an abort, ends the stream and stops 
   );
   assert.equal((await ended).reason, "AbortError");
   assert.equal(cluster.stats().pendingRequests, 0);
+});
+
+Deno.test("a responder that sends more parts than it was granted fails the stream, and is held to it", async () => {
+  const entry = new StreamEntry(SYSTEM_CLOCK, "countStream", 1);
+  const toError = () => new Error("unused");
+  for (let i = 0; i <= STREAM_WINDOW; i++) {
+    entry.take({ action: "countStreamResponse", re: true, part: true, data: i }, toError);
+  }
+  assert.ok(entry.finished, "failed");
+  for (let i = 0; i < STREAM_WINDOW; i++) {
+    assert.deepEqual(await entry.next(1000, toError), { done: false, value: i });
+  }
+  await assert.rejects(
+    entry.next(1000, toError),
+    (error: unknown) =>
+      error instanceof FrameError &&
+      error.message ===
+        'Streamed request "countStream" to worker 1 failed: it sent more parts than it was granted',
+  );
 });
