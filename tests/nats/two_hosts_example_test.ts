@@ -1,25 +1,15 @@
 /** `examples/two_hosts.ts` runs as README says, and shows the cluster across its two hosts. */
 
 import assert from "node:assert/strict";
-import { waitFor } from "../helpers.ts";
+import { managerProcess, waitFor } from "../helpers.ts";
 import { natsAnswers } from "./hosts.ts";
 
 Deno.test({
   name: "examples/two_hosts.ts: two managers, one cluster of four workers, and host b leaving",
   ignore: !natsAnswers,
   async fn() {
-    const run = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--allow-run",
-        "--allow-read=/tmp",
-        "--allow-write=/tmp",
-        "--allow-net",
-        new URL("../../examples/two_hosts.ts", import.meta.url).pathname,
-      ],
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
+    // Run as README says, with the permissions of any manager.
+    const run = managerProcess("../../examples/two_hosts.ts", { stderr: "piped" }).output();
     const { code, stdout, stderr } = await waitFor(run, "the example to end", 20_000);
     const text = new TextDecoder().decode(stdout);
     assert.equal(code, 0, new TextDecoder().decode(stderr));
