@@ -140,9 +140,11 @@ export class Dispatcher {
         `The handler of "${message.action}" answers with a stream: ask with requestStream()`,
       );
     }
+    let ended = false;
     try {
       while (await incoming.takeCredit()) {
         const { value, done } = await iterator.next();
+        if (done) ended = true;
         if (incoming.abandoned) break;
         if (done) {
           this.#replier.replyTo(message, { action });
@@ -150,9 +152,14 @@ export class Dispatcher {
         }
         this.#replier.replyTo(message, { action, data: value, part: true });
       }
+    } catch (error) {
+      // The handler threw (it is done), or a part could not be sent (it is not).
+      if (!ended) await iterator.return?.()?.catch(() => {});
+      ended = true;
+      throw error;
     } finally {
-      // Given up (or failed): the handler's own finally blocks run now.
-      if (incoming.abandoned) await iterator.return?.();
+      // Given up: the handler's own finally blocks run now.
+      if (!ended) await iterator.return?.();
     }
   }
 

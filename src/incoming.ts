@@ -79,6 +79,8 @@ export class IncomingRequest {
     if (this.deadline === Infinity) return;
     const left = this.deadline - clock.now();
     if (left <= 0) return this.abort(timedOut());
+    // Past the timers' range (2^31 - 1 ms, some 24 days), as good as never.
+    if (left > 2 ** 31 - 1) return;
     this.#timer = clock.setTimeout(() => this.abort(timedOut()), left);
   }
 

@@ -188,11 +188,10 @@ export class Router implements Receiver {
 
   /** Sends a control frame to one peer; returns whether the transport took it. */
   sendControl(to: Address, action: string, data?: unknown): boolean {
-    return this.#endpoint.send(
-      to,
-      encodeMessage({ action, data }, this.#options.maxFrameSize, to),
-    ) >=
-      0;
+    const payload = encodeMessage({ action, data }, this.#options.maxFrameSize, to);
+    // To itself (a request it made to itself: `$cancel`, `$more`), through the loopback.
+    const size = to === this.self ? this.#loopback.send(payload) : this.#endpoint.send(to, payload);
+    return size >= 0;
   }
 
   /**
@@ -492,6 +491,8 @@ export class Router implements Receiver {
       if (this.#state === "closed") continue;
       // Answers settle requests at once, even while listeners are not ready.
       if (this.#streams.size > 0 && this.#takeStreamed(message, from)) continue;
+      // A part of a stream its consumer left: nobody else listens for parts.
+      if (message.part === true) continue;
       if (this.#pending.size > 0) this.#pending.answer(message, from);
       if (this.#dispatching()) this.#dispatcher.dispatch(from, message);
       else this.#held.push([from, message]);

@@ -15,6 +15,9 @@ import type { Clock } from "./clock.ts";
 import type { WireMessage } from "./codec.ts";
 import { FrameError } from "./errors.ts";
 
+/** The longest delay a timer takes (2^31 - 1 ms); a longer one fires at once. */
+const MAX_DELAY = 2 ** 31 - 1;
+
 /** Parts a responder may send ahead of its consumer. */
 export const STREAM_WINDOW = 16;
 
@@ -80,17 +83,20 @@ export class StreamEntry {
    * @param signal Gives up on it when aborted, with the signal's reason.
    */
   async next(timeout: number, onTimeout: () => Error, signal?: AbortSignal): Promise<StreamStep> {
+    if (signal?.aborted) throw signal.reason;
     while (this.#parts.length === 0 && !this.finished) {
-      if (signal?.aborted) throw signal.reason;
       const waiter = Promise.withResolvers<void>();
       this.#waiter = waiter;
-      const timer = this.#clock.setTimeout(() => waiter.reject(onTimeout()), timeout);
+      // Past the timers' range (Infinity included), it waits without one.
+      const timer = timeout <= MAX_DELAY
+        ? this.#clock.setTimeout(() => waiter.reject(onTimeout()), timeout)
+        : undefined;
       const abort = () => waiter.reject(signal!.reason);
       signal?.addEventListener("abort", abort, { once: true });
       try {
         await waiter.promise;
       } finally {
-        this.#clock.clearTimeout(timer);
+        if (timer !== undefined) this.#clock.clearTimeout(timer);
         signal?.removeEventListener("abort", abort);
         this.#waiter = undefined;
       }

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { type Cluster, FrameError, RemoteError, TimeoutError, UnreachableError } from "../mod.ts";
 import { SYSTEM_CLOCK } from "../src/clock.ts";
 import { STREAM_WINDOW, StreamEntry } from "../src/streams.ts";
-import { nextEvent, remote, startCluster } from "./helpers.ts";
+import { nextEvent, remote, startCluster, waitFor } from "./helpers.ts";
 
 type Part = { i: number; pad: string };
 type Stopped = { by: number | string; yielded: number; reason: string };
@@ -188,4 +188,82 @@ Deno.test("a responder that sends more parts than it was granted fails the strea
       error.message ===
         'Streamed request "countStream" to worker 1 failed: it sent more parts than it was granted',
   );
+});
+
+Deno.test("a process streams from itself, and its abort reaches its own handler", async () => {
+  await using cluster = await startCluster({ workers: 1 });
+  let aborted: string | undefined;
+  let handlerDone = Promise.withResolvers<void>();
+  cluster.handle("selfStream", async function* (_data, msg) {
+    try {
+      for (let i = 0; i < 100; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        yield i;
+      }
+    } finally {
+      aborted = msg.signal.aborted ? (msg.signal.reason as DOMException).name : "ended";
+      handlerDone.resolve();
+    }
+  });
+  const all: unknown[] = [];
+  for await (const part of cluster.requestStream("selfStream", undefined, { to: "manager" })) {
+    all.push(part);
+  }
+  assert.equal(all.length, 100, "past the first window: $more reached itself");
+  await handlerDone.promise;
+  assert.equal(aborted, "ended");
+  handlerDone = Promise.withResolvers();
+  const taken: unknown[] = [];
+  for await (const part of cluster.requestStream("selfStream", undefined, { to: "manager" })) {
+    if (taken.push(part) === 3) break;
+  }
+  await waitFor(handlerDone.promise, "the handler to stop");
+  assert.equal(aborted, "AbortError", "$cancel reached itself");
+});
+
+Deno.test("an abort ends the loop even while parts wait; a part that cannot be sent ends the handler", async () => {
+  await using cluster = await startCluster();
+  const ended = stopped(cluster);
+  const controller = new AbortController();
+  let taken = 0;
+  await assert.rejects(
+    (async () => {
+      const parts = cluster.requestStream("countStream", { count: 1000 }, {
+        to: 1,
+        signal: controller.signal,
+      });
+      for await (const _ of parts) {
+        // A slow consumer: parts are waiting when the abort comes.
+        await new Promise((resolve) => setTimeout(resolve, 2));
+        if (++taken === 3) controller.abort("enough");
+      }
+    })(),
+    (error: unknown) => error === "enough",
+  );
+  assert.equal(taken, 3);
+  assert.equal((await ended).reason, "AbortError");
+
+  let finished = false;
+  cluster.handle("unsendableStream", async function* () {
+    try {
+      yield 1;
+      yield 2n;
+      yield 3;
+    } finally {
+      finished = true;
+    }
+  });
+  const seen: unknown[] = [];
+  await assert.rejects(
+    (async () => {
+      for await (
+        const part of cluster.requestStream("unsendableStream", undefined, { to: "manager" })
+      ) {
+        seen.push(part);
+      }
+    })(),
+    (error: unknown) => error instanceof RemoteError && /BigInt/.test(error.message),
+  );
+  assert.deepEqual(seen, [1]);
+  assert.ok(finished, "the generator's finally ran");
 });

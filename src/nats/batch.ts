@@ -13,6 +13,8 @@
 export class Batch {
   /** Bytes written so far. */
   used = 0;
+  /** Where the last envelope written starts: `used` goes back to it to take that one back. */
+  last = 0;
   #bytes: Uint8Array;
   readonly #limit: number;
   readonly #publish: (bytes: Uint8Array) => void;
@@ -57,6 +59,7 @@ export class Batch {
     // The client holds on to them until it writes: the next batch needs a buffer of its own.
     this.#bytes = new Uint8Array(0);
     this.used = 0;
+    this.last = 0;
     this.#publish(bytes);
   }
 }

@@ -113,6 +113,7 @@ export class EnvelopeWriter {
     at += fromBytes.length;
     bytes[at++] = toBytes.length;
     bytes.set(toBytes, at);
+    batch.last = start;
     batch.used = start + head + bodySize;
     return bodySize;
   }

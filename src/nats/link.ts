@@ -134,7 +134,8 @@ export class NatsLink implements BrokerLink {
     members.onChange((change) => {
       this.#hostNames = undefined;
       if (change.type === "left") this.#forget(change.host.host);
-      else this.#early.release(change.host.host);
+      // After the other listeners: the cluster's layout knows the host by then.
+      else queueMicrotask(() => this.#early.release(change.host.host));
     });
     this.#watchConnection();
   }
@@ -175,10 +176,10 @@ export class NatsLink implements BrokerLink {
     // Text is at least a byte a unit: refused early when that is too much already.
     if (payload.length > room) return FULL;
     const batch = this.#batch(host);
-    const start = batch.used;
     const bodySize = this.#writer.write(batch, MESSAGE, this.#epoch, out.seq, from, to, payload);
     if (bodySize > this.maxPayload || bodySize > room) {
-      batch.used = start;
+      // Taken back (writing may have published what waited before it).
+      batch.used = batch.last;
       return bodySize > this.maxPayload ? TOO_LARGE : FULL;
     }
     out.seq++;
