@@ -4,9 +4,8 @@
  * scenarios 1–5 interleaved across them, the memory run, then scenario 6
  * with nothing else running, and scenario 7 across two "hosts" joined
  * through the NATS server at 127.0.0.1:4222 (skipped, and said so, without
- * one), and scenario 8, work for any worker; prints the Markdown tables
- * and writes them,
- * with the JSON, to bench/results/.
+ * one), scenario 8, work for any worker, and scenario 9, bytes; prints
+ * the Markdown tables and writes them, with the JSON, to bench/results/.
  *
  * @module
  */
@@ -14,6 +13,7 @@
 import type { Contender } from "./contender.ts";
 import type { Figure } from "./figure.ts";
 import { runAnyWorker } from "./any_worker.ts";
+import { runBytes } from "./bytes.ts";
 import { natsAnswers, runAcrossHosts } from "./hosts.ts";
 import { describeMachine } from "./machine.ts";
 import { place } from "./placement.ts";
@@ -119,6 +119,10 @@ progress("scenario 8. work for any worker: warm-up");
 const any = await runAnyWorker((repetition) =>
   progress(`scenario 8. work for any worker: repetition ${repetition + 1}/${SETTINGS.repetitions}`)
 );
+progress("scenario 9. bytes: warm-up");
+const bytes = await runBytes((repetition) =>
+  progress(`scenario 9. bytes: repetition ${repetition + 1}/${SETTINGS.repetitions}`)
+);
 let hosts: Figure[] | undefined;
 if (await natsAnswers()) {
   progress("scenario 7. across hosts: warm-up");
@@ -140,6 +144,7 @@ const results: Results = {
   memory,
   hosts,
   any,
+  bytes,
   targets: checkTargets(figures, unpinned, startup, memory, hosts),
 };
 const markdown = toMarkdown(results);

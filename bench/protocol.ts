@@ -24,6 +24,8 @@ export type BenchProtocol = {
   echoResponse: Payload;
   /** Counted by the receiver, never answered. */
   flood: Payload;
+  /** Counted like a flood: a Uint8Array, for scenario 9. */
+  bytes: Uint8Array;
   /** Answered, after every flood before it, with how many arrived since the last drain. */
   drainRequest: undefined;
   drainResponse: number;

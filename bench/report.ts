@@ -14,6 +14,7 @@ import type { MemoryResult } from "./memory.ts";
 import { sizeName } from "./scenarios.ts";
 import { SETTINGS } from "./settings.ts";
 import { ANY_CONTENDERS, ROUND_ROBIN, TO_ANY } from "./any_worker.ts";
+import { BYTES_CONTENDERS, RAW_KEPT, RAW_REUSED, SWITCHBOARD_BYTES } from "./bytes.ts";
 import { HOST_CONTENDERS, RAW_NATS } from "./hosts.ts";
 import { BARE, BUNDLED, CLUSTER, EAGER } from "./startup.ts";
 import type { TargetCheck } from "./targets.ts";
@@ -40,6 +41,8 @@ export interface Results {
   hosts?: Figure[];
   /** Scenario 8, work for any worker. */
   any: Figure[];
+  /** Scenario 9, bytes. */
+  bytes: Figure[];
   /** The targets, checked. */
   targets: TargetCheck[];
 }
@@ -137,6 +140,19 @@ export function toMarkdown(results: Results): string {
         "ties in turn.",
     ),
     "",
+    "## Bytes (scenario 9), unpinned",
+    "",
+    bytesTable(results.bytes),
+    "",
+    paragraph(
+      "Manager to one worker, one-way, each message one Uint8Array of random bytes, " +
+        `${SETTINGS.bytes.bytesPerSize / 1024 / 1024} MiB per size per repetition; the sender ` +
+        "waits whenever more than the high-water mark is queued. The raw floor writes each array " +
+        "straight from the sender's memory behind a 4-byte length to a bare Unix socket; its " +
+        "receiver reads into one reused buffer (nothing is faster), or into a fresh array of the " +
+        "message's size (what a receiver that keeps the bytes must do, as Switchboard's does).",
+    ),
+    "",
     "## Targets",
     "",
     targetTable(results.targets),
@@ -167,6 +183,7 @@ export function toJson(results: Results): string {
         startup: figures(results.startup),
         hosts: results.hosts && figures(results.hosts),
         any: figures(results.any),
+        bytes: figures(results.bytes),
       },
       null,
       2,
@@ -226,6 +243,20 @@ function anyTable(figures: Figure[]): string {
       return spread ? formatSpread(spread) : "—";
     }),
     ratioCell(row, TO_ANY, ROUND_ROBIN),
+  ]);
+  return markdownTable(header, rows, header.map(alignNumbers));
+}
+
+function bytesTable(figures: Figure[]): string {
+  const header = ["Scenario", ...BYTES_CONTENDERS, "÷ one buffer", "÷ fresh arrays"];
+  const rows = figures.map((row) => [
+    `${row.scenario}. ${row.label} (${row.unit})`,
+    ...BYTES_CONTENDERS.map((name) => {
+      const spread = summary(row, name);
+      return spread ? formatSpread(spread) : "—";
+    }),
+    ratioCell(row, SWITCHBOARD_BYTES, RAW_REUSED),
+    ratioCell(row, SWITCHBOARD_BYTES, RAW_KEPT),
   ]);
   return markdownTable(header, rows, header.map(alignNumbers));
 }

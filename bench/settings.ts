@@ -38,6 +38,8 @@ export const SETTINGS = {
    * `longEvery`-th request.
    */
   any: { workers: 4, requests: 200, inFlight: 8, shortMs: 0.5, longMs: 5, longEvery: 10 },
+  /** Scenario 9, bytes: array sizes, bytes moved per size per repetition, blocks. */
+  bytes: { sizes: [1024 * 1024, 4 * 1024 * 1024], bytesPerSize: 128 * 1024 * 1024, blocks: 4 },
   /** Scenario 6: workers started per measurement. */
   startup: { workers: [1, 4, 8] },
   /** Memory: messages in the warm-up, in the whole run, and per drained batch. */

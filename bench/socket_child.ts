@@ -5,8 +5,12 @@
  * @module
  */
 
-/** Runs `module` with read, write and net access to `path` only, `path` as its argument. */
-export function spawnSocketChild(module: URL, path: string): Deno.ChildProcess {
+/** Runs `module` with read, write and net access to `path` only, `path` as its first argument. */
+export function spawnSocketChild(
+  module: URL,
+  path: string,
+  ...args: string[]
+): Deno.ChildProcess {
   return new Deno.Command(Deno.execPath(), {
     args: [
       "run",
@@ -16,6 +20,7 @@ export function spawnSocketChild(module: URL, path: string): Deno.ChildProcess {
       `--allow-net=unix:${path}`,
       module.href,
       path,
+      ...args,
     ],
     stdin: "null",
   }).spawn();

@@ -18,6 +18,9 @@ peer.handle("echoRequest", (payload) => payload);
 peer.on("flood", () => {
   received++;
 });
+peer.on("bytes", () => {
+  received++;
+});
 peer.handle("drainRequest", () => {
   const count = received;
   received = 0;

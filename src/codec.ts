@@ -1,16 +1,21 @@
 /**
- * The message codec: a message is one UTF-8 JSON object per frame. Encoding
- * refuses what JSON would silently drop or mangle; decoding checks the shape
- * so that code past this point can trust every field.
+ * The message codec: a message is one UTF-8 JSON object per frame, its
+ * `data` tagged where it holds what JSON alone cannot carry
+ * (`wire_values.ts`), followed by the bytes of its Uint8Arrays when it
+ * has any (`binary_frame.ts`). Encoding refuses what would arrive changed;
+ * decoding checks the shape so that code past this point can trust every
+ * field.
  *
  * @module
  */
 
 import type { ANY } from "./address.ts";
 import { describeTarget, type Target } from "./address.ts";
+import { isBinaryFrame, readBinaryFrame, writeBinaryFrame } from "./binary_frame.ts";
 import { FrameError } from "./errors.ts";
-import { findUnencodable } from "./json_check.ts";
 import type { Payload } from "./transport.ts";
+import { reviveData } from "./wire_revive.ts";
+import { type Tag, toWireData } from "./wire_values.ts";
 
 /** A message as it travels, field for field (README "Protocol"). */
 export interface WireMessage {
@@ -30,6 +35,8 @@ export interface WireMessage {
   part?: true;
   /** On a failed response instead of `data`: what the handler threw. */
   error?: WireError;
+  /** Where `data` holds values JSON alone cannot carry, and of which kind. */
+  tags?: Tag[];
 }
 
 /** An error as it travels inside a failed response. */
@@ -58,33 +65,35 @@ let scratch = new Uint8Array(SCRATCH_SIZE);
  * @param maxFrameSize The largest encoding allowed, in bytes.
  * @param to Who it is for, to name in errors; left out, every worker.
  * @returns The JSON text, when its UTF-8 form surely fits `maxFrameSize`
- * (at three bytes a unit); else its UTF-8 bytes, measured exactly, as a
- * view into a shared buffer that is valid until the next call.
- * @throws {FrameError} When the data holds something JSON cannot carry, or
- * the encoding is over `maxFrameSize`.
+ * (at three bytes a unit); else its bytes, measured exactly, as a view into
+ * a shared buffer that is valid until the next call. (The message object
+ * may be changed: its data replaced by their wire form.)
+ * @throws {FrameError} When the data holds something that would not arrive
+ * as it was sent, or the encoding is over `maxFrameSize`.
  */
 export function encodeMessage(
   message: WireMessage,
   maxFrameSize: number,
   to: Target | typeof ANY | undefined,
 ): Payload {
-  const problem = findUnencodable(message.data);
-  if (problem) throw cannotSend(message.action, to, problem);
-  let text: string;
-  try {
-    text = JSON.stringify(message);
-  } catch (error) {
-    throw cannotSend(message.action, to, describeJsonError(error), error);
+  let attachments: readonly Uint8Array[] = [];
+  if (message.data !== undefined) {
+    const wire = toWireData(message.data);
+    if (typeof wire === "string") throw cannotSend(message.action, to, wire);
+    if (wire.tags.length > 0) {
+      message = { ...message, data: wire.value, tags: wire.tags };
+      attachments = wire.attachments;
+    }
+  }
+  const text = JSON.stringify(message);
+  if (attachments.length > 0) {
+    const frame = writeBinaryFrame(text, attachments, maxFrameSize);
+    if (typeof frame === "number") throw tooLarge(message.action, to, frame, maxFrameSize);
+    return frame;
   }
   if (text.length * 3 <= maxFrameSize) return text;
   const bytes = toUtf8(text);
-  if (bytes.length > maxFrameSize) {
-    throw new FrameError(
-      `Cannot send "${message.action}" to ${
-        describeTarget(to)
-      }: the message is ${bytes.length} bytes, over the ${maxFrameSize}-byte limit (maxFrameSize)`,
-    );
-  }
+  if (bytes.length > maxFrameSize) throw tooLarge(message.action, to, bytes.length, maxFrameSize);
   return bytes;
 }
 
@@ -103,12 +112,20 @@ export function toBytes(payload: Payload): Uint8Array {
  * @param payload The frame's bytes.
  * @param from Who sent it, to name in errors, e.g. `"worker 1"`, or
  * something with that `name`, read only for an error.
- * @throws {FrameError} When it is not UTF-8 JSON of a message's shape.
+ * @throws {FrameError} When it is not UTF-8 JSON of a message's shape,
+ * with tags that fit its data.
  */
 export function decodeMessage(
   payload: Uint8Array,
   from: string | { readonly name: string },
 ): WireMessage {
+  let attachments: Uint8Array | undefined;
+  if (isBinaryFrame(payload)) {
+    const parts = readBinaryFrame(payload);
+    if (parts === undefined) throw badFrame(from, "its JSON's length is past its end");
+    payload = parts.json;
+    attachments = parts.attachments;
+  }
   let text = lenient.decode(payload);
   // Replacement characters are rare, so only then pay for strict decoding,
   // which tells a sent U+FFFD from invalid bytes.
@@ -127,8 +144,18 @@ export function decodeMessage(
   }
   const shapeProblem = checkShape(value);
   if (shapeProblem) throw badFrame(from, shapeProblem);
-  return value as WireMessage;
+  const message = value as WireMessage;
+  if (message.tags === undefined) {
+    if (attachments === undefined) return message;
+    throw badFrame(from, "it has bytes after its JSON and no tags");
+  }
+  const revived = reviveData(message.data, message.tags, attachments ?? EMPTY);
+  if (typeof revived === "string") throw badFrame(from, revived);
+  message.data = revived.data;
+  return message;
 }
+
+const EMPTY = new Uint8Array(0);
 
 /**
  * Converts anything thrown into the form a failed response carries. Never
@@ -165,22 +192,26 @@ function toUtf8(text: string): Uint8Array {
   return roomy.subarray(0, utf8.encodeInto(text, roomy).written);
 }
 
-function describeJsonError(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  if (/bigint/i.test(message)) return "data holds a BigInt";
-  if (/circular/i.test(message)) return "data holds a cycle";
-  return message;
-}
-
 function cannotSend(
   action: string,
   to: Target | typeof ANY | undefined,
   problem: string,
-  cause?: unknown,
 ): FrameError {
   return new FrameError(
-    `Cannot send "${action}" to ${describeTarget(to)}: ${problem}, which JSON cannot carry`,
-    cause === undefined ? undefined : { cause },
+    `Cannot send "${action}" to ${describeTarget(to)}: ${problem}, which would not arrive as sent`,
+  );
+}
+
+function tooLarge(
+  action: string,
+  to: Target | typeof ANY | undefined,
+  size: number,
+  maxFrameSize: number,
+): FrameError {
+  return new FrameError(
+    `Cannot send "${action}" to ${
+      describeTarget(to)
+    }: the message is ${size} bytes, over the ${maxFrameSize}-byte limit (maxFrameSize)`,
   );
 }
 

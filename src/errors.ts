@@ -116,9 +116,9 @@ export class NoHandlerError extends SwitchboardError {}
 export class UnreachableError extends SwitchboardError {}
 
 /**
- * A message could not be put on the wire or read from it: data JSON cannot
- * carry (functions, symbols, BigInt, cycles, NaN and the infinities, Map,
- * Set, typed arrays), a message over `maxFrameSize`, a malformed or
+ * A message could not be put on the wire or read from it: data that would
+ * not arrive as sent (functions, symbols, cycles, class instances, typed
+ * arrays other than Uint8Array), a message over `maxFrameSize`, a malformed or
  * oversized frame from a peer, or a connection refused because its first
  * frame was not a valid hello with the cluster's token.
  *
@@ -127,7 +127,7 @@ export class UnreachableError extends SwitchboardError {}
  * import { FrameError } from "@switchboard/switchboard";
  *
  * const error = new FrameError(
- *   'Cannot send "test" to worker 1: data.run is a function, which JSON cannot carry',
+ *   'Cannot send "test" to worker 1: data.run is a function, which would not arrive as sent',
  * );
  * console.assert(error.name === "FrameError");
  * ```

@@ -92,7 +92,7 @@ export class Peer<P = Protocol> {
    * worker.
    * @returns How many processes it was handed to; an unknown or
    * disconnected target counts 0 (`ANY` counts 0 when no worker is up).
-   * @throws {FrameError} When the data holds what JSON cannot carry, or is
+   * @throws {FrameError} When the data holds what would not arrive as sent, or is
    * over `maxFrameSize`; nothing is sent.
    * @throws {TypeError} When the action is reserved or a target is not an address.
    *

@@ -97,6 +97,30 @@ Deno.test({
 });
 
 Deno.test({
+  name: "bytes, dates and errors cross hosts as sent, through both gateways",
+  ignore,
+  async fn() {
+    await using hosts = await twoHosts();
+    const { a } = hosts;
+    const data = {
+      file: new Uint8Array(256 * 1024).map((_, i) => i % 253),
+      at: new Date(7),
+      failure: new RangeError("far", { cause: 3n }),
+    };
+    // Worker 2 (here) to worker 0 (there): relayed by a's manager, then b's.
+    const outcome = await remote(a, 2, {
+      op: "request",
+      action: "echoRequest",
+      data,
+      to: 0,
+    }) as { ok: { data: typeof data } };
+    assert.deepStrictEqual(outcome.ok.data, data);
+    assert.ok(outcome.ok.data.failure instanceof RangeError);
+    assert.equal(outcome.ok.data.failure.cause, 3n);
+  },
+});
+
+Deno.test({
   name: "workers reach workers, services and managers of other hosts, and are answered",
   ignore,
   async fn() {

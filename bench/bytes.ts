@@ -1,0 +1,129 @@
+/**
+ * Scenario 9, bytes: one-way messages that are a 1 or 4 MiB Uint8Array,
+ * manager to one worker, against the raw floor: the same bytes over a bare
+ * Unix socket, written straight from the sender's array behind a 4-byte
+ * length, read into one reused buffer (nothing is faster), or into a fresh
+ * array each (what a receiver that keeps them does). Each waits for the
+ * receiver to have them all; side by side in one run, in alternating
+ * blocks.
+ *
+ * @module
+ */
+
+import { Cluster } from "../mod.ts";
+import { type Figure, figure, record } from "./figure.ts";
+import type { BenchProtocol } from "./protocol.ts";
+import { sizeName } from "./scenarios.ts";
+import { SETTINGS } from "./settings.ts";
+import { spawnSocketChild } from "./socket_child.ts";
+
+/** The contenders of scenario 9: the floor, the raw way to keep the bytes, and Switchboard. */
+export const RAW_REUSED = "raw, one buffer";
+export const RAW_KEPT = "raw, fresh arrays";
+export const SWITCHBOARD_BYTES = "switchboard m→w";
+export const BYTES_CONTENDERS = [RAW_REUSED, RAW_KEPT, SWITCHBOARD_BYTES];
+
+const WORKER = new URL("./switchboard_worker.ts", import.meta.url);
+const RAW_CHILD = new URL("./bytes_raw_child.ts", import.meta.url);
+
+/** A way to move `count` arrays to one receiver; resolves with the seconds it took. */
+type Mover = (bytes: Uint8Array, count: number) => Promise<number>;
+
+/** Scenario 9's figures, one per size, in MB/s. */
+export async function runBytes(progress: (repetition: number) => void): Promise<Figure[]> {
+  const { sizes, bytesPerSize, blocks } = SETTINGS.bytes;
+  const figures = sizes.map((size) =>
+    figure(`bytes.${size}`, 9, `one-way Uint8Array of ${sizeName(size)}`, "MB/s", true)
+  );
+  await using cluster = await Cluster.start<BenchProtocol>({ worker: WORKER, workers: 1 });
+  await using reused = await startRawReceiver(true);
+  await using kept = await startRawReceiver(false);
+  const movers: [string, Mover][] = [
+    [RAW_REUSED, reused.move],
+    [RAW_KEPT, kept.move],
+    [SWITCHBOARD_BYTES, (bytes, count) => moveBySwitchboard(cluster, bytes, count)],
+  ];
+  const arrays = sizes.map(fill);
+  for (const [, move] of movers) for (const bytes of arrays) await move(bytes, 4);
+  for (let repetition = 0; repetition < SETTINGS.repetitions; repetition++) {
+    progress(repetition);
+    for (const [i, bytes] of arrays.entries()) {
+      const count = Math.round(bytesPerSize / bytes.length / blocks);
+      const seconds = new Map(movers.map(([name]) => [name, 0]));
+      for (let block = 0; block < blocks; block++) {
+        for (const [name, move] of movers) {
+          seconds.set(name, seconds.get(name)! + await move(bytes, count));
+        }
+      }
+      for (const [name, total] of seconds) {
+        record(figures[i], name, count * blocks * bytes.length / 1e6 / total);
+      }
+    }
+  }
+  return figures;
+}
+
+/** Random bytes, so that nothing on the way can make them smaller. */
+function fill(size: number): Uint8Array {
+  const bytes = new Uint8Array(size);
+  for (let at = 0; at < size; at += 65536) crypto.getRandomValues(bytes.subarray(at, at + 65536));
+  return bytes;
+}
+
+/** Sends `count` arrays, never more than the high-water mark waiting behind the one being written. */
+async function moveBySwitchboard(
+  cluster: Cluster<BenchProtocol>,
+  bytes: Uint8Array,
+  count: number,
+): Promise<number> {
+  const start = performance.now();
+  for (let i = 0; i < count; i++) {
+    cluster.sendMessage("bytes", bytes, 0);
+    await cluster.drain(0);
+  }
+  const received = await cluster.request("drainRequest", undefined, { to: 0 });
+  if (received !== count) throw new Error(`Worker 0 counted ${received} arrays, expected ${count}`);
+  return (performance.now() - start) / 1000;
+}
+
+/** A raw receiver, reading into one buffer or into fresh arrays, and how to move arrays to it. */
+async function startRawReceiver(reuse: boolean): Promise<{ move: Mover } & AsyncDisposable> {
+  const dir = await Deno.makeTempDir({ prefix: "switchboard-bench-bytes-" });
+  const path = `${dir}/raw.sock`;
+  const listener = Deno.listen({ transport: "unix", path });
+  const child = spawnSocketChild(RAW_CHILD, path, ...(reuse ? ["reuse"] : []));
+  const conn = await listener.accept();
+  listener.close();
+  const header = new Uint8Array(4);
+  const view = new DataView(header.buffer);
+  const writeAll = async (bytes: Uint8Array) => {
+    for (let at = 0; at < bytes.length;) at += await conn.write(bytes.subarray(at));
+  };
+  return {
+    async move(bytes, count) {
+      const start = performance.now();
+      for (let i = 0; i < count; i++) {
+        view.setUint32(0, bytes.length);
+        await writeAll(header);
+        await writeAll(bytes);
+      }
+      view.setUint32(0, 0);
+      await writeAll(header);
+      for (let at = 0; at < 4;) {
+        const read = await conn.read(header.subarray(at));
+        if (read === null) throw new Error("The raw receiver closed");
+        at += read;
+      }
+      const received = view.getUint32(0);
+      if (received !== count) {
+        throw new Error(`The raw receiver counted ${received}, expected ${count}`);
+      }
+      return (performance.now() - start) / 1000;
+    },
+    async [Symbol.asyncDispose]() {
+      conn.close();
+      await child.status;
+      await Deno.remove(dir, { recursive: true });
+    },
+  };
+}

@@ -1,0 +1,191 @@
+/**
+ * The receiving side of `wire_values.ts`: puts back the values a message's
+ * tags name, in place of their JSON stand-ins. Every tag is checked, as a
+ * frame comes from another process: a tag that does not fit its place is
+ * an error, never a value half revived.
+ *
+ * @module
+ */
+
+import type { Tag, TagType } from "./wire_values.ts";
+
+/** The error classes an `"error"` tag revives by name; any other name is an `Error`. */
+const ERROR_CLASSES: Record<string, ErrorConstructor> = {
+  Error,
+  TypeError,
+  RangeError,
+  SyntaxError,
+  ReferenceError,
+  EvalError,
+  URIError,
+};
+
+const NUMBERS: Record<string, number> = {
+  NaN: NaN,
+  Infinity: Infinity,
+  "-Infinity": -Infinity,
+  "-0": -0,
+};
+
+/**
+ * Revives the tagged values of `data`.
+ *
+ * @param data The parsed `data`; changed in place where it can be.
+ * @param tags The message's tags, unchecked.
+ * @param attachments The bytes the `"bytes"` tags take, in order; copied.
+ * @returns The revived `data`; or, when a tag is malformed or does not fit,
+ * a sentence saying so.
+ */
+export function reviveData(
+  data: unknown,
+  tags: unknown,
+  attachments: Uint8Array,
+): { data: unknown } | string {
+  if (!Array.isArray(tags)) return 'its "tags" is not an array';
+  // Where each tag's bytes start, in tag order.
+  const offsets: number[] = [];
+  let offset = 0;
+  for (let i = 0; i < tags.length; i++) {
+    const tag = tags[i];
+    if (!isTag(tag)) return `its tag ${i} is not [type, ...path]`;
+    if (tag[0] !== "bytes") continue;
+    offsets[i] = offset;
+    offset += sizeAt(data, tag);
+    if (!Number.isSafeInteger(offset)) return `its tag ${i} ("bytes") has no byte length`;
+  }
+  if (offset !== attachments.length) {
+    return `its tags take ${offset} bytes, and ${attachments.length} follow its JSON`;
+  }
+  // Inner values first, so that each container is revived with its contents.
+  const root = { data };
+  for (let i = tags.length - 1; i >= 0; i--) {
+    const tag = tags[i] as Tag;
+    const place = find(root, tag);
+    if (place === undefined) return `its tag ${i} ("${tag[0]}") points at nothing`;
+    const [container, key] = place;
+    const bytes = tag[0] === "bytes"
+      ? attachments.slice(offsets[i], offsets[i] + (container[key] as number))
+      : undefined;
+    const value = bytes ?? revive(tag[0], container[key]);
+    if (value === BAD) return `its tag ${i} ("${tag[0]}") does not fit its value`;
+    setOwn(container, key, value);
+  }
+  return { data: root.data };
+}
+
+const BAD = Symbol("bad");
+
+function revive(type: TagType, stand: unknown): unknown {
+  switch (type) {
+    case "date":
+      if (stand === null) return new Date(NaN);
+      return typeof stand === "string" ? new Date(stand) : BAD;
+    case "error":
+      return isRecord(stand) ? reviveError(stand) : BAD;
+    case "map":
+      return Array.isArray(stand) && stand.every((pair) => Array.isArray(pair) && pair.length === 2)
+        ? new Map(stand as [unknown, unknown][])
+        : BAD;
+    case "set":
+      return Array.isArray(stand) ? new Set(stand) : BAD;
+    case "regexp":
+      if (!Array.isArray(stand) || typeof stand[0] !== "string" || typeof stand[1] !== "string") {
+        return BAD;
+      }
+      try {
+        return new RegExp(stand[0], stand[1]);
+      } catch {
+        return BAD;
+      }
+    case "bigint":
+      return typeof stand === "string" && /^-?\d+$/.test(stand) ? BigInt(stand) : BAD;
+    case "number":
+      return typeof stand === "string" && Object.hasOwn(NUMBERS, stand) ? NUMBERS[stand] : BAD;
+    case "undefined":
+      return stand === null ? undefined : BAD;
+    default:
+      return BAD;
+  }
+}
+
+function reviveError(stand: Record<string, unknown>): Error | typeof BAD {
+  const { name, message, stack, cause, errors, ...extra } = stand;
+  if (typeof name !== "string" || typeof message !== "string") return BAD;
+  if (stack !== undefined && typeof stack !== "string") return BAD;
+  const options = Object.hasOwn(stand, "cause") ? { cause } : undefined;
+  let error: Error;
+  if (name === "AggregateError" && Array.isArray(errors)) {
+    error = new AggregateError(errors, message, options);
+  } else {
+    error = new (Object.hasOwn(ERROR_CLASSES, name) ? ERROR_CLASSES[name] : Error)(
+      message,
+      options,
+    );
+    if (error.name !== name) setHidden(error, "name", name);
+    if (errors !== undefined) setOwn(extra, "errors", errors);
+  }
+  if (stack === undefined) delete error.stack;
+  else setHidden(error, "stack", stack);
+  for (const key of Object.keys(extra)) setOwn(error as never, key, extra[key]);
+  return error;
+}
+
+function isTag(value: unknown): value is Tag {
+  if (!Array.isArray(value) || typeof value[0] !== "string") return false;
+  for (let i = 1; i < value.length; i++) {
+    const step = value[i];
+    if (typeof step !== "string" && !(Number.isInteger(step) && step >= 0)) return false;
+  }
+  return true;
+}
+
+/** The byte length a `"bytes"` tag's stand-in gives, or NaN. */
+function sizeAt(data: unknown, tag: Tag): number {
+  const place = find({ data }, tag);
+  if (place === undefined) return NaN;
+  const size = place[0][place[1]];
+  return Number.isSafeInteger(size) && (size as number) >= 0 ? size as number : NaN;
+}
+
+/** The container and key of the value a tag's path leads to, through own properties only. */
+function find(
+  root: { data: unknown },
+  tag: Tag,
+): [Record<string | number, unknown>, string | number] | undefined {
+  let container = root as Record<string | number, unknown>;
+  let key: string | number = "data";
+  for (let i = 1; i < tag.length; i++) {
+    const next = container[key];
+    if (typeof next !== "object" || next === null) return undefined;
+    const step = tag[i];
+    if (Array.isArray(next) !== (typeof step === "number")) return undefined;
+    if (!Object.hasOwn(next, step)) return undefined;
+    container = next as Record<string | number, unknown>;
+    key = step;
+  }
+  return [container, key];
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Sets an own property, `__proto__` included, as JSON.parse makes them. */
+function setOwn(object: Record<string | number, unknown>, key: string | number, value: unknown) {
+  Object.defineProperty(object, key, {
+    value,
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  });
+}
+
+/** Sets an own property that is not enumerable, as an error's `name` and `stack` are. */
+function setHidden(object: object, key: string, value: unknown): void {
+  Object.defineProperty(object, key, {
+    value,
+    enumerable: false,
+    writable: true,
+    configurable: true,
+  });
+}

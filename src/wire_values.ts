@@ -1,0 +1,309 @@
+/**
+ * What a message's `data` becomes on the wire. JSON carries most of it as
+ * it is; the built-ins JSON would drop or mangle (Uint8Array, Date, Error,
+ * Map, Set, RegExp, BigInt, NaN and the infinities, -0, `undefined` in an
+ * array) are replaced by a JSON stand-in and named by a tag with their
+ * path, and a Uint8Array's bytes travel beside the JSON, uncopied until
+ * the frame is written. Anything else that JSON would change (functions,
+ * symbols, cycles, class instances, other typed arrays) is refused, saying
+ * where. README "Protocol" documents the tags; `wire_revive.ts` reads them.
+ *
+ * Plain data, the common case, is walked once and not copied: only the
+ * objects and arrays on the way to a replaced value are.
+ *
+ * @module
+ */
+
+/** The kinds of value a tag names. */
+export type TagType =
+  | "bytes"
+  | "date"
+  | "error"
+  | "map"
+  | "set"
+  | "regexp"
+  | "bigint"
+  | "number"
+  | "undefined";
+
+/** One tag: its type, then the path from `data` to the value (keys and indexes). */
+export type Tag = [TagType, ...(string | number)[]];
+
+/** `data` as it travels. */
+export interface WireData {
+  /** The JSON-ready value. */
+  value: unknown;
+  /** The tags, outer values before the values inside them; empty for plain JSON. */
+  tags: Tag[];
+  /** The bytes of each `"bytes"` tag, in tag order. */
+  attachments: Uint8Array[];
+}
+
+/** Below this depth no cycle check is made: real data rarely nests deeper. */
+const FAST_DEPTH = 64;
+const TOO_DEEP = Symbol("too deep");
+const NO_TAGS: Tag[] = [];
+const NO_ATTACHMENTS: Uint8Array[] = [];
+
+/**
+ * A step of the path to a value: a key, an index, or a place in a Map or
+ * Set, with its wire path (the entry's index, then 0 for a key or 1 for a
+ * value in a Map) and what to say of it in an error.
+ */
+type Step = string | number | {
+  readonly wire: readonly number[];
+  readonly say: { in: "a key of" | "a value of" } | { get: unknown };
+};
+
+/** Thrown inside the walk to unwind to {@linkcode toWireData}. */
+class NotCarried {
+  constructor(readonly what: string) {}
+}
+
+/**
+ * Converts `data` for the wire.
+ *
+ * @returns Its wire form, or a sentence saying what in it cannot be
+ * carried and where, e.g. `data.handlers[2] is a function`.
+ */
+export function toWireData(data: unknown): WireData | string {
+  // A fast walk without cycle checks first; only data nested deeper than
+  // FAST_DEPTH (or cyclic) pays for a second walk that tracks ancestors.
+  let walk = new Walk(undefined);
+  try {
+    try {
+      return walk.finish(walk.value(data, 0, undefined));
+    } catch (error) {
+      if (error !== TOO_DEEP) throw error;
+      walk = new Walk(new Set());
+      return walk.finish(walk.value(data, 0, undefined));
+    }
+  } catch (error) {
+    if (!(error instanceof NotCarried)) throw error;
+    return `${formatPath(walk.path)} is ${error.what}`;
+  }
+}
+
+/** One conversion: the path to where it is, and the tags and bytes found so far. */
+class Walk {
+  readonly path: Step[] = [];
+  #tags: Tag[] = NO_TAGS;
+  #attachments: Uint8Array[] = NO_ATTACHMENTS;
+  readonly #ancestors: Set<object> | undefined;
+
+  constructor(ancestors: Set<object> | undefined) {
+    this.#ancestors = ancestors;
+  }
+
+  finish(value: unknown): WireData {
+    return { value, tags: this.#tags, attachments: this.#attachments };
+  }
+
+  /** The wire form of `value`: the same value when JSON carries it as it is. */
+  value(value: unknown, depth: number, key: string | undefined): unknown {
+    switch (typeof value) {
+      case "string":
+      case "boolean":
+        return value;
+      case "number":
+        if (Number.isFinite(value) && (value !== 0 || 1 / value > 0)) return value;
+        this.#tag("number");
+        return Object.is(value, -0) ? "-0" : String(value);
+      case "object":
+        return value === null ? null : this.#object(value, depth, key);
+      case "bigint":
+        this.#tag("bigint");
+        return value.toString();
+      case "undefined":
+        // Only met in an array (a property that is undefined is skipped,
+        // as in JSON): null would take its place silently.
+        this.#tag("undefined");
+        return null;
+      case "function":
+        throw new NotCarried("a function");
+      default:
+        throw new NotCarried(`a ${typeof value}`);
+    }
+  }
+
+  #object(object: object, depth: number, key: string | undefined): unknown {
+    if (this.#ancestors === undefined) {
+      if (depth >= FAST_DEPTH) throw TOO_DEEP;
+    } else if (this.#ancestors.has(object)) {
+      throw new NotCarried("circular (it contains itself)");
+    }
+    this.#ancestors?.add(object);
+    try {
+      if (Array.isArray(object)) return this.#array(object, depth);
+      const prototype = Object.getPrototypeOf(object);
+      if (prototype === Object.prototype || prototype === null) {
+        return this.#record(object as Record<string, unknown>, depth);
+      }
+      return this.#builtIn(object, depth, key);
+    } finally {
+      this.#ancestors?.delete(object);
+    }
+  }
+
+  #array(array: readonly unknown[], depth: number): unknown[] {
+    let copy: unknown[] | undefined;
+    for (let i = 0; i < array.length; i++) {
+      const item = array[i];
+      this.path.push(i);
+      const wire = this.value(item, depth + 1, String(i));
+      this.path.pop();
+      if (wire === item && copy === undefined) continue;
+      copy ??= array.slice();
+      copy[i] = wire;
+    }
+    return copy ?? (array as unknown[]);
+  }
+
+  #record(record: Record<string, unknown>, depth: number): Record<string, unknown> {
+    let copy: Record<string, unknown> | undefined;
+    for (const key in record) {
+      // for…in also visits inherited keys, which JSON skips.
+      if (!Object.hasOwn(record, key)) continue;
+      const item = record[key];
+      if (item === undefined) continue;
+      this.path.push(key);
+      const wire = this.value(item, depth + 1, key);
+      this.path.pop();
+      if (wire === item) continue;
+      copy ??= { ...record };
+      defineValue(copy, key, wire);
+    }
+    return copy ?? record;
+  }
+
+  /** An object that is not plain: a built-in carried with a tag, toJSON's form, or refused. */
+  #builtIn(object: object, depth: number, key: string | undefined): unknown {
+    if (object instanceof Uint8Array) {
+      this.#tag("bytes");
+      if (this.#attachments === NO_ATTACHMENTS) this.#attachments = [];
+      this.#attachments.push(object);
+      return object.byteLength;
+    }
+    if (object instanceof Date) {
+      this.#tag("date");
+      return Number.isNaN(object.getTime()) ? null : object.toISOString();
+    }
+    if (object instanceof Error) return this.#error(object, depth);
+    if (object instanceof Map) {
+      this.#tag("map");
+      return this.#entries(object, depth);
+    }
+    if (object instanceof Set) {
+      this.#tag("set");
+      const values = [];
+      for (const item of object) {
+        this.path.push({ wire: [values.length], say: { in: "a value of" } });
+        values.push(this.value(item, depth + 1, undefined));
+        this.path.pop();
+      }
+      return values;
+    }
+    if (object instanceof RegExp) {
+      this.#tag("regexp");
+      return [object.source, object.flags];
+    }
+    if (typeof (object as { toJSON?: unknown }).toJSON === "function") {
+      // The form its class chose for JSON, as JSON.stringify would send it.
+      const form = (object as { toJSON(key: string): unknown }).toJSON(key ?? "");
+      return this.value(form, depth + 1, key);
+    }
+    if (ArrayBuffer.isView(object) || object instanceof ArrayBuffer) {
+      throw new NotCarried(`a ${object.constructor.name} (send its bytes as a Uint8Array)`);
+    }
+    throw new NotCarried(
+      `a ${describeClass(object)} (a class instance would arrive as a plain object: ` +
+        "send one, or give the class a toJSON method)",
+    );
+  }
+
+  #error(error: Error, depth: number): Record<string, unknown> {
+    this.#tag("error");
+    const wire: Record<string, unknown> = {
+      name: String(error.name),
+      message: String(error.message),
+    };
+    if (typeof error.stack === "string") wire.stack = error.stack;
+    const extra: [string, unknown][] = Object.entries(error);
+    if ("cause" in error && !Object.hasOwn(wire, "cause")) extra.unshift(["cause", error.cause]);
+    if (error instanceof AggregateError) extra.unshift(["errors", error.errors]);
+    for (const [key, item] of extra) {
+      if (item === undefined || Object.hasOwn(wire, key)) continue;
+      this.path.push(key);
+      defineValue(wire, key, this.value(item, depth + 1, key));
+      this.path.pop();
+    }
+    return wire;
+  }
+
+  #entries(map: Map<unknown, unknown>, depth: number): unknown[][] {
+    const entries = [];
+    for (const [key, item] of map) {
+      this.path.push({ wire: [entries.length, 0], say: { in: "a key of" } });
+      const wireKey = this.value(key, depth + 1, undefined);
+      this.path.pop();
+      this.path.push({ wire: [entries.length, 1], say: { get: key } });
+      const wireValue = this.value(item, depth + 1, undefined);
+      this.path.pop();
+      entries.push([wireKey, wireValue]);
+    }
+    return entries;
+  }
+
+  /** Tags the value at the current path. */
+  #tag(type: TagType): void {
+    if (this.#tags === NO_TAGS) this.#tags = [];
+    const tag: Tag = [type];
+    for (const step of this.path) {
+      if (typeof step === "object") tag.push(...step.wire);
+      else tag.push(step);
+    }
+    this.#tags.push(tag);
+  }
+}
+
+/** Sets a property as JSON.parse would: `__proto__` included, as an own property. */
+function defineValue(record: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === "__proto__") {
+    Object.defineProperty(record, key, {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  } else {
+    record[key] = value;
+  }
+}
+
+function describeClass(object: object): string {
+  const name = (object as { constructor?: { name?: unknown } }).constructor?.name;
+  return typeof name === "string" && name !== "" ? name : "object";
+}
+
+function formatPath(path: readonly Step[]): string {
+  let text = "data";
+  for (const step of path) {
+    if (typeof step === "number") text += `[${step}]`;
+    else if (typeof step === "string") {
+      text += /^[A-Za-z_$][\w$]*$/.test(step) ? `.${step}` : `[${JSON.stringify(step)}]`;
+    } else if ("in" in step.say) {
+      text = `${step.say.in} ${text}`;
+    } else {
+      text += `.get(${describeKey(step.say.get)})`;
+    }
+  }
+  return text;
+}
+
+function describeKey(key: unknown): string {
+  return typeof key === "string"
+    ? JSON.stringify(key)
+    : typeof key === "object" && key !== null
+    ? "…"
+    : String(key);
+}

@@ -1,0 +1,52 @@
+/** Values beyond JSON between real processes: bytes beside the JSON, built-ins as sent. */
+
+import assert from "node:assert/strict";
+import { FrameError, RemoteError } from "../mod.ts";
+import { remote, startCluster } from "./helpers.ts";
+
+/** Everything the codec carries beyond JSON, with 5 MiB of bytes. */
+function richData() {
+  const file = new Uint8Array(5 * 1024 * 1024);
+  for (let i = 0; i < file.length; i += 65536) crypto.getRandomValues(file.subarray(i, i + 65536));
+  return {
+    file,
+    chunks: [new Uint8Array([1, 2, 3]), new Uint8Array(0)],
+    at: new Date(1_700_000_000_000),
+    failure: new TypeError("bad input", { cause: new Error("deeper") }),
+    index: new Map([["a", new Set([1n, -0, NaN])]]),
+    pattern: /^x+$/u,
+  };
+}
+
+Deno.test("a 5 MiB Uint8Array and the built-ins arrive as sent, manager to worker and back", async () => {
+  await using cluster = await startCluster({ workers: 2 });
+  const data = richData();
+  const echo = await cluster.request("echoRequest", data, { to: 0 }) as { data: unknown };
+  assert.deepStrictEqual(echo.data, data);
+  const failure = (echo.data as typeof data).failure;
+  assert.ok(failure instanceof TypeError && failure.stack === data.failure.stack);
+});
+
+Deno.test("bytes and built-ins go worker to worker, and a worker's refusal names the place", async () => {
+  await using cluster = await startCluster({ workers: 2 });
+  const data = { file: new Uint8Array(1024 * 1024).fill(7), at: new Date(5), n: 2n ** 70n };
+  const outcome = await remote(cluster, 0, {
+    op: "request",
+    action: "echoRequest",
+    data,
+    to: 1,
+  }) as { ok: { data: unknown; by: number } };
+  assert.deepStrictEqual(outcome.ok.data, data);
+  assert.equal(outcome.ok.by, 1);
+  // A class instance in a handler's answer fails the request with where it was.
+  await assert.rejects(
+    cluster.request("badResultRequest", {}, { to: 1 }),
+    (error: unknown) =>
+      error instanceof RemoteError && error.remoteName === "FrameError" &&
+      /data\.run is a function, which would not arrive as sent/.test(error.remoteMessage),
+  );
+  assert.throws(
+    () => cluster.sendMessage("test", { when: new (class When {})() }, 1),
+    (error: unknown) => error instanceof FrameError && /data\.when is a When/.test(error.message),
+  );
+});

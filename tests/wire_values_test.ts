@@ -1,0 +1,178 @@
+import assert from "node:assert/strict";
+import { decodeMessage, encodeMessage, toBytes } from "../src/codec.ts";
+import { FrameError } from "../src/errors.ts";
+import { toWireData } from "../src/wire_values.ts";
+
+const LIMIT = 16 * 1024 * 1024;
+const utf8 = new TextEncoder();
+
+function roundTrip(data: unknown): unknown {
+  const payload = toBytes(encodeMessage({ action: "test", data }, LIMIT, 1)).slice();
+  return decodeMessage(payload, "worker 1").data;
+}
+
+Deno.test("plain JSON data is neither tagged nor copied", () => {
+  const data = { list: [1, "a", null, { b: [] }], nested: { c: true }, missing: undefined };
+  const wire = toWireData(data);
+  assert.ok(typeof wire !== "string");
+  assert.equal(wire.value, data);
+  assert.deepEqual(wire.tags, []);
+  assert.deepEqual(roundTrip(data), { list: [1, "a", null, { b: [] }], nested: { c: true } });
+});
+
+Deno.test("the built-ins JSON would change arrive equal to what was sent", () => {
+  const cases: unknown[] = [
+    new Uint8Array([1, 2, 3]),
+    new Uint8Array(0),
+    new Date(1_700_000_000_123),
+    new Map<unknown, unknown>([["a", 1], [{ k: 1 }, new Date(5)]]),
+    new Set([1, "two", new Uint8Array([3])]),
+    /a+b/gi,
+    123456789012345678901234567890n,
+    -5n,
+    NaN,
+    Infinity,
+    -Infinity,
+    -0,
+    [1, undefined, 3],
+    { nested: { bytes: new Uint8Array([9]), when: new Date(0), list: [NaN, -0] } },
+  ];
+  for (const data of cases) assert.deepStrictEqual(roundTrip(data), data, String(data));
+  const invalid = roundTrip(new Date(NaN));
+  assert.ok(invalid instanceof Date && Number.isNaN(invalid.getTime()));
+});
+
+Deno.test("Uint8Arrays anywhere in data travel as bytes beside the JSON, not inside it", () => {
+  const big = new Uint8Array(1024 * 1024).map((_, i) => i % 251);
+  const data = { files: [{ name: "a", body: big }, { name: "b", body: big.subarray(10, 20) }] };
+  const payload = toBytes(encodeMessage({ action: "test", data }, LIMIT, 1));
+  assert.equal(payload[0], 0, "a binary frame starts with 0");
+  assert.ok(payload.length < big.length + 200, `${payload.length} bytes: no base64, no arrays`);
+  const back = decodeMessage(payload.slice(), "worker 1").data as typeof data;
+  assert.deepStrictEqual(back, data);
+  assert.notEqual(back.files[0].body.buffer, payload.buffer, "copied out of the frame");
+  const buffer = (globalThis as { Buffer?: { from(a: number[]): Uint8Array } }).Buffer;
+  if (buffer) assert.deepStrictEqual(roundTrip(buffer.from([1, 2])), new Uint8Array([1, 2]));
+});
+
+Deno.test("an Error keeps its class by name, message, stack, cause and own properties", () => {
+  const cause = new RangeError("inner");
+  const error = Object.assign(new TypeError("outer", { cause }), { code: "E_OUTER" });
+  const back = roundTrip({ error }) as { error: TypeError & { code: string } };
+  assert.ok(back.error instanceof TypeError);
+  assert.equal(back.error.message, "outer");
+  assert.equal(back.error.stack, error.stack);
+  assert.equal(back.error.code, "E_OUTER");
+  assert.ok(back.error.cause instanceof RangeError);
+  assert.equal((back.error.cause as Error).stack, cause.stack);
+  class NotFound extends Error {
+    override name = "NotFound";
+  }
+  const custom = roundTrip(new NotFound("gone")) as Error;
+  assert.ok(custom instanceof Error);
+  assert.equal(custom.name, "NotFound");
+  assert.equal(custom.message, "gone");
+  const aggregate = roundTrip(new AggregateError([new Error("a"), 2], "both")) as AggregateError;
+  assert.ok(aggregate instanceof AggregateError);
+  assert.equal(aggregate.errors[0].message, "a");
+  assert.equal(aggregate.errors[1], 2);
+});
+
+Deno.test("what would arrive changed is refused, saying where", () => {
+  const cycle: Record<string, unknown> = {};
+  cycle.self = cycle;
+  class Point {
+    x = 1;
+  }
+  const cases: [unknown, string][] = [
+    [() => {}, "data is a function"],
+    [{ run() {} }, "data.run is a function"],
+    [[1, [2, Symbol("s")]], "data[1][1] is a symbol"],
+    [{ "odd key": cycle }, 'data["odd key"].self is circular (it contains itself)'],
+    [{ p: new Point() }, "data.p is a Point (a class instance would arrive as a plain object"],
+    [{ f: new Float64Array(2) }, "data.f is a Float64Array (send its bytes as a Uint8Array)"],
+    [{ b: new ArrayBuffer(2) }, "data.b is a ArrayBuffer (send its bytes as a Uint8Array)"],
+    [{ m: new Map([["k", () => {}]]) }, 'data.m.get("k") is a function'],
+    [{ m: new Map([[Symbol(), 1]]) }, "a key of data.m is a symbol"],
+    [{ s: new Set([Symbol()]) }, "a value of data.s is a symbol"],
+    [{ e: new Error("x", { cause: () => {} }) }, "data.e.cause is a function"],
+  ];
+  for (const [data, expected] of cases) {
+    const problem = toWireData(data);
+    assert.equal(typeof problem, "string", expected);
+    assert.ok((problem as string).startsWith(expected), `${problem}`);
+  }
+});
+
+Deno.test("toJSON's form is sent, and checked like any data", () => {
+  const url = new URL("https://example.com/a");
+  assert.deepEqual(roundTrip({ url }), { url: url.href });
+  const custom = { toJSON: undefined, v: 1 };
+  assert.deepEqual(roundTrip(custom), { v: 1 });
+  class Money {
+    toJSON() {
+      return { cents: 5n };
+    }
+  }
+  assert.deepStrictEqual(roundTrip({ price: new Money() }), { price: { cents: 5n } });
+});
+
+Deno.test("a binary message over maxFrameSize is refused at the sender", () => {
+  assert.throws(
+    () => encodeMessage({ action: "file", data: new Uint8Array(2000) }, 1000, "logger"),
+    (error: unknown) =>
+      error instanceof FrameError &&
+      /^Cannot send "file" to service "logger": the message is 20\d\d bytes, over the 1000-byte limit/
+        .test(error.message),
+  );
+});
+
+Deno.test("a frame whose tags do not fit its data is a bad frame, never a half-revived value", () => {
+  const binary = (json: string, bytes: number[]) => {
+    const text = utf8.encode(json);
+    const frame = new Uint8Array(5 + text.length + bytes.length);
+    new DataView(frame.buffer).setUint32(1, text.length);
+    frame.set(text, 5);
+    frame.set(bytes, 5 + text.length);
+    return frame;
+  };
+  const cases: [Uint8Array, RegExp][] = [
+    [utf8.encode('{"action":"a","data":1,"tags":{}}'), /"tags" is not an array/],
+    [utf8.encode('{"action":"a","data":1,"tags":[[1]]}'), /tag 0 is not \[type, \.\.\.path\]/],
+    [utf8.encode('{"action":"a","data":1,"tags":[["date",-1]]}'), /tag 0 is not/],
+    [utf8.encode('{"action":"a","data":{},"tags":[["date","x"]]}'), /tag 0 \("date"\) points at/],
+    [utf8.encode('{"action":"a","data":[1],"tags":[["date","0"]]}'), /points at nothing/],
+    [utf8.encode('{"action":"a","data":{},"tags":[["date","__proto__"]]}'), /points at nothing/],
+    [utf8.encode('{"action":"a","data":5,"tags":[["date"]]}'), /does not fit its value/],
+    [utf8.encode('{"action":"a","data":"1x","tags":[["bigint"]]}'), /does not fit/],
+    [utf8.encode('{"action":"a","data":"1","tags":[["number"]]}'), /does not fit/],
+    [utf8.encode('{"action":"a","data":["(","g"],"tags":[["regexp"]]}'), /does not fit/],
+    [utf8.encode('{"action":"a","data":{"message":1},"tags":[["error"]]}'), /does not fit/],
+    [utf8.encode('{"action":"a","data":[[1]],"tags":[["map"]]}'), /does not fit/],
+    [utf8.encode('{"action":"a","data":1,"tags":[["mystery"]]}'), /does not fit/],
+    [utf8.encode('{"action":"a","data":1,"tags":[["bytes"]]}'), /take 1 bytes, and 0 follow/],
+    [binary('{"action":"a","data":2,"tags":[["bytes"]]}', [1]), /take 2 bytes, and 1 follow/],
+    [binary('{"action":"a","data":"x","tags":[["bytes"]]}', [1]), /has no byte length/],
+    [binary('{"action":"a","data":1}', [1]), /bytes after its JSON and no tags/],
+    [new Uint8Array([0, 0, 0, 0, 9, 123]), /JSON's length is past its end/],
+    [new Uint8Array([0, 0]), /JSON's length is past its end/],
+  ];
+  for (const [frame, pattern] of cases) {
+    assert.throws(
+      () => decodeMessage(frame, "worker 4"),
+      (error: unknown) =>
+        error instanceof FrameError && error.message.startsWith("Bad frame from worker 4: ") &&
+        pattern.test(error.message),
+      `${new TextDecoder().decode(frame)} should match ${pattern}`,
+    );
+  }
+});
+
+Deno.test("a __proto__ key is data, as JSON.parse makes it, on both sides", () => {
+  const data = JSON.parse('{"__proto__":{"when":1},"x":2}');
+  data.__proto__.when = new Date(3);
+  const back = roundTrip(data) as Record<string, unknown>;
+  assert.equal(Object.getPrototypeOf(back), Object.prototype);
+  assert.ok(Object.hasOwn(back, "__proto__"));
+  assert.deepStrictEqual((back as { ["__proto__"]: unknown }).__proto__, { when: new Date(3) });
+});
