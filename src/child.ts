@@ -13,6 +13,7 @@ import { EVENT, EXIT, MEMBERS, READY, RUNNING, STOP, STOPPED } from "./control.t
 import { FrameError } from "./errors.ts";
 import { Layout } from "./layout.ts";
 import { Router } from "./router.ts";
+import type { Schemas } from "./schema.ts";
 import type { Endpoint } from "./transport.ts";
 import type { LifecycleEvent } from "./types.ts";
 
@@ -47,7 +48,7 @@ export class ChildSide {
    */
   #crashed = false;
 
-  constructor(bootstrap: Bootstrap, endpoint: Endpoint) {
+  constructor(bootstrap: Bootstrap, endpoint: Endpoint, schemas?: Schemas) {
     for (const type of ["error", "unhandledrejection"]) {
       globalThis.addEventListener(type, (event) => {
         if (!event.defaultPrevented) this.#crashed = true;
@@ -60,6 +61,7 @@ export class ChildSide {
       requestTimeout: bootstrap.requestTimeout,
       highWaterMark: bootstrap.highWaterMark,
       maxQueuedBytes: bootstrap.maxQueuedBytes,
+      schemas,
       control: {
         [STOP]: { from: MANAGER, run: () => this.#stop() },
         [EXIT]: { from: MANAGER, run: () => this.#exit() },

@@ -11,14 +11,31 @@ import type { Manager } from "./manager.ts";
 import { Peer } from "./peer.ts";
 import type { Permissions } from "./permissions.ts";
 import type { RestartOptions } from "./restart_policy.ts";
+import type { Schemas } from "./schema.ts";
 import type { Router } from "./router.ts";
 import type { PeerStats, Protocol } from "./types.ts";
 import type { UnixHost } from "./unix/host.ts";
 
-/** A service process: its module and, optionally, what it runs with. */
+/**
+ * A service process: a Deno module and, optionally, what it runs with; or
+ * any executable, as a `command`. Give exactly one of `module` and
+ * `command`.
+ */
 export interface ServiceOptions {
   /** The module to run: a path relative to the working directory, or a URL. */
-  module: string | URL;
+  module?: string | URL;
+  /**
+   * Instead of a module, any executable, as its argv: the program (looked
+   * up on `PATH`, or a path relative to the working directory), then its
+   * arguments, e.g. `["python3", "svc.py"]`. It gets the same bootstrap on
+   * stdin and must speak the protocol itself (README "Processes in other
+   * languages"). Deno's sandbox does not apply: it runs with the rights of
+   * the user and the manager's environment. The manager needs
+   * `--allow-run` for the program. `permissions`, `flags` and `args` are
+   * Deno's and are refused beside it (the arguments go in `command`); the
+   * cluster's are not applied to it.
+   */
+  command?: readonly string[];
   /** Permissions for this service, instead of the cluster's `permissions`. */
   permissions?: Permissions;
   /** More `deno run` flags for this service, instead of the cluster's `flags`. */
@@ -37,7 +54,10 @@ export interface ClusterOptions {
   worker?: string | URL;
   /** How many workers to start (default: `navigator.hardwareConcurrency`). */
   workers?: number;
-  /** Service processes by name: a module, or {@linkcode ServiceOptions}. */
+  /**
+   * Service processes by name: a module, or {@linkcode ServiceOptions}
+   * (which may name an executable in another language instead).
+   */
   processes?: Record<string, string | URL | ServiceOptions>;
   /**
    * Deno permissions for every child on top of its sockets (default: none,
@@ -127,6 +147,13 @@ export interface ClusterOptions {
    * `false` and call `cluster.ready()` when the manager's setup is async.
    */
   ready?: boolean;
+  /**
+   * Schemas by action, in the Standard Schema form (Zod, Valibot,
+   * ArkType, …): data the manager sends or receives for an action with a
+   * schema is checked, and fails with `ValidationError` (see README,
+   * "Validation"). Each child checks with what it gives `connect()`.
+   */
+  schemas?: Schemas;
 }
 
 /** Defaults of {@linkcode ClusterOptions}. */
@@ -185,9 +212,11 @@ export class Cluster<P = Protocol> extends Peer<P> {
    * @typeParam P The protocol: a map from action to data type.
    * @param options The modules, counts, permissions and limits.
    * @returns The running cluster.
-   * @throws {TypeError} When an option is invalid.
-   * @throws {Error} When a child exits before it is ready, or is not ready
-   * within `startTimeout`; whatever started is stopped again first.
+   * @throws {TypeError} When an option is invalid, e.g. a service with both
+   * or neither of `module` and `command`.
+   * @throws {Error} When a child cannot be started, exits before it is
+   * ready, or is not ready within `startTimeout`; whatever started is
+   * stopped again first.
    *
    * @example One worker and a logger service
    * ```ts
@@ -202,6 +231,20 @@ export class Cluster<P = Protocol> extends Peer<P> {
    *   });
    *   cluster.getProcess("logger").send("log", { line: "started" });
    *   await cluster.stop();
+   * }
+   * ```
+   *
+   * @example A service in another language
+   * ```ts
+   * import { Cluster } from "@switchboard/switchboard";
+   *
+   * export async function run(): Promise<void> {
+   *   // The manager runs with --allow-run=node; the service speaks the protocol itself.
+   *   await using cluster = await Cluster.start({
+   *     workers: 0,
+   *     processes: { resizer: { command: ["node", "./resizer.mjs"] } },
+   *   });
+   *   console.log(await cluster.request("resizeRequest", { width: 64 }, { to: "resizer" }));
    * }
    * ```
    */

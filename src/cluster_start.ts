@@ -8,12 +8,12 @@
 
 import { type Address, managerOf } from "./address.ts";
 import type { Broker, BrokerLink, MembershipChange } from "./broker.ts";
-import { type ClusterOptions, DEFAULTS } from "./cluster.ts";
+import { type ClusterOptions, DEFAULTS, type ServiceOptions } from "./cluster.ts";
 import { GatewayHost } from "./gateway.ts";
 import { Layout } from "./layout.ts";
 import { Manager, type ManagerConfig } from "./manager.ts";
 import { DEFAULT_RESTART, type RestartPolicy } from "./restart_policy.ts";
-import type { ChildSpec } from "./supervisor.ts";
+import type { ChildSpec, DenoChildSpec } from "./supervisor.ts";
 import type { LifecycleEvent } from "./types.ts";
 import { UnixHost } from "./unix/host.ts";
 
@@ -107,7 +107,7 @@ function managerConfig(options: ClusterOptions, workerIds?: readonly number[]): 
     throw new TypeError(`Cluster.start() needs a "worker" module for ${workers} workers`);
   }
   const required = options.reusePort ? REUSE_PORT_FLAGS : [];
-  const shared: ChildSpec = {
+  const shared: DenoChildSpec = {
     module: options.worker ?? "",
     permissions: options.permissions ?? {},
     flags: [...required, ...(options.flags ?? [])],
@@ -116,19 +116,7 @@ function managerConfig(options: ClusterOptions, workerIds?: readonly number[]): 
   };
   const children = new Map<Address, ChildSpec>(layout.workerIds.map((id) => [id, shared]));
   for (const [name, service] of services) {
-    const spec = typeof service === "string" || service instanceof URL
-      ? { module: service }
-      : service;
-    if (typeof spec?.module !== "string" && !(spec?.module instanceof URL)) {
-      throw new TypeError(`Service "${name}" needs a module: a path or URL`);
-    }
-    children.set(name, {
-      module: spec.module,
-      permissions: spec.permissions ?? shared.permissions,
-      flags: spec.flags ? [...required, ...spec.flags] : shared.flags,
-      args: spec.args ?? shared.args,
-      labelOutput: shared.labelOutput,
-    });
+    children.set(name, serviceSpec(name, service, shared, required));
   }
   // The manager checks that a queue holds a message of the largest size,
   // with what its transport adds to one.
@@ -146,6 +134,70 @@ function managerConfig(options: ClusterOptions, workerIds?: readonly number[]): 
     restart: restartPolicy(options.restart),
     escalate: options.escalate ?? true,
     signals: options.signals ?? true,
+    schemas: options.schemas,
+  };
+}
+
+/**
+ * How to start one service: its module, with the cluster's permissions,
+ * flags and arguments unless it has its own; or its command, as it is.
+ *
+ * @param required The flags every Deno child gets (`reusePort`'s).
+ * @throws {TypeError} When it has both or neither of `module` and
+ * `command`, a command that is not a list of strings starting with a
+ * program, or Deno's options beside a command.
+ */
+function serviceSpec(
+  name: string,
+  service: string | URL | ServiceOptions,
+  shared: DenoChildSpec,
+  required: readonly string[],
+): ChildSpec {
+  const spec: ServiceOptions = typeof service === "string" || service instanceof URL
+    ? { module: service }
+    : service ?? {};
+  if (spec.module !== undefined && spec.command !== undefined) {
+    throw new TypeError(`Service "${name}" has both a module and a command: give one`);
+  }
+  if (spec.module === undefined && spec.command === undefined) {
+    throw new TypeError(
+      `Service "${name}" needs a module (a path or URL) or a command (an executable and its arguments)`,
+    );
+  }
+  if (spec.command !== undefined) {
+    const { command } = spec;
+    if (
+      !Array.isArray(command) || command.length === 0 || command[0] === "" ||
+      !command.every((part) => typeof part === "string")
+    ) {
+      throw new TypeError(
+        `Service "${name}" has an invalid "command": a list of strings, the executable first`,
+      );
+    }
+    // Deno's options mean nothing to another executable: refused, not ignored.
+    const denoOnly = (["permissions", "flags", "args"] as const).filter((key) =>
+      spec[key] !== undefined
+    );
+    if (denoOnly.length > 0) {
+      throw new TypeError(
+        `Service "${name}" runs a command, which takes no "${denoOnly[0]}": ${
+          denoOnly[0] === "args"
+            ? "put its arguments in the command"
+            : "they are Deno's, and the command runs outside Deno's sandbox"
+        }`,
+      );
+    }
+    return { command: [...command], labelOutput: shared.labelOutput };
+  }
+  if (typeof spec.module !== "string" && !(spec.module instanceof URL)) {
+    throw new TypeError(`Service "${name}" needs a module: a path or URL`);
+  }
+  return {
+    module: spec.module,
+    permissions: spec.permissions ?? shared.permissions,
+    flags: spec.flags ? [...required, ...spec.flags] : shared.flags,
+    args: spec.args ?? shared.args,
+    labelOutput: shared.labelOutput,
   };
 }
 

@@ -7,6 +7,7 @@
 import { readBootstrap } from "./bootstrap.ts";
 import { ChildSide } from "./child.ts";
 import { Peer } from "./peer.ts";
+import type { Schemas } from "./schema.ts";
 import type { Protocol } from "./types.ts";
 import { openUnixEndpoint } from "./unix/transport.ts";
 
@@ -19,6 +20,13 @@ export interface ConnectOptions {
    * `Cluster.start()` waits for it.
    */
   ready?: boolean;
+  /**
+   * Schemas by action, in the Standard Schema form (Zod, Valibot,
+   * ArkType, …): data this process sends or receives for an action with a
+   * schema is checked, and fails with `ValidationError` (see README,
+   * "Validation"). Give every process the same schemas, from one module.
+   */
+  schemas?: Schemas;
 }
 
 let joined: Promise<Peer<unknown>> | undefined;
@@ -66,7 +74,7 @@ async function join(options: ConnectOptions): Promise<Peer<unknown>> {
     maxPayload: bootstrap.maxFrameSize,
     report: (error) => report(error),
   });
-  const child = new ChildSide(bootstrap, endpoint);
+  const child = new ChildSide(bootstrap, endpoint, options.schemas);
   report = (error) => child.router.listeners.report(error);
   const peer = new Peer<unknown>(child.router, () => child.close());
   // The manager is told at once (what it sends next arrives in a later

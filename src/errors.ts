@@ -135,6 +135,50 @@ export class UnreachableError extends SwitchboardError {}
 export class FrameError extends SwitchboardError {}
 
 /**
+ * A message's data failed the schema of its action (`schemas` of
+ * `Cluster.start()` or `connect()`): at the sender, where nothing was
+ * sent; or at the receiver, where the message was not delivered and a
+ * request rejects with it.
+ *
+ * @example Tell bad data apart
+ * ```ts
+ * import { ValidationError } from "@switchboard/switchboard";
+ *
+ * const error = new ValidationError(
+ *   'Data of "saveRequest" to worker 1 failed its schema: data.name: Expected string',
+ *   "saveRequest",
+ *   [{ message: "Expected string", path: ["name"] }],
+ * );
+ * console.assert(error.issues[0].path[0] === "name");
+ * ```
+ */
+export class ValidationError extends SwitchboardError {
+  /** The action whose schema the data failed. */
+  readonly action: string;
+  /** What is wrong, where (empty when the receiver found it: its message says it). */
+  readonly issues: readonly { readonly message: string; readonly path: readonly PropertyKey[] }[];
+
+  /**
+   * Creates the error.
+   *
+   * @param message What failed, naming the action, the peer and the place.
+   * @param action The action.
+   * @param issues What is wrong, where.
+   * @param options `cause`, when another error led to this one.
+   */
+  constructor(
+    message: string,
+    action: string,
+    issues: ValidationError["issues"] = [],
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.action = action;
+    this.issues = issues;
+  }
+}
+
+/**
  * This process closed its side, so its pending requests can no longer be
  * answered. The reason for closing, if any, is the `cause`.
  *

@@ -13,10 +13,12 @@ import { BOOTSTRAP_VERSION } from "./bootstrap.ts";
 import { EVENT, MEMBERS, READY, RUNNING, STOPPED } from "./control.ts";
 import { ClosedError, FrameError, type SwitchboardError } from "./errors.ts";
 import type { Layout } from "./layout.ts";
-import { permissionFlags } from "./permissions.ts";
+import { permissionFlags, type Permissions } from "./permissions.ts";
 import type { RestartPolicy } from "./restart_policy.ts";
 import { Router } from "./router.ts";
 import { handleSignals, signalExitCode } from "./signals.ts";
+import type { Program } from "./spawn.ts";
+import type { Schemas } from "./schema.ts";
 import { type ChildSpec, Supervisor } from "./supervisor.ts";
 import type { Endpoint, TransportHost } from "./transport.ts";
 import type { ChildStats, LifecycleEvent } from "./types.ts";
@@ -45,6 +47,8 @@ export interface ManagerConfig {
   escalate: boolean;
   /** Whether SIGINT, SIGTERM and SIGHUP are handled. */
   signals: boolean;
+  /** The manager's schemas by action, if any. */
+  schemas?: Schemas;
 }
 
 /** Runs a cluster's children and the manager's end of their connections. */
@@ -70,7 +74,7 @@ export class Manager {
       startTimeout: config.startTimeout,
       stopTimeout: config.stopTimeout,
       command: (address, spec) => ({
-        flags: [...permissionFlags(host.childPermissions, spec.permissions), ...spec.flags],
+        program: programOf(spec, host.childPermissions),
         bootstrap: {
           version: BOOTSTRAP_VERSION,
           self: address,
@@ -117,6 +121,7 @@ export class Manager {
         requestTimeout: config.requestTimeout,
         highWaterMark: config.highWaterMark,
         maxQueuedBytes: config.maxQueuedBytes,
+        schemas: config.schemas,
         control: {
           [READY]: { run: (_data, from) => manager!.#supervisor.goAhead(from) },
           [RUNNING]: { run: (_data, from) => manager!.#supervisor.ready(from) },
@@ -268,6 +273,20 @@ export class Manager {
     if (this.#escalation) this.#closed.reject(this.#escalation);
     else this.#closed.resolve();
   }
+}
+
+/**
+ * What a child runs: a Deno module with its transport's permissions and
+ * the granted ones, or a foreign command as it is (it has the user's rights
+ * already, the socket directory's included).
+ */
+function programOf(spec: ChildSpec, transport: Permissions): Program {
+  if ("command" in spec) return { command: spec.command };
+  return {
+    module: spec.module,
+    flags: [...permissionFlags(transport, spec.permissions), ...spec.flags],
+    args: spec.args,
+  };
 }
 
 /**

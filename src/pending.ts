@@ -14,7 +14,7 @@
 import { type Address, describe } from "./address.ts";
 import { type Clock, SYSTEM_CLOCK } from "./clock.ts";
 import type { WireMessage } from "./codec.ts";
-import { NoHandlerError, RemoteError } from "./errors.ts";
+import { NoHandlerError, RemoteError, ValidationError } from "./errors.ts";
 
 /** The longest delay setTimeout takes; longer ones would fire at once. */
 const MAX_DELAY = 2 ** 31 - 1;
@@ -187,6 +187,12 @@ export function answerError(
   if (error.name === NoHandlerError.name) {
     return new NoHandlerError(
       `Request "${action}" to ${describe(from)} failed: it has no handler for "${action}"`,
+    );
+  }
+  if (error.name === ValidationError.name) {
+    return new ValidationError(
+      `Request "${action}" to ${describe(from)} failed: ${error.message}`,
+      action,
     );
   }
   return new RemoteError(

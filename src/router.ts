@@ -43,6 +43,8 @@ import type { ReceivedMessage } from "./message.ts";
 import { nextTask } from "./next_task.ts";
 import { answerError, PendingRequests, TIMED_OUT } from "./pending.ts";
 import { randomBase64url } from "./random.ts";
+import type { Schemas } from "./schema.ts";
+import { checkIncoming, checkOutgoing } from "./validation.ts";
 import { WorkerChooser } from "./worker_chooser.ts";
 import {
   type Endpoint,
@@ -88,6 +90,8 @@ export interface RouterOptions {
   onReady?(): Promise<void> | void;
   /** Time and timers for request timeouts (default: the machine's). */
   clock?: Clock;
+  /** Schemas by action, for the data sent and received. */
+  schemas?: Schemas;
 }
 
 /**
@@ -202,6 +206,7 @@ export class Router implements Receiver {
    */
   sendMessage(action: string, data: unknown, to?: Target | typeof ANY): number {
     assertUserAction(action);
+    if (this.#options.schemas) checkOutgoing(this.#options.schemas, action, data, to);
     if (to === ANY) {
       const payload = encodeMessage({ action, data }, this.#options.maxFrameSize, ANY);
       return this.#sendToAny(payload, action) === undefined ? 0 : 1;
@@ -232,6 +237,7 @@ export class Router implements Receiver {
   /** Sends a request and resolves with the data of its response. */
   async request(action: string, data: unknown, options: RequestOptions): Promise<unknown> {
     const { to, timeout, signal } = this.#checkRequest(action, options);
+    if (this.#options.schemas) checkOutgoing(this.#options.schemas, action, data, to);
     const messageId = this.#newMessageId();
     // The timeout travels with the request: the handler's signal aborts when it passes.
     const wire = Number.isFinite(timeout)
@@ -281,6 +287,7 @@ export class Router implements Receiver {
     options: RequestOptions,
   ): AsyncGenerator<unknown, void, undefined> {
     const { to, timeout, signal } = this.#checkRequest(action, options);
+    if (this.#options.schemas) checkOutgoing(this.#options.schemas, action, data, to);
     const messageId = this.#newMessageId();
     const wire = { action, data, messageId, stream: STREAM_WINDOW };
     const target = this.#sendRequest(
@@ -442,6 +449,9 @@ export class Router implements Receiver {
       reply.re = true;
       if (reply.part !== true) to.incoming?.settle();
     }
+    if (this.#options.schemas && reply.error === undefined) {
+      checkOutgoing(this.#options.schemas, reply.action, reply.data, to.from);
+    }
     const payload = encodeMessage(reply, this.#options.maxFrameSize, to.from);
     return this.#send(to.from, payload, reply.action) >= 0;
   }
@@ -489,6 +499,7 @@ export class Router implements Receiver {
       }
       // Once closed, nobody listens any more.
       if (this.#state === "closed") continue;
+      if (this.#options.schemas && !this.#passesSchema(from, message)) continue;
       // Answers settle requests at once, even while listeners are not ready.
       if (this.#streams.size > 0 && this.#takeStreamed(message, from)) continue;
       // A part of a stream its consumer left: nobody else listens for parts.
@@ -497,6 +508,35 @@ export class Router implements Receiver {
       if (this.#dispatching()) this.#dispatcher.dispatch(from, message);
       else this.#held.push([from, message]);
     }
+  }
+
+  /**
+   * Checks a message's data against its action's schema. A failed answer
+   * goes on, turned into the failure, to fail its request; a failed request
+   * is answered with it; a failed message is reported. Only those two are
+   * kept from the listeners.
+   */
+  #passesSchema(from: Address, message: WireMessage): boolean {
+    const failure = checkIncoming(this.#options.schemas!, from, message);
+    if (failure === undefined) return true;
+    if (message.re === true) {
+      message.error = { name: failure.name, message: failure.message };
+      delete message.data;
+      delete message.part;
+      return true;
+    }
+    if (message.messageId === undefined) {
+      this.listeners.report(failure);
+      return false;
+    }
+    const answer = {
+      action: responseAction(message.action),
+      messageId: message.messageId,
+      re: true as const,
+      error: { name: failure.name, message: failure.message },
+    };
+    this.#send(from, encodeMessage(answer, this.#options.maxFrameSize, from), answer.action);
+    return false;
   }
 
   /** Hears from the endpoint that a connection closed (see {@linkcode Receiver.gone}). */

@@ -1,7 +1,8 @@
 /**
  * Starting a child process: `deno run` of the child's module with only its
- * transport's permissions plus what was granted, the bootstrap on its stdin,
- * stdout and stderr shared with the manager, or labelled line by line.
+ * transport's permissions plus what was granted, or any other executable as
+ * its argv says; the bootstrap on its stdin, stdout and stderr shared with
+ * the manager, or labelled line by line.
  *
  * @module
  */
@@ -9,21 +10,37 @@
 import { type Bootstrap, encodeBootstrap, GO_AHEAD } from "./bootstrap.ts";
 import { pipeLabelled, serialWriter } from "./labelled_output.ts";
 
-/** How to start one child. */
-export interface ChildCommand {
+/** What a child runs: a Deno module, or another executable. */
+export type Program = DenoProgram | ForeignProgram;
+
+/** A Deno module, run with `deno run`. */
+export interface DenoProgram {
   /** The module to run: a path relative to the working directory, or a URL. */
   module: string | URL;
   /** Flags for `deno run`: permissions first, then the user's own. */
   flags: readonly string[];
   /** Arguments the child sees as `Deno.args`. */
   args: readonly string[];
+}
+
+/**
+ * Any executable, in any language, that speaks the protocol itself (README
+ * "Processes in other languages"): run as its argv says, with no sandbox.
+ */
+export interface ForeignProgram {
+  /** The executable (looked up on `PATH`, or a path), then its arguments. */
+  command: readonly string[];
+}
+
+/** How to start one child. */
+export type ChildCommand = Program & {
   /**
    * When set, each line the child writes to stdout or stderr goes to the
    * manager's stdout or stderr with `[label] ` in front; else the child
    * writes to the manager's streams itself.
    */
   label?: string;
-}
+};
 
 /** A started child. */
 export interface SpawnedChild {
@@ -38,12 +55,19 @@ export interface SpawnedChild {
   output: Promise<void>;
 }
 
-/** Starts a child and hands it its bootstrap. */
+/**
+ * Starts a child and hands it its bootstrap. Either kind inherits the
+ * manager's environment and working directory: a Deno child cannot read
+ * the environment without `--allow-env`, but another executable can, and
+ * finds its interpreter on `PATH`.
+ *
+ * @throws {Deno.errors.NotFound} When the executable does not exist.
+ */
 export function spawnChild(command: ChildCommand, bootstrap: Bootstrap): SpawnedChild {
-  const module = command.module instanceof URL ? command.module.href : command.module;
+  const [program, ...args] = argv(command);
   const output = command.label === undefined ? "inherit" : "piped";
-  const process = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--no-prompt", ...command.flags, module, ...command.args],
+  const process = new Deno.Command(program, {
+    args,
     stdin: "piped",
     stdout: output,
     stderr: output,
@@ -57,6 +81,13 @@ export function spawnChild(command: ChildCommand, bootstrap: Bootstrap): Spawned
     stdin: new ChildStdin(process.stdin, encodeBootstrap(bootstrap)),
     output: command.label === undefined ? Promise.resolve() : relay(process, command.label),
   };
+}
+
+/** The program and its arguments. */
+function argv(program: Program): readonly string[] {
+  if ("command" in program) return program.command;
+  const module = program.module instanceof URL ? program.module.href : program.module;
+  return [Deno.execPath(), "run", "--no-prompt", ...program.flags, module, ...program.args];
 }
 
 /**

@@ -14,11 +14,14 @@ import { deadline } from "./deadline.ts";
 import { ClosedError, SwitchboardError } from "./errors.ts";
 import type { Permissions } from "./permissions.ts";
 import { RestartBudget, type RestartPolicy } from "./restart_policy.ts";
-import { spawnChild, type SpawnedChild } from "./spawn.ts";
+import { type Program, spawnChild, type SpawnedChild } from "./spawn.ts";
 import type { ChildState, ChildStats, LifecycleEvent } from "./types.ts";
 
-/** How to start one child. */
-export interface ChildSpec {
+/** How to start one child: a Deno module, or an executable in another language. */
+export type ChildSpec = DenoChildSpec | ForeignChildSpec;
+
+/** A child that runs a Deno module, in Deno's sandbox. */
+export interface DenoChildSpec {
   /** The module to run. */
   module: string | URL;
   /** What to grant on top of what its transport needs. */
@@ -27,6 +30,14 @@ export interface ChildSpec {
   flags: readonly string[];
   /** Its `Deno.args`. */
   args: readonly string[];
+  /** Whether each line it prints gets its address in front (see `labelOutput`). */
+  labelOutput: boolean;
+}
+
+/** A child in another language: its argv, run as given, outside any sandbox. */
+export interface ForeignChildSpec {
+  /** The executable, then its arguments. */
+  command: readonly string[];
   /** Whether each line it prints gets its address in front (see `labelOutput`). */
   labelOutput: boolean;
 }
@@ -41,8 +52,8 @@ export interface SupervisorOptions {
   startTimeout: number;
   /** How long a child may take for each phase of its stop, in ms. */
   stopTimeout: number;
-  /** The `deno run` flags and the bootstrap of a child about to start. */
-  command(address: Address, spec: ChildSpec): { flags: string[]; bootstrap: Bootstrap };
+  /** What a child about to start runs (its `deno run` flags made), and its bootstrap. */
+  command(address: Address, spec: ChildSpec): { program: Program; bootstrap: Bootstrap };
   /** Sends a control frame to a child; returns whether it could. */
   tell(address: Address, action: string): boolean;
   /** Whether a child is connected now: to say why it is late. */
@@ -120,7 +131,12 @@ export class Supervisor {
         wasReady: false,
       };
       this.#slots.set(address, child);
-      this.#spawn(child);
+      try {
+        this.#spawn(child);
+      } catch (error) {
+        // E.g. a command that names no executable: say which child it was.
+        throw new SwitchboardError(`Could not start ${describe(address)}`, { cause: error });
+      }
     }
     const everyoneReady = Promise.all(
       [...this.#slots.values()].map((child) => child.ready.promise),
@@ -294,14 +310,11 @@ export class Supervisor {
   }
 
   #spawn(child: Slot): void {
-    const { flags, bootstrap } = this.#options.command(child.address, child.spec);
+    const { program, bootstrap } = this.#options.command(child.address, child.spec);
     child.ready = Promise.withResolvers<void>();
     child.ready.promise.catch(() => {});
     child.leaving = false;
-    const spawned = spawnChild(
-      { module: child.spec.module, flags, args: child.spec.args, label: labelOf(child) },
-      bootstrap,
-    );
+    const spawned = spawnChild({ ...program, label: labelOf(child) }, bootstrap);
     child.process = spawned;
     this.#processes.add(spawned);
     spawned.process.status.then((status) => {

@@ -1,0 +1,403 @@
+/**
+ * The Unix-socket end of one process (README "Protocol": Sockets, What
+ * every process does): it listens at its own socket file and admits who
+ * dials it (`$hello` with the token, answered by `$welcome`), joins the
+ * manager, dials another child the first time something is sent to it,
+ * and keeps one connection to send on per peer (two children that dial
+ * each other at once keep both, and each sends on the one it dialed). It
+ * hands every message it decodes to `receive`, and says when the last
+ * connection to a peer closed (`gone`).
+ *
+ * @module
+ */
+
+import { Buffer } from "node:buffer";
+import crypto from "node:crypto";
+import fs from "node:fs";
+import net from "node:net";
+import { decodeMessage, encodeMessage } from "./codec.mjs";
+import { Connection } from "./connection.mjs";
+import { FrameError, UnreachableError } from "./errors.mjs";
+
+/** @typedef {number | string} Address */
+
+const MANAGER = "manager";
+/** The largest frame accepted before a connection has said hello. */
+const HANDSHAKE_FRAME_LIMIT = 4096;
+/** How long an accepted connection may take to say hello, in ms. */
+const HANDSHAKE_TIMEOUT = 10_000;
+/** Connections allowed in their handshake at once. */
+const MAX_HANDSHAKES = 64;
+/** How long a graceful close waits for the other ends, in ms. */
+const CLOSE_TIMEOUT = 2_000;
+
+/**
+ * @typedef {object} EndpointEvents
+ * @property {(from: Address, message: object) => void} receive Takes one
+ * message; what it throws closes the connection it came on.
+ * @property {(address: Address) => void} gone The connections to a peer closed.
+ * @property {(error: Error) => void} report Told of errors no caller can be given.
+ */
+
+/** One process's sockets. */
+export class Endpoint {
+  #bootstrap;
+  #self;
+  #events;
+  /** @type {net.Server | undefined} */
+  #server;
+  /** @type {Map<Address, Connection>} The connection to send on, by peer. */
+  #links = new Map();
+  /** @type {Set<Connection>} Further connections to a peer: both dialed at once. */
+  #spares = new Set();
+  /** @type {Set<Connection>} Accepted connections still in their handshake. */
+  #strangers = new Set();
+  /** @type {Set<Connection>} */
+  #connections = new Set();
+  /** @type {Promise<void> | undefined} */
+  #closing;
+
+  /**
+   * @param {import("./bootstrap.mjs").Bootstrap} bootstrap
+   * @param {EndpointEvents} events
+   */
+  constructor(bootstrap, events) {
+    this.#bootstrap = bootstrap;
+    this.#self = bootstrap.self;
+    this.#events = events;
+  }
+
+  /**
+   * Listens at this process's socket and joins the manager (`$hello`, then
+   * its `$welcome`), both at once.
+   *
+   * @returns {Promise<void>}
+   * @throws {Error} When it cannot listen, or the manager closes the
+   * connection first; nothing is left open.
+   */
+  async open() {
+    const joined = this.#dial(MANAGER).welcome.promise;
+    const results = await Promise.allSettled([this.#listen(), joined]);
+    const failed = results.find((result) => result.status === "rejected");
+    if (failed) {
+      await this.close();
+      throw failed.reason;
+    }
+  }
+
+  /**
+   * Sends one payload to a process of this host (not this one).
+   *
+   * @param {Address} to
+   * @param {Uint8Array} payload
+   * @returns {boolean} Whether it was handed to a connection: false for a
+   * process on another host (this peer does not relay), or one that is not
+   * up (no socket file).
+   */
+  send(to, payload) {
+    if (this.#closing || !this.#onThisHost(to)) return false;
+    return this.#linkTo(to)?.send(payload) ?? false;
+  }
+
+  /**
+   * Resolves once everything sent is written out (connections still
+   * opening opened, or failed).
+   *
+   * @returns {Promise<void>}
+   */
+  async flushed() {
+    await Promise.all([...this.#connections].map((connection) => connection.flushed()));
+  }
+
+  /**
+   * Closes: stops listening and removes the socket file, ends every
+   * connection once what was sent is written, and waits for the other ends
+   * to close theirs (at most 2 s). Idempotent.
+   *
+   * @returns {Promise<void>}
+   */
+  close() {
+    this.#closing ??= this.#shutDown();
+    return this.#closing;
+  }
+
+  async #shutDown() {
+    this.#server?.close();
+    this.removeSocketFile();
+    const connections = [...this.#connections];
+    for (const connection of connections) connection.end();
+    const giveUp = setTimeout(() => {
+      for (const connection of connections) connection.socket.destroy();
+    }, CLOSE_TIMEOUT);
+    await Promise.all(connections.map((connection) => connection.closed));
+    clearTimeout(giveUp);
+  }
+
+  /** Removes this process's socket file, for a process about to exit at once. */
+  removeSocketFile() {
+    removeFile(this.#socketPath(this.#self));
+  }
+
+  /** The socket file of a process of this host: `m.sock`, `w<id>.sock`, `s<index>.sock`. */
+  #socketPath(address) {
+    const { dir, services } = this.#bootstrap.transport;
+    const name = address === MANAGER
+      ? "m"
+      : typeof address === "number"
+      ? `w${address}`
+      : `s${services.indexOf(address)}`;
+    return `${dir}/${name}.sock`;
+  }
+
+  /** Whether `address` is a process of this host (transport.workers and .services). */
+  #onThisHost(address) {
+    const { workers, services } = this.#bootstrap.transport;
+    return address === MANAGER || workers.includes(address) || services.includes(address);
+  }
+
+  async #listen() {
+    const path = this.#socketPath(this.#self);
+    this.#server = net.createServer((socket) => this.#accept(socket));
+    try {
+      await listen(this.#server, path);
+    } catch (error) {
+      // A file left by a process that was killed: nobody listens there.
+      if (error.code !== "EADDRINUSE" || await isListening(path)) throw error;
+      removeFile(path);
+      await listen(this.#server, path);
+    }
+    this.#server.on("error", (error) => this.#events.report(error));
+  }
+
+  /** Opens a connection to `address` that says hello first; sends wait for `$welcome`. */
+  #dial(address) {
+    const socket = net.createConnection(this.#socketPath(address));
+    const connection = new Connection(socket, "dialing", this.#bootstrap.maxFrameSize, address);
+    connection.welcome = deferred();
+    const { token } = this.#bootstrap.transport;
+    connection.write(
+      encodeMessage({ action: "$hello", data: { from: this.#self, token } }, Infinity),
+    );
+    this.#links.set(address, connection);
+    this.#watch(connection);
+    return connection;
+  }
+
+  /**
+   * The connection to send to `address` on, dialed now if there is none:
+   * never the manager (children dial it when they join), and only a
+   * process whose socket file exists (it is up).
+   */
+  #linkTo(address) {
+    const link = this.#links.get(address);
+    if (link || address === MANAGER || !fs.existsSync(this.#socketPath(address))) return link;
+    return this.#dial(address);
+  }
+
+  #accept(socket) {
+    if (this.#closing) return socket.destroy();
+    if (this.#strangers.size >= MAX_HANDSHAKES) {
+      socket.destroy();
+      return this.#refused(`${MAX_HANDSHAKES} connections are in their handshake already`);
+    }
+    const connection = new Connection(socket, "greeting", HANDSHAKE_FRAME_LIMIT);
+    this.#strangers.add(connection);
+    connection.helloTimer = setTimeout(
+      () => this.#refuse(connection, `no hello within ${HANDSHAKE_TIMEOUT} ms`),
+      HANDSHAKE_TIMEOUT,
+    );
+    this.#watch(connection);
+  }
+
+  #watch(connection) {
+    this.#connections.add(connection);
+    connection.socket.on("data", (chunk) => {
+      let payloads;
+      try {
+        payloads = connection.reader.push(chunk);
+      } catch (error) {
+        return this.#drop(connection, error);
+      }
+      for (const payload of payloads) {
+        if (connection.dropped || connection.state === "closed") return;
+        this.#onPayload(connection, payload);
+      }
+    });
+    connection.closed.then(() => this.#onClosed(connection));
+  }
+
+  #onPayload(connection, payload) {
+    if (connection.state === "greeting") return this.#greet(connection, payload);
+    let message;
+    try {
+      message = decodeMessage(payload);
+    } catch (error) {
+      return this.#drop(connection, error);
+    }
+    if (connection.state === "dialing") {
+      if (message.action !== "$welcome") {
+        return this.#drop(
+          connection,
+          new FrameError(`unexpected "${message.action}" before $welcome`),
+        );
+      }
+      connection.welcomed();
+      connection.welcome.resolve();
+      connection.welcome = undefined;
+      return;
+    }
+    try {
+      this.#events.receive(connection.address, message);
+    } catch (error) {
+      this.#drop(connection, error);
+    }
+  }
+
+  /** Reads the `$hello` of an accepted connection: admits it, or refuses it. */
+  #greet(connection, payload) {
+    clearTimeout(connection.helloTimer);
+    let hello;
+    try {
+      hello = decodeMessage(payload);
+    } catch {
+      return this.#refuse(connection, "its first frame is not a JSON message");
+    }
+    const { from, token } = hello.data ?? {};
+    if (hello.action !== "$hello" || !isAddress(from) || typeof token !== "string") {
+      return this.#refuse(connection, `it opened with "${hello.action}", not a valid hello`);
+    }
+    if (!tokensMatch(token, this.#bootstrap.transport.token)) {
+      return this.#refuse(connection, "its token is wrong");
+    }
+    const refusal = from === MANAGER
+      ? "the manager never dials children"
+      : from === this.#self
+      ? `${describe(from)} is this process`
+      : !this.#onThisHost(from)
+      ? `${describe(from)} is not in this cluster`
+      : this.#connectionsTo(from) >= 2
+      ? `${describe(from)} is connected twice already`
+      : undefined;
+    if (refusal) return this.#refuse(connection, refusal);
+    this.#strangers.delete(connection);
+    connection.address = from;
+    connection.state = "open";
+    connection.reader.limit = this.#bootstrap.maxFrameSize;
+    // Both dialed at once: each sends on the one it dialed, and reads both.
+    if (this.#links.has(from)) this.#spares.add(connection);
+    else this.#links.set(from, connection);
+    connection.write(encodeMessage({ action: "$welcome", data: {} }, Infinity));
+  }
+
+  #connectionsTo(address) {
+    return [...this.#connections].filter((c) => c.address === address && c.state !== "closed")
+      .length;
+  }
+
+  #refuse(connection, why) {
+    clearTimeout(connection.helloTimer);
+    connection.dropped = true;
+    connection.socket.destroy();
+    this.#refused(why);
+  }
+
+  #refused(why) {
+    this.#events.report(new FrameError(`Refused a connection to ${describe(this.#self)}: ${why}`));
+  }
+
+  /** Closes a connection that broke the protocol, and reports why. */
+  #drop(connection, error) {
+    if (connection.dropped) return;
+    connection.dropped = true;
+    const who = connection.address === undefined
+      ? "an unidentified peer"
+      : describe(connection.address);
+    this.#events.report(
+      new FrameError(`Bad frame from ${who}: ${error.message}`, { cause: error }),
+    );
+    connection.socket.destroy();
+  }
+
+  #onClosed(connection) {
+    clearTimeout(connection.helloTimer);
+    this.#connections.delete(connection);
+    if (this.#strangers.delete(connection)) return;
+    const address = connection.address;
+    // Dialed, and closed before the `$welcome`: whoever waits to join hears why.
+    if (connection.welcome) {
+      connection.welcome.reject(
+        new UnreachableError(
+          `${describe(address)} closed the connection before welcoming ${describe(this.#self)}`,
+          { cause: connection.error },
+        ),
+      );
+    }
+    if (this.#spares.delete(connection)) return this.#events.gone(address);
+    if (this.#links.get(address) !== connection) return;
+    this.#links.delete(address);
+    const spare = [...this.#spares].find((other) => other.address === address);
+    if (spare) {
+      this.#spares.delete(spare);
+      this.#links.set(address, spare);
+    }
+    this.#events.gone(address);
+  }
+}
+
+/** Names a process for messages: `worker 1`, `service "logger"`, `the manager`. */
+function describe(address) {
+  if (typeof address === "number") return `worker ${address}`;
+  return address === MANAGER ? "the manager" : `service ${JSON.stringify(address)}`;
+}
+
+function isAddress(value) {
+  return (Number.isInteger(value) && value >= 0) || (typeof value === "string" && value !== "");
+}
+
+/** Compares tokens in time independent of where they differ. */
+function tokensMatch(given, expected) {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && crypto.timingSafeEqual(a, b);
+}
+
+function deferred() {
+  let resolve;
+  let reject;
+  const promise = new Promise((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  promise.catch(() => {});
+  return { promise, resolve, reject };
+}
+
+function listen(server, path) {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(path, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+}
+
+/** Whether a process listens at the socket file `path`. */
+function isListening(path) {
+  return new Promise((resolve) => {
+    const probe = net.createConnection(path);
+    probe.on("connect", () => {
+      probe.destroy();
+      resolve(true);
+    });
+    probe.on("error", () => resolve(false));
+  });
+}
+
+function removeFile(path) {
+  try {
+    fs.unlinkSync(path);
+  } catch {
+    // Removed already.
+  }
+}

@@ -1,0 +1,687 @@
+/**
+ * A Switchboard peer in Node.js, with no dependencies: the reference for a
+ * service process in another language, written from README "Protocol". A
+ * manager starts it with `processes: { name: { command: ["node",
+ * "service.mjs"] } }`; it reads its bootstrap from stdin, listens at its
+ * socket, joins the manager, and then messages and requests every other
+ * process, and answers them, as a Deno peer does.
+ *
+ * ```js
+ * import { connect, MANAGER } from "./peers/node/switchboard_peer.mjs";
+ *
+ * const peer = await connect();
+ * peer.handle("echoRequest", (data) => ({ echo: data }));
+ * peer.on("log", (data, msg) => console.log(msg.from, data));
+ * peer.onStop(() => peer.sendMessage("bye", {}, MANAGER));
+ * peer.ready(); // the manager's start() waits for this; held messages follow
+ * ```
+ *
+ * Not here: streamed answers (a request that asks for a stream gets one
+ * final answer, which the protocol allows), backpressure limits
+ * (`highWaterMark`, `maxQueuedBytes`: Node's socket buffers grow), and
+ * clusters spanning hosts (the relay frames through the manager).
+ *
+ * @module
+ */
+
+import crypto from "node:crypto";
+import process from "node:process";
+import { readBootstrap } from "./bootstrap.mjs";
+import { decodeMessage, encodeMessage, toWireError } from "./codec.mjs";
+import { Endpoint } from "./endpoint.mjs";
+import {
+  ClosedError,
+  FrameError,
+  NoHandlerError,
+  RemoteError,
+  SwitchboardError,
+  TimeoutError,
+  UnreachableError,
+} from "./errors.mjs";
+
+export {
+  ClosedError,
+  FrameError,
+  NoHandlerError,
+  RemoteError,
+  SwitchboardError,
+  TimeoutError,
+  UnreachableError,
+};
+
+/** @typedef {number | string} Address A worker id, a service name, or `MANAGER`. */
+
+/** The manager's address. */
+export const MANAGER = "manager";
+
+/** Exit code of a child whose manager disappeared. */
+const ORPHAN_EXIT_CODE = 1;
+
+/**
+ * The response action of a request action: `fooRequest` → `fooResponse`,
+ * `bar` → `barResponse`.
+ *
+ * @param {string} action
+ * @returns {string}
+ */
+export function responseAction(action) {
+  return `${action.endsWith("Request") ? action.slice(0, -"Request".length) : action}Response`;
+}
+
+/**
+ * Joins the cluster that started this process: reads the bootstrap, listens
+ * at its socket and joins the manager. Register listeners, then call
+ * `peer.ready()`.
+ *
+ * @returns {Promise<Peer>}
+ * @throws {SwitchboardError} When the process was not started by a
+ * cluster, or cannot listen or reach the manager.
+ */
+export async function connect() {
+  const { bootstrap, goAhead } = await readBootstrap();
+  const peer = new Peer(bootstrap, goAhead);
+  await peer.join();
+  return peer;
+}
+
+/** A message as listeners get it. */
+export class Message {
+  /**
+   * @param {Address} from
+   * @param {{ action: string, data?: unknown, messageId?: string, re?: true }} wire
+   * @param {AbortSignal} signal
+   * @param {(message: Message, wire: object) => boolean} replier
+   */
+  constructor(from, wire, signal, replier) {
+    /** The action. */
+    this.action = wire.action;
+    /** The data. */
+    this.data = wire.data;
+    /** The sender, as its connection's handshake proved. */
+    this.from = from;
+    /** The request's id, on a request or a response. */
+    this.messageId = wire.messageId;
+    /** Whether the sender waits for an answer. */
+    this.isRequest = wire.messageId !== undefined && wire.re !== true;
+    /** Aborts when the requester gives up: `$cancel`, its timeout, or it is gone. */
+    this.signal = signal;
+    this.#replier = replier;
+  }
+
+  #replier;
+
+  /**
+   * Answers the sender; to a request, with its messageId and `re: true`.
+   *
+   * @param {string} action
+   * @param {unknown} data
+   * @returns {boolean} Whether it could be handed to the connection.
+   */
+  reply(action, data) {
+    assertUserAction(action);
+    return this.#replier(this, { action, data });
+  }
+}
+
+/** This process's end of the cluster. */
+export class Peer {
+  #bootstrap;
+  #goAhead;
+  /** The cluster's processes: `{workers, services, managers}`; `$members` changes it. */
+  #layout;
+  /** @type {Endpoint} This process's sockets. */
+  #endpoint;
+  /** @type {Map<string, Function>} */
+  #handlers = new Map();
+  /** @type {Map<string, Set<Function>>} */
+  #listeners = new Map();
+  #any = new Set();
+  #stopHandlers = new Set();
+  #lifecycle = new Set();
+  #errors = new Set();
+  /** @type {Map<string, { action: string, target: Address, resolve: Function, reject: Function, timer: any }>} */
+  #pending = new Map();
+  /** @type {Map<string, { controller: AbortController, timer: any }>} Requests being answered, by sender and id. */
+  #incoming = new Map();
+  /** @type {"holding" | "releasing" | "ready" | "closing" | "closed"} */
+  #state = "holding";
+  /** @type {[Address, object][]} Messages that came before the go-ahead. */
+  #held = [];
+  #idPrefix = `${crypto.randomBytes(6).toString("base64url")}.`;
+  #nextId = 0;
+  #handlersRunning = 0;
+  #handlersSettled = [];
+  /** @type {Promise<void> | undefined} */
+  #stopWork;
+  /** @type {Promise<void> | undefined} */
+  #closing;
+  #onSigterm = () => void this.#doStopWork().then(() => this.#exit(0));
+  #onSigint = () => {};
+
+  /**
+   * Not for use: peers come from {@linkcode connect}.
+   *
+   * @param {import("./bootstrap.mjs").Bootstrap} bootstrap
+   * @param {Promise<void>} goAhead
+   */
+  constructor(bootstrap, goAhead) {
+    this.#bootstrap = bootstrap;
+    this.#goAhead = goAhead;
+    this.#layout = {
+      workers: bootstrap.workers,
+      services: bootstrap.services,
+      managers: bootstrap.managers,
+    };
+    this.#endpoint = new Endpoint(bootstrap, {
+      receive: (from, message) => this.#receive(from, message),
+      gone: (address) => this.#gone(address),
+      report: (error) => this.#report(error),
+    });
+  }
+
+  /** @returns {Address} This process's address: its service name, or worker id. */
+  get id() {
+    return this.#bootstrap.self;
+  }
+
+  /** @returns {number[]} The cluster's worker ids. */
+  get workers() {
+    return this.#layout.workers;
+  }
+
+  /** @returns {string[]} The cluster's service names. */
+  get services() {
+    return this.#layout.services;
+  }
+
+  /**
+   * Listens at this process's socket and joins the manager (`$hello`, then
+   * its `$welcome`), both at once. Called by {@linkcode connect}.
+   *
+   * @returns {Promise<void>}
+   */
+  async join() {
+    await this.#endpoint.open();
+    // SIGTERM to this process alone: its stop work, then exit (the manager
+    // restarts it). SIGINT is the manager's to answer, for every child in order.
+    process.on("SIGTERM", this.#onSigterm);
+    process.on("SIGINT", this.#onSigint);
+  }
+
+  /**
+   * Tells the manager this process is ready (`$ready`); once its go-ahead
+   * comes on stdin, says `$running` and dispatches the messages held so far.
+   */
+  ready() {
+    if (this.#state !== "holding") return;
+    this.#state = "releasing";
+    this.#sendControl(MANAGER, "$ready");
+    this.#goAhead.then(() => {
+      if (this.#state === "releasing") this.#state = "ready";
+      if (this.#state === "closed") return;
+      this.#sendControl(MANAGER, "$running");
+      for (const [from, message] of this.#held.splice(0)) this.#dispatch(from, message);
+    });
+  }
+
+  /**
+   * Listens for an action; returns the remover.
+   *
+   * @param {string} action
+   * @param {(data: unknown, msg: Message) => void} listener
+   * @returns {() => void}
+   */
+  on(action, listener) {
+    assertUserAction(action);
+    const set = this.#listeners.get(action) ?? new Set();
+    this.#listeners.set(action, set);
+    set.add(listener);
+    return () => set.delete(listener);
+  }
+
+  /**
+   * Answers requests for an action with what `handler` returns (or
+   * resolves to); what it throws goes back as the error. One per action.
+   *
+   * @param {string} action
+   * @param {(data: any, msg: Message) => unknown} handler
+   * @returns {() => void}
+   */
+  handle(action, handler) {
+    assertUserAction(action);
+    if (this.#handlers.has(action)) throw new TypeError(`"${action}" has a handler already`);
+    this.#handlers.set(action, handler);
+    return () => this.#handlers.delete(action);
+  }
+
+  /**
+   * Listens for every message; returns the remover.
+   *
+   * @param {(msg: Message) => void} listener
+   */
+  onAny(listener) {
+    return addTo(this.#any, listener);
+  }
+
+  /**
+   * Work to finish when the cluster stops, before this process exits.
+   *
+   * @param {() => unknown} handler
+   */
+  onStop(handler) {
+    return addTo(this.#stopHandlers, handler);
+  }
+
+  /**
+   * Children exiting, restarting, ready again, given up (`$event` data).
+   *
+   * @param {(event: { type: string, address: Address }) => void} listener
+   */
+  onLifecycle(listener) {
+    return addTo(this.#lifecycle, listener);
+  }
+
+  /**
+   * Errors no caller can be given: a bad frame, a listener that threw.
+   *
+   * @param {(error: Error) => void} listener
+   */
+  onError(listener) {
+    return addTo(this.#errors, listener);
+  }
+
+  /**
+   * Sends a message.
+   *
+   * @param {string} action
+   * @param {unknown} data
+   * @param {Address | Address[]} [to] Default: every worker.
+   * @returns {number} To how many processes it was handed.
+   * @throws {FrameError} When the data cannot travel or is too large.
+   */
+  sendMessage(action, data, to) {
+    assertUserAction(action);
+    const targets = to === undefined ? this.workers : Array.isArray(to) ? [...new Set(to)] : [to];
+    const payload = encodeMessage({ action, data }, this.#bootstrap.maxFrameSize);
+    return targets.filter((target) => this.#send(target, payload)).length;
+  }
+
+  /**
+   * Asks one process; resolves with the data of its answer.
+   *
+   * @param {string} action
+   * @param {unknown} data
+   * @param {{ to: Address, timeout?: number }} options
+   * @returns {Promise<unknown>}
+   * @throws {TimeoutError | RemoteError | NoHandlerError | UnreachableError | ClosedError | FrameError}
+   */
+  request(action, data, { to, timeout = this.#bootstrap.requestTimeout } = {}) {
+    try {
+      assertUserAction(action);
+      if (to === undefined) throw new TypeError(`Request "${action}" needs a target: pass { to }`);
+      if (this.#state === "closing" || this.#state === "closed") {
+        throw new ClosedError(`Request "${action}" to ${describe(to)} was cancelled: closed`);
+      }
+      const messageId = `${this.#idPrefix}${(this.#nextId++).toString(36)}`;
+      // The timeout travels with the request: the handler's signal aborts when it passes.
+      const wire = Number.isFinite(timeout)
+        ? { action, data, messageId, timeout }
+        : { action, data, messageId };
+      if (!this.#send(to, encodeMessage(wire, this.#bootstrap.maxFrameSize))) {
+        const why = this.#inCluster(to) ? "it is not connected" : "no such process";
+        throw new UnreachableError(`Request "${action}" to ${describe(to)} failed: ${why}`);
+      }
+      return new Promise((resolve, reject) => {
+        // Made here, so that its stack shows who asked.
+        const late = new TimeoutError(
+          `Request "${action}" to ${describe(to)} timed out after ${timeout} ms`,
+        );
+        const timer = Number.isFinite(timeout)
+          ? setTimeout(() => this.#settle(messageId, late), timeout)
+          : undefined;
+        this.#pending.set(messageId, { action, target: to, resolve, reject, timer });
+      });
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * Leaves the cluster: open requests are rejected, what was sent is
+   * written, each connection is ended. Idempotent.
+   *
+   * @returns {Promise<void>}
+   */
+  close() {
+    this.#closing ??= this.#shutDown();
+    return this.#closing;
+  }
+
+  async #shutDown() {
+    this.#state = "closing";
+    process.off("SIGTERM", this.#onSigterm);
+    process.off("SIGINT", this.#onSigint);
+    for (const messageId of this.#pending.keys()) {
+      this.#settle(messageId, new ClosedError(`${describe(this.id)} closed`));
+    }
+    for (const key of this.#incoming.keys()) this.#abortIncoming(key, abortError("closed"));
+    await this.#endpoint.close();
+    process.stdin.destroy();
+    this.#state = "closed";
+  }
+
+  /** Closes, then exits: the second phase of a stop. */
+  async #exit(code) {
+    await this.close();
+    process.exit(code);
+  }
+
+  /** The stop work, once: the stop handlers together, then the handlers still running. */
+  #doStopWork() {
+    this.#stopWork ??= (async () => {
+      await Promise.all([...this.#stopHandlers].map(async (handler) => {
+        try {
+          await handler();
+        } catch (error) {
+          this.#report(new SwitchboardError("A stop handler failed", { cause: error }));
+        }
+      }));
+      if (this.#handlersRunning > 0) {
+        await new Promise((resolve) => this.#handlersSettled.push(resolve));
+      }
+    })();
+    return this.#stopWork;
+  }
+
+  /** A connection to `address` closed (the endpoint says so): what waits on it fails; without the manager, exit. */
+  #gone(address) {
+    for (const [messageId, entry] of this.#pending) {
+      if (entry.target !== address) continue;
+      this.#settle(
+        messageId,
+        new UnreachableError(
+          `Request "${entry.action}" to ${
+            describe(address)
+          } failed: the connection closed before it answered`,
+        ),
+      );
+    }
+    for (const key of this.#incoming.keys()) {
+      if (key.startsWith(`${JSON.stringify(address)} `)) {
+        this.#abortIncoming(key, abortError("gone"));
+      }
+    }
+    if (address === MANAGER && this.#state !== "closing" && this.#state !== "closed") {
+      // Without its manager a child has no cluster, and nobody would stop it.
+      this.#endpoint.removeSocketFile();
+      process.exit(ORPHAN_EXIT_CODE);
+    }
+  }
+
+  // Messages.
+
+  /**
+   * Sends one payload to one process.
+   *
+   * @returns {boolean} Whether it was handed over.
+   */
+  #send(to, payload) {
+    if (this.#state === "closed") return false;
+    if (to === this.id) {
+      setImmediate(() => {
+        try {
+          this.#receive(this.id, decodeMessage(payload));
+        } catch (error) {
+          this.#report(error);
+        }
+      });
+      return true;
+    }
+    return this.#inCluster(to) && this.#endpoint.send(to, payload);
+  }
+
+  #sendControl(to, action, data) {
+    return this.#send(to, encodeMessage({ action, data }, this.#bootstrap.maxFrameSize));
+  }
+
+  #inCluster(address) {
+    const { workers, services, managers } = this.#layout;
+    return address === MANAGER || workers.includes(address) || services.includes(address) ||
+      managers.includes(address);
+  }
+
+  /** One decoded message from `from`: a control frame, an answer, or one for the listeners. */
+  #receive(from, message) {
+    if (message.action.startsWith("$")) return this.#control(from, message);
+    if (this.#state === "closed") return;
+    // A part of a streamed answer: this peer never asks for one.
+    if (message.part === true) return;
+    // Answers settle requests at once, even while held for the listeners.
+    this.#answer(from, message);
+    const dispatching = this.#state === "ready" ||
+      (this.#state === "closing" && this.#held.length === 0);
+    if (dispatching) this.#dispatch(from, message);
+    else this.#held.push([from, message]);
+  }
+
+  #control(from, { action, data }) {
+    const fromManager = from === MANAGER;
+    if (action === "$cancel") {
+      if (typeof data?.messageId !== "string") {
+        throw new FrameError('"$cancel" without a messageId');
+      }
+      return this.#abortIncoming(`${JSON.stringify(from)} ${data.messageId}`, abortError("cancel"));
+    }
+    // Credit for a streamed answer: this peer answers in one part, and needs none.
+    if (action === "$more") return;
+    if (fromManager && action === "$stop") return void this.#stop();
+    if (fromManager && action === "$exit") return void this.#exit(0);
+    if (fromManager && action === "$event") return this.#tellLifecycle(data);
+    if (fromManager && action === "$members") {
+      const { workers, services, managers } = data ?? {};
+      if (![workers, services, managers].every(Array.isArray)) {
+        throw new FrameError('"$members" is not {workers, services, managers}');
+      }
+      this.#layout = { workers, services, managers };
+      return;
+    }
+    throw new FrameError(`unexpected "${action}"`);
+  }
+
+  /** Stop, first phase: the stop work, still receiving; then `$stopped`, once what it sent is written. */
+  async #stop() {
+    await this.#doStopWork();
+    await this.#endpoint.flushed();
+    this.#sendControl(MANAGER, "$stopped");
+  }
+
+  #tellLifecycle(event) {
+    for (const listener of this.#lifecycle) {
+      try {
+        listener(event);
+      } catch (error) {
+        this.#report(error);
+      }
+    }
+  }
+
+  /** Settles the request `message` answers, if any: from its target, of its response action. */
+  #answer(from, message) {
+    const messageId = message.messageId ?? message.data?.messageId;
+    const entry = this.#pending.get(messageId);
+    if (!entry || entry.target !== from || responseAction(entry.action) !== message.action) return;
+    const { error } = message;
+    if (error === undefined) return this.#settle(messageId, undefined, message.data);
+    this.#settle(
+      messageId,
+      error.name === "NoHandlerError"
+        ? new NoHandlerError(
+          `Request "${entry.action}" to ${
+            describe(from)
+          } failed: it has no handler for "${entry.action}"`,
+        )
+        : new RemoteError(
+          `Request "${entry.action}" to ${describe(from)} failed: ${error.name}: ${error.message}`,
+          error,
+        ),
+    );
+  }
+
+  #settle(messageId, error, data) {
+    const entry = this.#pending.get(messageId);
+    if (!entry) return;
+    this.#pending.delete(messageId);
+    clearTimeout(entry.timer);
+    if (error === undefined) entry.resolve(data);
+    else entry.reject(error);
+  }
+
+  /** Hands a message to its handler and listeners; answers a request nobody listens for. */
+  #dispatch(from, message) {
+    // A failed answer has no data for listeners: it only settles a request.
+    if (message.error !== undefined) return;
+    const handler = this.#handlers.get(message.action);
+    const listeners = [...(this.#listeners.get(message.action) ?? [])];
+    const isRequest = message.messageId !== undefined && message.re !== true;
+    if (!handler && listeners.length === 0 && this.#any.size === 0 && !isRequest) return;
+    const signal = isRequest ? this.#openIncoming(from, message) : new AbortController().signal;
+    const msg = new Message(from, message, signal, (to, wire) => this.#replyTo(to, wire));
+    if (handler) this.#runHandler(handler, msg);
+    for (const listener of listeners) this.#call(listener, msg, msg.data, msg);
+    for (const listener of this.#any) this.#call(listener, msg, msg);
+    if (isRequest && !handler && listeners.length === 0 && this.#any.size === 0) {
+      this.#replyError(msg, {
+        name: "NoHandlerError",
+        message: `${describe(this.id)} has no handler for "${message.action}"`,
+      });
+    }
+  }
+
+  #call(listener, msg, ...args) {
+    try {
+      listener(...args);
+    } catch (error) {
+      this.#listenerFailed(msg, error);
+    }
+  }
+
+  #runHandler(handler, msg) {
+    let result;
+    try {
+      result = handler(msg.data, msg);
+    } catch (error) {
+      return this.#handlerFailed(msg, error);
+    }
+    if (typeof result?.then !== "function") return this.#respond(msg, result);
+    this.#handlersRunning++;
+    Promise.resolve(result)
+      .then((value) => this.#respond(msg, value), (error) => this.#handlerFailed(msg, error))
+      .finally(() => {
+        if (--this.#handlersRunning > 0) return;
+        for (const resolve of this.#handlersSettled.splice(0)) resolve();
+      });
+  }
+
+  #respond(msg, value) {
+    if (!msg.isRequest) return;
+    try {
+      msg.reply(responseAction(msg.action), value);
+    } catch (error) {
+      // The answer could not be encoded: the requester hears why, instead of timing out.
+      this.#handlerFailed(msg, error);
+    }
+  }
+
+  #handlerFailed(msg, error) {
+    if (msg.isRequest) this.#replyError(msg, toWireError(error));
+    else this.#listenerFailed(msg, error);
+  }
+
+  #replyError(msg, error) {
+    try {
+      this.#replyTo(msg, { action: responseAction(msg.action), error });
+    } catch (thrown) {
+      this.#report(thrown);
+    }
+  }
+
+  #listenerFailed(msg, error) {
+    this.#report(
+      new SwitchboardError(
+        `A listener for "${msg.action}" from ${describe(msg.from)} threw: ${error?.message}`,
+        { cause: error },
+      ),
+    );
+  }
+
+  /** Answers `msg`'s sender; to a request, with its id and `re: true`, which closes it. */
+  #replyTo(msg, wire) {
+    if (msg.isRequest) {
+      wire.messageId = msg.messageId;
+      wire.re = true;
+      this.#closeIncoming(`${JSON.stringify(msg.from)} ${msg.messageId}`);
+    }
+    return this.#send(msg.from, encodeMessage(wire, this.#bootstrap.maxFrameSize));
+  }
+
+  /** A request being answered: its signal aborts at its timeout, on `$cancel`, or when its sender is gone. */
+  #openIncoming(from, { messageId, timeout }) {
+    const key = `${JSON.stringify(from)} ${messageId}`;
+    const controller = new AbortController();
+    const timer = typeof timeout === "number" && Number.isFinite(timeout)
+      ? setTimeout(() => this.#abortIncoming(key, abortError("timeout")), timeout).unref()
+      : undefined;
+    this.#incoming.set(key, { controller, timer });
+    return controller.signal;
+  }
+
+  #abortIncoming(key, reason) {
+    this.#incoming.get(key)?.controller.abort(reason);
+    this.#closeIncoming(key);
+  }
+
+  #closeIncoming(key) {
+    clearTimeout(this.#incoming.get(key)?.timer);
+    this.#incoming.delete(key);
+  }
+
+  #report(error) {
+    if (this.#errors.size === 0) return console.error(error);
+    for (const listener of this.#errors) {
+      try {
+        listener(error);
+      } catch (thrown) {
+        console.error(thrown);
+      }
+    }
+  }
+}
+
+/** Names a process for messages: `worker 1`, `service "logger"`, `the manager`. */
+function describe(address) {
+  if (typeof address === "number") return `worker ${address}`;
+  return address === MANAGER ? "the manager" : `service ${JSON.stringify(address)}`;
+}
+
+function assertUserAction(action) {
+  if (typeof action !== "string" || action === "") {
+    throw new TypeError(`An action is a non-empty string, got ${JSON.stringify(action)}`);
+  }
+  if (action.startsWith("$")) {
+    throw new TypeError(
+      `Action "${action}" is reserved: names starting with "$" are Switchboard's own`,
+    );
+  }
+}
+
+function abortError(why) {
+  return why === "timeout"
+    ? new DOMException("The request's timeout passed", "TimeoutError")
+    : new DOMException(`The requester gave up (${why})`, "AbortError");
+}
+
+function addTo(set, item) {
+  if (typeof item !== "function") throw new TypeError(`Expected a function, got ${typeof item}`);
+  set.add(item);
+  return () => set.delete(item);
+}

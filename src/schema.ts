@@ -1,0 +1,193 @@
+/**
+ * Runtime validation, opt in: a schema per action in the Standard Schema
+ * form (https://standardschema.dev), the interface Zod, Valibot, ArkType
+ * and others implement, so any of them can be given and none is needed
+ * here. The interface is copied from the spec, as it asks.
+ *
+ * @module
+ */
+
+/**
+ * A schema in the Standard Schema form, version 1: what `schemas` accepts
+ * (a Zod, Valibot or ArkType schema is one).
+ *
+ * @example A schema written by hand
+ * ```ts
+ * import type { StandardSchemaV1 } from "@switchboard/switchboard";
+ *
+ * const name: StandardSchemaV1<string> = {
+ *   "~standard": {
+ *     version: 1,
+ *     vendor: "hand",
+ *     validate: (value) =>
+ *       typeof value === "string" ? { value } : { issues: [{ message: "Expected a string" }] },
+ *   },
+ * };
+ * console.assert(!("issues" in name["~standard"].validate("ada")));
+ * ```
+ */
+export interface StandardSchemaV1<Input = unknown, Output = Input> {
+  /** The Standard Schema properties. */
+  readonly "~standard": StandardSchemaV1.Props<Input, Output>;
+}
+
+/** The types of the Standard Schema spec. */
+export declare namespace StandardSchemaV1 {
+  /** The properties a schema carries under `~standard`. */
+  export interface Props<Input = unknown, Output = Input> {
+    /** The version of the spec: 1. */
+    readonly version: 1;
+    /** The library that made the schema. */
+    readonly vendor: string;
+    /** Validates a value: its output, or the issues found. */
+    readonly validate: (value: unknown) => Result<Output> | Promise<Result<Output>>;
+    /** The input and output types, for inference only. */
+    readonly types?: Types<Input, Output> | undefined;
+  }
+  /** What `validate` gives. */
+  export type Result<Output> = SuccessResult<Output> | FailureResult;
+  /** A value that passed. */
+  export interface SuccessResult<Output> {
+    /** The value, as the schema outputs it. */
+    readonly value: Output;
+    /** Absent on success. */
+    readonly issues?: undefined;
+  }
+  /** A value that failed. */
+  export interface FailureResult {
+    /** What is wrong. */
+    readonly issues: ReadonlyArray<Issue>;
+  }
+  /** One thing wrong with a value. */
+  export interface Issue {
+    /** What is wrong, in words. */
+    readonly message: string;
+    /** Where, from the value's root. */
+    readonly path?: ReadonlyArray<PropertyKey | PathSegment> | undefined;
+  }
+  /** A step of an issue's path. */
+  export interface PathSegment {
+    /** The key. */
+    readonly key: PropertyKey;
+  }
+  /** The input and output types of a schema. */
+  export interface Types<Input = unknown, Output = Input> {
+    /** What it accepts. */
+    readonly input: Input;
+    /** What it gives. */
+    readonly output: Output;
+  }
+  /** The output type of a schema. */
+  export type InferOutput<Schema extends StandardSchemaV1> = NonNullable<
+    Schema["~standard"]["types"]
+  >["output"];
+}
+
+/**
+ * Schemas by action: each process validates the data it sends and
+ * receives for an action that has one.
+ *
+ * @example Schemas for two actions (with Zod: `{ saveRequest: z.string(), … }`)
+ * ```ts
+ * import type { Schemas, StandardSchemaV1 } from "@switchboard/switchboard";
+ *
+ * function typeOf<T>(type: string): StandardSchemaV1<T> {
+ *   return {
+ *     "~standard": {
+ *       version: 1,
+ *       vendor: "example",
+ *       validate: (value) =>
+ *         typeof value === type ? { value: value as T } : { issues: [{ message: `Expected ${type}` }] },
+ *     },
+ *   };
+ * }
+ *
+ * export const schemas = {
+ *   saveRequest: typeOf<string>("string"),
+ *   saveResponse: typeOf<number>("number"),
+ * } satisfies Schemas;
+ * ```
+ */
+export type Schemas = Readonly<Record<string, StandardSchemaV1>>;
+
+/**
+ * The protocol that schemas describe: each action's data is its schema's
+ * output type.
+ *
+ * @example Infer the protocol from the schemas
+ * ```ts
+ * import type { Peer, SchemaProtocol, StandardSchemaV1 } from "@switchboard/switchboard";
+ *
+ * const name: StandardSchemaV1<{ name: string }> = {
+ *   "~standard": {
+ *     version: 1,
+ *     vendor: "example",
+ *     validate: (value) => ({ value: value as { name: string } }),
+ *   },
+ * };
+ * const schemas = { greet: name };
+ *
+ * export function greet(peer: Peer<SchemaProtocol<typeof schemas>>): number {
+ *   return peer.sendMessage("greet", { name: "Ada" }); // { name: 5 } is a type error
+ * }
+ * ```
+ */
+export type SchemaProtocol<S extends Schemas> = {
+  [A in keyof S]: StandardSchemaV1.InferOutput<S[A]>;
+};
+
+/** What checking data against an action's schema found. */
+export type Checked = { value: unknown } | { problem: string; issues: readonly ValidationIssue[] };
+
+/** One thing wrong with a message's data, where. */
+export interface ValidationIssue {
+  /** What is wrong, as the schema says it. */
+  readonly message: string;
+  /** Where, from `data`: keys and indexes. */
+  readonly path: readonly PropertyKey[];
+}
+
+/**
+ * Checks `data` against the schema of `action`, if it has one.
+ *
+ * @returns The schema's output (the data itself without a schema), or
+ * what is wrong: `data.name: Expected string` and the issues.
+ */
+export function checkData(schemas: Schemas, action: string, data: unknown): Checked {
+  if (!Object.hasOwn(schemas, action)) return { value: data };
+  let result: StandardSchemaV1.Result<unknown> | Promise<StandardSchemaV1.Result<unknown>>;
+  try {
+    result = schemas[action]["~standard"].validate(data);
+  } catch (error) {
+    return failed([{ message: `its schema threw: ${String(error)}`, path: [] }]);
+  }
+  if (result instanceof Promise) {
+    result.catch(() => {});
+    return failed([{
+      message: "its schema validates asynchronously, and Switchboard validates as it sends",
+      path: [],
+    }]);
+  }
+  if (result.issues === undefined) return { value: result.value };
+  return failed(
+    result.issues.map((issue) => ({
+      message: String(issue.message),
+      path: (issue.path ?? []).map((step) => typeof step === "object" ? step.key : step),
+    })),
+  );
+}
+
+function failed(issues: ValidationIssue[]): Checked {
+  const problem = issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`).join("; ");
+  return { problem, issues };
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  let text = "data";
+  for (const step of path) {
+    if (typeof step === "number") text += `[${step}]`;
+    else if (typeof step === "string" && /^[A-Za-z_$][\w$]*$/.test(step)) text += `.${step}`;
+    else text += `[${typeof step === "string" ? JSON.stringify(step) : String(step)}]`;
+  }
+  return text;
+}
