@@ -4,10 +4,10 @@
  * @module
  */
 
-import type { ActionOf, Peer } from "../mod.ts";
+import type { ActionOf, Carried, Peer } from "../mod.ts";
 
 /** Resolves with the data of the next `count` messages of `action`; rejects after 10 s. */
-export function collect<P, K extends ActionOf<P>>(
+export function collect<P extends Carried<P>, K extends ActionOf<P>>(
   peer: Peer<P>,
   action: K,
   count: number,

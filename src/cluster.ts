@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { Carried } from "./carried_types.ts";
 import type { Address, Target } from "./address.ts";
 import type { Broker } from "./broker.ts";
 import type { Manager } from "./manager.ts";
@@ -189,7 +190,7 @@ export const DEFAULTS = {
  * }
  * ```
  */
-export class Cluster<P = Protocol> extends Peer<P> {
+export class Cluster<P extends Carried<P> = Protocol> extends Peer<P> {
   readonly #manager: Manager;
   readonly #host: UnixHost;
 
@@ -248,7 +249,9 @@ export class Cluster<P = Protocol> extends Peer<P> {
    * }
    * ```
    */
-  static async start<P = Protocol>(options?: ClusterOptions): Promise<Cluster<P>> {
+  static async start<P extends Carried<P> = Protocol>(
+    options?: ClusterOptions,
+  ): Promise<Cluster<P>> {
     // Loaded here, not with this module: a child imports the package too,
     // and need not load the manager's side of it (a dozen modules) to start.
     const { startManager } = await import("./cluster_start.ts");

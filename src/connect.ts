@@ -4,6 +4,7 @@
  * @module
  */
 
+import type { Carried } from "./carried_types.ts";
 import { readBootstrap } from "./bootstrap.ts";
 import { ChildSide } from "./child.ts";
 import { Peer } from "./peer.ts";
@@ -29,7 +30,7 @@ export interface ConnectOptions {
   schemas?: Schemas;
 }
 
-let joined: Promise<Peer<unknown>> | undefined;
+let joined: Promise<Peer<Protocol>> | undefined;
 
 /**
  * Joins the cluster that started this process and returns its peer. Call it
@@ -61,12 +62,14 @@ let joined: Promise<Peer<unknown>> | undefined;
  * }
  * ```
  */
-export function connect<P = Protocol>(options?: ConnectOptions): Promise<Peer<P>> {
+export function connect<P extends Carried<P> = Protocol>(
+  options?: ConnectOptions,
+): Promise<Peer<P>> {
   joined ??= join(options ?? {});
   return joined as Promise<Peer<P>>;
 }
 
-async function join(options: ConnectOptions): Promise<Peer<unknown>> {
+async function join(options: ConnectOptions): Promise<Peer<Protocol>> {
   const bootstrap = await readBootstrap();
   // What the endpoint reports goes to the console until the peer has listeners.
   let report = (error: Error) => console.error(error);
@@ -76,7 +79,7 @@ async function join(options: ConnectOptions): Promise<Peer<unknown>> {
   });
   const child = new ChildSide(bootstrap, endpoint, options.schemas);
   report = (error) => child.router.listeners.report(error);
-  const peer = new Peer<unknown>(child.router, () => child.close());
+  const peer = new Peer<Protocol>(child.router, () => child.close());
   // The manager is told at once (what it sends next arrives in a later
   // task); messages held since joining are dispatched in the next task,
   // after the caller's code following `await connect()`.

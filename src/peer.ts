@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { Carried } from "./carried_types.ts";
 import type { Address, ANY, Target } from "./address.ts";
 import type { ActionListener, AnyListener, RequestHandler } from "./listeners.ts";
 import type { Router } from "./router.ts";
@@ -51,7 +52,7 @@ import type {
  * if (import.meta.main) serve(await connect<Protocol>());
  * ```
  */
-export class Peer<P = Protocol> {
+export class Peer<P extends Carried<P> = Protocol> {
   readonly #router: Router;
   readonly #close: () => Promise<void>;
 

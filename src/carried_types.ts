@@ -1,0 +1,58 @@
+/**
+ * The types that match the wire: a protocol whose data types hold what
+ * the codec refuses (functions, symbols, other typed arrays) is a type
+ * error where the protocol is used, naming the action. Kept shallow (six
+ * levels down at most) so that editors stay fast.
+ *
+ * @module
+ */
+
+/** The values the codec carries as they are (`wire_values.ts`). */
+type Leaf =
+  | string
+  | number
+  | boolean
+  | bigint
+  | null
+  | undefined
+  | Uint8Array
+  | Date
+  | RegExp
+  | Error;
+
+/** What in `T` cannot be sent, in words, or `never`. */
+type Refusal<T, Depth extends unknown[] = []> = 0 extends 1 & T ? never
+  : Depth["length"] extends 6 ? never
+  : T extends Leaf ? never
+  : T extends (...args: never[]) => unknown ? "a function"
+  : T extends symbol ? "a symbol"
+  : T extends { toJSON(...args: never[]): unknown } ? never
+  : T extends ReadonlyMap<infer K, infer V> ? Refusal<K, [...Depth, 0]> | Refusal<V, [...Depth, 0]>
+  : T extends ReadonlySet<infer V> ? Refusal<V, [...Depth, 0]>
+  : T extends ArrayBufferView | ArrayBufferLike ? "a typed array other than Uint8Array"
+  : T extends readonly (infer E)[] ? Refusal<E, [...Depth, 0]>
+  : T extends object ? { [K in keyof T]-?: Refusal<T[K], [...Depth, 0]> }[keyof T]
+  : never;
+
+/**
+ * A protocol as the wire allows it: each action's data type where it can
+ * be sent, else a message saying why. A protocol `P` passes when `P`
+ * extends `Carried<P>`; `Peer<P>`, `connect<P>` and `Cluster.start<P>`
+ * require it.
+ *
+ * @example A protocol that holds a function
+ * ```ts
+ * import type { Carried } from "@switchboard/switchboard";
+ *
+ * type Good = { save: { name: string; body: Uint8Array; at: Date } };
+ * const ok: Carried<Good> = { save: { name: "a", body: new Uint8Array(), at: new Date() } };
+ * type Bad = { run: { callback: () => void } };
+ * // Carried<Bad>["run"] is 'Action "run" holds a function, which cannot be sent'.
+ * const message: Carried<Bad>["run"] = 'Action "run" holds a function, which cannot be sent';
+ * console.assert(ok.save.name === "a" && message.startsWith("Action"));
+ * ```
+ */
+export type Carried<P> = {
+  [A in keyof P]: [Refusal<P[A]>] extends [never] ? P[A]
+    : `Action "${A & string}" holds ${Refusal<P[A]>}, which cannot be sent`;
+};
