@@ -51,9 +51,9 @@
  */
 
 export { ANY, MANAGER, managerOf } from "./src/address.ts";
-export type { Address, Target } from "./src/address.ts";
+export type { Address, ManagerAddress, Target } from "./src/address.ts";
 export { responseAction } from "./src/action.ts";
-export type { Carried } from "./src/carried_types.ts";
+export type { Carried, Refusal } from "./src/carried_types.ts";
 export type { ResponseAction } from "./src/action.ts";
 export { Cluster, DEFAULTS } from "./src/cluster.ts";
 export type { ClusterOptions, ServiceOptions } from "./src/cluster.ts";

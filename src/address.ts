@@ -5,11 +5,19 @@
  * @module
  */
 
-/** The address of a process: a worker id, a service name, or {@linkcode MANAGER}. */
-export type Address = number | string;
+/**
+ * The address of a process: a worker id, a service name, or
+ * {@linkcode MANAGER}. Given the cluster's service names `S`, only those
+ * names (and the managers') are addresses, so that a misspelt service is a
+ * type error; by default any string is.
+ */
+export type Address<S extends string = string> = number | S | typeof MANAGER | ManagerAddress;
 
-/** Where a message goes: one address or a list of them. */
-export type Target = Address | readonly Address[];
+/** The address of a manager as other hosts reach it: `manager@<host>` (see {@linkcode managerOf}). */
+export type ManagerAddress = `manager@${string}`;
+
+/** Where a message goes: one address or a list of them (of the service names `S`, if given). */
+export type Target<S extends string = string> = Address<S> | readonly Address<S>[];
 
 /**
  * The manager's address, as `msg.from` shows it and as `to` takes it. No
@@ -59,8 +67,8 @@ const MANAGER_OF = `${MANAGER}@`;
  * console.assert(managerOf("web-2") === "manager@web-2");
  * ```
  */
-export function managerOf(host: string): string {
-  return `${MANAGER_OF}${host}`;
+export function managerOf(host: string): ManagerAddress {
+  return `${MANAGER}@${host}`;
 }
 
 /** Whether `address` is a manager's address as other hosts know it. */

@@ -7,23 +7,25 @@
  * @module
  */
 
-/** The values the codec carries as they are (`wire_values.ts`). */
-type Leaf =
-  | string
-  | number
-  | boolean
-  | bigint
-  | null
-  | undefined
-  | Uint8Array
-  | Date
-  | RegExp
-  | Error;
-
-/** What in `T` cannot be sent, in words, or `never`. */
-type Refusal<T, Depth extends unknown[] = []> = 0 extends 1 & T ? never
+/**
+ * What in `T` cannot be sent, in words, or `never` when all of it can.
+ * (`Depth` counts the levels walked; past six it stops looking.)
+ *
+ * @example Why a type cannot be sent
+ * ```ts
+ * import type { Refusal } from "@switchboard/switchboard";
+ *
+ * const why: Refusal<{ when: Date; run: () => void }> = "a function";
+ * const fine: [Refusal<{ when: Date; body: Uint8Array }>] extends [never] ? true : false = true;
+ * console.assert(why === "a function" && fine);
+ * ```
+ */
+export type Refusal<T, Depth extends unknown[] = []> = 0 extends 1 & T ? never
   : Depth["length"] extends 6 ? never
-  : T extends Leaf ? never
+  // What the codec carries as it is (`wire_values.ts`).
+  : T extends
+    string | number | boolean | bigint | null | undefined | Uint8Array | Date | RegExp | Error
+    ? never
   : T extends (...args: never[]) => unknown ? "a function"
   : T extends symbol ? "a symbol"
   : T extends { toJSON(...args: never[]): unknown } ? never

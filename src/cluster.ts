@@ -46,7 +46,7 @@ export interface ServiceOptions {
 }
 
 /** Options of {@linkcode Cluster.start}. */
-export interface ClusterOptions {
+export interface ClusterOptions<S extends string = string> {
   /**
    * The worker module: a path relative to the working directory, or a URL
    * such as `new URL("./worker.ts", import.meta.url)`. Needed when
@@ -59,7 +59,7 @@ export interface ClusterOptions {
    * Service processes by name: a module, or {@linkcode ServiceOptions}
    * (which may name an executable in another language instead).
    */
-  processes?: Record<string, string | URL | ServiceOptions>;
+  processes?: Record<S, string | URL | ServiceOptions>;
   /**
    * Deno permissions for every child on top of its sockets (default: none,
    * so children cannot read files, use the network or read the environment).
@@ -175,6 +175,7 @@ export const DEFAULTS = {
  * messaging API of {@linkcode Peer} is here too.
  *
  * @typeParam P The protocol: a map from action to data type.
+ * @typeParam S The service names (see {@linkcode Cluster.start}).
  *
  * @example Start two workers, ask each, stop
  * ```ts
@@ -190,7 +191,8 @@ export const DEFAULTS = {
  * }
  * ```
  */
-export class Cluster<P extends Carried<P> = Protocol> extends Peer<P> {
+export class Cluster<P extends Carried<P> = Protocol, S extends string = string>
+  extends Peer<P, S> {
   readonly #manager: Manager;
   readonly #host: UnixHost;
 
@@ -211,6 +213,10 @@ export class Cluster<P extends Carried<P> = Protocol> extends Peer<P> {
    * `await connect()` miss no message sent after this resolves.
    *
    * @typeParam P The protocol: a map from action to data type.
+   * @typeParam S The service names, inferred from `processes` when no type
+   * argument is given: then `getProcess("metric")` and `to: "metric"` are
+   * type errors unless `processes` has a "metric". (Given `P` alone, any
+   * name is accepted: pass both, `Cluster.start<P, "logger">`, for both.)
    * @param options The modules, counts, permissions and limits.
    * @returns The running cluster.
    * @throws {TypeError} When an option is invalid, e.g. a service with both
@@ -249,14 +255,14 @@ export class Cluster<P extends Carried<P> = Protocol> extends Peer<P> {
    * }
    * ```
    */
-  static async start<P extends Carried<P> = Protocol>(
-    options?: ClusterOptions,
-  ): Promise<Cluster<P>> {
+  static async start<P extends Carried<P> = Protocol, S extends string = string>(
+    options?: ClusterOptions<S>,
+  ): Promise<Cluster<P, S>> {
     // Loaded here, not with this module: a child imports the package too,
     // and need not load the manager's side of it (a dozen modules) to start.
     const { startManager } = await import("./cluster_start.ts");
     const { manager, host } = await startManager(options ?? {});
-    return new Cluster<P>(manager.router, manager, host);
+    return new Cluster<P, S>(manager.router, manager, host);
   }
 
   /**

@@ -44,6 +44,8 @@ let joined: Promise<Peer<Protocol>> | undefined;
  * available for other use.
  *
  * @typeParam P The protocol: a map from action to data type.
+ * @typeParam S The cluster's service names, when the child wants them
+ * checked (`connect<P, "logger" | "metrics">()`; default: any string).
  * @param options Whether to mark ready automatically.
  * @returns This process's peer: `id`, `workerId`, and the messaging API.
  * @throws {Error} When the process was not started by `Cluster.start()`, or
@@ -62,11 +64,11 @@ let joined: Promise<Peer<Protocol>> | undefined;
  * }
  * ```
  */
-export function connect<P extends Carried<P> = Protocol>(
+export function connect<P extends Carried<P> = Protocol, S extends string = string>(
   options?: ConnectOptions,
-): Promise<Peer<P>> {
+): Promise<Peer<P, S>> {
   joined ??= join(options ?? {});
-  return joined as Promise<Peer<P>>;
+  return joined as unknown as Promise<Peer<P, S>>;
 }
 
 async function join(options: ConnectOptions): Promise<Peer<Protocol>> {

@@ -33,6 +33,8 @@ import type {
  * peer is typed (`connect<MyProtocol>()`), and `unknown` data otherwise.
  *
  * @typeParam P The protocol: a map from action to data type.
+ * @typeParam S The cluster's service names, when known: others are type
+ * errors as targets and in `getProcess` (default: any string).
  *
  * @example Listen, reply and request in a worker
  * ```ts
@@ -52,7 +54,7 @@ import type {
  * if (import.meta.main) serve(await connect<Protocol>());
  * ```
  */
-export class Peer<P extends Carried<P> = Protocol> {
+export class Peer<P extends Carried<P> = Protocol, S extends string = string> {
   readonly #router: Router;
   readonly #close: () => Promise<void>;
 
@@ -109,7 +111,7 @@ export class Peer<P extends Carried<P> = Protocol> {
    * }
    * ```
    */
-  sendMessage<K extends ActionOf<P>>(action: K, data: P[K], to?: Target | typeof ANY): number {
+  sendMessage<K extends ActionOf<P>>(action: K, data: P[K], to?: Target<S> | typeof ANY): number {
     return this.#router.sendMessage(action, data, to);
   }
 
@@ -148,7 +150,7 @@ export class Peer<P extends Carried<P> = Protocol> {
   request<K extends RequestActionOf<P>>(
     action: K,
     data: P[K],
-    options: RequestOptions,
+    options: RequestOptions<S>,
   ): Promise<ResponseOf<P, K>> {
     return this.#router.request(action, data, options) as Promise<ResponseOf<P, K>>;
   }
@@ -195,7 +197,7 @@ export class Peer<P extends Carried<P> = Protocol> {
   requestStream<K extends RequestActionOf<P>>(
     action: K,
     data: P[K],
-    options: RequestOptions,
+    options: RequestOptions<S>,
   ): AsyncIterable<ResponseOf<P, K>> {
     return this.#router.requestStream(action, data, options) as AsyncIterable<ResponseOf<P, K>>;
   }
@@ -226,7 +228,7 @@ export class Peer<P extends Carried<P> = Protocol> {
   requestAll<K extends RequestActionOf<P>>(
     action: K,
     data: P[K],
-    options?: RequestAllOptions,
+    options?: RequestAllOptions<S>,
   ): Promise<Settled<ResponseOf<P, K>>[]> {
     return this.#router.requestAll(action, data, options) as Promise<
       Settled<ResponseOf<P, K>>[]
@@ -399,7 +401,7 @@ export class Peer<P extends Carried<P> = Protocol> {
    * }
    * ```
    */
-  drain(to?: Target): Promise<void> {
+  drain(to?: Target<S>): Promise<void> {
     return this.#router.drain(to);
   }
 
@@ -441,7 +443,7 @@ export class Peer<P extends Carried<P> = Protocol> {
    * }
    * ```
    */
-  getProcess(name: string): ProcessHandle<P> {
+  getProcess(name: S): ProcessHandle<P> {
     if (typeof name !== "string" || name.length === 0) {
       throw new TypeError(`A process name is a non-empty string, got ${JSON.stringify(name)}`);
     }

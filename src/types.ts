@@ -101,12 +101,12 @@ export type Handler<P, K extends ActionOf<P>> = (
 ) => ResponseOf<P, K> | Promise<ResponseOf<P, K>> | AsyncIterable<ResponseOf<P, K>>;
 
 /** Options of `request()`. */
-export interface RequestOptions {
+export interface RequestOptions<S extends string = string> {
   /**
    * Who to ask: a worker id, a service name, `MANAGER`, a `msg.from`, or
    * `ANY` for the least busy worker.
    */
-  to: Address | typeof ANY;
+  to: Address<S> | typeof ANY;
   /** How long to wait, in ms; defaults to the cluster's `requestTimeout`. */
   timeout?: number;
   /** Cancels the request; it rejects with the signal's reason. */
@@ -114,9 +114,9 @@ export interface RequestOptions {
 }
 
 /** Options of `requestAll()`. */
-export interface RequestAllOptions {
+export interface RequestAllOptions<S extends string = string> {
   /** Who to ask; defaults to every worker. */
-  to?: Target;
+  to?: Target<S>;
   /** How long to wait for each answer, in ms; defaults to the cluster's `requestTimeout`. */
   timeout?: number;
   /** Cancels the requests still open; they settle with the signal's reason. */

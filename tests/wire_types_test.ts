@@ -1,0 +1,102 @@
+/**
+ * Types that match the wire: a protocol whose data cannot be sent, or a
+ * service the cluster does not have, is a type error where it is used.
+ * Checked by `deno check`; each `@ts-expect-error` line must be a type
+ * error, or checking fails. The test at the end runs what the types allow.
+ */
+
+import assert from "node:assert/strict";
+import { type Carried, Cluster, connect, managerOf, type Peer } from "../mod.ts";
+
+type Good = {
+  save: { name: string; body: Uint8Array; at: Date; tags: Set<string>; index: Map<string, bigint> };
+  failed: { error: Error; pattern: RegExp; list: (number | undefined)[] };
+  link: { url: URL };
+  free: unknown;
+  none: undefined;
+};
+
+type WithFunction = { run: { callback: () => void } };
+type WithSymbol = { tag: { id: symbol } };
+type WithFloats = { samples: Float64Array };
+type WithMethod = { user: { name: string; greet(): string } };
+type DeepFunction = { nested: { a: { b: { c: () => void }[] } } };
+
+export function accepted(peer: Peer<Good>, cluster: Cluster<Good>): void {
+  peer.sendMessage("save", {
+    name: "a",
+    body: new Uint8Array(1),
+    at: new Date(),
+    tags: new Set(["x"]),
+    index: new Map([["k", 1n]]),
+  });
+  cluster.sendMessage("link", { url: new URL("https://example.com") });
+  const started: Promise<Cluster<Good>> = Cluster.start<Good>({ workers: 0 });
+  const joined: Promise<Peer<Good>> = connect<Good>();
+  const plain: Peer = peer as unknown as Peer;
+  void started, joined, plain;
+}
+
+export function refused(): void {
+  // @ts-expect-error: Action "run" holds a function, which cannot be sent
+  type A = Peer<WithFunction>;
+  // @ts-expect-error: Action "tag" holds a symbol
+  type B = Cluster<WithSymbol>;
+  // @ts-expect-error: Action "samples" holds a typed array other than Uint8Array
+  void connect<WithFloats>();
+  // @ts-expect-error: Action "user" holds a function (a method)
+  void Cluster.start<WithMethod>();
+  // @ts-expect-error: Action "nested" holds a function, deep down
+  type C = Peer<DeepFunction>;
+  const why: Carried<WithFunction>["run"] = 'Action "run" holds a function, which cannot be sent';
+  void why;
+}
+
+Deno.test("the type of a refused action says why, naming the action", () => {
+  const reason: Carried<WithSymbol>["tag"] = 'Action "tag" holds a symbol, which cannot be sent';
+  assert.match(reason, /^Action "tag"/);
+  const good: Carried<Good>["save"]["name"] = "a";
+  assert.equal(good, "a");
+});
+
+type Logs = { log: { line: string }; flushRequest: undefined; flushResponse: number };
+
+export async function serviceNames(): Promise<void> {
+  // Inferred from `processes`: only "logger" is a service.
+  const cluster = await Cluster.start({
+    workers: 1,
+    processes: { logger: "./logger.ts" },
+  });
+  cluster.getProcess("logger").send("log", { line: "x" });
+  cluster.sendMessage("log", { line: "x" }, "logger");
+  cluster.sendMessage("log", { line: "x" }, [0, "logger", "manager", managerOf("b")]);
+  await cluster.request("flushRequest", undefined, { to: "logger" });
+  // @ts-expect-error: the cluster has no service "metric"
+  cluster.getProcess("metric");
+  // @ts-expect-error: the cluster has no service "metric"
+  cluster.sendMessage("log", { line: "x" }, "metric");
+  // @ts-expect-error: the cluster has no service "metric"
+  await cluster.request("flushRequest", undefined, { to: "metric" });
+  // @ts-expect-error: the cluster has no service "metric"
+  await cluster.requestAll("flushRequest", undefined, { to: ["logger", "metric"] });
+
+  // Both type arguments: the protocol and the names.
+  const typed = await Cluster.start<Logs, "logger">({ processes: { logger: "./logger.ts" } });
+  typed.getProcess("logger").send("log", { line: "x" });
+  // @ts-expect-error: "logger" is the only service
+  typed.getProcess("metric");
+  // @ts-expect-error: `processes` must have the services named
+  await Cluster.start<Logs, "logger" | "metric">({ processes: { logger: "./logger.ts" } });
+
+  // In a child, from a type parameter.
+  const peer = await connect<Logs, "logger">();
+  peer.sendMessage("log", { line: "x" }, "logger");
+  // @ts-expect-error: the cluster has no service "metric"
+  peer.sendMessage("log", { line: "x" }, "metric");
+
+  // Without names, any string is an address, as before.
+  const untyped = await Cluster.start<Logs>({ processes: { logger: "./logger.ts" } });
+  untyped.getProcess("anything");
+  const open: Peer<Logs> = typed;
+  void open;
+}
