@@ -11,10 +11,13 @@ import * as cancel from "./cancel.ts";
 import * as gather from "./gather.ts";
 import * as httpServer from "./http_server.ts";
 import * as manualRequest from "./manual_request.ts";
+import * as nodeService from "./node_service.ts";
 import * as request from "./request.ts";
 import * as services from "./services.ts";
 import * as stream from "./stream.ts";
 import * as twoHosts from "./two_hosts.ts";
+import * as validation from "./validation.ts";
+import * as values from "./values.ts";
 
 const scenarios = [
   ["1. Broadcast and targeted messages", broadcast.main],
@@ -27,6 +30,9 @@ const scenarios = [
   ["8. Work for whichever worker is free", anyWorker.main],
   ["9. Cancellation reaches the handler", cancel.main],
   ["10. An answer in parts", stream.main],
+  ["11. Bytes, dates and errors arrive as sent", values.main],
+  ["12. Validation with schemas", validation.main],
+  ["13. A service in another language (Node.js)", nodeService.main],
 ] as const;
 
 for (const [title, run] of scenarios) {

@@ -48,6 +48,14 @@ export type Protocol = {
   countResponse: number;
   counted: { worker: number; count: number; reason: string };
 
+  // Scenario 11: values beyond JSON; the worker digests the bytes and says how old the Date is.
+  digestRequest: { file: Uint8Array<ArrayBuffer>; sent: Date };
+  digestResponse: { sha256: Uint8Array; bytes: number; lateMs: number; worker: number };
+
+  // Scenario 12: validation; a positive width, checked by a schema where it is sent and received.
+  resizeRequest: { width: number };
+  resizeResponse: { width: number; worker: number };
+
   // Scenario 6: HTTP servers on one port; each worker says how many requests it served.
   servedRequest: undefined;
   servedResponse: { worker: number; served: number };

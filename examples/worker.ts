@@ -5,10 +5,12 @@
  * @module
  */
 
+import { schemas } from "./schemas.ts";
 import { connect, MANAGER } from "../mod.ts";
 import type { Protocol } from "./protocol.ts";
 
-const peer = await connect<Protocol>();
+// The schemas check scenario 12's data here too, as it arrives.
+const peer = await connect<Protocol>({ schemas });
 const worker = peer.workerId!;
 
 // Scenario 1: a plain listener; msg.from says who sent it.
@@ -58,6 +60,17 @@ peer.handle("countRequest", async (_data, msg) => {
   peer.sendMessage("counted", { worker, count, reason }, MANAGER);
   return count;
 });
+
+// Scenario 12: the width has passed the schema by the time it gets here.
+peer.handle("resizeRequest", ({ width }) => ({ width, worker }));
+
+// Scenario 11: bytes and a Date arrive as sent; the digest goes back as bytes.
+peer.handle("digestRequest", async ({ file, sent }) => ({
+  sha256: new Uint8Array(await crypto.subtle.digest("SHA-256", file)),
+  bytes: file.length,
+  lateMs: Date.now() - sent.getTime(),
+  worker,
+}));
 
 // Scenario 10: an answer in parts, one per square, sent as the asker takes them.
 peer.handle("squaresRequest", async function* ({ below }) {
