@@ -12,7 +12,7 @@
 import type { ANY } from "./address.ts";
 import { describeTarget, type Target } from "./address.ts";
 import { isBinaryFrame, readBinaryFrame, writeBinaryFrame } from "./binary_frame.ts";
-import { FrameError } from "./errors.ts";
+import { FrameError, ValidationError } from "./errors.ts";
 import type { Payload } from "./transport.ts";
 import { reviveData } from "./wire_revive.ts";
 import { type Tag, toWireData } from "./wire_values.ts";
@@ -47,6 +47,8 @@ export interface WireError {
   message: string;
   /** The stack on the side that threw, when there was one. */
   stack?: string;
+  /** On Switchboard's own `ValidationError`: the action whose schema the data failed. */
+  schema?: string;
 }
 
 const SCRATCH_SIZE = 64 * 1024;
@@ -80,9 +82,12 @@ export function encodeMessage(
   if (message.data !== undefined) {
     const wire = toWireData(message.data);
     if (typeof wire === "string") throw cannotSend(message.action, to, wire);
+    // What was checked is what is sent: a toJSON is not called twice.
     if (wire.tags.length > 0) {
       message = { ...message, data: wire.value, tags: wire.tags };
       attachments = wire.attachments;
+    } else if (wire.value !== message.data) {
+      message = { ...message, data: wire.value };
     }
   }
   const text = JSON.stringify(message);
@@ -146,7 +151,7 @@ export function decodeMessage(
   if (shapeProblem) throw badFrame(from, shapeProblem);
   const message = value as WireMessage;
   if (message.tags === undefined) {
-    if (attachments === undefined) return message;
+    if (attachments === undefined || attachments.length === 0) return message;
     throw badFrame(from, "it has bytes after its JSON and no tags");
   }
   const revived = reviveData(message.data, message.tags, attachments ?? EMPTY);
@@ -168,6 +173,7 @@ export function toWireError(thrown: unknown): WireError {
     const wire: WireError = { name: String(thrown.name), message: String(thrown.message) };
     const stack = thrown.stack;
     if (typeof stack === "string") wire.stack = stack;
+    if (thrown instanceof ValidationError) wire.schema = thrown.action;
     return wire;
   } catch {
     return { name: "Error", message: "an error that cannot be read" };
@@ -261,7 +267,8 @@ function checkShape(value: unknown): string | undefined {
     if (
       typeof error !== "object" || error === null ||
       typeof error.name !== "string" || typeof error.message !== "string" ||
-      (error.stack !== undefined && typeof error.stack !== "string")
+      (error.stack !== undefined && typeof error.stack !== "string") ||
+      (error.schema !== undefined && typeof error.schema !== "string")
     ) {
       return 'its "error" is not an object with string "name" and "message"';
     }

@@ -229,9 +229,9 @@ export class Peer<P extends Carried<P> = Protocol, S extends string = string> {
     action: K,
     data: P[K],
     options?: RequestAllOptions<S>,
-  ): Promise<Settled<ResponseOf<P, K>>[]> {
+  ): Promise<Settled<ResponseOf<P, K>, S>[]> {
     return this.#router.requestAll(action, data, options) as Promise<
-      Settled<ResponseOf<P, K>>[]
+      Settled<ResponseOf<P, K>, S>[]
     >;
   }
 
@@ -255,7 +255,7 @@ export class Peer<P extends Carried<P> = Protocol, S extends string = string> {
    * }
    * ```
    */
-  on<K extends ActionOf<P>>(action: K, listener: Listener<P, K>): () => void {
+  on<K extends ActionOf<P>>(action: K, listener: Listener<P, K, S>): () => void {
     return this.#router.listeners.on(action, listener as unknown as ActionListener);
   }
 
@@ -282,7 +282,7 @@ export class Peer<P extends Carried<P> = Protocol, S extends string = string> {
    * }
    * ```
    */
-  handle<K extends RequestActionOf<P>>(action: K, handler: Handler<P, K>): () => void {
+  handle<K extends RequestActionOf<P>>(action: K, handler: Handler<P, K, S>): () => void {
     return this.#router.listeners.handle(action, handler as unknown as RequestHandler);
   }
 
@@ -305,7 +305,7 @@ export class Peer<P extends Carried<P> = Protocol, S extends string = string> {
    * }
    * ```
    */
-  onAny(listener: (message: AnyMessage<P>) => void): () => void {
+  onAny(listener: (message: AnyMessage<P, S>) => void): () => void {
     return this.#router.listeners.onAny(listener as unknown as AnyListener);
   }
 

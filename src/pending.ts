@@ -104,17 +104,37 @@ export class PendingRequests {
   }
 
   /**
-   * Settles the request `message` answers, if any: a message from the
-   * request's target, of the response action, whose messageId (or
-   * `data.messageId`, for responses written by hand) names the request.
+   * The request `message` answers, if any: a message from the request's
+   * target, of the response action, whose messageId (or `data.messageId`,
+   * for responses written by hand) names the request.
    *
+   * @returns The request's messageId.
+   */
+  answered(message: WireMessage, from: Address): string | undefined {
+    const messageId = message.messageId ?? messageIdInData(message.data);
+    if (messageId === undefined) return undefined;
+    const entry = this.#entries.get(messageId);
+    if (!entry || entry.responseAction !== message.action || entry.target !== from) {
+      return undefined;
+    }
+    return messageId;
+  }
+
+  /**
+   * Settles the request `message` answers, if any, with its data or its
+   * error.
+   *
+   * @param messageId The request, when {@linkcode PendingRequests.answered}
+   * already found it.
    * @returns Whether a request was settled.
    */
-  answer(message: WireMessage, from: Address): boolean {
-    const messageId = message.messageId ?? messageIdInData(message.data);
-    if (messageId === undefined) return false;
-    const entry = this.#entries.get(messageId);
-    if (!entry || entry.responseAction !== message.action || entry.target !== from) return false;
+  answer(
+    message: WireMessage,
+    from: Address,
+    messageId: string | undefined = this.answered(message, from),
+  ): boolean {
+    const entry = messageId === undefined ? undefined : this.#entries.get(messageId);
+    if (messageId === undefined || !entry) return false;
     const error = message.error;
     if (error === undefined) this.#settle(messageId, entry, undefined, message.data);
     else this.#settle(messageId, entry, answerError(entry.action, from, error));
@@ -189,10 +209,12 @@ export function answerError(
       `Request "${action}" to ${describe(from)} failed: it has no handler for "${action}"`,
     );
   }
-  if (error.name === ValidationError.name) {
+  // Switchboard's own, which names the action whose schema failed (an
+  // error a handler threw that happens to share the name is a RemoteError).
+  if (error.name === ValidationError.name && error.schema !== undefined) {
     return new ValidationError(
       `Request "${action}" to ${describe(from)} failed: ${error.message}`,
-      action,
+      error.schema,
     );
   }
   return new RemoteError(

@@ -24,7 +24,7 @@ import {
 import { assertUserAction, CONTROL_PREFIX, responseAction } from "./action.ts";
 import { asError } from "./as_error.ts";
 import { type Clock, SYSTEM_CLOCK } from "./clock.ts";
-import { decodeMessage, encodeMessage, toBytes, type WireMessage } from "./codec.ts";
+import { decodeMessage, encodeMessage, toBytes, toWireError, type WireMessage } from "./codec.ts";
 import { CANCEL, type ControlTable, MORE } from "./control.ts";
 import { Dispatcher } from "./dispatch.ts";
 import { IncomingRequests } from "./incoming.ts";
@@ -449,7 +449,9 @@ export class Router implements Receiver {
       reply.re = true;
       if (reply.part !== true) to.incoming?.settle();
     }
-    if (this.#options.schemas && reply.error === undefined) {
+    // The end of a streamed answer carries no data to check: its parts did.
+    const streamEnd = to.stream !== undefined && reply.part !== true && reply.data === undefined;
+    if (this.#options.schemas && reply.error === undefined && !streamEnd) {
       checkOutgoing(this.#options.schemas, reply.action, reply.data, to.from);
     }
     const payload = encodeMessage(reply, this.#options.maxFrameSize, to.from);
@@ -499,12 +501,14 @@ export class Router implements Receiver {
       }
       // Once closed, nobody listens any more.
       if (this.#state === "closed") continue;
-      if (this.#options.schemas && !this.#passesSchema(from, message)) continue;
+      // The request it answers, found before a schema's output may drop `data.messageId`.
+      const answers = this.#pending.size > 0 ? this.#pending.answered(message, from) : undefined;
+      if (this.#options.schemas && !this.#passesSchema(from, message, answers)) continue;
       // Answers settle requests at once, even while listeners are not ready.
       if (this.#streams.size > 0 && this.#takeStreamed(message, from)) continue;
       // A part of a stream its consumer left: nobody else listens for parts.
       if (message.part === true) continue;
-      if (this.#pending.size > 0) this.#pending.answer(message, from);
+      if (answers !== undefined) this.#pending.answer(message, from, answers);
       if (this.#dispatching()) this.#dispatcher.dispatch(from, message);
       else this.#held.push([from, message]);
     }
@@ -512,20 +516,31 @@ export class Router implements Receiver {
 
   /**
    * Checks a message's data against its action's schema. A failed answer
-   * goes on, turned into the failure, to fail its request; a failed request
-   * is answered with it; a failed message is reported. Only those two are
-   * kept from the listeners.
+   * to a request or stream open here goes on, turned into the failure, to
+   * fail it; a failed request is answered with the failure; any other
+   * failed message is reported. Only the last two are kept from the
+   * listeners.
+   *
+   * @param answers The open request the message answers, if any.
    */
-  #passesSchema(from: Address, message: WireMessage): boolean {
+  #passesSchema(from: Address, message: WireMessage, answers: string | undefined): boolean {
+    const awaited = answers !== undefined ||
+      (this.#streams.size > 0 && this.#streams.awaits(message, from, responseAction));
+    // The end of a streamed answer carries no data: its parts did.
+    if (awaited && message.re === true && message.part !== true && message.data === undefined) {
+      return true;
+    }
     const failure = checkIncoming(this.#options.schemas!, from, message);
     if (failure === undefined) return true;
-    if (message.re === true) {
-      message.error = { name: failure.name, message: failure.message };
+    const error = toWireError(failure);
+    delete error.stack;
+    if (awaited) {
+      message.error = error;
       delete message.data;
       delete message.part;
       return true;
     }
-    if (message.messageId === undefined) {
+    if (message.messageId === undefined || message.re === true) {
       this.listeners.report(failure);
       return false;
     }
@@ -533,9 +548,14 @@ export class Router implements Receiver {
       action: responseAction(message.action),
       messageId: message.messageId,
       re: true as const,
-      error: { name: failure.name, message: failure.message },
+      error,
     };
-    this.#send(from, encodeMessage(answer, this.#options.maxFrameSize, from), answer.action);
+    try {
+      this.#send(from, encodeMessage(answer, this.#options.maxFrameSize, from), answer.action);
+    } catch (sendError) {
+      // Its queue is full, say: the requester times out, and this is told why.
+      this.listeners.report(asError(sendError));
+    }
     return false;
   }
 

@@ -112,7 +112,9 @@ export type Schemas = Readonly<Record<string, StandardSchemaV1>>;
 
 /**
  * The protocol that schemas describe: each action's data is its schema's
- * output type.
+ * output type. Senders are checked against the input, listeners get the
+ * output: for a schema that transforms (its input type differs from its
+ * output), write that action's type by hand.
  *
  * @example Infer the protocol from the schemas
  * ```ts

@@ -149,13 +149,28 @@ export class StreamRequests {
     responseAction: (action: string) => string,
     toError: (entry: StreamEntry, error: NonNullable<WireMessage["error"]>) => Error,
   ): boolean {
-    if (message.re !== true || message.messageId === undefined) return false;
-    const entry = this.#entries.get(message.messageId);
-    if (!entry || entry.target !== from || responseAction(entry.action) !== message.action) {
-      return false;
-    }
+    const entry = this.#find(message, from, responseAction);
+    if (entry === undefined) return false;
     entry.take(message, (error) => toError(entry, error));
     return true;
+  }
+
+  /** Whether `message` is a part or the end of a stream open here. */
+  awaits(message: WireMessage, from: Address, responseAction: (action: string) => string): boolean {
+    return this.#find(message, from, responseAction) !== undefined;
+  }
+
+  #find(
+    message: WireMessage,
+    from: Address,
+    responseAction: (action: string) => string,
+  ): StreamEntry | undefined {
+    if (message.re !== true || message.messageId === undefined) return undefined;
+    const entry = this.#entries.get(message.messageId);
+    if (!entry || entry.target !== from || responseAction(entry.action) !== message.action) {
+      return undefined;
+    }
+    return entry;
   }
 
   /** Fails the streams from `target`. */

@@ -50,14 +50,19 @@ export type ResponseOf<P, K extends string> = ResponseAction<K> extends keyof P
  *
  * @typeParam P The protocol.
  * @typeParam K The action.
+ * @typeParam S The cluster's service names, when known (see `Peer`).
  */
-export interface Message<P = Protocol, K extends ActionOf<P> = ActionOf<P>> {
+export interface Message<
+  P = Protocol,
+  K extends ActionOf<P> = ActionOf<P>,
+  S extends string = string,
+> {
   /** The action. */
   readonly action: K;
   /** The data. */
   readonly data: P[K];
   /** Who sent it: a worker id, a service name or `MANAGER`. Pass it as `to` to answer. */
-  readonly from: Address;
+  readonly from: Address<S>;
   /** The request's id, set on requests made with `request()` and on their responses. */
   readonly messageId: string | undefined;
   /**
@@ -85,19 +90,24 @@ export interface Message<P = Protocol, K extends ActionOf<P> = ActionOf<P>> {
 }
 
 /** Any message of protocol `P`; narrow it by its `action`. */
-export type AnyMessage<P = Protocol> = { [K in ActionOf<P>]: Message<P, K> }[ActionOf<P>];
+export type AnyMessage<P = Protocol, S extends string = string> = {
+  [K in ActionOf<P>]: Message<P, K, S>;
+}[ActionOf<P>];
 
 /** Listens for one action. */
-export type Listener<P, K extends ActionOf<P>> = (data: P[K], message: Message<P, K>) => void;
+export type Listener<P, K extends ActionOf<P>, S extends string = string> = (
+  data: P[K],
+  message: Message<P, K, S>,
+) => void;
 
 /**
  * Answers requests for one action with its return value or resolved
  * promise; or, to `requestStream()`, with the parts an async iterable
  * (an async generator, say) yields.
  */
-export type Handler<P, K extends ActionOf<P>> = (
+export type Handler<P, K extends ActionOf<P>, S extends string = string> = (
   data: P[K],
-  message: Message<P, K>,
+  message: Message<P, K, S>,
 ) => ResponseOf<P, K> | Promise<ResponseOf<P, K>> | AsyncIterable<ResponseOf<P, K>>;
 
 /** Options of `request()`. */
@@ -124,7 +134,9 @@ export interface RequestAllOptions<S extends string = string> {
 }
 
 /** One target's outcome in `requestAll()`: its answer or its error. */
-export type Settled<T> = { from: Address; data: T } | { from: Address; error: Error };
+export type Settled<T, S extends string = string> =
+  | { from: Address<S>; data: T }
+  | { from: Address<S>; error: Error };
 
 /**
  * A named service process, as `getProcess(name)` returns it.

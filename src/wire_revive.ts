@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { Tag, TagType } from "./wire_values.ts";
+import { MAX_BIGINT_DIGITS, type Tag, type TagType } from "./wire_values.ts";
 
 /** The error classes an `"error"` tag revives by name; any other name is an `Error`. */
 const ERROR_CLASSES: Record<string, ErrorConstructor> = {
@@ -42,31 +42,38 @@ export function reviveData(
   attachments: Uint8Array,
 ): { data: unknown } | string {
   if (!Array.isArray(tags)) return 'its "tags" is not an array';
-  // Where each tag's bytes start, in tag order.
+  // Where each tag's bytes start, and how many, in tag order.
   const offsets: number[] = [];
+  const sizes: number[] = [];
   let offset = 0;
   for (let i = 0; i < tags.length; i++) {
     const tag = tags[i];
     if (!isTag(tag)) return `its tag ${i} is not [type, ...path]`;
     if (tag[0] !== "bytes") continue;
     offsets[i] = offset;
-    offset += sizeAt(data, tag);
+    sizes[i] = sizeAt(data, tag);
+    offset += sizes[i];
     if (!Number.isSafeInteger(offset)) return `its tag ${i} ("bytes") has no byte length`;
   }
   if (offset !== attachments.length) {
     return `its tags take ${offset} bytes, and ${attachments.length} follow its JSON`;
   }
   // Inner values first, so that each container is revived with its contents.
+  // A tag out of order (reaching into a value revived already) or a second
+  // tag for one place (finding a value where its stand-in was) makes the
+  // frame bad, never a value half revived.
   const root = { data };
   for (let i = tags.length - 1; i >= 0; i--) {
     const tag = tags[i] as Tag;
     const place = find(root, tag);
     if (place === undefined) return `its tag ${i} ("${tag[0]}") points at nothing`;
     const [container, key] = place;
-    const bytes = tag[0] === "bytes"
-      ? attachments.slice(offsets[i], offsets[i] + (container[key] as number))
-      : undefined;
-    const value = bytes ?? revive(tag[0], container[key]);
+    const stand = container[key];
+    const value = tag[0] !== "bytes"
+      ? revive(tag[0], stand)
+      : stand === sizes[i]
+      ? attachments.slice(offsets[i], offsets[i] + sizes[i])
+      : BAD;
     if (value === BAD) return `its tag ${i} ("${tag[0]}") does not fit its value`;
     setOwn(container, key, value);
   }
@@ -98,7 +105,9 @@ function revive(type: TagType, stand: unknown): unknown {
         return BAD;
       }
     case "bigint":
-      return typeof stand === "string" && /^-?\d+$/.test(stand) ? BigInt(stand) : BAD;
+      // Parsing digits costs more than linear time: the length is bounded.
+      if (typeof stand !== "string" || !/^-?\d+$/.test(stand)) return BAD;
+      return stand.length - (stand[0] === "-" ? 1 : 0) <= MAX_BIGINT_DIGITS ? BigInt(stand) : BAD;
     case "number":
       return typeof stand === "string" && Object.hasOwn(NUMBERS, stand) ? NUMBERS[stand] : BAD;
     case "undefined":
@@ -147,7 +156,11 @@ function sizeAt(data: unknown, tag: Tag): number {
   return Number.isSafeInteger(size) && (size as number) >= 0 ? size as number : NaN;
 }
 
-/** The container and key of the value a tag's path leads to, through own properties only. */
+/**
+ * The container and key of the value a tag's path leads to, through own
+ * properties of JSON's arrays and plain objects only: never into a
+ * prototype, nor into a value revived already.
+ */
 function find(
   root: { data: unknown },
   tag: Tag,
@@ -156,7 +169,7 @@ function find(
   let key: string | number = "data";
   for (let i = 1; i < tag.length; i++) {
     const next = container[key];
-    if (typeof next !== "object" || next === null) return undefined;
+    if (!isStandIn(next)) return undefined;
     const step = tag[i];
     if (Array.isArray(next) !== (typeof step === "number")) return undefined;
     if (!Object.hasOwn(next, step)) return undefined;
@@ -166,8 +179,14 @@ function find(
   return [container, key];
 }
 
+/** Whether `value` is an array or a plain object, as JSON.parse makes them, not a revived value. */
+function isStandIn(value: unknown): value is object {
+  if (typeof value !== "object" || value === null) return false;
+  return Array.isArray(value) || Object.getPrototypeOf(value) === Object.prototype;
+}
+
 function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
+  return isStandIn(value) && !Array.isArray(value);
 }
 
 /** Sets an own property, `__proto__` included, as JSON.parse makes them. */

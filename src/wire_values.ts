@@ -39,6 +39,9 @@ export interface WireData {
   attachments: Uint8Array[];
 }
 
+/** The most digits a BigInt may have: reading more would block a receiver for long. */
+export const MAX_BIGINT_DIGITS = 100_000;
+
 /** Below this depth no cycle check is made: real data rarely nests deeper. */
 const FAST_DEPTH = 64;
 const TOO_DEEP = Symbol("too deep");
@@ -111,9 +114,14 @@ class Walk {
         return Object.is(value, -0) ? "-0" : String(value);
       case "object":
         return value === null ? null : this.#object(value, depth, key);
-      case "bigint":
+      case "bigint": {
+        const digits = value.toString();
+        if (digits.length > MAX_BIGINT_DIGITS + (value < 0n ? 1 : 0)) {
+          throw new NotCarried(`a BigInt of over ${MAX_BIGINT_DIGITS} digits`);
+        }
         this.#tag("bigint");
-        return value.toString();
+        return digits;
+      }
       case "undefined":
         // Only met in an array (a property that is undefined is skipped,
         // as in JSON): null would take its place silently.
@@ -137,9 +145,13 @@ class Walk {
       if (Array.isArray(object)) return this.#array(object, depth);
       const prototype = Object.getPrototypeOf(object);
       if (prototype === Object.prototype || prototype === null) {
+        // A plain object may choose its JSON form too, as JSON.stringify lets it.
+        if (typeof (object as { toJSON?: unknown }).toJSON === "function") {
+          return this.#jsonForm(object, depth, key);
+        }
         return this.#record(object as Record<string, unknown>, depth);
       }
-      return this.#builtIn(object, depth, key);
+      return this.#builtIn(object, prototype, depth, key);
     } finally {
       this.#ancestors?.delete(object);
     }
@@ -176,24 +188,28 @@ class Walk {
     return copy ?? record;
   }
 
-  /** An object that is not plain: a built-in carried with a tag, toJSON's form, or refused. */
-  #builtIn(object: object, depth: number, key: string | undefined): unknown {
+  /**
+   * An object that is not plain: a built-in carried with a tag, toJSON's
+   * form, or refused. A subclass of Map, Set, Date or RegExp is refused,
+   * as its class would not arrive; one of Error arrives by its `name`.
+   */
+  #builtIn(object: object, prototype: object, depth: number, key: string | undefined): unknown {
     if (object instanceof Uint8Array) {
       this.#tag("bytes");
       if (this.#attachments === NO_ATTACHMENTS) this.#attachments = [];
       this.#attachments.push(object);
       return object.byteLength;
     }
-    if (object instanceof Date) {
+    if (object instanceof Date && prototype === Date.prototype) {
       this.#tag("date");
       return Number.isNaN(object.getTime()) ? null : object.toISOString();
     }
     if (object instanceof Error) return this.#error(object, depth);
-    if (object instanceof Map) {
+    if (object instanceof Map && prototype === Map.prototype) {
       this.#tag("map");
       return this.#entries(object, depth);
     }
-    if (object instanceof Set) {
+    if (object instanceof Set && prototype === Set.prototype) {
       this.#tag("set");
       const values = [];
       for (const item of object) {
@@ -203,14 +219,21 @@ class Walk {
       }
       return values;
     }
-    if (object instanceof RegExp) {
+    if (object instanceof RegExp && prototype === RegExp.prototype) {
       this.#tag("regexp");
       return [object.source, object.flags];
     }
-    if (typeof (object as { toJSON?: unknown }).toJSON === "function") {
-      // The form its class chose for JSON, as JSON.stringify would send it.
-      const form = (object as { toJSON(key: string): unknown }).toJSON(key ?? "");
-      return this.value(form, depth + 1, key);
+    const toJSON = (object as { toJSON?: unknown }).toJSON;
+    if (typeof toJSON === "function" && toJSON !== Date.prototype.toJSON) {
+      return this.#jsonForm(object, depth, key);
+    }
+    if (
+      object instanceof Date || object instanceof Map || object instanceof Set ||
+      object instanceof RegExp
+    ) {
+      throw new NotCarried(
+        `a ${describeClass(object)} (a subclass would arrive as its base class)`,
+      );
     }
     if (ArrayBuffer.isView(object) || object instanceof ArrayBuffer) {
       throw new NotCarried(`a ${object.constructor.name} (send its bytes as a Uint8Array)`);
@@ -221,14 +244,23 @@ class Walk {
     );
   }
 
+  /** The form an object's class chose for JSON, as JSON.stringify would send it. */
+  #jsonForm(object: object, depth: number, key: string | undefined): unknown {
+    const form = (object as { toJSON(key: string): unknown }).toJSON(key ?? "");
+    return this.value(form, depth + 1, key);
+  }
+
   #error(error: Error, depth: number): Record<string, unknown> {
     this.#tag("error");
-    const wire: Record<string, unknown> = {
-      name: String(error.name),
-      message: String(error.message),
-    };
-    if (typeof error.stack === "string") wire.stack = error.stack;
-    const extra: [string, unknown][] = Object.entries(error);
+    let wire: Record<string, unknown>;
+    let extra: [string, unknown][];
+    try {
+      wire = { name: String(error.name), message: String(error.message) };
+      if (typeof error.stack === "string") wire.stack = error.stack;
+      extra = Object.entries(error);
+    } catch {
+      throw new NotCarried("an Error whose properties cannot be read");
+    }
     if ("cause" in error && !Object.hasOwn(wire, "cause")) extra.unshift(["cause", error.cause]);
     if (error instanceof AggregateError) extra.unshift(["errors", error.errors]);
     for (const [key, item] of extra) {

@@ -123,6 +123,20 @@ Deno.test("a Node service requests from a worker and from the manager and gets t
   );
 });
 
+Deno.test("a Node service's handler signal stays unaborted for a requester that waits past the timers' range", async () => {
+  await using cluster = await startWithNode();
+  // 2^31 ms is past setTimeout's range, where Node would fire after 1 ms instead.
+  assert.equal(
+    await cluster.request("abortedRequest", { ms: 50 }, { to: "node", timeout: 2 ** 31 }),
+    false,
+  );
+  // Within the range the deadline still holds.
+  assert.equal(
+    await cluster.request("abortedRequest", { ms: 50 }, { to: "node", timeout: 30_000 }),
+    false,
+  );
+});
+
 Deno.test("a Node service does its stop work and exits when the cluster stops", async () => {
   const cluster = await startWithNode();
   const goodbyes = new Recorder<{ by: unknown }>(cluster, "goodbye");

@@ -7,6 +7,7 @@
 
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
+import { MANAGER } from "../src/address.ts";
 import { decodeMessage, encodeMessage, toBytes } from "../src/codec.ts";
 import { frame, FrameReader } from "../peers/node/frames.mjs";
 import { decodeMessage as nodeDecode, encodeMessage as nodeEncode } from "../peers/node/codec.mjs";
@@ -86,7 +87,7 @@ Deno.test("what the Node peer encodes, Switchboard decodes, and the other way", 
   assert.deepEqual(fromNode.data, data);
 
   const payload = toBytes(encodeMessage({ action: "values", data }, LIMIT, "node")).slice();
-  const fromDeno = nodeDecode(payload);
+  const fromDeno = nodeDecode(payload, "the manager");
   assert.deepEqual(fromDeno.data, data);
   assert.equal((fromDeno as { tags?: unknown }).tags, undefined, "tags are read, not handed on");
   // Plain data travels as plain JSON, as Switchboard's own codec sends it.
@@ -100,20 +101,20 @@ Deno.test("the Node peer refuses what cannot travel, and frames whose tags do no
       () => nodeEncode({ action: "x", data }, LIMIT),
       (error: Error) => error.name === "FrameError" && pattern.test(error.message),
     );
-  refuses({ run() {} }, /data\["run"\]: it is a function/);
-  refuses({ n: new Int16Array(1) }, /it is a Int16Array \(send its bytes as a Uint8Array\)/);
+  refuses({ run() {} }, /data\.run is a function/);
+  refuses({ n: new Int16Array(1) }, /is a Int16Array \(send its bytes as a Uint8Array\)/);
   const cycle: Record<string, unknown> = {};
   cycle.self = cycle;
-  refuses(cycle, /data\["self"\]: it is circular/);
+  refuses(cycle, /data\.self is circular/);
   refuses({ big: new Uint8Array(LIMIT) }, /over the 1048576-byte limit/);
-  refuses({ when: new (class Moment {})() }, /data\["when"\]: it is a Moment/);
+  refuses({ when: new (class Moment {})() }, /data\.when is a Moment/);
 
   const bad = (json: unknown, attachments = new Uint8Array(0), pattern: RegExp) => {
     const text = new TextEncoder().encode(JSON.stringify(json));
     const head = new Uint8Array(5);
     new DataView(head.buffer).setUint32(1, text.length);
     assert.throws(
-      () => nodeDecode(Buffer.concat([head, text, attachments])),
+      () => nodeDecode(Buffer.concat([head, text, attachments]), 'service "node"'),
       (error: Error) => error.name === "FrameError" && pattern.test(error.message),
     );
   };
@@ -122,4 +123,289 @@ Deno.test("the Node peer refuses what cannot travel, and frames whose tags do no
   bad({ action: "x", data: 1, tags: [["date"]] }, undefined, /does not fit its value/);
   bad({ action: "x", data: 1, tags: [["future"]] }, undefined, /does not fit its value/);
   bad({ action: "x", data: 1, tags: "date" }, undefined, /"tags" is not an array/);
+});
+
+const FROM = 'service "node"';
+
+/** A JSON payload, from its text (so that keys like `__proto__` stay own keys). */
+function json(text: string): Uint8Array {
+  return new TextEncoder().encode(text);
+}
+
+/** A payload in the binary form: the marker, the JSON's length, the JSON, the bytes. */
+function binary(message: unknown, bytes: number[] = []): Uint8Array {
+  const text = new TextEncoder().encode(JSON.stringify(message));
+  const payload = new Uint8Array(5 + text.length + bytes.length);
+  new DataView(payload.buffer).setUint32(1, text.length);
+  payload.set(text, 5);
+  payload.set(bytes, 5 + text.length);
+  return payload;
+}
+
+/** The error `fn` throws; fails when it throws none. */
+function thrown(fn: () => unknown): Error {
+  try {
+    fn();
+  } catch (error) {
+    return error as Error;
+  }
+  throw new assert.AssertionError({ message: "expected it to throw" });
+}
+
+/**
+ * Runs `body` as an ES module in Node, where the peer runs (Deno has no
+ * `Object.prototype.__proto__`, so assigning that key is harmless here),
+ * with the peer's codec imported; returns what it prints, parsed as JSON.
+ */
+async function inNode(body: string): Promise<unknown> {
+  const codec = new URL("../peers/node/codec.mjs", import.meta.url).href;
+  const script = `import { decodeMessage, encodeMessage } from ${JSON.stringify(codec)};\n${body}`;
+  const { code, stdout, stderr } = await new Deno.Command("node", {
+    args: ["--input-type=module", "--eval", script],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(code, 0, new TextDecoder().decode(stderr));
+  return JSON.parse(new TextDecoder().decode(stdout));
+}
+
+Deno.test("the Node peer revives a `__proto__` key as an own property, never as a prototype", async () => {
+  const frames = [
+    '{"action":"x","data":{"name":"Error","message":"m","__proto__":{"isAdmin":true}},' +
+    '"tags":[["error"]]}',
+    // The key's value revived first (a Map), then set on the error.
+    '{"action":"x","data":{"name":"TypeError","message":"m","__proto__":[["isAdmin",true]]},' +
+    '"tags":[["error"],["map","__proto__"]]}',
+    // An AggregateError, whose extra keys are set the same way.
+    '{"action":"x","data":{"name":"AggregateError","message":"m","errors":[],' +
+    '"__proto__":{"isAdmin":true}},"tags":[["error"]]}',
+  ];
+  const errors = await inNode(`
+    const frames = ${JSON.stringify(frames)};
+    const classes = [Error, TypeError, AggregateError];
+    console.log(JSON.stringify(frames.map((frame, i) => {
+      const error = decodeMessage(Buffer.from(frame), 'service "node"').data;
+      return {
+        isError: error instanceof Error,
+        prototype: Object.getPrototypeOf(error) === classes[i].prototype,
+        isAdmin: error.isAdmin ?? null,
+        own: Object.getOwnPropertyDescriptor(error, "__proto__")?.enumerable ?? null,
+      };
+    })));
+  `);
+  const safe = { isError: true, prototype: true, isAdmin: null, own: true };
+  assert.deepEqual(errors, [safe, safe, safe]);
+
+  // In a plain object and in a Map's entries each keeps its prototype, and
+  // on the way out an own \`__proto__\` key travels as one.
+  const others = await inNode(`
+    const data = decodeMessage(Buffer.from(${
+    JSON.stringify(
+      '{"action":"x","data":{"__proto__":{"at":"2026-12-04T10:00:00.000Z"},' +
+        '"m":[["__proto__",{"__proto__":1}]]},"tags":[["map","m"],["date","__proto__","at"]]}',
+    )
+  }), "w").data;
+    const own = JSON.parse('{"__proto__":{"when":null}}');
+    Object.getOwnPropertyDescriptor(own, "__proto__").value.when = new Date(0);
+    console.log(JSON.stringify({
+      plain: Object.getPrototypeOf(data) === Object.prototype,
+      date: Object.getOwnPropertyDescriptor(data, "__proto__").value.at instanceof Date,
+      entry: Object.getPrototypeOf(data.m.get("__proto__")) === Object.prototype,
+      sent: encodeMessage({ action: "x", data: own }, 1024).toString(),
+    }));
+  `) as { plain: boolean; date: boolean; entry: boolean; sent: string };
+  assert.deepEqual({ ...others, sent: undefined }, {
+    plain: true,
+    date: true,
+    entry: true,
+    sent: undefined,
+  });
+  const sent = decodeMessage(json(others.sent), FROM).data as object;
+  assert.ok(Object.hasOwn(sent, "__proto__"));
+  assert.deepEqual(Object.getOwnPropertyDescriptor(sent, "__proto__")!.value, {
+    when: new Date(0),
+  });
+});
+
+/** Frames that README "Protocol" says are bad, each with the sender named. */
+const BAD_FRAMES: [string, Uint8Array][] = [
+  ["not UTF-8", Uint8Array.of(0x7b, 0xff, 0x7d)],
+  ["not JSON", json("{")],
+  ["not an object", json("[1]")],
+  ["an empty action", json('{"action":""}')],
+  ["a messageId that is a number", json('{"action":"x","messageId":5}')],
+  ["re false", json('{"action":"x","re":false}')],
+  ["a timeout that is a string", json('{"action":"x","timeout":"5"}')],
+  ["a negative timeout", json('{"action":"x","timeout":-1}')],
+  ["a timeout of null", json('{"action":"x","timeout":null}')],
+  ["a stream of 0", json('{"action":"x","stream":0}')],
+  ["a stream that is a fraction", json('{"action":"x","stream":1.5}')],
+  ["a stream that is a string", json('{"action":"x","stream":"2"}')],
+  ["part false", json('{"action":"x","part":false}')],
+  ["an error without a message", json('{"action":"x","error":{"name":"E"}}')],
+  [
+    "an error whose stack is a number",
+    json('{"action":"x","error":{"name":"E","message":"m","stack":5}}'),
+  ],
+  ["a binary frame shorter than its head", Uint8Array.of(0, 0, 0)],
+  ["a binary frame whose JSON's length is past its end", Uint8Array.of(0, 0, 0, 0, 9, 0x7b)],
+  ["bytes after the JSON and no tags", binary({ action: "x", data: 1 }, [1, 2])],
+  ["tags that are not an array", json('{"action":"x","data":1,"tags":"date"}')],
+  ["a tag that is not [type, ...path]", json('{"action":"x","data":1,"tags":[["date",-1]]}')],
+  ["a bytes tag without a length", binary({ action: "x", data: "3", tags: [["bytes"]] }, [1])],
+  [
+    "bytes tags that take more than follow",
+    binary({ action: "x", data: 3, tags: [["bytes"]] }, [1]),
+  ],
+  ["a tag that points at nothing", json('{"action":"x","data":{},"tags":[["date","at"]]}')],
+  ["a path into a prototype", json('{"action":"x","data":{},"tags":[["set","constructor"]]}')],
+  ["a tag of an unknown type", json('{"action":"x","data":1,"tags":[["future"]]}')],
+  ["a regexp stand-in of one string", json('{"action":"x","data":["a"],"tags":[["regexp"]]}')],
+  [
+    "a regexp stand-in of an object",
+    json('{"action":"x","data":[{"x":1},"g"],"tags":[["regexp"]]}'),
+  ],
+  ["a regexp stand-in that is a string", json('{"action":"x","data":"a","tags":[["regexp"]]}')],
+  ["a regexp that does not compile", json('{"action":"x","data":["(",""],"tags":[["regexp"]]}')],
+  ["a number stand-in in an array", json('{"action":"x","data":["NaN"],"tags":[["number"]]}')],
+  ["a number stand-in that is not one", json('{"action":"x","data":"nan","tags":[["number"]]}')],
+  ["a bigint that is not digits", json('{"action":"x","data":"1e3","tags":[["bigint"]]}')],
+  ["a map of triples", json('{"action":"x","data":[[1,2,3]],"tags":[["map"]]}')],
+  ["a set that is an object", json('{"action":"x","data":{},"tags":[["set"]]}')],
+  ["an undefined that is not null", json('{"action":"x","data":0,"tags":[["undefined"]]}')],
+  ["a date that is a number", json('{"action":"x","data":0,"tags":[["date"]]}')],
+  [
+    "an error stand-in whose stack is a number",
+    json('{"action":"x","data":{"name":"Error","message":"m","stack":5},"tags":[["error"]]}'),
+  ],
+  ["an error stand-in that is an array", json('{"action":"x","data":[],"tags":[["error"]]}')],
+  [
+    "a tag through a Map revived already",
+    json('{"action":"x","data":{"m":[["k",0]]},"tags":[["date","m",0,1],["map","m"]]}'),
+  ],
+];
+
+Deno.test("the Node peer refuses every frame Switchboard refuses, with the same message", () => {
+  for (const [what, payload] of BAD_FRAMES) {
+    const deno = thrown(() => decodeMessage(payload.slice(), FROM));
+    const node = thrown(() => nodeDecode(payload.slice(), FROM));
+    assert.equal(deno.name, "FrameError", `Switchboard refuses ${what}`);
+    assert.equal(node.name, "FrameError", `the Node peer refuses ${what}`);
+    assert.equal(node.message, deno.message, what);
+    assert.match(node.message, /^Bad frame from service "node": /);
+  }
+  // The frames just within the rules are taken by both, and come out the same.
+  const good: [string, Uint8Array][] = [
+    ["a timeout of 0 and a stream of 1", json('{"action":"x","timeout":0,"stream":1,"part":true}')],
+    [
+      "an error with a stack",
+      json('{"action":"x","error":{"name":"E","message":"m","stack":"s"}}'),
+    ],
+    ["empty tags", json('{"action":"x","data":1,"tags":[]}')],
+    ["tags in a JSON frame", json('{"action":"x","data":["a","g"],"tags":[["regexp"]]}')],
+    ["a -0", json('{"action":"x","data":"-0","tags":[["number"]]}')],
+    [
+      "an error with an undefined cause and no stack",
+      json(
+        '{"action":"x","data":{"name":"Oops","message":"m","cause":null},' +
+          '"tags":[["error"],["undefined","cause"]]}',
+      ),
+    ],
+  ];
+  for (const [what, payload] of good) {
+    const deno = decodeMessage(payload.slice(), FROM);
+    delete deno.tags;
+    const node = nodeDecode(payload.slice(), FROM);
+    assert.deepEqual(node, deno, what);
+  }
+  const error = nodeDecode(good.at(-1)![1], FROM).data as Error;
+  assert.equal(error.name, "Oops");
+  assert.ok(Object.hasOwn(error, "cause") && error.cause === undefined, "the cause, as sent");
+  assert.equal(error.stack, undefined, "no stack of the reader's");
+});
+
+Deno.test("the Node peer and Switchboard refuse tags out of order or twice at one place alike", () => {
+  // An inner tag listed after its container's (out of order): the error is
+  // revived first, and the date tag would reach into it.
+  const outOfOrder = json(
+    '{"action":"x","data":{"e":{"name":"Error","message":"m","at":"2026-12-04T10:00:00.000Z"}},' +
+      '"tags":[["date","e","at"],["error","e"]]}',
+  );
+  for (const decode of [nodeDecode, decodeMessage]) {
+    assert.throws(
+      () => decode(outOfOrder, FROM),
+      /^FrameError: Bad frame from service "node": its tag 0 \("date"\) points at nothing$/,
+    );
+  }
+  // Two bytes tags at one place: the second would find a Uint8Array where its length was.
+  const twice = binary({ action: "x", data: { a: 3 }, tags: [["bytes", "a"], ["bytes", "a"]] }, [
+    1,
+    2,
+    3,
+    4,
+    5,
+    6,
+  ]);
+  for (const decode of [nodeDecode, decodeMessage]) {
+    assert.throws(
+      () => decode(twice, FROM),
+      /^FrameError: Bad frame from service "node": its tag 0 \("bytes"\) does not fit its value$/,
+    );
+    // A binary frame with nothing after its JSON needs no tags (README).
+    assert.deepEqual(decode(binary({ action: "x", data: 1 }), FROM), { action: "x", data: 1 });
+  }
+});
+
+Deno.test("the Node peer sends a hole or undefined in an array as a tagged undefined, as Switchboard does", () => {
+  // deno-lint-ignore no-sparse-arrays
+  const data = [, 1, undefined, new Set([undefined]), new Map([[undefined, [, 2]]])];
+  const node = nodeEncode({ action: "x", data }, LIMIT);
+  const deno = toBytes(encodeMessage({ action: "x", data }, LIMIT, 1));
+  assert.equal(new TextDecoder().decode(node), new TextDecoder().decode(deno));
+  const received = decodeMessage(node, FROM).data as unknown[];
+  assert.ok(0 in received, "the hole arrives as undefined in its place");
+  assert.deepEqual(received, [
+    undefined,
+    1,
+    undefined,
+    new Set([undefined]),
+    new Map([[undefined, [undefined, 2]]]),
+  ]);
+});
+
+Deno.test("the Node peer names the action, the target and the value when it cannot send, as Switchboard does", () => {
+  class Moment {}
+  class Registry extends Map {}
+  const cycle: Record<string, unknown> = {};
+  cycle.self = [cycle];
+  const cases: unknown[] = [
+    { a: () => 1 },
+    { "a b": [1, Symbol("s")] },
+    cycle,
+    { n: new Int16Array(1) },
+    { when: new Moment() },
+    { registry: new Registry() },
+    { index: new Map([["k", () => 1]]) },
+    { index: new Map([[() => 1, 1]]) },
+    { seen: new Set([1, () => 1]) },
+    { failure: Object.assign(new Error("m"), { retry: () => 1 }) },
+    { big: new Uint8Array(LIMIT) },
+  ];
+  const targets = [undefined, 1, "logger", MANAGER, [0, "logger"], "manager@web-2"];
+  for (const data of cases) {
+    for (const to of targets) {
+      const deno = thrown(() => encodeMessage({ action: "save", data }, LIMIT, to as never));
+      const node = thrown(() => nodeEncode({ action: "save", data }, LIMIT, to as never));
+      assert.equal(node.name, "FrameError");
+      assert.equal(node.message, deno.message);
+    }
+  }
+  assert.equal(
+    thrown(() => nodeEncode({ action: "save", data: { a: () => 1 } }, LIMIT, 1)).message,
+    'Cannot send "save" to worker 1: data.a is a function, which would not arrive as sent',
+  );
+  assert.equal(
+    thrown(() => nodeEncode({ action: "save", data: { a: () => 1 } }, LIMIT)).message,
+    'Cannot send "save" to every worker: data.a is a function, which would not arrive as sent',
+  );
 });

@@ -5,7 +5,7 @@
 
 import assert from "node:assert/strict";
 import { z } from "npm:zod@3.25.76";
-import { ValidationError } from "../src/errors.ts";
+import { RemoteError, ValidationError } from "../src/errors.ts";
 import type { Router } from "../src/router.ts";
 import type { Schemas } from "../src/schema.ts";
 import { nextEvent } from "./helpers.ts";
@@ -17,6 +17,10 @@ const schemas = {
   saveResponse: z.object({ id: z.number().int() }),
   note: z.object({ text: z.string() }),
   trimmed: z.string().transform((text) => text.trim()),
+  countResponse: z.number(),
+  countBadResponse: z.number(),
+  // Zod drops keys a schema does not name: here, a hand-written answer's messageId.
+  sumResponse: z.object({ sum: z.number() }),
 } satisfies Schemas;
 
 function isValidationError(pattern: RegExp) {
@@ -110,6 +114,103 @@ const tests: [string, (network: TestNetwork) => Promise<void>][] = [
         isValidationError(
           /^Request "saveRequest" to worker 2 failed: Data of "saveResponse" from worker 2 failed its schema: data\.id: Expected integer/,
         ),
+      );
+    },
+  ],
+  [
+    "a streamed answer with a response schema ends as it should, checked on both sides",
+    async (network) => {
+      await network.open(MANAGER);
+      const r0 = await network.router(0, { schemas });
+      const r1 = await network.router(1, { schemas });
+      const r2 = await network.router(2); // no schemas: only the requester checks
+      for (const responder of [r1, r2]) {
+        responder.listeners.handle("count", async function* () {
+          yield 1;
+          yield 2;
+        });
+      }
+      for (const to of [1, 2]) {
+        const parts: unknown[] = [];
+        for await (const part of r0.requestStream("count", undefined, { to, timeout: 1000 })) {
+          parts.push(part);
+        }
+        assert.deepEqual(parts, [1, 2], `from worker ${to}`);
+      }
+      r2.listeners.handle("countBad", async function* () {
+        yield "three";
+      });
+      await assert.rejects(
+        (async () => {
+          for await (const _ of r0.requestStream("countBad", undefined, { to: 2, timeout: 1000 }));
+        })(),
+        isValidationError(
+          /^Request "countBad" to worker 2 failed: Data of "countBadResponse" from worker 2 failed its schema: data: Expected number/,
+        ),
+      );
+    },
+  ],
+  [
+    "an answer written by hand, its messageId in the data, is checked and settles its request",
+    async (network) => {
+      await network.open(MANAGER);
+      const r0 = await network.router(0, { schemas });
+      const r1 = await network.router(1);
+      // Answered as scenario 3 does: a plain message, the request's id in its data.
+      r1.listeners.on("sumRequest", (data, msg) => {
+        const numbers = data as number[];
+        const sum = numbers.length ? numbers.reduce((a, b) => a + b, 0) : "none";
+        r1.sendMessage("sumResponse", { messageId: msg.messageId, sum }, msg.from);
+      });
+      // The schema's output has no messageId; the request is still found, and gets the output.
+      const request = (numbers: number[]) =>
+        r0.request("sumRequest", numbers, { to: 1, timeout: 2000 });
+      assert.deepEqual(await request([1, 2, 3]), { sum: 6 });
+      await assert.rejects(
+        request([]),
+        isValidationError(
+          /^Request "sumRequest" to worker 1 failed: Data of "sumResponse" from worker 1 failed its schema: data\.sum: Expected number/,
+        ),
+      );
+    },
+  ],
+  [
+    "an error a handler throws that is named ValidationError stays a RemoteError",
+    async (network) => {
+      await network.open(MANAGER);
+      const r0 = await network.router(0, { schemas });
+      const r1 = await network.router(1);
+      class ValidationError extends Error {
+        override name = "ValidationError";
+      }
+      r1.listeners.handle("saveRequest", () => {
+        throw new ValidationError("the app's own");
+      });
+      await assert.rejects(
+        r0.request("saveRequest", { name: "a" }, { to: 1 }),
+        (error: unknown) =>
+          error instanceof RemoteError && error.remoteName === "ValidationError" &&
+          error.remoteMessage === "the app's own",
+      );
+    },
+  ],
+  [
+    "an answer that fails its schema after its request gave up is reported, not dropped",
+    async (network) => {
+      await network.open(MANAGER);
+      const r0 = await network.router(0, { schemas });
+      const r1 = await network.router(1);
+      const release = Promise.withResolvers<void>();
+      r1.listeners.handle("saveRequest", async () => {
+        await release.promise;
+        return { id: "late and wrong" };
+      });
+      await assert.rejects(r0.request("saveRequest", { name: "a" }, { to: 1, timeout: 10 }));
+      const reported = nextError(r0);
+      release.resolve();
+      assert.match(
+        (await reported).message,
+        /^Data of "saveResponse" from worker 1 failed its schema: data\.id/,
       );
     },
   ],

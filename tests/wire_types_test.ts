@@ -94,6 +94,14 @@ export async function serviceNames(): Promise<void> {
   // @ts-expect-error: the cluster has no service "metric"
   peer.sendMessage("log", { line: "x" }, "metric");
 
+  // A sender's address is an address: answering it type-checks, with names too.
+  cluster.on("log", (_data, msg) => cluster.sendMessage("log", { line: "ack" }, msg.from));
+  cluster.onAny((msg) => cluster.sendMessage("log", { line: msg.action }, msg.from));
+  cluster.handle("flushRequest", (_data, msg) => msg.from === "logger" ? 1 : 0);
+  for (const settled of await cluster.requestAll("flushRequest", undefined)) {
+    await cluster.request("flushRequest", undefined, { to: settled.from });
+  }
+
   // Without names, any string is an address, as before.
   const untyped = await Cluster.start<Logs>({ processes: { logger: "./logger.ts" } });
   untyped.getProcess("anything");

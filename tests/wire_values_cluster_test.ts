@@ -38,7 +38,7 @@ Deno.test("bytes and built-ins go worker to worker, and a worker's refusal names
   }) as { ok: { data: unknown; by: number } };
   assert.deepStrictEqual(outcome.ok.data, data);
   assert.equal(outcome.ok.by, 1);
-  // A class instance in a handler's answer fails the request with where it was.
+  // A function in a handler's answer fails the request, saying where it was.
   await assert.rejects(
     cluster.request("badResultRequest", {}, { to: 1 }),
     (error: unknown) =>
@@ -49,4 +49,15 @@ Deno.test("bytes and built-ins go worker to worker, and a worker's refusal names
     () => cluster.sendMessage("test", { when: new (class When {})() }, 1),
     (error: unknown) => error instanceof FrameError && /data\.when is a When/.test(error.message),
   );
+});
+
+Deno.test("received Uint8Arrays stay intact while later ones arrive on the same connection", async () => {
+  await using cluster = await startCluster({ workers: 1 });
+  // Each is copied out of the read buffer, which the next frames reuse.
+  const sizes = [1024 * 1024, 10, 300 * 1024, 4 * 1024 * 1024, 100_000, 1024 * 1024];
+  const sent = sizes.map((size, i) => new Uint8Array(size).fill(i + 1));
+  const echoes = await Promise.all(
+    sent.map((file) => cluster.request("echoRequest", { file }, { to: 0 })),
+  ) as { data: { file: Uint8Array } }[];
+  echoes.forEach((echo, i) => assert.deepStrictEqual(echo.data.file, sent[i], `array ${i}`));
 });

@@ -35,6 +35,7 @@ Deno.test("the built-ins JSON would change arrive equal to what was sent", () =>
     -Infinity,
     -0,
     [1, undefined, 3],
+    { zero: new Uint8Array(0), negativeZero: -0, big: -(10n ** 99_999n), last: [undefined] },
     { nested: { bytes: new Uint8Array([9]), when: new Date(0), list: [NaN, -0] } },
   ];
   for (const data of cases) assert.deepStrictEqual(roundTrip(data), data, String(data));
@@ -96,6 +97,10 @@ Deno.test("what would arrive changed is refused, saying where", () => {
     [{ m: new Map([[Symbol(), 1]]) }, "a key of data.m is a symbol"],
     [{ s: new Set([Symbol()]) }, "a value of data.s is a symbol"],
     [{ e: new Error("x", { cause: () => {} }) }, "data.e.cause is a function"],
+    [{ when: new (class Moment extends Date {})(0) }, "data.when is a Moment (a subclass would"],
+    [{ m: new (class Registry extends Map {})() }, "data.m is a Registry (a subclass would"],
+    [{ e: unreadableError() }, "data.e is an Error whose properties cannot be read"],
+    [{ n: 10n ** 100_000n }, "data.n is a BigInt of over 100000 digits"],
   ];
   for (const [data, expected] of cases) {
     const problem = toWireData(data);
@@ -104,7 +109,19 @@ Deno.test("what would arrive changed is refused, saying where", () => {
   }
 });
 
+function unreadableError(): Error {
+  const error = new Error("x");
+  Object.defineProperty(error, "message", {
+    get() {
+      throw new Error("no");
+    },
+  });
+  return error;
+}
+
 Deno.test("toJSON's form is sent, and checked like any data", () => {
+  const plain = { toJSON: () => ({ chosen: new Date(1) }) };
+  assert.deepStrictEqual(roundTrip({ plain }), { plain: { chosen: new Date(1) } });
   const url = new URL("https://example.com/a");
   assert.deepEqual(roundTrip({ url }), { url: url.href });
   const custom = { toJSON: undefined, v: 1 };
@@ -156,6 +173,22 @@ Deno.test("a frame whose tags do not fit its data is a bad frame, never a half-r
     [binary('{"action":"a","data":1}', [1]), /bytes after its JSON and no tags/],
     [new Uint8Array([0, 0, 0, 0, 9, 123]), /JSON's length is past its end/],
     [new Uint8Array([0, 0]), /JSON's length is past its end/],
+    // Two tags for one place, and an inner tag listed after its container.
+    [
+      binary('{"action":"a","data":{"a":2},"tags":[["bytes","a"],["bytes","a"]]}', [1, 2, 3, 4]),
+      /tag 0 \("bytes"\) does not fit its value/,
+    ],
+    [
+      utf8.encode(
+        '{"action":"a","data":{"e":{"name":"E","message":"m","cause":"1970-01-01T00:00:00.000Z"}},"tags":[["date","e","cause"],["error","e"]]}',
+      ),
+      /points at nothing/,
+    ],
+    [utf8.encode('{"action":"a","data":"1","tags":[["bigint"],["bigint"]]}'), /does not fit/],
+    [
+      utf8.encode(`{"action":"a","data":"${"9".repeat(100_001)}","tags":[["bigint"]]}`),
+      /does not fit/,
+    ],
   ];
   for (const [frame, pattern] of cases) {
     assert.throws(
@@ -163,7 +196,7 @@ Deno.test("a frame whose tags do not fit its data is a bad frame, never a half-r
       (error: unknown) =>
         error instanceof FrameError && error.message.startsWith("Bad frame from worker 4: ") &&
         pattern.test(error.message),
-      `${new TextDecoder().decode(frame)} should match ${pattern}`,
+      `${new TextDecoder().decode(frame.subarray(0, 200))} should match ${pattern}`,
     );
   }
 });

@@ -15,13 +15,13 @@ import { Buffer } from "node:buffer";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import net from "node:net";
+import { describe, MANAGER } from "./address.mjs";
 import { decodeMessage, encodeMessage } from "./codec.mjs";
 import { Connection } from "./connection.mjs";
 import { FrameError, UnreachableError } from "./errors.mjs";
 
-/** @typedef {number | string} Address */
+/** @typedef {import("./address.mjs").Address} Address */
 
-const MANAGER = "manager";
 /** The largest frame accepted before a connection has said hello. */
 const HANDSHAKE_FRAME_LIMIT = 4096;
 /** How long an accepted connection may take to say hello, in ms. */
@@ -176,7 +176,7 @@ export class Endpoint {
     connection.welcome = deferred();
     const { token } = this.#bootstrap.transport;
     connection.write(
-      encodeMessage({ action: "$hello", data: { from: this.#self, token } }, Infinity),
+      encodeMessage({ action: "$hello", data: { from: this.#self, token } }, Infinity, address),
     );
     this.#links.set(address, connection);
     this.#watch(connection);
@@ -216,7 +216,10 @@ export class Endpoint {
       try {
         payloads = connection.reader.push(chunk);
       } catch (error) {
-        return this.#drop(connection, error);
+        return this.#drop(
+          connection,
+          new FrameError(`Bad frame from ${who(connection)}: ${error.message}`, { cause: error }),
+        );
       }
       for (const payload of payloads) {
         if (connection.dropped || connection.state === "closed") return;
@@ -230,7 +233,7 @@ export class Endpoint {
     if (connection.state === "greeting") return this.#greet(connection, payload);
     let message;
     try {
-      message = decodeMessage(payload);
+      message = decodeMessage(payload, who(connection));
     } catch (error) {
       return this.#drop(connection, error);
     }
@@ -238,7 +241,9 @@ export class Endpoint {
       if (message.action !== "$welcome") {
         return this.#drop(
           connection,
-          new FrameError(`unexpected "${message.action}" before $welcome`),
+          new FrameError(
+            `Bad frame from ${who(connection)}: unexpected "${message.action}" before $welcome`,
+          ),
         );
       }
       connection.welcomed();
@@ -249,7 +254,15 @@ export class Endpoint {
     try {
       this.#events.receive(connection.address, message);
     } catch (error) {
-      this.#drop(connection, error);
+      // The receiver's FrameErrors name the sender already.
+      this.#drop(
+        connection,
+        error instanceof FrameError
+          ? error
+          : new FrameError(`Bad frame from ${who(connection)}: ${error?.message}`, {
+            cause: error,
+          }),
+      );
     }
   }
 
@@ -258,7 +271,7 @@ export class Endpoint {
     clearTimeout(connection.helloTimer);
     let hello;
     try {
-      hello = decodeMessage(payload);
+      hello = decodeMessage(payload, who(connection));
     } catch {
       return this.#refuse(connection, "its first frame is not a JSON message");
     }
@@ -286,7 +299,7 @@ export class Endpoint {
     // Both dialed at once: each sends on the one it dialed, and reads both.
     if (this.#links.has(from)) this.#spares.add(connection);
     else this.#links.set(from, connection);
-    connection.write(encodeMessage({ action: "$welcome", data: {} }, Infinity));
+    connection.write(encodeMessage({ action: "$welcome", data: {} }, Infinity, from));
   }
 
   #connectionsTo(address) {
@@ -305,16 +318,16 @@ export class Endpoint {
     this.#events.report(new FrameError(`Refused a connection to ${describe(this.#self)}: ${why}`));
   }
 
-  /** Closes a connection that broke the protocol, and reports why. */
+  /**
+   * Closes a connection that broke the protocol, and reports why.
+   *
+   * @param {Connection} connection
+   * @param {FrameError} error `Bad frame from …: …`
+   */
   #drop(connection, error) {
     if (connection.dropped) return;
     connection.dropped = true;
-    const who = connection.address === undefined
-      ? "an unidentified peer"
-      : describe(connection.address);
-    this.#events.report(
-      new FrameError(`Bad frame from ${who}: ${error.message}`, { cause: error }),
-    );
+    this.#events.report(error);
     connection.socket.destroy();
   }
 
@@ -344,10 +357,9 @@ export class Endpoint {
   }
 }
 
-/** Names a process for messages: `worker 1`, `service "logger"`, `the manager`. */
-function describe(address) {
-  if (typeof address === "number") return `worker ${address}`;
-  return address === MANAGER ? "the manager" : `service ${JSON.stringify(address)}`;
+/** Names who is at the other end of a connection, for errors. */
+function who(connection) {
+  return connection.address === undefined ? "an unidentified peer" : describe(connection.address);
 }
 
 function isAddress(value) {

@@ -26,6 +26,7 @@
 
 import crypto from "node:crypto";
 import process from "node:process";
+import { describe, MANAGER } from "./address.mjs";
 import { readBootstrap } from "./bootstrap.mjs";
 import { decodeMessage, encodeMessage, toWireError } from "./codec.mjs";
 import { Endpoint } from "./endpoint.mjs";
@@ -42,6 +43,7 @@ import {
 export {
   ClosedError,
   FrameError,
+  MANAGER,
   NoHandlerError,
   RemoteError,
   SwitchboardError,
@@ -49,13 +51,12 @@ export {
   UnreachableError,
 };
 
-/** @typedef {number | string} Address A worker id, a service name, or `MANAGER`. */
-
-/** The manager's address. */
-export const MANAGER = "manager";
+/** @typedef {import("./address.mjs").Address} Address */
 
 /** Exit code of a child whose manager disappeared. */
 const ORPHAN_EXIT_CODE = 1;
+/** The longest delay setTimeout takes (some 24 days); Node fires a longer one after 1 ms. */
+const MAX_DELAY = 2 ** 31 - 1;
 
 /**
  * The response action of a request action: `fooRequest` → `fooResponse`,
@@ -302,7 +303,7 @@ export class Peer {
   sendMessage(action, data, to) {
     assertUserAction(action);
     const targets = to === undefined ? this.workers : Array.isArray(to) ? [...new Set(to)] : [to];
-    const payload = encodeMessage({ action, data }, this.#bootstrap.maxFrameSize);
+    const payload = encodeMessage({ action, data }, this.#bootstrap.maxFrameSize, to);
     return targets.filter((target) => this.#send(target, payload)).length;
   }
 
@@ -319,6 +320,10 @@ export class Peer {
     try {
       assertUserAction(action);
       if (to === undefined) throw new TypeError(`Request "${action}" needs a target: pass { to }`);
+      // A negative or NaN timeout would make a frame every receiver refuses.
+      if (typeof timeout !== "number" || !(timeout >= 0)) {
+        throw new TypeError(`Request "${action}" has an invalid timeout: ${timeout}`);
+      }
       if (this.#state === "closing" || this.#state === "closed") {
         throw new ClosedError(`Request "${action}" to ${describe(to)} was cancelled: closed`);
       }
@@ -327,7 +332,7 @@ export class Peer {
       const wire = Number.isFinite(timeout)
         ? { action, data, messageId, timeout }
         : { action, data, messageId };
-      if (!this.#send(to, encodeMessage(wire, this.#bootstrap.maxFrameSize))) {
+      if (!this.#send(to, encodeMessage(wire, this.#bootstrap.maxFrameSize, to))) {
         const why = this.#inCluster(to) ? "it is not connected" : "no such process";
         throw new UnreachableError(`Request "${action}" to ${describe(to)} failed: ${why}`);
       }
@@ -336,7 +341,8 @@ export class Peer {
         const late = new TimeoutError(
           `Request "${action}" to ${describe(to)} timed out after ${timeout} ms`,
         );
-        const timer = Number.isFinite(timeout)
+        // Past the timers' range, as good as never.
+        const timer = timeout <= MAX_DELAY
           ? setTimeout(() => this.#settle(messageId, late), timeout)
           : undefined;
         this.#pending.set(messageId, { action, target: to, resolve, reject, timer });
@@ -430,7 +436,7 @@ export class Peer {
     if (to === this.id) {
       setImmediate(() => {
         try {
-          this.#receive(this.id, decodeMessage(payload));
+          this.#receive(this.id, decodeMessage(payload, describe(this.id)));
         } catch (error) {
           this.#report(error);
         }
@@ -441,7 +447,7 @@ export class Peer {
   }
 
   #sendControl(to, action, data) {
-    return this.#send(to, encodeMessage({ action, data }, this.#bootstrap.maxFrameSize));
+    return this.#send(to, encodeMessage({ action, data }, this.#bootstrap.maxFrameSize, to));
   }
 
   #inCluster(address) {
@@ -464,12 +470,12 @@ export class Peer {
     else this.#held.push([from, message]);
   }
 
+  /** @throws {FrameError} When the frame is not what the protocol says, or not expected from `from`. */
   #control(from, { action, data }) {
     const fromManager = from === MANAGER;
+    const bad = (problem) => new FrameError(`Bad frame from ${describe(from)}: ${problem}`);
     if (action === "$cancel") {
-      if (typeof data?.messageId !== "string") {
-        throw new FrameError('"$cancel" without a messageId');
-      }
+      if (typeof data?.messageId !== "string") throw bad('"$cancel" without a messageId');
       return this.#abortIncoming(`${JSON.stringify(from)} ${data.messageId}`, abortError("cancel"));
     }
     // Credit for a streamed answer: this peer answers in one part, and needs none.
@@ -478,14 +484,12 @@ export class Peer {
     if (fromManager && action === "$exit") return void this.#exit(0);
     if (fromManager && action === "$event") return this.#tellLifecycle(data);
     if (fromManager && action === "$members") {
-      const { workers, services, managers } = data ?? {};
-      if (![workers, services, managers].every(Array.isArray)) {
-        throw new FrameError('"$members" is not {workers, services, managers}');
-      }
+      if (!isLayout(data)) throw bad('"$members" is not a layout');
+      const { workers, services, managers } = data;
       this.#layout = { workers, services, managers };
       return;
     }
-    throw new FrameError(`unexpected "${action}"`);
+    throw bad(`unexpected "${action}"`);
   }
 
   /** Stop, first phase: the stop work, still receiving; then `$stopped`, once what it sent is written. */
@@ -621,14 +625,15 @@ export class Peer {
       wire.re = true;
       this.#closeIncoming(`${JSON.stringify(msg.from)} ${msg.messageId}`);
     }
-    return this.#send(msg.from, encodeMessage(wire, this.#bootstrap.maxFrameSize));
+    return this.#send(msg.from, encodeMessage(wire, this.#bootstrap.maxFrameSize, msg.from));
   }
 
   /** A request being answered: its signal aborts at its timeout, on `$cancel`, or when its sender is gone. */
   #openIncoming(from, { messageId, timeout }) {
     const key = `${JSON.stringify(from)} ${messageId}`;
     const controller = new AbortController();
-    const timer = typeof timeout === "number" && Number.isFinite(timeout)
+    // Past the timers' range, as good as never (the codec checked it is a number >= 0).
+    const timer = timeout !== undefined && timeout <= MAX_DELAY
       ? setTimeout(() => this.#abortIncoming(key, abortError("timeout")), timeout).unref()
       : undefined;
     this.#incoming.set(key, { controller, timer });
@@ -657,10 +662,13 @@ export class Peer {
   }
 }
 
-/** Names a process for messages: `worker 1`, `service "logger"`, `the manager`. */
-function describe(address) {
-  if (typeof address === "number") return `worker ${address}`;
-  return address === MANAGER ? "the manager" : `service ${JSON.stringify(address)}`;
+/** Whether `$members` data is `{workers, services, managers}`: worker ids, and names. */
+function isLayout(data) {
+  if (typeof data !== "object" || data === null) return false;
+  const { workers, services, managers } = data;
+  return Array.isArray(workers) && workers.every((id) => Number.isInteger(id) && id >= 0) &&
+    Array.isArray(services) && services.every((name) => typeof name === "string" && name !== "") &&
+    Array.isArray(managers) && managers.every((name) => typeof name === "string" && name !== "");
 }
 
 function assertUserAction(action) {

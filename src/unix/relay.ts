@@ -1,7 +1,8 @@
 /**
  * Relay frames: how a child reaches processes on other hosts through its
- * manager, the host's gateway. A message frame is JSON and starts with
- * `{`; a relay frame starts with its kind, a byte JSON never starts with:
+ * manager, the host's gateway. A message frame starts with `{` (JSON) or
+ * 0 (the binary form, `binary_frame.ts`); a relay frame starts with its
+ * kind, a byte neither starts with:
  *
  * - FORWARD, child → manager: "for `address`", then the message;
  * - DELIVER, manager → child: "from `address`", then the message;

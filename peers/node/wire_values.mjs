@@ -1,0 +1,307 @@
+/**
+ * What a message's `data` becomes on the wire, as Switchboard's
+ * `src/wire_values.ts` makes it. JSON carries most of it as it is; the
+ * built-ins JSON would drop or mangle are replaced by a JSON stand-in named
+ * by a tag, `[type, ...path]` (the path from `data`, in object keys and
+ * array indexes), outer values listed before inner ones. Types and
+ * stand-ins: `bytes` (its length; the bytes travel after the JSON), `date`
+ * (ISO string, null when invalid), `error` (`{name, message, stack?,
+ * cause?, errors?, …own properties}`), `map` (`[[key, value], …]`), `set`
+ * (`[value, …]`), `regexp` (`[source, flags]`), `bigint` (decimal string),
+ * `number` (`"NaN"`, `"Infinity"`, `"-Infinity"`, `"-0"`), `undefined`
+ * (null, in an array, Map or Set: a hole in an array too).
+ *
+ * Anything else JSON would change (functions, symbols, cycles, class
+ * instances, subclasses of Map, Set, Date and RegExp, typed arrays other
+ * than Uint8Array) is refused, saying where.
+ *
+ * @module
+ */
+
+/**
+ * @typedef {[string, ...(string | number)[]]} Tag
+ * @typedef {{ value: unknown, tags: Tag[], attachments: Uint8Array[] }} WireData
+ * @typedef {string | number | { wire: number[], say: { in: string } | { get: unknown } }} Step
+ * A step of the path to a value: a key, an index, or a place in a Map or
+ * Set, with its wire path (the entry's index, then 0 for a key or 1 for a
+ * value in a Map) and what to say of it in an error.
+ */
+
+/** Thrown inside the walk to unwind to {@linkcode toWireData}. */
+class NotCarried {
+  /** @param {string} what */
+  constructor(what) {
+    this.what = what;
+  }
+}
+
+/**
+ * Converts `data` for the wire.
+ *
+ * @param {unknown} data
+ * @returns {WireData | string} Its wire form, or a sentence saying what in
+ * it cannot be carried and where, e.g. `data.handlers[2] is a function`.
+ */
+export function toWireData(data) {
+  const walk = new Walk();
+  try {
+    return { value: walk.value(data, undefined), tags: walk.tags, attachments: walk.attachments };
+  } catch (error) {
+    if (!(error instanceof NotCarried)) throw error;
+    // The path is left where the walk stopped: it names the value refused.
+    return `${formatPath(walk.path)} is ${error.what}`;
+  }
+}
+
+/** One conversion: where it is, and the tags and bytes found so far. */
+class Walk {
+  /** @type {Step[]} */
+  path = [];
+  /** @type {Tag[]} */
+  tags = [];
+  /** @type {Uint8Array[]} */
+  attachments = [];
+  /** @type {Set<object>} The objects the walk is inside, to refuse cycles. */
+  #ancestors = new Set();
+
+  /**
+   * The wire form of `value`.
+   *
+   * @param {unknown} value
+   * @param {string | undefined} key Its key, for a `toJSON` method.
+   */
+  value(value, key) {
+    switch (typeof value) {
+      case "string":
+      case "boolean":
+        return value;
+      case "number":
+        if (Number.isFinite(value) && !Object.is(value, -0)) return value;
+        this.#tag("number");
+        return Object.is(value, -0) ? "-0" : String(value);
+      case "object":
+        return value === null ? null : this.#object(value, key);
+      case "bigint":
+        this.#tag("bigint");
+        return value.toString();
+      case "undefined":
+        // Only met in an array (holes too), a Map or a Set: a property that
+        // is undefined is skipped, as in JSON. Null would take its place silently.
+        this.#tag("undefined");
+        return null;
+      case "function":
+        throw new NotCarried("a function");
+      default:
+        throw new NotCarried(`a ${typeof value}`);
+    }
+  }
+
+  /**
+   * @param {object} object
+   * @param {string | undefined} key
+   */
+  #object(object, key) {
+    if (this.#ancestors.has(object)) throw new NotCarried("circular (it contains itself)");
+    this.#ancestors.add(object);
+    try {
+      if (Array.isArray(object)) return this.#array(object);
+      const prototype = Object.getPrototypeOf(object);
+      if (prototype === Object.prototype || prototype === null) {
+        // A plain object may choose its JSON form too, as JSON.stringify lets it.
+        if (typeof object.toJSON === "function") return this.#jsonForm(object, key);
+        return this.#record(object);
+      }
+      return this.#builtIn(object, prototype, key);
+    } finally {
+      this.#ancestors.delete(object);
+    }
+  }
+
+  /** @param {unknown[]} array */
+  #array(array) {
+    const copy = [];
+    // By index, not map(): map() skips holes, which JSON would send as an untagged null.
+    for (let index = 0; index < array.length; index++) {
+      this.path.push(index);
+      copy.push(this.value(array[index], String(index)));
+      this.path.pop();
+    }
+    return copy;
+  }
+
+  /** @param {Record<string, unknown>} record */
+  #record(record) {
+    const copy = {};
+    for (const key of Object.keys(record)) {
+      const item = record[key];
+      if (item === undefined) continue;
+      this.path.push(key);
+      defineOwn(copy, key, this.value(item, key));
+      this.path.pop();
+    }
+    return copy;
+  }
+
+  /**
+   * An object that is not plain: a built-in carried with a tag, toJSON's
+   * form, or refused. A subclass of Map, Set, Date or RegExp is refused,
+   * as its class would not arrive; one of Error arrives by its `name`.
+   *
+   * @param {any} object
+   * @param {object} prototype
+   * @param {string | undefined} key
+   */
+  #builtIn(object, prototype, key) {
+    // Before toJSON: a Buffer has one, and its bytes must travel as bytes.
+    if (object instanceof Uint8Array) {
+      this.#tag("bytes");
+      this.attachments.push(object);
+      return object.byteLength;
+    }
+    if (object instanceof Date && prototype === Date.prototype) {
+      this.#tag("date");
+      return Number.isNaN(object.getTime()) ? null : object.toISOString();
+    }
+    if (object instanceof Error) return this.#error(object);
+    if (object instanceof Map && prototype === Map.prototype) {
+      this.#tag("map");
+      return this.#entries(object);
+    }
+    if (object instanceof Set && prototype === Set.prototype) {
+      this.#tag("set");
+      const values = [];
+      for (const item of object) {
+        this.path.push({ wire: [values.length], say: { in: "a value of" } });
+        values.push(this.value(item, undefined));
+        this.path.pop();
+      }
+      return values;
+    }
+    if (object instanceof RegExp && prototype === RegExp.prototype) {
+      this.#tag("regexp");
+      return [object.source, object.flags];
+    }
+    if (typeof object.toJSON === "function" && object.toJSON !== Date.prototype.toJSON) {
+      return this.#jsonForm(object, key);
+    }
+    if (
+      object instanceof Date || object instanceof Map || object instanceof Set ||
+      object instanceof RegExp
+    ) {
+      throw new NotCarried(
+        `a ${describeClass(object)} (a subclass would arrive as its base class)`,
+      );
+    }
+    if (ArrayBuffer.isView(object) || object instanceof ArrayBuffer) {
+      throw new NotCarried(`a ${object.constructor.name} (send its bytes as a Uint8Array)`);
+    }
+    throw new NotCarried(
+      `a ${describeClass(object)} (a class instance would arrive as a plain object: ` +
+        "send one, or give the class a toJSON method)",
+    );
+  }
+
+  /** The form an object's class chose for JSON, as JSON.stringify would send it. */
+  #jsonForm(object, key) {
+    return this.value(object.toJSON(key ?? ""), key);
+  }
+
+  /** @param {Error} error */
+  #error(error) {
+    this.#tag("error");
+    let wire;
+    let extra;
+    try {
+      wire = { name: String(error.name), message: String(error.message) };
+      if (typeof error.stack === "string") wire.stack = error.stack;
+      extra = Object.entries(error);
+    } catch {
+      throw new NotCarried("an Error whose properties cannot be read");
+    }
+    if ("cause" in error && !Object.hasOwn(wire, "cause")) extra.unshift(["cause", error.cause]);
+    if (error instanceof AggregateError) extra.unshift(["errors", error.errors]);
+    for (const [key, item] of extra) {
+      if (item === undefined || Object.hasOwn(wire, key)) continue;
+      this.path.push(key);
+      defineOwn(wire, key, this.value(item, key));
+      this.path.pop();
+    }
+    return wire;
+  }
+
+  /** @param {Map<unknown, unknown>} map */
+  #entries(map) {
+    const entries = [];
+    for (const [key, item] of map) {
+      this.path.push({ wire: [entries.length, 0], say: { in: "a key of" } });
+      const wireKey = this.value(key, undefined);
+      this.path.pop();
+      this.path.push({ wire: [entries.length, 1], say: { get: key } });
+      const wireValue = this.value(item, undefined);
+      this.path.pop();
+      entries.push([wireKey, wireValue]);
+    }
+    return entries;
+  }
+
+  /**
+   * Tags the value at the current path.
+   *
+   * @param {string} type
+   */
+  #tag(type) {
+    /** @type {Tag} */
+    const tag = [type];
+    for (const step of this.path) {
+      if (typeof step === "object") tag.push(...step.wire);
+      else tag.push(step);
+    }
+    this.tags.push(tag);
+  }
+}
+
+/** Sets an own, enumerable property, `__proto__` included, as JSON.parse does. */
+export function defineOwn(object, key, value) {
+  Object.defineProperty(object, key, {
+    value,
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  });
+}
+
+/** @param {object} object */
+function describeClass(object) {
+  const name = object.constructor?.name;
+  return typeof name === "string" && name !== "" ? name : "object";
+}
+
+/**
+ * Names where a value is, as Switchboard does: `data.list[2]`,
+ * `data["a b"]`, `data.index.get("k")`, `a key of data.index`.
+ *
+ * @param {Step[]} path
+ */
+function formatPath(path) {
+  let text = "data";
+  for (const step of path) {
+    if (typeof step === "number") text += `[${step}]`;
+    else if (typeof step === "string") {
+      text += /^[A-Za-z_$][\w$]*$/.test(step) ? `.${step}` : `[${JSON.stringify(step)}]`;
+    } else if ("in" in step.say) {
+      text = `${step.say.in} ${text}`;
+    } else {
+      text += `.get(${describeKey(step.say.get)})`;
+    }
+  }
+  return text;
+}
+
+/** @param {unknown} key */
+function describeKey(key) {
+  return typeof key === "string"
+    ? JSON.stringify(key)
+    : typeof key === "object" && key !== null
+    ? "…"
+    : String(key);
+}
