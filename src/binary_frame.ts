@@ -11,8 +11,11 @@
 export const BINARY = 0;
 /** The marker and the JSON's length. */
 const HEAD_SIZE = 5;
-/** The shared buffer keeps frames up to this size; larger ones get their own. */
-const SCRATCH_LIMIT = 16 * 1024 * 1024;
+/**
+ * The shared buffer grows to hold frames up to this size, so that a sender
+ * of MiBs does not fault in fresh memory for each; larger ones get their own.
+ */
+const SCRATCH_LIMIT = 8 * 1024 * 1024;
 
 const utf8 = new TextEncoder();
 let scratch = new Uint8Array(0);
@@ -40,14 +43,17 @@ export function writeBinaryFrame(
   attachments: readonly Uint8Array[],
   maxSize: number,
 ): Uint8Array | number {
-  let size = HEAD_SIZE + json.length * 3;
+  // The JSON is small beside the bytes: encoded first, it gives the exact
+  // size, so that nothing is allocated for a frame that is refused.
+  const text = utf8.encode(json);
+  let size = HEAD_SIZE + text.length;
   for (const attachment of attachments) size += attachment.byteLength;
+  if (size > maxSize) return size;
   const frame = size <= scratch.length ? scratch : new Uint8Array(size);
   if (size <= SCRATCH_LIMIT) scratch = frame;
-  const { written } = utf8.encodeInto(json, frame.subarray(HEAD_SIZE));
+  frame.set(text, HEAD_SIZE);
+  const written = text.length;
   let at = HEAD_SIZE + written;
-  const total = at + size - HEAD_SIZE - json.length * 3;
-  if (total > maxSize) return total;
   frame[0] = BINARY;
   new DataView(frame.buffer, frame.byteOffset).setUint32(1, written);
   for (const attachment of attachments) {

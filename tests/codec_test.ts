@@ -82,6 +82,10 @@ Deno.test("decodeMessage rejects frames that are not messages, naming the sender
     [utf8.encode('{"action":"a","re":1}'), /"re" is not true/],
     [utf8.encode('{"action":"a","error":"x"}'), /"error" is not an object/],
     [utf8.encode('{"action":"a","error":{"name":1,"message":"m"}}'), /"error" is not an object/],
+    [
+      utf8.encode('{"action":"a","error":{"name":"n","message":"m","schema":1}}'),
+      /"error" is not an object/,
+    ],
   ];
   for (const [frame, pattern] of cases) {
     assertFrameError(
