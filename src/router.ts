@@ -103,6 +103,16 @@ export interface RouterOptions {
  */
 export type RouterState = "holding" | "releasing" | "ready" | "stopping" | "closing" | "closed";
 
+/**
+ * A streamed request while it is open: what cancelling it takes. Held for
+ * its iterator, which it must not reference, so that the iterator can be
+ * collected.
+ */
+interface OpenStream {
+  messageId?: string;
+  target?: Address;
+}
+
 /** Routes one process's messages. */
 export class Router implements Receiver {
   /** This process's address. */
@@ -132,6 +142,10 @@ export class Router implements Receiver {
   #idPrefix: string | undefined;
   #nextId = 0;
   readonly #chooser = new WorkerChooser();
+  /** Streams whose iterator may be let go of before they end; see {@linkcode Router.requestStream}. */
+  readonly #abandonedStreams = new FinalizationRegistry<OpenStream>((open) =>
+    this.#abandoned(open)
+  );
   #closing: Promise<void> | undefined;
 
   constructor(options: RouterOptions) {
@@ -278,13 +292,34 @@ export class Router implements Receiver {
   /**
    * Sends a request for a streamed answer, and yields its parts as they
    * come; the responder runs at most a window of parts ahead. Ending the
-   * iteration early cancels the request (the handler's signal aborts).
+   * iteration early cancels the request (the handler's signal aborts), and
+   * so does letting go of the iterator without ending it, once it is
+   * garbage-collected: else the responder would wait for credit forever.
    * `timeout` bounds the wait for each part.
    */
-  async *requestStream(
+  requestStream(
     action: string,
     data: unknown,
     options: RequestOptions,
+  ): AsyncGenerator<unknown, void, undefined> {
+    const open: OpenStream = {};
+    const stream = this.#requestStream(action, data, options, open);
+    this.#abandonedStreams.register(stream, open);
+    return stream;
+  }
+
+  /** Cancels a stream whose iterator was collected before it ended. */
+  #abandoned(open: OpenStream): void {
+    if (open.messageId === undefined || this.#state === "closed") return;
+    this.#streams.close(open.messageId);
+    this.sendControl(open.target!, CANCEL, { messageId: open.messageId });
+  }
+
+  async *#requestStream(
+    action: string,
+    data: unknown,
+    options: RequestOptions,
+    open: OpenStream,
   ): AsyncGenerator<unknown, void, undefined> {
     const { to, timeout, signal } = this.#checkRequest(action, options);
     if (this.#options.schemas) checkOutgoing(this.#options.schemas, action, data, to);
@@ -296,6 +331,8 @@ export class Router implements Receiver {
       to,
     );
     const entry = this.#streams.open(messageId, action, target);
+    open.messageId = messageId;
+    open.target = target;
     const timedOut = () =>
       new TimeoutError(
         `Streamed request "${action}" to ${
@@ -316,6 +353,7 @@ export class Router implements Receiver {
         }
       }
     } finally {
+      open.messageId = undefined;
       this.#streams.close(messageId);
       // Given up before the end (a break, a timeout, an abort): the handler stops too.
       if (!entry.finished) this.sendControl(target, CANCEL, { messageId });
@@ -611,13 +649,6 @@ export class Router implements Receiver {
   }
 
   /**
-   * Sends to one process, within `maxQueuedBytes`.
-   *
-   * @returns The payload's size, or a negative code: not handed over.
-   * @throws {QueueFullError} When the queue to `to` has no room for it.
-   * @throws {FrameError} When it is over what the transport carries to `to`.
-   */
-  /**
    * Sends to one worker, the least busy that takes it (see
    * `worker_chooser.ts`); one whose queue is full is passed over.
    *
@@ -642,6 +673,13 @@ export class Router implements Receiver {
     return undefined;
   }
 
+  /**
+   * Sends to one process, within `maxQueuedBytes`.
+   *
+   * @returns The payload's size, or a negative code: not handed over.
+   * @throws {QueueFullError} When the queue to `to` has no room for it.
+   * @throws {FrameError} When it is over what the transport carries to `to`.
+   */
   #send(to: Address, payload: Payload, action: string): number {
     if (to === this.self) return this.#loopback.send(payload);
     if (!this.layout.has(to)) return UNREACHABLE;
