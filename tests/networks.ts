@@ -43,6 +43,28 @@ export const NETWORKS: { name: string; make(): Promise<TestNetwork> }[] = [
   { name: "memory", make: () => Promise.resolve(memoryNetwork()) },
 ];
 
+/** A behaviour to test on a fresh network, by its name. */
+export type NetworkTest = [behaviour: string, test: (network: TestNetwork) => Promise<void>];
+
+/**
+ * Registers each test once per transport, on a network of its own that is
+ * closed after it, named `<transport><suffix>: <behaviour>`.
+ */
+export function testOnEveryNetwork(tests: readonly NetworkTest[], suffix = ""): void {
+  for (const { name, make } of NETWORKS) {
+    for (const [behaviour, test] of tests) {
+      Deno.test(`${name}${suffix}: ${behaviour}`, async () => {
+        const network = await make();
+        try {
+          await test(network);
+        } finally {
+          await network.close();
+        }
+      });
+    }
+  }
+}
+
 /** The Unix transport: a real socket directory for {@linkcode LAYOUT}. */
 export async function unixNetwork(): Promise<TestNetwork> {
   const host = await UnixHost.create({ workers: LAYOUT.workerIds, services: LAYOUT.services });

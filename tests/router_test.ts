@@ -8,7 +8,7 @@ import { ClosedError, FrameError, UnreachableError } from "../src/errors.ts";
 import type { Router } from "../src/router.ts";
 import { nextEvent, waitFor } from "./helpers.ts";
 import { MANAGER } from "../src/address.ts";
-import { NETWORKS, type TestNetwork } from "./networks.ts";
+import { type TestNetwork, testOnEveryNetwork } from "./networks.ts";
 
 /** Resolves with the data of the first `count` messages of `action` that `router` hears. */
 function received(router: Router, action: string, count: number): Promise<unknown[]> {
@@ -172,15 +172,4 @@ const tests: [string, (network: TestNetwork) => Promise<void>][] = [
   }],
 ];
 
-for (const { name, make } of NETWORKS) {
-  for (const [behaviour, test] of tests) {
-    Deno.test(`${name}: ${behaviour}`, async () => {
-      const network = await make();
-      try {
-        await test(network);
-      } finally {
-        await network.close();
-      }
-    });
-  }
-}
+testOnEveryNetwork(tests);

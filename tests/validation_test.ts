@@ -9,7 +9,7 @@ import { RemoteError, ValidationError } from "../src/errors.ts";
 import type { Router } from "../src/router.ts";
 import type { Schemas } from "../src/schema.ts";
 import { nextEvent } from "./helpers.ts";
-import { NETWORKS, type TestNetwork } from "./networks.ts";
+import { type TestNetwork, testOnEveryNetwork } from "./networks.ts";
 import { MANAGER } from "../src/address.ts";
 
 const schemas = {
@@ -224,15 +224,4 @@ const tests: [string, (network: TestNetwork) => Promise<void>][] = [
   }],
 ];
 
-for (const { name, make } of NETWORKS) {
-  for (const [behaviour, test] of tests) {
-    Deno.test(`${name}: ${behaviour}`, async () => {
-      const network = await make();
-      try {
-        await test(network);
-      } finally {
-        await network.close();
-      }
-    });
-  }
-}
+testOnEveryNetwork(tests);
