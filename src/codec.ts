@@ -49,6 +49,8 @@ export interface WireError {
   stack?: string;
   /** On Switchboard's own `ValidationError`: the action whose schema the data failed. */
   schema?: string;
+  /** With `schema`: what is wrong, where (keys and indexes from `data`). */
+  issues?: { message: string; path: (string | number)[] }[];
 }
 
 const SCRATCH_SIZE = 64 * 1024;
@@ -173,7 +175,14 @@ export function toWireError(thrown: unknown): WireError {
     const wire: WireError = { name: String(thrown.name), message: String(thrown.message) };
     const stack = thrown.stack;
     if (typeof stack === "string") wire.stack = stack;
-    if (thrown instanceof ValidationError) wire.schema = thrown.action;
+    if (thrown instanceof ValidationError) {
+      wire.schema = thrown.action;
+      wire.issues = thrown.issues.map((issue) => ({
+        message: String(issue.message),
+        // A symbol key has no JSON form: its description stands for it.
+        path: issue.path.map((step) => typeof step === "symbol" ? String(step) : step),
+      }));
+    }
     return wire;
   } catch {
     return { name: "Error", message: "an error that cannot be read" };
@@ -268,10 +277,21 @@ function checkShape(value: unknown): string | undefined {
       typeof error !== "object" || error === null ||
       typeof error.name !== "string" || typeof error.message !== "string" ||
       (error.stack !== undefined && typeof error.stack !== "string") ||
-      (error.schema !== undefined && typeof error.schema !== "string")
+      (error.schema !== undefined && typeof error.schema !== "string") ||
+      (error.issues !== undefined && !isIssueList(error.issues))
     ) {
       return 'its "error" is not an object with string "name" and "message"';
     }
   }
   return undefined;
+}
+
+/** Whether a wire error's `issues` is a list of `{message, path}`, path of keys and indexes. */
+function isIssueList(value: unknown): boolean {
+  return Array.isArray(value) &&
+    value.every((issue) =>
+      typeof issue === "object" && issue !== null && typeof issue.message === "string" &&
+      Array.isArray(issue.path) &&
+      issue.path.every((step: unknown) => typeof step === "string" || typeof step === "number")
+    );
 }

@@ -215,6 +215,7 @@ export function answerError(
     return new ValidationError(
       `Request "${action}" to ${describe(from)} failed: ${error.message}`,
       error.schema,
+      error.issues ?? [],
     );
   }
   return new RemoteError(

@@ -86,6 +86,10 @@ Deno.test("decodeMessage rejects frames that are not messages, naming the sender
       utf8.encode('{"action":"a","error":{"name":"n","message":"m","schema":1}}'),
       /"error" is not an object/,
     ],
+    [
+      utf8.encode('{"action":"a","error":{"name":"n","message":"m","issues":[{"path":[]}]}}'),
+      /"error" is not an object/,
+    ],
   ];
   for (const [frame, pattern] of cases) {
     assertFrameError(

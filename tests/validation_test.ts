@@ -103,17 +103,25 @@ const tests: [string, (network: TestNetwork) => Promise<void>][] = [
       const r2 = await network.router(2); // no schemas: answers anything
       r1.listeners.handle("saveRequest", () => ({ id: "seven" }));
       r2.listeners.handle("saveRequest", () => ({ id: 1.5 }));
+      // Found at the responder or here, the failure keeps its action and issues.
+      const issuesOf = (error: unknown) => {
+        assert.equal((error as ValidationError).action, "saveResponse");
+        assert.deepEqual((error as ValidationError).issues.map((issue) => issue.path), [["id"]]);
+        return true;
+      };
       await assert.rejects(
         r0.request("saveRequest", { name: "a" }, { to: 1 }),
-        isValidationError(
-          /^Request "saveRequest" to worker 1 failed: Data of "saveResponse" to worker 0 failed its schema: data\.id/,
-        ),
+        (error: unknown) =>
+          isValidationError(
+            /^Request "saveRequest" to worker 1 failed: Data of "saveResponse" to worker 0 failed its schema: data\.id/,
+          )(error) && issuesOf(error),
       );
       await assert.rejects(
         r0.request("saveRequest", { name: "a" }, { to: 2 }),
-        isValidationError(
-          /^Request "saveRequest" to worker 2 failed: Data of "saveResponse" from worker 2 failed its schema: data\.id: Expected integer/,
-        ),
+        (error: unknown) =>
+          isValidationError(
+            /^Request "saveRequest" to worker 2 failed: Data of "saveResponse" from worker 2 failed its schema: data\.id: Expected integer/,
+          )(error) && issuesOf(error),
       );
     },
   ],

@@ -198,9 +198,25 @@ function shapeProblem(message) {
     (typeof error !== "object" || error === null || typeof error.name !== "string" ||
       typeof error.message !== "string" ||
       (error.stack !== undefined && typeof error.stack !== "string") ||
-      (error.schema !== undefined && typeof error.schema !== "string"))
+      (error.schema !== undefined && typeof error.schema !== "string") ||
+      (error.issues !== undefined && !isIssueList(error.issues)))
   ) {
     return 'its "error" is not an object with string "name" and "message"';
   }
   return undefined;
+}
+
+/**
+ * Whether a wire error's `issues` is a list of `{message, path}`, path of
+ * keys and indexes.
+ *
+ * @param {unknown} value
+ */
+function isIssueList(value) {
+  return Array.isArray(value) &&
+    value.every((issue) =>
+      typeof issue === "object" && issue !== null && typeof issue.message === "string" &&
+      Array.isArray(issue.path) &&
+      issue.path.every((step) => typeof step === "string" || typeof step === "number")
+    );
 }
