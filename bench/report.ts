@@ -218,45 +218,41 @@ function mainTable(figures: Figure[], ids: readonly string[] = MAIN_ROWS): strin
 
 function hostsTable(figures: Figure[]): string {
   const others = HOST_CONTENDERS.filter((name) => name !== RAW_NATS);
-  const header = [
-    "Scenario",
-    ...HOST_CONTENDERS,
-    ...others.map((name) => `${name.split(" ")[1]} ÷ raw`),
-  ];
-  const rows = figures.map((row) => [
-    `${row.scenario}. ${row.label} (${row.unit})`,
-    ...HOST_CONTENDERS.map((name) => {
-      const spread = summary(row, name);
-      return spread ? formatSpread(spread) : "—";
-    }),
-    ...others.map((name) => ratioCell(row, name, RAW_NATS)),
-  ]);
-  return markdownTable(header, rows, header.map(alignNumbers));
+  return scenarioTable(
+    figures,
+    HOST_CONTENDERS,
+    others.map((name) => [`${name.split(" ")[1]} ÷ raw`, name, RAW_NATS]),
+  );
 }
 
 function anyTable(figures: Figure[]): string {
-  const header = ["Scenario", ...ANY_CONTENDERS, "ANY ÷ round-robin"];
-  const rows = figures.map((row) => [
-    `${row.scenario}. ${row.label} (${row.unit})`,
-    ...ANY_CONTENDERS.map((name) => {
-      const spread = summary(row, name);
-      return spread ? formatSpread(spread) : "—";
-    }),
-    ratioCell(row, TO_ANY, ROUND_ROBIN),
-  ]);
-  return markdownTable(header, rows, header.map(alignNumbers));
+  return scenarioTable(figures, ANY_CONTENDERS, [["ANY ÷ round-robin", TO_ANY, ROUND_ROBIN]]);
 }
 
 function bytesTable(figures: Figure[]): string {
-  const header = ["Scenario", ...BYTES_CONTENDERS, "÷ one buffer", "÷ fresh arrays"];
+  return scenarioTable(figures, BYTES_CONTENDERS, [
+    ["÷ one buffer", SWITCHBOARD_BYTES, RAW_REUSED],
+    ["÷ fresh arrays", SWITCHBOARD_BYTES, RAW_KEPT],
+  ]);
+}
+
+/**
+ * A row per figure: its scenario, each contender's median and spread, then
+ * each paired ratio, given as `[column title, contender, baseline]`.
+ */
+function scenarioTable(
+  figures: Figure[],
+  contenders: readonly string[],
+  ratios: readonly [title: string, name: string, baseline: string][],
+): string {
+  const header = ["Scenario", ...contenders, ...ratios.map(([title]) => title)];
   const rows = figures.map((row) => [
     `${row.scenario}. ${row.label} (${row.unit})`,
-    ...BYTES_CONTENDERS.map((name) => {
+    ...contenders.map((name) => {
       const spread = summary(row, name);
       return spread ? formatSpread(spread) : "—";
     }),
-    ratioCell(row, SWITCHBOARD_BYTES, RAW_REUSED),
-    ratioCell(row, SWITCHBOARD_BYTES, RAW_KEPT),
+    ...ratios.map(([, name, baseline]) => ratioCell(row, name, baseline)),
   ]);
   return markdownTable(header, rows, header.map(alignNumbers));
 }

@@ -43,16 +43,20 @@ export function writeBinaryFrame(
   attachments: readonly Uint8Array[],
   maxSize: number,
 ): Uint8Array | number {
-  // The JSON is small beside the bytes: encoded first, it gives the exact
-  // size, so that nothing is allocated for a frame that is refused.
-  const text = utf8.encode(json);
-  let size = HEAD_SIZE + text.length;
-  for (const attachment of attachments) size += attachment.byteLength;
-  if (size > maxSize) return size;
-  const frame = size <= scratch.length ? scratch : new Uint8Array(size);
-  if (size <= SCRATCH_LIMIT) scratch = frame;
-  frame.set(text, HEAD_SIZE);
-  const written = text.length;
+  let bytes = 0;
+  for (const attachment of attachments) bytes += attachment.byteLength;
+  // UTF-8 takes one to three bytes per UTF-16 unit: a frame over the limit
+  // even at one is refused before anything is allocated for it (its exact
+  // size measured for the error); else the JSON is encoded straight into
+  // room for three.
+  if (HEAD_SIZE + json.length + bytes > maxSize) {
+    return HEAD_SIZE + utf8.encode(json).length + bytes;
+  }
+  const room = HEAD_SIZE + json.length * 3 + bytes;
+  const frame = room <= scratch.length ? scratch : new Uint8Array(room);
+  if (room <= SCRATCH_LIMIT) scratch = frame;
+  const { written } = utf8.encodeInto(json, frame.subarray(HEAD_SIZE));
+  if (HEAD_SIZE + written + bytes > maxSize) return HEAD_SIZE + written + bytes;
   let at = HEAD_SIZE + written;
   frame[0] = BINARY;
   new DataView(frame.buffer, frame.byteOffset).setUint32(1, written);

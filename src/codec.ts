@@ -14,6 +14,7 @@ import { describeTarget, type Target } from "./address.ts";
 import { isBinaryFrame, readBinaryFrame, writeBinaryFrame } from "./binary_frame.ts";
 import { FrameError, ValidationError } from "./errors.ts";
 import type { Payload } from "./transport.ts";
+import { isPlainJson } from "./plain_json.ts";
 import { reviveData } from "./wire_revive.ts";
 import { type Tag, toWireData } from "./wire_values.ts";
 
@@ -80,8 +81,9 @@ export function encodeMessage(
   maxFrameSize: number,
   to: Target | typeof ANY | undefined,
 ): Payload {
-  let attachments: readonly Uint8Array[] = [];
-  if (message.data !== undefined) {
+  let attachments: readonly Uint8Array[] = NO_ATTACHMENTS;
+  // Plain JSON, the common case, travels as it is; the rest is converted.
+  if (message.data !== undefined && !isPlainJson(message.data)) {
     const wire = toWireData(message.data);
     if (typeof wire === "string") throw cannotSend(message.action, to, wire);
     // What was checked is what is sent: a toJSON is not called twice.
@@ -163,6 +165,7 @@ export function decodeMessage(
 }
 
 const EMPTY = new Uint8Array(0);
+const NO_ATTACHMENTS: readonly Uint8Array[] = [];
 
 /**
  * Converts anything thrown into the form a failed response carries. Never

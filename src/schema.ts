@@ -7,6 +7,8 @@
  * @module
  */
 
+import { formatDataPath } from "./data_path.ts";
+
 /**
  * A schema in the Standard Schema form, version 1: what `schemas` accepts
  * (a Zod, Valibot or ArkType schema is one).
@@ -180,16 +182,8 @@ export function checkData(schemas: Schemas, action: string, data: unknown): Chec
 }
 
 function failed(issues: ValidationIssue[]): Checked {
-  const problem = issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`).join("; ");
+  const problem = issues.map((issue) => `${formatDataPath(issue.path)}: ${issue.message}`).join(
+    "; ",
+  );
   return { problem, issues };
-}
-
-function formatPath(path: readonly PropertyKey[]): string {
-  let text = "data";
-  for (const step of path) {
-    if (typeof step === "number") text += `[${step}]`;
-    else if (typeof step === "string" && /^[A-Za-z_$][\w$]*$/.test(step)) text += `.${step}`;
-    else text += `[${typeof step === "string" ? JSON.stringify(step) : String(step)}]`;
-  }
-  return text;
 }

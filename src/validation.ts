@@ -13,9 +13,9 @@ import { ValidationError } from "./errors.ts";
 import { checkData, type Schemas } from "./schema.ts";
 
 /**
- * Checks data about to be sent.
+ * Checks data about to be sent. The data is sent as given: a schema's
+ * output (a transform, say) is for the receiver, which checks it again.
  *
- * @returns The data to send: as given (a schema's output is for the receiver).
  * @throws {ValidationError} When it fails its action's schema.
  */
 export function checkOutgoing(

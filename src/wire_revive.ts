@@ -7,6 +7,7 @@
  * @module
  */
 
+import { setOwn } from "./own_property.ts";
 import { MAX_BIGINT_DIGITS, type Tag, type TagType } from "./wire_values.ts";
 
 /** The error classes an `"error"` tag revives by name; any other name is an `Error`. */
@@ -130,12 +131,12 @@ function reviveError(stand: Record<string, unknown>): Error | typeof BAD {
       message,
       options,
     );
-    if (error.name !== name) setHidden(error, "name", name);
+    if (error.name !== name) setOwn(error, "name", name, false);
     if (errors !== undefined) setOwn(extra, "errors", errors);
   }
   if (stack === undefined) delete error.stack;
-  else setHidden(error, "stack", stack);
-  for (const key of Object.keys(extra)) setOwn(error as never, key, extra[key]);
+  else setOwn(error, "stack", stack, false);
+  for (const key of Object.keys(extra)) setOwn(error, key, extra[key]);
   return error;
 }
 
@@ -187,24 +188,4 @@ function isStandIn(value: unknown): value is object {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return isStandIn(value) && !Array.isArray(value);
-}
-
-/** Sets an own property, `__proto__` included, as JSON.parse makes them. */
-function setOwn(object: Record<string | number, unknown>, key: string | number, value: unknown) {
-  Object.defineProperty(object, key, {
-    value,
-    enumerable: true,
-    writable: true,
-    configurable: true,
-  });
-}
-
-/** Sets an own property that is not enumerable, as an error's `name` and `stack` are. */
-function setHidden(object: object, key: string, value: unknown): void {
-  Object.defineProperty(object, key, {
-    value,
-    enumerable: false,
-    writable: true,
-    configurable: true,
-  });
 }

@@ -14,6 +14,9 @@
  * @module
  */
 
+import { appendKey } from "./data_path.ts";
+import { setOwn } from "./own_property.ts";
+
 /** The kinds of value a tag names. */
 export type TagType =
   | "bytes"
@@ -183,7 +186,7 @@ class Walk {
       this.path.pop();
       if (wire === item) continue;
       copy ??= { ...record };
-      defineValue(copy, key, wire);
+      setOwn(copy, key, wire);
     }
     return copy ?? record;
   }
@@ -266,7 +269,7 @@ class Walk {
     for (const [key, item] of extra) {
       if (item === undefined || Object.hasOwn(wire, key)) continue;
       this.path.push(key);
-      defineValue(wire, key, this.value(item, depth + 1, key));
+      setOwn(wire, key, this.value(item, depth + 1, key));
       this.path.pop();
     }
     return wire;
@@ -298,20 +301,6 @@ class Walk {
   }
 }
 
-/** Sets a property as JSON.parse would: `__proto__` included, as an own property. */
-function defineValue(record: Record<string, unknown>, key: string, value: unknown): void {
-  if (key === "__proto__") {
-    Object.defineProperty(record, key, {
-      value,
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
-  } else {
-    record[key] = value;
-  }
-}
-
 function describeClass(object: object): string {
   const name = (object as { constructor?: { name?: unknown } }).constructor?.name;
   return typeof name === "string" && name !== "" ? name : "object";
@@ -320,10 +309,8 @@ function describeClass(object: object): string {
 function formatPath(path: readonly Step[]): string {
   let text = "data";
   for (const step of path) {
-    if (typeof step === "number") text += `[${step}]`;
-    else if (typeof step === "string") {
-      text += /^[A-Za-z_$][\w$]*$/.test(step) ? `.${step}` : `[${JSON.stringify(step)}]`;
-    } else if ("in" in step.say) {
+    if (typeof step !== "object") text = appendKey(text, step);
+    else if ("in" in step.say) {
       text = `${step.say.in} ${text}`;
     } else {
       text += `.get(${describeKey(step.say.get)})`;

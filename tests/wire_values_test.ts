@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { decodeMessage, encodeMessage, toBytes } from "../src/codec.ts";
 import { FrameError } from "../src/errors.ts";
+import { isPlainJson } from "../src/plain_json.ts";
 import { toWireData } from "../src/wire_values.ts";
 
 const LIMIT = 16 * 1024 * 1024;
@@ -134,6 +135,19 @@ Deno.test("toJSON's form is sent, and checked like any data", () => {
   assert.deepStrictEqual(roundTrip({ price: new Money() }), { price: { cents: 5n } });
 });
 
+Deno.test("a binary message whose JSON's UTF-8 takes it over maxFrameSize is refused, measured", () => {
+  // Under the limit at a byte per character of its JSON, over it as UTF-8 is.
+  const data = { b: new Uint8Array(800), t: "é".repeat(100) };
+  assert.throws(
+    () => encodeMessage({ action: "file", data }, 1000, 0),
+    (error: unknown) =>
+      error instanceof FrameError &&
+      /the message is 10\d\d bytes, over the 1000-byte limit/.test(error.message),
+  );
+  const fits = toBytes(encodeMessage({ action: "file", data }, 1100, 0)).slice();
+  assert.deepStrictEqual(decodeMessage(fits, "worker 0").data, data);
+});
+
 Deno.test("a binary message over maxFrameSize is refused at the sender", () => {
   assert.throws(
     () => encodeMessage({ action: "file", data: new Uint8Array(2000) }, 1000, "logger"),
@@ -208,4 +222,30 @@ Deno.test("a __proto__ key is data, as JSON.parse makes it, on both sides", () =
   assert.equal(Object.getPrototypeOf(back), Object.prototype);
   assert.ok(Object.hasOwn(back, "__proto__"));
   assert.deepStrictEqual((back as { ["__proto__"]: unknown }).__proto__, { when: new Date(3) });
+});
+
+Deno.test("isPlainJson says yes only where the walk would neither tag, copy nor refuse", () => {
+  const plain = [null, 0, 1.5, "x", true, [1, [2]], { a: { b: [null] }, missing: undefined }];
+  for (const data of plain) {
+    assert.ok(isPlainJson(data), JSON.stringify(data));
+    const wire = toWireData(data);
+    assert.ok(typeof wire !== "string" && wire.value === data && wire.tags.length === 0);
+  }
+  // deno-lint-ignore no-sparse-arrays
+  const special = [
+    NaN,
+    -0,
+    1n,
+    [1, , 3],
+    [undefined],
+    new Date(0),
+    new Uint8Array(1),
+    {
+      toJSON: () => 1,
+    },
+    { f() {} },
+    new (class Point {})(),
+    Symbol("s"),
+  ];
+  for (const data of special) assert.equal(isPlainJson(data), false, String(data));
 });
