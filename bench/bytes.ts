@@ -7,6 +7,12 @@
  * receiver to have them all; side by side in one run, in alternating
  * blocks.
  *
+ * Twice over, side by side: with the receivers' glibc as it comes, and
+ * told to keep freed memory. As it comes, a receiver that keeps the bytes
+ * falls at random into a mode where glibc gives freed memory back and
+ * every page of the next array faults in anew (about 10 µs a page here),
+ * which swamps what the software costs; kept, only the software shows.
+ *
  * @module
  */
 
@@ -23,44 +29,97 @@ export const RAW_KEPT = "raw, fresh arrays";
 export const SWITCHBOARD_BYTES = "switchboard m→w";
 export const BYTES_CONTENDERS = [RAW_REUSED, RAW_KEPT, SWITCHBOARD_BYTES];
 
+/**
+ * glibc told to keep freed memory for reuse, in the environment the
+ * receivers start with (a Switchboard worker inherits its manager's).
+ */
+export const KEEP_FREED_MEMORY: Readonly<Record<string, string>> = {
+  MALLOC_MMAP_THRESHOLD_: "67108864",
+  MALLOC_TRIM_THRESHOLD_: "268435456",
+};
+
 const WORKER = new URL("./switchboard_worker.ts", import.meta.url);
 const RAW_CHILD = new URL("./bytes_raw_child.ts", import.meta.url);
 
 /** A way to move `count` arrays to one receiver; resolves with the seconds it took. */
 type Mover = (bytes: Uint8Array, count: number) => Promise<number>;
 
-/** Scenario 9's figures, one per size, in MB/s. */
+/** One setting of the receivers' memory: its figures, one per size, and its movers. */
+interface Setting {
+  figures: Figure[];
+  movers: [string, Mover][];
+}
+
+/**
+ * Scenario 9's figures, one per size and memory setting, in MB/s: glibc
+ * as it comes (`bytes.<size>`), then keeping freed memory
+ * (`bytes.kept.<size>`).
+ */
 export async function runBytes(progress: (repetition: number) => void): Promise<Figure[]> {
   const { sizes, bytesPerSize, blocks } = SETTINGS.bytes;
-  const figures = sizes.map((size) =>
-    figure(`bytes.${size}`, 9, `one-way Uint8Array of ${sizeName(size)}`, "MB/s", true)
-  );
-  await using cluster = await Cluster.start<BenchProtocol>({ worker: WORKER, workers: 1 });
-  await using reused = await startRawReceiver(true);
-  await using kept = await startRawReceiver(false);
-  const movers: [string, Mover][] = [
-    [RAW_REUSED, reused.move],
-    [RAW_KEPT, kept.move],
-    [SWITCHBOARD_BYTES, (bytes, count) => moveBySwitchboard(cluster, bytes, count)],
-  ];
+  await using stack = new AsyncDisposableStack();
+  const settings: Setting[] = [];
+  for (const kept of [false, true]) {
+    const receivers = await withEnvironment(kept ? KEEP_FREED_MEMORY : {}, async () => ({
+      cluster: stack.use(await Cluster.start<BenchProtocol>({ worker: WORKER, workers: 1 })),
+      reused: stack.use(await startRawReceiver(true)),
+      fresh: stack.use(await startRawReceiver(false)),
+    }));
+    const memory = kept ? ", glibc keeping freed memory" : "";
+    settings.push({
+      figures: sizes.map((size) =>
+        figure(
+          `bytes.${kept ? "kept." : ""}${size}`,
+          9,
+          `one-way Uint8Array of ${sizeName(size)}${memory}`,
+          "MB/s",
+          true,
+        )
+      ),
+      movers: [
+        [RAW_REUSED, receivers.reused.move],
+        [RAW_KEPT, receivers.fresh.move],
+        [SWITCHBOARD_BYTES, (bytes, count) => moveBySwitchboard(receivers.cluster, bytes, count)],
+      ],
+    });
+  }
   const arrays = sizes.map(fill);
-  for (const [, move] of movers) for (const bytes of arrays) await move(bytes, 4);
+  for (const { movers } of settings) {
+    for (const [, move] of movers) for (const bytes of arrays) await move(bytes, 4);
+  }
   for (let repetition = 0; repetition < SETTINGS.repetitions; repetition++) {
     progress(repetition);
     for (const [i, bytes] of arrays.entries()) {
       const count = Math.round(bytesPerSize / bytes.length / blocks);
-      const seconds = new Map(movers.map(([name]) => [name, 0]));
+      const seconds = settings.map(({ movers }) => new Map(movers.map(([name]) => [name, 0])));
       for (let block = 0; block < blocks; block++) {
-        for (const [name, move] of movers) {
-          seconds.set(name, seconds.get(name)! + await move(bytes, count));
+        for (const [s, { movers }] of settings.entries()) {
+          for (const [name, move] of movers) {
+            seconds[s].set(name, seconds[s].get(name)! + await move(bytes, count));
+          }
         }
       }
-      for (const [name, total] of seconds) {
-        record(figures[i], name, count * blocks * bytes.length / 1e6 / total);
+      for (const [s, { figures }] of settings.entries()) {
+        for (const [name, total] of seconds[s]) {
+          record(figures[i], name, count * blocks * bytes.length / 1e6 / total);
+        }
       }
     }
   }
-  return figures;
+  return settings.flatMap(({ figures }) => figures);
+}
+
+/** Runs `start` with `variables` set in this process's environment, which children inherit. */
+async function withEnvironment<T>(
+  variables: Readonly<Record<string, string>>,
+  start: () => Promise<T>,
+): Promise<T> {
+  for (const [name, value] of Object.entries(variables)) Deno.env.set(name, value);
+  try {
+    return await start();
+  } finally {
+    for (const name of Object.keys(variables)) Deno.env.delete(name);
+  }
 }
 
 /** Random bytes, so that nothing on the way can make them smaller. */

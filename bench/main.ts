@@ -145,7 +145,7 @@ const results: Results = {
   hosts,
   any,
   bytes,
-  targets: checkTargets(figures, unpinned, startup, memory, hosts),
+  targets: checkTargets(figures, unpinned, startup, memory, hosts, bytes),
 };
 const markdown = toMarkdown(results);
 console.log(markdown);

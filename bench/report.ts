@@ -14,7 +14,13 @@ import type { MemoryResult } from "./memory.ts";
 import { sizeName } from "./scenarios.ts";
 import { SETTINGS } from "./settings.ts";
 import { ANY_CONTENDERS, ROUND_ROBIN, TO_ANY } from "./any_worker.ts";
-import { BYTES_CONTENDERS, RAW_KEPT, RAW_REUSED, SWITCHBOARD_BYTES } from "./bytes.ts";
+import {
+  BYTES_CONTENDERS,
+  KEEP_FREED_MEMORY,
+  RAW_KEPT,
+  RAW_REUSED,
+  SWITCHBOARD_BYTES,
+} from "./bytes.ts";
 import { HOST_CONTENDERS, RAW_NATS } from "./hosts.ts";
 import { BARE, BUNDLED, CLUSTER, EAGER } from "./startup.ts";
 import type { TargetCheck } from "./targets.ts";
@@ -150,7 +156,11 @@ export function toMarkdown(results: Results): string {
         "waits whenever more than the high-water mark is queued. The raw floor writes each array " +
         "straight from the sender's memory behind a 4-byte length to a bare Unix socket; its " +
         "receiver reads into one reused buffer (nothing is faster), or into a fresh array of the " +
-        "message's size (what a receiver that keeps the bytes must do, as Switchboard's does).",
+        "message's size (what a receiver that keeps the bytes must do, as Switchboard's does). " +
+        "Twice, side by side: with glibc as it comes, and with the receivers' glibc keeping " +
+        `freed memory (${
+          Object.entries(KEEP_FREED_MEMORY).map(([name, value]) => `${name}=${value}`).join(" ")
+        }).`,
     ),
     "",
     "## Targets",

@@ -13,6 +13,7 @@ import { sizeName } from "./scenarios.ts";
 import { SETTINGS } from "./settings.ts";
 import { BARE, CLUSTER } from "./startup.ts";
 import { RAW_NATS, TO_MANAGER, TO_WORKER } from "./hosts.ts";
+import { RAW_KEPT, RAW_REUSED, SWITCHBOARD_BYTES } from "./bytes.ts";
 
 /** One target, its measured ratio, and whether it is met. */
 export interface TargetCheck {
@@ -47,8 +48,9 @@ export function checkTargets(
   startup: readonly Figure[],
   memory: MemoryResult,
   hosts: readonly Figure[] = [],
+  bytes: readonly Figure[] = [],
 ): TargetCheck[] {
-  const all = [...figures, ...unpinned, ...startup, ...hosts];
+  const all = [...figures, ...unpinned, ...startup, ...hosts, ...bytes];
   const checks: TargetCheck[] = [];
   const check = (target: string, ratio: number, met: boolean, detail: string) =>
     checks.push({ target, ratio, met, measured: `${formatRatio(ratio)} (${detail})` });
@@ -144,6 +146,19 @@ export function checkTargets(
     check(`7. round trip p50, ${who}: ≤ 1.25× raw nats.js`, ratio, ratio <= 1.25, detail);
     [ratio, detail] = versus("hosts.throughput", contender, RAW_NATS);
     check(`7. throughput, ${who}: ≥ 0.7× raw nats.js`, ratio, ratio >= 0.7, detail);
+  }
+
+  // Against the raw receiver that, like Switchboard's, hands over arrays it
+  // may keep; the reused buffer, which keeps nothing, beside it.
+  for (const row of bytes) {
+    const [ratio, detail] = versus(row.id, SWITCHBOARD_BYTES, RAW_KEPT);
+    const floor = pairedRatio(row, SWITCHBOARD_BYTES, RAW_REUSED) ?? NaN;
+    check(
+      `9. ${row.label.replace("one-way Uint8Array of ", "")}: ≥ 0.8× raw MB/s, fresh arrays`,
+      ratio,
+      ratio >= 0.8,
+      `${detail}; ${formatRatio(floor)} of one reused buffer`,
+    );
   }
   return checks;
 }

@@ -61,3 +61,16 @@ Deno.test("received Uint8Arrays stay intact while later ones arrive on the same 
   ) as { data: { file: Uint8Array } }[];
   echoes.forEach((echo, i) => assert.deepStrictEqual(echo.data.file, sent[i], `array ${i}`));
 });
+
+Deno.test("an array changed right after it was sent arrives as it was when sent", async () => {
+  await using cluster = await startCluster({ workers: 1 });
+  const sizes = [10, 1024 * 1024];
+  const files = sizes.map((size) => new Uint8Array(size).fill(1));
+  const echoes = files.map((file) => cluster.request("echoRequest", { file }, { to: 0 }));
+  for (const file of files) file.fill(2);
+  for (
+    const [i, echo] of (await Promise.all(echoes) as { data: { file: Uint8Array } }[]).entries()
+  ) {
+    assert.deepStrictEqual(echo.data.file, new Uint8Array(sizes[i]).fill(1), `${sizes[i]} bytes`);
+  }
+});
