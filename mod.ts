@@ -78,6 +78,7 @@ export {
   UnreachableError,
   ValidationError,
 } from "./src/errors.ts";
+export type { SwitchboardErrorOptions } from "./src/errors.ts";
 export { Peer } from "./src/peer.ts";
 export type { Permissions } from "./src/permissions.ts";
 export { DEFAULT_RESTART } from "./src/restart_policy.ts";

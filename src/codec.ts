@@ -9,8 +9,8 @@
  * @module
  */
 
-import type { ANY } from "./address.ts";
-import { describeTarget, type Target } from "./address.ts";
+import type { Address, ANY } from "./address.ts";
+import { describeTarget, isAddress, type Target } from "./address.ts";
 import { isBinaryFrame, readBinaryFrame, writeBinaryFrame } from "./binary_frame.ts";
 import { FrameError, ValidationError } from "./errors.ts";
 import type { Payload } from "./transport.ts";
@@ -120,13 +120,14 @@ export function toBytes(payload: Payload): Uint8Array {
  *
  * @param payload The frame's bytes.
  * @param from Who sent it, to name in errors, e.g. `"worker 1"`, or
- * something with that `name`, read only for an error.
+ * something with that `name` (and its `address`, for the error's `peer`),
+ * read only for an error.
  * @throws {FrameError} When it is not UTF-8 JSON of a message's shape,
  * with tags that fit its data.
  */
 export function decodeMessage(
   payload: Uint8Array,
-  from: string | { readonly name: string },
+  from: FrameSender,
 ): WireMessage {
   let attachments: Uint8Array | undefined;
   if (isBinaryFrame(payload)) {
@@ -163,6 +164,9 @@ export function decodeMessage(
   message.data = revived.data;
   return message;
 }
+
+/** Who sent a frame: a name, or something with a name and maybe an address, read only for errors. */
+type FrameSender = string | { readonly name: string; readonly address?: Address };
 
 const EMPTY = new Uint8Array(0);
 const NO_ATTACHMENTS: readonly Uint8Array[] = [];
@@ -217,6 +221,7 @@ function cannotSend(
 ): FrameError {
   return new FrameError(
     `Cannot send "${action}" to ${describeTarget(to)}: ${problem}, which would not arrive as sent`,
+    { action, peer: isAddress(to) ? to : undefined },
   );
 }
 
@@ -230,17 +235,14 @@ function tooLarge(
     `Cannot send "${action}" to ${
       describeTarget(to)
     }: the message is ${size} bytes, over the ${maxFrameSize}-byte limit (maxFrameSize)`,
+    { action, peer: isAddress(to) ? to : undefined },
   );
 }
 
-function badFrame(
-  from: string | { readonly name: string },
-  problem: string,
-  cause?: unknown,
-): FrameError {
+function badFrame(from: FrameSender, problem: string, cause?: unknown): FrameError {
   return new FrameError(
     `Bad frame from ${typeof from === "string" ? from : from.name}: ${problem}`,
-    cause === undefined ? undefined : { cause },
+    { cause, peer: typeof from === "string" ? undefined : from.address },
   );
 }
 

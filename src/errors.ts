@@ -5,28 +5,63 @@
  * @module
  */
 
+import type { Address } from "./address.ts";
+
 /**
- * Base class of every error Switchboard raises.
+ * What a Switchboard error may be told besides its message: the `cause`,
+ * and the action and the process it is about, for callers to branch on.
+ */
+export interface SwitchboardErrorOptions extends ErrorOptions {
+  /** The action of the message or request it is about. */
+  action?: string;
+  /** The process it is about: the target of a send or request, or the sender of a bad frame. */
+  peer?: Address;
+}
+
+/**
+ * Base class of every error Switchboard raises. Besides its message, which
+ * names the action and the peer, it carries them as `action` and `peer`
+ * wherever they are known.
  *
- * @example Catch any Switchboard error
+ * @example Catch any Switchboard error, and see what it was about
  * ```ts
  * import { SwitchboardError, TimeoutError } from "@switchboard/switchboard";
  *
- * const error: Error = new TimeoutError('Request "statsRequest" to worker 1 timed out after 50 ms');
- * console.assert(error instanceof SwitchboardError);
+ * const error: Error = new TimeoutError(
+ *   'Request "statsRequest" to worker 1 timed out after 50 ms',
+ *   { action: "statsRequest", peer: 1 },
+ * );
+ * console.assert(error instanceof SwitchboardError && error.peer === 1);
  * ```
  */
 export class SwitchboardError extends Error {
+  /** The action of the message or request it is about, when there is one. */
+  declare readonly action?: string;
+  /** The process it is about, when there is one: a send's or request's target, a bad frame's sender. */
+  declare readonly peer?: Address;
+
   /**
    * Creates the error.
    *
    * @param message What went wrong, naming the action and the peer.
-   * @param options `cause`, when another error led to this one.
+   * @param options `cause`, when another error led to this one; the
+   * `action` and `peer` it is about, when known.
    */
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
+  constructor(message: string, options?: SwitchboardErrorOptions) {
+    // A cause given as undefined is no cause: no `cause` property at all.
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
+    if (options?.action !== undefined) define(this, "action", options.action);
+    if (options?.peer !== undefined) define(this, "peer", options.peer);
   }
+}
+
+/**
+ * Sets a read-only field that is not enumerated, as `message` is not: an
+ * error logged or compared shows what it did before these fields.
+ */
+function define(error: SwitchboardError, key: "action" | "peer", value: unknown): void {
+  Object.defineProperty(error, key, { value, writable: false, configurable: true });
 }
 
 /**
@@ -71,12 +106,13 @@ export class RemoteError extends SwitchboardError {
    *
    * @param message What failed, naming the action and the peer.
    * @param remote The name, message and stack of the remote error.
-   * @param options `cause`, when another error led to this one.
+   * @param options `cause`, when another error led to this one; the
+   * `action` and `peer` it is about.
    */
   constructor(
     message: string,
     remote: { name: string; message: string; stack?: string },
-    options?: ErrorOptions,
+    options?: SwitchboardErrorOptions,
   ) {
     super(message, options);
     this.remoteName = remote.name;
@@ -154,7 +190,7 @@ export class FrameError extends SwitchboardError {}
  */
 export class ValidationError extends SwitchboardError {
   /** The action whose schema the data failed. */
-  readonly action: string;
+  override readonly action: string;
   /** What is wrong, where (empty when the receiver found it: its message says it). */
   readonly issues: readonly { readonly message: string; readonly path: readonly PropertyKey[] }[];
 
@@ -164,13 +200,14 @@ export class ValidationError extends SwitchboardError {
    * @param message What failed, naming the action, the peer and the place.
    * @param action The action.
    * @param issues What is wrong, where.
-   * @param options `cause`, when another error led to this one.
+   * @param options `cause`, when another error led to this one; the `peer`
+   * it is about.
    */
   constructor(
     message: string,
     action: string,
     issues: ValidationError["issues"] = [],
-    options?: ErrorOptions,
+    options?: SwitchboardErrorOptions,
   ) {
     super(message, options);
     this.action = action;

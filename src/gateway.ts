@@ -175,7 +175,7 @@ export class GatewayEndpoint implements Endpoint {
   #bounced(from: Address, to: Address, reason: string): void {
     const text = `A message from ${describe(from)} to ${describe(to)} was not delivered: ${reason}`;
     if (from === MANAGER || from === this.#global) {
-      const error = new UnreachableError(text);
+      const error = new UnreachableError(text, { peer: to });
       this.#options.report(error);
       this.#receiver?.gone(to, error);
     } else {

@@ -251,7 +251,9 @@ export class Manager {
   /** An event another host's manager announced about its children. */
   #eventFrom(from: Address, data: unknown): void {
     if (!isManagerOf(from) || typeof data !== "object" || data === null) {
-      throw new FrameError(`Bad frame from ${describe(from)}: unexpected "${EVENT}"`);
+      throw new FrameError(`Bad frame from ${describe(from)}: unexpected "${EVENT}"`, {
+        peer: from,
+      });
     }
     this.#announceHere(data as LifecycleEvent);
   }

@@ -214,6 +214,7 @@ export class MemoryEndpoint implements Endpoint {
         `Bad frame from ${
           describe(from)
         }: Frame of ${tooLarge.length} bytes is over the ${this.#options.maxPayload}-byte limit`,
+        { peer: from },
       );
       return this.#drop(from, error);
     }

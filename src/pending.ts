@@ -207,6 +207,7 @@ export function answerError(
   if (error.name === NoHandlerError.name) {
     return new NoHandlerError(
       `Request "${action}" to ${describe(from)} failed: it has no handler for "${action}"`,
+      { action, peer: from },
     );
   }
   // Switchboard's own, which names the action whose schema failed (an
@@ -216,11 +217,13 @@ export function answerError(
       `Request "${action}" to ${describe(from)} failed: ${error.message}`,
       error.schema,
       error.issues ?? [],
+      { peer: from },
     );
   }
   return new RemoteError(
     `Request "${action}" to ${describe(from)} failed: ${error.name}: ${error.message}`,
     error,
+    { action, peer: from },
   );
 }
 

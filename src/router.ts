@@ -281,6 +281,7 @@ export class Router implements Receiver {
       if (error === TIMED_OUT) {
         throw new TimeoutError(
           `Request "${action}" to ${describe(target)} timed out after ${timeout} ms`,
+          { action, peer: target },
         );
       }
       throw error;
@@ -338,6 +339,7 @@ export class Router implements Receiver {
         `Streamed request "${action}" to ${
           describe(target)
         } timed out after ${timeout} ms waiting for a part`,
+        { action, peer: target },
       );
     const grant = STREAM_WINDOW / 2;
     let taken = 0;
@@ -406,6 +408,7 @@ export class Router implements Receiver {
     if (chosen === undefined) {
       throw new UnreachableError(
         `Request "${action}" to any worker failed: no worker is up (the cluster has ${this.layout})`,
+        { action },
       );
     }
     return chosen;
@@ -515,7 +518,7 @@ export class Router implements Receiver {
         `Streamed request "${entry.action}" to ${describe(entry.target)} was cancelled: ${
           describe(this.self)
         } closed`,
-        reason === undefined ? undefined : { cause: reason },
+        { action: entry.action, peer: entry.target, cause: reason },
       )
     );
     this.#incoming.abortAll();
@@ -606,7 +609,7 @@ export class Router implements Receiver {
           `Request "${spec.action}" to ${
             describe(peer)
           } failed: the connection closed before it answered`,
-          reason === undefined ? undefined : { cause: reason },
+          { action: spec.action, peer, cause: reason },
         ),
     );
     this.#streams.failTarget(
@@ -616,7 +619,7 @@ export class Router implements Receiver {
           `Streamed request "${entry.action}" to ${
             describe(peer)
           } failed: the connection closed before it ended`,
-          reason === undefined ? undefined : { cause: reason },
+          { action: entry.action, peer, cause: reason },
         ),
     );
     this.#incoming.gone(peer);
@@ -643,7 +646,10 @@ export class Router implements Receiver {
     const table = this.#options.control ?? {};
     const control = Object.hasOwn(table, message.action) ? table[message.action] : undefined;
     if (!control || (control.from !== undefined && control.from !== from)) {
-      throw new FrameError(`Bad frame from ${describe(from)}: unexpected "${message.action}"`);
+      throw new FrameError(`Bad frame from ${describe(from)}: unexpected "${message.action}"`, {
+        action: message.action,
+        peer: from,
+      });
     }
     control.run(message.data, from);
   }
@@ -691,6 +697,7 @@ export class Router implements Receiver {
         `Cannot send "${action}" to ${describe(to)}: the message is over the ${
           this.#endpoint.maxPayload(to)
         }-byte limit of the transport to it${name ? ` (${name})` : ""}`,
+        { action, peer: to },
       );
     }
     return size;
@@ -705,6 +712,7 @@ export class Router implements Receiver {
       `Cannot send "${action}" to ${
         describe(to)
       }: ${queued} bytes are queued for it already, and the limit is ${this.#options.maxQueuedBytes} (maxQueuedBytes); await drain() first`,
+      { action, peer: to },
     );
   }
 
@@ -712,7 +720,10 @@ export class Router implements Receiver {
     const why = this.layout.has(to)
       ? "it is not connected"
       : `no such process (the cluster has ${this.layout})`;
-    return new UnreachableError(`Request "${action}" to ${describe(to)} failed: ${why}`);
+    return new UnreachableError(`Request "${action}" to ${describe(to)} failed: ${why}`, {
+      action,
+      peer: to,
+    });
   }
 
   /** `from` takes more parts of what this process streams to it. */
@@ -721,6 +732,7 @@ export class Router implements Receiver {
     if (typeof messageId !== "string" || !Number.isInteger(parts) || (parts as number) < 1) {
       throw new FrameError(
         `Bad frame from ${describe(from)}: "${MORE}" without a messageId and parts`,
+        { action: MORE, peer: from },
       );
     }
     this.#incoming.get(from, messageId)?.grant(parts as number);
@@ -740,7 +752,10 @@ export class Router implements Receiver {
   #cancelled(from: Address, data: unknown): void {
     const messageId = (data as { messageId?: unknown } | null)?.messageId;
     if (typeof messageId !== "string") {
-      throw new FrameError(`Bad frame from ${describe(from)}: "${CANCEL}" without a messageId`);
+      throw new FrameError(`Bad frame from ${describe(from)}: "${CANCEL}" without a messageId`, {
+        action: CANCEL,
+        peer: from,
+      });
     }
     this.#incoming.cancel(from, messageId);
   }
@@ -753,7 +768,7 @@ export class Router implements Receiver {
   ): ClosedError {
     return new ClosedError(
       `Request "${action}" to ${describeTarget(to)} was cancelled: ${describe(this.self)} ${why}`,
-      reason === undefined ? undefined : { cause: reason },
+      { action, peer: to === ANY ? undefined : to, cause: reason },
     );
   }
 }

@@ -59,6 +59,7 @@ export class StreamEntry {
           `Streamed request "${this.action}" to ${
             describe(this.target)
           } failed: it sent more parts than it was granted`,
+          { action: this.action, peer: this.target },
         ),
       );
     }

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { type Address, describe, describeTarget, type Target } from "./address.ts";
+import { type Address, describe, describeTarget, isAddress, type Target } from "./address.ts";
 import type { ANY } from "./address.ts";
 import type { WireMessage } from "./codec.ts";
 import { ValidationError } from "./errors.ts";
@@ -30,6 +30,7 @@ export function checkOutgoing(
     `Data of "${action}" to ${describeTarget(to)} failed its schema: ${checked.problem}`,
     action,
     checked.issues,
+    { peer: isAddress(to) ? to : undefined },
   );
 }
 
@@ -54,5 +55,6 @@ export function checkIncoming(
     `Data of "${message.action}" from ${describe(from)} failed its schema: ${checked.problem}`,
     message.action,
     checked.issues,
+    { peer: from },
   );
 }

@@ -48,6 +48,7 @@ const tests: [string, (network: TestNetwork) => Promise<void>][] = [
       error.message,
       /^Bad frame from worker 1: Frame of 50\d\d bytes is over the 1000-byte limit/,
     );
+    assert.equal(error.peer, 1, "the error's peer is the sender");
     assert.ok(!r0.connected().includes(1) && r0.connected().includes(2));
     // A later send opens a new connection.
     const later = received(r1, "small", 1);
@@ -67,6 +68,7 @@ const tests: [string, (network: TestNetwork) => Promise<void>][] = [
     const error = await reported;
     assert.ok(error instanceof FrameError);
     assert.equal(error.message, 'Bad frame from worker 1: its "action" is not a non-empty string');
+    assert.equal(error.peer, 1);
     assert.ok(!r0.connected().includes(1) && r0.connected().includes(2));
   }],
   ["an unexpected control frame closes its connection", async (network) => {
@@ -76,7 +78,9 @@ const tests: [string, (network: TestNetwork) => Promise<void>][] = [
     raw.receive({ deliver() {}, gone() {} });
     const reported = nextError(r0);
     raw.send(0, new TextEncoder().encode('{"action":"$stop"}'));
-    assert.equal((await reported).message, 'Bad frame from worker 1: unexpected "$stop"');
+    const error = await reported as FrameError;
+    assert.equal(error.message, 'Bad frame from worker 1: unexpected "$stop"');
+    assert.deepEqual([error.action, error.peer], ["$stop", 1]);
   }],
   [
     "a listener that throws is reported; other listeners and later messages still run",

@@ -350,7 +350,9 @@ export class UnixEndpoint implements Endpoint {
         const action = actionOf(payloads[0]) ?? "a frame that is not a message";
         return this.#drop(
           link,
-          new FrameError(`Bad frame from ${link.name}: unexpected "${action}" before $welcome`),
+          new FrameError(`Bad frame from ${link.name}: unexpected "${action}" before $welcome`, {
+            peer: link.address,
+          }),
         );
       }
       link.connection.admitted();
@@ -389,7 +391,12 @@ export class UnixEndpoint implements Endpoint {
       if (error) this.#options.report(error);
       this.#gone(relay.address, error);
     } else {
-      this.#drop(link, new FrameError(`Bad frame from ${link.name}: an unexpected relay frame`));
+      this.#drop(
+        link,
+        new FrameError(`Bad frame from ${link.name}: an unexpected relay frame`, {
+          peer: link.address,
+        }),
+      );
     }
   }
 
@@ -434,7 +441,10 @@ export class UnixEndpoint implements Endpoint {
     }
     if (reason instanceof FrameError && !link.dropped) {
       this.#options.report(
-        new FrameError(`Bad frame from ${link.name}: ${reason.message}`, { cause: reason }),
+        new FrameError(`Bad frame from ${link.name}: ${reason.message}`, {
+          cause: reason,
+          peer: address,
+        }),
       );
     }
     if (link.welcome) this.#notWelcomed(link, address, reason);
@@ -453,7 +463,7 @@ export class UnixEndpoint implements Endpoint {
   #notWelcomed(link: Link, address: Address, reason: Error | undefined): void {
     const error = new UnreachableError(
       `${describe(address)} closed the connection before welcoming ${describe(this.self)}`,
-      { cause: reason },
+      { cause: reason, peer: address },
     );
     link.welcome!.reject(error);
     link.welcome = undefined;
@@ -465,7 +475,7 @@ export class UnixEndpoint implements Endpoint {
         `${describe(this.self)} could not connect to ${
           describe(address)
         }: what was sent to it is lost`,
-        { cause: error },
+        { cause: error, peer: address },
       ),
     );
   }
