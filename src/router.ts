@@ -664,7 +664,7 @@ export class Router implements Receiver {
   #sendToAny(payload: Payload, action: string): Address | undefined {
     const workers = this.layout.workerIds;
     let full: QueueFullError | undefined;
-    for (const worker of this.#chooser.candidates(workers, (w) => this.#pending.openTo(w))) {
+    for (const worker of this.#chooser.candidates(workers, (w) => this.#openTo(w))) {
       try {
         if (this.#send(worker, payload, action) < 0) continue;
       } catch (error) {
@@ -677,6 +677,12 @@ export class Router implements Receiver {
     }
     if (full) throw full;
     return undefined;
+  }
+
+  /** Requests and streams a worker is still answering: what this process knows of its load. */
+  #openTo(worker: Address): number {
+    const streams = this.#streams.size > 0 ? this.#streams.openTo(worker) : 0;
+    return this.#pending.openTo(worker) + streams;
   }
 
   /**

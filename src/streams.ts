@@ -126,6 +126,15 @@ export class StreamRequests {
     return this.#entries.size;
   }
 
+  /** How many streams `target` is still answering. */
+  openTo(target: Address): number {
+    let open = 0;
+    for (const entry of this.#entries.values()) {
+      if (entry.target === target && !entry.finished) open++;
+    }
+    return open;
+  }
+
   /** Opens the stream of the request sent with `messageId` to `target`. */
   open(messageId: string, action: string, target: Address): StreamEntry {
     const entry = new StreamEntry(this.#clock, action, target);

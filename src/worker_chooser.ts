@@ -1,10 +1,11 @@
 /**
  * Choosing a worker for `ANY`: the one this process has the
- * fewest requests open to, ties broken in turn. Open requests are what a
- * process knows of a worker's load without asking: a worker still busy
- * with a long request has its answer still open, so new work goes around
- * it; taking turns among equals spreads plain messages (which open
- * nothing) and a steady stream of short requests evenly.
+ * fewest requests open to (a streamed answer still coming is one), ties
+ * broken in turn. Open requests are what a process knows of a worker's
+ * load without asking: a worker still busy with a long request has its
+ * answer still open, so new work goes around it; taking turns among
+ * equals spreads plain messages (which open nothing) and a steady stream
+ * of short requests evenly.
  *
  * @module
  */

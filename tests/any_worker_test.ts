@@ -43,6 +43,24 @@ Deno.test("request(…, { to: ANY }) spreads work, and goes around a worker busy
   assert.equal(cluster.stats().pendingRequests, 0);
 });
 
+Deno.test("request(…, { to: ANY }) goes around a worker busy streaming an answer", async () => {
+  await using cluster = await startCluster({ workers: 2 });
+  const parts = cluster.requestStream("countStream", { count: 1000, delay: 20 }, { to: ANY })[
+    Symbol.asyncIterator
+  ]();
+  await parts.next();
+  const by = async () =>
+    ((await cluster.request("echoRequest", "x", { to: ANY })) as { by: number }).by;
+  const picks = [await by(), await by(), await by()];
+  const stopped = nextEvent<{ by: number }>(
+    (listener) => cluster.on("streamStopped", (data) => listener(data as { by: number })),
+    "the stream to stop",
+  );
+  await parts.return!();
+  const streamer = (await stopped).by;
+  assert.deepEqual(picks, [1 - streamer, 1 - streamer, 1 - streamer], "never the streaming one");
+});
+
 Deno.test("sendMessage(…, ANY) hands the message to one worker, which sees who sent it", async () => {
   await using cluster = await startCluster();
   const seen = new Recorder<{ by: number; from: unknown }>(cluster, "seen");
