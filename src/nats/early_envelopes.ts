@@ -18,9 +18,16 @@ export const EARLY_PATIENCE = 5_000;
 const MOST_PER_HOST = 10_000;
 /** How many unknown hosts may have envelopes waiting. */
 const MOST_HOSTS = 64;
+/**
+ * How many bytes of bodies wait, all hosts together, at most: a host
+ * heard before it is seen is let through (or refused) sooner rather than
+ * held in memory without bound.
+ */
+export const MOST_BYTES = 64 * 1024 * 1024;
 
 interface Waiting {
   envelopes: Envelope[];
+  bytes: number;
   timer: ReturnType<typeof setTimeout>;
 }
 
@@ -29,14 +36,23 @@ export class EarlyEnvelopes {
   readonly #waiting = new Map<string, Waiting>();
   readonly #handle: (envelope: Envelope) => void;
   readonly #patience: number;
+  readonly #mostBytes: number;
+  /** Bytes of bodies waiting, all hosts together. */
+  #bytes = 0;
 
   /**
    * @param handle Handles an envelope, once its host is known or the wait is over.
    * @param patience The longest wait, in ms.
+   * @param mostBytes The most bytes of bodies that wait, all hosts together.
    */
-  constructor(handle: (envelope: Envelope) => void, patience = EARLY_PATIENCE) {
+  constructor(
+    handle: (envelope: Envelope) => void,
+    patience = EARLY_PATIENCE,
+    mostBytes = MOST_BYTES,
+  ) {
     this.#handle = handle;
     this.#patience = patience;
+    this.#mostBytes = mostBytes;
   }
 
   /**
@@ -47,17 +63,22 @@ export class EarlyEnvelopes {
    */
   keep(envelope: Envelope, known: boolean): boolean {
     const waiting = this.#waiting.get(envelope.host);
+    const size = envelope.body.length;
+    const room = this.#bytes + size <= this.#mostBytes;
     if (!waiting) {
-      if (known || this.#waiting.size >= MOST_HOSTS) return false;
+      if (known || this.#waiting.size >= MOST_HOSTS || !room) return false;
       const timer = setTimeout(() => this.release(envelope.host), this.#patience);
-      this.#waiting.set(envelope.host, { envelopes: [copy(envelope)], timer });
+      this.#waiting.set(envelope.host, { envelopes: [copy(envelope)], bytes: size, timer });
+      this.#bytes += size;
       return true;
     }
-    if (waiting.envelopes.length >= MOST_PER_HOST) {
+    if (waiting.envelopes.length >= MOST_PER_HOST || !room) {
       this.release(envelope.host);
       return false;
     }
     waiting.envelopes.push(copy(envelope));
+    waiting.bytes += size;
+    this.#bytes += size;
     return true;
   }
 
@@ -66,6 +87,7 @@ export class EarlyEnvelopes {
     const waiting = this.#waiting.get(host);
     if (!waiting) return;
     this.#waiting.delete(host);
+    this.#bytes -= waiting.bytes;
     clearTimeout(waiting.timer);
     for (const envelope of waiting.envelopes) this.#handle(envelope);
   }
@@ -74,6 +96,7 @@ export class EarlyEnvelopes {
   clear(): void {
     for (const waiting of this.#waiting.values()) clearTimeout(waiting.timer);
     this.#waiting.clear();
+    this.#bytes = 0;
   }
 }
 

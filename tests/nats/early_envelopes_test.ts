@@ -42,3 +42,21 @@ Deno.test("what waits is a copy: the client may reuse its buffer", () => {
     early.clear();
   }
 });
+
+Deno.test("what waits is bounded in bytes: past the bound, a host's envelopes go at once, in order", () => {
+  const handled: string[] = [];
+  const early = new EarlyEnvelopes((e) => handled.push(`${e.host}${e.seq}`), 60_000, 10);
+  const sized = (host: string, seq: number, size: number) => ({
+    ...envelope(host, seq),
+    body: new Uint8Array(size),
+  });
+  try {
+    assert.equal(early.keep(sized("b", 0, 6), false), true);
+    assert.equal(early.keep(sized("c", 0, 5), false), false, "no room for c: handled now");
+    assert.equal(early.keep(sized("b", 1, 5), false), false, "no room: b's go first, then this");
+    assert.deepEqual(handled, ["b0"], "what waited went, in order, before the caller's");
+    assert.equal(early.keep(sized("c", 1, 10), false), true, "the room is free again");
+  } finally {
+    early.clear();
+  }
+});
