@@ -86,6 +86,8 @@ interface Slot {
   stopped: PromiseWithResolvers<void>;
   /** Whether the current process was asked to go: its exit is no failure. */
   leaving: boolean;
+  /** Whether the current process sent `$ready` and was given the go-ahead. */
+  wentAhead: boolean;
   wasReady: boolean;
 }
 
@@ -128,6 +130,7 @@ export class Supervisor {
         ready: Promise.withResolvers<void>(),
         stopped: Promise.withResolvers<void>(),
         leaving: false,
+        wentAhead: false,
         wasReady: false,
       };
       this.#slots.set(address, child);
@@ -152,7 +155,10 @@ export class Supervisor {
 
   /** A child's listeners are in place: give it the go-ahead. */
   goAhead(address: Address): void {
-    this.#slots.get(address)?.process?.stdin.goAhead();
+    const child = this.#slots.get(address);
+    if (!child?.process) return;
+    child.wentAhead = true;
+    child.process.stdin.goAhead();
   }
 
   /** A child got the go-ahead and runs: it is ready, and everyone hears of it. */
@@ -314,6 +320,7 @@ export class Supervisor {
     child.ready = Promise.withResolvers<void>();
     child.ready.promise.catch(() => {});
     child.leaving = false;
+    child.wentAhead = false;
     const spawned = spawnChild({ ...program, label: labelOf(child) }, bootstrap);
     child.process = spawned;
     this.#processes.add(spawned);
@@ -326,11 +333,19 @@ export class Supervisor {
 
   #late(): string {
     const late = [...this.#slots.values()].filter((child) => !child.wasReady);
-    return late.map((child) =>
-      this.#options.isConnected(child.address)
-        ? `${describe(child.address)} connected but did not become ready (did it call ready()?)`
-        : `${describe(child.address)} did not connect (did it call connect()?)`
-    ).join("; ");
+    return late.map((child) => this.#whyLate(child)).join("; ");
+  }
+
+  /** Why a child is not ready yet, for the error that says start-up took too long. */
+  #whyLate(child: Slot): string {
+    const name = describe(child.address);
+    if (child.wentAhead) {
+      return `${name} had the go-ahead but never sent $running (see README "Protocol")`;
+    }
+    if (this.#options.isConnected(child.address)) {
+      return `${name} connected but did not become ready (did it call ready()?)`;
+    }
+    return `${name} did not connect (did it call connect()?)`;
   }
 
   #onExit(child: Slot, spawned: SpawnedChild, status: Deno.CommandStatus): void {

@@ -82,12 +82,21 @@ export function reviveData(
 }
 
 const BAD = Symbol("bad");
+/** What `toISOString()` writes: the only form a date's stand-in may take, besides null. */
+const ISO_DATE = /^(?:\d{4}|[+-]\d{6})-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+
+/** A date from its stand-in: null for an invalid date, else its ISO string, which must be one. */
+function reviveDate(stand: unknown): Date | typeof BAD {
+  if (stand === null) return new Date(NaN);
+  if (typeof stand !== "string" || !ISO_DATE.test(stand)) return BAD;
+  const date = new Date(stand);
+  return Number.isNaN(date.getTime()) ? BAD : date;
+}
 
 function revive(type: TagType, stand: unknown): unknown {
   switch (type) {
     case "date":
-      if (stand === null) return new Date(NaN);
-      return typeof stand === "string" ? new Date(stand) : BAD;
+      return reviveDate(stand);
     case "error":
       return isRecord(stand) ? reviveError(stand) : BAD;
     case "map":

@@ -64,6 +64,17 @@ Deno.test("start() fails clearly when a child does not connect or does not becom
     Cluster.start({ worker: fixture("unready_worker.ts"), workers: 1, startTimeout: 1_000 }),
     /worker 0 connected but did not become ready \(did it call ready\(\)\?\)/,
   );
+  // A process in another language that had its go-ahead and never said `$running`.
+  await assert.rejects(
+    Cluster.start({
+      workers: 0,
+      processes: { node: { command: ["node", fixture("no_running_service.mjs").pathname] } },
+      startTimeout: 2_000,
+      // It does not answer $stop either: killed after this.
+      stopTimeout: 200,
+    }),
+    /service "node" had the go-ahead but never sent \$running \(see README "Protocol"\)/,
+  );
 });
 
 Deno.test("a child with async setup marks itself ready, and start() waits for it", async () => {

@@ -275,6 +275,15 @@ const BAD_FRAMES: [string, Uint8Array][] = [
   ["an undefined that is not null", json('{"action":"x","data":0,"tags":[["undefined"]]}')],
   ["a date that is a number", json('{"action":"x","data":0,"tags":[["date"]]}')],
   [
+    "a date that is not an ISO string",
+    json('{"action":"x","data":"2026-12-04","tags":[["date"]]}'),
+  ],
+  ["a date string that is no date", json('{"action":"x","data":"garbage","tags":[["date"]]}')],
+  [
+    "an ISO date that does not exist",
+    json('{"action":"x","data":"2026-13-45T00:00:00.000Z","tags":[["date"]]}'),
+  ],
+  [
     "an error stand-in whose stack is a number",
     json('{"action":"x","data":{"name":"Error","message":"m","stack":5},"tags":[["error"]]}'),
   ],

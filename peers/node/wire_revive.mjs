@@ -25,6 +25,21 @@ const ERROR_CLASSES = {
 const NUMBERS = { NaN: NaN, Infinity: Infinity, "-Infinity": -Infinity, "-0": -0 };
 
 const BAD = Symbol("bad");
+/** What `toISOString()` writes: the only form a date's stand-in may take, besides null. */
+const ISO_DATE = /^(?:\d{4}|[+-]\d{6})-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+
+/**
+ * A date from its stand-in: null for an invalid date, else its ISO string, which must be one.
+ *
+ * @param {unknown} stand
+ * @returns {Date | typeof BAD}
+ */
+function reviveDate(stand) {
+  if (stand === null) return new Date(NaN);
+  if (typeof stand !== "string" || !ISO_DATE.test(stand)) return BAD;
+  const date = new Date(stand);
+  return Number.isNaN(date.getTime()) ? BAD : date;
+}
 
 /**
  * Revives the tagged values of `data`.
@@ -83,8 +98,7 @@ export function reviveData(data, tags, attachments) {
 function revive(type, stand) {
   switch (type) {
     case "date":
-      if (stand === null) return new Date(NaN);
-      return typeof stand === "string" ? new Date(stand) : BAD;
+      return reviveDate(stand);
     case "error":
       return isRecord(stand) ? reviveError(stand) : BAD;
     case "map":
