@@ -357,8 +357,9 @@ export class Router implements Receiver {
     } finally {
       open.messageId = undefined;
       this.#streams.close(messageId);
-      // Given up before the end (a break, a timeout, an abort): the handler stops too.
-      if (!entry.finished) this.sendControl(target, CANCEL, { messageId });
+      // Given up before its responder was done (a break, a timeout, an
+      // abort, a part that failed here): the handler stops too.
+      if (!entry.answered) this.sendControl(target, CANCEL, { messageId });
     }
   }
 
@@ -565,17 +566,19 @@ export class Router implements Receiver {
    * @param answers The open request the message answers, if any.
    */
   #passesSchema(from: Address, message: WireMessage, answers: string | undefined): boolean {
-    const awaited = answers !== undefined ||
-      (this.#streams.size > 0 && this.#streams.awaits(message, from, responseAction));
-    // The end of a streamed answer carries no data: its parts did.
-    if (awaited && message.re === true && message.part !== true && message.data === undefined) {
-      return true;
-    }
+    const streamed = this.#streams.size > 0 &&
+      this.#streams.awaits(message, from, responseAction);
+    // The end of a streamed answer carries no data: its parts did. (An
+    // answer to a plain request without data is checked like any.)
+    if (streamed && message.part !== true && message.data === undefined) return true;
     const failure = checkIncoming(this.#options.schemas!, from, message);
     if (failure === undefined) return true;
     const error = toWireError(failure);
     delete error.stack;
-    if (awaited) {
+    if (answers !== undefined || streamed) {
+      // A part that failed here ends the stream; its responder, which
+      // would go on producing, is told to stop.
+      if (message.part === true) this.sendControl(from, CANCEL, { messageId: message.messageId });
       message.error = error;
       delete message.data;
       delete message.part;

@@ -35,6 +35,8 @@ export class StreamEntry {
   #ended = false;
   #error: unknown;
   #failed = false;
+  /** Whether the responder sent its final response (an end or an error). */
+  #answered = false;
   #waiter: PromiseWithResolvers<void> | undefined;
 
   constructor(clock: Clock, action: string, target: Address) {
@@ -48,9 +50,19 @@ export class StreamEntry {
     return this.#ended || this.#failed;
   }
 
+  /**
+   * Whether the responder is done: it sent its final response. A stream
+   * failed here (a part too many, say) is finished, but its responder may
+   * still be producing: the requester tells it to stop.
+   */
+  get answered(): boolean {
+    return this.#answered;
+  }
+
   /** Takes one message of the stream from its responder. */
   take(message: WireMessage, toError: (error: NonNullable<WireMessage["error"]>) => Error): void {
     if (this.finished) return;
+    if (message.part !== true) this.#answered = true;
     if (message.error !== undefined) return this.fail(toError(message.error));
     if (message.part === true && this.#parts.length >= STREAM_WINDOW) {
       // More than it was granted: its consumer would hold them all.

@@ -8,7 +8,7 @@ import { z } from "npm:zod@3.25.76";
 import { RemoteError, ValidationError } from "../src/errors.ts";
 import type { Router } from "../src/router.ts";
 import type { Schemas } from "../src/schema.ts";
-import { nextEvent } from "./helpers.ts";
+import { nextEvent, waitFor } from "./helpers.ts";
 import { type TestNetwork, testOnEveryNetwork } from "./networks.ts";
 import { MANAGER } from "../src/address.ts";
 
@@ -19,6 +19,8 @@ const schemas = {
   trimmed: z.string().transform((text) => text.trim()),
   countResponse: z.number(),
   countBadResponse: z.number(),
+  endlessResponse: z.number(),
+  pingResponse: z.number(),
   // Zod drops keys a schema does not name: here, a hand-written answer's messageId.
   sumResponse: z.object({ sum: z.number() }),
 } satisfies Schemas;
@@ -155,6 +157,46 @@ const tests: [string, (network: TestNetwork) => Promise<void>][] = [
         isValidationError(
           /^Request "countBad" to worker 2 failed: Data of "countBadResponse" from worker 2 failed its schema: data: Expected number/,
         ),
+      );
+    },
+  ],
+  [
+    "a part that fails the requester's schema ends the stream and stops its handler",
+    async (network) => {
+      await network.open(MANAGER);
+      const r0 = await network.router(0, { schemas });
+      const r1 = await network.router(1); // no schemas: it sends what fails
+      const stopped = Promise.withResolvers<boolean>();
+      r1.listeners.handle("endless", async function* (_data, msg) {
+        try {
+          for (let i = 0;; i++) yield i < 2 ? i : "not a number";
+        } finally {
+          stopped.resolve(msg.signal.aborted);
+        }
+      });
+      const parts: unknown[] = [];
+      await assert.rejects(
+        (async () => {
+          for await (const part of r0.requestStream("endless", undefined, { to: 1 })) {
+            parts.push(part);
+          }
+        })(),
+        isValidationError(/Data of "endlessResponse" from worker 1 failed its schema/),
+      );
+      assert.deepEqual(parts, [0, 1]);
+      assert.equal(await waitFor(stopped.promise, "the handler to stop"), true, "aborted");
+    },
+  ],
+  [
+    "an answer without data to a plain request is checked like any",
+    async (network) => {
+      await network.open(MANAGER);
+      const r0 = await network.router(0, { schemas });
+      const r1 = await network.router(1);
+      r1.listeners.handle("pingRequest", () => undefined);
+      await assert.rejects(
+        r0.request("pingRequest", undefined, { to: 1 }),
+        isValidationError(/Data of "pingResponse" from worker 1 failed its schema: data: Required/),
       );
     },
   ],
