@@ -220,7 +220,7 @@ function cannotSend(
   problem: string,
 ): FrameError {
   return new FrameError(
-    `Cannot send "${action}" to ${describeTarget(to)}: ${problem}, which would not arrive as sent`,
+    `Cannot send "${action}" to ${describeTarget(to)}: ${problem}`,
     { action, peer: isAddress(to) ? to : undefined },
   );
 }

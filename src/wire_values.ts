@@ -47,6 +47,12 @@ export const MAX_BIGINT_DIGITS = 100_000;
 
 /** Below this depth no cycle check is made: real data rarely nests deeper. */
 const FAST_DEPTH = 64;
+/**
+ * Data nested deeper is refused: walking it could overflow the stack,
+ * which would fail the send with a bare RangeError, at a depth that
+ * changes from run to run.
+ */
+export const MAX_DEPTH = 1_000;
 const TOO_DEEP = Symbol("too deep");
 const NO_TAGS: Tag[] = [];
 const NO_ATTACHMENTS: Uint8Array[] = [];
@@ -63,14 +69,16 @@ type Step = string | number | {
 
 /** Thrown inside the walk to unwind to {@linkcode toWireData}. */
 class NotCarried {
-  constructor(readonly what: string) {}
+  /** @param deep Whether the data is nested too deep, rather than holding what JSON would change. */
+  constructor(readonly what: string, readonly deep = false) {}
 }
 
 /**
  * Converts `data` for the wire.
  *
  * @returns Its wire form, or a sentence saying what in it cannot be
- * carried and where, e.g. `data.handlers[2] is a function`.
+ * carried and where, e.g. `data.handlers[2] is a function, which would
+ * not arrive as sent`.
  */
 export function toWireData(data: unknown): WireData | string {
   // A fast walk without cycle checks first; only data nested deeper than
@@ -86,7 +94,8 @@ export function toWireData(data: unknown): WireData | string {
     }
   } catch (error) {
     if (!(error instanceof NotCarried)) throw error;
-    return `${formatPath(walk.path)} is ${error.what}`;
+    if (error.deep) return `${formatPath(walk.path.slice(0, 3))}… is ${error.what}`;
+    return `${formatPath(walk.path)} is ${error.what}, which would not arrive as sent`;
   }
 }
 
@@ -138,6 +147,9 @@ class Walk {
   }
 
   #object(object: object, depth: number, key: string | undefined): unknown {
+    if (this.path.length >= MAX_DEPTH) {
+      throw new NotCarried(`nested over ${MAX_DEPTH} levels deep, deeper than is checked`, true);
+    }
     if (this.#ancestors === undefined) {
       if (depth >= FAST_DEPTH) throw TOO_DEEP;
     } else if (this.#ancestors.has(object)) {

@@ -382,6 +382,13 @@ Deno.test("the Node peer sends a hole or undefined in an array as a tagged undef
   ]);
 });
 
+/** An array inside an array, `depth` levels deep. */
+function nested(depth: number): unknown[] {
+  let value: unknown[] = [];
+  for (let i = 1; i < depth; i++) value = [value];
+  return value;
+}
+
 Deno.test("the Node peer names the action, the target and the value when it cannot send, as Switchboard does", () => {
   class Moment {}
   class Registry extends Map {}
@@ -399,6 +406,7 @@ Deno.test("the Node peer names the action, the target and the value when it cann
     { seen: new Set([1, () => 1]) },
     { failure: Object.assign(new Error("m"), { retry: () => 1 }) },
     { big: new Uint8Array(LIMIT) },
+    { deep: nested(3_000) },
   ];
   const targets = [undefined, 1, "logger", MANAGER, [0, "logger"], "manager@web-2"];
   for (const data of cases) {

@@ -252,3 +252,23 @@ Deno.test("isPlainJson says yes only where the walk would neither tag, copy nor 
   ];
   for (const data of special) assert.equal(isPlainJson(data), false, String(data));
 });
+
+Deno.test("data nested deeper than 1,000 levels is refused at the sender with a FrameError, not a RangeError", () => {
+  const nested = (depth: number) => {
+    let value: unknown[] = [];
+    for (let i = 1; i < depth; i++) value = [value];
+    return value;
+  };
+  const deepest = { list: nested(999) };
+  assert.deepStrictEqual(roundTrip(deepest), deepest, "1,000 levels, data included, travel");
+  for (const depth of [1_000, 100_000]) {
+    assert.throws(
+      () => encodeMessage({ action: "tree", data: { list: nested(depth) } }, LIMIT, 1),
+      (error: unknown) =>
+        error instanceof FrameError &&
+        error.message ===
+          'Cannot send "tree" to worker 1: data.list[0][0]… is nested over 1000 levels deep, deeper than is checked',
+      `${depth} levels`,
+    );
+  }
+});

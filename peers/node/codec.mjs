@@ -49,9 +49,7 @@ export function encodeMessage(message, maxFrameSize, to) {
     const wire = toWireData(message.data);
     if (typeof wire === "string") {
       throw new FrameError(
-        `Cannot send "${message.action}" to ${
-          describeTarget(to)
-        }: ${wire}, which would not arrive as sent`,
+        `Cannot send "${message.action}" to ${describeTarget(to)}: ${wire}`,
       );
     }
     if (wire.tags.length > 0) {

@@ -27,11 +27,21 @@
  * value in a Map) and what to say of it in an error.
  */
 
+/**
+ * Data nested deeper is refused: walking it could overflow the stack
+ * (Switchboard's limit).
+ */
+export const MAX_DEPTH = 1_000;
+
 /** Thrown inside the walk to unwind to {@linkcode toWireData}. */
 class NotCarried {
-  /** @param {string} what */
-  constructor(what) {
+  /**
+   * @param {string} what
+   * @param {boolean} [deep] Whether the data is nested too deep, rather than holding what JSON would change.
+   */
+  constructor(what, deep = false) {
     this.what = what;
+    this.deep = deep;
   }
 }
 
@@ -40,7 +50,8 @@ class NotCarried {
  *
  * @param {unknown} data
  * @returns {WireData | string} Its wire form, or a sentence saying what in
- * it cannot be carried and where, e.g. `data.handlers[2] is a function`.
+ * it cannot be carried and where, e.g. `data.handlers[2] is a function,
+ * which would not arrive as sent`.
  */
 export function toWireData(data) {
   const walk = new Walk();
@@ -49,7 +60,8 @@ export function toWireData(data) {
   } catch (error) {
     if (!(error instanceof NotCarried)) throw error;
     // The path is left where the walk stopped: it names the value refused.
-    return `${formatPath(walk.path)} is ${error.what}`;
+    if (error.deep) return `${formatPath(walk.path.slice(0, 3))}… is ${error.what}`;
+    return `${formatPath(walk.path)} is ${error.what}, which would not arrive as sent`;
   }
 }
 
@@ -101,6 +113,9 @@ class Walk {
    * @param {string | undefined} key
    */
   #object(object, key) {
+    if (this.path.length >= MAX_DEPTH) {
+      throw new NotCarried(`nested over ${MAX_DEPTH} levels deep, deeper than is checked`, true);
+    }
     if (this.#ancestors.has(object)) throw new NotCarried("circular (it contains itself)");
     this.#ancestors.add(object);
     try {
