@@ -77,6 +77,11 @@ export interface BrokerLink {
   readonly maxPayload: number;
   /** What sets that limit, for errors: e.g. "NATS max_payload, less the envelope". */
   readonly limitName: string;
+  /**
+   * The most bytes it lets wait unconfirmed to one host, if it has such a
+   * limit: `send` refuses past it, whatever `limit` it is given.
+   */
+  readonly window?: number;
   /** Every live host, this one included. */
   hosts(): HostRecord[];
   /** The host `address` (a worker id, a service name, a manager's address) is on. */

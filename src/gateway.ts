@@ -59,6 +59,16 @@ export class GatewayEndpoint implements Endpoint {
     return this.#isRemote(to) ? this.#link.limitName : undefined;
   }
 
+  queueKey(to: Address): unknown {
+    // The processes of one other host share its window.
+    const host = this.#remoteHost(to);
+    return host === undefined ? this.#local.queueKey(to) : `host ${host}`;
+  }
+
+  queueLimit(to: Address): number | undefined {
+    return this.#isRemote(to) ? this.#link.window : undefined;
+  }
+
   receive(receiver: Receiver): void {
     this.#receiver = receiver;
     this.#local.receive(receiver);

@@ -234,15 +234,9 @@ export class Router implements Receiver {
     const payload = encodeMessage({ action, data }, this.#options.maxFrameSize, to);
     if (targets.length === 1) return this.#send(targets[0], payload, action) >= 0 ? 1 : 0;
     // To several, encoded to bytes once, whatever their number; and sent
-    // to all or, when one's queue is full, to none.
+    // to all or, when one would refuse it, to none.
     const bytes = toBytes(payload);
-    const { maxQueuedBytes } = this.#options;
-    for (const target of targets) {
-      const queued = this.#queued(target);
-      if (queued + this.#endpoint.overhead + bytes.length > maxQueuedBytes) {
-        throw this.#queueFull(target, action, queued);
-      }
-    }
+    this.#checkAll(targets, bytes.length, action);
     let handed = 0;
     for (const target of targets) if (this.#send(target, bytes, action) >= 0) handed++;
     return handed;
@@ -700,16 +694,42 @@ export class Router implements Receiver {
     if (!this.layout.has(to)) return UNREACHABLE;
     const size = this.#endpoint.send(to, payload, this.#options.maxQueuedBytes);
     if (size === FULL) throw this.#queueFull(to, action, this.#endpoint.queued(to));
-    if (size === TOO_LARGE) {
-      const name = this.#endpoint.limitName?.(to);
-      throw new FrameError(
-        `Cannot send "${action}" to ${describe(to)}: the message is over the ${
-          this.#endpoint.maxPayload(to)
-        }-byte limit of the transport to it${name ? ` (${name})` : ""}`,
-        { action, peer: to },
-      );
-    }
+    if (size === TOO_LARGE) throw this.#tooLarge(to, action);
     return size;
+  }
+
+  #tooLarge(to: Address, action: string): FrameError {
+    const name = this.#endpoint.limitName?.(to);
+    return new FrameError(
+      `Cannot send "${action}" to ${describe(to)}: the message is over the ${
+        this.#endpoint.maxPayload(to)
+      }-byte limit of the transport to it${name ? ` (${name})` : ""}`,
+      { action, peer: to },
+    );
+  }
+
+  /**
+   * Checks that every target would take a payload of `size` bytes, before
+   * any is sent: not over what the transport carries to it, and room in
+   * its queue, counting what the others before it add to a queue they
+   * share (a host's, across hosts).
+   *
+   * @throws {FrameError} When the payload is over what the transport carries to one.
+   * @throws {QueueFullError} When one's queue has no room for it.
+   */
+  #checkAll(targets: readonly Address[], size: number, action: string): void {
+    const planned = new Map<unknown, number>();
+    for (const target of targets) {
+      const self = target === this.self;
+      if (!self && size > this.#endpoint.maxPayload(target)) throw this.#tooLarge(target, action);
+      const queue = self ? target : this.#endpoint.queueKey?.(target) ?? target;
+      const queued = planned.get(queue) ?? this.#queued(target);
+      const own = self ? undefined : this.#endpoint.queueLimit?.(target);
+      const limit = Math.min(this.#options.maxQueuedBytes, own ?? Infinity);
+      const after = queued + this.#endpoint.overhead + size;
+      if (after > limit) throw this.#queueFull(target, action, queued);
+      planned.set(queue, after);
+    }
   }
 
   #queued(to: Address): number {

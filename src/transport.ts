@@ -93,6 +93,18 @@ export interface Endpoint {
   /** Bytes queued for `to` and not yet handed on. */
   queued(to: Address): number;
   /**
+   * What names the queue a payload for `to` waits in, where peers share
+   * one (those of another host, say): a send to many checks the room in
+   * each queue as a whole. Left out, each peer has its own.
+   */
+  queueKey?(to: Address): unknown;
+  /**
+   * The most bytes this transport itself lets wait in `to`'s queue (a
+   * broker's window), when that is below what the caller allows; `send`
+   * refuses past it as past the caller's `limit`.
+   */
+  queueLimit?(to: Address): number | undefined;
+  /**
    * Resolves once at most `limit` bytes are queued for `to` (default: for
    * each peer), or the way there closed; at once if that is so now.
    */

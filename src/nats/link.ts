@@ -99,6 +99,7 @@ export class NatsLink implements BrokerLink {
   readonly self: HostRecord;
   readonly maxPayload: number;
   readonly limitName: string = "NATS max_payload, less the envelope";
+  readonly window: number;
   readonly #nc: NatsConnection;
   readonly #writer: EnvelopeWriter;
   readonly #members: Members;
@@ -127,6 +128,7 @@ export class NatsLink implements BrokerLink {
     this.#nc = nc;
     this.#members = members;
     this.#options = options;
+    this.window = options.window;
     this.self = members.self;
     this.#writer = new EnvelopeWriter(members.self.host);
     this.#maxMessage = nc.info?.max_payload ?? 1024 * 1024;

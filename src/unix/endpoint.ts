@@ -134,6 +134,11 @@ export class UnixEndpoint implements Endpoint {
     return gateway && this.#isRemote(to) ? gateway.maxPayload : this.#options.maxPayload;
   }
 
+  queueKey(to: Address): unknown {
+    // A child's sends to other hosts all wait on its connection to its manager.
+    return this.#linkFor(to) ?? to;
+  }
+
   receive(receiver: Receiver): void {
     if (this.#receiving) throw new Error("An endpoint has one receiver");
     this.#receiving = true;

@@ -9,6 +9,7 @@ import {
   FrameError,
   type LifecycleEvent,
   managerOf,
+  QueueFullError,
   UnreachableError,
 } from "../../mod.ts";
 import { nextEvent, Recorder, remote, waitFor } from "../helpers.ts";
@@ -218,6 +219,46 @@ Deno.test({
     assert.ok("error" in outcome && outcome.error.name === "FrameError", JSON.stringify(outcome));
     assert.match(outcome.error.message, /\(NATS max_payload, less the envelope\)$/);
     assert.equal(a.sendMessage("test", "small", 0), 1, "the way stays open");
+  },
+});
+
+Deno.test({
+  name: "a message to several, too large for another host, is refused before any is sent",
+  ignore,
+  async fn() {
+    await using hosts = await twoHosts();
+    const { a } = hosts;
+    const seen = new Recorder<{ by: number; data: unknown }>(a, "seen");
+    // Workers 2 and 3 are here, 0 and 1 on host b: the first to refuse it is worker 0.
+    assert.throws(
+      () => a.sendMessage("test", "x".repeat(2 * 1024 * 1024), [2, 3, 0, 1]),
+      (error: unknown) => error instanceof FrameError && error.peer === 0,
+    );
+    assert.equal(a.sendMessage("test", "small"), 4);
+    const reports = await seen.until((all) => all.length === 4);
+    assert.deepEqual(reports.map(({ data }) => data), ["small", "small", "small", "small"]);
+  },
+});
+
+Deno.test({
+  name:
+    "a message to several processes of another host that share its window is refused before any is sent",
+  ignore,
+  async fn() {
+    const cluster = uniqueCluster();
+    await using b = startHost({ cluster, host: "b", workers: 2 });
+    await b.ready();
+    // The window to a host is at most maxQueuedBytes: room for one 900 KB message, not two.
+    const limits = { maxFrameSize: 1024 * 1024, maxQueuedBytes: 1536 * 1024 };
+    await using a = await joinHere(cluster, "a", limits);
+    const seen = new Recorder<{ by: number; data: unknown }>(a, "seen");
+    assert.throws(
+      () => a.sendMessage("test", "x".repeat(900 * 1024), [0, 1]),
+      (error: unknown) => error instanceof QueueFullError && error.peer === 1,
+    );
+    assert.equal(a.sendMessage("test", "small", [0, 1]), 2);
+    const reports = await seen.until((all) => all.length === 2);
+    assert.deepEqual(reports.map(({ data }) => data), ["small", "small"]);
   },
 });
 
