@@ -10,7 +10,7 @@
 import { type Address, describe } from "./address.ts";
 import { responseAction } from "./action.ts";
 import { toWireError, type WireMessage } from "./codec.ts";
-import { NoHandlerError, SwitchboardError } from "./errors.ts";
+import { FrameError, NoHandlerError, SwitchboardError } from "./errors.ts";
 import type { Listeners, RequestHandler } from "./listeners.ts";
 import type { IncomingRequests } from "./incoming.ts";
 import { ReceivedMessage, type Replier } from "./message.ts";
@@ -168,11 +168,19 @@ export class Dispatcher {
     else this.#reportListenerError(message, error);
   }
 
-  #replyError(to: ReceivedMessage, error: WireMessage["error"]): void {
+  #replyError(to: ReceivedMessage, error: NonNullable<WireMessage["error"]>): void {
+    const action = responseAction(to.action);
     try {
-      this.#replier.replyTo(to, { action: responseAction(to.action), error });
+      this.#replier.replyTo(to, { action, error });
     } catch (thrown) {
-      this.#listeners.report(thrown as Error);
+      try {
+        // Too large for a frame (a long message or stack): cut short, the
+        // requester learns what failed rather than waiting out its timeout.
+        if (!(thrown instanceof FrameError)) throw thrown;
+        this.#replier.replyTo(to, { action, error: cutShort(error) });
+      } catch {
+        this.#listeners.report(thrown as Error);
+      }
     }
   }
 
@@ -185,6 +193,20 @@ export class Dispatcher {
       ),
     );
   }
+}
+
+/** The most of an error's message that goes when the whole would not fit a frame. */
+const SHORT_MESSAGE = 1000;
+
+/** An error answer that fits any frame: its name, the start of its message, no stack or issues. */
+function cutShort(error: NonNullable<WireMessage["error"]>): NonNullable<WireMessage["error"]> {
+  const { name, message, schema } = error;
+  const rest = message.length - SHORT_MESSAGE;
+  const short = {
+    name: name.slice(0, SHORT_MESSAGE),
+    message: rest > 0 ? `${message.slice(0, SHORT_MESSAGE)}… (${rest} more characters)` : message,
+  };
+  return schema === undefined ? short : { ...short, schema: schema.slice(0, SHORT_MESSAGE) };
 }
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {

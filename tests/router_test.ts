@@ -4,7 +4,7 @@
  */
 
 import assert from "node:assert/strict";
-import { ClosedError, FrameError, UnreachableError } from "../src/errors.ts";
+import { ClosedError, FrameError, RemoteError, UnreachableError } from "../src/errors.ts";
 import type { Router } from "../src/router.ts";
 import { nextEvent, waitFor } from "./helpers.ts";
 import { MANAGER } from "../src/address.ts";
@@ -173,6 +173,21 @@ const tests: [string, (network: TestNetwork) => Promise<void>][] = [
     }
     assert.equal(r1.stats().pendingRequests, 0);
     await assert.rejects(r1.request("waitRequest", {}, { to: 0 }), UnreachableError);
+  }],
+  ["a handler's error too large for a frame reaches the requester cut short", async (network) => {
+    await network.open(MANAGER);
+    const limit = { maxPayload: 64 * 1024 };
+    const [r0, r1] = [await network.router(0, limit), await network.router(1, limit)];
+    r0.listeners.handle("hugeRequest", () => {
+      throw new RangeError("x".repeat(100_000));
+    });
+    await assert.rejects(
+      r1.request("hugeRequest", {}, { to: 0, timeout: 60_000 }),
+      (error: unknown) =>
+        error instanceof RemoteError && error.remoteName === "RangeError" &&
+        error.remoteMessage === `${"x".repeat(1000)}… (99000 more characters)` &&
+        error.remoteStack === undefined,
+    );
   }],
 ];
 
