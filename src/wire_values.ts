@@ -210,6 +210,9 @@ class Walk {
    */
   #builtIn(object: object, prototype: object, depth: number, key: string | undefined): unknown {
     if (object instanceof Uint8Array) {
+      if (object.byteLength === 0 && isDetached(object.buffer)) {
+        throw new NotCarried("a Uint8Array whose buffer was transferred away (detached)");
+      }
       this.#tag("bytes");
       if (this.#attachments === NO_ATTACHMENTS) this.#attachments = [];
       this.#attachments.push(object);
@@ -310,6 +313,16 @@ class Walk {
       else tag.push(step);
     }
     this.#tags.push(tag);
+  }
+}
+
+/** Whether a buffer was transferred away: it then has no bytes, and no view can be made of it. */
+function isDetached(buffer: ArrayBufferLike): boolean {
+  try {
+    new Uint8Array(buffer, 0, 0);
+    return false;
+  } catch {
+    return true;
   }
 }
 

@@ -382,6 +382,13 @@ Deno.test("the Node peer sends a hole or undefined in an array as a tagged undef
   ]);
 });
 
+/** A Uint8Array whose buffer was transferred away. */
+function detached(): Uint8Array {
+  const bytes = new Uint8Array(8);
+  structuredClone(bytes.buffer, { transfer: [bytes.buffer] });
+  return bytes;
+}
+
 /** An array inside an array, `depth` levels deep. */
 function nested(depth: number): unknown[] {
   let value: unknown[] = [];
@@ -407,6 +414,7 @@ Deno.test("the Node peer names the action, the target and the value when it cann
     { failure: Object.assign(new Error("m"), { retry: () => 1 }) },
     { big: new Uint8Array(LIMIT) },
     { deep: nested(3_000) },
+    { gone: detached() },
   ];
   const targets = [undefined, 1, "logger", MANAGER, [0, "logger"], "manager@web-2"];
   for (const data of cases) {

@@ -105,6 +105,7 @@ Deno.test("what would arrive changed is refused, saying where", () => {
     [{ m: new (class Registry extends Map {})() }, "data.m is a Registry (a subclass would"],
     [{ e: unreadableError() }, "data.e is an Error whose properties cannot be read"],
     [{ n: 10n ** 100_000n }, "data.n is a BigInt of over 100000 digits"],
+    [{ gone: transferred() }, "data.gone is a Uint8Array whose buffer was transferred away"],
   ];
   for (const [data, expected] of cases) {
     const problem = toWireData(data);
@@ -112,6 +113,12 @@ Deno.test("what would arrive changed is refused, saying where", () => {
     assert.ok((problem as string).startsWith(expected), `${problem}`);
   }
 });
+
+function transferred(): Uint8Array {
+  const bytes = new Uint8Array(8);
+  structuredClone(bytes.buffer, { transfer: [bytes.buffer] });
+  return bytes;
+}
 
 function unreadableError(): Error {
   const error = new Error("x");

@@ -169,6 +169,9 @@ class Walk {
   #builtIn(object, prototype, key) {
     // Before toJSON: a Buffer has one, and its bytes must travel as bytes.
     if (object instanceof Uint8Array) {
+      if (object.byteLength === 0 && isDetached(object.buffer)) {
+        throw new NotCarried("a Uint8Array whose buffer was transferred away (detached)");
+      }
       this.#tag("bytes");
       this.attachments.push(object);
       return object.byteLength;
@@ -289,6 +292,21 @@ export function defineOwn(object, key, value) {
 function describeClass(object) {
   const name = object.constructor?.name;
   return typeof name === "string" && name !== "" ? name : "object";
+}
+
+/**
+ * Whether a buffer was transferred away: it then has no bytes, and no view can be made of it.
+ *
+ * @param {ArrayBufferLike} buffer
+ * @returns {boolean}
+ */
+function isDetached(buffer) {
+  try {
+    new Uint8Array(buffer, 0, 0);
+    return false;
+  } catch {
+    return true;
+  }
 }
 
 /**
