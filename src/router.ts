@@ -24,36 +24,23 @@ import {
 import { assertUserAction, CONTROL_PREFIX, responseAction } from "./action.ts";
 import { asError } from "./as_error.ts";
 import { type Clock, SYSTEM_CLOCK } from "./clock.ts";
-import { decodeMessage, encodeMessage, toBytes, toWireError, type WireMessage } from "./codec.ts";
+import { decodeMessage, encodeMessage, toWireError, type WireMessage } from "./codec.ts";
 import { CANCEL, type ControlTable, MORE } from "./control.ts";
 import { Dispatcher } from "./dispatch.ts";
 import { IncomingRequests } from "./incoming.ts";
 import { STREAM_WINDOW, StreamRequests } from "./streams.ts";
-import {
-  ClosedError,
-  FrameError,
-  QueueFullError,
-  TimeoutError,
-  UnreachableError,
-} from "./errors.ts";
+import { ClosedError, FrameError, TimeoutError, UnreachableError } from "./errors.ts";
 import type { Layout } from "./layout.ts";
 import { Listeners } from "./listeners.ts";
 import { Loopback } from "./loopback.ts";
 import type { ReceivedMessage } from "./message.ts";
 import { nextTask } from "./next_task.ts";
+import { Outbox } from "./outbox.ts";
 import { answerError, PendingRequests, TIMED_OUT } from "./pending.ts";
 import { randomBase64url } from "./random.ts";
 import type { Schemas } from "./schema.ts";
 import { checkIncoming, checkOutgoing } from "./validation.ts";
-import { WorkerChooser } from "./worker_chooser.ts";
-import {
-  type Endpoint,
-  FULL,
-  type Payload,
-  type Receiver,
-  TOO_LARGE,
-  UNREACHABLE,
-} from "./transport.ts";
+import type { Endpoint, Payload, Receiver } from "./transport.ts";
 import type { PeerStats, RequestAllOptions, RequestOptions, Settled } from "./types.ts";
 
 /** The sender of the batch being decoded, named for errors only (read synchronously). */
@@ -126,6 +113,7 @@ export class Router implements Receiver {
   readonly #options: RouterOptions;
   readonly #endpoint: Endpoint;
   readonly #loopback: Loopback;
+  readonly #outbox: Outbox;
   readonly #dispatcher: Dispatcher;
   readonly #pending: PendingRequests;
   /** The requests this process is answering, with their handlers' signals. */
@@ -141,7 +129,6 @@ export class Router implements Receiver {
    */
   #idPrefix: string | undefined;
   #nextId = 0;
-  readonly #chooser = new WorkerChooser();
   /** Streams whose iterator may be let go of before they end; see {@linkcode Router.requestStream}. */
   readonly #abandonedStreams = new FinalizationRegistry<OpenStream>((open) =>
     this.#abandoned(open)
@@ -165,6 +152,12 @@ export class Router implements Receiver {
       } catch (error) {
         this.listeners.report(asError(error));
       }
+    });
+    this.#outbox = new Outbox({
+      endpoint: this.#endpoint,
+      loopback: this.#loopback,
+      maxQueuedBytes: options.maxQueuedBytes,
+      layout: () => this.layout,
     });
     this.#endpoint.receive(this);
   }
@@ -223,23 +216,17 @@ export class Router implements Receiver {
     if (this.#options.schemas) checkOutgoing(this.#options.schemas, action, data, to);
     if (to === ANY) {
       const payload = encodeMessage({ action, data }, this.#options.maxFrameSize, ANY);
-      return this.#sendToAny(payload, action) === undefined ? 0 : 1;
+      return this.#outbox.sendToAny(payload, action, (w) => this.#openTo(w)) === undefined ? 0 : 1;
     }
     if (isAddress(to)) {
       const payload = encodeMessage({ action, data }, this.#options.maxFrameSize, to);
-      return this.#send(to, payload, action) >= 0 ? 1 : 0;
+      return this.#outbox.send(to, payload, action) >= 0 ? 1 : 0;
     }
     // A process listed twice gets the message once.
     const targets = to === undefined ? this.layout.workerIds : [...new Set(targetsOf(to, action))];
     const payload = encodeMessage({ action, data }, this.#options.maxFrameSize, to);
-    if (targets.length === 1) return this.#send(targets[0], payload, action) >= 0 ? 1 : 0;
-    // To several, encoded to bytes once, whatever their number; and sent
-    // to all or, when one would refuse it, to none.
-    const bytes = toBytes(payload);
-    this.#checkAll(targets, bytes.length, action);
-    let handed = 0;
-    for (const target of targets) if (this.#send(target, bytes, action) >= 0) handed++;
-    return handed;
+    if (targets.length === 1) return this.#outbox.send(targets[0], payload, action) >= 0 ? 1 : 0;
+    return this.#outbox.sendToAll(targets, payload, action);
   }
 
   /** Sends a request and resolves with the data of its response. */
@@ -396,10 +383,10 @@ export class Router implements Receiver {
    */
   #sendRequest(payload: Payload, action: string, to: Address | typeof ANY): Address {
     if (to !== ANY) {
-      if (this.#send(to, payload, action) < 0) throw this.#unreachable(action, to);
+      if (this.#outbox.send(to, payload, action) < 0) throw this.#outbox.unreachable(action, to);
       return to;
     }
-    const chosen = this.#sendToAny(payload, action);
+    const chosen = this.#outbox.sendToAny(payload, action, (w) => this.#openTo(w));
     if (chosen === undefined) {
       throw new UnreachableError(
         `Request "${action}" to any worker failed: no worker is up (the cluster has ${this.layout})`,
@@ -491,7 +478,7 @@ export class Router implements Receiver {
       checkOutgoing(this.#options.schemas, reply.action, reply.data, to.from);
     }
     const payload = encodeMessage(reply, this.#options.maxFrameSize, to.from);
-    return this.#send(to.from, payload, reply.action) >= 0;
+    return this.#outbox.send(to.from, payload, reply.action) >= 0;
   }
 
   /**
@@ -589,7 +576,8 @@ export class Router implements Receiver {
       error,
     };
     try {
-      this.#send(from, encodeMessage(answer, this.#options.maxFrameSize, from), answer.action);
+      const payload = encodeMessage(answer, this.#options.maxFrameSize, from);
+      this.#outbox.send(from, payload, answer.action);
     } catch (sendError) {
       // Its queue is full, say: the requester times out, and this is told why.
       this.listeners.report(asError(sendError));
@@ -651,108 +639,10 @@ export class Router implements Receiver {
     control.run(message.data, from);
   }
 
-  /**
-   * Sends to one worker, the least busy that takes it (see
-   * `worker_chooser.ts`); one whose queue is full is passed over.
-   *
-   * @returns The worker, or undefined when none is up.
-   * @throws {QueueFullError} When every worker up has a full queue.
-   */
-  #sendToAny(payload: Payload, action: string): Address | undefined {
-    const workers = this.layout.workerIds;
-    let full: QueueFullError | undefined;
-    for (const worker of this.#chooser.candidates(workers, (w) => this.#openTo(w))) {
-      try {
-        if (this.#send(worker, payload, action) < 0) continue;
-      } catch (error) {
-        if (!(error instanceof QueueFullError)) throw error;
-        full ??= error;
-        continue;
-      }
-      this.#chooser.chose(worker, workers);
-      return worker;
-    }
-    if (full) throw full;
-    return undefined;
-  }
-
   /** Requests and streams a worker is still answering: what this process knows of its load. */
   #openTo(worker: Address): number {
     const streams = this.#streams.size > 0 ? this.#streams.openTo(worker) : 0;
     return this.#pending.openTo(worker) + streams;
-  }
-
-  /**
-   * Sends to one process, within `maxQueuedBytes`.
-   *
-   * @returns The payload's size, or a negative code: not handed over.
-   * @throws {QueueFullError} When the queue to `to` has no room for it.
-   * @throws {FrameError} When it is over what the transport carries to `to`.
-   */
-  #send(to: Address, payload: Payload, action: string): number {
-    if (to === this.self) return this.#loopback.send(payload);
-    if (!this.layout.has(to)) return UNREACHABLE;
-    const size = this.#endpoint.send(to, payload, this.#options.maxQueuedBytes);
-    if (size === FULL) throw this.#queueFull(to, action, this.#endpoint.queued(to));
-    if (size === TOO_LARGE) throw this.#tooLarge(to, action);
-    return size;
-  }
-
-  #tooLarge(to: Address, action: string): FrameError {
-    const name = this.#endpoint.limitName?.(to);
-    return new FrameError(
-      `Cannot send "${action}" to ${describe(to)}: the message is over the ${
-        this.#endpoint.maxPayload(to)
-      }-byte limit of the transport to it${name ? ` (${name})` : ""}`,
-      { action, peer: to },
-    );
-  }
-
-  /**
-   * Checks that every target would take a payload of `size` bytes, before
-   * any is sent: not over what the transport carries to it, and room in
-   * its queue, counting what the others before it add to a queue they
-   * share (a host's, across hosts).
-   *
-   * @throws {FrameError} When the payload is over what the transport carries to one.
-   * @throws {QueueFullError} When one's queue has no room for it.
-   */
-  #checkAll(targets: readonly Address[], size: number, action: string): void {
-    const planned = new Map<unknown, number>();
-    for (const target of targets) {
-      const self = target === this.self;
-      if (!self && size > this.#endpoint.maxPayload(target)) throw this.#tooLarge(target, action);
-      const queue = self ? target : this.#endpoint.queueKey?.(target) ?? target;
-      const queued = planned.get(queue) ?? this.#queued(target);
-      const own = self ? undefined : this.#endpoint.queueLimit?.(target);
-      const limit = Math.min(this.#options.maxQueuedBytes, own ?? Infinity);
-      const after = queued + this.#endpoint.overhead + size;
-      if (after > limit) throw this.#queueFull(target, action, queued);
-      planned.set(queue, after);
-    }
-  }
-
-  #queued(to: Address): number {
-    return to === this.self ? this.#loopback.queued : this.#endpoint.queued(to);
-  }
-
-  #queueFull(to: Address, action: string, queued: number): QueueFullError {
-    return new QueueFullError(
-      `Cannot send "${action}" to ${
-        describe(to)
-      }: ${queued} bytes are queued for it already, and the limit is ${this.#options.maxQueuedBytes} (maxQueuedBytes); await drain() first`,
-      { action, peer: to },
-    );
-  }
-
-  #unreachable(action: string, to: Address): UnreachableError {
-    const why = this.layout.has(to)
-      ? "it is not connected"
-      : `no such process (the cluster has ${this.layout})`;
-    return new UnreachableError(`Request "${action}" to ${describe(to)} failed: ${why}`, {
-      action,
-      peer: to,
-    });
   }
 
   /** `from` takes more parts of what this process streams to it. */
