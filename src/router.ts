@@ -339,7 +339,8 @@ export class Router implements Receiver {
       open.messageId = undefined;
       this.#streams.close(messageId);
       // Given up before its responder was done (a break, a timeout, an
-      // abort, a part that failed here): the handler stops too.
+      // abort, a part that failed its schema or came unasked): the
+      // handler stops too.
       if (!entry.answered) this.sendControl(target, CANCEL, { messageId });
     }
   }
@@ -557,12 +558,11 @@ export class Router implements Receiver {
     const error = toWireError(failure);
     delete error.stack;
     if (answers !== undefined || streamed) {
-      // A part that failed here ends the stream; its responder, which
-      // would go on producing, is told to stop.
-      if (message.part === true) this.sendControl(from, CANCEL, { messageId: message.messageId });
       message.error = error;
       delete message.data;
-      delete message.part;
+      // A part that failed stays a part: it fails its stream, whose
+      // responder is not done, so the consumer tells it to stop, once.
+      if (!streamed) delete message.part;
       return true;
     }
     if (message.messageId === undefined || message.re === true) {

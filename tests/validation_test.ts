@@ -5,6 +5,7 @@
 
 import assert from "node:assert/strict";
 import { z } from "npm:zod@3.25.76";
+import { decodeMessage, encodeMessage, type WireMessage } from "../src/codec.ts";
 import { RemoteError, ValidationError } from "../src/errors.ts";
 import type { Router } from "../src/router.ts";
 import type { Schemas } from "../src/schema.ts";
@@ -185,6 +186,48 @@ const tests: [string, (network: TestNetwork) => Promise<void>][] = [
       );
       assert.deepEqual(parts, [0, 1]);
       assert.equal(await waitFor(stopped.promise, "the handler to stop"), true, "aborted");
+    },
+  ],
+  [
+    "parts that fail the requester's schema, however many, bring one $cancel",
+    async (network) => {
+      await network.open(MANAGER);
+      const r0 = await network.router(0, { schemas });
+      const raw = await network.open(1);
+      const cancels: unknown[] = [];
+      const done = Promise.withResolvers<void>();
+      raw.receive({
+        deliver(_from, payloads) {
+          for (const payload of payloads) {
+            const message = decodeMessage(payload, "worker 0");
+            if (message.action === "$cancel") cancels.push(message.data);
+            if (message.action === "done") done.resolve();
+            if (message.action !== "endless") continue;
+            // Ten bad parts at once, all in flight when the first fails.
+            for (let i = 0; i < 10; i++) {
+              const part = {
+                action: "endlessResponse",
+                messageId: message.messageId,
+                re: true,
+                part: true,
+                data: "bad",
+              };
+              raw.send(0, encodeMessage(part as WireMessage, 1 << 20, 0));
+            }
+          }
+        },
+        gone() {},
+      });
+      await assert.rejects(
+        (async () => {
+          for await (const _ of r0.requestStream("endless", undefined, { to: 1 }));
+        })(),
+        ValidationError,
+      );
+      // After everything the requester sent before it, in order.
+      r0.sendMessage("done", undefined, 1);
+      await waitFor(done.promise, "the requester's last message");
+      assert.equal(cancels.length, 1, JSON.stringify(cancels));
     },
   ],
   [
