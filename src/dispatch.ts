@@ -198,7 +198,10 @@ export class Dispatcher {
 /** The most of an error's message that goes when the whole would not fit a frame. */
 const SHORT_MESSAGE = 1000;
 
-/** An error answer that fits any frame: its name, the start of its message, no stack or issues. */
+/**
+ * An error answer cut to a few KiB at most, which fits any frame of a
+ * sensible size: its name, the start of its message, no stack or issues.
+ */
 function cutShort(error: NonNullable<WireMessage["error"]>): NonNullable<WireMessage["error"]> {
   const { name, message, schema } = error;
   const rest = message.length - SHORT_MESSAGE;

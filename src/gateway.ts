@@ -60,13 +60,19 @@ export class GatewayEndpoint implements Endpoint {
   }
 
   queueKey(to: Address): unknown {
-    // The processes of one other host share its window.
+    // The processes of one other host share its window; its manager's
+    // address names it, as no process of this host can have that address.
     const host = this.#remoteHost(to);
-    return host === undefined ? this.#local.queueKey(to) : `host ${host}`;
+    return host === undefined ? this.#local.queueKey(to) : managerOf(host);
   }
 
   queueLimit(to: Address): number | undefined {
     return this.#isRemote(to) ? this.#link.window : undefined;
+  }
+
+  queueCost(to: Address, size: number): number {
+    // The link counts the bodies it sends, not their envelopes.
+    return this.#isRemote(to) ? size : this.#local.queueCost(to, size);
   }
 
   receive(receiver: Receiver): void {

@@ -10,33 +10,34 @@
 
 import { type Address, describe } from "./address.ts";
 import { toBytes } from "./codec.ts";
-import { FrameError, QueueFullError, UnreachableError } from "./errors.ts";
+import { FrameError, QueueFullError } from "./errors.ts";
 import type { Layout } from "./layout.ts";
 import type { Loopback } from "./loopback.ts";
 import { type Endpoint, FULL, type Payload, TOO_LARGE, UNREACHABLE } from "./transport.ts";
 import { WorkerChooser } from "./worker_chooser.ts";
 
-/** What an outbox sends through, and within. */
-export interface OutboxOptions {
-  /** This process's endpoint. */
-  endpoint: Endpoint;
-  /** Where what this process sends itself goes. */
-  loopback: Loopback;
-  /** The most bytes queued for one peer. */
-  maxQueuedBytes: number;
-  /** The cluster's processes now: hosts join and leave. */
-  layout(): Layout;
-}
-
 /** Hands one process's payloads to the transport, within its limits. */
 export class Outbox {
+  /** The cluster's processes: what is not in it is unreachable. Hosts join and leave. */
+  layout: Layout;
   readonly #self: Address;
-  readonly #options: OutboxOptions;
+  readonly #endpoint: Endpoint;
+  readonly #loopback: Loopback;
+  readonly #maxQueuedBytes: number;
   readonly #chooser = new WorkerChooser();
 
-  constructor(options: OutboxOptions) {
-    this.#self = options.endpoint.self;
-    this.#options = options;
+  /**
+   * @param endpoint This process's endpoint.
+   * @param loopback Where what this process sends itself goes.
+   * @param maxQueuedBytes The most bytes queued for one peer.
+   * @param layout The cluster's processes now.
+   */
+  constructor(endpoint: Endpoint, loopback: Loopback, maxQueuedBytes: number, layout: Layout) {
+    this.#self = endpoint.self;
+    this.#endpoint = endpoint;
+    this.#loopback = loopback;
+    this.#maxQueuedBytes = maxQueuedBytes;
+    this.layout = layout;
   }
 
   /**
@@ -47,11 +48,10 @@ export class Outbox {
    * @throws {FrameError} When it is over what the transport carries to `to`.
    */
   send(to: Address, payload: Payload, action: string): number {
-    const { endpoint, loopback, maxQueuedBytes } = this.#options;
-    if (to === this.#self) return loopback.send(payload);
-    if (!this.#options.layout().has(to)) return UNREACHABLE;
-    const size = endpoint.send(to, payload, maxQueuedBytes);
-    if (size === FULL) throw this.#queueFull(to, action, endpoint.queued(to));
+    if (to === this.#self) return this.#loopback.send(payload);
+    if (!this.layout.has(to)) return UNREACHABLE;
+    const size = this.#endpoint.send(to, payload, this.#maxQueuedBytes);
+    if (size === FULL) throw this.#queueFull(to, action, this.#endpoint.queued(to), false);
     if (size === TOO_LARGE) throw this.#tooLarge(to, action);
     return size;
   }
@@ -85,7 +85,7 @@ export class Outbox {
     action: string,
     openTo: (worker: Address) => number,
   ): Address | undefined {
-    const workers = this.#options.layout().workerIds;
+    const workers = this.layout.workerIds;
     let full: QueueFullError | undefined;
     for (const worker of this.#chooser.candidates(workers, openTo)) {
       try {
@@ -102,62 +102,55 @@ export class Outbox {
     return undefined;
   }
 
-  /** The error for a request that could not be handed to `to`. */
-  unreachable(action: string, to: Address): UnreachableError {
-    const layout = this.#options.layout();
-    const why = layout.has(to)
-      ? "it is not connected"
-      : `no such process (the cluster has ${layout})`;
-    return new UnreachableError(`Request "${action}" to ${describe(to)} failed: ${why}`, {
-      action,
-      peer: to,
-    });
-  }
-
   /**
    * Checks that every target would take a payload of `size` bytes, before
    * any is sent: not over what the transport carries to it, and room in
-   * its queue, counting what the others before it add to a queue they
-   * share (a host's, across hosts).
+   * its queue, as the transport counts it, with what the targets before it
+   * add to a queue they share (another host's window, say).
    */
   #checkAll(targets: readonly Address[], size: number, action: string): void {
-    const { endpoint, maxQueuedBytes } = this.#options;
+    const endpoint = this.#endpoint;
     const planned = new Map<unknown, number>();
     for (const target of targets) {
-      const self = target === this.#self;
-      if (!self && size > endpoint.maxPayload(target)) throw this.#tooLarge(target, action);
-      const queue = self ? target : endpoint.queueKey?.(target) ?? target;
-      const queued = planned.get(queue) ?? this.#queued(target);
-      const own = self ? undefined : endpoint.queueLimit?.(target);
-      const after = queued + endpoint.overhead + size;
-      if (after > Math.min(maxQueuedBytes, own ?? Infinity)) {
-        throw this.#queueFull(target, action, queued);
+      if (target === this.#self) continue; // The loopback has no limit.
+      if (size > endpoint.maxPayload(target)) throw this.#tooLarge(target, action);
+      const queue = endpoint.queueKey?.(target) ?? target;
+      const before = planned.get(queue);
+      const queued = before ?? endpoint.queued(target);
+      const after = queued + (endpoint.queueCost?.(target, size) ?? endpoint.overhead + size);
+      if (after > this.#limit(target)) {
+        throw this.#queueFull(target, action, queued, before !== undefined);
       }
       planned.set(queue, after);
     }
   }
 
-  #queued(to: Address): number {
-    const { endpoint, loopback } = this.#options;
-    return to === this.#self ? loopback.queued : endpoint.queued(to);
+  /** The most bytes that may wait for `to`: `maxQueuedBytes`, or the transport's own limit. */
+  #limit(to: Address): number {
+    return Math.min(this.#maxQueuedBytes, this.#endpoint.queueLimit?.(to) ?? Infinity);
   }
 
   #tooLarge(to: Address, action: string): FrameError {
-    const { endpoint } = this.#options;
-    const name = endpoint.limitName?.(to);
+    const name = this.#endpoint.limitName?.(to);
     return new FrameError(
       `Cannot send "${action}" to ${describe(to)}: the message is over the ${
-        endpoint.maxPayload(to)
+        this.#endpoint.maxPayload(to)
       }-byte limit of the transport to it${name ? ` (${name})` : ""}`,
       { action, peer: to },
     );
   }
 
-  #queueFull(to: Address, action: string, queued: number): QueueFullError {
+  /** @param planned Whether `queued` counts this message to others who share the queue. */
+  #queueFull(to: Address, action: string, queued: number, planned: boolean): QueueFullError {
+    const limit = this.#limit(to);
+    const what = limit === this.#maxQueuedBytes ? "maxQueuedBytes" : "window, to its host";
+    const already = planned
+      ? "would be queued for it with this message to those before it that share its queue"
+      : "are queued for it already";
     return new QueueFullError(
       `Cannot send "${action}" to ${
         describe(to)
-      }: ${queued} bytes are queued for it already, and the limit is ${this.#options.maxQueuedBytes} (maxQueuedBytes); await drain() first`,
+      }: ${queued} bytes ${already}, and the limit is ${limit} (${what}); await drain() first`,
       { action, peer: to },
     );
   }

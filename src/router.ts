@@ -108,8 +108,6 @@ export class Router implements Receiver {
   readonly requestTimeout: number;
   /** What this process listens with. */
   readonly listeners: Listeners;
-  /** The cluster's processes. */
-  layout: Layout;
   readonly #options: RouterOptions;
   readonly #endpoint: Endpoint;
   readonly #loopback: Loopback;
@@ -137,7 +135,6 @@ export class Router implements Receiver {
 
   constructor(options: RouterOptions) {
     this.self = options.endpoint.self;
-    this.layout = options.layout;
     this.requestTimeout = options.requestTimeout;
     this.listeners = new Listeners(this.self);
     this.#options = options;
@@ -153,13 +150,22 @@ export class Router implements Receiver {
         this.listeners.report(asError(error));
       }
     });
-    this.#outbox = new Outbox({
-      endpoint: this.#endpoint,
-      loopback: this.#loopback,
-      maxQueuedBytes: options.maxQueuedBytes,
-      layout: () => this.layout,
-    });
+    this.#outbox = new Outbox(
+      this.#endpoint,
+      this.#loopback,
+      options.maxQueuedBytes,
+      options.layout,
+    );
     this.#endpoint.receive(this);
+  }
+
+  /** The cluster's processes; set as hosts join and leave. */
+  get layout(): Layout {
+    return this.#outbox.layout;
+  }
+
+  set layout(layout: Layout) {
+    this.#outbox.layout = layout;
   }
 
   /** Where the process is in its life. */
@@ -384,7 +390,7 @@ export class Router implements Receiver {
    */
   #sendRequest(payload: Payload, action: string, to: Address | typeof ANY): Address {
     if (to !== ANY) {
-      if (this.#outbox.send(to, payload, action) < 0) throw this.#outbox.unreachable(action, to);
+      if (this.#outbox.send(to, payload, action) < 0) throw this.#unreachable(action, to);
       return to;
     }
     const chosen = this.#outbox.sendToAny(payload, action, (w) => this.#openTo(w));
@@ -643,6 +649,16 @@ export class Router implements Receiver {
   #openTo(worker: Address): number {
     const streams = this.#streams.size > 0 ? this.#streams.openTo(worker) : 0;
     return this.#pending.openTo(worker) + streams;
+  }
+
+  #unreachable(action: string, to: Address): UnreachableError {
+    const why = this.layout.has(to)
+      ? "it is not connected"
+      : `no such process (the cluster has ${this.layout})`;
+    return new UnreachableError(`Request "${action}" to ${describe(to)} failed: ${why}`, {
+      action,
+      peer: to,
+    });
   }
 
   /** `from` takes more parts of what this process streams to it. */

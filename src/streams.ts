@@ -38,11 +38,14 @@ export class StreamEntry {
   /** Whether the responder sent its final response (an end or an error). */
   #answered = false;
   #waiter: PromiseWithResolvers<void> | undefined;
+  #onFinished: (() => void) | undefined;
 
-  constructor(clock: Clock, action: string, target: Address) {
+  /** @param onFinished Told once, when nothing more will come. */
+  constructor(clock: Clock, action: string, target: Address, onFinished?: () => void) {
     this.#clock = clock;
     this.action = action;
     this.target = target;
+    this.#onFinished = onFinished;
   }
 
   /** Whether the responder said it is done, or it failed: nothing more comes. */
@@ -76,7 +79,10 @@ export class StreamEntry {
       );
     }
     if (message.part === true || message.data !== undefined) this.#parts.push(message.data);
-    if (message.part !== true) this.#ended = true;
+    if (message.part !== true) {
+      this.#ended = true;
+      this.#finished();
+    }
     this.#wake();
   }
 
@@ -85,6 +91,7 @@ export class StreamEntry {
     if (this.finished) return;
     this.#failed = true;
     this.#error = error;
+    this.#finished();
     this.#wake();
   }
 
@@ -122,11 +129,20 @@ export class StreamEntry {
   #wake(): void {
     this.#waiter?.resolve();
   }
+
+  #finished(): void {
+    this.#onFinished?.();
+    this.#onFinished = undefined;
+  }
 }
 
 /** The streamed requests of one process, by messageId. */
 export class StreamRequests {
   readonly #entries = new Map<string, StreamEntry>();
+  /** Streams open and not finished, by target: what each is still answering. */
+  readonly #answering = new Map<Address, number>();
+  /** The streams counted there. */
+  readonly #counted = new Set<StreamEntry>();
   readonly #clock: Clock;
 
   constructor(clock: Clock) {
@@ -140,23 +156,31 @@ export class StreamRequests {
 
   /** How many streams `target` is still answering. */
   openTo(target: Address): number {
-    let open = 0;
-    for (const entry of this.#entries.values()) {
-      if (entry.target === target && !entry.finished) open++;
-    }
-    return open;
+    return this.#answering.get(target) ?? 0;
   }
 
   /** Opens the stream of the request sent with `messageId` to `target`. */
   open(messageId: string, action: string, target: Address): StreamEntry {
-    const entry = new StreamEntry(this.#clock, action, target);
+    const entry = new StreamEntry(this.#clock, action, target, () => this.#uncount(entry));
     this.#entries.set(messageId, entry);
+    this.#counted.add(entry);
+    this.#answering.set(target, this.openTo(target) + 1);
     return entry;
   }
 
   /** The consumer is done with it. */
   close(messageId: string): void {
+    const entry = this.#entries.get(messageId);
     this.#entries.delete(messageId);
+    if (entry) this.#uncount(entry);
+  }
+
+  /** A stream finished, or its consumer let go of it first: its target answers it no more. */
+  #uncount(entry: StreamEntry): void {
+    if (!this.#counted.delete(entry)) return;
+    const answering = this.openTo(entry.target) - 1;
+    if (answering > 0) this.#answering.set(entry.target, answering);
+    else this.#answering.delete(entry.target);
   }
 
   /**

@@ -105,6 +105,12 @@ export interface Endpoint {
    */
   queueLimit?(to: Address): number | undefined;
   /**
+   * What a payload of `size` bytes adds to `to`'s queue, as `send` counts
+   * it against `limit`, when that is not `size + overhead` (a relay
+   * frame's head more, or only the body).
+   */
+  queueCost?(to: Address, size: number): number;
+  /**
    * Resolves once at most `limit` bytes are queued for `to` (default: for
    * each peer), or the way there closed; at once if that is so now.
    */

@@ -316,14 +316,9 @@ class Walk {
   }
 }
 
-/** Whether a buffer was transferred away: it then has no bytes, and no view can be made of it. */
+/** Whether a buffer was transferred away (a SharedArrayBuffer never is). */
 function isDetached(buffer: ArrayBufferLike): boolean {
-  try {
-    new Uint8Array(buffer, 0, 0);
-    return false;
-  } catch {
-    return true;
-  }
+  return (buffer as ArrayBuffer).detached === true;
 }
 
 function describeClass(object: object): string {

@@ -182,7 +182,7 @@ const tests: [string, (network: TestNetwork) => Promise<void>][] = [
       throw new RangeError("x".repeat(100_000));
     });
     await assert.rejects(
-      r1.request("hugeRequest", {}, { to: 0, timeout: 60_000 }),
+      r1.request("hugeRequest", {}, { to: 0, timeout: 5_000 }),
       (error: unknown) =>
         error instanceof RemoteError && error.remoteName === "RangeError" &&
         error.remoteMessage === `${"x".repeat(1000)}… (99000 more characters)` &&

@@ -34,7 +34,16 @@ import {
   WELCOME_PAYLOAD,
 } from "./handshake.ts";
 import { Link } from "./link.ts";
-import { DELIVER, FORWARD, GONE, goneReason, isRelay, readRelay, relayPayload } from "./relay.ts";
+import {
+  DELIVER,
+  FORWARD,
+  GONE,
+  goneReason,
+  isRelay,
+  readRelay,
+  relayHeadSize,
+  relayPayload,
+} from "./relay.ts";
 import { SocketConnection } from "./socket_connection.ts";
 import { Sockets, type UnixConfig } from "./sockets.ts";
 
@@ -137,6 +146,12 @@ export class UnixEndpoint implements Endpoint {
   queueKey(to: Address): unknown {
     // A child's sends to other hosts all wait on its connection to its manager.
     return this.#linkFor(to) ?? to;
+  }
+
+  queueCost(to: Address, size: number): number {
+    // A child's send to another host goes in a FORWARD relay frame.
+    const relayed = this.#config.gateway !== undefined && this.#isRemote(to);
+    return HEADER_SIZE + (relayed ? relayHeadSize(to) : 0) + size;
   }
 
   receive(receiver: Receiver): void {

@@ -41,6 +41,11 @@ export function isRelay(payload: Uint8Array): boolean {
   return payload[0] === FORWARD || payload[0] === DELIVER || payload[0] === GONE;
 }
 
+/** What a relay frame for `address` adds to its body: the kind, the length, the address. */
+export function relayHeadSize(address: Address): number {
+  return 2 + addressBytes(address).length;
+}
+
 /**
  * Makes a relay frame's payload.
  *

@@ -263,6 +263,40 @@ Deno.test({
 });
 
 Deno.test({
+  name: "a worker's message to several of another host, through its manager, is all or none",
+  ignore,
+  async fn() {
+    const cluster = uniqueCluster();
+    await using b = startHost({ cluster, host: "b", workers: 2 });
+    await b.ready();
+    // Worker 2's way to host b is its connection to its manager: room for
+    // two of these framed (4 bytes each more), not two in relay frames
+    // (3 bytes each more again), which is how they go.
+    await using a = await joinHere(cluster, "a", { maxFrameSize: 16_000, maxQueuedBytes: 20_000 });
+    const tick = (n: number, pad: number) => ({
+      op: "send",
+      action: "tick",
+      data: { n, pad: "x".repeat(pad) },
+      to: [0, 1],
+    });
+    const empty = JSON.stringify({ action: "tick", data: { n: 1, pad: "" } }).length;
+    const refused = await remote(a, 2, tick(1, 9_995 - empty));
+    assert.ok(
+      "error" in refused && refused.error.name === "QueueFullError",
+      JSON.stringify(refused),
+    );
+    assert.deepEqual(await remote(a, 2, tick(2, 10)), { ok: 2 });
+    for (const worker of [0, 1]) {
+      assert.deepEqual(
+        await a.request("ticksRequest", {}, { to: worker }),
+        [2],
+        `worker ${worker}`,
+      );
+    }
+  },
+});
+
+Deno.test({
   name: "service names are unique across the cluster: a second host with the same one cannot join",
   ignore,
   async fn() {
