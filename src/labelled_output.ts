@@ -94,17 +94,29 @@ export class LineLabeller {
  * Reads `stream` to its end and writes its lines labelled; resolves once
  * the last one is written. What `write` fails to write is dropped and the
  * reading goes on, so the child never blocks on a full pipe.
+ *
+ * @param signal Stops reading when aborted; what came is written.
  */
 export async function pipeLabelled(
   stream: ReadableStream<Uint8Array>,
   label: string,
   write: Write,
+  signal?: AbortSignal,
 ): Promise<void> {
   const labeller = new LineLabeller(label, (bytes) => write(bytes).catch(() => {}));
+  const reader = stream.getReader();
+  const cancel = () => void reader.cancel().catch(() => {});
+  signal?.addEventListener("abort", cancel, { once: true });
   try {
-    for await (const chunk of stream) await labeller.push(chunk);
+    while (true) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      await labeller.push(value);
+    }
   } catch {
     // The pipe failed: nothing more will come; what came is written below.
+  } finally {
+    signal?.removeEventListener("abort", cancel);
   }
   await labeller.end();
 }

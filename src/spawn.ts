@@ -53,6 +53,11 @@ export interface SpawnedChild {
    * written, its pipes closed; at once when it has no label.
    */
   output: Promise<void>;
+  /**
+   * Stops reading its output: a process it started may hold the pipes
+   * open long after it exited. What came is written; `output` settles.
+   */
+  letGoOfOutput(): void;
 }
 
 /**
@@ -76,10 +81,14 @@ export function spawnChild(command: ChildCommand, bootstrap: Bootstrap): Spawned
     // order, instead of killing them all mid-work.
     detached: true,
   }).spawn();
+  const reading = new AbortController();
   return {
     process,
     stdin: new ChildStdin(process.stdin, encodeBootstrap(bootstrap)),
-    output: command.label === undefined ? Promise.resolve() : relay(process, command.label),
+    output: command.label === undefined
+      ? Promise.resolve()
+      : relay(process, command.label, reading.signal),
+    letGoOfOutput: () => reading.abort(),
   };
 }
 
@@ -98,10 +107,14 @@ const managerStdout = serialWriter(Deno.stdout);
 const managerStderr = serialWriter(Deno.stderr);
 
 /** Writes a child's piped stdout and stderr, labelled, to the manager's. */
-async function relay(process: Deno.ChildProcess, label: string): Promise<void> {
+async function relay(
+  process: Deno.ChildProcess,
+  label: string,
+  signal: AbortSignal,
+): Promise<void> {
   await Promise.all([
-    pipeLabelled(process.stdout, label, managerStdout),
-    pipeLabelled(process.stderr, label, managerStderr),
+    pipeLabelled(process.stdout, label, managerStdout, signal),
+    pipeLabelled(process.stderr, label, managerStderr, signal),
   ]);
 }
 

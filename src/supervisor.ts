@@ -478,7 +478,11 @@ export class Supervisor {
     await status;
     spawned.stdin.close();
     await spawned.stdin.done;
-    // Its pipes end once it has exited; what it wrote last is written too.
+    // Its pipes end once it has exited, and what it wrote last is written
+    // too; unless a process it started holds them open: then, after a
+    // moment for what is in them, they are let go.
+    await deadline(spawned.output, OUTPUT_GRACE, () => new Error("output held open"))
+      .catch(() => spawned.letGoOfOutput());
     await spawned.output;
   }
 
@@ -490,6 +494,12 @@ export class Supervisor {
     }
   }
 }
+
+/**
+ * How long a child's output is read after it exited, at most, in ms: its
+ * pipes hold at most what it wrote last, read in far less.
+ */
+const OUTPUT_GRACE = 500;
 
 /** The label of a child's output lines, when they get one. */
 function labelOf(child: Slot): string | undefined {

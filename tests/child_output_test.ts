@@ -1,6 +1,7 @@
 /** `labelOutput`: what children print reaches the manager's streams, each line labelled. */
 
 import assert from "node:assert/strict";
+import { Cluster } from "../mod.ts";
 import { LINES_AT_STOP } from "./fixtures/labelled_manager.ts";
 import { managerProcess, waitFor } from "./helpers.ts";
 
@@ -52,3 +53,18 @@ function holds(bytes: Uint8Array, part: Uint8Array): boolean {
   }
   return false;
 }
+
+Deno.test("labelOutput: stop() does not wait on pipes a process the child started holds open", async () => {
+  const cluster = await Cluster.start({
+    worker: new URL("./fixtures/grandparent_worker.ts", import.meta.url),
+    workers: 1,
+    labelOutput: true,
+    permissions: { run: ["sleep"] },
+  });
+  const sleeper = await cluster.request("sleeperRequest", undefined, { to: 0 }) as number;
+  try {
+    await waitFor(cluster.stop(), "stop(), while the child's sleep holds its pipes");
+  } finally {
+    Deno.kill(sleeper, "SIGKILL");
+  }
+});
