@@ -18,11 +18,18 @@ export const DIR_PREFIX = "switchboard-";
  * refuses this many ms later.
  */
 const RECHECK_MS = 100;
+/**
+ * A directory with no manager socket is a manager starting, which makes
+ * its socket within milliseconds; one this many ms old never got that far
+ * (killed in between).
+ */
+export const UNBORN_MS = 60_000;
 
 /**
  * Removes, from `parent`, the socket directories of managers that no longer
- * run: those whose manager socket file nobody listens at any more. Best
- * effort: what cannot be read or removed is left as it is.
+ * run: those whose manager socket file nobody listens at any more, and
+ * those that never got one. Best effort: what cannot be read or removed is
+ * left as it is.
  *
  * @returns The directories removed.
  */
@@ -48,9 +55,19 @@ async function isStale(dir: string): Promise<boolean> {
   try {
     if (!(await Deno.lstat(socket)).isSocket) return false;
   } catch {
-    return false;
+    return await neverGotASocket(dir);
   }
   if (await isListening(socket)) return false;
   await new Promise((resolve) => setTimeout(resolve, RECHECK_MS));
   return !(await isListening(socket));
+}
+
+/** Whether a directory without a manager socket is too old to be a manager starting. */
+async function neverGotASocket(dir: string): Promise<boolean> {
+  try {
+    const { mtime } = await Deno.stat(dir);
+    return mtime !== null && Date.now() - mtime.getTime() > UNBORN_MS;
+  } catch {
+    return false;
+  }
 }
