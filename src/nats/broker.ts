@@ -147,6 +147,7 @@ async function join(options: NatsBrokerOptions, request: JoinRequest): Promise<B
       heartbeat: options.heartbeat,
       hostTimeout: options.hostTimeout,
       replicas: options.replicas,
+      report: request.report,
     });
     return new NatsLink(nc, members, {
       prefix: `switchboard.${options.cluster}`,

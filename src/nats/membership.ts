@@ -24,6 +24,7 @@
 import type { NatsConnection } from "@nats-io/transport-node";
 import { type KV, type KvEntry, Kvm } from "@nats-io/kv";
 import type { HostRecord, MembershipChange } from "../broker.ts";
+import { asError } from "../as_error.ts";
 import { Callbacks } from "../callbacks.ts";
 import { SwitchboardError } from "../errors.ts";
 
@@ -43,8 +44,12 @@ export interface MembershipOptions {
   hostTimeout?: number;
   /** Copies of the membership bucket in a NATS cluster (default 1; 3 survives a lost server). */
   replicas?: number;
-  /** Told when this host lost a key it held: another host holds it now. */
-  onLost?(error: Error): void;
+  /**
+   * Told of what no caller can be given: a key this host lost to another
+   * host (it then leaves), a host whose record claims what another holds,
+   * a listener that threw.
+   */
+  report?(error: Error): void;
 }
 
 const HOST = "h.";
@@ -52,7 +57,7 @@ const WORKER = "w.";
 const SERVICE = "s.";
 
 /** The options, with the defaults in. */
-type Settings = Required<Omit<MembershipOptions, "onLost">> & Pick<MembershipOptions, "onLost">;
+type Settings = Required<Omit<MembershipOptions, "report">> & Pick<MembershipOptions, "report">;
 
 /** What is known of another host. */
 interface Known {
@@ -76,6 +81,7 @@ export class Membership {
   #selfSeen = performance.now();
   #watch: { stop(): void } | undefined;
   #closed = false;
+  #refreshing = false;
 
   /**
    * Joins the cluster: claims this host's name, its services and the
@@ -144,8 +150,16 @@ export class Membership {
     const held = [...this.#held.keys()];
     this.close();
     // The host key last: its deletion is what the others act on.
-    held.sort((a, b) => Number(a.startsWith(HOST)) - Number(b.startsWith(HOST)));
-    for (const key of held) await this.#kv.delete(key).catch(() => {});
+    held.sort(hostKeyLast);
+    for (const key of held) await this.#deleteOwn(key).catch(() => {});
+  }
+
+  /** Deletes a key while it is this host's: one another host took since stays its. */
+  async #deleteOwn(key: string): Promise<void> {
+    const entry = await this.#kv.get(key);
+    if (entry?.operation !== "PUT") return;
+    if (!key.startsWith(HOST) && entry.string() !== this.self.host) return;
+    await this.#kv.delete(key, { previousSeq: entry.revision });
   }
 
   /** Stops refreshing and watching, leaving the keys to expire, as a crash would. */
@@ -207,12 +221,33 @@ export class Membership {
     } catch (error) {
       if (!/wrong last sequence/i.test(String(error))) return true; // Down: retried next beat.
       // Expired (an outage longer than the TTL): claim it again, if free.
-      if (await this.#create(key, entry).catch(() => false)) return true;
+      // Lost only when another host holds it; an error says nothing yet.
+      const created = await this.#create(key, entry).catch(() => undefined);
+      if (created !== false) return true;
       this.#held.delete(key);
-      this.#options.onLost?.(
-        new SwitchboardError(`Host "${this.self.host}" lost "${key}" to another host`),
-      );
       return false;
+    }
+  }
+
+  /**
+   * Refreshes every key this host holds, its addresses before its host
+   * key. One of them lost to another host means it was cut off longer
+   * than the keys live, and the others gave its addresses away: it must
+   * not come back claiming them, so it leaves.
+   */
+  async #refreshAll(): Promise<void> {
+    const keys = [...this.#held.keys()].sort(hostKeyLast);
+    for (const key of keys) {
+      if (this.#closed || !this.#held.has(key)) continue;
+      if (await this.#refresh(key).catch(() => true)) continue;
+      this.#options.report?.(
+        new SwitchboardError(
+          `Host "${this.self.host}" lost "${key}" to another host (it was cut off for longer than hostTimeout): it leaves the cluster; its processes now reach only each other`,
+        ),
+      );
+      for (const [host, known] of this.#known) this.#drop(host, known);
+      await this.leave();
+      return;
     }
   }
 
@@ -227,8 +262,11 @@ export class Membership {
     let beat = 0;
     this.#timer = setInterval(() => {
       this.#sweep(hostTimeout);
-      if (++beat % 4 !== 0) return;
-      for (const key of this.#held.keys()) this.#refresh(key).catch(() => {});
+      // One round at a time: while NATS is slow to answer, beats are skipped.
+      if (++beat % 4 === 0 && !this.#refreshing) {
+        this.#refreshing = true;
+        this.#refreshAll().finally(() => this.#refreshing = false);
+      }
     }, heartbeat / 4);
   }
 
@@ -255,10 +293,35 @@ export class Membership {
       if (known) known.seen = performance.now();
       return;
     }
+    // A host back from being cut off may claim what others hold now: not
+    // taken in (it leaves once it finds out).
+    const taken = [...record.workers, ...record.services].find((address) => {
+      const owner = this.#index().get(address);
+      return owner !== undefined && owner !== host;
+    });
+    if (taken !== undefined) {
+      this.#options.report?.(
+        new SwitchboardError(
+          `Host "${host}" claims ${
+            typeof taken === "number" ? `worker ${taken}` : `service "${taken}"`
+          }, which host "${this.#index().get(taken)}" holds: not taken in`,
+        ),
+      );
+      return;
+    }
     this.#known.set(host, { record, seen: performance.now() });
     if (!known) this.#byAddress = undefined;
-    if (!known) {
-      this.#changes.list.forEach((listener) => listener({ type: "joined", host: record }));
+    if (!known) this.#tell({ type: "joined", host: record });
+  }
+
+  /** Tells the listeners of a change; one that throws is reported, and the others still told. */
+  #tell(change: MembershipChange): void {
+    for (const listener of this.#changes.list) {
+      try {
+        listener(change);
+      } catch (error) {
+        this.#options.report?.(asError(error));
+      }
     }
   }
 
@@ -276,7 +339,7 @@ export class Membership {
   #drop(host: string, known: Known): void {
     this.#known.delete(host);
     this.#byAddress = undefined;
-    this.#changes.list.forEach((listener) => listener({ type: "left", host: known.record }));
+    this.#tell({ type: "left", host: known.record });
   }
 }
 
@@ -329,4 +392,9 @@ function readRecord(entry: KvEntry, host: string): HostRecord | undefined {
 function hex(name: string): string {
   return [...new TextEncoder().encode(name)].map((byte) => byte.toString(16).padStart(2, "0"))
     .join("");
+}
+
+/** Orders keys so that the host key comes last. */
+function hostKeyLast(a: string, b: string): number {
+  return Number(a.startsWith(HOST)) - Number(b.startsWith(HOST));
 }

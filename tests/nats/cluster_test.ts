@@ -14,6 +14,7 @@ import {
 } from "../../mod.ts";
 import { nextEvent, Recorder, remote, waitFor } from "../helpers.ts";
 import { connect } from "@nats-io/transport-node";
+import { Kvm } from "@nats-io/kv";
 import { encodeEnvelopes, MESSAGE } from "../../src/nats/envelope.ts";
 import { joinHere, NATS, natsAnswers, startHost, uniqueCluster } from "./hosts.ts";
 
@@ -293,6 +294,51 @@ Deno.test({
         `worker ${worker}`,
       );
     }
+  },
+});
+
+Deno.test({
+  name:
+    "a host cut off while its worker ids went to another leaves, and the others' view stays whole",
+  ignore,
+  async fn() {
+    const cluster = uniqueCluster();
+    await using b = startHost({ cluster, host: "b", workers: 2 });
+    await b.ready();
+    await using a = await joinHere(cluster, "a");
+    const errors: Error[] = [];
+    a.onError((error) => errors.push(error));
+    // b stops (a pause, a partition) and its keys go, as they would expire.
+    b.process.kill("SIGSTOP");
+    const nc = await connect({ servers: NATS });
+    try {
+      const kv = await new Kvm(nc).open(`switchboard_${cluster}`);
+      const left = event(a, "hostLeft", managerOf("b"));
+      for (const key of ["w.0", "w.1", "h.b"]) await kv.delete(key);
+      await left;
+    } finally {
+      await nc.close();
+    }
+    // c takes b's worker ids; b comes back claiming them.
+    await using c = startHost({ cluster, host: "c", workers: 2 });
+    assert.deepEqual((await c.ready() as unknown as { workers: number[] }).workers, [0, 1]);
+    b.process.kill("SIGCONT");
+    // b leaves rather than claim them twice, and says why.
+    await b.next(
+      "error",
+      (message) => /^Host "b" lost "w\.[01]" to another host/.test(String(message)),
+    );
+    // The others still follow the cluster.
+    await using d = startHost({ cluster, host: "d", workers: 1 });
+    const joined = event(a, "hostJoined", managerOf("d"));
+    await d.ready();
+    await joined;
+    assert.equal(a.workerCount, 5, "a's 2, c's 2 and d's 1");
+    assert.deepEqual(errors.filter((error) => error instanceof TypeError), []);
+    assert.equal(
+      await a.request("echoRequest", "x", { to: 0 }).then(() => "c answers"),
+      "c answers",
+    );
   },
 });
 
