@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import {
   type Cluster,
+  type ClusterOptions,
   FrameError,
   type LifecycleEvent,
   managerOf,
@@ -20,15 +21,18 @@ import { joinHere, NATS, natsAnswers, startHost, uniqueCluster } from "./hosts.t
 
 const ignore = !natsAnswers;
 
-/** Host "b" (workers 0-1 and the logger), then this process as host "a" (workers 2-3). */
-async function twoHosts(cluster = uniqueCluster()) {
+/**
+ * Host "b" (workers 0-1 and the logger), then this process as host "a"
+ * (workers 2-3), started with `options`.
+ */
+async function twoHosts(cluster = uniqueCluster(), options: ClusterOptions = {}) {
   const b = startHost({ cluster, host: "b", workers: 2, services: ["logger"] });
   try {
     const ready = await b.ready() as unknown as {
       workers: number[];
       pids: Record<string, number>;
     };
-    const a = await joinHere(cluster, "a");
+    const a = await joinHere(cluster, "a", options);
     return {
       a,
       b,
@@ -246,12 +250,10 @@ Deno.test({
     "a message to several processes of another host that share its window is refused before any is sent",
   ignore,
   async fn() {
-    const cluster = uniqueCluster();
-    await using b = startHost({ cluster, host: "b", workers: 2 });
-    await b.ready();
     // The window to a host is at most maxQueuedBytes: room for one 900 KB message, not two.
     const limits = { maxFrameSize: 1024 * 1024, maxQueuedBytes: 1536 * 1024 };
-    await using a = await joinHere(cluster, "a", limits);
+    await using hosts = await twoHosts(undefined, limits);
+    const { a } = hosts;
     const seen = new Recorder<{ by: number; data: unknown }>(a, "seen");
     assert.throws(
       () => a.sendMessage("test", "x".repeat(900 * 1024), [0, 1]),
@@ -267,13 +269,12 @@ Deno.test({
   name: "a worker's message to several of another host, through its manager, is all or none",
   ignore,
   async fn() {
-    const cluster = uniqueCluster();
-    await using b = startHost({ cluster, host: "b", workers: 2 });
-    await b.ready();
     // Worker 2's way to host b is its connection to its manager: room for
     // two of these framed (4 bytes each more), not two in relay frames
     // (3 bytes each more again), which is how they go.
-    await using a = await joinHere(cluster, "a", { maxFrameSize: 16_000, maxQueuedBytes: 20_000 });
+    const limits = { maxFrameSize: 16_000, maxQueuedBytes: 20_000 };
+    await using hosts = await twoHosts(undefined, limits);
+    const { a } = hosts;
     const tick = (n: number, pad: number) => ({
       op: "send",
       action: "tick",
@@ -303,9 +304,8 @@ Deno.test({
   ignore,
   async fn() {
     const cluster = uniqueCluster();
-    await using b = startHost({ cluster, host: "b", workers: 2 });
-    await b.ready();
-    await using a = await joinHere(cluster, "a");
+    await using hosts = await twoHosts(cluster);
+    const { a, b } = hosts;
     const errors: Error[] = [];
     a.onError((error) => errors.push(error));
     // b stops (a pause, a partition) and its keys go, as they would expire.
