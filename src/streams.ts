@@ -141,8 +141,6 @@ export class StreamRequests {
   readonly #entries = new Map<string, StreamEntry>();
   /** Streams open and not finished, by target: what each is still answering. */
   readonly #answering = new Map<Address, number>();
-  /** The streams counted there. */
-  readonly #counted = new Set<StreamEntry>();
   readonly #clock: Clock;
 
   constructor(clock: Clock) {
@@ -161,26 +159,27 @@ export class StreamRequests {
 
   /** Opens the stream of the request sent with `messageId` to `target`. */
   open(messageId: string, action: string, target: Address): StreamEntry {
-    const entry = new StreamEntry(this.#clock, action, target, () => this.#uncount(entry));
+    const entry = new StreamEntry(this.#clock, action, target, () => this.#uncount(target));
     this.#entries.set(messageId, entry);
-    this.#counted.add(entry);
     this.#answering.set(target, this.openTo(target) + 1);
     return entry;
   }
 
-  /** The consumer is done with it. */
+  /**
+   * The consumer is done with it. (Once out of the table, an entry never
+   * finishes: only the table's messages and failures finish one.)
+   */
   close(messageId: string): void {
     const entry = this.#entries.get(messageId);
     this.#entries.delete(messageId);
-    if (entry) this.#uncount(entry);
+    if (entry && !entry.finished) this.#uncount(entry.target);
   }
 
-  /** A stream finished, or its consumer let go of it first: its target answers it no more. */
-  #uncount(entry: StreamEntry): void {
-    if (!this.#counted.delete(entry)) return;
-    const answering = this.openTo(entry.target) - 1;
-    if (answering > 0) this.#answering.set(entry.target, answering);
-    else this.#answering.delete(entry.target);
+  /** A stream finished, or its consumer let go of it first: `target` answers it no more. */
+  #uncount(target: Address): void {
+    const answering = this.openTo(target) - 1;
+    if (answering > 0) this.#answering.set(target, answering);
+    else this.#answering.delete(target);
   }
 
   /**

@@ -36,7 +36,7 @@ export function checkOutgoing(
 
 /**
  * Checks a message that arrived; on success its data becomes the schema's
- * output. A failed answer carries no data and no error.
+ * output. A failed answer (one with `error`) has no data to check.
  *
  * @returns The failure, or undefined when the data passed (or has no schema).
  */

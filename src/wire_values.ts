@@ -147,7 +147,9 @@ class Walk {
   }
 
   #object(object: object, depth: number, key: string | undefined): unknown {
-    if (this.path.length >= MAX_DEPTH) {
+    // By depth, not path: a toJSON that returns a new object each time
+    // nests without adding a step.
+    if (depth >= MAX_DEPTH) {
       throw new NotCarried(`nested over ${MAX_DEPTH} levels deep, deeper than is checked`, true);
     }
     if (this.#ancestors === undefined) {

@@ -278,4 +278,15 @@ Deno.test("data nested deeper than 1,000 levels is refused at the sender with a 
       `${depth} levels`,
     );
   }
+  // A toJSON that returns a new object each time nests without a key: refused the same way.
+  class Chain {
+    toJSON(): Chain {
+      return new Chain();
+    }
+  }
+  assert.throws(
+    () => encodeMessage({ action: "tree", data: { chain: new Chain() } }, LIMIT, 1),
+    (error: unknown) =>
+      error instanceof FrameError && /data\.chain… is nested over 1000/.test(error.message),
+  );
 });

@@ -24,6 +24,7 @@
 import type { NatsConnection } from "@nats-io/transport-node";
 import { type KV, type KvEntry, Kvm } from "@nats-io/kv";
 import type { HostRecord, MembershipChange } from "../broker.ts";
+import { describe } from "../address.ts";
 import { asError } from "../as_error.ts";
 import { Callbacks } from "../callbacks.ts";
 import { SwitchboardError } from "../errors.ts";
@@ -302,9 +303,9 @@ export class Membership {
     if (taken !== undefined) {
       this.#options.report?.(
         new SwitchboardError(
-          `Host "${host}" claims ${
-            typeof taken === "number" ? `worker ${taken}` : `service "${taken}"`
-          }, which host "${this.#index().get(taken)}" holds: not taken in`,
+          `Host "${host}" claims ${describe(taken)}, which host "${
+            this.#index().get(taken)
+          }" holds: not taken in`,
         ),
       );
       return;
