@@ -63,12 +63,12 @@ export class ChildSide {
       maxQueuedBytes: bootstrap.maxQueuedBytes,
       schemas,
       control: {
-        [STOP]: { from: MANAGER, run: () => this.#stop() },
+        [STOP]: { from: MANAGER, run: (data) => this.#stop(isAlone(data)) },
         [EXIT]: { from: MANAGER, run: () => this.#exit() },
         [MEMBERS]: { from: MANAGER, run: (data) => this.#members(data) },
         [EVENT]: {
           from: MANAGER,
-          run: (event) => this.router.listeners.lifecycle(event as LifecycleEvent),
+          run: (event) => this.router.lifecycle(event as LifecycleEvent),
         },
       },
       onGone: (peer) => this.#onGone(peer),
@@ -91,10 +91,16 @@ export class ChildSide {
   /**
    * The stop work, once: the stop handlers, then the handlers still
    * answering requests. Messages keep arriving meanwhile.
+   *
+   * @param alone Whether the cluster goes on without it (a reload, a
+   * SIGTERM to this child): then, once its stop handlers are done, it
+   * refuses new requests, so that they go to another worker rather than
+   * keep it from settling, or be cut short by its exit.
    */
-  #doStopWork(): Promise<void> {
+  #doStopWork(alone: boolean): Promise<void> {
     this.#stopWork ??= (async () => {
       await this.router.listeners.stopping();
+      if (alone) await this.router.refuseIncomingRequests();
       await this.router.handlersSettled();
     })();
     return this.#stopWork;
@@ -106,8 +112,8 @@ export class ChildSide {
    * this one has done its own, so that what they send each other meanwhile
    * is still received; it kills a child that takes too long.
    */
-  async #stop(): Promise<void> {
-    await this.#doStopWork();
+  async #stop(alone: boolean): Promise<void> {
+    await this.#doStopWork(alone);
     // What it sent is on its way (a connection it was opening is open), so
     // the others, still reading until they exit, get it.
     await this.router.flushed();
@@ -122,7 +128,7 @@ export class ChildSide {
 
   /** SIGTERM (or SIGINT) to this child alone: its stop work, then exit. */
   async #stopAlone(): Promise<void> {
-    await this.#doStopWork();
+    await this.#doStopWork(true);
     await this.#exit();
   }
 
@@ -158,4 +164,9 @@ export class ChildSide {
     this.close();
     Deno.exit(ORPHAN_EXIT_CODE);
   }
+}
+
+/** Whether `$stop`'s data says this child stops alone (`{alone: true}`: a reload). */
+function isAlone(data: unknown): boolean {
+  return (data as { alone?: unknown } | null)?.alone === true;
 }

@@ -52,6 +52,11 @@ export interface WireError {
   schema?: string;
   /** With `schema`: what is wrong, where (keys and indexes from `data`). */
   issues?: { message: string; path: (string | number)[] }[];
+  /**
+   * On a request a stopping process did not take (nothing of it ran): the
+   * failed response's `data` is the request's, to send to another worker.
+   */
+  stopping?: true;
 }
 
 const SCRATCH_SIZE = 64 * 1024;
@@ -283,7 +288,8 @@ function checkShape(value: unknown): string | undefined {
       typeof error.name !== "string" || typeof error.message !== "string" ||
       (error.stack !== undefined && typeof error.stack !== "string") ||
       (error.schema !== undefined && typeof error.schema !== "string") ||
-      (error.issues !== undefined && !isIssueList(error.issues))
+      (error.issues !== undefined && !isIssueList(error.issues)) ||
+      (error.stopping !== undefined && error.stopping !== true)
     ) {
       return 'its "error" is not an object with string "name" and "message"';
     }

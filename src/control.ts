@@ -9,10 +9,11 @@
  * - `$running`: a child to the manager, once the go-ahead came: a task
  *   after `$ready`, so a child whose code threw right after `connect()`
  *   dies before it says so, and fails the start instead of counting.
- * - `$stop`: the manager to a child, when the cluster stops or the child is
- *   reloaded: the first phase of its stop. It runs its stop handlers and
- *   waits for its running handlers while it still receives, then answers
- *   `$stopped`.
+ * - `$stop` (`{alone: true}` for a reload): the manager to a child, when
+ *   the cluster stops or the child is reloaded: the first phase of its
+ *   stop. It runs its stop handlers and waits for its running handlers
+ *   while it still receives, then answers `$stopped`. Stopping alone, it
+ *   refuses new requests once its stop handlers ran (see `$leaving`).
  * - `$stopped`: a child to the manager, its stop work done.
  * - `$exit`: the manager to a child, the second phase: close (what is
  *   queued is written, what peers sent is still read) and exit. The manager
@@ -27,6 +28,14 @@
  * - `$cancel` (`{messageId}`): from any process to the target of a request
  *   it made, when the request's `signal` aborted: the handler's
  *   `msg.signal` aborts. Any process accepts it, for its own requests only.
+ * - `$leaving`: from a process stopping while the cluster goes on, to each
+ *   process connected to it: it refuses new requests from now on, carrying
+ *   each back. The peer passes it over for `ANY` until it is ready again,
+ *   and answers `$left`.
+ * - `$left`: the answer to `$leaving`. It follows every request its sender
+ *   sent before, on the same connection: once every peer said it, the
+ *   leaving process has every request it will get from them, and may exit
+ *   once it answered them, refusals included.
  *
  * (The handshake's `$hello` and `$welcome` belong to the Unix transport.)
  *
@@ -65,6 +74,12 @@ export const MORE = "$more";
 
 /** A requester gave up on its request `{messageId}`: the handler's signal aborts. */
 export const CANCEL = "$cancel";
+
+/** The sender, stopping alone, refuses new requests from now on; answered with `$left`. */
+export const LEAVING = "$leaving";
+
+/** The answer to `$leaving`: every request sent before it is in. */
+export const LEFT = "$left";
 
 /** How a process handles one control action. */
 export interface Control {

@@ -86,7 +86,7 @@ export class Manager {
           transport: host.childConfig,
         },
       }),
-      tell: (address, action) => router.sendControl(address, action),
+      tell: (address, action, data) => router.sendControl(address, action, data),
       isConnected: (address) => router.connected().includes(address),
       released: (address) => host.released(address),
       announce: (event) => this.#announce(event),
@@ -245,7 +245,7 @@ export class Manager {
   /** Tells the manager's lifecycle listeners and every connected child. */
   #announceHere(event: LifecycleEvent): void {
     for (const address of this.router.connected()) this.router.sendControl(address, EVENT, event);
-    this.router.listeners.lifecycle(event);
+    this.router.lifecycle(event);
   }
 
   /** An event another host's manager announced about its children. */

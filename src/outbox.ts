@@ -77,6 +77,7 @@ export class Outbox {
    * `worker_chooser.ts`); one whose queue is full is passed over.
    *
    * @param openTo The work a worker has open, as the sender knows it.
+   * @param skip Workers not to send it to.
    * @returns The worker, or undefined when none is up.
    * @throws {QueueFullError} When every worker up has a full queue.
    */
@@ -84,10 +85,12 @@ export class Outbox {
     payload: Payload,
     action: string,
     openTo: (worker: Address) => number,
+    skip?: readonly Address[],
   ): Address | undefined {
     const workers = this.layout.workerIds;
     let full: QueueFullError | undefined;
     for (const worker of this.#chooser.candidates(workers, openTo)) {
+      if (skip?.includes(worker)) continue;
       try {
         if (this.send(worker, payload, action) < 0) continue;
       } catch (error) {

@@ -130,7 +130,10 @@ export class Peer<P extends Carried<P> = Protocol, S extends string = string> {
    * @throws {NoHandlerError} When the target has no listener for the action.
    * @throws {UnreachableError} When the target is unknown, not connected, or
    * its connection closed before it answered.
-   * @throws {ClosedError} When this process closed first.
+   * @throws {ClosedError} When this process closed first, or the target
+   * refused it because it is stopping alone (a reload): by id, or to `ANY`
+   * with no other worker up. To `ANY`, a refused request goes to another
+   * worker, within its timeout.
    * @throws {FrameError} When the data cannot be encoded.
    *
    * @example Ask worker 1

@@ -14,7 +14,7 @@
 import { type Address, describe } from "./address.ts";
 import { type Clock, SYSTEM_CLOCK } from "./clock.ts";
 import type { WireMessage } from "./codec.ts";
-import { NoHandlerError, RemoteError, ValidationError } from "./errors.ts";
+import { ClosedError, NoHandlerError, RemoteError, ValidationError } from "./errors.ts";
 
 /** The longest delay setTimeout takes; longer ones would fire at once. */
 const MAX_DELAY = 2 ** 31 - 1;
@@ -25,6 +25,26 @@ const MAX_DELAY = 2 ** 31 - 1;
  * who asked, without paying for a stack on every request.
  */
 export const TIMED_OUT: unique symbol = Symbol("timed out");
+
+/**
+ * What a request a stopping process refused rejects with: nothing of it
+ * ran there, so the caller may send it elsewhere, with the request's data
+ * the refusal carried back, for the time the request had left.
+ */
+export class Refusal {
+  /**
+   * @param error The error to give the caller if it goes nowhere else.
+   * @param from Who refused.
+   * @param data The request's data, as it was sent.
+   * @param timeLeft The ms left of the request's timeout.
+   */
+  constructor(
+    readonly error: ClosedError,
+    readonly from: Address,
+    readonly data: unknown,
+    readonly timeLeft: number,
+  ) {}
+}
 
 /** What a request needs while it waits. */
 export interface RequestSpec {
@@ -135,9 +155,11 @@ export class PendingRequests {
   ): boolean {
     const entry = messageId === undefined ? undefined : this.#entries.get(messageId);
     if (messageId === undefined || !entry) return false;
-    const error = message.error;
-    if (error === undefined) this.#settle(messageId, entry, undefined, message.data);
-    else this.#settle(messageId, entry, answerError(entry.action, from, error));
+    if (message.error === undefined) this.#settle(messageId, entry, undefined, message.data);
+    else {
+      const timeLeft = Math.max(0, entry.deadline - this.#clock.now());
+      this.#settle(messageId, entry, failedAnswer(entry.action, from, message, timeLeft));
+    }
     return true;
   }
 
@@ -198,12 +220,36 @@ export class PendingRequests {
   }
 }
 
+/**
+ * What a failed answer to a request of `action` from `from` rejects it
+ * with: a {@linkcode Refusal} when `from` is stopping, else an error.
+ *
+ * @param timeLeft The ms the request has left, for a refusal.
+ */
+export function failedAnswer(
+  action: string,
+  from: Address,
+  message: WireMessage,
+  timeLeft: number,
+): Error | Refusal {
+  const error = answerError(action, from, message.error!);
+  return message.error!.stopping === true
+    ? new Refusal(error as ClosedError, from, message.data, timeLeft)
+    : error;
+}
+
 /** The error a failed answer to a request of `action` from `from` rejects it with. */
 export function answerError(
   action: string,
   from: Address,
   error: NonNullable<WireMessage["error"]>,
 ): Error {
+  if (error.stopping === true) {
+    return new ClosedError(
+      `Request "${action}" to ${describe(from)} was refused: ${describe(from)} is stopping`,
+      { action, peer: from },
+    );
+  }
   if (error.name === NoHandlerError.name) {
     return new NoHandlerError(
       `Request "${action}" to ${describe(from)} failed: it has no handler for "${action}"`,

@@ -25,23 +25,30 @@ import { assertUserAction, CONTROL_PREFIX, responseAction } from "./action.ts";
 import { asError } from "./as_error.ts";
 import { type Clock, SYSTEM_CLOCK } from "./clock.ts";
 import { decodeMessage, encodeMessage, toWireError, type WireMessage } from "./codec.ts";
-import { CANCEL, type ControlTable, MORE } from "./control.ts";
+import { CANCEL, type ControlTable, LEAVING, LEFT, MORE } from "./control.ts";
 import { Dispatcher } from "./dispatch.ts";
 import { IncomingRequests } from "./incoming.ts";
-import { STREAM_WINDOW, StreamRequests } from "./streams.ts";
+import { STREAM_WINDOW, StreamRequests, type StreamStep } from "./streams.ts";
 import { ClosedError, FrameError, TimeoutError, UnreachableError } from "./errors.ts";
 import type { Layout } from "./layout.ts";
+import { LeavingWorkers } from "./leaving_workers.ts";
 import { Listeners } from "./listeners.ts";
 import { Loopback } from "./loopback.ts";
 import type { ReceivedMessage } from "./message.ts";
 import { nextTask } from "./next_task.ts";
 import { Outbox } from "./outbox.ts";
-import { answerError, PendingRequests, TIMED_OUT } from "./pending.ts";
+import { failedAnswer, PendingRequests, Refusal, TIMED_OUT } from "./pending.ts";
 import { randomBase64url } from "./random.ts";
 import type { Schemas } from "./schema.ts";
 import { checkIncoming, checkOutgoing } from "./validation.ts";
 import type { Endpoint, Payload, Receiver } from "./transport.ts";
-import type { PeerStats, RequestAllOptions, RequestOptions, Settled } from "./types.ts";
+import type {
+  LifecycleEvent,
+  PeerStats,
+  RequestAllOptions,
+  RequestOptions,
+  Settled,
+} from "./types.ts";
 
 /** The sender of the batch being decoded, named for errors only (read synchronously). */
 const sender = {
@@ -118,7 +125,13 @@ export class Router implements Receiver {
   readonly #incoming: IncomingRequests;
   /** The streamed requests this process waits on. */
   readonly #streams: StreamRequests;
+  readonly #leaving = new LeavingWorkers();
   #state: RouterState = "holding";
+  /** False once this process, stopping alone, sends new requests elsewhere. */
+  #takesRequests = true;
+  /** The peers told `$leaving` that have not answered `$left` yet. */
+  readonly #toLeave = new Set<Address>();
+  #allLeft: PromiseWithResolvers<void> | undefined;
   /** Messages that arrived before the process was ready, oldest first. */
   #held: [Address, WireMessage][] = [];
   /**
@@ -181,6 +194,31 @@ export class Router implements Receiver {
     if (this.#state !== "closing" && this.#state !== "closed") this.#state = "stopping";
   }
 
+  /**
+   * From now on, answers each new request it gets with a refusal that
+   * carries the request back, to be sent to another worker; requests it
+   * took are still answered. For a process that stops while the cluster
+   * goes on. Every peer connected now is told (`$leaving`).
+   *
+   * @returns Resolves once each has every request it sent before it was
+   * told in (it answered `$left`), or is gone.
+   */
+  refuseIncomingRequests(): Promise<void> {
+    this.#takesRequests = false;
+    this.#allLeft ??= Promise.withResolvers<void>();
+    for (const peer of this.connected()) {
+      if (this.sendControl(peer, LEAVING)) this.#toLeave.add(peer);
+    }
+    if (this.#toLeave.size === 0) this.#allLeft.resolve();
+    return this.#allLeft.promise;
+  }
+
+  /** Learns of a lifecycle event, then tells the listeners. */
+  lifecycle(event: LifecycleEvent): void {
+    this.#leaving.heard(event);
+    this.listeners.lifecycle(event);
+  }
+
   /** The addresses connected now, this process not included. */
   connected(): Address[] {
     return this.#endpoint.connected();
@@ -222,7 +260,7 @@ export class Router implements Receiver {
     if (this.#options.schemas) checkOutgoing(this.#options.schemas, action, data, to);
     if (to === ANY) {
       const payload = encodeMessage({ action, data }, this.#options.maxFrameSize, ANY);
-      return this.#outbox.sendToAny(payload, action, (w) => this.#openTo(w)) === undefined ? 0 : 1;
+      return this.#outbox.sendToAny(payload, action, (w) => this.#load(w)) === undefined ? 0 : 1;
     }
     if (isAddress(to)) {
       const payload = encodeMessage({ action, data }, this.#options.maxFrameSize, to);
@@ -235,11 +273,48 @@ export class Router implements Receiver {
     return this.#outbox.sendToAll(targets, payload, action);
   }
 
-  /** Sends a request and resolves with the data of its response. */
+  /**
+   * Sends a request and resolves with the data of its response. A request
+   * to `ANY` that a stopping worker refused goes to another.
+   */
   async request(action: string, data: unknown, options: RequestOptions): Promise<unknown> {
     const { to, timeout, signal } = this.#checkRequest(action, options);
     if (this.#options.schemas) checkOutgoing(this.#options.schemas, action, data, to);
     const messageId = this.#newMessageId();
+    let attempt = { data, timeout };
+    let refusedBy: Address[] | undefined;
+    while (true) {
+      try {
+        return await this.#ask(action, messageId, attempt, to, signal, refusedBy);
+      } catch (error) {
+        refusedBy = this.#refusedBy(error, to, refusedBy);
+        attempt = { data: (error as Refusal).data, timeout: (error as Refusal).timeLeft };
+      }
+    }
+  }
+
+  /**
+   * After a failed attempt at a request to `to`: the workers that refused
+   * it so far, when it is a refusal and the request may go to another.
+   *
+   * @throws The failure, when it is not.
+   */
+  #refusedBy(failure: unknown, to: Address | typeof ANY, refusedBy?: Address[]): Address[] {
+    if (!(failure instanceof Refusal)) throw failure;
+    this.#leaving.leaves(failure.from);
+    if (to !== ANY) throw failure.error;
+    return [...refusedBy ?? [], failure.from];
+  }
+
+  /** One attempt at a request: sent, to a worker not in `skip` for `ANY`, and its answer awaited. */
+  async #ask(
+    action: string,
+    messageId: string,
+    { data, timeout }: { data: unknown; timeout: number },
+    to: Address | typeof ANY,
+    signal: AbortSignal | undefined,
+    skip: readonly Address[] | undefined,
+  ): Promise<unknown> {
     // The timeout travels with the request: the handler's signal aborts when it passes.
     const wire = Number.isFinite(timeout)
       ? { action, data, messageId, timeout }
@@ -248,6 +323,7 @@ export class Router implements Receiver {
       encodeMessage(wire, this.#options.maxFrameSize, to),
       action,
       to,
+      skip,
     );
     // Opened after sending: the answer comes in a later task at the earliest.
     const answer = this.#pending.open(messageId, {
@@ -312,15 +388,16 @@ export class Router implements Receiver {
     const { to, timeout, signal } = this.#checkRequest(action, options);
     if (this.#options.schemas) checkOutgoing(this.#options.schemas, action, data, to);
     const messageId = this.#newMessageId();
-    const wire = { action, data, messageId, stream: STREAM_WINDOW };
-    const target = this.#sendRequest(
-      encodeMessage(wire, this.#options.maxFrameSize, to),
-      action,
-      to,
-    );
-    const entry = this.#streams.open(messageId, action, target);
+    let refusedBy: Address[] | undefined;
+    const send = (data: unknown) => {
+      const wire = { action, data, messageId, stream: STREAM_WINDOW };
+      const payload = encodeMessage(wire, this.#options.maxFrameSize, to);
+      open.target = this.#sendRequest(payload, action, to, refusedBy);
+      return this.#streams.open(messageId, action, open.target);
+    };
+    let entry = send(data);
+    let target = open.target!;
     open.messageId = messageId;
-    open.target = target;
     const timedOut = () =>
       new TimeoutError(
         `Streamed request "${action}" to ${
@@ -332,7 +409,17 @@ export class Router implements Receiver {
     let taken = 0;
     try {
       while (true) {
-        const step = await entry.next(timeout, timedOut, signal);
+        let step: StreamStep;
+        try {
+          step = await entry.next(timeout, timedOut, signal);
+        } catch (error) {
+          // Refused before anything of it ran: to another worker.
+          refusedBy = this.#refusedBy(error, to, refusedBy);
+          this.#streams.close(messageId);
+          entry = send((error as Refusal).data);
+          target = open.target!;
+          continue;
+        }
         if (step.done) return;
         yield step.value;
         // Taken: the responder may send as many more.
@@ -383,17 +470,33 @@ export class Router implements Receiver {
   }
 
   /**
-   * Sends a request's payload to `to`, or for `ANY` to the worker it picks.
+   * Sends a request's payload to `to`, or for `ANY` to the worker it picks,
+   * passing over those in `skip`, which refused it.
    *
    * @returns Who it went to.
    * @throws {UnreachableError} When it cannot go anywhere.
+   * @throws {ClosedError} When every worker up refused it, stopping.
    */
-  #sendRequest(payload: Payload, action: string, to: Address | typeof ANY): Address {
+  #sendRequest(
+    payload: Payload,
+    action: string,
+    to: Address | typeof ANY,
+    skip?: readonly Address[],
+  ): Address {
     if (to !== ANY) {
       if (this.#outbox.send(to, payload, action) < 0) throw this.#unreachable(action, to);
       return to;
     }
-    const chosen = this.#outbox.sendToAny(payload, action, (w) => this.#openTo(w));
+    const chosen = this.#outbox.sendToAny(payload, action, (w) => this.#load(w), skip);
+    if (chosen === undefined && skip !== undefined) {
+      const refusers = skip.map(describe).join(", ");
+      throw new ClosedError(
+        `Request "${action}" to any worker was refused: ${refusers} ${
+          skip.length === 1 ? "is" : "are"
+        } stopping and no other worker is up`,
+        { action },
+      );
+    }
     if (chosen === undefined) {
       throw new UnreachableError(
         `Request "${action}" to any worker failed: no worker is up (the cluster has ${this.layout})`,
@@ -531,6 +634,10 @@ export class Router implements Receiver {
       }
       // Once closed, nobody listens any more.
       if (this.#state === "closed") continue;
+      if (!this.#takesRequests && message.messageId !== undefined && message.re !== true) {
+        this.#refuse(from, message);
+        continue;
+      }
       // The request it answers, found before a schema's output may drop `data.messageId`.
       const answers = this.#pending.size > 0 ? this.#pending.answered(message, from) : undefined;
       if (this.#options.schemas && !this.#passesSchema(from, message, answers)) continue;
@@ -614,6 +721,7 @@ export class Router implements Receiver {
         ),
     );
     this.#incoming.gone(peer);
+    this.#left(peer);
     this.#options.onGone?.(peer, reason);
   }
 
@@ -634,6 +742,12 @@ export class Router implements Receiver {
   #control(from: Address, message: WireMessage): void {
     if (message.action === CANCEL) return this.#cancelled(from, message.data);
     if (message.action === MORE) return this.#more(from, message.data);
+    if (message.action === LEAVING) {
+      this.#leaving.leaves(from);
+      this.sendControl(from, LEFT);
+      return;
+    }
+    if (message.action === LEFT) return this.#left(from);
     const table = this.#options.control ?? {};
     const control = Object.hasOwn(table, message.action) ? table[message.action] : undefined;
     if (!control || (control.from !== undefined && control.from !== from)) {
@@ -643,6 +757,46 @@ export class Router implements Receiver {
       });
     }
     control.run(message.data, from);
+  }
+
+  /** How `ANY` weighs a worker: by its open work, and one leaving after every other. */
+  #load(worker: Address): number {
+    if (!this.#leaving.none && this.#leaving.has(worker)) return Number.MAX_SAFE_INTEGER;
+    return this.#openTo(worker);
+  }
+
+  /**
+   * Answers a request this process no longer takes: nothing of it runs
+   * here, and the refusal carries its data back, to go to another worker.
+   * One too large to carry back is refused as a plain failure.
+   */
+  #refuse(from: Address, request: WireMessage): void {
+    const action = responseAction(request.action);
+    const error = { name: ClosedError.name, message: `${describe(this.self)} is stopping` };
+    const refusal = { action, messageId: request.messageId, re: true as const };
+    const { maxFrameSize } = this.#options;
+    try {
+      let payload: Payload;
+      try {
+        payload = encodeMessage(
+          { ...refusal, error: { ...error, stopping: true as const }, data: request.data },
+          maxFrameSize,
+          from,
+        );
+      } catch (thrown) {
+        if (!(thrown instanceof FrameError)) throw thrown;
+        payload = encodeMessage({ ...refusal, error }, maxFrameSize, from);
+      }
+      this.#outbox.send(from, payload, action);
+    } catch (thrown) {
+      // Its queue is full, say: the requester times out, and this is told why.
+      this.listeners.report(asError(thrown));
+    }
+  }
+
+  /** `peer` sent its last request here, or is gone. */
+  #left(peer: Address): void {
+    if (this.#toLeave.delete(peer) && this.#toLeave.size === 0) this.#allLeft?.resolve();
   }
 
   /** Requests and streams a worker is still answering: what this process knows of its load. */
@@ -679,7 +833,8 @@ export class Router implements Receiver {
       message,
       from,
       responseAction,
-      (entry, error) => answerError(entry.action, from, error),
+      // A stream's timeout is per part: a refusal has no time to pass on.
+      (entry) => failedAnswer(entry.action, from, message, Infinity),
     );
   }
 

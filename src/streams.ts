@@ -63,10 +63,10 @@ export class StreamEntry {
   }
 
   /** Takes one message of the stream from its responder. */
-  take(message: WireMessage, toError: (error: NonNullable<WireMessage["error"]>) => Error): void {
+  take(message: WireMessage, toError: () => unknown): void {
     if (this.finished) return;
     if (message.part !== true) this.#answered = true;
-    if (message.error !== undefined) return this.fail(toError(message.error));
+    if (message.error !== undefined) return this.fail(toError());
     if (message.part === true && this.#parts.length >= STREAM_WINDOW) {
       // More than it was granted: its consumer would hold them all.
       return this.fail(
@@ -192,11 +192,11 @@ export class StreamRequests {
     message: WireMessage,
     from: Address,
     responseAction: (action: string) => string,
-    toError: (entry: StreamEntry, error: NonNullable<WireMessage["error"]>) => Error,
+    toError: (entry: StreamEntry) => unknown,
   ): boolean {
     const entry = this.#find(message, from, responseAction);
     if (entry === undefined) return false;
-    entry.take(message, (error) => toError(entry, error));
+    entry.take(message, () => toError(entry));
     return true;
   }
 

@@ -55,7 +55,7 @@ export interface SupervisorOptions {
   /** What a child about to start runs (its `deno run` flags made), and its bootstrap. */
   command(address: Address, spec: ChildSpec): { program: Program; bootstrap: Bootstrap };
   /** Sends a control frame to a child; returns whether it could. */
-  tell(address: Address, action: string): boolean;
+  tell(address: Address, action: string, data?: unknown): boolean;
   /** Whether a child is connected now: to say why it is late. */
   isConnected(address: Address): boolean;
   /** A child's process exited: forget what it left behind. */
@@ -237,7 +237,7 @@ export class Supervisor {
    */
   async stop(): Promise<void> {
     this.halt();
-    const asked = [...this.#slots.values()].filter((child) => this.#ask(child, STOP));
+    const asked = [...this.#slots.values()].filter((child) => this.#ask(child, false));
     const patient = new Set(asked.map((child) => child.process));
     await this.#phase(Promise.all(asked.map((child) => child.stopped.promise)).then(() => {}));
     for (const child of asked) this.#options.tell(child.address, EXIT);
@@ -266,15 +266,16 @@ export class Supervisor {
   }
 
   /**
-   * Asks a running child to start its stop work; from now on its exit is
-   * expected. False when it cannot be asked (not running, not connected).
+   * Asks a running child to start its stop work, `alone` when the cluster
+   * goes on without it; from now on its exit is expected. False when it
+   * cannot be asked (not running, not connected).
    */
-  #ask(child: Slot, action: string): boolean {
+  #ask(child: Slot, alone: boolean): boolean {
     if (!child.process) return false;
     child.leaving = true;
     child.state = "stopping";
     child.stopped = Promise.withResolvers<void>();
-    return this.#options.tell(child.address, action);
+    return this.#options.tell(child.address, STOP, alone ? { alone: true } : undefined);
   }
 
   async #reloadOne(child: Slot): Promise<void> {
@@ -285,7 +286,7 @@ export class Supervisor {
     clearTimeout(child.backoff);
     const old = child.process;
     if (old) {
-      const asked = this.#ask(child, STOP);
+      const asked = this.#ask(child, true);
       if (asked) {
         await this.#phase(child.stopped.promise);
         this.#options.tell(child.address, EXIT);

@@ -391,3 +391,18 @@ Deno.test("binary encoding: every tagged type survives a round trip through a No
   assert.deepEqual(data.pattern, /a+b/gi);
   assert.deepEqual(data.nested, values.nested);
 });
+
+Deno.test("a worker reloading while connected to the Node service is answered $left", async () => {
+  await using cluster = await startWithNode();
+  assert.deepEqual(
+    await remote(cluster, 1, { op: "request", action: "echoRequest", data: 1, to: "node" }),
+    { ok: { data: 1, by: "node", from: 1 } },
+  );
+  // Worker 1, connected to the service, tells it $leaving and waits for $left.
+  await waitFor(cluster.reload(1), "the reload");
+  // The service read $leaving before the old worker's connection closed:
+  // a frame it did not expect would have been reported by now.
+  assert.deepEqual(await cluster.request("doRequest", { op: "errors" }, { to: "node" }), {
+    ok: [],
+  });
+});

@@ -82,7 +82,7 @@ export function encodeMessage(message, maxFrameSize, to) {
  * @param {string} from Who sent it, to name in errors: `worker 1`,
  * `service "logger"`, `the manager`.
  * @returns {{ action: string, data?: unknown, messageId?: string, re?: true, timeout?: number,
- *   stream?: number, part?: true, error?: { name: string, message: string, stack?: string, schema?: string } }}
+ *   stream?: number, part?: true, error?: { name: string, message: string, stack?: string, schema?: string, stopping?: true } }}
  * @throws {FrameError} `Bad frame from <from>: …`, when it is not UTF-8
  * JSON of a message's shape, with tags that fit its data and bytes.
  */
@@ -197,7 +197,8 @@ function shapeProblem(message) {
       typeof error.message !== "string" ||
       (error.stack !== undefined && typeof error.stack !== "string") ||
       (error.schema !== undefined && typeof error.schema !== "string") ||
-      (error.issues !== undefined && !isIssueList(error.issues)))
+      (error.issues !== undefined && !isIssueList(error.issues)) ||
+      (error.stopping !== undefined && error.stopping !== true))
   ) {
     return 'its "error" is not an object with string "name" and "message"';
   }

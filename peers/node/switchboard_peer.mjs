@@ -480,6 +480,8 @@ export class Peer {
     }
     // Credit for a streamed answer: this peer answers in one part, and needs none.
     if (action === "$more") return;
+    // A process stopping alone: every request this peer sent it before is in.
+    if (action === "$leaving") return void this.#sendControl(from, "$left");
     if (fromManager && action === "$stop") return void this.#stop();
     if (fromManager && action === "$exit") return void this.#exit(0);
     if (fromManager && action === "$event") return this.#tellLifecycle(data);

@@ -1,0 +1,95 @@
+/**
+ * A child stopping while the cluster goes on (SIGTERM to it, a reload):
+ * once its stop handlers ran, it refuses new requests, carrying each back;
+ * one to `ANY` goes to another worker, one by id fails with `ClosedError`;
+ * the requests it took are still answered.
+ */
+
+import assert from "node:assert/strict";
+import { ANY, ClosedError, type LifecycleEvent } from "../mod.ts";
+import type { Cluster } from "../mod.ts";
+import { nextEvent, nextMessage, startCluster, waitFor } from "./helpers.ts";
+
+/**
+ * Sends `holdRequest` to each of `workers` (answered on "release"); resolves
+ * once each has it: a request answered after them on the same connection.
+ */
+async function hold(cluster: Cluster, workers: number[]): Promise<Promise<unknown>[]> {
+  const held = workers.map((to) => cluster.request("holdRequest", {}, { to }));
+  await Promise.all([...new Set(workers)].map((to) => cluster.request("echoRequest", {}, { to })));
+  return held;
+}
+
+Deno.test("a worker stopping alone sends new requests back: ANY goes to another, by id fails", async () => {
+  await using cluster = await startCluster({ workers: 2, processes: {} });
+  // Worker 1 is the busier, so ANY picks worker 0 first; worker 0 holds one
+  // request, so its stop work is not done while the test asks.
+  const held = await hold(cluster, [0, 1, 1]);
+  const goodbye = nextMessage(cluster, "goodbye");
+  const ready = nextEvent<LifecycleEvent>(
+    (listener) => cluster.onLifecycle(listener),
+    "worker 0 ready again",
+    (event) => event.type === "ready" && event.address === 0,
+  );
+  Deno.kill(cluster.pid(0)!, "SIGTERM");
+  await goodbye; // Its stop handlers ran.
+
+  const data = { when: new Date(0), bytes: new Uint8Array([1, 2, 3]), n: 1 };
+  const answer = await cluster.request("echoRequest", data, { to: ANY }) as {
+    data: unknown;
+    by: number;
+  };
+  assert.equal(answer.by, 1, "refused by worker 0, answered by worker 1");
+  assert.deepEqual(answer.data, data, "the refusal carried the data back unchanged");
+
+  const byId = await cluster.request("echoRequest", {}, { to: 0 }).catch((error) => error);
+  assert.ok(byId instanceof ClosedError, String(byId));
+  assert.equal(
+    byId.message,
+    'Request "echoRequest" to worker 0 was refused: worker 0 is stopping',
+  );
+  assert.equal(byId.peer, 0);
+
+  cluster.sendMessage("release", {});
+  assert.deepEqual(await Promise.all(held), ["released", "released", "released"]);
+  await ready;
+  // Back, it is chosen again: equals take turns.
+  const by = new Set<unknown>();
+  for (let i = 0; i < 4; i++) {
+    by.add((await cluster.request("echoRequest", i, { to: ANY }) as { by: number }).by);
+  }
+  assert.deepEqual([...by].sort(), [0, 1]);
+});
+
+Deno.test("a request to ANY that every worker up refused fails with ClosedError naming them", async () => {
+  await using cluster = await startCluster({ workers: 1, processes: {} });
+  const [held] = await hold(cluster, [0]);
+  const goodbye = nextMessage(cluster, "goodbye");
+  Deno.kill(cluster.pid(0)!, "SIGTERM");
+  await goodbye;
+  const error = await cluster.request("echoRequest", {}, { to: ANY }).catch((error) => error);
+  assert.ok(error instanceof ClosedError, String(error));
+  assert.equal(
+    error.message,
+    'Request "echoRequest" to any worker was refused: worker 0 is stopping and no other worker is up',
+  );
+  cluster.sendMessage("release", {});
+  assert.equal(await held, "released", "what it took is answered");
+});
+
+Deno.test("a streamed request to ANY that a stopping worker refused goes to another", async () => {
+  await using cluster = await startCluster({ workers: 2, processes: {} });
+  const held = await hold(cluster, [0, 1, 1]);
+  const goodbye = nextMessage(cluster, "goodbye");
+  Deno.kill(cluster.pid(0)!, "SIGTERM");
+  await goodbye;
+  const stopped = nextMessage(cluster, "streamStopped");
+  const parts: unknown[] = [];
+  for await (const part of cluster.requestStream("countStream", { count: 3 }, { to: ANY })) {
+    parts.push(part);
+  }
+  assert.deepEqual(parts, [0, 1, 2].map((i) => ({ i, pad: "" })));
+  assert.deepEqual((await stopped).data, { by: 1, yielded: 3, reason: "ended" });
+  cluster.sendMessage("release", {});
+  await waitFor(Promise.all(held), "the held requests");
+});
