@@ -1,9 +1,9 @@
 /**
  * The router: one per process, on top of its transport endpoint. It turns
- * sends, replies and requests into payloads for the endpoint, and the
- * payloads the endpoint delivers into messages: control frames to the
- * owner's table, answers to the open requests, the rest to the dispatcher
- * (held until the process is ready).
+ * sends and replies into payloads for the endpoint (requests go through
+ * its {@linkcode Requester}), and the payloads the endpoint delivers into
+ * messages: control frames to the owner's table, answers to the open
+ * requests, the rest to the dispatcher (held until the process is ready).
  *
  * Data flows one way through it: payload → decoded message → (control,
  * pending request, dispatcher); and call → encoded payload → endpoint. It is
@@ -12,15 +12,7 @@
  * @module
  */
 
-import {
-  type Address,
-  ANY,
-  describe,
-  describeTarget,
-  isAddress,
-  type Target,
-  targetsOf,
-} from "./address.ts";
+import { type Address, ANY, describe, isAddress, type Target, targetsOf } from "./address.ts";
 import { assertUserAction, CONTROL_PREFIX, responseAction } from "./action.ts";
 import { asError } from "./as_error.ts";
 import { type Clock, SYSTEM_CLOCK } from "./clock.ts";
@@ -28,17 +20,14 @@ import { decodeMessage, encodeMessage, toWireError, type WireMessage } from "./c
 import { CANCEL, type ControlTable, LEAVING, LEFT, MORE } from "./control.ts";
 import { Dispatcher } from "./dispatch.ts";
 import { IncomingRequests } from "./incoming.ts";
-import { STREAM_WINDOW, StreamRequests, type StreamStep } from "./streams.ts";
-import { ClosedError, FrameError, TimeoutError, UnreachableError } from "./errors.ts";
+import { ClosedError, FrameError } from "./errors.ts";
 import type { Layout } from "./layout.ts";
-import { LeavingWorkers } from "./leaving_workers.ts";
 import { Listeners } from "./listeners.ts";
 import { Loopback } from "./loopback.ts";
 import type { ReceivedMessage } from "./message.ts";
 import { nextTask } from "./next_task.ts";
 import { Outbox } from "./outbox.ts";
-import { failedAnswer, PendingRequests, Refusal, TIMED_OUT } from "./pending.ts";
-import { randomBase64url } from "./random.ts";
+import { Requester } from "./requester.ts";
 import type { Schemas } from "./schema.ts";
 import { checkIncoming, checkOutgoing } from "./validation.ts";
 import type { Endpoint, Payload, Receiver } from "./transport.ts";
@@ -97,16 +86,6 @@ export interface RouterOptions {
  */
 export type RouterState = "holding" | "releasing" | "ready" | "stopping" | "closing" | "closed";
 
-/**
- * A streamed request while it is open: what cancelling it takes. Held for
- * its iterator, which it must not reference, so that the iterator can be
- * collected.
- */
-interface OpenStream {
-  messageId?: string;
-  target?: Address;
-}
-
 /** Routes one process's messages. */
 export class Router implements Receiver {
   /** This process's address. */
@@ -120,12 +99,10 @@ export class Router implements Receiver {
   readonly #loopback: Loopback;
   readonly #outbox: Outbox;
   readonly #dispatcher: Dispatcher;
-  readonly #pending: PendingRequests;
+  /** The requests this process made. */
+  readonly #requester: Requester;
   /** The requests this process is answering, with their handlers' signals. */
   readonly #incoming: IncomingRequests;
-  /** The streamed requests this process waits on. */
-  readonly #streams: StreamRequests;
-  readonly #leaving = new LeavingWorkers();
   #state: RouterState = "holding";
   /** False once this process, stopping alone, sends new requests elsewhere. */
   #takesRequests = true;
@@ -134,16 +111,6 @@ export class Router implements Receiver {
   #allLeft: PromiseWithResolvers<void> | undefined;
   /** Messages that arrived before the process was ready, oldest first. */
   #held: [Address, WireMessage][] = [];
-  /**
-   * Makes messageIds unique across the cluster without coordination; made
-   * on first use, as the random source costs a new process time to start.
-   */
-  #idPrefix: string | undefined;
-  #nextId = 0;
-  /** Streams whose iterator may be let go of before they end; see {@linkcode Router.requestStream}. */
-  readonly #abandonedStreams = new FinalizationRegistry<OpenStream>((open) =>
-    this.#abandoned(open)
-  );
   #closing: Promise<void> | undefined;
 
   constructor(options: RouterOptions) {
@@ -152,9 +119,7 @@ export class Router implements Receiver {
     this.listeners = new Listeners(this.self);
     this.#options = options;
     this.#endpoint = options.endpoint;
-    this.#pending = new PendingRequests(options.clock);
     this.#incoming = new IncomingRequests(options.clock ?? SYSTEM_CLOCK);
-    this.#streams = new StreamRequests(options.clock ?? SYSTEM_CLOCK);
     this.#dispatcher = new Dispatcher(this.self, this.listeners, this, this.#incoming);
     this.#loopback = new Loopback((payloads) => {
       try {
@@ -169,6 +134,16 @@ export class Router implements Receiver {
       options.maxQueuedBytes,
       options.layout,
     );
+    this.#requester = new Requester({
+      self: this.self,
+      outbox: this.#outbox,
+      maxFrameSize: options.maxFrameSize,
+      requestTimeout: options.requestTimeout,
+      schemas: options.schemas,
+      clock: options.clock,
+      refusal: () => this.#refusal(),
+      sendControl: (to, action, data) => this.sendControl(to, action, data),
+    });
     this.#endpoint.receive(this);
   }
 
@@ -184,6 +159,19 @@ export class Router implements Receiver {
   /** Where the process is in its life. */
   get state(): RouterState {
     return this.#state;
+  }
+
+  /** Why no request may be made now, if none may. */
+  #refusal(): "closed" | "is stopping" | undefined {
+    switch (this.#state) {
+      case "closing":
+      case "closed":
+        return "closed";
+      case "stopping":
+        return "is stopping";
+      default:
+        return undefined;
+    }
   }
 
   /**
@@ -215,7 +203,7 @@ export class Router implements Receiver {
 
   /** Learns of a lifecycle event, then tells the listeners. */
   lifecycle(event: LifecycleEvent): void {
-    this.#leaving.heard(event);
+    this.#requester.leaving.heard(event);
     this.listeners.lifecycle(event);
   }
 
@@ -260,7 +248,8 @@ export class Router implements Receiver {
     if (this.#options.schemas) checkOutgoing(this.#options.schemas, action, data, to);
     if (to === ANY) {
       const payload = encodeMessage({ action, data }, this.#options.maxFrameSize, ANY);
-      return this.#outbox.sendToAny(payload, action, (w) => this.#load(w)) === undefined ? 0 : 1;
+      const chosen = this.#outbox.sendToAny(payload, action, (w) => this.#requester.load(w));
+      return chosen === undefined ? 0 : 1;
     }
     if (isAddress(to)) {
       const payload = encodeMessage({ action, data }, this.#options.maxFrameSize, to);
@@ -274,258 +263,29 @@ export class Router implements Receiver {
   }
 
   /**
-   * Sends a request and resolves with the data of its response. A request
-   * to `ANY` that a stopping worker refused goes to another.
+   * Sends a request and resolves with the data of its response (see
+   * {@linkcode Requester.request}).
    */
-  async request(action: string, data: unknown, options: RequestOptions): Promise<unknown> {
-    const { to, timeout, signal } = this.#checkRequest(action, options);
-    if (this.#options.schemas) checkOutgoing(this.#options.schemas, action, data, to);
-    const messageId = this.#newMessageId();
-    let attempt = { data, timeout };
-    let refusedBy: Address[] | undefined;
-    while (true) {
-      try {
-        return await this.#ask(action, messageId, attempt, to, signal, refusedBy);
-      } catch (error) {
-        refusedBy = this.#refusedBy(error, to, refusedBy);
-        attempt = { data: (error as Refusal).data, timeout: (error as Refusal).timeLeft };
-      }
-    }
+  request(action: string, data: unknown, options: RequestOptions): Promise<unknown> {
+    return this.#requester.request(action, data, options);
   }
 
-  /**
-   * After a failed attempt at a request to `to`: the workers that refused
-   * it so far, when it is a refusal and the request may go to another.
-   *
-   * @throws The failure, when it is not.
-   */
-  #refusedBy(failure: unknown, to: Address | typeof ANY, refusedBy?: Address[]): Address[] {
-    if (!(failure instanceof Refusal)) throw failure;
-    this.#leaving.leaves(failure.from);
-    if (to !== ANY) throw failure.error;
-    return [...refusedBy ?? [], failure.from];
-  }
-
-  /** One attempt at a request: sent, to a worker not in `skip` for `ANY`, and its answer awaited. */
-  async #ask(
-    action: string,
-    messageId: string,
-    { data, timeout }: { data: unknown; timeout: number },
-    to: Address | typeof ANY,
-    signal: AbortSignal | undefined,
-    skip: readonly Address[] | undefined,
-  ): Promise<unknown> {
-    // The timeout travels with the request: the handler's signal aborts when it passes.
-    const wire = Number.isFinite(timeout)
-      ? { action, data, messageId, timeout }
-      : { action, data, messageId };
-    const target = this.#sendRequest(
-      encodeMessage(wire, this.#options.maxFrameSize, to),
-      action,
-      to,
-      skip,
-    );
-    // Opened after sending: the answer comes in a later task at the earliest.
-    const answer = this.#pending.open(messageId, {
-      action,
-      responseAction: responseAction(action),
-      target,
-      timeout,
-      signal,
-    });
-    // Aborted, the request is failed here first (the table listens before
-    // this), and the target told, so that its handler's signal aborts too.
-    const cancel = () => this.sendControl(target, CANCEL, { messageId });
-    signal?.addEventListener("abort", cancel, { once: true });
-    try {
-      return await answer;
-    } catch (error) {
-      // Made here, after the await, so that its stack shows who asked.
-      if (error === TIMED_OUT) {
-        throw new TimeoutError(
-          `Request "${action}" to ${describe(target)} timed out after ${timeout} ms`,
-          { action, peer: target },
-        );
-      }
-      throw error;
-    } finally {
-      signal?.removeEventListener("abort", cancel);
-    }
-  }
-
-  /**
-   * Sends a request for a streamed answer, and yields its parts as they
-   * come; the responder runs at most a window of parts ahead. Ending the
-   * iteration early cancels the request (the handler's signal aborts), and
-   * so does letting go of the iterator without ending it, once it is
-   * garbage-collected: else the responder would wait for credit forever.
-   * `timeout` bounds the wait for each part.
-   */
+  /** Sends a request for a streamed answer (see {@linkcode Requester.requestStream}). */
   requestStream(
     action: string,
     data: unknown,
     options: RequestOptions,
   ): AsyncGenerator<unknown, void, undefined> {
-    const open: OpenStream = {};
-    const stream = this.#requestStream(action, data, options, open);
-    this.#abandonedStreams.register(stream, open);
-    return stream;
+    return this.#requester.requestStream(action, data, options);
   }
 
-  /** Cancels a stream whose iterator was collected before it ended. */
-  #abandoned(open: OpenStream): void {
-    if (open.messageId === undefined || this.#state === "closed") return;
-    this.#streams.close(open.messageId);
-    this.sendControl(open.target!, CANCEL, { messageId: open.messageId });
-  }
-
-  async *#requestStream(
-    action: string,
-    data: unknown,
-    options: RequestOptions,
-    open: OpenStream,
-  ): AsyncGenerator<unknown, void, undefined> {
-    const { to, timeout, signal } = this.#checkRequest(action, options);
-    if (this.#options.schemas) checkOutgoing(this.#options.schemas, action, data, to);
-    const messageId = this.#newMessageId();
-    let refusedBy: Address[] | undefined;
-    const send = (data: unknown) => {
-      const wire = { action, data, messageId, stream: STREAM_WINDOW };
-      const payload = encodeMessage(wire, this.#options.maxFrameSize, to);
-      open.target = this.#sendRequest(payload, action, to, refusedBy);
-      return this.#streams.open(messageId, action, open.target);
-    };
-    let entry = send(data);
-    let target = open.target!;
-    open.messageId = messageId;
-    const timedOut = () =>
-      new TimeoutError(
-        `Streamed request "${action}" to ${
-          describe(target)
-        } timed out after ${timeout} ms waiting for a part`,
-        { action, peer: target },
-      );
-    const grant = STREAM_WINDOW / 2;
-    let taken = 0;
-    try {
-      while (true) {
-        let step: StreamStep;
-        try {
-          step = await entry.next(timeout, timedOut, signal);
-        } catch (error) {
-          // Refused before anything of it ran: to another worker.
-          refusedBy = this.#refusedBy(error, to, refusedBy);
-          this.#streams.close(messageId);
-          entry = send((error as Refusal).data);
-          target = open.target!;
-          continue;
-        }
-        if (step.done) return;
-        yield step.value;
-        // Taken: the responder may send as many more.
-        if (++taken === grant) {
-          taken = 0;
-          this.sendControl(target, MORE, { messageId, parts: grant });
-        }
-      }
-    } finally {
-      open.messageId = undefined;
-      this.#streams.close(messageId);
-      // Given up before its responder was done (a break, a timeout, an
-      // abort, a part that failed its schema or came unasked): the
-      // handler stops too.
-      if (!entry.answered) this.sendControl(target, CANCEL, { messageId });
-    }
-  }
-
-  /** The target, timeout and signal of a request, checked. */
-  #checkRequest(
-    action: string,
-    options: RequestOptions,
-  ): { to: Address | typeof ANY; timeout: number; signal: AbortSignal | undefined } {
-    const timeout = options?.timeout ?? this.requestTimeout;
-    assertUserAction(action);
-    if (options?.to === undefined) {
-      throw new TypeError(`Request "${action}" needs a target: pass { to }`);
-    }
-    const { to, signal } = options;
-    if (Array.isArray(to)) {
-      throw new TypeError(`Request "${action}" takes one target; use requestAll() for several`);
-    }
-    if (!isAddress(to) && to !== ANY) targetsOf(to, action);
-    if (typeof timeout !== "number" || !(timeout >= 0)) {
-      throw new TypeError(`Request "${action}" has an invalid timeout: ${timeout}`);
-    }
-    if (signal?.aborted) throw signal.reason;
-    if (this.#state === "closing" || this.#state === "closed") {
-      throw this.#closedError(action, to, undefined);
-    }
-    if (this.#state === "stopping") throw this.#closedError(action, to, undefined, "is stopping");
-    return { to, timeout, signal };
-  }
-
-  #newMessageId(): string {
-    this.#idPrefix ??= `${randomBase64url(6)}.`;
-    return `${this.#idPrefix}${(this.#nextId++).toString(36)}`;
-  }
-
-  /**
-   * Sends a request's payload to `to`, or for `ANY` to the worker it picks,
-   * passing over those in `skip`, which refused it.
-   *
-   * @returns Who it went to.
-   * @throws {UnreachableError} When it cannot go anywhere.
-   * @throws {ClosedError} When every worker up refused it, stopping.
-   */
-  #sendRequest(
-    payload: Payload,
-    action: string,
-    to: Address | typeof ANY,
-    skip?: readonly Address[],
-  ): Address {
-    if (to !== ANY) {
-      if (this.#outbox.send(to, payload, action) < 0) throw this.#unreachable(action, to);
-      return to;
-    }
-    const chosen = this.#outbox.sendToAny(payload, action, (w) => this.#load(w), skip);
-    if (chosen === undefined && skip !== undefined) {
-      const refusers = skip.map(describe).join(", ");
-      throw new ClosedError(
-        `Request "${action}" to any worker was refused: ${refusers} ${
-          skip.length === 1 ? "is" : "are"
-        } stopping and no other worker is up`,
-        { action },
-      );
-    }
-    if (chosen === undefined) {
-      throw new UnreachableError(
-        `Request "${action}" to any worker failed: no worker is up (the cluster has ${this.layout})`,
-        { action },
-      );
-    }
-    return chosen;
-  }
-
-  /** Asks many targets; resolves with each one's answer or error, in order. */
+  /** Asks many targets (see {@linkcode Requester.requestAll}). */
   requestAll(
     action: string,
     data: unknown,
-    options: RequestAllOptions = {},
+    options?: RequestAllOptions,
   ): Promise<Settled<unknown>[]> {
-    let targets: readonly Address[];
-    try {
-      assertUserAction(action);
-      targets = options.to === undefined ? this.layout.workerIds : targetsOf(options.to, action);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    const { timeout, signal } = options;
-    return Promise.all(targets.map((to) =>
-      this.request(action, data, { to, timeout, signal }).then(
-        (data) => ({ from: to, data }),
-        (error: Error) => ({ from: to, error }),
-      )
-    ));
+    return this.#requester.requestAll(action, data, options);
   }
 
   /** Resolves once the queues to `to` (default: every peer) are at most the high-water mark. */
@@ -560,7 +320,7 @@ export class Router implements Receiver {
   stats(): PeerStats {
     return {
       id: this.self,
-      pendingRequests: this.#pending.size,
+      pendingRequests: this.#requester.pending.size,
       handlersRunning: this.#dispatcher.handlersRunning,
       connections: this.#endpoint.connections(),
     };
@@ -603,16 +363,7 @@ export class Router implements Receiver {
 
   async #shutDown(reason: Error | undefined): Promise<void> {
     this.#state = "closing";
-    this.#pending.failAll((spec) => this.#closedError(spec.action, spec.target, reason));
-    this.#pending.close();
-    this.#streams.failAll((entry) =>
-      new ClosedError(
-        `Streamed request "${entry.action}" to ${describe(entry.target)} was cancelled: ${
-          describe(this.self)
-        } closed`,
-        { action: entry.action, peer: entry.target, cause: reason },
-      )
-    );
+    this.#requester.close(reason);
     this.#incoming.abortAll();
     this.#loopback.close();
     this.#endpoint.close();
@@ -639,13 +390,14 @@ export class Router implements Receiver {
         continue;
       }
       // The request it answers, found before a schema's output may drop `data.messageId`.
-      const answers = this.#pending.size > 0 ? this.#pending.answered(message, from) : undefined;
+      const { pending, streams } = this.#requester;
+      const answers = pending.size > 0 ? pending.answered(message, from) : undefined;
       if (this.#options.schemas && !this.#passesSchema(from, message, answers)) continue;
       // Answers settle requests at once, even while listeners are not ready.
-      if (this.#streams.size > 0 && this.#takeStreamed(message, from)) continue;
+      if (streams.size > 0 && this.#requester.takeStreamed(message, from)) continue;
       // A part of a stream its consumer left: nobody else listens for parts.
       if (message.part === true) continue;
-      if (answers !== undefined) this.#pending.answer(message, from, answers);
+      if (answers !== undefined) pending.answer(message, from, answers);
       if (this.#dispatching()) this.#dispatcher.dispatch(from, message);
       else this.#held.push([from, message]);
     }
@@ -661,8 +413,8 @@ export class Router implements Receiver {
    * @param answers The open request the message answers, if any.
    */
   #passesSchema(from: Address, message: WireMessage, answers: string | undefined): boolean {
-    const streamed = this.#streams.size > 0 &&
-      this.#streams.awaits(message, from, responseAction);
+    const { streams } = this.#requester;
+    const streamed = streams.size > 0 && streams.awaits(message, from, responseAction);
     // The end of a streamed answer carries no data: its parts did. (An
     // answer to a plain request without data is checked like any.)
     if (streamed && message.part !== true && message.data === undefined) return true;
@@ -700,26 +452,7 @@ export class Router implements Receiver {
 
   /** Hears from the endpoint that a connection closed (see {@linkcode Receiver.gone}). */
   gone(peer: Address, reason: Error | undefined): void {
-    this.#pending.failTarget(
-      peer,
-      (spec) =>
-        new UnreachableError(
-          `Request "${spec.action}" to ${
-            describe(peer)
-          } failed: the connection closed before it answered`,
-          { action: spec.action, peer, cause: reason },
-        ),
-    );
-    this.#streams.failTarget(
-      peer,
-      (entry) =>
-        new UnreachableError(
-          `Streamed request "${entry.action}" to ${
-            describe(peer)
-          } failed: the connection closed before it ended`,
-          { action: entry.action, peer, cause: reason },
-        ),
-    );
+    this.#requester.gone(peer, reason);
     this.#incoming.gone(peer);
     this.#left(peer);
     this.#options.onGone?.(peer, reason);
@@ -743,7 +476,7 @@ export class Router implements Receiver {
     if (message.action === CANCEL) return this.#cancelled(from, message.data);
     if (message.action === MORE) return this.#more(from, message.data);
     if (message.action === LEAVING) {
-      this.#leaving.leaves(from);
+      this.#requester.leaving.leaves(from);
       this.sendControl(from, LEFT);
       return;
     }
@@ -757,12 +490,6 @@ export class Router implements Receiver {
       });
     }
     control.run(message.data, from);
-  }
-
-  /** How `ANY` weighs a worker: by its open work, and one leaving after every other. */
-  #load(worker: Address): number {
-    if (!this.#leaving.none && this.#leaving.has(worker)) return Number.MAX_SAFE_INTEGER;
-    return this.#openTo(worker);
   }
 
   /**
@@ -799,22 +526,6 @@ export class Router implements Receiver {
     if (this.#toLeave.delete(peer) && this.#toLeave.size === 0) this.#allLeft?.resolve();
   }
 
-  /** Requests and streams a worker is still answering: what this process knows of its load. */
-  #openTo(worker: Address): number {
-    const streams = this.#streams.size > 0 ? this.#streams.openTo(worker) : 0;
-    return this.#pending.openTo(worker) + streams;
-  }
-
-  #unreachable(action: string, to: Address): UnreachableError {
-    const why = this.layout.has(to)
-      ? "it is not connected"
-      : `no such process (the cluster has ${this.layout})`;
-    return new UnreachableError(`Request "${action}" to ${describe(to)} failed: ${why}`, {
-      action,
-      peer: to,
-    });
-  }
-
   /** `from` takes more parts of what this process streams to it. */
   #more(from: Address, data: unknown): void {
     const { messageId, parts } = (data ?? {}) as { messageId?: unknown; parts?: unknown };
@@ -827,17 +538,6 @@ export class Router implements Receiver {
     this.#incoming.get(from, messageId)?.grant(parts as number);
   }
 
-  /** A part or the end of a streamed answer this process waits on; false if it is none. */
-  #takeStreamed(message: WireMessage, from: Address): boolean {
-    return this.#streams.answer(
-      message,
-      from,
-      responseAction,
-      // A stream's timeout is per part: a refusal has no time to pass on.
-      (entry) => failedAnswer(entry.action, from, message, Infinity),
-    );
-  }
-
   /** `from` gave up on a request it made here: its handler's signal aborts. */
   #cancelled(from: Address, data: unknown): void {
     const messageId = (data as { messageId?: unknown } | null)?.messageId;
@@ -848,17 +548,5 @@ export class Router implements Receiver {
       });
     }
     this.#incoming.cancel(from, messageId);
-  }
-
-  #closedError(
-    action: string,
-    to: Address | typeof ANY,
-    reason: Error | undefined,
-    why: "closed" | "is stopping" = "closed",
-  ): ClosedError {
-    return new ClosedError(
-      `Request "${action}" to ${describeTarget(to)} was cancelled: ${describe(this.self)} ${why}`,
-      { action, peer: to === ANY ? undefined : to, cause: reason },
-    );
   }
 }

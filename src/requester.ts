@@ -1,0 +1,423 @@
+/**
+ * The asking side of a process: requests, streamed requests and gathering
+ * answers from many. It sends each through the outbox and waits for its
+ * answer in `PendingRequests` or `StreamRequests`, which the router fills
+ * as answers arrive. A request to `ANY` that a stopping worker refused (it
+ * carries the request's data back) goes to another worker; `ANY` passes
+ * over `LeavingWorkers`.
+ *
+ * @module
+ */
+
+import { type Address, ANY, describe, describeTarget, isAddress, targetsOf } from "./address.ts";
+import { assertUserAction, responseAction } from "./action.ts";
+import { type Clock, SYSTEM_CLOCK } from "./clock.ts";
+import { encodeMessage, type WireMessage } from "./codec.ts";
+import { CANCEL, MORE } from "./control.ts";
+import { ClosedError, TimeoutError, UnreachableError } from "./errors.ts";
+import { LeavingWorkers } from "./leaving_workers.ts";
+import type { Outbox } from "./outbox.ts";
+import { failedAnswer, PendingRequests, Refusal, TIMED_OUT } from "./pending.ts";
+import { randomBase64url } from "./random.ts";
+import type { Schemas } from "./schema.ts";
+import { STREAM_WINDOW, StreamRequests, type StreamStep } from "./streams.ts";
+import type { Payload } from "./transport.ts";
+import type { RequestAllOptions, RequestOptions, Settled } from "./types.ts";
+import { checkOutgoing } from "./validation.ts";
+
+/** What a requester needs of the process it asks for. */
+export interface RequesterOptions {
+  /** This process's address. */
+  self: Address;
+  /** The way out. */
+  outbox: Outbox;
+  /** The largest message to send. */
+  maxFrameSize: number;
+  /** The default request timeout, in ms. */
+  requestTimeout: number;
+  /** Schemas by action, for the data sent. */
+  schemas?: Schemas;
+  /** Time and timers for request timeouts (default: the machine's). */
+  clock?: Clock;
+  /** Why no request may be made now, if none may: the process closed, or is stopping. */
+  refusal(): "closed" | "is stopping" | undefined;
+  /** Sends a control frame (`$cancel`, `$more`) to one peer; whether the transport took it. */
+  sendControl(to: Address, action: string, data?: unknown): boolean;
+}
+
+/**
+ * A streamed request while it is open: what cancelling it takes. Held for
+ * its iterator, which it must not reference, so that the iterator can be
+ * collected.
+ */
+interface OpenStream {
+  messageId?: string;
+  target?: Address;
+}
+
+/** One process's requests. */
+export class Requester {
+  /** The requests waiting for their answer. */
+  readonly pending: PendingRequests;
+  /** The streamed requests waiting for their parts. */
+  readonly streams: StreamRequests;
+  /** The workers `ANY` tries last. */
+  readonly leaving: LeavingWorkers = new LeavingWorkers();
+  readonly #options: RequesterOptions;
+  /**
+   * Makes messageIds unique across the cluster without coordination; made
+   * on first use, as the random source costs a new process time to start.
+   */
+  #idPrefix: string | undefined;
+  #nextId = 0;
+  /** Streams whose iterator may be let go of before they end; see {@linkcode Requester.requestStream}. */
+  readonly #abandonedStreams = new FinalizationRegistry<OpenStream>((open) =>
+    this.#abandoned(open)
+  );
+
+  constructor(options: RequesterOptions) {
+    this.#options = options;
+    this.pending = new PendingRequests(options.clock);
+    this.streams = new StreamRequests(options.clock ?? SYSTEM_CLOCK);
+  }
+
+  /**
+   * Sends a request and resolves with the data of its response. A request
+   * to `ANY` that a stopping worker refused goes to another.
+   */
+  async request(action: string, data: unknown, options: RequestOptions): Promise<unknown> {
+    const { to, timeout, signal } = this.#checkRequest(action, options);
+    if (this.#options.schemas) checkOutgoing(this.#options.schemas, action, data, to);
+    const messageId = this.#newMessageId();
+    let attempt = { data, timeout };
+    let refusedBy: Address[] | undefined;
+    while (true) {
+      try {
+        return await this.#ask(action, messageId, attempt, to, signal, refusedBy);
+      } catch (error) {
+        refusedBy = this.#refusedBy(error, to, refusedBy);
+        attempt = { data: (error as Refusal).data, timeout: (error as Refusal).timeLeft };
+      }
+    }
+  }
+
+  /**
+   * After a failed attempt at a request to `to`: the workers that refused
+   * it so far, when it is a refusal and the request may go to another.
+   *
+   * @throws The failure, when it is not.
+   */
+  #refusedBy(failure: unknown, to: Address | typeof ANY, refusedBy?: Address[]): Address[] {
+    if (!(failure instanceof Refusal)) throw failure;
+    this.leaving.leaves(failure.from);
+    if (to !== ANY) throw failure.error;
+    return [...refusedBy ?? [], failure.from];
+  }
+
+  /** One attempt at a request: sent, to a worker not in `skip` for `ANY`, and its answer awaited. */
+  async #ask(
+    action: string,
+    messageId: string,
+    { data, timeout }: { data: unknown; timeout: number },
+    to: Address | typeof ANY,
+    signal: AbortSignal | undefined,
+    skip: readonly Address[] | undefined,
+  ): Promise<unknown> {
+    // The timeout travels with the request: the handler's signal aborts when it passes.
+    const wire = Number.isFinite(timeout)
+      ? { action, data, messageId, timeout }
+      : { action, data, messageId };
+    const target = this.#sendRequest(
+      encodeMessage(wire, this.#options.maxFrameSize, to),
+      action,
+      to,
+      skip,
+    );
+    // Opened after sending: the answer comes in a later task at the earliest.
+    const answer = this.pending.open(messageId, {
+      action,
+      responseAction: responseAction(action),
+      target,
+      timeout,
+      signal,
+    });
+    // Aborted, the request is failed here first (the table listens before
+    // this), and the target told, so that its handler's signal aborts too.
+    const cancel = () => this.#options.sendControl(target, CANCEL, { messageId });
+    signal?.addEventListener("abort", cancel, { once: true });
+    try {
+      return await answer;
+    } catch (error) {
+      // Made here, after the await, so that its stack shows who asked.
+      if (error === TIMED_OUT) {
+        throw new TimeoutError(
+          `Request "${action}" to ${describe(target)} timed out after ${timeout} ms`,
+          { action, peer: target },
+        );
+      }
+      throw error;
+    } finally {
+      signal?.removeEventListener("abort", cancel);
+    }
+  }
+
+  /**
+   * Sends a request for a streamed answer, and yields its parts as they
+   * come; the responder runs at most a window of parts ahead. Ending the
+   * iteration early cancels the request (the handler's signal aborts), and
+   * so does letting go of the iterator without ending it, once it is
+   * garbage-collected: else the responder would wait for credit forever.
+   * `timeout` bounds the wait for each part.
+   */
+  requestStream(
+    action: string,
+    data: unknown,
+    options: RequestOptions,
+  ): AsyncGenerator<unknown, void, undefined> {
+    const open: OpenStream = {};
+    const stream = this.#requestStream(action, data, options, open);
+    this.#abandonedStreams.register(stream, open);
+    return stream;
+  }
+
+  /** Cancels a stream whose iterator was collected before it ended. */
+  #abandoned(open: OpenStream): void {
+    if (open.messageId === undefined || this.#options.refusal() === "closed") return;
+    this.streams.close(open.messageId);
+    this.#options.sendControl(open.target!, CANCEL, { messageId: open.messageId });
+  }
+
+  async *#requestStream(
+    action: string,
+    data: unknown,
+    options: RequestOptions,
+    open: OpenStream,
+  ): AsyncGenerator<unknown, void, undefined> {
+    const { to, timeout, signal } = this.#checkRequest(action, options);
+    if (this.#options.schemas) checkOutgoing(this.#options.schemas, action, data, to);
+    const messageId = this.#newMessageId();
+    let refusedBy: Address[] | undefined;
+    const send = (data: unknown) => {
+      const wire = { action, data, messageId, stream: STREAM_WINDOW };
+      const payload = encodeMessage(wire, this.#options.maxFrameSize, to);
+      open.target = this.#sendRequest(payload, action, to, refusedBy);
+      return this.streams.open(messageId, action, open.target);
+    };
+    let entry = send(data);
+    let target = open.target!;
+    open.messageId = messageId;
+    const timedOut = () =>
+      new TimeoutError(
+        `Streamed request "${action}" to ${
+          describe(target)
+        } timed out after ${timeout} ms waiting for a part`,
+        { action, peer: target },
+      );
+    const grant = STREAM_WINDOW / 2;
+    let taken = 0;
+    try {
+      while (true) {
+        let step: StreamStep;
+        try {
+          step = await entry.next(timeout, timedOut, signal);
+        } catch (error) {
+          // Refused before anything of it ran: to another worker.
+          refusedBy = this.#refusedBy(error, to, refusedBy);
+          this.streams.close(messageId);
+          entry = send((error as Refusal).data);
+          target = open.target!;
+          continue;
+        }
+        if (step.done) return;
+        yield step.value;
+        // Taken: the responder may send as many more.
+        if (++taken === grant) {
+          taken = 0;
+          this.#options.sendControl(target, MORE, { messageId, parts: grant });
+        }
+      }
+    } finally {
+      open.messageId = undefined;
+      this.streams.close(messageId);
+      // Given up before its responder was done (a break, a timeout, an
+      // abort, a part that failed its schema or came unasked): the
+      // handler stops too.
+      if (!entry.answered) this.#options.sendControl(target, CANCEL, { messageId });
+    }
+  }
+
+  /** The target, timeout and signal of a request, checked. */
+  #checkRequest(
+    action: string,
+    options: RequestOptions,
+  ): { to: Address | typeof ANY; timeout: number; signal: AbortSignal | undefined } {
+    const timeout = options?.timeout ?? this.#options.requestTimeout;
+    assertUserAction(action);
+    if (options?.to === undefined) {
+      throw new TypeError(`Request "${action}" needs a target: pass { to }`);
+    }
+    const { to, signal } = options;
+    if (Array.isArray(to)) {
+      throw new TypeError(`Request "${action}" takes one target; use requestAll() for several`);
+    }
+    if (!isAddress(to) && to !== ANY) targetsOf(to, action);
+    if (typeof timeout !== "number" || !(timeout >= 0)) {
+      throw new TypeError(`Request "${action}" has an invalid timeout: ${timeout}`);
+    }
+    if (signal?.aborted) throw signal.reason;
+    const refusal = this.#options.refusal();
+    if (refusal !== undefined) throw this.#closedError(action, to, undefined, refusal);
+    return { to, timeout, signal };
+  }
+
+  #newMessageId(): string {
+    this.#idPrefix ??= `${randomBase64url(6)}.`;
+    return `${this.#idPrefix}${(this.#nextId++).toString(36)}`;
+  }
+
+  /**
+   * Sends a request's payload to `to`, or for `ANY` to the worker it picks,
+   * passing over those in `skip`, which refused it.
+   *
+   * @returns Who it went to.
+   * @throws {UnreachableError} When it cannot go anywhere.
+   * @throws {ClosedError} When every worker up refused it, stopping.
+   */
+  #sendRequest(
+    payload: Payload,
+    action: string,
+    to: Address | typeof ANY,
+    skip?: readonly Address[],
+  ): Address {
+    if (to !== ANY) {
+      if (this.#options.outbox.send(to, payload, action) < 0) throw this.#unreachable(action, to);
+      return to;
+    }
+    const chosen = this.#options.outbox.sendToAny(payload, action, (w) => this.load(w), skip);
+    if (chosen === undefined && skip !== undefined) {
+      const refusers = skip.map(describe).join(", ");
+      throw new ClosedError(
+        `Request "${action}" to any worker was refused: ${refusers} ${
+          skip.length === 1 ? "is" : "are"
+        } stopping and no other worker is up`,
+        { action },
+      );
+    }
+    if (chosen === undefined) {
+      throw new UnreachableError(
+        `Request "${action}" to any worker failed: no worker is up (the cluster has ${this.#options.outbox.layout})`,
+        { action },
+      );
+    }
+    return chosen;
+  }
+
+  /** Asks many targets; resolves with each one's answer or error, in order. */
+  requestAll(
+    action: string,
+    data: unknown,
+    options: RequestAllOptions = {},
+  ): Promise<Settled<unknown>[]> {
+    let targets: readonly Address[];
+    try {
+      assertUserAction(action);
+      targets = options.to === undefined
+        ? this.#options.outbox.layout.workerIds
+        : targetsOf(options.to, action);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const { timeout, signal } = options;
+    return Promise.all(targets.map((to) =>
+      this.request(action, data, { to, timeout, signal }).then(
+        (data) => ({ from: to, data }),
+        (error: Error) => ({ from: to, error }),
+      )
+    ));
+  }
+
+  /** How `ANY` weighs a worker: by its open work, and one leaving after every other. */
+  load(worker: Address): number {
+    if (!this.leaving.none && this.leaving.has(worker)) return Number.MAX_SAFE_INTEGER;
+    return this.#openTo(worker);
+  }
+
+  /** Requests and streams a worker is still answering: what this process knows of its load. */
+  #openTo(worker: Address): number {
+    const streams = this.streams.size > 0 ? this.streams.openTo(worker) : 0;
+    return this.pending.openTo(worker) + streams;
+  }
+
+  #unreachable(action: string, to: Address): UnreachableError {
+    const why = this.#options.outbox.layout.has(to)
+      ? "it is not connected"
+      : `no such process (the cluster has ${this.#options.outbox.layout})`;
+    return new UnreachableError(`Request "${action}" to ${describe(to)} failed: ${why}`, {
+      action,
+      peer: to,
+    });
+  }
+
+  #closedError(
+    action: string,
+    to: Address | typeof ANY,
+    reason: Error | undefined,
+    why: "closed" | "is stopping" = "closed",
+  ): ClosedError {
+    return new ClosedError(
+      `Request "${action}" to ${describeTarget(to)} was cancelled: ${
+        describe(this.#options.self)
+      } ${why}`,
+      { action, peer: to === ANY ? undefined : to, cause: reason },
+    );
+  }
+
+  /** The connection to `peer` closed: what waits on it fails. */
+  gone(peer: Address, reason: Error | undefined): void {
+    this.pending.failTarget(
+      peer,
+      (spec) =>
+        new UnreachableError(
+          `Request "${spec.action}" to ${
+            describe(peer)
+          } failed: the connection closed before it answered`,
+          { action: spec.action, peer, cause: reason },
+        ),
+    );
+    this.streams.failTarget(
+      peer,
+      (entry) =>
+        new UnreachableError(
+          `Streamed request "${entry.action}" to ${
+            describe(peer)
+          } failed: the connection closed before it ended`,
+          { action: entry.action, peer, cause: reason },
+        ),
+    );
+  }
+
+  /** The process closes: every open request fails, with `reason` as the cause. */
+  close(reason: Error | undefined): void {
+    this.pending.failAll((spec) => this.#closedError(spec.action, spec.target, reason));
+    this.pending.close();
+    this.streams.failAll((entry) =>
+      new ClosedError(
+        `Streamed request "${entry.action}" to ${describe(entry.target)} was cancelled: ${
+          describe(this.#options.self)
+        } closed`,
+        { action: entry.action, peer: entry.target, cause: reason },
+      )
+    );
+  }
+
+  /** A part or the end of a streamed answer this process waits on; false if it is none. */
+  takeStreamed(message: WireMessage, from: Address): boolean {
+    return this.streams.answer(
+      message,
+      from,
+      responseAction,
+      // A stream's timeout is per part: a refusal has no time to pass on.
+      (entry) => failedAnswer(entry.action, from, message, Infinity),
+    );
+  }
+}
