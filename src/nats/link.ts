@@ -82,6 +82,8 @@ interface Incoming {
   bytes: number;
   ackedBytes: number;
   ackTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The host left: if it comes back, it is the same one only if its epoch is. */
+  forgotten?: true;
 }
 
 /** Options of {@linkcode NatsLink}. */
@@ -345,6 +347,16 @@ export class NatsLink implements BrokerLink {
       );
     }
     let incoming = this.#in.get(host);
+    if (incoming?.forgotten) {
+      // It left and came back. The same process (paused a while, say) goes
+      // on counting; another (restarted under its name, or reconnected
+      // meanwhile) starts afresh: what was open with it failed as it left.
+      incoming.forgotten = undefined;
+      if (incoming.epoch !== epoch) {
+        this.#in.delete(host);
+        incoming = undefined;
+      }
+    }
     if (!incoming || incoming.epoch !== epoch) {
       const before = incoming;
       clearTimeout(before?.ackTimer);
@@ -363,6 +375,12 @@ export class NatsLink implements BrokerLink {
           body: EMPTY,
         });
       }
+    }
+    if (seq < incoming.expect) {
+      // The sender counts afresh in the same epoch: it saw this host leave,
+      // and forgot what it had sent it (see #forget). So does this one.
+      clearTimeout(incoming.ackTimer);
+      Object.assign(incoming, { expect: 0, bytes: 0, ackedBytes: 0, ackTimer: undefined });
     }
     if (seq !== incoming.expect) this.#missing(host, seq - incoming.expect);
     incoming.expect = seq + 1;
@@ -478,13 +496,22 @@ export class NatsLink implements BrokerLink {
     this.#receiver?.bounced(from, to, new TextDecoder().decode(body));
   }
 
-  /** A host left: forget what was counted with it. */
+  /**
+   * A host left: what was sent to it is forgotten, so that if it comes
+   * back the count starts afresh (which it sees, as the numbers start
+   * again). What came from it is kept, marked: if the same process comes
+   * back (it was paused past its keys' lifetime, say), its count goes on
+   * without a false gap.
+   */
   #forget(host: string): void {
     this.#out.get(host)?.drain.releaseAll();
     this.#out.delete(host);
     this.#batches.delete(host);
-    clearTimeout(this.#in.get(host)?.ackTimer);
-    this.#in.delete(host);
+    const incoming = this.#in.get(host);
+    if (!incoming) return;
+    clearTimeout(incoming.ackTimer);
+    incoming.ackTimer = undefined;
+    incoming.forgotten = true;
   }
 
   /**

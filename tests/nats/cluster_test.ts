@@ -343,6 +343,52 @@ Deno.test({
 });
 
 Deno.test({
+  name: "a host that drops out and comes back within seconds loses nothing and reports no loss",
+  ignore,
+  async fn() {
+    const cluster = uniqueCluster();
+    await using hosts = await twoHosts(cluster);
+    const { a, b } = hosts;
+    const errors: string[] = [];
+    a.onError((error) => errors.push(error.message));
+    // Traffic both ways first: each side has counted messages from the other.
+    const bothWays = async (n: number) => {
+      for (const worker of [0, 1]) {
+        assert.deepEqual(await a.request("echoRequest", n, { to: worker }), {
+          data: n,
+          by: worker,
+          from: managerOf("a"),
+        });
+      }
+      assert.deepEqual(
+        await remote(a, 0, { op: "request", action: "echoRequest", data: n, to: 2 }),
+        { ok: { data: n, by: 2, from: 0 } },
+      );
+    };
+    await bothWays(1);
+    // b pauses and its keys go, as they would expire; then it comes back.
+    b.process.kill("SIGSTOP");
+    const nc = await connect({ servers: NATS });
+    try {
+      const kv = await new Kvm(nc).open(`switchboard_${cluster}`);
+      const left = event(a, "hostLeft", managerOf("b"));
+      for (const key of ["w.0", "w.1", "s.logger", "h.b"]) await kv.delete(key);
+      await left;
+    } finally {
+      await nc.close();
+    }
+    const joined = event(a, "hostJoined", managerOf("b"));
+    b.process.kill("SIGCONT");
+    await joined;
+    // Every request gets through the first time, and neither side counts a
+    // loss: b's manager has read a's requests by the time it answers this.
+    await bothWays(2);
+    const bErrors = await a.request("errorsRequest", {}, { to: managerOf("b") }) as string[];
+    assert.deepEqual([...errors, ...bErrors].filter((e) => e.includes("lost")), []);
+  },
+});
+
+Deno.test({
   name: "service names are unique across the cluster: a second host with the same one cannot join",
   ignore,
   async fn() {
