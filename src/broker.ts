@@ -88,6 +88,13 @@ export interface BrokerLink {
   hostOf(address: Address): string | undefined;
   /** Listens for hosts joining and leaving; returns the remover. */
   onChange(listener: (change: MembershipChange) => void): () => void;
+  /**
+   * Listens for the way to the other hosts going down (`false`: the broker
+   * connection dropped, and sends are refused) and coming back (`true`);
+   * returns the remover. Without it, children learn of a send that could
+   * not go only afterwards, as it is not delivered.
+   */
+  onReachable?(listener: (reachable: boolean) => void): () => void;
   /** Starts delivering to `receiver`; call once. */
   receive(receiver: BrokerReceiver): void;
   /**

@@ -38,6 +38,8 @@ export class GatewayEndpoint implements Endpoint {
   #receiver: Receiver | undefined;
   readonly #closed = Promise.withResolvers<Error | undefined>();
   #closing = false;
+  /** Whether the other hosts can be reached now, as the link says. */
+  #reachable = true;
 
   constructor(local: UnixEndpoint, link: BrokerLink, options: EndpointOptions) {
     this.#local = local;
@@ -86,6 +88,12 @@ export class GatewayEndpoint implements Endpoint {
     });
     this.#link.onChange((change) => {
       if (change.type === "left") this.#lostAll(change.host, undefined);
+    });
+    this.#link.onReachable?.((reachable) => {
+      this.#reachable = reachable;
+      for (const child of this.#local.connected()) {
+        if (child !== MANAGER) this.#local.tellReachable(child, reachable);
+      }
     });
   }
 
@@ -150,6 +158,9 @@ export class GatewayEndpoint implements Endpoint {
     const host = this.#remoteHost(to);
     const sent = host === undefined ? UNREACHABLE : this.#link.send(from, to, payload);
     if (sent < 0) {
+      // A child that came while the others could not be reached: from now
+      // on it refuses such sends itself.
+      if (!this.#reachable) this.#local.tellReachable(from, false);
       this.#local.tellGone(
         from,
         to,

@@ -23,6 +23,7 @@
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import { type Address, isManagerOf, managerOf } from "../address.ts";
 import type { BrokerLink, BrokerReceiver, HostRecord, MembershipChange } from "../broker.ts";
+import { Callbacks } from "../callbacks.ts";
 import { DrainWaiters } from "../drain_waiters.ts";
 import { ClosedError, FrameError, UnreachableError } from "../errors.ts";
 import { CLOSED, FULL, type Payload, TOO_LARGE, UNREACHABLE } from "../transport.ts";
@@ -124,6 +125,8 @@ export class NatsLink implements BrokerLink {
   #previous = new Map<string, number>();
   #previousEpoch = 0;
   #up = true;
+  /** Told when the connection to the server drops and comes back. */
+  readonly #reachability = new Callbacks<(reachable: boolean) => void>();
   #closing: Promise<void> | undefined;
 
   constructor(nc: NatsConnection, members: Members, options: NatsLinkOptions) {
@@ -158,6 +161,10 @@ export class NatsLink implements BrokerLink {
 
   onChange(listener: (change: MembershipChange) => void): () => void {
     return this.#members.onChange(listener);
+  }
+
+  onReachable(listener: (reachable: boolean) => void): () => void {
+    return this.#reachability.add(listener);
   }
 
   receive(receiver: BrokerReceiver): void {
@@ -523,6 +530,7 @@ export class NatsLink implements BrokerLink {
     for await (const status of this.#nc.status()) {
       if (status.type === "disconnect" && this.#up) {
         this.#up = false;
+        for (const listener of this.#reachability.list) listener(false);
         const reason = new ClosedError("The connection to the NATS server dropped");
         for (const record of this.hosts()) {
           if (record.host !== this.self.host) this.#receiver?.lost(record.host, reason);
@@ -536,6 +544,7 @@ export class NatsLink implements BrokerLink {
       } else if (status.type === "reconnect") {
         this.#epoch = newEpoch();
         this.#up = true;
+        for (const listener of this.#reachability.list) listener(true);
         // Kept until the next disconnect: a receiver that missed this asks.
         for (const [host, sent] of this.#previous) this.#resume(host, sent);
       }

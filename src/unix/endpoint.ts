@@ -40,6 +40,8 @@ import {
   GONE,
   goneReason,
   isRelay,
+  REACH,
+  reachable,
   readRelay,
   relayHeadSize,
   relayPayload,
@@ -80,6 +82,8 @@ export class UnixEndpoint implements Endpoint {
   #receiver: Receiver | undefined;
   #receiving = false;
   #relayer: Relayer | undefined;
+  /** In a child of a cluster that spans hosts: whether its manager can reach the others now. */
+  #othersReachable = true;
   #held: Held[] = [];
   #state: "open" | "closing" | "closed" = "open";
   readonly #closed = Promise.withResolvers<Error | undefined>();
@@ -233,10 +237,20 @@ export class UnixEndpoint implements Endpoint {
       : this.#links.get(to);
   }
 
+  /**
+   * In that manager: tells the child `to` whether the other hosts can be
+   * reached now; while they cannot, it refuses what it would send them.
+   */
+  tellReachable(to: Address, reachable: boolean): boolean {
+    const link = this.#links.get(to);
+    if (this.#state !== "open" || !link) return false;
+    return link.send(relayPayload(REACH, MANAGER, JSON.stringify({ reachable }))) >= 0;
+  }
+
   /** A child's send to another host: through its manager, in a FORWARD frame. */
   #forward(to: Address, payload: Payload, limit: number | undefined): number {
     const manager = this.#links.get(MANAGER);
-    if (!manager) return UNREACHABLE;
+    if (!manager || !this.#othersReachable) return UNREACHABLE;
     if (payload.length > this.#config.gateway!.maxPayload) return TOO_LARGE;
     const frame = relayPayload(FORWARD, to, payload);
     const size = frame.length - (frame[1] + 2);
@@ -410,6 +424,8 @@ export class UnixEndpoint implements Endpoint {
       const error = reason === undefined ? undefined : new UnreachableError(reason);
       if (error) this.#options.report(error);
       this.#gone(relay.address, error);
+    } else if (relay?.kind === REACH && fromManager && reachable(relay.body) !== undefined) {
+      this.#othersReachable = reachable(relay.body)!;
     } else {
       this.#drop(
         link,

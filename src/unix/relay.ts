@@ -6,7 +6,9 @@
  *
  * - FORWARD, child → manager: "for `address`", then the message;
  * - DELIVER, manager → child: "from `address`", then the message;
- * - GONE, manager → child: "`address` is gone", then `{"reason"?}`.
+ * - GONE, manager → child: "`address` is gone", then `{"reason"?}`;
+ * - REACH, manager → child: whether the other hosts can be reached now,
+ *   `{"reachable": boolean}`; the address is the manager's own.
  *
  * After the kind: one byte, the length of the address as JSON (`5`,
  * `"logger"`, `"manager@web-2"`), then that JSON, then the body.
@@ -24,12 +26,14 @@ export const FORWARD = 1;
 export const DELIVER = 2;
 /** `address` is gone: what was in flight to it may be lost. */
 export const GONE = 3;
+/** The other hosts can or cannot be reached now (the broker connection is up or down). */
+export const REACH = 4;
 
 /** A relay frame, read. */
 export interface Relay {
-  kind: typeof FORWARD | typeof DELIVER | typeof GONE;
+  kind: typeof FORWARD | typeof DELIVER | typeof GONE | typeof REACH;
   address: Address;
-  /** The message (or, for GONE, `{"reason"?}`), a view into the frame. */
+  /** The message (GONE: `{"reason"?}`; REACH: `{"reachable"}`), a view into the frame. */
   body: Uint8Array;
 }
 
@@ -38,7 +42,8 @@ const text = new TextDecoder();
 
 /** Whether a frame's payload is a relay frame rather than a message. */
 export function isRelay(payload: Uint8Array): boolean {
-  return payload[0] === FORWARD || payload[0] === DELIVER || payload[0] === GONE;
+  const kind = payload[0];
+  return kind === FORWARD || kind === DELIVER || kind === GONE || kind === REACH;
 }
 
 /** What a relay frame for `address` adds to its body: the kind, the length, the address. */
@@ -66,7 +71,7 @@ export function relayPayload(kind: Relay["kind"], address: Address, body: Payloa
 /** Reads a relay frame; undefined when it is malformed. */
 export function readRelay(payload: Uint8Array): Relay | undefined {
   const kind = payload[0];
-  if (kind !== FORWARD && kind !== DELIVER && kind !== GONE) return undefined;
+  if (kind !== FORWARD && kind !== DELIVER && kind !== GONE && kind !== REACH) return undefined;
   const end = 2 + payload[1];
   if (payload.length < end) return undefined;
   const address = readAddressBytes(payload.subarray(2, end));
@@ -76,9 +81,20 @@ export function readRelay(payload: Uint8Array): Relay | undefined {
 
 /** The reason a GONE frame carries, if any. */
 export function goneReason(body: Uint8Array): string | undefined {
+  const reason = readBody(body)?.reason;
+  return typeof reason === "string" ? reason : undefined;
+}
+
+/** What a REACH frame says: whether the other hosts can be reached; undefined if malformed. */
+export function reachable(body: Uint8Array): boolean | undefined {
+  const reachable = readBody(body)?.reachable;
+  return typeof reachable === "boolean" ? reachable : undefined;
+}
+
+function readBody(body: Uint8Array): Record<string, unknown> | undefined {
   try {
-    const reason = JSON.parse(text.decode(body))?.reason;
-    return typeof reason === "string" ? reason : undefined;
+    const value = JSON.parse(text.decode(body));
+    return typeof value === "object" && value !== null ? value : undefined;
   } catch {
     return undefined;
   }

@@ -6,8 +6,9 @@
  */
 
 import assert from "node:assert/strict";
-import { type Cluster, QueueFullError, TimeoutError, UnreachableError } from "../../mod.ts";
-import { nextEvent, waitFor } from "../helpers.ts";
+import { QueueFullError, TimeoutError, UnreachableError } from "../../mod.ts";
+import { steadyTicks, type Ticks } from "../fixtures/load.ts";
+import { nextEvent, remote, waitFor } from "../helpers.ts";
 import {
   joinHere,
   natsAnswers,
@@ -18,12 +19,6 @@ import {
 } from "./hosts.ts";
 
 const ignore = !natsAnswers;
-
-/** Every message of the stream to `to` that `cluster` sent: counted, refused or thrown. */
-interface Tally {
-  counted: number[];
-  refused: number;
-}
 
 Deno.test({
   name:
@@ -56,24 +51,6 @@ Deno.test({
   },
 });
 
-/** Sends numbered ticks to `to` every `pace` ms until `until` resolves; tallies them. */
-async function tick(
-  cluster: Cluster,
-  to: number,
-  pace: number,
-  until: Promise<unknown>,
-): Promise<Tally> {
-  const tally: Tally = { counted: [], refused: 0 };
-  let done = false;
-  until.then(() => done = true, () => done = true);
-  for (let n = 0; !done; n++) {
-    if (cluster.sendMessage("tick", { n }, to) === 1) tally.counted.push(n);
-    else tally.refused++;
-    await new Promise((resolve) => setTimeout(resolve, pace));
-  }
-  return tally;
-}
-
 Deno.test({
   name:
     "the NATS server killed and restarted mid-traffic: every message is delivered, refused, or reported lost",
@@ -90,7 +67,7 @@ Deno.test({
       a.onError((error) => lost.push(error.message));
       b.onError(() => {});
       const done = Promise.withResolvers<void>();
-      const ticking = tick(a, 0, 2, done.promise);
+      const ticking = steadyTicks(a, 0, 2, done.promise);
       const heard = (since: number) =>
         nextEvent(
           (listener) => a.on("probe", listener),
@@ -126,6 +103,66 @@ Deno.test({
       assert.deepEqual(received, [...received].sort((x, y) => x - y), "in order");
       for (const n of received) assert.ok(tally.counted.includes(n), `${n} was counted`);
       assert.equal(silent, 0, "every counted message arrived or was reported lost");
+    } finally {
+      await server.stop();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "while the NATS connection is down, a worker's sends to another host are refused where it sees them",
+  ignore,
+  async fn() {
+    const server = await NatsServer.start();
+    try {
+      // Worker 1, on host a, sends ticks to worker 0, on host b.
+      const cluster = uniqueCluster();
+      await using b = await joinHere(cluster, "b", { servers: server.url, workers: 1 });
+      await using a = await joinHere(cluster, "a", { servers: server.url, workers: 1 });
+      const lost: string[] = [];
+      a.onError((error) => lost.push(error.message));
+      b.onError(() => {});
+      const ticking = remote(a, 1, { op: "ticks", to: 0, pace: 2 });
+      const heard = (since: number) =>
+        nextEvent(
+          (listener) => a.on("probe", listener),
+          "a probe from host b",
+          (data) => (data as { n: number }).n >= since,
+        );
+      let probes = 0;
+      const probing = setInterval(() => b.sendMessage("probe", { n: probes++ }, "manager@a"), 50);
+      try {
+        await heard(0);
+        await server.kill();
+        await server.restart();
+        await waitFor(heard(probes), "a probe after the restart", 20_000);
+      } finally {
+        clearInterval(probing);
+      }
+      a.sendMessage("stopTicks", {}, 1);
+      const tally = (await ticking as { ok: Ticks }).ok;
+      await waitFor(a.drain(0), "what a sent to be confirmed");
+      const received = await b.request("ticksRequest", undefined, { to: 0 }) as number[];
+      // Told to the worker: what it handed over that its manager could not send.
+      const { samples } = (await remote(a, 1, { op: "errors" }) as {
+        ok: { samples: string[] };
+      }).ok;
+      const notDelivered = samples.filter((m) => m.includes("was not delivered")).length;
+      // Told to the managers: what was sent but never came.
+      const reportedLost = lost.map((message) =>
+        Number(/^(\d+) messages to host "b" were lost/.exec(message)?.[1] ?? 0)
+      ).reduce((sum, n) => sum + n, 0);
+      const silent = tally.counted.length - received.length - notDelivered - reportedLost;
+      console.log(
+        `worker sent ${
+          tally.counted.length + tally.refused
+        }: received ${received.length}, refused ${tally.refused}, not delivered ${notDelivered}, reported lost ${reportedLost}, lost silently ${silent}`,
+      );
+      assert.ok(tally.refused > 0, "the worker's sends during the outage were refused");
+      assert.ok(notDelivered < 50, "the sample of its errors holds them all");
+      for (const n of received) assert.ok(tally.counted.includes(n), `${n} was counted`);
+      assert.equal(silent, 0, "every counted message arrived or was reported");
     } finally {
       await server.stop();
     }
