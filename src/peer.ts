@@ -172,8 +172,11 @@ export class Peer<P extends Carried<P> = Protocol, S extends string = string> {
    * @param action The request action.
    * @param data The data.
    * @param options `to` (one process, or `ANY`), `timeout` for each part, `signal`.
-   * @returns The parts, in order.
-   * @throws {TypeError} When the action is reserved or `to` is not one address.
+   * @returns The parts, in order. The request goes at the first `next()`.
+   * @throws {TypeError} When the action is reserved, `to` is not one address
+   * or the timeout is not a number of ms: at once, as `request()` does.
+   * @throws {ValidationError} When the data fails its action's schema, at once.
+   * @throws {ClosedError} When this process is closed or stopping, at once.
    *
    * @example Read a log as it is found
    * ```ts

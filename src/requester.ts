@@ -55,6 +55,13 @@ interface OpenStream {
   target?: Address;
 }
 
+/** A request's target, timeout and signal, checked. */
+interface CheckedRequest {
+  to: Address | typeof ANY;
+  timeout: number;
+  signal: AbortSignal | undefined;
+}
+
 /** One process's requests. */
 export class Requester {
   /** The requests waiting for their answer. */
@@ -174,8 +181,12 @@ export class Requester {
     data: unknown,
     options: RequestOptions,
   ): AsyncGenerator<unknown, void, undefined> {
+    // Checked here, so that a wrong call throws where it is made; sent at
+    // the first `next()`.
+    const checked = this.#checkRequest(action, options);
+    if (this.#options.schemas) checkOutgoing(this.#options.schemas, action, data, checked.to);
     const open: OpenStream = {};
-    const stream = this.#requestStream(action, data, options, open);
+    const stream = this.#requestStream(action, data, checked, open);
     this.#abandonedStreams.register(stream, open);
     return stream;
   }
@@ -190,11 +201,9 @@ export class Requester {
   async *#requestStream(
     action: string,
     data: unknown,
-    options: RequestOptions,
+    { to, timeout, signal }: CheckedRequest,
     open: OpenStream,
   ): AsyncGenerator<unknown, void, undefined> {
-    const { to, timeout, signal } = this.#checkRequest(action, options);
-    if (this.#options.schemas) checkOutgoing(this.#options.schemas, action, data, to);
     const messageId = this.#newMessageId();
     let refusedBy: Address[] | undefined;
     const send = (data: unknown) => {
@@ -247,10 +256,7 @@ export class Requester {
   }
 
   /** The target, timeout and signal of a request, checked. */
-  #checkRequest(
-    action: string,
-    options: RequestOptions,
-  ): { to: Address | typeof ANY; timeout: number; signal: AbortSignal | undefined } {
+  #checkRequest(action: string, options: RequestOptions): CheckedRequest {
     const timeout = options?.timeout ?? this.#options.requestTimeout;
     assertUserAction(action);
     if (options?.to === undefined) {

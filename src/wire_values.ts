@@ -196,13 +196,29 @@ class Walk {
       const item = record[key];
       if (item === undefined) continue;
       this.path.push(key);
+      const tags = this.#tags.length;
       const wire = this.value(item, depth + 1, key);
+      const omitted = this.#gaveUndefined(wire, tags);
       this.path.pop();
       if (wire === item) continue;
       copy ??= { ...record };
-      setOwn(copy, key, wire);
+      if (omitted) delete copy[key];
+      else setOwn(copy, key, wire);
     }
     return copy ?? record;
+  }
+
+  /**
+   * Whether a property's wire form is undefined that its toJSON gave
+   * (tagged, the one tag since `tags`): taken back, as JSON leaves such a
+   * property out.
+   */
+  #gaveUndefined(wire: unknown, tags: number): boolean {
+    if (wire !== null || this.#tags.length !== tags + 1 || this.#tags[tags][0] !== "undefined") {
+      return false;
+    }
+    this.#tags.pop();
+    return true;
   }
 
   /**
@@ -286,7 +302,9 @@ class Walk {
     for (const [key, item] of extra) {
       if (item === undefined || Object.hasOwn(wire, key)) continue;
       this.path.push(key);
-      setOwn(wire, key, this.value(item, depth + 1, key));
+      const tags = this.#tags.length;
+      const value = this.value(item, depth + 1, key);
+      if (!this.#gaveUndefined(value, tags)) setOwn(wire, key, value);
       this.path.pop();
     }
     return wire;

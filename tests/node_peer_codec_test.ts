@@ -382,6 +382,15 @@ Deno.test("the Node peer sends a hole or undefined in an array as a tagged undef
   ]);
 });
 
+Deno.test("the Node peer leaves out a property whose toJSON gives undefined, as Switchboard does", () => {
+  const gone = { toJSON: () => undefined };
+  const data = { gone, kept: [gone], at: new Date(0) };
+  const node = nodeEncode({ action: "x", data }, LIMIT);
+  const deno = toBytes(encodeMessage({ action: "x", data }, LIMIT, 1));
+  assert.equal(new TextDecoder().decode(node), new TextDecoder().decode(deno));
+  assert.deepEqual(decodeMessage(node, FROM).data, { kept: [undefined], at: new Date(0) });
+});
+
 /** A Uint8Array whose buffer was transferred away. */
 function detached(): Uint8Array {
   const bytes = new Uint8Array(8);

@@ -5,7 +5,14 @@
  */
 
 import assert from "node:assert/strict";
-import { type Cluster, FrameError, RemoteError, TimeoutError, UnreachableError } from "../mod.ts";
+import {
+  ClosedError,
+  type Cluster,
+  FrameError,
+  RemoteError,
+  TimeoutError,
+  UnreachableError,
+} from "../mod.ts";
 import { SYSTEM_CLOCK } from "../src/clock.ts";
 import { STREAM_WINDOW, StreamEntry } from "../src/streams.ts";
 import { nextEvent, remote, startCluster, waitFor } from "./helpers.ts";
@@ -266,4 +273,16 @@ Deno.test("an abort ends the loop even while parts wait; a part that cannot be s
   );
   assert.deepEqual(seen, [1]);
   assert.ok(finished, "the generator's finally ran");
+});
+
+Deno.test("a wrong call to requestStream() throws where it is made, before any iteration", async () => {
+  const cluster = await startCluster({ workers: 1, processes: {} });
+  const ask = (options: unknown, action = "countStream") =>
+    cluster.requestStream(action, { count: 1 }, options as { to: 0 });
+  assert.throws(() => ask({}), /needs a target/);
+  assert.throws(() => ask({ to: [0, 1] }), /takes one target/);
+  assert.throws(() => ask({ to: 0, timeout: -1 }), /invalid timeout/);
+  assert.throws(() => ask({ to: 0 }, "$stop"), TypeError);
+  await cluster.stop();
+  assert.throws(() => ask({ to: 0 }), ClosedError);
 });

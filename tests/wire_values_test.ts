@@ -145,6 +145,17 @@ Deno.test("toJSON's form is sent, and checked like any data", () => {
   assert.deepStrictEqual(roundTrip({ price: new Money() }), { price: { cents: 5n } });
 });
 
+Deno.test("a toJSON that gives undefined leaves its property out, as JSON does; in an array it is undefined", () => {
+  const gone = { toJSON: () => undefined };
+  const data = { gone, kept: 1, list: [gone], error: Object.assign(new Error("e"), { gone }) };
+  const received = roundTrip(data) as Record<string, unknown> & { list: unknown[]; error: Error };
+  assert.ok(!("gone" in received), "left out of an object");
+  assert.equal(received.kept, 1);
+  assert.ok(0 in received.list && received.list[0] === undefined, "undefined in an array");
+  assert.ok(!("gone" in received.error), "left out of an Error's properties");
+  assert.deepEqual(JSON.parse(JSON.stringify({ gone, kept: 1 })), { kept: 1 });
+});
+
 Deno.test("a binary message whose JSON's UTF-8 takes it over maxFrameSize is refused, measured", () => {
   // Under the limit at a byte per character of its JSON, over it as UTF-8 is.
   const data = { b: new Uint8Array(800), t: "é".repeat(100) };

@@ -151,10 +151,28 @@ class Walk {
       const item = record[key];
       if (item === undefined) continue;
       this.path.push(key);
-      defineOwn(copy, key, this.value(item, key));
+      const tags = this.tags.length;
+      const wire = this.value(item, key);
+      if (!this.#gaveUndefined(wire, tags)) defineOwn(copy, key, wire);
       this.path.pop();
     }
     return copy;
+  }
+
+  /**
+   * Whether a property's wire form is undefined that its toJSON gave
+   * (tagged, the one tag since `tags`): taken back, as JSON leaves such a
+   * property out.
+   *
+   * @param {unknown} wire
+   * @param {number} tags
+   */
+  #gaveUndefined(wire, tags) {
+    if (wire !== null || this.tags.length !== tags + 1 || this.tags[tags][0] !== "undefined") {
+      return false;
+    }
+    this.tags.pop();
+    return true;
   }
 
   /**
@@ -241,7 +259,9 @@ class Walk {
     for (const [key, item] of extra) {
       if (item === undefined || Object.hasOwn(wire, key)) continue;
       this.path.push(key);
-      defineOwn(wire, key, this.value(item, key));
+      const tags = this.tags.length;
+      const value = this.value(item, key);
+      if (!this.#gaveUndefined(value, tags)) defineOwn(wire, key, value);
       this.path.pop();
     }
     return wire;
