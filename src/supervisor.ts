@@ -272,6 +272,9 @@ export class Supervisor {
    */
   #ask(child: Slot, alone: boolean): boolean {
     if (!child.process) return false;
+    // Asked already (a reload, when the cluster stops): it is doing its
+    // stop work, and whoever waits for it waits for the one `$stopped`.
+    if (child.leaving) return true;
     child.leaving = true;
     child.state = "stopping";
     child.stopped = Promise.withResolvers<void>();
@@ -293,21 +296,22 @@ export class Supervisor {
       }
       await this.#reap(old, asked);
     }
-    if (this.#stopping) {
-      throw new ClosedError(
-        `Reload of ${describe(child.address)} stopped: the cluster is stopping`,
-      );
-    }
+    if (this.#stopping) throw reloadStopped(child.address);
     child.state = "starting";
     this.#spawn(child);
     const { startTimeout } = this.#options;
-    await deadline(child.ready.promise, startTimeout, () => {
-      const error = new SwitchboardError(
-        `${describe(child.address)} was not ready within ${startTimeout} ms after its reload`,
-      );
-      this.#kill(child.process);
-      return error;
-    });
+    try {
+      await deadline(child.ready.promise, startTimeout, () => {
+        const error = new SwitchboardError(
+          `${describe(child.address)} was not ready within ${startTimeout} ms after its reload`,
+        );
+        this.#kill(child.process);
+        return error;
+      });
+    } catch (error) {
+      // The stop killed it while it started: that is why.
+      throw this.#stopping ? reloadStopped(child.address, error) : error;
+    }
   }
 
   /** Waits for a phase of a child's stop, at most `stopTimeout`. */
@@ -505,4 +509,11 @@ const OUTPUT_GRACE = 500;
 /** The label of a child's output lines, when they get one. */
 function labelOf(child: Slot): string | undefined {
   return child.spec.labelOutput ? outputLabel(child.address) : undefined;
+}
+
+/** Why a reload ended early: the cluster began to stop. */
+function reloadStopped(address: Address, cause?: unknown): ClosedError {
+  return new ClosedError(`Reload of ${describe(address)} stopped: the cluster is stopping`, {
+    cause,
+  });
 }

@@ -1,9 +1,17 @@
 /** Rolling reload: one child at a time, nothing in flight lost, never a crash. */
 
 import assert from "node:assert/strict";
-import type { LifecycleEvent } from "../mod.ts";
+import { ClosedError, type LifecycleEvent } from "../mod.ts";
 import { type Load, steadyRequests } from "./fixtures/load.ts";
-import { isRunning, nextMessage, Recorder, remote, startCluster, waitFor } from "./helpers.ts";
+import {
+  isRunning,
+  nextEvent,
+  nextMessage,
+  Recorder,
+  remote,
+  startCluster,
+  waitFor,
+} from "./helpers.ts";
 import { ManagerRun } from "./manager_run.ts";
 
 Deno.test("reload() replaces every worker one at a time; each old one runs its onStop first", async () => {
@@ -108,4 +116,23 @@ Deno.test("SIGHUP to the manager reloads every worker", async () => {
   for (const id of [0, 1]) assert.ok(!isRunning(ready.pids[id]));
   run.process.kill("SIGTERM");
   assert.equal((await run.finished()).code, 0);
+});
+
+Deno.test("stop() during reload() rejects the reload with ClosedError, wherever it is", async () => {
+  // Each reload phase: stopping the old worker, starting the new one.
+  for (const phase of ["reload", "ready"]) {
+    // It ends once the stop has: it does not wait out a stopTimeout.
+    const cluster = await startCluster({ workers: 2, processes: {}, stopTimeout: 60_000 });
+    const reached = nextEvent<LifecycleEvent>(
+      (listener) => cluster.onLifecycle(listener),
+      `a "${phase}" event`,
+      (event) => event.type === phase,
+    );
+    const reloading = cluster.reload().then(() => "done", (error) => error);
+    await reached;
+    await cluster.stop();
+    const error = await waitFor(reloading, "the reload to end");
+    assert.ok(error instanceof ClosedError, `after "${phase}": ${error}`);
+    assert.match(error.message, /^Reload of worker \d stopped: the cluster is stopping$/);
+  }
 });
