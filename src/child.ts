@@ -10,6 +10,7 @@
 import { type Address, MANAGER } from "./address.ts";
 import { type Bootstrap, readGoAhead } from "./bootstrap.ts";
 import { EVENT, EXIT, MEMBERS, READY, RUNNING, STOP, STOPPED } from "./control.ts";
+import { deadline } from "./deadline.ts";
 import { FrameError } from "./errors.ts";
 import { Layout } from "./layout.ts";
 import { Router } from "./router.ts";
@@ -100,10 +101,25 @@ export class ChildSide {
   #doStopWork(alone: boolean): Promise<void> {
     this.#stopWork ??= (async () => {
       await this.router.listeners.stopping();
-      if (alone) await this.router.refuseIncomingRequests();
+      if (alone) await this.#letPeersGo();
       await this.router.handlersSettled();
     })();
     return this.#stopWork;
+  }
+
+  /**
+   * Stopping alone: refuses new requests, tells every peer connected now
+   * (`$leaving`), and waits for their `$left`, at most the request
+   * timeout: one alive but not reading (stopped, say) must not keep this
+   * process from exiting. Again right before it closes, for peers that
+   * connected meanwhile: nothing happens between that and the close, so
+   * every request that reaches it is answered or refused.
+   */
+  #letPeersGo(): Promise<void> {
+    const { router } = this;
+    router.refuseIncomingRequests();
+    return deadline(router.peersLeft(), router.requestTimeout, () => new Error("no $left"))
+      .catch(() => {});
   }
 
   /**
@@ -122,6 +138,7 @@ export class ChildSide {
 
   /** The second phase: close (queued messages are written), then exit. */
   async #exit(): Promise<void> {
+    if (this.router.refusing) await this.#letPeersGo();
     await this.close();
     Deno.exit(0);
   }

@@ -27,19 +27,20 @@ const MAX_DELAY = 2 ** 31 - 1;
 export const TIMED_OUT: unique symbol = Symbol("timed out");
 
 /**
- * What a request a stopping process refused rejects with: nothing of it
- * ran there, so the caller may send it elsewhere, with the request's data
- * the refusal carried back, for the time the request had left.
+ * What a request that never ran where it went rejects with: a stopping
+ * process refused it, or the connection to it closed before it opened.
+ * The caller may send it elsewhere, with the request's data the refusal
+ * carried back (when there is none, its own), for the time it had left.
  */
 export class Refusal {
   /**
    * @param error The error to give the caller if it goes nowhere else.
-   * @param from Who refused.
-   * @param data The request's data, as it was sent.
+   * @param from Who refused it, or was never reached.
+   * @param data The request's data, as it was sent; undefined when not carried back.
    * @param timeLeft The ms left of the request's timeout.
    */
   constructor(
-    readonly error: ClosedError,
+    readonly error: Error,
     readonly from: Address,
     readonly data: unknown,
     readonly timeLeft: number,
@@ -163,10 +164,20 @@ export class PendingRequests {
     return true;
   }
 
-  /** Rejects every request waiting on `target`, with the error `reason` makes. */
-  failTarget(target: Address, reason: (spec: RequestSpec) => Error): void {
+  /**
+   * Rejects every request waiting on `target`, with the error `reason`
+   * makes; as a {@linkcode Refusal} when none of them reached it.
+   */
+  failTarget(target: Address, reason: (spec: RequestSpec) => Error, undelivered = false): void {
     for (const [messageId, entry] of this.#entries) {
-      if (entry.target === target) this.#settle(messageId, entry, reason(entry));
+      if (entry.target !== target) continue;
+      const error = reason(entry);
+      const timeLeft = Math.max(0, entry.deadline - this.#clock.now());
+      this.#settle(
+        messageId,
+        entry,
+        undelivered ? new Refusal(error, target, undefined, timeLeft) : error,
+      );
     }
   }
 
@@ -234,7 +245,7 @@ export function failedAnswer(
 ): Error | Refusal {
   const error = answerError(action, from, message.error!);
   return message.error!.stopping === true
-    ? new Refusal(error as ClosedError, from, message.data, timeLeft)
+    ? new Refusal(error, from, message.data, timeLeft)
     : error;
 }
 

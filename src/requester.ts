@@ -93,41 +93,46 @@ export class Requester {
    * to `ANY` that a stopping worker refused goes to another.
    */
   async request(action: string, data: unknown, options: RequestOptions): Promise<unknown> {
-    const { to, timeout, signal } = this.#checkRequest(action, options);
-    if (this.#options.schemas) checkOutgoing(this.#options.schemas, action, data, to);
+    const checked = this.#checkRequest(action, options);
+    if (this.#options.schemas) checkOutgoing(this.#options.schemas, action, data, checked.to);
     const messageId = this.#newMessageId();
-    let attempt = { data, timeout };
+    let attempt = { data, timeout: checked.timeout };
     let refusedBy: Address[] | undefined;
     while (true) {
       try {
-        return await this.#ask(action, messageId, attempt, to, signal, refusedBy);
+        return await this.#ask(action, messageId, attempt, checked, refusedBy);
       } catch (error) {
-        refusedBy = this.#refusedBy(error, to, refusedBy);
-        attempt = { data: (error as Refusal).data, timeout: (error as Refusal).timeLeft };
+        refusedBy = this.#refusedBy(error, checked, refusedBy);
+        const { data: carried, timeLeft } = error as Refusal;
+        attempt = { data: carried === undefined ? attempt.data : carried, timeout: timeLeft };
       }
     }
   }
 
   /**
-   * After a failed attempt at a request to `to`: the workers that refused
-   * it so far, when it is a refusal and the request may go to another.
+   * After a failed attempt at a request: the workers that refused it so
+   * far, when it is a refusal and the request may go to another.
    *
-   * @throws The failure, when it is not.
+   * @throws The failure, when it is not; its signal's reason, when it aborted.
    */
-  #refusedBy(failure: unknown, to: Address | typeof ANY, refusedBy?: Address[]): Address[] {
+  #refusedBy(failure: unknown, checked: CheckedRequest, refusedBy?: Address[]): Address[] {
     if (!(failure instanceof Refusal)) throw failure;
     this.leaving.leaves(failure.from);
-    if (to !== ANY) throw failure.error;
+    if (checked.to !== ANY) throw failure.error;
+    if (checked.signal?.aborted) throw checked.signal.reason;
     return [...refusedBy ?? [], failure.from];
   }
 
-  /** One attempt at a request: sent, to a worker not in `skip` for `ANY`, and its answer awaited. */
+  /**
+   * One attempt at a request: sent, to a worker not in `skip` for `ANY`,
+   * and its answer awaited for `attempt.timeout` (what is left of the
+   * timeout asked for).
+   */
   async #ask(
     action: string,
     messageId: string,
     { data, timeout }: { data: unknown; timeout: number },
-    to: Address | typeof ANY,
-    signal: AbortSignal | undefined,
+    { to, timeout: asked, signal }: CheckedRequest,
     skip: readonly Address[] | undefined,
   ): Promise<unknown> {
     // The timeout travels with the request: the handler's signal aborts when it passes.
@@ -158,7 +163,7 @@ export class Requester {
       // Made here, after the await, so that its stack shows who asked.
       if (error === TIMED_OUT) {
         throw new TimeoutError(
-          `Request "${action}" to ${describe(target)} timed out after ${timeout} ms`,
+          `Request "${action}" to ${describe(target)} timed out after ${asked} ms`,
           { action, peer: target },
         );
       }
@@ -201,9 +206,10 @@ export class Requester {
   async *#requestStream(
     action: string,
     data: unknown,
-    { to, timeout, signal }: CheckedRequest,
+    checked: CheckedRequest,
     open: OpenStream,
   ): AsyncGenerator<unknown, void, undefined> {
+    const { to, timeout, signal } = checked;
     const messageId = this.#newMessageId();
     let refusedBy: Address[] | undefined;
     const send = (data: unknown) => {
@@ -231,9 +237,10 @@ export class Requester {
           step = await entry.next(timeout, timedOut, signal);
         } catch (error) {
           // Refused before anything of it ran: to another worker.
-          refusedBy = this.#refusedBy(error, to, refusedBy);
+          refusedBy = this.#refusedBy(error, checked, refusedBy);
           this.streams.close(messageId);
-          entry = send((error as Refusal).data);
+          const carried = (error as Refusal).data;
+          entry = send(carried === undefined ? data : carried);
           target = open.target!;
           continue;
         }
@@ -378,28 +385,33 @@ export class Requester {
     );
   }
 
-  /** The connection to `peer` closed: what waits on it fails. */
-  gone(peer: Address, reason: Error | undefined): void {
+  /**
+   * The connection to `peer` closed: what waits on it fails. When it never
+   * opened, nothing reached `peer`: a request to `ANY` goes to another.
+   */
+  gone(peer: Address, reason: Error | undefined, undelivered: boolean): void {
+    const why = undelivered ? "the connection to it did not open" : undefined;
     this.pending.failTarget(
       peer,
       (spec) =>
         new UnreachableError(
-          `Request "${spec.action}" to ${
-            describe(peer)
-          } failed: the connection closed before it answered`,
+          `Request "${spec.action}" to ${describe(peer)} failed: ${
+            why ?? "the connection closed before it answered"
+          }`,
           { action: spec.action, peer, cause: reason },
         ),
+      undelivered,
     );
-    this.streams.failTarget(
-      peer,
-      (entry) =>
-        new UnreachableError(
-          `Streamed request "${entry.action}" to ${
-            describe(peer)
-          } failed: the connection closed before it ended`,
-          { action: entry.action, peer, cause: reason },
-        ),
-    );
+    this.streams.failTarget(peer, (entry) => {
+      const error = new UnreachableError(
+        `Streamed request "${entry.action}" to ${describe(peer)} failed: ${
+          why ?? "the connection closed before it ended"
+        }`,
+        { action: entry.action, peer, cause: reason },
+      );
+      // Nothing of it came yet, or it could not have: to another worker.
+      return undelivered ? new Refusal(error, peer, undefined, Infinity) : error;
+    });
   }
 
   /** The process closes: every open request fails, with `reason` as the cause. */

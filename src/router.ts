@@ -28,6 +28,7 @@ import type { ReceivedMessage } from "./message.ts";
 import { nextTask } from "./next_task.ts";
 import { Outbox } from "./outbox.ts";
 import { Requester } from "./requester.ts";
+import { StoppingAlone } from "./stopping_alone.ts";
 import type { Schemas } from "./schema.ts";
 import { checkIncoming, checkOutgoing } from "./validation.ts";
 import type { Endpoint, Payload, Receiver } from "./transport.ts";
@@ -104,11 +105,8 @@ export class Router implements Receiver {
   /** The requests this process is answering, with their handlers' signals. */
   readonly #incoming: IncomingRequests;
   #state: RouterState = "holding";
-  /** False once this process, stopping alone, sends new requests elsewhere. */
-  #takesRequests = true;
-  /** The peers told `$leaving` that have not answered `$left` yet. */
-  readonly #toLeave = new Set<Address>();
-  #allLeft: PromiseWithResolvers<void> | undefined;
+  /** Stopping alone: new requests are refused, and peers told. */
+  readonly #stoppingAlone = new StoppingAlone((peer) => this.sendControl(peer, LEAVING));
   /** Messages that arrived before the process was ready, oldest first. */
   #held: [Address, WireMessage][] = [];
   #closing: Promise<void> | undefined;
@@ -186,19 +184,24 @@ export class Router implements Receiver {
    * From now on, answers each new request it gets with a refusal that
    * carries the request back, to be sent to another worker; requests it
    * took are still answered. For a process that stops while the cluster
-   * goes on. Every peer connected now is told (`$leaving`).
-   *
-   * @returns Resolves once each has every request it sent before it was
-   * told in (it answered `$left`), or is gone.
+   * goes on. Every peer connected now, or heard from later, is told
+   * (`$leaving`): see {@linkcode Router.peersLeft}.
    */
-  refuseIncomingRequests(): Promise<void> {
-    this.#takesRequests = false;
-    this.#allLeft ??= Promise.withResolvers<void>();
-    for (const peer of this.connected()) {
-      if (this.sendControl(peer, LEAVING)) this.#toLeave.add(peer);
-    }
-    if (this.#toLeave.size === 0) this.#allLeft.resolve();
-    return this.#allLeft.promise;
+  refuseIncomingRequests(): void {
+    this.#stoppingAlone.start(this.connected());
+  }
+
+  /** Whether this process refuses new requests: it stops alone. */
+  get refusing(): boolean {
+    return this.#stoppingAlone.started;
+  }
+
+  /**
+   * Resolves once every peer told `$leaving` so far has every request it
+   * sent before in (it answered `$left`), or is gone.
+   */
+  peersLeft(): Promise<void> {
+    return this.#stoppingAlone.settled();
   }
 
   /** Learns of a lifecycle event, then tells the listeners. */
@@ -385,9 +388,12 @@ export class Router implements Receiver {
       }
       // Once closed, nobody listens any more.
       if (this.#state === "closed") continue;
-      if (!this.#takesRequests && message.messageId !== undefined && message.re !== true) {
-        this.#refuse(from, message);
-        continue;
+      if (this.#stoppingAlone.started) {
+        this.#stoppingAlone.heardFrom(from);
+        if (message.messageId !== undefined && message.re !== true) {
+          this.#refuse(from, message);
+          continue;
+        }
       }
       // The request it answers, found before a schema's output may drop `data.messageId`.
       const { pending, streams } = this.#requester;
@@ -451,10 +457,10 @@ export class Router implements Receiver {
   }
 
   /** Hears from the endpoint that a connection closed (see {@linkcode Receiver.gone}). */
-  gone(peer: Address, reason: Error | undefined): void {
-    this.#requester.gone(peer, reason);
+  gone(peer: Address, reason: Error | undefined, undelivered = false): void {
+    this.#requester.gone(peer, reason, undelivered);
     this.#incoming.gone(peer);
-    this.#left(peer);
+    this.#stoppingAlone.left(peer);
     this.#options.onGone?.(peer, reason);
   }
 
@@ -480,7 +486,7 @@ export class Router implements Receiver {
       this.sendControl(from, LEFT);
       return;
     }
-    if (message.action === LEFT) return this.#left(from);
+    if (message.action === LEFT) return this.#stoppingAlone.left(from);
     const table = this.#options.control ?? {};
     const control = Object.hasOwn(table, message.action) ? table[message.action] : undefined;
     if (!control || (control.from !== undefined && control.from !== from)) {
@@ -495,35 +501,30 @@ export class Router implements Receiver {
   /**
    * Answers a request this process no longer takes: nothing of it runs
    * here, and the refusal carries its data back, to go to another worker.
-   * One too large to carry back is refused as a plain failure.
+   * When the data would not fit the refusal, the requester sends its own.
    */
   #refuse(from: Address, request: WireMessage): void {
     const action = responseAction(request.action);
-    const error = { name: ClosedError.name, message: `${describe(this.self)} is stopping` };
-    const refusal = { action, messageId: request.messageId, re: true as const };
+    const error = {
+      name: ClosedError.name,
+      message: `${describe(this.self)} is stopping`,
+      stopping: true as const,
+    };
+    const refusal = { action, messageId: request.messageId, re: true as const, error };
     const { maxFrameSize } = this.#options;
     try {
       let payload: Payload;
       try {
-        payload = encodeMessage(
-          { ...refusal, error: { ...error, stopping: true as const }, data: request.data },
-          maxFrameSize,
-          from,
-        );
+        payload = encodeMessage({ ...refusal, data: request.data }, maxFrameSize, from);
       } catch (thrown) {
         if (!(thrown instanceof FrameError)) throw thrown;
-        payload = encodeMessage({ ...refusal, error }, maxFrameSize, from);
+        payload = encodeMessage(refusal, maxFrameSize, from);
       }
       this.#outbox.send(from, payload, action);
     } catch (thrown) {
       // Its queue is full, say: the requester times out, and this is told why.
       this.listeners.report(asError(thrown));
     }
-  }
-
-  /** `peer` sent its last request here, or is gone. */
-  #left(peer: Address): void {
-    if (this.#toLeave.delete(peer) && this.#toLeave.size === 0) this.#allLeft?.resolve();
   }
 
   /** `from` takes more parts of what this process streams to it. */

@@ -219,7 +219,7 @@ export class StreamRequests {
   }
 
   /** Fails the streams from `target`. */
-  failTarget(target: Address, error: (entry: StreamEntry) => Error): void {
+  failTarget(target: Address, error: (entry: StreamEntry) => unknown): void {
     for (const entry of this.#entries.values()) {
       if (entry.target === target) entry.fail(error(entry));
     }

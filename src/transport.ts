@@ -49,8 +49,10 @@ export interface Receiver {
    * lost. It may still be reachable (a second connection, a redial).
    *
    * @param reason Why, when it was not an orderly close.
+   * @param undelivered True when it closed before it opened (a dial that
+   * failed): nothing sent to `peer` on it reached it.
    */
-  gone(peer: Address, reason: Error | undefined): void;
+  gone(peer: Address, reason: Error | undefined, undelivered?: boolean): void;
 }
 
 /** What the layer above tells a transport when it opens an endpoint. */

@@ -65,8 +65,8 @@ export function testOnEveryNetwork(tests: readonly NetworkTest[], suffix = ""): 
   }
 }
 
-/** The Unix transport: a real socket directory for {@linkcode LAYOUT}. */
-export async function unixNetwork(): Promise<TestNetwork> {
+/** The Unix transport: a real socket directory for {@linkcode LAYOUT}, named `dir`. */
+export async function unixNetwork(): Promise<TestNetwork & { dir: string }> {
   const host = await UnixHost.create({ workers: LAYOUT.workerIds, services: LAYOUT.services });
   const transport: Transport = {
     open: (self, options) =>
@@ -74,7 +74,7 @@ export async function unixNetwork(): Promise<TestNetwork> {
         ? host.open(self, options)
         : openUnixEndpoint(host.childConfig, self, options),
   };
-  return network("unix", transport, () => host.close());
+  return { ...network("unix", transport, () => host.close()), dir: host.dir };
 }
 
 /** The memory transport. */

@@ -6,9 +6,10 @@
  */
 
 import assert from "node:assert/strict";
-import { ANY, ClosedError, type LifecycleEvent } from "../mod.ts";
+import { ANY, ClosedError, type LifecycleEvent, MANAGER } from "../mod.ts";
 import type { Cluster } from "../mod.ts";
 import { nextEvent, nextMessage, startCluster, waitFor } from "./helpers.ts";
+import { unixNetwork } from "./networks.ts";
 
 /**
  * Sends `holdRequest` to each of `workers` (answered on "release"); resolves
@@ -90,6 +91,77 @@ Deno.test("a streamed request to ANY that a stopping worker refused goes to anot
   }
   assert.deepEqual(parts, [0, 1, 2].map((i) => ({ i, pad: "" })));
   assert.deepEqual((await stopped).data, { by: 1, yielded: 3, reason: "ended" });
+  cluster.sendMessage("release", {});
+  await waitFor(Promise.all(held), "the held requests");
+});
+
+/** Leaves a socket file at `path` that nobody listens at: a process that listened was killed. */
+async function staleSocket(path: string): Promise<void> {
+  const code = `Deno.listen({ transport: "unix", path: ${JSON.stringify(path)} });` +
+    `console.log("listening"); setInterval(() => {}, 1000);`;
+  const child = new Deno.Command(Deno.execPath(), { args: ["eval", code], stdout: "piped" })
+    .spawn();
+  const reader = child.stdout.getReader();
+  await waitFor(reader.read(), "the listener");
+  child.kill("SIGKILL");
+  await child.status;
+  reader.releaseLock();
+  await child.stdout.cancel();
+}
+
+Deno.test("a request to ANY whose connection to the worker never opened goes to another", async () => {
+  // Worker 0 left its socket file behind, as a killed process does: a dial
+  // to it fails, and nothing sent on that connection reached it.
+  const network = await unixNetwork();
+  try {
+    await staleSocket(`${network.dir}/w0.sock`);
+    await network.router(MANAGER);
+    const [one, two] = [await network.router(1), await network.router(2)];
+    one.listeners.handle("echoRequest", (data) => ({ data, by: 1 }));
+    two.listeners.handle("echoRequest", (data) => ({ data, by: 2 }));
+    // The least busy first, in turn from worker 0: worker 0 is tried first.
+    const answer = await two.request("echoRequest", "x", { to: ANY }) as { by: number };
+    assert.ok(answer.by === 1 || answer.by === 2, `answered by a worker that is up: ${answer.by}`);
+    // Tried last from now on, until it is announced ready.
+    for (let i = 0; i < 3; i++) {
+      assert.notEqual((await two.request("echoRequest", i, { to: ANY }) as { by: number }).by, 0);
+    }
+  } finally {
+    await network.close();
+  }
+});
+
+Deno.test("a refused request too large to be carried back is sent again from the requester's copy", async () => {
+  const maxFrameSize = 64 * 1024;
+  await using cluster = await startCluster({ workers: 2, processes: {}, maxFrameSize });
+  const held = await hold(cluster, [0, 1, 1]);
+  const goodbye = nextMessage(cluster, "goodbye");
+  Deno.kill(cluster.pid(0)!, "SIGTERM");
+  await goodbye;
+  // Its refusal, with this data back in it, would be over maxFrameSize.
+  const bytes = new Uint8Array(maxFrameSize - 150).fill(7);
+  const answer = await cluster.request("echoRequest", bytes, { to: ANY }) as {
+    data: Uint8Array;
+    by: number;
+  };
+  assert.equal(answer.by, 1);
+  assert.deepEqual(answer.data, bytes);
+  const byId = await cluster.request("echoRequest", bytes, { to: 0 }).catch((error) => error);
+  assert.ok(byId instanceof ClosedError, String(byId));
+  cluster.sendMessage("release", {});
+  await waitFor(Promise.all(held), "the held requests");
+});
+
+Deno.test("a request sent again after a refusal times out naming the timeout it was given", async () => {
+  await using cluster = await startCluster({ workers: 2, processes: {} });
+  const held = await hold(cluster, [0, 1, 1]);
+  const goodbye = nextMessage(cluster, "goodbye");
+  Deno.kill(cluster.pid(0)!, "SIGTERM");
+  await goodbye;
+  // Refused by worker 0, then held by worker 1 past its timeout.
+  const late = await cluster.request("holdRequest", {}, { to: ANY, timeout: 300 })
+    .catch((error: Error) => error);
+  assert.equal((late as Error).message, 'Request "holdRequest" to worker 1 timed out after 300 ms');
   cluster.sendMessage("release", {});
   await waitFor(Promise.all(held), "the held requests");
 });

@@ -483,7 +483,8 @@ export class UnixEndpoint implements Endpoint {
         }),
       );
     }
-    if (link.welcome) this.#notWelcomed(link, address, reason);
+    const undelivered = link.welcome !== undefined;
+    if (undelivered) this.#notWelcomed(link, address, reason);
     if (this.#spares.delete(link)) return this.#gone(address, reason);
     if (this.#links.get(address) !== link) return;
     this.#links.delete(address);
@@ -492,7 +493,8 @@ export class UnixEndpoint implements Endpoint {
       this.#spares.delete(spare);
       this.#links.set(address, spare);
     }
-    this.#gone(address, reason);
+    // Sent only after the welcome: a link never welcomed delivered nothing.
+    this.#gone(address, reason, undelivered && !spare);
   }
 
   /** A link this process dialed closed before the far end welcomed it. */
@@ -516,9 +518,9 @@ export class UnixEndpoint implements Endpoint {
     );
   }
 
-  #gone(peer: Address, reason: Error | undefined): void {
+  #gone(peer: Address, reason: Error | undefined, undelivered = false): void {
     if (this.#state !== "open") return;
-    if (this.#receiver) this.#receiver.gone(peer, reason);
+    if (this.#receiver) this.#receiver.gone(peer, reason, undelivered);
     else this.#held.push({ gone: peer, reason });
   }
 }
