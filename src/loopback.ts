@@ -1,12 +1,15 @@
 /**
  * `Loopback`: the way a process sends to itself. A message to its own
  * address is copied, then decoded and dispatched exactly like one from a
- * peer, a tick later, on every transport alike.
+ * peer, in a later task, on every transport alike. A later task, not a
+ * microtask: a loop that awaits requests to itself (`ANY` with one worker
+ * up) would otherwise never let timers, signals or sockets run.
  *
  * @module
  */
 
 import { DrainWaiters } from "./drain_waiters.ts";
+import { nextTask } from "./next_task.ts";
 import type { Payload } from "./transport.ts";
 
 const utf8 = new TextEncoder();
@@ -20,7 +23,7 @@ export class Loopback {
   #open = true;
   readonly #drainWaiters = new DrainWaiters();
 
-  /** @param deliver Called with each batch, in a later microtask than the sends. */
+  /** @param deliver Called with each batch, in a later task than the sends. */
   constructor(deliver: (payloads: readonly Uint8Array[]) => void) {
     this.#deliver = deliver;
   }
@@ -42,7 +45,7 @@ export class Loopback {
     this.#queuedBytes += bytes.length;
     if (!this.#scheduled) {
       this.#scheduled = true;
-      queueMicrotask(() => this.#flush());
+      nextTask().then(() => this.#flush());
     }
     return bytes.length;
   }

@@ -6,7 +6,8 @@
 import assert from "node:assert/strict";
 import { ANY, type LifecycleEvent, UnreachableError } from "../mod.ts";
 import { WorkerChooser } from "../src/worker_chooser.ts";
-import { nextEvent, Recorder, remote, startCluster } from "./helpers.ts";
+import type { Load } from "./fixtures/load.ts";
+import { nextEvent, Recorder, remote, startCluster, waitFor } from "./helpers.ts";
 
 Deno.test("the chooser takes the worker with the fewest open requests, ties in turn", () => {
   const chooser = new WorkerChooser();
@@ -123,4 +124,26 @@ Deno.test("a worker and a service ask ANY too, and get an answer from a worker",
       { ok: 1 },
     );
   }
+});
+
+Deno.test("a worker that awaits requests to ANY in a loop, with only itself up, still serves others", async () => {
+  await using cluster = await startCluster({ workers: 1, processes: {} });
+  // Each request goes to itself: its answer must come in a later task, or
+  // the loop would keep everything else (sockets, timers) from running.
+  const loading = remote(cluster, 0, {
+    op: "loadAny",
+    action: "echoRequest",
+    data: 1,
+    loops: 1,
+    workers: 1,
+  });
+  assert.deepEqual(
+    (await waitFor(cluster.request("echoRequest", "hi", { to: 0 }), "its answer") as {
+      data: unknown;
+    }).data,
+    "hi",
+  );
+  cluster.sendMessage("stopLoad", {}, 0);
+  const load = ((await waitFor(loading, "the loop to stop")) as { ok: Load }).ok;
+  assert.ok(load.answered > 0 && load.failed === 0, JSON.stringify(load));
 });

@@ -123,6 +123,12 @@ export class NatsLink implements BrokerLink {
   #epoch = newEpoch();
   /** What this host had sent to each host in its previous epoch, told after a reconnect. */
   #previous = new Map<string, number>();
+  /**
+   * What this host had sent, in this epoch, to each host it saw leave:
+   * told before it sends it more, should it come back, so that it counts
+   * what never came before it counts afresh.
+   */
+  readonly #forgotten = new Map<string, number>();
   #previousEpoch = 0;
   #up = true;
   /** Told when the connection to the server drops and comes back. */
@@ -289,6 +295,11 @@ export class NatsLink implements BrokerLink {
         },
       };
       this.#out.set(host, out);
+      const sent = this.#forgotten.get(host);
+      if (sent !== undefined) {
+        this.#forgotten.delete(host);
+        this.#resume(host, this.#epoch, sent);
+      }
     }
     return out;
   }
@@ -384,8 +395,9 @@ export class NatsLink implements BrokerLink {
       }
     }
     if (seq < incoming.expect) {
-      // The sender counts afresh in the same epoch: it saw this host leave,
-      // and forgot what it had sent it (see #forget). So does this one.
+      // The sender counts afresh in the same epoch: it saw this host leave
+      // and forgot it (see #forget), and its word of how many it had sent
+      // before (a RESUME, which comes first) did not come. So does this one.
       clearTimeout(incoming.ackTimer);
       Object.assign(incoming, { expect: 0, bytes: 0, ackedBytes: 0, ackTimer: undefined });
     }
@@ -468,7 +480,9 @@ export class NatsLink implements BrokerLink {
     const { host } = envelope;
     if (envelope.body.length === 0) {
       const sent = this.#previous.get(host);
-      if (envelope.seq === this.#previousEpoch && sent !== undefined) this.#resume(host, sent);
+      if (envelope.seq === this.#previousEpoch && sent !== undefined) {
+        this.#resume(host, this.#previousEpoch, sent);
+      }
       return;
     }
     const incoming = this.#in.get(host);
@@ -478,9 +492,17 @@ export class NatsLink implements BrokerLink {
     const sent = view.getUint32(4);
     if (epoch === incoming.epoch) {
       if (sent > incoming.expect) this.#missing(host, sent - incoming.expect);
-      // Counted: the messages of its new epoch start afresh.
-      incoming.epoch = envelope.epoch;
-      incoming.expect = 0;
+      // Counted: what comes next (a new epoch, or the same one counted
+      // afresh after it forgot this host) starts from nothing, bytes too.
+      clearTimeout(incoming.ackTimer);
+      Object.assign(incoming, {
+        epoch: envelope.epoch,
+        expect: 0,
+        bytes: 0,
+        ackedBytes: 0,
+        ackTimer: undefined,
+        forgotten: undefined,
+      });
     } else if (epoch === incoming.unresolved?.epoch) {
       const missing = sent - incoming.unresolved.received;
       incoming.unresolved = undefined;
@@ -488,11 +510,11 @@ export class NatsLink implements BrokerLink {
     }
   }
 
-  /** Tells `host` how many messages this host sent it in its previous epoch. */
-  #resume(host: string, sent: number): void {
+  /** Tells `host` how many messages this host sent it in `epoch`, before it counts afresh. */
+  #resume(host: string, epoch: number, sent: number): void {
     const body = new Uint8Array(8);
     const view = new DataView(body.buffer);
-    view.setUint32(0, this.#previousEpoch);
+    view.setUint32(0, epoch);
     view.setUint32(4, sent);
     this.#publish(host, { kind: RESUME, from: NO_ADDRESS, to: NO_ADDRESS, seq: 0, body });
   }
@@ -511,7 +533,9 @@ export class NatsLink implements BrokerLink {
    * without a false gap.
    */
   #forget(host: string): void {
-    this.#out.get(host)?.drain.releaseAll();
+    const out = this.#out.get(host);
+    if (out && out.seq > 0) this.#forgotten.set(host, out.seq);
+    out?.drain.releaseAll();
     this.#out.delete(host);
     this.#batches.delete(host);
     const incoming = this.#in.get(host);
@@ -536,7 +560,11 @@ export class NatsLink implements BrokerLink {
           if (record.host !== this.self.host) this.#receiver?.lost(record.host, reason);
         }
         this.#previousEpoch = this.#epoch;
-        this.#previous = new Map([...this.#out].map(([host, out]) => [host, out.seq]));
+        this.#previous = new Map([
+          ...this.#forgotten,
+          ...[...this.#out].map(([host, out]): [string, number] => [host, out.seq]),
+        ]);
+        this.#forgotten.clear();
         for (const host of [...this.#out.keys()]) {
           this.#out.get(host)!.drain.releaseAll();
           this.#out.delete(host);
@@ -546,7 +574,7 @@ export class NatsLink implements BrokerLink {
         this.#up = true;
         for (const listener of this.#reachability.list) listener(true);
         // Kept until the next disconnect: a receiver that missed this asks.
-        for (const [host, sent] of this.#previous) this.#resume(host, sent);
+        for (const [host, sent] of this.#previous) this.#resume(host, this.#previousEpoch, sent);
       }
     }
   }

@@ -5,7 +5,6 @@
 
 import assert from "node:assert/strict";
 import {
-  type Cluster,
   type ClusterOptions,
   FrameError,
   type LifecycleEvent,
@@ -17,7 +16,7 @@ import { nextEvent, Recorder, remote, waitFor } from "../helpers.ts";
 import { connect } from "@nats-io/transport-node";
 import { Kvm } from "@nats-io/kv";
 import { encodeEnvelopes, MESSAGE } from "../../src/nats/envelope.ts";
-import { joinHere, NATS, natsAnswers, startHost, uniqueCluster } from "./hosts.ts";
+import { event, joinHere, NATS, natsAnswers, startHost, uniqueCluster } from "./hosts.ts";
 
 const ignore = !natsAnswers;
 
@@ -46,15 +45,6 @@ async function twoHosts(cluster = uniqueCluster(), options: ClusterOptions = {})
     await b[Symbol.asyncDispose]();
     throw error;
   }
-}
-
-/** The next lifecycle event of `type` about `address` that `cluster` hears. */
-function event(cluster: Cluster, type: string, address: unknown): Promise<LifecycleEvent> {
-  return nextEvent<LifecycleEvent>(
-    (listener) => cluster.onLifecycle(listener),
-    `a "${type}" event about ${String(address)}`,
-    (e) => e.type === type && e.address === address,
-  );
 }
 
 Deno.test({

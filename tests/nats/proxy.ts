@@ -1,0 +1,64 @@
+/**
+ * A TCP proxy in front of a NATS server, for the tests: `cut()` drops every
+ * connection through it, so that the host behind it loses NATS while the
+ * others keep it; the host's client reconnects through it.
+ */
+export class NatsProxy {
+  readonly port: number;
+  readonly #listener: Deno.Listener;
+  readonly #conns = new Set<Deno.Conn>();
+  readonly #accepting: Promise<void>;
+
+  constructor(upstream: number) {
+    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    this.#listener = listener;
+    this.port = (listener.addr as Deno.NetAddr).port;
+    this.#accepting = (async () => {
+      for await (const conn of listener) this.#pair(conn, upstream);
+    })().catch(() => {});
+  }
+
+  /** The address to give a broker. */
+  get url(): string {
+    return `127.0.0.1:${this.port}`;
+  }
+
+  /** Drops every connection through it. */
+  cut(): void {
+    for (const conn of this.#conns) closeQuietly(conn);
+    this.#conns.clear();
+  }
+
+  async close(): Promise<void> {
+    this.cut();
+    this.#listener.close();
+    await this.#accepting;
+  }
+
+  async #pair(conn: Deno.Conn, upstream: number): Promise<void> {
+    let up: Deno.Conn;
+    try {
+      up = await Deno.connect({ hostname: "127.0.0.1", port: upstream });
+    } catch {
+      return closeQuietly(conn);
+    }
+    this.#conns.add(conn).add(up);
+    const pipe = async (from: Deno.Conn, to: Deno.Conn) => {
+      await from.readable.pipeTo(to.writable).catch(() => {});
+      for (const end of [from, to]) {
+        closeQuietly(end);
+        this.#conns.delete(end);
+      }
+    };
+    pipe(conn, up);
+    pipe(up, conn);
+  }
+}
+
+function closeQuietly(conn: Deno.Conn): void {
+  try {
+    conn.close();
+  } catch {
+    // Closed already.
+  }
+}
