@@ -32,9 +32,11 @@ export const GAP = 3;
 /** The receiver could not deliver the sender's message from `from` to `to`; the body says why. */
 export const BOUNCE = 4;
 /**
- * The sender reconnected: the body says how many messages it had sent in
- * its previous epoch (`u32` epoch, `u32` count), so that the receiver can
- * tell what of them never came.
+ * The sender counts afresh: the body says how many messages it had sent in
+ * an epoch (`u32` epoch, `u32` count), so that the receiver can tell what
+ * of them never came. `seq` says why: 0, it reconnected (its previous
+ * epoch); 1, it saw the receiver's host leave and forgot it. Empty, it is
+ * a question: how many did you send me in epoch `seq`?
  */
 export const RESUME = 5;
 

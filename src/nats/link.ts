@@ -47,6 +47,9 @@ const ACK_BYTES = 64 * 1024;
 /** …or this many ms after the first of them came. */
 const ACK_DELAY = 5;
 const NO_ADDRESS = null;
+/** A RESUME's `seq`: it follows a reconnect, or the sender forgetting the host it goes to. */
+const AFTER_RECONNECTING = 0;
+const AFTER_FORGETTING = 1;
 const EMPTY = new Uint8Array(0);
 
 /** What the link needs of the cluster's membership. */
@@ -124,11 +127,11 @@ export class NatsLink implements BrokerLink {
   /** What this host had sent to each host in its previous epoch, told after a reconnect. */
   #previous = new Map<string, number>();
   /**
-   * What this host had sent, in this epoch, to each host it saw leave:
+   * What this host had sent to each host it saw leave, and in which epoch:
    * told before it sends it more, should it come back, so that it counts
    * what never came before it counts afresh.
    */
-  readonly #forgotten = new Map<string, number>();
+  readonly #forgotten = new Map<string, { epoch: number; sent: number }>();
   #previousEpoch = 0;
   #up = true;
   /** Told when the connection to the server drops and comes back. */
@@ -295,10 +298,10 @@ export class NatsLink implements BrokerLink {
         },
       };
       this.#out.set(host, out);
-      const sent = this.#forgotten.get(host);
-      if (sent !== undefined) {
+      const forgotten = this.#forgotten.get(host);
+      if (forgotten !== undefined) {
         this.#forgotten.delete(host);
-        this.#resume(host, this.#epoch, sent);
+        this.#resume(host, forgotten.epoch, forgotten.sent, AFTER_FORGETTING);
       }
     }
     return out;
@@ -485,11 +488,17 @@ export class NatsLink implements BrokerLink {
       }
       return;
     }
-    const incoming = this.#in.get(host);
-    if (envelope.body.length !== 8 || !incoming) return;
+    if (envelope.body.length !== 8) return;
     const view = new DataView(envelope.body.buffer, envelope.body.byteOffset, 8);
     const epoch = view.getUint32(0);
     const sent = view.getUint32(4);
+    const incoming = this.#in.get(host);
+    if (!incoming) {
+      // Nothing of it came here: all it sent was lost. Unless it speaks of
+      // before it forgot this host: another process may be here since.
+      if (envelope.seq !== AFTER_FORGETTING && sent > 0) this.#missing(host, sent);
+      return;
+    }
     if (epoch === incoming.epoch) {
       if (sent > incoming.expect) this.#missing(host, sent - incoming.expect);
       // Counted: what comes next (a new epoch, or the same one counted
@@ -510,13 +519,16 @@ export class NatsLink implements BrokerLink {
     }
   }
 
-  /** Tells `host` how many messages this host sent it in `epoch`, before it counts afresh. */
-  #resume(host: string, epoch: number, sent: number): void {
+  /**
+   * Tells `host` how many messages this host sent it in `epoch`, before it
+   * counts afresh: after a reconnect, or (`why`) after it forgot `host`.
+   */
+  #resume(host: string, epoch: number, sent: number, why = AFTER_RECONNECTING): void {
     const body = new Uint8Array(8);
     const view = new DataView(body.buffer);
     view.setUint32(0, epoch);
     view.setUint32(4, sent);
-    this.#publish(host, { kind: RESUME, from: NO_ADDRESS, to: NO_ADDRESS, seq: 0, body });
+    this.#publish(host, { kind: RESUME, from: NO_ADDRESS, to: NO_ADDRESS, seq: why, body });
   }
 
   #onBounce(envelope: Envelope): void {
@@ -534,7 +546,7 @@ export class NatsLink implements BrokerLink {
    */
   #forget(host: string): void {
     const out = this.#out.get(host);
-    if (out && out.seq > 0) this.#forgotten.set(host, out.seq);
+    if (out && out.seq > 0) this.#forgotten.set(host, { epoch: this.#epoch, sent: out.seq });
     out?.drain.releaseAll();
     this.#out.delete(host);
     this.#batches.delete(host);
@@ -560,11 +572,7 @@ export class NatsLink implements BrokerLink {
           if (record.host !== this.self.host) this.#receiver?.lost(record.host, reason);
         }
         this.#previousEpoch = this.#epoch;
-        this.#previous = new Map([
-          ...this.#forgotten,
-          ...[...this.#out].map(([host, out]): [string, number] => [host, out.seq]),
-        ]);
-        this.#forgotten.clear();
+        this.#previous = new Map([...this.#out].map(([host, out]) => [host, out.seq]));
         for (const host of [...this.#out.keys()]) {
           this.#out.get(host)!.drain.releaseAll();
           this.#out.delete(host);
