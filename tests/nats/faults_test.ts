@@ -76,31 +76,13 @@ Deno.test({
       b.onError(() => {});
       const done = Promise.withResolvers<void>();
       const ticking = steadyTicks(a, 0, 2, done.promise);
-      const heard = (since: number) =>
-        nextEvent(
-          (listener) => a.on("probe", listener),
-          "a probe from host b",
-          (data) => (data as { n: number }).n >= since,
-        );
-      // b reaches a, so the way is open before the outage and after it.
-      let probes = 0;
-      const probing = setInterval(() => b.sendMessage("probe", { n: probes++ }, "manager@a"), 50);
-      try {
-        await heard(0);
-        await server.kill();
-        await server.restart();
-        await waitFor(heard(probes), "a probe after the restart", 20_000);
-      } finally {
-        clearInterval(probing);
-      }
+      await restartUnder(server, a, b);
       done.resolve();
       const tally = await ticking;
       // Every tick a sent has reached worker 0, or was reported lost.
       await throughTo(a, 0);
       const received = await b.request("ticksRequest", undefined, { to: 0 }) as number[];
-      const reportedLost = lost.map((message) =>
-        Number(/^(\d+) messages to host "b" were lost/.exec(message)?.[1] ?? 0)
-      ).reduce((sum, n) => sum + n, 0);
+      const reportedLost = lostTo("b", lost);
       const silent = tally.counted.length - received.length - reportedLost;
       console.log(
         `sent ${
@@ -132,22 +114,7 @@ Deno.test({
       a.onError((error) => lost.push(error.message));
       b.onError(() => {});
       const ticking = remote(a, 1, { op: "ticks", to: 0, pace: 2 });
-      const heard = (since: number) =>
-        nextEvent(
-          (listener) => a.on("probe", listener),
-          "a probe from host b",
-          (data) => (data as { n: number }).n >= since,
-        );
-      let probes = 0;
-      const probing = setInterval(() => b.sendMessage("probe", { n: probes++ }, "manager@a"), 50);
-      try {
-        await heard(0);
-        await server.kill();
-        await server.restart();
-        await waitFor(heard(probes), "a probe after the restart", 20_000);
-      } finally {
-        clearInterval(probing);
-      }
+      await restartUnder(server, a, b);
       a.sendMessage("stopTicks", {}, 1);
       const tally = (await ticking as { ok: Ticks }).ok;
       // Every tick worker 1 sent has reached worker 0, or was reported lost.
@@ -159,9 +126,7 @@ Deno.test({
       }).ok;
       const notDelivered = samples.filter((m) => m.includes("was not delivered")).length;
       // Told to the managers: what was sent but never came.
-      const reportedLost = lost.map((message) =>
-        Number(/^(\d+) messages to host "b" were lost/.exec(message)?.[1] ?? 0)
-      ).reduce((sum, n) => sum + n, 0);
+      const reportedLost = lostTo("b", lost);
       const silent = tally.counted.length - received.length - notDelivered - reportedLost;
       console.log(
         `worker sent ${
@@ -251,6 +216,33 @@ Deno.test({
     }
   },
 });
+
+/** Kills and restarts `server` mid-traffic; b's probes show a the way open before and after. */
+async function restartUnder(server: NatsServer, a: Cluster, b: Cluster): Promise<void> {
+  const heard = (since: number) =>
+    nextEvent(
+      (listener) => a.on("probe", listener),
+      "a probe from host b",
+      (data) => (data as { n: number }).n >= since,
+    );
+  let probes = 0;
+  const probing = setInterval(() => b.sendMessage("probe", { n: probes++ }, "manager@a"), 50);
+  try {
+    await heard(0);
+    await server.kill();
+    await server.restart();
+    await waitFor(heard(probes), "a probe after the restart", 20_000);
+  } finally {
+    clearInterval(probing);
+  }
+}
+
+/** How many messages to `host` the reports among `messages` say were lost. */
+function lostTo(host: string, messages: string[]): number {
+  const report = new RegExp(`^(\\d+) messages to host "${host}" were lost`);
+  return messages.map((message) => Number(report.exec(message)?.[1] ?? 0))
+    .reduce((sum, n) => sum + n, 0);
+}
 
 /**
  * Resolves once a request from `from` to `worker` on another host is
@@ -375,9 +367,7 @@ Deno.test({
       const tally = await ticking;
       await throughTo(a, 0);
       const received = await a.request("ticksRequest", undefined, { to: 0 }) as number[];
-      const reportedLost = lost.map((message) =>
-        Number(/^(\d+) messages to host "b" were lost/.exec(message)?.[1] ?? 0)
-      ).reduce((sum, n) => sum + n, 0);
+      const reportedLost = lostTo("b", lost);
       const silent = tally.counted.length - received.length - reportedLost;
       console.log(
         `sent ${tally.counted.length}: received ${received.length}, reported lost ${reportedLost}, lost silently ${silent}`,
@@ -418,9 +408,7 @@ Deno.test({
           (error) => error instanceof UnreachableError ? undefined : Promise.reject(error),
         );
       }
-      const reportedLost = lost.map((message) =>
-        Number(/^(\d+) messages to host "b" were lost/.exec(message)?.[1] ?? 0)
-      ).reduce((sum, n) => sum + n, 0);
+      const reportedLost = lostTo("b", lost);
       assert.equal(counted, 100);
       assert.equal(counted - received.length - reportedLost, 0, "none lost silently");
     } finally {
