@@ -12,7 +12,7 @@
  * host; `epoch` names its connection to the broker (new after each
  * reconnect) and `seq` counts its messages to the receiving host within it,
  * so that a gap shows. `from` and `to` are addresses as JSON; `body` is the
- * message, or for an ack the bytes received, for a gap how many messages
+ * message, or for an ack the highest message number received, for a gap how many messages
  * were lost, for a bounce the reason. Everything read from the broker is
  * checked here like a frame from a socket.
  *
@@ -25,7 +25,10 @@ import { Batch } from "./batch.ts";
 
 /** A message from `from` to `to`. */
 export const MESSAGE = 1;
-/** The receiver has had `seq` bytes of the sender's epoch (in `seq`). */
+/**
+ * The receiver has had the sender's messages up to the number in the body
+ * (an `f64`), in the epoch in `seq`; those lost on the way included.
+ */
 export const ACK = 2;
 /** The receiver found a gap in what the sender sent in `epoch`. */
 export const GAP = 3;

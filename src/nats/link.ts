@@ -41,6 +41,7 @@ import {
 } from "./envelope.ts";
 import { Batch } from "./batch.ts";
 import { EarlyEnvelopes } from "./early_envelopes.ts";
+import { InFlight } from "./in_flight.ts";
 
 /** Confirm what was received once this many bytes are unconfirmed… */
 const ACK_BYTES = 64 * 1024;
@@ -73,6 +74,8 @@ interface Outgoing {
   seq: number;
   sentBytes: number;
   ackedBytes: number;
+  /** What the receiver has not confirmed yet. */
+  inFlight: InFlight;
   drain: DrainWaiters;
   stats: ConnectionStats;
 }
@@ -202,8 +205,8 @@ export class NatsLink implements BrokerLink {
       batch.used = batch.last;
       return bodySize > this.maxPayload ? TOO_LARGE : FULL;
     }
-    out.seq++;
     out.sentBytes += bodySize;
+    out.inFlight.add(out.seq++, out.sentBytes);
     out.stats.messagesOut++;
     out.stats.bytesOut += bodySize;
     return bodySize;
@@ -287,6 +290,7 @@ export class NatsLink implements BrokerLink {
         seq: 0,
         sentBytes: 0,
         ackedBytes: 0,
+        inFlight: new InFlight(),
         drain: new DrainWaiters(),
         stats: {
           peer: managerOf(host),
@@ -431,10 +435,11 @@ export class NatsLink implements BrokerLink {
   #ack(host: string, incoming: Incoming): void {
     clearTimeout(incoming.ackTimer);
     incoming.ackTimer = undefined;
-    if (!this.#up || this.#closing) return;
+    if (!this.#up || this.#closing || incoming.expect === 0) return;
     incoming.ackedBytes = incoming.bytes;
+    // By number, the highest had: what was lost before it is confirmed too.
     const body = new Uint8Array(8);
-    new DataView(body.buffer).setFloat64(0, incoming.bytes);
+    new DataView(body.buffer).setFloat64(0, incoming.expect - 1);
     // The epoch acknowledged is the sender's: it travels in `seq`.
     this.#publish(host, { kind: ACK, from: NO_ADDRESS, to: NO_ADDRESS, seq: incoming.epoch, body });
   }
@@ -443,13 +448,10 @@ export class NatsLink implements BrokerLink {
     if (envelope.seq !== this.#epoch || envelope.body.length !== 8) return;
     const out = this.#out.get(envelope.host);
     if (!out) return;
-    const bytes = new DataView(
-      envelope.body.buffer,
-      envelope.body.byteOffset,
-      8,
-    ).getFloat64(0);
-    if (!(bytes > out.ackedBytes && bytes <= out.sentBytes)) return;
-    out.ackedBytes = bytes;
+    const seq = new DataView(envelope.body.buffer, envelope.body.byteOffset, 8).getFloat64(0);
+    const end = out.inFlight.confirm(seq);
+    if (end === undefined || end <= out.ackedBytes) return;
+    out.ackedBytes = end;
     out.drain.update(out.sentBytes - out.ackedBytes);
   }
 

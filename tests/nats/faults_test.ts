@@ -68,9 +68,14 @@ Deno.test({
     try {
       // Both hosts in this process: host a sends ticks to worker 0 of host b,
       // and nothing else goes from a to b, so that a's loss reports count ticks.
+      // drain() waits until every byte a sent is confirmed (but one).
       const cluster = uniqueCluster();
       await using b = await joinHere(cluster, "b", { servers: server.url, workers: 1 });
-      await using a = await joinHere(cluster, "a", { servers: server.url, workers: 1 });
+      await using a = await joinHere(cluster, "a", {
+        servers: server.url,
+        workers: 1,
+        highWaterMark: 1,
+      });
       const lost: string[] = [];
       a.onError((error) => lost.push(error.message));
       b.onError(() => {});
@@ -81,6 +86,8 @@ Deno.test({
       const tally = await ticking;
       // Every tick a sent has reached worker 0, or was reported lost.
       await throughTo(a, 0);
+      // And confirmed, the lost ones with the others: a's window is whole.
+      await waitFor(a.drain(0), "every byte a sent to be confirmed");
       const received = await b.request("ticksRequest", undefined, { to: 0 }) as number[];
       const reportedLost = lostTo("b", lost);
       const silent = tally.counted.length - received.length - reportedLost;
