@@ -17,11 +17,6 @@ import type { LifecycleEvent } from "./types.ts";
 export class LeavingWorkers {
   readonly #leaving = new Set<Address>();
 
-  /** Whether none is known to be leaving: the common case, checked first. */
-  get none(): boolean {
-    return this.#leaving.size === 0;
-  }
-
   /** Whether `worker` is known to be leaving. */
   has(worker: Address): boolean {
     return this.#leaving.has(worker);

@@ -45,6 +45,11 @@ export class Refusal {
     readonly data: unknown,
     readonly timeLeft: number,
   ) {}
+
+  /** The data to send again: what the refusal carried back, else the caller's `own`. */
+  resend(own: unknown): unknown {
+    return this.data === undefined ? own : this.data;
+  }
 }
 
 /** What a request needs while it waits. */
@@ -158,8 +163,8 @@ export class PendingRequests {
     if (messageId === undefined || !entry) return false;
     if (message.error === undefined) this.#settle(messageId, entry, undefined, message.data);
     else {
-      const timeLeft = Math.max(0, entry.deadline - this.#clock.now());
-      this.#settle(messageId, entry, failedAnswer(entry.action, from, message, timeLeft));
+      const failed = failedAnswer(entry.action, from, message, this.#timeLeft(entry));
+      this.#settle(messageId, entry, failed);
     }
     return true;
   }
@@ -172,12 +177,10 @@ export class PendingRequests {
     for (const [messageId, entry] of this.#entries) {
       if (entry.target !== target) continue;
       const error = reason(entry);
-      const timeLeft = Math.max(0, entry.deadline - this.#clock.now());
-      this.#settle(
-        messageId,
-        entry,
-        undelivered ? new Refusal(error, target, undefined, timeLeft) : error,
-      );
+      const failed = undelivered
+        ? new Refusal(error, target, undefined, this.#timeLeft(entry))
+        : error;
+      this.#settle(messageId, entry, failed);
     }
   }
 
@@ -193,6 +196,11 @@ export class PendingRequests {
     this.#clock.clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#timerAt = Infinity;
+  }
+
+  /** The ms `entry` has left before it times out. */
+  #timeLeft(entry: Entry): number {
+    return Math.max(0, entry.deadline - this.#clock.now());
   }
 
   #arm(at: number): void {

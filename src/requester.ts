@@ -96,15 +96,15 @@ export class Requester {
     const checked = this.#checkRequest(action, options);
     if (this.#options.schemas) checkOutgoing(this.#options.schemas, action, data, checked.to);
     const messageId = this.#newMessageId();
-    let attempt = { data, timeout: checked.timeout };
+    let timeout = checked.timeout;
     let refusedBy: Address[] | undefined;
     while (true) {
       try {
-        return await this.#ask(action, messageId, attempt, checked, refusedBy);
+        return await this.#ask(action, messageId, data, timeout, checked, refusedBy);
       } catch (error) {
         refusedBy = this.#refusedBy(error, checked, refusedBy);
-        const { data: carried, timeLeft } = error as Refusal;
-        attempt = { data: carried === undefined ? attempt.data : carried, timeout: timeLeft };
+        data = (error as Refusal).resend(data);
+        timeout = (error as Refusal).timeLeft;
       }
     }
   }
@@ -125,13 +125,14 @@ export class Requester {
 
   /**
    * One attempt at a request: sent, to a worker not in `skip` for `ANY`,
-   * and its answer awaited for `attempt.timeout` (what is left of the
-   * timeout asked for).
+   * and its answer awaited for `timeout` (what is left of the timeout
+   * asked for).
    */
   async #ask(
     action: string,
     messageId: string,
-    { data, timeout }: { data: unknown; timeout: number },
+    data: unknown,
+    timeout: number,
     { to, timeout: asked, signal }: CheckedRequest,
     skip: readonly Address[] | undefined,
   ): Promise<unknown> {
@@ -239,8 +240,7 @@ export class Requester {
           // Refused before anything of it ran: to another worker.
           refusedBy = this.#refusedBy(error, checked, refusedBy);
           this.streams.close(messageId);
-          const carried = (error as Refusal).data;
-          entry = send(carried === undefined ? data : carried);
+          entry = send((error as Refusal).resend(data));
           target = open.target!;
           continue;
         }
@@ -351,7 +351,7 @@ export class Requester {
 
   /** How `ANY` weighs a worker: by its open work, and one leaving after every other. */
   load(worker: Address): number {
-    if (!this.leaving.none && this.leaving.has(worker)) return Number.MAX_SAFE_INTEGER;
+    if (this.leaving.has(worker)) return Number.MAX_SAFE_INTEGER;
     return this.#openTo(worker);
   }
 

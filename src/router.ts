@@ -16,7 +16,13 @@ import { type Address, ANY, describe, isAddress, type Target, targetsOf } from "
 import { assertUserAction, CONTROL_PREFIX, responseAction } from "./action.ts";
 import { asError } from "./as_error.ts";
 import { type Clock, SYSTEM_CLOCK } from "./clock.ts";
-import { decodeMessage, encodeMessage, toWireError, type WireMessage } from "./codec.ts";
+import {
+  decodeMessage,
+  encodeMessage,
+  toWireError,
+  type WireError,
+  type WireMessage,
+} from "./codec.ts";
 import { CANCEL, type ControlTable, LEAVING, LEFT, MORE } from "./control.ts";
 import { Dispatcher } from "./dispatch.ts";
 import { IncomingRequests } from "./incoming.ts";
@@ -440,20 +446,40 @@ export class Router implements Receiver {
       this.listeners.report(failure);
       return false;
     }
+    this.#failRequest(from, message, error);
+    return false;
+  }
+
+  /**
+   * Answers a request whose handler will not run with `error`, and, when
+   * `dataBack`, with the request's data too, if it fits a frame (else the
+   * requester sends its own). One that cannot be sent (a full queue, say)
+   * is reported here; the requester times out.
+   */
+  #failRequest(from: Address, request: WireMessage, error: WireError, dataBack = false): void {
     const answer = {
-      action: responseAction(message.action),
-      messageId: message.messageId,
+      action: responseAction(request.action),
+      messageId: request.messageId,
       re: true as const,
       error,
     };
+    const { maxFrameSize } = this.#options;
     try {
-      const payload = encodeMessage(answer, this.#options.maxFrameSize, from);
+      let payload: Payload;
+      try {
+        payload = encodeMessage(
+          dataBack ? { ...answer, data: request.data } : answer,
+          maxFrameSize,
+          from,
+        );
+      } catch (thrown) {
+        if (!dataBack || !(thrown instanceof FrameError)) throw thrown;
+        payload = encodeMessage(answer, maxFrameSize, from);
+      }
       this.#outbox.send(from, payload, answer.action);
-    } catch (sendError) {
-      // Its queue is full, say: the requester times out, and this is told why.
-      this.listeners.report(asError(sendError));
+    } catch (thrown) {
+      this.listeners.report(asError(thrown));
     }
-    return false;
   }
 
   /** Hears from the endpoint that a connection closed (see {@linkcode Receiver.gone}). */
@@ -504,27 +530,8 @@ export class Router implements Receiver {
    * When the data would not fit the refusal, the requester sends its own.
    */
   #refuse(from: Address, request: WireMessage): void {
-    const action = responseAction(request.action);
-    const error = {
-      name: ClosedError.name,
-      message: `${describe(this.self)} is stopping`,
-      stopping: true as const,
-    };
-    const refusal = { action, messageId: request.messageId, re: true as const, error };
-    const { maxFrameSize } = this.#options;
-    try {
-      let payload: Payload;
-      try {
-        payload = encodeMessage({ ...refusal, data: request.data }, maxFrameSize, from);
-      } catch (thrown) {
-        if (!(thrown instanceof FrameError)) throw thrown;
-        payload = encodeMessage(refusal, maxFrameSize, from);
-      }
-      this.#outbox.send(from, payload, action);
-    } catch (thrown) {
-      // Its queue is full, say: the requester times out, and this is told why.
-      this.listeners.report(asError(thrown));
-    }
+    const message = `${describe(this.self)} is stopping`;
+    this.#failRequest(from, request, { name: ClosedError.name, message, stopping: true }, true);
   }
 
   /** `from` takes more parts of what this process streams to it. */

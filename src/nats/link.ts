@@ -405,8 +405,7 @@ export class NatsLink implements BrokerLink {
       // The sender counts afresh in the same epoch: it saw this host leave
       // and forgot it (see #forget), and its word of how many it had sent
       // before (a RESUME, which comes first) did not come. So does this one.
-      clearTimeout(incoming.ackTimer);
-      Object.assign(incoming, { expect: 0, bytes: 0, ackedBytes: 0, ackTimer: undefined });
+      countAfresh(incoming, epoch);
     }
     if (seq !== incoming.expect) this.#missing(host, seq - incoming.expect);
     incoming.expect = seq + 1;
@@ -505,15 +504,7 @@ export class NatsLink implements BrokerLink {
       if (sent > incoming.expect) this.#missing(host, sent - incoming.expect);
       // Counted: what comes next (a new epoch, or the same one counted
       // afresh after it forgot this host) starts from nothing, bytes too.
-      clearTimeout(incoming.ackTimer);
-      Object.assign(incoming, {
-        epoch: envelope.epoch,
-        expect: 0,
-        bytes: 0,
-        ackedBytes: 0,
-        ackTimer: undefined,
-        forgotten: undefined,
-      });
+      countAfresh(incoming, envelope.epoch);
     } else if (epoch === incoming.unresolved?.epoch) {
       const missing = sent - incoming.unresolved.received;
       incoming.unresolved = undefined;
@@ -591,6 +582,19 @@ export class NatsLink implements BrokerLink {
 }
 
 const utf8 = new TextEncoder();
+
+/** Counts what comes from a host from nothing, in `epoch`: numbers, bytes, acks. */
+function countAfresh(incoming: Incoming, epoch: number): void {
+  clearTimeout(incoming.ackTimer);
+  Object.assign(incoming, {
+    epoch,
+    expect: 0,
+    bytes: 0,
+    ackedBytes: 0,
+    ackTimer: undefined,
+    forgotten: undefined,
+  });
+}
 
 function newEpoch(): number {
   return crypto.getRandomValues(new Uint32Array(1))[0];

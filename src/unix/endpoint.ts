@@ -415,6 +415,7 @@ export class UnixEndpoint implements Endpoint {
   #relay(link: Link, payload: Uint8Array): void {
     const relay = readRelay(payload);
     const fromManager = link.address === MANAGER && this.#config.gateway !== undefined;
+    const said = relay?.kind === REACH && fromManager ? reachable(relay.body) : undefined;
     if (relay?.kind === FORWARD && this.#relayer && link.address !== MANAGER) {
       this.#relayer(link.address!, relay.address, relay.body);
     } else if (relay?.kind === DELIVER && fromManager) {
@@ -424,8 +425,8 @@ export class UnixEndpoint implements Endpoint {
       const error = reason === undefined ? undefined : new UnreachableError(reason);
       if (error) this.#options.report(error);
       this.#gone(relay.address, error);
-    } else if (relay?.kind === REACH && fromManager && reachable(relay.body) !== undefined) {
-      this.#othersReachable = reachable(relay.body)!;
+    } else if (said !== undefined) {
+      this.#othersReachable = said;
     } else {
       this.#drop(
         link,

@@ -226,22 +226,10 @@ Deno.test({
 
 /** Kills and restarts `server` mid-traffic; b's probes show a the way open before and after. */
 async function restartUnder(server: NatsServer, a: Cluster, b: Cluster): Promise<void> {
-  const heard = (since: number) =>
-    nextEvent(
-      (listener) => a.on("probe", listener),
-      "a probe from host b",
-      (data) => (data as { n: number }).n >= since,
-    );
-  let probes = 0;
-  const probing = setInterval(() => b.sendMessage("probe", { n: probes++ }, "manager@a"), 50);
-  try {
-    await heard(0);
-    await server.kill();
-    await server.restart();
-    await waitFor(heard(probes), "a probe after the restart", 20_000);
-  } finally {
-    clearInterval(probing);
-  }
+  await probe(b, a, "a");
+  await server.kill();
+  await server.restart();
+  await probe(b, a, "a");
 }
 
 /** How many messages to `host` the reports among `messages` say were lost. */
