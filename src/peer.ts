@@ -125,15 +125,18 @@ export class Peer<P extends Carried<P> = Protocol, S extends string = string> {
    * @param data The data; it is sent as is, the messageId travels beside it.
    * @param options `to` (required), `timeout` in ms, `signal`.
    * @returns The data of the response.
+   * A target being replaced (reloaded, or stopping alone to be restarted)
+   * passes it on: to `ANY`, it goes to another worker; by id or name, or
+   * with no other worker up, it waits for the new process, within its
+   * timeout.
+   *
    * @throws {TimeoutError} When no response came within the timeout.
    * @throws {RemoteError} When the remote handler threw or rejected.
    * @throws {NoHandlerError} When the target has no listener for the action.
-   * @throws {UnreachableError} When the target is unknown, not connected, or
-   * its connection closed before it answered.
-   * @throws {ClosedError} When this process closed first, or the target
-   * refused it because it is stopping alone (a reload): by id, or to `ANY`
-   * with no other worker up. To `ANY`, a refused request goes to another
-   * worker, within its timeout.
+   * @throws {UnreachableError} When the target is unknown, not connected,
+   * its connection closed before it answered, or it stopped alone and no
+   * new process replaced it.
+   * @throws {ClosedError} When this process closed or began to stop first.
    * @throws {FrameError} When the data cannot be encoded.
    *
    * @example Ask worker 1

@@ -38,12 +38,15 @@ export class Refusal {
    * @param from Who refused it, or was never reached.
    * @param data The request's data, as it was sent; undefined when not carried back.
    * @param timeLeft The ms left of the request's timeout.
+   * @param stopping True when `from` refused it because it is stopping
+   * alone; false when it was not reached.
    */
   constructor(
     readonly error: Error,
     readonly from: Address,
     readonly data: unknown,
     readonly timeLeft: number,
+    readonly stopping = false,
   ) {}
 
   /** The data to send again: what the refusal carried back, else the caller's `own`. */
@@ -253,7 +256,7 @@ export function failedAnswer(
 ): Error | Refusal {
   const error = answerError(action, from, message.error!);
   return message.error!.stopping === true
-    ? new Refusal(error, from, message.data, timeLeft)
+    ? new Refusal(error, from, message.data, timeLeft, true)
     : error;
 }
 

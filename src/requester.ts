@@ -4,7 +4,8 @@
  * answer in `PendingRequests` or `StreamRequests`, which the router fills
  * as answers arrive. A request to `ANY` that a stopping worker refused (it
  * carries the request's data back) goes to another worker; `ANY` passes
- * over `LeavingWorkers`.
+ * over `LeavingWorkers`. One that cannot go anywhere while what it is for
+ * is being replaced waits for the new process (`Replacements`).
  *
  * @module
  */
@@ -19,10 +20,11 @@ import { LeavingWorkers } from "./leaving_workers.ts";
 import type { Outbox } from "./outbox.ts";
 import { failedAnswer, PendingRequests, Refusal, TIMED_OUT } from "./pending.ts";
 import { randomBase64url } from "./random.ts";
+import { Replacements } from "./replacements.ts";
 import type { Schemas } from "./schema.ts";
 import { STREAM_WINDOW, StreamRequests, type StreamStep } from "./streams.ts";
 import type { Payload } from "./transport.ts";
-import type { RequestAllOptions, RequestOptions, Settled } from "./types.ts";
+import type { LifecycleEvent, RequestAllOptions, RequestOptions, Settled } from "./types.ts";
 import { checkOutgoing } from "./validation.ts";
 
 /** What a requester needs of the process it asks for. */
@@ -55,6 +57,11 @@ interface OpenStream {
   target?: Address;
 }
 
+/** A request that could not be sent anywhere now: its error, thrown when nothing is awaited. */
+class NotSent {
+  constructor(readonly error: Error) {}
+}
+
 /** A request's target, timeout and signal, checked. */
 interface CheckedRequest {
   to: Address | typeof ANY;
@@ -70,6 +77,8 @@ export class Requester {
   readonly streams: StreamRequests;
   /** The workers `ANY` tries last. */
   readonly leaving: LeavingWorkers = new LeavingWorkers();
+  /** The processes a request by id or name waits for. */
+  readonly replacements: Replacements = new Replacements();
   readonly #options: RequesterOptions;
   /**
    * Makes messageIds unique across the cluster without coordination; made
@@ -102,25 +111,107 @@ export class Requester {
       try {
         return await this.#ask(action, messageId, data, timeout, checked, refusedBy);
       } catch (error) {
-        refusedBy = this.#refusedBy(error, checked, refusedBy);
-        data = (error as Refusal).resend(data);
-        timeout = (error as Refusal).timeLeft;
+        if (!(error instanceof Refusal || error instanceof NotSent)) throw error;
+        this.#learnFrom(error);
+        if (error instanceof Refusal && checked.to === ANY) {
+          refusedBy = this.#refusedBy(error, checked, refusedBy);
+          timeout = error.timeLeft;
+        } else {
+          timeout = await this.#awaitReplacement(error, action, checked, timeout);
+          // A worker back is asked again; those still being replaced are not.
+          refusedBy = refusedBy?.filter((worker) => this.replacements.has(worker));
+        }
+        if (error instanceof Refusal) data = error.resend(data);
       }
     }
   }
 
+  /** Who a refusal says is leaving, and, when it refused as it stops alone, being replaced. */
+  #learnFrom(failure: Refusal | NotSent): void {
+    if (!(failure instanceof Refusal)) return;
+    this.leaving.leaves(failure.from);
+    if (failure.stopping) this.replacements.leaves(failure.from);
+  }
+
   /**
-   * After a failed attempt at a request: the workers that refused it so
-   * far, when it is a refusal and the request may go to another.
+   * After a failed attempt at a request to `ANY`: the workers that refused
+   * it so far, when it is a refusal and the request may go to another.
    *
    * @throws The failure, when it is not; its signal's reason, when it aborted.
    */
-  #refusedBy(failure: unknown, checked: CheckedRequest, refusedBy?: Address[]): Address[] {
-    if (!(failure instanceof Refusal)) throw failure;
-    this.leaving.leaves(failure.from);
-    if (checked.to !== ANY) throw failure.error;
+  #refusedBy(failure: Refusal, checked: CheckedRequest, refusedBy?: Address[]): Address[] {
     if (checked.signal?.aborted) throw checked.signal.reason;
     return [...refusedBy ?? [], failure.from];
+  }
+
+  /**
+   * After a failed attempt at a request that cannot go anywhere now, because
+   * what it is for is being replaced: its process by id or name refused it
+   * or is down, or, to `ANY`, every worker up refused it or none is up and
+   * some are being replaced. Waits, within the time the request has left and
+   * its signal, for one of those to be ready again.
+   *
+   * @param timeLeft The ms the attempt had.
+   * @returns The ms the request has left, to send it again.
+   * @throws The error the failure carries, when nothing it waits for is
+   * being replaced; a `TimeoutError` when no new process is ready in
+   * time; an `UnreachableError` when none will come (given up, not
+   * restarted, its host left); a `ClosedError` when this process stops or
+   * closes first; the signal's reason when it aborts.
+   */
+  async #awaitReplacement(
+    failure: Refusal | NotSent,
+    action: string,
+    checked: CheckedRequest,
+    timeLeft: number,
+  ): Promise<number> {
+    const { to } = checked;
+    const { error } = failure;
+    let awaited = to === ANY
+      ? this.#options.outbox.layout.workerIds.filter((worker) => this.replacements.has(worker))
+      : this.replacements.has(to)
+      ? [to]
+      : [];
+    if (awaited.length === 0) throw error;
+    const refusal = this.#options.refusal();
+    if (refusal !== undefined) throw this.#closedError(action, to, undefined, refusal);
+    // A refusal brings the time left; a stream's, none: its timeout is per part.
+    if (failure instanceof Refusal) timeLeft = Math.min(failure.timeLeft, checked.timeout);
+    const { clock = SYSTEM_CLOCK } = this.#options;
+    const deadline = clock.now() + timeLeft;
+    const names = awaited.map(describe).join(", ");
+    const one = awaited.length === 1;
+    while (true) {
+      const how = await this.replacements.news(awaited, deadline - clock.now(), {
+        clock,
+        signal: checked.signal,
+      });
+      if (how === "aborted") throw checked.signal!.reason;
+      if (how === "ending") throw this.#closedError(action, to, undefined, this.#options.refusal());
+      if (how === "timeout") {
+        throw new TimeoutError(
+          `Request "${action}" to ${
+            describeTarget(to)
+          } timed out after ${checked.timeout} ms: ${names} ${
+            one ? "was" : "were"
+          } being replaced, and no new process was ready in time`,
+          { action, peer: to === ANY ? undefined : to },
+        );
+      }
+      if (how === "ready") return Math.max(0, deadline - clock.now());
+      // Given up, not restarted, or its host left: no longer awaited.
+      awaited = awaited.filter((address) =>
+        this.replacements.has(address) && this.#options.outbox.layout.has(address)
+      );
+      if (awaited.length === 0) {
+        throw new UnreachableError(
+          `Request "${action}" to ${
+            describeTarget(to)
+          } failed: ${names} stopped, and no new process replaced ${one ? "it" : "them"}`,
+          { action, peer: to === ANY ? undefined : to, cause: error },
+        );
+      }
+    }
   }
 
   /**
@@ -213,13 +304,22 @@ export class Requester {
     const { to, timeout, signal } = checked;
     const messageId = this.#newMessageId();
     let refusedBy: Address[] | undefined;
-    const send = (data: unknown) => {
+    const send = async (data: unknown) => {
       const wire = { action, data, messageId, stream: STREAM_WINDOW };
       const payload = encodeMessage(wire, this.#options.maxFrameSize, to);
-      open.target = this.#sendRequest(payload, action, to, refusedBy);
-      return this.streams.open(messageId, action, open.target);
+      while (true) {
+        try {
+          open.target = this.#sendRequest(payload, action, to, refusedBy);
+          return this.streams.open(messageId, action, open.target);
+        } catch (error) {
+          // Nowhere to go while what it is for is being replaced: once it is back.
+          if (!(error instanceof NotSent)) throw error;
+          await this.#awaitReplacement(error, action, checked, timeout);
+          refusedBy = refusedBy?.filter((worker) => this.replacements.has(worker));
+        }
+      }
     };
-    let entry = send(data);
+    let entry = await send(data);
     let target = open.target!;
     open.messageId = messageId;
     const timedOut = () =>
@@ -237,10 +337,14 @@ export class Requester {
         try {
           step = await entry.next(timeout, timedOut, signal);
         } catch (error) {
-          // Refused before anything of it ran: to another worker.
-          refusedBy = this.#refusedBy(error, checked, refusedBy);
+          // Refused before anything of it ran: to another worker, or to
+          // the new process of the one it was for.
+          if (!(error instanceof Refusal)) throw error;
+          this.#learnFrom(error);
           this.streams.close(messageId);
-          entry = send((error as Refusal).resend(data));
+          if (to === ANY) refusedBy = this.#refusedBy(error, checked, refusedBy);
+          else await this.#awaitReplacement(error, action, checked, timeout);
+          entry = await send(error.resend(data));
           target = open.target!;
           continue;
         }
@@ -293,8 +397,8 @@ export class Requester {
    * passing over those in `skip`, which refused it.
    *
    * @returns Who it went to.
-   * @throws {UnreachableError} When it cannot go anywhere.
-   * @throws {ClosedError} When every worker up refused it, stopping.
+   * @throws {NotSent} With an `UnreachableError` when it cannot go
+   * anywhere, or a `ClosedError` when every worker up refused it, stopping.
    */
   #sendRequest(
     payload: Payload,
@@ -303,23 +407,29 @@ export class Requester {
     skip?: readonly Address[],
   ): Address {
     if (to !== ANY) {
-      if (this.#options.outbox.send(to, payload, action) < 0) throw this.#unreachable(action, to);
+      if (this.#options.outbox.send(to, payload, action) < 0) {
+        throw new NotSent(this.#unreachable(action, to));
+      }
       return to;
     }
     const chosen = this.#options.outbox.sendToAny(payload, action, (w) => this.load(w), skip);
     if (chosen === undefined && skip !== undefined) {
       const refusers = skip.map(describe).join(", ");
-      throw new ClosedError(
-        `Request "${action}" to any worker was refused: ${refusers} ${
-          skip.length === 1 ? "is" : "are"
-        } stopping and no other worker is up`,
-        { action },
+      throw new NotSent(
+        new ClosedError(
+          `Request "${action}" to any worker was refused: ${refusers} ${
+            skip.length === 1 ? "is" : "are"
+          } stopping and no other worker is up`,
+          { action },
+        ),
       );
     }
     if (chosen === undefined) {
-      throw new UnreachableError(
-        `Request "${action}" to any worker failed: no worker is up (the cluster has ${this.#options.outbox.layout})`,
-        { action },
+      throw new NotSent(
+        new UnreachableError(
+          `Request "${action}" to any worker failed: no worker is up (the cluster has ${this.#options.outbox.layout})`,
+          { action },
+        ),
       );
     }
     return chosen;
@@ -414,8 +524,26 @@ export class Requester {
     });
   }
 
+  /** Learns from a lifecycle event who leaves, who is being replaced, and who is back. */
+  heard(event: LifecycleEvent): void {
+    this.leaving.heard(event);
+    this.replacements.heard(event);
+  }
+
+  /** `peer` said it is leaving (it stops alone, to be replaced). */
+  leaves(peer: Address): void {
+    this.leaving.leaves(peer);
+    this.replacements.leaves(peer);
+  }
+
+  /** The process stops: no request waits for a replacement any longer. */
+  stopping(): void {
+    this.replacements.endAll();
+  }
+
   /** The process closes: every open request fails, with `reason` as the cause. */
   close(reason: Error | undefined): void {
+    this.replacements.endAll();
     this.pending.failAll((spec) => this.#closedError(spec.action, spec.target, reason));
     this.pending.close();
     this.streams.failAll((entry) =>

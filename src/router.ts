@@ -184,6 +184,7 @@ export class Router implements Receiver {
    */
   refuseNewRequests(): void {
     if (this.#state !== "closing" && this.#state !== "closed") this.#state = "stopping";
+    this.#requester.stopping();
   }
 
   /**
@@ -212,7 +213,7 @@ export class Router implements Receiver {
 
   /** Learns of a lifecycle event, then tells the listeners. */
   lifecycle(event: LifecycleEvent): void {
-    this.#requester.leaving.heard(event);
+    this.#requester.heard(event);
     this.listeners.lifecycle(event);
   }
 
@@ -508,7 +509,7 @@ export class Router implements Receiver {
     if (message.action === CANCEL) return this.#cancelled(from, message.data);
     if (message.action === MORE) return this.#more(from, message.data);
     if (message.action === LEAVING) {
-      this.#requester.leaving.leaves(from);
+      this.#requester.leaves(from);
       this.sendControl(from, LEFT);
       return;
     }

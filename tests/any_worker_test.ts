@@ -131,7 +131,7 @@ Deno.test("a worker that awaits requests to ANY in a loop, with only itself up, 
   // Each request goes to itself: its answer must come in a later task, or
   // the loop would keep everything else (sockets, timers) from running.
   const loading = remote(cluster, 0, {
-    op: "loadAny",
+    op: "load",
     action: "echoRequest",
     data: 1,
     loops: 1,

@@ -45,6 +45,17 @@ export function nextEvent<T>(
   return waitFor(promise, what).finally(off);
 }
 
+/**
+ * Sends the fixture's `holdRequest` to each of `workers` (answered on
+ * "release"); resolves once each has it: a request answered after them on
+ * the same connection. A worker holding one does not finish stopping.
+ */
+export async function hold(cluster: Cluster, workers: number[]): Promise<Promise<unknown>[]> {
+  const held = workers.map((to) => cluster.request("holdRequest", {}, { to }));
+  await Promise.all([...new Set(workers)].map((to) => cluster.request("echoRequest", {}, { to })));
+  return held;
+}
+
 /** Starts the fixture cluster: 3 workers and the "logger" service. */
 export function startCluster(options: ClusterOptions = {}): Promise<Cluster> {
   return Cluster.start({ worker: WORKER, workers: 3, processes: { logger: SERVICE }, ...options });

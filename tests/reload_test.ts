@@ -71,7 +71,7 @@ Deno.test("a reload under steady requests to ANY, from the manager and a worker,
   });
   const workerEvery = nextMessage(cluster, "loadEvery");
   const fromWorker = remote(cluster, 1, {
-    op: "loadAny",
+    op: "load",
     action: "slowRequest",
     data: { ms: 10 },
     loops: 4,

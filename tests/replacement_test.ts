@@ -1,0 +1,185 @@
+/**
+ * A request for a process being replaced (reloaded, or stopping alone to be
+ * restarted) waits for the new process, within its timeout, rather than
+ * failing: by id, by name, to `ANY` when no other worker is up, streamed or
+ * not. It fails, saying why, when the new process is not ready in time,
+ * when none comes, or when the cluster stops first.
+ */
+
+import assert from "node:assert/strict";
+import { ANY, ClosedError, type LifecycleEvent, TimeoutError, UnreachableError } from "../mod.ts";
+import type { Cluster } from "../mod.ts";
+import { type Load, steadyRequests } from "./fixtures/load.ts";
+import {
+  hold,
+  isRunning,
+  nextEvent,
+  nextMessage,
+  remote,
+  startCluster,
+  waitFor,
+} from "./helpers.ts";
+
+/**
+ * SIGTERM to worker 0 while it holds a request, so that it stops alone but
+ * cannot finish until "release": resolves once its stop handlers ran (it
+ * refuses new requests from then on).
+ */
+async function stopAloneHolding(cluster: Cluster): Promise<{ held: Promise<unknown> }> {
+  const [held] = await hold(cluster, [0]);
+  const goodbye = nextMessage(cluster, "goodbye");
+  Deno.kill(cluster.pid(0)!, "SIGTERM");
+  await goodbye;
+  return { held };
+}
+
+/** Worker 0's next `ready` event, and the order it came in among `order`. */
+function readyAgain(cluster: Cluster, order: string[]): Promise<unknown> {
+  return nextEvent<LifecycleEvent>(
+    (listener) => cluster.onLifecycle(listener),
+    "worker 0 ready again",
+    (event) => event.type === "ready" && event.address === 0,
+  ).then(() => order.push("ready"));
+}
+
+Deno.test("a request by id to a worker stopping alone waits for its new process", async () => {
+  await using cluster = await startCluster({ workers: 2, processes: {} });
+  const { held } = await stopAloneHolding(cluster);
+  const before = cluster.pid(0)!;
+  const order: string[] = [];
+  const ready = readyAgain(cluster, order);
+  const data = { when: new Date(0), bytes: new Uint8Array([1, 2, 3]) };
+  // Refused by the old process, which cannot exit before "release".
+  const byId = cluster.request("echoRequest", data, { to: 0 }).then((answer) => {
+    order.push("answer");
+    return answer as { data: unknown; by: number };
+  });
+  cluster.sendMessage("release", {});
+  assert.equal(await held, "released");
+  await ready;
+  const answer = await waitFor(byId, "the answer");
+  assert.deepEqual(order, ["ready", "answer"], "answered by the new process");
+  assert.equal(answer.by, 0);
+  assert.deepEqual(answer.data, data, "the data the refusal carried back, unchanged");
+  assert.notEqual(cluster.pid(0), before);
+});
+
+Deno.test("a request to ANY while its only worker is being replaced waits for the new one", async () => {
+  await using cluster = await startCluster({ workers: 1, processes: {} });
+  const { held } = await stopAloneHolding(cluster);
+  const order: string[] = [];
+  const ready = readyAgain(cluster, order);
+  const toAny = cluster.request("echoRequest", "x", { to: ANY }).then((answer) => {
+    order.push("answer");
+    return answer as { by: number };
+  });
+  cluster.sendMessage("release", {});
+  assert.equal(await held, "released", "what it took is answered");
+  await ready;
+  assert.equal((await waitFor(toAny, "the answer")).by, 0);
+  assert.deepEqual(order, ["ready", "answer"]);
+});
+
+Deno.test("a streamed request by id waits for the new process too", async () => {
+  await using cluster = await startCluster({ workers: 2, processes: {} });
+  const { held } = await stopAloneHolding(cluster);
+  const parts: unknown[] = [];
+  const streamed = (async () => {
+    for await (const part of cluster.requestStream("countStream", { count: 3 }, { to: 0 })) {
+      parts.push(part);
+    }
+  })();
+  const stopped = nextMessage(cluster, "streamStopped");
+  cluster.sendMessage("release", {});
+  await held;
+  await waitFor(streamed, "the stream");
+  assert.deepEqual(parts, [0, 1, 2].map((i) => ({ i, pad: "" })));
+  assert.deepEqual((await stopped).data, { by: 0, yielded: 3, reason: "ended" });
+});
+
+Deno.test("a service reload under steady requests by name, from the manager and a worker, fails none", async () => {
+  await using cluster = await startCluster({ workers: 2 });
+  const reloaded = Promise.withResolvers<void>();
+  const managerAnswered = Promise.withResolvers<void>();
+  const fromManager = steadyRequests(cluster, "pingRequest", "m", 4, reloaded.promise, {
+    workers: 1,
+    onEvery: managerAnswered.resolve,
+    to: "logger",
+  });
+  const workerAnswered = nextMessage(cluster, "loadEvery");
+  const fromWorker = remote(cluster, 1, {
+    op: "load",
+    action: "pingRequest",
+    data: "w",
+    loops: 4,
+    workers: 1,
+    to: "logger",
+  });
+  await waitFor(Promise.all([managerAnswered.promise, workerAnswered]), "both loads running");
+  const before = cluster.pid("logger")!;
+  await waitFor(cluster.reload("logger"), "the reload");
+  // Answered by the new process too, before the loads stop.
+  const after = await remote(cluster, 1, {
+    op: "requestProcess",
+    name: "logger",
+    action: "pingRequest",
+  });
+  reloaded.resolve();
+  cluster.sendMessage("stopLoad", {}, 1);
+  const loads = [await fromManager, ((await fromWorker) as { ok: Load }).ok];
+  for (const load of loads) {
+    assert.deepEqual(load.failures, [], "no request failed");
+    assert.ok(load.answered > 0);
+  }
+  assert.equal((after as { ok: { by: string } }).ok.by, "logger");
+  assert.ok(!isRunning(before));
+});
+
+Deno.test("waiting for a new process times out with TimeoutError saying why", async () => {
+  await using cluster = await startCluster({ workers: 2, processes: {} });
+  const { held } = await stopAloneHolding(cluster);
+  // The old process holds a request it will not answer before "release":
+  // no new one can be ready before the timeout.
+  const error = await cluster.request("echoRequest", {}, { to: 0, timeout: 200 })
+    .catch((error) => error);
+  assert.ok(error instanceof TimeoutError, String(error));
+  assert.equal(
+    error.message,
+    'Request "echoRequest" to worker 0 timed out after 200 ms: worker 0 was being replaced, and no new process was ready in time',
+  );
+  assert.equal(error.peer, 0);
+  cluster.sendMessage("release", {});
+  await held;
+});
+
+Deno.test("a request waiting for a worker that is not restarted fails with UnreachableError", async () => {
+  await using cluster = await startCluster({ workers: 2, processes: {}, restart: false });
+  const { held } = await stopAloneHolding(cluster);
+  const waiting = cluster.request("echoRequest", {}, { to: 0 }).catch((error) => error);
+  cluster.sendMessage("release", {});
+  await held;
+  const error = await waitFor(waiting, "the failure");
+  assert.ok(error instanceof UnreachableError, String(error));
+  assert.equal(
+    error.message,
+    'Request "echoRequest" to worker 0 failed: worker 0 stopped, and no new process replaced it',
+  );
+});
+
+Deno.test("stop() ends a wait for a new process at once with ClosedError", async () => {
+  await using cluster = await startCluster({ workers: 2, processes: {} });
+  const { held } = await stopAloneHolding(cluster);
+  // The stop may end it before "release" reaches it.
+  const heldSettled = Promise.allSettled([held]);
+  const waiting = cluster.request("echoRequest", {}, { to: 0 }).catch((error) => error);
+  const stopped = cluster.stop();
+  const error = await waitFor(waiting, "the failure");
+  assert.ok(error instanceof ClosedError, String(error));
+  assert.equal(
+    error.message,
+    'Request "echoRequest" to worker 0 was cancelled: the manager is stopping',
+  );
+  cluster.sendMessage("release", {});
+  await heldSettled;
+  await waitFor(stopped, "the stop");
+});
