@@ -2,6 +2,7 @@
 
 import { type Address, Cluster, type ClusterOptions, type Message, type Peer } from "../mod.ts";
 import { deadline } from "../src/deadline.ts";
+import { type Load, steadyRequests } from "./fixtures/load.ts";
 import type { Outcome } from "./fixtures/remote_control.ts";
 
 export const WORKER: URL = new URL("./fixtures/worker.ts", import.meta.url);
@@ -68,6 +69,36 @@ export async function remote(
   operation: Record<string, unknown>,
 ): Promise<Outcome> {
   return await cluster.request("doRequest", operation, { to: child }) as Outcome;
+}
+
+/**
+ * Runs steady requests of `action` from the manager and from worker 1 (four
+ * loops each, to `to`, default `ANY`) through `during`, once each load has
+ * been answered by all `workers`; then stops them and returns both loads.
+ */
+export async function loadsThrough(
+  cluster: Cluster,
+  load: { action: string; data: unknown; workers: number; to?: Address },
+  during: () => Promise<unknown>,
+): Promise<Load[]> {
+  const { action, data, workers, to } = load;
+  const done = Promise.withResolvers<void>();
+  const managerEvery = Promise.withResolvers<void>();
+  const fromManager = steadyRequests(cluster, action, data, 4, done.promise, {
+    workers,
+    onEvery: managerEvery.resolve,
+    to,
+  });
+  const workerEvery = nextMessage(cluster, "loadEvery");
+  const fromWorker = remote(cluster, 1, { op: "load", action, data, loops: 4, workers, to });
+  await waitFor(Promise.all([managerEvery.promise, workerEvery]), "both loads running");
+  try {
+    await during();
+  } finally {
+    done.resolve();
+    cluster.sendMessage("stopLoad", {}, 1);
+  }
+  return [await fromManager, ((await fromWorker) as { ok: Load }).ok];
 }
 
 /** Records every message of one action that a peer receives. */

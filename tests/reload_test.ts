@@ -2,16 +2,7 @@
 
 import assert from "node:assert/strict";
 import { ClosedError, type LifecycleEvent } from "../mod.ts";
-import { type Load, steadyRequests } from "./fixtures/load.ts";
-import {
-  isRunning,
-  nextEvent,
-  nextMessage,
-  Recorder,
-  remote,
-  startCluster,
-  waitFor,
-} from "./helpers.ts";
+import { isRunning, loadsThrough, nextEvent, Recorder, startCluster, waitFor } from "./helpers.ts";
 import { ManagerRun } from "./manager_run.ts";
 
 Deno.test("reload() replaces every worker one at a time; each old one runs its onStop first", async () => {
@@ -62,27 +53,13 @@ Deno.test("a request in flight to a reloading worker is answered", async () => {
 Deno.test("a reload under steady requests to ANY, from the manager and a worker, fails none", async () => {
   // A stop work that waited out stopTimeout would fail the test's wait.
   await using cluster = await startCluster({ workers: 3, processes: {}, stopTimeout: 60_000 });
-  const reloaded = Promise.withResolvers<void>();
-  // The loads run, each having asked every worker, before the reload.
-  const managerEvery = Promise.withResolvers<void>();
-  const fromManager = steadyRequests(cluster, "slowRequest", { ms: 10 }, 4, reloaded.promise, {
-    workers: 3,
-    onEvery: managerEvery.resolve,
-  });
-  const workerEvery = nextMessage(cluster, "loadEvery");
-  const fromWorker = remote(cluster, 1, {
-    op: "load",
-    action: "slowRequest",
-    data: { ms: 10 },
-    loops: 4,
-    workers: 3,
-  });
-  await waitFor(Promise.all([managerEvery.promise, workerEvery]), "both loads running");
   const before = cluster.pid(0)!;
-  await waitFor(cluster.reload(0), "the reload");
-  reloaded.resolve();
-  cluster.sendMessage("stopLoad", {}, 1);
-  const loads = [await fromManager, ((await fromWorker) as { ok: Load }).ok];
+  // The loads run, each having asked every worker, before the reload.
+  const loads = await loadsThrough(
+    cluster,
+    { action: "slowRequest", data: { ms: 10 }, workers: 3 },
+    () => waitFor(cluster.reload(0), "the reload"),
+  );
   for (const load of loads) {
     assert.deepEqual(load.failures, [], "no request failed");
     assert.ok(load.answered > 0);

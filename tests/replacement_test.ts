@@ -9,10 +9,10 @@
 import assert from "node:assert/strict";
 import { ANY, ClosedError, type LifecycleEvent, TimeoutError, UnreachableError } from "../mod.ts";
 import type { Cluster } from "../mod.ts";
-import { type Load, steadyRequests } from "./fixtures/load.ts";
 import {
   hold,
   isRunning,
+  loadsThrough,
   nextEvent,
   nextMessage,
   remote,
@@ -99,34 +99,21 @@ Deno.test("a streamed request by id waits for the new process too", async () => 
 
 Deno.test("a service reload under steady requests by name, from the manager and a worker, fails none", async () => {
   await using cluster = await startCluster({ workers: 2 });
-  const reloaded = Promise.withResolvers<void>();
-  const managerAnswered = Promise.withResolvers<void>();
-  const fromManager = steadyRequests(cluster, "pingRequest", "m", 4, reloaded.promise, {
-    workers: 1,
-    onEvery: managerAnswered.resolve,
-    to: "logger",
-  });
-  const workerAnswered = nextMessage(cluster, "loadEvery");
-  const fromWorker = remote(cluster, 1, {
-    op: "load",
-    action: "pingRequest",
-    data: "w",
-    loops: 4,
-    workers: 1,
-    to: "logger",
-  });
-  await waitFor(Promise.all([managerAnswered.promise, workerAnswered]), "both loads running");
   const before = cluster.pid("logger")!;
-  await waitFor(cluster.reload("logger"), "the reload");
-  // Answered by the new process too, before the loads stop.
-  const after = await remote(cluster, 1, {
-    op: "requestProcess",
-    name: "logger",
-    action: "pingRequest",
-  });
-  reloaded.resolve();
-  cluster.sendMessage("stopLoad", {}, 1);
-  const loads = [await fromManager, ((await fromWorker) as { ok: Load }).ok];
+  let after: unknown;
+  const loads = await loadsThrough(
+    cluster,
+    { action: "pingRequest", data: "x", workers: 1, to: "logger" },
+    async () => {
+      await waitFor(cluster.reload("logger"), "the reload");
+      // Answered by the new process too, before the loads stop.
+      after = await remote(cluster, 1, {
+        op: "requestProcess",
+        name: "logger",
+        action: "pingRequest",
+      });
+    },
+  );
   for (const load of loads) {
     assert.deepEqual(load.failures, [], "no request failed");
     assert.ok(load.answered > 0);
