@@ -100,6 +100,8 @@ export class ChildSide {
    */
   #doStopWork(alone: boolean): Promise<void> {
     this.#stopWork ??= (async () => {
+      // The whole cluster stops: what a request waits for will not come.
+      if (!alone) this.router.endReplacements();
       await this.router.listeners.stopping();
       if (alone) await this.#letPeersGo();
       await this.router.handlersSettled();

@@ -5,6 +5,9 @@
  * @module
  */
 
+/** The longest delay a timer takes (2^31 - 1 ms); a longer one would fire at once. */
+export const MAX_TIMER_DELAY = 2 ** 31 - 1;
+
 /** A source of time and timers. */
 export interface Clock {
   /** Milliseconds on a monotonic clock. */

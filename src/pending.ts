@@ -12,12 +12,9 @@
  */
 
 import { type Address, describe } from "./address.ts";
-import { type Clock, SYSTEM_CLOCK } from "./clock.ts";
+import { type Clock, MAX_TIMER_DELAY, SYSTEM_CLOCK } from "./clock.ts";
 import type { WireMessage } from "./codec.ts";
 import { ClosedError, NoHandlerError, RemoteError, ValidationError } from "./errors.ts";
-
-/** The longest delay setTimeout takes; longer ones would fire at once. */
-const MAX_DELAY = 2 ** 31 - 1;
 
 /**
  * What a timed-out request rejects with. The caller turns it into a
@@ -209,7 +206,7 @@ export class PendingRequests {
   #arm(at: number): void {
     this.#clock.clearTimeout(this.#timer);
     this.#timerAt = at;
-    const delay = Math.min(MAX_DELAY, Math.max(0, Math.ceil(at - this.#clock.now())));
+    const delay = Math.min(MAX_TIMER_DELAY, Math.max(0, Math.ceil(at - this.#clock.now())));
     this.#timer = this.#clock.setTimeout(() => this.#expire(), delay);
   }
 
@@ -260,18 +257,21 @@ export function failedAnswer(
     : error;
 }
 
+/** The error of a request `from` refused because it is stopping alone. */
+export function refusedError(action: string, from: Address): ClosedError {
+  return new ClosedError(
+    `Request "${action}" to ${describe(from)} was refused: ${describe(from)} is stopping`,
+    { action, peer: from },
+  );
+}
+
 /** The error a failed answer to a request of `action` from `from` rejects it with. */
 export function answerError(
   action: string,
   from: Address,
   error: NonNullable<WireMessage["error"]>,
 ): Error {
-  if (error.stopping === true) {
-    return new ClosedError(
-      `Request "${action}" to ${describe(from)} was refused: ${describe(from)} is stopping`,
-      { action, peer: from },
-    );
-  }
+  if (error.stopping === true) return refusedError(action, from);
   if (error.name === NoHandlerError.name) {
     return new NoHandlerError(
       `Request "${action}" to ${describe(from)} failed: it has no handler for "${action}"`,

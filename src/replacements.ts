@@ -4,44 +4,73 @@
  * being replaced from when its reload is announced, or it says it is
  * leaving or refuses a request because it stops alone (a reload, or a
  * SIGTERM to it alone, after which it is restarted), until it is announced
- * ready. It will not come back once it exits not to be restarted or is
- * given up. A crash is not a replacement: requests to a crashed process
- * fail at once, as README's failure semantics say.
+ * ready. It will not come back once it exits not to be restarted, is given
+ * up, or its host leaves; and none comes once the cluster stops. A crash is
+ * not a replacement: requests to a crashed process fail at once, as
+ * README's failure semantics say.
  *
  * @module
  */
 
 import type { Address } from "./address.ts";
-import type { Clock } from "./clock.ts";
+import { type Clock, MAX_TIMER_DELAY } from "./clock.ts";
 import type { LifecycleEvent } from "./types.ts";
 
 /**
- * How a wait for a replacement ended: the process is ready again, it will
- * not come back, something else changed (a host left: look again), or
- * this process stops asking.
+ * How a wait for a replacement ended: a process it waited for is ready
+ * (with `anyReady`, any process), one will not come back, or none will
+ * (the cluster stops).
  */
-export type Comeback = "ready" | "gone" | "changed" | "ending";
+export type Comeback = "ready" | "gone" | "ending";
+
+/** One wait: for which processes, and whether any process ready ends it. */
+interface Waiter {
+  awaited: readonly Address[];
+  anyReady: boolean;
+  resolve(how: Comeback): void;
+}
 
 /** What this process knows of processes being replaced, and who waits for them. */
 export class Replacements {
+  /** Whether an address is in the cluster now: one that left is no longer awaited. */
+  readonly #present: (address: Address) => boolean;
   readonly #replacing = new Set<Address>();
-  readonly #waiters = new Map<Address, Set<(how: Comeback) => void>>();
+  /** Those of them known to refuse new requests already: nothing is sent to them. */
+  readonly #refusing = new Set<Address>();
+  readonly #waiters = new Set<Waiter>();
+  #ended = false;
+
+  constructor(present: (address: Address) => boolean) {
+    this.#present = present;
+  }
+
+  /** Whether the cluster stops: no process is replaced any more. */
+  get ended(): boolean {
+    return this.#ended;
+  }
 
   /** Whether `address` is being replaced: a request to it should wait for the new one. */
   has(address: Address): boolean {
     return this.#replacing.has(address);
   }
 
+  /** Whether `address` is being replaced and refuses new requests already. */
+  refusing(address: Address): boolean {
+    return this.#refusing.has(address);
+  }
+
   /** `address` said it is leaving, or refused a request because it is stopping alone. */
   leaves(address: Address): void {
+    if (this.#ended) return;
     this.#replacing.add(address);
+    this.#refusing.add(address);
   }
 
   /** Learns from a lifecycle event who is being replaced and who is back. */
   heard(event: LifecycleEvent): void {
     switch (event.type) {
       case "reload":
-        this.#replacing.add(event.address);
+        if (!this.#ended) this.#replacing.add(event.address);
         break;
       case "ready":
         this.#end(event.address, "ready");
@@ -53,31 +82,34 @@ export class Replacements {
         this.#end(event.address, "gone");
         break;
       case "hostJoined":
-        for (const worker of event.workers) this.#end(worker, "ready");
+        for (const address of [...event.workers, ...event.services]) this.#end(address, "ready");
         break;
       case "hostLeft":
-        // Its processes left the layout: each waiter looks whether its own did.
-        for (const address of [...this.#waiters.keys()]) this.#wake(address, "changed");
+        // Its processes left the cluster's layout before this event came.
+        for (const address of this.#replacing) {
+          if (!this.#present(address)) this.#end(address, "gone");
+        }
         break;
     }
   }
 
   /**
-   * The next news of any of `awaited` (see {@linkcode Comeback}), or the
-   * end of the wait: `timeLeft` ms passed, or `signal` aborted.
+   * The next news of `awaited` (see {@linkcode Comeback}), or the end of
+   * the wait: `timeLeft` ms passed, or `signal` aborted.
+   *
+   * @param anyReady Whether any process announced ready ends it too (for `ANY`).
    */
   async news(
     awaited: readonly Address[],
     timeLeft: number,
-    { clock, signal }: { clock: Clock; signal?: AbortSignal },
+    { clock, signal, anyReady = false }: { clock: Clock; signal?: AbortSignal; anyReady?: boolean },
   ): Promise<Comeback | "timeout" | "aborted"> {
+    if (this.#ended) return "ending";
     const { promise, resolve } = Promise.withResolvers<Comeback | "timeout" | "aborted">();
-    for (const address of awaited) {
-      let waiters = this.#waiters.get(address);
-      if (waiters === undefined) this.#waiters.set(address, waiters = new Set());
-      waiters.add(resolve);
-    }
-    const timer = Number.isFinite(timeLeft)
+    const waiter: Waiter = { awaited, anyReady, resolve };
+    this.#waiters.add(waiter);
+    // Beyond what a timer can hold, no timer: the wait ends otherwise.
+    const timer = timeLeft <= MAX_TIMER_DELAY
       ? clock.setTimeout(() => resolve("timeout"), Math.max(0, timeLeft))
       : undefined;
     const abort = () => resolve("aborted");
@@ -85,31 +117,27 @@ export class Replacements {
     try {
       return await promise;
     } finally {
-      for (const address of awaited) this.#forget(address, resolve);
+      this.#waiters.delete(waiter);
       if (timer !== undefined) clock.clearTimeout(timer);
       signal?.removeEventListener("abort", abort);
     }
   }
 
-  /** This process stops asking (it stops or closes): every wait ends. */
-  endAll(): void {
-    for (const address of [...this.#waiters.keys()]) this.#wake(address, "ending");
+  /** The cluster stops: nothing is replaced any more, and every wait ends. */
+  end(): void {
+    this.#ended = true;
+    this.#replacing.clear();
+    this.#refusing.clear();
+    for (const waiter of this.#waiters) waiter.resolve("ending");
   }
 
-  #forget(address: Address, waiter: (how: Comeback) => void): void {
-    const waiters = this.#waiters.get(address);
-    if (waiters?.delete(waiter) && waiters.size === 0) this.#waiters.delete(address);
-  }
-
-  #end(address: Address, how: Comeback): void {
+  #end(address: Address, how: "ready" | "gone"): void {
     this.#replacing.delete(address);
-    this.#wake(address, how);
-  }
-
-  #wake(address: Address, how: Comeback): void {
-    const waiters = this.#waiters.get(address);
-    if (waiters === undefined) return;
-    this.#waiters.delete(address);
-    for (const resolve of waiters) resolve(how);
+    this.#refusing.delete(address);
+    for (const waiter of this.#waiters) {
+      if (waiter.awaited.includes(address) || (how === "ready" && waiter.anyReady)) {
+        waiter.resolve(how);
+      }
+    }
   }
 }

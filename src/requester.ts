@@ -18,7 +18,7 @@ import { CANCEL, MORE } from "./control.ts";
 import { ClosedError, TimeoutError, UnreachableError } from "./errors.ts";
 import { LeavingWorkers } from "./leaving_workers.ts";
 import type { Outbox } from "./outbox.ts";
-import { failedAnswer, PendingRequests, Refusal, TIMED_OUT } from "./pending.ts";
+import { failedAnswer, PendingRequests, Refusal, refusedError, TIMED_OUT } from "./pending.ts";
 import { randomBase64url } from "./random.ts";
 import { Replacements } from "./replacements.ts";
 import type { Schemas } from "./schema.ts";
@@ -78,7 +78,7 @@ export class Requester {
   /** The workers `ANY` tries last. */
   readonly leaving: LeavingWorkers = new LeavingWorkers();
   /** The processes a request by id or name waits for. */
-  readonly replacements: Replacements = new Replacements();
+  readonly replacements: Replacements;
   readonly #options: RequesterOptions;
   /**
    * Makes messageIds unique across the cluster without coordination; made
@@ -93,6 +93,7 @@ export class Requester {
 
   constructor(options: RequesterOptions) {
     this.#options = options;
+    this.replacements = new Replacements((address) => options.outbox.layout.has(address));
     this.pending = new PendingRequests(options.clock);
     this.streams = new StreamRequests(options.clock ?? SYSTEM_CLOCK);
   }
@@ -117,7 +118,7 @@ export class Requester {
           refusedBy = this.#refusedBy(error, checked, refusedBy);
           timeout = error.timeLeft;
         } else {
-          timeout = await this.#awaitReplacement(error, action, checked, timeout);
+          timeout = await this.#awaitReplacement(error, "Request", action, checked, timeout);
           // A worker back is asked again; those still being replaced are not.
           refusedBy = refusedBy?.filter((worker) => this.replacements.has(worker));
         }
@@ -161,55 +162,71 @@ export class Requester {
    */
   async #awaitReplacement(
     failure: Refusal | NotSent,
+    what: "Request" | "Streamed request",
     action: string,
     checked: CheckedRequest,
     timeLeft: number,
   ): Promise<number> {
-    const { to } = checked;
-    const { error } = failure;
-    let awaited = to === ANY
-      ? this.#options.outbox.layout.workerIds.filter((worker) => this.replacements.has(worker))
-      : this.replacements.has(to)
-      ? [to]
-      : [];
-    if (awaited.length === 0) throw error;
-    const refusal = this.#options.refusal();
-    if (refusal !== undefined) throw this.#closedError(action, to, undefined, refusal);
+    const { to, signal } = checked;
+    const { layout } = this.#options.outbox;
+    const awaitable = (address: Address) => this.replacements.has(address) && layout.has(address);
+    let awaited = to === ANY ? layout.workerIds.filter(awaitable) : awaitable(to) ? [to] : [];
+    const peer = to === ANY ? undefined : to;
+    // This process stops (and the cluster with it): nothing is awaited.
+    const ending = () =>
+      new ClosedError(
+        `${what} "${action}" to ${describeTarget(to)} was cancelled: ${
+          describe(this.#options.self)
+        } ${this.#options.refusal() ?? "is stopping"}`,
+        { action, peer },
+      );
+    // Refused by a process stopping alone, when the cluster stops too: as
+    // if it had waited when the stop came.
+    const refused = failure.error instanceof ClosedError;
+    if (this.#options.refusal() !== undefined || (refused && this.replacements.ended)) {
+      throw ending();
+    }
+    if (awaited.length === 0) throw failure.error;
     // A refusal brings the time left; a stream's, none: its timeout is per part.
     if (failure instanceof Refusal) timeLeft = Math.min(failure.timeLeft, checked.timeout);
     const { clock = SYSTEM_CLOCK } = this.#options;
     const deadline = clock.now() + timeLeft;
     const names = awaited.map(describe).join(", ");
     const one = awaited.length === 1;
+    // To ANY, whichever worker is up again will do.
+    const anyReady = to === ANY;
     while (true) {
       const how = await this.replacements.news(awaited, deadline - clock.now(), {
         clock,
-        signal: checked.signal,
+        signal,
+        anyReady,
       });
-      if (how === "aborted") throw checked.signal!.reason;
-      if (how === "ending") throw this.#closedError(action, to, undefined, this.#options.refusal());
-      if (how === "timeout") {
-        throw new TimeoutError(
-          `Request "${action}" to ${
-            describeTarget(to)
-          } timed out after ${checked.timeout} ms: ${names} ${
-            one ? "was" : "were"
-          } being replaced, and no new process was ready in time`,
-          { action, peer: to === ANY ? undefined : to },
-        );
-      }
-      if (how === "ready") return Math.max(0, deadline - clock.now());
-      // Given up, not restarted, or its host left: no longer awaited.
-      awaited = awaited.filter((address) =>
-        this.replacements.has(address) && this.#options.outbox.layout.has(address)
-      );
-      if (awaited.length === 0) {
-        throw new UnreachableError(
-          `Request "${action}" to ${
-            describeTarget(to)
-          } failed: ${names} stopped, and no new process replaced ${one ? "it" : "them"}`,
-          { action, peer: to === ANY ? undefined : to, cause: error },
-        );
+      switch (how) {
+        case "ready":
+          return Math.max(0, deadline - clock.now());
+        case "aborted":
+          throw signal!.reason;
+        case "ending":
+          throw ending();
+        case "timeout":
+          throw new TimeoutError(
+            `${what} "${action}" to ${
+              describeTarget(to)
+            } timed out after ${checked.timeout} ms: ${names} ${
+              one ? "was" : "were"
+            } being replaced, and no new process was ready in time`,
+            { action, peer },
+          );
+        case "gone":
+          // Given up, not restarted, or its host left: no longer awaited.
+          awaited = awaited.filter(awaitable);
+          if (awaited.length > 0) continue;
+          throw new UnreachableError(
+            `${what} "${action}" to ${
+              describeTarget(to)
+            } failed: ${names} stopped, and no new process replaced ${one ? "it" : "them"}`,
+            { action, peer, cause: failure.error },
+          );
       }
     }
   }
@@ -314,7 +331,7 @@ export class Requester {
         } catch (error) {
           // Nowhere to go while what it is for is being replaced: once it is back.
           if (!(error instanceof NotSent)) throw error;
-          await this.#awaitReplacement(error, action, checked, timeout);
+          await this.#awaitReplacement(error, "Streamed request", action, checked, timeout);
           refusedBy = refusedBy?.filter((worker) => this.replacements.has(worker));
         }
       }
@@ -343,7 +360,7 @@ export class Requester {
           this.#learnFrom(error);
           this.streams.close(messageId);
           if (to === ANY) refusedBy = this.#refusedBy(error, checked, refusedBy);
-          else await this.#awaitReplacement(error, action, checked, timeout);
+          else await this.#awaitReplacement(error, "Streamed request", action, checked, timeout);
           entry = await send(error.resend(data));
           target = open.target!;
           continue;
@@ -407,6 +424,8 @@ export class Requester {
     skip?: readonly Address[],
   ): Address {
     if (to !== ANY) {
+      // It said it refuses from now on: sent, it could arrive after it closed.
+      if (this.replacements.refusing(to)) throw new NotSent(refusedError(action, to));
       if (this.#options.outbox.send(to, payload, action) < 0) {
         throw new NotSent(this.#unreachable(action, to));
       }
@@ -536,14 +555,9 @@ export class Requester {
     this.replacements.leaves(peer);
   }
 
-  /** The process stops: no request waits for a replacement any longer. */
-  stopping(): void {
-    this.replacements.endAll();
-  }
-
   /** The process closes: every open request fails, with `reason` as the cause. */
   close(reason: Error | undefined): void {
-    this.replacements.endAll();
+    this.replacements.end();
     this.pending.failAll((spec) => this.#closedError(spec.action, spec.target, reason));
     this.pending.close();
     this.streams.failAll((entry) =>

@@ -184,7 +184,15 @@ export class Router implements Receiver {
    */
   refuseNewRequests(): void {
     if (this.#state !== "closing" && this.#state !== "closed") this.#state = "stopping";
-    this.#requester.stopping();
+    this.endReplacements();
+  }
+
+  /**
+   * The cluster stops: no process is replaced any more, and requests that
+   * wait for a new process fail with `ClosedError`.
+   */
+  endReplacements(): void {
+    this.#requester.replacements.end();
   }
 
   /**

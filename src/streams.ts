@@ -11,12 +11,9 @@
  */
 
 import { type Address, describe } from "./address.ts";
-import type { Clock } from "./clock.ts";
+import { type Clock, MAX_TIMER_DELAY } from "./clock.ts";
 import type { WireMessage } from "./codec.ts";
 import { FrameError } from "./errors.ts";
-
-/** The longest delay a timer takes (2^31 - 1 ms); a longer one fires at once. */
-const MAX_DELAY = 2 ** 31 - 1;
 
 /** Parts a responder may send ahead of its consumer. */
 export const STREAM_WINDOW = 16;
@@ -108,7 +105,7 @@ export class StreamEntry {
       const waiter = Promise.withResolvers<void>();
       this.#waiter = waiter;
       // Past the timers' range (Infinity included), it waits without one.
-      const timer = timeout <= MAX_DELAY
+      const timer = timeout <= MAX_TIMER_DELAY
         ? this.#clock.setTimeout(() => waiter.reject(onTimeout()), timeout)
         : undefined;
       const abort = () => waiter.reject(signal!.reason);

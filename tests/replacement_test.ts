@@ -7,8 +7,18 @@
  */
 
 import assert from "node:assert/strict";
-import { ANY, ClosedError, type LifecycleEvent, TimeoutError, UnreachableError } from "../mod.ts";
+import {
+  ANY,
+  ClosedError,
+  type LifecycleEvent,
+  MANAGER,
+  TimeoutError,
+  UnreachableError,
+} from "../mod.ts";
 import type { Cluster } from "../mod.ts";
+import { managerOf } from "../src/address.ts";
+import { Layout } from "../src/layout.ts";
+import type { Outcome } from "./fixtures/remote_control.ts";
 import {
   hold,
   isRunning,
@@ -19,6 +29,7 @@ import {
   startCluster,
   waitFor,
 } from "./helpers.ts";
+import { unixNetwork } from "./networks.ts";
 
 /**
  * SIGTERM to worker 0 while it holds a request, so that it stops alone but
@@ -169,4 +180,113 @@ Deno.test("stop() ends a wait for a new process at once with ClosedError", async
   cluster.sendMessage("release", {});
   await heldSettled;
   await waitFor(stopped, "the stop");
+});
+
+Deno.test("a whole-cluster stop ends a worker's wait for a new process at once", async () => {
+  // A wait that outlived the stop would hold it until stopTimeout.
+  await using cluster = await startCluster({ workers: 2, processes: {}, stopTimeout: 60_000 });
+  const { held } = await stopAloneHolding(cluster);
+  const heldSettled = Promise.allSettled([held]);
+  // Worker 1 learns that worker 0 is being replaced: its first request waits, and times out.
+  const first = await remote(cluster, 1, {
+    op: "request",
+    action: "echoRequest",
+    to: 0,
+    timeout: 50,
+  }) as Outcome;
+  assert.ok("error" in first && first.error.name === "TimeoutError", JSON.stringify(first));
+  // Its second waits from the start; the stop reaches worker 1 after it.
+  const second = remote(cluster, 1, { op: "request", action: "echoRequest", to: 0 });
+  const stopped = cluster.stop();
+  cluster.sendMessage("release", {});
+  const outcome = await waitFor(second, "worker 1's request") as Outcome;
+  assert.deepEqual(outcome, {
+    error: {
+      name: "ClosedError",
+      message: 'Request "echoRequest" to worker 0 was cancelled: worker 1 is stopping',
+    },
+  });
+  await heldSettled;
+  await waitFor(stopped, "the stop");
+});
+
+Deno.test("a request to ANY waiting for a new worker takes any worker that is back first", async () => {
+  await using cluster = await startCluster({ workers: 2, processes: {} });
+  const { held } = await stopAloneHolding(cluster);
+  const exited = nextEvent<LifecycleEvent>(
+    (listener) => cluster.onLifecycle(listener),
+    "worker 1 exited",
+    (event) => event.type === "exit" && event.address === 1,
+  );
+  Deno.kill(cluster.pid(1)!, "SIGKILL");
+  await exited;
+  // Worker 0 cannot be back before "release": worker 1's restart answers.
+  const answer = await waitFor(cluster.request("echoRequest", "x", { to: ANY }), "the answer");
+  assert.equal((answer as { by: number }).by, 1);
+  cluster.sendMessage("release", {});
+  await held;
+});
+
+Deno.test("a wait for a new process with a timeout past the timers' range still waits", async () => {
+  await using cluster = await startCluster({ workers: 2, processes: {} });
+  const { held } = await stopAloneHolding(cluster);
+  const byId = cluster.request("echoRequest", "x", { to: 0, timeout: 1e10 });
+  cluster.sendMessage("release", {});
+  await held;
+  assert.equal((await waitFor(byId, "the answer") as { by: number }).by, 0);
+});
+
+Deno.test("a process whose host left is awaited no more: requests for it fail at once", async () => {
+  const network = await unixNetwork();
+  try {
+    await network.router(MANAGER);
+    const two = await network.router(2);
+    // Worker 1 is being replaced, and not up: a request to it waits.
+    two.lifecycle({ type: "reload", address: 1 });
+    const waiting = two.request("echoRequest", {}, { to: 1, timeout: 60_000 })
+      .catch((error) => error);
+    // Not sent, it waits within microtasks: all have run by the next task.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    // Its host leaves: the layout loses it, then the event comes.
+    two.layout = new Layout([0, 2], ["logger"]);
+    two.lifecycle({ type: "hostLeft", address: managerOf("b"), host: "b" });
+    const error = await waitFor(waiting, "the waiting request");
+    assert.ok(error instanceof UnreachableError, String(error));
+    assert.equal(
+      error.message,
+      'Request "echoRequest" to worker 1 failed: worker 1 stopped, and no new process replaced it',
+    );
+    const later = await waitFor(
+      two.request("echoRequest", {}, { to: 1, timeout: 60_000 }).catch((error) => error),
+      "a later request",
+    );
+    assert.ok(later instanceof UnreachableError, String(later));
+    assert.match(later.message, /no such process/);
+  } finally {
+    await network.close();
+  }
+});
+
+Deno.test("a service on a host that joins anew is awaited no more", async () => {
+  const network = await unixNetwork();
+  try {
+    await network.router(MANAGER);
+    const two = await network.router(2);
+    two.lifecycle({ type: "reload", address: "logger" });
+    two.lifecycle({
+      type: "hostJoined",
+      address: managerOf("b"),
+      host: "b",
+      workers: [],
+      services: ["logger"],
+    });
+    // Not up here: it fails at once rather than wait for a replacement.
+    const error = await waitFor(
+      two.request("echoRequest", {}, { to: "logger", timeout: 60_000 }).catch((error) => error),
+      "the request",
+    );
+    assert.ok(error instanceof UnreachableError, String(error));
+  } finally {
+    await network.close();
+  }
 });
