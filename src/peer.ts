@@ -121,15 +121,15 @@ export class Peer<P extends Carried<P> = Protocol, S extends string = string> {
    * `messageId`, whether a `handle()` handler sent it or a listener did by
    * hand with `msg.reply()` or with `data.messageId`.
    *
-   * @param action The request action.
-   * @param data The data; it is sent as is, the messageId travels beside it.
-   * @param options `to` (required), `timeout` in ms, `signal`.
-   * @returns The data of the response.
    * A target being replaced (reloaded, or stopping alone to be restarted)
    * passes it on: to `ANY`, it goes to another worker; by id or name, or
    * with no other worker up, it waits for the new process, within its
    * timeout.
    *
+   * @param action The request action.
+   * @param data The data; it is sent as is, the messageId travels beside it.
+   * @param options `to` (required), `timeout` in ms, `signal`.
+   * @returns The data of the response.
    * @throws {TimeoutError} When no response came within the timeout.
    * @throws {RemoteError} When the remote handler threw or rejected.
    * @throws {NoHandlerError} When the target has no listener for the action.

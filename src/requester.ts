@@ -136,9 +136,9 @@ export class Requester {
 
   /**
    * After a failed attempt at a request to `ANY`: the workers that refused
-   * it so far, when it is a refusal and the request may go to another.
+   * it so far, to send it to another.
    *
-   * @throws The failure, when it is not; its signal's reason, when it aborted.
+   * @throws Its signal's reason, when it aborted.
    */
   #refusedBy(failure: Refusal, checked: CheckedRequest, refusedBy?: Address[]): Address[] {
     if (checked.signal?.aborted) throw checked.signal.reason;
