@@ -7,7 +7,16 @@
 
 import assert from "node:assert/strict";
 import { Cluster, type LifecycleEvent, MANAGER, RemoteError } from "../mod.ts";
-import { isRunning, nextEvent, nextMessage, Recorder, remote, waitFor, WORKER } from "./helpers.ts";
+import {
+  isRunning,
+  loadsThrough,
+  nextEvent,
+  nextMessage,
+  Recorder,
+  remote,
+  waitFor,
+  WORKER,
+} from "./helpers.ts";
 
 const NODE_SERVICE = new URL("./fixtures/node_service.mjs", import.meta.url).pathname;
 
@@ -405,4 +414,20 @@ Deno.test("a worker reloading while connected to the Node service is answered $l
   assert.deepEqual(await cluster.request("doRequest", { op: "errors" }, { to: "node" }), {
     ok: [],
   });
+});
+
+Deno.test("a Node service reloaded under steady requests by name, from the manager and a worker, fails none", async () => {
+  await using cluster = await startWithNode();
+  const before = cluster.pid("node")!;
+  // It refuses what comes after its stop work, and lets its peers go, as a Deno child does.
+  const loads = await loadsThrough(
+    cluster,
+    { action: "echoRequest", data: "x", workers: 1, to: "node" },
+    () => waitFor(cluster.reload("node"), "the reload"),
+  );
+  for (const load of loads) {
+    assert.deepEqual(load.failures, [], "no request failed");
+    assert.ok(load.answered > 0);
+  }
+  assert.ok(!isRunning(before));
 });

@@ -100,6 +100,15 @@ export class Endpoint {
   }
 
   /**
+   * The processes this one has a connection to now.
+   *
+   * @returns {Address[]}
+   */
+  connected() {
+    return [...this.#links.keys()];
+  }
+
+  /**
    * Resolves once everything sent is written out (connections still
    * opening opened, or failed).
    *

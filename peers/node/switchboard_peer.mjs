@@ -156,7 +156,13 @@ export class Peer {
   #stopWork;
   /** @type {Promise<void> | undefined} */
   #closing;
-  #onSigterm = () => void this.#doStopWork().then(() => this.#exit(0));
+  /**
+   * Stopping alone (a reload, a SIGTERM to it): the peers told `$leaving`,
+   * and those whose `$left` it still waits for; undefined until then.
+   * @type {{ told: Set<Address>, waiting: Set<Address>, settled: Function[] } | undefined}
+   */
+  #leaving;
+  #onSigterm = () => void this.#doStopWork(true).then(() => this.#exit(0));
   #onSigint = () => {};
 
   /**
@@ -378,12 +384,18 @@ export class Peer {
 
   /** Closes, then exits: the second phase of a stop. */
   async #exit(code) {
+    // Alone: once more for peers that came meanwhile; nothing happens between this and the close.
+    if (this.#leaving) await this.#letPeersGo();
     await this.close();
     process.exit(code);
   }
 
-  /** The stop work, once: the stop handlers together, then the handlers still running. */
-  #doStopWork() {
+  /**
+   * The stop work, once: the stop handlers together, then the handlers
+   * still running. Alone (the cluster goes on), in between it refuses new
+   * requests and lets its peers go (`$leaving`, `$left`).
+   */
+  #doStopWork(alone) {
     this.#stopWork ??= (async () => {
       await Promise.all([...this.#stopHandlers].map(async (handler) => {
         try {
@@ -392,11 +404,70 @@ export class Peer {
           this.#report(new SwitchboardError("A stop handler failed", { cause: error }));
         }
       }));
+      if (alone) await this.#letPeersGo();
       if (this.#handlersRunning > 0) {
         await new Promise((resolve) => this.#handlersSettled.push(resolve));
       }
     })();
     return this.#stopWork;
+  }
+
+  /**
+   * Refuses new requests from now on, tells every peer connected now
+   * `$leaving`, and waits for each one's `$left` (frames on a connection
+   * stay in order: every request it sent before is in), at most the
+   * request timeout, so that a stopped peer cannot hold this one.
+   */
+  async #letPeersGo() {
+    this.#leaving ??= { told: new Set(), waiting: new Set(), settled: [] };
+    for (const peer of this.#endpoint.connected()) this.#tellLeaving(peer);
+    if (this.#leaving.waiting.size === 0) return;
+    let timer;
+    await Promise.race([
+      new Promise((resolve) => this.#leaving.settled.push(resolve)),
+      new Promise((resolve) => timer = setTimeout(resolve, this.#bootstrap.requestTimeout)),
+    ]);
+    clearTimeout(timer);
+  }
+
+  /** Tells `peer` `$leaving`, once, and waits for its `$left`. */
+  #tellLeaving(peer) {
+    if (this.#leaving.told.has(peer)) return;
+    this.#leaving.told.add(peer);
+    if (this.#sendControl(peer, "$leaving")) this.#leaving.waiting.add(peer);
+  }
+
+  /** `peer` has every request it sent before its `$left` in. */
+  #left(peer) {
+    const leaving = this.#leaving;
+    if (!leaving?.waiting.delete(peer) || leaving.waiting.size > 0) return;
+    for (const resolve of leaving.settled.splice(0)) resolve();
+  }
+
+  /**
+   * Answers a request this process no longer takes: nothing of it runs,
+   * and the refusal carries its data back (when it fits a frame), to go to
+   * another worker or wait for this one's new process.
+   */
+  #refuse(from, message) {
+    const answer = {
+      action: responseAction(message.action),
+      messageId: message.messageId,
+      re: true,
+      error: { name: "ClosedError", message: `${describe(this.id)} is stopping`, stopping: true },
+    };
+    const { maxFrameSize } = this.#bootstrap;
+    try {
+      let payload;
+      try {
+        payload = encodeMessage({ ...answer, data: message.data }, maxFrameSize, from);
+      } catch {
+        payload = encodeMessage(answer, maxFrameSize, from);
+      }
+      this.#send(from, payload);
+    } catch (error) {
+      this.#report(error);
+    }
   }
 
   /** A connection to `address` closed (the endpoint says so): what waits on it fails; without the manager, exit. */
@@ -460,6 +531,12 @@ export class Peer {
   #receive(from, message) {
     if (message.action.startsWith("$")) return this.#control(from, message);
     if (this.#state === "closed") return;
+    if (this.#leaving) {
+      this.#tellLeaving(from);
+      if (message.messageId !== undefined && message.re !== true) {
+        return this.#refuse(from, message);
+      }
+    }
     // A part of a streamed answer: this peer never asks for one.
     if (message.part === true) return;
     // Answers settle requests at once, even while held for the listeners.
@@ -482,7 +559,8 @@ export class Peer {
     if (action === "$more") return;
     // A process stopping alone: every request this peer sent it before is in.
     if (action === "$leaving") return void this.#sendControl(from, "$left");
-    if (fromManager && action === "$stop") return void this.#stop();
+    if (action === "$left") return this.#left(from);
+    if (fromManager && action === "$stop") return void this.#stop(data?.alone === true);
     if (fromManager && action === "$exit") return void this.#exit(0);
     if (fromManager && action === "$event") return this.#tellLifecycle(data);
     if (fromManager && action === "$members") {
@@ -495,8 +573,8 @@ export class Peer {
   }
 
   /** Stop, first phase: the stop work, still receiving; then `$stopped`, once what it sent is written. */
-  async #stop() {
-    await this.#doStopWork();
+  async #stop(alone) {
+    await this.#doStopWork(alone);
     await this.#endpoint.flushed();
     this.#sendControl(MANAGER, "$stopped");
   }
