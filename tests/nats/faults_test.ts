@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import {
   type Cluster,
+  type ClusterOptions,
   managerOf,
   QueueFullError,
   TimeoutError,
@@ -283,23 +284,36 @@ async function probe(from: Cluster, to: Cluster, toHost: string): Promise<void> 
   }
 }
 
+/**
+ * Hosts "b" and "a" (one worker each) of a cluster on a private server, a
+ * reaching it through a proxy that can cut a's connection alone; b's
+ * reports of the cut are expected, and ignored.
+ */
+async function withProxiedHost(
+  aOptions: ClusterOptions,
+  test: (hosts: { a: Cluster; b: Cluster; proxy: NatsProxy }) => Promise<void>,
+): Promise<void> {
+  const server = await NatsServer.start();
+  const proxy = new NatsProxy(server.port);
+  try {
+    const cluster = uniqueCluster();
+    await using b = await joinHere(cluster, "b", { servers: server.url, workers: 1 });
+    await using a = await joinHere(cluster, "a", { servers: proxy.url, workers: 1, ...aOptions });
+    b.onError(() => {});
+    await test({ a, b, proxy });
+  } finally {
+    await proxy.close();
+    await server.stop();
+  }
+}
+
 Deno.test({
   name: "after one host's NATS connection alone drops, what it sends is confirmed again",
   ignore,
   async fn() {
-    const server = await NatsServer.start();
-    const proxy = new NatsProxy(server.port);
-    try {
-      const cluster = uniqueCluster();
-      await using b = await joinHere(cluster, "b", { servers: server.url, workers: 1 });
-      // drain() waits until every byte to a target is confirmed (but one).
-      await using a = await joinHere(cluster, "a", {
-        servers: proxy.url,
-        workers: 1,
-        highWaterMark: 1,
-      });
+    // drain() waits until every byte to a target is confirmed (but one).
+    await withProxiedHost({ highWaterMark: 1 }, async ({ a, b, proxy }) => {
       a.onError(() => {});
-      b.onError(() => {});
       const body = "x".repeat(10_000);
       for (let n = 0; n < 100; n++) assert.equal(a.sendMessage("tick", { n, body }, 0), 1);
       await waitFor(a.drain(0), "a's ticks to be confirmed");
@@ -308,10 +322,7 @@ Deno.test({
       await probe(a, b, "b");
       for (let n = 0; n < 50; n++) assert.equal(a.sendMessage("tick", { n, body }, 0), 1);
       await waitFor(a.drain(0), "a's ticks after the drop to be confirmed");
-    } finally {
-      await proxy.close();
-      await server.stop();
-    }
+    });
   },
 });
 
@@ -378,15 +389,9 @@ Deno.test({
   name: "a host's first messages to another, lost as its NATS connection drops, are reported lost",
   ignore,
   async fn() {
-    const server = await NatsServer.start();
-    const proxy = new NatsProxy(server.port);
-    try {
-      const cluster = uniqueCluster();
-      await using b = await joinHere(cluster, "b", { servers: server.url, workers: 1 });
-      await using a = await joinHere(cluster, "a", { servers: proxy.url, workers: 1 });
+    await withProxiedHost({}, async ({ a, b, proxy }) => {
       const lost: string[] = [];
       a.onError((error) => lost.push(error.message));
-      b.onError(() => {});
       const body = "x".repeat(10_000);
       let counted = 0;
       for (let n = 0; n < 100; n++) counted += a.sendMessage("tick", { n, body }, 0);
@@ -406,9 +411,6 @@ Deno.test({
       const reportedLost = lostTo("b", lost);
       assert.equal(counted, 100);
       assert.equal(counted - received.length - reportedLost, 0, "none lost silently");
-    } finally {
-      await proxy.close();
-      await server.stop();
-    }
+    });
   },
 });
