@@ -99,9 +99,11 @@ export class ChildSide {
    * keep it from settling, or be cut short by its exit.
    */
   #doStopWork(alone: boolean): Promise<void> {
+    // The whole cluster stops: what a request waits for will not come. Also
+    // when this child was stopping alone already (reloaded, or SIGTERM'd),
+    // so that its stop work, waiting on such a request, ends.
+    if (!alone) this.router.endReplacements();
     this.#stopWork ??= (async () => {
-      // The whole cluster stops: what a request waits for will not come.
-      if (!alone) this.router.endReplacements();
       await this.router.listeners.stopping();
       if (alone) await this.#letPeersGo();
       await this.router.handlersSettled();

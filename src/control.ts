@@ -13,7 +13,9 @@
  *   the cluster stops or the child is reloaded: the first phase of its
  *   stop. It runs its stop handlers and waits for its running handlers
  *   while it still receives, then answers `$stopped`. Stopping alone, it
- *   refuses new requests once its stop handlers ran (see `$leaving`).
+ *   refuses new requests once its stop handlers ran (see `$leaving`); when
+ *   the cluster stops meanwhile, it gets `$stop` again without `alone`, and
+ *   ends its waits for processes being replaced.
  * - `$stopped`: a child to the manager, its stop work done.
  * - `$exit`: the manager to a child, the second phase: close (what is
  *   queued is written, what peers sent is still read) and exit. The manager

@@ -59,6 +59,11 @@ export class Replacements {
     return this.#refusing.has(address);
   }
 
+  /** Whether any process is being replaced and refuses new requests already. */
+  get refusingAny(): boolean {
+    return this.#refusing.size > 0;
+  }
+
   /** `address` said it is leaving, or refused a request because it is stopping alone. */
   leaves(address: Address): void {
     if (this.#ended) return;

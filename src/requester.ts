@@ -431,13 +431,20 @@ export class Requester {
       }
       return to;
     }
-    const chosen = this.#options.outbox.sendToAny(payload, action, (w) => this.load(w), skip);
-    if (chosen === undefined && skip !== undefined) {
-      const refusers = skip.map(describe).join(", ");
+    // Those that said they refuse from now on are passed over too: sent
+    // one, a request could arrive after it closed. With no other worker up,
+    // it waits for their replacements.
+    const refusing = this.replacements.refusingAny
+      ? this.#options.outbox.layout.workerIds.filter((w) => this.replacements.refusing(w))
+      : [];
+    const passed = refusing.length > 0 ? [...new Set([...skip ?? [], ...refusing])] : skip;
+    const chosen = this.#options.outbox.sendToAny(payload, action, (w) => this.load(w), passed);
+    if (chosen === undefined && passed !== undefined) {
+      const refusers = passed.map(describe).join(", ");
       throw new NotSent(
         new ClosedError(
           `Request "${action}" to any worker was refused: ${refusers} ${
-            skip.length === 1 ? "is" : "are"
+            passed.length === 1 ? "is" : "are"
           } stopping and no other worker is up`,
           { action },
         ),

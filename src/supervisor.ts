@@ -273,8 +273,13 @@ export class Supervisor {
   #ask(child: Slot, alone: boolean): boolean {
     if (!child.process) return false;
     // Asked already (a reload, when the cluster stops): it is doing its
-    // stop work, and whoever waits for it waits for the one `$stopped`.
-    if (child.leaving) return true;
+    // stop work, and whoever waits for it waits for its `$stopped`. Told
+    // the cluster stops too, it ends its waits for replacements that will
+    // not come, which would hold its stop work until stopTimeout.
+    if (child.leaving) {
+      if (!alone) this.#options.tell(child.address, STOP);
+      return true;
+    }
     child.leaving = true;
     child.state = "stopping";
     child.stopped = Promise.withResolvers<void>();
