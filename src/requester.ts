@@ -5,7 +5,7 @@
  * as answers arrive. A request to `ANY` that a stopping worker refused (it
  * carries the request's data back) goes to another worker; `ANY` passes
  * over `LeavingWorkers`. One that cannot go anywhere while what it is for
- * is being replaced waits for the new process (`Replacements`).
+ * is being replaced waits for the new process (`replacement_wait.ts`).
  *
  * @module
  */
@@ -20,6 +20,7 @@ import { LeavingWorkers } from "./leaving_workers.ts";
 import type { Outbox } from "./outbox.ts";
 import { failedAnswer, PendingRequests, Refusal, refusedError, TIMED_OUT } from "./pending.ts";
 import { randomBase64url } from "./random.ts";
+import { type Asker, awaitReplacement, type CheckedRequest, NotSent } from "./replacement_wait.ts";
 import { Replacements } from "./replacements.ts";
 import type { Schemas } from "./schema.ts";
 import { STREAM_WINDOW, StreamRequests, type StreamStep } from "./streams.ts";
@@ -58,16 +59,6 @@ interface OpenStream {
 }
 
 /** A request that could not be sent anywhere now: its error, thrown when nothing is awaited. */
-class NotSent {
-  constructor(readonly error: Error) {}
-}
-
-/** A request's target, timeout and signal, checked. */
-interface CheckedRequest {
-  to: Address | typeof ANY;
-  timeout: number;
-  signal: AbortSignal | undefined;
-}
 
 /** One process's requests. */
 export class Requester {
@@ -118,7 +109,14 @@ export class Requester {
           refusedBy = this.#refusedBy(error, checked, refusedBy);
           timeout = error.timeLeft;
         } else {
-          timeout = await this.#awaitReplacement(error, "Request", action, checked, timeout);
+          timeout = await awaitReplacement(
+            this.#asker(),
+            error,
+            "Request",
+            action,
+            checked,
+            timeout,
+          );
           // A worker back is asked again; those still being replaced are not.
           refusedBy = refusedBy?.filter((worker) => this.replacements.has(worker));
         }
@@ -145,90 +143,11 @@ export class Requester {
     return [...refusedBy ?? [], failure.from];
   }
 
-  /**
-   * After a failed attempt at a request that cannot go anywhere now, because
-   * what it is for is being replaced: its process by id or name refused it
-   * or is down, or, to `ANY`, every worker up refused it or none is up and
-   * some are being replaced. Waits, within the time the request has left and
-   * its signal, for one of those to be ready again.
-   *
-   * @param timeLeft The ms the attempt had.
-   * @returns The ms the request has left, to send it again.
-   * @throws The error the failure carries, when nothing it waits for is
-   * being replaced; a `TimeoutError` when no new process is ready in
-   * time; an `UnreachableError` when none will come (given up, not
-   * restarted, its host left); a `ClosedError` when this process stops or
-   * closes first; the signal's reason when it aborts.
-   */
-  async #awaitReplacement(
-    failure: Refusal | NotSent,
-    what: "Request" | "Streamed request",
-    action: string,
-    checked: CheckedRequest,
-    timeLeft: number,
-  ): Promise<number> {
-    const { to, signal } = checked;
-    const { layout } = this.#options.outbox;
-    const awaitable = (address: Address) => this.replacements.has(address) && layout.has(address);
-    let awaited = to === ANY ? layout.workerIds.filter(awaitable) : awaitable(to) ? [to] : [];
-    const peer = to === ANY ? undefined : to;
-    // This process stops (and the cluster with it): nothing is awaited.
-    const ending = () =>
-      new ClosedError(
-        `${what} "${action}" to ${describeTarget(to)} was cancelled: ${
-          describe(this.#options.self)
-        } ${this.#options.refusal() ?? "is stopping"}`,
-        { action, peer },
-      );
-    // Refused by a process stopping alone, when the cluster stops too: as
-    // if it had waited when the stop came.
-    const refused = failure.error instanceof ClosedError;
-    if (this.#options.refusal() !== undefined || (refused && this.replacements.ended)) {
-      throw ending();
-    }
-    if (awaited.length === 0) throw failure.error;
-    // A refusal brings the time left; a stream's, none: its timeout is per part.
-    if (failure instanceof Refusal) timeLeft = Math.min(failure.timeLeft, checked.timeout);
-    const { clock = SYSTEM_CLOCK } = this.#options;
-    const deadline = clock.now() + timeLeft;
-    const names = awaited.map(describe).join(", ");
-    const one = awaited.length === 1;
-    // To ANY, whichever worker is up again will do.
-    const anyReady = to === ANY;
-    while (true) {
-      const how = await this.replacements.news(awaited, deadline - clock.now(), {
-        clock,
-        signal,
-        anyReady,
-      });
-      switch (how) {
-        case "ready":
-          return Math.max(0, deadline - clock.now());
-        case "aborted":
-          throw signal!.reason;
-        case "ending":
-          throw ending();
-        case "timeout":
-          throw new TimeoutError(
-            `${what} "${action}" to ${
-              describeTarget(to)
-            } timed out after ${checked.timeout} ms: ${names} ${
-              one ? "was" : "were"
-            } being replaced, and no new process was ready in time`,
-            { action, peer },
-          );
-        case "gone":
-          // Given up, not restarted, or its host left: no longer awaited.
-          awaited = awaited.filter(awaitable);
-          if (awaited.length > 0) continue;
-          throw new UnreachableError(
-            `${what} "${action}" to ${
-              describeTarget(to)
-            } failed: ${names} stopped, and no new process replaced ${one ? "it" : "them"}`,
-            { action, peer, cause: failure.error },
-          );
-      }
-    }
+  /** This process, as a wait for a replacement sees it. */
+  #asker(): Asker {
+    const { self, outbox, clock } = this.#options;
+    const refusal = () => this.#options.refusal();
+    return { self, replacements: this.replacements, layout: outbox.layout, clock, refusal };
   }
 
   /**
@@ -331,7 +250,14 @@ export class Requester {
         } catch (error) {
           // Nowhere to go while what it is for is being replaced: once it is back.
           if (!(error instanceof NotSent)) throw error;
-          await this.#awaitReplacement(error, "Streamed request", action, checked, timeout);
+          await awaitReplacement(
+            this.#asker(),
+            error,
+            "Streamed request",
+            action,
+            checked,
+            timeout,
+          );
           refusedBy = refusedBy?.filter((worker) => this.replacements.has(worker));
         }
       }
@@ -360,7 +286,14 @@ export class Requester {
           this.#learnFrom(error);
           this.streams.close(messageId);
           if (to === ANY) refusedBy = this.#refusedBy(error, checked, refusedBy);
-          else await this.#awaitReplacement(error, "Streamed request", action, checked, timeout);
+          else {await awaitReplacement(
+              this.#asker(),
+              error,
+              "Streamed request",
+              action,
+              checked,
+              timeout,
+            );}
           entry = await send(error.resend(data));
           target = open.target!;
           continue;

@@ -1,0 +1,127 @@
+/**
+ * How a request waits for the new process of what it is for, when it
+ * cannot go anywhere now because that is being replaced (see
+ * `Replacements`): within its timeout and signal, and failing with an
+ * error that says why when the wait ends otherwise.
+ *
+ * @module
+ */
+
+import { type Address, ANY, describe, describeTarget } from "./address.ts";
+import { type Clock, SYSTEM_CLOCK } from "./clock.ts";
+import { ClosedError, TimeoutError, UnreachableError } from "./errors.ts";
+import type { Layout } from "./layout.ts";
+import { Refusal } from "./pending.ts";
+import type { Replacements } from "./replacements.ts";
+
+/** A request that could not be sent anywhere now: its error, thrown when nothing is awaited. */
+export class NotSent {
+  constructor(readonly error: Error) {}
+}
+
+/** A request's target, timeout and signal, checked. */
+export interface CheckedRequest {
+  to: Address | typeof ANY;
+  timeout: number;
+  signal: AbortSignal | undefined;
+}
+
+/** What a wait needs of the process that asks. */
+export interface Asker {
+  /** The process asking. */
+  self: Address;
+  /** Who is being replaced, as the asker knows. */
+  replacements: Replacements;
+  /** The cluster's processes now. */
+  layout: Layout;
+  /** Time and timers (default: the machine's). */
+  clock?: Clock;
+  /** Why no request may be made now, if none may: the asker closed, or is stopping. */
+  refusal(): "closed" | "is stopping" | undefined;
+}
+
+/**
+ * After a failed attempt at a request that cannot go anywhere now, because
+ * what it is for is being replaced: its process by id or name refused it
+ * or is down, or, to `ANY`, every worker up refused it or none is up and
+ * some are being replaced. Waits, within the time the request has left and
+ * its signal, for one of those to be ready again.
+ *
+ * @param timeLeft The ms the attempt had.
+ * @returns The ms the request has left, to send it again.
+ * @throws The error the failure carries, when nothing it waits for is
+ * being replaced; a `TimeoutError` when no new process is ready in
+ * time; an `UnreachableError` when none will come (given up, not
+ * restarted, its host left); a `ClosedError` when this process stops or
+ * closes first; the signal's reason when it aborts.
+ */
+export async function awaitReplacement(
+  asker: Asker,
+  failure: Refusal | NotSent,
+  what: "Request" | "Streamed request",
+  action: string,
+  checked: CheckedRequest,
+  timeLeft: number,
+): Promise<number> {
+  const { to, signal } = checked;
+  const { replacements, layout, clock = SYSTEM_CLOCK } = asker;
+  const awaitable = (address: Address) => replacements.has(address) && layout.has(address);
+  let awaited = to === ANY ? layout.workerIds.filter(awaitable) : awaitable(to) ? [to] : [];
+  const peer = to === ANY ? undefined : to;
+  // This process stops (and the cluster with it): nothing is awaited.
+  const ending = () =>
+    new ClosedError(
+      `${what} "${action}" to ${describeTarget(to)} was cancelled: ${describe(asker.self)} ${
+        asker.refusal() ?? "is stopping"
+      }`,
+      { action, peer },
+    );
+  // Refused by a process stopping alone, when the cluster stops too: as
+  // if it had waited when the stop came.
+  const refused = failure.error instanceof ClosedError;
+  if (asker.refusal() !== undefined || (refused && replacements.ended)) {
+    throw ending();
+  }
+  if (awaited.length === 0) throw failure.error;
+  // A refusal brings the time left; a stream's, none: its timeout is per part.
+  if (failure instanceof Refusal) timeLeft = Math.min(failure.timeLeft, checked.timeout);
+  const deadline = clock.now() + timeLeft;
+  const names = awaited.map(describe).join(", ");
+  const one = awaited.length === 1;
+  // To ANY, whichever worker is up again will do.
+  const anyReady = to === ANY;
+  while (true) {
+    const how = await replacements.news(awaited, deadline - clock.now(), {
+      clock,
+      signal,
+      anyReady,
+    });
+    switch (how) {
+      case "ready":
+        return Math.max(0, deadline - clock.now());
+      case "aborted":
+        throw signal!.reason;
+      case "ending":
+        throw ending();
+      case "timeout":
+        throw new TimeoutError(
+          `${what} "${action}" to ${
+            describeTarget(to)
+          } timed out after ${checked.timeout} ms: ${names} ${
+            one ? "was" : "were"
+          } being replaced, and no new process was ready in time`,
+          { action, peer },
+        );
+      case "gone":
+        // Given up, not restarted, or its host left: no longer awaited.
+        awaited = awaited.filter(awaitable);
+        if (awaited.length > 0) continue;
+        throw new UnreachableError(
+          `${what} "${action}" to ${
+            describeTarget(to)
+          } failed: ${names} stopped, and no new process replaced ${one ? "it" : "them"}`,
+          { action, peer, cause: failure.error },
+        );
+    }
+  }
+}
