@@ -190,7 +190,7 @@ export class FrameError extends SwitchboardError {}
  */
 export class ValidationError extends SwitchboardError {
   /** The action whose schema the data failed. */
-  override readonly action: string;
+  declare readonly action: string;
   /** What is wrong, where (empty when the receiver found it: its message says it). */
   readonly issues: readonly { readonly message: string; readonly path: readonly PropertyKey[] }[];
 
@@ -209,8 +209,7 @@ export class ValidationError extends SwitchboardError {
     issues: ValidationError["issues"] = [],
     options?: SwitchboardErrorOptions,
   ) {
-    super(message, options);
-    this.action = action;
+    super(message, { ...options, action });
     this.issues = issues;
   }
 }

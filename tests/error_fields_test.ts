@@ -8,6 +8,7 @@ import {
   type SwitchboardError,
   TimeoutError,
   UnreachableError,
+  ValidationError,
 } from "../mod.ts";
 import { startCluster } from "./helpers.ts";
 
@@ -56,6 +57,10 @@ Deno.test("the fields are neither enumerated nor invented", () => {
   const error = new TimeoutError("timed out", { action: "a", peer: "logger" });
   assert.deepEqual(Object.keys(error), ["name"], "logged and compared as before");
   assert.deepEqual([error.action, error.peer, "cause" in error], ["a", "logger", false]);
+  // A ValidationError's action, given apart, is a field of the same kind.
+  const invalid = new ValidationError("invalid", "a", [], { peer: 1 });
+  assert.deepEqual(Object.keys(invalid), ["name", "issues"]);
+  assert.deepEqual([invalid.action, invalid.peer], ["a", 1]);
   const bare = new FrameError("bad", { cause: undefined });
   assert.deepEqual([bare.action, bare.peer, "cause" in bare], [undefined, undefined, false]);
 });
