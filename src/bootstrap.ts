@@ -35,6 +35,12 @@ export interface Bootstrap {
   maxQueuedBytes: number;
   /** What the child's transport needs to open its endpoint; only the transport reads it. */
   transport: unknown;
+  /**
+   * The processes being replaced as the child starts (reloading, or
+   * stopping alone to be restarted): a request to one of them waits for
+   * its new process. Absent, none.
+   */
+  replacing?: Address[];
 }
 
 /** The bootstrap format this module reads and writes. */
@@ -120,7 +126,8 @@ function isBootstrap(value: unknown): value is Bootstrap {
     b.managers.every((name) => typeof name === "string") &&
     typeof b.maxFrameSize === "number" && typeof b.requestTimeout === "number" &&
     typeof b.highWaterMark === "number" && typeof b.maxQueuedBytes === "number" &&
-    "transport" in b;
+    "transport" in b &&
+    (b.replacing === undefined || (Array.isArray(b.replacing) && b.replacing.every(isAddress)));
 }
 
 function notAChild(why: string, cause?: unknown): Error {

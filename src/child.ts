@@ -75,6 +75,7 @@ export class ChildSide {
       onGone: (peer) => this.#onGone(peer),
       onReady: () => this.#sendReady(),
     });
+    this.router.startsWhileReplacing(bootstrap.replacing ?? []);
     for (const [signal, listener] of this.#onSignal) Deno.addSignalListener(signal, listener);
   }
 

@@ -19,6 +19,7 @@ import { Router } from "./router.ts";
 import { handleSignals, signalExitCode } from "./signals.ts";
 import type { Program } from "./spawn.ts";
 import type { Schemas } from "./schema.ts";
+import { StartingChildren } from "./starting_children.ts";
 import { type ChildSpec, Supervisor } from "./supervisor.ts";
 import type { Endpoint, TransportHost } from "./transport.ts";
 import type { ChildStats, LifecycleEvent } from "./types.ts";
@@ -63,6 +64,8 @@ export class Manager {
   #escalation: SwitchboardError | undefined;
   #stopping: Promise<void> | undefined;
   readonly #unhooks: (() => void)[] = [];
+  /** What each child starting was told is being replaced, and missed of it. */
+  readonly #starting = new StartingChildren();
 
   private constructor(host: TransportHost, router: Router, config: ManagerConfig) {
     this.#host = host;
@@ -73,19 +76,25 @@ export class Manager {
       restart: config.restart,
       startTimeout: config.startTimeout,
       stopTimeout: config.stopTimeout,
-      command: (address, spec) => ({
-        program: programOf(spec, host.childPermissions),
-        bootstrap: {
-          version: BOOTSTRAP_VERSION,
-          self: address,
-          ...this.router.layout.members(),
-          maxFrameSize: config.maxFrameSize,
-          requestTimeout: config.requestTimeout,
-          highWaterMark: config.highWaterMark,
-          maxQueuedBytes: config.maxQueuedBytes,
-          transport: host.childConfig,
-        },
-      }),
+      command: (address, spec) => {
+        // Its requests to these wait for their new process, as others' do.
+        const replacing = this.router.replacing().filter((other) => other !== address);
+        this.#starting.told(address, replacing);
+        return {
+          program: programOf(spec, host.childPermissions),
+          bootstrap: {
+            version: BOOTSTRAP_VERSION,
+            self: address,
+            ...this.router.layout.members(),
+            maxFrameSize: config.maxFrameSize,
+            requestTimeout: config.requestTimeout,
+            highWaterMark: config.highWaterMark,
+            maxQueuedBytes: config.maxQueuedBytes,
+            transport: host.childConfig,
+            ...(replacing.length > 0 ? { replacing } : {}),
+          },
+        };
+      },
       tell: (address, action, data) => router.sendControl(address, action, data),
       isConnected: (address) => router.connected().includes(address),
       released: (address) => host.released(address),
@@ -123,7 +132,7 @@ export class Manager {
         maxQueuedBytes: config.maxQueuedBytes,
         schemas: config.schemas,
         control: {
-          [READY]: { run: (_data, from) => manager!.#supervisor.goAhead(from) },
+          [READY]: { run: (_data, from) => manager!.#goAhead(from) },
           [RUNNING]: { run: (_data, from) => manager!.#supervisor.ready(from) },
           [STOPPED]: { run: (_data, from) => manager!.#supervisor.stopped(from) },
           // What happened to another host's children, from its manager.
@@ -244,8 +253,19 @@ export class Manager {
 
   /** Tells the manager's lifecycle listeners and every connected child. */
   #announceHere(event: LifecycleEvent): void {
-    for (const address of this.router.connected()) this.router.sendControl(address, EVENT, event);
+    const connected = this.router.connected();
+    for (const address of connected) this.router.sendControl(address, EVENT, event);
+    this.#starting.announced(event, connected);
     this.router.lifecycle(event);
+  }
+
+  /**
+   * A child said `$ready`: it hears what it missed while it started of
+   * the processes it was told are being replaced, then goes ahead.
+   */
+  #goAhead(child: Address): void {
+    for (const event of this.#starting.ready(child)) this.router.sendControl(child, EVENT, event);
+    this.#supervisor.goAhead(child);
   }
 
   /** An event another host's manager announced about its children. */

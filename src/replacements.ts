@@ -54,6 +54,11 @@ export class Replacements {
     return this.#replacing.has(address);
   }
 
+  /** The processes being replaced now. */
+  list(): Address[] {
+    return [...this.#replacing];
+  }
+
   /** Whether `address` is being replaced and refuses new requests already. */
   refusing(address: Address): boolean {
     return this.#refusing.has(address);

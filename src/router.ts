@@ -195,6 +195,21 @@ export class Router implements Receiver {
     this.#requester.replacements.end();
   }
 
+  /** The processes being replaced, as this process knows: requests for them wait. */
+  replacing(): Address[] {
+    return this.#requester.replacements.list();
+  }
+
+  /**
+   * Learns, as it starts, which processes are being replaced: it missed
+   * what said so (their `reload` events, their `$leaving`).
+   */
+  startsWhileReplacing(addresses: readonly Address[]): void {
+    for (const address of addresses) {
+      this.#requester.replacements.heard({ type: "reload", address });
+    }
+  }
+
   /**
    * From now on, answers each new request it gets with a refusal that
    * carries the request back, to be sent to another worker; requests it

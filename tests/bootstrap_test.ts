@@ -45,6 +45,17 @@ Deno.test("readBootstrap reads the first line of stdin, however it is split", as
   }
 });
 
+Deno.test("readBootstrap takes the processes being replaced, when given, as addresses only", async () => {
+  const replacing = { ...BOOTSTRAP, replacing: [1, "logger"] };
+  const bytes = encodeBootstrap(replacing);
+  assert.deepEqual(await readBootstrap(stdin(bytes, bytes.length), patient()), replacing);
+  const bad = encodeBootstrap({ ...BOOTSTRAP, replacing: [{ not: "an address" }] } as never);
+  await assert.rejects(
+    readBootstrap(stdin(bad, bad.length), patient()),
+    /not a Switchboard bootstrap/,
+  );
+});
+
 Deno.test("readBootstrap explains when the process was not started by a cluster", async () => {
   const utf8 = new TextEncoder();
   const cases: [ReturnType<typeof stdin>, RegExp][] = [

@@ -258,6 +258,53 @@ Deno.test("a whole-cluster stop ends the wait of a worker SIGTERM'd alone at onc
   await stopWhileStoppingAlone((cluster) => Deno.kill(cluster.pid(1)!, "SIGTERM"));
 });
 
+Deno.test("a process that starts while another is being replaced waits for it too", async () => {
+  // It missed what said so: its bootstrap tells it.
+  const dir = await Deno.makeTempDir({ prefix: "switchboard-test-gate-" });
+  try {
+    const gated = {
+      module: new URL("./fixtures/gated_service.ts", import.meta.url),
+      permissions: { read: [dir], write: [dir] },
+      args: [dir],
+    };
+    await using cluster = await startCluster({ workers: 2, processes: { gated } });
+    using watcher = Deno.watchFs(dir);
+    const reloaded = cluster.reload("gated");
+    // The old process is gone, and the new one not ready until "open".
+    await waitFor(
+      (async () => {
+        for await (const event of watcher) {
+          if (event.paths.some((path) => path.endsWith("/waiting"))) return;
+        }
+      })(),
+      "the new gated process",
+    );
+    // Worker 1 starts anew now: it never heard of the reload.
+    const restarted = nextEvent<LifecycleEvent>(
+      (listener) => cluster.onLifecycle(listener),
+      "worker 1 ready again",
+      (event) => event.type === "ready" && event.address === 1,
+    );
+    Deno.kill(cluster.pid(1)!, "SIGKILL");
+    await restarted;
+    const asked = remote(cluster, 1, {
+      op: "requestProcess",
+      name: "gated",
+      action: "echoRequest",
+      data: "x",
+    });
+    // Answered after the request above began: it waits by now.
+    await remote(cluster, 1, { op: "pid" });
+    await Deno.writeTextFile(`${dir}/open`, "");
+    assert.deepEqual(await waitFor(asked, "worker 1's request"), {
+      ok: { data: "x", by: "gated" },
+    });
+    await waitFor(reloaded, "the reload");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 /** A frame as a bare endpoint reads it. */
 interface Frame {
   action: string;
