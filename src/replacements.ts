@@ -3,8 +3,8 @@
  * id or name waits for the new process rather than failing. A process is
  * being replaced from when its reload is announced, or it says it is
  * leaving or refuses a request because it stops alone (a reload, or a
- * SIGTERM to it alone, after which it is restarted), until it is announced
- * ready. It will not come back once it exits not to be restarted, is given
+ * SIGTERM to it alone, after which it is restarted), or it exits cleanly
+ * to be restarted, until it is announced ready. It will not come back once it exits not to be restarted, is given
  * up, or its host leaves; and none comes once the cluster stops. A crash is
  * not a replacement: requests to a crashed process fail at once, as
  * README's failure semantics say.
@@ -86,7 +86,13 @@ export class Replacements {
         this.#end(event.address, "ready");
         break;
       case "exit":
+        // A clean exit to be restarted (a SIGTERM to it alone, its own
+        // `Deno.exit(0)`) is a replacement, also for those it never told it
+        // was leaving; a crash is not.
         if (!event.restart) this.#end(event.address, "gone");
+        else if (event.code === 0 && event.signal === null && !this.#ended) {
+          this.#replacing.add(event.address);
+        }
         break;
       case "fatal":
         this.#end(event.address, "gone");

@@ -305,6 +305,35 @@ Deno.test("a process that starts while another is being replaced waits for it to
   }
 });
 
+Deno.test("a worker that exited cleanly to be restarted is awaited, by those it never told it was leaving", async () => {
+  // Back-off long enough that worker 1's request comes while worker 0 is down.
+  await using cluster = await startCluster({
+    workers: 2,
+    processes: {},
+    restart: { backoff: 300 },
+  });
+  const exited = nextEvent<LifecycleEvent>(
+    (listener) => cluster.onLifecycle(listener),
+    "worker 0 exited",
+    (event) => event.type === "exit" && event.address === 0,
+  );
+  // Worker 1 never talked to worker 0: it hears of the exit only.
+  Deno.kill(cluster.pid(0)!, "SIGTERM");
+  assert.deepEqual(await exited, {
+    type: "exit",
+    address: 0,
+    code: 0,
+    signal: null,
+    restart: true,
+  });
+  const outcome = await waitFor(
+    remote(cluster, 1, { op: "request", action: "echoRequest", to: 0, data: "x" }),
+    "worker 1's request",
+  ) as Outcome;
+  assert.ok("ok" in outcome, JSON.stringify(outcome));
+  assert.equal((outcome.ok as { by: number }).by, 0);
+});
+
 /** A frame as a bare endpoint reads it. */
 interface Frame {
   action: string;
