@@ -176,6 +176,9 @@ export class GatewayEndpoint implements Endpoint {
   /** A message from another host: for the manager, or for one of its children. */
   #deliver(from: Address, to: Address, payload: Uint8Array): void {
     if (to === this.#global || to === MANAGER) return this.#receiver?.deliver(from, [payload]);
+    // Answered here for the child (a request it would refuse): not relayed.
+    const answer = this.#receiver?.answerFor?.(to, from, payload);
+    if (answer !== undefined && this.#link.send(to, from, answer) >= 0) return;
     if (this.#local.deliverFrom(to, from, payload) < 0) {
       this.#link.bounce(from, to, `${describe(to)} is not connected`);
     }

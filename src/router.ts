@@ -481,28 +481,62 @@ export class Router implements Receiver {
    * is reported here; the requester times out.
    */
   #failRequest(from: Address, request: WireMessage, error: WireError, dataBack = false): void {
+    try {
+      const payload = this.#failure(from, request, error, dataBack);
+      this.#outbox.send(from, payload, responseAction(request.action));
+    } catch (thrown) {
+      this.listeners.report(asError(thrown));
+    }
+  }
+
+  /** The answer that fails a request with `error` (see {@linkcode Router.#failRequest}). */
+  #failure(from: Address, request: WireMessage, error: WireError, dataBack: boolean): Payload {
     const answer = {
       action: responseAction(request.action),
       messageId: request.messageId,
       re: true as const,
       error,
     };
-    const { maxFrameSize } = this.#options;
+    // What the way to `from` carries: another host's limit may be lower.
+    const limit = Math.min(this.#options.maxFrameSize, this.#endpoint.maxPayload(from));
     try {
-      let payload: Payload;
-      try {
-        payload = encodeMessage(
-          dataBack ? { ...answer, data: request.data } : answer,
-          maxFrameSize,
-          from,
-        );
-      } catch (thrown) {
-        if (!dataBack || !(thrown instanceof FrameError)) throw thrown;
-        payload = encodeMessage(answer, maxFrameSize, from);
-      }
-      this.#outbox.send(from, payload, answer.action);
+      return encodeMessage(dataBack ? { ...answer, data: request.data } : answer, limit, from);
     } catch (thrown) {
-      this.listeners.report(asError(thrown));
+      if (!dataBack || !(thrown instanceof FrameError)) throw thrown;
+      return encodeMessage(answer, limit, from);
+    }
+  }
+
+  /**
+   * A payload from another host's `from` for this manager's child `to`,
+   * before it is relayed (see {@linkcode Receiver.answerFor}): a request
+   * for a child that refuses new ones (it said `$leaving`), or is down
+   * while it is being replaced, is refused here on its behalf, as it would
+   * refuse it, so that the requester waits for its new process. Relayed, it
+   * could reach the child as it closes, or bounce as undelivered.
+   */
+  answerFor(to: Address, from: Address, payload: Uint8Array): Payload | undefined {
+    const { replacements } = this.#requester;
+    if (!replacements.has(to)) return undefined;
+    if (!replacements.refusing(to) && this.connected().includes(to)) return undefined;
+    let request: WireMessage;
+    try {
+      request = decodeMessage(payload, describe(from));
+    } catch {
+      return undefined; // Not this manager's to judge: relayed, the child reports it.
+    }
+    if (request.messageId === undefined || request.re === true) return undefined;
+    if (request.action.startsWith(CONTROL_PREFIX)) return undefined;
+    const message = `${describe(to)} is stopping`;
+    try {
+      return this.#failure(
+        from,
+        request,
+        { name: ClosedError.name, message, stopping: true },
+        true,
+      );
+    } catch {
+      return undefined;
     }
   }
 

@@ -53,6 +53,13 @@ export interface Receiver {
    * failed): nothing sent to `peer` on it reached it.
    */
   gone(peer: Address, reason: Error | undefined, undelivered?: boolean): void;
+  /**
+   * In a manager that relays other hosts' traffic to its children: a
+   * payload from `from`, on another host, for its child `to`, before it is
+   * relayed. Returns what to send back to `from`, as from `to`, instead (a
+   * request refused on the child's behalf), or undefined to relay it.
+   */
+  answerFor?(to: Address, from: Address, payload: Uint8Array): Payload | undefined;
 }
 
 /** What the layer above tells a transport when it opens an endpoint. */

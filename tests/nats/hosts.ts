@@ -40,6 +40,7 @@ export function startHost(
     services?: string[];
     servers?: string | string[];
     replicas?: number;
+    backoff?: number;
   },
 ): ManagerRun {
   return new ManagerRun({ servers: NATS, ...options }, HOST);
