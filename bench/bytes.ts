@@ -42,7 +42,7 @@ const WORKER = new URL("./switchboard_worker.ts", import.meta.url);
 const RAW_CHILD = new URL("./bytes_raw_child.ts", import.meta.url);
 
 /** A way to move `count` arrays to one receiver; resolves with the seconds it took. */
-type Mover = (bytes: Uint8Array, count: number) => Promise<number>;
+export type Mover = (bytes: Uint8Array, count: number) => Promise<number>;
 
 /** One setting of the receivers' memory: its figures, one per size, and its movers. */
 interface Setting {
@@ -110,7 +110,7 @@ export async function runBytes(progress: (repetition: number) => void): Promise<
 }
 
 /** Runs `start` with `variables` set in this process's environment, which children inherit. */
-async function withEnvironment<T>(
+export async function withEnvironment<T>(
   variables: Readonly<Record<string, string>>,
   start: () => Promise<T>,
 ): Promise<T> {
@@ -123,14 +123,14 @@ async function withEnvironment<T>(
 }
 
 /** Random bytes, so that nothing on the way can make them smaller. */
-function fill(size: number): Uint8Array {
+export function fill(size: number): Uint8Array {
   const bytes = new Uint8Array(size);
   for (let at = 0; at < size; at += 65536) crypto.getRandomValues(bytes.subarray(at, at + 65536));
   return bytes;
 }
 
 /** Sends `count` arrays, never more than the high-water mark waiting behind the one being written. */
-async function moveBySwitchboard(
+export async function moveBySwitchboard(
   cluster: Cluster<BenchProtocol>,
   bytes: Uint8Array,
   count: number,
@@ -145,8 +145,13 @@ async function moveBySwitchboard(
   return (performance.now() - start) / 1000;
 }
 
-/** A raw receiver, reading into one buffer or into fresh arrays, and how to move arrays to it. */
-async function startRawReceiver(reuse: boolean): Promise<{ move: Mover } & AsyncDisposable> {
+/**
+ * A raw receiver, reading into one buffer or into fresh arrays, how to move
+ * arrays to it, and its pid.
+ */
+export async function startRawReceiver(
+  reuse: boolean,
+): Promise<{ move: Mover; pid: number } & AsyncDisposable> {
   const dir = await Deno.makeTempDir({ prefix: "switchboard-bench-bytes-" });
   const path = `${dir}/raw.sock`;
   const listener = Deno.listen({ transport: "unix", path });
@@ -159,6 +164,7 @@ async function startRawReceiver(reuse: boolean): Promise<{ move: Mover } & Async
     for (let at = 0; at < bytes.length;) at += await conn.write(bytes.subarray(at));
   };
   return {
+    pid: child.pid,
     async move(bytes, count) {
       const start = performance.now();
       for (let i = 0; i < count; i++) {
