@@ -13,6 +13,7 @@
 import { type Address, describe, MANAGER, managerOf } from "./address.ts";
 import type { BrokerLink, HostRecord } from "./broker.ts";
 import { UnreachableError } from "./errors.ts";
+import { HeldUntilJoined } from "./held_until_joined.ts";
 import type { Permissions } from "./permissions.ts";
 import {
   type Endpoint,
@@ -40,6 +41,8 @@ export class GatewayEndpoint implements Endpoint {
   #closing = false;
   /** Whether the other hosts can be reached now, as the link says. */
   #reachable = true;
+  /** What other hosts sent to this host's children before they joined. */
+  readonly #held: HeldUntilJoined;
 
   constructor(local: UnixEndpoint, link: BrokerLink, options: EndpointOptions) {
     this.#local = local;
@@ -47,6 +50,7 @@ export class GatewayEndpoint implements Endpoint {
     this.#options = options;
     this.overhead = local.overhead;
     this.#global = managerOf(link.self.host);
+    this.#held = new HeldUntilJoined([...link.self.workers, ...link.self.services]);
   }
 
   get closed(): Promise<Error | undefined> {
@@ -81,6 +85,7 @@ export class GatewayEndpoint implements Endpoint {
     this.#receiver = receiver;
     this.#local.receive(receiver);
     this.#local.relayTo((from, to, payload) => this.#relay(from, to, payload));
+    this.#local.admitted((child) => this.#joined(child));
     this.#link.receive({
       deliver: (from, to, payload) => this.#deliver(from, to, payload),
       lost: (host, reason) => this.#lost(host, reason),
@@ -128,6 +133,12 @@ export class GatewayEndpoint implements Endpoint {
   close(reason?: Error): void {
     if (this.#closing) return;
     this.#closing = true;
+    // What never reached a child is refused where its sender can see it.
+    for (const [child, held] of this.#held.close()) {
+      for (const { from } of held) {
+        this.#link.bounce(from, child, `${describe(child)} stopped before it started`);
+      }
+    }
     (async () => {
       await this.#link.close().catch(this.#options.report);
       this.#local.close(reason);
@@ -179,8 +190,23 @@ export class GatewayEndpoint implements Endpoint {
     // Answered here for the child (a request it would refuse): not relayed.
     const answer = this.#receiver?.answerFor?.(to, from, payload);
     if (answer !== undefined && this.#link.send(to, from, answer) >= 0) return;
+    switch (this.#held.hold(from, to, payload)) {
+      case "held":
+        return;
+      case "full":
+        return this.#link.bounce(from, to, `${describe(to)} has not started yet`);
+    }
     if (this.#local.deliverFrom(to, from, payload) < 0) {
       this.#link.bounce(from, to, `${describe(to)} is not connected`);
+    }
+  }
+
+  /** A child of this host joined: what other hosts sent it before goes to it now. */
+  #joined(child: Address): void {
+    for (const { from, payload } of this.#held.joined(child)) {
+      if (this.#local.deliverFrom(child, from, payload) < 0) {
+        this.#link.bounce(from, child, `${describe(child)} is not connected`);
+      }
     }
   }
 

@@ -511,14 +511,22 @@ export class Router implements Receiver {
    * A payload from another host's `from` for this manager's child `to`,
    * before it is relayed (see {@linkcode Receiver.answerFor}): a request
    * for a child that refuses new ones (it said `$leaving`), or is down
-   * while it is being replaced, is refused here on its behalf, as it would
-   * refuse it, so that the requester waits for its new process. Relayed, it
-   * could reach the child as it closes, or bounce as undelivered.
+   * while it is being replaced or this host stops, is refused here on its
+   * behalf, as a child stopping alone refuses, so that the requester waits
+   * for its new process, or, to `ANY`, asks another. Relayed, it could
+   * reach the child as it closes, or bounce as undelivered.
    */
   answerFor(to: Address, from: Address, payload: Uint8Array): Payload | undefined {
-    const { replacements } = this.#requester;
-    if (!replacements.has(to)) return undefined;
-    if (!replacements.refusing(to) && this.connected().includes(to)) return undefined;
+    const up = this.connected().includes(to);
+    if (this.#refusal() !== undefined) {
+      // This host stops: a child still up takes requests until it exits,
+      // one that is down will not be back.
+      if (up) return undefined;
+    } else {
+      const { replacements } = this.#requester;
+      if (!replacements.has(to)) return undefined;
+      if (!replacements.refusing(to) && up) return undefined;
+    }
     let request: WireMessage;
     try {
       request = decodeMessage(payload, describe(from));

@@ -82,6 +82,8 @@ export class UnixEndpoint implements Endpoint {
   #receiver: Receiver | undefined;
   #receiving = false;
   #relayer: Relayer | undefined;
+  /** Told of each peer whose connection to this endpoint is admitted. */
+  #onAdmitted: ((address: Address) => void) | undefined;
   /** In a child of a cluster that spans hosts: whether its manager can reach the others now. */
   #othersReachable = true;
   #held: Held[] = [];
@@ -190,6 +192,14 @@ export class UnixEndpoint implements Endpoint {
       this.#linkFor(to),
     ];
     await Promise.all(links.map((link) => link?.connection.drained(limit)));
+  }
+
+  /**
+   * Tells `listener` of each peer whose connection to this endpoint is
+   * admitted, once its welcome is queued: in a manager, a child that joined.
+   */
+  admitted(listener: (address: Address) => void): void {
+    this.#onAdmitted = listener;
   }
 
   /**
@@ -445,6 +455,7 @@ export class UnixEndpoint implements Endpoint {
     else this.#links.set(from, link);
     // The handshake is not traffic: not counted.
     link.connection.send(WELCOME_PAYLOAD);
+    this.#onAdmitted?.(from);
   }
 
   #deliver(link: Link | undefined, from: Address, payloads: readonly Uint8Array[]): void {
