@@ -20,7 +20,7 @@ import { LeavingWorkers } from "./leaving_workers.ts";
 import type { Outbox } from "./outbox.ts";
 import { failedAnswer, PendingRequests, Refusal, refusedError, TIMED_OUT } from "./pending.ts";
 import { randomBase64url } from "./random.ts";
-import { type Asker, awaitReplacement, type CheckedRequest, NotSent } from "./replacement_wait.ts";
+import { awaitReplacement, type CheckedRequest, NotSent } from "./replacement_wait.ts";
 import { Replacements } from "./replacements.ts";
 import type { Schemas } from "./schema.ts";
 import { STREAM_WINDOW, StreamRequests, type StreamStep } from "./streams.ts";
@@ -109,14 +109,7 @@ export class Requester {
           refusedBy = this.#refusedBy(error, checked, refusedBy);
           timeout = error.timeLeft;
         } else {
-          timeout = await awaitReplacement(
-            this.#asker(),
-            error,
-            "Request",
-            action,
-            checked,
-            timeout,
-          );
+          timeout = await this.#awaitReplacement(error, "Request", action, checked, timeout);
           // A worker back is asked again; those still being replaced are not.
           refusedBy = refusedBy?.filter((worker) => this.replacements.has(worker));
         }
@@ -143,11 +136,18 @@ export class Requester {
     return [...refusedBy ?? [], failure.from];
   }
 
-  /** This process, as a wait for a replacement sees it. */
-  #asker(): Asker {
+  /** Waits for what a request is for to be replaced (see {@linkcode awaitReplacement}). */
+  #awaitReplacement(
+    failure: Refusal | NotSent,
+    what: "Request" | "Streamed request",
+    action: string,
+    checked: CheckedRequest,
+    timeLeft: number,
+  ): Promise<number> {
     const { self, outbox, clock } = this.#options;
     const refusal = () => this.#options.refusal();
-    return { self, replacements: this.replacements, layout: outbox.layout, clock, refusal };
+    const asker = { self, replacements: this.replacements, layout: outbox.layout, clock, refusal };
+    return awaitReplacement(asker, failure, what, action, checked, timeLeft);
   }
 
   /**
@@ -250,14 +250,7 @@ export class Requester {
         } catch (error) {
           // Nowhere to go while what it is for is being replaced: once it is back.
           if (!(error instanceof NotSent)) throw error;
-          await awaitReplacement(
-            this.#asker(),
-            error,
-            "Streamed request",
-            action,
-            checked,
-            timeout,
-          );
+          await this.#awaitReplacement(error, "Streamed request", action, checked, timeout);
           refusedBy = refusedBy?.filter((worker) => this.replacements.has(worker));
         }
       }
@@ -286,14 +279,7 @@ export class Requester {
           this.#learnFrom(error);
           this.streams.close(messageId);
           if (to === ANY) refusedBy = this.#refusedBy(error, checked, refusedBy);
-          else {await awaitReplacement(
-              this.#asker(),
-              error,
-              "Streamed request",
-              action,
-              checked,
-              timeout,
-            );}
+          else await this.#awaitReplacement(error, "Streamed request", action, checked, timeout);
           entry = await send(error.resend(data));
           target = open.target!;
           continue;

@@ -1,7 +1,10 @@
 /** A broker link in memory, for tests of a gateway without a broker. */
 
-import type { Address } from "../src/address.ts";
+import { type Address, MANAGER } from "../src/address.ts";
 import type { BrokerLink, BrokerReceiver } from "../src/broker.ts";
+import { GatewayHost } from "../src/gateway.ts";
+import type { Endpoint, EndpointOptions } from "../src/transport.ts";
+import { UnixHost } from "../src/unix/host.ts";
 
 /** What a fake link was given to send. */
 export interface Sent {
@@ -9,6 +12,13 @@ export interface Sent {
   to: Address;
   payload: string;
 }
+
+/** A fake link, with what it was told and a way to deliver. */
+export type FakeLink = BrokerLink & {
+  sent: Sent[];
+  bounced: string[];
+  from(payload: string): void;
+};
 
 /**
  * A link for host "b" (worker 0) to one other host, "a" (worker 5): what
@@ -50,4 +60,22 @@ export function fakeLink(): BrokerLink & {
     close: () => Promise.resolve(),
     abandon() {},
   };
+}
+
+/**
+ * Host "b"'s socket directory and its manager's endpoint, a gateway on a
+ * fake link; `options` are what the endpoint was opened with.
+ */
+export async function gatewayOfB(
+  link: FakeLink,
+  report: (error: Error) => void,
+): Promise<{ unix: UnixHost; endpoint: Endpoint; options: EndpointOptions }> {
+  const unix = await UnixHost.create({
+    workers: [0],
+    services: [],
+    gateway: { maxPayload: 1 << 20, limit: link.limitName },
+  });
+  const options = { maxPayload: 1 << 20, report };
+  const endpoint = await new GatewayHost(unix, link).open(MANAGER, options);
+  return { unix, endpoint, options };
 }

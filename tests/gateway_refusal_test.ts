@@ -8,25 +8,16 @@
  */
 
 import assert from "node:assert/strict";
-import { MANAGER } from "../src/address.ts";
-import { GatewayHost } from "../src/gateway.ts";
 import { Layout } from "../src/layout.ts";
 import { Router } from "../src/router.ts";
-import { UnixHost } from "../src/unix/host.ts";
-import { fakeLink } from "./fake_link.ts";
+import { type FakeLink, fakeLink, gatewayOfB } from "./fake_link.ts";
 
 /** The manager of host "b" (worker 0, never joined), on a fake link to host "a" (worker 5). */
 async function managerOfB(): Promise<
-  { router: Router; link: ReturnType<typeof fakeLink> } & AsyncDisposable
+  { router: Router; link: FakeLink } & AsyncDisposable
 > {
   const link = fakeLink();
-  const unix = await UnixHost.create({
-    workers: [0],
-    services: [],
-    gateway: { maxPayload: 1 << 20, limit: link.limitName },
-  });
-  const options = { maxPayload: 1 << 20, report: (error: Error) => assert.fail(error) };
-  const endpoint = await new GatewayHost(unix, link).open(MANAGER, options);
+  const { unix, endpoint } = await gatewayOfB(link, (error) => assert.fail(error));
   const router = new Router({
     endpoint,
     layout: new Layout([0, 5], [], ["manager@a"]),

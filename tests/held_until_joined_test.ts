@@ -5,12 +5,9 @@
  */
 
 import assert from "node:assert/strict";
-import { MANAGER } from "../src/address.ts";
-import { GatewayHost } from "../src/gateway.ts";
 import { HeldUntilJoined, HOLD_LIMIT } from "../src/held_until_joined.ts";
-import { UnixHost } from "../src/unix/host.ts";
 import { openUnixEndpoint } from "../src/unix/transport.ts";
-import { fakeLink } from "./fake_link.ts";
+import { fakeLink, gatewayOfB } from "./fake_link.ts";
 import { waitFor } from "./helpers.ts";
 
 Deno.test("held payloads wait per child, in order, within the limit, until it joins or the host closes", () => {
@@ -32,13 +29,10 @@ Deno.test("held payloads wait per child, in order, within the limit, until it jo
 
 Deno.test("a message from another host for a child that has not joined yet reaches it once it joins", async () => {
   const link = fakeLink();
-  const unix = await UnixHost.create({
-    workers: [0],
-    services: [],
-    gateway: { maxPayload: 1 << 20, limit: link.limitName },
-  });
-  const options = { maxPayload: 1 << 20, report: (error: Error) => assert.fail(error) };
-  const manager = await new GatewayHost(unix, link).open(MANAGER, options);
+  const { unix, endpoint: manager, options } = await gatewayOfB(
+    link,
+    (error) => assert.fail(error),
+  );
   manager.receive({ deliver() {}, gone() {} });
   try {
     link.from('{"action":"first"}');

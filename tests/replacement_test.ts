@@ -46,6 +46,27 @@ async function stopAloneHolding(cluster: Cluster): Promise<{ held: Promise<unkno
   return { held };
 }
 
+/**
+ * Worker 0 stops alone, held until "release"; worker 1 learns that it is
+ * being replaced (its first request to it waits, and times out) and asks
+ * it again: `second`, which waits from the start.
+ */
+async function waitingForWorker0(
+  cluster: Cluster,
+): Promise<{ heldSettled: Promise<unknown>; second: Promise<Outcome> }> {
+  const { held } = await stopAloneHolding(cluster);
+  const heldSettled = Promise.allSettled([held]);
+  const first = await remote(cluster, 1, {
+    op: "request",
+    action: "echoRequest",
+    to: 0,
+    timeout: 50,
+  });
+  assert.ok("error" in first && first.error.name === "TimeoutError", JSON.stringify(first));
+  const second = remote(cluster, 1, { op: "request", action: "echoRequest", to: 0 });
+  return { heldSettled, second };
+}
+
 /** Worker 0's next `ready` event, and the order it came in among `order`. */
 function readyAgain(cluster: Cluster, order: string[]): Promise<unknown> {
   return nextEvent<LifecycleEvent>(
@@ -187,18 +208,8 @@ Deno.test("stop() ends a wait for a new process at once with ClosedError", async
 Deno.test("a whole-cluster stop ends a worker's wait for a new process at once", async () => {
   // A wait that outlived the stop would hold it until stopTimeout.
   await using cluster = await startCluster({ workers: 2, processes: {}, stopTimeout: 60_000 });
-  const { held } = await stopAloneHolding(cluster);
-  const heldSettled = Promise.allSettled([held]);
-  // Worker 1 learns that worker 0 is being replaced: its first request waits, and times out.
-  const first = await remote(cluster, 1, {
-    op: "request",
-    action: "echoRequest",
-    to: 0,
-    timeout: 50,
-  }) as Outcome;
-  assert.ok("error" in first && first.error.name === "TimeoutError", JSON.stringify(first));
-  // Its second waits from the start; the stop reaches worker 1 after it.
-  const second = remote(cluster, 1, { op: "request", action: "echoRequest", to: 0 });
+  const { heldSettled, second } = await waitingForWorker0(cluster);
+  // The stop reaches worker 1 after its request.
   const stopped = cluster.stop();
   cluster.sendMessage("release", {});
   const outcome = await waitFor(second, "worker 1's request") as Outcome;
@@ -221,17 +232,7 @@ Deno.test("a whole-cluster stop ends a worker's wait for a new process at once",
  */
 async function stopWhileStoppingAlone(stopAlone: (cluster: Cluster) => unknown): Promise<void> {
   await using cluster = await startCluster({ workers: 2, processes: {}, stopTimeout: 60_000 });
-  const { held } = await stopAloneHolding(cluster);
-  const heldSettled = Promise.allSettled([held]);
-  // Worker 1 learns that worker 0 is being replaced: its request waits from the start.
-  const first = await remote(cluster, 1, {
-    op: "request",
-    action: "echoRequest",
-    to: 0,
-    timeout: 50,
-  });
-  assert.ok("error" in first && first.error.name === "TimeoutError", JSON.stringify(first));
-  const second = remote(cluster, 1, { op: "request", action: "echoRequest", to: 0 });
+  const { heldSettled, second } = await waitingForWorker0(cluster);
   // Answered after the request above began: it waits by now.
   await remote(cluster, 1, { op: "pid" });
   const goodbye = nextMessage(cluster, "goodbye", (message) => message.from === 1);
