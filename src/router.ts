@@ -517,16 +517,14 @@ export class Router implements Receiver {
    * reach the child as it closes, or bounce as undelivered.
    */
   answerFor(to: Address, from: Address, payload: Uint8Array): Payload | undefined {
+    // On every relayed payload: the common case costs a lookup.
+    const stopping = this.#refusal() !== undefined;
+    const { replacements } = this.#requester;
+    if (!stopping && !replacements.has(to)) return undefined;
+    // As this host stops, a child still up takes requests until it exits,
+    // and one that is down will not be back.
     const up = this.connected().includes(to);
-    if (this.#refusal() !== undefined) {
-      // This host stops: a child still up takes requests until it exits,
-      // one that is down will not be back.
-      if (up) return undefined;
-    } else {
-      const { replacements } = this.#requester;
-      if (!replacements.has(to)) return undefined;
-      if (!replacements.refusing(to) && up) return undefined;
-    }
+    if (up && (stopping || !replacements.refusing(to))) return undefined;
     let request: WireMessage;
     try {
       request = decodeMessage(payload, describe(from));
