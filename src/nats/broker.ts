@@ -9,6 +9,7 @@
 import { connect, type ConnectionOptions } from "@nats-io/transport-node";
 import type { Broker, BrokerLink, JoinRequest } from "../broker.ts";
 import { SwitchboardError } from "../errors.ts";
+import { Inbox } from "./inbox.ts";
 import { NatsLink } from "./link.ts";
 import { Membership } from "./membership.ts";
 import { connectWithoutStrayReset } from "./refused_connection.ts";
@@ -138,7 +139,10 @@ async function join(options: NatsBrokerOptions, request: JoinRequest): Promise<B
       { cause: error },
     );
   }
+  const prefix = `switchboard.${options.cluster}`;
   try {
+    // Listening before the others can see it join: they send to it at once.
+    const inbox = await Inbox.open(nc, `${prefix}.${host}`, request.report);
     const members = await Membership.join(nc, {
       cluster: options.cluster,
       host,
@@ -150,7 +154,8 @@ async function join(options: NatsBrokerOptions, request: JoinRequest): Promise<B
       report: request.report,
     });
     return new NatsLink(nc, members, {
-      prefix: `switchboard.${options.cluster}`,
+      prefix,
+      inbox,
       window: Math.min(options.window ?? 8 * 1024 * 1024, request.maxQueuedBytes),
       report: request.report,
     });

@@ -20,7 +20,7 @@
  * @module
  */
 
-import type { NatsConnection, Subscription } from "@nats-io/transport-node";
+import type { NatsConnection } from "@nats-io/transport-node";
 import { type Address, isManagerOf, managerOf } from "../address.ts";
 import type { BrokerLink, BrokerReceiver, HostRecord, MembershipChange } from "../broker.ts";
 import { Callbacks } from "../callbacks.ts";
@@ -41,6 +41,7 @@ import {
 } from "./envelope.ts";
 import { Batch } from "./batch.ts";
 import { EarlyEnvelopes } from "./early_envelopes.ts";
+import type { Inbox } from "./inbox.ts";
 import { InFlight } from "./in_flight.ts";
 
 /** Confirm what was received once this many bytes are unconfirmed… */
@@ -97,6 +98,8 @@ interface Incoming {
 export interface NatsLinkOptions {
   /** The subject prefix of the cluster: `<prefix>.<host>` is a host's. */
   prefix: string;
+  /** This host's subject, subscribed to before it joined: what it was sent since waits there. */
+  inbox: Pick<Inbox, "take" | "close">;
   /** Bytes sent to one host and not yet confirmed above which sends are refused. */
   window: number;
   /** Told of errors no caller can be given. */
@@ -124,7 +127,6 @@ export class NatsLink implements BrokerLink {
   /** The most one published message holds. */
   readonly #maxMessage: number;
   #receiver: BrokerReceiver | undefined;
-  #subscription: Subscription | undefined;
   /** Names this host's current connection to the server: new after each reconnect. */
   #epoch = newEpoch();
   /** What this host had sent to each host in its previous epoch, told after a reconnect. */
@@ -181,12 +183,7 @@ export class NatsLink implements BrokerLink {
 
   receive(receiver: BrokerReceiver): void {
     this.#receiver = receiver;
-    this.#subscription = this.#nc.subscribe(this.#subject(this.self.host), {
-      callback: (error, message) => {
-        if (error) return this.#options.report(error);
-        this.#onMessages(message.data);
-      },
-    });
+    this.#options.inbox.take((bytes) => this.#onMessages(bytes));
   }
 
   send(from: Address, to: Address, payload: Payload, limit = this.#options.window): number {
@@ -251,7 +248,7 @@ export class NatsLink implements BrokerLink {
     this.#early.clear();
     for (const incoming of this.#in.values()) clearTimeout(incoming.ackTimer);
     await this.#members.leave().catch(this.#options.report);
-    this.#subscription?.unsubscribe();
+    this.#options.inbox.close();
     for (const out of this.#out.values()) out.drain.releaseAll();
     await this.#nc.drain().catch(() => this.#nc.close());
   }

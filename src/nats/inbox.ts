@@ -1,0 +1,60 @@
+/**
+ * A host's subject, `<prefix>.<host>`, subscribed before the host enters
+ * the membership. Core NATS drops what is published to a subject nobody
+ * listens to, and other hosts send to a host as soon as they see it join:
+ * so the subscription comes first, and what arrives before the link is
+ * ready to read waits here, in order.
+ *
+ * @module
+ */
+
+import type { NatsConnection, Subscription } from "@nats-io/transport-node";
+
+/** One host's subscription, holding what comes until it is taken. */
+export class Inbox {
+  /** The subject. */
+  readonly subject: string;
+  readonly #subscription: Subscription;
+  #waiting: Uint8Array[] = [];
+  #handler: ((bytes: Uint8Array) => void) | undefined;
+
+  /**
+   * Subscribes; {@linkcode Inbox.open} resolves once the server has the
+   * subscription.
+   */
+  private constructor(nc: NatsConnection, subject: string, report: (error: Error) => void) {
+    this.subject = subject;
+    this.#subscription = nc.subscribe(subject, {
+      callback: (error, message) => {
+        if (error) return report(error);
+        if (this.#handler) this.#handler(message.data);
+        else this.#waiting.push(message.data);
+      },
+    });
+  }
+
+  /** Subscribes to `subject`, and resolves once the server has the subscription. */
+  static async open(
+    nc: NatsConnection,
+    subject: string,
+    report: (error: Error) => void,
+  ): Promise<Inbox> {
+    const inbox = new Inbox(nc, subject, report);
+    await nc.flush();
+    return inbox;
+  }
+
+  /** Hands what waits, then each message as it comes, to `handler`; call once. */
+  take(handler: (bytes: Uint8Array) => void): void {
+    this.#handler = handler;
+    const waiting = this.#waiting;
+    this.#waiting = [];
+    for (const bytes of waiting) handler(bytes);
+  }
+
+  /** Stops listening. */
+  close(): void {
+    this.#waiting = [];
+    this.#subscription.unsubscribe();
+  }
+}
