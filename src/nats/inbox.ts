@@ -12,8 +12,6 @@ import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 
 /** One host's subscription, holding what comes until it is taken. */
 export class Inbox {
-  /** The subject. */
-  readonly subject: string;
   readonly #subscription: Subscription;
   #waiting: Uint8Array[] = [];
   #handler: ((bytes: Uint8Array) => void) | undefined;
@@ -23,7 +21,6 @@ export class Inbox {
    * subscription.
    */
   private constructor(nc: NatsConnection, subject: string, report: (error: Error) => void) {
-    this.subject = subject;
     this.#subscription = nc.subscribe(subject, {
       callback: (error, message) => {
         if (error) return report(error);
