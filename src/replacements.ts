@@ -38,6 +38,8 @@ export class Replacements {
   /** Those of them known to refuse new requests already: nothing is sent to them. */
   readonly #refusing = new Set<Address>();
   readonly #waiters = new Set<Waiter>();
+  /** Processes restarted and not ready since: one that exits cleanly is no replacement. */
+  readonly #unready = new Set<Address>();
   #ended = false;
 
   constructor(present: (address: Address) => boolean) {
@@ -82,28 +84,44 @@ export class Replacements {
       case "reload":
         if (!this.#ended) this.#replacing.add(event.address);
         break;
+      case "restart":
+        this.#unready.add(event.address);
+        break;
       case "ready":
+        this.#unready.delete(event.address);
         this.#end(event.address, "ready");
         break;
       case "exit":
-        // A clean exit to be restarted (a SIGTERM to it alone, its own
-        // `Deno.exit(0)`) is a replacement, also for those it never told it
-        // was leaving; a crash is not.
-        if (!event.restart) this.#end(event.address, "gone");
-        else if (event.code === 0 && event.signal === null && !this.#ended) {
-          this.#replacing.add(event.address);
+        if (!event.restart) {
+          this.#unready.delete(event.address);
+          this.#end(event.address, "gone");
+        } else if (event.code === 0 && event.signal === null) {
+          // A running process that exits cleanly to be restarted (a SIGTERM
+          // to it alone, its own `Deno.exit(0)`) is a replacement, also for
+          // those it never told it was leaving; a crash is not. One that
+          // exits cleanly as it starts is not either: a clean exit spends no
+          // restart budget, so it would be restarted, and awaited, for ever.
+          if (this.#unready.has(event.address)) this.#end(event.address, "gone");
+          else if (!this.#ended) this.#replacing.add(event.address);
         }
         break;
       case "fatal":
+        this.#unready.delete(event.address);
         this.#end(event.address, "gone");
         break;
       case "hostJoined":
-        for (const address of [...event.workers, ...event.services]) this.#end(address, "ready");
+        for (const address of [...event.workers, ...event.services]) {
+          this.#unready.delete(address);
+          this.#end(address, "ready");
+        }
         break;
       case "hostLeft":
         // Its processes left the cluster's layout before this event came.
         for (const address of this.#replacing) {
           if (!this.#present(address)) this.#end(address, "gone");
+        }
+        for (const address of this.#unready) {
+          if (!this.#present(address)) this.#unready.delete(address);
         }
         break;
     }
@@ -144,6 +162,7 @@ export class Replacements {
     this.#ended = true;
     this.#replacing.clear();
     this.#refusing.clear();
+    this.#unready.clear();
     for (const waiter of this.#waiters) waiter.resolve("ending");
   }
 

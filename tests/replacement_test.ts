@@ -335,6 +335,51 @@ Deno.test("a worker that exited cleanly to be restarted is awaited, by those it 
   assert.equal((outcome.ok as { by: number }).by, 0);
 });
 
+Deno.test("a process that exits cleanly as it starts again is awaited no more: requests fail at once", async () => {
+  // Restarted without end (clean exits spend no budget), it would be awaited until the timeout.
+  const dir = await Deno.makeTempDir({ prefix: "switchboard-test-quit-" });
+  try {
+    const quitter = {
+      module: new URL("./fixtures/quitting_service.ts", import.meta.url),
+      permissions: { read: [dir], write: [dir] },
+      args: [dir],
+    };
+    await using cluster = await startCluster({ workers: 1, processes: { quitter } });
+    const exits = (count: number) => {
+      let seen = 0;
+      return nextEvent<LifecycleEvent>(
+        (listener) => cluster.onLifecycle(listener),
+        `exit ${count} of the quitter`,
+        (event) => event.type === "exit" && event.address === "quitter" && ++seen === count,
+      );
+    };
+    // Its clean exit while it ran, then its new process's, before it was ready.
+    const secondExit = exits(2);
+    cluster.sendMessage("quit", {}, "quitter");
+    assert.deepEqual(await secondExit, {
+      type: "exit",
+      address: "quitter",
+      code: 0,
+      signal: null,
+      restart: true,
+    });
+    for (const asker of ["the manager", "worker 0"]) {
+      const request = asker === "the manager"
+        ? cluster.request("echoRequest", "x", { to: "quitter", timeout: 60_000 })
+        : remote(cluster, 0, { op: "requestProcess", name: "quitter", action: "echoRequest" })
+          .then((outcome) => {
+            if ("error" in outcome) {
+              throw Object.assign(new Error(outcome.error.message), outcome.error);
+            }
+          });
+      const error = await waitFor(request.then(() => undefined, (error) => error), asker);
+      assert.equal(error?.name, "UnreachableError", `${asker}: ${error}`);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 /** A frame as a bare endpoint reads it. */
 interface Frame {
   action: string;
