@@ -67,6 +67,15 @@ async function waitingForWorker0(
   return { heldSettled, second };
 }
 
+/** A service running the fixture `module`, given `dir` as its argument, to read and write. */
+function serviceIn(dir: string, module: string) {
+  return {
+    module: new URL(`./fixtures/${module}`, import.meta.url),
+    permissions: { read: [dir], write: [dir] },
+    args: [dir],
+  };
+}
+
 /** Worker 0's next `ready` event, and the order it came in among `order`. */
 function readyAgain(cluster: Cluster, order: string[]): Promise<unknown> {
   return nextEvent<LifecycleEvent>(
@@ -263,11 +272,7 @@ Deno.test("a process that starts while another is being replaced waits for it to
   // It missed what said so: its bootstrap tells it.
   const dir = await Deno.makeTempDir({ prefix: "switchboard-test-gate-" });
   try {
-    const gated = {
-      module: new URL("./fixtures/gated_service.ts", import.meta.url),
-      permissions: { read: [dir], write: [dir] },
-      args: [dir],
-    };
+    const gated = serviceIn(dir, "gated_service.ts");
     await using cluster = await startCluster({ workers: 2, processes: { gated } });
     using watcher = Deno.watchFs(dir);
     const reloaded = cluster.reload("gated");
@@ -339,11 +344,7 @@ Deno.test("a process that exits cleanly as it starts again is awaited no more: r
   // Restarted without end (clean exits spend no budget), it would be awaited until the timeout.
   const dir = await Deno.makeTempDir({ prefix: "switchboard-test-quit-" });
   try {
-    const quitter = {
-      module: new URL("./fixtures/quitting_service.ts", import.meta.url),
-      permissions: { read: [dir], write: [dir] },
-      args: [dir],
-    };
+    const quitter = serviceIn(dir, "quitting_service.ts");
     await using cluster = await startCluster({ workers: 1, processes: { quitter } });
     const exits = (count: number) => {
       let seen = 0;
