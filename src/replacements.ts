@@ -4,10 +4,10 @@
  * being replaced from when its reload is announced, or it says it is
  * leaving or refuses a request because it stops alone (a reload, or a
  * SIGTERM to it alone, after which it is restarted), or it exits cleanly
- * to be restarted, until it is announced ready. It will not come back once it exits not to be restarted, is given
- * up, or its host leaves; and none comes once the cluster stops. A crash is
- * not a replacement: requests to a crashed process fail at once, as
- * README's failure semantics say.
+ * to be restarted, until it is announced ready. It will not come back once
+ * it exits not to be restarted, is given up, or its host leaves; and none
+ * comes once the cluster stops. A crash is not a replacement: requests to
+ * a crashed process fail at once, as README's failure semantics say.
  *
  * @module
  */

@@ -20,7 +20,7 @@ import { LeavingWorkers } from "./leaving_workers.ts";
 import type { Outbox } from "./outbox.ts";
 import { failedAnswer, PendingRequests, Refusal, refusedError, TIMED_OUT } from "./pending.ts";
 import { randomBase64url } from "./random.ts";
-import { awaitReplacement, type CheckedRequest, NotSent } from "./replacement_wait.ts";
+import { type Asker, awaitReplacement, type CheckedRequest, NotSent } from "./replacement_wait.ts";
 import { Replacements } from "./replacements.ts";
 import type { Schemas } from "./schema.ts";
 import { STREAM_WINDOW, StreamRequests, type StreamStep } from "./streams.ts";
@@ -58,8 +58,6 @@ interface OpenStream {
   target?: Address;
 }
 
-/** A request that could not be sent anywhere now: its error, thrown when nothing is awaited. */
-
 /** One process's requests. */
 export class Requester {
   /** The requests waiting for their answer. */
@@ -71,6 +69,7 @@ export class Requester {
   /** The processes a request by id or name waits for. */
   readonly replacements: Replacements;
   readonly #options: RequesterOptions;
+  readonly #asker: Asker;
   /**
    * Makes messageIds unique across the cluster without coordination; made
    * on first use, as the random source costs a new process time to start.
@@ -85,6 +84,17 @@ export class Requester {
   constructor(options: RequesterOptions) {
     this.#options = options;
     this.replacements = new Replacements((address) => options.outbox.layout.has(address));
+    const { replacements } = this;
+    // What a wait for a replacement sees of this process: the layout as it is now.
+    this.#asker = {
+      self: options.self,
+      replacements,
+      get layout() {
+        return options.outbox.layout;
+      },
+      clock: options.clock,
+      refusal: () => options.refusal(),
+    };
     this.pending = new PendingRequests(options.clock);
     this.streams = new StreamRequests(options.clock ?? SYSTEM_CLOCK);
   }
@@ -109,7 +119,7 @@ export class Requester {
           refusedBy = this.#refusedBy(error, checked, refusedBy);
           timeout = error.timeLeft;
         } else {
-          timeout = await this.#awaitReplacement(error, "Request", action, checked, timeout);
+          timeout = await awaitReplacement(this.#asker, error, "Request", action, checked, timeout);
           // A worker back is asked again; those still being replaced are not.
           refusedBy = refusedBy?.filter((worker) => this.replacements.has(worker));
         }
@@ -134,20 +144,6 @@ export class Requester {
   #refusedBy(failure: Refusal, checked: CheckedRequest, refusedBy?: Address[]): Address[] {
     if (checked.signal?.aborted) throw checked.signal.reason;
     return [...refusedBy ?? [], failure.from];
-  }
-
-  /** Waits for what a request is for to be replaced (see {@linkcode awaitReplacement}). */
-  #awaitReplacement(
-    failure: Refusal | NotSent,
-    what: "Request" | "Streamed request",
-    action: string,
-    checked: CheckedRequest,
-    timeLeft: number,
-  ): Promise<number> {
-    const { self, outbox, clock } = this.#options;
-    const refusal = () => this.#options.refusal();
-    const asker = { self, replacements: this.replacements, layout: outbox.layout, clock, refusal };
-    return awaitReplacement(asker, failure, what, action, checked, timeLeft);
   }
 
   /**
@@ -240,6 +236,9 @@ export class Requester {
     const { to, timeout, signal } = checked;
     const messageId = this.#newMessageId();
     let refusedBy: Address[] | undefined;
+    // A stream's timeout is per part: a wait for a replacement gets a part's.
+    const awaitNew = (failure: Refusal | NotSent) =>
+      awaitReplacement(this.#asker, failure, "Streamed request", action, checked, timeout);
     const send = async (data: unknown) => {
       const wire = { action, data, messageId, stream: STREAM_WINDOW };
       const payload = encodeMessage(wire, this.#options.maxFrameSize, to);
@@ -250,7 +249,7 @@ export class Requester {
         } catch (error) {
           // Nowhere to go while what it is for is being replaced: once it is back.
           if (!(error instanceof NotSent)) throw error;
-          await this.#awaitReplacement(error, "Streamed request", action, checked, timeout);
+          await awaitNew(error);
           refusedBy = refusedBy?.filter((worker) => this.replacements.has(worker));
         }
       }
@@ -279,7 +278,7 @@ export class Requester {
           this.#learnFrom(error);
           this.streams.close(messageId);
           if (to === ANY) refusedBy = this.#refusedBy(error, checked, refusedBy);
-          else await this.#awaitReplacement(error, "Streamed request", action, checked, timeout);
+          else await awaitNew(error);
           entry = await send(error.resend(data));
           target = open.target!;
           continue;

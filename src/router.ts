@@ -533,14 +533,8 @@ export class Router implements Receiver {
     }
     if (request.messageId === undefined || request.re === true) return undefined;
     if (request.action.startsWith(CONTROL_PREFIX)) return undefined;
-    const message = `${describe(to)} is stopping`;
     try {
-      return this.#failure(
-        from,
-        request,
-        { name: ClosedError.name, message, stopping: true },
-        true,
-      );
+      return this.#failure(from, request, stoppingError(to), true);
     } catch {
       return undefined;
     }
@@ -594,8 +588,7 @@ export class Router implements Receiver {
    * When the data would not fit the refusal, the requester sends its own.
    */
   #refuse(from: Address, request: WireMessage): void {
-    const message = `${describe(this.self)} is stopping`;
-    this.#failRequest(from, request, { name: ClosedError.name, message, stopping: true }, true);
+    this.#failRequest(from, request, stoppingError(this.self), true);
   }
 
   /** `from` takes more parts of what this process streams to it. */
@@ -621,4 +614,9 @@ export class Router implements Receiver {
     }
     this.#incoming.cancel(from, messageId);
   }
+}
+
+/** What a process stopping alone (`who`) refuses a request with: the requester may send it elsewhere. */
+function stoppingError(who: Address): WireError {
+  return { name: ClosedError.name, message: `${describe(who)} is stopping`, stopping: true };
 }

@@ -1,6 +1,13 @@
 /** Shared by the integration tests: the fixtures, a cluster, and ways to wait on events. */
 
-import { type Address, Cluster, type ClusterOptions, type Message, type Peer } from "../mod.ts";
+import {
+  type Address,
+  Cluster,
+  type ClusterOptions,
+  type LifecycleEvent,
+  type Message,
+  type Peer,
+} from "../mod.ts";
 import { deadline } from "../src/deadline.ts";
 import { type Load, steadyRequests } from "./fixtures/load.ts";
 import type { Outcome } from "./fixtures/remote_control.ts";
@@ -193,4 +200,13 @@ export function managerProcess(
     stdout: "piped",
     stderr: options.stderr ?? "inherit",
   });
+}
+
+/** The next lifecycle event of `type` about `address` that `cluster` hears. */
+export function event(cluster: Cluster, type: string, address: unknown): Promise<LifecycleEvent> {
+  return nextEvent<LifecycleEvent>(
+    (listener) => cluster.onLifecycle(listener),
+    `a "${type}" event about ${String(address)}`,
+    (e) => e.type === type && e.address === address,
+  );
 }

@@ -20,6 +20,7 @@ import { managerOf } from "../src/address.ts";
 import { Layout } from "../src/layout.ts";
 import type { Outcome } from "./fixtures/remote_control.ts";
 import {
+  event,
   hold,
   isRunning,
   loadsThrough,
@@ -78,11 +79,7 @@ function serviceIn(dir: string, module: string) {
 
 /** Worker 0's next `ready` event, and the order it came in among `order`. */
 function readyAgain(cluster: Cluster, order: string[]): Promise<unknown> {
-  return nextEvent<LifecycleEvent>(
-    (listener) => cluster.onLifecycle(listener),
-    "worker 0 ready again",
-    (event) => event.type === "ready" && event.address === 0,
-  ).then(() => order.push("ready"));
+  return event(cluster, "ready", 0).then(() => order.push("ready"));
 }
 
 Deno.test("a request by id to a worker stopping alone waits for its new process", async () => {
@@ -286,11 +283,7 @@ Deno.test("a process that starts while another is being replaced waits for it to
       "the new gated process",
     );
     // Worker 1 starts anew now: it never heard of the reload.
-    const restarted = nextEvent<LifecycleEvent>(
-      (listener) => cluster.onLifecycle(listener),
-      "worker 1 ready again",
-      (event) => event.type === "ready" && event.address === 1,
-    );
+    const restarted = event(cluster, "ready", 1);
     Deno.kill(cluster.pid(1)!, "SIGKILL");
     await restarted;
     const asked = remote(cluster, 1, {
@@ -318,11 +311,7 @@ Deno.test("a worker that exited cleanly to be restarted is awaited, by those it 
     processes: {},
     restart: { backoff: 300 },
   });
-  const exited = nextEvent<LifecycleEvent>(
-    (listener) => cluster.onLifecycle(listener),
-    "worker 0 exited",
-    (event) => event.type === "exit" && event.address === 0,
-  );
+  const exited = event(cluster, "exit", 0);
   // Worker 1 never talked to worker 0: it hears of the exit only.
   Deno.kill(cluster.pid(0)!, "SIGTERM");
   assert.deepEqual(await exited, {
@@ -447,11 +436,7 @@ Deno.test("a request to ANY is not sent to its only worker once it said $leaving
 Deno.test("a request to ANY waiting for a new worker takes any worker that is back first", async () => {
   await using cluster = await startCluster({ workers: 2, processes: {} });
   const { held } = await stopAloneHolding(cluster);
-  const exited = nextEvent<LifecycleEvent>(
-    (listener) => cluster.onLifecycle(listener),
-    "worker 1 exited",
-    (event) => event.type === "exit" && event.address === 1,
-  );
+  const exited = event(cluster, "exit", 1);
   Deno.kill(cluster.pid(1)!, "SIGKILL");
   await exited;
   // Worker 0 cannot be back before "release": worker 1's restart answers.

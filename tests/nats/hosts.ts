@@ -5,12 +5,14 @@
  * 127.0.0.1:4222 or a private one a test starts to kill and restart.
  */
 
-import { Cluster, type ClusterOptions, type LifecycleEvent } from "../../mod.ts";
+import { Cluster, type ClusterOptions } from "../../mod.ts";
 import { natsBroker, type NatsConnectionOptions } from "../../nats.ts";
 import { connect } from "@nats-io/transport-node";
 import { Kvm } from "@nats-io/kv";
 import { ManagerRun } from "../manager_run.ts";
-import { nextEvent, waitFor } from "../helpers.ts";
+import { waitFor } from "../helpers.ts";
+
+export { event } from "../helpers.ts";
 
 /** The NATS server every machine of the project runs. */
 export const NATS = "127.0.0.1:4222";
@@ -64,15 +66,6 @@ export function joinHere(
     broker: natsBroker({ servers, cluster, host, replicas, connection, window }),
     ...rest,
   });
-}
-
-/** The next lifecycle event of `type` about `address` that `cluster` hears. */
-export function event(cluster: Cluster, type: string, address: unknown): Promise<LifecycleEvent> {
-  return nextEvent<LifecycleEvent>(
-    (listener) => cluster.onLifecycle(listener),
-    `a "${type}" event about ${String(address)}`,
-    (e) => e.type === type && e.address === address,
-  );
 }
 
 /**
