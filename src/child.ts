@@ -141,9 +141,14 @@ export class ChildSide {
     this.router.sendControl(MANAGER, STOPPED);
   }
 
-  /** The second phase: close (queued messages are written), then exit. */
+  /**
+   * The second phase: close (queued messages are written), then exit. The
+   * manager relays nothing after `$exit`, so a request that came before it
+   * is answered first (the manager kills a child that takes too long).
+   */
   async #exit(): Promise<void> {
     if (this.router.refusing) await this.#letPeersGo();
+    await this.router.handlersSettled();
     await this.close();
     Deno.exit(0);
   }

@@ -13,7 +13,7 @@
 import { type Address, describe, MANAGER, managerOf } from "./address.ts";
 import type { BrokerLink, HostRecord } from "./broker.ts";
 import { UnreachableError } from "./errors.ts";
-import { HeldUntilJoined } from "./held_until_joined.ts";
+import { type Held, HeldUntilJoined } from "./held_until_joined.ts";
 import type { Permissions } from "./permissions.ts";
 import {
   type Endpoint,
@@ -41,7 +41,7 @@ export class GatewayEndpoint implements Endpoint {
   #closing = false;
   /** Whether the other hosts can be reached now, as the link says. */
   #reachable = true;
-  /** What other hosts sent to this host's children before they joined. */
+  /** What other hosts sent to this host's children while none of their processes was joined. */
   readonly #held: HeldUntilJoined;
 
   constructor(local: UnixEndpoint, link: BrokerLink, options: EndpointOptions) {
@@ -134,17 +134,21 @@ export class GatewayEndpoint implements Endpoint {
     if (this.#closing) return;
     this.#closing = true;
     // What never reached a child is refused where its sender can see it.
-    for (const [child, held] of this.#held.close()) {
-      for (const { from } of held) {
-        this.#link.bounce(from, child, `${describe(child)} stopped before it started`);
-      }
-    }
+    for (const [child, held] of this.#held.close()) this.#bounceHeld(child, held);
     (async () => {
       await this.#link.close().catch(this.#options.report);
       this.#local.close(reason);
       await this.#local.closed;
       this.#closed.resolve(reason);
     })();
+  }
+
+  exiting(child: Address): void {
+    if (!this.#closing) this.#held.wait(child);
+  }
+
+  noReturn(child: Address): void {
+    this.#bounceHeld(child, this.#held.release(child));
   }
 
   /** Stops at once, for a process about to end. */
@@ -203,10 +207,17 @@ export class GatewayEndpoint implements Endpoint {
 
   /** A child of this host joined: what other hosts sent it before goes to it now. */
   #joined(child: Address): void {
-    for (const { from, payload } of this.#held.joined(child)) {
+    for (const { from, payload } of this.#held.release(child)) {
       if (this.#local.deliverFrom(child, from, payload) < 0) {
         this.#link.bounce(from, child, `${describe(child)} is not connected`);
       }
+    }
+  }
+
+  /** What waited for a child that will have no process to take it. */
+  #bounceHeld(child: Address, held: readonly Held[]): void {
+    for (const { from } of held) {
+      this.#link.bounce(from, child, `${describe(child)} stopped before it could take it`);
     }
   }
 

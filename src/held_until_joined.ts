@@ -1,11 +1,13 @@
 /**
- * What other hosts send to this host's children before each has first
- * joined its manager. A host is in the cluster's membership, and other
- * hosts send to its processes, from before its children run: what comes
- * for one of them meanwhile is held, in order, and delivered once it
- * joins, rather than bounced as undelivered. Past a limit per child, what
- * comes is bounced as before; what is still held when the host closes is
- * bounced then.
+ * What other hosts send to this host's children while no process of theirs
+ * is joined to the manager. A host is in the cluster's membership, and
+ * other hosts send to its processes, from before its children run; and a
+ * child told to exit stops reading before its next process joins. What
+ * comes for one of them meanwhile is held, in order, and delivered once a
+ * process of it joins, rather than bounced as undelivered, or lost as its
+ * old process closes. Past a limit per child, what comes is bounced; what
+ * is still held when the child will have no next process, or the host
+ * closes, is bounced then.
  *
  * @module
  */
@@ -48,8 +50,17 @@ export class HeldUntilJoined {
     return "held";
   }
 
-  /** `child` joined: what was held for it, in order. Nothing is held for it from now on. */
-  joined(child: Address): Held[] {
+  /** `child` is told to exit: what comes for it is held again, for its next process. */
+  wait(child: Address): void {
+    if (!this.#waiting.has(child)) this.#waiting.set(child, { held: [], bytes: 0 });
+  }
+
+  /**
+   * What was held for `child`, in order: to deliver, as a process of it
+   * joined, or to bounce, as it will have none. Nothing is held for it
+   * from now on.
+   */
+  release(child: Address): Held[] {
     const held = this.#waiting.get(child)?.held ?? [];
     this.#waiting.delete(child);
     return held;

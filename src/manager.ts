@@ -96,6 +96,7 @@ export class Manager {
         };
       },
       tell: (address, action, data) => router.sendControl(address, action, data),
+      exiting: (address) => router.exiting(address),
       isConnected: (address) => router.connected().includes(address),
       released: (address) => host.released(address),
       announce: (event) => this.#announce(event),

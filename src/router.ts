@@ -115,6 +115,8 @@ export class Router implements Receiver {
   readonly #stoppingAlone = new StoppingAlone((peer) => this.sendControl(peer, LEAVING));
   /** Messages that arrived before the process was ready, oldest first. */
   #held: [Address, WireMessage][] = [];
+  /** In a manager: its children told to exit, whose connections are still open. */
+  readonly #exiting = new Set<Address>();
   #closing: Promise<void> | undefined;
 
   constructor(options: RouterOptions) {
@@ -237,7 +239,21 @@ export class Router implements Receiver {
   /** Learns of a lifecycle event, then tells the listeners. */
   lifecycle(event: LifecycleEvent): void {
     this.#requester.heard(event);
+    if (event.type === "fatal" || (event.type === "exit" && !event.restart)) {
+      this.#endpoint.noReturn?.(event.address);
+    }
     this.listeners.lifecycle(event);
+  }
+
+  /**
+   * In a manager: `child` is about to be told to exit. It stops reading
+   * then, so other hosts' requests for it are refused on its behalf from
+   * now on (see {@linkcode Router.answerFor}), and their messages wait for
+   * its next process (see {@linkcode Endpoint.exiting}).
+   */
+  exiting(child: Address): void {
+    this.#exiting.add(child);
+    this.#endpoint.exiting?.(child);
   }
 
   /** The addresses connected now, this process not included. */
@@ -510,21 +526,23 @@ export class Router implements Receiver {
   /**
    * A payload from another host's `from` for this manager's child `to`,
    * before it is relayed (see {@linkcode Receiver.answerFor}): a request
-   * for a child that refuses new ones (it said `$leaving`), or is down
-   * while it is being replaced or this host stops, is refused here on its
-   * behalf, as a child stopping alone refuses, so that the requester waits
-   * for its new process, or, to `ANY`, asks another. Relayed, it could
-   * reach the child as it closes, or bounce as undelivered.
+   * for a child that refuses new ones (it said `$leaving`), is told to
+   * exit, or is down while it is being replaced or this host stops, is
+   * refused here on its behalf, as a child stopping alone refuses, so
+   * that the requester waits for its new process, or, to `ANY`, asks
+   * another. Relayed, it could reach the child as it closes, or bounce as
+   * undelivered.
    */
   answerFor(to: Address, from: Address, payload: Uint8Array): Payload | undefined {
     // On every relayed payload: the common case costs a lookup.
     const stopping = this.#refusal() !== undefined;
     const { replacements } = this.#requester;
-    if (!stopping && !replacements.has(to)) return undefined;
-    // As this host stops, a child still up takes requests until it exits,
-    // and one that is down will not be back.
+    const exiting = this.#exiting.has(to);
+    if (!stopping && !exiting && !replacements.has(to)) return undefined;
+    // As this host stops, a child still up takes requests until it is told
+    // to exit, and one that is down will not be back.
     const up = this.connected().includes(to);
-    if (up && (stopping || !replacements.refusing(to))) return undefined;
+    if (up && !exiting && (stopping || !replacements.refusing(to))) return undefined;
     let request: WireMessage;
     try {
       request = decodeMessage(payload, describe(from));
@@ -542,6 +560,7 @@ export class Router implements Receiver {
 
   /** Hears from the endpoint that a connection closed (see {@linkcode Receiver.gone}). */
   gone(peer: Address, reason: Error | undefined, undelivered = false): void {
+    this.#exiting.delete(peer);
     this.#requester.gone(peer, reason, undelivered);
     this.#incoming.gone(peer);
     this.#stoppingAlone.left(peer);

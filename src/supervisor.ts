@@ -56,6 +56,11 @@ export interface SupervisorOptions {
   command(address: Address, spec: ChildSpec): { program: Program; bootstrap: Bootstrap };
   /** Sends a control frame to a child; returns whether it could. */
   tell(address: Address, action: string, data?: unknown): boolean;
+  /**
+   * A child is about to be told to exit: nothing sent to it after that
+   * arrives before it stops reading.
+   */
+  exiting(address: Address): void;
   /** Whether a child is connected now: to say why it is late. */
   isConnected(address: Address): boolean;
   /** A child's process exited: forget what it left behind. */
@@ -240,7 +245,7 @@ export class Supervisor {
     const asked = [...this.#slots.values()].filter((child) => this.#ask(child, false));
     const patient = new Set(asked.map((child) => child.process));
     await this.#phase(Promise.all(asked.map((child) => child.stopped.promise)).then(() => {}));
-    for (const child of asked) this.#options.tell(child.address, EXIT);
+    for (const child of asked) this.#tellExit(child);
     await Promise.all(
       [...this.#processes].map((spawned) => this.#reap(spawned, patient.has(spawned))),
     );
@@ -286,6 +291,12 @@ export class Supervisor {
     return this.#options.tell(child.address, STOP, alone ? { alone: true } : undefined);
   }
 
+  /** The second phase of a child's stop: it closes, and exits. */
+  #tellExit(child: Slot): void {
+    this.#options.exiting(child.address);
+    this.#options.tell(child.address, EXIT);
+  }
+
   async #reloadOne(child: Slot): Promise<void> {
     if (this.#stopping) {
       throw new ClosedError(`Cannot reload ${describe(child.address)}: the cluster is stopping`);
@@ -297,7 +308,7 @@ export class Supervisor {
       const asked = this.#ask(child, true);
       if (asked) {
         await this.#phase(child.stopped.promise);
-        this.#options.tell(child.address, EXIT);
+        this.#tellExit(child);
       }
       await this.#reap(old, asked);
     }

@@ -136,6 +136,15 @@ export interface Endpoint {
   close(reason?: Error): void;
   /** Settles once every connection is closed and the receiver has had all it will. */
   readonly closed: Promise<Error | undefined>;
+  /**
+   * In a manager that relays other hosts' traffic to its children: `child`
+   * is told to exit, so nothing more is relayed to it, as it would arrive
+   * after it stopped reading. What comes for it waits for its next process,
+   * until {@linkcode Endpoint.noReturn}.
+   */
+  exiting?(child: Address): void;
+  /** In that manager: `child` will have no next process (it stays down); what waits for it is refused. */
+  noReturn?(child: Address): void;
 }
 
 /** Opens endpoints. */

@@ -18,7 +18,7 @@ Deno.test("held payloads wait per child, in order, within the limit, until it jo
   assert.equal(held.hold(5, 9, bytes(3)), "joined", "no child of this host: delivered as before");
   assert.equal(held.hold(5, "logger", new Uint8Array(HOLD_LIMIT + 1)), "full");
   assert.equal(held.hold(5, "logger", bytes(4)), "held");
-  assert.deepEqual(held.joined(0), [{ from: 5, payload: bytes(1) }, {
+  assert.deepEqual(held.release(0), [{ from: 5, payload: bytes(1) }, {
     from: 6,
     payload: bytes(2),
   }]);

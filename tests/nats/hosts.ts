@@ -68,6 +68,17 @@ export function joinHere(
   });
 }
 
+/** Resolves once `cluster` counts `workers` workers: another host's may be heard of after it started. */
+export async function knowsWorkers(cluster: Cluster, workers: number): Promise<void> {
+  if (cluster.workerCount >= workers) return;
+  const enough = Promise.withResolvers<void>();
+  const off = cluster.onLifecycle(() => {
+    if (cluster.workerCount >= workers) enough.resolve();
+  });
+  await waitFor(enough.promise, () => `${workers} workers; counted ${cluster.workerCount}`)
+    .finally(off);
+}
+
 /**
  * Three NATS servers clustered, with JetStream, once JetStream answers
  * (its leaders are elected some seconds after the servers start): one of
