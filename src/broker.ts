@@ -66,7 +66,15 @@ export interface BrokerReceiver {
    */
   lost(host: string, reason: Error | undefined): void;
   /** `to`, on another host, could not be given what `from`, here, sent it. */
-  bounced(from: Address, to: Address, reason: string): void;
+  bounced(from: Address, to: Address, reason: string, details?: BounceDetails): void;
+}
+
+/** What a bounce says of the messages it refuses, beside why. */
+export interface BounceDetails {
+  /** Their action, when the host that refused it could read it. */
+  action?: string;
+  /** How many messages from `from` to `to` it stands for (default 1). */
+  count?: number;
 }
 
 /** A host's membership of a cluster, and its way to the other hosts. */
@@ -103,8 +111,11 @@ export interface BrokerLink {
    * @returns Its size, or a negative code from `transport.ts`.
    */
   send(from: Address, to: Address, payload: Uint8Array | string, limit?: number): number;
-  /** Tells the host of `from` that its message to `to`, here, could not be delivered. */
-  bounce(from: Address, to: Address, reason: string): void;
+  /**
+   * Tells the host of `from` that its message to `to`, here, could not be
+   * delivered, and why; `action` names the message, if it could be read.
+   */
+  bounce(from: Address, to: Address, reason: string, action?: string): void;
   /** Bytes sent to `host` and not yet confirmed. */
   queued(host: string): number;
   /** Resolves once at most `limit` bytes are unconfirmed to `host` (default: each). */

@@ -11,7 +11,8 @@
  */
 
 import { type Address, describe, MANAGER, managerOf } from "./address.ts";
-import type { BrokerLink, HostRecord } from "./broker.ts";
+import type { BounceDetails, BrokerLink, HostRecord } from "./broker.ts";
+import { decodeMessage } from "./codec.ts";
 import { UnreachableError } from "./errors.ts";
 import { type Held, HeldUntilJoined } from "./held_until_joined.ts";
 import type { Permissions } from "./permissions.ts";
@@ -89,7 +90,7 @@ export class GatewayEndpoint implements Endpoint {
     this.#link.receive({
       deliver: (from, to, payload) => this.#deliver(from, to, payload),
       lost: (host, reason) => this.#lost(host, reason),
-      bounced: (from, to, reason) => this.#bounced(from, to, reason),
+      bounced: (from, to, reason, details) => this.#bounced(from, to, reason, details),
     });
     this.#link.onChange((change) => {
       if (change.type === "left") this.#lostAll(change.host, undefined);
@@ -198,26 +199,37 @@ export class GatewayEndpoint implements Endpoint {
       case "held":
         return;
       case "full":
-        return this.#link.bounce(from, to, `${describe(to)} has not started yet`);
+        return this.#bounce(from, to, payload, `${describe(to)} has not started yet`);
     }
     if (this.#local.deliverFrom(to, from, payload) < 0) {
-      this.#link.bounce(from, to, `${describe(to)} is not connected`);
+      this.#bounce(from, to, payload, `${describe(to)} is not connected`);
     }
+  }
+
+  /** Refuses a payload from another host, naming its action if it has one. */
+  #bounce(from: Address, to: Address, payload: Uint8Array, reason: string): void {
+    let action: string | undefined;
+    try {
+      action = decodeMessage(payload, describe(from)).action;
+    } catch {
+      // Not a message: refused all the same, unnamed.
+    }
+    this.#link.bounce(from, to, reason, action);
   }
 
   /** A child of this host joined: what other hosts sent it before goes to it now. */
   #joined(child: Address): void {
     for (const { from, payload } of this.#held.release(child)) {
       if (this.#local.deliverFrom(child, from, payload) < 0) {
-        this.#link.bounce(from, child, `${describe(child)} is not connected`);
+        this.#bounce(from, child, payload, `${describe(child)} is not connected`);
       }
     }
   }
 
   /** What waited for a child that will have no process to take it. */
   #bounceHeld(child: Address, held: readonly Held[]): void {
-    for (const { from } of held) {
-      this.#link.bounce(from, child, `${describe(child)} stopped before it could take it`);
+    for (const { from, payload } of held) {
+      this.#bounce(from, child, payload, `${describe(child)} stopped before it could take it`);
     }
   }
 
@@ -238,11 +250,19 @@ export class GatewayEndpoint implements Endpoint {
     }
   }
 
-  /** A message sent from here to another host could not be delivered there. */
-  #bounced(from: Address, to: Address, reason: string): void {
-    const text = `A message from ${describe(from)} to ${describe(to)} was not delivered: ${reason}`;
+  /** Messages sent from here to another host could not be delivered there. */
+  #bounced(from: Address, to: Address, reason: string, details: BounceDetails = {}): void {
+    const { action, count = 1 } = details;
+    const what = count > 1
+      ? `${count} messages`
+      : action === undefined
+      ? "A message"
+      : `Message "${action}"`;
+    const text = `${what} from ${describe(from)} to ${describe(to)} ${
+      count > 1 ? "were" : "was"
+    } not delivered: ${reason}`;
     if (from === MANAGER || from === this.#global) {
-      const error = new UnreachableError(text, { peer: to });
+      const error = new UnreachableError(text, { action, peer: to });
       this.#options.report(error);
       this.#receiver?.gone(to, error);
     } else {

@@ -144,7 +144,7 @@ Deno.test("what waits for a child told to exit is bounced once it will have no n
   assert.deepEqual(b.link.bounced, [], "held while a next process may come");
   b.router.lifecycle({ type: "fatal", address: 0, restarts: 3, period: 60_000 });
   assert.deepEqual(b.link.bounced, [
-    "5 → 0: worker 0 stopped before it could take it",
-    "5 → 0: worker 0 stopped before it could take it",
+    '5 → 0 "note": worker 0 stopped before it could take it',
+    '5 → 0 "note": worker 0 stopped before it could take it',
   ]);
 });

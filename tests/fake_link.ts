@@ -53,7 +53,8 @@ export function fakeLink(): BrokerLink & {
       sent.push({ from, to, payload: text });
       return text.length;
     },
-    bounce: (from, to, reason) => void bounced.push(`${from} → ${to}: ${reason}`),
+    bounce: (from, to, reason, action) =>
+      void bounced.push(`${from} → ${to}${action === undefined ? "" : ` "${action}"`}: ${reason}`),
     queued: () => 0,
     drained: () => Promise.resolve(),
     connections: () => [],

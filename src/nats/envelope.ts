@@ -12,8 +12,8 @@
  * host; `epoch` names its connection to the broker (new after each
  * reconnect) and `seq` counts its messages to the receiving host within it,
  * so that a gap shows. `from` and `to` are addresses as JSON; `body` is the
- * message, or for an ack the highest message number received, for a gap how many messages
- * were lost, for a bounce the reason. Everything read from the broker is
+ * message, or for an ack (and a bye) the highest message number received, for a gap how many
+ * messages were lost, for a bounce why, as JSON: `{reason, action?}`. Everything read from the broker is
  * checked here like a frame from a socket.
  *
  * @module
@@ -42,10 +42,17 @@ export const BOUNCE = 4;
  * a question: how many did you send me in epoch `seq`?
  */
 export const RESUME = 5;
+/**
+ * The sender leaves: it has read all it will of the receiver's messages,
+ * and had them up to the number in the body (an `f64`), in the epoch in
+ * `seq`; with no body, none of them. What else the receiver sent it never
+ * came.
+ */
+export const BYE = 6;
 
 /** An envelope, read. */
 export interface Envelope {
-  kind: typeof MESSAGE | typeof ACK | typeof GAP | typeof BOUNCE | typeof RESUME;
+  kind: typeof MESSAGE | typeof ACK | typeof GAP | typeof BOUNCE | typeof RESUME | typeof BYE;
   host: string;
   epoch: number;
   seq: number;
@@ -193,9 +200,8 @@ function decodeEnvelope(bytes: Uint8Array): Envelope | undefined {
   };
   try {
     const kind = bytes[at++];
-    if (
-      kind !== MESSAGE && kind !== ACK && kind !== GAP && kind !== BOUNCE && kind !== RESUME
-    ) return undefined;
+    // Past the end, `kind` is undefined, and no kind.
+    if (!(kind >= MESSAGE && kind <= BYE)) return undefined;
     const hostBytes = take(bytes[at++] ?? 0);
     const numbers = take(8);
     if (!hostBytes || hostBytes.length === 0 || !numbers) return undefined;
@@ -206,7 +212,7 @@ function decodeEnvelope(bytes: Uint8Array): Envelope | undefined {
     const to = readAddress(toBytes);
     if (from === undefined || to === undefined) return undefined;
     return {
-      kind,
+      kind: kind as Envelope["kind"],
       host: hostNames.get(hostBytes),
       epoch: readUint32(numbers, 0),
       seq: readUint32(numbers, 4),

@@ -1,23 +1,46 @@
 /**
  * What one host sent another and has not had confirmed: the number of
- * each message and the bytes sent up to and including it. The receiver
- * confirms by number, the highest it has had, so that a message lost on
- * the way (counted, reported) is confirmed with those after it, and the
- * window it took is freed.
+ * each message, the bytes sent up to and including it, and who sent it to
+ * whom, to tell them if it never comes. The receiver confirms by number,
+ * the highest it has had, so that a message lost on the way (counted,
+ * reported) is confirmed with those after it, and the window it took is
+ * freed.
  *
  * @module
  */
+
+import type { Address } from "../address.ts";
+
+/** Who sent a message, to whom. */
+export interface Way {
+  from: Address;
+  to: Address;
+}
 
 /** Messages in flight to one host, oldest first. */
 export class InFlight {
   #seqs: number[] = [];
   #ends: number[] = [];
+  // Arrays side by side rather than an object a message: sends allocate nothing here.
+  #froms: Address[] = [];
+  #tos: Address[] = [];
   #head = 0;
 
-  /** Message `seq` went, and `end` bytes have gone with it. */
-  add(seq: number, end: number): void {
+  /** Message `seq` went from `from` to `to`, and `end` bytes have gone with it. */
+  add(seq: number, end: number, from: Address, to: Address): void {
     this.#seqs.push(seq);
     this.#ends.push(end);
+    this.#froms.push(from);
+    this.#tos.push(to);
+  }
+
+  /** Who sent what is not confirmed, to whom: one entry for each message, oldest first. */
+  unconfirmed(): Way[] {
+    const ways: Way[] = [];
+    for (let i = this.#head; i < this.#seqs.length; i++) {
+      ways.push({ from: this.#froms[i], to: this.#tos[i] });
+    }
+    return ways;
   }
 
   /**
@@ -33,6 +56,8 @@ export class InFlight {
     if (this.#head > 1024 && this.#head * 2 > seqs.length) {
       this.#seqs = seqs.slice(this.#head);
       this.#ends = this.#ends.slice(this.#head);
+      this.#froms = this.#froms.slice(this.#head);
+      this.#tos = this.#tos.slice(this.#head);
       this.#head = 0;
     }
     return end;

@@ -49,9 +49,12 @@ export class Inbox {
     for (const bytes of waiting) handler(bytes);
   }
 
-  /** Stops listening. */
-  close(): void {
+  /**
+   * Stops listening once what the server sent before it heard so has been
+   * handed on: after this, nothing that was sent here is still on its way.
+   */
+  async drain(): Promise<void> {
+    await this.#subscription.drain();
     this.#waiting = [];
-    this.#subscription.unsubscribe();
   }
 }

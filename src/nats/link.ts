@@ -16,13 +16,24 @@
  *   unconfirmed to one host, so nothing piles up in the client or server.
  * - **No silent drops while disconnected.** Sends are refused while the
  *   broker connection is down, and everything in flight is failed.
+ * - **No silent drops as a host leaves.** A host that closes reads what was
+ *   sent it until the server stops sending, then tells each host how much
+ *   of theirs it had (a bye): what else they sent it is refused to its
+ *   senders, and sends to it are refused from then on. A host that leaves
+ *   without a bye (it died) is reported with what it never confirmed.
  *
  * @module
  */
 
 import type { NatsConnection } from "@nats-io/transport-node";
 import { type Address, isManagerOf, managerOf } from "../address.ts";
-import type { BrokerLink, BrokerReceiver, HostRecord, MembershipChange } from "../broker.ts";
+import type {
+  BounceDetails,
+  BrokerLink,
+  BrokerReceiver,
+  HostRecord,
+  MembershipChange,
+} from "../broker.ts";
 import { Callbacks } from "../callbacks.ts";
 import { DrainWaiters } from "../drain_waiters.ts";
 import { ClosedError, FrameError, UnreachableError } from "../errors.ts";
@@ -31,6 +42,7 @@ import type { ConnectionStats } from "../types.ts";
 import {
   ACK,
   BOUNCE,
+  BYE,
   type Envelope,
   ENVELOPE_OVERHEAD,
   EnvelopeWriter,
@@ -42,7 +54,7 @@ import {
 import { Batch } from "./batch.ts";
 import { EarlyEnvelopes } from "./early_envelopes.ts";
 import type { Inbox } from "./inbox.ts";
-import { InFlight } from "./in_flight.ts";
+import { InFlight, type Way } from "./in_flight.ts";
 
 /** Confirm what was received once this many bytes are unconfirmed… */
 const ACK_BYTES = 64 * 1024;
@@ -99,7 +111,7 @@ export interface NatsLinkOptions {
   /** The subject prefix of the cluster: `<prefix>.<host>` is a host's. */
   prefix: string;
   /** This host's subject, subscribed to before it joined: what it was sent since waits there. */
-  inbox: Pick<Inbox, "take" | "close">;
+  inbox: Pick<Inbox, "take" | "drain">;
   /** Bytes sent to one host and not yet confirmed above which sends are refused. */
   window: number;
   /** Told of errors no caller can be given. */
@@ -138,6 +150,8 @@ export class NatsLink implements BrokerLink {
    */
   readonly #forgotten = new Map<string, { epoch: number; sent: number }>();
   #previousEpoch = 0;
+  /** Hosts that said bye and have not left the membership yet: nothing more goes to them. */
+  readonly #departed = new Set<string>();
   #up = true;
   /** Told when the connection to the server drops and comes back. */
   readonly #reachability = new Callbacks<(reachable: boolean) => void>();
@@ -190,6 +204,7 @@ export class NatsLink implements BrokerLink {
     if (this.#closing) return CLOSED;
     const host = this.hostOf(to);
     if (!this.#up || host === undefined || host === this.self.host) return UNREACHABLE;
+    if (this.#departed.has(host)) return UNREACHABLE;
     if (payload.length > this.maxPayload) return TOO_LARGE;
     const out = this.#outgoing(host);
     const room = Math.min(limit, this.#options.window) - (out.sentBytes - out.ackedBytes);
@@ -203,16 +218,17 @@ export class NatsLink implements BrokerLink {
       return bodySize > this.maxPayload ? TOO_LARGE : FULL;
     }
     out.sentBytes += bodySize;
-    out.inFlight.add(out.seq++, out.sentBytes);
+    out.inFlight.add(out.seq++, out.sentBytes, from, to);
     out.stats.messagesOut++;
     out.stats.bytesOut += bodySize;
     return bodySize;
   }
 
-  bounce(from: Address, to: Address, reason: string): void {
+  bounce(from: Address, to: Address, reason: string, action?: string): void {
     const host = this.hostOf(from);
     if (host === undefined || !this.#up) return;
-    this.#publish(host, { kind: BOUNCE, from, to, seq: 0, body: utf8.encode(reason) });
+    const body = utf8.encode(JSON.stringify({ reason, action }));
+    this.#publish(host, { kind: BOUNCE, from, to, seq: 0, body });
   }
 
   queued(host: string): number {
@@ -246,11 +262,35 @@ export class NatsLink implements BrokerLink {
   async #close(): Promise<void> {
     for (const batch of this.#batches.values()) batch.flush();
     this.#early.clear();
+    // What the others sent until the server stops sending is read (and
+    // bounced: this host's children are gone), and each is told how much
+    // of it came, before this host leaves: what they sent after never will.
+    await this.#options.inbox.drain().catch(this.#options.report);
+    this.#sayBye();
+    for (const batch of this.#batches.values()) batch.flush();
     for (const incoming of this.#in.values()) clearTimeout(incoming.ackTimer);
+    // The byes reach the server before the others see this host leave.
+    await this.#nc.flush().catch(() => {});
     await this.#members.leave().catch(this.#options.report);
-    this.#options.inbox.close();
     for (const out of this.#out.values()) out.drain.releaseAll();
     await this.#nc.drain().catch(() => this.#nc.close());
+  }
+
+  /** Tells every other host how much of what it sent this host had. */
+  #sayBye(): void {
+    if (!this.#up) return;
+    for (const { host } of this.hosts()) {
+      if (host === this.self.host) continue;
+      const incoming = this.#in.get(host);
+      const had = incoming && incoming.expect > 0 ? highest(incoming.expect - 1) : EMPTY;
+      this.#publish(host, {
+        kind: BYE,
+        from: NO_ADDRESS,
+        to: NO_ADDRESS,
+        seq: had === EMPTY ? 0 : incoming!.epoch,
+        body: had,
+      });
+    }
   }
 
   #subject(host: string): string {
@@ -311,7 +351,11 @@ export class NatsLink implements BrokerLink {
   /** One published message: envelopes, each handled on its own. */
   #onMessages(bytes: Uint8Array): void {
     const whole = readEnvelopes(bytes, (envelope) => {
-      if (!this.#early.keep(envelope, this.#knows(envelope.host))) this.#handle(envelope);
+      const known = this.#knows(envelope.host);
+      // A host not seen to join says bye: nothing went to it, and, kept,
+      // its bye could be taken for a later process of that name's.
+      if (envelope.kind === BYE && !known) return;
+      if (!this.#early.keep(envelope, known)) this.#handle(envelope);
     });
     if (!whole) {
       this.#options.report(
@@ -355,6 +399,8 @@ export class NatsLink implements BrokerLink {
         return this.#onResume(envelope);
       case BOUNCE:
         return this.#onBounce(envelope);
+      case BYE:
+        return this.#onBye(envelope);
     }
   }
 
@@ -434,8 +480,7 @@ export class NatsLink implements BrokerLink {
     if (!this.#up || this.#closing || incoming.expect === 0) return;
     incoming.ackedBytes = incoming.bytes;
     // By number, the highest had: what was lost before it is confirmed too.
-    const body = new Uint8Array(8);
-    new DataView(body.buffer).setFloat64(0, incoming.expect - 1);
+    const body = highest(incoming.expect - 1);
     // The epoch acknowledged is the sender's: it travels in `seq`.
     this.#publish(host, { kind: ACK, from: NO_ADDRESS, to: NO_ADDRESS, seq: incoming.epoch, body });
   }
@@ -444,8 +489,7 @@ export class NatsLink implements BrokerLink {
     if (envelope.seq !== this.#epoch || envelope.body.length !== 8) return;
     const out = this.#out.get(envelope.host);
     if (!out) return;
-    const seq = new DataView(envelope.body.buffer, envelope.body.byteOffset, 8).getFloat64(0);
-    const end = out.inFlight.confirm(seq);
+    const end = out.inFlight.confirm(readHighest(envelope.body));
     if (end === undefined || end <= out.ackedBytes) return;
     out.ackedBytes = end;
     out.drain.update(out.sentBytes - out.ackedBytes);
@@ -524,7 +568,35 @@ export class NatsLink implements BrokerLink {
   #onBounce(envelope: Envelope): void {
     const { from, to, body } = envelope;
     if (from === NO_ADDRESS || to === NO_ADDRESS) return;
-    this.#receiver?.bounced(from, to, new TextDecoder().decode(body));
+    const { reason, action } = readBounce(body);
+    this.#receiver?.bounced(from, to, reason, { action });
+  }
+
+  /**
+   * A host leaves, and says how much of what this host sent it came: the
+   * rest never will, and is refused to its senders; nothing more goes to it.
+   */
+  #onBye(envelope: Envelope): void {
+    const { host, seq, body } = envelope;
+    this.#departed.add(host);
+    const out = this.#out.get(host);
+    if (!out) return;
+    if (body.length === 8 && seq === this.#epoch) out.inFlight.confirm(readHighest(body));
+    this.#out.delete(host);
+    out.drain.releaseAll();
+    this.#refuseUnconfirmed(out.inFlight.unconfirmed(), `host "${host}" stopped before it came`);
+  }
+
+  /** Tells the senders of messages that never came, by sender and target. */
+  #refuseUnconfirmed(ways: readonly Way[], reason: string): void {
+    const counts = new Map<Address, Map<Address, number>>();
+    for (const { from, to } of ways) {
+      const byTarget = counts.get(from) ?? new Map<Address, number>();
+      counts.set(from, byTarget.set(to, (byTarget.get(to) ?? 0) + 1));
+    }
+    for (const [from, byTarget] of counts) {
+      for (const [to, count] of byTarget) this.#receiver?.bounced(from, to, reason, { count });
+    }
   }
 
   /**
@@ -535,11 +607,22 @@ export class NatsLink implements BrokerLink {
    * without a false gap.
    */
   #forget(host: string): void {
+    this.#departed.delete(host);
     const out = this.#out.get(host);
     if (out && out.seq > 0) this.#forgotten.set(host, { epoch: this.#epoch, sent: out.seq });
     out?.drain.releaseAll();
     this.#out.delete(host);
     this.#batches.delete(host);
+    const unconfirmed = out?.inFlight.unconfirmed() ?? [];
+    if (unconfirmed.length > 0) {
+      // No bye: it died, or was cut off. What it had, it may have acted on.
+      this.#options.report(
+        new UnreachableError(
+          `Host ${JSON.stringify(host)} left without confirming ${unconfirmed.length} ` +
+            `messages sent to it: they may not have been delivered`,
+        ),
+      );
+    }
     const incoming = this.#in.get(host);
     if (!incoming) return;
     clearTimeout(incoming.ackTimer);
@@ -591,6 +674,31 @@ function countAfresh(incoming: Incoming, epoch: number): void {
     ackTimer: undefined,
     forgotten: undefined,
   });
+}
+
+/** A message number as an ack or a bye carries it. */
+function highest(seq: number): Uint8Array {
+  const body = new Uint8Array(8);
+  new DataView(body.buffer).setFloat64(0, seq);
+  return body;
+}
+
+function readHighest(body: Uint8Array): number {
+  return new DataView(body.buffer, body.byteOffset, 8).getFloat64(0);
+}
+
+/** A bounce's body: JSON `{reason, action?}`, or (from an older host) the reason as text. */
+function readBounce(body: Uint8Array): BounceDetails & { reason: string } {
+  const text = new TextDecoder().decode(body);
+  try {
+    const { reason, action } = JSON.parse(text);
+    if (typeof reason === "string") {
+      return { reason, action: typeof action === "string" ? action : undefined };
+    }
+  } catch {
+    // Text.
+  }
+  return { reason: text };
 }
 
 function newEpoch(): number {

@@ -9,6 +9,7 @@ import { Cluster, type ClusterOptions } from "../../mod.ts";
 import { natsBroker, type NatsConnectionOptions } from "../../nats.ts";
 import { connect } from "@nats-io/transport-node";
 import { Kvm } from "@nats-io/kv";
+import type { BrokerLink } from "../../src/broker.ts";
 import { ManagerRun } from "../manager_run.ts";
 import { waitFor } from "../helpers.ts";
 
@@ -65,6 +66,21 @@ export function joinHere(
     workers: 2,
     broker: natsBroker({ servers, cluster, host, replicas, connection, window }),
     ...rest,
+  });
+}
+
+/** Host `host`'s link to `cluster`, with one worker, reporting to `reports`: a broker link alone. */
+export function joinLink(
+  cluster: string,
+  host: string,
+  reports: Error[],
+  options: { heartbeat?: number; hostTimeout?: number } = {},
+): Promise<BrokerLink> {
+  return natsBroker({ servers: NATS, cluster, host, ...options }).join({
+    workers: 1,
+    services: [],
+    maxQueuedBytes: 1 << 26,
+    report: (error) => reports.push(error),
   });
 }
 

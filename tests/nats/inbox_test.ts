@@ -7,22 +7,11 @@
 import assert from "node:assert/strict";
 import { connect } from "@nats-io/transport-node";
 import type { Address } from "../../mod.ts";
-import { natsBroker } from "../../nats.ts";
 import type { BrokerLink, BrokerReceiver } from "../../src/broker.ts";
 import { waitFor } from "../helpers.ts";
-import { NATS, natsAnswers, uniqueCluster } from "./hosts.ts";
+import { joinLink, NATS, natsAnswers, uniqueCluster } from "./hosts.ts";
 
 const ignore = !natsAnswers;
-
-/** Joins `cluster` as `host` with one worker, reporting to `reports`. */
-function join(cluster: string, host: string, reports: Error[]): Promise<BrokerLink> {
-  return natsBroker({ servers: NATS, cluster, host }).join({
-    workers: 1,
-    services: [],
-    maxQueuedBytes: 1 << 26,
-    report: (error) => reports.push(error),
-  });
-}
 
 /** A receiver that records what it is given, and resolves `first` with the first delivery. */
 function recording(): BrokerReceiver & { first: Promise<[Address, Address, string]> } {
@@ -41,7 +30,7 @@ Deno.test({
   async fn() {
     const cluster = uniqueCluster();
     const reports: Error[] = [];
-    const a = await join(cluster, "a", reports);
+    const a = await joinLink(cluster, "a", reports);
     // A probe on host b's subject: once it has a message, the server has routed it.
     const probe = await connect({ servers: NATS });
     const routed = Promise.withResolvers<void>();
@@ -54,7 +43,7 @@ Deno.test({
       a.onChange((change) => {
         if (change.type === "joined" && change.host.host === "b") seen.resolve();
       });
-      b = await join(cluster, "b", reports);
+      b = await joinLink(cluster, "b", reports);
       await waitFor(seen.promise, "host a to see host b join");
       const [from, to] = [a.self.workers[0], b.self.workers[0]];
       assert.ok(a.send(from, to, "hello") > 0);

@@ -33,7 +33,7 @@ Deno.test("a refused message never corrupts the batch after it", async () => {
   const reports: Error[] = [];
   const link = new NatsLink(nc, members, {
     prefix: "p",
-    inbox: { take() {}, close() {} },
+    inbox: { take() {}, drain: () => Promise.resolve() },
     window: 1 << 30,
     report: (error) => reports.push(error),
   });
