@@ -58,6 +58,7 @@ export type { ResponseAction } from "./src/action.ts";
 export { Cluster, DEFAULTS } from "./src/cluster.ts";
 export type { ClusterOptions, ServiceOptions } from "./src/cluster.ts";
 export type {
+  BounceDetails,
   Broker,
   BrokerLink,
   BrokerReceiver,

@@ -69,7 +69,18 @@ export interface BrokerReceiver {
   bounced(from: Address, to: Address, reason: string, details?: BounceDetails): void;
 }
 
-/** What a bounce says of the messages it refuses, beside why. */
+/**
+ * What a bounce says of the messages it refuses, beside why: a broker's
+ * link hands it to {@linkcode BrokerReceiver.bounced}.
+ *
+ * @example Three messages refused together, their action unread
+ * ```ts
+ * import type { BounceDetails } from "@switchboard/switchboard";
+ *
+ * const details: BounceDetails = { count: 3 };
+ * console.assert(details.action === undefined);
+ * ```
+ */
 export interface BounceDetails {
   /** Their action, when the host that refused it could read it. */
   action?: string;
