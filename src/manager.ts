@@ -79,7 +79,7 @@ export class Manager {
       command: (address, spec) => {
         // Its requests to these wait for their new process, as others' do.
         const replacing = this.router.replacing().filter((other) => other !== address);
-        this.#starting.told(address, replacing);
+        this.#starting.told(address, replacing, this.router.layout);
         return {
           program: programOf(spec, host.childPermissions),
           bootstrap: {
@@ -261,11 +261,14 @@ export class Manager {
   }
 
   /**
-   * A child said `$ready`: it hears what it missed while it started of
-   * the processes it was told are being replaced, then goes ahead.
+   * A child said `$ready`: it hears what it missed while it started (hosts
+   * that came or went, events about the processes it was told are being
+   * replaced), then goes ahead.
    */
   #goAhead(child: Address): void {
-    for (const event of this.#starting.ready(child)) this.router.sendControl(child, EVENT, event);
+    const missed = this.#starting.ready(child, this.router.layout);
+    if (missed.layout) this.router.sendControl(child, MEMBERS, missed.layout.members());
+    for (const event of missed.events) this.router.sendControl(child, EVENT, event);
     this.#supervisor.goAhead(child);
   }
 

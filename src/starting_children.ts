@@ -1,15 +1,17 @@
 /**
- * What a child starting is told of the processes being replaced, and what
- * it misses of them before it can hear it. Its bootstrap says which
- * processes are being replaced as it is spawned, so that its first
+ * What a child starting misses before it can hear it. Its bootstrap says
+ * which processes are being replaced as it is spawned, so that its first
  * requests to them wait for their new process; the events about them that
  * come before it has joined, the manager keeps, and sends it once it says
- * it is ready, so that it waits for nothing that is back already.
+ * it is ready, so that it waits for nothing that is back already. Its
+ * bootstrap also carries the cluster's layout: if hosts joined or left
+ * meanwhile, it is told the layout as it is now.
  *
  * @module
  */
 
 import type { Address } from "./address.ts";
+import type { Layout } from "./layout.ts";
 import type { LifecycleEvent } from "./types.ts";
 
 /** A child between its spawn and its `$ready`. */
@@ -18,16 +20,25 @@ interface Starting {
   told: ReadonlySet<Address>;
   /** The events about those it was not connected to hear. */
   missed: LifecycleEvent[];
+  /** The layout its bootstrap carried. */
+  layout: Layout;
+}
+
+/** What a child missed while it started, to tell it at its `$ready`. */
+export interface Missed {
+  /** The events about the processes it was told are being replaced, in order. */
+  events: LifecycleEvent[];
+  /** The cluster's layout now, if it changed since its bootstrap. */
+  layout: Layout | undefined;
 }
 
 /** The children starting, and what each missed of the processes it was told of. */
 export class StartingChildren {
   readonly #starting = new Map<Address, Starting>();
 
-  /** `child` is spawned, told that `replacing` are being replaced. */
-  told(child: Address, replacing: readonly Address[]): void {
-    if (replacing.length === 0) this.#starting.delete(child);
-    else this.#starting.set(child, { told: new Set(replacing), missed: [] });
+  /** `child` is spawned, told that `replacing` are being replaced, and the cluster is `layout`. */
+  told(child: Address, replacing: readonly Address[], layout: Layout): void {
+    this.#starting.set(child, { told: new Set(replacing), missed: [], layout });
   }
 
   /** `event` went to the children in `connected`: those starting and not among them missed it. */
@@ -39,10 +50,14 @@ export class StartingChildren {
     }
   }
 
-  /** `child` is ready: what it missed, in order, to send it now. */
-  ready(child: Address): LifecycleEvent[] {
-    const missed = this.#starting.get(child)?.missed ?? [];
+  /** `child` is ready, and the cluster is `layout`: what it missed, to send it now. */
+  ready(child: Address, layout: Layout): Missed {
+    const starting = this.#starting.get(child);
     this.#starting.delete(child);
-    return missed;
+    return {
+      events: starting?.missed ?? [],
+      // A layout is replaced, never changed, as hosts come and go.
+      layout: starting && starting.layout !== layout ? layout : undefined,
+    };
   }
 }

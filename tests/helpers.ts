@@ -210,3 +210,15 @@ export function event(cluster: Cluster, type: string, address: unknown): Promise
     (e) => e.type === type && e.address === address,
   );
 }
+
+/** A service running the fixture `module`, given `dir` as its argument, to read and write. */
+export function serviceIn(
+  dir: string,
+  module: string,
+): { module: URL; permissions: { read: string[]; write: string[] }; args: string[] } {
+  return {
+    module: new URL(`./fixtures/${module}`, import.meta.url),
+    permissions: { read: [dir], write: [dir] },
+    args: [dir],
+  };
+}

@@ -27,6 +27,7 @@ import {
   nextEvent,
   nextMessage,
   remote,
+  serviceIn,
   startCluster,
   waitFor,
 } from "./helpers.ts";
@@ -66,15 +67,6 @@ async function waitingForWorker0(
   assert.ok("error" in first && first.error.name === "TimeoutError", JSON.stringify(first));
   const second = remote(cluster, 1, { op: "request", action: "echoRequest", to: 0 });
   return { heldSettled, second };
-}
-
-/** A service running the fixture `module`, given `dir` as its argument, to read and write. */
-function serviceIn(dir: string, module: string) {
-  return {
-    module: new URL(`./fixtures/${module}`, import.meta.url),
-    permissions: { read: [dir], write: [dir] },
-    args: [dir],
-  };
 }
 
 /** Worker 0's next `ready` event, and the order it came in among `order`. */
