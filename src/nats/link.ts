@@ -27,13 +27,7 @@
 
 import type { NatsConnection } from "@nats-io/transport-node";
 import { type Address, isManagerOf, managerOf } from "../address.ts";
-import type {
-  BounceDetails,
-  BrokerLink,
-  BrokerReceiver,
-  HostRecord,
-  MembershipChange,
-} from "../broker.ts";
+import type { BrokerLink, BrokerReceiver, HostRecord, MembershipChange } from "../broker.ts";
 import { Callbacks } from "../callbacks.ts";
 import { DrainWaiters } from "../drain_waiters.ts";
 import { ClosedError, FrameError, UnreachableError } from "../errors.ts";
@@ -52,6 +46,14 @@ import {
   RESUME,
 } from "./envelope.ts";
 import { Batch } from "./batch.ts";
+import {
+  bounceBody,
+  highestBody,
+  readBounce,
+  readHighest,
+  readResume,
+  resumeBody,
+} from "./bodies.ts";
 import { EarlyEnvelopes } from "./early_envelopes.ts";
 import type { Inbox } from "./inbox.ts";
 import { InFlight, type Way } from "./in_flight.ts";
@@ -227,8 +229,7 @@ export class NatsLink implements BrokerLink {
   bounce(from: Address, to: Address, reason: string, action?: string): void {
     const host = this.hostOf(from);
     if (host === undefined || !this.#up) return;
-    const body = utf8.encode(JSON.stringify({ reason, action }));
-    this.#publish(host, { kind: BOUNCE, from, to, seq: 0, body });
+    this.#publish(host, { kind: BOUNCE, from, to, seq: 0, body: bounceBody(reason, action) });
   }
 
   queued(host: string): number {
@@ -282,7 +283,7 @@ export class NatsLink implements BrokerLink {
     for (const { host } of this.hosts()) {
       if (host === this.self.host) continue;
       const incoming = this.#in.get(host);
-      const had = incoming && incoming.expect > 0 ? highest(incoming.expect - 1) : EMPTY;
+      const had = incoming && incoming.expect > 0 ? highestBody(incoming.expect - 1) : EMPTY;
       this.#publish(host, {
         kind: BYE,
         from: NO_ADDRESS,
@@ -480,16 +481,17 @@ export class NatsLink implements BrokerLink {
     if (!this.#up || this.#closing || incoming.expect === 0) return;
     incoming.ackedBytes = incoming.bytes;
     // By number, the highest had: what was lost before it is confirmed too.
-    const body = highest(incoming.expect - 1);
+    const body = highestBody(incoming.expect - 1);
     // The epoch acknowledged is the sender's: it travels in `seq`.
     this.#publish(host, { kind: ACK, from: NO_ADDRESS, to: NO_ADDRESS, seq: incoming.epoch, body });
   }
 
   #onAck(envelope: Envelope): void {
-    if (envelope.seq !== this.#epoch || envelope.body.length !== 8) return;
+    const seq = readHighest(envelope.body);
+    if (envelope.seq !== this.#epoch || seq === undefined) return;
     const out = this.#out.get(envelope.host);
     if (!out) return;
-    const end = out.inFlight.confirm(readHighest(envelope.body));
+    const end = out.inFlight.confirm(seq);
     if (end === undefined || end <= out.ackedBytes) return;
     out.ackedBytes = end;
     out.drain.update(out.sentBytes - out.ackedBytes);
@@ -530,10 +532,9 @@ export class NatsLink implements BrokerLink {
       }
       return;
     }
-    if (envelope.body.length !== 8) return;
-    const view = new DataView(envelope.body.buffer, envelope.body.byteOffset, 8);
-    const epoch = view.getUint32(0);
-    const sent = view.getUint32(4);
+    const resume = readResume(envelope.body);
+    if (!resume) return;
+    const { epoch, sent } = resume;
     const incoming = this.#in.get(host);
     if (!incoming) {
       // Nothing of it came here: all it sent was lost. Unless it speaks of
@@ -558,10 +559,7 @@ export class NatsLink implements BrokerLink {
    * counts afresh: after a reconnect, or (`why`) after it forgot `host`.
    */
   #resume(host: string, epoch: number, sent: number, why = AFTER_RECONNECTING): void {
-    const body = new Uint8Array(8);
-    const view = new DataView(body.buffer);
-    view.setUint32(0, epoch);
-    view.setUint32(4, sent);
+    const body = resumeBody(epoch, sent);
     this.#publish(host, { kind: RESUME, from: NO_ADDRESS, to: NO_ADDRESS, seq: why, body });
   }
 
@@ -581,7 +579,8 @@ export class NatsLink implements BrokerLink {
     this.#departed.add(host);
     const out = this.#out.get(host);
     if (!out) return;
-    if (body.length === 8 && seq === this.#epoch) out.inFlight.confirm(readHighest(body));
+    const had = readHighest(body);
+    if (had !== undefined && seq === this.#epoch) out.inFlight.confirm(had);
     this.#out.delete(host);
     out.drain.releaseAll();
     this.#refuseUnconfirmed(out.inFlight.unconfirmed(), `host "${host}" stopped before it came`);
@@ -661,8 +660,6 @@ export class NatsLink implements BrokerLink {
   }
 }
 
-const utf8 = new TextEncoder();
-
 /** Counts what comes from a host from nothing, in `epoch`: numbers, bytes, acks. */
 function countAfresh(incoming: Incoming, epoch: number): void {
   clearTimeout(incoming.ackTimer);
@@ -674,31 +671,6 @@ function countAfresh(incoming: Incoming, epoch: number): void {
     ackTimer: undefined,
     forgotten: undefined,
   });
-}
-
-/** A message number as an ack or a bye carries it. */
-function highest(seq: number): Uint8Array {
-  const body = new Uint8Array(8);
-  new DataView(body.buffer).setFloat64(0, seq);
-  return body;
-}
-
-function readHighest(body: Uint8Array): number {
-  return new DataView(body.buffer, body.byteOffset, 8).getFloat64(0);
-}
-
-/** A bounce's body: JSON `{reason, action?}`, or (from an older host) the reason as text. */
-function readBounce(body: Uint8Array): BounceDetails & { reason: string } {
-  const text = new TextDecoder().decode(body);
-  try {
-    const { reason, action } = JSON.parse(text);
-    if (typeof reason === "string") {
-      return { reason, action: typeof action === "string" ? action : undefined };
-    }
-  } catch {
-    // Text.
-  }
-  return { reason: text };
 }
 
 function newEpoch(): number {

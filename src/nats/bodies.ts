@@ -1,0 +1,58 @@
+/**
+ * The bodies of the envelopes that carry no message (see `envelope.ts`):
+ * the message number an ack or a bye confirms, the count a resume gives,
+ * the reason and action a bounce gives. Each reader returns undefined for
+ * a body of the wrong shape: it came from the broker, and is checked.
+ *
+ * @module
+ */
+
+import type { BounceDetails } from "../broker.ts";
+
+const utf8 = new TextEncoder();
+
+/** An ack's or a bye's body: the highest message number had, an `f64`. */
+export function highestBody(seq: number): Uint8Array {
+  const body = new Uint8Array(8);
+  new DataView(body.buffer).setFloat64(0, seq);
+  return body;
+}
+
+export function readHighest(body: Uint8Array): number | undefined {
+  if (body.length !== 8) return undefined;
+  return new DataView(body.buffer, body.byteOffset, 8).getFloat64(0);
+}
+
+/** A resume's body: how many messages the sender sent in `epoch` (`u32`, `u32`). */
+export function resumeBody(epoch: number, sent: number): Uint8Array {
+  const body = new Uint8Array(8);
+  const view = new DataView(body.buffer);
+  view.setUint32(0, epoch);
+  view.setUint32(4, sent);
+  return body;
+}
+
+export function readResume(body: Uint8Array): { epoch: number; sent: number } | undefined {
+  if (body.length !== 8) return undefined;
+  const view = new DataView(body.buffer, body.byteOffset, 8);
+  return { epoch: view.getUint32(0), sent: view.getUint32(4) };
+}
+
+/** A bounce's body: JSON `{reason, action?}`. */
+export function bounceBody(reason: string, action: string | undefined): Uint8Array {
+  return utf8.encode(JSON.stringify({ reason, action }));
+}
+
+/** A bounce's reason and action; from a host before actions were named, the reason as text. */
+export function readBounce(body: Uint8Array): BounceDetails & { reason: string } {
+  const text = new TextDecoder().decode(body);
+  try {
+    const { reason, action } = JSON.parse(text);
+    if (typeof reason === "string") {
+      return { reason, action: typeof action === "string" ? action : undefined };
+    }
+  } catch {
+    // Text.
+  }
+  return { reason: text };
+}

@@ -1,0 +1,30 @@
+import assert from "node:assert/strict";
+import {
+  bounceBody,
+  highestBody,
+  readBounce,
+  readHighest,
+  readResume,
+  resumeBody,
+} from "../../src/nats/bodies.ts";
+
+Deno.test("envelope bodies read back as written; a body of the wrong shape reads as nothing", () => {
+  assert.equal(readHighest(highestBody(41)), 41);
+  assert.equal(readHighest(highestBody(-1)), -1, "a bye from a host that had none");
+  assert.equal(readHighest(new Uint8Array(7)), undefined);
+  assert.deepEqual(readResume(resumeBody(7, 12)), { epoch: 7, sent: 12 });
+  assert.equal(readResume(new Uint8Array(9)), undefined);
+  assert.deepEqual(readBounce(bounceBody("worker 3 stopped", "tick")), {
+    reason: "worker 3 stopped",
+    action: "tick",
+  });
+  assert.deepEqual(readBounce(bounceBody("worker 3 stopped", undefined)), {
+    reason: "worker 3 stopped",
+    action: undefined,
+  });
+  // From a host before bounces named the action: the reason as text.
+  const text = new TextEncoder().encode("worker 3 is not connected");
+  assert.deepEqual(readBounce(text), { reason: "worker 3 is not connected" });
+  const odd = new TextEncoder().encode('{"reason":5,"action":["x"]}');
+  assert.deepEqual(readBounce(odd), { reason: '{"reason":5,"action":["x"]}' });
+});
