@@ -381,6 +381,7 @@ Deno.test({
       assert.equal(silent, 0, "every counted message arrived or was reported lost");
     } finally {
       await server.stop();
+      await Deno.remove(config);
     }
   },
 });
