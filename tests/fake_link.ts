@@ -80,3 +80,19 @@ export async function gatewayOfB(
   const endpoint = await new GatewayHost(unix, link).open(MANAGER, options);
   return { unix, endpoint, options };
 }
+
+/** A request from worker 5, on host "a", to worker 0, as it comes through the link. */
+export const REQUEST = '{"action":"workRequest","messageId":"m1","data":{"n":1}}';
+
+/** What host "b" sends back for worker 0 when it refuses {@linkcode REQUEST} on its behalf. */
+export const REFUSAL: Sent = {
+  from: 0,
+  to: 5,
+  payload: JSON.stringify({
+    action: "workResponse",
+    messageId: "m1",
+    re: true,
+    error: { name: "ClosedError", message: "worker 0 is stopping", stopping: true },
+    data: { n: 1 },
+  }),
+};

@@ -222,3 +222,18 @@ export function serviceIn(
     args: [dir],
   };
 }
+
+/**
+ * Resolves once a file named `name` appears where `watcher` watches (made
+ * before whatever writes it, so that it cannot come unseen).
+ */
+export function fileAppears(watcher: Deno.FsWatcher, name: string): Promise<void> {
+  return waitFor(
+    (async () => {
+      for await (const change of watcher) {
+        if (change.paths.some((path) => path.endsWith(`/${name}`))) return;
+      }
+    })(),
+    `the file "${name}"`,
+  );
+}

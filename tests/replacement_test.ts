@@ -21,6 +21,7 @@ import { Layout } from "../src/layout.ts";
 import type { Outcome } from "./fixtures/remote_control.ts";
 import {
   event,
+  fileAppears,
   hold,
   isRunning,
   loadsThrough,
@@ -266,14 +267,7 @@ Deno.test("a process that starts while another is being replaced waits for it to
     using watcher = Deno.watchFs(dir);
     const reloaded = cluster.reload("gated");
     // The old process is gone, and the new one not ready until "open".
-    await waitFor(
-      (async () => {
-        for await (const event of watcher) {
-          if (event.paths.some((path) => path.endsWith("/waiting"))) return;
-        }
-      })(),
-      "the new gated process",
-    );
+    await fileAppears(watcher, "waiting");
     // Worker 1 starts anew now: it never heard of the reload.
     const restarted = event(cluster, "ready", 1);
     Deno.kill(cluster.pid(1)!, "SIGKILL");

@@ -6,7 +6,7 @@
  */
 
 import assert from "node:assert/strict";
-import { serviceIn, waitFor } from "../helpers.ts";
+import { fileAppears, serviceIn, waitFor } from "../helpers.ts";
 import { event, joinHere, natsAnswers, startHost, uniqueCluster } from "./hosts.ts";
 
 const ignore = !natsAnswers;
@@ -25,14 +25,7 @@ Deno.test({
       using watcher = Deno.watchFs(dir);
       const reloaded = a.reload("gated");
       // Its new process has its bootstrap, and joins only on "open".
-      await waitFor(
-        (async () => {
-          for await (const change of watcher) {
-            if (change.paths.some((path) => path.endsWith("/waiting"))) return;
-          }
-        })(),
-        "the new gated process",
-      );
+      await fileAppears(watcher, "waiting");
       const joined = event(a, "hostJoined", "manager@c");
       await using c = startHost({ cluster, host: "c", workers: 2 });
       await joined;
