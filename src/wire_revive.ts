@@ -8,6 +8,7 @@
  */
 
 import { setOwn } from "./own_property.ts";
+import { copyReceived } from "./received_bytes.ts";
 import { MAX_BIGINT_DIGITS, type Tag, type TagType } from "./wire_values.ts";
 
 /** The error classes an `"error"` tag revives by name; any other name is an `Error`. */
@@ -73,7 +74,7 @@ export function reviveData(
     const value = tag[0] !== "bytes"
       ? revive(tag[0], stand)
       : stand === sizes[i]
-      ? attachments.slice(offsets[i], offsets[i] + sizes[i])
+      ? copyReceived(attachments, offsets[i], sizes[i])
       : BAD;
     if (value === BAD) return `its tag ${i} ("${tag[0]}") does not fit its value`;
     setOwn(container, key, value);
