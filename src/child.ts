@@ -27,6 +27,8 @@ export class ChildSide {
   readonly router: Router;
   #closing: Promise<void> | undefined;
   #stopWork: Promise<void> | undefined;
+  /** Whether it said `$stopped`: its stop work, and the handlers running then, are done. */
+  #saidStopped = false;
   /**
    * SIGTERM to a child alone stops it: its stop work, then exit (and the
    * manager restarts it). SIGINT it ignores: Ctrl-C is the manager's to
@@ -139,16 +141,20 @@ export class ChildSide {
     // the others, still reading until they exit, get it.
     await this.router.flushed();
     this.router.sendControl(MANAGER, STOPPED);
+    this.#saidStopped = true;
   }
 
   /**
    * The second phase: close (queued messages are written), then exit. The
-   * manager relays nothing after `$exit`, so a request that came before it
-   * is answered first (the manager kills a child that takes too long).
+   * manager relays no new message or request after `$exit`, so a request
+   * taken since `$stopped` is answered first (the manager kills a child
+   * that takes too long). Told to exit before it said `$stopped`, the
+   * manager waited out `stopTimeout` for its handlers already: it closes
+   * at once.
    */
   async #exit(): Promise<void> {
     if (this.router.refusing) await this.#letPeersGo();
-    await this.router.handlersSettled();
+    if (this.#saidStopped) await this.router.handlersSettled();
     await this.close();
     Deno.exit(0);
   }

@@ -12,6 +12,7 @@
 
 import { type Address, describe, MANAGER, managerOf } from "./address.ts";
 import type { BounceDetails, BrokerLink, HostRecord } from "./broker.ts";
+import { CONTROL_PREFIX } from "./action.ts";
 import { decodeMessage } from "./codec.ts";
 import { UnreachableError } from "./errors.ts";
 import { type Held, HeldUntilJoined } from "./held_until_joined.ts";
@@ -44,6 +45,8 @@ export class GatewayEndpoint implements Endpoint {
   #reachable = true;
   /** What other hosts sent to this host's children while none of their processes was joined. */
   readonly #held: HeldUntilJoined;
+  /** Children told to exit whose next process has not joined yet. */
+  readonly #exiting = new Set<Address>();
 
   constructor(local: UnixEndpoint, link: BrokerLink, options: EndpointOptions) {
     this.#local = local;
@@ -145,10 +148,13 @@ export class GatewayEndpoint implements Endpoint {
   }
 
   exiting(child: Address): void {
-    if (!this.#closing) this.#held.wait(child);
+    if (this.#closing) return;
+    this.#exiting.add(child);
+    this.#held.wait(child);
   }
 
   noReturn(child: Address): void {
+    this.#exiting.delete(child);
     this.#bounceHeld(child, this.#held.release(child));
   }
 
@@ -195,11 +201,21 @@ export class GatewayEndpoint implements Endpoint {
     // Answered here for the child (a request it would refuse): not relayed.
     const answer = this.#receiver?.answerFor?.(to, from, payload);
     if (answer !== undefined && this.#link.send(to, from, answer) >= 0) return;
-    switch (this.#held.hold(from, to, payload)) {
+    // A child told to exit reads on until it closes: what answers or steers
+    // its own work (a response, `$left`, `$more`) still goes to it.
+    const held = this.#exiting.has(to) && !isNewMessage(from, payload)
+      ? "joined"
+      : this.#held.hold(from, to, payload);
+    switch (held) {
       case "held":
         return;
       case "full":
-        return this.#bounce(from, to, payload, `${describe(to)} has not started yet`);
+        return this.#bounce(
+          from,
+          to,
+          payload,
+          `${describe(to)} has not joined, and too much waits for it already`,
+        );
     }
     if (this.#local.deliverFrom(to, from, payload) < 0) {
       this.#bounce(from, to, payload, `${describe(to)} is not connected`);
@@ -219,6 +235,7 @@ export class GatewayEndpoint implements Endpoint {
 
   /** A child of this host joined: what other hosts sent it before goes to it now. */
   #joined(child: Address): void {
+    this.#exiting.delete(child);
     for (const { from, payload } of this.#held.release(child)) {
       if (this.#local.deliverFrom(child, from, payload) < 0) {
         this.#bounce(from, child, payload, `${describe(child)} is not connected`);
@@ -268,6 +285,20 @@ export class GatewayEndpoint implements Endpoint {
     } else {
       this.#local.tellGone(from, to, text);
     }
+  }
+}
+
+/**
+ * Whether a payload is a new message or request, not a response or a
+ * control frame. One that cannot be read counts as new: held like one,
+ * then delivered or bounced.
+ */
+function isNewMessage(from: Address, payload: Uint8Array): boolean {
+  try {
+    const message = decodeMessage(payload, describe(from));
+    return !message.action.startsWith(CONTROL_PREFIX) && message.re !== true;
+  } catch {
+    return true;
   }
 }
 

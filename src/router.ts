@@ -252,6 +252,9 @@ export class Router implements Receiver {
    * its next process (see {@linkcode Endpoint.exiting}).
    */
   exiting(child: Address): void {
+    // One that exited already (during its stop work) is gone: its next
+    // process, not yet connected, must not be taken for it.
+    if (!this.connected().includes(child)) return;
     this.#exiting.add(child);
     this.#endpoint.exiting?.(child);
   }

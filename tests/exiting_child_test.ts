@@ -50,3 +50,30 @@ Deno.test("what waits for a child told to exit is bounced once it will have no n
     '5 → 0 "note": worker 0 stopped before it could take it',
   ]);
 });
+
+Deno.test("a child told to exit still gets what answers or steers its own work: responses and control frames", async () => {
+  await using b = await hostB();
+  const first = await b.start();
+  b.router.exiting(0);
+  const response = '{"action":"workResponse","messageId":"x1","re":true,"data":1}';
+  const left = '{"action":"$left"}';
+  b.link.from(response);
+  b.link.from(left);
+  b.link.from(note(1));
+  b.router.sendControl(0, "$mark");
+  await first.receives(MARK);
+  assert.deepEqual(first.received, [response, left, MARK], "the new message waits");
+});
+
+Deno.test("a child that exited before it was told to exit is not taken for its next process", async () => {
+  await using b = await hostB();
+  const first = await b.start();
+  // It exited during its stop work: the manager tells it to exit all the same.
+  first.endpoint.close();
+  await b.gone(0);
+  b.router.exiting(0);
+  const next = await b.start();
+  b.link.from(REQUEST);
+  await next.receives(REQUEST);
+  assert.deepEqual(b.link.sent, [], "relayed to the next process, not refused for it");
+});

@@ -2,7 +2,7 @@
 
 import assert from "node:assert/strict";
 import { ClosedError, Cluster } from "../mod.ts";
-import { isRunning, managerProcess, Recorder, startCluster, waitFor } from "./helpers.ts";
+import { hold, isRunning, managerProcess, Recorder, startCluster, waitFor } from "./helpers.ts";
 
 const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url);
 
@@ -68,4 +68,17 @@ Deno.test("every child exits within 2 seconds of the manager being killed", asyn
   // Each child closed its own listener on the way out; the dead manager's remains.
   assert.deepEqual([...Deno.readDirSync(dir)].map((entry) => entry.name), ["m.sock"]);
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("a handler still running when stopTimeout passes holds the stop once, not twice", async () => {
+  await using cluster = await startCluster({ workers: 1, processes: {}, stopTimeout: 2000 });
+  const [held] = await hold(cluster, [0]);
+  const failed = held.catch((error) => error);
+  const start = performance.now();
+  await waitFor(cluster.stop(), "stop() to finish");
+  const ms = performance.now() - start;
+  // The first phase waits the handler out; told to exit then, before it said
+  // $stopped, the worker closes at once rather than wait for it a second time.
+  assert.ok(ms < 3500, `stop() took ${ms.toFixed(0)} ms with a stopTimeout of 2000`);
+  assert.ok(await failed instanceof Error);
 });
