@@ -198,12 +198,13 @@ export class GatewayEndpoint implements Endpoint {
   /** A message from another host: for the manager, or for one of its children. */
   #deliver(from: Address, to: Address, payload: Uint8Array): void {
     if (to === this.#global || to === MANAGER) return this.#receiver?.deliver(from, [payload]);
+    const exiting = this.#exiting.has(to);
     // Answered here for the child (a request it would refuse): not relayed.
-    const answer = this.#receiver?.answerFor?.(to, from, payload);
+    const answer = this.#receiver?.answerFor?.(to, from, payload, exiting);
     if (answer !== undefined && this.#link.send(to, from, answer) >= 0) return;
     // A child told to exit reads on until it closes: what answers or steers
     // its own work (a response, `$left`, `$more`) still goes to it.
-    const held = this.#exiting.has(to) && !isNewMessage(from, payload)
+    const held = exiting && !isNewMessage(from, payload)
       ? "joined"
       : this.#held.hold(from, to, payload);
     switch (held) {

@@ -115,8 +115,6 @@ export class Router implements Receiver {
   readonly #stoppingAlone = new StoppingAlone((peer) => this.sendControl(peer, LEAVING));
   /** Messages that arrived before the process was ready, oldest first. */
   #held: [Address, WireMessage][] = [];
-  /** In a manager: its children told to exit, whose connections are still open. */
-  readonly #exiting = new Set<Address>();
   #closing: Promise<void> | undefined;
 
   constructor(options: RouterOptions) {
@@ -248,15 +246,13 @@ export class Router implements Receiver {
   /**
    * In a manager: `child` is about to be told to exit. It stops reading
    * then, so other hosts' requests for it are refused on its behalf from
-   * now on (see {@linkcode Router.answerFor}), and their messages wait for
-   * its next process (see {@linkcode Endpoint.exiting}).
+   * now on, until its next process joins (see {@linkcode Router.answerFor}),
+   * and their messages wait for that process (see {@linkcode Endpoint.exiting}).
    */
   exiting(child: Address): void {
     // One that exited already (during its stop work) is gone: its next
     // process, not yet connected, must not be taken for it.
-    if (!this.connected().includes(child)) return;
-    this.#exiting.add(child);
-    this.#endpoint.exiting?.(child);
+    if (this.connected().includes(child)) this.#endpoint.exiting?.(child);
   }
 
   /** The addresses connected now, this process not included. */
@@ -536,11 +532,15 @@ export class Router implements Receiver {
    * another. Relayed, it could reach the child as it closes, or bounce as
    * undelivered.
    */
-  answerFor(to: Address, from: Address, payload: Uint8Array): Payload | undefined {
+  answerFor(
+    to: Address,
+    from: Address,
+    payload: Uint8Array,
+    exiting: boolean,
+  ): Payload | undefined {
     // On every relayed payload: the common case costs a lookup.
     const stopping = this.#refusal() !== undefined;
     const { replacements } = this.#requester;
-    const exiting = this.#exiting.has(to);
     if (!stopping && !exiting && !replacements.has(to)) return undefined;
     // As this host stops, a child still up takes requests until it is told
     // to exit, and one that is down will not be back.
@@ -563,7 +563,6 @@ export class Router implements Receiver {
 
   /** Hears from the endpoint that a connection closed (see {@linkcode Receiver.gone}). */
   gone(peer: Address, reason: Error | undefined, undelivered = false): void {
-    this.#exiting.delete(peer);
     this.#requester.gone(peer, reason, undelivered);
     this.#incoming.gone(peer);
     this.#stoppingAlone.left(peer);

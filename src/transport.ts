@@ -56,10 +56,17 @@ export interface Receiver {
   /**
    * In a manager that relays other hosts' traffic to its children: a
    * payload from `from`, on another host, for its child `to`, before it is
-   * relayed. Returns what to send back to `from`, as from `to`, instead (a
-   * request refused on the child's behalf), or undefined to relay it.
+   * relayed; `exiting` when `to` was told to exit and no process of it has
+   * joined since (see {@linkcode Endpoint.exiting}). Returns what to send
+   * back to `from`, as from `to`, instead (a request refused on the
+   * child's behalf), or undefined to relay it.
    */
-  answerFor?(to: Address, from: Address, payload: Uint8Array): Payload | undefined;
+  answerFor?(
+    to: Address,
+    from: Address,
+    payload: Uint8Array,
+    exiting: boolean,
+  ): Payload | undefined;
 }
 
 /** What the layer above tells a transport when it opens an endpoint. */

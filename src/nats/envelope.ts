@@ -12,8 +12,9 @@
  * host; `epoch` names its connection to the broker (new after each
  * reconnect) and `seq` counts its messages to the receiving host within it,
  * so that a gap shows. `from` and `to` are addresses as JSON; `body` is the
- * message, or for an ack (and a bye) the highest message number received, for a gap how many
- * messages were lost, for a bounce why, as JSON: `{reason, action?}`. Everything read from the broker is
+ * message; or for an ack (and a bye) the highest message number received,
+ * for a gap how many messages were lost, for a bounce why, as JSON:
+ * `{reason, action?}` (see `bodies.ts`). Everything read from the broker is
  * checked here like a frame from a socket.
  *
  * @module

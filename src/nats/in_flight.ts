@@ -11,11 +11,8 @@
 
 import type { Address } from "../address.ts";
 
-/** Who sent a message, to whom. */
-export interface Way {
-  from: Address;
-  to: Address;
-}
+/** How many messages each sender sent each target. */
+export type CountsByWay = Map<Address, Map<Address, number>>;
 
 /** Messages in flight to one host, oldest first. */
 export class InFlight {
@@ -34,13 +31,19 @@ export class InFlight {
     this.#tos.push(to);
   }
 
-  /** Who sent what is not confirmed, to whom: one entry for each message, oldest first. */
-  unconfirmed(): Way[] {
-    const ways: Way[] = [];
+  /** How many messages are not confirmed. */
+  get unconfirmed(): number {
+    return this.#seqs.length - this.#head;
+  }
+
+  /** Who sent what is not confirmed, to whom: a count by sender and target. */
+  unconfirmedByWay(): CountsByWay {
+    const counts: CountsByWay = new Map();
     for (let i = this.#head; i < this.#seqs.length; i++) {
-      ways.push({ from: this.#froms[i], to: this.#tos[i] });
+      const byTarget = counts.get(this.#froms[i]) ?? new Map<Address, number>();
+      counts.set(this.#froms[i], byTarget.set(this.#tos[i], (byTarget.get(this.#tos[i]) ?? 0) + 1));
     }
-    return ways;
+    return counts;
   }
 
   /**

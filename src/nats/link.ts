@@ -56,7 +56,7 @@ import {
 } from "./bodies.ts";
 import { EarlyEnvelopes } from "./early_envelopes.ts";
 import type { Inbox } from "./inbox.ts";
-import { InFlight, type Way } from "./in_flight.ts";
+import { InFlight } from "./in_flight.ts";
 
 /** Confirm what was received once this many bytes are unconfirmed… */
 const ACK_BYTES = 64 * 1024;
@@ -283,13 +283,14 @@ export class NatsLink implements BrokerLink {
     for (const { host } of this.hosts()) {
       if (host === this.self.host) continue;
       const incoming = this.#in.get(host);
-      const had = incoming && incoming.expect > 0 ? highestBody(incoming.expect - 1) : EMPTY;
+      // Nothing of it came: no body (and no epoch to speak of).
+      const had = incoming && incoming.expect > 0 ? incoming : undefined;
       this.#publish(host, {
         kind: BYE,
         from: NO_ADDRESS,
         to: NO_ADDRESS,
-        seq: had === EMPTY ? 0 : incoming!.epoch,
-        body: had,
+        seq: had?.epoch ?? 0,
+        body: had ? highestBody(had.expect - 1) : EMPTY,
       });
     }
   }
@@ -583,17 +584,9 @@ export class NatsLink implements BrokerLink {
     if (had !== undefined && seq === this.#epoch) out.inFlight.confirm(had);
     this.#out.delete(host);
     out.drain.releaseAll();
-    this.#refuseUnconfirmed(out.inFlight.unconfirmed(), `host "${host}" stopped before it came`);
-  }
-
-  /** Tells the senders of messages that never came, by sender and target. */
-  #refuseUnconfirmed(ways: readonly Way[], reason: string): void {
-    const counts = new Map<Address, Map<Address, number>>();
-    for (const { from, to } of ways) {
-      const byTarget = counts.get(from) ?? new Map<Address, number>();
-      counts.set(from, byTarget.set(to, (byTarget.get(to) ?? 0) + 1));
-    }
-    for (const [from, byTarget] of counts) {
+    // Told to their senders, by sender and target.
+    const reason = `host "${host}" stopped before it came`;
+    for (const [from, byTarget] of out.inFlight.unconfirmedByWay()) {
       for (const [to, count] of byTarget) this.#receiver?.bounced(from, to, reason, { count });
     }
   }
@@ -612,12 +605,12 @@ export class NatsLink implements BrokerLink {
     out?.drain.releaseAll();
     this.#out.delete(host);
     this.#batches.delete(host);
-    const unconfirmed = out?.inFlight.unconfirmed() ?? [];
-    if (unconfirmed.length > 0) {
+    const unconfirmed = out?.inFlight.unconfirmed ?? 0;
+    if (unconfirmed > 0) {
       // No bye: it died, or was cut off. What it had, it may have acted on.
       this.#options.report(
         new UnreachableError(
-          `Host ${JSON.stringify(host)} left without confirming ${unconfirmed.length} ` +
+          `Host ${JSON.stringify(host)} left without confirming ${unconfirmed} ` +
             `messages sent to it: they may not have been delivered`,
         ),
       );

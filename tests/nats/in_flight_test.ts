@@ -14,15 +14,20 @@ Deno.test("InFlight confirms by number, those lost before it included", () => {
   assert.equal(inFlight.confirm(4999), 50_000, "still right after letting go of the confirmed");
 });
 
-Deno.test("InFlight tells who sent what is not confirmed, to whom, oldest first", () => {
+Deno.test("InFlight counts what is not confirmed, by sender and target", () => {
   const inFlight = new InFlight();
-  for (let seq = 0; seq < 2000; seq++) inFlight.add(seq, seq + 1, seq % 2 ? "logger" : 1, seq);
-  inFlight.confirm(1996);
-  assert.deepEqual(inFlight.unconfirmed(), [
-    { from: "logger", to: 1997 },
-    { from: 1, to: 1998 },
-    { from: "logger", to: 1999 },
-  ]);
+  for (let seq = 0; seq < 2000; seq++) inFlight.add(seq, seq + 1, seq % 2 ? "logger" : 1, seq % 3);
+  inFlight.confirm(1994);
+  // 1995 to 1999 are left: "logger" sent 1995, 1997 and 1999 (to 0, 2, 1), 1 sent 1996 and 1998 (to 1, 0).
+  assert.equal(inFlight.unconfirmed, 5);
+  assert.deepEqual(
+    inFlight.unconfirmedByWay(),
+    new Map<unknown, Map<unknown, number>>([
+      ["logger", new Map([[0, 1], [2, 1], [1, 1]])],
+      [1, new Map([[1, 1], [0, 1]])],
+    ]),
+  );
   inFlight.confirm(1999);
-  assert.deepEqual(inFlight.unconfirmed(), []);
+  assert.equal(inFlight.unconfirmed, 0);
+  assert.deepEqual(inFlight.unconfirmedByWay(), new Map());
 });
