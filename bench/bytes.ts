@@ -56,7 +56,7 @@ interface Setting {
  * (`bytes.kept.<size>`).
  */
 export async function runBytes(progress: (repetition: number) => void): Promise<Figure[]> {
-  const { sizes, bytesPerSize, blocks } = SETTINGS.bytes;
+  const { sizes, bytesPerSize, blocks, warmUpBytes } = SETTINGS.bytes;
   await using stack = new AsyncDisposableStack();
   const settings: Setting[] = [];
   for (const kept of [false, true]) {
@@ -85,7 +85,9 @@ export async function runBytes(progress: (repetition: number) => void): Promise<
   }
   const arrays = sizes.map(fill);
   for (const { movers } of settings) {
-    for (const [, move] of movers) for (const bytes of arrays) await move(bytes, 4);
+    for (const [, move] of movers) {
+      for (const bytes of arrays) await move(bytes, Math.round(warmUpBytes / bytes.length));
+    }
   }
   for (let repetition = 0; repetition < SETTINGS.repetitions; repetition++) {
     progress(repetition);

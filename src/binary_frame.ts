@@ -7,14 +7,13 @@
  * @module
  */
 
+import type { PayloadParts } from "./transport.ts";
+
 /** The first byte of a binary frame. */
 export const BINARY = 0;
 /** The marker and the JSON's length. */
 const HEAD_SIZE = 5;
-/**
- * The shared buffer grows to hold frames up to this size, so that a sender
- * of MiBs does not fault in fresh memory for each; larger ones get their own.
- */
+/** The shared head buffer grows to hold heads up to this size; larger ones get their own. */
 const SCRATCH_LIMIT = 8 * 1024 * 1024;
 
 const utf8 = new TextEncoder();
@@ -29,20 +28,22 @@ export interface BinaryParts {
 }
 
 /**
- * Writes a binary frame.
+ * Writes a binary frame's head, and returns the frame in parts: the head,
+ * then the attachments themselves, for the transport to copy once into
+ * where the frame goes.
  *
  * @param json The message as JSON text.
  * @param attachments The bytes that follow it.
  * @param maxSize The largest frame allowed.
- * @returns The frame, as a view into a shared buffer valid until the next
- * call (a buffer of its own when very large); or its size, when that is
- * over `maxSize`.
+ * @returns The frame, its head a view into a shared buffer valid until the
+ * next call (a buffer of its own when very large); or its size, when that
+ * is over `maxSize`.
  */
 export function writeBinaryFrame(
   json: string,
   attachments: readonly Uint8Array[],
   maxSize: number,
-): Uint8Array | number {
+): PayloadParts | number {
   let bytes = 0;
   for (const attachment of attachments) bytes += attachment.byteLength;
   // UTF-8 takes one to three bytes per UTF-16 unit: a frame over the limit
@@ -52,19 +53,15 @@ export function writeBinaryFrame(
   if (HEAD_SIZE + json.length + bytes > maxSize) {
     return HEAD_SIZE + utf8.encode(json).length + bytes;
   }
-  const room = HEAD_SIZE + json.length * 3 + bytes;
-  const frame = room <= scratch.length ? scratch : new Uint8Array(room);
-  if (room <= SCRATCH_LIMIT) scratch = frame;
-  const { written } = utf8.encodeInto(json, frame.subarray(HEAD_SIZE));
+  const room = HEAD_SIZE + json.length * 3;
+  const head = room <= scratch.length ? scratch : new Uint8Array(room);
+  if (room <= SCRATCH_LIMIT) scratch = head;
+  const { written } = utf8.encodeInto(json, head.subarray(HEAD_SIZE));
   if (HEAD_SIZE + written + bytes > maxSize) return HEAD_SIZE + written + bytes;
-  let at = HEAD_SIZE + written;
-  frame[0] = BINARY;
-  new DataView(frame.buffer, frame.byteOffset).setUint32(1, written);
-  for (const attachment of attachments) {
-    frame.set(attachment, at);
-    at += attachment.byteLength;
-  }
-  return frame.subarray(0, at);
+  const end = HEAD_SIZE + written;
+  head[0] = BINARY;
+  new DataView(head.buffer, head.byteOffset).setUint32(1, written);
+  return { parts: [head.subarray(0, end), ...attachments], length: end + bytes };
 }
 
 /** Whether a payload is a binary frame. */

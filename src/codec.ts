@@ -14,6 +14,7 @@ import { describeTarget, isAddress, type Target } from "./address.ts";
 import { isBinaryFrame, readBinaryFrame, writeBinaryFrame } from "./binary_frame.ts";
 import { FrameError, ValidationError } from "./errors.ts";
 import type { Payload } from "./transport.ts";
+import { isParts, joinParts } from "./payload_parts.ts";
 import { isPlainJson } from "./plain_json.ts";
 import { reviveData } from "./wire_revive.ts";
 import { type Tag, toWireData } from "./wire_values.ts";
@@ -76,8 +77,10 @@ let scratch = new Uint8Array(SCRATCH_SIZE);
  * @param to Who it is for, to name in errors; left out, every worker.
  * @returns The JSON text, when its UTF-8 form surely fits `maxFrameSize`
  * (at three bytes a unit); else its bytes, measured exactly, as a view into
- * a shared buffer that is valid until the next call. (The message object
- * may be changed: its data replaced by their wire form.)
+ * a shared buffer that is valid until the next call; or, when it carries
+ * `Uint8Array`s, the binary frame in parts (its head in a shared buffer,
+ * then the arrays themselves), valid as long. (The message object may be
+ * changed: its data replaced by their wire form.)
  * @throws {FrameError} When the data holds something that would not arrive
  * as it was sent, or the encoding is over `maxFrameSize`.
  */
@@ -117,7 +120,8 @@ export function encodeMessage(
  * next call.
  */
 export function toBytes(payload: Payload): Uint8Array {
-  return typeof payload === "string" ? toUtf8(payload) : payload;
+  if (typeof payload === "string") return toUtf8(payload);
+  return isParts(payload) ? joinParts(payload) : payload;
 }
 
 /**

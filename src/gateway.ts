@@ -16,6 +16,7 @@ import { CONTROL_PREFIX } from "./action.ts";
 import { decodeMessage } from "./codec.ts";
 import { UnreachableError } from "./errors.ts";
 import { type Held, HeldUntilJoined } from "./held_until_joined.ts";
+import { isParts, joinParts } from "./payload_parts.ts";
 import type { Permissions } from "./permissions.ts";
 import {
   type Endpoint,
@@ -109,7 +110,7 @@ export class GatewayEndpoint implements Endpoint {
   send(to: Address, payload: Payload, limit?: number): number {
     if (!this.#isRemote(to)) return this.#local.send(to, payload, limit);
     if (this.#closing) return UNREACHABLE;
-    return this.#link.send(this.#global, to, payload, limit);
+    return this.#link.send(this.#global, to, forLink(payload), limit);
   }
 
   queued(to: Address): number {
@@ -201,7 +202,7 @@ export class GatewayEndpoint implements Endpoint {
     const exiting = this.#exiting.has(to);
     // Answered here for the child (a request it would refuse): not relayed.
     const answer = this.#receiver?.answerFor?.(to, from, payload, exiting);
-    if (answer !== undefined && this.#link.send(to, from, answer) >= 0) return;
+    if (answer !== undefined && this.#link.send(to, from, forLink(answer)) >= 0) return;
     // A child told to exit reads on until it closes: what answers or steers
     // its own work (a response, `$left`, `$more`) still goes to it.
     const held = exiting && !isNewMessage(from, payload)
@@ -342,4 +343,9 @@ export class GatewayHost implements TransportHost {
     this.#link.abandon();
     this.#local.abandon();
   }
+}
+
+/** A payload as a broker link takes it: bytes or text, parts joined. */
+function forLink(payload: Payload): Uint8Array | string {
+  return isParts(payload) ? joinParts(payload) : payload;
 }

@@ -10,9 +10,8 @@
 
 import { DrainWaiters } from "./drain_waiters.ts";
 import { nextTask } from "./next_task.ts";
+import { copyPayload } from "./payload_parts.ts";
 import type { Payload } from "./transport.ts";
-
-const utf8 = new TextEncoder();
 
 /** A queue whose far end is its near end. */
 export class Loopback {
@@ -40,7 +39,7 @@ export class Loopback {
    */
   send(payload: Payload): number {
     if (!this.#open) return -1;
-    const bytes = typeof payload === "string" ? utf8.encode(payload) : payload.slice();
+    const bytes = copyPayload(payload);
     this.#queue.push(bytes);
     this.#queuedBytes += bytes.length;
     if (!this.#scheduled) {

@@ -11,6 +11,7 @@ import { describe } from "./address.ts";
 import { asError } from "./as_error.ts";
 import { DrainWaiters } from "./drain_waiters.ts";
 import { FrameError } from "./errors.ts";
+import { copyPayload } from "./payload_parts.ts";
 import {
   CLOSED,
   type Endpoint,
@@ -23,8 +24,6 @@ import {
   UNREACHABLE,
 } from "./transport.ts";
 import type { ConnectionStats } from "./types.ts";
-
-const utf8 = new TextEncoder();
 
 /** Endpoints in one isolate that can reach each other by address. */
 export class MemoryNetwork implements Transport {
@@ -108,7 +107,7 @@ export class MemoryEndpoint implements Endpoint {
     const peer = this.#network.find(to);
     if (!peer || peer === this || peer.#state === "closed") return UNREACHABLE;
     if (payload.length > this.#options.maxPayload) return TOO_LARGE;
-    const bytes = typeof payload === "string" ? utf8.encode(payload) : payload.slice();
+    const bytes = copyPayload(payload);
     if (bytes.length > this.#options.maxPayload) return TOO_LARGE;
     const pair = this.#pair(to);
     if (pair.bytes + bytes.length > limit) return FULL;

@@ -57,15 +57,16 @@ export class Outbox {
   }
 
   /**
-   * Sends to several, encoded to bytes once whatever their number, and to
-   * all or, when one would refuse it, to none.
+   * Sends to several, text encoded to bytes once whatever their number (parts
+   * stay parts, each copied once where it goes), and to all or, when one
+   * would refuse it, to none.
    *
    * @returns How many it was handed to.
    * @throws {QueueFullError} When one's queue has no room for it; nothing is sent.
    * @throws {FrameError} When it is over what the transport carries to one; nothing is sent.
    */
   sendToAll(targets: readonly Address[], payload: Payload, action: string): number {
-    const bytes = toBytes(payload);
+    const bytes = typeof payload === "string" ? toBytes(payload) : payload;
     this.#checkAll(targets, bytes.length, action);
     let handed = 0;
     for (const target of targets) if (this.send(target, bytes, action) >= 0) handed++;

@@ -19,6 +19,7 @@ import { ClosedError, TimeoutError, UnreachableError } from "./errors.ts";
 import { LeavingWorkers } from "./leaving_workers.ts";
 import type { Outbox } from "./outbox.ts";
 import { failedAnswer, PendingRequests, Refusal, refusedError, TIMED_OUT } from "./pending.ts";
+import { copyPayload } from "./payload_parts.ts";
 import { randomBase64url } from "./random.ts";
 import { type Asker, awaitReplacement, type CheckedRequest, NotSent } from "./replacement_wait.ts";
 import { Replacements } from "./replacements.ts";
@@ -241,7 +242,7 @@ export class Requester {
       awaitReplacement(this.#asker, failure, "Streamed request", action, checked, timeout);
     const send = async (data: unknown) => {
       const wire = { action, data, messageId, stream: STREAM_WINDOW };
-      const payload = encodeMessage(wire, this.#options.maxFrameSize, to);
+      let payload = encodeMessage(wire, this.#options.maxFrameSize, to);
       while (true) {
         try {
           open.target = this.#sendRequest(payload, action, to, refusedBy);
@@ -249,6 +250,8 @@ export class Requester {
         } catch (error) {
           // Nowhere to go while what it is for is being replaced: once it is back.
           if (!(error instanceof NotSent)) throw error;
+          // An encoding is valid only until the next: kept as it is while waiting.
+          if (typeof payload !== "string") payload = copyPayload(payload);
           await awaitNew(error);
           refusedBy = refusedBy?.filter((worker) => this.replacements.has(worker));
         }

@@ -18,11 +18,25 @@ import type { Permissions } from "./permissions.ts";
 import type { ConnectionStats } from "./types.ts";
 
 /**
- * A payload as the layer above hands it over: UTF-8 bytes, or text that the
+ * A payload as the layer above hands it over: UTF-8 bytes, text that the
  * transport encodes itself (straight into its send buffer, which saves a
- * copy of every large message).
+ * copy of every large message), or bytes in parts, which it writes there
+ * back to back (`payload_parts.ts`).
  */
-export type Payload = Uint8Array | string;
+export type Payload = Uint8Array | string | PayloadParts;
+
+/**
+ * A payload in pieces, one after the other: a message's head and the
+ * `Uint8Array`s it carries, say, which a transport copies once into where
+ * they go instead of their being assembled first. Like any payload handed
+ * to `send`, valid only during that call.
+ */
+export interface PayloadParts {
+  /** The pieces, in order. */
+  readonly parts: readonly Uint8Array[];
+  /** Their bytes in all. */
+  readonly length: number;
+}
 
 /** What `send` returns when this endpoint, or its way to the peer, is closing or closed. */
 export const CLOSED = -1;

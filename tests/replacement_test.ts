@@ -130,6 +130,26 @@ Deno.test("a streamed request by id waits for the new process too", async () => 
   assert.deepEqual((await stopped).data, { by: 0, yielded: 3, reason: "ended" });
 });
 
+Deno.test("a streamed request that waits for the new process sends what was asked, whatever is sent meanwhile", async () => {
+  await using cluster = await startCluster({ workers: 2, processes: {} });
+  const { held } = await stopAloneHolding(cluster);
+  // Refused by the old process: the manager learns that worker 0 is being replaced.
+  await assert.rejects(cluster.request("echoRequest", "x", { to: 0, timeout: 50 }), TimeoutError);
+  const parts: unknown[] = [];
+  const asked = { count: 3, size: 2, file: new Uint8Array(64).fill(1) };
+  const streamed = (async () => {
+    for await (const part of cluster.requestStream("countStream", asked, { to: 0 })) {
+      parts.push(part);
+    }
+  })();
+  // Encoded while the stream waits, as its request was.
+  cluster.sendMessage("test", { file: new Uint8Array(64).fill(2) }, 1);
+  cluster.sendMessage("release", {});
+  await held;
+  await waitFor(streamed, "the stream");
+  assert.deepEqual(parts, [0, 1, 2].map((i) => ({ i, pad: "xx" })));
+});
+
 Deno.test("a service reload under steady requests by name, from the manager and a worker, fails none", async () => {
   await using cluster = await startCluster({ workers: 2 });
   const before = cluster.pid("logger")!;

@@ -31,7 +31,7 @@ import type { BrokerLink, BrokerReceiver, HostRecord, MembershipChange } from ".
 import { Callbacks } from "../callbacks.ts";
 import { DrainWaiters } from "../drain_waiters.ts";
 import { ClosedError, FrameError, UnreachableError } from "../errors.ts";
-import { CLOSED, FULL, type Payload, TOO_LARGE, UNREACHABLE } from "../transport.ts";
+import { CLOSED, FULL, TOO_LARGE, UNREACHABLE } from "../transport.ts";
 import type { ConnectionStats } from "../types.ts";
 import {
   ACK,
@@ -202,7 +202,12 @@ export class NatsLink implements BrokerLink {
     this.#options.inbox.take((bytes) => this.#onMessages(bytes));
   }
 
-  send(from: Address, to: Address, payload: Payload, limit = this.#options.window): number {
+  send(
+    from: Address,
+    to: Address,
+    payload: Uint8Array | string,
+    limit = this.#options.window,
+  ): number {
     if (this.#closing) return CLOSED;
     const host = this.hostOf(to);
     if (!this.#up || host === undefined || host === this.self.host) return UNREACHABLE;

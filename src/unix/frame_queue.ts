@@ -9,6 +9,8 @@
  * @module
  */
 
+import { isParts, writeParts } from "../payload_parts.ts";
+import type { Payload } from "../transport.ts";
 import { HEADER_SIZE, MAX_LENGTH, writeLength } from "./frame.ts";
 
 /** The usual chunk: many small frames, one socket write. */
@@ -40,13 +42,13 @@ export class FrameQueue {
   }
 
   /**
-   * Appends one frame carrying `payload`: bytes are copied, text is encoded
-   * to UTF-8 straight behind the prefix.
+   * Appends one frame carrying `payload`: bytes are copied (parts back to
+   * back), text is encoded to UTF-8 straight behind the prefix.
    *
    * @returns The payload's size in bytes.
    * @throws {RangeError} When the payload is longer than a prefix can say.
    */
-  append(payload: Uint8Array | string): number {
+  append(payload: Payload): number {
     const chunks = this.#chunks.length;
     this.#chunksBefore = chunks;
     this.#fillBefore = chunks > 0 ? this.#fills[chunks - 1] : 0;
@@ -67,7 +69,8 @@ export class FrameQueue {
       }
     } else {
       [chunk, at] = this.#room(HEADER_SIZE + payload.length);
-      chunk.set(payload, at + HEADER_SIZE);
+      if (isParts(payload)) writeParts(payload, chunk, at + HEADER_SIZE);
+      else chunk.set(payload, at + HEADER_SIZE);
       length = payload.length;
     }
     if (length > MAX_LENGTH) throw new RangeError(`Payload of ${length} bytes cannot be framed`);

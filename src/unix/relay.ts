@@ -18,7 +18,8 @@
 
 import type { Address } from "../address.ts";
 import { addressBytes, readAddressBytes } from "../address_bytes.ts";
-import type { Payload } from "../transport.ts";
+import { isParts } from "../payload_parts.ts";
+import type { Payload, PayloadParts } from "../transport.ts";
 
 /** For `address`, from the child that sent it. */
 export const FORWARD = 1;
@@ -52,20 +53,24 @@ export function relayHeadSize(address: Address): number {
 }
 
 /**
- * Makes a relay frame's payload.
+ * Makes a relay frame's payload, in parts: its head, then the body as it
+ * is (the transport copies it once, into its queue). Valid as long as the
+ * body is.
  *
  * @throws {RangeError} When the address is over 255 bytes as JSON.
  */
-export function relayPayload(kind: Relay["kind"], address: Address, body: Payload): Uint8Array {
-  const head = addressBytes(address);
-  if (head.length > 255) throw new RangeError(`Address ${String(address)} is too long to relay`);
+export function relayPayload(kind: Relay["kind"], address: Address, body: Payload): PayloadParts {
+  const addressJson = addressBytes(address);
+  if (addressJson.length > 255) {
+    throw new RangeError(`Address ${String(address)} is too long to relay`);
+  }
+  const head = new Uint8Array(2 + addressJson.length);
+  head[0] = kind;
+  head[1] = addressJson.length;
+  head.set(addressJson, 2);
   const bytes = typeof body === "string" ? utf8.encode(body) : body;
-  const frame = new Uint8Array(2 + head.length + bytes.length);
-  frame[0] = kind;
-  frame[1] = head.length;
-  frame.set(head, 2);
-  frame.set(bytes, 2 + head.length);
-  return frame;
+  const parts = isParts(bytes) ? [head, ...bytes.parts] : [head, bytes];
+  return { parts, length: head.length + bytes.length };
 }
 
 /** Reads a relay frame; undefined when it is malformed. */

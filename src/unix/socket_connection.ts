@@ -9,6 +9,7 @@ import { DrainWaiters } from "../drain_waiters.ts";
 import { asError } from "../as_error.ts";
 import { ClosedError } from "../errors.ts";
 import { encodeFrame, FrameDecoder, HEADER_SIZE } from "./frame.ts";
+import { copyPayload } from "../payload_parts.ts";
 import { FrameQueue } from "./frame_queue.ts";
 import { CLOSED, FULL, type Payload, TOO_LARGE } from "../transport.ts";
 
@@ -52,7 +53,7 @@ export class SocketConnection {
    */
   static dial(path: string, greeting: Payload, maxFrameSize: number): SocketConnection {
     // Framed now: the caller's bytes may be a view that changes by the time we connect.
-    const frame = encodeFrame(typeof greeting === "string" ? utf8.encode(greeting) : greeting);
+    const frame = encodeFrame(copyPayload(greeting));
     return new SocketConnection(openAndGreet(path, frame), maxFrameSize);
   }
 
@@ -252,8 +253,6 @@ export class SocketConnection {
     if (!this.#reading) this.#closed.resolve(this.#reason);
   }
 }
-
-const utf8 = new TextEncoder();
 
 /** Connects to `path` and writes the greeting frame. */
 async function openAndGreet(path: string, greeting: Uint8Array): Promise<Deno.Conn> {
