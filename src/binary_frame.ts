@@ -7,13 +7,17 @@
  * @module
  */
 
-import type { PayloadParts } from "./transport.ts";
+import type { PayloadPieces } from "./transport.ts";
 
 /** The first byte of a binary frame. */
 export const BINARY = 0;
 /** The marker and the JSON's length. */
 const HEAD_SIZE = 5;
-/** The shared head buffer grows to hold heads up to this size; larger ones get their own. */
+/**
+ * The shared head buffer grows to hold heads up to this size, so that a
+ * message whose JSON is large beside its arrays does not fault in fresh
+ * memory for each; larger ones get their own.
+ */
 const SCRATCH_LIMIT = 8 * 1024 * 1024;
 
 const utf8 = new TextEncoder();
@@ -28,7 +32,7 @@ export interface BinaryParts {
 }
 
 /**
- * Writes a binary frame's head, and returns the frame in parts: the head,
+ * Writes a binary frame's head, and returns the frame in pieces: the head,
  * then the attachments themselves, for the transport to copy once into
  * where the frame goes.
  *
@@ -43,7 +47,7 @@ export function writeBinaryFrame(
   json: string,
   attachments: readonly Uint8Array[],
   maxSize: number,
-): PayloadParts | number {
+): PayloadPieces | number {
   let bytes = 0;
   for (const attachment of attachments) bytes += attachment.byteLength;
   // UTF-8 takes one to three bytes per UTF-16 unit: a frame over the limit
@@ -61,7 +65,7 @@ export function writeBinaryFrame(
   const end = HEAD_SIZE + written;
   head[0] = BINARY;
   new DataView(head.buffer, head.byteOffset).setUint32(1, written);
-  return { parts: [head.subarray(0, end), ...attachments], length: end + bytes };
+  return { pieces: [head.subarray(0, end), ...attachments], length: end + bytes };
 }
 
 /** Whether a payload is a binary frame. */

@@ -14,7 +14,7 @@ import { describeTarget, isAddress, type Target } from "./address.ts";
 import { isBinaryFrame, readBinaryFrame, writeBinaryFrame } from "./binary_frame.ts";
 import { FrameError, ValidationError } from "./errors.ts";
 import type { Payload } from "./transport.ts";
-import { isParts, joinParts } from "./payload_parts.ts";
+import { isPieces, joinPieces } from "./payload_pieces.ts";
 import { isPlainJson } from "./plain_json.ts";
 import { reviveData } from "./wire_revive.ts";
 import { type Tag, toWireData } from "./wire_values.ts";
@@ -78,7 +78,7 @@ let scratch = new Uint8Array(SCRATCH_SIZE);
  * @returns The JSON text, when its UTF-8 form surely fits `maxFrameSize`
  * (at three bytes a unit); else its bytes, measured exactly, as a view into
  * a shared buffer that is valid until the next call; or, when it carries
- * `Uint8Array`s, the binary frame in parts (its head in a shared buffer,
+ * `Uint8Array`s, the binary frame in pieces (its head in a shared buffer,
  * then the arrays themselves), valid as long. (The message object may be
  * changed: its data replaced by their wire form.)
  * @throws {FrameError} When the data holds something that would not arrive
@@ -121,7 +121,7 @@ export function encodeMessage(
  */
 export function toBytes(payload: Payload): Uint8Array {
   if (typeof payload === "string") return toUtf8(payload);
-  return isParts(payload) ? joinParts(payload) : payload;
+  return isPieces(payload) ? joinPieces(payload) : payload;
 }
 
 /**

@@ -16,7 +16,7 @@ import { CONTROL_PREFIX } from "./action.ts";
 import { decodeMessage } from "./codec.ts";
 import { UnreachableError } from "./errors.ts";
 import { type Held, HeldUntilJoined } from "./held_until_joined.ts";
-import { isParts, joinParts } from "./payload_parts.ts";
+import { isPieces, joinPieces } from "./payload_pieces.ts";
 import type { Permissions } from "./permissions.ts";
 import {
   type Endpoint,
@@ -345,7 +345,7 @@ export class GatewayHost implements TransportHost {
   }
 }
 
-/** A payload as a broker link takes it: bytes or text, parts joined. */
+/** A payload as a broker link takes it: bytes or text, pieces joined. */
 function forLink(payload: Payload): Uint8Array | string {
-  return isParts(payload) ? joinParts(payload) : payload;
+  return isPieces(payload) ? joinPieces(payload) : payload;
 }

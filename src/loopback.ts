@@ -10,7 +10,7 @@
 
 import { DrainWaiters } from "./drain_waiters.ts";
 import { nextTask } from "./next_task.ts";
-import { copyPayload } from "./payload_parts.ts";
+import { copyPayload } from "./payload_pieces.ts";
 import type { Payload } from "./transport.ts";
 
 /** A queue whose far end is its near end. */

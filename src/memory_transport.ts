@@ -11,7 +11,7 @@ import { describe } from "./address.ts";
 import { asError } from "./as_error.ts";
 import { DrainWaiters } from "./drain_waiters.ts";
 import { FrameError } from "./errors.ts";
-import { copyPayload } from "./payload_parts.ts";
+import { copyPayload } from "./payload_pieces.ts";
 import {
   CLOSED,
   type Endpoint,

@@ -57,8 +57,8 @@ export class Outbox {
   }
 
   /**
-   * Sends to several, text encoded to bytes once whatever their number (parts
-   * stay parts, each copied once where it goes), and to all or, when one
+   * Sends to several, text encoded to bytes once whatever their number
+   * (pieces stay pieces, for the transport to copy), and to all or, when one
    * would refuse it, to none.
    *
    * @returns How many it was handed to.
@@ -66,10 +66,10 @@ export class Outbox {
    * @throws {FrameError} When it is over what the transport carries to one; nothing is sent.
    */
   sendToAll(targets: readonly Address[], payload: Payload, action: string): number {
-    const bytes = typeof payload === "string" ? toBytes(payload) : payload;
-    this.#checkAll(targets, bytes.length, action);
+    const sent = typeof payload === "string" ? toBytes(payload) : payload;
+    this.#checkAll(targets, sent.length, action);
     let handed = 0;
-    for (const target of targets) if (this.send(target, bytes, action) >= 0) handed++;
+    for (const target of targets) if (this.send(target, sent, action) >= 0) handed++;
     return handed;
   }
 

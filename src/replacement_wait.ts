@@ -16,6 +16,8 @@ import type { Replacements } from "./replacements.ts";
 
 /** A request that could not be sent anywhere now: its error, thrown when nothing is awaited. */
 export class NotSent {
+  /** The data as it was encoded: what to send once there is somewhere to. */
+  data?: unknown;
   constructor(readonly error: Error) {}
 }
 

@@ -13,13 +13,13 @@
 import { type Address, ANY, describe, describeTarget, isAddress, targetsOf } from "./address.ts";
 import { assertUserAction, responseAction } from "./action.ts";
 import { type Clock, SYSTEM_CLOCK } from "./clock.ts";
-import { encodeMessage, type WireMessage } from "./codec.ts";
+import { decodeMessage, encodeMessage, type WireMessage } from "./codec.ts";
 import { CANCEL, MORE } from "./control.ts";
 import { ClosedError, TimeoutError, UnreachableError } from "./errors.ts";
 import { LeavingWorkers } from "./leaving_workers.ts";
 import type { Outbox } from "./outbox.ts";
 import { failedAnswer, PendingRequests, Refusal, refusedError, TIMED_OUT } from "./pending.ts";
-import { copyPayload } from "./payload_parts.ts";
+import { copyPayload } from "./payload_pieces.ts";
 import { randomBase64url } from "./random.ts";
 import { type Asker, awaitReplacement, type CheckedRequest, NotSent } from "./replacement_wait.ts";
 import { Replacements } from "./replacements.ts";
@@ -125,6 +125,7 @@ export class Requester {
           refusedBy = refusedBy?.filter((worker) => this.replacements.has(worker));
         }
         if (error instanceof Refusal) data = error.resend(data);
+        else if (error.data !== undefined) data = error.data;
       }
     }
   }
@@ -164,12 +165,18 @@ export class Requester {
     const wire = Number.isFinite(timeout)
       ? { action, data, messageId, timeout }
       : { action, data, messageId };
-    const target = this.#sendRequest(
-      encodeMessage(wire, this.#options.maxFrameSize, to),
-      action,
-      to,
-      skip,
-    );
+    const payload = encodeMessage(wire, this.#options.maxFrameSize, to);
+    let target: Address;
+    try {
+      target = this.#sendRequest(payload, action, to, skip);
+    } catch (error) {
+      // Sent later, after a wait: the data as it was now, not what the
+      // caller's objects and arrays become meanwhile.
+      if (error instanceof NotSent) {
+        error.data = decodeMessage(copyPayload(payload), "this process").data;
+      }
+      throw error;
+    }
     // Opened after sending: the answer comes in a later task at the earliest.
     const answer = this.pending.open(messageId, {
       action,
@@ -243,6 +250,8 @@ export class Requester {
     const send = async (data: unknown) => {
       const wire = { action, data, messageId, stream: STREAM_WINDOW };
       let payload = encodeMessage(wire, this.#options.maxFrameSize, to);
+      // Text stays as it is; bytes and parts are valid only until the next encoding.
+      let kept = typeof payload === "string";
       while (true) {
         try {
           open.target = this.#sendRequest(payload, action, to, refusedBy);
@@ -250,8 +259,7 @@ export class Requester {
         } catch (error) {
           // Nowhere to go while what it is for is being replaced: once it is back.
           if (!(error instanceof NotSent)) throw error;
-          // An encoding is valid only until the next: kept as it is while waiting.
-          if (typeof payload !== "string") payload = copyPayload(payload);
+          if (!kept) [payload, kept] = [copyPayload(payload), true];
           await awaitNew(error);
           refusedBy = refusedBy?.filter((worker) => this.replacements.has(worker));
         }

@@ -20,10 +20,10 @@ import type { ConnectionStats } from "./types.ts";
 /**
  * A payload as the layer above hands it over: UTF-8 bytes, text that the
  * transport encodes itself (straight into its send buffer, which saves a
- * copy of every large message), or bytes in parts, which it writes there
- * back to back (`payload_parts.ts`).
+ * copy of every large message), or bytes in pieces, which it writes there
+ * back to back (`payload_pieces.ts`).
  */
-export type Payload = Uint8Array | string | PayloadParts;
+export type Payload = Uint8Array | string | PayloadPieces;
 
 /**
  * A payload in pieces, one after the other: a message's head and the
@@ -31,9 +31,9 @@ export type Payload = Uint8Array | string | PayloadParts;
  * they go instead of their being assembled first. Like any payload handed
  * to `send`, valid only during that call.
  */
-export interface PayloadParts {
+export interface PayloadPieces {
   /** The pieces, in order. */
-  readonly parts: readonly Uint8Array[];
+  readonly pieces: readonly Uint8Array[];
   /** Their bytes in all. */
   readonly length: number;
 }

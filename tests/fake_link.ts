@@ -3,7 +3,6 @@
 import { type Address, MANAGER } from "../src/address.ts";
 import type { BrokerLink, BrokerReceiver } from "../src/broker.ts";
 import { GatewayHost } from "../src/gateway.ts";
-import { copyPayload } from "../src/payload_parts.ts";
 import type { Endpoint, EndpointOptions } from "../src/transport.ts";
 import { UnixHost } from "../src/unix/host.ts";
 
@@ -50,7 +49,7 @@ export function fakeLink(): BrokerLink & {
     onChange: () => () => {},
     receive: (r) => void (receiver = r),
     send(from, to, payload) {
-      const text = new TextDecoder().decode(copyPayload(payload));
+      const text = typeof payload === "string" ? payload : new TextDecoder().decode(payload);
       sent.push({ from, to, payload: text });
       return text.length;
     },

@@ -133,8 +133,7 @@ Deno.test("a streamed request by id waits for the new process too", async () => 
 Deno.test("a streamed request that waits for the new process sends what was asked, whatever is sent meanwhile", async () => {
   await using cluster = await startCluster({ workers: 2, processes: {} });
   const { held } = await stopAloneHolding(cluster);
-  // Refused by the old process: the manager learns that worker 0 is being replaced.
-  await assert.rejects(cluster.request("echoRequest", "x", { to: 0, timeout: 50 }), TimeoutError);
+  await learnReplacing(cluster);
   const parts: unknown[] = [];
   const asked = { count: 3, size: 2, file: new Uint8Array(64).fill(1) };
   const streamed = (async () => {
@@ -149,6 +148,32 @@ Deno.test("a streamed request that waits for the new process sends what was aske
   await waitFor(streamed, "the stream");
   assert.deepEqual(parts, [0, 1, 2].map((i) => ({ i, pad: "xx" })));
 });
+
+Deno.test("a request that waits for the new process sends its data as it was at the call", async () => {
+  await using cluster = await startCluster({ workers: 2, processes: {} });
+  const { held } = await stopAloneHolding(cluster);
+  await learnReplacing(cluster);
+  const data = { bytes: new Uint8Array(64).fill(1), note: "as called" };
+  const answer = cluster.request("echoRequest", data, { to: 0 });
+  // Changed after the call, while the request waits for worker 0's new process.
+  data.bytes.fill(9);
+  data.note = "changed";
+  cluster.sendMessage("release", {});
+  await held;
+  const echo = await waitFor(answer, "the answer") as { data: typeof data; by: number };
+  assert.deepEqual(echo.data, { bytes: new Uint8Array(64).fill(1), note: "as called" });
+  assert.equal(echo.by, 0);
+});
+
+/**
+ * A request to worker 0, stopping alone, refused by its old process: the
+ * manager learns that it is being replaced, and its requests to it wait
+ * from then on (this one until its timeout, long enough that the refusal
+ * surely came first).
+ */
+async function learnReplacing(cluster: Cluster): Promise<void> {
+  await assert.rejects(cluster.request("echoRequest", "x", { to: 0, timeout: 1000 }), TimeoutError);
+}
 
 Deno.test("a service reload under steady requests by name, from the manager and a worker, fails none", async () => {
   await using cluster = await startCluster({ workers: 2 });

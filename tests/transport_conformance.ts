@@ -125,22 +125,22 @@ export const CONFORMANCE: [string, (network: TestNetwork) => Promise<void>][] = 
     },
   ],
   [
-    "delivers a payload in parts as one, copied as it is sent, and refuses one over the limit",
+    "delivers a payload in pieces as one, copied as it is sent, and refuses one over the limit",
     async (network) => {
       const { endpoints, inboxes } = await openAll(network, [MANAGER, 0, 1]);
       const zero = endpoints.get(0)!;
       const utf8 = new TextEncoder();
       const middle = new Uint8Array(300_000).fill(0x62);
-      const parts = [utf8.encode("head:"), middle, utf8.encode(":tail")];
-      const payload = { parts, length: 300_010 };
+      const pieces = [utf8.encode("head:"), middle, utf8.encode(":tail")];
+      const payload = { pieces, length: 300_010 };
       assert.equal(zero.send(1, payload), 300_010);
       middle.fill(0x7a); // Changed after the send: what was sent is what it was.
       const rest = new Uint8Array(zero.maxPayload(1) - 9);
       assert.equal(
-        zero.send(1, { parts: [parts[0], rest, parts[2]], length: rest.length + 10 }),
+        zero.send(1, { pieces: [pieces[0], rest, pieces[2]], length: rest.length + 10 }),
         TOO_LARGE,
       );
-      await inboxes.get(1)!.until((i) => i.payloads.length === 1, "the payload in parts");
+      await inboxes.get(1)!.until((i) => i.payloads.length === 1, "the payload in pieces");
       assert.deepEqual(inboxes.get(1)!.from(0), [`head:${"b".repeat(300_000)}:tail`]);
     },
   ],

@@ -263,7 +263,7 @@ export class UnixEndpoint implements Endpoint {
     if (!manager || !this.#othersReachable) return UNREACHABLE;
     if (payload.length > this.#config.gateway!.maxPayload) return TOO_LARGE;
     const frame = relayPayload(FORWARD, to, payload);
-    const size = frame.length - relayHeadSize(to);
+    const size = frame.length - frame.pieces[0].length;
     if (size > this.#config.gateway!.maxPayload) return TOO_LARGE;
     const sent = manager.send(frame, limit);
     return sent < 0 ? sent : size;

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { isParts, writeParts } from "../payload_parts.ts";
+import { isPieces, writePieces } from "../payload_pieces.ts";
 import type { Payload } from "../transport.ts";
 import { HEADER_SIZE, MAX_LENGTH, writeLength } from "./frame.ts";
 
@@ -42,7 +42,7 @@ export class FrameQueue {
   }
 
   /**
-   * Appends one frame carrying `payload`: bytes are copied (parts back to
+   * Appends one frame carrying `payload`: bytes are copied (pieces back to
    * back), text is encoded to UTF-8 straight behind the prefix.
    *
    * @returns The payload's size in bytes.
@@ -69,7 +69,7 @@ export class FrameQueue {
       }
     } else {
       [chunk, at] = this.#room(HEADER_SIZE + payload.length);
-      if (isParts(payload)) writeParts(payload, chunk, at + HEADER_SIZE);
+      if (isPieces(payload)) writePieces(payload, chunk, at + HEADER_SIZE);
       else chunk.set(payload, at + HEADER_SIZE);
       length = payload.length;
     }

@@ -18,8 +18,8 @@
 
 import type { Address } from "../address.ts";
 import { addressBytes, readAddressBytes } from "../address_bytes.ts";
-import { isParts } from "../payload_parts.ts";
-import type { Payload, PayloadParts } from "../transport.ts";
+import { isPieces } from "../payload_pieces.ts";
+import type { Payload, PayloadPieces } from "../transport.ts";
 
 /** For `address`, from the child that sent it. */
 export const FORWARD = 1;
@@ -53,13 +53,13 @@ export function relayHeadSize(address: Address): number {
 }
 
 /**
- * Makes a relay frame's payload, in parts: its head, then the body as it
+ * Makes a relay frame's payload, in pieces: its head, then the body as it
  * is (the transport copies it once, into its queue). Valid as long as the
  * body is.
  *
  * @throws {RangeError} When the address is over 255 bytes as JSON.
  */
-export function relayPayload(kind: Relay["kind"], address: Address, body: Payload): PayloadParts {
+export function relayPayload(kind: Relay["kind"], address: Address, body: Payload): PayloadPieces {
   const addressJson = addressBytes(address);
   if (addressJson.length > 255) {
     throw new RangeError(`Address ${String(address)} is too long to relay`);
@@ -68,9 +68,9 @@ export function relayPayload(kind: Relay["kind"], address: Address, body: Payloa
   head[0] = kind;
   head[1] = addressJson.length;
   head.set(addressJson, 2);
-  const bytes = typeof body === "string" ? utf8.encode(body) : body;
-  const parts = isParts(bytes) ? [head, ...bytes.parts] : [head, bytes];
-  return { parts, length: head.length + bytes.length };
+  const message = typeof body === "string" ? utf8.encode(body) : body;
+  const pieces = isPieces(message) ? [head, ...message.pieces] : [head, message];
+  return { pieces, length: head.length + message.length };
 }
 
 /** Reads a relay frame; undefined when it is malformed. */

@@ -9,7 +9,7 @@ import { DrainWaiters } from "../drain_waiters.ts";
 import { asError } from "../as_error.ts";
 import { ClosedError } from "../errors.ts";
 import { encodeFrame, FrameDecoder, HEADER_SIZE } from "./frame.ts";
-import { copyPayload } from "../payload_parts.ts";
+import { copyPayload } from "../payload_pieces.ts";
 import { FrameQueue } from "./frame_queue.ts";
 import { CLOSED, FULL, type Payload, TOO_LARGE } from "../transport.ts";
 
