@@ -27,7 +27,9 @@ Deno.test("100,000 fuzzed frames close only the bad connections; other traffic l
 
   // Real traffic while the attack runs: worker 0 streams to worker 1, and
   // the manager keeps asking both.
-  const streamed = nextMessage(cluster, "seqReport");
+  // Both waits last as long as the attack may (the default deadline, 10 s,
+  // counts from here and was not enough for it on a loaded machine).
+  const streamed = nextMessage(cluster, "seqReport", undefined, 120_000);
   const stream = cluster.request("doRequest", {
     op: "stream",
     to: 1,
@@ -35,7 +37,7 @@ Deno.test("100,000 fuzzed frames close only the bad connections; other traffic l
     size: 32,
     drainEvery: 100,
   }, { to: 0, timeout: 120_000 });
-  const fuzzed = nextMessage(cluster, "fuzzed", (m) => m.from === "fuzzer");
+  const fuzzed = nextMessage(cluster, "fuzzed", (m) => m.from === "fuzzer", 120_000);
   cluster.getProcess("fuzzer").send("fuzz", { frames: FRAMES, seed });
   let asked = 0;
   let done = false;

@@ -40,17 +40,19 @@ export function waitFor<T>(
  * the listener is removed then, or when the wait times out.
  *
  * @param subscribe Adds a listener and returns its remover (`peer.onError`, say).
+ * @param ms How long to wait, from now.
  */
 export function nextEvent<T>(
   subscribe: (listener: (value: T) => void) => () => void,
   what: string,
   match: (value: T) => boolean = () => true,
+  ms = WAIT,
 ): Promise<T> {
   const { promise, resolve } = Promise.withResolvers<T>();
   const off = subscribe((value) => {
     if (match(value)) resolve(value);
   });
-  return waitFor(promise, what).finally(off);
+  return waitFor(promise, what, ms).finally(off);
 }
 
 /**
@@ -143,16 +145,21 @@ export class Recorder<T = unknown> {
   }
 }
 
-/** Resolves with the next message of `action` that `match` accepts; rejects after {@linkcode WAIT} ms. */
+/**
+ * Resolves with the next message of `action` that `match` accepts; rejects
+ * after `ms` ({@linkcode WAIT} unless told), counted from now.
+ */
 export function nextMessage(
   peer: Peer,
   action: string,
   match: (message: Message) => boolean = () => true,
+  ms = WAIT,
 ): Promise<Message> {
   return nextEvent<Message>(
     (listener) => peer.on(action, (_data, message) => listener(message)),
     `"${action}"`,
     match,
+    ms,
   );
 }
 
