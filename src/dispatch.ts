@@ -21,7 +21,8 @@ export class Dispatcher {
   readonly #listeners: Listeners;
   readonly #replier: Replier;
   readonly #incoming: IncomingRequests;
-  #handlersRunning = 0;
+  /** Handler calls whose promise has not settled yet, each as it will settle here. */
+  readonly #running = new Set<Promise<void>>();
   #handlersSettled: PromiseWithResolvers<void> | undefined;
 
   constructor(
@@ -38,14 +39,22 @@ export class Dispatcher {
 
   /** Handler calls whose promise has not settled yet. */
   get handlersRunning(): number {
-    return this.#handlersRunning;
+    return this.#running.size;
   }
 
-  /** Resolves once no handler's promise is still running. */
+  /**
+   * Resolves once no handler's promise is still running, those that start
+   * meanwhile included: under a steady load of requests it may never.
+   */
   handlersSettled(): Promise<void> {
-    if (this.#handlersRunning === 0) return Promise.resolve();
+    if (this.#running.size === 0) return Promise.resolve();
     this.#handlersSettled ??= Promise.withResolvers<void>();
     return this.#handlersSettled.promise;
+  }
+
+  /** Resolves once the handlers running now have settled; those that start later are not awaited. */
+  runningHandlersSettled(): Promise<void> {
+    return Promise.allSettled(this.#running).then(() => {});
   }
 
   /** Dispatches one message from `from`. */
@@ -100,15 +109,16 @@ export class Dispatcher {
       this.#respond(message, result);
       return;
     }
-    this.#handlersRunning++;
-    Promise.resolve(result)
+    const running: Promise<void> = Promise.resolve(result)
       .then((value) => this.#respond(message, value))
       .catch((error) => this.#handlerFailed(message, error))
       .then(() => {
-        if (--this.#handlersRunning > 0) return;
+        this.#running.delete(running);
+        if (this.#running.size > 0) return;
         this.#handlersSettled?.resolve();
         this.#handlersSettled = undefined;
       });
+    this.#running.add(running);
   }
 
   /** Answers with what the handler returned: a value, or a stream of parts. */

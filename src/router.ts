@@ -374,9 +374,17 @@ export class Router implements Receiver {
     };
   }
 
-  /** Resolves once no handler's promise is still running. */
+  /**
+   * Resolves once no handler's promise is still running, those that start
+   * meanwhile included (see {@linkcode Dispatcher.handlersSettled}).
+   */
   handlersSettled(): Promise<void> {
     return this.#dispatcher.handlersSettled();
+  }
+
+  /** Resolves once the handlers running now have settled; those that start later are not awaited. */
+  runningHandlersSettled(): Promise<void> {
+    return this.#dispatcher.runningHandlersSettled();
   }
 
   /**

@@ -189,6 +189,33 @@ const tests: [string, (network: TestNetwork) => Promise<void>][] = [
         error.remoteStack === undefined,
     );
   }],
+  [
+    "runningHandlersSettled() waits for the handlers running now, not those that start later",
+    async (network) => {
+      await network.open(MANAGER);
+      const [r0, r1] = [await network.router(0), await network.router(1)];
+      // Each call of the handler hands over what ends it.
+      const calls = [Promise.withResolvers<() => void>(), Promise.withResolvers<() => void>()];
+      let call = 0;
+      r0.listeners.handle(
+        "holdRequest",
+        () => new Promise((resolve) => calls[call++].resolve(() => resolve("done"))),
+      );
+      const first = r1.request("holdRequest", 1, { to: 0 });
+      const endFirst = await waitFor(calls[0].promise, "the first handler to run");
+      const running = r0.runningHandlersSettled();
+      const all = r0.handlersSettled();
+      const second = r1.request("holdRequest", 2, { to: 0 });
+      const endSecond = await waitFor(calls[1].promise, "the second handler to run");
+      endFirst();
+      await waitFor(running, "the handler running then to settle");
+      assert.equal(await first, "done");
+      assert.equal(r0.stats().handlersRunning, 1, "the later one runs on, and is not waited for");
+      endSecond();
+      await waitFor(all, "every handler, the later one too, to settle");
+      assert.equal(await second, "done");
+    },
+  ],
 ];
 
 testOnEveryNetwork(tests);

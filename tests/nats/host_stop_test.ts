@@ -5,6 +5,7 @@
  */
 
 import assert from "node:assert/strict";
+import type { Cluster } from "../../mod.ts";
 import { waitFor } from "../helpers.ts";
 import { event, joinHere, knowsWorkers, natsAnswers, startHost, uniqueCluster } from "./hosts.ts";
 
@@ -74,6 +75,92 @@ Deno.test({
       handled.size + refused.reduce((sum, count) => sum + count, 0),
       sent,
       `${sent} sent, ${handled.size} handled, refused: ${reported}`,
+    );
+  },
+});
+
+/** Parts of each stream of the relay below: more than a window, so credits must pass. */
+const PARTS = 40;
+
+/**
+ * A `countStream` of {@linkcode PARTS} parts from worker `to`: the first
+ * part is taken as it comes, the rest once `rest` resolves (until then its
+ * handler, a window ahead, waits for credit: it runs on). Resolves with how
+ * many parts came, and the error that ended it, if one did.
+ */
+async function follow(
+  cluster: Cluster,
+  to: number,
+  rest: Promise<void>,
+): Promise<{ parts: number; error?: string }> {
+  let parts = 0;
+  try {
+    for await (const _ of cluster.requestStream("countStream", { count: PARTS }, { to })) {
+      if (++parts === 1) await rest;
+    }
+    return { parts };
+  } catch (error) {
+    return { parts, error: (error as Error).message };
+  }
+}
+
+Deno.test({
+  name:
+    "as a host stops under a steady load of streamed requests, each one its worker began ends whole",
+  ignore,
+  async fn() {
+    const cluster = uniqueCluster();
+    await using b = startHost({ cluster, host: "b", workers: 2 });
+    await b.ready();
+    await using a = await joinHere(cluster, "a", { workers: 0 });
+    await knowsWorkers(a, 2);
+    // Worker 1 holds a request: host b's children are told to exit once it is released.
+    const held = a.request("holdRequest", null, { to: 1, timeout: 20_000 });
+    await a.request("echoRequest", null, { to: 1 });
+    const left = event(a, "hostLeft", "manager@b");
+    let gone = false;
+    left.then(() => gone = true, () => {});
+    let stopWorkBegan = false;
+    const outcomes: { parts: number; error?: string; duringStop: boolean }[] = [];
+    let previous:
+      | { outcome: Promise<{ parts: number; error?: string }>; go: () => void; duringStop: boolean }
+      | undefined;
+    for (let n = 0; !gone; n++) {
+      if (n === 3) {
+        b.process.kill("SIGTERM");
+        await b.next("stopping", (by) => by === 0);
+        stopWorkBegan = true;
+      }
+      if (n === 8) a.sendMessage("release", null, 1);
+      // In relay: each stream is asked for before the one before it may go
+      // on, so worker 0 begins it before that one can end, and always runs
+      // one, through its stop work and after, until it is told to exit.
+      const rest = Promise.withResolvers<void>();
+      const next = {
+        outcome: follow(a, 0, rest.promise),
+        go: rest.resolve,
+        duringStop: stopWorkBegan,
+      };
+      if (previous) {
+        previous.go();
+        const ended = await waitFor(previous.outcome, "a stream to end");
+        outcomes.push({ ...ended, duringStop: previous.duringStop });
+      }
+      previous = next;
+    }
+    previous!.go();
+    const last = await waitFor(previous!.outcome, "the last stream to end");
+    outcomes.push({ ...last, duringStop: previous!.duringStop });
+    assert.equal(await waitFor(held, "worker 1's answer"), "released");
+    await b.finished();
+    const cut = outcomes.filter(({ parts, error }) =>
+      error !== undefined &&
+      (parts > 0 || !/stopped, and no new process replaced it|no such process/.test(error))
+    );
+    assert.deepEqual(cut, [], "ended whole, or refused before any of it ran");
+    assert.ok(
+      outcomes.some(({ parts, duringStop }) => duringStop && parts === PARTS),
+      `some began during the stop work and ended whole: ${JSON.stringify(outcomes)}`,
     );
   },
 });
