@@ -124,9 +124,10 @@ export interface BrokerLink {
   send(from: Address, to: Address, payload: Uint8Array | string, limit?: number): number;
   /**
    * Tells the host of `from` that its message to `to`, here, could not be
-   * delivered, and why; `action` names the message, if it could be read.
+   * delivered, and why; `action` names the message, if it could be read;
+   * `count` says how many messages it stands for (default 1).
    */
-  bounce(from: Address, to: Address, reason: string, action?: string): void;
+  bounce(from: Address, to: Address, reason: string, action?: string, count?: number): void;
   /** Bytes sent to `host` and not yet confirmed. */
   queued(host: string): number;
   /** Resolves once at most `limit` bytes are unconfirmed to `host` (default: each). */

@@ -28,6 +28,7 @@ import {
 } from "./transport.ts";
 import type { ConnectionStats } from "./types.ts";
 import type { UnixEndpoint } from "./unix/endpoint.ts";
+import { UntakenRelays } from "./untaken_relays.ts";
 import type { UnixHost } from "./unix/host.ts";
 
 /** A manager's way to its own host's processes and, through the broker, to the others. */
@@ -48,6 +49,8 @@ export class GatewayEndpoint implements Endpoint {
   readonly #held: HeldUntilJoined;
   /** Children told to exit whose next process has not joined yet. */
   readonly #exiting = new Set<Address>();
+  /** By child: what was relayed to its process from other hosts and not said taken yet. */
+  readonly #untaken = new Map<Address, UntakenRelays>();
 
   constructor(local: UnixEndpoint, link: BrokerLink, options: EndpointOptions) {
     this.#local = local;
@@ -91,6 +94,11 @@ export class GatewayEndpoint implements Endpoint {
     this.#local.receive(receiver);
     this.#local.relayTo((from, to, payload) => this.#relay(from, to, payload));
     this.#local.admitted((child) => this.#joined(child));
+    this.#local.taken((child, taken) => {
+      if (taken === "rest") this.#untakenBy(child).takeTheRest();
+      else this.#untaken.get(child)?.take(taken);
+    });
+    this.#local.left((child, reason) => this.#left(child, reason));
     this.#link.receive({
       deliver: (from, to, payload) => this.#deliver(from, to, payload),
       lost: (host, reason) => this.#lost(host, reason),
@@ -219,8 +227,43 @@ export class GatewayEndpoint implements Endpoint {
           `${describe(to)} has not joined, and too much waits for it already`,
         );
     }
+    this.#relayToChild(from, to, payload);
+  }
+
+  /**
+   * Relays a payload from another host to a child, to be said taken; one
+   * that cannot go (the child is not connected) is refused to its sender.
+   */
+  #relayToChild(from: Address, to: Address, payload: Uint8Array): void {
     if (this.#local.deliverFrom(to, from, payload) < 0) {
-      this.#bounce(from, to, payload, `${describe(to)} is not connected`);
+      return this.#bounce(from, to, payload, `${describe(to)} is not connected`);
+    }
+    this.#untakenBy(to).add(from);
+  }
+
+  /** What was relayed to `child`'s process and not said taken yet. */
+  #untakenBy(child: Address): UntakenRelays {
+    let untaken = this.#untaken.get(child);
+    if (!untaken) this.#untaken.set(child, untaken = new UntakenRelays());
+    return untaken;
+  }
+
+  /**
+   * A child's connection closed. Closed gracefully, it read everything
+   * sent to it, as it said; else (it crashed with frames unread in its
+   * socket, or read by its runtime and never handed on; or it stopped
+   * reading), what it never said it took is refused to its senders, by
+   * count: it never had them, or at least never said so. Before, they were
+   * lost in silence (some in each host stop that a worker crashed through).
+   */
+  #left(child: Address, reason: Error | undefined): void {
+    const untaken = this.#untaken.get(child);
+    this.#untaken.delete(child);
+    if (!untaken || untaken.size === 0 || (untaken.takesTheRest && reason === undefined)) return;
+    for (const [from, count] of untaken.bySender()) {
+      const them = count === 1 ? "it" : "them";
+      const why = `${describe(child)} ended before it said it had read ${them}`;
+      this.#link.bounce(from, child, why, undefined, count);
     }
   }
 
@@ -239,9 +282,7 @@ export class GatewayEndpoint implements Endpoint {
   #joined(child: Address): void {
     this.#exiting.delete(child);
     for (const { from, payload } of this.#held.release(child)) {
-      if (this.#local.deliverFrom(child, from, payload) < 0) {
-        this.#bounce(from, child, payload, `${describe(child)} is not connected`);
-      }
+      this.#relayToChild(from, child, payload);
     }
   }
 

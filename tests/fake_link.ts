@@ -53,8 +53,12 @@ export function fakeLink(): BrokerLink & {
       sent.push({ from, to, payload: text });
       return text.length;
     },
-    bounce: (from, to, reason, action) =>
-      void bounced.push(`${from} → ${to}${action === undefined ? "" : ` "${action}"`}: ${reason}`),
+    bounce: (from, to, reason, action, count = 1) =>
+      void bounced.push(
+        `${from} → ${to}${action === undefined ? "" : ` "${action}"`}${
+          count === 1 ? "" : ` x${count}`
+        }: ${reason}`,
+      ),
     queued: () => 0,
     drained: () => Promise.resolve(),
     connections: () => [],

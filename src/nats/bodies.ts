@@ -38,18 +38,22 @@ export function readResume(body: Uint8Array): { epoch: number; sent: number } | 
   return { epoch: view.getUint32(0), sent: view.getUint32(4) };
 }
 
-/** A bounce's body: JSON `{reason, action?}`. */
-export function bounceBody(reason: string, action: string | undefined): Uint8Array {
-  return utf8.encode(JSON.stringify({ reason, action }));
+/** A bounce's body: JSON `{reason, action?, count?}`; the count only when it is not 1. */
+export function bounceBody(reason: string, action: string | undefined, count = 1): Uint8Array {
+  return utf8.encode(JSON.stringify({ reason, action, count: count === 1 ? undefined : count }));
 }
 
-/** A bounce's reason and action; from a host before actions were named, the reason as text. */
+/**
+ * A bounce's reason, action and count (when it stands for more than one
+ * message); from a host before actions were named, the reason as text.
+ */
 export function readBounce(body: Uint8Array): BounceDetails & { reason: string } {
   const text = new TextDecoder().decode(body);
   try {
-    const { reason, action } = JSON.parse(text);
+    const { reason, action, count } = JSON.parse(text);
     if (typeof reason === "string") {
-      return { reason, action: typeof action === "string" ? action : undefined };
+      const read = { reason, action: typeof action === "string" ? action : undefined };
+      return Number.isSafeInteger(count) && count > 1 ? { ...read, count } : read;
     }
   } catch {
     // Text.

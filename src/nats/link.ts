@@ -231,10 +231,11 @@ export class NatsLink implements BrokerLink {
     return bodySize;
   }
 
-  bounce(from: Address, to: Address, reason: string, action?: string): void {
+  bounce(from: Address, to: Address, reason: string, action?: string, count?: number): void {
     const host = this.hostOf(from);
     if (host === undefined || !this.#up) return;
-    this.#publish(host, { kind: BOUNCE, from, to, seq: 0, body: bounceBody(reason, action) });
+    const body = bounceBody(reason, action, count);
+    this.#publish(host, { kind: BOUNCE, from, to, seq: 0, body });
   }
 
   queued(host: string): number {
@@ -572,8 +573,8 @@ export class NatsLink implements BrokerLink {
   #onBounce(envelope: Envelope): void {
     const { from, to, body } = envelope;
     if (from === NO_ADDRESS || to === NO_ADDRESS) return;
-    const { reason, action } = readBounce(body);
-    this.#receiver?.bounced(from, to, reason, { action });
+    const { reason, action, count } = readBounce(body);
+    this.#receiver?.bounced(from, to, reason, { action, count });
   }
 
   /**

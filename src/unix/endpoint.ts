@@ -43,8 +43,11 @@ import {
   REACH,
   reachable,
   readRelay,
+  readTaken,
   relayHeadSize,
   relayPayload,
+  TAKEN,
+  takenBody,
 } from "./relay.ts";
 import { SocketConnection } from "./socket_connection.ts";
 import { Sockets, type UnixConfig } from "./sockets.ts";
@@ -84,6 +87,10 @@ export class UnixEndpoint implements Endpoint {
   #relayer: Relayer | undefined;
   /** Told of each peer whose connection to this endpoint is admitted. */
   #onAdmitted: ((address: Address) => void) | undefined;
+  /** In a manager: told how many more relayed frames a child took, or that it takes the rest. */
+  #onTaken: ((child: Address, taken: number | "rest") => void) | undefined;
+  /** In a manager: told when a child's connection closed, and why, if it broke. */
+  #onLeft: ((child: Address, reason: Error | undefined) => void) | undefined;
   /** In a child of a cluster that spans hosts: whether its manager can reach the others now. */
   #othersReachable = true;
   #held: Held[] = [];
@@ -211,6 +218,23 @@ export class UnixEndpoint implements Endpoint {
   }
 
   /**
+   * In that manager: tells `listener` how many more of the frames it
+   * delivered (`deliverFrom`) a child read and handed on, as the child says;
+   * `"rest"` as the child closes gracefully: it takes all that still comes.
+   */
+  taken(listener: (child: Address, taken: number | "rest") => void): void {
+    this.#onTaken = listener;
+  }
+
+  /**
+   * In that manager: tells `listener` when a child's connection closed,
+   * with the error that closed it, if one did.
+   */
+  left(listener: (child: Address, reason: Error | undefined) => void): void {
+    this.#onLeft = listener;
+  }
+
+  /**
    * In that manager: delivers a message from another host's process to the
    * child `to`, attested as from `from`.
    *
@@ -294,6 +318,14 @@ export class UnixEndpoint implements Endpoint {
     this.#acceptor?.close();
     await this.#accepting;
     this.#gate.close();
+    // A child closing gracefully reads on until its manager closes too: so
+    // it says, lest what was relayed to it and not said taken yet be refused.
+    const manager = this.#config.gateway && this.self !== MANAGER
+      ? this.#links.get(MANAGER)
+      : undefined;
+    if (reason === undefined) {
+      manager?.connection.send(relayPayload(TAKEN, MANAGER, takenBody("rest")));
+    }
     const links = [...this.#links.values(), ...this.#spares, ...this.#strangers];
     for (const link of links) link.connection.close(reason);
     // A peer that stopped reading would keep queued bytes, and us, forever.
@@ -406,30 +438,50 @@ export class UnixEndpoint implements Endpoint {
     }
     if (rest.length === 0) return;
     link.received(rest);
-    if (rest.some(isRelay)) this.#deliverWithRelays(link, rest);
-    else this.#deliver(link, link.address!, rest);
+    if (!rest.some(isRelay)) return this.#deliver(link, link.address!, rest);
+    const delivered = this.#deliverWithRelays(link, rest);
+    // Said once they are handed on: what the manager relayed and never
+    // heard taken, if this process dies, is refused to its senders.
+    if (delivered > 0 && !link.dropped) {
+      link.connection.send(relayPayload(TAKEN, MANAGER, takenBody(delivered)));
+    }
   }
 
-  /** Delivers a batch that holds relay frames, everything in order. */
-  #deliverWithRelays(link: Link, payloads: readonly Uint8Array[]): void {
+  /**
+   * Delivers a batch that holds relay frames, everything in order.
+   *
+   * @returns How many DELIVER frames from the manager it handed on.
+   */
+  #deliverWithRelays(link: Link, payloads: readonly Uint8Array[]): number {
     let start = 0;
+    let delivered = 0;
     for (let i = 0; i <= payloads.length && !link.dropped; i++) {
       if (i < payloads.length && !isRelay(payloads[i])) continue;
       if (i > start) this.#deliver(link, link.address!, payloads.slice(start, i));
       start = i + 1;
-      if (i < payloads.length && !link.dropped) this.#relay(link, payloads[i]);
+      if (i < payloads.length && !link.dropped && this.#relay(link, payloads[i])) delivered++;
     }
+    return delivered;
   }
 
-  /** Handles one relay frame, if it came the way that kind may come. */
-  #relay(link: Link, payload: Uint8Array): void {
+  /**
+   * Handles one relay frame, if it came the way that kind may come.
+   *
+   * @returns Whether it was a DELIVER frame from the manager, handed on.
+   */
+  #relay(link: Link, payload: Uint8Array): boolean {
     const relay = readRelay(payload);
     const fromManager = link.address === MANAGER && this.#config.gateway !== undefined;
+    const toManager = this.#relayer !== undefined && link.address !== MANAGER;
     const said = relay?.kind === REACH && fromManager ? reachable(relay.body) : undefined;
-    if (relay?.kind === FORWARD && this.#relayer && link.address !== MANAGER) {
-      this.#relayer(link.address!, relay.address, relay.body);
+    const taken = relay?.kind === TAKEN && toManager ? readTaken(relay.body) : undefined;
+    if (relay?.kind === FORWARD && toManager) {
+      this.#relayer!(link.address!, relay.address, relay.body);
     } else if (relay?.kind === DELIVER && fromManager) {
       this.#deliver(link, relay.address, [relay.body]);
+      return true;
+    } else if (taken !== undefined) {
+      this.#onTaken?.(link.address!, taken);
     } else if (relay?.kind === GONE && fromManager) {
       const reason = goneReason(relay.body);
       const error = reason === undefined ? undefined : new UnreachableError(reason);
@@ -445,6 +497,7 @@ export class UnixEndpoint implements Endpoint {
         }),
       );
     }
+    return false;
   }
 
   #admit(link: Link, from: Address): void {
@@ -500,6 +553,7 @@ export class UnixEndpoint implements Endpoint {
     if (this.#spares.delete(link)) return this.#gone(address, reason);
     if (this.#links.get(address) !== link) return;
     this.#links.delete(address);
+    if (this.#state === "open") this.#onLeft?.(address, reason);
     const spare = [...this.#spares].find((other) => other.address === address);
     if (spare) {
       this.#spares.delete(spare);

@@ -9,6 +9,12 @@
  * - GONE, manager → child: "`address` is gone", then `{"reason"?}`;
  * - REACH, manager → child: whether the other hosts can be reached now,
  *   `{"reachable": boolean}`; the address is the manager's own.
+ * - TAKEN, child → manager: it has read and handed on `{"count"}` more
+ *   DELIVER frames, or, as it closes gracefully, `{"rest": true}`: it reads
+ *   and hands on all that comes until the manager closes too; the address
+ *   is the manager's own. What the manager relayed and was not said taken
+ *   when the child's connection closes otherwise (it crashed) is refused to
+ *   their senders.
  *
  * After the kind: one byte, the length of the address as JSON (`5`,
  * `"logger"`, `"manager@web-2"`), then that JSON, then the body.
@@ -29,12 +35,17 @@ export const DELIVER = 2;
 export const GONE = 3;
 /** The other hosts can or cannot be reached now (the broker connection is up or down). */
 export const REACH = 4;
+/** The child took so many more DELIVER frames, or takes all that still come. */
+export const TAKEN = 5;
 
 /** A relay frame, read. */
 export interface Relay {
-  kind: typeof FORWARD | typeof DELIVER | typeof GONE | typeof REACH;
+  kind: typeof FORWARD | typeof DELIVER | typeof GONE | typeof REACH | typeof TAKEN;
   address: Address;
-  /** The message (GONE: `{"reason"?}`; REACH: `{"reachable"}`), a view into the frame. */
+  /**
+   * The message (GONE: `{"reason"?}`; REACH: `{"reachable"}`; TAKEN:
+   * `{"count"}` or `{"rest": true}`), a view into the frame.
+   */
   body: Uint8Array;
 }
 
@@ -44,7 +55,8 @@ const text = new TextDecoder();
 /** Whether a frame's payload is a relay frame rather than a message. */
 export function isRelay(payload: Uint8Array): boolean {
   const kind = payload[0];
-  return kind === FORWARD || kind === DELIVER || kind === GONE || kind === REACH;
+  return kind === FORWARD || kind === DELIVER || kind === GONE || kind === REACH ||
+    kind === TAKEN;
 }
 
 /** What a relay frame for `address` adds to its body: the kind, the length, the address. */
@@ -75,8 +87,8 @@ export function relayPayload(kind: Relay["kind"], address: Address, body: Payloa
 
 /** Reads a relay frame; undefined when it is malformed. */
 export function readRelay(payload: Uint8Array): Relay | undefined {
-  const kind = payload[0];
-  if (kind !== FORWARD && kind !== DELIVER && kind !== GONE && kind !== REACH) return undefined;
+  if (!isRelay(payload)) return undefined;
+  const kind = payload[0] as Relay["kind"];
   const end = 2 + payload[1];
   if (payload.length < end) return undefined;
   const address = readAddressBytes(payload.subarray(2, end));
@@ -94,6 +106,19 @@ export function goneReason(body: Uint8Array): string | undefined {
 export function reachable(body: Uint8Array): boolean | undefined {
   const reachable = readBody(body)?.reachable;
   return typeof reachable === "boolean" ? reachable : undefined;
+}
+
+/** The body of a TAKEN frame: `count` more DELIVER frames taken, or `"rest"`: all to come. */
+export function takenBody(taken: number | "rest"): string {
+  return JSON.stringify(taken === "rest" ? { rest: true } : { count: taken });
+}
+
+/** What a TAKEN frame says (see {@linkcode takenBody}); undefined if malformed. */
+export function readTaken(body: Uint8Array): number | "rest" | undefined {
+  const read = readBody(body);
+  if (read?.rest === true) return "rest";
+  const count = read?.count;
+  return Number.isSafeInteger(count) && (count as number) > 0 ? count as number : undefined;
 }
 
 function readBody(body: Uint8Array): Record<string, unknown> | undefined {

@@ -22,6 +22,11 @@ Deno.test("envelope bodies read back as written; a body of the wrong shape reads
     reason: "worker 3 stopped",
     action: undefined,
   });
+  assert.deepEqual(readBounce(bounceBody("worker 3 ended", undefined, 3)), {
+    reason: "worker 3 ended",
+    action: undefined,
+    count: 3,
+  }, "the count of the messages it stands for, when more than one");
   // From a host before bounces named the action: the reason as text.
   const text = new TextEncoder().encode("worker 3 is not connected");
   assert.deepEqual(readBounce(text), { reason: "worker 3 is not connected" });

@@ -39,45 +39,62 @@ Deno.test({
   name:
     "as a host stops, every message another host sends its worker is handled or reported to its sender",
   ignore,
-  async fn() {
-    const cluster = uniqueCluster();
-    await using b = startHost({ cluster, host: "b", workers: 1 });
-    await b.ready();
-    await using a = await joinHere(cluster, "a", { workers: 0 });
-    await knowsWorkers(a, 1);
-    const reported: string[] = [];
-    a.onError((error) => reported.push(error.message));
-    const left = event(a, "hostLeft", "manager@b");
-    let gone = false;
-    left.then(() => gone = true, () => {});
-    let sent = 0;
-    const sending = (async () => {
-      // One message a task until host b has left: as fast as it goes, with room for the rest.
-      for (let n = 0; !gone; n++) {
-        sent += a.sendMessage("loggedTick", n, 0);
-        if (n === 100) b.process.kill("SIGTERM");
-        await new Promise((resolve) => setTimeout(resolve, 0));
-      }
-    })();
-    await waitFor(left, "host b to leave");
-    await sending;
-    await b.finished();
-    const handled = new Set(b.all("loggedTick"));
-    const refused = reported.map((message) => {
-      const one =
-        /^(A message|Message "loggedTick") from the manager of host "a" to worker 0 was not delivered/;
-      const many = /^(\d+) messages from the manager of host "a" to worker 0 were not delivered/;
-      return one.test(message) ? 1 : Number(many.exec(message)?.[1] ?? NaN);
-    });
-    assert.ok(refused.every(Number.isInteger), `only refusals reported: ${reported}`);
-    assert.ok(sent > 100, `sent ${sent}`);
-    assert.equal(
-      handled.size + refused.reduce((sum, count) => sum + count, 0),
-      sent,
-      `${sent} sent, ${handled.size} handled, refused: ${reported}`,
-    );
-  },
+  fn: () => messagesThroughStop({ crash: false }),
 });
+
+Deno.test({
+  name:
+    "as a host stops, a worker that crashes in its stop work leaves every message another host sent it handled or reported",
+  ignore,
+  fn: () => messagesThroughStop({ crash: true }),
+});
+
+/**
+ * Host "a" (this process) sends worker 0 of host "b" one message a task,
+ * as fast as it goes, until host b has left, stopping b with SIGTERM after
+ * 100 (worker 0 crashing in its stop work, with `crash`): each message
+ * `sendMessage` counted must be handled, or its refusal reported to host a.
+ */
+async function messagesThroughStop({ crash }: { crash: boolean }): Promise<void> {
+  const cluster = uniqueCluster();
+  await using b = startHost({ cluster, host: "b", workers: 1 });
+  await b.ready();
+  await using a = await joinHere(cluster, "a", { workers: 0 });
+  await knowsWorkers(a, 1);
+  if (crash) a.sendMessage("crashInStopWork", null, 0);
+  const reported: string[] = [];
+  a.onError((error) => reported.push(error.message));
+  const left = event(a, "hostLeft", "manager@b");
+  let gone = false;
+  left.then(() => gone = true, () => {});
+  let sent = 0;
+  const sending = (async () => {
+    // One message a task until host b has left: as fast as it goes, with room for the rest.
+    for (let n = 0; !gone; n++) {
+      sent += a.sendMessage("loggedTick", n, 0);
+      if (n === 100) b.process.kill("SIGTERM");
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+  })();
+  await waitFor(left, "host b to leave");
+  await sending;
+  await b.finished();
+  if (crash) assert.match(b.stderr, /Error: 0 crashed on purpose/, "worker 0 crashed");
+  const handled = new Set(b.all("loggedTick"));
+  const refused = reported.map((message) => {
+    const one =
+      /^(A message|Message "loggedTick") from the manager of host "a" to worker 0 was not delivered/;
+    const many = /^(\d+) messages from the manager of host "a" to worker 0 were not delivered/;
+    return one.test(message) ? 1 : Number(many.exec(message)?.[1] ?? NaN);
+  });
+  assert.ok(refused.every(Number.isInteger), `only refusals reported: ${reported}`);
+  assert.ok(sent > 100, `sent ${sent}`);
+  assert.equal(
+    handled.size + refused.reduce((sum, count) => sum + count, 0),
+    sent,
+    `${sent} sent, ${handled.size} handled, refused: ${reported}`,
+  );
+}
 
 /** Parts of each stream of the relay below: more than a window, so credits must pass. */
 const PARTS = 40;
