@@ -13,7 +13,7 @@
 import { type Address, ANY, describe, describeTarget, isAddress, targetsOf } from "./address.ts";
 import { assertUserAction, responseAction } from "./action.ts";
 import { type Clock, SYSTEM_CLOCK } from "./clock.ts";
-import { decodeMessage, encodeMessage, type WireMessage } from "./codec.ts";
+import { decodeMessage, encodeMessage, toBytes, type WireMessage } from "./codec.ts";
 import { CANCEL, MORE } from "./control.ts";
 import { ClosedError, TimeoutError, UnreachableError } from "./errors.ts";
 import { LeavingWorkers } from "./leaving_workers.ts";
@@ -173,7 +173,8 @@ export class Requester {
       // Sent later, after a wait: the data as it was now, not what the
       // caller's objects and arrays become meanwhile.
       if (error instanceof NotSent) {
-        error.data = decodeMessage(copyPayload(payload), "this process").data;
+        // Decoding copies what it keeps: the encoding's shared buffer may be read in place.
+        error.data = decodeMessage(toBytes(payload), "this process").data;
       }
       throw error;
     }

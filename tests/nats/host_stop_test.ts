@@ -11,19 +11,35 @@ import { event, joinHere, knowsWorkers, natsAnswers, startHost, uniqueCluster } 
 
 const ignore = !natsAnswers;
 
+/**
+ * Host b with two workers and host a, with none, joined to it; worker 1
+ * holds a request from host a, so host b's children are not told to exit
+ * until "release" reaches it.
+ */
+async function withWorker1Holding() {
+  const hosts = new AsyncDisposableStack();
+  try {
+    const cluster = uniqueCluster();
+    const b = hosts.use(startHost({ cluster, host: "b", workers: 2 }));
+    await b.ready();
+    const a = hosts.use(await joinHere(cluster, "a", { workers: 0 }));
+    await knowsWorkers(a, 2);
+    const held = a.request("holdRequest", null, { to: 1, timeout: 20_000 });
+    await a.request("echoRequest", null, { to: 1 });
+    return { a, b, held, [Symbol.asyncDispose]: () => hosts.disposeAsync() };
+  } catch (error) {
+    await hosts.disposeAsync();
+    throw error;
+  }
+}
+
 Deno.test({
   name:
     "as a host stops, a request its worker took after its stop work is answered before it exits",
   ignore,
   async fn() {
-    const cluster = uniqueCluster();
-    await using b = startHost({ cluster, host: "b", workers: 2 });
-    await b.ready();
-    await using a = await joinHere(cluster, "a", { workers: 0 });
-    await knowsWorkers(a, 2);
-    // Worker 1 holds a request, so host b's children are not told to exit until it is released.
-    const held = a.request("holdRequest", null, { to: 1, timeout: 20_000 });
-    await a.request("echoRequest", null, { to: 1 });
+    await using hosts = await withWorker1Holding();
+    const { a, b, held } = hosts;
     b.process.kill("SIGTERM");
     await b.next("stopping", (by) => by === 0);
     // Taken after worker 0's stop work, and still running when it is told to exit.
@@ -126,14 +142,8 @@ Deno.test({
     "as a host stops under a steady load of streamed requests, each one its worker began ends whole",
   ignore,
   async fn() {
-    const cluster = uniqueCluster();
-    await using b = startHost({ cluster, host: "b", workers: 2 });
-    await b.ready();
-    await using a = await joinHere(cluster, "a", { workers: 0 });
-    await knowsWorkers(a, 2);
-    // Worker 1 holds a request: host b's children are told to exit once it is released.
-    const held = a.request("holdRequest", null, { to: 1, timeout: 20_000 });
-    await a.request("echoRequest", null, { to: 1 });
+    await using hosts = await withWorker1Holding();
+    const { a, b, held } = hosts;
     const left = event(a, "hostLeft", "manager@b");
     let gone = false;
     left.then(() => gone = true, () => {});
