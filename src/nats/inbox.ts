@@ -24,8 +24,9 @@ export class Inbox {
     this.#subscription = nc.subscribe(subject, {
       callback: (error, message) => {
         if (error) return report(error);
-        if (this.#handler) this.#handler(message.data);
-        else this.#waiting.push(message.data);
+        const bytes = plain(message.data);
+        if (this.#handler) this.#handler(bytes);
+        else this.#waiting.push(bytes);
       },
     });
   }
@@ -57,4 +58,14 @@ export class Inbox {
     await this.#subscription.drain();
     this.#waiting = [];
   }
+}
+
+/**
+ * The same bytes as a plain Uint8Array. The client hands out Node
+ * `Buffer`s, whose `slice()` is a view, not a copy: what is copied from
+ * them on the way in (a received array, a held payload) would still view
+ * the client's read buffer, with the other messages of its batch.
+ */
+function plain(bytes: Uint8Array): Uint8Array {
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }

@@ -117,6 +117,24 @@ Deno.test({
 });
 
 Deno.test({
+  name: "bytes from another host reach its manager as a plain Uint8Array, in memory of its own",
+  ignore,
+  async fn() {
+    await using hosts = await twoHosts();
+    const sent = new Uint8Array(1000).map((_, i) => i % 251);
+    // Worker 0 (there) echoes it: its answer comes to this manager straight from NATS.
+    const answer = await hosts.a.request("echoRequest", { sent }, { to: 0 }) as {
+      data: { sent: Uint8Array };
+    };
+    const bytes = answer.data.sent;
+    assert.deepStrictEqual(bytes, sent);
+    assert.equal(Object.getPrototypeOf(bytes), Uint8Array.prototype, "not a Node Buffer");
+    assert.equal(bytes.byteOffset, 0);
+    assert.equal(bytes.buffer.byteLength, sent.length, "no other message's bytes behind it");
+  },
+});
+
+Deno.test({
   name: "workers reach workers, services and managers of other hosts, and are answered",
   ignore,
   async fn() {
