@@ -67,6 +67,13 @@ export interface BrokerReceiver {
   lost(host: string, reason: Error | undefined): void;
   /** `to`, on another host, could not be given what `from`, here, sent it. */
   bounced(from: Address, to: Address, reason: string, details?: BounceDetails): void;
+  /**
+   * `host` left without a bye (it died, or was cut off) and never confirmed
+   * `count` messages that `from`, here, sent `to`, there: unlike a bounce,
+   * they may have been delivered, or not. Told once the host has left, for
+   * each sender and target; the leaving itself comes with `onChange`.
+   */
+  unconfirmed(host: string, from: Address, to: Address, count: number): void;
 }
 
 /**

@@ -103,6 +103,7 @@ export class GatewayEndpoint implements Endpoint {
       deliver: (from, to, payload) => this.#deliver(from, to, payload),
       lost: (host, reason) => this.#lost(host, reason),
       bounced: (from, to, reason, details) => this.#bounced(from, to, reason, details),
+      unconfirmed: (host, from, to, count) => this.#unconfirmed(host, from, to, count),
     });
     this.#link.onChange((change) => {
       if (change.type === "left") this.#lostAll(change.host, undefined);
@@ -321,13 +322,38 @@ export class GatewayEndpoint implements Endpoint {
     const text = `${what} from ${describe(from)} to ${describe(to)} ${
       count > 1 ? "were" : "was"
     } not delivered: ${reason}`;
-    if (from === MANAGER || from === this.#global) {
+    if (this.#isManager(from)) {
       const error = new UnreachableError(text, { action, peer: to });
       this.#options.report(error);
       this.#receiver?.gone(to, error);
     } else {
       this.#local.tellGone(from, to, text);
     }
+  }
+
+  /**
+   * Messages sent from here to another host that died were never confirmed:
+   * told to their sender as bounces are, but as what they are, in doubt (the
+   * host may have acted on them). Nothing is marked gone here: the host's
+   * leaving does that, for each of its processes (`#lostAll`, next). A
+   * child hears it as a GONE frame, which fails its requests to `to` a
+   * moment before that would, with this as their cause.
+   */
+  #unconfirmed(host: string, from: Address, to: Address, count: number): void {
+    const [what, them] = count > 1 ? [`${count} messages`, "them"] : ["A message", "it"];
+    const name = JSON.stringify(host);
+    const text = `${what} from ${describe(from)} to ${describe(to)} (host ${name}) ` +
+      `may not have been delivered: host ${name} left without confirming ${them}`;
+    // A child that is not connected now (it crashed since, say) cannot be
+    // told: its manager is, rather than nobody.
+    if (this.#isManager(from) || !this.#local.tellGone(from, to, text)) {
+      this.#options.report(new UnreachableError(text, { peer: to }));
+    }
+  }
+
+  /** Whether `from` is this host's manager, by either of its addresses. */
+  #isManager(from: Address): boolean {
+    return from === MANAGER || from === this.#global;
   }
 }
 

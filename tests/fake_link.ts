@@ -13,23 +13,21 @@ export interface Sent {
   payload: string;
 }
 
-/** A fake link, with what it was told and a way to deliver. */
+/** A fake link, with what it was told, a way to deliver, and a way to lose host "a". */
 export type FakeLink = BrokerLink & {
   sent: Sent[];
   bounced: string[];
   from(payload: string): void;
+  diedWithout(from: Address, count: number): void;
 };
 
 /**
  * A link for host "b" (worker 0) to one other host, "a" (worker 5): what
- * it was told to send and to bounce, and `from`, which delivers a payload
- * from worker 5 to worker 0 as if it came from "a".
+ * it was told to send and to bounce; `from`, which delivers a payload from
+ * worker 5 to worker 0 as if it came from "a"; and `diedWithout`, which
+ * says "a" died without confirming `count` messages from `from` to worker 5.
  */
-export function fakeLink(): BrokerLink & {
-  sent: Sent[];
-  bounced: string[];
-  from(payload: string): void;
-} {
+export function fakeLink(): FakeLink {
   let receiver: BrokerReceiver | undefined;
   const sent: Sent[] = [];
   const bounced: string[] = [];
@@ -41,6 +39,7 @@ export function fakeLink(): BrokerLink & {
     sent,
     bounced,
     from: (payload) => receiver!.deliver(5, 0, new TextEncoder().encode(payload)),
+    diedWithout: (from, count) => receiver!.unconfirmed("a", from, 5, count),
     self: hosts[0],
     maxPayload: 1 << 20,
     limitName: "the fake link's limit",

@@ -20,7 +20,8 @@
  *   sent it until the server stops sending, then tells each host how much
  *   of theirs it had (a bye): what else they sent it is refused to its
  *   senders, and sends to it are refused from then on. A host that leaves
- *   without a bye (it died) is reported with what it never confirmed.
+ *   without a bye (it died) may have had what it never confirmed, or not:
+ *   that is told to their senders.
  *
  * @module
  */
@@ -611,15 +612,10 @@ export class NatsLink implements BrokerLink {
     out?.drain.releaseAll();
     this.#out.delete(host);
     this.#batches.delete(host);
-    const unconfirmed = out?.inFlight.unconfirmed ?? 0;
-    if (unconfirmed > 0) {
-      // No bye: it died, or was cut off. What it had, it may have acted on.
-      this.#options.report(
-        new UnreachableError(
-          `Host ${JSON.stringify(host)} left without confirming ${unconfirmed} ` +
-            `messages sent to it: they may not have been delivered`,
-        ),
-      );
+    // No bye: it died, or was cut off. What it had, it may have acted on:
+    // each sender is told what of its own is in doubt, by target.
+    for (const [from, byTarget] of out?.inFlight.unconfirmedByWay() ?? []) {
+      for (const [to, count] of byTarget) this.#receiver?.unconfirmed(host, from, to, count);
     }
     const incoming = this.#in.get(host);
     if (!incoming) return;

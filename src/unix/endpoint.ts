@@ -484,7 +484,9 @@ export class UnixEndpoint implements Endpoint {
       this.#onTaken?.(link.address!, taken);
     } else if (relay?.kind === GONE && fromManager) {
       const reason = goneReason(relay.body);
-      const error = reason === undefined ? undefined : new UnreachableError(reason);
+      const error = reason === undefined
+        ? undefined
+        : new UnreachableError(reason, { peer: relay.address });
       if (error) this.#options.report(error);
       this.#gone(relay.address, error);
     } else if (said !== undefined) {

@@ -21,6 +21,7 @@ function recording(): BrokerReceiver & { first: Promise<[Address, Address, strin
     deliver: (from, to, payload) => first.resolve([from, to, new TextDecoder().decode(payload)]),
     lost: (host, reason) => first.reject(new Error(`lost from ${host}: ${reason?.message}`)),
     bounced: (_from, _to, reason) => first.reject(new Error(`bounced: ${reason}`)),
+    unconfirmed: (host) => first.reject(new Error(`unconfirmed by ${host}`)),
   };
 }
 

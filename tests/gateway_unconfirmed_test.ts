@@ -1,0 +1,91 @@
+/**
+ * What a host's processes sent to another host that died, and was never
+ * confirmed, is told to each sender by its manager, the gateway: to its
+ * own `onError` for what it sent itself, to a child's for the child's (a
+ * GONE frame with the reason), to its own for a child it cannot tell.
+ */
+
+import assert from "node:assert/strict";
+import { UnreachableError } from "../src/errors.ts";
+import type { Endpoint } from "../src/transport.ts";
+import { openUnixEndpoint } from "../src/unix/transport.ts";
+import { type FakeLink, fakeLink, gatewayOfB } from "./fake_link.ts";
+import { waitFor } from "./helpers.ts";
+
+/** Host "b"'s gateway on a fake link, with what its manager was told. */
+async function withGatewayOfB(
+  test: (b: {
+    link: FakeLink;
+    reports: Error[];
+    gones: unknown[];
+    startWorker0(report: (error: Error) => void): Promise<Endpoint>;
+  }) => Promise<void> | void,
+): Promise<void> {
+  const link = fakeLink();
+  const reports: Error[] = [];
+  const gones: unknown[] = [];
+  const { unix, endpoint: manager, options } = await gatewayOfB(link, (e) => reports.push(e));
+  manager.receive({ deliver() {}, gone: (peer) => void gones.push(peer) });
+  const children: Endpoint[] = [];
+  try {
+    await test({
+      link,
+      reports,
+      gones,
+      async startWorker0(report) {
+        const child = await openUnixEndpoint(unix.childConfig, 0, { ...options, report });
+        child.receive({ deliver() {}, gone() {} });
+        children.push(child);
+        return child;
+      },
+    });
+  } finally {
+    for (const child of children) {
+      child.close();
+      await child.closed;
+    }
+    manager.close();
+    await manager.closed;
+    await unix.close();
+  }
+}
+
+Deno.test("what the manager sent a host that died unconfirmed is reported to it, in doubt, and marks nothing gone", async () => {
+  await withGatewayOfB(({ link, reports, gones }) => {
+    link.diedWithout("manager@b", 1);
+    assert.deepEqual(reports.map((error) => error.message), [
+      'A message from the manager of host "b" to worker 5 (host "a") may not have been ' +
+      'delivered: host "a" left without confirming it',
+    ]);
+    assert.ok(reports[0] instanceof UnreachableError);
+    assert.equal(reports[0].peer, 5);
+    assert.deepEqual(gones, [], "the host's leaving says who is gone, not this");
+  });
+});
+
+Deno.test("what a child sent a host that died unconfirmed is reported to the child, naming the target", async () => {
+  await withGatewayOfB(async ({ link, reports, startWorker0 }) => {
+    const told = Promise.withResolvers<Error>();
+    await startWorker0(told.resolve);
+    link.diedWithout(0, 3);
+    const error = await waitFor(told.promise, "worker 0 to be told");
+    assert.equal(
+      error.message,
+      '3 messages from worker 0 to worker 5 (host "a") may not have been delivered: ' +
+        'host "a" left without confirming them',
+    );
+    assert.ok(error instanceof UnreachableError);
+    assert.equal(error.peer, 5);
+    assert.deepEqual(reports, [], "told once, where the sender sees it");
+  });
+});
+
+Deno.test("what a child no longer connected sent a host that died unconfirmed is reported to its manager", async () => {
+  await withGatewayOfB(({ link, reports }) => {
+    link.diedWithout(0, 2);
+    assert.deepEqual(reports.map((error) => error.message), [
+      '2 messages from worker 0 to worker 5 (host "a") may not have been delivered: ' +
+      'host "a" left without confirming them',
+    ]);
+  });
+});
