@@ -24,6 +24,17 @@ import { ClosedError, NoHandlerError, RemoteError, ValidationError } from "./err
 export const TIMED_OUT: unique symbol = Symbol("timed out");
 
 /**
+ * What a request that timed out rejects with instead of
+ * {@linkcode TIMED_OUT} when its target sent a message with its messageId
+ * under another action meanwhile: most likely its answer, misnamed, which
+ * the error then names.
+ */
+export class TimedOutMisnamed {
+  /** @param action The action the target sent with the request's messageId. */
+  constructor(readonly action: string) {}
+}
+
+/**
  * What a request that never ran where it went rejects with: a stopping
  * process refused it, or the connection to it closed before it opened.
  * The caller may send it elsewhere, with the request's data the refusal
@@ -71,6 +82,8 @@ interface Entry extends RequestSpec {
   reject(error: unknown): void;
   /** When it times out, on the clock's time. */
   deadline: number;
+  /** The action of a message from the target with this messageId that was not its answer. */
+  misnamed?: string;
   onAbort?: () => void;
 }
 
@@ -140,10 +153,11 @@ export class PendingRequests {
     const messageId = message.messageId ?? messageIdInData(message.data);
     if (messageId === undefined) return undefined;
     const entry = this.#entries.get(messageId);
-    if (!entry || entry.responseAction !== message.action || entry.target !== from) {
-      return undefined;
-    }
-    return messageId;
+    if (!entry || entry.target !== from) return undefined;
+    if (entry.responseAction === message.action) return messageId;
+    // Not its answer, though it carries its messageId: said if it times out.
+    entry.misnamed ??= message.action;
+    return undefined;
   }
 
   /**
@@ -223,7 +237,12 @@ export class PendingRequests {
     // A timer that fired late (a busy process) finds several due at once:
     // they time out in the order of their deadlines, not of their requests.
     due.sort(([, a], [, b]) => a.deadline - b.deadline);
-    for (const [messageId, entry] of due) this.#settle(messageId, entry, TIMED_OUT);
+    for (const [messageId, entry] of due) {
+      const reason = entry.misnamed === undefined
+        ? TIMED_OUT
+        : new TimedOutMisnamed(entry.misnamed);
+      this.#settle(messageId, entry, reason);
+    }
     if (next < Infinity) this.#arm(next);
   }
 

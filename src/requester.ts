@@ -18,7 +18,14 @@ import { CANCEL, MORE } from "./control.ts";
 import { ClosedError, TimeoutError, UnreachableError } from "./errors.ts";
 import { LeavingWorkers } from "./leaving_workers.ts";
 import type { Outbox } from "./outbox.ts";
-import { failedAnswer, PendingRequests, Refusal, refusedError, TIMED_OUT } from "./pending.ts";
+import {
+  failedAnswer,
+  PendingRequests,
+  Refusal,
+  refusedError,
+  TIMED_OUT,
+  TimedOutMisnamed,
+} from "./pending.ts";
 import { copyPayload } from "./payload_pieces.ts";
 import { randomBase64url } from "./random.ts";
 import { type Asker, awaitReplacement, type CheckedRequest, NotSent } from "./replacement_wait.ts";
@@ -194,9 +201,11 @@ export class Requester {
       return await answer;
     } catch (error) {
       // Made here, after the await, so that its stack shows who asked.
-      if (error === TIMED_OUT) {
+      if (error === TIMED_OUT || error instanceof TimedOutMisnamed) {
+        const misnamed = error === TIMED_OUT ? "" : `; it sent "${error.action}" with this ` +
+          `request's messageId meanwhile, but an answer must be "${responseAction(action)}"`;
         throw new TimeoutError(
-          `Request "${action}" to ${describe(target)} timed out after ${asked} ms`,
+          `Request "${action}" to ${describe(target)} timed out after ${asked} ms${misnamed}`,
           { action, peer: target },
         );
       }

@@ -150,6 +150,25 @@ Deno.test("a listener that never answers makes the request time out, naming acti
   assert.match(error.stack ?? "", /request_test\.ts/, "the stack points at the caller");
 });
 
+Deno.test("a request answered under the wrong action times out, naming the action that came and the one expected", async () => {
+  await using cluster = await startCluster();
+  const misnamed = nextMessage(cluster, "misnamed");
+  // Long enough for the reply to come first however loaded the machine.
+  const timeout = 2_000;
+  const failed = cluster.request("misnamedRequest", { n: 1 }, { to: 1, timeout }).then(
+    () => undefined,
+    (thrown) => thrown,
+  );
+  assert.deepEqual((await misnamed).data, { n: 1 }, "the reply itself reaches listeners");
+  const error = await failed;
+  assert.ok(error instanceof TimeoutError);
+  assert.equal(
+    error.message,
+    `Request "misnamedRequest" to worker 1 timed out after ${timeout} ms; it sent "misnamed" ` +
+      `with this request's messageId meanwhile, but an answer must be "misnamedResponse"`,
+  );
+});
+
 Deno.test("a late response after a timeout settles nothing and still reaches listeners", async () => {
   await using cluster = await startCluster();
   const late = nextMessage(cluster, "slowResponse");
