@@ -7,17 +7,19 @@
  * @module
  */
 
-import { type Address, describe } from "./address.ts";
+import { type Address, describe, isManagerOf, MANAGER } from "./address.ts";
 import { responseAction } from "./action.ts";
 import { toWireError, type WireMessage } from "./codec.ts";
 import { FrameError, NoHandlerError, SwitchboardError } from "./errors.ts";
 import type { Listeners, RequestHandler } from "./listeners.ts";
 import type { IncomingRequests } from "./incoming.ts";
 import { ReceivedMessage, type Replier } from "./message.ts";
+import { adviseChild } from "./permission_advice.ts";
 
 /** Dispatches one process's incoming messages to its listeners. */
 export class Dispatcher {
   readonly #self: Address;
+  readonly #isChild: boolean;
   readonly #listeners: Listeners;
   readonly #replier: Replier;
   readonly #incoming: IncomingRequests;
@@ -32,6 +34,7 @@ export class Dispatcher {
     incoming: IncomingRequests,
   ) {
     this.#self = self;
+    this.#isChild = self !== MANAGER && !isManagerOf(self);
     this.#listeners = listeners;
     this.#replier = replier;
     this.#incoming = incoming;
@@ -174,8 +177,15 @@ export class Dispatcher {
   }
 
   #handlerFailed(message: ReceivedMessage, error: unknown): void {
-    if (message.isRequest) this.#replyError(message, toWireError(error));
+    if (message.isRequest) this.#replyError(message, this.#wireError(error));
     else this.#reportListenerError(message, error);
+  }
+
+  /** What a handler threw, as sent; in a child, with advice on permissions that fits it. */
+  #wireError(thrown: unknown): NonNullable<WireMessage["error"]> {
+    const error = toWireError(thrown);
+    if (this.#isChild) error.message = adviseChild(error.message);
+    return error;
   }
 
   #replyError(to: ReceivedMessage, error: NonNullable<WireMessage["error"]>): void {
@@ -195,7 +205,7 @@ export class Dispatcher {
   }
 
   #reportListenerError(message: ReceivedMessage, thrown: unknown): void {
-    const { message: text } = toWireError(thrown);
+    const { message: text } = this.#wireError(thrown);
     this.#listeners.report(
       new SwitchboardError(
         `A listener for "${message.action}" from ${describe(message.from)} threw: ${text}`,

@@ -1,6 +1,7 @@
 /** Children run with their sockets and what is granted, nothing more. */
 
 import assert from "node:assert/strict";
+import { RemoteError } from "../mod.ts";
 import { remote, startCluster } from "./helpers.ts";
 
 Deno.test("a child cannot read files or the environment unless granted", async () => {
@@ -18,6 +19,27 @@ Deno.test("a child cannot read files or the environment unless granted", async (
       const env = await remote(cluster, child, { op: "env", name: "HOME" });
       assert.ok("error" in env && env.error.name === "NotCapable");
     }
+  } finally {
+    await Deno.remove(file);
+  }
+});
+
+Deno.test("a permission a child's handler lacks is told as the manager's to grant, not as a flag to run again with", async () => {
+  const file = await Deno.makeTempFile({ prefix: "switchboard-test-" });
+  try {
+    await using cluster = await startCluster({ workers: 1 });
+    const error = await cluster.request("readFileRequest", { path: file }, { to: 0 }).then(
+      () => undefined,
+      (thrown) => thrown,
+    );
+    assert.ok(error instanceof RemoteError);
+    assert.equal(error.remoteName, "NotCapable");
+    assert.equal(
+      error.message,
+      `Request "readFileRequest" to worker 0 failed: NotCapable: Requires read access to ` +
+        `"${file}": this child has only the permissions its manager gives it; grant it there, ` +
+        `in Cluster.start({ permissions: { read: [...] } }) (or a service's own permissions)`,
+    );
   } finally {
     await Deno.remove(file);
   }
