@@ -141,7 +141,18 @@ export interface BrokerLink {
   drained(limit: number, host?: string): Promise<void>;
   /** The traffic to and from each other host. */
   connections(): ConnectionStats[];
-  /** Leaves the cluster cleanly: the others see this host leave at once. */
+  /**
+   * Stops reading what the other hosts send, and resolves once what they
+   * sent before the broker heard so has been delivered; sends still go,
+   * until `close()`. Idempotent. Without it, `close()` stops reading as it
+   * begins, and what the receiver sends meanwhile is refused.
+   */
+  stopReading?(): Promise<void>;
+  /**
+   * Leaves the cluster cleanly: stops reading, if it has not yet, tells
+   * the others how much of theirs this host had (what else they sent is
+   * refused to them), and they see it leave at once.
+   */
   close(): Promise<void>;
   /** Stops at once, for a process about to end: the others find it gone in time. */
   abandon(): void;

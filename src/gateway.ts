@@ -157,6 +157,10 @@ export class GatewayEndpoint implements Endpoint {
     })();
   }
 
+  stopReading(): Promise<void> {
+    return this.#link.stopReading?.() ?? Promise.resolve();
+  }
+
   exiting(child: Address): void {
     if (this.#closing) return;
     this.#exiting.add(child);

@@ -255,6 +255,21 @@ export class Router implements Receiver {
     if (this.connected().includes(child)) this.#endpoint.exiting?.(child);
   }
 
+  /** Whether other hosts' traffic comes here: a manager's, in a cluster that spans hosts. */
+  get readsOtherHosts(): boolean {
+    return this.#endpoint.stopReading !== undefined;
+  }
+
+  /**
+   * Stops reading what other hosts send, once what they sent until the
+   * broker heard so is dispatched (see {@linkcode Endpoint.stopReading});
+   * answers still go, until {@linkcode Router.close}. At once without
+   * other hosts.
+   */
+  async stopReading(): Promise<void> {
+    await this.#endpoint.stopReading?.();
+  }
+
   /** The addresses connected now, this process not included. */
   connected(): Address[] {
     return this.#endpoint.connected();

@@ -166,6 +166,13 @@ export interface Endpoint {
   exiting?(child: Address): void;
   /** In that manager: `child` will have no next process (it stays down); what waits for it is refused. */
   noReturn?(child: Address): void;
+  /**
+   * In a manager whose cluster spans hosts, as it stops: stops reading what
+   * the other hosts send, and resolves once what they sent before the
+   * broker heard so has been delivered. What this process sends them still
+   * goes until `close()`, which tells them how much of theirs it had.
+   */
+  stopReading?(): Promise<void>;
 }
 
 /** Opens endpoints. */

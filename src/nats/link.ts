@@ -159,6 +159,7 @@ export class NatsLink implements BrokerLink {
   /** Told when the connection to the server drops and comes back. */
   readonly #reachability = new Callbacks<(reachable: boolean) => void>();
   #closing: Promise<void> | undefined;
+  #stoppedReading: Promise<void> | undefined;
 
   constructor(nc: NatsConnection, members: Members, options: NatsLinkOptions) {
     this.#nc = nc;
@@ -256,6 +257,15 @@ export class NatsLink implements BrokerLink {
     }));
   }
 
+  /**
+   * Reads what the others sent until the server stops sending; what this
+   * host answers meanwhile still goes, before its bye (see `#close`).
+   */
+  stopReading(): Promise<void> {
+    this.#stoppedReading ??= this.#options.inbox.drain().catch(this.#options.report);
+    return this.#stoppedReading;
+  }
+
   close(): Promise<void> {
     this.#closing ??= this.#close();
     return this.#closing;
@@ -271,9 +281,10 @@ export class NatsLink implements BrokerLink {
     for (const batch of this.#batches.values()) batch.flush();
     this.#early.clear();
     // What the others sent until the server stops sending is read (and
-    // bounced: this host's children are gone), and each is told how much
-    // of it came, before this host leaves: what they sent after never will.
-    await this.#options.inbox.drain().catch(this.#options.report);
+    // bounced: this host's children are gone), if it was not before, and
+    // each is told how much of it came, before this host leaves: what they
+    // sent after never will.
+    await this.stopReading();
     this.#sayBye();
     for (const batch of this.#batches.values()) batch.flush();
     for (const incoming of this.#in.values()) clearTimeout(incoming.ackTimer);

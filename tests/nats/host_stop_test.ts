@@ -1,12 +1,15 @@
 /**
  * A host that stops while the cluster goes on loses nothing in silence:
  * what its children took is answered before they exit, and what comes for
- * them once they are told to exit is refused where its sender sees it.
+ * them once they are told to exit is refused where its sender sees it; so
+ * is what other hosts ask its manager, answered before its bye or refused
+ * by it.
  */
 
 import assert from "node:assert/strict";
 import type { Cluster } from "../../mod.ts";
-import { waitFor } from "../helpers.ts";
+import { requestsThrough, type Settlements } from "../fixtures/load.ts";
+import { remote, waitFor } from "../helpers.ts";
 import { event, joinHere, knowsWorkers, natsAnswers, startHost, uniqueCluster } from "./hosts.ts";
 
 const ignore = !natsAnswers;
@@ -191,3 +194,109 @@ Deno.test({
     );
   },
 });
+
+Deno.test({
+  name:
+    "as a host stops, requests its manager is still answering for another host are answered before it leaves",
+  ignore,
+  async fn() {
+    const cluster = uniqueCluster();
+    await using b = startHost({ cluster, host: "b", workers: 0 });
+    await b.ready();
+    await using a = await joinHere(cluster, "a", { workers: 1 });
+    await a.request("echoRequest", null, { to: "manager@b" });
+    // One from host a's manager, one from its worker; each runs a second,
+    // and host b's own stop takes a few ms (it has no children).
+    const fromManager = a.request("slowRequest", { ms: 1000, by: "manager" }, {
+      to: "manager@b",
+      timeout: 20_000,
+    });
+    const fromWorker = remote(a, 0, {
+      op: "request",
+      action: "slowRequest",
+      data: { ms: 1000, by: "worker" },
+      to: "manager@b",
+      timeout: 20_000,
+    });
+    // And one that host b's manager answers with what it asks host a's worker, which takes a second.
+    const forwarded = a.request(
+      "forwardRequest",
+      { to: 0, action: "slowRequest", data: { ms: 1000 } },
+      { to: "manager@b", timeout: 20_000 },
+    );
+    for (const by of ["manager", "worker"]) {
+      await b.next("slowRequest", (data) => (data as { by: string }).by === by);
+    }
+    await b.next("forwardRequest");
+    b.process.kill("SIGTERM");
+    assert.deepEqual(await waitFor(fromManager, "the answer to host a's manager"), {
+      by: "manager@b",
+    });
+    assert.deepEqual(await waitFor(fromWorker, "the answer to host a's worker"), {
+      ok: { by: "manager@b" },
+    });
+    assert.deepEqual(await waitFor(forwarded, "the answer forwarded"), { by: 0 });
+    await b.finished();
+  },
+});
+
+Deno.test({
+  name:
+    "as a host stops, every request another host's manager and worker send its manager is answered or refused naming the host",
+  ignore,
+  async fn() {
+    const cluster = uniqueCluster();
+    await using b = startHost({ cluster, host: "b", workers: 0 });
+    await b.ready();
+    await using a = await joinHere(cluster, "a", { workers: 1 });
+    await a.request("echoRequest", null, { to: "manager@b" });
+    // Host a's worker and its manager each send 20 a task until host b has left.
+    const fromWorker = remote(a, 0, {
+      op: "requestsUntilLeft",
+      action: "countedRequest",
+      to: "manager@b",
+      perTask: 20,
+      host: "b",
+    }) as Promise<{ ok: Settlements }>;
+    const fromManager = requestsThrough(
+      a,
+      "countedRequest",
+      "manager@b",
+      20,
+      event(a, "hostLeft", "manager@b"),
+    );
+    for (const from of [0, "manager@a"]) {
+      await b.next("countedRequest", (data) => (data as { from: unknown }).from === from);
+    }
+    b.process.kill("SIGTERM");
+    // Within the wait, far below their 30 s timeout: none is left pending.
+    const settled = new Map<unknown, Settlements>([
+      [0, (await waitFor(fromWorker, "every request of host a's worker to settle")).ok],
+      ["manager@a", await waitFor(fromManager, "every request of host a's manager to settle")],
+    ]);
+    await b.finished();
+    for (const [from, { sent, answered, failed }] of settled) {
+      const handled = b.all("countedRequest")
+        .filter((data) => (data as { from: unknown }).from === from)
+        .map((data) => (data as { n: number }).n);
+      const lost = failed.filter(({ n }) => handled.includes(n));
+      assert.deepEqual(summary(lost), {}, `${from}: handled by host b, and failed`);
+      assert.equal(answered.length, handled.length, `${from}: answered only what b handled`);
+      assert.equal(answered.length + failed.length, sent, `${from}: every request settled`);
+      const misleading = failed.filter(({ name, message }) =>
+        name !== "UnreachableError" || !message.includes(`host "b"`)
+      );
+      assert.deepEqual(summary(misleading), {}, `${from}: refused as unreachable, naming host b`);
+    }
+  },
+});
+
+/** Failed requests counted by their error's name and message. */
+function summary(failed: { name: string; message: string }[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const { name, message } of failed) {
+    const key = `${name}: ${message}`;
+    counts[key] = (counts[key] ?? 0) + 1;
+  }
+  return counts;
+}
