@@ -16,6 +16,7 @@ import { DEFAULT_RESTART, type RestartPolicy } from "./restart_policy.ts";
 import type { ChildSpec, DenoChildSpec } from "./supervisor.ts";
 import type { LifecycleEvent } from "./types.ts";
 import { UnixHost } from "./unix/host.ts";
+import { MAX_RELAY_HEAD } from "./unix/relay.ts";
 
 /** A started manager, and the socket directory of its host. */
 export interface Started {
@@ -76,7 +77,8 @@ async function startOnBroker(
       workers: link.self.workers,
       services: link.self.services,
       gateway: {
-        maxPayload: Math.min(link.maxPayload, local.maxFrameSize),
+        // Its FORWARD and DELIVER frames, the message behind a head, must fit a frame.
+        maxPayload: Math.min(link.maxPayload, local.maxFrameSize - MAX_RELAY_HEAD),
         limit: link.limitName,
       },
     });

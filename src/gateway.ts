@@ -23,6 +23,7 @@ import {
   type EndpointOptions,
   type Payload,
   type Receiver,
+  TOO_LARGE,
   type TransportHost,
   UNREACHABLE,
 } from "./transport.ts";
@@ -30,6 +31,7 @@ import type { ConnectionStats } from "./types.ts";
 import type { UnixEndpoint } from "./unix/endpoint.ts";
 import { UntakenRelays } from "./untaken_relays.ts";
 import type { UnixHost } from "./unix/host.ts";
+import { relayHeadSize } from "./unix/relay.ts";
 
 /** A manager's way to its own host's processes and, through the broker, to the others. */
 export class GatewayEndpoint implements Endpoint {
@@ -240,9 +242,15 @@ export class GatewayEndpoint implements Endpoint {
    * that cannot go (the child is not connected) is refused to its sender.
    */
   #relayToChild(from: Address, to: Address, payload: Uint8Array): void {
-    if (this.#local.deliverFrom(to, from, payload) < 0) {
-      return this.#bounce(from, to, payload, `${describe(to)} is not connected`);
+    const sent = this.#local.deliverFrom(to, from, payload);
+    if (sent === TOO_LARGE) {
+      // Hosts may set maxFrameSize apart: one larger than this host's frames is refused.
+      const limit = this.#local.maxPayload(to) - relayHeadSize(from);
+      const reason = `its ${payload.length} bytes are over the ${limit} bytes a message relayed ` +
+        `to ${describe(to)} may have (maxFrameSize on its host)`;
+      return this.#bounce(from, to, payload, reason);
     }
+    if (sent < 0) return this.#bounce(from, to, payload, `${describe(to)} is not connected`);
     this.#untakenBy(to).add(from);
   }
 

@@ -243,7 +243,8 @@ export class UnixEndpoint implements Endpoint {
   deliverFrom(to: Address, from: Address, payload: Uint8Array, limit?: number): number {
     const link = this.#links.get(to);
     if (this.#state !== "open" || !link) return UNREACHABLE;
-    const size = link.send(relayPayload(DELIVER, from, payload), limit);
+    // Over the child's frame limit it would be cut off, so it is refused here.
+    const size = link.send(relayPayload(DELIVER, from, payload), limit, this.#options.maxPayload);
     return size < 0 ? size : payload.length;
   }
 
@@ -289,7 +290,7 @@ export class UnixEndpoint implements Endpoint {
     const frame = relayPayload(FORWARD, to, payload);
     const size = frame.length - frame.pieces[0].length;
     if (size > this.#config.gateway!.maxPayload) return TOO_LARGE;
-    const sent = manager.send(frame, limit);
+    const sent = manager.send(frame, limit, this.#options.maxPayload);
     return sent < 0 ? sent : size;
   }
 

@@ -59,6 +59,13 @@ export function isRelay(payload: Uint8Array): boolean {
     kind === TAKEN;
 }
 
+/**
+ * The largest head a relay frame can have: the kind, the length, and an
+ * address of up to 255 bytes of JSON. A message relayed is at most this
+ * much smaller than the frame limit, so that its relay frame fits.
+ */
+export const MAX_RELAY_HEAD = 2 + 255;
+
 /** What a relay frame for `address` adds to its body: the kind, the length, the address. */
 export function relayHeadSize(address: Address): number {
   return 2 + addressBytes(address).length;
