@@ -28,7 +28,14 @@ const NEWLINE = 0x0a;
  * @property {number} requestTimeout
  * @property {number} highWaterMark
  * @property {number} maxQueuedBytes
- * @property {{ dir: string, token: string, workers: number[], services: string[], gateway?: unknown }} transport
+ * @property {{ dir: string, token: string, workers: number[], services: string[], gateway?: Gateway }} transport
+ */
+
+/**
+ * @typedef {object} Gateway In a cluster that spans hosts: the way to the
+ * others, through the manager.
+ * @property {number} maxPayload The largest message the manager relays.
+ * @property {string} limit What sets `maxPayload`, for errors.
  */
 
 /**
@@ -71,7 +78,10 @@ export function readBootstrap(input = process.stdin) {
       } catch (error) {
         return fail("the first line of stdin is not JSON", error);
       }
-      if (bootstrap?.version !== BOOTSTRAP_VERSION || typeof bootstrap.transport !== "object") {
+      if (
+        bootstrap?.version !== BOOTSTRAP_VERSION || typeof bootstrap.transport !== "object" ||
+        !isGateway(bootstrap.transport?.gateway)
+      ) {
         return fail("the first line of stdin is not a Switchboard bootstrap of this version");
       }
       resolve({ bootstrap, goAhead: wentAhead });
@@ -83,6 +93,12 @@ export function readBootstrap(input = process.stdin) {
     input.on("end", ended);
     input.on("error", ended);
   });
+}
+
+/** Whether a bootstrap's `transport.gateway` is absent (one host) or `{maxPayload, limit}`. */
+function isGateway(gateway) {
+  return gateway === undefined ||
+    (typeof gateway?.maxPayload === "number" && typeof gateway.limit === "string");
 }
 
 function notAChild(why, cause) {

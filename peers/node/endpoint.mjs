@@ -4,9 +4,11 @@
  * dials it (`$hello` with the token, answered by `$welcome`), joins the
  * manager, dials another child the first time something is sent to it,
  * and keeps one connection to send on per peer (two children that dial
- * each other at once keep both, and each sends on the one it dialed). It
- * hands every message it decodes to `receive`, and says when the last
- * connection to a peer closed (`gone`).
+ * each other at once keep both, and each sends on the one it dialed). In a
+ * cluster that spans hosts, it reaches the processes of other hosts through
+ * the manager (`other_hosts.mjs`). It hands every message it decodes to
+ * `receive`, and says when the last connection to a peer closed, or the
+ * manager said a process of another host is gone (`gone`).
  *
  * @module
  */
@@ -19,6 +21,8 @@ import { describe, MANAGER } from "./address.mjs";
 import { decodeMessage, encodeMessage } from "./codec.mjs";
 import { Connection } from "./connection.mjs";
 import { FrameError, UnreachableError } from "./errors.mjs";
+import { OtherHosts } from "./other_hosts.mjs";
+import { isRelay } from "./relay.mjs";
 
 /** @typedef {import("./address.mjs").Address} Address */
 
@@ -35,7 +39,10 @@ const CLOSE_TIMEOUT = 2_000;
  * @typedef {object} EndpointEvents
  * @property {(from: Address, message: object) => void} receive Takes one
  * message; what it throws closes the connection it came on.
- * @property {(address: Address) => void} gone The connections to a peer closed.
+ * @property {(address: Address, reason?: Error) => void} gone What waits
+ * on a peer fails: its connections closed, or (a process of another host)
+ * the manager says it is gone.
+ * @property {() => void} orphaned The connection to the manager closed.
  * @property {(error: Error) => void} report Told of errors no caller can be given.
  */
 
@@ -56,6 +63,8 @@ export class Endpoint {
   #connections = new Set();
   /** @type {Promise<void> | undefined} */
   #closing;
+  /** @type {OtherHosts | undefined} In a cluster that spans hosts: the way to the others. */
+  #otherHosts;
 
   /**
    * @param {import("./bootstrap.mjs").Bootstrap} bootstrap
@@ -65,6 +74,7 @@ export class Endpoint {
     this.#bootstrap = bootstrap;
     this.#self = bootstrap.self;
     this.#events = events;
+    if (bootstrap.transport.gateway) this.#otherHosts = new OtherHosts(bootstrap, events);
   }
 
   /**
@@ -86,17 +96,44 @@ export class Endpoint {
   }
 
   /**
-   * Sends one payload to a process of this host (not this one).
+   * Sends one payload to another process: on its own socket, or through the
+   * manager to a process of another host.
    *
    * @param {Address} to
-   * @param {Uint8Array} payload
+   * @param {Uint8Array} payload At most {@linkcode maxPayload} bytes.
    * @returns {boolean} Whether it was handed to a connection: false for a
-   * process on another host (this peer does not relay), or one that is not
-   * up (no socket file).
+   * process that is not up (no socket file), or on another host while the
+   * manager cannot reach the others (or when the cluster is on one host).
    */
   send(to, payload) {
-    if (this.#closing || !this.#onThisHost(to)) return false;
+    if (this.#closing) return false;
+    if (this.#otherHosts?.has(to)) {
+      return this.#otherHosts.forward(this.#links.get(MANAGER), to, payload);
+    }
+    if (!this.#onThisHost(to)) return false;
     return this.#linkTo(to)?.send(payload) ?? false;
+  }
+
+  /**
+   * The largest payload that may be sent to `to`.
+   *
+   * @param {Address} to
+   * @returns {number} `maxFrameSize`, or less for a process of another host.
+   */
+  maxPayload(to) {
+    return this.#otherHosts?.has(to)
+      ? this.#otherHosts.maxPayload(to)
+      : this.#bootstrap.maxFrameSize;
+  }
+
+  /**
+   * What sets the limit to `to`, when it is not `maxFrameSize`.
+   *
+   * @param {Address} to
+   * @returns {string | undefined}
+   */
+  limitName(to) {
+    return this.#otherHosts?.has(to) ? this.#otherHosts.limitName : undefined;
   }
 
   /**
@@ -133,6 +170,10 @@ export class Endpoint {
   async #shutDown() {
     this.#server?.close();
     this.removeSocketFile();
+    // It reads on until the manager closes too: so it says, lest what was
+    // relayed to it and not said taken yet be refused to the senders.
+    const manager = this.#links.get(MANAGER);
+    if (this.#otherHosts && manager) this.#otherHosts.taken(manager, "rest");
     const connections = [...this.#connections];
     for (const connection of connections) connection.end();
     const giveUp = setTimeout(() => {
@@ -230,21 +271,45 @@ export class Endpoint {
           new FrameError(`Bad frame from ${who(connection)}: ${error.message}`, { cause: error }),
         );
       }
+      let delivered = 0;
       for (const payload of payloads) {
-        if (connection.dropped || connection.state === "closed") return;
-        this.#onPayload(connection, payload);
+        if (connection.dropped || connection.state === "closed") break;
+        if (this.#onPayload(connection, payload)) delivered++;
+      }
+      // Said once they are handed on; after the "rest", said already.
+      if (delivered > 0 && !connection.dropped && !this.#closing) {
+        this.#otherHosts.taken(connection, delivered);
       }
     });
     connection.closed.then(() => this.#onClosed(connection));
   }
 
+  /**
+   * Reads one payload, and hands on the message it holds.
+   *
+   * @returns {boolean} Whether it was a DELIVER frame from the manager, handed on.
+   */
   #onPayload(connection, payload) {
-    if (connection.state === "greeting") return this.#greet(connection, payload);
+    if (connection.state === "greeting") {
+      this.#greet(connection, payload);
+      return false;
+    }
+    let from = connection.address;
     let message;
+    let relayed = false;
     try {
-      message = decodeMessage(payload, who(connection));
+      if (connection.state === "open" && isRelay(payload)) {
+        const delivered = this.#relay(connection, payload);
+        if (!delivered) return false;
+        from = delivered.from;
+        relayed = true;
+        message = decodeMessage(delivered.message, describe(from));
+      } else {
+        message = decodeMessage(payload, who(connection));
+      }
     } catch (error) {
-      return this.#drop(connection, error);
+      this.#drop(connection, error);
+      return false;
     }
     if (connection.state === "dialing") {
       if (message.action !== "$welcome") {
@@ -258,10 +323,10 @@ export class Endpoint {
       connection.welcomed();
       connection.welcome.resolve();
       connection.welcome = undefined;
-      return;
+      return false;
     }
     try {
-      this.#events.receive(connection.address, message);
+      this.#events.receive(from, message);
     } catch (error) {
       // The receiver's FrameErrors name the sender already.
       this.#drop(
@@ -273,6 +338,22 @@ export class Endpoint {
           }),
       );
     }
+    return relayed;
+  }
+
+  /**
+   * A relay frame: only the manager sends them, and only in a cluster that
+   * spans hosts.
+   *
+   * @returns {{ from: Address, message: Uint8Array } | undefined} A DELIVER
+   * frame's sender and message; undefined for a frame acted on already.
+   * @throws {FrameError} When it is malformed, or not expected here.
+   */
+  #relay(connection, payload) {
+    if (connection.address !== MANAGER || !this.#otherHosts) {
+      throw new FrameError(`Bad frame from ${who(connection)}: an unexpected relay frame`);
+    }
+    return this.#otherHosts.take(payload);
   }
 
   /** Reads the `$hello` of an accepted connection: admits it, or refuses it. */
@@ -363,6 +444,7 @@ export class Endpoint {
       this.#links.set(address, spare);
     }
     this.#events.gone(address);
+    if (address === MANAGER) this.#events.orphaned();
   }
 }
 

@@ -16,10 +16,11 @@
  * peer.ready(); // the manager's start() waits for this; held messages follow
  * ```
  *
- * Not here: streamed answers (a request that asks for a stream gets one
- * final answer, which the protocol allows), backpressure limits
- * (`highWaterMark`, `maxQueuedBytes`: Node's socket buffers grow), and
- * clusters spanning hosts (the relay frames through the manager).
+ * In a cluster that spans hosts it reaches the processes of other hosts,
+ * and they reach it, through its manager (`other_hosts.mjs`, the relay
+ * frames). Not here: streamed answers (a request that asks for a stream
+ * gets one final answer, which the protocol allows), and backpressure
+ * limits (`highWaterMark`, `maxQueuedBytes`: Node's socket buffers grow).
  *
  * @module
  */
@@ -181,7 +182,8 @@ export class Peer {
     };
     this.#endpoint = new Endpoint(bootstrap, {
       receive: (from, message) => this.#receive(from, message),
-      gone: (address) => this.#gone(address),
+      gone: (address, reason) => this.#gone(address, reason),
+      orphaned: () => this.#orphaned(),
       report: (error) => this.#report(error),
     });
   }
@@ -304,12 +306,13 @@ export class Peer {
    * @param {unknown} data
    * @param {Address | Address[]} [to] Default: every worker.
    * @returns {number} To how many processes it was handed.
-   * @throws {FrameError} When the data cannot travel or is too large.
+   * @throws {FrameError} When the data cannot travel or is too large for
+   * one of them; then it is sent to none.
    */
   sendMessage(action, data, to) {
     assertUserAction(action);
     const targets = to === undefined ? this.workers : Array.isArray(to) ? [...new Set(to)] : [to];
-    const payload = encodeMessage({ action, data }, this.#bootstrap.maxFrameSize, to);
+    const payload = this.#encode({ action, data }, to, targets);
     return targets.filter((target) => this.#send(target, payload)).length;
   }
 
@@ -338,7 +341,7 @@ export class Peer {
       const wire = Number.isFinite(timeout)
         ? { action, data, messageId, timeout }
         : { action, data, messageId };
-      if (!this.#send(to, encodeMessage(wire, this.#bootstrap.maxFrameSize, to))) {
+      if (!this.#send(to, this.#encode(wire, to))) {
         const why = this.#inCluster(to) ? "it is not connected" : "no such process";
         throw new UnreachableError(`Request "${action}" to ${describe(to)} failed: ${why}`);
       }
@@ -456,13 +459,12 @@ export class Peer {
       re: true,
       error: { name: "ClosedError", message: `${describe(this.id)} is stopping`, stopping: true },
     };
-    const { maxFrameSize } = this.#bootstrap;
     try {
       let payload;
       try {
-        payload = encodeMessage({ ...answer, data: message.data }, maxFrameSize, from);
+        payload = this.#encode({ ...answer, data: message.data }, from);
       } catch {
-        payload = encodeMessage(answer, maxFrameSize, from);
+        payload = this.#encode(answer, from);
       }
       this.#send(from, payload);
     } catch (error) {
@@ -470,8 +472,14 @@ export class Peer {
     }
   }
 
-  /** A connection to `address` closed (the endpoint says so): what waits on it fails; without the manager, exit. */
-  #gone(address) {
+  /**
+   * The connection to `address` closed, or, on another host, the manager
+   * says it is gone (`reason` says why, when it should be told): what
+   * waits on it fails, the requests it made are given up, and its `$left`
+   * is no longer waited for.
+   */
+  #gone(address, reason) {
+    this.#left(address);
     for (const [messageId, entry] of this.#pending) {
       if (entry.target !== address) continue;
       this.#settle(
@@ -480,6 +488,7 @@ export class Peer {
           `Request "${entry.action}" to ${
             describe(address)
           } failed: the connection closed before it answered`,
+          reason === undefined ? undefined : { cause: reason },
         ),
       );
     }
@@ -488,11 +497,13 @@ export class Peer {
         this.#abortIncoming(key, abortError("gone"));
       }
     }
-    if (address === MANAGER && this.#state !== "closing" && this.#state !== "closed") {
-      // Without its manager a child has no cluster, and nobody would stop it.
-      this.#endpoint.removeSocketFile();
-      process.exit(ORPHAN_EXIT_CODE);
-    }
+  }
+
+  /** The connection to the manager closed: without it a child has no cluster, and nobody would stop it. */
+  #orphaned() {
+    if (this.#state === "closing" || this.#state === "closed") return;
+    this.#endpoint.removeSocketFile();
+    process.exit(ORPHAN_EXIT_CODE);
   }
 
   // Messages.
@@ -518,7 +529,34 @@ export class Peer {
   }
 
   #sendControl(to, action, data) {
-    return this.#send(to, encodeMessage({ action, data }, this.#bootstrap.maxFrameSize, to));
+    return this.#send(to, this.#encode({ action, data }, to));
+  }
+
+  /**
+   * Encodes a message for `targets`, within what the way to each carries:
+   * `maxFrameSize`, and to another host what the manager relays.
+   *
+   * @param {object} wire
+   * @param {Address | Address[] | undefined} to The target as the caller
+   * named it, for errors (undefined: every worker).
+   * @param {Address[]} [targets] The processes it names.
+   * @returns {Uint8Array}
+   * @throws {FrameError} When it cannot be encoded, or is over a target's limit.
+   */
+  #encode(wire, to, targets = [to]) {
+    const payload = encodeMessage(wire, this.#bootstrap.maxFrameSize, to);
+    for (const target of targets) {
+      const limit = this.#endpoint.maxPayload(target);
+      if (payload.length <= limit) continue;
+      throw new FrameError(
+        `Cannot send "${wire.action}" to ${
+          describe(target)
+        }: the message is ${payload.length} bytes, over the ${limit}-byte limit of the transport to it (${
+          this.#endpoint.limitName(target)
+        })`,
+      );
+    }
+    return payload;
   }
 
   #inCluster(address) {
@@ -705,7 +743,7 @@ export class Peer {
       wire.re = true;
       this.#closeIncoming(`${JSON.stringify(msg.from)} ${msg.messageId}`);
     }
-    return this.#send(msg.from, encodeMessage(wire, this.#bootstrap.maxFrameSize, msg.from));
+    return this.#send(msg.from, this.#encode(wire, msg.from));
   }
 
   /** A request being answered: its signal aborts at its timeout, on `$cancel`, or when its sender is gone. */

@@ -1,0 +1,179 @@
+/**
+ * A manager played by hand, for tests of a child in another language at
+ * the level of its frames: it listens at `m.sock` in a directory of its
+ * own, starts the child with the bootstrap a test gives, admits its
+ * `$hello`, gives it the go-ahead, and then reads and writes frames on
+ * its connection as the test says.
+ */
+
+import { Buffer } from "node:buffer";
+import assert from "node:assert/strict";
+import { decodeMessage, type WireMessage } from "../src/codec.ts";
+import { frame, FrameReader } from "../peers/node/frames.mjs";
+import { waitFor } from "./helpers.ts";
+
+/** What the test gives the child, beside the socket directory and token the manager makes. */
+export type Bootstrap = (transport: { dir: string; token: string }) => Record<string, unknown>;
+
+/** The manager end of one child's connection. */
+export class FakeManager implements AsyncDisposable {
+  readonly child: Deno.ChildProcess;
+  readonly #dir: string;
+  readonly #listener: Deno.UnixListener;
+  readonly #conn: Deno.UnixConn;
+  /** Payloads read and not yet taken, in order. */
+  readonly #payloads: Uint8Array[] = [];
+  #arrived: (() => void) | undefined;
+  #ended = false;
+  readonly #reading: Promise<void>;
+  #writing: Promise<void> = Promise.resolve();
+  #closed = false;
+
+  private constructor(
+    dir: string,
+    listener: Deno.UnixListener,
+    conn: Deno.UnixConn,
+    child: Deno.ChildProcess,
+  ) {
+    this.#dir = dir;
+    this.#listener = listener;
+    this.#conn = conn;
+    this.child = child;
+    this.#reading = this.#read(conn);
+  }
+
+  /**
+   * Starts `command` as a child, with the bootstrap on its stdin, and
+   * waits until it has joined and sent `$running`.
+   */
+  static async start(command: string[], bootstrap: Bootstrap): Promise<FakeManager> {
+    // Not "switchboard-": managers starting on this machine probe those
+    // directories' `m.sock` for stale ones, and a probe would be accepted here.
+    const dir = await Deno.makeTempDir({ prefix: "fake-manager-" });
+    const token = crypto.randomUUID();
+    const listener = Deno.listen({ transport: "unix", path: `${dir}/m.sock` });
+    const child = new Deno.Command(command[0], {
+      args: command.slice(1),
+      stdin: "piped",
+      stdout: "null",
+      stderr: "inherit",
+    }).spawn();
+    const stdin = child.stdin.getWriter();
+    let conn: Deno.UnixConn;
+    try {
+      await stdin.write(new TextEncoder().encode(`${JSON.stringify(bootstrap({ dir, token }))}\n`));
+      conn = await waitFor(listener.accept(), "the child to dial the manager");
+    } catch (error) {
+      listener.close();
+      await stdin.close().catch(() => {});
+      child.kill("SIGKILL");
+      await child.status;
+      throw error;
+    }
+    // Kept until the end: closed, it takes its socket file away, and Node
+    // may not have seen its connection complete yet (it then fails, ENOENT).
+    const manager = new FakeManager(dir, listener, conn, child);
+    try {
+      const hello = await manager.nextMessage();
+      assert.equal(hello.action, "$hello");
+      assert.equal((hello.data as { token: string }).token, token);
+      manager.send({ action: "$welcome", data: {} });
+      assert.equal((await manager.nextMessage()).action, "$ready");
+      await stdin.write(new TextEncoder().encode("."));
+      await stdin.close();
+      assert.equal((await manager.nextMessage()).action, "$running");
+    } catch (error) {
+      await stdin.close().catch(() => {});
+      await manager[Symbol.asyncDispose]();
+      throw error;
+    }
+    return manager;
+  }
+
+  /** Sends a message, or a payload as it is; sent in order, each framed. */
+  send(message: WireMessage | Uint8Array): void {
+    const payload = message instanceof Uint8Array
+      ? message
+      : new TextEncoder().encode(JSON.stringify(message));
+    this.sendFramed(frame(payload));
+  }
+
+  /** Sends bytes already framed: several frames in one write, say. */
+  sendFramed(bytes: Uint8Array): void {
+    this.#writing = this.#writing.then(async () => {
+      for (let at = 0; at < bytes.length;) at += await this.#conn.write(bytes.subarray(at));
+    });
+  }
+
+  /** The next payload the child sends. */
+  async next(): Promise<Uint8Array> {
+    await waitFor(
+      new Promise<void>((resolve) => {
+        // A read may end within a frame: woken again by the rest.
+        this.#arrived = () => (this.#payloads.length > 0 || this.#ended) && resolve();
+        this.#arrived();
+      }),
+      "a frame from the child",
+    );
+    const payload = this.#payloads.shift();
+    if (!payload) throw new Error("The child closed its end before sending another frame");
+    return payload;
+  }
+
+  /** The next payload the child sends, read as a message. */
+  async nextMessage(): Promise<WireMessage> {
+    return decodeMessage(await this.next(), "the child");
+  }
+
+  /** Resolves once the child has shut its writing side, with what it sent before unread. */
+  async ended(): Promise<void> {
+    await waitFor(
+      new Promise<void>((resolve) => {
+        this.#arrived = () => this.#ended && resolve();
+        this.#arrived();
+      }),
+      "the child to close its end",
+    );
+  }
+
+  /** Closes the manager's end, once what was sent is written. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#writing.catch(() => {});
+    this.#conn.close();
+    this.#listener.close();
+    await this.#reading;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+    try {
+      this.child.kill("SIGKILL");
+    } catch {
+      // It has exited.
+    }
+    await this.child.status;
+    await Deno.remove(this.#dir, { recursive: true });
+  }
+
+  async #read(conn: Deno.UnixConn): Promise<void> {
+    const reader = new FrameReader(Infinity);
+    // Read by hand, not through `conn.readable`, which closes the
+    // connection at the end of the stream: the child's half-close leaves
+    // this side to write on.
+    const buffer = new Uint8Array(64 * 1024);
+    try {
+      for (;;) {
+        const count = await conn.read(buffer);
+        if (count === null) break;
+        this.#payloads.push(...reader.push(Buffer.from(buffer.subarray(0, count))));
+        this.#arrived?.();
+      }
+    } catch {
+      // Closed by this end.
+    }
+    this.#ended = true;
+    this.#arrived?.();
+  }
+}
