@@ -16,7 +16,15 @@ import { nextEvent, Recorder, remote, waitFor } from "../helpers.ts";
 import { connect } from "@nats-io/transport-node";
 import { Kvm } from "@nats-io/kv";
 import { encodeEnvelopes, MESSAGE } from "../../src/nats/envelope.ts";
-import { event, joinHere, NATS, natsAnswers, startHost, uniqueCluster } from "./hosts.ts";
+import {
+  bThenHere,
+  event,
+  joinHere,
+  NATS,
+  natsAnswers,
+  startHost,
+  uniqueCluster,
+} from "./hosts.ts";
 
 const ignore = !natsAnswers;
 
@@ -26,25 +34,11 @@ const ignore = !natsAnswers;
  */
 async function twoHosts(cluster = uniqueCluster(), options: ClusterOptions = {}) {
   const b = startHost({ cluster, host: "b", workers: 2, services: ["logger"] });
-  try {
-    const ready = await b.ready() as unknown as {
-      workers: number[];
-      pids: Record<string, number>;
-    };
-    const a = await joinHere(cluster, "a", options);
-    return {
-      a,
-      b,
-      bReady: ready,
-      async [Symbol.asyncDispose]() {
-        await a.stop();
-        await b[Symbol.asyncDispose]();
-      },
-    };
-  } catch (error) {
-    await b[Symbol.asyncDispose]();
-    throw error;
-  }
+  const hosts = await bThenHere(b, () => joinHere(cluster, "a", options));
+  return {
+    ...hosts,
+    bReady: hosts.bReady as unknown as { workers: number[]; pids: Record<string, number> },
+  };
 }
 
 Deno.test({

@@ -69,6 +69,34 @@ export function joinHere(
   });
 }
 
+/**
+ * Host `b`, once ready, then this process joined by `join` as another
+ * host: both stopped when disposed, and `b` also when joining fails.
+ */
+export async function bThenHere(
+  b: ManagerRun,
+  join: () => Promise<Cluster>,
+): Promise<
+  { a: Cluster; b: ManagerRun; bReady: Awaited<ReturnType<ManagerRun["ready"]>> } & AsyncDisposable
+> {
+  try {
+    const bReady = await b.ready();
+    const a = await join();
+    return {
+      a,
+      b,
+      bReady,
+      async [Symbol.asyncDispose]() {
+        await a.stop();
+        await b[Symbol.asyncDispose]();
+      },
+    };
+  } catch (error) {
+    await b[Symbol.asyncDispose]();
+    throw error;
+  }
+}
+
 /** Host `host`'s link to `cluster`, with one worker, reporting to `reports`: a broker link alone. */
 export function joinLink(
   cluster: string,

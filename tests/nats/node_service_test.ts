@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { type Cluster, managerOf, TimeoutError, UnreachableError } from "../../mod.ts";
 import { Recorder, remote, waitFor } from "../helpers.ts";
-import { joinHere, natsAnswers, NatsServer, startHost, uniqueCluster } from "./hosts.ts";
+import { bThenHere, joinHere, natsAnswers, NatsServer, startHost, uniqueCluster } from "./hosts.ts";
 
 const ignore = !natsAnswers;
 const NODE_SERVICE = new URL("../fixtures/node_service.mjs", import.meta.url).pathname;
@@ -18,24 +18,10 @@ const WITH_NODE = { processes: { node: { command: ["node", NODE_SERVICE] } } };
 type Saw = { action: string; data: unknown; from: unknown };
 
 /** Host "b" (workers 0 and 1) as a process of its own, then this process as host "a", with the Node service. */
-async function nodeOnA(options: Parameters<typeof joinHere>[2] = {}) {
+function nodeOnA(options: Parameters<typeof joinHere>[2] = {}) {
   const cluster = uniqueCluster();
   const b = startHost({ cluster, host: "b", workers: 2 });
-  try {
-    await b.ready();
-    const a = await joinHere(cluster, "a", { workers: 1, ...WITH_NODE, ...options });
-    return {
-      a,
-      b,
-      async [Symbol.asyncDispose]() {
-        await a.stop();
-        await b[Symbol.asyncDispose]();
-      },
-    };
-  } catch (error) {
-    await b[Symbol.asyncDispose]();
-    throw error;
-  }
+  return bThenHere(b, () => joinHere(cluster, "a", { workers: 1, ...WITH_NODE, ...options }));
 }
 
 /** Bytes and a Date, the binary encoding's and the tags' cases, of a size NATS carries. */

@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import type { LifecycleEvent } from "../../mod.ts";
 import { encodeMessage } from "../../src/codec.ts";
 import { remote, waitFor } from "../helpers.ts";
-import { joinHere, natsAnswers, startHost, uniqueCluster } from "./hosts.ts";
+import { bThenHere, joinHere, natsAnswers, startHost, uniqueCluster } from "./hosts.ts";
 
 const ignore = !natsAnswers;
 const MAX_FRAME_SIZE = 64 * 1024;
@@ -20,24 +20,22 @@ function bytesFor(size: number): number {
   return size - (encodeMessage({ action: "test", data: "" }, Infinity, 0) as string).length;
 }
 
-/** Host b (worker 0, frames as large as the default), then host a here (worker 1, 64 KiB frames). */
+/**
+ * Host b (worker 0, frames as large as the default), then host a here
+ * (worker 1, 64 KiB frames), and the exits a's manager sees.
+ */
 async function twoHosts() {
   const cluster = uniqueCluster();
   const b = startHost({ cluster, host: "b", workers: 1 });
-  await b.ready();
-  const a = await joinHere(cluster, "a", { workers: 1, maxFrameSize: MAX_FRAME_SIZE });
+  const hosts = await bThenHere(
+    b,
+    () => joinHere(cluster, "a", { workers: 1, maxFrameSize: MAX_FRAME_SIZE }),
+  );
   const exits: LifecycleEvent[] = [];
-  a.onLifecycle((event) => {
+  hosts.a.onLifecycle((event) => {
     if (event.type === "exit") exits.push(event);
   });
-  return {
-    a,
-    exits,
-    async [Symbol.asyncDispose]() {
-      await a.stop();
-      await b[Symbol.asyncDispose]();
-    },
-  };
+  return { ...hosts, exits };
 }
 
 Deno.test({
