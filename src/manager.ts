@@ -122,7 +122,11 @@ export class Manager {
     try {
       endpoint = await host.open(MANAGER, {
         maxPayload: config.maxFrameSize,
-        report: (error) => report(error),
+        report: (error) => {
+          // A child that then fails to start says why, with this.
+          if (manager) manager.#supervisor.noteTrouble(error);
+          report(error);
+        },
       });
       checkQueueLimit(config, endpoint.overhead);
       const router: Router = new Router({

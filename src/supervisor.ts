@@ -94,6 +94,12 @@ interface Slot {
   /** Whether the current process sent `$ready` and was given the go-ahead. */
   wentAhead: boolean;
   wasReady: boolean;
+  /**
+   * The last error reported about the current process before it was ready
+   * (a connection refused, a bad frame): why it may fail to start, told
+   * with the error that says it did.
+   */
+  trouble: Error | undefined;
 }
 
 /** Runs a cluster's child processes. */
@@ -137,6 +143,7 @@ export class Supervisor {
         leaving: false,
         wentAhead: false,
         wasReady: false,
+        trouble: undefined,
       };
       this.#slots.set(address, child);
       try {
@@ -175,6 +182,17 @@ export class Supervisor {
     if (child.wasReady) this.#options.announce({ type: "ready", address });
     child.wasReady = true;
     child.ready.resolve();
+  }
+
+  /**
+   * Keeps an error reported about a child that is not ready (its `peer`):
+   * the error that says it failed to start will tell it. A foreign peer's
+   * protocol mistake shows there, rather than only in the console.
+   */
+  noteTrouble(error: Error): void {
+    const { peer } = error as { peer?: Address };
+    const child = peer === undefined ? undefined : this.#slots.get(peer);
+    if (child?.process && child.state !== "ready") child.trouble = error;
   }
 
   /** A child said it has done its stop work. */
@@ -342,6 +360,7 @@ export class Supervisor {
     child.ready.promise.catch(() => {});
     child.leaving = false;
     child.wentAhead = false;
+    child.trouble = undefined;
     const spawned = spawnChild({ ...program, label: labelOf(child) }, bootstrap);
     child.process = spawned;
     this.#processes.add(spawned);
@@ -359,12 +378,17 @@ export class Supervisor {
 
   /** Why a child is not ready yet, for the error that says start-up took too long. */
   #whyLate(child: Slot): string {
+    return this.#whyLateAlone(child) + troubleOf(child);
+  }
+
+  #whyLateAlone(child: Slot): string {
     const name = describe(child.address);
     if (child.wentAhead) {
       return `${name} had the go-ahead but never sent $running (see README "Protocol")`;
     }
     if (this.#options.isConnected(child.address)) {
-      return `${name} connected but did not become ready (did it call ready()?)`;
+      return `${name} connected but did not become ready (did it call ready()? A process in ` +
+        `another language sends $ready)`;
     }
     return `${name} did not connect (did it call connect()?)`;
   }
@@ -382,7 +406,8 @@ export class Supervisor {
         status.code === 0 && !status.signal
           ? " (did it call connect()? A module that only exports a function ends at once)"
           : ""
-      }`,
+      }${troubleOf(child)}`,
+      child.trouble === undefined ? undefined : { cause: child.trouble },
     );
     child.ready.reject(early);
     // Asked to go, by a stop or a reload: no failure.
@@ -532,4 +557,9 @@ function reloadStopped(address: Address, cause?: unknown): ClosedError {
   return new ClosedError(`Reload of ${describe(address)} stopped: the cluster is stopping`, {
     cause,
   });
+}
+
+/** What was reported about a child before it was ready, to add to the error that says it was not. */
+function troubleOf(child: Slot): string {
+  return child.trouble === undefined ? "" : `, after: ${child.trouble.message}`;
 }

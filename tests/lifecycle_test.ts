@@ -1,7 +1,7 @@
 /** Start, readiness, stop, and what happens when the manager dies. */
 
 import assert from "node:assert/strict";
-import { Cluster, MANAGER } from "../mod.ts";
+import { Cluster, FrameError, MANAGER, SwitchboardError } from "../mod.ts";
 import { isRunning, Recorder, startCluster, WAIT } from "./helpers.ts";
 
 const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url);
@@ -62,7 +62,7 @@ Deno.test("start() fails clearly when a child does not connect or does not becom
   );
   await assert.rejects(
     Cluster.start({ worker: fixture("unready_worker.ts"), workers: 1, startTimeout: 1_000 }),
-    /worker 0 connected but did not become ready \(did it call ready\(\)\?\)/,
+    /worker 0 connected but did not become ready \(did it call ready\(\)\? A process in another language sends \$ready\)/,
   );
   // A process in another language that had its go-ahead and never said `$running`.
   await assert.rejects(
@@ -75,6 +75,23 @@ Deno.test("start() fails clearly when a child does not connect or does not becom
     }),
     /service "node" had the go-ahead but never sent \$running \(see README "Protocol"\)/,
   );
+});
+
+Deno.test("a child refused by its manager fails start() with the reason, not only a console line", async () => {
+  const error = await Cluster.start({
+    workers: 0,
+    processes: { node: { command: ["node", fixture("wrong_token_service.mjs").pathname] } },
+    startTimeout: 5_000,
+  }).then(() => undefined, (thrown) => thrown);
+  assert.ok(error instanceof SwitchboardError);
+  // It exits as its manager's connection closes, long before startTimeout.
+  assert.equal(
+    error.message,
+    'service "node" exited with code 1 before it was ready, after: Refused a connection to the ' +
+      'manager that said it was service "node": its token is wrong',
+  );
+  assert.ok(error.cause instanceof FrameError);
+  assert.equal(error.cause.peer, "node");
 });
 
 Deno.test("a child with async setup marks itself ready, and start() waits for it", async () => {

@@ -84,7 +84,10 @@ Deno.test("a connection without the cluster's token is refused and the cluster k
   await intrude(manager, [new Uint8Array(100_000)]);
   await threeRefusals;
   assert.ok(refused.every((error) => error instanceof FrameError));
-  assert.match(refused[0].message, /^Refused a connection to the manager: its token is wrong/);
+  assert.match(
+    refused[0].message,
+    /^Refused a connection to the manager that said it was worker 0: its token is wrong/,
+  );
   assert.match(refused[1].message, /^Refused a connection to the manager: it opened with "test"/);
   assert.match(refused[2].message, /over the 4096-byte limit/);
 

@@ -90,23 +90,26 @@ export class Gate {
       return undefined;
     }
     if (!tokensMatch(hello.token, this.#options.token)) {
-      this.refuse(link, "its token is wrong");
+      this.refuse(link, "its token is wrong", hello.from);
       return undefined;
     }
     const problem = this.#options.refusal(hello.from);
     if (problem) {
-      this.refuse(link, problem);
+      this.refuse(link, problem, hello.from);
       return undefined;
     }
     return hello.from;
   }
 
-  /** Closes a connection that has not been admitted, and reports why. */
-  refuse(link: Link, why: string): void {
+  /**
+   * Closes a connection that has not been admitted, and reports why, with
+   * the address it said it was, if it said one (the error's `peer`).
+   */
+  refuse(link: Link, why: string, claimed?: Address): void {
     this.#clearTimer(link);
     link.dropped = true;
     link.connection.close();
-    this.#report(why);
+    this.#report(why, claimed);
   }
 
   /** Stops the handshake timers of connections still unadmitted. */
@@ -116,7 +119,7 @@ export class Gate {
   }
 
   /** Reports a refusal; past the rate limit, counts it for a later report. */
-  #report(why: string): void {
+  #report(why: string, claimed?: Address): void {
     const now = performance.now();
     if (now - this.#windowStart > REPORT_WINDOW) {
       this.#windowStart = now;
@@ -131,9 +134,11 @@ export class Gate {
       ? ` (and ${this.#unreported} refusals before it, not reported one by one)`
       : "";
     this.#unreported = 0;
+    const said = claimed === undefined ? "" : ` that said it was ${describe(claimed)}`;
     this.#options.report(
       new FrameError(
-        `Refused a connection to ${describe(this.#options.self)}: ${why}${more}`,
+        `Refused a connection to ${describe(this.#options.self)}${said}: ${why}${more}`,
+        claimed === undefined ? undefined : { peer: claimed },
       ),
     );
   }

@@ -128,13 +128,18 @@ Deno.test("the gate admits by token and address, as each process's rules say", a
   assert.deepEqual(await knock(zero, hello(2)), [WELCOME_PAYLOAD]);
   const refusals = cluster.reports.get(MANAGER)!.map((error) => error.message);
   assert.deepEqual(refusals, [
-    "Refused a connection to the manager: its token is wrong",
-    "Refused a connection to the manager: worker 7 is not in this cluster",
-    "Refused a connection to the manager: worker 0 is connected already",
+    "Refused a connection to the manager that said it was worker 1: its token is wrong",
+    "Refused a connection to the manager that said it was worker 7: worker 7 is not in this cluster",
+    "Refused a connection to the manager that said it was worker 0: worker 0 is connected already",
   ]);
+  assert.deepEqual(
+    cluster.reports.get(MANAGER)!.map((error) => (error as FrameError).peer),
+    [1, 7, 0],
+    "the address it said it was, to branch on",
+  );
   assert.deepEqual(cluster.reports.get(0)!.map((error) => error.message), [
-    "Refused a connection to worker 0: the manager never dials children",
-    "Refused a connection to worker 0: worker 0 is this process",
+    "Refused a connection to worker 0 that said it was the manager: the manager never dials children",
+    "Refused a connection to worker 0 that said it was worker 0: worker 0 is this process",
   ]);
   assert.ok(cluster.reports.get(0)!.every((error) => error instanceof FrameError));
   await cluster.close();
