@@ -361,10 +361,11 @@ export class Cluster<P extends Carried<P> = Protocol, S extends string = string>
    * `onStop` handlers, its running handlers) while it still receives, and
    * once all have, each closes (what it sent is delivered) and exits; a
    * child still running after `stopTimeout` in either phase is killed.
-   * In a cluster that spans hosts, the manager then answers what other
-   * hosts asked it until the broker stopped sending to this host
-   * (within `stopTimeout`), and tells them it leaves: what they sent later
-   * is refused to them as not delivered. Last, the manager's open requests
+   * In a cluster that spans hosts, the manager then refuses new requests
+   * from other hosts, answers those it took (within `stopTimeout`), reads
+   * what they sent until the broker stopped sending to this host, and
+   * tells them it leaves: what they sent later is refused to them as not
+   * delivered. Last, the manager's open requests
    * are rejected, its connections closed and the socket directory removed,
    * and `closed` resolves. Idempotent;
    * `close()` and `await using` do the same; SIGINT and SIGTERM call it.

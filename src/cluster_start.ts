@@ -76,11 +76,7 @@ async function startOnBroker(
     unix = await UnixHost.create({
       workers: link.self.workers,
       services: link.self.services,
-      gateway: {
-        // Its FORWARD and DELIVER frames, the message behind a head, must fit a frame.
-        maxPayload: Math.min(link.maxPayload, local.maxFrameSize - MAX_RELAY_HEAD),
-        limit: link.limitName,
-      },
+      gateway: gatewayLimit(link, local.maxFrameSize),
     });
   } catch (error) {
     await link.close();
@@ -238,4 +234,19 @@ function hostEvent(change: MembershipChange): LifecycleEvent {
   return change.type === "joined"
     ? { type: "hostJoined", address: managerOf(host), host, workers, services }
     : { type: "hostLeft", address: managerOf(host), host };
+}
+
+/**
+ * The most a child may send to another host, and what sets it, for the
+ * error that refuses more: the link's limit, or the frame that carries the
+ * message to the manager, a FORWARD relay frame, whose head must fit too.
+ */
+function gatewayLimit(
+  link: BrokerLink,
+  maxFrameSize: number,
+): { maxPayload: number; limit: string } {
+  const inFrame = maxFrameSize - MAX_RELAY_HEAD;
+  return link.maxPayload <= inFrame
+    ? { maxPayload: link.maxPayload, limit: link.limitName }
+    : { maxPayload: inFrame, limit: "maxFrameSize, less the relay head" };
 }

@@ -309,27 +309,27 @@ export class Manager {
 
   /**
    * In a cluster that spans hosts, once the children are gone: the manager
-   * answers the other hosts' requests it read before its bye, as a child
-   * answers what it took before `$exit`. First the handlers running now
-   * settle while it still reads, as they may wait for what other hosts
-   * send (the answer to a request they made, a stream's credit); then it
+   * answers the other hosts' requests it took, as a child answers what it
+   * took before `$exit`, and refuses the rest where their senders see it.
+   * From now on it refuses each new request (`stopping: true`, as a child
+   * stopping alone does), and its running handlers settle, within
+   * `stopTimeout`, while it still reads: they may wait for what other hosts
+   * send (the answer to a request they made, a stream's credit). Then it
    * stops reading, once what was sent until the NATS server heard so is
-   * read, and the handlers that started meanwhile settle, their answers
-   * going out before the bye. Each wait lasts at most `stopTimeout`, as a
-   * child's stop phases do. What was sent after it stopped reading, the
-   * bye refuses to its senders as not delivered. Before, the manager's answers
-   * were refused as soon as it began to close, and what it read in its
-   * last round trip to the server it handled and never answered: the
-   * requester got `UnreachableError` as the host left, for a request that
-   * had run (20 to 220 of them, in 18 of 24 runs of a host stopping under a
-   * stream of requests to its manager; every time, for one still running).
+   * read, and refused if a request. Only then does it close and say bye.
+   * Before, the manager refused its own sends as soon as it began to close,
+   * and handled what it read in its last round trip to the server without
+   * answering: the requester got `UnreachableError` as the host left, for a
+   * request that had run (20 to 220 of them, in 18 of 24 runs of a host
+   * stopping under a stream of requests to its manager; every time, for one
+   * still running).
    */
   async #lastAnswers(): Promise<void> {
     const { router } = this;
     if (!router.readsOtherHosts) return;
-    await this.#withinStopTimeout(router.runningHandlersSettled());
-    await router.stopReading();
+    router.refuseAllRequests();
     await this.#withinStopTimeout(router.handlersSettled());
+    await router.stopReading();
   }
 
   /** Waits for `work`, at most `stopTimeout`. */

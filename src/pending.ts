@@ -156,7 +156,9 @@ export class PendingRequests {
     if (!entry || entry.target !== from) return undefined;
     if (entry.responseAction === message.action) return messageId;
     // Not its answer, though it carries its messageId: said if it times out.
-    entry.misnamed ??= message.action;
+    // (A request to itself comes back with it too: that is no answer at all.)
+    const isRequest = message.messageId !== undefined && message.re !== true;
+    if (!isRequest) entry.misnamed ??= message.action;
     return undefined;
   }
 

@@ -10,7 +10,16 @@
  * @module
  */
 
-import { type Address, ANY, describe, describeTarget, isAddress, targetsOf } from "./address.ts";
+import {
+  type Address,
+  ANY,
+  describe,
+  describeTarget,
+  isAddress,
+  isManagerOf,
+  MANAGER,
+  targetsOf,
+} from "./address.ts";
 import { assertUserAction, responseAction } from "./action.ts";
 import { type Clock, SYSTEM_CLOCK } from "./clock.ts";
 import { decodeMessage, encodeMessage, toBytes, type WireMessage } from "./codec.ts";
@@ -139,7 +148,10 @@ export class Requester {
 
   /** Who a refusal says is leaving, and, when it refused as it stops alone, being replaced. */
   #learnFrom(failure: Refusal | NotSent): void {
-    if (!(failure instanceof Refusal)) return;
+    // A manager refuses as its host stops, and is never replaced: its refusal is final.
+    if (!(failure instanceof Refusal) || failure.from === MANAGER || isManagerOf(failure.from)) {
+      return;
+    }
     this.leaving.leaves(failure.from);
     if (failure.stopping) this.replacements.leaves(failure.from);
   }

@@ -111,6 +111,8 @@ export class Router implements Receiver {
   /** The requests this process is answering, with their handlers' signals. */
   readonly #incoming: IncomingRequests;
   #state: RouterState = "holding";
+  /** Whether every request is refused (see {@linkcode Router.refuseAllRequests}). */
+  #refusingAll = false;
   /** Stopping alone: new requests are refused, and peers told. */
   readonly #stoppingAlone = new StoppingAlone((peer) => this.sendControl(peer, LEAVING));
   /** Messages that arrived before the process was ready, oldest first. */
@@ -253,6 +255,15 @@ export class Router implements Receiver {
     // One that exited already (during its stop work) is gone: its next
     // process, not yet connected, must not be taken for it.
     if (this.connected().includes(child)) this.#endpoint.exiting?.(child);
+  }
+
+  /**
+   * Refuses every request from now on, as a child stopping alone refuses:
+   * at once, `stopping: true`, its data carried back, so that the sender
+   * sees it. Messages and answers are still taken.
+   */
+  refuseAllRequests(): void {
+    this.#refusingAll = true;
   }
 
   /** Whether other hosts' traffic comes here: a manager's, in a cluster that spans hosts. */
@@ -462,6 +473,10 @@ export class Router implements Receiver {
           this.#refuse(from, message);
           continue;
         }
+      }
+      if (this.#refusingAll && message.messageId !== undefined && message.re !== true) {
+        this.#refuse(from, message);
+        continue;
       }
       // The request it answers, found before a schema's output may drop `data.messageId`.
       const { pending, streams } = this.#requester;

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { PendingRequests, TIMED_OUT } from "../src/pending.ts";
+import { PendingRequests, TIMED_OUT, TimedOutMisnamed } from "../src/pending.ts";
 import { NoHandlerError, RemoteError } from "../src/errors.ts";
 import { FakeClock } from "./fake_clock.ts";
 
@@ -81,6 +81,23 @@ Deno.test("PendingRequests times requests out in deadline order with one shared 
   assert.deepEqual(order, ["early", "middle", "late"]);
   assert.equal(pending.size, 0);
   assert.equal(clock.timers, 0, "no timer is left");
+});
+
+Deno.test("PendingRequests names a reply of another action with its messageId when it times out, not the request itself", async () => {
+  const clock = new FakeClock();
+  const pending = new PendingRequests(clock);
+  const misnamed = pending.open("a", spec(1, 10)).catch((reason) => reason);
+  const toItself = pending.open("b", spec(1, 10)).catch((reason) => reason);
+  // A reply under another action, by msg.reply or by hand (data.messageId).
+  assert.ok(!pending.answer({ action: "pong", messageId: "a", re: true, data: 1 }, 1));
+  assert.ok(!pending.answer({ action: "pong2", data: { messageId: "a" } }, 1));
+  // A request to itself comes back with its own messageId: no reply at all.
+  assert.ok(!pending.answer({ action: "pingRequest", messageId: "b", data: 1 }, 1));
+  clock.advance(10);
+  const reason = await misnamed;
+  assert.ok(reason instanceof TimedOutMisnamed);
+  assert.equal(reason.action, "pong", "the first that came");
+  assert.equal(await toItself, TIMED_OUT);
 });
 
 Deno.test("PendingRequests times out in deadline order when its timer fires late", async () => {

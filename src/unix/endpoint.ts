@@ -238,7 +238,8 @@ export class UnixEndpoint implements Endpoint {
    * In that manager: delivers a message from another host's process to the
    * child `to`, attested as from `from`.
    *
-   * @returns Its size, or a negative code (`UNREACHABLE`: `to` is not connected).
+   * @returns Its size, or a negative code: `UNREACHABLE` when `to` is not
+   * connected, `TOO_LARGE` when its relay frame is over `to`'s frame limit.
    */
   deliverFrom(to: Address, from: Address, payload: Uint8Array, limit?: number): number {
     const link = this.#links.get(to);

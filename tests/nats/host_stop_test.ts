@@ -283,11 +283,60 @@ Deno.test({
       assert.deepEqual(summary(lost), {}, `${from}: handled by host b, and failed`);
       assert.equal(answered.length, handled.length, `${from}: answered only what b handled`);
       assert.equal(answered.length + failed.length, sent, `${from}: every request settled`);
+      // Refused as unreachable once b has said bye, or by b as it stops (`ClosedError`).
       const misleading = failed.filter(({ name, message }) =>
-        name !== "UnreachableError" || !message.includes(`host "b"`)
+        !["UnreachableError", "ClosedError"].includes(name) || !message.includes(`host "b"`)
       );
-      assert.deepEqual(summary(misleading), {}, `${from}: refused as unreachable, naming host b`);
+      assert.deepEqual(summary(misleading), {}, `${from}: refused, naming host b`);
     }
+  },
+});
+
+Deno.test({
+  name: "once its children are gone, a stopping host's manager refuses new requests where " +
+    "their senders see it, and answers those it took, streams included, while it still reads",
+  ignore,
+  async fn() {
+    const cluster = uniqueCluster();
+    await using b = await joinHere(cluster, "b", { workers: 0, stopTimeout: 20_000 });
+    await using a = await joinHere(cluster, "a", { workers: 0 });
+    await a.request("echoRequest", null, { to: "manager@b" }).catch(() => {});
+    b.handle("echoRequest", (data) => data);
+    const held = Promise.withResolvers<string>();
+    b.handle("holdRequest", () => held.promise);
+    // A stream longer than one window of parts: it needs a's credit as b stops.
+    b.handle("partsRequest", async function* () {
+      for (let n = 0; n < 60; n++) yield n;
+    });
+    const hold = a.request("holdRequest", null, { to: "manager@b", timeout: 20_000 });
+    const parts: number[] = [];
+    const stream = a.requestStream("partsRequest", null, { to: "manager@b", timeout: 20_000 });
+    const iterator = stream[Symbol.asyncIterator]();
+    parts.push((await iterator.next()).value as number);
+    const stopped = b.stop();
+    // The held request keeps b in its last phase: a request that comes now is refused.
+    const refused = (async () => {
+      while (true) {
+        const outcome = await a.request("echoRequest", 1, { to: "manager@b" }).then(
+          () => undefined,
+          (error: Error) => error,
+        );
+        if (outcome !== undefined) return outcome;
+      }
+    })();
+    const error = await waitFor(refused, "a request to be refused by the stopping manager");
+    assert.equal(error.name, "ClosedError");
+    assert.equal(
+      error.message,
+      'Request "echoRequest" to the manager of host "b" was refused: the manager of host "b" is stopping',
+    );
+    for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
+      parts.push(next.value as number);
+    }
+    assert.deepEqual(parts, Array.from({ length: 60 }, (_, n) => n), "the stream it took, whole");
+    held.resolve("released");
+    assert.equal(await hold, "released", "the request it took, answered");
+    await waitFor(stopped, "host b to stop");
   },
 });
 

@@ -275,13 +275,10 @@ async function reachesAgain(from: Cluster, worker: number): Promise<void> {
         return false;
       },
     );
-  await waitFor(
-    (async () => {
-      while (!await answered());
-    })(),
-    `a request to worker ${worker} answered`,
-    20_000,
-  );
+  // Asked again until answered, for at most 20 s, and no longer once that has passed.
+  for (const until = Date.now() + 20_000; !await answered();) {
+    if (Date.now() > until) throw new Error(`No request to worker ${worker} answered within 20 s`);
+  }
 }
 
 async function sha256(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
