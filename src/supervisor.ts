@@ -100,6 +100,11 @@ interface Slot {
    * with the error that says it did.
    */
   trouble: Error | undefined;
+  /**
+   * Whether its code was reloaded and has not been ready since: given up
+   * then, the new code is at fault, not the cluster, which runs on.
+   */
+  newCodeUnproven: boolean;
 }
 
 /** Runs a cluster's child processes. */
@@ -144,6 +149,7 @@ export class Supervisor {
         wentAhead: false,
         wasReady: false,
         trouble: undefined,
+        newCodeUnproven: false,
       };
       this.#slots.set(address, child);
       try {
@@ -179,6 +185,7 @@ export class Supervisor {
     if (!child?.process) return;
     clearTimeout(child.readyTimer);
     child.state = "ready";
+    child.newCodeUnproven = false;
     if (child.wasReady) this.#options.announce({ type: "ready", address });
     child.wasReady = true;
     child.ready.resolve();
@@ -332,6 +339,7 @@ export class Supervisor {
     }
     if (this.#stopping) throw reloadStopped(child.address);
     child.state = "starting";
+    child.newCodeUnproven = true;
     this.#spawn(child);
     const { startTimeout } = this.#options;
     try {
@@ -471,13 +479,19 @@ export class Supervisor {
       restarts: maxRestarts,
       period,
     });
+    // Code that never started since its reload (a deploy gone wrong) takes
+    // down its own child, not the cluster: the others still run the old.
+    const unproven = child.newCodeUnproven
+      ? " (it was never ready since its reload, so the cluster runs on without it: fix its code " +
+        "and reload it)"
+      : "";
     const error = new SwitchboardError(
       `${
         describe(child.address)
-      } ${what} after ${maxRestarts} restarts within ${period} ms; it stays down`,
+      } ${what} after ${maxRestarts} restarts within ${period} ms; it stays down${unproven}`,
     );
     this.#options.report(error);
-    this.#options.gaveUp(error);
+    if (!child.newCodeUnproven) this.#options.gaveUp(error);
   }
 
   #restart(child: Slot): void {

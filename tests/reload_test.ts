@@ -1,7 +1,7 @@
 /** Rolling reload: one child at a time, nothing in flight lost, never a crash. */
 
 import assert from "node:assert/strict";
-import { ClosedError, type LifecycleEvent } from "../mod.ts";
+import { ClosedError, Cluster, type LifecycleEvent } from "../mod.ts";
 import { isRunning, loadsThrough, nextEvent, Recorder, startCluster, waitFor } from "./helpers.ts";
 import { ManagerRun } from "./manager_run.ts";
 
@@ -74,6 +74,42 @@ Deno.test("reloads never count as crashes", async () => {
     cluster.stats().children!.map((child) => child.state),
     ["ready", "ready"],
   );
+});
+
+Deno.test("a reload whose new code never starts gives up that worker alone: the cluster runs on, and a fixed reload brings it back", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "switchboard-test-" });
+  const broken = `${dir}/broken`;
+  try {
+    await using cluster = await Cluster.start({
+      worker: new URL("./fixtures/breakable_worker.ts", import.meta.url),
+      workers: 2,
+      args: [broken],
+      permissions: { read: [dir] },
+      restart: { maxRestarts: 2, period: 60_000, backoff: 10 },
+    });
+    const errors: Error[] = [];
+    cluster.onError((error) => errors.push(error));
+    const fatal = nextEvent<LifecycleEvent>(
+      (listener) => cluster.onLifecycle(listener),
+      "the fatal event",
+      (event) => event.type === "fatal",
+    );
+    await Deno.writeTextFile(broken, "");
+    await assert.rejects(cluster.reload(), /worker 0 exited with code 1 before it was ready/);
+    assert.deepEqual(await fatal, { type: "fatal", address: 0, restarts: 2, period: 60_000 });
+    assert.match(
+      errors.at(-1)!.message,
+      /^worker 0 exited with code 1 after 2 restarts within 60000 ms; it stays down \(it was never ready since its reload, so the cluster runs on without it: fix its code and reload it\)$/,
+    );
+    // Not escalated: worker 1, still on the old code, serves.
+    assert.deepEqual(await cluster.request("echoRequest", 1, { to: 1 }), { data: 1, by: 1 });
+    await Deno.remove(broken);
+    await waitFor(cluster.reload(0), "the fixed reload");
+    assert.deepEqual(await cluster.request("echoRequest", 2, { to: 0 }), { data: 2, by: 0 });
+    assert.deepEqual(cluster.stats().children!.map((child) => child.state), ["ready", "ready"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("SIGHUP to the manager reloads every worker", async () => {
