@@ -105,6 +105,8 @@ interface Slot {
    * then, the new code is at fault, not the cluster, which runs on.
    */
   newCodeUnproven: boolean;
+  /** Whether the current process said `$stopped` since it was asked to stop. */
+  saidStopped: boolean;
 }
 
 /** Runs a cluster's child processes. */
@@ -150,6 +152,7 @@ export class Supervisor {
         wasReady: false,
         trouble: undefined,
         newCodeUnproven: false,
+        saidStopped: false,
       };
       this.#slots.set(address, child);
       try {
@@ -204,7 +207,10 @@ export class Supervisor {
 
   /** A child said it has done its stop work. */
   stopped(address: Address): void {
-    this.#slots.get(address)?.stopped.resolve();
+    const child = this.#slots.get(address);
+    if (!child) return;
+    child.saidStopped = true;
+    child.stopped.resolve();
   }
 
   /** The process id of a child, while it runs. */
@@ -270,9 +276,15 @@ export class Supervisor {
     const asked = [...this.#slots.values()].filter((child) => this.#ask(child, false));
     const patient = new Set(asked.map((child) => child.process));
     await this.#phase(Promise.all(asked.map((child) => child.stopped.promise)).then(() => {}));
-    for (const child of asked) this.#tellExit(child);
+    for (const child of asked) {
+      this.#reportUnfinished(child);
+      this.#tellExit(child);
+    }
+    const slots = [...this.#slots.values()];
     await Promise.all(
-      [...this.#processes].map((spawned) => this.#reap(spawned, patient.has(spawned))),
+      [...this.#processes].map((spawned) =>
+        this.#reap(spawned, patient.has(spawned), slots.find((c) => c.process === spawned))
+      ),
     );
     for (const child of this.#slots.values()) {
       child.process = undefined;
@@ -312,6 +324,7 @@ export class Supervisor {
     }
     child.leaving = true;
     child.state = "stopping";
+    child.saidStopped = false;
     child.stopped = Promise.withResolvers<void>();
     return this.#options.tell(child.address, STOP, alone ? { alone: true } : undefined);
   }
@@ -333,9 +346,10 @@ export class Supervisor {
       const asked = this.#ask(child, true);
       if (asked) {
         await this.#phase(child.stopped.promise);
+        this.#reportUnfinished(child);
         this.#tellExit(child);
       }
-      await this.#reap(old, asked);
+      await this.#reap(old, asked, child);
     }
     if (this.#stopping) throw reloadStopped(child.address);
     child.state = "starting";
@@ -354,6 +368,22 @@ export class Supervisor {
       // The stop killed it while it started: that is why.
       throw this.#stopping ? reloadStopped(child.address, error) : error;
     }
+  }
+
+  /**
+   * Reports a child that did not finish its stop work within `stopTimeout`:
+   * it is told to exit all the same, and what it still ran is cut short.
+   */
+  #reportUnfinished(child: Slot): void {
+    if (child.saidStopped || !child.process) return;
+    this.#options.report(
+      new SwitchboardError(
+        `${describe(child.address)} did not finish its stop work (its onStop handlers, its ` +
+          `running handlers) within stopTimeout (${this.#options.stopTimeout} ms): it was told ` +
+          `to exit`,
+        { peer: child.address },
+      ),
+    );
   }
 
   /** Waits for a phase of a child's stop, at most `stopTimeout`. */
@@ -529,12 +559,22 @@ export class Supervisor {
    * Waits for a process to exit: within `stopTimeout` if it was asked to,
    * else it is killed at once.
    */
-  async #reap(spawned: SpawnedChild, asked: boolean): Promise<void> {
+  async #reap(spawned: SpawnedChild, asked: boolean, child: Slot | undefined): Promise<void> {
     const { status } = spawned.process;
+    const { stopTimeout } = this.#options;
     const exited = asked &&
-      await deadline(status, this.#options.stopTimeout, () => new Error("stopTimeout passed"))
+      await deadline(status, stopTimeout, () => new Error("stopTimeout passed"))
         .then(() => true, () => false);
     if (!exited) this.#kill(spawned);
+    if (asked && !exited && child) {
+      this.#options.report(
+        new SwitchboardError(
+          `${describe(child.address)} did not exit within stopTimeout (${stopTimeout} ms) ` +
+            `after it was told to: it was killed`,
+          { peer: child.address },
+        ),
+      );
+    }
     await status;
     spawned.stdin.close();
     await spawned.stdin.done;

@@ -1,7 +1,7 @@
 /** Graceful shutdown, and what happens when the manager cannot shut down. */
 
 import assert from "node:assert/strict";
-import { ClosedError, Cluster } from "../mod.ts";
+import { ClosedError, Cluster, type SwitchboardError } from "../mod.ts";
 import { hold, isRunning, managerProcess, Recorder, startCluster, waitFor } from "./helpers.ts";
 
 const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url);
@@ -38,11 +38,20 @@ Deno.test("stop() kills a child that does not finish within stopTimeout", async 
     stopTimeout: 300,
   });
   const pid = cluster.pid(0)!;
+  const errors: Error[] = [];
+  cluster.onError((error) => errors.push(error));
   await waitFor(cluster.stop(), "stop() to finish");
   assert.equal(isRunning(pid), false);
   assert.deepEqual(cluster.stats().children, [
     { address: 0, pid: undefined, state: "stopped", restarts: 0 },
   ]);
+  // Cut short, and said so: what its onStop handler was doing did not finish.
+  assert.equal(
+    errors[0]?.message,
+    "worker 0 did not finish its stop work (its onStop handlers, its running handlers) within " +
+      "stopTimeout (300 ms): it was told to exit",
+  );
+  assert.equal((errors[0] as SwitchboardError).peer, 0);
 });
 
 Deno.test("every child exits within 2 seconds of the manager being killed", async () => {
