@@ -360,7 +360,8 @@ export class Cluster<P extends Carried<P> = Protocol, S extends string = string>
    * refuses new requests; then every child does its stop work (its
    * `onStop` handlers, its running handlers) while it still receives, and
    * once all have, each closes (what it sent is delivered) and exits; a
-   * child still running after `stopTimeout` in either phase is killed.
+   * child still running after `stopTimeout` in either phase is killed,
+   * and reported to `onError`.
    * In a cluster that spans hosts, the manager then refuses new requests
    * from other hosts, answers those it took (within `stopTimeout`), reads
    * what they sent until the broker stopped sending to this host, and
