@@ -10,7 +10,15 @@ import assert from "node:assert/strict";
 import type { Cluster } from "../../mod.ts";
 import { requestsThrough, type Settlements } from "../fixtures/load.ts";
 import { remote, waitFor } from "../helpers.ts";
-import { event, joinHere, knowsWorkers, natsAnswers, startHost, uniqueCluster } from "./hosts.ts";
+import {
+  bThenHere,
+  event,
+  joinHere,
+  knowsWorkers,
+  natsAnswers,
+  startHost,
+  uniqueCluster,
+} from "./hosts.ts";
 
 const ignore = !natsAnswers;
 
@@ -200,11 +208,8 @@ Deno.test({
     "as a host stops, requests its manager is still answering for another host are answered before it leaves",
   ignore,
   async fn() {
-    const cluster = uniqueCluster();
-    await using b = startHost({ cluster, host: "b", workers: 0 });
-    await b.ready();
-    await using a = await joinHere(cluster, "a", { workers: 1 });
-    await a.request("echoRequest", null, { to: "manager@b" });
+    await using hosts = await bWithoutWorkers();
+    const { a, b } = hosts;
     // One from host a's manager, one from its worker; each runs a second,
     // and host b's own stop takes a few ms (it has no children).
     const fromManager = a.request("slowRequest", { ms: 1000, by: "manager" }, {
@@ -245,11 +250,8 @@ Deno.test({
     "as a host stops, every request another host's manager and worker send its manager is answered or refused naming the host",
   ignore,
   async fn() {
-    const cluster = uniqueCluster();
-    await using b = startHost({ cluster, host: "b", workers: 0 });
-    await b.ready();
-    await using a = await joinHere(cluster, "a", { workers: 1 });
-    await a.request("echoRequest", null, { to: "manager@b" });
+    await using hosts = await bWithoutWorkers();
+    const { a, b } = hosts;
     // Host a's worker and its manager each send 20 a task until host b has left.
     const fromWorker = remote(a, 0, {
       op: "requestsUntilLeft",
@@ -339,6 +341,20 @@ Deno.test({
     await waitFor(stopped, "host b to stop");
   },
 });
+
+/**
+ * Host b, with no worker, as a process of its own, then host a here with
+ * one; a has reached b's manager once, so that what it sends next is sent.
+ */
+async function bWithoutWorkers() {
+  const cluster = uniqueCluster();
+  const hosts = await bThenHere(
+    startHost({ cluster, host: "b", workers: 0 }),
+    () => joinHere(cluster, "a", { workers: 1 }),
+  );
+  await hosts.a.request("echoRequest", null, { to: "manager@b" });
+  return hosts;
+}
 
 /** Failed requests counted by their error's name and message. */
 function summary(failed: { name: string; message: string }[]): Record<string, number> {

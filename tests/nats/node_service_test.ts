@@ -151,17 +151,7 @@ Deno.test({
   async fn() {
     await using hosts = await nodeOnA();
     const { a, b } = hosts;
-    const unanswered = remote(a, "node", {
-      op: "request",
-      action: "silentRequest",
-      to: 0,
-      timeout: 60_000,
-    });
-    // It is out: a request sent after it on the same way is answered.
-    assert.deepEqual(
-      await remote(a, "node", { op: "request", action: "echoRequest", data: "last", to: 0 }),
-      { ok: { data: "last", by: 0, from: "node" } },
-    );
+    const { unanswered } = await unansweredOut(a);
     Deno.kill(b.process.pid, "SIGKILL");
     assert.deepEqual(await waitFor(unanswered, "the request to fail"), {
       error: {
@@ -221,16 +211,7 @@ Deno.test({
       });
       a.onError(() => {});
       b.onError(() => {});
-      const unanswered = remote(a, "node", {
-        op: "request",
-        action: "silentRequest",
-        to: 0,
-        timeout: 60_000,
-      });
-      assert.deepEqual(
-        await remote(a, "node", { op: "request", action: "echoRequest", data: "out", to: 0 }),
-        { ok: { data: "out", by: 0, from: "node" } },
-      );
+      const { unanswered } = await unansweredOut(a);
       await server.kill();
       // a's manager tells it the way is down (REACH), then what was in flight is lost (GONE).
       assert.deepEqual(await waitFor(unanswered, "the request in flight to fail"), {
@@ -262,6 +243,25 @@ Deno.test({
     }
   },
 });
+
+/**
+ * Has the Node service send worker 0 a request it never answers; resolves
+ * once that request is out (one sent after it on the same way was
+ * answered), with the outcome it will have.
+ */
+async function unansweredOut(a: Cluster): Promise<{ unanswered: Promise<unknown> }> {
+  const unanswered = remote(a, "node", {
+    op: "request",
+    action: "silentRequest",
+    to: 0,
+    timeout: 60_000,
+  });
+  assert.deepEqual(
+    await remote(a, "node", { op: "request", action: "echoRequest", data: "out", to: 0 }),
+    { ok: { data: "out", by: 0, from: "node" } },
+  );
+  return { unanswered };
+}
 
 /** Resolves once a request from `from` to `worker`, on another host, is answered. */
 async function reachesAgain(from: Cluster, worker: number): Promise<void> {
