@@ -359,16 +359,16 @@ export class Cluster<P extends Carried<P> = Protocol, S extends string = string>
    * Stops the cluster gracefully: runs the manager's `onStop` handlers and
    * refuses new requests; then every child does its stop work (its
    * `onStop` handlers, its running handlers) while it still receives, and
-   * once all have, each closes (what it sent is delivered) and exits; a
-   * child still running after `stopTimeout` in either phase is killed,
-   * and reported to `onError`.
-   * In a cluster that spans hosts, the manager then refuses new requests
-   * from other hosts, answers those it took (within `stopTimeout`), reads
-   * what they sent until the broker stopped sending to this host, and
-   * tells them it leaves: what they sent later is refused to them as not
-   * delivered. Last, the manager's open requests
-   * are rejected, its connections closed and the socket directory removed,
-   * and `closed` resolves. Idempotent;
+   * once all have, each closes (what it sent is delivered) and exits. A
+   * child whose stop work outlasts `stopTimeout` is told to exit all the
+   * same, one still running `stopTimeout` after that is killed, and each is
+   * reported to `onError`. In a cluster that spans hosts, the manager then
+   * refuses new requests from other hosts, answers those it took (within
+   * `stopTimeout`), reads what they sent until the broker stopped sending
+   * to this host, and tells them it leaves: what they sent later is refused
+   * to them as not delivered. Last, the manager's open requests are
+   * rejected, its connections closed and the socket directory removed, and
+   * `closed` resolves. Idempotent;
    * `close()` and `await using` do the same; SIGINT and SIGTERM call it.
    *
    * @returns Resolves once no child process and no socket file remain.

@@ -312,11 +312,12 @@ export class Manager {
    * answers the other hosts' requests it took, as a child answers what it
    * took before `$exit`, and refuses the rest where their senders see it.
    * From now on it refuses each new request (`stopping: true`, as a child
-   * stopping alone does), and its running handlers settle, within
-   * `stopTimeout`, while it still reads: they may wait for what other hosts
-   * send (the answer to a request they made, a stream's credit). Then it
-   * stops reading, once what was sent until the NATS server heard so is
-   * read, and refused if a request. Only then does it close and say bye.
+   * stopping alone does); the handlers running now settle while it still
+   * reads (they may wait for what other hosts send: the answer to a request
+   * they made, a stream's credit); then it stops reading, once what was
+   * sent until the NATS server heard so is read, and the handlers that
+   * started meanwhile settle; all within one `stopTimeout`. Only then does
+   * it close and say bye.
    * Before, the manager refused its own sends as soon as it began to close,
    * and handled what it read in its last round trip to the server without
    * answering: the requester got `UnreachableError` as the host left, for a
@@ -328,14 +329,18 @@ export class Manager {
     const { router } = this;
     if (!router.readsOtherHosts) return;
     router.refuseAllRequests();
-    await this.#withinStopTimeout(router.handlersSettled());
-    await router.stopReading();
-  }
-
-  /** Waits for `work`, at most `stopTimeout`. */
-  async #withinStopTimeout(work: Promise<void>): Promise<void> {
+    // Those running now, while it reads; then those that what it still
+    // read started (messages keep coming: waiting for every handler while
+    // reading would wait out stopTimeout under steady traffic).
+    const settled = (async () => {
+      await router.runningHandlersSettled();
+      await router.stopReading();
+      await router.handlersSettled();
+    })();
     const { stopTimeout } = this.#config;
-    await deadline(work, stopTimeout, () => new Error("stopTimeout passed")).catch(() => {});
+    await deadline(settled, stopTimeout, () => new Error("stopTimeout passed")).catch(() => {});
+    // Read to the end, even when a handler outlived stopTimeout.
+    await router.stopReading();
   }
 }
 

@@ -158,7 +158,7 @@ export class PendingRequests {
     // Not its answer, though it carries its messageId: said if it times out.
     // (A request to itself comes back with it too: that is no answer at all.)
     const isRequest = message.messageId !== undefined && message.re !== true;
-    if (!isRequest) entry.misnamed ??= message.action;
+    if (!isRequest || message.action !== entry.action) entry.misnamed ??= message.action;
     return undefined;
   }
 

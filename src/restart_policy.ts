@@ -39,6 +39,11 @@ export class RestartBudget {
     this.#policy = policy;
   }
 
+  /** Forgets the restarts so far: new code that started gets a budget of its own. */
+  reset(): void {
+    this.#times = [];
+  }
+
   /**
    * Records that the child exited at `now` (ms) and decides.
    *

@@ -119,6 +119,8 @@ export class Supervisor {
   readonly #startFailed = Promise.withResolvers<never>();
   #started = false;
   #stopping = false;
+  /** What was reported about each process as it stopped (see `#reportOnce`). */
+  readonly #reportedAbout = new WeakMap<SpawnedChild, Set<string>>();
   /** Reloads run one at a time, in the order asked. */
   #reloads: Promise<void> = Promise.resolve();
 
@@ -188,6 +190,8 @@ export class Supervisor {
     if (!child?.process) return;
     clearTimeout(child.readyTimer);
     child.state = "ready";
+    // New code that started answers for its own crashes, not the old code's.
+    if (child.newCodeUnproven) child.budget?.reset();
     child.newCodeUnproven = false;
     if (child.wasReady) this.#options.announce({ type: "ready", address });
     child.wasReady = true;
@@ -376,7 +380,8 @@ export class Supervisor {
    */
   #reportUnfinished(child: Slot): void {
     if (child.saidStopped || !child.process) return;
-    this.#options.report(
+    this.#reportOnce(
+      child.process,
       new SwitchboardError(
         `${describe(child.address)} did not finish its stop work (its onStop handlers, its ` +
           `running handlers) within stopTimeout (${this.#options.stopTimeout} ms): it was told ` +
@@ -384,6 +389,17 @@ export class Supervisor {
         { peer: child.address },
       ),
     );
+  }
+
+  /**
+   * Reports what went wrong as a process stopped, once: a stop that meets
+   * a reload waits for the same process twice, and would say it twice.
+   */
+  #reportOnce(spawned: SpawnedChild, error: SwitchboardError): void {
+    const said = this.#reportedAbout.get(spawned) ?? new Set<string>();
+    if (said.has(error.message)) return;
+    this.#reportedAbout.set(spawned, said.add(error.message));
+    this.#options.report(error);
   }
 
   /** Waits for a phase of a child's stop, at most `stopTimeout`. */
@@ -567,7 +583,8 @@ export class Supervisor {
         .then(() => true, () => false);
     if (!exited) this.#kill(spawned);
     if (asked && !exited && child) {
-      this.#options.report(
+      this.#reportOnce(
+        spawned,
         new SwitchboardError(
           `${describe(child.address)} did not exit within stopTimeout (${stopTimeout} ms) ` +
             `after it was told to: it was killed`,

@@ -88,16 +88,20 @@ Deno.test("PendingRequests names a reply of another action with its messageId wh
   const pending = new PendingRequests(clock);
   const misnamed = pending.open("a", spec(1, 10)).catch((reason) => reason);
   const toItself = pending.open("b", spec(1, 10)).catch((reason) => reason);
+  const withoutRe = pending.open("c", spec(1, 10)).catch((reason) => reason);
   // A reply under another action, by msg.reply or by hand (data.messageId).
   assert.ok(!pending.answer({ action: "pong", messageId: "a", re: true, data: 1 }, 1));
   assert.ok(!pending.answer({ action: "pong2", data: { messageId: "a" } }, 1));
   // A request to itself comes back with its own messageId: no reply at all.
   assert.ok(!pending.answer({ action: "pingRequest", messageId: "b", data: 1 }, 1));
+  // A hand-written answer under another action that forgot `re: true`.
+  assert.ok(!pending.answer({ action: "pong3", messageId: "c", data: 1 }, 1));
   clock.advance(10);
   const reason = await misnamed;
   assert.ok(reason instanceof TimedOutMisnamed);
   assert.equal(reason.action, "pong", "the first that came");
   assert.equal(await toItself, TIMED_OUT);
+  assert.equal(((await withoutRe) as TimedOutMisnamed).action, "pong3");
 });
 
 Deno.test("PendingRequests times out in deadline order when its timer fires late", async () => {

@@ -107,6 +107,15 @@ Deno.test("a reload whose new code never starts gives up that worker alone: the 
     await waitFor(cluster.reload(0), "the fixed reload");
     assert.deepEqual(await cluster.request("echoRequest", 2, { to: 0 }), { data: 2, by: 0 });
     assert.deepEqual(cluster.stats().children!.map((child) => child.state), ["ready", "ready"]);
+    // The fixed code has a budget of its own: the broken code's restarts do not count against it.
+    const back = nextEvent<LifecycleEvent>(
+      (listener) => cluster.onLifecycle(listener),
+      "worker 0 ready after its crash",
+      (event) => event.type === "ready" && event.address === 0,
+    );
+    Deno.kill(cluster.pid(0)!, "SIGKILL");
+    await back;
+    assert.deepEqual(await cluster.request("echoRequest", 3, { to: 0 }), { data: 3, by: 0 });
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -1,8 +1,16 @@
 /** Graceful shutdown, and what happens when the manager cannot shut down. */
 
 import assert from "node:assert/strict";
-import { ClosedError, Cluster, type SwitchboardError } from "../mod.ts";
-import { hold, isRunning, managerProcess, Recorder, startCluster, waitFor } from "./helpers.ts";
+import { ClosedError, Cluster, type LifecycleEvent, type SwitchboardError } from "../mod.ts";
+import {
+  hold,
+  isRunning,
+  managerProcess,
+  nextEvent,
+  Recorder,
+  startCluster,
+  waitFor,
+} from "./helpers.ts";
 
 const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url);
 
@@ -52,6 +60,31 @@ Deno.test("stop() kills a child that does not finish within stopTimeout", async 
       "stopTimeout (300 ms): it was told to exit",
   );
   assert.equal((errors[0] as SwitchboardError).peer, 0);
+});
+
+Deno.test("a child stuck in its stop work, met by a stop during its reload, is reported once as late and once as killed", async () => {
+  const cluster = await Cluster.start({
+    worker: fixture("busy_stop_worker.ts"),
+    workers: 1,
+    stopTimeout: 300,
+  });
+  const errors: Error[] = [];
+  cluster.onError((error) => errors.push(error));
+  const reloading = nextEvent<LifecycleEvent>(
+    (listener) => cluster.onLifecycle(listener),
+    "the reload event",
+    (event) => event.type === "reload",
+  );
+  const reload = cluster.reload(0).catch((error: Error) => error);
+  await reloading;
+  // The reload and the stop both wait for its stop work.
+  await waitFor(cluster.stop(), "stop() to finish");
+  assert.ok(await reload instanceof ClosedError);
+  assert.deepEqual(errors.map((error) => error.message), [
+    "worker 0 did not finish its stop work (its onStop handlers, its running handlers) within " +
+    "stopTimeout (300 ms): it was told to exit",
+    "worker 0 did not exit within stopTimeout (300 ms) after it was told to: it was killed",
+  ]);
 });
 
 Deno.test("every child exits within 2 seconds of the manager being killed", async () => {

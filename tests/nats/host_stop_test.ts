@@ -342,6 +342,37 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name: "a host's manager stops without waiting out stopTimeout while another host keeps " +
+    "sending it messages that its handlers take",
+  ignore,
+  async fn() {
+    const cluster = uniqueCluster();
+    await using b = await joinHere(cluster, "b", { workers: 0, stopTimeout: 60_000 });
+    await using a = await joinHere(cluster, "a", { workers: 0 });
+    await a.request("echoRequest", null, { to: "manager@b" }).catch(() => {});
+    const ticked = Promise.withResolvers<void>();
+    // Each takes longer than the ticks are apart: some are always running.
+    b.handle("tick", async () => {
+      ticked.resolve();
+      await new Promise((resolve) => setTimeout(resolve, 30));
+    });
+    let sending = true;
+    const sent = (async () => {
+      // A steady stream, each tick a handler on b, until b has stopped.
+      while (sending) {
+        a.sendMessage("tick", null, "manager@b");
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    })();
+    await waitFor(ticked.promise, "b to handle a tick");
+    // Far below stopTimeout: b waits for the handlers it has, not for traffic to end.
+    await waitFor(b.stop(), "host b to stop under steady traffic");
+    sending = false;
+    await sent;
+  },
+});
+
 /**
  * Host b, with no worker, as a process of its own, then host a here with
  * one; a has reached b's manager once, so that what it sends next is sent.
