@@ -467,14 +467,9 @@ export class Router implements Receiver {
       }
       // Once closed, nobody listens any more.
       if (this.#state === "closed") continue;
-      if (this.#stoppingAlone.started) {
-        this.#stoppingAlone.heardFrom(from);
-        if (message.messageId !== undefined && message.re !== true) {
-          this.#refuse(from, message);
-          continue;
-        }
-      }
-      if (this.#refusingAll && message.messageId !== undefined && message.re !== true) {
+      if (this.#stoppingAlone.started) this.#stoppingAlone.heardFrom(from);
+      const refusing = this.#stoppingAlone.started || this.#refusingAll;
+      if (refusing && message.messageId !== undefined && message.re !== true) {
         this.#refuse(from, message);
         continue;
       }

@@ -291,7 +291,8 @@ export class UnixEndpoint implements Endpoint {
     const frame = relayPayload(FORWARD, to, payload);
     const size = frame.length - frame.pieces[0].length;
     if (size > this.#config.gateway!.maxPayload) return TOO_LARGE;
-    const sent = manager.send(frame, limit, this.#options.maxPayload);
+    // gateway.maxPayload leaves room for any relay head: the frame fits.
+    const sent = manager.send(frame, limit);
     return sent < 0 ? sent : size;
   }
 
