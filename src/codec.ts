@@ -139,11 +139,12 @@ export function decodeMessage(
   from: FrameSender,
 ): WireMessage {
   let attachments: Uint8Array | undefined;
+  let own = false;
   if (isBinaryFrame(payload)) {
     const parts = readBinaryFrame(payload);
     if (parts === undefined) throw badFrame(from, "its JSON's length is past its end");
     payload = parts.json;
-    attachments = parts.attachments;
+    ({ attachments, own } = parts);
   }
   let text = lenient.decode(payload);
   // Replacement characters are rare, so only then pay for strict decoding,
@@ -168,7 +169,7 @@ export function decodeMessage(
     if (attachments === undefined || attachments.length === 0) return message;
     throw badFrame(from, "it has bytes after its JSON and no tags");
   }
-  const revived = reviveData(message.data, message.tags, attachments ?? EMPTY);
+  const revived = reviveData(message.data, message.tags, attachments ?? EMPTY, own);
   if (typeof revived === "string") throw badFrame(from, revived);
   message.data = revived.data;
   return message;

@@ -1,6 +1,7 @@
 /**
- * The receiver's copies of the `Uint8Array`s a message carries, each in
- * memory of its own, and why the newest large one stays referenced.
+ * The receiver's `Uint8Array`s that a message carries, each in memory of
+ * its own (a copy, or an array the transport read the bytes into), and
+ * why the newest large one stays referenced.
  *
  * A process that keeps receiving large arrays gets each in fresh memory
  * from glibc's heap, and drops them; V8 collects a dozen or so at once.
@@ -27,9 +28,16 @@ let newest: Uint8Array | undefined;
 
 /** A copy of `size` bytes of `bytes` from `offset`, in memory of its own. */
 export function copyReceived(bytes: Uint8Array, offset: number, size: number): Uint8Array {
-  const copy = bytes.slice(offset, offset + size);
-  if (size >= KEEP_MIN && size <= KEEP_MAX) newest = copy;
-  return copy;
+  return keepReceived(bytes.slice(offset, offset + size));
+}
+
+/**
+ * `bytes`, received in memory of its own and handed on as it is, kept
+ * referenced as a copy would be.
+ */
+export function keepReceived(bytes: Uint8Array): Uint8Array {
+  if (bytes.length >= KEEP_MIN && bytes.length <= KEEP_MAX) newest = bytes;
+  return bytes;
 }
 
 /** Whether `copy` is the large copy kept referenced now (for tests). */

@@ -8,7 +8,7 @@
  */
 
 import { setOwn } from "./own_property.ts";
-import { copyReceived } from "./received_bytes.ts";
+import { copyReceived, keepReceived } from "./received_bytes.ts";
 import { MAX_BIGINT_DIGITS, type Tag, type TagType } from "./wire_values.ts";
 
 /** The error classes an `"error"` tag revives by name; any other name is an `Error`. */
@@ -34,7 +34,9 @@ const NUMBERS: Record<string, number> = {
  *
  * @param data The parsed `data`; changed in place where it can be.
  * @param tags The message's tags, unchecked.
- * @param attachments The bytes the `"bytes"` tags take, in order; copied.
+ * @param attachments The bytes the `"bytes"` tags take, in order; copied,
+ * unless they are in memory of their own and one tag takes them all.
+ * @param own Whether `attachments` is in memory of its own, to hand on.
  * @returns The revived `data`; or, when a tag is malformed or does not fit,
  * a sentence saying so.
  */
@@ -42,6 +44,7 @@ export function reviveData(
   data: unknown,
   tags: unknown,
   attachments: Uint8Array,
+  own = false,
 ): { data: unknown } | string {
   if (!Array.isArray(tags)) return 'its "tags" is not an array';
   // Where each tag's bytes start, and how many, in tag order.
@@ -73,9 +76,11 @@ export function reviveData(
     const stand = container[key];
     const value = tag[0] !== "bytes"
       ? revive(tag[0], stand)
-      : stand === sizes[i]
-      ? copyReceived(attachments, offsets[i], sizes[i])
-      : BAD;
+      : stand !== sizes[i]
+      ? BAD
+      : own && sizes[i] === attachments.length
+      ? keepReceived(attachments)
+      : copyReceived(attachments, offsets[i], sizes[i]);
     if (value === BAD) return `its tag ${i} ("${tag[0]}") does not fit its value`;
     setOwn(container, key, value);
   }

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { copyFrame, frameLength, ReceivedBinaryFrame } from "../src/binary_frame.ts";
 import { FrameError } from "../src/errors.ts";
 import { decodeMessage, encodeMessage, toBytes, toWireError } from "../src/codec.ts";
 
@@ -146,5 +147,42 @@ Deno.test("encodeMessage returns text while its UTF-8 surely fits, else measured
   assertFrameError(
     () => encodeMessage({ action: "a", data: "é".repeat(600) }, 1000, 0),
     /the message is 12\d\d bytes, over the 1000-byte limit/,
+  );
+});
+
+Deno.test("decodeMessage hands on bytes received in memory of their own, and copies them out of a frame", () => {
+  const encoded = encodeMessage(
+    { action: "file", data: { file: new Uint8Array(200_000).fill(7) } },
+    LIMIT,
+    1,
+  );
+  const frame = toBytes(encoded).slice();
+  const head = frame.subarray(0, frame.length - 200_000);
+  const attachments = frame.slice(head.length);
+  const received = new ReceivedBinaryFrame(head, attachments);
+  assert.equal(frameLength(received), frame.length);
+  assert.deepEqual(copyFrame(received), frame, "copied whole");
+  const { file } = decodeMessage(received, "worker 1").data as { file: Uint8Array };
+  assert.equal(file, attachments, "one array takes all the bytes: handed on as it is");
+  const copied = (decodeMessage(frame, "worker 1").data as { file: Uint8Array }).file;
+  assert.deepEqual(copied, attachments);
+  assert.notEqual(copied.buffer, frame.buffer, "out of a frame, a copy of its own");
+
+  // Two arrays share the bytes: each is a copy of its own.
+  const two = toBytes(
+    encodeMessage({ action: "two", data: [new Uint8Array([1, 2]), new Uint8Array([3])] }, LIMIT, 1),
+  ).slice();
+  const parts = new ReceivedBinaryFrame(two.subarray(0, two.length - 3), two.slice(-3));
+  const [a, b] = decodeMessage(parts, "worker 1").data as Uint8Array[];
+  assert.deepEqual([a, b], [new Uint8Array([1, 2]), new Uint8Array([3])]);
+  assert.ok(a.buffer !== parts.attachments.buffer && a.buffer.byteLength === 2);
+  // A head that holds more than its JSON is a bad frame.
+  assertFrameError(
+    () =>
+      decodeMessage(
+        new ReceivedBinaryFrame(two.subarray(0, two.length - 2), two.slice(-2)),
+        "worker 1",
+      ),
+    /worker 1.*JSON's length is past its end/,
   );
 });

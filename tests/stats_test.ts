@@ -48,6 +48,23 @@ Deno.test("stats() counts messages and bytes per connection, open requests and c
   assert.equal((worker.ok as { children?: unknown }).children, undefined);
 });
 
+Deno.test("stats() counts a large message's bytes alike at both ends", async () => {
+  await using cluster = await startCluster({ workers: 1 });
+  const bytesIn = async () => {
+    const stats = await remote(cluster, 0, { op: "stats" });
+    assert.ok("ok" in stats);
+    return (stats.ok as { connections: { peer: string; bytesIn: number }[] }).connections
+      .find((c) => c.peer === "manager")!.bytesIn;
+  };
+  const bytesOut = () => cluster.stats().connections.find((c) => c.peer === 0)!.bytesOut;
+  const [inBefore, outBefore] = [await bytesIn(), bytesOut()];
+  // Its bytes are read into memory of their own, apart from its head.
+  cluster.sendMessage("test", { file: new Uint8Array(1024 * 1024) }, 0);
+  const [inAfter, outAfter] = [await bytesIn(), bytesOut()];
+  assert.ok(outAfter - outBefore > 1024 * 1024);
+  assert.equal(inAfter - inBefore, outAfter - outBefore);
+});
+
 Deno.test("stats() shows a handler running while its promise is pending", async () => {
   await using cluster = await startCluster({ workers: 1 });
   const held = cluster.request("holdRequest", undefined, { to: 0 });

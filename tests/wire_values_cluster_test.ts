@@ -53,13 +53,17 @@ Deno.test("bytes and built-ins go worker to worker, and a worker's refusal names
 
 Deno.test("received Uint8Arrays stay intact while later ones arrive on the same connection", async () => {
   await using cluster = await startCluster({ workers: 1 });
-  // Each is copied out of the read buffer, which the next frames reuse.
+  // Each is copied out of the read buffer, which the next frames reuse, or
+  // (from 128 KiB) read into memory of its own while the next frames wait.
   const sizes = [1024 * 1024, 10, 300 * 1024, 4 * 1024 * 1024, 100_000, 1024 * 1024];
   const sent = sizes.map((size, i) => new Uint8Array(size).fill(i + 1));
   const echoes = await Promise.all(
     sent.map((file) => cluster.request("echoRequest", { file }, { to: 0 })),
   ) as { data: { file: Uint8Array } }[];
-  echoes.forEach((echo, i) => assert.deepStrictEqual(echo.data.file, sent[i], `array ${i}`));
+  echoes.forEach(({ data: { file } }, i) => {
+    assert.deepStrictEqual(file, sent[i], `array ${i}`);
+    assert.ok(file.byteOffset === 0 && file.buffer.byteLength === file.length, "memory of its own");
+  });
 });
 
 Deno.test("an array changed right after it was sent arrives as it was when sent", async () => {

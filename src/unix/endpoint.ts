@@ -12,6 +12,7 @@
 
 import { type Address, describe, MANAGER } from "../address.ts";
 import { asError } from "../as_error.ts";
+import { copyFrame } from "../binary_frame.ts";
 import { ClosedError, FrameError, UnreachableError } from "../errors.ts";
 import {
   CLOSED,
@@ -518,7 +519,7 @@ export class UnixEndpoint implements Endpoint {
 
   #deliver(link: Link | undefined, from: Address, payloads: readonly Uint8Array[]): void {
     if (!this.#receiver) {
-      this.#held.push({ from, payloads: payloads.map((payload) => payload.slice()) });
+      this.#held.push({ from, payloads: payloads.map(copyFrame) });
       return;
     }
     try {

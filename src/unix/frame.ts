@@ -7,6 +7,7 @@
  * @module
  */
 
+import { attachmentsStart, ReceivedBinaryFrame } from "../binary_frame.ts";
 import { FrameError } from "../errors.ts";
 
 /** Bytes in the length prefix. */
@@ -27,6 +28,11 @@ const SHRINK_AFTER_FRAMES = 16;
 const KEEP_BUFFER_SIZE = 8 * 1024 * 1024;
 /** Below this much free space, unread bytes move to the front before a read. */
 const MIN_READ = 16 * 1024;
+/**
+ * A binary message frame from this size on has its attachments read into
+ * memory of their own, as its receiver would otherwise copy them out.
+ */
+const OWN_ATTACHMENTS_FROM = 128 * 1024;
 const NO_FRAMES: readonly Uint8Array[] = Object.freeze([]);
 const EMPTY = new Uint8Array(0);
 
@@ -38,6 +44,10 @@ const EMPTY = new Uint8Array(0);
  * views into the decoder's buffer and stay valid until the next `space()`
  * call. The buffer grows to fit frames of up to 16 MiB and is reused while
  * they keep coming; a larger frame gets a buffer of its own, filled in place.
+ * A binary message frame of 128 KiB or more that has not all come in one
+ * read is returned in two parts, a {@linkcode ReceivedBinaryFrame}: its
+ * head in the buffer, its attachments read straight into memory of their
+ * own.
  *
  * The buffer is sized to the limit, so a connection limited to small
  * frames (before its handshake) holds only a small one.
@@ -45,12 +55,14 @@ const EMPTY = new Uint8Array(0);
 export class FrameDecoder {
   /** The largest payload accepted; a longer declared length is an error. */
   maxFrameSize: number;
-  #buffer: Uint8Array = EMPTY;
+  #buffer: Uint8Array<ArrayBuffer> = EMPTY;
   #start = 0;
   #end = 0;
-  /** A frame too large for any buffer we keep, being filled by reads. */
+  /** A frame too large for any buffer we keep, or a frame's attachments, being filled by reads. */
   #large: Uint8Array | null = null;
   #largeFilled = 0;
+  /** The head of the binary frame whose attachments fill `#large`, in the buffer. */
+  #head: Uint8Array<ArrayBuffer> | undefined;
   /** An error found after frames that were returned first. */
   #error: FrameError | undefined;
   /** Frames in a row under a quarter of a grown buffer. */
@@ -108,8 +120,10 @@ export class FrameDecoder {
       this.#largeFilled += count;
       if (this.#largeFilled < this.#large.length) return NO_FRAMES;
       const frame = this.#large;
+      const head = this.#head;
       this.#large = null;
-      return [frame];
+      this.#head = undefined;
+      return [head ? new ReceivedBinaryFrame(head, frame) : frame];
     }
     this.#end += count;
     return this.#collect();
@@ -139,10 +153,16 @@ export class FrameDecoder {
         else this.#smallFrames = 0;
         continue;
       }
-      // Unfinished and too big for the buffer: into a bigger one (views
-      // handed out stay intact in the old one), or one of its own.
+      // Unfinished: a large message's bytes into memory of their own; else,
+      // too big for the buffer, into a bigger one (views handed out stay
+      // intact in the old one), or one of its own.
       const size = HEADER_SIZE + length;
-      if (size > MAX_BUFFER_SIZE) this.#beginLarge(length);
+      const bodyStart = start + HEADER_SIZE;
+      const ownFrom = length >= OWN_ATTACHMENTS_FROM
+        ? attachmentsStart(buffer, bodyStart, this.#end)
+        : undefined;
+      if (ownFrom !== undefined && ownFrom < length) this.#beginAttachments(length, ownFrom);
+      else if (size > MAX_BUFFER_SIZE) this.#beginLarge(length);
       else if (size > buffer.length) {
         this.#moveTo(new Uint8Array(Math.max(size, buffer.length * 2)));
       }
@@ -152,12 +172,27 @@ export class FrameDecoder {
   }
 
   /** Moves the unread bytes to the front of `target`, which becomes the buffer. */
-  #moveTo(target: Uint8Array): void {
+  #moveTo(target: Uint8Array<ArrayBuffer>): void {
     if (target === this.#buffer) target.copyWithin(0, this.#start, this.#end);
     else target.set(this.#buffer.subarray(this.#start, this.#end));
     this.#end -= this.#start;
     this.#start = 0;
     this.#buffer = target;
+  }
+
+  /**
+   * Leaves the head of a binary frame in the buffer and moves the start of
+   * its attachments into memory of their own, where reads go on.
+   */
+  #beginAttachments(length: number, ownFrom: number): void {
+    const bodyStart = this.#start + HEADER_SIZE;
+    this.#head = this.#buffer.subarray(bodyStart, bodyStart + ownFrom);
+    this.#large = new Uint8Array(length - ownFrom);
+    this.#large.set(this.#buffer.subarray(bodyStart + ownFrom, this.#end));
+    this.#largeFilled = this.#end - bodyStart - ownFrom;
+    // The head stays intact: the buffer is not written again until the
+    // attachments are complete.
+    this.#start = this.#end = 0;
   }
 
   /** Moves the start of a frame that cannot fit the buffer into its own. */

@@ -6,6 +6,7 @@
  */
 
 import { type Address, describe } from "../address.ts";
+import { frameLength } from "../binary_frame.ts";
 import type { Payload } from "../transport.ts";
 import type { ConnectionStats } from "../types.ts";
 import { HEADER_SIZE } from "./frame.ts";
@@ -52,7 +53,7 @@ export class Link {
   /** Counts payloads received. */
   received(payloads: readonly Uint8Array[]): void {
     this.#messagesIn += payloads.length;
-    for (const payload of payloads) this.#bytesIn += HEADER_SIZE + payload.length;
+    for (const payload of payloads) this.#bytesIn += HEADER_SIZE + frameLength(payload);
   }
 
   /** The traffic so far. */

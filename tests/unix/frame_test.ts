@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
+import { copyFrame, ReceivedBinaryFrame, writeBinaryFrame } from "../../src/binary_frame.ts";
 import { FrameError } from "../../src/errors.ts";
+import { copyPayload } from "../../src/payload_pieces.ts";
 import { FrameDecoder, HEADER_SIZE } from "../../src/unix/frame.ts";
 import { FrameQueue } from "../../src/unix/frame_queue.ts";
 
@@ -109,6 +111,50 @@ Deno.test("FrameDecoder fills a large frame in place, never moving it", () => {
     const frames = decoder.commit(size);
     if (offset < bytes.length) assert.equal(frames.length, 0);
     else assert.deepEqual(frames[0], big);
+  }
+});
+
+/** A binary message frame: `json`, then `attachments` back to back. */
+function binaryFrame(json: string, attachments: Uint8Array[]): Uint8Array {
+  const frame = writeBinaryFrame(json, attachments, LIMIT);
+  assert.ok(typeof frame !== "number");
+  return copyPayload(frame);
+}
+
+Deno.test("FrameDecoder reads a large binary frame's bytes into memory of their own, whatever the reads", () => {
+  // Beside it, frames that stay whole: small, JSON, and binary with nothing after its JSON.
+  const small = binaryFrame('{"n":1}', [payload(1000, 3)]);
+  const large = binaryFrame('{"n":2}', [payload(300_000, 4), payload(5, 5)]);
+  const json = new TextEncoder().encode(`{"n":3,"s":"${"x".repeat(200_000)}"}`);
+  const bare = binaryFrame(`{"s":"${"y".repeat(200_000)}"}`, []);
+  const payloads = [small, large, json, large, bare, large];
+  const bytes = stream(payloads);
+  for (const sizes of [[1], [3, 7], [4096], [65_536], [1 << 20]]) {
+    const decoder = new FrameDecoder(LIMIT);
+    const frames: Uint8Array[] = [];
+    const split: boolean[] = [];
+    for (let at = 0; at < bytes.length;) {
+      const space = decoder.space();
+      const size = Math.min(sizes[frames.length % sizes.length], space.length, bytes.length - at);
+      space.set(bytes.subarray(at, at + size));
+      at += size;
+      for (const frame of decoder.commit(size)) {
+        frames.push(copyFrame(frame));
+        split.push(frame instanceof ReceivedBinaryFrame);
+        if (!(frame instanceof ReceivedBinaryFrame)) continue;
+        const { attachments } = frame;
+        assert.equal(
+          frame.length,
+          5 + 7,
+          `reads of ${sizes}: the head is the marker, length, JSON`,
+        );
+        assert.equal(attachments.byteOffset, 0, "the bytes are in memory of their own");
+        assert.equal(attachments.buffer.byteLength, 300_005);
+      }
+    }
+    assert.deepEqual(frames, payloads, `reads of ${sizes}`);
+    assert.deepEqual(split, [false, true, false, true, false, true], `reads of ${sizes}`);
+    assert.equal(decoder.buffered, 0);
   }
 });
 
