@@ -75,7 +75,8 @@ export class FrameDecoder {
 
   /** Bytes received but not yet returned as a frame. */
   get buffered(): number {
-    return this.#large ? this.#largeFilled : this.#end - this.#start;
+    if (this.#large === null) return this.#end - this.#start;
+    return (this.#head?.length ?? 0) + this.#largeFilled;
   }
 
   /**
