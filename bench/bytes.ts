@@ -196,17 +196,11 @@ export async function startRawReceiver(
 }
 
 if (import.meta.main) {
-  // Scenario 9 alone: `deno run -A bench/bytes.ts`.
-  const { pairedRatio, summary } = await import("./figure.ts");
-  const figures = await runBytes((repetition) => console.error(`repetition ${repetition + 1}`));
-  for (const row of figures) {
-    const medians = BYTES_CONTENDERS.map((name) =>
-      `${name} ${summary(row, name)!.median.toFixed(0)}`
-    );
-    const ratio = (baseline: string) => pairedRatio(row, SWITCHBOARD_BYTES, baseline)!.toFixed(2);
-    console.log(
-      `${row.label} (MB/s): ${medians.join(", ")}; ÷ one buffer ${ratio(RAW_REUSED)}, ` +
-        `÷ fresh arrays ${ratio(RAW_KEPT)}`,
-    );
-  }
+  // Scenario 9 alone, as README's table: `deno run -A bench/bytes.ts`. Not
+  // awaited at the top level: report.ts imports this module, which must
+  // have finished loading first.
+  runBytes((repetition) => console.error(`repetition ${repetition + 1}`)).then(async (figures) => {
+    const { bytesTable } = await import("./report.ts");
+    console.log(bytesTable(figures));
+  });
 }
