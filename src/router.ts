@@ -2,8 +2,10 @@
  * The router: one per process, on top of its transport endpoint. It turns
  * sends and replies into payloads for the endpoint (requests go through
  * its {@linkcode Requester}), and the payloads the endpoint delivers into
- * messages: control frames to the owner's table, answers to the open
- * requests, the rest to the dispatcher (held until the process is ready).
+ * messages: control frames to {@linkcode ControlFrames} (and on to the
+ * owner's table), answers to the open requests, the rest to the dispatcher
+ * (held until the process is ready). A request it will not run is failed
+ * with an answer of `failure_answer.ts`.
  *
  * Data flows one way through it: payload → decoded message → (control,
  * pending request, dispatcher); and call → encoded payload → endpoint. It is
@@ -23,10 +25,11 @@ import {
   type WireError,
   type WireMessage,
 } from "./codec.ts";
-import { CANCEL, type ControlTable, LEAVING, LEFT, MORE } from "./control.ts";
+import { type ControlTable, LEAVING } from "./control.ts";
+import { ControlFrames } from "./control_frames.ts";
 import { Dispatcher } from "./dispatch.ts";
+import { failureAnswer, stoppingError } from "./failure_answer.ts";
 import { IncomingRequests } from "./incoming.ts";
-import { ClosedError, FrameError } from "./errors.ts";
 import type { Layout } from "./layout.ts";
 import { Listeners } from "./listeners.ts";
 import { Loopback } from "./loopback.ts";
@@ -115,6 +118,7 @@ export class Router implements Receiver {
   #refusingAll = false;
   /** Stopping alone: new requests are refused, and peers told. */
   readonly #stoppingAlone = new StoppingAlone((peer) => this.sendControl(peer, LEAVING));
+  readonly #controlFrames: ControlFrames;
   /** Messages that arrived before the process was ready, oldest first. */
   #held: [Address, WireMessage][] = [];
   #closing: Promise<void> | undefined;
@@ -149,6 +153,13 @@ export class Router implements Receiver {
       clock: options.clock,
       refusal: () => this.#refusal(),
       sendControl: (to, action, data) => this.sendControl(to, action, data),
+    });
+    this.#controlFrames = new ControlFrames({
+      incoming: this.#incoming,
+      requester: this.#requester,
+      stoppingAlone: this.#stoppingAlone,
+      sendControl: (to, action, data) => this.sendControl(to, action, data),
+      table: options.control,
     });
     this.#endpoint.receive(this);
   }
@@ -462,7 +473,7 @@ export class Router implements Receiver {
       // A bad frame throws, and the endpoint closes the connection it came on.
       const message = decodeMessage(payload, sender);
       if (message.action.startsWith(CONTROL_PREFIX)) {
-        this.#control(from, message);
+        this.#controlFrames.handle(from, message);
         continue;
       }
       // Once closed, nobody listens any more.
@@ -537,22 +548,11 @@ export class Router implements Receiver {
     }
   }
 
-  /** The answer that fails a request with `error` (see {@linkcode Router.#failRequest}). */
+  /** The answer that fails a request with `error`, in what the way to `from` carries. */
   #failure(from: Address, request: WireMessage, error: WireError, dataBack: boolean): Payload {
-    const answer = {
-      action: responseAction(request.action),
-      messageId: request.messageId,
-      re: true as const,
-      error,
-    };
-    // What the way to `from` carries: another host's limit may be lower.
+    // Another host's limit may be lower.
     const limit = Math.min(this.#options.maxFrameSize, this.#endpoint.maxPayload(from));
-    try {
-      return encodeMessage(dataBack ? { ...answer, data: request.data } : answer, limit, from);
-    } catch (thrown) {
-      if (!dataBack || !(thrown instanceof FrameError)) throw thrown;
-      return encodeMessage(answer, limit, from);
-    }
+    return failureAnswer(from, request, error, dataBack, limit);
   }
 
   /**
@@ -616,26 +616,6 @@ export class Router implements Receiver {
     }
   }
 
-  #control(from: Address, message: WireMessage): void {
-    if (message.action === CANCEL) return this.#cancelled(from, message.data);
-    if (message.action === MORE) return this.#more(from, message.data);
-    if (message.action === LEAVING) {
-      this.#requester.leaves(from);
-      this.sendControl(from, LEFT);
-      return;
-    }
-    if (message.action === LEFT) return this.#stoppingAlone.left(from);
-    const table = this.#options.control ?? {};
-    const control = Object.hasOwn(table, message.action) ? table[message.action] : undefined;
-    if (!control || (control.from !== undefined && control.from !== from)) {
-      throw new FrameError(`Bad frame from ${describe(from)}: unexpected "${message.action}"`, {
-        action: message.action,
-        peer: from,
-      });
-    }
-    control.run(message.data, from);
-  }
-
   /**
    * Answers a request this process no longer takes: nothing of it runs
    * here, and the refusal carries its data back, to go to another worker.
@@ -644,33 +624,4 @@ export class Router implements Receiver {
   #refuse(from: Address, request: WireMessage): void {
     this.#failRequest(from, request, stoppingError(this.self), true);
   }
-
-  /** `from` takes more parts of what this process streams to it. */
-  #more(from: Address, data: unknown): void {
-    const { messageId, parts } = (data ?? {}) as { messageId?: unknown; parts?: unknown };
-    if (typeof messageId !== "string" || !Number.isInteger(parts) || (parts as number) < 1) {
-      throw new FrameError(
-        `Bad frame from ${describe(from)}: "${MORE}" without a messageId and parts`,
-        { action: MORE, peer: from },
-      );
-    }
-    this.#incoming.get(from, messageId)?.grant(parts as number);
-  }
-
-  /** `from` gave up on a request it made here: its handler's signal aborts. */
-  #cancelled(from: Address, data: unknown): void {
-    const messageId = (data as { messageId?: unknown } | null)?.messageId;
-    if (typeof messageId !== "string") {
-      throw new FrameError(`Bad frame from ${describe(from)}: "${CANCEL}" without a messageId`, {
-        action: CANCEL,
-        peer: from,
-      });
-    }
-    this.#incoming.cancel(from, messageId);
-  }
-}
-
-/** What a process stopping alone (`who`) refuses a request with: the requester may send it elsewhere. */
-function stoppingError(who: Address): WireError {
-  return { name: ClosedError.name, message: `${describe(who)} is stopping`, stopping: true };
 }
