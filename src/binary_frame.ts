@@ -77,6 +77,20 @@ export function attachmentsStart(bytes: Uint8Array, at: number, end: number): nu
   return at + HEAD_SIZE + length <= end ? HEAD_SIZE + length : undefined;
 }
 
+/**
+ * How many of a frame's first bytes tell where its attachments start: the
+ * marker; then, for a binary frame, the head (marker, length, JSON). The
+ * frame starts at `at`, and `end` is where the bytes received so far end.
+ * `Infinity` for a frame that is not binary: only all of it will do.
+ */
+export function headBytesNeeded(bytes: Uint8Array, at: number, end: number): number {
+  if (end === at) return 1;
+  if (bytes[at] !== BINARY) return Infinity;
+  if (end - at < HEAD_SIZE) return HEAD_SIZE;
+  return HEAD_SIZE + bytes[at + 1] * 0x100_0000 +
+    ((bytes[at + 2] << 16) | (bytes[at + 3] << 8) | bytes[at + 4]);
+}
+
 /** A received frame's length, head and attachments. */
 export function frameLength(payload: Uint8Array): number {
   return payload instanceof ReceivedBinaryFrame

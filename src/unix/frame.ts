@@ -7,7 +7,7 @@
  * @module
  */
 
-import { attachmentsStart, ReceivedBinaryFrame } from "../binary_frame.ts";
+import { attachmentsStart, headBytesNeeded, ReceivedBinaryFrame } from "../binary_frame.ts";
 import { FrameError } from "../errors.ts";
 
 /** Bytes in the length prefix. */
@@ -76,7 +76,7 @@ export class FrameDecoder {
   /** Bytes received but not yet returned as a frame. */
   get buffered(): number {
     if (this.#large === null) return this.#end - this.#start;
-    return (this.#head?.length ?? 0) + this.#largeFilled;
+    return HEADER_SIZE + (this.#head?.length ?? 0) + this.#largeFilled;
   }
 
   /**
@@ -157,15 +157,20 @@ export class FrameDecoder {
       // Unfinished: a large message's bytes into memory of their own; else,
       // too big for the buffer, into a bigger one (views handed out stay
       // intact in the old one), or one of its own.
-      const size = HEADER_SIZE + length;
       const bodyStart = start + HEADER_SIZE;
-      const ownFrom = length >= OWN_ATTACHMENTS_FROM
-        ? attachmentsStart(buffer, bodyStart, this.#end)
-        : undefined;
-      if (ownFrom !== undefined && ownFrom < length) this.#beginAttachments(length, ownFrom);
-      else if (size > MAX_BUFFER_SIZE) this.#beginLarge(length);
-      else if (size > buffer.length) {
-        this.#moveTo(new Uint8Array(Math.max(size, buffer.length * 2)));
+      const mayOwn = length >= OWN_ATTACHMENTS_FROM;
+      const ownFrom = mayOwn ? attachmentsStart(buffer, bodyStart, this.#end) : undefined;
+      if (ownFrom !== undefined && ownFrom < length) {
+        this.#beginAttachments(length, ownFrom);
+        break;
+      }
+      // A frame that may carry its bytes apart needs room only for its head,
+      // until the head tells where they start.
+      const needed = HEADER_SIZE +
+        (mayOwn ? Math.min(length, headBytesNeeded(buffer, bodyStart, this.#end)) : length);
+      if (needed > MAX_BUFFER_SIZE) this.#beginLarge(length);
+      else if (needed > buffer.length) {
+        this.#moveTo(new Uint8Array(Math.max(needed, buffer.length * 2)));
       }
       break;
     }

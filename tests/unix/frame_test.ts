@@ -46,13 +46,17 @@ function decodeInReads(bytes: Uint8Array, readSizes: number[]): Uint8Array[] {
 }
 
 /** Reads all of `bytes` into the decoder, as much at a time as it has room for. */
-function feed(decoder: FrameDecoder, bytes: Uint8Array): void {
+function feed(
+  decoder: FrameDecoder,
+  bytes: Uint8Array,
+  onFrame: (frame: Uint8Array) => void = () => {},
+): void {
   for (let at = 0; at < bytes.length;) {
     const space = decoder.space();
     const size = Math.min(space.length, bytes.length - at);
     space.set(bytes.subarray(at, at + size));
     at += size;
-    decoder.commit(size);
+    decoder.commit(size).forEach(onFrame);
   }
 }
 
@@ -115,8 +119,8 @@ Deno.test("FrameDecoder fills a large frame in place, never moving it", () => {
 });
 
 /** A binary message frame: `json`, then `attachments` back to back. */
-function binaryFrame(json: string, attachments: Uint8Array[]): Uint8Array {
-  const frame = writeBinaryFrame(json, attachments, LIMIT);
+function binaryFrame(json: string, attachments: Uint8Array[], limit = LIMIT): Uint8Array {
+  const frame = writeBinaryFrame(json, attachments, limit);
   assert.ok(typeof frame !== "number");
   return copyPayload(frame);
 }
@@ -155,6 +159,50 @@ Deno.test("FrameDecoder reads a large binary frame's bytes into memory of their 
     assert.deepEqual(frames, payloads, `reads of ${sizes}`);
     assert.deepEqual(split, [false, true, false, true, false, true], `reads of ${sizes}`);
     assert.equal(decoder.buffered, 0);
+  }
+});
+
+Deno.test("FrameDecoder grows no buffer for a large binary frame whose head comes in pieces", () => {
+  // Only its head needs the buffer: its bytes go to memory of their own,
+  // also past the 16 MiB the buffer grows to.
+  for (const size of [4 * 1024 * 1024, 20 * 1024 * 1024]) {
+    const large = binaryFrame('{"n":2}', [new Uint8Array(size).fill(7)], 2 * size);
+    const bytes = stream([payload(10, 1), large]);
+    const decoder = new FrameDecoder(32 * 1024 * 1024);
+    const frames: Uint8Array[] = [];
+    // The small frame (14 bytes), the large one's length prefix and 3
+    // bytes of its head, then the rest of its head (12 bytes).
+    for (const [from, to] of [[0, 21], [21, 30]]) {
+      const space = decoder.space();
+      assert.equal(space.buffer.byteLength, 64 * 1024, `${size} bytes: the buffer is not grown`);
+      space.set(bytes.subarray(from, to));
+      frames.push(...decoder.commit(to - from).map(copyFrame));
+    }
+    assert.equal(decoder.buffered, 30 - 14, `${size} bytes: the large frame's bytes so far`);
+    feed(decoder, bytes.subarray(30), (frame) => {
+      assert.ok(frame instanceof ReceivedBinaryFrame, `${size} bytes: read in two parts`);
+      frames.push(copyFrame(frame));
+    });
+    assert.deepEqual(frames, [payload(10, 1), large]);
+    assert.equal(decoder.buffered, 0);
+    assert.equal(decoder.space().buffer.byteLength, 64 * 1024);
+  }
+});
+
+Deno.test("FrameDecoder counts the bytes of an unfinished frame, its length prefix too", () => {
+  const large = binaryFrame('{"n":2}', [payload(300_000, 4)]);
+  const whole = new Uint8Array(20 * 1024 * 1024).fill(3);
+  for (const frame of [large, whole]) {
+    const bytes = stream([frame]);
+    const decoder = new FrameDecoder(32 * 1024 * 1024);
+    let at = 0;
+    for (const size of [2, 100, 70_000, 5]) {
+      const space = decoder.space();
+      space.set(bytes.subarray(at, at + size));
+      at += size;
+      assert.equal(decoder.commit(size).length, 0);
+      assert.equal(decoder.buffered, at, `${frame.length} bytes, after ${at}`);
+    }
   }
 });
 
