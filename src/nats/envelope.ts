@@ -43,6 +43,10 @@ export const BOUNCE = 4;
  * a question: how many did you send me in epoch `seq`?
  */
 export const RESUME = 5;
+/** A RESUME's `seq`: it follows a reconnect… */
+export const AFTER_RECONNECTING = 0;
+/** …or the sender forgetting the host it goes to. */
+export const AFTER_FORGETTING = 1;
 /**
  * The sender leaves: it has read all it will of the receiver's messages,
  * and had them up to the number in the body (an `f64`), in the epoch in

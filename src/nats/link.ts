@@ -11,6 +11,7 @@
  *   dropped while the receiver was away, say) is reported on both sides and
  *   fails what was in flight (`lost`), never passed over. After a reconnect
  *   the sender says how many it had sent, so a loss at the end shows too.
+ *   (`IncomingOrder` counts what comes in.)
  * - **Bounded memory.** The receiver confirms what it has (acks); the
  *   sender refuses (`FULL`) what would leave more than the limit
  *   unconfirmed to one host, so nothing piles up in the client or server.
@@ -36,6 +37,8 @@ import { CLOSED, FULL, TOO_LARGE, UNREACHABLE } from "../transport.ts";
 import type { ConnectionStats } from "../types.ts";
 import {
   ACK,
+  AFTER_FORGETTING,
+  AFTER_RECONNECTING,
   BOUNCE,
   BYE,
   type Envelope,
@@ -58,15 +61,9 @@ import {
 import { EarlyEnvelopes } from "./early_envelopes.ts";
 import type { Inbox } from "./inbox.ts";
 import { InFlight } from "./in_flight.ts";
+import { IncomingOrder } from "./incoming_order.ts";
 
-/** Confirm what was received once this many bytes are unconfirmed… */
-const ACK_BYTES = 64 * 1024;
-/** …or this many ms after the first of them came. */
-const ACK_DELAY = 5;
 const NO_ADDRESS = null;
-/** A RESUME's `seq`: it follows a reconnect, or the sender forgetting the host it goes to. */
-const AFTER_RECONNECTING = 0;
-const AFTER_FORGETTING = 1;
 const EMPTY = new Uint8Array(0);
 
 /** What the link needs of the cluster's membership. */
@@ -96,19 +93,6 @@ interface Outgoing {
   stats: ConnectionStats;
 }
 
-/** What this host received from another in its current epoch. */
-interface Incoming {
-  epoch: number;
-  expect: number;
-  /** An earlier epoch whose end is not counted yet: how many of it came. */
-  unresolved?: { epoch: number; received: number };
-  bytes: number;
-  ackedBytes: number;
-  ackTimer: ReturnType<typeof setTimeout> | undefined;
-  /** The host left: if it comes back, it is the same one only if its epoch is. */
-  forgotten?: true;
-}
-
 /** Options of {@linkcode NatsLink}. */
 export interface NatsLinkOptions {
   /** The subject prefix of the cluster: `<prefix>.<host>` is a host's. */
@@ -132,7 +116,13 @@ export class NatsLink implements BrokerLink {
   readonly #members: Members;
   readonly #options: NatsLinkOptions;
   readonly #out = new Map<string, Outgoing>();
-  readonly #in = new Map<string, Incoming>();
+  /** What came from each host: its order, gaps and confirmations. */
+  readonly #incoming = new IncomingOrder({
+    publish: (host, part) => this.#publish(host, part),
+    receiver: () => this.#receiver,
+    canAck: () => this.#up && !this.#closing,
+    report: (error) => this.#options.report(error),
+  });
   /** What waits to be published to each host, at the end of this task. */
   readonly #batches = new Map<string, Batch>();
   /** Envelopes from hosts the membership does not know yet. */
@@ -287,7 +277,7 @@ export class NatsLink implements BrokerLink {
     await this.stopReading();
     this.#sayBye();
     for (const batch of this.#batches.values()) batch.flush();
-    for (const incoming of this.#in.values()) clearTimeout(incoming.ackTimer);
+    this.#incoming.stop();
     // The byes reach the server before the others see this host leave.
     await this.#nc.flush().catch(() => {});
     await this.#members.leave().catch(this.#options.report);
@@ -300,15 +290,14 @@ export class NatsLink implements BrokerLink {
     if (!this.#up) return;
     for (const { host } of this.hosts()) {
       if (host === this.self.host) continue;
-      const incoming = this.#in.get(host);
       // Nothing of it came: no body (and no epoch to speak of).
-      const had = incoming && incoming.expect > 0 ? incoming : undefined;
+      const had = this.#incoming.had(host);
       this.#publish(host, {
         kind: BYE,
         from: NO_ADDRESS,
         to: NO_ADDRESS,
         seq: had?.epoch ?? 0,
-        body: had ? highestBody(had.expect - 1) : EMPTY,
+        body: had ? highestBody(had.highest) : EMPTY,
       });
     }
   }
@@ -434,52 +423,14 @@ export class NatsLink implements BrokerLink {
         new FrameError(`Bad message from host ${JSON.stringify(host)}: ${why}`),
       );
     }
-    let incoming = this.#in.get(host);
-    if (incoming?.forgotten) {
-      // It left and came back. The same process (paused a while, say) goes
-      // on counting; another (restarted under its name, or reconnected
-      // meanwhile) starts afresh: what was open with it failed as it left.
-      incoming.forgotten = undefined;
-      if (incoming.epoch !== epoch) {
-        this.#in.delete(host);
-        incoming = undefined;
-      }
-    }
-    if (!incoming || incoming.epoch !== epoch) {
-      const before = incoming;
-      clearTimeout(before?.ackTimer);
-      incoming = { epoch, expect: 0, bytes: 0, ackedBytes: 0, ackTimer: undefined };
-      this.#in.set(host, incoming);
-      if (before) {
-        // A new connection of that host, and its count of the old one never
-        // came: what was in flight may be lost, and it is asked how much.
-        this.#receiver?.lost(host, undefined);
-        incoming.unresolved = { epoch: before.epoch, received: before.expect };
-        this.#publish(host, {
-          kind: RESUME,
-          from: NO_ADDRESS,
-          to: NO_ADDRESS,
-          seq: before.epoch,
-          body: EMPTY,
-        });
-      }
-    }
-    if (seq < incoming.expect) {
-      // The sender counts afresh in the same epoch: it saw this host leave
-      // and forgot it (see #forget), and its word of how many it had sent
-      // before (a RESUME, which comes first) did not come. So does this one.
-      countAfresh(incoming, epoch);
-    }
-    if (seq !== incoming.expect) this.#missing(host, seq - incoming.expect);
-    incoming.expect = seq + 1;
-    incoming.bytes += body.length;
+    const incoming = this.#incoming.count(host, epoch, seq, body.length);
     const out = this.#outgoing(host);
     out.stats.messagesIn++;
     out.stats.bytesIn += body.length;
     try {
       this.#receiver?.deliver(from, to, body);
     } finally {
-      this.#scheduleAck(host, incoming);
+      this.#incoming.confirm(host, incoming);
     }
   }
 
@@ -487,22 +438,6 @@ export class NatsLink implements BrokerLink {
   #attested(host: string, from: Address): boolean {
     if (!this.#knows(host)) return false;
     return from === managerOf(host) || this.#members.hostOf(from) === host;
-  }
-
-  #scheduleAck(host: string, incoming: Incoming): void {
-    if (incoming.bytes - incoming.ackedBytes >= ACK_BYTES) return this.#ack(host, incoming);
-    incoming.ackTimer ??= setTimeout(() => this.#ack(host, incoming), ACK_DELAY);
-  }
-
-  #ack(host: string, incoming: Incoming): void {
-    clearTimeout(incoming.ackTimer);
-    incoming.ackTimer = undefined;
-    if (!this.#up || this.#closing || incoming.expect === 0) return;
-    incoming.ackedBytes = incoming.bytes;
-    // By number, the highest had: what was lost before it is confirmed too.
-    const body = highestBody(incoming.expect - 1);
-    // The epoch acknowledged is the sender's: it travels in `seq`.
-    this.#publish(host, { kind: ACK, from: NO_ADDRESS, to: NO_ADDRESS, seq: incoming.epoch, body });
   }
 
   #onAck(envelope: Envelope): void {
@@ -514,19 +449,6 @@ export class NatsLink implements BrokerLink {
     if (end === undefined || end <= out.ackedBytes) return;
     out.ackedBytes = end;
     out.drain.update(out.sentBytes - out.ackedBytes);
-  }
-
-  /**
-   * `count` messages from `host` never came: said here, failed here (what
-   * was in flight may be lost), and told to the sender, which says so too.
-   */
-  #missing(host: string, count: number): void {
-    const error = new UnreachableError(
-      `${count} messages from host ${JSON.stringify(host)} were lost on the way`,
-    );
-    this.#options.report(error);
-    this.#receiver?.lost(host, error);
-    this.#publish(host, { kind: GAP, from: NO_ADDRESS, to: NO_ADDRESS, seq: count, body: EMPTY });
   }
 
   #onGap(envelope: Envelope): void {
@@ -552,25 +474,7 @@ export class NatsLink implements BrokerLink {
       return;
     }
     const resume = readResume(envelope.body);
-    if (!resume) return;
-    const { epoch, sent } = resume;
-    const incoming = this.#in.get(host);
-    if (!incoming) {
-      // Nothing of it came here: all it sent was lost. Unless it speaks of
-      // before it forgot this host: another process may be here since.
-      if (envelope.seq !== AFTER_FORGETTING && sent > 0) this.#missing(host, sent);
-      return;
-    }
-    if (epoch === incoming.epoch) {
-      if (sent > incoming.expect) this.#missing(host, sent - incoming.expect);
-      // Counted: what comes next (a new epoch, or the same one counted
-      // afresh after it forgot this host) starts from nothing, bytes too.
-      countAfresh(incoming, envelope.epoch);
-    } else if (epoch === incoming.unresolved?.epoch) {
-      const missing = sent - incoming.unresolved.received;
-      incoming.unresolved = undefined;
-      if (missing > 0) this.#missing(host, missing);
-    }
+    if (resume) this.#incoming.resumed(envelope, resume.epoch, resume.sent);
   }
 
   /**
@@ -628,11 +532,7 @@ export class NatsLink implements BrokerLink {
     for (const [from, byTarget] of out?.inFlight.unconfirmedByWay() ?? []) {
       for (const [to, count] of byTarget) this.#receiver?.unconfirmed(host, from, to, count);
     }
-    const incoming = this.#in.get(host);
-    if (!incoming) return;
-    clearTimeout(incoming.ackTimer);
-    incoming.ackTimer = undefined;
-    incoming.forgotten = true;
+    this.#incoming.forget(host);
   }
 
   /**
@@ -664,19 +564,6 @@ export class NatsLink implements BrokerLink {
       }
     }
   }
-}
-
-/** Counts what comes from a host from nothing, in `epoch`: numbers, bytes, acks. */
-function countAfresh(incoming: Incoming, epoch: number): void {
-  clearTimeout(incoming.ackTimer);
-  Object.assign(incoming, {
-    epoch,
-    expect: 0,
-    bytes: 0,
-    ackedBytes: 0,
-    ackTimer: undefined,
-    forgotten: undefined,
-  });
 }
 
 function newEpoch(): number {

@@ -1,0 +1,209 @@
+/**
+ * `IncomingOrder`: what one host received from each other host, counted
+ * per sender and per epoch (the sender's connection to the server). It
+ * finds what never came (a gap in the numbers, or fewer than the sender
+ * says it sent before it counted afresh), tells both sides, and confirms
+ * what came, so that the sender can send more.
+ *
+ * @module
+ */
+
+import { UnreachableError } from "../errors.ts";
+import type { BrokerReceiver } from "../broker.ts";
+import { highestBody } from "./bodies.ts";
+import { ACK, AFTER_FORGETTING, type Envelope, GAP, RESUME } from "./envelope.ts";
+
+/** Confirm what was received once this many bytes are unconfirmed… */
+const ACK_BYTES = 64 * 1024;
+/** …or this many ms after the first of them came. */
+const ACK_DELAY = 5;
+const NO_ADDRESS = null;
+const EMPTY = new Uint8Array(0);
+
+/** What this host received from another in its current epoch. */
+export interface Incoming {
+  epoch: number;
+  expect: number;
+  /** An earlier epoch whose end is not counted yet: how many of it came. */
+  unresolved?: { epoch: number; received: number };
+  bytes: number;
+  ackedBytes: number;
+  ackTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The host left: if it comes back, it is the same one only if its epoch is. */
+  forgotten?: true;
+}
+
+/** What {@linkcode IncomingOrder} needs of the link it counts for. */
+export interface IncomingOrderOptions {
+  /** Publishes an envelope to `host`. */
+  publish(host: string, part: Omit<Envelope, "host" | "epoch">): void;
+  /** Who is told of what was lost. */
+  receiver(): BrokerReceiver | undefined;
+  /** Whether confirmations can go: connected, and not closing. */
+  canAck(): boolean;
+  /** Told of errors no caller can be given. */
+  report(error: Error): void;
+}
+
+/** Counts what comes from each other host, and confirms it. */
+export class IncomingOrder {
+  readonly #in = new Map<string, Incoming>();
+  readonly #options: IncomingOrderOptions;
+
+  constructor(options: IncomingOrderOptions) {
+    this.#options = options;
+  }
+
+  /**
+   * Counts message `seq` of `size` bytes from `host`, sent in `epoch`:
+   * what was skipped is reported lost. Returns the count to confirm it
+   * against, with {@linkcode IncomingOrder.confirm}, once delivered.
+   */
+  count(host: string, epoch: number, seq: number, size: number): Incoming {
+    let incoming = this.#in.get(host);
+    if (incoming?.forgotten) {
+      // It left and came back. The same process (paused a while, say) goes
+      // on counting; another (restarted under its name, or reconnected
+      // meanwhile) starts afresh: what was open with it failed as it left.
+      incoming.forgotten = undefined;
+      if (incoming.epoch !== epoch) {
+        this.#in.delete(host);
+        incoming = undefined;
+      }
+    }
+    if (!incoming || incoming.epoch !== epoch) {
+      const before = incoming;
+      clearTimeout(before?.ackTimer);
+      incoming = { epoch, expect: 0, bytes: 0, ackedBytes: 0, ackTimer: undefined };
+      this.#in.set(host, incoming);
+      if (before) {
+        // A new connection of that host, and its count of the old one never
+        // came: what was in flight may be lost, and it is asked how much.
+        this.#options.receiver()?.lost(host, undefined);
+        incoming.unresolved = { epoch: before.epoch, received: before.expect };
+        this.#options.publish(host, {
+          kind: RESUME,
+          from: NO_ADDRESS,
+          to: NO_ADDRESS,
+          seq: before.epoch,
+          body: EMPTY,
+        });
+      }
+    }
+    if (seq < incoming.expect) {
+      // The sender counts afresh in the same epoch: it saw this host leave
+      // and forgot it (see `forget`), and its word of how many it had sent
+      // before (a RESUME, which comes first) did not come. So does this one.
+      countAfresh(incoming, epoch);
+    }
+    if (seq !== incoming.expect) this.#missing(host, seq - incoming.expect);
+    incoming.expect = seq + 1;
+    incoming.bytes += size;
+    return incoming;
+  }
+
+  /** Confirms what `incoming` counted from `host`: at once past a size, else soon. */
+  confirm(host: string, incoming: Incoming): void {
+    if (incoming.bytes - incoming.ackedBytes >= ACK_BYTES) return this.#ack(host, incoming);
+    incoming.ackTimer ??= setTimeout(() => this.#ack(host, incoming), ACK_DELAY);
+  }
+
+  /**
+   * A sender that counts afresh (`envelope`, a RESUME) says how many it had
+   * sent in an earlier epoch: what never came of them is reported.
+   */
+  resumed(envelope: Envelope, epoch: number, sent: number): void {
+    const { host } = envelope;
+    const incoming = this.#in.get(host);
+    if (!incoming) {
+      // Nothing of it came here: all it sent was lost. Unless it speaks of
+      // before it forgot this host: another process may be here since.
+      if (envelope.seq !== AFTER_FORGETTING && sent > 0) this.#missing(host, sent);
+      return;
+    }
+    if (epoch === incoming.epoch) {
+      if (sent > incoming.expect) this.#missing(host, sent - incoming.expect);
+      // Counted: what comes next (a new epoch, or the same one counted
+      // afresh after it forgot this host) starts from nothing, bytes too.
+      countAfresh(incoming, envelope.epoch);
+    } else if (epoch === incoming.unresolved?.epoch) {
+      const missing = sent - incoming.unresolved.received;
+      incoming.unresolved = undefined;
+      if (missing > 0) this.#missing(host, missing);
+    }
+  }
+
+  /** The epoch of `host` this host counts, and the highest number it had, if any came. */
+  had(host: string): { epoch: number; highest: number } | undefined {
+    const incoming = this.#in.get(host);
+    if (!incoming || incoming.expect === 0) return undefined;
+    return { epoch: incoming.epoch, highest: incoming.expect - 1 };
+  }
+
+  /**
+   * `host` left. What came from it is kept, marked: if the same process
+   * comes back (it was paused past its keys' lifetime, say), its count goes
+   * on without a false gap.
+   */
+  forget(host: string): void {
+    const incoming = this.#in.get(host);
+    if (!incoming) return;
+    clearTimeout(incoming.ackTimer);
+    incoming.ackTimer = undefined;
+    incoming.forgotten = true;
+  }
+
+  /** Stops every confirmation waiting to go: the link closes. */
+  stop(): void {
+    for (const incoming of this.#in.values()) clearTimeout(incoming.ackTimer);
+  }
+
+  #ack(host: string, incoming: Incoming): void {
+    clearTimeout(incoming.ackTimer);
+    incoming.ackTimer = undefined;
+    if (!this.#options.canAck() || incoming.expect === 0) return;
+    incoming.ackedBytes = incoming.bytes;
+    // By number, the highest had: what was lost before it is confirmed too.
+    const body = highestBody(incoming.expect - 1);
+    // The epoch acknowledged is the sender's: it travels in `seq`.
+    this.#options.publish(host, {
+      kind: ACK,
+      from: NO_ADDRESS,
+      to: NO_ADDRESS,
+      seq: incoming.epoch,
+      body,
+    });
+  }
+
+  /**
+   * `count` messages from `host` never came: said here, failed here (what
+   * was in flight may be lost), and told to the sender, which says so too.
+   */
+  #missing(host: string, count: number): void {
+    const error = new UnreachableError(
+      `${count} messages from host ${JSON.stringify(host)} were lost on the way`,
+    );
+    this.#options.report(error);
+    this.#options.receiver()?.lost(host, error);
+    this.#options.publish(host, {
+      kind: GAP,
+      from: NO_ADDRESS,
+      to: NO_ADDRESS,
+      seq: count,
+      body: EMPTY,
+    });
+  }
+}
+
+/** Counts what comes from a host from nothing, in `epoch`: numbers, bytes, acks. */
+function countAfresh(incoming: Incoming, epoch: number): void {
+  clearTimeout(incoming.ackTimer);
+  Object.assign(incoming, {
+    epoch,
+    expect: 0,
+    bytes: 0,
+    ackedBytes: 0,
+    ackTimer: undefined,
+    forgotten: undefined,
+  });
+}

@@ -1,0 +1,80 @@
+import assert from "node:assert/strict";
+import type { BrokerReceiver } from "../../src/broker.ts";
+import { UnreachableError } from "../../src/errors.ts";
+import { readHighest } from "../../src/nats/bodies.ts";
+import { ACK, AFTER_RECONNECTING, type Envelope, GAP, RESUME } from "../../src/nats/envelope.ts";
+import { IncomingOrder } from "../../src/nats/incoming_order.ts";
+
+type Published = Omit<Envelope, "host" | "epoch"> & { host: string };
+
+/** An IncomingOrder for host "b", and what it published, lost and reported. */
+function counting() {
+  const published: Published[] = [];
+  const lost: [string, Error | undefined][] = [];
+  const reported: Error[] = [];
+  const receiver = { lost: (host: string, reason?: Error) => lost.push([host, reason]) };
+  const order = new IncomingOrder({
+    publish: (host, part) => published.push({ host, ...part }),
+    receiver: () => receiver as unknown as BrokerReceiver,
+    canAck: () => true,
+    report: (error) => reported.push(error),
+  });
+  return { order, published, lost, reported };
+}
+
+Deno.test("IncomingOrder reports a gap on both sides and counts on after it", () => {
+  const { order, published, lost, reported } = counting();
+  order.count("b", 7, 0, 10);
+  order.count("b", 7, 3, 10);
+  assert.equal(reported.length, 1);
+  assert.ok(reported[0] instanceof UnreachableError);
+  assert.equal(reported[0].message, '2 messages from host "b" were lost on the way');
+  assert.deepEqual(lost, [["b", reported[0]]]);
+  assert.deepEqual(published.map(({ kind, seq }) => [kind, seq]), [[GAP, 2]], "the sender is told");
+  order.count("b", 7, 4, 10);
+  assert.equal(reported.length, 1, "4 follows 3");
+  assert.deepEqual(order.had("b"), { epoch: 7, highest: 4 });
+  assert.equal(order.had("c"), undefined);
+});
+
+Deno.test("IncomingOrder confirms at once past 64 KiB, by the highest number had, in the sender's epoch", () => {
+  const { order, published } = counting();
+  const small = order.count("b", 7, 0, 1000);
+  order.confirm("b", small);
+  assert.equal(published.length, 0, "a small one waits a moment, to be confirmed with others");
+  const large = order.count("b", 7, 1, 64 * 1024);
+  order.confirm("b", large);
+  assert.equal(published.length, 1);
+  const [ack] = published;
+  assert.equal(ack.kind, ACK);
+  assert.equal(ack.seq, 7);
+  assert.equal(readHighest(ack.body), 1);
+  order.stop();
+});
+
+Deno.test("IncomingOrder asks a host that reconnected what it sent before, and reports what never came", () => {
+  const { order, published, lost, reported } = counting();
+  for (let seq = 0; seq < 5; seq++) order.count("b", 7, seq, 10);
+  order.count("b", 8, 0, 10);
+  assert.deepEqual(lost, [["b", undefined]], "what was in flight may be lost");
+  assert.deepEqual(published.map(({ kind, seq }) => [kind, seq]), [[RESUME, 7]]);
+  // It had sent 8 in epoch 7: 5, 6 and 7 never came.
+  const resume = { kind: RESUME, host: "b", epoch: 8, seq: AFTER_RECONNECTING } as Envelope;
+  order.resumed(resume, 7, 8);
+  assert.equal(reported.at(-1)?.message, '3 messages from host "b" were lost on the way');
+  order.resumed(resume, 7, 8);
+  assert.equal(reported.length, 1, "told once");
+});
+
+Deno.test("IncomingOrder counts on for a host that left and came back as itself, afresh for another", () => {
+  const { order, published, reported } = counting();
+  for (let seq = 0; seq < 3; seq++) order.count("b", 7, seq, 10);
+  order.forget("b");
+  order.count("b", 7, 3, 10);
+  assert.equal(reported.length, 0, "the same process, paused a while: no false gap");
+  order.forget("b");
+  order.count("b", 9, 0, 10);
+  assert.deepEqual(reported, []);
+  assert.deepEqual(published, [], "another process: nothing to ask of the one before");
+  assert.deepEqual(order.had("b"), { epoch: 9, highest: 0 });
+});
