@@ -11,7 +11,7 @@
  *   dropped while the receiver was away, say) is reported on both sides and
  *   fails what was in flight (`lost`), never passed over. After a reconnect
  *   the sender says how many it had sent, so a loss at the end shows too.
- *   (`IncomingOrder` counts what comes in.)
+ *   (`IncomingOrder` counts what comes in, `SendWindows` what goes out.)
  * - **Bounded memory.** The receiver confirms what it has (acks); the
  *   sender refuses (`FULL`) what would leave more than the limit
  *   unconfirmed to one host, so nothing piles up in the client or server.
@@ -31,7 +31,6 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { type Address, isManagerOf, managerOf } from "../address.ts";
 import type { BrokerLink, BrokerReceiver, HostRecord, MembershipChange } from "../broker.ts";
 import { Callbacks } from "../callbacks.ts";
-import { DrainWaiters } from "../drain_waiters.ts";
 import { ClosedError, FrameError, UnreachableError } from "../errors.ts";
 import { CLOSED, FULL, TOO_LARGE, UNREACHABLE } from "../transport.ts";
 import type { ConnectionStats } from "../types.ts";
@@ -60,8 +59,8 @@ import {
 } from "./bodies.ts";
 import { EarlyEnvelopes } from "./early_envelopes.ts";
 import type { Inbox } from "./inbox.ts";
-import { InFlight } from "./in_flight.ts";
 import { IncomingOrder } from "./incoming_order.ts";
+import { type Outgoing, SendWindows } from "./send_windows.ts";
 
 const NO_ADDRESS = null;
 const EMPTY = new Uint8Array(0);
@@ -80,17 +79,6 @@ export interface Members {
   leave(): Promise<void>;
   /** Stops without leaving. */
   close(): void;
-}
-
-/** What this host sent to another, and what it confirmed. */
-interface Outgoing {
-  seq: number;
-  sentBytes: number;
-  ackedBytes: number;
-  /** What the receiver has not confirmed yet. */
-  inFlight: InFlight;
-  drain: DrainWaiters;
-  stats: ConnectionStats;
 }
 
 /** Options of {@linkcode NatsLink}. */
@@ -115,7 +103,8 @@ export class NatsLink implements BrokerLink {
   readonly #writer: EnvelopeWriter;
   readonly #members: Members;
   readonly #options: NatsLinkOptions;
-  readonly #out = new Map<string, Outgoing>();
+  /** What went to each host, and what it confirmed. */
+  readonly #windows = new SendWindows();
   /** What came from each host: its order, gaps and confirmations. */
   readonly #incoming = new IncomingOrder({
     publish: (host, part) => this.#publish(host, part),
@@ -134,15 +123,6 @@ export class NatsLink implements BrokerLink {
   #receiver: BrokerReceiver | undefined;
   /** Names this host's current connection to the server: new after each reconnect. */
   #epoch = newEpoch();
-  /** What this host had sent to each host in its previous epoch, told after a reconnect. */
-  #previous = new Map<string, number>();
-  /**
-   * What this host had sent to each host it saw leave, and in which epoch:
-   * told before it sends it more, should it come back, so that it counts
-   * what never came before it counts afresh.
-   */
-  readonly #forgotten = new Map<string, { epoch: number; sent: number }>();
-  #previousEpoch = 0;
   /** Hosts that said bye and have not left the membership yet: nothing more goes to them. */
   readonly #departed = new Set<string>();
   #up = true;
@@ -231,20 +211,15 @@ export class NatsLink implements BrokerLink {
   }
 
   queued(host: string): number {
-    const out = this.#out.get(host);
-    return out ? out.sentBytes - out.ackedBytes : 0;
+    return this.#windows.queued(host);
   }
 
-  async drained(limit: number, host?: string): Promise<void> {
-    const outs = host === undefined ? [...this.#out.values()] : [this.#out.get(host)];
-    await Promise.all(outs.map((out) => out?.drain.wait(out.sentBytes - out.ackedBytes, limit)));
+  drained(limit: number, host?: string): Promise<void> {
+    return this.#windows.drained(limit, host);
   }
 
   connections(): ConnectionStats[] {
-    return [...this.#out.values()].map((out) => ({
-      ...out.stats,
-      bytesQueued: out.sentBytes - out.ackedBytes,
-    }));
+    return this.#windows.connections();
   }
 
   /**
@@ -281,7 +256,7 @@ export class NatsLink implements BrokerLink {
     // The byes reach the server before the others see this host leave.
     await this.#nc.flush().catch(() => {});
     await this.#members.leave().catch(this.#options.report);
-    for (const out of this.#out.values()) out.drain.releaseAll();
+    this.#windows.releaseAll();
     await this.#nc.drain().catch(() => this.#nc.close());
   }
 
@@ -329,32 +304,13 @@ export class NatsLink implements BrokerLink {
     return batch;
   }
 
+  /** The window to `host`; a host it forgot is first told what it had sent it before. */
   #outgoing(host: string): Outgoing {
-    let out = this.#out.get(host);
-    if (!out) {
-      out = {
-        seq: 0,
-        sentBytes: 0,
-        ackedBytes: 0,
-        inFlight: new InFlight(),
-        drain: new DrainWaiters(),
-        stats: {
-          peer: managerOf(host),
-          messagesIn: 0,
-          messagesOut: 0,
-          bytesIn: 0,
-          bytesOut: 0,
-          bytesQueued: 0,
-        },
-      };
-      this.#out.set(host, out);
-      const forgotten = this.#forgotten.get(host);
-      if (forgotten !== undefined) {
-        this.#forgotten.delete(host);
-        this.#resume(host, forgotten.epoch, forgotten.sent, AFTER_FORGETTING);
-      }
-    }
-    return out;
+    const out = this.#windows.get(host);
+    if (out) return out;
+    const forgotten = this.#windows.takeForgotten(host);
+    if (forgotten) this.#resume(host, forgotten.epoch, forgotten.sent, AFTER_FORGETTING);
+    return this.#windows.open(host);
   }
 
   /** One published message: envelopes, each handled on its own. */
@@ -443,12 +399,7 @@ export class NatsLink implements BrokerLink {
   #onAck(envelope: Envelope): void {
     const seq = readHighest(envelope.body);
     if (envelope.seq !== this.#epoch || seq === undefined) return;
-    const out = this.#out.get(envelope.host);
-    if (!out) return;
-    const end = out.inFlight.confirm(seq);
-    if (end === undefined || end <= out.ackedBytes) return;
-    out.ackedBytes = end;
-    out.drain.update(out.sentBytes - out.ackedBytes);
+    this.#windows.confirm(envelope.host, seq);
   }
 
   #onGap(envelope: Envelope): void {
@@ -467,10 +418,8 @@ export class NatsLink implements BrokerLink {
   #onResume(envelope: Envelope): void {
     const { host } = envelope;
     if (envelope.body.length === 0) {
-      const sent = this.#previous.get(host);
-      if (envelope.seq === this.#previousEpoch && sent !== undefined) {
-        this.#resume(host, this.#previousEpoch, sent);
-      }
+      const before = this.#windows.sentBefore(host, envelope.seq);
+      if (before) this.#resume(host, before.epoch, before.sent);
       return;
     }
     const resume = readResume(envelope.body);
@@ -500,15 +449,12 @@ export class NatsLink implements BrokerLink {
   #onBye(envelope: Envelope): void {
     const { host, seq, body } = envelope;
     this.#departed.add(host);
-    const out = this.#out.get(host);
-    if (!out) return;
-    const had = readHighest(body);
-    if (had !== undefined && seq === this.#epoch) out.inFlight.confirm(had);
-    this.#out.delete(host);
-    out.drain.releaseAll();
+    // Had, in this host's epoch: of an earlier one, nothing counts.
+    const had = seq === this.#epoch ? readHighest(body) : undefined;
+    const neverCame = this.#windows.close(host, had);
     // Told to their senders, by sender and target.
     const reason = `host "${host}" stopped before it came`;
-    for (const [from, byTarget] of out.inFlight.unconfirmedByWay()) {
+    for (const [from, byTarget] of neverCame) {
       for (const [to, count] of byTarget) this.#receiver?.bounced(from, to, reason, { count });
     }
   }
@@ -522,14 +468,11 @@ export class NatsLink implements BrokerLink {
    */
   #forget(host: string): void {
     this.#departed.delete(host);
-    const out = this.#out.get(host);
-    if (out && out.seq > 0) this.#forgotten.set(host, { epoch: this.#epoch, sent: out.seq });
-    out?.drain.releaseAll();
-    this.#out.delete(host);
+    const inDoubt = this.#windows.forget(host, this.#epoch);
     this.#batches.delete(host);
     // No bye: it died, or was cut off. What it had, it may have acted on:
     // each sender is told what of its own is in doubt, by target.
-    for (const [from, byTarget] of out?.inFlight.unconfirmedByWay() ?? []) {
+    for (const [from, byTarget] of inDoubt) {
       for (const [to, count] of byTarget) this.#receiver?.unconfirmed(host, from, to, count);
     }
     this.#incoming.forget(host);
@@ -549,18 +492,15 @@ export class NatsLink implements BrokerLink {
         for (const record of this.hosts()) {
           if (record.host !== this.self.host) this.#receiver?.lost(record.host, reason);
         }
-        this.#previousEpoch = this.#epoch;
-        this.#previous = new Map([...this.#out].map(([host, out]) => [host, out.seq]));
-        for (const host of [...this.#out.keys()]) {
-          this.#out.get(host)!.drain.releaseAll();
-          this.#out.delete(host);
-        }
+        this.#windows.endEpoch(this.#epoch);
       } else if (status.type === "reconnect") {
         this.#epoch = newEpoch();
         this.#up = true;
         for (const listener of this.#reachability.list) listener(true);
         // Kept until the next disconnect: a receiver that missed this asks.
-        for (const [host, sent] of this.#previous) this.#resume(host, this.#previousEpoch, sent);
+        for (const { host, count } of this.#windows.allSentBefore()) {
+          this.#resume(host, count.epoch, count.sent);
+        }
       }
     }
   }

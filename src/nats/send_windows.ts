@@ -1,0 +1,168 @@
+/**
+ * `SendWindows`: what one host sent to each other host, and what that host
+ * confirmed. The unconfirmed bytes bound what may be sent more (the
+ * window); the unconfirmed messages, by sender and target, are who is told
+ * when a host leaves; and the counts of an epoch that ended (a reconnect)
+ * or of a host that left are kept, to be told to the host that counts
+ * afresh.
+ *
+ * @module
+ */
+
+import { managerOf } from "../address.ts";
+import { DrainWaiters } from "../drain_waiters.ts";
+import type { ConnectionStats } from "../types.ts";
+import { type CountsByWay, InFlight } from "./in_flight.ts";
+
+/** What this host sent to another, and what it confirmed. */
+export interface Outgoing {
+  seq: number;
+  sentBytes: number;
+  ackedBytes: number;
+  /** What the receiver has not confirmed yet. */
+  inFlight: InFlight;
+  drain: DrainWaiters;
+  stats: ConnectionStats;
+}
+
+/** How many messages this host sent a host in an epoch. */
+export interface SentCount {
+  epoch: number;
+  sent: number;
+}
+
+const NONE: CountsByWay = new Map();
+
+/** What this host sent to each other host, and what they confirmed. */
+export class SendWindows {
+  readonly #out = new Map<string, Outgoing>();
+  /**
+   * What this host had sent to each host it saw leave, and in which epoch:
+   * told before it sends it more, should it come back, so that it counts
+   * what never came before it counts afresh.
+   */
+  readonly #forgotten = new Map<string, SentCount>();
+  /** What this host had sent to each host in its previous epoch, told after a reconnect. */
+  #previous = new Map<string, number>();
+  #previousEpoch = 0;
+
+  /** The window to `host`, if one is open. */
+  get(host: string): Outgoing | undefined {
+    return this.#out.get(host);
+  }
+
+  /** Opens the window to `host`. */
+  open(host: string): Outgoing {
+    const out: Outgoing = {
+      seq: 0,
+      sentBytes: 0,
+      ackedBytes: 0,
+      inFlight: new InFlight(),
+      drain: new DrainWaiters(),
+      stats: {
+        peer: managerOf(host),
+        messagesIn: 0,
+        messagesOut: 0,
+        bytesIn: 0,
+        bytesOut: 0,
+        bytesQueued: 0,
+      },
+    };
+    this.#out.set(host, out);
+    return out;
+  }
+
+  /** What this host had sent `host` before it saw it leave, once: to tell it first. */
+  takeForgotten(host: string): SentCount | undefined {
+    const forgotten = this.#forgotten.get(host);
+    this.#forgotten.delete(host);
+    return forgotten;
+  }
+
+  /** Bytes sent to `host` and not confirmed. */
+  queued(host: string): number {
+    const out = this.#out.get(host);
+    return out ? out.sentBytes - out.ackedBytes : 0;
+  }
+
+  /** Resolves once no more than `limit` bytes to `host` (or to each host) are unconfirmed. */
+  async drained(limit: number, host?: string): Promise<void> {
+    const outs = host === undefined ? [...this.#out.values()] : [this.#out.get(host)];
+    await Promise.all(outs.map((out) => out?.drain.wait(out.sentBytes - out.ackedBytes, limit)));
+  }
+
+  /** Counts per host. */
+  connections(): ConnectionStats[] {
+    return [...this.#out.values()].map((out) => ({
+      ...out.stats,
+      bytesQueued: out.sentBytes - out.ackedBytes,
+    }));
+  }
+
+  /** `host` confirms what this host sent it up to number `highest`, those lost before included. */
+  confirm(host: string, highest: number): void {
+    const out = this.#out.get(host);
+    if (!out) return;
+    const end = out.inFlight.confirm(highest);
+    if (end === undefined || end <= out.ackedBytes) return;
+    out.ackedBytes = end;
+    out.drain.update(out.sentBytes - out.ackedBytes);
+  }
+
+  /**
+   * Closes the window to `host`, which left saying it had what this host
+   * sent it up to number `had` (none, undefined): returns what else was
+   * sent it, which never came.
+   */
+  close(host: string, had: number | undefined): CountsByWay {
+    const out = this.#out.get(host);
+    if (!out) return NONE;
+    if (had !== undefined) out.inFlight.confirm(had);
+    this.#out.delete(host);
+    out.drain.releaseAll();
+    return out.inFlight.unconfirmedByWay();
+  }
+
+  /**
+   * `host` left without a word, in this host's `epoch`: its window is
+   * closed, and what was sent it is kept to tell it should it come back.
+   * Returns what it never confirmed, which it may have had, or not.
+   */
+  forget(host: string, epoch: number): CountsByWay {
+    const out = this.#out.get(host);
+    if (!out) return NONE;
+    if (out.seq > 0) this.#forgotten.set(host, { epoch, sent: out.seq });
+    out.drain.releaseAll();
+    this.#out.delete(host);
+    return out.inFlight.unconfirmedByWay();
+  }
+
+  /**
+   * The connection to the server dropped, ending this host's `epoch`: every
+   * window closes, and what was sent in it is kept to tell after a reconnect.
+   */
+  endEpoch(epoch: number): void {
+    this.#previousEpoch = epoch;
+    this.#previous = new Map([...this.#out].map(([host, out]) => [host, out.seq]));
+    for (const out of this.#out.values()) out.drain.releaseAll();
+    this.#out.clear();
+  }
+
+  /** How many messages this host sent `host` in its previous epoch, if that is `epoch`. */
+  sentBefore(host: string, epoch: number): SentCount | undefined {
+    const sent = this.#previous.get(host);
+    if (epoch !== this.#previousEpoch || sent === undefined) return undefined;
+    return { epoch, sent };
+  }
+
+  /** How many messages this host sent each host in its previous epoch. */
+  allSentBefore(): { host: string; count: SentCount }[] {
+    const epoch = this.#previousEpoch;
+    return [...this.#previous].map(([host, sent]) => ({ host, count: { epoch, sent } }));
+  }
+
+  /** Lets every waiter for a drain go: the link closes. */
+  releaseAll(): void {
+    for (const out of this.#out.values()) out.drain.releaseAll();
+  }
+}

@@ -1,0 +1,59 @@
+import assert from "node:assert/strict";
+import { type Outgoing, SendWindows } from "../../src/nats/send_windows.ts";
+
+/** Sends `count` messages of `size` bytes from `from` to `to` on `out`, as the link does. */
+function send(out: Outgoing, count: number, size: number, from: number | string, to: number) {
+  for (let i = 0; i < count; i++) {
+    out.sentBytes += size;
+    out.inFlight.add(out.seq++, out.sentBytes, from, to);
+  }
+}
+
+Deno.test("SendWindows frees a window as its host confirms, and wakes who waits for room", async () => {
+  const windows = new SendWindows();
+  send(windows.open("b"), 4, 100, 0, 1);
+  assert.equal(windows.queued("b"), 400);
+  let drained = false;
+  const waiting = windows.drained(150, "b").then(() => drained = true);
+  windows.confirm("b", 1);
+  assert.equal(windows.queued("b"), 200);
+  await Promise.resolve();
+  assert.equal(drained, false, "200 unconfirmed is over 150");
+  windows.confirm("b", 2);
+  await waiting;
+  assert.equal(windows.queued("b"), 100);
+  assert.deepEqual(windows.connections().map((stats) => stats.bytesQueued), [100]);
+});
+
+Deno.test("SendWindows says what never came to a host that left with a bye", () => {
+  const windows = new SendWindows();
+  const out = windows.open("b");
+  send(out, 2, 10, 0, 1);
+  send(out, 3, 10, "logger", 2);
+  assert.deepEqual(windows.close("b", 2), new Map([["logger", new Map([[2, 2]])]]));
+  assert.equal(windows.get("b"), undefined, "nothing more goes to it");
+  assert.deepEqual(windows.close("c", undefined), new Map());
+});
+
+Deno.test("SendWindows keeps what went to a host that vanished, to tell it once should it come back", () => {
+  const windows = new SendWindows();
+  send(windows.open("b"), 3, 10, 0, 1);
+  windows.confirm("b", 0);
+  assert.deepEqual(windows.forget("b", 7), new Map([[0, new Map([[1, 2]])]]), "in doubt");
+  assert.deepEqual(windows.takeForgotten("b"), { epoch: 7, sent: 3 });
+  assert.equal(windows.takeForgotten("b"), undefined, "told once");
+});
+
+Deno.test("SendWindows keeps the counts of an epoch that ended, to tell after a reconnect", () => {
+  const windows = new SendWindows();
+  send(windows.open("b"), 3, 10, 0, 1);
+  send(windows.open("c"), 1, 10, 0, 2);
+  windows.endEpoch(7);
+  assert.equal(windows.get("b"), undefined, "every window closes");
+  assert.deepEqual(windows.sentBefore("b", 7), { epoch: 7, sent: 3 });
+  assert.equal(windows.sentBefore("b", 6), undefined, "of another epoch, nothing is known");
+  assert.deepEqual(windows.allSentBefore(), [
+    { host: "b", count: { epoch: 7, sent: 3 } },
+    { host: "c", count: { epoch: 7, sent: 1 } },
+  ]);
+});
