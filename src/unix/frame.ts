@@ -46,8 +46,9 @@ const EMPTY = new Uint8Array(0);
  * they keep coming; a larger frame gets a buffer of its own, filled in place.
  * A binary message frame of 128 KiB or more that has not all come in one
  * read is returned in two parts, a {@linkcode ReceivedBinaryFrame}: its
- * head in the buffer, its attachments read straight into memory of their
- * own.
+ * head in the buffer (which grows only to fit the head), its attachments
+ * read straight into memory of their own. (One whose head alone is over 16
+ * MiB is returned whole, in a buffer of its own.)
  *
  * The buffer is sized to the limit, so a connection limited to small
  * frames (before its handshake) holds only a small one.
@@ -99,7 +100,10 @@ export class FrameDecoder {
         this.#smallFrames = 0;
       }
       this.#start = this.#end = 0;
-    } else if (this.#buffer.length - this.#end < Math.min(MIN_READ, this.#buffer.length / 4)) {
+    } else if (
+      this.#start > 0 &&
+      this.#buffer.length - this.#end < Math.min(MIN_READ, this.#buffer.length / 4)
+    ) {
       // Only the tail of one unfinished frame moves, once: after this it
       // starts at 0 and fits, so copying stays linear in the bytes received.
       this.#moveTo(this.#buffer);
@@ -170,7 +174,9 @@ export class FrameDecoder {
         (mayOwn ? Math.min(length, headBytesNeeded(buffer, bodyStart, this.#end)) : length);
       if (needed > MAX_BUFFER_SIZE) this.#beginLarge(length);
       else if (needed > buffer.length) {
-        this.#moveTo(new Uint8Array(Math.max(needed, buffer.length * 2)));
+        // Doubling, so that growing is linear; never past what a frame may need.
+        const most = Math.min(MAX_BUFFER_SIZE, HEADER_SIZE + this.maxFrameSize);
+        this.#moveTo(new Uint8Array(Math.min(Math.max(needed, buffer.length * 2), most)));
       }
       break;
     }

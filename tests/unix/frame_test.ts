@@ -255,6 +255,29 @@ Deno.test("FrameDecoder gives a grown buffer back once large frames stop", () =>
   assert.equal(decoder.space().length, 64 * 1024, "back to its usual size");
 });
 
+Deno.test("FrameDecoder grows its buffer no further than 16 MiB, nor than its limit needs", () => {
+  // 6 MiB (a buffer kept), then 7 (doubled to 12, the next frame's start
+  // read behind it), then 15: doubling again would make 24.
+  const sizes = [6, 7, 15].map((mib) => mib * 1024 * 1024);
+  const bytes = stream(sizes.map((size) => new Uint8Array(size).fill(size >> 20)));
+  for (const limit of [32 * 1024 * 1024, 15 * 1024 * 1024 + 10]) {
+    const decoder = new FrameDecoder(limit);
+    const lengths: number[] = [];
+    let largest = 0;
+    for (let at = 0; at < bytes.length;) {
+      const space = decoder.space();
+      largest = Math.max(largest, space.buffer.byteLength);
+      const size = Math.min(space.length, bytes.length - at);
+      space.set(bytes.subarray(at, at + size));
+      at += size;
+      for (const frame of decoder.commit(size)) lengths.push(frame.length);
+    }
+    assert.deepEqual(lengths, sizes);
+    const most = Math.min(16 * 1024 * 1024, limit) + HEADER_SIZE;
+    assert.ok(largest <= most, `limit ${limit}: a buffer of ${largest} bytes`);
+  }
+});
+
 Deno.test("FrameDecoder gives back a buffer over 8 MiB as soon as its frame is done", () => {
   const decoder = new FrameDecoder(LIMIT);
   const big = stream([payload(9 * 1024 * 1024, 2)]);
