@@ -84,7 +84,13 @@ export { Peer } from "./src/peer.ts";
 export type { Permissions } from "./src/permissions.ts";
 export { DEFAULT_RESTART } from "./src/restart_policy.ts";
 export type { RestartOptions } from "./src/restart_policy.ts";
-export type { SchemaProtocol, Schemas, StandardSchemaV1, ValidationIssue } from "./src/schema.ts";
+export type {
+  CarriedSchemaProtocol,
+  SchemaProtocol,
+  Schemas,
+  StandardSchemaV1,
+  ValidationIssue,
+} from "./src/schema.ts";
 export type {
   ActionOf,
   AnyMessage,

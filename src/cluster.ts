@@ -12,7 +12,7 @@ import type { Manager } from "./manager.ts";
 import { Peer } from "./peer.ts";
 import type { Permissions } from "./permissions.ts";
 import type { RestartOptions } from "./restart_policy.ts";
-import type { Schemas } from "./schema.ts";
+import type { CarriedSchemaProtocol, Schemas } from "./schema.ts";
 import type { Router } from "./router.ts";
 import type { PeerStats, Protocol } from "./types.ts";
 import type { UnixHost } from "./unix/host.ts";
@@ -208,11 +208,46 @@ export class Cluster<P extends Carried<P> = Protocol, S extends string = string>
   }
 
   /**
+   * Starts the cluster as {@linkcode Cluster.start} below does, its
+   * protocol inferred from `schemas` ({@linkcode CarriedSchemaProtocol}) and
+   * its service names from `processes`, when no type argument is given.
+   *
+   * @typeParam C The schemas, by action.
+   * @typeParam S The service names, inferred from `processes`.
+   * @param options The modules, counts, permissions, limits and schemas.
+   * @returns The running cluster, typed by its schemas.
+   *
+   * @example A protocol from Zod schemas (`z.object({ name: z.string() })`, …)
+   * ```ts
+   * import { Cluster, type StandardSchemaV1 } from "@switchboard/switchboard";
+   *
+   * const name: StandardSchemaV1<{ name: string }> = {
+   *   "~standard": {
+   *     version: 1,
+   *     vendor: "example",
+   *     validate: (value) => ({ value: value as { name: string } }),
+   *   },
+   * };
+   *
+   * export async function run(): Promise<void> {
+   *   await using cluster = await Cluster.start({ worker: "./worker.ts", schemas: { greet: name } });
+   *   cluster.sendMessage("greet", { name: "Ada" }); // { name: 5 } is a type error
+   * }
+   * ```
+   */
+  static start<const C extends Schemas, S extends string = string>(
+    options: ClusterOptions<S> & { schemas: C },
+    // @ts-expect-error: TypeScript cannot prove for every `C` that the protocol is carried;
+    // `CarriedSchemaProtocol` makes sure of it for each one.
+  ): Promise<Cluster<CarriedSchemaProtocol<C>, S>>;
+  /**
    * Starts the workers and services and resolves once every one has
    * connected and is ready: listeners a child registers right after
    * `await connect()` miss no message sent after this resolves.
    *
-   * @typeParam P The protocol: a map from action to data type.
+   * @typeParam P The protocol: a map from action to data type; without a
+   * type argument, inferred from `schemas` when they are given
+   * ({@linkcode SchemaProtocol}).
    * @typeParam S The service names, inferred from `processes` when no type
    * argument is given: then `getProcess("metric")` and `to: "metric"` are
    * type errors unless `processes` has a "metric". (Given `P` alone, any
@@ -255,6 +290,9 @@ export class Cluster<P extends Carried<P> = Protocol, S extends string = string>
    * }
    * ```
    */
+  static start<P extends Carried<P> = Protocol, S extends string = string>(
+    options?: ClusterOptions<S>,
+  ): Promise<Cluster<P, S>>;
   static async start<P extends Carried<P> = Protocol, S extends string = string>(
     options?: ClusterOptions<S>,
   ): Promise<Cluster<P, S>> {

@@ -8,7 +8,7 @@ import type { Carried } from "./carried_types.ts";
 import { readBootstrap } from "./bootstrap.ts";
 import { ChildSide } from "./child.ts";
 import { Peer } from "./peer.ts";
-import type { Schemas } from "./schema.ts";
+import type { CarriedSchemaProtocol, Schemas } from "./schema.ts";
 import type { Protocol } from "./types.ts";
 import { openUnixEndpoint } from "./unix/transport.ts";
 
@@ -33,6 +33,39 @@ export interface ConnectOptions {
 let joined: Promise<Peer<Protocol>> | undefined;
 
 /**
+ * Joins the cluster as {@linkcode connect} below does, the protocol
+ * inferred from `schemas` ({@linkcode CarriedSchemaProtocol}) when no type
+ * argument is given.
+ *
+ * @typeParam C The schemas, by action.
+ * @typeParam S The cluster's service names (default: any string).
+ * @param options The schemas, and whether to mark ready automatically.
+ * @returns This process's peer, typed by its schemas.
+ *
+ * @example A worker whose protocol comes from its schemas
+ * ```ts
+ * import { connect, type StandardSchemaV1 } from "@switchboard/switchboard";
+ *
+ * const name: StandardSchemaV1<{ name: string }> = {
+ *   "~standard": {
+ *     version: 1,
+ *     vendor: "example",
+ *     validate: (value) => ({ value: value as { name: string } }),
+ *   },
+ * };
+ *
+ * if (import.meta.main) {
+ *   const peer = await connect({ schemas: { greet: name } });
+ *   peer.on("greet", (data) => console.log(`Hello, ${data.name}`));
+ * }
+ * ```
+ */
+export function connect<const C extends Schemas, S extends string = string>(
+  options: ConnectOptions & { schemas: C },
+  // @ts-expect-error: TypeScript cannot prove for every `C` that the protocol is carried;
+  // `CarriedSchemaProtocol` makes sure of it for each one.
+): Promise<Peer<CarriedSchemaProtocol<C>, S>>;
+/**
  * Joins the cluster that started this process and returns its peer. Call it
  * in a worker or service module; the process is a member until the cluster
  * stops (then it exits) or the manager disappears (then it exits with
@@ -43,7 +76,9 @@ let joined: Promise<Peer<Protocol>> | undefined;
  * The process's stdin carries the cluster's bootstrap, so it is not
  * available for other use.
  *
- * @typeParam P The protocol: a map from action to data type.
+ * @typeParam P The protocol: a map from action to data type; without a
+ * type argument, inferred from `schemas` when they are given
+ * ({@linkcode SchemaProtocol}).
  * @typeParam S The cluster's service names, when the child wants them
  * checked (`connect<P, "logger" | "metrics">()`; default: any string).
  * @param options Whether to mark ready automatically.
@@ -64,6 +99,9 @@ let joined: Promise<Peer<Protocol>> | undefined;
  * }
  * ```
  */
+export function connect<P extends Carried<P> = Protocol, S extends string = string>(
+  options?: ConnectOptions,
+): Promise<Peer<P, S>>;
 export function connect<P extends Carried<P> = Protocol, S extends string = string>(
   options?: ConnectOptions,
 ): Promise<Peer<P, S>> {

@@ -7,6 +7,7 @@
  * @module
  */
 
+import type { Carried } from "./carried_types.ts";
 import { formatDataPath } from "./data_path.ts";
 
 /**
@@ -139,6 +140,31 @@ export type Schemas = Readonly<Record<string, StandardSchemaV1>>;
 export type SchemaProtocol<S extends Schemas> = {
   [A in keyof S]: StandardSchemaV1.InferOutput<S[A]>;
 };
+
+/**
+ * The protocol that schemas describe, as {@linkcode SchemaProtocol}, when
+ * it can be carried; else each action's data type says what cannot be
+ * sent ({@linkcode Carried}), so that sending it is a type error that says
+ * why. What `Cluster.start({ schemas })` and `connect({ schemas })` infer.
+ *
+ * @example The protocol of two schemas
+ * ```ts
+ * import type { CarriedSchemaProtocol, StandardSchemaV1 } from "@switchboard/switchboard";
+ *
+ * const name: StandardSchemaV1<{ name: string }> = {
+ *   "~standard": {
+ *     version: 1,
+ *     vendor: "example",
+ *     validate: (value) => ({ value: value as { name: string } }),
+ *   },
+ * };
+ * type Greetings = CarriedSchemaProtocol<{ greet: typeof name }>;
+ * const greeting: Greetings["greet"] = { name: "Ada" };
+ * console.assert(greeting.name === "Ada");
+ * ```
+ */
+export type CarriedSchemaProtocol<S extends Schemas> = SchemaProtocol<S> extends
+  Carried<SchemaProtocol<S>> ? SchemaProtocol<S> : Carried<SchemaProtocol<S>>;
 
 /** What checking data against an action's schema found. */
 export type Checked = { value: unknown } | { problem: string; issues: readonly ValidationIssue[] };

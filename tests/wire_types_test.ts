@@ -6,7 +6,15 @@
  */
 
 import assert from "node:assert/strict";
-import { type Carried, Cluster, connect, managerOf, type Peer } from "../mod.ts";
+import {
+  type Carried,
+  Cluster,
+  connect,
+  managerOf,
+  type Peer,
+  type StandardSchemaV1,
+} from "../mod.ts";
+import { schemas } from "./fixtures/schemas.ts";
 
 type Good = {
   save: { name: string; body: Uint8Array; at: Date; tags: Set<string>; index: Map<string, bigint> };
@@ -58,6 +66,31 @@ Deno.test("the type of a refused action says why, naming the action", () => {
   const good: Carried<Good>["save"]["name"] = "a";
   assert.equal(good, "a");
 });
+
+export async function inferredFromSchemas(): Promise<void> {
+  // No type argument: the protocol is the schemas', the service names `processes`'.
+  const cluster = await Cluster.start({ workers: 1, schemas, processes: { logger: "./l.ts" } });
+  cluster.sendMessage("note", { text: "x" }, "logger");
+  const answer: { id: number } = await cluster.request("saveRequest", { name: "a" }, { to: 0 });
+  // @ts-expect-error: "text" is a string
+  cluster.sendMessage("note", { text: 5 });
+  // @ts-expect-error: the schemas have no action "nope"
+  cluster.sendMessage("nope", {});
+  // @ts-expect-error: the cluster has no service "metric"
+  cluster.getProcess("metric");
+  // In a child too.
+  const peer = await connect({ schemas });
+  peer.on("note", (data) => data.text.toUpperCase());
+  // @ts-expect-error: "name" is a string
+  peer.sendMessage("saveRequest", { name: 1 });
+  // A schema whose data cannot be sent makes its action say why.
+  const runs = await Cluster.start({ workers: 0, schemas: { run: callbacks } });
+  // @ts-expect-error: Action "run" holds a function, which cannot be sent
+  runs.sendMessage("run", { callback: () => {} });
+  void answer;
+}
+
+declare const callbacks: StandardSchemaV1<{ callback: () => void }>;
 
 type Logs = { log: { line: string }; flushRequest: undefined; flushResponse: number };
 
