@@ -237,9 +237,10 @@ export class Cluster<P extends Carried<P> = Protocol, S extends string = string>
    */
   static start<const C extends Schemas, S extends string = string>(
     options: ClusterOptions<S> & { schemas: C },
-    // @ts-expect-error: TypeScript cannot prove for every `C` that the protocol is carried;
-    // `CarriedSchemaProtocol` makes sure of it for each one.
-  ): Promise<Cluster<CarriedSchemaProtocol<C>, S>>;
+  ): Promise<
+    // Each `C`'s protocol is carried (CarriedSchemaProtocol); the check says so to TypeScript.
+    CarriedSchemaProtocol<C> extends infer P ? P extends Carried<P> ? Cluster<P, S> : never : never
+  >;
   /**
    * Starts the workers and services and resolves once every one has
    * connected and is ready: listeners a child registers right after

@@ -62,9 +62,10 @@ let joined: Promise<Peer<Protocol>> | undefined;
  */
 export function connect<const C extends Schemas, S extends string = string>(
   options: ConnectOptions & { schemas: C },
-  // @ts-expect-error: TypeScript cannot prove for every `C` that the protocol is carried;
-  // `CarriedSchemaProtocol` makes sure of it for each one.
-): Promise<Peer<CarriedSchemaProtocol<C>, S>>;
+): Promise<
+  // Each `C`'s protocol is carried (CarriedSchemaProtocol); the check says so to TypeScript.
+  CarriedSchemaProtocol<C> extends infer P ? P extends Carried<P> ? Peer<P, S> : never : never
+>;
 /**
  * Joins the cluster that started this process and returns its peer. Call it
  * in a worker or service module; the process is a member until the cluster
