@@ -2,10 +2,10 @@
  * `UnixEndpoint`: one process's end of the Unix-socket transport. It
  * listens at its own socket file, admits who dials it through the gate,
  * and keeps one link to send on per peer. Children dial the manager when
- * they join and each other on first use; the manager never dials. Two
- * children that dial each other at once keep both links: each reads both
- * and sends on the one it dialed (the other is a spare, which takes over if
- * the first closes), so what one process sends another stays in order.
+ * they join and each other on first use; the manager never dials. Which
+ * link it sends on when two children dial each other at once is
+ * `link_table.ts`'s rule; what it relays to and from other hosts, when the
+ * cluster spans several, is `relaying.ts`'s.
  *
  * @module
  */
@@ -20,7 +20,6 @@ import {
   type EndpointOptions,
   type Payload,
   type Receiver,
-  TOO_LARGE,
   UNREACHABLE,
 } from "../transport.ts";
 import type { ConnectionStats } from "../types.ts";
@@ -35,21 +34,9 @@ import {
   WELCOME_PAYLOAD,
 } from "./handshake.ts";
 import { Link } from "./link.ts";
-import {
-  DELIVER,
-  FORWARD,
-  GONE,
-  goneReason,
-  isRelay,
-  REACH,
-  reachable,
-  readRelay,
-  readTaken,
-  relayHeadSize,
-  relayPayload,
-  TAKEN,
-  takenBody,
-} from "./relay.ts";
+import { LinkTable } from "./link_table.ts";
+import { isRelay } from "./relay.ts";
+import { type Relayer, Relaying } from "./relaying.ts";
 import { SocketConnection } from "./socket_connection.ts";
 import { Sockets, type UnixConfig } from "./sockets.ts";
 
@@ -59,12 +46,6 @@ const CLOSE_TIMEOUT = 2_000;
 /** What arrived before the receiver was set, kept for it. */
 type Held = { from: Address; payloads: Uint8Array[] } | { gone: Address; reason?: Error };
 
-/**
- * Where the manager of a cluster that spans several hosts sends what its
- * children relay to processes on other hosts: its gateway.
- */
-export type Relayer = (from: Address, to: Address, payload: Uint8Array) => void;
-
 /** One process's end of the Unix-socket transport. */
 export class UnixEndpoint implements Endpoint {
   readonly self: Address;
@@ -73,27 +54,18 @@ export class UnixEndpoint implements Endpoint {
   readonly #options: EndpointOptions;
   readonly #sockets: Sockets;
   readonly #gate: Gate;
+  readonly #relaying: Relaying;
   #acceptor: Acceptor | undefined;
   #accepting: Promise<void> | undefined;
-  /** The link to send on, by peer. */
-  readonly #links = new Map<Address, Link>();
-  /** Further links to a peer that has one, when both dialed at once. */
-  readonly #spares = new Set<Link>();
-  /** Accepted links still in their handshake. */
-  readonly #strangers = new Set<Link>();
+  readonly #links = new LinkTable();
   /** Settle when their link has closed and been accounted for. */
   readonly #ended = new Set<Promise<void>>();
   #receiver: Receiver | undefined;
   #receiving = false;
-  #relayer: Relayer | undefined;
   /** Told of each peer whose connection to this endpoint is admitted. */
   #onAdmitted: ((address: Address) => void) | undefined;
-  /** In a manager: told how many more relayed frames a child took, or that it takes the rest. */
-  #onTaken: ((child: Address, taken: number | "rest") => void) | undefined;
   /** In a manager: told when a child's connection closed, and why, if it broke. */
   #onLeft: ((child: Address, reason: Error | undefined) => void) | undefined;
-  /** In a child of a cluster that spans hosts: whether its manager can reach the others now. */
-  #othersReachable = true;
   #held: Held[] = [];
   #state: "open" | "closing" | "closed" = "open";
   readonly #closed = Promise.withResolvers<Error | undefined>();
@@ -135,6 +107,7 @@ export class UnixEndpoint implements Endpoint {
     this.#config = config;
     this.#options = options;
     this.#sockets = new Sockets(config);
+    this.#relaying = new Relaying(config.gateway, this.#sockets, options.maxPayload);
     this.#gate = new Gate({
       self,
       token: config.token,
@@ -148,13 +121,11 @@ export class UnixEndpoint implements Endpoint {
   }
 
   limitName(to: Address): string | undefined {
-    const { gateway } = this.#config;
-    return gateway && this.#isRemote(to) ? gateway.limit : undefined;
+    return this.#relaying.limitName(to);
   }
 
   maxPayload(to: Address): number {
-    const { gateway } = this.#config;
-    return gateway && this.#isRemote(to) ? gateway.maxPayload : this.#options.maxPayload;
+    return this.#relaying.maxPayload(to);
   }
 
   queueKey(to: Address): unknown {
@@ -163,9 +134,7 @@ export class UnixEndpoint implements Endpoint {
   }
 
   queueCost(to: Address, size: number): number {
-    // A child's send to another host goes in a FORWARD relay frame.
-    const relayed = this.#config.gateway !== undefined && this.#isRemote(to);
-    return HEADER_SIZE + (relayed ? relayHeadSize(to) : 0) + size;
+    return HEADER_SIZE + this.#relaying.headSize(to) + size;
   }
 
   receive(receiver: Receiver): void {
@@ -186,7 +155,9 @@ export class UnixEndpoint implements Endpoint {
 
   send(to: Address, payload: Payload, limit?: number): number {
     if (this.#state !== "open") return CLOSED;
-    if (this.#config.gateway && this.#isRemote(to)) return this.#forward(to, payload, limit);
+    if (this.#relaying.relayed(to)) {
+      return this.#relaying.forward(this.#links.get(MANAGER), to, payload, limit);
+    }
     const link = this.#links.get(to) ?? this.#dialPeer(to);
     return link ? link.send(payload, limit, this.#options.maxPayload) : UNREACHABLE;
   }
@@ -196,9 +167,7 @@ export class UnixEndpoint implements Endpoint {
   }
 
   async drained(limit: number, to?: Address): Promise<void> {
-    const links = to === undefined ? [...this.#links.values(), ...this.#spares] : [
-      this.#linkFor(to),
-    ];
+    const links = to === undefined ? this.#links.named() : [this.#linkFor(to)];
     await Promise.all(links.map((link) => link?.connection.drained(limit)));
   }
 
@@ -215,7 +184,7 @@ export class UnixEndpoint implements Endpoint {
    * children relay to other hosts to `relayer`.
    */
   relayTo(relayer: Relayer): void {
-    this.#relayer = relayer;
+    this.#relaying.relayTo(relayer);
   }
 
   /**
@@ -224,7 +193,7 @@ export class UnixEndpoint implements Endpoint {
    * `"rest"` as the child closes gracefully: it takes all that still comes.
    */
   taken(listener: (child: Address, taken: number | "rest") => void): void {
-    this.#onTaken = listener;
+    this.#relaying.taken(listener);
   }
 
   /**
@@ -245,9 +214,7 @@ export class UnixEndpoint implements Endpoint {
   deliverFrom(to: Address, from: Address, payload: Uint8Array, limit?: number): number {
     const link = this.#links.get(to);
     if (this.#state !== "open" || !link) return UNREACHABLE;
-    // Over the child's frame limit it would be cut off, so it is refused here.
-    const size = link.send(relayPayload(DELIVER, from, payload), limit, this.#options.maxPayload);
-    return size < 0 ? size : payload.length;
+    return this.#relaying.deliver(link, from, payload, limit);
   }
 
   /**
@@ -258,20 +225,12 @@ export class UnixEndpoint implements Endpoint {
   tellGone(to: Address, address: Address, reason?: string): boolean {
     const link = this.#links.get(to);
     if (this.#state !== "open" || !link) return false;
-    const body = JSON.stringify(reason === undefined ? {} : { reason });
-    return link.send(relayPayload(GONE, address, body)) >= 0;
-  }
-
-  /** Whether `to` lives on another host: not here, and not this host's manager. */
-  #isRemote(to: Address): boolean {
-    return to !== MANAGER && !this.#sockets.has(to);
+    return this.#relaying.tellGone(link, address, reason);
   }
 
   /** The link what is sent to `to` goes on: through the manager when it is remote. */
   #linkFor(to: Address): Link | undefined {
-    return this.#config.gateway && this.#isRemote(to)
-      ? this.#links.get(MANAGER)
-      : this.#links.get(to);
+    return this.#relaying.relayed(to) ? this.#links.get(MANAGER) : this.#links.get(to);
   }
 
   /**
@@ -281,35 +240,20 @@ export class UnixEndpoint implements Endpoint {
   tellReachable(to: Address, reachable: boolean): boolean {
     const link = this.#links.get(to);
     if (this.#state !== "open" || !link) return false;
-    return link.send(relayPayload(REACH, MANAGER, JSON.stringify({ reachable }))) >= 0;
-  }
-
-  /** A child's send to another host: through its manager, in a FORWARD frame. */
-  #forward(to: Address, payload: Payload, limit: number | undefined): number {
-    const manager = this.#links.get(MANAGER);
-    if (!manager || !this.#othersReachable) return UNREACHABLE;
-    if (payload.length > this.#config.gateway!.maxPayload) return TOO_LARGE;
-    const frame = relayPayload(FORWARD, to, payload);
-    const size = frame.length - frame.pieces[0].length;
-    if (size > this.#config.gateway!.maxPayload) return TOO_LARGE;
-    // gateway.maxPayload leaves room for any relay head: the frame fits.
-    const sent = manager.send(frame, limit);
-    return sent < 0 ? sent : size;
+    return this.#relaying.tellReachable(link, reachable);
   }
 
   connected(): Address[] {
-    return [...this.#links.keys()];
+    return this.#links.peers();
   }
 
   connections(): ConnectionStats[] {
-    return [...this.#links.values(), ...this.#spares].map((link) => link.stats());
+    return this.#links.named().map((link) => link.stats());
   }
 
   /** The connections to `peer`, the one sent on first: for tests and diagnostics. */
   connectionsTo(peer: Address): SocketConnection[] {
-    const first = this.#links.get(peer);
-    const spares = [...this.#spares].filter((link) => link.address === peer);
-    return (first ? [first, ...spares] : spares).map((link) => link.connection);
+    return this.#links.to(peer).map((link) => link.connection);
   }
 
   close(reason?: Error): void {
@@ -324,13 +268,11 @@ export class UnixEndpoint implements Endpoint {
     this.#gate.close();
     // A child closing gracefully reads on until its manager closes too: so
     // it says, lest what was relayed to it and not said taken yet be refused.
-    const manager = this.#config.gateway && this.self !== MANAGER
+    const manager = this.#relaying.spansHosts && this.self !== MANAGER
       ? this.#links.get(MANAGER)
       : undefined;
-    if (reason === undefined) {
-      manager?.connection.send(relayPayload(TAKEN, MANAGER, takenBody("rest")));
-    }
-    const links = [...this.#links.values(), ...this.#spares, ...this.#strangers];
+    if (reason === undefined && manager) this.#relaying.sayTaken(manager, "rest");
+    const links = this.#links.all();
     for (const link of links) link.connection.close(reason);
     // A peer that stopped reading would keep queued bytes, and us, forever.
     const giveUp = setTimeout(() => {
@@ -361,7 +303,7 @@ export class UnixEndpoint implements Endpoint {
     if (this.#state !== "open") return connection.close();
     const link = new Link(connection);
     if (!this.#gate.greet(link)) return;
-    this.#strangers.add(link);
+    this.#links.greeted(link);
     this.#watch(link);
   }
 
@@ -380,7 +322,7 @@ export class UnixEndpoint implements Endpoint {
     link.welcome = Promise.withResolvers<void>();
     // Its own failure is reported by whoever waits; this one is for the watch.
     link.welcome.promise.catch(() => {});
-    this.#links.set(address, link);
+    this.#links.dialed(address, link);
     this.#watch(link);
     return link;
   }
@@ -446,9 +388,7 @@ export class UnixEndpoint implements Endpoint {
     const delivered = this.#deliverWithRelays(link, rest);
     // Said once they are handed on: what the manager relayed and never
     // heard taken, if this process dies, is refused to its senders.
-    if (delivered > 0 && !link.dropped) {
-      link.connection.send(relayPayload(TAKEN, MANAGER, takenBody(delivered)));
-    }
+    if (delivered > 0 && !link.dropped) this.#relaying.sayTaken(link, delivered);
   }
 
   /**
@@ -474,28 +414,14 @@ export class UnixEndpoint implements Endpoint {
    * @returns Whether it was a DELIVER frame from the manager, handed on.
    */
   #relay(link: Link, payload: Uint8Array): boolean {
-    const relay = readRelay(payload);
-    const fromManager = link.address === MANAGER && this.#config.gateway !== undefined;
-    const toManager = this.#relayer !== undefined && link.address !== MANAGER;
-    const said = relay?.kind === REACH && fromManager ? reachable(relay.body) : undefined;
-    const taken = relay?.kind === TAKEN && toManager ? readTaken(relay.body) : undefined;
-    if (relay?.kind === FORWARD && toManager) {
-      this.#relayer!(link.address!, relay.address, relay.body);
-    } else if (relay?.kind === DELIVER && fromManager) {
-      this.#deliver(link, relay.address, [relay.body]);
+    const read = this.#relaying.read(link, payload);
+    if (read.kind === "deliver") {
+      this.#deliver(link, read.from, [read.body]);
       return true;
-    } else if (taken !== undefined) {
-      this.#onTaken?.(link.address!, taken);
-    } else if (relay?.kind === GONE && fromManager) {
-      const reason = goneReason(relay.body);
-      const error = reason === undefined
-        ? undefined
-        : new UnreachableError(reason, { peer: relay.address });
-      if (error) this.#options.report(error);
-      this.#gone(relay.address, error);
-    } else if (said !== undefined) {
-      this.#othersReachable = said;
-    } else {
+    } else if (read.kind === "gone") {
+      if (read.error) this.#options.report(read.error);
+      this.#gone(read.address, read.error);
+    } else if (read.kind === "bad") {
       this.#drop(
         link,
         new FrameError(`Bad frame from ${link.name}: an unexpected relay frame`, {
@@ -507,11 +433,9 @@ export class UnixEndpoint implements Endpoint {
   }
 
   #admit(link: Link, from: Address): void {
-    this.#strangers.delete(link);
     link.address = from;
     link.connection.maxFrameSize = this.#options.maxPayload;
-    if (this.#links.has(from)) this.#spares.add(link);
-    else this.#links.set(from, link);
+    this.#links.admit(link);
     // The handshake is not traffic: not counted.
     link.connection.send(WELCOME_PAYLOAD);
     this.#onAdmitted?.(from);
@@ -539,7 +463,7 @@ export class UnixEndpoint implements Endpoint {
   }
 
   #onClosed(link: Link, reason: Error | undefined): void {
-    this.#strangers.delete(link);
+    this.#links.forgetStranger(link);
     const address = link.address;
     if (address === undefined) {
       // A frame over the handshake limit, say: refused like a bad hello.
@@ -556,15 +480,11 @@ export class UnixEndpoint implements Endpoint {
     }
     const undelivered = link.welcome !== undefined;
     if (undelivered) this.#notWelcomed(link, address, reason);
-    if (this.#spares.delete(link)) return this.#gone(address, reason);
-    if (this.#links.get(address) !== link) return;
-    this.#links.delete(address);
+    const removed = this.#links.remove(link);
+    if (removed === "spare") return this.#gone(address, reason);
+    if (removed === undefined) return;
     if (this.#state === "open") this.#onLeft?.(address, reason);
-    const spare = [...this.#spares].find((other) => other.address === address);
-    if (spare) {
-      this.#spares.delete(spare);
-      this.#links.set(address, spare);
-    }
+    const spare = this.#links.promoteSpare(address);
     // Sent only after the welcome: a link never welcomed delivered nothing.
     this.#gone(address, reason, undelivered && !spare);
   }
