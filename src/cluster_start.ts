@@ -8,12 +8,12 @@
 
 import { type Address, managerOf } from "./address.ts";
 import type { Broker, BrokerLink, MembershipChange } from "./broker.ts";
+import type { ChildSpec, DenoChildSpec } from "./child_slot.ts";
 import { type ClusterOptions, DEFAULTS, type ServiceOptions } from "./cluster.ts";
 import { GatewayHost } from "./gateway.ts";
 import { Layout } from "./layout.ts";
 import { Manager, type ManagerConfig } from "./manager.ts";
 import { DEFAULT_RESTART, type RestartPolicy } from "./restart_policy.ts";
-import type { ChildSpec, DenoChildSpec } from "./supervisor.ts";
 import type { LifecycleEvent } from "./types.ts";
 import { UnixHost } from "./unix/host.ts";
 import { MAX_RELAY_HEAD } from "./unix/relay.ts";

@@ -10,6 +10,7 @@
 import { onAbruptExit } from "./abrupt_exit.ts";
 import { type Address, describe, isManagerOf, MANAGER, type Target, targetsOf } from "./address.ts";
 import { BOOTSTRAP_VERSION } from "./bootstrap.ts";
+import type { ChildSpec } from "./child_slot.ts";
 import { EVENT, MEMBERS, READY, RUNNING, STOPPED } from "./control.ts";
 import { deadline } from "./deadline.ts";
 import { ClosedError, FrameError, type SwitchboardError } from "./errors.ts";
@@ -21,7 +22,7 @@ import { handleSignals, signalExitCode } from "./signals.ts";
 import type { Program } from "./spawn.ts";
 import type { Schemas } from "./schema.ts";
 import { StartingChildren } from "./starting_children.ts";
-import { type ChildSpec, Supervisor } from "./supervisor.ts";
+import { Supervisor } from "./supervisor.ts";
 import type { Endpoint, TransportHost } from "./transport.ts";
 import type { ChildStats, LifecycleEvent } from "./types.ts";
 

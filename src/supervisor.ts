@@ -2,45 +2,22 @@
  * The supervisor: the manager's child processes, one slot per address. It
  * starts them, notices when one exits, restarts it under the restart
  * policy (or gives it up), replaces them one by one on a reload, and stops
- * them in two phases when the cluster stops.
+ * them in two phases when the cluster stops. What a slot holds is in
+ * `child_slot.ts`; how a process is stopped, killed and reaped, in
+ * `child_processes.ts`.
  *
  * @module
  */
 
-import { type Address, describe, outputLabel } from "./address.ts";
+import { type Address, describe } from "./address.ts";
 import type { Bootstrap } from "./bootstrap.ts";
-import { EXIT, STOP } from "./control.ts";
+import { ChildProcesses, killChild } from "./child_processes.ts";
+import { type ChildSpec, labelOf, newSlot, type Slot, troubleOf, whyLate } from "./child_slot.ts";
 import { deadline } from "./deadline.ts";
 import { ClosedError, SwitchboardError } from "./errors.ts";
-import type { Permissions } from "./permissions.ts";
-import { RestartBudget, type RestartPolicy } from "./restart_policy.ts";
+import type { RestartPolicy } from "./restart_policy.ts";
 import { type Program, spawnChild, type SpawnedChild } from "./spawn.ts";
-import type { ChildState, ChildStats, LifecycleEvent } from "./types.ts";
-
-/** How to start one child: a Deno module, or an executable in another language. */
-export type ChildSpec = DenoChildSpec | ForeignChildSpec;
-
-/** A child that runs a Deno module, in Deno's sandbox. */
-export interface DenoChildSpec {
-  /** The module to run. */
-  module: string | URL;
-  /** What to grant on top of what its transport needs. */
-  permissions: Permissions;
-  /** More `deno run` flags. */
-  flags: readonly string[];
-  /** Its `Deno.args`. */
-  args: readonly string[];
-  /** Whether each line it prints gets its address in front (see `labelOutput`). */
-  labelOutput: boolean;
-}
-
-/** A child in another language: its argv, run as given, outside any sandbox. */
-export interface ForeignChildSpec {
-  /** The executable, then its arguments. */
-  command: readonly string[];
-  /** Whether each line it prints gets its address in front (see `labelOutput`). */
-  labelOutput: boolean;
-}
+import type { ChildStats, LifecycleEvent } from "./types.ts";
 
 /** What the supervisor needs from the manager. */
 export interface SupervisorOptions {
@@ -73,59 +50,21 @@ export interface SupervisorOptions {
   gaveUp(error: SwitchboardError): void;
 }
 
-/** One child address, across the processes that held it. */
-interface Slot {
-  address: Address;
-  spec: ChildSpec;
-  state: ChildState;
-  /** The process now running it, if any. */
-  process: SpawnedChild | undefined;
-  restarts: number;
-  budget: RestartBudget | undefined;
-  backoff: ReturnType<typeof setTimeout> | undefined;
-  /** Kills a restarted process that is not ready within `startTimeout`. */
-  readyTimer: ReturnType<typeof setTimeout> | undefined;
-  /** Settles when the current process is ready, or exits before. */
-  ready: PromiseWithResolvers<void>;
-  /** Settles when the current process has done its stop work, or exited. */
-  stopped: PromiseWithResolvers<void>;
-  /** Whether the current process was asked to go: its exit is no failure. */
-  leaving: boolean;
-  /** Whether the current process sent `$ready` and was given the go-ahead. */
-  wentAhead: boolean;
-  wasReady: boolean;
-  /**
-   * The last error reported about the current process before it was ready
-   * (a connection refused, a bad frame): why it may fail to start, told
-   * with the error that says it did.
-   */
-  trouble: Error | undefined;
-  /**
-   * Whether its code was reloaded and has not been ready since: given up
-   * then, the new code is at fault, not the cluster, which runs on.
-   */
-  newCodeUnproven: boolean;
-  /** Whether the current process said `$stopped` since it was asked to stop. */
-  saidStopped: boolean;
-}
-
 /** Runs a cluster's child processes. */
 export class Supervisor {
   readonly #options: SupervisorOptions;
   readonly #slots = new Map<Address, Slot>();
-  /** Every process started and not yet reaped, restarts included. */
-  readonly #processes = new Set<SpawnedChild>();
+  readonly #processes: ChildProcesses;
   /** Rejects when a child exits before the cluster has started. */
   readonly #startFailed = Promise.withResolvers<never>();
   #started = false;
   #stopping = false;
-  /** What was reported about each process as it stopped (see `#reportOnce`). */
-  readonly #reportedAbout = new WeakMap<SpawnedChild, Set<string>>();
   /** Reloads run one at a time, in the order asked. */
   #reloads: Promise<void> = Promise.resolve();
 
   constructor(options: SupervisorOptions) {
     this.#options = options;
+    this.#processes = new ChildProcesses(options);
     this.#startFailed.promise.catch(() => {});
   }
 
@@ -138,24 +77,7 @@ export class Supervisor {
   async start(): Promise<void> {
     const { restart, startTimeout } = this.#options;
     for (const [address, spec] of this.#options.children) {
-      const child: Slot = {
-        address,
-        spec,
-        state: "starting",
-        process: undefined,
-        restarts: 0,
-        budget: restart ? new RestartBudget(restart) : undefined,
-        backoff: undefined,
-        readyTimer: undefined,
-        ready: Promise.withResolvers<void>(),
-        stopped: Promise.withResolvers<void>(),
-        leaving: false,
-        wentAhead: false,
-        wasReady: false,
-        trouble: undefined,
-        newCodeUnproven: false,
-        saidStopped: false,
-      };
+      const child = newSlot(address, spec, restart);
       this.#slots.set(address, child);
       try {
         this.#spawn(child);
@@ -277,19 +199,7 @@ export class Supervisor {
    */
   async stop(): Promise<void> {
     this.halt();
-    const asked = [...this.#slots.values()].filter((child) => this.#ask(child, false));
-    const patient = new Set(asked.map((child) => child.process));
-    await this.#phase(Promise.all(asked.map((child) => child.stopped.promise)).then(() => {}));
-    for (const child of asked) {
-      this.#reportUnfinished(child);
-      this.#tellExit(child);
-    }
-    const slots = [...this.#slots.values()];
-    await Promise.all(
-      [...this.#processes].map((spawned) =>
-        this.#reap(spawned, patient.has(spawned), slots.find((c) => c.process === spawned))
-      ),
-    );
+    await this.#processes.stopAll([...this.#slots.values()]);
     for (const child of this.#slots.values()) {
       child.process = undefined;
       if (child.state !== "failed") child.state = "stopped";
@@ -302,41 +212,7 @@ export class Supervisor {
    */
   abandon(signal: "SIGTERM" | "SIGKILL"): void {
     this.halt();
-    for (const spawned of this.#processes) {
-      try {
-        spawned.process.kill(signal);
-      } catch {
-        // It exited meanwhile.
-      }
-    }
-  }
-
-  /**
-   * Asks a running child to start its stop work, `alone` when the cluster
-   * goes on without it; from now on its exit is expected. False when it
-   * cannot be asked (not running, not connected).
-   */
-  #ask(child: Slot, alone: boolean): boolean {
-    if (!child.process) return false;
-    // Asked already (a reload, when the cluster stops): it is doing its
-    // stop work, and whoever waits for it waits for its `$stopped`. Told
-    // the cluster stops too, it ends its waits for replacements that will
-    // not come, which would hold its stop work until stopTimeout.
-    if (child.leaving) {
-      if (!alone) this.#options.tell(child.address, STOP);
-      return true;
-    }
-    child.leaving = true;
-    child.state = "stopping";
-    child.saidStopped = false;
-    child.stopped = Promise.withResolvers<void>();
-    return this.#options.tell(child.address, STOP, alone ? { alone: true } : undefined);
-  }
-
-  /** The second phase of a child's stop: it closes, and exits. */
-  #tellExit(child: Slot): void {
-    this.#options.exiting(child.address);
-    this.#options.tell(child.address, EXIT);
+    this.#processes.signalAll(signal);
   }
 
   async #reloadOne(child: Slot): Promise<void> {
@@ -346,15 +222,7 @@ export class Supervisor {
     this.#options.announce({ type: "reload", address: child.address });
     clearTimeout(child.backoff);
     const old = child.process;
-    if (old) {
-      const asked = this.#ask(child, true);
-      if (asked) {
-        await this.#phase(child.stopped.promise);
-        this.#reportUnfinished(child);
-        this.#tellExit(child);
-      }
-      await this.#reap(old, asked, child);
-    }
+    if (old) await this.#processes.stopAlone(child, old);
     if (this.#stopping) throw reloadStopped(child.address);
     child.state = "starting";
     child.newCodeUnproven = true;
@@ -365,47 +233,13 @@ export class Supervisor {
         const error = new SwitchboardError(
           `${describe(child.address)} was not ready within ${startTimeout} ms after its reload`,
         );
-        this.#kill(child.process);
+        killChild(child.process);
         return error;
       });
     } catch (error) {
       // The stop killed it while it started: that is why.
       throw this.#stopping ? reloadStopped(child.address, error) : error;
     }
-  }
-
-  /**
-   * Reports a child that did not finish its stop work within `stopTimeout`:
-   * it is told to exit all the same, and what it still ran is cut short.
-   */
-  #reportUnfinished(child: Slot): void {
-    if (child.saidStopped || !child.process) return;
-    this.#reportOnce(
-      child.process,
-      new SwitchboardError(
-        `${describe(child.address)} did not finish its stop work (its onStop handlers, its ` +
-          `running handlers) within stopTimeout (${this.#options.stopTimeout} ms): it was told ` +
-          `to exit`,
-        { peer: child.address },
-      ),
-    );
-  }
-
-  /**
-   * Reports what went wrong as a process stopped, once: a stop that meets
-   * a reload waits for the same process twice, and would say it twice.
-   */
-  #reportOnce(spawned: SpawnedChild, error: SwitchboardError): void {
-    const said = this.#reportedAbout.get(spawned) ?? new Set<string>();
-    if (said.has(error.message)) return;
-    this.#reportedAbout.set(spawned, said.add(error.message));
-    this.#options.report(error);
-  }
-
-  /** Waits for a phase of a child's stop, at most `stopTimeout`. */
-  #phase(promise: Promise<void>): Promise<void> {
-    return deadline(promise, this.#options.stopTimeout, () => new Error("stopTimeout passed"))
-      .catch(() => {});
   }
 
   #spawn(child: Slot): void {
@@ -427,24 +261,7 @@ export class Supervisor {
 
   #late(): string {
     const late = [...this.#slots.values()].filter((child) => !child.wasReady);
-    return late.map((child) => this.#whyLate(child)).join("; ");
-  }
-
-  /** Why a child is not ready yet, for the error that says start-up took too long. */
-  #whyLate(child: Slot): string {
-    return this.#whyLateAlone(child) + troubleOf(child);
-  }
-
-  #whyLateAlone(child: Slot): string {
-    const name = describe(child.address);
-    if (child.wentAhead) {
-      return `${name} had the go-ahead but never sent $running (see README "Protocol")`;
-    }
-    if (this.#options.isConnected(child.address)) {
-      return `${name} connected but did not become ready (did it call ready()? A process in ` +
-        `another language sends $ready)`;
-    }
-    return `${name} did not connect (did it call connect()?)`;
+    return late.map((child) => whyLate(child, this.#options)).join("; ");
   }
 
   #onExit(child: Slot, spawned: SpawnedChild, status: Deno.CommandStatus): void {
@@ -567,60 +384,9 @@ export class Supervisor {
           `${describe(child.address)} was not ready within ${startTimeout} ms after its restart`,
         ),
       );
-      this.#kill(spawned);
+      killChild(spawned);
     }, startTimeout);
   }
-
-  /**
-   * Waits for a process to exit: within `stopTimeout` if it was asked to,
-   * else it is killed at once.
-   */
-  async #reap(spawned: SpawnedChild, asked: boolean, child: Slot | undefined): Promise<void> {
-    const { status } = spawned.process;
-    const { stopTimeout } = this.#options;
-    const exited = asked &&
-      await deadline(status, stopTimeout, () => new Error("stopTimeout passed"))
-        .then(() => true, () => false);
-    if (!exited) this.#kill(spawned);
-    if (asked && !exited && child) {
-      this.#reportOnce(
-        spawned,
-        new SwitchboardError(
-          `${describe(child.address)} did not exit within stopTimeout (${stopTimeout} ms) ` +
-            `after it was told to: it was killed`,
-          { peer: child.address },
-        ),
-      );
-    }
-    await status;
-    spawned.stdin.close();
-    await spawned.stdin.done;
-    // Its pipes end once it has exited, and what it wrote last is written
-    // too; unless a process it started holds them open: then, after a
-    // moment for what is in them, they are let go.
-    await deadline(spawned.output, OUTPUT_GRACE, () => new Error("output held open"))
-      .catch(() => spawned.letGoOfOutput());
-    await spawned.output;
-  }
-
-  #kill(spawned: SpawnedChild | undefined): void {
-    try {
-      spawned?.process.kill("SIGKILL");
-    } catch {
-      // It exited meanwhile.
-    }
-  }
-}
-
-/**
- * How long a child's output is read after it exited, at most, in ms: its
- * pipes hold at most what it wrote last, read in far less.
- */
-const OUTPUT_GRACE = 500;
-
-/** The label of a child's output lines, when they get one. */
-function labelOf(child: Slot): string | undefined {
-  return child.spec.labelOutput ? outputLabel(child.address) : undefined;
 }
 
 /** Why a reload ended early: the cluster began to stop. */
@@ -628,9 +394,4 @@ function reloadStopped(address: Address, cause?: unknown): ClosedError {
   return new ClosedError(`Reload of ${describe(address)} stopped: the cluster is stopping`, {
     cause,
   });
-}
-
-/** What was reported about a child before it was ready, to add to the error that says it was not. */
-function troubleOf(child: Slot): string {
-  return child.trouble === undefined ? "" : `, after: ${child.trouble.message}`;
 }

@@ -1,0 +1,208 @@
+/**
+ * The children's processes, from their spawn until they are reaped, and
+ * how they end: in two phases (their stop work, still receiving, within
+ * `stopTimeout`; then they close and exit), killed when they cannot be
+ * asked or are late, and reaped with the last of their output.
+ *
+ * @module
+ */
+
+import { type Address, describe } from "./address.ts";
+import type { Slot } from "./child_slot.ts";
+import { EXIT, STOP } from "./control.ts";
+import { deadline } from "./deadline.ts";
+import { SwitchboardError } from "./errors.ts";
+import type { SpawnedChild } from "./spawn.ts";
+
+/** What ending a child's process needs from the manager. */
+export interface ChildProcessesOptions {
+  /** How long a child may take for each phase of its stop, in ms. */
+  stopTimeout: number;
+  /** Sends a control frame to a child; returns whether it could. */
+  tell(address: Address, action: string, data?: unknown): boolean;
+  /**
+   * A child is about to be told to exit: nothing sent to it after that
+   * arrives before it stops reading.
+   */
+  exiting(address: Address): void;
+  /** Told of errors no caller can be given. */
+  report(error: Error): void;
+}
+
+/** The processes a supervisor started and has not reaped yet, and how they end. */
+export class ChildProcesses {
+  readonly #options: ChildProcessesOptions;
+  /** Every process started and not yet reaped, restarts included. */
+  readonly #processes = new Set<SpawnedChild>();
+  /** What was reported about each process as it stopped (see `#reportOnce`). */
+  readonly #reportedAbout = new WeakMap<SpawnedChild, Set<string>>();
+
+  constructor(options: ChildProcessesOptions) {
+    this.#options = options;
+  }
+
+  /** A process was spawned: it is ended with the others. */
+  add(spawned: SpawnedChild): void {
+    this.#processes.add(spawned);
+  }
+
+  /** A process exited and its pipes are read to the end: nothing is left to end. */
+  delete(spawned: SpawnedChild): void {
+    this.#processes.delete(spawned);
+  }
+
+  /**
+   * Stops every child in two phases: all do their stop work, still
+   * receiving, within `stopTimeout`; then all close and exit. A child that
+   * cannot be asked (not connected) is killed at once, a late one killed;
+   * a process no child holds any more is killed at once too.
+   */
+  async stopAll(children: readonly Slot[]): Promise<void> {
+    const asked = children.filter((child) => this.#ask(child, false));
+    const patient = new Set(asked.map((child) => child.process));
+    await this.#phase(Promise.all(asked.map((child) => child.stopped.promise)).then(() => {}));
+    for (const child of asked) {
+      this.#reportUnfinished(child);
+      this.#tellExit(child);
+    }
+    await Promise.all(
+      [...this.#processes].map((spawned) =>
+        this.#reap(spawned, patient.has(spawned), children.find((c) => c.process === spawned))
+      ),
+    );
+  }
+
+  /**
+   * Stops `child`'s process, `spawned`, while the cluster goes on without
+   * it: in the same two phases, and killed if it cannot be asked.
+   */
+  async stopAlone(child: Slot, spawned: SpawnedChild): Promise<void> {
+    const asked = this.#ask(child, true);
+    if (asked) {
+      await this.#phase(child.stopped.promise);
+      this.#reportUnfinished(child);
+      this.#tellExit(child);
+    }
+    await this.#reap(spawned, asked, child);
+  }
+
+  /** Sends `signal` to every process, at once. Synchronous. */
+  signalAll(signal: "SIGTERM" | "SIGKILL"): void {
+    for (const spawned of this.#processes) {
+      try {
+        spawned.process.kill(signal);
+      } catch {
+        // It exited meanwhile.
+      }
+    }
+  }
+
+  /**
+   * Asks a running child to start its stop work, `alone` when the cluster
+   * goes on without it; from now on its exit is expected. False when it
+   * cannot be asked (not running, not connected).
+   */
+  #ask(child: Slot, alone: boolean): boolean {
+    if (!child.process) return false;
+    // Asked already (a reload, when the cluster stops): it is doing its
+    // stop work, and whoever waits for it waits for its `$stopped`. Told
+    // the cluster stops too, it ends its waits for replacements that will
+    // not come, which would hold its stop work until stopTimeout.
+    if (child.leaving) {
+      if (!alone) this.#options.tell(child.address, STOP);
+      return true;
+    }
+    child.leaving = true;
+    child.state = "stopping";
+    child.saidStopped = false;
+    child.stopped = Promise.withResolvers<void>();
+    return this.#options.tell(child.address, STOP, alone ? { alone: true } : undefined);
+  }
+
+  /** The second phase of a child's stop: it closes, and exits. */
+  #tellExit(child: Slot): void {
+    this.#options.exiting(child.address);
+    this.#options.tell(child.address, EXIT);
+  }
+
+  /**
+   * Reports a child that did not finish its stop work within `stopTimeout`:
+   * it is told to exit all the same, and what it still ran is cut short.
+   */
+  #reportUnfinished(child: Slot): void {
+    if (child.saidStopped || !child.process) return;
+    this.#reportOnce(
+      child.process,
+      new SwitchboardError(
+        `${describe(child.address)} did not finish its stop work (its onStop handlers, its ` +
+          `running handlers) within stopTimeout (${this.#options.stopTimeout} ms): it was told ` +
+          `to exit`,
+        { peer: child.address },
+      ),
+    );
+  }
+
+  /**
+   * Reports what went wrong as a process stopped, once: a stop that meets
+   * a reload waits for the same process twice, and would say it twice.
+   */
+  #reportOnce(spawned: SpawnedChild, error: SwitchboardError): void {
+    const said = this.#reportedAbout.get(spawned) ?? new Set<string>();
+    if (said.has(error.message)) return;
+    this.#reportedAbout.set(spawned, said.add(error.message));
+    this.#options.report(error);
+  }
+
+  /** Waits for a phase of a child's stop, at most `stopTimeout`. */
+  #phase(promise: Promise<void>): Promise<void> {
+    return deadline(promise, this.#options.stopTimeout, () => new Error("stopTimeout passed"))
+      .catch(() => {});
+  }
+
+  /**
+   * Waits for a process to exit: within `stopTimeout` if it was asked to,
+   * else it is killed at once.
+   */
+  async #reap(spawned: SpawnedChild, asked: boolean, child: Slot | undefined): Promise<void> {
+    const { status } = spawned.process;
+    const { stopTimeout } = this.#options;
+    const exited = asked &&
+      await deadline(status, stopTimeout, () => new Error("stopTimeout passed"))
+        .then(() => true, () => false);
+    if (!exited) killChild(spawned);
+    if (asked && !exited && child) {
+      this.#reportOnce(
+        spawned,
+        new SwitchboardError(
+          `${describe(child.address)} did not exit within stopTimeout (${stopTimeout} ms) ` +
+            `after it was told to: it was killed`,
+          { peer: child.address },
+        ),
+      );
+    }
+    await status;
+    spawned.stdin.close();
+    await spawned.stdin.done;
+    // Its pipes end once it has exited, and what it wrote last is written
+    // too; unless a process it started holds them open: then, after a
+    // moment for what is in them, they are let go.
+    await deadline(spawned.output, OUTPUT_GRACE, () => new Error("output held open"))
+      .catch(() => spawned.letGoOfOutput());
+    await spawned.output;
+  }
+}
+
+/** Kills a child's process at once with SIGKILL, if it still runs. */
+export function killChild(spawned: SpawnedChild | undefined): void {
+  try {
+    spawned?.process.kill("SIGKILL");
+  } catch {
+    // It exited meanwhile.
+  }
+}
+
+/**
+ * How long a child's output is read after it exited, at most, in ms: its
+ * pipes hold at most what it wrote last, read in far less.
+ */
+const OUTPUT_GRACE = 500;

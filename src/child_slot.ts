@@ -1,0 +1,129 @@
+/**
+ * A child slot: one child address of the supervisor, across the processes
+ * that held it. It says how to start the child, where its current process
+ * stands, and, when that process is late to become ready, why.
+ *
+ * @module
+ */
+
+import { type Address, describe, outputLabel } from "./address.ts";
+import type { Permissions } from "./permissions.ts";
+import { RestartBudget, type RestartPolicy } from "./restart_policy.ts";
+import type { SpawnedChild } from "./spawn.ts";
+import type { ChildState } from "./types.ts";
+
+/** How to start one child: a Deno module, or an executable in another language. */
+export type ChildSpec = DenoChildSpec | ForeignChildSpec;
+
+/** A child that runs a Deno module, in Deno's sandbox. */
+export interface DenoChildSpec {
+  /** The module to run. */
+  module: string | URL;
+  /** What to grant on top of what its transport needs. */
+  permissions: Permissions;
+  /** More `deno run` flags. */
+  flags: readonly string[];
+  /** Its `Deno.args`. */
+  args: readonly string[];
+  /** Whether each line it prints gets its address in front (see `labelOutput`). */
+  labelOutput: boolean;
+}
+
+/** A child in another language: its argv, run as given, outside any sandbox. */
+export interface ForeignChildSpec {
+  /** The executable, then its arguments. */
+  command: readonly string[];
+  /** Whether each line it prints gets its address in front (see `labelOutput`). */
+  labelOutput: boolean;
+}
+
+/** One child address, across the processes that held it. */
+export interface Slot {
+  address: Address;
+  spec: ChildSpec;
+  state: ChildState;
+  /** The process now running it, if any. */
+  process: SpawnedChild | undefined;
+  restarts: number;
+  budget: RestartBudget | undefined;
+  backoff: ReturnType<typeof setTimeout> | undefined;
+  /** Kills a restarted process that is not ready within `startTimeout`. */
+  readyTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Settles when the current process is ready, or exits before. */
+  ready: PromiseWithResolvers<void>;
+  /** Settles when the current process has done its stop work, or exited. */
+  stopped: PromiseWithResolvers<void>;
+  /** Whether the current process was asked to go: its exit is no failure. */
+  leaving: boolean;
+  /** Whether the current process sent `$ready` and was given the go-ahead. */
+  wentAhead: boolean;
+  wasReady: boolean;
+  /**
+   * The last error reported about the current process before it was ready
+   * (a connection refused, a bad frame): why it may fail to start, told
+   * with the error that says it did.
+   */
+  trouble: Error | undefined;
+  /**
+   * Whether its code was reloaded and has not been ready since: given up
+   * then, the new code is at fault, not the cluster, which runs on.
+   */
+  newCodeUnproven: boolean;
+  /** Whether the current process said `$stopped` since it was asked to stop. */
+  saidStopped: boolean;
+}
+
+/** The slot of a child about to start for the first time, with no process yet. */
+export function newSlot(address: Address, spec: ChildSpec, restart: RestartPolicy | null): Slot {
+  return {
+    address,
+    spec,
+    state: "starting",
+    process: undefined,
+    restarts: 0,
+    budget: restart ? new RestartBudget(restart) : undefined,
+    backoff: undefined,
+    readyTimer: undefined,
+    ready: Promise.withResolvers<void>(),
+    stopped: Promise.withResolvers<void>(),
+    leaving: false,
+    wentAhead: false,
+    wasReady: false,
+    trouble: undefined,
+    newCodeUnproven: false,
+    saidStopped: false,
+  };
+}
+
+/** The label of a child's output lines, when they get one. */
+export function labelOf(child: Slot): string | undefined {
+  return child.spec.labelOutput ? outputLabel(child.address) : undefined;
+}
+
+/** Whether a child is connected now: to say why it is late. */
+export interface Connections {
+  /** Whether the child at `address` is connected now. */
+  isConnected(address: Address): boolean;
+}
+
+/** Why a child is not ready yet, for the error that says start-up took too long. */
+export function whyLate(child: Slot, connections: Connections): string {
+  return whyLateAlone(child, connections) + troubleOf(child);
+}
+
+function whyLateAlone(child: Slot, connections: Connections): string {
+  const name = describe(child.address);
+  if (child.wentAhead) {
+    return `${name} had the go-ahead but never sent $running (see README "Protocol")`;
+  }
+  if (connections.isConnected(child.address)) {
+    return `${name} connected but did not become ready (did it call ready()? A process in ` +
+      `another language sends $ready)`;
+  }
+  return `${name} did not connect (did it call connect()?)`;
+}
+
+/** What was reported about a child before it was ready, to add to the error that says it was not. */
+export function troubleOf(child: Slot): string {
+  return child.trouble === undefined ? "" : `, after: ${child.trouble.message}`;
+}
