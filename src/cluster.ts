@@ -239,7 +239,9 @@ export class Cluster<P extends Carried<P> = Protocol, S extends string = string>
     options: ClusterOptions<S> & { schemas: C },
   ): Promise<
     // Each `C`'s protocol is carried (CarriedSchemaProtocol); the check says so to TypeScript.
-    CarriedSchemaProtocol<C> extends infer P ? P extends Carried<P> ? Cluster<P, S> : never : never
+    // Schemas not known yet (a generic `C`) give an untyped cluster, not nothing.
+    [CarriedSchemaProtocol<C>] extends [infer P extends Carried<P>] ? Cluster<P, S>
+      : Cluster<Protocol, S>
   >;
   /**
    * Starts the workers and services and resolves once every one has

@@ -64,7 +64,8 @@ export function connect<const C extends Schemas, S extends string = string>(
   options: ConnectOptions & { schemas: C },
 ): Promise<
   // Each `C`'s protocol is carried (CarriedSchemaProtocol); the check says so to TypeScript.
-  CarriedSchemaProtocol<C> extends infer P ? P extends Carried<P> ? Peer<P, S> : never : never
+  // Schemas not known yet (a generic `C`) give an untyped cluster, not nothing.
+  [CarriedSchemaProtocol<C>] extends [infer P extends Carried<P>] ? Peer<P, S> : Peer<Protocol, S>
 >;
 /**
  * Joins the cluster that started this process and returns its peer. Call it

@@ -12,6 +12,7 @@ import {
   connect,
   managerOf,
   type Peer,
+  type Schemas,
   type StandardSchemaV1,
 } from "../mod.ts";
 import { schemas } from "./fixtures/schemas.ts";
@@ -91,6 +92,14 @@ export async function inferredFromSchemas(): Promise<void> {
 }
 
 declare const callbacks: StandardSchemaV1<{ callback: () => void }>;
+
+/** Schemas not known yet give a cluster and a peer, untyped, not nothing. */
+export async function genericSchemas<C extends Schemas>(schemas: C): Promise<void> {
+  const cluster = await Cluster.start({ workers: 1, schemas });
+  const peer = await connect({ schemas });
+  peer.onError(() => {});
+  await cluster.stop();
+}
 
 type Logs = { log: { line: string }; flushRequest: undefined; flushResponse: number };
 
