@@ -65,23 +65,11 @@ export class ReceivedBinaryFrame extends Uint8Array {
 }
 
 /**
- * Where the attachments of a binary frame start, counted from its first
- * byte, if `bytes` holds its head: the frame starts at `at`, and `end` is
- * where the bytes received so far end. Undefined for a frame that is not
- * binary, or whose head has not all come.
- */
-export function attachmentsStart(bytes: Uint8Array, at: number, end: number): number | undefined {
-  if (end - at < HEAD_SIZE || bytes[at] !== BINARY) return undefined;
-  const length = bytes[at + 1] * 0x100_0000 +
-    ((bytes[at + 2] << 16) | (bytes[at + 3] << 8) | bytes[at + 4]);
-  return at + HEAD_SIZE + length <= end ? HEAD_SIZE + length : undefined;
-}
-
-/**
  * How many of a frame's first bytes tell where its attachments start: the
- * marker; then, for a binary frame, the head (marker, length, JSON). The
- * frame starts at `at`, and `end` is where the bytes received so far end.
- * `Infinity` for a frame that is not binary: only all of it will do.
+ * marker; then, for a binary frame, the head (marker, length, JSON), after
+ * which its attachments start, once `end - at` reaches it. The frame starts
+ * at `at`, and `end` is where the bytes received so far end. `Infinity`
+ * for a frame that is not binary: only all of it will do.
  */
 export function headBytesNeeded(bytes: Uint8Array, at: number, end: number): number {
   if (end === at) return 1;

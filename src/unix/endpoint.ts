@@ -35,8 +35,8 @@ import {
 } from "./handshake.ts";
 import { Link } from "./link.ts";
 import { LinkTable } from "./link_table.ts";
-import { isRelay } from "./relay.ts";
-import { type Relayer, Relaying } from "./relaying.ts";
+import { DELIVER, isRelay } from "./relay.ts";
+import { BAD_RELAY, type Relayer, Relaying } from "./relaying.ts";
 import { SocketConnection } from "./socket_connection.ts";
 import { Sockets, type UnixConfig } from "./sockets.ts";
 
@@ -415,13 +415,13 @@ export class UnixEndpoint implements Endpoint {
    */
   #relay(link: Link, payload: Uint8Array): boolean {
     const read = this.#relaying.read(link, payload);
-    if (read.kind === "deliver") {
-      this.#deliver(link, read.from, [read.body]);
+    if (read.kind === DELIVER) {
+      this.#deliver(link, read.address, [read.body]);
       return true;
     } else if (read.kind === "gone") {
       if (read.error) this.#options.report(read.error);
       this.#gone(read.address, read.error);
-    } else if (read.kind === "bad") {
+    } else if (read === BAD_RELAY) {
       this.#drop(
         link,
         new FrameError(`Bad frame from ${link.name}: an unexpected relay frame`, {

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { attachmentsStart, headBytesNeeded, ReceivedBinaryFrame } from "../binary_frame.ts";
+import { headBytesNeeded, ReceivedBinaryFrame } from "../binary_frame.ts";
 import { FrameError } from "../errors.ts";
 
 /** Bytes in the length prefix. */
@@ -162,16 +162,16 @@ export class FrameDecoder {
       // too big for the buffer, into a bigger one (views handed out stay
       // intact in the old one), or one of its own.
       const bodyStart = start + HEADER_SIZE;
-      const mayOwn = length >= OWN_ATTACHMENTS_FROM;
-      const ownFrom = mayOwn ? attachmentsStart(buffer, bodyStart, this.#end) : undefined;
-      if (ownFrom !== undefined && ownFrom < length) {
-        this.#beginAttachments(length, ownFrom);
+      const head = length >= OWN_ATTACHMENTS_FROM
+        ? headBytesNeeded(buffer, bodyStart, this.#end)
+        : Infinity;
+      if (head < length && bodyStart + head <= this.#end) {
+        this.#beginAttachments(length, head);
         break;
       }
       // A frame that may carry its bytes apart needs room only for its head,
       // until the head tells where they start.
-      const needed = HEADER_SIZE +
-        (mayOwn ? Math.min(length, headBytesNeeded(buffer, bodyStart, this.#end)) : length);
+      const needed = HEADER_SIZE + Math.min(length, head);
       if (needed > MAX_BUFFER_SIZE) this.#beginLarge(length);
       else if (needed > buffer.length) {
         // Doubling, so that growing is linear; never past what a frame may need.

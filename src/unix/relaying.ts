@@ -20,6 +20,7 @@ import {
   reachable,
   readRelay,
   readTaken,
+  type Relay,
   relayHeadSize,
   relayPayload,
   TAKEN,
@@ -33,16 +34,25 @@ import type { Sockets, UnixConfig } from "./sockets.ts";
  */
 export type Relayer = (from: Address, to: Address, payload: Uint8Array) => void;
 
-/** What is left for the endpoint to do with a relay frame that `Relaying.read` read. */
+/**
+ * What is left for the endpoint to do with a relay frame that
+ * `Relaying.read` read. Only a GONE frame, which is rare, makes a new
+ * object: the others are the frame as read, or constants.
+ */
 export type RelayRead =
-  /** A DELIVER frame from the manager: hand on `body`, attested as from `from`. */
-  | { kind: "deliver"; from: Address; body: Uint8Array }
+  /** A DELIVER frame from the manager: hand on `body`, attested as from `address`. */
+  | (Relay & { kind: typeof DELIVER })
   /** A GONE frame from the manager: `address` is gone, for `error` when it should be reported. */
   | { kind: "gone"; address: Address; error: UnreachableError | undefined }
   /** A frame that did not come the way its kind may come, or is malformed. */
-  | { kind: "bad" }
+  | typeof BAD_RELAY
   /** Nothing: it was handled. */
-  | { kind: "handled" };
+  | typeof RELAY_HANDLED;
+
+/** A relay frame that did not come the way its kind may come, or is malformed. */
+export const BAD_RELAY = Object.freeze({ kind: "bad" } as const);
+/** A relay frame handled by `Relaying.read`: nothing is left to do. */
+const RELAY_HANDLED = Object.freeze({ kind: "handled" } as const);
 
 /** One endpoint's part in a cluster that spans several hosts. */
 export class Relaying {
@@ -173,7 +183,7 @@ export class Relaying {
     if (relay?.kind === FORWARD && toManager) {
       this.#relayer!(link.address!, relay.address, relay.body);
     } else if (relay?.kind === DELIVER && fromManager) {
-      return { kind: "deliver", from: relay.address, body: relay.body };
+      return relay as Relay & { kind: typeof DELIVER };
     } else if (taken !== undefined) {
       this.#onTaken?.(link.address!, taken);
     } else if (relay?.kind === GONE && fromManager) {
@@ -185,8 +195,8 @@ export class Relaying {
     } else if (said !== undefined) {
       this.#othersReachable = said;
     } else {
-      return { kind: "bad" };
+      return BAD_RELAY;
     }
-    return { kind: "handled" };
+    return RELAY_HANDLED;
   }
 }
