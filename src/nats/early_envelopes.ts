@@ -92,11 +92,17 @@ export class EarlyEnvelopes {
     for (const envelope of waiting.envelopes) this.#handle(envelope);
   }
 
-  /** Drops everything: the link is closing. */
-  clear(): void {
+  /**
+   * Drops everything: the link is closing.
+   *
+   * @returns The hosts whose envelopes were dropped, never handled.
+   */
+  clear(): string[] {
+    const hosts = [...this.#waiting.keys()];
     for (const waiting of this.#waiting.values()) clearTimeout(waiting.timer);
     this.#waiting.clear();
     this.#bytes = 0;
+    return hosts;
   }
 }
 

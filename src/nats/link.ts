@@ -244,13 +244,14 @@ export class NatsLink implements BrokerLink {
 
   async #close(): Promise<void> {
     for (const batch of this.#batches.values()) batch.flush();
-    this.#early.clear();
+    const neverHad = new Set(this.#early.clear());
     // What the others sent until the server stops sending is read (and
     // bounced: this host's children are gone), if it was not before, and
     // each is told how much of it came, before this host leaves: what they
     // sent after never will.
     await this.stopReading();
-    this.#sayBye();
+    for (const host of this.#early.clear()) neverHad.add(host);
+    this.#sayBye(neverHad);
     for (const batch of this.#batches.values()) batch.flush();
     this.#incoming.stop();
     // The byes reach the server before the others see this host leave.
@@ -260,10 +261,15 @@ export class NatsLink implements BrokerLink {
     await this.#nc.drain().catch(() => this.#nc.close());
   }
 
-  /** Tells every other host how much of what it sent this host had. */
-  #sayBye(): void {
+  /**
+   * Tells every other host how much of what it sent this host had; and the
+   * hosts not known here yet whose envelopes were dropped (`neverHad`),
+   * that they had none of it, lest they take this host for dead.
+   */
+  #sayBye(neverHad: ReadonlySet<string>): void {
     if (!this.#up) return;
-    for (const { host } of this.hosts()) {
+    const hosts = new Set([...this.hosts().map((record) => record.host), ...neverHad]);
+    for (const host of hosts) {
       if (host === this.self.host) continue;
       // Nothing of it came: no body (and no epoch to speak of).
       const had = this.#incoming.had(host);

@@ -24,6 +24,9 @@ Deno.test("envelopes of an unknown host wait, in order, and go once it is known"
     assert.equal(early.keep(envelope("b", 2), true), false, "nothing waits now");
     early.release("b");
     assert.deepEqual(handled, ["b0:0", "b1:1"], "released once");
+    early.keep(envelope("d", 0), false);
+    assert.deepEqual(early.clear(), ["d"], "closing: d is told it had none of what it sent");
+    assert.deepEqual(handled, ["b0:0", "b1:1"], "dropped, not handled");
   } finally {
     early.clear();
   }
