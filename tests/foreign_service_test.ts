@@ -117,6 +117,8 @@ Deno.test("a Node service requests from a worker and from the manager and gets t
       error: {
         name: "RemoteError",
         message: 'Request "failRequest" to worker 1 failed: TypeError: boom in 1',
+        action: "failRequest",
+        peer: 1,
       },
     },
   );
@@ -127,6 +129,41 @@ Deno.test("a Node service requests from a worker and from the manager and gets t
         name: "NoHandlerError",
         message:
           'Request "nobodyRequest" to worker 1 failed: it has no handler for "nobodyRequest"',
+        action: "nobodyRequest",
+        peer: 1,
+      },
+    },
+  );
+  // One that is not there, and one that answers only once the request timed out.
+  assert.deepEqual(
+    await remote(cluster, "node", { op: "request", action: "echoRequest", to: 9 }),
+    {
+      error: {
+        name: "UnreachableError",
+        message: 'Request "echoRequest" to worker 9 failed: no such process',
+        action: "echoRequest",
+        peer: 9,
+      },
+    },
+  );
+  cluster.handle(
+    "lateRequest",
+    (_data, msg) =>
+      new Promise((resolve) => msg.signal.addEventListener("abort", () => resolve("late"))),
+  );
+  assert.deepEqual(
+    await remote(cluster, "node", {
+      op: "request",
+      action: "lateRequest",
+      to: MANAGER,
+      timeout: 50,
+    }),
+    {
+      error: {
+        name: "TimeoutError",
+        message: 'Request "lateRequest" to the manager timed out after 50 ms',
+        action: "lateRequest",
+        peer: MANAGER,
       },
     },
   );

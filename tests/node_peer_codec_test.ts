@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { MANAGER } from "../src/address.ts";
 import { decodeMessage, encodeMessage, toBytes } from "../src/codec.ts";
+import type { FrameError } from "../src/errors.ts";
 import { frame, FrameReader } from "../peers/node/frames.mjs";
 import { decodeMessage as nodeDecode, encodeMessage as nodeEncode } from "../peers/node/codec.mjs";
 
@@ -296,11 +297,13 @@ const BAD_FRAMES: [string, Uint8Array][] = [
 
 Deno.test("the Node peer refuses every frame Switchboard refuses, with the same message", () => {
   for (const [what, payload] of BAD_FRAMES) {
-    const deno = thrown(() => decodeMessage(payload.slice(), FROM));
-    const node = thrown(() => nodeDecode(payload.slice(), FROM));
+    const deno = thrown(() => decodeMessage(payload.slice(), { name: FROM, address: "node" }));
+    const node = thrown(() => nodeDecode(payload.slice(), FROM, "node"));
     assert.equal(deno.name, "FrameError", `Switchboard refuses ${what}`);
     assert.equal(node.name, "FrameError", `the Node peer refuses ${what}`);
     assert.equal(node.message, deno.message, what);
+    assert.equal((node as FrameError).peer, "node", `the Node peer names the sender of ${what}`);
+    assert.equal((node as FrameError).peer, (deno as FrameError).peer, what);
     assert.match(node.message, /^Bad frame from service "node": /);
   }
   // The frames just within the rules are taken by both, and come out the same.
@@ -432,6 +435,13 @@ Deno.test("the Node peer names the action, the target and the value when it cann
       const node = thrown(() => nodeEncode({ action: "save", data }, LIMIT, to as never));
       assert.equal(node.name, "FrameError");
       assert.equal(node.message, deno.message);
+      // The action and, for one process, the target, as fields too.
+      const fields = (error: Error) => {
+        const { action, peer } = error as FrameError;
+        return { action, peer };
+      };
+      assert.deepEqual(fields(node), fields(deno), `${String(to)}`);
+      assert.equal((node as FrameError).action, "save");
     }
   }
   assert.equal(

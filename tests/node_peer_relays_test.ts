@@ -190,6 +190,8 @@ Deno.test("a Node peer refuses sends to other hosts as not connected while the m
       error: {
         name: "UnreachableError",
         message: 'Request "echoRequest" to worker 7 failed: it is not connected',
+        action: "echoRequest",
+        peer: 7,
       },
     },
   });
@@ -216,6 +218,8 @@ Deno.test("a Node peer fails its requests to a process the manager says is gone,
         name: "UnreachableError",
         message:
           'Request "echoRequest" to worker 7 failed: the connection closed before it answered',
+        action: "echoRequest",
+        peer: 7,
       },
     },
   });
@@ -242,6 +246,8 @@ Deno.test("a Node peer forwards at most what the manager relays, and refuses mor
         name: "FrameError",
         message:
           'Cannot send "big" to worker 7: the message is 65562 bytes, over the 65536-byte limit of the transport to it (the test\'s limit)',
+        action: "big",
+        peer: 7,
       },
     },
   });

@@ -50,6 +50,7 @@ export function encodeMessage(message, maxFrameSize, to) {
     if (typeof wire === "string") {
       throw new FrameError(
         `Cannot send "${message.action}" to ${describeTarget(to)}: ${wire}`,
+        { action: message.action, peer: oneAddress(to) },
       );
     }
     if (wire.tags.length > 0) {
@@ -70,6 +71,7 @@ export function encodeMessage(message, maxFrameSize, to) {
       `Cannot send "${message.action}" to ${
         describeTarget(to)
       }: the message is ${payload.length} bytes, over the ${maxFrameSize}-byte limit (maxFrameSize)`,
+      { action: message.action, peer: oneAddress(to) },
     );
   }
   return payload;
@@ -81,12 +83,14 @@ export function encodeMessage(message, maxFrameSize, to) {
  * @param {Uint8Array} payload
  * @param {string} from Who sent it, to name in errors: `worker 1`,
  * `service "logger"`, `the manager`.
+ * @param {number | string} [address] Its address, when known: the
+ * errors' `peer`.
  * @returns {{ action: string, data?: unknown, messageId?: string, re?: true, timeout?: number,
  *   stream?: number, part?: true, error?: { name: string, message: string, stack?: string, schema?: string, stopping?: true } }}
  * @throws {FrameError} `Bad frame from <from>: …`, when it is not UTF-8
  * JSON of a message's shape, with tags that fit its data and bytes.
  */
-export function decodeMessage(payload, from) {
+export function decodeMessage(payload, from, address) {
   let json = payload;
   let attachments;
   if (payload[0] === BINARY) {
@@ -94,7 +98,7 @@ export function decodeMessage(payload, from) {
       ? Infinity
       : Buffer.from(payload.buffer, payload.byteOffset, payload.length).readUInt32BE(1);
     if (BINARY_HEAD + length > payload.length) {
-      throw badFrame(from, "its JSON's length is past its end");
+      throw badFrame(from, address, "its JSON's length is past its end");
     }
     json = payload.subarray(BINARY_HEAD, BINARY_HEAD + length);
     attachments = payload.subarray(BINARY_HEAD + length);
@@ -103,23 +107,23 @@ export function decodeMessage(payload, from) {
   try {
     text = strictUtf8.decode(json);
   } catch (error) {
-    throw badFrame(from, "it is not valid UTF-8", error);
+    throw badFrame(from, address, "it is not valid UTF-8", error);
   }
   let message;
   try {
     message = JSON.parse(text);
   } catch (error) {
-    throw badFrame(from, "it is not valid JSON", error);
+    throw badFrame(from, address, "it is not valid JSON", error);
   }
   const problem = shapeProblem(message);
-  if (problem) throw badFrame(from, problem);
+  if (problem) throw badFrame(from, address, problem);
   if (message.tags === undefined) {
     // README: a binary frame without "bytes" tags is valid when nothing follows its JSON.
     if (attachments === undefined || attachments.length === 0) return message;
-    throw badFrame(from, "it has bytes after its JSON and no tags");
+    throw badFrame(from, address, "it has bytes after its JSON and no tags");
   }
   const revived = reviveData(message.data, message.tags, attachments ?? EMPTY);
-  if (typeof revived === "string") throw badFrame(from, revived);
+  if (typeof revived === "string") throw badFrame(from, address, revived);
   message.data = revived.data;
   delete message.tags;
   return message;
@@ -149,14 +153,17 @@ export function toWireError(thrown) {
 
 /**
  * @param {string} from
+ * @param {number | string | undefined} address The sender's, when known.
  * @param {string} problem
  * @param {unknown} [cause]
  */
-function badFrame(from, problem, cause) {
-  return new FrameError(
-    `Bad frame from ${from}: ${problem}`,
-    cause === undefined ? undefined : { cause },
-  );
+function badFrame(from, address, problem, cause) {
+  return new FrameError(`Bad frame from ${from}: ${problem}`, { cause, peer: address });
+}
+
+/** The target of a send when it is one process, as errors' `peer`; else undefined. */
+function oneAddress(to) {
+  return typeof to === "number" || typeof to === "string" ? to : undefined;
 }
 
 /**

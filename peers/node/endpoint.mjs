@@ -268,7 +268,10 @@ export class Endpoint {
       } catch (error) {
         return this.#drop(
           connection,
-          new FrameError(`Bad frame from ${who(connection)}: ${error.message}`, { cause: error }),
+          new FrameError(`Bad frame from ${who(connection)}: ${error.message}`, {
+            cause: error,
+            peer: connection.address,
+          }),
         );
       }
       let delivered = 0;
@@ -303,9 +306,9 @@ export class Endpoint {
         if (!delivered) return false;
         from = delivered.from;
         relayed = true;
-        message = decodeMessage(delivered.message, describe(from));
+        message = decodeMessage(delivered.message, describe(from), from);
       } else {
-        message = decodeMessage(payload, who(connection));
+        message = decodeMessage(payload, who(connection), connection.address);
       }
     } catch (error) {
       this.#drop(connection, error);
@@ -317,6 +320,7 @@ export class Endpoint {
           connection,
           new FrameError(
             `Bad frame from ${who(connection)}: unexpected "${message.action}" before $welcome`,
+            { action: message.action, peer: connection.address },
           ),
         );
       }
@@ -335,6 +339,8 @@ export class Endpoint {
           ? error
           : new FrameError(`Bad frame from ${who(connection)}: ${error?.message}`, {
             cause: error,
+            action: message.action,
+            peer: from,
           }),
       );
     }
@@ -351,7 +357,9 @@ export class Endpoint {
    */
   #relay(connection, payload) {
     if (connection.address !== MANAGER || !this.#otherHosts) {
-      throw new FrameError(`Bad frame from ${who(connection)}: an unexpected relay frame`);
+      throw new FrameError(`Bad frame from ${who(connection)}: an unexpected relay frame`, {
+        peer: connection.address,
+      });
     }
     return this.#otherHosts.take(payload);
   }
@@ -431,7 +439,7 @@ export class Endpoint {
       connection.welcome.reject(
         new UnreachableError(
           `${describe(address)} closed the connection before welcoming ${describe(this.#self)}`,
-          { cause: connection.error },
+          { cause: connection.error, peer: address },
         ),
       );
     }

@@ -5,15 +5,28 @@
  * @module
  */
 
-/** What every error of the peer extends. */
+/**
+ * What every error of the peer extends. As Switchboard's own, it carries
+ * the action and the process it is about as `action` and `peer`, where
+ * known: read-only, and not enumerated, as `message` is not.
+ */
 export class SwitchboardError extends Error {
   /**
    * @param {string} message
-   * @param {ErrorOptions} [options]
+   * @param {ErrorOptions & { action?: string, peer?: number | string }} [options]
    */
   constructor(message, options) {
-    super(message, options);
+    // A cause given as undefined is no cause: no `cause` property at all.
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
+    for (const key of ["action", "peer"]) {
+      if (options?.[key] === undefined) continue;
+      Object.defineProperty(this, key, {
+        value: options[key],
+        writable: false,
+        configurable: true,
+      });
+    }
   }
 }
 
@@ -25,12 +38,13 @@ export class RemoteError extends SwitchboardError {
   /**
    * @param {string} message
    * @param {{ name: string, message: string, stack?: string }} remote
+   * @param {{ action?: string, peer?: number | string }} [options]
    */
-  constructor(message, remote) {
-    super(message);
+  constructor(message, remote, options) {
+    super(message, options);
     this.remoteName = remote.name;
     this.remoteMessage = remote.message;
-    this.remoteStack = remote.stack;
+    if (remote.stack !== undefined) this.remoteStack = remote.stack;
   }
 }
 

@@ -121,13 +121,17 @@ export class OtherHosts {
     if (relay?.kind === DELIVER) return { from: relay.address, message: relay.body };
     if (relay?.kind === GONE) {
       const reason = goneReason(relay.body);
-      const error = reason === undefined ? undefined : new UnreachableError(reason);
+      const error = reason === undefined
+        ? undefined
+        : new UnreachableError(reason, { peer: relay.address });
       if (error) this.#events.report(error);
       this.#events.gone(relay.address, error);
     } else if (said !== undefined) {
       this.#reachable = said;
     } else {
-      throw new FrameError(`Bad frame from ${describe(MANAGER)}: an unexpected relay frame`);
+      throw new FrameError(`Bad frame from ${describe(MANAGER)}: an unexpected relay frame`, {
+        peer: MANAGER,
+      });
     }
     return undefined;
   }

@@ -334,7 +334,10 @@ export class Peer {
         throw new TypeError(`Request "${action}" has an invalid timeout: ${timeout}`);
       }
       if (this.#state === "closing" || this.#state === "closed") {
-        throw new ClosedError(`Request "${action}" to ${describe(to)} was cancelled: closed`);
+        throw new ClosedError(`Request "${action}" to ${describe(to)} was cancelled: closed`, {
+          action,
+          peer: to,
+        });
       }
       const messageId = `${this.#idPrefix}${(this.#nextId++).toString(36)}`;
       // The timeout travels with the request: the handler's signal aborts when it passes.
@@ -343,12 +346,16 @@ export class Peer {
         : { action, data, messageId };
       if (!this.#send(to, this.#encode(wire, to))) {
         const why = this.#inCluster(to) ? "it is not connected" : "no such process";
-        throw new UnreachableError(`Request "${action}" to ${describe(to)} failed: ${why}`);
+        throw new UnreachableError(`Request "${action}" to ${describe(to)} failed: ${why}`, {
+          action,
+          peer: to,
+        });
       }
       return new Promise((resolve, reject) => {
         // Made here, so that its stack shows who asked.
         const late = new TimeoutError(
           `Request "${action}" to ${describe(to)} timed out after ${timeout} ms`,
+          { action, peer: to },
         );
         // Past the timers' range, as good as never.
         const timer = timeout <= MAX_DELAY
@@ -376,8 +383,12 @@ export class Peer {
     this.#state = "closing";
     process.off("SIGTERM", this.#onSigterm);
     process.off("SIGINT", this.#onSigint);
-    for (const messageId of this.#pending.keys()) {
-      this.#settle(messageId, new ClosedError(`${describe(this.id)} closed`));
+    for (const [messageId, { action, target }] of this.#pending) {
+      const error = new ClosedError(
+        `Request "${action}" to ${describe(target)} was cancelled: ${describe(this.id)} closed`,
+        { action, peer: target },
+      );
+      this.#settle(messageId, error);
     }
     for (const key of this.#incoming.keys()) this.#abortIncoming(key, abortError("closed"));
     await this.#endpoint.close();
@@ -488,7 +499,7 @@ export class Peer {
           `Request "${entry.action}" to ${
             describe(address)
           } failed: the connection closed before it answered`,
-          reason === undefined ? undefined : { cause: reason },
+          { cause: reason, action: entry.action, peer: address },
         ),
       );
     }
@@ -518,7 +529,7 @@ export class Peer {
     if (to === this.id) {
       setImmediate(() => {
         try {
-          this.#receive(this.id, decodeMessage(payload, describe(this.id)));
+          this.#receive(this.id, decodeMessage(payload, describe(this.id), this.id));
         } catch (error) {
           this.#report(error);
         }
@@ -554,6 +565,7 @@ export class Peer {
         }: the message is ${payload.length} bytes, over the ${limit}-byte limit of the transport to it (${
           this.#endpoint.limitName(target)
         })`,
+        { action: wire.action, peer: target },
       );
     }
     return payload;
@@ -588,7 +600,8 @@ export class Peer {
   /** @throws {FrameError} When the frame is not what the protocol says, or not expected from `from`. */
   #control(from, { action, data }) {
     const fromManager = from === MANAGER;
-    const bad = (problem) => new FrameError(`Bad frame from ${describe(from)}: ${problem}`);
+    const bad = (problem) =>
+      new FrameError(`Bad frame from ${describe(from)}: ${problem}`, { action, peer: from });
     if (action === "$cancel") {
       if (typeof data?.messageId !== "string") throw bad('"$cancel" without a messageId');
       return this.#abortIncoming(`${JSON.stringify(from)} ${data.messageId}`, abortError("cancel"));
@@ -641,10 +654,12 @@ export class Peer {
           `Request "${entry.action}" to ${
             describe(from)
           } failed: it has no handler for "${entry.action}"`,
+          { action: entry.action, peer: from },
         )
         : new RemoteError(
           `Request "${entry.action}" to ${describe(from)} failed: ${error.name}: ${error.message}`,
           error,
+          { action: entry.action, peer: from },
         ),
     );
   }
@@ -731,7 +746,7 @@ export class Peer {
     this.#report(
       new SwitchboardError(
         `A listener for "${msg.action}" from ${describe(msg.from)} threw: ${error?.message}`,
-        { cause: error },
+        { cause: error, action: msg.action, peer: msg.from },
       ),
     );
   }

@@ -106,6 +106,8 @@ Deno.test({
           name: "NoHandlerError",
           message:
             'Request "nobodyRequest" to worker 1 failed: it has no handler for "nobodyRequest"',
+          action: "nobodyRequest",
+          peer: 1,
         },
       },
     );
@@ -136,6 +138,13 @@ Deno.test({
       (refused as { error: { message: string } }).error.message,
       /^Cannot send "big" to worker 0: the message is \d+ bytes, over the \d+-byte limit of the transport to it \(NATS max_payload, less the envelope\)$/,
     );
+    assert.ok("error" in refused);
+    const { action, peer } = refused.error;
+    assert.deepEqual(
+      { action, peer },
+      { action: "big", peer: 0 },
+      "the error says which and where",
+    );
     assert.deepEqual(
       await remote(a, "node", { op: "send", action: "big", data: big, to: 2 }),
       { ok: 1 },
@@ -158,6 +167,8 @@ Deno.test({
         name: "UnreachableError",
         message:
           'Request "silentRequest" to worker 0 failed: the connection closed before it answered',
+        action: "silentRequest",
+        peer: 0,
       },
     });
   },
@@ -181,6 +192,8 @@ Deno.test({
         name: "UnreachableError",
         message:
           'Request "echoRequest" to worker 0 failed: the connection closed before it answered',
+        action: "echoRequest",
+        peer: 0,
       },
     });
     const { ok: errors } = await remote(a, "node", { op: "errors" }) as { ok: string[] };
@@ -219,6 +232,8 @@ Deno.test({
           name: "UnreachableError",
           message:
             'Request "silentRequest" to worker 0 failed: the connection closed before it answered',
+          action: "silentRequest",
+          peer: 0,
         },
       });
       assert.deepEqual(await remote(a, "node", { op: "send", action: "test", to: 0 }), { ok: 0 });
@@ -228,6 +243,8 @@ Deno.test({
           error: {
             name: "UnreachableError",
             message: 'Request "echoRequest" to worker 0 failed: it is not connected',
+            action: "echoRequest",
+            peer: 0,
           },
         },
       );
