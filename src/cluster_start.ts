@@ -18,6 +18,12 @@ import type { LifecycleEvent } from "./types.ts";
 import { UnixHost } from "./unix/host.ts";
 import { MAX_RELAY_HEAD } from "./unix/relay.ts";
 
+/**
+ * The smallest `maxFrameSize`: the library's own frames (events, layouts,
+ * answers that say why a request failed) must fit, as a handshake's do.
+ */
+const MIN_FRAME_SIZE = 4096;
+
 /** A started manager, and the socket directory of its host. */
 export interface Started {
   manager: Manager;
@@ -120,6 +126,11 @@ function managerConfig(options: ClusterOptions, workerIds?: readonly number[]): 
   // with what its transport adds to one.
   const maxQueuedBytes = positive(options, "maxQueuedBytes");
   const maxFrameSize = positive(options, "maxFrameSize");
+  if (maxFrameSize < MIN_FRAME_SIZE) {
+    throw new TypeError(
+      `"maxFrameSize" must be at least ${MIN_FRAME_SIZE} bytes, the room control frames need, got ${maxFrameSize}`,
+    );
+  }
   return {
     layout,
     children,

@@ -314,9 +314,20 @@ export class Router implements Receiver {
     });
   }
 
-  /** Sends a control frame to one peer; returns whether the transport took it. */
+  /**
+   * Sends a control frame to one peer; returns whether the transport took
+   * it. One that cannot be sent (over `maxFrameSize`: a layout of very many
+   * processes, say) is reported, not thrown: it is sent from deep inside
+   * the library, where nobody could catch it.
+   */
   sendControl(to: Address, action: string, data?: unknown): boolean {
-    const payload = encodeMessage({ action, data }, this.#options.maxFrameSize, to);
+    let payload: Payload;
+    try {
+      payload = encodeMessage({ action, data }, this.#options.maxFrameSize, to);
+    } catch (error) {
+      this.listeners.report(asError(error));
+      return false;
+    }
     // To itself (a request it made to itself: `$cancel`, `$more`), through the loopback.
     const size = to === this.self ? this.#loopback.send(payload) : this.#endpoint.send(to, payload);
     return size >= 0;

@@ -133,8 +133,13 @@ Deno.test("Cluster.start() refuses invalid options", async () => {
     /"maxFrameSize" must be a finite number above 0/,
   );
   await assert.rejects(
-    Cluster.start({ workers: 0, maxFrameSize: 1000, maxQueuedBytes: 1000 }),
-    /"maxQueuedBytes" \(1000\) must be at least "maxFrameSize" \+ 4 \(1004\)/,
+    Cluster.start({ workers: 0, maxFrameSize: 5000, maxQueuedBytes: 5000 }),
+    /"maxQueuedBytes" \(5000\) must be at least "maxFrameSize" \+ 4 \(5004\)/,
+  );
+  // Smaller, the library's own frames would not fit: a lifecycle event would be refused.
+  await assert.rejects(
+    Cluster.start({ workers: 0, maxFrameSize: 64 }),
+    /"maxFrameSize" must be at least 4096 bytes, the room control frames need, got 64/,
   );
   await assert.rejects(
     Cluster.start({ workers: 0, processes: { x: {} as { module: string } } }),

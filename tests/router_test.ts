@@ -30,6 +30,22 @@ function nextError(router: Router): Promise<Error> {
 }
 
 const tests: [string, (network: TestNetwork) => Promise<void>][] = [
+  [
+    "a control frame over the limit is reported, never thrown where nobody can catch it",
+    async (network) => {
+      await network.open(MANAGER);
+      const [r0, r1] = [await network.router(0, { maxPayload: 1000 }), await network.router(1)];
+      const reported = nextError(r0);
+      assert.equal(r0.sendControl(1, "$event", { huge: "x".repeat(2000) }), false);
+      const error = await reported;
+      assert.ok(error instanceof FrameError);
+      assert.match(error.message, /^Cannot send "\$event" to worker 1: the message is \d+ bytes/);
+      // The connection and the router go on.
+      const later = received(r1, "small", 1);
+      assert.equal(r0.sendMessage("small", 1, 1), 1);
+      assert.deepEqual(await later, [1]);
+    },
+  ],
   ["a frame over the limit from one peer closes only that peer's connection", async (network) => {
     await network.open(MANAGER);
     const r0 = await network.router(0, { maxPayload: 1000 });
