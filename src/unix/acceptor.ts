@@ -114,12 +114,20 @@ async function listenUnix(path: string): Promise<Deno.Listener> {
   }
 }
 
-/** Whether a process listens at the socket file `path`. */
+/**
+ * Whether a process listens at the socket file `path`.
+ *
+ * @throws When connecting fails for another reason than a refusal or a
+ * missing file (no permission to connect, say): that says nothing of
+ * whether anybody listens.
+ */
 export async function isListening(path: string): Promise<boolean> {
   try {
     (await Deno.connect({ transport: "unix", path })).close();
     return true;
-  } catch {
-    return false;
+  } catch (error) {
+    if (error instanceof Deno.errors.ConnectionRefused) return false;
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
   }
 }

@@ -57,9 +57,15 @@ async function isStale(dir: string): Promise<boolean> {
   } catch {
     return await neverGotASocket(dir);
   }
-  if (await isListening(socket)) return false;
-  await new Promise((resolve) => setTimeout(resolve, RECHECK_MS));
-  return !(await isListening(socket));
+  // A manager that cannot tell (it may not connect there: it lacks the
+  // permission, say) leaves the directory, which may be a live cluster's.
+  try {
+    if (await isListening(socket)) return false;
+    await new Promise((resolve) => setTimeout(resolve, RECHECK_MS));
+    return !(await isListening(socket));
+  } catch {
+    return false;
+  }
 }
 
 /** Whether a directory without a manager socket is too old to be a manager starting. */
