@@ -16,13 +16,8 @@ import { Manager, type ManagerConfig } from "./manager.ts";
 import { DEFAULT_RESTART, type RestartPolicy } from "./restart_policy.ts";
 import type { LifecycleEvent } from "./types.ts";
 import { UnixHost } from "./unix/host.ts";
+import { HANDSHAKE_FRAME_LIMIT } from "./unix/handshake.ts";
 import { MAX_RELAY_HEAD } from "./unix/relay.ts";
-
-/**
- * The smallest `maxFrameSize`: the library's own frames (events, layouts,
- * answers that say why a request failed) must fit, as a handshake's do.
- */
-const MIN_FRAME_SIZE = 4096;
 
 /** A started manager, and the socket directory of its host. */
 export interface Started {
@@ -126,9 +121,10 @@ function managerConfig(options: ClusterOptions, workerIds?: readonly number[]): 
   // with what its transport adds to one.
   const maxQueuedBytes = positive(options, "maxQueuedBytes");
   const maxFrameSize = positive(options, "maxFrameSize");
-  if (maxFrameSize < MIN_FRAME_SIZE) {
+  // The library's own frames (events, layouts, failed answers) must fit, as a handshake's do.
+  if (maxFrameSize < HANDSHAKE_FRAME_LIMIT) {
     throw new TypeError(
-      `"maxFrameSize" must be at least ${MIN_FRAME_SIZE} bytes, the room control frames need, got ${maxFrameSize}`,
+      `"maxFrameSize" must be at least ${HANDSHAKE_FRAME_LIMIT} bytes, the room control frames need, got ${maxFrameSize}`,
     );
   }
   return {

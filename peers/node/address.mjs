@@ -41,3 +41,14 @@ export function describeTarget(to) {
   if (!Array.isArray(to)) return describe(to);
   return to.length === 0 ? "nobody" : to.map(describe).join(", ");
 }
+
+/**
+ * Whether `value` is one process's address: a worker id (an integer from 0)
+ * or a name.
+ *
+ * @param {unknown} value
+ * @returns {value is Address}
+ */
+export function isAddress(value) {
+  return (Number.isInteger(value) && value >= 0) || (typeof value === "string" && value !== "");
+}

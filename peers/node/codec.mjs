@@ -16,7 +16,7 @@
  */
 
 import { Buffer } from "node:buffer";
-import { describeTarget } from "./address.mjs";
+import { describeTarget, isAddress } from "./address.mjs";
 import { FrameError } from "./errors.mjs";
 import { reviveData } from "./wire_revive.mjs";
 import { toWireData } from "./wire_values.mjs";
@@ -50,7 +50,7 @@ export function encodeMessage(message, maxFrameSize, to) {
     if (typeof wire === "string") {
       throw new FrameError(
         `Cannot send "${message.action}" to ${describeTarget(to)}: ${wire}`,
-        { action: message.action, peer: oneAddress(to) },
+        { action: message.action, peer: isAddress(to) ? to : undefined },
       );
     }
     if (wire.tags.length > 0) {
@@ -71,7 +71,7 @@ export function encodeMessage(message, maxFrameSize, to) {
       `Cannot send "${message.action}" to ${
         describeTarget(to)
       }: the message is ${payload.length} bytes, over the ${maxFrameSize}-byte limit (maxFrameSize)`,
-      { action: message.action, peer: oneAddress(to) },
+      { action: message.action, peer: isAddress(to) ? to : undefined },
     );
   }
   return payload;
@@ -159,11 +159,6 @@ export function toWireError(thrown) {
  */
 function badFrame(from, address, problem, cause) {
   return new FrameError(`Bad frame from ${from}: ${problem}`, { cause, peer: address });
-}
-
-/** The target of a send when it is one process, as errors' `peer`; else undefined. */
-function oneAddress(to) {
-  return typeof to === "number" || typeof to === "string" ? to : undefined;
 }
 
 /**

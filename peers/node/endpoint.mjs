@@ -17,7 +17,7 @@ import { Buffer } from "node:buffer";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import net from "node:net";
-import { describe, MANAGER } from "./address.mjs";
+import { describe, isAddress, MANAGER } from "./address.mjs";
 import { decodeMessage, encodeMessage } from "./codec.mjs";
 import { Connection } from "./connection.mjs";
 import { FrameError, UnreachableError } from "./errors.mjs";
@@ -459,10 +459,6 @@ export class Endpoint {
 /** Names who is at the other end of a connection, for errors. */
 function who(connection) {
   return connection.address === undefined ? "an unidentified peer" : describe(connection.address);
-}
-
-function isAddress(value) {
-  return (Number.isInteger(value) && value >= 0) || (typeof value === "string" && value !== "");
 }
 
 /** Compares tokens in time independent of where they differ. */

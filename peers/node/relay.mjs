@@ -18,6 +18,7 @@
  */
 
 import { Buffer } from "node:buffer";
+import { isAddress } from "./address.mjs";
 
 /** @typedef {import("./address.mjs").Address} Address */
 
@@ -92,9 +93,7 @@ export function readRelay(payload) {
   const end = 2 + payload[1];
   if (payload.length < end) return undefined;
   const address = readJson(payload.subarray(2, end));
-  const isAddress = (Number.isInteger(address) && address >= 0) ||
-    (typeof address === "string" && address !== "");
-  if (!isAddress) return undefined;
+  if (!isAddress(address)) return undefined;
   return { kind: payload[0], address, body: payload.subarray(end) };
 }
 
