@@ -2,6 +2,7 @@
 
 import assert from "node:assert/strict";
 import { DIR_PREFIX, removeStaleDirs, UNBORN_MS } from "../../src/unix/stale_dirs.ts";
+import { waitFor } from "../helpers.ts";
 
 Deno.test("a socket directory that never got its manager's socket goes once it is old; a new one stays", async () => {
   const parent = await Deno.makeTempDir();
@@ -18,5 +19,39 @@ Deno.test("a socket directory that never got its manager's socket goes once it i
     assert.deepEqual(left, ["someone-else", `${DIR_PREFIX}starting`]);
   } finally {
     await Deno.remove(parent, { recursive: true });
+  }
+});
+
+Deno.test("a manager that may not connect to sockets leaves other clusters' directories: they may be live", async () => {
+  // A manager started without --allow-net fails, but sweeps first: its
+  // connect is refused by Deno, not by a dead socket, which says nothing
+  // of whether a manager listens there.
+  const tmp = await Deno.makeTempDir({ prefix: "switchboard-test-tmp-" });
+  const live = `${tmp}/${DIR_PREFIX}live`;
+  await Deno.mkdir(live);
+  const listener = Deno.listen({ transport: "unix", path: `${live}/m.sock` });
+  try {
+    const { code, stdout } = await waitFor(
+      new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "--allow-run",
+          `--allow-read=${tmp}`,
+          `--allow-write=${tmp}`,
+          new URL("../fixtures/start_once_manager.ts", import.meta.url).href,
+        ],
+        env: { TMPDIR: tmp },
+        stdout: "piped",
+        stderr: "null",
+      }).output(),
+      "the manager to end",
+    );
+    assert.equal(code, 0);
+    const { failed } = JSON.parse(new TextDecoder().decode(stdout));
+    assert.match(failed, /^NotCapable: Requires net access to "unix:/);
+    assert.equal((await Deno.lstat(`${live}/m.sock`)).isSocket, true);
+  } finally {
+    listener.close();
+    await Deno.remove(tmp, { recursive: true });
   }
 });
