@@ -10,6 +10,7 @@ import { type Address, managerOf } from "./address.ts";
 import type { Broker, BrokerLink, MembershipChange } from "./broker.ts";
 import type { ChildSpec, DenoChildSpec } from "./child_slot.ts";
 import { type ClusterOptions, DEFAULTS, type ServiceOptions } from "./cluster.ts";
+import { counted } from "./counted.ts";
 import { GatewayHost } from "./gateway.ts";
 import { Layout } from "./layout.ts";
 import { Manager, type ManagerConfig } from "./manager.ts";
@@ -103,7 +104,9 @@ function managerConfig(options: ClusterOptions, workerIds?: readonly number[]): 
   const services = Object.entries(options.processes ?? {});
   const layout = new Layout(workerIds ?? workers, services.map(([name]) => name));
   if (workers > 0 && options.worker === undefined) {
-    throw new TypeError(`Cluster.start() needs a "worker" module for ${workers} workers`);
+    throw new TypeError(
+      `Cluster.start() needs a "worker" module for ${counted(workers, "worker")}`,
+    );
   }
   const required = options.reusePort ? REUSE_PORT_FLAGS : [];
   const shared: DenoChildSpec = {

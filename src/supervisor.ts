@@ -14,6 +14,7 @@ import type { Bootstrap } from "./bootstrap.ts";
 import { ChildProcesses, killChild } from "./child_processes.ts";
 import { type ChildSpec, labelOf, newSlot, type Slot, troubleOf, whyLate } from "./child_slot.ts";
 import { deadline } from "./deadline.ts";
+import { counted } from "./counted.ts";
 import { ClosedError, SwitchboardError } from "./errors.ts";
 import type { RestartPolicy } from "./restart_policy.ts";
 import { type Program, spawnChild, type SpawnedChild } from "./spawn.ts";
@@ -349,9 +350,9 @@ export class Supervisor {
         "and reload it)"
       : "";
     const error = new SwitchboardError(
-      `${
-        describe(child.address)
-      } ${what} after ${maxRestarts} restarts within ${period} ms; it stays down${unproven}`,
+      `${describe(child.address)} ${what} after ${
+        counted(maxRestarts, "restart")
+      } within ${period} ms; it stays down${unproven}`,
     );
     this.#options.report(error);
     if (!child.newCodeUnproven) this.#options.gaveUp(error);

@@ -123,6 +123,7 @@ Deno.test("messages a child holds until ready reach listeners registered long af
 
 Deno.test("Cluster.start() refuses invalid options", async () => {
   await assert.rejects(Cluster.start({ workers: 2 }), /needs a "worker" module for 2 workers/);
+  await assert.rejects(Cluster.start({ workers: 1 }), /needs a "worker" module for 1 worker$/);
   await assert.rejects(
     Cluster.start({ workers: 0, processes: { manager: "x.ts" } }),
     /cannot be named "manager"/,

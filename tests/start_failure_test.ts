@@ -58,7 +58,7 @@ Deno.test("a child given up stops the cluster, and cluster.closed rejects with t
   const dir = cluster.socketDir;
   await assert.rejects(
     cluster.closed,
-    /^SwitchboardError: service "flaky" exited with code 3 after 1 restarts within 60000 ms; it stays down$/,
+    /^SwitchboardError: service "flaky" exited with code 3 after 1 restart within 60000 ms; it stays down$/,
   );
   assert.deepEqual(cluster.stats().children!.map((child) => child.state), ["failed"]);
   assert.equal(await exists(dir), false);
@@ -70,7 +70,7 @@ Deno.test("a manager that awaits cluster.closed exits non-zero when a child is g
   const ready = await run.ready();
   const status = await run.finished();
   assert.equal(status.code, 1);
-  assert.match(run.stderr, /service "logger" exited with code 3 after 1 restarts/);
+  assert.match(run.stderr, /service "logger" exited with code 3 after 1 restart/);
   assert.equal(await exists(ready.dir), false);
 });
 
