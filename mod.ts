@@ -96,6 +96,7 @@ export type {
   AnyMessage,
   ChildState,
   ChildStats,
+  ClusterStats,
   ConnectionStats,
   Handler,
   LifecycleEvent,

@@ -26,7 +26,7 @@ cluster.handle("drainRequest", () => {
   received = 0;
   return count;
 });
-const [worker] = cluster.stats().children!.map((child) => child.address);
+const [worker] = cluster.stats().children.map((child) => child.address);
 console.log(`ready ${worker}`);
 for await (const _ of Deno.stdin.readable);
 await cluster.stop();

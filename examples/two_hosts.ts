@@ -63,7 +63,7 @@ export async function main(): Promise<void> {
   console.log(`host b: workers ${bWorkers}`);
 
   await using a = await startHost(cluster, "a");
-  const aWorkers = a.stats().children!.map((child) => child.address as number);
+  const aWorkers = a.stats().children.map((child) => child.address as number);
   console.log(`host a: workers ${aWorkers}; the cluster has ${a.workerCount} workers`);
 
   // Every worker of every host, counted.
@@ -124,7 +124,7 @@ if (import.meta.main) {
   } else {
     // Host "b": serves until a signal stops it.
     const b = await startHost(cluster, "b");
-    console.log(`workers ${JSON.stringify(b.stats().children!.map((child) => child.address))}`);
+    console.log(`workers ${JSON.stringify(b.stats().children.map((child) => child.address))}`);
     await b.closed;
   }
 }

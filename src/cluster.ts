@@ -14,7 +14,7 @@ import type { Permissions } from "./permissions.ts";
 import type { RestartOptions } from "./restart_policy.ts";
 import type { CarriedSchemaProtocol, Schemas } from "./schema.ts";
 import type { Router } from "./router.ts";
-import type { PeerStats, Protocol } from "./types.ts";
+import type { ClusterStats, Protocol } from "./types.ts";
 import type { UnixHost } from "./unix/host.ts";
 
 /**
@@ -388,11 +388,11 @@ export class Cluster<P extends Carried<P> = Protocol, S extends string = string>
    * import type { Cluster } from "@switchboard/switchboard";
    *
    * export function down(cluster: Cluster): unknown[] {
-   *   return cluster.stats().children!.filter((child) => child.state !== "ready");
+   *   return cluster.stats().children.filter((child) => child.state !== "ready");
    * }
    * ```
    */
-  override stats(): PeerStats {
+  override stats(): ClusterStats {
     return { ...super.stats(), children: this.#manager.childStats() };
   }
 

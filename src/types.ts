@@ -220,8 +220,26 @@ export interface PeerStats {
    * at once), the one this process sends on first.
    */
   connections: ConnectionStats[];
-  /** The children, in the manager only. */
+  /** The children, in the manager only: see {@linkcode ClusterStats}. */
   children?: ChildStats[];
+}
+
+/**
+ * What the manager's `stats()` reports: {@linkcode PeerStats}, and always
+ * its children.
+ *
+ * @example Which children are not ready
+ * ```ts
+ * import type { ClusterStats } from "@switchboard/switchboard";
+ *
+ * export function down(stats: ClusterStats): unknown[] {
+ *   return stats.children.filter((child) => child.state !== "ready").map((child) => child.address);
+ * }
+ * ```
+ */
+export interface ClusterStats extends PeerStats {
+  /** Each child of this host: its pid, state and restarts. */
+  children: ChildStats[];
 }
 
 /**

@@ -191,7 +191,7 @@ Deno.test("a Node service does its stop work and exits when the cluster stops", 
   await waitFor(cluster.stop(), "stop() to finish");
   assert.ok(goodbyes.data.some((goodbye) => goodbye.by === "node"), "the Node service's goodbye");
   assert.equal(isRunning(pid), false);
-  assert.deepEqual(cluster.stats().children!.find((child) => child.address === "node"), {
+  assert.deepEqual(cluster.stats().children.find((child) => child.address === "node"), {
     address: "node",
     pid: undefined,
     state: "stopped",

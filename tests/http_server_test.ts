@@ -51,7 +51,7 @@ Deno.test("reusePort lets a service with flags of its own listen on the workers'
     permissions: { net: [`127.0.0.1:${port}`] },
     reusePort: true,
   });
-  assert.deepEqual(cluster.stats().children!.map((child) => child.state), [
+  assert.deepEqual(cluster.stats().children.map((child) => child.state), [
     "ready",
     "ready",
     "ready",

@@ -14,7 +14,7 @@ Deno.test("reload() replaces every worker one at a time; each old one runs its o
   cluster.onLifecycle((event: LifecycleEvent) => {
     events.push(`${event.type} ${event.address}`);
     if (event.type === "reload") {
-      const notReady = cluster.stats().children!.filter((child) => child.state !== "ready");
+      const notReady = cluster.stats().children.filter((child) => child.state !== "ready");
       downAtOnce.push(notReady.length);
     }
   });
@@ -35,7 +35,7 @@ Deno.test("reload() replaces every worker one at a time; each old one runs its o
   }
   assert.deepEqual(goodbyes.data.map((g) => g.by).sort(), [0, 1, 2], "their onStop ran");
   assert.deepEqual(
-    cluster.stats().children!.map(({ state, restarts }) => ({ state, restarts })),
+    cluster.stats().children.map(({ state, restarts }) => ({ state, restarts })),
     [0, 1, 2, "logger"].map(() => ({ state: "ready", restarts: 0 })),
     "a reload is no restart, and the logger was left alone",
   );
@@ -71,7 +71,7 @@ Deno.test("reloads never count as crashes", async () => {
   await using cluster = await startCluster({ workers: 1, restart: { maxRestarts: 1 } });
   for (let i = 0; i < 4; i++) await cluster.reload([0, "logger"]);
   assert.deepEqual(
-    cluster.stats().children!.map((child) => child.state),
+    cluster.stats().children.map((child) => child.state),
     ["ready", "ready"],
   );
 });
@@ -106,7 +106,7 @@ Deno.test("a reload whose new code never starts gives up that worker alone: the 
     await Deno.remove(broken);
     await waitFor(cluster.reload(0), "the fixed reload");
     assert.deepEqual(await cluster.request("echoRequest", 2, { to: 0 }), { data: 2, by: 0 });
-    assert.deepEqual(cluster.stats().children!.map((child) => child.state), ["ready", "ready"]);
+    assert.deepEqual(cluster.stats().children.map((child) => child.state), ["ready", "ready"]);
     // The fixed code has a budget of its own: the broken code's restarts do not count against it.
     const back = nextEvent<LifecycleEvent>(
       (listener) => cluster.onLifecycle(listener),

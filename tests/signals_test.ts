@@ -99,7 +99,7 @@ Deno.test("SIGTERM to one child runs its onStop, then it exits, and it is restar
     await back;
   }
   // Three clean exits with room for one crash: none was counted as one.
-  const [, one] = cluster.stats().children!;
+  const [, one] = cluster.stats().children;
   assert.equal(one.state, "ready");
   assert.equal(one.restarts, 3);
 });

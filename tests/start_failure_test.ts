@@ -60,7 +60,7 @@ Deno.test("a child given up stops the cluster, and cluster.closed rejects with t
     cluster.closed,
     /^SwitchboardError: service "flaky" exited with code 3 after 1 restart within 60000 ms; it stays down$/,
   );
-  assert.deepEqual(cluster.stats().children!.map((child) => child.state), ["failed"]);
+  assert.deepEqual(cluster.stats().children.map((child) => child.state), ["failed"]);
   assert.equal(await exists(dir), false);
   assert.deepEqual(runningChildren(), []);
 });

@@ -25,14 +25,14 @@ Deno.test("stats() counts messages and bytes per connection, open requests and c
     [0, 1, "logger"].sort(),
   );
   assert.deepEqual(
-    during.children!.map(({ address, state, restarts }) => ({ address, state, restarts })),
+    during.children.map(({ address, state, restarts }) => ({ address, state, restarts })),
     [
       { address: 0, state: "ready", restarts: 0 },
       { address: 1, state: "ready", restarts: 0 },
       { address: "logger", state: "ready", restarts: 0 },
     ],
   );
-  assert.ok(during.children!.every((child) => typeof child.pid === "number"));
+  assert.ok(during.children.every((child) => typeof child.pid === "number"));
 
   await slow;
   const after = cluster.stats();

@@ -42,7 +42,7 @@ Deno.test("a worker that dies is restarted with its id, and every peer reaches i
     { type: "ready", address: 1 },
   ]);
   assert.notEqual(cluster.pid(1), oldPid);
-  const child = cluster.stats().children!.find((c) => c.address === 1)!;
+  const child = cluster.stats().children.find((c) => c.address === 1)!;
   assert.deepEqual({ ...child, pid: typeof child.pid }, {
     address: 1,
     pid: "number",
@@ -123,7 +123,7 @@ Deno.test("a child that keeps dying is restarted maxRestarts times, then given u
     errors[0].message,
     /service "flaky" exited with code 3 after 2 restarts within 60000 ms; it stays down/,
   );
-  const flaky = cluster.stats().children!.find((c) => c.address === "flaky")!;
+  const flaky = cluster.stats().children.find((c) => c.address === "flaky")!;
   assert.deepEqual(flaky, { address: "flaky", pid: undefined, state: "failed", restarts: 2 });
   assert.equal(cluster.getProcess("flaky").send("ping", {}), false);
 });
@@ -141,7 +141,7 @@ Deno.test("while a child waits to be restarted, sends to it are refused visibly"
       error instanceof UnreachableError &&
       error.message === 'Request "echoRequest" to worker 1 failed: it is not connected',
   );
-  assert.equal(cluster.stats().children!.find((c) => c.address === 1)!.state, "restarting");
+  assert.equal(cluster.stats().children.find((c) => c.address === 1)!.state, "restarting");
 });
 
 Deno.test("with restart: false a child that dies stays down", async () => {
@@ -153,7 +153,7 @@ Deno.test("with restart: false a child that dies stays down", async () => {
   assert.deepEqual(seen.events, [
     { type: "exit", address: 0, code: 137, signal: "SIGKILL", restart: false },
   ]);
-  assert.equal(cluster.stats().children!.find((c) => c.address === 0)!.state, "stopped");
+  assert.equal(cluster.stats().children.find((c) => c.address === 0)!.state, "stopped");
 });
 
 Deno.test("a restart that cannot even be started is retried, then given up, and the manager lives on", async () => {

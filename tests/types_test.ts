@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import {
   ANY,
+  type ChildStats,
   Cluster,
   type Message,
   type Peer,
@@ -143,6 +144,14 @@ export function responseActions(): void {
   const c: ResponseAction<"testRequest"> = "testRequestResponse";
   const d: "testResponse" = responseAction("testRequest");
   void [a, b, c, d];
+}
+
+export function childrenInStats(cluster: Cluster, peer: Peer): void {
+  // A manager always has its children: no `!` needed.
+  const children: ChildStats[] = cluster.stats().children;
+  // @ts-expect-error: another process's stats may have none
+  const none: ChildStats[] = peer.stats().children;
+  console.log(children, none);
 }
 
 Deno.test("a typed cluster sends and requests with the protocol's types", async () => {

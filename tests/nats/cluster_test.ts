@@ -49,7 +49,7 @@ Deno.test({
     const { a, bReady } = hosts;
     assert.deepEqual(bReady.workers, [0, 1], "the first host takes the lowest ids");
     assert.deepEqual(
-      a.stats().children!.map((child) => child.address),
+      a.stats().children.map((child) => child.address),
       [2, 3],
       "the next, the lowest free",
     );
@@ -469,7 +469,7 @@ Deno.test({
       c.ready() as unknown as Promise<{ workers: number[] }>,
     ]);
     await using a = here;
-    const ids = [...a.stats().children!.map((child) => child.address as number)];
+    const ids = [...a.stats().children.map((child) => child.address as number)];
     const all = [...ids, ...bReady.workers, ...cReady.workers].sort((x, y) => x - y);
     assert.deepEqual(all, [0, 1, 2, 3, 4, 5], `a ${ids}, b ${bReady.workers}, c ${cReady.workers}`);
     if (a.workerCount < 6) {

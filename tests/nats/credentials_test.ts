@@ -39,7 +39,7 @@ Deno.test({
         by: 0,
         from: "manager",
       });
-      for (const child of a.stats().children!) {
+      for (const child of a.stats().children) {
         // `ps e`: the command line, then the environment.
         const { stdout } = await new Deno.Command("ps", {
           args: ["eww", "-o", "args=", "-p", String(child.pid)],
