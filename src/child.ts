@@ -41,16 +41,17 @@ export class ChildSide {
   ]);
 
   /**
-   * @param bootstrap What the manager told the child.
-   * @param endpoint The child's endpoint, joined to the manager.
-   */
-  /**
    * Whether this process's own code failed: an uncaught error or rejection,
    * which ends a Deno process. A child whose code threw right after
    * `connect()` must not tell the manager it runs while it dies.
    */
   #crashed = false;
 
+  /**
+   * @param bootstrap What the manager told the child.
+   * @param endpoint The child's endpoint, joined to the manager.
+   * @param schemas Its actions' schemas, if it checks data at run time.
+   */
   constructor(bootstrap: Bootstrap, endpoint: Endpoint, schemas?: Schemas) {
     for (const type of ["error", "unhandledrejection"]) {
       globalThis.addEventListener(type, (event) => {
@@ -194,7 +195,12 @@ export class ChildSide {
   /** Hosts joined or left: the cluster's processes now. */
   #members(data: unknown): void {
     const layout = Layout.from(data);
-    if (!layout) throw new FrameError(`Bad frame from the manager: "${MEMBERS}" is not a layout`);
+    if (!layout) {
+      throw new FrameError(`Bad frame from the manager: "${MEMBERS}" is not a layout`, {
+        action: MEMBERS,
+        peer: MANAGER,
+      });
+    }
     this.router.layout = layout;
   }
 

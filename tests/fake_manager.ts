@@ -44,9 +44,14 @@ export class FakeManager implements AsyncDisposable {
 
   /**
    * Starts `command` as a child, with the bootstrap on its stdin, and
-   * waits until it has joined and sent `$running`.
+   * waits until it has joined and sent `$running`. Its stdout is dropped
+   * unless `stdout` is "piped": then the test reads `child.stdout`.
    */
-  static async start(command: string[], bootstrap: Bootstrap): Promise<FakeManager> {
+  static async start(
+    command: string[],
+    bootstrap: Bootstrap,
+    stdout: "null" | "piped" = "null",
+  ): Promise<FakeManager> {
     // Not "switchboard-": managers starting on this machine probe those
     // directories' `m.sock` for stale ones, and a probe would be accepted here.
     const dir = await Deno.makeTempDir({ prefix: "fake-manager-" });
@@ -55,7 +60,7 @@ export class FakeManager implements AsyncDisposable {
     const child = new Deno.Command(command[0], {
       args: command.slice(1),
       stdin: "piped",
-      stdout: "null",
+      stdout,
       stderr: "inherit",
     }).spawn();
     const stdin = child.stdin.getWriter();
