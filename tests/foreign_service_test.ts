@@ -6,6 +6,7 @@
  */
 
 import assert from "node:assert/strict";
+import { frame } from "../peers/node/frames.mjs";
 import { Cluster, type LifecycleEvent, MANAGER, RemoteError } from "../mod.ts";
 import {
   isRunning,
@@ -437,6 +438,38 @@ Deno.test("binary encoding: every tagged type survives a round trip through a No
   assert.deepEqual(data.pattern, /a+b/gi);
   assert.deepEqual(data.nested, values.nested);
 });
+
+Deno.test("a Node service refuses a stranger's connection, naming who its hello said it was", async () => {
+  await using cluster = await startWithNode();
+  const socket = `${cluster.socketDir}/s0.sock`;
+  // Each refusal is reported before the service closes the connection.
+  await hello(socket, { from: 0, token: "guess" });
+  await hello(socket, { token: "guess" });
+  assert.deepEqual(await cluster.request("doRequest", { op: "errors" }, { to: "node" }), {
+    ok: [
+      'Refused a connection to service "node" that said it was worker 0: its token is wrong',
+      'Refused a connection to service "node": it opened with "$hello", not a valid hello',
+    ],
+  });
+  assert.deepEqual(await cluster.request("doRequest", { op: "errorFields" }, { to: "node" }), {
+    ok: [{ name: "FrameError", peer: 0 }, { name: "FrameError" }],
+  });
+});
+
+/** Dials `socket`, says `$hello` with `data`, and waits until the other end closes. */
+async function hello(socket: string, data: object): Promise<void> {
+  const conn = await Deno.connect({ transport: "unix", path: socket });
+  try {
+    const payload = new TextEncoder().encode(JSON.stringify({ action: "$hello", data }));
+    const framed = frame(payload);
+    for (let at = 0; at < framed.length;) at += await conn.write(framed.subarray(at));
+    while (await conn.read(new Uint8Array(1024)) !== null);
+  } catch {
+    // Reset by the service: closed just the same.
+  } finally {
+    conn.close();
+  }
+}
 
 Deno.test("a worker reloading while connected to the Node service is answered $left", async () => {
   await using cluster = await startWithNode();

@@ -378,7 +378,7 @@ export class Endpoint {
       return this.#refuse(connection, `it opened with "${hello.action}", not a valid hello`);
     }
     if (!tokensMatch(token, this.#bootstrap.transport.token)) {
-      return this.#refuse(connection, "its token is wrong");
+      return this.#refuse(connection, "its token is wrong", from);
     }
     const refusal = from === MANAGER
       ? "the manager never dials children"
@@ -389,7 +389,7 @@ export class Endpoint {
       : this.#connectionsTo(from) >= 2
       ? `${describe(from)} is connected twice already`
       : undefined;
-    if (refusal) return this.#refuse(connection, refusal);
+    if (refusal) return this.#refuse(connection, refusal, from);
     this.#strangers.delete(connection);
     connection.address = from;
     connection.state = "open";
@@ -405,15 +405,22 @@ export class Endpoint {
       .length;
   }
 
-  #refuse(connection, why) {
+  /** Closes a connection not admitted, and reports why, with the address its hello claimed, if any. */
+  #refuse(connection, why, claimed) {
     clearTimeout(connection.helloTimer);
     connection.dropped = true;
     connection.socket.destroy();
-    this.#refused(why);
+    this.#refused(why, claimed);
   }
 
-  #refused(why) {
-    this.#events.report(new FrameError(`Refused a connection to ${describe(this.#self)}: ${why}`));
+  #refused(why, claimed) {
+    const said = claimed === undefined ? "" : ` that said it was ${describe(claimed)}`;
+    this.#events.report(
+      new FrameError(
+        `Refused a connection to ${describe(this.#self)}${said}: ${why}`,
+        claimed === undefined ? undefined : { peer: claimed },
+      ),
+    );
   }
 
   /**
