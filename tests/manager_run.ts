@@ -122,3 +122,33 @@ export class ManagerRun {
 export async function exists(path: string): Promise<boolean> {
   return await Deno.lstat(path).then(() => true, () => false);
 }
+
+/**
+ * Runs a manager script to its end with a temporary directory of its own
+ * (`tmp`, its `TMPDIR` and the one path it may read and write, so that what
+ * it leaves there is its own), with `--allow-net` if `net`, and returns its
+ * exit code and the JSON line it printed.
+ */
+export async function runInOwnTmp(
+  fixture: URL,
+  tmp: string,
+  { net }: { net: boolean },
+): Promise<{ code: number; printed: Record<string, unknown> }> {
+  const { code, stdout } = await waitFor(
+    new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--allow-run",
+        `--allow-read=${tmp}`,
+        `--allow-write=${tmp}`,
+        ...(net ? ["--allow-net"] : []),
+        fixture.href,
+      ],
+      env: { TMPDIR: tmp },
+      stdout: "piped",
+      stderr: "null",
+    }).output(),
+    "the manager to end",
+  );
+  return { code, printed: JSON.parse(new TextDecoder().decode(stdout)) };
+}

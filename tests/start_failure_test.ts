@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { Cluster } from "../mod.ts";
 import { runningChildren, waitFor } from "./helpers.ts";
-import { exists, ManagerRun } from "./manager_run.ts";
+import { exists, ManagerRun, runInOwnTmp } from "./manager_run.ts";
 
 const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url);
 
@@ -14,24 +14,11 @@ Deno.test("start() rejects, naming the child and its exit code, when a child cra
   // A manager of its own, with a temporary directory of its own: what it
   // leaves there, or leaves running, is its own.
   const tmp = await Deno.makeTempDir({ prefix: "switchboard-test-tmp-" });
-  const { code, stdout } = await waitFor(
-    new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--allow-run",
-        `--allow-read=${tmp}`,
-        `--allow-write=${tmp}`,
-        "--allow-net",
-        fixture("crashing_start_manager.ts").href,
-      ],
-      env: { TMPDIR: tmp },
-      stdout: "piped",
-      stderr: "null",
-    }).output(),
-    "the manager to end",
-  );
+  const { code, printed } = await runInOwnTmp(fixture("crashing_start_manager.ts"), tmp, {
+    net: true,
+  });
   assert.equal(code, 0);
-  const { failed } = JSON.parse(new TextDecoder().decode(stdout));
+  const { failed } = printed as { failed: string };
   assert.match(
     failed,
     /^SwitchboardError: worker [0-2] exited with code 1 before (it was ready|the cluster had started)$/,

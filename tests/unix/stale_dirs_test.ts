@@ -2,7 +2,7 @@
 
 import assert from "node:assert/strict";
 import { DIR_PREFIX, removeStaleDirs, UNBORN_MS } from "../../src/unix/stale_dirs.ts";
-import { waitFor } from "../helpers.ts";
+import { runInOwnTmp } from "../manager_run.ts";
 
 Deno.test("a socket directory that never got its manager's socket goes once it is old; a new one stays", async () => {
   const parent = await Deno.makeTempDir();
@@ -31,23 +31,10 @@ Deno.test("a manager that may not connect to sockets leaves other clusters' dire
   await Deno.mkdir(live);
   const listener = Deno.listen({ transport: "unix", path: `${live}/m.sock` });
   try {
-    const { code, stdout } = await waitFor(
-      new Deno.Command(Deno.execPath(), {
-        args: [
-          "run",
-          "--allow-run",
-          `--allow-read=${tmp}`,
-          `--allow-write=${tmp}`,
-          new URL("../fixtures/start_once_manager.ts", import.meta.url).href,
-        ],
-        env: { TMPDIR: tmp },
-        stdout: "piped",
-        stderr: "null",
-      }).output(),
-      "the manager to end",
-    );
+    const manager = new URL("../fixtures/start_once_manager.ts", import.meta.url);
+    const { code, printed } = await runInOwnTmp(manager, tmp, { net: false });
     assert.equal(code, 0);
-    const { failed } = JSON.parse(new TextDecoder().decode(stdout));
+    const { failed } = printed as { failed: string };
     assert.match(failed, /^NotCapable: Requires net access to "unix:/);
     assert.equal((await Deno.lstat(`${live}/m.sock`)).isSocket, true);
   } finally {
