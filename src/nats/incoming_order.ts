@@ -78,8 +78,9 @@ export class IncomingOrder {
       this.#in.set(host, incoming);
       if (before) {
         // A new connection of that host, and its count of the old one never
-        // came: what was in flight may be lost, and it is asked how much.
-        this.#options.receiver()?.lost(host, undefined);
+        // came: it is asked how much it sent, and what never came is failed
+        // then. Not before: this message, and what else it sends now, may
+        // answer requests open here, which nothing lost can concern.
         incoming.unresolved = { epoch: before.epoch, received: before.expect };
         this.#options.publish(host, {
           kind: RESUME,

@@ -15,7 +15,7 @@ import {
   UnreachableError,
 } from "../../mod.ts";
 import { steadyTicks, type Ticks } from "../fixtures/load.ts";
-import { nextEvent, remote, waitFor } from "../helpers.ts";
+import { remote, waitFor } from "../helpers.ts";
 import { NatsProxy } from "./proxy.ts";
 import {
   event,
@@ -23,6 +23,7 @@ import {
   natsAnswers,
   natsCluster,
   NatsServer,
+  probe,
   startHost,
   uniqueCluster,
 } from "./hosts.ts";
@@ -264,24 +265,6 @@ async function throughTo(from: Cluster, worker: number): Promise<void> {
     `a request to worker ${worker} answered`,
     20_000,
   );
-}
-
-/** Sends probes from `from` to `to`'s manager every 50 ms until one arrives. */
-async function probe(from: Cluster, to: Cluster, toHost: string): Promise<void> {
-  let n = 0;
-  const heard = nextEvent((listener) => to.on("probe", listener), `a probe to host ${toHost}`);
-  const probing = setInterval(() => {
-    try {
-      from.sendMessage("probe", { n: n++ }, managerOf(toHost));
-    } catch {
-      // Refused while the way is down: the next one.
-    }
-  }, 50);
-  try {
-    await waitFor(heard, `a probe to host ${toHost}`, 20_000);
-  } finally {
-    clearInterval(probing);
-  }
 }
 
 /**

@@ -5,13 +5,13 @@
  * 127.0.0.1:4222 or a private one a test starts to kill and restart.
  */
 
-import { Cluster, type ClusterOptions } from "../../mod.ts";
+import { Cluster, type ClusterOptions, managerOf } from "../../mod.ts";
 import { natsBroker, type NatsConnectionOptions } from "../../nats.ts";
 import { connect } from "@nats-io/transport-node";
 import { Kvm } from "@nats-io/kv";
 import type { BrokerLink } from "../../src/broker.ts";
 import { ManagerRun } from "../manager_run.ts";
-import { waitFor } from "../helpers.ts";
+import { nextEvent, waitFor } from "../helpers.ts";
 
 export { event } from "../helpers.ts";
 
@@ -255,4 +255,22 @@ function spareAtOnce(count: number): number[] {
   const ports = listeners.map((listener) => (listener.addr as Deno.NetAddr).port);
   for (const listener of listeners) listener.close();
   return ports;
+}
+
+/** Sends probes from `from` to `to`'s manager every 50 ms until one arrives. */
+export async function probe(from: Cluster, to: Cluster, toHost: string): Promise<void> {
+  let n = 0;
+  const heard = nextEvent((listener) => to.on("probe", listener), `a probe to host ${toHost}`);
+  const probing = setInterval(() => {
+    try {
+      from.sendMessage("probe", { n: n++ }, managerOf(toHost));
+    } catch {
+      // Refused while the way is down: the next one.
+    }
+  }, 50);
+  try {
+    await waitFor(heard, `a probe to host ${toHost}`, 20_000);
+  } finally {
+    clearInterval(probing);
+  }
 }

@@ -1,20 +1,25 @@
 /**
  * A TCP proxy in front of a NATS server, for the tests: `cut()` drops every
  * connection through it, so that the host behind it loses NATS while the
- * others keep it; the host's client reconnects through it.
+ * others keep it; the host's client reconnects through it, unless the
+ * proxy is told to `hold()` it off until `release()`.
  */
 export class NatsProxy {
   readonly port: number;
   readonly #listener: Deno.Listener;
   readonly #conns = new Set<Deno.Conn>();
   readonly #accepting: Promise<void>;
+  #holding = false;
 
   constructor(upstream: number) {
     const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
     this.#listener = listener;
     this.port = (listener.addr as Deno.NetAddr).port;
     this.#accepting = (async () => {
-      for await (const conn of listener) this.#pair(conn, upstream);
+      for await (const conn of listener) {
+        if (this.#holding) closeQuietly(conn);
+        else this.#pair(conn, upstream);
+      }
     })().catch(() => {});
   }
 
@@ -27,6 +32,16 @@ export class NatsProxy {
   cut(): void {
     for (const conn of this.#conns) closeQuietly(conn);
     this.#conns.clear();
+  }
+
+  /** Refuses new connections (closes them at once) until {@linkcode NatsProxy.release}. */
+  hold(): void {
+    this.#holding = true;
+  }
+
+  /** Lets connections through again. */
+  release(): void {
+    this.#holding = false;
   }
 
   async close(): Promise<void> {
