@@ -15,6 +15,10 @@
  *   `heartbeat / 4` ms), and its keys expire in NATS a heartbeat later, so
  *   that its ids are free again.
  *
+ * - The bucket itself may go (a server's store wiped, a server replaced):
+ *   the first host to find it gone makes it again, every host claims its
+ *   keys again as it refreshes them, and watches the bucket anew.
+ *
  * (NATS 2.9's key-value store has a TTL per bucket only, and expiry tells
  * no watcher; hence the watched refreshes.)
  *
@@ -60,6 +64,16 @@ const SERVICE = "s.";
 /** The options, with the defaults in. */
 type Settings = Required<Omit<MembershipOptions, "report">> & Pick<MembershipOptions, "report">;
 
+/** A watch of keys: their entries as they change, until stopped. */
+type KvWatch = Awaited<ReturnType<KV["watch"]>>;
+
+/** How the bucket is made: again, the same way, if it is lost. */
+interface Bucket {
+  nc: NatsConnection;
+  name: string;
+  options: { history: number; ttl: number; replicas: number };
+}
+
 /** What is known of another host. */
 interface Known {
   record: HostRecord;
@@ -71,6 +85,7 @@ interface Known {
 export class Membership {
   readonly self: HostRecord;
   readonly #kv: KV;
+  readonly #bucket: Bucket;
   readonly #options: Settings;
   /** The revision of each key this host holds. */
   readonly #held = new Map<string, number>();
@@ -80,7 +95,12 @@ export class Membership {
   #timer: ReturnType<typeof setInterval> | undefined;
   /** When this host last heard its own refresh back: it is receiving. */
   #selfSeen = performance.now();
+  /** When this host last wrote its host key, and when its current watch began. */
+  #selfWritten = 0;
+  #watchBegan = performance.now();
   #watch: { stop(): void } | undefined;
+  /** Ends a pause between attempts to watch again: the membership closes. */
+  #wake: (() => void) | undefined;
   #closed = false;
   #refreshing = false;
 
@@ -94,14 +114,20 @@ export class Membership {
     const heartbeat = options.heartbeat ?? 1_000;
     const hostTimeout = options.hostTimeout ?? 2_500;
     const replicas = options.replicas ?? 1;
-    const kv = await openBucket(nc, `switchboard_${options.cluster}`, {
+    const bucket: Bucket = {
+      nc,
+      name: `switchboard_${options.cluster}`,
       // A host's keys outlive a missed refresh or two, and expire a
       // heartbeat after the others counted it gone.
-      history: 1,
-      ttl: hostTimeout + heartbeat,
+      options: { history: 1, ttl: hostTimeout + heartbeat, replicas },
+    };
+    const kv = await openBucket(bucket);
+    const membership = new Membership(kv, bucket, {
+      ...options,
+      heartbeat,
+      hostTimeout,
       replicas,
     });
-    const membership = new Membership(kv, { ...options, heartbeat, hostTimeout, replicas });
     try {
       await membership.#claim();
       await membership.#follow();
@@ -112,8 +138,9 @@ export class Membership {
     return membership;
   }
 
-  private constructor(kv: KV, options: Settings) {
+  private constructor(kv: KV, bucket: Bucket, options: Settings) {
     this.#kv = kv;
+    this.#bucket = bucket;
     this.#options = options;
     this.self = { host: options.host, workers: [], services: [] };
   }
@@ -148,15 +175,24 @@ export class Membership {
 
   /** Leaves cleanly: deletes this host's keys, so that the others see it leave at once. */
   async leave(): Promise<void> {
-    const held = [...this.#held.keys()];
-    this.close();
     // The host key last: its deletion is what the others act on.
-    held.sort(hostKeyLast);
-    for (const key of held) await this.#deleteOwn(key).catch(() => {});
+    const held = [...this.#held].sort(([a], [b]) => hostKeyLast(a, b));
+    this.close();
+    for (const [key, revision] of held) await this.#deleteOwn(key, revision).catch(() => {});
   }
 
-  /** Deletes a key while it is this host's: one another host took since stays its. */
-  async #deleteOwn(key: string): Promise<void> {
+  /**
+   * Deletes a key while it is this host's: at the revision it holds, or,
+   * rewritten since (a refresh was on its way as it left), at the one it
+   * has now, if still this host's; one another host took stays its. A
+   * bucket that is gone fails at once, rather than wait out a read.
+   */
+  async #deleteOwn(key: string, revision: number): Promise<void> {
+    try {
+      return await this.#kv.delete(key, { previousSeq: revision });
+    } catch (error) {
+      if (!/wrong last sequence/i.test(String(error))) throw error;
+    }
     const entry = await this.#kv.get(key);
     if (entry?.operation !== "PUT") return;
     if (!key.startsWith(HOST) && entry.string() !== this.self.host) return;
@@ -168,6 +204,7 @@ export class Membership {
     this.#closed = true;
     clearInterval(this.#timer);
     this.#watch?.stop();
+    this.#wake?.();
     this.#held.clear();
   }
 
@@ -218,10 +255,13 @@ export class Membership {
     const entry = value ?? (key.startsWith(HOST) ? this.#record() : this.self.host);
     try {
       this.#held.set(key, await this.#kv.update(key, entry, revision));
+      if (key.startsWith(HOST)) this.#selfWritten = performance.now();
       return true;
     } catch (error) {
-      if (!/wrong last sequence/i.test(String(error))) return true; // Down: retried next beat.
-      // Expired (an outage longer than the TTL): claim it again, if free.
+      if (isBucketGone(error)) await this.#restoreBucket();
+      else if (!/wrong last sequence/i.test(String(error))) return true; // Down: retried next beat.
+      // Expired (an outage longer than the TTL), or its bucket made anew:
+      // claim it again, if free.
       // Lost only when another host holds it; an error says nothing yet.
       const created = await this.#create(key, entry).catch(() => undefined);
       if (created !== false) return true;
@@ -243,7 +283,9 @@ export class Membership {
       if (await this.#refresh(key).catch(() => true)) continue;
       this.#options.report?.(
         new SwitchboardError(
-          `Host "${this.self.host}" lost "${key}" to another host (it was cut off for longer than hostTimeout): it leaves the cluster; its processes now reach only each other`,
+          `Host "${this.self.host}" lost ${
+            keyName(key)
+          } to another host (it was cut off for longer than hostTimeout, or the membership bucket was lost meanwhile): it leaves the cluster; its processes now reach only each other`,
         ),
       );
       for (const [host, known] of this.#known) this.#drop(host, known);
@@ -254,11 +296,7 @@ export class Membership {
 
   /** Watches the others and keeps this host's keys fresh. */
   async #follow(): Promise<void> {
-    const watch = await this.#kv.watch({ key: `${HOST}>` });
-    this.#watch = watch;
-    (async () => {
-      for await (const entry of watch) this.#onEntry(entry);
-    })().catch(() => {});
+    this.#read(await this.#kv.watch({ key: `${HOST}>` }));
     const { heartbeat, hostTimeout } = this.#options;
     let beat = 0;
     this.#timer = setInterval(() => {
@@ -269,6 +307,54 @@ export class Membership {
         this.#refreshAll().finally(() => this.#refreshing = false);
       }
     }, heartbeat / 4);
+  }
+
+  /**
+   * Reads the host keys as they change, through `watch` and, each time a
+   * watch ends while this host is a member (its bucket was lost, say), a
+   * new one, which starts with every key as it is then.
+   */
+  async #read(watch: KvWatch): Promise<void> {
+    for (let current: KvWatch | undefined = watch; current; current = await this.#watchAgain()) {
+      this.#watch = current;
+      this.#watchBegan = performance.now();
+      try {
+        for await (const entry of current) this.#onEntry(entry);
+      } catch {
+        // Ended: watched again below, unless this host left.
+      }
+    }
+  }
+
+  /** A new watch of the host keys, the bucket made again if it is gone; none once closed. */
+  async #watchAgain(): Promise<KvWatch | undefined> {
+    for (let pause = 100; !this.#closed; pause = Math.min(pause * 2, this.#options.heartbeat)) {
+      try {
+        await makeBucket(this.#bucket);
+        const watch = await this.#kv.watch({ key: `${HOST}>` });
+        if (!this.#closed) return watch;
+        watch.stop();
+      } catch {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, pause);
+          this.#wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * The bucket is gone (a server's store wiped, say): made again, and
+   * watched anew. Whoever finds it first makes it; for the others it is
+   * there already.
+   */
+  async #restoreBucket(): Promise<void> {
+    await makeBucket(this.#bucket);
+    this.#watch?.stop();
   }
 
   /** This host's record, as its host key holds it once claimed. */
@@ -329,6 +415,11 @@ export class Membership {
   /** Drops the hosts not heard of within `timeout` ms. */
   #sweep(timeout: number): void {
     const now = performance.now();
+    // Its own writes succeed, yet it has heard none of them for that long:
+    // its watch is deaf (its bucket was made anew, say). Watched again.
+    if (this.#selfWritten - Math.max(this.#selfSeen, this.#watchBegan) > timeout) {
+      this.#watch?.stop();
+    }
     // Not even its own refreshes came back (the process was busy, or the
     // connection is down): silence says nothing about the others.
     if (now - this.#selfSeen > timeout) return;
@@ -347,14 +438,37 @@ export class Membership {
 /** How long to wait for JetStream to answer, at most, when the servers just started. */
 const JETSTREAM_PATIENCE = 10_000;
 
-/** The cluster's bucket: made, or opened if another host made it. */
-function openBucket(
-  nc: NatsConnection,
-  name: string,
-  options: { history: number; ttl: number; replicas: number },
-): Promise<KV> {
+/** The cluster's bucket: made, or opened if another host made it; patiently, when joining. */
+function openBucket(bucket: Bucket): Promise<KV> {
+  return patiently(() => makeBucket(bucket));
+}
+
+/**
+ * The bucket made, or opened if it is there; one attempt. (A member's
+ * attempts are its heartbeats, which end as it leaves: no timer outlives it.)
+ */
+function makeBucket({ nc, name, options }: Bucket): Promise<KV> {
   const kvm = new Kvm(nc);
-  return patiently(() => kvm.create(name, options).catch(() => kvm.open(name)));
+  return kvm.create(name, options).catch(() => kvm.open(name));
+}
+
+/**
+ * Whether a write failed because the bucket is gone: nothing stores its
+ * subjects any more, which the client reports as JetStream not enabled.
+ */
+function isBucketGone(error: unknown): boolean {
+  return /jetstream is not enabled|stream not found/i.test(String(error));
+}
+
+/** What a key claims, for messages: `worker 3`, `service "log"`, `its host name`. */
+export function keyName(key: string): string {
+  if (key.startsWith(WORKER)) return `worker ${key.slice(WORKER.length)}`;
+  if (key.startsWith(SERVICE)) {
+    const bytes = key.slice(SERVICE.length).match(/../g) ?? [];
+    const name = new TextDecoder().decode(Uint8Array.from(bytes, (pair) => parseInt(pair, 16)));
+    return `service ${JSON.stringify(name)}`;
+  }
+  return "its host name";
 }
 
 /**

@@ -332,7 +332,7 @@ Deno.test({
     // b leaves rather than claim them twice, and says why.
     await b.next(
       "error",
-      (message) => /^Host "b" lost "w\.[01]" to another host/.test(String(message)),
+      (message) => /^Host "b" lost worker [01] to another host/.test(String(message)),
     );
     // The others still follow the cluster.
     await using d = startHost({ cluster, host: "d", workers: 1 });

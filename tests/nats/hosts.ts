@@ -29,6 +29,37 @@ if (!natsAnswers) {
   );
 }
 
+/** The buckets of clusters that tests and examples name for one run (`t…`, `example-…`). */
+const NAMED_FOR_ONE_RUN = /^switchboard_(t[0-9a-f]{8}|example-[0-9a-f]{8})$/;
+
+/**
+ * Removes, from the shared server, the membership buckets that earlier
+ * runs of the tests and examples left: the library never deletes one (a
+ * cluster's name may come back), and each run names clusters of its own.
+ * Only those empty (every host gone, its keys expired) for a minute go:
+ * another run's may be in use.
+ */
+async function removeBucketsOfEarlierRuns(): Promise<void> {
+  const nc = await connect({ servers: NATS });
+  try {
+    const kvm = new Kvm(nc);
+    const before = Date.now() - 60_000;
+    const left: string[] = [];
+    // Listed first, removed after: the list comes in pages, which removal would shift.
+    for await (const status of kvm.list()) {
+      const { created, state } = status.streamInfo;
+      if (!NAMED_FOR_ONE_RUN.test(status.bucket) || state.messages > 0) continue;
+      if (Date.parse(created) < before && Date.parse(state.last_ts) < before) {
+        left.push(status.bucket);
+      }
+    }
+    for (const bucket of left) await (await kvm.open(bucket)).destroy().catch(() => {});
+  } finally {
+    await nc.close();
+  }
+}
+if (natsAnswers) await removeBucketsOfEarlierRuns();
+
 /** A cluster name of this test's own, so that runs never meet. */
 export function uniqueCluster(): string {
   return `t${crypto.randomUUID().slice(0, 8)}`;
