@@ -161,7 +161,11 @@ async function join(options: NatsBrokerOptions, request: JoinRequest): Promise<B
     });
   } catch (error) {
     await nc.close();
-    throw error;
+    if (!/jetstream is not enabled/i.test(String(error))) throw error;
+    throw new SwitchboardError(
+      `Cannot join cluster "${options.cluster}": the NATS server at ${options.servers} has no JetStream, where the cluster's membership is kept (start it with -js)`,
+      { cause: error },
+    );
   }
 }
 

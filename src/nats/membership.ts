@@ -213,14 +213,18 @@ export class Membership {
     const hostKey = `${HOST}${host}`;
     // Claiming: the others take no notice of it until it says it is ready.
     if (!(await this.#create(hostKey, "{}"))) {
-      throw new SwitchboardError(`Cannot join: host "${host}" is in the cluster already`);
+      throw new SwitchboardError(
+        `Cannot join cluster "${this.#options.cluster}": host "${host}" is in it already`,
+      );
     }
     for (const name of services) {
       const key = `${SERVICE}${hex(name)}`;
       if (!(await this.#create(key, host))) {
         const owner = (await this.#kv.get(key))?.string();
         throw new SwitchboardError(
-          `Cannot join: service "${name}" runs on host "${owner ?? "another"}" already`,
+          `Cannot join cluster "${this.#options.cluster}": service "${name}" runs on host "${
+            owner ?? "another"
+          }" already`,
         );
       }
       this.self.services.push(name);

@@ -395,7 +395,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "service names are unique across the cluster: a second host with the same one cannot join",
+  name:
+    "service and host names are unique across the cluster: a second host with the same one cannot join",
   ignore,
   async fn() {
     const cluster = uniqueCluster();
@@ -405,7 +406,18 @@ Deno.test({
       joinHere(cluster, "a", {
         processes: { logger: new URL("../fixtures/host_worker.ts", import.meta.url) },
       }),
-      /service "logger" runs on host "b" already/,
+      {
+        name: "SwitchboardError",
+        message: `Cannot join cluster "${cluster}": service "logger" runs on host "b" already`,
+      },
+    );
+    // Nor can a second host of the same name.
+    await assert.rejects(
+      joinHere(cluster, "b"),
+      {
+        name: "SwitchboardError",
+        message: `Cannot join cluster "${cluster}": host "b" is in it already`,
+      },
     );
     b.process.kill("SIGTERM");
     await waitFor(b.finished(), "host b to stop");

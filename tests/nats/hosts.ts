@@ -206,19 +206,28 @@ export class NatsServer {
   readonly port: number;
   readonly #store: string;
   readonly #extra: string[];
+  readonly #jetstream: boolean;
   #process: Deno.ChildProcess | undefined;
   #draining: Promise<void> | undefined;
 
-  private constructor(port: number, store: string, extra: string[]) {
+  private constructor(port: number, store: string, extra: string[], jetstream: boolean) {
     this.port = port;
     this.#store = store;
     this.#extra = extra;
+    this.#jetstream = jetstream;
   }
 
-  /** Starts a server; `extra` are more `nats-server` arguments (e.g. to cluster it). */
-  static async start(extra: string[] = [], port?: number): Promise<NatsServer> {
+  /**
+   * Starts a server; `extra` are more `nats-server` arguments (e.g. to
+   * cluster it); `jetstream: false` leaves JetStream off.
+   */
+  static async start(
+    extra: string[] = [],
+    port?: number,
+    { jetstream = true }: { jetstream?: boolean } = {},
+  ): Promise<NatsServer> {
     const store = await Deno.makeTempDir({ prefix: "switchboard-test-nats-" });
-    const server = new NatsServer(port ?? spare(), store, extra);
+    const server = new NatsServer(port ?? spare(), store, extra, jetstream);
     await server.restart();
     return server;
   }
@@ -231,7 +240,11 @@ export class NatsServer {
   /** Starts it (again, on the same port and store); resolves once it says it is ready. */
   async restart(): Promise<void> {
     const process = new Deno.Command("nats-server", {
-      args: ["-a", "127.0.0.1", "-p", String(this.port), "-js", "-sd", this.#store, ...this.#extra],
+      args: [
+        ...["-a", "127.0.0.1", "-p", String(this.port)],
+        ...(this.#jetstream ? ["-js", "-sd", this.#store] : []),
+        ...this.#extra,
+      ],
       stdout: "null",
       stderr: "piped",
     }).spawn();
