@@ -10,10 +10,12 @@
  *   (`update` at the revision it holds): a refresh that fails means another
  *   host holds the key now, and this host has lost it.
  * - Every host watches the bucket. A clean leave deletes the keys, which
- *   the others see at once; a host that stops refreshing is gone for the
- *   others `hostTimeout` ms after its last refresh (they check every
- *   `heartbeat / 4` ms), and its keys expire in NATS a heartbeat later, so
- *   that its ids are free again.
+ *   the others see at once; a host that stops refreshing is gone for each
+ *   other once that one has heard `hostTimeout / heartbeat` (rounded up)
+ *   of its own refreshes come back without one of the silent host's
+ *   (within `hostTimeout` rounded up to whole heartbeats of its last); its
+ *   keys expire in NATS later (`hostTimeout + heartbeat` after its last
+ *   refresh), so that its ids are free again only once nobody counts it.
  *
  * - The bucket itself may go (a server's store wiped, a server replaced):
  *   the first host to find it gone makes it again, every host claims its
@@ -77,8 +79,8 @@ interface Bucket {
 /** What is known of another host. */
 interface Known {
   record: HostRecord;
-  /** When its host key was last written, on `performance.now()`. */
-  seen: number;
+  /** How many of this host's own refreshes came back since it last heard this one. */
+  silentFor: number;
 }
 
 /** A host's membership of a cluster. */
@@ -262,8 +264,11 @@ export class Membership {
       if (key.startsWith(HOST)) this.#selfWritten = performance.now();
       return true;
     } catch (error) {
-      if (isBucketGone(error)) await this.#restoreBucket();
-      else if (!/wrong last sequence/i.test(String(error))) return true; // Down: retried next beat.
+      // Gone, or not back yet (JetStream answers so while a server
+      // restarts): made again if it is gone, and retried next beat,
+      // against the bucket as it is then.
+      if (isBucketGone(error)) return await this.#restoreBucket().then(() => true, () => true);
+      if (!/wrong last sequence/i.test(String(error))) return true; // Down: retried next beat.
       // Expired (an outage longer than the TTL), or its bucket made anew:
       // claim it again, if free.
       // Lost only when another host holds it; an error says nothing yet.
@@ -304,7 +309,7 @@ export class Membership {
     const { heartbeat, hostTimeout } = this.#options;
     let beat = 0;
     this.#timer = setInterval(() => {
-      this.#sweep(hostTimeout);
+      this.#checkWatch(hostTimeout);
       // One round at a time: while NATS is slow to answer, beats are skipped.
       if (++beat % 4 === 0 && !this.#refreshing) {
         this.#refreshing = true;
@@ -320,6 +325,11 @@ export class Membership {
    */
   async #read(watch: KvWatch): Promise<void> {
     for (let current: KvWatch | undefined = watch; current; current = await this.#watchAgain()) {
+      if (current !== watch) {
+        // The new watch reads every key out, this host's maybe first: none
+        // is dropped for that.
+        for (const known of this.#known.values()) known.silentFor = 0;
+      }
       this.#watch = current;
       this.#watchBegan = performance.now();
       try {
@@ -369,10 +379,7 @@ export class Membership {
   #onEntry(entry: KvEntry): void {
     const host = entry.key.slice(HOST.length);
     if (this.#closed) return;
-    if (host === this.self.host) {
-      this.#selfSeen = performance.now();
-      return;
-    }
+    if (host === this.self.host) return this.#heardSelf();
     const known = this.#known.get(host);
     if (entry.operation !== "PUT") {
       if (known) this.#drop(host, known);
@@ -381,7 +388,7 @@ export class Membership {
     const record = readRecord(entry, host);
     // Still claiming: it shows once its record says it is ready.
     if (!record) {
-      if (known) known.seen = performance.now();
+      if (known) known.silentFor = 0;
       return;
     }
     // A host back from being cut off may claim what others hold now: not
@@ -400,7 +407,7 @@ export class Membership {
       );
       return;
     }
-    this.#known.set(host, { record, seen: performance.now() });
+    this.#known.set(host, { record, silentFor: 0 });
     if (!known) this.#byAddress = undefined;
     if (!known) this.#tell({ type: "joined", host: record });
   }
@@ -416,19 +423,30 @@ export class Membership {
     }
   }
 
-  /** Drops the hosts not heard of within `timeout` ms. */
-  #sweep(timeout: number): void {
-    const now = performance.now();
-    // Its own writes succeed, yet it has heard none of them for that long:
-    // its watch is deaf (its bucket was made anew, say). Watched again.
+  /**
+   * One of this host's own refreshes came back: the others had as long to
+   * refresh theirs. One that let `hostTimeout / heartbeat` of them (rounded
+   * up) pass unheard is gone. Counted in its own refreshes heard, not in
+   * time, silence while this host hears nothing either (NATS away, this
+   * process busy) says nothing of the others: none is dropped for it, as
+   * it begins or as it ends, whichever host's refresh comes back first.
+   */
+  #heardSelf(): void {
+    this.#selfSeen = performance.now();
+    const { hostTimeout, heartbeat } = this.#options;
+    const limit = Math.ceil(hostTimeout / heartbeat);
+    for (const [host, known] of this.#known) {
+      if (++known.silentFor >= limit) this.#drop(host, known);
+    }
+  }
+
+  /**
+   * Its own writes succeed, yet it has heard none of them for `timeout`
+   * ms: its watch is deaf (its bucket was made anew, say), and is replaced.
+   */
+  #checkWatch(timeout: number): void {
     if (this.#selfWritten - Math.max(this.#selfSeen, this.#watchBegan) > timeout) {
       this.#watch?.stop();
-    }
-    // Not even its own refreshes came back (the process was busy, or the
-    // connection is down): silence says nothing about the others.
-    if (now - this.#selfSeen > timeout) return;
-    for (const [host, known] of this.#known) {
-      if (now - known.seen > timeout) this.#drop(host, known);
     }
   }
 

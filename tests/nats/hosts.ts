@@ -89,13 +89,24 @@ export function joinHere(
     replicas?: number;
     connection?: NatsConnectionOptions;
     window?: number;
+    heartbeat?: number;
+    hostTimeout?: number;
   } = {},
 ): Promise<Cluster> {
-  const { servers = NATS, replicas, connection, window, ...rest } = options;
+  const { servers = NATS, replicas, connection, window, heartbeat, hostTimeout, ...rest } = options;
   return Cluster.start({
     worker: HOST_WORKER,
     workers: 2,
-    broker: natsBroker({ servers, cluster, host, replicas, connection, window }),
+    broker: natsBroker({
+      servers,
+      cluster,
+      host,
+      replicas,
+      connection,
+      window,
+      heartbeat,
+      hostTimeout,
+    }),
     ...rest,
   });
 }

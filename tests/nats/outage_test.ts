@@ -1,0 +1,56 @@
+/**
+ * NATS away for longer than `hostTimeout`, then back: every host hears its
+ * own refreshes stop, so it drops nobody meanwhile; and as it hears again,
+ * the others get a timeout's time to be heard too. (Found by a new user's
+ * trial: after a NATS restart, hosts saw each other leave and join again
+ * within 10 ms, failing what was open between them.)
+ */
+
+import assert from "node:assert/strict";
+import type { LifecycleEvent } from "../../mod.ts";
+import { joinHere, natsAnswers, NatsServer, probe, uniqueCluster } from "./hosts.ts";
+
+/** Fast membership: a host silent for 600 ms is gone. */
+const TIMING = { heartbeat: 100, hostTimeout: 600 };
+
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+Deno.test({
+  name: "NATS away for longer than hostTimeout: no host sees another leave, before or after",
+  ignore: !natsAnswers,
+  async fn() {
+    const server = await NatsServer.start();
+    try {
+      const cluster = uniqueCluster();
+      const options = { servers: server.url, workers: 1, ...TIMING };
+      await using b = await joinHere(cluster, "b", options);
+      await using a = await joinHere(cluster, "a", options);
+      const left: string[] = [];
+      for (const [name, host] of [["a", a], ["b", b]] as const) {
+        host.onError(() => {});
+        host.onLifecycle((event: LifecycleEvent) => {
+          if (event.type === "hostLeft") left.push(`${name} saw ${event.host} leave`);
+        });
+      }
+      await probe(a, b, "b");
+      await probe(b, a, "a");
+      await server.kill();
+      // The outage itself: two and a half times hostTimeout.
+      await delay(TIMING.hostTimeout * 2.5);
+      await server.restart();
+      await probe(a, b, "b");
+      await probe(b, a, "a");
+      // A host dropped for the silence would be dropped within a timeout
+      // of hearing its own refreshes again: two, to be sure.
+      await delay(TIMING.hostTimeout * 2);
+      assert.deepEqual(left, []);
+      assert.deepEqual(await a.request("echoRequest", 1, { to: 0 }), {
+        data: 1,
+        by: 0,
+        from: "manager@a",
+      });
+    } finally {
+      await server.stop();
+    }
+  },
+});
