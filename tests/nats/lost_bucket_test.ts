@@ -19,14 +19,11 @@ const ignore = !natsAnswers;
 Deno.test({
   name: "the bucket lost: the hosts make it again, and all of them see a host that joins after",
   ignore,
-  async fn() {
-    const cluster = uniqueCluster();
-    const nc = await connect({ servers: NATS });
-    try {
+  fn: () =>
+    withBucket(async ({ cluster, kvm, lose }) => {
       await using b = await joinHere(cluster, "b", { workers: 1 });
       await using a = await joinHere(cluster, "a", { workers: 1 });
-      const kvm = new Kvm(nc);
-      await (await kvm.open(`switchboard_${cluster}`)).destroy();
+      await lose();
       // Each finds it gone as it refreshes its keys, and claims them again.
       await keysBack(kvm, cluster, ["h.a", "h.b", "w.0", "w.1"]);
       const joined = [a, b].map((host) => event(host, "hostJoined", managerOf("c")));
@@ -43,46 +40,33 @@ Deno.test({
         by: 0,
         from: "manager@c",
       });
-    } finally {
-      await nc.close();
-    }
-  },
+    }),
 });
 
 Deno.test({
   name: "a host stops at once while its bucket is gone",
   ignore,
-  async fn() {
-    const cluster = uniqueCluster();
-    const nc = await connect({ servers: NATS });
-    try {
+  fn: () =>
+    withBucket(async ({ cluster, lose }) => {
       await using b = await joinHere(cluster, "b", { workers: 1 });
-      const kvm = new Kvm(nc);
-      await (await kvm.open(`switchboard_${cluster}`)).destroy();
+      await lose();
       // Each key it deletes as it leaves fails at once, rather than wait out a read (5 s).
       await waitFor(b.stop(), "b to stop", 3_000);
-    } finally {
-      await nc.close();
-    }
-  },
+    }),
 });
 
 Deno.test({
   name: "a host whose worker id was taken while the bucket was lost leaves, naming the worker",
   ignore,
-  async fn() {
-    const cluster = uniqueCluster();
-    const nc = await connect({ servers: NATS });
-    try {
+  fn: () =>
+    withBucket(async ({ cluster, kvm, lose }) => {
       await using b = await joinHere(cluster, "b", { workers: 1 });
       await using a = await joinHere(cluster, "a", { workers: 1 });
       const errors: string[] = [];
       b.onError((error) => errors.push(error.message));
-      const kvm = new Kvm(nc);
-      const name = `switchboard_${cluster}`;
-      await (await kvm.open(name)).destroy();
+      await lose();
       // Made again, by another host, which took worker 0, b's, meanwhile.
-      const kv = await kvm.create(name, { history: 1, ttl: 3_500 });
+      const kv = await kvm.create(`switchboard_${cluster}`, { history: 1, ttl: 3_500 });
       await kv.create("w.0", "x");
       const left = event(a, "hostLeft", managerOf("b"));
       await left;
@@ -90,11 +74,25 @@ Deno.test({
         errors.some((message) => message.startsWith('Host "b" lost worker 0 to another host')),
         errors.join("\n"),
       );
-    } finally {
-      await nc.close();
-    }
-  },
+    }),
 });
+
+/** A cluster of its own, and a way to lose its bucket, as a wiped store loses it. */
+async function withBucket(
+  test: (bucket: { cluster: string; kvm: Kvm; lose(): Promise<void> }) => Promise<void>,
+): Promise<void> {
+  const cluster = uniqueCluster();
+  const nc = await connect({ servers: NATS });
+  try {
+    const kvm = new Kvm(nc);
+    const lose = async () => {
+      await (await kvm.open(`switchboard_${cluster}`)).destroy();
+    };
+    await test({ cluster, kvm, lose });
+  } finally {
+    await nc.close();
+  }
+}
 
 /** Resolves once the hosts have made the bucket again and hold `keys` in it. */
 async function keysBack(kvm: Kvm, cluster: string, keys: string[]): Promise<void> {
