@@ -13,6 +13,13 @@ import type { BrokerReceiver } from "../broker.ts";
 import { highestBody } from "./bodies.ts";
 import { ACK, AFTER_FORGETTING, type Envelope, GAP, RESUME } from "./envelope.ts";
 
+/**
+ * How long a host waits, in ms, for the count of an earlier epoch it asked
+ * a reconnected host for, before it takes what was open with that host as
+ * lost: the question or the answer may itself be lost, or the sender gone
+ * again.
+ */
+const RESUME_PATIENCE = 1_000;
 /** Confirm what was received once this many bytes are unconfirmed… */
 const ACK_BYTES = 64 * 1024;
 /** …or this many ms after the first of them came. */
@@ -24,8 +31,11 @@ const EMPTY = new Uint8Array(0);
 export interface Incoming {
   epoch: number;
   expect: number;
-  /** An earlier epoch whose end is not counted yet: how many of it came. */
-  unresolved?: { epoch: number; received: number };
+  /**
+   * An earlier epoch whose end is not counted yet: how many of it came,
+   * and the timer after which it is taken as lost.
+   */
+  unresolved?: { epoch: number; received: number; timer: ReturnType<typeof setTimeout> };
   bytes: number;
   ackedBytes: number;
   ackTimer: ReturnType<typeof setTimeout> | undefined;
@@ -43,6 +53,8 @@ export interface IncomingOrderOptions {
   canAck(): boolean;
   /** Told of errors no caller can be given. */
   report(error: Error): void;
+  /** See {@linkcode RESUME_PATIENCE} (the default). */
+  resumePatience?: number;
 }
 
 /** Counts what comes from each other host, and confirms it. */
@@ -74,14 +86,27 @@ export class IncomingOrder {
     if (!incoming || incoming.epoch !== epoch) {
       const before = incoming;
       clearTimeout(before?.ackTimer);
-      incoming = { epoch, expect: 0, bytes: 0, ackedBytes: 0, ackTimer: undefined };
-      this.#in.set(host, incoming);
+      const fresh: Incoming = { epoch, expect: 0, bytes: 0, ackedBytes: 0, ackTimer: undefined };
+      incoming = fresh;
+      this.#in.set(host, fresh);
       if (before) {
+        // An epoch before that one is still not counted: it will not be
+        // (the sender answers for its last only), so it counts as lost now.
+        if (before.unresolved) this.#countNeverCame(host, before.unresolved);
         // A new connection of that host, and its count of the old one never
         // came: it is asked how much it sent, and what never came is failed
         // then. Not before: this message, and what else it sends now, may
         // answer requests open here, which nothing lost can concern.
-        incoming.unresolved = { epoch: before.epoch, received: before.expect };
+        const unresolved = {
+          epoch: before.epoch,
+          received: before.expect,
+          timer: setTimeout(() => {
+            if (fresh.unresolved !== unresolved) return;
+            fresh.unresolved = undefined;
+            this.#countNeverCame(host, unresolved);
+          }, this.#options.resumePatience ?? RESUME_PATIENCE),
+        };
+        fresh.unresolved = unresolved;
         this.#options.publish(host, {
           kind: RESUME,
           from: NO_ADDRESS,
@@ -128,6 +153,7 @@ export class IncomingOrder {
       // afresh after it forgot this host) starts from nothing, bytes too.
       countAfresh(incoming, envelope.epoch);
     } else if (epoch === incoming.unresolved?.epoch) {
+      clearTimeout(incoming.unresolved.timer);
       const missing = sent - incoming.unresolved.received;
       incoming.unresolved = undefined;
       if (missing > 0) this.#missing(host, missing);
@@ -151,12 +177,18 @@ export class IncomingOrder {
     if (!incoming) return;
     clearTimeout(incoming.ackTimer);
     incoming.ackTimer = undefined;
+    // What was open with it failed as it left.
+    clearTimeout(incoming.unresolved?.timer);
+    incoming.unresolved = undefined;
     incoming.forgotten = true;
   }
 
-  /** Stops every confirmation waiting to go: the link closes. */
+  /** Stops every confirmation waiting to go, and every wait for a count: the link closes. */
   stop(): void {
-    for (const incoming of this.#in.values()) clearTimeout(incoming.ackTimer);
+    for (const incoming of this.#in.values()) {
+      clearTimeout(incoming.ackTimer);
+      clearTimeout(incoming.unresolved?.timer);
+    }
   }
 
   #ack(host: string, incoming: Incoming): void {
@@ -174,6 +206,22 @@ export class IncomingOrder {
       seq: incoming.epoch,
       body,
     });
+  }
+
+  /**
+   * The count of an earlier epoch of `host` never came: how many of its
+   * messages were lost, if any, is not known. What was open with it may
+   * have been among them: said here, and failed here.
+   */
+  #countNeverCame(host: string, unresolved: { timer: ReturnType<typeof setTimeout> }): void {
+    clearTimeout(unresolved.timer);
+    const error = new UnreachableError(
+      `Messages from host ${
+        JSON.stringify(host)
+      } may have been lost on the way: it reconnected, and its count of what it had sent before never came`,
+    );
+    this.#options.report(error);
+    this.#options.receiver()?.lost(host, error);
   }
 
   /**

@@ -238,6 +238,7 @@ export class NatsLink implements BrokerLink {
 
   abandon(): void {
     this.#closing ??= Promise.resolve();
+    this.#incoming.stop();
     this.#members.close();
     this.#nc.close().catch(() => {});
   }

@@ -269,6 +269,8 @@ export class Membership {
       // against the bucket as it is then.
       if (isBucketGone(error)) return await this.#restoreBucket().then(() => true, () => true);
       if (!/wrong last sequence/i.test(String(error))) return true; // Down: retried next beat.
+      // Left meanwhile: its keys are being deleted, not claimed again.
+      if (this.#closed) return true;
       // Expired (an outage longer than the TTL), or its bucket made anew:
       // claim it again, if free.
       // Lost only when another host holds it; an error says nothing yet.
@@ -349,6 +351,8 @@ export class Membership {
         if (!this.#closed) return watch;
         watch.stop();
       } catch {
+        // Closed while it tried: no pause, whose timer would outlive it.
+        if (this.#closed) break;
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, pause);
           this.#wake = () => {

@@ -4,22 +4,33 @@ import { UnreachableError } from "../../src/errors.ts";
 import { readHighest } from "../../src/nats/bodies.ts";
 import { ACK, AFTER_RECONNECTING, type Envelope, GAP, RESUME } from "../../src/nats/envelope.ts";
 import { IncomingOrder } from "../../src/nats/incoming_order.ts";
+import { waitFor } from "../helpers.ts";
 
 type Published = Omit<Envelope, "host" | "epoch"> & { host: string };
 
-/** An IncomingOrder for host "b", and what it published, lost and reported. */
-function counting() {
+/**
+ * An IncomingOrder for host "b", and what it published, lost and reported;
+ * `failed` resolves at the first loss.
+ */
+function counting(resumePatience?: number) {
   const published: Published[] = [];
   const lost: [string, Error | undefined][] = [];
   const reported: Error[] = [];
-  const receiver = { lost: (host: string, reason?: Error) => lost.push([host, reason]) };
+  const failed = Promise.withResolvers<void>();
+  const receiver = {
+    lost: (host: string, reason?: Error) => {
+      lost.push([host, reason]);
+      failed.resolve();
+    },
+  };
   const order = new IncomingOrder({
     publish: (host, part) => published.push({ host, ...part }),
     receiver: () => receiver as unknown as BrokerReceiver,
     canAck: () => true,
     report: (error) => reported.push(error),
+    resumePatience,
   });
-  return { order, published, lost, reported };
+  return { order, published, lost, reported, failed: failed.promise };
 }
 
 Deno.test("IncomingOrder reports a gap on both sides and counts on after it", () => {
@@ -75,6 +86,35 @@ Deno.test("IncomingOrder fails nothing for a host that reconnected having lost n
   const resume = { kind: RESUME, host: "b", epoch: 8, seq: AFTER_RECONNECTING } as Envelope;
   order.resumed(resume, 7, 5);
   assert.deepEqual([lost, reported], [[], []]);
+});
+
+const NEVER_CAME =
+  'Messages from host "b" may have been lost on the way: it reconnected, and its count of what it had sent before never came';
+
+Deno.test("IncomingOrder fails what was open with a reconnected host whose count never comes", async () => {
+  const { order, lost, reported, failed } = counting(20);
+  for (let seq = 0; seq < 5; seq++) order.count("b", 7, seq, 10);
+  order.count("b", 8, 0, 10);
+  assert.deepEqual(lost, [], "not yet: the count is asked for");
+  // Neither the question nor an answer came back (lost, or b gone again).
+  await waitFor(failed, "the wait for b's count to end");
+  assert.deepEqual(reported.map((error) => error.message), [NEVER_CAME]);
+  assert.deepEqual(lost, [["b", reported[0]]]);
+  // An answer after that is no news.
+  order.resumed({ kind: RESUME, host: "b", epoch: 8, seq: AFTER_RECONNECTING } as Envelope, 7, 9);
+  assert.equal(reported.length, 1);
+  order.stop();
+});
+
+Deno.test("IncomingOrder fails at once what was open with a host that reconnected twice before its first count came", () => {
+  const { order, lost, reported } = counting();
+  for (let seq = 0; seq < 5; seq++) order.count("b", 7, seq, 10);
+  order.count("b", 8, 0, 10);
+  // It reconnects again: it will answer for epoch 8 only, never for 7.
+  order.count("b", 9, 0, 10);
+  assert.deepEqual(reported.map((error) => error.message), [NEVER_CAME]);
+  assert.deepEqual(lost, [["b", reported[0]]]);
+  order.stop();
 });
 
 Deno.test("IncomingOrder counts on for a host that left and came back as itself, afresh for another", () => {
