@@ -7,7 +7,7 @@
 
 import type { Carried } from "./carried_types.ts";
 import type { Address, Target } from "./address.ts";
-import type { Broker } from "./broker.ts";
+import type { Broker, HostRecord } from "./broker.ts";
 import type { Manager } from "./manager.ts";
 import { Peer } from "./peer.ts";
 import type { Permissions } from "./permissions.ts";
@@ -195,16 +195,18 @@ export class Cluster<P extends Carried<P> = Protocol, S extends string = string>
   extends Peer<P, S> {
   readonly #manager: Manager;
   readonly #host: UnixHost;
+  readonly #hosts: (() => HostRecord[]) | undefined;
 
   /**
    * Not for use: clusters come from {@linkcode Cluster.start}.
    *
    * @ignore
    */
-  constructor(router: Router, manager: Manager, host: UnixHost) {
+  constructor(router: Router, manager: Manager, host: UnixHost, hosts?: () => HostRecord[]) {
     super(router, () => manager.stop());
     this.#manager = manager;
     this.#host = host;
+    this.#hosts = hosts;
   }
 
   /**
@@ -302,8 +304,8 @@ export class Cluster<P extends Carried<P> = Protocol, S extends string = string>
     // Loaded here, not with this module: a child imports the package too,
     // and need not load the manager's side of it (a dozen modules) to start.
     const { startManager } = await import("./cluster_start.ts");
-    const { manager, host } = await startManager(options ?? {});
-    return new Cluster<P, S>(manager.router, manager, host);
+    const { manager, host, hosts } = await startManager(options ?? {});
+    return new Cluster<P, S>(manager.router, manager, host, hosts);
   }
 
   /**
@@ -393,7 +395,8 @@ export class Cluster<P extends Carried<P> = Protocol, S extends string = string>
    * ```
    */
   override stats(): ClusterStats {
-    return { ...super.stats(), children: this.#manager.childStats() };
+    const stats = { ...super.stats(), children: this.#manager.childStats() };
+    return this.#hosts ? { ...stats, hosts: this.#hosts() } : stats;
   }
 
   /**

@@ -7,7 +7,7 @@
  */
 
 import { type Address, managerOf } from "./address.ts";
-import type { Broker, BrokerLink, MembershipChange } from "./broker.ts";
+import type { Broker, BrokerLink, HostRecord, MembershipChange } from "./broker.ts";
 import type { ChildSpec, DenoChildSpec } from "./child_slot.ts";
 import { type ClusterOptions, DEFAULTS, type ServiceOptions } from "./cluster.ts";
 import { counted } from "./counted.ts";
@@ -24,6 +24,8 @@ import { MAX_RELAY_HEAD } from "./unix/relay.ts";
 export interface Started {
   manager: Manager;
   host: UnixHost;
+  /** In a cluster that spans hosts: every host, as the broker knows them now. */
+  hosts?: () => HostRecord[];
 }
 
 /**
@@ -90,7 +92,15 @@ async function startOnBroker(
   changed = (change) => manager.membersChanged(clusterLayout(link), hostEvent(change));
   early.forEach(changed);
   if (options.ready !== false) manager.readySoon();
-  return { manager, host: unix };
+  const hosts = () =>
+    link.hosts()
+      .map(({ host, workers, services }) => ({
+        host,
+        workers: [...workers],
+        services: [...services],
+      }))
+      .sort((x, y) => x.host < y.host ? -1 : x.host > y.host ? 1 : 0);
+  return { manager, host: unix, hosts };
 }
 
 /**

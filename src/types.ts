@@ -7,6 +7,7 @@
  */
 
 import type { ResponseAction } from "./action.ts";
+import type { HostRecord } from "./broker.ts";
 import type { Address, ANY, Target } from "./address.ts";
 
 /**
@@ -240,6 +241,13 @@ export interface PeerStats {
 export interface ClusterStats extends PeerStats {
   /** Each child of this host: its pid, state and restarts. */
   children: ChildStats[];
+  /**
+   * In a cluster that spans hosts (with a `broker`): every host, this one
+   * included, by name, with the worker ids and services each runs, as
+   * this host knows them now. (Its `onLifecycle` hears of hosts that join
+   * or leave later: `hostJoined`, `hostLeft`.)
+   */
+  hosts?: HostRecord[];
 }
 
 /**

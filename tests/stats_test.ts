@@ -33,6 +33,7 @@ Deno.test("stats() counts messages and bytes per connection, open requests and c
     ],
   );
   assert.ok(during.children.every((child) => typeof child.pid === "number"));
+  assert.equal(during.hosts, undefined, "one host: no hosts to list");
 
   await slow;
   const after = cluster.stats();

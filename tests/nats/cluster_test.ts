@@ -54,6 +54,10 @@ Deno.test({
       "the next, the lowest free",
     );
     assert.equal(a.workerCount, 4);
+    assert.deepEqual(a.stats().hosts, [
+      { host: "a", workers: [2, 3], services: [] },
+      { host: "b", workers: [0, 1], services: ["logger"] },
+    ], "every host, by name, and what each runs");
     const seen = new Recorder<{ by: number; from: string }>(a, "seen");
     assert.equal(a.sendMessage("test", { n: 1 }), 4, "every worker of every host");
     const reports = await seen.until((d) => d.length === 4);
