@@ -99,7 +99,8 @@ async function startOnBroker(
         workers: [...workers],
         services: [...services],
       }))
-      .sort((x, y) => x.host < y.host ? -1 : x.host > y.host ? 1 : 0);
+      // By name; names are unique.
+      .sort((x, y) => x.host < y.host ? -1 : 1);
   return { manager, host: unix, hosts };
 }
 

@@ -267,7 +267,7 @@ export class Membership {
       // Gone, or not back yet (JetStream answers so while a server
       // restarts): made again if it is gone, and retried next beat,
       // against the bucket as it is then.
-      if (isBucketGone(error)) return await this.#restoreBucket().then(() => true, () => true);
+      if (isBucketGone(error)) return this.#watchAnew();
       if (!/wrong last sequence/i.test(String(error))) return true; // Down: retried next beat.
       // Left meanwhile: its keys are being deleted, not claimed again.
       if (this.#closed) return true;
@@ -366,13 +366,14 @@ export class Membership {
   }
 
   /**
-   * The bucket is gone (a server's store wiped, say): made again, and
-   * watched anew. Whoever finds it first makes it; for the others it is
-   * there already.
+   * The bucket may be gone (a server's store wiped, say): the watch is
+   * ended, and the next one (`#watchAgain`) makes the bucket again if it
+   * is; whoever finds it first makes it. Returns true: the refresh that
+   * found it is retried next beat.
    */
-  async #restoreBucket(): Promise<void> {
-    await makeBucket(this.#bucket);
+  #watchAnew(): boolean {
     this.#watch?.stop();
+    return true;
   }
 
   /** This host's record, as its host key holds it once claimed. */
@@ -487,7 +488,7 @@ function isBucketGone(error: unknown): boolean {
 }
 
 /** What a key claims, for messages: `worker 3`, `service "log"`, `its host name`. */
-export function keyName(key: string): string {
+function keyName(key: string): string {
   if (key.startsWith(WORKER)) return `worker ${key.slice(WORKER.length)}`;
   if (key.startsWith(SERVICE)) {
     const bytes = key.slice(SERVICE.length).match(/../g) ?? [];
