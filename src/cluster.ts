@@ -260,10 +260,10 @@ export class Cluster<P extends Carried<P> = Protocol, S extends string = string>
    * @param options The modules, counts, permissions and limits.
    * @returns The running cluster.
    * @throws {TypeError} When an option is invalid, e.g. a service with both
-   * or neither of `module` and `command`.
-   * @throws {Error} When a child cannot be started, exits before it is
-   * ready, or is not ready within `startTimeout`; whatever started is
-   * stopped again first.
+   * or neither of `module` and `command`, or has a name no option has.
+   * @throws {Error} When a module on disk is not there, or a child cannot
+   * be started, exits before it is ready, or is not ready within
+   * `startTimeout`; whatever started is stopped again first.
    *
    * @example One worker and a logger service
    * ```ts

@@ -14,7 +14,9 @@ import { counted } from "./counted.ts";
 import { GatewayHost } from "./gateway.ts";
 import { Layout } from "./layout.ts";
 import { Manager, type ManagerConfig } from "./manager.ts";
-import { DEFAULT_RESTART, type RestartPolicy } from "./restart_policy.ts";
+import { checkModuleExists } from "./module_check.ts";
+import { checkOptionNames, type OptionNames } from "./option_names.ts";
+import { DEFAULT_RESTART, type RestartOptions, type RestartPolicy } from "./restart_policy.ts";
 import type { LifecycleEvent } from "./types.ts";
 import { UnixHost } from "./unix/host.ts";
 import { HANDSHAKE_FRAME_LIMIT } from "./unix/handshake.ts";
@@ -35,6 +37,44 @@ export interface Started {
  * reusePort: true })'. The `--unstable-net` flag must be provided."
  */
 const REUSE_PORT_FLAGS = ["--unstable-net"];
+
+const CLUSTER_OPTIONS = {
+  worker: true,
+  workers: true,
+  processes: true,
+  permissions: true,
+  flags: true,
+  args: true,
+  reusePort: true,
+  labelOutput: true,
+  requestTimeout: true,
+  maxFrameSize: true,
+  highWaterMark: true,
+  maxQueuedBytes: true,
+  restart: true,
+  startTimeout: true,
+  stopTimeout: true,
+  escalate: true,
+  broker: true,
+  signals: true,
+  ready: true,
+  schemas: true,
+} satisfies OptionNames<ClusterOptions>;
+
+const SERVICE_OPTIONS = {
+  module: true,
+  command: true,
+  permissions: true,
+  flags: true,
+  args: true,
+} satisfies OptionNames<ServiceOptions>;
+
+const RESTART_OPTIONS = {
+  maxRestarts: true,
+  period: true,
+  backoff: true,
+  maxBackoff: true,
+} satisfies OptionNames<RestartOptions>;
 
 /**
  * Starts the manager the options describe, and its children.
@@ -111,6 +151,7 @@ async function startOnBroker(
  * unless a broker gave others.
  */
 function managerConfig(options: ClusterOptions, workerIds?: readonly number[]): ManagerConfig {
+  checkOptionNames(options, CLUSTER_OPTIONS, "Cluster.start()");
   const workers = options.workers ?? navigator.hardwareConcurrency;
   const services = Object.entries(options.processes ?? {});
   const layout = new Layout(workerIds ?? workers, services.map(([name]) => name));
@@ -127,9 +168,12 @@ function managerConfig(options: ClusterOptions, workerIds?: readonly number[]): 
     args: options.args ?? [],
     labelOutput: options.labelOutput ?? false,
   };
+  if (workers > 0) checkModuleExists(shared.module, "The worker module");
   const children = new Map<Address, ChildSpec>(layout.workerIds.map((id) => [id, shared]));
   for (const [name, service] of services) {
-    children.set(name, serviceSpec(name, service, shared, required));
+    const spec = serviceSpec(name, service, shared, required);
+    if ("module" in spec) checkModuleExists(spec.module, `Service "${name}"'s module`);
+    children.set(name, spec);
   }
   // The manager checks that a queue holds a message of the largest size,
   // with what its transport adds to one.
@@ -175,6 +219,7 @@ function serviceSpec(
   const spec: ServiceOptions = typeof service === "string" || service instanceof URL
     ? { module: service }
     : service ?? {};
+  checkOptionNames(spec, SERVICE_OPTIONS, `Service "${name}"`);
   if (spec.module !== undefined && spec.command !== undefined) {
     throw new TypeError(`Service "${name}" has both a module and a command: give one`);
   }
@@ -222,6 +267,7 @@ function serviceSpec(
 
 function restartPolicy(restart: ClusterOptions["restart"]): RestartPolicy | null {
   if (restart === false) return null;
+  if (typeof restart === "object") checkOptionNames(restart, RESTART_OPTIONS, `"restart"`);
   const policy = { ...DEFAULT_RESTART, ...(restart === true ? {} : restart) };
   for (const [key, value] of Object.entries(policy)) {
     if (typeof value !== "number" || !(value >= 0) || !Number.isFinite(value)) {

@@ -11,6 +11,7 @@ import { Peer } from "./peer.ts";
 import type { CarriedSchemaProtocol, Schemas } from "./schema.ts";
 import type { Protocol } from "./types.ts";
 import { openUnixEndpoint } from "./unix/transport.ts";
+import { checkOptionNames, type OptionNames } from "./option_names.ts";
 
 /** Options of {@linkcode connect}. */
 export interface ConnectOptions {
@@ -29,6 +30,8 @@ export interface ConnectOptions {
    */
   schemas?: Schemas;
 }
+
+const CONNECT_OPTIONS = { ready: true, schemas: true } satisfies OptionNames<ConnectOptions>;
 
 let joined: Promise<Peer<Protocol>> | undefined;
 
@@ -85,6 +88,7 @@ export function connect<const C extends Schemas, S extends string = string>(
  * checked (`connect<P, "logger" | "metrics">()`; default: any string).
  * @param options Whether to mark ready automatically.
  * @returns This process's peer: `id`, `workerId`, and the messaging API.
+ * @throws {TypeError} When an option has a name no option has.
  * @throws {Error} When the process was not started by `Cluster.start()`, or
  * cannot reach the manager.
  *
@@ -112,6 +116,7 @@ export function connect<P extends Carried<P> = Protocol, S extends string = stri
 }
 
 async function join(options: ConnectOptions): Promise<Peer<Protocol>> {
+  checkOptionNames(options, CONNECT_OPTIONS, "connect()");
   const bootstrap = await readBootstrap();
   // What the endpoint reports goes to the console until the peer has listeners.
   let report = (error: Error) => console.error(error);

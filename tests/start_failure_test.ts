@@ -77,3 +77,27 @@ Deno.test("connect() outside a cluster, with a pipe on stdin that says nothing, 
     /connect\(\) found no bootstrap \(none arrived on stdin within 2000 ms\): run this module through Cluster\.start\(\)/,
   );
 });
+
+Deno.test("a module that does not exist is refused before any process starts, naming it", async () => {
+  await assert.rejects(
+    Cluster.start({ worker: "./tests/fixtures/no_such_worker.ts", workers: 2 }),
+    {
+      name: "SwitchboardError",
+      message:
+        'The worker module "./tests/fixtures/no_such_worker.ts" (relative to the working directory) does not exist: no process was started',
+    },
+  );
+  const missing = fixture("no_such_service.ts");
+  await assert.rejects(
+    Cluster.start({ workers: 0, processes: { logger: { module: missing } } }),
+    {
+      name: "SwitchboardError",
+      message: `Service "logger"'s module "${missing.href}" does not exist: no process was started`,
+    },
+  );
+  await assert.rejects(
+    Cluster.start({ worker: new URL("./fixtures/", import.meta.url), workers: 1 }),
+    /^SwitchboardError: The worker module "file:\/\/.*\/tests\/fixtures\/" is not a file: no process was started$/,
+  );
+  assert.deepEqual(runningChildren(), [], "no child was started");
+});

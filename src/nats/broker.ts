@@ -13,6 +13,7 @@ import { Inbox } from "./inbox.ts";
 import { NatsLink } from "./link.ts";
 import { Membership } from "./membership.ts";
 import { connectWithoutStrayReset } from "./refused_connection.ts";
+import { checkOptionNames, type OptionNames } from "../option_names.ts";
 
 /** Options of {@linkcode natsBroker}. */
 export interface NatsBrokerOptions {
@@ -56,6 +57,17 @@ export interface NatsBrokerOptions {
   connection?: NatsConnectionOptions;
 }
 
+const BROKER_OPTIONS = {
+  servers: true,
+  cluster: true,
+  host: true,
+  heartbeat: true,
+  hostTimeout: true,
+  replicas: true,
+  window: true,
+  connection: true,
+} satisfies OptionNames<NatsBrokerOptions>;
+
 /**
  * Options of the manager's NATS connection, passed to the NATS client as
  * they are (its `ConnectionOptions`, of which these are the common ones).
@@ -86,7 +98,8 @@ const NAME = /^[A-Za-z0-9_-]{1,64}$/;
  *
  * @param options The servers, the cluster's name, and this host's.
  * @returns The broker.
- * @throws {TypeError} When a name is not letters, digits, `-` and `_`.
+ * @throws {TypeError} When a name is not letters, digits, `-` and `_`, or
+ * an option has a name no option has.
  *
  * @example Two hosts, one cluster
  * ```ts
@@ -105,6 +118,7 @@ const NAME = /^[A-Za-z0-9_-]{1,64}$/;
  * ```
  */
 export function natsBroker(options: NatsBrokerOptions): Broker {
+  checkOptionNames(options, BROKER_OPTIONS, "natsBroker()");
   for (const key of ["cluster", "host"] as const) {
     const value = options[key];
     if (value !== undefined && (typeof value !== "string" || !NAME.test(value))) {

@@ -1,0 +1,54 @@
+/**
+ * A child's module, looked for before any process starts: a path that
+ * does not exist would otherwise fail in every child that runs it, each
+ * with Deno's own error, and the cluster with "exited with code 1".
+ *
+ * @module
+ */
+
+import { SwitchboardError } from "./errors.ts";
+
+/** A URL's scheme, as `file:`, `https:` or `npm:`; two letters at least, so that `C:` is a drive. */
+const SCHEME = /^[a-z][a-z0-9+.-]+:/i;
+
+/**
+ * Refuses a module on disk that is not there. Looked for only where the
+ * manager may already read without asking; a remote module, or one out of
+ * its reach, is left to the child, which reports what it finds.
+ *
+ * @param what The module, for the message: `The worker module`, `Service "logger"'s module`.
+ * @throws {SwitchboardError} When the module is a local path, readable by
+ * the manager, and no file is there.
+ */
+export function checkModuleExists(module: string | URL, what: string): void {
+  const path = localPath(module);
+  if (path === undefined) return;
+  if (Deno.permissions.querySync({ name: "read", path }).state !== "granted") return;
+  let found: Deno.FileInfo;
+  try {
+    found = Deno.statSync(path);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) return;
+    throw new SwitchboardError(
+      `${what} ${describe(module)} does not exist: no process was started`,
+      { cause: error },
+    );
+  }
+  if (!found.isFile) {
+    throw new SwitchboardError(`${what} ${describe(module)} is not a file: no process was started`);
+  }
+}
+
+/** The module's path on this machine, or `undefined` for a remote or registry module. */
+function localPath(module: string | URL): string | URL | undefined {
+  const url = module instanceof URL ? module : SCHEME.test(module) ? new URL(module) : undefined;
+  if (url === undefined) return module as string;
+  return url.protocol === "file:" ? url : undefined;
+}
+
+/** The module as given; a relative path says what it is relative to. */
+function describe(module: string | URL): string {
+  const text = String(module);
+  const relative = !text.startsWith("/") && !SCHEME.test(text);
+  return relative ? `"${text}" (relative to the working directory)` : `"${text}"`;
+}

@@ -1,0 +1,93 @@
+/**
+ * A misspelt option is refused where it is given, naming the option and
+ * the one it likely meant, before any process starts: ignored, its
+ * default would stay in force unnoticed.
+ */
+
+import assert from "node:assert/strict";
+import { Cluster, type ClusterOptions } from "../mod.ts";
+import { natsBroker, type NatsBrokerOptions } from "../nats.ts";
+import { runningChildren, waitFor } from "./helpers.ts";
+
+const worker = new URL("./fixtures/worker.ts", import.meta.url);
+
+/** Options as JavaScript, or a config file, would pass them: unchecked by the compiler. */
+function unchecked(options: Record<string, unknown>): ClusterOptions {
+  return options as ClusterOptions;
+}
+
+Deno.test("Cluster.start() refuses a misspelt option, suggesting the right one, and starts nothing", async () => {
+  await assert.rejects(
+    Cluster.start(unchecked({ worker, workers: 1, stopTimout: 60_000 })),
+    {
+      name: "TypeError",
+      message: 'Cluster.start() has no option "stopTimout": did you mean "stopTimeout"?',
+    },
+  );
+  await assert.rejects(
+    Cluster.start(unchecked({ worker, workers: 1, labeloutput: true })),
+    {
+      name: "TypeError",
+      message: 'Cluster.start() has no option "labeloutput": did you mean "labelOutput"?',
+    },
+  );
+  assert.deepEqual(runningChildren(), [], "no child was started");
+});
+
+Deno.test("an option nothing is close to is refused with the list of options", async () => {
+  await assert.rejects(
+    Cluster.start(unchecked({ worker, workers: 1, concurrency: 4 })),
+    (error: Error) => {
+      assert.ok(error instanceof TypeError);
+      assert.match(
+        error.message,
+        /^Cluster\.start\(\) has no option "concurrency"; its options are "worker", "workers", /,
+      );
+      assert.match(error.message, /"schemas"$/);
+      return true;
+    },
+  );
+});
+
+Deno.test("a service's and the restart policy's options are checked too", async () => {
+  await assert.rejects(
+    Cluster.start(unchecked({ workers: 0, processes: { logger: { modul: "./logger.ts" } } })),
+    {
+      name: "TypeError",
+      message: 'Service "logger" has no option "modul": did you mean "module"?',
+    },
+  );
+  await assert.rejects(
+    Cluster.start(unchecked({ worker, workers: 1, restart: { maxRestart: 2 } })),
+    {
+      name: "TypeError",
+      message: '"restart" has no option "maxRestart": did you mean "maxRestarts"?',
+    },
+  );
+});
+
+Deno.test("natsBroker() refuses a misspelt option when it is called", () => {
+  const options = { servers: "127.0.0.1:4222", cluster: "shop", hostTimout: 5_000 };
+  assert.throws(
+    () => natsBroker(options as NatsBrokerOptions),
+    {
+      name: "TypeError",
+      message: 'natsBroker() has no option "hostTimout": did you mean "hostTimeout"?',
+    },
+  );
+});
+
+Deno.test("connect() refuses a misspelt option before it reads its bootstrap", async () => {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", new URL("./fixtures/misspelt_connect_worker.ts", import.meta.url).href],
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const { code, stderr } = await waitFor(child.output(), "the worker to exit");
+  assert.equal(code, 1);
+  assert.match(
+    new TextDecoder().decode(stderr),
+    /TypeError: connect\(\) has no option "raedy": did you mean "ready"\?/,
+  );
+});
