@@ -298,6 +298,8 @@ function checkShape(value: unknown): string | undefined {
     ) {
       return 'its "error" is not an object with string "name" and "message"';
     }
+    // Only an answer fails: a request carrying one would be neither run nor answered.
+    if (message.re !== true) return 'its "error" is for answers, and it has no "re": true';
   }
   return undefined;
 }

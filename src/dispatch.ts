@@ -102,14 +102,23 @@ export class Dispatcher {
 
   #runHandler(handler: RequestHandler, message: ReceivedMessage): void {
     let result: unknown;
+    let later: boolean;
     try {
       result = handler(message.data, message);
+      // Probed here: a result whose `then` or iterator getter throws has
+      // failed the handler, not the connection its request came on.
+      later = isPromiseLike(result) || isAsyncIterable(result);
     } catch (error) {
       this.#handlerFailed(message, error);
       return;
     }
-    if (!isPromiseLike(result) && !isAsyncIterable(result)) {
-      this.#respond(message, result);
+    if (!later) {
+      try {
+        this.#respond(message, result);
+      } catch (error) {
+        // Its getter threw when read again.
+        this.#handlerFailed(message, error);
+      }
       return;
     }
     const running: Promise<void> = Promise.resolve(result)

@@ -180,6 +180,9 @@ export class Requester {
     { to, timeout: asked, signal }: CheckedRequest,
     skip: readonly Address[] | undefined,
   ): Promise<unknown> {
+    // Aborted while it waited for a new process, as the wait ended (by a
+    // listener of the same "ready"): not sent, as if it had never waited.
+    if (signal?.aborted) throw signal.reason;
     // The timeout travels with the request: the handler's signal aborts when it passes.
     const wire = Number.isFinite(timeout)
       ? { action, data, messageId, timeout }
@@ -275,6 +278,8 @@ export class Requester {
       // Text stays as it is; bytes and parts are valid only until the next encoding.
       let kept = typeof payload === "string";
       while (true) {
+        // Aborted as a wait for a new process ended: not sent (see #ask).
+        if (signal?.aborted) throw signal.reason;
         try {
           open.target = this.#sendRequest(payload, action, to, refusedBy);
           return this.streams.open(messageId, action, open.target);

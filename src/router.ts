@@ -310,7 +310,14 @@ export class Router implements Receiver {
       const held = this.#held;
       this.#held = [];
       if (this.#state === "closed") return;
-      for (const [from, message] of held) this.#dispatcher.dispatch(from, message);
+      for (const [from, message] of held) {
+        // Nothing here can close the connection it came on, as deliver() would: said, and the rest go on.
+        try {
+          this.#dispatcher.dispatch(from, message);
+        } catch (error) {
+          this.listeners.report(asError(error));
+        }
+      }
     });
   }
 
@@ -471,7 +478,8 @@ export class Router implements Receiver {
     this.#incoming.abortAll();
     this.#loopback.close();
     this.#endpoint.close();
-    await this.#endpoint.closed;
+    // What it sent itself before it closed is dispatched, as a peer's is.
+    await Promise.all([this.#endpoint.closed, this.#loopback.drained(0)]);
     this.#state = "closed";
     this.#held = [];
   }

@@ -82,6 +82,10 @@ Deno.test("decodeMessage rejects frames that are not messages, naming the sender
     [utf8.encode('{"action":"a","messageId":1}'), /"messageId" is not a string/],
     [utf8.encode('{"action":"a","re":1}'), /"re" is not true/],
     [utf8.encode('{"action":"a","error":"x"}'), /"error" is not an object/],
+    [
+      utf8.encode('{"action":"a","messageId":"1","error":{"name":"n","message":"m"}}'),
+      /"error" is for answers, and it has no "re": true/,
+    ],
     [utf8.encode('{"action":"a","error":{"name":1,"message":"m"}}'), /"error" is not an object/],
     [
       utf8.encode('{"action":"a","error":{"name":"n","message":"m","schema":1}}'),

@@ -245,6 +245,10 @@ const BAD_FRAMES: [string, Uint8Array][] = [
   ["part false", json('{"action":"x","part":false}')],
   ["an error without a message", json('{"action":"x","error":{"name":"E"}}')],
   [
+    "an error on a request (no re)",
+    json('{"action":"x","messageId":"1","error":{"name":"E","message":"m"}}'),
+  ],
+  [
     "an error whose stack is a number",
     json('{"action":"x","error":{"name":"E","message":"m","stack":5}}'),
   ],
@@ -311,7 +315,7 @@ Deno.test("the Node peer refuses every frame Switchboard refuses, with the same 
     ["a timeout of 0 and a stream of 1", json('{"action":"x","timeout":0,"stream":1,"part":true}')],
     [
       "an error with a stack",
-      json('{"action":"x","error":{"name":"E","message":"m","stack":"s"}}'),
+      json('{"action":"x","re":true,"error":{"name":"E","message":"m","stack":"s"}}'),
     ],
     ["empty tags", json('{"action":"x","data":1,"tags":[]}')],
     ["tags in a JSON frame", json('{"action":"x","data":["a","g"],"tags":[["regexp"]]}')],

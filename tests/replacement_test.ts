@@ -97,6 +97,26 @@ Deno.test("a request by id to a worker stopping alone waits for its new process"
   assert.notEqual(cluster.pid(0), before);
 });
 
+Deno.test("a request aborted as its wait for a new process ends is not sent: it rejects with the reason", async () => {
+  await using cluster = await startCluster({ workers: 2, processes: {} });
+  const { held } = await stopAloneHolding(cluster);
+  const controller = new AbortController();
+  // The wait ends on the same "ready" as this listener runs, before the request is sent again.
+  cluster.onLifecycle((event) => {
+    if (event.type === "ready" && event.address === 0) controller.abort(new Error("given up"));
+  });
+  // "holdRequest" is answered only after "release": only the abort can end this request.
+  const asked = cluster.request("holdRequest", {}, {
+    to: 0,
+    timeout: Infinity,
+    signal: controller.signal,
+  });
+  cluster.sendMessage("release", {});
+  assert.equal(await held, "released");
+  await assert.rejects(waitFor(asked, "the request to reject"), { message: "given up" });
+  assert.equal(cluster.stats().pendingRequests, 0);
+});
+
 Deno.test("a request to ANY while its only worker is being replaced waits for the new one", async () => {
   await using cluster = await startCluster({ workers: 1, processes: {} });
   const { held } = await stopAloneHolding(cluster);

@@ -5,10 +5,10 @@
 
 import assert from "node:assert/strict";
 import { ClosedError, FrameError, RemoteError, UnreachableError } from "../src/errors.ts";
-import type { Router } from "../src/router.ts";
+import { Router } from "../src/router.ts";
 import { nextEvent, waitFor } from "./helpers.ts";
 import { MANAGER } from "../src/address.ts";
-import { type TestNetwork, testOnEveryNetwork } from "./networks.ts";
+import { LAYOUT, type TestNetwork, testOnEveryNetwork } from "./networks.ts";
 
 /** Resolves with the data of the first `count` messages of `action` that `router` hears. */
 function received(router: Router, action: string, count: number): Promise<unknown[]> {
@@ -204,6 +204,78 @@ const tests: [string, (network: TestNetwork) => Promise<void>][] = [
         error.remoteMessage === `${"x".repeat(1000)}… (99000 more characters)` &&
         error.remoteStack === undefined,
     );
+  }],
+  [
+    "a handler's result whose `then` getter throws fails its request, not the connection",
+    async (network) => {
+      await network.open(MANAGER);
+      const [r0, r1] = [await network.router(0), await network.router(1)];
+      const release = Promise.withResolvers<string>();
+      r0.listeners.handle("holdRequest", () => release.promise);
+      r0.listeners.handle("oddRequest", () => ({
+        get then() {
+          throw new Error("odd then");
+        },
+      }));
+      const held = r1.request("holdRequest", {}, { to: 0 });
+      await assert.rejects(
+        r1.request("oddRequest", {}, { to: 0 }),
+        (error: unknown) => error instanceof RemoteError && error.remoteMessage === "odd then",
+      );
+      release.resolve("done");
+      assert.equal(await waitFor(held, "the request in flight beside it"), "done");
+      assert.deepEqual(network.reports.get(0), [], "no bad frame, no closed connection");
+    },
+  ],
+  [
+    "a held request whose handler's result throws fails alone; those held after it run",
+    async (network) => {
+      await network.open(MANAGER);
+      // Worker 0 not ready yet: what comes is held until ready().
+      const endpoint = await network.open(0);
+      const r0 = new Router({
+        endpoint,
+        layout: LAYOUT,
+        maxFrameSize: 1 << 20,
+        requestTimeout: 5_000,
+        highWaterMark: 1 << 20,
+        maxQueuedBytes: 1 << 26,
+      });
+      r0.listeners.handle("oddRequest", () => ({
+        get then() {
+          throw new Error("odd then");
+        },
+      }));
+      r0.listeners.handle("echoRequest", (data) => data);
+      // Told when both requests came: listeners hear nothing until ready().
+      const arrived = Promise.withResolvers<void>();
+      let frames = 0;
+      const deliver = r0.deliver.bind(r0);
+      r0.deliver = (from, payloads) => {
+        deliver(from, payloads);
+        frames += payloads.length;
+        if (frames >= 2) arrived.resolve();
+      };
+      const r1 = await network.router(1);
+      const odd = r1.request("oddRequest", {}, { to: 0 });
+      const echo = r1.request("echoRequest", "after it", { to: 0 });
+      await waitFor(arrived.promise, "both requests to arrive, and be held");
+      r0.ready();
+      await assert.rejects(
+        waitFor(odd, "the odd request to fail"),
+        (error: unknown) => error instanceof RemoteError && error.remoteMessage === "odd then",
+      );
+      assert.equal(await waitFor(echo, "the request held after it"), "after it");
+      await r0.close();
+    },
+  ],
+  ["a message a process sent itself just before it closed is still dispatched", async (network) => {
+    await network.open(MANAGER);
+    const r0 = await network.router(0);
+    const notes = received(r0, "note", 1);
+    assert.equal(r0.sendMessage("note", "to myself", 0), 1);
+    await r0.close();
+    assert.deepEqual(await waitFor(notes, "the note"), ["to myself"]);
   }],
   [
     "runningHandlersSettled() waits for the handlers running now, not those that start later",
