@@ -274,15 +274,17 @@ export class UnixEndpoint implements Endpoint {
     if (reason === undefined && manager) this.#relaying.sayTaken(manager, "rest");
     const links = this.#links.all();
     for (const link of links) link.connection.close(reason);
-    // A peer that stopped reading would keep queued bytes, and us, forever.
+    // A peer that stopped reading would keep queued bytes, and us, forever;
+    // one that never hangs up its end would keep us reading.
     const giveUp = setTimeout(() => {
       for (const link of links) {
         const unsent = link.connection.bufferedBytes;
-        if (unsent === 0) continue;
         const error = new ClosedError(
-          `Closed the connection to ${link.name} with ${unsent} bytes unsent: it stopped reading`,
+          unsent > 0
+            ? `Closed the connection to ${link.name} with ${unsent} bytes unsent: it stopped reading`
+            : `Closed the connection to ${link.name}: it did not close its end within ${CLOSE_TIMEOUT} ms`,
         );
-        this.#options.report(error);
+        if (unsent > 0) this.#options.report(error);
         link.connection.close(error);
       }
     }, CLOSE_TIMEOUT);
@@ -361,6 +363,8 @@ export class UnixEndpoint implements Endpoint {
   }
 
   #onPayloads(link: Link, payloads: readonly Uint8Array[]): void {
+    // Refused or dropped: what it still sends is nobody's, a late hello included.
+    if (link.dropped) return;
     let rest = payloads;
     if (link.address === undefined) {
       const from = this.#gate.admit(link, payloads[0]);
@@ -416,7 +420,9 @@ export class UnixEndpoint implements Endpoint {
   #relay(link: Link, payload: Uint8Array): boolean {
     const read = this.#relaying.read(link, payload);
     if (read.kind === DELIVER) {
-      this.#deliver(link, read.address, [read.body]);
+      // Bad bytes from another host are its sender's, not the manager's
+      // that relayed them: reported, and the connection carries on.
+      this.#deliver(undefined, read.address, [read.body]);
       return true;
     } else if (read.kind === "gone") {
       if (read.error) this.#options.report(read.error);

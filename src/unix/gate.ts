@@ -108,7 +108,10 @@ export class Gate {
   refuse(link: Link, why: string, claimed?: Address): void {
     this.#clearTimer(link);
     link.dropped = true;
-    link.connection.close();
+    // At once, not gracefully: a graceful close reads on until the far end
+    // hangs up, which one that never does would hold open, its socket
+    // counted by no limit, and the endpoint's close() waiting for it.
+    link.connection.close(new FrameError(`Refused: ${why}`, { peer: claimed }));
     this.#report(why, claimed);
   }
 

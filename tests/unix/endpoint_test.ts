@@ -170,3 +170,66 @@ Deno.test("closing gives up on a peer that stopped reading, instead of waiting f
   listener.close();
   await cluster.close();
 });
+
+Deno.test("a refused connection is closed at once: a dialer that never hangs up holds nothing open", async () => {
+  const cluster = await host();
+  const conn = await Deno.connect({ transport: "unix", path: cluster.sockets.path(MANAGER) });
+  await conn.write(encodeFrame(utf8.encode('{"action":"nothello"}')));
+  assert.equal(await conn.read(new Uint8Array(16)).catch(() => null), null, "nothing but the end");
+  // Closed, not half-closed: nobody reads what it sends now.
+  await assert.rejects(async () => {
+    for (let i = 0; i < 10; i++) await conn.write(encodeFrame(utf8.encode('{"action":"more"}')));
+  });
+  assert.match(String(cluster.reports.get(MANAGER)), /Refused a connection to the manager/);
+  await waitFor(cluster.close(), "close() while the refused dialer keeps its end");
+  conn.close();
+});
+
+Deno.test("closing gives up on an admitted peer that never closes its end", async () => {
+  const cluster = await host();
+  const conn = await Deno.connect({ transport: "unix", path: cluster.sockets.path(MANAGER) });
+  await conn.write(
+    encodeFrame(utf8.encode(helloPayload({ from: 1, token: cluster.config.token }))),
+  );
+  await waitFor(
+    new Promise<void>((resolve) => cluster.manager.admitted((from) => from === 1 && resolve())),
+    "worker 1 to be admitted",
+  );
+  // It reads nothing and never hangs up: closing waits for it, but not forever.
+  await waitFor(cluster.close(), "close() to give up on worker 1");
+  assert.deepEqual(cluster.reports.get(MANAGER), [], "nothing was unsent: nothing to report");
+  conn.close();
+});
+
+Deno.test("a bad message relayed from another host is reported, and the child's connection to its manager carries on", async () => {
+  const unix = await UnixHost.create({
+    workers: [0, 1],
+    services: [],
+    gateway: { maxPayload: 1 << 16, limit: "test" },
+  });
+  const config = unix.childConfig as UnixConfig;
+  const reports: Error[] = [];
+  const options = { maxPayload: 1 << 20, report: (error: Error) => reports.push(error) };
+  const manager = await UnixEndpoint.open(config, MANAGER, options);
+  manager.receive(new Inbox());
+  manager.relayTo(() => {});
+  const joined = new Promise<void>((resolve) => manager.admitted(() => resolve()));
+  const zero = await UnixEndpoint.open(config, 0, options);
+  const inbox = new Inbox();
+  inbox.failOn = "bad"; // as the router does: a frame it cannot decode throws
+  zero.receive(inbox);
+  await waitFor(joined, "worker 0 to join");
+  // Worker 7 runs on another host: what it sends comes relayed by the manager.
+  assert.ok(manager.deliverFrom(0, 7, utf8.encode("good 1")) > 0);
+  assert.ok(manager.deliverFrom(0, 7, utf8.encode("bad")) > 0);
+  assert.ok(manager.deliverFrom(0, 7, utf8.encode("good 2")) > 0);
+  assert.ok(manager.send(0, "from the manager") > 0);
+  await inbox.until((got) => got.payloads.length === 3, "the rest to arrive");
+  assert.deepEqual(inbox.payloads, [[7, "good 1"], [7, "good 2"], [MANAGER, "from the manager"]]);
+  assert.match(String(reports), /receiver failed on "bad"/);
+  assert.ok(zero.connected().includes(MANAGER));
+  zero.close();
+  manager.close();
+  await Promise.all([zero.closed, manager.closed]);
+  await unix.close();
+});
