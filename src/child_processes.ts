@@ -89,6 +89,7 @@ export class ChildProcesses {
   /** Sends `signal` to every process, at once. Synchronous. */
   signalAll(signal: "SIGTERM" | "SIGKILL"): void {
     for (const spawned of this.#processes) {
+      signalledHere.add(spawned);
       try {
         spawned.process.kill(signal);
       } catch {
@@ -192,8 +193,17 @@ export class ChildProcesses {
   }
 }
 
+/** Processes the manager killed or signalled itself: their end is no crash to report. */
+const signalledHere = new WeakSet<SpawnedChild>();
+
+/** Whether the manager killed or signalled this process itself. */
+export function wasSignalledHere(spawned: SpawnedChild): boolean {
+  return signalledHere.has(spawned);
+}
+
 /** Kills a child's process at once with SIGKILL, if it still runs. */
 export function killChild(spawned: SpawnedChild | undefined): void {
+  if (spawned) signalledHere.add(spawned);
   try {
     spawned?.process.kill("SIGKILL");
   } catch {

@@ -10,6 +10,7 @@ import { type Address, managerOf } from "./address.ts";
 import type { Broker, BrokerLink, HostRecord, MembershipChange } from "./broker.ts";
 import type { ChildSpec, DenoChildSpec } from "./child_slot.ts";
 import { type ClusterOptions, DEFAULTS, type ServiceOptions } from "./cluster.ts";
+import { MAX_TIMER_DELAY } from "./clock.ts";
 import { counted } from "./counted.ts";
 import { GatewayHost } from "./gateway.ts";
 import { Layout } from "./layout.ts";
@@ -192,8 +193,8 @@ function managerConfig(options: ClusterOptions, workerIds?: readonly number[]): 
     requestTimeout: positive(options, "requestTimeout"),
     highWaterMark: positive(options, "highWaterMark"),
     maxQueuedBytes,
-    startTimeout: positive(options, "startTimeout"),
-    stopTimeout: positive(options, "stopTimeout"),
+    startTimeout: timerDelay(options, "startTimeout"),
+    stopTimeout: timerDelay(options, "stopTimeout"),
     restart: restartPolicy(options.restart),
     escalate: options.escalate ?? true,
     signals: options.signals ?? true,
@@ -274,7 +275,31 @@ function restartPolicy(restart: ClusterOptions["restart"]): RestartPolicy | null
       throw new TypeError(`"restart.${key}" must be a finite number >= 0, got ${value}`);
     }
   }
+  // Delays of timers: past the timers' range, setTimeout fires at once.
+  for (const key of ["backoff", "maxBackoff"] as const) {
+    if (policy[key] > MAX_TIMER_DELAY) {
+      throw new TypeError(
+        `"restart.${key}" must be at most ${MAX_TIMER_DELAY} ms (about 24.8 days, the timers' range), got ${
+          policy[key]
+        }`,
+      );
+    }
+  }
   return policy;
+}
+
+/**
+ * An option that becomes a timer's delay: above 0, and within the timers'
+ * range, past which `setTimeout` fires at once (about 24.8 days).
+ */
+function timerDelay(options: ClusterOptions, key: "startTimeout" | "stopTimeout"): number {
+  const value = positive(options, key);
+  if (value > MAX_TIMER_DELAY) {
+    throw new TypeError(
+      `"${key}" must be at most ${MAX_TIMER_DELAY} ms (about 24.8 days, the timers' range), got ${value}`,
+    );
+  }
+  return value;
 }
 
 function positive(options: ClusterOptions, key: keyof typeof DEFAULTS): number {

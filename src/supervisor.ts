@@ -11,7 +11,7 @@
 
 import { type Address, describe } from "./address.ts";
 import type { Bootstrap } from "./bootstrap.ts";
-import { ChildProcesses, killChild } from "./child_processes.ts";
+import { ChildProcesses, killChild, wasSignalledHere } from "./child_processes.ts";
 import { type ChildSpec, labelOf, newSlot, type Slot, troubleOf, whyLate } from "./child_slot.ts";
 import { deadline } from "./deadline.ts";
 import { counted } from "./counted.ts";
@@ -76,6 +76,13 @@ export class Supervisor {
    * started (ready or not), or is not ready within `startTimeout`.
    */
   async start(): Promise<void> {
+    // A reload asked meanwhile (a SIGHUP) waits: it would stop children this waits for.
+    const starting = this.#startAll();
+    this.#reloads = starting.catch(() => {});
+    await starting;
+  }
+
+  async #startAll(): Promise<void> {
     const { restart, startTimeout } = this.#options;
     for (const [address, spec] of this.#options.children) {
       const child = newSlot(address, spec, restart);
@@ -227,7 +234,24 @@ export class Supervisor {
     if (this.#stopping) throw reloadStopped(child.address);
     child.state = "starting";
     child.newCodeUnproven = true;
-    this.#spawn(child);
+    // New code: the old code's restarts do not count against it.
+    child.budget?.reset();
+    try {
+      this.#spawn(child);
+    } catch (error) {
+      // E.g. a command's program moved away: the child is down, and says so.
+      const failed = new SwitchboardError(
+        `Could not start ${describe(child.address)} after its reload`,
+        { cause: error },
+      );
+      this.#options.report(failed);
+      if (child.budget) {
+        this.#afterFailure(child, child.budget.onExit(performance.now()), "could not be started");
+      } else {
+        child.state = "stopped";
+      }
+      throw failed;
+    }
     const { startTimeout } = this.#options;
     try {
       await deadline(child.ready.promise, startTimeout, () => {
@@ -241,6 +265,8 @@ export class Supervisor {
       // The stop killed it while it started: that is why.
       throw this.#stopping ? reloadStopped(child.address, error) : error;
     }
+    // Ready as the cluster began to stop: it will be stopped, not kept.
+    if (this.#stopping) throw reloadStopped(child.address);
   }
 
   #spawn(child: Slot): void {
@@ -282,8 +308,19 @@ export class Supervisor {
       child.trouble === undefined ? undefined : { cause: child.trouble },
     );
     child.ready.reject(early);
-    // Asked to go, by a stop or a reload: no failure.
-    if (this.#stopping || child.leaving) return;
+    // Asked to go, by a stop or a reload: no failure to restart. But one
+    // that crashed before its stop work was done is said to have.
+    if (this.#stopping || child.leaving) {
+      const crashed = status.code !== 0 || status.signal !== null;
+      if (crashed && child.wasReady && !child.saidStopped && !wasSignalledHere(spawned)) {
+        this.#options.report(
+          new SwitchboardError(`${describe(address)} exited ${how} before its stop work was done`, {
+            peer: address,
+          }),
+        );
+      }
+      return;
+    }
     if (!this.#started) {
       child.state = "stopped";
       this.#startFailed.reject(

@@ -146,6 +146,19 @@ Deno.test("Cluster.start() refuses invalid options", async () => {
     Cluster.start({ workers: 0, processes: { x: {} as { module: string } } }),
     /Service "x" needs a module/,
   );
+  // Past the timers' range, setTimeout fires at once: a long wait would be none.
+  await assert.rejects(
+    Cluster.start({ workers: 0, stopTimeout: 1e10 }),
+    /^TypeError: "stopTimeout" must be at most 2147483647 ms \(about 24\.8 days, the timers' range\), got 10000000000$/,
+  );
+  await assert.rejects(
+    Cluster.start({ workers: 0, startTimeout: 2 ** 31 }),
+    /"startTimeout" must be at most/,
+  );
+  await assert.rejects(
+    Cluster.start({ workers: 0, restart: { maxBackoff: 1e10 } }),
+    /"restart\.maxBackoff" must be at most 2147483647 ms/,
+  );
 });
 
 Deno.test("connect() outside a cluster fails with a clear error", async () => {

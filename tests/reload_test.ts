@@ -1,7 +1,7 @@
 /** Rolling reload: one child at a time, nothing in flight lost, never a crash. */
 
 import assert from "node:assert/strict";
-import { ClosedError, Cluster, type LifecycleEvent } from "../mod.ts";
+import { ClosedError, Cluster, type LifecycleEvent, type SwitchboardError } from "../mod.ts";
 import { isRunning, loadsThrough, nextEvent, Recorder, startCluster, waitFor } from "./helpers.ts";
 import { ManagerRun } from "./manager_run.ts";
 
@@ -121,6 +121,42 @@ Deno.test("a reload whose new code never starts gives up that worker alone: the 
   }
 });
 
+Deno.test("fixed code reloaded after its worker was given up is restarted when it fails as it starts", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "switchboard-test-" });
+  const [broken, once] = [`${dir}/broken`, `${dir}/once`];
+  try {
+    await using cluster = await Cluster.start({
+      worker: new URL("./fixtures/breakable_worker.ts", import.meta.url),
+      workers: 2,
+      args: [broken, once],
+      permissions: { read: [dir], write: [dir] },
+      restart: { maxRestarts: 2, period: 60_000, backoff: 10 },
+    });
+    cluster.onError(() => {});
+    const fatal = nextEvent<LifecycleEvent>(
+      (listener) => cluster.onLifecycle(listener),
+      "the fatal event",
+      (event) => event.type === "fatal",
+    );
+    await Deno.writeTextFile(broken, "");
+    await assert.rejects(cluster.reload(0));
+    await fatal;
+    // The fix, deployed: it fails once as it starts, then runs.
+    await Deno.remove(broken);
+    await Deno.writeTextFile(once, "");
+    const outcome = nextEvent<LifecycleEvent>(
+      (listener) => cluster.onLifecycle(listener),
+      "worker 0 ready, or given up",
+      (event) => event.address === 0 && (event.type === "ready" || event.type === "fatal"),
+    );
+    await assert.rejects(cluster.reload(0), /worker 0 exited with code 1 before it was ready/);
+    assert.deepEqual(await outcome, { type: "ready", address: 0 }, "a budget of its own");
+    assert.deepEqual(await cluster.request("echoRequest", 1, { to: 0 }), { data: 1, by: 0 });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("SIGHUP to the manager reloads every worker", async () => {
   await using run = new ManagerRun();
   const ready = await run.ready();
@@ -140,6 +176,31 @@ Deno.test("SIGHUP to the manager reloads every worker", async () => {
   assert.equal((await run.finished()).code, 0);
 });
 
+Deno.test("SIGHUP while Cluster.start() waits reloads once the start is done, instead of failing it", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "switchboard-test-" });
+  try {
+    await using run = new ManagerRun(
+      { dir },
+      new URL("./fixtures/sighup_start_manager.ts", import.meta.url),
+    );
+    await run.next("waiting");
+    run.process.kill("SIGHUP");
+    await run.next("hup");
+    await Deno.writeTextFile(`${dir}/open`, "");
+    const started = await run.next("started") as number[];
+    const reloaded = await run.next("reloaded") as number[];
+    assert.deepEqual(run.all("failed"), []);
+    // No reload began while the start waited for worker 1: it came after.
+    const first = (key: string) => run.lines.findIndex((line) => key in line);
+    assert.ok(first("reloading") > first("opened"), JSON.stringify(run.lines));
+    assert.ok(reloaded.every((pid, id) => pid !== started[id]), "both workers replaced");
+    run.process.kill("SIGTERM");
+    assert.equal((await run.finished()).code, 0);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("stop() during reload() rejects the reload with ClosedError, wherever it is", async () => {
   // Each reload phase: stopping the old worker, starting the new one.
   for (const phase of ["reload", "ready"]) {
@@ -157,4 +218,91 @@ Deno.test("stop() during reload() rejects the reload with ClosedError, wherever 
     assert.ok(error instanceof ClosedError, `after "${phase}": ${error}`);
     assert.match(error.message, /^Reload of worker \d stopped: the cluster is stopping$/);
   }
+});
+
+Deno.test("stop() while the reloaded worker starts rejects the reload, though it became ready", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "switchboard-test-" });
+  try {
+    await Deno.writeTextFile(`${dir}/open`, "");
+    await using cluster = await Cluster.start({
+      worker: new URL("./fixtures/gated_start_worker.ts", import.meta.url),
+      workers: 2,
+      args: [dir],
+      permissions: { read: [dir] },
+    });
+    // Worker 1's new process will wait for `open`.
+    await Deno.remove(`${dir}/open`);
+    const waiting = nextEvent((listener) => cluster.on("waiting", listener), "the new worker 1");
+    const readyAgain = nextEvent<LifecycleEvent>(
+      (listener) => cluster.onLifecycle(listener),
+      "worker 1 ready again",
+      (event) => event.type === "ready" && event.address === 1,
+    );
+    const reloading = cluster.reload(1).then(() => "done", (error) => error);
+    await waiting;
+    // The stop began while it started; the manager's stop work lets it become ready.
+    cluster.onStop(async () => {
+      await Deno.writeTextFile(`${dir}/open`, "");
+      await readyAgain;
+    });
+    await cluster.stop();
+    const error = await waitFor(reloading, "the reload to end");
+    assert.ok(error instanceof ClosedError, String(error));
+    assert.match(error.message, /^Reload of worker 1 stopped: the cluster is stopping$/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a reload whose process cannot be spawned says so, and the restart policy brings it back", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "switchboard-test-" });
+  const script = `${dir}/svc.sh`;
+  const service = new URL("./fixtures/service.ts", import.meta.url).pathname;
+  await Deno.writeTextFile(script, `#!/bin/sh\nexec "${Deno.execPath()}" run -A "${service}"\n`);
+  await Deno.chmod(script, 0o755);
+  try {
+    await using cluster = await Cluster.start({
+      workers: 0,
+      processes: { svc: { command: [script] } },
+    });
+    const errors: Error[] = [];
+    cluster.onError((error) => errors.push(error));
+    const back = nextEvent<LifecycleEvent>(
+      (listener) => cluster.onLifecycle(listener),
+      "the service ready again",
+      (event) => event.type === "ready" && event.address === "svc",
+    );
+    // A deploy moves it away for a moment.
+    await Deno.rename(script, `${script}.moved`);
+    await assert.rejects(cluster.reload("svc"), {
+      name: "SwitchboardError",
+      message: 'Could not start service "svc" after its reload',
+    });
+    assert.equal(cluster.stats().children[0].state, "restarting");
+    await Deno.rename(`${script}.moved`, script);
+    assert.equal(errors[0].message, 'Could not start service "svc" after its reload');
+    await back;
+    assert.deepEqual(await cluster.request("pingRequest", 1, { to: "svc" }), {
+      data: 1,
+      by: "svc",
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a worker that dies during its stop work for a reload is reported; the reload goes on", async () => {
+  await using cluster = await startCluster({ workers: 1, processes: {} });
+  const errors: Error[] = [];
+  cluster.onError((error) => errors.push(error));
+  cluster.onLifecycle((event) => {
+    if (event.type === "reload") Deno.kill(cluster.pid(0)!, "SIGKILL");
+  });
+  await waitFor(cluster.reload(), "the reload");
+  assert.deepEqual(errors.map((error) => error.message), [
+    "worker 0 exited on signal SIGKILL before its stop work was done",
+  ]);
+  assert.equal((errors[0] as SwitchboardError).peer, 0);
+  const answer = await cluster.request("echoRequest", 1, { to: 0 }) as { by: number };
+  assert.equal(answer.by, 0, "its new process serves");
 });
