@@ -128,7 +128,7 @@ async function startOnBroker(
     throw error;
   }
   const config = { ...managerConfig(options, link.self.workers), layout: clusterLayout(link) };
-  const manager = await Manager.start(config, new GatewayHost(unix, link, config.maxQueuedBytes));
+  const manager = await Manager.start(config, new GatewayHost(unix, link));
   report = (error) => manager.router.listeners.report(error);
   changed = (change) => manager.membersChanged(clusterLayout(link), hostEvent(change));
   early.forEach(changed);
@@ -169,11 +169,15 @@ function managerConfig(options: ClusterOptions, workerIds?: readonly number[]): 
     args: options.args ?? [],
     labelOutput: options.labelOutput ?? false,
   };
-  if (workers > 0) checkModuleExists(shared.module, "The worker module");
+  // Looked for once, before anything starts (not again once joined through a broker).
+  const lookForModules = workerIds === undefined;
+  if (workers > 0 && lookForModules) checkModuleExists(shared.module, "The worker module");
   const children = new Map<Address, ChildSpec>(layout.workerIds.map((id) => [id, shared]));
   for (const [name, service] of services) {
     const spec = serviceSpec(name, service, shared, required);
-    if ("module" in spec) checkModuleExists(spec.module, `Service "${name}"'s module`);
+    if ("module" in spec && lookForModules) {
+      checkModuleExists(spec.module, `Service "${name}"'s module`);
+    }
     children.set(name, spec);
   }
   // The manager checks that a queue holds a message of the largest size,
@@ -268,7 +272,10 @@ function serviceSpec(
 
 function restartPolicy(restart: ClusterOptions["restart"]): RestartPolicy | null {
   if (restart === false) return null;
-  if (typeof restart === "object") checkOptionNames(restart, RESTART_OPTIONS, `"restart"`);
+  // null, from a JSON config, is as good as not given.
+  if (typeof restart === "object" && restart !== null) {
+    checkOptionNames(restart, RESTART_OPTIONS, `"restart"`);
+  }
   const policy = { ...DEFAULT_RESTART, ...(restart === true ? {} : restart) };
   for (const [key, value] of Object.entries(policy)) {
     if (typeof value !== "number" || !(value >= 0) || !Number.isFinite(value)) {

@@ -21,7 +21,6 @@ import type { Permissions } from "./permissions.ts";
 import {
   type Endpoint,
   type EndpointOptions,
-  FULL,
   type Payload,
   type Receiver,
   TOO_LARGE,
@@ -54,27 +53,11 @@ export class GatewayEndpoint implements Endpoint {
   readonly #exiting = new Set<Address>();
   /** By child: what was relayed to its process from other hosts and not said taken yet. */
   readonly #untaken = new Map<Address, UntakenRelays>();
-  /**
-   * Bytes queued for one child past which relaying to it is refused: the
-   * other host confirms what is queued here, so its window cannot hold back
-   * for a child that reads slowly.
-   */
-  readonly #relayLimit: number;
 
-  /**
-   * @param relayLimit The most bytes queued for one child past which what
-   * other hosts send it is refused: the cluster's `maxQueuedBytes`.
-   */
-  constructor(
-    local: UnixEndpoint,
-    link: BrokerLink,
-    options: EndpointOptions,
-    relayLimit = Infinity,
-  ) {
+  constructor(local: UnixEndpoint, link: BrokerLink, options: EndpointOptions) {
     this.#local = local;
     this.#link = link;
     this.#options = options;
-    this.#relayLimit = relayLimit;
     this.overhead = local.overhead;
     this.#global = managerOf(link.self.host);
     this.#held = new HeldUntilJoined([...link.self.workers, ...link.self.services]);
@@ -259,17 +242,12 @@ export class GatewayEndpoint implements Endpoint {
    * that cannot go (the child is not connected) is refused to its sender.
    */
   #relayToChild(from: Address, to: Address, payload: Uint8Array): void {
-    const sent = this.#local.deliverFrom(to, from, payload, this.#relayLimit);
+    const sent = this.#local.deliverFrom(to, from, payload);
     if (sent === TOO_LARGE) {
       // Hosts may set maxFrameSize apart: one larger than this host's frames is refused.
       const limit = this.#local.maxPayload(to) - relayHeadSize(from);
       const reason = `its ${payload.length} bytes are over the ${limit} bytes a message relayed ` +
         `to ${describe(to)} may have (maxFrameSize on its host)`;
-      return this.#bounce(from, to, payload, reason);
-    }
-    if (sent === FULL) {
-      const reason = `${describe(to)} reads too slowly: over ${this.#relayLimit} bytes ` +
-        `(maxQueuedBytes on its host) wait for it`;
       return this.#bounce(from, to, payload, reason);
     }
     if (sent < 0) return this.#bounce(from, to, payload, `${describe(to)} is not connected`);
@@ -410,13 +388,10 @@ export class GatewayHost implements TransportHost {
   readonly #local: UnixHost;
   readonly #link: BrokerLink;
   #endpoint: GatewayEndpoint | undefined;
-  readonly #relayLimit: number | undefined;
 
-  /** @param relayLimit See {@linkcode GatewayEndpoint}'s constructor. */
-  constructor(local: UnixHost, link: BrokerLink, relayLimit?: number) {
+  constructor(local: UnixHost, link: BrokerLink) {
     this.#local = local;
     this.#link = link;
-    this.#relayLimit = relayLimit;
   }
 
   get childConfig(): unknown {
@@ -429,7 +404,7 @@ export class GatewayHost implements TransportHost {
 
   async open(self: Address, options: EndpointOptions): Promise<Endpoint> {
     const local = await this.#local.open(self, options) as UnixEndpoint;
-    this.#endpoint = new GatewayEndpoint(local, this.#link, options, this.#relayLimit);
+    this.#endpoint = new GatewayEndpoint(local, this.#link, options);
     return this.#endpoint;
   }
 

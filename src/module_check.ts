@@ -41,14 +41,17 @@ export function checkModuleExists(module: string | URL, what: string): void {
 
 /** The module's path on this machine, or `undefined` for a remote or registry module. */
 function localPath(module: string | URL): string | URL | undefined {
-  const url = module instanceof URL ? module : SCHEME.test(module) ? new URL(module) : undefined;
-  if (url === undefined) return module as string;
+  if (module instanceof URL) return module.protocol === "file:" ? module : undefined;
+  if (!SCHEME.test(module)) return module;
+  // A URL the child may still make sense of (or fail on, saying why).
+  if (!URL.canParse(module)) return undefined;
+  const url = new URL(module);
   return url.protocol === "file:" ? url : undefined;
 }
 
 /** The module as given; a relative path says what it is relative to. */
 function describe(module: string | URL): string {
   const text = String(module);
-  const relative = !text.startsWith("/") && !SCHEME.test(text);
+  const relative = !text.startsWith("/") && !/^[a-z]:[\\/]/i.test(text) && !SCHEME.test(text);
   return relative ? `"${text}" (relative to the working directory)` : `"${text}"`;
 }

@@ -224,6 +224,10 @@ export class Supervisor {
   }
 
   async #reloadOne(child: Slot): Promise<void> {
+    // Asked while the start waited (a SIGHUP), which then failed.
+    if (!this.#started) {
+      throw new ClosedError(`Cannot reload ${describe(child.address)}: the cluster did not start`);
+    }
     if (this.#stopping) {
       throw new ClosedError(`Cannot reload ${describe(child.address)}: the cluster is stopping`);
     }
@@ -240,11 +244,11 @@ export class Supervisor {
       this.#spawn(child);
     } catch (error) {
       // E.g. a command's program moved away: the child is down, and says so.
+      // Thrown to who asked for the reload (a SIGHUP's goes to onError).
       const failed = new SwitchboardError(
         `Could not start ${describe(child.address)} after its reload`,
         { cause: error },
       );
-      this.#options.report(failed);
       if (child.budget) {
         this.#afterFailure(child, child.budget.onExit(performance.now()), "could not be started");
       } else {

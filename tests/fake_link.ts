@@ -68,13 +68,11 @@ export function fakeLink(): FakeLink {
 
 /**
  * Host "b"'s socket directory and its manager's endpoint, a gateway on a
- * fake link; `options` are what the endpoint was opened with. `relayLimit`:
- * the bytes queued for a child past which what other hosts send it is refused.
+ * fake link; `options` are what the endpoint was opened with.
  */
 export async function gatewayOfB(
   link: FakeLink,
   report: (error: Error) => void,
-  relayLimit?: number,
 ): Promise<{ unix: UnixHost; endpoint: Endpoint; options: EndpointOptions }> {
   const unix = await UnixHost.create({
     workers: [0],
@@ -82,7 +80,7 @@ export async function gatewayOfB(
     gateway: { maxPayload: 1 << 20, limit: link.limitName },
   });
   const options = { maxPayload: 1 << 20, report };
-  const endpoint = await new GatewayHost(unix, link, relayLimit).open(MANAGER, options);
+  const endpoint = await new GatewayHost(unix, link).open(MANAGER, options);
   return { unix, endpoint, options };
 }
 

@@ -66,6 +66,11 @@ Deno.test("a service's and the restart policy's options are checked too", async 
   );
 });
 
+Deno.test("null where an object of options goes counts as not given, as before", async () => {
+  const cluster = await Cluster.start(unchecked({ workers: 0, restart: null }));
+  await cluster.stop();
+});
+
 Deno.test("natsBroker() refuses a misspelt option when it is called", () => {
   const options = { servers: "127.0.0.1:4222", cluster: "shop", hostTimout: 5_000 };
   assert.throws(

@@ -275,10 +275,13 @@ export class UnixEndpoint implements Endpoint {
     const links = this.#links.all();
     for (const link of links) link.connection.close(reason);
     // A peer that stopped reading would keep queued bytes, and us, forever;
-    // one that never hangs up its end would keep us reading.
+    // at the manager, one that never hangs up its end would keep us reading
+    // (its children have exited by now). A child reads on: its manager may
+    // still be writing what the child said it takes.
     const giveUp = setTimeout(() => {
       for (const link of links) {
         const unsent = link.connection.bufferedBytes;
+        if (unsent === 0 && this.self !== MANAGER) continue;
         const error = new ClosedError(
           unsent > 0
             ? `Closed the connection to ${link.name} with ${unsent} bytes unsent: it stopped reading`
