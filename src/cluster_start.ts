@@ -128,7 +128,7 @@ async function startOnBroker(
     throw error;
   }
   const config = { ...managerConfig(options, link.self.workers), layout: clusterLayout(link) };
-  const manager = await Manager.start(config, new GatewayHost(unix, link));
+  const manager = await Manager.start(config, new GatewayHost(unix, link, config.maxQueuedBytes));
   report = (error) => manager.router.listeners.report(error);
   changed = (change) => manager.membersChanged(clusterLayout(link), hostEvent(change));
   early.forEach(changed);

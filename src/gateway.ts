@@ -14,7 +14,7 @@ import { type Address, describe, MANAGER, managerOf } from "./address.ts";
 import type { BounceDetails, BrokerLink, HostRecord } from "./broker.ts";
 import { CONTROL_PREFIX } from "./action.ts";
 import { decodeMessage } from "./codec.ts";
-import { UnreachableError } from "./errors.ts";
+import { SwitchboardError, UnreachableError } from "./errors.ts";
 import { type Held, HeldUntilJoined } from "./held_until_joined.ts";
 import { isPieces, joinPieces } from "./payload_pieces.ts";
 import type { Permissions } from "./permissions.ts";
@@ -53,11 +53,29 @@ export class GatewayEndpoint implements Endpoint {
   readonly #exiting = new Set<Address>();
   /** By child: what was relayed to its process from other hosts and not said taken yet. */
   readonly #untaken = new Map<Address, UntakenRelays>();
+  /**
+   * Past these bytes queued for a child, it is reported as slow: the other
+   * host counts a message confirmed once it is queued here, so its window
+   * does not hold back for it (README "Across hosts").
+   */
+  readonly #slowAt: number;
+  /** Children reported as slow, until their queue is down to half of that. */
+  readonly #slow = new Set<Address>();
 
-  constructor(local: UnixEndpoint, link: BrokerLink, options: EndpointOptions) {
+  /**
+   * @param slowAt Bytes queued for one child past which it is reported as
+   * reading too slowly: the cluster's `maxQueuedBytes`.
+   */
+  constructor(
+    local: UnixEndpoint,
+    link: BrokerLink,
+    options: EndpointOptions,
+    slowAt = Infinity,
+  ) {
     this.#local = local;
     this.#link = link;
     this.#options = options;
+    this.#slowAt = slowAt;
     this.overhead = local.overhead;
     this.#global = managerOf(link.self.host);
     this.#held = new HeldUntilJoined([...link.self.workers, ...link.self.services]);
@@ -252,6 +270,24 @@ export class GatewayEndpoint implements Endpoint {
     }
     if (sent < 0) return this.#bounce(from, to, payload, `${describe(to)} is not connected`);
     this.#untakenBy(to).add(from);
+    this.#watchSlow(to);
+  }
+
+  /** Says once when what waits for `child` passes `slowAt`, and again only after it came down. */
+  #watchSlow(child: Address): void {
+    const queued = this.#local.queued(child);
+    if (queued <= this.#slowAt / 2) {
+      this.#slow.delete(child);
+    } else if (queued > this.#slowAt && !this.#slow.has(child)) {
+      this.#slow.add(child);
+      this.#options.report(
+        new SwitchboardError(
+          `${describe(child)} reads too slowly: ${queued} bytes wait for it, over maxQueuedBytes ` +
+            `(${this.#slowAt}), and other hosts' windows do not hold back what they send it`,
+          { peer: child },
+        ),
+      );
+    }
   }
 
   /** What was relayed to `child`'s process and not said taken yet. */
@@ -388,10 +424,13 @@ export class GatewayHost implements TransportHost {
   readonly #local: UnixHost;
   readonly #link: BrokerLink;
   #endpoint: GatewayEndpoint | undefined;
+  readonly #slowAt: number | undefined;
 
-  constructor(local: UnixHost, link: BrokerLink) {
+  /** @param slowAt See {@linkcode GatewayEndpoint}'s constructor. */
+  constructor(local: UnixHost, link: BrokerLink, slowAt?: number) {
     this.#local = local;
     this.#link = link;
+    this.#slowAt = slowAt;
   }
 
   get childConfig(): unknown {
@@ -404,7 +443,7 @@ export class GatewayHost implements TransportHost {
 
   async open(self: Address, options: EndpointOptions): Promise<Endpoint> {
     const local = await this.#local.open(self, options) as UnixEndpoint;
-    this.#endpoint = new GatewayEndpoint(local, this.#link, options);
+    this.#endpoint = new GatewayEndpoint(local, this.#link, options, this.#slowAt);
     return this.#endpoint;
   }
 

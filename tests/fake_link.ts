@@ -73,6 +73,7 @@ export function fakeLink(): FakeLink {
 export async function gatewayOfB(
   link: FakeLink,
   report: (error: Error) => void,
+  slowAt?: number,
 ): Promise<{ unix: UnixHost; endpoint: Endpoint; options: EndpointOptions }> {
   const unix = await UnixHost.create({
     workers: [0],
@@ -80,7 +81,7 @@ export async function gatewayOfB(
     gateway: { maxPayload: 1 << 20, limit: link.limitName },
   });
   const options = { maxPayload: 1 << 20, report };
-  const endpoint = await new GatewayHost(unix, link).open(MANAGER, options);
+  const endpoint = await new GatewayHost(unix, link, slowAt).open(MANAGER, options);
   return { unix, endpoint, options };
 }
 
