@@ -8,6 +8,7 @@
 import type { Carried } from "./carried_types.ts";
 import type { Address, Target } from "./address.ts";
 import type { Broker, HostRecord } from "./broker.ts";
+import { SwitchboardError } from "./errors.ts";
 import type { Manager } from "./manager.ts";
 import { Peer } from "./peer.ts";
 import type { Permissions } from "./permissions.ts";
@@ -304,8 +305,18 @@ export class Cluster<P extends Carried<P> = Protocol, S extends string = string>
     // Loaded here, not with this module: a child imports the package too,
     // and need not load the manager's side of it (a dozen modules) to start.
     const { startManager } = await import("./cluster_start.ts");
-    const { manager, host, hosts } = await startManager(options ?? {});
-    return new Cluster<P, S>(manager.router, manager, host, hosts);
+    try {
+      const { manager, host, hosts } = await startManager(options ?? {});
+      return new Cluster<P, S>(manager.router, manager, host, hosts);
+    } catch (error) {
+      // Made where a child's exit was seen, such an error's stack shows
+      // nothing of who started the cluster; one made here, after the await, does.
+      if (error instanceof SwitchboardError) {
+        const here = new Error().stack ?? "";
+        error.stack = `${error.name}: ${error.message}${here.slice(here.indexOf("\n"))}`;
+      }
+      throw error;
+    }
   }
 
   /**

@@ -29,10 +29,15 @@ Deno.test("start() rejects, naming the child and its exit code, when a child cra
 });
 
 Deno.test("a child that exits with code 0 before it is ready gets a hint", async () => {
-  await assert.rejects(
-    Cluster.start({ worker: fixture("export_only_worker.ts"), workers: 1 }),
+  const error = await Cluster.start({ worker: fixture("export_only_worker.ts"), workers: 1 }).then(
+    () => assert.fail("should reject"),
+    (error: Error) => error,
+  );
+  assert.match(
+    error.message,
     /worker 0 exited with code 0 before it was ready \(did it call connect\(\)\? A module that only exports a function ends at once\)/,
   );
+  assert.match(error.stack!, /start_failure_test\.ts/, "its stack shows who started the cluster");
 });
 
 Deno.test("a child given up stops the cluster, and cluster.closed rejects with the reason", async () => {
