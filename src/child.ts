@@ -9,10 +9,11 @@
 
 import { type Address, MANAGER } from "./address.ts";
 import { type Bootstrap, readGoAhead } from "./bootstrap.ts";
-import { EVENT, EXIT, MEMBERS, READY, RUNNING, STOP, STOPPED } from "./control.ts";
+import { EVENT, EXIT, MEMBERS, READY, RUNNING, STOP, STOPPED, SYNC, SYNCED } from "./control.ts";
 import { deadline } from "./deadline.ts";
 import { FrameError } from "./errors.ts";
 import { Layout } from "./layout.ts";
+import { ManagerSync } from "./manager_sync.ts";
 import { Router } from "./router.ts";
 import type { Schemas } from "./schema.ts";
 import type { Endpoint } from "./transport.ts";
@@ -26,6 +27,8 @@ export class ChildSide {
   /** The child's router. */
   readonly router: Router;
   #closing: Promise<void> | undefined;
+  /** Round trips to the manager, for a request that found a sibling gone. */
+  readonly #sync = new ManagerSync((data) => this.router.sendControl(MANAGER, SYNC, data));
   #stopWork: Promise<void> | undefined;
   /** Whether it said `$stopped`: its stop work, and the handlers running then, are done. */
   #saidStopped = false;
@@ -74,8 +77,10 @@ export class ChildSide {
           from: MANAGER,
           run: (event) => this.router.lifecycle(event as LifecycleEvent),
         },
+        [SYNCED]: { from: MANAGER, run: (data) => this.#sync.synced(data) },
       },
       onGone: (peer) => this.#onGone(peer),
+      syncWithManager: () => this.#sync.sync(),
       onReady: () => this.#sendReady(),
     });
     this.router.startsWhileReplacing(bootstrap.replacing ?? []);
@@ -90,6 +95,7 @@ export class ChildSide {
 
   async #close(): Promise<void> {
     for (const [signal, listener] of this.#onSignal) Deno.removeSignalListener(signal, listener);
+    this.#sync.endAll();
     await this.router.close();
   }
 

@@ -362,7 +362,7 @@ export class Cluster<P extends Carried<P> = Protocol, S extends string = string>
    * }
    * ```
    */
-  reload(to?: Target): Promise<void> {
+  reload(to?: Target<S>): Promise<void> {
     return this.#manager.reload(to);
   }
 
@@ -386,7 +386,7 @@ export class Cluster<P extends Carried<P> = Protocol, S extends string = string>
    * }
    * ```
    */
-  pid(address: Address): number | undefined {
+  pid(address: Address<S>): number | undefined {
     return this.#manager.pid(address);
   }
 

@@ -24,6 +24,9 @@
  *   exits, restarts, is ready again, is given up or is reloaded, or a host
  *   joins or leaves; and from a manager to the other hosts' managers.
  * - `$members`: the manager to every child, when hosts join or leave.
+ * - `$sync` (`{id}`): a child to the manager, which answers `$synced` with
+ *   the same data: once it came, the child has heard every event the
+ *   manager sent before (see `manager_sync.ts`).
  * - `$more` (`{messageId, parts}`): from a requester to the process
  *   streaming it an answer, as its consumer takes parts: that many more may
  *   be sent.
@@ -70,6 +73,14 @@ export const EVENT = "$event";
  * several: the cluster's processes now, `{workers, services, managers}`.
  */
 export const MEMBERS = "$members";
+
+/**
+ * A child to its manager, `{id}`: answered with `$synced` and the same
+ * data, after every lifecycle event the manager sent it before.
+ */
+export const SYNC = "$sync";
+/** The manager's answer to `$sync`. */
+export const SYNCED = "$synced";
 
 /** A requester takes `parts` more parts of the streamed answer to `{messageId}`. */
 export const MORE = "$more";

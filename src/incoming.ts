@@ -226,9 +226,11 @@ export class IncomingRequests {
       if (cancels.size === 0) this.#earlyCancels.delete(from);
       return true;
     }
+    // One still open with this id (a peer reusing ids) settles first: that
+    // may drop the peer's table, so it is looked up after.
+    this.#watched.get(from)?.get(messageId)?.settle();
     let requests = this.#watched.get(from);
     if (!requests) this.#watched.set(from, requests = new Map());
-    requests.get(messageId)?.settle();
     requests.set(messageId, request);
     return false;
   }

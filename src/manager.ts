@@ -11,7 +11,7 @@ import { onAbruptExit } from "./abrupt_exit.ts";
 import { type Address, describe, isManagerOf, MANAGER, type Target, targetsOf } from "./address.ts";
 import { BOOTSTRAP_VERSION } from "./bootstrap.ts";
 import type { ChildSpec } from "./child_slot.ts";
-import { EVENT, MEMBERS, READY, RUNNING, STOPPED } from "./control.ts";
+import { EVENT, MEMBERS, READY, RUNNING, STOPPED, SYNC, SYNCED } from "./control.ts";
 import { deadline } from "./deadline.ts";
 import { ClosedError, FrameError, type SwitchboardError } from "./errors.ts";
 import type { Layout } from "./layout.ts";
@@ -144,6 +144,8 @@ export class Manager {
           [STOPPED]: { run: (_data, from) => manager!.#supervisor.stopped(from) },
           // What happened to another host's children, from its manager.
           [EVENT]: { run: (data, from) => manager!.#eventFrom(from, data) },
+          // After every event sent to it before: see ManagerSync.
+          [SYNC]: { run: (data, from) => manager!.router.sendControl(from, SYNCED, data) },
         },
       });
       report = (error) => router.listeners.report(error);

@@ -28,6 +28,8 @@ export function isPlainJson(data: unknown, depth = 0): boolean {
 }
 
 function isPlainContainer(object: object, depth: number): boolean {
+  // What toJSON gives is checked the slow way, for arrays too.
+  if (typeof (object as { toJSON?: unknown }).toJSON === "function") return false;
   if (Array.isArray(object)) {
     // A hole or undefined item is tagged.
     for (let i = 0; i < object.length; i++) if (!isPlainJson(object[i], depth)) return false;
@@ -36,7 +38,6 @@ function isPlainContainer(object: object, depth: number): boolean {
   const prototype = Object.getPrototypeOf(object);
   if (prototype !== Object.prototype && prototype !== null) return false;
   const record = object as Record<string, unknown>;
-  if (typeof record.toJSON === "function") return false;
   for (const key in record) {
     const value = record[key];
     // JSON leaves out an undefined property, and for…in's inherited keys.

@@ -26,6 +26,8 @@ export interface CheckedRequest {
   to: Address | typeof ANY;
   timeout: number;
   signal: AbortSignal | undefined;
+  /** Whether a failure of it made this process sync with its manager already. */
+  synced?: boolean;
 }
 
 /** What a wait needs of the process that asks. */
@@ -40,6 +42,8 @@ export interface Asker {
   clock?: Clock;
   /** Why no request may be made now, if none may: the asker closed, or is stopping. */
   refusal(): "closed" | "is stopping" | undefined;
+  /** In a child: resolves once it heard every event its manager sent before. */
+  syncWithManager?(): Promise<void>;
 }
 
 /**
@@ -83,6 +87,24 @@ export async function awaitReplacement(
   const refused = failure.error instanceof ClosedError;
   if (asker.refusal() !== undefined || (refused && replacements.ended)) {
     throw ending();
+  }
+  // Not reached, and not known to be replaced: it may be, and this process
+  // not have heard yet (its socket went as its reload began). The manager
+  // announced the reload before stopping it: one round trip, and it is known.
+  // Once a request: a process gone for good fails it after one round trip.
+  const notReached = !(failure instanceof Refusal && failure.stopping);
+  if (
+    awaited.length === 0 && notReached && to !== ANY && layout.has(to) &&
+    asker.syncWithManager && !checked.synced
+  ) {
+    checked.synced = true;
+    await asker.syncWithManager();
+    if (awaitable(to)) {
+      awaited = [to];
+    } else if (asker.refusal() === undefined) {
+      // Replaced meanwhile (ready again already), or never was: once more.
+      return timeLeft;
+    }
   }
   if (awaited.length === 0) throw failure.error;
   // A refusal brings the time left; a stream's, none: its timeout is per part.

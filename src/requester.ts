@@ -63,6 +63,8 @@ export interface RequesterOptions {
   refusal(): "closed" | "is stopping" | undefined;
   /** Sends a control frame (`$cancel`, `$more`) to one peer; whether the transport took it. */
   sendControl(to: Address, action: string, data?: unknown): boolean;
+  /** In a child: resolves once it heard every event its manager sent before. */
+  syncWithManager?(): Promise<void>;
 }
 
 /**
@@ -111,6 +113,7 @@ export class Requester {
       },
       clock: options.clock,
       refusal: () => options.refusal(),
+      syncWithManager: options.syncWithManager,
     };
     this.pending = new PendingRequests(options.clock);
     this.streams = new StreamRequests(options.clock ?? SYSTEM_CLOCK);
@@ -314,7 +317,7 @@ export class Requester {
           // the new process of the one it was for.
           if (!(error instanceof Refusal)) throw error;
           this.#learnFrom(error);
-          this.streams.close(messageId);
+          this.streams.close(messageId, true);
           if (to === ANY) refusedBy = this.#refusedBy(error, checked, refusedBy);
           else await awaitNew(error);
           entry = await send(error.resend(data));
@@ -531,6 +534,11 @@ export class Requester {
         { action: entry.action, peer: entry.target, cause: reason },
       )
     );
+  }
+
+  /** Whether `message` is what still came of a stream its consumer left: nobody's. */
+  leftEarly(message: WireMessage, from: Address): boolean {
+    return this.streams.leftEarly(message, from, responseAction);
   }
 
   /** A part or the end of a streamed answer this process waits on; false if it is none. */

@@ -76,6 +76,11 @@ export interface RouterOptions {
   /** Told when a connection to a peer is gone, after requests to it were failed. */
   onGone?(peer: Address, reason: Error | undefined): void;
   /**
+   * In a child: resolves once it has heard every lifecycle event its
+   * manager sent before (see `ManagerSync`).
+   */
+  syncWithManager?(): Promise<void>;
+  /**
    * Told once, when the process becomes ready for messages. It may return
    * a promise that settles in a later task, after which the held messages
    * are dispatched (by default: the next task).
@@ -153,6 +158,7 @@ export class Router implements Receiver {
       clock: options.clock,
       refusal: () => this.#refusal(),
       sendControl: (to, action, data) => this.sendControl(to, action, data),
+      syncWithManager: options.syncWithManager,
     });
     this.#controlFrames = new ControlFrames({
       incoming: this.#incoming,
@@ -503,6 +509,8 @@ export class Router implements Receiver {
         this.#refuse(from, message);
         continue;
       }
+      // What still comes of a stream its consumer left goes nowhere, unchecked.
+      if (message.re === true && this.#requester.leftEarly(message, from)) continue;
       // The request it answers, found before a schema's output may drop `data.messageId`.
       const { pending, streams } = this.#requester;
       const answers = pending.size > 0 ? pending.answered(message, from) : undefined;

@@ -198,7 +198,14 @@ export function checkData(schemas: Schemas, action: string, data: unknown): Chec
       path: [],
     }]);
   }
+  // A schema that breaks the interface fails the data, as one that throws does.
+  if (typeof result !== "object" || result === null) {
+    return failed([{ message: `its schema returned ${String(result)}, not a result`, path: [] }]);
+  }
   if (result.issues === undefined) return { value: result.value };
+  if (!Array.isArray(result.issues as unknown)) {
+    return failed([{ message: "its schema returned issues that are not a list", path: [] }]);
+  }
   return failed(
     result.issues.map((issue) => ({
       message: String(issue.message),

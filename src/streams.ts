@@ -133,9 +133,18 @@ export class StreamEntry {
   }
 }
 
+/** How many streams left early are remembered, for what of them still comes. */
+const LEFT_KEPT = 1024;
+
 /** The streamed requests of one process, by messageId. */
 export class StreamRequests {
   readonly #entries = new Map<string, StreamEntry>();
+  /**
+   * Streams their consumer left before they ended, by messageId, oldest
+   * first, at most {@linkcode LEFT_KEPT}: what of them was on its way
+   * still comes, and is nobody's (not the listeners', not a schema's).
+   */
+  readonly #left = new Map<string, { target: Address; action: string }>();
   /** Streams open and not finished, by target: what each is still answering. */
   readonly #answering = new Map<Address, number>();
   readonly #clock: Clock;
@@ -164,12 +173,38 @@ export class StreamRequests {
 
   /**
    * The consumer is done with it. (Once out of the table, an entry never
-   * finishes: only the table's messages and failures finish one.)
+   * finishes: only the table's messages and failures finish one.) Unless
+   * `refused`, what of it still comes is dropped ({@linkcode StreamRequests.leftEarly}).
    */
-  close(messageId: string): void {
+  close(messageId: string, refused = false): void {
     const entry = this.#entries.get(messageId);
     this.#entries.delete(messageId);
-    if (entry && !entry.finished) this.#uncount(entry.target);
+    if (!entry || entry.finished) return;
+    this.#uncount(entry.target);
+    // Refused before anything of it ran (it goes again, by the same id): nothing more comes.
+    if (refused) return;
+    this.#left.set(messageId, { target: entry.target, action: entry.action });
+    if (this.#left.size > LEFT_KEPT) this.#left.delete(this.#left.keys().next().value!);
+  }
+
+  /**
+   * Whether `message` is a part or the end of a stream its consumer left:
+   * it is dropped. Its end (a response that is no part) is the last.
+   */
+  leftEarly(
+    message: WireMessage,
+    from: Address,
+    responseAction: (action: string) => string,
+  ): boolean {
+    if (this.#left.size === 0 || message.re !== true || message.messageId === undefined) {
+      return false;
+    }
+    const left = this.#left.get(message.messageId);
+    if (!left || left.target !== from || responseAction(left.action) !== message.action) {
+      return false;
+    }
+    if (message.part !== true) this.#left.delete(message.messageId);
+    return true;
   }
 
   /** A stream finished, or its consumer let go of it first: `target` answers it no more. */

@@ -159,13 +159,14 @@ class Walk {
     }
     this.#ancestors?.add(object);
     try {
-      if (Array.isArray(object)) return this.#array(object, depth);
+      // An array or a plain object may choose its JSON form, as JSON.stringify lets it.
+      const hasJsonForm = typeof (object as { toJSON?: unknown }).toJSON === "function";
+      if (Array.isArray(object)) {
+        return hasJsonForm ? this.#jsonForm(object, depth, key) : this.#array(object, depth);
+      }
       const prototype = Object.getPrototypeOf(object);
       if (prototype === Object.prototype || prototype === null) {
-        // A plain object may choose its JSON form too, as JSON.stringify lets it.
-        if (typeof (object as { toJSON?: unknown }).toJSON === "function") {
-          return this.#jsonForm(object, depth, key);
-        }
+        if (hasJsonForm) return this.#jsonForm(object, depth, key);
         return this.#record(object as Record<string, unknown>, depth);
       }
       return this.#builtIn(object, prototype, depth, key);

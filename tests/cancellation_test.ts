@@ -116,6 +116,16 @@ Deno.test("a requester that dies: its request's handler stops within 50 ms", asy
   await settled(cluster, 1);
 });
 
+Deno.test("a peer that reuses the id of a request still open: the new one is found by $more and $cancel", () => {
+  const incoming = new IncomingRequests(new FakeClock());
+  const first = incoming.open(1, "x", undefined, 16);
+  const second = incoming.open(1, "x", undefined, 16);
+  assert.equal(incoming.get(1, "x"), second);
+  first.settle();
+  second.settle();
+  assert.equal(incoming.get(1, "x"), undefined);
+});
+
 Deno.test("a handler's signal aborts at the deadline the request carried, on the clock", () => {
   const clock = new FakeClock();
   const incoming = new IncomingRequests(clock);

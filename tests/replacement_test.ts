@@ -15,7 +15,7 @@ import {
   TimeoutError,
   UnreachableError,
 } from "../mod.ts";
-import type { Cluster } from "../mod.ts";
+import { Cluster } from "../mod.ts";
 import { managerOf } from "../src/address.ts";
 import { Layout } from "../src/layout.ts";
 import type { Outcome } from "./fixtures/remote_control.ts";
@@ -559,4 +559,45 @@ Deno.test("a service on a host that joins anew is awaited no more", async () => 
   } finally {
     await network.close();
   }
+});
+
+Deno.test("a service just reloaded that asks one whose reload begins right after waits for its new process", async () => {
+  const chain = new URL("./fixtures/chain_service.ts", import.meta.url);
+  await using cluster = await Cluster.start({
+    workers: 0,
+    processes: { front: chain, back: chain },
+  });
+  let answered = 0;
+  let answeredEnough = () => {};
+  const failures: string[] = [];
+  let running = true;
+  const client = async () => {
+    while (running) {
+      try {
+        await cluster.request("chainRequest", 1, { to: "front" });
+        answered++;
+        answeredEnough();
+      } catch (error) {
+        failures.push((error as Error).message);
+      }
+    }
+  };
+  const more = (count: number) => {
+    const target = answered + count;
+    const { promise, resolve } = Promise.withResolvers<void>();
+    answeredEnough = () => answered >= target && resolve();
+    return waitFor(promise, `${count} more answers`);
+  };
+  const clients = [client(), client(), client()];
+  // The new "front" is ready, and asks "back" as "back"'s reload begins:
+  // it may find its socket gone before it hears of the reload.
+  for (let i = 0; i < 10; i++) {
+    await more(10);
+    await cluster.reload("front");
+    await cluster.reload("back");
+  }
+  await more(10);
+  running = false;
+  await Promise.all(clients);
+  assert.deepEqual(failures, []);
 });

@@ -83,6 +83,26 @@ Deno.test("leaving the loop early stops the handler", async () => {
   assert.equal((stats as { ok: { handlersRunning: number } }).ok.handlersRunning, 0);
 });
 
+Deno.test("what still comes of a stream left early reaches no listener", async () => {
+  await using cluster = await startCluster();
+  const seen: string[] = [];
+  cluster.onAny((msg) => seen.push(msg.action));
+  const errors: Error[] = [];
+  cluster.onError((error) => errors.push(error));
+  const ended = stopped(cluster);
+  for await (const _ of stream(cluster, 0, { count: 2, delay: 5 })) {
+    // Busy while the rest comes: it is read only once the loop was left.
+    const until = performance.now() + 40;
+    while (performance.now() < until) { /* busy */ }
+    break;
+  }
+  await ended;
+  // Answered on the connection the stream's end came on, after it.
+  await cluster.request("echoRequest", 1, { to: 0 });
+  assert.deepEqual(seen.filter((action) => action === "countStreamResponse"), []);
+  assert.deepEqual(errors, []);
+});
+
 Deno.test("a handler that throws ends the stream with RemoteError, after its parts", async () => {
   await using cluster = await startCluster();
   const parts: number[] = [];

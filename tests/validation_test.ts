@@ -8,7 +8,7 @@ import { z } from "npm:zod@3.25.76";
 import { decodeMessage, encodeMessage, type WireMessage } from "../src/codec.ts";
 import { RemoteError, ValidationError } from "../src/errors.ts";
 import type { Router } from "../src/router.ts";
-import type { Schemas } from "../src/schema.ts";
+import { checkData, type Schemas } from "../src/schema.ts";
 import { nextEvent, waitFor } from "./helpers.ts";
 import { type TestNetwork, testOnEveryNetwork } from "./networks.ts";
 import { MANAGER } from "../src/address.ts";
@@ -318,3 +318,25 @@ const tests: [string, (network: TestNetwork) => Promise<void>][] = [
 ];
 
 testOnEveryNetwork(tests);
+
+Deno.test("a schema that throws or breaks the interface fails the data, saying so, rather than the connection", () => {
+  const schema = (validate: () => unknown) =>
+    ({ "~standard": { version: 1, vendor: "test", validate } }) as unknown as Schemas[string];
+  const check = (validate: () => unknown) => {
+    const checked = checkData({ a: schema(validate) }, "a", 1);
+    return "problem" in checked ? checked.problem : undefined;
+  };
+  assert.equal(
+    check(() => {
+      throw new Error("oops");
+    }),
+    "data: its schema threw: Error: oops",
+  );
+  assert.equal(check(() => undefined), "data: its schema returned undefined, not a result");
+  assert.equal(
+    check(() => ({ issues: "bad" })),
+    "data: its schema returned issues that are not a list",
+  );
+  assert.match(check(() => Promise.resolve({ value: 1 }))!, /validates asynchronously/);
+  assert.deepEqual(checkData({ a: schema(() => ({ value: 2 })) }, "a", 1), { value: 2 });
+});

@@ -121,6 +121,12 @@ export async function serviceNames(): Promise<void> {
   await cluster.request("flushRequest", undefined, { to: "metric" });
   // @ts-expect-error: the cluster has no service "metric"
   await cluster.requestAll("flushRequest", undefined, { to: ["logger", "metric"] });
+  await cluster.reload(["logger", 0]);
+  cluster.pid("logger");
+  // @ts-expect-error: the cluster has no service "metric"
+  await cluster.reload("metric");
+  // @ts-expect-error: the cluster has no service "metric"
+  cluster.pid("metric");
 
   // Both type arguments: the protocol and the names.
   const typed = await Cluster.start<Logs, "logger">({ processes: { logger: "./logger.ts" } });

@@ -143,6 +143,16 @@ Deno.test("toJSON's form is sent, and checked like any data", () => {
     }
   }
   assert.deepStrictEqual(roundTrip({ price: new Money() }), { price: { cents: 5n } });
+  // An array's toJSON too: its form, not its items, is what goes (and is checked).
+  const list = Object.assign([1, 2], { toJSON: () => new Map([["a", 1n]]) });
+  assert.deepStrictEqual(roundTrip({ list }), { list: new Map([["a", 1n]]) });
+  class Path extends Array<unknown> {
+    toJSON() {
+      return this.join("/");
+    }
+  }
+  const path = Path.from(["a", new Date(0)]) as Path;
+  assert.deepStrictEqual(roundTrip({ path }), { path: path.toJSON() });
 });
 
 Deno.test("a toJSON that gives undefined leaves its property out, as JSON does; in an array it is undefined", () => {

@@ -513,7 +513,7 @@ export class UnixEndpoint implements Endpoint {
       new UnreachableError(
         `${describe(this.self)} could not connect to ${
           describe(address)
-        }: what was sent to it is lost`,
+        }: the messages sent to it were not delivered (requests, where it is being replaced, go to its new process)`,
         { cause: error, peer: address },
       ),
     );

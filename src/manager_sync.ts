@@ -1,0 +1,51 @@
+/**
+ * `ManagerSync`: a child's round trip to its manager, so that it has heard
+ * every lifecycle event the manager sent before. The manager announces a
+ * reload before it stops the process, so a child that finds a sibling's
+ * socket gone, and has heard nothing yet, learns after one round trip
+ * whether that sibling is being replaced: frames on one connection arrive
+ * in order.
+ *
+ * @module
+ */
+
+/** A child's `$sync` round trips to its manager, by id. */
+export class ManagerSync {
+  readonly #send: (data: { id: number }) => boolean;
+  readonly #waiting = new Map<number, () => void>();
+  #nextId = 0;
+
+  /** @param send Sends `$sync` with `data` to the manager; whether it could. */
+  constructor(send: (data: { id: number }) => boolean) {
+    this.#send = send;
+  }
+
+  /**
+   * Resolves once the manager answered, or at once when it cannot be
+   * asked; when the connection to it goes, with the rest.
+   */
+  sync(): Promise<void> {
+    const id = this.#nextId++;
+    const { promise, resolve } = Promise.withResolvers<void>();
+    this.#waiting.set(id, resolve);
+    if (!this.#send({ id })) this.#answered(id);
+    return promise;
+  }
+
+  /** The manager's `$synced`, with the id it was asked with. */
+  synced(data: unknown): void {
+    const id = (data as { id?: unknown } | null)?.id;
+    if (typeof id === "number") this.#answered(id);
+  }
+
+  /** The manager is gone, or this process closes: nobody waits any more. */
+  endAll(): void {
+    for (const resolve of this.#waiting.values()) resolve();
+    this.#waiting.clear();
+  }
+
+  #answered(id: number): void {
+    this.#waiting.get(id)?.();
+    this.#waiting.delete(id);
+  }
+}
