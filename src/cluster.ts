@@ -311,8 +311,9 @@ export class Cluster<P extends Carried<P> = Protocol, S extends string = string>
     } catch (error) {
       // Made where a child's exit was seen, such an error's stack shows
       // nothing of who started the cluster; one made here, after the await, does.
-      if (error instanceof SwitchboardError) {
-        const here = new Error().stack ?? "";
+      const here = new Error().stack ?? "";
+      // (No frames when Error.stackTraceLimit is 0: then it is left as it is.)
+      if (error instanceof SwitchboardError && here.includes("\n")) {
         error.stack = `${error.name}: ${error.message}${here.slice(here.indexOf("\n"))}`;
       }
       throw error;

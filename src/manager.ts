@@ -145,7 +145,12 @@ export class Manager {
           // What happened to another host's children, from its manager.
           [EVENT]: { run: (data, from) => manager!.#eventFrom(from, data) },
           // After every event sent to it before: see ManagerSync.
-          [SYNC]: { run: (data, from) => manager!.router.sendControl(from, SYNCED, data) },
+          [SYNC]: {
+            // This host's children only: another host's manager has no use for it.
+            run: (data, from) => {
+              if (!isManagerOf(from)) manager!.router.sendControl(from, SYNCED, data);
+            },
+          },
         },
       });
       report = (error) => router.listeners.report(error);

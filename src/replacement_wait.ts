@@ -8,7 +8,7 @@
  */
 
 import { type Address, ANY, describe, describeTarget } from "./address.ts";
-import { type Clock, SYSTEM_CLOCK } from "./clock.ts";
+import { type Clock, MAX_TIMER_DELAY, SYSTEM_CLOCK } from "./clock.ts";
 import { ClosedError, TimeoutError, UnreachableError } from "./errors.ts";
 import type { Layout } from "./layout.ts";
 import { Refusal } from "./pending.ts";
@@ -44,6 +44,8 @@ export interface Asker {
   refusal(): "closed" | "is stopping" | undefined;
   /** In a child: resolves once it heard every event its manager sent before. */
   syncWithManager?(): Promise<void>;
+  /** Whether the last this process heard of `address` is that it exited or was given up. */
+  heardDown?(address: Address): boolean;
 }
 
 /**
@@ -88,28 +90,29 @@ export async function awaitReplacement(
   if (asker.refusal() !== undefined || (refused && replacements.ended)) {
     throw ending();
   }
-  // Not reached, and not known to be replaced: it may be, and this process
-  // not have heard yet (its socket went as its reload began). The manager
-  // announced the reload before stopping it: one round trip, and it is known.
-  // Once a request: a process gone for good fails it after one round trip.
-  const notReached = !(failure instanceof Refusal && failure.stopping);
-  if (
-    awaited.length === 0 && notReached && to !== ANY && layout.has(to) &&
-    asker.syncWithManager && !checked.synced
-  ) {
-    checked.synced = true;
-    await asker.syncWithManager();
-    if (awaitable(to)) {
-      awaited = [to];
-    } else if (asker.refusal() === undefined) {
-      // Replaced meanwhile (ready again already), or never was: once more.
-      return timeLeft;
-    }
-  }
-  if (awaited.length === 0) throw failure.error;
   // A refusal brings the time left; a stream's, none: its timeout is per part.
   if (failure instanceof Refusal) timeLeft = Math.min(failure.timeLeft, checked.timeout);
   const deadline = clock.now() + timeLeft;
+  // Not reached, and not known to be replaced, nor heard to have crashed:
+  // it may be being replaced, and this process not have heard yet (its
+  // socket went as its reload began). The manager announced the reload
+  // before stopping it: after one round trip, it is known. Once a request.
+  const notReached = !(failure instanceof Refusal && failure.stopping);
+  if (
+    awaited.length === 0 && notReached && to !== ANY && layout.has(to) &&
+    asker.syncWithManager && !checked.synced && !asker.heardDown?.(to)
+  ) {
+    checked.synced = true;
+    const how = await syncWithin(asker.syncWithManager, deadline - clock.now(), clock, signal);
+    if (how === "aborted") throw signal!.reason;
+    if (asker.refusal() !== undefined) throw ending();
+    if (how === "synced") {
+      if (awaitable(to)) awaited = [to];
+      // Replaced meanwhile (ready again already), or never was: once more.
+      else return Math.max(0, deadline - clock.now());
+    }
+  }
+  if (awaited.length === 0) throw failure.error;
   const names = awaited.map(describe).join(", ");
   const one = awaited.length === 1;
   // To ANY, whichever worker is up again will do.
@@ -147,5 +150,28 @@ export async function awaitReplacement(
           { action, peer, cause: failure.error },
         );
     }
+  }
+}
+
+/** A round trip to the manager, within `ms` and the request's signal. */
+async function syncWithin(
+  sync: () => Promise<void>,
+  ms: number,
+  clock: Clock,
+  signal: AbortSignal | undefined,
+): Promise<"synced" | "timeout" | "aborted"> {
+  if (signal?.aborted) return "aborted";
+  const { promise, resolve } = Promise.withResolvers<"synced" | "timeout" | "aborted">();
+  const timer = ms <= MAX_TIMER_DELAY
+    ? clock.setTimeout(() => resolve("timeout"), Math.max(0, ms))
+    : undefined;
+  const abort = () => resolve("aborted");
+  signal?.addEventListener("abort", abort, { once: true });
+  sync().then(() => resolve("synced"));
+  try {
+    return await promise;
+  } finally {
+    if (timer !== undefined) clock.clearTimeout(timer);
+    signal?.removeEventListener("abort", abort);
   }
 }

@@ -89,6 +89,8 @@ export class Requester {
   readonly replacements: Replacements;
   readonly #options: RequesterOptions;
   readonly #asker: Asker;
+  /** Processes last heard to have exited or been given up: a crash is no replacement. */
+  readonly #down = new Set<Address>();
   /**
    * Makes messageIds unique across the cluster without coordination; made
    * on first use, as the random source costs a new process time to start.
@@ -114,6 +116,7 @@ export class Requester {
       clock: options.clock,
       refusal: () => options.refusal(),
       syncWithManager: options.syncWithManager,
+      heardDown: (address) => this.#down.has(address),
     };
     this.pending = new PendingRequests(options.clock);
     this.streams = new StreamRequests(options.clock ?? SYSTEM_CLOCK);
@@ -513,6 +516,8 @@ export class Requester {
   heard(event: LifecycleEvent): void {
     this.leaving.heard(event);
     this.replacements.heard(event);
+    if (event.type === "exit" || event.type === "fatal") this.#down.add(event.address);
+    if (event.type === "ready") this.#down.delete(event.address);
   }
 
   /** `peer` said it is leaving (it stops alone, to be replaced). */

@@ -191,27 +191,43 @@ export function checkData(schemas: Schemas, action: string, data: unknown): Chec
   } catch (error) {
     return failed([{ message: `its schema threw: ${String(error)}`, path: [] }]);
   }
-  if (result instanceof Promise) {
-    result.catch(() => {});
+  try {
+    return readResult(result);
+  } catch (error) {
+    // A schema that breaks the interface fails the data, as one that throws does.
+    return failed([{ message: `its schema returned no valid result: ${String(error)}`, path: [] }]);
+  }
+}
+
+/**
+ * A schema's result as Switchboard takes it: its output, or its issues.
+ *
+ * @throws {TypeError} When it is not a result the interface allows.
+ */
+function readResult(result: unknown): Checked {
+  if (typeof result !== "object" || result === null) {
+    throw new TypeError(`${String(result)} is not a result`);
+  }
+  if (typeof (result as { then?: unknown }).then === "function") {
+    (result as Promise<unknown>).then(undefined, () => {});
     return failed([{
       message: "its schema validates asynchronously, and Switchboard validates as it sends",
       path: [],
     }]);
   }
-  // A schema that breaks the interface fails the data, as one that throws does.
-  if (typeof result !== "object" || result === null) {
-    return failed([{ message: `its schema returned ${String(result)}, not a result`, path: [] }]);
-  }
-  if (result.issues === undefined) return { value: result.value };
-  if (!Array.isArray(result.issues as unknown)) {
-    return failed([{ message: "its schema returned issues that are not a list", path: [] }]);
-  }
-  return failed(
-    result.issues.map((issue) => ({
-      message: String(issue.message),
-      path: (issue.path ?? []).map((step) => typeof step === "object" ? step.key : step),
-    })),
-  );
+  const { issues, value } = result as { issues?: unknown; value?: unknown };
+  if (issues === undefined) return { value };
+  if (!Array.isArray(issues)) throw new TypeError("its issues are not a list");
+  return failed(issues.map((issue: unknown) => {
+    const { message, path = [] } = issue as { message?: unknown; path?: unknown };
+    if (!Array.isArray(path)) throw new TypeError("an issue's path is not a list");
+    return {
+      message: String(message),
+      path: path.map((step: unknown) =>
+        typeof step === "object" && step !== null ? (step as { key: PropertyKey }).key : step
+      ) as ValidationIssue["path"],
+    };
+  }));
 }
 
 function failed(issues: ValidationIssue[]): Checked {

@@ -284,6 +284,12 @@ class Walk {
   /** The form an object's class chose for JSON, as JSON.stringify would send it. */
   #jsonForm(object: object, depth: number, key: string | undefined): unknown {
     const form = (object as { toJSON(key: string): unknown }).toJSON(key ?? "");
+    // Itself, as JSON.stringify takes it: its items or properties, as they are.
+    if (form === object) {
+      return Array.isArray(object)
+        ? this.#array(object, depth)
+        : this.#record(object as Record<string, unknown>, depth);
+    }
     return this.value(form, depth + 1, key);
   }
 

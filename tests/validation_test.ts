@@ -332,10 +332,17 @@ Deno.test("a schema that throws or breaks the interface fails the data, saying s
     }),
     "data: its schema threw: Error: oops",
   );
-  assert.equal(check(() => undefined), "data: its schema returned undefined, not a result");
   assert.equal(
-    check(() => ({ issues: "bad" })),
-    "data: its schema returned issues that are not a list",
+    check(() => undefined),
+    "data: its schema returned no valid result: TypeError: undefined is not a result",
+  );
+  for (const result of [{ issues: "bad" }, { issues: [null] }, { issues: [{ path: "a" }] }]) {
+    assert.match(check(() => result)!, /^data: its schema returned no valid result: TypeError/);
+  }
+  assert.match(check(() => ({ then() {} }))!, /validates asynchronously/);
+  assert.equal(
+    check(() => ({ issues: [{ message: "m", path: [{ key: "k" }, 0] }] })),
+    "data.k[0]: m",
   );
   assert.match(check(() => Promise.resolve({ value: 1 }))!, /validates asynchronously/);
   assert.deepEqual(checkData({ a: schema(() => ({ value: 2 })) }, "a", 1), { value: 2 });

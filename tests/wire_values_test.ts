@@ -153,6 +153,17 @@ Deno.test("toJSON's form is sent, and checked like any data", () => {
   }
   const path = Path.from(["a", new Date(0)]) as Path;
   assert.deepStrictEqual(roundTrip({ path }), { path: path.toJSON() });
+  // A toJSON that gives the value itself: its items or properties, as JSON.stringify takes them.
+  const itself = Object.assign([1, new Date(2)], { toJSON: undefined as unknown });
+  itself.toJSON = () => itself;
+  assert.deepStrictEqual(roundTrip({ itself }), { itself: [1, new Date(2)] });
+  class Self {
+    a = 1n;
+    toJSON() {
+      return this;
+    }
+  }
+  assert.deepStrictEqual(roundTrip({ self: new Self() }), { self: { a: 1n } });
 });
 
 Deno.test("a toJSON that gives undefined leaves its property out, as JSON does; in an array it is undefined", () => {

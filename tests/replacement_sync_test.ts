@@ -1,0 +1,77 @@
+/**
+ * A child that cannot reach a process by id or name, and has heard of no
+ * replacement, asks its manager once (`$sync`) before it fails the
+ * request: within the request's time and signal, not for a process it
+ * heard crash, and once a request.
+ */
+
+import assert from "node:assert/strict";
+import { UnreachableError } from "../src/errors.ts";
+import { Layout } from "../src/layout.ts";
+import { type Asker, awaitReplacement, NotSent } from "../src/replacement_wait.ts";
+import { Replacements } from "../src/replacements.ts";
+import { FakeClock } from "./fake_clock.ts";
+import { waitFor } from "./helpers.ts";
+
+function asker(sync: () => Promise<void>, down: string[] = []) {
+  const clock = new FakeClock();
+  const layout = new Layout(1, ["db"]);
+  let syncs = 0;
+  const asking: Asker = {
+    self: 0,
+    replacements: new Replacements((address) => layout.has(address)),
+    layout,
+    clock,
+    refusal: () => undefined,
+    syncWithManager: () => {
+      syncs++;
+      return sync();
+    },
+    heardDown: (address) => down.includes(address as string),
+  };
+  return { asking, clock, syncs: () => syncs };
+}
+
+const notSent = () =>
+  new NotSent(new UnreachableError('Request "getRequest" to service "db" failed'));
+const never = () => new Promise<void>(() => {});
+
+Deno.test("no answer from the manager: the request fails at its deadline, not later", async () => {
+  const { asking, clock } = asker(never);
+  const checked = { to: "db", timeout: 100, signal: undefined };
+  const waiting = awaitReplacement(asking, notSent(), "Request", "getRequest", checked, 100);
+  clock.advance(100);
+  await assert.rejects(waitFor(waiting, "the deadline"), /to service "db" failed/);
+});
+
+Deno.test("no answer from the manager: the request's signal still ends it", async () => {
+  const { asking } = asker(never);
+  const controller = new AbortController();
+  const checked = { to: "db", timeout: 1_000, signal: controller.signal };
+  const waiting = awaitReplacement(asking, notSent(), "Request", "getRequest", checked, 1_000);
+  controller.abort(new Error("given up"));
+  await assert.rejects(waitFor(waiting, "the abort"), { message: "given up" });
+});
+
+Deno.test("a process heard to have crashed fails the request at once, with no round trip", async () => {
+  const { asking, syncs } = asker(() => Promise.resolve(), ["db"]);
+  const checked = { to: "db", timeout: 100, signal: undefined };
+  await assert.rejects(
+    awaitReplacement(asking, notSent(), "Request", "getRequest", checked, 100),
+    /to service "db" failed/,
+  );
+  assert.equal(syncs(), 0);
+});
+
+Deno.test("after the round trip, nothing replaced: once more, with the time left; then the failure", async () => {
+  const { asking, clock, syncs } = asker(() => Promise.resolve());
+  const checked = { to: "db", timeout: 100, signal: undefined };
+  const answered = awaitReplacement(asking, notSent(), "Request", "getRequest", checked, 100);
+  clock.advance(30);
+  assert.equal(await answered, 70, "sent again within what is left");
+  await assert.rejects(
+    awaitReplacement(asking, notSent(), "Request", "getRequest", checked, 70),
+    /to service "db" failed/,
+  );
+  assert.equal(syncs(), 1, "once a request");
+});
