@@ -374,8 +374,9 @@ export class GatewayEndpoint implements Endpoint {
       const error = new UnreachableError(text, { action, peer: to });
       this.#options.report(error);
       this.#receiver?.gone(to, error);
-    } else {
-      this.#local.tellGone(from, to, text);
+    } else if (!this.#local.tellGone(from, to, text)) {
+      // A child not connected now (it exited since) cannot be told: its manager is.
+      this.#options.report(new UnreachableError(text, { action, peer: to }));
     }
   }
 

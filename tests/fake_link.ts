@@ -19,13 +19,15 @@ export type FakeLink = BrokerLink & {
   bounced: string[];
   from(payload: string): void;
   diedWithout(from: Address, count: number): void;
+  refused(from: Address, reason: string, action?: string): void;
 };
 
 /**
  * A link for host "b" (worker 0) to one other host, "a" (worker 5): what
  * it was told to send and to bounce; `from`, which delivers a payload from
  * worker 5 to worker 0 as if it came from "a"; and `diedWithout`, which
- * says "a" died without confirming `count` messages from `from` to worker 5.
+ * says "a" died without confirming `count` messages from `from` to worker 5;
+ * and `refused`, which says "a" refused a message from `from` to worker 5.
  */
 export function fakeLink(): FakeLink {
   let receiver: BrokerReceiver | undefined;
@@ -40,6 +42,7 @@ export function fakeLink(): FakeLink {
     bounced,
     from: (payload) => receiver!.deliver(5, 0, new TextEncoder().encode(payload)),
     diedWithout: (from, count) => receiver!.unconfirmed("a", from, 5, count),
+    refused: (from, reason, action) => receiver!.bounced(from, 5, reason, { action }),
     self: hosts[0],
     maxPayload: 1 << 20,
     limitName: "the fake link's limit",

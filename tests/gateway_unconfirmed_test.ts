@@ -89,3 +89,13 @@ Deno.test("what a child no longer connected sent a host that died unconfirmed is
     ]);
   });
 });
+
+Deno.test("a refusal from another host for a child no longer connected is reported to its manager", async () => {
+  await withGatewayOfB(({ link, reports }) => {
+    link.refused(0, "worker 5 is not connected", "save");
+    assert.deepEqual(reports.map((error) => error.message), [
+      'Message "save" from worker 0 to worker 5 was not delivered: worker 5 is not connected',
+    ]);
+    assert.equal((reports[0] as UnreachableError).peer, 5);
+  });
+});

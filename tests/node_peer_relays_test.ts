@@ -178,6 +178,16 @@ Deno.test("a Node peer hands on what the manager relays, answers through it, and
   assert.deepEqual(before, []);
 });
 
+Deno.test("a Node peer given a bad message relayed from another host reports it, takes it, and keeps its manager", async () => {
+  await using manager = await startNode();
+  manager.sendFramed(frame(relay(DELIVER, 7, "not a message")));
+  const taken = await nextSent(manager);
+  assert.ok("relay" in taken && taken.relay.kind === TAKEN, "counted as taken");
+  assert.deepEqual(bodyOf(taken), { count: 1 });
+  ask(manager, "d1", { op: "pid" });
+  await untilAnswer(manager, "d1");
+});
+
 Deno.test("a Node peer refuses sends to other hosts as not connected while the manager says it cannot reach them", async () => {
   await using manager = await startNode();
   manager.send(relay(REACH, "manager", '{"reachable":false}'));

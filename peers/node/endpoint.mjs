@@ -306,7 +306,14 @@ export class Endpoint {
         if (!delivered) return false;
         from = delivered.from;
         relayed = true;
-        message = decodeMessage(delivered.message, describe(from), from);
+        try {
+          message = decodeMessage(delivered.message, describe(from), from);
+        } catch (error) {
+          // Bad bytes from another host are its sender's, not the manager's
+          // that relayed them: reported, and the connection carries on.
+          this.#events.report(error);
+          return true;
+        }
       } else {
         message = decodeMessage(payload, who(connection), connection.address);
       }

@@ -23,19 +23,21 @@ export function readHighest(body: Uint8Array): number | undefined {
   return new DataView(body.buffer, body.byteOffset, 8).getFloat64(0);
 }
 
-/** A resume's body: how many messages the sender sent in `epoch` (`u32`, `u32`). */
+/** A resume's body: how many messages the sender sent in `epoch` (`u32`, `f64`). */
 export function resumeBody(epoch: number, sent: number): Uint8Array {
-  const body = new Uint8Array(8);
+  const body = new Uint8Array(12);
   const view = new DataView(body.buffer);
   view.setUint32(0, epoch);
-  view.setUint32(4, sent);
+  view.setFloat64(4, sent);
   return body;
 }
 
 export function readResume(body: Uint8Array): { epoch: number; sent: number } | undefined {
-  if (body.length !== 8) return undefined;
-  const view = new DataView(body.buffer, body.byteOffset, 8);
-  return { epoch: view.getUint32(0), sent: view.getUint32(4) };
+  if (body.length !== 12) return undefined;
+  const view = new DataView(body.buffer, body.byteOffset, 12);
+  const sent = view.getFloat64(4);
+  if (!Number.isSafeInteger(sent) || sent < 0) return undefined;
+  return { epoch: view.getUint32(0), sent };
 }
 
 /** A bounce's body: JSON `{reason, action?, count?}`; the count only when it is not 1. */

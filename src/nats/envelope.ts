@@ -5,13 +5,14 @@
  * each after its length:
  *
  * ```
- * length u32 | kind u8 | host len u8 | host | epoch u32 | seq u32 | from len u8 | from | to len u8 | to | body
+ * length u32 | kind u8 | host len u8 | host | epoch u32 | seq f64 | from len u8 | from | to len u8 | to | body
  * ```
  *
  * `length` counts what follows it, body included. `host` is the sender's
  * host; `epoch` names its connection to the broker (new after each
  * reconnect) and `seq` counts its messages to the receiving host within it,
- * so that a gap shows. `from` and `to` are addresses as JSON; `body` is the
+ * so that a gap shows (an `f64`, exact to 2^53: a `u32` wrapped after
+ * hours of steady traffic, and the window never freed again). `from` and `to` are addresses as JSON; `body` is the
  * message; or for an ack (and a bye) the highest message number received,
  * for a gap how many messages were lost, for a bounce why, as JSON:
  * `{reason, action?}` (see `bodies.ts`). Everything read from the broker is
@@ -104,7 +105,7 @@ export class EnvelopeWriter {
     const host = this.#host;
     const fromBytes = this.#address(from);
     const toBytes = this.#address(to);
-    const head = 16 + host.length + fromBytes.length + toBytes.length;
+    const head = 20 + host.length + fromBytes.length + toBytes.length;
     // Text: room for all-ASCII, and encoded apart in the rare case that runs short.
     const bytes = batch.reserve(head + body.length);
     const start = batch.used;
@@ -124,7 +125,8 @@ export class EnvelopeWriter {
     bytes[at++] = host.length;
     bytes.set(host, at);
     at = writeUint32(bytes, at + host.length, epoch);
-    at = writeUint32(bytes, at, seq);
+    new DataView(bytes.buffer, bytes.byteOffset).setFloat64(at, seq);
+    at += 8;
     bytes[at++] = fromBytes.length;
     bytes.set(fromBytes, at);
     at += fromBytes.length;
@@ -208,7 +210,7 @@ function decodeEnvelope(bytes: Uint8Array): Envelope | undefined {
     // Past the end, `kind` is undefined, and no kind.
     if (!(kind >= MESSAGE && kind <= BYE)) return undefined;
     const hostBytes = take(bytes[at++] ?? 0);
-    const numbers = take(8);
+    const numbers = take(12);
     if (!hostBytes || hostBytes.length === 0 || !numbers) return undefined;
     const fromBytes = take(bytes[at++] ?? Infinity);
     const toBytes = fromBytes && take(bytes[at++] ?? Infinity);
@@ -216,11 +218,13 @@ function decodeEnvelope(bytes: Uint8Array): Envelope | undefined {
     const from = readAddress(fromBytes);
     const to = readAddress(toBytes);
     if (from === undefined || to === undefined) return undefined;
+    const seq = new DataView(numbers.buffer, numbers.byteOffset, 12).getFloat64(4);
+    if (!Number.isSafeInteger(seq) || seq < 0) return undefined;
     return {
       kind: kind as Envelope["kind"],
       host: hostNames.get(hostBytes),
       epoch: readUint32(numbers, 0),
-      seq: readUint32(numbers, 4),
+      seq,
       from,
       to,
       body: bytes.subarray(at),

@@ -13,7 +13,9 @@ Deno.test("envelope bodies read back as written; a body of the wrong shape reads
   assert.equal(readHighest(highestBody(-1)), -1, "a bye from a host that had none");
   assert.equal(readHighest(new Uint8Array(7)), undefined);
   assert.deepEqual(readResume(resumeBody(7, 12)), { epoch: 7, sent: 12 });
+  assert.deepEqual(readResume(resumeBody(7, 2 ** 32 + 5)), { epoch: 7, sent: 2 ** 32 + 5 });
   assert.equal(readResume(new Uint8Array(9)), undefined);
+  assert.equal(readResume(resumeBody(7, 0.5)), undefined, "a count is a whole number");
   assert.deepEqual(readBounce(bounceBody("worker 3 stopped", "tick")), {
     reason: "worker 3 stopped",
     action: "tick",
