@@ -15,7 +15,7 @@ import { counted } from "./counted.ts";
 import { GatewayHost } from "./gateway.ts";
 import { Layout } from "./layout.ts";
 import { Manager, type ManagerConfig } from "./manager.ts";
-import { checkModuleExists } from "./module_check.ts";
+import { checkModules } from "./module_check.ts";
 import { checkOptionNames, type OptionNames } from "./option_names.ts";
 import { DEFAULT_RESTART, type RestartOptions, type RestartPolicy } from "./restart_policy.ts";
 import type { LifecycleEvent } from "./types.ts";
@@ -84,6 +84,7 @@ const RESTART_OPTIONS = {
  */
 export async function startManager(options: ClusterOptions): Promise<Started> {
   const config = managerConfig(options);
+  checkModules(config.children);
   if (options.broker) return await startOnBroker(options, options.broker, config);
   // The processes of this host meet over Unix sockets.
   const host = await UnixHost.create({
@@ -169,16 +170,9 @@ function managerConfig(options: ClusterOptions, workerIds?: readonly number[]): 
     args: options.args ?? [],
     labelOutput: options.labelOutput ?? false,
   };
-  // Looked for once, before anything starts (not again once joined through a broker).
-  const lookForModules = workerIds === undefined;
-  if (workers > 0 && lookForModules) checkModuleExists(shared.module, "The worker module");
   const children = new Map<Address, ChildSpec>(layout.workerIds.map((id) => [id, shared]));
   for (const [name, service] of services) {
-    const spec = serviceSpec(name, service, shared, required);
-    if ("module" in spec && lookForModules) {
-      checkModuleExists(spec.module, `Service "${name}"'s module`);
-    }
-    children.set(name, spec);
+    children.set(name, serviceSpec(name, service, shared, required));
   }
   // The manager checks that a queue holds a message of the largest size,
   // with what its transport adds to one.
@@ -197,8 +191,8 @@ function managerConfig(options: ClusterOptions, workerIds?: readonly number[]): 
     requestTimeout: positive(options, "requestTimeout"),
     highWaterMark: positive(options, "highWaterMark"),
     maxQueuedBytes,
-    startTimeout: timerDelay(options, "startTimeout"),
-    stopTimeout: timerDelay(options, "stopTimeout"),
+    startTimeout: withinTimers("startTimeout", positive(options, "startTimeout")),
+    stopTimeout: withinTimers("stopTimeout", positive(options, "stopTimeout")),
     restart: restartPolicy(options.restart),
     escalate: options.escalate ?? true,
     signals: options.signals ?? true,
@@ -282,31 +276,22 @@ function restartPolicy(restart: ClusterOptions["restart"]): RestartPolicy | null
       throw new TypeError(`"restart.${key}" must be a finite number >= 0, got ${value}`);
     }
   }
-  // Delays of timers: past the timers' range, setTimeout fires at once.
-  for (const key of ["backoff", "maxBackoff"] as const) {
-    if (policy[key] > MAX_TIMER_DELAY) {
-      throw new TypeError(
-        `"restart.${key}" must be at most ${MAX_TIMER_DELAY} ms (about 24.8 days, the timers' range), got ${
-          policy[key]
-        }`,
-      );
-    }
-  }
+  withinTimers("restart.backoff", policy.backoff);
+  withinTimers("restart.maxBackoff", policy.maxBackoff);
   return policy;
 }
 
 /**
- * An option that becomes a timer's delay: above 0, and within the timers'
- * range, past which `setTimeout` fires at once (about 24.8 days).
+ * Refuses a delay a timer cannot hold: past the timers' range (about 24.8
+ * days), `setTimeout` fires at once.
+ *
+ * @returns The delay.
  */
-function timerDelay(options: ClusterOptions, key: "startTimeout" | "stopTimeout"): number {
-  const value = positive(options, key);
-  if (value > MAX_TIMER_DELAY) {
-    throw new TypeError(
-      `"${key}" must be at most ${MAX_TIMER_DELAY} ms (about 24.8 days, the timers' range), got ${value}`,
-    );
-  }
-  return value;
+function withinTimers(name: string, ms: number): number {
+  if (ms <= MAX_TIMER_DELAY) return ms;
+  throw new TypeError(
+    `"${name}" must be at most ${MAX_TIMER_DELAY} ms (about 24.8 days, the timers' range), got ${ms}`,
+  );
 }
 
 function positive(options: ClusterOptions, key: keyof typeof DEFAULTS): number {

@@ -4,6 +4,8 @@
  * @module
  */
 
+import { type Clock, MAX_TIMER_DELAY } from "./clock.ts";
+
 /**
  * Resolves or rejects as `promise` does, unless `ms` pass first; then it
  * rejects with the error `onTimeout` makes. The timer never outlives the call.
@@ -25,5 +27,31 @@ export async function deadline<T>(
     return await Promise.race([promise, expired]);
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/**
+ * What `promise` gives, unless `ms` pass first on `clock` (`"timeout"`) or
+ * `signal` aborts (`"aborted"`, at once if it has). Beyond what a timer can
+ * hold, no timer: the wait ends otherwise. Nothing outlives the call.
+ */
+export async function within<T>(
+  promise: Promise<T>,
+  ms: number,
+  clock: Clock,
+  signal?: AbortSignal,
+): Promise<T | "timeout" | "aborted"> {
+  if (signal?.aborted) return "aborted";
+  const { promise: ended, resolve } = Promise.withResolvers<"timeout" | "aborted">();
+  const timer = ms <= MAX_TIMER_DELAY
+    ? clock.setTimeout(() => resolve("timeout"), Math.max(0, ms))
+    : undefined;
+  const abort = () => resolve("aborted");
+  signal?.addEventListener("abort", abort, { once: true });
+  try {
+    return await Promise.race([promise, ended]);
+  } finally {
+    if (timer !== undefined) clock.clearTimeout(timer);
+    signal?.removeEventListener("abort", abort);
   }
 }

@@ -6,10 +6,30 @@
  * @module
  */
 
+import type { Address } from "./address.ts";
+import type { ChildSpec } from "./child_slot.ts";
 import { SwitchboardError } from "./errors.ts";
 
 /** A URL's scheme, as `file:`, `https:` or `npm:`; two letters at least, so that `C:` is a drive. */
 const SCHEME = /^[a-z][a-z0-9+.-]+:/i;
+
+/**
+ * Looks for each Deno child's module once (the workers share theirs).
+ *
+ * @throws {SwitchboardError} When one is a local path, readable by the
+ * manager, and no file is there.
+ */
+export function checkModules(children: ReadonlyMap<Address, ChildSpec>): void {
+  const looked = new Set<ChildSpec>();
+  for (const [address, spec] of children) {
+    if (!("module" in spec) || looked.has(spec)) continue;
+    looked.add(spec);
+    const what = typeof address === "number"
+      ? "The worker module"
+      : `Service "${address}"'s module`;
+    checkModuleExists(spec.module, what);
+  }
+}
 
 /**
  * Refuses a module on disk that is not there. Looked for only where the
@@ -20,7 +40,7 @@ const SCHEME = /^[a-z][a-z0-9+.-]+:/i;
  * @throws {SwitchboardError} When the module is a local path, readable by
  * the manager, and no file is there.
  */
-export function checkModuleExists(module: string | URL, what: string): void {
+function checkModuleExists(module: string | URL, what: string): void {
   const path = localPath(module);
   if (path === undefined) return;
   if (Deno.permissions.querySync({ name: "read", path }).state !== "granted") return;

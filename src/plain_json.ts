@@ -27,9 +27,14 @@ export function isPlainJson(data: unknown, depth = 0): boolean {
   }
 }
 
+/** Whether an object chooses its own JSON form, as `JSON.stringify` asks it to. */
+export function hasJsonForm(object: object): boolean {
+  return typeof (object as { toJSON?: unknown }).toJSON === "function";
+}
+
 function isPlainContainer(object: object, depth: number): boolean {
   // What toJSON gives is checked the slow way, for arrays too.
-  if (typeof (object as { toJSON?: unknown }).toJSON === "function") return false;
+  if (hasJsonForm(object)) return false;
   if (Array.isArray(object)) {
     // A hole or undefined item is tagged.
     for (let i = 0; i < object.length; i++) if (!isPlainJson(object[i], depth)) return false;

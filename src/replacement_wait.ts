@@ -8,7 +8,8 @@
  */
 
 import { type Address, ANY, describe, describeTarget } from "./address.ts";
-import { type Clock, MAX_TIMER_DELAY, SYSTEM_CLOCK } from "./clock.ts";
+import { type Clock, SYSTEM_CLOCK } from "./clock.ts";
+import { within } from "./deadline.ts";
 import { ClosedError, TimeoutError, UnreachableError } from "./errors.ts";
 import type { Layout } from "./layout.ts";
 import { Refusal } from "./pending.ts";
@@ -103,7 +104,8 @@ export async function awaitReplacement(
     asker.syncWithManager && !checked.synced && !asker.heardDown?.(to)
   ) {
     checked.synced = true;
-    const how = await syncWithin(asker.syncWithManager, deadline - clock.now(), clock, signal);
+    const synced = asker.syncWithManager().then(() => "synced" as const);
+    const how = await within(synced, deadline - clock.now(), clock, signal);
     if (how === "aborted") throw signal!.reason;
     if (asker.refusal() !== undefined) throw ending();
     if (how === "synced") {
@@ -150,28 +152,5 @@ export async function awaitReplacement(
           { action, peer, cause: failure.error },
         );
     }
-  }
-}
-
-/** A round trip to the manager, within `ms` and the request's signal. */
-async function syncWithin(
-  sync: () => Promise<void>,
-  ms: number,
-  clock: Clock,
-  signal: AbortSignal | undefined,
-): Promise<"synced" | "timeout" | "aborted"> {
-  if (signal?.aborted) return "aborted";
-  const { promise, resolve } = Promise.withResolvers<"synced" | "timeout" | "aborted">();
-  const timer = ms <= MAX_TIMER_DELAY
-    ? clock.setTimeout(() => resolve("timeout"), Math.max(0, ms))
-    : undefined;
-  const abort = () => resolve("aborted");
-  signal?.addEventListener("abort", abort, { once: true });
-  sync().then(() => resolve("synced"));
-  try {
-    return await promise;
-  } finally {
-    if (timer !== undefined) clock.clearTimeout(timer);
-    signal?.removeEventListener("abort", abort);
   }
 }

@@ -13,7 +13,8 @@
  */
 
 import type { Address } from "./address.ts";
-import { type Clock, MAX_TIMER_DELAY } from "./clock.ts";
+import type { Clock } from "./clock.ts";
+import { within } from "./deadline.ts";
 import type { LifecycleEvent } from "./types.ts";
 
 /**
@@ -139,21 +140,13 @@ export class Replacements {
     { clock, signal, anyReady = false }: { clock: Clock; signal?: AbortSignal; anyReady?: boolean },
   ): Promise<Comeback | "timeout" | "aborted"> {
     if (this.#ended) return "ending";
-    const { promise, resolve } = Promise.withResolvers<Comeback | "timeout" | "aborted">();
+    const { promise, resolve } = Promise.withResolvers<Comeback>();
     const waiter: Waiter = { awaited, anyReady, resolve };
     this.#waiters.add(waiter);
-    // Beyond what a timer can hold, no timer: the wait ends otherwise.
-    const timer = timeLeft <= MAX_TIMER_DELAY
-      ? clock.setTimeout(() => resolve("timeout"), Math.max(0, timeLeft))
-      : undefined;
-    const abort = () => resolve("aborted");
-    signal?.addEventListener("abort", abort, { once: true });
     try {
-      return await promise;
+      return await within(promise, timeLeft, clock, signal);
     } finally {
       this.#waiters.delete(waiter);
-      if (timer !== undefined) clock.clearTimeout(timer);
-      signal?.removeEventListener("abort", abort);
     }
   }
 

@@ -16,6 +16,7 @@
 
 import { appendKey } from "./data_path.ts";
 import { setOwn } from "./own_property.ts";
+import { hasJsonForm } from "./plain_json.ts";
 
 /** The kinds of value a tag names. */
 export type TagType =
@@ -160,13 +161,14 @@ class Walk {
     this.#ancestors?.add(object);
     try {
       // An array or a plain object may choose its JSON form, as JSON.stringify lets it.
-      const hasJsonForm = typeof (object as { toJSON?: unknown }).toJSON === "function";
       if (Array.isArray(object)) {
-        return hasJsonForm ? this.#jsonForm(object, depth, key) : this.#array(object, depth);
+        return hasJsonForm(object)
+          ? this.#jsonForm(object, depth, key)
+          : this.#array(object, depth);
       }
       const prototype = Object.getPrototypeOf(object);
       if (prototype === Object.prototype || prototype === null) {
-        if (hasJsonForm) return this.#jsonForm(object, depth, key);
+        if (hasJsonForm(object)) return this.#jsonForm(object, depth, key);
         return this.#record(object as Record<string, unknown>, depth);
       }
       return this.#builtIn(object, prototype, depth, key);

@@ -11,10 +11,11 @@
  * `length` counts what follows it, body included. `host` is the sender's
  * host; `epoch` names its connection to the broker (new after each
  * reconnect) and `seq` counts its messages to the receiving host within it,
- * so that a gap shows (an `f64`, exact to 2^53: a `u32` wrapped after
- * hours of steady traffic, and the window never freed again). `from` and `to` are addresses as JSON; `body` is the
- * message; or for an ack (and a bye) the highest message number received,
- * for a gap how many messages were lost, for a bounce why, as JSON:
+ * so that a gap shows (an `f64`, exact to 2^53, as in an ack's body: a
+ * `u32` wrapped after hours of steady traffic, and the window never freed
+ * again). `from` and `to` are addresses as JSON; `body` is the message;
+ * or for an ack (and a bye) the highest message number received, for a
+ * gap how many messages were lost, for a bounce why, as JSON:
  * `{reason, action?}` (see `bodies.ts`). Everything read from the broker is
  * checked here like a frame from a socket.
  *
@@ -125,8 +126,7 @@ export class EnvelopeWriter {
     bytes[at++] = host.length;
     bytes.set(host, at);
     at = writeUint32(bytes, at + host.length, epoch);
-    new DataView(bytes.buffer, bytes.byteOffset).setFloat64(at, seq);
-    at += 8;
+    at = writeFloat64(bytes, at, seq);
     bytes[at++] = fromBytes.length;
     bytes.set(fromBytes, at);
     at += fromBytes.length;
@@ -150,6 +150,22 @@ const NONE = new Uint8Array(0);
 /** Reads a big-endian u32 at `at`. */
 function readUint32(bytes: Uint8Array, at: number): number {
   return (bytes[at] << 24 | bytes[at + 1] << 16 | bytes[at + 2] << 8 | bytes[at + 3]) >>> 0;
+}
+
+/** Where an f64 is made and read: no view of the batch a message. */
+const scratch = new DataView(new ArrayBuffer(8));
+
+/** Writes `value` as a big-endian f64 at `at`; returns where the next byte goes. */
+function writeFloat64(bytes: Uint8Array, at: number, value: number): number {
+  scratch.setFloat64(0, value);
+  for (let i = 0; i < 8; i++) bytes[at + i] = scratch.getUint8(i);
+  return at + 8;
+}
+
+/** Reads a big-endian f64 at `at`. */
+function readFloat64(bytes: Uint8Array, at: number): number {
+  for (let i = 0; i < 8; i++) scratch.setUint8(i, bytes[at + i]);
+  return scratch.getFloat64(0);
 }
 
 /** Writes `value` big-endian at `at`; returns where the next byte goes. */
@@ -218,7 +234,7 @@ function decodeEnvelope(bytes: Uint8Array): Envelope | undefined {
     const from = readAddress(fromBytes);
     const to = readAddress(toBytes);
     if (from === undefined || to === undefined) return undefined;
-    const seq = new DataView(numbers.buffer, numbers.byteOffset, 12).getFloat64(4);
+    const seq = readFloat64(numbers, 4);
     if (!Number.isSafeInteger(seq) || seq < 0) return undefined;
     return {
       kind: kind as Envelope["kind"],

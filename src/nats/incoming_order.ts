@@ -31,11 +31,8 @@ const EMPTY = new Uint8Array(0);
 export interface Incoming {
   epoch: number;
   expect: number;
-  /**
-   * An earlier epoch whose end is not counted yet: how many of it came,
-   * and the timer after which it is taken as lost.
-   */
-  unresolved?: { epoch: number; received: number; timer: ReturnType<typeof setTimeout> };
+  /** An earlier epoch whose end is not counted yet. */
+  unresolved?: Unresolved;
   bytes: number;
   ackedBytes: number;
   ackTimer: ReturnType<typeof setTimeout> | undefined;
@@ -55,6 +52,16 @@ export interface IncomingOrderOptions {
   report(error: Error): void;
   /** See {@linkcode RESUME_PATIENCE} (the default). */
   resumePatience?: number;
+}
+
+/**
+ * An earlier epoch of a host whose count was asked for: how many of it
+ * came, and the timer after which it is taken as lost.
+ */
+interface Unresolved {
+  epoch: number;
+  received: number;
+  timer: ReturnType<typeof setTimeout>;
 }
 
 /** Counts what comes from each other host, and confirms it. */
@@ -97,7 +104,7 @@ export class IncomingOrder {
         // came: it is asked how much it sent, and what never came is failed
         // then. Not before: this message, and what else it sends now, may
         // answer requests open here, which nothing lost can concern.
-        const unresolved = {
+        const unresolved: Unresolved = {
           epoch: before.epoch,
           received: before.expect,
           timer: setTimeout(() => {
@@ -213,7 +220,7 @@ export class IncomingOrder {
    * messages were lost, if any, is not known. What was open with it may
    * have been among them: said here, and failed here.
    */
-  #countNeverCame(host: string, unresolved: { timer: ReturnType<typeof setTimeout> }): void {
+  #countNeverCame(host: string, unresolved: Unresolved): void {
     clearTimeout(unresolved.timer);
     const error = new UnreachableError(
       `Messages from host ${

@@ -265,9 +265,13 @@ export class Membership {
       return true;
     } catch (error) {
       // Gone, or not back yet (JetStream answers so while a server
-      // restarts): made again if it is gone, and retried next beat,
-      // against the bucket as it is then.
-      if (isBucketGone(error)) return this.#watchAnew();
+      // restarts): the current watch is ended, and the next one
+      // (#watchAgain) makes the bucket again if it is gone (whoever finds
+      // it first makes it); the refresh is retried next beat.
+      if (isBucketGone(error)) {
+        this.#watch?.stop();
+        return true;
+      }
       if (!/wrong last sequence/i.test(String(error))) return true; // Down: retried next beat.
       // Left meanwhile: its keys are being deleted, not claimed again.
       if (this.#closed) return true;
@@ -363,17 +367,6 @@ export class Membership {
       }
     }
     return undefined;
-  }
-
-  /**
-   * The bucket may be gone (a server's store wiped, say): the watch is
-   * ended, and the next one (`#watchAgain`) makes the bucket again if it
-   * is; whoever finds it first makes it. Returns true: the refresh that
-   * found it is retried next beat.
-   */
-  #watchAnew(): boolean {
-    this.#watch?.stop();
-    return true;
   }
 
   /** This host's record, as its host key holds it once claimed. */
@@ -490,11 +483,7 @@ function isBucketGone(error: unknown): boolean {
 /** What a key claims, for messages: `worker 3`, `service "log"`, `its host name`. */
 function keyName(key: string): string {
   if (key.startsWith(WORKER)) return `worker ${key.slice(WORKER.length)}`;
-  if (key.startsWith(SERVICE)) {
-    const bytes = key.slice(SERVICE.length).match(/../g) ?? [];
-    const name = new TextDecoder().decode(Uint8Array.from(bytes, (pair) => parseInt(pair, 16)));
-    return `service ${JSON.stringify(name)}`;
-  }
+  if (key.startsWith(SERVICE)) return `service ${JSON.stringify(unhex(key.slice(SERVICE.length)))}`;
   return "its host name";
 }
 
@@ -534,6 +523,12 @@ function readRecord(entry: KvEntry, host: string): HostRecord | undefined {
 function hex(name: string): string {
   return [...new TextEncoder().encode(name)].map((byte) => byte.toString(16).padStart(2, "0"))
     .join("");
+}
+
+/** A service name from its key token (see {@linkcode hex}). */
+function unhex(token: string): string {
+  const pairs = token.match(/../g) ?? [];
+  return new TextDecoder().decode(Uint8Array.from(pairs, (pair) => parseInt(pair, 16)));
 }
 
 /** Orders keys so that the host key comes last. */
