@@ -15,8 +15,8 @@
  * `u32` wrapped after hours of steady traffic, and the window never freed
  * again). `from` and `to` are addresses as JSON; `body` is the message;
  * or for an ack (and a bye) the highest message number received, for a
- * gap how many messages were lost, for a bounce why, as JSON:
- * `{reason, action?}` (see `bodies.ts`). Everything read from the broker is
+ * bounce why, as JSON: `{reason, action?}` (see `bodies.ts`). A gap and a
+ * count sent (SENT) carry their count in `seq`, with no body. Everything read from the broker is
  * checked here like a frame from a socket.
  *
  * @module
@@ -39,7 +39,7 @@ export const GAP = 3;
 export const BOUNCE = 4;
 /**
  * The sender counts afresh: the body says how many messages it had sent in
- * an epoch (`u32` epoch, `u32` count), so that the receiver can tell what
+ * an epoch (`u32` epoch, `f64` count), so that the receiver can tell what
  * of them never came. `seq` says why: 0, it reconnected (its previous
  * epoch); 1, it saw the receiver's host leave and forgot it. Empty, it is
  * a question: how many did you send me in epoch `seq`?
@@ -56,10 +56,30 @@ export const AFTER_FORGETTING = 1;
  * came.
  */
 export const BYE = 6;
+/**
+ * The sender reconnected: what the receiver sent it while it was away never
+ * came, nor did the sender's acks then. A question: how many messages have
+ * you sent me in your epoch? No body.
+ */
+export const RECONNECTED = 7;
+/**
+ * The answer to a RECONNECTED: the sender has sent the receiver `seq`
+ * messages in its epoch, each before this envelope; what of them never came
+ * was lost. No body.
+ */
+export const SENT = 8;
 
 /** An envelope, read. */
 export interface Envelope {
-  kind: typeof MESSAGE | typeof ACK | typeof GAP | typeof BOUNCE | typeof RESUME | typeof BYE;
+  kind:
+    | typeof MESSAGE
+    | typeof ACK
+    | typeof GAP
+    | typeof BOUNCE
+    | typeof RESUME
+    | typeof BYE
+    | typeof RECONNECTED
+    | typeof SENT;
   host: string;
   epoch: number;
   seq: number;
@@ -224,7 +244,7 @@ function decodeEnvelope(bytes: Uint8Array): Envelope | undefined {
   try {
     const kind = bytes[at++];
     // Past the end, `kind` is undefined, and no kind.
-    if (!(kind >= MESSAGE && kind <= BYE)) return undefined;
+    if (!(kind >= MESSAGE && kind <= SENT)) return undefined;
     const hostBytes = take(bytes[at++] ?? 0);
     const numbers = take(12);
     if (!hostBytes || hostBytes.length === 0 || !numbers) return undefined;

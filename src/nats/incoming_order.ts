@@ -79,50 +79,7 @@ export class IncomingOrder {
    * against, with {@linkcode IncomingOrder.confirm}, once delivered.
    */
   count(host: string, epoch: number, seq: number, size: number): Incoming {
-    let incoming = this.#in.get(host);
-    if (incoming?.forgotten) {
-      // It left and came back. The same process (paused a while, say) goes
-      // on counting; another (restarted under its name, or reconnected
-      // meanwhile) starts afresh: what was open with it failed as it left.
-      incoming.forgotten = undefined;
-      if (incoming.epoch !== epoch) {
-        this.#in.delete(host);
-        incoming = undefined;
-      }
-    }
-    if (!incoming || incoming.epoch !== epoch) {
-      const before = incoming;
-      clearTimeout(before?.ackTimer);
-      const fresh: Incoming = { epoch, expect: 0, bytes: 0, ackedBytes: 0, ackTimer: undefined };
-      incoming = fresh;
-      this.#in.set(host, fresh);
-      if (before) {
-        // An epoch before that one is still not counted: it will not be
-        // (the sender answers for its last only), so it counts as lost now.
-        if (before.unresolved) this.#countNeverCame(host, before.unresolved);
-        // A new connection of that host, and its count of the old one never
-        // came: it is asked how much it sent, and what never came is failed
-        // then. Not before: this message, and what else it sends now, may
-        // answer requests open here, which nothing lost can concern.
-        const unresolved: Unresolved = {
-          epoch: before.epoch,
-          received: before.expect,
-          timer: setTimeout(() => {
-            if (fresh.unresolved !== unresolved) return;
-            fresh.unresolved = undefined;
-            this.#countNeverCame(host, unresolved);
-          }, this.#options.resumePatience ?? RESUME_PATIENCE),
-        };
-        fresh.unresolved = unresolved;
-        this.#options.publish(host, {
-          kind: RESUME,
-          from: NO_ADDRESS,
-          to: NO_ADDRESS,
-          seq: before.epoch,
-          body: EMPTY,
-        });
-      }
-    }
+    const incoming = this.#current(host, epoch);
     if (seq < incoming.expect) {
       // The sender counts afresh in the same epoch: it saw this host leave
       // and forgot it (see `forget`), and its word of how many it had sent
@@ -167,6 +124,22 @@ export class IncomingOrder {
     }
   }
 
+  /**
+   * `host` says it sent this host `sent` messages in `epoch`, each before
+   * this word (asked after this host reconnected: what it sent meanwhile
+   * never came, nor did this host's acks). What never came is reported, and
+   * everything confirmed, so that its window frees.
+   */
+  sent(host: string, epoch: number, sent: number): void {
+    if (sent === 0) return;
+    const incoming = this.#current(host, epoch);
+    // Fewer: it counted afresh since, and its next message says so.
+    if (sent < incoming.expect) return;
+    if (sent > incoming.expect) this.#missing(host, sent - incoming.expect);
+    incoming.expect = sent;
+    this.#ack(host, incoming);
+  }
+
   /** The epoch of `host` this host counts, and the highest number it had, if any came. */
   had(host: string): { epoch: number; highest: number } | undefined {
     const incoming = this.#in.get(host);
@@ -196,6 +169,59 @@ export class IncomingOrder {
       clearTimeout(incoming.ackTimer);
       clearTimeout(incoming.unresolved?.timer);
     }
+  }
+
+  /**
+   * What is counted from `host` in `epoch`: the count of its epoch before,
+   * if that was another, is asked for (and what was open with it failed
+   * should the answer not come).
+   */
+  #current(host: string, epoch: number): Incoming {
+    let incoming = this.#in.get(host);
+    if (incoming?.forgotten) {
+      // It left and came back. The same process (paused a while, say) goes
+      // on counting; another (restarted under its name, or reconnected
+      // meanwhile) starts afresh: what was open with it failed as it left.
+      incoming.forgotten = undefined;
+      if (incoming.epoch !== epoch) {
+        this.#in.delete(host);
+        incoming = undefined;
+      }
+    }
+    if (!incoming || incoming.epoch !== epoch) {
+      const before = incoming;
+      clearTimeout(before?.ackTimer);
+      const fresh: Incoming = { epoch, expect: 0, bytes: 0, ackedBytes: 0, ackTimer: undefined };
+      incoming = fresh;
+      this.#in.set(host, fresh);
+      if (before) {
+        // An epoch before that one is still not counted: it will not be
+        // (the sender answers for its last only), so it counts as lost now.
+        if (before.unresolved) this.#countNeverCame(host, before.unresolved);
+        // A new connection of that host, and its count of the old one never
+        // came: it is asked how much it sent, and what never came is failed
+        // then. Not before: this message, and what else it sends now, may
+        // answer requests open here, which nothing lost can concern.
+        const unresolved: Unresolved = {
+          epoch: before.epoch,
+          received: before.expect,
+          timer: setTimeout(() => {
+            if (fresh.unresolved !== unresolved) return;
+            fresh.unresolved = undefined;
+            this.#countNeverCame(host, unresolved);
+          }, this.#options.resumePatience ?? RESUME_PATIENCE),
+        };
+        fresh.unresolved = unresolved;
+        this.#options.publish(host, {
+          kind: RESUME,
+          from: NO_ADDRESS,
+          to: NO_ADDRESS,
+          seq: before.epoch,
+          body: EMPTY,
+        });
+      }
+    }
+    return incoming;
   }
 
   #ack(host: string, incoming: Incoming): void {

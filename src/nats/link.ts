@@ -10,7 +10,9 @@
  *   epoch), messages carry a sequence number; a gap (what the server
  *   dropped while the receiver was away, say) is reported on both sides and
  *   fails what was in flight (`lost`), never passed over. After a reconnect
- *   the sender says how many it had sent, so a loss at the end shows too.
+ *   the sender says how many it had sent, so a loss at the end shows too;
+ *   and the receiver asks each host how many it has sent, as what they sent
+ *   while it was away (they saw no drop) is lost without a trace.
  *   (`IncomingOrder` counts what comes in, `SendWindows` what goes out.)
  * - **Bounded memory.** The receiver confirms what it has (acks); the
  *   sender refuses (`FULL`) what would leave more than the limit
@@ -46,7 +48,9 @@ import {
   GAP,
   MESSAGE,
   readEnvelopes,
+  RECONNECTED,
   RESUME,
+  SENT,
 } from "./envelope.ts";
 import { Batch } from "./batch.ts";
 import {
@@ -373,6 +377,10 @@ export class NatsLink implements BrokerLink {
         return this.#onBounce(envelope);
       case BYE:
         return this.#onBye(envelope);
+      case RECONNECTED:
+        return this.#onReconnected(envelope.host);
+      case SENT:
+        return this.#incoming.sent(envelope.host, envelope.epoch, envelope.seq);
     }
   }
 
@@ -442,6 +450,19 @@ export class NatsLink implements BrokerLink {
     this.#publish(host, { kind: RESUME, from: NO_ADDRESS, to: NO_ADDRESS, seq: why, body });
   }
 
+  /**
+   * `host` reconnected: what this host sent it meanwhile never came, nor did
+   * its acks. It is told how many this host has sent it in this epoch, after
+   * them: it reports what never came, and confirms the rest (a window that
+   * filled meanwhile would else stay full, and the loss untold).
+   */
+  #onReconnected(host: string): void {
+    const sent = this.#windows.get(host)?.seq ?? 0;
+    if (sent > 0) {
+      this.#publish(host, { kind: SENT, from: NO_ADDRESS, to: NO_ADDRESS, seq: sent, body: EMPTY });
+    }
+  }
+
   #onBounce(envelope: Envelope): void {
     const { from, to, body } = envelope;
     if (from === NO_ADDRESS || to === NO_ADDRESS) return;
@@ -507,6 +528,17 @@ export class NatsLink implements BrokerLink {
         // Kept until the next disconnect: a receiver that missed this asks.
         for (const { host, count } of this.#windows.allSentBefore()) {
           this.#resume(host, count.epoch, count.sent);
+        }
+        // And each host is asked how much it sent meanwhile (see `#onReconnected`).
+        for (const record of this.hosts()) {
+          if (record.host === this.self.host) continue;
+          this.#publish(record.host, {
+            kind: RECONNECTED,
+            from: NO_ADDRESS,
+            to: NO_ADDRESS,
+            seq: 0,
+            body: EMPTY,
+          });
         }
       }
     }

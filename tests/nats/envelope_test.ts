@@ -10,17 +10,20 @@ import { Batch } from "../../src/nats/batch.ts";
 import {
   ACK,
   BOUNCE,
+  BYE,
   encodeEnvelopes,
   type Envelope,
   EnvelopeWriter,
   GAP,
   MESSAGE,
   readEnvelopes,
+  RECONNECTED,
   RESUME,
+  SENT,
 } from "../../src/nats/envelope.ts";
 
 const utf8 = new TextEncoder();
-const KINDS = [MESSAGE, ACK, GAP, BOUNCE, RESUME];
+const KINDS = [MESSAGE, ACK, GAP, BOUNCE, RESUME, BYE, RECONNECTED, SENT];
 
 function read(bytes: Uint8Array): { envelopes: Envelope[]; whole: boolean } {
   const envelopes: Envelope[] = [];

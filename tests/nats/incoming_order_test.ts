@@ -129,3 +129,31 @@ Deno.test("IncomingOrder counts on for a host that left and came back as itself,
   assert.deepEqual(published, [], "another process: nothing to ask of the one before");
   assert.deepEqual(order.had("b"), { epoch: 9, highest: 0 });
 });
+
+Deno.test("IncomingOrder, told how many a host sent after this one reconnected, reports what never came and confirms all", () => {
+  const { order, published, reported } = counting();
+  for (let seq = 0; seq < 3; seq++) order.confirm("b", order.count("b", 7, seq, 10));
+  // It sent 5 in epoch 7: 3 and 4 came while this host was away, and never will.
+  order.sent("b", 7, 5);
+  assert.equal(reported.at(-1)?.message, '2 messages from host "b" were lost on the way');
+  const kinds = published.map(({ kind, seq, body }) => [kind, seq, readHighest(body)]);
+  assert.deepEqual(
+    kinds,
+    [[GAP, 2, undefined], [ACK, 7, 4]],
+    "the gap said, and everything confirmed at once",
+  );
+  order.count("b", 7, 5, 10);
+  assert.equal(reported.length, 1, "5 follows");
+  // None of it came, from a host heard of for the first time: all lost, and confirmed.
+  order.sent("c", 3, 4);
+  assert.equal(reported.at(-1)?.message, '4 messages from host "c" were lost on the way');
+  assert.deepEqual(published.at(-1)?.seq, 3);
+  assert.equal(readHighest(published.at(-1)!.body), 3);
+  // Nothing sent, or no more than came: nothing to say.
+  const before = published.length;
+  order.sent("d", 1, 0);
+  order.sent("b", 7, 6);
+  assert.equal(reported.length, 2);
+  assert.equal(published.length, before + 1, "b's 6 confirmed, no gap");
+  order.stop();
+});
