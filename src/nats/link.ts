@@ -62,6 +62,7 @@ import {
   resumeBody,
 } from "./bodies.ts";
 import { EarlyEnvelopes } from "./early_envelopes.ts";
+import { HeldBounces } from "./held_bounces.ts";
 import type { Inbox } from "./inbox.ts";
 import { IncomingOrder } from "./incoming_order.ts";
 import { type Outgoing, SendWindows } from "./send_windows.ts";
@@ -118,6 +119,8 @@ export class NatsLink implements BrokerLink {
   });
   /** What waits to be published to each host, at the end of this task. */
   readonly #batches = new Map<string, Batch>();
+  /** Bounces that could not go while the connection was down. */
+  readonly #heldBounces = new HeldBounces();
   /** Envelopes from hosts the membership does not know yet. */
   readonly #early = new EarlyEnvelopes((envelope) => this.#handle(envelope));
   /** The names of the hosts the membership knows: made again when hosts come or go. */
@@ -207,11 +210,12 @@ export class NatsLink implements BrokerLink {
     return bodySize;
   }
 
-  bounce(from: Address, to: Address, reason: string, action?: string, count?: number): void {
+  bounce(from: Address, to: Address, reason: string, action?: string, count = 1): void {
     const host = this.hostOf(from);
-    if (host === undefined || !this.#up) return;
+    if (host === undefined) return;
     const body = bounceBody(reason, action, count);
-    this.#publish(host, { kind: BOUNCE, from, to, seq: 0, body });
+    if (this.#up) this.#publish(host, { kind: BOUNCE, from, to, seq: 0, body });
+    else this.#heldBounces.hold({ host, from, to, body, count });
   }
 
   queued(host: string): number {
@@ -256,6 +260,7 @@ export class NatsLink implements BrokerLink {
     // sent after never will.
     await this.stopReading();
     for (const host of this.#early.clear()) neverHad.add(host);
+    this.#sendHeldBounces();
     this.#sayBye(neverHad);
     for (const batch of this.#batches.values()) batch.flush();
     this.#incoming.stop();
@@ -286,6 +291,26 @@ export class NatsLink implements BrokerLink {
         body: had ? highestBody(had.highest) : EMPTY,
       });
     }
+  }
+
+  /**
+   * Publishes the bounces held while the connection was down, to the hosts
+   * still here; what cannot go (too many held, or still down as this host
+   * closes) is said here, as its senders will not hear it.
+   */
+  #sendHeldBounces(): void {
+    const { bounces, untold } = this.#heldBounces.take();
+    let notSent = untold;
+    for (const { host, from, to, body, count } of bounces) {
+      if (!this.#up) notSent += count;
+      else if (this.#knows(host)) this.#publish(host, { kind: BOUNCE, from, to, seq: 0, body });
+    }
+    if (notSent === 0) return;
+    this.#options.report(
+      new UnreachableError(
+        `${notSent} messages from other hosts were not delivered here, and their senders were not told: the connection to the NATS server was down`,
+      ),
+    );
   }
 
   #subject(host: string): string {
@@ -540,6 +565,7 @@ export class NatsLink implements BrokerLink {
             body: EMPTY,
           });
         }
+        this.#sendHeldBounces();
       }
     }
   }

@@ -1,0 +1,115 @@
+/**
+ * A bounce made while the connection to NATS is down (a process that
+ * stopped with messages from other hosts it never took, say) waits, and
+ * goes once the connection is back: its message was confirmed to its
+ * sender, which would else never hear it was not delivered. A fake NATS
+ * connection records what is published and says when it drops.
+ */
+
+import assert from "node:assert/strict";
+import type { NatsConnection, Status } from "@nats-io/transport-node";
+import { UnreachableError } from "../../src/errors.ts";
+import { readBounce } from "../../src/nats/bodies.ts";
+import { BOUNCE, type Envelope, readEnvelopes } from "../../src/nats/envelope.ts";
+import { MOST_HELD } from "../../src/nats/held_bounces.ts";
+import { type Members, NatsLink } from "../../src/nats/link.ts";
+
+/** A link of host "a" to host "b" (worker 1) over a fake connection whose status the test sets. */
+function linked() {
+  const published: Envelope[] = [];
+  const statuses: Status[] = [];
+  let wake = () => {};
+  const nc = {
+    info: { max_payload: 100_000 },
+    status: () =>
+      (async function* () {
+        while (true) {
+          while (statuses.length > 0) yield statuses.shift()!;
+          await new Promise<void>((resolve) => wake = resolve);
+        }
+      })(),
+    publish: (_subject: string, bytes: Uint8Array) =>
+      void readEnvelopes(bytes.slice(), (envelope) => published.push(envelope)),
+    subscribe: () => ({ unsubscribe() {} }),
+    flush: () => Promise.resolve(),
+    drain: () => Promise.resolve(),
+    close: () => Promise.resolve(),
+  } as unknown as NatsConnection;
+  const a = { host: "a", workers: [0], services: [] };
+  const b = { host: "b", workers: [1], services: [] };
+  const members: Members = {
+    self: a,
+    hosts: () => [a, b],
+    hostOf: (address) => address === 0 ? "a" : address === 1 ? "b" : undefined,
+    onChange: () => () => {},
+    leave: () => Promise.resolve(),
+    close() {},
+  };
+  const reports: Error[] = [];
+  const link = new NatsLink(nc, members, {
+    prefix: "p",
+    inbox: { take() {}, drain: () => Promise.resolve() },
+    window: 1 << 20,
+    report: (error) => reports.push(error),
+  });
+  /** Says `type` and resolves once the link has heard it. */
+  const say = async (type: "disconnect" | "reconnect") => {
+    const heard = Promise.withResolvers<void>();
+    const off = link.onReachable((reachable) => {
+      if (reachable === (type === "reconnect")) heard.resolve();
+    });
+    statuses.push({ type, server: "127.0.0.1:4222" } as Status);
+    wake();
+    await heard.promise;
+    off();
+    // Published at the end of the task.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  };
+  const bounces = () =>
+    published.filter((envelope) => envelope.kind === BOUNCE).map(({ from, to, body }) => ({
+      from,
+      to,
+      ...readBounce(body),
+    }));
+  return { link, say, bounces, reports };
+}
+
+Deno.test("a bounce made while NATS is down goes once it is back, in order", async () => {
+  const { link, say, bounces, reports } = linked();
+  await say("disconnect");
+  link.bounce(1, 0, "worker 0 stopped before it could take it", "job");
+  link.bounce(1, 0, "worker 0 stopped before it could take it", undefined, 3);
+  assert.deepEqual(bounces(), [], "nothing goes while down");
+  await say("reconnect");
+  assert.deepEqual(bounces(), [
+    { from: 1, to: 0, reason: "worker 0 stopped before it could take it", action: "job" },
+    {
+      from: 1,
+      to: 0,
+      reason: "worker 0 stopped before it could take it",
+      action: undefined,
+      count: 3,
+    },
+  ]);
+  assert.deepEqual(reports, []);
+  link.abandon();
+});
+
+Deno.test("bounces past what may wait, or still held as the link closes, are said where they were made", async () => {
+  const { link, say, bounces, reports } = linked();
+  await say("disconnect");
+  for (let i = 0; i < MOST_HELD + 5; i++) link.bounce(1, 0, "gone");
+  await say("reconnect");
+  assert.equal(bounces().length, MOST_HELD);
+  assert.equal(reports.length, 1);
+  assert.ok(reports[0] instanceof UnreachableError);
+  assert.equal(
+    reports[0].message,
+    "5 messages from other hosts were not delivered here, and their senders were not told: the connection to the NATS server was down",
+  );
+  await say("disconnect");
+  link.bounce(1, 0, "gone", undefined, 2);
+  await link.close();
+  assert.equal(bounces().length, MOST_HELD, "none went");
+  assert.match(reports.at(-1)!.message, /^2 messages from other hosts were not delivered here/);
+});
