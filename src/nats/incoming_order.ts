@@ -26,6 +26,12 @@ const ACK_BYTES = 64 * 1024;
 const ACK_DELAY = 5;
 const NO_ADDRESS = null;
 const EMPTY = new Uint8Array(0);
+/**
+ * How many hosts that left are remembered, at most, the latest: a cluster
+ * whose hosts come and go under new names (a container's, say) would else
+ * hold one count for each it ever saw.
+ */
+export const MOST_FORGOTTEN = 1_024;
 
 /** What this host received from another in its current epoch. */
 export interface Incoming {
@@ -36,8 +42,6 @@ export interface Incoming {
   bytes: number;
   ackedBytes: number;
   ackTimer: ReturnType<typeof setTimeout> | undefined;
-  /** The host left: if it comes back, it is the same one only if its epoch is. */
-  forgotten?: true;
 }
 
 /** What {@linkcode IncomingOrder} needs of the link it counts for. */
@@ -67,6 +71,11 @@ interface Unresolved {
 /** Counts what comes from each other host, and confirms it. */
 export class IncomingOrder {
   readonly #in = new Map<string, Incoming>();
+  /**
+   * The hosts that left, oldest first: if one comes back, it is the same
+   * process only if its epoch is.
+   */
+  readonly #forgotten = new Set<string>();
   readonly #options: IncomingOrderOptions;
 
   constructor(options: IncomingOrderOptions) {
@@ -116,6 +125,7 @@ export class IncomingOrder {
       // Counted: what comes next (a new epoch, or the same one counted
       // afresh after it forgot this host) starts from nothing, bytes too.
       countAfresh(incoming, envelope.epoch);
+      this.#forgotten.delete(host);
     } else if (epoch === incoming.unresolved?.epoch) {
       clearTimeout(incoming.unresolved.timer);
       const missing = sent - incoming.unresolved.received;
@@ -160,7 +170,13 @@ export class IncomingOrder {
     // What was open with it failed as it left.
     clearTimeout(incoming.unresolved?.timer);
     incoming.unresolved = undefined;
-    incoming.forgotten = true;
+    this.#forgotten.delete(host);
+    this.#forgotten.add(host);
+    if (this.#forgotten.size > MOST_FORGOTTEN) {
+      const [oldest] = this.#forgotten;
+      this.#forgotten.delete(oldest);
+      this.#in.delete(oldest);
+    }
   }
 
   /** Stops every confirmation waiting to go, and every wait for a count: the link closes. */
@@ -178,11 +194,10 @@ export class IncomingOrder {
    */
   #current(host: string, epoch: number): Incoming {
     let incoming = this.#in.get(host);
-    if (incoming?.forgotten) {
+    if (incoming && this.#forgotten.delete(host)) {
       // It left and came back. The same process (paused a while, say) goes
       // on counting; another (restarted under its name, or reconnected
       // meanwhile) starts afresh: what was open with it failed as it left.
-      incoming.forgotten = undefined;
       if (incoming.epoch !== epoch) {
         this.#in.delete(host);
         incoming = undefined;
@@ -286,6 +301,5 @@ function countAfresh(incoming: Incoming, epoch: number): void {
     bytes: 0,
     ackedBytes: 0,
     ackTimer: undefined,
-    forgotten: undefined,
   });
 }

@@ -13,6 +13,7 @@ import { managerOf } from "../address.ts";
 import { DrainWaiters } from "../drain_waiters.ts";
 import type { ConnectionStats } from "../types.ts";
 import { type CountsByWay, InFlight } from "./in_flight.ts";
+import { MOST_FORGOTTEN } from "./incoming_order.ts";
 
 /** What this host sent to another, and what it confirmed. */
 export interface Outgoing {
@@ -131,7 +132,15 @@ export class SendWindows {
   forget(host: string, epoch: number): CountsByWay {
     const out = this.#out.get(host);
     if (!out) return NONE;
-    if (out.seq > 0) this.#forgotten.set(host, { epoch, sent: out.seq });
+    if (out.seq > 0) {
+      this.#forgotten.delete(host);
+      this.#forgotten.set(host, { epoch, sent: out.seq });
+      // The oldest let go past a bound (see `MOST_FORGOTTEN`): should it come
+      // back, it counts afresh when the numbers start again.
+      if (this.#forgotten.size > MOST_FORGOTTEN) {
+        this.#forgotten.delete(this.#forgotten.keys().next().value!);
+      }
+    }
     out.drain.releaseAll();
     this.#out.delete(host);
     return out.inFlight.unconfirmedByWay();

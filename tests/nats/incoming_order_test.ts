@@ -3,7 +3,7 @@ import type { BrokerReceiver } from "../../src/broker.ts";
 import { UnreachableError } from "../../src/errors.ts";
 import { readHighest } from "../../src/nats/bodies.ts";
 import { ACK, AFTER_RECONNECTING, type Envelope, GAP, RESUME } from "../../src/nats/envelope.ts";
-import { IncomingOrder } from "../../src/nats/incoming_order.ts";
+import { IncomingOrder, MOST_FORGOTTEN } from "../../src/nats/incoming_order.ts";
 import { waitFor } from "../helpers.ts";
 
 type Published = Omit<Envelope, "host" | "epoch"> & { host: string };
@@ -155,5 +155,26 @@ Deno.test("IncomingOrder, told how many a host sent after this one reconnected, 
   order.sent("b", 7, 6);
   assert.equal(reported.length, 2);
   assert.equal(published.length, before + 1, "b's 6 confirmed, no gap");
+  order.stop();
+});
+
+Deno.test("IncomingOrder remembers the latest hosts that left, not every one it ever saw", () => {
+  const { order, reported } = counting();
+  const hosts = Array.from({ length: MOST_FORGOTTEN + 2 }, (_, i) => `h${i}`);
+  for (const host of hosts) order.count(host, 7, 0, 10);
+  for (const host of hosts.slice(1)) order.forget(host);
+  assert.equal(order.had("h0")?.highest, 0, "never left: kept");
+  assert.equal(order.had("h1"), undefined, "the first to leave: let go");
+  assert.equal(order.had("h2")?.highest, 0, "kept");
+  // h2 comes back: no longer among those that left, so not let go after.
+  order.count("h2", 7, 1, 10);
+  for (const host of ["x", "y"]) {
+    order.count(host, 7, 0, 10);
+    order.forget(host);
+  }
+  assert.equal(order.had("h2")?.highest, 1, "came back: kept");
+  assert.equal(order.had("h3"), undefined, "the oldest to leave now: let go");
+  assert.equal(order.had("h4")?.highest, 0);
+  assert.deepEqual(reported, [], "no false gap");
   order.stop();
 });

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { MOST_FORGOTTEN } from "../../src/nats/incoming_order.ts";
 import { type Outgoing, SendWindows } from "../../src/nats/send_windows.ts";
 
 /** Sends `count` messages of `size` bytes from `from` to `to` on `out`, as the link does. */
@@ -56,4 +57,16 @@ Deno.test("SendWindows keeps the counts of an epoch that ended, to tell after a 
     { host: "b", count: { epoch: 7, sent: 3 } },
     { host: "c", count: { epoch: 7, sent: 1 } },
   ]);
+});
+
+Deno.test("SendWindows remembers what it sent the latest hosts that left, not every one", () => {
+  const windows = new SendWindows();
+  const hosts = Array.from({ length: MOST_FORGOTTEN + 1 }, (_, i) => `h${i}`);
+  for (const host of hosts) {
+    send(windows.open(host), 1, 10, 0, 1);
+    windows.forget(host, 7);
+  }
+  assert.equal(windows.takeForgotten("h0"), undefined, "the oldest: let go");
+  assert.deepEqual(windows.takeForgotten("h1"), { epoch: 7, sent: 1 });
+  assert.deepEqual(windows.takeForgotten(hosts.at(-1)!), { epoch: 7, sent: 1 });
 });
