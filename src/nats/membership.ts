@@ -28,12 +28,14 @@
  */
 
 import type { NatsConnection } from "@nats-io/transport-node";
-import { type KV, type KvEntry, Kvm } from "@nats-io/kv";
+import type { KV, KvEntry } from "@nats-io/kv";
 import type { HostRecord, MembershipChange } from "../broker.ts";
 import { describe } from "../address.ts";
 import { asError } from "../as_error.ts";
 import { Callbacks } from "../callbacks.ts";
 import { SwitchboardError } from "../errors.ts";
+import { type Bucket, isBucketGone, makeBucket, openBucket, patiently } from "./bucket.ts";
+import { hex, HOST, hostKeyLast, keyName, readRecord, SERVICE, WORKER } from "./membership_keys.ts";
 
 /** Options of {@linkcode Membership.join}. */
 export interface MembershipOptions {
@@ -59,22 +61,11 @@ export interface MembershipOptions {
   report?(error: Error): void;
 }
 
-const HOST = "h.";
-const WORKER = "w.";
-const SERVICE = "s.";
-
 /** The options, with the defaults in. */
 type Settings = Required<Omit<MembershipOptions, "report">> & Pick<MembershipOptions, "report">;
 
 /** A watch of keys: their entries as they change, until stopped. */
 type KvWatch = Awaited<ReturnType<KV["watch"]>>;
-
-/** How the bucket is made: again, the same way, if it is lost. */
-interface Bucket {
-  nc: NatsConnection;
-  name: string;
-  options: { history: number; ttl: number; replicas: number };
-}
 
 /** What is known of another host. */
 interface Known {
@@ -453,85 +444,4 @@ export class Membership {
     this.#byAddress = undefined;
     this.#tell({ type: "left", host: known.record });
   }
-}
-
-/** How long to wait for JetStream to answer, at most, when the servers just started. */
-const JETSTREAM_PATIENCE = 10_000;
-
-/** The cluster's bucket: made, or opened if another host made it; patiently, when joining. */
-function openBucket(bucket: Bucket): Promise<KV> {
-  return patiently(() => makeBucket(bucket));
-}
-
-/**
- * The bucket made, or opened if it is there; one attempt. (A member's
- * attempts are its heartbeats, which end as it leaves: no timer outlives it.)
- */
-function makeBucket({ nc, name, options }: Bucket): Promise<KV> {
-  const kvm = new Kvm(nc);
-  return kvm.create(name, options).catch(() => kvm.open(name));
-}
-
-/**
- * Whether a write failed because the bucket is gone: nothing stores its
- * subjects any more, which the client reports as JetStream not enabled.
- */
-function isBucketGone(error: unknown): boolean {
-  return /jetstream is not enabled|stream not found/i.test(String(error));
-}
-
-/** What a key claims, for messages: `worker 3`, `service "log"`, `its host name`. */
-function keyName(key: string): string {
-  if (key.startsWith(WORKER)) return `worker ${key.slice(WORKER.length)}`;
-  if (key.startsWith(SERVICE)) return `service ${JSON.stringify(unhex(key.slice(SERVICE.length)))}`;
-  return "its host name";
-}
-
-/**
- * Runs a JetStream operation, and again after a pause when it fails: a
- * NATS cluster that just started, or just lost a server, answers "not
- * available" or "not found" until it has elected its leaders. Waited out
- * within bounds; past them, the error is the caller's.
- */
-async function patiently<T>(operation: () => Promise<T>): Promise<T> {
-  const giveUp = performance.now() + JETSTREAM_PATIENCE;
-  for (let pause = 50;; pause = Math.min(pause * 2, 1_000)) {
-    try {
-      return await operation();
-    } catch (error) {
-      if (performance.now() + pause > giveUp) throw error;
-      await new Promise((resolve) => setTimeout(resolve, pause));
-    }
-  }
-}
-
-function readRecord(entry: KvEntry, host: string): HostRecord | undefined {
-  try {
-    const value = entry.json<Partial<HostRecord> & { ready?: boolean }>();
-    if (
-      value.ready !== true ||
-      !Array.isArray(value.workers) || !value.workers.every((id) => Number.isInteger(id)) ||
-      !Array.isArray(value.services) || !value.services.every((s) => typeof s === "string")
-    ) return undefined;
-    return { host, workers: value.workers, services: value.services };
-  } catch {
-    return undefined;
-  }
-}
-
-/** A service name as a key token: any characters, as hex. */
-function hex(name: string): string {
-  return [...new TextEncoder().encode(name)].map((byte) => byte.toString(16).padStart(2, "0"))
-    .join("");
-}
-
-/** A service name from its key token (see {@linkcode hex}). */
-function unhex(token: string): string {
-  const pairs = token.match(/../g) ?? [];
-  return new TextDecoder().decode(Uint8Array.from(pairs, (pair) => parseInt(pair, 16)));
-}
-
-/** Orders keys so that the host key comes last. */
-function hostKeyLast(a: string, b: string): number {
-  return Number(a.startsWith(HOST)) - Number(b.startsWith(HOST));
 }

@@ -1,0 +1,52 @@
+/**
+ * The keys of the membership bucket and what they hold: `h.<host>` a
+ * host's record, `w.<id>` a worker id and `s.<hex name>` a service name,
+ * each held by the host that claimed it.
+ *
+ * @module
+ */
+
+import type { KvEntry } from "@nats-io/kv";
+import type { HostRecord } from "../broker.ts";
+
+export const HOST = "h.";
+export const WORKER = "w.";
+export const SERVICE = "s.";
+
+/** What a key claims, for messages: `worker 3`, `service "log"`, `its host name`. */
+export function keyName(key: string): string {
+  if (key.startsWith(WORKER)) return `worker ${key.slice(WORKER.length)}`;
+  if (key.startsWith(SERVICE)) return `service ${JSON.stringify(unhex(key.slice(SERVICE.length)))}`;
+  return "its host name";
+}
+
+export function readRecord(entry: KvEntry, host: string): HostRecord | undefined {
+  try {
+    const value = entry.json<Partial<HostRecord> & { ready?: boolean }>();
+    if (
+      value.ready !== true ||
+      !Array.isArray(value.workers) || !value.workers.every((id) => Number.isInteger(id)) ||
+      !Array.isArray(value.services) || !value.services.every((s) => typeof s === "string")
+    ) return undefined;
+    return { host, workers: value.workers, services: value.services };
+  } catch {
+    return undefined;
+  }
+}
+
+/** A service name as a key token: any characters, as hex. */
+export function hex(name: string): string {
+  return [...new TextEncoder().encode(name)].map((byte) => byte.toString(16).padStart(2, "0"))
+    .join("");
+}
+
+/** A service name from its key token (see {@linkcode hex}). */
+export function unhex(token: string): string {
+  const pairs = token.match(/../g) ?? [];
+  return new TextDecoder().decode(Uint8Array.from(pairs, (pair) => parseInt(pair, 16)));
+}
+
+/** Orders keys so that the host key comes last. */
+export function hostKeyLast(a: string, b: string): number {
+  return Number(a.startsWith(HOST)) - Number(b.startsWith(HOST));
+}
