@@ -8,6 +8,7 @@
 
 import { connect, type ConnectionOptions } from "@nats-io/transport-node";
 import type { Broker, BrokerLink, JoinRequest } from "../broker.ts";
+import { MAX_TIMER_DELAY } from "../clock.ts";
 import { SwitchboardError } from "../errors.ts";
 import { Inbox } from "./inbox.ts";
 import { NatsLink } from "./link.ts";
@@ -129,7 +130,32 @@ export function natsBroker(options: NatsBrokerOptions): Broker {
       );
     }
   }
+  checkBeats(options);
   return { join: (request) => join(options, request) };
+}
+
+/**
+ * Refuses a `heartbeat` or `hostTimeout` that would make hosts drop each
+ * other while alive: a timeout under two heartbeats gives one late refresh
+ * no room (a live host flapped out and in at every beat).
+ */
+function checkBeats({ heartbeat = 1_000, hostTimeout = 2_500 }: NatsBrokerOptions): void {
+  for (const [name, ms] of [["heartbeat", heartbeat], ["hostTimeout", hostTimeout]] as const) {
+    if (typeof ms !== "number" || !(ms > 0) || ms > MAX_TIMER_DELAY) {
+      throw new TypeError(
+        `natsBroker(): "${name}" must be a number of ms over 0 and at most ${MAX_TIMER_DELAY}, got ${
+          JSON.stringify(ms)
+        }`,
+      );
+    }
+  }
+  if (hostTimeout < 2 * heartbeat) {
+    throw new TypeError(
+      `natsBroker(): "hostTimeout" (${hostTimeout}) must be at least two heartbeats (${
+        2 * heartbeat
+      } ms)`,
+    );
+  }
 }
 
 async function join(options: NatsBrokerOptions, request: JoinRequest): Promise<BrokerLink> {
@@ -175,11 +201,13 @@ async function join(options: NatsBrokerOptions, request: JoinRequest): Promise<B
     });
   } catch (error) {
     await nc.close();
-    if (!/jetstream is not enabled/i.test(String(error))) throw error;
-    throw new SwitchboardError(
-      `Cannot join cluster "${options.cluster}": the NATS server at ${options.servers} has no JetStream, where the cluster's membership is kept (start it with -js)`,
-      { cause: error },
-    );
+    if (error instanceof SwitchboardError) throw error;
+    const why = /jetstream is not enabled/i.test(String(error))
+      ? `the NATS server at ${options.servers} has no JetStream, where the cluster's membership is kept (start it with -js)`
+      : `its membership bucket could not be used (${(error as Error).message})`;
+    throw new SwitchboardError(`Cannot join cluster "${options.cluster}": ${why}`, {
+      cause: error,
+    });
   }
 }
 

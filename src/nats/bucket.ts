@@ -7,13 +7,22 @@
  */
 
 import type { NatsConnection } from "@nats-io/transport-node";
+import { jetstream } from "@nats-io/jetstream";
 import { type KV, Kvm } from "@nats-io/kv";
+import { SwitchboardError } from "../errors.ts";
 
 /** How the bucket is made: again, the same way, if it is lost. */
 export interface Bucket {
   nc: NatsConnection;
   name: string;
   options: { history: number; ttl: number; replicas: number };
+  /**
+   * How long each of its operations may wait for an answer, in ms: an
+   * answer lost as the connection dropped is not waited for past it (the
+   * client's 5 s outlived the keys' refreshes, and the others dropped a
+   * host that was away a moment).
+   */
+  timeout: number;
 }
 
 /** How long to wait for JetStream to answer, at most, when the servers just started. */
@@ -28,9 +37,37 @@ export function openBucket(bucket: Bucket): Promise<KV> {
  * The bucket made, or opened if it is there; one attempt. (A member's
  * attempts are its heartbeats, which end as it leaves: no timer outlives it.)
  */
-export function makeBucket({ nc, name, options }: Bucket): Promise<KV> {
-  const kvm = new Kvm(nc);
-  return kvm.create(name, options).catch(() => kvm.open(name));
+export async function makeBucket({ nc, name, options, timeout }: Bucket): Promise<KV> {
+  const kvm = new Kvm(jetstream(nc, { timeout }));
+  try {
+    return await kvm.create(name, options);
+  } catch (error) {
+    // There, made by another host (its settings are checked apart). Not
+    // there (opening never asks): why it could not be made is what tells.
+    const kv = await kvm.open(name);
+    await kv.status().catch(() => Promise.reject(error));
+    return kv;
+  }
+}
+
+/**
+ * Checks that the bucket keeps keys as long, and in as many copies, as this
+ * host would have made it: the first host to join made it, and hosts that
+ * set `heartbeat`, `hostTimeout` or `replicas` apart would take each other
+ * for gone, or claim each other's addresses.
+ *
+ * @throws {SwitchboardError} When they differ.
+ */
+export async function sameSettings(
+  kv: KV,
+  options: Bucket["options"],
+  cluster: string,
+): Promise<void> {
+  const { ttl, replicas } = await patiently(() => kv.status());
+  if (ttl === options.ttl && replicas === options.replicas) return;
+  throw new SwitchboardError(
+    `Cannot join cluster "${cluster}": its hosts keep their keys ${ttl} ms (hostTimeout + heartbeat) in ${replicas} copies (replicas), where this host would keep them ${options.ttl} ms in ${options.replicas}: every host of a cluster sets the same heartbeat, hostTimeout and replicas`,
+  );
 }
 
 /**

@@ -34,8 +34,26 @@ import { describe } from "../address.ts";
 import { asError } from "../as_error.ts";
 import { Callbacks } from "../callbacks.ts";
 import { SwitchboardError } from "../errors.ts";
-import { type Bucket, isBucketGone, makeBucket, openBucket, patiently } from "./bucket.ts";
-import { hex, HOST, hostKeyLast, keyName, readRecord, SERVICE, WORKER } from "./membership_keys.ts";
+import {
+  type Bucket,
+  isBucketGone,
+  makeBucket,
+  openBucket,
+  patiently,
+  sameSettings,
+} from "./bucket.ts";
+import {
+  claimingValue,
+  hex,
+  HOST,
+  keyName,
+  ownerValue,
+  readRecord,
+  recordValue,
+  SERVICE,
+  WORKER,
+  writerOf,
+} from "./membership_keys.ts";
 
 /** Options of {@linkcode Membership.join}. */
 export interface MembershipOptions {
@@ -70,6 +88,8 @@ type KvWatch = Awaited<ReturnType<KV["watch"]>>;
 /** What is known of another host. */
 interface Known {
   record: HostRecord;
+  /** The process that wrote it: another under the same name is another host. */
+  process: string | undefined;
   /** How many of this host's own refreshes came back since it last heard this one. */
   silentFor: number;
 }
@@ -80,6 +100,8 @@ export class Membership {
   readonly #kv: KV;
   readonly #bucket: Bucket;
   readonly #options: Settings;
+  /** This process, named in what it writes (see `membership_keys.ts`). */
+  readonly #process = crypto.randomUUID();
   /** The revision of each key this host holds. */
   readonly #held = new Map<string, number>();
   readonly #known = new Map<string, Known>();
@@ -95,7 +117,8 @@ export class Membership {
   /** Ends a pause between attempts to watch again: the membership closes. */
   #wake: (() => void) | undefined;
   #closed = false;
-  #refreshing = false;
+  /** The round of refreshes running, if one is: see `#refreshRound`. */
+  #round: Promise<void> | undefined;
 
   /**
    * Joins the cluster: claims this host's name, its services and the
@@ -113,8 +136,11 @@ export class Membership {
       // A host's keys outlive a missed refresh or two, and expire a
       // heartbeat after the others counted it gone.
       options: { history: 1, ttl: hostTimeout + heartbeat, replicas },
+      // No answer is waited for longer than a beat.
+      timeout: heartbeat,
     };
     const kv = await openBucket(bucket);
+    await sameSettings(kv, bucket.options, options.cluster);
     const membership = new Membership(kv, bucket, {
       ...options,
       heartbeat,
@@ -166,12 +192,21 @@ export class Membership {
     return this.#changes.add(listener);
   }
 
-  /** Leaves cleanly: deletes this host's keys, so that the others see it leave at once. */
+  /**
+   * Leaves cleanly: deletes this host's keys, so that the others see it
+   * leave at once. The host key first: the others drop this host before
+   * its addresses are free to claim, so that none is claimed while they
+   * still count this host holding it. Each delete waits for its answer a
+   * moment at most (the bucket's `timeout`): with NATS away, the keys
+   * expire by themselves.
+   */
   async leave(): Promise<void> {
-    // The host key last: its deletion is what the others act on.
-    const held = [...this.#held].sort(([a], [b]) => hostKeyLast(a, b));
+    const held = [...this.#held];
     this.close();
-    for (const [key, revision] of held) await this.#deleteOwn(key, revision).catch(() => {});
+    const gone = (key: string, revision: number) => this.#deleteOwn(key, revision).catch(() => {});
+    const hostKey = held.find(([key]) => key.startsWith(HOST));
+    if (hostKey) await gone(...hostKey);
+    await Promise.all(held.filter(([key]) => !key.startsWith(HOST)).map((pair) => gone(...pair)));
   }
 
   /**
@@ -187,8 +222,7 @@ export class Membership {
       if (!/wrong last sequence/i.test(String(error))) throw error;
     }
     const entry = await this.#kv.get(key);
-    if (entry?.operation !== "PUT") return;
-    if (!key.startsWith(HOST) && entry.string() !== this.self.host) return;
+    if (entry?.operation !== "PUT" || !this.#wrote(entry)) return;
     await this.#kv.delete(key, { previousSeq: entry.revision });
   }
 
@@ -205,15 +239,16 @@ export class Membership {
     const { host, services, workers } = this.#options;
     const hostKey = `${HOST}${host}`;
     // Claiming: the others take no notice of it until it says it is ready.
-    if (!(await this.#create(hostKey, "{}"))) {
+    if (!(await this.#create(hostKey, claimingValue(this.#process)))) {
       throw new SwitchboardError(
         `Cannot join cluster "${this.#options.cluster}": host "${host}" is in it already`,
       );
     }
     for (const name of services) {
       const key = `${SERVICE}${hex(name)}`;
-      if (!(await this.#create(key, host))) {
-        const owner = (await this.#kv.get(key))?.string();
+      if (!(await this.#create(key, this.#owner()))) {
+        const value = (await this.#kv.get(key))?.string();
+        const owner = value === undefined ? undefined : writerOf(value).host;
         throw new SwitchboardError(
           `Cannot join cluster "${this.#options.cluster}": service "${name}" runs on host "${
             owner ?? "another"
@@ -224,7 +259,7 @@ export class Membership {
       this.#byAddress = undefined;
     }
     for (let id = 0; this.self.workers.length < workers; id++) {
-      if (await this.#create(`${WORKER}${id}`, host)) {
+      if (await this.#create(`${WORKER}${id}`, this.#owner())) {
         this.self.workers.push(id);
         this.#byAddress = undefined;
       }
@@ -232,24 +267,49 @@ export class Membership {
     await this.#refresh(hostKey);
   }
 
-  /** Claims a key; false when another host holds it. */
+  /**
+   * Claims a key; false when another host holds it. A key found taken
+   * after an attempt whose answer never came may be this process's own
+   * write: then it is held.
+   */
   #create(key: string, value: string): Promise<boolean> {
+    let tried = false;
     return patiently(async () => {
       try {
-        this.#held.set(key, await this.#kv.create(key, value));
+        const retry = tried;
+        tried = true;
+        this.#held.set(
+          key,
+          await this.#kv.create(key, value).catch(async (error) => {
+            if (!retry || !isTaken(error)) throw error;
+            const entry = await this.#kv.get(key);
+            if (entry?.operation === "PUT" && this.#wrote(entry)) return entry.revision;
+            throw error;
+          }),
+        );
         return true;
       } catch (error) {
-        if (/wrong last sequence|key exists/i.test(String(error))) return false;
+        if (isTaken(error)) return false;
         throw error;
       }
     });
+  }
+
+  /** Whether `entry` is this process's write. */
+  #wrote(entry: KvEntry): boolean {
+    return writerOf(entry.string()).process === this.#process;
+  }
+
+  /** What a worker or service key of this host holds. */
+  #owner(): string {
+    return ownerValue(this.self.host, this.#process);
   }
 
   /** Rewrites a held key at the revision held; false when another host took it. */
   async #refresh(key: string, value?: string): Promise<boolean> {
     const revision = this.#held.get(key);
     if (revision === undefined) return false;
-    const entry = value ?? (key.startsWith(HOST) ? this.#record() : this.self.host);
+    const entry = value ?? (key.startsWith(HOST) ? this.#record() : this.#owner());
     try {
       this.#held.set(key, await this.#kv.update(key, entry, revision));
       if (key.startsWith(HOST)) this.#selfWritten = performance.now();
@@ -266,14 +326,30 @@ export class Membership {
       if (!/wrong last sequence/i.test(String(error))) return true; // Down: retried next beat.
       // Left meanwhile: its keys are being deleted, not claimed again.
       if (this.#closed) return true;
-      // Expired (an outage longer than the TTL), or its bucket made anew:
-      // claim it again, if free.
-      // Lost only when another host holds it; an error says nothing yet.
-      const created = await this.#create(key, entry).catch(() => undefined);
-      if (created !== false) return true;
-      this.#held.delete(key);
-      return false;
+      return await this.#rewritten(key, entry);
     }
+  }
+
+  /**
+   * A held key is not at the revision held. This process's own write whose
+   * answer never came (the connection dropped as it went): held at its
+   * revision, and written again. Expired (an outage longer than the TTL),
+   * or its bucket made anew: claimed again, if free. Lost only when another
+   * host's process holds it; an error says nothing yet.
+   */
+  async #rewritten(key: string, value: string): Promise<boolean> {
+    const current = await this.#kv.get(key).catch(() => undefined);
+    if (current?.operation === "PUT" && this.#wrote(current)) {
+      // Written again now: a key lives from its last write.
+      const revision = await this.#kv.update(key, value, current.revision).catch(() => undefined);
+      this.#held.set(key, revision ?? current.revision);
+      if (revision !== undefined && key.startsWith(HOST)) this.#selfWritten = performance.now();
+      return true;
+    }
+    const created = await this.#create(key, value).catch(() => undefined);
+    if (created !== false) return true;
+    this.#held.delete(key);
+    return false;
   }
 
   /**
@@ -283,21 +359,27 @@ export class Membership {
    * not come back claiming them, so it leaves.
    */
   async #refreshAll(): Promise<void> {
-    const keys = [...this.#held.keys()].sort(hostKeyLast);
-    for (const key of keys) {
-      if (this.#closed || !this.#held.has(key)) continue;
-      if (await this.#refresh(key).catch(() => true)) continue;
-      this.#options.report?.(
-        new SwitchboardError(
-          `Host "${this.self.host}" lost ${
-            keyName(key)
-          } to another host (it was cut off for longer than hostTimeout, or the membership bucket was lost meanwhile): it leaves the cluster; its processes now reach only each other`,
-        ),
-      );
-      for (const [host, known] of this.#known) this.#drop(host, known);
-      await this.leave();
-      return;
-    }
+    const keys = [...this.#held.keys()];
+    const refresh = (key: string) =>
+      this.#closed || !this.#held.has(key)
+        ? Promise.resolve(true)
+        : this.#refresh(key).catch(() => true);
+    // At once: one that waits out its answer (the connection dropped) holds back no other.
+    const addresses = keys.filter((key) => !key.startsWith(HOST));
+    const kept = await Promise.all(addresses.map(refresh));
+    let lost = addresses.find((_, i) => !kept[i]);
+    const hostKey = keys.find((key) => key.startsWith(HOST));
+    if (lost === undefined && hostKey !== undefined && !(await refresh(hostKey))) lost = hostKey;
+    if (lost === undefined) return;
+    this.#options.report?.(
+      new SwitchboardError(
+        `Host "${this.self.host}" lost ${
+          keyName(lost)
+        } to another host (it was cut off for longer than hostTimeout, or the membership bucket was lost meanwhile): it leaves the cluster; its processes now reach only each other`,
+      ),
+    );
+    for (const [host, known] of this.#known) this.#drop(host, known);
+    await this.leave();
   }
 
   /** Watches the others and keeps this host's keys fresh. */
@@ -307,12 +389,30 @@ export class Membership {
     let beat = 0;
     this.#timer = setInterval(() => {
       this.#checkWatch(hostTimeout);
-      // One round at a time: while NATS is slow to answer, beats are skipped.
-      if (++beat % 4 === 0 && !this.#refreshing) {
-        this.#refreshing = true;
-        this.#refreshAll().finally(() => this.#refreshing = false);
-      }
+      if (++beat % 4 === 0) this.#refreshRound();
     }, heartbeat / 4);
+    this.#refreshOnReconnect();
+  }
+
+  /**
+   * Starts a round of refreshes. One at a time: while NATS is slow to
+   * answer, beats are skipped. But `anew`, one starts even so: the
+   * connection came back, and the round running may wait out answers lost
+   * as it dropped (a heartbeat each), while the others count the beats.
+   */
+  #refreshRound(anew = false): void {
+    if (this.#round && !anew) return;
+    const round: Promise<void> = this.#refreshAll().finally(() => {
+      if (this.#round === round) this.#round = undefined;
+    });
+    this.#round = round;
+  }
+
+  async #refreshOnReconnect(): Promise<void> {
+    for await (const status of this.#bucket.nc.status()) {
+      if (this.#closed) return;
+      if (status.type === "reconnect") this.#refreshRound(true);
+    }
   }
 
   /**
@@ -362,17 +462,25 @@ export class Membership {
 
   /** This host's record, as its host key holds it once claimed. */
   #record(): string {
-    return JSON.stringify({ ...this.self, ready: true });
+    return recordValue(this.self, this.#process);
   }
 
   #onEntry(entry: KvEntry): void {
     const host = entry.key.slice(HOST.length);
     if (this.#closed) return;
     if (host === this.self.host) return this.#heardSelf();
-    const known = this.#known.get(host);
+    let known = this.#known.get(host);
     if (entry.operation !== "PUT") {
       if (known) this.#drop(host, known);
       return;
+    }
+    // Another process under that name: the one known is gone, though its
+    // delete was never heard (missed while away: the bucket keeps only a
+    // key's last value).
+    const process = writerOf(entry.string()).process;
+    if (known && known.process !== process) {
+      this.#drop(host, known);
+      known = undefined;
     }
     const record = readRecord(entry, host);
     // Still claiming: it shows once its record says it is ready.
@@ -396,9 +504,10 @@ export class Membership {
       );
       return;
     }
-    this.#known.set(host, { record, silentFor: 0 });
-    if (!known) this.#byAddress = undefined;
-    if (!known) this.#tell({ type: "joined", host: record });
+    this.#known.set(host, { record, process, silentFor: 0 });
+    if (known) return;
+    this.#byAddress = undefined;
+    this.#tell({ type: "joined", host: record });
   }
 
   /** Tells the listeners of a change; one that throws is reported, and the others still told. */
@@ -444,4 +553,9 @@ export class Membership {
     this.#byAddress = undefined;
     this.#tell({ type: "left", host: known.record });
   }
+}
+
+/** Whether a create failed because the key is there. */
+function isTaken(error: unknown): boolean {
+  return /wrong last sequence|key exists/i.test(String(error));
 }

@@ -1,7 +1,11 @@
 /**
  * The keys of the membership bucket and what they hold: `h.<host>` a
  * host's record, `w.<id>` a worker id and `s.<hex name>` a service name,
- * each held by the host that claimed it.
+ * each held by the host that claimed it. Each value names the process
+ * that wrote it too (a random id, new each time a host starts): a host
+ * tells its own writes from another's under its name (a process that
+ * replaced it while it was cut off), and the others tell a host that
+ * restarted from one that went on.
  *
  * @module
  */
@@ -20,6 +24,17 @@ export function keyName(key: string): string {
   return "its host name";
 }
 
+/** The value of a host key: the record, once ready to be taken in. */
+export function recordValue(record: HostRecord, process: string): string {
+  return JSON.stringify({ ...record, ready: true, process });
+}
+
+/** The value of a worker or service key: the host that holds it, and its process. */
+export function ownerValue(host: string, process: string): string {
+  return JSON.stringify({ host, process });
+}
+
+/** A host key's record, if it is ready; undefined while it is still claiming, or unreadable. */
 export function readRecord(entry: KvEntry, host: string): HostRecord | undefined {
   try {
     const value = entry.json<Partial<HostRecord> & { ready?: boolean }>();
@@ -32,6 +47,26 @@ export function readRecord(entry: KvEntry, host: string): HostRecord | undefined
   } catch {
     return undefined;
   }
+}
+
+/** The value of a host key while its host still claims its addresses: not taken in yet. */
+export function claimingValue(process: string): string {
+  return JSON.stringify({ process });
+}
+
+/**
+ * Who wrote a key's value: the host and process for a worker or service
+ * key, the process for a host key; a value that is neither is its own
+ * host name, and no process's.
+ */
+export function writerOf(value: string): { host: string; process?: string } {
+  try {
+    const { host, process } = JSON.parse(value);
+    if (typeof process === "string") return { host: typeof host === "string" ? host : "", process };
+  } catch {
+    // Not JSON.
+  }
+  return { host: value };
 }
 
 /** A service name as a key token: any characters, as hex. */

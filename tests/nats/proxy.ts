@@ -2,7 +2,9 @@
  * A TCP proxy in front of a NATS server, for the tests: `cut()` drops every
  * connection through it, so that the host behind it loses NATS while the
  * others keep it; the host's client reconnects through it, unless the
- * proxy is told to `hold()` it off until `release()`.
+ * proxy is told to `hold()` it off until `release()`. `mute()` drops what
+ * the server sends until the next cut: requests arrive and are acted on,
+ * their answers never come.
  */
 export class NatsProxy {
   readonly port: number;
@@ -10,6 +12,7 @@ export class NatsProxy {
   readonly #conns = new Set<Deno.Conn>();
   readonly #accepting: Promise<void>;
   #holding = false;
+  #muted = false;
 
   constructor(upstream: number) {
     const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -32,6 +35,12 @@ export class NatsProxy {
   cut(): void {
     for (const conn of this.#conns) closeQuietly(conn);
     this.#conns.clear();
+    this.#muted = false;
+  }
+
+  /** Drops what the server sends, until the next {@linkcode NatsProxy.cut}. */
+  mute(): void {
+    this.#muted = true;
   }
 
   /** Refuses new connections (closes them at once) until {@linkcode NatsProxy.release}. */
@@ -59,7 +68,12 @@ export class NatsProxy {
     }
     this.#conns.add(conn).add(up);
     const pipe = async (from: Deno.Conn, to: Deno.Conn) => {
-      await from.readable.pipeTo(to.writable).catch(() => {});
+      const muting = new TransformStream<Uint8Array, Uint8Array>({
+        transform: (chunk, out) => {
+          if (!(this.#muted && from === up)) out.enqueue(chunk);
+        },
+      });
+      await from.readable.pipeThrough(muting).pipeTo(to.writable).catch(() => {});
       for (const end of [from, to]) {
         closeQuietly(end);
         this.#conns.delete(end);
