@@ -124,7 +124,13 @@ export class Layout {
       parts.push(`services ${this.services.map((name) => JSON.stringify(name)).join(", ")}`);
     }
     parts.push("the manager");
-    if (this.managers.length > 0) parts.push(`${this.managers.length} other hosts' managers`);
+    if (this.managers.length > 0) {
+      parts.push(
+        this.managers.length === 1
+          ? "1 other host's manager"
+          : `${this.managers.length} other hosts' managers`,
+      );
+    }
     return parts.join(", ");
   }
 }

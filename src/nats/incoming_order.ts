@@ -8,6 +8,7 @@
  * @module
  */
 
+import { counted } from "../counted.ts";
 import { UnreachableError } from "../errors.ts";
 import type { BrokerReceiver } from "../broker.ts";
 import { highestBody } from "./bodies.ts";
@@ -278,7 +279,9 @@ export class IncomingOrder {
    */
   #missing(host: string, count: number): void {
     const error = new UnreachableError(
-      `${count} messages from host ${JSON.stringify(host)} were lost on the way`,
+      `${counted(count, "message")} from host ${JSON.stringify(host)} ${
+        count === 1 ? "was" : "were"
+      } lost on the way`,
     );
     this.#options.report(error);
     this.#options.receiver()?.lost(host, error);

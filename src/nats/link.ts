@@ -29,6 +29,7 @@
  * @module
  */
 
+import { counted } from "../counted.ts";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { type Address, isManagerOf, managerOf } from "../address.ts";
 import type { BrokerLink, BrokerReceiver, HostRecord, MembershipChange } from "../broker.ts";
@@ -308,7 +309,9 @@ export class NatsLink implements BrokerLink {
     if (notSent === 0) return;
     this.#options.report(
       new UnreachableError(
-        `${notSent} messages from other hosts were not delivered here, and their senders were not told: the connection to the NATS server was down`,
+        `${counted(notSent, "message")} from other hosts ${
+          notSent === 1 ? "was" : "were"
+        } not delivered here, and their senders were not told: the connection to the NATS server was down`,
       ),
     );
   }
@@ -444,7 +447,9 @@ export class NatsLink implements BrokerLink {
 
   #onGap(envelope: Envelope): void {
     const error = new UnreachableError(
-      `${envelope.seq} messages to host ${JSON.stringify(envelope.host)} were lost on the way`,
+      `${counted(envelope.seq, "message")} to host ${JSON.stringify(envelope.host)} ${
+        envelope.seq === 1 ? "was" : "were"
+      } lost on the way`,
     );
     this.#options.report(error);
     this.#receiver?.lost(envelope.host, error);

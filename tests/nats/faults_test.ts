@@ -236,7 +236,7 @@ async function restartUnder(server: NatsServer, a: Cluster, b: Cluster): Promise
 
 /** How many messages to `host` the reports among `messages` say were lost. */
 function lostTo(host: string, messages: string[]): number {
-  const report = new RegExp(`^(\\d+) messages to host "${host}" were lost`);
+  const report = new RegExp(`^(\\d+) messages? to host "${host}" (?:was|were) lost`);
   return messages.map((message) => Number(report.exec(message)?.[1] ?? 0))
     .reduce((sum, n) => sum + n, 0);
 }
