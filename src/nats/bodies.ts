@@ -40,6 +40,20 @@ export function readResume(body: Uint8Array): { epoch: number; sent: number } | 
   return { epoch: view.getUint32(0), sent };
 }
 
+/**
+ * A gap's body: the epoch its messages were numbered in (`u32`) and the
+ * first number lost (`f64`), so that their sender can tell who sent them.
+ * Empty for messages numbered before their sender forgot the receiver.
+ */
+export function gapBody(epoch: number, first: number): Uint8Array {
+  return resumeBody(epoch, first);
+}
+
+export function readGap(body: Uint8Array): { epoch: number; first: number } | undefined {
+  const read = readResume(body);
+  return read && { epoch: read.epoch, first: read.sent };
+}
+
 /** A bounce's body: JSON `{reason, action?, count?}`; the count only when it is not 1. */
 export function bounceBody(reason: string, action: string | undefined, count = 1): Uint8Array {
   return utf8.encode(JSON.stringify({ reason, action, count: count === 1 ? undefined : count }));

@@ -38,10 +38,14 @@ export class InFlight {
 
   /** Who sent what is not confirmed, to whom: a count by sender and target. */
   unconfirmedByWay(): CountsByWay {
+    return this.between(-Infinity, Infinity);
+  }
+
+  /** Who sent the messages numbered `first` to `end` (not included), to whom, not confirmed. */
+  between(first: number, end: number): CountsByWay {
     const counts: CountsByWay = new Map();
-    for (let i = this.#head; i < this.#seqs.length; i++) {
-      const byTarget = counts.get(this.#froms[i]) ?? new Map<Address, number>();
-      counts.set(this.#froms[i], byTarget.set(this.#tos[i], (byTarget.get(this.#tos[i]) ?? 0) + 1));
+    for (let i = this.#head; i < this.#seqs.length && this.#seqs[i] < end; i++) {
+      if (this.#seqs[i] >= first) count(counts, this.#froms[i], this.#tos[i]);
     }
     return counts;
   }
@@ -65,4 +69,10 @@ export class InFlight {
     }
     return end;
   }
+}
+
+/** Counts one more message from `from` to `to`. */
+function count(counts: CountsByWay, from: Address, to: Address): void {
+  const byTarget = counts.get(from) ?? new Map<Address, number>();
+  counts.set(from, byTarget.set(to, (byTarget.get(to) ?? 0) + 1));
 }

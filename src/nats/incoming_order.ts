@@ -11,7 +11,7 @@
 import { counted } from "../counted.ts";
 import { UnreachableError } from "../errors.ts";
 import type { BrokerReceiver } from "../broker.ts";
-import { highestBody } from "./bodies.ts";
+import { gapBody, highestBody } from "./bodies.ts";
 import { ACK, AFTER_FORGETTING, type Envelope, GAP, RESUME } from "./envelope.ts";
 
 /**
@@ -96,7 +96,7 @@ export class IncomingOrder {
       // before (a RESUME, which comes first) did not come. So does this one.
       countAfresh(incoming, epoch);
     }
-    if (seq !== incoming.expect) this.#missing(host, seq - incoming.expect);
+    if (seq !== incoming.expect) this.#missing(host, seq - incoming.expect, epoch, incoming.expect);
     incoming.expect = seq + 1;
     incoming.bytes += size;
     return incoming;
@@ -118,20 +118,22 @@ export class IncomingOrder {
     if (!incoming) {
       // Nothing of it came here: all it sent was lost. Unless it speaks of
       // before it forgot this host: another process may be here since.
-      if (envelope.seq !== AFTER_FORGETTING && sent > 0) this.#missing(host, sent);
+      if (envelope.seq !== AFTER_FORGETTING && sent > 0) this.#missing(host, sent, epoch, 0);
       return;
     }
     if (epoch === incoming.epoch) {
-      if (sent > incoming.expect) this.#missing(host, sent - incoming.expect);
+      // Numbered before it forgot this host: who sent them, it forgot too.
+      const first = envelope.seq === AFTER_FORGETTING ? undefined : incoming.expect;
+      if (sent > incoming.expect) this.#missing(host, sent - incoming.expect, epoch, first);
       // Counted: what comes next (a new epoch, or the same one counted
       // afresh after it forgot this host) starts from nothing, bytes too.
       countAfresh(incoming, envelope.epoch);
       this.#forgotten.delete(host);
     } else if (epoch === incoming.unresolved?.epoch) {
       clearTimeout(incoming.unresolved.timer);
-      const missing = sent - incoming.unresolved.received;
+      const { received } = incoming.unresolved;
       incoming.unresolved = undefined;
-      if (missing > 0) this.#missing(host, missing);
+      if (sent > received) this.#missing(host, sent - received, epoch, received);
     }
   }
 
@@ -146,7 +148,7 @@ export class IncomingOrder {
     const incoming = this.#current(host, epoch);
     // Fewer: it counted afresh since, and its next message says so.
     if (sent < incoming.expect) return;
-    if (sent > incoming.expect) this.#missing(host, sent - incoming.expect);
+    if (sent > incoming.expect) this.#missing(host, sent - incoming.expect, epoch, incoming.expect);
     incoming.expect = sent;
     this.#ack(host, incoming);
   }
@@ -274,10 +276,12 @@ export class IncomingOrder {
   }
 
   /**
-   * `count` messages from `host` never came: said here, failed here (what
-   * was in flight may be lost), and told to the sender, which says so too.
+   * `count` messages from `host` never came, numbered from `first` in its
+   * `epoch`: said here, failed here (what was in flight may be lost), and
+   * told to the sender, which tells who sent them (`first` undefined: it
+   * cannot, as it numbered them before it forgot this host).
    */
-  #missing(host: string, count: number): void {
+  #missing(host: string, count: number, epoch: number, first: number | undefined): void {
     const error = new UnreachableError(
       `${counted(count, "message")} from host ${JSON.stringify(host)} ${
         count === 1 ? "was" : "were"
@@ -290,7 +294,7 @@ export class IncomingOrder {
       from: NO_ADDRESS,
       to: NO_ADDRESS,
       seq: count,
-      body: EMPTY,
+      body: first === undefined ? EMPTY : gapBody(epoch, first),
     });
   }
 }

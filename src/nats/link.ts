@@ -58,6 +58,7 @@ import {
   bounceBody,
   highestBody,
   readBounce,
+  readGap,
   readHighest,
   readResume,
   resumeBody,
@@ -445,14 +446,32 @@ export class NatsLink implements BrokerLink {
     this.#windows.confirm(envelope.host, seq);
   }
 
+  /**
+   * `host` never had `count` messages of this host's (a gap in their
+   * numbers, or fewer than were sent): each sender is told of its own, by
+   * target, as of a bounce (a worker on its own `onError`), and what is in
+   * flight with `host` may be lost with them, and fails. Those whose
+   * senders are not known here any more (sent before this host forgot
+   * `host`, which told them then that they may not have been delivered; or
+   * in an epoch before the last) are said here, as a count.
+   */
   #onGap(envelope: Envelope): void {
-    const error = new UnreachableError(
-      `${counted(envelope.seq, "message")} to host ${JSON.stringify(envelope.host)} ${
-        envelope.seq === 1 ? "was" : "were"
-      } lost on the way`,
-    );
-    this.#options.report(error);
-    this.#receiver?.lost(envelope.host, error);
+    const { host, seq: count } = envelope;
+    const gap = readGap(envelope.body);
+    const name = JSON.stringify(host);
+    const lost = (n: number) =>
+      `${counted(n, "message")} to host ${name} ${n === 1 ? "was" : "were"} lost on the way`;
+    const before = gap?.epoch === this.#epoch ? undefined : gap?.epoch;
+    const senders = gap ? this.#windows.lost(host, gap.first, count, before) : [];
+    let told = 0;
+    for (const [from, byTarget] of senders) {
+      for (const [to, n] of byTarget) {
+        told += n;
+        this.#receiver?.bounced(from, to, `lost on the way to host ${name}`, { count: n });
+      }
+    }
+    if (told < count) this.#options.report(new UnreachableError(lost(count - told)));
+    this.#receiver?.lost(host, new UnreachableError(lost(count)));
   }
 
   /**

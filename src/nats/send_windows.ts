@@ -45,6 +45,8 @@ export class SendWindows {
   readonly #forgotten = new Map<string, SentCount>();
   /** What this host had sent to each host in its previous epoch, told after a reconnect. */
   #previous = new Map<string, number>();
+  /** What of it each host had not confirmed: who sent it, should it turn out lost. */
+  #previousInFlight = new Map<string, InFlight>();
   #previousEpoch = 0;
 
   /** The window to `host`, if one is open. */
@@ -153,8 +155,23 @@ export class SendWindows {
   endEpoch(epoch: number): void {
     this.#previousEpoch = epoch;
     this.#previous = new Map([...this.#out].map(([host, out]) => [host, out.seq]));
+    this.#previousInFlight = new Map([...this.#out].map(([host, out]) => [host, out.inFlight]));
     for (const out of this.#out.values()) out.drain.releaseAll();
     this.#out.clear();
+  }
+
+  /**
+   * Who sent the `count` messages from number `first` on that `host` never
+   * had, to whom: in the current epoch, or in `before`, the previous one
+   * (none, if it is not that).
+   */
+  lost(host: string, first: number, count: number, before?: number): CountsByWay {
+    const inFlight = before === undefined
+      ? this.#out.get(host)?.inFlight
+      : before === this.#previousEpoch
+      ? this.#previousInFlight.get(host)
+      : undefined;
+    return inFlight?.between(first, first + count) ?? NONE;
   }
 
   /** How many messages this host sent `host` in its previous epoch, if that is `epoch`. */

@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
 import {
   bounceBody,
+  gapBody,
   highestBody,
   readBounce,
+  readGap,
   readHighest,
   readResume,
   resumeBody,
@@ -16,6 +18,8 @@ Deno.test("envelope bodies read back as written; a body of the wrong shape reads
   assert.deepEqual(readResume(resumeBody(7, 2 ** 32 + 5)), { epoch: 7, sent: 2 ** 32 + 5 });
   assert.equal(readResume(new Uint8Array(9)), undefined);
   assert.equal(readResume(resumeBody(7, 0.5)), undefined, "a count is a whole number");
+  assert.deepEqual(readGap(gapBody(7, 3)), { epoch: 7, first: 3 });
+  assert.equal(readGap(new Uint8Array(0)), undefined, "sent before the sender forgot");
   assert.deepEqual(readBounce(bounceBody("worker 3 stopped", "tick")), {
     reason: "worker 3 stopped",
     action: "tick",

@@ -31,3 +31,15 @@ Deno.test("InFlight counts what is not confirmed, by sender and target", () => {
   assert.equal(inFlight.unconfirmed, 0);
   assert.deepEqual(inFlight.unconfirmedByWay(), new Map());
 });
+
+Deno.test("InFlight tells who sent the messages between two numbers, to whom", () => {
+  const inFlight = new InFlight();
+  for (let seq = 0; seq < 8; seq++) inFlight.add(seq, seq + 1, seq % 2 ? "logger" : 1, 0);
+  inFlight.confirm(2);
+  // 3 to 5 lost: "logger" sent 3 and 5, 1 sent 4.
+  assert.deepEqual(
+    inFlight.between(3, 6),
+    new Map<unknown, Map<unknown, number>>([["logger", new Map([[0, 2]])], [1, new Map([[0, 1]])]]),
+  );
+  assert.deepEqual(inFlight.between(0, 3), new Map(), "confirmed: none");
+});

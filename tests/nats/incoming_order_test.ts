@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { BrokerReceiver } from "../../src/broker.ts";
 import { UnreachableError } from "../../src/errors.ts";
-import { readHighest } from "../../src/nats/bodies.ts";
+import { readGap, readHighest } from "../../src/nats/bodies.ts";
 import { ACK, AFTER_RECONNECTING, type Envelope, GAP, RESUME } from "../../src/nats/envelope.ts";
 import { IncomingOrder, MOST_FORGOTTEN } from "../../src/nats/incoming_order.ts";
 import { waitFor } from "../helpers.ts";
@@ -42,6 +42,7 @@ Deno.test("IncomingOrder reports a gap on both sides and counts on after it", ()
   assert.equal(reported[0].message, '2 messages from host "b" were lost on the way');
   assert.deepEqual(lost, [["b", reported[0]]]);
   assert.deepEqual(published.map(({ kind, seq }) => [kind, seq]), [[GAP, 2]], "the sender is told");
+  assert.deepEqual(readGap(published[0].body), { epoch: 7, first: 1 }, "which were lost");
   order.count("b", 7, 4, 10);
   assert.equal(reported.length, 1, "4 follows 3");
   assert.deepEqual(order.had("b"), { epoch: 7, highest: 4 });

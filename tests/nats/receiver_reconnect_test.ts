@@ -8,9 +8,10 @@
 
 import assert from "node:assert/strict";
 import { connect, NoRespondersError } from "@nats-io/transport-node";
-import { QueueFullError } from "../../mod.ts";
-import { nextEvent, WAIT, waitFor } from "../helpers.ts";
+import { type Cluster, QueueFullError } from "../../mod.ts";
+import { nextEvent, remote, WAIT, waitFor } from "../helpers.ts";
 import { joinHere, natsAnswers, NatsServer, probe, uniqueCluster } from "./hosts.ts";
+import { lostTo } from "./loss_reports.ts";
 import { NatsProxy } from "./proxy.ts";
 
 Deno.test({
@@ -51,7 +52,7 @@ Deno.test({
       const lost = nextEvent<Error>(
         (listener) => a.onError(listener),
         "a's report of what b never had",
-        (error) => /messages? to host "b" (was|were) lost on the way/.test(error.message),
+        (error) => lostTo("b", [error.message]) > 0,
       );
       toB.release();
       await lost;
@@ -60,8 +61,10 @@ Deno.test({
       a.sendMessage("tick", { n: sent, body }, 0);
       // Asked from a, after the tick and on its way: answered once the tick is there.
       assert.deepEqual(await a.request("ticksSoFar", undefined, { to: 0 }), [sent]);
-      const [reported] = errors.filter((message) => message.includes("lost on the way"));
-      assert.equal(reported, `${sent} messages to host "b" were lost on the way`);
+      // Told to the manager, whose messages they were, as such.
+      assert.deepEqual(errors.filter((message) => lostTo("b", [message]) > 0), [
+        `${sent} messages from the manager of host "a" to worker 0 were not delivered: lost on the way to host "b"`,
+      ]);
     } finally {
       await watcher.close();
       await toB.close();
@@ -69,6 +72,59 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "what a worker sent another host while it was away is told to that worker, as lost",
+  ignore: !natsAnswers,
+  async fn() {
+    const server = await NatsServer.start();
+    const toB = new NatsProxy(server.port);
+    const watcher = await connect({ servers: server.url });
+    try {
+      const cluster = uniqueCluster();
+      const hostTimeout = 20_000;
+      await using b = await joinHere(cluster, "b", { servers: toB.url, workers: 1, hostTimeout });
+      await using a = await joinHere(cluster, "a", {
+        servers: server.url,
+        workers: 1,
+        hostTimeout,
+      });
+      const managerErrors: string[] = [];
+      a.onError((error) => managerErrors.push(error.message));
+      b.onError(() => {});
+      await probe(a, b, "b");
+      toB.hold();
+      toB.cut();
+      await gone(watcher, `switchboard.${cluster}.b`);
+      // Worker 1, on host a, sends worker 0, on b, what the server drops.
+      for (let n = 0; n < 20; n++) {
+        assert.deepEqual(await remote(a, 1, { op: "send", action: "tick", data: { n }, to: 0 }), {
+          ok: 1,
+        });
+      }
+      toB.release();
+      const told =
+        `20 messages from worker 1 to worker 0 were not delivered: lost on the way to host "b"`;
+      await waitFor(
+        (async () => {
+          while (!(await workerErrors(a, 1)).includes(told));
+        })(),
+        "worker 1 to be told",
+      );
+      assert.equal(lostTo("b", managerErrors), 0, "told to the worker, not to its manager");
+    } finally {
+      await watcher.close();
+      await toB.close();
+      await server.stop();
+    }
+  },
+});
+
+/** What `worker`'s onError was told (a sample). */
+async function workerErrors(cluster: Cluster, worker: number): Promise<string[]> {
+  const { ok } = await remote(cluster, worker, { op: "errors" }) as { ok: { samples: string[] } };
+  return ok.samples;
+}
 
 /**
  * Resolves once the server has no subscriber on `subject`: what is

@@ -70,3 +70,22 @@ Deno.test("SendWindows remembers what it sent the latest hosts that left, not ev
   assert.deepEqual(windows.takeForgotten("h1"), { epoch: 7, sent: 1 });
   assert.deepEqual(windows.takeForgotten(hosts.at(-1)!), { epoch: 7, sent: 1 });
 });
+
+Deno.test("SendWindows tells who sent what was lost, in this epoch or the one before", () => {
+  const windows = new SendWindows();
+  send(windows.open("b"), 3, 10, 0, 1);
+  send(windows.get("b")!, 2, 10, "logger", 1);
+  assert.deepEqual(
+    windows.lost("b", 2, 2),
+    new Map<unknown, Map<unknown, number>>([[0, new Map([[1, 1]])], ["logger", new Map([[1, 1]])]]),
+  );
+  windows.endEpoch(7);
+  send(windows.open("b"), 1, 10, 5, 1);
+  assert.deepEqual(windows.lost("b", 0, 1), new Map([[5, new Map([[1, 1]])]]), "this epoch's");
+  assert.deepEqual(
+    windows.lost("b", 3, 2, 7),
+    new Map([["logger", new Map([[1, 2]])]]),
+    "the one before",
+  );
+  assert.deepEqual(windows.lost("b", 0, 1, 6), new Map(), "one before that: not known");
+});
