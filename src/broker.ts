@@ -93,6 +93,12 @@ export interface BounceDetails {
   action?: string;
   /** How many messages from `from` to `to` it stands for (default 1). */
   count?: number;
+  /**
+   * True when they are the last `count` messages `from` sent `to` through
+   * the link (a host's bye: what came after what it had): a sender that
+   * counts what it sends `to` knows which they were.
+   */
+  last?: boolean;
 }
 
 /** A host's membership of a cluster, and its way to the other hosts. */

@@ -61,6 +61,15 @@ export class GatewayEndpoint implements Endpoint {
   readonly #slowAt: number;
   /** Children reported as slow, until their queue is down to half of that. */
   readonly #slow = new Set<Address>();
+  /** By process on another host: how many payloads this manager sent it (see `sent`). */
+  readonly #sentTo = new Map<Address, number>();
+  /**
+   * By child, by process on another host: how many requests from it this
+   * manager refused as from the child (`answerFor`), which the child never
+   * sent. A bye counts them with the child's own: so many fewer of the
+   * last the child sent are known never to have come.
+   */
+  readonly #answeredFor = new Map<Address, Map<Address, number>>();
 
   /**
    * @param slowAt Bytes queued for one child past which it is reported as
@@ -139,7 +148,13 @@ export class GatewayEndpoint implements Endpoint {
   send(to: Address, payload: Payload, limit?: number): number {
     if (!this.#isRemote(to)) return this.#local.send(to, payload, limit);
     if (this.#closing) return UNREACHABLE;
-    return this.#link.send(this.#global, to, forLink(payload), limit);
+    const size = this.#link.send(this.#global, to, forLink(payload), limit);
+    if (size >= 0) this.#sentTo.set(to, (this.#sentTo.get(to) ?? 0) + 1);
+    return size;
+  }
+
+  sent(to: Address): number {
+    return this.#sentTo.get(to) ?? 0;
   }
 
   queued(to: Address): number {
@@ -235,7 +250,11 @@ export class GatewayEndpoint implements Endpoint {
     const exiting = this.#exiting.has(to);
     // Answered here for the child (a request it would refuse): not relayed.
     const answer = this.#receiver?.answerFor?.(to, from, payload, exiting);
-    if (answer !== undefined && this.#link.send(to, from, forLink(answer)) >= 0) return;
+    if (answer !== undefined && this.#link.send(to, from, forLink(answer)) >= 0) {
+      const byTarget = this.#answeredFor.get(to) ?? new Map<Address, number>();
+      this.#answeredFor.set(to, byTarget.set(from, (byTarget.get(from) ?? 0) + 1));
+      return;
+    }
     // A child told to exit reads on until it closes: what answers or steers
     // its own work (a response, `$left`, `$more`) still goes to it.
     const held = exiting && !isNewMessage(from, payload)
@@ -361,7 +380,10 @@ export class GatewayEndpoint implements Endpoint {
 
   /** Messages sent from here to another host could not be delivered there. */
   #bounced(from: Address, to: Address, reason: string, details: BounceDetails = {}): void {
-    const { action, count = 1 } = details;
+    const { action, count = 1, last = false } = details;
+    // The last ones it sent `to` never came (a bye): its sender knows which,
+    // and a request among them goes to another worker, or fails as not delivered.
+    const undelivered = last ? count : 0;
     const what = count > 1
       ? `${count} messages`
       : action === undefined
@@ -373,11 +395,26 @@ export class GatewayEndpoint implements Endpoint {
     if (this.#isManager(from)) {
       const error = new UnreachableError(text, { action, peer: to });
       this.#options.report(error);
-      this.#receiver?.gone(to, error);
-    } else if (!this.#local.tellGone(from, to, text)) {
+      this.#receiver?.gone(to, error, undelivered);
+    } else if (!this.#local.tellGone(from, to, text, this.#sentByChild(from, to, undelivered))) {
       // A child not connected now (it exited since) cannot be told: its manager is.
       this.#options.report(new UnreachableError(text, { action, peer: to }));
     }
+  }
+
+  /**
+   * Of the last `undelivered` messages from `child` to `to` that a bye says
+   * never came, how many the child is sure it sent: less those this manager
+   * sent as from it (a bye ends the count of those: what follows is another
+   * window's).
+   */
+  #sentByChild(child: Address, to: Address, undelivered: number): number {
+    if (undelivered === 0) return 0;
+    const byTarget = this.#answeredFor.get(child);
+    const ours = byTarget?.get(to) ?? 0;
+    byTarget?.delete(to);
+    if (byTarget?.size === 0) this.#answeredFor.delete(child);
+    return Math.max(0, undelivered - ours);
   }
 
   /**

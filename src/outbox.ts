@@ -40,6 +40,11 @@ export class Outbox {
     this.layout = layout;
   }
 
+  /** How many payloads the endpoint took for `to`, where it counts them (see {@linkcode Endpoint.sent}). */
+  sent(to: Address): number {
+    return this.#endpoint.sent?.(to) ?? 0;
+  }
+
   /**
    * Sends to one process, within `maxQueuedBytes`.
    *

@@ -75,6 +75,12 @@ export interface RequestSpec {
   timeout: number;
   /** Cancels the wait with the signal's reason. */
   signal?: AbortSignal;
+  /**
+   * How many payloads the endpoint had taken for `target` once this was
+   * sent, itself included (see `Endpoint.sent`): where it stands among
+   * them, should the last of them prove never to have come.
+   */
+  sent?: number;
 }
 
 interface Entry extends RequestSpec {
@@ -126,6 +132,7 @@ export class PendingRequests {
       target: spec.target,
       timeout: spec.timeout,
       signal: spec.signal,
+      sent: spec.sent,
       resolve,
       reject,
       deadline,
@@ -187,12 +194,19 @@ export class PendingRequests {
 
   /**
    * Rejects every request waiting on `target`, with the error `reason`
-   * makes; as a {@linkcode Refusal} when none of them reached it.
+   * makes; as a {@linkcode Refusal} each that never reached it: sent after
+   * the first `reached` payloads its endpoint took for `target` (all, when
+   * -Infinity; none, by default).
    */
-  failTarget(target: Address, reason: (spec: RequestSpec) => Error, undelivered = false): void {
+  failTarget(
+    target: Address,
+    reason: (spec: RequestSpec, undelivered: boolean) => Error,
+    reached = Infinity,
+  ): void {
     for (const [messageId, entry] of this.#entries) {
       if (entry.target !== target) continue;
-      const error = reason(entry);
+      const undelivered = (entry.sent ?? 0) > reached;
+      const error = reason(entry, undelivered);
       const failed = undelivered
         ? new Refusal(error, target, undefined, this.#timeLeft(entry))
         : error;

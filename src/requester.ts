@@ -213,6 +213,7 @@ export class Requester {
       target,
       timeout,
       signal,
+      sent: this.#options.outbox.sent(target),
     });
     // Aborted, the request is failed here first (the table listens before
     // this), and the target told, so that its handler's signal aborts too.
@@ -288,7 +289,9 @@ export class Requester {
         if (signal?.aborted) throw signal.reason;
         try {
           open.target = this.#sendRequest(payload, action, to, refusedBy);
-          return this.streams.open(messageId, action, open.target);
+          const entry = this.streams.open(messageId, action, open.target);
+          entry.sent = this.#options.outbox.sent(open.target);
+          return entry;
         } catch (error) {
           // Nowhere to go while what it is for is being replaced: once it is back.
           if (!(error instanceof NotSent)) throw error;
@@ -484,31 +487,49 @@ export class Requester {
   }
 
   /**
-   * The connection to `peer` closed: what waits on it fails. When it never
-   * opened, nothing reached `peer`: a request to `ANY` goes to another.
+   * The connection to `peer` closed: what waits on it fails. What never
+   * reached `peer` (the last `undelivered` payloads sent it: all, when the
+   * connection never opened; those a leaving host's bye says it never had)
+   * did not run there: a request to `ANY` goes to another worker.
    */
-  gone(peer: Address, reason: Error | undefined, undelivered: boolean): void {
-    const why = undelivered ? "the connection to it did not open" : undefined;
+  gone(peer: Address, reason: Error | undefined, undelivered: number): void {
+    const never = undelivered === Infinity;
+    // The payloads sent `peer` up to this one reached it, or may have (all
+    // of them, where the endpoint counts none).
+    const reached = never ? -Infinity : Math.max(0, this.#options.outbox.sent(peer) - undelivered);
+    // Only a leaving host's bye counts what never came: `peer` left with it.
+    // A request for it by id fails then, rather than be sent again, and
+    // refused, while this process has not heard it left.
+    if (!never && undelivered > 0) this.#down.add(peer);
     this.pending.failTarget(
       peer,
-      (spec) =>
+      (spec, notReached) =>
         new UnreachableError(
           `Request "${spec.action}" to ${describe(peer)} failed: ${
-            why ?? "the connection closed before it answered"
+            !notReached
+              ? "the connection closed before it answered"
+              : never
+              ? "the connection to it did not open"
+              : "it was not delivered"
           }`,
           { action: spec.action, peer, cause: reason },
         ),
-      undelivered,
+      reached,
     );
     this.streams.failTarget(peer, (entry) => {
+      const notReached = entry.sent > reached;
       const error = new UnreachableError(
         `Streamed request "${entry.action}" to ${describe(peer)} failed: ${
-          why ?? "the connection closed before it ended"
+          !notReached
+            ? "the connection closed before it ended"
+            : never
+            ? "the connection to it did not open"
+            : "it was not delivered"
         }`,
         { action: entry.action, peer, cause: reason },
       );
-      // Nothing of it came yet, or it could not have: to another worker.
-      return undelivered ? new Refusal(error, peer, undefined, Infinity) : error;
+      // Nothing of it came, or it could not have: to another worker.
+      return notReached ? new Refusal(error, peer, undefined, Infinity) : error;
     });
   }
 

@@ -622,7 +622,7 @@ export class Router implements Receiver {
   }
 
   /** Hears from the endpoint that a connection closed (see {@linkcode Receiver.gone}). */
-  gone(peer: Address, reason: Error | undefined, undelivered = false): void {
+  gone(peer: Address, reason: Error | undefined, undelivered = 0): void {
     this.#requester.gone(peer, reason, undelivered);
     this.#incoming.gone(peer);
     this.#stoppingAlone.left(peer);

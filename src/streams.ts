@@ -27,6 +27,11 @@ export class StreamEntry {
   readonly target: Address;
   /** Its action, for errors. */
   readonly action: string;
+  /**
+   * How many payloads the endpoint had taken for `target` once it was
+   * sent, itself included (see `RequestSpec.sent`).
+   */
+  sent = 0;
   readonly #clock: Clock;
   readonly #parts: unknown[] = [];
   #ended = false;

@@ -63,10 +63,13 @@ export interface Receiver {
    * lost. It may still be reachable (a second connection, a redial).
    *
    * @param reason Why, when it was not an orderly close.
-   * @param undelivered True when it closed before it opened (a dial that
-   * failed): nothing sent to `peer` on it reached it.
+   * @param undelivered How many of the last payloads this endpoint took for
+   * `peer` are known never to have reached it (see {@linkcode Endpoint.sent}):
+   * `Infinity` when the connection closed before it opened (a dial that
+   * failed), so nothing sent on it did; the count a leaving host's bye gave,
+   * for a peer on another host. What was sent before them may have reached it.
    */
-  gone(peer: Address, reason: Error | undefined, undelivered?: boolean): void;
+  gone(peer: Address, reason: Error | undefined, undelivered?: number): void;
   /**
    * In a manager that relays other hosts' traffic to its children: a
    * payload from `from`, on another host, for its child `to`, before it is
@@ -120,6 +123,13 @@ export interface Endpoint {
    * {@linkcode UNREACHABLE} or {@linkcode TOO_LARGE} (nothing queued).
    */
   send(to: Address, payload: Payload, limit?: number): number;
+  /**
+   * How many payloads it has taken for `to`, a process on another host, so
+   * far: a receiver told that the last n of them never reached it (see
+   * {@linkcode Receiver.gone}) knows which. Absent, or 0, where none is
+   * counted.
+   */
+  sent?(to: Address): number;
   /** Bytes queued for `to` and not yet handed on. */
   queued(to: Address): number;
   /**

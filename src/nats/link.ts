@@ -532,7 +532,9 @@ export class NatsLink implements BrokerLink {
     // Told to their senders, by sender and target.
     const reason = `host "${host}" stopped before it came`;
     for (const [from, byTarget] of neverCame) {
-      for (const [to, count] of byTarget) this.#receiver?.bounced(from, to, reason, { count });
+      for (const [to, count] of byTarget) {
+        this.#receiver?.bounced(from, to, reason, { count, last: true });
+      }
     }
   }
 

@@ -44,7 +44,9 @@ import { Sockets, type UnixConfig } from "./sockets.ts";
 const CLOSE_TIMEOUT = 2_000;
 
 /** What arrived before the receiver was set, kept for it. */
-type Held = { from: Address; payloads: Uint8Array[] } | { gone: Address; reason?: Error };
+type Held =
+  | { from: Address; payloads: Uint8Array[] }
+  | { gone: Address; reason?: Error; undelivered: number };
 
 /** One process's end of the Unix-socket transport. */
 export class UnixEndpoint implements Endpoint {
@@ -147,7 +149,7 @@ export class UnixEndpoint implements Endpoint {
       const held = this.#held;
       this.#held = [];
       for (const event of held) {
-        if ("gone" in event) receiver.gone(event.gone, event.reason);
+        if ("gone" in event) receiver.gone(event.gone, event.reason, event.undelivered);
         else this.#deliver(this.#links.get(event.from), event.from, event.payloads);
       }
     });
@@ -160,6 +162,10 @@ export class UnixEndpoint implements Endpoint {
     }
     const link = this.#links.get(to) ?? this.#dialPeer(to);
     return link ? link.send(payload, limit, this.#options.maxPayload) : UNREACHABLE;
+  }
+
+  sent(to: Address): number {
+    return this.#relaying.forwarded(to);
   }
 
   queued(to: Address): number {
@@ -220,12 +226,13 @@ export class UnixEndpoint implements Endpoint {
   /**
    * In that manager: tells the child `to` that `address` on another host
    * is gone (what was in flight may be lost), and why, when it should be
-   * reported there.
+   * reported there; and how many of the last payloads it sent `address`
+   * never came (see {@linkcode Receiver.gone}).
    */
-  tellGone(to: Address, address: Address, reason?: string): boolean {
+  tellGone(to: Address, address: Address, reason?: string, undelivered = 0): boolean {
     const link = this.#links.get(to);
     if (this.#state !== "open" || !link) return false;
-    return this.#relaying.tellGone(link, address, reason);
+    return this.#relaying.tellGone(link, address, reason, undelivered);
   }
 
   /** The link what is sent to `to` goes on: through the manager when it is remote. */
@@ -429,7 +436,7 @@ export class UnixEndpoint implements Endpoint {
       return true;
     } else if (read.kind === "gone") {
       if (read.error) this.#options.report(read.error);
-      this.#gone(read.address, read.error);
+      this.#gone(read.address, read.error, read.undelivered);
     } else if (read === BAD_RELAY) {
       this.#drop(
         link,
@@ -495,7 +502,7 @@ export class UnixEndpoint implements Endpoint {
     if (this.#state === "open") this.#onLeft?.(address, reason);
     const spare = this.#links.promoteSpare(address);
     // Sent only after the welcome: a link never welcomed delivered nothing.
-    this.#gone(address, reason, undelivered && !spare);
+    this.#gone(address, reason, undelivered && !spare ? Infinity : 0);
   }
 
   /** A link this process dialed closed before the far end welcomed it. */
@@ -519,9 +526,9 @@ export class UnixEndpoint implements Endpoint {
     );
   }
 
-  #gone(peer: Address, reason: Error | undefined, undelivered = false): void {
+  #gone(peer: Address, reason: Error | undefined, undelivered = 0): void {
     if (this.#state !== "open") return;
     if (this.#receiver) this.#receiver.gone(peer, reason, undelivered);
-    else this.#held.push({ gone: peer, reason });
+    else this.#held.push({ gone: peer, reason, undelivered });
   }
 }

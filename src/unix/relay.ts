@@ -6,7 +6,8 @@
  *
  * - FORWARD, child → manager: "for `address`", then the message;
  * - DELIVER, manager → child: "from `address`", then the message;
- * - GONE, manager → child: "`address` is gone", then `{"reason"?}`;
+ * - GONE, manager → child: "`address` is gone", then `{"reason"?, "undelivered"?}`:
+ *   the last `undelivered` payloads the child sent `address` never came;
  * - REACH, manager → child: whether the other hosts can be reached now,
  *   `{"reachable": boolean}`; the address is the manager's own.
  * - TAKEN, child → manager: it has read and handed on `{"count"}` more
@@ -43,7 +44,7 @@ export interface Relay {
   kind: typeof FORWARD | typeof DELIVER | typeof GONE | typeof REACH | typeof TAKEN;
   address: Address;
   /**
-   * The message (GONE: `{"reason"?}`; REACH: `{"reachable"}`; TAKEN:
+   * The message (GONE: `{"reason"?, "undelivered"?}`; REACH: `{"reachable"}`; TAKEN:
    * `{"count"}` or `{"rest": true}`), a view into the frame.
    */
   body: Uint8Array;
@@ -107,6 +108,12 @@ export function readRelay(payload: Uint8Array): Relay | undefined {
 export function goneReason(body: Uint8Array): string | undefined {
   const reason = readBody(body)?.reason;
   return typeof reason === "string" ? reason : undefined;
+}
+
+/** How many of the last payloads sent to a GONE frame's address never came: 0 unless it says. */
+export function goneUndelivered(body: Uint8Array): number {
+  const undelivered = readBody(body)?.undelivered;
+  return Number.isInteger(undelivered) && (undelivered as number) > 0 ? undelivered as number : 0;
 }
 
 /** What a REACH frame says: whether the other hosts can be reached; undefined if malformed. */

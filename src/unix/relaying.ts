@@ -16,6 +16,7 @@ import {
   FORWARD,
   GONE,
   goneReason,
+  goneUndelivered,
   REACH,
   reachable,
   readRelay,
@@ -42,8 +43,11 @@ export type Relayer = (from: Address, to: Address, payload: Uint8Array) => void;
 export type RelayRead =
   /** A DELIVER frame from the manager: hand on `body`, attested as from `address`. */
   | (Relay & { kind: typeof DELIVER })
-  /** A GONE frame from the manager: `address` is gone, for `error` when it should be reported. */
-  | { kind: "gone"; address: Address; error: UnreachableError | undefined }
+  /**
+   * A GONE frame from the manager: `address` is gone, for `error` when it
+   * should be reported; the last `undelivered` sent it never came.
+   */
+  | { kind: "gone"; address: Address; error: UnreachableError | undefined; undelivered: number }
   /** A frame that did not come the way its kind may come, or is malformed. */
   | typeof BAD_RELAY
   /** Nothing: it was handled. */
@@ -65,6 +69,8 @@ export class Relaying {
   #onTaken: ((child: Address, taken: number | "rest") => void) | undefined;
   /** In a child of a cluster that spans hosts: whether its manager can reach the others now. */
   #othersReachable = true;
+  /** In such a child: by process on another host, how many payloads it forwarded to it. */
+  readonly #forwarded = new Map<Address, number>();
 
   /**
    * @param gateway The configuration's gateway: undefined unless the cluster spans hosts.
@@ -124,7 +130,18 @@ export class Relaying {
     if (size > this.#gateway!.maxPayload) return TOO_LARGE;
     // gateway.maxPayload leaves room for any relay head: the frame fits.
     const sent = manager.send(frame, limit);
-    return sent < 0 ? sent : size;
+    if (sent < 0) return sent;
+    this.#forwarded.set(to, (this.#forwarded.get(to) ?? 0) + 1);
+    return size;
+  }
+
+  /**
+   * How many payloads this child forwarded to `to`. The manager relays
+   * them in order, so the last n it relayed are the last n of these, or
+   * later (one it could not relay, or has not yet, never came either).
+   */
+  forwarded(to: Address): number {
+    return this.#forwarded.get(to) ?? 0;
   }
 
   /**
@@ -140,9 +157,12 @@ export class Relaying {
     return size < 0 ? size : payload.length;
   }
 
-  /** In a manager: tells a child that `address` on another host is gone, and why. */
-  tellGone(link: Link, address: Address, reason?: string): boolean {
-    const body = JSON.stringify(reason === undefined ? {} : { reason });
+  /**
+   * In a manager: tells a child that `address` on another host is gone, and
+   * why; and how many of the last payloads it sent `address` never came.
+   */
+  tellGone(link: Link, address: Address, reason?: string, undelivered = 0): boolean {
+    const body = JSON.stringify({ reason, undelivered: undelivered || undefined });
     return link.send(relayPayload(GONE, address, body)) >= 0;
   }
 
@@ -188,10 +208,11 @@ export class Relaying {
       this.#onTaken?.(link.address!, taken);
     } else if (relay?.kind === GONE && fromManager) {
       const reason = goneReason(relay.body);
+      const undelivered = goneUndelivered(relay.body);
       const error = reason === undefined
         ? undefined
         : new UnreachableError(reason, { peer: relay.address });
-      return { kind: "gone", address: relay.address, error };
+      return { kind: "gone", address: relay.address, error, undelivered };
     } else if (said !== undefined) {
       this.#othersReachable = said;
     } else {

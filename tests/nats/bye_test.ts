@@ -59,9 +59,21 @@ Deno.test({
       await waitFor(allRefused.promise, () => `two refusals; got ${JSON.stringify(refused)}`);
       const reason = 'host "b" stopped before it came';
       assert.deepEqual(refused, [
-        { from: worker, to: target, reason, details: { count: 3 }, sendAfter: UNREACHABLE },
-        { from: "logger", to: target, reason, details: { count: 1 }, sendAfter: UNREACHABLE },
-      ], "by sender and target; nothing more goes to a host that said bye");
+        {
+          from: worker,
+          to: target,
+          reason,
+          details: { count: 3, last: true },
+          sendAfter: UNREACHABLE,
+        },
+        {
+          from: "logger",
+          to: target,
+          reason,
+          details: { count: 1, last: true },
+          sendAfter: UNREACHABLE,
+        },
+      ], "by sender and target, the last each sent; nothing more goes to a host that said bye");
       assert.deepEqual(reports, []);
     } finally {
       await b.close();
