@@ -20,6 +20,7 @@ export type FakeLink = BrokerLink & {
   from(payload: string): void;
   diedWithout(from: Address, count: number): void;
   refused(from: Address, reason: string, action?: string): void;
+  saidBye(from: Address, count: number): void;
 };
 
 /**
@@ -27,7 +28,9 @@ export type FakeLink = BrokerLink & {
  * it was told to send and to bounce; `from`, which delivers a payload from
  * worker 5 to worker 0 as if it came from "a"; and `diedWithout`, which
  * says "a" died without confirming `count` messages from `from` to worker 5;
- * and `refused`, which says "a" refused a message from `from` to worker 5.
+ * `refused`, which says "a" refused a message from `from` to worker 5;
+ * and `saidBye`, which says "a" left never having had the last `count`
+ * messages `from` sent worker 5.
  */
 export function fakeLink(): FakeLink {
   let receiver: BrokerReceiver | undefined;
@@ -43,6 +46,8 @@ export function fakeLink(): FakeLink {
     from: (payload) => receiver!.deliver(5, 0, new TextEncoder().encode(payload)),
     diedWithout: (from, count) => receiver!.unconfirmed("a", from, 5, count),
     refused: (from, reason, action) => receiver!.bounced(from, 5, reason, { action }),
+    saidBye: (from, count) =>
+      receiver!.bounced(from, 5, 'host "a" stopped before it came', { count, last: true }),
     self: hosts[0],
     maxPayload: 1 << 20,
     limitName: "the fake link's limit",

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { PendingRequests, TIMED_OUT, TimedOutMisnamed } from "../src/pending.ts";
+import { PendingRequests, Refusal, TIMED_OUT, TimedOutMisnamed } from "../src/pending.ts";
 import { NoHandlerError, RemoteError } from "../src/errors.ts";
 import { FakeClock } from "./fake_clock.ts";
 
@@ -154,5 +154,31 @@ Deno.test("PendingRequests rejects with an abort signal's reason, and fails by t
   assert.equal(pending.size, 1);
   pending.failAll((s) => new Error(`all ${s.target}`));
   await assert.rejects(two, /all 2/);
+  pending.close();
+});
+
+Deno.test("PendingRequests refuses, by target, only the requests sent after the payloads that reached it", async () => {
+  const clock = new FakeClock();
+  const pending = new PendingRequests(clock);
+  // The 2nd, 4th and 5th payloads sent to worker 1; a bye says its last 2 never came.
+  const [second, fourth, fifth] = [2, 4, 5].map((sent, i) =>
+    pending.open(`r${i}`, { ...spec(1, 60_000), sent })
+  );
+  clock.advance(1_000);
+  const undelivered: boolean[] = [];
+  pending.failTarget(1, (s, never) => {
+    undelivered.push(never);
+    return new Error(`${s.sent} ${never ? "never came" : "may have run"}`);
+  }, 3);
+  assert.deepEqual(undelivered, [false, true, true]);
+  await assert.rejects(second, /2 may have run/);
+  for (const [request, sent] of [[fourth, 4], [fifth, 5]] as const) {
+    await assert.rejects(request, (refusal) => {
+      assert.ok(refusal instanceof Refusal, "to be sent elsewhere");
+      assert.match(refusal.error.message, new RegExp(`${sent} never came`));
+      assert.equal(refusal.timeLeft, 59_000, "for the time it has left");
+      return true;
+    });
+  }
   pending.close();
 });
