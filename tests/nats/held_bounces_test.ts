@@ -7,70 +7,24 @@
  */
 
 import assert from "node:assert/strict";
-import type { NatsConnection, Status } from "@nats-io/transport-node";
 import { UnreachableError } from "../../src/errors.ts";
 import { readBounce } from "../../src/nats/bodies.ts";
 import { BOUNCE, type Envelope, readEnvelopes } from "../../src/nats/envelope.ts";
 import { MOST_HELD } from "../../src/nats/held_bounces.ts";
-import { type Members, NatsLink } from "../../src/nats/link.ts";
+import { fakeLink } from "./fake_link.ts";
 
-/** A link of host "a" to host "b" (worker 1) over a fake connection whose status the test sets. */
+/** A fake link, and the bounces it published, read. */
 function linked() {
-  const published: Envelope[] = [];
-  const statuses: Status[] = [];
-  let wake = () => {};
-  const nc = {
-    info: { max_payload: 100_000 },
-    status: () =>
-      (async function* () {
-        while (true) {
-          while (statuses.length > 0) yield statuses.shift()!;
-          await new Promise<void>((resolve) => wake = resolve);
-        }
-      })(),
-    publish: (_subject: string, bytes: Uint8Array) =>
-      void readEnvelopes(bytes.slice(), (envelope) => published.push(envelope)),
-    subscribe: () => ({ unsubscribe() {} }),
-    flush: () => Promise.resolve(),
-    drain: () => Promise.resolve(),
-    close: () => Promise.resolve(),
-  } as unknown as NatsConnection;
-  const a = { host: "a", workers: [0], services: [] };
-  const b = { host: "b", workers: [1], services: [] };
-  const members: Members = {
-    self: a,
-    hosts: () => [a, b],
-    hostOf: (address) => address === 0 ? "a" : address === 1 ? "b" : undefined,
-    onChange: () => () => {},
-    leave: () => Promise.resolve(),
-    close() {},
-  };
-  const reports: Error[] = [];
-  const link = new NatsLink(nc, members, {
-    prefix: "p",
-    inbox: { take() {}, drain: () => Promise.resolve() },
-    window: 1 << 20,
-    report: (error) => reports.push(error),
-  });
-  /** Says `type` and resolves once the link has heard it. */
-  const say = async (type: "disconnect" | "reconnect") => {
-    const heard = Promise.withResolvers<void>();
-    const off = link.onReachable((reachable) => {
-      if (reachable === (type === "reconnect")) heard.resolve();
-    });
-    statuses.push({ type, server: "127.0.0.1:4222" } as Status);
-    wake();
-    await heard.promise;
-    off();
-    // Published at the end of the task.
-    await new Promise((resolve) => setTimeout(resolve, 0));
-  };
-  const bounces = () =>
-    published.filter((envelope) => envelope.kind === BOUNCE).map(({ from, to, body }) => ({
+  const { link, published, reports, say } = fakeLink(1 << 20);
+  const bounces = () => {
+    const read: Envelope[] = [];
+    for (const bytes of published) readEnvelopes(bytes, (envelope) => read.push(envelope));
+    return read.filter((envelope) => envelope.kind === BOUNCE).map(({ from, to, body }) => ({
       from,
       to,
       ...readBounce(body),
     }));
+  };
   return { link, say, bounces, reports };
 }
 

@@ -1,0 +1,61 @@
+/**
+ * A `NatsLink` of host "a" (worker 0) to host "b" (worker 1) over a fake
+ * NATS connection, for the tests: it records what is published, and says
+ * the connection dropped or came back when the test tells it to.
+ */
+
+import type { NatsConnection, Status } from "@nats-io/transport-node";
+import { type Members, NatsLink } from "../../src/nats/link.ts";
+
+/** The link, what it published and reported, and a way to say the connection's status. */
+export function fakeLink(window: number) {
+  const published: Uint8Array[] = [];
+  const statuses: Status[] = [];
+  let wake = () => {};
+  const nc = {
+    info: { max_payload: 100_000 },
+    status: () =>
+      (async function* () {
+        while (true) {
+          while (statuses.length > 0) yield statuses.shift()!;
+          await new Promise<void>((resolve) => wake = resolve);
+        }
+      })(),
+    publish: (_subject: string, bytes: Uint8Array) => void published.push(bytes.slice()),
+    subscribe: () => ({ unsubscribe() {} }),
+    flush: () => Promise.resolve(),
+    drain: () => Promise.resolve(),
+    close: () => Promise.resolve(),
+  } as unknown as NatsConnection;
+  const a = { host: "a", workers: [0], services: [] };
+  const b = { host: "b", workers: [1], services: [] };
+  const members: Members = {
+    self: a,
+    hosts: () => [a, b],
+    hostOf: (address) => address === 0 ? "a" : address === 1 ? "b" : undefined,
+    onChange: () => () => {},
+    leave: () => Promise.resolve(),
+    close() {},
+  };
+  const reports: Error[] = [];
+  const link = new NatsLink(nc, members, {
+    prefix: "p",
+    inbox: { take() {}, drain: () => Promise.resolve() },
+    window,
+    report: (error) => reports.push(error),
+  });
+  /** Says `type` and resolves once the link has heard it and published what it had to. */
+  const say = async (type: "disconnect" | "reconnect") => {
+    const heard = Promise.withResolvers<void>();
+    const off = link.onReachable((reachable) => {
+      if (reachable === (type === "reconnect")) heard.resolve();
+    });
+    statuses.push({ type, server: "127.0.0.1:4222" } as Status);
+    wake();
+    await heard.promise;
+    off();
+    // Published at the end of the task.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  };
+  return { link, published, reports, say };
+}
