@@ -82,16 +82,25 @@ export function isBucketGone(error: unknown): boolean {
  * Runs a JetStream operation, and again after a pause when it fails: a
  * NATS cluster that just started, or just lost a server, answers "not
  * available" or "not found" until it has elected its leaders. Waited out
- * within bounds; past them, the error is the caller's.
+ * within bounds, and until `signal` aborts (no pause outlives it); past
+ * them, the error is the caller's.
  */
-export async function patiently<T>(operation: () => Promise<T>): Promise<T> {
+export async function patiently<T>(operation: () => Promise<T>, signal?: AbortSignal): Promise<T> {
   const giveUp = performance.now() + JETSTREAM_PATIENCE;
   for (let pause = 50;; pause = Math.min(pause * 2, 1_000)) {
     try {
       return await operation();
     } catch (error) {
-      if (performance.now() + pause > giveUp) throw error;
-      await new Promise((resolve) => setTimeout(resolve, pause));
+      if (signal?.aborted || performance.now() + pause > giveUp) throw error;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, pause);
+        signal?.addEventListener("abort", done, { once: true });
+        function done() {
+          clearTimeout(timer);
+          signal?.removeEventListener("abort", done);
+          resolve();
+        }
+      });
     }
   }
 }

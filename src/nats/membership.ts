@@ -110,13 +110,16 @@ export class Membership {
   #timer: ReturnType<typeof setInterval> | undefined;
   /** When this host last heard its own refresh back: it is receiving. */
   #selfSeen = performance.now();
+  /** When it last counted one of its own refreshes heard (see `#heardSelf`). */
+  #selfCounted = -Infinity;
   /** When this host last wrote its host key, and when its current watch began. */
   #selfWritten = 0;
   #watchBegan = performance.now();
   #watch: { stop(): void } | undefined;
   /** Ends a pause between attempts to watch again: the membership closes. */
   #wake: (() => void) | undefined;
-  #closed = false;
+  /** Aborted as it closes: a claim retried meanwhile pauses no longer. */
+  readonly #leaving = new AbortController();
   /** The round of refreshes running, if one is: see `#refreshRound`. */
   #round: Promise<void> | undefined;
 
@@ -226,9 +229,13 @@ export class Membership {
     await this.#kv.delete(key, { previousSeq: entry.revision });
   }
 
+  #isClosed(): boolean {
+    return this.#leaving.signal.aborted;
+  }
+
   /** Stops refreshing and watching, leaving the keys to expire, as a crash would. */
   close(): void {
-    this.#closed = true;
+    this.#leaving.abort();
     clearInterval(this.#timer);
     this.#watch?.stop();
     this.#wake?.();
@@ -268,13 +275,15 @@ export class Membership {
   }
 
   /**
-   * Claims a key; false when another host holds it. A key found taken
-   * after an attempt whose answer never came may be this process's own
-   * write: then it is held.
+   * Claims a key; false when another host holds it. A key found taken may
+   * be this process's own write, whose answer never came (an attempt before
+   * this one, or, `mayBeMine`, a write before the call): then it is held.
+   * Once this host leaves, nothing more is written (true: not lost).
    */
-  #create(key: string, value: string): Promise<boolean> {
-    let tried = false;
+  #create(key: string, value: string, mayBeMine = false): Promise<boolean> {
+    let tried = mayBeMine;
     return patiently(async () => {
+      if (this.#isClosed()) return true;
       try {
         const retry = tried;
         tried = true;
@@ -292,7 +301,7 @@ export class Membership {
         if (isTaken(error)) return false;
         throw error;
       }
-    });
+    }, this.#leaving.signal);
   }
 
   /** Whether `entry` is this process's write. */
@@ -325,7 +334,7 @@ export class Membership {
       }
       if (!/wrong last sequence/i.test(String(error))) return true; // Down: retried next beat.
       // Left meanwhile: its keys are being deleted, not claimed again.
-      if (this.#closed) return true;
+      if (this.#isClosed()) return true;
       return await this.#rewritten(key, entry);
     }
   }
@@ -339,14 +348,17 @@ export class Membership {
    */
   async #rewritten(key: string, value: string): Promise<boolean> {
     const current = await this.#kv.get(key).catch(() => undefined);
+    if (this.#isClosed()) return true;
     if (current?.operation === "PUT" && this.#wrote(current)) {
       // Written again now: a key lives from its last write.
       const revision = await this.#kv.update(key, value, current.revision).catch(() => undefined);
+      if (this.#isClosed()) return true;
       this.#held.set(key, revision ?? current.revision);
       if (revision !== undefined && key.startsWith(HOST)) this.#selfWritten = performance.now();
       return true;
     }
-    const created = await this.#create(key, value).catch(() => undefined);
+    // Not read (the connection dropped again, say): it may still be this host's own write.
+    const created = await this.#create(key, value, true).catch(() => undefined);
     if (created !== false) return true;
     this.#held.delete(key);
     return false;
@@ -361,7 +373,7 @@ export class Membership {
   async #refreshAll(): Promise<void> {
     const keys = [...this.#held.keys()];
     const refresh = (key: string) =>
-      this.#closed || !this.#held.has(key)
+      this.#isClosed() || !this.#held.has(key)
         ? Promise.resolve(true)
         : this.#refresh(key).catch(() => true);
     // At once: one that waits out its answer (the connection dropped) holds back no other.
@@ -410,7 +422,7 @@ export class Membership {
 
   async #refreshOnReconnect(): Promise<void> {
     for await (const status of this.#bucket.nc.status()) {
-      if (this.#closed) return;
+      if (this.#isClosed()) return;
       if (status.type === "reconnect") this.#refreshRound(true);
     }
   }
@@ -439,15 +451,15 @@ export class Membership {
 
   /** A new watch of the host keys, the bucket made again if it is gone; none once closed. */
   async #watchAgain(): Promise<KvWatch | undefined> {
-    for (let pause = 100; !this.#closed; pause = Math.min(pause * 2, this.#options.heartbeat)) {
+    for (let pause = 100; !this.#isClosed(); pause = Math.min(pause * 2, this.#options.heartbeat)) {
       try {
         await makeBucket(this.#bucket);
         const watch = await this.#kv.watch({ key: `${HOST}>` });
-        if (!this.#closed) return watch;
+        if (!this.#isClosed()) return watch;
         watch.stop();
       } catch {
         // Closed while it tried: no pause, whose timer would outlive it.
-        if (this.#closed) break;
+        if (this.#isClosed()) break;
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, pause);
           this.#wake = () => {
@@ -467,7 +479,7 @@ export class Membership {
 
   #onEntry(entry: KvEntry): void {
     const host = entry.key.slice(HOST.length);
-    if (this.#closed) return;
+    if (this.#isClosed()) return;
     if (host === this.self.host) return this.#heardSelf();
     let known = this.#known.get(host);
     if (entry.operation !== "PUT") {
@@ -530,8 +542,14 @@ export class Membership {
    * it begins or as it ends, whichever host's refresh comes back first.
    */
   #heardSelf(): void {
-    this.#selfSeen = performance.now();
+    const now = performance.now();
+    this.#selfSeen = now;
     const { hostTimeout, heartbeat } = this.#options;
+    // Three quarters of a beat at least between two counted: a burst of its
+    // own writes (rounds begun anew at each reconnect, a write made again
+    // after its answer was lost) gave the others no more time to refresh.
+    if (now - this.#selfCounted < heartbeat * 0.75) return;
+    this.#selfCounted = now;
     const limit = Math.ceil(hostTimeout / heartbeat);
     for (const [host, known] of this.#known) {
       if (++known.silentFor >= limit) this.#drop(host, known);

@@ -45,7 +45,12 @@ export class SendWindows {
   readonly #forgotten = new Map<string, SentCount>();
   /** What this host had sent to each host in its previous epoch, told after a reconnect. */
   #previous = new Map<string, number>();
-  /** What of it each host had not confirmed: who sent it, should it turn out lost. */
+  /**
+   * What of it each host had not confirmed: who sent it, should it turn out
+   * lost. Kept until the next disconnect (at most a window's worth a host):
+   * a host that was away too asks for its count only once this one sends it
+   * again, which may be long after.
+   */
   #previousInFlight = new Map<string, InFlight>();
   #previousEpoch = 0;
 

@@ -8,7 +8,7 @@
  */
 
 import assert from "node:assert/strict";
-import { connect } from "@nats-io/transport-node";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { type KvEntry, Kvm } from "@nats-io/kv";
 import type { MembershipChange } from "../../src/broker.ts";
 import { Membership } from "../../src/nats/membership.ts";
@@ -74,6 +74,49 @@ Deno.test({
 });
 
 Deno.test({
+  name: "a host that reconnects several times in a row does not take the others for gone",
+  ignore,
+  async fn() {
+    // Each reconnect starts a round of refreshes at once: b hears its own
+    // writes in a burst, which is no more time for the others to refresh in.
+    await using run = await cutOff({});
+    const a = await Membership.join(run.nc, {
+      cluster: run.cluster,
+      host: "a",
+      workers: 1,
+      services: [],
+    });
+    try {
+      const left: string[] = [];
+      run.b.onChange((change) => change.type === "left" && left.push(change.host.host));
+      const hostKey = await run.changes("h.a");
+      await hostKey.next();
+      for (let i = 0; i < 4; i++) {
+        const back = reconnect(run.nb);
+        run.proxy.cut();
+        await back;
+      }
+      // Two more beats of a's, as the others hear them: b would have dropped a by then.
+      await hostKey.next();
+      await hostKey.next();
+      assert.deepEqual(left, [], "b never took a for gone");
+    } finally {
+      await a.leave();
+    }
+  },
+});
+
+/** Resolves at `nc`'s next reconnect. */
+function reconnect(nc: NatsConnection): Promise<void> {
+  return waitFor(
+    (async () => {
+      for await (const status of nc.status()) if (status.type === "reconnect") return;
+    })(),
+    "a reconnect",
+  );
+}
+
+Deno.test({
   name: "leaving while NATS is away waits two beats at most, not the client's timeout for each key",
   ignore,
   async fn() {
@@ -110,6 +153,7 @@ async function cutOff(beats: { heartbeat?: number; hostTimeout?: number }, worke
     cluster,
     proxy,
     nc,
+    nb,
     reports,
     b,
     /** The entries of `key` as they come, each awaited with a deadline. */
