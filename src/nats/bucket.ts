@@ -91,7 +91,7 @@ export async function patiently<T>(operation: () => Promise<T>, signal?: AbortSi
     try {
       return await operation();
     } catch (error) {
-      if (signal?.aborted || performance.now() + pause > giveUp) throw error;
+      if (signal?.aborted || isFinal(error) || performance.now() + pause > giveUp) throw error;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(done, pause);
         signal?.addEventListener("abort", done, { once: true });
@@ -103,4 +103,12 @@ export async function patiently<T>(operation: () => Promise<T>, signal?: AbortSi
       });
     }
   }
+}
+
+/**
+ * Whether JetStream refused what it will never do (`replicas: 3` on a
+ * server that is not in a cluster): asked again, it answers the same.
+ */
+function isFinal(error: unknown): boolean {
+  return /not supported/i.test(String(error));
 }
