@@ -92,17 +92,22 @@ export async function patiently<T>(operation: () => Promise<T>, signal?: AbortSi
       return await operation();
     } catch (error) {
       if (signal?.aborted || isFinal(error) || performance.now() + pause > giveUp) throw error;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, pause);
-        signal?.addEventListener("abort", done, { once: true });
-        function done() {
-          clearTimeout(timer);
-          signal?.removeEventListener("abort", done);
-          resolve();
-        }
-      });
+      await pauseFor(pause, signal);
     }
   }
+}
+
+/** Resolves after `ms`, or as `signal` aborts: no timer outlives it. */
+export function pauseFor(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener("abort", done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    }
+  });
 }
 
 /**

@@ -40,6 +40,7 @@ import {
   makeBucket,
   openBucket,
   patiently,
+  pauseFor,
   sameSettings,
 } from "./bucket.ts";
 import {
@@ -116,9 +117,7 @@ export class Membership {
   #selfWritten = 0;
   #watchBegan = performance.now();
   #watch: { stop(): void } | undefined;
-  /** Ends a pause between attempts to watch again: the membership closes. */
-  #wake: (() => void) | undefined;
-  /** Aborted as it closes: a claim retried meanwhile pauses no longer. */
+  /** Aborted as it closes: a pause between attempts (to claim, to watch) ends. */
   readonly #leaving = new AbortController();
   /** The round of refreshes running, if one is: see `#refreshRound`. */
   #round: Promise<void> | undefined;
@@ -238,7 +237,6 @@ export class Membership {
     this.#leaving.abort();
     clearInterval(this.#timer);
     this.#watch?.stop();
-    this.#wake?.();
     this.#held.clear();
   }
 
@@ -460,13 +458,7 @@ export class Membership {
       } catch {
         // Closed while it tried: no pause, whose timer would outlive it.
         if (this.#isClosed()) break;
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, pause);
-          this.#wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
+        await pauseFor(pause, this.#leaving.signal);
       }
     }
     return undefined;

@@ -80,8 +80,3 @@ export function unhex(token: string): string {
   const pairs = token.match(/../g) ?? [];
   return new TextDecoder().decode(Uint8Array.from(pairs, (pair) => parseInt(pair, 16)));
 }
-
-/** Orders keys so that the host key comes last. */
-export function hostKeyLast(a: string, b: string): number {
-  return Number(a.startsWith(HOST)) - Number(b.startsWith(HOST));
-}
