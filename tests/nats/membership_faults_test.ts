@@ -40,36 +40,27 @@ Deno.test({
   async fn() {
     // The default beats: a host is gone to the others after 3 of theirs.
     await using run = await cutOff({});
-    const a = await Membership.join(run.nc, {
-      cluster: run.cluster,
-      host: "a",
-      workers: 1,
-      services: [],
+    const a = await run.joinA();
+    const left: MembershipChange[] = [];
+    const knowsB = Promise.withResolvers<void>();
+    a.onChange((change) => {
+      if (change.type === "left") left.push(change);
+      else if (change.host.host === "b") knowsB.resolve();
     });
-    try {
-      const left: MembershipChange[] = [];
-      const knowsB = Promise.withResolvers<void>();
-      a.onChange((change) => {
-        if (change.type === "left") left.push(change);
-        else if (change.host.host === "b") knowsB.resolve();
-      });
-      if (!a.hosts().some((record) => record.host === "b")) {
-        await waitFor(knowsB.promise, "a to know b");
-      }
-      const worker = await run.changes("w.0");
-      const hostKey = await run.changes("h.b");
-      await worker.next();
-      await hostKey.next();
-      run.proxy.mute();
-      await worker.next(); // A round began; its answers muted.
-      run.proxy.cut();
-      await hostKey.next(); // b's next beat, as the others hear it.
-      assert.deepEqual(left.map(({ host }) => host.host), [], "a never took b for gone");
-      assert.ok(a.hosts().some((record) => record.host === "b"));
-      assert.deepEqual(run.reports, []);
-    } finally {
-      await a.leave();
+    if (!a.hosts().some((record) => record.host === "b")) {
+      await waitFor(knowsB.promise, "a to know b");
     }
+    const worker = await run.changes("w.0");
+    const hostKey = await run.changes("h.b");
+    await worker.next();
+    await hostKey.next();
+    run.proxy.mute();
+    await worker.next(); // A round began; its answers muted.
+    run.proxy.cut();
+    await hostKey.next(); // b's next beat, as the others hear it.
+    assert.deepEqual(left.map(({ host }) => host.host), [], "a never took b for gone");
+    assert.ok(a.hosts().some((record) => record.host === "b"));
+    assert.deepEqual(run.reports, []);
   },
 });
 
@@ -80,29 +71,20 @@ Deno.test({
     // Each reconnect starts a round of refreshes at once: b hears its own
     // writes in a burst, which is no more time for the others to refresh in.
     await using run = await cutOff({});
-    const a = await Membership.join(run.nc, {
-      cluster: run.cluster,
-      host: "a",
-      workers: 1,
-      services: [],
-    });
-    try {
-      const left: string[] = [];
-      run.b.onChange((change) => change.type === "left" && left.push(change.host.host));
-      const hostKey = await run.changes("h.a");
-      await hostKey.next();
-      for (let i = 0; i < 4; i++) {
-        const back = reconnect(run.nb);
-        run.proxy.cut();
-        await back;
-      }
-      // Two more beats of a's, as the others hear them: b would have dropped a by then.
-      await hostKey.next();
-      await hostKey.next();
-      assert.deepEqual(left, [], "b never took a for gone");
-    } finally {
-      await a.leave();
+    await run.joinA();
+    const left: string[] = [];
+    run.b.onChange((change) => change.type === "left" && left.push(change.host.host));
+    const hostKey = await run.changes("h.a");
+    await hostKey.next();
+    for (let i = 0; i < 4; i++) {
+      const back = reconnect(run.nb);
+      run.proxy.cut();
+      await back;
     }
+    // Two more beats of a's, as the others hear them: b would have dropped a by then.
+    await hostKey.next();
+    await hostKey.next();
+    assert.deepEqual(left, [], "b never took a for gone");
   },
 });
 
@@ -149,6 +131,7 @@ async function cutOff(beats: { heartbeat?: number; hostTimeout?: number }, worke
   });
   const kv = await new Kvm(nc).open(`switchboard_${cluster}`);
   const watches: { stop(): void }[] = [];
+  const others: Membership[] = [];
   return {
     cluster,
     proxy,
@@ -169,8 +152,15 @@ async function cutOff(beats: { heartbeat?: number; hostTimeout?: number }, worke
         },
       };
     },
+    /** Host "a", joined directly (worker 1). */
+    async joinA(): Promise<Membership> {
+      const a = await Membership.join(nc, { cluster, host: "a", workers: 1, services: [] });
+      others.push(a);
+      return a;
+    },
     async [Symbol.asyncDispose]() {
       for (const watch of watches) watch.stop();
+      for (const other of others) await other.leave();
       await b.leave();
       await nb.close();
       await kv.destroy().catch(() => {});
