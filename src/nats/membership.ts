@@ -276,26 +276,36 @@ export class Membership {
    * Claims a key; false when another host holds it. A key found taken may
    * be this process's own write, whose answer never came (an attempt before
    * this one, or, `mayBeMine`, a write before the call): then it is held.
-   * Once this host leaves, nothing more is written (true: not lost).
+   * A key deleted (its host left) or purged is free, at its revision. Once
+   * this host leaves, nothing more is written (true: not lost). Not the
+   * client's `create`, which claims a deleted key after a read of its own,
+   * where a leave in between would see its key written back.
    */
   #create(key: string, value: string, mayBeMine = false): Promise<boolean> {
     let tried = mayBeMine;
     return patiently(async () => {
       if (this.#isClosed()) return true;
+      const retry = tried;
+      tried = true;
       try {
-        const retry = tried;
-        tried = true;
-        this.#held.set(
-          key,
-          await this.#kv.create(key, value).catch(async (error) => {
-            if (!retry || !isTaken(error)) throw error;
-            const entry = await this.#kv.get(key);
-            if (entry?.operation === "PUT" && this.#wrote(entry)) return entry.revision;
-            throw error;
-          }),
-        );
+        this.#held.set(key, await this.#kv.put(key, value, { previousSeq: 0 }));
         return true;
       } catch (error) {
+        if (!isTaken(error)) throw error;
+      }
+      const entry = await this.#kv.get(key);
+      if (this.#isClosed()) return true;
+      if (entry?.operation === "PUT") {
+        if (!retry || !this.#wrote(entry)) return false;
+        this.#held.set(key, entry.revision);
+        return true;
+      }
+      try {
+        const previousSeq = entry?.revision ?? 0;
+        this.#held.set(key, await this.#kv.put(key, value, { previousSeq }));
+        return true;
+      } catch (error) {
+        // Claimed by another since it was read.
         if (isTaken(error)) return false;
         throw error;
       }
