@@ -8,13 +8,11 @@
  */
 
 import assert from "node:assert/strict";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { type KvEntry, Kvm } from "@nats-io/kv";
+import type { NatsConnection } from "@nats-io/transport-node";
 import type { MembershipChange } from "../../src/broker.ts";
-import { Membership } from "../../src/nats/membership.ts";
 import { waitFor } from "../helpers.ts";
-import { NATS, natsAnswers, uniqueCluster } from "./hosts.ts";
-import { NatsProxy } from "./proxy.ts";
+import { natsAnswers } from "./hosts.ts";
+import { memberB } from "./member_b.ts";
 
 const ignore = !natsAnswers;
 
@@ -22,7 +20,7 @@ Deno.test({
   name: "a refresh the server applied, whose answer never came, keeps the host's keys",
   ignore,
   async fn() {
-    await using run = await cutOff({ heartbeat: 500, hostTimeout: 20_000 });
+    await using run = await memberB({ heartbeat: 500, hostTimeout: 20_000 });
     const worker = await run.changes("w.0");
     await worker.next(); // As b claimed it.
     run.proxy.mute();
@@ -39,8 +37,8 @@ Deno.test({
   ignore,
   async fn() {
     // The default beats: a host is gone to the others after 3 of theirs.
-    await using run = await cutOff({});
-    const a = await run.joinA();
+    await using run = await memberB({});
+    const a = await run.join("a");
     const left: MembershipChange[] = [];
     const knowsB = Promise.withResolvers<void>();
     a.onChange((change) => {
@@ -70,8 +68,8 @@ Deno.test({
   async fn() {
     // Each reconnect starts a round of refreshes at once: b hears its own
     // writes in a burst, which is no more time for the others to refresh in.
-    await using run = await cutOff({});
-    await run.joinA();
+    await using run = await memberB({});
+    await run.join("a");
     const left: string[] = [];
     run.b.onChange((change) => change.type === "left" && left.push(change.host.host));
     const hostKey = await run.changes("h.a");
@@ -102,7 +100,7 @@ Deno.test({
   name: "leaving while NATS is away waits two beats at most, not the client's timeout for each key",
   ignore,
   async fn() {
-    await using run = await cutOff({}, 8);
+    await using run = await memberB({}, 8);
     run.proxy.hold();
     run.proxy.cut();
     // The host key, then the addresses at once, each waited for a beat at
@@ -110,62 +108,3 @@ Deno.test({
     await waitFor(run.b.leave(), "b to leave", 5_000);
   },
 });
-
-/**
- * Host "b" (worker 0, and more if `workers` says so) joined through a proxy to the shared server, and a
- * connection of the test's own, to watch its keys.
- */
-async function cutOff(beats: { heartbeat?: number; hostTimeout?: number }, workers = 1) {
-  const cluster = uniqueCluster();
-  const proxy = new NatsProxy(Number(NATS.split(":")[1]));
-  const nc = await connect({ servers: NATS });
-  const nb = await connect({ servers: proxy.url, maxReconnectAttempts: -1, reconnectTimeWait: 50 });
-  const reports: Error[] = [];
-  const b = await Membership.join(nb, {
-    cluster,
-    host: "b",
-    workers,
-    services: [],
-    ...beats,
-    report: (error) => reports.push(error),
-  });
-  const kv = await new Kvm(nc).open(`switchboard_${cluster}`);
-  const watches: { stop(): void }[] = [];
-  const others: Membership[] = [];
-  return {
-    cluster,
-    proxy,
-    nc,
-    nb,
-    reports,
-    b,
-    /** The entries of `key` as they come, each awaited with a deadline. */
-    changes: async (key: string) => {
-      const watch = await kv.watch({ key });
-      watches.push(watch);
-      const entries = watch[Symbol.asyncIterator]();
-      return {
-        next: async (): Promise<KvEntry> => {
-          const { value, done } = await waitFor(entries.next(), `a change of ${key}`, 15_000);
-          assert.ok(!done, `the watch of ${key} ended`);
-          return value;
-        },
-      };
-    },
-    /** Host "a", joined directly (worker 1). */
-    async joinA(): Promise<Membership> {
-      const a = await Membership.join(nc, { cluster, host: "a", workers: 1, services: [] });
-      others.push(a);
-      return a;
-    },
-    async [Symbol.asyncDispose]() {
-      for (const watch of watches) watch.stop();
-      for (const other of others) await other.leave();
-      await b.leave();
-      await nb.close();
-      await kv.destroy().catch(() => {});
-      await nc.close();
-      await proxy.close();
-    },
-  };
-}

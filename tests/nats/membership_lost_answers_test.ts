@@ -9,19 +9,19 @@
  */
 
 import assert from "node:assert/strict";
-import { connect } from "@nats-io/transport-node";
-import { type KV, type KvEntry, Kvm } from "@nats-io/kv";
-import { Membership } from "../../src/nats/membership.ts";
 import { waitFor } from "../helpers.ts";
-import { NATS, natsAnswers, uniqueCluster } from "./hosts.ts";
+import { natsAnswers } from "./hosts.ts";
+import { memberB, timeout } from "./member_b.ts";
 
 const ignore = !natsAnswers;
+/** A beat of 300 ms; never gone for silence within a test. */
+const BEATS = { heartbeat: 300, hostTimeout: 20_000 };
 
 Deno.test({
   name: "a read that fails as the host looks into its own lost write does not make it leave",
   ignore,
   async fn() {
-    await using run = await hostB();
+    await using run = await memberB(BEATS);
     const worker = await run.changes("w.0");
     const mine = await worker.next();
     // b's own value written again, as its refresh whose answer it never had; and its read fails.
@@ -39,7 +39,7 @@ Deno.test({
   name: "a claim retried after the host left writes nothing back",
   ignore,
   async fn() {
-    await using run = await hostB();
+    await using run = await memberB(BEATS);
     const hostKey = await run.changes("h.b");
     const mine = await hostKey.next();
     // Another host's beats are the clock once b has left.
@@ -76,7 +76,7 @@ Deno.test({
   name: "a claim that reads its key as the host leaves writes nothing back",
   ignore,
   async fn() {
-    await using run = await hostB();
+    await using run = await memberB(BEATS);
     const hostKey = await run.changes("h.b");
     const mine = await hostKey.next();
     // b's first read fails; its claim then finds the key taken and reads it
@@ -107,86 +107,3 @@ Deno.test({
     assert.equal((await run.kv.get("h.b"))?.operation, "DEL");
   },
 });
-
-/** What a call whose answer never came rejects with. */
-function timeout(): Promise<never> {
-  return Promise.reject(new Error("TIMEOUT (injected)"));
-}
-
-/** Host "b" (worker 0, a beat of 300 ms), a connection of the test's own, and the faults it injects. */
-async function hostB() {
-  const cluster = uniqueCluster();
-  const nc = await connect({ servers: NATS });
-  const nb = await connect({ servers: NATS });
-  const reports: Error[] = [];
-  const b = await Membership.join(nb, {
-    cluster,
-    host: "b",
-    workers: 1,
-    services: [],
-    heartbeat: 300,
-    hostTimeout: 20_000,
-    report: (error) => reports.push(error),
-  });
-  const kv = await new Kvm(nc).open(`switchboard_${cluster}`);
-  const prototype = Object.getPrototypeOf(kv) as Record<"get" | "put", KV["get"]>;
-  const original = { get: prototype.get, put: prototype.put };
-  const watches: { stop(): void }[] = [];
-  const others: Membership[] = [];
-  return {
-    b,
-    kv,
-    reports,
-    /** Another host, joined as b is (worker 1). */
-    async join(host: string): Promise<Membership> {
-      const other = await Membership.join(nc, {
-        cluster,
-        host,
-        workers: 1,
-        services: [],
-        heartbeat: 300,
-        hostTimeout: 20_000,
-      });
-      others.push(other);
-      return other;
-    },
-    /**
-     * Runs `fault` in place of each `method` call for `key` (other keys
-     * pass): it gets the call's options and the call itself, to make, delay
-     * or fail (`timeout()`, as an answer lost would).
-     */
-    intercept(
-      method: "get" | "put",
-      key: string,
-      fault: (call: () => Promise<unknown>, options?: { previousSeq?: number }) => Promise<unknown>,
-    ) {
-      const before = prototype[method] as (...args: unknown[]) => Promise<unknown>;
-      prototype[method] = function (this: KV, k: string, ...rest: unknown[]) {
-        const call = () => before.call(this, k, ...rest);
-        return k === key ? fault(call, rest[1] as { previousSeq?: number }) : call();
-      } as KV["get"];
-    },
-    /** The entries of `key` as they come, each awaited with a deadline. */
-    async changes(key: string) {
-      const watch = await kv.watch({ key });
-      watches.push(watch);
-      const entries = watch[Symbol.asyncIterator]();
-      return {
-        next: async (): Promise<KvEntry> => {
-          const { value, done } = await waitFor(entries.next(), `a change of ${key}`);
-          assert.ok(!done, `the watch of ${key} ended`);
-          return value;
-        },
-      };
-    },
-    async [Symbol.asyncDispose]() {
-      Object.assign(prototype, original);
-      for (const watch of watches) watch.stop();
-      for (const other of others) await other.leave();
-      await b.leave();
-      await nb.close();
-      await kv.destroy().catch(() => {});
-      await nc.close();
-    },
-  };
-}
