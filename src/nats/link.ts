@@ -29,11 +29,11 @@
  * @module
  */
 
-import { counted } from "../counted.ts";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { type Address, isManagerOf, managerOf } from "../address.ts";
 import type { BrokerLink, BrokerReceiver, HostRecord, MembershipChange } from "../broker.ts";
 import { Callbacks } from "../callbacks.ts";
+import { counted } from "../counted.ts";
 import { ClosedError, FrameError, UnreachableError } from "../errors.ts";
 import { CLOSED, FULL, TOO_LARGE, UNREACHABLE } from "../transport.ts";
 import type { ConnectionStats } from "../types.ts";

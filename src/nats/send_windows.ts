@@ -43,15 +43,14 @@ export class SendWindows {
    * what never came before it counts afresh.
    */
   readonly #forgotten = new Map<string, SentCount>();
-  /** What this host had sent to each host in its previous epoch, told after a reconnect. */
-  #previous = new Map<string, number>();
   /**
-   * What of it each host had not confirmed: who sent it, should it turn out
-   * lost. Kept until the next disconnect (at most a window's worth a host):
-   * a host that was away too asks for its count only once this one sends it
-   * again, which may be long after.
+   * The windows of this host's previous epoch: how many it sent each host
+   * (told after a reconnect) and what of it each had not confirmed (who
+   * sent it, should it turn out lost). Kept until the next disconnect, at
+   * most a window's worth a host: a host that was away too asks for its
+   * count only once this one sends it again, which may be long after.
    */
-  #previousInFlight = new Map<string, InFlight>();
+  #previous = new Map<string, Outgoing>();
   #previousEpoch = 0;
 
   /** The window to `host`, if one is open. */
@@ -159,8 +158,7 @@ export class SendWindows {
    */
   endEpoch(epoch: number): void {
     this.#previousEpoch = epoch;
-    this.#previous = new Map([...this.#out].map(([host, out]) => [host, out.seq]));
-    this.#previousInFlight = new Map([...this.#out].map(([host, out]) => [host, out.inFlight]));
+    this.#previous = new Map(this.#out);
     for (const out of this.#out.values()) out.drain.releaseAll();
     this.#out.clear();
   }
@@ -174,14 +172,14 @@ export class SendWindows {
     const inFlight = before === undefined
       ? this.#out.get(host)?.inFlight
       : before === this.#previousEpoch
-      ? this.#previousInFlight.get(host)
+      ? this.#previous.get(host)?.inFlight
       : undefined;
     return inFlight?.between(first, first + count) ?? NONE;
   }
 
   /** How many messages this host sent `host` in its previous epoch, if that is `epoch`. */
   sentBefore(host: string, epoch: number): SentCount | undefined {
-    const sent = this.#previous.get(host);
+    const sent = this.#previous.get(host)?.seq;
     if (epoch !== this.#previousEpoch || sent === undefined) return undefined;
     return { epoch, sent };
   }
@@ -189,7 +187,7 @@ export class SendWindows {
   /** How many messages this host sent each host in its previous epoch. */
   allSentBefore(): { host: string; count: SentCount }[] {
     const epoch = this.#previousEpoch;
-    return [...this.#previous].map(([host, sent]) => ({ host, count: { epoch, sent } }));
+    return [...this.#previous].map(([host, out]) => ({ host, count: { epoch, sent: out.seq } }));
   }
 
   /** Lets every waiter for a drain go: the link closes. */
