@@ -331,19 +331,20 @@ export class GatewayEndpoint implements Endpoint {
     for (const [from, count] of untaken.bySender()) {
       const them = count === 1 ? "it" : "them";
       const why = `${describe(child)} ended before it said it had read ${them}`;
-      this.#link.bounce(from, child, why, undefined, count);
+      this.#link.bounce(from, child, why, { count });
     }
   }
 
-  /** Refuses a payload from another host, naming its action if it has one. */
+  /** Refuses a payload from another host, naming its action if it has one, and saying if it was a reply. */
   #bounce(from: Address, to: Address, payload: Uint8Array, reason: string): void {
-    let action: string | undefined;
+    let details: BounceDetails = {};
     try {
-      action = decodeMessage(payload, describe(from)).action;
+      const { action, re } = decodeMessage(payload, describe(from));
+      details = re === true ? { action, reply: true } : { action };
     } catch {
       // Not a message: refused all the same, unnamed.
     }
-    this.#link.bounce(from, to, reason, action);
+    this.#link.bounce(from, to, reason, details);
   }
 
   /** A child of this host joined: what other hosts sent it before goes to it now. */
@@ -378,9 +379,17 @@ export class GatewayEndpoint implements Endpoint {
     }
   }
 
-  /** Messages sent from here to another host could not be delivered there. */
+  /**
+   * Messages sent from here to another host could not be delivered there.
+   * Their sender hears it; and what it has open to `to` fails, unless what
+   * was refused was a reply: a process that is not connected (it stopped,
+   * and its own request was failed as it closed) refuses replies, while
+   * the requests it was sent are each answered, refused as it stops, or
+   * failed as its host leaves, and to `ANY` go to another worker when they
+   * never ran. Failed here, they would fail as if they might have run.
+   */
   #bounced(from: Address, to: Address, reason: string, details: BounceDetails = {}): void {
-    const { action, count = 1, last = false } = details;
+    const { action, count = 1, last = false, reply = false } = details;
     // The last ones it sent `to` never came (a bye): its sender knows which,
     // and a request among them goes to another worker, or fails as not delivered.
     const undelivered = last ? count : 0;
@@ -395,8 +404,12 @@ export class GatewayEndpoint implements Endpoint {
     if (this.#isManager(from)) {
       const error = new UnreachableError(text, { action, peer: to });
       this.#options.report(error);
-      this.#receiver?.gone(to, error, undelivered);
-    } else if (!this.#local.tellGone(from, to, text, this.#sentByChild(from, to, undelivered))) {
+      if (!reply) this.#receiver?.gone(to, error, undelivered);
+    } else if (
+      reply
+        ? !this.#local.tellReplyRefused(from, to, text)
+        : !this.#local.tellGone(from, to, text, this.#sentByChild(from, to, undelivered))
+    ) {
       // A child not connected now (it exited since) cannot be told: its manager is.
       this.#options.report(new UnreachableError(text, { action, peer: to }));
     }

@@ -19,7 +19,7 @@ export type FakeLink = BrokerLink & {
   bounced: string[];
   from(payload: string): void;
   diedWithout(from: Address, count: number): void;
-  refused(from: Address, reason: string, action?: string): void;
+  refused(from: Address, reason: string, action?: string, reply?: boolean): void;
   saidBye(from: Address, count: number): void;
 };
 
@@ -28,7 +28,8 @@ export type FakeLink = BrokerLink & {
  * it was told to send and to bounce; `from`, which delivers a payload from
  * worker 5 to worker 0 as if it came from "a"; and `diedWithout`, which
  * says "a" died without confirming `count` messages from `from` to worker 5;
- * `refused`, which says "a" refused a message from `from` to worker 5;
+ * `refused`, which says "a" refused a message from `from` to worker 5
+ * (a reply, when `reply`);
  * and `saidBye`, which says "a" left never having had the last `count`
  * messages `from` sent worker 5.
  */
@@ -45,7 +46,7 @@ export function fakeLink(): FakeLink {
     bounced,
     from: (payload) => receiver!.deliver(5, 0, new TextEncoder().encode(payload)),
     diedWithout: (from, count) => receiver!.unconfirmed("a", from, 5, count),
-    refused: (from, reason, action) => receiver!.bounced(from, 5, reason, { action }),
+    refused: (from, reason, action, reply) => receiver!.bounced(from, 5, reason, { action, reply }),
     saidBye: (from, count) =>
       receiver!.bounced(from, 5, 'host "a" stopped before it came', { count, last: true }),
     self: hosts[0],
@@ -60,11 +61,11 @@ export function fakeLink(): FakeLink {
       sent.push({ from, to, payload: text });
       return text.length;
     },
-    bounce: (from, to, reason, action, count = 1) =>
+    bounce: (from, to, reason, { action, count = 1, reply = false } = {}) =>
       void bounced.push(
         `${from} → ${to}${action === undefined ? "" : ` "${action}"`}${
           count === 1 ? "" : ` x${count}`
-        }: ${reason}`,
+        }${reply ? " (reply)" : ""}: ${reason}`,
       ),
     queued: () => 0,
     drained: () => Promise.resolve(),

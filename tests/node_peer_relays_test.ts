@@ -13,6 +13,7 @@ import {
   DELIVER,
   FORWARD,
   GONE,
+  goneIsReply,
   goneReason,
   REACH,
   reachable,
@@ -70,8 +71,18 @@ Deno.test("the Node peer's relay frames are read and written as Switchboard's", 
     assert.equal(node.takenBody(taken), takenBody(taken));
     assert.equal(readTaken(utf8.encode(node.takenBody(taken))), taken);
   }
-  for (const body of ['{"reason":"gone"}', "{}", '{"reason":3}', "not json"]) {
+  for (
+    const body of [
+      '{"reason":"gone"}',
+      "{}",
+      '{"reason":3}',
+      "not json",
+      '{"reply":true}',
+      '{"reply":1}',
+    ]
+  ) {
     assert.equal(node.goneReason(utf8.encode(body)), goneReason(utf8.encode(body)), body);
+    assert.equal(node.goneIsReply(utf8.encode(body)), goneIsReply(utf8.encode(body)), body);
   }
   for (const body of ['{"reachable":false}', '{"reachable":true}', '{"reachable":1}', ""]) {
     assert.equal(node.reachable(utf8.encode(body)), reachable(utf8.encode(body)), body);
@@ -236,6 +247,24 @@ Deno.test("a Node peer fails its requests to a process the manager says is gone,
   ask(manager, "d2", { op: "errors" });
   assert.deepEqual((await untilAnswer(manager, "d2")).answer, {
     ok: ["worker 7 went away for the test"],
+  });
+});
+
+Deno.test("a Node peer told that a reply it sent was refused reports it, and keeps its requests to that process open", async () => {
+  await using manager = await startNode();
+  ask(manager, "d1", { op: "request", action: "echoRequest", data: 3, to: 7, timeout: 60_000 });
+  const forwarded = await nextSent(manager);
+  assert.ok("relay" in forwarded && forwarded.relay.kind === FORWARD);
+  const { messageId } = forwarded.relay.message as { messageId: string };
+  manager.send(relay(GONE, 7, '{"reason":"a reply to worker 7 was refused","reply":true}'));
+  // Worker 7 answers after: the request was still open.
+  const answer = { action: "echoResponse", messageId, re: true, data: "from 7" };
+  manager.send(relay(DELIVER, 7, JSON.stringify(answer)));
+  const { answer: outcome } = await untilAnswer(manager, "d1");
+  assert.deepEqual(outcome, { ok: "from 7" });
+  ask(manager, "d2", { op: "errors" });
+  assert.deepEqual((await untilAnswer(manager, "d2")).answer, {
+    ok: ["a reply to worker 7 was refused"],
   });
 });
 

@@ -20,6 +20,7 @@ import {
   DELIVER,
   FORWARD,
   GONE,
+  goneIsReply,
   goneReason,
   REACH,
   reachable,
@@ -125,7 +126,8 @@ export class OtherHosts {
         ? undefined
         : new UnreachableError(reason, { peer: relay.address });
       if (error) this.#events.report(error);
-      this.#events.gone(relay.address, error);
+      // A refused reply ends nothing: what this process asked of it is settled on its own.
+      if (!goneIsReply(relay.body)) this.#events.gone(relay.address, error);
     } else if (said !== undefined) {
       this.#reachable = said;
     } else {

@@ -9,7 +9,8 @@
  *
  * - FORWARD, child → manager: for that address, the body is the message;
  * - DELIVER, manager → child: from that address, the body is the message;
- * - GONE, manager → child: that process is gone, `{"reason"?}`;
+ * - GONE, manager → child: that process is gone, `{"reason"?, "undelivered"?, "reply"?}`
+ *   (this peer reads the reason, and `reply`: only a reply it sent was refused);
  * - REACH, manager → child (the address `"manager"`): `{"reachable"}`;
  * - TAKEN, child → manager (the address `"manager"`): `{"count": n}` or
  *   `{"rest": true}`.
@@ -106,6 +107,17 @@ export function readRelay(payload) {
 export function goneReason(body) {
   const reason = readJson(body)?.reason;
   return typeof reason === "string" ? reason : undefined;
+}
+
+/**
+ * Whether a GONE frame speaks only of a reply refused: the requests open
+ * to its address stay open.
+ *
+ * @param {Uint8Array} body
+ * @returns {boolean}
+ */
+export function goneIsReply(body) {
+  return readJson(body)?.reply === true;
 }
 
 /**

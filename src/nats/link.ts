@@ -31,7 +31,13 @@
 
 import type { NatsConnection } from "@nats-io/transport-node";
 import { type Address, isManagerOf, managerOf } from "../address.ts";
-import type { BrokerLink, BrokerReceiver, HostRecord, MembershipChange } from "../broker.ts";
+import type {
+  BounceDetails,
+  BrokerLink,
+  BrokerReceiver,
+  HostRecord,
+  MembershipChange,
+} from "../broker.ts";
 import { Callbacks } from "../callbacks.ts";
 import { counted } from "../counted.ts";
 import { ClosedError, FrameError, UnreachableError } from "../errors.ts";
@@ -212,12 +218,12 @@ export class NatsLink implements BrokerLink {
     return bodySize;
   }
 
-  bounce(from: Address, to: Address, reason: string, action?: string, count = 1): void {
+  bounce(from: Address, to: Address, reason: string, details: BounceDetails = {}): void {
     const host = this.hostOf(from);
     if (host === undefined) return;
-    const body = bounceBody(reason, action, count);
+    const body = bounceBody(reason, details);
     if (this.#up) this.#publish(host, { kind: BOUNCE, from, to, seq: 0, body });
-    else this.#heldBounces.hold({ host, from, to, body, count });
+    else this.#heldBounces.hold({ host, from, to, body, count: details.count ?? 1 });
   }
 
   queued(host: string): number {
@@ -515,8 +521,8 @@ export class NatsLink implements BrokerLink {
   #onBounce(envelope: Envelope): void {
     const { from, to, body } = envelope;
     if (from === NO_ADDRESS || to === NO_ADDRESS) return;
-    const { reason, action, count } = readBounce(body);
-    this.#receiver?.bounced(from, to, reason, { action, count });
+    const { reason, ...details } = readBounce(body);
+    this.#receiver?.bounced(from, to, reason, details);
   }
 
   /**

@@ -235,6 +235,17 @@ export class UnixEndpoint implements Endpoint {
     return this.#relaying.tellGone(link, address, reason, undelivered);
   }
 
+  /**
+   * In that manager: tells the child `to` that a reply it sent `address` on
+   * another host was refused there, and why; its requests to `address`
+   * stay open.
+   */
+  tellReplyRefused(to: Address, address: Address, reason: string): boolean {
+    const link = this.#links.get(to);
+    if (this.#state !== "open" || !link) return false;
+    return this.#relaying.tellReplyRefused(link, address, reason);
+  }
+
   /** The link what is sent to `to` goes on: through the manager when it is remote. */
   #linkFor(to: Address): Link | undefined {
     return this.#relaying.relayed(to) ? this.#links.get(MANAGER) : this.#links.get(to);
@@ -436,7 +447,8 @@ export class UnixEndpoint implements Endpoint {
       return true;
     } else if (read.kind === "gone") {
       if (read.error) this.#options.report(read.error);
-      this.#gone(read.address, read.error, read.undelivered);
+      // A refused reply ends nothing: what the child asked of it is settled on its own.
+      if (!read.reply) this.#gone(read.address, read.error, read.undelivered);
     } else if (read === BAD_RELAY) {
       this.#drop(
         link,

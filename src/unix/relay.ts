@@ -6,8 +6,10 @@
  *
  * - FORWARD, child → manager: "for `address`", then the message;
  * - DELIVER, manager → child: "from `address`", then the message;
- * - GONE, manager → child: "`address` is gone", then `{"reason"?, "undelivered"?}`:
+ * - GONE, manager → child: "`address` is gone", then `{"reason"?, "undelivered"?, "reply"?}`:
  *   the last `undelivered` payloads the child sent `address` never came;
+ *   with `"reply": true`, only a reply the child sent it was refused, to be
+ *   reported: its requests to `address` stay open;
  * - REACH, manager → child: whether the other hosts can be reached now,
  *   `{"reachable": boolean}`; the address is the manager's own.
  * - TAKEN, child → manager: it has read and handed on `{"count"}` more
@@ -114,6 +116,11 @@ export function goneReason(body: Uint8Array): string | undefined {
 export function goneUndelivered(body: Uint8Array): number {
   const undelivered = readBody(body)?.undelivered;
   return Number.isInteger(undelivered) && (undelivered as number) > 0 ? undelivered as number : 0;
+}
+
+/** Whether a GONE frame speaks only of a reply refused: requests to its address stay open. */
+export function goneIsReply(body: Uint8Array): boolean {
+  return readBody(body)?.reply === true;
 }
 
 /** What a REACH frame says: whether the other hosts can be reached; undefined if malformed. */

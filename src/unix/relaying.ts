@@ -15,6 +15,7 @@ import {
   DELIVER,
   FORWARD,
   GONE,
+  goneIsReply,
   goneReason,
   goneUndelivered,
   REACH,
@@ -47,7 +48,14 @@ export type RelayRead =
    * A GONE frame from the manager: `address` is gone, for `error` when it
    * should be reported; the last `undelivered` sent it never came.
    */
-  | { kind: "gone"; address: Address; error: UnreachableError | undefined; undelivered: number }
+  | {
+    kind: "gone";
+    address: Address;
+    error: UnreachableError | undefined;
+    undelivered: number;
+    /** Only a reply the child sent `address` was refused: its requests stay open. */
+    reply: boolean;
+  }
   /** A frame that did not come the way its kind may come, or is malformed. */
   | typeof BAD_RELAY
   /** Nothing: it was handled. */
@@ -166,6 +174,15 @@ export class Relaying {
     return link.send(relayPayload(GONE, address, body)) >= 0;
   }
 
+  /**
+   * In a manager: tells a child that a reply it sent `address` on another
+   * host was refused there, and why; its requests to `address` stay open.
+   */
+  tellReplyRefused(link: Link, address: Address, reason: string): boolean {
+    const body = JSON.stringify({ reason, reply: true });
+    return link.send(relayPayload(GONE, address, body)) >= 0;
+  }
+
   /** In a manager: tells a child whether the other hosts can be reached now. */
   tellReachable(link: Link, reachable: boolean): boolean {
     return link.send(relayPayload(REACH, MANAGER, JSON.stringify({ reachable }))) >= 0;
@@ -212,7 +229,8 @@ export class Relaying {
       const error = reason === undefined
         ? undefined
         : new UnreachableError(reason, { peer: relay.address });
-      return { kind: "gone", address: relay.address, error, undelivered };
+      const reply = goneIsReply(relay.body);
+      return { kind: "gone", address: relay.address, error, undelivered, reply };
     } else if (said !== undefined) {
       this.#othersReachable = said;
     } else {

@@ -20,19 +20,28 @@ Deno.test("envelope bodies read back as written; a body of the wrong shape reads
   assert.equal(readResume(resumeBody(7, 0.5)), undefined, "a count is a whole number");
   assert.deepEqual(readGap(gapBody(7, 3)), { epoch: 7, first: 3 });
   assert.equal(readGap(new Uint8Array(0)), undefined, "sent before the sender forgot");
-  assert.deepEqual(readBounce(bounceBody("worker 3 stopped", "tick")), {
+  assert.deepEqual(readBounce(bounceBody("worker 3 stopped", { action: "tick" })), {
     reason: "worker 3 stopped",
     action: "tick",
   });
-  assert.deepEqual(readBounce(bounceBody("worker 3 stopped", undefined)), {
+  assert.deepEqual(readBounce(bounceBody("worker 3 stopped")), {
     reason: "worker 3 stopped",
     action: undefined,
   });
-  assert.deepEqual(readBounce(bounceBody("worker 3 ended", undefined, 3)), {
+  assert.deepEqual(readBounce(bounceBody("worker 3 ended", { count: 3 })), {
     reason: "worker 3 ended",
     action: undefined,
     count: 3,
   }, "the count of the messages it stands for, when more than one");
+  assert.deepEqual(
+    readBounce(bounceBody("worker 3 is not connected", { action: "tickResponse", reply: true })),
+    {
+      reason: "worker 3 is not connected",
+      action: "tickResponse",
+      reply: true,
+    },
+    "a reply says so",
+  );
   // From a host before bounces named the action: the reason as text.
   const text = new TextEncoder().encode("worker 3 is not connected");
   assert.deepEqual(readBounce(text), { reason: "worker 3 is not connected" });

@@ -31,8 +31,8 @@ function linked() {
 Deno.test("a bounce made while NATS is down goes once it is back, in order", async () => {
   const { link, say, bounces, reports } = linked();
   await say("disconnect");
-  link.bounce(1, 0, "worker 0 stopped before it could take it", "job");
-  link.bounce(1, 0, "worker 0 stopped before it could take it", undefined, 3);
+  link.bounce(1, 0, "worker 0 stopped before it could take it", { action: "job" });
+  link.bounce(1, 0, "worker 0 stopped before it could take it", { count: 3 });
   assert.deepEqual(bounces(), [], "nothing goes while down");
   await say("reconnect");
   assert.deepEqual(bounces(), [
@@ -62,7 +62,7 @@ Deno.test("bounces past what may wait, or still held as the link closes, are sai
     "5 messages from other hosts were not delivered here, and their senders were not told: the connection to the NATS server was down",
   );
   await say("disconnect");
-  link.bounce(1, 0, "gone", undefined, 2);
+  link.bounce(1, 0, "gone", { count: 2 });
   await link.close();
   assert.equal(bounces().length, MOST_HELD, "none went");
   assert.match(reports.at(-1)!.message, /^2 messages from other hosts were not delivered here/);
