@@ -74,6 +74,12 @@ export interface BrokerReceiver {
    * each sender and target; the leaving itself comes with `onChange`.
    */
   unconfirmed(host: string, from: Address, to: Address, count: number): void;
+  /**
+   * `address`, a process of another host, ended without closing gracefully
+   * (it crashed, or was killed), for `reason`: what it took will never be
+   * answered, so what waits on it fails, as it may have run.
+   */
+  ended(address: Address, reason: string): void;
 }
 
 /**
@@ -148,6 +154,12 @@ export interface BrokerLink {
    * reply (`last` is the link's own, from a bye, and is not sent).
    */
   bounce(from: Address, to: Address, reason: string, details?: BounceDetails): void;
+  /**
+   * Tells every other host that `address`, a process of this host, ended
+   * without closing gracefully, and why: the requests it took from them
+   * fail there, rather than wait out their timeouts. Without it, they do.
+   */
+  ended?(address: Address, reason: string): void;
   /** Bytes sent to `host` and not yet confirmed. */
   queued(host: string): number;
   /** Resolves once at most `limit` bytes are unconfirmed to `host` (default: each). */

@@ -133,6 +133,7 @@ export class GatewayEndpoint implements Endpoint {
       lost: (host, reason) => this.#lost(host, reason),
       bounced: (from, to, reason, details) => this.#bounced(from, to, reason, details),
       unconfirmed: (host, from, to, count) => this.#unconfirmed(host, from, to, count),
+      ended: (address, reason) => this.#ended(address, reason),
     });
     this.#link.onChange((change) => {
       if (change.type === "left") this.#lostAll(change.host, undefined);
@@ -327,12 +328,20 @@ export class GatewayEndpoint implements Endpoint {
   #left(child: Address, reason: Error | undefined): void {
     const untaken = this.#untaken.get(child);
     this.#untaken.delete(child);
-    if (!untaken || untaken.size === 0 || (untaken.takesTheRest && reason === undefined)) return;
+    // Nothing came for it from other hosts, or it closed gracefully: it
+    // answered what it took (what its stop work cut short fails as its
+    // host leaves, or, when it alone stopped, waits out its timeout).
+    if (!untaken || (untaken.takesTheRest && reason === undefined)) return;
     for (const [from, count] of untaken.bySender()) {
       const them = count === 1 ? "it" : "them";
       const why = `${describe(child)} ended before it said it had read ${them}`;
       this.#link.bounce(from, child, why, { count });
     }
+    // What it took will never be answered: the other hosts fail what waits
+    // on it, as on one host a closed connection does, rather than wait out
+    // their timeouts.
+    const how = reason === undefined ? "" : ` (${reason.message})`;
+    this.#link.ended?.(child, `${describe(child)} ended without closing gracefully${how}`);
   }
 
   /** Refuses a payload from another host, naming its action if it has one, and saying if it was a reply. */
@@ -447,6 +456,19 @@ export class GatewayEndpoint implements Endpoint {
     // told: its manager is, rather than nobody.
     if (this.#isManager(from) || !this.#local.tellGone(from, to, text)) {
       this.#options.report(new UnreachableError(text, { peer: to }));
+    }
+  }
+
+  /**
+   * A process of another host ended without closing gracefully: what this
+   * host's processes wait on it for fails, as it may have run. A child is
+   * told as of a host that left, with no reason to report: each request's
+   * rejection says it.
+   */
+  #ended(address: Address, reason: string): void {
+    this.#receiver?.gone(address, new UnreachableError(reason, { peer: address }));
+    for (const child of this.#local.connected()) {
+      if (child !== MANAGER) this.#local.tellGone(child, address);
     }
   }
 

@@ -15,7 +15,8 @@
  * `u32` wrapped after hours of steady traffic, and the window never freed
  * again). `from` and `to` are addresses as JSON; `body` is the message;
  * or for an ack (and a bye) the highest message number received, for a
- * bounce why, as JSON: `{reason, action?}` (see `bodies.ts`). A gap and a
+ * bounce why, as JSON: `{reason, action?}` (see `bodies.ts`); for an ended
+ * process why, as text. A gap and a
  * count sent (SENT) carry their count in `seq`, with no body. Everything read from the broker is
  * checked here like a frame from a socket.
  *
@@ -68,6 +69,12 @@ export const RECONNECTED = 7;
  * was lost. No body.
  */
 export const SENT = 8;
+/**
+ * A process of the sender's host, `from`, ended without closing
+ * gracefully (it crashed, or was killed): what it took of the receiver's
+ * messages it will never answer. The body says why, as text.
+ */
+export const ENDED = 9;
 
 /** An envelope, read. */
 export interface Envelope {
@@ -79,7 +86,8 @@ export interface Envelope {
     | typeof RESUME
     | typeof BYE
     | typeof RECONNECTED
-    | typeof SENT;
+    | typeof SENT
+    | typeof ENDED;
   host: string;
   epoch: number;
   seq: number;
@@ -244,7 +252,7 @@ function decodeEnvelope(bytes: Uint8Array): Envelope | undefined {
   try {
     const kind = bytes[at++];
     // Past the end, `kind` is undefined, and no kind.
-    if (!(kind >= MESSAGE && kind <= SENT)) return undefined;
+    if (!(kind >= MESSAGE && kind <= ENDED)) return undefined;
     const hostBytes = take(bytes[at++] ?? 0);
     const numbers = take(12);
     if (!hostBytes || hostBytes.length === 0 || !numbers) return undefined;

@@ -49,6 +49,7 @@ import {
   AFTER_RECONNECTING,
   BOUNCE,
   BYE,
+  ENDED,
   type Envelope,
   ENVELOPE_OVERHEAD,
   EnvelopeWriter,
@@ -129,6 +130,11 @@ export class NatsLink implements BrokerLink {
   readonly #batches = new Map<string, Batch>();
   /** Bounces that could not go while the connection was down. */
   readonly #heldBounces = new HeldBounces();
+  /**
+   * This host's processes that ended while the connection was down, and
+   * why: told once it is back (at most one entry a process of this host).
+   */
+  readonly #endedWhileDown = new Map<Address, string>();
   /** Envelopes from hosts the membership does not know yet. */
   readonly #early = new EarlyEnvelopes((envelope) => this.#handle(envelope));
   /** The names of the hosts the membership knows: made again when hosts come or go. */
@@ -226,6 +232,18 @@ export class NatsLink implements BrokerLink {
     else this.#heldBounces.hold({ host, from, to, body, count: details.count ?? 1 });
   }
 
+  ended(address: Address, reason: string): void {
+    if (!this.#up) {
+      this.#endedWhileDown.set(address, reason);
+      return;
+    }
+    const body = new TextEncoder().encode(reason);
+    for (const record of this.hosts()) {
+      if (record.host === this.self.host) continue;
+      this.#publish(record.host, { kind: ENDED, from: address, to: NO_ADDRESS, seq: 0, body });
+    }
+  }
+
   queued(host: string): number {
     return this.#windows.queued(host);
   }
@@ -307,6 +325,10 @@ export class NatsLink implements BrokerLink {
    * closes) is said here, as its senders will not hear it.
    */
   #sendHeldBounces(): void {
+    if (this.#up) {
+      for (const [address, reason] of this.#endedWhileDown) this.ended(address, reason);
+      this.#endedWhileDown.clear();
+    }
     const { bounces, untold } = this.#heldBounces.take();
     let notSent = untold;
     for (const { host, from, to, body, count } of bounces) {
@@ -416,7 +438,23 @@ export class NatsLink implements BrokerLink {
         return this.#onReconnected(envelope.host);
       case SENT:
         return this.#incoming.sent(envelope.host, envelope.epoch, envelope.seq);
+      case ENDED:
+        return this.#onEnded(envelope);
     }
+  }
+
+  /** A process of another host ended without closing gracefully: what waits on it fails here. */
+  #onEnded(envelope: Envelope): void {
+    const { host, from, body } = envelope;
+    // Only its own host speaks for a process.
+    if (from === NO_ADDRESS || !this.#attested(host, from)) {
+      return this.#options.report(
+        new FrameError(
+          `Bad message from host ${JSON.stringify(host)}: it may not say ${String(from)} ended`,
+        ),
+      );
+    }
+    this.#receiver?.ended(from, new TextDecoder().decode(body));
   }
 
   #onMessage(envelope: Envelope): void {

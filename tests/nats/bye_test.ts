@@ -42,6 +42,7 @@ Deno.test({
         deliver() {},
         lost: (host) => allRefused.reject(new Error(`lost ${host}`)),
         unconfirmed: (host) => allRefused.reject(new Error(`unconfirmed by ${host}`)),
+        ended: (address) => allRefused.reject(new Error(`ended ${address}`)),
         bounced(from, to, reason, details) {
           refused.push({ from, to, reason, details, sendAfter: a.send(from, to, "again") });
           if (refused.length === 2) allRefused.resolve();
@@ -114,6 +115,7 @@ Deno.test({
         bounced: (from, to, reason) =>
           reports.push(new Error(`bounced ${from} → ${to}: ${reason}`)),
         unconfirmed: (...way) => unconfirmed.push(way),
+        ended: (address) => reports.push(new Error(`ended ${address}`)),
       });
       await waitFor(knows(a, "b"), "host a to see host b");
       const left = Promise.withResolvers<void>();

@@ -54,6 +54,7 @@ Deno.test("a host closing before it saw a sender join says bye to it, having had
     lost: (host) => void heard.push(`lost ${host}`),
     bounced: (from, to) => void heard.push(`bounced ${String(from)}→${String(to)}`),
     unconfirmed: (host) => void heard.push(`unconfirmed ${host}`),
+    ended: (address) => void heard.push(`ended ${String(address)}`),
   };
   link.receive(receiver);
   // Host c, not known to a yet, sends worker 0 two messages.

@@ -1,7 +1,8 @@
 /**
  * A `NatsLink` of host "a" (worker 0) to host "b" (worker 1) over a fake
- * NATS connection, for the tests: it records what is published, and says
- * the connection dropped or came back when the test tells it to.
+ * NATS connection, for the tests: it records what is published, says the
+ * connection dropped or came back when the test tells it to, and hands on
+ * what a test says arrived.
  */
 
 import type { NatsConnection, Status } from "@nats-io/transport-node";
@@ -38,9 +39,10 @@ export function fakeLink(window: number) {
     close() {},
   };
   const reports: Error[] = [];
+  let take: ((bytes: Uint8Array) => void) | undefined;
   const link = new NatsLink(nc, members, {
     prefix: "p",
-    inbox: { take() {}, drain: () => Promise.resolve() },
+    inbox: { take: (taker) => void (take = taker), drain: () => Promise.resolve() },
     window,
     report: (error) => reports.push(error),
   });
@@ -57,5 +59,7 @@ export function fakeLink(window: number) {
     // Published at the end of the task.
     await new Promise((resolve) => setTimeout(resolve, 0));
   };
-  return { link, published, reports, say };
+  /** Hands the link what another host published to this one (once it receives). */
+  const arrive = (bytes: Uint8Array) => take!(bytes);
+  return { link, published, reports, say, arrive };
 }

@@ -22,6 +22,7 @@ function recording(): BrokerReceiver & { first: Promise<[Address, Address, strin
     lost: (host, reason) => first.reject(new Error(`lost from ${host}: ${reason?.message}`)),
     bounced: (_from, _to, reason) => first.reject(new Error(`bounced: ${reason}`)),
     unconfirmed: (host) => first.reject(new Error(`unconfirmed by ${host}`)),
+    ended: (address) => first.reject(new Error(`ended ${address}`)),
   };
 }
 
