@@ -5,6 +5,7 @@ import type { BrokerLink, BrokerReceiver } from "../src/broker.ts";
 import { GatewayHost } from "../src/gateway.ts";
 import type { Endpoint, EndpointOptions } from "../src/transport.ts";
 import { UnixHost } from "../src/unix/host.ts";
+import { openUnixEndpoint } from "../src/unix/transport.ts";
 
 /** What a fake link was given to send. */
 export interface Sent {
@@ -109,3 +110,48 @@ export const REFUSAL: Sent = {
     data: { n: 1 },
   }),
 };
+
+/**
+ * Runs `test` with host "b"'s gateway on a fake link: what its manager was
+ * told (reports, and who is gone), and a way to start worker 0, whose
+ * reports and gones go to the listeners given; everything closed after.
+ */
+export async function withGatewayOfB(
+  test: (b: {
+    link: FakeLink;
+    reports: Error[];
+    gones: Address[];
+    startWorker0(
+      report: (error: Error) => void,
+      gone?: (peer: Address) => void,
+    ): Promise<Endpoint>;
+  }) => Promise<void> | void,
+): Promise<void> {
+  const link = fakeLink();
+  const reports: Error[] = [];
+  const gones: Address[] = [];
+  const { unix, endpoint: manager, options } = await gatewayOfB(link, (e) => reports.push(e));
+  manager.receive({ deliver() {}, gone: (peer) => void gones.push(peer) });
+  const children: Endpoint[] = [];
+  try {
+    await test({
+      link,
+      reports,
+      gones,
+      async startWorker0(report, gone = () => {}) {
+        const child = await openUnixEndpoint(unix.childConfig, 0, { ...options, report });
+        child.receive({ deliver() {}, gone });
+        children.push(child);
+        return child;
+      },
+    });
+  } finally {
+    for (const child of children) {
+      child.close();
+      await child.closed;
+    }
+    manager.close();
+    await manager.closed;
+    await unix.close();
+  }
+}

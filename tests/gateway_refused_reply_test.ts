@@ -10,57 +10,34 @@
 import assert from "node:assert/strict";
 import type { Address } from "../src/address.ts";
 import { UnreachableError } from "../src/errors.ts";
-import { openUnixEndpoint } from "../src/unix/transport.ts";
-import { fakeLink, gatewayOfB } from "./fake_link.ts";
+import { withGatewayOfB } from "./fake_link.ts";
 import { hostB } from "./host_b.ts";
 import { waitFor } from "./helpers.ts";
 
 const NOT_CONNECTED = "worker 5 is not connected";
 
 Deno.test("a reply another host refused is reported to the manager that sent it, and fails none of its requests there", async () => {
-  const link = fakeLink();
-  const reports: Error[] = [];
-  const { unix, endpoint: manager } = await gatewayOfB(link, (error) => reports.push(error));
-  const gone: Address[] = [];
-  manager.receive({ deliver() {}, gone: (peer) => void gone.push(peer) });
-  try {
+  await withGatewayOfB(({ link, reports, gones }) => {
     link.refused("manager@b", NOT_CONNECTED, "workResponse", true);
     assert.deepEqual(reports.map((error) => error.message), [
       `Message "workResponse" from the manager of host "b" to worker 5 was not delivered: ${NOT_CONNECTED}`,
     ]);
     assert.ok(reports[0] instanceof UnreachableError);
-    assert.deepEqual(gone, [], "its requests to worker 5 stay open");
+    assert.deepEqual(gones, [], "its requests to worker 5 stay open");
     link.refused("manager@b", NOT_CONNECTED, "save");
-    assert.deepEqual(gone, [5], "a message that was no reply fails them, as before");
-  } finally {
-    manager.close();
-    await manager.closed;
-    await unix.close();
-  }
+    assert.deepEqual(gones, [5], "a message that was no reply fails them, as before");
+  });
 });
 
 Deno.test("a reply another host refused is reported to the child that sent it, and fails none of its requests there", async () => {
-  const link = fakeLink();
-  const { unix, endpoint: manager, options } = await gatewayOfB(
-    link,
-    (error) => assert.fail(error),
-  );
-  manager.receive({ deliver() {}, gone() {} });
-  const reports: Error[] = [];
-  const gone: Address[] = [];
-  const toldGone = Promise.withResolvers<void>();
-  const child = await openUnixEndpoint(unix.childConfig, 0, {
-    ...options,
-    report: (error) => reports.push(error),
-  });
-  child.receive({
-    deliver() {},
-    gone: (peer) => {
+  await withGatewayOfB(async ({ link, reports: managers, startWorker0 }) => {
+    const reports: Error[] = [];
+    const gone: Address[] = [];
+    const toldGone = Promise.withResolvers<void>();
+    await startWorker0((error) => reports.push(error), (peer) => {
       gone.push(peer);
       toldGone.resolve();
-    },
-  });
-  try {
+    });
     link.refused(0, NOT_CONNECTED, "workResponse", true);
     // Told after the reply's refusal, on the same connection: once it is
     // gone, the refusal before it was read.
@@ -72,13 +49,8 @@ Deno.test("a reply another host refused is reported to the child that sent it, a
       `Message "save" from worker 0 to worker 5 was not delivered: ${NOT_CONNECTED}`,
     ]);
     assert.ok(reports.every((error) => error instanceof UnreachableError && error.peer === 5));
-  } finally {
-    child.close();
-    await child.closed;
-    manager.close();
-    await manager.closed;
-    await unix.close();
-  }
+    assert.deepEqual(managers, [], "told where it was sent");
+  });
 });
 
 Deno.test("a host refuses a reply for a child that is not connected saying it was a reply, and a message saying it was not", async () => {

@@ -7,48 +7,8 @@
 
 import assert from "node:assert/strict";
 import { UnreachableError } from "../src/errors.ts";
-import type { Endpoint } from "../src/transport.ts";
-import { openUnixEndpoint } from "../src/unix/transport.ts";
-import { type FakeLink, fakeLink, gatewayOfB } from "./fake_link.ts";
+import { withGatewayOfB } from "./fake_link.ts";
 import { waitFor } from "./helpers.ts";
-
-/** Host "b"'s gateway on a fake link, with what its manager was told. */
-async function withGatewayOfB(
-  test: (b: {
-    link: FakeLink;
-    reports: Error[];
-    gones: unknown[];
-    startWorker0(report: (error: Error) => void): Promise<Endpoint>;
-  }) => Promise<void> | void,
-): Promise<void> {
-  const link = fakeLink();
-  const reports: Error[] = [];
-  const gones: unknown[] = [];
-  const { unix, endpoint: manager, options } = await gatewayOfB(link, (e) => reports.push(e));
-  manager.receive({ deliver() {}, gone: (peer) => void gones.push(peer) });
-  const children: Endpoint[] = [];
-  try {
-    await test({
-      link,
-      reports,
-      gones,
-      async startWorker0(report) {
-        const child = await openUnixEndpoint(unix.childConfig, 0, { ...options, report });
-        child.receive({ deliver() {}, gone() {} });
-        children.push(child);
-        return child;
-      },
-    });
-  } finally {
-    for (const child of children) {
-      child.close();
-      await child.closed;
-    }
-    manager.close();
-    await manager.closed;
-    await unix.close();
-  }
-}
 
 Deno.test("what the manager sent a host that died unconfirmed is reported to it, in doubt, and marks nothing gone", async () => {
   await withGatewayOfB(({ link, reports, gones }) => {

@@ -11,7 +11,15 @@ import { natsBroker } from "../../nats.ts";
 import type { BrokerLink } from "../../src/broker.ts";
 import type { Outcome } from "../fixtures/remote_control.ts";
 import { remote, waitFor } from "../helpers.ts";
-import { HOST_WORKER, joinHere, knowsWorkers, NATS, natsAnswers, uniqueCluster } from "./hosts.ts";
+import {
+  HOST_WORKER,
+  joinHere,
+  knowsWorkers,
+  NATS,
+  natsAnswers,
+  uniqueCluster,
+  workersOf,
+} from "./hosts.ts";
 
 const ignore = !natsAnswers;
 
@@ -48,7 +56,7 @@ Deno.test({
     await knowsWorkers(a, 3);
     const reported: string[] = [];
     a.onError((error) => reported.push(error.message));
-    const [onEdge, onC, onA] = [link.self.workers[0], workerOf(c), workerOf(a)];
+    const [onEdge, onC, onA] = [link.self.workers[0], workersOf(c)[0], workersOf(a)[0]];
     // Taken by the edge's worker, and cut short as its host stops: it came.
     const took = outcome(a.request("holdRequest", null, { to: onEdge, timeout: 20_000 }));
     await a.request("echoRequest", null, { to: onEdge });
@@ -115,12 +123,6 @@ Deno.test({
     assert.match(workerTook.ok.error.message, /the connection closed before it answered/);
   },
 });
-
-/** The worker id of a host with one worker. */
-function workerOf(host: Cluster): number {
-  return host.stats().children.find((child) => typeof child.address === "number")!
-    .address as number;
-}
 
 /** How `request` settles, as `remote` tells a worker's. */
 function outcome(request: Promise<unknown>): Promise<Outcome> {

@@ -329,3 +329,10 @@ export async function probe(from: Cluster, to: Cluster, toHost: string): Promise
     clearInterval(probing);
   }
 }
+
+/** A host's worker ids, in order. */
+export function workersOf(host: Cluster): number[] {
+  return host.stats().children.flatMap((child) =>
+    typeof child.address === "number" ? [child.address] : []
+  ).sort((x, y) => x - y);
+}

@@ -12,7 +12,15 @@ import assert from "node:assert/strict";
 import { ANY, Cluster, managerOf } from "../../mod.ts";
 import { natsBroker } from "../../nats.ts";
 import { remote, waitFor } from "../helpers.ts";
-import { HOST_WORKER, joinHere, knowsWorkers, NATS, natsAnswers, uniqueCluster } from "./hosts.ts";
+import {
+  HOST_WORKER,
+  joinHere,
+  knowsWorkers,
+  NATS,
+  natsAnswers,
+  uniqueCluster,
+  workersOf,
+} from "./hosts.ts";
 
 Deno.test({
   name: "a reply refused by a stopping host's worker that has gone fails none of the requests " +
@@ -81,10 +89,3 @@ Deno.test({
     await waitFor(stopped, "host edge to stop");
   },
 });
-
-/** A host's worker ids, in order. */
-function workersOf(host: Cluster): number[] {
-  return host.stats().children.flatMap((child) =>
-    typeof child.address === "number" ? [child.address] : []
-  ).sort((x, y) => x - y);
-}

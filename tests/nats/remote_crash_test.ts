@@ -11,7 +11,15 @@ import assert from "node:assert/strict";
 import { Cluster } from "../../mod.ts";
 import { natsBroker } from "../../nats.ts";
 import { event, remote, waitFor } from "../helpers.ts";
-import { HOST_WORKER, joinHere, knowsWorkers, NATS, natsAnswers, uniqueCluster } from "./hosts.ts";
+import {
+  HOST_WORKER,
+  joinHere,
+  knowsWorkers,
+  NATS,
+  natsAnswers,
+  uniqueCluster,
+  workersOf,
+} from "./hosts.ts";
 
 Deno.test({
   name: "a request another host's worker took fails as soon as that worker crashes, " +
@@ -54,10 +62,3 @@ Deno.test({
     assert.equal(again.data, "again");
   },
 });
-
-/** A host's worker ids, in order. */
-function workersOf(host: Cluster): number[] {
-  return host.stats().children.flatMap((child) =>
-    typeof child.address === "number" ? [child.address] : []
-  ).sort((x, y) => x - y);
-}
