@@ -9,18 +9,9 @@
  */
 
 import assert from "node:assert/strict";
-import { ANY, Cluster, managerOf } from "../../mod.ts";
-import { natsBroker } from "../../nats.ts";
+import { ANY, managerOf } from "../../mod.ts";
 import { remote, waitFor } from "../helpers.ts";
-import {
-  HOST_WORKER,
-  joinHere,
-  knowsWorkers,
-  NATS,
-  natsAnswers,
-  uniqueCluster,
-  workersOf,
-} from "./hosts.ts";
+import { joinHere, knowsWorkers, natsAnswers, uniqueCluster, workersOf } from "./hosts.ts";
 
 Deno.test({
   name: "a reply refused by a stopping host's worker that has gone fails none of the requests " +
@@ -28,12 +19,7 @@ Deno.test({
   ignore: !natsAnswers,
   async fn() {
     const cluster = uniqueCluster();
-    const edge = await Cluster.start({
-      worker: HOST_WORKER,
-      workers: 2,
-      broker: natsBroker({ servers: NATS, cluster, host: "edge" }),
-    });
-    await using _edge = { [Symbol.asyncDispose]: () => edge.stop() };
+    await using edge = await joinHere(cluster, "edge", { workers: 2 });
     await using a = await joinHere(cluster, "a", { workers: 1 });
     await knowsWorkers(a, 3);
     const reported: string[] = [];

@@ -8,18 +8,8 @@
  */
 
 import assert from "node:assert/strict";
-import { Cluster } from "../../mod.ts";
-import { natsBroker } from "../../nats.ts";
 import { event, remote, waitFor } from "../helpers.ts";
-import {
-  HOST_WORKER,
-  joinHere,
-  knowsWorkers,
-  NATS,
-  natsAnswers,
-  uniqueCluster,
-  workersOf,
-} from "./hosts.ts";
+import { joinHere, knowsWorkers, natsAnswers, uniqueCluster, workersOf } from "./hosts.ts";
 
 Deno.test({
   name: "a request another host's worker took fails as soon as that worker crashes, " +
@@ -27,12 +17,7 @@ Deno.test({
   ignore: !natsAnswers,
   async fn() {
     const cluster = uniqueCluster();
-    const b = await Cluster.start({
-      worker: HOST_WORKER,
-      workers: 1,
-      broker: natsBroker({ servers: NATS, cluster, host: "b" }),
-    });
-    await using _b = { [Symbol.asyncDispose]: () => b.stop() };
+    await using b = await joinHere(cluster, "b", { workers: 1 });
     await using a = await joinHere(cluster, "a", { workers: 1 });
     await knowsWorkers(a, 2);
     const [onB] = workersOf(b);
