@@ -105,12 +105,6 @@ export interface BounceDetails {
    * counts what it sends `to` knows which they were.
    */
   last?: boolean;
-  /**
-   * True when the message was a reply (a response to a request `to` had
-   * made): it says nothing of the requests `from` has open to `to`, which
-   * are each still answered, refused, or failed as `to`'s host leaves.
-   */
-  reply?: boolean;
 }
 
 /** A host's membership of a cluster, and its way to the other hosts. */
@@ -150,8 +144,8 @@ export interface BrokerLink {
   /**
    * Tells the host of `from` that its message to `to`, here, could not be
    * delivered, and why; `details` name the message, if it could be read,
-   * say how many messages it stands for (default 1), and whether it was a
-   * reply (`last` is the link's own, from a bye, and is not sent).
+   * and say how many messages it stands for (default 1; `last` is the
+   * link's own, from a bye, and is not sent).
    */
   bounce(from: Address, to: Address, reason: string, details?: BounceDetails): void;
   /**

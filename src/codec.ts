@@ -58,6 +58,12 @@ export interface WireError {
    * failed response's `data` is the request's, to send to another worker.
    */
   stopping?: true;
+  /**
+   * On a request that never reached the process it was for (another host
+   * could not hand it over: that process is not connected, say): nothing
+   * of it ran; `data` is the request's, to send to another worker.
+   */
+  undelivered?: true;
 }
 
 const SCRATCH_SIZE = 64 * 1024;
@@ -294,7 +300,8 @@ function checkShape(value: unknown): string | undefined {
       (error.stack !== undefined && typeof error.stack !== "string") ||
       (error.schema !== undefined && typeof error.schema !== "string") ||
       (error.issues !== undefined && !isIssueList(error.issues)) ||
-      (error.stopping !== undefined && error.stopping !== true)
+      (error.stopping !== undefined && error.stopping !== true) ||
+      (error.undelivered !== undefined && error.undelivered !== true)
     ) {
       return 'its "error" is not an object with string "name" and "message"';
     }

@@ -13,8 +13,9 @@
 import { type Address, describe, MANAGER, managerOf } from "./address.ts";
 import type { BounceDetails, BrokerLink, HostRecord } from "./broker.ts";
 import { CONTROL_PREFIX } from "./action.ts";
-import { decodeMessage } from "./codec.ts";
+import { decodeMessage, type WireMessage } from "./codec.ts";
 import { SwitchboardError, UnreachableError } from "./errors.ts";
+import { failureAnswer } from "./failure_answer.ts";
 import { type Held, HeldUntilJoined } from "./held_until_joined.ts";
 import { isPieces, joinPieces } from "./payload_pieces.ts";
 import type { Permissions } from "./permissions.ts";
@@ -251,11 +252,7 @@ export class GatewayEndpoint implements Endpoint {
     const exiting = this.#exiting.has(to);
     // Answered here for the child (a request it would refuse): not relayed.
     const answer = this.#receiver?.answerFor?.(to, from, payload, exiting);
-    if (answer !== undefined && this.#link.send(to, from, forLink(answer)) >= 0) {
-      const byTarget = this.#answeredFor.get(to) ?? new Map<Address, number>();
-      this.#answeredFor.set(to, byTarget.set(from, (byTarget.get(from) ?? 0) + 1));
-      return;
-    }
+    if (answer !== undefined && this.#answerAs(to, from, answer)) return;
     // A child told to exit reads on until it closes: what answers or steers
     // its own work (a response, `$left`, `$more`) still goes to it.
     const held = exiting && !isNewMessage(from, payload)
@@ -265,7 +262,7 @@ export class GatewayEndpoint implements Endpoint {
       case "held":
         return;
       case "full":
-        return this.#bounce(
+        return this.#refuse(
           from,
           to,
           payload,
@@ -286,9 +283,9 @@ export class GatewayEndpoint implements Endpoint {
       const limit = this.#local.maxPayload(to) - relayHeadSize(from);
       const reason = `its ${payload.length} bytes are over the ${limit} bytes a message relayed ` +
         `to ${describe(to)} may have (maxFrameSize on its host)`;
-      return this.#bounce(from, to, payload, reason);
+      return this.#refuse(from, to, payload, reason);
     }
-    if (sent < 0) return this.#bounce(from, to, payload, `${describe(to)} is not connected`);
+    if (sent < 0) return this.#refuse(from, to, payload, `${describe(to)} is not connected`);
     this.#untakenBy(to).add(from);
     this.#watchSlow(to);
   }
@@ -344,16 +341,43 @@ export class GatewayEndpoint implements Endpoint {
     this.#link.ended?.(child, `${describe(child)} ended without closing gracefully${how}`);
   }
 
-  /** Refuses a payload from another host, naming its action if it has one, and saying if it was a reply. */
-  #bounce(from: Address, to: Address, payload: Uint8Array, reason: string): void {
-    let details: BounceDetails = {};
+  /**
+   * Refuses a payload from another host that cannot reach `to`, here. A
+   * request is answered as from `to`, failed as never delivered, so that
+   * to `ANY` it goes to another worker; anything else bounces, naming its
+   * action if it has one.
+   */
+  #refuse(from: Address, to: Address, payload: Uint8Array, reason: string): void {
+    let message: WireMessage | undefined;
     try {
-      const { action, re } = decodeMessage(payload, describe(from));
-      details = re === true ? { action, reply: true } : { action };
+      message = decodeMessage(payload, describe(from));
     } catch {
       // Not a message: refused all the same, unnamed.
     }
-    this.#link.bounce(from, to, reason, details);
+    if (message && isRequest(message)) {
+      const error = { name: UnreachableError.name, message: reason, undelivered: true as const };
+      try {
+        const answer = failureAnswer(from, message, error, true, this.#link.maxPayload);
+        if (this.#answerAs(to, from, answer)) return;
+      } catch {
+        // Over what the link carries even without its data: bounced.
+      }
+    }
+    this.#link.bounce(from, to, reason, { action: message?.action });
+  }
+
+  /**
+   * Sends `answer` to `to`, on another host, as from `child`, which never
+   * sent it: a bye's count of what came from the child counts it, so it is
+   * counted here too (see `#sentByChild`).
+   *
+   * @returns Whether it was sent.
+   */
+  #answerAs(child: Address, to: Address, answer: Payload): boolean {
+    if (this.#link.send(child, to, forLink(answer)) < 0) return false;
+    const byTarget = this.#answeredFor.get(child) ?? new Map<Address, number>();
+    this.#answeredFor.set(child, byTarget.set(to, (byTarget.get(to) ?? 0) + 1));
+    return true;
   }
 
   /** A child of this host joined: what other hosts sent it before goes to it now. */
@@ -367,7 +391,7 @@ export class GatewayEndpoint implements Endpoint {
   /** What waited for a child that will have no process to take it. */
   #bounceHeld(child: Address, held: readonly Held[]): void {
     for (const { from, payload } of held) {
-      this.#bounce(from, child, payload, `${describe(child)} stopped before it could take it`);
+      this.#refuse(from, child, payload, `${describe(child)} stopped before it could take it`);
     }
   }
 
@@ -389,19 +413,17 @@ export class GatewayEndpoint implements Endpoint {
   }
 
   /**
-   * Messages sent from here to another host could not be delivered there.
-   * Their sender hears it; and what it has open to `to` fails, unless what
-   * was refused was a reply: a process that is not connected (it stopped,
-   * and its own request was failed as it closed) refuses replies, while
-   * the requests it was sent are each answered, refused as it stops, or
-   * failed as its host leaves, and to `ANY` go to another worker when they
-   * never ran. Failed here, they would fail as if they might have run.
+   * Messages sent from here to another host could not be delivered there:
+   * their sender hears it. A bounce speaks only for the messages it names:
+   * a request among them was answered on its own, failed as never
+   * delivered (see `#refuse`); what else the sender has open to `to` is
+   * still answered, refused, or failed as `to` ends or its host leaves.
+   * Failed here, it would fail as if it might have run, and a request to
+   * `ANY` that never did would not go to another worker. Only a bye says
+   * more: the last `count` messages the sender sent `to` never came.
    */
   #bounced(from: Address, to: Address, reason: string, details: BounceDetails = {}): void {
-    const { action, count = 1, last = false, reply = false } = details;
-    // The last ones it sent `to` never came (a bye): its sender knows which,
-    // and a request among them goes to another worker, or fails as not delivered.
-    const undelivered = last ? count : 0;
+    const { action, count = 1, last = false } = details;
     const what = count > 1
       ? `${count} messages`
       : action === undefined
@@ -413,11 +435,11 @@ export class GatewayEndpoint implements Endpoint {
     if (this.#isManager(from)) {
       const error = new UnreachableError(text, { action, peer: to });
       this.#options.report(error);
-      if (!reply) this.#receiver?.gone(to, error, undelivered);
+      if (last) this.#receiver?.gone(to, error, count);
     } else if (
-      reply
-        ? !this.#local.tellReplyRefused(from, to, text)
-        : !this.#local.tellGone(from, to, text, this.#sentByChild(from, to, undelivered))
+      last
+        ? !this.#local.tellGone(from, to, text, this.#sentByChild(from, to, count))
+        : !this.#local.tellRefused(from, to, text)
     ) {
       // A child not connected now (it exited since) cannot be told: its manager is.
       this.#options.report(new UnreachableError(text, { action, peer: to }));
@@ -478,10 +500,16 @@ export class GatewayEndpoint implements Endpoint {
   }
 }
 
+/** Whether `message` is a request that waits for an answer (not a control frame's). */
+function isRequest(message: WireMessage): boolean {
+  return message.messageId !== undefined && message.re !== true &&
+    !message.action.startsWith(CONTROL_PREFIX);
+}
+
 /**
  * Whether a payload is a new message or request, not a response or a
  * control frame. One that cannot be read counts as new: held like one,
- * then delivered or bounced.
+ * then delivered or refused.
  */
 function isNewMessage(from: Address, payload: Uint8Array): boolean {
   try {

@@ -14,7 +14,13 @@
 import { type Address, describe } from "./address.ts";
 import { type Clock, MAX_TIMER_DELAY, SYSTEM_CLOCK } from "./clock.ts";
 import type { WireMessage } from "./codec.ts";
-import { ClosedError, NoHandlerError, RemoteError, ValidationError } from "./errors.ts";
+import {
+  ClosedError,
+  NoHandlerError,
+  RemoteError,
+  UnreachableError,
+  ValidationError,
+} from "./errors.ts";
 
 /**
  * What a timed-out request rejects with. The caller turns it into a
@@ -287,9 +293,12 @@ export function failedAnswer(
   timeLeft: number,
 ): Error | Refusal {
   const error = answerError(action, from, message.error!);
-  return message.error!.stopping === true
-    ? new Refusal(error, from, message.data, timeLeft, true)
-    : error;
+  if (message.error!.stopping === true) {
+    return new Refusal(error, from, message.data, timeLeft, true);
+  }
+  // Never reached `from`: to `ANY` it goes to another worker; by id it fails.
+  if (message.error!.undelivered === true) return new Refusal(error, from, message.data, timeLeft);
+  return error;
 }
 
 /** The error of a request `from` refused because it is stopping alone. */
@@ -307,6 +316,12 @@ export function answerError(
   error: NonNullable<WireMessage["error"]>,
 ): Error {
   if (error.stopping === true) return refusedError(action, from);
+  if (error.undelivered === true) {
+    return new UnreachableError(
+      `Request "${action}" to ${describe(from)} failed: it was not delivered (${error.message})`,
+      { action, peer: from },
+    );
+  }
   if (error.name === NoHandlerError.name) {
     return new NoHandlerError(
       `Request "${action}" to ${describe(from)} failed: it has no handler for "${action}"`,

@@ -19,18 +19,19 @@ export type FakeLink = BrokerLink & {
   sent: Sent[];
   bounced: string[];
   from(payload: string): void;
+  toManager(payload: string): void;
   diedWithout(from: Address, count: number): void;
-  refused(from: Address, reason: string, action?: string, reply?: boolean): void;
+  refused(from: Address, reason: string, action?: string): void;
   saidBye(from: Address, count: number): void;
 };
 
 /**
  * A link for host "b" (worker 0) to one other host, "a" (worker 5): what
  * it was told to send and to bounce; `from`, which delivers a payload from
- * worker 5 to worker 0 as if it came from "a"; and `diedWithout`, which
+ * worker 5 to worker 0 as if it came from "a" (`toManager`: to host "b"'s
+ * manager); and `diedWithout`, which
  * says "a" died without confirming `count` messages from `from` to worker 5;
- * `refused`, which says "a" refused a message from `from` to worker 5
- * (a reply, when `reply`);
+ * `refused`, which says "a" refused a message from `from` to worker 5;
  * and `saidBye`, which says "a" left never having had the last `count`
  * messages `from` sent worker 5.
  */
@@ -46,8 +47,9 @@ export function fakeLink(): FakeLink {
     sent,
     bounced,
     from: (payload) => receiver!.deliver(5, 0, new TextEncoder().encode(payload)),
+    toManager: (payload) => receiver!.deliver(5, "manager@b", new TextEncoder().encode(payload)),
     diedWithout: (from, count) => receiver!.unconfirmed("a", from, 5, count),
-    refused: (from, reason, action, reply) => receiver!.bounced(from, 5, reason, { action, reply }),
+    refused: (from, reason, action) => receiver!.bounced(from, 5, reason, { action }),
     saidBye: (from, count) =>
       receiver!.bounced(from, 5, 'host "a" stopped before it came', { count, last: true }),
     self: hosts[0],
@@ -62,11 +64,11 @@ export function fakeLink(): FakeLink {
       sent.push({ from, to, payload: text });
       return text.length;
     },
-    bounce: (from, to, reason, { action, count = 1, reply = false } = {}) =>
+    bounce: (from, to, reason, { action, count = 1 } = {}) =>
       void bounced.push(
         `${from} → ${to}${action === undefined ? "" : ` "${action}"`}${
           count === 1 ? "" : ` x${count}`
-        }${reply ? " (reply)" : ""}: ${reason}`,
+        }: ${reason}`,
       ),
     queued: () => 0,
     drained: () => Promise.resolve(),

@@ -17,8 +17,8 @@ import { nextEvent } from "./helpers.ts";
 export interface Worker0 {
   endpoint: Endpoint;
   received: string[];
-  /** Resolves once it has received `text`. */
-  receives(text: string): Promise<void>;
+  /** Resolves once it has received `text`, or text that `text` says is the one; with that text. */
+  receives(text: string | ((received: string) => boolean)): Promise<string>;
 }
 
 /** The manager of host "b", on a fake link to host "a" (worker 5), and a way to start worker 0. */
@@ -66,12 +66,16 @@ export async function hostB(): Promise<
         endpoint,
         received,
         receives: (text) =>
-          nextEvent<void>((listener) => {
-            const check = () => received.includes(text) && listener();
+          nextEvent<string>((listener) => {
+            const is = typeof text === "string" ? (got: string) => got === text : text;
+            const check = () => {
+              const got = received.find(is);
+              if (got !== undefined) listener(got);
+            };
             arrivals.add(check);
             check();
             return () => arrivals.delete(check);
-          }, `worker 0 to receive ${text}`),
+          }, `worker 0 to receive ${typeof text === "string" ? text : "what the test waits for"}`),
       };
     },
     gone: (address) =>

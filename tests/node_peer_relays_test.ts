@@ -13,8 +13,8 @@ import {
   DELIVER,
   FORWARD,
   GONE,
-  goneIsReply,
   goneReason,
+  goneReportOnly,
   REACH,
   reachable,
   readRelay,
@@ -82,7 +82,7 @@ Deno.test("the Node peer's relay frames are read and written as Switchboard's", 
     ]
   ) {
     assert.equal(node.goneReason(utf8.encode(body)), goneReason(utf8.encode(body)), body);
-    assert.equal(node.goneIsReply(utf8.encode(body)), goneIsReply(utf8.encode(body)), body);
+    assert.equal(node.goneReportOnly(utf8.encode(body)), goneReportOnly(utf8.encode(body)), body);
   }
   for (const body of ['{"reachable":false}', '{"reachable":true}', '{"reachable":1}', ""]) {
     assert.equal(node.reachable(utf8.encode(body)), reachable(utf8.encode(body)), body);
@@ -250,13 +250,13 @@ Deno.test("a Node peer fails its requests to a process the manager says is gone,
   });
 });
 
-Deno.test("a Node peer told that a reply it sent was refused reports it, and keeps its requests to that process open", async () => {
+Deno.test("a Node peer told that a message it sent was refused reports it, and keeps its requests to that process open", async () => {
   await using manager = await startNode();
   ask(manager, "d1", { op: "request", action: "echoRequest", data: 3, to: 7, timeout: 60_000 });
   const forwarded = await nextSent(manager);
   assert.ok("relay" in forwarded && forwarded.relay.kind === FORWARD);
   const { messageId } = forwarded.relay.message as { messageId: string };
-  manager.send(relay(GONE, 7, '{"reason":"a reply to worker 7 was refused","reply":true}'));
+  manager.send(relay(GONE, 7, '{"reason":"a message to worker 7 was refused","reportOnly":true}'));
   // Worker 7 answers after: the request was still open.
   const answer = { action: "echoResponse", messageId, re: true, data: "from 7" };
   manager.send(relay(DELIVER, 7, JSON.stringify(answer)));
@@ -264,7 +264,7 @@ Deno.test("a Node peer told that a reply it sent was refused reports it, and kee
   assert.deepEqual(outcome, { ok: "from 7" });
   ask(manager, "d2", { op: "errors" });
   assert.deepEqual((await untilAnswer(manager, "d2")).answer, {
-    ok: ["a reply to worker 7 was refused"],
+    ok: ["a message to worker 7 was refused"],
   });
 });
 

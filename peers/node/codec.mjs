@@ -86,7 +86,7 @@ export function encodeMessage(message, maxFrameSize, to) {
  * @param {number | string} [address] Its address, when known: the
  * errors' `peer`.
  * @returns {{ action: string, data?: unknown, messageId?: string, re?: true, timeout?: number,
- *   stream?: number, part?: true, error?: { name: string, message: string, stack?: string, schema?: string, stopping?: true } }}
+ *   stream?: number, part?: true, error?: { name: string, message: string, stack?: string, schema?: string, stopping?: true, undelivered?: true } }}
  * @throws {FrameError} `Bad frame from <from>: …`, when it is not UTF-8
  * JSON of a message's shape, with tags that fit its data and bytes.
  */
@@ -200,7 +200,8 @@ function shapeProblem(message) {
       (error.stack !== undefined && typeof error.stack !== "string") ||
       (error.schema !== undefined && typeof error.schema !== "string") ||
       (error.issues !== undefined && !isIssueList(error.issues)) ||
-      (error.stopping !== undefined && error.stopping !== true))
+      (error.stopping !== undefined && error.stopping !== true) ||
+      (error.undelivered !== undefined && error.undelivered !== true))
   ) {
     return 'its "error" is not an object with string "name" and "message"';
   }

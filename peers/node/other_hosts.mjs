@@ -20,8 +20,8 @@ import {
   DELIVER,
   FORWARD,
   GONE,
-  goneIsReply,
   goneReason,
+  goneReportOnly,
   REACH,
   reachable,
   readRelay,
@@ -126,8 +126,8 @@ export class OtherHosts {
         ? undefined
         : new UnreachableError(reason, { peer: relay.address });
       if (error) this.#events.report(error);
-      // A refused reply ends nothing: what this process asked of it is settled on its own.
-      if (!goneIsReply(relay.body)) this.#events.gone(relay.address, error);
+      // A refused message ends nothing: what waits on its target is settled on its own.
+      if (!goneReportOnly(relay.body)) this.#events.gone(relay.address, error);
     } else if (said !== undefined) {
       this.#reachable = said;
     } else {

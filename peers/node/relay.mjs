@@ -9,8 +9,9 @@
  *
  * - FORWARD, child → manager: for that address, the body is the message;
  * - DELIVER, manager → child: from that address, the body is the message;
- * - GONE, manager → child: that process is gone, `{"reason"?, "undelivered"?, "reply"?}`
- *   (this peer reads the reason, and `reply`: only a reply it sent was refused);
+ * - GONE, manager → child: that process is gone, `{"reason"?, "undelivered"?, "reportOnly"?}`
+ *   (this peer reads the reason, and `reportOnly`: the reason is only to be
+ *   reported, a message it sent was refused);
  * - REACH, manager → child (the address `"manager"`): `{"reachable"}`;
  * - TAKEN, child → manager (the address `"manager"`): `{"count": n}` or
  *   `{"rest": true}`.
@@ -110,14 +111,14 @@ export function goneReason(body) {
 }
 
 /**
- * Whether a GONE frame speaks only of a reply refused: the requests open
- * to its address stay open.
+ * Whether a GONE frame's reason is only to be reported: what waits on its
+ * address stays open.
  *
  * @param {Uint8Array} body
  * @returns {boolean}
  */
-export function goneIsReply(body) {
-  return readJson(body)?.reply === true;
+export function goneReportOnly(body) {
+  return readJson(body)?.reportOnly === true;
 }
 
 /**

@@ -236,14 +236,13 @@ export class UnixEndpoint implements Endpoint {
   }
 
   /**
-   * In that manager: tells the child `to` that a reply it sent `address` on
-   * another host was refused there, and why; its requests to `address`
-   * stay open.
+   * In that manager: tells the child `to` that a message it sent `address`
+   * on another host was refused there, and why; nothing else ends with it.
    */
-  tellReplyRefused(to: Address, address: Address, reason: string): boolean {
+  tellRefused(to: Address, address: Address, reason: string): boolean {
     const link = this.#links.get(to);
     if (this.#state !== "open" || !link) return false;
-    return this.#relaying.tellReplyRefused(link, address, reason);
+    return this.#relaying.tellRefused(link, address, reason);
   }
 
   /** The link what is sent to `to` goes on: through the manager when it is remote. */
@@ -447,8 +446,8 @@ export class UnixEndpoint implements Endpoint {
       return true;
     } else if (read.kind === "gone") {
       if (read.error) this.#options.report(read.error);
-      // A refused reply ends nothing: what the child asked of it is settled on its own.
-      if (!read.reply) this.#gone(read.address, read.error, read.undelivered);
+      // A refused message ends nothing: what waits on its target is settled on its own.
+      if (!read.reportOnly) this.#gone(read.address, read.error, read.undelivered);
     } else if (read === BAD_RELAY) {
       this.#drop(
         link,

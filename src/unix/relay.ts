@@ -6,10 +6,10 @@
  *
  * - FORWARD, child → manager: "for `address`", then the message;
  * - DELIVER, manager → child: "from `address`", then the message;
- * - GONE, manager → child: "`address` is gone", then `{"reason"?, "undelivered"?, "reply"?}`:
+ * - GONE, manager → child: "`address` is gone", then `{"reason"?, "undelivered"?, "reportOnly"?}`:
  *   the last `undelivered` payloads the child sent `address` never came;
- *   with `"reply": true`, only a reply the child sent it was refused, to be
- *   reported: its requests to `address` stay open;
+ *   with `"reportOnly": true`, the reason speaks only of what it names (a
+ *   message another host refused): it is reported, and nothing else ends;
  * - REACH, manager → child: whether the other hosts can be reached now,
  *   `{"reachable": boolean}`; the address is the manager's own.
  * - TAKEN, child → manager: it has read and handed on `{"count"}` more
@@ -118,9 +118,9 @@ export function goneUndelivered(body: Uint8Array): number {
   return Number.isInteger(undelivered) && (undelivered as number) > 0 ? undelivered as number : 0;
 }
 
-/** Whether a GONE frame speaks only of a reply refused: requests to its address stay open. */
-export function goneIsReply(body: Uint8Array): boolean {
-  return readBody(body)?.reply === true;
+/** Whether a GONE frame's reason is only to be reported: what waits on its address stays open. */
+export function goneReportOnly(body: Uint8Array): boolean {
+  return readBody(body)?.reportOnly === true;
 }
 
 /** What a REACH frame says: whether the other hosts can be reached; undefined if malformed. */

@@ -15,8 +15,8 @@ import {
   DELIVER,
   FORWARD,
   GONE,
-  goneIsReply,
   goneReason,
+  goneReportOnly,
   goneUndelivered,
   REACH,
   reachable,
@@ -53,8 +53,8 @@ export type RelayRead =
     address: Address;
     error: UnreachableError | undefined;
     undelivered: number;
-    /** Only a reply the child sent `address` was refused: its requests stay open. */
-    reply: boolean;
+    /** The reason is only to be reported: what waits on `address` stays open. */
+    reportOnly: boolean;
   }
   /** A frame that did not come the way its kind may come, or is malformed. */
   | typeof BAD_RELAY
@@ -175,11 +175,11 @@ export class Relaying {
   }
 
   /**
-   * In a manager: tells a child that a reply it sent `address` on another
-   * host was refused there, and why; its requests to `address` stay open.
+   * In a manager: tells a child that a message it sent `address` on
+   * another host was refused there, and why; nothing else ends with it.
    */
-  tellReplyRefused(link: Link, address: Address, reason: string): boolean {
-    const body = JSON.stringify({ reason, reply: true });
+  tellRefused(link: Link, address: Address, reason: string): boolean {
+    const body = JSON.stringify({ reason, reportOnly: true });
     return link.send(relayPayload(GONE, address, body)) >= 0;
   }
 
@@ -229,8 +229,8 @@ export class Relaying {
       const error = reason === undefined
         ? undefined
         : new UnreachableError(reason, { peer: relay.address });
-      const reply = goneIsReply(relay.body);
-      return { kind: "gone", address: relay.address, error, undelivered, reply };
+      const reportOnly = goneReportOnly(relay.body);
+      return { kind: "gone", address: relay.address, error, undelivered, reportOnly };
     } else if (said !== undefined) {
       this.#othersReachable = said;
     } else {
