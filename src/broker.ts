@@ -75,11 +75,15 @@ export interface BrokerReceiver {
    */
   unconfirmed(host: string, from: Address, to: Address, count: number): void;
   /**
-   * `address`, a process of another host, ended without closing gracefully
-   * (it crashed, or was killed), for `reason`: what it took will never be
-   * answered, so what waits on it fails, as it may have run.
+   * `address`, a process of another host, ended: its connection to its
+   * manager closed, for `reason` when it crashed (or was killed). What it
+   * took it answered, or, crashed, never will: what waits on it fails, as
+   * it may have run; and what is being done for it can stop. But the last
+   * `onTheWay.get(sender)` messages each sender here sent it reached its
+   * host only after: each is answered on its own (refused, or by its next
+   * process), and stays open.
    */
-  ended(address: Address, reason: string): void;
+  ended(address: Address, reason: string | undefined, onTheWay: ReadonlyMap<Address, number>): void;
 }
 
 /**
@@ -150,10 +154,13 @@ export interface BrokerLink {
   bounce(from: Address, to: Address, reason: string, details?: BounceDetails): void;
   /**
    * Tells every other host that `address`, a process of this host, ended
-   * without closing gracefully, and why: the requests it took from them
-   * fail there, rather than wait out their timeouts. Without it, they do.
+   * (its connection to its manager closed), and why when it crashed, with
+   * how much of each host's traffic this host had by then: the requests it
+   * took and did not answer fail there, rather than wait out their
+   * timeouts, and what is being done there for it stops. Without it, they
+   * wait.
    */
-  ended?(address: Address, reason: string): void;
+  ended?(address: Address, reason?: string): void;
   /** Bytes sent to `host` and not yet confirmed. */
   queued(host: string): number;
   /** Resolves once at most `limit` bytes are unconfirmed to `host` (default: each). */

@@ -134,7 +134,7 @@ export class GatewayEndpoint implements Endpoint {
       lost: (host, reason) => this.#lost(host, reason),
       bounced: (from, to, reason, details) => this.#bounced(from, to, reason, details),
       unconfirmed: (host, from, to, count) => this.#unconfirmed(host, from, to, count),
-      ended: (address, reason) => this.#ended(address, reason),
+      ended: (address, reason, onTheWay) => this.#ended(address, reason, onTheWay),
     });
     this.#link.onChange((change) => {
       if (change.type === "left") this.#lostAll(change.host, undefined);
@@ -325,20 +325,21 @@ export class GatewayEndpoint implements Endpoint {
   #left(child: Address, reason: Error | undefined): void {
     const untaken = this.#untaken.get(child);
     this.#untaken.delete(child);
-    // Nothing came for it from other hosts, or it closed gracefully: it
-    // answered what it took (what its stop work cut short fails as its
-    // host leaves, or, when it alone stopped, waits out its timeout).
-    if (!untaken || (untaken.takesTheRest && reason === undefined)) return;
-    for (const [from, count] of untaken.bySender()) {
-      const them = count === 1 ? "it" : "them";
-      const why = `${describe(child)} ended before it said it had read ${them}`;
-      this.#link.bounce(from, child, why, { count });
+    const graceful = untaken?.takesTheRest === true && reason === undefined;
+    if (!graceful) {
+      for (const [from, count] of untaken?.bySender() ?? []) {
+        const them = count === 1 ? "it" : "them";
+        const why = `${describe(child)} ended before it said it had read ${them}`;
+        this.#link.bounce(from, child, why, { count });
+      }
     }
-    // What it took will never be answered: the other hosts fail what waits
-    // on it, as on one host a closed connection does, rather than wait out
-    // their timeouts.
+    // The other hosts hear it ended, as on one host a closed connection
+    // says: what it took and did not answer fails there (what its stop work
+    // cut short, or all, if it crashed), rather than wait out its timeout;
+    // what is being done there for it stops.
     const how = reason === undefined ? "" : ` (${reason.message})`;
-    this.#link.ended?.(child, `${describe(child)} ended without closing gracefully${how}`);
+    const why = graceful ? undefined : `${describe(child)} ended without closing gracefully${how}`;
+    this.#link.ended?.(child, why);
   }
 
   /**
@@ -404,11 +405,24 @@ export class GatewayEndpoint implements Endpoint {
   /** Everything in flight to and from the processes of a host may be lost. */
   #lostAll(record: HostRecord, reason: Error | undefined): void {
     const addresses: Address[] = [managerOf(record.host), ...record.workers, ...record.services];
-    for (const address of addresses) {
-      this.#receiver?.gone(address, reason);
-      for (const child of this.#local.connected()) {
-        if (child !== MANAGER) this.#local.tellGone(child, address);
-      }
+    for (const address of addresses) this.#goneForAll(address, reason);
+  }
+
+  /**
+   * Tells this host's manager and each of its children that `address`, on
+   * another host, is gone; the last `onTheWay` messages each sent it are
+   * still on their way. A child hears no reason to report: each request's
+   * rejection says it.
+   */
+  #goneForAll(
+    address: Address,
+    reason: Error | undefined,
+    onTheWay: ReadonlyMap<Address, number> = NONE_ON_THE_WAY,
+  ): void {
+    this.#receiver?.gone(address, reason, 0, onTheWay.get(this.#global) ?? 0);
+    for (const child of this.#local.connected()) {
+      if (child === MANAGER) continue;
+      this.#local.tellGone(child, address, undefined, { onTheWay: onTheWay.get(child) });
     }
   }
 
@@ -438,7 +452,9 @@ export class GatewayEndpoint implements Endpoint {
       if (last) this.#receiver?.gone(to, error, count);
     } else if (
       last
-        ? !this.#local.tellGone(from, to, text, this.#sentByChild(from, to, count))
+        ? !this.#local.tellGone(from, to, text, {
+          undelivered: this.#sentByChild(from, to, count),
+        })
         : !this.#local.tellRefused(from, to, text)
     ) {
       // A child not connected now (it exited since) cannot be told: its manager is.
@@ -482,16 +498,15 @@ export class GatewayEndpoint implements Endpoint {
   }
 
   /**
-   * A process of another host ended without closing gracefully: what this
-   * host's processes wait on it for fails, as it may have run. A child is
-   * told as of a host that left, with no reason to report: each request's
-   * rejection says it.
+   * A process of another host ended: what this host's processes wait on it
+   * for fails, as it may have run, but what was still on its way to it;
+   * what they do for it stops (see `BrokerReceiver.ended`).
    */
-  #ended(address: Address, reason: string): void {
-    this.#receiver?.gone(address, new UnreachableError(reason, { peer: address }));
-    for (const child of this.#local.connected()) {
-      if (child !== MANAGER) this.#local.tellGone(child, address);
-    }
+  #ended(address: Address, reason: string | undefined, onTheWay: ReadonlyMap<Address, number>) {
+    const error = reason === undefined
+      ? undefined
+      : new UnreachableError(reason, { peer: address });
+    this.#goneForAll(address, error, onTheWay);
   }
 
   /** Whether `from` is this host's manager, by either of its addresses. */
@@ -499,6 +514,8 @@ export class GatewayEndpoint implements Endpoint {
     return from === MANAGER || from === this.#global;
   }
 }
+
+const NONE_ON_THE_WAY: ReadonlyMap<Address, number> = new Map();
 
 /** Whether `message` is a request that waits for an answer (not a control frame's). */
 function isRequest(message: WireMessage): boolean {

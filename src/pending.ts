@@ -202,16 +202,19 @@ export class PendingRequests {
    * Rejects every request waiting on `target`, with the error `reason`
    * makes; as a {@linkcode Refusal} each that never reached it: sent after
    * the first `reached` payloads its endpoint took for `target` (all, when
-   * -Infinity; none, by default).
+   * -Infinity; none, by default). With `unreached` "keep", those stay:
+   * they are on their way, and answered on their own.
    */
   failTarget(
     target: Address,
     reason: (spec: RequestSpec, undelivered: boolean) => Error,
     reached = Infinity,
+    unreached: "refuse" | "keep" = "refuse",
   ): void {
     for (const [messageId, entry] of this.#entries) {
       if (entry.target !== target) continue;
       const undelivered = (entry.sent ?? 0) > reached;
+      if (undelivered && unreached === "keep") continue;
       const error = reason(entry, undelivered);
       const failed = undelivered
         ? new Refusal(error, target, undefined, this.#timeLeft(entry))

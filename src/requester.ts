@@ -490,13 +490,17 @@ export class Requester {
    * The connection to `peer` closed: what waits on it fails. What never
    * reached `peer` (the last `undelivered` payloads sent it: all, when the
    * connection never opened; those a leaving host's bye says it never had)
-   * did not run there: a request to `ANY` goes to another worker.
+   * did not run there: a request to `ANY` goes to another worker. What was
+   * still on its way to another host's process as it ended (the last
+   * `onTheWay`) stays: its host answers it, or its next process does.
    */
-  gone(peer: Address, reason: Error | undefined, undelivered: number): void {
+  gone(peer: Address, reason: Error | undefined, undelivered: number, onTheWay = 0): void {
     const never = undelivered === Infinity;
+    const coming = onTheWay > 0;
     // The payloads sent `peer` up to this one reached it, or may have (all
     // of them, where the endpoint counts none).
-    const reached = never ? -Infinity : Math.max(0, this.#options.outbox.sent(peer) - undelivered);
+    const sent = this.#options.outbox.sent(peer);
+    const reached = never ? -Infinity : Math.max(0, sent - (coming ? onTheWay : undelivered));
     // Only a leaving host's bye counts what never came: `peer` left with it.
     // A request for it by id fails then, rather than be sent again, and
     // refused, while this process has not heard it left.
@@ -515,9 +519,11 @@ export class Requester {
           { action: spec.action, peer, cause: reason },
         ),
       reached,
+      coming ? "keep" : "refuse",
     );
     this.streams.failTarget(peer, (entry) => {
       const notReached = entry.sent > reached;
+      if (notReached && coming) return undefined;
       const error = new UnreachableError(
         `Streamed request "${entry.action}" to ${describe(peer)} failed: ${
           !notReached

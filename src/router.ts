@@ -622,8 +622,8 @@ export class Router implements Receiver {
   }
 
   /** Hears from the endpoint that a connection closed (see {@linkcode Receiver.gone}). */
-  gone(peer: Address, reason: Error | undefined, undelivered = 0): void {
-    this.#requester.gone(peer, reason, undelivered);
+  gone(peer: Address, reason: Error | undefined, undelivered = 0, onTheWay = 0): void {
+    this.#requester.gone(peer, reason, undelivered, onTheWay);
     this.#incoming.gone(peer);
     this.#stoppingAlone.left(peer);
     this.#options.onGone?.(peer, reason);

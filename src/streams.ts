@@ -255,10 +255,12 @@ export class StreamRequests {
     return entry;
   }
 
-  /** Fails the streams from `target`. */
+  /** Fails the streams from `target`, each with what `error` makes of it; none, undefined. */
   failTarget(target: Address, error: (entry: StreamEntry) => unknown): void {
     for (const entry of this.#entries.values()) {
-      if (entry.target === target) entry.fail(error(entry));
+      if (entry.target !== target) continue;
+      const failure = error(entry);
+      if (failure !== undefined) entry.fail(failure);
     }
   }
 

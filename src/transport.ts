@@ -68,8 +68,11 @@ export interface Receiver {
    * `Infinity` when the connection closed before it opened (a dial that
    * failed), so nothing sent on it did; the count a leaving host's bye gave,
    * for a peer on another host. What was sent before them may have reached it.
+   * @param onTheWay How many of the last payloads sent `peer` were still on
+   * their way as it ended (another host's process): each is answered on
+   * its own, by its host or its next process, and what waits on it stays.
    */
-  gone(peer: Address, reason: Error | undefined, undelivered?: number): void;
+  gone(peer: Address, reason: Error | undefined, undelivered?: number, onTheWay?: number): void;
   /**
    * In a manager that relays other hosts' traffic to its children: a
    * payload from `from`, on another host, for its child `to`, before it is

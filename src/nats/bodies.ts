@@ -1,7 +1,7 @@
 /**
  * The bodies of the envelopes that carry no message (see `envelope.ts`):
  * the message number an ack or a bye confirms, the count a resume gives,
- * the reason and action a bounce gives. Each reader returns undefined for
+ * the reason and action a bounce gives, what an ENDED says. Each reader returns undefined for
  * a body of the wrong shape: it came from the broker, and is checked.
  *
  * @module
@@ -76,4 +76,24 @@ export function readBounce(body: Uint8Array): BounceDetails & { reason: string }
     // Text.
   }
   return { reason: text };
+}
+
+/**
+ * An ENDED's body: JSON `{reason?, had?}`: why the process ended, when it
+ * crashed; and the highest message number its host had had of the
+ * receiver's (in the epoch in the envelope's `seq`), when it had any.
+ */
+export function endedBody(reason?: string, had?: number): Uint8Array {
+  return utf8.encode(JSON.stringify({ reason, had }));
+}
+
+export function readEnded(body: Uint8Array): { reason?: string; had?: number } | undefined {
+  try {
+    const { reason, had } = JSON.parse(new TextDecoder().decode(body));
+    if (reason !== undefined && typeof reason !== "string") return undefined;
+    if (had !== undefined && !(Number.isSafeInteger(had) && had >= 0)) return undefined;
+    return { reason, had };
+  } catch {
+    return undefined;
+  }
 }

@@ -15,8 +15,8 @@
  * `u32` wrapped after hours of steady traffic, and the window never freed
  * again). `from` and `to` are addresses as JSON; `body` is the message;
  * or for an ack (and a bye) the highest message number received, for a
- * bounce why, as JSON: `{reason, action?}` (see `bodies.ts`); for an ended
- * process why, as text. A gap and a
+ * bounce why, as JSON: `{reason, action?, count?}` (see `bodies.ts`); for an
+ * ended process `{reason?, had?}`. A gap and a
  * count sent (SENT) carry their count in `seq`, with no body. Everything read from the broker is
  * checked here like a frame from a socket.
  *
@@ -70,9 +70,11 @@ export const RECONNECTED = 7;
  */
 export const SENT = 8;
 /**
- * A process of the sender's host, `from`, ended without closing
- * gracefully (it crashed, or was killed): what it took of the receiver's
- * messages it will never answer. The body says why, as text.
+ * A process of the sender's host, `from`, ended (its connection to its
+ * manager closed): what of the receiver's messages its host had had by
+ * then, it took, answered or never will (it crashed); what came after is
+ * answered on its own. The body (JSON) says why when it crashed, and the
+ * highest message number had, in the receiver's epoch in `seq`.
  */
 export const ENDED = 9;
 
@@ -96,6 +98,9 @@ export interface Envelope {
   /** A view into the published bytes. */
   body: Uint8Array;
 }
+
+/** An envelope as a host publishes it: its host and epoch are the publisher's own. */
+export type EnvelopePart = Omit<Envelope, "host" | "epoch">;
 
 const utf8 = new TextEncoder();
 

@@ -12,7 +12,14 @@ import { counted } from "../counted.ts";
 import { UnreachableError } from "../errors.ts";
 import type { BrokerReceiver } from "../broker.ts";
 import { gapBody, highestBody } from "./bodies.ts";
-import { ACK, AFTER_FORGETTING, type Envelope, GAP, RESUME } from "./envelope.ts";
+import {
+  ACK,
+  AFTER_FORGETTING,
+  type Envelope,
+  type EnvelopePart,
+  GAP,
+  RESUME,
+} from "./envelope.ts";
 
 /**
  * How long a host waits, in ms, for the count of an earlier epoch it asked
@@ -48,7 +55,7 @@ export interface Incoming {
 /** What {@linkcode IncomingOrder} needs of the link it counts for. */
 export interface IncomingOrderOptions {
   /** Publishes an envelope to `host`. */
-  publish(host: string, part: Omit<Envelope, "host" | "epoch">): void;
+  publish(host: string, part: EnvelopePart): void;
   /** Who is told of what was lost. */
   receiver(): BrokerReceiver | undefined;
   /** Whether confirmations can go: connected, and not closing. */

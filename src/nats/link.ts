@@ -52,6 +52,7 @@ import {
   ENDED,
   type Envelope,
   ENVELOPE_OVERHEAD,
+  type EnvelopePart,
   EnvelopeWriter,
   GAP,
   MESSAGE,
@@ -63,8 +64,10 @@ import {
 import { Batch } from "./batch.ts";
 import {
   bounceBody,
+  endedBody,
   highestBody,
   readBounce,
+  readEnded,
   readGap,
   readHighest,
   readResume,
@@ -134,7 +137,7 @@ export class NatsLink implements BrokerLink {
    * This host's processes that ended while the connection was down, and
    * why: told once it is back (at most one entry a process of this host).
    */
-  readonly #endedWhileDown = new Map<Address, string>();
+  readonly #endedWhileDown = new Map<string, { host: string; part: EnvelopePart }>();
   /** Envelopes from hosts the membership does not know yet. */
   readonly #early = new EarlyEnvelopes((envelope) => this.#handle(envelope));
   /** The names of the hosts the membership knows: made again when hosts come or go. */
@@ -232,15 +235,23 @@ export class NatsLink implements BrokerLink {
     else this.#heldBounces.hold({ host, from, to, body, count: details.count ?? 1 });
   }
 
-  ended(address: Address, reason: string): void {
-    if (!this.#up) {
-      this.#endedWhileDown.set(address, reason);
-      return;
-    }
-    const body = new TextEncoder().encode(reason);
+  ended(address: Address, reason?: string): void {
     for (const record of this.hosts()) {
-      if (record.host === this.self.host) continue;
-      this.#publish(record.host, { kind: ENDED, from: address, to: NO_ADDRESS, seq: 0, body });
+      const { host } = record;
+      if (host === this.self.host) continue;
+      // What of `host`'s this host had by now: the rest comes after, and is answered on its own.
+      const had = this.#incoming.had(host);
+      const body = endedBody(reason, had?.highest);
+      const part: EnvelopePart = {
+        kind: ENDED,
+        from: address,
+        to: NO_ADDRESS,
+        seq: had?.epoch ?? 0,
+        body,
+      };
+      if (this.#up) this.#publish(host, part);
+      // Only the last of a process counts: it says more of what came.
+      else this.#endedWhileDown.set(`${host}\n${JSON.stringify(address)}`, { host, part });
     }
   }
 
@@ -326,7 +337,9 @@ export class NatsLink implements BrokerLink {
    */
   #sendHeldBounces(): void {
     if (this.#up) {
-      for (const [address, reason] of this.#endedWhileDown) this.ended(address, reason);
+      for (const { host, part } of this.#endedWhileDown.values()) {
+        if (this.#knows(host)) this.#publish(host, part);
+      }
       this.#endedWhileDown.clear();
     }
     const { bounces, untold } = this.#heldBounces.take();
@@ -349,7 +362,7 @@ export class NatsLink implements BrokerLink {
     return `${this.#options.prefix}.${host}`;
   }
 
-  #publish(host: string, part: Omit<Envelope, "host" | "epoch">): void {
+  #publish(host: string, part: EnvelopePart): void {
     const { kind, seq, from, to, body } = part;
     this.#writer.write(this.#batch(host), kind, this.#epoch, seq, from, to, body);
   }
@@ -445,16 +458,28 @@ export class NatsLink implements BrokerLink {
 
   /** A process of another host ended without closing gracefully: what waits on it fails here. */
   #onEnded(envelope: Envelope): void {
-    const { host, from, body } = envelope;
-    // Only its own host speaks for a process.
-    if (from === NO_ADDRESS || !this.#attested(host, from)) {
+    const { host, from, seq: epoch, body } = envelope;
+    const said = readEnded(body);
+    // Only its own host speaks for a process, and not for its manager.
+    if (
+      from === NO_ADDRESS || from === managerOf(host) || !this.#attested(host, from) ||
+      said === undefined
+    ) {
       return this.#options.report(
         new FrameError(
           `Bad message from host ${JSON.stringify(host)}: it may not say ${String(from)} ended`,
         ),
       );
     }
-    this.#receiver?.ended(from, new TextDecoder().decode(body));
+    // What was sent after what it had, in this epoch, is still on its way.
+    const had = epoch === this.#epoch ? said.had ?? -1 : -1;
+    const after = this.#windows.get(host)?.inFlight.between(had + 1, Infinity);
+    const onTheWay = new Map<Address, number>();
+    for (const [sender, byTarget] of after ?? []) {
+      const count = byTarget.get(from);
+      if (count !== undefined) onTheWay.set(sender, count);
+    }
+    this.#receiver?.ended(from, said.reason, onTheWay);
   }
 
   #onMessage(envelope: Envelope): void {

@@ -35,7 +35,7 @@ import {
 } from "./handshake.ts";
 import { Link } from "./link.ts";
 import { LinkTable } from "./link_table.ts";
-import { DELIVER, isRelay } from "./relay.ts";
+import { DELIVER, type GoneCounts, isRelay } from "./relay.ts";
 import { BAD_RELAY, type Relayer, Relaying } from "./relaying.ts";
 import { SocketConnection } from "./socket_connection.ts";
 import { Sockets, type UnixConfig } from "./sockets.ts";
@@ -46,7 +46,7 @@ const CLOSE_TIMEOUT = 2_000;
 /** What arrived before the receiver was set, kept for it. */
 type Held =
   | { from: Address; payloads: Uint8Array[] }
-  | { gone: Address; reason?: Error; undelivered: number };
+  | { gone: Address; reason?: Error; undelivered: number; onTheWay: number };
 
 /** One process's end of the Unix-socket transport. */
 export class UnixEndpoint implements Endpoint {
@@ -149,8 +149,9 @@ export class UnixEndpoint implements Endpoint {
       const held = this.#held;
       this.#held = [];
       for (const event of held) {
-        if ("gone" in event) receiver.gone(event.gone, event.reason, event.undelivered);
-        else this.#deliver(this.#links.get(event.from), event.from, event.payloads);
+        if ("gone" in event) {
+          receiver.gone(event.gone, event.reason, event.undelivered, event.onTheWay);
+        } else this.#deliver(this.#links.get(event.from), event.from, event.payloads);
       }
     });
   }
@@ -229,10 +230,10 @@ export class UnixEndpoint implements Endpoint {
    * reported there; and how many of the last payloads it sent `address`
    * never came (see {@linkcode Receiver.gone}).
    */
-  tellGone(to: Address, address: Address, reason?: string, undelivered = 0): boolean {
+  tellGone(to: Address, address: Address, reason?: string, counts: GoneCounts = {}): boolean {
     const link = this.#links.get(to);
     if (this.#state !== "open" || !link) return false;
-    return this.#relaying.tellGone(link, address, reason, undelivered);
+    return this.#relaying.tellGone(link, address, reason, counts);
   }
 
   /**
@@ -447,7 +448,9 @@ export class UnixEndpoint implements Endpoint {
     } else if (read.kind === "gone") {
       if (read.error) this.#options.report(read.error);
       // A refused message ends nothing: what waits on its target is settled on its own.
-      if (!read.reportOnly) this.#gone(read.address, read.error, read.undelivered);
+      if (!read.reportOnly) {
+        this.#gone(read.address, read.error, read.undelivered, read.onTheWay);
+      }
     } else if (read === BAD_RELAY) {
       this.#drop(
         link,
@@ -537,9 +540,9 @@ export class UnixEndpoint implements Endpoint {
     );
   }
 
-  #gone(peer: Address, reason: Error | undefined, undelivered = 0): void {
+  #gone(peer: Address, reason: Error | undefined, undelivered = 0, onTheWay = 0): void {
     if (this.#state !== "open") return;
-    if (this.#receiver) this.#receiver.gone(peer, reason, undelivered);
-    else this.#held.push({ gone: peer, reason, undelivered });
+    if (this.#receiver) this.#receiver.gone(peer, reason, undelivered, onTheWay);
+    else this.#held.push({ gone: peer, reason, undelivered, onTheWay });
   }
 }

@@ -6,10 +6,13 @@
  *
  * - FORWARD, child → manager: "for `address`", then the message;
  * - DELIVER, manager → child: "from `address`", then the message;
- * - GONE, manager → child: "`address` is gone", then `{"reason"?, "undelivered"?, "reportOnly"?}`:
- *   the last `undelivered` payloads the child sent `address` never came;
- *   with `"reportOnly": true`, the reason speaks only of what it names (a
- *   message another host refused): it is reported, and nothing else ends;
+ * - GONE, manager → child: "`address` is gone", then
+ *   `{"reason"?, "undelivered"?, "onTheWay"?, "reportOnly"?}`: the last
+ *   `undelivered` payloads the child sent `address` never came; the last
+ *   `onTheWay` were still on their way as it ended, and are answered on
+ *   their own; with `"reportOnly": true`, the reason speaks only of what it
+ *   names (a message another host refused): it is reported, and nothing
+ *   else ends;
  * - REACH, manager → child: whether the other hosts can be reached now,
  *   `{"reachable": boolean}`; the address is the manager's own.
  * - TAKEN, child → manager: it has read and handed on `{"count"}` more
@@ -46,7 +49,7 @@ export interface Relay {
   kind: typeof FORWARD | typeof DELIVER | typeof GONE | typeof REACH | typeof TAKEN;
   address: Address;
   /**
-   * The message (GONE: `{"reason"?, "undelivered"?}`; REACH: `{"reachable"}`; TAKEN:
+   * The message (GONE: `{"reason"?, "undelivered"?, …}`; REACH: `{"reachable"}`; TAKEN:
    * `{"count"}` or `{"rest": true}`), a view into the frame.
    */
   body: Uint8Array;
@@ -112,10 +115,22 @@ export function goneReason(body: Uint8Array): string | undefined {
   return typeof reason === "string" ? reason : undefined;
 }
 
-/** How many of the last payloads sent to a GONE frame's address never came: 0 unless it says. */
-export function goneUndelivered(body: Uint8Array): number {
-  const undelivered = readBody(body)?.undelivered;
-  return Number.isInteger(undelivered) && (undelivered as number) > 0 ? undelivered as number : 0;
+/** What a GONE frame says of the last payloads the child sent its address. */
+export interface GoneCounts {
+  /** How many never came, and never will (a bye's count). */
+  undelivered?: number;
+  /** How many were still on their way as it ended: each is answered on its own. */
+  onTheWay?: number;
+}
+
+/** A GONE frame's counts, each 0 unless it says. */
+export function goneCounts(body: Uint8Array): Required<GoneCounts> {
+  const read = readBody(body);
+  return { undelivered: wholeAbove0(read?.undelivered), onTheWay: wholeAbove0(read?.onTheWay) };
+}
+
+function wholeAbove0(value: unknown): number {
+  return Number.isInteger(value) && (value as number) > 0 ? value as number : 0;
 }
 
 /** Whether a GONE frame's reason is only to be reported: what waits on its address stays open. */

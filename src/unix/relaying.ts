@@ -15,9 +15,10 @@ import {
   DELIVER,
   FORWARD,
   GONE,
+  type GoneCounts,
+  goneCounts,
   goneReason,
   goneReportOnly,
-  goneUndelivered,
   REACH,
   reachable,
   readRelay,
@@ -53,6 +54,8 @@ export type RelayRead =
     address: Address;
     error: UnreachableError | undefined;
     undelivered: number;
+    /** The last so many sent it were on their way as it ended: they stay open. */
+    onTheWay: number;
     /** The reason is only to be reported: what waits on `address` stays open. */
     reportOnly: boolean;
   }
@@ -169,8 +172,13 @@ export class Relaying {
    * In a manager: tells a child that `address` on another host is gone, and
    * why; and how many of the last payloads it sent `address` never came.
    */
-  tellGone(link: Link, address: Address, reason?: string, undelivered = 0): boolean {
-    const body = JSON.stringify({ reason, undelivered: undelivered || undefined });
+  tellGone(link: Link, address: Address, reason?: string, counts: GoneCounts = {}): boolean {
+    const { undelivered, onTheWay } = counts;
+    const body = JSON.stringify({
+      reason,
+      undelivered: undelivered || undefined,
+      onTheWay: onTheWay || undefined,
+    });
     return link.send(relayPayload(GONE, address, body)) >= 0;
   }
 
@@ -225,12 +233,12 @@ export class Relaying {
       this.#onTaken?.(link.address!, taken);
     } else if (relay?.kind === GONE && fromManager) {
       const reason = goneReason(relay.body);
-      const undelivered = goneUndelivered(relay.body);
+      const { undelivered, onTheWay } = goneCounts(relay.body);
       const error = reason === undefined
         ? undefined
         : new UnreachableError(reason, { peer: relay.address });
       const reportOnly = goneReportOnly(relay.body);
-      return { kind: "gone", address: relay.address, error, undelivered, reportOnly };
+      return { kind: "gone", address: relay.address, error, undelivered, onTheWay, reportOnly };
     } else if (said !== undefined) {
       this.#othersReachable = said;
     } else {
