@@ -11,7 +11,7 @@
  */
 
 import { type Address, describe, MANAGER, managerOf } from "./address.ts";
-import type { BounceDetails, BrokerLink, HostRecord } from "./broker.ts";
+import type { BrokerLink } from "./broker.ts";
 import { CONTROL_PREFIX } from "./action.ts";
 import { decodeMessage, type WireMessage } from "./codec.ts";
 import { SwitchboardError, UnreachableError } from "./errors.ts";
@@ -30,6 +30,7 @@ import {
 } from "./transport.ts";
 import type { ConnectionStats } from "./types.ts";
 import type { UnixEndpoint } from "./unix/endpoint.ts";
+import { RemoteOutcomes } from "./remote_outcomes.ts";
 import { UntakenRelays } from "./untaken_relays.ts";
 import type { UnixHost } from "./unix/host.ts";
 import { relayHeadSize } from "./unix/relay.ts";
@@ -64,13 +65,8 @@ export class GatewayEndpoint implements Endpoint {
   readonly #slow = new Set<Address>();
   /** By process on another host: how many payloads this manager sent it (see `sent`). */
   readonly #sentTo = new Map<Address, number>();
-  /**
-   * By child, by process on another host: how many requests from it this
-   * manager refused as from the child (`answerFor`), which the child never
-   * sent. A bye counts them with the child's own: so many fewer of the
-   * last the child sent are known never to have come.
-   */
-  readonly #answeredFor = new Map<Address, Map<Address, number>>();
+  /** What other hosts say became of what this host's processes sent them: told to each. */
+  readonly #outcomes: RemoteOutcomes;
 
   /**
    * @param slowAt Bytes queued for one child past which it is reported as
@@ -89,6 +85,7 @@ export class GatewayEndpoint implements Endpoint {
     this.overhead = local.overhead;
     this.#global = managerOf(link.self.host);
     this.#held = new HeldUntilJoined([...link.self.workers, ...link.self.services]);
+    this.#outcomes = new RemoteOutcomes(local, this.#global, options.report);
   }
 
   get closed(): Promise<Error | undefined> {
@@ -121,6 +118,7 @@ export class GatewayEndpoint implements Endpoint {
 
   receive(receiver: Receiver): void {
     this.#receiver = receiver;
+    this.#outcomes.receive(receiver);
     this.#local.receive(receiver);
     this.#local.relayTo((from, to, payload) => this.#relay(from, to, payload));
     this.#local.admitted((child) => this.#joined(child));
@@ -132,12 +130,12 @@ export class GatewayEndpoint implements Endpoint {
     this.#link.receive({
       deliver: (from, to, payload) => this.#deliver(from, to, payload),
       lost: (host, reason) => this.#lost(host, reason),
-      bounced: (from, to, reason, details) => this.#bounced(from, to, reason, details),
-      unconfirmed: (host, from, to, count) => this.#unconfirmed(host, from, to, count),
-      ended: (address, reason, onTheWay) => this.#ended(address, reason, onTheWay),
+      bounced: (from, to, reason, details) => this.#outcomes.bounced(from, to, reason, details),
+      unconfirmed: (host, from, to, count) => this.#outcomes.unconfirmed(host, from, to, count),
+      ended: (address, reason, onTheWay) => this.#outcomes.ended(address, reason, onTheWay),
     });
     this.#link.onChange((change) => {
-      if (change.type === "left") this.#lostAll(change.host, undefined);
+      if (change.type === "left") this.#outcomes.hostLost(change.host, undefined);
     });
     this.#link.onReachable?.((reachable) => {
       this.#reachable = reachable;
@@ -370,14 +368,13 @@ export class GatewayEndpoint implements Endpoint {
   /**
    * Sends `answer` to `to`, on another host, as from `child`, which never
    * sent it: a bye's count of what came from the child counts it, so it is
-   * counted here too (see `#sentByChild`).
+   * counted (see {@linkcode RemoteOutcomes.answeredAs}).
    *
    * @returns Whether it was sent.
    */
   #answerAs(child: Address, to: Address, answer: Payload): boolean {
     if (this.#link.send(child, to, forLink(answer)) < 0) return false;
-    const byTarget = this.#answeredFor.get(child) ?? new Map<Address, number>();
-    this.#answeredFor.set(child, byTarget.set(to, (byTarget.get(to) ?? 0) + 1));
+    this.#outcomes.answeredAs(child, to);
     return true;
   }
 
@@ -399,123 +396,9 @@ export class GatewayEndpoint implements Endpoint {
   /** Everything in flight to and from `host` may be lost: requests to it fail. */
   #lost(host: string, reason: Error | undefined): void {
     const record = this.#link.hosts().find((h) => h.host === host);
-    if (record) this.#lostAll(record, reason);
-  }
-
-  /** Everything in flight to and from the processes of a host may be lost. */
-  #lostAll(record: HostRecord, reason: Error | undefined): void {
-    const addresses: Address[] = [managerOf(record.host), ...record.workers, ...record.services];
-    for (const address of addresses) this.#goneForAll(address, reason);
-  }
-
-  /**
-   * Tells this host's manager and each of its children that `address`, on
-   * another host, is gone; the last `onTheWay` messages each sent it are
-   * still on their way. A child hears no reason to report: each request's
-   * rejection says it.
-   */
-  #goneForAll(
-    address: Address,
-    reason: Error | undefined,
-    onTheWay: ReadonlyMap<Address, number> = NONE_ON_THE_WAY,
-  ): void {
-    this.#receiver?.gone(address, reason, 0, onTheWay.get(this.#global) ?? 0);
-    for (const child of this.#local.connected()) {
-      if (child === MANAGER) continue;
-      this.#local.tellGone(child, address, undefined, { onTheWay: onTheWay.get(child) });
-    }
-  }
-
-  /**
-   * Messages sent from here to another host could not be delivered there:
-   * their sender hears it. A bounce speaks only for the messages it names:
-   * a request among them was answered on its own, failed as never
-   * delivered (see `#refuse`); what else the sender has open to `to` is
-   * still answered, refused, or failed as `to` ends or its host leaves.
-   * Failed here, it would fail as if it might have run, and a request to
-   * `ANY` that never did would not go to another worker. Only a bye says
-   * more: the last `count` messages the sender sent `to` never came.
-   */
-  #bounced(from: Address, to: Address, reason: string, details: BounceDetails = {}): void {
-    const { action, count = 1, last = false } = details;
-    const what = count > 1
-      ? `${count} messages`
-      : action === undefined
-      ? "A message"
-      : `Message "${action}"`;
-    const text = `${what} from ${describe(from)} to ${describe(to)} ${
-      count > 1 ? "were" : "was"
-    } not delivered: ${reason}`;
-    if (this.#isManager(from)) {
-      const error = new UnreachableError(text, { action, peer: to });
-      this.#options.report(error);
-      if (last) this.#receiver?.gone(to, error, count);
-    } else if (
-      last
-        ? !this.#local.tellGone(from, to, text, {
-          undelivered: this.#sentByChild(from, to, count),
-        })
-        : !this.#local.tellRefused(from, to, text)
-    ) {
-      // A child not connected now (it exited since) cannot be told: its manager is.
-      this.#options.report(new UnreachableError(text, { action, peer: to }));
-    }
-  }
-
-  /**
-   * Of the last `undelivered` messages from `child` to `to` that a bye says
-   * never came, how many the child is sure it sent: less those this manager
-   * sent as from it (a bye ends the count of those: what follows is another
-   * window's).
-   */
-  #sentByChild(child: Address, to: Address, undelivered: number): number {
-    if (undelivered === 0) return 0;
-    const byTarget = this.#answeredFor.get(child);
-    const ours = byTarget?.get(to) ?? 0;
-    byTarget?.delete(to);
-    if (byTarget?.size === 0) this.#answeredFor.delete(child);
-    return Math.max(0, undelivered - ours);
-  }
-
-  /**
-   * Messages sent from here to another host that died were never confirmed:
-   * told to their sender as bounces are, but as what they are, in doubt (the
-   * host may have acted on them). Nothing is marked gone here: the host's
-   * leaving does that, for each of its processes (`#lostAll`, next). A
-   * child hears it as a GONE frame, which fails its requests to `to` a
-   * moment before that would, with this as their cause.
-   */
-  #unconfirmed(host: string, from: Address, to: Address, count: number): void {
-    const [what, them] = count > 1 ? [`${count} messages`, "them"] : ["A message", "it"];
-    const name = JSON.stringify(host);
-    const text = `${what} from ${describe(from)} to ${describe(to)} (host ${name}) ` +
-      `may not have been delivered: host ${name} left without confirming ${them}`;
-    // A child that is not connected now (it crashed since, say) cannot be
-    // told: its manager is, rather than nobody.
-    if (this.#isManager(from) || !this.#local.tellGone(from, to, text)) {
-      this.#options.report(new UnreachableError(text, { peer: to }));
-    }
-  }
-
-  /**
-   * A process of another host ended: what this host's processes wait on it
-   * for fails, as it may have run, but what was still on its way to it;
-   * what they do for it stops (see `BrokerReceiver.ended`).
-   */
-  #ended(address: Address, reason: string | undefined, onTheWay: ReadonlyMap<Address, number>) {
-    const error = reason === undefined
-      ? undefined
-      : new UnreachableError(reason, { peer: address });
-    this.#goneForAll(address, error, onTheWay);
-  }
-
-  /** Whether `from` is this host's manager, by either of its addresses. */
-  #isManager(from: Address): boolean {
-    return from === MANAGER || from === this.#global;
+    if (record) this.#outcomes.hostLost(record, reason);
   }
 }
-
-const NONE_ON_THE_WAY: ReadonlyMap<Address, number> = new Map();
 
 /** Whether `message` is a request that waits for an answer (not a control frame's). */
 function isRequest(message: WireMessage): boolean {

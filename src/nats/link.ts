@@ -236,6 +236,8 @@ export class NatsLink implements BrokerLink {
   }
 
   ended(address: Address, reason?: string): void {
+    // Once it says bye, its leaving tells the others more.
+    if (this.#closing) return;
     for (const record of this.hosts()) {
       const { host } = record;
       if (host === this.self.host) continue;
@@ -336,12 +338,6 @@ export class NatsLink implements BrokerLink {
    * closes) is said here, as its senders will not hear it.
    */
   #sendHeldBounces(): void {
-    if (this.#up) {
-      for (const { host, part } of this.#endedWhileDown.values()) {
-        if (this.#knows(host)) this.#publish(host, part);
-      }
-      this.#endedWhileDown.clear();
-    }
     const { bounces, untold } = this.#heldBounces.take();
     let notSent = untold;
     for (const { host, from, to, body, count } of bounces) {
@@ -356,6 +352,14 @@ export class NatsLink implements BrokerLink {
         } not delivered here, and their senders were not told: the connection to the NATS server was down`,
       ),
     );
+  }
+
+  /** Tells the hosts still here of this host's processes that ended while the connection was down. */
+  #sendEndedWhileDown(): void {
+    for (const { host, part } of this.#endedWhileDown.values()) {
+      if (this.#knows(host)) this.#publish(host, part);
+    }
+    this.#endedWhileDown.clear();
   }
 
   #subject(host: string): string {
@@ -661,6 +665,7 @@ export class NatsLink implements BrokerLink {
           });
         }
         this.#sendHeldBounces();
+        this.#sendEndedWhileDown();
       }
     }
   }

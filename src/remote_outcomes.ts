@@ -1,0 +1,168 @@
+/**
+ * What other hosts say became of what this host's processes sent them, and
+ * of their own processes that this host's wait on: a message refused (a
+ * bounce), messages a host that died never confirmed, a process that ended,
+ * a host lost. The gateway hears it from the broker link; this tells it to
+ * the process it concerns: the manager (its router, and its `onError`), or
+ * a child, in a GONE frame (a child no longer connected: its manager).
+ *
+ * @module
+ */
+
+import { type Address, describe, MANAGER, managerOf } from "./address.ts";
+import type { BounceDetails, HostRecord } from "./broker.ts";
+import { UnreachableError } from "./errors.ts";
+import type { Receiver } from "./transport.ts";
+import type { UnixEndpoint } from "./unix/endpoint.ts";
+
+const NONE_ON_THE_WAY: ReadonlyMap<Address, number> = new Map();
+
+/** Tells this host's processes what became of what they sent to other hosts. */
+export class RemoteOutcomes {
+  readonly #local: UnixEndpoint;
+  /** This manager's address as other hosts know it. */
+  readonly #global: string;
+  readonly #report: (error: Error) => void;
+  #receiver: Receiver | undefined;
+  /**
+   * By child, by process on another host: how many answers this manager
+   * sent as from the child (refusals on its behalf), which the child never
+   * sent. A bye counts them with the child's own: so many fewer of the
+   * last the child sent are known never to have come.
+   */
+  readonly #answeredFor = new Map<Address, Map<Address, number>>();
+
+  /**
+   * @param local This host's endpoint, to its children.
+   * @param global This manager's address as other hosts know it.
+   * @param report Told what the manager, or no process, should hear.
+   */
+  constructor(local: UnixEndpoint, global: string, report: (error: Error) => void) {
+    this.#local = local;
+    this.#global = global;
+    this.#report = report;
+  }
+
+  /** Where the manager's part goes: its router. */
+  receive(receiver: Receiver): void {
+    this.#receiver = receiver;
+  }
+
+  /** This manager sent an answer to `to`, on another host, as from `child`. */
+  answeredAs(child: Address, to: Address): void {
+    const byTarget = this.#answeredFor.get(child) ?? new Map<Address, number>();
+    this.#answeredFor.set(child, byTarget.set(to, (byTarget.get(to) ?? 0) + 1));
+  }
+
+  /**
+   * Messages sent from here to another host could not be delivered there:
+   * their sender hears it. A bounce speaks only for the messages it names:
+   * a request among them was answered on its own, failed as never
+   * delivered; what else the sender has open to `to` is still answered,
+   * refused, or failed as `to` ends or its host leaves. Failed here, it
+   * would fail as if it might have run, and a request to `ANY` that never
+   * did would not go to another worker. Only a bye says more: the last
+   * `count` messages the sender sent `to` never came.
+   */
+  bounced(from: Address, to: Address, reason: string, details: BounceDetails = {}): void {
+    const { action, count = 1, last = false } = details;
+    const what = count > 1
+      ? `${count} messages`
+      : action === undefined
+      ? "A message"
+      : `Message "${action}"`;
+    const text = `${what} from ${describe(from)} to ${describe(to)} ${
+      count > 1 ? "were" : "was"
+    } not delivered: ${reason}`;
+    if (this.#isManager(from)) {
+      const error = new UnreachableError(text, { action, peer: to });
+      this.#report(error);
+      if (last) this.#receiver?.gone(to, error, count);
+    } else if (
+      last
+        ? !this.#local.tellGone(from, to, text, {
+          undelivered: this.#sentByChild(from, to, count),
+        })
+        : !this.#local.tellRefused(from, to, text)
+    ) {
+      // A child not connected now (it exited since) cannot be told: its manager is.
+      this.#report(new UnreachableError(text, { action, peer: to }));
+    }
+  }
+
+  /**
+   * Messages sent from here to another host that died were never confirmed:
+   * told to their sender as bounces are, but as what they are, in doubt (the
+   * host may have acted on them). Nothing is marked gone here: the host's
+   * leaving does that, for each of its processes (`hostLost`). A child
+   * hears it as a GONE frame, which fails its requests to `to` a moment
+   * before that would, with this as their cause.
+   */
+  unconfirmed(host: string, from: Address, to: Address, count: number): void {
+    const [what, them] = count > 1 ? [`${count} messages`, "them"] : ["A message", "it"];
+    const name = JSON.stringify(host);
+    const text = `${what} from ${describe(from)} to ${describe(to)} (host ${name}) ` +
+      `may not have been delivered: host ${name} left without confirming ${them}`;
+    // A child that is not connected now (it crashed since, say) cannot be
+    // told: its manager is, rather than nobody.
+    if (this.#isManager(from) || !this.#local.tellGone(from, to, text)) {
+      this.#report(new UnreachableError(text, { peer: to }));
+    }
+  }
+
+  /**
+   * A process of another host ended: what this host's processes wait on it
+   * for fails, as it may have run, but what was still on its way to it;
+   * what they do for it stops (see `BrokerReceiver.ended`).
+   */
+  ended(address: Address, reason: string | undefined, onTheWay: ReadonlyMap<Address, number>) {
+    const error = reason === undefined
+      ? undefined
+      : new UnreachableError(reason, { peer: address });
+    this.#goneForAll(address, error, onTheWay);
+  }
+
+  /** Everything in flight to and from the processes of a host may be lost. */
+  hostLost(record: HostRecord, reason: Error | undefined): void {
+    const addresses: Address[] = [managerOf(record.host), ...record.workers, ...record.services];
+    for (const address of addresses) this.#goneForAll(address, reason);
+  }
+
+  /**
+   * Tells this host's manager and each of its children that `address`, on
+   * another host, is gone; the last `onTheWay` messages each sent it are
+   * still on their way. A child hears no reason to report: each request's
+   * rejection says it.
+   */
+  #goneForAll(
+    address: Address,
+    reason: Error | undefined,
+    onTheWay: ReadonlyMap<Address, number> = NONE_ON_THE_WAY,
+  ): void {
+    this.#receiver?.gone(address, reason, 0, onTheWay.get(this.#global) ?? 0);
+    for (const child of this.#local.connected()) {
+      if (child === MANAGER) continue;
+      this.#local.tellGone(child, address, undefined, { onTheWay: onTheWay.get(child) });
+    }
+  }
+
+  /**
+   * Of the last `undelivered` messages from `child` to `to` that a bye says
+   * never came, how many the child is sure it sent: less those this manager
+   * sent as from it (a bye ends the count of those: what follows is another
+   * window's).
+   */
+  #sentByChild(child: Address, to: Address, undelivered: number): number {
+    if (undelivered === 0) return 0;
+    const byTarget = this.#answeredFor.get(child);
+    const ours = byTarget?.get(to) ?? 0;
+    byTarget?.delete(to);
+    if (byTarget?.size === 0) this.#answeredFor.delete(child);
+    return Math.max(0, undelivered - ours);
+  }
+
+  /** Whether `from` is this host's manager, by either of its addresses. */
+  #isManager(from: Address): boolean {
+    return from === MANAGER || from === this.#global;
+  }
+}
