@@ -13,7 +13,7 @@
 import { type Address, describe, MANAGER, managerOf } from "./address.ts";
 import type { BrokerLink } from "./broker.ts";
 import { CONTROL_PREFIX } from "./action.ts";
-import { decodeMessage, type WireMessage } from "./codec.ts";
+import { decodeMessage, toBytes, type WireMessage } from "./codec.ts";
 import { SwitchboardError, UnreachableError } from "./errors.ts";
 import { failureAnswer } from "./failure_answer.ts";
 import { type Held, HeldUntilJoined } from "./held_until_joined.ts";
@@ -223,25 +223,38 @@ export class GatewayEndpoint implements Endpoint {
     return host === this.#link.self.host ? undefined : host;
   }
 
-  /** A child's message for another host. */
+  /**
+   * A child's message for another host. One that cannot go is refused to
+   * the child as {@linkcode GatewayEndpoint.#refuse} refuses what comes
+   * from another host: a request is answered as from its target, failed as
+   * never delivered; anything else is reported to the child.
+   */
   #relay(from: Address, to: Address, payload: Uint8Array): void {
     if (to === this.#global) return this.#receiver?.deliver(from, [payload]);
+    this.#outcomes.forwarded(from, to);
     const host = this.#remoteHost(to);
     const sent = host === undefined ? UNREACHABLE : this.#link.send(from, to, payload);
-    if (sent < 0) {
-      // A child that came while the others could not be reached: from now
-      // on it refuses such sends itself.
-      if (!this.#reachable) this.#local.tellReachable(from, false);
-      this.#local.tellGone(
-        from,
-        to,
-        `A message from ${describe(from)} to ${describe(to)} was not delivered: ${
-          host === undefined
-            ? "no host of the cluster runs it"
-            : `host "${host}" cannot take it now`
-        }`,
-      );
+    if (sent >= 0) return;
+    // A child that came while the others could not be reached: from now
+    // on it refuses such sends itself.
+    if (!this.#reachable) this.#local.tellReachable(from, false);
+    const why = host === undefined
+      ? "no host of the cluster runs it"
+      : `host "${host}" cannot take it now`;
+    const message = readMessage(from, payload);
+    const answer = message && isRequest(message)
+      ? notDelivered(from, message, why, this.#local.maxPayload(from) - relayHeadSize(to))
+      : undefined;
+    if (answer !== undefined && this.#local.deliverFrom(from, to, toBytes(answer)) >= 0) {
+      this.#untakenBy(from).add(to);
+      return;
     }
+    const what = message === undefined ? "A message" : `Message "${message.action}"`;
+    this.#local.tellRefused(
+      from,
+      to,
+      `${what} from ${describe(from)} to ${describe(to)} was not delivered: ${why}`,
+    );
   }
 
   /** A message from another host: for the manager, or for one of its children. */
@@ -321,6 +334,7 @@ export class GatewayEndpoint implements Endpoint {
    * lost in silence (some in each host stop that a worker crashed through).
    */
   #left(child: Address, reason: Error | undefined): void {
+    this.#outcomes.childChanged(child);
     const untaken = this.#untaken.get(child);
     this.#untaken.delete(child);
     const graceful = untaken?.takesTheRest === true && reason === undefined;
@@ -347,21 +361,11 @@ export class GatewayEndpoint implements Endpoint {
    * action if it has one.
    */
   #refuse(from: Address, to: Address, payload: Uint8Array, reason: string): void {
-    let message: WireMessage | undefined;
-    try {
-      message = decodeMessage(payload, describe(from));
-    } catch {
-      // Not a message: refused all the same, unnamed.
-    }
-    if (message && isRequest(message)) {
-      const error = { name: UnreachableError.name, message: reason, undelivered: true as const };
-      try {
-        const answer = failureAnswer(from, message, error, true, this.#link.maxPayload);
-        if (this.#answerAs(to, from, answer)) return;
-      } catch {
-        // Over what the link carries even without its data: bounced.
-      }
-    }
+    const message = readMessage(from, payload);
+    const answer = message && isRequest(message)
+      ? notDelivered(from, message, reason, this.#link.maxPayload)
+      : undefined;
+    if (answer !== undefined && this.#answerAs(to, from, answer)) return;
     this.#link.bounce(from, to, reason, { action: message?.action });
   }
 
@@ -380,6 +384,7 @@ export class GatewayEndpoint implements Endpoint {
 
   /** A child of this host joined: what other hosts sent it before goes to it now. */
   #joined(child: Address): void {
+    this.#outcomes.childChanged(child);
     this.#exiting.delete(child);
     for (const { from, payload } of this.#held.release(child)) {
       this.#relayToChild(from, child, payload);
@@ -397,6 +402,34 @@ export class GatewayEndpoint implements Endpoint {
   #lost(host: string, reason: Error | undefined): void {
     const record = this.#link.hosts().find((h) => h.host === host);
     if (record) this.#outcomes.hostLost(record, reason);
+  }
+}
+
+/** A payload as a message; undefined when it is none (refused all the same, unnamed). */
+function readMessage(from: Address, payload: Uint8Array): WireMessage | undefined {
+  try {
+    return decodeMessage(payload, describe(from));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The answer to `request` from `from` that fails it as never delivered,
+ * for `reason`, carrying its data back; undefined when even the answer
+ * without its data is over `limit`.
+ */
+function notDelivered(
+  from: Address,
+  request: WireMessage,
+  reason: string,
+  limit: number,
+): Payload | undefined {
+  const error = { name: UnreachableError.name, message: reason, undelivered: true as const };
+  try {
+    return failureAnswer(from, request, error, true, limit);
+  } catch {
+    return undefined;
   }
 }
 

@@ -69,6 +69,14 @@ export class Refusal {
   }
 }
 
+/**
+ * What became of a request sent to a peer that is gone: it "reached" it,
+ * or may have (it fails); it never did, and never will ("undelivered": a
+ * {@linkcode Refusal}, to send elsewhere); or it is still on its way, and
+ * answered on its own ("kept").
+ */
+export type Fate = "reached" | "undelivered" | "kept";
+
 /** What a request needs while it waits. */
 export interface RequestSpec {
   /** The request action. */
@@ -199,22 +207,21 @@ export class PendingRequests {
   }
 
   /**
-   * Rejects every request waiting on `target`, with the error `reason`
-   * makes; as a {@linkcode Refusal} each that never reached it: sent after
-   * the first `reached` payloads its endpoint took for `target` (all, when
-   * -Infinity; none, by default). With `unreached` "keep", those stay:
-   * they are on their way, and answered on their own.
+   * Rejects the requests waiting on `target`, each as `fate` says of it by
+   * its place among the payloads its endpoint took for `target` (see
+   * {@linkcode Fate}; all "reached", by default), with the error `reason`
+   * makes.
    */
   failTarget(
     target: Address,
     reason: (spec: RequestSpec, undelivered: boolean) => Error,
-    reached = Infinity,
-    unreached: "refuse" | "keep" = "refuse",
+    fate: (sent: number) => Fate = () => "reached",
   ): void {
     for (const [messageId, entry] of this.#entries) {
       if (entry.target !== target) continue;
-      const undelivered = (entry.sent ?? 0) > reached;
-      if (undelivered && unreached === "keep") continue;
+      const how = fate(entry.sent ?? 0);
+      if (how === "kept") continue;
+      const undelivered = how === "undelivered";
       const error = reason(entry, undelivered);
       const failed = undelivered
         ? new Refusal(error, target, undefined, this.#timeLeft(entry))

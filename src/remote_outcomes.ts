@@ -31,6 +31,13 @@ export class RemoteOutcomes {
    * last the child sent are known never to have come.
    */
   readonly #answeredFor = new Map<Address, Map<Address, number>>();
+  /**
+   * By child, by process on another host: how many payloads its process
+   * forwarded through this manager. A child counts them too: what it is
+   * told of the last it sent is of those this manager had had, and what
+   * came after is answered on its own (forwarded, or refused).
+   */
+  readonly #forwarded = new Map<Address, Map<Address, number>>();
 
   /**
    * @param local This host's endpoint, to its children.
@@ -46,6 +53,18 @@ export class RemoteOutcomes {
   /** Where the manager's part goes: its router. */
   receive(receiver: Receiver): void {
     this.#receiver = receiver;
+  }
+
+  /** `child` forwarded one more payload for `to`, on another host, through this manager. */
+  forwarded(child: Address, to: Address): void {
+    let byTarget = this.#forwarded.get(child);
+    if (!byTarget) this.#forwarded.set(child, byTarget = new Map());
+    byTarget.set(to, (byTarget.get(to) ?? 0) + 1);
+  }
+
+  /** A process of `child` joined, or left: its count starts again. */
+  childChanged(child: Address): void {
+    this.#forwarded.delete(child);
   }
 
   /** This manager sent an answer to `to`, on another host, as from `child`. */
@@ -77,10 +96,11 @@ export class RemoteOutcomes {
     if (this.#isManager(from)) {
       const error = new UnreachableError(text, { action, peer: to });
       this.#report(error);
-      if (last) this.#receiver?.gone(to, error, count);
+      if (last) this.#receiver?.gone(to, error, { undelivered: count });
     } else if (
       last
         ? !this.#local.tellGone(from, to, text, {
+          seen: this.#seen(from, to),
           undelivered: this.#sentByChild(from, to, count),
         })
         : !this.#local.tellRefused(from, to, text)
@@ -105,7 +125,9 @@ export class RemoteOutcomes {
       `may not have been delivered: host ${name} left without confirming ${them}`;
     // A child that is not connected now (it crashed since, say) cannot be
     // told: its manager is, rather than nobody.
-    if (this.#isManager(from) || !this.#local.tellGone(from, to, text)) {
+    if (
+      this.#isManager(from) || !this.#local.tellGone(from, to, text, { seen: this.#seen(from, to) })
+    ) {
       this.#report(new UnreachableError(text, { peer: to }));
     }
   }
@@ -139,10 +161,11 @@ export class RemoteOutcomes {
     reason: Error | undefined,
     onTheWay: ReadonlyMap<Address, number> = NONE_ON_THE_WAY,
   ): void {
-    this.#receiver?.gone(address, reason, 0, onTheWay.get(this.#global) ?? 0);
+    this.#receiver?.gone(address, reason, { onTheWay: onTheWay.get(this.#global) });
     for (const child of this.#local.connected()) {
       if (child === MANAGER) continue;
-      this.#local.tellGone(child, address, undefined, { onTheWay: onTheWay.get(child) });
+      const seen = this.#seen(child, address);
+      this.#local.tellGone(child, address, undefined, { seen, onTheWay: onTheWay.get(child) });
     }
   }
 
@@ -159,6 +182,11 @@ export class RemoteOutcomes {
     byTarget?.delete(to);
     if (byTarget?.size === 0) this.#answeredFor.delete(child);
     return Math.max(0, undelivered - ours);
+  }
+
+  /** How many payloads `child`'s process forwarded `to` through this manager so far. */
+  #seen(child: Address, to: Address): number {
+    return this.#forwarded.get(child)?.get(to) ?? 0;
   }
 
   /** Whether `from` is this host's manager, by either of its addresses. */

@@ -27,6 +27,7 @@ import { CANCEL, MORE } from "./control.ts";
 import { ClosedError, TimeoutError, UnreachableError } from "./errors.ts";
 import { LeavingWorkers } from "./leaving_workers.ts";
 import type { Outbox } from "./outbox.ts";
+import { fateOf } from "./fate.ts";
 import {
   failedAnswer,
   PendingRequests,
@@ -41,7 +42,7 @@ import { type Asker, awaitReplacement, type CheckedRequest, NotSent } from "./re
 import { Replacements } from "./replacements.ts";
 import type { Schemas } from "./schema.ts";
 import { STREAM_WINDOW, StreamRequests, type StreamStep } from "./streams.ts";
-import type { Payload } from "./transport.ts";
+import type { LastSent, Payload } from "./transport.ts";
 import type { LifecycleEvent, RequestAllOptions, RequestOptions, Settled } from "./types.ts";
 import { checkOutgoing } from "./validation.ts";
 
@@ -487,50 +488,40 @@ export class Requester {
   }
 
   /**
-   * The connection to `peer` closed: what waits on it fails. What never
-   * reached `peer` (the last `undelivered` payloads sent it: all, when the
-   * connection never opened; those a leaving host's bye says it never had)
-   * did not run there: a request to `ANY` goes to another worker. What was
-   * still on its way to another host's process as it ended (the last
-   * `onTheWay`) stays: its host answers it, or its next process does.
+   * The connection to `peer` closed: what waits on it fails, as it may
+   * have run, unless `last` says more of the last payloads sent it: what
+   * never reached it did not run there (a request to `ANY` goes to another
+   * worker, one by id fails saying so), and what is still on its way, or
+   * not yet seen by the relay between, stays, answered on its own.
    */
-  gone(peer: Address, reason: Error | undefined, undelivered: number, onTheWay = 0): void {
+  gone(peer: Address, reason: Error | undefined, last: LastSent = {}): void {
+    const { undelivered = 0 } = last;
     const never = undelivered === Infinity;
-    const coming = onTheWay > 0;
-    // The payloads sent `peer` up to this one reached it, or may have (all
-    // of them, where the endpoint counts none).
-    const sent = this.#options.outbox.sent(peer);
-    const reached = never ? -Infinity : Math.max(0, sent - (coming ? onTheWay : undelivered));
+    const fate = fateOf(this.#options.outbox.sent(peer), last);
     // Only a leaving host's bye counts what never came: `peer` left with it.
     // A request for it by id fails then, rather than be sent again, and
     // refused, while this process has not heard it left.
     if (!never && undelivered > 0) this.#down.add(peer);
+    const why = (notReached: boolean, cut: string) =>
+      !notReached ? cut : never ? "the connection to it did not open" : "it was not delivered";
     this.pending.failTarget(
       peer,
       (spec, notReached) =>
         new UnreachableError(
           `Request "${spec.action}" to ${describe(peer)} failed: ${
-            !notReached
-              ? "the connection closed before it answered"
-              : never
-              ? "the connection to it did not open"
-              : "it was not delivered"
+            why(notReached, "the connection closed before it answered")
           }`,
           { action: spec.action, peer, cause: reason },
         ),
-      reached,
-      coming ? "keep" : "refuse",
+      fate,
     );
     this.streams.failTarget(peer, (entry) => {
-      const notReached = entry.sent > reached;
-      if (notReached && coming) return undefined;
+      const how = fate(entry.sent);
+      if (how === "kept") return undefined;
+      const notReached = how === "undelivered";
       const error = new UnreachableError(
         `Streamed request "${entry.action}" to ${describe(peer)} failed: ${
-          !notReached
-            ? "the connection closed before it ended"
-            : never
-            ? "the connection to it did not open"
-            : "it was not delivered"
+          why(notReached, "the connection closed before it ended")
         }`,
         { action: entry.action, peer, cause: reason },
       );

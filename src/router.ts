@@ -40,7 +40,7 @@ import { Requester } from "./requester.ts";
 import { StoppingAlone } from "./stopping_alone.ts";
 import type { Schemas } from "./schema.ts";
 import { checkIncoming, checkOutgoing } from "./validation.ts";
-import type { Endpoint, Payload, Receiver } from "./transport.ts";
+import type { Endpoint, LastSent, Payload, Receiver } from "./transport.ts";
 import type {
   LifecycleEvent,
   PeerStats,
@@ -622,8 +622,8 @@ export class Router implements Receiver {
   }
 
   /** Hears from the endpoint that a connection closed (see {@linkcode Receiver.gone}). */
-  gone(peer: Address, reason: Error | undefined, undelivered = 0, onTheWay = 0): void {
-    this.#requester.gone(peer, reason, undelivered, onTheWay);
+  gone(peer: Address, reason: Error | undefined, last: LastSent = {}): void {
+    this.#requester.gone(peer, reason, last);
     this.#incoming.gone(peer);
     this.#stoppingAlone.left(peer);
     this.#options.onGone?.(peer, reason);

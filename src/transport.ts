@@ -63,16 +63,11 @@ export interface Receiver {
    * lost. It may still be reachable (a second connection, a redial).
    *
    * @param reason Why, when it was not an orderly close.
-   * @param undelivered How many of the last payloads this endpoint took for
-   * `peer` are known never to have reached it (see {@linkcode Endpoint.sent}):
-   * `Infinity` when the connection closed before it opened (a dial that
-   * failed), so nothing sent on it did; the count a leaving host's bye gave,
-   * for a peer on another host. What was sent before them may have reached it.
-   * @param onTheWay How many of the last payloads sent `peer` were still on
-   * their way as it ended (another host's process): each is answered on
-   * its own, by its host or its next process, and what waits on it stays.
+   * @param last What is known of the last payloads this endpoint took for
+   * `peer` (see {@linkcode Endpoint.sent}); by default, nothing: each may
+   * have reached it.
    */
-  gone(peer: Address, reason: Error | undefined, undelivered?: number, onTheWay?: number): void;
+  gone(peer: Address, reason: Error | undefined, last?: LastSent): void;
   /**
    * In a manager that relays other hosts' traffic to its children: a
    * payload from `from`, on another host, for its child `to`, before it is
@@ -87,6 +82,32 @@ export interface Receiver {
     payload: Uint8Array,
     exiting: boolean,
   ): Payload | undefined;
+}
+
+/**
+ * What is known, as a peer is gone, of the last payloads an endpoint took
+ * for it, counted from the last back (see {@linkcode Receiver.gone}). What
+ * was sent before those counted may have reached it.
+ */
+export interface LastSent {
+  /**
+   * How many never reached it, and never will: `Infinity` when the
+   * connection closed before it opened (a dial that failed); for a peer on
+   * another host, the count its host's bye gave.
+   */
+  undelivered?: number;
+  /**
+   * How many were still on their way as it ended (a process of another
+   * host, whose host stays): each is answered on its own, by its host or
+   * its next process, and what waits on it stays.
+   */
+  onTheWay?: number;
+  /**
+   * How many of them the relay between (a child's manager) had had when it
+   * told: what was sent after is answered on its own, as the relay refuses
+   * or forwards each, and stays; the counts above are of those it had.
+   */
+  seen?: number;
 }
 
 /** What the layer above tells a transport when it opens an endpoint. */

@@ -3,7 +3,12 @@
 import { type Address, MANAGER } from "../src/address.ts";
 import type { BrokerLink, BrokerReceiver } from "../src/broker.ts";
 import { GatewayHost } from "../src/gateway.ts";
-import type { Endpoint, EndpointOptions } from "../src/transport.ts";
+import {
+  type Endpoint,
+  type EndpointOptions,
+  type Receiver,
+  UNREACHABLE,
+} from "../src/transport.ts";
 import { UnixHost } from "../src/unix/host.ts";
 import { openUnixEndpoint } from "../src/unix/transport.ts";
 
@@ -23,6 +28,8 @@ export type FakeLink = BrokerLink & {
   diedWithout(from: Address, count: number): void;
   refused(from: Address, reason: string, action?: string): void;
   saidBye(from: Address, count: number): void;
+  /** Whether it refuses what it is given to send, as a link to a host that left does. */
+  refusing: boolean;
 };
 
 /**
@@ -59,7 +66,9 @@ export function fakeLink(): FakeLink {
     hostOf: (address: Address) => hosts.find((h) => h.workers.includes(address as number))?.host,
     onChange: () => () => {},
     receive: (r) => void (receiver = r),
+    refusing: false,
     send(from, to, payload) {
+      if (this.refusing) return UNREACHABLE;
       const text = typeof payload === "string" ? payload : new TextDecoder().decode(payload);
       sent.push({ from, to, payload: text });
       return text.length;
@@ -116,7 +125,8 @@ export const REFUSAL: Sent = {
 /**
  * Runs `test` with host "b"'s gateway on a fake link: what its manager was
  * told (reports, and who is gone), and a way to start worker 0, whose
- * reports and gones go to the listeners given; everything closed after.
+ * reports go to `report` and what it receives to `receiver`; everything
+ * closed after.
  */
 export async function withGatewayOfB(
   test: (b: {
@@ -125,7 +135,7 @@ export async function withGatewayOfB(
     gones: Address[];
     startWorker0(
       report: (error: Error) => void,
-      gone?: (peer: Address) => void,
+      receiver?: Partial<Pick<Receiver, "deliver" | "gone">>,
     ): Promise<Endpoint>;
   }) => Promise<void> | void,
 ): Promise<void> {
@@ -140,9 +150,9 @@ export async function withGatewayOfB(
       link,
       reports,
       gones,
-      async startWorker0(report, gone = () => {}) {
+      async startWorker0(report, receiver = {}) {
         const child = await openUnixEndpoint(unix.childConfig, 0, { ...options, report });
-        child.receive({ deliver() {}, gone });
+        child.receive({ deliver() {}, gone() {}, ...receiver });
         children.push(child);
         return child;
       },

@@ -20,7 +20,7 @@ Deno.test("a bye's count of what never came reaches the manager, and a child les
   const managerGone: Gone[] = [];
   manager.receive({
     deliver() {},
-    gone: (peer, _reason, undelivered) => void managerGone.push([peer, undelivered]),
+    gone: (peer, _reason, last) => void managerGone.push([peer, last?.undelivered]),
     // Refused for worker 0: sent to worker 5 as from it.
     answerFor: () => REFUSAL.payload,
   });
@@ -28,7 +28,7 @@ Deno.test("a bye's count of what never came reaches the manager, and a child les
   const child = await openUnixEndpoint(unix.childConfig, 0, { ...options, report() {} });
   child.receive({
     deliver() {},
-    gone: (peer, _reason, undelivered) => childGone.resolve([peer, undelivered]),
+    gone: (peer, _reason, last) => childGone.resolve([peer, last?.undelivered]),
   });
   try {
     link.from(REQUEST);

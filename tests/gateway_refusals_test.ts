@@ -14,6 +14,7 @@ import assert from "node:assert/strict";
 import { ANY, MANAGER } from "../mod.ts";
 import type { Address } from "../src/address.ts";
 import { UnreachableError } from "../src/errors.ts";
+import type { LastSent } from "../src/transport.ts";
 import { withGatewayOfB } from "./fake_link.ts";
 import { hostB } from "./host_b.ts";
 import { waitFor } from "./helpers.ts";
@@ -38,9 +39,11 @@ Deno.test("a refusal from another host is reported to the child whose message it
     const reports: Error[] = [];
     const gone: Address[] = [];
     const toldGone = Promise.withResolvers<void>();
-    await startWorker0((error) => reports.push(error), (peer) => {
-      gone.push(peer);
-      toldGone.resolve();
+    await startWorker0((error) => reports.push(error), {
+      gone: (peer) => {
+        gone.push(peer);
+        toldGone.resolve();
+      },
     });
     link.refused(0, NOT_CONNECTED, "workResponse");
     // Told after the refusal, on the same connection: once it is gone, the refusal was read.
@@ -123,4 +126,58 @@ Deno.test("a request another host answers as never delivered goes to another wor
     failed.message,
     `Request "workRequest" to worker 5 failed: it was not delivered (${NOT_CONNECTED})`,
   );
+});
+
+Deno.test("what a child sends another host that cannot take it is refused to the child: a request answered as never delivered, a message reported", async () => {
+  await withGatewayOfB(async ({ link, reports: managers, startWorker0 }) => {
+    const reports: Error[] = [];
+    const reported = Promise.withResolvers<void>();
+    const delivered: unknown[] = [];
+    const gone: [Address, LastSent | undefined][] = [];
+    const told = Promise.withResolvers<void>();
+    const child = await startWorker0((error) => (reports.push(error), reported.resolve()), {
+      deliver: (from, payloads) => {
+        for (const payload of payloads) {
+          delivered.push([from, JSON.parse(new TextDecoder().decode(payload))]);
+        }
+      },
+      gone: (peer, _reason, last) => {
+        gone.push([peer, last]);
+        told.resolve();
+      },
+    });
+    link.refusing = true;
+    child.send(5, '{"action":"workRequest","messageId":"m1","data":{"n":1}}');
+    child.send(5, '{"action":"note","data":1}');
+    // Told after the answer to the first: both were refused.
+    await waitFor(reported.promise, "worker 0 to hear of the message refused");
+    link.refusing = false;
+    const sentTwo = Promise.withResolvers<void>();
+    const send = link.send.bind(link);
+    link.send = (...args) => {
+      const size = send(...args);
+      if (link.sent.length === 2) sentTwo.resolve();
+      return size;
+    };
+    child.send(5, '{"action":"note","data":2}');
+    child.send(5, '{"action":"note","data":3}');
+    await waitFor(sentTwo.promise, "the next two to be sent");
+    // Host "a" leaves saying it never had the last of them: of the 4 worker 0 forwarded.
+    link.saidBye(0, 1);
+    await waitFor(told.promise, "worker 0 to hear of the bye");
+    const why = 'host "a" cannot take it now';
+    assert.deepEqual(delivered, [[5, {
+      action: "workResponse",
+      messageId: "m1",
+      re: true,
+      error: { name: "UnreachableError", message: why, undelivered: true },
+      data: { n: 1 },
+    }]]);
+    assert.deepEqual(reports.map((error) => error.message), [
+      `Message "note" from worker 0 to worker 5 was not delivered: ${why}`,
+      'A message from worker 0 to worker 5 was not delivered: host "a" stopped before it came',
+    ]);
+    assert.deepEqual(gone, [[5, { seen: 4, undelivered: 1 }]]);
+    assert.deepEqual(managers, []);
+  });
 });

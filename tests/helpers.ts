@@ -81,16 +81,16 @@ export async function remote(
 }
 
 /**
- * Runs steady requests of `action` from the manager and from worker 1 (four
- * loops each, to `to`, default `ANY`) through `during`, once each load has
+ * Runs steady requests of `action` from the manager and from worker `from`
+ * (default 1; four loops each, to `to`, default `ANY`) through `during`, once each load has
  * been answered by all `workers`; then stops them and returns both loads.
  */
 export async function loadsThrough(
   cluster: Cluster,
-  load: { action: string; data: unknown; workers: number; to?: Address },
+  load: { action: string; data: unknown; workers: number; to?: Address; from?: Address },
   during: () => Promise<unknown>,
 ): Promise<Load[]> {
-  const { action, data, workers, to } = load;
+  const { action, data, workers, to, from = 1 } = load;
   const done = Promise.withResolvers<void>();
   const managerEvery = Promise.withResolvers<void>();
   const fromManager = steadyRequests(cluster, action, data, 4, done.promise, {
@@ -99,13 +99,13 @@ export async function loadsThrough(
     to,
   });
   const workerEvery = nextMessage(cluster, "loadEvery");
-  const fromWorker = remote(cluster, 1, { op: "load", action, data, loops: 4, workers, to });
+  const fromWorker = remote(cluster, from, { op: "load", action, data, loops: 4, workers, to });
   await waitFor(Promise.all([managerEvery.promise, workerEvery]), "both loads running");
   try {
     await during();
   } finally {
     done.resolve();
-    cluster.sendMessage("stopLoad", {}, 1);
+    cluster.sendMessage("stopLoad", {}, from);
   }
   return [await fromManager, ((await fromWorker) as { ok: Load }).ok];
 }

@@ -169,7 +169,7 @@ Deno.test("PendingRequests refuses, by target, only the requests sent after the 
   pending.failTarget(1, (s, never) => {
     undelivered.push(never);
     return new Error(`${s.sent} ${never ? "never came" : "may have run"}`);
-  }, 3);
+  }, (sent) => sent <= 3 ? "reached" : "undelivered");
   assert.deepEqual(undelivered, [false, true, true]);
   await assert.rejects(second, /2 may have run/);
   for (const [request, sent] of [[fourth, 4], [fifth, 5]] as const) {
@@ -180,5 +180,17 @@ Deno.test("PendingRequests refuses, by target, only the requests sent after the 
       return true;
     });
   }
+  pending.close();
+});
+
+Deno.test("PendingRequests keeps, by target, the requests still on their way", async () => {
+  const pending = new PendingRequests(new FakeClock());
+  const [first, second] = [1, 2].map((sent, i) =>
+    pending.open(`r${i}`, { ...spec(1, 60_000), sent })
+  );
+  pending.failTarget(1, () => new Error("may have run"), (sent) => sent <= 1 ? "reached" : "kept");
+  await assert.rejects(first, /may have run/);
+  assert.ok(pending.answer({ action: "pingResponse", messageId: "r1", re: true, data: 2 }, 1));
+  assert.equal(await second, 2, "answered on its own");
   pending.close();
 });

@@ -649,7 +649,14 @@ export class Peer {
     if (error === undefined) return this.#settle(messageId, undefined, message.data);
     this.#settle(
       messageId,
-      error.name === "NoHandlerError"
+      error.undelivered === true
+        ? new UnreachableError(
+          `Request "${entry.action}" to ${
+            describe(from)
+          } failed: it was not delivered (${error.message})`,
+          { action: entry.action, peer: from },
+        )
+        : error.name === "NoHandlerError"
         ? new NoHandlerError(
           `Request "${entry.action}" to ${
             describe(from)

@@ -18,6 +18,7 @@ import {
   CLOSED,
   type Endpoint,
   type EndpointOptions,
+  type LastSent,
   type Payload,
   type Receiver,
   UNREACHABLE,
@@ -35,7 +36,7 @@ import {
 } from "./handshake.ts";
 import { Link } from "./link.ts";
 import { LinkTable } from "./link_table.ts";
-import { DELIVER, type GoneCounts, isRelay } from "./relay.ts";
+import { DELIVER, isRelay } from "./relay.ts";
 import { BAD_RELAY, type Relayer, Relaying } from "./relaying.ts";
 import { SocketConnection } from "./socket_connection.ts";
 import { Sockets, type UnixConfig } from "./sockets.ts";
@@ -46,7 +47,7 @@ const CLOSE_TIMEOUT = 2_000;
 /** What arrived before the receiver was set, kept for it. */
 type Held =
   | { from: Address; payloads: Uint8Array[] }
-  | { gone: Address; reason?: Error; undelivered: number; onTheWay: number };
+  | { gone: Address; reason?: Error; last: LastSent };
 
 /** One process's end of the Unix-socket transport. */
 export class UnixEndpoint implements Endpoint {
@@ -150,7 +151,7 @@ export class UnixEndpoint implements Endpoint {
       this.#held = [];
       for (const event of held) {
         if ("gone" in event) {
-          receiver.gone(event.gone, event.reason, event.undelivered, event.onTheWay);
+          receiver.gone(event.gone, event.reason, event.last);
         } else this.#deliver(this.#links.get(event.from), event.from, event.payloads);
       }
     });
@@ -230,10 +231,10 @@ export class UnixEndpoint implements Endpoint {
    * reported there; and how many of the last payloads it sent `address`
    * never came (see {@linkcode Receiver.gone}).
    */
-  tellGone(to: Address, address: Address, reason?: string, counts: GoneCounts = {}): boolean {
+  tellGone(to: Address, address: Address, reason?: string, last: LastSent = {}): boolean {
     const link = this.#links.get(to);
     if (this.#state !== "open" || !link) return false;
-    return this.#relaying.tellGone(link, address, reason, counts);
+    return this.#relaying.tellGone(link, address, reason, last);
   }
 
   /**
@@ -449,7 +450,7 @@ export class UnixEndpoint implements Endpoint {
       if (read.error) this.#options.report(read.error);
       // A refused message ends nothing: what waits on its target is settled on its own.
       if (!read.reportOnly) {
-        this.#gone(read.address, read.error, read.undelivered, read.onTheWay);
+        this.#gone(read.address, read.error, read.last);
       }
     } else if (read === BAD_RELAY) {
       this.#drop(
@@ -516,7 +517,7 @@ export class UnixEndpoint implements Endpoint {
     if (this.#state === "open") this.#onLeft?.(address, reason);
     const spare = this.#links.promoteSpare(address);
     // Sent only after the welcome: a link never welcomed delivered nothing.
-    this.#gone(address, reason, undelivered && !spare ? Infinity : 0);
+    this.#gone(address, reason, undelivered && !spare ? { undelivered: Infinity } : {});
   }
 
   /** A link this process dialed closed before the far end welcomed it. */
@@ -540,9 +541,9 @@ export class UnixEndpoint implements Endpoint {
     );
   }
 
-  #gone(peer: Address, reason: Error | undefined, undelivered = 0, onTheWay = 0): void {
+  #gone(peer: Address, reason: Error | undefined, last: LastSent = {}): void {
     if (this.#state !== "open") return;
-    if (this.#receiver) this.#receiver.gone(peer, reason, undelivered, onTheWay);
-    else this.#held.push({ gone: peer, reason, undelivered, onTheWay });
+    if (this.#receiver) this.#receiver.gone(peer, reason, last);
+    else this.#held.push({ gone: peer, reason, last });
   }
 }

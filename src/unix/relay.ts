@@ -7,8 +7,9 @@
  * - FORWARD, child → manager: "for `address`", then the message;
  * - DELIVER, manager → child: "from `address`", then the message;
  * - GONE, manager → child: "`address` is gone", then
- *   `{"reason"?, "undelivered"?, "onTheWay"?, "reportOnly"?}`: the last
- *   `undelivered` payloads the child sent `address` never came; the last
+ *   `{"reason"?, "seen"?, "undelivered"?, "onTheWay"?, "reportOnly"?}`: of
+ *   the first `seen` payloads the child sent `address` (what came after is
+ *   answered on its own), the last `undelivered` never came; the last
  *   `onTheWay` were still on their way as it ended, and are answered on
  *   their own; with `"reportOnly": true`, the reason speaks only of what it
  *   names (a message another host refused): it is reported, and nothing
@@ -31,7 +32,7 @@
 import type { Address } from "../address.ts";
 import { addressBytes, readAddressBytes } from "../address_bytes.ts";
 import { isPieces } from "../payload_pieces.ts";
-import type { Payload, PayloadPieces } from "../transport.ts";
+import type { LastSent, Payload, PayloadPieces } from "../transport.ts";
 
 /** For `address`, from the child that sent it. */
 export const FORWARD = 1;
@@ -115,22 +116,15 @@ export function goneReason(body: Uint8Array): string | undefined {
   return typeof reason === "string" ? reason : undefined;
 }
 
-/** What a GONE frame says of the last payloads the child sent its address. */
-export interface GoneCounts {
-  /** How many never came, and never will (a bye's count). */
-  undelivered?: number;
-  /** How many were still on their way as it ended: each is answered on its own. */
-  onTheWay?: number;
-}
-
-/** A GONE frame's counts, each 0 unless it says. */
-export function goneCounts(body: Uint8Array): Required<GoneCounts> {
+/** What a GONE frame says of the last payloads the child sent its address: what it says. */
+export function goneLastSent(body: Uint8Array): LastSent {
   const read = readBody(body);
-  return { undelivered: wholeAbove0(read?.undelivered), onTheWay: wholeAbove0(read?.onTheWay) };
-}
-
-function wholeAbove0(value: unknown): number {
-  return Number.isInteger(value) && (value as number) > 0 ? value as number : 0;
+  const last: LastSent = {};
+  for (const key of ["undelivered", "onTheWay", "seen"] as const) {
+    const value = read?.[key];
+    if (Number.isSafeInteger(value) && (value as number) >= 0) last[key] = value as number;
+  }
+  return last;
 }
 
 /** Whether a GONE frame's reason is only to be reported: what waits on its address stays open. */

@@ -9,14 +9,13 @@
 
 import { type Address, MANAGER } from "../address.ts";
 import { UnreachableError } from "../errors.ts";
-import { type Payload, TOO_LARGE, UNREACHABLE } from "../transport.ts";
+import { type LastSent, type Payload, TOO_LARGE, UNREACHABLE } from "../transport.ts";
 import type { Link } from "./link.ts";
 import {
   DELIVER,
   FORWARD,
   GONE,
-  type GoneCounts,
-  goneCounts,
+  goneLastSent,
   goneReason,
   goneReportOnly,
   REACH,
@@ -53,9 +52,8 @@ export type RelayRead =
     kind: "gone";
     address: Address;
     error: UnreachableError | undefined;
-    undelivered: number;
-    /** The last so many sent it were on their way as it ended: they stay open. */
-    onTheWay: number;
+    /** What the manager says of the last the child sent it. */
+    last: LastSent;
     /** The reason is only to be reported: what waits on `address` stays open. */
     reportOnly: boolean;
   }
@@ -172,10 +170,11 @@ export class Relaying {
    * In a manager: tells a child that `address` on another host is gone, and
    * why; and how many of the last payloads it sent `address` never came.
    */
-  tellGone(link: Link, address: Address, reason?: string, counts: GoneCounts = {}): boolean {
-    const { undelivered, onTheWay } = counts;
+  tellGone(link: Link, address: Address, reason?: string, last: LastSent = {}): boolean {
+    const { seen, undelivered, onTheWay } = last;
     const body = JSON.stringify({
       reason,
+      seen,
       undelivered: undelivered || undefined,
       onTheWay: onTheWay || undefined,
     });
@@ -233,12 +232,12 @@ export class Relaying {
       this.#onTaken?.(link.address!, taken);
     } else if (relay?.kind === GONE && fromManager) {
       const reason = goneReason(relay.body);
-      const { undelivered, onTheWay } = goneCounts(relay.body);
+      const last = goneLastSent(relay.body);
       const error = reason === undefined
         ? undefined
         : new UnreachableError(reason, { peer: relay.address });
       const reportOnly = goneReportOnly(relay.body);
-      return { kind: "gone", address: relay.address, error, undelivered, onTheWay, reportOnly };
+      return { kind: "gone", address: relay.address, error, last, reportOnly };
     } else if (said !== undefined) {
       this.#othersReachable = said;
     } else {

@@ -176,7 +176,7 @@ Deno.test({
 
 Deno.test({
   name:
-    "what a Node service sends beyond its host's window is refused to it: onError and its requests there hear why",
+    "what a Node service sends beyond its host's window is refused to it: a request fails as never delivered, a message is reported",
   ignore,
   async fn() {
     await using hosts = await nodeOnA({ window: 64 * 1024 });
@@ -191,14 +191,22 @@ Deno.test({
       error: {
         name: "UnreachableError",
         message:
-          'Request "echoRequest" to worker 0 failed: the connection closed before it answered',
+          'Request "echoRequest" to worker 0 failed: it was not delivered (host "b" cannot take it now)',
         action: "echoRequest",
         peer: 0,
       },
     });
-    const { ok: errors } = await remote(a, "node", { op: "errors" }) as { ok: string[] };
+    let { ok: errors } = await remote(a, "node", { op: "errors" }) as { ok: string[] };
+    assert.deepEqual(errors, [], "told once: its request failed");
+    await remote(a, "node", {
+      op: "send",
+      action: "test",
+      data: new Uint8Array(100 * 1024),
+      to: 0,
+    });
+    ({ ok: errors } = await remote(a, "node", { op: "errors" }) as { ok: string[] });
     assert.deepEqual(errors, [
-      'A message from service "node" to worker 0 was not delivered: host "b" cannot take it now',
+      'Message "test" from service "node" to worker 0 was not delivered: host "b" cannot take it now',
     ]);
     // What fits goes on.
     assert.deepEqual(
