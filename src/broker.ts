@@ -109,6 +109,14 @@ export interface BounceDetails {
    * counts what it sends `to` knows which they were.
    */
   last?: boolean;
+  /**
+   * True when the process it was for is not there (not connected, or not
+   * joined yet): its host tells of its end ({@linkcode BrokerReceiver.ended}),
+   * and what the sender has open with it is settled so. Otherwise it is
+   * there, and only this message was refused: what the sender has open
+   * with it (a stream this was a part of, say) may be broken, and fails.
+   */
+  away?: boolean;
 }
 
 /** A host's membership of a cluster, and its way to the other hosts. */

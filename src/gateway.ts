@@ -224,10 +224,11 @@ export class GatewayEndpoint implements Endpoint {
   }
 
   /**
-   * A child's message for another host. One that cannot go is refused to
-   * the child as {@linkcode GatewayEndpoint.#refuse} refuses what comes
-   * from another host: a request is answered as from its target, failed as
-   * never delivered; anything else is reported to the child.
+   * A child's message for another host. One that cannot go (its host left,
+   * or cannot be reached, or the window to it is full) is refused to the
+   * child: a request is answered as from its target, failed as never
+   * delivered; anything else may have broken what the child has open with
+   * the target (a stream it was a part of, or steered), which fails.
    */
   #relay(from: Address, to: Address, payload: Uint8Array): void {
     if (to === this.#global) return this.#receiver?.deliver(from, [payload]);
@@ -246,14 +247,17 @@ export class GatewayEndpoint implements Endpoint {
       ? notDelivered(from, message, why, this.#local.maxPayload(from) - relayHeadSize(to))
       : undefined;
     if (answer !== undefined && this.#local.deliverFrom(from, to, toBytes(answer)) >= 0) {
-      this.#untakenBy(from).add(to);
+      // Taken with what the child takes; its sender is this manager, whom
+      // nobody tells if the child crashes before it says so.
+      this.#untakenBy(from).add(this.#global);
       return;
     }
     const what = message === undefined ? "A message" : `Message "${message.action}"`;
-    this.#local.tellRefused(
+    this.#local.tellGone(
       from,
       to,
       `${what} from ${describe(from)} to ${describe(to)} was not delivered: ${why}`,
+      { seen: this.#outcomes.seen(from, to) },
     );
   }
 
@@ -278,6 +282,7 @@ export class GatewayEndpoint implements Endpoint {
           to,
           payload,
           `${describe(to)} has not joined, and too much waits for it already`,
+          true,
         );
     }
     this.#relayToChild(from, to, payload);
@@ -294,9 +299,9 @@ export class GatewayEndpoint implements Endpoint {
       const limit = this.#local.maxPayload(to) - relayHeadSize(from);
       const reason = `its ${payload.length} bytes are over the ${limit} bytes a message relayed ` +
         `to ${describe(to)} may have (maxFrameSize on its host)`;
-      return this.#refuse(from, to, payload, reason);
+      return this.#refuse(from, to, payload, reason, false);
     }
-    if (sent < 0) return this.#refuse(from, to, payload, `${describe(to)} is not connected`);
+    if (sent < 0) return this.#refuse(from, to, payload, `${describe(to)} is not connected`, true);
     this.#untakenBy(to).add(from);
     this.#watchSlow(to);
   }
@@ -340,6 +345,7 @@ export class GatewayEndpoint implements Endpoint {
     const graceful = untaken?.takesTheRest === true && reason === undefined;
     if (!graceful) {
       for (const [from, count] of untaken?.bySender() ?? []) {
+        if (from === this.#global) continue;
         const them = count === 1 ? "it" : "them";
         const why = `${describe(child)} ended before it said it had read ${them}`;
         this.#link.bounce(from, child, why, { count });
@@ -355,18 +361,24 @@ export class GatewayEndpoint implements Endpoint {
   }
 
   /**
-   * Refuses a payload from another host that cannot reach `to`, here. A
-   * request is answered as from `to`, failed as never delivered, so that
-   * to `ANY` it goes to another worker; anything else bounces, naming its
-   * action if it has one.
+   * Refuses a payload from another host that cannot reach `to`, here; `away`
+   * when `to` is not there (not connected, not joined). A request is
+   * answered as from `to`, failed as never delivered, so that to `ANY` it
+   * goes to another worker; anything else bounces, naming its action if it
+   * has one; so does a request whose answer cannot go (the window is
+   * full), not as away: its sender then fails what it has open with `to`,
+   * as it may have run, rather than wait for an answer that never comes.
    */
-  #refuse(from: Address, to: Address, payload: Uint8Array, reason: string): void {
+  #refuse(from: Address, to: Address, payload: Uint8Array, reason: string, away: boolean): void {
     const message = readMessage(from, payload);
     const answer = message && isRequest(message)
       ? notDelivered(from, message, reason, this.#link.maxPayload)
       : undefined;
     if (answer !== undefined && this.#answerAs(to, from, answer)) return;
-    this.#link.bounce(from, to, reason, { action: message?.action });
+    this.#link.bounce(from, to, reason, {
+      action: message?.action,
+      away: away && answer === undefined ? true : undefined,
+    });
   }
 
   /**
@@ -394,7 +406,13 @@ export class GatewayEndpoint implements Endpoint {
   /** What waited for a child that will have no process to take it. */
   #bounceHeld(child: Address, held: readonly Held[]): void {
     for (const { from, payload } of held) {
-      this.#refuse(from, child, payload, `${describe(child)} stopped before it could take it`);
+      this.#refuse(
+        from,
+        child,
+        payload,
+        `${describe(child)} stopped before it could take it`,
+        true,
+      );
     }
   }
 

@@ -75,16 +75,19 @@ export class RemoteOutcomes {
 
   /**
    * Messages sent from here to another host could not be delivered there:
-   * their sender hears it. A bounce speaks only for the messages it names:
-   * a request among them was answered on its own, failed as never
-   * delivered; what else the sender has open to `to` is still answered,
-   * refused, or failed as `to` ends or its host leaves. Failed here, it
-   * would fail as if it might have run, and a request to `ANY` that never
-   * did would not go to another worker. Only a bye says more: the last
-   * `count` messages the sender sent `to` never came.
+   * their sender hears it. When `to` is away (not connected, not joined),
+   * a bounce speaks only for the messages it names: a request among them
+   * was answered on its own, failed as never delivered, and what else the
+   * sender has open to `to` is settled as `to` ends (`ended`) or its host
+   * leaves; failed here, it would fail as if it might have run, and a
+   * request to `ANY` that never did would not go to another worker. When
+   * `to` is there, the message refused may have broken what the sender
+   * has open with it (a stream it was a part of): that fails, as it may
+   * have run. A bye says the last `count` the sender sent `to` never came.
    */
   bounced(from: Address, to: Address, reason: string, details: BounceDetails = {}): void {
-    const { action, count = 1, last = false } = details;
+    const { action, count = 1, last = false, away = false } = details;
+    const fails = last || !away;
     const what = count > 1
       ? `${count} messages`
       : action === undefined
@@ -96,12 +99,12 @@ export class RemoteOutcomes {
     if (this.#isManager(from)) {
       const error = new UnreachableError(text, { action, peer: to });
       this.#report(error);
-      if (last) this.#receiver?.gone(to, error, { undelivered: count });
+      if (fails) this.#receiver?.gone(to, error, last ? { undelivered: count } : {});
     } else if (
-      last
+      fails
         ? !this.#local.tellGone(from, to, text, {
-          seen: this.#seen(from, to),
-          undelivered: this.#sentByChild(from, to, count),
+          seen: this.seen(from, to),
+          undelivered: last ? this.#sentByChild(from, to, count) : undefined,
         })
         : !this.#local.tellRefused(from, to, text)
     ) {
@@ -126,7 +129,7 @@ export class RemoteOutcomes {
     // A child that is not connected now (it crashed since, say) cannot be
     // told: its manager is, rather than nobody.
     if (
-      this.#isManager(from) || !this.#local.tellGone(from, to, text, { seen: this.#seen(from, to) })
+      this.#isManager(from) || !this.#local.tellGone(from, to, text, { seen: this.seen(from, to) })
     ) {
       this.#report(new UnreachableError(text, { peer: to }));
     }
@@ -141,7 +144,17 @@ export class RemoteOutcomes {
     const error = reason === undefined
       ? undefined
       : new UnreachableError(reason, { peer: address });
-    this.#goneForAll(address, error, onTheWay);
+    // The link counts the answers this manager sent as from a child with the
+    // child's own; kept, those the child never sent would keep a request
+    // that reached `address` open until its timeout. Less all it ever sent
+    // so: what stays is then at most what was on its way (one that was,
+    // failed as maybe run, is the safe side).
+    const own = new Map<Address, number>();
+    for (const [sender, count] of onTheWay) {
+      const ours = this.#answeredFor.get(sender)?.get(address) ?? 0;
+      own.set(sender, Math.max(0, count - ours));
+    }
+    this.#goneForAll(address, error, own);
   }
 
   /** Everything in flight to and from the processes of a host may be lost. */
@@ -164,7 +177,7 @@ export class RemoteOutcomes {
     this.#receiver?.gone(address, reason, { onTheWay: onTheWay.get(this.#global) });
     for (const child of this.#local.connected()) {
       if (child === MANAGER) continue;
-      const seen = this.#seen(child, address);
+      const seen = this.seen(child, address);
       this.#local.tellGone(child, address, undefined, { seen, onTheWay: onTheWay.get(child) });
     }
   }
@@ -185,7 +198,7 @@ export class RemoteOutcomes {
   }
 
   /** How many payloads `child`'s process forwarded `to` through this manager so far. */
-  #seen(child: Address, to: Address): number {
+  seen(child: Address, to: Address): number {
     return this.#forwarded.get(child)?.get(to) ?? 0;
   }
 

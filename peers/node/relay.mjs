@@ -9,9 +9,11 @@
  *
  * - FORWARD, child → manager: for that address, the body is the message;
  * - DELIVER, manager → child: from that address, the body is the message;
- * - GONE, manager → child: that process is gone, `{"reason"?, "undelivered"?, "reportOnly"?}`
- *   (this peer reads the reason, and `reportOnly`: the reason is only to be
- *   reported, a message it sent was refused);
+ * - GONE, manager → child: that process is gone,
+ *   `{"reason"?, "seen"?, "undelivered"?, "onTheWay"?, "reportOnly"?}` (this
+ *   peer reads the reason, and `reportOnly`: the reason is only to be
+ *   reported, a message it sent was refused; without the counts, it fails
+ *   all it has open with that process, which they would only narrow);
  * - REACH, manager → child (the address `"manager"`): `{"reachable"}`;
  * - TAKEN, child → manager (the address `"manager"`): `{"count": n}` or
  *   `{"rest": true}`.

@@ -54,23 +54,39 @@ export function readGap(body: Uint8Array): { epoch: number; first: number } | un
   return read && { epoch: read.epoch, first: read.sent };
 }
 
-/** A bounce's body: JSON `{reason, action?, count?}`; the count only when it is not 1. */
+/**
+ * A bounce's body: JSON `{reason, action?, count?, away?}`; the count only
+ * when it is not 1, `away` only when true.
+ */
 export function bounceBody(reason: string, details: BounceDetails = {}): Uint8Array {
-  const { action, count = 1 } = details;
-  return utf8.encode(JSON.stringify({ reason, action, count: count === 1 ? undefined : count }));
+  const { action, count = 1, away } = details;
+  return utf8.encode(
+    JSON.stringify({
+      reason,
+      action,
+      count: count === 1 ? undefined : count,
+      away: away || undefined,
+    }),
+  );
 }
 
 /**
- * A bounce's reason, action and count (when it stands for more than one
- * message); from a host before actions were named, the reason as text.
+ * A bounce's reason, action, count (when it stands for more than one
+ * message), and whether its process was away; from a host before actions
+ * were named, the reason as text.
  */
 export function readBounce(body: Uint8Array): BounceDetails & { reason: string } {
   const text = new TextDecoder().decode(body);
   try {
-    const { reason, action, count } = JSON.parse(text);
+    const { reason, action, count, away } = JSON.parse(text);
     if (typeof reason === "string") {
-      const read = { reason, action: typeof action === "string" ? action : undefined };
-      return Number.isSafeInteger(count) && count > 1 ? { ...read, count } : read;
+      const read: BounceDetails & { reason: string } = {
+        reason,
+        action: typeof action === "string" ? action : undefined,
+      };
+      if (Number.isSafeInteger(count) && count > 1) read.count = count;
+      if (away === true) read.away = true;
+      return read;
     }
   } catch {
     // Text.

@@ -6,11 +6,14 @@
  */
 
 import type { NatsConnection, Status } from "@nats-io/transport-node";
+import { type Envelope, readEnvelopes } from "../../src/nats/envelope.ts";
 import { type Members, NatsLink } from "../../src/nats/link.ts";
+import { nextEvent } from "../helpers.ts";
 
 /** The link, what it published and reported, and a way to say the connection's status. */
 export function fakeLink(window: number) {
   const published: Uint8Array[] = [];
+  const onPublish = new Set<() => void>();
   const statuses: Status[] = [];
   let wake = () => {};
   const nc = {
@@ -22,7 +25,10 @@ export function fakeLink(window: number) {
           await new Promise<void>((resolve) => wake = resolve);
         }
       })(),
-    publish: (_subject: string, bytes: Uint8Array) => void published.push(bytes.slice()),
+    publish: (_subject: string, bytes: Uint8Array) => {
+      published.push(bytes.slice());
+      for (const listener of onPublish) listener();
+    },
     subscribe: () => ({ unsubscribe() {} }),
     flush: () => Promise.resolve(),
     drain: () => Promise.resolve(),
@@ -61,5 +67,17 @@ export function fakeLink(window: number) {
   };
   /** Hands the link what another host published to this one (once it receives). */
   const arrive = (bytes: Uint8Array) => take!(bytes);
-  return { link, published, reports, say, arrive };
+  /** Resolves with the first envelope published that `is` says is the one, now or later. */
+  const publishedWhere = (is: (envelope: Envelope) => boolean) =>
+    nextEvent<Envelope>((listener) => {
+      const check = () => {
+        for (const bytes of published) {
+          readEnvelopes(bytes, (envelope) => is(envelope) && listener(envelope));
+        }
+      };
+      onPublish.add(check);
+      check();
+      return () => onPublish.delete(check);
+    }, "an envelope to be published");
+  return { link, published, reports, say, arrive, publishedWhere };
 }

@@ -1,0 +1,164 @@
+/**
+ * Host "a"'s gateway on a real NATS link over a fake connection, its worker
+ * 0 a real child with a router; host "b" has worker 1. What worker 0 asks
+ * of worker 1 or answers it when the link refuses part of the exchange, or
+ * worker 1 ends, settles at once: never a stream with a gap that looks
+ * whole, never a wait for a timeout (each case, from an outside review,
+ * failed before its fix).
+ */
+
+import assert from "node:assert/strict";
+import { MANAGER } from "../../src/address.ts";
+import { GatewayHost } from "../../src/gateway.ts";
+import { Layout } from "../../src/layout.ts";
+import { endedBody } from "../../src/nats/bodies.ts";
+import {
+  encodeEnvelopes,
+  ENDED,
+  type Envelope,
+  MESSAGE,
+  readEnvelopes,
+} from "../../src/nats/envelope.ts";
+import { Router } from "../../src/router.ts";
+import { UnixHost } from "../../src/unix/host.ts";
+import { openUnixEndpoint } from "../../src/unix/transport.ts";
+import { waitFor } from "../helpers.ts";
+import { fakeLink } from "./fake_link.ts";
+
+/** Host "a" with a window of `window` bytes to host "b", and worker 0's router. */
+async function hostA(window: number, childFrames = 1 << 20) {
+  const nats = fakeLink(window);
+  const unix = await UnixHost.create({
+    workers: [0],
+    services: [],
+    gateway: { maxPayload: 90_000, limit: "NATS max_payload" },
+  });
+  const reports: Error[] = [];
+  const options = { maxPayload: childFrames, report: (error: Error) => void reports.push(error) };
+  const manager = await new GatewayHost(unix, nats.link).open(MANAGER, options);
+  const routerOf = (endpoint: typeof manager, layout: Layout) =>
+    new Router({
+      endpoint,
+      layout,
+      maxFrameSize: childFrames,
+      requestTimeout: 60_000,
+      highWaterMark: 1 << 20,
+      maxQueuedBytes: 1 << 26,
+    });
+  routerOf(manager, new Layout([0, 1], [], ["manager@b"])).ready();
+  const child = await openUnixEndpoint(unix.childConfig, 0, options);
+  const worker0 = routerOf(child, new Layout([0, 1], [], ["manager@a", "manager@b"]));
+  worker0.ready();
+  /** What worker 0 sent worker 1, read, as it is published. */
+  const sent = (is: (body: Record<string, unknown>) => boolean) =>
+    nats.publishedWhere((envelope) =>
+      envelope.kind === MESSAGE && envelope.from === 0 && is(bodyOf(envelope))
+    );
+  return {
+    nats,
+    worker0,
+    reports,
+    sent,
+    async [Symbol.asyncDispose]() {
+      await worker0.close();
+      child.close();
+      await child.closed;
+      manager.close();
+      await manager.closed;
+      await unix.close();
+    },
+  };
+}
+
+function bodyOf(envelope: Envelope): Record<string, unknown> {
+  return JSON.parse(new TextDecoder().decode(envelope.body));
+}
+
+/** An envelope from host "b" (epoch 5): a message from worker 1 to worker 0, numbered `seq`. */
+function fromB(seq: number, message: unknown): Uint8Array {
+  const body = new TextEncoder().encode(JSON.stringify(message));
+  return encodeEnvelopes([{ kind: MESSAGE, host: "b", epoch: 5, seq, from: 1, to: 0, body }]);
+}
+
+/** How a request or stream settles, as text. */
+function settled(work: Promise<unknown>): Promise<string> {
+  return work.then(() => "answered", (error: Error) => `${error.name}: ${error.message}`);
+}
+
+Deno.test("a request that reached a process of another host that crashed fails at once, though its host answered another as from the asker", async () => {
+  // Worker 0's frames are small: a large request for it is refused as from it.
+  await using a = await hostA(1 << 20, 2_000);
+  const asked = a.sent((body) => body.action === "work");
+  const r1 = settled(a.worker0.request("work", { n: 1 }, { to: 1 }));
+  const first = await asked;
+  const refused = a.sent((body) => body.re === true);
+  a.nats.arrive(fromB(0, { action: "work", messageId: "q1", data: "x".repeat(5_000) }));
+  await refused;
+  // Worker 1 had worker 0's request, then crashed.
+  a.nats.arrive(encodeEnvelopes([{
+    kind: ENDED,
+    host: "b",
+    epoch: 5,
+    seq: first.epoch,
+    from: 1,
+    to: null,
+    body: endedBody("worker 1 crashed", first.seq),
+  }]));
+  assert.equal(
+    await waitFor(r1, "the request to fail"),
+    'UnreachableError: Request "work" to worker 1 failed: the connection closed before it answered',
+  );
+});
+
+Deno.test("a stream part the link refuses stops the stream's handler: the consumer never sees a gap in a stream that ends", async () => {
+  await using a = await hostA(300);
+  const stopped = Promise.withResolvers<void>();
+  const yielded: string[] = [];
+  a.worker0.listeners.handle("gen", async function* (_data, msg) {
+    msg.signal.addEventListener("abort", () => stopped.resolve());
+    for (const part of ["p1", `p2${"z".repeat(400)}`, "p3"]) {
+      yielded.push(part.slice(0, 2));
+      yield part;
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+  });
+  a.nats.arrive(fromB(0, { action: "gen", messageId: "s1", stream: 16, data: null }));
+  await waitFor(stopped.promise, "the handler to stop");
+  const parts: unknown[] = [];
+  for (const bytes of a.nats.published) {
+    for (const envelope of readAll(bytes)) {
+      if (envelope.kind === MESSAGE && envelope.from === 0) parts.push(bodyOf(envelope).data);
+    }
+  }
+  assert.deepEqual(parts, ["p1"], "nothing after the part refused");
+  assert.ok(!yielded.includes("p3"), `yielded ${yielded}`);
+});
+
+Deno.test("a stream whose grant of more parts the link refuses fails at once, not at its part timeout", async () => {
+  await using a = await hostA(330);
+  // Most of the window, taken.
+  a.worker0.sendMessage("note", "w".repeat(200), 1);
+  const asked = a.sent((body) => body.action === "gen");
+  const got: unknown[] = [];
+  const stream = settled((async () => {
+    for await (const part of a.worker0.requestStream("gen", null, { to: 1, timeout: 60_000 })) {
+      got.push(part);
+    }
+  })());
+  const { messageId } = bodyOf(await asked);
+  // Worker 1 sends half its credit: worker 0 grants more, and the link has no room for it.
+  for (let i = 0; i < 8; i++) {
+    a.nats.arrive(fromB(i, { action: "genResponse", messageId, re: true, part: true, data: i }));
+  }
+  assert.equal(
+    await waitFor(stream, "the stream to fail"),
+    'UnreachableError: Streamed request "gen" to worker 1 failed: the connection closed before it ended',
+  );
+  assert.equal(got.length, 8);
+});
+
+function readAll(bytes: Uint8Array): Envelope[] {
+  const envelopes: Envelope[] = [];
+  readEnvelopes(bytes, (envelope) => envelopes.push(envelope));
+  return envelopes;
+}
