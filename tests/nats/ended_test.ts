@@ -13,25 +13,12 @@ import type { Address } from "../../src/address.ts";
 import type { BrokerReceiver } from "../../src/broker.ts";
 import { FrameError } from "../../src/errors.ts";
 import { endedBody, readEnded } from "../../src/nats/bodies.ts";
-import {
-  encodeEnvelopes,
-  ENDED,
-  type Envelope,
-  MESSAGE,
-  readEnvelopes,
-} from "../../src/nats/envelope.ts";
-import { fakeLink } from "./fake_link.ts";
-
-/** What a fake link published, read. */
-function read(published: Uint8Array[]): Envelope[] {
-  const envelopes: Envelope[] = [];
-  for (const bytes of published) readEnvelopes(bytes, (envelope) => envelopes.push(envelope));
-  return envelopes;
-}
+import { encodeEnvelopes, ENDED, type Envelope, MESSAGE } from "../../src/nats/envelope.ts";
+import { envelopesIn, fakeLink } from "./fake_link.ts";
 
 /** What a fake link published that says a process ended: who, in which epoch, and what. */
 function endedIn(published: Uint8Array[]) {
-  return read(published).filter((envelope) => envelope.kind === ENDED)
+  return envelopesIn(published).filter((envelope) => envelope.kind === ENDED)
     .map(({ from, seq, body }) => ({ from, epoch: seq, ...readEnded(body) }));
 }
 
@@ -85,7 +72,7 @@ Deno.test("what was sent a process of another host after its host had had it sta
   link.receive(receiver);
   for (const from of [0, 0, 0, "manager@a"]) link.send(from, 1, "{}");
   await published();
-  const epoch = read(sent).find((envelope) => envelope.kind === MESSAGE)!.epoch;
+  const epoch = envelopesIn(sent).find((envelope) => envelope.kind === MESSAGE)!.epoch;
   // Host "b" had had messages 0 and 1 as worker 1 ended.
   arrive(fromB({ kind: ENDED, epoch: 5, seq: epoch, from: 1, to: null, body: endedBody("x", 1) }));
   assert.deepEqual(ended, [[1, "x", { 0: 1, "manager@a": 1 }]]);

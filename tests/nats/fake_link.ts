@@ -71,13 +71,19 @@ export function fakeLink(window: number) {
   const publishedWhere = (is: (envelope: Envelope) => boolean) =>
     nextEvent<Envelope>((listener) => {
       const check = () => {
-        for (const bytes of published) {
-          readEnvelopes(bytes, (envelope) => is(envelope) && listener(envelope));
-        }
+        const found = envelopesIn(published).find(is);
+        if (found) listener(found);
       };
       onPublish.add(check);
       check();
       return () => onPublish.delete(check);
     }, "an envelope to be published");
   return { link, published, reports, say, arrive, publishedWhere };
+}
+
+/** The envelopes published, in order. */
+export function envelopesIn(published: readonly Uint8Array[]): Envelope[] {
+  const envelopes: Envelope[] = [];
+  for (const bytes of published) readEnvelopes(bytes, (envelope) => envelopes.push(envelope));
+  return envelopes;
 }

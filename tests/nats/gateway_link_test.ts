@@ -12,18 +12,12 @@ import { MANAGER } from "../../src/address.ts";
 import { GatewayHost } from "../../src/gateway.ts";
 import { Layout } from "../../src/layout.ts";
 import { endedBody } from "../../src/nats/bodies.ts";
-import {
-  encodeEnvelopes,
-  ENDED,
-  type Envelope,
-  MESSAGE,
-  readEnvelopes,
-} from "../../src/nats/envelope.ts";
+import { encodeEnvelopes, ENDED, type Envelope, MESSAGE } from "../../src/nats/envelope.ts";
 import { Router } from "../../src/router.ts";
 import { UnixHost } from "../../src/unix/host.ts";
 import { openUnixEndpoint } from "../../src/unix/transport.ts";
 import { waitFor } from "../helpers.ts";
-import { fakeLink } from "./fake_link.ts";
+import { envelopesIn, fakeLink } from "./fake_link.ts";
 
 /** Host "a" with a window of `window` bytes to host "b", and worker 0's router. */
 async function hostA(window: number, childFrames = 1 << 20) {
@@ -124,12 +118,9 @@ Deno.test("a stream part the link refuses stops the stream's handler: the consum
   });
   a.nats.arrive(fromB(0, { action: "gen", messageId: "s1", stream: 16, data: null }));
   await waitFor(stopped.promise, "the handler to stop");
-  const parts: unknown[] = [];
-  for (const bytes of a.nats.published) {
-    for (const envelope of readAll(bytes)) {
-      if (envelope.kind === MESSAGE && envelope.from === 0) parts.push(bodyOf(envelope).data);
-    }
-  }
+  const parts = envelopesIn(a.nats.published)
+    .filter((envelope) => envelope.kind === MESSAGE && envelope.from === 0)
+    .map((envelope) => bodyOf(envelope).data);
   assert.deepEqual(parts, ["p1"], "nothing after the part refused");
   assert.ok(!yielded.includes("p3"), `yielded ${yielded}`);
 });
@@ -156,9 +147,3 @@ Deno.test("a stream whose grant of more parts the link refuses fails at once, no
   );
   assert.equal(got.length, 8);
 });
-
-function readAll(bytes: Uint8Array): Envelope[] {
-  const envelopes: Envelope[] = [];
-  readEnvelopes(bytes, (envelope) => envelopes.push(envelope));
-  return envelopes;
-}

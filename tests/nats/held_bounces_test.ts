@@ -9,17 +9,17 @@
 import assert from "node:assert/strict";
 import { UnreachableError } from "../../src/errors.ts";
 import { readBounce } from "../../src/nats/bodies.ts";
-import { BOUNCE, type Envelope, readEnvelopes } from "../../src/nats/envelope.ts";
+import { BOUNCE } from "../../src/nats/envelope.ts";
 import { MOST_HELD } from "../../src/nats/held_bounces.ts";
-import { fakeLink } from "./fake_link.ts";
+import { envelopesIn, fakeLink } from "./fake_link.ts";
 
 /** A fake link, and the bounces it published, read. */
 function linked() {
   const { link, published, reports, say } = fakeLink(1 << 20);
   const bounces = () => {
-    const read: Envelope[] = [];
-    for (const bytes of published) readEnvelopes(bytes, (envelope) => read.push(envelope));
-    return read.filter((envelope) => envelope.kind === BOUNCE).map(({ from, to, body }) => ({
+    return envelopesIn(published).filter((envelope) => envelope.kind === BOUNCE).map((
+      { from, to, body },
+    ) => ({
       from,
       to,
       ...readBounce(body),
