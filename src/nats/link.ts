@@ -134,8 +134,9 @@ export class NatsLink implements BrokerLink {
   /** Bounces that could not go while the connection was down. */
   readonly #heldBounces = new HeldBounces();
   /**
-   * This host's processes that ended while the connection was down, and
-   * why: told once it is back (at most one entry a process of this host).
+   * What this host would have told each other host of its processes that
+   * ended while the connection was down: told once it is back (the last of
+   * each process, for each host).
    */
   readonly #endedWhileDown = new Map<string, { host: string; part: EnvelopePart }>();
   /** Envelopes from hosts the membership does not know yet. */
@@ -460,7 +461,10 @@ export class NatsLink implements BrokerLink {
     }
   }
 
-  /** A process of another host ended without closing gracefully: what waits on it fails here. */
+  /**
+   * A process of another host ended (see `BrokerReceiver.ended`): what
+   * this host sent it after what its host had had is still on its way.
+   */
   #onEnded(envelope: Envelope): void {
     const { host, from, seq: epoch, body } = envelope;
     const said = readEnded(body);

@@ -228,8 +228,8 @@ export class UnixEndpoint implements Endpoint {
   /**
    * In that manager: tells the child `to` that `address` on another host
    * is gone (what was in flight may be lost), and why, when it should be
-   * reported there; and how many of the last payloads it sent `address`
-   * never came (see {@linkcode Receiver.gone}).
+   * reported there; and what is known of the last payloads it sent
+   * `address` (see {@linkcode Receiver.gone}).
    */
   tellGone(to: Address, address: Address, reason?: string, last: LastSent = {}): boolean {
     const link = this.#links.get(to);
