@@ -32,6 +32,12 @@ export class RemoteOutcomes {
    */
   readonly #answeredFor = new Map<Address, Map<Address, number>>();
   /**
+   * By process on another host, by child: how many of those answers went to
+   * it since the last word that it ended: an ENDED's count of what was on
+   * its way to it from a child holds them too.
+   */
+  readonly #answeredSinceEnded = new Map<Address, Map<Address, number>>();
+  /**
    * By child, by process on another host: how many payloads its process
    * forwarded through this manager. A child counts them too: what it is
    * told of the last it sent is of those this manager had had, and what
@@ -71,6 +77,8 @@ export class RemoteOutcomes {
   answeredAs(child: Address, to: Address): void {
     const byTarget = this.#answeredFor.get(child) ?? new Map<Address, number>();
     this.#answeredFor.set(child, byTarget.set(to, (byTarget.get(to) ?? 0) + 1));
+    const byChild = this.#answeredSinceEnded.get(to) ?? new Map<Address, number>();
+    this.#answeredSinceEnded.set(to, byChild.set(child, (byChild.get(child) ?? 0) + 1));
   }
 
   /**
@@ -146,13 +154,14 @@ export class RemoteOutcomes {
       : new UnreachableError(reason, { peer: address });
     // The link counts the answers this manager sent as from a child with the
     // child's own; kept, those the child never sent would keep a request
-    // that reached `address` open until its timeout. Less all it ever sent
-    // so: what stays is then at most what was on its way (one that was,
-    // failed as maybe run, is the safe side).
+    // that reached `address` open until its timeout. Less those sent it
+    // since the last word of its end: what stays is then at most what was
+    // on its way (one that was, failed as maybe run, is the safe side).
+    const ours = this.#answeredSinceEnded.get(address);
+    this.#answeredSinceEnded.delete(address);
     const own = new Map<Address, number>();
     for (const [sender, count] of onTheWay) {
-      const ours = this.#answeredFor.get(sender)?.get(address) ?? 0;
-      own.set(sender, Math.max(0, count - ours));
+      own.set(sender, Math.max(0, count - (ours?.get(sender) ?? 0)));
     }
     this.#goneForAll(address, error, own);
   }
@@ -160,7 +169,10 @@ export class RemoteOutcomes {
   /** Everything in flight to and from the processes of a host may be lost. */
   hostLost(record: HostRecord, reason: Error | undefined): void {
     const addresses: Address[] = [managerOf(record.host), ...record.workers, ...record.services];
-    for (const address of addresses) this.#goneForAll(address, reason);
+    for (const address of addresses) {
+      this.#answeredSinceEnded.delete(address);
+      this.#goneForAll(address, reason);
+    }
   }
 
   /**

@@ -104,6 +104,34 @@ Deno.test("a request that reached a process of another host that crashed fails a
   );
 });
 
+Deno.test("a request on its way to a process of another host that ended stays open, however many answers its host sent as from the asker before", async () => {
+  await using a = await hostA(1 << 20, 2_000);
+  const ended = (had: number, epoch: number) =>
+    a.nats.arrive(encodeEnvelopes([{
+      kind: ENDED,
+      host: "b",
+      epoch: 5,
+      seq: epoch,
+      from: 1,
+      to: null,
+      body: endedBody(undefined, had),
+    }]));
+  // Worker 1 asks worker 0 something too large for it: answered as from worker 0.
+  const refused = a.sent((body) => body.re === true);
+  a.nats.arrive(fromB(0, { action: "work", messageId: "q1", data: "x".repeat(5_000) }));
+  const answer = await refused;
+  // Worker 1 ends (reloaded) once its host had the answer.
+  ended(answer.seq, answer.epoch);
+  // Worker 0 asks it, and it ends again before its host had the request: on its way, it stays.
+  const asked = a.sent((body) => body.action === "work");
+  const r1 = settled(a.worker0.request("work", { n: 1 }, { to: 1 }));
+  const { messageId } = bodyOf(await asked);
+  ended(answer.seq, answer.epoch);
+  // Its next process answers it.
+  a.nats.arrive(fromB(1, { action: "workResponse", messageId, re: true, data: "done" }));
+  assert.equal(await waitFor(r1, "the request to be answered"), "answered");
+});
+
 Deno.test("a stream part the link refuses stops the stream's handler: the consumer never sees a gap in a stream that ends", async () => {
   await using a = await hostA(300);
   const stopped = Promise.withResolvers<void>();
