@@ -13,10 +13,9 @@ import {
   DELIVER,
   FORWARD,
   GONE,
-  goneReason,
-  goneReportOnly,
   REACH,
   reachable,
+  readGone,
   readRelay,
   readTaken,
   type Relay,
@@ -81,8 +80,9 @@ Deno.test("the Node peer's relay frames are read and written as Switchboard's", 
       '{"reply":1}',
     ]
   ) {
-    assert.equal(node.goneReason(utf8.encode(body)), goneReason(utf8.encode(body)), body);
-    assert.equal(node.goneReportOnly(utf8.encode(body)), goneReportOnly(utf8.encode(body)), body);
+    const gone = readGone(utf8.encode(body));
+    assert.equal(node.goneReason(utf8.encode(body)), gone.reason, body);
+    assert.equal(node.goneReportOnly(utf8.encode(body)), gone.reportOnly, body);
   }
   for (const body of ['{"reachable":false}', '{"reachable":true}', '{"reachable":1}', ""]) {
     assert.equal(node.reachable(utf8.encode(body)), reachable(utf8.encode(body)), body);

@@ -481,13 +481,7 @@ export class NatsLink implements BrokerLink {
     }
     // What was sent after what it had, in this epoch, is still on its way.
     const had = epoch === this.#epoch ? said.had ?? -1 : -1;
-    const after = this.#windows.get(host)?.inFlight.between(had + 1, Infinity);
-    const onTheWay = new Map<Address, number>();
-    for (const [sender, byTarget] of after ?? []) {
-      const count = byTarget.get(from);
-      if (count !== undefined) onTheWay.set(sender, count);
-    }
-    this.#receiver?.ended(from, said.reason, onTheWay);
+    this.#receiver?.ended(from, said.reason, this.#windows.after(host, had, from));
   }
 
   #onMessage(envelope: Envelope): void {

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { managerOf } from "../address.ts";
+import { type Address, managerOf } from "../address.ts";
 import { DrainWaiters } from "../drain_waiters.ts";
 import type { ConnectionStats } from "../types.ts";
 import { type CountsByWay, InFlight } from "./in_flight.ts";
@@ -175,6 +175,20 @@ export class SendWindows {
       ? this.#previous.get(host)?.inFlight
       : undefined;
     return inFlight?.between(first, first + count) ?? NONE;
+  }
+
+  /**
+   * By sender: how many of the messages to `to`, on `host`, numbered after
+   * `had` in the current epoch, are not confirmed: what was still on its
+   * way to `to` when its host had had up to `had`.
+   */
+  after(host: string, had: number, to: Address): Map<Address, number> {
+    const onTheWay = new Map<Address, number>();
+    for (const [from, byTarget] of this.#out.get(host)?.inFlight.between(had + 1, Infinity) ?? []) {
+      const count = byTarget.get(to);
+      if (count !== undefined) onTheWay.set(from, count);
+    }
+    return onTheWay;
   }
 
   /** How many messages this host sent `host` in its previous epoch, if that is `epoch`. */

@@ -110,26 +110,26 @@ export function readRelay(payload: Uint8Array): Relay | undefined {
   return { kind, address, body: payload.subarray(end) };
 }
 
-/** The reason a GONE frame carries, if any. */
-export function goneReason(body: Uint8Array): string | undefined {
-  const reason = readBody(body)?.reason;
-  return typeof reason === "string" ? reason : undefined;
+/** What a GONE frame says, read once. */
+export interface Gone {
+  /** Why, to report, if it says. */
+  reason: string | undefined;
+  /** What it says of the last payloads the child sent its address. */
+  last: LastSent;
+  /** Whether the reason is only to be reported: what waits on its address stays open. */
+  reportOnly: boolean;
 }
 
-/** What a GONE frame says of the last payloads the child sent its address: what it says. */
-export function goneLastSent(body: Uint8Array): LastSent {
+/** Reads a GONE frame's body; what is malformed in it is left out. */
+export function readGone(body: Uint8Array): Gone {
   const read = readBody(body);
   const last: LastSent = {};
   for (const key of ["undelivered", "onTheWay", "seen"] as const) {
     const value = read?.[key];
     if (Number.isSafeInteger(value) && (value as number) >= 0) last[key] = value as number;
   }
-  return last;
-}
-
-/** Whether a GONE frame's reason is only to be reported: what waits on its address stays open. */
-export function goneReportOnly(body: Uint8Array): boolean {
-  return readBody(body)?.reportOnly === true;
+  const reason = typeof read?.reason === "string" ? read.reason : undefined;
+  return { reason, last, reportOnly: read?.reportOnly === true };
 }
 
 /** What a REACH frame says: whether the other hosts can be reached; undefined if malformed. */

@@ -15,11 +15,9 @@ import {
   DELIVER,
   FORWARD,
   GONE,
-  goneLastSent,
-  goneReason,
-  goneReportOnly,
   REACH,
   reachable,
+  readGone,
   readRelay,
   readTaken,
   type Relay,
@@ -46,7 +44,7 @@ export type RelayRead =
   | (Relay & { kind: typeof DELIVER })
   /**
    * A GONE frame from the manager: `address` is gone, for `error` when it
-   * should be reported; the last `undelivered` sent it never came.
+   * should be reported; `last` says what became of the last sent it.
    */
   | {
     kind: "gone";
@@ -168,7 +166,7 @@ export class Relaying {
 
   /**
    * In a manager: tells a child that `address` on another host is gone, and
-   * why; and how many of the last payloads it sent `address` never came.
+   * why; and what became of the last payloads it sent `address`.
    */
   tellGone(link: Link, address: Address, reason?: string, last: LastSent = {}): boolean {
     const { seen, undelivered, onTheWay } = last;
@@ -231,12 +229,10 @@ export class Relaying {
     } else if (taken !== undefined) {
       this.#onTaken?.(link.address!, taken);
     } else if (relay?.kind === GONE && fromManager) {
-      const reason = goneReason(relay.body);
-      const last = goneLastSent(relay.body);
+      const { reason, last, reportOnly } = readGone(relay.body);
       const error = reason === undefined
         ? undefined
         : new UnreachableError(reason, { peer: relay.address });
-      const reportOnly = goneReportOnly(relay.body);
       return { kind: "gone", address: relay.address, error, last, reportOnly };
     } else if (said !== undefined) {
       this.#othersReachable = said;
