@@ -110,11 +110,12 @@ export interface BounceDetails {
    */
   last?: boolean;
   /**
-   * True when the process it was for is not there (not connected, or not
-   * joined yet): its host tells of its end ({@linkcode BrokerReceiver.ended}),
-   * and what the sender has open with it is settled so. Otherwise it is
-   * there, and only this message was refused: what the sender has open
-   * with it (a stream this was a part of, say) may be broken, and fails.
+   * True when the refusal breaks nothing else the sender has open with the
+   * process it was for: it is not there (not connected, or not joined yet;
+   * its host tells of its end, {@linkcode BrokerReceiver.ended}), or it
+   * reads too slowly and this was new work. What the sender has open with
+   * it is settled so, or by its answers. Otherwise the message refused may
+   * have been part of what is open (a stream's, say), which fails.
    */
   away?: boolean;
 }

@@ -14,7 +14,7 @@ import { type Address, describe, MANAGER, managerOf } from "./address.ts";
 import type { BrokerLink } from "./broker.ts";
 import { CONTROL_PREFIX } from "./action.ts";
 import { decodeMessage, toBytes, type WireMessage } from "./codec.ts";
-import { SwitchboardError, UnreachableError } from "./errors.ts";
+import { QueueFullError, UnreachableError } from "./errors.ts";
 import { failureAnswer } from "./failure_answer.ts";
 import { type Held, HeldUntilJoined } from "./held_until_joined.ts";
 import { isPieces, joinPieces } from "./payload_pieces.ts";
@@ -33,6 +33,7 @@ import type { UnixEndpoint } from "./unix/endpoint.ts";
 import { RemoteOutcomes } from "./remote_outcomes.ts";
 import { UntakenRelays } from "./untaken_relays.ts";
 import type { UnixHost } from "./unix/host.ts";
+import { HEADER_SIZE } from "./unix/frame.ts";
 import { relayHeadSize } from "./unix/relay.ts";
 
 /** A manager's way to its own host's processes and, through the broker, to the others. */
@@ -56,12 +57,13 @@ export class GatewayEndpoint implements Endpoint {
   /** By child: what was relayed to its process from other hosts and not said taken yet. */
   readonly #untaken = new Map<Address, UntakenRelays>();
   /**
-   * Past these bytes queued for a child, it is reported as slow: the other
-   * host counts a message confirmed once it is queued here, so its window
-   * does not hold back for it (README "Across hosts").
+   * The most bytes queued for a child that a new message from another host
+   * may take it to: the other host counts a message confirmed once it is
+   * queued here, so its window does not hold back for a child that reads
+   * slowly (README "Across hosts").
    */
-  readonly #slowAt: number;
-  /** Children reported as slow, until their queue is down to half of that. */
+  readonly #queueLimit: number;
+  /** Children said to read too slowly, until their queue is down to half the limit. */
   readonly #slow = new Set<Address>();
   /** By process on another host: how many payloads this manager sent it (see `sent`). */
   readonly #sentTo = new Map<Address, number>();
@@ -69,19 +71,19 @@ export class GatewayEndpoint implements Endpoint {
   readonly #outcomes: RemoteOutcomes;
 
   /**
-   * @param slowAt Bytes queued for one child past which it is reported as
-   * reading too slowly: the cluster's `maxQueuedBytes`.
+   * @param queueLimit Bytes queued for one child past which new messages
+   * from other hosts are refused: the cluster's `maxQueuedBytes`.
    */
   constructor(
     local: UnixEndpoint,
     link: BrokerLink,
     options: EndpointOptions,
-    slowAt = Infinity,
+    queueLimit = Infinity,
   ) {
     this.#local = local;
     this.#link = link;
     this.#options = options;
-    this.#slowAt = slowAt;
+    this.#queueLimit = queueLimit;
     this.overhead = local.overhead;
     this.#global = managerOf(link.self.host);
     this.#held = new HeldUntilJoined([...link.self.workers, ...link.self.services]);
@@ -290,9 +292,12 @@ export class GatewayEndpoint implements Endpoint {
 
   /**
    * Relays a payload from another host to a child, to be said taken; one
-   * that cannot go (the child is not connected) is refused to its sender.
+   * that cannot go (the child is not connected, or reads too slowly) is
+   * refused to its sender.
    */
   #relayToChild(from: Address, to: Address, payload: Uint8Array): void {
+    const tooSlow = this.#tooSlow(from, to, payload);
+    if (tooSlow !== undefined) return this.#refuse(from, to, payload, tooSlow, true);
     const sent = this.#local.deliverFrom(to, from, payload);
     if (sent === TOO_LARGE) {
       // Hosts may set maxFrameSize apart: one larger than this host's frames is refused.
@@ -303,24 +308,32 @@ export class GatewayEndpoint implements Endpoint {
     }
     if (sent < 0) return this.#refuse(from, to, payload, `${describe(to)} is not connected`, true);
     this.#untakenBy(to).add(from);
-    this.#watchSlow(to);
   }
 
-  /** Says once when what waits for `child` passes `slowAt`, and again only after it came down. */
-  #watchSlow(child: Address): void {
+  /**
+   * Why a new message for `child` is refused, if it is: it would take what
+   * waits for the child past the limit, as a send on one host would (there,
+   * `QueueFullError`). Said to this manager too, once, and again only after
+   * the queue came down to half. What answers or steers the child's own
+   * work (a response, `$more`, `$cancel`) still goes: it is bounded by what
+   * the child asked for, and refused, it would fail the child's work.
+   */
+  #tooSlow(from: Address, child: Address, payload: Uint8Array): string | undefined {
     const queued = this.#local.queued(child);
-    if (queued <= this.#slowAt / 2) {
-      this.#slow.delete(child);
-    } else if (queued > this.#slowAt && !this.#slow.has(child)) {
+    if (queued <= this.#queueLimit / 2) this.#slow.delete(child);
+    const frame = HEADER_SIZE + relayHeadSize(from) + payload.length;
+    if (queued + frame <= this.#queueLimit || !isNewMessage(from, payload)) return;
+    const why = `${describe(child)} reads too slowly: ${queued} bytes wait for it, and ` +
+      `maxQueuedBytes on its host is ${this.#queueLimit}`;
+    if (!this.#slow.has(child)) {
       this.#slow.add(child);
       this.#options.report(
-        new SwitchboardError(
-          `${describe(child)} reads too slowly: ${queued} bytes wait for it, over maxQueuedBytes ` +
-            `(${this.#slowAt}), and other hosts' windows do not hold back what they send it`,
-          { peer: child },
-        ),
+        new QueueFullError(`${why}; what other hosts send it is refused until it reads`, {
+          peer: child,
+        }),
       );
     }
+    return why;
   }
 
   /** What was relayed to `child`'s process and not said taken yet. */
@@ -362,7 +375,8 @@ export class GatewayEndpoint implements Endpoint {
 
   /**
    * Refuses a payload from another host that cannot reach `to`, here; `away`
-   * when `to` is not there (not connected, not joined). A request is
+   * when nothing else its sender has open with `to` breaks (`to` is not
+   * connected, not joined, or too slow to take new work). A request is
    * answered as from `to`, failed as never delivered, so that to `ANY` it
    * goes to another worker; anything else bounces, naming its action if it
    * has one; so does a request whose answer cannot go (the window is
@@ -476,13 +490,13 @@ export class GatewayHost implements TransportHost {
   readonly #local: UnixHost;
   readonly #link: BrokerLink;
   #endpoint: GatewayEndpoint | undefined;
-  readonly #slowAt: number | undefined;
+  readonly #queueLimit: number | undefined;
 
-  /** @param slowAt See {@linkcode GatewayEndpoint}'s constructor. */
-  constructor(local: UnixHost, link: BrokerLink, slowAt?: number) {
+  /** @param queueLimit See {@linkcode GatewayEndpoint}'s constructor. */
+  constructor(local: UnixHost, link: BrokerLink, queueLimit?: number) {
     this.#local = local;
     this.#link = link;
-    this.#slowAt = slowAt;
+    this.#queueLimit = queueLimit;
   }
 
   get childConfig(): unknown {
@@ -495,7 +509,7 @@ export class GatewayHost implements TransportHost {
 
   async open(self: Address, options: EndpointOptions): Promise<Endpoint> {
     const local = await this.#local.open(self, options) as UnixEndpoint;
-    this.#endpoint = new GatewayEndpoint(local, this.#link, options, this.#slowAt);
+    this.#endpoint = new GatewayEndpoint(local, this.#link, options, this.#queueLimit);
     return this.#endpoint;
   }
 

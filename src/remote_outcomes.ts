@@ -83,11 +83,11 @@ export class RemoteOutcomes {
 
   /**
    * Messages sent from here to another host could not be delivered there:
-   * their sender hears it. When `to` is away (not connected, not joined),
-   * a bounce speaks only for the messages it names: a request among them
-   * was answered on its own, failed as never delivered, and what else the
-   * sender has open to `to` is settled as `to` ends (`ended`) or its host
-   * leaves; failed here, it would fail as if it might have run, and a
+   * their sender hears it. When `to` is away (not connected, not joined;
+   * or too slow to take new work), a bounce speaks only for the messages
+   * it names: a request among them was answered on its own, failed as
+   * never delivered, and what else the sender has open to `to` is settled
+   * by its answers, as `to` ends (`ended`), or as its host leaves; failed here, it would fail as if it might have run, and a
    * request to `ANY` that never did would not go to another worker. When
    * `to` is there, the message refused may have broken what the sender
    * has open with it (a stream it was a part of): that fails, as it may

@@ -1,7 +1,7 @@
 /** A broker link in memory, for tests of a gateway without a broker. */
 
 import { type Address, MANAGER } from "../src/address.ts";
-import type { BrokerLink, BrokerReceiver } from "../src/broker.ts";
+import type { BounceDetails, BrokerLink, BrokerReceiver } from "../src/broker.ts";
 import { GatewayHost } from "../src/gateway.ts";
 import {
   type Endpoint,
@@ -23,6 +23,8 @@ export interface Sent {
 export type FakeLink = BrokerLink & {
   sent: Sent[];
   bounced: string[];
+  /** What each bounce said beside its reason, in the order of `bounced`. */
+  bounceDetails: BounceDetails[];
   from(payload: string): void;
   toManager(payload: string): void;
   diedWithout(from: Address, count: number): void;
@@ -47,6 +49,7 @@ export function fakeLink(): FakeLink {
   let receiver: BrokerReceiver | undefined;
   const sent: Sent[] = [];
   const bounced: string[] = [];
+  const bounceDetails: BounceDetails[] = [];
   const hosts = [
     { host: "b", workers: [0], services: [] },
     { host: "a", workers: [5], services: [] },
@@ -54,6 +57,7 @@ export function fakeLink(): FakeLink {
   return {
     sent,
     bounced,
+    bounceDetails,
     from: (payload) => receiver!.deliver(5, 0, new TextEncoder().encode(payload)),
     toManager: (payload) => receiver!.deliver(5, "manager@b", new TextEncoder().encode(payload)),
     diedWithout: (from, count) => receiver!.unconfirmed("a", from, 5, count),
@@ -74,12 +78,15 @@ export function fakeLink(): FakeLink {
       sent.push({ from, to, payload: text });
       return text.length;
     },
-    bounce: (from, to, reason, { action, count = 1 } = {}) =>
-      void bounced.push(
+    bounce(from, to, reason, details = {}) {
+      const { action, count = 1 } = details;
+      bounced.push(
         `${from} → ${to}${action === undefined ? "" : ` "${action}"`}${
           count === 1 ? "" : ` x${count}`
         }: ${reason}`,
-      ),
+      );
+      bounceDetails.push(details);
+    },
     queued: () => 0,
     drained: () => Promise.resolve(),
     connections: () => [],
@@ -95,7 +102,7 @@ export function fakeLink(): FakeLink {
 export async function gatewayOfB(
   link: FakeLink,
   report: (error: Error) => void,
-  slowAt?: number,
+  queueLimit?: number,
 ): Promise<{ unix: UnixHost; endpoint: Endpoint; options: EndpointOptions }> {
   const unix = await UnixHost.create({
     workers: [0],
@@ -103,7 +110,7 @@ export async function gatewayOfB(
     gateway: { maxPayload: 1 << 20, limit: link.limitName },
   });
   const options = { maxPayload: 1 << 20, report };
-  const endpoint = await new GatewayHost(unix, link, slowAt).open(MANAGER, options);
+  const endpoint = await new GatewayHost(unix, link, queueLimit).open(MANAGER, options);
   return { unix, endpoint, options };
 }
 
