@@ -292,6 +292,10 @@ function checkShape(value: unknown): string | undefined {
   if (message.part !== undefined && message.part !== true) {
     return 'its "part" is not true';
   }
+  // Only an answer comes in parts: a request marked so would be neither run nor answered.
+  if (message.part === true && message.re !== true) {
+    return 'its "part" is for answers, and it has no "re": true';
+  }
   if (message.error !== undefined) {
     const error = message.error as Record<string, unknown> | null;
     if (

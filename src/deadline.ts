@@ -8,7 +8,9 @@ import { type Clock, MAX_TIMER_DELAY } from "./clock.ts";
 
 /**
  * Resolves or rejects as `promise` does, unless `ms` pass first; then it
- * rejects with the error `onTimeout` makes. The timer never outlives the call.
+ * rejects with the error `onTimeout` makes. The timer never outlives the
+ * call. Beyond what a timer can hold (some 24 days), no timer: a longer
+ * one would fire at once.
  *
  * @param promise What to wait for.
  * @param ms How long to wait, in ms.
@@ -21,7 +23,7 @@ export async function deadline<T>(
 ): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(onTimeout()), ms);
+    if (ms <= MAX_TIMER_DELAY) timer = setTimeout(() => reject(onTimeout()), ms);
   });
   try {
     return await Promise.race([promise, expired]);

@@ -12,7 +12,7 @@ import { responseAction } from "./action.ts";
 import { toWireError, type WireMessage } from "./codec.ts";
 import { FrameError, NoHandlerError, SwitchboardError } from "./errors.ts";
 import type { Listeners, RequestHandler } from "./listeners.ts";
-import type { IncomingRequests } from "./incoming.ts";
+import type { IncomingRequests, Receipt } from "./incoming.ts";
 import { ReceivedMessage, type Replier } from "./message.ts";
 import { adviseChild } from "./permission_advice.ts";
 
@@ -60,8 +60,8 @@ export class Dispatcher {
     return Promise.allSettled(this.#running).then(() => {});
   }
 
-  /** Dispatches one message from `from`. */
-  dispatch(from: Address, message: WireMessage): void {
+  /** Dispatches one message from `from`, which came now, or at `receipt` (it was held). */
+  dispatch(from: Address, message: WireMessage, receipt?: Receipt): void {
     // A failed response has no data for listeners; it only settles a request.
     if (message.error !== undefined) return;
     const listeners = this.#listeners;
@@ -72,7 +72,7 @@ export class Dispatcher {
     // Nobody to tell, nothing to answer: e.g. a response its request took.
     if (!handler && !forAction && any.length === 0 && !isRequest) return;
     const incoming = isRequest
-      ? this.#incoming.open(from, message.messageId!, message.timeout, message.stream)
+      ? this.#incoming.open(from, message.messageId!, message.timeout, message.stream, receipt)
       : undefined;
     const received = new ReceivedMessage(this.#replier, from, message, incoming);
     if (handler) this.#runHandler(handler, received);

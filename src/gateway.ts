@@ -259,7 +259,7 @@ export class GatewayEndpoint implements Endpoint {
       from,
       to,
       `${what} from ${describe(from)} to ${describe(to)} was not delivered: ${why}`,
-      { seen: this.#outcomes.seen(from, to) },
+      { seen: this.#outcomes.seen(from, to), there: true },
     );
   }
 

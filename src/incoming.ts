@@ -58,6 +58,14 @@ export class IncomingRequest {
     this.#credit = window;
   }
 
+  /**
+   * Whether its requester's connection closed since it came: its answer
+   * would go to nobody, or to the next process at that address.
+   */
+  get requesterGone(): boolean {
+    return this.#table.goneSince(this.#from, this.#seenGone);
+  }
+
   /** Aborts when the requester no longer waits for the answer. */
   get signal(): AbortSignal {
     if (this.#controller) return this.#controller.signal;
@@ -130,6 +138,12 @@ export class IncomingRequest {
   }
 }
 
+/** When a message came: the time, and how many connections had closed by then. */
+export interface Receipt {
+  at: number;
+  gones: number;
+}
+
 /** The requests one process is answering, by requester and messageId. */
 export class IncomingRequests {
   /** Time and timers of the deadlines. */
@@ -155,17 +169,30 @@ export class IncomingRequests {
   }
 
   /**
-   * A request from `from` came; `timeout` is how long its requester waits,
-   * if it said; `window`, for a streamed answer, how many parts it takes ahead.
+   * When a message came, as requests count it: for one held before it is
+   * opened (the process was not ready), so that its timeout counts from
+   * then, and a requester that left meanwhile is seen gone.
+   */
+  receipt(): Receipt {
+    return { at: this.clock.now(), gones: this.#gones };
+  }
+
+  /**
+   * A request from `from` came (at `receipt`, if not now); `timeout` is how
+   * long its requester waits, if it said; `window`, for a streamed answer,
+   * how many parts it takes ahead.
    */
   open(
     from: Address,
     messageId: string,
     timeout: number | undefined,
     window?: number,
+    receipt?: Receipt,
   ): IncomingRequest {
-    const deadline = timeout === undefined ? Infinity : this.clock.now() + timeout;
-    const request = new IncomingRequest(this, from, messageId, deadline, this.#gones, window);
+    const at = receipt?.at ?? this.clock.now();
+    const deadline = timeout === undefined ? Infinity : at + timeout;
+    const gones = receipt?.gones ?? this.#gones;
+    const request = new IncomingRequest(this, from, messageId, deadline, gones, window);
     if (window !== undefined) request.watch();
     return request;
   }
@@ -186,14 +213,21 @@ export class IncomingRequests {
     cancels.add(messageId);
   }
 
-  /** `peer`'s connection closed: it waits for none of its requests any more. */
-  gone(peer: Address): void {
-    this.#goneAt.set(peer, ++this.#gones);
-    this.#earlyCancels.delete(peer);
+  /**
+   * `peer`'s connection closed: it waits for none of its requests any more.
+   * Or, `stillThere`, a message to it was refused: one of the answers being
+   * sent it may have been broken (a stream's part), so they stop, and what
+   * they answer still goes to it.
+   */
+  gone(peer: Address, stillThere = false): void {
+    if (!stillThere) {
+      this.#goneAt.set(peer, ++this.#gones);
+      this.#earlyCancels.delete(peer);
+    }
     const requests = this.#watched.get(peer);
     if (!requests) return;
     this.#watched.delete(peer);
-    const reason = requesterGone();
+    const reason = stillThere ? answerRefused() : requesterGone();
     for (const request of requests.values()) request.abort(reason);
   }
 
@@ -253,6 +287,10 @@ export class IncomingRequests {
 /** The signal of a message that is not a request, or whose request is done. */
 export function neverAborted(): AbortSignal {
   return NEVER;
+}
+
+function answerRefused(): DOMException {
+  return new DOMException("A message to the requester was refused", "AbortError");
 }
 
 function requesterGone(): DOMException {

@@ -107,12 +107,13 @@ export class RemoteOutcomes {
     if (this.#isManager(from)) {
       const error = new UnreachableError(text, { action, peer: to });
       this.#report(error);
-      if (fails) this.#receiver?.gone(to, error, last ? { undelivered: count } : {});
+      if (fails) this.#receiver?.gone(to, error, last ? { undelivered: count } : { there: true });
     } else if (
       fails
         ? !this.#local.tellGone(from, to, text, {
           seen: this.seen(from, to),
           undelivered: last ? this.#sentByChild(from, to, count) : undefined,
+          there: !last || undefined,
         })
         : !this.#local.tellRefused(from, to, text)
     ) {

@@ -29,7 +29,7 @@ import { type ControlTable, LEAVING } from "./control.ts";
 import { ControlFrames } from "./control_frames.ts";
 import { Dispatcher } from "./dispatch.ts";
 import { failureAnswer, stoppingError } from "./failure_answer.ts";
-import { IncomingRequests } from "./incoming.ts";
+import { IncomingRequests, type Receipt } from "./incoming.ts";
 import type { Layout } from "./layout.ts";
 import { Listeners } from "./listeners.ts";
 import { Loopback } from "./loopback.ts";
@@ -125,7 +125,7 @@ export class Router implements Receiver {
   readonly #stoppingAlone = new StoppingAlone((peer) => this.sendControl(peer, LEAVING));
   readonly #controlFrames: ControlFrames;
   /** Messages that arrived before the process was ready, oldest first. */
-  #held: [Address, WireMessage][] = [];
+  #held: [Address, WireMessage, Receipt][] = [];
   #closing: Promise<void> | undefined;
 
   constructor(options: RouterOptions) {
@@ -316,10 +316,10 @@ export class Router implements Receiver {
       const held = this.#held;
       this.#held = [];
       if (this.#state === "closed") return;
-      for (const [from, message] of held) {
+      for (const [from, message, receipt] of held) {
         // Nothing here can close the connection it came on, as deliver() would: said, and the rest go on.
         try {
-          this.#dispatcher.dispatch(from, message);
+          this.#dispatcher.dispatch(from, message, receipt);
         } catch (error) {
           this.listeners.report(asError(error));
         }
@@ -455,6 +455,12 @@ export class Router implements Receiver {
    */
   replyTo(to: ReceivedMessage, reply: WireMessage): boolean {
     if (to.isRequest) {
+      // Its requester is gone: the answer would go to nobody, or to a
+      // process that never asked (the next one at that address).
+      if (to.incoming?.requesterGone) {
+        to.incoming.settle();
+        return false;
+      }
       reply.messageId = to.messageId;
       reply.re = true;
       if (reply.part !== true) to.incoming?.settle();
@@ -521,7 +527,7 @@ export class Router implements Receiver {
       if (message.part === true) continue;
       if (answers !== undefined) pending.answer(message, from, answers);
       if (this.#dispatching()) this.#dispatcher.dispatch(from, message);
-      else this.#held.push([from, message]);
+      else this.#held.push([from, message, this.#incoming.receipt()]);
     }
   }
 
@@ -624,7 +630,8 @@ export class Router implements Receiver {
   /** Hears from the endpoint that a connection closed (see {@linkcode Receiver.gone}). */
   gone(peer: Address, reason: Error | undefined, last: LastSent = {}): void {
     this.#requester.gone(peer, reason, last);
-    this.#incoming.gone(peer);
+    this.#incoming.gone(peer, last.there);
+    if (last.there) return;
     this.#stoppingAlone.left(peer);
     this.#options.onGone?.(peer, reason);
   }

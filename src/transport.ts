@@ -108,6 +108,13 @@ export interface LastSent {
    * or forwards each, and stays; the counts above are of those it had.
    */
   seen?: number;
+  /**
+   * True when the peer is still there: one message of what was sent it was
+   * refused, which may have broken what is open with it (a request's
+   * stream), so that fails, and the handlers of its requests here stop;
+   * what they answer still goes to it.
+   */
+  there?: boolean;
 }
 
 /** What the layer above tells a transport when it opens an endpoint. */

@@ -86,6 +86,10 @@ Deno.test("decodeMessage rejects frames that are not messages, naming the sender
       utf8.encode('{"action":"a","messageId":"1","error":{"name":"n","message":"m"}}'),
       /"error" is for answers, and it has no "re": true/,
     ],
+    [
+      utf8.encode('{"action":"a","messageId":"1","part":true,"data":1}'),
+      /"part" is for answers, and it has no "re": true/,
+    ],
     [utf8.encode('{"action":"a","error":{"name":1,"message":"m"}}'), /"error" is not an object/],
     [
       utf8.encode('{"action":"a","error":{"name":"n","message":"m","schema":1}}'),

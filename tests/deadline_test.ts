@@ -16,3 +16,9 @@ Deno.test("deadline rejects with the timeout error when the promise is late", as
   const never = new Promise<never>(() => {});
   await assert.rejects(deadline(never, 1, () => new Error("late")), /late/);
 });
+
+Deno.test("deadline past what a timer can hold (some 24 days) waits for the promise", async () => {
+  // A timer given more than 2^31 - 1 ms fires after 1 ms; the promise here comes after 10.
+  const later = new Promise((resolve) => setTimeout(() => resolve("in time"), 10));
+  assert.equal(await deadline(later, 2 ** 31 + 1000, () => new Error("late")), "in time");
+});

@@ -28,10 +28,13 @@ export interface TestNetwork {
    * must be open before a child's: a child joins it as it opens.
    */
   open(address: Address, options?: Partial<EndpointOptions>): Promise<Endpoint>;
-  /** Opens a router on a fresh endpoint of `address`, ready at once. */
+  /**
+   * Opens a router on a fresh endpoint of `address`, ready at once; or,
+   * `held`, holding what comes until the test calls its `ready()`.
+   */
   router(
     address: Address,
-    options?: Partial<RouterOptions> & { maxPayload?: number },
+    options?: Partial<RouterOptions> & { maxPayload?: number; held?: boolean },
   ): Promise<Router>;
   /** Closes every endpoint and router opened, and removes what the transport made. */
   close(): Promise<void>;
@@ -101,7 +104,7 @@ function network(name: string, transport: Transport, cleanUp: () => Promise<void
     name,
     reports,
     open,
-    async router(address, { maxPayload = MAX_PAYLOAD, ...options } = {}) {
+    async router(address, { maxPayload = MAX_PAYLOAD, held = false, ...options } = {}) {
       // As the manager and children do: the endpoint reports through the
       // router's error listeners, which record it here.
       let report: (error: Error) => void = () => {};
@@ -117,7 +120,7 @@ function network(name: string, transport: Transport, cleanUp: () => Promise<void
       });
       report = (error) => router.listeners.report(error);
       router.listeners.onError((error) => reports.get(address)!.push(error));
-      router.ready();
+      if (!held) router.ready();
       routers.push(router);
       return router;
     },

@@ -128,6 +128,7 @@ export function readGone(body: Uint8Array): Gone {
     const value = read?.[key];
     if (Number.isSafeInteger(value) && (value as number) >= 0) last[key] = value as number;
   }
+  if (read?.there === true) last.there = true;
   const reason = typeof read?.reason === "string" ? read.reason : undefined;
   return { reason, last, reportOnly: read?.reportOnly === true };
 }

@@ -169,12 +169,13 @@ export class Relaying {
    * why; and what became of the last payloads it sent `address`.
    */
   tellGone(link: Link, address: Address, reason?: string, last: LastSent = {}): boolean {
-    const { seen, undelivered, onTheWay } = last;
+    const { seen, undelivered, onTheWay, there } = last;
     const body = JSON.stringify({
       reason,
       seen,
       undelivered: undelivered || undefined,
       onTheWay: onTheWay || undefined,
+      there: there || undefined,
     });
     return link.send(relayPayload(GONE, address, body)) >= 0;
   }
