@@ -118,6 +118,13 @@ export interface BounceDetails {
    * have been part of what is open (a stream's, say), which fails.
    */
   away?: boolean;
+  /**
+   * True when the process it was for ended with them unread (its host
+   * refuses what it never said it took, then says it ended): what it asked
+   * of the sender is not answered. Otherwise a process that was there is
+   * there still, and what it asked is answered.
+   */
+  ended?: boolean;
 }
 
 /** A host's membership of a cluster, and its way to the other hosts. */

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { EarlySignals } from "./early_signals.ts";
 import { type Address, managerOf } from "./address.ts";
 import type { Broker, BrokerLink, HostRecord, MembershipChange } from "./broker.ts";
 import type { ChildSpec, DenoChildSpec } from "./child_slot.ts";
@@ -85,13 +86,27 @@ const RESTART_OPTIONS = {
 export async function startManager(options: ClusterOptions): Promise<Started> {
   const config = managerConfig(options);
   checkModules(config.children);
-  if (options.broker) return await startOnBroker(options, options.broker, config);
-  // The processes of this host meet over Unix sockets.
+  // Heard before the manager listens (joining a broker takes a while): kept for it.
+  const early = config.signals ? new EarlySignals() : undefined;
+  try {
+    if (options.broker) return await startOnBroker(options, options.broker, config, early);
+    return await startHere(options, config, early);
+  } finally {
+    early?.end();
+  }
+}
+
+/** Starts a cluster on this host alone: its processes meet over Unix sockets. */
+async function startHere(
+  options: ClusterOptions,
+  config: ManagerConfig,
+  signals: EarlySignals | undefined,
+): Promise<Started> {
   const host = await UnixHost.create({
     workers: config.layout.workerIds,
     services: config.layout.services,
   });
-  const manager = await Manager.start(config, host);
+  const manager = await Manager.start(config, host, signals);
   if (options.ready !== false) manager.readySoon();
   return { manager, host };
 }
@@ -105,6 +120,7 @@ async function startOnBroker(
   options: ClusterOptions,
   broker: Broker,
   local: ManagerConfig,
+  signals: EarlySignals | undefined,
 ): Promise<Started> {
   let report = (error: Error) => console.error(error);
   const link = await broker.join({
@@ -129,7 +145,11 @@ async function startOnBroker(
     throw error;
   }
   const config = { ...managerConfig(options, link.self.workers), layout: clusterLayout(link) };
-  const manager = await Manager.start(config, new GatewayHost(unix, link, config.maxQueuedBytes));
+  const manager = await Manager.start(
+    config,
+    new GatewayHost(unix, link, config.maxQueuedBytes),
+    signals,
+  );
   report = (error) => manager.router.listeners.report(error);
   changed = (change) => manager.membersChanged(clusterLayout(link), hostEvent(change));
   early.forEach(changed);

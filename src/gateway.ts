@@ -198,6 +198,11 @@ export class GatewayEndpoint implements Endpoint {
     return this.#link.stopReading?.() ?? Promise.resolve();
   }
 
+  pauseReading(until: Promise<void>): void {
+    // What other hosts send cannot wait: their windows count it taken once it is here.
+    this.#local.pauseReading(until);
+  }
+
   exiting(child: Address): void {
     if (this.#closing) return;
     this.#exiting.add(child);
@@ -361,7 +366,7 @@ export class GatewayEndpoint implements Endpoint {
         if (from === this.#global) continue;
         const them = count === 1 ? "it" : "them";
         const why = `${describe(child)} ended before it said it had read ${them}`;
-        this.#link.bounce(from, child, why, { count });
+        this.#link.bounce(from, child, why, { count, ended: true });
       }
     }
     // The other hosts hear it ended, as on one host a closed connection

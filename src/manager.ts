@@ -18,6 +18,7 @@ import type { Layout } from "./layout.ts";
 import { permissionFlags, type Permissions } from "./permissions.ts";
 import type { RestartPolicy } from "./restart_policy.ts";
 import { Router } from "./router.ts";
+import type { EarlySignals, Heard } from "./early_signals.ts";
 import { handleSignals, signalExitCode } from "./signals.ts";
 import type { Program } from "./spawn.ts";
 import type { Schemas } from "./schema.ts";
@@ -115,7 +116,15 @@ export class Manager {
    * @throws {Error} When a child exits before the cluster has started, or
    * is late; everything started is stopped again before this rejects.
    */
-  static async start(config: ManagerConfig, host: TransportHost): Promise<Manager> {
+  /**
+   * @param early Signals heard since the start began, before this manager
+   * listens: acted on once it does.
+   */
+  static async start(
+    config: ManagerConfig,
+    host: TransportHost,
+    early?: EarlySignals,
+  ): Promise<Manager> {
     let endpoint: Endpoint | undefined;
     let manager: Manager | undefined;
     // What the endpoint reports goes to the console until the router exists.
@@ -155,8 +164,12 @@ export class Manager {
       });
       report = (error) => router.listeners.report(error);
       manager = new Manager(host, router, config);
-      manager.#hook();
-      await manager.#supervisor.start();
+      const heard = manager.#hook(early);
+      const starting = manager.#supervisor.start();
+      // Once its children are known: a reload waits for the start.
+      if (heard?.stop) void manager.stop();
+      else if (heard?.reload) manager.#reloadOnSignal();
+      await starting;
     } catch (error) {
       if (manager) {
         await manager.stop();
@@ -223,18 +236,28 @@ export class Manager {
     return this.#stopping;
   }
 
-  /** Handles signals and an abrupt end of the process, until the cluster stops. */
-  #hook(): void {
+  /**
+   * Handles signals and an abrupt end of the process, until the cluster
+   * stops. Returns those heard before (`early`), to act on as if heard now.
+   */
+  #hook(early: EarlySignals | undefined): Heard | undefined {
     this.#unhooks.push(onAbruptExit(() => this.#abandon("SIGTERM")));
-    if (!this.#config.signals) return;
+    const heard = early?.end();
+    if (!this.#config.signals) return undefined;
     this.#unhooks.push(handleSignals({
       stop: () => void this.stop(),
       stopNow: (signal) => {
         this.#abandon("SIGKILL");
         Deno.exit(signalExitCode(signal));
       },
-      reload: () => this.reload().catch((error) => this.router.listeners.report(error as Error)),
-    }));
+      reload: () => this.#reloadOnSignal(),
+    }, heard?.stop));
+    return heard;
+  }
+
+  /** A SIGHUP's reload: nobody awaits it, so what fails is said to `onError`. */
+  #reloadOnSignal(): void {
+    this.reload().catch((error) => this.router.listeners.report(error as Error));
   }
 
   /** Ends everything at once, synchronously, for a process about to end. */

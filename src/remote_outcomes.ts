@@ -94,8 +94,10 @@ export class RemoteOutcomes {
    * have run. A bye says the last `count` the sender sent `to` never came.
    */
   bounced(from: Address, to: Address, reason: string, details: BounceDetails = {}): void {
-    const { action, count = 1, last = false, away = false } = details;
+    const { action, count = 1, last = false, away = false, ended = false } = details;
     const fails = last || !away;
+    // Still there: what it asked of the sender is answered, as ever.
+    const there = !last && !ended;
     const what = count > 1
       ? `${count} messages`
       : action === undefined
@@ -107,13 +109,19 @@ export class RemoteOutcomes {
     if (this.#isManager(from)) {
       const error = new UnreachableError(text, { action, peer: to });
       this.#report(error);
-      if (fails) this.#receiver?.gone(to, error, last ? { undelivered: count } : { there: true });
+      if (fails) {
+        this.#receiver?.gone(
+          to,
+          error,
+          last ? { undelivered: count } : there ? { there } : {},
+        );
+      }
     } else if (
       fails
         ? !this.#local.tellGone(from, to, text, {
           seen: this.seen(from, to),
           undelivered: last ? this.#sentByChild(from, to, count) : undefined,
-          there: !last || undefined,
+          there: there || undefined,
         })
         : !this.#local.tellRefused(from, to, text)
     ) {

@@ -126,6 +126,10 @@ export class Router implements Receiver {
   readonly #controlFrames: ControlFrames;
   /** Messages that arrived before the process was ready, oldest first. */
   #held: [Address, WireMessage, Receipt][] = [];
+  /** Their bytes, as they came: past `maxQueuedBytes`, the endpoint reads no more until ready. */
+  #heldBytes = 0;
+  /** Resolved when the endpoint may read again (see `#holdBack`). */
+  #readingPaused: PromiseWithResolvers<void> | undefined;
   #closing: Promise<void> | undefined;
 
   constructor(options: RouterOptions) {
@@ -203,6 +207,8 @@ export class Router implements Receiver {
    */
   refuseNewRequests(): void {
     if (this.#state !== "closing" && this.#state !== "closed") this.#state = "stopping";
+    // Held on, unread, it would never hear its peers leave.
+    this.#resumeReading();
     this.endReplacements();
   }
 
@@ -315,6 +321,8 @@ export class Router implements Receiver {
       if (this.#state === "releasing") this.#state = "ready";
       const held = this.#held;
       this.#held = [];
+      this.#heldBytes = 0;
+      this.#resumeReading();
       if (this.#state === "closed") return;
       for (const [from, message, receipt] of held) {
         // Nothing here can close the connection it came on, as deliver() would: said, and the rest go on.
@@ -486,6 +494,7 @@ export class Router implements Receiver {
 
   async #shutDown(reason: Error | undefined): Promise<void> {
     this.#state = "closing";
+    this.#resumeReading();
     this.#requester.close(reason);
     this.#incoming.abortAll();
     this.#loopback.close();
@@ -527,7 +536,7 @@ export class Router implements Receiver {
       if (message.part === true) continue;
       if (answers !== undefined) pending.answer(message, from, answers);
       if (this.#dispatching()) this.#dispatcher.dispatch(from, message);
-      else this.#held.push([from, message, this.#incoming.receipt()]);
+      else this.#hold(from, message, payload.length);
     }
   }
 
@@ -634,6 +643,25 @@ export class Router implements Receiver {
     if (last.there) return;
     this.#stoppingAlone.left(peer);
     this.#options.onGone?.(peer, reason);
+  }
+
+  /**
+   * Holds a message until the process is ready. Past `maxQueuedBytes` held,
+   * the endpoint reads no more until then: what peers send waits in their
+   * own queues, which push back on them, as for a process that reads slowly.
+   */
+  #hold(from: Address, message: WireMessage, size: number): void {
+    this.#held.push([from, message, this.#incoming.receipt()]);
+    this.#heldBytes += size;
+    if (this.#heldBytes <= this.#options.maxQueuedBytes || this.#readingPaused) return;
+    if (this.#state !== "holding" && this.#state !== "releasing") return;
+    this.#readingPaused = Promise.withResolvers();
+    this.#endpoint.pauseReading?.(this.#readingPaused.promise);
+  }
+
+  #resumeReading(): void {
+    this.#readingPaused?.resolve();
+    this.#readingPaused = undefined;
   }
 
   /** Whether messages go to the listeners now, rather than wait behind held ones. */

@@ -21,10 +21,10 @@ const STOP_SIGNALS: readonly Deno.Signal[] = ["SIGINT", "SIGTERM"];
 
 /**
  * Listens for SIGINT, SIGTERM and SIGHUP until the returned function is
- * called. Signal listeners do not keep the process alive.
+ * called; `stopping` when a first SIGINT or SIGTERM came already, so that
+ * the next stops at once. Signal listeners do not keep the process alive.
  */
-export function handleSignals(actions: SignalActions): () => void {
-  let stopping = false;
+export function handleSignals(actions: SignalActions, stopping = false): () => void {
   const onStop = new Map(STOP_SIGNALS.map((signal) => [signal, () => {
     if (stopping) return actions.stopNow(signal);
     stopping = true;

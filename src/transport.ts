@@ -214,6 +214,13 @@ export interface Endpoint {
    * goes until `close()`, which tells them how much of theirs it had.
    */
   stopReading?(): Promise<void>;
+  /**
+   * Reads no more from the connections that deliver now until `until`
+   * settles: the receiver holds what came (it is not ready), past its
+   * bound; what peers send meanwhile waits in their own queues, which push
+   * back on them (`QueueFullError`, `drain()`). Control frames wait too.
+   */
+  pauseReading?(until: Promise<void>): void;
 }
 
 /** Opens endpoints. */

@@ -235,6 +235,7 @@ const BAD_FRAMES: [string, Uint8Array][] = [
   ["not an object", json("[1]")],
   ["an empty action", json('{"action":""}')],
   ["a messageId that is a number", json('{"action":"x","messageId":5}')],
+  ["a part that is no answer", json('{"action":"x","messageId":"1","part":true}')],
   ["re false", json('{"action":"x","re":false}')],
   ["a timeout that is a string", json('{"action":"x","timeout":"5"}')],
   ["a negative timeout", json('{"action":"x","timeout":-1}')],
@@ -312,7 +313,8 @@ Deno.test("the Node peer refuses every frame Switchboard refuses, with the same 
   }
   // The frames just within the rules are taken by both, and come out the same.
   const good: [string, Uint8Array][] = [
-    ["a timeout of 0 and a stream of 1", json('{"action":"x","timeout":0,"stream":1,"part":true}')],
+    ["a timeout of 0 and a stream of 1", json('{"action":"x","timeout":0,"stream":1}')],
+    ["a part of an answer", json('{"action":"x","re":true,"part":true}')],
     [
       "an error with a stack",
       json('{"action":"x","re":true,"error":{"name":"E","message":"m","stack":"s"}}'),

@@ -192,6 +192,9 @@ function shapeProblem(message) {
     return 'its "stream" is not a whole number of parts above 0';
   }
   if (message.part !== undefined && message.part !== true) return 'its "part" is not true';
+  if (message.part === true && message.re !== true) {
+    return 'its "part" is for answers, and it has no "re": true';
+  }
   const error = message.error;
   if (
     error !== undefined &&

@@ -59,26 +59,27 @@ export function readGap(body: Uint8Array): { epoch: number; first: number } | un
  * when it is not 1, `away` only when true.
  */
 export function bounceBody(reason: string, details: BounceDetails = {}): Uint8Array {
-  const { action, count = 1, away } = details;
+  const { action, count = 1, away, ended } = details;
   return utf8.encode(
     JSON.stringify({
       reason,
       action,
       count: count === 1 ? undefined : count,
       away: away || undefined,
+      ended: ended || undefined,
     }),
   );
 }
 
 /**
  * A bounce's reason, action, count (when it stands for more than one
- * message), and whether its process was away; from a host before actions
+ * message), and whether its process was away, or ended; from a host before actions
  * were named, the reason as text.
  */
 export function readBounce(body: Uint8Array): BounceDetails & { reason: string } {
   const text = new TextDecoder().decode(body);
   try {
-    const { reason, action, count, away } = JSON.parse(text);
+    const { reason, action, count, away, ended } = JSON.parse(text);
     if (typeof reason === "string") {
       const read: BounceDetails & { reason: string } = {
         reason,
@@ -86,6 +87,7 @@ export function readBounce(body: Uint8Array): BounceDetails & { reason: string }
       };
       if (Number.isSafeInteger(count) && count > 1) read.count = count;
       if (away === true) read.away = true;
+      if (ended === true) read.ended = true;
       return read;
     }
   } catch {

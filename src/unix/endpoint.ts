@@ -70,6 +70,8 @@ export class UnixEndpoint implements Endpoint {
   /** In a manager: told when a child's connection closed, and why, if it broke. */
   #onLeft: ((child: Address, reason: Error | undefined) => void) | undefined;
   #held: Held[] = [];
+  /** While set, each link that delivers reads no more until it settles (see `pauseReading`). */
+  #readingResumes: Promise<void> | undefined;
   #state: "open" | "closing" | "closed" = "open";
   readonly #closed = Promise.withResolvers<Error | undefined>();
 
@@ -275,6 +277,14 @@ export class UnixEndpoint implements Endpoint {
     return this.#links.to(peer).map((link) => link.connection);
   }
 
+  pauseReading(until: Promise<void>): void {
+    this.#readingResumes = until;
+    const resumed = () => {
+      if (this.#readingResumes === until) this.#readingResumes = undefined;
+    };
+    until.then(resumed, resumed);
+  }
+
   close(reason?: Error): void {
     if (this.#state !== "open") return;
     this.#state = "closing";
@@ -385,6 +395,12 @@ export class UnixEndpoint implements Endpoint {
   }
 
   #onPayloads(link: Link, payloads: readonly Uint8Array[]): void {
+    this.#takePayloads(link, payloads);
+    // The receiver holds what comes, past its bound: this link reads no more until it takes it.
+    if (this.#readingResumes && !link.dropped) link.connection.pauseUntil(this.#readingResumes);
+  }
+
+  #takePayloads(link: Link, payloads: readonly Uint8Array[]): void {
     // Refused or dropped: what it still sends is nobody's, a late hello included.
     if (link.dropped) return;
     let rest = payloads;

@@ -33,6 +33,16 @@ Deno.test("envelope bodies read back as written; a body of the wrong shape reads
     action: undefined,
     count: 3,
   }, "the count of the messages it stands for, when more than one");
+  assert.deepEqual(
+    readBounce(bounceBody("worker 3 ended", { count: 2, ended: true, away: true })),
+    {
+      reason: "worker 3 ended",
+      action: undefined,
+      count: 2,
+      away: true,
+      ended: true,
+    },
+  );
   // From a host before bounces named the action: the reason as text.
   const text = new TextEncoder().encode("worker 3 is not connected");
   assert.deepEqual(readBounce(text), { reason: "worker 3 is not connected" });
