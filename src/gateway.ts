@@ -422,16 +422,28 @@ export class GatewayEndpoint implements Endpoint {
     }
   }
 
-  /** What waited for a child that will have no process to take it. */
+  /**
+   * What waited for a child that will have no process to take it: a
+   * request is answered as never delivered, the rest bounced, one bounce a
+   * sender and action (a stream of messages held as a host stops would
+   * else be one line each on its sender's `onError`).
+   */
   #bounceHeld(child: Address, held: readonly Held[]): void {
+    const reason = `${describe(child)} stopped before it could take it`;
+    const bounces = new Map<string, { from: Address; action?: string; count: number }>();
     for (const { from, payload } of held) {
-      this.#refuse(
-        from,
-        child,
-        payload,
-        `${describe(child)} stopped before it could take it`,
-        true,
-      );
+      const message = readMessage(from, payload);
+      if (message && isRequest(message)) {
+        this.#refuse(from, child, payload, reason, true);
+        continue;
+      }
+      const key = JSON.stringify([from, message?.action ?? null]);
+      const bounce = bounces.get(key) ?? { from, action: message?.action, count: 0 };
+      bounces.set(key, bounce);
+      bounce.count++;
+    }
+    for (const { from, action, count } of bounces.values()) {
+      this.#link.bounce(from, child, reason, { action, count, away: true });
     }
   }
 

@@ -62,6 +62,8 @@ export class Supervisor {
   #stopping = false;
   /** Reloads run one at a time, in the order asked. */
   #reloads: Promise<void> = Promise.resolve();
+  /** The reload waiting behind another (or the start), not begun yet: one alike joins it. */
+  #queuedReload: { targets: string; run: Promise<void> } | undefined;
 
   constructor(options: SupervisorOptions) {
     this.#options = options;
@@ -166,7 +168,9 @@ export class Supervisor {
    * Replaces the children at `addresses` one at a time: each old process
    * does its stop work and exits, its replacement starts with the same
    * address, and the next goes only once it is ready. A reload is no
-   * failure: it counts against no restart budget.
+   * failure: it counts against no restart budget. A reload of the same
+   * children asked while one waits to begin (two SIGHUPs in a row) is that
+   * one: it will load the newest code all the same.
    *
    * @throws {SwitchboardError} When a replacement is not ready within
    * `startTimeout` or exits first (the restart policy takes it from there,
@@ -181,9 +185,13 @@ export class Supervisor {
       }
       return slot;
     });
+    const targets = JSON.stringify(addresses);
+    if (this.#queuedReload?.targets === targets) return this.#queuedReload.run;
     const run = this.#reloads.then(async () => {
+      if (this.#queuedReload?.run === run) this.#queuedReload = undefined;
       for (const slot of slots) await this.#reloadOne(slot);
     });
+    this.#queuedReload = { targets, run };
     this.#reloads = run.catch(() => {});
     return run;
   }

@@ -256,7 +256,9 @@ export interface ClusterStats extends PeerStats {
  *
  * - `exit`: it exited without being asked; `restart` tells whether it will
  *   be restarted.
- * - `restart`: a new process for it is starting, after its back-off.
+ * - `restart`: a new process for it is starting, after its back-off;
+ *   `attempt` counts its restarts since the cluster started, this one
+ *   included (not the restart budget, which counts crashes within `period`).
  * - `ready`: it is ready for messages again (after a restart or a reload).
  * - `fatal`: it exited too often (`maxRestarts` within `period`) and stays down.
  * - `reload`: it is being replaced by `cluster.reload()`: the old process

@@ -28,7 +28,7 @@ export type FakeLink = BrokerLink & {
   from(payload: string): void;
   toManager(payload: string): void;
   diedWithout(from: Address, count: number): void;
-  refused(from: Address, reason: string, action?: string, away?: boolean): void;
+  refused(from: Address, reason: string, action?: string, away?: boolean, count?: number): void;
   saidBye(from: Address, count: number): void;
   /** Whether it refuses what it is given to send, as a link to a host that left does. */
   refusing: boolean;
@@ -41,7 +41,7 @@ export type FakeLink = BrokerLink & {
  * manager); and `diedWithout`, which
  * says "a" died without confirming `count` messages from `from` to worker 5;
  * `refused`, which says "a" refused a message from `from` to worker 5
- * (`away`: worker 5 was not there);
+ * (`away`: worker 5 was not there; `count`: so many alike);
  * and `saidBye`, which says "a" left never having had the last `count`
  * messages `from` sent worker 5.
  */
@@ -61,7 +61,8 @@ export function fakeLink(): FakeLink {
     from: (payload) => receiver!.deliver(5, 0, new TextEncoder().encode(payload)),
     toManager: (payload) => receiver!.deliver(5, "manager@b", new TextEncoder().encode(payload)),
     diedWithout: (from, count) => receiver!.unconfirmed("a", from, 5, count),
-    refused: (from, reason, action, away) => receiver!.bounced(from, 5, reason, { action, away }),
+    refused: (from, reason, action, away, count) =>
+      receiver!.bounced(from, 5, reason, { action, away, count }),
     saidBye: (from, count) =>
       receiver!.bounced(from, 5, 'host "a" stopped before it came', { count, last: true }),
     self: hosts[0],

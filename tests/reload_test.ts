@@ -329,3 +329,21 @@ Deno.test("a worker that dies during its stop work for a reload is reported; the
   const answer = await cluster.request("echoRequest", 1, { to: 0 }) as { by: number };
   assert.equal(answer.by, 0, "its new process serves");
 });
+
+Deno.test("reloads of the same workers asked while one waits to begin are that one: the code is loaded once", async () => {
+  await using cluster = await startCluster({ workers: 2 });
+  const reloaded: unknown[] = [];
+  cluster.onLifecycle((event) => event.type === "reload" && reloaded.push(event.address));
+  const began = nextEvent<LifecycleEvent>(
+    (listener) => cluster.onLifecycle(listener),
+    "the first reload to begin",
+    (event) => event.type === "reload",
+  );
+  const first = cluster.reload();
+  await began;
+  // As two SIGHUPs in a row while the first runs: one more reload, after it.
+  const second = cluster.reload();
+  const third = cluster.reload();
+  await waitFor(Promise.all([first, second, third]), "the reloads");
+  assert.deepEqual(reloaded, [0, 1, 0, 1]);
+});
