@@ -71,6 +71,13 @@ export interface RouterOptions {
   highWaterMark: number;
   /** Queued bytes per peer above which sends are refused. */
   maxQueuedBytes: number;
+  /**
+   * Bytes held before the process is ready past which it reads no more
+   * until `ready()` (a child's `maxQueuedBytes`). None, a manager: it holds
+   * what its children send as it starts, and it needs their control frames
+   * to start.
+   */
+  holdLimit?: number;
   /** The control actions the owner handles; any other closes the connection it came on. */
   control?: ControlTable;
   /** Told when a connection to a peer is gone, after requests to it were failed. */
@@ -317,12 +324,13 @@ export class Router implements Receiver {
   ready(): void {
     if (this.#state !== "holding") return;
     this.#state = "releasing";
+    // Read again at once: the go-ahead it may wait for comes from its manager.
+    this.#resumeReading();
     (this.#options.onReady?.() ?? nextTask()).then(() => {
       if (this.#state === "releasing") this.#state = "ready";
       const held = this.#held;
       this.#held = [];
       this.#heldBytes = 0;
-      this.#resumeReading();
       if (this.#state === "closed") return;
       for (const [from, message, receipt] of held) {
         // Nothing here can close the connection it came on, as deliver() would: said, and the rest go on.
@@ -646,15 +654,15 @@ export class Router implements Receiver {
   }
 
   /**
-   * Holds a message until the process is ready. Past `maxQueuedBytes` held,
-   * the endpoint reads no more until then: what peers send waits in their
+   * Holds a message until the process is ready. Past `holdLimit` held, the
+   * endpoint reads no more until `ready()`: what peers send waits in their
    * own queues, which push back on them, as for a process that reads slowly.
    */
   #hold(from: Address, message: WireMessage, size: number): void {
     this.#held.push([from, message, this.#incoming.receipt()]);
     this.#heldBytes += size;
-    if (this.#heldBytes <= this.#options.maxQueuedBytes || this.#readingPaused) return;
-    if (this.#state !== "holding" && this.#state !== "releasing") return;
+    const limit = this.#options.holdLimit ?? Infinity;
+    if (this.#heldBytes <= limit || this.#readingPaused || this.#state !== "holding") return;
     this.#readingPaused = Promise.withResolvers();
     this.#endpoint.pauseReading?.(this.#readingPaused.promise);
   }
