@@ -99,7 +99,7 @@ export class RemoteOutcomes {
     // Still there: what it asked of the sender is answered, as ever.
     const there = !last && !ended;
     const what = count > 1
-      ? `${count} messages${action === undefined ? "" : ` "${action}"`}`
+      ? `${count} messages`
       : action === undefined
       ? "A message"
       : `Message "${action}"`;

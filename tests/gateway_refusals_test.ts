@@ -30,12 +30,13 @@ Deno.test("a refusal from another host of a process not there is reported to the
     ]);
     assert.ok(reports[0] instanceof UnreachableError);
     assert.deepEqual(gones, [], "its requests to worker 5 stay open");
-    // Many alike, in one bounce: one line, which names their action.
+    // Many alike, in one bounce: one report, which names their action.
     link.refused("manager@b", NOT_CONNECTED, "tick", true, 3);
     assert.equal(
       reports[1].message,
-      `3 messages "tick" from the manager of host "b" to worker 5 were not delivered: ${NOT_CONNECTED}`,
+      `3 messages from the manager of host "b" to worker 5 were not delivered: ${NOT_CONNECTED}`,
     );
+    assert.equal((reports[1] as UnreachableError).action, "tick");
     link.saidBye("manager@b", 2);
     assert.deepEqual(gones, [5], "a bye's count of what never came fails them");
   });
