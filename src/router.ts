@@ -655,15 +655,20 @@ export class Router implements Receiver {
 
   /**
    * Holds a message until the process is ready. Past `holdLimit` held, the
-   * endpoint reads no more until `ready()`: what peers send waits in their
-   * own queues, which push back on them, as for a process that reads slowly.
+   * connection it came on reads no more until `ready()` (but the manager's,
+   * and one to a peer this process waits on): what that peer sends waits
+   * in its own queue, which pushes back on it, as for a process that reads
+   * slowly.
    */
   #hold(from: Address, message: WireMessage, size: number): void {
     this.#held.push([from, message, this.#incoming.receipt()]);
     this.#heldBytes += size;
     const limit = this.#options.holdLimit ?? Infinity;
-    if (this.#heldBytes <= limit || this.#readingPaused || this.#state !== "holding") return;
-    this.#readingPaused = Promise.withResolvers();
+    if (this.#heldBytes <= limit || this.#state !== "holding") return;
+    // Its answers to what this process asked come on that connection, and
+    // its close, which fails what is still open: read on.
+    if (this.#requester.openTo(from) > 0) return;
+    this.#readingPaused ??= Promise.withResolvers();
     this.#endpoint.pauseReading?.(this.#readingPaused.promise);
   }
 

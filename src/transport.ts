@@ -215,10 +215,12 @@ export interface Endpoint {
    */
   stopReading?(): Promise<void>;
   /**
-   * Reads no more from the connections that deliver now until `until`
-   * settles: the receiver holds what came (it is not ready), past its
-   * bound; what peers send meanwhile waits in their own queues, which push
-   * back on them (`QueueFullError`, `drain()`). Control frames wait too.
+   * Called during a delivery: the connection it came on reads no more until
+   * `until` settles. The receiver holds what came (it is not ready), past
+   * its bound; what that peer sends meanwhile waits in its own queue, which
+   * pushes back on it (`QueueFullError`, `drain()`). Its control frames
+   * wait too; connections that bring nothing to hold read on, and so does
+   * a child's connection to its manager.
    */
   pauseReading?(until: Promise<void>): void;
 }

@@ -1,39 +1,51 @@
 /**
- * What a process holds before it is ready is bounded: past its
- * `maxQueuedBytes`, it reads no more until it is ready, and its peers'
- * own queues push back on them (`QueueFullError`), as for a process that
- * reads slowly. Once ready, it takes all of it, in order.
+ * What a child holds before it is ready is bounded: past its
+ * `maxQueuedBytes`, the connection that brought it reads no more until it
+ * is ready, and that peer's own queue pushes back on it (`QueueFullError`),
+ * as for a process that reads slowly. Once ready, it takes all of it, in
+ * order. Its manager's connection, and one to a peer it waits on, read on;
+ * and a manager, which needs its children's word that they are ready,
+ * holds without that bound as it starts.
  */
 
 import assert from "node:assert/strict";
 import { Cluster, QueueFullError } from "../mod.ts";
 import { MANAGER } from "../src/address.ts";
+import type { Router } from "../src/router.ts";
 import { nextEvent, waitFor } from "./helpers.ts";
 import { unixNetwork } from "./networks.ts";
 
 const MIB = 1024 * 1024;
 
-Deno.test("a process not ready yet reads no more past maxQueuedBytes held: its sender is pushed back, and all of it comes once ready", async () => {
+/**
+ * `from` sends `to` ticks of 64 KiB, a task apart, until one is refused;
+ * without the bound, all 1,000 would be held. Returns how many went.
+ */
+async function floodUntilRefused(from: Router, to: number): Promise<number> {
+  const body = "x".repeat(64 * 1024);
+  let sent = 0;
+  let refusal: unknown;
+  while (sent < 1_000 && refusal === undefined) {
+    try {
+      from.sendMessage("tick", { n: sent, body }, to);
+      sent++;
+    } catch (error) {
+      refusal = error;
+    }
+    // A turn for the sockets, after each.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  }
+  assert.ok(refusal instanceof QueueFullError, `${sent} sent, none refused`);
+  return sent;
+}
+
+Deno.test("a process not ready yet reads no more past its hold limit: its sender is pushed back, and all of it comes once ready", async () => {
   const network = await unixNetwork();
   try {
     await network.open(MANAGER);
     const r0 = await network.router(0, { held: true, holdLimit: MIB });
     const r1 = await network.router(1, { maxQueuedBytes: 2 * MIB });
-    const body = "x".repeat(64 * 1024);
-    let sent = 0;
-    let refusal: unknown;
-    // Without the bound, all of it would be held: 1,000 of 64 KiB.
-    while (sent < 1_000 && refusal === undefined) {
-      try {
-        r1.sendMessage("tick", { n: sent, body }, 0);
-        sent++;
-      } catch (error) {
-        refusal = error;
-      }
-      // A turn for the sockets, after each.
-      await new Promise((resolve) => setTimeout(resolve, 0));
-    }
-    assert.ok(refusal instanceof QueueFullError, `${sent} sent, none refused`);
+    const sent = await floodUntilRefused(r1, 0);
     const got: number[] = [];
     const all = nextEvent(
       (listener) =>
@@ -51,41 +63,40 @@ Deno.test("a process not ready yet reads no more past maxQueuedBytes held: its s
   }
 });
 
-Deno.test("a reloaded worker flooded before it is ready reads again as it says ready: it hears its go-ahead, and takes all of it", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "switchboard-test-" });
+Deno.test("held past its limit, a process still hears its manager, gets answers from other peers, and sees a peer it waits on close", async () => {
+  const network = await unixNetwork();
   try {
-    await Deno.writeTextFile(`${dir}/open`, "");
-    await using cluster = await Cluster.start({
-      worker: new URL("./fixtures/gated_start_worker.ts", import.meta.url),
-      workers: 2,
-      args: [dir],
-      permissions: { read: [dir] },
-      maxFrameSize: 256 * 1024,
-      maxQueuedBytes: MIB,
+    const manager = await network.router(MANAGER);
+    const stop = Promise.withResolvers<void>();
+    const r0 = await network.router(0, {
+      held: true,
+      holdLimit: MIB,
+      requestTimeout: 60_000,
+      control: { $stop: { from: MANAGER, run: () => stop.resolve() } },
     });
-    // Its next process waits for `open` before it says it is ready.
-    await Deno.remove(`${dir}/open`);
-    const waiting = nextEvent((listener) => cluster.on("waiting", listener), "the new worker 1");
-    const reloaded = cluster.reload([1]);
-    await waiting;
-    const body = "x".repeat(64 * 1024);
-    let sent = 0;
-    let refusal: unknown;
-    while (sent < 1_000 && refusal === undefined) {
-      try {
-        cluster.sendMessage("tick", body, 1);
-        sent++;
-      } catch (error) {
-        refusal = error;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 0));
-    }
-    assert.ok(refusal instanceof QueueFullError, `${sent} sent, none refused`);
-    await Deno.writeTextFile(`${dir}/open`, "");
-    await waitFor(reloaded, "the reload, once worker 1 is ready");
-    assert.equal(await cluster.request("ticksRequest", undefined, { to: 1 }), sent);
+    const [r1, r2] = [
+      await network.router(1, { maxQueuedBytes: 2 * MIB }),
+      await network.router(2),
+    ];
+    r2.listeners.handle("configRequest", () => ({ port: 8080 }));
+    r2.listeners.handle("silentRequest", () => new Promise(() => {}));
+    // A request it waits on, from worker 2.
+    const waitedOn = r0.request("silentRequest", undefined, { to: 2 }).catch((error) => error);
+    await floodUntilRefused(r1, 0);
+    // Its manager: a message to hold, then a control frame it must still read.
+    manager.sendMessage("note", "x".repeat(512 * 1024), 0);
+    manager.sendControl(0, "$stop");
+    await waitFor(stop.promise, "the $stop to be read");
+    // Its setup asks another peer something: answers are not held.
+    const config = r0.request("configRequest", undefined, { to: 2 });
+    assert.deepEqual(await waitFor(config, "the answer"), { port: 8080 });
+    // Worker 2 sends it something to hold, then closes: what waits on it fails at once.
+    r2.sendMessage("note", "x", 0);
+    await r2.close();
+    const error = await waitFor(waitedOn, "the request to worker 2 to fail");
+    assert.match(String(error), /the connection closed before it answered/);
   } finally {
-    await Deno.remove(dir, { recursive: true });
+    await network.close();
   }
 });
 

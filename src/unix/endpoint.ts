@@ -70,8 +70,8 @@ export class UnixEndpoint implements Endpoint {
   /** In a manager: told when a child's connection closed, and why, if it broke. */
   #onLeft: ((child: Address, reason: Error | undefined) => void) | undefined;
   #held: Held[] = [];
-  /** While set, each link that delivers reads no more until it settles (see `pauseReading`). */
-  #readingResumes: Promise<void> | undefined;
+  /** Set during a delivery: that link reads no more until it settles (see `pauseReading`). */
+  #pauseDelivering: Promise<void> | undefined;
   #state: "open" | "closing" | "closed" = "open";
   readonly #closed = Promise.withResolvers<Error | undefined>();
 
@@ -278,11 +278,7 @@ export class UnixEndpoint implements Endpoint {
   }
 
   pauseReading(until: Promise<void>): void {
-    this.#readingResumes = until;
-    const resumed = () => {
-      if (this.#readingResumes === until) this.#readingResumes = undefined;
-    };
-    until.then(resumed, resumed);
+    this.#pauseDelivering = until;
   }
 
   close(reason?: Error): void {
@@ -396,8 +392,13 @@ export class UnixEndpoint implements Endpoint {
 
   #onPayloads(link: Link, payloads: readonly Uint8Array[]): void {
     this.#takePayloads(link, payloads);
-    // The receiver holds what comes, past its bound: this link reads no more until it takes it.
-    if (this.#readingResumes && !link.dropped) link.connection.pauseUntil(this.#readingResumes);
+    const until = this.#pauseDelivering;
+    if (until === undefined) return;
+    // The receiver holds what came on it, past its bound: it reads no more
+    // until it takes it. But a child's link to its manager: its control
+    // frames (a stop, the layout) and its close (an orphan exits) must come.
+    this.#pauseDelivering = undefined;
+    if (!link.dropped && link.address !== MANAGER) link.connection.pauseUntil(until);
   }
 
   #takePayloads(link: Link, payloads: readonly Uint8Array[]): void {
