@@ -90,8 +90,12 @@ export class Requester {
   readonly replacements: Replacements;
   readonly #options: RequesterOptions;
   readonly #asker: Asker;
-  /** Processes last heard to have exited or been given up: a crash is no replacement. */
-  readonly #down = new Set<Address>();
+  /**
+   * Processes last heard to have exited or been given up (a crash is no
+   * replacement), with how they ended when an event said: the cause of a
+   * refusal to reach one, so that a log says why it is not connected.
+   */
+  readonly #down = new Map<Address, string | undefined>();
   /**
    * Makes messageIds unique across the cluster without coordination; made
    * on first use, as the random source costs a new process time to start.
@@ -467,9 +471,11 @@ export class Requester {
     const why = this.#options.outbox.layout.has(to)
       ? "it is not connected"
       : `no such process (the cluster has ${this.#options.outbox.layout})`;
+    const ended = this.#down.get(to);
     return new UnreachableError(`Request "${action}" to ${describe(to)} failed: ${why}`, {
       action,
       peer: to,
+      cause: ended === undefined ? undefined : new Error(ended),
     });
   }
 
@@ -501,7 +507,7 @@ export class Requester {
     // Only a leaving host's bye counts what never came: `peer` left with it.
     // A request for it by id fails then, rather than be sent again, and
     // refused, while this process has not heard it left.
-    if (!never && undelivered > 0) this.#down.add(peer);
+    if (!never && undelivered > 0 && !this.#down.has(peer)) this.#down.set(peer, undefined);
     const why = (notReached: boolean, cut: string) =>
       !notReached ? cut : never ? "the connection to it did not open" : "it was not delivered";
     this.pending.failTarget(
@@ -534,7 +540,9 @@ export class Requester {
   heard(event: LifecycleEvent): void {
     this.leaving.heard(event);
     this.replacements.heard(event);
-    if (event.type === "exit" || event.type === "fatal") this.#down.add(event.address);
+    if (event.type === "exit" || event.type === "fatal") {
+      this.#down.set(event.address, ended(event));
+    }
     if (event.type === "ready") this.#down.delete(event.address);
   }
 
@@ -574,4 +582,14 @@ export class Requester {
       (entry) => failedAnswer(entry.action, from, message, Infinity),
     );
   }
+}
+
+/** How a process ended, as its exit or give-up event says. */
+function ended(event: LifecycleEvent & { type: "exit" | "fatal" }): string {
+  const who = describe(event.address);
+  if (event.type === "fatal") {
+    return `${who} was given up after ${event.restarts} restarts within ${event.period} ms`;
+  }
+  const how = event.signal === null ? `with code ${event.code}` : `on signal ${event.signal}`;
+  return `${who} exited ${how}, and ${event.restart ? "is being restarted" : "stays down"}`;
 }

@@ -126,6 +126,14 @@ Deno.test("a child that keeps dying is restarted maxRestarts times, then given u
   const flaky = cluster.stats().children.find((c) => c.address === "flaky")!;
   assert.deepEqual(flaky, { address: "flaky", pid: undefined, state: "failed", restarts: 2 });
   assert.equal(cluster.getProcess("flaky").send("ping", {}), false);
+  const refused = await cluster.request("pingRequest", {}, { to: "flaky" }).then(
+    () => assert.fail("answered"),
+    (error: Error) => error,
+  );
+  assert.equal(
+    (refused.cause as Error).message,
+    'service "flaky" was given up after 2 restarts within 60000 ms',
+  );
 });
 
 Deno.test("while a child waits to be restarted, sends to it are refused visibly", async () => {
@@ -139,7 +147,10 @@ Deno.test("while a child waits to be restarted, sends to it are refused visibly"
     cluster.request("echoRequest", {}, { to: 1 }),
     (error: unknown) =>
       error instanceof UnreachableError &&
-      error.message === 'Request "echoRequest" to worker 1 failed: it is not connected',
+      error.message === 'Request "echoRequest" to worker 1 failed: it is not connected' &&
+      // Why, for a log: what the last lifecycle event said of it.
+      (error.cause as Error).message ===
+        "worker 1 exited on signal SIGKILL, and is being restarted",
   );
   assert.equal(cluster.stats().children.find((c) => c.address === 1)!.state, "restarting");
 });
