@@ -68,7 +68,6 @@ export class ChildSide {
       requestTimeout: bootstrap.requestTimeout,
       highWaterMark: bootstrap.highWaterMark,
       maxQueuedBytes: bootstrap.maxQueuedBytes,
-      holdLimit: bootstrap.maxQueuedBytes,
       schemas,
       control: {
         [STOP]: { from: MANAGER, run: (data) => this.#stop(isAlone(data)) },

@@ -198,11 +198,6 @@ export class GatewayEndpoint implements Endpoint {
     return this.#link.stopReading?.() ?? Promise.resolve();
   }
 
-  pauseReading(until: Promise<void>): void {
-    // What other hosts send cannot wait: their windows count it taken once it is here.
-    this.#local.pauseReading(until);
-  }
-
   exiting(child: Address): void {
     if (this.#closing) return;
     this.#exiting.add(child);

@@ -458,11 +458,11 @@ export class Requester {
   /** How `ANY` weighs a worker: by its open work, and one leaving after every other. */
   load(worker: Address): number {
     if (this.leaving.has(worker)) return Number.MAX_SAFE_INTEGER;
-    return this.openTo(worker);
+    return this.#openTo(worker);
   }
 
-  /** Requests and streams `worker` is still answering: what this process knows of its load. */
-  openTo(worker: Address): number {
+  /** Requests and streams a worker is still answering: what this process knows of its load. */
+  #openTo(worker: Address): number {
     const streams = this.streams.size > 0 ? this.streams.openTo(worker) : 0;
     return this.pending.openTo(worker) + streams;
   }

@@ -71,13 +71,6 @@ export interface RouterOptions {
   highWaterMark: number;
   /** Queued bytes per peer above which sends are refused. */
   maxQueuedBytes: number;
-  /**
-   * Bytes held before the process is ready past which it reads no more
-   * until `ready()` (a child's `maxQueuedBytes`). None, a manager: it holds
-   * what its children send as it starts, and it needs their control frames
-   * to start.
-   */
-  holdLimit?: number;
   /** The control actions the owner handles; any other closes the connection it came on. */
   control?: ControlTable;
   /** Told when a connection to a peer is gone, after requests to it were failed. */
@@ -133,10 +126,6 @@ export class Router implements Receiver {
   readonly #controlFrames: ControlFrames;
   /** Messages that arrived before the process was ready, oldest first. */
   #held: [Address, WireMessage, Receipt][] = [];
-  /** Their bytes, as they came: past `maxQueuedBytes`, the endpoint reads no more until ready. */
-  #heldBytes = 0;
-  /** Resolved when the endpoint may read again (see `#holdBack`). */
-  #readingPaused: PromiseWithResolvers<void> | undefined;
   #closing: Promise<void> | undefined;
 
   constructor(options: RouterOptions) {
@@ -214,8 +203,6 @@ export class Router implements Receiver {
    */
   refuseNewRequests(): void {
     if (this.#state !== "closing" && this.#state !== "closed") this.#state = "stopping";
-    // Held on, unread, it would never hear its peers leave.
-    this.#resumeReading();
     this.endReplacements();
   }
 
@@ -324,13 +311,10 @@ export class Router implements Receiver {
   ready(): void {
     if (this.#state !== "holding") return;
     this.#state = "releasing";
-    // Read again at once: the go-ahead it may wait for comes from its manager.
-    this.#resumeReading();
     (this.#options.onReady?.() ?? nextTask()).then(() => {
       if (this.#state === "releasing") this.#state = "ready";
       const held = this.#held;
       this.#held = [];
-      this.#heldBytes = 0;
       if (this.#state === "closed") return;
       for (const [from, message, receipt] of held) {
         // Nothing here can close the connection it came on, as deliver() would: said, and the rest go on.
@@ -502,7 +486,6 @@ export class Router implements Receiver {
 
   async #shutDown(reason: Error | undefined): Promise<void> {
     this.#state = "closing";
-    this.#resumeReading();
     this.#requester.close(reason);
     this.#incoming.abortAll();
     this.#loopback.close();
@@ -544,7 +527,7 @@ export class Router implements Receiver {
       if (message.part === true) continue;
       if (answers !== undefined) pending.answer(message, from, answers);
       if (this.#dispatching()) this.#dispatcher.dispatch(from, message);
-      else this.#hold(from, message, payload.length);
+      else this.#held.push([from, message, this.#incoming.receipt()]);
     }
   }
 
@@ -651,30 +634,6 @@ export class Router implements Receiver {
     if (last.there) return;
     this.#stoppingAlone.left(peer);
     this.#options.onGone?.(peer, reason);
-  }
-
-  /**
-   * Holds a message until the process is ready. Past `holdLimit` held, the
-   * connection it came on reads no more until `ready()` (but the manager's,
-   * and one to a peer this process waits on): what that peer sends waits
-   * in its own queue, which pushes back on it, as for a process that reads
-   * slowly.
-   */
-  #hold(from: Address, message: WireMessage, size: number): void {
-    this.#held.push([from, message, this.#incoming.receipt()]);
-    this.#heldBytes += size;
-    const limit = this.#options.holdLimit ?? Infinity;
-    if (this.#heldBytes <= limit || this.#state !== "holding") return;
-    // Its answers to what this process asked come on that connection, and
-    // its close, which fails what is still open: read on.
-    if (this.#requester.openTo(from) > 0) return;
-    this.#readingPaused ??= Promise.withResolvers();
-    this.#endpoint.pauseReading?.(this.#readingPaused.promise);
-  }
-
-  #resumeReading(): void {
-    this.#readingPaused?.resolve();
-    this.#readingPaused = undefined;
   }
 
   /** Whether messages go to the listeners now, rather than wait behind held ones. */

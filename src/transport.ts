@@ -214,15 +214,6 @@ export interface Endpoint {
    * goes until `close()`, which tells them how much of theirs it had.
    */
   stopReading?(): Promise<void>;
-  /**
-   * Called during a delivery: the connection it came on reads no more until
-   * `until` settles. The receiver holds what came (it is not ready), past
-   * its bound; what that peer sends meanwhile waits in its own queue, which
-   * pushes back on it (`QueueFullError`, `drain()`). Its control frames
-   * wait too; connections that bring nothing to hold read on, and so does
-   * a child's connection to its manager.
-   */
-  pauseReading?(until: Promise<void>): void;
 }
 
 /** Opens endpoints. */

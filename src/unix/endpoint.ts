@@ -70,8 +70,6 @@ export class UnixEndpoint implements Endpoint {
   /** In a manager: told when a child's connection closed, and why, if it broke. */
   #onLeft: ((child: Address, reason: Error | undefined) => void) | undefined;
   #held: Held[] = [];
-  /** Set during a delivery: that link reads no more until it settles (see `pauseReading`). */
-  #pauseDelivering: Promise<void> | undefined;
   #state: "open" | "closing" | "closed" = "open";
   readonly #closed = Promise.withResolvers<Error | undefined>();
 
@@ -277,10 +275,6 @@ export class UnixEndpoint implements Endpoint {
     return this.#links.to(peer).map((link) => link.connection);
   }
 
-  pauseReading(until: Promise<void>): void {
-    this.#pauseDelivering = until;
-  }
-
   close(reason?: Error): void {
     if (this.#state !== "open") return;
     this.#state = "closing";
@@ -391,17 +385,6 @@ export class UnixEndpoint implements Endpoint {
   }
 
   #onPayloads(link: Link, payloads: readonly Uint8Array[]): void {
-    this.#takePayloads(link, payloads);
-    const until = this.#pauseDelivering;
-    if (until === undefined) return;
-    // The receiver holds what came on it, past its bound: it reads no more
-    // until it takes it. But a child's link to its manager: its control
-    // frames (a stop, the layout) and its close (an orphan exits) must come.
-    this.#pauseDelivering = undefined;
-    if (!link.dropped && link.address !== MANAGER) link.connection.pauseUntil(until);
-  }
-
-  #takePayloads(link: Link, payloads: readonly Uint8Array[]): void {
     // Refused or dropped: what it still sends is nobody's, a late hello included.
     if (link.dropped) return;
     let rest = payloads;

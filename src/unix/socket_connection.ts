@@ -43,10 +43,6 @@ export class SocketConnection {
   #state: "open" | "closing" | "closed" = "open";
   #reason: Error | undefined;
   readonly #closed = Promise.withResolvers<Error | undefined>();
-  /** Reading waits for it before its next read (see `pauseUntil`). */
-  #pausedUntil: Promise<unknown> | undefined;
-  /** Resolves as the connection closes: a paused read waits no longer. */
-  readonly #finished = Promise.withResolvers<void>();
   /** `#flush`, bound once rather than a closure per flush. */
   readonly #flushSoon = () => void this.#flush();
 
@@ -173,24 +169,10 @@ export class SocketConnection {
     this.#read(receiver);
   }
 
-  /**
-   * Reads nothing more until `until` settles, or the connection closes:
-   * what the far end sends waits in its own queue, which pushes back on it.
-   */
-  pauseUntil(until: Promise<unknown>): void {
-    this.#pausedUntil = until;
-  }
-
   async #read(receiver: (payloads: readonly Uint8Array[]) => void): Promise<void> {
     try {
       const conn = this.#conn ?? await this.#opening!;
       while (this.#state !== "closed") {
-        if (this.#pausedUntil) {
-          const until = this.#pausedUntil;
-          this.#pausedUntil = undefined;
-          await Promise.race([until, this.#finished.promise]);
-          continue;
-        }
         const count = await conn.read(this.#decoder.space());
         if (count === null) break;
         const payloads = this.#decoder.commit(count);
@@ -254,7 +236,6 @@ export class SocketConnection {
   #finish(reason: Error | undefined): void {
     if (this.#state === "closed") return;
     this.#state = "closed";
-    this.#finished.resolve();
     // What was never written never will be: that is news, whoever closed.
     if (reason === undefined && this.#queue.length > 0) {
       reason = new ClosedError(`Closed with ${this.#queue.length} bytes unsent`);
