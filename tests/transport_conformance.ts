@@ -10,6 +10,7 @@ import {
   CLOSED,
   type Endpoint,
   FULL,
+  type LastSent,
   type Receiver,
   TOO_LARGE,
   UNREACHABLE,
@@ -23,8 +24,8 @@ const text = new TextDecoder();
 export class Inbox implements Receiver {
   /** Each payload delivered, decoded as text, with its sender. */
   readonly payloads: [Address, string][] = [];
-  /** Each peer reported gone, with the reason. */
-  readonly gones: [Address, Error | undefined][] = [];
+  /** Each peer reported gone, with the reason and what it says of the last sent it. */
+  readonly gones: [Address, Error | undefined, LastSent | undefined][] = [];
   /** Throws this for a payload with this text, to play a receiver that fails. */
   failOn: string | undefined;
   #check: (() => void) | undefined;
@@ -38,8 +39,8 @@ export class Inbox implements Receiver {
     this.#check?.();
   }
 
-  gone(peer: Address, reason: Error | undefined): void {
-    this.gones.push([peer, reason]);
+  gone(peer: Address, reason: Error | undefined, last?: LastSent): void {
+    this.gones.push([peer, reason, last]);
     this.#check?.();
   }
 

@@ -512,12 +512,19 @@ export class UnixEndpoint implements Endpoint {
     const undelivered = link.welcome !== undefined;
     if (undelivered) this.#notWelcomed(link, address, reason);
     const removed = this.#links.remove(link);
-    if (removed === "spare") return this.#gone(address, reason);
+    // Another link to that address is open: its process (or its next one,
+    // whose link came before this close was read) is there, and what it
+    // asked of this process is still answered.
+    if (removed === "spare") return this.#gone(address, reason, { there: true });
     if (removed === undefined) return;
     if (this.#state === "open") this.#onLeft?.(address, reason);
     const spare = this.#links.promoteSpare(address);
     // Sent only after the welcome: a link never welcomed delivered nothing.
-    this.#gone(address, reason, undelivered && !spare ? { undelivered: Infinity } : {});
+    this.#gone(
+      address,
+      reason,
+      spare ? { there: true } : undelivered ? { undelivered: Infinity } : {},
+    );
   }
 
   /** A link this process dialed closed before the far end welcomed it. */

@@ -90,6 +90,10 @@ Deno.test("two children that dial each other at once keep both links; the spare 
   const [first] = zero.connectionsTo(1);
   first.close();
   await cluster.inboxes.get(0)!.until((i) => i.gones.some(([a]) => a === 1), "gone");
+  // Worker 1 is there still, on the spare: what it asked of worker 0 is still answered.
+  assert.deepEqual(cluster.inboxes.get(0)!.gones.map(([a, , last]) => [a, last]), [[1, {
+    there: true,
+  }]]);
   assert.equal(zero.connectionsTo(1).length, 1);
   assert.ok(zero.send(1, "on the spare") > 0);
   await cluster.inboxes.get(1)!.until((i) => i.from(0).length === 2, "the next message");
