@@ -30,6 +30,7 @@ import {
 } from "./transport.ts";
 import type { ConnectionStats } from "./types.ts";
 import type { UnixEndpoint } from "./unix/endpoint.ts";
+import { RefusedStreams } from "./refused_streams.ts";
 import { RemoteOutcomes } from "./remote_outcomes.ts";
 import { UntakenRelays } from "./untaken_relays.ts";
 import type { UnixHost } from "./unix/host.ts";
@@ -69,6 +70,8 @@ export class GatewayEndpoint implements Endpoint {
   readonly #sentTo = new Map<Address, number>();
   /** What other hosts say became of what this host's processes sent them: told to each. */
   readonly #outcomes: RemoteOutcomes;
+  /** Streams children answer to other hosts, one part of which the link refused. */
+  readonly #refusedStreams = new RefusedStreams();
 
   /**
    * @param queueLimit Bytes queued for one child past which new messages
@@ -235,6 +238,13 @@ export class GatewayEndpoint implements Endpoint {
   #relay(from: Address, to: Address, payload: Uint8Array): void {
     if (to === this.#global) return this.#receiver?.deliver(from, [payload]);
     this.#outcomes.forwarded(from, to);
+    // The rest of a stream one part of which was refused: the child hears of it, and stops.
+    if (
+      !this.#refusedStreams.empty &&
+      this.#refusedStreams.broken(from, to, readMessage(from, payload))
+    ) {
+      return;
+    }
     const host = this.#remoteHost(to);
     const sent = host === undefined ? UNREACHABLE : this.#link.send(from, to, payload);
     if (sent >= 0) return;
@@ -254,6 +264,7 @@ export class GatewayEndpoint implements Endpoint {
       this.#untakenBy(from).add(this.#global);
       return;
     }
+    this.#refusedStreams.refused(from, to, message);
     const what = message === undefined ? "A message" : `Message "${message.action}"`;
     this.#local.tellGone(
       from,

@@ -113,12 +113,10 @@ export class Manager {
    * resolves once every one is ready.
    *
    * @param host Where the children meet; the manager closes it when it stops.
-   * @throws {Error} When a child exits before the cluster has started, or
-   * is late; everything started is stopped again before this rejects.
-   */
-  /**
    * @param early Signals heard since the start began, before this manager
    * listens: acted on once it does.
+   * @throws {Error} When a child exits before the cluster has started, or
+   * is late; everything started is stopped again before this rejects.
    */
   static async start(
     config: ManagerConfig,

@@ -55,8 +55,8 @@ export function readGap(body: Uint8Array): { epoch: number; first: number } | un
 }
 
 /**
- * A bounce's body: JSON `{reason, action?, count?, away?}`; the count only
- * when it is not 1, `away` only when true.
+ * A bounce's body: JSON `{reason, action?, count?, away?, ended?}`; the
+ * count only when it is not 1, `away` and `ended` only when true.
  */
 export function bounceBody(reason: string, details: BounceDetails = {}): Uint8Array {
   const { action, count = 1, away, ended } = details;
@@ -73,8 +73,8 @@ export function bounceBody(reason: string, details: BounceDetails = {}): Uint8Ar
 
 /**
  * A bounce's reason, action, count (when it stands for more than one
- * message), and whether its process was away, or ended; from a host before actions
- * were named, the reason as text.
+ * message), and whether its process was away, or ended; from a host
+ * before actions were named, the reason as text.
  */
 export function readBounce(body: Uint8Array): BounceDetails & { reason: string } {
   const text = new TextDecoder().decode(body);
