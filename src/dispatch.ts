@@ -15,6 +15,7 @@ import type { Listeners, RequestHandler } from "./listeners.ts";
 import type { IncomingRequests, Receipt } from "./incoming.ts";
 import { ReceivedMessage, type Replier } from "./message.ts";
 import { adviseChild } from "./permission_advice.ts";
+import { isPromiseLike } from "./promise_like.ts";
 
 /** Dispatches one process's incoming messages to its listeners. */
 export class Dispatcher {
@@ -79,7 +80,8 @@ export class Dispatcher {
     if (forAction) {
       for (const listener of forAction) {
         try {
-          listener(received.data, received);
+          const result: unknown = listener(received.data, received);
+          if (result !== undefined) this.#watchListener(received, result);
         } catch (error) {
           this.#reportListenerError(received, error);
         }
@@ -87,7 +89,8 @@ export class Dispatcher {
     }
     for (const listener of any) {
       try {
-        listener(received);
+        const result: unknown = listener(received);
+        if (result !== undefined) this.#watchListener(received, result);
       } catch (error) {
         this.#reportListenerError(received, error);
       }
@@ -213,6 +216,16 @@ export class Dispatcher {
     }
   }
 
+  /**
+   * A listener returned something: an async one, whose rejection is
+   * reported as its throw is. Left alone, it would end the process (an
+   * unhandled rejection), and every other peer's traffic with it.
+   */
+  #watchListener(message: ReceivedMessage, result: unknown): void {
+    if (!isPromiseLike(result)) return;
+    result.then(undefined, (error) => this.#reportListenerError(message, error));
+  }
+
   #reportListenerError(message: ReceivedMessage, thrown: unknown): void {
     const { message: text } = this.#wireError(thrown);
     this.#listeners.report(
@@ -243,8 +256,4 @@ function cutShort(error: NonNullable<WireMessage["error"]>): NonNullable<WireMes
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
   return typeof (value as AsyncIterable<unknown> | null)?.[Symbol.asyncIterator] === "function";
-}
-
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as PromiseLike<unknown> | null)?.then === "function";
 }

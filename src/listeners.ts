@@ -11,6 +11,7 @@ import { assertUserAction } from "./action.ts";
 import { Callbacks } from "./callbacks.ts";
 import { SwitchboardError } from "./errors.ts";
 import type { ReceivedMessage } from "./message.ts";
+import { isPromiseLike } from "./promise_like.ts";
 import type { LifecycleEvent } from "./types.ts";
 
 /** A listener for one action. */
@@ -125,7 +126,9 @@ export class Listeners {
     }
     for (const listener of this.#errors.list) {
       try {
-        listener(error);
+        const result: unknown = listener(error);
+        // An async listener's rejection would end the process: said, as its throw is.
+        if (isPromiseLike(result)) result.then(undefined, console.error);
       } catch (thrown) {
         console.error(thrown);
       }
@@ -134,11 +137,14 @@ export class Listeners {
 
   /** Tells the lifecycle listeners; what they throw is reported. */
   lifecycle(event: LifecycleEvent): void {
+    const failed = (thrown: unknown) =>
+      this.report(asError(thrown, `A lifecycle listener threw on "${event.type}"`));
     for (const listener of this.#lifecycle.list) {
       try {
-        listener(event);
+        const result: unknown = listener(event);
+        if (isPromiseLike(result)) result.then(undefined, failed);
       } catch (thrown) {
-        this.report(asError(thrown, `A lifecycle listener threw on "${event.type}"`));
+        failed(thrown);
       }
     }
   }

@@ -118,6 +118,38 @@ const tests: [string, (network: TestNetwork) => Promise<void>][] = [
     },
   ],
   [
+    "an async listener that rejects is reported as one that throws: the process lives on",
+    async (network) => {
+      await network.open(MANAGER);
+      const [r0, r1] = [await network.router(0), await network.router(1)];
+      const errors: Error[] = [];
+      const reported = Promise.withResolvers<void>();
+      r0.listeners.onError((error) => {
+        errors.push(error);
+        if (errors.length === 3) reported.resolve();
+      });
+      // Unhandled, each rejection would end the process (a test: fail it).
+      r0.listeners.on("x", async () => {
+        await Promise.resolve();
+        throw new Error("on() failed");
+      });
+      r0.listeners.onAny(async () => {
+        throw new Error("onAny() failed");
+      });
+      r0.listeners.onLifecycle(async () => {
+        throw new Error("onLifecycle() failed");
+      });
+      r1.sendMessage("x", 1, 0);
+      r0.lifecycle({ type: "ready", address: 1 });
+      await waitFor(reported.promise, "three reports");
+      assert.deepEqual(errors.map((error) => error.message).sort(), [
+        'A lifecycle listener threw on "ready": onLifecycle() failed',
+        'A listener for "x" from worker 1 threw: on() failed',
+        'A listener for "x" from worker 1 threw: onAny() failed',
+      ]);
+    },
+  ],
+  [
     "data that cannot be carried, or too much of it, is refused at the sender; the link stays up",
     async (network) => {
       await network.open(MANAGER);
