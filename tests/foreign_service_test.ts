@@ -75,6 +75,20 @@ Deno.test("the manager and a worker request from a Node service and get its answ
   );
 });
 
+Deno.test("a Node service's async listener that rejects is reported, and the service serves on", async () => {
+  await using cluster = await startWithNode();
+  assert.equal(cluster.getProcess("node").send("rejectIt", null), true);
+  // Asked after it, on the same connection: the service lived through it.
+  assert.deepEqual(await cluster.request("echoRequest", 1, { to: "node" }), {
+    data: 1,
+    by: "node",
+    from: MANAGER,
+  });
+  assert.deepEqual(await remote(cluster, "node", { op: "errors" }), {
+    ok: ['A listener for "rejectIt" from the manager threw: async listener failed in node'],
+  });
+});
+
 Deno.test("a Node service sends to every worker and to the manager", async () => {
   await using cluster = await startWithNode();
   const seen = new Recorder<{ by: number; from: unknown; data: unknown }>(cluster, "seen");

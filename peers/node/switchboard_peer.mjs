@@ -633,7 +633,10 @@ export class Peer {
   #tellLifecycle(event) {
     for (const listener of this.#lifecycle) {
       try {
-        listener(event);
+        const result = listener(event);
+        if (typeof result?.then === "function") {
+          result.then(undefined, (error) => this.#report(error));
+        }
       } catch (error) {
         this.#report(error);
       }
@@ -703,7 +706,11 @@ export class Peer {
 
   #call(listener, msg, ...args) {
     try {
-      listener(...args);
+      const result = listener(...args);
+      // An async listener's rejection would end the process: reported as its throw is.
+      if (typeof result?.then === "function") {
+        result.then(undefined, (error) => this.#listenerFailed(msg, error));
+      }
     } catch (error) {
       this.#listenerFailed(msg, error);
     }
@@ -794,7 +801,8 @@ export class Peer {
     if (this.#errors.size === 0) return console.error(error);
     for (const listener of this.#errors) {
       try {
-        listener(error);
+        const result = listener(error);
+        if (typeof result?.then === "function") result.then(undefined, console.error);
       } catch (thrown) {
         console.error(thrown);
       }
