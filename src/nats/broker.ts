@@ -48,7 +48,8 @@ export interface NatsBrokerOptions {
    * Bytes sent to one other host and not yet confirmed by it above which
    * sends are refused with `QueueFullError` (default 8 MiB, and at most
    * the cluster's `maxQueuedBytes`). Keep it well under the server's
-   * `max_pending` divided by the number of hosts.
+   * `max_pending` divided by the number of hosts. It is also the largest
+   * message to another host, when under the server's `max_payload`.
    */
   window?: number;
   /**

@@ -114,7 +114,7 @@ export interface NatsLinkOptions {
 export class NatsLink implements BrokerLink {
   readonly self: HostRecord;
   readonly maxPayload: number;
-  readonly limitName: string = "NATS max_payload, less the envelope";
+  readonly limitName: string;
   readonly window: number;
   readonly #nc: NatsConnection;
   readonly #writer: EnvelopeWriter;
@@ -164,7 +164,13 @@ export class NatsLink implements BrokerLink {
     this.self = members.self;
     this.#writer = new EnvelopeWriter(members.self.host);
     this.#maxMessage = nc.info?.max_payload ?? 1024 * 1024;
-    this.maxPayload = this.#maxMessage - ENVELOPE_OVERHEAD;
+    // A message over the window could never go: its sender would be told
+    // to drain a queue that is empty. Refused as too large, saying which.
+    const carried = this.#maxMessage - ENVELOPE_OVERHEAD;
+    this.maxPayload = Math.min(carried, options.window);
+    this.limitName = carried <= options.window
+      ? "NATS max_payload, less the envelope"
+      : "natsBroker's window, below NATS max_payload: raise the window too";
     members.onChange((change) => {
       this.#hostNames = undefined;
       if (change.type === "left") this.#forget(change.host.host);
