@@ -134,9 +134,11 @@ const tests: [string, (network: TestNetwork) => Promise<void>][] = [
         throw new Error("on() failed");
       });
       r0.listeners.onAny(async () => {
+        await Promise.resolve();
         throw new Error("onAny() failed");
       });
       r0.listeners.onLifecycle(async () => {
+        await Promise.resolve();
         throw new Error("onLifecycle() failed");
       });
       r1.sendMessage("x", 1, 0);
