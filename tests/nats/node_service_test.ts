@@ -180,34 +180,38 @@ Deno.test({
   ignore,
   async fn() {
     await using hosts = await nodeOnA({ window: 64 * 1024 });
-    const { a } = hosts;
-    const refused = await remote(a, "node", {
-      op: "request",
-      action: "echoRequest",
-      data: new Uint8Array(100 * 1024),
-      to: 0,
-    });
-    assert.deepEqual(refused, {
-      error: {
-        name: "UnreachableError",
-        message:
-          'Request "echoRequest" to worker 0 failed: it was not delivered (host "b" cannot take it now)',
+    const { a, b } = hosts;
+    const send = () =>
+      remote(a, "node", { op: "send", action: "test", data: new Uint8Array(40 * 1024), to: 0 });
+    // Paused, host b confirms nothing: what the first send takes of the window stays taken.
+    b.process.kill("SIGSTOP");
+    try {
+      assert.deepEqual(await send(), { ok: 1 });
+      const refused = await remote(a, "node", {
+        op: "request",
         action: "echoRequest",
-        peer: 0,
-      },
-    });
-    let { ok: errors } = await remote(a, "node", { op: "errors" }) as { ok: string[] };
-    assert.deepEqual(errors, [], "told once: its request failed");
-    await remote(a, "node", {
-      op: "send",
-      action: "test",
-      data: new Uint8Array(100 * 1024),
-      to: 0,
-    });
-    ({ ok: errors } = await remote(a, "node", { op: "errors" }) as { ok: string[] });
-    assert.deepEqual(errors, [
-      'Message "test" from service "node" to worker 0 was not delivered: host "b" cannot take it now',
-    ]);
+        data: new Uint8Array(40 * 1024),
+        to: 0,
+      });
+      assert.deepEqual(refused, {
+        error: {
+          name: "UnreachableError",
+          message:
+            'Request "echoRequest" to worker 0 failed: it was not delivered (host "b" cannot take it now)',
+          action: "echoRequest",
+          peer: 0,
+        },
+      });
+      let { ok: errors } = await remote(a, "node", { op: "errors" }) as { ok: string[] };
+      assert.deepEqual(errors, [], "told once: its request failed");
+      await send();
+      ({ ok: errors } = await remote(a, "node", { op: "errors" }) as { ok: string[] });
+      assert.deepEqual(errors, [
+        'Message "test" from service "node" to worker 0 was not delivered: host "b" cannot take it now',
+      ]);
+    } finally {
+      b.process.kill("SIGCONT");
+    }
     // What fits goes on.
     assert.deepEqual(
       await remote(a, "node", { op: "request", action: "echoRequest", data: 1, to: 0 }),
