@@ -334,14 +334,17 @@ export class GatewayEndpoint implements Endpoint {
     if (queued <= this.#queueLimit / 2) this.#slow.delete(child);
     const frame = HEADER_SIZE + relayHeadSize(from) + payload.length;
     if (queued + frame <= this.#queueLimit || !isNewMessage(from, payload)) return;
-    const why = `${describe(child)} reads too slowly: ${queued} bytes wait for it, and ` +
-      `maxQueuedBytes on its host is ${this.#queueLimit}`;
+    // The same for each refusal, so that its sender hears of many at once.
+    const why = `${describe(child)} reads too slowly: what waits for it is at maxQueuedBytes ` +
+      `on its host (${this.#queueLimit})`;
     if (!this.#slow.has(child)) {
       this.#slow.add(child);
       this.#options.report(
-        new QueueFullError(`${why}; what other hosts send it is refused until it reads`, {
-          peer: child,
-        }),
+        new QueueFullError(
+          `${describe(child)} reads too slowly: ${queued} bytes wait for it, and maxQueuedBytes ` +
+            `on its host is ${this.#queueLimit}; what other hosts send it is refused until it reads`,
+          { peer: child },
+        ),
       );
     }
     return why;

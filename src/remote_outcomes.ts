@@ -44,6 +44,11 @@ export class RemoteOutcomes {
    * came after is answered on its own (forwarded, or refused).
    */
   readonly #forwarded = new Map<Address, Map<Address, number>>();
+  /** Refusals that speak only for their messages, gathered until the end of the task. */
+  readonly #refused = new Map<
+    string,
+    { from: Address; to: Address; reason: string; action?: string; count: number }
+  >();
 
   /**
    * @param local This host's endpoint, to its children.
@@ -95,6 +100,38 @@ export class RemoteOutcomes {
    * have run. A bye says the last `count` the sender sent `to` never came.
    */
   bounced(from: Address, to: Address, reason: string, details: BounceDetails = {}): void {
+    const { last = false, away = false } = details;
+    if (away && !last) return this.#refusedLater(from, to, reason, details);
+    this.#tellBounced(from, to, reason, details);
+  }
+
+  /**
+   * A refusal that speaks only for the messages it names, gathered over
+   * this task: many alike (a reader too slow, a host stopping, each
+   * refused on its own) are one report a sender, target, action and
+   * reason, with their count, not a line each.
+   */
+  #refusedLater(from: Address, to: Address, reason: string, details: BounceDetails): void {
+    const { action, count = 1 } = details;
+    const key = JSON.stringify([from, to, action ?? null, reason]);
+    const gathered = this.#refused.get(key);
+    if (gathered) {
+      gathered.count += count;
+      return;
+    }
+    if (this.#refused.size === 0) queueMicrotask(() => this.#tellRefused());
+    this.#refused.set(key, { from, to, reason, action, count });
+  }
+
+  #tellRefused(): void {
+    const refused = [...this.#refused.values()];
+    this.#refused.clear();
+    for (const { from, to, reason, action, count } of refused) {
+      this.#tellBounced(from, to, reason, { action, count, away: true });
+    }
+  }
+
+  #tellBounced(from: Address, to: Address, reason: string, details: BounceDetails): void {
     const { action, count = 1, last = false, away = false, ended = false } = details;
     const fails = last || !away;
     // Still there: what it asked of the sender is answered, as ever.
