@@ -240,7 +240,7 @@ export class GatewayEndpoint implements Endpoint {
     this.#outcomes.forwarded(from, to);
     // The rest of a stream one part of which was refused: the child hears of it, and stops.
     if (
-      !this.#refusedStreams.empty &&
+      this.#refusedStreams.watches(from, to) &&
       this.#refusedStreams.broken(from, to, readMessage(from, payload))
     ) {
       return;
@@ -367,6 +367,7 @@ export class GatewayEndpoint implements Endpoint {
    */
   #left(child: Address, reason: Error | undefined): void {
     this.#outcomes.childChanged(child);
+    this.#refusedStreams.childChanged(child);
     const untaken = this.#untaken.get(child);
     this.#untaken.delete(child);
     const graceful = untaken?.takesTheRest === true && reason === undefined;
@@ -432,28 +433,14 @@ export class GatewayEndpoint implements Endpoint {
   }
 
   /**
-   * What waited for a child that will have no process to take it: a
-   * request is answered as never delivered, the rest bounced, one bounce a
-   * sender and action (a stream of messages held as a host stops would
-   * else be one line each on its sender's `onError`).
+   * What waited for a child that will have no process to take it; their
+   * senders hear it one report a sender and action, as refusals that
+   * speak only for their messages are gathered where they are told (see
+   * {@linkcode RemoteOutcomes.bounced}).
    */
   #bounceHeld(child: Address, held: readonly Held[]): void {
     const reason = `${describe(child)} stopped before it could take it`;
-    const bounces = new Map<string, { from: Address; action?: string; count: number }>();
-    for (const { from, payload } of held) {
-      const message = readMessage(from, payload);
-      if (message && isRequest(message)) {
-        this.#refuse(from, child, payload, reason, true);
-        continue;
-      }
-      const key = JSON.stringify([from, message?.action ?? null]);
-      const bounce = bounces.get(key) ?? { from, action: message?.action, count: 0 };
-      bounces.set(key, bounce);
-      bounce.count++;
-    }
-    for (const { from, action, count } of bounces.values()) {
-      this.#link.bounce(from, child, reason, { action, count, away: true });
-    }
+    for (const { from, payload } of held) this.#refuse(from, child, payload, reason, true);
   }
 
   /** Everything in flight to and from `host` may be lost: requests to it fail. */

@@ -94,10 +94,10 @@ export class RemoteOutcomes {
    * never delivered, and what else the sender has open to `to` is settled
    * by its answers, as `to` ends (`ended`), or as its host leaves; failed
    * here, it would fail as if it might have run, and a request to `ANY`
-   * that never did would not go to another worker. When
-   * `to` is there, the message refused may have broken what the sender
-   * has open with it (a stream it was a part of): that fails, as it may
-   * have run. A bye says the last `count` the sender sent `to` never came.
+   * that never did would not go to another worker. When `to` is there, the
+   * message refused may have broken what the sender has open with it (a
+   * stream it was a part of): that fails, as it may have run. A bye says
+   * the last `count` the sender sent `to` never came.
    */
   bounced(from: Address, to: Address, reason: string, details: BounceDetails = {}): void {
     const { last = false, away = false } = details;

@@ -45,9 +45,15 @@ Deno.test("what waits for a child told to exit is bounced once it will have no n
   await b.gone(0);
   assert.deepEqual(b.link.bounced, [], "held while a next process may come");
   b.router.lifecycle({ type: "fatal", address: 0, restarts: 3, period: 60_000 });
-  // One bounce for both: a stream of them would be a line each on the sender's onError.
-  assert.deepEqual(b.link.bounced, ['5 → 0 "note" x2: worker 0 stopped before it could take it']);
-  assert.deepEqual(b.link.bounceDetails, [{ action: "note", count: 2, away: true }]);
+  assert.deepEqual(b.link.bounced, [
+    '5 → 0 "note": worker 0 stopped before it could take it',
+    '5 → 0 "note": worker 0 stopped before it could take it',
+  ]);
+  // Each speaks for itself alone: its sender gathers them into one report.
+  assert.deepEqual(b.link.bounceDetails, [{ action: "note", away: true }, {
+    action: "note",
+    away: true,
+  }]);
 });
 
 Deno.test("a child told to exit still gets what answers or steers its own work: responses and control frames", async () => {

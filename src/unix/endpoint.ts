@@ -150,9 +150,8 @@ export class UnixEndpoint implements Endpoint {
       const held = this.#held;
       this.#held = [];
       for (const event of held) {
-        if ("gone" in event) {
-          receiver.gone(event.gone, event.reason, event.last);
-        } else this.#deliver(this.#links.get(event.from), event.from, event.payloads);
+        if ("gone" in event) receiver.gone(event.gone, event.reason, event.last);
+        else this.#deliver(this.#links.get(event.from), event.from, event.payloads);
       }
     });
   }
@@ -449,9 +448,7 @@ export class UnixEndpoint implements Endpoint {
     } else if (read.kind === "gone") {
       if (read.error) this.#options.report(read.error);
       // A refused message ends nothing: what waits on its target is settled on its own.
-      if (!read.reportOnly) {
-        this.#gone(read.address, read.error, read.last);
-      }
+      if (!read.reportOnly) this.#gone(read.address, read.error, read.last);
     } else if (read === BAD_RELAY) {
       this.#drop(
         link,

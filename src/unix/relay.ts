@@ -7,13 +7,14 @@
  * - FORWARD, child → manager: "for `address`", then the message;
  * - DELIVER, manager → child: "from `address`", then the message;
  * - GONE, manager → child: "`address` is gone", then
- *   `{"reason"?, "seen"?, "undelivered"?, "onTheWay"?, "reportOnly"?}`: of
- *   the first `seen` payloads the child sent `address` (what came after is
- *   answered on its own), the last `undelivered` never came; the last
+ *   `{"reason"?, "seen"?, "undelivered"?, "onTheWay"?, "there"?, "reportOnly"?}`:
+ *   of the first `seen` payloads the child sent `address` (what came after
+ *   is answered on its own), the last `undelivered` never came; the last
  *   `onTheWay` were still on their way as it ended, and are answered on
- *   their own; with `"reportOnly": true`, the reason speaks only of what it
- *   names (a message another host refused): it is reported, and nothing
- *   else ends;
+ *   their own; with `"there": true`, `address` is still there (one message
+ *   to it was refused), and what it asked of the child is still answered;
+ *   with `"reportOnly": true`, the reason speaks only of what it names (a
+ *   message another host refused): it is reported, and nothing else ends;
  * - REACH, manager → child: whether the other hosts can be reached now,
  *   `{"reachable": boolean}`; the address is the manager's own.
  * - TAKEN, child → manager: it has read and handed on `{"count"}` more
