@@ -138,6 +138,8 @@ export class Peer<P extends Carried<P> = Protocol, S extends string = string> {
    * new process replaced it.
    * @throws {ClosedError} When this process closed or began to stop first.
    * @throws {FrameError} When the data cannot be encoded.
+   * @throws {TypeError} When the action is reserved, `to` is not one address,
+   * the timeout is not a number of ms, or an option's name is unknown.
    *
    * @example Ask worker 1
    * ```ts
@@ -177,7 +179,8 @@ export class Peer<P extends Carried<P> = Protocol, S extends string = string> {
    * @param options `to` (one process, or `ANY`), `timeout` for each part, `signal`.
    * @returns The parts, in order. The request goes at the first `next()`.
    * @throws {TypeError} When the action is reserved, `to` is not one address
-   * or the timeout is not a number of ms: at once, as `request()` does.
+   * the timeout is not a number of ms, or an option's name is unknown: at
+   * once, as `request()` does.
    * @throws {ValidationError} When the data fails its action's schema, at once.
    * @throws {ClosedError} When this process is closed or stopping, at once.
    *
@@ -220,7 +223,8 @@ export class Peer<P extends Carried<P> = Protocol, S extends string = string> {
    * @param data The data, sent to each target.
    * @param options `to` (default: every worker), `timeout` per request, `signal`.
    * @returns One settled result per target.
-   * @throws {TypeError} When the action is reserved or a target is not an address.
+   * @throws {TypeError} When the action is reserved, a target is not an
+   * address, or an option's name is unknown.
    *
    * @example Count connections across workers
    * ```ts

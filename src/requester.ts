@@ -28,6 +28,7 @@ import { ClosedError, TimeoutError, UnreachableError } from "./errors.ts";
 import { LeavingWorkers } from "./leaving_workers.ts";
 import type { Outbox } from "./outbox.ts";
 import { fateOf } from "./fate.ts";
+import { checkOptionNames, type OptionNames } from "./option_names.ts";
 import {
   failedAnswer,
   PendingRequests,
@@ -45,6 +46,18 @@ import { STREAM_WINDOW, StreamRequests, type StreamStep } from "./streams.ts";
 import type { LastSent, Payload } from "./transport.ts";
 import type { LifecycleEvent, RequestAllOptions, RequestOptions, Settled } from "./types.ts";
 import { checkOutgoing } from "./validation.ts";
+
+const REQUEST_OPTIONS = {
+  to: true,
+  timeout: true,
+  signal: true,
+} satisfies OptionNames<RequestOptions>;
+
+const REQUEST_ALL_OPTIONS = {
+  to: true,
+  timeout: true,
+  signal: true,
+} satisfies OptionNames<RequestAllOptions>;
 
 /** What a requester needs of the process it asks for. */
 export interface RequesterOptions {
@@ -355,8 +368,10 @@ export class Requester {
 
   /** The target, timeout and signal of a request, checked. */
   #checkRequest(action: string, options: RequestOptions): CheckedRequest {
-    const timeout = options?.timeout ?? this.#options.requestTimeout;
     assertUserAction(action);
+    // Ignored, a misspelt `timout` would leave the default in force unnoticed.
+    if (options) checkOptionNames(options, REQUEST_OPTIONS, `Request "${action}"`);
+    const timeout = options?.timeout ?? this.#options.requestTimeout;
     if (options?.to === undefined) {
       throw new TypeError(`Request "${action}" needs a target: pass { to }`);
     }
@@ -440,6 +455,7 @@ export class Requester {
     let targets: readonly Address[];
     try {
       assertUserAction(action);
+      checkOptionNames(options ?? {}, REQUEST_ALL_OPTIONS, `requestAll() of "${action}"`);
       targets = options.to === undefined
         ? this.#options.outbox.layout.workerIds
         : targetsOf(options.to, action);

@@ -96,3 +96,27 @@ Deno.test("connect() refuses a misspelt option before it reads its bootstrap", a
     /TypeError: connect\(\) has no option "raedy": did you mean "ready"\?/,
   );
 });
+
+Deno.test("request(), requestStream() and requestAll() refuse a misspelt option where they are called", async () => {
+  const cluster = await Cluster.start({ worker, workers: 1 });
+  try {
+    const options = { to: 0, timout: 60_000 } as { to: number };
+    await assert.rejects(cluster.request("echoRequest", {}, options), {
+      name: "TypeError",
+      message: 'Request "echoRequest" has no option "timout": did you mean "timeout"?',
+    });
+    assert.throws(() => cluster.requestStream("echoRequest", {}, options), {
+      name: "TypeError",
+      message: 'Request "echoRequest" has no option "timout": did you mean "timeout"?',
+    });
+    await assert.rejects(cluster.requestAll("echoRequest", {}, { signl: undefined } as object), {
+      name: "TypeError",
+      message: 'requestAll() of "echoRequest" has no option "signl": did you mean "signal"?',
+    });
+    // Spelt right, the same calls go through.
+    const answer = await cluster.request("echoRequest", { n: 1 }, { to: 0, timeout: 60_000 });
+    assert.deepEqual((answer as { data: unknown }).data, { n: 1 });
+  } finally {
+    await cluster.stop();
+  }
+});
