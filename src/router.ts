@@ -430,6 +430,7 @@ export class Router implements Receiver {
     return {
       id: this.self,
       pendingRequests: this.#requester.pending.size,
+      openStreams: this.#requester.streams.size,
       handlersRunning: this.#dispatcher.handlersRunning,
       connections: this.#endpoint.connections(),
     };

@@ -211,8 +211,14 @@ export type ChildState = "starting" | "ready" | "stopping" | "restarting" | "fai
 export interface PeerStats {
   /** This process's address. */
   id: Address;
-  /** Requests sent and not yet settled. */
+  /** Requests sent and not yet settled, streamed requests apart. */
   pendingRequests: number;
+  /**
+   * Streamed requests (`requestStream()`) sent and not yet ended: each
+   * counts from its first `next()` until its last part, its error or its
+   * cancellation.
+   */
+  openStreams: number;
   /** Handler calls whose promise has not settled yet. */
   handlersRunning: number;
   /**

@@ -77,3 +77,29 @@ Deno.test("stats() shows a handler running while its promise is pending", async 
   cluster.sendMessage("release", undefined, 0);
   assert.equal(await held, "released");
 });
+
+Deno.test("stats() counts a streamed request as open from its first next() until it ends", async () => {
+  await using cluster = await startCluster({ workers: 1 });
+  const stream = cluster.requestStream("countStream", { count: 3 }, { to: 0 })[
+    Symbol.asyncIterator
+  ]();
+  assert.equal(cluster.stats().openStreams, 0, "nothing is sent before the first next()");
+  const first = await stream.next();
+  assert.deepEqual(first.value, { i: 0, pad: "" });
+  assert.deepEqual(
+    [cluster.stats().openStreams, cluster.stats().pendingRequests],
+    [1, 0],
+    "open, and counted apart from plain requests",
+  );
+  while (!(await stream.next()).done) {
+    // The rest of the parts.
+  }
+  assert.equal(cluster.stats().openStreams, 0, "ended with its last part");
+  const cancelled = cluster.requestStream("countStream", { count: 1_000, delay: 10 }, { to: 0 })[
+    Symbol.asyncIterator
+  ]();
+  await cancelled.next();
+  assert.equal(cluster.stats().openStreams, 1);
+  await cancelled.return!();
+  assert.equal(cluster.stats().openStreams, 0, "ended by its cancellation");
+});
