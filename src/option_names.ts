@@ -27,8 +27,9 @@ export function checkOptionNames(
   known: Readonly<Record<string, true>>,
   where: string,
 ): void {
-  for (const key of Object.keys(options)) {
-    if (Object.hasOwn(known, key)) continue;
+  // `for in` allocates no array: request() checks its options on every call.
+  for (const key in options) {
+    if (Object.hasOwn(known, key) || !Object.hasOwn(options, key)) continue;
     const likely = likelyMeant(key, Object.keys(known));
     throw new TypeError(
       `${where} has no option "${key}"${
