@@ -13,7 +13,7 @@ import { BOOTSTRAP_VERSION } from "./bootstrap.ts";
 import type { ChildSpec } from "./child_slot.ts";
 import { EVENT, MEMBERS, READY, RUNNING, STOPPED, SYNC, SYNCED } from "./control.ts";
 import { deadline } from "./deadline.ts";
-import { ClosedError, FrameError, type SwitchboardError } from "./errors.ts";
+import { ClosedError, FrameError, SwitchboardError } from "./errors.ts";
 import type { Layout } from "./layout.ts";
 import { permissionFlags, type Permissions } from "./permissions.ts";
 import type { RestartPolicy } from "./restart_policy.ts";
@@ -253,9 +253,15 @@ export class Manager {
     return heard;
   }
 
-  /** A SIGHUP's reload: nobody awaits it, so what fails is said to `onError`. */
+  /**
+   * A SIGHUP's reload: nobody awaits it, so what fails is said to `onError`;
+   * but not that it could not be done after a start that failed, which the
+   * start's own rejection says.
+   */
   #reloadOnSignal(): void {
-    this.reload().catch((error) => this.router.listeners.report(error as Error));
+    this.reload().catch((error) => {
+      if (this.#supervisor.started) this.router.listeners.report(error as Error);
+    });
   }
 
   /** Ends everything at once, synchronously, for a process about to end. */
@@ -326,7 +332,7 @@ export class Manager {
   async #stop(): Promise<void> {
     this.#supervisor.halt();
     this.router.refuseNewRequests();
-    await this.router.listeners.stopping();
+    await this.#ownStopWork();
     await this.#supervisor.stop();
     await this.#lastAnswers();
     await this.router.close();
@@ -334,6 +340,21 @@ export class Manager {
     for (const unhook of this.#unhooks) unhook();
     if (this.#escalation) this.#closed.reject(this.#escalation);
     else this.#closed.resolve();
+  }
+
+  /**
+   * The manager's own `onStop` handlers, within `stopTimeout` as a child's
+   * are: one that never settles would leave the stop, and the children,
+   * waiting for ever. One still running then runs on, unawaited.
+   */
+  async #ownStopWork(): Promise<void> {
+    const { stopTimeout } = this.#config;
+    await deadline(this.router.listeners.stopping(), stopTimeout, () =>
+      new SwitchboardError(
+        `The manager's stop handlers (onStop) did not finish within stopTimeout ` +
+          `(${stopTimeout} ms): the children are stopped now`,
+        { peer: MANAGER },
+      )).catch((error) => this.router.listeners.report(error));
   }
 
   /**

@@ -71,6 +71,11 @@ export class Supervisor {
     this.#startFailed.promise.catch(() => {});
   }
 
+  /** Whether every child was ready once: the start is done, and did not fail. */
+  get started(): boolean {
+    return this.#started;
+  }
+
   /**
    * Starts every child and resolves once each one is ready.
    *
@@ -93,7 +98,10 @@ export class Supervisor {
         this.#spawn(child);
       } catch (error) {
         // E.g. a command that names no executable: say which child it was.
-        throw new SwitchboardError(`Could not start ${describe(address)}`, { cause: error });
+        throw new SwitchboardError(`Could not start ${describe(address)}`, {
+          cause: error,
+          peer: address,
+        });
       }
     }
     const everyoneReady = Promise.all(
@@ -234,10 +242,14 @@ export class Supervisor {
   async #reloadOne(child: Slot): Promise<void> {
     // Asked while the start waited (a SIGHUP), which then failed.
     if (!this.#started) {
-      throw new ClosedError(`Cannot reload ${describe(child.address)}: the cluster did not start`);
+      throw new ClosedError(`Cannot reload ${describe(child.address)}: the cluster did not start`, {
+        peer: child.address,
+      });
     }
     if (this.#stopping) {
-      throw new ClosedError(`Cannot reload ${describe(child.address)}: the cluster is stopping`);
+      throw new ClosedError(`Cannot reload ${describe(child.address)}: the cluster is stopping`, {
+        peer: child.address,
+      });
     }
     this.#options.announce({ type: "reload", address: child.address });
     clearTimeout(child.backoff);
@@ -255,7 +267,7 @@ export class Supervisor {
       // Thrown to who asked for the reload (a SIGHUP's goes to onError).
       const failed = new SwitchboardError(
         `Could not start ${describe(child.address)} after its reload`,
-        { cause: error },
+        { cause: error, peer: child.address },
       );
       if (child.budget) {
         this.#afterFailure(child, child.budget.onExit(performance.now()), "could not be started");
@@ -269,6 +281,7 @@ export class Supervisor {
       await deadline(child.ready.promise, startTimeout, () => {
         const error = new SwitchboardError(
           `${describe(child.address)} was not ready within ${startTimeout} ms after its reload`,
+          { peer: child.address },
         );
         killChild(child.process);
         return error;
@@ -311,13 +324,14 @@ export class Supervisor {
     this.#released(child.address);
     const how = status.signal ? `on signal ${status.signal}` : `with code ${status.code}`;
     const { address } = child;
+    const exitedEarly = `exited ${how} before it was ready${
+      status.code === 0 && !status.signal
+        ? " (did it call connect()? A module that only exports a function ends at once)"
+        : ""
+    }`;
     const early = new SwitchboardError(
-      `${describe(address)} exited ${how} before it was ready${
-        status.code === 0 && !status.signal
-          ? " (did it call connect()? A module that only exports a function ends at once)"
-          : ""
-      }${troubleOf(child)}`,
-      child.trouble === undefined ? undefined : { cause: child.trouble },
+      `${describe(address)} ${exitedEarly}${troubleOf(child)}`,
+      { cause: child.trouble, peer: address },
     );
     child.ready.reject(early);
     // Asked to go, by a stop or a reload: no failure to restart. But one
@@ -339,14 +353,19 @@ export class Supervisor {
         child.wasReady
           ? new SwitchboardError(
             `${describe(address)} exited ${how} before the cluster had started`,
+            { peer: address },
           )
           : early,
       );
       return;
     }
     // A clean exit (code 0) is restarted like a crash, but is not one: it
-    // counts against no budget, and waits the first back-off only.
-    const clean = status.code === 0 && status.signal === null;
+    // counts against no budget, and waits the first back-off only. Before
+    // its process was ready it is a failure to start (code that never
+    // calls connect()), restarted for ever at 100 ms if it did not count.
+    const exitedClean = status.code === 0 && status.signal === null;
+    const neverReady = child.state === "starting";
+    const clean = exitedClean && !neverReady;
     const delay = child.budget &&
       (clean ? this.#options.restart!.backoff : child.budget.onExit(performance.now()));
     this.#options.announce({
@@ -357,11 +376,11 @@ export class Supervisor {
       restart: delay !== undefined,
     });
     if (child.budget) {
-      this.#afterFailure(child, delay, `exited ${how}`);
+      this.#afterFailure(child, delay, exitedClean && neverReady ? exitedEarly : `exited ${how}`);
     } else {
       child.state = "stopped";
       this.#options.report(
-        new SwitchboardError(`${describe(address)} exited unexpectedly ${how}`),
+        new SwitchboardError(`${describe(address)} exited unexpectedly ${how}`, { peer: address }),
       );
     }
   }
@@ -402,6 +421,7 @@ export class Supervisor {
       `${describe(child.address)} ${what} after ${
         counted(maxRestarts, "restart")
       } within ${period} ms; it stays down${unproven}`,
+      { peer: child.address },
     );
     this.#options.report(error);
     if (!child.newCodeUnproven) this.#options.gaveUp(error);
@@ -418,7 +438,10 @@ export class Supervisor {
     } catch (error) {
       // E.g. out of processes or memory: a failed restart, not a crash.
       this.#options.report(
-        new SwitchboardError(`Could not restart ${describe(child.address)}`, { cause: error }),
+        new SwitchboardError(`Could not restart ${describe(child.address)}`, {
+          cause: error,
+          peer: child.address,
+        }),
       );
       this.#afterFailure(child, child.budget!.onExit(performance.now()), "could not be started");
       return;
@@ -432,6 +455,7 @@ export class Supervisor {
       this.#options.report(
         new SwitchboardError(
           `${describe(child.address)} was not ready within ${startTimeout} ms after its restart`,
+          { peer: child.address },
         ),
       );
       killChild(spawned);
@@ -443,5 +467,6 @@ export class Supervisor {
 function reloadStopped(address: Address, cause?: unknown): ClosedError {
   return new ClosedError(`Reload of ${describe(address)} stopped: the cluster is stopping`, {
     cause,
+    peer: address,
   });
 }

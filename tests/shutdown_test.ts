@@ -124,3 +124,20 @@ Deno.test("a handler still running when stopTimeout passes holds the stop once, 
   assert.ok(ms < 3500, `stop() took ${ms.toFixed(0)} ms with a stopTimeout of 2000`);
   assert.ok(await failed instanceof Error);
 });
+
+Deno.test("the manager's own stop handler that never settles holds its stop for stopTimeout only, and is reported", async () => {
+  const cluster = await startCluster({ workers: 1, stopTimeout: 200 });
+  const pids = [0, "logger"].map((address) => cluster.pid(address)!);
+  const reported = nextEvent<Error>((listener) => cluster.onError(listener), "the report");
+  cluster.onStop(() => new Promise<void>(() => {}));
+  // Before, this waited for ever, and the children ran on.
+  await waitFor(cluster.stop(), "stop() to finish");
+  const error = await reported;
+  assert.equal(
+    error.message,
+    "The manager's stop handlers (onStop) did not finish within stopTimeout (200 ms): the " +
+      "children are stopped now",
+  );
+  assert.equal((error as SwitchboardError).peer, "manager");
+  assert.ok(!pids.some(isRunning), "the children stopped");
+});

@@ -1,8 +1,8 @@
 /** Supervision: children that exit are restarted with their id, up to a limit. */
 
 import assert from "node:assert/strict";
-import { type LifecycleEvent, UnreachableError } from "../mod.ts";
-import { managerProcess, remote, startCluster, waitFor } from "./helpers.ts";
+import { type LifecycleEvent, type SwitchboardError, UnreachableError } from "../mod.ts";
+import { managerProcess, nextEvent, remote, startCluster, waitFor } from "./helpers.ts";
 import type { Cluster } from "../mod.ts";
 
 /** Collects the manager's lifecycle events; `until` waits for one that matches. */
@@ -123,6 +123,7 @@ Deno.test("a child that keeps dying is restarted maxRestarts times, then given u
     errors[0].message,
     /service "flaky" exited with code 3 after 2 restarts within 60000 ms; it stays down/,
   );
+  assert.equal((errors[0] as SwitchboardError).peer, "flaky", "the error names the child");
   const flaky = cluster.stats().children.find((c) => c.address === "flaky")!;
   assert.deepEqual(flaky, { address: "flaky", pid: undefined, state: "failed", restarts: 2 });
   assert.equal(cluster.getProcess("flaky").send("ping", {}), false);
@@ -158,9 +159,12 @@ Deno.test("while a child waits to be restarted, sends to it are refused visibly"
 Deno.test("with restart: false a child that dies stays down", async () => {
   await using cluster = await startCluster({ workers: 2, restart: false });
   const seen = lifecycle(cluster);
-  cluster.onError(() => {});
+  const reported = nextEvent<Error>((listener) => cluster.onError(listener), "the report");
   Deno.kill(cluster.pid(0)!, "SIGKILL");
   await seen.until((e) => e.type === "exit", "exit event");
+  const error = await reported;
+  assert.equal(error.message, "worker 0 exited unexpectedly on signal SIGKILL");
+  assert.equal((error as SwitchboardError).peer, 0, "the error names the child");
   assert.deepEqual(seen.events, [
     { type: "exit", address: 0, code: 137, signal: "SIGKILL", restart: false },
   ]);
