@@ -90,11 +90,7 @@ export class ChildProcesses {
   signalAll(signal: "SIGTERM" | "SIGKILL"): void {
     for (const spawned of this.#processes) {
       signalledHere.add(spawned);
-      try {
-        spawned.process.kill(signal);
-      } catch {
-        // It exited meanwhile.
-      }
+      signalGroup(spawned, signal);
     }
   }
 
@@ -201,13 +197,28 @@ export function wasSignalledHere(spawned: SpawnedChild): boolean {
   return signalledHere.has(spawned);
 }
 
-/** Kills a child's process at once with SIGKILL, if it still runs. */
+/** Kills a child's process at once with SIGKILL, if it still runs, and what it started. */
 export function killChild(spawned: SpawnedChild | undefined): void {
-  if (spawned) signalledHere.add(spawned);
+  if (!spawned) return;
+  signalledHere.add(spawned);
+  signalGroup(spawned, "SIGKILL");
+}
+
+/**
+ * Signals a child's process group: the child leads one of its own (see
+ * `spawnChild`), with what it started, such as the program a `command`
+ * service's shell runs, which the child's own end would leave running.
+ */
+function signalGroup(spawned: SpawnedChild, signal: "SIGTERM" | "SIGKILL"): void {
   try {
-    spawned?.process.kill("SIGKILL");
+    Deno.kill(-spawned.process.pid, signal);
   } catch {
-    // It exited meanwhile.
+    try {
+      // No group to signal (not on Unix): the process alone.
+      spawned.process.kill(signal);
+    } catch {
+      // It exited meanwhile.
+    }
   }
 }
 

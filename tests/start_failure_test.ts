@@ -5,7 +5,7 @@
 
 import assert from "node:assert/strict";
 import { Cluster } from "../mod.ts";
-import { runningChildren, waitFor } from "./helpers.ts";
+import { isRunning, runningChildren, waitFor } from "./helpers.ts";
 import { exists, ManagerRun, runInOwnTmp } from "./manager_run.ts";
 
 const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url);
@@ -105,4 +105,31 @@ Deno.test("a module that does not exist is refused before any process starts, na
     /^SwitchboardError: The worker module "file:\/\/.*\/tests\/fixtures\/" is not a file: no process was started$/,
   );
   assert.deepEqual(runningChildren(), [], "no child was started");
+});
+
+Deno.test("a start that fails ends what a child started too: a command service's program under its shell", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "switchboard-test-" });
+  const pidFile = `${dir}/pid`;
+  let program: number | undefined;
+  try {
+    // The shell waits for its program, which never connects: the start
+    // times out, and the shell is killed.
+    const start = Cluster.start({
+      workers: 0,
+      processes: { svc: { command: ["sh", "-c", `sleep 60 & echo $! > ${pidFile}; wait`] } },
+      startTimeout: 500,
+    });
+    await assert.rejects(start, /Cluster did not start within 500 ms: service "svc"/);
+    program = Number(await Deno.readTextFile(pidFile));
+    // Before, the shell alone was killed, and its `sleep` ran on. A
+    // SIGKILL is sent by then, but may take a moment to land: no event
+    // tells a process that is not ours ended, so `ps` is asked until then.
+    const ended = (async () => {
+      while (isRunning(program)) await new Promise((resolve) => setTimeout(resolve, 20));
+    })();
+    await waitFor(ended, "the shell's program to be killed with it");
+  } finally {
+    if (program !== undefined && isRunning(program)) Deno.kill(program, "SIGKILL");
+    await Deno.remove(dir, { recursive: true });
+  }
 });
