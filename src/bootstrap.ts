@@ -29,6 +29,12 @@ export interface Bootstrap {
   maxFrameSize: number;
   /** The default request timeout, in ms. */
   requestTimeout: number;
+  /**
+   * How long a stop may take, in ms: a child that stops on its own (after a
+   * SIGTERM, with its manager gone) bounds its stop work with it. Optional:
+   * 5000 when absent.
+   */
+  stopTimeout?: number;
   /** Queued bytes per peer above which `drain()` waits. */
   highWaterMark: number;
   /** Queued bytes per peer above which sends are refused. */
@@ -126,6 +132,7 @@ function isBootstrap(value: unknown): value is Bootstrap {
     b.managers.every((name) => typeof name === "string") &&
     typeof b.maxFrameSize === "number" && typeof b.requestTimeout === "number" &&
     typeof b.highWaterMark === "number" && typeof b.maxQueuedBytes === "number" &&
+    (b.stopTimeout === undefined || typeof b.stopTimeout === "number") &&
     "transport" in b &&
     (b.replacing === undefined || (Array.isArray(b.replacing) && b.replacing.every(isAddress)));
 }

@@ -9,18 +9,33 @@
 
 import { type Address, MANAGER } from "./address.ts";
 import { type Bootstrap, readGoAhead } from "./bootstrap.ts";
-import { EVENT, EXIT, MEMBERS, READY, RUNNING, STOP, STOPPED, SYNC, SYNCED } from "./control.ts";
+import {
+  EVENT,
+  EXIT,
+  MEMBERS,
+  READY,
+  RUNNING,
+  STOP,
+  STOPPED,
+  SYNC,
+  SYNCED,
+  TERM,
+} from "./control.ts";
 import { deadline } from "./deadline.ts";
 import { FrameError } from "./errors.ts";
 import { Layout } from "./layout.ts";
 import { ManagerSync } from "./manager_sync.ts";
 import { Router } from "./router.ts";
 import type { Schemas } from "./schema.ts";
+import { signalExitCode } from "./signals.ts";
 import type { Endpoint } from "./transport.ts";
 import type { LifecycleEvent } from "./types.ts";
 
 /** Exit code of a child whose manager disappeared. */
 const ORPHAN_EXIT_CODE = 1;
+
+/** How long a child stopping on its own may take, when its bootstrap does not say. */
+const DEFAULT_STOP_TIMEOUT = 5_000;
 
 /** One child's end of its cluster. */
 export class ChildSide {
@@ -33,15 +48,20 @@ export class ChildSide {
   /** Whether it said `$stopped`: its stop work, and the handlers running then, are done. */
   #saidStopped = false;
   /**
-   * SIGTERM to a child alone stops it: its stop work, then exit (and the
-   * manager restarts it). SIGINT it ignores: Ctrl-C is the manager's to
-   * answer, which stops every child in order (a terminal's Ctrl-C does not
-   * even reach a child, which runs in a session of its own).
+   * SIGTERM to a child alone stops it: the manager is asked to, and does,
+   * as for a reload (see `#terminated`). SIGINT it ignores: Ctrl-C is the
+   * manager's to answer, which stops every child in order (a terminal's
+   * Ctrl-C does not even reach a child, which runs in a session of its own).
    */
   readonly #onSignal = new Map<Deno.Signal, () => void>([
-    ["SIGTERM", () => this.#stopAlone()],
+    ["SIGTERM", () => this.#terminated()],
     ["SIGINT", () => {}],
   ]);
+  /** Whether a SIGTERM came. */
+  #terminating = false;
+  #ownStop: Promise<void> | undefined;
+  /** How long the stop work may take when this child stops on its own, in ms. */
+  readonly #stopTimeout: number;
 
   /**
    * Whether this process's own code failed: an uncaught error or rejection,
@@ -56,6 +76,7 @@ export class ChildSide {
    * @param schemas Its actions' schemas, if it checks data at run time.
    */
   constructor(bootstrap: Bootstrap, endpoint: Endpoint, schemas?: Schemas) {
+    this.#stopTimeout = bootstrap.stopTimeout ?? DEFAULT_STOP_TIMEOUT;
     for (const type of ["error", "unhandledrejection"]) {
       globalThis.addEventListener(type, (event) => {
         if (!event.defaultPrevented) this.#crashed = true;
@@ -177,10 +198,44 @@ export class ChildSide {
     Deno.exit(0);
   }
 
-  /** SIGTERM (or SIGINT) to this child alone: its stop work, then exit. */
-  async #stopAlone(): Promise<void> {
-    await this.#doStopWork(true);
-    await this.#exit();
+  /**
+   * SIGTERM: the manager is asked to stop this child alone (`$term`), and
+   * does as for a reload, within its `stopTimeout`, then restarts it.
+   * Stopping on its own instead, it had no bound (a stuck `onStop` kept it
+   * refusing requests for ever) and, under systemd's default
+   * `KillMode=control-group`, which signals every process of the service
+   * at once, the services stopped before the workers' `onStop` handlers
+   * could reach them: the manager, signalled too, stops the whole cluster
+   * in order, and ignores `$term`. A second SIGTERM exits at once.
+   */
+  #terminated(): void {
+    if (this.#terminating) {
+      this.close();
+      Deno.exit(signalExitCode("SIGTERM"));
+    }
+    this.#terminating = true;
+    // Not ready yet (the manager restarts no child that never was), or
+    // cut off from the manager: it stops on its own.
+    if (this.router.state === "holding" || !this.router.sendControl(MANAGER, TERM)) {
+      void this.#stopOnItsOwn();
+    }
+  }
+
+  /**
+   * The stop nobody will ask for, within `stopTimeout`, then exit: after a
+   * SIGTERM with no manager to drive the stop (the manager ended abruptly,
+   * and signalled every child so that each may do its stop work).
+   */
+  #stopOnItsOwn(): Promise<void> {
+    this.#ownStop ??= this.#stopAndExit();
+    return this.#ownStop;
+  }
+
+  async #stopAndExit(): Promise<void> {
+    const done = this.#doStopWork(true);
+    await deadline(done, this.#stopTimeout, () => new Error("stopTimeout passed")).catch(() => {});
+    await this.close();
+    Deno.exit(0);
   }
 
   /**
@@ -213,6 +268,12 @@ export class ChildSide {
   #onGone(peer: Address): void {
     // Without its manager a child has no cluster, and nobody would stop it.
     if (peer !== MANAGER || this.router.state === "closing" || this.router.state === "closed") {
+      return;
+    }
+    // SIGTERM'd (every child is, when the manager ends abruptly): its stop
+    // work, as the signal asked, though nobody waits for it.
+    if (this.#terminating) {
+      void this.#stopOnItsOwn();
       return;
     }
     // Stopping, or not: the manager is gone, so nobody waits for the rest.

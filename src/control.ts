@@ -17,6 +17,10 @@
  *   the cluster stops meanwhile, it gets `$stop` again without `alone`, and
  *   ends its waits for processes being replaced.
  * - `$stopped`: a child to the manager, its stop work done.
+ * - `$term`: a child to the manager, when it got SIGTERM: stop it alone
+ *   and restart it, as for a reload (`$stop` with `alone`, within
+ *   `stopTimeout`), unless the manager itself stops within a moment (see
+ *   `TERM_GRACE`).
  * - `$exit`: the manager to a child, the second phase: close (what is
  *   queued is written, what peers sent is still read) and exit. The manager
  *   sends it once every child stopping with it has answered `$stopped`.
@@ -60,6 +64,8 @@ export const RUNNING = "$running";
 export const STOP = "$stop";
 /** The stop work is done. */
 export const STOPPED = "$stopped";
+/** A child got SIGTERM: the manager stops it alone, and restarts it. */
+export const TERM = "$term";
 /** Stop, phase two: close and exit. */
 export const EXIT = "$exit";
 /**

@@ -11,7 +11,7 @@ import { onAbruptExit } from "./abrupt_exit.ts";
 import { type Address, describe, isManagerOf, MANAGER, type Target, targetsOf } from "./address.ts";
 import { BOOTSTRAP_VERSION } from "./bootstrap.ts";
 import type { ChildSpec } from "./child_slot.ts";
-import { EVENT, MEMBERS, READY, RUNNING, STOPPED, SYNC, SYNCED } from "./control.ts";
+import { EVENT, MEMBERS, READY, RUNNING, STOPPED, SYNC, SYNCED, TERM } from "./control.ts";
 import { deadline } from "./deadline.ts";
 import { ClosedError, FrameError, SwitchboardError } from "./errors.ts";
 import type { Layout } from "./layout.ts";
@@ -26,6 +26,14 @@ import { StartingChildren } from "./starting_children.ts";
 import { Supervisor } from "./supervisor.ts";
 import type { Endpoint, TransportHost } from "./transport.ts";
 import type { ChildStats, LifecycleEvent } from "./types.ts";
+
+/**
+ * How long the manager waits before it stops a SIGTERM'd child alone, in
+ * ms: time for its own SIGTERM to be handled when one signal went to every
+ * process of the service (systemd signals the main process first, so it
+ * is pending here before any child can say `$term`).
+ */
+const TERM_GRACE = 100;
 
 /** Everything the manager needs, validated. */
 export interface ManagerConfig {
@@ -69,6 +77,8 @@ export class Manager {
   readonly #unhooks: (() => void)[] = [];
   /** What each child starting was told is being replaced, and missed of it. */
   readonly #starting = new StartingChildren();
+  /** The children that said `$term`, waiting out `TERM_GRACE`. */
+  readonly #terms = new Map<Address, ReturnType<typeof setTimeout>>();
 
   private constructor(host: TransportHost, router: Router, config: ManagerConfig) {
     this.#host = host;
@@ -91,6 +101,7 @@ export class Manager {
             ...this.router.layout.members(),
             maxFrameSize: config.maxFrameSize,
             requestTimeout: config.requestTimeout,
+            stopTimeout: config.stopTimeout,
             highWaterMark: config.highWaterMark,
             maxQueuedBytes: config.maxQueuedBytes,
             transport: host.childConfig,
@@ -149,6 +160,7 @@ export class Manager {
           [READY]: { run: (_data, from) => manager!.#goAhead(from) },
           [RUNNING]: { run: (_data, from) => manager!.#supervisor.ready(from) },
           [STOPPED]: { run: (_data, from) => manager!.#supervisor.stopped(from) },
+          [TERM]: { run: (_data, from) => manager!.#terminated(from) },
           // What happened to another host's children, from its manager.
           [EVENT]: { run: (data, from) => manager!.#eventFrom(from, data) },
           // After every event sent to it before: see ManagerSync.
@@ -323,6 +335,25 @@ export class Manager {
     this.#announceHere(data as LifecycleEvent);
   }
 
+  /**
+   * A child got SIGTERM (`$term`): it is stopped alone and restarted, a
+   * moment later. Under systemd's default `KillMode=control-group` every
+   * process of the service gets SIGTERM at once, the manager first: then
+   * the manager stops the whole cluster in order, and the children's
+   * `$term`s, which may come before its own signal is handled, go unheeded.
+   */
+  #terminated(address: Address): void {
+    if (!this.#config.children.has(address) || this.#terms.has(address)) return;
+    const timer = setTimeout(() => {
+      this.#terms.delete(address);
+      if (this.#stopping) return;
+      this.#supervisor.restartAlone(address).catch((error) =>
+        this.router.listeners.report(error as Error)
+      );
+    }, TERM_GRACE);
+    this.#terms.set(address, timer);
+  }
+
   #gaveUp(error: SwitchboardError): void {
     if (!this.#config.escalate || this.#stopping) return;
     this.#escalation = error;
@@ -330,6 +361,8 @@ export class Manager {
   }
 
   async #stop(): Promise<void> {
+    for (const timer of this.#terms.values()) clearTimeout(timer);
+    this.#terms.clear();
     this.#supervisor.halt();
     this.router.refuseNewRequests();
     await this.#ownStopWork();

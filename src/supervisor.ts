@@ -204,6 +204,32 @@ export class Supervisor {
     return run;
   }
 
+  /**
+   * Stops a child alone and restarts it, as a SIGTERM to it asks (`$term`):
+   * in the two phases of a reload's stop, within `stopTimeout` each, then
+   * restarted as after a clean exit, counted against no budget. A child
+   * not ready (starting, or stopping already: reloaded, say) is left as is;
+   * a reload that begins meanwhile replaces it itself.
+   */
+  async restartAlone(address: Address): Promise<void> {
+    const child = this.#slots.get(address);
+    const old = child?.process;
+    if (!child || !old || this.#stopping || child.leaving || child.state !== "ready") return;
+    await this.#processes.stopAlone(child, old);
+    const status = await old.process.status;
+    if (this.#stopping || child.process !== undefined) return;
+    const delay = child.budget && this.#options.restart!.backoff;
+    this.#options.announce({
+      type: "exit",
+      address: child.address,
+      code: status.code,
+      signal: status.signal,
+      restart: delay !== undefined,
+    });
+    if (delay !== undefined) this.#afterFailure(child, delay, "exited");
+    else child.state = "stopped";
+  }
+
   /** Stops restarting: pending restarts and readiness deadlines are dropped. */
   halt(): void {
     this.#stopping = true;
@@ -255,6 +281,8 @@ export class Supervisor {
     clearTimeout(child.backoff);
     const old = child.process;
     if (old) await this.#processes.stopAlone(child, old);
+    // A restart after a SIGTERM's stop that this reload met: it replaces it.
+    clearTimeout(child.backoff);
     if (this.#stopping) throw reloadStopped(child.address);
     child.state = "starting";
     child.newCodeUnproven = true;
@@ -429,7 +457,7 @@ export class Supervisor {
 
   #restart(child: Slot): void {
     child.backoff = undefined;
-    if (this.#stopping) return;
+    if (this.#stopping || child.process) return;
     child.restarts++;
     child.state = "starting";
     this.#options.announce({ type: "restart", address: child.address, attempt: child.restarts });

@@ -4,7 +4,7 @@
  */
 
 import assert from "node:assert/strict";
-import type { LifecycleEvent } from "../mod.ts";
+import { Cluster, type LifecycleEvent } from "../mod.ts";
 import { isRunning, nextEvent, nextMessage, startCluster } from "./helpers.ts";
 import { exists, ManagerRun } from "./manager_run.ts";
 
@@ -102,4 +102,66 @@ Deno.test("SIGTERM to one child runs its onStop, then it exits, and it is restar
   const [, one] = cluster.stats().children;
   assert.equal(one.state, "ready");
   assert.equal(one.restarts, 3);
+});
+
+Deno.test("SIGTERM to every process at once (systemd's KillMode=control-group) stops the cluster in order: the workers' stop work still reaches the service", async () => {
+  await using run = new ManagerRun({ askInStop: true });
+  const ready = await run.ready();
+  // The manager first, then each child, as systemd signals a service's cgroup.
+  run.process.kill("SIGTERM");
+  for (const pid of Object.values(ready.pids)) Deno.kill(pid, "SIGTERM");
+  await assertStoppedGracefully(run, ready);
+  // Before, each child stopped alone on its own signal: the service was gone
+  // before the workers' onStop asked it.
+  assert.deepEqual(
+    (run.all("askedInStop") as { by: number; asked: string }[]).sort((a, b) => a.by - b.by),
+    [{ by: 0, asked: "answered" }, { by: 1, asked: "answered" }],
+  );
+  assert.deepEqual(run.all("event"), [], "no child was stopped alone, or restarted");
+});
+
+Deno.test("SIGTERM to one child stuck in its stop work: the manager ends it after stopTimeout, says so, and restarts it", async () => {
+  const cluster = await Cluster.start({
+    worker: new URL("./fixtures/stubborn_worker.ts", import.meta.url),
+    workers: 1,
+    stopTimeout: 300,
+  });
+  try {
+    const errors: Error[] = [];
+    cluster.onError((error) => errors.push(error));
+    const oldPid = cluster.pid(0)!;
+    const back = nextEvent<LifecycleEvent>(
+      (listener) => cluster.onLifecycle(listener),
+      "worker 0 ready again",
+      (event) => event.type === "ready" && event.address === 0,
+    );
+    Deno.kill(oldPid, "SIGTERM");
+    // Before, it stopped on its own, with no bound: refusing every request,
+    // for ever, and never restarted.
+    await back;
+    assert.notEqual(cluster.pid(0), oldPid);
+    assert.equal(isRunning(oldPid), false);
+    assert.equal(
+      errors[0]?.message,
+      "worker 0 did not finish its stop work (its onStop handlers, its running handlers) within " +
+        "stopTimeout (300 ms): it was told to exit",
+    );
+  } finally {
+    await cluster.stop();
+  }
+});
+
+Deno.test("a second SIGTERM to a child in its stop work ends it at once, and it is restarted", async () => {
+  await using run = new ManagerRun({ slowStop: true });
+  const ready = await run.ready();
+  Deno.kill(ready.pids[0], "SIGTERM");
+  await run.next("stopWork", (id) => id === 0);
+  Deno.kill(ready.pids[0], "SIGTERM");
+  // Its stop work never ends, and stopTimeout is a minute.
+  assert.deepEqual(
+    await run.next("event", (event) => (event as LifecycleEvent).type === "exit"),
+    { type: "exit", address: 0, code: 143, signal: null, restart: true },
+  );
+  await run.next("event", (event) => (event as LifecycleEvent).type === "ready");
+  assert.equal(isRunning(ready.pids[0]), false);
 });
