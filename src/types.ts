@@ -195,13 +195,17 @@ export interface ChildStats {
   pid: number | undefined;
   /** Where it is in its life. */
   state: ChildState;
-  /** How many times it was restarted. */
+  /**
+   * How many times it was restarted since the cluster started: after a
+   * crash, a clean exit or a SIGTERM alike (a reload is none), as the
+   * `attempt` of its `restart` events counts; not the restart budget.
+   */
   restarts: number;
 }
 
 /**
  * A child's state: `starting` (spawned, not ready yet), `ready`,
- * `stopping` (asked to stop, by a stop or a reload), `restarting` (exited,
+ * `stopping` (asked to stop: a stop, a reload, a SIGTERM), `restarting` (exited,
  * waiting out its back-off), `failed` (restarted too often, given up),
  * `stopped` (the cluster stopped, or restarts are off).
  */

@@ -96,7 +96,9 @@ function reviveDate(stand: unknown): Date | typeof BAD {
   if (stand === null) return new Date(NaN);
   if (typeof stand !== "string" || !ISO_DATE.test(stand)) return BAD;
   const date = new Date(stand);
-  return Number.isNaN(date.getTime()) ? BAD : date;
+  // A day the month does not have, or hour 24, parses as a later date:
+  // only the string that date would write is one.
+  return Number.isNaN(date.getTime()) || date.toISOString() !== stand ? BAD : date;
 }
 
 function revive(type: TagType, stand: unknown): unknown {

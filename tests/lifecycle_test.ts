@@ -1,8 +1,8 @@
 /** Start, readiness, stop, and what happens when the manager dies. */
 
 import assert from "node:assert/strict";
-import { Cluster, FrameError, MANAGER, SwitchboardError } from "../mod.ts";
-import { isRunning, Recorder, startCluster, WAIT } from "./helpers.ts";
+import { Cluster, FrameError, type LifecycleEvent, MANAGER, SwitchboardError } from "../mod.ts";
+import { isRunning, nextMessage, Recorder, startCluster, WAIT } from "./helpers.ts";
 
 const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url);
 
@@ -75,6 +75,31 @@ Deno.test("start() fails clearly when a child does not connect or does not becom
     }),
     /service "node" had the go-ahead but never sent \$running \(see README "Protocol"\)/,
   );
+});
+
+Deno.test("a second $running from a foreign child is ignored: no ready event for a restart that never was", async () => {
+  const cluster = await Cluster.start({
+    workers: 0,
+    processes: { node: { command: ["node", fixture("twice_running_service.mjs").pathname] } },
+    // It does not answer $stop: killed after this.
+    stopTimeout: 200,
+  });
+  try {
+    const events: LifecycleEvent[] = [];
+    cluster.onLifecycle((event) => void events.push(event));
+    const saidTwice = nextMessage(cluster, "saidTwice");
+    cluster.getProcess("node").send("again", undefined);
+    await saidTwice;
+    // Before, every process heard {type: "ready", address: "node"}.
+    assert.deepEqual(events, []);
+    assert.deepEqual(
+      cluster.stats().children.map(({ state, restarts }) => ({ state, restarts })),
+      [{ state: "ready", restarts: 0 }],
+    );
+  } finally {
+    cluster.onError(() => {});
+    await cluster.stop();
+  }
 });
 
 Deno.test("a child refused by its manager fails start() with the reason, not only a console line", async () => {

@@ -289,6 +289,16 @@ const BAD_FRAMES: [string, Uint8Array][] = [
     "an ISO date that does not exist",
     json('{"action":"x","data":"2026-13-45T00:00:00.000Z","tags":[["date"]]}'),
   ],
+  // Before, these two arrived as 2026-03-02 and 2026-12-05, silently.
+  [
+    "a day its month does not have",
+    json('{"action":"x","data":"2026-02-30T10:00:00.000Z","tags":[["date"]]}'),
+  ],
+  ["hour 24", json('{"action":"x","data":"2026-12-04T24:00:00.000Z","tags":[["date"]]}')],
+  [
+    "a six-digit year that toISOString() writes in four",
+    json('{"action":"x","data":"+002026-12-04T10:00:00.000Z","tags":[["date"]]}'),
+  ],
   [
     "an error stand-in whose stack is a number",
     json('{"action":"x","data":{"name":"Error","message":"m","stack":5},"tags":[["error"]]}'),
@@ -322,6 +332,14 @@ Deno.test("the Node peer refuses every frame Switchboard refuses, with the same 
     ["empty tags", json('{"action":"x","data":1,"tags":[]}')],
     ["tags in a JSON frame", json('{"action":"x","data":["a","g"],"tags":[["regexp"]]}')],
     ["a -0", json('{"action":"x","data":"-0","tags":[["number"]]}')],
+    [
+      "the last day of February",
+      json('{"action":"x","data":"2028-02-29T23:59:59.999Z","tags":[["date"]]}'),
+    ],
+    [
+      "a six-digit year",
+      json('{"action":"x","data":"+275760-09-13T00:00:00.000Z","tags":[["date"]]}'),
+    ],
     [
       "an error with an undefined cause and no stack",
       json(
