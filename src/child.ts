@@ -214,9 +214,11 @@ export class ChildSide {
       Deno.exit(signalExitCode("SIGTERM"));
     }
     this.#terminating = true;
+    // Asked to stop already (`$stop`): the manager drives that stop.
+    if (this.#stopWork) return;
     // Not ready yet (the manager restarts no child that never was), or
     // cut off from the manager: it stops on its own.
-    if (this.router.state === "holding" || !this.router.sendControl(MANAGER, TERM)) {
+    if (this.router.state !== "ready" || !this.router.sendControl(MANAGER, TERM)) {
       void this.#stopOnItsOwn();
     }
   }

@@ -26,6 +26,7 @@ const NEWLINE = 0x0a;
  * @property {string[]} managers The other hosts' managers.
  * @property {number} maxFrameSize
  * @property {number} requestTimeout
+ * @property {number} [stopTimeout] How long a stop may take, in ms (5000 when absent).
  * @property {number} highWaterMark
  * @property {number} maxQueuedBytes
  * @property {{ dir: string, token: string, workers: number[], services: string[], gateway?: Gateway }} transport

@@ -56,6 +56,10 @@ export {
 
 /** Exit code of a child whose manager disappeared. */
 const ORPHAN_EXIT_CODE = 1;
+/** Exit code of a process ended by a second SIGTERM: 128 + 15, as the signal itself would. */
+const SIGTERM_EXIT_CODE = 143;
+/** How long a stop on its own may take, when the bootstrap does not say. */
+const DEFAULT_STOP_TIMEOUT = 5_000;
 /** The longest delay setTimeout takes (some 24 days); Node fires a longer one after 1 ms. */
 const MAX_DELAY = 2 ** 31 - 1;
 
@@ -163,7 +167,11 @@ export class Peer {
    * @type {{ told: Set<Address>, waiting: Set<Address>, settled: Function[] } | undefined}
    */
   #leaving;
-  #onSigterm = () => void this.#doStopWork(true).then(() => this.#exit(0));
+  #onSigterm = () => this.#terminated();
+  /** Whether a SIGTERM came. */
+  #terminating = false;
+  /** @type {Promise<void> | undefined} */
+  #ownStop;
   #onSigint = () => {};
 
   /**
@@ -510,9 +518,44 @@ export class Peer {
     }
   }
 
+  /**
+   * SIGTERM: the manager is asked to stop this process alone (`$term`), and
+   * does, as for a reload, within its `stopTimeout`, then restarts it. Under
+   * systemd's default `KillMode=control-group`, which signals every process
+   * at once, the manager first, it stops the whole cluster in order instead.
+   * Not ready yet, or cut off from the manager, it stops on its own. A
+   * second SIGTERM exits at once.
+   */
+  #terminated() {
+    if (this.#terminating) {
+      this.#endpoint.removeSocketFile();
+      process.exit(SIGTERM_EXIT_CODE);
+    }
+    this.#terminating = true;
+    // Asked to stop already (`$stop`): the manager drives that stop.
+    if (this.#stopWork) return;
+    if (this.#state !== "ready" || !this.#sendControl(MANAGER, "$term")) this.#stopOnItsOwn();
+  }
+
+  /** The stop nobody will ask for, within the bootstrap's `stopTimeout`, then exit. */
+  #stopOnItsOwn() {
+    this.#ownStop ??= (async () => {
+      let timer;
+      const late = new Promise((resolve) => {
+        timer = setTimeout(resolve, this.#bootstrap.stopTimeout ?? DEFAULT_STOP_TIMEOUT);
+      });
+      await Promise.race([this.#doStopWork(true), late]);
+      clearTimeout(timer);
+      await this.#exit(0);
+    })();
+  }
+
   /** The connection to the manager closed: without it a child has no cluster, and nobody would stop it. */
   #orphaned() {
     if (this.#state === "closing" || this.#state === "closed") return;
+    // SIGTERM'd (every child is, when the manager ends abruptly): its stop
+    // work, as the signal asked, though nobody waits for it.
+    if (this.#terminating) return this.#stopOnItsOwn();
     this.#endpoint.removeSocketFile();
     process.exit(ORPHAN_EXIT_CODE);
   }
