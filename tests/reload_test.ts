@@ -1,7 +1,13 @@
 /** Rolling reload: one child at a time, nothing in flight lost, never a crash. */
 
 import assert from "node:assert/strict";
-import { ClosedError, Cluster, type LifecycleEvent, type SwitchboardError } from "../mod.ts";
+import {
+  ClosedError,
+  Cluster,
+  type LifecycleEvent,
+  type Permissions,
+  type SwitchboardError,
+} from "../mod.ts";
 import { isRunning, loadsThrough, nextEvent, Recorder, startCluster, waitFor } from "./helpers.ts";
 import { ManagerRun } from "./manager_run.ts";
 
@@ -76,24 +82,38 @@ Deno.test("reloads never count as crashes", async () => {
   );
 });
 
+/**
+ * Two workers of `fixtures/breakable_worker.ts`, broken while `broken`
+ * exists, with a restart budget of 2; resolves with the cluster, its
+ * first `fatal` event to come, and what it reports to `onError`.
+ */
+async function startBreakable(
+  args: string[],
+  permissions: Permissions,
+): Promise<{ cluster: Cluster; fatal: Promise<LifecycleEvent>; errors: Error[] }> {
+  const cluster = await Cluster.start({
+    worker: new URL("./fixtures/breakable_worker.ts", import.meta.url),
+    workers: 2,
+    args,
+    permissions,
+    restart: { maxRestarts: 2, period: 60_000, backoff: 10 },
+  });
+  const fatal = nextEvent<LifecycleEvent>(
+    (listener) => cluster.onLifecycle(listener),
+    "the fatal event",
+    (event) => event.type === "fatal",
+  );
+  const errors: Error[] = [];
+  cluster.onError((error) => errors.push(error));
+  return { cluster, fatal, errors };
+}
+
 Deno.test("a reload whose new code never starts gives up that worker alone: the cluster runs on, and a fixed reload brings it back", async () => {
   const dir = await Deno.makeTempDir({ prefix: "switchboard-test-" });
   const broken = `${dir}/broken`;
   try {
-    await using cluster = await Cluster.start({
-      worker: new URL("./fixtures/breakable_worker.ts", import.meta.url),
-      workers: 2,
-      args: [broken],
-      permissions: { read: [dir] },
-      restart: { maxRestarts: 2, period: 60_000, backoff: 10 },
-    });
-    const errors: Error[] = [];
-    cluster.onError((error) => errors.push(error));
-    const fatal = nextEvent<LifecycleEvent>(
-      (listener) => cluster.onLifecycle(listener),
-      "the fatal event",
-      (event) => event.type === "fatal",
-    );
+    const { cluster, fatal, errors } = await startBreakable([broken], { read: [dir] });
+    await using _ = cluster;
     await Deno.writeTextFile(broken, "");
     await assert.rejects(cluster.reload(), /worker 0 exited with code 1 before it was ready/);
     assert.deepEqual(await fatal, { type: "fatal", address: 0, restarts: 2, period: 60_000 });
@@ -125,20 +145,8 @@ Deno.test("a reload whose new code ends cleanly before it is ready is given up a
   const dir = await Deno.makeTempDir({ prefix: "switchboard-test-" });
   const broken = `${dir}/broken`;
   try {
-    await using cluster = await Cluster.start({
-      worker: new URL("./fixtures/breakable_worker.ts", import.meta.url),
-      workers: 2,
-      args: [broken],
-      permissions: { read: [dir] },
-      restart: { maxRestarts: 2, period: 60_000, backoff: 10 },
-    });
-    const errors: Error[] = [];
-    cluster.onError((error) => errors.push(error));
-    const fatal = nextEvent<LifecycleEvent>(
-      (listener) => cluster.onLifecycle(listener),
-      "the fatal event",
-      (event) => event.type === "fatal",
-    );
+    const { cluster, fatal, errors } = await startBreakable([broken], { read: [dir] });
+    await using _ = cluster;
     await Deno.writeTextFile(broken, "exit 0");
     await assert.rejects(cluster.reload(0), /worker 0 exited with code 0 before it was ready/);
     // Before, each clean exit was restarted after 100 ms, for ever.
@@ -183,19 +191,11 @@ Deno.test("fixed code reloaded after its worker was given up is restarted when i
   const dir = await Deno.makeTempDir({ prefix: "switchboard-test-" });
   const [broken, once] = [`${dir}/broken`, `${dir}/once`];
   try {
-    await using cluster = await Cluster.start({
-      worker: new URL("./fixtures/breakable_worker.ts", import.meta.url),
-      workers: 2,
-      args: [broken, once],
-      permissions: { read: [dir], write: [dir] },
-      restart: { maxRestarts: 2, period: 60_000, backoff: 10 },
+    const { cluster, fatal } = await startBreakable([broken, once], {
+      read: [dir],
+      write: [dir],
     });
-    cluster.onError(() => {});
-    const fatal = nextEvent<LifecycleEvent>(
-      (listener) => cluster.onLifecycle(listener),
-      "the fatal event",
-      (event) => event.type === "fatal",
-    );
+    await using _ = cluster;
     await Deno.writeTextFile(broken, "");
     await assert.rejects(cluster.reload(0));
     await fatal;
