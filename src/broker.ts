@@ -68,12 +68,13 @@ export interface BrokerReceiver {
   /** `to`, on another host, could not be given what `from`, here, sent it. */
   bounced(from: Address, to: Address, reason: string, details?: BounceDetails): void;
   /**
-   * `host` left without a bye (it died, or was cut off) and never confirmed
-   * `count` messages that `from`, here, sent `to`, there: unlike a bounce,
-   * they may have been delivered, or not. Told once the host has left, for
-   * each sender and target; the leaving itself comes with `onChange`.
+   * `host` never confirmed `count` messages that `from`, here, sent `to`,
+   * there, and nothing will: unlike a bounce, they may have been delivered,
+   * or not. Told for each sender and target once `host` left without a bye
+   * (it died, or was cut off; the leaving itself comes with `onChange`), or
+   * as this host stops first, which `why` then says.
    */
-  unconfirmed(host: string, from: Address, to: Address, count: number): void;
+  unconfirmed(host: string, from: Address, to: Address, count: number, why?: string): void;
   /**
    * `address`, a process of another host, ended: its connection to its
    * manager closed, for `reason` when it crashed (or was killed). What it

@@ -136,7 +136,8 @@ export class GatewayEndpoint implements Endpoint {
       deliver: (from, to, payload) => this.#deliver(from, to, payload),
       lost: (host, reason) => this.#lost(host, reason),
       bounced: (from, to, reason, details) => this.#outcomes.bounced(from, to, reason, details),
-      unconfirmed: (host, from, to, count) => this.#outcomes.unconfirmed(host, from, to, count),
+      unconfirmed: (host, from, to, count, why) =>
+        this.#outcomes.unconfirmed(host, from, to, count, why),
       ended: (address, reason, onTheWay) => this.#outcomes.ended(address, reason, onTheWay),
     });
     this.#link.onChange((change) => {

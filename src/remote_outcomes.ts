@@ -174,13 +174,14 @@ export class RemoteOutcomes {
    * host may have acted on them). Nothing is marked gone here: the host's
    * leaving does that, for each of its processes (`hostLost`). A child
    * hears it as a GONE frame, which fails its requests to `to` a moment
-   * before that would, with this as their cause.
+   * before that would, with this as their cause. So are those this host
+   * stops with, unconfirmed, saying `why`.
    */
-  unconfirmed(host: string, from: Address, to: Address, count: number): void {
+  unconfirmed(host: string, from: Address, to: Address, count: number, why?: string): void {
     const [what, them] = count > 1 ? [`${count} messages`, "them"] : ["A message", "it"];
     const name = JSON.stringify(host);
     const text = `${what} from ${describe(from)} to ${describe(to)} (host ${name}) ` +
-      `may not have been delivered: host ${name} left without confirming ${them}`;
+      `may not have been delivered: ${why ?? `host ${name} left without confirming ${them}`}`;
     // A child that is not connected now (it crashed since, say) cannot be
     // told: its manager is, rather than nobody.
     if (

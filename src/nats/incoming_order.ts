@@ -117,30 +117,41 @@ export class IncomingOrder {
 
   /**
    * A sender that counts afresh (`envelope`, a RESUME) says how many it had
-   * sent in an earlier epoch: what never came of them is reported.
+   * sent in an earlier epoch: what never came of them is reported. After a
+   * reconnect, the count is confirmed: the sender keeps that epoch's
+   * messages in doubt until then, and tells the count again (see
+   * `SendWindows.unsettledBefore`).
    */
   resumed(envelope: Envelope, epoch: number, sent: number): void {
     const { host } = envelope;
+    const afterReconnecting = envelope.seq !== AFTER_FORGETTING;
     const incoming = this.#in.get(host);
     if (!incoming) {
       // Nothing of it came here: all it sent was lost. Unless it speaks of
       // before it forgot this host: another process may be here since.
-      if (envelope.seq !== AFTER_FORGETTING && sent > 0) this.#missing(host, sent, epoch, 0);
-      return;
+      if (!afterReconnecting) return;
+      if (sent > 0) this.#missing(host, sent, epoch, 0);
+      // Counted: told again, it is not counted twice.
+      this.#in.set(host, fresh(envelope.epoch));
+      return this.#settle(host, epoch, sent);
     }
     if (epoch === incoming.epoch) {
       // Numbered before it forgot this host: who sent them, it forgot too.
-      const first = envelope.seq === AFTER_FORGETTING ? undefined : incoming.expect;
+      const first = afterReconnecting ? incoming.expect : undefined;
       if (sent > incoming.expect) this.#missing(host, sent - incoming.expect, epoch, first);
       // Counted: what comes next (a new epoch, or the same one counted
       // afresh after it forgot this host) starts from nothing, bytes too.
       countAfresh(incoming, envelope.epoch);
       this.#forgotten.delete(host);
+      // Confirmed only after a reconnect: forgotten, the sender numbers
+      // anew in the same epoch, which a confirmation would speak for.
+      if (afterReconnecting) this.#settle(host, epoch, sent);
     } else if (epoch === incoming.unresolved?.epoch) {
       clearTimeout(incoming.unresolved.timer);
       const { received } = incoming.unresolved;
       incoming.unresolved = undefined;
       if (sent > received) this.#missing(host, sent - received, epoch, received);
+      this.#settle(host, epoch, sent);
     }
   }
 
@@ -216,9 +227,9 @@ export class IncomingOrder {
     if (!incoming || incoming.epoch !== epoch) {
       const before = incoming;
       clearTimeout(before?.ackTimer);
-      const fresh: Incoming = { epoch, expect: 0, bytes: 0, ackedBytes: 0, ackTimer: undefined };
-      incoming = fresh;
-      this.#in.set(host, fresh);
+      const counting = fresh(epoch);
+      incoming = counting;
+      this.#in.set(host, counting);
       if (before) {
         // An epoch before that one is still not counted: it will not be
         // (the sender answers for its last only), so it counts as lost now.
@@ -231,12 +242,12 @@ export class IncomingOrder {
           epoch: before.epoch,
           received: before.expect,
           timer: setTimeout(() => {
-            if (fresh.unresolved !== unresolved) return;
-            fresh.unresolved = undefined;
+            if (counting.unresolved !== unresolved) return;
+            counting.unresolved = undefined;
             this.#countNeverCame(host, unresolved);
           }, this.#options.resumePatience ?? RESUME_PATIENCE),
         };
-        fresh.unresolved = unresolved;
+        counting.unresolved = unresolved;
         this.#options.publish(host, {
           kind: RESUME,
           from: NO_ADDRESS,
@@ -247,6 +258,21 @@ export class IncomingOrder {
       }
     }
     return incoming;
+  }
+
+  /**
+   * Confirms the `sent` messages of `host`'s earlier `epoch`, counted: what
+   * never came of them is reported already.
+   */
+  #settle(host: string, epoch: number, sent: number): void {
+    if (!this.#options.canAck() || sent === 0) return;
+    this.#options.publish(host, {
+      kind: ACK,
+      from: NO_ADDRESS,
+      to: NO_ADDRESS,
+      seq: epoch,
+      body: highestBody(sent - 1),
+    });
   }
 
   #ack(host: string, incoming: Incoming): void {
@@ -304,6 +330,11 @@ export class IncomingOrder {
       body: first === undefined ? EMPTY : gapBody(epoch, first),
     });
   }
+}
+
+/** What comes from a host in `epoch`, counted from nothing. */
+function fresh(epoch: number): Incoming {
+  return { epoch, expect: 0, bytes: 0, ackedBytes: 0, ackTimer: undefined };
 }
 
 /** Counts what comes from a host from nothing, in `epoch`: numbers, bytes, acks. */

@@ -10,10 +10,14 @@
  *   epoch), messages carry a sequence number; a gap (what the server
  *   dropped while the receiver was away, say) is reported on both sides and
  *   fails what was in flight (`lost`), never passed over. After a reconnect
- *   the sender says how many it had sent, so a loss at the end shows too;
- *   and the receiver asks each host how many it has sent, as what they sent
- *   while it was away (they saw no drop) is lost without a trace.
- *   (`IncomingOrder` counts what comes in, `SendWindows` what goes out.)
+ *   the sender says how many it had sent, so a loss at the end shows too
+ *   (again to a host that was away then, once it is back), and the
+ *   receiver confirms that count: what of it nothing confirms (the
+ *   receiver leaves, or this host stops or drops again first) is told to
+ *   its senders as in doubt. And the receiver asks each host how many it
+ *   has sent, as what they sent while it was away (they saw no drop) is
+ *   lost without a trace. (`IncomingOrder` counts what comes in,
+ *   `SendWindows` what goes out.)
  * - **Bounded memory.** The receiver confirms what it has (acks); the
  *   sender refuses (`FULL`) what would leave more than the limit
  *   unconfirmed to one host, so nothing piles up in the client or server.
@@ -76,6 +80,7 @@ import {
 import { EarlyEnvelopes } from "./early_envelopes.ts";
 import { HeldBounces } from "./held_bounces.ts";
 import type { Inbox } from "./inbox.ts";
+import type { CountsByWay } from "./in_flight.ts";
 import { IncomingOrder } from "./incoming_order.ts";
 import { type Outgoing, SendWindows } from "./send_windows.ts";
 
@@ -308,6 +313,7 @@ export class NatsLink implements BrokerLink {
     for (const host of this.#early.clear()) neverHad.add(host);
     this.#sendHeldBounces();
     this.#sayBye(neverHad);
+    this.#tellUnsettled(this.#up ? "stopped" : "stopped, cut off from the NATS server,");
     for (const batch of this.#batches.values()) batch.flush();
     this.#incoming.stop();
     // The byes reach the server before the others see this host leave.
@@ -336,6 +342,28 @@ export class NatsLink implements BrokerLink {
         seq: had?.epoch ?? 0,
         body: had ? highestBody(had.highest) : EMPTY,
       });
+    }
+  }
+
+  /**
+   * What this host sent before its last reconnect and was never confirmed
+   * (the host it went to missed the count, or this host is cut off now) is
+   * told to its senders, in doubt, as that count will be told no more: this
+   * host `did` something (it stops; its connection dropped again). Nobody
+   * else would tell them: the others count only what comes.
+   */
+  #tellUnsettled(did: string): void {
+    const self = JSON.stringify(this.self.host);
+    for (const { host, inDoubt } of this.#windows.takeUnsettled()) {
+      const why = `host ${self} ${did} before host ${JSON.stringify(host)} confirmed receipt`;
+      this.#tellInDoubt(host, inDoubt, why);
+    }
+  }
+
+  /** Tells each sender what of its own `host` never confirmed, by target (see `why` there). */
+  #tellInDoubt(host: string, inDoubt: CountsByWay, why?: string): void {
+    for (const [from, byTarget] of inDoubt) {
+      for (const [to, count] of byTarget) this.#receiver?.unconfirmed(host, from, to, count, why);
     }
   }
 
@@ -519,8 +547,10 @@ export class NatsLink implements BrokerLink {
 
   #onAck(envelope: Envelope): void {
     const seq = readHighest(envelope.body);
-    if (envelope.seq !== this.#epoch || seq === undefined) return;
-    this.#windows.confirm(envelope.host, seq);
+    if (seq === undefined) return;
+    // Of the previous epoch: late, or its count settled (see `#onReconnected`).
+    const before = envelope.seq === this.#epoch ? undefined : envelope.seq;
+    this.#windows.confirm(envelope.host, seq, before);
   }
 
   /**
@@ -580,9 +610,14 @@ export class NatsLink implements BrokerLink {
    * `host` reconnected: what this host sent it meanwhile never came, nor did
    * its acks. It is told how many this host has sent it in this epoch, after
    * them: it reports what never came, and confirms the rest (a window that
-   * filled meanwhile would else stay full, and the loss untold).
+   * filled meanwhile would else stay full, and the loss untold). And, first,
+   * how many in the previous epoch, if it never confirmed that count: it
+   * was away when this host reconnected and told it, and, sent nothing
+   * since, would never ask.
    */
   #onReconnected(host: string): void {
+    const before = this.#windows.unsettledBefore(host);
+    if (before) this.#resume(host, before.epoch, before.sent);
     const sent = this.#windows.get(host)?.seq ?? 0;
     if (sent > 0) {
       this.#publish(host, { kind: SENT, from: NO_ADDRESS, to: NO_ADDRESS, seq: sent, body: EMPTY });
@@ -603,9 +638,10 @@ export class NatsLink implements BrokerLink {
   #onBye(envelope: Envelope): void {
     const { host, seq, body } = envelope;
     this.#departed.add(host);
-    // Had, in this host's epoch: of an earlier one, nothing counts.
-    const had = seq === this.#epoch ? readHighest(body) : undefined;
-    const neverCame = this.#windows.close(host, had);
+    // Had, in this host's epoch, or in the previous one, whose count it
+    // missed: then nothing of this one came.
+    const before = seq === this.#epoch ? undefined : seq;
+    const neverCame = this.#windows.close(host, readHighest(body), before);
     // Told to their senders, by sender and target.
     const reason = `host "${host}" stopped before it came`;
     for (const [from, byTarget] of neverCame) {
@@ -628,9 +664,7 @@ export class NatsLink implements BrokerLink {
     this.#batches.delete(host);
     // No bye: it died, or was cut off. What it had, it may have acted on:
     // each sender is told what of its own is in doubt, by target.
-    for (const [from, byTarget] of inDoubt) {
-      for (const [to, count] of byTarget) this.#receiver?.unconfirmed(host, from, to, count);
-    }
+    this.#tellInDoubt(host, inDoubt);
     this.#incoming.forget(host);
   }
 
@@ -648,6 +682,7 @@ export class NatsLink implements BrokerLink {
         for (const record of this.hosts()) {
           if (record.host !== this.self.host) this.#receiver?.lost(record.host, reason);
         }
+        this.#tellUnsettled("lost its connection to the NATS server again");
         this.#windows.endEpoch(this.#epoch);
       } else if (status.type === "reconnect") {
         this.#epoch = newEpoch();

@@ -4,7 +4,7 @@
  * window); the unconfirmed messages, by sender and target, are who is told
  * when a host leaves; and the counts of an epoch that ended (a reconnect)
  * or of a host that left are kept, to be told to the host that counts
- * afresh.
+ * afresh (an epoch's, until that host confirms it).
  *
  * @module
  */
@@ -48,7 +48,9 @@ export class SendWindows {
    * (told after a reconnect) and what of it each had not confirmed (who
    * sent it, should it turn out lost). Kept until the next disconnect, at
    * most a window's worth a host: a host that was away too asks for its
-   * count only once this one sends it again, which may be long after.
+   * count only once this one sends it again, which may be long after, or
+   * is told it again once back. Each host confirms the count once it has
+   * it: what is still unconfirmed as the epoch is let go is in doubt.
    */
   #previous = new Map<string, Outgoing>();
   #previousEpoch = 0;
@@ -106,9 +108,13 @@ export class SendWindows {
     }));
   }
 
-  /** `host` confirms what this host sent it up to number `highest`, those lost before included. */
-  confirm(host: string, highest: number): void {
-    const out = this.#out.get(host);
+  /**
+   * `host` confirms what this host sent it up to number `highest`, those
+   * lost before included: in the current epoch, or in `before`, the
+   * previous one (once it counted it, see `unsettledBefore`).
+   */
+  confirm(host: string, highest: number, before?: number): void {
+    const out = this.#window(host, before);
     if (!out) return;
     const end = out.inFlight.confirm(highest);
     if (end === undefined || end <= out.ackedBytes) return;
@@ -118,26 +124,39 @@ export class SendWindows {
 
   /**
    * Closes the window to `host`, which left saying it had what this host
-   * sent it up to number `had` (none, undefined): returns what else was
-   * sent it, which never came.
+   * sent it up to number `had` (none, undefined) in the current epoch, or,
+   * `before` set, in the previous one: returns what else was sent it, which
+   * never came. (Its count of the current epoch leaves the previous one in
+   * doubt, to `forget`: it may be counting it still.)
    */
-  close(host: string, had: number | undefined): CountsByWay {
+  close(host: string, had: number | undefined, before?: number): CountsByWay {
+    const neverCame: CountsByWay = new Map();
+    const previous = before === undefined ? undefined : this.#window(host, before);
+    if (previous) {
+      // It was still counting that epoch: nothing of this one came.
+      if (had !== undefined) previous.inFlight.confirm(had);
+      this.#previous.delete(host);
+      add(neverCame, previous.inFlight.unconfirmedByWay());
+    }
     const out = this.#out.get(host);
-    if (!out) return NONE;
-    if (had !== undefined) out.inFlight.confirm(had);
+    if (!out) return neverCame;
+    if (had !== undefined && before === undefined) out.inFlight.confirm(had);
     this.#out.delete(host);
     out.drain.releaseAll();
-    return out.inFlight.unconfirmedByWay();
+    return add(neverCame, out.inFlight.unconfirmedByWay());
   }
 
   /**
    * `host` left without a word, in this host's `epoch`: its window is
    * closed, and what was sent it is kept to tell it should it come back.
-   * Returns what it never confirmed, which it may have had, or not.
+   * Returns what it never confirmed, which it may have had, or not: in
+   * this epoch, or in the previous one, if it never counted that.
    */
   forget(host: string, epoch: number): CountsByWay {
+    const inDoubt = this.#previous.get(host)?.inFlight.unconfirmedByWay() ?? new Map();
+    this.#previous.delete(host);
     const out = this.#out.get(host);
-    if (!out) return NONE;
+    if (!out) return inDoubt;
     if (out.seq > 0) {
       this.#forgotten.delete(host);
       this.#forgotten.set(host, { epoch, sent: out.seq });
@@ -149,7 +168,7 @@ export class SendWindows {
     }
     out.drain.releaseAll();
     this.#out.delete(host);
-    return out.inFlight.unconfirmedByWay();
+    return add(inDoubt, out.inFlight.unconfirmedByWay());
   }
 
   /**
@@ -169,12 +188,7 @@ export class SendWindows {
    * (none, if it is not that).
    */
   lost(host: string, first: number, count: number, before?: number): CountsByWay {
-    const inFlight = before === undefined
-      ? this.#out.get(host)?.inFlight
-      : before === this.#previousEpoch
-      ? this.#previous.get(host)?.inFlight
-      : undefined;
-    return inFlight?.between(first, first + count) ?? NONE;
+    return this.#window(host, before)?.inFlight.between(first, first + count) ?? NONE;
   }
 
   /**
@@ -204,8 +218,47 @@ export class SendWindows {
     return [...this.#previous].map(([host, out]) => ({ host, count: { epoch, sent: out.seq } }));
   }
 
+  /**
+   * How many messages this host sent `host` in its previous epoch, if
+   * `host` has not confirmed them all: it has not counted that epoch yet
+   * (it confirms it once told the count), so is told again.
+   */
+  unsettledBefore(host: string): SentCount | undefined {
+    const previous = this.#previous.get(host);
+    if (!previous || previous.inFlight.unconfirmed === 0) return undefined;
+    return { epoch: this.#previousEpoch, sent: previous.seq };
+  }
+
+  /**
+   * What each host never confirmed of the previous epoch, by sender and
+   * target, let go of: this host closes, and nobody else will tell it.
+   */
+  takeUnsettled(): { host: string; inDoubt: CountsByWay }[] {
+    const unsettled = [...this.#previous]
+      .filter(([, out]) => out.inFlight.unconfirmed > 0)
+      .map(([host, out]) => ({ host, inDoubt: out.inFlight.unconfirmedByWay() }));
+    this.#previous.clear();
+    return unsettled;
+  }
+
+  /** The window to `host` in the current epoch, or in `before`, the previous one. */
+  #window(host: string, before: number | undefined): Outgoing | undefined {
+    if (before === undefined) return this.#out.get(host);
+    return before === this.#previousEpoch ? this.#previous.get(host) : undefined;
+  }
+
   /** Lets every waiter for a drain go: the link closes. */
   releaseAll(): void {
     for (const out of this.#out.values()) out.drain.releaseAll();
   }
+}
+
+/** Adds the counts of `more` to `counts`, which it returns. */
+function add(counts: CountsByWay, more: CountsByWay): CountsByWay {
+  for (const [from, byTarget] of more) {
+    const into = counts.get(from) ?? new Map<Address, number>();
+    for (const [to, count] of byTarget) into.set(to, (into.get(to) ?? 0) + count);
+    counts.set(from, into);
+  }
+  return counts;
 }

@@ -114,7 +114,7 @@ Deno.test({
         lost() {},
         bounced: (from, to, reason) =>
           reports.push(new Error(`bounced ${from} → ${to}: ${reason}`)),
-        unconfirmed: (...way) => unconfirmed.push(way),
+        unconfirmed: (host, from, to, count) => unconfirmed.push([host, from, to, count]),
         ended: (address) => reports.push(new Error(`ended ${address}`)),
       });
       await waitFor(knows(a, "b"), "host a to see host b");

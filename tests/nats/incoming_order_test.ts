@@ -2,7 +2,14 @@ import assert from "node:assert/strict";
 import type { BrokerReceiver } from "../../src/broker.ts";
 import { UnreachableError } from "../../src/errors.ts";
 import { readGap, readHighest } from "../../src/nats/bodies.ts";
-import { ACK, AFTER_RECONNECTING, type Envelope, GAP, RESUME } from "../../src/nats/envelope.ts";
+import {
+  ACK,
+  AFTER_FORGETTING,
+  AFTER_RECONNECTING,
+  type Envelope,
+  GAP,
+  RESUME,
+} from "../../src/nats/envelope.ts";
 import { IncomingOrder, MOST_FORGOTTEN } from "../../src/nats/incoming_order.ts";
 import { waitFor } from "../helpers.ts";
 
@@ -156,6 +163,28 @@ Deno.test("IncomingOrder, told how many a host sent after this one reconnected, 
   order.sent("b", 7, 6);
   assert.equal(reported.length, 2);
   assert.equal(published.length, before + 1, "b's 6 confirmed, no gap");
+  order.stop();
+});
+
+Deno.test("IncomingOrder confirms an epoch before a reconnect once told its count, and counts it once", () => {
+  const { order, published, reported } = counting();
+  for (let seq = 0; seq < 3; seq++) order.count("b", 7, seq, 10);
+  const resume = { kind: RESUME, host: "b", epoch: 8, seq: AFTER_RECONNECTING } as Envelope;
+  const told = () =>
+    published.splice(0).map(({ kind, seq, body }) => [kind, seq, readHighest(body)]);
+  order.resumed(resume, 7, 5);
+  assert.deepEqual(told(), [[GAP, 2, undefined], [ACK, 7, 4]], "what never came said, then all");
+  order.resumed(resume, 7, 5);
+  assert.deepEqual(told(), [], "told again (it was not sure this host heard): counted once");
+  // None of it came, from a host heard of for the first time: all lost, and confirmed, once.
+  order.resumed({ ...resume, host: "c" }, 3, 2);
+  order.resumed({ ...resume, host: "c" }, 3, 2);
+  assert.deepEqual(told(), [[GAP, 2, undefined], [ACK, 3, 1]]);
+  assert.equal(reported.length, 2);
+  // Counted afresh after it forgot this host, in the same epoch: nothing of it is confirmed.
+  order.count("d", 4, 0, 10);
+  order.resumed({ ...resume, host: "d", epoch: 4, seq: AFTER_FORGETTING }, 4, 1);
+  assert.deepEqual(told(), []);
   order.stop();
 });
 

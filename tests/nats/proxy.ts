@@ -3,8 +3,8 @@
  * connection through it, so that the host behind it loses NATS while the
  * others keep it; the host's client reconnects through it, unless the
  * proxy is told to `hold()` it off until `release()`. `mute()` drops what
- * the server sends until the next cut: requests arrive and are acted on,
- * their answers never come.
+ * the server sends until the next cut or `unmute()`: requests arrive and
+ * are acted on, their answers never come.
  */
 export class NatsProxy {
   readonly port: number;
@@ -43,6 +43,11 @@ export class NatsProxy {
     this.#muted = true;
   }
 
+  /** Lets what the server sends through again, without a cut: what it sent meanwhile is lost. */
+  unmute(): void {
+    this.#muted = false;
+  }
+
   /** Refuses new connections (closes them at once) until {@linkcode NatsProxy.release}. */
   hold(): void {
     this.#holding = true;
@@ -60,13 +65,18 @@ export class NatsProxy {
   }
 
   async #pair(conn: Deno.Conn, upstream: number): Promise<void> {
+    // Counted at once: cut while the server is dialled, it is dropped too
+    // (else its client would wait out its connect timeout, 20 s).
+    this.#conns.add(conn);
     let up: Deno.Conn;
     try {
       up = await Deno.connect({ hostname: "127.0.0.1", port: upstream });
     } catch {
+      this.#conns.delete(conn);
       return closeQuietly(conn);
     }
-    this.#conns.add(conn).add(up);
+    if (!this.#conns.has(conn)) return closeQuietly(up);
+    this.#conns.add(up);
     const pipe = async (from: Deno.Conn, to: Deno.Conn) => {
       const muting = new TransformStream<Uint8Array, Uint8Array>({
         transform: (chunk, out) => {

@@ -89,3 +89,41 @@ Deno.test("SendWindows tells who sent what was lost, in this epoch or the one be
   );
   assert.deepEqual(windows.lost("b", 0, 1, 6), new Map(), "one before that: not known");
 });
+
+Deno.test("SendWindows holds the epoch before in doubt until its host confirms it, and says what is left", () => {
+  const windows = new SendWindows();
+  send(windows.open("b"), 3, 10, 0, 1);
+  send(windows.open("c"), 1, 10, 0, 2);
+  windows.endEpoch(7);
+  send(windows.open("b"), 1, 10, 5, 1);
+  assert.deepEqual(windows.unsettledBefore("b"), { epoch: 7, sent: 3 }, "to tell again");
+  windows.confirm("c", 0, 7);
+  assert.equal(windows.unsettledBefore("c"), undefined, "confirmed: settled");
+  windows.confirm("b", 0, 6);
+  assert.deepEqual(windows.takeUnsettled(), [
+    { host: "b", inDoubt: new Map([[0, new Map([[1, 3]])]]) },
+  ], "another epoch's confirmation confirms nothing");
+  assert.deepEqual(windows.takeUnsettled(), [], "told once");
+  assert.equal(windows.queued("b"), 10, "this epoch's window is apart");
+});
+
+Deno.test("SendWindows tells what a host never confirmed of the epoch before as it leaves, with or without a bye", () => {
+  const windows = new SendWindows();
+  send(windows.open("b"), 3, 10, 0, 1);
+  send(windows.open("c"), 3, 10, 0, 2);
+  windows.endEpoch(7);
+  send(windows.open("b"), 2, 10, 5, 1);
+  send(windows.open("c"), 1, 10, 5, 2);
+  // b's bye counts the epoch before: it had message 0 of it, and none of this one.
+  assert.deepEqual(
+    windows.close("b", 0, 7),
+    new Map([[0, new Map([[1, 2]])], [5, new Map([[1, 2]])]]),
+  );
+  assert.equal(windows.unsettledBefore("b"), undefined, "settled");
+  // c died: what it never confirmed, of either epoch, is in doubt.
+  assert.deepEqual(
+    windows.forget("c", 8),
+    new Map([[0, new Map([[2, 3]])], [5, new Map([[2, 1]])]]),
+  );
+  assert.deepEqual(windows.takeUnsettled(), [], "told once");
+});
