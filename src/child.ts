@@ -224,20 +224,22 @@ export class ChildSide {
   }
 
   /**
-   * The stop nobody will ask for, within `stopTimeout`, then exit: after a
-   * SIGTERM with no manager to drive the stop (the manager ended abruptly,
-   * and signalled every child so that each may do its stop work).
+   * The stop nobody will ask for, then exit with the code SIGTERM gives
+   * (so that a child not ready yet is not taken for code that never called
+   * `connect()`): after a SIGTERM with no manager to drive the stop (not
+   * ready yet; the manager ended abruptly, and signalled every child so
+   * that each may do its stop work). Each phase within `stopTimeout`, as
+   * the manager bounds them: a peer that never closes its end would hold
+   * the close, and nobody is left to kill this process.
    */
   #stopOnItsOwn(): Promise<void> {
-    this.#ownStop ??= this.#stopAndExit();
+    this.#ownStop ??= (async () => {
+      const late = () => new Error("stopTimeout passed");
+      await deadline(this.#doStopWork(true), this.#stopTimeout, late).catch(() => {});
+      await deadline(this.close(), this.#stopTimeout, late).catch(() => {});
+      Deno.exit(signalExitCode("SIGTERM"));
+    })();
     return this.#ownStop;
-  }
-
-  async #stopAndExit(): Promise<void> {
-    const done = this.#doStopWork(true);
-    await deadline(done, this.#stopTimeout, () => new Error("stopTimeout passed")).catch(() => {});
-    await this.close();
-    Deno.exit(0);
   }
 
   /**

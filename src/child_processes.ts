@@ -34,6 +34,8 @@ export class ChildProcesses {
   readonly #options: ChildProcessesOptions;
   /** Every process started and not yet reaped, restarts included. */
   readonly #processes = new Set<SpawnedChild>();
+  /** Whether Deno refused to signal a process group, which is said once. */
+  #groupsRefused = false;
   /** What was reported about each process as it stopped (see `#reportOnce`). */
   readonly #reportedAbout = new WeakMap<SpawnedChild, Set<string>>();
 
@@ -90,7 +92,45 @@ export class ChildProcesses {
   signalAll(signal: "SIGTERM" | "SIGKILL"): void {
     for (const spawned of this.#processes) {
       signalledHere.add(spawned);
-      signalGroup(spawned, signal);
+      this.#signalGroup(spawned, signal);
+    }
+  }
+
+  /** Kills a child's process at once with SIGKILL, if it still runs, and what it started. */
+  kill(spawned: SpawnedChild | undefined): void {
+    if (!spawned) return;
+    signalledHere.add(spawned);
+    this.#signalGroup(spawned, "SIGKILL");
+  }
+
+  /**
+   * Signals a child's process group: the child leads one of its own (see
+   * `spawnChild`), with what it started, such as the program a `command`
+   * service's shell runs, which the child's own end would leave running.
+   * With `--allow-run` narrowed to some programs, Deno refuses to signal a
+   * group: the process alone is, and that what it started may run on is
+   * said once.
+   */
+  #signalGroup(spawned: SpawnedChild, signal: "SIGTERM" | "SIGKILL"): void {
+    try {
+      Deno.kill(-spawned.process.pid, signal);
+      return;
+    } catch (error) {
+      if (error instanceof Deno.errors.NotCapable && !this.#groupsRefused) {
+        this.#groupsRefused = true;
+        this.#options.report(
+          new SwitchboardError(
+            "Could not signal a child's process group (--allow-run is narrowed to some " +
+              "programs): the child alone was signalled, and what it started may still run",
+            { cause: error },
+          ),
+        );
+      }
+    }
+    try {
+      spawned.process.kill(signal);
+    } catch {
+      // It exited meanwhile.
     }
   }
 
@@ -166,7 +206,7 @@ export class ChildProcesses {
     const exited = asked &&
       await deadline(status, stopTimeout, () => new Error("stopTimeout passed"))
         .then(() => true, () => false);
-    if (!exited) killChild(spawned);
+    if (!exited) this.kill(spawned);
     if (asked && !exited && child) {
       this.#reportOnce(
         spawned,
@@ -195,31 +235,6 @@ const signalledHere = new WeakSet<SpawnedChild>();
 /** Whether the manager killed or signalled this process itself. */
 export function wasSignalledHere(spawned: SpawnedChild): boolean {
   return signalledHere.has(spawned);
-}
-
-/** Kills a child's process at once with SIGKILL, if it still runs, and what it started. */
-export function killChild(spawned: SpawnedChild | undefined): void {
-  if (!spawned) return;
-  signalledHere.add(spawned);
-  signalGroup(spawned, "SIGKILL");
-}
-
-/**
- * Signals a child's process group: the child leads one of its own (see
- * `spawnChild`), with what it started, such as the program a `command`
- * service's shell runs, which the child's own end would leave running.
- */
-function signalGroup(spawned: SpawnedChild, signal: "SIGTERM" | "SIGKILL"): void {
-  try {
-    Deno.kill(-spawned.process.pid, signal);
-  } catch {
-    try {
-      // No group to signal (not on Unix): the process alone.
-      spawned.process.kill(signal);
-    } catch {
-      // It exited meanwhile.
-    }
-  }
 }
 
 /**

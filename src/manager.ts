@@ -343,11 +343,12 @@ export class Manager {
    * `$term`s, which may come before its own signal is handled, go unheeded.
    */
   #terminated(address: Address): void {
-    if (!this.#config.children.has(address) || this.#terms.has(address)) return;
+    if (this.#stopping || !this.#config.children.has(address) || this.#terms.has(address)) return;
+    const pid = this.#supervisor.pid(address);
     const timer = setTimeout(() => {
       this.#terms.delete(address);
       if (this.#stopping) return;
-      this.#supervisor.restartAlone(address).catch((error) =>
+      this.#supervisor.restartAlone(address, pid).catch((error) =>
         this.router.listeners.report(error as Error)
       );
     }, TERM_GRACE);

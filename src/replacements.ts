@@ -100,8 +100,8 @@ export class Replacements {
           // A running process that exits cleanly to be restarted (a SIGTERM
           // to it alone, its own `Deno.exit(0)`) is a replacement, also for
           // those it never told it was leaving; a crash is not. One that
-          // exits cleanly as it starts is not either: a clean exit spends no
-          // restart budget, so it would be restarted, and awaited, for ever.
+          // exits cleanly as it starts is not either: that is a failed start
+          // (code that never called `connect()`), which may be given up.
           if (this.#unready.has(event.address)) this.#end(event.address, "gone");
           else if (!this.#ended) this.#replacing.add(event.address);
         }

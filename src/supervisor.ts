@@ -11,7 +11,7 @@
 
 import { type Address, describe } from "./address.ts";
 import type { Bootstrap } from "./bootstrap.ts";
-import { ChildProcesses, killChild, wasSignalledHere } from "./child_processes.ts";
+import { ChildProcesses, wasSignalledHere } from "./child_processes.ts";
 import { type ChildSpec, labelOf, newSlot, type Slot, troubleOf, whyLate } from "./child_slot.ts";
 import { deadline } from "./deadline.ts";
 import { counted } from "./counted.ts";
@@ -209,13 +209,16 @@ export class Supervisor {
    * Stops a child alone and restarts it, as a SIGTERM to it asks (`$term`):
    * in the two phases of a reload's stop, within `stopTimeout` each, then
    * restarted as after a clean exit, counted against no budget. A child
-   * not ready (starting, or stopping already: reloaded, say) is left as is;
-   * a reload that begins meanwhile replaces it itself.
+   * not ready (starting, or stopping already: reloaded, say), or whose
+   * process `pid` is no more, is left as is; a reload that begins
+   * meanwhile replaces it itself. With `restart: false` it stays down.
    */
-  async restartAlone(address: Address): Promise<void> {
+  async restartAlone(address: Address, pid: number | undefined): Promise<void> {
     const child = this.#slots.get(address);
     const old = child?.process;
     if (!child || !old || this.#stopping || child.leaving || child.state !== "ready") return;
+    // Another process by now (the one that asked crashed, and was restarted).
+    if (old.process.pid !== pid) return;
     await this.#processes.stopAlone(child, old);
     const status = await old.process.status;
     if (this.#stopping || child.process !== undefined) return;
@@ -312,7 +315,7 @@ export class Supervisor {
           `${describe(child.address)} was not ready within ${startTimeout} ms after its reload`,
           { peer: child.address },
         );
-        killChild(child.process);
+        this.#processes.kill(child.process);
         return error;
       });
     } catch (error) {
@@ -487,7 +490,7 @@ export class Supervisor {
           { peer: child.address },
         ),
       );
-      killChild(spawned);
+      this.#processes.kill(spawned);
     }, startTimeout);
   }
 }

@@ -5,7 +5,14 @@
 
 import assert from "node:assert/strict";
 import { Cluster, type LifecycleEvent } from "../mod.ts";
-import { isRunning, nextEvent, nextMessage, startCluster } from "./helpers.ts";
+import {
+  isRunning,
+  managerProcess,
+  nextEvent,
+  nextMessage,
+  startCluster,
+  waitFor,
+} from "./helpers.ts";
 import { exists, ManagerRun } from "./manager_run.ts";
 
 const CHILDREN = [0, 1, "logger"];
@@ -164,4 +171,55 @@ Deno.test("a second SIGTERM to a child in its stop work ends it at once, and it 
   );
   await run.next("event", (event) => (event as LifecycleEvent).type === "ready");
   assert.equal(isRunning(ready.pids[0]), false);
+});
+
+Deno.test("a child's SIGTERM that reaches the manager once its stop began is left to that stop, with no timer left behind", async () => {
+  const cluster = await Cluster.start({
+    worker: new URL("./fixtures/term_telling_worker.ts", import.meta.url),
+    workers: 1,
+  });
+  const termSent = nextMessage(cluster, "termSent");
+  // The manager's own stop work comes first: the worker's $term, which
+  // "termSent" follows, arrives while the stop runs. Before, it set a
+  // timer that outlived the stop (the test's sanitizer saw it).
+  cluster.onStop(() => termSent.then(() => {}));
+  const stopped = cluster.stop();
+  Deno.kill(cluster.pid(0)!, "SIGTERM");
+  await waitFor(stopped, "the stop");
+});
+
+Deno.test("a SIGTERM'd child whose manager ended abruptly exits within stopTimeout for each phase, though a sibling never closes its end", async () => {
+  const manager = managerProcess("abandoning_manager.ts").spawn();
+  const lines = manager.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  const { value } = await waitFor(lines.read(), "the workers' pids");
+  const [worker0, worker1] = (JSON.parse(value!) as { pids: number[] }).pids;
+  try {
+    assert.equal((await manager.status).code, 3);
+    // Worker 1's stop work never ends. Before, worker 0's close waited for
+    // it for ever, with nobody left to kill it.
+    const ended = (async () => {
+      while (isRunning(worker0)) await new Promise((resolve) => setTimeout(resolve, 20));
+    })();
+    await waitFor(ended, "worker 0 to exit");
+  } finally {
+    if (isRunning(worker0)) Deno.kill(worker0, "SIGKILL");
+    Deno.kill(worker1, "SIGKILL");
+    await lines.cancel();
+  }
+});
+
+Deno.test("SIGTERM to a child still starting ends it with SIGTERM's exit code, not taken for code that never called connect()", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "switchboard-test-" });
+  try {
+    await using run = new ManagerRun(
+      { dir, startTimeout: 60_000 },
+      new URL("./fixtures/sighup_start_manager.ts", import.meta.url),
+    );
+    await run.next("waiting");
+    const { pid } = run.lines.find((line) => "waiting" in line) as { pid: number };
+    Deno.kill(pid, "SIGTERM");
+    assert.equal(await run.next("failed"), "worker 1 exited with code 143 before it was ready");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -133,3 +133,34 @@ Deno.test("a start that fails ends what a child started too: a command service's
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("with --allow-run narrowed to some programs, a child's group cannot be killed, and that is said", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "switchboard-test-" });
+  const pidFile = `${dir}/pid`;
+  try {
+    const { stdout, stderr } = await waitFor(
+      new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          `--allow-run=sh,${Deno.execPath()}`,
+          "--allow-read=/tmp",
+          "--allow-write=/tmp",
+          "--allow-net",
+          fixture("narrow_run_manager.ts").href,
+          pidFile,
+        ],
+        stdin: "null",
+      }).output(),
+      "the manager to end",
+    );
+    assert.match(new TextDecoder().decode(stdout), /"failed":"Cluster did not start within 500 ms/);
+    assert.match(
+      new TextDecoder().decode(stderr),
+      /Could not signal a child's process group \(--allow-run is narrowed to some programs\): the child alone was signalled, and what it started may still run/,
+    );
+  } finally {
+    const program = Number(await Deno.readTextFile(pidFile).catch(() => "0"));
+    if (program > 0 && isRunning(program)) Deno.kill(program, "SIGKILL");
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -60,6 +60,20 @@ const ORPHAN_EXIT_CODE = 1;
 const SIGTERM_EXIT_CODE = 143;
 /** How long a stop on its own may take, when the bootstrap does not say. */
 const DEFAULT_STOP_TIMEOUT = 5_000;
+
+/**
+ * Waits for `promise` to settle, at most `ms`.
+ *
+ * @param {Promise<unknown>} promise
+ * @param {number} ms
+ * @returns {Promise<void>}
+ */
+async function within(promise, ms) {
+  let timer;
+  const late = new Promise((resolve) => timer = setTimeout(resolve, ms));
+  await Promise.race([promise.catch(() => {}), late]);
+  clearTimeout(timer);
+}
 /** The longest delay setTimeout takes (some 24 days); Node fires a longer one after 1 ms. */
 const MAX_DELAY = 2 ** 31 - 1;
 
@@ -537,16 +551,20 @@ export class Peer {
     if (this.#state !== "ready" || !this.#sendControl(MANAGER, "$term")) this.#stopOnItsOwn();
   }
 
-  /** The stop nobody will ask for, within the bootstrap's `stopTimeout`, then exit. */
+  /**
+   * The stop nobody will ask for, then exit with the code SIGTERM gives (so
+   * that a process not ready yet is not taken for one that never joined).
+   * Each phase within the bootstrap's `stopTimeout`, as the manager bounds
+   * them: a peer that never closes its end would hold the close, and
+   * nobody is left to kill this process.
+   */
   #stopOnItsOwn() {
     this.#ownStop ??= (async () => {
-      let timer;
-      const late = new Promise((resolve) => {
-        timer = setTimeout(resolve, this.#bootstrap.stopTimeout ?? DEFAULT_STOP_TIMEOUT);
-      });
-      await Promise.race([this.#doStopWork(true), late]);
-      clearTimeout(timer);
-      await this.#exit(0);
+      const stopTimeout = this.#bootstrap.stopTimeout ?? DEFAULT_STOP_TIMEOUT;
+      await within(this.#doStopWork(true), stopTimeout);
+      if (this.#leaving) await within(this.#letPeersGo(), stopTimeout);
+      await within(this.close(), stopTimeout);
+      process.exit(SIGTERM_EXIT_CODE);
     })();
   }
 
