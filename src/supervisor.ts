@@ -222,7 +222,11 @@ export class Supervisor {
     await this.#processes.stopAlone(child, old);
     const status = await old.process.status;
     if (this.#stopping || child.process !== undefined) return;
-    const delay = child.budget && this.#options.restart!.backoff;
+    // One that crashed during its stop work crashed all the same, and that
+    // counts; not one this manager killed past stopTimeout.
+    const crashed = (status.code !== 0 || status.signal !== null) && !wasSignalledHere(old);
+    const delay = child.budget &&
+      (crashed ? child.budget.onExit(performance.now()) : this.#options.restart!.backoff);
     this.#options.announce({
       type: "exit",
       address: child.address,
@@ -230,7 +234,7 @@ export class Supervisor {
       signal: status.signal,
       restart: delay !== undefined,
     });
-    if (delay !== undefined) this.#afterFailure(child, delay, "exited");
+    if (child.budget) this.#afterFailure(child, delay, `exited ${howItExited(status)}`);
     else child.state = "stopped";
   }
 
@@ -354,7 +358,7 @@ export class Supervisor {
     clearTimeout(child.readyTimer);
     child.stopped.resolve();
     this.#released(child.address);
-    const how = status.signal ? `on signal ${status.signal}` : `with code ${status.code}`;
+    const how = howItExited(status);
     const { address } = child;
     const exitedEarly = `exited ${how} before it was ready${
       status.code === 0 && !status.signal
@@ -493,6 +497,11 @@ export class Supervisor {
       this.#processes.kill(spawned);
     }, startTimeout);
   }
+}
+
+/** How a process exited, for a message: "with code 3", "on signal SIGKILL". */
+function howItExited(status: Deno.CommandStatus): string {
+  return status.signal ? `on signal ${status.signal}` : `with code ${status.code}`;
 }
 
 /** Why a reload ended early: the cluster began to stop. */

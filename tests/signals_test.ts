@@ -223,3 +223,33 @@ Deno.test("SIGTERM to a child still starting ends it with SIGTERM's exit code, n
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a child that crashes in the stop a SIGTERM asked for counts the crash against its restarts", async () => {
+  await using cluster = await Cluster.start({
+    worker: new URL("./fixtures/crashing_stop_worker.ts", import.meta.url),
+    workers: 1,
+    restart: { maxRestarts: 1, backoff: 10 },
+    escalate: false,
+  });
+  cluster.onError(() => {});
+  const exits: [number, boolean][] = [];
+  cluster.onLifecycle((event) =>
+    void (event.type === "exit" && exits.push([event.code, event.restart]))
+  );
+  const back = nextEvent<LifecycleEvent>(
+    (listener) => cluster.onLifecycle(listener),
+    "worker 0 ready again",
+    (event) => event.type === "ready",
+  );
+  Deno.kill(cluster.pid(0)!, "SIGTERM");
+  await back;
+  const fatal = nextEvent<LifecycleEvent>(
+    (listener) => cluster.onLifecycle(listener),
+    "worker 0 given up",
+    (event) => event.type === "fatal",
+  );
+  Deno.kill(cluster.pid(0)!, "SIGTERM");
+  // Before, each such crash was restarted as a clean exit, for ever.
+  assert.deepEqual(await fatal, { type: "fatal", address: 0, restarts: 1, period: 60_000 });
+  assert.deepEqual(exits, [[3, true], [3, false]]);
+});
