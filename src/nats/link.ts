@@ -29,6 +29,9 @@
  *   senders, and sends to it are refused from then on. A host that leaves
  *   without a bye (it died) may have had what it never confirmed, or not:
  *   that is told to their senders.
+ * - **One process per name.** What this host reads while its keys may have
+ *   expired, and another process may have taken its name (and so its
+ *   subject), waits until a refresh settles it (`HeldWhileLapsed`).
  *
  * @module
  */
@@ -79,6 +82,7 @@ import {
 } from "./bodies.ts";
 import { EarlyEnvelopes } from "./early_envelopes.ts";
 import { HeldBounces } from "./held_bounces.ts";
+import { HeldWhileLapsed } from "./held_while_lapsed.ts";
 import type { Inbox } from "./inbox.ts";
 import type { CountsByWay } from "./in_flight.ts";
 import { IncomingOrder } from "./incoming_order.ts";
@@ -97,6 +101,10 @@ export interface Members {
   hostOf(address: number | string): string | undefined;
   /** Listens for hosts joining and leaving. */
   onChange(listener: (change: MembershipChange) => void): () => void;
+  /** Whether this host's keys may have expired, and another process hold its name now. */
+  mayHaveLapsed(): boolean;
+  /** Listens for the end of each refresh of this host's keys: all kept, or one lost (it leaves). */
+  onRefreshed(listener: (kept: boolean) => void): () => void;
   /** Leaves cleanly. */
   leave(): Promise<void>;
   /** Stops without leaving. */
@@ -146,6 +154,8 @@ export class NatsLink implements BrokerLink {
   readonly #endedWhileDown = new Map<string, { host: string; part: EnvelopePart }>();
   /** Envelopes from hosts the membership does not know yet. */
   readonly #early = new EarlyEnvelopes((envelope) => this.#handle(envelope));
+  /** What is read while this host's membership may have lapsed: another may have its name. */
+  readonly #lapse: HeldWhileLapsed;
   /** The names of the hosts the membership knows: made again when hosts come or go. */
   #hostNames: Set<string> | undefined;
   /** The most one published message holds. */
@@ -168,6 +178,11 @@ export class NatsLink implements BrokerLink {
     this.window = options.window;
     this.self = members.self;
     this.#writer = new EnvelopeWriter(members.self.host);
+    this.#lapse = new HeldWhileLapsed(
+      () => members.mayHaveLapsed(),
+      (bytes) => this.#onMessages(bytes),
+    );
+    members.onRefreshed((kept) => this.#lapse.settled(kept));
     this.#maxMessage = nc.info?.max_payload ?? 1024 * 1024;
     // A message over the window could never go: its sender would be told
     // to drain a queue that is empty. Refused as too large, saying which.
@@ -207,7 +222,7 @@ export class NatsLink implements BrokerLink {
 
   receive(receiver: BrokerReceiver): void {
     this.#receiver = receiver;
-    this.#options.inbox.take((bytes) => this.#onMessages(bytes));
+    this.#options.inbox.take((bytes) => this.#lapse.take(bytes));
   }
 
   send(

@@ -105,6 +105,15 @@ export class Membership {
   readonly #process = crypto.randomUUID();
   /** The revision of each key this host holds. */
   readonly #held = new Map<string, number>();
+  /**
+   * When the last write of each held key that the server made was sent:
+   * the key lives `hostTimeout + heartbeat` from then at least (see
+   * `mayHaveLapsed`). The sending time, not the answer's: an answer read
+   * after a pause speaks of a write made before it.
+   */
+  readonly #writtenAt = new Map<string, number>();
+  /** Told how each round of refreshes ended: see `onRefreshed`. */
+  readonly #refreshed = new Callbacks<(kept: boolean) => void>();
   readonly #known = new Map<string, Known>();
   readonly #changes = new Callbacks<(change: MembershipChange) => void>();
   #byAddress: Map<number | string, string> | undefined;
@@ -195,6 +204,29 @@ export class Membership {
   }
 
   /**
+   * Whether this host's keys may have expired, so that another process may
+   * hold its name and ids now: a write of one was last made over
+   * `hostTimeout` ago (it was paused, or cut off from NATS). A live host
+   * writes each every heartbeat, and `hostTimeout` is two at least; a key
+   * lives a heartbeat longer than `hostTimeout`, which leaves room for the
+   * time its write took to reach the server.
+   */
+  mayHaveLapsed(): boolean {
+    const since = performance.now() - this.#options.hostTimeout;
+    for (const sentAt of this.#writtenAt.values()) if (sentAt < since) return true;
+    return false;
+  }
+
+  /**
+   * Listens for the end of each round of refreshes: `true` when no key was
+   * lost (see `mayHaveLapsed` for whether each was written), `false` when
+   * one was, and this host leaves. Returns the remover.
+   */
+  onRefreshed(listener: (kept: boolean) => void): () => void {
+    return this.#refreshed.add(listener);
+  }
+
+  /**
    * Leaves cleanly: deletes this host's keys, so that the others see it
    * leave at once. The host key first: the others drop this host before
    * its addresses are free to claim, so that none is claimed while they
@@ -238,6 +270,7 @@ export class Membership {
     clearInterval(this.#timer);
     this.#watch?.stop();
     this.#held.clear();
+    this.#writtenAt.clear();
   }
 
   async #claim(): Promise<void> {
@@ -283,12 +316,15 @@ export class Membership {
    */
   #create(key: string, value: string, mayBeMine = false): Promise<boolean> {
     let tried = mayBeMine;
+    // A write of this call's own, found made, was sent after this.
+    const began = performance.now();
     return patiently(async () => {
       if (this.#isClosed()) return true;
       const retry = tried;
       tried = true;
+      const sentAt = performance.now();
       try {
-        this.#held.set(key, await this.#kv.put(key, value, { previousSeq: 0 }));
+        this.#hold(key, await this.#kv.put(key, value, { previousSeq: 0 }), sentAt);
         return true;
       } catch (error) {
         if (!isTaken(error)) throw error;
@@ -297,12 +333,13 @@ export class Membership {
       if (this.#isClosed()) return true;
       if (entry?.operation === "PUT") {
         if (!retry || !this.#wrote(entry)) return false;
-        this.#held.set(key, entry.revision);
+        // Before the call, its time is not known here: the one held stays.
+        this.#hold(key, entry.revision, mayBeMine ? undefined : began);
         return true;
       }
       try {
         const previousSeq = entry?.revision ?? 0;
-        this.#held.set(key, await this.#kv.put(key, value, { previousSeq }));
+        this.#hold(key, await this.#kv.put(key, value, { previousSeq }), sentAt);
         return true;
       } catch (error) {
         // Claimed by another since it was read.
@@ -310,6 +347,12 @@ export class Membership {
         throw error;
       }
     }, this.#leaving.signal);
+  }
+
+  /** Holds `key` at `revision`, written by a write sent at `sentAt` (if known). */
+  #hold(key: string, revision: number, sentAt?: number): void {
+    this.#held.set(key, revision);
+    if (sentAt !== undefined) this.#writtenAt.set(key, sentAt);
   }
 
   /** Whether `entry` is this process's write. */
@@ -327,8 +370,9 @@ export class Membership {
     const revision = this.#held.get(key);
     if (revision === undefined) return false;
     const entry = value ?? (key.startsWith(HOST) ? this.#record() : this.#owner());
+    const sentAt = performance.now();
     try {
-      this.#held.set(key, await this.#kv.update(key, entry, revision));
+      this.#hold(key, await this.#kv.update(key, entry, revision), sentAt);
       if (key.startsWith(HOST)) this.#selfWritten = performance.now();
       return true;
     } catch (error) {
@@ -359,9 +403,10 @@ export class Membership {
     if (this.#isClosed()) return true;
     if (current?.operation === "PUT" && this.#wrote(current)) {
       // Written again now: a key lives from its last write.
+      const sentAt = performance.now();
       const revision = await this.#kv.update(key, value, current.revision).catch(() => undefined);
       if (this.#isClosed()) return true;
-      this.#held.set(key, revision ?? current.revision);
+      this.#hold(key, revision ?? current.revision, revision === undefined ? undefined : sentAt);
       if (revision !== undefined && key.startsWith(HOST)) this.#selfWritten = performance.now();
       return true;
     }
@@ -369,6 +414,7 @@ export class Membership {
     const created = await this.#create(key, value, true).catch(() => undefined);
     if (created !== false) return true;
     this.#held.delete(key);
+    this.#writtenAt.delete(key);
     return false;
   }
 
@@ -390,7 +436,11 @@ export class Membership {
     let lost = addresses.find((_, i) => !kept[i]);
     const hostKey = keys.find((key) => key.startsWith(HOST));
     if (lost === undefined && hostKey !== undefined && !(await refresh(hostKey))) lost = hostKey;
-    if (lost === undefined) return;
+    if (lost === undefined) {
+      // Closed meanwhile, nothing was written: nothing to tell.
+      if (!this.#isClosed()) this.#tellRefreshed(true);
+      return;
+    }
     this.#options.report?.(
       new SwitchboardError(
         `Host "${this.self.host}" lost ${
@@ -399,7 +449,19 @@ export class Membership {
       ),
     );
     for (const [host, known] of this.#known) this.#drop(host, known);
+    // Before it leaves: what it read meanwhile is dropped, not handled.
+    this.#tellRefreshed(false);
     await this.leave();
+  }
+
+  #tellRefreshed(kept: boolean): void {
+    for (const listener of this.#refreshed.list) {
+      try {
+        listener(kept);
+      } catch (error) {
+        this.#options.report?.(asError(error));
+      }
+    }
   }
 
   /** Watches the others and keeps this host's keys fresh. */

@@ -32,6 +32,8 @@ function members(self: HostRecord, known: HostRecord[]): Members {
     hosts: () => known,
     hostOf: (address) => known.find((record) => record.workers.includes(address as number))?.host,
     onChange: () => () => {},
+    mayHaveLapsed: () => false,
+    onRefreshed: () => () => {},
     leave: () => Promise.resolve(),
     close() {},
   };

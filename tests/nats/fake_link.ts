@@ -41,6 +41,8 @@ export function fakeLink(window: number) {
     hosts: () => [a, b],
     hostOf: (address) => address === 0 ? "a" : address === 1 ? "b" : undefined,
     onChange: () => () => {},
+    mayHaveLapsed: () => false,
+    onRefreshed: () => () => {},
     leave: () => Promise.resolve(),
     close() {},
   };
