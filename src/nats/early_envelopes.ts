@@ -5,7 +5,8 @@
  * request, is heard before it is seen. Its envelopes wait here, in order,
  * until the membership knows it (its messages can be attested, and answers
  * to its processes have a way back), or for a bounded time, after which
- * they are handled as they are (and refused, if the host is still unknown).
+ * they are handled as they are (and dropped, counted, if the host is still
+ * unknown: see `strangers.ts`).
  *
  * @module
  */

@@ -21,6 +21,7 @@
  * - **Bounded memory.** The receiver confirms what it has (acks); the
  *   sender refuses (`FULL`) what would leave more than the limit
  *   unconfirmed to one host, so nothing piles up in the client or server.
+ *   Nothing is kept for a host that is not a member (`Strangers`).
  * - **No silent drops while disconnected.** Sends are refused while the
  *   broker connection is down, and everything in flight is failed.
  * - **No silent drops as a host leaves.** A host that closes reads what was
@@ -87,6 +88,7 @@ import type { Inbox } from "./inbox.ts";
 import type { CountsByWay } from "./in_flight.ts";
 import { IncomingOrder } from "./incoming_order.ts";
 import { type Outgoing, SendWindows } from "./send_windows.ts";
+import { Strangers } from "./strangers.ts";
 
 const NO_ADDRESS = null;
 const EMPTY = new Uint8Array(0);
@@ -154,6 +156,8 @@ export class NatsLink implements BrokerLink {
   readonly #endedWhileDown = new Map<string, { host: string; part: EnvelopePart }>();
   /** Envelopes from hosts the membership does not know yet. */
   readonly #early = new EarlyEnvelopes((envelope) => this.#handle(envelope));
+  /** What hosts that are not members send: dropped, counted. */
+  readonly #strangers: Strangers;
   /** What is read while this host's membership may have lapsed: another may have its name. */
   readonly #lapse: HeldWhileLapsed;
   /** The names of the hosts the membership knows: made again when hosts come or go. */
@@ -183,6 +187,7 @@ export class NatsLink implements BrokerLink {
       (bytes) => this.#onMessages(bytes),
     );
     members.onRefreshed((kept) => this.#lapse.settled(kept));
+    this.#strangers = new Strangers(options.report);
     this.#maxMessage = nc.info?.max_payload ?? 1024 * 1024;
     // A message over the window could never go: its sender would be told
     // to drain a queue that is empty. Refused as too large, saying which.
@@ -313,6 +318,7 @@ export class NatsLink implements BrokerLink {
   abandon(): void {
     this.#closing ??= Promise.resolve();
     this.#incoming.stop();
+    this.#strangers.stop();
     this.#members.close();
     this.#nc.close().catch(() => {});
   }
@@ -331,6 +337,7 @@ export class NatsLink implements BrokerLink {
     this.#tellUnsettled(this.#up ? "stopped" : "stopped, cut off from the NATS server,");
     for (const batch of this.#batches.values()) batch.flush();
     this.#incoming.stop();
+    this.#strangers.stop();
     // The byes reach the server before the others see this host leave.
     await this.#nc.flush().catch(() => {});
     await this.#members.leave().catch(this.#options.report);
@@ -488,6 +495,9 @@ export class NatsLink implements BrokerLink {
         ),
       );
     }
+    // Unknown still, once it waited to be seen (see `#onMessages`): taken in,
+    // each made-up name would be kept (a count, a batch), for good.
+    if (!this.#knows(envelope.host)) return this.#strangers.dropped(envelope.host);
     switch (envelope.kind) {
       case MESSAGE:
         return this.#onMessage(envelope);
@@ -536,11 +546,10 @@ export class NatsLink implements BrokerLink {
   #onMessage(envelope: Envelope): void {
     const { host, epoch, seq, from, to, body } = envelope;
     if (from === NO_ADDRESS || to === NO_ADDRESS || !this.#attested(host, from)) {
-      const why = this.#knows(host)
-        ? `it may not send as ${String(from)}`
-        : "it is not a member of the cluster";
       return this.#options.report(
-        new FrameError(`Bad message from host ${JSON.stringify(host)}: ${why}`),
+        new FrameError(
+          `Bad message from host ${JSON.stringify(host)}: it may not send as ${String(from)}`,
+        ),
       );
     }
     const incoming = this.#incoming.count(host, epoch, seq, body.length);
