@@ -32,7 +32,9 @@
  *   that is told to their senders.
  * - **One process per name.** What this host reads while its keys may have
  *   expired, and another process may have taken its name (and so its
- *   subject), waits until a refresh settles it (`HeldWhileLapsed`).
+ *   subject), waits until a refresh settles it (`HeldWhileLapsed`); what
+ *   its processes send meanwhile is refused, as it would go out under the
+ *   addresses that process may hold.
  *
  * @module
  */
@@ -240,6 +242,8 @@ export class NatsLink implements BrokerLink {
     const host = this.hostOf(to);
     if (!this.#up || host === undefined || host === this.self.host) return UNREACHABLE;
     if (this.#departed.has(host)) return UNREACHABLE;
+    // Another process may have this host's name, and its processes' addresses, now.
+    if (this.#members.mayHaveLapsed()) return UNREACHABLE;
     if (payload.length > this.maxPayload) return TOO_LARGE;
     const out = this.#outgoing(host);
     const room = Math.min(limit, this.#options.window) - (out.sentBytes - out.ackedBytes);

@@ -336,3 +336,19 @@ export function workersOf(host: Cluster): number[] {
     typeof child.address === "number" ? [child.address] : []
   ).sort((x, y) => x - y);
 }
+
+/** Resolves once `key` of `cluster`'s membership bucket has expired (or was deleted). */
+export async function expired(cluster: string, key: string): Promise<void> {
+  const nc = await connect({ servers: NATS });
+  try {
+    const kv = await new Kvm(nc).open(`switchboard_${cluster}`);
+    const gone = (async () => {
+      while ((await kv.get(key))?.operation === "PUT") {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    })();
+    await waitFor(gone, `key ${key} to expire`);
+  } finally {
+    await nc.close();
+  }
+}

@@ -6,35 +6,17 @@
  */
 
 import assert from "node:assert/strict";
-import { connect } from "@nats-io/transport-node";
-import { Kvm } from "@nats-io/kv";
 import { managerOf } from "../../mod.ts";
 import { waitFor } from "../helpers.ts";
 import {
   event,
+  expired,
   joinHere,
   knowsWorkers,
-  NATS,
   natsAnswers,
   startHost,
   uniqueCluster,
 } from "./hosts.ts";
-
-/** Resolves once `key` of `cluster`'s membership bucket has expired (or was deleted). */
-async function expired(cluster: string, key: string): Promise<void> {
-  const nc = await connect({ servers: NATS });
-  try {
-    const kv = await new Kvm(nc).open(`switchboard_${cluster}`);
-    const gone = (async () => {
-      while ((await kv.get(key))?.operation === "PUT") {
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    })();
-    await waitFor(gone, `key ${key} to expire`);
-  } finally {
-    await nc.close();
-  }
-}
 
 Deno.test({
   name:
