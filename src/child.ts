@@ -62,6 +62,8 @@ export class ChildSide {
   #ownStop: Promise<void> | undefined;
   /** How long the stop work may take when this child stops on its own, in ms. */
   readonly #stopTimeout: number;
+  /** Whether this child is a service, which stops after the workers. */
+  readonly #isService: boolean;
 
   /**
    * Whether this process's own code failed: an uncaught error or rejection,
@@ -77,6 +79,7 @@ export class ChildSide {
    */
   constructor(bootstrap: Bootstrap, endpoint: Endpoint, schemas?: Schemas) {
     this.#stopTimeout = bootstrap.stopTimeout ?? DEFAULT_STOP_TIMEOUT;
+    this.#isService = !isWorker(bootstrap.self);
     for (const type of ["error", "unhandledrejection"]) {
       globalThis.addEventListener(type, (event) => {
         if (!event.defaultPrevented) this.#crashed = true;
@@ -135,6 +138,10 @@ export class ChildSide {
     // so that its stop work, waiting on such a request, ends.
     if (!alone) this.router.endReplacements();
     this.#stopWork ??= (async () => {
+      // A service, when the whole host stops: the manager stopped the
+      // workers first; once each connection from one has closed, all each
+      // sent in its own stop work (its last state, to be saved here) is in.
+      if (!alone && this.#isService) await this.router.connectionsClosed(isWorker);
       await this.router.listeners.stopping();
       if (alone) {
         // It takes no new request now: every handler ends in time.
@@ -285,6 +292,10 @@ export class ChildSide {
     this.close();
     Deno.exit(ORPHAN_EXIT_CODE);
   }
+}
+
+function isWorker(address: Address): boolean {
+  return typeof address === "number";
 }
 
 /** Whether `$stop`'s data says this child stops alone (`{alone: true}`: a reload). */

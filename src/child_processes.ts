@@ -54,24 +54,37 @@ export class ChildProcesses {
   }
 
   /**
-   * Stops every child in two phases: all do their stop work, still
-   * receiving, within `stopTimeout`; then all close and exit. A child that
-   * cannot be asked (not connected) is killed at once, a late one killed;
-   * a process no child holds any more is killed at once too.
+   * Stops every child: the workers first, then the services, each in two
+   * phases: all do their stop work, still receiving, within `stopTimeout`;
+   * then all close and exit. What a worker sends a service in its stop
+   * work (its last state, a final count) is so in before the service's own
+   * stop work, which saves what it holds (a service waits for its workers'
+   * connections to close first: see `child.ts`). A child that cannot be
+   * asked (not connected) is killed at once, a late one killed; a process
+   * no child holds any more is killed at once too.
    */
   async stopAll(children: readonly Slot[]): Promise<void> {
+    const held = new Set(children.map((child) => child.process));
+    const isWorker = (child: Slot) => typeof child.address === "number";
+    await this.#stopTogether(children.filter(isWorker));
+    await this.#stopTogether(children.filter((child) => !isWorker(child)));
+    const others = [...this.#processes].filter((spawned) => !held.has(spawned));
+    await Promise.all(others.map((spawned) => this.#reap(spawned, false, undefined)));
+  }
+
+  /** Stops `children` together, in the two phases of `stopAll`. */
+  async #stopTogether(children: readonly Slot[]): Promise<void> {
+    const processes = children.map((child) => child.process);
     const asked = children.filter((child) => this.#ask(child, false));
-    const patient = new Set(asked.map((child) => child.process));
     await this.#phase(Promise.all(asked.map((child) => child.stopped.promise)).then(() => {}));
     for (const child of asked) {
       this.#reportUnfinished(child);
       this.#tellExit(child);
     }
-    await Promise.all(
-      [...this.#processes].map((spawned) =>
-        this.#reap(spawned, patient.has(spawned), children.find((c) => c.process === spawned))
-      ),
-    );
+    await Promise.all(children.map((child, i) => {
+      const spawned = processes[i];
+      return spawned && this.#reap(spawned, asked.includes(child), child);
+    }));
   }
 
   /**

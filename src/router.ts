@@ -119,6 +119,8 @@ export class Router implements Receiver {
   /** The requests this process is answering, with their handlers' signals. */
   readonly #incoming: IncomingRequests;
   #state: RouterState = "holding";
+  /** Who waits in `connectionsClosed`. */
+  #closingWaiters: { closed: () => boolean; resolve: () => void }[] = [];
   /** Whether every request is refused (see {@linkcode Router.refuseAllRequests}). */
   #refusingAll = false;
   /** Stopping alone: new requests are refused, and peers told. */
@@ -628,10 +630,27 @@ export class Router implements Receiver {
     }
   }
 
+  /**
+   * Resolves once no connection to a process that `matches` is open (at
+   * once if none is): it read everything each sent it before its close.
+   */
+  connectionsClosed(matches: (peer: Address) => boolean): Promise<void> {
+    const closed = () => !this.connected().some(matches);
+    if (closed()) return Promise.resolve();
+    const { promise, resolve } = Promise.withResolvers<void>();
+    this.#closingWaiters.push({ closed, resolve });
+    return promise;
+  }
+
   /** Hears from the endpoint that a connection closed (see {@linkcode Receiver.gone}). */
   gone(peer: Address, reason: Error | undefined, last: LastSent = {}): void {
     this.#requester.gone(peer, reason, last);
     this.#incoming.gone(peer, last.there);
+    this.#closingWaiters = this.#closingWaiters.filter((waiter) => {
+      if (!waiter.closed()) return true;
+      waiter.resolve();
+      return false;
+    });
     if (last.there) return;
     this.#stoppingAlone.left(peer);
     this.#options.onGone?.(peer, reason);

@@ -4,7 +4,8 @@
  */
 
 import assert from "node:assert/strict";
-import { Recorder, startCluster, waitFor } from "./helpers.ts";
+import { Cluster } from "../mod.ts";
+import { nextMessage, Recorder, startCluster, waitFor } from "./helpers.ts";
 
 const SCENARIO = new URL("./fixtures/scenario_1/", import.meta.url);
 
@@ -62,4 +63,17 @@ Deno.test("what children send each other and the manager during their stop work 
   const goodbyes = new Recorder<{ by: number | string }>(cluster, "goodbye");
   await cluster.stop();
   assert.deepEqual(goodbyes.data.map((g) => g.by).sort(), [0, 1, 2]);
+});
+
+Deno.test("the workers stop before the services: what a worker sends a service in its stop work is in before the service's stop work saves it", async () => {
+  const cluster = await Cluster.start({
+    worker: new URL("./fixtures/flushing_worker.ts", import.meta.url),
+    workers: 2,
+    processes: { sink: new URL("./fixtures/sink_service.ts", import.meta.url) },
+  });
+  const saved = nextMessage(cluster, "saved");
+  await waitFor(cluster.stop(), "the stop");
+  // Before, every child began its stop work at once: the service's ran
+  // before the workers' messages came, and saved none of them.
+  assert.deepEqual((await saved).data, { count: 6 });
 });

@@ -60,11 +60,13 @@ Deno.test("a second signal stops at once: children stuck in their stop work are 
   await using run = new ManagerRun({ slowStop: true });
   const ready = await run.ready();
   run.process.kill("SIGTERM");
-  for (const child of CHILDREN) await run.next("stopWork", (id) => id === child);
+  // The workers' stop work first: the service's waits for theirs to end.
+  for (const worker of [0, 1]) await run.next("stopWork", (id) => id === worker);
   run.process.kill("SIGTERM");
   const status = await run.finished();
   assert.equal(status.code, 128 + 15);
   assert.deepEqual(run.all("stopped"), [], "their stop work never ended");
+  assert.deepEqual(run.all("stopWork").sort(), [0, 1], "the service's never began");
   assert.equal(await exists(ready.dir), false, "no socket directory is left");
   for (const pid of Object.values(ready.pids)) assert.ok(!isRunning(pid));
 });
