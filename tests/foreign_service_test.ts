@@ -520,3 +520,18 @@ Deno.test("a Node service reloaded under steady requests by name, from the manag
   }
   assert.ok(!isRunning(before));
 });
+
+Deno.test("a Node service's stop work runs once the workers' is in, as a Deno service's does", async () => {
+  const cluster = await Cluster.start({
+    worker: new URL("./fixtures/flushing_worker.ts", import.meta.url),
+    workers: 2,
+    processes: {
+      sink: {
+        command: ["node", new URL("./fixtures/node_sink_service.mjs", import.meta.url).pathname],
+      },
+    },
+  });
+  const saved = nextMessage(cluster, "saved");
+  await waitFor(cluster.stop(), "the stop");
+  assert.deepEqual((await saved).data, { count: 6 });
+});

@@ -184,6 +184,8 @@ export class Peer {
   #onSigterm = () => this.#terminated();
   /** Whether a SIGTERM came. */
   #terminating = false;
+  /** Who waits for every connection from a worker to close. */
+  #workersGoneWaiters = [];
   /** @type {Promise<void> | undefined} */
   #ownStop;
   #onSigint = () => {};
@@ -433,6 +435,10 @@ export class Peer {
    */
   #doStopWork(alone) {
     this.#stopWork ??= (async () => {
+      // A service, when the whole host stops: the manager stopped the
+      // workers first; once each connection from one has closed, all each
+      // sent in its own stop work is in.
+      if (!alone && typeof this.id === "string") await this.#workersGone();
       await Promise.all([...this.#stopHandlers].map(async (handler) => {
         try {
           await handler();
@@ -505,6 +511,19 @@ export class Peer {
     }
   }
 
+  /** Resolves once no connection to a worker is open (see `#doStopWork`). */
+  #workersGone() {
+    return new Promise((resolve) => {
+      this.#workersGoneWaiters.push(resolve);
+      this.#checkWorkersGone();
+    });
+  }
+
+  #checkWorkersGone() {
+    if (this.#endpoint.connected().some((peer) => typeof peer === "number")) return;
+    for (const resolve of this.#workersGoneWaiters.splice(0)) resolve();
+  }
+
   /**
    * The connection to `address` closed, or, on another host, the manager
    * says it is gone (`reason` says why, when it should be told): what
@@ -513,6 +532,7 @@ export class Peer {
    */
   #gone(address, reason) {
     this.#left(address);
+    this.#checkWorkersGone();
     for (const [messageId, entry] of this.#pending) {
       if (entry.target !== address) continue;
       this.#settle(
