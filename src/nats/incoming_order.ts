@@ -58,7 +58,7 @@ export interface IncomingOrderOptions {
   publish(host: string, part: EnvelopePart): void;
   /** Who is told of what was lost. */
   receiver(): BrokerReceiver | undefined;
-  /** Whether confirmations can go: connected, and not closing. */
+  /** Whether confirmations can go: connected, not closing, and this host surely itself. */
   canAck(): boolean;
   /** Told of errors no caller can be given. */
   report(error: Error): void;
@@ -113,6 +113,19 @@ export class IncomingOrder {
   confirm(host: string, incoming: Incoming): void {
     if (incoming.bytes - incoming.ackedBytes >= ACK_BYTES) return this.#ack(host, incoming);
     incoming.ackTimer ??= setTimeout(() => this.#ack(host, incoming), ACK_DELAY);
+  }
+
+  /**
+   * Confirms to each host what came from it and went unconfirmed while
+   * confirmations could not go (this host's keys may have lapsed): else a
+   * sender that sends nothing more would hold it in doubt for good.
+   */
+  ackUnconfirmed(): void {
+    for (const [host, incoming] of this.#in) {
+      if (!this.#forgotten.has(host) && incoming.bytes > incoming.ackedBytes) {
+        this.#ack(host, incoming);
+      }
+    }
   }
 
   /**

@@ -143,7 +143,10 @@ export class NatsLink implements BrokerLink {
   readonly #incoming = new IncomingOrder({
     publish: (host, part) => this.#publish(host, part),
     receiver: () => this.#receiver,
-    canAck: () => this.#up && !this.#closing,
+    // Not while this host's keys may have lapsed: a confirmation that goes
+    // then (an ack timer set before a pause) would be counted against the
+    // process that may hold its name now, which never had those messages.
+    canAck: () => this.#up && !this.#closing && !this.#members.mayHaveLapsed(),
     report: (error) => this.#options.report(error),
   });
   /** What waits to be published to each host, at the end of this task. */
@@ -188,7 +191,11 @@ export class NatsLink implements BrokerLink {
       () => members.mayHaveLapsed(),
       (bytes) => this.#onMessages(bytes),
     );
-    members.onRefreshed((kept) => this.#lapse.settled(kept));
+    members.onRefreshed((kept) => {
+      this.#lapse.settled(kept);
+      // What came before the lapse, and could not be confirmed during it.
+      if (kept && !members.mayHaveLapsed()) this.#incoming.ackUnconfirmed();
+    });
     this.#strangers = new Strangers(options.report);
     this.#maxMessage = nc.info?.max_payload ?? 1024 * 1024;
     // A message over the window could never go: its sender would be told

@@ -3,41 +3,15 @@
  * what that sender sent (kept as early envelopes) and says bye to it all
  * the same, with nothing had: else the sender, hearing no bye, would take
  * the host for dead and tell its callers their messages were lost in
- * doubt, not refused. A fake NATS connection records what is published.
+ * doubt, not refused. A fake NATS connection records what is published
+ * (`fake_connection.ts`).
  */
 
 import assert from "node:assert/strict";
-import type { NatsConnection } from "@nats-io/transport-node";
-import type { BrokerReceiver, HostRecord } from "../../src/broker.ts";
+import type { BrokerReceiver } from "../../src/broker.ts";
 import { BYE, encodeEnvelopes, MESSAGE, readEnvelopes } from "../../src/nats/envelope.ts";
-import { type Members, NatsLink } from "../../src/nats/link.ts";
-
-/** A NATS connection that records what is published, by subject. */
-function fakeConnection(published: [string, Uint8Array][]): NatsConnection {
-  return {
-    info: { max_payload: 100_000 },
-    status: () => (async function* () {})(),
-    publish: (subject: string, bytes: Uint8Array) => void published.push([subject, bytes.slice()]),
-    subscribe: () => ({ unsubscribe() {} }),
-    flush: () => Promise.resolve(),
-    drain: () => Promise.resolve(),
-    close: () => Promise.resolve(),
-  } as unknown as NatsConnection;
-}
-
-/** Members that know only `known`, for ever. */
-function members(self: HostRecord, known: HostRecord[]): Members {
-  return {
-    self,
-    hosts: () => known,
-    hostOf: (address) => known.find((record) => record.workers.includes(address as number))?.host,
-    onChange: () => () => {},
-    mayHaveLapsed: () => false,
-    onRefreshed: () => () => {},
-    leave: () => Promise.resolve(),
-    close() {},
-  };
-}
+import { NatsLink } from "../../src/nats/link.ts";
+import { fakeConnection, members } from "./fake_connection.ts";
 
 Deno.test("a host closing before it saw a sender join says bye to it, having had none", async () => {
   const a = { host: "a", workers: [0], services: [] };
