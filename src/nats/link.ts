@@ -34,7 +34,8 @@
  *   expired, and another process may have taken its name (and so its
  *   subject), waits until a refresh settles it (`HeldWhileLapsed`); what
  *   its processes send meanwhile is refused, as it would go out under the
- *   addresses that process may hold.
+ *   addresses that process may hold; nor does it confirm what came, or say
+ *   that one of its processes ended, until a refresh keeps its keys.
  *
  * @module
  */
@@ -155,10 +156,10 @@ export class NatsLink implements BrokerLink {
   readonly #heldBounces = new HeldBounces();
   /**
    * What this host would have told each other host of its processes that
-   * ended while the connection was down: told once it is back (the last of
-   * each process, for each host).
+   * ended while it could not (the last of each process, for each host):
+   * its connection was down, or its keys may have lapsed (see `ended`).
    */
-  readonly #endedWhileDown = new Map<string, { host: string; part: EnvelopePart }>();
+  readonly #endedUntold = new Map<string, { host: string; part: EnvelopePart }>();
   /** Envelopes from hosts the membership does not know yet. */
   readonly #early = new EarlyEnvelopes((envelope) => this.#handle(envelope));
   /** What hosts that are not members send: dropped, counted. */
@@ -191,11 +192,7 @@ export class NatsLink implements BrokerLink {
       () => members.mayHaveLapsed(),
       (bytes) => this.#onMessages(bytes),
     );
-    members.onRefreshed((kept) => {
-      this.#lapse.settled(kept);
-      // What came before the lapse, and could not be confirmed during it.
-      if (kept && !members.mayHaveLapsed()) this.#incoming.ackUnconfirmed();
-    });
+    members.onRefreshed((kept) => this.#onRefreshed(kept));
     this.#strangers = new Strangers(options.report);
     this.#maxMessage = nc.info?.max_payload ?? 1024 * 1024;
     // A message over the window could never go: its sender would be told
@@ -294,9 +291,11 @@ export class NatsLink implements BrokerLink {
         seq: had?.epoch ?? 0,
         body,
       };
-      if (this.#up) this.#publish(host, part);
+      // Not while this host's keys may have lapsed: another process may
+      // hold `address` now, and the others would fail what they asked of it.
+      if (this.#up && !this.#members.mayHaveLapsed()) this.#publish(host, part);
       // Only the last of a process counts: it says more of what came.
-      else this.#endedWhileDown.set(`${host}\n${JSON.stringify(address)}`, { host, part });
+      else this.#endedUntold.set(`${host}\n${JSON.stringify(address)}`, { host, part });
     }
   }
 
@@ -422,12 +421,31 @@ export class NatsLink implements BrokerLink {
     );
   }
 
-  /** Tells the hosts still here of this host's processes that ended while the connection was down. */
-  #sendEndedWhileDown(): void {
-    for (const { host, part } of this.#endedWhileDown.values()) {
+  /**
+   * Tells the hosts still here of this host's processes that ended while it
+   * could not, once it can: connected, and its keys surely its own.
+   */
+  #sendEndedUntold(): void {
+    if (!this.#up || this.#members.mayHaveLapsed()) return;
+    for (const { host, part } of this.#endedUntold.values()) {
       if (this.#knows(host)) this.#publish(host, part);
     }
-    this.#endedWhileDown.clear();
+    this.#endedUntold.clear();
+  }
+
+  /**
+   * A round of refreshes of this host's keys ended. Kept, and no longer
+   * lapsed, it does what it held back meanwhile; lost, another process
+   * holds its name or ids, and this host, which leaves, speaks for none of
+   * them: what it held back is dropped.
+   */
+  #onRefreshed(kept: boolean): void {
+    this.#lapse.settled(kept);
+    if (!kept) return this.#endedUntold.clear();
+    if (this.#members.mayHaveLapsed()) return;
+    // What came before the lapse, and could not be confirmed during it.
+    this.#incoming.ackUnconfirmed();
+    this.#sendEndedUntold();
   }
 
   #subject(host: string): string {
@@ -739,7 +757,7 @@ export class NatsLink implements BrokerLink {
           });
         }
         this.#sendHeldBounces();
-        this.#sendEndedWhileDown();
+        this.#sendEndedUntold();
       }
     }
   }

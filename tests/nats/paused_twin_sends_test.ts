@@ -6,30 +6,18 @@
  */
 
 import assert from "node:assert/strict";
-import { connect } from "@nats-io/transport-node";
-import { managerOf } from "../../mod.ts";
 import { MESSAGE, readEnvelopes } from "../../src/nats/envelope.ts";
 import { remote, waitFor } from "../helpers.ts";
-import {
-  event,
-  expired,
-  joinHere,
-  knowsWorkers,
-  NATS,
-  natsAnswers,
-  startHost,
-  uniqueCluster,
-} from "./hosts.ts";
+import { natsAnswers } from "./hosts.ts";
+import { pauseUntilReplaced, resumeUntilLeft, twoHosts } from "./paused_twin.ts";
 
 Deno.test({
   name:
     "a host paused while a new process took its name sends nothing its worker queued meanwhile once it runs again",
   ignore: !natsAnswers,
   async fn() {
-    const cluster = uniqueCluster();
-    await using oldB = startHost({ cluster, host: "b", workers: 1 });
-    await oldB.ready();
-    await using a = await joinHere(cluster, "a", { workers: 1 });
+    await using hosts = await twoHosts();
+    const { cluster, a } = hosts;
     // Worker 0 (old b) ticks to worker 1 (a) until b leaves, paused or not.
     const ticking = remote(a, 0, { op: "ticks", to: 1, pace: 10 }).catch(() => {});
     await waitFor(
@@ -38,40 +26,18 @@ Deno.test({
       })(),
       "a first tick",
     );
-    const left = event(a, "hostLeft", managerOf("b"));
-    Deno.kill(oldB.process.pid, "SIGSTOP");
-    await waitFor(left, "a to see b leave");
-    await ticking;
-    await expired(cluster, "w.0");
-    await using newB = startHost({ cluster, host: "b", workers: 1 });
-    await newB.ready();
-    await knowsWorkers(a, 2);
+    await using _newB = await pauseUntilReplaced(hosts, () => ticking);
 
-    // What goes to a's subject, and the membership's writes, in the order
-    // each publisher sent them: the old b's last is the delete of its host
-    // key, as it leaves (the new b's writes are no deletes).
-    const nc = await connect({ servers: NATS });
-    try {
-      let fromB = 0;
-      const deleted = Promise.withResolvers<void>();
+    // What goes to a's subject, until the old b has left.
+    let fromB = 0;
+    await resumeUntilLeft(hosts, (nc) =>
       nc.subscribe(`switchboard.${cluster}.a`, {
         callback: (_, message) => {
           readEnvelopes(message.data, (envelope) => {
             if (envelope.host === "b" && envelope.kind === MESSAGE) fromB++;
           });
         },
-      });
-      nc.subscribe(`$KV.switchboard_${cluster}.h.b`, {
-        callback: (_, message) => {
-          if (message.headers?.get("KV-Operation") === "DEL") deleted.resolve();
-        },
-      });
-      await nc.flush();
-      Deno.kill(oldB.process.pid, "SIGCONT");
-      await waitFor(deleted.promise, "the old b to leave");
-      assert.equal(fromB, 0);
-    } finally {
-      await nc.close();
-    }
+      }));
+    assert.equal(fromB, 0);
   },
 });

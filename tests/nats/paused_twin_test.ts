@@ -6,34 +6,17 @@
  */
 
 import assert from "node:assert/strict";
-import { managerOf } from "../../mod.ts";
-import { waitFor } from "../helpers.ts";
-import {
-  event,
-  expired,
-  joinHere,
-  knowsWorkers,
-  natsAnswers,
-  startHost,
-  uniqueCluster,
-} from "./hosts.ts";
+import { natsAnswers } from "./hosts.ts";
+import { pauseUntilReplaced, twoHosts } from "./paused_twin.ts";
 
 Deno.test({
   name:
     "a host paused while a new process took its name delivers nothing sent to that one once it runs again",
   ignore: !natsAnswers,
   async fn() {
-    const cluster = uniqueCluster();
-    await using oldB = startHost({ cluster, host: "b", workers: 1 });
-    await oldB.ready();
-    await using a = await joinHere(cluster, "a", { workers: 1 });
-    const left = event(a, "hostLeft", managerOf("b"));
-    Deno.kill(oldB.process.pid, "SIGSTOP");
-    await waitFor(left, "a to see b leave");
-    await expired(cluster, "w.0");
-    await using newB = startHost({ cluster, host: "b", workers: 1 });
-    assert.deepEqual((await newB.next("ready") as { workers: number[] }).workers, [0]);
-    await knowsWorkers(a, 2);
+    await using hosts = await twoHosts();
+    const { oldB, a } = hosts;
+    await using newB = await pauseUntilReplaced(hosts);
     for (let n = 0; n < 100; n++) assert.equal(a.sendMessage("loggedTick", n, 0), 1);
     await newB.next("loggedTick", (n) => n === 99);
 
