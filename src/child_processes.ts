@@ -66,10 +66,26 @@ export class ChildProcesses {
   async stopAll(children: readonly Slot[]): Promise<void> {
     const held = new Set(children.map((child) => child.process));
     const isWorker = (child: Slot) => typeof child.address === "number";
+    // A service stopping alone already (reloaded, SIGTERM'd) did its stop
+    // work without the workers': it ends first, so that what a worker sends
+    // it in its own is refused where the worker sees it, not taken after
+    // the service saved. Told the cluster stops, it ends its waits for
+    // replacements; the stop that began drives its exit, within its phases.
+    const leaving = children.filter((child) => !isWorker(child) && child.leaving);
+    for (const child of leaving) this.#ask(child, false);
+    await Promise.all(leaving.map((child) => this.#exited(child.process)));
     await this.#stopTogether(children.filter(isWorker));
     await this.#stopTogether(children.filter((child) => !isWorker(child)));
     const others = [...this.#processes].filter((spawned) => !held.has(spawned));
     await Promise.all(others.map((spawned) => this.#reap(spawned, false, undefined)));
+  }
+
+  /** Waits for a process stopping already to exit: at most its two phases. */
+  async #exited(spawned: SpawnedChild | undefined): Promise<void> {
+    if (!spawned) return;
+    const { stopTimeout } = this.#options;
+    await deadline(spawned.process.status, 2 * stopTimeout, () => new Error("stopTimeout passed"))
+      .catch(() => {});
   }
 
   /** Stops `children` together, in the two phases of `stopAll`. */

@@ -72,8 +72,33 @@ Deno.test("the workers stop before the services: what a worker sends a service i
     processes: { sink: new URL("./fixtures/sink_service.ts", import.meta.url) },
   });
   const saved = nextMessage(cluster, "saved");
+  const flushed = new Recorder<{ sent: boolean[] }>(cluster, "flushed");
   await waitFor(cluster.stop(), "the stop");
   // Before, every child began its stop work at once: the service's ran
   // before the workers' messages came, and saved none of them.
   assert.deepEqual((await saved).data, { count: 6 });
+  assert.deepEqual(flushed.data.map((d) => d.sent), [[true, true, true], [true, true, true]]);
+});
+
+Deno.test("a stop that meets a service stopping alone ends it first: what workers then send it is refused where they see it, not taken after it saved", async () => {
+  const cluster = await Cluster.start({
+    worker: new URL("./fixtures/flushing_worker.ts", import.meta.url),
+    workers: 2,
+    processes: { sink: new URL("./fixtures/sink_service.ts", import.meta.url) },
+    stopTimeout: 300,
+  });
+  cluster.onError(() => {});
+  const late = new Recorder(cluster, "late");
+  const flushed = new Recorder<{ sent: boolean[] }>(cluster, "flushed");
+  // The sink holds a request, so that its reload's stop work does not end.
+  const held = cluster.request("holdRequest", undefined, { to: "sink" }).catch(() => {});
+  const saved = nextMessage(cluster, "saved");
+  const reload = cluster.reload("sink").catch(() => {});
+  // Its onStop ran, alone, before any worker's: with nothing flushed yet.
+  assert.deepEqual((await saved).data, { count: 0 });
+  await waitFor(cluster.stop(), "the stop");
+  await Promise.all([held, reload]);
+  // Before, the workers flushed while it still ran, after it saved: 6 late.
+  assert.deepEqual(late.data, []);
+  assert.deepEqual(flushed.data.map((d) => d.sent), [[false, false, false], [false, false, false]]);
 });
