@@ -73,6 +73,11 @@ export interface MembershipOptions {
   /** Copies of the membership bucket in a NATS cluster (default 1; 3 survives a lost server). */
   replicas?: number;
   /**
+   * The time, in ms, by which this host judges whether its keys may have
+   * lapsed (default `performance.now()`): a test puts it in its own hands.
+   */
+  now?(): number;
+  /**
    * Told of what no caller can be given: a key this host lost to another
    * host (it then leaves), a host whose record claims what another holds,
    * a listener that threw.
@@ -157,6 +162,7 @@ export class Membership {
       heartbeat,
       hostTimeout,
       replicas,
+      now: options.now ?? (() => performance.now()),
     });
     try {
       await membership.#claim();
@@ -205,14 +211,15 @@ export class Membership {
 
   /**
    * Whether this host's keys may have expired, so that another process may
-   * hold its name and ids now: a write of one was last made over
-   * `hostTimeout` ago (it was paused, or cut off from NATS). A live host
-   * writes each every heartbeat, and `hostTimeout` is two at least; a key
-   * lives a heartbeat longer than `hostTimeout`, which leaves room for the
-   * time its write took to reach the server.
+   * hold its name and ids now: the last write of one that the server made
+   * was sent over a key's lifetime ago (`hostTimeout + heartbeat`: it was
+   * paused, or cut off from NATS). The server made it after it was sent,
+   * so until then the key lives for certain. Not sooner: under slow answers
+   * a round of refreshes takes more than a beat, and a live host, counted
+   * lapsed at `hostTimeout`, refused a sixth of its sends.
    */
   mayHaveLapsed(): boolean {
-    const since = performance.now() - this.#options.hostTimeout;
+    const since = this.#options.now() - (this.#options.hostTimeout + this.#options.heartbeat);
     for (const sentAt of this.#writtenAt.values()) if (sentAt < since) return true;
     return false;
   }
@@ -317,12 +324,12 @@ export class Membership {
   #create(key: string, value: string, mayBeMine = false): Promise<boolean> {
     let tried = mayBeMine;
     // A write of this call's own, found made, was sent after this.
-    const began = performance.now();
+    const began = this.#options.now();
     return patiently(async () => {
       if (this.#isClosed()) return true;
       const retry = tried;
       tried = true;
-      const sentAt = performance.now();
+      const sentAt = this.#options.now();
       try {
         this.#hold(key, await this.#kv.put(key, value, { previousSeq: 0 }), sentAt);
         return true;
@@ -370,7 +377,7 @@ export class Membership {
     const revision = this.#held.get(key);
     if (revision === undefined) return false;
     const entry = value ?? (key.startsWith(HOST) ? this.#record() : this.#owner());
-    const sentAt = performance.now();
+    const sentAt = this.#options.now();
     try {
       this.#hold(key, await this.#kv.update(key, entry, revision), sentAt);
       if (key.startsWith(HOST)) this.#selfWritten = performance.now();
@@ -403,7 +410,7 @@ export class Membership {
     if (this.#isClosed()) return true;
     if (current?.operation === "PUT" && this.#wrote(current)) {
       // Written again now: a key lives from its last write.
-      const sentAt = performance.now();
+      const sentAt = this.#options.now();
       const revision = await this.#kv.update(key, value, current.revision).catch(() => undefined);
       if (this.#isClosed()) return true;
       this.#hold(key, revision ?? current.revision, revision === undefined ? undefined : sentAt);
