@@ -342,8 +342,14 @@ export class NatsLink implements BrokerLink {
     // sent after never will.
     await this.stopReading();
     for (const host of this.#early.clear()) neverHad.add(host);
-    this.#sendHeldBounces();
-    this.#sayBye(neverHad);
+    // Keys that may have lapsed may be another process's now (see
+    // `mayHaveLapsed`): a bye under the name would be taken as its, and the
+    // others would count it gone for good. So this host leaves unsaid, and
+    // they settle what they sent it as for a host that died.
+    if (!this.#members.mayHaveLapsed()) {
+      this.#sendHeldBounces();
+      this.#sayBye(neverHad);
+    }
     this.#tellUnsettled(this.#up ? "stopped" : "stopped, cut off from the NATS server,");
     for (const batch of this.#batches.values()) batch.flush();
     this.#incoming.stop();
