@@ -47,6 +47,11 @@ export interface Incoming {
   expect: number;
   /** An earlier epoch whose end is not counted yet. */
   unresolved?: Unresolved;
+  /**
+   * The earlier epoch last counted, and its count: told it again, this
+   * host confirms it again (see `resumed`).
+   */
+  settled?: Settled;
   bytes: number;
   ackedBytes: number;
   ackTimer: ReturnType<typeof setTimeout> | undefined;
@@ -74,6 +79,12 @@ interface Unresolved {
   epoch: number;
   received: number;
   timer: ReturnType<typeof setTimeout>;
+}
+
+/** An earlier epoch of a host, counted: how many it said it sent in it. */
+interface Settled {
+  epoch: number;
+  sent: number;
 }
 
 /** Counts what comes from each other host, and confirms it. */
@@ -133,7 +144,10 @@ export class IncomingOrder {
    * sent in an earlier epoch: what never came of them is reported. After a
    * reconnect, the count is confirmed: the sender keeps that epoch's
    * messages in doubt until then, and tells the count again (see
-   * `SendWindows.unsettledBefore`).
+   * `SendWindows.unsettledBefore`): told again, it is confirmed again, not
+   * counted twice (the confirmation may have been lost on the way, and
+   * else, the sender stopping, it would say delivered messages may not
+   * have been).
    */
   resumed(envelope: Envelope, epoch: number, sent: number): void {
     const { host } = envelope;
@@ -145,8 +159,9 @@ export class IncomingOrder {
       if (!afterReconnecting) return;
       if (sent > 0) this.#missing(host, sent, epoch, 0);
       // Counted: told again, it is not counted twice.
-      this.#in.set(host, fresh(envelope.epoch));
-      return this.#settle(host, epoch, sent);
+      const counting = fresh(envelope.epoch);
+      this.#in.set(host, counting);
+      return this.#settle(host, counting, epoch, sent);
     }
     if (epoch === incoming.epoch) {
       // Numbered before it forgot this host: who sent them, it forgot too.
@@ -158,13 +173,16 @@ export class IncomingOrder {
       this.#forgotten.delete(host);
       // Confirmed only after a reconnect: forgotten, the sender numbers
       // anew in the same epoch, which a confirmation would speak for.
-      if (afterReconnecting) this.#settle(host, epoch, sent);
+      if (afterReconnecting) this.#settle(host, incoming, epoch, sent);
     } else if (epoch === incoming.unresolved?.epoch) {
       clearTimeout(incoming.unresolved.timer);
       const { received } = incoming.unresolved;
       incoming.unresolved = undefined;
       if (sent > received) this.#missing(host, sent - received, epoch, received);
-      this.#settle(host, epoch, sent);
+      this.#settle(host, incoming, epoch, sent);
+    } else if (afterReconnecting && epoch === incoming.settled?.epoch) {
+      // Counted already: the sender never had the confirmation.
+      this.#settle(host, incoming, epoch, incoming.settled.sent);
     }
   }
 
@@ -275,9 +293,11 @@ export class IncomingOrder {
 
   /**
    * Confirms the `sent` messages of `host`'s earlier `epoch`, counted: what
-   * never came of them is reported already.
+   * never came of them is reported already. Remembered in `incoming`, what
+   * is counted now, to be confirmed again if told again.
    */
-  #settle(host: string, epoch: number, sent: number): void {
+  #settle(host: string, incoming: Incoming, epoch: number, sent: number): void {
+    incoming.settled = { epoch, sent };
     if (!this.#options.canAck() || sent === 0) return;
     this.#options.publish(host, {
       kind: ACK,
