@@ -53,11 +53,8 @@ const REQUEST_OPTIONS = {
   signal: true,
 } satisfies OptionNames<RequestOptions>;
 
-const REQUEST_ALL_OPTIONS = {
-  to: true,
-  timeout: true,
-  signal: true,
-} satisfies OptionNames<RequestAllOptions>;
+/** The same names: `to` is one target there, several here. */
+const REQUEST_ALL_OPTIONS = REQUEST_OPTIONS satisfies OptionNames<RequestAllOptions>;
 
 /** What a requester needs of the process it asks for. */
 export interface RequesterOptions {

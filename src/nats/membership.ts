@@ -117,6 +117,12 @@ export class Membership {
    * after a pause speaks of a write made before it.
    */
   readonly #writtenAt = new Map<string, number>();
+  /**
+   * When the first of the keys may expire, from `#writtenAt`; undefined
+   * when a write changed since it was found. `mayHaveLapsed` runs for
+   * every message sent and read, a write once a beat for each key.
+   */
+  #lapsesAt: number | undefined;
   /** Told how each round of refreshes ended: see `onRefreshed`. */
   readonly #refreshed = new Callbacks<(kept: boolean) => void>();
   readonly #known = new Map<string, Known>();
@@ -219,9 +225,9 @@ export class Membership {
    * lapsed at `hostTimeout`, refused a sixth of its sends.
    */
   mayHaveLapsed(): boolean {
-    const since = this.#options.now() - (this.#options.hostTimeout + this.#options.heartbeat);
-    for (const sentAt of this.#writtenAt.values()) if (sentAt < since) return true;
-    return false;
+    this.#lapsesAt ??= Math.min(...this.#writtenAt.values()) + this.#options.hostTimeout +
+      this.#options.heartbeat;
+    return this.#options.now() > this.#lapsesAt;
   }
 
   /**
@@ -278,6 +284,7 @@ export class Membership {
     this.#watch?.stop();
     this.#held.clear();
     this.#writtenAt.clear();
+    this.#lapsesAt = undefined;
   }
 
   async #claim(): Promise<void> {
@@ -359,7 +366,9 @@ export class Membership {
   /** Holds `key` at `revision`, written by a write sent at `sentAt` (if known). */
   #hold(key: string, revision: number, sentAt?: number): void {
     this.#held.set(key, revision);
-    if (sentAt !== undefined) this.#writtenAt.set(key, sentAt);
+    if (sentAt === undefined) return;
+    this.#writtenAt.set(key, sentAt);
+    this.#lapsesAt = undefined;
   }
 
   /** Whether `entry` is this process's write. */
@@ -422,6 +431,7 @@ export class Membership {
     if (created !== false) return true;
     this.#held.delete(key);
     this.#writtenAt.delete(key);
+    this.#lapsesAt = undefined;
     return false;
   }
 
