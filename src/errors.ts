@@ -145,7 +145,9 @@ export class NoHandlerError extends SwitchboardError {}
  * ```ts
  * import { UnreachableError } from "@switchboard/switchboard";
  *
- * const error = new UnreachableError('Request "testRequest" to worker 9 failed: no such peer');
+ * const error = new UnreachableError(
+ *   'Request "testRequest" to worker 9 failed: no such process (the cluster has workers 0-1, the manager)',
+ * );
  * console.assert(error.name === "UnreachableError");
  * ```
  */

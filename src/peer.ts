@@ -313,7 +313,8 @@ export class Peer<P extends Carried<P> = Protocol, S extends string = string> {
    * export function logAll(peer: Peer): () => void {
    *   return peer.onAny((msg) => {
    *     console.log(msg.action, msg.data);
-   *     msg.reply("ack", { action: msg.action });
+   *     // Not an ack for an ack: two processes doing this would ack each other for ever.
+   *     if (msg.action !== "ack") msg.reply("ack", { action: msg.action });
    *   });
    * }
    * ```
@@ -512,18 +513,21 @@ export class Peer<P extends Carried<P> = Protocol, S extends string = string> {
   }
 
   /**
-   * Closes the peer at the end of an `await using` block.
+   * Closes the peer at the end of an `await using` block: for the manager,
+   * stops the cluster, as a batch job wants. A child keeps its peer for its
+   * whole life: one that closes as soon as it has joined fails
+   * `Cluster.start()`, and after the start it is restarted once it exits.
    *
    * @returns Resolves once everything is closed.
    *
-   * @example Scoped use
+   * @example Scoped use: a batch job
    * ```ts
-   * import { connect } from "@switchboard/switchboard";
+   * import { Cluster } from "@switchboard/switchboard";
    *
-   * if (import.meta.main) {
-   *   await using peer = await connect();
-   *   peer.sendMessage("hello", { pid: Deno.pid });
-   * }
+   * export async function nightly(): Promise<void> {
+   *   await using cluster = await Cluster.start({ worker: "./worker.ts", workers: 2 });
+   *   console.log(await cluster.requestAll("reportRequest", { day: "2026-12-06" }));
+   * } // every child stopped here
    * ```
    */
   [Symbol.asyncDispose](): Promise<void> {
