@@ -20,7 +20,8 @@ import { checkOptionNames, type OptionNames } from "../option_names.ts";
 export interface NatsBrokerOptions {
   /**
    * The NATS servers, e.g. `"10.0.0.5:4222"` or a list. Use IP literals:
-   * a host name needs Deno's `--allow-sys` or DNS permission besides `--allow-net`.
+   * a host name resolves only under a bare `--allow-net` (with a list of
+   * hosts, even one naming it, the lookup fails with `getaddrinfo EPERM`).
    */
   servers: string | string[];
   /** The cluster's name: managers given the same one form one cluster. Letters, digits, `-`, `_`. */
