@@ -81,19 +81,26 @@ export async function readBootstrap(
   patience: AbortSignal = AbortSignal.timeout(BOOTSTRAP_TIMEOUT),
 ): Promise<Bootstrap> {
   if (input.isTerminal()) throw notAChild("stdin is a terminal");
+  let onAbort = () => {};
   const gaveUp = new Promise<never>((_, reject) => {
-    const onAbort = () => reject(notAChild(`none arrived on stdin within ${BOOTSTRAP_TIMEOUT} ms`));
+    onAbort = () => reject(notAChild(`none arrived on stdin within ${BOOTSTRAP_TIMEOUT} ms`));
     if (patience.aborted) onAbort();
     else patience.addEventListener("abort", onAbort, { once: true });
   });
   gaveUp.catch(() => {});
   const buffer = new Uint8Array(MAX_BOOTSTRAP_BYTES);
   let length = 0;
-  while (!buffer.subarray(0, length).includes(NEWLINE)) {
-    if (length === buffer.length) throw notAChild("the first line of stdin is too long");
-    const count = await Promise.race([input.read(buffer.subarray(length)), gaveUp]);
-    if (count === null) throw notAChild("stdin ended without one");
-    length += count;
+  try {
+    while (!buffer.subarray(0, length).includes(NEWLINE)) {
+      if (length === buffer.length) throw notAChild("the first line of stdin is too long");
+      const count = await Promise.race([input.read(buffer.subarray(length)), gaveUp]);
+      if (count === null) throw notAChild("stdin ended without one");
+      length += count;
+    }
+  } finally {
+    // A listener on a timeout's signal keeps its timer, and so the process,
+    // alive: a child that closed at once lived on until the timeout passed.
+    patience.removeEventListener("abort", onAbort);
   }
   const line = new TextDecoder().decode(buffer.subarray(0, buffer.indexOf(NEWLINE)));
   let bootstrap: unknown;

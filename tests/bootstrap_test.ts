@@ -6,6 +6,7 @@ import {
   readBootstrap,
   readGoAhead,
 } from "../src/bootstrap.ts";
+import { waitFor } from "./helpers.ts";
 
 const BOOTSTRAP: Bootstrap = {
   version: BOOTSTRAP_VERSION,
@@ -106,5 +107,33 @@ Deno.test("readGoAhead at the end of stdin still resolves in a later task", asyn
   for (const read of [() => Promise.resolve(null), () => Promise.reject(new Error("closed"))]) {
     const order = await racesMicrotasks(readGoAhead({ read }), 1_000);
     assert.deepEqual(order, ["microtasks", "go-ahead"]);
+  }
+});
+
+Deno.test("a process that has read its bootstrap is not kept alive by the wait for it", async () => {
+  // A listener on a timeout's signal keeps its timer, and so the process,
+  // alive: a child that closed at once lived on until the patience ran out.
+  const source = new URL("../src/bootstrap.ts", import.meta.url).href;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "eval",
+      `import { readBootstrap } from "${source}";
+       await readBootstrap(Deno.stdin, AbortSignal.timeout(600_000));`,
+    ],
+    stdin: "piped",
+    stdout: "null",
+    stderr: "inherit",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(encodeBootstrap(BOOTSTRAP));
+  await writer.close();
+  try {
+    const status = await waitFor(child.status, "the process to exit, its bootstrap read");
+    assert.equal(status.code, 0);
+  } finally {
+    try {
+      child.kill("SIGKILL");
+    } catch { /* exited */ }
+    await child.status;
   }
 });
