@@ -361,9 +361,7 @@ export class Supervisor {
     const how = howItExited(status);
     const { address } = child;
     const exitedEarly = `exited ${how} before it was ready${
-      status.code === 0 && !status.signal
-        ? " (did it call connect()? A module that only exports a function ends at once)"
-        : ""
+      status.code === 0 && !status.signal ? cleanExitHint(child.wentAhead) : ""
     }`;
     const early = new SwitchboardError(
       `${describe(address)} ${exitedEarly}${troubleOf(child)}`,
@@ -510,4 +508,12 @@ function reloadStopped(address: Address, cause?: unknown): ClosedError {
     cause,
     peer: address,
   });
+}
+
+/** Why a child might have exited cleanly before it was ready, for the error that says so. */
+function cleanExitHint(connected: boolean): string {
+  return connected
+    // `await using peer = await connect()` at a module's top level does this.
+    ? " (it had connected, then closed its peer: a child keeps its peer for its whole life)"
+    : " (did it call connect()? A module that only exports a function ends at once)";
 }

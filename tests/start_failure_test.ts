@@ -40,6 +40,17 @@ Deno.test("a child that exits with code 0 before it is ready gets a hint", async
   assert.match(error.stack!, /start_failure_test\.ts/, "its stack shows who started the cluster");
 });
 
+Deno.test("a child that connects and then closes its peer before it is ready is told so", async () => {
+  const error = await Cluster.start({ worker: fixture("closing_worker.ts"), workers: 1 }).then(
+    () => assert.fail("should reject"),
+    (error: Error) => error,
+  );
+  assert.match(
+    error.message,
+    /worker 0 exited with code 0 before it was ready \(it had connected, then closed its peer: a child keeps its peer for its whole life\)/,
+  );
+});
+
 Deno.test("a child given up stops the cluster, and cluster.closed rejects with the reason", async () => {
   const cluster = await Cluster.start({
     workers: 0,
