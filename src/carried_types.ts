@@ -1,6 +1,7 @@
 /**
  * The types that match the wire: a protocol whose data types hold what
- * the codec refuses (functions, symbols, other typed arrays) is a type
+ * the codec refuses (functions, symbols, bigints, Maps, Sets, other typed
+ * arrays) is a type
  * error where the protocol is used, naming the action. Kept shallow (six
  * levels down at most) so that editors stay fast.
  *
@@ -23,14 +24,14 @@
 export type Refusal<T, Depth extends unknown[] = []> = 0 extends 1 & T ? never
   : Depth["length"] extends 6 ? never
   // What the codec carries as it is (`wire_values.ts`).
-  : T extends
-    string | number | boolean | bigint | null | undefined | Uint8Array | Date | RegExp | Error
+  : T extends string | number | boolean | null | undefined | Uint8Array | Date | RegExp | Error
     ? never
   : T extends (...args: never[]) => unknown ? "a function"
   : T extends symbol ? "a symbol"
+  : T extends bigint ? "a bigint"
   : T extends { toJSON(...args: never[]): unknown } ? never
-  : T extends ReadonlyMap<infer K, infer V> ? Refusal<K, [...Depth, 0]> | Refusal<V, [...Depth, 0]>
-  : T extends ReadonlySet<infer V> ? Refusal<V, [...Depth, 0]>
+  : T extends ReadonlyMap<unknown, unknown> ? "a Map"
+  : T extends ReadonlySet<unknown> ? "a Set"
   : T extends ArrayBufferView | ArrayBufferLike ? "a typed array other than Uint8Array"
   : T extends readonly (infer E)[] ? Refusal<E, [...Depth, 0]>
   : T extends object ? { [K in keyof T]-?: Refusal<T[K], [...Depth, 0]> }[keyof T]

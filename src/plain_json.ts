@@ -18,7 +18,7 @@ export function isPlainJson(data: unknown, depth = 0): boolean {
     case "boolean":
       return true;
     case "number":
-      // NaN, the infinities and -0 are tagged.
+      // -0 is tagged; NaN and the infinities are refused.
       return Number.isFinite(data) && (data !== 0 || 1 / data > 0);
     case "object":
       return data === null || (depth < MAX_DEPTH && isPlainContainer(data, depth + 1));

@@ -9,7 +9,7 @@
 
 import { setOwn } from "./own_property.ts";
 import { copyReceived, keepReceived } from "./received_bytes.ts";
-import { MAX_BIGINT_DIGITS, type Tag, type TagType } from "./wire_values.ts";
+import type { Tag, TagType } from "./wire_values.ts";
 
 /** The error classes an `"error"` tag revives by name; any other name is an `Error`. */
 const ERROR_CLASSES: Record<string, ErrorConstructor> = {
@@ -20,13 +20,6 @@ const ERROR_CLASSES: Record<string, ErrorConstructor> = {
   ReferenceError,
   EvalError,
   URIError,
-};
-
-const NUMBERS: Record<string, number> = {
-  NaN: NaN,
-  Infinity: Infinity,
-  "-Infinity": -Infinity,
-  "-0": -0,
 };
 
 /**
@@ -107,12 +100,6 @@ function revive(type: TagType, stand: unknown): unknown {
       return reviveDate(stand);
     case "error":
       return isRecord(stand) ? reviveError(stand) : BAD;
-    case "map":
-      return Array.isArray(stand) && stand.every((pair) => Array.isArray(pair) && pair.length === 2)
-        ? new Map(stand as [unknown, unknown][])
-        : BAD;
-    case "set":
-      return Array.isArray(stand) ? new Set(stand) : BAD;
     case "regexp":
       if (!Array.isArray(stand) || typeof stand[0] !== "string" || typeof stand[1] !== "string") {
         return BAD;
@@ -122,12 +109,9 @@ function revive(type: TagType, stand: unknown): unknown {
       } catch {
         return BAD;
       }
-    case "bigint":
-      // Parsing digits costs more than linear time: the length is bounded.
-      if (typeof stand !== "string" || !/^-?\d+$/.test(stand)) return BAD;
-      return stand.length - (stand[0] === "-" ? 1 : 0) <= MAX_BIGINT_DIGITS ? BigInt(stand) : BAD;
     case "number":
-      return typeof stand === "string" && Object.hasOwn(NUMBERS, stand) ? NUMBERS[stand] : BAD;
+      // -0, the one number JSON changes that is carried.
+      return stand === "-0" ? -0 : BAD;
     case "undefined":
       return stand === null ? undefined : BAD;
     default:

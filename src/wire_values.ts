@@ -1,12 +1,13 @@
 /**
  * What a message's `data` becomes on the wire. JSON carries most of it as
- * it is; the built-ins JSON would drop or mangle (Uint8Array, Date, Error,
- * Map, Set, RegExp, BigInt, NaN and the infinities, -0, `undefined` in an
- * array) are replaced by a JSON stand-in and named by a tag with their
- * path, and a Uint8Array's bytes travel beside the JSON, uncopied until
- * the frame is written. Anything else that JSON would change (functions,
- * symbols, cycles, class instances, other typed arrays) is refused, saying
- * where. README "Protocol" documents the tags; `wire_revive.ts` reads them.
+ * it is; the built-ins JSON would drop or mangle that are carried
+ * (Uint8Array, Date, Error, RegExp, -0, `undefined` in an array) are
+ * replaced by a JSON stand-in and named by a tag with their path, and a
+ * Uint8Array's bytes travel beside the JSON, uncopied until the frame is
+ * written. Anything else that JSON would change (functions, symbols,
+ * BigInt, NaN and the infinities, Map, Set, cycles, class instances, other
+ * typed arrays) is refused, saying where. README "Protocol" documents the
+ * tags; `wire_revive.ts` reads them.
  *
  * Plain data, the common case, is walked once and not copied: only the
  * objects and arrays on the way to a replaced value are.
@@ -23,10 +24,7 @@ export type TagType =
   | "bytes"
   | "date"
   | "error"
-  | "map"
-  | "set"
   | "regexp"
-  | "bigint"
   | "number"
   | "undefined";
 
@@ -43,9 +41,6 @@ export interface WireData {
   attachments: Uint8Array[];
 }
 
-/** The most digits a BigInt may have: reading more would block a receiver for long. */
-export const MAX_BIGINT_DIGITS = 100_000;
-
 /** Below this depth no cycle check is made: real data rarely nests deeper. */
 const FAST_DEPTH = 64;
 /**
@@ -58,15 +53,8 @@ const TOO_DEEP = Symbol("too deep");
 const NO_TAGS: Tag[] = [];
 const NO_ATTACHMENTS: Uint8Array[] = [];
 
-/**
- * A step of the path to a value: a key, an index, or a place in a Map or
- * Set, with its wire path (the entry's index, then 0 for a key or 1 for a
- * value in a Map) and what to say of it in an error.
- */
-type Step = string | number | {
-  readonly wire: readonly number[];
-  readonly say: { in: "a key of" | "a value of" } | { get: unknown };
-};
+/** A step of the path to a value: a key or an index. */
+type Step = string | number;
 
 /** Thrown inside the walk to unwind to {@linkcode toWireData}. */
 class NotCarried {
@@ -123,18 +111,14 @@ class Walk {
         return value;
       case "number":
         if (Number.isFinite(value) && (value !== 0 || 1 / value > 0)) return value;
+        // JSON writes NaN and the infinities as null.
+        if (!Number.isFinite(value)) throw new NotCarried(String(value));
         this.#tag("number");
-        return Object.is(value, -0) ? "-0" : String(value);
+        return "-0";
       case "object":
         return value === null ? null : this.#object(value, depth, key);
-      case "bigint": {
-        const digits = value.toString();
-        if (digits.length > MAX_BIGINT_DIGITS + (value < 0n ? 1 : 0)) {
-          throw new NotCarried(`a BigInt of over ${MAX_BIGINT_DIGITS} digits`);
-        }
-        this.#tag("bigint");
-        return digits;
-      }
+      case "bigint":
+        throw new NotCarried("a BigInt (send its digits as a string)");
       case "undefined":
         // Only met in an array (a property that is undefined is skipped,
         // as in JSON): null would take its place silently.
@@ -226,8 +210,8 @@ class Walk {
 
   /**
    * An object that is not plain: a built-in carried with a tag, toJSON's
-   * form, or refused. A subclass of Map, Set, Date or RegExp is refused,
-   * as its class would not arrive; one of Error arrives by its `name`.
+   * form, or refused. A subclass of Date or RegExp is refused, as its
+   * class would not arrive; one of Error arrives by its `name`.
    */
   #builtIn(object: object, prototype: object, depth: number, key: string | undefined): unknown {
     if (object instanceof Uint8Array) {
@@ -244,20 +228,6 @@ class Walk {
       return Number.isNaN(object.getTime()) ? null : object.toISOString();
     }
     if (object instanceof Error) return this.#error(object, depth);
-    if (object instanceof Map && prototype === Map.prototype) {
-      this.#tag("map");
-      return this.#entries(object, depth);
-    }
-    if (object instanceof Set && prototype === Set.prototype) {
-      this.#tag("set");
-      const values = [];
-      for (const item of object) {
-        this.path.push({ wire: [values.length], say: { in: "a value of" } });
-        values.push(this.value(item, depth + 1, undefined));
-        this.path.pop();
-      }
-      return values;
-    }
     if (object instanceof RegExp && prototype === RegExp.prototype) {
       this.#tag("regexp");
       return [object.source, object.flags];
@@ -266,14 +236,20 @@ class Walk {
     if (typeof toJSON === "function" && toJSON !== Date.prototype.toJSON) {
       return this.#jsonForm(object, depth, key);
     }
-    if (
-      object instanceof Date || object instanceof Map || object instanceof Set ||
-      object instanceof RegExp
-    ) {
+    if (object instanceof Date || object instanceof RegExp) {
       throw new NotCarried(
         `a ${describeClass(object)} (a subclass would arrive as its base class)`,
       );
     }
+    // JSON writes both as {}.
+    if (object instanceof Map) {
+      throw new NotCarried(
+        `a ${
+          describeClass(object)
+        } (send Object.fromEntries(map), or [...map] for keys that are not strings)`,
+      );
+    }
+    if (object instanceof Set) throw new NotCarried(`a ${describeClass(object)} (send [...set])`);
     if (ArrayBuffer.isView(object) || object instanceof ArrayBuffer) {
       throw new NotCarried(`a ${object.constructor.name} (send its bytes as a Uint8Array)`);
     }
@@ -319,29 +295,10 @@ class Walk {
     return wire;
   }
 
-  #entries(map: Map<unknown, unknown>, depth: number): unknown[][] {
-    const entries = [];
-    for (const [key, item] of map) {
-      this.path.push({ wire: [entries.length, 0], say: { in: "a key of" } });
-      const wireKey = this.value(key, depth + 1, undefined);
-      this.path.pop();
-      this.path.push({ wire: [entries.length, 1], say: { get: key } });
-      const wireValue = this.value(item, depth + 1, undefined);
-      this.path.pop();
-      entries.push([wireKey, wireValue]);
-    }
-    return entries;
-  }
-
   /** Tags the value at the current path. */
   #tag(type: TagType): void {
     if (this.#tags === NO_TAGS) this.#tags = [];
-    const tag: Tag = [type];
-    for (const step of this.path) {
-      if (typeof step === "object") tag.push(...step.wire);
-      else tag.push(step);
-    }
-    this.#tags.push(tag);
+    this.#tags.push([type, ...this.path]);
   }
 }
 
@@ -357,21 +314,6 @@ function describeClass(object: object): string {
 
 function formatPath(path: readonly Step[]): string {
   let text = "data";
-  for (const step of path) {
-    if (typeof step !== "object") text = appendKey(text, step);
-    else if ("in" in step.say) {
-      text = `${step.say.in} ${text}`;
-    } else {
-      text += `.get(${describeKey(step.say.get)})`;
-    }
-  }
+  for (const step of path) text = appendKey(text, step);
   return text;
-}
-
-function describeKey(key: unknown): string {
-  return typeof key === "string"
-    ? JSON.stringify(key)
-    : typeof key === "object" && key !== null
-    ? "…"
-    : String(key);
 }

@@ -18,7 +18,7 @@ import {
 import { schemas } from "./fixtures/schemas.ts";
 
 type Good = {
-  save: { name: string; body: Uint8Array; at: Date; tags: Set<string>; index: Map<string, bigint> };
+  save: { name: string; body: Uint8Array; at: Date; tags: string[]; index: Record<string, number> };
   failed: { error: Error; pattern: RegExp; list: (number | undefined)[] };
   link: { url: URL };
   free: unknown;
@@ -28,6 +28,9 @@ type Good = {
 type WithFunction = { run: { callback: () => void } };
 type WithSymbol = { tag: { id: symbol } };
 type WithFloats = { samples: Float64Array };
+type WithMap = { index: { byName: Map<string, number> } };
+type WithSet = { tags: Set<string> };
+type WithBigint = { total: { cents: bigint } };
 type WithMethod = { user: { name: string; greet(): string } };
 type DeepFunction = { nested: { a: { b: { c: () => void }[] } } };
 
@@ -36,8 +39,8 @@ export function accepted(peer: Peer<Good>, cluster: Cluster<Good>): void {
     name: "a",
     body: new Uint8Array(1),
     at: new Date(),
-    tags: new Set(["x"]),
-    index: new Map([["k", 1n]]),
+    tags: ["x"],
+    index: { k: 1 },
   });
   cluster.sendMessage("link", { url: new URL("https://example.com") });
   const started: Promise<Cluster<Good>> = Cluster.start<Good>({ workers: 0 });
@@ -53,11 +56,20 @@ export function refused(): void {
   type B = Cluster<WithSymbol>;
   // @ts-expect-error: Action "samples" holds a typed array other than Uint8Array
   void connect<WithFloats>();
+  // @ts-expect-error: Action "index" holds a Map
+  type D = Peer<WithMap>;
+  // @ts-expect-error: Action "tags" holds a Set
+  void connect<WithSet>();
+  // @ts-expect-error: Action "total" holds a bigint
+  void Cluster.start<WithBigint>();
   // @ts-expect-error: Action "user" holds a function (a method)
   void Cluster.start<WithMethod>();
   // @ts-expect-error: Action "nested" holds a function, deep down
   type C = Peer<DeepFunction>;
   const why: Carried<WithFunction>["run"] = 'Action "run" holds a function, which cannot be sent';
+  const map: Carried<WithMap>["index"] = 'Action "index" holds a Map, which cannot be sent';
+  const big: Carried<WithBigint>["total"] = 'Action "total" holds a bigint, which cannot be sent';
+  void map, big;
   void why;
 }
 

@@ -29,18 +29,11 @@ Deno.test("the built-ins JSON would change arrive equal to what was sent", () =>
     new Date(8.64e15),
     new Date(-8.64e15),
     new Date(-1),
-    new Map<unknown, unknown>([["a", 1], [{ k: 1 }, new Date(5)]]),
-    new Set([1, "two", new Uint8Array([3])]),
     /a+b/gi,
-    123456789012345678901234567890n,
-    -5n,
-    NaN,
-    Infinity,
-    -Infinity,
     -0,
     [1, undefined, 3],
-    { zero: new Uint8Array(0), negativeZero: -0, big: -(10n ** 99_999n), last: [undefined] },
-    { nested: { bytes: new Uint8Array([9]), when: new Date(0), list: [NaN, -0] } },
+    { zero: new Uint8Array(0), negativeZero: -0, last: [undefined] },
+    { nested: { bytes: new Uint8Array([9]), when: new Date(0), list: [-0, /x/] } },
   ];
   for (const data of cases) assert.deepStrictEqual(roundTrip(data), data, String(data));
   const invalid = roundTrip(new Date(NaN));
@@ -97,14 +90,18 @@ Deno.test("what would arrive changed is refused, saying where", () => {
     [{ p: new Point() }, "data.p is a Point (a class instance would arrive as a plain object"],
     [{ f: new Float64Array(2) }, "data.f is a Float64Array (send its bytes as a Uint8Array)"],
     [{ b: new ArrayBuffer(2) }, "data.b is a ArrayBuffer (send its bytes as a Uint8Array)"],
-    [{ m: new Map([["k", () => {}]]) }, 'data.m.get("k") is a function'],
-    [{ m: new Map([[Symbol(), 1]]) }, "a key of data.m is a symbol"],
-    [{ s: new Set([Symbol()]) }, "a value of data.s is a symbol"],
+    // What JSON writes as null or {}, each named with what to send instead.
+    [{ n: 5n }, "data.n is a BigInt (send its digits as a string), which would not arrive as sent"],
+    [[1, NaN], "data[1] is NaN, which would not arrive as sent"],
+    [{ x: Infinity }, "data.x is Infinity, which"],
+    [{ x: -Infinity }, "data.x is -Infinity, which"],
+    [{ m: new Map([["k", 1]]) }, "data.m is a Map (send Object.fromEntries(map), or [...map]"],
+    [{ s: new Set([1]) }, "data.s is a Set (send [...set]), which would not arrive as sent"],
+    [{ m: new (class Registry extends Map {})() }, "data.m is a Registry (send Object.fromEntries"],
     [{ e: new Error("x", { cause: () => {} }) }, "data.e.cause is a function"],
+    [{ e: new Error("x", { cause: 1n }) }, "data.e.cause is a BigInt"],
     [{ when: new (class Moment extends Date {})(0) }, "data.when is a Moment (a subclass would"],
-    [{ m: new (class Registry extends Map {})() }, "data.m is a Registry (a subclass would"],
     [{ e: unreadableError() }, "data.e is an Error whose properties cannot be read"],
-    [{ n: 10n ** 100_000n }, "data.n is a BigInt of over 100000 digits"],
     [{ gone: transferred() }, "data.gone is a Uint8Array whose buffer was transferred away"],
   ];
   for (const [data, expected] of cases) {
@@ -139,13 +136,24 @@ Deno.test("toJSON's form is sent, and checked like any data", () => {
   assert.deepEqual(roundTrip(custom), { v: 1 });
   class Money {
     toJSON() {
-      return { cents: 5n };
+      return { cents: 5, at: new Date(3) };
     }
   }
-  assert.deepStrictEqual(roundTrip({ price: new Money() }), { price: { cents: 5n } });
+  assert.deepStrictEqual(roundTrip({ price: new Money() }), {
+    price: { cents: 5, at: new Date(3) },
+  });
+  // A Map or Set whose class chose its JSON form goes as that form.
+  class Index extends Map<string, number> {
+    toJSON() {
+      return Object.fromEntries(this);
+    }
+  }
+  assert.deepStrictEqual(roundTrip({ index: new Index([["a", 1]]) }), { index: { a: 1 } });
   // An array's toJSON too: its form, not its items, is what goes (and is checked).
-  const list = Object.assign([1, 2], { toJSON: () => new Map([["a", 1n]]) });
-  assert.deepStrictEqual(roundTrip({ list }), { list: new Map([["a", 1n]]) });
+  const list = Object.assign([1, 2], { toJSON: () => ({ a: /b/ }) });
+  assert.deepStrictEqual(roundTrip({ list }), { list: { a: /b/ } });
+  const refused = Object.assign([1], { toJSON: () => new Set([1]) });
+  assert.match(toWireData({ refused }) as string, /^data\.refused is a Set/);
   class Path extends Array<unknown> {
     toJSON() {
       return this.join("/");
@@ -158,12 +166,12 @@ Deno.test("toJSON's form is sent, and checked like any data", () => {
   itself.toJSON = () => itself;
   assert.deepStrictEqual(roundTrip({ itself }), { itself: [1, new Date(2)] });
   class Self {
-    a = 1n;
+    a = -0;
     toJSON() {
       return this;
     }
   }
-  assert.deepStrictEqual(roundTrip({ self: new Self() }), { self: { a: 1n } });
+  assert.deepStrictEqual(roundTrip({ self: new Self() }), { self: { a: -0 } });
 });
 
 Deno.test("a toJSON that gives undefined leaves its property out, as JSON does; in an array it is undefined", () => {
@@ -217,11 +225,15 @@ Deno.test("a frame whose tags do not fit its data is a bad frame, never a half-r
     [utf8.encode('{"action":"a","data":[1],"tags":[["date","0"]]}'), /points at nothing/],
     [utf8.encode('{"action":"a","data":{},"tags":[["date","__proto__"]]}'), /points at nothing/],
     [utf8.encode('{"action":"a","data":5,"tags":[["date"]]}'), /does not fit its value/],
-    [utf8.encode('{"action":"a","data":"1x","tags":[["bigint"]]}'), /does not fit/],
+    // The types that are refused at a sender are bad frames too.
+    [utf8.encode('{"action":"a","data":"1","tags":[["bigint"]]}'), /does not fit/],
+    [utf8.encode('{"action":"a","data":[["k",1]],"tags":[["map"]]}'), /does not fit/],
+    [utf8.encode('{"action":"a","data":[1],"tags":[["set"]]}'), /does not fit/],
+    [utf8.encode('{"action":"a","data":"NaN","tags":[["number"]]}'), /does not fit/],
+    [utf8.encode('{"action":"a","data":"Infinity","tags":[["number"]]}'), /does not fit/],
     [utf8.encode('{"action":"a","data":"1","tags":[["number"]]}'), /does not fit/],
     [utf8.encode('{"action":"a","data":["(","g"],"tags":[["regexp"]]}'), /does not fit/],
     [utf8.encode('{"action":"a","data":{"message":1},"tags":[["error"]]}'), /does not fit/],
-    [utf8.encode('{"action":"a","data":[[1]],"tags":[["map"]]}'), /does not fit/],
     [utf8.encode('{"action":"a","data":1,"tags":[["mystery"]]}'), /does not fit/],
     [utf8.encode('{"action":"a","data":1,"tags":[["bytes"]]}'), /take 1 bytes, and 0 follow/],
     [binary('{"action":"a","data":2,"tags":[["bytes"]]}', [1]), /take 2 bytes, and 1 follow/],
@@ -240,11 +252,7 @@ Deno.test("a frame whose tags do not fit its data is a bad frame, never a half-r
       ),
       /points at nothing/,
     ],
-    [utf8.encode('{"action":"a","data":"1","tags":[["bigint"],["bigint"]]}'), /does not fit/],
-    [
-      utf8.encode(`{"action":"a","data":"${"9".repeat(100_001)}","tags":[["bigint"]]}`),
-      /does not fit/,
-    ],
+    [utf8.encode('{"action":"a","data":"-0","tags":[["number"],["number"]]}'), /does not fit/],
   ];
   for (const [frame, pattern] of cases) {
     assert.throws(

@@ -6,14 +6,12 @@
  * array indexes), outer values listed before inner ones. Types and
  * stand-ins: `bytes` (its length; the bytes travel after the JSON), `date`
  * (ISO string, null when invalid), `error` (`{name, message, stack?,
- * cause?, errors?, …own properties}`), `map` (`[[key, value], …]`), `set`
- * (`[value, …]`), `regexp` (`[source, flags]`), `bigint` (decimal string),
- * `number` (`"NaN"`, `"Infinity"`, `"-Infinity"`, `"-0"`), `undefined`
- * (null, in an array, Map or Set: a hole in an array too).
+ * cause?, errors?, …own properties}`), `regexp` (`[source, flags]`),
+ * `number` (`"-0"`), `undefined` (null, in an array: a hole too).
  *
- * Anything else JSON would change (functions, symbols, cycles, class
- * instances, subclasses of Map, Set, Date and RegExp, typed arrays other
- * than Uint8Array) is refused, saying where.
+ * Anything else JSON would change (functions, symbols, BigInt, NaN and the
+ * infinities, Map, Set, cycles, class instances, subclasses of Date and
+ * RegExp, typed arrays other than Uint8Array) is refused, saying where.
  *
  * @module
  */
@@ -21,10 +19,7 @@
 /**
  * @typedef {[string, ...(string | number)[]]} Tag
  * @typedef {{ value: unknown, tags: Tag[], attachments: Uint8Array[] }} WireData
- * @typedef {string | number | { wire: number[], say: { in: string } | { get: unknown } }} Step
- * A step of the path to a value: a key, an index, or a place in a Map or
- * Set, with its wire path (the entry's index, then 0 for a key or 1 for a
- * value in a Map) and what to say of it in an error.
+ * @typedef {string | number} Step A step of the path to a value: a key or an index.
  */
 
 /**
@@ -89,16 +84,17 @@ class Walk {
         return value;
       case "number":
         if (Number.isFinite(value) && !Object.is(value, -0)) return value;
+        // JSON writes NaN and the infinities as null.
+        if (!Number.isFinite(value)) throw new NotCarried(String(value));
         this.#tag("number");
-        return Object.is(value, -0) ? "-0" : String(value);
+        return "-0";
       case "object":
         return value === null ? null : this.#object(value, key);
       case "bigint":
-        this.#tag("bigint");
-        return value.toString();
+        throw new NotCarried("a BigInt (send its digits as a string)");
       case "undefined":
-        // Only met in an array (holes too), a Map or a Set: a property that
-        // is undefined is skipped, as in JSON. Null would take its place silently.
+        // Only met in an array (holes too): a property that is undefined
+        // is skipped, as in JSON. Null would take its place silently.
         this.#tag("undefined");
         return null;
       case "function":
@@ -177,8 +173,8 @@ class Walk {
 
   /**
    * An object that is not plain: a built-in carried with a tag, toJSON's
-   * form, or refused. A subclass of Map, Set, Date or RegExp is refused,
-   * as its class would not arrive; one of Error arrives by its `name`.
+   * form, or refused. A subclass of Date or RegExp is refused, as its
+   * class would not arrive; one of Error arrives by its `name`.
    *
    * @param {any} object
    * @param {object} prototype
@@ -199,20 +195,6 @@ class Walk {
       return Number.isNaN(object.getTime()) ? null : object.toISOString();
     }
     if (object instanceof Error) return this.#error(object);
-    if (object instanceof Map && prototype === Map.prototype) {
-      this.#tag("map");
-      return this.#entries(object);
-    }
-    if (object instanceof Set && prototype === Set.prototype) {
-      this.#tag("set");
-      const values = [];
-      for (const item of object) {
-        this.path.push({ wire: [values.length], say: { in: "a value of" } });
-        values.push(this.value(item, undefined));
-        this.path.pop();
-      }
-      return values;
-    }
     if (object instanceof RegExp && prototype === RegExp.prototype) {
       this.#tag("regexp");
       return [object.source, object.flags];
@@ -220,14 +202,20 @@ class Walk {
     if (typeof object.toJSON === "function" && object.toJSON !== Date.prototype.toJSON) {
       return this.#jsonForm(object, key);
     }
-    if (
-      object instanceof Date || object instanceof Map || object instanceof Set ||
-      object instanceof RegExp
-    ) {
+    if (object instanceof Date || object instanceof RegExp) {
       throw new NotCarried(
         `a ${describeClass(object)} (a subclass would arrive as its base class)`,
       );
     }
+    // JSON writes both as {}.
+    if (object instanceof Map) {
+      throw new NotCarried(
+        `a ${
+          describeClass(object)
+        } (send Object.fromEntries(map), or [...map] for keys that are not strings)`,
+      );
+    }
+    if (object instanceof Set) throw new NotCarried(`a ${describeClass(object)} (send [...set])`);
     if (ArrayBuffer.isView(object) || object instanceof ArrayBuffer) {
       throw new NotCarried(`a ${object.constructor.name} (send its bytes as a Uint8Array)`);
     }
@@ -267,34 +255,13 @@ class Walk {
     return wire;
   }
 
-  /** @param {Map<unknown, unknown>} map */
-  #entries(map) {
-    const entries = [];
-    for (const [key, item] of map) {
-      this.path.push({ wire: [entries.length, 0], say: { in: "a key of" } });
-      const wireKey = this.value(key, undefined);
-      this.path.pop();
-      this.path.push({ wire: [entries.length, 1], say: { get: key } });
-      const wireValue = this.value(item, undefined);
-      this.path.pop();
-      entries.push([wireKey, wireValue]);
-    }
-    return entries;
-  }
-
   /**
    * Tags the value at the current path.
    *
    * @param {string} type
    */
   #tag(type) {
-    /** @type {Tag} */
-    const tag = [type];
-    for (const step of this.path) {
-      if (typeof step === "object") tag.push(...step.wire);
-      else tag.push(step);
-    }
-    this.tags.push(tag);
+    this.tags.push([type, ...this.path]);
   }
 }
 
@@ -339,22 +306,7 @@ function formatPath(path) {
   let text = "data";
   for (const step of path) {
     if (typeof step === "number") text += `[${step}]`;
-    else if (typeof step === "string") {
-      text += /^[A-Za-z_$][\w$]*$/.test(step) ? `.${step}` : `[${JSON.stringify(step)}]`;
-    } else if ("in" in step.say) {
-      text = `${step.say.in} ${text}`;
-    } else {
-      text += `.get(${describeKey(step.say.get)})`;
-    }
+    else text += /^[A-Za-z_$][\w$]*$/.test(step) ? `.${step}` : `[${JSON.stringify(step)}]`;
   }
   return text;
-}
-
-/** @param {unknown} key */
-function describeKey(key) {
-  return typeof key === "string"
-    ? JSON.stringify(key)
-    : typeof key === "object" && key !== null
-    ? "…"
-    : String(key);
 }
