@@ -176,6 +176,10 @@ export class Dispatcher {
           return;
         }
         this.#replier.replyTo(message, { action, data: value, part: true });
+        // Its window counts parts: large ones would fill the queue to
+        // maxQueuedBytes before the consumer could take them.
+        const draining = this.#replier.drainFor?.(message.from);
+        if (draining) await draining;
       }
     } catch (error) {
       // The handler threw (it is done), or a part could not be sent (it is not).

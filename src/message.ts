@@ -14,6 +14,12 @@ import { type IncomingRequest, neverAborted } from "./incoming.ts";
 export interface Replier {
   /** Answers `to` with `reply`; returns whether the transport took the answer. */
   replyTo(to: ReceivedMessage, reply: WireMessage): boolean;
+  /**
+   * Resolves once what is queued for `to` is down to the high-water mark
+   * (or the way there closed); undefined when it is so now. A streamed
+   * answer waits on it between parts: its window counts parts, not bytes.
+   */
+  drainFor?(to: Address): Promise<void> | undefined;
 }
 
 /** A message as listeners receive it (the `Message` type of the public API). */

@@ -399,6 +399,19 @@ export class Router implements Receiver {
     return this.#requester.requestAll(action, data, options);
   }
 
+  /** See {@linkcode Replier.drainFor}. */
+  drainFor(to: Address): Promise<void> | undefined {
+    const { highWaterMark } = this.#options;
+    if (to === this.self) {
+      return this.#loopback.queued > highWaterMark
+        ? this.#loopback.drained(highWaterMark)
+        : undefined;
+    }
+    return this.#endpoint.queued(to) > highWaterMark
+      ? this.#endpoint.drained(highWaterMark, to)
+      : undefined;
+  }
+
   /** Resolves once the queues to `to` (default: every peer) are at most the high-water mark. */
   async drain(to?: Target): Promise<void> {
     const { highWaterMark } = this.#options;

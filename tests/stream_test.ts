@@ -69,6 +69,18 @@ Deno.test("a slow consumer: the producer never runs more than the window ahead",
   assert.ok(worstAhead > 0, "it did run ahead, within the window");
 });
 
+Deno.test("large parts the consumer takes as they come all arrive: the producer waits for its queue to drain", async () => {
+  await using cluster = await startCluster();
+  // 16 parts of 6 MiB, the window, would be 96 MiB queued at once, over maxQueuedBytes (64 MiB).
+  const ended = stopped(cluster);
+  let taken = 0;
+  for await (const part of stream(cluster, 1, { count: 24, size: 6 * 1024 * 1024 })) {
+    assert.equal(part.i, taken++);
+  }
+  assert.equal(taken, 24);
+  assert.deepEqual(await ended, { by: 1, yielded: 24, reason: "ended" });
+});
+
 Deno.test("leaving the loop early stops the handler", async () => {
   await using cluster = await startCluster();
   const ended = stopped(cluster);
