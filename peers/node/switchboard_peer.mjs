@@ -799,12 +799,16 @@ export class Peer {
 
   #runHandler(handler, msg) {
     let result;
+    let later;
     try {
       result = handler(msg.data, msg);
+      // Probed here: a result whose `then` getter throws has failed the
+      // handler, not the connection its request came on.
+      later = typeof result?.then === "function";
     } catch (error) {
       return this.#handlerFailed(msg, error);
     }
-    if (typeof result?.then !== "function") return this.#respond(msg, result);
+    if (!later) return this.#respond(msg, result);
     this.#handlersRunning++;
     Promise.resolve(result)
       .then((value) => this.#respond(msg, value), (error) => this.#handlerFailed(msg, error))
@@ -840,7 +844,9 @@ export class Peer {
   #listenerFailed(msg, error) {
     this.#report(
       new SwitchboardError(
-        `A listener for "${msg.action}" from ${describe(msg.from)} threw: ${error?.message}`,
+        `A listener for "${msg.action}" from ${describe(msg.from)} threw: ${
+          toWireError(error).message
+        }`,
         { cause: error, action: msg.action, peer: msg.from },
       ),
     );
