@@ -279,11 +279,12 @@ class Walk {
       wire = { name: String(error.name), message: String(error.message) };
       if (typeof error.stack === "string") wire.stack = error.stack;
       extra = Object.entries(error);
+      // Read here too: a getter that throws is a property that cannot be read.
+      if ("cause" in error && !Object.hasOwn(wire, "cause")) extra.unshift(["cause", error.cause]);
+      if (error instanceof AggregateError) extra.unshift(["errors", error.errors]);
     } catch {
       throw new NotCarried("an Error whose properties cannot be read");
     }
-    if ("cause" in error && !Object.hasOwn(wire, "cause")) extra.unshift(["cause", error.cause]);
-    if (error instanceof AggregateError) extra.unshift(["errors", error.errors]);
     for (const [key, item] of extra) {
       if (item === undefined || Object.hasOwn(wire, key)) continue;
       this.path.push(key);

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { copyFrame, frameLength, ReceivedBinaryFrame } from "../src/binary_frame.ts";
 import { FrameError } from "../src/errors.ts";
 import { decodeMessage, encodeMessage, toBytes, toWireError } from "../src/codec.ts";
+import { encodeMessage as nodeEncode } from "../peers/node/codec.mjs";
 
 const LIMIT = 1024 * 1024;
 const utf8 = new TextEncoder();
@@ -51,6 +52,25 @@ Deno.test("encodeMessage refuses data that would arrive changed, naming action, 
   assertFrameError(
     () => encodeMessage({ action: "test", data: { m: new (class Point {})() } }, LIMIT, 0),
     /data\.m is a Point/,
+  );
+});
+
+Deno.test("encodeMessage refuses an Error whose cause getter throws with a FrameError, in Deno and the Node peer", () => {
+  const error = new Error("outer");
+  Object.defineProperty(error, "cause", {
+    get() {
+      throw new Error("cause getter");
+    },
+  });
+  const cannot =
+    /^Cannot send "test" to worker 1: data\.failure is an Error whose properties cannot be read/;
+  assertFrameError(
+    () => encodeMessage({ action: "test", data: { failure: error } }, LIMIT, 1),
+    cannot,
+  );
+  assert.throws(
+    () => nodeEncode({ action: "test", data: { failure: error } }, LIMIT, 1),
+    (thrown: Error) => thrown.name === "FrameError" && cannot.test(thrown.message),
   );
 });
 
