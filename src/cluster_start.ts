@@ -21,6 +21,7 @@ import { checkOptionNames, type OptionNames } from "./option_names.ts";
 import { DEFAULT_RESTART, type RestartOptions, type RestartPolicy } from "./restart_policy.ts";
 import type { LifecycleEvent } from "./types.ts";
 import { UnixHost } from "./unix/host.ts";
+import { MAX_LENGTH } from "./unix/frame.ts";
 import { HANDSHAKE_FRAME_LIMIT } from "./unix/handshake.ts";
 import { MAX_RELAY_HEAD } from "./unix/relay.ts";
 
@@ -202,6 +203,12 @@ function managerConfig(options: ClusterOptions, workerIds?: readonly number[]): 
   if (maxFrameSize < HANDSHAKE_FRAME_LIMIT) {
     throw new TypeError(
       `"maxFrameSize" must be at least ${HANDSHAKE_FRAME_LIMIT} bytes, the room control frames need, got ${maxFrameSize}`,
+    );
+  }
+  // Larger, a message under it could not be framed, and would fail with a bare RangeError.
+  if (maxFrameSize > MAX_LENGTH) {
+    throw new TypeError(
+      `"maxFrameSize" must be at most ${MAX_LENGTH} bytes, what a frame's 4-byte length can say, got ${maxFrameSize}`,
     );
   }
   return {

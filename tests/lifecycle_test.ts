@@ -168,6 +168,10 @@ Deno.test("Cluster.start() refuses invalid options", async () => {
     /"maxFrameSize" must be at least 4096 bytes, the room control frames need, got 64/,
   );
   await assert.rejects(
+    Cluster.start({ workers: 0, maxFrameSize: 2 ** 32, maxQueuedBytes: 2 ** 33 }),
+    /"maxFrameSize" must be at most 4294967295 bytes, what a frame's 4-byte length can say, got 4294967296/,
+  );
+  await assert.rejects(
     Cluster.start({ workers: 0, processes: { x: {} as { module: string } } }),
     /Service "x" needs a module/,
   );
