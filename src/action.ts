@@ -8,6 +8,15 @@
 /**
  * The response action for a request action: a trailing `Request` becomes
  * `Response`, anything else gets `Response` appended.
+ *
+ * @example The response a request is answered with
+ * ```ts
+ * import { type ResponseAction, responseAction } from "@switchboard/switchboard";
+ *
+ * const echo: ResponseAction<"echoRequest"> = "echoResponse";
+ * const stats: ResponseAction<"stats"> = "statsResponse";
+ * console.assert(responseAction("echoRequest") === echo && responseAction("stats") === stats);
+ * ```
  */
 export type ResponseAction<K extends string> = K extends `${infer Base}Request` ? `${Base}Response`
   : `${K}Response`;

@@ -10,13 +10,50 @@
  * {@linkcode MANAGER}. Given the cluster's service names `S`, only those
  * names (and the managers') are addresses, so that a misspelt service is a
  * type error; by default any string is.
+ *
+ * @example Address the processes of a cluster with services
+ * ```ts
+ * import { type Address, MANAGER } from "@switchboard/switchboard";
+ *
+ * type Services = "logger" | "metrics";
+ * const everyone: Address<Services>[] = [0, 1, "logger", MANAGER, "manager@web-2"];
+ * // @ts-expect-error A misspelt service is a type error.
+ * const typo: Address<Services> = "loger";
+ * console.assert(everyone.length === 5);
+ * ```
  */
 export type Address<S extends string = string> = number | S | typeof MANAGER | ManagerAddress;
 
-/** The address of a manager as other hosts reach it: `manager@<host>` (see {@linkcode managerOf}). */
+/**
+ * The address of a manager as other hosts reach it: `manager@<host>` (see {@linkcode managerOf}).
+ *
+ * @example Which host a manager's address names
+ * ```ts
+ * import { type ManagerAddress, managerOf } from "@switchboard/switchboard";
+ *
+ * const web2: ManagerAddress = managerOf("web-2");
+ * const host = web2.slice("manager@".length);
+ * console.assert(web2 === "manager@web-2" && host === "web-2");
+ * ```
+ */
 export type ManagerAddress = `manager@${string}`;
 
-/** Where a message goes: one address or a list of them (of the service names `S`, if given). */
+/**
+ * Where a message goes: one address or a list of them (of the service names `S`, if given).
+ *
+ * @example Send to one process or to several
+ * ```ts
+ * import type { Peer, Target } from "@switchboard/switchboard";
+ *
+ * export function reconfigure(peer: Peer, to: Target): number {
+ *   return peer.sendMessage("configChanged", { at: Date.now() }, to);
+ * }
+ *
+ * const one: Target = 1;
+ * const some: Target = [0, 2, "logger"];
+ * console.assert(!Array.isArray(one) && Array.isArray(some));
+ * ```
+ */
 export type Target<S extends string = string> = Address<S> | readonly Address<S>[];
 
 /**
