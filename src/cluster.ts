@@ -22,6 +22,19 @@ import type { UnixHost } from "./unix/host.ts";
  * A service process: a Deno module and, optionally, what it runs with; or
  * any executable, as a `command`. Give exactly one of `module` and
  * `command`.
+ *
+ * @example A Deno service with its own permissions, and a Python one
+ * ```ts
+ * import type { ClusterOptions, ServiceOptions } from "@switchboard/switchboard";
+ *
+ * const logger: ServiceOptions = {
+ *   module: new URL("./logger.ts", import.meta.url),
+ *   permissions: { write: ["/var/log/app"] },
+ * };
+ * const scorer: ServiceOptions = { command: ["python3", "scorer.py"] };
+ * const options: ClusterOptions<"logger" | "scorer"> = { workers: 0, processes: { logger, scorer } };
+ * console.assert(options.processes?.scorer === scorer);
+ * ```
  */
 export interface ServiceOptions {
   /** The module to run: a path relative to the working directory, or a URL. */
@@ -46,7 +59,28 @@ export interface ServiceOptions {
   args?: readonly string[];
 }
 
-/** Options of {@linkcode Cluster.start}. */
+/**
+ * Options of {@linkcode Cluster.start}.
+ *
+ * @example Four web workers sharing a port, and a logger
+ * ```ts
+ * import { Cluster, type ClusterOptions } from "@switchboard/switchboard";
+ *
+ * const options: ClusterOptions<"logger"> = {
+ *   worker: new URL("./server.ts", import.meta.url),
+ *   workers: 4,
+ *   processes: { logger: "./logger.ts" },
+ *   permissions: { net: ["0.0.0.0:8080"], env: ["DATABASE_URL"] },
+ *   reusePort: true,
+ *   restart: { maxRestarts: 3 },
+ * };
+ *
+ * export async function serve(): Promise<void> {
+ *   await using cluster = await Cluster.start(options);
+ *   await cluster.closed;
+ * }
+ * ```
+ */
 export interface ClusterOptions<S extends string = string> {
   /**
    * The worker module: a path relative to the working directory, or a URL
@@ -158,7 +192,21 @@ export interface ClusterOptions<S extends string = string> {
   schemas?: Schemas;
 }
 
-/** Defaults of {@linkcode ClusterOptions}. */
+/**
+ * Defaults of {@linkcode ClusterOptions}.
+ *
+ * @example Raise limits relative to the defaults
+ * ```ts
+ * import { type ClusterOptions, DEFAULTS } from "@switchboard/switchboard";
+ *
+ * const options: ClusterOptions = {
+ *   worker: "./worker.ts",
+ *   requestTimeout: DEFAULTS.requestTimeout * 4, // slow jobs: two minutes
+ *   maxFrameSize: DEFAULTS.maxFrameSize * 4, // large uploads: 64 MiB
+ * };
+ * console.assert(options.requestTimeout === 120_000);
+ * ```
+ */
 export const DEFAULTS = {
   requestTimeout: 30_000,
   maxFrameSize: 16 * 1024 * 1024,

@@ -13,7 +13,27 @@ import type { Protocol } from "./types.ts";
 import { openUnixEndpoint } from "./unix/transport.ts";
 import { checkOptionNames, type OptionNames } from "./option_names.ts";
 
-/** Options of {@linkcode connect}. */
+/**
+ * Options of {@linkcode connect}.
+ *
+ * @example Become ready once an async setup is done
+ * ```ts
+ * import { connect, type ConnectOptions } from "@switchboard/switchboard";
+ *
+ * const options: ConnectOptions = { ready: false }; // messages are held until peer.ready()
+ *
+ * async function loadWords(): Promise<Set<string>> {
+ *   return new Set(["apple", "pear"]); // from a database, say: slowly
+ * }
+ *
+ * if (import.meta.main) {
+ *   const peer = await connect(options);
+ *   const words = await loadWords();
+ *   peer.handle("checkRequest", (data) => words.has(String(data)));
+ *   peer.ready(); // now Cluster.start() resolves, and held messages arrive
+ * }
+ * ```
+ */
 export interface ConnectOptions {
   /**
    * Whether to mark the process ready by itself, a tick after `connect()`

@@ -10,6 +10,15 @@ import type { Address } from "./address.ts";
 /**
  * What a Switchboard error may be told besides its message: the `cause`,
  * and the action and the process it is about, for callers to branch on.
+ *
+ * @example Fail as Switchboard does, in a test double
+ * ```ts
+ * import { type SwitchboardErrorOptions, TimeoutError } from "@switchboard/switchboard";
+ *
+ * const options: SwitchboardErrorOptions = { action: "resizeRequest", peer: 2 };
+ * const error = new TimeoutError('Request "resizeRequest" to worker 2 timed out after 50 ms', options);
+ * console.assert(error.action === "resizeRequest" && error.peer === 2);
+ * ```
  */
 export interface SwitchboardErrorOptions extends ErrorOptions {
   /** The action of the message or request it is about. */

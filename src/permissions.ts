@@ -10,6 +10,19 @@
  * Permissions granted to child processes on top of their sockets, in the
  * shape of `Deno.PermissionOptionsObject`: `true` grants all, a list grants
  * those entries, `false` or absent grants nothing.
+ *
+ * @example What web workers may do besides messaging
+ * ```ts
+ * import type { ClusterOptions, Permissions } from "@switchboard/switchboard";
+ *
+ * const web: Permissions = {
+ *   net: ["0.0.0.0:8080"],
+ *   env: ["DATABASE_URL"],
+ *   read: ["./static"],
+ * };
+ * const options: ClusterOptions = { worker: "./server.ts", permissions: web, reusePort: true };
+ * console.assert(options.permissions?.write === undefined); // nor any file writes
+ * ```
  */
 export interface Permissions {
   /** File system read access (`--allow-read`). */

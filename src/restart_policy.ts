@@ -6,7 +6,19 @@
  * @module
  */
 
-/** How a cluster restarts children that exit unexpectedly. */
+/**
+ * How a cluster restarts children that exit unexpectedly.
+ *
+ * @example Retry a flaky worker sooner and more often
+ * ```ts
+ * import type { ClusterOptions, RestartOptions } from "@switchboard/switchboard";
+ *
+ * // Up to 20 restarts a minute, the first after 50 ms, each wait doubling up to 1 s.
+ * const restart: RestartOptions = { maxRestarts: 20, backoff: 50, maxBackoff: 1_000 };
+ * const options: ClusterOptions = { worker: "./worker.ts", restart, escalate: false };
+ * console.assert(options.restart === restart);
+ * ```
+ */
 export interface RestartOptions {
   /** At most this many restarts of one child within `period`; one more is fatal (default 5). */
   maxRestarts?: number;
@@ -21,7 +33,18 @@ export interface RestartOptions {
 /** {@linkcode RestartOptions} with every value set. */
 export type RestartPolicy = Required<RestartOptions>;
 
-/** The default restart policy. */
+/**
+ * The default restart policy.
+ *
+ * @example The delays before each restart, by default
+ * ```ts
+ * import { DEFAULT_RESTART } from "@switchboard/switchboard";
+ *
+ * const { maxRestarts, backoff, maxBackoff } = DEFAULT_RESTART;
+ * const delays = Array.from({ length: maxRestarts }, (_, i) => Math.min(maxBackoff, backoff * 2 ** i));
+ * console.assert(delays.join(" ") === "100 200 400 800 1600"); // a 6th exit within a minute is fatal
+ * ```
+ */
 export const DEFAULT_RESTART: Required<RestartOptions> = {
   maxRestarts: 5,
   period: 60_000,

@@ -169,7 +169,24 @@ export type CarriedSchemaProtocol<S extends Schemas> = SchemaProtocol<S> extends
 /** What checking data against an action's schema found. */
 export type Checked = { value: unknown } | { problem: string; issues: readonly ValidationIssue[] };
 
-/** One thing wrong with a message's data, where. */
+/**
+ * One thing wrong with a message's data, where.
+ *
+ * @example Say where a message's data is wrong
+ * ```ts
+ * import { ValidationError, type ValidationIssue } from "@switchboard/switchboard";
+ *
+ * export function where(error: unknown): string[] {
+ *   if (!(error instanceof ValidationError)) return [];
+ *   return error.issues.map((issue: ValidationIssue) =>
+ *     `${issue.path.map(String).join(".")}: ${issue.message}`
+ *   );
+ * }
+ *
+ * const issues: ValidationIssue[] = [{ message: "Expected string", path: ["user", "name"] }];
+ * console.assert(where(new ValidationError("Bad data", "greet", issues))[0] === "user.name: Expected string");
+ * ```
+ */
 export interface ValidationIssue {
   /** What is wrong, as the schema says it. */
   readonly message: string;
