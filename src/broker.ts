@@ -13,7 +13,24 @@
 import type { Address } from "./address.ts";
 import type { ConnectionStats } from "./types.ts";
 
-/** One host of a cluster, as the broker's membership records it. */
+/**
+ * One host of a cluster, as the broker's membership records it.
+ *
+ * @example Find the host a worker runs on
+ * ```ts
+ * import type { Cluster, HostRecord } from "@switchboard/switchboard";
+ *
+ * export function hostOf(hosts: HostRecord[], worker: number): string | undefined {
+ *   return hosts.find((record) => record.workers.includes(worker))?.host;
+ * }
+ *
+ * export const whereIs = (cluster: Cluster, worker: number): string | undefined =>
+ *   hostOf(cluster.stats().hosts ?? [], worker);
+ *
+ * const web1: HostRecord = { host: "web-1", workers: [0, 1], services: ["logger"] };
+ * console.assert(hostOf([web1], 1) === "web-1");
+ * ```
+ */
 export interface HostRecord {
   /** The host's name, unique in the cluster. */
   host: string;
@@ -23,7 +40,24 @@ export interface HostRecord {
   services: string[];
 }
 
-/** What a host asks for when it joins. */
+/**
+ * What a host asks for when it joins.
+ *
+ * @example Try a broker out, joining as a manager would
+ * ```ts
+ * import type { Broker, BrokerLink, JoinRequest } from "@switchboard/switchboard";
+ *
+ * export function joinForTest(broker: Broker): Promise<BrokerLink> {
+ *   const request: JoinRequest = {
+ *     workers: 4, // it gets the lowest 4 free worker ids
+ *     services: ["logger"],
+ *     maxQueuedBytes: 64 * 1024 * 1024,
+ *     report: (error) => console.error("broker:", error),
+ *   };
+ *   return broker.join(request);
+ * }
+ * ```
+ */
 export interface JoinRequest {
   /** How many worker ids to take: the lowest free ones. */
   workers: number;
@@ -35,7 +69,21 @@ export interface JoinRequest {
   report(error: Error): void;
 }
 
-/** A change of the cluster's membership. */
+/**
+ * A change of the cluster's membership.
+ *
+ * @example Log hosts joining and leaving
+ * ```ts
+ * import type { BrokerLink, MembershipChange } from "@switchboard/switchboard";
+ *
+ * export function logMembership(link: BrokerLink): () => void {
+ *   return link.onChange((change: MembershipChange) => {
+ *     const { host, workers, services } = change.host;
+ *     console.log(`host ${host} ${change.type}: workers ${workers}, services ${services}`);
+ *   });
+ * }
+ * ```
+ */
 export interface MembershipChange {
   /** A host joined, or left (cleanly, or found dead). */
   type: "joined" | "left";
@@ -45,6 +93,22 @@ export interface MembershipChange {
 
 /**
  * Joins hosts into one cluster: given to `Cluster.start({ broker })`.
+ *
+ * @example Wrap a broker to log each join
+ * ```ts
+ * import type { Broker } from "@switchboard/switchboard";
+ *
+ * export function logged(inner: Broker): Broker {
+ *   return {
+ *     async join(request) {
+ *       const link = await inner.join(request);
+ *       const others = link.hosts().filter((record) => record.host !== link.self.host);
+ *       console.log(`joined as ${link.self.host}, with ${others.length} other hosts`);
+ *       return link;
+ *     },
+ *   };
+ * }
+ * ```
  */
 export interface Broker {
   /**
@@ -56,7 +120,25 @@ export interface Broker {
   join(request: JoinRequest): Promise<BrokerLink>;
 }
 
-/** Where a broker link delivers what comes from other hosts. */
+/**
+ * Where a broker link delivers what comes from other hosts.
+ *
+ * @example Record what a link delivers, in a test of a broker
+ * ```ts
+ * import type { BrokerReceiver } from "@switchboard/switchboard";
+ *
+ * const delivered: string[] = [];
+ * const receiver: BrokerReceiver = {
+ *   deliver: (from, to, payload) => delivered.push(`${from} to ${to}: ${payload.length} bytes`),
+ *   lost: (host, reason) => console.log(`traffic with ${host} may be lost`, reason),
+ *   bounced: (from, to, reason) => console.log(`${from} to ${to} bounced: ${reason}`),
+ *   unconfirmed: (host, from, to, count) => console.log(`${count} to ${to} on ${host} unconfirmed`),
+ *   ended: (address, reason) => console.log(`${address} ended`, reason ?? "cleanly"),
+ * };
+ * receiver.deliver(0, "logger", new TextEncoder().encode("{}"));
+ * console.assert(delivered[0] === "0 to logger: 2 bytes");
+ * ```
+ */
 export interface BrokerReceiver {
   /** A payload from `from`, on another host, for `to`, on this one. */
   deliver(from: Address, to: Address, payload: Uint8Array): void;
@@ -128,7 +210,22 @@ export interface BounceDetails {
   ended?: boolean;
 }
 
-/** A host's membership of a cluster, and its way to the other hosts. */
+/**
+ * A host's membership of a cluster, and its way to the other hosts.
+ *
+ * @example How much waits unconfirmed for each other host
+ * ```ts
+ * import type { BrokerLink } from "@switchboard/switchboard";
+ *
+ * export function backlog(link: BrokerLink): Record<string, number> {
+ *   const queued: Record<string, number> = {};
+ *   for (const { host } of link.hosts()) {
+ *     if (host !== link.self.host) queued[host] = link.queued(host);
+ *   }
+ *   return queued;
+ * }
+ * ```
+ */
 export interface BrokerLink {
   /** This host's name. */
   readonly self: HostRecord;

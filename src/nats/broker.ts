@@ -16,7 +16,23 @@ import { Membership } from "./membership.ts";
 import { connectWithoutStrayReset } from "./refused_connection.ts";
 import { checkOptionNames, type OptionNames } from "../option_names.ts";
 
-/** Options of {@linkcode natsBroker}. */
+/**
+ * Options of {@linkcode natsBroker}.
+ *
+ * @example Three NATS servers, a named host
+ * ```ts
+ * import { natsBroker, type NatsBrokerOptions } from "@switchboard/switchboard/nats";
+ *
+ * const options: NatsBrokerOptions = {
+ *   servers: ["10.0.0.5:4222", "10.0.0.6:4222", "10.0.0.7:4222"],
+ *   cluster: "shop",
+ *   host: "web-1", // its manager is "manager@web-1" to the other hosts
+ *   replicas: 3, // the membership survives the loss of a server
+ * };
+ * const broker = natsBroker(options); // connects when the cluster starts
+ * console.assert(typeof broker.join === "function");
+ * ```
+ */
 export interface NatsBrokerOptions {
   /**
    * The NATS servers, e.g. `"10.0.0.5:4222"` or a list. Use IP literals:
@@ -74,6 +90,22 @@ const BROKER_OPTIONS = {
 /**
  * Options of the manager's NATS connection, passed to the NATS client as
  * they are (its `ConnectionOptions`, of which these are the common ones).
+ *
+ * @example Log in to NATS over TLS
+ * ```ts
+ * import type { Broker } from "@switchboard/switchboard";
+ * import { natsBroker, type NatsConnectionOptions } from "@switchboard/switchboard/nats";
+ *
+ * export function broker(password: string): Broker {
+ *   const connection: NatsConnectionOptions = {
+ *     user: "shop",
+ *     pass: password,
+ *     tls: { caFile: "/etc/nats/ca.pem" },
+ *     name: "shop manager", // any other option of the NATS client
+ *   };
+ *   return natsBroker({ servers: "10.0.0.5:4222", cluster: "shop", connection });
+ * }
+ * ```
  */
 export interface NatsConnectionOptions {
   /** User name, with `pass`. */
