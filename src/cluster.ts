@@ -207,14 +207,22 @@ export interface ClusterOptions<S extends string = string> {
  * console.assert(options.requestTimeout === 120_000);
  * ```
  */
-export const DEFAULTS = {
+export const DEFAULTS: Readonly<{
+  requestTimeout: number;
+  maxFrameSize: number;
+  highWaterMark: number;
+  maxQueuedBytes: number;
+  startTimeout: number;
+  stopTimeout: number;
+}> = Object.freeze({
+  // Frozen: a change here would change every cluster the process starts later.
   requestTimeout: 30_000,
   maxFrameSize: 16 * 1024 * 1024,
   highWaterMark: 1024 * 1024,
   maxQueuedBytes: 64 * 1024 * 1024,
   startTimeout: 30_000,
   stopTimeout: 5_000,
-} as const;
+});
 
 /**
  * A running cluster, seen from the manager: start it, message its

@@ -297,7 +297,11 @@ function restartPolicy(restart: ClusterOptions["restart"]): RestartPolicy | null
   if (typeof restart === "object" && restart !== null) {
     checkOptionNames(restart, RESTART_OPTIONS, `"restart"`);
   }
-  const policy = { ...DEFAULT_RESTART, ...(restart === true ? {} : restart) };
+  const policy = { ...DEFAULT_RESTART };
+  // An option given as undefined (or null, from a JSON config) keeps its default, as at the top level.
+  for (const [key, value] of Object.entries(typeof restart === "object" ? restart ?? {} : {})) {
+    if (value !== undefined && value !== null) policy[key as keyof RestartOptions] = value;
+  }
   for (const [key, value] of Object.entries(policy)) {
     if (typeof value !== "number" || !(value >= 0) || !Number.isFinite(value)) {
       throw new TypeError(`"restart.${key}" must be a finite number >= 0, got ${value}`);

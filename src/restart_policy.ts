@@ -45,12 +45,13 @@ export type RestartPolicy = Required<RestartOptions>;
  * console.assert(delays.join(" ") === "100 200 400 800 1600"); // a 6th exit within a minute is fatal
  * ```
  */
-export const DEFAULT_RESTART: Required<RestartOptions> = {
+export const DEFAULT_RESTART: Readonly<Required<RestartOptions>> = Object.freeze({
+  // Frozen: a change here would change every cluster the process starts later.
   maxRestarts: 5,
   period: 60_000,
   backoff: 100,
   maxBackoff: 5_000,
-};
+});
 
 /** The restarts of one child. */
 export class RestartBudget {

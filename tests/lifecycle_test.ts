@@ -1,7 +1,15 @@
 /** Start, readiness, stop, and what happens when the manager dies. */
 
 import assert from "node:assert/strict";
-import { Cluster, FrameError, type LifecycleEvent, MANAGER, SwitchboardError } from "../mod.ts";
+import {
+  Cluster,
+  DEFAULT_RESTART,
+  DEFAULTS,
+  FrameError,
+  type LifecycleEvent,
+  MANAGER,
+  SwitchboardError,
+} from "../mod.ts";
 import { isRunning, nextMessage, Recorder, startCluster, WAIT } from "./helpers.ts";
 
 const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url);
@@ -188,6 +196,19 @@ Deno.test("Cluster.start() refuses invalid options", async () => {
     Cluster.start({ workers: 0, restart: { maxBackoff: 1e10 } }),
     /"restart\.maxBackoff" must be at most 2147483647 ms/,
   );
+});
+
+Deno.test("a restart option given as undefined keeps its default; the defaults cannot be changed", async () => {
+  await using cluster = await Cluster.start({
+    workers: 0,
+    restart: { maxRestarts: undefined, backoff: 50 },
+    requestTimeout: undefined,
+  });
+  assert.equal(cluster.workerCount, 0);
+  // A change would change every cluster the process starts later.
+  assert.throws(() => (DEFAULT_RESTART as { maxRestarts: number }).maxRestarts = 0, TypeError);
+  assert.throws(() => (DEFAULTS as { stopTimeout: number }).stopTimeout = 0, TypeError);
+  assert.equal(DEFAULT_RESTART.maxRestarts, 5);
 });
 
 Deno.test("connect() outside a cluster fails with a clear error", async () => {
