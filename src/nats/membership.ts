@@ -291,14 +291,17 @@ export class Membership {
     const { host, services, workers } = this.#options;
     const hostKey = `${HOST}${host}`;
     // Claiming: the others take no notice of it until it says it is ready.
-    if (!(await this.#create(hostKey, claimingValue(this.#process)))) {
+    if (!(await this.#createOnceLapsed(hostKey, claimingValue(this.#process), () => true))) {
       throw new SwitchboardError(
         `Cannot join cluster "${this.#options.cluster}": host "${host}" is in it already`,
       );
     }
+    // The name is this process's now: keys written under it are a
+    // predecessor's, one that ended abruptly, and lapse soon.
+    const predecessor = (value: string) => writerOf(value).host === host;
     for (const name of services) {
       const key = `${SERVICE}${hex(name)}`;
-      if (!(await this.#create(key, this.#owner()))) {
+      if (!(await this.#createOnceLapsed(key, this.#owner(), predecessor))) {
         const value = (await this.#kv.get(key))?.string();
         const owner = value === undefined ? undefined : writerOf(value).host;
         throw new SwitchboardError(
@@ -311,12 +314,52 @@ export class Membership {
       this.#byAddress = undefined;
     }
     for (let id = 0; this.self.workers.length < workers; id++) {
-      if (await this.#create(`${WORKER}${id}`, this.#owner())) {
+      if (await this.#createOnceLapsed(`${WORKER}${id}`, this.#owner(), predecessor)) {
         this.self.workers.push(id);
         this.#byAddress = undefined;
       }
     }
     await this.#refresh(hostKey);
+  }
+
+  /**
+   * Claims a key as {@linkcode Membership.#create} does; one found taken
+   * by a holder `mayLapse` says may have ended (a host of this name that
+   * ended abruptly and was started again at once, as systemd restarts one
+   * that crashed) is claimed once it lapses, `hostTimeout + heartbeat`
+   * after its last refresh. Before, such a restart failed ("host is in it
+   * already") until then, and systemd's quick restarts hit its start limit.
+   *
+   * @returns False when another host holds it: the key was refreshed
+   * meanwhile (its holder lives), or it outlived its lifetime.
+   */
+  async #createOnceLapsed(
+    key: string,
+    value: string,
+    mayLapse: (value: string) => boolean,
+  ): Promise<boolean> {
+    if (await this.#create(key, value)) return true;
+    const entry = await patiently(() => this.#kv.get(key), this.#leaving.signal);
+    if (entry?.operation === "PUT" && !mayLapse(entry.string())) return false;
+    if (entry?.operation === "PUT" && !(await this.#lapsed(key, entry.revision))) return false;
+    return await this.#create(key, value);
+  }
+
+  /**
+   * Waits for a key held at `revision` to lapse: true once it is gone,
+   * false when it is written again (its holder lives) or is still there
+   * past its lifetime (a heartbeat's margin over the bucket's TTL).
+   */
+  async #lapsed(key: string, revision: number): Promise<boolean> {
+    const { heartbeat, hostTimeout } = this.#options;
+    const giveUp = performance.now() + hostTimeout + 2 * heartbeat;
+    while (!this.#isClosed() && performance.now() < giveUp) {
+      await pauseFor(heartbeat / 4, this.#leaving.signal);
+      const entry = await patiently(() => this.#kv.get(key), this.#leaving.signal);
+      if (entry?.operation !== "PUT") return true;
+      if (entry.revision !== revision) return false;
+    }
+    return false;
   }
 
   /**
