@@ -92,9 +92,11 @@ export interface ClusterOptions<S extends string = string> {
   workers?: number;
   /**
    * Service processes by name: a module, or {@linkcode ServiceOptions}
-   * (which may name an executable in another language instead).
+   * (which may name an executable in another language instead). With
+   * `Cluster.start<P, S>`, the names `S` may include services of other
+   * hosts; each named here must be one of them.
    */
-  processes?: Record<S, string | URL | ServiceOptions>;
+  processes?: { [K in S]?: string | URL | ServiceOptions };
   /**
    * Deno permissions for every child on top of its sockets (default: none,
    * so children cannot read files, use the network or read the environment).

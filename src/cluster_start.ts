@@ -176,7 +176,10 @@ async function startOnBroker(
 function managerConfig(options: ClusterOptions, workerIds?: readonly number[]): ManagerConfig {
   checkOptionNames(options, CLUSTER_OPTIONS, "Cluster.start()");
   const workers = options.workers ?? navigator.hardwareConcurrency;
-  const services = Object.entries(options.processes ?? {});
+  // A name given undefined is not given, as an option given undefined keeps its default.
+  const services = Object.entries(options.processes ?? {}).filter(
+    (entry): entry is [string, string | URL | ServiceOptions] => entry[1] !== undefined,
+  );
   const layout = new Layout(workerIds ?? workers, services.map(([name]) => name));
   if (workers > 0 && options.worker === undefined) {
     throw new TypeError(

@@ -203,8 +203,10 @@ Deno.test("a restart option given as undefined keeps its default; the defaults c
     workers: 0,
     restart: { maxRestarts: undefined, backoff: 50 },
     requestTimeout: undefined,
+    processes: { logger: undefined },
   });
   assert.equal(cluster.workerCount, 0);
+  assert.deepEqual(cluster.stats().children, [], "a service given undefined is not given");
   // A change would change every cluster the process starts later.
   assert.throws(() => (DEFAULT_RESTART as { maxRestarts: number }).maxRestarts = 0, TypeError);
   assert.throws(() => (DEFAULTS as { stopTimeout: number }).stopTimeout = 0, TypeError);

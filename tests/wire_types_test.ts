@@ -145,8 +145,15 @@ export async function serviceNames(): Promise<void> {
   typed.getProcess("logger").send("log", { line: "x" });
   // @ts-expect-error: "logger" is the only service
   typed.getProcess("metric");
-  // @ts-expect-error: `processes` must have the services named
-  await Cluster.start<Logs, "logger" | "metric">({ processes: { logger: "./logger.ts" } });
+  // @ts-expect-error: `processes` names only services of the names given
+  await Cluster.start<Logs, "logger">({ processes: { metric: "./metric.ts" } });
+  // Across hosts: the names of every host's services, this host's among them.
+  const spanning = await Cluster.start<Logs, "logger" | "metric">({
+    processes: { logger: "./logger.ts" },
+  });
+  spanning.sendMessage("log", { line: "x" }, "metric");
+  // @ts-expect-error: no host has a service "audit"
+  spanning.sendMessage("log", { line: "x" }, "audit");
 
   // In a child, from a type parameter.
   const peer = await connect<Logs, "logger">();
