@@ -319,7 +319,14 @@ export class Membership {
         this.#byAddress = undefined;
       }
     }
-    await this.#refresh(hostKey);
+    // Its claiming key may have lapsed while it waited out a predecessor's
+    // keys, and another process of this name taken the name meanwhile:
+    // then that one is the host, and this one would be joined unseen.
+    if (!(await this.#refresh(hostKey))) {
+      throw new SwitchboardError(
+        `Cannot join cluster "${this.#options.cluster}": host "${host}" is in it already`,
+      );
+    }
   }
 
   /**
