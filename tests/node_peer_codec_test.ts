@@ -490,3 +490,14 @@ Deno.test("the Node peer names the action, the target and the value when it cann
     'Cannot send "save" to every worker: data.a is a function, which would not arrive as sent',
   );
 });
+
+Deno.test("the Node peer sends what it checked: a toJSON is called once, as in Deno", () => {
+  // A toJSON whose second answer would be refused (or sent as null, for NaN).
+  const once = () => {
+    let calls = 0;
+    return { x: { toJSON: () => (++calls === 1 ? 1 : 2n) } };
+  };
+  const deno = toBytes(encodeMessage({ action: "a", data: once() }, LIMIT, 1));
+  const node = nodeEncode({ action: "a", data: once() }, LIMIT, 1);
+  assert.deepEqual([...node], [...deno]);
+});

@@ -53,9 +53,12 @@ export function encodeMessage(message, maxFrameSize, to) {
         { action: message.action, peer: isAddress(to) ? to : undefined },
       );
     }
+    // What was checked is what is sent: a toJSON is not called twice.
     if (wire.tags.length > 0) {
       message = { ...message, data: wire.value, tags: wire.tags };
       attachments = wire.attachments;
+    } else if (wire.value !== message.data) {
+      message = { ...message, data: wire.value };
     }
   }
   const json = Buffer.from(JSON.stringify(message));
