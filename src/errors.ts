@@ -6,6 +6,7 @@
  */
 
 import type { Address } from "./address.ts";
+import type { ValidationIssue } from "./schema.ts";
 
 /**
  * What a Switchboard error may be told besides its message: the `cause`,
@@ -202,8 +203,8 @@ export class FrameError extends SwitchboardError {}
 export class ValidationError extends SwitchboardError {
   /** The action whose schema the data failed. */
   declare readonly action: string;
-  /** What is wrong, where (empty when the receiver found it: its message says it). */
-  readonly issues: readonly { readonly message: string; readonly path: readonly PropertyKey[] }[];
+  /** What is wrong, where; found by another process too, as they travel with its answer. */
+  readonly issues: readonly ValidationIssue[];
 
   /**
    * Creates the error.

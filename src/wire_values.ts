@@ -112,7 +112,7 @@ class Walk {
       case "number":
         if (Number.isFinite(value) && (value !== 0 || 1 / value > 0)) return value;
         // JSON writes NaN and the infinities as null.
-        if (!Number.isFinite(value)) throw new NotCarried(String(value));
+        if (!Number.isFinite(value)) throw new NotCarried(`${value} (send null, or a string)`);
         this.#tag("number");
         return "-0";
       case "object":

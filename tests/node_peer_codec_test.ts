@@ -113,7 +113,7 @@ Deno.test("the Node peer refuses what cannot travel, and frames whose tags do no
     { n: [1, 2n] },
     /^Cannot send "x" to every worker: data\.n\[1\] is a BigInt \(send its digits as a string\)/,
   );
-  refuses({ n: NaN }, /data\.n is NaN, which would not arrive as sent/);
+  refuses({ n: NaN }, /data\.n is NaN \(send null, or a string\), which would not arrive as sent/);
   refuses({ n: -Infinity }, /data\.n is -Infinity/);
   refuses({ m: new Map() }, /data\.m is a Map \(send Object\.fromEntries\(map\)/);
   refuses({ s: new Set() }, /data\.s is a Set \(send \[\.\.\.set\]\)/);

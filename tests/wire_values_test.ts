@@ -92,9 +92,9 @@ Deno.test("what would arrive changed is refused, saying where", () => {
     [{ b: new ArrayBuffer(2) }, "data.b is a ArrayBuffer (send its bytes as a Uint8Array)"],
     // What JSON writes as null or {}, each named with what to send instead.
     [{ n: 5n }, "data.n is a BigInt (send its digits as a string), which would not arrive as sent"],
-    [[1, NaN], "data[1] is NaN, which would not arrive as sent"],
-    [{ x: Infinity }, "data.x is Infinity, which"],
-    [{ x: -Infinity }, "data.x is -Infinity, which"],
+    [[1, NaN], "data[1] is NaN (send null, or a string), which would not arrive as sent"],
+    [{ x: Infinity }, "data.x is Infinity (send null, or a string), which"],
+    [{ x: -Infinity }, "data.x is -Infinity (send null"],
     [{ m: new Map([["k", 1]]) }, "data.m is a Map (send Object.fromEntries(map), or [...map]"],
     [{ s: new Set([1]) }, "data.s is a Set (send [...set]), which would not arrive as sent"],
     [{ m: new (class Registry extends Map {})() }, "data.m is a Registry (send Object.fromEntries"],
