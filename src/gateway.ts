@@ -151,6 +151,11 @@ export class GatewayEndpoint implements Endpoint {
     });
   }
 
+  unreachableWhy(to: Address): string | undefined {
+    if (!this.#isRemote(to)) return this.#local.unreachableWhy(to);
+    return this.#reachable ? undefined : "this host's connection to the NATS server is down";
+  }
+
   send(to: Address, payload: Payload, limit?: number): number {
     if (!this.#isRemote(to)) return this.#local.send(to, payload, limit);
     if (this.#closing) return UNREACHABLE;

@@ -40,6 +40,11 @@ export class Outbox {
     this.layout = layout;
   }
 
+  /** Why `to` cannot be reached now, when the transport knows (see {@linkcode Endpoint.unreachableWhy}). */
+  unreachableWhy(to: Address): string | undefined {
+    return this.#endpoint.unreachableWhy?.(to);
+  }
+
   /** How many payloads the endpoint took for `to`, where it counts them (see {@linkcode Endpoint.sent}). */
   sent(to: Address): number {
     return this.#endpoint.sent?.(to) ?? 0;

@@ -481,9 +481,13 @@ export class Requester {
   }
 
   #unreachable(action: string, to: Address): UnreachableError {
-    const why = this.#options.outbox.layout.has(to)
-      ? "it is not connected"
-      : `no such process (the cluster has ${this.#options.outbox.layout})`;
+    const { outbox } = this.#options;
+    const cutOff = outbox.unreachableWhy(to);
+    const why = !outbox.layout.has(to)
+      ? `no such process (the cluster has ${outbox.layout})`
+      : cutOff
+      ? `it is not connected (${cutOff})`
+      : "it is not connected";
     const ended = this.#down.get(to);
     return new UnreachableError(`Request "${action}" to ${describe(to)} failed: ${why}`, {
       action,

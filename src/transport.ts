@@ -188,6 +188,12 @@ export interface Endpoint {
   drained(limit: number, to?: Address): Promise<void>;
   /** The peers this endpoint has a connection to now. */
   connected(): Address[];
+  /**
+   * Why `to` cannot be reached now, when the transport knows more than
+   * that it is not connected (its host is cut off from the others, say),
+   * for the error that says so.
+   */
+  unreachableWhy?(to: Address): string | undefined;
   /** The traffic of each connection, the one sent on first when a peer has two. */
   connections(): ConnectionStats[];
   /**

@@ -156,6 +156,11 @@ export class UnixEndpoint implements Endpoint {
     });
   }
 
+  unreachableWhy(to: Address): string | undefined {
+    if (!this.#relaying.relayed(to) || this.#relaying.othersReachable) return undefined;
+    return "this host's connection to the NATS server is down";
+  }
+
   send(to: Address, payload: Payload, limit?: number): number {
     if (this.#state !== "open") return CLOSED;
     if (this.#relaying.relayed(to)) {

@@ -118,6 +118,11 @@ export class Relaying {
     return this.relayed(to) ? relayHeadSize(to) : 0;
   }
 
+  /** In a child of a cluster that spans hosts: whether its manager can reach the others now. */
+  get othersReachable(): boolean {
+    return this.#othersReachable;
+  }
+
   /** Whether `to` lives on another host: not here, and not this host's manager. */
   #isRemote(to: Address): boolean {
     return to !== MANAGER && !this.#sockets.has(to);

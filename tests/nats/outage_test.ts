@@ -9,6 +9,7 @@
 import assert from "node:assert/strict";
 import type { LifecycleEvent } from "../../mod.ts";
 import { joinHere, natsAnswers, NatsServer, probe, uniqueCluster } from "./hosts.ts";
+import { remote } from "../helpers.ts";
 
 /** Fast membership: a host silent for 600 ms is gone. */
 const TIMING = { heartbeat: 100, hostTimeout: 600 };
@@ -49,6 +50,39 @@ Deno.test({
         by: 0,
         from: "manager@a",
       });
+    } finally {
+      await server.stop();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "while this host's connection to NATS is down, a request to another host's process fails at once, saying so",
+  ignore: !natsAnswers,
+  async fn() {
+    const server = await NatsServer.start();
+    try {
+      const cluster = uniqueCluster();
+      const options = { servers: server.url, workers: 1, ...TIMING };
+      await using b = await joinHere(cluster, "b", options);
+      await using a = await joinHere(cluster, "a", options);
+      a.onError(() => {});
+      b.onError(() => {});
+      await probe(a, b, "b");
+      // Failed as the connection drops, after the children were told.
+      const open = a.request("silentRequest", {}, { to: 0, timeout: 60_000 });
+      const dropped = assert.rejects(open, /the connection closed before it answered/);
+      await server.kill();
+      await dropped;
+      const expected =
+        'Request "echoRequest" to worker 0 failed: it is not connected (this host\'s connection to the NATS server is down)';
+      await assert.rejects(a.request("echoRequest", 1, { to: 0 }), { message: expected });
+      // A worker here too (worker 1): its manager told it.
+      assert.deepEqual(
+        await remote(a, 1, { op: "request", action: "echoRequest", data: 1, to: 0 }),
+        { error: { name: "UnreachableError", message: expected } },
+      );
     } finally {
       await server.stop();
     }
