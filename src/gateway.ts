@@ -35,7 +35,7 @@ import { RemoteOutcomes } from "./remote_outcomes.ts";
 import { UntakenRelays } from "./untaken_relays.ts";
 import type { UnixHost } from "./unix/host.ts";
 import { HEADER_SIZE } from "./unix/frame.ts";
-import { relayHeadSize } from "./unix/relay.ts";
+import { CUT_OFF, relayHeadSize } from "./unix/relay.ts";
 
 /** A manager's way to its own host's processes and, through the broker, to the others. */
 export class GatewayEndpoint implements Endpoint {
@@ -153,7 +153,7 @@ export class GatewayEndpoint implements Endpoint {
 
   unreachableWhy(to: Address): string | undefined {
     if (!this.#isRemote(to)) return this.#local.unreachableWhy(to);
-    return this.#reachable ? undefined : "this host's connection to the NATS server is down";
+    return this.#reachable ? undefined : CUT_OFF;
   }
 
   send(to: Address, payload: Payload, limit?: number): number {

@@ -401,15 +401,17 @@ export class Router implements Receiver {
 
   /** See {@linkcode Replier.drainFor}. */
   drainFor(to: Address): Promise<void> | undefined {
+    const queued = to === this.self ? this.#loopback.queued : this.#endpoint.queued(to);
+    // No promise made per part while the queue is low.
+    return queued > this.#options.highWaterMark ? this.#drainedTo(to) : undefined;
+  }
+
+  /** Resolves once at most the high-water mark is queued for `to`. */
+  #drainedTo(to: Address): Promise<void> {
     const { highWaterMark } = this.#options;
-    if (to === this.self) {
-      return this.#loopback.queued > highWaterMark
-        ? this.#loopback.drained(highWaterMark)
-        : undefined;
-    }
-    return this.#endpoint.queued(to) > highWaterMark
-      ? this.#endpoint.drained(highWaterMark, to)
-      : undefined;
+    return to === this.self
+      ? this.#loopback.drained(highWaterMark)
+      : this.#endpoint.drained(highWaterMark, to);
   }
 
   /** Resolves once the queues to `to` (default: every peer) are at most the high-water mark. */
@@ -422,13 +424,7 @@ export class Router implements Receiver {
       ]);
       return;
     }
-    await Promise.all(
-      targetsOf(to, "drain").map((target) =>
-        target === this.self
-          ? this.#loopback.drained(highWaterMark)
-          : this.#endpoint.drained(highWaterMark, target)
-      ),
-    );
+    await Promise.all(targetsOf(to, "drain").map((target) => this.#drainedTo(target)));
   }
 
   /**

@@ -292,9 +292,7 @@ export class Membership {
     const hostKey = `${HOST}${host}`;
     // Claiming: the others take no notice of it until it says it is ready.
     if (!(await this.#createOnceLapsed(hostKey, claimingValue(this.#process), () => true))) {
-      throw new SwitchboardError(
-        `Cannot join cluster "${this.#options.cluster}": host "${host}" is in it already`,
-      );
+      throw this.#nameTaken();
     }
     // The name is this process's now: keys written under it are a
     // predecessor's, one that ended abruptly, and lapse soon.
@@ -322,11 +320,15 @@ export class Membership {
     // Its claiming key may have lapsed while it waited out a predecessor's
     // keys, and another process of this name taken the name meanwhile:
     // then that one is the host, and this one would be joined unseen.
-    if (!(await this.#refresh(hostKey))) {
-      throw new SwitchboardError(
-        `Cannot join cluster "${this.#options.cluster}": host "${host}" is in it already`,
-      );
-    }
+    if (!(await this.#refresh(hostKey))) throw this.#nameTaken();
+  }
+
+  /** The error of a join whose host name another process holds. */
+  #nameTaken(): SwitchboardError {
+    const { cluster, host } = this.#options;
+    return new SwitchboardError(
+      `Cannot join cluster "${cluster}": host "${host}" is in it already`,
+    );
   }
 
   /**
@@ -347,8 +349,9 @@ export class Membership {
   ): Promise<boolean> {
     if (await this.#create(key, value)) return true;
     const entry = await patiently(() => this.#kv.get(key), this.#leaving.signal);
-    if (entry?.operation === "PUT" && !mayLapse(entry.string())) return false;
-    if (entry?.operation === "PUT" && !(await this.#lapsed(key, entry.revision))) return false;
+    if (entry?.operation === "PUT") {
+      if (!mayLapse(entry.string()) || !(await this.#lapsed(key, entry.revision))) return false;
+    }
     return await this.#create(key, value);
   }
 
@@ -358,9 +361,9 @@ export class Membership {
    * past its lifetime (a heartbeat's margin over the bucket's TTL).
    */
   async #lapsed(key: string, revision: number): Promise<boolean> {
-    const { heartbeat, hostTimeout } = this.#options;
-    const giveUp = performance.now() + hostTimeout + 2 * heartbeat;
-    while (!this.#isClosed() && performance.now() < giveUp) {
+    const { heartbeat, hostTimeout, now } = this.#options;
+    const giveUp = now() + hostTimeout + 2 * heartbeat;
+    while (!this.#isClosed() && now() < giveUp) {
       await pauseFor(heartbeat / 4, this.#leaving.signal);
       const entry = await patiently(() => this.#kv.get(key), this.#leaving.signal);
       if (entry?.operation !== "PUT") return true;

@@ -36,7 +36,7 @@ import {
 } from "./handshake.ts";
 import { Link } from "./link.ts";
 import { LinkTable } from "./link_table.ts";
-import { DELIVER, isRelay } from "./relay.ts";
+import { CUT_OFF, DELIVER, isRelay } from "./relay.ts";
 import { BAD_RELAY, type Relayer, Relaying } from "./relaying.ts";
 import { SocketConnection } from "./socket_connection.ts";
 import { Sockets, type UnixConfig } from "./sockets.ts";
@@ -158,7 +158,7 @@ export class UnixEndpoint implements Endpoint {
 
   unreachableWhy(to: Address): string | undefined {
     if (!this.#relaying.relayed(to) || this.#relaying.othersReachable) return undefined;
-    return "this host's connection to the NATS server is down";
+    return CUT_OFF;
   }
 
   send(to: Address, payload: Payload, limit?: number): number {

@@ -43,6 +43,8 @@ export const DELIVER = 2;
 export const GONE = 3;
 /** The other hosts can or cannot be reached now (the broker connection is up or down). */
 export const REACH = 4;
+/** Why a process of another host cannot be reached while the other hosts cannot. */
+export const CUT_OFF = "this host's connection to the NATS server is down";
 /** The child took so many more DELIVER frames, or takes all that still come. */
 export const TAKEN = 5;
 

@@ -7,7 +7,7 @@
  */
 
 import assert from "node:assert/strict";
-import type { LifecycleEvent } from "../../mod.ts";
+import type { Cluster, LifecycleEvent } from "../../mod.ts";
 import { joinHere, natsAnswers, NatsServer, probe, uniqueCluster } from "./hosts.ts";
 import { remote } from "../helpers.ts";
 
@@ -16,25 +16,41 @@ const TIMING = { heartbeat: 100, hostTimeout: 600 };
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * Hosts "b" and "a" (one worker each, workers 0 and 1) on a NATS server of
+ * the test's own, which `test` may kill and restart; each host's errors
+ * are its own business here.
+ */
+async function onPrivateNats(
+  test: (server: NatsServer, a: Cluster, b: Cluster) => Promise<void>,
+): Promise<void> {
+  const server = await NatsServer.start();
+  try {
+    const cluster = uniqueCluster();
+    const options = { servers: server.url, workers: 1, ...TIMING };
+    await using b = await joinHere(cluster, "b", options);
+    await using a = await joinHere(cluster, "a", options);
+    a.onError(() => {});
+    b.onError(() => {});
+    await probe(a, b, "b");
+    await probe(b, a, "a");
+    await test(server, a, b);
+  } finally {
+    await server.stop();
+  }
+}
+
 Deno.test({
   name: "NATS away for longer than hostTimeout: no host sees another leave, before or after",
   ignore: !natsAnswers,
-  async fn() {
-    const server = await NatsServer.start();
-    try {
-      const cluster = uniqueCluster();
-      const options = { servers: server.url, workers: 1, ...TIMING };
-      await using b = await joinHere(cluster, "b", options);
-      await using a = await joinHere(cluster, "a", options);
+  fn: () =>
+    onPrivateNats(async (server, a, b) => {
       const left: string[] = [];
       for (const [name, host] of [["a", a], ["b", b]] as const) {
-        host.onError(() => {});
         host.onLifecycle((event: LifecycleEvent) => {
           if (event.type === "hostLeft") left.push(`${name} saw ${event.host} leave`);
         });
       }
-      await probe(a, b, "b");
-      await probe(b, a, "a");
       await server.kill();
       // The outage itself: two and a half times hostTimeout.
       await delay(TIMING.hostTimeout * 2.5);
@@ -50,26 +66,15 @@ Deno.test({
         by: 0,
         from: "manager@a",
       });
-    } finally {
-      await server.stop();
-    }
-  },
+    }),
 });
 
 Deno.test({
   name:
     "while this host's connection to NATS is down, a request to another host's process fails at once, saying so",
   ignore: !natsAnswers,
-  async fn() {
-    const server = await NatsServer.start();
-    try {
-      const cluster = uniqueCluster();
-      const options = { servers: server.url, workers: 1, ...TIMING };
-      await using b = await joinHere(cluster, "b", options);
-      await using a = await joinHere(cluster, "a", options);
-      a.onError(() => {});
-      b.onError(() => {});
-      await probe(a, b, "b");
+  fn: () =>
+    onPrivateNats(async (server, a) => {
       // Failed as the connection drops, after the children were told.
       const open = a.request("silentRequest", {}, { to: 0, timeout: 60_000 });
       const dropped = assert.rejects(open, /the connection closed before it answered/);
@@ -83,8 +88,5 @@ Deno.test({
         await remote(a, 1, { op: "request", action: "echoRequest", data: 1, to: 0 }),
         { error: { name: "UnreachableError", message: expected } },
       );
-    } finally {
-      await server.stop();
-    }
-  },
+    }),
 });

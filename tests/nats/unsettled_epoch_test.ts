@@ -63,15 +63,10 @@ Deno.test({
   ignore,
   async fn() {
     await using run = await twoHosts();
-    const { a, b, toA, toB } = run;
+    const { a, b, toB } = run;
     const errors: string[] = [];
     a.onError((error) => errors.push(error.message));
-    toB.mute();
-    const { resumed } = await run.resumeToB();
-    sendTicks(a, 50);
-    // a reconnects, and tells b how many it had sent: b, muted, never hears it.
-    toA.cut();
-    await resumed;
+    await run.reconnectUnheard(50);
     const told = nextEvent<Error>(
       (listener) => a.onError(listener),
       "a to be told its 50 messages were lost",
@@ -96,12 +91,8 @@ Deno.test({
   ignore,
   async fn() {
     await using run = await twoHosts();
-    const { a, toA, toB } = run;
-    toB.mute();
-    const { resumed } = await run.resumeToB();
-    sendTicks(a, 50);
-    toA.cut();
-    await resumed;
+    const { a, toA } = run;
+    await run.reconnectUnheard(50);
     const told = nextEvent<Error>(
       (listener) => a.onError(listener),
       "a to be told its 50 messages are in doubt",
@@ -218,8 +209,17 @@ async function twoHosts() {
     b,
     toA,
     toB,
-    /** Resolves once a's RESUME to b is published: a reconnected. */
-    resumeToB: () => resumeTo(watcher, cluster, "b"),
+    /**
+     * b muted, a sends worker 0 `count` ticks and reconnects: resolves once
+     * a told b how many it had sent, which b, muted, never hears.
+     */
+    async reconnectUnheard(count: number): Promise<void> {
+      toB.mute();
+      const { resumed } = await resumeTo(watcher, cluster, "b");
+      sendTicks(a, count);
+      toA.cut();
+      await resumed;
+    },
     /** Resolves once a saw its connection drop: its window to b closed. */
     aCutOff: () => noWindow(a, "b"),
     async [Symbol.asyncDispose]() {
