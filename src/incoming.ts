@@ -97,17 +97,21 @@ export class IncomingRequest {
     if (this.#reason || this.#done) return;
     this.#reason = reason;
     this.settle();
-    this.#creditWaiter?.resolve();
     this.#controller?.abort(reason);
   }
 
-  /** Answered (or given up): forgets it, and its timer. */
+  /**
+   * Answered, given up, or its id taken by a newer request from the same
+   * requester: forgets it and its timer, and a streamed answer waiting for
+   * credit sends no more (what its requester grants now goes to the newer).
+   */
   settle(): void {
     if (this.#done) return;
     this.#done = true;
     if (this.#timer !== undefined) this.#table.clock.clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#table.leave(this.#from, this.#messageId, this, this.#watched);
+    this.#creditWaiter?.resolve();
   }
 
   /** Whether the requester gave up. */
@@ -124,15 +128,15 @@ export class IncomingRequest {
   /**
    * Waits until the requester can take one more part, and counts it.
    *
-   * @returns False once the requester gave up.
+   * @returns False once the requester gave up, or it is settled.
    */
   async takeCredit(): Promise<boolean> {
-    while (this.#credit === 0 && !this.#reason) {
+    while (this.#credit === 0 && !this.#done) {
       this.#creditWaiter = Promise.withResolvers();
       await this.#creditWaiter.promise;
       this.#creditWaiter = undefined;
     }
-    if (this.#reason) return false;
+    if (this.#done) return false;
     this.#credit--;
     return true;
   }

@@ -1,14 +1,17 @@
 /**
  * The Node.js reference peer: a handler or listener that fails in an odd
  * way fails alone, as in Deno; it does not drop the connection its
- * message came on (to the manager: the whole process).
+ * message came on (to the manager: the whole process). A requester that
+ * reuses a messageId still being answered does not mix up the two.
  */
 
 import assert from "node:assert/strict";
 import { Cluster, RemoteError } from "../mod.ts";
+import { FakeManager } from "./fake_manager.ts";
 import { nextMessage, WORKER } from "./helpers.ts";
 
 const ODD = new URL("./fixtures/node_odd_service.mjs", import.meta.url).pathname;
+const NODE_SERVICE = new URL("./fixtures/node_service.mjs", import.meta.url).pathname;
 
 Deno.test("a Node handler whose result's then getter throws fails its request, not the process", async () => {
   await using cluster = await Cluster.start({
@@ -36,4 +39,35 @@ Deno.test("a Node listener that throws a value whose message getter throws is re
   assert.deepEqual((await reported).data, { name: "SwitchboardError" });
   assert.equal(await cluster.request("pingRequest", 1, { to: "odd" }), "pong");
   assert.equal(cluster.pid("odd"), pid);
+});
+
+Deno.test("a Node handler sees its own request's timeout when its requester reuses the messageId", async () => {
+  await using manager = await FakeManager.start(["node", NODE_SERVICE], ({ dir, token }) => ({
+    version: 2,
+    self: "node",
+    workers: [],
+    services: ["node"],
+    managers: [],
+    maxFrameSize: 1024 * 1024,
+    requestTimeout: 10_000,
+    highWaterMark: 1024 * 1024,
+    maxQueuedBytes: 64 * 1024 * 1024,
+    transport: { dir, token, workers: [], services: ["node"] },
+  }));
+  // Each handler reads its signal after 400 ms: the first's timeout (100
+  // ms) has passed by then, the second's (a minute) has not.
+  const ask = (timeout: number) => ({
+    action: "abortedRequest",
+    data: { ms: 400 },
+    messageId: "reused",
+    timeout,
+  });
+  manager.send(ask(100));
+  manager.send(ask(60_000));
+  const answers: unknown[] = [];
+  while (answers.length < 2) {
+    const message = await manager.nextMessage();
+    if (message.messageId === "reused") answers.push(message.data);
+  }
+  assert.deepEqual(answers, [true, false]);
 });

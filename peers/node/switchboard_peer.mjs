@@ -163,6 +163,8 @@ export class Peer {
   #pending = new Map();
   /** @type {Map<string, { controller: AbortController, timer: any }>} Requests being answered, by sender and id. */
   #incoming = new Map();
+  /** The same requests by their signal, which a message's answer carries. */
+  #incomingBySignal = new WeakMap();
   /** @type {"holding" | "releasing" | "ready" | "closing" | "closed"} */
   #state = "holding";
   /** @type {[Address, object][]} Messages that came before the go-ahead. */
@@ -857,7 +859,8 @@ export class Peer {
     if (msg.isRequest) {
       wire.messageId = msg.messageId;
       wire.re = true;
-      this.#closeIncoming(`${JSON.stringify(msg.from)} ${msg.messageId}`);
+      const key = `${JSON.stringify(msg.from)} ${msg.messageId}`;
+      this.#closeIncoming(key, this.#incomingBySignal.get(msg.signal));
     }
     return this.#send(msg.from, this.#encode(wire, msg.from));
   }
@@ -865,23 +868,33 @@ export class Peer {
   /** A request being answered: its signal aborts at its timeout, on `$cancel`, or when its sender is gone. */
   #openIncoming(from, { messageId, timeout }) {
     const key = `${JSON.stringify(from)} ${messageId}`;
-    const controller = new AbortController();
+    const entry = { controller: new AbortController(), timer: undefined };
     // Past the timers' range, as good as never (the codec checked it is a number >= 0).
-    const timer = timeout !== undefined && timeout <= MAX_DELAY
-      ? setTimeout(() => this.#abortIncoming(key, abortError("timeout")), timeout).unref()
-      : undefined;
-    this.#incoming.set(key, { controller, timer });
-    return controller.signal;
+    if (timeout !== undefined && timeout <= MAX_DELAY) {
+      entry.timer = setTimeout(
+        () => this.#abortIncoming(key, abortError("timeout"), entry),
+        timeout,
+      )
+        .unref();
+    }
+    // A requester that reuses a messageId still running: the newer one is
+    // found by key; the older one keeps its own timer, and is closed by it.
+    this.#incoming.set(key, entry);
+    this.#incomingBySignal.set(entry.controller.signal, entry);
+    return entry.controller.signal;
   }
 
-  #abortIncoming(key, reason) {
-    this.#incoming.get(key)?.controller.abort(reason);
-    this.#closeIncoming(key);
+  /** Aborts the request `key` (or `entry`, one its key no longer finds) with `reason`. */
+  #abortIncoming(key, reason, entry = this.#incoming.get(key)) {
+    entry?.controller.abort(reason);
+    this.#closeIncoming(key, entry);
   }
 
-  #closeIncoming(key) {
-    clearTimeout(this.#incoming.get(key)?.timer);
-    this.#incoming.delete(key);
+  /** Forgets the request `key` (or `entry`), and its timer. */
+  #closeIncoming(key, entry = this.#incoming.get(key)) {
+    if (entry === undefined) return;
+    clearTimeout(entry.timer);
+    if (this.#incoming.get(key) === entry) this.#incoming.delete(key);
   }
 
   #report(error) {
