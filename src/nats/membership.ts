@@ -137,6 +137,8 @@ export class Membership {
   #selfWritten = 0;
   #watchBegan = performance.now();
   #watch: { stop(): void } | undefined;
+  /** Resolves once the first watch has read out the keys there were as it began. */
+  readonly #caughtUp = Promise.withResolvers<void>();
   /** Aborted as it closes: a pause between attempts (to claim, to watch) ends. */
   readonly #leaving = new AbortController();
   /** The round of refreshes running, if one is: see `#refreshRound`. */
@@ -544,6 +546,14 @@ export class Membership {
       if (++beat % 4 === 0) this.#refreshRound();
     }, heartbeat / 4);
     this.#refreshOnReconnect();
+    // The hosts in it already are known once it has joined, so that what
+    // it sends them at once goes; a beat at most (this host's own key is
+    // among them, so the read-out ends with an entry).
+    const waited = new AbortController();
+    await Promise.race([
+      this.#caughtUp.promise.finally(() => waited.abort()),
+      pauseFor(heartbeat, waited.signal),
+    ]);
   }
 
   /**
@@ -582,7 +592,11 @@ export class Membership {
       this.#watch = current;
       this.#watchBegan = performance.now();
       try {
-        for await (const entry of current) this.#onEntry(entry);
+        for await (const entry of current) {
+          this.#onEntry(entry);
+          // The read-out's last entry, or one after it.
+          if (entry.isUpdate) this.#caughtUp.resolve();
+        }
       } catch {
         // Ended: watched again below, unless this host left.
       }

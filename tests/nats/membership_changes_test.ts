@@ -4,7 +4,9 @@
  * watcher is away (it misses the delete: the bucket keeps a key's last
  * value only). Both found by a review: the first made the watcher report a
  * false claim and not know the new host for a beat; the second left the
- * watcher with the old host's record, and told nobody.
+ * watcher with the old host's record, and told nobody. And a host that
+ * joins knows the others once its join resolves (it knew them a moment
+ * later: a request sent at once failed "no such process").
  */
 
 import assert from "node:assert/strict";
@@ -16,6 +18,29 @@ import { NATS, natsAnswers, uniqueCluster } from "./hosts.ts";
 import { NatsProxy } from "./proxy.ts";
 
 const ignore = !natsAnswers;
+
+Deno.test({
+  name: "a host that joins knows the hosts already in the cluster once its join resolves",
+  ignore,
+  async fn() {
+    const nc = await connect({ servers: NATS });
+    const cluster = uniqueCluster();
+    const join = (host: string, workers: number) =>
+      Membership.join(nc, { cluster, host, workers, services: ["svc-" + host] });
+    const a = await join("a", 2);
+    const b = await join("b", 1);
+    try {
+      // At once, as a request sent right after the start would find them.
+      assert.deepEqual(b.hosts().map((record) => record.host).sort(), ["a", "b"]);
+      assert.equal(b.hostOf(0), "a");
+      assert.equal(b.hostOf("svc-a"), "a");
+    } finally {
+      await b.leave();
+      await a.leave();
+      await nc.close();
+    }
+  },
+});
 
 Deno.test({
   name:
