@@ -70,7 +70,12 @@ export class Manager {
   readonly #config: ManagerConfig;
   readonly #host: TransportHost;
   readonly #supervisor: Supervisor;
-  readonly #closed = Promise.withResolvers<void>();
+  /**
+   * Marked handled, as a stream's `closed` is: a rejection reaches those
+   * who await it, and ends no process that never looked (the child given
+   * up is reported to `onError` all the same).
+   */
+  readonly #closed = handledLater(Promise.withResolvers<void>());
   /** Why the cluster stopped on its own, when a child was given up. */
   #escalation: SwitchboardError | undefined;
   #stopping: Promise<void> | undefined;
@@ -456,4 +461,10 @@ function checkQueueLimit(config: ManagerConfig, overhead: Endpoint["overhead"]):
       maxFrameSize + overhead
     })`,
   );
+}
+
+/** `resolvers`, its promise marked handled: see `Manager.#closed`. */
+function handledLater<T>(resolvers: PromiseWithResolvers<T>): PromiseWithResolvers<T> {
+  resolvers.promise.catch(() => {});
+  return resolvers;
 }

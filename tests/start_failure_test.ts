@@ -68,6 +68,32 @@ Deno.test("a child given up stops the cluster, and cluster.closed rejects with t
   assert.deepEqual(runningChildren(), []);
 });
 
+Deno.test("a child given up, where nobody reads cluster.closed, is reported and ends no test", async () => {
+  const cluster = await Cluster.start({
+    workers: 0,
+    processes: { flaky: fixture("dying_service.ts") },
+    restart: { maxRestarts: 1, backoff: 10 },
+  });
+  const fatal = Promise.withResolvers<unknown>();
+  cluster.onLifecycle((event) => event.type === "fatal" && fatal.resolve(event));
+  const reported: string[] = [];
+  cluster.onError((error) => reported.push(error.message));
+  assert.deepEqual(await waitFor(fatal.promise, "the fatal event"), {
+    type: "fatal",
+    address: "flaky",
+    restarts: 1,
+    period: 60_000,
+  });
+  assert.deepEqual(cluster.stats().children.map((child) => child.state), ["failed"]);
+  // The stop it began; its `closed` rejects, and nobody has a handler on it:
+  // an unhandled rejection would fail this test as it ends.
+  await cluster.stop();
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  assert.deepEqual(reported, [
+    'service "flaky" exited with code 3 after 1 restart within 60000 ms; it stays down',
+  ]);
+});
+
 Deno.test("a manager that awaits cluster.closed exits non-zero when a child is given up", async () => {
   await using run = new ManagerRun({ dying: true });
   const ready = await run.ready();
