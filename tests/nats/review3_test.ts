@@ -1,0 +1,74 @@
+/**
+ * From an outside review (review 3): what a NATS client that is not a
+ * Switchboard host publishes to the subjects the hosts use must not break
+ * what never crossed NATS, and what goes across hosts must be delivered or
+ * refused where its sender sees it. Real NATS servers; every wait has a
+ * deadline.
+ */
+
+import assert from "node:assert/strict";
+import { connect } from "@nats-io/transport-node";
+import { managerOf } from "../../mod.ts";
+import { FrameError } from "../../src/errors.ts";
+import { bounceBody } from "../../src/nats/bodies.ts";
+import { BOUNCE, encodeEnvelopes } from "../../src/nats/envelope.ts";
+import { nextEvent, waitFor } from "../helpers.ts";
+import { joinHere, knowsWorkers, NATS, natsAnswers, startHost, uniqueCluster } from "./hosts.ts";
+
+const ignore = !natsAnswers;
+
+Deno.test({
+  name:
+    "review3: a forged bounce under a member's name for a process of this host is refused, and fails nothing local",
+  ignore,
+  async fn() {
+    const cluster = uniqueCluster();
+    // a, this process, runs worker 0; b, another process, worker 1.
+    await using a = await joinHere(cluster, "a", { workers: 1 });
+    await using b = startHost({ cluster, host: "b", workers: 1 });
+    await b.ready();
+    await knowsWorkers(a, 2);
+    const errors: Error[] = [];
+    a.onError((error) => errors.push(error));
+    // A request from a's manager to a's own worker 0: it never crosses NATS.
+    const local = a.request("slowRequest", { ms: 1_500 }, { to: 0, timeout: 8_000 });
+    const outcome = local.then(
+      (value) => ({ value }),
+      (error: Error) => ({ error: `${error.name}: ${error.message}` }),
+    );
+    const nc = await connect({ servers: NATS });
+    try {
+      // Not from host b at all: any client allowed to publish on the subject.
+      // "A message from the manager of a to worker 0 was refused", says "b":
+      // worker 0 runs on a, and b never had anything of a's for it.
+      nc.publish(
+        `switchboard.${cluster}.a`,
+        encodeEnvelopes([{
+          kind: BOUNCE,
+          host: "b",
+          epoch: 1,
+          seq: 0,
+          from: managerOf("a"),
+          to: 0,
+          body: bounceBody("forged"),
+        }]),
+      );
+      await nc.flush();
+    } finally {
+      await nc.close();
+    }
+    // Expected: the request to a's own worker is answered, as if nothing came.
+    assert.deepEqual(await waitFor(outcome, "the local request to settle"), {
+      value: { by: 0 },
+    });
+    // And the forged envelope is reported as one, not taken for a refusal.
+    await nextEvent<Error>(
+      (listener) => {
+        for (const error of errors) listener(error);
+        return a.onError(listener);
+      },
+      "a report of the forged bounce",
+      (error) => error instanceof FrameError,
+    );
+  },
+});
