@@ -604,6 +604,12 @@ export class NatsLink implements BrokerLink {
     return from === managerOf(host) || this.#members.hostOf(from) === host;
   }
 
+  /** Whether `address` is one of this host's processes, as it sends to others. */
+  #isOwn(address: Address): boolean {
+    const self = this.self.host;
+    return address === managerOf(self) || this.#members.hostOf(address) === self;
+  }
+
   #onAck(envelope: Envelope): void {
     const seq = readHighest(envelope.body);
     if (seq === undefined) return;
@@ -684,8 +690,20 @@ export class NatsLink implements BrokerLink {
   }
 
   #onBounce(envelope: Envelope): void {
-    const { from, to, body } = envelope;
+    const { host, from, to, body } = envelope;
     if (from === NO_ADDRESS || to === NO_ADDRESS) return;
+    // A host refuses only what this host's processes sent its own: taken
+    // from anyone, a bounce failed what this host's processes have open
+    // with each other, or with a third host's, which never crossed NATS.
+    if (!this.#attested(host, to) || !this.#isOwn(from)) {
+      return this.#options.report(
+        new FrameError(
+          `Bad message from host ${JSON.stringify(host)}: it may not refuse what ${
+            String(from)
+          } sent ${String(to)}`,
+        ),
+      );
+    }
     const { reason, ...details } = readBounce(body);
     this.#receiver?.bounced(from, to, reason, details);
   }
