@@ -145,7 +145,11 @@ async function startOnBroker(
     await link.close();
     throw error;
   }
-  const config = { ...managerConfig(options, link.self.workers), layout: clusterLayout(link) };
+  const config: ManagerConfig = {
+    ...managerConfig(options, link.self.workers),
+    layout: clusterLayout(link),
+    hostOf: (address) => link.hostOf(address),
+  };
   const manager = await Manager.start(
     config,
     new GatewayHost(unix, link, config.maxQueuedBytes),

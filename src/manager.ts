@@ -8,7 +8,16 @@
  */
 
 import { onAbruptExit } from "./abrupt_exit.ts";
-import { type Address, describe, isManagerOf, MANAGER, type Target, targetsOf } from "./address.ts";
+import {
+  type Address,
+  describe,
+  isAddress,
+  isManagerOf,
+  MANAGER,
+  managerOf,
+  type Target,
+  targetsOf,
+} from "./address.ts";
 import { BOOTSTRAP_VERSION } from "./bootstrap.ts";
 import type { ChildSpec } from "./child_slot.ts";
 import { EVENT, MEMBERS, READY, RUNNING, STOPPED, SYNC, SYNCED, TERM } from "./control.ts";
@@ -34,6 +43,9 @@ import type { ChildStats, LifecycleEvent } from "./types.ts";
  * is pending here before any child can say `$term`).
  */
 const TERM_GRACE = 100;
+
+/** The events a manager announces to the other hosts: of its own children. */
+const CHILD_EVENTS: ReadonlySet<string> = new Set(["exit", "restart", "ready", "fatal", "reload"]);
 
 /** Everything the manager needs, validated. */
 export interface ManagerConfig {
@@ -61,6 +73,11 @@ export interface ManagerConfig {
   signals: boolean;
   /** The manager's schemas by action, if any. */
   schemas?: Schemas;
+  /**
+   * In a cluster that spans hosts: the host a process runs on, as the
+   * membership says, so that another host's manager speaks only of its own.
+   */
+  hostOf?(address: Address): string | undefined;
 }
 
 /** Runs a cluster's children and the manager's end of their connections. */
@@ -336,6 +353,23 @@ export class Manager {
       throw new FrameError(`Bad frame from ${describe(from)}: unexpected "${EVENT}"`, {
         peer: from,
       });
+    }
+    // Of one of its own children only, as it announces them (`#announce`):
+    // believed of another's, a word from any host (or anyone publishing
+    // under its name) was told to every process here as fact, and a child
+    // of this host said given up was no longer held for.
+    const { type, address } = data as { type?: unknown; address?: unknown };
+    const host = isAddress(address) ? this.#config.hostOf?.(address) : undefined;
+    if (
+      typeof type !== "string" || !CHILD_EVENTS.has(type) || host === undefined ||
+      managerOf(host) !== from
+    ) {
+      throw new FrameError(
+        `Bad frame from ${describe(from)}: a "${EVENT}" of ${
+          JSON.stringify(type) ?? "no type"
+        } about ${isAddress(address) ? describe(address) : "no process"}, not one of its own`,
+        { peer: from },
+      );
     }
     this.#announceHere(data as LifecycleEvent);
   }
