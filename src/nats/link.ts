@@ -89,7 +89,7 @@ import { HeldBounces } from "./held_bounces.ts";
 import { HeldWhileLapsed } from "./held_while_lapsed.ts";
 import type { Inbox } from "./inbox.ts";
 import type { CountsByWay } from "./in_flight.ts";
-import { IncomingOrder } from "./incoming_order.ts";
+import { IncomingOrder, MOST_FORGOTTEN } from "./incoming_order.ts";
 import { type Outgoing, SendWindows } from "./send_windows.ts";
 import { Strangers } from "./strangers.ts";
 
@@ -164,6 +164,12 @@ export class NatsLink implements BrokerLink {
   readonly #early = new EarlyEnvelopes((envelope) => this.#handle(envelope));
   /** What hosts that are not members send: dropped, counted. */
   readonly #strangers: Strangers;
+  /**
+   * The latest names whose envelopes were dropped as strangers', at most
+   * {@linkcode MOST_FORGOTTEN}: one that joins after is asked how many it
+   * sent (see `#joined`).
+   */
+  readonly #droppedFrom = new Set<string>();
   /** What is read while this host's membership may have lapsed: another may have its name. */
   readonly #lapse: HeldWhileLapsed;
   /** The names of the hosts the membership knows: made again when hosts come or go. */
@@ -206,7 +212,7 @@ export class NatsLink implements BrokerLink {
       this.#hostNames = undefined;
       if (change.type === "left") this.#forget(change.host.host);
       // After the other listeners: the cluster's layout knows the host by then.
-      else queueMicrotask(() => this.#early.release(change.host.host));
+      else queueMicrotask(() => this.#joined(change.host.host));
     });
     this.#watchConnection();
   }
@@ -532,7 +538,7 @@ export class NatsLink implements BrokerLink {
     }
     // Unknown still, once it waited to be seen (see `#onMessages`): taken in,
     // each made-up name would be kept (a count, a batch), for good.
-    if (!this.#knows(envelope.host)) return this.#strangers.dropped(envelope.host);
+    if (!this.#knows(envelope.host)) return this.#dropStranger(envelope.host);
     switch (envelope.kind) {
       case MESSAGE:
         return this.#onMessage(envelope);
@@ -559,6 +565,36 @@ export class NatsLink implements BrokerLink {
    * A process of another host ended (see `BrokerReceiver.ended`): what
    * this host sent it after what its host had had is still on its way.
    */
+  /**
+   * `host` joined: what it sent before it was seen, and waited, is handled.
+   * What did not wait (too much waited, for too long, or for too many
+   * hosts: made-up names fill the room) was dropped, and its senders were
+   * told nothing, nor would they be until `host` sent more: so it is
+   * asked how many it sent (as after a reconnect), and what never came is
+   * reported on both sides.
+   */
+  #joined(host: string): void {
+    this.#early.release(host);
+    if (!this.#droppedFrom.delete(host) || !this.#up || this.#closing) return;
+    this.#publish(host, {
+      kind: RECONNECTED,
+      from: NO_ADDRESS,
+      to: NO_ADDRESS,
+      seq: 0,
+      body: EMPTY,
+    });
+  }
+
+  /** Drops an envelope from `host`, not a member, remembering the name a while. */
+  #dropStranger(host: string): void {
+    this.#strangers.dropped(host);
+    this.#droppedFrom.delete(host);
+    this.#droppedFrom.add(host);
+    if (this.#droppedFrom.size > MOST_FORGOTTEN) {
+      this.#droppedFrom.delete(this.#droppedFrom.keys().next().value!);
+    }
+  }
+
   #onEnded(envelope: Envelope): void {
     const { host, from, seq: epoch, body } = envelope;
     const said = readEnded(body);
