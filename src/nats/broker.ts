@@ -216,7 +216,13 @@ async function join(options: NatsBrokerOptions, request: JoinRequest): Promise<B
   const prefix = `switchboard.${options.cluster}`;
   try {
     // Listening before the others can see it join: they send to it at once.
-    const inbox = await Inbox.open(nc, `${prefix}.${host}`, request.report);
+    const subject = `${prefix}.${host}`;
+    const inbox = await Inbox.open(nc, subject, request.report).catch((error: Error) => {
+      throw new SwitchboardError(
+        `Cannot join cluster "${options.cluster}": host "${host}" cannot listen on its subject ${subject}, where the other hosts send to it (${error.message})`,
+        { cause: error },
+      );
+    });
     const members = await Membership.join(nc, {
       cluster: options.cluster,
       host,

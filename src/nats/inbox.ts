@@ -15,6 +15,9 @@ export class Inbox {
   readonly #subscription: Subscription;
   #waiting: Uint8Array[] = [];
   #handler: ((bytes: Uint8Array) => void) | undefined;
+  /** Why the server refused the subscription, if it did before `open` resolved. */
+  #refused: Error | undefined;
+  #opened = false;
 
   /**
    * Subscribes; {@linkcode Inbox.open} resolves once the server has the
@@ -23,6 +26,7 @@ export class Inbox {
   private constructor(nc: NatsConnection, subject: string, report: (error: Error) => void) {
     this.#subscription = nc.subscribe(subject, {
       callback: (error, message) => {
+        if (error && !this.#opened) return void (this.#refused ??= error);
         if (error) return report(error);
         const bytes = plain(message.data);
         if (this.#handler) this.#handler(bytes);
@@ -31,14 +35,23 @@ export class Inbox {
     });
   }
 
-  /** Subscribes to `subject`, and resolves once the server has the subscription. */
+  /**
+   * Subscribes to `subject`, and resolves once the server has the subscription.
+   *
+   * @throws {Error} The server's refusal, when it refused the subscription.
+   */
   static async open(
     nc: NatsConnection,
     subject: string,
     report: (error: Error) => void,
   ): Promise<Inbox> {
     const inbox = new Inbox(nc, subject, report);
+    // The server answers the subscription (a permissions violation, say)
+    // before the flush's pong: refused, the host would join deaf, and what
+    // the others sent it would be lost with nobody told.
     await nc.flush();
+    if (inbox.#refused) throw inbox.#refused;
+    inbox.#opened = true;
     return inbox;
   }
 
