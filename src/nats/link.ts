@@ -51,7 +51,7 @@ import type {
 } from "../broker.ts";
 import { Callbacks } from "../callbacks.ts";
 import { counted } from "../counted.ts";
-import { ClosedError, FrameError, UnreachableError } from "../errors.ts";
+import { ClosedError, FrameError, SwitchboardError, UnreachableError } from "../errors.ts";
 import { CLOSED, FULL, TOO_LARGE, UNREACHABLE } from "../transport.ts";
 import type { ConnectionStats } from "../types.ts";
 import {
@@ -179,6 +179,12 @@ export class NatsLink implements BrokerLink {
   #receiver: BrokerReceiver | undefined;
   /** Names this host's current connection to the server: new after each reconnect. */
   #epoch = newEpoch();
+  /**
+   * Hosts whose subject the server does not let this one publish to (NATS
+   * permissions), and why, until the connection is made again: what would
+   * go to them is refused (see `#onServerError`).
+   */
+  readonly #forbidden = new Map<string, Error>();
   /** Hosts that said bye and have not left the membership yet: nothing more goes to them. */
   readonly #departed = new Set<string>();
   #up = true;
@@ -251,7 +257,7 @@ export class NatsLink implements BrokerLink {
     if (this.#closing) return CLOSED;
     const host = this.hostOf(to);
     if (!this.#up || host === undefined || host === this.self.host) return UNREACHABLE;
-    if (this.#departed.has(host)) return UNREACHABLE;
+    if (this.#departed.has(host) || this.#forbidden.has(host)) return UNREACHABLE;
     // Another process may have this host's name, and its processes' addresses, now.
     if (this.#members.mayHaveLapsed()) return UNREACHABLE;
     if (payload.length > this.maxPayload) return TOO_LARGE;
@@ -773,6 +779,7 @@ export class NatsLink implements BrokerLink {
    */
   #forget(host: string): void {
     this.#departed.delete(host);
+    this.#forbidden.delete(host);
     const inDoubt = this.#windows.forget(host, this.#epoch);
     this.#batches.delete(host);
     // No bye: it died, or was cut off. What it had, it may have acted on:
@@ -786,8 +793,39 @@ export class NatsLink implements BrokerLink {
    * (sends are refused) and what was in flight is failed; once back, a new
    * epoch starts, so that the others know to count afresh.
    */
+  /**
+   * An error the server sent. A publish it refused (NATS permissions) is
+   * dropped there, and the client is told only here: what went to that
+   * host's subject never came, nor will what goes there, so its senders
+   * are told of what it did not confirm, what is in flight with it fails,
+   * and sends to it are refused, until the connection is made again (the
+   * permissions may have changed). Before, all of it was lost unsaid (its
+   * requests timed out).
+   */
+  #onServerError(error: Error): void {
+    const { operation, subject } = error as { operation?: unknown; subject?: unknown };
+    const prefix = `${this.#options.prefix}.`;
+    if (
+      error.name !== "PermissionViolationError" || operation !== "publish" ||
+      typeof subject !== "string" || !subject.startsWith(prefix)
+    ) return;
+    const host = subject.slice(prefix.length);
+    if (host === this.self.host || !this.#knows(host) || this.#forbidden.has(host)) return;
+    const why = `host ${JSON.stringify(this.self.host)} may not publish to ${subject} ` +
+      `(the NATS server refused it: ${error.message})`;
+    const refused = new SwitchboardError(
+      `${why}: what this host sends host ${JSON.stringify(host)} is refused`,
+      { cause: error },
+    );
+    this.#forbidden.set(host, refused);
+    this.#options.report(refused);
+    this.#tellInDoubt(host, this.#windows.close(host, undefined), why);
+    this.#receiver?.lost(host, new UnreachableError(why, { cause: error }));
+  }
+
   async #watchConnection(): Promise<void> {
     for await (const status of this.#nc.status()) {
+      if (status.type === "error") this.#onServerError(status.error);
       if (status.type === "disconnect" && this.#up) {
         this.#up = false;
         for (const listener of this.#reachability.list) listener(false);
@@ -798,6 +836,7 @@ export class NatsLink implements BrokerLink {
         this.#tellUnsettled("lost its connection to the NATS server again");
         this.#windows.endEpoch(this.#epoch);
       } else if (status.type === "reconnect") {
+        this.#forbidden.clear();
         this.#epoch = newEpoch();
         this.#up = true;
         for (const listener of this.#reachability.list) listener(true);
