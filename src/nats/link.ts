@@ -581,7 +581,11 @@ export class NatsLink implements BrokerLink {
    */
   #joined(host: string): void {
     this.#early.release(host);
-    if (!this.#droppedFrom.delete(host) || !this.#up || this.#closing) return;
+    // Not while this host's keys may have lapsed: the answer would go to the name's new process.
+    if (
+      !this.#droppedFrom.delete(host) || !this.#up || this.#closing ||
+      this.#members.mayHaveLapsed()
+    ) return;
     this.#publish(host, {
       kind: RECONNECTED,
       from: NO_ADDRESS,
