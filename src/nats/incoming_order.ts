@@ -11,6 +11,7 @@
 import { counted } from "../counted.ts";
 import { UnreachableError } from "../errors.ts";
 import type { BrokerReceiver } from "../broker.ts";
+import { RecentNames } from "./recent_names.ts";
 import { gapBody, highestBody } from "./bodies.ts";
 import {
   ACK,
@@ -94,7 +95,7 @@ export class IncomingOrder {
    * The hosts that left, oldest first: if one comes back, it is the same
    * process only if its epoch is.
    */
-  readonly #forgotten = new Set<string>();
+  readonly #forgotten = new RecentNames(MOST_FORGOTTEN);
   readonly #options: IncomingOrderOptions;
 
   constructor(options: IncomingOrderOptions) {
@@ -170,7 +171,7 @@ export class IncomingOrder {
       // Counted: what comes next (a new epoch, or the same one counted
       // afresh after it forgot this host) starts from nothing, bytes too.
       countAfresh(incoming, envelope.epoch);
-      this.#forgotten.delete(host);
+      this.#forgotten.take(host);
       // Confirmed only after a reconnect: forgotten, the sender numbers
       // anew in the same epoch, which a confirmation would speak for.
       if (afterReconnecting) this.#settle(host, incoming, epoch, sent);
@@ -222,13 +223,8 @@ export class IncomingOrder {
     // What was open with it failed as it left.
     clearTimeout(incoming.unresolved?.timer);
     incoming.unresolved = undefined;
-    this.#forgotten.delete(host);
-    this.#forgotten.add(host);
-    if (this.#forgotten.size > MOST_FORGOTTEN) {
-      const [oldest] = this.#forgotten;
-      this.#forgotten.delete(oldest);
-      this.#in.delete(oldest);
-    }
+    const oldest = this.#forgotten.note(host);
+    if (oldest !== undefined) this.#in.delete(oldest);
   }
 
   /** Stops every confirmation waiting to go, and every wait for a count: the link closes. */
@@ -246,7 +242,7 @@ export class IncomingOrder {
    */
   #current(host: string, epoch: number): Incoming {
     let incoming = this.#in.get(host);
-    if (incoming && this.#forgotten.delete(host)) {
+    if (incoming && this.#forgotten.take(host)) {
       // It left and came back. The same process (paused a while, say) goes
       // on counting; another (restarted under its name, or reconnected
       // meanwhile) starts afresh: what was open with it failed as it left.

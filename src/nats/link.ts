@@ -91,6 +91,7 @@ import type { Inbox } from "./inbox.ts";
 import type { CountsByWay } from "./in_flight.ts";
 import { IncomingOrder, MOST_FORGOTTEN } from "./incoming_order.ts";
 import { type Outgoing, SendWindows } from "./send_windows.ts";
+import { RecentNames } from "./recent_names.ts";
 import { Strangers } from "./strangers.ts";
 
 const NO_ADDRESS = null;
@@ -169,7 +170,7 @@ export class NatsLink implements BrokerLink {
    * {@linkcode MOST_FORGOTTEN}: one that joins after is asked how many it
    * sent (see `#joined`).
    */
-  readonly #droppedFrom = new Set<string>();
+  readonly #droppedFrom = new RecentNames(MOST_FORGOTTEN);
   /** What is read while this host's membership may have lapsed: another may have its name. */
   readonly #lapse: HeldWhileLapsed;
   /** The names of the hosts the membership knows: made again when hosts come or go. */
@@ -181,10 +182,10 @@ export class NatsLink implements BrokerLink {
   #epoch = newEpoch();
   /**
    * Hosts whose subject the server does not let this one publish to (NATS
-   * permissions), and why, until the connection is made again: what would
+   * permissions), until the connection is made again: what would
    * go to them is refused (see `#onServerError`).
    */
-  readonly #forbidden = new Map<string, Error>();
+  readonly #forbidden = new Set<string>();
   /** Hosts that said bye and have not left the membership yet: nothing more goes to them. */
   readonly #departed = new Set<string>();
   #up = true;
@@ -568,10 +569,6 @@ export class NatsLink implements BrokerLink {
   }
 
   /**
-   * A process of another host ended (see `BrokerReceiver.ended`): what
-   * this host sent it after what its host had had is still on its way.
-   */
-  /**
    * `host` joined: what it sent before it was seen, and waited, is handled.
    * What did not wait (too much waited, for too long, or for too many
    * hosts: made-up names fill the room) was dropped, and its senders were
@@ -583,7 +580,7 @@ export class NatsLink implements BrokerLink {
     this.#early.release(host);
     // Not while this host's keys may have lapsed: the answer would go to the name's new process.
     if (
-      !this.#droppedFrom.delete(host) || !this.#up || this.#closing ||
+      !this.#droppedFrom.take(host) || !this.#up || this.#closing ||
       this.#members.mayHaveLapsed()
     ) return;
     this.#publish(host, {
@@ -598,13 +595,13 @@ export class NatsLink implements BrokerLink {
   /** Drops an envelope from `host`, not a member, remembering the name a while. */
   #dropStranger(host: string): void {
     this.#strangers.dropped(host);
-    this.#droppedFrom.delete(host);
-    this.#droppedFrom.add(host);
-    if (this.#droppedFrom.size > MOST_FORGOTTEN) {
-      this.#droppedFrom.delete(this.#droppedFrom.keys().next().value!);
-    }
+    this.#droppedFrom.note(host);
   }
 
+  /**
+   * A process of another host ended (see `BrokerReceiver.ended`): what
+   * this host sent it after what its host had had is still on its way.
+   */
   #onEnded(envelope: Envelope): void {
     const { host, from, seq: epoch, body } = envelope;
     const said = readEnded(body);
@@ -793,11 +790,6 @@ export class NatsLink implements BrokerLink {
   }
 
   /**
-   * Follows the connection to the server: while it is down nothing is sent
-   * (sends are refused) and what was in flight is failed; once back, a new
-   * epoch starts, so that the others know to count afresh.
-   */
-  /**
    * An error the server sent. A publish it refused (NATS permissions) is
    * dropped there, and the client is told only here: what went to that
    * host's subject never came, nor will what goes there, so its senders
@@ -821,12 +813,18 @@ export class NatsLink implements BrokerLink {
       `${why}: what this host sends host ${JSON.stringify(host)} is refused`,
       { cause: error },
     );
-    this.#forbidden.set(host, refused);
+    this.#forbidden.add(host);
     this.#options.report(refused);
     this.#tellInDoubt(host, this.#windows.close(host, undefined), why);
     this.#receiver?.lost(host, new UnreachableError(why, { cause: error }));
   }
 
+  /**
+   * Follows the connection to the server: while it is down nothing is sent
+   * (sends are refused) and what was in flight is failed; once back, a new
+   * epoch starts, so that the others know to count afresh. A refused
+   * publish is told too (see `#onServerError`).
+   */
   async #watchConnection(): Promise<void> {
     for await (const status of this.#nc.status()) {
       if (status.type === "error") this.#onServerError(status.error);
