@@ -265,10 +265,15 @@ export class Requester {
     data: unknown,
     options: RequestOptions,
   ): AsyncGenerator<unknown, void, undefined> {
-    // Checked here, so that a wrong call throws where it is made; sent at
-    // the first `next()`.
-    const checked = this.#checkRequest(action, options);
-    if (this.#options.schemas) checkOutgoing(this.#options.schemas, action, data, checked.to);
+    // Checked now, as `request()` checks at the call, and failed, as it
+    // rejects, at the first `next()`: where the stream is read. Sent then too.
+    let checked: CheckedRequest;
+    try {
+      checked = this.#checkRequest(action, options);
+      if (this.#options.schemas) checkOutgoing(this.#options.schemas, action, data, checked.to);
+    } catch (error) {
+      return failedStream(error);
+    }
     const open: OpenStream = {};
     const stream = this.#requestStream(action, data, checked, open);
     this.#abandonedStreams.register(stream, open);
@@ -609,4 +614,10 @@ function ended(event: LifecycleEvent & { type: "exit" | "fatal" }): string {
   }
   const how = event.signal === null ? `with code ${event.code}` : `on signal ${event.signal}`;
   return `${who} exited ${how}, and ${event.restart ? "is being restarted" : "stays down"}`;
+}
+
+/** A stream that fails with `error` where it is read. */
+// deno-lint-ignore require-yield
+async function* failedStream(error: unknown): AsyncGenerator<unknown, void, undefined> {
+  throw error;
 }

@@ -307,14 +307,26 @@ Deno.test("an abort ends the loop even while parts wait; a part that cannot be s
   assert.ok(finished, "the generator's finally ran");
 });
 
-Deno.test("a wrong call to requestStream() throws where it is made, before any iteration", async () => {
+Deno.test("requestStream() fails as request() does: checked at the call, failed where the stream is read", async () => {
   const cluster = await startCluster({ workers: 1, processes: {} });
   const ask = (options: unknown, action = "countStream") =>
     cluster.requestStream(action, { count: 1 }, options as { to: 0 });
-  assert.throws(() => ask({}), /needs a target/);
-  assert.throws(() => ask({ to: [0, 1] }), /takes one target/);
-  assert.throws(() => ask({ to: 0, timeout: -1 }), /invalid timeout/);
-  assert.throws(() => ask({ to: 0 }, "$stop"), TypeError);
+  const read = async (stream: AsyncIterable<unknown>) => {
+    for await (const _ of stream) assert.fail("no part comes");
+  };
+  // Made now (no call throws), read later: each fails at its first next().
+  const aborted = new AbortController();
+  aborted.abort(new DOMException("given up", "AbortError"));
+  const wrong = [
+    [ask({}), /needs a target/],
+    [ask({ to: [0, 1] }), /takes one target/],
+    [ask({ to: 0, timeout: -1 }), /invalid timeout/],
+    [ask({ to: 0 }, "$stop"), TypeError],
+    [ask({ to: 0, signal: aborted.signal }), /given up/],
+  ] as const;
+  for (const [stream, expected] of wrong) await assert.rejects(read(stream), expected);
   await cluster.stop();
-  assert.throws(() => ask({ to: 0 }), ClosedError);
+  const closed = ask({ to: 0 });
+  await assert.rejects(read(closed), ClosedError);
+  await assert.rejects(cluster.request("countStream", {}, { to: 0 }), ClosedError);
 });
