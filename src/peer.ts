@@ -177,12 +177,12 @@ export class Peer<P extends Carried<P> = Protocol, S extends string = string> {
    * @param action The request action.
    * @param data The data.
    * @param options `to` (one process, or `ANY`), `timeout` for each part, `signal`.
-   * @returns The parts, in order. The request goes at the first `next()`.
-   * @throws {TypeError} When the action is reserved, `to` is not one address
-   * the timeout is not a number of ms, or an option's name is unknown: at
-   * once, as `request()` does.
-   * @throws {ValidationError} When the data fails its action's schema, at once.
-   * @throws {ClosedError} When this process is closed or stopping, at once.
+   * @returns The parts, in order. The request goes at the first `next()`,
+   * and what `request()` rejects with fails that `next()`: a `TypeError`
+   * (a reserved action, `to` not one address, a timeout that is not a
+   * number of ms, an unknown option), a `ValidationError` (data that
+   * fails its schema), a `ClosedError` (this process closed or stopping),
+   * or the `signal`'s reason when it was aborted already.
    *
    * @example Read a log as it is found
    * ```ts
