@@ -28,6 +28,23 @@ Deno.test("start() rejects, naming the child and its exit code, when a child cra
   await Deno.remove(tmp);
 });
 
+Deno.test("a manager without --allow-net is told every flag its sockets need", async () => {
+  const tmp = await Deno.makeTempDir({ prefix: "switchboard-test-tmp-" });
+  try {
+    const manager = fixture("start_once_manager.ts");
+    const { printed } = await runInOwnTmp(manager, tmp, { net: false });
+    const { failed } = printed as { failed: string };
+    assert.equal(
+      failed.replace(/switchboard-[0-9a-f]+/, "switchboard-X"),
+      `NotCapable: Requires net access to "unix:${tmp}/switchboard-X/m.sock": a manager listens ` +
+        `at a socket in a directory of its own in ${tmp}; run it with --allow-read=${tmp} ` +
+        `--allow-write=${tmp} --allow-net (and --allow-run)`,
+    );
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
+
 Deno.test("a child that exits with code 0 before it is ready gets a hint", async () => {
   const error = await Cluster.start({ worker: fixture("export_only_worker.ts"), workers: 1 }).then(
     () => assert.fail("should reject"),

@@ -103,6 +103,7 @@ async function listenUnix(path: string): Promise<Deno.Listener> {
   try {
     return Deno.listen({ transport: "unix", path });
   } catch (error) {
+    if (error instanceof Deno.errors.NotCapable) throw withFlagsAdvice(error, path);
     if (!(error instanceof Deno.errors.AddrInUse)) throw error;
     if (await isListening(path)) {
       throw new Deno.errors.AddrInUse(
@@ -112,6 +113,21 @@ async function listenUnix(path: string): Promise<Deno.Listener> {
     await Deno.remove(path);
     return Deno.listen({ transport: "unix", path });
   }
+}
+
+/**
+ * Deno's refusal to listen at `path`, saying which flags a manager needs:
+ * Deno's own advice names one flag at a time, and `--allow-net=unix:…`
+ * cannot name a path that is random. (A child is given its exact paths.)
+ */
+function withFlagsAdvice(error: Deno.errors.NotCapable, path: string): Deno.errors.NotCapable {
+  const tmp = path.slice(0, path.lastIndexOf("/", path.lastIndexOf("/") - 1));
+  return new Deno.errors.NotCapable(
+    `${error.message.replace(/, run again with the --allow-[a-z]+ flag$/, "")}: ` +
+      `a manager listens at a socket in a directory of its own in ${tmp}; run it with ` +
+      `--allow-read=${tmp} --allow-write=${tmp} --allow-net (and --allow-run)`,
+    { cause: error },
+  );
 }
 
 /**
