@@ -11,22 +11,7 @@ import { waitFor } from "./helpers.ts";
 const WORKER = new URL("./fixtures/error_printing_worker.ts", import.meta.url);
 
 Deno.test('a "$members" that is not a layout is a FrameError naming "$members" and the manager', async () => {
-  await using manager = await FakeManager.start(
-    [Deno.execPath(), "run", "--allow-read=/tmp", "--allow-write=/tmp", "--allow-net", WORKER.href],
-    ({ dir, token }) => ({
-      version: 2,
-      self: 0,
-      workers: [0],
-      services: [],
-      managers: [],
-      maxFrameSize: 1024 * 1024,
-      requestTimeout: 10_000,
-      highWaterMark: 1024 * 1024,
-      maxQueuedBytes: 64 * 1024 * 1024,
-      transport: { dir, token, workers: [0], services: [] },
-    }),
-    "piped",
-  );
+  await using manager = await FakeManager.startWorker(WORKER, "piped");
   manager.send({ action: "$members", data: "not a layout" });
   // The bad frame closes its connection, the one to the manager: the worker exits.
   const printed = await waitFor(new Response(manager.child.stdout).text(), "the worker to exit");

@@ -95,6 +95,37 @@ export class FakeManager implements AsyncDisposable {
     return manager;
   }
 
+  /**
+   * Starts the Deno module `worker` as worker 0 of a cluster of one, with
+   * the permissions a manager gives a child, its sockets' directory being
+   * in /tmp.
+   */
+  static startWorker(worker: URL, stdout: "null" | "piped" = "null"): Promise<FakeManager> {
+    return FakeManager.start(
+      [
+        Deno.execPath(),
+        "run",
+        "--allow-read=/tmp",
+        "--allow-write=/tmp",
+        "--allow-net",
+        worker.href,
+      ],
+      ({ dir, token }) => ({
+        version: 2,
+        self: 0,
+        workers: [0],
+        services: [],
+        managers: [],
+        maxFrameSize: 1024 * 1024,
+        requestTimeout: 10_000,
+        highWaterMark: 1024 * 1024,
+        maxQueuedBytes: 64 * 1024 * 1024,
+        transport: { dir, token, workers: [0], services: [] },
+      }),
+      stdout,
+    );
+  }
+
   /** Sends a message, or a payload as it is; sent in order, each framed. */
   send(message: WireMessage | Uint8Array): void {
     const payload = message instanceof Uint8Array

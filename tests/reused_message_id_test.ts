@@ -11,21 +11,7 @@ import { FakeManager } from "./fake_manager.ts";
 import { WORKER } from "./helpers.ts";
 
 Deno.test("a streamed answer whose messageId its requester reuses ends, and the newer one streams", async () => {
-  await using manager = await FakeManager.start(
-    [Deno.execPath(), "run", "--allow-read=/tmp", "--allow-write=/tmp", "--allow-net", WORKER.href],
-    ({ dir, token }) => ({
-      version: 2,
-      self: 0,
-      workers: [0],
-      services: [],
-      managers: [],
-      maxFrameSize: 1024 * 1024,
-      requestTimeout: 10_000,
-      highWaterMark: 1024 * 1024,
-      maxQueuedBytes: 64 * 1024 * 1024,
-      transport: { dir, token, workers: [0], services: [] },
-    }),
-  );
+  await using manager = await FakeManager.startWorker(WORKER);
   const ask = (count: number, stream: number) => ({
     action: "countStream",
     data: { count },

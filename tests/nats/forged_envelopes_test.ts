@@ -17,19 +17,34 @@ import { joinHere, knowsWorkers, NATS, natsAnswers, startHost, uniqueCluster } f
 
 const ignore = !natsAnswers;
 
+/**
+ * Host a, this process, with worker 0, and host b, another process, with
+ * worker 1, each knowing the other; what a reports, gathered.
+ */
+async function twoHosts() {
+  const cluster = uniqueCluster();
+  const stack = new AsyncDisposableStack();
+  try {
+    const a = stack.use(await joinHere(cluster, "a", { workers: 1 }));
+    const b = stack.use(startHost({ cluster, host: "b", workers: 1 }));
+    await b.ready();
+    await knowsWorkers(a, 2);
+    const errors: Error[] = [];
+    a.onError((error) => errors.push(error));
+    return { cluster, a, b, errors, [Symbol.asyncDispose]: () => stack.disposeAsync() };
+  } catch (error) {
+    await stack.disposeAsync();
+    throw error;
+  }
+}
+
 Deno.test({
   name:
     "a forged bounce under a member's name for a process of this host is refused, and fails nothing local",
   ignore,
   async fn() {
-    const cluster = uniqueCluster();
-    // a, this process, runs worker 0; b, another process, worker 1.
-    await using a = await joinHere(cluster, "a", { workers: 1 });
-    await using b = startHost({ cluster, host: "b", workers: 1 });
-    await b.ready();
-    await knowsWorkers(a, 2);
-    const errors: Error[] = [];
-    a.onError((error) => errors.push(error));
+    await using hosts = await twoHosts();
+    const { cluster, a, errors } = hosts;
     // A request from a's manager to a's own worker 0: it never crosses NATS.
     const local = a.request("slowRequest", { ms: 1_500 }, { to: 0, timeout: 8_000 });
     const outcome = local.then(
@@ -107,13 +122,8 @@ Deno.test({
     "a lifecycle event from another host's manager about a process of this host is refused, and this host's worker stays up",
   ignore,
   async fn() {
-    const cluster = uniqueCluster();
-    await using a = await joinHere(cluster, "a", { workers: 1 });
-    await using b = startHost({ cluster, host: "b", workers: 1 });
-    await b.ready();
-    await knowsWorkers(a, 2);
-    const errors: Error[] = [];
-    a.onError((error) => errors.push(error));
+    await using hosts = await twoHosts();
+    const { cluster, a, errors } = hosts;
     const events: unknown[] = [];
     a.onLifecycle((event) => events.push(event));
     // "Worker 0 was given up", says b's manager: worker 0 is a's, and runs.
