@@ -35,6 +35,8 @@ export class IncomingRequest {
   readonly #seenGone: number;
   #watched = false;
   #done = false;
+  /** Its id was taken by a newer request from the same requester (see `supersede`). */
+  #superseded = false;
   #controller: AbortController | undefined;
   #reason: DOMException | undefined;
   #timer: unknown;
@@ -101,9 +103,20 @@ export class IncomingRequest {
   }
 
   /**
-   * Answered, given up, or its id taken by a newer request from the same
-   * requester: forgets it and its timer, and a streamed answer waiting for
-   * credit sends no more (what its requester grants now goes to the newer).
+   * Its id was taken by a newer request from the same requester: a
+   * streamed answer sends no more (what its requester grants now goes to
+   * the newer), and `$cancel` finds the newer; its own deadline still
+   * aborts its signal, as its requester stops waiting then.
+   */
+  supersede(): void {
+    if (this.#done) return;
+    this.#superseded = true;
+    this.#creditWaiter?.resolve();
+  }
+
+  /**
+   * Answered, or given up: forgets it and its timer, and a streamed answer
+   * waiting for credit sends no more.
    */
   settle(): void {
     if (this.#done) return;
@@ -128,15 +141,15 @@ export class IncomingRequest {
   /**
    * Waits until the requester can take one more part, and counts it.
    *
-   * @returns False once the requester gave up, or it is settled.
+   * @returns False once the requester gave up, it is settled, or superseded.
    */
   async takeCredit(): Promise<boolean> {
-    while (this.#credit === 0 && !this.#done) {
+    while (this.#credit === 0 && !this.#done && !this.#superseded) {
       this.#creditWaiter = Promise.withResolvers();
       await this.#creditWaiter.promise;
       this.#creditWaiter = undefined;
     }
-    if (this.#done) return false;
+    if (this.#done || this.#superseded) return false;
     this.#credit--;
     return true;
   }
@@ -264,9 +277,9 @@ export class IncomingRequests {
       if (cancels.size === 0) this.#earlyCancels.delete(from);
       return true;
     }
-    // One still open with this id (a peer reusing ids) settles first: that
-    // may drop the peer's table, so it is looked up after.
-    this.#watched.get(from)?.get(messageId)?.settle();
+    // One still open with this id (a peer reusing ids) is superseded: the
+    // id finds the newer from now on; the older keeps its own deadline.
+    this.#watched.get(from)?.get(messageId)?.supersede();
     let requests = this.#watched.get(from);
     if (!requests) this.#watched.set(from, requests = new Map());
     requests.set(messageId, request);
