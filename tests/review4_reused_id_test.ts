@@ -29,3 +29,23 @@ Deno.test("a Deno handler sees its own request's timeout when its requester reus
   }
   assert.deepEqual(answers, [true, false]);
 });
+
+Deno.test("a $cancel for a reused messageId reaches the newer request, not the older", async () => {
+  await using manager = await FakeManager.startWorker(WORKER);
+  // README Protocol: "one that reuses an id still being answered makes the
+  // newer request the one that id reaches ($cancel, $more)". The older
+  // handler takes its signal at once; the newer only as it ends.
+  manager.send({ action: "abortedRequest", data: { ms: 400 }, messageId: "reused" });
+  manager.send({
+    action: "abortedRequest",
+    data: { ms: 400, atOnce: false },
+    messageId: "reused",
+  });
+  manager.send({ action: "$cancel", data: { messageId: "reused" } });
+  const answers: unknown[] = [];
+  while (answers.length < 2) {
+    const message = await manager.nextMessage();
+    if (message.messageId === "reused") answers.push(message.data);
+  }
+  assert.deepEqual(answers, [false, true], "the older not cancelled, the newer cancelled");
+});
