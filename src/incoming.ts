@@ -28,6 +28,8 @@ const MOST_EARLY_CANCELS = 1024;
 export class IncomingRequest {
   /** When the requester stops waiting, on the clock; Infinity when it said no timeout. */
   readonly deadline: number;
+  /** Which came later of two with the same id: the higher. */
+  readonly order: number;
   readonly #table: IncomingRequests;
   readonly #from: Address;
   readonly #messageId: string;
@@ -51,7 +53,9 @@ export class IncomingRequest {
     deadline: number,
     seenGone: number,
     window = 0,
+    order = 0,
   ) {
+    this.order = order;
     this.#table = table;
     this.#from = from;
     this.#messageId = messageId;
@@ -171,6 +175,8 @@ export class IncomingRequests {
   readonly #earlyCancels = new Map<Address, Set<string>>();
   /** How many connections closed so far, and the count when each peer's last did. */
   #gones = 0;
+  /** How many requests were opened: each one's `order`. */
+  #opened = 0;
   #closed = false;
   readonly #goneAt = new Map<Address, number>();
 
@@ -209,7 +215,22 @@ export class IncomingRequests {
     const at = receipt?.at ?? this.clock.now();
     const deadline = timeout === undefined ? Infinity : at + timeout;
     const gones = receipt?.gones ?? this.#gones;
-    const request = new IncomingRequest(this, from, messageId, deadline, gones, window);
+    // One still open with this id (a requester reusing ids) is superseded
+    // now, not once this one is watched: `$cancel` and `$more` are the newer's.
+    const older = this.#watched.get(from)?.get(messageId);
+    if (older) {
+      this.#remove(from, messageId);
+      older.supersede();
+    }
+    const request = new IncomingRequest(
+      this,
+      from,
+      messageId,
+      deadline,
+      gones,
+      window,
+      ++this.#opened,
+    );
     if (window !== undefined) request.watch();
     return request;
   }
@@ -277,13 +298,25 @@ export class IncomingRequests {
       if (cancels.size === 0) this.#earlyCancels.delete(from);
       return true;
     }
-    // One still open with this id (a peer reusing ids) is superseded: the
-    // id finds the newer from now on; the older keeps its own deadline.
-    this.#watched.get(from)?.get(messageId)?.supersede();
+    // One still open with this id (a peer reusing ids): the newer of the
+    // two is the one the id finds; the older keeps its own deadline.
+    const other = this.#watched.get(from)?.get(messageId);
+    if (other && other.order > request.order) {
+      request.supersede();
+      return false;
+    }
+    other?.supersede();
     let requests = this.#watched.get(from);
     if (!requests) this.#watched.set(from, requests = new Map());
     requests.set(messageId, request);
     return false;
+  }
+
+  /** Takes request `messageId` of `from` out of the table. */
+  #remove(from: Address, messageId: string): void {
+    const requests = this.#watched.get(from);
+    if (!requests?.delete(messageId)) return;
+    if (requests.size === 0) this.#watched.delete(from);
   }
 
   /** A request is done: out of the table, and any cancel kept for it forgotten. */
