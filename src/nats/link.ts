@@ -465,6 +465,12 @@ export class NatsLink implements BrokerLink {
     // What came before the lapse, and could not be confirmed during it.
     this.#incoming.ackUnconfirmed();
     this.#sendEndedUntold();
+    // Hosts whose envelopes were dropped, and that joined while this
+    // host's keys may have lapsed (see `#joined`): asked now.
+    if (!this.#up || this.#closing) return;
+    for (const { host } of this.hosts()) {
+      if (host !== this.self.host && this.#droppedFrom.take(host)) this.#askSent(host);
+    }
   }
 
   #subject(host: string): string {
@@ -578,11 +584,16 @@ export class NatsLink implements BrokerLink {
    */
   #joined(host: string): void {
     this.#early.release(host);
-    // Not while this host's keys may have lapsed: the answer would go to the name's new process.
-    if (
-      !this.#droppedFrom.take(host) || !this.#up || this.#closing ||
-      this.#members.mayHaveLapsed()
-    ) return;
+    // Not while this host's keys may have lapsed: the answer would go to
+    // the name's new process. Asked once a refresh keeps them (see
+    // `#onRefreshed`); after a reconnect, every host is asked anyway.
+    if (!this.#droppedFrom.has(host) || this.#closing || this.#members.mayHaveLapsed()) return;
+    this.#droppedFrom.take(host);
+    if (this.#up) this.#askSent(host);
+  }
+
+  /** Asks `host` how many it sent this host, as after a reconnect (see `#onReconnected`). */
+  #askSent(host: string): void {
     this.#publish(host, {
       kind: RECONNECTED,
       from: NO_ADDRESS,
