@@ -121,7 +121,14 @@ async function listenUnix(path: string): Promise<Deno.Listener> {
  * cannot name a path that is random. (A child is given its exact paths.)
  */
 function withFlagsAdvice(error: Deno.errors.NotCapable, path: string): Deno.errors.NotCapable {
-  const tmp = path.slice(0, path.lastIndexOf("/", path.lastIndexOf("/") - 1));
+  return flagsAdvice(error, path.slice(0, path.lastIndexOf("/", path.lastIndexOf("/") - 1)));
+}
+
+/**
+ * Deno's refusal of what a manager's sockets need in `tmp`, its temporary
+ * directory: its directory there (made, or listened in), saying every flag.
+ */
+export function flagsAdvice(error: Deno.errors.NotCapable, tmp: string): Deno.errors.NotCapable {
   return new Deno.errors.NotCapable(
     `${error.message.replace(/, run again with the --allow-[a-z]+ flag$/, "")}: ` +
       `a manager listens at a socket in a directory of its own in ${tmp}; run it with ` +

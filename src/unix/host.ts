@@ -11,6 +11,7 @@ import type { Address } from "../address.ts";
 import { SwitchboardError } from "../errors.ts";
 import type { Permissions } from "../permissions.ts";
 import type { Endpoint, EndpointOptions, TransportHost } from "../transport.ts";
+import { flagsAdvice } from "./acceptor.ts";
 import { UnixEndpoint } from "./endpoint.ts";
 import { newToken } from "./handshake.ts";
 import { Sockets, type UnixConfig } from "./sockets.ts";
@@ -46,7 +47,11 @@ export class UnixHost implements TransportHost {
    * @throws {SwitchboardError} When a socket path would be too long.
    */
   static async create(members: HostMembers): Promise<UnixHost> {
-    const dir = await Deno.makeTempDir({ prefix: DIR_PREFIX });
+    const dir = await Deno.makeTempDir({ prefix: DIR_PREFIX }).catch((error) => {
+      // Deno names no directory, nor the other flags: said as a refusal to listen is.
+      if (error instanceof Deno.errors.NotCapable) throw flagsAdvice(error, temporaryDir());
+      throw error;
+    });
     await removeStaleDirs(dir.slice(0, dir.lastIndexOf("/")));
     const host = new UnixHost({
       dir,
@@ -116,4 +121,14 @@ export class UnixHost implements TransportHost {
       );
     }
   }
+}
+
+/**
+ * The system's temporary directory, as Deno makes one there: `$TMPDIR` if
+ * set, else /tmp; said so when this process may not read `TMPDIR`.
+ */
+function temporaryDir(): string {
+  const query = { name: "env", variable: "TMPDIR" } as const;
+  if (Deno.permissions.querySync(query).state !== "granted") return "$TMPDIR (else /tmp)";
+  return Deno.env.get("TMPDIR") || "/tmp";
 }
