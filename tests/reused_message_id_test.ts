@@ -1,14 +1,18 @@
 /**
  * A requester in another language that reuses a messageId still being
  * answered (played here by hand, at the level of frames): the newer
- * request is the one its id finds from then on; the older one's streamed
- * answer ends rather than waiting for ever for a `$more` that now goes to
- * the newer.
+ * request is the one its id finds from then on (`$cancel`, `$more`); the
+ * older one's streamed answer ends rather than waiting for ever for a
+ * `$more` that now goes to the newer, and its handler still sees its own
+ * timeout, as in the Node reference peer
+ * (tests/node_peer_odd_failures_test.ts).
  */
 
 import assert from "node:assert/strict";
 import { FakeManager } from "./fake_manager.ts";
 import { WORKER } from "./helpers.ts";
+
+const SIGNAL_READING = new URL("./fixtures/signal_reading_worker.ts", import.meta.url);
 
 Deno.test("a streamed answer whose messageId its requester reuses ends, and the newer one streams", async () => {
   await using manager = await FakeManager.startWorker(WORKER);
@@ -42,4 +46,44 @@ Deno.test("a streamed answer whose messageId its requester reuses ends, and the 
     stopped.map((data) => (data as { yielded: number }).yielded).sort(),
     [2, 3],
   );
+});
+
+Deno.test("a Deno handler sees its own request's timeout when its requester reuses the messageId", async () => {
+  await using manager = await FakeManager.startWorker(SIGNAL_READING);
+  // Each handler takes its signal at once and reads it after 400 ms: the
+  // first's timeout (100 ms) has passed by then, the second's (a minute) not.
+  const ask = (timeout: number) => ({
+    action: "abortedRequest",
+    data: { ms: 400 },
+    messageId: "reused",
+    timeout,
+  });
+  manager.send(ask(100));
+  manager.send(ask(60_000));
+  const answers: unknown[] = [];
+  while (answers.length < 2) {
+    const message = await manager.nextMessage();
+    if (message.messageId === "reused") answers.push(message.data);
+  }
+  assert.deepEqual(answers, [true, false]);
+});
+
+Deno.test("a $cancel for a reused messageId reaches the newer request, not the older", async () => {
+  await using manager = await FakeManager.startWorker(SIGNAL_READING);
+  // README Protocol: "one that reuses an id still being answered makes the
+  // newer request the one that id reaches ($cancel, $more)". The older
+  // handler takes its signal at once; the newer only as it ends.
+  manager.send({ action: "abortedRequest", data: { ms: 400 }, messageId: "reused" });
+  manager.send({
+    action: "abortedRequest",
+    data: { ms: 400, atOnce: false },
+    messageId: "reused",
+  });
+  manager.send({ action: "$cancel", data: { messageId: "reused" } });
+  const answers: unknown[] = [];
+  while (answers.length < 2) {
+    const message = await manager.nextMessage();
+    if (message.messageId === "reused") answers.push(message.data);
+  }
+  assert.deepEqual(answers, [false, true], "the older not cancelled, the newer cancelled");
 });

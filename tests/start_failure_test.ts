@@ -45,6 +45,39 @@ Deno.test("a manager without --allow-net is told every flag its sockets need", a
   }
 });
 
+Deno.test("a manager without --allow-write is told every flag its sockets need", async () => {
+  const tmp = await Deno.makeTempDir({ prefix: "switchboard-test-tmp-" });
+  try {
+    const { stdout } = await waitFor(
+      new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "--allow-run",
+          `--allow-read=${tmp}`,
+          "--allow-net",
+          fixture("start_once_manager.ts").href,
+        ],
+        env: { TMPDIR: tmp },
+        stdout: "piped",
+        stderr: "null",
+      }).output(),
+      "the manager to end",
+    );
+    const { failed } = JSON.parse(new TextDecoder().decode(stdout)) as { failed: string };
+    assert.match(failed, /^NotCapable: /);
+    // The manager may not read TMPDIR: the directory is named as Deno picks it.
+    assert.ok(
+      failed.includes(`--allow-read=${tmp} --allow-write=${tmp} --allow-net`) ||
+        failed.includes(
+          "--allow-read=$TMPDIR (else /tmp) --allow-write=$TMPDIR (else /tmp) --allow-net",
+        ),
+      `every flag is named: ${failed}`,
+    );
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
+
 Deno.test("a child that exits with code 0 before it is ready gets a hint", async () => {
   const error = await Cluster.start({ worker: fixture("export_only_worker.ts"), workers: 1 }).then(
     () => assert.fail("should reject"),
