@@ -154,6 +154,20 @@ const NAME = /^[A-Za-z0-9_-]{1,64}$/;
  */
 export function natsBroker(options: NatsBrokerOptions): Broker {
   checkOptionNames(options, BROKER_OPTIONS, "natsBroker()");
+  // Left out, NATS's own default would connect somewhere: said instead.
+  const { servers } = options;
+  const list = Array.isArray(servers) ? servers : [servers];
+  if (list.length === 0 || !list.every((server) => typeof server === "string" && server !== "")) {
+    throw new TypeError(
+      `natsBroker(): "servers" must name the NATS servers ("10.0.0.5:4222", or a list), got ${
+        JSON.stringify(servers)
+      }`,
+    );
+  }
+  // Left out, every cluster left unnamed would be one cluster.
+  if (options.cluster === undefined) {
+    throw new TypeError(`natsBroker(): "cluster" is needed: the name the cluster's hosts share`);
+  }
   for (const key of ["cluster", "host"] as const) {
     const value = options[key];
     if (value !== undefined && (typeof value !== "string" || !NAME.test(value))) {

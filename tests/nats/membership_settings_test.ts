@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { connect } from "@nats-io/transport-node";
 import { SwitchboardError } from "../../mod.ts";
-import { natsBroker } from "../../nats.ts";
+import { natsBroker, type NatsBrokerOptions } from "../../nats.ts";
 import { Membership } from "../../src/nats/membership.ts";
 import { NATS, natsAnswers, NatsServer, uniqueCluster } from "./hosts.ts";
 
@@ -65,6 +65,25 @@ Deno.test("natsBroker() refuses beats that would drop live hosts", () => {
     ),
   );
   natsBroker({ ...base, heartbeat: 500, hostTimeout: 1_000 });
+});
+
+Deno.test("natsBroker() needs its servers and the cluster's name: NATS's default server, or one unnamed cluster, would be a guess", () => {
+  const untyped = (options: object) => () => natsBroker(options as NatsBrokerOptions);
+  for (const servers of [undefined, "", [], [NATS, ""], 4222]) {
+    assert.throws(
+      untyped({ servers, cluster: "c" }),
+      new TypeError(
+        `natsBroker(): "servers" must name the NATS servers ("10.0.0.5:4222", or a list), got ${
+          JSON.stringify(servers)
+        }`,
+      ),
+    );
+  }
+  assert.throws(
+    untyped({ servers: NATS }),
+    new TypeError(`natsBroker(): "cluster" is needed: the name the cluster's hosts share`),
+  );
+  natsBroker({ servers: [NATS], cluster: "c" });
 });
 
 Deno.test({
