@@ -6,6 +6,7 @@
  */
 
 import { asError } from "../as_error.ts";
+import { flagsAdvice } from "./flags_advice.ts";
 import { SocketConnection } from "./socket_connection.ts";
 
 /** The first pause after a failed accept, in ms; doubled up to a second. */
@@ -103,7 +104,9 @@ async function listenUnix(path: string): Promise<Deno.Listener> {
   try {
     return Deno.listen({ transport: "unix", path });
   } catch (error) {
-    if (error instanceof Deno.errors.NotCapable) throw withFlagsAdvice(error, path);
+    // In the temporary directory, two levels up: `<tmp>/switchboard-…/m.sock`.
+    const tmp = path.slice(0, path.lastIndexOf("/", path.lastIndexOf("/") - 1));
+    if (error instanceof Deno.errors.NotCapable) throw flagsAdvice(error, tmp);
     if (!(error instanceof Deno.errors.AddrInUse)) throw error;
     if (await isListening(path)) {
       throw new Deno.errors.AddrInUse(
@@ -113,28 +116,6 @@ async function listenUnix(path: string): Promise<Deno.Listener> {
     await Deno.remove(path);
     return Deno.listen({ transport: "unix", path });
   }
-}
-
-/**
- * Deno's refusal to listen at `path`, saying which flags a manager needs:
- * Deno's own advice names one flag at a time, and `--allow-net=unix:…`
- * cannot name a path that is random. (A child is given its exact paths.)
- */
-function withFlagsAdvice(error: Deno.errors.NotCapable, path: string): Deno.errors.NotCapable {
-  return flagsAdvice(error, path.slice(0, path.lastIndexOf("/", path.lastIndexOf("/") - 1)));
-}
-
-/**
- * Deno's refusal of what a manager's sockets need in `tmp`, its temporary
- * directory: its directory there (made, or listened in), saying every flag.
- */
-export function flagsAdvice(error: Deno.errors.NotCapable, tmp: string): Deno.errors.NotCapable {
-  return new Deno.errors.NotCapable(
-    `${error.message.replace(/, run again with the --allow-[a-z]+ flag$/, "")}: ` +
-      `a manager listens at a socket in a directory of its own in ${tmp}; run it with ` +
-      `--allow-read=${tmp} --allow-write=${tmp} --allow-net (and --allow-run)`,
-    { cause: error },
-  );
 }
 
 /**

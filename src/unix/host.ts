@@ -11,7 +11,7 @@ import type { Address } from "../address.ts";
 import { SwitchboardError } from "../errors.ts";
 import type { Permissions } from "../permissions.ts";
 import type { Endpoint, EndpointOptions, TransportHost } from "../transport.ts";
-import { flagsAdvice } from "./acceptor.ts";
+import { flagsAdvice } from "./flags_advice.ts";
 import { UnixEndpoint } from "./endpoint.ts";
 import { newToken } from "./handshake.ts";
 import { Sockets, type UnixConfig } from "./sockets.ts";
