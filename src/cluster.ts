@@ -382,7 +382,9 @@ export class Cluster<P extends Carried<P> = Protocol, S extends string = string>
    * Settles once the cluster has stopped: resolves after `stop()` or a
    * signal; rejects with the reason when a child was given up and the
    * cluster stopped (see `escalate`). A long-running manager ends with
-   * `await cluster.closed`.
+   * `await cluster.closed`. Marked handled, as a web stream's `closed` is:
+   * the rejection ends no process that never read it (`onError` hears of
+   * the child there).
    *
    * @example Run until stopped
    * ```ts
