@@ -540,11 +540,16 @@ export class UnixEndpoint implements Endpoint {
     // Joining the manager fails `open()`, which says so; closed by us with
     // nothing waiting to be written, nothing was lost.
     if (address === MANAGER || (this.#state !== "open" && reason === undefined)) return;
+    // All it carried waited for the welcome: none of it was written.
+    const { messagesOut } = link.stats();
+    if (messagesOut === 0) return;
+    const what = messagesOut === 1
+      ? "the message sent to it was"
+      : `the ${messagesOut} messages sent to it were`;
     this.#options.report(
       new UnreachableError(
-        `${describe(this.self)} could not connect to ${
-          describe(address)
-        }: the messages sent to it were not delivered (requests, where it is being replaced, go to its new process)`,
+        `${describe(this.self)} could not connect to ${describe(address)}: ${what} not delivered ` +
+          `(a request among them, where it is being replaced, goes to its new process)`,
         { cause: error, peer: address },
       ),
     );

@@ -25,12 +25,13 @@ async function host() {
   const reports = new Map<Address, Error[]>();
   const endpoints: Endpoint[] = [];
   const inboxes = new Map<Address, Inbox>();
-  const open = async (self: Address) => {
+  /** Opens `self`'s endpoint; what it reports is kept, and told to `onReport`. */
+  const open = async (self: Address, onReport?: (error: Error) => void) => {
     const reported: Error[] = [];
     reports.set(self, reported);
     const endpoint = await UnixEndpoint.open(config, self, {
       maxPayload: 1 << 24,
-      report: (error) => reported.push(error),
+      report: (error) => (reported.push(error), onReport?.(error)),
     });
     const inbox = new Inbox();
     endpoint.receive(inbox);
@@ -236,4 +237,25 @@ Deno.test("a bad message relayed from another host is reported, and the child's 
   manager.close();
   await Promise.all([zero.closed, manager.closed]);
   await unix.close();
+});
+
+Deno.test("a dial the far end closes before welcoming reports how many messages it carried, undelivered", async () => {
+  const cluster = await host();
+  const report = Promise.withResolvers<Error>();
+  const zero = await cluster.open(0, report.resolve);
+  // At worker 1's socket: something that accepts and hangs up unwelcoming
+  // (a process closing as it is dialed).
+  const listener = Deno.listen({ transport: "unix", path: cluster.sockets.path(1) });
+  const hangUp = (async () => (await listener.accept()).close())();
+  assert.ok(zero.send(1, "a") > 0);
+  assert.ok(zero.send(1, "b") > 0);
+  await hangUp;
+  await waitFor(report.promise, "the report");
+  assert.deepEqual(cluster.reports.get(0)!.map((error) => [error.name, error.message]), [[
+    "UnreachableError",
+    "worker 0 could not connect to worker 1: the 2 messages sent to it were not delivered " +
+    "(a request among them, where it is being replaced, goes to its new process)",
+  ]]);
+  listener.close();
+  await cluster.close();
 });
