@@ -138,14 +138,15 @@ export class ChildProcesses {
    * service's shell runs, which the child's own end would leave running.
    * With `--allow-run` narrowed to some programs, Deno refuses to signal a
    * group: the process alone is, and that what it started may run on is
-   * said once.
+   * said once, if it may start anything (a Deno child without `run` may
+   * not: nothing to say).
    */
   #signalGroup(spawned: SpawnedChild, signal: "SIGTERM" | "SIGKILL"): void {
     try {
       Deno.kill(-spawned.process.pid, signal);
       return;
     } catch (error) {
-      if (error instanceof Deno.errors.NotCapable && !this.#groupsRefused) {
+      if (error instanceof Deno.errors.NotCapable && spawned.startsOthers && !this.#groupsRefused) {
         this.#groupsRefused = true;
         this.#options.report(
           new SwitchboardError(

@@ -49,6 +49,11 @@ export interface SpawnedChild {
   /** Its stdin, which carries the bootstrap and then the go-ahead. */
   stdin: ChildStdin;
   /**
+   * Whether it may start processes of its own: a program in another
+   * language, or a Deno child given `run`. Killing its group ends them too.
+   */
+  startsOthers: boolean;
+  /**
    * Settles once the child's labelled output is read to its end and
    * written, its pipes closed; at once when it has no label.
    */
@@ -85,6 +90,8 @@ export function spawnChild(command: ChildCommand, bootstrap: Bootstrap): Spawned
   return {
     process,
     stdin: new ChildStdin(process.stdin, encodeBootstrap(bootstrap)),
+    startsOthers: "command" in command ||
+      command.flags.some((flag) => /^(-A|--allow-all|--allow-run)(=|$)/.test(flag)),
     output: command.label === undefined
       ? Promise.resolve()
       : relay(process, command.label, reading.signal),

@@ -221,6 +221,26 @@ Deno.test("a start that fails ends what a child started too: a command service's
   }
 });
 
+Deno.test("with --allow-run narrowed, nothing is said of the groups of Deno children that may start nothing", async () => {
+  const { stdout, stderr } = await waitFor(
+    new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        `--allow-run=${Deno.execPath()}`,
+        "--allow-read=/tmp",
+        "--allow-write=/tmp",
+        "--allow-net",
+        fixture("narrow_run_manager.ts").href,
+        "workers",
+      ],
+      stdin: "null",
+    }).output(),
+    "the manager to end",
+  );
+  assert.equal(new TextDecoder().decode(stdout), '{"stopped":true}\n');
+  assert.doesNotMatch(new TextDecoder().decode(stderr), /process group/);
+});
+
 Deno.test("with --allow-run narrowed to some programs, a child's group cannot be killed, and that is said", async () => {
   const dir = await Deno.makeTempDir({ prefix: "switchboard-test-" });
   const pidFile = `${dir}/pid`;
