@@ -28,7 +28,7 @@ const MOST_EARLY_CANCELS = 1024;
 export class IncomingRequest {
   /** When the requester stops waiting, on the clock; Infinity when it said no timeout. */
   readonly deadline: number;
-  /** Which came later of two with the same id: the higher. */
+  /** When it came, among requests and cancels: of two with one id, the later is higher. */
   readonly order: number;
   readonly #table: IncomingRequests;
   readonly #from: Address;
@@ -37,8 +37,6 @@ export class IncomingRequest {
   readonly #seenGone: number;
   #watched = false;
   #done = false;
-  /** Its id was taken by a newer request from the same requester (see `supersede`). */
-  #superseded = false;
   #controller: AbortController | undefined;
   #reason: DOMException | undefined;
   #timer: unknown;
@@ -87,9 +85,8 @@ export class IncomingRequest {
     this.#watched = true;
     const clock = this.#table.clock;
     if (this.#table.goneSince(this.#from, this.#seenGone)) return this.abort(requesterGone());
-    if (this.#table.enter(this.#from, this.#messageId, this)) {
-      return this.abort(cancelled());
-    }
+    const refused = this.#table.enter(this.#from, this.#messageId, this);
+    if (refused) return this.abort(refused);
     if (this.deadline === Infinity) return;
     const left = this.deadline - clock.now();
     if (left <= 0) return this.abort(timedOut());
@@ -104,18 +101,6 @@ export class IncomingRequest {
     this.#reason = reason;
     this.settle();
     this.#controller?.abort(reason);
-  }
-
-  /**
-   * Its id was taken by a newer request from the same requester: a
-   * streamed answer sends no more (what its requester grants now goes to
-   * the newer), and `$cancel` finds the newer; its own deadline still
-   * aborts its signal, as its requester stops waiting then.
-   */
-  supersede(): void {
-    if (this.#done) return;
-    this.#superseded = true;
-    this.#creditWaiter?.resolve();
   }
 
   /**
@@ -145,15 +130,15 @@ export class IncomingRequest {
   /**
    * Waits until the requester can take one more part, and counts it.
    *
-   * @returns False once the requester gave up, it is settled, or superseded.
+   * @returns False once the requester gave up, or it is settled.
    */
   async takeCredit(): Promise<boolean> {
-    while (this.#credit === 0 && !this.#done && !this.#superseded) {
+    while (this.#credit === 0 && !this.#done) {
       this.#creditWaiter = Promise.withResolvers();
       await this.#creditWaiter.promise;
       this.#creditWaiter = undefined;
     }
-    if (this.#done || this.#superseded) return false;
+    if (this.#done) return false;
     this.#credit--;
     return true;
   }
@@ -163,6 +148,8 @@ export class IncomingRequest {
 export interface Receipt {
   at: number;
   gones: number;
+  /** Its place among the requests and cancels that came (a request's `order`). */
+  arrival: number;
 }
 
 /** The requests one process is answering, by requester and messageId. */
@@ -171,12 +158,12 @@ export class IncomingRequests {
   readonly clock: Clock;
   /** The watched requests: those whose signal was read, and streamed answers. */
   readonly #watched = new Map<Address, Map<string, IncomingRequest>>();
-  /** Cancels that came for requests nobody watched yet, by requester. */
-  readonly #earlyCancels = new Map<Address, Set<string>>();
+  /** Cancels that came for requests nobody watched yet, by requester: when each came. */
+  readonly #earlyCancels = new Map<Address, Map<string, number>>();
   /** How many connections closed so far, and the count when each peer's last did. */
   #gones = 0;
-  /** How many requests were opened: each one's `order`. */
-  #opened = 0;
+  /** How many requests and cancels came: each one's place. */
+  #arrivals = 0;
   #closed = false;
   readonly #goneAt = new Map<Address, number>();
 
@@ -197,7 +184,7 @@ export class IncomingRequests {
    * then, and a requester that left meanwhile is seen gone.
    */
   receipt(): Receipt {
-    return { at: this.clock.now(), gones: this.#gones };
+    return { at: this.clock.now(), gones: this.#gones, arrival: ++this.#arrivals };
   }
 
   /**
@@ -215,13 +202,9 @@ export class IncomingRequests {
     const at = receipt?.at ?? this.clock.now();
     const deadline = timeout === undefined ? Infinity : at + timeout;
     const gones = receipt?.gones ?? this.#gones;
-    // One still open with this id (a requester reusing ids) is superseded
+    // One still open with this id (a requester reusing ids) is given up
     // now, not once this one is watched: `$cancel` and `$more` are the newer's.
-    const older = this.#watched.get(from)?.get(messageId);
-    if (older) {
-      this.#remove(from, messageId);
-      older.supersede();
-    }
+    this.#watched.get(from)?.get(messageId)?.abort(superseded());
     const request = new IncomingRequest(
       this,
       from,
@@ -229,7 +212,7 @@ export class IncomingRequests {
       deadline,
       gones,
       window,
-      ++this.#opened,
+      receipt?.arrival ?? ++this.#arrivals,
     );
     if (window !== undefined) request.watch();
     return request;
@@ -244,11 +227,13 @@ export class IncomingRequests {
   cancel(from: Address, messageId: string): void {
     const request = this.get(from, messageId);
     if (request) return request.abort(cancelled());
-    // Nobody watches it yet (or it is answered already): kept, bounded.
+    // Nobody watches it yet (or it is answered already): kept, bounded,
+    // with when it came: a later request reusing the id is not cancelled.
     let cancels = this.#earlyCancels.get(from);
-    if (!cancels) this.#earlyCancels.set(from, cancels = new Set());
-    if (cancels.size >= MOST_EARLY_CANCELS) cancels.delete(cancels.values().next().value!);
-    cancels.add(messageId);
+    if (!cancels) this.#earlyCancels.set(from, cancels = new Map());
+    cancels.delete(messageId);
+    if (cancels.size >= MOST_EARLY_CANCELS) cancels.delete(cancels.keys().next().value!);
+    cancels.set(messageId, ++this.#arrivals);
   }
 
   /**
@@ -290,33 +275,26 @@ export class IncomingRequests {
   /**
    * Enters a request whose signal is read, or that streams.
    *
-   * @returns Whether it was cancelled before (it is not entered then).
+   * @returns Why it is given up at once, if it is (it is not entered then):
+   * cancelled before, or its id taken already by a newer request.
    */
-  enter(from: Address, messageId: string, request: IncomingRequest): boolean {
+  enter(from: Address, messageId: string, request: IncomingRequest): DOMException | undefined {
     const cancels = this.#earlyCancels.get(from);
-    if (cancels?.delete(messageId)) {
-      if (cancels.size === 0) this.#earlyCancels.delete(from);
-      return true;
+    const cancelledAt = cancels?.get(messageId);
+    if (cancelledAt !== undefined && cancelledAt > request.order) {
+      cancels!.delete(messageId);
+      if (cancels!.size === 0) this.#earlyCancels.delete(from);
+      return cancelled();
     }
-    // One still open with this id (a peer reusing ids): the newer of the
-    // two is the one the id finds; the older keeps its own deadline.
+    // One still open with this id (a peer reusing ids): the older of the
+    // two is given up, the newer is the one the id finds.
     const other = this.#watched.get(from)?.get(messageId);
-    if (other && other.order > request.order) {
-      request.supersede();
-      return false;
-    }
-    other?.supersede();
+    if (other && other.order > request.order) return superseded();
+    other?.abort(superseded());
     let requests = this.#watched.get(from);
     if (!requests) this.#watched.set(from, requests = new Map());
     requests.set(messageId, request);
-    return false;
-  }
-
-  /** Takes request `messageId` of `from` out of the table. */
-  #remove(from: Address, messageId: string): void {
-    const requests = this.#watched.get(from);
-    if (!requests?.delete(messageId)) return;
-    if (requests.size === 0) this.#watched.delete(from);
+    return undefined;
   }
 
   /** A request is done: out of the table, and any cancel kept for it forgotten. */
@@ -329,7 +307,10 @@ export class IncomingRequests {
       }
     } else if (this.#earlyCancels.size > 0) {
       const cancels = this.#earlyCancels.get(from);
-      if (cancels?.delete(messageId) && cancels.size === 0) this.#earlyCancels.delete(from);
+      if ((cancels?.get(messageId) ?? 0) > request.order) {
+        cancels!.delete(messageId);
+        if (cancels!.size === 0) this.#earlyCancels.delete(from);
+      }
     }
   }
 }
@@ -345,6 +326,13 @@ function answerRefused(): DOMException {
 
 function requesterGone(): DOMException {
   return new DOMException("The requester is gone", "AbortError");
+}
+
+function superseded(): DOMException {
+  return new DOMException(
+    "The requester sent another request with this one's messageId",
+    "AbortError",
+  );
 }
 
 function cancelled(): DOMException {

@@ -1,11 +1,12 @@
 /**
  * A requester in another language that reuses a messageId still being
- * answered (played here by hand, at the level of frames): the newer
- * request is the one its id finds from then on (`$cancel`, `$more`); the
- * older one's streamed answer ends rather than waiting for ever for a
- * `$more` that now goes to the newer, and its handler still sees its own
- * timeout, as in the Node reference peer
- * (tests/node_peer_odd_failures_test.ts).
+ * answered (played here by hand, at the level of frames): the older
+ * request is given up (its handler's signal aborts; a streamed answer
+ * ends rather than wait for ever for a `$more` that now goes to the
+ * newer), and the newer is the one its id finds from then on (`$cancel`,
+ * `$more`), as in the Node reference peer
+ * (tests/node_peer_odd_failures_test.ts). More in
+ * tests/superseded_request_test.ts.
  */
 
 import assert from "node:assert/strict";
@@ -48,18 +49,18 @@ Deno.test("a streamed answer whose messageId its requester reuses ends, and the 
   );
 });
 
-Deno.test("a Deno handler sees its own request's timeout when its requester reuses the messageId", async () => {
+Deno.test("a Deno handler's request whose messageId its requester reuses is given up, and the newer runs on", async () => {
   await using manager = await FakeManager.startWorker(SIGNAL_READING);
-  // Each handler takes its signal at once and reads it after 400 ms: the
-  // first's timeout (100 ms) has passed by then, the second's (a minute) not.
-  const ask = (timeout: number) => ({
+  // Each handler takes its signal at once and reads it after 400 ms, long
+  // before either's timeout (a minute).
+  const ask = {
     action: "abortedRequest",
     data: { ms: 400 },
     messageId: "reused",
-    timeout,
-  });
-  manager.send(ask(100));
-  manager.send(ask(60_000));
+    timeout: 60_000,
+  };
+  manager.send(ask);
+  manager.send(ask);
   const answers: unknown[] = [];
   while (answers.length < 2) {
     const message = await manager.nextMessage();
@@ -68,11 +69,11 @@ Deno.test("a Deno handler sees its own request's timeout when its requester reus
   assert.deepEqual(answers, [true, false]);
 });
 
-Deno.test("a $cancel for a reused messageId reaches the newer request, not the older", async () => {
+Deno.test("a $cancel for a reused messageId reaches the newer request; the older was given up", async () => {
   await using manager = await FakeManager.startWorker(SIGNAL_READING);
-  // README Protocol: "one that reuses an id still being answered makes the
-  // newer request the one that id reaches ($cancel, $more)". The older
-  // handler takes its signal at once; the newer only as it ends.
+  // README Protocol: "one that reuses an id still being answered gives up
+  // the older request; the id then reaches the newer ($cancel, $more)".
+  // The older handler takes its signal at once; the newer only as it ends.
   manager.send({ action: "abortedRequest", data: { ms: 400 }, messageId: "reused" });
   manager.send({
     action: "abortedRequest",
@@ -85,5 +86,5 @@ Deno.test("a $cancel for a reused messageId reaches the newer request, not the o
     const message = await manager.nextMessage();
     if (message.messageId === "reused") answers.push(message.data);
   }
-  assert.deepEqual(answers, [false, true], "the older not cancelled, the newer cancelled");
+  assert.deepEqual(answers, [true, true], "the older given up, the newer cancelled");
 });

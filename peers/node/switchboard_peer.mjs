@@ -877,8 +877,9 @@ export class Peer {
       )
         .unref();
     }
-    // A requester that reuses a messageId still running: the newer one is
-    // found by key; the older one keeps its own timer, and is closed by it.
+    // A requester that reuses a messageId still running: the older request
+    // is given up, and the newer is the one its key finds.
+    this.#abortIncoming(key, abortError("superseded"));
     this.#incoming.set(key, entry);
     this.#incomingBySignal.set(entry.controller.signal, entry);
     return entry.controller.signal;
