@@ -98,9 +98,14 @@ export class FakeManager implements AsyncDisposable {
   /**
    * Starts the Deno module `worker` as worker 0 of a cluster of one, with
    * the permissions a manager gives a child, its sockets' directory being
-   * in /tmp.
+   * in /tmp. `spanning` makes the cluster span hosts: worker 7 on host "b",
+   * reached through the manager played here.
    */
-  static startWorker(worker: URL, stdout: "null" | "piped" = "null"): Promise<FakeManager> {
+  static startWorker(
+    worker: URL,
+    stdout: "null" | "piped" = "null",
+    { spanning = false }: { spanning?: boolean } = {},
+  ): Promise<FakeManager> {
     return FakeManager.start(
       [
         Deno.execPath(),
@@ -113,14 +118,20 @@ export class FakeManager implements AsyncDisposable {
       ({ dir, token }) => ({
         version: 2,
         self: 0,
-        workers: [0],
+        workers: spanning ? [0, 7] : [0],
         services: [],
-        managers: [],
+        managers: spanning ? ["manager@b"] : [],
         maxFrameSize: 1024 * 1024,
         requestTimeout: 10_000,
         highWaterMark: 1024 * 1024,
         maxQueuedBytes: 64 * 1024 * 1024,
-        transport: { dir, token, workers: [0], services: [] },
+        transport: {
+          dir,
+          token,
+          workers: [0],
+          services: [],
+          ...(spanning ? { gateway: { maxPayload: 64 * 1024, limit: "the test's limit" } } : {}),
+        },
       }),
       stdout,
     );

@@ -22,39 +22,6 @@ function relay(kind: Relay["kind"], address: number | string, body: unknown): Ui
   return copyPayload(relayPayload(kind, address, text));
 }
 
-/** Worker 0 of host "a", with worker 7 on host "b", its manager relaying. */
-function startWorker(worker: URL, stdout: "null" | "piped"): Promise<FakeManager> {
-  return FakeManager.start(
-    [
-      Deno.execPath(),
-      "run",
-      "--allow-read=/tmp",
-      "--allow-write=/tmp",
-      "--allow-net",
-      worker.href,
-    ],
-    ({ dir, token }) => ({
-      version: 2,
-      self: 0,
-      workers: [0, 7],
-      services: [],
-      managers: ["manager@b"],
-      maxFrameSize: 1024 * 1024,
-      requestTimeout: 10_000,
-      highWaterMark: 1024 * 1024,
-      maxQueuedBytes: 64 * 1024 * 1024,
-      transport: {
-        dir,
-        token,
-        workers: [0],
-        services: [],
-        gateway: { maxPayload: 64 * 1024, limit: "the test's limit" },
-      },
-    }),
-    stdout,
-  );
-}
-
 /** The child's stdout, as JSON lines. */
 function lines(manager: FakeManager): () => Promise<Record<string, unknown>> {
   const reader = manager.child.stdout.pipeThrough(new TextDecoderStream()).getReader();
@@ -102,7 +69,7 @@ async function twoWithOneId(
 }
 
 Deno.test("a reused messageId gives up the older request at once, and the newer's signal aborts when its requester is gone", async () => {
-  await using manager = await startWorker(WATCHING, "piped");
+  await using manager = await FakeManager.startWorker(WATCHING, "piped", { spanning: true });
   const until = await twoWithOneId(manager, lines(manager));
   const start = performance.now();
   manager.send(relay(GONE, 7, { reason: "worker 7 went away for the test" }));
@@ -111,7 +78,7 @@ Deno.test("a reused messageId gives up the older request at once, and the newer'
 });
 
 Deno.test("a reused messageId gives up the older request at once, and the newer's signal aborts when the process closes", async () => {
-  await using manager = await startWorker(WATCHING, "piped");
+  await using manager = await FakeManager.startWorker(WATCHING, "piped", { spanning: true });
   const until = await twoWithOneId(manager, lines(manager));
   const start = performance.now();
   manager.send({ action: "closeNow", data: null, messageId: "close" });
@@ -120,7 +87,7 @@ Deno.test("a reused messageId gives up the older request at once, and the newer'
 });
 
 Deno.test("a $cancel for a request is not taken by a later request that reuses its id", async () => {
-  await using manager = await startWorker(READING, "null");
+  await using manager = await FakeManager.startWorker(READING, "null", { spanning: true });
   // The cancel comes while the first is the only one with the id: it is
   // the first's. The newer reads its signal first (100 ms), the older later.
   manager.send({ action: "abortedRequest", data: { ms: 700, atOnce: false }, messageId: "reused" });
