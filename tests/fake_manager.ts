@@ -172,6 +172,16 @@ export class FakeManager implements AsyncDisposable {
     return decodeMessage(await this.next(), "the child");
   }
 
+  /** The data of the next `count` messages the child sends with `messageId`; others are passed over. */
+  async dataOf(messageId: string, count: number): Promise<unknown[]> {
+    const found: unknown[] = [];
+    while (found.length < count) {
+      const message = await this.nextMessage();
+      if (message.messageId === messageId) found.push(message.data);
+    }
+    return found;
+  }
+
   /** Resolves once the child has shut its writing side, with what it sent before unread. */
   async ended(): Promise<void> {
     await waitFor(

@@ -64,10 +64,6 @@ Deno.test("a Node handler's request whose messageId its requester reuses is give
   };
   manager.send(ask);
   manager.send(ask);
-  const answers: unknown[] = [];
-  while (answers.length < 2) {
-    const message = await manager.nextMessage();
-    if (message.messageId === "reused") answers.push(message.data);
-  }
+  const answers = await manager.dataOf("reused", 2);
   assert.deepEqual(answers, [true, false]);
 });

@@ -25,11 +25,7 @@ Deno.test("a streamed answer whose messageId its requester reuses ends, and the 
   });
   manager.send(ask(10, 2));
   // The older stream has sent its two parts, and waits for a `$more`.
-  const parts: unknown[] = [];
-  while (parts.length < 2) {
-    const message = await manager.nextMessage();
-    if (message.messageId === "reused") parts.push(message.data);
-  }
+  await manager.dataOf("reused", 2);
   manager.send(ask(3, 10));
   const stopped: unknown[] = [];
   const newer: unknown[] = [];
@@ -61,11 +57,7 @@ Deno.test("a Deno handler's request whose messageId its requester reuses is give
   };
   manager.send(ask);
   manager.send(ask);
-  const answers: unknown[] = [];
-  while (answers.length < 2) {
-    const message = await manager.nextMessage();
-    if (message.messageId === "reused") answers.push(message.data);
-  }
+  const answers = await manager.dataOf("reused", 2);
   assert.deepEqual(answers, [true, false]);
 });
 
@@ -81,10 +73,6 @@ Deno.test("a $cancel for a reused messageId reaches the newer request; the older
     messageId: "reused",
   });
   manager.send({ action: "$cancel", data: { messageId: "reused" } });
-  const answers: unknown[] = [];
-  while (answers.length < 2) {
-    const message = await manager.nextMessage();
-    if (message.messageId === "reused") answers.push(message.data);
-  }
+  const answers = await manager.dataOf("reused", 2);
   assert.deepEqual(answers, [true, true], "the older given up, the newer cancelled");
 });

@@ -93,11 +93,7 @@ Deno.test("a $cancel for a request is not taken by a later request that reuses i
   manager.send({ action: "abortedRequest", data: { ms: 700, atOnce: false }, messageId: "reused" });
   manager.send({ action: "$cancel", data: { messageId: "reused" } });
   manager.send({ action: "abortedRequest", data: { ms: 100, atOnce: false }, messageId: "reused" });
-  const answers: unknown[] = [];
-  while (answers.length < 2) {
-    const message = await manager.nextMessage();
-    if (message.messageId === "reused") answers.push(message.data);
-  }
+  const answers = await manager.dataOf("reused", 2);
   // The newer answers first.
   assert.deepEqual(answers, [false, true], "the newer not cancelled, the older cancelled");
 });

@@ -163,8 +163,6 @@ export class Peer {
   #pending = new Map();
   /** @type {Map<string, { controller: AbortController, timer: any }>} Requests being answered, by sender and id. */
   #incoming = new Map();
-  /** The same requests by their signal, which a message's answer carries. */
-  #incomingBySignal = new WeakMap();
   /** @type {"holding" | "releasing" | "ready" | "closing" | "closed"} */
   #state = "holding";
   /** @type {[Address, object][]} Messages that came before the go-ahead. */
@@ -859,8 +857,8 @@ export class Peer {
     if (msg.isRequest) {
       wire.messageId = msg.messageId;
       wire.re = true;
-      const key = `${JSON.stringify(msg.from)} ${msg.messageId}`;
-      this.#closeIncoming(key, this.#incomingBySignal.get(msg.signal));
+      // Aborted, it is closed already, and its key may be a newer request's.
+      if (!msg.signal.aborted) this.#closeIncoming(`${JSON.stringify(msg.from)} ${msg.messageId}`);
     }
     return this.#send(msg.from, this.#encode(wire, msg.from));
   }
@@ -868,34 +866,26 @@ export class Peer {
   /** A request being answered: its signal aborts at its timeout, on `$cancel`, or when its sender is gone. */
   #openIncoming(from, { messageId, timeout }) {
     const key = `${JSON.stringify(from)} ${messageId}`;
-    const entry = { controller: new AbortController(), timer: undefined };
-    // Past the timers' range, as good as never (the codec checked it is a number >= 0).
-    if (timeout !== undefined && timeout <= MAX_DELAY) {
-      entry.timer = setTimeout(
-        () => this.#abortIncoming(key, abortError("timeout"), entry),
-        timeout,
-      )
-        .unref();
-    }
     // A requester that reuses a messageId still running: the older request
     // is given up, and the newer is the one its key finds.
     this.#abortIncoming(key, abortError("superseded"));
-    this.#incoming.set(key, entry);
-    this.#incomingBySignal.set(entry.controller.signal, entry);
-    return entry.controller.signal;
+    const controller = new AbortController();
+    // Past the timers' range, as good as never (the codec checked it is a number >= 0).
+    const timer = timeout !== undefined && timeout <= MAX_DELAY
+      ? setTimeout(() => this.#abortIncoming(key, abortError("timeout")), timeout).unref()
+      : undefined;
+    this.#incoming.set(key, { controller, timer });
+    return controller.signal;
   }
 
-  /** Aborts the request `key` (or `entry`, one its key no longer finds) with `reason`. */
-  #abortIncoming(key, reason, entry = this.#incoming.get(key)) {
-    entry?.controller.abort(reason);
-    this.#closeIncoming(key, entry);
+  #abortIncoming(key, reason) {
+    this.#incoming.get(key)?.controller.abort(reason);
+    this.#closeIncoming(key);
   }
 
-  /** Forgets the request `key` (or `entry`), and its timer. */
-  #closeIncoming(key, entry = this.#incoming.get(key)) {
-    if (entry === undefined) return;
-    clearTimeout(entry.timer);
-    if (this.#incoming.get(key) === entry) this.#incoming.delete(key);
+  #closeIncoming(key) {
+    clearTimeout(this.#incoming.get(key)?.timer);
+    this.#incoming.delete(key);
   }
 
   #report(error) {

@@ -658,12 +658,6 @@ export class NatsLink implements BrokerLink {
     return from === managerOf(host) || this.#members.hostOf(from) === host;
   }
 
-  /** Whether `address` is one of this host's processes, as it sends to others. */
-  #isOwn(address: Address): boolean {
-    const self = this.self.host;
-    return address === managerOf(self) || this.#members.hostOf(address) === self;
-  }
-
   #onAck(envelope: Envelope): void {
     const seq = readHighest(envelope.body);
     if (seq === undefined) return;
@@ -749,7 +743,7 @@ export class NatsLink implements BrokerLink {
     // A host refuses only what this host's processes sent its own: taken
     // from anyone, a bounce failed what this host's processes have open
     // with each other, or with a third host's, which never crossed NATS.
-    if (!this.#attested(host, to) || !this.#isOwn(from)) {
+    if (!this.#attested(host, to) || !this.#attested(this.self.host, from)) {
       return this.#options.report(
         new FrameError(
           `Bad message from host ${JSON.stringify(host)}: it may not refuse what ${

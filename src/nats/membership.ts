@@ -32,6 +32,7 @@ import type { KV, KvEntry } from "@nats-io/kv";
 import type { HostRecord, MembershipChange } from "../broker.ts";
 import { describe } from "../address.ts";
 import { asError } from "../as_error.ts";
+import { deadline } from "../deadline.ts";
 import { Callbacks } from "../callbacks.ts";
 import { SwitchboardError } from "../errors.ts";
 import {
@@ -549,11 +550,9 @@ export class Membership {
     // The hosts in it already are known once it has joined, so that what
     // it sends them at once goes; a beat at most (this host's own key is
     // among them, so the read-out ends with an entry).
-    const waited = new AbortController();
-    await Promise.race([
-      this.#caughtUp.promise.finally(() => waited.abort()),
-      pauseFor(heartbeat, waited.signal),
-    ]);
+    await deadline(this.#caughtUp.promise, heartbeat, () => new Error("not read out")).catch(
+      () => {},
+    );
   }
 
   /**

@@ -104,9 +104,10 @@ async function listenUnix(path: string): Promise<Deno.Listener> {
   try {
     return Deno.listen({ transport: "unix", path });
   } catch (error) {
-    // In the temporary directory, two levels up: `<tmp>/switchboard-…/m.sock`.
-    const tmp = path.slice(0, path.lastIndexOf("/", path.lastIndexOf("/") - 1));
-    if (error instanceof Deno.errors.NotCapable) throw flagsAdvice(error, tmp);
+    if (error instanceof Deno.errors.NotCapable) {
+      // The temporary directory is two levels up: `<tmp>/switchboard-…/m.sock`.
+      throw flagsAdvice(error, path.slice(0, path.lastIndexOf("/", path.lastIndexOf("/") - 1)));
+    }
     if (!(error instanceof Deno.errors.AddrInUse)) throw error;
     if (await isListening(path)) {
       throw new Deno.errors.AddrInUse(
