@@ -104,7 +104,7 @@ export class ChildSide {
         [SYNCED]: { from: MANAGER, run: (data) => this.#sync.synced(data) },
       },
       onGone: (peer) => this.#onGone(peer),
-      syncWithManager: () => this.#sync.sync(),
+      syncWithManager: (about) => this.#sync.sync(about),
       onReady: () => this.#sendReady(),
     });
     this.router.startsWhileReplacing(bootstrap.replacing ?? []);

@@ -28,6 +28,7 @@ import { permissionFlags, type Permissions } from "./permissions.ts";
 import type { RestartPolicy } from "./restart_policy.ts";
 import { Router } from "./router.ts";
 import type { EarlySignals, Heard } from "./early_signals.ts";
+import { HeldSyncs } from "./held_syncs.ts";
 import { handleSignals, signalExitCode } from "./signals.ts";
 import type { Program } from "./spawn.ts";
 import type { Schemas } from "./schema.ts";
@@ -99,6 +100,8 @@ export class Manager {
   readonly #unhooks: (() => void)[] = [];
   /** What each child starting was told is being replaced, and missed of it. */
   readonly #starting = new StartingChildren();
+  /** `$sync`s about children that do not listen yet, answered once they do. */
+  readonly #heldSyncs = new HeldSyncs();
   /** The children that said `$term`, waiting out `TERM_GRACE`. */
   readonly #terms = new Map<Address, ReturnType<typeof setTimeout>>();
 
@@ -189,7 +192,7 @@ export class Manager {
           [SYNC]: {
             // This host's children only: another host's manager has no use for it.
             run: (data, from) => {
-              if (!isManagerOf(from)) manager!.router.sendControl(from, SYNCED, data);
+              if (!isManagerOf(from)) manager!.#sync(from, data);
             },
           },
         },
@@ -345,6 +348,21 @@ export class Manager {
     if (missed.layout) this.router.sendControl(child, MEMBERS, missed.layout.members());
     for (const event of missed.events) this.router.sendControl(child, EVENT, event);
     this.#supervisor.goAhead(child);
+    this.#heldSyncs.release(child);
+  }
+
+  /**
+   * A child's `$sync`: answered now, or, when it asks about a sibling that
+   * starts with the cluster and may not listen yet, once that one does.
+   */
+  #sync(from: Address, data: unknown): void {
+    const about = (data as { for?: unknown } | null)?.for;
+    const answer = () => this.router.sendControl(from, SYNCED, data);
+    if (isAddress(about) && !this.#stopping && this.#supervisor.startingFirst(about)) {
+      this.#heldSyncs.hold(about, answer);
+    } else {
+      answer();
+    }
   }
 
   /** An event another host's manager announced about its children. */
@@ -404,6 +422,7 @@ export class Manager {
     for (const timer of this.#terms.values()) clearTimeout(timer);
     this.#terms.clear();
     this.#supervisor.halt();
+    this.#heldSyncs.releaseAll();
     this.router.refuseNewRequests();
     await this.#ownStopWork();
     await this.#supervisor.stop();

@@ -4,31 +4,43 @@
  * reload before it stops the process, so a child that finds a sibling's
  * socket gone, and has heard nothing yet, learns after one round trip
  * whether that sibling is being replaced: frames on one connection arrive
- * in order.
+ * in order. Asked about a sibling that is starting for the first time (the
+ * cluster's own start), the manager answers once that sibling listens.
  *
  * @module
  */
 
+import type { Address } from "./address.ts";
+
+/** What `$sync` carries: its id, and the process it is about, if one. */
+export interface SyncData {
+  id: number;
+  for?: Address;
+}
+
 /** A child's `$sync` round trips to its manager, by id. */
 export class ManagerSync {
-  readonly #send: (data: { id: number }) => boolean;
+  readonly #send: (data: SyncData) => boolean;
   readonly #waiting = new Map<number, () => void>();
   #nextId = 0;
 
   /** @param send Sends `$sync` with `data` to the manager; whether it could. */
-  constructor(send: (data: { id: number }) => boolean) {
+  constructor(send: (data: SyncData) => boolean) {
     this.#send = send;
   }
 
   /**
    * Resolves once the manager answered, or at once when it cannot be
    * asked; when the connection to it goes, with the rest.
+   *
+   * @param about The process this process could not reach: if it is
+   * starting for the first time, the answer waits until it listens.
    */
-  sync(): Promise<void> {
+  sync(about?: Address): Promise<void> {
     const id = this.#nextId++;
     const { promise, resolve } = Promise.withResolvers<void>();
     this.#waiting.set(id, resolve);
-    if (!this.#send({ id })) this.#answered(id);
+    if (!this.#send(about === undefined ? { id } : { id, for: about })) this.#answered(id);
     return promise;
   }
 

@@ -43,8 +43,11 @@ export interface Asker {
   clock?: Clock;
   /** Why no request may be made now, if none may: the asker closed, or is stopping. */
   refusal(): "closed" | "is stopping" | undefined;
-  /** In a child: resolves once it heard every event its manager sent before. */
-  syncWithManager?(): Promise<void>;
+  /**
+   * In a child: resolves once it heard every event its manager sent before,
+   * and once `about` listens, if it is starting for the first time.
+   */
+  syncWithManager?(about: Address): Promise<void>;
   /** Whether the last this process heard of `address` is that it exited or was given up. */
   heardDown?(address: Address): boolean;
 }
@@ -54,13 +57,15 @@ export interface Asker {
  * what it is for is being replaced: its process by id or name refused it
  * or is down, or, to `ANY`, every worker up refused it or none is up and
  * some are being replaced. Waits, within the time the request has left and
- * its signal, for one of those to be ready again.
+ * its signal, for one of those to be ready again; or, for one by id or
+ * name that this process could not reach and heard nothing of, until its
+ * manager says it listens (it may be starting with the cluster).
  *
  * @param timeLeft The ms the attempt had.
  * @returns The ms the request has left, to send it again.
  * @throws The error the failure carries, when nothing it waits for is
  * being replaced; a `TimeoutError` when no new process is ready in
- * time; an `UnreachableError` when none will come (given up, not
+ * time, or the process did not listen in time; an `UnreachableError` when none will come (given up, not
  * restarted, its host left); a `ClosedError` when this process stops or
  * closes first; the signal's reason when it aborts.
  */
@@ -97,17 +102,27 @@ export async function awaitReplacement(
   // Not reached, and not known to be replaced, nor heard to have crashed:
   // it may be being replaced, and this process not have heard yet (its
   // socket went as its reload began). The manager announced the reload
-  // before stopping it: after one round trip, it is known. Once a request.
+  // before stopping it: after one round trip, it is known. Or it may not
+  // listen yet, at the cluster's start: the manager answers once it does.
+  // Once a request.
   const notReached = !(failure instanceof Refusal && failure.stopping);
   if (
     awaited.length === 0 && notReached && to !== ANY && layout.has(to) &&
     asker.syncWithManager && !checked.synced && !asker.heardDown?.(to)
   ) {
     checked.synced = true;
-    const synced = asker.syncWithManager().then(() => "synced" as const);
+    const synced = asker.syncWithManager(to).then(() => "synced" as const);
     const how = await within(synced, deadline - clock.now(), clock, signal);
     if (how === "aborted") throw signal!.reason;
     if (asker.refusal() !== undefined) throw ending();
+    if (how === "timeout") {
+      throw new TimeoutError(
+        `${what} "${action}" to ${describeTarget(to)} timed out after ${checked.timeout} ms: ${
+          describe(to)
+        } did not listen in time`,
+        { action, peer },
+      );
+    }
     if (how === "synced") {
       if (awaitable(to)) awaited = [to];
       // Replaced meanwhile (ready again already), or never was: once more.

@@ -74,8 +74,8 @@ export interface RequesterOptions {
   refusal(): "closed" | "is stopping" | undefined;
   /** Sends a control frame (`$cancel`, `$more`) to one peer; whether the transport took it. */
   sendControl(to: Address, action: string, data?: unknown): boolean;
-  /** In a child: resolves once it heard every event its manager sent before. */
-  syncWithManager?(): Promise<void>;
+  /** In a child: see `ManagerSync`. */
+  syncWithManager?(about: Address): Promise<void>;
 }
 
 /**

@@ -77,9 +77,10 @@ export interface RouterOptions {
   onGone?(peer: Address, reason: Error | undefined): void;
   /**
    * In a child: resolves once it has heard every lifecycle event its
-   * manager sent before (see `ManagerSync`).
+   * manager sent before, and once `about` listens if it is starting for
+   * the first time (see `ManagerSync`).
    */
-  syncWithManager?(): Promise<void>;
+  syncWithManager?(about: Address): Promise<void>;
   /**
    * Told once, when the process becomes ready for messages. It may return
    * a promise that settles in a later task, after which the held messages

@@ -116,6 +116,16 @@ export class Supervisor {
     this.#started = true;
   }
 
+  /**
+   * Whether `address` is a child of this host starting for the first time
+   * that has not said `$ready` yet: it may not listen yet.
+   */
+  startingFirst(address: Address): boolean {
+    const child = this.#slots.get(address);
+    return child !== undefined && child.state === "starting" && !child.wasReady &&
+      !child.wentAhead;
+  }
+
   /** A child's listeners are in place: give it the go-ahead. */
   goAhead(address: Address): void {
     const child = this.#slots.get(address);

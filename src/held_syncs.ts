@@ -1,0 +1,36 @@
+/**
+ * `$sync` answers the manager holds back: a child that could not reach a
+ * sibling starting with the cluster asks its manager about it (see
+ * `ManagerSync`), and is answered once that sibling listens (it said
+ * `$ready`, which it sends only once it listens) or the cluster stops (a
+ * child that exits as the cluster starts fails the start). Answered then,
+ * in order after every event sent before, as any `$synced` is.
+ *
+ * @module
+ */
+
+import type { Address } from "./address.ts";
+
+/** The answers held, by the child each waits for. */
+export class HeldSyncs {
+  readonly #held = new Map<Address, (() => void)[]>();
+
+  /** Answers with `answer` once `child` listens, or every answer is let go. */
+  hold(child: Address, answer: () => void): void {
+    const answers = this.#held.get(child);
+    if (answers) answers.push(answer);
+    else this.#held.set(child, [answer]);
+  }
+
+  /** `child` listens now: those who asked about it are answered. */
+  release(child: Address): void {
+    const answers = this.#held.get(child);
+    this.#held.delete(child);
+    for (const answer of answers ?? []) answer();
+  }
+
+  /** The cluster stops: everyone is answered. */
+  releaseAll(): void {
+    for (const child of [...this.#held.keys()]) this.release(child);
+  }
+}
