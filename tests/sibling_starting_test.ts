@@ -5,42 +5,72 @@
  */
 
 import assert from "node:assert/strict";
-import { Cluster } from "../mod.ts";
+import { Cluster, type ClusterOptions } from "../mod.ts";
 import type { Outcome } from "./fixtures/remote_control.ts";
 import { fileAppears, serviceIn, waitFor } from "./helpers.ts";
 
-const EARLY_WORKER = new URL("./fixtures/early_asking_worker.ts", import.meta.url);
+/** Nothing listens at a gated child until `open` appears in `dir`. */
+const gated = (dir: string) => ({ ...serviceIn(dir, "gated_service.ts"), args: [dir, "first"] });
+const asker = (dir: string, whom: "gated" | "workers") => ({
+  ...serviceIn(dir, "early_asker.ts"),
+  args: [dir, whom],
+});
+const timedOut = (to: string) => ({
+  error: {
+    name: "TimeoutError",
+    message: `Request "echoRequest" to ${to} timed out after 300 ms: ${to} did not listen in time`,
+  },
+});
 
-Deno.test("a request to a sibling that does not listen yet at the start waits for it, within its timeout", async () => {
+/**
+ * Starts a cluster in a directory of its own, in which an early asker
+ * asks a gated child twice (see `fixtures/early_asker.ts`): returns the
+ * first outcome, then opens the gate and returns the second.
+ */
+async function askEarly(
+  options: (dir: string) => ClusterOptions,
+): Promise<{ first: unknown; second: unknown }> {
   const dir = await Deno.makeTempDir({ prefix: "switchboard-test-early-" });
   try {
-    // Made before the worker starts, so that nothing it writes comes unseen.
+    // Made before the children start, so that nothing they write comes unseen.
     using firstWritten = Deno.watchFs(dir);
     using secondWritten = Deno.watchFs(dir);
-    const outcome = async (name: string): Promise<Outcome> =>
+    const outcome = async (name: string): Promise<Outcome | Outcome[]> =>
       JSON.parse(await Deno.readTextFile(`${dir}/${name}.json`));
-    const starting = Cluster.start({
-      worker: EARLY_WORKER,
-      workers: 1,
-      args: [dir],
-      permissions: { read: [dir], write: [dir] },
-      // Nothing listens at "gated" until `open` appears.
-      processes: { gated: { ...serviceIn(dir, "gated_service.ts"), args: [dir, "first"] } },
-    });
-    await fileAppears(firstWritten, "first.json");
-    assert.deepEqual(await outcome("first"), {
-      error: {
-        name: "TimeoutError",
-        message:
-          'Request "echoRequest" to service "gated" timed out after 300 ms: service "gated" did not listen in time',
-      },
-    });
-    // The other request, made with it, still waits: the service listens now.
+    const starting = Cluster.start(options(dir));
+    // A start that fails says why here, not as the file's deadline.
+    await Promise.race([
+      fileAppears(firstWritten, "first.json"),
+      starting.then(() => assert.fail("started with the gate shut")),
+    ]);
+    const first = await outcome("first");
+    // The other request, made with it, still waits: the gated child listens now.
     await Deno.writeTextFile(`${dir}/open`, "");
     await using _cluster = await waitFor(starting, "the start");
     await fileAppears(secondWritten, "second.json");
-    assert.deepEqual(await outcome("second"), { ok: { data: "early", by: "gated" } });
+    return { first, second: await outcome("second") };
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+}
+
+Deno.test("a request to a service that does not listen yet at the start waits for it, within its timeout", async () => {
+  const { first, second } = await askEarly((dir) => ({
+    workers: 0,
+    processes: { gated: gated(dir), asker: asker(dir, "gated") },
+  }));
+  assert.deepEqual(first, timedOut('service "gated"'));
+  assert.deepEqual(second, { ok: { data: "early", by: "gated" } });
+});
+
+Deno.test("requestAll() at the start waits for workers that do not listen yet, each within its timeout", async () => {
+  const { first, second } = await askEarly((dir) => ({
+    worker: gated(dir).module,
+    args: gated(dir).args,
+    permissions: gated(dir).permissions,
+    workers: 2,
+    processes: { asker: asker(dir, "workers") },
+  }));
+  assert.deepEqual(first, [timedOut("worker 0"), timedOut("worker 1")]);
+  assert.deepEqual(second, [{ ok: { data: "early", by: 0 } }, { ok: { data: "early", by: 1 } }]);
 });
