@@ -65,8 +65,9 @@ export interface Asker {
  * @returns The ms the request has left, to send it again.
  * @throws The error the failure carries, when nothing it waits for is
  * being replaced; a `TimeoutError` when no new process is ready in
- * time, or the process did not listen in time; an `UnreachableError` when none will come (given up, not
- * restarted, its host left); a `ClosedError` when this process stops or
+ * time, or the process starting was not ready in time; an
+ * `UnreachableError` when none will come (given up, not restarted, its
+ * host left); a `ClosedError` when this process stops or
  * closes first; the signal's reason when it aborts.
  */
 export async function awaitReplacement(
@@ -103,8 +104,9 @@ export async function awaitReplacement(
   // it may be being replaced, and this process not have heard yet (its
   // socket went as its reload began). The manager announced the reload
   // before stopping it: after one round trip, it is known. Or it may not
-  // listen yet, at the cluster's start: the manager answers once it does.
-  // Once a request.
+  // listen yet, at the cluster's start: the manager answers once it said
+  // `$ready` (it listens then; one with `{ ready: false }` listened before,
+  // and set up since). Once a request.
   const notReached = !(failure instanceof Refusal && failure.stopping);
   if (
     awaited.length === 0 && notReached && to !== ANY && layout.has(to) &&
@@ -119,7 +121,7 @@ export async function awaitReplacement(
       throw new TimeoutError(
         `${what} "${action}" to ${describeTarget(to)} timed out after ${checked.timeout} ms: ${
           describe(to)
-        } did not listen in time`,
+        } was not ready in time`,
         { action, peer },
       );
     }

@@ -45,7 +45,7 @@ Deno.test("no answer from the manager: the request fails at its deadline, not la
   await assert.rejects(waitFor(waiting, "the deadline"), {
     name: "TimeoutError",
     message:
-      'Request "getRequest" to service "db" timed out after 100 ms: service "db" did not listen in time',
+      'Request "getRequest" to service "db" timed out after 100 ms: service "db" was not ready in time',
   });
 });
 

@@ -18,7 +18,7 @@ const asker = (dir: string, whom: "gated" | "workers") => ({
 const timedOut = (to: string) => ({
   error: {
     name: "TimeoutError",
-    message: `Request "echoRequest" to ${to} timed out after 300 ms: ${to} did not listen in time`,
+    message: `Request "echoRequest" to ${to} timed out after 300 ms: ${to} was not ready in time`,
   },
 });
 
@@ -38,14 +38,23 @@ async function askEarly(
     const outcome = async (name: string): Promise<Outcome | Outcome[]> =>
       JSON.parse(await Deno.readTextFile(`${dir}/${name}.json`));
     const starting = Cluster.start(options(dir));
-    // A start that fails says why here, not as the file's deadline.
-    await Promise.race([
-      fileAppears(firstWritten, "first.json"),
-      starting.then(() => assert.fail("started with the gate shut")),
-    ]);
-    const first = await outcome("first");
+    const open = () => Deno.writeTextFile(`${dir}/open`, "");
+    let first;
+    try {
+      // A start that fails says why here, not as the file's deadline.
+      await Promise.race([
+        fileAppears(firstWritten, "first.json"),
+        starting.then(() => assert.fail("started with the gate shut")),
+      ]);
+      first = await outcome("first");
+    } catch (error) {
+      // Nothing is left running.
+      await open();
+      await (await starting.catch(() => undefined))?.stop();
+      throw error;
+    }
     // The other request, made with it, still waits: the gated child listens now.
-    await Deno.writeTextFile(`${dir}/open`, "");
+    await open();
     await using _cluster = await waitFor(starting, "the start");
     await fileAppears(secondWritten, "second.json");
     return { first, second: await outcome("second") };
