@@ -77,22 +77,25 @@ export class Dispatcher {
       : undefined;
     const received = new ReceivedMessage(this.#replier, from, message, incoming);
     if (handler) this.#runHandler(handler, received);
+    // With no handler, the listeners answer a request: one that fails
+    // before it is answered fails it.
+    const answersIt = isRequest && !handler;
     if (forAction) {
       for (const listener of forAction) {
         try {
           const result: unknown = listener(received.data, received);
-          if (result !== undefined) this.#watchListener(received, result);
+          if (result !== undefined) this.#watchListener(received, result, answersIt);
         } catch (error) {
-          this.#reportListenerError(received, error);
+          this.#listenerFailed(received, error, answersIt);
         }
       }
     }
     for (const listener of any) {
       try {
         const result: unknown = listener(received);
-        if (result !== undefined) this.#watchListener(received, result);
+        if (result !== undefined) this.#watchListener(received, result, answersIt);
       } catch (error) {
-        this.#reportListenerError(received, error);
+        this.#listenerFailed(received, error, answersIt);
       }
     }
     if (isRequest && !handler && !forAction && any.length === 0) {
@@ -222,12 +225,25 @@ export class Dispatcher {
 
   /**
    * A listener returned something: an async one, whose rejection is
-   * reported as its throw is. Left alone, it would end the process (an
+   * handled as its throw is. Left alone, it would end the process (an
    * unhandled rejection), and every other peer's traffic with it.
    */
-  #watchListener(message: ReceivedMessage, result: unknown): void {
+  #watchListener(message: ReceivedMessage, result: unknown, answersIt: boolean): void {
     if (!isPromiseLike(result)) return;
-    result.then(undefined, (error) => this.#reportListenerError(message, error));
+    result.then(undefined, (error) => this.#listenerFailed(message, error, answersIt));
+  }
+
+  /**
+   * A listener threw or rejected: the requester hears it, as a handler's
+   * throw, when the listeners answer its request and none has yet (else it
+   * would wait out its timeout, told nothing); otherwise `onError` does.
+   */
+  #listenerFailed(message: ReceivedMessage, error: unknown, answersIt: boolean): void {
+    if (answersIt && message.incoming?.settled === false) {
+      this.#replyError(message, this.#wireError(error));
+    } else {
+      this.#reportListenerError(message, error);
+    }
   }
 
   #reportListenerError(message: ReceivedMessage, thrown: unknown): void {
@@ -235,7 +251,7 @@ export class Dispatcher {
     this.#listeners.report(
       new SwitchboardError(
         `A listener for "${message.action}" from ${describe(message.from)} threw: ${text}`,
-        { cause: thrown },
+        { cause: thrown, action: message.action, peer: message.from },
       ),
     );
   }

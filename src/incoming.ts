@@ -121,6 +121,11 @@ export class IncomingRequest {
     return this.#reason !== undefined;
   }
 
+  /** Whether it was answered, or given up: nothing more goes to its requester. */
+  get settled(): boolean {
+    return this.#done;
+  }
+
   /** The requester can take `parts` more parts of a streamed answer (`$more`). */
   grant(parts: number): void {
     this.#credit += parts;

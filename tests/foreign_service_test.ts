@@ -89,6 +89,19 @@ Deno.test("a Node service's async listener that rejects is reported, and the ser
   });
 });
 
+Deno.test("a Node service's listener that throws before it answers a request fails the request at once", async () => {
+  await using cluster = await startWithNode();
+  const asked = cluster.request("listenerThrowsRequest", {}, { to: "node", timeout: 60_000 });
+  await assert.rejects(
+    waitFor(asked, "the failure"),
+    (error: unknown) =>
+      error instanceof RemoteError && error.remoteName === "TypeError" &&
+      error.remoteMessage === "listener blew up in node",
+  );
+  // Its requester was told: nothing for onError.
+  assert.deepEqual(await remote(cluster, "node", { op: "errors" }), { ok: [] });
+});
+
 Deno.test("a Node service sends to every worker and to the manager", async () => {
   await using cluster = await startWithNode();
   const seen = new Recorder<{ by: number; from: unknown; data: unknown }>(cluster, "seen");

@@ -107,6 +107,43 @@ Deno.test("a handler that throws or rejects reaches the requester as RemoteError
   );
 });
 
+Deno.test("with no handler, a listener that throws or rejects before it answers fails the request at once", async () => {
+  await using cluster = await startCluster();
+  // A minute's timeout: only the failure, sent back, can end these in time.
+  const failure = (action: string) =>
+    waitFor(
+      cluster.request(action, {}, { to: 1, timeout: 60_000 }).then(
+        () => assert.fail("answered"),
+        (error: Error) => error,
+      ),
+      `${action}'s failure`,
+    );
+  const thrown = await failure("listenerThrowsRequest");
+  assert.ok(thrown instanceof RemoteError);
+  assert.equal(
+    thrown.message,
+    'Request "listenerThrowsRequest" to worker 1 failed: TypeError: listener blew up in 1',
+  );
+  const rejected = await failure("listenerRejectsRequest");
+  assert.ok(rejected instanceof RemoteError);
+  assert.equal(rejected.remoteName, "RangeError");
+  assert.equal(rejected.remoteMessage, "async listener blew up");
+  // Answered first: the requester has its answer, and onError the throw.
+  assert.deepEqual(
+    await cluster.request("answeredThenThrowsRequest", {}, { to: 1 }),
+    { by: 1 },
+  );
+  assert.deepEqual(await remote(cluster, 1, { op: "errors" }), {
+    ok: {
+      count: 1,
+      names: { SwitchboardError: 1 },
+      samples: [
+        'A listener for "answeredThenThrowsRequest" from the manager threw: failed after its answer',
+      ],
+    },
+  });
+});
+
 Deno.test("a handler whose result cannot be carried fails the request instead of timing out", async () => {
   await using cluster = await startCluster();
   await assert.rejects(

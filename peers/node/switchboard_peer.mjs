@@ -163,6 +163,8 @@ export class Peer {
   #pending = new Map();
   /** @type {Map<string, { controller: AbortController, timer: any }>} Requests being answered, by sender and id. */
   #incoming = new Map();
+  /** @type {WeakSet<Message>} Requests answered: a listener that fails after is reported, not sent. */
+  #answered = new WeakSet();
   /** @type {"holding" | "releasing" | "ready" | "closing" | "closed"} */
   #state = "holding";
   /** @type {[Address, object][]} Messages that came before the go-ahead. */
@@ -775,8 +777,11 @@ export class Peer {
     const signal = isRequest ? this.#openIncoming(from, message) : new AbortController().signal;
     const msg = new Message(from, message, signal, (to, wire) => this.#replyTo(to, wire));
     if (handler) this.#runHandler(handler, msg);
-    for (const listener of listeners) this.#call(listener, msg, msg.data, msg);
-    for (const listener of this.#any) this.#call(listener, msg, msg);
+    // With no handler, the listeners answer a request: one that fails
+    // before it is answered fails it.
+    const answersIt = isRequest && !handler;
+    for (const listener of listeners) this.#call(listener, msg, answersIt, msg.data, msg);
+    for (const listener of this.#any) this.#call(listener, msg, answersIt, msg);
     if (isRequest && !handler && listeners.length === 0 && this.#any.size === 0) {
       this.#replyError(msg, {
         name: "NoHandlerError",
@@ -785,15 +790,22 @@ export class Peer {
     }
   }
 
-  #call(listener, msg, ...args) {
+  #call(listener, msg, answersIt, ...args) {
+    // The requester hears it, as a handler's throw, when the listeners
+    // answer its request and none has yet; otherwise onError does.
+    const failed = (error) => {
+      if (answersIt && !this.#answered.has(msg) && !msg.signal.aborted) {
+        this.#replyError(msg, toWireError(error));
+      } else {
+        this.#listenerFailed(msg, error);
+      }
+    };
     try {
       const result = listener(...args);
-      // An async listener's rejection would end the process: reported as its throw is.
-      if (typeof result?.then === "function") {
-        result.then(undefined, (error) => this.#listenerFailed(msg, error));
-      }
+      // An async listener's rejection would end the process: handled as its throw is.
+      if (typeof result?.then === "function") result.then(undefined, failed);
     } catch (error) {
-      this.#listenerFailed(msg, error);
+      failed(error);
     }
   }
 
@@ -857,6 +869,7 @@ export class Peer {
     if (msg.isRequest) {
       wire.messageId = msg.messageId;
       wire.re = true;
+      if (wire.part !== true) this.#answered.add(msg);
       // Aborted, it is closed already, and its key may be a newer request's.
       if (!msg.signal.aborted) this.#closeIncoming(`${JSON.stringify(msg.from)} ${msg.messageId}`);
     }
