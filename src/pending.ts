@@ -95,6 +95,11 @@ export interface RequestSpec {
    * them, should the last of them prove never to have come.
    */
   sent?: number;
+  /**
+   * The `messageId` the request's data carries of its own, if any: an
+   * answer written by hand, as imi's are, may echo that one instead.
+   */
+  dataId?: string;
 }
 
 interface Entry extends RequestSpec {
@@ -110,6 +115,8 @@ interface Entry extends RequestSpec {
 /** The open requests of one process. */
 export class PendingRequests {
   readonly #entries = new Map<string, Entry>();
+  /** Requests by the `messageId` their data carried (see `RequestSpec.dataId`), the first to carry it. */
+  readonly #byDataId = new Map<string, string>();
   /** How many are open to each target. */
   readonly #openTo = new Map<Address, number>();
   readonly #clock: Clock;
@@ -147,12 +154,16 @@ export class PendingRequests {
       timeout: spec.timeout,
       signal: spec.signal,
       sent: spec.sent,
+      dataId: spec.dataId,
       resolve,
       reject,
       deadline,
       onAbort: undefined,
     };
     this.#entries.set(messageId, entry);
+    if (spec.dataId !== undefined && !this.#byDataId.has(spec.dataId)) {
+      this.#byDataId.set(spec.dataId, messageId);
+    }
     this.#openTo.set(spec.target, this.openTo(spec.target) + 1);
     if (deadline < this.#timerAt) this.#arm(deadline);
     if (spec.signal) {
@@ -166,13 +177,21 @@ export class PendingRequests {
   /**
    * The request `message` answers, if any: a message from the request's
    * target, of the response action, whose messageId (or `data.messageId`,
-   * for responses written by hand) names the request.
+   * for responses written by hand) names the request; or, written by hand,
+   * whose `data.messageId` is the one the request's data carried.
    *
    * @returns The request's messageId.
    */
   answered(message: WireMessage, from: Address): string | undefined {
-    const messageId = message.messageId ?? messageIdInData(message.data);
-    if (messageId === undefined) return undefined;
+    const id = message.messageId ?? messageIdInData(message.data);
+    if (id === undefined) return undefined;
+    if (!this.#entries.has(id) && message.messageId === undefined) {
+      const messageId = this.#byDataId.get(id);
+      const entry = messageId === undefined ? undefined : this.#entries.get(messageId);
+      const answers = entry?.target === from && entry.responseAction === message.action;
+      return answers ? messageId : undefined;
+    }
+    const messageId = id;
     const entry = this.#entries.get(messageId);
     if (!entry || entry.target !== from) return undefined;
     if (entry.responseAction === message.action) return messageId;
@@ -281,6 +300,9 @@ export class PendingRequests {
   #settle(messageId: string, entry: Entry, error: unknown, data?: unknown): void {
     if (this.#entries.get(messageId) !== entry) return;
     this.#entries.delete(messageId);
+    if (entry.dataId !== undefined && this.#byDataId.get(entry.dataId) === messageId) {
+      this.#byDataId.delete(entry.dataId);
+    }
     const open = this.openTo(entry.target) - 1;
     if (open > 0) this.#openTo.set(entry.target, open);
     else this.#openTo.delete(entry.target);
@@ -355,7 +377,8 @@ export function answerError(
   );
 }
 
-function messageIdInData(data: unknown): string | undefined {
+/** The `messageId` string in `data`, if it is an object that has one. */
+export function messageIdInData(data: unknown): string | undefined {
   if (typeof data !== "object" || data === null) return undefined;
   const messageId = (data as { messageId?: unknown }).messageId;
   return typeof messageId === "string" ? messageId : undefined;

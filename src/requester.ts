@@ -31,6 +31,7 @@ import { fateOf } from "./fate.ts";
 import { checkOptionNames, type OptionNames } from "./option_names.ts";
 import {
   failedAnswer,
+  messageIdInData,
   PendingRequests,
   Refusal,
   refusedError,
@@ -204,6 +205,8 @@ export class Requester {
     // Aborted while it waited for a new process, as the wait ended (by a
     // listener of the same "ready"): not sent, as if it had never waited.
     if (signal?.aborted) throw signal.reason;
+    // Read before the data is encoded, as a getter may change what it gives.
+    const dataId = messageIdInData(data);
     // The timeout travels with the request: the handler's signal aborts when it passes.
     const wire = Number.isFinite(timeout)
       ? { action, data, messageId, timeout }
@@ -229,6 +232,7 @@ export class Requester {
       timeout,
       signal,
       sent: this.#options.outbox.sent(target),
+      dataId,
     });
     // Aborted, the request is failed here first (the table listens before
     // this), and the target told, so that its handler's signal aborts too.

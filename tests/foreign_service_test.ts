@@ -15,6 +15,7 @@ import {
   nextMessage,
   Recorder,
   remote,
+  WAIT,
   waitFor,
   WORKER,
 } from "./helpers.ts";
@@ -100,6 +101,20 @@ Deno.test("a Node service's listener that throws before it answers a request fai
   );
   // Its requester was told: nothing for onError.
   assert.deepEqual(await remote(cluster, "node", { op: "errors" }), { ok: [] });
+});
+
+Deno.test("a Node service's request() takes an answer written by hand that echoes the messageId in its data", async () => {
+  await using cluster = await startWithNode();
+  assert.deepEqual(
+    await remote(cluster, "node", {
+      op: "request",
+      action: "imiRequest",
+      data: { messageId: "from node" },
+      to: 1,
+      timeout: WAIT,
+    }),
+    { ok: { messageId: "from node", by: 1 } },
+  );
 });
 
 Deno.test("a Node service sends to every worker and to the manager", async () => {

@@ -31,6 +31,31 @@ Deno.test("PendingRequests settles a request by its messageId, on the message or
   pending.close();
 });
 
+Deno.test("PendingRequests takes an answer written by hand that echoes the messageId its data carried", async () => {
+  const pending = new PendingRequests();
+  // As imi's requesters do: their own messageId, in the data.
+  const a = pending.open("a", { ...spec(1, 60_000), dataId: "mine" });
+  const b = pending.open("b", { ...spec(1, 60_000), dataId: "mine" });
+  const c = pending.open("c", { ...spec(2, 60_000), dataId: "theirs" });
+  const echo = (id: string, action = "pingResponse") => ({ action, data: { messageId: id } });
+  assert.ok(!pending.answer(echo("theirs"), 1), "from another target");
+  assert.ok(!pending.answer(echo("theirs", "other"), 2), "under another action");
+  assert.ok(
+    !pending.answer({ action: "pingResponse", messageId: "theirs", re: true, data: 1 }, 2),
+    "on the frame, it is the request's own id or nothing",
+  );
+  assert.ok(pending.answer(echo("theirs"), 2));
+  assert.deepEqual(await c, { messageId: "theirs" });
+  // The first request that carried it takes it; the other is answered by its own id.
+  assert.ok(pending.answer(echo("mine"), 1));
+  assert.deepEqual(await a, { messageId: "mine" });
+  assert.ok(!pending.answer(echo("mine"), 1), "taken once");
+  assert.ok(pending.answer({ action: "pingResponse", messageId: "b", re: true, data: 2 }, 1));
+  assert.equal(await b, 2);
+  assert.equal(pending.size, 0);
+  pending.close();
+});
+
 Deno.test("PendingRequests turns error responses into NoHandlerError and RemoteError", async () => {
   const pending = new PendingRequests();
   const a = pending.open("a", spec(1, 60_000));

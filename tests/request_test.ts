@@ -107,6 +107,27 @@ Deno.test("a handler that throws or rejects reaches the requester as RemoteError
   );
 });
 
+Deno.test("request() takes an answer written by hand that echoes the messageId in its data, as imi's do", async () => {
+  await using cluster = await startCluster();
+  const [first, second] = [crypto.randomUUID(), crypto.randomUUID()];
+  assert.deepEqual(
+    await Promise.all([
+      cluster.request("imiRequest", { messageId: first }, { to: 1, timeout: WAIT }),
+      cluster.request("imiRequest", { messageId: second }, { to: 1, timeout: WAIT }),
+    ]),
+    [{ messageId: first, by: 1 }, { messageId: second, by: 1 }],
+  );
+  assert.deepEqual(
+    await remote(cluster, 0, {
+      op: "request",
+      action: "imiRequest",
+      data: { messageId: "from 0" },
+      to: 2,
+    }),
+    { ok: { messageId: "from 0", by: 2 } },
+  );
+});
+
 Deno.test("with no handler, a listener that throws or rejects before it answers fails the request at once", async () => {
   await using cluster = await startCluster();
   // A minute's timeout: only the failure, sent back, can end these in time.

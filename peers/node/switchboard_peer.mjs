@@ -159,8 +159,10 @@ export class Peer {
   #stopHandlers = new Set();
   #lifecycle = new Set();
   #errors = new Set();
-  /** @type {Map<string, { action: string, target: Address, resolve: Function, reject: Function, timer: any }>} */
+  /** @type {Map<string, { action: string, target: Address, resolve: Function, reject: Function, timer: any, dataId?: string }>} */
   #pending = new Map();
+  /** @type {Map<string, string>} Open requests by the messageId their data carried, the first to carry it. */
+  #byDataId = new Map();
   /** @type {Map<string, { controller: AbortController, timer: any }>} Requests being answered, by sender and id. */
   #incoming = new Map();
   /** @type {WeakSet<Message>} Requests answered: a listener that fails after is reported, not sent. */
@@ -387,7 +389,12 @@ export class Peer {
         const timer = timeout <= MAX_DELAY
           ? setTimeout(() => this.#settle(messageId, late), timeout)
           : undefined;
-        this.#pending.set(messageId, { action, target: to, resolve, reject, timer });
+        // An answer written by hand, as imi's are, may echo the messageId the data carried.
+        const dataId = typeof data?.messageId === "string" ? data.messageId : undefined;
+        if (dataId !== undefined && !this.#byDataId.has(dataId)) {
+          this.#byDataId.set(dataId, messageId);
+        }
+        this.#pending.set(messageId, { action, target: to, resolve, reject, timer, dataId });
       });
     } catch (error) {
       return Promise.reject(error);
@@ -728,7 +735,10 @@ export class Peer {
 
   /** Settles the request `message` answers, if any: from its target, of its response action. */
   #answer(from, message) {
-    const messageId = message.messageId ?? message.data?.messageId;
+    let messageId = message.messageId ?? message.data?.messageId;
+    if (message.messageId === undefined && !this.#pending.has(messageId)) {
+      messageId = this.#byDataId.get(messageId);
+    }
     const entry = this.#pending.get(messageId);
     if (!entry || entry.target !== from || responseAction(entry.action) !== message.action) return;
     const { error } = message;
@@ -761,6 +771,7 @@ export class Peer {
     const entry = this.#pending.get(messageId);
     if (!entry) return;
     this.#pending.delete(messageId);
+    if (this.#byDataId.get(entry.dataId) === messageId) this.#byDataId.delete(entry.dataId);
     clearTimeout(entry.timer);
     if (error === undefined) entry.resolve(data);
     else entry.reject(error);
