@@ -7,20 +7,10 @@
  * @module
  */
 
+import { revivedErrorClass } from "./error_classes.ts";
 import { setOwn } from "./own_property.ts";
 import { copyReceived, keepReceived } from "./received_bytes.ts";
 import type { Tag, TagType } from "./wire_values.ts";
-
-/** The error classes an `"error"` tag revives by name; any other name is an `Error`. */
-const ERROR_CLASSES: Record<string, ErrorConstructor> = {
-  Error,
-  TypeError,
-  RangeError,
-  SyntaxError,
-  ReferenceError,
-  EvalError,
-  URIError,
-};
 
 /**
  * Revives the tagged values of `data`.
@@ -125,13 +115,11 @@ function reviveError(stand: Record<string, unknown>): Error | typeof BAD {
   if (stack !== undefined && typeof stack !== "string") return BAD;
   const options = Object.hasOwn(stand, "cause") ? { cause } : undefined;
   let error: Error;
-  if (name === "AggregateError" && Array.isArray(errors)) {
-    error = new AggregateError(errors, message, options);
+  const Class = revivedErrorClass(name, errors);
+  if (Class === AggregateError) {
+    error = new AggregateError(errors as unknown[], message, options);
   } else {
-    error = new (Object.hasOwn(ERROR_CLASSES, name) ? ERROR_CLASSES[name] : Error)(
-      message,
-      options,
-    );
+    error = new (Class as ErrorConstructor)(message, options);
     if (error.name !== name) setOwn(error, "name", name, false);
     if (errors !== undefined) setOwn(extra, "errors", errors);
   }

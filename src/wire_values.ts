@@ -16,6 +16,7 @@
  */
 
 import { appendKey } from "./data_path.ts";
+import { errorNotCarried } from "./error_classes.ts";
 import { setOwn } from "./own_property.ts";
 import { hasJsonForm } from "./plain_json.ts";
 
@@ -275,16 +276,23 @@ class Walk {
     this.#tag("error");
     let wire: Record<string, unknown>;
     let extra: [string, unknown][];
+    let notCarried: string | undefined;
     try {
-      wire = { name: String(error.name), message: String(error.message) };
-      if (typeof error.stack === "string") wire.stack = error.stack;
+      const { name, message, stack } = error;
+      const errors = error instanceof AggregateError
+        ? error.errors
+        : (error as { errors?: unknown }).errors;
+      notCarried = errorNotCarried(error, { name, message, stack, errors });
+      wire = { name, message };
+      if (stack !== undefined) wire.stack = stack;
       extra = Object.entries(error);
       // Read here too: a getter that throws is a property that cannot be read.
       if ("cause" in error && !Object.hasOwn(wire, "cause")) extra.unshift(["cause", error.cause]);
-      if (error instanceof AggregateError) extra.unshift(["errors", error.errors]);
+      if (error instanceof AggregateError) extra.unshift(["errors", errors]);
     } catch {
       throw new NotCarried("an Error whose properties cannot be read");
     }
+    if (notCarried !== undefined) throw new NotCarried(notCarried);
     for (const [key, item] of extra) {
       if (item === undefined || Object.hasOwn(wire, key)) continue;
       this.path.push(key);

@@ -117,6 +117,15 @@ Deno.test("the Node peer refuses what cannot travel, and frames whose tags do no
   refuses({ n: -Infinity }, /data\.n is -Infinity/);
   refuses({ m: new Map() }, /data\.m is a Map \(send Object\.fromEntries\(map\)/);
   refuses({ s: new Set() }, /data\.s is a Set \(send \[\.\.\.set\]\)/);
+  // An error that would arrive with another name or class, as Switchboard refuses it.
+  refuses(
+    { e: Object.assign(new TypeError("x"), { name: "X" }) },
+    /data\.e is a TypeError named "X"/,
+  );
+  refuses(
+    { e: Object.assign(new Error("x"), { name: 42 }) },
+    /data\.e is an Error whose name is not/,
+  );
 
   const bad = (json: unknown, attachments = new Uint8Array(0), pattern: RegExp) => {
     const text = new TextEncoder().encode(JSON.stringify(json));

@@ -70,6 +70,12 @@ Deno.test("an Error keeps its class by name, message, stack, cause and own prope
   assert.ok(custom instanceof Error);
   assert.equal(custom.name, "NotFound");
   assert.equal(custom.message, "gone");
+  // Arrives as the class its name says, which is its class: carried.
+  assert.equal(
+    (roundTrip(withOwn(new Error("x"), "name", "AggregateError")) as Error).name,
+    "AggregateError",
+  );
+  assert.equal((roundTrip(new DOMException("m", "AbortError")) as Error).name, "AbortError");
   const aggregate = roundTrip(new AggregateError([new Error("a"), 2], "both")) as AggregateError;
   assert.ok(aggregate instanceof AggregateError);
   assert.equal(aggregate.errors[0].message, "a");
@@ -103,6 +109,28 @@ Deno.test("what would arrive changed is refused, saying where", () => {
     [{ when: new (class Moment extends Date {})(0) }, "data.when is a Moment (a subclass would"],
     [{ e: unreadableError() }, "data.e is an Error whose properties cannot be read"],
     [{ gone: transferred() }, "data.gone is a Uint8Array whose buffer was transferred away"],
+    // An error that would arrive with another name, message, stack or class.
+    [
+      { e: withOwn(new Error("x"), "name", 42) },
+      'data.e is an Error whose name is not a string (it would arrive as "42")',
+    ],
+    [
+      { e: withOwn(new Error("x"), "message", { a: 1 }) },
+      "data.e is an Error whose message is not a string",
+    ],
+    [{ e: withOwn(new Error("x"), "stack", 5) }, "data.e is an Error whose stack is not a string"],
+    [
+      { e: withOwn(new TypeError("x"), "name", "X") },
+      'data.e is a TypeError named "X" (it would arrive as an Error',
+    ],
+    [
+      { e: withOwn(new Error("x"), "name", "RangeError") },
+      'data.e is an Error named "RangeError" (it would arrive as a RangeError',
+    ],
+    [
+      { e: withOwn(new AggregateError([], "x"), "errors", "s") },
+      "data.e is an AggregateError whose errors is not an array",
+    ],
   ];
   for (const [data, expected] of cases) {
     const problem = toWireData(data);
@@ -110,6 +138,17 @@ Deno.test("what would arrive changed is refused, saying where", () => {
     assert.ok((problem as string).startsWith(expected), `${problem}`);
   }
 });
+
+/** `object`, with an own property `key` of `value`. */
+function withOwn<T extends object>(object: T, key: string, value: unknown): T {
+  Object.defineProperty(object, key, {
+    value,
+    writable: true,
+    enumerable: false,
+    configurable: true,
+  });
+  return object;
+}
 
 function transferred(): Uint8Array {
   const bytes = new Uint8Array(8);

@@ -9,18 +9,8 @@
  * @module
  */
 
+import { revivedErrorClass } from "./error_classes.mjs";
 import { defineOwn } from "./wire_values.mjs";
-
-/** The error classes an `"error"` tag revives by name; any other name is an `Error`. */
-const ERROR_CLASSES = {
-  Error,
-  TypeError,
-  RangeError,
-  SyntaxError,
-  ReferenceError,
-  EvalError,
-  URIError,
-};
 
 const BAD = Symbol("bad");
 /** What `toISOString()` writes: the only form a date's stand-in may take, besides null. */
@@ -129,13 +119,11 @@ function reviveError(stand) {
   // `cause` may be there and undefined (an "undefined" tag): then it is kept, as sent.
   const options = Object.hasOwn(stand, "cause") ? { cause } : undefined;
   let error;
-  if (name === "AggregateError" && Array.isArray(errors)) {
+  const Class = revivedErrorClass(name, errors);
+  if (Class === AggregateError) {
     error = new AggregateError(errors, message, options);
   } else {
-    error = new (Object.hasOwn(ERROR_CLASSES, name) ? ERROR_CLASSES[name] : Error)(
-      message,
-      options,
-    );
+    error = new Class(message, options);
     if (error.name !== name) hide(error, "name", name);
     if (errors !== undefined) defineOwn(extra, "errors", errors);
   }
