@@ -17,6 +17,7 @@ const ERROR_CLASSES: Readonly<Record<string, ErrorConstructor>> = {
   URIError,
 };
 
+/** Errors of these classes must arrive as themselves; others arrive by their name. */
 const BUILT_IN_PROTOTYPES: ReadonlySet<object> = new Set(
   [...Object.values(ERROR_CLASSES), AggregateError].map((Class) => Class.prototype),
 );
@@ -34,7 +35,8 @@ export function revivedErrorClass(
  * Why `error` would not arrive as it is, if it would not: a name, message
  * or stack that is not a string, or a built-in class that its name does
  * not revive as. Another class (a subclass of `Error`, a `DOMException`)
- * arrives as an `Error` with its name, as README says.
+ * arrives as the class its name says: an `Error` with its name unless
+ * that names a built-in one.
  */
 export function errorNotCarried(
   error: Error,
@@ -61,8 +63,7 @@ export function errorNotCarried(
   }
   const prototype = Object.getPrototypeOf(error);
   const revived = revivedErrorClass(name, errors);
-  if (prototype === revived.prototype) return undefined;
-  if (revived === Error && !BUILT_IN_PROTOTYPES.has(prototype)) return undefined;
+  if (prototype === revived.prototype || !BUILT_IN_PROTOTYPES.has(prototype)) return undefined;
   if (error instanceof AggregateError && !Array.isArray(errors)) {
     return `${what} whose errors is not an array (it would arrive as ${article(revived.name)})`;
   }

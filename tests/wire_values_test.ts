@@ -76,6 +76,8 @@ Deno.test("an Error keeps its class by name, message, stack, cause and own prope
     "AggregateError",
   );
   assert.equal((roundTrip(new DOMException("m", "AbortError")) as Error).name, "AbortError");
+  // Another class arrives as the class its name says, as README says.
+  assert.ok(roundTrip(new DOMException("m", "SyntaxError")) instanceof SyntaxError);
   const aggregate = roundTrip(new AggregateError([new Error("a"), 2], "both")) as AggregateError;
   assert.ok(aggregate instanceof AggregateError);
   assert.equal(aggregate.errors[0].message, "a");

@@ -18,6 +18,7 @@ const ERROR_CLASSES = {
   URIError,
 };
 
+/** Errors of these classes must arrive as themselves; others arrive by their name. */
 const BUILT_IN_PROTOTYPES = new Set(
   [...Object.values(ERROR_CLASSES), AggregateError].map((Class) => Class.prototype),
 );
@@ -36,7 +37,8 @@ export function revivedErrorClass(name, errors) {
 /**
  * Why `error` would not arrive as it is, if it would not: a name, message
  * or stack that is not a string, or a built-in class that its name does
- * not revive as. Another class arrives as an `Error` with its name.
+ * not revive as. Another class arrives as the class its name says: an
+ * `Error` with its name unless that names a built-in one.
  *
  * @param {Error} error
  * @param {{ name: unknown, message: unknown, stack: unknown, errors: unknown }} read
@@ -59,8 +61,7 @@ export function errorNotCarried(error, { name, message, stack, errors }) {
   }
   const prototype = Object.getPrototypeOf(error);
   const revived = revivedErrorClass(name, errors);
-  if (prototype === revived.prototype) return undefined;
-  if (revived === Error && !BUILT_IN_PROTOTYPES.has(prototype)) return undefined;
+  if (prototype === revived.prototype || !BUILT_IN_PROTOTYPES.has(prototype)) return undefined;
   if (error instanceof AggregateError && !Array.isArray(errors)) {
     return `${what} whose errors is not an array (it would arrive as ${article(revived.name)})`;
   }
