@@ -106,29 +106,35 @@ export async function awaitReplacement(
   // before stopping it: after one round trip, it is known. Or it may not
   // listen yet, at the cluster's start: the manager answers once it said
   // `$ready` (it listens then; one with `{ ready: false }` listened before,
-  // and set up since). Once a request.
+  // and set up since); to ANY, once the first of the workers it asked
+  // about did. Once a request.
   const notReached = !(failure instanceof Refusal && failure.stopping);
+  const unheard = (address: Address) => layout.has(address) && !asker.heardDown?.(address);
+  const asked = to === ANY ? layout.workerIds.filter(unheard) : unheard(to) ? [to] : [];
   if (
-    awaited.length === 0 && notReached && to !== ANY && layout.has(to) &&
-    asker.syncWithManager && !checked.synced && !asker.heardDown?.(to)
+    awaited.length === 0 && notReached && asked.length > 0 && asker.syncWithManager &&
+    !checked.synced
   ) {
     checked.synced = true;
-    const synced = asker.syncWithManager(to).then(() => "synced" as const);
+    const sync = asker.syncWithManager;
+    const synced = Promise.race(asked.map((address) => sync(address))).then(() =>
+      "synced" as const
+    );
     const how = await within(synced, deadline - clock.now(), clock, signal);
     if (how === "aborted") throw signal!.reason;
     if (asker.refusal() !== undefined) throw ending();
     if (how === "timeout") {
       throw new TimeoutError(
         `${what} "${action}" to ${describeTarget(to)} timed out after ${checked.timeout} ms: ${
-          describe(to)
-        } was not ready in time`,
+          to === ANY ? "no worker was" : `${describe(to)} was not`
+        } ready in time`,
         { action, peer },
       );
     }
     if (how === "synced") {
-      if (awaitable(to)) awaited = [to];
+      awaited = to === ANY ? layout.workerIds.filter(awaitable) : awaitable(to) ? [to] : [];
       // Replaced meanwhile (ready again already), or never was: once more.
-      else return Math.max(0, deadline - clock.now());
+      if (awaited.length === 0) return Math.max(0, deadline - clock.now());
     }
   }
   if (awaited.length === 0) throw failure.error;

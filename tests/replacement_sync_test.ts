@@ -6,30 +6,38 @@
  */
 
 import assert from "node:assert/strict";
+import { type Address, ANY } from "../src/address.ts";
 import { UnreachableError } from "../src/errors.ts";
 import { Layout } from "../src/layout.ts";
-import { type Asker, awaitReplacement, NotSent } from "../src/replacement_wait.ts";
+import {
+  type Asker,
+  awaitReplacement,
+  type CheckedRequest,
+  NotSent,
+} from "../src/replacement_wait.ts";
 import { Replacements } from "../src/replacements.ts";
 import { FakeClock } from "./fake_clock.ts";
 import { waitFor } from "./helpers.ts";
 
-function asker(sync: () => Promise<void>, down: string[] = []) {
+function asker(sync: (about: Address) => Promise<void>, down: Address[] = []) {
   const clock = new FakeClock();
-  const layout = new Layout(1, ["db"]);
+  const layout = new Layout(2, ["db"]);
   let syncs = 0;
+  const asked: Address[] = [];
   const asking: Asker = {
     self: 0,
     replacements: new Replacements((address) => layout.has(address)),
     layout,
     clock,
     refusal: () => undefined,
-    syncWithManager: () => {
+    syncWithManager: (about) => {
       syncs++;
-      return sync();
+      asked.push(about);
+      return sync(about);
     },
-    heardDown: (address) => down.includes(address as string),
+    heardDown: (address) => down.includes(address),
   };
-  return { asking, clock, syncs: () => syncs };
+  return { asking, clock, syncs: () => syncs, asked };
 }
 
 const notSent = () =>
@@ -79,4 +87,19 @@ Deno.test("after the round trip, nothing replaced: once more, with the time left
     /to service "db" failed/,
   );
   assert.equal(syncs(), 1, "once a request");
+});
+
+Deno.test("to ANY, the manager is asked about each worker not heard down, and the first answer sends it again", async () => {
+  const answers = new Map<Address, () => void>();
+  const { asking, asked, clock } = asker(
+    (about) => new Promise((resolve) => answers.set(about, resolve)),
+    [1],
+  );
+  const checked: CheckedRequest = { to: ANY, timeout: 100, signal: undefined };
+  const noWorker = new NotSent(new UnreachableError('Request "getRequest" to any worker failed'));
+  const waiting = awaitReplacement(asking, noWorker, "Request", "getRequest", checked, 100);
+  assert.deepEqual(asked, [0], "worker 1 was heard down");
+  clock.advance(40);
+  answers.get(0)!();
+  assert.equal(await waitFor(waiting, "the answer"), 60, "sent again within what is left");
 });

@@ -11,14 +11,14 @@ import { fileAppears, serviceIn, waitFor } from "./helpers.ts";
 
 /** Nothing listens at a gated child until `open` appears in `dir`. */
 const gated = (dir: string) => ({ ...serviceIn(dir, "gated_service.ts"), args: [dir, "first"] });
-const asker = (dir: string, whom: "gated" | "workers") => ({
+const asker = (dir: string, whom: "gated" | "workers" | "any") => ({
   ...serviceIn(dir, "early_asker.ts"),
   args: [dir, whom],
 });
-const timedOut = (to: string) => ({
+const timedOut = (to: string, which = `${to} was not`) => ({
   error: {
     name: "TimeoutError",
-    message: `Request "echoRequest" to ${to} timed out after 300 ms: ${to} was not ready in time`,
+    message: `Request "echoRequest" to ${to} timed out after 300 ms: ${which} ready in time`,
   },
 });
 
@@ -82,4 +82,18 @@ Deno.test("requestAll() at the start waits for workers that do not listen yet, e
   }));
   assert.deepEqual(first, [timedOut("worker 0"), timedOut("worker 1")]);
   assert.deepEqual(second, [{ ok: { data: "early", by: 0 } }, { ok: { data: "early", by: 1 } }]);
+});
+
+Deno.test("a request to ANY at the start waits for the first worker to listen, within its timeout", async () => {
+  const { first, second } = await askEarly((dir) => ({
+    worker: gated(dir).module,
+    args: gated(dir).args,
+    permissions: gated(dir).permissions,
+    workers: 2,
+    processes: { asker: asker(dir, "any") },
+  }));
+  assert.deepEqual(first, timedOut("any worker", "no worker was"));
+  const { ok } = second as { ok: { data: string; by: number } };
+  assert.equal(ok.data, "early");
+  assert.ok(ok.by === 0 || ok.by === 1, `answered by worker ${ok.by}`);
 });
