@@ -1,0 +1,36 @@
+/**
+ * From review of 4e4c722: a listener that fails once its request is answered,
+ * or given up, goes to the responder's onError; it must not vanish.
+ */
+
+import assert from "node:assert/strict";
+import { TimeoutError } from "../mod.ts";
+import { remote, startCluster } from "./helpers.ts";
+
+const errorsOf = async (cluster: Awaited<ReturnType<typeof startCluster>>, worker: number) =>
+  ((await remote(cluster, worker, { op: "errors" })) as { ok: { count: number; samples: string[] } }).ok;
+
+Deno.test("a listener that fails after its requester timed out goes to onError", async () => {
+  await using cluster = await startCluster();
+  await assert.rejects(
+    cluster.request("failsLateRequest", { ms: 400 }, { to: 1, timeout: 100 }),
+    TimeoutError,
+  );
+  await new Promise((resolve) => setTimeout(resolve, 800));
+  const errors = await errorsOf(cluster, 1);
+  assert.equal(errors.count, 1, "the listener's throw was lost: not in onError");
+  assert.match(errors.samples[0], /failed after its requester gave up/);
+});
+
+Deno.test("a listener that answers by hand (data.messageId), then throws, goes to onError", async () => {
+  await using cluster = await startCluster();
+  const messageId = crypto.randomUUID();
+  assert.deepEqual(
+    await cluster.request("imiThenThrowsRequest", { messageId }, { to: 1, timeout: 5_000 }),
+    { messageId, by: 1 },
+  );
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const errors = await errorsOf(cluster, 1);
+  assert.equal(errors.count, 1, "the listener's throw was lost: not in onError");
+  assert.match(errors.samples[0], /failed after its answer by hand/);
+});
