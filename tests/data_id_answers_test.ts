@@ -1,0 +1,47 @@
+/** From review of 6b773cb: an answer echoing the messageId the data carried. */
+
+import assert from "node:assert/strict";
+import { PendingRequests } from "../src/pending.ts";
+import { startCluster } from "./helpers.ts";
+
+const spec = (target: number, dataId: string) => ({
+  action: "pingRequest",
+  responseAction: "pingResponse",
+  target,
+  timeout: 60_000,
+  dataId,
+});
+const echo = (id: string) => ({ action: "pingResponse", data: { messageId: id } });
+
+Deno.test("two open requests to different targets carrying one data.messageId: each takes its target's echo", async () => {
+  const pending = new PendingRequests();
+  const a = pending.open("a", spec(1, "same"));
+  const b = pending.open("b", spec(2, "same"));
+  assert.ok(pending.answer(echo("same"), 2), "worker 2's echo answers the request to worker 2");
+  assert.deepEqual(await b, { messageId: "same" });
+  assert.ok(pending.answer(echo("same"), 1));
+  assert.deepEqual(await a, { messageId: "same" });
+  pending.close();
+});
+
+Deno.test("once the first request carrying a data.messageId is answered, the next open one takes the next echo", async () => {
+  const pending = new PendingRequests();
+  const a = pending.open("a", spec(1, "same"));
+  const b = pending.open("b", spec(1, "same"));
+  assert.ok(pending.answer(echo("same"), 1));
+  assert.deepEqual(await a, { messageId: "same" });
+  // b is now the first open request to carry it (README: "the first open request to carry it").
+  assert.ok(pending.answer(echo("same"), 1), "the second echo answers the request still open");
+  assert.deepEqual(await b, { messageId: "same" });
+  pending.close();
+});
+
+Deno.test("requestAll() with data carrying a messageId: every imi-style responder's echo answers", async () => {
+  await using cluster = await startCluster();
+  const messageId = crypto.randomUUID();
+  const results = await cluster.requestAll("imiRequest", { messageId }, { timeout: 2_000 });
+  assert.deepEqual(
+    results,
+    [0, 1, 2].map((by) => ({ from: by, data: { messageId, by } })),
+  );
+});
