@@ -2,7 +2,10 @@
 
 import assert from "node:assert/strict";
 import { PendingRequests } from "../src/pending.ts";
-import { startCluster } from "./helpers.ts";
+import { Cluster } from "../mod.ts";
+import { remote, startCluster, WORKER } from "./helpers.ts";
+
+const NODE_SERVICE = new URL("./fixtures/node_service.mjs", import.meta.url).pathname;
 
 const spec = (target: number, dataId: string) => ({
   action: "pingRequest",
@@ -44,4 +47,22 @@ Deno.test("requestAll() with data carrying a messageId: every imi-style responde
     results,
     [0, 1, 2].map((by) => ({ from: by, data: { messageId, by } })),
   );
+});
+
+Deno.test("the Node peer: requests to two workers carrying one data.messageId each take their echo", async () => {
+  await using cluster = await Cluster.start({
+    worker: WORKER,
+    workers: 2,
+    processes: { node: { command: ["node", NODE_SERVICE] } },
+  });
+  const outcome = await remote(cluster, "node", {
+    op: "requestEach",
+    action: "imiRequest",
+    data: { messageId: "shared" },
+    to: [0, 1],
+    timeout: 2_000,
+  });
+  assert.deepEqual(outcome, {
+    ok: [{ messageId: "shared", by: 0 }, { messageId: "shared", by: 1 }],
+  });
 });
