@@ -115,8 +115,12 @@ interface Entry extends RequestSpec {
 /** The open requests of one process. */
 export class PendingRequests {
   readonly #entries = new Map<string, Entry>();
-  /** Requests by the `messageId` their data carried (see `RequestSpec.dataId`), the first to carry it. */
-  readonly #byDataId = new Map<string, string>();
+  /**
+   * Open requests by the `messageId` their data carried (see
+   * `RequestSpec.dataId`), in the order they were opened: an echo answers
+   * the first of them that is to its sender, under its action.
+   */
+  readonly #byDataId = new Map<string, string[]>();
   /** How many are open to each target. */
   readonly #openTo = new Map<Address, number>();
   readonly #clock: Clock;
@@ -161,8 +165,10 @@ export class PendingRequests {
       onAbort: undefined,
     };
     this.#entries.set(messageId, entry);
-    if (spec.dataId !== undefined && !this.#byDataId.has(spec.dataId)) {
-      this.#byDataId.set(spec.dataId, messageId);
+    if (spec.dataId !== undefined) {
+      const carrying = this.#byDataId.get(spec.dataId);
+      if (carrying) carrying.push(messageId);
+      else this.#byDataId.set(spec.dataId, [messageId]);
     }
     this.#openTo.set(spec.target, this.openTo(spec.target) + 1);
     if (deadline < this.#timerAt) this.#arm(deadline);
@@ -186,10 +192,10 @@ export class PendingRequests {
     const id = message.messageId ?? messageIdInData(message.data);
     if (id === undefined) return undefined;
     if (!this.#entries.has(id) && message.messageId === undefined) {
-      const messageId = this.#byDataId.get(id);
-      const entry = messageId === undefined ? undefined : this.#entries.get(messageId);
-      const answers = entry?.target === from && entry.responseAction === message.action;
-      return answers ? messageId : undefined;
+      return this.#byDataId.get(id)?.find((messageId) => {
+        const entry = this.#entries.get(messageId);
+        return entry?.target === from && entry.responseAction === message.action;
+      });
     }
     const messageId = id;
     const entry = this.#entries.get(messageId);
@@ -300,8 +306,11 @@ export class PendingRequests {
   #settle(messageId: string, entry: Entry, error: unknown, data?: unknown): void {
     if (this.#entries.get(messageId) !== entry) return;
     this.#entries.delete(messageId);
-    if (entry.dataId !== undefined && this.#byDataId.get(entry.dataId) === messageId) {
-      this.#byDataId.delete(entry.dataId);
+    const carrying = entry.dataId === undefined ? undefined : this.#byDataId.get(entry.dataId);
+    if (carrying) {
+      const at = carrying.indexOf(messageId);
+      if (at >= 0) carrying.splice(at, 1);
+      if (carrying.length === 0) this.#byDataId.delete(entry.dataId!);
     }
     const open = this.openTo(entry.target) - 1;
     if (open > 0) this.#openTo.set(entry.target, open);

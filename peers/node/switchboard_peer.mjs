@@ -161,7 +161,7 @@ export class Peer {
   #errors = new Set();
   /** @type {Map<string, { action: string, target: Address, resolve: Function, reject: Function, timer: any, dataId?: string }>} */
   #pending = new Map();
-  /** @type {Map<string, string>} Open requests by the messageId their data carried, the first to carry it. */
+  /** @type {Map<string, string[]>} Open requests by the messageId their data carried, in the order opened. */
   #byDataId = new Map();
   /** @type {Map<string, { controller: AbortController, timer: any }>} Requests being answered, by sender and id. */
   #incoming = new Map();
@@ -391,8 +391,10 @@ export class Peer {
           : undefined;
         // An answer written by hand, as imi's are, may echo the messageId the data carried.
         const dataId = typeof data?.messageId === "string" ? data.messageId : undefined;
-        if (dataId !== undefined && !this.#byDataId.has(dataId)) {
-          this.#byDataId.set(dataId, messageId);
+        if (dataId !== undefined) {
+          const carrying = this.#byDataId.get(dataId);
+          if (carrying) carrying.push(messageId);
+          else this.#byDataId.set(dataId, [messageId]);
         }
         this.#pending.set(messageId, { action, target: to, resolve, reject, timer, dataId });
       });
@@ -737,7 +739,11 @@ export class Peer {
   #answer(from, message) {
     let messageId = message.messageId ?? message.data?.messageId;
     if (message.messageId === undefined && !this.#pending.has(messageId)) {
-      messageId = this.#byDataId.get(messageId);
+      // The first open request carrying it that is to `from`, under this action.
+      messageId = this.#byDataId.get(messageId)?.find((id) => {
+        const entry = this.#pending.get(id);
+        return entry?.target === from && responseAction(entry.action) === message.action;
+      });
     }
     const entry = this.#pending.get(messageId);
     if (!entry || entry.target !== from || responseAction(entry.action) !== message.action) return;
@@ -771,7 +777,12 @@ export class Peer {
     const entry = this.#pending.get(messageId);
     if (!entry) return;
     this.#pending.delete(messageId);
-    if (this.#byDataId.get(entry.dataId) === messageId) this.#byDataId.delete(entry.dataId);
+    const carrying = entry.dataId === undefined ? undefined : this.#byDataId.get(entry.dataId);
+    if (carrying) {
+      const at = carrying.indexOf(messageId);
+      if (at >= 0) carrying.splice(at, 1);
+      if (carrying.length === 0) this.#byDataId.delete(entry.dataId);
+    }
     clearTimeout(entry.timer);
     if (error === undefined) entry.resolve(data);
     else entry.reject(error);
