@@ -239,6 +239,10 @@ export class Dispatcher {
    * would wait out its timeout, told nothing); otherwise `onError` does.
    */
   #listenerFailed(message: ReceivedMessage, error: unknown, answersIt: boolean): void {
+    // Watched now if it was not (nobody read its signal): a requester that
+    // gave up meanwhile (its timeout passed, it cancelled, it is gone)
+    // settles it, and the failure goes to onError rather than to nobody.
+    if (answersIt) message.incoming?.watch();
     if (answersIt && message.incoming?.settled === false) {
       this.#replyError(message, this.#wireError(error));
     } else {
