@@ -4,11 +4,13 @@
  */
 
 import assert from "node:assert/strict";
-import { TimeoutError } from "../mod.ts";
+import { RemoteError, TimeoutError } from "../mod.ts";
 import { remote, startCluster } from "./helpers.ts";
 
 const errorsOf = async (cluster: Awaited<ReturnType<typeof startCluster>>, worker: number) =>
-  ((await remote(cluster, worker, { op: "errors" })) as { ok: { count: number; samples: string[] } }).ok;
+  ((await remote(cluster, worker, { op: "errors" })) as {
+    ok: { count: number; samples: string[] };
+  }).ok;
 
 Deno.test("a listener that fails after its requester timed out goes to onError", async () => {
   await using cluster = await startCluster();
@@ -33,4 +35,14 @@ Deno.test("a listener that answers by hand (data.messageId), then throws, goes t
   const errors = await errorsOf(cluster, 1);
   assert.equal(errors.count, 1, "the listener's throw was lost: not in onError");
   assert.match(errors.samples[0], /failed after its answer by hand/);
+});
+
+Deno.test("a listener whose reply cannot be carried (it threw, nothing was sent) fails the request at once", async () => {
+  await using cluster = await startCluster();
+  const error = await cluster.request("badReplyRequest", {}, { to: 1, timeout: 3_000 }).then(
+    () => assert.fail("answered"),
+    (error: Error) => error,
+  );
+  assert.ok(error instanceof RemoteError, `not a RemoteError: ${error}`);
+  assert.equal(error.remoteName, "FrameError");
 });
