@@ -4,8 +4,10 @@
  */
 
 import assert from "node:assert/strict";
-import { RemoteError, TimeoutError } from "../mod.ts";
-import { remote, startCluster } from "./helpers.ts";
+import { Cluster, RemoteError, TimeoutError } from "../mod.ts";
+import { remote, startCluster, WORKER } from "./helpers.ts";
+
+const NODE_SERVICE = new URL("./fixtures/node_service.mjs", import.meta.url).pathname;
 
 const errorsOf = async (cluster: Awaited<ReturnType<typeof startCluster>>, worker: number) =>
   ((await remote(cluster, worker, { op: "errors" })) as {
@@ -40,6 +42,20 @@ Deno.test("a listener that answers by hand (data.messageId), then throws, goes t
 Deno.test("a listener whose reply cannot be carried (it threw, nothing was sent) fails the request at once", async () => {
   await using cluster = await startCluster();
   const error = await cluster.request("badReplyRequest", {}, { to: 1, timeout: 3_000 }).then(
+    () => assert.fail("answered"),
+    (error: Error) => error,
+  );
+  assert.ok(error instanceof RemoteError, `not a RemoteError: ${error}`);
+  assert.equal(error.remoteName, "FrameError");
+});
+
+Deno.test("the Node peer: a listener whose reply cannot be carried fails the request at once", async () => {
+  await using cluster = await Cluster.start({
+    worker: WORKER,
+    workers: 1,
+    processes: { node: { command: ["node", NODE_SERVICE] } },
+  });
+  const error = await cluster.request("badReplyRequest", {}, { to: "node", timeout: 3_000 }).then(
     () => assert.fail("answered"),
     (error: Error) => error,
   );
