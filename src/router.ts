@@ -476,7 +476,6 @@ export class Router implements Receiver {
       }
       reply.messageId = to.messageId;
       reply.re = true;
-      if (reply.part !== true) to.incoming?.settle();
     }
     // The end of a streamed answer carries no data to check: its parts did.
     const streamEnd = to.stream !== undefined && reply.part !== true && reply.data === undefined;
@@ -484,6 +483,9 @@ export class Router implements Receiver {
       checkOutgoing(this.#options.schemas, reply.action, reply.data, to.from);
     }
     const payload = encodeMessage(reply, this.#options.maxFrameSize, to.from);
+    // Answered once the answer can go: one that failed its schema or could
+    // not be encoded was not, and what answers it may still fail it.
+    if (to.isRequest && reply.part !== true) to.incoming?.settle();
     return this.#outbox.send(to.from, payload, reply.action) >= 0;
   }
 

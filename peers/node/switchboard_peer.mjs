@@ -891,11 +891,16 @@ export class Peer {
     if (msg.isRequest) {
       wire.messageId = msg.messageId;
       wire.re = true;
+    }
+    // Answered once the answer can go: one that could not be encoded was
+    // not, and a listener that fails for it still fails the request.
+    const payload = this.#encode(wire, msg.from);
+    if (msg.isRequest) {
       if (wire.part !== true) this.#answered.add(msg);
       // Aborted, it is closed already, and its key may be a newer request's.
       if (!msg.signal.aborted) this.#closeIncoming(`${JSON.stringify(msg.from)} ${msg.messageId}`);
     }
-    return this.#send(msg.from, this.#encode(wire, msg.from));
+    return this.#send(msg.from, payload);
   }
 
   /** A request being answered: its signal aborts at its timeout, on `$cancel`, or when its sender is gone. */
