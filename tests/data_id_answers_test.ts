@@ -66,3 +66,16 @@ Deno.test("the Node peer: requests to two workers carrying one data.messageId ea
     ok: [{ messageId: "shared", by: 0 }, { messageId: "shared", by: 1 }],
   });
 });
+
+Deno.test("an echo of a data.messageId that is also another open request's own id still answers the request carrying it", async () => {
+  const pending = new PendingRequests();
+  // Its own id, "p.0", was put in another request's data (as a process that
+  // asked itself and forwards msg.messageId, imi-style, would).
+  const own = pending.open("p.0", { ...spec(1, "unrelated") });
+  const forwarded = pending.open("p.1", spec(2, "p.0"));
+  assert.ok(pending.answer(echo("p.0"), 2), "worker 2's echo answers the request that carried p.0");
+  assert.deepEqual(await forwarded, { messageId: "p.0" });
+  assert.ok(pending.answer({ action: "pingResponse", messageId: "p.0", re: true, data: 1 }, 1));
+  assert.equal(await own, 1);
+  pending.close();
+});
