@@ -189,18 +189,18 @@ export class PendingRequests {
    * @returns The request's messageId.
    */
   answered(message: WireMessage, from: Address): string | undefined {
-    const id = message.messageId ?? messageIdInData(message.data);
-    if (id === undefined) return undefined;
-    if (!this.#entries.has(id) && message.messageId === undefined) {
-      return this.#byDataId.get(id)?.find((messageId) => {
-        const entry = this.#entries.get(messageId);
+    const messageId = message.messageId ?? messageIdInData(message.data);
+    if (messageId === undefined) return undefined;
+    const entry = this.#entries.get(messageId);
+    if (entry?.target === from && entry.responseAction === message.action) return messageId;
+    if (message.messageId === undefined) {
+      const carrying = this.#byDataId.get(messageId)?.find((id) => {
+        const entry = this.#entries.get(id);
         return entry?.target === from && entry.responseAction === message.action;
       });
+      if (carrying !== undefined) return carrying;
     }
-    const messageId = id;
-    const entry = this.#entries.get(messageId);
     if (!entry || entry.target !== from) return undefined;
-    if (entry.responseAction === message.action) return messageId;
     // Not its answer, though it carries its messageId: said if it times out.
     // (A request to itself comes back with it too: that is no answer at all.)
     const isRequest = message.messageId !== undefined && message.re !== true;

@@ -737,13 +737,14 @@ export class Peer {
 
   /** Settles the request `message` answers, if any: from its target, of its response action. */
   #answer(from, message) {
+    const answers = (id) => {
+      const entry = this.#pending.get(id);
+      return entry?.target === from && responseAction(entry.action) === message.action;
+    };
     let messageId = message.messageId ?? message.data?.messageId;
-    if (message.messageId === undefined && !this.#pending.has(messageId)) {
+    if (message.messageId === undefined && !answers(messageId)) {
       // The first open request carrying it that is to `from`, under this action.
-      messageId = this.#byDataId.get(messageId)?.find((id) => {
-        const entry = this.#pending.get(id);
-        return entry?.target === from && responseAction(entry.action) === message.action;
-      });
+      messageId = this.#byDataId.get(messageId)?.find(answers);
     }
     const entry = this.#pending.get(messageId);
     if (!entry || entry.target !== from || responseAction(entry.action) !== message.action) return;
