@@ -234,20 +234,22 @@ export class Dispatcher {
   }
 
   /**
-   * A listener threw or rejected: the requester hears it, as a handler's
-   * throw, when the listeners answer its request and none has yet (else it
-   * would wait out its timeout, told nothing); otherwise `onError` does.
+   * A listener threw or rejected: `onError` hears it, as any listener's
+   * throw; and the requester does, as a handler's throw, when the listeners
+   * answer its request and none has yet (else it would wait out its
+   * timeout, told nothing). Both, as an answer sent by hand with
+   * `sendMessage` does not settle the request here: told only to the
+   * requester, a throw after such an answer would be dropped there.
    */
   #listenerFailed(message: ReceivedMessage, error: unknown, answersIt: boolean): void {
     // Watched now if it was not (nobody read its signal): a requester that
     // gave up meanwhile (its timeout passed, it cancelled, it is gone)
-    // settles it, and the failure goes to onError rather than to nobody.
+    // settles it, and nothing is sent to nobody.
     if (answersIt) message.incoming?.watch();
     if (answersIt && message.incoming?.settled === false) {
       this.#replyError(message, this.#wireError(error));
-    } else {
-      this.#reportListenerError(message, error);
     }
+    this.#reportListenerError(message, error);
   }
 
   #reportListenerError(message: ReceivedMessage, thrown: unknown): void {

@@ -99,8 +99,10 @@ Deno.test("a Node service's listener that throws before it answers a request fai
       error instanceof RemoteError && error.remoteName === "TypeError" &&
       error.remoteMessage === "listener blew up in node",
   );
-  // Its requester was told: nothing for onError.
-  assert.deepEqual(await remote(cluster, "node", { op: "errors" }), { ok: [] });
+  // The service's onError heard it too, as of any listener.
+  assert.deepEqual(await remote(cluster, "node", { op: "errors" }), {
+    ok: ['A listener for "listenerThrowsRequest" from the manager threw: listener blew up in node'],
+  });
 });
 
 Deno.test("a Node service's request() takes an answer written by hand that echoes the messageId in its data", async () => {

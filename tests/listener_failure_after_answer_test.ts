@@ -9,18 +9,19 @@ import { remote, startCluster, WORKER } from "./helpers.ts";
 
 const NODE_SERVICE = new URL("./fixtures/node_service.mjs", import.meta.url).pathname;
 
+/** What worker `worker`'s onError heard, once it heard one error at least. */
 const errorsOf = async (cluster: Awaited<ReturnType<typeof startCluster>>, worker: number) =>
-  ((await remote(cluster, worker, { op: "errors" })) as {
+  ((await remote(cluster, worker, { op: "errors", atLeast: 1 })) as {
     ok: { count: number; samples: string[] };
   }).ok;
 
 Deno.test("a listener that fails after its requester timed out goes to onError", async () => {
   await using cluster = await startCluster();
   await assert.rejects(
-    cluster.request("failsLateRequest", { ms: 400 }, { to: 1, timeout: 100 }),
+    cluster.request("failsLateRequest", {}, { to: 1, timeout: 100 }),
     TimeoutError,
   );
-  await new Promise((resolve) => setTimeout(resolve, 800));
+  cluster.sendMessage("failLate", null, 1);
   const errors = await errorsOf(cluster, 1);
   assert.equal(errors.count, 1, "the listener's throw was lost: not in onError");
   assert.match(errors.samples[0], /failed after its requester gave up/);
@@ -33,7 +34,6 @@ Deno.test("a listener that answers by hand (data.messageId), then throws, goes t
     await cluster.request("imiThenThrowsRequest", { messageId }, { to: 1, timeout: 5_000 }),
     { messageId, by: 1 },
   );
-  await new Promise((resolve) => setTimeout(resolve, 300));
   const errors = await errorsOf(cluster, 1);
   assert.equal(errors.count, 1, "the listener's throw was lost: not in onError");
   assert.match(errors.samples[0], /failed after its answer by hand/);

@@ -149,16 +149,19 @@ Deno.test("with no handler, a listener that throws or rejects before it answers 
   assert.ok(rejected instanceof RemoteError);
   assert.equal(rejected.remoteName, "RangeError");
   assert.equal(rejected.remoteMessage, "async listener blew up");
-  // Answered first: the requester has its answer, and onError the throw.
+  // Answered first: the requester has its answer. The responder's onError
+  // heard every throw, as of any listener.
   assert.deepEqual(
     await cluster.request("answeredThenThrowsRequest", {}, { to: 1 }),
     { by: 1 },
   );
   assert.deepEqual(await remote(cluster, 1, { op: "errors" }), {
     ok: {
-      count: 1,
-      names: { SwitchboardError: 1 },
+      count: 3,
+      names: { SwitchboardError: 3 },
       samples: [
+        'A listener for "listenerThrowsRequest" from the manager threw: listener blew up in 1',
+        'A listener for "listenerRejectsRequest" from the manager threw: async listener blew up',
         'A listener for "answeredThenThrowsRequest" from the manager threw: failed after its answer',
       ],
     },

@@ -814,14 +814,14 @@ export class Peer {
   }
 
   #call(listener, msg, answersIt, ...args) {
-    // The requester hears it, as a handler's throw, when the listeners
-    // answer its request and none has yet; otherwise onError does.
+    // onError hears it, and the requester does too, as a handler's throw,
+    // when the listeners answer its request and none has yet.
     const failed = (error) => {
       if (answersIt && !this.#answered.has(msg) && !msg.signal.aborted) {
         this.#replyError(msg, toWireError(error));
-      } else {
-        this.#listenerFailed(msg, error);
       }
+      // Told all the same: an answer sent by hand with sendMessage is not seen here.
+      this.#listenerFailed(msg, error);
     };
     try {
       const result = listener(...args);
