@@ -15,6 +15,11 @@ const asker = (dir: string, whom: "gated" | "workers" | "any") => ({
   ...serviceIn(dir, "early_asker.ts"),
   args: [dir, whom],
 });
+/** Two gated workers, and a service that asks them early, as `whom` says. */
+const gatedWorkers = (dir: string, whom: "workers" | "any"): ClusterOptions => {
+  const { module, args, permissions } = gated(dir);
+  return { worker: module, args, permissions, workers: 2, processes: { asker: asker(dir, whom) } };
+};
 const timedOut = (to: string, which = `${to} was not`) => ({
   error: {
     name: "TimeoutError",
@@ -73,25 +78,13 @@ Deno.test("a request to a service that does not listen yet at the start waits fo
 });
 
 Deno.test("requestAll() at the start waits for workers that do not listen yet, each within its timeout", async () => {
-  const { first, second } = await askEarly((dir) => ({
-    worker: gated(dir).module,
-    args: gated(dir).args,
-    permissions: gated(dir).permissions,
-    workers: 2,
-    processes: { asker: asker(dir, "workers") },
-  }));
+  const { first, second } = await askEarly((dir) => gatedWorkers(dir, "workers"));
   assert.deepEqual(first, [timedOut("worker 0"), timedOut("worker 1")]);
   assert.deepEqual(second, [{ ok: { data: "early", by: 0 } }, { ok: { data: "early", by: 1 } }]);
 });
 
 Deno.test("a request to ANY at the start waits for the first worker to listen, within its timeout", async () => {
-  const { first, second } = await askEarly((dir) => ({
-    worker: gated(dir).module,
-    args: gated(dir).args,
-    permissions: gated(dir).permissions,
-    workers: 2,
-    processes: { asker: asker(dir, "any") },
-  }));
+  const { first, second } = await askEarly((dir) => gatedWorkers(dir, "any"));
   assert.deepEqual(first, timedOut("any worker", "no worker was"));
   const { ok } = second as { ok: { data: string; by: number } };
   assert.equal(ok.data, "early");
