@@ -80,8 +80,11 @@ export async function awaitReplacement(
 ): Promise<number> {
   const { to, signal } = checked;
   const { replacements, layout, clock = SYSTEM_CLOCK } = asker;
+  // What the request is for, of the processes that `which` holds for: to ANY, the workers.
+  const targets = (which: (address: Address) => boolean) =>
+    to === ANY ? layout.workerIds.filter(which) : which(to) ? [to] : [];
   const awaitable = (address: Address) => replacements.has(address) && layout.has(address);
-  let awaited = to === ANY ? layout.workerIds.filter(awaitable) : awaitable(to) ? [to] : [];
+  let awaited = targets(awaitable);
   const peer = to === ANY ? undefined : to;
   // This process stops (and the cluster with it): nothing is awaited.
   const ending = () =>
@@ -110,7 +113,7 @@ export async function awaitReplacement(
   // about did. Once a request.
   const notReached = !(failure instanceof Refusal && failure.stopping);
   const unheard = (address: Address) => layout.has(address) && !asker.heardDown?.(address);
-  const asked = to === ANY ? layout.workerIds.filter(unheard) : unheard(to) ? [to] : [];
+  const asked = targets(unheard);
   if (
     awaited.length === 0 && notReached && asked.length > 0 && asker.syncWithManager &&
     !checked.synced
@@ -132,7 +135,7 @@ export async function awaitReplacement(
       );
     }
     if (how === "synced") {
-      awaited = to === ANY ? layout.workerIds.filter(awaitable) : awaitable(to) ? [to] : [];
+      awaited = targets(awaitable);
       // Replaced meanwhile (ready again already), or never was: once more.
       if (awaited.length === 0) return Math.max(0, deadline - clock.now());
     }
