@@ -79,3 +79,14 @@ Deno.test("an echo of a data.messageId that is also another open request's own i
   assert.equal(await own, 1);
   pending.close();
 });
+
+Deno.test("data sent as its toJSON() gives: an echo of the messageId that carried answers", async () => {
+  await using cluster = await startCluster();
+  const messageId = crypto.randomUUID();
+  // What goes is what toJSON returns (README: as JSON.stringify would): its messageId is the data's.
+  const data = { toJSON: () => ({ messageId }) };
+  assert.deepEqual(
+    await cluster.request("imiRequest", data, { to: 1, timeout: 2_000 }),
+    { messageId, by: 1 },
+  );
+});
