@@ -81,6 +81,7 @@ let scratch = new Uint8Array(SCRATCH_SIZE);
  * @param message The message to encode.
  * @param maxFrameSize The largest encoding allowed, in bytes.
  * @param to Who it is for, to name in errors; left out, every worker.
+ * @param sent Told the data as it goes: what a `toJSON` gave, say.
  * @returns The JSON text, when its UTF-8 form surely fits `maxFrameSize`
  * (at three bytes a unit); else its bytes, measured exactly, as a view into
  * a shared buffer that is valid until the next call; or, when it carries
@@ -94,6 +95,7 @@ export function encodeMessage(
   message: WireMessage,
   maxFrameSize: number,
   to: Target | typeof ANY | undefined,
+  sent?: (data: unknown) => void,
 ): Payload {
   let attachments: readonly Uint8Array[] = NO_ATTACHMENTS;
   // Plain JSON, the common case, travels as it is; the rest is converted.
@@ -108,6 +110,7 @@ export function encodeMessage(
       message = { ...message, data: wire.value };
     }
   }
+  sent?.(message.data);
   const text = JSON.stringify(message);
   if (attachments.length > 0) {
     const frame = writeBinaryFrame(text, attachments, maxFrameSize);

@@ -205,13 +205,16 @@ export class Requester {
     // Aborted while it waited for a new process, as the wait ended (by a
     // listener of the same "ready"): not sent, as if it had never waited.
     if (signal?.aborted) throw signal.reason;
-    // Read before the data is encoded, as a getter may change what it gives.
-    const dataId = messageIdInData(data);
     // The timeout travels with the request: the handler's signal aborts when it passes.
     const wire = Number.isFinite(timeout)
       ? { action, data, messageId, timeout }
       : { action, data, messageId };
-    const payload = encodeMessage(wire, this.#options.maxFrameSize, to);
+    // The messageId the data carries as it goes (what its toJSON gave, say):
+    // what a responder finds there, to echo.
+    let dataId: string | undefined;
+    const payload = encodeMessage(wire, this.#options.maxFrameSize, to, (sent) => {
+      dataId = messageIdInData(sent);
+    });
     let target: Address;
     try {
       target = this.#sendRequest(payload, action, to, skip);

@@ -37,13 +37,15 @@ const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
  * @param {number} maxFrameSize The largest payload allowed.
  * @param {Address | Address[]} [to] Who it is for, to name in errors; left
  * out, every worker.
+ * @param {(data: unknown) => void} [sent] Told the data as it goes: what a
+ * `toJSON` gave, say.
  * @returns {Buffer} The payload.
  * @throws {FrameError} When the data holds something that would not arrive
  * as it was sent (a function, a symbol, a cycle, a typed array other than
  * Uint8Array, a class instance without `toJSON`), or the payload is over
  * `maxFrameSize`.
  */
-export function encodeMessage(message, maxFrameSize, to) {
+export function encodeMessage(message, maxFrameSize, to, sent) {
   let attachments = [];
   if (message.data !== undefined) {
     const wire = toWireData(message.data);
@@ -61,6 +63,7 @@ export function encodeMessage(message, maxFrameSize, to) {
       message = { ...message, data: wire.value };
     }
   }
+  sent?.(message.data);
   const json = Buffer.from(JSON.stringify(message));
   let payload = json;
   if (attachments.length > 0) {

@@ -372,7 +372,13 @@ export class Peer {
       const wire = Number.isFinite(timeout)
         ? { action, data, messageId, timeout }
         : { action, data, messageId };
-      if (!this.#send(to, this.#encode(wire, to))) {
+      // An answer written by hand, as imi's are, may echo the messageId the
+      // data carries as it goes (what its toJSON gave, say).
+      let dataId;
+      const payload = this.#encode(wire, to, [to], (sent) => {
+        dataId = typeof sent?.messageId === "string" ? sent.messageId : undefined;
+      });
+      if (!this.#send(to, payload)) {
         const why = this.#inCluster(to) ? "it is not connected" : "no such process";
         throw new UnreachableError(`Request "${action}" to ${describe(to)} failed: ${why}`, {
           action,
@@ -389,8 +395,6 @@ export class Peer {
         const timer = timeout <= MAX_DELAY
           ? setTimeout(() => this.#settle(messageId, late), timeout)
           : undefined;
-        // An answer written by hand, as imi's are, may echo the messageId the data carried.
-        const dataId = typeof data?.messageId === "string" ? data.messageId : undefined;
         if (dataId !== undefined) {
           const carrying = this.#byDataId.get(dataId);
           if (carrying) carrying.push(messageId);
@@ -643,11 +647,12 @@ export class Peer {
    * @param {Address | Address[] | undefined} to The target as the caller
    * named it, for errors (undefined: every worker).
    * @param {Address[]} [targets] The processes it names.
+   * @param {(data: unknown) => void} [sent] Told the data as it goes.
    * @returns {Uint8Array}
    * @throws {FrameError} When it cannot be encoded, or is over a target's limit.
    */
-  #encode(wire, to, targets = [to]) {
-    const payload = encodeMessage(wire, this.#bootstrap.maxFrameSize, to);
+  #encode(wire, to, targets = [to], sent = undefined) {
+    const payload = encodeMessage(wire, this.#bootstrap.maxFrameSize, to, sent);
     for (const target of targets) {
       const limit = this.#endpoint.maxPayload(target);
       if (payload.length <= limit) continue;
