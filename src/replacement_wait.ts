@@ -1,7 +1,9 @@
 /**
  * How a request waits for the new process of what it is for, when it
  * cannot go anywhere now because that is being replaced (see
- * `Replacements`): within its timeout and signal, and failing with an
+ * `Replacements`), or, at the cluster's start, for a sibling that does not
+ * listen yet (its manager answers a `$sync` about it once it does: see
+ * `ManagerSync`): within its timeout and signal, and failing with an
  * error that says why when the wait ends otherwise.
  *
  * @module
