@@ -59,9 +59,10 @@ export interface Asker {
  * what it is for is being replaced: its process by id or name refused it
  * or is down, or, to `ANY`, every worker up refused it or none is up and
  * some are being replaced. Waits, within the time the request has left and
- * its signal, for one of those to be ready again; or, for one by id or
- * name that this process could not reach and heard nothing of, until its
- * manager says it listens (it may be starting with the cluster).
+ * its signal, for one of those to be ready again; or, for what this
+ * process could not reach and heard nothing of (to `ANY`, any such
+ * worker), until its manager says it listens (it may be starting with the
+ * cluster).
  *
  * @param timeLeft The ms the attempt had.
  * @returns The ms the request has left, to send it again.

@@ -113,6 +113,16 @@ export class Requester {
    */
   #idPrefix: string | undefined;
   #nextId = 0;
+  /**
+   * The messageId the data of the request being encoded carries as it
+   * goes (what its toJSON gave, say): what a responder finds there, to
+   * echo. Told by `encodeMessage` through one callback made once, not one
+   * per request.
+   */
+  #dataId: string | undefined;
+  readonly #noteDataId = (sent: unknown) => {
+    this.#dataId = messageIdInData(sent);
+  };
   /** Streams whose iterator may be let go of before they end; see {@linkcode Requester.requestStream}. */
   readonly #abandonedStreams = new FinalizationRegistry<OpenStream>((open) =>
     this.#abandoned(open)
@@ -209,12 +219,9 @@ export class Requester {
     const wire = Number.isFinite(timeout)
       ? { action, data, messageId, timeout }
       : { action, data, messageId };
-    // The messageId the data carries as it goes (what its toJSON gave, say):
-    // what a responder finds there, to echo.
-    let dataId: string | undefined;
-    const payload = encodeMessage(wire, this.#options.maxFrameSize, to, (sent) => {
-      dataId = messageIdInData(sent);
-    });
+    this.#dataId = undefined;
+    const payload = encodeMessage(wire, this.#options.maxFrameSize, to, this.#noteDataId);
+    const dataId = this.#dataId;
     let target: Address;
     try {
       target = this.#sendRequest(payload, action, to, skip);

@@ -279,9 +279,7 @@ class Walk {
     let notCarried: string | undefined;
     try {
       const { name, message, stack } = error;
-      const errors = error instanceof AggregateError
-        ? error.errors
-        : (error as { errors?: unknown }).errors;
+      const { errors } = error as { errors?: unknown };
       notCarried = errorNotCarried(error, { name, message, stack, errors });
       wire = { name, message };
       if (stack !== undefined) wire.stack = stack;

@@ -15,6 +15,40 @@ import { waitFor } from "./helpers.ts";
 /** What the test gives the child, beside the socket directory and token the manager makes. */
 export type Bootstrap = (transport: { dir: string; token: string }) => Record<string, unknown>;
 
+/**
+ * The bootstrap a manager of this version gives `self`, in a cluster of
+ * `workers` and `services` on this host; `spanning` adds worker 7 on host
+ * "b", reached through the manager played here, which relays at most 64
+ * KiB.
+ */
+export function bootstrapOf(
+  self: number | string,
+  { workers = [], services = [], spanning = false }: {
+    workers?: number[];
+    services?: string[];
+    spanning?: boolean;
+  },
+): Bootstrap {
+  return ({ dir, token }) => ({
+    version: 2,
+    self,
+    workers: spanning ? [...workers, 7] : workers,
+    services,
+    managers: spanning ? ["manager@b"] : [],
+    maxFrameSize: 1024 * 1024,
+    requestTimeout: 10_000,
+    highWaterMark: 1024 * 1024,
+    maxQueuedBytes: 64 * 1024 * 1024,
+    transport: {
+      dir,
+      token,
+      workers,
+      services,
+      ...(spanning ? { gateway: { maxPayload: 64 * 1024, limit: "the test's limit" } } : {}),
+    },
+  });
+}
+
 /** The manager end of one child's connection. */
 export class FakeManager implements AsyncDisposable {
   readonly child: Deno.ChildProcess;
@@ -115,24 +149,7 @@ export class FakeManager implements AsyncDisposable {
         "--allow-net",
         worker.href,
       ],
-      ({ dir, token }) => ({
-        version: 2,
-        self: 0,
-        workers: spanning ? [0, 7] : [0],
-        services: [],
-        managers: spanning ? ["manager@b"] : [],
-        maxFrameSize: 1024 * 1024,
-        requestTimeout: 10_000,
-        highWaterMark: 1024 * 1024,
-        maxQueuedBytes: 64 * 1024 * 1024,
-        transport: {
-          dir,
-          token,
-          workers: [0],
-          services: [],
-          ...(spanning ? { gateway: { maxPayload: 64 * 1024, limit: "the test's limit" } } : {}),
-        },
-      }),
+      bootstrapOf(0, { workers: [0], spanning }),
       stdout,
     );
   }

@@ -25,7 +25,7 @@ import {
 } from "../src/unix/relay.ts";
 import * as node from "../peers/node/relay.mjs";
 import { frame } from "../peers/node/frames.mjs";
-import { FakeManager } from "./fake_manager.ts";
+import { bootstrapOf, FakeManager } from "./fake_manager.ts";
 import { waitFor } from "./helpers.ts";
 
 const NODE_SERVICE = new URL("./fixtures/node_service.mjs", import.meta.url).pathname;
@@ -95,24 +95,10 @@ Deno.test("the Node peer's relay frames are read and written as Switchboard's", 
  * manager played here, which relays at most 64 KiB.
  */
 function startNode(): Promise<FakeManager> {
-  return FakeManager.start(["node", NODE_SERVICE], ({ dir, token }) => ({
-    version: 2,
-    self: "node",
-    workers: [0, 7],
-    services: ["node"],
-    managers: ["manager@b"],
-    maxFrameSize: 1024 * 1024,
-    requestTimeout: 10_000,
-    highWaterMark: 1024 * 1024,
-    maxQueuedBytes: 64 * 1024 * 1024,
-    transport: {
-      dir,
-      token,
-      workers: [0],
-      services: ["node"],
-      gateway: { maxPayload: 64 * 1024, limit: "the test's limit" },
-    },
-  }));
+  return FakeManager.start(
+    ["node", NODE_SERVICE],
+    bootstrapOf("node", { workers: [0], services: ["node"], spanning: true }),
+  );
 }
 
 /** A frame the Node peer sent: a relay frame read, or a message. */

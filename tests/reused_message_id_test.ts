@@ -4,16 +4,16 @@
  * request is given up (its handler's signal aborts; a streamed answer
  * ends rather than wait for ever for a `$more` that now goes to the
  * newer), and the newer is the one its id finds from then on (`$cancel`,
- * `$more`), as in the Node reference peer
- * (tests/node_peer_odd_failures_test.ts). More in
+ * `$more`), in a Deno child and in the Node reference peer. More in
  * tests/superseded_request_test.ts.
  */
 
 import assert from "node:assert/strict";
-import { FakeManager } from "./fake_manager.ts";
+import { bootstrapOf, FakeManager } from "./fake_manager.ts";
 import { WORKER } from "./helpers.ts";
 
 const SIGNAL_READING = new URL("./fixtures/signal_reading_worker.ts", import.meta.url);
+const NODE_SERVICE = new URL("./fixtures/node_service.mjs", import.meta.url).pathname;
 
 Deno.test("a streamed answer whose messageId its requester reuses ends, and the newer one streams", async () => {
   await using manager = await FakeManager.startWorker(WORKER);
@@ -45,10 +45,11 @@ Deno.test("a streamed answer whose messageId its requester reuses ends, and the 
   );
 });
 
-Deno.test("a Deno handler's request whose messageId its requester reuses is given up, and the newer runs on", async () => {
-  await using manager = await FakeManager.startWorker(SIGNAL_READING);
-  // Each handler takes its signal at once and reads it after 400 ms, long
-  // before either's timeout (a minute).
+/**
+ * Asks twice with one messageId: each handler reads its signal after 400
+ * ms, long before either's timeout (a minute). The older's has aborted.
+ */
+async function askTwiceWithOneId(manager: FakeManager): Promise<void> {
   const ask = {
     action: "abortedRequest",
     data: { ms: 400 },
@@ -57,8 +58,20 @@ Deno.test("a Deno handler's request whose messageId its requester reuses is give
   };
   manager.send(ask);
   manager.send(ask);
-  const answers = await manager.dataOf("reused", 2);
-  assert.deepEqual(answers, [true, false]);
+  assert.deepEqual(await manager.dataOf("reused", 2), [true, false]);
+}
+
+Deno.test("a Deno handler's request whose messageId its requester reuses is given up, and the newer runs on", async () => {
+  await using manager = await FakeManager.startWorker(SIGNAL_READING);
+  await askTwiceWithOneId(manager);
+});
+
+Deno.test("a Node handler's request whose messageId its requester reuses is given up, and the newer runs on", async () => {
+  await using manager = await FakeManager.start(
+    ["node", NODE_SERVICE],
+    bootstrapOf("node", { services: ["node"] }),
+  );
+  await askTwiceWithOneId(manager);
 });
 
 Deno.test("a $cancel for a reused messageId reaches the newer request; the older was given up", async () => {

@@ -819,22 +819,27 @@ export class Peer {
   }
 
   #call(listener, msg, answersIt, ...args) {
-    // onError hears it, and the requester does too, as a handler's throw,
-    // when the listeners answer its request and none has yet.
-    const failed = (error) => {
-      if (answersIt && !this.#answered.has(msg) && !msg.signal.aborted) {
-        this.#replyError(msg, toWireError(error));
-      }
-      // Told all the same: an answer sent by hand with sendMessage is not seen here.
-      this.#listenerFailed(msg, error);
-    };
     try {
       const result = listener(...args);
       // An async listener's rejection would end the process: handled as its throw is.
-      if (typeof result?.then === "function") result.then(undefined, failed);
+      if (typeof result?.then === "function") {
+        result.then(undefined, (error) => this.#listenerThrew(msg, answersIt, error));
+      }
     } catch (error) {
-      failed(error);
+      this.#listenerThrew(msg, answersIt, error);
     }
+  }
+
+  /**
+   * onError hears it, and the requester does too, as a handler's throw,
+   * when the listeners answer its request and none has yet.
+   */
+  #listenerThrew(msg, answersIt, error) {
+    if (answersIt && !this.#answered.has(msg) && !msg.signal.aborted) {
+      this.#replyError(msg, toWireError(error));
+    }
+    // Told all the same: an answer sent by hand with sendMessage is not seen here.
+    this.#listenerFailed(msg, error);
   }
 
   #runHandler(handler, msg) {
