@@ -47,6 +47,12 @@ export interface Bootstrap {
    * its new process. Absent, none.
    */
   replacing?: Address[];
+  /**
+   * This manager's other children starting with the cluster, not ready yet,
+   * as the child is spawned: a message to one of them that does not listen
+   * yet is held until it does. Absent, none.
+   */
+  starting?: Address[];
 }
 
 /** The bootstrap format this module reads and writes. */
@@ -141,7 +147,12 @@ function isBootstrap(value: unknown): value is Bootstrap {
     typeof b.highWaterMark === "number" && typeof b.maxQueuedBytes === "number" &&
     (b.stopTimeout === undefined || typeof b.stopTimeout === "number") &&
     "transport" in b &&
-    (b.replacing === undefined || (Array.isArray(b.replacing) && b.replacing.every(isAddress)));
+    isAddressList(b.replacing) && isAddressList(b.starting);
+}
+
+/** Whether `value` is absent or a list of addresses. */
+function isAddressList(value: unknown): boolean {
+  return value === undefined || (Array.isArray(value) && value.every(isAddress));
 }
 
 function notAChild(why: string, cause?: unknown): Error {

@@ -108,6 +108,7 @@ export class ChildSide {
       onReady: () => this.#sendReady(),
     });
     this.router.startsWhileReplacing(bootstrap.replacing ?? []);
+    this.router.startsWithSiblings(bootstrap.starting ?? []);
     for (const [signal, listener] of this.#onSignal) Deno.addSignalListener(signal, listener);
   }
 

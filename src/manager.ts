@@ -118,6 +118,10 @@ export class Manager {
         // Its requests to these wait for their new process, as others' do.
         const replacing = this.router.replacing().filter((other) => other !== address);
         this.#starting.told(address, replacing, this.router.layout);
+        // What it sends these before they listen is held until they do.
+        const starting = [...config.children.keys()].filter((child) =>
+          child !== address && this.#supervisor.startingFirst(child)
+        );
         return {
           program: programOf(spec, host.childPermissions),
           bootstrap: {
@@ -131,6 +135,7 @@ export class Manager {
             maxQueuedBytes: config.maxQueuedBytes,
             transport: host.childConfig,
             ...(replacing.length > 0 ? { replacing } : {}),
+            ...(starting.length > 0 ? { starting } : {}),
           },
         };
       },

@@ -1,9 +1,10 @@
 /**
  * The way out of one process: encoded payloads handed to the transport
  * within `maxQueuedBytes`, to one process (itself through the loopback),
- * to several as a whole, or to whichever worker is least busy. What the
- * transport refuses becomes the error the caller sees, naming the action
- * and the process.
+ * to several as a whole, or to whichever worker is least busy. In a child,
+ * a message to a sibling that does not listen yet is held until it does
+ * (`held_for_siblings.ts`). What the transport refuses becomes the error
+ * the caller sees, naming the action and the process.
  *
  * @module
  */
@@ -11,6 +12,7 @@
 import { type Address, describe } from "./address.ts";
 import { toBytes } from "./codec.ts";
 import { FrameError, QueueFullError } from "./errors.ts";
+import type { HeldForSiblings } from "./held_for_siblings.ts";
 import type { Layout } from "./layout.ts";
 import type { Loopback } from "./loopback.ts";
 import { type Endpoint, FULL, type Payload, TOO_LARGE, UNREACHABLE } from "./transport.ts";
@@ -25,6 +27,8 @@ export class Outbox {
   readonly #loopback: Loopback;
   readonly #maxQueuedBytes: number;
   readonly #chooser = new WorkerChooser();
+  /** In a child: messages held for siblings that do not listen yet. */
+  siblings: HeldForSiblings | undefined;
 
   /**
    * @param endpoint This process's endpoint.
@@ -51,15 +55,37 @@ export class Outbox {
   }
 
   /**
-   * Sends to one process, within `maxQueuedBytes`.
+   * Sends a message to one process, within `maxQueuedBytes`; in a child,
+   * held for a sibling that does not listen yet.
    *
    * @returns The payload's size, or a negative code: not handed over.
    * @throws {QueueFullError} When the queue to `to` has no room for it.
    * @throws {FrameError} When it is over what the transport carries to `to`.
    */
   send(to: Address, payload: Payload, action: string): number {
+    const size = this.sendNow(to, payload, action);
+    const siblings = this.siblings;
+    if (size !== UNREACHABLE || siblings === undefined || !this.layout.has(to)) return size;
+    if (!siblings.holds(to) && (!siblings.mayHold(to) || this.unreachableWhy(to))) return size;
+    const bytes = typeof payload === "string" ? toBytes(payload) : payload;
+    if (bytes.length > this.#endpoint.maxPayload(to)) throw this.#tooLarge(to, action);
+    const held = siblings.hold(to, bytes, action, this.#maxQueuedBytes);
+    if (held === FULL) throw this.#queueFull(to, action, siblings.bytes(to), false);
+    return held;
+  }
+
+  /**
+   * Sends to one process now, within `maxQueuedBytes`: a request, which
+   * waits for a sibling that does not listen yet itself (unreachable, too,
+   * while messages are held for it, to stay behind them).
+   *
+   * @returns The payload's size, or a negative code: not handed over.
+   * @throws {QueueFullError} When the queue to `to` has no room for it.
+   * @throws {FrameError} When it is over what the transport carries to `to`.
+   */
+  sendNow(to: Address, payload: Payload, action: string): number {
     if (to === this.#self) return this.#loopback.send(payload);
-    if (!this.layout.has(to)) return UNREACHABLE;
+    if (!this.layout.has(to) || this.siblings?.holds(to)) return UNREACHABLE;
     const size = this.#endpoint.send(to, payload, this.#maxQueuedBytes);
     if (size === FULL) throw this.#queueFull(to, action, this.#endpoint.queued(to), false);
     if (size === TOO_LARGE) throw this.#tooLarge(to, action);
@@ -103,7 +129,7 @@ export class Outbox {
     for (const worker of this.#chooser.candidates(workers, openTo)) {
       if (skip?.includes(worker)) continue;
       try {
-        if (this.send(worker, payload, action) < 0) continue;
+        if (this.sendNow(worker, payload, action) < 0) continue;
       } catch (error) {
         if (!(error instanceof QueueFullError)) throw error;
         full ??= error;
@@ -130,7 +156,7 @@ export class Outbox {
       if (size > endpoint.maxPayload(target)) throw this.#tooLarge(target, action);
       const queue = endpoint.queueKey?.(target) ?? target;
       const before = planned.get(queue);
-      const queued = before ?? endpoint.queued(target);
+      const queued = before ?? endpoint.queued(target) + (this.siblings?.bytes(target) ?? 0);
       const after = queued + (endpoint.queueCost?.(target, size) ?? endpoint.overhead + size);
       if (after > this.#limit(target)) {
         throw this.#queueFull(target, action, queued, before !== undefined);

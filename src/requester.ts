@@ -427,7 +427,7 @@ export class Requester {
     if (to !== ANY) {
       // It said it refuses from now on: sent, it could arrive after it closed.
       if (this.replacements.refusing(to)) throw new NotSent(refusedError(action, to));
-      if (this.#options.outbox.send(to, payload, action) < 0) {
+      if (this.#options.outbox.sendNow(to, payload, action) < 0) {
         throw new NotSent(this.#unreachable(action, to));
       }
       return to;

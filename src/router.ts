@@ -29,6 +29,7 @@ import { type ControlTable, LEAVING } from "./control.ts";
 import { ControlFrames } from "./control_frames.ts";
 import { Dispatcher } from "./dispatch.ts";
 import { failureAnswer, stoppingError } from "./failure_answer.ts";
+import { HeldForSiblings } from "./held_for_siblings.ts";
 import { IncomingRequests, type Receipt } from "./incoming.ts";
 import type { Layout } from "./layout.ts";
 import { Listeners } from "./listeners.ts";
@@ -163,6 +164,14 @@ export class Router implements Receiver {
       sendControl: (to, action, data) => this.sendControl(to, action, data),
       syncWithManager: options.syncWithManager,
     });
+    const { syncWithManager } = options;
+    if (syncWithManager) {
+      this.#outbox.siblings = new HeldForSiblings({
+        syncWithManager,
+        send: (to, payload) => this.#endpoint.send(to, payload, options.maxQueuedBytes),
+        report: (error) => this.listeners.report(error),
+      });
+    }
     this.#controlFrames = new ControlFrames({
       incoming: this.#incoming,
       requester: this.#requester,
@@ -217,6 +226,14 @@ export class Router implements Receiver {
     this.#requester.replacements.end();
   }
 
+  /**
+   * Learns, as it starts, which siblings start with it (with the cluster):
+   * messages to one that does not listen yet are held until it does.
+   */
+  startsWithSiblings(siblings: readonly Address[]): void {
+    this.#outbox.siblings?.startsWith(siblings);
+  }
+
   /** The processes being replaced, as this process knows: requests for them wait. */
   replacing(): Address[] {
     return this.#requester.replacements.list();
@@ -258,6 +275,7 @@ export class Router implements Receiver {
 
   /** Learns of a lifecycle event, then tells the listeners. */
   lifecycle(event: LifecycleEvent): void {
+    this.#outbox.siblings?.started(event.address);
     this.#requester.heard(event);
     if (event.type === "fatal" || (event.type === "exit" && !event.restart)) {
       this.#endpoint.noReturn?.(event.address);
@@ -656,6 +674,7 @@ export class Router implements Receiver {
 
   /** Hears from the endpoint that a connection closed (see {@linkcode Receiver.gone}). */
   gone(peer: Address, reason: Error | undefined, last: LastSent = {}): void {
+    this.#outbox.siblings?.started(peer);
     this.#requester.gone(peer, reason, last);
     this.#incoming.gone(peer, last.there);
     this.#closingWaiters = this.#closingWaiters.filter((waiter) => {

@@ -57,6 +57,17 @@ Deno.test("readBootstrap takes the processes being replaced, when given, as addr
   );
 });
 
+Deno.test("readBootstrap takes the siblings starting with the child, when given, as addresses only", async () => {
+  const starting = { ...BOOTSTRAP, starting: [2, "logger"] };
+  const bytes = encodeBootstrap(starting);
+  assert.deepEqual(await readBootstrap(stdin(bytes, bytes.length), patient()), starting);
+  const bad = encodeBootstrap({ ...BOOTSTRAP, starting: "logger" } as never);
+  await assert.rejects(
+    readBootstrap(stdin(bad, bad.length), patient()),
+    /not a Switchboard bootstrap/,
+  );
+});
+
 Deno.test("readBootstrap explains when the process was not started by a cluster", async () => {
   const utf8 = new TextEncoder();
   const cases: [ReturnType<typeof stdin>, RegExp][] = [

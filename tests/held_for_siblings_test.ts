@@ -1,0 +1,92 @@
+import assert from "node:assert/strict";
+import type { Address } from "../src/address.ts";
+import { UnreachableError } from "../src/errors.ts";
+import { HeldForSiblings } from "../src/held_for_siblings.ts";
+import { CLOSED, FULL, type Payload, UNREACHABLE } from "../src/transport.ts";
+
+/** Holds whose manager answers when the test says, and whose transport answers `answer`. */
+function holds(answer: (to: Address) => number = () => 1) {
+  const syncs: { about: Address; answer: () => void }[] = [];
+  const sent: [Address, string][] = [];
+  const reported: Error[] = [];
+  const held = new HeldForSiblings({
+    syncWithManager: (about) => {
+      const { promise, resolve } = Promise.withResolvers<void>();
+      syncs.push({ about, answer: resolve });
+      return promise;
+    },
+    send: (to: Address, payload: Payload) => {
+      sent.push([to, new TextDecoder().decode(payload as Uint8Array)]);
+      return answer(to);
+    },
+    report: (error) => void reported.push(error),
+  });
+  return { held, syncs, sent, reported };
+}
+
+const bytes = (text: string) => new TextEncoder().encode(text);
+
+Deno.test("held messages go in order once the manager answers, after one question per sibling", async () => {
+  const { held, syncs, sent } = holds();
+  const first = bytes("a");
+  assert.equal(held.hold(1, first, "note", 100), 1);
+  first[0] = "z".charCodeAt(0); // a copy was held
+  held.hold(1, "bc", "note", 100);
+  held.hold("logger", bytes("d"), "log", 100);
+  assert.deepEqual(syncs.map((sync) => sync.about), [1, "logger"]);
+  assert.ok(held.holds(1));
+  assert.equal(held.bytes(1), 3);
+  syncs[0].answer();
+  await Promise.resolve();
+  assert.deepEqual(sent, [[1, "a"], [1, "bc"]]);
+  assert.ok(!held.holds(1));
+  assert.equal(held.bytes(1), 0);
+  assert.ok(held.holds("logger"));
+});
+
+Deno.test("a message that would hold more than the limit for a sibling is refused", () => {
+  const { held } = holds();
+  assert.equal(held.hold(1, bytes("abc"), "note", 4), 3);
+  assert.equal(held.hold(1, bytes("de"), "note", 4), FULL);
+  assert.equal(held.bytes(1), 3);
+});
+
+Deno.test("held messages that cannot go are reported in one error, naming the actions and the sibling", async () => {
+  const { held, syncs, reported } = holds(() => UNREACHABLE);
+  held.hold(2, bytes("a"), "note", 100);
+  held.hold(2, bytes("b"), "tick", 100);
+  held.hold(2, bytes("c"), "note", 100);
+  syncs[0].answer();
+  await Promise.resolve();
+  assert.equal(reported.length, 1);
+  assert.ok(reported[0] instanceof UnreachableError);
+  assert.equal(
+    reported[0].message,
+    '3 messages ("note", "tick") to worker 2, held until it listened, were not delivered: it is not connected',
+  );
+  assert.equal((reported[0] as UnreachableError).action, "note");
+  assert.equal((reported[0] as UnreachableError).peer, 2);
+});
+
+Deno.test("a held message lost as the process closes says so", async () => {
+  const { held, syncs, reported } = holds(() => CLOSED);
+  held.hold("logger", bytes("a"), "log", 100);
+  syncs[0].answer();
+  await Promise.resolve();
+  assert.equal(
+    reported[0].message,
+    'Message "log" to service "logger", held until it listened, was not delivered: this process closed first',
+  );
+});
+
+Deno.test("messages are held only for siblings starting with this process, until something says they started", () => {
+  const { held, syncs } = holds();
+  held.startsWith([1, 2, "logger"]);
+  assert.ok(held.mayHold(1) && held.mayHold(2) && held.mayHold("logger"));
+  assert.ok(!held.mayHold(3));
+  held.started(2);
+  assert.ok(!held.mayHold(2));
+  held.hold(1, bytes("a"), "note", 100);
+  syncs[0].answer();
+  return Promise.resolve().then(() => assert.ok(!held.mayHold(1), "the manager's answer says so"));
+});
