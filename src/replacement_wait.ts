@@ -52,6 +52,12 @@ export interface Asker {
   syncWithManager?(about: Address): Promise<void>;
   /** Whether the last this process heard of `address` is that it exited or was given up. */
   heardDown?(address: Address): boolean;
+  /**
+   * Whether `address` may still be starting with the cluster, as this
+   * process knows (by default, yes): a wait for its manager's answer about
+   * it that runs out is then a wait for it, and says so.
+   */
+  mayBeStarting?(address: Address): boolean;
 }
 
 /**
@@ -130,10 +136,16 @@ export async function awaitReplacement(
     if (how === "aborted") throw signal!.reason;
     if (asker.refusal() !== undefined) throw ending();
     if (how === "timeout") {
+      // Long after it started, the manager was late, not the process.
+      const why = to === ANY
+        ? "no worker was ready in time"
+        : asker.mayBeStarting?.(to) ?? true
+        ? `${describe(to)} was not ready in time`
+        : `${describe(to)} is not connected, and the manager did not say why in time`;
       throw new TimeoutError(
-        `${what} "${action}" to ${describeTarget(to)} timed out after ${checked.timeout} ms: ${
-          to === ANY ? "no worker was" : `${describe(to)} was not`
-        } ready in time`,
+        `${what} "${action}" to ${
+          describeTarget(to)
+        } timed out after ${checked.timeout} ms: ${why}`,
         { action, peer },
       );
     }

@@ -57,6 +57,19 @@ Deno.test("no answer from the manager: the request fails at its deadline, not la
   });
 });
 
+Deno.test("no answer from the manager about a process that started long ago: the error says the manager was late", async () => {
+  const { asking, clock } = asker(never);
+  asking.mayBeStarting = () => false;
+  const checked = { to: "db", timeout: 100, signal: undefined };
+  const waiting = awaitReplacement(asking, notSent(), "Request", "getRequest", checked, 100);
+  clock.advance(100);
+  await assert.rejects(waitFor(waiting, "the deadline"), {
+    name: "TimeoutError",
+    message:
+      'Request "getRequest" to service "db" timed out after 100 ms: service "db" is not connected, and the manager did not say why in time',
+  });
+});
+
 Deno.test("no answer from the manager: the request's signal still ends it", async () => {
   const { asking } = asker(never);
   const controller = new AbortController();
