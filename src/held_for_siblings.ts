@@ -36,6 +36,8 @@ interface Held {
   payloads: Uint8Array[];
   actions: string[];
   bytes: number;
+  /** Settles once they are sent (or reported lost). */
+  released: PromiseWithResolvers<void>;
 }
 
 /** Messages held for siblings that do not listen yet. */
@@ -90,7 +92,7 @@ export class HeldForSiblings {
     let held = this.#held.get(sibling);
     if ((held?.bytes ?? 0) + copy.length > limit) return FULL;
     if (held === undefined) {
-      held = { payloads: [], actions: [], bytes: 0 };
+      held = { payloads: [], actions: [], bytes: 0, released: Promise.withResolvers() };
       this.#held.set(sibling, held);
       this.#options.syncWithManager(sibling).then(() => this.#release(sibling));
     }
@@ -100,12 +102,24 @@ export class HeldForSiblings {
     return copy.length;
   }
 
+  /**
+   * Resolves once at most `limit` bytes are held for `sibling` (default:
+   * for each): once what was held over it is handed to the transport.
+   */
+  async drained(limit: number, sibling?: Address): Promise<void> {
+    const over = [...this.#held].filter(([address, held]) =>
+      (sibling === undefined || address === sibling) && held.bytes > limit
+    );
+    await Promise.all(over.map(([, held]) => held.released.promise));
+  }
+
   /** The manager answered: what was held goes, and what cannot is reported. */
   #release(sibling: Address): void {
     this.#starting.delete(sibling);
     const held = this.#held.get(sibling);
     this.#held.delete(sibling);
     if (held === undefined) return;
+    held.released.resolve();
     const lost: string[] = [];
     let closed = false;
     for (let i = 0; i < held.payloads.length; i++) {

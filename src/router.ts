@@ -425,34 +425,39 @@ export class Router implements Receiver {
     return queued > this.#options.highWaterMark ? this.#drainedTo(to) : undefined;
   }
 
-  /** Resolves once at most the high-water mark is queued for `to`. */
-  #drainedTo(to: Address): Promise<void> {
+  /**
+   * Resolves once at most the high-water mark is queued for `to` (or held
+   * for it, a sibling that does not listen yet).
+   */
+  async #drainedTo(to: Address): Promise<void> {
     const { highWaterMark } = this.#options;
-    return to === this.self
-      ? this.#loopback.drained(highWaterMark)
-      : this.#endpoint.drained(highWaterMark, to);
+    if (to === this.self) return await this.#loopback.drained(highWaterMark);
+    await this.#outbox.siblings?.drained(highWaterMark, to);
+    await this.#endpoint.drained(highWaterMark, to);
   }
 
   /** Resolves once the queues to `to` (default: every peer) are at most the high-water mark. */
   async drain(to?: Target): Promise<void> {
-    const { highWaterMark } = this.#options;
-    if (to === undefined) {
-      await Promise.all([
-        this.#endpoint.drained(highWaterMark),
-        this.#loopback.drained(highWaterMark),
-      ]);
-      return;
-    }
+    if (to === undefined) return await this.#drained(this.#options.highWaterMark);
     await Promise.all(targetsOf(to, "drain").map((target) => this.#drainedTo(target)));
   }
 
   /**
    * Resolves once everything sent so far is handed on: every queue empty,
-   * connections still opening opened (or failed), messages to itself
-   * dispatched.
+   * nothing held for siblings that do not listen yet, connections still
+   * opening opened (or failed), messages to itself dispatched.
    */
-  async flushed(): Promise<void> {
-    await Promise.all([this.#endpoint.drained(0), this.#loopback.drained(0)]);
+  flushed(): Promise<void> {
+    return this.#drained(0);
+  }
+
+  /** Resolves once at most `limit` bytes are queued (or held) for each peer. */
+  async #drained(limit: number): Promise<void> {
+    await Promise.all([
+      this.#outbox.siblings?.drained(limit).then(() => this.#endpoint.drained(limit)) ??
+        this.#endpoint.drained(limit),
+      this.#loopback.drained(limit),
+    ]);
   }
 
   /** The traffic and the open work, for `stats()`. */

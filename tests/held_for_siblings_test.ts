@@ -3,6 +3,7 @@ import type { Address } from "../src/address.ts";
 import { UnreachableError } from "../src/errors.ts";
 import { HeldForSiblings } from "../src/held_for_siblings.ts";
 import { CLOSED, FULL, type Payload, UNREACHABLE } from "../src/transport.ts";
+import { waitFor } from "./helpers.ts";
 
 /** Holds whose manager answers when the test says, and whose transport answers `answer`. */
 function holds(answer: (to: Address) => number = () => 1) {
@@ -89,4 +90,23 @@ Deno.test("messages are held only for siblings starting with this process, until
   held.hold(1, bytes("a"), "note", 100);
   syncs[0].answer();
   return Promise.resolve().then(() => assert.ok(!held.mayHold(1), "the manager's answer says so"));
+});
+
+Deno.test("drained() waits for what is held over the limit to go", async () => {
+  const { held, syncs } = holds();
+  held.hold(1, bytes("abc"), "note", 100);
+  held.hold(2, bytes("a"), "note", 100);
+  let all = false, one = false, small = false;
+  held.drained(0).then(() => all = true);
+  held.drained(0, 1).then(() => one = true);
+  held.drained(1).then(() => small = true);
+  await Promise.resolve();
+  assert.deepEqual([all, one, small], [false, false, false]);
+  syncs[0].answer();
+  await waitFor(held.drained(1), "worker 1's release");
+  assert.deepEqual([all, one, small], [false, true, true]);
+  syncs[1].answer();
+  await waitFor(held.drained(0), "every release");
+  await Promise.resolve();
+  assert.ok(all);
 });
