@@ -1,17 +1,22 @@
 /**
- * What a child sends siblings that do not listen yet. At the cluster's
- * start a worker's siblings start alongside it (its bootstrap names them):
- * a message to one it cannot reach yet is held, with every later one to
- * it, in order, while this process asks its manager about it
- * (`ManagerSync`: the answer waits until a sibling starting with the
- * cluster listens); then what was held is sent. Once anything said that
- * sibling started (an event about it, a connection to it that closed, the
- * manager's answer), nothing is held for it again: a message it cannot
- * take is refused, as the caller sees. What was held and still cannot go
- * (its start failed, or this process closed first) is reported lost,
- * naming the actions and the sibling. Requests are not held here: they
- * wait in `replacement_wait.ts`, within their timeout, and fail where the
- * requester sees it.
+ * What a child sends siblings that cannot take it yet, held in the sender
+ * until they can, in order with every later message to them:
+ *
+ * - At the cluster's start a worker's siblings start alongside it (its
+ *   bootstrap names them): a message to one that does not listen yet is
+ *   held while this process asks its manager about it (`ManagerSync`: the
+ *   answer waits until a sibling starting with the cluster listens). Once
+ *   anything said that sibling started (an event about it, a connection to
+ *   it that closed, that answer), nothing is held for it so again.
+ * - A message whose connection closed before the far end welcomed it (it
+ *   was dialed as the old process of a sibling being replaced closed) is
+ *   held for that sibling's next process, and sent once it is ready.
+ *
+ * What was held and cannot go (the sibling never listened, no new process
+ * came, or this process closed first) is reported lost, naming the actions
+ * and the sibling. Requests are not held here: they wait in
+ * `replacement_wait.ts`, within their timeout, and fail where the requester
+ * sees it.
  *
  * @module
  */
@@ -21,10 +26,21 @@ import { UnreachableError } from "./errors.ts";
 import { copyPayload } from "./payload_pieces.ts";
 import { CLOSED, FULL, type Payload } from "./transport.ts";
 
+/**
+ * What became of a sibling, as this process learns it: its manager
+ * answered (it listens now, if it started), its new process is ready, or
+ * none will come.
+ */
+export type SiblingNews = "answered" | "ready" | "gone";
+
 /** What the holds need of the process that sends. */
 export interface SiblingHoldOptions {
-  /** Resolves once the manager answered about `sibling` (once it listens, if it is starting). */
-  syncWithManager(sibling: Address): Promise<void>;
+  /**
+   * Asks the manager about `sibling` (its answer waits until it listens,
+   * if it is starting with the cluster) and, if it is being replaced,
+   * waits for its new process.
+   */
+  news(sibling: Address): Promise<SiblingNews>;
   /** Hands a payload to the transport now: its size, or a negative code. */
   send(to: Address, payload: Payload): number;
   /** Where a loss is reported (the process's `onError`). */
@@ -36,11 +52,13 @@ interface Held {
   payloads: Uint8Array[];
   actions: string[];
   bytes: number;
+  /** Whether they wait for a new process (a connection to the old one failed). */
+  forNext: boolean;
   /** Settles once they are sent (or reported lost). */
   released: PromiseWithResolvers<void>;
 }
 
-/** Messages held for siblings that do not listen yet. */
+/** Messages held for siblings that cannot take them yet. */
 export class HeldForSiblings {
   readonly #options: SiblingHoldOptions;
   readonly #held = new Map<Address, Held>();
@@ -61,7 +79,7 @@ export class HeldForSiblings {
     for (const sibling of siblings) this.#starting.add(sibling);
   }
 
-  /** Something said `sibling` started: nothing is held for it from now on. */
+  /** Something said `sibling` started: nothing is held for it as starting from now on. */
   started(sibling: Address): void {
     this.#starting.delete(sibling);
   }
@@ -89,17 +107,26 @@ export class HeldForSiblings {
    */
   hold(sibling: Address, payload: Payload, action: string, limit: number): number {
     const copy = copyPayload(payload);
-    let held = this.#held.get(sibling);
-    if ((held?.bytes ?? 0) + copy.length > limit) return FULL;
-    if (held === undefined) {
-      held = { payloads: [], actions: [], bytes: 0, released: Promise.withResolvers() };
-      this.#held.set(sibling, held);
-      this.#options.syncWithManager(sibling).then(() => this.#release(sibling));
-    }
+    if (this.bytes(sibling) + copy.length > limit) return FULL;
+    const held = this.#held.get(sibling) ?? this.#newHold(sibling, false);
     held.payloads.push(copy);
     held.actions.push(action);
     held.bytes += copy.length;
     return copy.length;
+  }
+
+  /**
+   * Holds messages a connection to `sibling` never carried (it closed
+   * before the welcome) for its next process, ahead of any held since.
+   *
+   * @param messages Each payload, with its action, in the order sent.
+   */
+  holdForNext(sibling: Address, messages: readonly [Uint8Array, string][]): void {
+    const held = this.#held.get(sibling) ?? this.#newHold(sibling, true);
+    held.forNext = true;
+    held.payloads.unshift(...messages.map(([payload]) => payload));
+    held.actions.unshift(...messages.map(([, action]) => action));
+    for (const [payload] of messages) held.bytes += payload.length;
   }
 
   /**
@@ -113,13 +140,33 @@ export class HeldForSiblings {
     await Promise.all(over.map(([, held]) => held.released.promise));
   }
 
-  /** The manager answered: what was held goes, and what cannot is reported. */
-  #release(sibling: Address): void {
+  #newHold(sibling: Address, forNext: boolean): Held {
+    const held = {
+      payloads: [],
+      actions: [],
+      bytes: 0,
+      forNext,
+      released: Promise.withResolvers<void>(),
+    };
+    this.#held.set(sibling, held);
+    this.#options.news(sibling).then((news) => this.#release(sibling, news));
+    return held;
+  }
+
+  /** News of `sibling`: what was held goes, or what cannot is reported. */
+  #release(sibling: Address, news: SiblingNews): void {
     this.#starting.delete(sibling);
-    const held = this.#held.get(sibling);
+    const held = this.#held.get(sibling)!;
     this.#held.delete(sibling);
-    if (held === undefined) return;
     held.released.resolve();
+    // The old process that failed the connection is not coming back.
+    const goes = news === "ready" || (news === "answered" && !held.forNext);
+    if (!goes) {
+      const why = held.forNext
+        ? "the connection to it closed before it opened, and no new process of it came"
+        : "it is not connected";
+      return this.#options.report(lostError(sibling, held.actions, why));
+    }
     const lost: string[] = [];
     let closed = false;
     for (let i = 0; i < held.payloads.length; i++) {
@@ -142,8 +189,8 @@ function lostError(sibling: Address, actions: string[], why: string): Unreachabl
       [...new Set(actions)].map((action) => `"${action}"`).join(", ")
     })`;
   return new UnreachableError(
-    `${what} to ${describe(sibling)}, held until it listened, ${
-      actions.length === 1 ? "was" : "were"
+    `${what} to ${describe(sibling)}, held until it could take ${
+      actions.length === 1 ? "it, was" : "them, were"
     } not delivered: ${why}`,
     { action: actions[0], peer: sibling },
   );

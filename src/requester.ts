@@ -25,6 +25,7 @@ import { type Clock, SYSTEM_CLOCK } from "./clock.ts";
 import { decodeMessage, encodeMessage, toBytes, type WireMessage } from "./codec.ts";
 import { CANCEL, MORE } from "./control.ts";
 import { ClosedError, TimeoutError, UnreachableError } from "./errors.ts";
+import type { SiblingNews } from "./held_for_siblings.ts";
 import { LeavingWorkers } from "./leaving_workers.ts";
 import type { Outbox } from "./outbox.ts";
 import { fateOf } from "./fate.ts";
@@ -581,6 +582,19 @@ export class Requester {
       this.#down.set(event.address, ended(event));
     }
     if (event.type === "ready") this.#down.delete(event.address);
+  }
+
+  /**
+   * Asks the manager about `sibling` (its answer waits until it listens,
+   * if it starts with the cluster) and, if it is being replaced, waits for
+   * its new process (see {@linkcode SiblingNews}).
+   */
+  async siblingNews(sibling: Address): Promise<SiblingNews> {
+    await this.#options.syncWithManager?.(sibling);
+    if (!this.replacements.has(sibling)) return "answered";
+    const clock = this.#options.clock ?? SYSTEM_CLOCK;
+    const how = await this.replacements.news([sibling], Infinity, { clock });
+    return how === "ready" ? "ready" : "gone";
   }
 
   /** `peer` said it is leaving (it stops alone, to be replaced). */

@@ -29,6 +29,7 @@ import { type ControlTable, LEAVING } from "./control.ts";
 import { ControlFrames } from "./control_frames.ts";
 import { Dispatcher } from "./dispatch.ts";
 import { failureAnswer, stoppingError } from "./failure_answer.ts";
+import { UnreachableError } from "./errors.ts";
 import { HeldForSiblings } from "./held_for_siblings.ts";
 import { IncomingRequests, type Receipt } from "./incoming.ts";
 import type { Layout } from "./layout.ts";
@@ -164,10 +165,9 @@ export class Router implements Receiver {
       sendControl: (to, action, data) => this.sendControl(to, action, data),
       syncWithManager: options.syncWithManager,
     });
-    const { syncWithManager } = options;
-    if (syncWithManager) {
+    if (options.syncWithManager) {
       this.#outbox.siblings = new HeldForSiblings({
-        syncWithManager,
+        news: (sibling) => this.#requester.siblingNews(sibling),
         send: (to, payload) => this.#endpoint.send(to, payload, options.maxQueuedBytes),
         report: (error) => this.listeners.report(error),
       });
@@ -680,6 +680,7 @@ export class Router implements Receiver {
   /** Hears from the endpoint that a connection closed (see {@linkcode Receiver.gone}). */
   gone(peer: Address, reason: Error | undefined, last: LastSent = {}): void {
     this.#outbox.siblings?.started(peer);
+    if (last.unsent) this.#sendAgain(peer, last.unsent, reason);
     this.#requester.gone(peer, reason, last);
     this.#incoming.gone(peer, last.there);
     this.#closingWaiters = this.#closingWaiters.filter((waiter) => {
@@ -690,6 +691,40 @@ export class Router implements Receiver {
     if (last.there) return;
     this.#stoppingAlone.left(peer);
     this.#options.onGone?.(peer, reason);
+  }
+
+  /**
+   * Messages a connection to `peer` never carried (it closed before the
+   * welcome): held for its next process, if it is being replaced, else
+   * reported lost. Requests among them are the requester's (sent again,
+   * or failed, as `LastSent.undelivered` says); answers and control frames
+   * were for the process that is gone.
+   */
+  #sendAgain(peer: Address, unsent: readonly Uint8Array[], reason: Error | undefined): void {
+    const messages: [Uint8Array, string][] = [];
+    for (const payload of unsent) {
+      let message: WireMessage;
+      try {
+        message = decodeMessage(payload, describe(this.self));
+      } catch {
+        continue; // This process encoded it: never so.
+      }
+      const { action, messageId } = message;
+      if (messageId === undefined && !action.startsWith(CONTROL_PREFIX)) {
+        messages.push([payload, action]);
+      }
+    }
+    if (messages.length === 0) return;
+    const siblings = this.#outbox.siblings;
+    if (siblings) return siblings.holdForNext(peer, messages);
+    this.listeners.report(
+      new UnreachableError(
+        `${messages.length} messages to ${
+          describe(peer)
+        } were not delivered: the connection to it closed before it opened`,
+        { action: messages[0][1], peer, cause: reason },
+      ),
+    );
   }
 
   /** Whether messages go to the listeners now, rather than wait behind held ones. */

@@ -97,6 +97,12 @@ export interface LastSent {
    */
   undelivered?: number;
   /**
+   * With `undelivered: Infinity`, where the transport has them: the
+   * payloads that never left (a dial that failed), in order, for the
+   * receiver to send again to the peer's next process, or report lost.
+   */
+  unsent?: readonly Uint8Array[];
+  /**
    * How many were still on their way as it ended (a process of another
    * host, whose host stays): each is answered on its own, by its host or
    * its next process, and what waits on it stays.

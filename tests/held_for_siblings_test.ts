@@ -1,19 +1,19 @@
 import assert from "node:assert/strict";
 import type { Address } from "../src/address.ts";
 import { UnreachableError } from "../src/errors.ts";
-import { HeldForSiblings } from "../src/held_for_siblings.ts";
+import { HeldForSiblings, type SiblingNews } from "../src/held_for_siblings.ts";
 import { CLOSED, FULL, type Payload, UNREACHABLE } from "../src/transport.ts";
 import { waitFor } from "./helpers.ts";
 
 /** Holds whose manager answers when the test says, and whose transport answers `answer`. */
 function holds(answer: (to: Address) => number = () => 1) {
-  const syncs: { about: Address; answer: () => void }[] = [];
+  const syncs: { about: Address; answer: (news?: SiblingNews) => void }[] = [];
   const sent: [Address, string][] = [];
   const reported: Error[] = [];
   const held = new HeldForSiblings({
-    syncWithManager: (about) => {
-      const { promise, resolve } = Promise.withResolvers<void>();
-      syncs.push({ about, answer: resolve });
+    news: (about) => {
+      const { promise, resolve } = Promise.withResolvers<SiblingNews>();
+      syncs.push({ about, answer: (news = "answered") => resolve(news) });
       return promise;
     },
     send: (to: Address, payload: Payload) => {
@@ -63,7 +63,7 @@ Deno.test("held messages that cannot go are reported in one error, naming the ac
   assert.ok(reported[0] instanceof UnreachableError);
   assert.equal(
     reported[0].message,
-    '3 messages ("note", "tick") to worker 2, held until it listened, were not delivered: it is not connected',
+    '3 messages ("note", "tick") to worker 2, held until it could take them, were not delivered: it is not connected',
   );
   assert.equal((reported[0] as UnreachableError).action, "note");
   assert.equal((reported[0] as UnreachableError).peer, 2);
@@ -76,7 +76,7 @@ Deno.test("a held message lost as the process closes says so", async () => {
   await Promise.resolve();
   assert.equal(
     reported[0].message,
-    'Message "log" to service "logger", held until it listened, was not delivered: this process closed first',
+    'Message "log" to service "logger", held until it could take it, was not delivered: this process closed first',
   );
 });
 
@@ -109,4 +109,28 @@ Deno.test("drained() waits for what is held over the limit to go", async () => {
   await waitFor(held.drained(0), "every release");
   await Promise.resolve();
   assert.ok(all);
+});
+
+Deno.test("messages a connection never carried wait for the sibling's next process, ahead of later ones", async () => {
+  const { held, syncs, sent } = holds();
+  held.holdForNext(0, [[bytes("a"), "note"], [bytes("b"), "note"]]);
+  held.hold(0, bytes("c"), "note", 100);
+  assert.equal(syncs.length, 1);
+  syncs[0].answer("ready");
+  await Promise.resolve();
+  assert.deepEqual(sent, [[0, "a"], [0, "b"], [0, "c"]]);
+});
+
+Deno.test("messages a connection never carried are reported lost when no new process comes", async () => {
+  for (const news of ["answered", "gone"] as const) {
+    const { held, syncs, sent, reported } = holds();
+    held.holdForNext(0, [[bytes("a"), "note"]]);
+    syncs[0].answer(news);
+    await Promise.resolve();
+    assert.deepEqual(sent, []);
+    assert.equal(
+      reported[0].message,
+      'Message "note" to worker 0, held until it could take it, was not delivered: the connection to it closed before it opened, and no new process of it came',
+    );
+  }
 });

@@ -512,45 +512,59 @@ export class UnixEndpoint implements Endpoint {
       );
     }
     const undelivered = link.welcome !== undefined;
-    if (undelivered) this.#notWelcomed(link, address, reason);
+    const unsent = undelivered ? this.#notWelcomed(link, address, reason) : [];
     const removed = this.#links.remove(link);
     // Another link to that address is open: its process (or its next one,
     // whose link came before this close was read) is there, and what it
     // asked of this process is still answered.
+    if (removed === "spare" || removed === undefined || this.#state !== "open") {
+      this.#unsentLost(address, unsent, reason);
+    }
     if (removed === "spare") return this.#gone(address, reason, { there: true });
     if (removed === undefined) return;
     if (this.#state === "open") this.#onLeft?.(address, reason);
     const spare = this.#links.promoteSpare(address);
-    // Sent only after the welcome: a link never welcomed delivered nothing.
+    if (spare) this.#unsentLost(address, unsent, reason);
+    // Sent only after the welcome: a link never welcomed delivered nothing,
+    // and gives it back, to be sent again where its next process is.
     this.#gone(
       address,
       reason,
-      spare ? { there: true } : undelivered ? { undelivered: Infinity } : {},
+      spare ? { there: true } : undelivered ? { undelivered: Infinity, unsent } : {},
     );
   }
 
-  /** A link this process dialed closed before the far end welcomed it. */
-  #notWelcomed(link: Link, address: Address, reason: Error | undefined): void {
-    const error = new UnreachableError(
-      `${describe(address)} closed the connection before welcoming ${describe(this.self)}`,
-      { cause: reason, peer: address },
+  /**
+   * A link this process dialed closed before the far end welcomed it:
+   * what it carried waited for the welcome, and none of it was written.
+   *
+   * @returns Those payloads, in order; none when nothing was lost (the
+   * manager's link, whose failure fails `open()`, or closed by us with
+   * nothing waiting to be written).
+   */
+  #notWelcomed(link: Link, address: Address, reason: Error | undefined): Uint8Array[] {
+    link.welcome!.reject(
+      new UnreachableError(
+        `${describe(address)} closed the connection before welcoming ${describe(this.self)}`,
+        { cause: reason, peer: address },
+      ),
     );
-    link.welcome!.reject(error);
     link.welcome = undefined;
-    // Joining the manager fails `open()`, which says so; closed by us with
-    // nothing waiting to be written, nothing was lost.
-    if (address === MANAGER || (this.#state !== "open" && reason === undefined)) return;
-    // All it carried waited for the welcome: none of it was written.
-    const { messagesOut } = link.stats();
-    if (messagesOut === 0) return;
-    const what = messagesOut === 1
+    const unsent = link.connection.takeUnsent();
+    if (address === MANAGER || (this.#state !== "open" && reason === undefined)) return [];
+    return unsent;
+  }
+
+  /** Payloads of a link never welcomed that nobody will send again: reported lost. */
+  #unsentLost(address: Address, unsent: readonly Uint8Array[], cause: Error | undefined): void {
+    if (unsent.length === 0) return;
+    const what = unsent.length === 1
       ? "the message sent to it was"
-      : `the ${messagesOut} messages sent to it were`;
+      : `the ${unsent.length} messages sent to it were`;
     this.#options.report(
       new UnreachableError(
-        `${describe(this.self)} could not connect to ${describe(address)}: ${what} not delivered ` +
-          `(a request among them, where it is being replaced, goes to its new process)`,
-        { cause: error, peer: address },
+        `${describe(this.self)} could not connect to ${describe(address)}: ${what} not delivered`,
+        { cause, peer: address },
       ),
     );
   }

@@ -236,7 +236,7 @@ export function writeLength(bytes: Uint8Array, at: number, length: number): void
 }
 
 /** Reads a big-endian unsigned 32-bit length at `at`. */
-function readLength(bytes: Uint8Array, at: number): number {
+export function readLength(bytes: Uint8Array, at: number): number {
   return (bytes[at] * 0x100_0000) +
     ((bytes[at + 1] << 16) | (bytes[at + 2] << 8) | bytes[at + 3]);
 }

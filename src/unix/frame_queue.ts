@@ -11,7 +11,7 @@
 
 import { isPieces, writePieces } from "../payload_pieces.ts";
 import type { Payload } from "../transport.ts";
-import { HEADER_SIZE, MAX_LENGTH, writeLength } from "./frame.ts";
+import { HEADER_SIZE, MAX_LENGTH, readLength, writeLength } from "./frame.ts";
 
 /** The usual chunk: many small frames, one socket write. */
 const CHUNK_SIZE = 64 * 1024;
@@ -102,6 +102,23 @@ export class FrameQueue {
     this.#queued = 0;
     this.#chunksBefore = this.#fillBefore = this.#queuedBefore = 0;
     return taken;
+  }
+
+  /**
+   * Takes every frame queued, as copies of their payloads, in order: what
+   * a connection that never wrote them can give back to be sent again.
+   */
+  takePayloads(): Uint8Array[] {
+    const { chunks, fills } = this.take();
+    const payloads: Uint8Array[] = [];
+    for (let i = 0; i < chunks.length; i++) {
+      for (let at = 0; at < fills[i];) {
+        const end = at + HEADER_SIZE + readLength(chunks[i], at);
+        payloads.push(chunks[i].slice(at + HEADER_SIZE, end));
+        at = end;
+      }
+    }
+    return payloads;
   }
 
   /** Gives a written chunk back for reuse. */

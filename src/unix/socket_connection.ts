@@ -43,6 +43,8 @@ export class SocketConnection {
   #state: "open" | "closing" | "closed" = "open";
   #reason: Error | undefined;
   readonly #closed = Promise.withResolvers<Error | undefined>();
+  /** What was queued, never written, when it closed before it was admitted. */
+  #unsent: Uint8Array[] = [];
   /** `#flush`, bound once rather than a closure per flush. */
   readonly #flushSoon = () => void this.#flush();
 
@@ -106,6 +108,16 @@ export class SocketConnection {
    */
   get closed(): Promise<Error | undefined> {
     return this.#closed.promise;
+  }
+
+  /**
+   * Once closed before it was admitted: the payloads sent on it, none of
+   * them written, in order (taken: the next call gives none).
+   */
+  takeUnsent(): Uint8Array[] {
+    const unsent = this.#unsent;
+    this.#unsent = [];
+    return unsent;
   }
 
   /** Resolves once at most `limit` bytes are queued, or the connection closed. */
@@ -246,8 +258,10 @@ export class SocketConnection {
     } catch {
       // Already closed by the runtime.
     }
-    // What was never written never will be: the queue is emptied.
-    this.#queue.take();
+    // What was never written never will be: the queue is emptied, kept
+    // when held (nothing of it went) for the owner to send elsewhere.
+    if (this.#held) this.#unsent = this.#queue.takePayloads();
+    else this.#queue.take();
     this.#inFlight = 0;
     this.#drainWaiters.releaseAll();
     if (!this.#reading) this.#closed.resolve(this.#reason);

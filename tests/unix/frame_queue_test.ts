@@ -24,6 +24,19 @@ Deno.test("FrameQueue writes big-endian prefixes, and frames of one batch share 
   assert.equal(queue.length, 0);
 });
 
+Deno.test("FrameQueue gives back the payloads of every frame queued, in order, across chunks", () => {
+  const queue = new FrameQueue();
+  const big = new Uint8Array(100_000).fill(1);
+  queue.append("a");
+  queue.append(big);
+  queue.append(new Uint8Array([2, 3]));
+  const payloads = queue.takePayloads();
+  assert.deepEqual(payloads.map((payload) => payload.length), [1, 100_000, 2]);
+  assert.deepEqual([...payloads[0], ...payloads[2]], [...utf8.encode("a"), 2, 3]);
+  assert.ok(payloads[1].every((byte) => byte === 1));
+  assert.equal(queue.length, 0);
+});
+
 Deno.test("FrameQueue adds chunks for a backlog instead of copying what is queued", () => {
   const queue = new FrameQueue();
   const big = new Uint8Array(100_000).fill(1);

@@ -251,6 +251,11 @@ Deno.test("SocketConnection.dial() to a socket nobody listens at closes the conn
   assert.ok(reason instanceof Deno.errors.NotFound, String(reason));
   assert.equal(client.bufferedBytes, 0, "what waited is forgotten");
   assert.equal(client.send("late"), -1, "closed");
+  // Never written, it is given back, once, to be sent elsewhere.
+  assert.deepEqual(client.takeUnsent().map((payload) => new TextDecoder().decode(payload)), [
+    "lost",
+  ]);
+  assert.deepEqual(client.takeUnsent(), []);
   await Deno.remove(dir, { recursive: true });
 });
 
