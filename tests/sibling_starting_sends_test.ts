@@ -19,11 +19,13 @@ const sender = (dir: string, whom: "gated" | "workers") => ({
  * Starts a cluster in a directory of its own, in which an early sender
  * sends to gated children (see `fixtures/early_sender.ts`): returns what
  * its sends counted while every gate was shut, then opens the gates and
- * returns the notes each gated child got.
+ * returns the notes each gated child got, and the files named in `also`
+ * (written before the notes).
  */
 async function sendEarly(
   options: (dir: string) => ClusterOptions,
-): Promise<{ sent: unknown; notes: unknown }> {
+  also: string[] = [],
+): Promise<{ sent: unknown; notes: unknown; files: unknown[] }> {
   const dir = await Deno.makeTempDir({ prefix: "switchboard-test-early-" });
   const read = async (name: string): Promise<unknown> =>
     JSON.parse(await Deno.readTextFile(`${dir}/${name}.json`));
@@ -46,7 +48,8 @@ async function sendEarly(
     }
     await using _cluster = await waitFor(starting, "the start");
     await fileAppears(notesWritten, "notes.json");
-    return { sent, notes: await read("notes") };
+    const notes = await read("notes");
+    return { sent, notes, files: await Promise.all(also.map(read)) };
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -75,4 +78,17 @@ Deno.test("a broadcast at the start is held for each worker that does not listen
   });
   assert.deepEqual(sent, [2, 2, 2]);
   assert.deepEqual(notes, [[1, 2, 3], [1, 2, 3]]);
+});
+
+Deno.test("a sibling that asks the sender as it sets up, before it is ready, gets its answer though messages are held for it", async () => {
+  const { notes, files } = await sendEarly((dir) => ({
+    workers: 0,
+    processes: {
+      gated: serviceIn(dir, "setup_asking_service.ts"),
+      sender: sender(dir, "gated"),
+    },
+  }), ["config"]);
+  // The answer went, the notes held before it ahead of it.
+  assert.deepEqual(files, ["config"]);
+  assert.deepEqual(notes, [1, 2, 3]);
 });
