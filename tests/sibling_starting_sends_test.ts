@@ -92,3 +92,17 @@ Deno.test("a sibling that asks the sender as it sets up, before it is ready, get
   assert.deepEqual(files, ["config"]);
   assert.deepEqual(notes, [1, 2, 3]);
 });
+
+Deno.test("every message held for a sibling, within maxQueuedBytes, reaches it", async () => {
+  const { sent, notes } = await sendEarly((dir) => ({
+    workers: 0,
+    maxFrameSize: 8 * 1024,
+    maxQueuedBytes: 16 * 1024,
+    processes: {
+      gated: gated(dir),
+      sender: serviceIn(dir, "filling_sender.ts"),
+    },
+  }));
+  assert.ok(typeof sent === "number" && sent > 10, `counted ${sent}`);
+  assert.deepEqual(notes, { count: sent, errors: [] });
+});
