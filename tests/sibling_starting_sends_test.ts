@@ -106,3 +106,13 @@ Deno.test("every message held for a sibling, within maxQueuedBytes, reaches it",
   assert.ok(typeof sent === "number" && sent > 10, `counted ${sent}`);
   assert.deepEqual(notes, { count: sent, errors: [] });
 });
+
+Deno.test("drain() waits while what is held for a sibling that does not listen yet is over the high-water mark", async () => {
+  const { sent, notes } = await sendEarly((dir) => ({
+    workers: 0,
+    highWaterMark: 1024,
+    processes: { gated: gated(dir), sender: serviceIn(dir, "draining_sender.ts") },
+  }));
+  assert.deepEqual(sent, { to: false, all: false });
+  assert.equal(notes, 1);
+});
