@@ -116,3 +116,13 @@ Deno.test("drain() waits while what is held for a sibling that does not listen y
   assert.deepEqual(sent, { to: false, all: false });
   assert.equal(notes, 1);
 });
+
+Deno.test("messages are held for a sibling spawned after the sender", async () => {
+  const { sent, notes } = await sendEarly((dir) => ({
+    workers: 0,
+    // The sender first: its siblings are spawned after it.
+    processes: { sender: sender(dir, "gated"), gated: gated(dir) },
+  }));
+  assert.deepEqual(sent, [1, 1, 1]);
+  assert.deepEqual(notes, [1, 2, 3]);
+});
