@@ -338,6 +338,26 @@ const tests: [string, (network: TestNetwork) => Promise<void>][] = [
       assert.equal(await second, "done");
     },
   ],
+  [
+    "what is held for a sibling that listens by now goes as the sender closes",
+    async (network) => {
+      await network.open(MANAGER);
+      // Its manager answers once the sender closes, as a child's does (endAll).
+      const answered = Promise.withResolvers<void>();
+      const r0 = await network.router(0, { syncWithManager: () => answered.promise });
+      r0.startsWithSiblings([1]);
+      assert.equal(r0.sendMessage("note", 1, 1), 1, "held: worker 1 does not listen yet");
+      const r1 = await network.router(1, { held: true });
+      const notes = received(r1, "note", 1);
+      const errors: Error[] = [];
+      r0.listeners.onError((error) => void errors.push(error));
+      answered.resolve();
+      await r0.close();
+      assert.deepEqual(errors, []);
+      r1.ready();
+      assert.deepEqual(await notes, [1]);
+    },
+  ],
 ];
 
 testOnEveryNetwork(tests);
