@@ -118,11 +118,16 @@ export class Supervisor {
 
   /**
    * Whether `address` is a child of this host starting for the first time
-   * that has not said `$ready` yet: it may not listen yet.
+   * (or to be, in the start) that has not said `$ready` yet: it may not
+   * listen yet.
    */
   startingFirst(address: Address): boolean {
     const child = this.#slots.get(address);
-    return child !== undefined && child.state === "starting" && !child.wasReady &&
+    // The start spawns its children one by one: one not spawned yet will be.
+    if (child === undefined) {
+      return !this.#started && !this.#stopping && this.#options.children.has(address);
+    }
+    return child.state === "starting" && !child.wasReady &&
       !child.wentAhead;
   }
 
