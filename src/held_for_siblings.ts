@@ -5,9 +5,13 @@
  * - At the cluster's start a worker's siblings start alongside it (its
  *   bootstrap names them): a message to one that does not listen yet is
  *   held while this process asks its manager about it (`ManagerSync`: the
- *   answer waits until a sibling starting with the cluster listens). Once
- *   anything said that sibling started (an event about it, a connection to
- *   it that closed, that answer), nothing is held for it so again.
+ *   answer waits until a sibling starting with the cluster is ready). It
+ *   goes sooner if something more is sent to that sibling and it can be
+ *   reached by then (it listens, or it dialed this process): a sibling set
+ *   up before it is ready (`{ ready: false }`) may ask this process, and
+ *   wait for the answer, which goes behind what was held. Once anything
+ *   said that sibling started (an event about it, a connection to it that
+ *   closed, that answer), nothing is held for it so again.
  * - A message whose connection closed before the far end welcomed it (it
  *   was dialed as the old process of a sibling being replaced closed) is
  *   held for that sibling's next process, and sent once it is ready.
@@ -24,7 +28,7 @@
 import { type Address, describe } from "./address.ts";
 import { UnreachableError } from "./errors.ts";
 import { copyPayload } from "./payload_pieces.ts";
-import { CLOSED, FULL, type Payload } from "./transport.ts";
+import { CLOSED, FULL, type Payload, UNREACHABLE } from "./transport.ts";
 
 /**
  * What became of a sibling, as this process learns it: its manager
@@ -41,7 +45,10 @@ export interface SiblingHoldOptions {
    * waits for its new process.
    */
   news(sibling: Address): Promise<SiblingNews>;
-  /** Hands a payload to the transport now: its size, or a negative code. */
+  /**
+   * Hands a payload to the transport now, over `maxQueuedBytes` if need be
+   * (it was held within it): its size, or a negative code.
+   */
   send(to: Address, payload: Payload): number;
   /** Where a loss is reported (the process's `onError`). */
   report(error: Error): void;
@@ -74,6 +81,29 @@ export class HeldForSiblings {
     return this.#held.has(sibling);
   }
 
+  /**
+   * Sends what is held for `sibling` now, if it can be reached: it listens
+   * (it may not be ready yet, and hold them itself until it is), or it
+   * dialed this process (it asks, and waits for the answer, which is
+   * behind them). What waits for a new process waits for its news.
+   *
+   * @returns Whether nothing is held for it any more.
+   */
+  sendHeld(sibling: Address): boolean {
+    const held = this.#held.get(sibling);
+    if (held === undefined) return true;
+    if (held.forNext) return false;
+    const first = this.#options.send(sibling, held.payloads[0]);
+    if (first === UNREACHABLE) return false;
+    this.#release(sibling, "answered", first);
+    return true;
+  }
+
+  /** Sends what is held for each sibling that can be reached now (see {@linkcode sendHeld}). */
+  sendAllHeld(): void {
+    for (const sibling of [...this.#held.keys()]) this.sendHeld(sibling);
+  }
+
   /** This process starts with the cluster, as `siblings` do: they may not listen yet. */
   startsWith(siblings: readonly Address[]): void {
     for (const sibling of siblings) this.#starting.add(sibling);
@@ -102,16 +132,25 @@ export class HeldForSiblings {
    * the first asking the manager about it.
    *
    * @param limit The most bytes held for it.
+   * @param cost The bytes it takes of `limit`, as the transport's queue
+   * counts them (its frame header too); by default, its size.
    * @returns The payload's size, or `FULL` (nothing held) when that would
    * be over `limit`.
    */
-  hold(sibling: Address, payload: Payload, action: string, limit: number): number {
+  hold(
+    sibling: Address,
+    payload: Payload,
+    action: string,
+    limit: number,
+    cost?: number,
+  ): number {
     const copy = copyPayload(payload);
-    if (this.bytes(sibling) + copy.length > limit) return FULL;
+    cost ??= copy.length;
+    if (this.bytes(sibling) + cost > limit) return FULL;
     const held = this.#held.get(sibling) ?? this.#newHold(sibling, false);
     held.payloads.push(copy);
     held.actions.push(action);
-    held.bytes += copy.length;
+    held.bytes += cost;
     return copy.length;
   }
 
@@ -153,10 +192,17 @@ export class HeldForSiblings {
     return held;
   }
 
-  /** News of `sibling`: what was held goes, or what cannot is reported. */
-  #release(sibling: Address, news: SiblingNews): void {
+  /**
+   * News of `sibling`, or it can be reached: what was held goes, or what
+   * cannot is reported.
+   *
+   * @param first What sending the first held message gave, when it was sent.
+   */
+  #release(sibling: Address, news: SiblingNews, first?: number): void {
     this.#starting.delete(sibling);
-    const held = this.#held.get(sibling)!;
+    const held = this.#held.get(sibling);
+    // Sent already, as it could be reached before the news came.
+    if (held === undefined) return;
     this.#held.delete(sibling);
     held.released.resolve();
     // The old process that failed the connection is not coming back.
@@ -170,7 +216,9 @@ export class HeldForSiblings {
     const lost: string[] = [];
     let closed = false;
     for (let i = 0; i < held.payloads.length; i++) {
-      const size = this.#options.send(sibling, held.payloads[i]);
+      const size = i === 0 && first !== undefined
+        ? first
+        : this.#options.send(sibling, held.payloads[i]);
       if (size >= 0) continue;
       lost.push(held.actions[i]);
       closed ||= size === CLOSED;

@@ -69,7 +69,9 @@ export class Outbox {
     if (!siblings.holds(to) && (!siblings.mayHold(to) || this.unreachableWhy(to))) return size;
     const bytes = typeof payload === "string" ? toBytes(payload) : payload;
     if (bytes.length > this.#endpoint.maxPayload(to)) throw this.#tooLarge(to, action);
-    const held = siblings.hold(to, bytes, action, this.#maxQueuedBytes);
+    const cost = this.#endpoint.queueCost?.(to, bytes.length) ??
+      this.#endpoint.overhead + bytes.length;
+    const held = siblings.hold(to, bytes, action, this.#maxQueuedBytes, cost);
     if (held === FULL) throw this.#queueFull(to, action, siblings.bytes(to), false);
     return held;
   }
@@ -77,7 +79,7 @@ export class Outbox {
   /**
    * Sends to one process now, within `maxQueuedBytes`: a request, which
    * waits for a sibling that does not listen yet itself (unreachable, too,
-   * while messages are held for it, to stay behind them).
+   * while messages held for it cannot go yet, to stay behind them).
    *
    * @returns The payload's size, or a negative code: not handed over.
    * @throws {QueueFullError} When the queue to `to` has no room for it.
@@ -85,7 +87,9 @@ export class Outbox {
    */
   sendNow(to: Address, payload: Payload, action: string): number {
     if (to === this.#self) return this.#loopback.send(payload);
-    if (!this.layout.has(to) || this.siblings?.holds(to)) return UNREACHABLE;
+    if (!this.layout.has(to)) return UNREACHABLE;
+    // Behind what is held for it, if that cannot go yet.
+    if (this.siblings?.sendHeld(to) === false) return UNREACHABLE;
     const size = this.#endpoint.send(to, payload, this.#maxQueuedBytes);
     if (size === FULL) throw this.#queueFull(to, action, this.#endpoint.queued(to), false);
     if (size === TOO_LARGE) throw this.#tooLarge(to, action);

@@ -168,7 +168,9 @@ export class Router implements Receiver {
     if (options.syncWithManager) {
       this.#outbox.siblings = new HeldForSiblings({
         news: (sibling) => this.#requester.siblingNews(sibling),
-        send: (to, payload) => this.#endpoint.send(to, payload, options.maxQueuedBytes),
+        // Held within maxQueuedBytes (frame headers counted), they go as a
+        // whole: counted as sent, none may be refused at the end.
+        send: (to, payload) => this.#endpoint.send(to, payload),
         report: (error) => this.listeners.report(error),
       });
     }
@@ -524,6 +526,9 @@ export class Router implements Receiver {
 
   async #shutDown(reason: Error | undefined): Promise<void> {
     this.#state = "closing";
+    // What is held for a sibling that listens by now goes, as what is queued
+    // does; the rest is reported lost once the manager answers.
+    this.#outbox.siblings?.sendAllHeld();
     this.#requester.close(reason);
     this.#incoming.abortAll();
     this.#loopback.close();

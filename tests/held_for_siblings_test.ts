@@ -134,3 +134,34 @@ Deno.test("messages a connection never carried are reported lost when no new pro
     );
   }
 });
+
+Deno.test("held messages go as soon as the sibling can be reached, before what is sent it next", () => {
+  let reachable = false;
+  const { held, sent } = holds(() => reachable ? 1 : UNREACHABLE);
+  held.startsWith([1]);
+  held.hold(1, bytes("a"), "note", 100);
+  held.hold(1, bytes("b"), "note", 100);
+  assert.ok(!held.sendHeld(1), "still unreachable: held");
+  assert.ok(held.holds(1));
+  reachable = true;
+  sent.length = 0;
+  assert.ok(held.sendHeld(1));
+  assert.deepEqual(sent, [[1, "a"], [1, "b"]]);
+  assert.ok(!held.holds(1) && !held.mayHold(1));
+  assert.ok(held.sendHeld(2), "nothing held");
+});
+
+Deno.test("what waits for a sibling's next process does not go to what listens there before its news", () => {
+  const { held, sent } = holds();
+  held.holdForNext(0, [[bytes("a"), "note"]]);
+  assert.ok(!held.sendHeld(0));
+  assert.deepEqual(sent, []);
+});
+
+Deno.test("a hold's bytes are what the transport's queue counts, frame headers too", () => {
+  const { held } = holds();
+  assert.equal(held.hold(1, bytes("ab"), "note", 12, 6), 2);
+  assert.equal(held.bytes(1), 6);
+  assert.equal(held.hold(1, bytes("cd"), "note", 12, 6), 2);
+  assert.equal(held.hold(1, bytes("e"), "note", 12, 5), FULL);
+});
