@@ -198,6 +198,22 @@ Deno.test("a target with no listener answers at once with NoHandlerError", async
   });
 });
 
+Deno.test("a handler that fails with its own request's NoHandlerError fails the request with RemoteError, not as unhandled", async () => {
+  await using cluster = await startCluster();
+  // The manager handles "proxyRequest" by asking worker 1 for what nobody there handles.
+  cluster.handle("proxyRequest", () => cluster.request("unknownRequest", {}, { to: 1 }));
+  assert.deepEqual(
+    await remote(cluster, 0, { op: "request", action: "proxyRequest", to: MANAGER }),
+    {
+      error: {
+        name: "RemoteError",
+        message:
+          'Request "proxyRequest" to the manager failed: NoHandlerError: Request "unknownRequest" to worker 1 failed: it has no handler for "unknownRequest"',
+      },
+    },
+  );
+});
+
 Deno.test("a listener that never answers makes the request time out, naming action, target and time", async () => {
   await using cluster = await startCluster();
   let error: unknown;
