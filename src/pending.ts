@@ -363,7 +363,9 @@ export function answerError(
       { action, peer: from },
     );
   }
-  if (error.name === NoHandlerError.name) {
+  // Switchboard's own "nobody listens" carries no stack; an error a handler
+  // threw under that name (its own request's, say) has one: a RemoteError.
+  if (error.name === NoHandlerError.name && error.stack === undefined) {
     return new NoHandlerError(
       `Request "${action}" to ${describe(from)} failed: it has no handler for "${action}"`,
       { action, peer: from },

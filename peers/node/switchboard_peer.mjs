@@ -764,7 +764,8 @@ export class Peer {
           } failed: it was not delivered (${error.message})`,
           { action: entry.action, peer: from },
         )
-        : error.name === "NoHandlerError"
+        // The "no handler" answer carries no stack; a handler's error of that name has one.
+        : error.name === "NoHandlerError" && error.stack === undefined
         ? new NoHandlerError(
           `Request "${entry.action}" to ${
             describe(from)
