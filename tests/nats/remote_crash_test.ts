@@ -47,3 +47,27 @@ Deno.test({
     assert.equal(again.data, "again");
   },
 });
+
+Deno.test({
+  name: "a message whose listener ends its process on another host is not reported as " +
+    "undelivered: it was read, and may have been acted on",
+  ignore: !natsAnswers,
+  async fn() {
+    const cluster = uniqueCluster();
+    await using b = await joinHere(cluster, "b", { workers: 1 });
+    await using a = await joinHere(cluster, "a", { workers: 1 });
+    await knowsWorkers(a, 2);
+    const [onB] = workersOf(b);
+    const reported = Promise.withResolvers<Error>();
+    a.onError((error) => reported.resolve(error));
+    const back = event(b, "ready", onB);
+    a.sendMessage("exitNow", null, onB);
+    const report = await waitFor(reported.promise, "a report of the message");
+    assert.equal(
+      report.message,
+      `A message from the manager of host "a" to worker ${onB} may not have been delivered: ` +
+        `worker ${onB} ended before it said it had read it`,
+    );
+    await waitFor(back, `worker ${onB} to be back`);
+  },
+});
