@@ -141,9 +141,10 @@ export class RemoteOutcomes {
       : action === undefined
       ? "A message"
       : `Message "${action}"`;
-    const text = `${what} from ${describe(from)} to ${describe(to)} ${
-      count > 1 ? "were" : "was"
-    } not delivered: ${reason}`;
+    // What a process ended without saying it took may have been read, even
+    // acted on (its listener ended the process): in doubt, not refused.
+    const verb = ended ? "may not have been" : count > 1 ? "were not" : "was not";
+    const text = `${what} from ${describe(from)} to ${describe(to)} ${verb} delivered: ${reason}`;
     if (this.#isManager(from)) {
       const error = new UnreachableError(text, { action, peer: to });
       this.#report(error);
