@@ -271,14 +271,12 @@ const SHORT_MESSAGE = 1000;
  * sensible size: its name, the start of its message, no stack or issues.
  */
 function cutShort(error: NonNullable<WireMessage["error"]>): NonNullable<WireMessage["error"]> {
-  const { name, message, stack, schema } = error;
+  const { name, message, schema } = error;
   const rest = message.length - SHORT_MESSAGE;
-  const short: NonNullable<WireMessage["error"]> = {
+  const short = {
     name: name.slice(0, SHORT_MESSAGE),
     message: rest > 0 ? `${message.slice(0, SHORT_MESSAGE)}… (${rest} more characters)` : message,
   };
-  // A stack, even cut short, tells a handler's error from the "no handler" answer.
-  if (stack !== undefined) short.stack = stack.slice(0, SHORT_MESSAGE);
   return schema === undefined ? short : { ...short, schema: schema.slice(0, SHORT_MESSAGE) };
 }
 
