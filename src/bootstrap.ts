@@ -25,6 +25,8 @@ export interface Bootstrap {
   services: string[];
   /** The other hosts' managers, when the cluster spans several. */
   managers: string[];
+  /** Its own host's manager by its cluster-wide address, when the cluster spans several. */
+  manager?: string;
   /** The largest frame to send or accept. */
   maxFrameSize: number;
   /** The default request timeout, in ms. */
@@ -143,6 +145,7 @@ function isBootstrap(value: unknown): value is Bootstrap {
     b.workers.every((id) => Number.isInteger(id) && id >= 0) && Array.isArray(b.services) &&
     b.services.every((name) => typeof name === "string") && Array.isArray(b.managers) &&
     b.managers.every((name) => typeof name === "string") &&
+    (b.manager === undefined || typeof b.manager === "string") &&
     typeof b.maxFrameSize === "number" && typeof b.requestTimeout === "number" &&
     typeof b.highWaterMark === "number" && typeof b.maxQueuedBytes === "number" &&
     (b.stopTimeout === undefined || typeof b.stopTimeout === "number") &&

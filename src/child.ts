@@ -87,7 +87,12 @@ export class ChildSide {
     }
     this.router = new Router({
       endpoint,
-      layout: new Layout(bootstrap.workers, bootstrap.services, bootstrap.managers),
+      layout: new Layout(
+        bootstrap.workers,
+        bootstrap.services,
+        bootstrap.managers,
+        bootstrap.manager,
+      ),
       maxFrameSize: bootstrap.maxFrameSize,
       requestTimeout: bootstrap.requestTimeout,
       highWaterMark: bootstrap.highWaterMark,

@@ -347,6 +347,7 @@ function clusterLayout(link: BrokerLink): Layout {
     hosts.flatMap((host) => host.workers),
     hosts.flatMap((host) => host.services),
     hosts.filter((host) => host.host !== link.self.host).map((host) => managerOf(host.host)),
+    managerOf(link.self.host),
   );
 }
 

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { type Address, isManagerOf, MANAGER } from "./address.ts";
+import { type Address, isManagerOf, MANAGER, type Target } from "./address.ts";
 
 /** A layout as data. */
 export interface Members {
@@ -16,6 +16,8 @@ export interface Members {
   services: string[];
   /** The other hosts' managers. */
   managers: string[];
+  /** This host's manager by its cluster-wide address (`managerOf(host)`), when the cluster spans several. */
+  manager?: string;
 }
 
 /** The processes of one cluster. */
@@ -28,6 +30,8 @@ export class Layout {
   readonly workerIds: readonly number[];
   /** The managers of the other hosts, when the cluster spans several. */
   readonly managers: readonly string[];
+  /** This host's manager by its cluster-wide address, when the cluster spans several. */
+  readonly manager: string | undefined;
   readonly #workerSet: ReadonlySet<number>;
   readonly #serviceSet: ReadonlySet<string>;
   readonly #managerSet: ReadonlySet<string>;
@@ -36,12 +40,14 @@ export class Layout {
    * @param workers How many workers (ids `0` to `workers - 1`), or their ids.
    * @param services The service names.
    * @param managers The addresses of other hosts' managers (`managerOf(host)`).
+   * @param manager This host's manager's address among them all (`managerOf(host)`).
    * @throws {TypeError} When the counts or names are invalid.
    */
   constructor(
     workers: number | readonly number[],
     services: readonly string[],
     managers: readonly string[] = [],
+    manager?: string,
   ) {
     if (typeof workers !== "number" && !Array.isArray(workers)) {
       throw new TypeError(`"workers" must be a count or a list of ids, got ${workers}`);
@@ -76,6 +82,25 @@ export class Layout {
     this.#serviceSet = names;
     this.managers = [...managers];
     this.#managerSet = new Set(managers);
+    if (manager !== undefined && !isManagerOf(manager)) {
+      throw new TypeError(
+        `A manager's address is "manager@<host>", got ${JSON.stringify(manager)}`,
+      );
+    }
+    this.manager = manager;
+  }
+
+  /**
+   * `to` as this process sends to it: this host's manager named by its
+   * cluster-wide address is `MANAGER`, so that the same code on every host
+   * reaches a chosen host's manager from that host too.
+   */
+  here(to: Target): Target {
+    const manager = this.manager;
+    if (manager === undefined) return to;
+    if (to === manager) return MANAGER;
+    if (!Array.isArray(to) || !to.includes(manager)) return to;
+    return (to as readonly Address[]).map((address) => address === manager ? MANAGER : address);
   }
 
   /** Whether `address` names a process of this cluster. */
@@ -87,11 +112,13 @@ export class Layout {
 
   /** The layout as data: what the bootstrap and `$members` carry. */
   members(): Members {
-    return {
+    const members: Members = {
       workers: [...this.workerIds],
       services: [...this.services],
       managers: [...this.managers],
     };
+    if (this.manager !== undefined) members.manager = this.manager;
+    return members;
   }
 
   /**
@@ -106,6 +133,7 @@ export class Layout {
         members.workers as number[],
         members.services as string[],
         members.managers as string[],
+        members.manager,
       );
     } catch {
       return undefined;

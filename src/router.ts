@@ -377,6 +377,7 @@ export class Router implements Receiver {
    */
   sendMessage(action: string, data: unknown, to?: Target | typeof ANY): number {
     assertUserAction(action);
+    if (to !== ANY && to !== undefined) to = this.layout.here(to);
     if (this.#options.schemas) checkOutgoing(this.#options.schemas, action, data, to);
     if (to === ANY) {
       const payload = encodeMessage({ action, data }, this.#options.maxFrameSize, ANY);
@@ -399,7 +400,7 @@ export class Router implements Receiver {
    * {@linkcode Requester.request}).
    */
   request(action: string, data: unknown, options: RequestOptions): Promise<unknown> {
-    return this.#requester.request(action, data, options);
+    return this.#requester.request(action, data, this.#here(options));
   }
 
   /** Sends a request for a streamed answer (see {@linkcode Requester.requestStream}). */
@@ -408,7 +409,7 @@ export class Router implements Receiver {
     data: unknown,
     options: RequestOptions,
   ): AsyncGenerator<unknown, void, undefined> {
-    return this.#requester.requestStream(action, data, options);
+    return this.#requester.requestStream(action, data, this.#here(options));
   }
 
   /** Asks many targets (see {@linkcode Requester.requestAll}). */
@@ -417,7 +418,15 @@ export class Router implements Receiver {
     data: unknown,
     options?: RequestAllOptions,
   ): Promise<Settled<unknown>[]> {
-    return this.#requester.requestAll(action, data, options);
+    return this.#requester.requestAll(action, data, options && this.#here(options));
+  }
+
+  /** `options` with `to` as this process sends to it (see {@linkcode Layout.here}). */
+  #here<O extends { to?: Target | typeof ANY }>(options: O): O {
+    const to = options?.to;
+    if (to === undefined || to === ANY) return options;
+    const here = this.layout.here(to);
+    return here === to ? options : { ...options, to: here };
   }
 
   /** See {@linkcode Replier.drainFor}. */
@@ -441,7 +450,8 @@ export class Router implements Receiver {
   /** Resolves once the queues to `to` (default: every peer) are at most the high-water mark. */
   async drain(to?: Target): Promise<void> {
     if (to === undefined) return await this.#drained(this.#options.highWaterMark);
-    await Promise.all(targetsOf(to, "drain").map((target) => this.#drainedTo(target)));
+    const targets = targetsOf(this.layout.here(to), "drain");
+    await Promise.all(targets.map((target) => this.#drainedTo(target)));
   }
 
   /**

@@ -22,3 +22,15 @@ Deno.test("Layout refuses bad counts and names", () => {
   assert.throws(() => new Layout(1, [""]), TypeError);
   assert.throws(() => new Layout(1, ["a", "a"]), /listed twice/);
 });
+
+Deno.test("Layout takes its own host's manager, by its cluster-wide address, as MANAGER", () => {
+  const layout = new Layout([0, 1], [], ["manager@b"], "manager@a");
+  assert.equal(layout.here("manager@a"), MANAGER);
+  assert.deepEqual(layout.here([0, "manager@a", "manager@b"]), [0, MANAGER, "manager@b"]);
+  const list = [0, "manager@b"];
+  assert.equal(layout.here(list), list, "nothing to change: the same list");
+  assert.equal(layout.here("manager@b"), "manager@b");
+  assert.equal(new Layout(1, []).here("manager@a"), "manager@a", "on one host: no such address");
+  assert.deepEqual(Layout.from(layout.members())?.members(), layout.members());
+  assert.throws(() => new Layout(1, [], [], "a"), /manager@<host>/);
+});
