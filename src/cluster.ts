@@ -433,10 +433,11 @@ export class Cluster<P extends Carried<P> = Protocol, S extends string = string>
   }
 
   /**
-   * The process id of a worker or service.
+   * The process id of a worker or service of this host.
    *
    * @param address A worker id or service name.
-   * @returns Its pid, or undefined for an address that is not a child.
+   * @returns Its pid, or undefined for an address that is not a child of
+   * this host (one on another host, across hosts), or not running now.
    *
    * @example Find a worker's pid
    * ```ts
