@@ -12,9 +12,11 @@
  *   wait for the answer, which goes behind what was held. Once anything
  *   said that sibling started (an event about it, a connection to it that
  *   closed, that answer), nothing is held for it so again.
- * - A message whose connection closed before the far end welcomed it (it
- *   was dialed as the old process of a sibling being replaced closed) is
- *   held for that sibling's next process, and sent once it is ready.
+ * - A message to a sibling being replaced (reloading, or stopping alone to
+ *   be restarted), whose old process cannot be reached any more, is held
+ *   for its next process; so is one whose connection closed before the far
+ *   end welcomed it (it was dialed as the old process closed). They go
+ *   once that process is ready, as requests to it do.
  *
  * What was held and cannot go (the sibling never listened, no new process
  * came, or this process closed first) is reported lost, naming the actions
@@ -52,6 +54,8 @@ export interface SiblingHoldOptions {
   send(to: Address, payload: Payload): number;
   /** Where a loss is reported (the process's `onError`). */
   report(error: Error): void;
+  /** Whether `sibling` is being replaced, as this process knows. */
+  replacing(sibling: Address): boolean;
 }
 
 /** The messages held for one sibling, oldest first. */
@@ -116,10 +120,11 @@ export class HeldForSiblings {
 
   /**
    * Whether a message to `sibling`, which cannot be reached now, may be
-   * held: it may still be starting with the cluster.
+   * held: it may still be starting with the cluster, or it is being
+   * replaced.
    */
   mayHold(sibling: Address): boolean {
-    return this.#starting.has(sibling);
+    return this.#starting.has(sibling) || this.#options.replacing(sibling);
   }
 
   /** The bytes held for `sibling`. */

@@ -172,6 +172,7 @@ export class Router implements Receiver {
         // whole: counted as sent, none may be refused at the end.
         send: (to, payload) => this.#endpoint.send(to, payload),
         report: (error) => this.listeners.report(error),
+        replacing: (sibling) => this.#requester.replacements.has(sibling),
       });
     }
     this.#controlFrames = new ControlFrames({

@@ -10,6 +10,7 @@ function holds(answer: (to: Address) => number = () => 1) {
   const syncs: { about: Address; answer: (news?: SiblingNews) => void }[] = [];
   const sent: [Address, string][] = [];
   const reported: Error[] = [];
+  const replacing = new Set<Address>();
   const held = new HeldForSiblings({
     news: (about) => {
       const { promise, resolve } = Promise.withResolvers<SiblingNews>();
@@ -21,8 +22,9 @@ function holds(answer: (to: Address) => number = () => 1) {
       return answer(to);
     },
     report: (error) => void reported.push(error),
+    replacing: (sibling) => replacing.has(sibling),
   });
-  return { held, syncs, sent, reported };
+  return { held, syncs, sent, reported, replacing };
 }
 
 const bytes = (text: string) => new TextEncoder().encode(text);
@@ -164,4 +166,11 @@ Deno.test("a hold's bytes are what the transport's queue counts, frame headers t
   assert.equal(held.bytes(1), 6);
   assert.equal(held.hold(1, bytes("cd"), "note", 12, 6), 2);
   assert.equal(held.hold(1, bytes("e"), "note", 12, 5), FULL);
+});
+
+Deno.test("messages are held for a sibling being replaced", () => {
+  const { held, replacing } = holds();
+  assert.ok(!held.mayHold(1));
+  replacing.add(1);
+  assert.ok(held.mayHold(1));
 });

@@ -1,12 +1,21 @@
 /**
- * A message a sibling sends a process as it leaves for a reload, on a
- * connection that closes before it opens (the old process is gone by
- * then), goes to its next process: it was counted as handed over.
+ * A message a sibling sends a process as it leaves for a reload goes to
+ * its next process once the old one cannot be reached: it was counted as
+ * handed over. So does one sent on a connection that closes before it
+ * opens (the old process went as it was dialed).
  */
 
 import assert from "node:assert/strict";
 import { Cluster } from "../mod.ts";
-import { event, nextMessage, waitFor } from "./helpers.ts";
+import {
+  event,
+  fileAppears,
+  nextMessage,
+  remote,
+  serviceIn,
+  startCluster,
+  waitFor,
+} from "./helpers.ts";
 
 Deno.test("a message dialed as its target leaves for a reload reaches the next process", async () => {
   const dir = await Deno.makeTempDir({ prefix: "switchboard-test-leaving-" });
@@ -36,6 +45,31 @@ Deno.test("a message dialed as its target leaves for a reload reaches the next p
     assert.deepEqual((data as { data: string }).data, "hello");
     assert.notEqual((data as { pid: number }).pid, oldPid, "the old process was gone");
     assert.deepEqual(errors, []);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("messages to a sibling being reloaded, whose old process is gone, wait for its new one", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "switchboard-test-gate-" });
+  try {
+    const gated = serviceIn(dir, "gated_service.ts");
+    await using cluster = await startCluster({ workers: 1, processes: { gated } });
+    using watcher = Deno.watchFs(dir);
+    const reloaded = cluster.reload("gated");
+    // The old process is gone, and the new one does not listen until "open".
+    await fileAppears(watcher, "waiting");
+    // Worker 0 heard of the reload first: the manager told it before it stopped the old one.
+    const sent = [1, 2].map((note) =>
+      remote(cluster, 0, { op: "send", action: "note", data: note, to: "gated" })
+    );
+    assert.deepEqual(await Promise.all(sent), [{ ok: 1 }, { ok: 1 }]);
+    await Deno.writeTextFile(`${dir}/open`, "");
+    await waitFor(reloaded, "the reload");
+    assert.deepEqual(
+      await remote(cluster, 0, { op: "request", action: "notesRequest", to: "gated" }),
+      { ok: [1, 2] },
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
