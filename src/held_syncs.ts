@@ -1,10 +1,11 @@
 /**
  * `$sync` answers the manager holds back: a child that could not reach a
  * sibling starting with the cluster asks its manager about it (see
- * `ManagerSync`), and is answered once that sibling listens (it said
- * `$ready`, which it sends only once it listens) or the cluster stops (a
- * child that exits as the cluster starts fails the start). Answered then,
- * in order after every event sent before, as any `$synced` is.
+ * `ManagerSync`), and is answered once that sibling listens (it joined
+ * the manager, which a child does once it listens, or it said `$ready`)
+ * or the cluster stops (a child that exits as the cluster starts fails the
+ * start). Answered then, in order after every event sent before, as any
+ * `$synced` is.
  *
  * @module
  */

@@ -186,6 +186,8 @@ export class Manager {
         highWaterMark: config.highWaterMark,
         maxQueuedBytes: config.maxQueuedBytes,
         schemas: config.schemas,
+        // It listens: its siblings' messages held for it go (it holds them until ready).
+        onJoined: (child) => manager!.#heldSyncs.release(child),
         control: {
           [READY]: { run: (_data, from) => manager!.#goAhead(from) },
           [RUNNING]: { run: (_data, from) => manager!.#supervisor.ready(from) },
@@ -358,12 +360,16 @@ export class Manager {
 
   /**
    * A child's `$sync`: answered now, or, when it asks about a sibling that
-   * starts with the cluster and may not listen yet, once that one does.
+   * starts with the cluster and has not joined yet, once that one does (a
+   * child listens before it joins) or said `$ready`.
    */
   #sync(from: Address, data: unknown): void {
     const about = (data as { for?: unknown } | null)?.for;
     const answer = () => this.router.sendControl(from, SYNCED, data);
-    if (isAddress(about) && !this.#stopping && this.#supervisor.startingFirst(about)) {
+    if (
+      isAddress(about) && !this.#stopping && this.#supervisor.startingFirst(about) &&
+      !this.router.connected().includes(about)
+    ) {
       this.#heldSyncs.hold(about, answer);
     } else {
       answer();

@@ -77,6 +77,8 @@ export interface RouterOptions {
   control?: ControlTable;
   /** Told when a connection to a peer is gone, after requests to it were failed. */
   onGone?(peer: Address, reason: Error | undefined): void;
+  /** In a manager: told when a child joined (see {@linkcode Receiver.joined}). */
+  onJoined?(child: Address): void;
   /**
    * In a child: resolves once it has heard every lifecycle event its
    * manager sent before, and once `about` listens if it is starting for
@@ -741,6 +743,10 @@ export class Router implements Receiver {
         { action: messages[0][1], peer, cause: reason },
       ),
     );
+  }
+
+  joined(child: Address): void {
+    this.#options.onJoined?.(child);
   }
 
   /** Whether messages go to the listeners now, rather than wait behind held ones. */

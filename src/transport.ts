@@ -69,6 +69,12 @@ export interface Receiver {
    */
   gone(peer: Address, reason: Error | undefined, last?: LastSent): void;
   /**
+   * In a manager: its child `child` joined. A child listens before it joins,
+   * so what its siblings hold for it may go now (it holds what comes until
+   * it is ready).
+   */
+  joined?(child: Address): void;
+  /**
    * In a manager that relays other hosts' traffic to its children: a
    * payload from `from`, on another host, for its child `to`, before it is
    * relayed; `exiting` when `to` was told to exit and no process of it has

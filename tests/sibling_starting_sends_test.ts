@@ -65,6 +65,18 @@ Deno.test("messages to a service that does not listen yet at the start are held 
   assert.deepEqual(notes, [1, 2, 3]);
 });
 
+Deno.test("messages held for a sibling go once it listens, before it is ready: one that waits for them to be ready gets them", async () => {
+  const { sent, notes } = await sendEarly((dir) => ({
+    workers: 0,
+    processes: {
+      gated: { ...serviceIn(dir, "gated_service.ts"), args: [dir, "first", "readyOnNote"] },
+      sender: sender(dir, "gated"),
+    },
+  }));
+  assert.deepEqual(sent, [1, 1, 1]);
+  assert.deepEqual(notes, [1, 2, 3]);
+});
+
 Deno.test("a broadcast at the start is held for each worker that does not listen yet", async () => {
   const { sent, notes } = await sendEarly((dir) => {
     const { module, args, permissions } = gated(dir);

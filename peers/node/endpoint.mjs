@@ -78,20 +78,21 @@ export class Endpoint {
   }
 
   /**
-   * Listens at this process's socket and joins the manager (`$hello`, then
-   * its `$welcome`), both at once.
+   * Listens at this process's socket, then joins the manager (`$hello`,
+   * then its `$welcome`): the manager takes the join to mean this process
+   * listens.
    *
    * @returns {Promise<void>}
    * @throws {Error} When it cannot listen, or the manager closes the
    * connection first; nothing is left open.
    */
   async open() {
-    const joined = this.#dial(MANAGER).welcome.promise;
-    const results = await Promise.allSettled([this.#listen(), joined]);
-    const failed = results.find((result) => result.status === "rejected");
-    if (failed) {
+    try {
+      await this.#listen();
+      await this.#dial(MANAGER).welcome.promise;
+    } catch (error) {
       await this.close();
-      throw failed.reason;
+      throw error;
     }
   }
 

@@ -86,21 +86,19 @@ export class UnixEndpoint implements Endpoint {
     options: EndpointOptions,
   ): Promise<UnixEndpoint> {
     const endpoint = new UnixEndpoint(config, self, options);
-    const listening = Acceptor.listen(
-      endpoint.#sockets.path(self),
-      HANDSHAKE_FRAME_LIMIT,
-      options.report,
-    );
-    // No timer of our own: a manager that never answers leaves the child
-    // unready, and the manager kills a child not ready within startTimeout.
-    const joining = self === MANAGER ? undefined : endpoint.#dial(MANAGER).welcome!.promise;
-    const [listened, joined] = await Promise.allSettled([listening, joining]);
-    if (listened.status === "fulfilled") endpoint.#serve(listened.value);
-    const failed = [listened, joined].find((result) => result.status === "rejected");
-    if (failed) {
+    try {
+      endpoint.#serve(
+        await Acceptor.listen(endpoint.#sockets.path(self), HANDSHAKE_FRAME_LIMIT, options.report),
+      );
+      // A child listens before it joins: its manager takes the join to mean
+      // it does (what siblings hold for it goes then). No timer of our own:
+      // a manager that never answers leaves the child unready, and the
+      // manager kills a child not ready within startTimeout.
+      if (self !== MANAGER) await endpoint.#dial(MANAGER).welcome!.promise;
+    } catch (error) {
       endpoint.close();
       await endpoint.closed;
-      throw failed.reason;
+      throw error;
     }
     return endpoint;
   }
@@ -472,6 +470,7 @@ export class UnixEndpoint implements Endpoint {
     // The handshake is not traffic: not counted.
     link.connection.send(WELCOME_PAYLOAD);
     this.#onAdmitted?.(from);
+    if (this.self === MANAGER) this.#receiver?.joined?.(from);
   }
 
   #deliver(link: Link | undefined, from: Address, payloads: readonly Uint8Array[]): void {
