@@ -14,6 +14,7 @@ import {
   remote,
   serviceIn,
   startCluster,
+  WAIT,
   waitFor,
 } from "./helpers.ts";
 
@@ -28,6 +29,7 @@ Deno.test("a message dialed as its target leaves for a reload reaches the next p
     });
     const errors: Error[] = [];
     cluster.onError((error) => void errors.push(error));
+    cluster.on("reported", (error) => void errors.push(new Error(String(error))));
     const oldPid = cluster.pid(0);
     const noted = nextMessage(cluster, "noted");
     const reloading = event(cluster, "reload", 0);
@@ -45,6 +47,47 @@ Deno.test("a message dialed as its target leaves for a reload reaches the next p
     assert.deepEqual((data as { data: string }).data, "hello");
     assert.notEqual((data as { pid: number }).pid, oldPid, "the old process was gone");
     assert.deepEqual(errors, []);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a message dialed as its target leaves reaches the next process, ready before the sender heard", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "switchboard-test-leaving-" });
+  try {
+    await using cluster = await Cluster.start({
+      worker: new URL("./fixtures/leaving_target.ts", import.meta.url),
+      workers: 2,
+      args: [dir],
+      permissions: { read: [dir], write: [dir] },
+    });
+    const errors: Error[] = [];
+    cluster.onError((error) => void errors.push(error));
+    // Reported lost, it is never noted: the first of the two says.
+    const outcome = Promise.withResolvers<{ data: unknown }>();
+    cluster.on("noted", (data) => outcome.resolve({ data }));
+    cluster.on("reported", (error) => outcome.reject(new Error(String(error))));
+    outcome.promise.catch(() => {}); // Awaited below.
+    const reloading = event(cluster, "reload", 0);
+    const reload = cluster.reload(0);
+    await waitFor(reloading, "the reload to begin");
+    // Worker 1 stays busy until the new worker 0 is ready: it learns that
+    // its dial failed only once the new process listens. The old worker 0
+    // waits for it meanwhile, and is killed at its stopTimeout.
+    const ready = event(cluster, "ready", 0);
+    const count = cluster.request("sendUntilGoneRequest", {
+      to: 0,
+      path: `${cluster.socketDir}/w0.sock`,
+      until: "go",
+    }, { to: 1 });
+    await waitFor(ready, "the new worker 0", 2 * WAIT);
+    await Deno.writeTextFile(`${dir}/go`, "");
+    assert.equal(await waitFor(count, "the send"), 1);
+    await waitFor(reload, "the reload");
+    const { data } = await waitFor(outcome.promise, "the note", 3 * WAIT);
+    assert.deepEqual((data as { data: string }).data, "hello");
+    // The old worker 0, kept waiting, was killed: nothing else went wrong.
+    assert.deepEqual(errors.filter((error) => error.name !== "SwitchboardError"), []);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
