@@ -587,11 +587,12 @@ export class Requester {
   /**
    * Asks the manager about `sibling` (its answer waits until it listens,
    * if it starts with the cluster) and, if it is being replaced, waits for
-   * its new process (see {@linkcode SiblingNews}).
+   * its new process (see {@linkcode SiblingNews}): "ready" too when its new
+   * process was ready before the manager answered (it is up, as last heard).
    */
   async siblingNews(sibling: Address): Promise<SiblingNews> {
     await this.#options.syncWithManager?.(sibling);
-    if (!this.replacements.has(sibling)) return "answered";
+    if (!this.replacements.has(sibling)) return this.#down.has(sibling) ? "answered" : "ready";
     const clock = this.#options.clock ?? SYSTEM_CLOCK;
     const how = await this.replacements.news([sibling], Infinity, { clock });
     return how === "ready" ? "ready" : "gone";
