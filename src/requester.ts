@@ -592,7 +592,12 @@ export class Requester {
    */
   async siblingNews(sibling: Address): Promise<SiblingNews> {
     await this.#options.syncWithManager?.(sibling);
-    if (!this.replacements.has(sibling)) return this.#down.has(sibling) ? "answered" : "ready";
+    if (!this.replacements.has(sibling)) {
+      // Up, as last heard (its new process was ready before the manager
+      // answered), unless the cluster stops: no process is replaced then.
+      const up = !this.replacements.ended && !this.#down.has(sibling);
+      return up ? "ready" : "answered";
+    }
     const clock = this.#options.clock ?? SYSTEM_CLOCK;
     const how = await this.replacements.news([sibling], Infinity, { clock });
     return how === "ready" ? "ready" : "gone";
