@@ -260,3 +260,37 @@ Deno.test("a dial the far end closes before welcoming gives back what it carried
   listener.close();
   await cluster.close();
 });
+
+Deno.test("a dial closed unwelcomed as the peer's next process linked here gives back what it carried", async () => {
+  const cluster = await host();
+  const zero = await cluster.open(0);
+  // At worker 1's socket: its old process, which accepts, and closes
+  // unwelcoming once its next process has dialed worker 0.
+  const listener = Deno.listen({ transport: "unix", path: cluster.sockets.path(1) });
+  const accepted = listener.accept();
+  assert.ok(zero.send(1, "a") > 0);
+  assert.ok(zero.send(1, "b") > 0);
+  const old = await accepted;
+  const next = await Deno.connect({ transport: "unix", path: cluster.sockets.path(0) });
+  await next.write(
+    encodeFrame(utf8.encode(helloPayload({ from: 1, token: cluster.config.token }))),
+  );
+  const welcome = new Uint8Array(4 + WELCOME_PAYLOAD.length);
+  for (let at = 0; at < welcome.length;) {
+    const count = await waitFor(next.read(welcome.subarray(at)), "the welcome");
+    assert.ok(count !== null, "welcomed");
+    at += count;
+  }
+  assert.equal(zero.connectionsTo(1).length, 2, "the link dialed, and the next process's spare");
+  old.close();
+  const inbox = cluster.inboxes.get(0)!;
+  await inbox.until((i) => i.gones.length === 1, "the dialed link gone");
+  const [[peer, , last]] = inbox.gones;
+  assert.equal(peer, 1);
+  const text = (payload: Uint8Array) => new TextDecoder().decode(payload);
+  assert.deepEqual(last?.unsent?.map(text), ["a", "b"], "to send again where it goes now");
+  assert.deepEqual(cluster.reports.get(0), [], "not lost: worker 1 is there");
+  next.close();
+  listener.close();
+  await cluster.close();
+});
