@@ -523,14 +523,11 @@ export class UnixEndpoint implements Endpoint {
     if (removed === undefined) return;
     if (this.#state === "open") this.#onLeft?.(address, reason);
     const spare = this.#links.promoteSpare(address);
-    if (spare) this.#unsentLost(address, unsent, reason);
     // Sent only after the welcome: a link never welcomed delivered nothing,
-    // and gives it back, to be sent again where its next process is.
-    this.#gone(
-      address,
-      reason,
-      spare ? { there: true } : undelivered ? { undelivered: Infinity, unsent } : {},
-    );
+    // and gives it back, to be sent again where its next process is (on
+    // the spare, its next process's link, if that came first).
+    const never: LastSent = undelivered ? { undelivered: Infinity, unsent } : {};
+    this.#gone(address, reason, spare ? { there: true, ...never } : never);
   }
 
   /**
