@@ -18,15 +18,20 @@ import {
   waitFor,
 } from "./helpers.ts";
 
+/** Two workers of `fixtures/leaving_target.ts` that share `dir`. */
+function leavingTargets(dir: string): Promise<Cluster> {
+  return Cluster.start({
+    worker: new URL("./fixtures/leaving_target.ts", import.meta.url),
+    workers: 2,
+    args: [dir],
+    permissions: { read: [dir], write: [dir] },
+  });
+}
+
 Deno.test("a message dialed as its target leaves for a reload reaches the next process", async () => {
   const dir = await Deno.makeTempDir({ prefix: "switchboard-test-leaving-" });
   try {
-    await using cluster = await Cluster.start({
-      worker: new URL("./fixtures/leaving_target.ts", import.meta.url),
-      workers: 2,
-      args: [dir],
-      permissions: { read: [dir], write: [dir] },
-    });
+    await using cluster = await leavingTargets(dir);
     const errors: Error[] = [];
     cluster.onError((error) => void errors.push(error));
     cluster.on("reported", (error) => void errors.push(new Error(String(error))));
@@ -55,12 +60,7 @@ Deno.test("a message dialed as its target leaves for a reload reaches the next p
 Deno.test("a message dialed as its target leaves reaches the next process, ready before the sender heard", async () => {
   const dir = await Deno.makeTempDir({ prefix: "switchboard-test-leaving-" });
   try {
-    await using cluster = await Cluster.start({
-      worker: new URL("./fixtures/leaving_target.ts", import.meta.url),
-      workers: 2,
-      args: [dir],
-      permissions: { read: [dir], write: [dir] },
-    });
+    await using cluster = await leavingTargets(dir);
     const errors: Error[] = [];
     cluster.onError((error) => void errors.push(error));
     // Reported lost, it is never noted: the first of the two says.
