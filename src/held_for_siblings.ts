@@ -56,6 +56,8 @@ export interface SiblingHoldOptions {
   report(error: Error): void;
   /** Whether `sibling` is being replaced, as this process knows. */
   replacing(sibling: Address): boolean;
+  /** The bytes a payload of `size` takes of `maxQueuedBytes` to `to`, as the transport counts them. */
+  cost(to: Address, size: number): number;
 }
 
 /** The messages held for one sibling, oldest first. */
@@ -118,6 +120,11 @@ export class HeldForSiblings {
     this.#starting.delete(sibling);
   }
 
+  /** Whether `sibling` may still be starting with the cluster, as this process knows. */
+  mayBeStarting(sibling: Address): boolean {
+    return this.#starting.has(sibling);
+  }
+
   /**
    * Whether a message to `sibling`, which cannot be reached now, may be
    * held: it may still be starting with the cluster, or it is being
@@ -136,21 +143,14 @@ export class HeldForSiblings {
    * Holds a copy of `payload` for `sibling` (it may change after the call),
    * the first asking the manager about it.
    *
-   * @param limit The most bytes held for it.
-   * @param cost The bytes it takes of `limit`, as the transport's queue
-   * counts them (its frame header too); by default, its size.
+   * @param limit The most bytes held for it, counted as the transport's
+   * queue counts them (frame headers too).
    * @returns The payload's size, or `FULL` (nothing held) when that would
    * be over `limit`.
    */
-  hold(
-    sibling: Address,
-    payload: Payload,
-    action: string,
-    limit: number,
-    cost?: number,
-  ): number {
+  hold(sibling: Address, payload: Payload, action: string, limit: number): number {
     const copy = copyPayload(payload);
-    cost ??= copy.length;
+    const cost = this.#options.cost(sibling, copy.length);
     if (this.bytes(sibling) + cost > limit) return FULL;
     const held = this.#held.get(sibling) ?? this.#newHold(sibling, false);
     held.payloads.push(copy);
@@ -170,7 +170,7 @@ export class HeldForSiblings {
     held.forNext = true;
     held.payloads.unshift(...messages.map(([payload]) => payload));
     held.actions.unshift(...messages.map(([, action]) => action));
-    for (const [payload] of messages) held.bytes += payload.length;
+    for (const [payload] of messages) held.bytes += this.#options.cost(sibling, payload.length);
   }
 
   /**

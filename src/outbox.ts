@@ -69,9 +69,7 @@ export class Outbox {
     if (!siblings.holds(to) && (!siblings.mayHold(to) || this.unreachableWhy(to))) return size;
     const bytes = typeof payload === "string" ? toBytes(payload) : payload;
     if (bytes.length > this.#endpoint.maxPayload(to)) throw this.#tooLarge(to, action);
-    const cost = this.#endpoint.queueCost?.(to, bytes.length) ??
-      this.#endpoint.overhead + bytes.length;
-    const held = siblings.hold(to, bytes, action, this.#maxQueuedBytes, cost);
+    const held = siblings.hold(to, bytes, action, this.#maxQueuedBytes);
     if (held === FULL) throw this.#queueFull(to, action, siblings.bytes(to), false);
     return held;
   }
@@ -161,12 +159,17 @@ export class Outbox {
       const queue = endpoint.queueKey?.(target) ?? target;
       const before = planned.get(queue);
       const queued = before ?? endpoint.queued(target) + (this.siblings?.bytes(target) ?? 0);
-      const after = queued + (endpoint.queueCost?.(target, size) ?? endpoint.overhead + size);
+      const after = queued + this.queueCost(target, size);
       if (after > this.#limit(target)) {
         throw this.#queueFull(target, action, queued, before !== undefined);
       }
       planned.set(queue, after);
     }
+  }
+
+  /** The bytes a payload of `size` takes of the queue to `to`, as the transport counts them. */
+  queueCost(to: Address, size: number): number {
+    return this.#endpoint.queueCost?.(to, size) ?? this.#endpoint.overhead + size;
   }
 
   /** The most bytes that may wait for `to`: `maxQueuedBytes`, or the transport's own limit. */

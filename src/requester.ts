@@ -144,7 +144,7 @@ export class Requester {
       refusal: () => options.refusal(),
       syncWithManager: options.syncWithManager,
       heardDown: (address) => this.#down.has(address),
-      mayBeStarting: (address) => options.outbox.siblings?.mayHold(address) ?? false,
+      mayBeStarting: (address) => options.outbox.siblings?.mayBeStarting(address) ?? false,
     };
     this.pending = new PendingRequests(options.clock);
     this.streams = new StreamRequests(options.clock ?? SYSTEM_CLOCK);

@@ -29,7 +29,6 @@ import { type ControlTable, LEAVING } from "./control.ts";
 import { ControlFrames } from "./control_frames.ts";
 import { Dispatcher } from "./dispatch.ts";
 import { failureAnswer, stoppingError } from "./failure_answer.ts";
-import { UnreachableError } from "./errors.ts";
 import { HeldForSiblings } from "./held_for_siblings.ts";
 import { IncomingRequests, type Receipt } from "./incoming.ts";
 import type { Layout } from "./layout.ts";
@@ -175,6 +174,7 @@ export class Router implements Receiver {
         send: (to, payload) => this.#endpoint.send(to, payload),
         report: (error) => this.listeners.report(error),
         replacing: (sibling) => this.#requester.replacements.has(sibling),
+        cost: (to, size) => this.#outbox.queueCost(to, size),
       });
     }
     this.#controlFrames = new ControlFrames({
@@ -698,7 +698,7 @@ export class Router implements Receiver {
   /** Hears from the endpoint that a connection closed (see {@linkcode Receiver.gone}). */
   gone(peer: Address, reason: Error | undefined, last: LastSent = {}): void {
     this.#outbox.siblings?.started(peer);
-    if (last.unsent) this.#sendAgain(peer, last.unsent, reason);
+    if (last.unsent) this.#sendAgain(peer, last.unsent);
     this.#requester.gone(peer, reason, last);
     this.#incoming.gone(peer, last.there);
     this.#closingWaiters = this.#closingWaiters.filter((waiter) => {
@@ -714,11 +714,12 @@ export class Router implements Receiver {
   /**
    * Messages a connection to `peer` never carried (it closed before the
    * welcome): held for its next process, if it is being replaced, else
-   * reported lost. Requests among them are the requester's (sent again,
-   * or failed, as `LastSent.undelivered` says); answers and control frames
-   * were for the process that is gone.
+   * reported lost. Only a child dials, and a child holds. Requests among
+   * them are the requester's (sent again, or failed, as
+   * `LastSent.undelivered` says); answers and control frames were for the
+   * process that is gone.
    */
-  #sendAgain(peer: Address, unsent: readonly Uint8Array[], reason: Error | undefined): void {
+  #sendAgain(peer: Address, unsent: readonly Uint8Array[]): void {
     const messages: [Uint8Array, string][] = [];
     for (const payload of unsent) {
       let message: WireMessage;
@@ -732,17 +733,7 @@ export class Router implements Receiver {
         messages.push([payload, action]);
       }
     }
-    if (messages.length === 0) return;
-    const siblings = this.#outbox.siblings;
-    if (siblings) return siblings.holdForNext(peer, messages);
-    this.listeners.report(
-      new UnreachableError(
-        `${messages.length} messages to ${
-          describe(peer)
-        } were not delivered: the connection to it closed before it opened`,
-        { action: messages[0][1], peer, cause: reason },
-      ),
-    );
+    if (messages.length > 0) this.#outbox.siblings?.holdForNext(peer, messages);
   }
 
   joined(child: Address): void {

@@ -5,8 +5,14 @@ import { HeldForSiblings, type SiblingNews } from "../src/held_for_siblings.ts";
 import { CLOSED, FULL, type Payload, UNREACHABLE } from "../src/transport.ts";
 import { waitFor } from "./helpers.ts";
 
-/** Holds whose manager answers when the test says, and whose transport answers `answer`. */
-function holds(answer: (to: Address) => number = () => 1) {
+/**
+ * Holds whose manager answers when the test says, and whose transport
+ * answers `answer` and counts a payload's bytes as `cost` says.
+ */
+function holds(
+  answer: (to: Address) => number = () => 1,
+  cost: (size: number) => number = (size) => size,
+) {
   const syncs: { about: Address; answer: (news?: SiblingNews) => void }[] = [];
   const sent: [Address, string][] = [];
   const reported: Error[] = [];
@@ -23,6 +29,7 @@ function holds(answer: (to: Address) => number = () => 1) {
     },
     report: (error) => void reported.push(error),
     replacing: (sibling) => replacing.has(sibling),
+    cost: (_to, size) => cost(size),
   });
   return { held, syncs, sent, reported, replacing };
 }
@@ -161,11 +168,14 @@ Deno.test("what waits for a sibling's next process does not go to what listens t
 });
 
 Deno.test("a hold's bytes are what the transport's queue counts, frame headers too", () => {
-  const { held } = holds();
-  assert.equal(held.hold(1, bytes("ab"), "note", 12, 6), 2);
+  const { held } = holds(undefined, (size) => size + 4);
+  assert.equal(held.hold(1, bytes("ab"), "note", 12), 2);
   assert.equal(held.bytes(1), 6);
-  assert.equal(held.hold(1, bytes("cd"), "note", 12, 6), 2);
-  assert.equal(held.hold(1, bytes("e"), "note", 12, 5), FULL);
+  assert.equal(held.hold(1, bytes("cd"), "note", 12), 2);
+  assert.equal(held.hold(1, bytes("e"), "note", 12), FULL);
+  // What a connection never carried counts alike.
+  held.holdForNext(2, [[bytes("abc"), "note"]]);
+  assert.equal(held.bytes(2), 7);
 });
 
 Deno.test("messages are held for a sibling being replaced", () => {
