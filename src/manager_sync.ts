@@ -18,10 +18,16 @@ export interface SyncData {
   for?: Address;
 }
 
+/** Who waits on one `$sync`: told of the answer, or that none will come. */
+interface Waiter {
+  answered(): void;
+  ended(): void;
+}
+
 /** A child's `$sync` round trips to its manager, by id. */
 export class ManagerSync {
   readonly #send: (data: SyncData) => boolean;
-  readonly #waiting = new Map<number, () => void>();
+  readonly #waiting = new Map<number, Waiter>();
   #nextId = 0;
 
   /** @param send Sends `$sync` with `data` to the manager; whether it could. */
@@ -37,27 +43,40 @@ export class ManagerSync {
    * starting for the first time, the answer waits until it listens.
    */
   sync(about?: Address): Promise<void> {
-    const id = this.#nextId++;
     const { promise, resolve } = Promise.withResolvers<void>();
-    this.#waiting.set(id, resolve);
-    if (!this.#send(about === undefined ? { id } : { id, for: about })) this.#answered(id);
+    this.#ask(about, { answered: resolve, ended: resolve });
     return promise;
+  }
+
+  /**
+   * Calls `listens` when the manager answers about `about`, a sibling
+   * starting with the cluster: once it listens. Called in the task that
+   * reads the answer, before any frame after it; never when the manager
+   * cannot be asked or is gone.
+   */
+  whenListens(about: Address, listens: () => void): void {
+    this.#ask(about, { answered: listens, ended: () => {} });
   }
 
   /** The manager's `$synced`, with the id it was asked with. */
   synced(data: unknown): void {
     const id = (data as { id?: unknown } | null)?.id;
-    if (typeof id === "number") this.#answered(id);
+    if (typeof id !== "number") return;
+    this.#waiting.get(id)?.answered();
+    this.#waiting.delete(id);
   }
 
   /** The manager is gone, or this process closes: nobody waits any more. */
   endAll(): void {
-    for (const resolve of this.#waiting.values()) resolve();
+    for (const waiter of this.#waiting.values()) waiter.ended();
     this.#waiting.clear();
   }
 
-  #answered(id: number): void {
-    this.#waiting.get(id)?.();
+  #ask(about: Address | undefined, waiter: Waiter): void {
+    const id = this.#nextId++;
+    this.#waiting.set(id, waiter);
+    if (this.#send(about === undefined ? { id } : { id, for: about })) return;
     this.#waiting.delete(id);
+    waiter.ended();
   }
 }

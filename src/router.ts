@@ -239,6 +239,11 @@ export class Router implements Receiver {
     this.#outbox.siblings?.startsWith(siblings);
   }
 
+  /** `sibling`, which started with this process, listens: what is sent it is held no more as for one starting. */
+  siblingListens(sibling: Address): void {
+    this.#outbox.siblings?.started(sibling);
+  }
+
   /** The processes being replaced, as this process knows: requests for them wait. */
   replacing(): Address[] {
     return this.#requester.replacements.list();
