@@ -323,7 +323,9 @@ export class Supervisor {
       if (child.budget) {
         this.#afterFailure(child, child.budget.onExit(performance.now()), "could not be started");
       } else {
+        // Nothing restarts it: those waiting for its new process hear that none comes.
         child.state = "stopped";
+        this.#options.announce({ type: "fatal", address: child.address, restarts: 0, period: 0 });
       }
       throw failed;
     }

@@ -8,7 +8,7 @@
 
 import assert from "node:assert/strict";
 import { Cluster } from "../mod.ts";
-import { remote, WAIT, waitFor, WORKER } from "./helpers.ts";
+import { event, remote, WAIT, waitFor, WORKER } from "./helpers.ts";
 
 Deno.test("a message held for a sibling whose reload cannot be spawned, not to be restarted, is reported", async () => {
   const dir = await Deno.makeTempDir({ prefix: "switchboard-test-" });
@@ -26,8 +26,16 @@ Deno.test("a message held for a sibling whose reload cannot be spawned, not to b
     cluster.onError(() => {});
     // A deploy moves it away: its reload cannot spawn it, and nothing restarts it.
     await Deno.rename(script, `${script}.moved`);
+    const fatal = event(cluster, "fatal", "svc");
     await assert.rejects(cluster.reload("svc"), {
       message: 'Could not start service "svc" after its reload',
+    });
+    // Every process hears that no new process comes.
+    assert.deepEqual(await waitFor(fatal, "the fatal event"), {
+      type: "fatal",
+      address: "svc",
+      restarts: 0,
+      period: 0,
     });
     assert.equal(cluster.stats().children.find((c) => c.address === "svc")?.state, "stopped");
     // Worker 0 heard the reload; the service is down for good now.
