@@ -77,6 +77,8 @@ export class HeldForSiblings {
   readonly #held = new Map<Address, Held>();
   /** The siblings that may still be starting with the cluster, as this process knows. */
   readonly #starting = new Set<Address>();
+  /** Whether this process closes: what could not go is lost for that. */
+  #closed = false;
 
   constructor(options: SiblingHoldOptions) {
     this.#options = options;
@@ -105,8 +107,14 @@ export class HeldForSiblings {
     return true;
   }
 
-  /** Sends what is held for each sibling that can be reached now (see {@linkcode sendHeld}). */
-  sendAllHeld(): void {
+  /**
+   * This process closes: what is held for a sibling that can be reached
+   * now goes, as what is queued does; the rest is reported lost, as this
+   * process closed first, once news of that sibling comes (it comes soon:
+   * nothing waits for a new process any more).
+   */
+  close(): void {
+    this.#closed = true;
     for (const sibling of [...this.#held.keys()]) this.sendHeld(sibling);
   }
 
@@ -178,10 +186,20 @@ export class HeldForSiblings {
    * for each): once what was held over it is handed to the transport.
    */
   async drained(limit: number, sibling?: Address): Promise<void> {
-    const over = [...this.#held].filter(([address, held]) =>
-      (sibling === undefined || address === sibling) && held.bytes > limit
-    );
-    await Promise.all(over.map(([, held]) => held.released.promise));
+    await Promise.all(this.#over(limit, sibling).map((held) => held.released.promise));
+  }
+
+  /** Whether more than `limit` bytes are held for `sibling` (default: for any). */
+  isOver(limit: number, sibling?: Address): boolean {
+    return this.#over(limit, sibling).length > 0;
+  }
+
+  #over(limit: number, sibling?: Address): Held[] {
+    const over: Held[] = [];
+    for (const [address, held] of this.#held) {
+      if ((sibling === undefined || address === sibling) && held.bytes > limit) over.push(held);
+    }
+    return over;
   }
 
   #newHold(sibling: Address, forNext: boolean): Held {
@@ -213,7 +231,9 @@ export class HeldForSiblings {
     // The old process that failed the connection is not coming back.
     const goes = news === "ready" || (news === "answered" && !held.forNext);
     if (!goes) {
-      const why = held.forNext
+      const why = this.#closed
+        ? "this process closed first"
+        : held.forNext
         ? "the connection to it closed before it opened, and no new process of it came"
         : "it is not connected";
       return this.#options.report(lostError(sibling, held.actions, why));

@@ -451,8 +451,21 @@ export class Router implements Receiver {
   async #drainedTo(to: Address): Promise<void> {
     const { highWaterMark } = this.#options;
     if (to === this.self) return await this.#loopback.drained(highWaterMark);
-    await this.#outbox.siblings?.drained(highWaterMark, to);
-    await this.#endpoint.drained(highWaterMark, to);
+    await this.#sentOn(highWaterMark, to);
+  }
+
+  /**
+   * Resolves once at most `limit` bytes are held or queued for `to`
+   * (default: for each peer). Again while more is held: a connection that
+   * closed before it opened gives back what it carried, held then for the
+   * peer's next process.
+   */
+  async #sentOn(limit: number, to?: Address): Promise<void> {
+    const holds = this.#outbox.siblings;
+    do {
+      await holds?.drained(limit, to);
+      await this.#endpoint.drained(limit, to);
+    } while (holds?.isOver(limit, to));
   }
 
   /** Resolves once the queues to `to` (default: every peer) are at most the high-water mark. */
@@ -473,11 +486,7 @@ export class Router implements Receiver {
 
   /** Resolves once at most `limit` bytes are queued (or held) for each peer. */
   async #drained(limit: number): Promise<void> {
-    await Promise.all([
-      this.#outbox.siblings?.drained(limit).then(() => this.#endpoint.drained(limit)) ??
-        this.#endpoint.drained(limit),
-      this.#loopback.drained(limit),
-    ]);
+    await Promise.all([this.#sentOn(limit), this.#loopback.drained(limit)]);
   }
 
   /** The traffic and the open work, for `stats()`. */
@@ -544,9 +553,7 @@ export class Router implements Receiver {
 
   async #shutDown(reason: Error | undefined): Promise<void> {
     this.#state = "closing";
-    // What is held for a sibling that listens by now goes, as what is queued
-    // does; the rest is reported lost once the manager answers.
-    this.#outbox.siblings?.sendAllHeld();
+    this.#outbox.siblings?.close();
     this.#requester.close(reason);
     this.#incoming.abortAll();
     this.#loopback.close();

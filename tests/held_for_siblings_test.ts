@@ -120,6 +120,33 @@ Deno.test("drained() waits for what is held over the limit to go", async () => {
   assert.ok(all);
 });
 
+Deno.test("isOver() says whether more than a limit is held, for one sibling or for any", async () => {
+  const { held, syncs } = holds();
+  held.hold(1, bytes("abc"), "note", 100);
+  assert.deepEqual([held.isOver(2), held.isOver(3), held.isOver(2, 1), held.isOver(0, 2)], [
+    true,
+    false,
+    true,
+    false,
+  ]);
+  syncs[0].answer();
+  await Promise.resolve();
+  assert.equal(held.isOver(0), false);
+});
+
+Deno.test("what cannot go once the process closes is reported lost for that, also what waited for a next process", async () => {
+  const { held, syncs, sent, reported } = holds(() => UNREACHABLE);
+  held.holdForNext(0, [[bytes("a"), "note"]]);
+  held.close();
+  assert.deepEqual(sent, [], "nothing waiting for a next process goes to what listens now");
+  syncs[0].answer("gone");
+  await Promise.resolve();
+  assert.equal(
+    reported[0].message,
+    'Message "note" to worker 0, held until it could take it, was not delivered: this process closed first',
+  );
+});
+
 Deno.test("messages a connection never carried wait for the sibling's next process, ahead of later ones", async () => {
   const { held, syncs, sent } = holds();
   held.holdForNext(0, [[bytes("a"), "note"], [bytes("b"), "note"]]);

@@ -63,6 +63,8 @@ export class UnixEndpoint implements Endpoint {
   readonly #links = new LinkTable();
   /** Settle when their link has closed and been accounted for. */
   readonly #ended = new Set<Promise<void>>();
+  /** The same, by link. */
+  readonly #endedOf = new WeakMap<Link, Promise<void>>();
   #receiver: Receiver | undefined;
   #receiving = false;
   /** Told of each peer whose connection to this endpoint is admitted. */
@@ -178,7 +180,17 @@ export class UnixEndpoint implements Endpoint {
 
   async drained(limit: number, to?: Address): Promise<void> {
     const links = to === undefined ? this.#links.named() : [this.#linkFor(to)];
-    await Promise.all(links.map((link) => link?.connection.drained(limit)));
+    await Promise.all(links.map((link) => link && this.#linkDrained(link, limit)));
+  }
+
+  /**
+   * Resolves once at most `limit` bytes are queued on `link`; if it closed,
+   * once its close is accounted for: one never welcomed gives back then
+   * what it carried, for the receiver to hold or send again.
+   */
+  async #linkDrained(link: Link, limit: number): Promise<void> {
+    await link.connection.drained(limit);
+    if (link.connection.isClosed) await this.#endedOf.get(link);
   }
 
   /**
@@ -384,6 +396,7 @@ export class UnixEndpoint implements Endpoint {
     const ended = link.connection.closed.then((reason) => this.#onClosed(link, reason));
     const tracked = ended.catch(this.#options.report).finally(() => this.#ended.delete(tracked));
     this.#ended.add(tracked);
+    this.#endedOf.set(link, tracked);
   }
 
   #onPayloads(link: Link, payloads: readonly Uint8Array[]): void {

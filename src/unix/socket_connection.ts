@@ -97,6 +97,11 @@ export class SocketConnection {
     this.#decoder.maxFrameSize = value;
   }
 
+  /** Whether the connection is closed (its `closed` may settle later, once reading stopped). */
+  get isClosed(): boolean {
+    return this.#state === "closed";
+  }
+
   /** Bytes queued by `send` and not yet handed to the operating system. */
   get bufferedBytes(): number {
     return this.#queue.length + this.#inFlight;
