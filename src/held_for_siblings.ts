@@ -84,6 +84,11 @@ export class HeldForSiblings {
     this.#options = options;
   }
 
+  /** Whether what is held for `sibling` waits for its next process. */
+  waitsForNext(sibling: Address): boolean {
+    return this.#held.get(sibling)?.forNext ?? false;
+  }
+
   /** Whether messages to `sibling` are held now: every new one waits behind them. */
   holds(sibling: Address): boolean {
     return this.#held.has(sibling);

@@ -88,6 +88,26 @@ export class Outbox {
     if (!this.layout.has(to)) return UNREACHABLE;
     // Behind what is held for it, if that cannot go yet.
     if (this.siblings?.sendHeld(to) === false) return UNREACHABLE;
+    return this.#sendOn(to, payload, action);
+  }
+
+  /**
+   * Sends the answer to a request `to` made, as {@linkcode send} does; but
+   * past what waits for `to`'s next process: the process that asked is
+   * connected, and waits for it (its next process, set up before it is
+   * ready, may be the one asking), while what waits is for a process that
+   * is not there yet.
+   *
+   * @returns The payload's size, or a negative code: not handed over.
+   * @throws {QueueFullError} When the queue to `to` has no room for it.
+   * @throws {FrameError} When it is over what the transport carries to `to`.
+   */
+  sendAnswer(to: Address, payload: Payload, action: string): number {
+    if (to === this.#self || !this.siblings?.waitsForNext(to)) return this.send(to, payload, action);
+    return this.#sendOn(to, payload, action);
+  }
+
+  #sendOn(to: Address, payload: Payload, action: string): number {
     const size = this.#endpoint.send(to, payload, this.#maxQueuedBytes);
     if (size === FULL) throw this.#queueFull(to, action, this.#endpoint.queued(to), false);
     if (size === TOO_LARGE) throw this.#tooLarge(to, action);

@@ -538,7 +538,11 @@ export class Router implements Receiver {
     // Answered once the answer can go: one that failed its schema or could
     // not be encoded was not, and what answers it may still fail it.
     if (to.isRequest && reply.part !== true) to.incoming?.settle();
-    return this.#outbox.send(to.from, payload, reply.action) >= 0;
+    const outbox = this.#outbox;
+    const sent = to.isRequest
+      ? outbox.sendAnswer(to.from, payload, reply.action)
+      : outbox.send(to.from, payload, reply.action);
+    return sent >= 0;
   }
 
   /**

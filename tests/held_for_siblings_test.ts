@@ -152,9 +152,11 @@ Deno.test("messages a connection never carried wait for the sibling's next proce
   held.holdForNext(0, [[bytes("a"), "note"], [bytes("b"), "note"]]);
   held.hold(0, bytes("c"), "note", 100);
   assert.equal(syncs.length, 1);
+  assert.deepEqual([held.waitsForNext(0), held.waitsForNext(1)], [true, false]);
   syncs[0].answer("ready");
   await Promise.resolve();
   assert.deepEqual(sent, [[0, "a"], [0, "b"], [0, "c"]]);
+  assert.equal(held.waitsForNext(0), false);
 });
 
 Deno.test("messages a connection never carried are reported lost when no new process comes", async () => {
