@@ -144,6 +144,7 @@ export class Manager {
       isConnected: (address) => router.connected().includes(address),
       released: (address) => host.released(address),
       announce: (event) => this.#announce(event),
+      replacing: (address) => this.#heldSyncs.replacing(address),
       report: (error) => router.listeners.report(error),
       gaveUp: (error) => this.#gaveUp(error),
     });
@@ -331,6 +332,10 @@ export class Manager {
    * host: here, and through the other hosts' managers.
    */
   #announce(event: LifecycleEvent): void {
+    // No process of it comes any more: who waits to hear that it listens hears now.
+    if (event.type === "fatal" || (event.type === "exit" && !event.restart)) {
+      this.#heldSyncs.release(event.address);
+    }
     for (const manager of this.router.layout.managers) {
       this.router.sendControl(manager, EVENT, event);
     }
@@ -360,16 +365,17 @@ export class Manager {
 
   /**
    * A child's `$sync`: answered now, or, when it asks about a sibling that
-   * starts with the cluster and has not joined yet, once that one does (a
-   * child listens before it joins) or said `$ready`.
+   * starts with the cluster and has not joined yet, or is being replaced
+   * and its next process has not joined yet, once that one does (a child
+   * listens before it joins) or said `$ready`, or none will come.
    */
   #sync(from: Address, data: unknown): void {
     const about = (data as { for?: unknown } | null)?.for;
     const answer = () => this.router.sendControl(from, SYNCED, data);
-    if (
-      isAddress(about) && !this.#stopping && this.#supervisor.startingFirst(about) &&
-      !this.router.connected().includes(about)
-    ) {
+    const waits = isAddress(about) && !this.#stopping &&
+      (this.#heldSyncs.waitsForNext(about) ||
+        (this.#supervisor.startingFirst(about) && !this.router.connected().includes(about)));
+    if (waits) {
       this.#heldSyncs.hold(about, answer);
     } else {
       answer();

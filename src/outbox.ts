@@ -103,7 +103,9 @@ export class Outbox {
    * @throws {FrameError} When it is over what the transport carries to `to`.
    */
   sendAnswer(to: Address, payload: Payload, action: string): number {
-    if (to === this.#self || !this.siblings?.waitsForNext(to)) return this.send(to, payload, action);
+    if (to === this.#self || !this.siblings?.waitsForNext(to)) {
+      return this.send(to, payload, action);
+    }
     return this.#sendOn(to, payload, action);
   }
 

@@ -136,9 +136,12 @@ export async function awaitReplacement(
     if (how === "aborted") throw signal!.reason;
     if (asker.refusal() !== undefined) throw ending();
     if (how === "timeout") {
-      // Long after it started, the manager was late, not the process.
+      // Long after it started, the manager was late, not the process; but
+      // about one being replaced, it answers once the next process listens.
       const why = to === ANY
         ? "no worker was ready in time"
+        : replacements.has(to)
+        ? `${describe(to)} was being replaced, and no new process was ready in time`
         : asker.mayBeStarting?.(to) ?? true
         ? `${describe(to)} was not ready in time`
         : `${describe(to)} is not connected, and the manager did not say why in time`;

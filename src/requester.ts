@@ -585,10 +585,9 @@ export class Requester {
   }
 
   /**
-   * Asks the manager about `sibling` (its answer waits until it listens,
-   * if it starts with the cluster) and, if it is being replaced, waits for
-   * its new process (see {@linkcode SiblingNews}): "ready" too when its new
-   * process was ready before the manager answered (it is up, as last heard).
+   * Asks the manager about `sibling`, whose answer waits until it listens
+   * if it starts with the cluster, or until its next process listens if it
+   * is being replaced (see {@linkcode SiblingNews}).
    */
   async siblingNews(sibling: Address): Promise<SiblingNews> {
     await this.#options.syncWithManager?.(sibling);
@@ -598,9 +597,8 @@ export class Requester {
       const up = !this.replacements.ended && !this.#down.has(sibling);
       return up ? "ready" : "answered";
     }
-    const clock = this.#options.clock ?? SYSTEM_CLOCK;
-    const how = await this.replacements.news([sibling], Infinity, { clock });
-    return how === "ready" ? "ready" : "gone";
+    // The manager answered as its next process joined, unless the cluster stops.
+    return this.replacements.ended ? "gone" : "listens";
   }
 
   /** `peer` said it is leaving (it stops alone, to be replaced). */

@@ -45,9 +45,13 @@ const notSent = () =>
 const never = () => new Promise<void>(() => {});
 
 /** How a request whose manager never answers fails at its deadline: its error's name and message. */
-async function unanswered(mayBeStarting?: () => boolean): Promise<unknown> {
+async function unanswered(
+  mayBeStarting?: () => boolean,
+  heard?: (replacements: Replacements) => void,
+): Promise<unknown> {
   const { asking, clock } = asker(never);
   asking.mayBeStarting = mayBeStarting;
+  heard?.(asking.replacements);
   const checked = { to: "db", timeout: 100, signal: undefined };
   const waiting = awaitReplacement(asking, notSent(), "Request", "getRequest", checked, 100);
   clock.advance(100);
@@ -72,6 +76,17 @@ Deno.test("no answer from the manager about a process that started long ago: the
     name: "TimeoutError",
     message:
       'Request "getRequest" to service "db" timed out after 100 ms: service "db" is not connected, and the manager did not say why in time',
+  });
+});
+
+Deno.test("no answer from the manager about a process being replaced: the error says no new process was ready", async () => {
+  // The manager answers about it once its next process listens; the reload was heard meanwhile.
+  const reloading = (replacements: Replacements) =>
+    replacements.heard({ type: "reload", address: "db" });
+  assert.deepEqual(await unanswered(() => false, reloading), {
+    name: "TimeoutError",
+    message:
+      'Request "getRequest" to service "db" timed out after 100 ms: service "db" was being replaced, and no new process was ready in time',
   });
 });
 
