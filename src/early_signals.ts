@@ -11,20 +11,20 @@ import { handleSignals, signalExitCode } from "./signals.ts";
 
 /** What was heard before the manager listened. */
 export interface Heard {
-  /** A SIGINT or SIGTERM: stop once started. */
-  stop: boolean;
+  /** When a SIGINT or SIGTERM came (`performance.now()`): stop once started. */
+  stop: number | undefined;
   /** A SIGHUP: reload once started. */
   reload: boolean;
 }
 
 /** Listens for the manager's signals until it listens itself. */
 export class EarlySignals {
-  readonly #heard: Heard = { stop: false, reload: false };
+  readonly #heard: Heard = { stop: undefined, reload: false };
   #off: (() => void) | undefined;
 
   constructor() {
     this.#off = handleSignals({
-      stop: () => void (this.#heard.stop = true),
+      stop: () => void (this.#heard.stop = performance.now()),
       // A second one: at once, as the manager would.
       stopNow: (signal) => Deno.exit(signalExitCode(signal)),
       reload: () => void (this.#heard.reload = true),

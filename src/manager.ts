@@ -210,7 +210,7 @@ export class Manager {
       const heard = manager.#hook(early);
       const starting = manager.#supervisor.start();
       // Once its children are known: a reload waits for the start.
-      if (heard?.stop) void manager.stop();
+      if (heard?.stop !== undefined) void manager.stop();
       else if (heard?.reload) manager.#reloadOnSignal();
       await starting;
     } catch (error) {

@@ -7,6 +7,17 @@
  * @module
  */
 
+import { type Clock, SYSTEM_CLOCK } from "./clock.ts";
+
+/**
+ * A second SIGINT or SIGTERM this soon after the first is the same one: a
+ * terminal's Ctrl-C, or systemd's SIGTERM, goes to the whole process
+ * group, and `deno task`, in that group too, forwards what it got to the
+ * manager, which then hears it twice, 0.2–2 ms apart here. A person's
+ * second Ctrl-C comes far later.
+ */
+export const SAME_SIGNAL_WITHIN = 100;
+
 /** What the manager does on each signal. */
 export interface SignalActions {
   /** The first SIGINT or SIGTERM: stop gracefully. */
@@ -21,14 +32,21 @@ const STOP_SIGNALS: readonly Deno.Signal[] = ["SIGINT", "SIGTERM"];
 
 /**
  * Listens for SIGINT, SIGTERM and SIGHUP until the returned function is
- * called; `stopping` when a first SIGINT or SIGTERM came already, so that
- * the next stops at once. Signal listeners do not keep the process alive.
+ * called; `firstStop`, the time on `clock` of a first SIGINT or SIGTERM
+ * that came already, so that the next stops at once (unless it is the
+ * same one, heard twice: see {@linkcode SAME_SIGNAL_WITHIN}). Signal
+ * listeners do not keep the process alive.
  */
-export function handleSignals(actions: SignalActions, stopping = false): () => void {
+export function handleSignals(
+  actions: SignalActions,
+  firstStop?: number,
+  clock: Clock = SYSTEM_CLOCK,
+): () => void {
+  const stops = new StopSignals(firstStop, clock);
   const onStop = new Map(STOP_SIGNALS.map((signal) => [signal, () => {
-    if (stopping) return actions.stopNow(signal);
-    stopping = true;
-    actions.stop(signal);
+    const which = stops.heard();
+    if (which === "first") actions.stop(signal);
+    else if (which === "second") actions.stopNow(signal);
   }]));
   const onReload = () => actions.reload();
   for (const [signal, listener] of onStop) Deno.addSignalListener(signal, listener);
@@ -37,6 +55,28 @@ export function handleSignals(actions: SignalActions, stopping = false): () => v
     for (const [signal, listener] of onStop) Deno.removeSignalListener(signal, listener);
     Deno.removeSignalListener("SIGHUP", onReload);
   };
+}
+
+/** Tells a first SIGINT or SIGTERM, the same one heard twice, and a second one apart. */
+export class StopSignals {
+  #first: number | undefined;
+  readonly #clock: Clock;
+
+  /** @param first When a first one came already, on `clock`. */
+  constructor(first?: number, clock: Clock = SYSTEM_CLOCK) {
+    this.#first = first;
+    this.#clock = clock;
+  }
+
+  /** Which one the one heard now is (see {@linkcode SAME_SIGNAL_WITHIN}). */
+  heard(): "first" | "same" | "second" {
+    const now = this.#clock.now();
+    if (this.#first === undefined) {
+      this.#first = now;
+      return "first";
+    }
+    return now - this.#first < SAME_SIGNAL_WITHIN ? "same" : "second";
+  }
 }
 
 /** The exit code of a process that ended on `signal`, as a shell reports it: 128 + its number. */

@@ -27,18 +27,26 @@ export class ManagerRun {
   /**
    * @param options The fixture's JSON argument.
    * @param fixture The manager script (default `fixtures/server_manager.ts`).
+   * @param by `"task"` to run it as `deno task` does (`deno task --eval`),
+   * which then leads the process group, and forwards the signals it gets.
    */
-  constructor(options: ServerOptions | Record<string, unknown> = {}, fixture: URL = FIXTURE) {
+  constructor(
+    options: ServerOptions | Record<string, unknown> = {},
+    fixture: URL = FIXTURE,
+    by: "run" | "task" = "run",
+  ) {
+    const run = [
+      "run",
+      "--allow-run",
+      "--allow-read=/tmp",
+      "--allow-write=/tmp",
+      "--allow-net",
+      fixture.href,
+      JSON.stringify(options),
+    ];
+    const quoted = [Deno.execPath(), ...run].map((arg) => `'${arg}'`).join(" ");
     this.process = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--allow-run",
-        "--allow-read=/tmp",
-        "--allow-write=/tmp",
-        "--allow-net",
-        fixture.href,
-        JSON.stringify(options),
-      ],
+      args: by === "run" ? run : ["task", "--eval", quoted],
       stdout: "piped",
       stderr: "piped",
       detached: true,
