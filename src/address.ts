@@ -140,14 +140,20 @@ export function isAddress(value: unknown): value is Address {
 /**
  * Checks a `to` argument and returns its addresses.
  *
+ * @param doing What the call does to them, for the error: `send "tick" to`
+ * (the default, for `action`), `reload`.
  * @throws {TypeError} When it is neither an address nor a list of them.
  */
-export function targetsOf(to: Target, action: string): readonly Address[] {
+export function targetsOf(
+  to: Target,
+  action: string,
+  doing = `send "${action}" to`,
+): readonly Address[] {
   const list = Array.isArray(to) ? to : [to];
   for (const address of list) {
     if (!isAddress(address)) {
       throw new TypeError(
-        `Cannot send "${action}" to ${
+        `Cannot ${doing} ${
           JSON.stringify(address) ?? String(address)
         }: a target is a worker id (integer >= 0), a service name or MANAGER`,
       );

@@ -258,7 +258,7 @@ export class Manager {
       // By default this host's workers: another host's manager reloads its own.
       const targets = to === undefined
         ? [...this.#config.children.keys()].filter((address) => typeof address === "number")
-        : targetsOf(to, "reload");
+        : targetsOf(to, "reload", "reload");
       if (this.#stopping) {
         throw new ClosedError("Cannot reload: the cluster is stopping");
       }

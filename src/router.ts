@@ -471,7 +471,7 @@ export class Router implements Receiver {
   /** Resolves once the queues to `to` (default: every peer) are at most the high-water mark. */
   async drain(to?: Target): Promise<void> {
     if (to === undefined) return await this.#drained(this.#options.highWaterMark);
-    const targets = targetsOf(this.layout.here(to), "drain");
+    const targets = targetsOf(this.layout.here(to), "drain", "drain the queues to");
     await Promise.all(targets.map((target) => this.#drainedTo(target)));
   }
 

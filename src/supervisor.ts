@@ -204,6 +204,8 @@ export class Supervisor {
    * @throws {ClosedError} When the cluster is stopping.
    */
   reload(addresses: readonly Address[]): Promise<void> {
+    // Each once, as a message to a list goes to each listed process once.
+    addresses = [...new Set(addresses)];
     const slots = addresses.map((address) => {
       const slot = this.#slots.get(address);
       if (!slot) {

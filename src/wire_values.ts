@@ -239,23 +239,30 @@ class Walk {
     }
     if (object instanceof Date || object instanceof RegExp) {
       throw new NotCarried(
-        `a ${describeClass(object)} (a subclass would arrive as its base class)`,
+        `${aClass(object)} (a subclass would arrive as its base class)`,
       );
     }
     // JSON writes both as {}.
     if (object instanceof Map) {
       throw new NotCarried(
-        `a ${
-          describeClass(object)
+        `${
+          aClass(object)
         } (send Object.fromEntries(map), or [...map] for keys that are not strings)`,
       );
     }
-    if (object instanceof Set) throw new NotCarried(`a ${describeClass(object)} (send [...set])`);
+    if (object instanceof Set) throw new NotCarried(`${aClass(object)} (send [...set])`);
     if (ArrayBuffer.isView(object) || object instanceof ArrayBuffer) {
-      throw new NotCarried(`a ${object.constructor.name} (send its bytes as a Uint8Array)`);
+      throw new NotCarried(`${aClass(object)} (send its bytes as a Uint8Array)`);
+    }
+    if (isIterator(object)) {
+      // A streamed answer's handler written as function*, say.
+      throw new NotCarried(
+        `${aClass(object)} (send [...items]; a streamed answer comes from an async function* ` +
+          "or another async iterable)",
+      );
     }
     throw new NotCarried(
-      `a ${describeClass(object)} (a class instance would arrive as a plain object: ` +
+      `${aClass(object)} (a class instance would arrive as a plain object: ` +
         "send one, or give the class a toJSON method)",
     );
   }
@@ -314,9 +321,24 @@ function isDetached(buffer: ArrayBufferLike): boolean {
   return (buffer as ArrayBuffer).detached === true;
 }
 
-function describeClass(object: object): string {
+/** `object`'s class, with its article: "a Map", "an Int8Array", "a Generator", "an object". */
+function aClass(object: object): string {
   const name = (object as { constructor?: { name?: unknown } }).constructor?.name;
-  return typeof name === "string" && name !== "" ? name : "object";
+  const tag = (object as { [Symbol.toStringTag]?: unknown })[Symbol.toStringTag];
+  const named = typeof name === "string" && name !== "" && name !== "Object"
+    ? name
+    : typeof tag === "string" && tag !== ""
+    ? tag
+    : typeof name === "string" && name !== ""
+    ? name
+    : "object";
+  return `${/^[aeiou]/i.test(named) ? "an" : "a"} ${named}`;
+}
+
+/** Whether `object` is an iterator (a generator, say), which JSON would write as `{}`. */
+function isIterator(object: object): boolean {
+  return typeof (object as { next?: unknown }).next === "function" &&
+    (Symbol.iterator in object || Symbol.asyncIterator in object);
 }
 
 function formatPath(path: readonly Step[]): string {

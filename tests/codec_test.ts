@@ -35,7 +35,7 @@ Deno.test("encodeMessage refuses data that would arrive changed, naming action, 
   cycle.self = cycle;
   assertFrameError(
     () => encodeMessage({ action: "test", data: { n: new Int8Array(1) } }, LIMIT, 1),
-    /^Cannot send "test" to worker 1: data\.n is a Int8Array \(send its bytes as a Uint8Array\), which would not arrive as sent$/,
+    /^Cannot send "test" to worker 1: data\.n is an Int8Array \(send its bytes as a Uint8Array\), which would not arrive as sent$/,
   );
   assertFrameError(
     () => encodeMessage({ action: "test", data: cycle }, LIMIT, [0, 2]),

@@ -103,7 +103,7 @@ Deno.test("the Node peer refuses what cannot travel, and frames whose tags do no
       (error: Error) => error.name === "FrameError" && pattern.test(error.message),
     );
   refuses({ run() {} }, /data\.run is a function/);
-  refuses({ n: new Int16Array(1) }, /is a Int16Array \(send its bytes as a Uint8Array\)/);
+  refuses({ n: new Int16Array(1) }, /is an Int16Array \(send its bytes as a Uint8Array\)/);
   const cycle: Record<string, unknown> = {};
   cycle.self = cycle;
   refuses(cycle, /data\.self is circular/);

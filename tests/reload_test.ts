@@ -82,6 +82,18 @@ Deno.test("reloads never count as crashes", async () => {
   );
 });
 
+Deno.test("reload() of a list that names a process twice reloads it once", async () => {
+  await using cluster = await startCluster({ workers: 2 });
+  const reloads: unknown[] = [];
+  cluster.onLifecycle((event) => void (event.type === "reload" && reloads.push(event.address)));
+  await cluster.reload([0, "logger", 0]);
+  assert.deepEqual(reloads, [0, "logger"]);
+  await assert.rejects(cluster.reload(1.5 as never), {
+    name: "TypeError",
+    message: "Cannot reload 1.5: a target is a worker id (integer >= 0), a service name or MANAGER",
+  });
+});
+
 /**
  * Two workers of `fixtures/breakable_worker.ts`, broken while `broken`
  * exists, with a restart budget of 2; resolves with the cluster, its

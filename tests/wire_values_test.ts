@@ -97,7 +97,12 @@ Deno.test("what would arrive changed is refused, saying where", () => {
     [{ "odd key": cycle }, 'data["odd key"].self is circular (it contains itself)'],
     [{ p: new Point() }, "data.p is a Point (a class instance would arrive as a plain object"],
     [{ f: new Float64Array(2) }, "data.f is a Float64Array (send its bytes as a Uint8Array)"],
-    [{ b: new ArrayBuffer(2) }, "data.b is a ArrayBuffer (send its bytes as a Uint8Array)"],
+    [{ b: new ArrayBuffer(2) }, "data.b is an ArrayBuffer (send its bytes as a Uint8Array)"],
+    // A streamed answer's handler written as function* instead of async function*.
+    [
+      (function* () {})(),
+      "data is a Generator (send [...items]; a streamed answer comes from an async function*",
+    ],
     // What JSON writes as null or {}, each named with what to send instead.
     [{ n: 5n }, "data.n is a BigInt (send its digits as a string), which would not arrive as sent"],
     [[1, NaN], "data[1] is NaN (send null, or a string), which would not arrive as sent"],
