@@ -114,12 +114,10 @@ export class ChildSide {
     });
     this.router.startsWhileReplacing(bootstrap.replacing ?? []);
     this.router.startsWithSiblings(bootstrap.starting ?? []);
-    // Each asked about once: from its answer on, a sibling that cannot be
-    // reached crashed or is being replaced, and is no longer held for as
-    // starting (else one this process never sent to would be, for life).
-    for (const sibling of bootstrap.starting ?? []) {
-      this.#sync.whenListens(sibling, () => this.router.siblingListens(sibling));
-    }
+    // Once the start is over, a sibling that cannot be reached crashed or
+    // is being replaced, and is held for as starting no more (else one this
+    // process never sent to would be, for life). One question for all.
+    if (bootstrap.starting?.length) this.#sync.whenStarted(() => this.router.siblingsStarted());
     for (const [signal, listener] of this.#onSignal) Deno.addSignalListener(signal, listener);
   }
 

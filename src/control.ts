@@ -28,9 +28,12 @@
  *   exits, restarts, is ready again, is given up or is reloaded, or a host
  *   joins or leaves; and from a manager to the other hosts' managers.
  * - `$members`: the manager to every child, when hosts join or leave.
- * - `$sync` (`{id}`): a child to the manager, which answers `$synced` with
- *   the same data: once it came, the child has heard every event the
- *   manager sent before (see `manager_sync.ts`).
+ * - `$sync` (`{id}`; `{id, for}`; `{id, started}`): a child to the
+ *   manager, which answers `$synced` with the same data: once it came, the
+ *   child has heard every event the manager sent before (see
+ *   `manager_sync.ts`); with `for`, a sibling starting or being replaced,
+ *   not before that sibling (its next process) listens; with `started`,
+ *   not before the cluster's start is over (see `held_syncs.ts`).
  * - `$more` (`{messageId, parts}`): from a requester to the process
  *   streaming it an answer, as its consumer takes parts: that many more may
  *   be sent.
@@ -81,8 +84,9 @@ export const EVENT = "$event";
 export const MEMBERS = "$members";
 
 /**
- * A child to its manager, `{id}`: answered with `$synced` and the same
- * data, after every lifecycle event the manager sent it before.
+ * A child to its manager, `{id}` (or with `for` or `started`): answered
+ * with `$synced` and the same data, after every lifecycle event the
+ * manager sent it before.
  */
 export const SYNC = "$sync";
 /** The manager's answer to `$sync`. */

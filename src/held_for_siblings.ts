@@ -134,6 +134,11 @@ export class HeldForSiblings {
     this.#starting.delete(sibling);
   }
 
+  /** The cluster's start is over: every sibling that started with this process started. */
+  allStarted(): void {
+    this.#starting.clear();
+  }
+
   /** Whether `sibling` may still be starting with the cluster, as this process knows. */
   mayBeStarting(sibling: Address): boolean {
     return this.#starting.has(sibling);

@@ -18,6 +18,8 @@ export class HeldSyncs {
   readonly #held = new Map<Address, (() => void)[]>();
   /** Children being replaced whose next process does not listen yet. */
   readonly #replaced = new Set<Address>();
+  /** Answers that wait for the cluster's start to be over. */
+  #untilStarted: (() => void)[] | undefined = [];
 
   /** Answers with `answer` once `child` listens, or every answer is let go. */
   hold(child: Address, answer: () => void): void {
@@ -48,9 +50,23 @@ export class HeldSyncs {
     for (const answer of answers ?? []) answer();
   }
 
+  /** Answers with `answer` once the cluster's start is over (at once if it is). */
+  holdUntilStarted(answer: () => void): void {
+    if (this.#untilStarted) this.#untilStarted.push(answer);
+    else answer();
+  }
+
+  /** The cluster's start is over (or failed): those waiting for it are answered. */
+  started(): void {
+    const answers = this.#untilStarted ?? [];
+    this.#untilStarted = undefined;
+    for (const answer of answers) answer();
+  }
+
   /** The cluster stops: everyone is answered. */
   releaseAll(): void {
     for (const child of [...this.#held.keys()]) this.release(child);
     this.#replaced.clear();
+    this.started();
   }
 }

@@ -213,6 +213,7 @@ export class Manager {
       if (heard?.stop !== undefined) void manager.stop();
       else if (heard?.reload) manager.#reloadOnSignal();
       await starting;
+      manager.#heldSyncs.started();
     } catch (error) {
       if (manager) {
         await manager.stop();
@@ -370,8 +371,9 @@ export class Manager {
    * listens before it joins) or said `$ready`, or none will come.
    */
   #sync(from: Address, data: unknown): void {
-    const about = (data as { for?: unknown } | null)?.for;
+    const { for: about, started } = (data ?? {}) as { for?: unknown; started?: unknown };
     const answer = () => this.router.sendControl(from, SYNCED, data);
+    if (started === true) return this.#heldSyncs.holdUntilStarted(answer);
     const waits = isAddress(about) && !this.#stopping &&
       (this.#heldSyncs.waitsForNext(about) ||
         (this.#supervisor.startingFirst(about) && !this.router.connected().includes(about)));

@@ -5,17 +5,22 @@
  * socket gone, and has heard nothing yet, learns after one round trip
  * whether that sibling is being replaced: frames on one connection arrive
  * in order. Asked about a sibling that is starting for the first time (the
- * cluster's own start), the manager answers once that sibling listens.
+ * cluster's own start), the manager answers once that sibling listens;
+ * asked with `started`, once the cluster's start is over.
  *
  * @module
  */
 
 import type { Address } from "./address.ts";
 
-/** What `$sync` carries: its id, and the process it is about, if one. */
+/**
+ * What `$sync` carries: its id, and the process it is about, if one, or
+ * `started` to be answered once the cluster's start is over.
+ */
 export interface SyncData {
   id: number;
   for?: Address;
+  started?: true;
 }
 
 /** Who waits on one `$sync`: told of the answer, or that none will come. */
@@ -44,18 +49,18 @@ export class ManagerSync {
    */
   sync(about?: Address): Promise<void> {
     const { promise, resolve } = Promise.withResolvers<void>();
-    this.#ask(about, { answered: resolve, ended: resolve });
+    this.#ask(about === undefined ? {} : { for: about }, { answered: resolve, ended: resolve });
     return promise;
   }
 
   /**
-   * Calls `listens` when the manager answers about `about`, a sibling
-   * starting with the cluster: once it listens. Called in the task that
-   * reads the answer, before any frame after it; never when the manager
-   * cannot be asked or is gone.
+   * Calls `started` when the manager answers that the cluster's start is
+   * over (every child starting with it listened, and was ready): in the
+   * task that reads the answer, before any frame after it; never when the
+   * manager cannot be asked or is gone.
    */
-  whenListens(about: Address, listens: () => void): void {
-    this.#ask(about, { answered: listens, ended: () => {} });
+  whenStarted(started: () => void): void {
+    this.#ask({ started: true }, { answered: started, ended: () => {} });
   }
 
   /** The manager's `$synced`, with the id it was asked with. */
@@ -72,10 +77,10 @@ export class ManagerSync {
     this.#waiting.clear();
   }
 
-  #ask(about: Address | undefined, waiter: Waiter): void {
+  #ask(question: Omit<SyncData, "id">, waiter: Waiter): void {
     const id = this.#nextId++;
     this.#waiting.set(id, waiter);
-    if (this.#send(about === undefined ? { id } : { id, for: about })) return;
+    if (this.#send({ id, ...question })) return;
     this.#waiting.delete(id);
     waiter.ended();
   }

@@ -239,9 +239,9 @@ export class Router implements Receiver {
     this.#outbox.siblings?.startsWith(siblings);
   }
 
-  /** `sibling`, which started with this process, listens: what is sent it is held no more as for one starting. */
-  siblingListens(sibling: Address): void {
-    this.#outbox.siblings?.started(sibling);
+  /** The cluster's start is over: nothing is held any more as for a sibling starting with it. */
+  siblingsStarted(): void {
+    this.#outbox.siblings?.allStarted();
   }
 
   /** The processes being replaced, as this process knows: requests for them wait. */

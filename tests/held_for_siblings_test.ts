@@ -98,7 +98,12 @@ Deno.test("messages are held only for siblings starting with this process, until
   assert.ok(!held.mayHold(2));
   held.hold(1, bytes("a"), "note", 100);
   syncs[0].answer();
-  return Promise.resolve().then(() => assert.ok(!held.mayHold(1), "the manager's answer says so"));
+  return Promise.resolve().then(() => {
+    assert.ok(!held.mayHold(1), "the manager's answer says so");
+    assert.ok(held.mayHold("logger"));
+    held.allStarted();
+    assert.ok(!held.mayHold("logger"), "the cluster's start is over");
+  });
 });
 
 Deno.test("drained() waits for what is held over the limit to go", async () => {

@@ -44,3 +44,18 @@ Deno.test("answers about a child being replaced wait for its next process, until
   held.releaseAll();
   assert.equal(held.waitsForNext("db"), false, "a stop ends every wait");
 });
+
+Deno.test("answers that wait for the start go once it is over, and at once after", () => {
+  const held = new HeldSyncs();
+  const answered: string[] = [];
+  held.holdUntilStarted(() => answered.push("early"));
+  assert.equal(answered.length, 0);
+  held.started();
+  assert.deepEqual(answered, ["early"]);
+  held.holdUntilStarted(() => answered.push("late"));
+  assert.deepEqual(answered, ["early", "late"]);
+  const stopped = new HeldSyncs();
+  stopped.holdUntilStarted(() => answered.push("stopped"));
+  stopped.releaseAll();
+  assert.equal(answered.at(-1), "stopped", "a start that fails stops the cluster: answered too");
+});

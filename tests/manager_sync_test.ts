@@ -1,5 +1,5 @@
 /**
- * `ManagerSync`: a child's `$sync` round trips, by id; `whenListens` tells
+ * `ManagerSync`: a child's `$sync` round trips, by id; `whenStarted` tells
  * of the manager's answer alone, never of its absence.
  */
 
@@ -26,17 +26,22 @@ Deno.test("sync() resolves at the answer with its id, and at once when the manag
   assert.deepEqual(sent[1], { id: 1 });
 });
 
-Deno.test("whenListens() is told of the answer, in the call that reads it, and never of an end", () => {
-  const sync = new ManagerSync(() => true);
+Deno.test("whenStarted() is told of the answer, in the call that reads it, and never of an end", () => {
+  const sent: SyncData[] = [];
+  const sync = new ManagerSync((data) => {
+    sent.push(data);
+    return true;
+  });
   const heard: string[] = [];
-  sync.whenListens("svc", () => heard.push("svc"));
-  sync.whenListens(2, () => heard.push("2"));
-  sync.synced({ id: 1, for: 2 });
-  assert.deepEqual(heard, ["2"], "synchronously, before any later frame is handled");
+  sync.whenStarted(() => heard.push("first"));
+  sync.whenStarted(() => heard.push("second"));
+  assert.deepEqual(sent, [{ id: 0, started: true }, { id: 1, started: true }]);
+  sync.synced({ id: 1, started: true });
+  assert.deepEqual(heard, ["second"], "synchronously, before any later frame is handled");
   sync.endAll();
-  sync.synced({ id: 0, for: "svc" });
-  assert.deepEqual(heard, ["2"], "the manager gone: nobody is told it listens");
+  sync.synced({ id: 0, started: true });
+  assert.deepEqual(heard, ["second"], "the manager gone: nobody is told the start is over");
   const cutOff = new ManagerSync(() => false);
-  cutOff.whenListens(1, () => heard.push("1"));
-  assert.deepEqual(heard, ["2"]);
+  cutOff.whenStarted(() => heard.push("cut off"));
+  assert.deepEqual(heard, ["second"]);
 });
