@@ -34,11 +34,10 @@ import { CLOSED, FULL, type Payload, UNREACHABLE } from "./transport.ts";
 
 /**
  * What became of a sibling, as this process learns it: its manager
- * answered (it listens now, if it started), it is up and ready, its next
- * process listens (it holds what comes until it is ready), or none will
- * come.
+ * answered (it listens now, if it started), its new process is ready, or
+ * none will come.
  */
-export type SiblingNews = "answered" | "ready" | "listens" | "gone";
+export type SiblingNews = "answered" | "ready" | "gone";
 
 /** What the holds need of the process that sends. */
 export interface SiblingHoldOptions {
@@ -240,7 +239,7 @@ export class HeldForSiblings {
     this.#held.delete(sibling);
     held.released.resolve();
     // The old process that failed the connection is not coming back.
-    const goes = news === "ready" || news === "listens" || (news === "answered" && !held.forNext);
+    const goes = news === "ready" || (news === "answered" && !held.forNext);
     if (!goes) {
       const why = this.#closed
         ? "this process closed first"

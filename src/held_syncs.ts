@@ -1,12 +1,11 @@
 /**
  * `$sync` answers the manager holds back: a child that could not reach a
- * sibling starting with the cluster, or being replaced, asks its manager
- * about it (see `ManagerSync`), and is answered once that sibling (its
- * next process) listens (it joined the manager, which a child does once
- * it listens, or it said `$ready`), none will come (given up), or the
- * cluster stops (a child that exits as the cluster starts fails the
- * start). Answered then, in order after every event sent before, as any
- * `$synced` is.
+ * sibling starting with the cluster asks its manager about it (see
+ * `ManagerSync`), and is answered once that sibling listens (it joined
+ * the manager, which a child does once it listens, or it said `$ready`)
+ * or the cluster stops (a child that exits as the cluster starts fails the
+ * start); one that asks whether the start is over, once it is. Answered
+ * then, in order after every event sent before, as any `$synced` is.
  *
  * @module
  */
@@ -16,8 +15,6 @@ import type { Address } from "./address.ts";
 /** The answers held, by the child each waits for. */
 export class HeldSyncs {
   readonly #held = new Map<Address, (() => void)[]>();
-  /** Children being replaced whose next process does not listen yet. */
-  readonly #replaced = new Set<Address>();
   /** Answers that wait for the cluster's start to be over. */
   #untilStarted: (() => void)[] | undefined = [];
 
@@ -28,23 +25,8 @@ export class HeldSyncs {
     else this.#held.set(child, [answer]);
   }
 
-  /**
-   * `child` is being replaced (reloaded, or stopped alone to be restarted):
-   * those who ask about it wait until its next process listens, or none
-   * will come.
-   */
-  replacing(child: Address): void {
-    this.#replaced.add(child);
-  }
-
-  /** Whether those who ask about `child` wait for its next process. */
-  waitsForNext(child: Address): boolean {
-    return this.#replaced.has(child);
-  }
-
-  /** `child` listens now, or no process of it will: those who asked about it are answered. */
+  /** `child` listens now: those who asked about it are answered. */
   release(child: Address): void {
-    this.#replaced.delete(child);
     const answers = this.#held.get(child);
     this.#held.delete(child);
     for (const answer of answers ?? []) answer();
@@ -66,7 +48,6 @@ export class HeldSyncs {
   /** The cluster stops: everyone is answered. */
   releaseAll(): void {
     for (const child of [...this.#held.keys()]) this.release(child);
-    this.#replaced.clear();
     this.started();
   }
 }

@@ -144,7 +144,6 @@ export class Manager {
       isConnected: (address) => router.connected().includes(address),
       released: (address) => host.released(address),
       announce: (event) => this.#announce(event),
-      replacing: (address) => this.#heldSyncs.replacing(address),
       report: (error) => router.listeners.report(error),
       gaveUp: (error) => this.#gaveUp(error),
     });
@@ -333,10 +332,6 @@ export class Manager {
    * host: here, and through the other hosts' managers.
    */
   #announce(event: LifecycleEvent): void {
-    // No process of it comes any more: who waits to hear that it listens hears now.
-    if (event.type === "fatal" || (event.type === "exit" && !event.restart)) {
-      this.#heldSyncs.release(event.address);
-    }
     for (const manager of this.router.layout.managers) {
       this.router.sendControl(manager, EVENT, event);
     }
@@ -366,18 +361,18 @@ export class Manager {
 
   /**
    * A child's `$sync`: answered now, or, when it asks about a sibling that
-   * starts with the cluster and has not joined yet, or is being replaced
-   * and its next process has not joined yet, once that one does (a child
-   * listens before it joins) or said `$ready`, or none will come.
+   * starts with the cluster and has not joined yet, once that one does (a
+   * child listens before it joins) or said `$ready`; or, when it asks
+   * whether the start is over, once it is.
    */
   #sync(from: Address, data: unknown): void {
     const { for: about, started } = (data ?? {}) as { for?: unknown; started?: unknown };
     const answer = () => this.router.sendControl(from, SYNCED, data);
     if (started === true) return this.#heldSyncs.holdUntilStarted(answer);
-    const waits = isAddress(about) && !this.#stopping &&
-      (this.#heldSyncs.waitsForNext(about) ||
-        (this.#supervisor.startingFirst(about) && !this.router.connected().includes(about)));
-    if (waits) {
+    if (
+      isAddress(about) && !this.#stopping && this.#supervisor.startingFirst(about) &&
+      !this.router.connected().includes(about)
+    ) {
       this.#heldSyncs.hold(about, answer);
     } else {
       answer();

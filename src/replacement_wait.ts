@@ -136,8 +136,8 @@ export async function awaitReplacement(
     if (how === "aborted") throw signal!.reason;
     if (asker.refusal() !== undefined) throw ending();
     if (how === "timeout") {
-      // Long after it started, the manager was late, not the process; but
-      // about one being replaced, it answers once the next process listens.
+      // Long after it started, the manager was late, not the process; one
+      // heard to be replaced meanwhile is the news.
       const why = to === ANY
         ? "no worker was ready in time"
         : replacements.has(to)

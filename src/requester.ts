@@ -585,9 +585,12 @@ export class Requester {
   }
 
   /**
-   * Asks the manager about `sibling`, whose answer waits until it listens
-   * if it starts with the cluster, or until its next process listens if it
-   * is being replaced (see {@linkcode SiblingNews}).
+   * Asks the manager about `sibling` (its answer waits until it listens,
+   * if it starts with the cluster) and, if it is being replaced, waits for
+   * its new process to be ready, so that what waits for it is not lost with
+   * a new process that dies as it sets up (see {@linkcode SiblingNews}):
+   * "ready" too when its new process was ready before the manager answered
+   * (it is up, as last heard).
    */
   async siblingNews(sibling: Address): Promise<SiblingNews> {
     await this.#options.syncWithManager?.(sibling);
@@ -597,8 +600,9 @@ export class Requester {
       const up = !this.replacements.ended && !this.#down.has(sibling);
       return up ? "ready" : "answered";
     }
-    // The manager answered as its next process joined, unless the cluster stops.
-    return this.replacements.ended ? "gone" : "listens";
+    const clock = this.#options.clock ?? SYSTEM_CLOCK;
+    const how = await this.replacements.news([sibling], Infinity, { clock });
+    return how === "ready" ? "ready" : "gone";
   }
 
   /** `peer` said it is leaving (it stops alone, to be replaced). */
@@ -643,6 +647,8 @@ export class Requester {
 function ended(event: LifecycleEvent & { type: "exit" | "fatal" }): string {
   const who = describe(event.address);
   if (event.type === "fatal") {
+    // No restarts at all: its reload could not be spawned, and it stays down.
+    if (event.restarts === 0) return `${who} could not be started again, and stays down`;
     return `${who} was given up after ${event.restarts} restarts within ${event.period} ms`;
   }
   const how = event.signal === null ? `with code ${event.code}` : `on signal ${event.signal}`;

@@ -45,8 +45,12 @@ export function handleSignals(
   const stops = new StopSignals(firstStop, clock);
   const onStop = new Map(STOP_SIGNALS.map((signal) => [signal, () => {
     const which = stops.heard();
-    if (which === "first") actions.stop(signal);
-    else if (which === "second") actions.stopNow(signal);
+    if (which === "second") return actions.stopNow(signal);
+    if (which !== "first") return;
+    actions.stop(signal);
+    // A copy that came meanwhile is heard only now: the stop may have run
+    // code for a while (the manager's onStop handlers, up to their await).
+    stops.handled();
   }]));
   const onReload = () => actions.reload();
   for (const [signal, listener] of onStop) Deno.addSignalListener(signal, listener);
@@ -66,6 +70,14 @@ export class StopSignals {
   constructor(first?: number, clock: Clock = SYSTEM_CLOCK) {
     this.#first = first;
     this.#clock = clock;
+  }
+
+  /**
+   * The first one was handled: copies heard within the window from now
+   * are still that one, as they may have come while it was.
+   */
+  handled(): void {
+    this.#first = this.#clock.now();
   }
 
   /** Which one the one heard now is (see {@linkcode SAME_SIGNAL_WITHIN}). */

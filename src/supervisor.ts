@@ -45,8 +45,6 @@ export interface SupervisorOptions {
   released(address: Address): void;
   /** Tells every process of a lifecycle event. */
   announce(event: LifecycleEvent): void;
-  /** A child is about to be stopped alone, to be replaced by its next process. */
-  replacing(address: Address): void;
   /** Told of errors no caller can be given. */
   report(error: Error): void;
   /** A child was given up: it exited too often. */
@@ -238,7 +236,6 @@ export class Supervisor {
     if (!child || !old || this.#stopping || child.leaving || child.state !== "ready") return;
     // Another process by now (the one that asked crashed, and was restarted).
     if (old.process.pid !== pid) return;
-    this.#options.replacing(child.address);
     await this.#processes.stopAlone(child, old);
     const status = await old.process.status;
     if (this.#stopping || child.process !== undefined) return;
@@ -305,7 +302,6 @@ export class Supervisor {
         peer: child.address,
       });
     }
-    this.#options.replacing(child.address);
     this.#options.announce({ type: "reload", address: child.address });
     clearTimeout(child.backoff);
     const old = child.process;

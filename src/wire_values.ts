@@ -332,7 +332,12 @@ function aClass(object: object): string {
     : typeof name === "string" && name !== ""
     ? name
     : "object";
-  return `${/^[aeiou]/i.test(named) ? "an" : "a"} ${named}`;
+  return `${anFor(named) ? "an" : "a"} ${named}`;
+}
+
+/** Whether a class name is said with "an": a vowel's sound ("an Int8Array", "a Uint8Array", "a User"). */
+function anFor(name: string): boolean {
+  return /^[aeio]/i.test(name) || /^u(n(?!i)|pd|lt|tt)/i.test(name);
 }
 
 /** Whether `object` is an iterator (a generator, say), which JSON would write as `{}`. */

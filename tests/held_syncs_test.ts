@@ -26,25 +26,6 @@ Deno.test("a stop lets every held answer go", () => {
   assert.equal(answered.length, 2);
 });
 
-Deno.test("answers about a child being replaced wait for its next process, until it listens or none will come", () => {
-  const held = new HeldSyncs();
-  assert.equal(held.waitsForNext(0), false);
-  held.replacing(0);
-  held.replacing("db");
-  assert.deepEqual([held.waitsForNext(0), held.waitsForNext("db")], [true, true]);
-  const answered: string[] = [];
-  held.hold(0, () => answered.push("0"));
-  held.release(0);
-  assert.deepEqual(answered, ["0"]);
-  assert.equal(
-    held.waitsForNext(0),
-    false,
-    "its next process listens: asked about again, answered at once",
-  );
-  held.releaseAll();
-  assert.equal(held.waitsForNext("db"), false, "a stop ends every wait");
-});
-
 Deno.test("answers that wait for the start go once it is over, and at once after", () => {
   const held = new HeldSyncs();
   const answered: string[] = [];

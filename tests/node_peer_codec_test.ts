@@ -104,6 +104,7 @@ Deno.test("the Node peer refuses what cannot travel, and frames whose tags do no
     );
   refuses({ run() {} }, /data\.run is a function/);
   refuses({ n: new Int16Array(1) }, /is an Int16Array \(send its bytes as a Uint8Array\)/);
+  refuses({ n: new Uint16Array(1) }, /is a Uint16Array \(send its bytes as a Uint8Array\)/);
   const cycle: Record<string, unknown> = {};
   cycle.self = cycle;
   refuses(cycle, /data\.self is circular/);

@@ -42,31 +42,3 @@ Deno.test("a next process that asks, before it is ready, a sibling holding messa
     await Deno.remove(dir, { recursive: true });
   }
 });
-
-Deno.test("a next process that waits, before it is ready, for what a sibling holds for it gets it", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "switchboard-test-leaving-asker-" });
-  try {
-    await using cluster = await Cluster.start({
-      worker: new URL("./fixtures/leaving_asker.ts", import.meta.url),
-      workers: 2,
-      args: [dir, "note"],
-      permissions: { read: [dir], write: [dir] },
-      startTimeout: 5_000,
-    });
-    cluster.onError(() => {});
-    const noted = nextMessage(cluster, "noted");
-    const reloading = event(cluster, "reload", 0);
-    const reload = cluster.reload(0);
-    await waitFor(reloading, "the reload to begin");
-    const count = await cluster.request("sendUntilGoneRequest", {
-      to: 0,
-      path: `${cluster.socketDir}/w0.sock`,
-    }, { to: 1 });
-    assert.equal(count, 1);
-    // The next process is ready once the note came: the reload succeeds.
-    await waitFor(reload, "the reload");
-    assert.equal(((await waitFor(noted, "the note")).data as { data: string }).data, "hello");
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});

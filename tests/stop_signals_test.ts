@@ -27,3 +27,15 @@ Deno.test("a first stop signal heard before the manager listened counts from whe
   assert.equal(new StopSignals(clock.now() - 1, clock).heard(), "same");
   assert.equal(new StopSignals(clock.now() - SAME_SIGNAL_WITHIN, clock).heard(), "second");
 });
+
+Deno.test("the window counts from when the first one was handled, which may take a while", () => {
+  const clock = new FakeClock();
+  const stops = new StopSignals(undefined, clock);
+  assert.equal(stops.heard(), "first");
+  clock.advance(400); // the manager's onStop handlers ran synchronously
+  stops.handled();
+  clock.advance(1);
+  assert.equal(stops.heard(), "same", "the copy that came meanwhile");
+  clock.advance(SAME_SIGNAL_WITHIN);
+  assert.equal(stops.heard(), "second");
+});

@@ -98,6 +98,9 @@ Deno.test("what would arrive changed is refused, saying where", () => {
     [{ p: new Point() }, "data.p is a Point (a class instance would arrive as a plain object"],
     [{ f: new Float64Array(2) }, "data.f is a Float64Array (send its bytes as a Uint8Array)"],
     [{ b: new ArrayBuffer(2) }, "data.b is an ArrayBuffer (send its bytes as a Uint8Array)"],
+    [{ v: new Uint16Array(1) }, "data.v is a Uint16Array (send its bytes as a Uint8Array)"],
+    [{ u: new (class User {})() }, "data.u is a User (a class instance would arrive"],
+    [{ u: new (class Unknown {})() }, "data.u is an Unknown (a class instance would arrive"],
     // A streamed answer's handler written as function* instead of async function*.
     [
       (function* () {})(),

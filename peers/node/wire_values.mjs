@@ -305,7 +305,16 @@ function aClass(object) {
     : typeof name === "string" && name !== ""
     ? name
     : "object";
-  return `${/^[aeiou]/i.test(named) ? "an" : "a"} ${named}`;
+  return `${anFor(named) ? "an" : "a"} ${named}`;
+}
+
+/**
+ * Whether a class name is said with "an": a vowel's sound ("an Int8Array", "a Uint8Array", "a User").
+ *
+ * @param {string} name
+ */
+function anFor(name) {
+  return /^[aeio]/i.test(name) || /^u(n(?!i)|pd|lt|tt)/i.test(name);
 }
 
 /**
