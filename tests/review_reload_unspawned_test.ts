@@ -37,6 +37,16 @@ Deno.test("a message held for a sibling whose reload cannot be spawned, not to b
       restarts: 0,
       period: 0,
     });
+    // A request to it says why, in words that fit no restarts.
+    const refused = await cluster.request("echoRequest", "x", { to: "svc" }).then(
+      () => assert.fail("answered by a service that stays down"),
+      (error: Error & { cause?: Error }) => error,
+    );
+    assert.equal(refused.name, "UnreachableError");
+    assert.equal(
+      refused.cause?.message,
+      'service "svc" could not be started again, and stays down',
+    );
     assert.equal(cluster.stats().children.find((c) => c.address === "svc")?.state, "stopped");
     // Worker 0 heard the reload; the service is down for good now.
     const sent = await remote(cluster, 0, { op: "send", action: "note", data: 1, to: "svc" });
