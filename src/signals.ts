@@ -10,11 +10,13 @@
 import { type Clock, SYSTEM_CLOCK } from "./clock.ts";
 
 /**
- * A second SIGINT or SIGTERM this soon after the first is the same one: a
- * terminal's Ctrl-C, or systemd's SIGTERM, goes to the whole process
- * group, and `deno task`, in that group too, forwards what it got to the
- * manager, which then hears it twice, 0.2–2 ms apart here. A person's
- * second Ctrl-C comes far later.
+ * In a terminal, a second SIGINT or SIGTERM this soon (ms) after the first
+ * is the same one: a terminal's Ctrl-C goes to the whole foreground
+ * process group, and `deno task`, in that group too, forwards what it got
+ * to the manager, which then hears it twice, 0.14–2.8 ms apart here. A
+ * person's second Ctrl-C comes far later. Elsewhere (a supervisor, a
+ * script, a test) a second signal always means one: no time keeps a copy
+ * and a prompt second apart there.
  */
 export const SAME_SIGNAL_WITHIN = 100;
 
@@ -42,7 +44,8 @@ export function handleSignals(
   firstStop?: number,
   clock: Clock = SYSTEM_CLOCK,
 ): () => void {
-  const stops = new StopSignals(firstStop, clock);
+  const window = Deno.stdin.isTerminal() ? SAME_SIGNAL_WITHIN : 0;
+  const stops = new StopSignals(firstStop, clock, window);
   const onStop = new Map(STOP_SIGNALS.map((signal) => [signal, () => {
     const which = stops.heard();
     if (which === "second") return actions.stopNow(signal);
@@ -65,16 +68,23 @@ export function handleSignals(
 export class StopSignals {
   #first: number | undefined;
   readonly #clock: Clock;
+  readonly #window: number;
 
-  /** @param first When a first one came already, on `clock`. */
-  constructor(first?: number, clock: Clock = SYSTEM_CLOCK) {
+  /**
+   * @param first When a first one came already, on `clock`.
+   * @param window How soon after the first (or after it was handled) one is
+   * that first one heard twice, in ms; 0: never.
+   */
+  constructor(first?: number, clock: Clock = SYSTEM_CLOCK, window = SAME_SIGNAL_WITHIN) {
     this.#first = first;
     this.#clock = clock;
+    this.#window = window;
   }
 
   /**
-   * The first one was handled: copies heard within the window from now
-   * are still that one, as they may have come while it was.
+   * The first one was handled, which may have taken a while (the manager's
+   * `onStop` handlers run their synchronous code): a copy that came
+   * meanwhile is heard only now, so the window counts from now.
    */
   handled(): void {
     this.#first = this.#clock.now();
@@ -87,7 +97,7 @@ export class StopSignals {
       this.#first = now;
       return "first";
     }
-    return now - this.#first < SAME_SIGNAL_WITHIN ? "same" : "second";
+    return now - this.#first < this.#window ? "same" : "second";
   }
 }
 

@@ -27,13 +27,16 @@ export class ManagerRun {
   /**
    * @param options The fixture's JSON argument.
    * @param fixture The manager script (default `fixtures/server_manager.ts`).
-   * @param by `"task"` to run it as `deno task` does (`deno task --eval`),
-   * which then leads the process group, and forwards the signals it gets.
+   * @param by `"terminal"` to run it as `deno task` does (`deno task
+   * --eval`), in a terminal of its own (util-linux `script`, see
+   * {@linkcode hasScript}): `deno task` then leads the terminal's
+   * foreground process group, and forwards the signals it gets. Its
+   * `stdin` takes what is typed: see {@linkcode ManagerRun.pressCtrlC}.
    */
   constructor(
     options: ServerOptions | Record<string, unknown> = {},
     fixture: URL = FIXTURE,
-    by: "run" | "task" = "run",
+    by: "run" | "terminal" = "run",
   ) {
     const run = [
       "run",
@@ -44,14 +47,22 @@ export class ManagerRun {
       fixture.href,
       JSON.stringify(options),
     ];
-    const quoted = [Deno.execPath(), ...run].map((arg) => `'${arg}'`).join(" ");
-    this.process = new Deno.Command(Deno.execPath(), {
-      args: by === "run" ? run : ["task", "--eval", quoted],
+    const quoted = (args: string[]) => args.map((arg) => `'${arg}'`).join(" ");
+    const task = `${quoted([Deno.execPath(), "task", "--eval"])} "${
+      quoted([Deno.execPath(), ...run])
+    }"`;
+    this.process = new Deno.Command(by === "run" ? Deno.execPath() : "script", {
+      args: by === "run" ? run : ["-q", "-e", "-c", task, "/dev/null"],
+      // Not the test's own terminal, if it has one: a manager in a terminal
+      // takes a second signal that comes at once for the first one twice.
+      stdin: by === "run" ? "null" : "piped",
       stdout: "piped",
       stderr: "piped",
       detached: true,
     }).spawn();
     this.ended = this.#read(this.process.stdout, (line) => {
+      // A terminal ends lines with \r\n, and echoes a Ctrl-C typed as "^C".
+      line = line.replace(/\r$/, "").replace(/^(\^[C\\])+/, "");
       try {
         this.lines.push(JSON.parse(line));
       } catch {
@@ -93,6 +104,13 @@ export class ManagerRun {
    */
   async [Symbol.asyncDispose](): Promise<void> {
     try {
+      // In a terminal, Ctrl-\ ends what runs there (its children exit as
+      // their manager's connection closes); then `script` itself goes.
+      await this.process.stdin?.getWriter().write(new Uint8Array([0x1c]));
+    } catch {
+      // Not in a terminal, or it ended already.
+    }
+    try {
       Deno.kill(-this.process.pid, "SIGKILL");
     } catch {
       // Its group is gone already.
@@ -100,6 +118,13 @@ export class ManagerRun {
     await this.process.status;
     await this.ended;
     await this.#errEnded;
+  }
+
+  /** Types Ctrl-C in the terminal of a run `by: "terminal"`. */
+  async pressCtrlC(): Promise<void> {
+    const writer = this.process.stdin.getWriter();
+    await writer.write(new Uint8Array([3]));
+    writer.releaseLock();
   }
 
   /** Signals the manager's whole process group, as a terminal does. */
@@ -125,6 +150,13 @@ export class ManagerRun {
     if (pending) onLine(pending);
   }
 }
+
+/** Whether util-linux `script` runs here, to give a manager a terminal of its own. */
+export const hasScript: boolean = await new Deno.Command("script", {
+  args: ["--version"],
+  stdout: "null",
+  stderr: "null",
+}).output().then((output) => output.success, () => false);
 
 /** Whether the path exists. */
 export async function exists(path: string): Promise<boolean> {

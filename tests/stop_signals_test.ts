@@ -1,7 +1,8 @@
 /**
- * `StopSignals`: a SIGINT or SIGTERM heard twice within a moment is one
- * (a terminal's Ctrl-C reaches a manager run by `deno task` twice); a
- * second one after that stops at once.
+ * `StopSignals`: in a terminal, a SIGINT or SIGTERM heard twice within a
+ * moment is one (a terminal's Ctrl-C reaches a manager run by `deno task`
+ * twice); a second one after that stops at once. Elsewhere, a second
+ * signal is always one.
  */
 
 import assert from "node:assert/strict";
@@ -18,6 +19,13 @@ Deno.test("a stop signal heard again within the window is the same one; later, a
   assert.equal(stops.heard(), "same");
   clock.advance(1);
   assert.equal(stops.heard(), "second", "a person's second Ctrl-C");
+  assert.equal(stops.heard(), "second");
+});
+
+Deno.test("with no window (not a terminal), a second signal is a second one however soon", () => {
+  const clock = new FakeClock();
+  const stops = new StopSignals(undefined, clock, 0);
+  assert.equal(stops.heard(), "first");
   assert.equal(stops.heard(), "second");
 });
 
