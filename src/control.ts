@@ -31,9 +31,9 @@
  * - `$sync` (`{id}`; `{id, for}`; `{id, started}`): a child to the
  *   manager, which answers `$synced` with the same data: once it came, the
  *   child has heard every event the manager sent before (see
- *   `manager_sync.ts`); with `for`, a sibling starting or being replaced,
- *   not before that sibling (its next process) listens; with `started`,
- *   not before the cluster's start is over (see `held_syncs.ts`).
+ *   `manager_sync.ts`); with `for`, a sibling starting with the cluster,
+ *   not before that sibling listens; with `started`, not before the
+ *   cluster's start is over (see `held_syncs.ts`).
  * - `$more` (`{messageId, parts}`): from a requester to the process
  *   streaming it an answer, as its consumer takes parts: that many more may
  *   be sent.

@@ -647,8 +647,10 @@ export class Requester {
 function ended(event: LifecycleEvent & { type: "exit" | "fatal" }): string {
   const who = describe(event.address);
   if (event.type === "fatal") {
-    // No restarts at all: its reload could not be spawned, and it stays down.
-    if (event.restarts === 0) return `${who} could not be started again, and stays down`;
+    // No restarts and no period: its reload could not be spawned, and it stays down.
+    if (event.restarts === 0 && event.period === 0) {
+      return `${who} could not be started again, and stays down`;
+    }
     return `${who} was given up after ${event.restarts} restarts within ${event.period} ms`;
   }
   const how = event.signal === null ? `with code ${event.code}` : `on signal ${event.signal}`;

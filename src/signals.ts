@@ -10,7 +10,8 @@
 import { type Clock, SYSTEM_CLOCK } from "./clock.ts";
 
 /**
- * In a terminal, a second SIGINT or SIGTERM this soon (ms) after the first
+ * In a terminal (a standard stream of the manager is one), a second SIGINT
+ * or SIGTERM this soon (ms) after the first
  * is the same one: a terminal's Ctrl-C goes to the whole foreground
  * process group, and `deno task`, in that group too, forwards what it got
  * to the manager, which then hears it twice, 0.14–2.8 ms apart here. A
@@ -44,7 +45,7 @@ export function handleSignals(
   firstStop?: number,
   clock: Clock = SYSTEM_CLOCK,
 ): () => void {
-  const window = Deno.stdin.isTerminal() ? SAME_SIGNAL_WITHIN : 0;
+  const window = inTerminal() ? SAME_SIGNAL_WITHIN : 0;
   const stops = new StopSignals(firstStop, clock, window);
   const onStop = new Map(STOP_SIGNALS.map((signal) => [signal, () => {
     const which = stops.heard();
@@ -99,6 +100,14 @@ export class StopSignals {
     }
     return now - this.#first < this.#window ? "same" : "second";
   }
+}
+
+/**
+ * Whether the manager runs in a terminal, where a person presses Ctrl-C:
+ * one of its standard streams is one (a task may redirect its stdin).
+ */
+function inTerminal(): boolean {
+  return Deno.stdin.isTerminal() || Deno.stdout.isTerminal() || Deno.stderr.isTerminal();
 }
 
 /** The exit code of a process that ended on `signal`, as a shell reports it: 128 + its number. */

@@ -337,7 +337,7 @@ function aClass(object: object): string {
 
 /** Whether a class name is said with "an": a vowel's sound ("an Int8Array", "a Uint8Array", "a User"). */
 function anFor(name: string): boolean {
-  return /^[aeio]/i.test(name) || /^u(n(?!i)|pd|lt|tt)/i.test(name);
+  return /^(?!eu)[aeio]/i.test(name) || /^u(?!ni|s[aeiu]|int|r[lai]|ti|k)/i.test(name);
 }
 
 /** Whether `object` is an iterator (a generator, say), which JSON would write as `{}`. */

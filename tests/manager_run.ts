@@ -32,11 +32,14 @@ export class ManagerRun {
    * {@linkcode hasScript}): `deno task` then leads the terminal's
    * foreground process group, and forwards the signals it gets. Its
    * `stdin` takes what is typed: see {@linkcode ManagerRun.pressCtrlC}.
+   * @param redirect In a terminal, a redirection for the task's command
+   * (`< /dev/null`, as a tool that runs a task may give it).
    */
   constructor(
     options: ServerOptions | Record<string, unknown> = {},
     fixture: URL = FIXTURE,
     by: "run" | "terminal" = "run",
+    redirect = "",
   ) {
     const run = [
       "run",
@@ -47,10 +50,11 @@ export class ManagerRun {
       fixture.href,
       JSON.stringify(options),
     ];
-    const quoted = (args: string[]) => args.map((arg) => `'${arg}'`).join(" ");
-    const task = `${quoted([Deno.execPath(), "task", "--eval"])} "${
-      quoted([Deno.execPath(), ...run])
-    }"`;
+    // For a shell: each argument in single quotes, a quote in it ended, escaped and reopened.
+    const quoted = (args: string[]) =>
+      args.map((arg) => `'${arg.replaceAll("'", `'\\''`)}'`).join(" ");
+    const command = `${quoted([Deno.execPath(), ...run])} ${redirect}`;
+    const task = quoted([Deno.execPath(), "task", "--eval", command]);
     this.process = new Deno.Command(by === "run" ? Deno.execPath() : "script", {
       args: by === "run" ? run : ["-q", "-e", "-c", task, "/dev/null"],
       // Not the test's own terminal, if it has one: a manager in a terminal
@@ -105,8 +109,12 @@ export class ManagerRun {
   async [Symbol.asyncDispose](): Promise<void> {
     try {
       // In a terminal, Ctrl-\ ends what runs there (its children exit as
-      // their manager's connection closes); then `script` itself goes.
-      await this.process.stdin?.getWriter().write(new Uint8Array([0x1c]));
+      // their manager's connection closes, soon after this returns: they
+      // write to the terminal, not to the pipe `ended` reads); then
+      // `script` itself goes.
+      const writer = this.process.stdin.getWriter();
+      await writer.write(new Uint8Array([0x1c]));
+      await writer.close();
     } catch {
       // Not in a terminal, or it ended already.
     }

@@ -80,7 +80,7 @@ Deno.test("no answer from the manager about a process that started long ago: the
 });
 
 Deno.test("no answer from the manager about a process being replaced: the error says no new process was ready", async () => {
-  // The manager answers about it once its next process listens; the reload was heard meanwhile.
+  // The manager was late, and the reload was heard meanwhile: that is the news.
   const reloading = (replacements: Replacements) =>
     replacements.heard({ type: "reload", address: "db" });
   assert.deepEqual(await unanswered(() => false, reloading), {

@@ -58,6 +58,21 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name:
+    "the same with the task's stdin from /dev/null: a terminal's Ctrl-C still comes twice, and stops the cluster gracefully",
+  ignore: !hasScript,
+  async fn() {
+    // Its stdout and stderr are the terminal still (a tool running the task may redirect stdin).
+    for (let run = 0; run < 3; run++) {
+      await using task = new ManagerRun({}, undefined, "terminal", "< /dev/null");
+      const ready = await task.ready();
+      await task.pressCtrlC();
+      await assertStoppedGracefully(task, ready);
+    }
+  },
+});
+
 Deno.test("SIGINT to the manager alone stops the cluster gracefully", async () => {
   await using run = new ManagerRun();
   const ready = await run.ready();

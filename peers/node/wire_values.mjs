@@ -314,7 +314,7 @@ function aClass(object) {
  * @param {string} name
  */
 function anFor(name) {
-  return /^[aeio]/i.test(name) || /^u(n(?!i)|pd|lt|tt)/i.test(name);
+  return /^(?!eu)[aeio]/i.test(name) || /^u(?!ni|s[aeiu]|int|r[lai]|ti|k)/i.test(name);
 }
 
 /**
