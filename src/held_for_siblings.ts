@@ -30,7 +30,7 @@
 import { type Address, describe } from "./address.ts";
 import { UnreachableError } from "./errors.ts";
 import { copyPayload } from "./payload_pieces.ts";
-import { CLOSED, FULL, type Payload, UNREACHABLE } from "./transport.ts";
+import { CLOSED, FULL, type Payload, TOO_LARGE, UNREACHABLE } from "./transport.ts";
 
 /**
  * What became of a sibling, as this process learns it: its manager
@@ -163,11 +163,20 @@ export class HeldForSiblings {
    *
    * @param limit The most bytes held for it, counted as the transport's
    * queue counts them (frame headers too).
-   * @returns The payload's size, or `FULL` (nothing held) when that would
-   * be over `limit`.
+   * @param maxSize The largest payload the transport carries to it.
+   * @returns The payload's size; or, nothing held, `TOO_LARGE` when it is
+   * over `maxSize`, `FULL` when it would take what is held over `limit`.
    */
-  hold(sibling: Address, payload: Payload, action: string, limit: number): number {
+  hold(
+    sibling: Address,
+    payload: Payload,
+    action: string,
+    limit: number,
+    maxSize = Infinity,
+  ): number {
+    // The one copy, which measures text too.
     const copy = copyPayload(payload);
+    if (copy.length > maxSize) return TOO_LARGE;
     const cost = this.#options.cost(sibling, copy.length);
     if (this.bytes(sibling) + cost > limit) return FULL;
     const held = this.#held.get(sibling) ?? this.#newHold(sibling, false);

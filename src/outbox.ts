@@ -67,9 +67,9 @@ export class Outbox {
     const siblings = this.siblings;
     if (size !== UNREACHABLE || siblings === undefined || !this.layout.has(to)) return size;
     if (!siblings.holds(to) && (!siblings.mayHold(to) || this.unreachableWhy(to))) return size;
-    const bytes = typeof payload === "string" ? toBytes(payload) : payload;
-    if (bytes.length > this.#endpoint.maxPayload(to)) throw this.#tooLarge(to, action);
-    const held = siblings.hold(to, bytes, action, this.#maxQueuedBytes);
+    const maxSize = this.#endpoint.maxPayload(to);
+    const held = siblings.hold(to, payload, action, this.#maxQueuedBytes, maxSize);
+    if (held === TOO_LARGE) throw this.#tooLarge(to, action);
     if (held === FULL) throw this.#queueFull(to, action, siblings.bytes(to), false);
     return held;
   }

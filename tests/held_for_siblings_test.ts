@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import type { Address } from "../src/address.ts";
 import { UnreachableError } from "../src/errors.ts";
 import { HeldForSiblings, type SiblingNews } from "../src/held_for_siblings.ts";
-import { CLOSED, FULL, type Payload, UNREACHABLE } from "../src/transport.ts";
+import { CLOSED, FULL, type Payload, TOO_LARGE, UNREACHABLE } from "../src/transport.ts";
 import { waitFor } from "./helpers.ts";
 
 /**
@@ -59,6 +59,9 @@ Deno.test("a message that would hold more than the limit for a sibling is refuse
   assert.equal(held.hold(1, bytes("abc"), "note", 4), 3);
   assert.equal(held.hold(1, bytes("de"), "note", 4), FULL);
   assert.equal(held.bytes(1), 3);
+  // Measured as UTF-8: "é" is two bytes.
+  assert.equal(held.hold(2, "é", "note", 100, 1), TOO_LARGE);
+  assert.equal(held.hold(2, "é", "note", 100, 2), 2);
 });
 
 Deno.test("held messages that cannot go are reported in one error, naming the actions and the sibling", async () => {

@@ -61,10 +61,8 @@ export class UnixEndpoint implements Endpoint {
   #acceptor: Acceptor | undefined;
   #accepting: Promise<void> | undefined;
   readonly #links = new LinkTable();
-  /** Settle when their link has closed and been accounted for. */
-  readonly #ended = new Set<Promise<void>>();
-  /** The same, by link. */
-  readonly #endedOf = new WeakMap<Link, Promise<void>>();
+  /** By link: settles when it has closed and been accounted for. */
+  readonly #ended = new Map<Link, Promise<void>>();
   #receiver: Receiver | undefined;
   #receiving = false;
   /** Told of each peer whose connection to this endpoint is admitted. */
@@ -190,7 +188,7 @@ export class UnixEndpoint implements Endpoint {
    */
   async #linkDrained(link: Link, limit: number): Promise<void> {
     await link.connection.drained(limit);
-    if (link.connection.isClosed) await this.#endedOf.get(link);
+    if (link.connection.isClosed) await this.#ended.get(link);
   }
 
   /**
@@ -324,7 +322,7 @@ export class UnixEndpoint implements Endpoint {
         link.connection.close(error);
       }
     }, CLOSE_TIMEOUT);
-    while (this.#ended.size > 0) await Promise.all(this.#ended);
+    while (this.#ended.size > 0) await Promise.all(this.#ended.values());
     clearTimeout(giveUp);
     this.#state = "closed";
     this.#closed.resolve(reason);
@@ -394,9 +392,10 @@ export class UnixEndpoint implements Endpoint {
   #watch(link: Link): void {
     link.connection.receive((payloads) => this.#onPayloads(link, payloads));
     const ended = link.connection.closed.then((reason) => this.#onClosed(link, reason));
-    const tracked = ended.catch(this.#options.report).finally(() => this.#ended.delete(tracked));
-    this.#ended.add(tracked);
-    this.#endedOf.set(link, tracked);
+    this.#ended.set(
+      link,
+      ended.catch(this.#options.report).finally(() => this.#ended.delete(link)),
+    );
   }
 
   #onPayloads(link: Link, payloads: readonly Uint8Array[]): void {
