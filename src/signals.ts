@@ -11,13 +11,12 @@ import { type Clock, SYSTEM_CLOCK } from "./clock.ts";
 
 /**
  * In a terminal (a standard stream of the manager is one), a second SIGINT
- * or SIGTERM this soon (ms) after the first
- * is the same one: a terminal's Ctrl-C goes to the whole foreground
- * process group, and `deno task`, in that group too, forwards what it got
- * to the manager, which then hears it twice, 0.14–2.8 ms apart here. A
- * person's second Ctrl-C comes far later. Elsewhere (a supervisor, a
- * script, a test) a second signal always means one: no time keeps a copy
- * and a prompt second apart there.
+ * or SIGTERM this soon (ms) after the first is the same one: a terminal's
+ * Ctrl-C goes to the whole foreground process group, and `deno task`, in
+ * that group too, forwards what it got to the manager, which then hears
+ * it twice, 0.14–2.8 ms apart here. A person's second Ctrl-C comes far
+ * later. Elsewhere (a supervisor, a script, a test) a second signal always
+ * means one: no time keeps a copy and a prompt second apart there.
  */
 export const SAME_SIGNAL_WITHIN = 100;
 

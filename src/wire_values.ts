@@ -323,14 +323,13 @@ function isDetached(buffer: ArrayBufferLike): boolean {
 
 /** `object`'s class, with its article: "a Map", "an Int8Array", "a Generator", "an object". */
 function aClass(object: object): string {
+  // Its class's name; else its tag (a generator's constructor has none).
   const name = (object as { constructor?: { name?: unknown } }).constructor?.name;
   const tag = (object as { [Symbol.toStringTag]?: unknown })[Symbol.toStringTag];
   const named = typeof name === "string" && name !== "" && name !== "Object"
     ? name
     : typeof tag === "string" && tag !== ""
     ? tag
-    : typeof name === "string" && name !== ""
-    ? name
     : "object";
   return `${anFor(named) ? "an" : "a"} ${named}`;
 }

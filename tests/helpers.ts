@@ -244,3 +244,16 @@ export function fileAppears(watcher: Deno.FsWatcher, name: string): Promise<void
     `the file "${name}"`,
   );
 }
+
+/**
+ * A shell script in `dir` that runs `fixtures/service.ts`: a `command`
+ * service whose program a test can move away (its reload then cannot be
+ * spawned).
+ */
+export async function serviceScript(dir: string): Promise<string> {
+  const script = `${dir}/svc.sh`;
+  const service = new URL("./fixtures/service.ts", import.meta.url).pathname;
+  await Deno.writeTextFile(script, `#!/bin/sh\nexec "${Deno.execPath()}" run -A "${service}"\n`);
+  await Deno.chmod(script, 0o755);
+  return script;
+}

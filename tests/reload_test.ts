@@ -8,7 +8,15 @@ import {
   type Permissions,
   type SwitchboardError,
 } from "../mod.ts";
-import { isRunning, loadsThrough, nextEvent, Recorder, startCluster, waitFor } from "./helpers.ts";
+import {
+  isRunning,
+  loadsThrough,
+  nextEvent,
+  Recorder,
+  serviceScript,
+  startCluster,
+  waitFor,
+} from "./helpers.ts";
 import { ManagerRun } from "./manager_run.ts";
 
 Deno.test("reload() replaces every worker one at a time; each old one runs its onStop first", async () => {
@@ -326,10 +334,7 @@ Deno.test("stop() while the reloaded worker starts rejects the reload, though it
 
 Deno.test("a reload whose process cannot be spawned says so, and the restart policy brings it back", async () => {
   const dir = await Deno.makeTempDir({ prefix: "switchboard-test-" });
-  const script = `${dir}/svc.sh`;
-  const service = new URL("./fixtures/service.ts", import.meta.url).pathname;
-  await Deno.writeTextFile(script, `#!/bin/sh\nexec "${Deno.execPath()}" run -A "${service}"\n`);
-  await Deno.chmod(script, 0o755);
+  const script = await serviceScript(dir);
   try {
     await using cluster = await Cluster.start({
       workers: 0,

@@ -8,14 +8,11 @@
 
 import assert from "node:assert/strict";
 import { Cluster } from "../mod.ts";
-import { event, remote, WAIT, waitFor, WORKER } from "./helpers.ts";
+import { event, remote, serviceScript, WAIT, waitFor, WORKER } from "./helpers.ts";
 
 Deno.test("a message held for a sibling whose reload cannot be spawned, not to be restarted, is reported", async () => {
   const dir = await Deno.makeTempDir({ prefix: "switchboard-test-" });
-  const script = `${dir}/svc.sh`;
-  const service = new URL("./fixtures/service.ts", import.meta.url).pathname;
-  await Deno.writeTextFile(script, `#!/bin/sh\nexec "${Deno.execPath()}" run -A "${service}"\n`);
-  await Deno.chmod(script, 0o755);
+  const script = await serviceScript(dir);
   try {
     await using cluster = await Cluster.start({
       worker: WORKER,

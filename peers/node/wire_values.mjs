@@ -302,8 +302,6 @@ function aClass(object) {
     ? name
     : typeof tag === "string" && tag !== ""
     ? tag
-    : typeof name === "string" && name !== ""
-    ? name
     : "object";
   return `${anFor(named) ? "an" : "a"} ${named}`;
 }
