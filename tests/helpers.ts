@@ -257,3 +257,21 @@ export async function serviceScript(dir: string): Promise<string> {
   await Deno.chmod(script, 0o755);
   return script;
 }
+
+/**
+ * Reloads worker 0 and, once the reload began, has worker 1 send it a
+ * message as its old process goes (a fixture's `sendUntilGoneRequest`):
+ * resolves with what worker 1's `sendMessage` counted, and the reload.
+ */
+export async function sendAsWorker0Goes(
+  cluster: Cluster,
+): Promise<{ count: unknown; reload: Promise<void> }> {
+  const reloading = event(cluster, "reload", 0);
+  const reload = cluster.reload(0);
+  await waitFor(reloading, "the reload to begin");
+  const count = await cluster.request("sendUntilGoneRequest", {
+    to: 0,
+    path: `${cluster.socketDir}/w0.sock`,
+  }, { to: 1 });
+  return { count, reload };
+}

@@ -12,6 +12,7 @@ import {
   fileAppears,
   nextMessage,
   remote,
+  sendAsWorker0Goes,
   serviceIn,
   startCluster,
   WAIT,
@@ -37,15 +38,9 @@ Deno.test("a message dialed as its target leaves for a reload reaches the next p
     cluster.on("reported", (error) => void errors.push(new Error(String(error))));
     const oldPid = cluster.pid(0);
     const noted = nextMessage(cluster, "noted");
-    const reloading = event(cluster, "reload", 0);
-    const reload = cluster.reload(0);
-    await waitFor(reloading, "the reload to begin");
     // Worker 1 never talked to worker 0: it dials now, and the dial opens
     // only once the old worker 0 (which waits for the send) is gone.
-    const count = await cluster.request("sendUntilGoneRequest", {
-      to: 0,
-      path: `${cluster.socketDir}/w0.sock`,
-    }, { to: 1 });
+    const { count, reload } = await sendAsWorker0Goes(cluster);
     assert.equal(count, 1);
     await waitFor(reload, "the reload");
     const { data } = await noted;

@@ -8,7 +8,7 @@
 
 import assert from "node:assert/strict";
 import { Cluster } from "../mod.ts";
-import { event, nextMessage, waitFor } from "./helpers.ts";
+import { nextMessage, sendAsWorker0Goes, waitFor } from "./helpers.ts";
 
 Deno.test("a next process that asks, before it is ready, a sibling holding messages for it gets its answer", async () => {
   const dir = await Deno.makeTempDir({ prefix: "switchboard-test-leaving-asker-" });
@@ -23,15 +23,9 @@ Deno.test("a next process that asks, before it is ready, a sibling holding messa
     cluster.on("reported", (error) => void reported.push(error));
     const config = nextMessage(cluster, "config");
     const noted = nextMessage(cluster, "noted");
-    const reloading = event(cluster, "reload", 0);
-    const reload = cluster.reload(0);
-    await waitFor(reloading, "the reload to begin");
     // Worker 1 dials worker 0 as its old process goes: the dial closes
     // unwelcomed, and what it carried waits for the next process.
-    const count = await cluster.request("sendUntilGoneRequest", {
-      to: 0,
-      path: `${cluster.socketDir}/w0.sock`,
-    }, { to: 1 });
+    const { count, reload } = await sendAsWorker0Goes(cluster);
     assert.equal(count, 1);
     // The next process asks worker 1 as it sets up: answered at once, not after 3 s.
     const { data } = await waitFor(config, "the next process's setup");
