@@ -54,7 +54,11 @@ export class ManagerRun {
     const quoted = (args: string[]) =>
       args.map((arg) => `'${arg.replaceAll("'", `'\\''`)}'`).join(" ");
     const command = `${quoted([Deno.execPath(), ...run])} ${redirect}`;
-    const task = quoted([Deno.execPath(), "task", "--eval", command]);
+    // `script` runs it with $SHELL, which stays in the terminal's
+    // foreground group unless it execs (bash does, dash does not) and would
+    // then die of the Ctrl-C itself: exec, as a terminal's shell runs a
+    // task in a group of its own.
+    const task = `exec ${quoted([Deno.execPath(), "task", "--eval", command])}`;
     this.process = new Deno.Command(by === "run" ? Deno.execPath() : "script", {
       args: by === "run" ? run : ["-q", "-e", "-c", task, "/dev/null"],
       // Not the test's own terminal, if it has one: a manager in a terminal
