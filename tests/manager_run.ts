@@ -27,18 +27,19 @@ export class ManagerRun {
   /**
    * @param options The fixture's JSON argument.
    * @param fixture The manager script (default `fixtures/server_manager.ts`).
-   * @param by `"terminal"` to run it as `deno task` does (`deno task
-   * --eval`), in a terminal of its own (util-linux `script`, see
-   * {@linkcode hasScript}): `deno task` then leads the terminal's
-   * foreground process group, and forwards the signals it gets. Its
-   * `stdin` takes what is typed: see {@linkcode ManagerRun.pressCtrlC}.
+   * @param by `"task"` to run it as `deno task` does (`deno task --eval`),
+   * which forwards the signals it gets: {@linkcode ManagerRun.process} is
+   * then `deno task`'s. `"terminal"` the same, in a terminal of its own
+   * (util-linux `script`, see {@linkcode hasScript}): `deno task` then
+   * leads the terminal's foreground process group. Its `stdin` takes what
+   * is typed: see {@linkcode ManagerRun.pressCtrlC}.
    * @param redirect In a terminal, a redirection for the task's command
    * (`< /dev/null`, as a tool that runs a task may give it).
    */
   constructor(
     options: ServerOptions | Record<string, unknown> = {},
     fixture: URL = FIXTURE,
-    by: "run" | "terminal" = "run",
+    by: "run" | "task" | "terminal" = "run",
     redirect = "",
   ) {
     const run = [
@@ -54,16 +55,18 @@ export class ManagerRun {
     const quoted = (args: string[]) =>
       args.map((arg) => `'${arg.replaceAll("'", `'\\''`)}'`).join(" ");
     const command = `${quoted([Deno.execPath(), ...run])} ${redirect}`;
+    const task = ["task", "--eval", command];
     // `script` runs it with $SHELL, which stays in the terminal's
     // foreground group unless it execs (bash does, dash does not) and would
     // then die of the Ctrl-C itself: exec, as a terminal's shell runs a
     // task in a group of its own.
-    const task = `exec ${quoted([Deno.execPath(), "task", "--eval", command])}`;
-    this.process = new Deno.Command(by === "run" ? Deno.execPath() : "script", {
-      args: by === "run" ? run : ["-q", "-e", "-c", task, "/dev/null"],
+    const execTask = `exec ${quoted([Deno.execPath(), ...task])}`;
+    const inTerminal = ["-q", "-e", "-c", execTask, "/dev/null"];
+    this.process = new Deno.Command(by === "terminal" ? "script" : Deno.execPath(), {
+      args: by === "run" ? run : by === "task" ? task : inTerminal,
       // Not the test's own terminal, if it has one: a manager in a terminal
       // takes a second signal that comes at once for the first one twice.
-      stdin: by === "run" ? "null" : "piped",
+      stdin: by === "terminal" ? "piped" : "null",
       stdout: "piped",
       stderr: "piped",
       detached: true,

@@ -87,6 +87,13 @@ Deno.test("SIGTERM to the manager stops the cluster gracefully", async () => {
   await assertStoppedGracefully(run, ready);
 });
 
+Deno.test("SIGTERM to deno task alone (systemd's KillMode=mixed), which forwards it once, stops the cluster gracefully", async () => {
+  await using task = new ManagerRun({}, undefined, "task");
+  const ready = await task.ready();
+  task.process.kill("SIGTERM");
+  await assertStoppedGracefully(task, ready);
+});
+
 Deno.test("a second signal stops at once: children stuck in their stop work are killed", async () => {
   await using run = new ManagerRun({ slowStop: true });
   const ready = await run.ready();
