@@ -142,8 +142,9 @@ export class Supervisor {
   /** A child got the go-ahead and runs: it is ready, and everyone hears of it. */
   ready(address: Address): void {
     const child = this.#slots.get(address);
-    // Said twice (a foreign peer's bug): it would announce a restart that never was.
-    if (!child?.process || child.state === "ready") return;
+    // Said twice, or before `$ready` had its go-ahead (a foreign peer's bug):
+    // it would announce a restart that never was, or a child that never set up.
+    if (!child?.process || child.state === "ready" || !child.wentAhead) return;
     clearTimeout(child.readyTimer);
     child.state = "ready";
     // New code that started answers for its own crashes, not the old code's.
