@@ -111,7 +111,7 @@ export function encodeMessage(
     }
   }
   sent?.(message.data);
-  const text = JSON.stringify(message);
+  const text = stringify(message, maxFrameSize, to);
   if (attachments.length > 0) {
     const frame = writeBinaryFrame(text, attachments, maxFrameSize);
     if (typeof frame === "number") throw tooLarge(message.action, to, frame, maxFrameSize);
@@ -244,16 +244,34 @@ function cannotSend(
   );
 }
 
+/** The message's JSON; one longer than a string can hold is refused as over the limit. */
+function stringify(
+  message: WireMessage,
+  maxFrameSize: number,
+  to: Target | typeof ANY | undefined,
+): string {
+  try {
+    return JSON.stringify(message);
+  } catch (error) {
+    // V8's strings end at 2^29 - 24 characters, far over any frame limit.
+    if (error instanceof RangeError && /string length/i.test(error.message)) {
+      throw tooLarge(message.action, to, "longer than a string can hold", maxFrameSize);
+    }
+    throw error;
+  }
+}
+
 function tooLarge(
   action: string,
   to: Target | typeof ANY | undefined,
-  size: number,
+  size: number | string,
   maxFrameSize: number,
 ): FrameError {
+  const what = typeof size === "number" ? `${size} bytes` : size;
   return new FrameError(
     `Cannot send "${action}" to ${
       describeTarget(to)
-    }: the message is ${size} bytes, over the ${maxFrameSize}-byte limit (maxFrameSize)`,
+    }: the message is ${what}, over the ${maxFrameSize}-byte limit (maxFrameSize)`,
     { action, peer: isAddress(to) ? to : undefined },
   );
 }
