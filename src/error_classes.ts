@@ -19,15 +19,22 @@ const ERROR_CLASSES: Readonly<Record<string, ErrorConstructor>> = {
 
 /** Errors of these classes must arrive as themselves; others arrive by their name. */
 const BUILT_IN_PROTOTYPES: ReadonlySet<object> = new Set(
-  [...Object.values(ERROR_CLASSES), AggregateError].map((Class) => Class.prototype),
+  [...Object.values(ERROR_CLASSES), AggregateError, SuppressedError].map((Class) =>
+    Class.prototype
+  ),
 );
 
-/** The class a reader makes of an error sent with `name`, and `errors` if it has them. */
-export function revivedErrorClass(
-  name: string,
-  errors: unknown,
-): ErrorConstructor | AggregateErrorConstructor {
+/** A class an error revives as. */
+export type ErrorClass = ErrorConstructor | AggregateErrorConstructor | SuppressedErrorConstructor;
+
+/**
+ * The class a reader makes of an error sent with `name`, and `errors` if it
+ * has them. A `SuppressedError` (what `using` throws when a disposal fails
+ * too) comes with its `error` and `suppressed`, absent where undefined.
+ */
+export function revivedErrorClass(name: string, errors: unknown): ErrorClass {
   if (name === "AggregateError" && Array.isArray(errors)) return AggregateError;
+  if (name === "SuppressedError") return SuppressedError;
   return Object.hasOwn(ERROR_CLASSES, name) ? ERROR_CLASSES[name] : Error;
 }
 

@@ -118,6 +118,12 @@ function reviveError(stand: Record<string, unknown>): Error | typeof BAD {
   const Class = revivedErrorClass(name, errors);
   if (Class === AggregateError) {
     error = new AggregateError(errors as unknown[], message, options);
+  } else if (Class === SuppressedError) {
+    const { error: held, suppressed } = extra;
+    delete extra.error;
+    delete extra.suppressed;
+    error = new SuppressedError(held, suppressed, message);
+    if (options) setOwn(error, "cause", cause, false);
   } else {
     error = new (Class as ErrorConstructor)(message, options);
     if (error.name !== name) setOwn(error, "name", name, false);

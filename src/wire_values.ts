@@ -294,6 +294,9 @@ class Walk {
       // Read here too: a getter that throws is a property that cannot be read.
       if ("cause" in error && !Object.hasOwn(wire, "cause")) extra.unshift(["cause", error.cause]);
       if (error instanceof AggregateError) extra.unshift(["errors", errors]);
+      if (error instanceof SuppressedError) {
+        extra.unshift(["error", error.error], ["suppressed", error.suppressed]);
+      }
     } catch {
       throw new NotCarried("an Error whose properties cannot be read");
     }

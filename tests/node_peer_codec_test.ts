@@ -188,6 +188,44 @@ async function inNode(body: string): Promise<unknown> {
   return JSON.parse(new TextDecoder().decode(stdout));
 }
 
+Deno.test("a SuppressedError travels with both errors it holds through the Node peer, on Node.js with the class and without it", async () => {
+  const sent = new SuppressedError(new RangeError("disposal"), new Error("block"), "both");
+  const payload = toBytes(encodeMessage({ action: "x", data: sent }, LIMIT, "node")).slice();
+  // In this process the class exists, as on Node.js 24.
+  const here = nodeDecode(payload, "the manager").data as SuppressedError;
+  assert.ok(here instanceof SuppressedError);
+  assert.deepEqual([here.error, here.suppressed], [sent.error, sent.suppressed]);
+  // On the Node.js here (20, without the class): an Error of that name,
+  // holding them as the class does, and sent back as one.
+  const there = await inNode(`
+    const frame = Buffer.from(${JSON.stringify(new TextDecoder().decode(payload))});
+    const error = decodeMessage(frame, "the manager").data;
+    console.log(JSON.stringify({
+      name: error.name,
+      held: [error.error.name, error.error.message, error.suppressed.message],
+      keys: Object.keys(error),
+      back: encodeMessage({ action: "x", data: error }, 1 << 20).toString(),
+    }));
+  `) as { name: string; held: string[]; keys: string[]; back: string };
+  assert.deepEqual(
+    { ...there, back: undefined },
+    {
+      name: "SuppressedError",
+      held: ["RangeError", "disposal", "block"],
+      keys: [],
+      back: undefined,
+    },
+  );
+  const back = decodeMessage(new TextEncoder().encode(there.back), 'service "node"')
+    .data as SuppressedError;
+  assert.ok(back instanceof SuppressedError);
+  assert.deepEqual([back.message, back.error, back.suppressed], [
+    "both",
+    sent.error,
+    sent.suppressed,
+  ]);
+});
+
 Deno.test("the Node peer revives a `__proto__` key as an own property, never as a prototype", async () => {
   const frames = [
     '{"action":"x","data":{"name":"Error","message":"m","__proto__":{"isAdmin":true}},' +

@@ -82,6 +82,18 @@ Deno.test("an Error keeps its class by name, message, stack, cause and own prope
   assert.ok(aggregate instanceof AggregateError);
   assert.equal(aggregate.errors[0].message, "a");
   assert.equal(aggregate.errors[1], 2);
+  // What `using` throws when a disposal fails too: both errors it holds.
+  const held = new SuppressedError(new RangeError("disposal"), new Error("block"), "both");
+  const suppressed = roundTrip(withOwn(held, "cause", "closing")) as SuppressedError;
+  assert.ok(suppressed instanceof SuppressedError);
+  assert.deepEqual(
+    [suppressed.message, suppressed.error, suppressed.suppressed, suppressed.cause],
+    ["both", new RangeError("disposal"), new Error("block"), "closing"],
+  );
+  assert.deepEqual(Object.keys(suppressed), [], "its errors and cause are not enumerable");
+  const empty = roundTrip(new SuppressedError(undefined, null)) as SuppressedError;
+  assert.ok(empty instanceof SuppressedError);
+  assert.deepEqual([empty.error, empty.suppressed], [undefined, null]);
 });
 
 Deno.test("what would arrive changed is refused, saying where", () => {
@@ -136,6 +148,10 @@ Deno.test("what would arrive changed is refused, saying where", () => {
     [
       { e: withOwn(new Error("x"), "name", "RangeError") },
       'data.e is an Error named "RangeError" (it would arrive as a RangeError',
+    ],
+    [
+      { e: withOwn(new Error("x"), "name", "SuppressedError") },
+      'data.e is an Error named "SuppressedError" (it would arrive as a SuppressedError',
     ],
     [
       { e: withOwn(new AggregateError([], "x"), "errors", "s") },

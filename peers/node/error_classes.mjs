@@ -18,9 +18,20 @@ const ERROR_CLASSES = {
   URIError,
 };
 
+/**
+ * What `using` throws when a disposal fails too, holding both errors.
+ * Node.js has the class from version 24; before, such an error arrives as
+ * an `Error` named "SuppressedError" that holds them the same way.
+ *
+ * @type {ErrorConstructor | undefined}
+ */
+const SuppressedErrorClass = globalThis.SuppressedError;
+
 /** Errors of these classes must arrive as themselves; others arrive by their name. */
 const BUILT_IN_PROTOTYPES = new Set(
-  [...Object.values(ERROR_CLASSES), AggregateError].map((Class) => Class.prototype),
+  [...Object.values(ERROR_CLASSES), AggregateError, SuppressedErrorClass ?? Error].map((Class) =>
+    Class.prototype
+  ),
 );
 
 /**
@@ -31,7 +42,45 @@ const BUILT_IN_PROTOTYPES = new Set(
  */
 export function revivedErrorClass(name, errors) {
   if (name === "AggregateError" && Array.isArray(errors)) return AggregateError;
+  if (name === "SuppressedError" && SuppressedErrorClass) return SuppressedErrorClass;
   return Object.hasOwn(ERROR_CLASSES, name) ? ERROR_CLASSES[name] : Error;
+}
+
+/**
+ * Whether `error` holds an `error` and a `suppressed` to carry, as a
+ * `SuppressedError` does (or, before Node.js 24, an `Error` revived as one).
+ *
+ * @param {Error} error
+ */
+export function isSuppressedError(error) {
+  return SuppressedErrorClass
+    ? error instanceof SuppressedErrorClass
+    : error.name === "SuppressedError" && Object.getPrototypeOf(error) === Error.prototype;
+}
+
+/**
+ * A `SuppressedError` (or, before Node.js 24, an `Error` of that name)
+ * holding `held` and `suppressed`, as the class keeps them: not enumerable.
+ *
+ * @param {unknown} held
+ * @param {unknown} suppressed
+ * @param {string} message
+ * @returns {Error}
+ */
+export function suppressedError(held, suppressed, message) {
+  if (SuppressedErrorClass) return new SuppressedErrorClass(held, suppressed, message);
+  const error = new Error(message);
+  for (
+    const [key, value] of [["name", "SuppressedError"], ["error", held], ["suppressed", suppressed]]
+  ) {
+    Object.defineProperty(error, key, {
+      value,
+      enumerable: false,
+      writable: true,
+      configurable: true,
+    });
+  }
+  return error;
 }
 
 /**

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { revivedErrorClass } from "./error_classes.mjs";
+import { revivedErrorClass, suppressedError } from "./error_classes.mjs";
 import { defineOwn } from "./wire_values.mjs";
 
 const BAD = Symbol("bad");
@@ -122,6 +122,12 @@ function reviveError(stand) {
   const Class = revivedErrorClass(name, errors);
   if (Class === AggregateError) {
     error = new AggregateError(errors, message, options);
+  } else if (name === "SuppressedError") {
+    const { error: held, suppressed } = extra;
+    delete extra.error;
+    delete extra.suppressed;
+    error = suppressedError(held, suppressed, message);
+    if (options) hide(error, "cause", cause);
   } else {
     error = new Class(message, options);
     if (error.name !== name) hide(error, "name", name);

@@ -16,7 +16,7 @@
  * @module
  */
 
-import { errorNotCarried } from "./error_classes.mjs";
+import { errorNotCarried, isSuppressedError } from "./error_classes.mjs";
 
 /**
  * @typedef {[string, ...(string | number)[]]} Tag
@@ -255,6 +255,9 @@ class Walk {
       // Read here too: a getter that throws is a property that cannot be read.
       if ("cause" in error && !Object.hasOwn(wire, "cause")) extra.unshift(["cause", error.cause]);
       if (error instanceof AggregateError) extra.unshift(["errors", errors]);
+      if (isSuppressedError(error)) {
+        extra.unshift(["error", error.error], ["suppressed", error.suppressed]);
+      }
     } catch {
       throw new NotCarried("an Error whose properties cannot be read");
     }
