@@ -34,3 +34,22 @@ Deno.test("the Node peer sends an array with a toJSON method as what toJSON retu
   );
   assert.deepEqual(fromNode.data, { list: { count: 3 } }, "the Node peer's codec");
 });
+
+Deno.test("the Node peer takes a toJSON that returns its own object as that object, and refuses a toJSON chain as too deep", () => {
+  const self: unknown[] & { toJSON?: () => unknown } = [1, 2];
+  self.toJSON = function () {
+    return this;
+  };
+  const sent = new TextDecoder().decode(nodeEncode({ action: "x", data: { self } }, LIMIT));
+  assert.equal(sent, '{"action":"x","data":{"self":[1,2]}}');
+  // Each form a new object with a toJSON: nested without a step on the path.
+  const chain = {
+    toJSON(): unknown {
+      return { toJSON: this.toJSON };
+    },
+  };
+  assert.throws(
+    () => nodeEncode({ action: "x", data: chain }, LIMIT),
+    (error: Error) => error.name === "FrameError" && /nested over 1000 levels/.test(error.message),
+  );
+});

@@ -72,6 +72,8 @@ class Walk {
   attachments = [];
   /** @type {Set<object>} The objects the walk is inside, to refuse cycles. */
   #ancestors = new Set();
+  /** How many toJSON forms the walk is in: levels that add no step to the path. */
+  #forms = 0;
 
   /**
    * The wire form of `value`.
@@ -111,16 +113,22 @@ class Walk {
    * @param {string | undefined} key
    */
   #object(object, key) {
-    if (this.path.length >= MAX_DEPTH) {
+    // By depth, not path alone: a toJSON that returns a new object each
+    // time nests without adding a step.
+    if (this.path.length + this.#forms >= MAX_DEPTH) {
       throw new NotCarried(`nested over ${MAX_DEPTH} levels deep, deeper than is checked`, true);
     }
     if (this.#ancestors.has(object)) throw new NotCarried("circular (it contains itself)");
     this.#ancestors.add(object);
     try {
-      if (Array.isArray(object)) return this.#array(object);
+      // An array or a plain object may choose its JSON form, as JSON.stringify lets it.
+      if (Array.isArray(object)) {
+        return typeof object.toJSON === "function"
+          ? this.#jsonForm(object, key)
+          : this.#array(object);
+      }
       const prototype = Object.getPrototypeOf(object);
       if (prototype === Object.prototype || prototype === null) {
-        // A plain object may choose its JSON form too, as JSON.stringify lets it.
         if (typeof object.toJSON === "function") return this.#jsonForm(object, key);
         return this.#record(object);
       }
@@ -236,7 +244,15 @@ class Walk {
 
   /** The form an object's class chose for JSON, as JSON.stringify would send it. */
   #jsonForm(object, key) {
-    return this.value(object.toJSON(key ?? ""), key);
+    const form = object.toJSON(key ?? "");
+    // Itself, as JSON.stringify takes it: its items or properties, as they are.
+    if (form === object) return Array.isArray(object) ? this.#array(object) : this.#record(object);
+    this.#forms++;
+    try {
+      return this.value(form, key);
+    } finally {
+      this.#forms--;
+    }
   }
 
   /** @param {Error} error */
