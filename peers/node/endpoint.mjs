@@ -39,9 +39,10 @@ const CLOSE_TIMEOUT = 2_000;
  * @typedef {object} EndpointEvents
  * @property {(from: Address, message: object) => void} receive Takes one
  * message; what it throws closes the connection it came on.
- * @property {(address: Address, reason?: Error) => void} gone What waits
- * on a peer fails: its connections closed, or (a process of another host)
- * the manager says it is gone.
+ * @property {(address: Address, reason: Error | undefined, last: import("./fate.mjs").LastSent & { there: boolean }) => void} gone
+ * What waits on a peer fails: its connections closed (`there`: one of two
+ * did, and it is still there), or (a process of another host) the manager
+ * says it is gone, and what became of what was forwarded to it.
  * @property {() => void} orphaned The connection to the manager closed.
  * @property {(error: Error) => void} report Told of errors no caller can be given.
  */
@@ -113,6 +114,17 @@ export class Endpoint {
     }
     if (!this.#onThisHost(to)) return false;
     return this.#linkTo(to)?.send(payload) ?? false;
+  }
+
+  /**
+   * How many messages were forwarded to `to` on another host (0 for one of
+   * this host): the count a GONE frame's `seen` compares with.
+   *
+   * @param {Address} to
+   * @returns {number}
+   */
+  forwarded(to) {
+    return this.#otherHosts?.forwarded(to) ?? 0;
   }
 
   /**
@@ -458,7 +470,10 @@ export class Endpoint {
         ),
       );
     }
-    if (this.#spares.delete(connection)) return this.#events.gone(address);
+    // A spare (it dialed as this process dialed it) closed: it is still there.
+    if (this.#spares.delete(connection)) {
+      return this.#events.gone(address, undefined, { there: true });
+    }
     if (this.#links.get(address) !== connection) return;
     this.#links.delete(address);
     const spare = [...this.#spares].find((other) => other.address === address);
@@ -466,7 +481,7 @@ export class Endpoint {
       this.#spares.delete(spare);
       this.#links.set(address, spare);
     }
-    this.#events.gone(address);
+    this.#events.gone(address, undefined, { there: spare !== undefined });
     if (address === MANAGER) this.#events.orphaned();
   }
 }

@@ -20,6 +20,7 @@ import {
   DELIVER,
   FORWARD,
   GONE,
+  goneLast,
   goneReason,
   goneReportOnly,
   REACH,
@@ -36,8 +37,8 @@ import {
 
 /**
  * @typedef {object} OtherHostsEvents
- * @property {(address: Address, reason: Error | undefined) => void} gone A
- * process of another host is gone: what waits on it fails.
+ * @property {(address: Address, reason: Error | undefined, last: import("./fate.mjs").LastSent & { there: boolean }) => void} gone
+ * A process of another host is gone: what waits on it fails, as `last` says.
  * @property {(error: Error) => void} report Told of errors no caller can be given.
  */
 
@@ -50,6 +51,8 @@ export class OtherHosts {
   #events;
   /** Whether the manager can reach the other hosts now, as it last said. */
   #reachable = true;
+  /** @type {Map<Address, number>} How many messages were forwarded to each process. */
+  #forwarded = new Map();
 
   /**
    * @param {import("./bootstrap.mjs").Bootstrap} bootstrap One whose
@@ -92,6 +95,17 @@ export class OtherHosts {
   }
 
   /**
+   * How many messages were forwarded to `to`: the manager relays them in
+   * order, and a GONE frame's `seen` counts the same ones.
+   *
+   * @param {Address} to
+   * @returns {number}
+   */
+  forwarded(to) {
+    return this.#forwarded.get(to) ?? 0;
+  }
+
+  /**
    * Sends a message to `to` on another host, through the manager.
    *
    * @param {Connection | undefined} manager The connection to the manager.
@@ -102,7 +116,9 @@ export class OtherHosts {
    */
   forward(manager, to, payload) {
     if (!manager || !this.#reachable) return false;
-    return manager.send(relayPayload(FORWARD, to, payload));
+    if (!manager.send(relayPayload(FORWARD, to, payload))) return false;
+    this.#forwarded.set(to, this.forwarded(to) + 1);
+    return true;
   }
 
   /**
@@ -127,7 +143,9 @@ export class OtherHosts {
         : new UnreachableError(reason, { peer: relay.address });
       if (error) this.#events.report(error);
       // A refused message ends nothing: what waits on its target is settled on its own.
-      if (!goneReportOnly(relay.body)) this.#events.gone(relay.address, error);
+      if (!goneReportOnly(relay.body)) {
+        this.#events.gone(relay.address, error, goneLast(relay.body));
+      }
     } else if (said !== undefined) {
       this.#reachable = said;
     } else {

@@ -124,6 +124,18 @@ export function goneReportOnly(body) {
 }
 
 /**
+ * What a GONE frame's body says of what was forwarded to that process
+ * (`seen`, `undelivered`, `onTheWay`), and whether it is still there.
+ *
+ * @param {Uint8Array} body
+ * @returns {{ seen?: number, undelivered?: number, onTheWay?: number, there: boolean }}
+ */
+export function goneLast(body) {
+  const { seen, undelivered, onTheWay, there } = readJson(body) ?? {};
+  return { seen, undelivered, onTheWay, there: there === true };
+}
+
+/**
  * What a REACH frame's body says: whether the other hosts can be reached.
  *
  * @param {Uint8Array} body

@@ -31,6 +31,7 @@ import { describe, MANAGER } from "./address.mjs";
 import { readBootstrap } from "./bootstrap.mjs";
 import { decodeMessage, encodeMessage, toWireError } from "./codec.mjs";
 import { Endpoint } from "./endpoint.mjs";
+import { fateOf } from "./fate.mjs";
 import {
   ClosedError,
   FrameError,
@@ -159,7 +160,12 @@ export class Peer {
   #stopHandlers = new Set();
   #lifecycle = new Set();
   #errors = new Set();
-  /** @type {Map<string, { action: string, target: Address, resolve: Function, reject: Function, timer: any, dataId?: string }>} */
+  /**
+   * Open requests; `waiting` while refused by a worker stopping alone, to
+   * be sent again (`payload`) to its next process once that is ready.
+   *
+   * @type {Map<string, { action: string, target: Address, resolve: Function, reject: Function, timer: any, dataId?: string, payload: Uint8Array, waiting: boolean, place: number }>}
+   */
   #pending = new Map();
   /** @type {Map<string, string[]>} Open requests by the messageId their data carried, in the order opened. */
   #byDataId = new Map();
@@ -167,6 +173,8 @@ export class Peer {
   #incoming = new Map();
   /** @type {WeakSet<Message>} Requests answered: a listener that fails after is reported, not sent. */
   #answered = new WeakSet();
+  /** @type {Map<Address, number>} How many times each peer's connection closed (or it was gone). */
+  #gones = new Map();
   /** @type {"holding" | "releasing" | "ready" | "closing" | "closed"} */
   #state = "holding";
   /** @type {[Address, object][]} Messages that came before the go-ahead. */
@@ -210,7 +218,7 @@ export class Peer {
     };
     this.#endpoint = new Endpoint(bootstrap, {
       receive: (from, message) => this.#receive(from, message),
-      gone: (address, reason) => this.#gone(address, reason),
+      gone: (address, reason, last) => this.#gone(address, reason, last),
       orphaned: () => this.#orphaned(),
       report: (error) => this.#report(error),
     });
@@ -378,7 +386,10 @@ export class Peer {
       const payload = this.#encode(wire, to, [to], (sent) => {
         dataId = typeof sent?.messageId === "string" ? sent.messageId : undefined;
       });
-      if (!this.#send(to, payload)) {
+      const sent = this.#send(to, payload);
+      // Its place among what was forwarded to `to`, for a GONE frame's counts.
+      const place = this.#endpoint.forwarded(to);
+      if (!sent) {
         const why = this.#inCluster(to) ? "it is not connected" : "no such process";
         throw new UnreachableError(`Request "${action}" to ${describe(to)} failed: ${why}`, {
           action,
@@ -400,7 +411,17 @@ export class Peer {
           if (carrying) carrying.push(messageId);
           else this.#byDataId.set(dataId, [messageId]);
         }
-        this.#pending.set(messageId, { action, target: to, resolve, reject, timer, dataId });
+        this.#pending.set(messageId, {
+          action,
+          target: to,
+          resolve,
+          reject,
+          timer,
+          dataId,
+          payload,
+          waiting: false,
+          place,
+        });
       });
     } catch (error) {
       return Promise.reject(error);
@@ -542,24 +563,34 @@ export class Peer {
   /**
    * The connection to `address` closed, or, on another host, the manager
    * says it is gone (`reason` says why, when it should be told): what
-   * waits on it fails, the requests it made are given up, and its `$left`
-   * is no longer waited for.
+   * waits on it fails, as `last` says (what the manager had not read yet,
+   * or what is still on its way, stays open), and its `$left` is no longer
+   * waited for. Unless it is still there (`last.there`), the requests it
+   * made are given up, their answers dropped.
    */
-  #gone(address, reason) {
+  #gone(address, reason, last = { there: false }) {
     this.#left(address);
     this.#checkWorkersGone();
+    const fate = fateOf(this.#endpoint.forwarded(address), last);
     for (const [messageId, entry] of this.#pending) {
-      if (entry.target !== address) continue;
+      // Refused already, it waits for the next process, not for this one.
+      if (entry.target !== address || entry.waiting) continue;
+      const outcome = fate(entry.place);
+      if (outcome === "kept") continue;
+      const why = outcome === "undelivered"
+        ? "it was not delivered"
+        : "the connection closed before it answered";
       this.#settle(
         messageId,
-        new UnreachableError(
-          `Request "${entry.action}" to ${
-            describe(address)
-          } failed: the connection closed before it answered`,
-          { cause: reason, action: entry.action, peer: address },
-        ),
+        new UnreachableError(`Request "${entry.action}" to ${describe(address)} failed: ${why}`, {
+          cause: reason,
+          action: entry.action,
+          peer: address,
+        }),
       );
     }
+    if (last.there) return;
+    this.#gones.set(address, (this.#gones.get(address) ?? 0) + 1);
     for (const key of this.#incoming.keys()) {
       if (key.startsWith(`${JSON.stringify(address)} `)) {
         this.#abortIncoming(key, abortError("gone"));
@@ -710,7 +741,10 @@ export class Peer {
     if (action === "$left") return this.#left(from);
     if (fromManager && action === "$stop") return void this.#stop(data?.alone === true);
     if (fromManager && action === "$exit") return void this.#exit(0);
-    if (fromManager && action === "$event") return this.#tellLifecycle(data);
+    if (fromManager && action === "$event") {
+      this.#sendWaiting(data);
+      return this.#tellLifecycle(data);
+    }
     if (fromManager && action === "$members") {
       if (!isLayout(data)) throw bad('"$members" is not a layout');
       const { workers, services, managers } = data;
@@ -725,6 +759,30 @@ export class Peer {
     await this.#doStopWork(alone);
     await this.#endpoint.flushed();
     this.#sendControl(MANAGER, "$stopped");
+  }
+
+  /**
+   * Requests waiting for a process's next one: sent to it once it is ready;
+   * failed if it was given up.
+   */
+  #sendWaiting(event) {
+    if (event?.type !== "ready" && event?.type !== "fatal") return;
+    for (const [messageId, entry] of this.#pending) {
+      if (!entry.waiting || entry.target !== event.address) continue;
+      entry.waiting = false;
+      if (event.type === "ready" && this.#send(entry.target, entry.payload)) continue;
+      const why = event.type === "ready" ? "it is not connected" : "it was given up";
+      this.#settle(
+        messageId,
+        new UnreachableError(
+          `Request "${entry.action}" to ${describe(entry.target)} failed: ${why}`,
+          {
+            action: entry.action,
+            peer: entry.target,
+          },
+        ),
+      );
+    }
   }
 
   #tellLifecycle(event) {
@@ -755,6 +813,12 @@ export class Peer {
     if (!entry || entry.target !== from || responseAction(entry.action) !== message.action) return;
     const { error } = message;
     if (error === undefined) return this.#settle(messageId, undefined, message.data);
+    // Refused by a process stopping alone (reloaded, SIGTERM'd): it did not
+    // run, and goes to its next process once that is ready, within its timeout.
+    if (error.stopping === true) {
+      entry.waiting = true;
+      return;
+    }
     this.#settle(
       messageId,
       error.undelivered === true
@@ -804,7 +868,8 @@ export class Peer {
     const isRequest = message.messageId !== undefined && message.re !== true;
     if (!handler && listeners.length === 0 && this.#any.size === 0 && !isRequest) return;
     const signal = isRequest ? this.#openIncoming(from, message) : new AbortController().signal;
-    const msg = new Message(from, message, signal, (to, wire) => this.#replyTo(to, wire));
+    const seenGone = this.#gones.get(from) ?? 0;
+    const msg = new Message(from, message, signal, (to, wire) => this.#replyTo(to, wire, seenGone));
     if (handler) this.#runHandler(handler, msg);
     // With no handler, the listeners answer a request: one that fails
     // before it is answered fails it.
@@ -898,8 +963,19 @@ export class Peer {
     );
   }
 
-  /** Answers `msg`'s sender; to a request, with its id and `re: true`, which closes it. */
-  #replyTo(msg, wire) {
+  /**
+   * Answers `msg`'s sender; to a request, with its id and `re: true`, which
+   * closes it. `seenGone`: how many of the sender's connections had closed
+   * when it came.
+   */
+  #replyTo(msg, wire, seenGone) {
+    const key = `${JSON.stringify(msg.from)} ${msg.messageId}`;
+    // Its requester is gone: the answer would go to nobody, or to a process
+    // that never asked (the next one at that address).
+    if (msg.isRequest && (this.#gones.get(msg.from) ?? 0) > seenGone) {
+      if (!msg.signal.aborted) this.#closeIncoming(key);
+      return false;
+    }
     if (msg.isRequest) {
       wire.messageId = msg.messageId;
       wire.re = true;
@@ -910,7 +986,7 @@ export class Peer {
     if (msg.isRequest) {
       if (wire.part !== true) this.#answered.add(msg);
       // Aborted, it is closed already, and its key may be a newer request's.
-      if (!msg.signal.aborted) this.#closeIncoming(`${JSON.stringify(msg.from)} ${msg.messageId}`);
+      if (!msg.signal.aborted) this.#closeIncoming(key);
     }
     return this.#send(msg.from, payload);
   }
