@@ -30,6 +30,8 @@ export class Connection {
   helloTimer;
   /** @type {Buffer[]} Frames sent before `$welcome`, in order. */
   #queue = [];
+  /** @type {Buffer[]} Once closed before its `$welcome`: the frames queued, never written. */
+  #unsent = [];
   /** Frames handed to the socket and not yet written out. */
   #unwritten = 0;
   /** @type {(() => void)[]} */
@@ -52,6 +54,7 @@ export class Connection {
       socket.on("error", (error) => this.error = error);
       socket.on("close", () => {
         this.state = "closed";
+        this.#unsent = this.#queue;
         this.#queue = [];
         this.#wakeFlushWaiters();
         resolve();
@@ -83,6 +86,18 @@ export class Connection {
       this.#unwritten--;
       this.#wakeFlushWaiters();
     });
+  }
+
+  /**
+   * Once closed before its `$welcome`: how many frames were sent on it,
+   * none of them written (taken: the next call gives 0).
+   *
+   * @returns {number}
+   */
+  takeUnsent() {
+    const unsent = this.#unsent.length;
+    this.#unsent = [];
+    return unsent;
   }
 
   /** The `$welcome` came: the queued frames go, in order. */

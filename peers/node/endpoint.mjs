@@ -456,6 +456,28 @@ export class Endpoint {
     connection.socket.destroy();
   }
 
+  /**
+   * What was sent on a connection never welcomed, none of it written: not
+   * delivered, and said so, as Switchboard's own endpoint does (requests
+   * among it fail on their own, as the connection closed).
+   *
+   * @param {Address} address
+   * @param {number} unsent
+   * @param {Error | undefined} cause
+   */
+  #unsentLost(address, unsent, cause) {
+    if (unsent === 0 || address === MANAGER || this.#closing) return;
+    const what = unsent === 1
+      ? "the message sent to it was"
+      : `the ${unsent} messages sent to it were`;
+    this.#events.report(
+      new UnreachableError(
+        `${describe(this.#self)} could not connect to ${describe(address)}: ${what} not delivered`,
+        { cause, peer: address },
+      ),
+    );
+  }
+
   #onClosed(connection) {
     clearTimeout(connection.helloTimer);
     this.#connections.delete(connection);
@@ -469,6 +491,7 @@ export class Endpoint {
           { cause: connection.error, peer: address },
         ),
       );
+      this.#unsentLost(address, connection.takeUnsent(), connection.error);
     }
     // A spare (it dialed as this process dialed it) closed: it is still there.
     if (this.#spares.delete(connection)) {
