@@ -96,7 +96,7 @@ export function connect<const C extends Schemas, S extends string = string>(
  * stops (then it exits) or the manager disappears (then it exits with
  * code 1). Register listeners right after `await connect()`: messages that
  * arrive before the process is ready are held for them. A second call
- * returns the same peer.
+ * returns the same peer (its options are not used: the first call's were).
  *
  * The process's stdin carries the cluster's bootstrap, so it is not
  * available for other use.
@@ -131,12 +131,18 @@ export function connect<P extends Carried<P> = Protocol, S extends string = stri
 export function connect<P extends Carried<P> = Protocol, S extends string = string>(
   options?: ConnectOptions,
 ): Promise<Peer<P, S>> {
+  // Checked before the first call is kept: a misspelt option fails that
+  // call alone, and one put right may join.
+  try {
+    checkOptionNames(options ?? {}, CONNECT_OPTIONS, "connect()");
+  } catch (error) {
+    return Promise.reject(error);
+  }
   joined ??= join(options ?? {});
   return joined as unknown as Promise<Peer<P, S>>;
 }
 
 async function join(options: ConnectOptions): Promise<Peer<Protocol>> {
-  checkOptionNames(options, CONNECT_OPTIONS, "connect()");
   const bootstrap = await readBootstrap();
   // What the endpoint reports goes to the console until the peer has listeners.
   let report = (error: Error) => console.error(error);

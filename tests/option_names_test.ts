@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { Cluster, type ClusterOptions } from "../mod.ts";
 import { natsBroker, type NatsBrokerOptions } from "../nats.ts";
-import { runningChildren, waitFor } from "./helpers.ts";
+import { nextMessage, runningChildren, waitFor } from "./helpers.ts";
 
 const worker = new URL("./fixtures/worker.ts", import.meta.url);
 
@@ -95,6 +95,18 @@ Deno.test("connect() refuses a misspelt option before it reads its bootstrap", a
     new TextDecoder().decode(stderr),
     /TypeError: connect\(\) has no option "raedy": did you mean "ready"\?/,
   );
+});
+
+Deno.test("a connect() refused for a misspelt option leaves the next one, put right, to join", async () => {
+  await using cluster = await Cluster.start({
+    worker: new URL("./fixtures/connect_retry_worker.ts", import.meta.url),
+    workers: 1,
+    signals: false,
+  });
+  const joined = await nextMessage(cluster, "joined");
+  assert.deepEqual(joined.data, {
+    refused: 'connect() has no option "raedy": did you mean "ready"?',
+  });
 });
 
 Deno.test("request(), requestStream() and requestAll() refuse a misspelt option, as they fail", async () => {
