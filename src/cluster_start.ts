@@ -24,6 +24,8 @@ import { UnixHost } from "./unix/host.ts";
 import { MAX_LENGTH } from "./unix/frame.ts";
 import { HANDSHAKE_FRAME_LIMIT } from "./unix/handshake.ts";
 import { MAX_RELAY_HEAD } from "./unix/relay.ts";
+import { shown } from "./shown.ts";
+import { checkSchemas } from "./schema.ts";
 
 /** A started manager, and the socket directory of its host. */
 export interface Started {
@@ -230,7 +232,7 @@ function managerConfig(options: ClusterOptions, workerIds?: readonly number[]): 
     restart: restartPolicy(options.restart),
     escalate: options.escalate ?? true,
     signals: options.signals ?? true,
-    schemas: options.schemas,
+    schemas: checkSchemas(options.schemas, "Cluster.start()"),
   };
 }
 
@@ -311,7 +313,7 @@ function restartPolicy(restart: ClusterOptions["restart"]): RestartPolicy | null
   }
   for (const [key, value] of Object.entries(policy)) {
     if (typeof value !== "number" || !(value >= 0) || !Number.isFinite(value)) {
-      throw new TypeError(`"restart.${key}" must be a finite number >= 0, got ${value}`);
+      throw new TypeError(`"restart.${key}" must be a finite number >= 0, got ${shown(value)}`);
     }
   }
   withinTimers("restart.backoff", policy.backoff);
@@ -335,7 +337,7 @@ function withinTimers(name: string, ms: number): number {
 function positive(options: ClusterOptions, key: keyof typeof DEFAULTS): number {
   const value = options[key] ?? DEFAULTS[key];
   if (typeof value !== "number" || !(value > 0) || !Number.isFinite(value)) {
-    throw new TypeError(`"${key}" must be a finite number above 0, got ${value}`);
+    throw new TypeError(`"${key}" must be a finite number above 0, got ${shown(value)}`);
   }
   return value;
 }

@@ -8,7 +8,7 @@ import type { Carried } from "./carried_types.ts";
 import { readBootstrap } from "./bootstrap.ts";
 import { ChildSide } from "./child.ts";
 import { Peer } from "./peer.ts";
-import type { CarriedSchemaProtocol, Schemas } from "./schema.ts";
+import { type CarriedSchemaProtocol, checkSchemas, type Schemas } from "./schema.ts";
 import type { Protocol } from "./types.ts";
 import { openUnixEndpoint } from "./unix/transport.ts";
 import { checkOptionNames, type OptionNames } from "./option_names.ts";
@@ -135,6 +135,7 @@ export function connect<P extends Carried<P> = Protocol, S extends string = stri
   // call alone, and one put right may join.
   try {
     checkOptionNames(options ?? {}, CONNECT_OPTIONS, "connect()");
+    checkSchemas(options?.schemas, "connect()");
   } catch (error) {
     return Promise.reject(error);
   }

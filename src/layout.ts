@@ -7,6 +7,7 @@
  */
 
 import { type Address, isManagerOf, MANAGER, type Target } from "./address.ts";
+import { shown } from "./shown.ts";
 
 /** A layout as data. */
 export interface Members {
@@ -50,7 +51,7 @@ export class Layout {
     manager?: string,
   ) {
     if (typeof workers !== "number" && !Array.isArray(workers)) {
-      throw new TypeError(`"workers" must be a count or a list of ids, got ${workers}`);
+      throw new TypeError(`"workers" must be a count or a list of ids, got ${shown(workers)}`);
     }
     if (!Array.isArray(services) || !Array.isArray(managers)) {
       throw new TypeError("Services and managers are lists");
@@ -58,7 +59,7 @@ export class Layout {
     const ids = typeof workers === "number" ? countTo(workers) : [...workers];
     for (const id of ids) {
       if (!Number.isInteger(id) || id < 0) {
-        throw new TypeError(`A worker id is an integer >= 0, got ${id}`);
+        throw new TypeError(`A worker id is an integer >= 0, got ${shown(id)}`);
       }
     }
     const names = new Set<string>();

@@ -48,6 +48,7 @@ import { STREAM_WINDOW, StreamRequests, type StreamStep } from "./streams.ts";
 import type { LastSent, Payload } from "./transport.ts";
 import type { LifecycleEvent, RequestAllOptions, RequestOptions, Settled } from "./types.ts";
 import { checkOutgoing } from "./validation.ts";
+import { shown } from "./shown.ts";
 
 const REQUEST_OPTIONS = {
   to: true,
@@ -398,9 +399,7 @@ export class Requester {
       throw new TypeError(`Request "${action}" takes one target; use requestAll() for several`);
     }
     if (!isAddress(to) && to !== ANY) targetsOf(to, action);
-    if (typeof timeout !== "number" || !(timeout >= 0)) {
-      throw new TypeError(`Request "${action}" has an invalid timeout: ${timeout}`);
-    }
+    checkTimeout(action, timeout);
     if (signal?.aborted) throw signal.reason;
     const refusal = this.#options.refusal();
     if (refusal !== undefined) throw this.#closedError(action, to, undefined, refusal);
@@ -477,6 +476,8 @@ export class Requester {
       targets = options.to === undefined
         ? this.#options.outbox.layout.workerIds
         : targetsOf(options.to, action);
+      // Once, not as each target's failure (and not never, for no targets).
+      if (options.timeout !== undefined) checkTimeout(action, options.timeout);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -661,4 +662,11 @@ function ended(event: LifecycleEvent & { type: "exit" | "fatal" }): string {
 // deno-lint-ignore require-yield
 async function* failedStream(error: unknown): AsyncGenerator<unknown, void, undefined> {
   throw error;
+}
+
+/** Refuses a timeout that is not a number >= 0: its frame would be refused by every receiver. */
+function checkTimeout(action: string, timeout: unknown): void {
+  if (typeof timeout !== "number" || !(timeout >= 0)) {
+    throw new TypeError(`Request "${action}" has an invalid timeout: ${shown(timeout)}`);
+  }
 }

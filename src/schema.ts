@@ -195,6 +195,36 @@ export interface ValidationIssue {
 }
 
 /**
+ * Refuses a `schemas` option that is not schemas by action, as it is given
+ * (a schema missing its `~standard` would otherwise fail every message of
+ * its action, and a `schemas` that is no object would check nothing).
+ *
+ * @returns The schemas.
+ * @throws {TypeError} Naming the action whose schema is not one.
+ */
+export function checkSchemas(schemas: unknown, where: string): Schemas | undefined {
+  if (schemas === undefined || schemas === null) return undefined;
+  if (typeof schemas !== "object" || Array.isArray(schemas)) {
+    throw new TypeError(
+      `${where}: "schemas" must be an object of schemas by action, got ${
+        Array.isArray(schemas) ? "an array" : typeof schemas
+      }`,
+    );
+  }
+  for (const [action, schema] of Object.entries(schemas)) {
+    const props = (schema as { "~standard"?: { version?: unknown; validate?: unknown } } | null)
+      ?.["~standard"];
+    if (props?.version !== 1 || typeof props.validate !== "function") {
+      throw new TypeError(
+        `${where}: the schema of "${action}" is not one in the Standard Schema form ` +
+          '(version 1, with a "~standard" that has a validate function)',
+      );
+    }
+  }
+  return schemas as Schemas;
+}
+
+/**
  * Checks `data` against the schema of `action`, if it has one.
  *
  * @returns The schema's output (the data itself without a schema), or

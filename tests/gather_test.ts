@@ -74,3 +74,18 @@ Deno.test("requestAll with one slow worker and one dead worker resolves the othe
   assert.ok("error" in results[3] && results[3].error instanceof UnreachableError);
   await assert.rejects(cluster.requestAll("$x", {}), /reserved/);
 });
+
+Deno.test("requestAll refuses an invalid timeout once, as a rejection, whatever the targets", async () => {
+  await using cluster = await startCluster();
+  for (const to of [undefined, [0, 1], []]) {
+    await assert.rejects(
+      cluster.requestAll("statsRequest", {}, { to, timeout: -1 }),
+      { name: "TypeError", message: 'Request "statsRequest" has an invalid timeout: -1' },
+      `to: ${JSON.stringify(to)}`,
+    );
+  }
+  await assert.rejects(
+    cluster.requestAll("statsRequest", {}, { timeout: "5" as unknown as number }),
+    { name: "TypeError", message: 'Request "statsRequest" has an invalid timeout: "5"' },
+  );
+});

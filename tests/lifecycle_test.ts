@@ -8,6 +8,7 @@ import {
   FrameError,
   type LifecycleEvent,
   MANAGER,
+  type Schemas,
   SwitchboardError,
 } from "../mod.ts";
 import { isRunning, nextMessage, Recorder, startCluster, WAIT } from "./helpers.ts";
@@ -165,6 +166,23 @@ Deno.test("Cluster.start() refuses invalid options", async () => {
   await assert.rejects(
     Cluster.start({ workers: 0, maxFrameSize: 0 }),
     /"maxFrameSize" must be a finite number above 0/,
+  );
+  // A string is shown as one: "1000" given for a number does not read as 1000.
+  await assert.rejects(
+    Cluster.start({ workers: 0, requestTimeout: "1000" as unknown as number }),
+    /"requestTimeout" must be a finite number above 0, got "1000"$/,
+  );
+  await assert.rejects(
+    Cluster.start({ workers: "2" as unknown as number }),
+    /"workers" must be a count or a list of ids, got "2"$/,
+  );
+  await assert.rejects(
+    Cluster.start({ workers: 0, schemas: 5 as unknown as Schemas }),
+    /Cluster.start\(\): "schemas" must be an object of schemas by action, got number/,
+  );
+  await assert.rejects(
+    Cluster.start({ workers: 0, schemas: { greet: {} } as unknown as Schemas }),
+    /Cluster.start\(\): the schema of "greet" is not one in the Standard Schema form/,
   );
   await assert.rejects(
     Cluster.start({ workers: 0, maxFrameSize: 5000, maxQueuedBytes: 5000 }),
