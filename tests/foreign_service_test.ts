@@ -219,6 +219,35 @@ Deno.test("a Node service requests from a worker and from the manager and gets t
   );
 });
 
+Deno.test("a Node service's request() refuses a misspelt option, and a signal gives it up, telling the worker", async () => {
+  await using cluster = await startWithNode();
+  assert.deepEqual(
+    await remote(cluster, "node", {
+      op: "request",
+      action: "echoRequest",
+      to: 0,
+      options: { timout: 5 },
+    }),
+    { error: { name: "TypeError", message: 'Request "echoRequest" has no option "timout"' } },
+  );
+  const started = nextMessage(cluster, "loopStarted");
+  const asked = remote(cluster, "node", {
+    op: "request",
+    action: "loopRequest",
+    to: 0,
+    until: "loop",
+  });
+  await started;
+  const stopped = nextMessage(cluster, "loopStopped");
+  assert.deepEqual(await remote(cluster, "node", { op: "abort", until: "loop" }), { ok: true });
+  assert.deepEqual(await asked, {
+    error: { name: "AbortError", message: "given up by the test" },
+  });
+  // The worker's handler was told, by $cancel: its signal aborted.
+  const { reason, from } = (await stopped).data as { reason: string; from: unknown };
+  assert.deepEqual({ reason, from }, { reason: "AbortError", from: "node" });
+});
+
 Deno.test("a Node service's handler signal stays unaborted for a requester that waits past the timers' range", async () => {
   await using cluster = await startWithNode();
   // 2^31 ms is past setTimeout's range, where Node would fire after 1 ms instead.

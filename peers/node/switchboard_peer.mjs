@@ -57,6 +57,9 @@ export {
 
 /** Exit code of a child whose manager disappeared. */
 const ORPHAN_EXIT_CODE = 1;
+/** The options `request()` takes. */
+const REQUEST_OPTIONS = ["to", "timeout", "signal"];
+
 /** Exit code of a process ended by a second SIGTERM: 128 + 15, as the signal itself would. */
 const SIGTERM_EXIT_CODE = 143;
 /** How long a stop on its own may take, when the bootstrap does not say. */
@@ -164,7 +167,7 @@ export class Peer {
    * Open requests; `waiting` while refused by a worker stopping alone, to
    * be sent again (`payload`) to its next process once that is ready.
    *
-   * @type {Map<string, { action: string, target: Address, resolve: Function, reject: Function, timer: any, dataId?: string, payload: Uint8Array, waiting: boolean, place: number }>}
+   * @type {Map<string, { action: string, target: Address, resolve: Function, reject: Function, timer: any, dataId?: string, payload: Uint8Array, waiting: boolean, place: number, signal?: AbortSignal, onAbort: () => void }>}
    */
   #pending = new Map();
   /** @type {Map<string, string[]>} Open requests by the messageId their data carried, in the order opened. */
@@ -357,13 +360,23 @@ export class Peer {
    *
    * @param {string} action
    * @param {unknown} data
-   * @param {{ to: Address, timeout?: number }} options
+   * @param {{ to: Address, timeout?: number, signal?: AbortSignal }} options
+   * `signal` gives the request up: it rejects with the signal's reason, and
+   * the process asked is told (`$cancel`).
    * @returns {Promise<unknown>}
    * @throws {TimeoutError | RemoteError | NoHandlerError | UnreachableError | ClosedError | FrameError}
    */
-  request(action, data, { to, timeout = this.#bootstrap.requestTimeout } = {}) {
+  request(action, data, options = {}) {
+    const { to, timeout = this.#bootstrap.requestTimeout, signal } = options;
     try {
       assertUserAction(action);
+      // Ignored, a misspelt `timout` would leave the default in force unnoticed.
+      for (const name of Object.keys(options)) {
+        if (!REQUEST_OPTIONS.includes(name)) {
+          throw new TypeError(`Request "${action}" has no option "${name}"`);
+        }
+      }
+      if (signal?.aborted) throw signal.reason;
       if (to === undefined) throw new TypeError(`Request "${action}" needs a target: pass { to }`);
       // A negative or NaN timeout would make a frame every receiver refuses.
       if (typeof timeout !== "number" || !(timeout >= 0)) {
@@ -421,7 +434,13 @@ export class Peer {
           payload,
           waiting: false,
           place,
+          signal,
+          onAbort: () => {
+            this.#settle(messageId, signal.reason);
+            this.#sendControl(to, "$cancel", { messageId });
+          },
         });
+        signal?.addEventListener("abort", this.#pending.get(messageId).onAbort, { once: true });
       });
     } catch (error) {
       return Promise.reject(error);
@@ -855,6 +874,7 @@ export class Peer {
       if (carrying.length === 0) this.#byDataId.delete(entry.dataId);
     }
     clearTimeout(entry.timer);
+    entry.signal?.removeEventListener("abort", entry.onAbort);
     if (error === undefined) entry.resolve(data);
     else entry.reject(error);
   }
