@@ -50,6 +50,14 @@ export class UnixHost implements TransportHost {
     const dir = await Deno.makeTempDir({ prefix: DIR_PREFIX }).catch((error) => {
       // Deno names no directory, nor the other flags: said as a refusal to listen is.
       if (error instanceof Deno.errors.NotCapable) throw flagsAdvice(error, temporaryDir());
+      // Deno says only "tmpdir": a TMPDIR that names no directory (a typo in a unit file, say).
+      if (error instanceof Deno.errors.NotFound) {
+        throw new SwitchboardError(
+          `Could not make the cluster's socket directory in ${temporaryDir()}: it does not exist ` +
+            "(set TMPDIR to a directory that does, or leave it unset for /tmp)",
+          { cause: error },
+        );
+      }
       throw error;
     });
     await removeStaleDirs(dir.slice(0, dir.lastIndexOf("/")));
