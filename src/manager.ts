@@ -144,6 +144,7 @@ export class Manager {
       isConnected: (address) => router.connected().includes(address),
       released: (address) => host.released(address),
       announce: (event) => this.#announce(event),
+      stoppingAlone: (address) => this.router.stopsAlone(address),
       report: (error) => router.listeners.report(error),
       gaveUp: (error) => this.#gaveUp(error),
     });

@@ -250,6 +250,14 @@ export class Router implements Receiver {
   }
 
   /**
+   * In a manager: it stops `address` alone, to restart it (a SIGTERM to
+   * it): requests for it wait for the new process, as for a reload.
+   */
+  stopsAlone(address: Address): void {
+    this.#requester.replacements.heard({ type: "reload", address });
+  }
+
+  /**
    * Learns, as it starts, which processes are being replaced: it missed
    * what said so (their `reload` events, their `$leaving`).
    */

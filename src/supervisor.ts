@@ -45,6 +45,12 @@ export interface SupervisorOptions {
   released(address: Address): void;
   /** Tells every process of a lifecycle event. */
   announce(event: LifecycleEvent): void;
+  /**
+   * A child is being stopped alone, to be restarted (SIGTERM to it): this
+   * manager's requests for it wait for its next process, also when the
+   * child says no `$leaving` (a foreign one may not).
+   */
+  stoppingAlone(address: Address): void;
   /** Told of errors no caller can be given. */
   report(error: Error): void;
   /** A child was given up: it exited too often. */
@@ -237,6 +243,7 @@ export class Supervisor {
     if (!child || !old || this.#stopping || child.leaving || child.state !== "ready") return;
     // Another process by now (the one that asked crashed, and was restarted).
     if (old.process.pid !== pid) return;
+    this.#options.stoppingAlone(address);
     await this.#processes.stopAlone(child, old);
     const status = await old.process.status;
     if (this.#stopping || child.process !== undefined) return;
