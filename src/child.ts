@@ -127,6 +127,18 @@ export class ChildSide {
     return this.#closing;
   }
 
+  /**
+   * Its own code closes it (`peer.close()`) while the cluster runs: it
+   * will exit, to be restarted. Peers are told first, as when it stops
+   * alone (`$leaving`), so that their requests wait for its next process
+   * rather than fail as not connected between its close and its exit.
+   */
+  leave(): Promise<void> {
+    const running = this.#stopWork === undefined && this.router.state === "ready";
+    if (running) this.#closing ??= this.#letPeersGo().then(() => this.#close());
+    return this.close();
+  }
+
   async #close(): Promise<void> {
     for (const [signal, listener] of this.#onSignal) Deno.removeSignalListener(signal, listener);
     this.#sync.endAll();

@@ -153,7 +153,7 @@ async function join(options: ConnectOptions): Promise<Peer<Protocol>> {
   });
   const child = new ChildSide(bootstrap, endpoint, options.schemas);
   report = (error) => child.router.listeners.report(error);
-  const peer = new Peer<Protocol>(child.router, () => child.close());
+  const peer = new Peer<Protocol>(child.router, () => child.leave());
   // The manager is told at once (what it sends next arrives in a later
   // task); messages held since joining are dispatched in the next task,
   // after the caller's code following `await connect()`.
