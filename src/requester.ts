@@ -477,7 +477,8 @@ export class Requester {
         ? this.#options.outbox.layout.workerIds
         : targetsOf(options.to, action);
       // Once, not as each target's failure (and not never, for no targets).
-      if (options.timeout !== undefined) checkTimeout(action, options.timeout);
+      // Null keeps the default, as in request().
+      if (options.timeout != null) checkTimeout(action, options.timeout);
     } catch (error) {
       return Promise.reject(error);
     }

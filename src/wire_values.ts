@@ -274,7 +274,7 @@ class Walk {
     if (form === object) {
       return Array.isArray(object)
         ? this.#array(object, depth)
-        : this.#record(object as Record<string, unknown>, depth);
+        : this.#record(withoutMethods(object), depth);
     }
     return this.value(form, depth + 1, key);
   }
@@ -317,6 +317,18 @@ class Walk {
     if (this.#tags === NO_TAGS) this.#tags = [];
     this.#tags.push([type, ...this.path]);
   }
+}
+
+/**
+ * An object's own enumerable properties but its methods, as JSON.stringify
+ * sends an object that is its own JSON form (its `toJSON` is left out).
+ */
+function withoutMethods(object: object): Record<string, unknown> {
+  const kept: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(object)) {
+    if (typeof value !== "function") setOwn(kept, key, value);
+  }
+  return kept;
 }
 
 /** Whether a buffer was transferred away (a SharedArrayBuffer never is). */

@@ -64,7 +64,7 @@ export function encodeMessage(message, maxFrameSize, to, sent) {
     }
   }
   sent?.(message.data);
-  const json = Buffer.from(JSON.stringify(message));
+  const json = Buffer.from(stringify(message, maxFrameSize, to));
   let payload = json;
   if (attachments.length > 0) {
     const head = Buffer.allocUnsafe(BINARY_HEAD);
@@ -81,6 +81,32 @@ export function encodeMessage(message, maxFrameSize, to, sent) {
     );
   }
   return payload;
+}
+
+/**
+ * The message's JSON; one longer than a string can hold is refused as over
+ * the limit, as Switchboard's codec does.
+ *
+ * @param {{ action: string }} message
+ * @param {number} maxFrameSize
+ * @param {Address | Address[] | undefined} to
+ * @returns {string}
+ */
+function stringify(message, maxFrameSize, to) {
+  try {
+    return JSON.stringify(message);
+  } catch (error) {
+    // V8's strings end at 2^29 - 24 characters, far over any frame limit.
+    if (error instanceof RangeError && /string length/i.test(error.message)) {
+      throw new FrameError(
+        `Cannot send "${message.action}" to ${
+          describeTarget(to)
+        }: the message is longer than a string can hold, over the ${maxFrameSize}-byte limit (maxFrameSize)`,
+        { action: message.action, peer: isAddress(to) ? to : undefined },
+      );
+    }
+    throw error;
+  }
 }
 
 /**

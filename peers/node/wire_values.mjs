@@ -246,7 +246,9 @@ class Walk {
   #jsonForm(object, key) {
     const form = object.toJSON(key ?? "");
     // Itself, as JSON.stringify takes it: its items or properties, as they are.
-    if (form === object) return Array.isArray(object) ? this.#array(object) : this.#record(object);
+    if (form === object) {
+      return Array.isArray(object) ? this.#array(object) : this.#record(withoutMethods(object));
+    }
     this.#forms++;
     try {
       return this.value(form, key);
@@ -372,4 +374,19 @@ function formatPath(path) {
     else text += /^[A-Za-z_$][\w$]*$/.test(step) ? `.${step}` : `[${JSON.stringify(step)}]`;
   }
   return text;
+}
+
+/**
+ * An object's own enumerable properties but its methods, as JSON.stringify
+ * sends an object that is its own JSON form (its `toJSON` is left out).
+ *
+ * @param {object} object
+ * @returns {Record<string, unknown>}
+ */
+function withoutMethods(object) {
+  const kept = {};
+  for (const [key, value] of Object.entries(object)) {
+    if (typeof value !== "function") defineOwn(kept, key, value);
+  }
+  return kept;
 }
