@@ -36,7 +36,7 @@ Deno.test("the Node peer's fate of what was forwarded to a process that is gone 
   }
 });
 
-Deno.test("a GONE frame that says a process is still there leaves what it asked of the Node peer running, and answered", async () => {
+Deno.test("a GONE frame that says a process is still there leaves what it asked of the Node peer answered, its handler told, as Switchboard's are", async () => {
   await using manager = await FakeManager.start(
     ["node", NODE_SERVICE],
     bootstrapOf("node", { workers: [0], services: ["node"], spanning: true }),
@@ -57,7 +57,7 @@ Deno.test("a GONE frame that says a process is still there leaves what it asked 
         messageId: answer.messageId,
         aborted: answer.data,
       },
-      { to: 7, action: "heldResponse", messageId: "h1", aborted: false },
+      { to: 7, action: "heldResponse", messageId: "h1", aborted: true },
     );
     break;
   }
@@ -114,7 +114,7 @@ Deno.test("a Node peer's request refused by a process stopping alone goes to its
     assert.equal(message.data.error.name, "UnreachableError");
     assert.match(
       message.data.error.message,
-      /Request "echoRequest" to worker 7 failed: it was given up/,
+      /Request "echoRequest" to worker 7 failed: it stopped, and no new process replaced it/,
     );
     break;
   }

@@ -15,6 +15,16 @@ export const MANAGER = "manager";
 const MANAGER_OF = `${MANAGER}@`;
 
 /**
+ * Whether `address` is a manager: this host's, or another's (`manager@b`).
+ *
+ * @param {Address} address
+ * @returns {boolean}
+ */
+export function isManager(address) {
+  return address === MANAGER || (typeof address === "string" && address.startsWith(MANAGER_OF));
+}
+
+/**
  * Names a process: `worker 1`, `service "logger"`, `the manager`.
  *
  * @param {Address} address

@@ -58,6 +58,8 @@ export class Endpoint {
   #links = new Map();
   /** @type {Set<Connection>} Further connections to a peer: both dialed at once. */
   #spares = new Set();
+  /** @type {Map<Address, number>} How many links were sent on to each peer: see `linkNumber`. */
+  #linkNumbers = new Map();
   /** @type {Set<Connection>} Accepted connections still in their handshake. */
   #strangers = new Set();
   /** @type {Set<Connection>} */
@@ -114,6 +116,29 @@ export class Endpoint {
     }
     if (!this.#onThisHost(to)) return false;
     return this.#linkTo(to)?.send(payload) ?? false;
+  }
+
+  /**
+   * Which link to `address` is the one sent on now: a number that changes
+   * whenever another takes its place (or undefined when there is none), so
+   * that a caller can tell whether one it knew has closed.
+   *
+   * @param {Address} address
+   * @returns {number | undefined}
+   */
+  linkNumber(address) {
+    return this.#links.has(address) ? this.#linkNumbers.get(address) : undefined;
+  }
+
+  /**
+   * Makes `connection` the link sent on to `address`.
+   *
+   * @param {Address} address
+   * @param {Connection} connection
+   */
+  #link(address, connection) {
+    this.#links.set(address, connection);
+    this.#linkNumbers.set(address, (this.#linkNumbers.get(address) ?? 0) + 1);
   }
 
   /**
@@ -241,7 +266,7 @@ export class Endpoint {
     connection.write(
       encodeMessage({ action: "$hello", data: { from: this.#self, token } }, Infinity, address),
     );
-    this.#links.set(address, connection);
+    this.#link(address, connection);
     this.#watch(connection);
     return connection;
   }
@@ -416,7 +441,7 @@ export class Endpoint {
     connection.reader.limit = this.#bootstrap.maxFrameSize;
     // Both dialed at once: each sends on the one it dialed, and reads both.
     if (this.#links.has(from)) this.#spares.add(connection);
-    else this.#links.set(from, connection);
+    else this.#link(from, connection);
     connection.write(encodeMessage({ action: "$welcome", data: {} }, Infinity, from));
   }
 
@@ -483,7 +508,9 @@ export class Endpoint {
     this.#connections.delete(connection);
     if (this.#strangers.delete(connection)) return;
     const address = connection.address;
-    // Dialed, and closed before the `$welcome`: whoever waits to join hears why.
+    // Dialed, and closed before the `$welcome`: nothing sent on it was written.
+    const never = connection.welcome !== undefined;
+    // Whoever waits to join hears why.
     if (connection.welcome) {
       connection.welcome.reject(
         new UnreachableError(
@@ -502,9 +529,12 @@ export class Endpoint {
     const spare = [...this.#spares].find((other) => other.address === address);
     if (spare) {
       this.#spares.delete(spare);
-      this.#links.set(address, spare);
+      this.#link(address, spare);
     }
-    this.#events.gone(address, undefined, { there: spare !== undefined });
+    this.#events.gone(address, undefined, {
+      there: spare !== undefined,
+      ...(never ? { undelivered: Infinity } : {}),
+    });
     if (address === MANAGER) this.#events.orphaned();
   }
 }

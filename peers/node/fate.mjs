@@ -23,6 +23,8 @@
  * @returns {(place: number) => "reached" | "undelivered" | "kept"}
  */
 export function fateOf(sent, last) {
+  // Nothing reached it: the connection never opened.
+  if (last.undelivered === Infinity) return () => "undelivered";
   const count = (value) => Number.isInteger(value) && value >= 0 ? value : undefined;
   const undelivered = count(last.undelivered) ?? 0;
   const onTheWay = count(last.onTheWay) ?? 0;

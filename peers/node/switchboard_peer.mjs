@@ -27,7 +27,7 @@
 
 import crypto from "node:crypto";
 import process from "node:process";
-import { describe, MANAGER } from "./address.mjs";
+import { describe, isManager, MANAGER } from "./address.mjs";
 import { readBootstrap } from "./bootstrap.mjs";
 import { decodeMessage, encodeMessage, toWireError } from "./codec.mjs";
 import { Endpoint } from "./endpoint.mjs";
@@ -167,7 +167,7 @@ export class Peer {
    * Open requests; `waiting` while refused by a worker stopping alone, to
    * be sent again (`payload`) to its next process once that is ready.
    *
-   * @type {Map<string, { action: string, target: Address, resolve: Function, reject: Function, timer: any, dataId?: string, payload: Uint8Array, waiting: boolean, place: number, signal?: AbortSignal, onAbort: () => void }>}
+   * @type {Map<string, { action: string, target: Address, resolve: Function, reject: Function, timer: any, dataId?: string, payload: Uint8Array, waiting: boolean, place: number, signal?: AbortSignal, onAbort: () => void, refusedOn?: number, readyHeard?: boolean }>}
    */
   #pending = new Map();
   /** @type {Map<string, string[]>} Open requests by the messageId their data carried, in the order opened. */
@@ -178,6 +178,8 @@ export class Peer {
   #answered = new WeakSet();
   /** @type {Map<Address, number>} How many times each peer's connection closed (or it was gone). */
   #gones = new Map();
+  /** Whether the cluster stops: no request waits for a next process any more. */
+  #waitsEnded = false;
   /** @type {"holding" | "releasing" | "ready" | "closing" | "closed"} */
   #state = "holding";
   /** @type {[Address, object][]} Messages that came before the go-ahead. */
@@ -268,7 +270,7 @@ export class Peer {
       if (this.#state === "releasing") this.#state = "ready";
       if (this.#state === "closed") return;
       this.#sendControl(MANAGER, "$running");
-      for (const [from, message] of this.#held.splice(0)) this.#dispatch(from, message);
+      for (const held of this.#held.splice(0)) this.#dispatch(...held);
     });
   }
 
@@ -588,17 +590,19 @@ export class Peer {
    * made are given up, their answers dropped.
    */
   #gone(address, reason, last = { there: false }) {
-    this.#left(address);
     this.#checkWorkersGone();
     const fate = fateOf(this.#endpoint.forwarded(address), last);
+    const never = last.undelivered === Infinity;
     for (const [messageId, entry] of this.#pending) {
       // Refused already, it waits for the next process, not for this one.
       if (entry.target !== address || entry.waiting) continue;
       const outcome = fate(entry.place);
       if (outcome === "kept") continue;
-      const why = outcome === "undelivered"
-        ? "it was not delivered"
-        : "the connection closed before it answered";
+      const why = outcome === "reached"
+        ? "the connection closed before it answered"
+        : never
+        ? "the connection to it did not open"
+        : "it was not delivered";
       this.#settle(
         messageId,
         new UnreachableError(`Request "${entry.action}" to ${describe(address)} failed: ${why}`, {
@@ -608,11 +612,20 @@ export class Peer {
         }),
       );
     }
-    if (last.there) return;
-    this.#gones.set(address, (this.#gones.get(address) ?? 0) + 1);
+    // Still there, only a message to it was refused: what it asked is
+    // still answered, though its handlers are told (a part may be missing).
+    const there = last.there === true;
+    if (!there) {
+      this.#left(address);
+      this.#gones.set(address, (this.#gones.get(address) ?? 0) + 1);
+    }
+    // A link to it closed: a request that waited for that may go again.
+    for (const [messageId, entry] of this.#pending) {
+      if (entry.waiting && entry.target === address) this.#sendAgain(messageId, entry);
+    }
     for (const key of this.#incoming.keys()) {
       if (key.startsWith(`${JSON.stringify(address)} `)) {
-        this.#abortIncoming(key, abortError("gone"));
+        this.#abortIncoming(key, abortError(there ? "refused" : "gone"));
       }
     }
   }
@@ -741,7 +754,7 @@ export class Peer {
     const dispatching = this.#state === "ready" ||
       (this.#state === "closing" && this.#held.length === 0);
     if (dispatching) this.#dispatch(from, message);
-    else this.#held.push([from, message]);
+    else this.#held.push([from, message, this.#gones.get(from) ?? 0, performance.now()]);
   }
 
   /** @throws {FrameError} When the frame is not what the protocol says, or not expected from `from`. */
@@ -758,7 +771,11 @@ export class Peer {
     // A process stopping alone: every request this peer sent it before is in.
     if (action === "$leaving") return void this.#sendControl(from, "$left");
     if (action === "$left") return this.#left(from);
-    if (fromManager && action === "$stop") return void this.#stop(data?.alone === true);
+    if (fromManager && action === "$stop") {
+      // The whole cluster stops: no process is replaced any more.
+      if (data?.alone !== true) this.#endWaits();
+      return void this.#stop(data?.alone === true);
+    }
     if (fromManager && action === "$exit") return void this.#exit(0);
     if (fromManager && action === "$event") {
       this.#sendWaiting(data);
@@ -768,6 +785,8 @@ export class Peer {
       if (!isLayout(data)) throw bad('"$members" is not a layout');
       const { workers, services, managers } = data;
       this.#layout = { workers, services, managers };
+      // A process whose host left is replaced by none.
+      this.#failWaiting((target) => !this.#inCluster(target), "left the cluster");
       return;
     }
     throw bad(`unexpected "${action}"`);
@@ -781,24 +800,80 @@ export class Peer {
   }
 
   /**
-   * Requests waiting for a process's next one: sent to it once it is ready;
-   * failed if it was given up.
+   * Requests waiting for a process's next one: sent to it once it is
+   * ready; failed once none will come (it was given up, or exited not to
+   * be restarted).
    */
   #sendWaiting(event) {
-    if (event?.type !== "ready" && event?.type !== "fatal") return;
+    const address = event?.address;
+    if (event?.type === "fatal") return this.#failWaiting((target) => target === address);
+    if (event?.type === "exit" && event.restart === false) {
+      return this.#failWaiting((target) => target === address);
+    }
+    if (event?.type !== "ready") return;
     for (const [messageId, entry] of this.#pending) {
-      if (!entry.waiting || entry.target !== event.address) continue;
-      entry.waiting = false;
-      if (event.type === "ready" && this.#send(entry.target, entry.payload)) continue;
-      const why = event.type === "ready" ? "it is not connected" : "it was given up";
+      if (!entry.waiting || entry.target !== address) continue;
+      entry.readyHeard = true;
+      this.#sendAgain(messageId, entry);
+    }
+  }
+
+  /**
+   * Sends a waiting request again, once its target's next process is ready
+   * and the old process's link has closed (the ready event may be heard
+   * first: sent on that link, it would be lost with it).
+   */
+  #sendAgain(messageId, entry) {
+    if (!entry.readyHeard) return;
+    const old = entry.refusedOn;
+    if (old !== undefined && this.#endpoint.linkNumber(entry.target) === old) return;
+    entry.waiting = false;
+    if (this.#send(entry.target, entry.payload)) {
+      // Sent again: its place among what was forwarded is this one.
+      entry.place = this.#endpoint.forwarded(entry.target);
+      return;
+    }
+    this.#settle(
+      messageId,
+      new UnreachableError(
+        `Request "${entry.action}" to ${describe(entry.target)} failed: it is not connected`,
+        { action: entry.action, peer: entry.target },
+      ),
+    );
+  }
+
+  /**
+   * Fails the requests waiting for a next process of a target `which`
+   * picks: none will come (`why`), as Switchboard's own wait says.
+   *
+   * @param {(target: Address) => boolean} which
+   * @param {string} [why]
+   */
+  #failWaiting(which, why = "stopped, and no new process replaced it") {
+    for (const [messageId, entry] of this.#pending) {
+      if (!entry.waiting || !which(entry.target)) continue;
       this.#settle(
         messageId,
         new UnreachableError(
-          `Request "${entry.action}" to ${describe(entry.target)} failed: ${why}`,
-          {
-            action: entry.action,
-            peer: entry.target,
-          },
+          `Request "${entry.action}" to ${describe(entry.target)} failed: it ${why}`,
+          { action: entry.action, peer: entry.target },
+        ),
+      );
+    }
+  }
+
+  /** The cluster stops: what waits for a next process fails, and nothing waits again. */
+  #endWaits() {
+    this.#waitsEnded = true;
+    for (const [messageId, entry] of this.#pending) {
+      if (!entry.waiting) continue;
+      this.#settle(
+        messageId,
+        new ClosedError(
+          `Request "${entry.action}" to ${
+            describe(entry.target)
+          } was cancelled: the cluster is stopping, and no new process will come`,
+          { action: entry.action, peer: entry.target },
         ),
       );
     }
@@ -833,10 +908,26 @@ export class Peer {
     const { error } = message;
     if (error === undefined) return this.#settle(messageId, undefined, message.data);
     // Refused by a process stopping alone (reloaded, SIGTERM'd): it did not
-    // run, and goes to its next process once that is ready, within its timeout.
+    // run, and goes to its next process once that is ready, within its
+    // timeout. A manager stops with its host: none comes after it.
     if (error.stopping === true) {
-      entry.waiting = true;
-      return;
+      if (!this.#waitsEnded && !isManager(from)) {
+        entry.waiting = true;
+        // The old process's link: the request goes again only once it closed.
+        entry.refusedOn = this.#endpoint.linkNumber(from);
+        entry.readyHeard = false;
+        return;
+      }
+      return this.#settle(
+        messageId,
+        new ClosedError(
+          `Request "${entry.action}" to ${describe(from)} was refused: ${error.message}`,
+          {
+            action: entry.action,
+            peer: from,
+          },
+        ),
+      );
     }
     this.#settle(
       messageId,
@@ -879,16 +970,21 @@ export class Peer {
     else entry.reject(error);
   }
 
-  /** Hands a message to its handler and listeners; answers a request nobody listens for. */
-  #dispatch(from, message) {
+  /**
+   * Hands a message to its handler and listeners; answers a request nobody
+   * listens for. One held since it came (before the go-ahead) comes with
+   * how many of its sender's connections had closed then, and when.
+   */
+  #dispatch(from, message, seenGone = this.#gones.get(from) ?? 0, came = performance.now()) {
     // A failed answer has no data for listeners: it only settles a request.
     if (message.error !== undefined) return;
     const handler = this.#handlers.get(message.action);
     const listeners = [...(this.#listeners.get(message.action) ?? [])];
     const isRequest = message.messageId !== undefined && message.re !== true;
     if (!handler && listeners.length === 0 && this.#any.size === 0 && !isRequest) return;
-    const signal = isRequest ? this.#openIncoming(from, message) : new AbortController().signal;
-    const seenGone = this.#gones.get(from) ?? 0;
+    const signal = isRequest
+      ? this.#openIncoming(from, message, performance.now() - came)
+      : new AbortController().signal;
     const msg = new Message(from, message, signal, (to, wire) => this.#replyTo(to, wire, seenGone));
     if (handler) this.#runHandler(handler, msg);
     // With no handler, the listeners answer a request: one that fails
@@ -1012,15 +1108,16 @@ export class Peer {
   }
 
   /** A request being answered: its signal aborts at its timeout, on `$cancel`, or when its sender is gone. */
-  #openIncoming(from, { messageId, timeout }) {
+  #openIncoming(from, { messageId, timeout }, waited = 0) {
     const key = `${JSON.stringify(from)} ${messageId}`;
     // A requester that reuses a messageId still running: the older request
     // is given up, and the newer is the one its key finds.
     this.#abortIncoming(key, abortError("superseded"));
     const controller = new AbortController();
     // Past the timers' range, as good as never (the codec checked it is a number >= 0).
+    // Counted from when it came: it may have been held until the go-ahead.
     const timer = timeout !== undefined && timeout <= MAX_DELAY
-      ? setTimeout(() => this.#abortIncoming(key, abortError("timeout")), timeout).unref()
+      ? setTimeout(() => this.#abortIncoming(key, abortError("timeout")), timeout - waited).unref()
       : undefined;
     this.#incoming.set(key, { controller, timer });
     return controller.signal;
@@ -1070,9 +1167,11 @@ function assertUserAction(action) {
 }
 
 function abortError(why) {
-  return why === "timeout"
-    ? new DOMException("The request's timeout passed", "TimeoutError")
-    : new DOMException(`The requester gave up (${why})`, "AbortError");
+  if (why === "timeout") return new DOMException("The request's timeout passed", "TimeoutError");
+  if (why === "refused") {
+    return new DOMException("A message to the requester was refused", "AbortError");
+  }
+  return new DOMException(`The requester gave up (${why})`, "AbortError");
 }
 
 function addTo(set, item) {
