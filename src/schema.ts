@@ -212,6 +212,8 @@ export function checkSchemas(schemas: unknown, where: string): Schemas | undefin
     );
   }
   for (const [action, schema] of Object.entries(schemas)) {
+    // Left out, as an action without a schema.
+    if (schema === undefined) continue;
     const props = (schema as { "~standard"?: { version?: unknown; validate?: unknown } } | null)
       ?.["~standard"];
     if (props?.version !== 1 || typeof props.validate !== "function") {
@@ -231,7 +233,7 @@ export function checkSchemas(schemas: unknown, where: string): Schemas | undefin
  * what is wrong: `data.name: Expected string` and the issues.
  */
 export function checkData(schemas: Schemas, action: string, data: unknown): Checked {
-  if (!Object.hasOwn(schemas, action)) return { value: data };
+  if (!Object.hasOwn(schemas, action) || schemas[action] === undefined) return { value: data };
   let result: StandardSchemaV1.Result<unknown> | Promise<StandardSchemaV1.Result<unknown>>;
   try {
     result = schemas[action]["~standard"].validate(data);

@@ -7,5 +7,11 @@
 
 /** `value` for an error message: a string as JSON, anything else as `String()` writes it. */
 export function shown(value: unknown): string {
-  return typeof value === "string" ? JSON.stringify(value) : String(value);
+  if (typeof value === "string") return JSON.stringify(value);
+  try {
+    return String(value);
+  } catch {
+    // An object without a prototype has no toString.
+    return Object.prototype.toString.call(value);
+  }
 }

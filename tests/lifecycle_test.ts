@@ -181,6 +181,14 @@ Deno.test("Cluster.start() refuses invalid options", async () => {
     /Cluster.start\(\): "schemas" must be an object of schemas by action, got number/,
   );
   await assert.rejects(
+    Cluster.start({ workers: "x" as unknown as number, processes: Object.create(null) }),
+    /"workers" must be a count or a list of ids, got "x"$/,
+  );
+  await assert.rejects(
+    Cluster.start({ workers: Object.create(null) }),
+    /"workers" must be a count or a list of ids, got \[object Object\]$/,
+  );
+  await assert.rejects(
     Cluster.start({ workers: 0, schemas: { greet: {} } as unknown as Schemas }),
     /Cluster.start\(\): the schema of "greet" is not one in the Standard Schema form/,
   );
@@ -258,4 +266,15 @@ Deno.test("a manager not ready yet still gets answers to its own requests", asyn
     by: 0,
   });
   cluster.ready();
+});
+
+Deno.test("a schemas entry left undefined is an action without a schema", async () => {
+  await using cluster = await Cluster.start({
+    workers: 0,
+    schemas: { note: undefined } as unknown as Schemas,
+    signals: false,
+  });
+  const got = nextMessage(cluster, "note");
+  cluster.sendMessage("note", { any: "data" }, MANAGER);
+  assert.deepEqual((await got).data, { any: "data" });
 });
