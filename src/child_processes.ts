@@ -125,6 +125,20 @@ export class ChildProcesses {
     }
   }
 
+  /**
+   * A child's process exited: what it started and left in its process group
+   * (a helper a `command` service's shell put in the background, say) is
+   * ended too, with SIGTERM, so that none outlives it, at a stop, a reload
+   * or a crash alike. Nothing is said when Deno may not signal groups.
+   */
+  endLeftovers(spawned: SpawnedChild): void {
+    try {
+      Deno.kill(-spawned.process.pid, "SIGTERM");
+    } catch {
+      // None left, or --allow-run is narrowed (said once when it is killed).
+    }
+  }
+
   /** Kills a child's process at once with SIGKILL, if it still runs, and what it started. */
   kill(spawned: SpawnedChild | undefined): void {
     if (!spawned) return;
@@ -254,7 +268,11 @@ export class ChildProcesses {
     // too; unless a process it started holds them open: then, after a
     // moment for what is in them, they are let go.
     await deadline(spawned.output, OUTPUT_GRACE, () => new Error("output held open"))
-      .catch(() => spawned.letGoOfOutput());
+      .catch(() => {
+        // Something it started holds its output still, SIGTERM or not.
+        this.#signalGroup(spawned, "SIGKILL");
+        spawned.letGoOfOutput();
+      });
     await spawned.output;
   }
 }

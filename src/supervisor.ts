@@ -368,6 +368,7 @@ export class Supervisor {
     child.process = spawned;
     this.#processes.add(spawned);
     spawned.process.status.then((status) => {
+      this.#processes.endLeftovers(spawned);
       spawned.stdin.close();
       this.#onExit(child, spawned, status);
       return Promise.all([spawned.stdin.done, spawned.output]);
