@@ -30,6 +30,8 @@ export interface ControlParts {
   sendControl(to: Address, action: string, data?: unknown): boolean;
   /** The control actions the owner handles. */
   table?: ControlTable;
+  /** This process answered `$left` to a peer that leaves (it stops alone, to be replaced). */
+  left?(peer: Address): void;
 }
 
 /** Handles the control frames that reach one router. */
@@ -52,6 +54,9 @@ export class ControlFrames {
     if (message.action === LEAVING) {
       requester.leaves(from);
       sendControl(from, LEFT);
+      // What this process sends it from now on arrives after the $left it
+      // waits for, as it closes: that goes to its next process instead.
+      this.#parts.left?.(from);
       return;
     }
     if (message.action === LEFT) return stoppingAlone.left(from);

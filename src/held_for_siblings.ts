@@ -65,8 +65,10 @@ interface Held {
   payloads: Uint8Array[];
   actions: string[];
   bytes: number;
-  /** Whether they wait for a new process (a connection to the old one failed). */
+  /** Whether they wait for a new process (a connection to the old one failed, or it left). */
   forNext: boolean;
+  /** Why they wait for a new process, to say if none comes. */
+  forNextBecause?: string;
   /** Settles once they are sent (or reported lost). */
   released: PromiseWithResolvers<void>;
 }
@@ -187,14 +189,18 @@ export class HeldForSiblings {
   }
 
   /**
-   * Holds messages a connection to `sibling` never carried (it closed
-   * before the welcome) for its next process, ahead of any held since.
+   * Holds messages for `sibling`'s next process, ahead of any held since:
+   * those a connection to it never carried (it closed before the welcome),
+   * or none, to hold what is sent it from now on (it left: its old process
+   * would take them as it closes, unable to answer).
    *
    * @param messages Each payload, with its action, in the order sent.
+   * @param because Why, to say if no new process comes.
    */
-  holdForNext(sibling: Address, messages: readonly [Uint8Array, string][]): void {
+  holdForNext(sibling: Address, messages: readonly [Uint8Array, string][], because: string): void {
     const held = this.#held.get(sibling) ?? this.#newHold(sibling, true);
     held.forNext = true;
+    held.forNextBecause ??= because;
     held.payloads.unshift(...messages.map(([payload]) => payload));
     held.actions.unshift(...messages.map(([, action]) => action));
     for (const [payload] of messages) held.bytes += this.#options.cost(sibling, payload.length);
@@ -249,11 +255,12 @@ export class HeldForSiblings {
     held.released.resolve();
     // The old process that failed the connection is not coming back.
     const goes = news === "ready" || (news === "answered" && !held.forNext);
+    if (held.payloads.length === 0) return;
     if (!goes) {
       const why = this.#closed
         ? "this process closed first"
         : held.forNext
-        ? "the connection to it closed before it opened, and no new process of it came"
+        ? `${held.forNextBecause}, and no new process of it came`
         : "it is not connected";
       return this.#options.report(lostError(sibling, held.actions, why));
     }

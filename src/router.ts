@@ -14,7 +14,15 @@
  * @module
  */
 
-import { type Address, ANY, describe, isAddress, type Target, targetsOf } from "./address.ts";
+import {
+  type Address,
+  ANY,
+  describe,
+  isAddress,
+  MANAGER,
+  type Target,
+  targetsOf,
+} from "./address.ts";
 import { assertUserAction, CONTROL_PREFIX, responseAction } from "./action.ts";
 import { asError } from "./as_error.ts";
 import { type Clock, SYSTEM_CLOCK } from "./clock.ts";
@@ -183,6 +191,11 @@ export class Router implements Receiver {
       stoppingAlone: this.#stoppingAlone,
       sendControl: (to, action, data) => this.sendControl(to, action, data),
       table: options.control,
+      left: (peer) => {
+        if (this.layout.has(peer) && peer !== MANAGER) {
+          this.#outbox.siblings?.holdForNext(peer, [], "it left");
+        }
+      },
     });
     this.#endpoint.receive(this);
   }
@@ -757,7 +770,13 @@ export class Router implements Receiver {
         messages.push([payload, action]);
       }
     }
-    if (messages.length > 0) this.#outbox.siblings?.holdForNext(peer, messages);
+    if (messages.length > 0) {
+      this.#outbox.siblings?.holdForNext(
+        peer,
+        messages,
+        "the connection to it closed before it opened",
+      );
+    }
   }
 
   joined(child: Address): void {

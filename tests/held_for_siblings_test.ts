@@ -144,7 +144,7 @@ Deno.test("isOver() says whether more than a limit is held, for one sibling or f
 
 Deno.test("what cannot go once the process closes is reported lost for that, also what waited for a next process", async () => {
   const { held, syncs, sent, reported } = holds(() => UNREACHABLE);
-  held.holdForNext(0, [[bytes("a"), "note"]]);
+  held.holdForNext(0, [[bytes("a"), "note"]], "the connection to it closed before it opened");
   held.close();
   assert.deepEqual(sent, [], "nothing waiting for a next process goes to what listens now");
   syncs[0].answer("gone");
@@ -157,7 +157,11 @@ Deno.test("what cannot go once the process closes is reported lost for that, als
 
 Deno.test("messages a connection never carried wait for the sibling's next process, ahead of later ones", async () => {
   const { held, syncs, sent } = holds();
-  held.holdForNext(0, [[bytes("a"), "note"], [bytes("b"), "note"]]);
+  held.holdForNext(
+    0,
+    [[bytes("a"), "note"], [bytes("b"), "note"]],
+    "the connection to it closed before it opened",
+  );
   held.hold(0, bytes("c"), "note", 100);
   assert.equal(syncs.length, 1);
   assert.deepEqual([held.waitsForNext(0), held.waitsForNext(1)], [true, false]);
@@ -170,7 +174,7 @@ Deno.test("messages a connection never carried wait for the sibling's next proce
 Deno.test("messages a connection never carried are reported lost when no new process comes", async () => {
   for (const news of ["answered", "gone"] as const) {
     const { held, syncs, sent, reported } = holds();
-    held.holdForNext(0, [[bytes("a"), "note"]]);
+    held.holdForNext(0, [[bytes("a"), "note"]], "the connection to it closed before it opened");
     syncs[0].answer(news);
     await Promise.resolve();
     assert.deepEqual(sent, []);
@@ -199,7 +203,7 @@ Deno.test("held messages go as soon as the sibling can be reached, before what i
 
 Deno.test("what waits for a sibling's next process does not go to what listens there before its news", () => {
   const { held, sent } = holds();
-  held.holdForNext(0, [[bytes("a"), "note"]]);
+  held.holdForNext(0, [[bytes("a"), "note"]], "the connection to it closed before it opened");
   assert.ok(!held.sendHeld(0));
   assert.deepEqual(sent, []);
 });
@@ -211,7 +215,7 @@ Deno.test("a hold's bytes are what the transport's queue counts, frame headers t
   assert.equal(held.hold(1, bytes("cd"), "note", 12), 2);
   assert.equal(held.hold(1, bytes("e"), "note", 12), FULL);
   // What a connection never carried counts alike.
-  held.holdForNext(2, [[bytes("abc"), "note"]]);
+  held.holdForNext(2, [[bytes("abc"), "note"]], "the connection to it closed before it opened");
   assert.equal(held.bytes(2), 7);
 });
 
