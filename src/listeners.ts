@@ -137,8 +137,9 @@ export class Listeners {
 
   /** Tells the lifecycle listeners; what they throw is reported. */
   lifecycle(event: LifecycleEvent): void {
-    const failed = (thrown: unknown) =>
-      this.report(asError(thrown, `A lifecycle listener threw on "${event.type}"`));
+    // Named by the event and its process, which the error carries as its peer.
+    const about = `A lifecycle listener threw on "${event.type}" of ${describe(event.address)}`;
+    const failed = (thrown: unknown) => this.report(asError(thrown, about, event.address));
     for (const listener of this.#lifecycle.list) {
       try {
         const result: unknown = listener(event);
@@ -167,7 +168,7 @@ function assertFunction(value: unknown, where: string): void {
   }
 }
 
-function asError(thrown: unknown, context: string): Error {
+function asError(thrown: unknown, context: string, peer?: Address): Error {
   const error = thrown instanceof Error ? thrown : new Error(String(thrown));
-  return new SwitchboardError(`${context}: ${error.message}`, { cause: error });
+  return new SwitchboardError(`${context}: ${error.message}`, { cause: error, peer });
 }

@@ -22,7 +22,7 @@ import {
 } from "./address.ts";
 import { assertUserAction, responseAction } from "./action.ts";
 import { type Clock, SYSTEM_CLOCK } from "./clock.ts";
-import { decodeMessage, encodeMessage, toBytes, type WireMessage } from "./codec.ts";
+import { checkCarried, decodeMessage, encodeMessage, toBytes, type WireMessage } from "./codec.ts";
 import { CANCEL, MORE } from "./control.ts";
 import { ClosedError, TimeoutError, UnreachableError } from "./errors.ts";
 import type { SiblingNews } from "./held_for_siblings.ts";
@@ -473,12 +473,14 @@ export class Requester {
     try {
       assertUserAction(action);
       checkOptionNames(options ?? {}, REQUEST_ALL_OPTIONS, `requestAll() of "${action}"`);
+      // A process listed twice is asked once, as sendMessage sends it one message.
       targets = options.to === undefined
         ? this.#options.outbox.layout.workerIds
-        : targetsOf(options.to, action);
+        : [...new Set(targetsOf(options.to, action))];
       // Once, not as each target's failure (and not never, for no targets).
       // Null keeps the default, as in request().
       if (options.timeout != null) checkTimeout(action, options.timeout);
+      checkCarried(action, data, options.to);
     } catch (error) {
       return Promise.reject(error);
     }

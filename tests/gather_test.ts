@@ -89,3 +89,17 @@ Deno.test("requestAll refuses an invalid timeout once, as a rejection, whatever 
     { name: "TypeError", message: 'Request "statsRequest" has an invalid timeout: "5"' },
   );
 });
+
+Deno.test("requestAll asks a process listed twice once, and refuses data that cannot be carried once, at once", async () => {
+  await using cluster = await startCluster();
+  const results = await cluster.requestAll("statsRequest", {}, { to: [1, 0, 1], timeout: 30_000 });
+  assert.deepEqual(results.map((result) => result.from), [1, 0]);
+  await assert.rejects(
+    cluster.requestAll("statsRequest", { when: new Map() }, { to: [0, 1] }),
+    (error: Error) =>
+      error.name === "FrameError" &&
+      error.message.startsWith(
+        'Cannot send "statsRequest" to worker 0, worker 1: data.when is a Map',
+      ),
+  );
+});

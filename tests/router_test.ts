@@ -145,10 +145,12 @@ const tests: [string, (network: TestNetwork) => Promise<void>][] = [
       r0.lifecycle({ type: "ready", address: 1 });
       await waitFor(reported.promise, "three reports");
       assert.deepEqual(errors.map((error) => error.message).sort(), [
-        'A lifecycle listener threw on "ready": onLifecycle() failed',
+        'A lifecycle listener threw on "ready" of worker 1: onLifecycle() failed',
         'A listener for "x" from worker 1 threw: on() failed',
         'A listener for "x" from worker 1 threw: onAny() failed',
       ]);
+      const lifecycle = errors.find((error) => error.message.startsWith("A lifecycle"));
+      assert.equal((lifecycle as { peer?: unknown }).peer, 1, "the event's process is its peer");
     },
   ],
   [
