@@ -130,12 +130,14 @@ export class ChildSide {
   /**
    * Its own code closes it (`peer.close()`) while the cluster runs: it
    * will exit, to be restarted. Peers are told first, as when it stops
-   * alone (`$leaving`), so that their requests wait for its next process
-   * rather than fail as not connected between its close and its exit.
+   * alone (`$leaving`, ahead of the close on each connection), so that
+   * their requests wait for its next process rather than fail as not
+   * connected between its close and its exit. It closes at once all the
+   * same, not waiting for their `$left`: the close was asked for now.
    */
   leave(): Promise<void> {
     const running = this.#stopWork === undefined && this.router.state === "ready";
-    if (running) this.#closing ??= this.#letPeersGo().then(() => this.#close());
+    if (running && !this.#closing) this.router.refuseIncomingRequests();
     return this.close();
   }
 
