@@ -131,12 +131,21 @@ export class ChildProcesses {
    * ended too, with SIGTERM, so that none outlives it, at a stop, a reload
    * or a crash alike. Nothing is said when Deno may not signal groups.
    */
-  endLeftovers(spawned: SpawnedChild): void {
-    try {
-      Deno.kill(-spawned.process.pid, "SIGTERM");
-    } catch {
-      // None left, or --allow-run is narrowed (said once when it is killed).
-    }
+  endLeftovers(spawned: SpawnedChild): Promise<void> {
+    let ending = leftoversEnding.get(spawned);
+    if (ending) return ending;
+    this.#signalGroup(spawned, "SIGTERM");
+    // Its pipes end once it has exited, and what it wrote last is written
+    // too; unless a process it started holds them open still, SIGTERM or
+    // not: then, after a moment for what is in them, it is killed, and
+    // they are let go.
+    ending = deadline(spawned.output, OUTPUT_GRACE, () => new Error("output held open"))
+      .catch(() => {
+        this.#signalGroup(spawned, "SIGKILL");
+        spawned.letGoOfOutput();
+      });
+    leftoversEnding.set(spawned, ending);
+    return ending;
   }
 
   /** Kills a child's process at once with SIGKILL, if it still runs, and what it started. */
@@ -264,18 +273,13 @@ export class ChildProcesses {
     await status;
     spawned.stdin.close();
     await spawned.stdin.done;
-    // Its pipes end once it has exited, and what it wrote last is written
-    // too; unless a process it started holds them open: then, after a
-    // moment for what is in them, they are let go.
-    await deadline(spawned.output, OUTPUT_GRACE, () => new Error("output held open"))
-      .catch(() => {
-        // Something it started holds its output still, SIGTERM or not.
-        this.#signalGroup(spawned, "SIGKILL");
-        spawned.letGoOfOutput();
-      });
+    await this.endLeftovers(spawned);
     await spawned.output;
   }
 }
+
+/** What a process left in its group, being ended: once each (see `endLeftovers`). */
+const leftoversEnding = new WeakMap<SpawnedChild, Promise<void>>();
 
 /** Processes the manager killed or signalled itself: their end is no crash to report. */
 const signalledHere = new WeakSet<SpawnedChild>();

@@ -233,22 +233,6 @@ function toUtf8(text: string): Uint8Array {
   return roomy.subarray(0, utf8.encodeInto(text, roomy).written);
 }
 
-/**
- * Refuses data that cannot be carried, before anything is encoded: for a
- * call that encodes it for many requests, to refuse it once.
- *
- * @throws {FrameError} When the data holds what cannot arrive as sent.
- */
-export function checkCarried(
-  action: string,
-  data: unknown,
-  to: Target | typeof ANY | undefined,
-): void {
-  if (data === undefined || isPlainJson(data)) return;
-  const wire = toWireData(data);
-  if (typeof wire === "string") throw cannotSend(action, to, wire);
-}
-
 function cannotSend(
   action: string,
   to: Target | typeof ANY | undefined,

@@ -22,7 +22,7 @@ import {
 } from "./address.ts";
 import { assertUserAction, responseAction } from "./action.ts";
 import { type Clock, SYSTEM_CLOCK } from "./clock.ts";
-import { checkCarried, decodeMessage, encodeMessage, toBytes, type WireMessage } from "./codec.ts";
+import { decodeMessage, encodeMessage, toBytes, type WireMessage } from "./codec.ts";
 import { CANCEL, MORE } from "./control.ts";
 import { ClosedError, TimeoutError, UnreachableError } from "./errors.ts";
 import type { SiblingNews } from "./held_for_siblings.ts";
@@ -480,7 +480,11 @@ export class Requester {
       // Once, not as each target's failure (and not never, for no targets).
       // Null keeps the default, as in request().
       if (options.timeout != null) checkTimeout(action, options.timeout);
-      checkCarried(action, data, options.to);
+      // What no target could take is refused once, here: data that fails its
+      // schema, cannot be carried, or is over maxFrameSize (another host's
+      // lower limit is that host's targets' own failure).
+      if (this.#options.schemas) checkOutgoing(this.#options.schemas, action, data, options.to);
+      encodeMessage({ action, data }, this.#options.maxFrameSize, options.to);
     } catch (error) {
       return Promise.reject(error);
     }

@@ -560,9 +560,9 @@ export class Router implements Receiver {
     // not be encoded was not, and what answers it may still fail it.
     if (to.isRequest && reply.part !== true) to.incoming?.settle();
     const outbox = this.#outbox;
-    const sent = to.isRequest
-      ? outbox.sendAnswer(to.from, payload, reply.action)
-      : outbox.send(to.from, payload, reply.action);
+    // On the connection it came by, as an answer: a reply by hand too goes to
+    // the process that sent the message, not to its next one.
+    const sent = outbox.sendAnswer(to.from, payload, reply.action);
     return sent >= 0;
   }
 
@@ -668,7 +668,8 @@ export class Router implements Receiver {
   #failRequest(from: Address, request: WireMessage, error: WireError, dataBack = false): void {
     try {
       const payload = this.#failure(from, request, error, dataBack);
-      this.#outbox.send(from, payload, responseAction(request.action));
+      // An answer: to the process that asked, past what waits for its next one.
+      this.#outbox.sendAnswer(from, payload, responseAction(request.action));
     } catch (thrown) {
       this.listeners.report(asError(thrown));
     }

@@ -368,10 +368,10 @@ export class Supervisor {
     child.process = spawned;
     this.#processes.add(spawned);
     spawned.process.status.then((status) => {
-      this.#processes.endLeftovers(spawned);
+      const leftovers = this.#processes.endLeftovers(spawned);
       spawned.stdin.close();
       this.#onExit(child, spawned, status);
-      return Promise.all([spawned.stdin.done, spawned.output]);
+      return Promise.all([spawned.stdin.done, leftovers, spawned.output]);
     }).then(() => this.#processes.delete(spawned));
   }
 

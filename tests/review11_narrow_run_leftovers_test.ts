@@ -13,10 +13,11 @@ import { isRunning, waitFor } from "./helpers.ts";
 
 Deno.test("with --allow-run narrowed, a command service's helper that outlives a graceful stop is said, or ended", async () => {
   const dir = await Deno.makeTempDir({ prefix: "switchboard-test-review11-" });
+  let ended: Promise<void> | undefined;
   try {
     const fifo = `${dir}/helper`;
     assert.ok((await new Deno.Command("mkfifo", { args: [fifo] }).output()).success, "mkfifo");
-    const ended = (async () => {
+    ended = (async () => {
       // Opened once the helper opens it to write; its end of file says it ended.
       using file = await Deno.open(fifo, { read: true });
       const buffer = new Uint8Array(16);
@@ -46,6 +47,8 @@ Deno.test("with --allow-run narrowed, a command service's helper that outlives a
   } finally {
     const pid = Number(await Deno.readTextFile(`${dir}/pid`).catch(() => "0"));
     if (pid > 0 && isRunning(pid)) Deno.kill(pid, "SIGKILL");
+    // Said, it may run still: killed here, its FIFO's reader ends too.
+    if (ended) await waitFor(ended, "the helper's FIFO to end");
     await Deno.remove(dir, { recursive: true });
   }
 });

@@ -58,8 +58,6 @@ export class Endpoint {
   #links = new Map();
   /** @type {Set<Connection>} Further connections to a peer: both dialed at once. */
   #spares = new Set();
-  /** @type {Map<Address, number>} How many links were sent on to each peer: see `linkNumber`. */
-  #linkNumbers = new Map();
   /** @type {Set<Connection>} Accepted connections still in their handshake. */
   #strangers = new Set();
   /** @type {Set<Connection>} */
@@ -119,26 +117,15 @@ export class Endpoint {
   }
 
   /**
-   * Which link to `address` is the one sent on now: a number that changes
-   * whenever another takes its place (or undefined when there is none), so
-   * that a caller can tell whether one it knew has closed.
+   * Whether this process has a connection of its own to `address` (one of
+   * this host's, connected now), rather than none or the way through the
+   * manager.
    *
    * @param {Address} address
-   * @returns {number | undefined}
+   * @returns {boolean}
    */
-  linkNumber(address) {
-    return this.#links.has(address) ? this.#linkNumbers.get(address) : undefined;
-  }
-
-  /**
-   * Makes `connection` the link sent on to `address`.
-   *
-   * @param {Address} address
-   * @param {Connection} connection
-   */
-  #link(address, connection) {
-    this.#links.set(address, connection);
-    this.#linkNumbers.set(address, (this.#linkNumbers.get(address) ?? 0) + 1);
+  linked(address) {
+    return this.#links.has(address);
   }
 
   /**
@@ -266,7 +253,7 @@ export class Endpoint {
     connection.write(
       encodeMessage({ action: "$hello", data: { from: this.#self, token } }, Infinity, address),
     );
-    this.#link(address, connection);
+    this.#links.set(address, connection);
     this.#watch(connection);
     return connection;
   }
@@ -441,7 +428,7 @@ export class Endpoint {
     connection.reader.limit = this.#bootstrap.maxFrameSize;
     // Both dialed at once: each sends on the one it dialed, and reads both.
     if (this.#links.has(from)) this.#spares.add(connection);
-    else this.#link(from, connection);
+    else this.#links.set(from, connection);
     connection.write(encodeMessage({ action: "$welcome", data: {} }, Infinity, from));
   }
 
@@ -529,7 +516,7 @@ export class Endpoint {
     const spare = [...this.#spares].find((other) => other.address === address);
     if (spare) {
       this.#spares.delete(spare);
-      this.#link(address, spare);
+      this.#links.set(address, spare);
     }
     this.#events.gone(address, undefined, {
       there: spare !== undefined,

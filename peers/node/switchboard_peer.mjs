@@ -165,7 +165,9 @@ export class Peer {
   #errors = new Set();
   /**
    * Open requests; `waiting` while refused by a worker stopping alone, to
-   * be sent again (`payload`) to its next process once that is ready.
+   * be sent again (`payload`) to its next process once that is ready
+   * (`readyHeard`) and, for one connected to directly, once every link to
+   * the old process closed (`refusedOn`: how many times they all had then).
    *
    * @type {Map<string, { action: string, target: Address, resolve: Function, reject: Function, timer: any, dataId?: string, payload: Uint8Array, waiting: boolean, place: number, signal?: AbortSignal, onAbort: () => void, refusedOn?: number, readyHeard?: boolean }>}
    */
@@ -825,8 +827,8 @@ export class Peer {
    */
   #sendAgain(messageId, entry) {
     if (!entry.readyHeard) return;
-    const old = entry.refusedOn;
-    if (old !== undefined && this.#endpoint.linkNumber(entry.target) === old) return;
+    const gones = entry.refusedOn;
+    if (gones !== undefined && (this.#gones.get(entry.target) ?? 0) === gones) return;
     entry.waiting = false;
     if (this.#send(entry.target, entry.payload)) {
       // Sent again: its place among what was forwarded is this one.
@@ -913,8 +915,9 @@ export class Peer {
     if (error.stopping === true) {
       if (!this.#waitsEnded && !isManager(from)) {
         entry.waiting = true;
-        // The old process's link: the request goes again only once it closed.
-        entry.refusedOn = this.#endpoint.linkNumber(from);
+        // Connected to the old process (not through the manager): the request
+        // goes again only once every link to it closed (a spare too).
+        entry.refusedOn = this.#endpoint.linked(from) ? this.#gones.get(from) ?? 0 : undefined;
         entry.readyHeard = false;
         return;
       }
