@@ -7,16 +7,15 @@
 import assert from "node:assert/strict";
 import { fateOf } from "../src/fate.ts";
 import { fateOf as nodeFateOf } from "../peers/node/fate.mjs";
-import { copyPayload } from "../src/payload_pieces.ts";
-import { DELIVER, FORWARD, GONE, readRelay, type Relay, relayPayload } from "../src/unix/relay.ts";
-import { bootstrapOf, FakeManager } from "./fake_manager.ts";
-
-const NODE_SERVICE = new URL("./fixtures/node_service.mjs", import.meta.url).pathname;
-const text = new TextDecoder();
-
-function relay(kind: Relay["kind"], address: number | string, body: string): Uint8Array {
-  return copyPayload(relayPayload(kind, address, body));
-}
+import { DELIVER, GONE } from "../src/unix/relay.ts";
+import {
+  answerTo,
+  askThroughNode,
+  nextForward,
+  refuseAsStopping,
+  relay,
+  startNodeService,
+} from "./node_relay_play.ts";
 
 Deno.test("the Node peer's fate of what was forwarded to a process that is gone is Switchboard's", () => {
   const counts = [undefined, 0, 1, 2, 3, 5];
@@ -37,85 +36,40 @@ Deno.test("the Node peer's fate of what was forwarded to a process that is gone 
 });
 
 Deno.test("a GONE frame that says a process is still there leaves what it asked of the Node peer answered, its handler told, as Switchboard's are", async () => {
-  await using manager = await FakeManager.start(
-    ["node", NODE_SERVICE],
-    bootstrapOf("node", { workers: [0], services: ["node"], spanning: true }),
-  );
+  await using manager = await startNodeService();
   const request = { action: "heldRequest", messageId: "h1", data: null };
   manager.send(relay(DELIVER, 7, JSON.stringify(request)));
   // One message to worker 7 was refused: it is still there.
   manager.send(relay(GONE, 7, '{"reason":"one message was too large for the test","there":true}'));
   manager.send(relay(DELIVER, 7, '{"action":"releaseHeld"}'));
-  for (;;) {
-    const read = readRelay(await manager.next());
-    if (read?.kind !== FORWARD) continue;
-    const answer = JSON.parse(text.decode(read.body));
-    assert.deepEqual(
-      {
-        to: read.address,
-        action: answer.action,
-        messageId: answer.messageId,
-        aborted: answer.data,
-      },
-      { to: 7, action: "heldResponse", messageId: "h1", aborted: true },
-    );
-    break;
-  }
+  const { to, message } = await nextForward(manager);
+  assert.deepEqual(
+    { to, ...message },
+    { to: 7, action: "heldResponse", messageId: "h1", re: true, data: true },
+    "answered, its handler's signal aborted",
+  );
 });
 
 Deno.test("a Node peer's request refused by a process stopping alone goes to its next process once that is ready, and fails if it is given up", async () => {
-  await using manager = await FakeManager.start(
-    ["node", NODE_SERVICE],
-    bootstrapOf("node", { workers: [0], services: ["node"], spanning: true }),
-  );
-  /** The next request the Node peer forwards to worker 7. */
-  const nextForward = async () => {
-    for (;;) {
-      const read = readRelay(await manager.next());
-      if (read?.kind === FORWARD) return JSON.parse(text.decode(read.body));
-    }
-  };
-  const ask = (id: string) =>
-    manager.send({
-      action: "doRequest",
-      messageId: id,
-      data: { op: "request", action: "echoRequest", data: id, to: 7, timeout: 60_000 },
-    });
-  const refuse = (messageId: string) =>
-    manager.send(relay(
-      DELIVER,
-      7,
-      JSON.stringify({
-        action: "echoResponse",
-        messageId,
-        re: true,
-        error: { name: "ClosedError", message: "worker 7 is stopping", stopping: true },
-      }),
-    ));
-  ask("a");
-  const first = await nextForward();
-  refuse(first.messageId);
+  await using manager = await startNodeService();
+  askThroughNode(manager, "a", 7);
+  const first = (await nextForward(manager)).message;
+  refuseAsStopping(manager, 7, first.messageId);
   // Its next process is ready: the same request goes to it.
   manager.send({ action: "$event", data: { type: "ready", address: 7 } });
-  assert.deepEqual(await nextForward(), first);
+  assert.deepEqual((await nextForward(manager)).message, first);
 
-  ask("b");
-  const second = await nextForward();
-  refuse(second.messageId);
+  askThroughNode(manager, "b", 7);
+  const second = (await nextForward(manager)).message;
+  refuseAsStopping(manager, 7, second.messageId);
   manager.send({
     action: "$event",
     data: { type: "fatal", address: 7, restarts: 5, period: 60_000 },
   });
-  for (;;) {
-    const payload = await manager.next();
-    if (readRelay(payload)) continue;
-    const message = JSON.parse(text.decode(payload));
-    if (message.messageId !== "b") continue;
-    assert.equal(message.data.error.name, "UnreachableError");
-    assert.match(
-      message.data.error.message,
-      /Request "echoRequest" to worker 7 failed: it stopped, and no new process replaced it/,
-    );
-    break;
-  }
+  const answer = await answerTo(manager, "b") as { error: { name: string; message: string } };
+  assert.equal(answer.error.name, "UnreachableError");
+  assert.match(
+    answer.error.message,
+    /Request "echoRequest" to worker 7 failed: it stopped, and no new process replaced it/,
+  );
 });

@@ -13,60 +13,28 @@
  */
 
 import assert from "node:assert/strict";
-import { copyPayload } from "../src/payload_pieces.ts";
-import { DELIVER, FORWARD, readRelay, type Relay, relayPayload } from "../src/unix/relay.ts";
-import { bootstrapOf, FakeManager } from "./fake_manager.ts";
-
-const NODE_SERVICE = new URL("./fixtures/node_service.mjs", import.meta.url).pathname;
-const text = new TextDecoder();
-
-function relay(kind: Relay["kind"], address: number | string, body: string): Uint8Array {
-  return copyPayload(relayPayload(kind, address, body));
-}
+import {
+  answerTo,
+  askThroughNode,
+  nextForward,
+  nextPlain,
+  type Plain,
+  refuseAsStopping,
+  startNodeService,
+} from "./node_relay_play.ts";
 
 Deno.test("a Node peer's request waiting for a process's next one fails when the cluster stops", async () => {
-  await using manager = await FakeManager.start(
-    ["node", NODE_SERVICE],
-    bootstrapOf("node", { workers: [0], services: ["node"], spanning: true }),
-  );
-  manager.send({
-    action: "doRequest",
-    messageId: "a",
-    data: { op: "request", action: "echoRequest", data: "a", to: 7, timeout: 60_000 },
-  });
-  let forwarded;
-  for (;;) {
-    const read = readRelay(await manager.next());
-    if (read?.kind === FORWARD) {
-      forwarded = JSON.parse(text.decode(read.body));
-      break;
-    }
-  }
+  await using manager = await startNodeService();
+  askThroughNode(manager, "a", 7);
+  const { message } = await nextForward(manager);
   // Worker 7 stops alone (a reload on host b): its manager refuses the request.
-  manager.send(relay(
-    DELIVER,
-    7,
-    JSON.stringify({
-      action: "echoResponse",
-      messageId: forwarded.messageId,
-      re: true,
-      error: { name: "ClosedError", message: "worker 7 is stopping", stopping: true },
-    }),
-  ));
+  refuseAsStopping(manager, 7, message.messageId);
   // Then the cluster stops.
   manager.send({ action: "$stop", data: {} });
-  const before: unknown[] = [];
-  for (;;) {
-    const payload = await manager.next();
-    if (readRelay(payload)) continue;
-    const message = JSON.parse(text.decode(payload));
-    if (message.action === "$stopped") break;
-    if (message.messageId === "a") before.push(message.data);
-  }
-  assert.equal(before.length, 1, "the request's outcome came before $stopped");
-  assert.equal(
-    (before[0] as { error?: { name: string } }).error?.name,
-    "ClosedError",
-    JSON.stringify(before),
-  );
+  const before: Plain[] = [];
+  const answer = await answerTo(manager, "a", before) as { error?: { name: string } };
+  assert.equal(answer.error?.name, "ClosedError", JSON.stringify(answer));
+  assert.ok(!before.some((message) => message.action === "$stopped"), "its outcome came first");
+  // And the stop was not held: $stopped follows.
+  await nextPlain(manager, (message) => message.action === "$stopped");
 });

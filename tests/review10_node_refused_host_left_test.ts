@@ -12,46 +12,22 @@
  */
 
 import assert from "node:assert/strict";
-import { copyPayload } from "../src/payload_pieces.ts";
-import { DELIVER, FORWARD, GONE, readRelay, type Relay, relayPayload } from "../src/unix/relay.ts";
-import { bootstrapOf, FakeManager } from "./fake_manager.ts";
-
-const NODE_SERVICE = new URL("./fixtures/node_service.mjs", import.meta.url).pathname;
-const text = new TextDecoder();
-
-function relay(kind: Relay["kind"], address: number | string, body: string): Uint8Array {
-  return copyPayload(relayPayload(kind, address, body));
-}
+import { GONE } from "../src/unix/relay.ts";
+import {
+  answerTo,
+  askThroughNode,
+  nextForward,
+  refuseAsStopping,
+  relay,
+  startNodeService,
+} from "./node_relay_play.ts";
 
 Deno.test("a Node peer's request refused by a process whose host then leaves fails", async () => {
-  await using manager = await FakeManager.start(
-    ["node", NODE_SERVICE],
-    bootstrapOf("node", { workers: [0], services: ["node"], spanning: true }),
-  );
-  manager.send({
-    action: "doRequest",
-    messageId: "a",
-    data: { op: "request", action: "echoRequest", data: "a", to: 7, timeout: 60_000 },
-  });
-  let forwarded;
-  for (;;) {
-    const read = readRelay(await manager.next());
-    if (read?.kind === FORWARD) {
-      forwarded = JSON.parse(text.decode(read.body));
-      break;
-    }
-  }
+  await using manager = await startNodeService();
+  askThroughNode(manager, "a", 7);
+  const { message } = await nextForward(manager);
   // Worker 7 stops alone (a reload on host b): its manager refuses the request.
-  manager.send(relay(
-    DELIVER,
-    7,
-    JSON.stringify({
-      action: "echoResponse",
-      messageId: forwarded.messageId,
-      re: true,
-      error: { name: "ClosedError", message: "worker 7 is stopping", stopping: true },
-    }),
-  ));
+  refuseAsStopping(manager, 7, message.messageId);
   // Then host b leaves, as a manager says it.
   manager.send(relay(GONE, 7, JSON.stringify({ reason: 'Host "b" left', seen: 1 })));
   manager.send({ action: "$members", data: { workers: [0], services: ["node"], managers: [] } });
@@ -59,12 +35,6 @@ Deno.test("a Node peer's request refused by a process whose host then leaves fai
     action: "$event",
     data: { type: "hostLeft", address: "manager@b", host: "b" },
   });
-  for (;;) {
-    const payload = await manager.next();
-    if (readRelay(payload)) continue;
-    const message = JSON.parse(text.decode(payload));
-    if (message.messageId !== "a") continue;
-    assert.equal(message.data.error?.name, "UnreachableError", JSON.stringify(message.data));
-    break;
-  }
+  const answer = await answerTo(manager, "a") as { error?: { name: string } };
+  assert.equal(answer.error?.name, "UnreachableError", JSON.stringify(answer));
 });

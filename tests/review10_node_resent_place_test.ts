@@ -13,48 +13,25 @@
  */
 
 import assert from "node:assert/strict";
-import { copyPayload } from "../src/payload_pieces.ts";
-import { DELIVER, FORWARD, GONE, readRelay, type Relay, relayPayload } from "../src/unix/relay.ts";
-import { bootstrapOf, FakeManager } from "./fake_manager.ts";
-
-const NODE_SERVICE = new URL("./fixtures/node_service.mjs", import.meta.url).pathname;
-const text = new TextDecoder();
-
-function relay(kind: Relay["kind"], address: number | string, body: string): Uint8Array {
-  return copyPayload(relayPayload(kind, address, body));
-}
+import { DELIVER, GONE } from "../src/unix/relay.ts";
+import {
+  answerTo,
+  askThroughNode,
+  nextForward,
+  refuseAsStopping,
+  relay,
+  startNodeService,
+} from "./node_relay_play.ts";
 
 Deno.test("a request the Node peer sent again is judged by its new place when its process is gone", async () => {
-  await using manager = await FakeManager.start(
-    ["node", NODE_SERVICE],
-    bootstrapOf("node", { workers: [0], services: ["node"], spanning: true }),
-  );
-  const nextForward = async () => {
-    for (;;) {
-      const read = readRelay(await manager.next());
-      if (read?.kind === FORWARD) return JSON.parse(text.decode(read.body));
-    }
-  };
-  manager.send({
-    action: "doRequest",
-    messageId: "a",
-    data: { op: "request", action: "echoRequest", data: "a", to: 7, timeout: 60_000 },
-  });
+  await using manager = await startNodeService();
+  askThroughNode(manager, "a", 7);
   // Forwarded to worker 7: the first message to it.
-  const first = await nextForward();
-  manager.send(relay(
-    DELIVER,
-    7,
-    JSON.stringify({
-      action: "echoResponse",
-      messageId: first.messageId,
-      re: true,
-      error: { name: "ClosedError", message: "worker 7 is stopping", stopping: true },
-    }),
-  ));
+  const first = (await nextForward(manager)).message;
+  refuseAsStopping(manager, 7, first.messageId);
   manager.send({ action: "$event", data: { type: "ready", address: 7 } });
   // Sent again to its next process: the second message to worker 7.
-  assert.deepEqual(await nextForward(), first);
+  assert.deepEqual((await nextForward(manager)).message, first);
   // Worker 7's next process is gone too, and the manager had read only the
   // first message when it wrote: the second is answered on its own.
   manager.send(relay(GONE, 7, JSON.stringify({ seen: 1 })));
@@ -69,12 +46,5 @@ Deno.test("a request the Node peer sent again is judged by its new place when it
       data: { by: 7 },
     }),
   ));
-  for (;;) {
-    const payload = await manager.next();
-    if (readRelay(payload)) continue;
-    const message = JSON.parse(text.decode(payload));
-    if (message.messageId !== "a") continue;
-    assert.deepEqual(message.data, { ok: { by: 7 } }, JSON.stringify(message.data));
-    break;
-  }
+  assert.deepEqual(await answerTo(manager, "a"), { ok: { by: 7 } });
 });
