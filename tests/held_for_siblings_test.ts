@@ -225,3 +225,30 @@ Deno.test("messages are held for a sibling being replaced", () => {
   replacing.add(1);
   assert.ok(held.mayHold(1));
 });
+
+Deno.test("once a sibling said it is leaving, what is sent it waits for its next process, and is reported lost, saying so, if none comes", async () => {
+  const { held, syncs, sent, reported, replacing } = holds();
+  replacing.add(0);
+  held.holdForNext(0, [], "it left");
+  assert.ok(held.holds(0) && held.waitsForNext(0), "held from now on, with nothing in it yet");
+  assert.ok(!held.sendHeld(0), "not to the old process, which listens still");
+  assert.equal(held.hold(0, bytes("a"), "note", 100), 1);
+  syncs[0].answer("gone");
+  await Promise.resolve();
+  assert.deepEqual(sent, []);
+  assert.equal(
+    reported[0].message,
+    'Message "note" to worker 0, held until it could take it, was not delivered: it left, and no new process of it came',
+  );
+});
+
+Deno.test("a sibling that said it is leaving and was sent nothing since: nothing is reported, whatever comes of it", async () => {
+  for (const news of ["ready", "gone"] as const) {
+    const { held, syncs, sent, reported } = holds();
+    held.holdForNext(0, [], "it left");
+    syncs[0].answer(news);
+    await Promise.resolve();
+    assert.deepEqual([sent, reported], [[], []], news);
+    assert.ok(!held.holds(0));
+  }
+});
