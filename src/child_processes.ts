@@ -129,23 +129,20 @@ export class ChildProcesses {
    * A child's process exited: what it started and left in its process group
    * (a helper a `command` service's shell put in the background, say) is
    * ended too, with SIGTERM, so that none outlives it, at a stop, a reload
-   * or a crash alike. Nothing is said when Deno may not signal groups.
+   * or a crash alike (the supervisor calls it once, as the process exits).
+   * That Deno may not signal groups is said once.
    */
   endLeftovers(spawned: SpawnedChild): Promise<void> {
-    let ending = leftoversEnding.get(spawned);
-    if (ending) return ending;
     this.#signalGroup(spawned, "SIGTERM");
     // Its pipes end once it has exited, and what it wrote last is written
     // too; unless a process it started holds them open still, SIGTERM or
     // not: then, after a moment for what is in them, it is killed, and
     // they are let go.
-    ending = deadline(spawned.output, OUTPUT_GRACE, () => new Error("output held open"))
+    return deadline(spawned.output, OUTPUT_GRACE, () => new Error("output held open"))
       .catch(() => {
         this.#signalGroup(spawned, "SIGKILL");
         spawned.letGoOfOutput();
       });
-    leftoversEnding.set(spawned, ending);
-    return ending;
   }
 
   /** Kills a child's process at once with SIGKILL, if it still runs, and what it started. */
@@ -273,13 +270,10 @@ export class ChildProcesses {
     await status;
     spawned.stdin.close();
     await spawned.stdin.done;
-    await this.endLeftovers(spawned);
+    // Settles once what it left is ended too (see `endLeftovers`).
     await spawned.output;
   }
 }
-
-/** What a process left in its group, being ended: once each (see `endLeftovers`). */
-const leftoversEnding = new WeakMap<SpawnedChild, Promise<void>>();
 
 /** Processes the manager killed or signalled itself: their end is no crash to report. */
 const signalledHere = new WeakSet<SpawnedChild>();

@@ -65,10 +65,11 @@ interface Held {
   payloads: Uint8Array[];
   actions: string[];
   bytes: number;
-  /** Whether they wait for a new process (a connection to the old one failed, or it left). */
-  forNext: boolean;
-  /** Why they wait for a new process, to say if none comes. */
-  forNextBecause?: string;
+  /**
+   * Why they wait for a new process (a connection to the old one failed,
+   * or it left), to say if none comes; undefined: they do not.
+   */
+  forNext: string | undefined;
   /** Settles once they are sent (or reported lost). */
   released: PromiseWithResolvers<void>;
 }
@@ -88,7 +89,7 @@ export class HeldForSiblings {
 
   /** Whether what is held for `sibling` waits for its next process. */
   waitsForNext(sibling: Address): boolean {
-    return this.#held.get(sibling)?.forNext ?? false;
+    return this.#held.get(sibling)?.forNext !== undefined;
   }
 
   /** Whether messages to `sibling` are held now: every new one waits behind them. */
@@ -107,7 +108,7 @@ export class HeldForSiblings {
   sendHeld(sibling: Address): boolean {
     const held = this.#held.get(sibling);
     if (held === undefined) return true;
-    if (held.forNext) return false;
+    if (held.forNext !== undefined) return false;
     const first = this.#options.send(sibling, held.payloads[0]);
     if (first === UNREACHABLE) return false;
     this.#release(sibling, "answered", first);
@@ -181,7 +182,7 @@ export class HeldForSiblings {
     if (copy.length > maxSize) return TOO_LARGE;
     const cost = this.#options.cost(sibling, copy.length);
     if (this.bytes(sibling) + cost > limit) return FULL;
-    const held = this.#held.get(sibling) ?? this.#newHold(sibling, false);
+    const held = this.#held.get(sibling) ?? this.#newHold(sibling);
     held.payloads.push(copy);
     held.actions.push(action);
     held.bytes += cost;
@@ -198,9 +199,8 @@ export class HeldForSiblings {
    * @param because Why, to say if no new process comes.
    */
   holdForNext(sibling: Address, messages: readonly [Uint8Array, string][], because: string): void {
-    const held = this.#held.get(sibling) ?? this.#newHold(sibling, true);
-    held.forNext = true;
-    held.forNextBecause ??= because;
+    const held = this.#held.get(sibling) ?? this.#newHold(sibling);
+    held.forNext ??= because;
     held.payloads.unshift(...messages.map(([payload]) => payload));
     held.actions.unshift(...messages.map(([, action]) => action));
     for (const [payload] of messages) held.bytes += this.#options.cost(sibling, payload.length);
@@ -227,12 +227,12 @@ export class HeldForSiblings {
     return over;
   }
 
-  #newHold(sibling: Address, forNext: boolean): Held {
-    const held = {
+  #newHold(sibling: Address): Held {
+    const held: Held = {
       payloads: [],
       actions: [],
       bytes: 0,
-      forNext,
+      forNext: undefined,
       released: Promise.withResolvers<void>(),
     };
     this.#held.set(sibling, held);
@@ -254,13 +254,13 @@ export class HeldForSiblings {
     this.#held.delete(sibling);
     held.released.resolve();
     // The old process that failed the connection is not coming back.
-    const goes = news === "ready" || (news === "answered" && !held.forNext);
+    const goes = news === "ready" || (news === "answered" && held.forNext === undefined);
     if (held.payloads.length === 0) return;
     if (!goes) {
       const why = this.#closed
         ? "this process closed first"
-        : held.forNext
-        ? `${held.forNextBecause}, and no new process of it came`
+        : held.forNext !== undefined
+        ? `${held.forNext}, and no new process of it came`
         : "it is not connected";
       return this.#options.report(lostError(sibling, held.actions, why));
     }

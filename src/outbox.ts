@@ -92,11 +92,11 @@ export class Outbox {
   }
 
   /**
-   * Sends the answer to a request `to` made, as {@linkcode send} does; but
-   * past what waits for `to`'s next process: the process that asked is
-   * connected, and waits for it (its next process, set up before it is
-   * ready, may be the one asking), while what waits is for a process that
-   * is not there yet.
+   * Sends an answer to what `to` sent (a request's answer or refusal, a
+   * reply by hand), as {@linkcode send} does; but past what waits for
+   * `to`'s next process: the process that sent it is the one to answer,
+   * connected still (or its next process, set up before it is ready, asking
+   * already), while what waits is for a process that is not there yet.
    *
    * @returns The payload's size, or a negative code: not handed over.
    * @throws {QueueFullError} When the queue to `to` has no room for it.

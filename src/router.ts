@@ -559,11 +559,8 @@ export class Router implements Receiver {
     // Answered once the answer can go: one that failed its schema or could
     // not be encoded was not, and what answers it may still fail it.
     if (to.isRequest && reply.part !== true) to.incoming?.settle();
-    const outbox = this.#outbox;
-    // On the connection it came by, as an answer: a reply by hand too goes to
-    // the process that sent the message, not to its next one.
-    const sent = outbox.sendAnswer(to.from, payload, reply.action);
-    return sent >= 0;
+    // A reply by hand too goes to the process that sent the message, not to its next one.
+    return this.#outbox.sendAnswer(to.from, payload, reply.action) >= 0;
   }
 
   /**
