@@ -15,6 +15,7 @@ import { NatsLink } from "./link.ts";
 import { Membership } from "./membership.ts";
 import { connectWithoutStrayReset } from "./refused_connection.ts";
 import { checkOptionNames, type OptionNames } from "../option_names.ts";
+import { shown } from "../shown.ts";
 
 /**
  * Options of {@linkcode natsBroker}.
@@ -133,8 +134,9 @@ const NAME = /^[A-Za-z0-9_-]{1,64}$/;
  *
  * @param options The servers, the cluster's name, and this host's.
  * @returns The broker.
- * @throws {TypeError} When a name is not letters, digits, `-` and `_`, or
- * an option has a name no option has.
+ * @throws {TypeError} When a name is not letters, digits, `-` and `_`, a
+ * beat or the window is not a number over 0, or an option has a name no
+ * option has.
  *
  * @example Two hosts, one cluster
  * ```ts
@@ -179,6 +181,13 @@ export function natsBroker(options: NatsBrokerOptions): Broker {
     }
   }
   checkBeats(options);
+  // NaN passed every check against it: no size limit nor backpressure to other hosts.
+  const { window } = options;
+  if (window !== undefined && (typeof window !== "number" || !(window > 0))) {
+    throw new TypeError(
+      `natsBroker(): "window" must be a number of bytes over 0, got ${shown(window)}`,
+    );
+  }
   return { join: (request) => join(options, request) };
 }
 
@@ -192,7 +201,7 @@ function checkBeats({ heartbeat = 1_000, hostTimeout = 2_500 }: NatsBrokerOption
     if (typeof ms !== "number" || !(ms > 0) || ms > MAX_TIMER_DELAY) {
       throw new TypeError(
         `natsBroker(): "${name}" must be a number of ms over 0 and at most ${MAX_TIMER_DELAY}, got ${
-          JSON.stringify(ms)
+          shown(ms)
         }`,
       );
     }
