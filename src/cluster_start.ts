@@ -23,7 +23,8 @@ import type { LifecycleEvent } from "./types.ts";
 import { UnixHost } from "./unix/host.ts";
 import { MAX_LENGTH } from "./unix/frame.ts";
 import { HANDSHAKE_FRAME_LIMIT } from "./unix/handshake.ts";
-import { MAX_RELAY_HEAD } from "./unix/relay.ts";
+import { MAX_ADDRESS_BYTES, MAX_RELAY_HEAD } from "./unix/relay.ts";
+import { addressBytes } from "./address_bytes.ts";
 import { shown } from "./shown.ts";
 import { checkSchemas } from "./schema.ts";
 
@@ -115,6 +116,25 @@ async function startHere(
 }
 
 /**
+ * Refuses a service whose name could not cross hosts: an address goes in
+ * a broker envelope and a relay frame's head as at most 255 bytes of JSON.
+ * Taken, its host joined and listed it, and every message to or from it
+ * across hosts threw a bare RangeError.
+ *
+ * @throws {TypeError} When a name is over the limit.
+ */
+function checkNamesCross(services: readonly string[]): void {
+  for (const name of services) {
+    const size = addressBytes(name).length;
+    if (size > MAX_ADDRESS_BYTES) {
+      throw new TypeError(
+        `Service "${name}" cannot run in a cluster that spans hosts: its name is ${size} bytes as JSON, over the ${MAX_ADDRESS_BYTES} an address may have between hosts`,
+      );
+    }
+  }
+}
+
+/**
  * Starts this host's part of a cluster that spans hosts: it joins through
  * the broker (which gives its workers their ids), and its manager becomes
  * the host's gateway to the others.
@@ -125,6 +145,7 @@ async function startOnBroker(
   local: ManagerConfig,
   signals: EarlySignals | undefined,
 ): Promise<Started> {
+  checkNamesCross(local.layout.services);
   let report = (error: Error) => console.error(error);
   const link = await broker.join({
     workers: local.layout.workers,

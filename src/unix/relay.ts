@@ -76,6 +76,12 @@ export function isRelay(payload: Uint8Array): boolean {
  */
 export const MAX_RELAY_HEAD = 2 + 255;
 
+/**
+ * The most bytes an address may have as JSON in a relay frame's head (and
+ * in a broker envelope): a service named longer cannot cross hosts.
+ */
+export const MAX_ADDRESS_BYTES = 255;
+
 /** What a relay frame for `address` adds to its body: the kind, the length, the address. */
 export function relayHeadSize(address: Address): number {
   return 2 + addressBytes(address).length;
