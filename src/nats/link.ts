@@ -193,6 +193,8 @@ export class NatsLink implements BrokerLink {
   readonly #reachability = new Callbacks<(reachable: boolean) => void>();
   #closing: Promise<void> | undefined;
   #stoppedReading: Promise<void> | undefined;
+  /** Said once the connection closed for good, not by this link (see `#closedForGood`). */
+  #gaveUp: SwitchboardError | undefined;
 
   constructor(nc: NatsConnection, members: Members, options: NatsLinkOptions) {
     this.#nc = nc;
@@ -222,6 +224,7 @@ export class NatsLink implements BrokerLink {
       else queueMicrotask(() => this.#joined(change.host.host));
     });
     this.#watchConnection();
+    nc.closed().then((error) => this.#closedForGood(error));
   }
 
   hosts(): HostRecord[] {
@@ -329,7 +332,10 @@ export class NatsLink implements BrokerLink {
    * host answers meanwhile still goes, before its bye (see `#close`).
    */
   stopReading(): Promise<void> {
-    this.#stoppedReading ??= this.#options.inbox.drain().catch(this.#options.report);
+    this.#stoppedReading ??= this.#options.inbox.drain().catch((error) => {
+      // A connection closed for good was said as it closed: nothing is left to read.
+      if (this.#gaveUp === undefined) this.#options.report(error);
+    });
     return this.#stoppedReading;
   }
 
@@ -830,6 +836,25 @@ export class NatsLink implements BrokerLink {
    * epoch starts, so that the others know to count afresh. A refused
    * publish is told too (see `#onServerError`).
    */
+  /**
+   * The connection closed, not by this link: the NATS client gave up
+   * reconnecting (a `maxReconnectAttempts` given in `connection`). This
+   * host is cut off from the others for good, which no send's refusal
+   * says ("down" reads as for now): said once, here.
+   */
+  #closedForGood(error: Error | void): void {
+    if (this.#closing) return;
+    const cluster = this.#options.prefix.slice("switchboard.".length);
+    const why = error ? ` (${error.message})` : "";
+    this.#gaveUp = new SwitchboardError(
+      `Host "${this.self.host}" of cluster "${cluster}" is cut off from the other hosts for good: ` +
+        `its connection to the NATS server closed, and the NATS client gave up reconnecting${why}; ` +
+        `start the host again to join (leave connection.maxReconnectAttempts unset to reconnect without end)`,
+      { cause: error ?? undefined },
+    );
+    this.#options.report(this.#gaveUp);
+  }
+
   async #watchConnection(): Promise<void> {
     for await (const status of this.#nc.status()) {
       if (status.type === "error") this.#onServerError(status.error);

@@ -18,6 +18,8 @@ export function fakeConnection(published: [string, Uint8Array][]): NatsConnectio
     flush: () => Promise.resolve(),
     drain: () => Promise.resolve(),
     close: () => Promise.resolve(),
+    // Never closed by itself.
+    closed: () => new Promise(() => {}),
   } as unknown as NatsConnection;
 }
 

@@ -33,6 +33,8 @@ export function fakeLink(window: number) {
     flush: () => Promise.resolve(),
     drain: () => Promise.resolve(),
     close: () => Promise.resolve(),
+    // Never closed by itself.
+    closed: () => new Promise(() => {}),
   } as unknown as NatsConnection;
   const a = { host: "a", workers: [0], services: [] };
   const b = { host: "b", workers: [1], services: [] };
