@@ -413,6 +413,8 @@ export class Cluster<P extends Carried<P> = Protocol, S extends string = string>
    * @throws {SwitchboardError} When a replacement is not ready within
    * `startTimeout` or exits first; the rest are not reloaded.
    * @throws {ClosedError} When the cluster is stopping.
+   * @throws {TypeError} When a target is not a child of this host's manager
+   * (across hosts, the error names the host that runs it).
    *
    * @example Roll new code out to the workers
    * ```ts

@@ -260,6 +260,19 @@ export class Manager {
       const targets = to === undefined
         ? [...this.#config.children.keys()].filter((address) => typeof address === "number")
         : targetsOf(to, "reload", "reload");
+      for (const address of targets) {
+        const host = this.#config.children.has(address) || isManagerOf(address)
+          ? undefined
+          : this.#config.hostOf?.(address);
+        // Said so, not "not a child of this cluster": it is one, elsewhere.
+        if (host !== undefined) {
+          throw new TypeError(
+            `Cannot reload ${
+              describe(address)
+            }: it runs on host "${host}", whose manager reloads it`,
+          );
+        }
+      }
       if (this.#stopping) {
         throw new ClosedError("Cannot reload: the cluster is stopping");
       }
