@@ -105,9 +105,12 @@ export class IncomingOrder {
   /**
    * Counts message `seq` of `size` bytes from `host`, sent in `epoch`:
    * what was skipped is reported lost. Returns the count to confirm it
-   * against, with {@linkcode IncomingOrder.confirm}, once delivered.
+   * against, with {@linkcode IncomingOrder.confirm}, once delivered;
+   * undefined for a message that comes late, of an earlier epoch (see
+   * `#late`): not to be delivered.
    */
-  count(host: string, epoch: number, seq: number, size: number): Incoming {
+  count(host: string, epoch: number, seq: number, size: number): Incoming | undefined {
+    if (this.#late(host, epoch)) return undefined;
     const incoming = this.#current(host, epoch);
     if (seq < incoming.expect) {
       // The sender counts afresh in the same epoch: it saw this host leave
@@ -194,7 +197,7 @@ export class IncomingOrder {
    * everything confirmed, so that its window frees.
    */
   sent(host: string, epoch: number, sent: number): void {
-    if (sent === 0) return;
+    if (sent === 0 || this.#late(host, epoch)) return;
     const incoming = this.#current(host, epoch);
     // Fewer: it counted afresh since, and its next message says so.
     if (sent < incoming.expect) return;
@@ -240,6 +243,22 @@ export class IncomingOrder {
    * if that was another, is asked for (and what was open with it failed
    * should the answer not come).
    */
+  /**
+   * Whether `epoch` is an earlier epoch of `host`, whose count this host
+   * asked for or took: what comes of it now was sent on a connection its
+   * host took for dead, and reached the server after it connected again
+   * (the data a closed socket still had on its way). It is dropped: its
+   * count tells it lost, or told it so already, and it would come after
+   * what was sent later. Taken for a new epoch, it was delivered, and the
+   * current epoch's next message was taken for a new one again: loss
+   * reported that never happened, and what was in flight failed.
+   */
+  #late(host: string, epoch: number): boolean {
+    const incoming = this.#in.get(host);
+    if (!incoming || incoming.epoch === epoch || this.#forgotten.has(host)) return false;
+    return epoch === incoming.unresolved?.epoch || epoch === incoming.settled?.epoch;
+  }
+
   #current(host: string, epoch: number): Incoming {
     let incoming = this.#in.get(host);
     if (incoming && this.#forgotten.take(host)) {

@@ -648,6 +648,8 @@ export class NatsLink implements BrokerLink {
       );
     }
     const incoming = this.#incoming.count(host, epoch, seq, body.length);
+    // Late, of an epoch counted already: told lost to its sender.
+    if (incoming === undefined) return;
     const out = this.#outgoing(host);
     out.stats.messagesIn++;
     out.stats.bytesIn += body.length;

@@ -58,10 +58,10 @@ Deno.test("IncomingOrder reports a gap on both sides and counts on after it", ()
 
 Deno.test("IncomingOrder confirms at once past 64 KiB, by the highest number had, in the sender's epoch", () => {
   const { order, published } = counting();
-  const small = order.count("b", 7, 0, 1000);
+  const small = order.count("b", 7, 0, 1000)!;
   order.confirm("b", small);
   assert.equal(published.length, 0, "a small one waits a moment, to be confirmed with others");
-  const large = order.count("b", 7, 1, 64 * 1024);
+  const large = order.count("b", 7, 1, 64 * 1024)!;
   order.confirm("b", large);
   assert.equal(published.length, 1);
   const [ack] = published;
@@ -140,7 +140,7 @@ Deno.test("IncomingOrder counts on for a host that left and came back as itself,
 
 Deno.test("IncomingOrder, told how many a host sent after this one reconnected, reports what never came and confirms all", () => {
   const { order, published, reported } = counting();
-  for (let seq = 0; seq < 3; seq++) order.confirm("b", order.count("b", 7, seq, 10));
+  for (let seq = 0; seq < 3; seq++) order.confirm("b", order.count("b", 7, seq, 10)!);
   // It sent 5 in epoch 7: 3 and 4 came while this host was away, and never will.
   order.sent("b", 7, 5);
   assert.equal(reported.at(-1)?.message, '2 messages from host "b" were lost on the way');
