@@ -239,11 +239,6 @@ export class IncomingOrder {
   }
 
   /**
-   * What is counted from `host` in `epoch`: the count of its epoch before,
-   * if that was another, is asked for (and what was open with it failed
-   * should the answer not come).
-   */
-  /**
    * Whether `epoch` is an earlier epoch of `host`, whose count this host
    * asked for or took: what comes of it now was sent on a connection its
    * host took for dead, and reached the server after it connected again
@@ -259,6 +254,11 @@ export class IncomingOrder {
     return epoch === incoming.unresolved?.epoch || epoch === incoming.settled?.epoch;
   }
 
+  /**
+   * What is counted from `host` in `epoch`: the count of its epoch before,
+   * if that was another, is asked for (and what was open with it failed
+   * should the answer not come).
+   */
   #current(host: string, epoch: number): Incoming {
     let incoming = this.#in.get(host);
     if (incoming && this.#forgotten.take(host)) {
