@@ -15,7 +15,7 @@
 
 import assert from "node:assert/strict";
 import { Cluster } from "../mod.ts";
-import { hold, nextMessage, remote, WORKER } from "./helpers.ts";
+import { event, hold, nextMessage, remote, WORKER } from "./helpers.ts";
 
 const NODE_SERVICE = new URL("./fixtures/node_service.mjs", import.meta.url).pathname;
 
@@ -52,4 +52,27 @@ Deno.test("a Node service's request to a worker being reloaded waits for its new
       JSON.stringify(nodeOutcome)
     }`,
   );
+});
+
+Deno.test("a Node service's request to a worker that said it is leaving, made once it exited, waits for its new process", async () => {
+  await using cluster = await Cluster.start({
+    worker: WORKER,
+    workers: 2,
+    processes: { node: { command: ["node", NODE_SERVICE] } },
+  });
+  const ask = (from: number | string) =>
+    remote(cluster, from, { op: "request", action: "echoRequest", data: 1, to: 0 });
+  // The Node service is connected to worker 0, so worker 0 tells it `$leaving`.
+  assert.deepEqual(((await ask("node")) as { ok: { by: unknown } }).ok.by, 0);
+  // Stopped alone on SIGTERM, as for a reload, its exit announced before
+  // its next process starts.
+  const exited = event(cluster, "exit", 0);
+  const ready = event(cluster, "ready", 0);
+  Deno.kill(cluster.pid(0)!, "SIGTERM");
+  await exited;
+  // The old worker 0 is gone and its next one not ready yet: the request
+  // waits for it, as a Deno child's does, instead of finding nobody there.
+  const outcome = await ask("node") as { ok?: { by: unknown }; error?: unknown };
+  await ready;
+  assert.equal(outcome.ok?.by, 0, `got ${JSON.stringify(outcome)}`);
 });
