@@ -182,6 +182,16 @@ export class Peer {
   #gones = new Map();
   /** Whether the cluster stops: no request waits for a next process any more. */
   #waitsEnded = false;
+  /**
+   * Siblings that said `$leaving` (stopping alone, to be replaced), until
+   * their next process is ready or none will come: a request to one waits
+   * for that next process from the start, as one it refused would, since on
+   * the old connection it could reach the old process as it closes, or
+   * find it gone.
+   *
+   * @type {Set<Address>}
+   */
+  #leavers = new Set();
   /** @type {"holding" | "releasing" | "ready" | "closing" | "closed"} */
   #state = "holding";
   /** @type {[Address, object][]} Messages that came before the go-ahead. */
@@ -403,9 +413,10 @@ export class Peer {
       const payload = this.#encode(wire, to, [to], (sent) => {
         dataId = typeof sent?.messageId === "string" ? sent.messageId : undefined;
       });
-      const sent = this.#send(to, payload);
+      const waits = this.#leavers.has(to);
+      const sent = waits || this.#send(to, payload);
       // Its place among what was forwarded to `to`, for a GONE frame's counts.
-      const place = this.#endpoint.forwarded(to);
+      const place = waits ? 0 : this.#endpoint.forwarded(to);
       if (!sent) {
         const why = this.#inCluster(to) ? "it is not connected" : "no such process";
         throw new UnreachableError(`Request "${action}" to ${describe(to)} failed: ${why}`, {
@@ -436,8 +447,12 @@ export class Peer {
           timer,
           dataId,
           payload,
-          waiting: false,
+          waiting: waits,
           place,
+          // Waiting from the start: it goes once the next process is ready
+          // and every link to the old one closed.
+          refusedOn: waits && this.#endpoint.linked(to) ? this.#gones.get(to) ?? 0 : undefined,
+          readyHeard: false,
           signal,
           onAbort: () => {
             this.#settle(messageId, signal.reason);
@@ -771,7 +786,11 @@ export class Peer {
     // Credit for a streamed answer: this peer answers in one part, and needs none.
     if (action === "$more") return;
     // A process stopping alone: every request this peer sent it before is in.
-    if (action === "$leaving") return void this.#sendControl(from, "$left");
+    if (action === "$leaving") {
+      // A manager stops with its host: no next process of it comes.
+      if (!this.#waitsEnded && !isManager(from)) this.#leavers.add(from);
+      return void this.#sendControl(from, "$left");
+    }
     if (action === "$left") return this.#left(from);
     if (fromManager && action === "$stop") {
       // The whole cluster stops: no process is replaced any more.
@@ -808,11 +827,12 @@ export class Peer {
    */
   #sendWaiting(event) {
     const address = event?.address;
-    if (event?.type === "fatal") return this.#failWaiting((target) => target === address);
-    if (event?.type === "exit" && event.restart === false) {
+    if (event?.type === "fatal" || (event?.type === "exit" && event.restart === false)) {
+      this.#leavers.delete(address);
       return this.#failWaiting((target) => target === address);
     }
     if (event?.type !== "ready") return;
+    this.#leavers.delete(address);
     for (const [messageId, entry] of this.#pending) {
       if (!entry.waiting || entry.target !== address) continue;
       entry.readyHeard = true;
@@ -852,6 +872,7 @@ export class Peer {
    * @param {string} [why]
    */
   #failWaiting(which, why = "stopped, and no new process replaced it") {
+    for (const leaver of this.#leavers) if (which(leaver)) this.#leavers.delete(leaver);
     for (const [messageId, entry] of this.#pending) {
       if (!entry.waiting || !which(entry.target)) continue;
       this.#settle(
@@ -867,6 +888,7 @@ export class Peer {
   /** The cluster stops: what waits for a next process fails, and nothing waits again. */
   #endWaits() {
     this.#waitsEnded = true;
+    this.#leavers.clear();
     for (const [messageId, entry] of this.#pending) {
       if (!entry.waiting) continue;
       this.#settle(
