@@ -400,6 +400,7 @@ export class Requester {
     }
     if (!isAddress(to) && to !== ANY) targetsOf(to, action);
     checkTimeout(action, timeout);
+    checkSignal(action, signal);
     if (signal?.aborted) throw signal.reason;
     const refusal = this.#options.refusal();
     if (refusal !== undefined) throw this.#closedError(action, to, undefined, refusal);
@@ -480,6 +481,7 @@ export class Requester {
       // Once, not as each target's failure (and not never, for no targets).
       // Null keeps the default, as in request().
       if (options.timeout != null) checkTimeout(action, options.timeout);
+      checkSignal(action, options.signal);
       // What no target could take is refused once, here: data that fails its
       // schema, cannot be carried, or is over maxFrameSize (another host's
       // lower limit is that host's targets' own failure).
@@ -663,6 +665,20 @@ function ended(event: LifecycleEvent & { type: "exit" | "fatal" }): string {
   }
   const how = event.signal === null ? `with code ${event.code}` : `on signal ${event.signal}`;
   return `${who} exited ${how}, and ${event.restart ? "is being restarted" : "stays down"}`;
+}
+
+/**
+ * Refuses a signal that is not an `AbortSignal` (an `AbortController`
+ * passed by mistake, say): the open request would listen on it, and fail
+ * as its answer came.
+ */
+function checkSignal(action: string, signal: unknown): void {
+  if (signal != null && !(signal instanceof AbortSignal)) {
+    throw new TypeError(
+      `Request "${action}" has an invalid signal: ${shown(signal)} is not an AbortSignal ` +
+        "(pass controller.signal)",
+    );
+  }
 }
 
 /** A stream that fails with `error` where it is read. */
