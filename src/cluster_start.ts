@@ -18,6 +18,7 @@ import { Layout } from "./layout.ts";
 import { Manager, type ManagerConfig } from "./manager.ts";
 import { checkModules } from "./module_check.ts";
 import { checkOptionNames, type OptionNames } from "./option_names.ts";
+import { checkPermissions } from "./permissions.ts";
 import { DEFAULT_RESTART, type RestartOptions, type RestartPolicy } from "./restart_policy.ts";
 import type { LifecycleEvent } from "./types.ts";
 import { UnixHost } from "./unix/host.ts";
@@ -213,6 +214,7 @@ function managerConfig(options: ClusterOptions, workerIds?: readonly number[]): 
       `Cluster.start() needs a "worker" module for ${counted(workers, "worker")}`,
     );
   }
+  if (options.permissions !== undefined) checkPermissions(options.permissions, "Cluster.start()");
   const required = options.reusePort ? REUSE_PORT_FLAGS : [];
   const shared: DenoChildSpec = {
     module: options.worker ?? "",
@@ -312,6 +314,7 @@ function serviceSpec(
   if (typeof spec.module !== "string" && !(spec.module instanceof URL)) {
     throw new TypeError(`Service "${name}" needs a module: a path or URL`);
   }
+  if (spec.permissions !== undefined) checkPermissions(spec.permissions, `Service "${name}"`);
   return {
     module: spec.module,
     permissions: spec.permissions ?? shared.permissions,

@@ -6,6 +6,9 @@
  * @module
  */
 
+import { checkOptionNames, type OptionNames } from "./option_names.ts";
+import { shown } from "./shown.ts";
+
 /**
  * Permissions granted to child processes on top of their sockets, in the
  * shape of `Deno.PermissionOptionsObject`: `true` grants all, a list grants
@@ -44,6 +47,51 @@ export interface Permissions {
 }
 
 const KINDS = ["read", "write", "net", "env", "run", "sys", "ffi", "import"] as const;
+const KIND_NAMES: OptionNames<Permissions> = {
+  read: true,
+  write: true,
+  net: true,
+  env: true,
+  run: true,
+  sys: true,
+  ffi: true,
+  import: true,
+};
+
+/**
+ * Refuses permissions that would not grant what they say: a kind Deno does
+ * not have (a misspelt `reed`, ignored, would leave the grant out
+ * unnoticed), or a grant that is neither a boolean nor a list of strings
+ * and URLs (a string, spread, would grant each of its characters: "/").
+ *
+ * @param where Whose permissions, for the message: `Cluster.start()`.
+ * @throws {TypeError} Naming the kind and what was given.
+ */
+export function checkPermissions(permissions: unknown, where: string): void {
+  if (typeof permissions !== "object" || permissions === null || Array.isArray(permissions)) {
+    throw new TypeError(
+      `${where} has invalid "permissions": ${shown(permissions)} is not an object of grants`,
+    );
+  }
+  checkOptionNames(permissions, KIND_NAMES, `${where} "permissions"`);
+  for (const kind of KINDS) {
+    const grant = (permissions as Permissions)[kind];
+    if (grant === undefined || typeof grant === "boolean") continue;
+    const valid = Array.isArray(grant) &&
+      grant.every((entry) => (typeof entry === "string" && entry !== "") || entry instanceof URL);
+    if (!valid) {
+      throw new TypeError(
+        `${where} has an invalid "${kind}" permission: ${
+          grantShown(grant)
+        } is not true, false or a list of non-empty strings${
+          typeof grant === "string" ? ` (write [${JSON.stringify(grant)}])` : ""
+        }`,
+      );
+    }
+  }
+  // An entry with a comma is refused here too, before any process starts.
+  permissionFlags({}, permissions as Permissions);
+}
 
 /**
  * The `deno run` flags for a child: what its transport needs (`base`, e.g.
@@ -69,6 +117,15 @@ export function permissionFlags(base: Permissions, granted: Permissions = {}): s
     if (entries.length > 0) flags.push(`--allow-${kind}=${entries.join(",")}`);
   }
   return flags;
+}
+
+/** A grant as written: JSON where it has a form, else as `String()` shows it. */
+function grantShown(grant: unknown): string {
+  try {
+    return JSON.stringify(grant) ?? shown(grant);
+  } catch {
+    return shown(grant);
+  }
 }
 
 /** A file URL becomes its path; anything else is used as written. */
