@@ -215,6 +215,8 @@ function managerConfig(options: ClusterOptions, workerIds?: readonly number[]): 
     );
   }
   if (options.permissions !== undefined) checkPermissions(options.permissions, "Cluster.start()");
+  checkStrings(options, "flags", "Cluster.start()");
+  checkStrings(options, "args", "Cluster.start()");
   const required = options.reusePort ? REUSE_PORT_FLAGS : [];
   const shared: DenoChildSpec = {
     module: options.worker ?? "",
@@ -257,6 +259,28 @@ function managerConfig(options: ClusterOptions, workerIds?: readonly number[]): 
     signals: options.signals ?? true,
     schemas: checkSchemas(options.schemas, "Cluster.start()"),
   };
+}
+
+/**
+ * Refuses a `flags` or `args` that is not a list of strings: a string,
+ * spread, would become one argument a character.
+ *
+ * @throws {TypeError} Naming the option and where it was given.
+ */
+function checkStrings(
+  options: { flags?: readonly string[]; args?: readonly string[] },
+  key: "flags" | "args",
+  where: string,
+): void {
+  const value: unknown = options[key];
+  if (value === undefined) return;
+  if (!Array.isArray(value) || !value.every((entry) => typeof entry === "string")) {
+    throw new TypeError(
+      `${where} has an invalid "${key}": ${shown(value)} is not a list of strings${
+        typeof value === "string" ? ` (write [${JSON.stringify(value)}])` : ""
+      }`,
+    );
+  }
 }
 
 /**
@@ -315,6 +339,8 @@ function serviceSpec(
     throw new TypeError(`Service "${name}" needs a module: a path or URL`);
   }
   if (spec.permissions !== undefined) checkPermissions(spec.permissions, `Service "${name}"`);
+  checkStrings(spec, "flags", `Service "${name}"`);
+  checkStrings(spec, "args", `Service "${name}"`);
   return {
     module: spec.module,
     permissions: spec.permissions ?? shared.permissions,
