@@ -181,14 +181,28 @@ export function natsBroker(options: NatsBrokerOptions): Broker {
     }
   }
   checkBeats(options);
-  // NaN passed every check against it: no size limit nor backpressure to other hosts.
-  const { window } = options;
+  checkWindowAndReplicas(options);
+  return { join: (request) => join(options, request) };
+}
+
+/**
+ * Refuses a `window` that bounds nothing (not a number: `NaN` turned the
+ * window off) or refuses everything (0 or less), and `replicas` that
+ * JetStream would take as another count, or refuse with a cryptic error.
+ */
+function checkWindowAndReplicas({ window, replicas }: NatsBrokerOptions): void {
   if (window !== undefined && (typeof window !== "number" || !(window > 0))) {
     throw new TypeError(
       `natsBroker(): "window" must be a number of bytes over 0, got ${shown(window)}`,
     );
   }
-  return { join: (request) => join(options, request) };
+  if (replicas !== undefined && (!Number.isInteger(replicas) || replicas < 1)) {
+    throw new TypeError(
+      `natsBroker(): "replicas" must be a whole number of copies, 1 or more, got ${
+        shown(replicas)
+      }`,
+    );
+  }
 }
 
 /**
