@@ -217,6 +217,13 @@ function managerConfig(options: ClusterOptions, workerIds?: readonly number[]): 
   if (options.permissions !== undefined) checkPermissions(options.permissions, "Cluster.start()");
   checkStrings(options, "flags", "Cluster.start()");
   checkStrings(options, "args", "Cluster.start()");
+  for (const key of BOOLEAN_OPTIONS) {
+    const value: unknown = options[key];
+    // A string "false" from a config file or the environment is true.
+    if (value !== undefined && typeof value !== "boolean") {
+      throw new TypeError(`Cluster.start(): "${key}" must be true or false, got ${shown(value)}`);
+    }
+  }
   const required = options.reusePort ? REUSE_PORT_FLAGS : [];
   const shared: DenoChildSpec = {
     module: options.worker ?? "",
@@ -260,6 +267,9 @@ function managerConfig(options: ClusterOptions, workerIds?: readonly number[]): 
     schemas: checkSchemas(options.schemas, "Cluster.start()"),
   };
 }
+
+/** The options of `Cluster.start()` that are booleans. */
+const BOOLEAN_OPTIONS = ["escalate", "signals", "ready", "labelOutput", "reusePort"] as const;
 
 /**
  * Refuses a `flags` or `args` that is not a list of strings: a string,
