@@ -390,6 +390,13 @@ export class Peer {
           throw new TypeError(`Request "${action}" has no option "${name}"`);
         }
       }
+      // Not an AbortSignal (an AbortController passed by mistake): listened
+      // on, it would fail the open request as its answer came.
+      if (signal != null && !(signal instanceof AbortSignal)) {
+        throw new TypeError(
+          `Request "${action}" has an invalid signal: ${signal} is not an AbortSignal (pass controller.signal)`,
+        );
+      }
       if (signal?.aborted) throw signal.reason;
       if (to === undefined) throw new TypeError(`Request "${action}" needs a target: pass { to }`);
       // A negative or NaN timeout would make a frame every receiver refuses.
