@@ -56,8 +56,10 @@ export const DEFAULT_RESTART: Readonly<Required<RestartOptions>> = Object.freeze
 /** The restarts of one child. */
 export class RestartBudget {
   readonly #policy: RestartPolicy;
-  /** When recent restarts happened, oldest first. */
+  /** When recent restarts after a crash happened, oldest first. */
   #times: number[] = [];
+  /** When recent restarts after a clean exit happened, oldest first. */
+  #cleanTimes: number[] = [];
 
   constructor(policy: RestartPolicy) {
     this.#policy = policy;
@@ -66,19 +68,46 @@ export class RestartBudget {
   /** Forgets the restarts so far: new code that started gets a budget of its own. */
   reset(): void {
     this.#times = [];
+    this.#cleanTimes = [];
   }
 
   /**
-   * Records that the child exited at `now` (ms) and decides.
+   * Records that the child crashed at `now` (ms) and decides.
    *
    * @returns The delay before restarting it, or undefined when it has been
    * restarted `maxRestarts` times within `period` and must stay down.
    */
   onExit(now: number): number | undefined {
-    const { maxRestarts, period, backoff, maxBackoff } = this.#policy;
-    this.#times = this.#times.filter((time) => now - time < period);
-    if (this.#times.length >= maxRestarts) return undefined;
+    this.#forgetBefore(now);
+    if (this.#times.length >= this.#policy.maxRestarts) return undefined;
     this.#times.push(now);
-    return Math.min(maxBackoff, backoff * 2 ** (this.#times.length - 1));
+    return this.#delay();
+  }
+
+  /**
+   * Records that the child exited cleanly (code 0) at `now` (ms): no
+   * failure, so it never gives the child up, but the wait doubles all the
+   * same, so that one that keeps exiting at once (a one-shot script) is
+   * not respawned several times a second for ever.
+   *
+   * @returns The delay before restarting it.
+   */
+  onCleanExit(now: number): number {
+    this.#forgetBefore(now);
+    this.#cleanTimes.push(now);
+    return this.#delay();
+  }
+
+  #forgetBefore(now: number): void {
+    const { period } = this.#policy;
+    this.#times = this.#times.filter((time) => now - time < period);
+    this.#cleanTimes = this.#cleanTimes.filter((time) => now - time < period);
+  }
+
+  /** The back-off, doubled for each restart within `period` before this one. */
+  #delay(): number {
+    const { backoff, maxBackoff } = this.#policy;
+    const recent = this.#times.length + this.#cleanTimes.length;
+    return Math.min(maxBackoff, backoff * 2 ** (recent - 1));
   }
 }

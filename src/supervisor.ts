@@ -422,14 +422,16 @@ export class Supervisor {
       return;
     }
     // A clean exit (code 0) is restarted like a crash, but is not one: it
-    // counts against no budget, and waits the first back-off only. Before
-    // its process was ready it is a failure to start (code that never
-    // calls connect()), restarted for ever at 100 ms if it did not count.
+    // never gives the child up, though its back-off doubles as a crash's
+    // does. Before its process was ready it is a failure to start (code
+    // that never calls connect()), restarted for ever if it did not count.
     const exitedClean = status.code === 0 && status.signal === null;
     const neverReady = child.state === "starting";
     const clean = exitedClean && !neverReady;
     const delay = child.budget &&
-      (clean ? this.#options.restart!.backoff : child.budget.onExit(performance.now()));
+      (clean
+        ? child.budget.onCleanExit(performance.now())
+        : child.budget.onExit(performance.now()));
     this.#options.announce({
       type: "exit",
       address,

@@ -27,3 +27,21 @@ Deno.test("RestartBudget forgets restarts older than the period", () => {
   assert.equal(budget.onExit(1005), 250, "the first left the window: a third restart is allowed");
   assert.equal(budget.onExit(5000), 100, "all left the window");
 });
+
+Deno.test("RestartBudget doubles the back-off after clean exits too, but never gives up for them", () => {
+  const budget = new RestartBudget(policy);
+  assert.equal(budget.onCleanExit(0), 100);
+  assert.equal(budget.onCleanExit(10), 200);
+  for (let at = 20; at < 100; at += 10) assert.equal(budget.onCleanExit(at), 250);
+  assert.equal(budget.onCleanExit(5000), 100, "all left the window");
+});
+
+Deno.test("RestartBudget counts clean exits in the back-off, crashes alone in maxRestarts", () => {
+  const budget = new RestartBudget(policy);
+  budget.onCleanExit(0);
+  budget.onCleanExit(10);
+  assert.equal(budget.onExit(20), 250, "the third restart within the period");
+  budget.onExit(30);
+  budget.onExit(40);
+  assert.equal(budget.onExit(50), undefined, "the fourth crash");
+});
