@@ -330,3 +330,19 @@ Deno.test("requestStream() fails as request() does: checked at the call, failed 
   await assert.rejects(read(closed), ClosedError);
   await assert.rejects(cluster.request("countStream", {}, { to: 0 }), ClosedError);
 });
+
+Deno.test("a handler's iterator whose next() gives no iterator result fails the stream, as for await would", async () => {
+  await using cluster = await startCluster();
+  let parts = 0;
+  await assert.rejects(
+    async () => {
+      for await (const _ of cluster.requestStream("notObjectStream", undefined, { to: 1 })) {
+        if (++parts > 0) break;
+      }
+    },
+    (error: unknown) =>
+      error instanceof RemoteError && error.remoteName === "TypeError" &&
+      error.message.includes('"notObjectStream"') && error.message.includes("5"),
+  );
+  assert.equal(parts, 0, "no part came of a result that is not an object");
+});
