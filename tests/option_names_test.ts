@@ -97,6 +97,26 @@ Deno.test("connect() refuses a misspelt option before it reads its bootstrap", a
   );
 });
 
+Deno.test("connect() refuses a ready option that is not a boolean before it reads its bootstrap", async () => {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      new URL("./fixtures/misspelt_connect_worker.ts", import.meta.url).href,
+      JSON.stringify({ ready: "no" }),
+    ],
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const { code, stderr } = await waitFor(child.output(), "the worker to exit");
+  assert.equal(code, 1);
+  // "no" was taken as true: the process said it was ready before its setup.
+  assert.match(
+    new TextDecoder().decode(stderr),
+    /TypeError: connect\(\): "ready" must be true or false, got "no"/,
+  );
+});
+
 Deno.test("a connect() refused for a misspelt option leaves the next one, put right, to join", async () => {
   await using cluster = await Cluster.start({
     worker: new URL("./fixtures/connect_retry_worker.ts", import.meta.url),
