@@ -12,6 +12,7 @@ import { type CarriedSchemaProtocol, checkSchemas, type Schemas } from "./schema
 import type { Protocol } from "./types.ts";
 import { openUnixEndpoint } from "./unix/transport.ts";
 import { checkOptionNames, type OptionNames } from "./option_names.ts";
+import { shown } from "./shown.ts";
 
 /**
  * Options of {@linkcode connect}.
@@ -108,7 +109,8 @@ export function connect<const C extends Schemas, S extends string = string>(
  * checked (`connect<P, "logger" | "metrics">()`; default: any string).
  * @param options Whether to mark ready automatically.
  * @returns This process's peer: `id`, `workerId`, and the messaging API.
- * @throws {TypeError} When an option has a name no option has.
+ * @throws {TypeError} When an option has a name no option has, or `ready`
+ * is not a boolean.
  * @throws {Error} When the process was not started by `Cluster.start()`, or
  * cannot reach the manager.
  *
@@ -135,6 +137,11 @@ export function connect<P extends Carried<P> = Protocol, S extends string = stri
   // call alone, and one put right may join.
   try {
     checkOptionNames(options ?? {}, CONNECT_OPTIONS, "connect()");
+    const ready: unknown = options?.ready;
+    // "no" or 0, from a config, would say ready before the setup is done.
+    if (ready !== undefined && typeof ready !== "boolean") {
+      throw new TypeError(`connect(): "ready" must be true or false, got ${shown(ready)}`);
+    }
     checkSchemas(options?.schemas, "connect()");
   } catch (error) {
     return Promise.reject(error);

@@ -16,6 +16,7 @@ import type { IncomingRequests, Receipt } from "./incoming.ts";
 import { ReceivedMessage, type Replier } from "./message.ts";
 import { adviseChild } from "./permission_advice.ts";
 import { isPromiseLike } from "./promise_like.ts";
+import { shown } from "./shown.ts";
 
 /** Dispatches one process's incoming messages to its listeners. */
 export class Dispatcher {
@@ -171,7 +172,17 @@ export class Dispatcher {
     let ended = false;
     try {
       while (await incoming.takeCredit()) {
-        const { value, done } = await iterator.next();
+        const result = await iterator.next();
+        // As `for await` checks it: destructured, a number gave undefined
+        // parts, never done, for ever.
+        if (result === null || typeof result !== "object") {
+          throw new TypeError(
+            `The handler of "${message.action}" streams from an iterator whose next() gave ${
+              shown(result)
+            }, not an iterator result`,
+          );
+        }
+        const { value, done } = result;
         if (done) ended = true;
         if (incoming.abandoned) break;
         if (done) {

@@ -30,6 +30,7 @@ import { LeavingWorkers } from "./leaving_workers.ts";
 import type { Outbox } from "./outbox.ts";
 import { fateOf } from "./fate.ts";
 import { checkOptionNames, type OptionNames } from "./option_names.ts";
+import { counted } from "./counted.ts";
 import {
   failedAnswer,
   messageIdInData,
@@ -661,7 +662,9 @@ function ended(event: LifecycleEvent & { type: "exit" | "fatal" }): string {
     if (event.restarts === 0 && event.period === 0) {
       return `${who} could not be started again, and stays down`;
     }
-    return `${who} was given up after ${event.restarts} restarts within ${event.period} ms`;
+    return `${who} was given up after ${
+      counted(event.restarts, "restart")
+    } within ${event.period} ms`;
   }
   const how = event.signal === null ? `with code ${event.code}` : `on signal ${event.signal}`;
   return `${who} exited ${how}, and ${event.restart ? "is being restarted" : "stays down"}`;
