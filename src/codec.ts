@@ -100,7 +100,7 @@ export function encodeMessage(
   let attachments: readonly Uint8Array[] = NO_ATTACHMENTS;
   // Plain JSON, the common case, travels as it is; the rest is converted.
   if (message.data !== undefined && !isPlainJson(message.data)) {
-    const wire = toWireData(message.data);
+    const wire = toWireData(message.data, maxFrameSize);
     if (typeof wire === "string") throw cannotSend(message.action, to, wire);
     // What was checked is what is sent: a toJSON is not called twice.
     if (wire.tags.length > 0) {

@@ -59,32 +59,39 @@ type Step = string | number;
 
 /** Thrown inside the walk to unwind to {@linkcode toWireData}. */
 class NotCarried {
-  /** @param deep Whether the data is nested too deep, rather than holding what JSON would change. */
-  constructor(readonly what: string, readonly deep = false) {}
+  /**
+   * @param deep Whether the data is nested too deep, rather than holding what JSON would change.
+   * @param large Whether its tags alone are over the byte limit.
+   */
+  constructor(readonly what: string, readonly deep = false, readonly large = false) {}
 }
 
 /**
  * Converts `data` for the wire.
  *
+ * @param maxBytes The largest frame allowed: the walk stops once the tags
+ * it made would take more than that (a sparse array's holes are a tag each,
+ * and billions of them would run the process out of memory).
  * @returns Its wire form, or a sentence saying what in it cannot be
  * carried and where, e.g. `data.handlers[2] is a function, which would
  * not arrive as sent`.
  */
-export function toWireData(data: unknown): WireData | string {
+export function toWireData(data: unknown, maxBytes = Infinity): WireData | string {
   // A fast walk without cycle checks first; only data nested deeper than
   // FAST_DEPTH (or cyclic) pays for a second walk that tracks ancestors.
-  let walk = new Walk(undefined);
+  let walk = new Walk(undefined, maxBytes);
   try {
     try {
       return walk.finish(walk.value(data, 0, undefined));
     } catch (error) {
       if (error !== TOO_DEEP) throw error;
-      walk = new Walk(new Set());
+      walk = new Walk(new Set(), maxBytes);
       return walk.finish(walk.value(data, 0, undefined));
     }
   } catch (error) {
     if (!(error instanceof NotCarried)) throw error;
     if (error.deep) return `${formatPath(walk.path.slice(0, 3))}… is ${error.what}`;
+    if (error.large) return `${error.what} (${formatPath(walk.path)} and the values before it)`;
     return `${formatPath(walk.path)} is ${error.what}, which would not arrive as sent`;
   }
 }
@@ -95,9 +102,13 @@ class Walk {
   #tags: Tag[] = NO_TAGS;
   #attachments: Uint8Array[] = NO_ATTACHMENTS;
   readonly #ancestors: Set<object> | undefined;
+  /** The least the tags so far take of the frame's JSON, in bytes, and the most they may. */
+  #tagBytes = 0;
+  readonly #maxBytes: number;
 
-  constructor(ancestors: Set<object> | undefined) {
+  constructor(ancestors: Set<object> | undefined, maxBytes: number) {
     this.#ancestors = ancestors;
+    this.#maxBytes = maxBytes;
   }
 
   finish(value: unknown): WireData {
@@ -169,9 +180,10 @@ class Walk {
       this.path.push(i);
       const wire = this.value(item, depth + 1, String(i));
       this.path.pop();
-      if (wire === item && copy === undefined) continue;
-      copy ??= array.slice();
-      copy[i] = wire;
+      // Copied up to the first change, then item by item: a copy of the
+      // whole (a sparse array as long as arrays go) could take minutes.
+      if (copy !== undefined) copy.push(wire);
+      else if (wire !== item) (copy = array.slice(0, i)).push(wire);
     }
     return copy ?? (array as unknown[]);
   }
@@ -314,6 +326,17 @@ class Walk {
 
   /** Tags the value at the current path. */
   #tag(type: TagType): void {
+    // At least `["type",` and a byte or two a step, `],`: counted so that
+    // the walk ends near the limit, not after a tag for each of billions
+    // of holes.
+    this.#tagBytes += type.length + 5 + 2 * this.path.length;
+    if (this.#tagBytes > this.#maxBytes) {
+      throw new NotCarried(
+        `the message is over the ${this.#maxBytes}-byte limit (maxFrameSize) in its tags alone`,
+        false,
+        true,
+      );
+    }
     if (this.#tags === NO_TAGS) this.#tags = [];
     this.#tags.push([type, ...this.path]);
   }
