@@ -99,7 +99,7 @@ export function encodeMessage(
 ): Payload {
   let attachments: readonly Uint8Array[] = NO_ATTACHMENTS;
   // Plain JSON, the common case, travels as it is; the rest is converted.
-  if (message.data !== undefined && !isPlainJson(message.data)) {
+  if (message.data !== undefined && !isPlainJsonRead(message.data)) {
     const wire = toWireData(message.data, maxFrameSize);
     if (typeof wire === "string") throw cannotSend(message.action, to, wire);
     // What was checked is what is sent: a toJSON is not called twice.
@@ -121,6 +121,15 @@ export function encodeMessage(
   const bytes = toUtf8(text);
   if (bytes.length > maxFrameSize) throw tooLarge(message.action, to, bytes.length, maxFrameSize);
   return bytes;
+}
+
+/** Whether data is plain JSON; not, when reading it threw (the walk then says where). */
+function isPlainJsonRead(data: unknown): boolean {
+  try {
+    return isPlainJson(data);
+  } catch {
+    return false;
+  }
 }
 
 /**

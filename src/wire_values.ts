@@ -89,7 +89,10 @@ export function toWireData(data: unknown, maxBytes = Infinity): WireData | strin
       return walk.finish(walk.value(data, 0, undefined));
     }
   } catch (error) {
-    if (!(error instanceof NotCarried)) throw error;
+    // A getter that threw, or a proxy whose target's methods refuse it.
+    if (!(error instanceof NotCarried)) {
+      return `${formatPath(walk.path)} cannot be read (reading it threw ${thrownText(error)})`;
+    }
     if (error.deep) return `${formatPath(walk.path.slice(0, 3))}… is ${error.what}`;
     if (error.large) return `${error.what} (${formatPath(walk.path)} and the values before it)`;
     return `${formatPath(walk.path)} is ${error.what}, which would not arrive as sent`;
@@ -176,8 +179,8 @@ class Walk {
   #array(array: readonly unknown[], depth: number): unknown[] {
     let copy: unknown[] | undefined;
     for (let i = 0; i < array.length; i++) {
-      const item = array[i];
       this.path.push(i);
+      const item = array[i];
       const wire = this.value(item, depth + 1, String(i));
       this.path.pop();
       // Copied up to the first change, then item by item: a copy of the
@@ -193,9 +196,12 @@ class Walk {
     for (const key in record) {
       // for…in also visits inherited keys, which JSON skips.
       if (!Object.hasOwn(record, key)) continue;
-      const item = record[key];
-      if (item === undefined) continue;
       this.path.push(key);
+      const item = record[key];
+      if (item === undefined) {
+        this.path.pop();
+        continue;
+      }
       const tags = this.#tags.length;
       const wire = this.value(item, depth + 1, key);
       const omitted = this.#gaveUndefined(wire, tags);
@@ -381,6 +387,15 @@ function anFor(name: string): boolean {
 function isIterator(object: object): boolean {
   return typeof (object as { next?: unknown }).next === "function" &&
     (Symbol.iterator in object || Symbol.asyncIterator in object);
+}
+
+/** What a read threw, in words: its name and message when it is an error. */
+function thrownText(thrown: unknown): string {
+  try {
+    return thrown instanceof Error ? `${thrown.name}: ${thrown.message}` : String(thrown);
+  } catch {
+    return "something that cannot be shown";
+  }
 }
 
 function formatPath(path: readonly Step[]): string {
