@@ -549,3 +549,28 @@ Deno.test("the Node peer sends what it checked: a toJSON is called once, as in D
   const node = nodeEncode({ action: "a", data: once() }, LIMIT, 1);
   assert.deepEqual([...node], [...deno]);
 });
+
+Deno.test("the Node peer refuses, as Switchboard does, data it cannot read and a sparse array whose tags alone are too large", () => {
+  const unreadable = {
+    a: {
+      get x(): never {
+        throw new Error("boom");
+      },
+    },
+  };
+  const sparse = { list: new Array(2 ** 32 - 1) };
+  for (
+    const [data, words] of [
+      [unreadable, "data.a.x cannot be read (reading it threw Error: boom)"],
+      [sparse, "over the 1048576-byte limit (maxFrameSize) in its tags alone"],
+    ] as const
+  ) {
+    for (const encode of [encodeMessage, nodeEncode]) {
+      assert.throws(
+        () => encode({ action: "x", data }, LIMIT, 0),
+        (error: FrameError) =>
+          error.name === "FrameError" && error.action === "x" && error.message.includes(words),
+      );
+    }
+  }
+});
