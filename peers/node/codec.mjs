@@ -48,7 +48,7 @@ const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
 export function encodeMessage(message, maxFrameSize, to, sent) {
   let attachments = [];
   if (message.data !== undefined) {
-    const wire = toWireData(message.data);
+    const wire = toWireData(message.data, maxFrameSize);
     if (typeof wire === "string") {
       throw new FrameError(
         `Cannot send "${message.action}" to ${describeTarget(to)}: ${wire}`,

@@ -35,10 +35,12 @@ class NotCarried {
   /**
    * @param {string} what
    * @param {boolean} [deep] Whether the data is nested too deep, rather than holding what JSON would change.
+   * @param {boolean} [large] Whether its tags alone are over the byte limit.
    */
-  constructor(what, deep = false) {
+  constructor(what, deep = false, large = false) {
     this.what = what;
     this.deep = deep;
+    this.large = large;
   }
 }
 
@@ -46,18 +48,25 @@ class NotCarried {
  * Converts `data` for the wire.
  *
  * @param {unknown} data
+ * @param {number} [maxBytes] The largest frame allowed: the walk stops once
+ * the tags it made would take more than that (a sparse array's holes are a
+ * tag each, and billions of them would run the process out of memory).
  * @returns {WireData | string} Its wire form, or a sentence saying what in
  * it cannot be carried and where, e.g. `data.handlers[2] is a function,
  * which would not arrive as sent`.
  */
-export function toWireData(data) {
-  const walk = new Walk();
+export function toWireData(data, maxBytes = Infinity) {
+  const walk = new Walk(maxBytes);
   try {
     return { value: walk.value(data, undefined), tags: walk.tags, attachments: walk.attachments };
   } catch (error) {
-    if (!(error instanceof NotCarried)) throw error;
     // The path is left where the walk stopped: it names the value refused.
+    // A getter that threw, or a proxy whose target's methods refuse it.
+    if (!(error instanceof NotCarried)) {
+      return `${formatPath(walk.path)} cannot be read (reading it threw ${thrownText(error)})`;
+    }
     if (error.deep) return `${formatPath(walk.path.slice(0, 3))}… is ${error.what}`;
+    if (error.large) return `${error.what} (${formatPath(walk.path)} and the values before it)`;
     return `${formatPath(walk.path)} is ${error.what}, which would not arrive as sent`;
   }
 }
@@ -74,6 +83,14 @@ class Walk {
   #ancestors = new Set();
   /** How many toJSON forms the walk is in: levels that add no step to the path. */
   #forms = 0;
+  /** The least the tags so far take of the frame's JSON, in bytes. */
+  #tagBytes = 0;
+  #maxBytes;
+
+  /** @param {number} maxBytes */
+  constructor(maxBytes) {
+    this.#maxBytes = maxBytes;
+  }
 
   /**
    * The wire form of `value`.
@@ -154,9 +171,12 @@ class Walk {
   #record(record) {
     const copy = {};
     for (const key of Object.keys(record)) {
-      const item = record[key];
-      if (item === undefined) continue;
       this.path.push(key);
+      const item = record[key];
+      if (item === undefined) {
+        this.path.pop();
+        continue;
+      }
       const tags = this.tags.length;
       const wire = this.value(item, key);
       if (!this.#gaveUndefined(wire, tags)) defineOwn(copy, key, wire);
@@ -297,6 +317,17 @@ class Walk {
    * @param {string} type
    */
   #tag(type) {
+    // At least `["type",` and a byte or two a step, `],`: counted so that
+    // the walk ends near the limit, not after a tag for each of billions
+    // of holes.
+    this.#tagBytes += type.length + 5 + 2 * this.path.length;
+    if (this.#tagBytes > this.#maxBytes) {
+      throw new NotCarried(
+        `the message is over the ${this.#maxBytes}-byte limit (maxFrameSize) in its tags alone`,
+        false,
+        true,
+      );
+    }
     this.tags.push([type, ...this.path]);
   }
 }
@@ -367,6 +398,19 @@ function isDetached(buffer) {
  *
  * @param {Step[]} path
  */
+/**
+ * What a read threw, in words: its name and message when it is an error.
+ *
+ * @param {unknown} thrown
+ */
+function thrownText(thrown) {
+  try {
+    return thrown instanceof Error ? `${thrown.name}: ${thrown.message}` : String(thrown);
+  } catch {
+    return "something that cannot be shown";
+  }
+}
+
 function formatPath(path) {
   let text = "data";
   for (const step of path) {
