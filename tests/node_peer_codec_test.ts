@@ -574,3 +574,20 @@ Deno.test("the Node peer refuses, as Switchboard does, data it cannot read and a
     }
   }
 });
+
+Deno.test("a subclass of Array is refused, as a subclass of Date is, by Switchboard and the Node peer alike", () => {
+  class Path extends Array<string> {}
+  const path = Path.from(["a", "b"]);
+  for (const encode of [encodeMessage, nodeEncode]) {
+    assert.throws(
+      () => encode({ action: "x", data: { path } }, LIMIT, 0),
+      (error: FrameError) =>
+        error.name === "FrameError" &&
+        error.message.includes("data.path is a Path (a subclass of Array would arrive as an Array"),
+    );
+    // A plain array, a frozen one and one with a toJSON still go.
+    const frozen = Object.freeze(["a"]);
+    const formed = Object.assign(Path.from(["c"]), { toJSON: () => ["c"] });
+    encode({ action: "x", data: { list: ["a"], frozen, formed } }, LIMIT, 0);
+  }
+});
