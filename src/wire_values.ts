@@ -161,9 +161,11 @@ class Walk {
     try {
       // An array or a plain object may choose its JSON form, as JSON.stringify lets it.
       if (Array.isArray(object)) {
-        return hasJsonForm(object)
-          ? this.#jsonForm(object, depth, key)
-          : this.#array(object, depth);
+        if (hasJsonForm(object)) return this.#jsonForm(object, depth, key);
+        if (Object.getPrototypeOf(object) !== Array.prototype) {
+          throw new NotCarried(subclassOfArray(object));
+        }
+        return this.#array(object, depth);
       }
       const prototype = Object.getPrototypeOf(object);
       if (prototype === Object.prototype || prototype === null) {
@@ -366,6 +368,12 @@ function isDetached(buffer: ArrayBufferLike): boolean {
 }
 
 /** `object`'s class, with its article: "a Map", "an Int8Array", "a Generator", "an object". */
+/** Why an array of a class of its own is refused. */
+function subclassOfArray(array: object): string {
+  return `${aClass(array)} (a subclass of Array would arrive as an Array: send [...items], ` +
+    "or give the class a toJSON method)";
+}
+
 function aClass(object: object): string {
   // Its class's name; else its tag (a generator's constructor has none).
   const name = (object as { constructor?: { name?: unknown } }).constructor?.name;

@@ -140,9 +140,14 @@ class Walk {
     try {
       // An array or a plain object may choose its JSON form, as JSON.stringify lets it.
       if (Array.isArray(object)) {
-        return typeof object.toJSON === "function"
-          ? this.#jsonForm(object, key)
-          : this.#array(object);
+        if (typeof object.toJSON === "function") return this.#jsonForm(object, key);
+        if (Object.getPrototypeOf(object) !== Array.prototype) {
+          throw new NotCarried(
+            `${aClass(object)} (a subclass of Array would arrive as an Array: send [...items], ` +
+              "or give the class a toJSON method)",
+          );
+        }
+        return this.#array(object);
       }
       const prototype = Object.getPrototypeOf(object);
       if (prototype === Object.prototype || prototype === null) {
