@@ -242,6 +242,24 @@ const tests: [string, (network: TestNetwork) => Promise<void>][] = [
     );
   }],
   [
+    "a handler's error still too large cut short is cut shorter, to fit the smallest frame",
+    async (network) => {
+      await network.open(MANAGER);
+      const limit = { maxPayload: 4096 };
+      const [r0, r1] = [await network.router(0, limit), await network.router(1, limit)];
+      // JSON writes each as \u0001, six bytes: a thousand of them are 6,000.
+      r0.listeners.handle("escapedRequest", () => {
+        throw new RangeError("\u0001".repeat(2000));
+      });
+      await assert.rejects(
+        r1.request("escapedRequest", {}, { to: 0, timeout: 5_000 }),
+        (error: unknown) =>
+          error instanceof RemoteError && error.remoteName === "RangeError" &&
+          error.remoteMessage === `${"\u0001".repeat(100)}… (1900 more characters)`,
+      );
+    },
+  ],
+  [
     "a handler's result whose `then` getter throws fails its request, not the connection",
     async (network) => {
       await network.open(MANAGER);
