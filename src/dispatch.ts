@@ -218,7 +218,7 @@ export class Dispatcher {
     return error;
   }
 
-  #replyError(to: ReceivedMessage, error: NonNullable<WireMessage["error"]>): void {
+  #replyError(to: ReceivedMessage, error: WireError): void {
     const action = responseAction(to.action);
     try {
       this.#replier.replyTo(to, { action, error });
@@ -227,10 +227,25 @@ export class Dispatcher {
         // Too large for a frame (a long message or stack): cut short, the
         // requester learns what failed rather than waiting out its timeout.
         if (!(thrown instanceof FrameError)) throw thrown;
-        this.#replier.replyTo(to, { action, error: cutShort(error) });
+        this.#replyCutShort(to, action, error);
       } catch {
         this.#listeners.report(thrown as Error);
       }
+    }
+  }
+
+  /**
+   * Sends an error answer cut short, and shorter still if that does not
+   * fit either (characters JSON escapes take six bytes each).
+   *
+   * @throws {FrameError} When even the shortest does not fit.
+   */
+  #replyCutShort(to: ReceivedMessage, action: string, error: WireError): void {
+    try {
+      this.#replier.replyTo(to, { action, error: cutShort(error, SHORT_MESSAGE) });
+    } catch (thrown) {
+      if (!(thrown instanceof FrameError)) throw thrown;
+      this.#replier.replyTo(to, { action, error: cutShort(error, SHORTEST_MESSAGE) });
     }
   }
 
@@ -274,21 +289,25 @@ export class Dispatcher {
   }
 }
 
+type WireError = NonNullable<WireMessage["error"]>;
+
 /** The most of an error's message that goes when the whole would not fit a frame. */
 const SHORT_MESSAGE = 1000;
+/** The most that goes when even that would not: six bytes a character fit 4 KiB. */
+const SHORTEST_MESSAGE = 100;
 
 /**
- * An error answer cut to a few KiB at most, which fits any frame of a
- * sensible size: its name, the start of its message, no stack or issues.
+ * An error answer cut to `most` characters of each text: its name, the
+ * start of its message, no stack or issues.
  */
-function cutShort(error: NonNullable<WireMessage["error"]>): NonNullable<WireMessage["error"]> {
+function cutShort(error: WireError, most: number): WireError {
   const { name, message, schema } = error;
-  const rest = message.length - SHORT_MESSAGE;
+  const rest = message.length - most;
   const short = {
-    name: name.slice(0, SHORT_MESSAGE),
-    message: rest > 0 ? `${message.slice(0, SHORT_MESSAGE)}… (${rest} more characters)` : message,
+    name: name.slice(0, most),
+    message: rest > 0 ? `${message.slice(0, most)}… (${rest} more characters)` : message,
   };
-  return schema === undefined ? short : { ...short, schema: schema.slice(0, SHORT_MESSAGE) };
+  return schema === undefined ? short : { ...short, schema: schema.slice(0, most) };
 }
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
