@@ -345,5 +345,7 @@ Deno.test("a schema that throws or breaks the interface fails the data, saying s
     "data.k[0]: m",
   );
   assert.match(check(() => Promise.resolve({ value: 1 }))!, /validates asynchronously/);
+  // Issues, even none, mean it failed (Standard Schema): said so, not an empty reason.
+  assert.equal(check(() => ({ issues: [] })), "data: its schema failed it, giving no issue");
   assert.deepEqual(checkData({ a: schema(() => ({ value: 2 })) }, "a", 1), { value: 2 });
 });
