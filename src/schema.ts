@@ -280,6 +280,10 @@ function readResult(result: unknown): Checked {
 }
 
 function failed(issues: ValidationIssue[]): Checked {
+  // Issues, even none, mean it failed (Standard Schema): the reason is not left blank.
+  if (issues.length === 0) {
+    return { problem: "data: its schema failed it, giving no issue", issues };
+  }
   const problem = issues.map((issue) => `${formatDataPath(issue.path)}: ${issue.message}`).join(
     "; ",
   );
