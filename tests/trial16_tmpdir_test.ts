@@ -44,3 +44,16 @@ Deno.test("a TMPDIR that does not exist fails Cluster.start() with an error nami
     unnamed,
   );
 });
+
+Deno.test("a TMPDIR with a comma fails Cluster.start() at once, saying so, not at the first child's spawn", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "switchboard-test-a,b-" });
+  try {
+    const said = await startWith(dir, true);
+    // Deno's permission flags are comma-separated lists: a comma in the
+    // socket directory could be granted to no child.
+    assert.match(said, /^SwitchboardError: .*comma.*TMPDIR/, said);
+    assert.deepEqual([...Deno.readDirSync(dir)], [], "the socket directory it made is removed");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
