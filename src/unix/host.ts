@@ -44,7 +44,8 @@ export class UnixHost implements TransportHost {
    * directory, and a fresh token; first removes the directories of
    * managers that were killed and could not.
    *
-   * @throws {SwitchboardError} When a socket path would be too long.
+   * @throws {SwitchboardError} When a socket path would be too long, or
+   * hold a comma.
    */
   static async create(members: HostMembers): Promise<UnixHost> {
     const dir = await Deno.makeTempDir({ prefix: DIR_PREFIX }).catch((error) => {
@@ -122,6 +123,14 @@ export class UnixHost implements TransportHost {
   }
 
   #checkPaths(): void {
+    // Deno's permission flags are comma-separated lists: no child could be
+    // granted a path with one, which only its spawn would tell.
+    if (this.dir.includes(",")) {
+      throw new SwitchboardError(
+        `The cluster's socket directory ${this.dir} has a comma, which no child's permission ` +
+          "flags can hold; set TMPDIR to a directory without one",
+      );
+    }
     const longest = this.#sockets.all().reduce((a, b) => (b.length > a.length ? b : a));
     if (new TextEncoder().encode(longest).length > MAX_SOCKET_PATH) {
       throw new SwitchboardError(
