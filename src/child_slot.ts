@@ -58,6 +58,8 @@ export interface Slot {
   /** Whether the current process sent `$ready` and was given the go-ahead. */
   wentAhead: boolean;
   wasReady: boolean;
+  /** When the current process was ready (`performance.now()`): how long a clean exit ran. */
+  readyAt: number;
   /**
    * The last error reported about the current process before it was ready
    * (a connection refused, a bad frame): why it may fail to start, told
@@ -89,6 +91,7 @@ export function newSlot(address: Address, spec: ChildSpec, restart: RestartPolic
     leaving: false,
     wentAhead: false,
     wasReady: false,
+    readyAt: 0,
     trouble: undefined,
     newCodeUnproven: false,
     saidStopped: false,

@@ -85,15 +85,22 @@ export class RestartBudget {
   }
 
   /**
-   * Records that the child exited cleanly (code 0) at `now` (ms): no
-   * failure, so it never gives the child up, but the wait doubles all the
-   * same, so that one that keeps exiting at once (a one-shot script) is
-   * not respawned several times a second for ever.
+   * Records that the child exited cleanly (code 0) at `now` (ms), `ranFor`
+   * ms after it was ready: no failure, so it never gives the child up, but
+   * the wait doubles all the same, so that one that keeps exiting at once
+   * (a one-shot script) is not respawned several times a second for ever.
+   * One that ran `maxBackoff` or more (a worker that recycles itself after
+   * serving a while) waits the first back-off, and the doubling starts
+   * afresh: either way it is restarted at most about once a `maxBackoff`.
    *
    * @returns The delay before restarting it.
    */
-  onCleanExit(now: number): number {
+  onCleanExit(now: number, ranFor = 0): number {
     this.#forgetBefore(now);
+    if (ranFor >= this.#policy.maxBackoff) {
+      this.#cleanTimes = [now];
+      return this.#policy.backoff;
+    }
     this.#cleanTimes.push(now);
     return this.#delay();
   }

@@ -158,6 +158,7 @@ export class Supervisor {
     child.newCodeUnproven = false;
     if (child.wasReady) this.#options.announce({ type: "ready", address });
     child.wasReady = true;
+    child.readyAt = performance.now();
     child.ready.resolve();
   }
 
@@ -423,14 +424,15 @@ export class Supervisor {
     }
     // A clean exit (code 0) is restarted like a crash, but is not one: it
     // never gives the child up, though its back-off doubles as a crash's
-    // does. Before its process was ready it is a failure to start (code
-    // that never calls connect()), restarted for ever if it did not count.
+    // does, unless it ran `maxBackoff` or more (it recycled itself). Before
+    // its process was ready it is a failure to start (code that never
+    // calls connect()), restarted for ever if it did not count.
     const exitedClean = status.code === 0 && status.signal === null;
     const neverReady = child.state === "starting";
     const clean = exitedClean && !neverReady;
     const delay = child.budget &&
       (clean
-        ? child.budget.onCleanExit(performance.now())
+        ? child.budget.onCleanExit(performance.now(), performance.now() - child.readyAt)
         : child.budget.onExit(performance.now()));
     this.#options.announce({
       type: "exit",

@@ -45,3 +45,12 @@ Deno.test("RestartBudget counts clean exits in the back-off, crashes alone in ma
   budget.onExit(40);
   assert.equal(budget.onExit(50), undefined, "the fourth crash");
 });
+
+Deno.test("RestartBudget waits the first back-off after a clean exit of a child that ran maxBackoff or more", () => {
+  const budget = new RestartBudget(policy);
+  assert.equal(budget.onCleanExit(0), 100);
+  assert.equal(budget.onCleanExit(10), 200);
+  assert.equal(budget.onCleanExit(300, 250), 100, "it ran maxBackoff: it recycled itself");
+  assert.equal(budget.onCleanExit(310), 200, "at once again: the doubling starts afresh");
+  assert.equal(budget.onCleanExit(320, 249), 250, "it ran less than maxBackoff");
+});
