@@ -97,9 +97,10 @@ export class RestartBudget {
    */
   onCleanExit(now: number, ranFor = 0): number {
     this.#forgetBefore(now);
-    if (ranFor >= this.#policy.maxBackoff) {
+    const { backoff, maxBackoff } = this.#policy;
+    if (ranFor >= maxBackoff) {
       this.#cleanTimes = [now];
-      return this.#policy.backoff;
+      return Math.min(maxBackoff, backoff);
     }
     this.#cleanTimes.push(now);
     return this.#delay();

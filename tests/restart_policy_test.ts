@@ -54,3 +54,9 @@ Deno.test("RestartBudget waits the first back-off after a clean exit of a child 
   assert.equal(budget.onCleanExit(310), 200, "at once again: the doubling starts afresh");
   assert.equal(budget.onCleanExit(320, 249), 250, "it ran less than maxBackoff");
 });
+
+Deno.test("RestartBudget never waits more than maxBackoff after a clean exit", () => {
+  const budget = new RestartBudget({ ...policy, backoff: 100, maxBackoff: 0 });
+  assert.equal(budget.onCleanExit(0, 10), 0);
+  assert.equal(budget.onCleanExit(10), 0);
+});
