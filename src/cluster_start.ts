@@ -214,13 +214,14 @@ function managerConfig(options: ClusterOptions, workerIds?: readonly number[]): 
       `Cluster.start() needs a "worker" module for ${counted(workers, "worker")}`,
     );
   }
-  if (options.permissions !== undefined) checkPermissions(options.permissions, "Cluster.start()");
+  // null, from a JSON config, is as good as not given, for these as for every option.
+  if (options.permissions != null) checkPermissions(options.permissions, "Cluster.start()");
   checkStrings(options, "flags", "Cluster.start()");
   checkStrings(options, "args", "Cluster.start()");
   for (const key of BOOLEAN_OPTIONS) {
     const value: unknown = options[key];
     // A string "false" from a config file or the environment is true.
-    if (value !== undefined && typeof value !== "boolean") {
+    if (value != null && typeof value !== "boolean") {
       throw new TypeError(`Cluster.start(): "${key}" must be true or false, got ${shown(value)}`);
     }
   }
@@ -283,7 +284,7 @@ function checkStrings(
   where: string,
 ): void {
   const value: unknown = options[key];
-  if (value === undefined) return;
+  if (value == null) return;
   if (!Array.isArray(value) || !value.every((entry) => typeof entry === "string")) {
     throw new TypeError(
       `${where} has an invalid "${key}": ${shown(value)} is not a list of strings${
@@ -348,7 +349,7 @@ function serviceSpec(
   if (typeof spec.module !== "string" && !(spec.module instanceof URL)) {
     throw new TypeError(`Service "${name}" needs a module: a path or URL`);
   }
-  if (spec.permissions !== undefined) checkPermissions(spec.permissions, `Service "${name}"`);
+  if (spec.permissions != null) checkPermissions(spec.permissions, `Service "${name}"`);
   checkStrings(spec, "flags", `Service "${name}"`);
   checkStrings(spec, "args", `Service "${name}"`);
   return {

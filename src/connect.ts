@@ -139,7 +139,7 @@ export function connect<P extends Carried<P> = Protocol, S extends string = stri
     checkOptionNames(options ?? {}, CONNECT_OPTIONS, "connect()");
     const ready: unknown = options?.ready;
     // "no" or 0, from a config, would say ready before the setup is done.
-    if (ready !== undefined && typeof ready !== "boolean") {
+    if (ready != null && typeof ready !== "boolean") {
       throw new TypeError(`connect(): "ready" must be true or false, got ${shown(ready)}`);
     }
     checkSchemas(options?.schemas, "connect()");

@@ -76,7 +76,8 @@ export function checkPermissions(permissions: unknown, where: string): void {
   checkOptionNames(permissions, KIND_NAMES, `${where} "permissions"`);
   for (const kind of KINDS) {
     const grant = (permissions as Permissions)[kind];
-    if (grant === undefined || typeof grant === "boolean") continue;
+    // null, from a JSON config, grants nothing, as absent does.
+    if (grant == null || typeof grant === "boolean") continue;
     const valid = Array.isArray(grant) &&
       grant.every((entry) => (typeof entry === "string" && entry !== "") || entry instanceof URL);
     if (!valid) {
