@@ -363,6 +363,12 @@ function serviceSpec(
 
 function restartPolicy(restart: ClusterOptions["restart"]): RestartPolicy | null {
   if (restart === false) return null;
+  // The string "false", from a config, would restart by the default policy.
+  if (restart != null && typeof restart !== "boolean" && typeof restart !== "object") {
+    throw new TypeError(
+      `Cluster.start(): "restart" must be true, false or restart options, got ${shown(restart)}`,
+    );
+  }
   // null, from a JSON config, is as good as not given.
   if (typeof restart === "object" && restart !== null) {
     checkOptionNames(restart, RESTART_OPTIONS, `"restart"`);
