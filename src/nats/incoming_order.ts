@@ -41,6 +41,13 @@ const EMPTY = new Uint8Array(0);
  * hold one count for each it ever saw.
  */
 export const MOST_FORGOTTEN = 1_024;
+/**
+ * How many earlier epochs of a host are remembered, at most, the latest: a
+ * path that stalls one way stalls the next connection too, so a host may
+ * connect again several times before what its dead connections held
+ * reaches the server.
+ */
+const MOST_EARLIER = 16;
 
 /** What this host received from another in its current epoch. */
 export interface Incoming {
@@ -53,6 +60,8 @@ export interface Incoming {
    * host confirms it again (see `resumed`).
    */
   settled?: Settled;
+  /** Its earlier epochs, the latest first: what comes of one now is late (see `#late`). */
+  earlier?: readonly number[];
   bytes: number;
   ackedBytes: number;
   ackTimer: ReturnType<typeof setTimeout> | undefined;
@@ -239,8 +248,9 @@ export class IncomingOrder {
   }
 
   /**
-   * Whether `epoch` is an earlier epoch of `host`, whose count this host
-   * asked for or took: what comes of it now was sent on a connection its
+   * Whether `epoch` is an earlier epoch of `host` (one of the last
+   * {@linkcode MOST_EARLIER}, or one whose count this host asked for or
+   * took): what comes of it now was sent on a connection its
    * host took for dead, and reached the server after it connected again
    * (the data a closed socket still had on its way). It is dropped: its
    * count tells it lost, or told it so already, and it would come after
@@ -251,7 +261,8 @@ export class IncomingOrder {
   #late(host: string, epoch: number): boolean {
     const incoming = this.#in.get(host);
     if (!incoming || incoming.epoch === epoch || this.#forgotten.has(host)) return false;
-    return epoch === incoming.unresolved?.epoch || epoch === incoming.settled?.epoch;
+    return epoch === incoming.unresolved?.epoch || epoch === incoming.settled?.epoch ||
+      incoming.earlier?.includes(epoch) === true;
   }
 
   /**
@@ -274,6 +285,7 @@ export class IncomingOrder {
       const before = incoming;
       clearTimeout(before?.ackTimer);
       const counting = fresh(epoch);
+      if (before) counting.earlier = earlierThan(before);
       incoming = counting;
       this.#in.set(host, counting);
       if (before) {
@@ -389,10 +401,16 @@ function fresh(epoch: number): Incoming {
 function countAfresh(incoming: Incoming, epoch: number): void {
   clearTimeout(incoming.ackTimer);
   Object.assign(incoming, {
+    earlier: epoch === incoming.epoch ? incoming.earlier : earlierThan(incoming),
     epoch,
     expect: 0,
     bytes: 0,
     ackedBytes: 0,
     ackTimer: undefined,
   });
+}
+
+/** The epochs of a host before the next one: `incoming`'s, and those before it. */
+function earlierThan(incoming: Incoming): readonly number[] {
+  return [incoming.epoch, ...(incoming.earlier ?? [])].slice(0, MOST_EARLIER);
 }

@@ -219,3 +219,14 @@ Deno.test("IncomingOrder remembers the latest hosts that left, not every one it 
   assert.deepEqual(reported, [], "no false gap");
   order.stop();
 });
+
+Deno.test("IncomingOrder drops a late message of any recent earlier epoch, not only the last", () => {
+  const { order } = counting();
+  order.count("b", 1, 0, 10);
+  order.count("b", 2, 0, 10);
+  order.count("b", 3, 0, 10);
+  assert.equal(order.count("b", 1, 1, 10), undefined, "of epoch 1, two before");
+  assert.equal(order.count("b", 2, 1, 10), undefined, "of epoch 2, the one before");
+  assert.deepEqual(order.had("b"), { epoch: 3, highest: 0 }, "epoch 3 is still the one counted");
+  order.stop();
+});
