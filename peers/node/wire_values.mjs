@@ -398,12 +398,6 @@ function isDetached(buffer) {
 }
 
 /**
- * Names where a value is, as Switchboard does: `data.list[2]`,
- * `data["a b"]`, `data.index.get("k")`, `a key of data.index`.
- *
- * @param {Step[]} path
- */
-/**
  * What a read threw, in words: its name and message when it is an error.
  *
  * @param {unknown} thrown
@@ -416,6 +410,12 @@ function thrownText(thrown) {
   }
 }
 
+/**
+ * Names where a value is, as Switchboard does: `data.list[2]`,
+ * `data["a b"]`, `data.index.get("k")`, `a key of data.index`.
+ *
+ * @param {Step[]} path
+ */
 function formatPath(path) {
   let text = "data";
   for (const step of path) {

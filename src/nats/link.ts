@@ -833,12 +833,6 @@ export class NatsLink implements BrokerLink {
   }
 
   /**
-   * Follows the connection to the server: while it is down nothing is sent
-   * (sends are refused) and what was in flight is failed; once back, a new
-   * epoch starts, so that the others know to count afresh. A refused
-   * publish is told too (see `#onServerError`).
-   */
-  /**
    * The connection closed, not by this link: the NATS client gave up
    * reconnecting (a `maxReconnectAttempts` given in `connection`). This
    * host is cut off from the others for good, which no send's refusal
@@ -857,6 +851,12 @@ export class NatsLink implements BrokerLink {
     this.#options.report(this.#gaveUp);
   }
 
+  /**
+   * Follows the connection to the server: while it is down nothing is sent
+   * (sends are refused) and what was in flight is failed; once back, a new
+   * epoch starts, so that the others know to count afresh. A refused
+   * publish is told too (see `#onServerError`).
+   */
   async #watchConnection(): Promise<void> {
     for await (const status of this.#nc.status()) {
       if (status.type === "error") this.#onServerError(status.error);
