@@ -225,7 +225,8 @@ class Walk {
     if (wire !== null || this.#tags.length !== tags + 1 || this.#tags[tags][0] !== "undefined") {
       return false;
     }
-    this.#tags.pop();
+    // Taken back: its bytes no longer count either.
+    this.#tagBytes -= tagBytes(this.#tags.pop()!);
     return true;
   }
 
@@ -337,7 +338,8 @@ class Walk {
     // At least `["type",` and a byte or two a step, `],`: counted so that
     // the walk ends near the limit, not after a tag for each of billions
     // of holes.
-    this.#tagBytes += type.length + 5 + 2 * this.path.length;
+    const tag: Tag = [type, ...this.path];
+    this.#tagBytes += tagBytes(tag);
     if (this.#tagBytes > this.#maxBytes) {
       throw new NotCarried(
         `the message is over the ${this.#maxBytes}-byte limit (maxFrameSize) in its tags alone`,
@@ -346,7 +348,7 @@ class Walk {
       );
     }
     if (this.#tags === NO_TAGS) this.#tags = [];
-    this.#tags.push([type, ...this.path]);
+    this.#tags.push(tag);
   }
 }
 
@@ -395,6 +397,11 @@ function anFor(name: string): boolean {
 function isIterator(object: object): boolean {
   return typeof (object as { next?: unknown }).next === "function" &&
     (Symbol.iterator in object || Symbol.asyncIterator in object);
+}
+
+/** The least bytes `tag` takes of the frame's JSON: `["type",`, a byte or two a step, `],`. */
+function tagBytes(tag: Tag): number {
+  return tag[0].length + 5 + 2 * (tag.length - 1);
 }
 
 /** What a read threw, in words: its name and message when it is an error. */
