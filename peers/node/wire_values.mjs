@@ -202,7 +202,8 @@ class Walk {
     if (wire !== null || this.tags.length !== tags + 1 || this.tags[tags][0] !== "undefined") {
       return false;
     }
-    this.tags.pop();
+    // Taken back: its bytes no longer count either.
+    this.#tagBytes -= tagBytes(/** @type {Tag} */ (this.tags.pop()));
     return true;
   }
 
@@ -325,7 +326,9 @@ class Walk {
     // At least `["type",` and a byte or two a step, `],`: counted so that
     // the walk ends near the limit, not after a tag for each of billions
     // of holes.
-    this.#tagBytes += type.length + 5 + 2 * this.path.length;
+    /** @type {Tag} */
+    const tag = [type, ...this.path];
+    this.#tagBytes += tagBytes(tag);
     if (this.#tagBytes > this.#maxBytes) {
       throw new NotCarried(
         `the message is over the ${this.#maxBytes}-byte limit (maxFrameSize) in its tags alone`,
@@ -333,7 +336,7 @@ class Walk {
         true,
       );
     }
-    this.tags.push([type, ...this.path]);
+    this.tags.push(tag);
   }
 }
 
@@ -395,6 +398,16 @@ function isDetached(buffer) {
   } catch {
     return true;
   }
+}
+
+/**
+ * The least bytes `tag` takes of the frame's JSON: `["type",`, a byte or
+ * two a step, `],`.
+ *
+ * @param {Tag} tag
+ */
+function tagBytes(tag) {
+  return tag[0].length + 5 + 2 * (tag.length - 1);
 }
 
 /**
