@@ -44,9 +44,10 @@ Deno.test("a child that recycles itself after serving a while is restarted after
     await ready;
   }
   // Doubling, the fifth waits 800 ms at least (timers never fire early);
-  // after the first back-off, 50 ms and what the events take.
+  // after the first back-off, 50 ms and what the events take: the bound is
+  // the doubling's least, so that a loaded machine cannot fail it.
   assert.ok(
-    delays[4] < 600,
+    delays[4] < 800,
     `restarted ${delays.map((ms) => `${Math.round(ms)} ms`).join(", ")} after each recycle`,
   );
 });
