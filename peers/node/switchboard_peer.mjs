@@ -394,7 +394,9 @@ export class Peer {
       // on, it would fail the open request as its answer came.
       if (signal != null && !(signal instanceof AbortSignal)) {
         throw new TypeError(
-          `Request "${action}" has an invalid signal: ${signal} is not an AbortSignal (pass controller.signal)`,
+          `Request "${action}" has an invalid signal: ${
+            Object.prototype.toString.call(signal)
+          } is not an AbortSignal (pass controller.signal)`,
         );
       }
       if (signal?.aborted) throw signal.reason;
