@@ -383,6 +383,12 @@ function restartPolicy(restart: ClusterOptions["restart"]): RestartPolicy | null
       throw new TypeError(`"restart.${key}" must be a finite number >= 0, got ${shown(value)}`);
     }
   }
+  // A count of restarts: 1.5 would allow two, and be reported as "1.5 restarts".
+  if (!Number.isInteger(policy.maxRestarts)) {
+    throw new TypeError(
+      `"restart.maxRestarts" must be a whole number >= 0, got ${shown(policy.maxRestarts)}`,
+    );
+  }
   withinTimers("restart.backoff", policy.backoff);
   withinTimers("restart.maxBackoff", policy.maxBackoff);
   return policy;

@@ -20,7 +20,7 @@
  * ```
  */
 export interface RestartOptions {
-  /** At most this many restarts of one child within `period`; one more is fatal (default 5). */
+  /** At most this many restarts of one child within `period`, a whole number; one more is fatal (default 5). */
   maxRestarts?: number;
   /** The window `maxRestarts` counts in, in ms (default 60 000). */
   period?: number;
