@@ -133,12 +133,19 @@ export class ChildSide {
    * alone (`$leaving`, ahead of the close on each connection), so that
    * their requests wait for its next process rather than fail as not
    * connected between its close and its exit. It closes at once all the
-   * same, not waiting for their `$left`: the close was asked for now.
+   * same, not waiting for their `$left`: the close was asked for now. Then
+   * it exits (code 0), whatever else it runs.
    */
   leave(): Promise<void> {
     const running = this.#stopWork === undefined && this.router.state === "ready";
     if (running && !this.#closing) this.router.refuseIncomingRequests();
-    return this.close();
+    const closing = this.close();
+    // It leaves to exit: else what else it runs (an HTTP server, a timer)
+    // kept it alive, serving outside the cluster, listed ready, and never
+    // replaced. In a stop the manager's `$exit` ends it instead. The code
+    // that awaited the close runs on to its next wait first.
+    if (this.#stopWork === undefined) void closing.then(() => setTimeout(() => Deno.exit(0)));
+    return closing;
   }
 
   async #close(): Promise<void> {
