@@ -134,7 +134,7 @@ export class ChildSide {
    * their requests wait for its next process rather than fail as not
    * connected between its close and its exit. It closes at once all the
    * same, not waiting for their `$left`: the close was asked for now. Then
-   * it exits (code 0), whatever else it runs.
+   * it exits (code 0) by `stopTimeout` at the latest, whatever else it runs.
    */
   leave(): Promise<void> {
     const running = this.#stopWork === undefined && this.router.state === "ready";
@@ -142,9 +142,12 @@ export class ChildSide {
     const closing = this.close();
     // It leaves to exit: else what else it runs (an HTTP server, a timer)
     // kept it alive, serving outside the cluster, listed ready, and never
-    // replaced. In a stop the manager's `$exit` ends it instead. The code
-    // that awaited the close runs on to its next wait first.
-    if (this.#stopWork === undefined) void closing.then(() => setTimeout(() => Deno.exit(0)));
+    // replaced. In a stop the manager's `$exit` ends it instead. What its
+    // code does after the close (saving its state, say) has `stopTimeout`,
+    // as a stop's phases do; a process with nothing left ends before.
+    if (this.#stopWork === undefined) {
+      void closing.then(() => Deno.unrefTimer(setTimeout(() => Deno.exit(0), this.#stopTimeout)));
+    }
     return closing;
   }
 

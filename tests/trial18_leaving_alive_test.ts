@@ -16,7 +16,8 @@ import { event } from "./helpers.ts";
 const LEAVING = new URL("./fixtures/trial18_leaving_worker.ts", import.meta.url);
 
 Deno.test("a worker that closes its peer while its process has more to run is replaced", async () => {
-  await using cluster = await Cluster.start({ worker: LEAVING, workers: 1 });
+  // It exits stopTimeout after its close: what follows the close has that long.
+  await using cluster = await Cluster.start({ worker: LEAVING, workers: 1, stopTimeout: 1_000 });
   const first = await cluster.request("pidRequest", undefined, { to: 0 });
   const ready = event(cluster, "ready", 0);
   assert.equal(cluster.sendMessage("leave", null, 0), 1);
