@@ -105,20 +105,27 @@ export async function pipeLabelled(
 ): Promise<void> {
   const labeller = new LineLabeller(label, (bytes) => write(bytes).catch(() => {}));
   const reader = stream.getReader();
-  const cancel = () => void reader.cancel().catch(() => {});
+  // Let go of, it no longer waits for its writes either: one the manager's
+  // stream does not take (nobody reads it) would hold it for ever.
+  const letGo = Promise.withResolvers<void>();
+  const cancel = () => {
+    letGo.resolve();
+    void reader.cancel().catch(() => {});
+  };
+  if (signal?.aborted) cancel();
   signal?.addEventListener("abort", cancel, { once: true });
   try {
     while (true) {
       const { value, done } = await reader.read();
       if (done) break;
-      await labeller.push(value);
+      await Promise.race([labeller.push(value), letGo.promise]);
     }
   } catch {
     // The pipe failed: nothing more will come; what came is written below.
   } finally {
     signal?.removeEventListener("abort", cancel);
   }
-  await labeller.end();
+  await Promise.race([labeller.end(), letGo.promise]);
 }
 
 /**
@@ -128,12 +135,38 @@ export async function pipeLabelled(
  */
 export function serialWriter(file: { write(bytes: Uint8Array): Promise<number> }): Write {
   let last = Promise.resolve();
+  /** When the write in flight began; undefined when none is. */
+  let since: number | undefined;
+  writers.add(() => since);
   return (bytes) => {
     last = last.then(async () => {
-      for (let done = 0; done < bytes.length;) done += await file.write(bytes.subarray(done));
+      since = performance.now();
+      try {
+        for (let done = 0; done < bytes.length;) done += await file.write(bytes.subarray(done));
+      } finally {
+        since = undefined;
+      }
     }).catch(() => {});
     return last;
   };
+}
+
+/** When each serial writer's write in flight began, if one is. */
+const writers = new Set<() => number | undefined>();
+
+/**
+ * How long the oldest write in flight to the manager's streams has waited,
+ * in ms; 0 when none is. One that a stream nobody reads (a stalled log
+ * pipe) never takes waits for ever, and keeps the process alive: Deno
+ * cannot cancel a write.
+ */
+export function longestWrite(now: number = performance.now()): number {
+  let longest = 0;
+  for (const since of writers) {
+    const began = since();
+    if (began !== undefined) longest = Math.max(longest, now - began);
+  }
+  return longest;
 }
 
 function concat(parts: Uint8Array[]): Uint8Array {

@@ -34,6 +34,7 @@ import type { Program } from "./spawn.ts";
 import type { Schemas } from "./schema.ts";
 import { StartingChildren } from "./starting_children.ts";
 import { Supervisor } from "./supervisor.ts";
+import { exitIfOutputStalls } from "./stalled_output.ts";
 import type { Endpoint, TransportHost } from "./transport.ts";
 import type { ChildStats, LifecycleEvent } from "./types.ts";
 
@@ -458,6 +459,7 @@ export class Manager {
     await this.router.close();
     await this.#host.close();
     for (const unhook of this.#unhooks) unhook();
+    exitIfOutputStalls(this.#config.stopTimeout);
     if (this.#escalation) this.#closed.reject(this.#escalation);
     else this.#closed.resolve();
   }
