@@ -82,27 +82,17 @@ Deno.test("natsBroker() refuses a misspelt option when it is called", () => {
   );
 });
 
-Deno.test("connect() refuses a misspelt option before it reads its bootstrap", async () => {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", new URL("./fixtures/misspelt_connect_worker.ts", import.meta.url).href],
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  const { code, stderr } = await waitFor(child.output(), "the worker to exit");
-  assert.equal(code, 1);
-  assert.match(
-    new TextDecoder().decode(stderr),
-    /TypeError: connect\(\) has no option "raedy": did you mean "ready"\?/,
-  );
-});
-
-Deno.test("connect() refuses a ready option that is not a boolean before it reads its bootstrap", async () => {
+/**
+ * What a worker that calls `connect()` with options it gets wrong (the JSON
+ * `options`, or a misspelt one) says on stderr, started by no manager:
+ * it exits with code 1.
+ */
+async function connectRefuses(options?: unknown): Promise<string> {
   const child = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
       new URL("./fixtures/misspelt_connect_worker.ts", import.meta.url).href,
-      JSON.stringify({ ready: "no" }),
+      ...(options === undefined ? [] : [JSON.stringify(options)]),
     ],
     stdin: "null",
     stdout: "null",
@@ -110,9 +100,20 @@ Deno.test("connect() refuses a ready option that is not a boolean before it read
   }).spawn();
   const { code, stderr } = await waitFor(child.output(), "the worker to exit");
   assert.equal(code, 1);
+  return new TextDecoder().decode(stderr);
+}
+
+Deno.test("connect() refuses a misspelt option before it reads its bootstrap", async () => {
+  assert.match(
+    await connectRefuses(),
+    /TypeError: connect\(\) has no option "raedy": did you mean "ready"\?/,
+  );
+});
+
+Deno.test("connect() refuses a ready option that is not a boolean before it reads its bootstrap", async () => {
   // "no" was taken as true: the process said it was ready before its setup.
   assert.match(
-    new TextDecoder().decode(stderr),
+    await connectRefuses({ ready: "no" }),
     /TypeError: connect\(\): "ready" must be true or false, got "no"/,
   );
 });
