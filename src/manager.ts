@@ -34,7 +34,7 @@ import type { Program } from "./spawn.ts";
 import type { Schemas } from "./schema.ts";
 import { StartingChildren } from "./starting_children.ts";
 import { Supervisor } from "./supervisor.ts";
-import { exitIfOutputStalls } from "./stalled_output.ts";
+import { exitIfOutputStalls, managerBegan } from "./stalled_output.ts";
 import type { Endpoint, TransportHost } from "./transport.ts";
 import type { ChildStats, LifecycleEvent } from "./types.ts";
 
@@ -110,6 +110,8 @@ export class Manager {
     this.#host = host;
     this.#config = config;
     this.router = router;
+    // Stopped, it is counted out (`#stop`, which a failed start runs too).
+    managerBegan();
     this.#supervisor = new Supervisor({
       children: config.children,
       restart: config.restart,

@@ -6,16 +6,32 @@
  * each phase of the stop did, and the process then exits (code 0: the stop
  * itself went well) if that write still waits.
  *
+ * The manager's streams are the process's, shared by every cluster in it:
+ * while another cluster still runs (or one started since), the write that
+ * waits may be its, and the process is its too, so it does not exit.
+ *
  * @module
  */
 
 import { longestWrite } from "./labelled_output.ts";
 
-/** After a cluster stopped: exits in `ms` if a labelled write has waited that long by then. */
+/** The managers of this process that have not stopped yet. */
+let running = 0;
+
+/** A manager of this process began: none exits the process under it. */
+export function managerBegan(): void {
+  running++;
+}
+
+/**
+ * A manager stopped: once none runs, exits in `ms` if a labelled write has
+ * waited that long by then and none began since.
+ */
 export function exitIfOutputStalls(ms: number): void {
-  if (longestWrite() === 0) return;
+  running--;
+  if (running > 0 || longestWrite() === 0) return;
   // Unref'd: a process that can end by itself ends before.
   Deno.unrefTimer(setTimeout(() => {
-    if (longestWrite() >= ms) Deno.exit(0);
+    if (running === 0 && longestWrite() >= ms) Deno.exit(0);
   }, ms));
 }
