@@ -3,8 +3,9 @@
  * (a supervisor's log pipe that stalled): once its cluster stopped, the
  * write in flight would keep the process alive for ever, as Deno cannot
  * cancel a write. So the code that follows the stop gets `stopTimeout`, as
- * each phase of the stop did, and the process then exits (code 0: the stop
- * itself went well) if that write still waits.
+ * each phase of the stop did, and the process then exits if that write
+ * still waits: with `Deno.exitCode`, as it would have, 0 unless its code
+ * set another (a run that failed).
  *
  * The manager's streams are the process's, shared by every cluster in it:
  * while another cluster still runs (or one started since), the write that
@@ -32,6 +33,6 @@ export function exitIfOutputStalls(ms: number): void {
   if (running > 0 || longestWrite() === 0) return;
   // Unref'd: a process that can end by itself ends before.
   Deno.unrefTimer(setTimeout(() => {
-    if (running === 0 && longestWrite() >= ms) Deno.exit(0);
+    if (running === 0 && longestWrite() >= ms) Deno.exit();
   }, ms));
 }
