@@ -10,6 +10,7 @@
 import { type Address, describe, isManagerOf, MANAGER } from "./address.ts";
 import { responseAction } from "./action.ts";
 import { toWireError, type WireMessage } from "./codec.ts";
+import { cutShort, SHORT_MESSAGE, SHORTEST_MESSAGE } from "./cut_short.ts";
 import { FrameError, NoHandlerError, SwitchboardError } from "./errors.ts";
 import type { Listeners, RequestHandler } from "./listeners.ts";
 import type { IncomingRequests, Receipt } from "./incoming.ts";
@@ -290,25 +291,6 @@ export class Dispatcher {
 }
 
 type WireError = NonNullable<WireMessage["error"]>;
-
-/** The most of an error's message that goes when the whole would not fit a frame. */
-const SHORT_MESSAGE = 1000;
-/** The most that goes when even that would not: six bytes a character fit 4 KiB. */
-const SHORTEST_MESSAGE = 100;
-
-/**
- * An error answer cut to `most` characters of each text: its name, the
- * start of its message, no stack or issues.
- */
-function cutShort(error: WireError, most: number): WireError {
-  const { name, message, schema } = error;
-  const rest = message.length - most;
-  const short = {
-    name: name.slice(0, most),
-    message: rest > 0 ? `${message.slice(0, most)}… (${rest} more characters)` : message,
-  };
-  return schema === undefined ? short : { ...short, schema: schema.slice(0, most) };
-}
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
   return typeof (value as AsyncIterable<unknown> | null)?.[Symbol.asyncIterator] === "function";

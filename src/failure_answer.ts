@@ -10,15 +10,17 @@
 import { type Address, describe } from "./address.ts";
 import { responseAction } from "./action.ts";
 import { encodeMessage, type WireError, type WireMessage } from "./codec.ts";
+import { cutShort, FEW_ISSUES, SHORT_MESSAGE, SHORTEST_MESSAGE } from "./cut_short.ts";
 import { ClosedError, FrameError } from "./errors.ts";
 import type { Payload } from "./transport.ts";
 
 /**
  * The answer to `request` from `from` that fails it with `error`, and,
  * when `dataBack`, carries its data too if that fits `limit` (else the
- * requester sends the data it kept).
+ * requester sends the data it kept). An error too long for `limit` goes
+ * cut short (see `cut_short.ts`).
  *
- * @throws {FrameError} When even the answer without data is over `limit`.
+ * @throws {FrameError} When even the shortest answer is over `limit`.
  */
 export function failureAnswer(
   from: Address,
@@ -36,8 +38,24 @@ export function failureAnswer(
   try {
     return encodeMessage(dataBack ? { ...answer, data: request.data } : answer, limit, from);
   } catch (thrown) {
-    if (!dataBack || !(thrown instanceof FrameError)) throw thrown;
+    if (!(thrown instanceof FrameError)) throw thrown;
+  }
+  // Too large without the data too (a schema's failure that lists
+  // thousands of issues): cut short, then shorter, as a handler's error is.
+  try {
     return encodeMessage(answer, limit, from);
+  } catch (thrown) {
+    if (!(thrown instanceof FrameError)) throw thrown;
+  }
+  try {
+    return encodeMessage(
+      { ...answer, error: cutShort(error, SHORT_MESSAGE, FEW_ISSUES) },
+      limit,
+      from,
+    );
+  } catch (thrown) {
+    if (!(thrown instanceof FrameError)) throw thrown;
+    return encodeMessage({ ...answer, error: cutShort(error, SHORTEST_MESSAGE) }, limit, from);
   }
 }
 

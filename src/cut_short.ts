@@ -1,0 +1,40 @@
+/**
+ * An error answer cut short: what goes when the whole would not fit a
+ * frame (a long message or stack, a schema's many issues), so that the
+ * requester learns what failed rather than waiting out its timeout.
+ *
+ * @module
+ */
+
+import type { WireError } from "./codec.ts";
+
+/** The most of an error's message that goes when the whole would not fit a frame. */
+export const SHORT_MESSAGE = 1000;
+/** The most that goes when even that would not: six bytes a character fit 4 KiB. */
+export const SHORTEST_MESSAGE = 100;
+/** The most of a schema's issues that go with a message cut to {@linkcode SHORT_MESSAGE}. */
+export const FEW_ISSUES = 10;
+
+/**
+ * An error answer cut to `most` characters of each text: its name, the
+ * start of its message, no stack; and the first `issues` of its issues
+ * (none by default), each cut so, with at most `issues` steps of path.
+ */
+export function cutShort(error: WireError, most: number, issues = 0): WireError {
+  const { name, message, schema } = error;
+  const rest = message.length - most;
+  const short: WireError = {
+    name: name.slice(0, most),
+    message: rest > 0 ? `${message.slice(0, most)}… (${rest} more characters)` : message,
+  };
+  if (schema !== undefined) short.schema = schema.slice(0, most);
+  if (issues > 0 && error.issues !== undefined) {
+    short.issues = error.issues.slice(0, issues).map((issue) => ({
+      message: issue.message.slice(0, most),
+      path: issue.path.slice(0, issues).map((step) =>
+        typeof step === "string" ? step.slice(0, most) : step
+      ),
+    }));
+  }
+  return short;
+}
