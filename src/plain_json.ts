@@ -36,8 +36,9 @@ function isPlainContainer(object: object, depth: number): boolean {
   // What toJSON gives is checked the slow way, for arrays too.
   if (hasJsonForm(object)) return false;
   if (Array.isArray(object)) {
-    // A subclass is refused the slow way.
-    if (Object.getPrototypeOf(object) !== Array.prototype) return false;
+    // A subclass is refused the slow way (a null prototype is no subclass).
+    const prototype = Object.getPrototypeOf(object);
+    if (prototype !== Array.prototype && prototype !== null) return false;
     // A hole or undefined item is tagged.
     for (let i = 0; i < object.length; i++) if (!isPlainJson(object[i], depth)) return false;
     return true;

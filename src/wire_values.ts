@@ -162,7 +162,9 @@ class Walk {
       // An array or a plain object may choose its JSON form, as JSON.stringify lets it.
       if (Array.isArray(object)) {
         if (hasJsonForm(object)) return this.#jsonForm(object, depth, key);
-        if (Object.getPrototypeOf(object) !== Array.prototype) {
+        // A null prototype is no subclass: it arrives as sent, as an object's does.
+        const prototype = Object.getPrototypeOf(object);
+        if (prototype !== Array.prototype && prototype !== null) {
           throw new NotCarried(subclassOfArray(object));
         }
         return this.#array(object, depth);
@@ -188,7 +190,8 @@ class Walk {
       // Copied up to the first change, then item by item: a copy of the
       // whole (a sparse array as long as arrays go) could take minutes.
       if (copy !== undefined) copy.push(wire);
-      else if (wire !== item) (copy = array.slice(0, i)).push(wire);
+      // Not array.slice: one with a null prototype has none.
+      else if (wire !== item) (copy = Array.prototype.slice.call(array, 0, i)).push(wire);
     }
     return copy ?? (array as unknown[]);
   }
@@ -369,13 +372,13 @@ function isDetached(buffer: ArrayBufferLike): boolean {
   return (buffer as ArrayBuffer).detached === true;
 }
 
-/** `object`'s class, with its article: "a Map", "an Int8Array", "a Generator", "an object". */
 /** Why an array of a class of its own is refused. */
 function subclassOfArray(array: object): string {
   return `${aClass(array)} (a subclass of Array would arrive as an Array: send [...items], ` +
     "or give the class a toJSON method)";
 }
 
+/** `object`'s class, with its article: "a Map", "an Int8Array", "a Generator", "an object". */
 function aClass(object: object): string {
   // Its class's name; else its tag (a generator's constructor has none).
   const name = (object as { constructor?: { name?: unknown } }).constructor?.name;

@@ -141,7 +141,9 @@ class Walk {
       // An array or a plain object may choose its JSON form, as JSON.stringify lets it.
       if (Array.isArray(object)) {
         if (typeof object.toJSON === "function") return this.#jsonForm(object, key);
-        if (Object.getPrototypeOf(object) !== Array.prototype) {
+        // A null prototype is no subclass: it arrives as sent, as an object's does.
+        const prototype = Object.getPrototypeOf(object);
+        if (prototype !== Array.prototype && prototype !== null) {
           throw new NotCarried(
             `${aClass(object)} (a subclass of Array would arrive as an Array: send [...items], ` +
               "or give the class a toJSON method)",
