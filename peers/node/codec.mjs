@@ -163,6 +163,28 @@ export function decodeMessage(payload, from, address) {
 
 const EMPTY = new Uint8Array(0);
 
+/** The most of an error's message that goes when the whole would not fit a frame. */
+export const SHORT_MESSAGE = 1000;
+/** The most that goes when even that would not: six bytes a character fit 4 KiB. */
+export const SHORTEST_MESSAGE = 100;
+
+/**
+ * An error answer cut to `most` characters of each text: its name, the
+ * start of its message, no stack, as Switchboard cuts one (src/cut_short.ts).
+ *
+ * @param {{ name: string, message: string }} error
+ * @param {number} most
+ * @returns {{ name: string, message: string }}
+ */
+export function cutShort(error, most) {
+  const { name, message } = error;
+  const rest = message.length - most;
+  return {
+    name: name.slice(0, most),
+    message: rest > 0 ? `${message.slice(0, most)}… (${rest} more characters)` : message,
+  };
+}
+
 /**
  * Converts the error a handler threw into the form a failed response
  * carries: `{name, message, stack?}`. Never throws, whatever was thrown: a

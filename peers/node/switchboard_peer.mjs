@@ -29,7 +29,14 @@ import crypto from "node:crypto";
 import process from "node:process";
 import { describe, isManager, MANAGER } from "./address.mjs";
 import { readBootstrap } from "./bootstrap.mjs";
-import { decodeMessage, encodeMessage, toWireError } from "./codec.mjs";
+import {
+  cutShort,
+  decodeMessage,
+  encodeMessage,
+  SHORT_MESSAGE,
+  SHORTEST_MESSAGE,
+  toWireError,
+} from "./codec.mjs";
 import { Endpoint } from "./endpoint.mjs";
 import { fateOf } from "./fate.mjs";
 import {
@@ -1095,10 +1102,24 @@ export class Peer {
   }
 
   #replyError(msg, error) {
+    const action = responseAction(msg.action);
     try {
-      this.#replyTo(msg, { action: responseAction(msg.action), error });
+      this.#replyTo(msg, { action, error });
     } catch (thrown) {
-      this.#report(thrown);
+      // Too large for a frame (a long message or stack): cut short, then
+      // shorter, as Switchboard does, so that the requester learns what
+      // failed rather than waiting out its timeout.
+      try {
+        if (!(thrown instanceof FrameError)) throw thrown;
+        try {
+          this.#replyTo(msg, { action, error: cutShort(error, SHORT_MESSAGE) });
+        } catch (again) {
+          if (!(again instanceof FrameError)) throw again;
+          this.#replyTo(msg, { action, error: cutShort(error, SHORTEST_MESSAGE) });
+        }
+      } catch {
+        this.#report(thrown);
+      }
     }
   }
 
