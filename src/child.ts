@@ -134,7 +134,8 @@ export class ChildSide {
    * their requests wait for its next process rather than fail as not
    * connected between its close and its exit. It closes at once all the
    * same, not waiting for their `$left`: the close was asked for now. Then
-   * it exits (code 0) by `stopTimeout` at the latest, whatever else it runs.
+   * it exits by `stopTimeout` at the latest, whatever else it runs, with
+   * `Deno.exitCode` (0 unless its code set another), as it would have.
    */
   leave(): Promise<void> {
     const running = this.#stopWork === undefined && this.router.state === "ready";
@@ -146,7 +147,7 @@ export class ChildSide {
     // code does after the close (saving its state, say) has `stopTimeout`,
     // as a stop's phases do; a process with nothing left ends before.
     if (this.#stopWork === undefined) {
-      void closing.then(() => Deno.unrefTimer(setTimeout(() => Deno.exit(0), this.#stopTimeout)));
+      void closing.then(() => Deno.unrefTimer(setTimeout(() => Deno.exit(), this.#stopTimeout)));
     }
     return closing;
   }

@@ -495,7 +495,7 @@ export class Peer<P extends Carried<P> = Protocol, S extends string = string> {
   /**
    * Leaves the cluster: every open request rejects with `ClosedError`,
    * queued messages are written, connections close. A child then exits
-   * (code 0) within `stopTimeout`, whatever else it runs, and is
+   * (with `Deno.exitCode`, 0 unless set) within `stopTimeout`, whatever else it runs, and is
    * restarted. For the manager it is `stop()`. Idempotent.
    *
    * @returns Resolves once everything is closed.
