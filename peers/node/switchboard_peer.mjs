@@ -484,12 +484,23 @@ export class Peer {
 
   /**
    * Leaves the cluster: open requests are rejected, what was sent is
-   * written, each connection is ended. Idempotent.
+   * written, each connection is ended. Its own code's close (not a stop's)
+   * then exits the process `stopTimeout` after the close at the latest,
+   * with `process.exitCode`, to be restarted, as a Deno child does.
+   * Idempotent.
    *
    * @returns {Promise<void>}
    */
   close() {
+    const leaving = this.#closing === undefined && this.#stopWork === undefined;
     this.#closing ??= this.#shutDown();
+    if (leaving) {
+      // Else what else it runs (a server, a timer) kept it alive outside
+      // the cluster, listed ready and never replaced. Unref'd: a process
+      // with nothing left ends before.
+      const stopTimeout = this.#bootstrap.stopTimeout ?? DEFAULT_STOP_TIMEOUT;
+      void this.#closing.then(() => setTimeout(() => process.exit(), stopTimeout).unref());
+    }
     return this.#closing;
   }
 
