@@ -35,3 +35,27 @@ Deno.test("a request failing the target's schema with more issues than a frame h
   assert.ok(failed instanceof ValidationError, `it failed with ${failed}`);
   assert.equal(failed.action, "listRequest");
 });
+
+Deno.test("an answer failing the handler's own schema with more issues than a frame holds keeps its first issues", async () => {
+  // README: "A ValidationError found by the other process, or in an answer,
+  // still has its action and issues"; cut short (as a handler's error), it
+  // kept none.
+  await using cluster = await Cluster.start({
+    worker: WORKER,
+    workers: 1,
+    maxFrameSize: 64 * 1024,
+    requestTimeout: 60_000,
+  });
+  const data = new Array(10_000).fill(0);
+  const failed = await waitFor(
+    cluster.request("listBackRequest", data, { to: 0 }).then(
+      () => undefined,
+      (error: Error) => error,
+    ),
+    "the request's failure",
+  );
+  assert.ok(failed instanceof ValidationError, `it failed with ${failed}`);
+  assert.equal(failed.action, "listBackResponse");
+  assert.ok(failed.issues.length > 0, "it says at least its first issue");
+  assert.deepEqual(failed.issues[0], { message: "Expected a string", path: [0] });
+});
