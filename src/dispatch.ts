@@ -10,7 +10,7 @@
 import { type Address, describe, isManagerOf, MANAGER } from "./address.ts";
 import { responseAction } from "./action.ts";
 import { toWireError, type WireMessage } from "./codec.ts";
-import { cutShort, SHORT_MESSAGE, SHORTEST_MESSAGE } from "./cut_short.ts";
+import { cutShort, FEW_ISSUES, SHORT_MESSAGE, SHORTEST_MESSAGE } from "./cut_short.ts";
 import { FrameError, NoHandlerError, SwitchboardError } from "./errors.ts";
 import type { Listeners, RequestHandler } from "./listeners.ts";
 import type { IncomingRequests, Receipt } from "./incoming.ts";
@@ -236,14 +236,15 @@ export class Dispatcher {
   }
 
   /**
-   * Sends an error answer cut short, and shorter still if that does not
-   * fit either (characters JSON escapes take six bytes each).
+   * Sends an error answer cut short (a schema's failure with its first
+   * issues), and shorter still, without them, if that does not fit either
+   * (characters JSON escapes take six bytes each).
    *
    * @throws {FrameError} When even the shortest does not fit.
    */
   #replyCutShort(to: ReceivedMessage, action: string, error: WireError): void {
     try {
-      this.#replier.replyTo(to, { action, error: cutShort(error, SHORT_MESSAGE) });
+      this.#replier.replyTo(to, { action, error: cutShort(error, SHORT_MESSAGE, FEW_ISSUES) });
     } catch (thrown) {
       if (!(thrown instanceof FrameError)) throw thrown;
       this.#replier.replyTo(to, { action, error: cutShort(error, SHORTEST_MESSAGE) });
