@@ -16,6 +16,7 @@
 
 import assert from "node:assert/strict";
 import { deadline } from "../src/deadline.ts";
+import { managerProcess } from "./helpers.ts";
 import { STOP_TIMEOUT } from "./fixtures/trial18_unread_manager.ts";
 import { FAILED } from "./fixtures/review15_failed_run_manager.ts";
 import { STILL_RUNNING } from "./fixtures/review15_two_clusters_manager.ts";
@@ -29,18 +30,7 @@ class UnreadManager implements AsyncDisposable {
   #more = Promise.withResolvers<void>();
 
   constructor(fixture: string) {
-    this.process = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--allow-run",
-        "--allow-read=/tmp",
-        "--allow-write=/tmp",
-        "--allow-net",
-        new URL(`./fixtures/${fixture}`, import.meta.url).href,
-      ],
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
+    this.process = managerProcess(fixture, { stderr: "piped" }).spawn();
     this.#read = this.process.stderr.pipeThrough(new TextDecoderStream()).pipeTo(
       new WritableStream({
         write: (chunk) => {
