@@ -199,6 +199,17 @@ export class Peer {
    * @type {Set<Address>}
    */
   #leavers = new Set();
+  /**
+   * Siblings the manager said are being replaced (a reload, a clean exit to
+   * be restarted), until their next process is ready or none will come: a
+   * request to one that has no process listening waits for that next
+   * process, as a Deno child's does, though it never talked to it.
+   *
+   * @type {Set<Address>}
+   */
+  #replacing = new Set();
+  /** @type {Set<Address>} Siblings restarted and not ready yet: a clean exit of one is a failed start, no replacement. */
+  #unready = new Set();
   /** @type {"holding" | "releasing" | "ready" | "closing" | "closed"} */
   #state = "holding";
   /** @type {[Address, object][]} Messages that came before the go-ahead. */
@@ -429,8 +440,10 @@ export class Peer {
       const payload = this.#encode(wire, to, [to], (sent) => {
         dataId = typeof sent?.messageId === "string" ? sent.messageId : undefined;
       });
-      const waits = this.#leavers.has(to);
-      const sent = waits || this.#send(to, payload);
+      let waits = this.#leavers.has(to);
+      let sent = waits || this.#send(to, payload);
+      // Being replaced, and no process of it listens now: it waits for the next.
+      if (!sent && this.#replacing.has(to) && !this.#waitsEnded) waits = sent = true;
       // Its place among what was forwarded to `to`, for a GONE frame's counts.
       const place = waits ? 0 : this.#endpoint.forwarded(to);
       if (!sent) {
@@ -855,11 +868,25 @@ export class Peer {
   #sendWaiting(event) {
     const address = event?.address;
     if (event?.type === "fatal" || (event?.type === "exit" && event.restart === false)) {
-      this.#leavers.delete(address);
+      this.#unready.delete(address);
       return this.#failWaiting((target) => target === address);
     }
+    if (event?.type === "reload") {
+      if (!this.#waitsEnded) this.#replacing.add(address);
+      return;
+    }
+    if (event?.type === "restart") return void this.#unready.add(address);
+    if (event?.type === "exit" && event.code === 0 && event.signal === null) {
+      // A running process that exits cleanly to be restarted is replaced; one
+      // that does so as it starts failed its start, and may be given up.
+      if (this.#unready.has(address)) this.#failWaiting((target) => target === address);
+      else if (!this.#waitsEnded) this.#replacing.add(address);
+      return;
+    }
     if (event?.type !== "ready") return;
+    this.#unready.delete(address);
     this.#leavers.delete(address);
+    this.#replacing.delete(address);
     for (const [messageId, entry] of this.#pending) {
       if (!entry.waiting || entry.target !== address) continue;
       entry.readyHeard = true;
@@ -900,6 +927,7 @@ export class Peer {
    */
   #failWaiting(which, why = "stopped, and no new process replaced it") {
     for (const leaver of this.#leavers) if (which(leaver)) this.#leavers.delete(leaver);
+    for (const replaced of this.#replacing) if (which(replaced)) this.#replacing.delete(replaced);
     for (const [messageId, entry] of this.#pending) {
       if (!entry.waiting || !which(entry.target)) continue;
       this.#settle(
@@ -916,6 +944,7 @@ export class Peer {
   #endWaits() {
     this.#waitsEnded = true;
     this.#leavers.clear();
+    this.#replacing.clear();
     for (const [messageId, entry] of this.#pending) {
       if (!entry.waiting) continue;
       this.#settle(
