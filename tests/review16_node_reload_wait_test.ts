@@ -92,3 +92,42 @@ Deno.test("a Node service's request to a worker that exited cleanly to be restar
   assert.equal((fromWorker as { ok?: { by: unknown } }).ok?.by, 0, JSON.stringify(fromWorker));
   assert.equal((fromNode as { ok?: { by: unknown } }).ok?.by, 0, JSON.stringify(fromNode));
 });
+
+Deno.test("a Node service that starts while a sibling is being reloaded waits for that sibling too", async () => {
+  // It missed the reload event: its bootstrap's `replacing` tells it.
+  const dir = await Deno.makeTempDir({ prefix: "switchboard-test-gate-" });
+  try {
+    await using cluster = await Cluster.start({
+      worker: WORKER,
+      workers: 1,
+      processes: {
+        gated: serviceIn(dir, "gated_service.ts"),
+        node: { command: ["node", NODE_SERVICE] },
+      },
+    });
+    using watcher = Deno.watchFs(dir);
+    const reloaded = cluster.reload("gated");
+    // The old process is gone, and the new one does not listen until "open".
+    await fileAppears(watcher, "waiting");
+    // The Node service starts anew now: it never heard of the reload.
+    const restarted = event(cluster, "ready", "node");
+    Deno.kill(cluster.pid("node")!, "SIGKILL");
+    await restarted;
+    const asked = remote(cluster, "node", {
+      op: "request",
+      action: "echoRequest",
+      data: "x",
+      to: "gated",
+      timeout: 10_000,
+    }) as Promise<Outcome>;
+    // Answered after the request above began: it was made by now.
+    await remote(cluster, "node", { op: "pid" });
+    await Deno.writeTextFile(`${dir}/open`, "");
+    await waitFor(reloaded, "the reload");
+    assert.deepEqual(await waitFor(asked, "the Node service's request"), {
+      ok: { data: "x", by: "gated" },
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
