@@ -24,6 +24,7 @@ const NEWLINE = 0x0a;
  * @property {number[]} workers The cluster's worker ids.
  * @property {string[]} services The cluster's service names.
  * @property {string[]} managers The other hosts' managers.
+ * @property {(number | string)[]} [replacing] The processes being replaced as this one was spawned.
  * @property {number} maxFrameSize
  * @property {number} requestTimeout
  * @property {number} [stopTimeout] How long a stop may take, in ms (5000 when absent).

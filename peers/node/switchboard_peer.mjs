@@ -246,6 +246,10 @@ export class Peer {
   constructor(bootstrap, goAhead) {
     this.#bootstrap = bootstrap;
     this.#goAhead = goAhead;
+    // Being replaced as this process was spawned: it could not have heard so.
+    if (Array.isArray(bootstrap.replacing)) {
+      for (const address of bootstrap.replacing) this.#replacing.add(address);
+    }
     this.#layout = {
       workers: bootstrap.workers,
       services: bootstrap.services,
