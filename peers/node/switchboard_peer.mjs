@@ -212,7 +212,13 @@ export class Peer {
   #unready = new Set();
   /** @type {"holding" | "releasing" | "ready" | "closing" | "closed"} */
   #state = "holding";
-  /** @type {[Address, object][]} Messages that came before the go-ahead. */
+  /**
+   * Messages that came before the go-ahead: who sent each, how many of its
+   * sender's connections had closed then, when, and whether a `$cancel`
+   * came for it meanwhile.
+   *
+   * @type {[Address, object, number, number, boolean?][]}
+   */
   #held = [];
   #idPrefix = `${crypto.randomBytes(6).toString("base64url")}.`;
   #nextId = 0;
@@ -825,6 +831,11 @@ export class Peer {
       new FrameError(`Bad frame from ${describe(from)}: ${problem}`, { action, peer: from });
     if (action === "$cancel") {
       if (typeof data?.messageId !== "string") throw bad('"$cancel" without a messageId');
+      // For a request held until the go-ahead: kept with it, as nothing of it is open yet.
+      const held = this.#held.findLast(([sender, held]) =>
+        sender === from && held.messageId === data.messageId && held.re !== true
+      );
+      if (held) held[4] = true;
       return this.#abortIncoming(`${JSON.stringify(from)} ${data.messageId}`, abortError("cancel"));
     }
     // Credit for a streamed answer: this peer answers in one part, and needs none.
@@ -1058,9 +1069,16 @@ export class Peer {
   /**
    * Hands a message to its handler and listeners; answers a request nobody
    * listens for. One held since it came (before the go-ahead) comes with
-   * how many of its sender's connections had closed then, and when.
+   * how many of its sender's connections had closed then, when, and
+   * whether its requester gave it up meanwhile (`$cancel`).
    */
-  #dispatch(from, message, seenGone = this.#gones.get(from) ?? 0, came = performance.now()) {
+  #dispatch(
+    from,
+    message,
+    seenGone = this.#gones.get(from) ?? 0,
+    came = performance.now(),
+    cancelled = false,
+  ) {
     // A failed answer has no data for listeners: it only settles a request.
     if (message.error !== undefined) return;
     const handler = this.#handlers.get(message.action);
@@ -1068,7 +1086,7 @@ export class Peer {
     const isRequest = message.messageId !== undefined && message.re !== true;
     if (!handler && listeners.length === 0 && this.#any.size === 0 && !isRequest) return;
     const signal = isRequest
-      ? this.#openIncoming(from, message, performance.now() - came)
+      ? this.#openIncoming(from, message, performance.now() - came, cancelled)
       : new AbortController().signal;
     const msg = new Message(from, message, signal, (to, wire) => this.#replyTo(to, wire, seenGone));
     if (handler) this.#runHandler(handler, msg);
@@ -1207,7 +1225,7 @@ export class Peer {
   }
 
   /** A request being answered: its signal aborts at its timeout, on `$cancel`, or when its sender is gone. */
-  #openIncoming(from, { messageId, timeout }, waited = 0) {
+  #openIncoming(from, { messageId, timeout }, waited = 0, cancelled = false) {
     const key = `${JSON.stringify(from)} ${messageId}`;
     // A requester that reuses a messageId still running: the older request
     // is given up, and the newer is the one its key finds.
@@ -1219,6 +1237,8 @@ export class Peer {
       ? setTimeout(() => this.#abortIncoming(key, abortError("timeout")), timeout - waited).unref()
       : undefined;
     this.#incoming.set(key, { controller, timer });
+    // Its requester gave it up while it was held.
+    if (cancelled) this.#abortIncoming(key, abortError("cancel"));
     return controller.signal;
   }
 
