@@ -355,8 +355,10 @@ export class Requester {
       while (true) {
         let step: StreamStep;
         try {
-          step = await entry.next(timeout, timedOut, signal);
+          step = await entry.next(timeout, signal);
         } catch (error) {
+          // Made here, after the await, so that its stack shows the consumer's `for await`.
+          if (error === TIMED_OUT) throw timedOut();
           // Refused before anything of it ran: to another worker, or to
           // the new process of the one it was for.
           if (!(error instanceof Refusal)) throw error;

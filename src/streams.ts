@@ -14,6 +14,7 @@ import { type Address, describe } from "./address.ts";
 import { type Clock, MAX_TIMER_DELAY } from "./clock.ts";
 import type { WireMessage } from "./codec.ts";
 import { FrameError } from "./errors.ts";
+import { TIMED_OUT } from "./pending.ts";
 
 /** Parts a responder may send ahead of its consumer. */
 export const STREAM_WINDOW = 16;
@@ -100,18 +101,19 @@ export class StreamEntry {
   /**
    * The next part, once it is here; the end once the responder said so.
    *
-   * @param timeout How long to wait for it, in ms.
-   * @param onTimeout The error if it does not come in time.
+   * @param timeout How long to wait for it, in ms: past it, it rejects with
+   * {@linkcode TIMED_OUT}, for the caller to make the `TimeoutError` where
+   * its stack shows who asked.
    * @param signal Gives up on it when aborted, with the signal's reason.
    */
-  async next(timeout: number, onTimeout: () => Error, signal?: AbortSignal): Promise<StreamStep> {
+  async next(timeout: number, signal?: AbortSignal): Promise<StreamStep> {
     if (signal?.aborted) throw signal.reason;
     while (this.#parts.length === 0 && !this.finished) {
       const waiter = Promise.withResolvers<void>();
       this.#waiter = waiter;
       // Past the timers' range (Infinity included), it waits without one.
       const timer = timeout <= MAX_TIMER_DELAY
-        ? this.#clock.setTimeout(() => waiter.reject(onTimeout()), timeout)
+        ? this.#clock.setTimeout(() => waiter.reject(TIMED_OUT), timeout)
         : undefined;
       const abort = () => waiter.reject(signal!.reason);
       signal?.addEventListener("abort", abort, { once: true });
