@@ -209,9 +209,19 @@ function managerConfig(options: ClusterOptions, workerIds?: readonly number[]): 
     (entry): entry is [string, string | URL | ServiceOptions] => entry[1] !== undefined,
   );
   const layout = new Layout(workerIds ?? workers, services.map(([name]) => name));
-  if (workers > 0 && options.worker === undefined) {
+  // null, from a JSON config, is as good as not given.
+  const worker = options.worker ?? undefined;
+  if (workers > 0 && worker === undefined) {
     throw new TypeError(
       `Cluster.start() needs a "worker" module for ${counted(workers, "worker")}`,
+    );
+  }
+  // Else a number would be looked for on disk, and "" fail with Deno's bare Error.
+  if (worker !== undefined && !isModule(worker)) {
+    throw new TypeError(
+      `Cluster.start() has an invalid "worker": a path or URL to the worker module, got ${
+        shown(worker)
+      }`,
     );
   }
   // null, from a JSON config, is as good as not given, for these as for every option.
@@ -227,7 +237,7 @@ function managerConfig(options: ClusterOptions, workerIds?: readonly number[]): 
   }
   const required = options.reusePort ? REUSE_PORT_FLAGS : [];
   const shared: DenoChildSpec = {
-    module: options.worker ?? "",
+    module: worker ?? "",
     permissions: options.permissions ?? {},
     flags: [...required, ...(options.flags ?? [])],
     args: options.args ?? [],
@@ -294,6 +304,11 @@ function checkStrings(
   }
 }
 
+/** Whether `module` names a module: a path that is not empty, or a URL. */
+function isModule(module: unknown): module is string | URL {
+  return (typeof module === "string" && module !== "") || module instanceof URL;
+}
+
 /**
  * How to start one service: its module, with the cluster's permissions,
  * flags and arguments unless it has its own; or its command, as it is.
@@ -346,7 +361,7 @@ function serviceSpec(
     }
     return { command: [...command], labelOutput: shared.labelOutput };
   }
-  if (typeof spec.module !== "string" && !(spec.module instanceof URL)) {
+  if (!isModule(spec.module)) {
     throw new TypeError(`Service "${name}" needs a module: a path or URL`);
   }
   if (spec.permissions != null) checkPermissions(spec.permissions, `Service "${name}"`);
