@@ -6,7 +6,7 @@
  */
 
 import type { Carried } from "./carried_types.ts";
-import type { Address, ANY, Target } from "./address.ts";
+import { type Address, type ANY, describe, type Target } from "./address.ts";
 import type { ActionListener, AnyListener, RequestHandler } from "./listeners.ts";
 import type { Router } from "./router.ts";
 import type {
@@ -465,8 +465,17 @@ export class Peer<P extends Carried<P> = Protocol, S extends string = string> {
     return {
       name,
       send: (action, data) => router.sendMessage(action, data, name) > 0,
-      request: (action, data, options) =>
-        router.request(action, data, { ...options, to: name }) as Promise<never>,
+      request: (action, data, options) => {
+        // Dropped, a `to` meant for another process would ask the service unnoticed.
+        if (options != null && Object.hasOwn(options, "to")) {
+          return Promise.reject(
+            new TypeError(
+              `Request "${action}" to ${describe(name)} takes no "to": its target is the service`,
+            ),
+          );
+        }
+        return router.request(action, data, { ...options, to: name }) as Promise<never>;
+      },
     };
   }
 

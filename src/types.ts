@@ -337,7 +337,8 @@ export interface ProcessHandle<P = Protocol> {
    *
    * @param action The request action.
    * @param data The data.
-   * @param options Timeout and abort signal.
+   * @param options Timeout and abort signal; a `to` rejects with `TypeError`,
+   * as the target is the service.
    * @returns The data of its response.
    */
   request<K extends RequestActionOf<P>>(
