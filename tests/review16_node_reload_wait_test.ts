@@ -22,7 +22,14 @@ import type { Outcome } from "./fixtures/remote_control.ts";
 
 const NODE_SERVICE = new URL("./fixtures/node_service.mjs", import.meta.url).pathname;
 
-Deno.test("a Node service's request to a service being reloaded, that it never talked to, waits for its new process", async () => {
+/**
+ * A cluster of a worker, the Node service and a gated service, which is
+ * being reloaded: its old process is gone, and its new one does not listen
+ * until `open()`. `fn` runs then; the directory goes after.
+ */
+async function whileGatedReloads(
+  fn: (cluster: Cluster, open: () => Promise<void>) => Promise<void>,
+): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "switchboard-test-gate-" });
   try {
     await using cluster = await Cluster.start({
@@ -35,8 +42,18 @@ Deno.test("a Node service's request to a service being reloaded, that it never t
     });
     using watcher = Deno.watchFs(dir);
     const reloaded = cluster.reload("gated");
-    // The old process is gone, and the new one does not listen until "open".
     await fileAppears(watcher, "waiting");
+    await fn(cluster, async () => {
+      await Deno.writeTextFile(`${dir}/open`, "");
+      await waitFor(reloaded, "the reload");
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("a Node service's request to a service being reloaded, that it never talked to, waits for its new process", async () => {
+  await whileGatedReloads(async (cluster, open) => {
     const ask = (from: number | string) =>
       remote(cluster, from, {
         op: "request",
@@ -50,17 +67,14 @@ Deno.test("a Node service's request to a service being reloaded, that it never t
     // Answered after the requests above began: both were made by now.
     await remote(cluster, 0, { op: "pid" });
     await remote(cluster, "node", { op: "pid" });
-    await Deno.writeTextFile(`${dir}/open`, "");
-    await waitFor(reloaded, "the reload");
+    await open();
     assert.deepEqual(await waitFor(fromWorker, "worker 0's request"), {
       ok: { data: "x", by: "gated" },
     });
     assert.deepEqual(await waitFor(fromNode, "the Node service's request"), {
       ok: { data: "x", by: "gated" },
     });
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("a Node service's request to a worker that exited cleanly to be restarted, that it never talked to, waits for its next process", async () => {
@@ -95,20 +109,7 @@ Deno.test("a Node service's request to a worker that exited cleanly to be restar
 
 Deno.test("a Node service that starts while a sibling is being reloaded waits for that sibling too", async () => {
   // It missed the reload event: its bootstrap's `replacing` tells it.
-  const dir = await Deno.makeTempDir({ prefix: "switchboard-test-gate-" });
-  try {
-    await using cluster = await Cluster.start({
-      worker: WORKER,
-      workers: 1,
-      processes: {
-        gated: serviceIn(dir, "gated_service.ts"),
-        node: { command: ["node", NODE_SERVICE] },
-      },
-    });
-    using watcher = Deno.watchFs(dir);
-    const reloaded = cluster.reload("gated");
-    // The old process is gone, and the new one does not listen until "open".
-    await fileAppears(watcher, "waiting");
+  await whileGatedReloads(async (cluster, open) => {
     // The Node service starts anew now: it never heard of the reload.
     const restarted = event(cluster, "ready", "node");
     Deno.kill(cluster.pid("node")!, "SIGKILL");
@@ -122,12 +123,9 @@ Deno.test("a Node service that starts while a sibling is being reloaded waits fo
     }) as Promise<Outcome>;
     // Answered after the request above began: it was made by now.
     await remote(cluster, "node", { op: "pid" });
-    await Deno.writeTextFile(`${dir}/open`, "");
-    await waitFor(reloaded, "the reload");
+    await open();
     assert.deepEqual(await waitFor(asked, "the Node service's request"), {
       ok: { data: "x", by: "gated" },
     });
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
