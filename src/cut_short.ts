@@ -7,20 +7,51 @@
  */
 
 import type { WireError } from "./codec.ts";
+import { FrameError } from "./errors.ts";
 
 /** The most of an error's message that goes when the whole would not fit a frame. */
-export const SHORT_MESSAGE = 1000;
+const SHORT_MESSAGE = 1000;
 /** The most that goes when even that would not: six bytes a character fit 4 KiB. */
-export const SHORTEST_MESSAGE = 100;
+const SHORTEST_MESSAGE = 100;
 /** The most of a schema's issues that go with a message cut to {@linkcode SHORT_MESSAGE}. */
-export const FEW_ISSUES = 10;
+const FEW_ISSUES = 10;
+
+/**
+ * Sends `error` with `send`, whole if it fits the frame, else cut short
+ * (its first issues kept), else shorter still (none kept).
+ *
+ * @returns What `send` returned for the form that fitted.
+ * @throws {FrameError} The whole error's, when not even the shortest fits;
+ * anything else `send` throws, at once.
+ */
+export function sendFitting<T>(error: WireError, send: (error: WireError) => T): T {
+  const forms = [
+    () => cutShort(error, SHORT_MESSAGE, FEW_ISSUES),
+    () => cutShort(error, SHORTEST_MESSAGE),
+  ];
+  let tooLarge: FrameError;
+  try {
+    return send(error);
+  } catch (thrown) {
+    if (!(thrown instanceof FrameError)) throw thrown;
+    tooLarge = thrown;
+  }
+  for (const form of forms) {
+    try {
+      return send(form());
+    } catch (thrown) {
+      if (!(thrown instanceof FrameError)) throw thrown;
+    }
+  }
+  throw tooLarge;
+}
 
 /**
  * An error answer cut to `most` characters of each text: its name, the
  * start of its message, no stack; and the first `issues` of its issues
  * (none by default), each cut so, with at most `issues` steps of path.
  */
-export function cutShort(error: WireError, most: number, issues = 0): WireError {
+function cutShort(error: WireError, most: number, issues = 0): WireError {
   const { name, message, schema } = error;
   const rest = message.length - most;
   const short: WireError = {

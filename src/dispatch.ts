@@ -9,9 +9,9 @@
 
 import { type Address, describe, isManagerOf, MANAGER } from "./address.ts";
 import { responseAction } from "./action.ts";
-import { toWireError, type WireMessage } from "./codec.ts";
-import { cutShort, FEW_ISSUES, SHORT_MESSAGE, SHORTEST_MESSAGE } from "./cut_short.ts";
-import { FrameError, NoHandlerError, SwitchboardError } from "./errors.ts";
+import { toWireError, type WireError, type WireMessage } from "./codec.ts";
+import { sendFitting } from "./cut_short.ts";
+import { NoHandlerError, SwitchboardError } from "./errors.ts";
 import type { Listeners, RequestHandler } from "./listeners.ts";
 import type { IncomingRequests, Receipt } from "./incoming.ts";
 import { ReceivedMessage, type Replier } from "./message.ts";
@@ -213,7 +213,7 @@ export class Dispatcher {
   }
 
   /** What a handler threw, as sent; in a child, with advice on permissions that fits it. */
-  #wireError(thrown: unknown): NonNullable<WireMessage["error"]> {
+  #wireError(thrown: unknown): WireError {
     const error = toWireError(thrown);
     if (this.#isChild) error.message = adviseChild(error.message);
     return error;
@@ -222,32 +222,12 @@ export class Dispatcher {
   #replyError(to: ReceivedMessage, error: WireError): void {
     const action = responseAction(to.action);
     try {
-      this.#replier.replyTo(to, { action, error });
+      // Too large for a frame (a long message or stack, many issues): cut
+      // short, the requester learns what failed rather than waiting out
+      // its timeout.
+      sendFitting(error, (fitting) => this.#replier.replyTo(to, { action, error: fitting }));
     } catch (thrown) {
-      try {
-        // Too large for a frame (a long message or stack): cut short, the
-        // requester learns what failed rather than waiting out its timeout.
-        if (!(thrown instanceof FrameError)) throw thrown;
-        this.#replyCutShort(to, action, error);
-      } catch {
-        this.#listeners.report(thrown as Error);
-      }
-    }
-  }
-
-  /**
-   * Sends an error answer cut short (a schema's failure with its first
-   * issues), and shorter still, without them, if that does not fit either
-   * (characters JSON escapes take six bytes each).
-   *
-   * @throws {FrameError} When even the shortest does not fit.
-   */
-  #replyCutShort(to: ReceivedMessage, action: string, error: WireError): void {
-    try {
-      this.#replier.replyTo(to, { action, error: cutShort(error, SHORT_MESSAGE, FEW_ISSUES) });
-    } catch (thrown) {
-      if (!(thrown instanceof FrameError)) throw thrown;
-      this.#replier.replyTo(to, { action, error: cutShort(error, SHORTEST_MESSAGE) });
+      this.#listeners.report(thrown as Error);
     }
   }
 
@@ -290,8 +270,6 @@ export class Dispatcher {
     );
   }
 }
-
-type WireError = NonNullable<WireMessage["error"]>;
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
   return typeof (value as AsyncIterable<unknown> | null)?.[Symbol.asyncIterator] === "function";

@@ -10,7 +10,7 @@
 import { type Address, describe } from "./address.ts";
 import { responseAction } from "./action.ts";
 import { encodeMessage, type WireError, type WireMessage } from "./codec.ts";
-import { cutShort, FEW_ISSUES, SHORT_MESSAGE, SHORTEST_MESSAGE } from "./cut_short.ts";
+import { sendFitting } from "./cut_short.ts";
 import { ClosedError, FrameError } from "./errors.ts";
 import type { Payload } from "./transport.ts";
 
@@ -20,7 +20,8 @@ import type { Payload } from "./transport.ts";
  * requester sends the data it kept). An error too long for `limit` goes
  * cut short (see `cut_short.ts`).
  *
- * @throws {FrameError} When even the shortest answer is over `limit`.
+ * @throws {FrameError} When even the shortest answer is over `limit`: the
+ * whole error's.
  */
 export function failureAnswer(
   from: Address,
@@ -35,28 +36,16 @@ export function failureAnswer(
     re: true as const,
     error,
   };
-  try {
-    return encodeMessage(dataBack ? { ...answer, data: request.data } : answer, limit, from);
-  } catch (thrown) {
-    if (!(thrown instanceof FrameError)) throw thrown;
+  if (dataBack) {
+    try {
+      return encodeMessage({ ...answer, data: request.data }, limit, from);
+    } catch (thrown) {
+      if (!(thrown instanceof FrameError)) throw thrown;
+    }
   }
   // Too large without the data too (a schema's failure that lists
   // thousands of issues): cut short, then shorter, as a handler's error is.
-  try {
-    return encodeMessage(answer, limit, from);
-  } catch (thrown) {
-    if (!(thrown instanceof FrameError)) throw thrown;
-  }
-  try {
-    return encodeMessage(
-      { ...answer, error: cutShort(error, SHORT_MESSAGE, FEW_ISSUES) },
-      limit,
-      from,
-    );
-  } catch (thrown) {
-    if (!(thrown instanceof FrameError)) throw thrown;
-    return encodeMessage({ ...answer, error: cutShort(error, SHORTEST_MESSAGE) }, limit, from);
-  }
+  return sendFitting(error, (fitting) => encodeMessage({ ...answer, error: fitting }, limit, from));
 }
 
 /** What a process stopping alone (`who`) refuses a request with: the requester may send it elsewhere. */

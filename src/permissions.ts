@@ -47,16 +47,10 @@ export interface Permissions {
 }
 
 const KINDS = ["read", "write", "net", "env", "run", "sys", "ffi", "import"] as const;
-const KIND_NAMES: OptionNames<Permissions> = {
-  read: true,
-  write: true,
-  net: true,
-  env: true,
-  run: true,
-  sys: true,
-  ffi: true,
-  import: true,
-};
+/** The kinds as option names, for a misspelt one's "did you mean". */
+const KIND_NAMES = Object.fromEntries(KINDS.map((kind) => [kind, true])) as OptionNames<
+  Permissions
+>;
 
 /**
  * Refuses permissions that would not grant what they say: a kind Deno does
