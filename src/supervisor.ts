@@ -430,10 +430,9 @@ export class Supervisor {
     const exitedClean = status.code === 0 && status.signal === null;
     const neverReady = child.state === "starting";
     const clean = exitedClean && !neverReady;
+    const now = performance.now();
     const delay = child.budget &&
-      (clean
-        ? child.budget.onCleanExit(performance.now(), performance.now() - child.readyAt)
-        : child.budget.onExit(performance.now()));
+      (clean ? child.budget.onCleanExit(now, now - child.readyAt) : child.budget.onExit(now));
     this.#options.announce({
       type: "exit",
       address,

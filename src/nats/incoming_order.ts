@@ -249,8 +249,8 @@ export class IncomingOrder {
 
   /**
    * Whether `epoch` is an earlier epoch of `host` (one of the last
-   * {@linkcode MOST_EARLIER}, or one whose count this host asked for or
-   * took): what comes of it now was sent on a connection its
+   * {@linkcode MOST_EARLIER}, among them those whose count this host asked
+   * for or took): what comes of it now was sent on a connection its
    * host took for dead, and reached the server after it connected again
    * (the data a closed socket still had on its way). It is dropped: its
    * count tells it lost, or told it so already, and it would come after
@@ -261,8 +261,7 @@ export class IncomingOrder {
   #late(host: string, epoch: number): boolean {
     const incoming = this.#in.get(host);
     if (!incoming || incoming.epoch === epoch || this.#forgotten.has(host)) return false;
-    return epoch === incoming.unresolved?.epoch || epoch === incoming.settled?.epoch ||
-      incoming.earlier?.includes(epoch) === true;
+    return incoming.earlier?.includes(epoch) === true;
   }
 
   /**
