@@ -10,9 +10,8 @@ import { fateOf as nodeFateOf } from "../peers/node/fate.mjs";
 import { DELIVER, GONE } from "../src/unix/relay.ts";
 import {
   answerTo,
-  askThroughNode,
+  askedAndRefused,
   nextForward,
-  refuseAsStopping,
   relay,
   startNodeService,
 } from "./node_relay_play.ts";
@@ -52,16 +51,12 @@ Deno.test("a GONE frame that says a process is still there leaves what it asked 
 
 Deno.test("a Node peer's request refused by a process stopping alone goes to its next process once that is ready, and fails if it is given up", async () => {
   await using manager = await startNodeService();
-  askThroughNode(manager, "a", 7);
-  const first = (await nextForward(manager)).message;
-  refuseAsStopping(manager, 7, first.messageId);
+  const first = await askedAndRefused(manager, "a", 7);
   // Its next process is ready: the same request goes to it.
   manager.send({ action: "$event", data: { type: "ready", address: 7 } });
   assert.deepEqual((await nextForward(manager)).message, first);
 
-  askThroughNode(manager, "b", 7);
-  const second = (await nextForward(manager)).message;
-  refuseAsStopping(manager, 7, second.messageId);
+  await askedAndRefused(manager, "b", 7);
   manager.send({
     action: "$event",
     data: { type: "fatal", address: 7, restarts: 5, period: 60_000 },

@@ -63,6 +63,21 @@ export function refuseAsStopping(
   ));
 }
 
+/**
+ * The Node service asks worker `to` (order `id`), and the request it
+ * forwards is refused as worker `to` stops alone: that request.
+ */
+export async function askedAndRefused(
+  manager: FakeManager,
+  id: string,
+  to: number,
+): Promise<{ messageId: string; data: unknown }> {
+  askThroughNode(manager, id, to);
+  const { message } = await nextForward(manager);
+  refuseAsStopping(manager, to, message.messageId);
+  return message;
+}
+
 /** A plain message the Node service sent its manager. */
 export type Plain = { action: string; messageId?: string; data?: unknown };
 

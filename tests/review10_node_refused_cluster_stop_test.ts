@@ -15,20 +15,16 @@
 import assert from "node:assert/strict";
 import {
   answerTo,
-  askThroughNode,
-  nextForward,
+  askedAndRefused,
   nextPlain,
   type Plain,
-  refuseAsStopping,
   startNodeService,
 } from "./node_relay_play.ts";
 
 Deno.test("a Node peer's request waiting for a process's next one fails when the cluster stops", async () => {
   await using manager = await startNodeService();
-  askThroughNode(manager, "a", 7);
-  const { message } = await nextForward(manager);
   // Worker 7 stops alone (a reload on host b): its manager refuses the request.
-  refuseAsStopping(manager, 7, message.messageId);
+  await askedAndRefused(manager, "a", 7);
   // Then the cluster stops.
   manager.send({ action: "$stop", data: {} });
   const before: Plain[] = [];

@@ -13,21 +13,12 @@
 
 import assert from "node:assert/strict";
 import { GONE } from "../src/unix/relay.ts";
-import {
-  answerTo,
-  askThroughNode,
-  nextForward,
-  refuseAsStopping,
-  relay,
-  startNodeService,
-} from "./node_relay_play.ts";
+import { answerTo, askedAndRefused, relay, startNodeService } from "./node_relay_play.ts";
 
 Deno.test("a Node peer's request refused by a process whose host then leaves fails", async () => {
   await using manager = await startNodeService();
-  askThroughNode(manager, "a", 7);
-  const { message } = await nextForward(manager);
   // Worker 7 stops alone (a reload on host b): its manager refuses the request.
-  refuseAsStopping(manager, 7, message.messageId);
+  await askedAndRefused(manager, "a", 7);
   // Then host b leaves, as a manager says it.
   manager.send(relay(GONE, 7, JSON.stringify({ reason: 'Host "b" left', seen: 1 })));
   manager.send({ action: "$members", data: { workers: [0], services: ["node"], managers: [] } });

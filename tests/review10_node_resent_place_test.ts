@@ -16,19 +16,16 @@ import assert from "node:assert/strict";
 import { DELIVER, GONE } from "../src/unix/relay.ts";
 import {
   answerTo,
-  askThroughNode,
+  askedAndRefused,
   nextForward,
-  refuseAsStopping,
   relay,
   startNodeService,
 } from "./node_relay_play.ts";
 
 Deno.test("a request the Node peer sent again is judged by its new place when its process is gone", async () => {
   await using manager = await startNodeService();
-  askThroughNode(manager, "a", 7);
-  // Forwarded to worker 7: the first message to it.
-  const first = (await nextForward(manager)).message;
-  refuseAsStopping(manager, 7, first.messageId);
+  // Forwarded to worker 7, the first message to it, and refused.
+  const first = await askedAndRefused(manager, "a", 7);
   manager.send({ action: "$event", data: { type: "ready", address: 7 } });
   // Sent again to its next process: the second message to worker 7.
   assert.deepEqual((await nextForward(manager)).message, first);
