@@ -134,7 +134,8 @@ export interface ClusterOptions<S extends string = string> {
   /** Largest message, in bytes of UTF-8 JSON (default 16 MiB). */
   maxFrameSize?: number;
   /**
-   * Bytes queued for one peer above which `drain()` waits (default 1 MiB).
+   * Bytes queued for one peer above which `drain()` waits (default 1 MiB,
+   * or `maxQueuedBytes` if that is less); at most `maxQueuedBytes`.
    * Applies in every process.
    */
   highWaterMark?: number;

@@ -268,7 +268,7 @@ function managerConfig(options: ClusterOptions, workerIds?: readonly number[]): 
     children,
     maxFrameSize,
     requestTimeout: positive(options, "requestTimeout"),
-    highWaterMark: positive(options, "highWaterMark"),
+    highWaterMark: highWaterMark(options, maxQueuedBytes),
     maxQueuedBytes,
     startTimeout: withinTimers("startTimeout", positive(options, "startTimeout")),
     stopTimeout: withinTimers("stopTimeout", positive(options, "stopTimeout")),
@@ -419,6 +419,24 @@ function withinTimers(name: string, ms: number): number {
   if (ms <= MAX_TIMER_DELAY) return ms;
   throw new TypeError(
     `"${name}" must be at most ${MAX_TIMER_DELAY} ms (about 24.8 days, the timers' range), got ${ms}`,
+  );
+}
+
+/**
+ * The bytes queued for one peer above which `drain()` waits: at most
+ * `maxQueuedBytes`, or sends would throw `QueueFullError` before `drain()`
+ * ever waited. Not given, the default, lowered to `maxQueuedBytes` if that
+ * is less.
+ *
+ * @throws {TypeError} When one given is over `maxQueuedBytes`.
+ */
+function highWaterMark(options: ClusterOptions, maxQueuedBytes: number): number {
+  if (options.highWaterMark == null) return Math.min(DEFAULTS.highWaterMark, maxQueuedBytes);
+  const value = positive(options, "highWaterMark");
+  if (value <= maxQueuedBytes) return value;
+  throw new TypeError(
+    `"highWaterMark" (${value}) must be at most "maxQueuedBytes" (${maxQueuedBytes}): ` +
+      `above it, sends throw QueueFullError before drain() waits`,
   );
 }
 

@@ -22,7 +22,7 @@
 export interface RestartOptions {
   /** At most this many restarts of one child within `period`, a whole number; one more is fatal (default 5). */
   maxRestarts?: number;
-  /** The window `maxRestarts` counts in, in ms (default 60 000). */
+  /** The window `maxRestarts` counts in, in ms (default 60 000); 0 counts none: restarted after `backoff` for ever. */
   period?: number;
   /** The delay before the first restart in the window, in ms; doubled for each further one (default 100). */
   backoff?: number;

@@ -192,6 +192,11 @@ Deno.test("Cluster.start() refuses invalid options", async () => {
     Cluster.start({ workers: 0, schemas: { greet: {} } as unknown as Schemas }),
     /Cluster.start\(\): the schema of "greet" is not one in the Standard Schema form/,
   );
+  // Above maxQueuedBytes, drain() would never wait before sends threw QueueFullError.
+  await assert.rejects(
+    Cluster.start({ workers: 0, highWaterMark: 70_000_000 }),
+    /"highWaterMark" \(70000000\) must be at most "maxQueuedBytes" \(67108864\): above it, sends throw QueueFullError before drain\(\) waits/,
+  );
   await assert.rejects(
     Cluster.start({ workers: 0, maxFrameSize: 5000, maxQueuedBytes: 5000 }),
     /"maxQueuedBytes" \(5000\) must be at least "maxFrameSize" \+ 4 \(5004\)/,
@@ -237,6 +242,15 @@ Deno.test("a restart option given as undefined keeps its default; the defaults c
   assert.throws(() => (DEFAULT_RESTART as { maxRestarts: number }).maxRestarts = 0, TypeError);
   assert.throws(() => (DEFAULTS as { stopTimeout: number }).stopTimeout = 0, TypeError);
   assert.equal(DEFAULT_RESTART.maxRestarts, 5);
+});
+
+Deno.test("a small maxQueuedBytes lowers the default highWaterMark rather than being refused", async () => {
+  await using cluster = await Cluster.start({
+    workers: 0,
+    maxFrameSize: 8192,
+    maxQueuedBytes: 16384,
+  });
+  assert.equal(cluster.workerCount, 0);
 });
 
 Deno.test("connect() outside a cluster fails with a clear error", async () => {
