@@ -182,14 +182,20 @@ export class Requester {
     }
   }
 
-  /** Who a refusal says is leaving, and, when it refused as it stops alone, being replaced. */
+  /**
+   * Who a refusal says is leaving and being replaced: one that refused as
+   * it stops alone. One that was not reached (another host could not hand
+   * it over: its window was full, say) says nothing of the process, which
+   * `ANY` would otherwise try last until a `ready` event that never comes.
+   */
   #learnFrom(failure: Refusal | NotSent): void {
     // A manager refuses as its host stops, and is never replaced: its refusal is final.
     if (!(failure instanceof Refusal) || failure.from === MANAGER || isManagerOf(failure.from)) {
       return;
     }
+    if (!failure.stopping) return;
     this.leaving.leaves(failure.from);
-    if (failure.stopping) this.replacements.leaves(failure.from);
+    this.replacements.leaves(failure.from);
   }
 
   /**
