@@ -289,17 +289,26 @@ export class Requester {
     data: unknown,
     options: RequestOptions,
   ): AsyncGenerator<unknown, void, undefined> {
-    // Checked now, as `request()` checks at the call, and failed, as it
-    // rejects, at the first `next()`: where the stream is read. Sent then too.
+    // Checked and encoded now, as `request()` does at the call (what is
+    // sent is the data as it was then, as it was checked), and failed, as
+    // it rejects, at the first `next()`: where the stream is read. Sent then.
     let checked: CheckedRequest;
+    let messageId: string;
+    let payload: Payload;
     try {
       checked = this.#checkRequest(action, options);
       if (this.#options.schemas) checkOutgoing(this.#options.schemas, action, data, checked.to);
+      messageId = this.#newMessageId();
+      const wire = { action, data, messageId, stream: STREAM_WINDOW };
+      payload = encodeMessage(wire, this.#options.maxFrameSize, checked.to);
+      // Text stays as it is; bytes and pieces are valid only until the next
+      // encoding, and pieces hold the caller's own `Uint8Array`s.
+      if (typeof payload !== "string") payload = copyPayload(payload);
     } catch (error) {
       return failedStream(error);
     }
     const open: OpenStream = {};
-    const stream = this.#requestStream(action, data, checked, open);
+    const stream = this.#requestStream(action, messageId, payload, checked, open);
     this.#abandonedStreams.register(stream, open);
     return stream;
   }
@@ -313,21 +322,19 @@ export class Requester {
 
   async *#requestStream(
     action: string,
-    data: unknown,
+    messageId: string,
+    payload: Payload,
     checked: CheckedRequest,
     open: OpenStream,
   ): AsyncGenerator<unknown, void, undefined> {
     const { to, timeout, signal } = checked;
-    const messageId = this.#newMessageId();
     let refusedBy: Address[] | undefined;
     // A stream's timeout is per part: a wait for a replacement gets a part's.
     const awaitNew = (failure: Refusal | NotSent) =>
       awaitReplacement(this.#asker, failure, "Streamed request", action, checked, timeout);
-    const send = async (data: unknown) => {
-      const wire = { action, data, messageId, stream: STREAM_WINDOW };
-      let payload = encodeMessage(wire, this.#options.maxFrameSize, to);
-      // Text stays as it is; bytes and parts are valid only until the next encoding.
-      let kept = typeof payload === "string";
+    // The request as encoded at the call, each time it goes: a refusal
+    // carries back what it holds, the data as it was then.
+    const send = async () => {
       while (true) {
         // Aborted as a wait for a new process ended: not sent (see #ask).
         if (signal?.aborted) throw signal.reason;
@@ -339,13 +346,12 @@ export class Requester {
         } catch (error) {
           // Nowhere to go while what it is for is being replaced: once it is back.
           if (!(error instanceof NotSent)) throw error;
-          if (!kept) [payload, kept] = [copyPayload(payload), true];
           await awaitNew(error);
           refusedBy = refusedBy?.filter((worker) => this.replacements.has(worker));
         }
       }
     };
-    let entry = await send(data);
+    let entry = await send();
     let target = open.target!;
     open.messageId = messageId;
     const timedOut = () =>
@@ -372,7 +378,7 @@ export class Requester {
           this.streams.close(messageId, true);
           if (to === ANY) refusedBy = this.#refusedBy(error, checked, refusedBy);
           else await awaitNew(error);
-          entry = await send(error.resend(data));
+          entry = await send();
           target = open.target!;
           continue;
         }
