@@ -483,12 +483,14 @@ export class Requester {
   requestAll(
     action: string,
     data: unknown,
-    options: RequestAllOptions = {},
+    given?: RequestAllOptions,
   ): Promise<Settled<unknown>[]> {
+    // Null (from a JSON config) is as good as none: every option is optional here.
+    const options = given ?? {};
     let targets: readonly Address[];
     try {
       assertUserAction(action);
-      checkOptionNames(options ?? {}, REQUEST_ALL_OPTIONS, `requestAll() of "${action}"`);
+      checkOptionNames(options, REQUEST_ALL_OPTIONS, `requestAll() of "${action}"`);
       // A process listed twice is asked once, as sendMessage sends it one message.
       targets = options.to === undefined
         ? this.#options.outbox.layout.workerIds
