@@ -48,8 +48,9 @@ export function sendFitting<T>(error: WireError, send: (error: WireError) => T):
 
 /**
  * An error answer cut to `most` characters of each text: its name, the
- * start of its message, no stack; and the first `issues` of its issues
- * (none by default), each cut so, with at most `issues` steps of path.
+ * start of its message, no stack (an empty one if it had one); and the
+ * first `issues` of its issues (none by default), each cut so, with at
+ * most `issues` steps of path.
  */
 function cutShort(error: WireError, most: number, issues = 0): WireError {
   const { name, message, schema } = error;
@@ -58,6 +59,9 @@ function cutShort(error: WireError, most: number, issues = 0): WireError {
     name: name.slice(0, most),
     message: rest > 0 ? `${message.slice(0, most)}… (${rest} more characters)` : message,
   };
+  // Empty, a stack still says a handler threw it: without one, an error
+  // named "NoHandlerError" is Switchboard's own "nobody listens here".
+  if (error.stack !== undefined) short.stack = "";
   if (schema !== undefined) short.schema = schema.slice(0, most);
   if (issues > 0 && error.issues !== undefined) {
     short.issues = error.issues.slice(0, issues).map((issue) => ({

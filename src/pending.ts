@@ -381,9 +381,11 @@ export function answerError(
       { peer: from },
     );
   }
+  // An error cut short to fit a frame has an empty stack: it had one, not sent.
+  const remote = error.stack === "" ? { name: error.name, message: error.message } : error;
   return new RemoteError(
     `Request "${action}" to ${describe(from)} failed: ${error.name}: ${error.message}`,
-    error,
+    remote,
     { action, peer: from },
   );
 }

@@ -170,19 +170,24 @@ export const SHORTEST_MESSAGE = 100;
 
 /**
  * An error answer cut to `most` characters of each text: its name, the
- * start of its message, no stack, as Switchboard cuts one (src/cut_short.ts).
+ * start of its message, no stack (an empty one if it had one), as
+ * Switchboard cuts one (src/cut_short.ts).
  *
- * @param {{ name: string, message: string }} error
+ * @param {{ name: string, message: string, stack?: string }} error
  * @param {number} most
- * @returns {{ name: string, message: string }}
+ * @returns {{ name: string, message: string, stack?: string }}
  */
 export function cutShort(error, most) {
   const { name, message } = error;
   const rest = message.length - most;
-  return {
+  const short = {
     name: name.slice(0, most),
     message: rest > 0 ? `${message.slice(0, most)}… (${rest} more characters)` : message,
   };
+  // Empty, a stack still says a handler threw it: without one, an error
+  // named "NoHandlerError" is Switchboard's own "nobody listens here".
+  if (error.stack !== undefined) short.stack = "";
+  return short;
 }
 
 /**

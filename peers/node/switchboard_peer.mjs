@@ -1044,7 +1044,8 @@ export class Peer {
         )
         : new RemoteError(
           `Request "${entry.action}" to ${describe(from)} failed: ${error.name}: ${error.message}`,
-          error,
+          // Cut short to fit a frame, it has an empty stack: it had one, not sent.
+          error.stack === "" ? { name: error.name, message: error.message } : error,
           { action: entry.action, peer: from },
         ),
     );
