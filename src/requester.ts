@@ -363,6 +363,16 @@ export class Requester {
       );
     const grant = STREAM_WINDOW / 2;
     let taken = 0;
+    // Told once, unless its responder was done: as the signal aborts (at
+    // once: the consumer may be busy with a part, not asking for the next),
+    // or as the loop ends early.
+    let cancelled = false;
+    const cancel = () => {
+      if (cancelled || entry.answered) return;
+      cancelled = true;
+      this.#options.sendControl(target, CANCEL, { messageId });
+    };
+    signal?.addEventListener("abort", cancel, { once: true });
     try {
       while (true) {
         let step: StreamStep;
@@ -391,12 +401,13 @@ export class Requester {
         }
       }
     } finally {
+      signal?.removeEventListener("abort", cancel);
       open.messageId = undefined;
       this.streams.close(messageId);
       // Given up before its responder was done (a break, a timeout, an
       // abort, a part that failed its schema or came unasked): the
       // handler stops too.
-      if (!entry.answered) this.#options.sendControl(target, CANCEL, { messageId });
+      cancel();
     }
   }
 
