@@ -434,8 +434,15 @@ export class Requester {
   }
 
   #newMessageId(): string {
+    const messageId = this.#messageIdAhead(0);
+    this.#nextId++;
+    return messageId;
+  }
+
+  /** The messageId of the request `ahead` requests from now (0: the next one). */
+  #messageIdAhead(ahead: number): string {
     this.#idPrefix ??= `${randomBase64url(6)}.`;
-    return `${this.#idPrefix}${(this.#nextId++).toString(36)}`;
+    return `${this.#idPrefix}${(this.#nextId + ahead).toString(36)}`;
   }
 
   /**
@@ -514,7 +521,14 @@ export class Requester {
       // schema, cannot be carried, or is over maxFrameSize (another host's
       // lower limit is that host's targets' own failure).
       if (this.#options.schemas) checkOutgoing(this.#options.schemas, action, data, options.to);
-      encodeMessage({ action, data }, this.#options.maxFrameSize, options.to);
+      // Measured as each request goes: with a messageId as long as the
+      // last target's, and its timeout.
+      const timeout = options.timeout ?? this.#options.requestTimeout;
+      const messageId = this.#messageIdAhead(Math.max(0, targets.length - 1));
+      const wire = Number.isFinite(timeout)
+        ? { action, data, messageId, timeout }
+        : { action, data, messageId };
+      encodeMessage(wire, this.#options.maxFrameSize, options.to);
     } catch (error) {
       return Promise.reject(error);
     }
