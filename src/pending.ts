@@ -11,6 +11,7 @@
  * @module
  */
 
+import { responseAction } from "./action.ts";
 import { type Address, describe } from "./address.ts";
 import { type Clock, MAX_TIMER_DELAY, SYSTEM_CLOCK } from "./clock.ts";
 import type { WireMessage } from "./codec.ts";
@@ -371,12 +372,18 @@ export function answerError(
       { action, peer: from },
     );
   }
-  // Switchboard's own, which names the action whose schema failed (an
-  // error a handler threw that happens to share the name is a RemoteError).
-  if (error.name === ValidationError.name && error.schema !== undefined) {
+  // Switchboard's own, which names the action whose schema failed: the
+  // request's (its data) or its response's (its answer). An error a handler
+  // threw that happens to share the name is a RemoteError, as is one of its
+  // own requests' (another action's schema), as for "NoHandlerError".
+  const schema = error.schema;
+  if (
+    error.name === ValidationError.name &&
+    (schema === action || (schema !== undefined && schema === responseAction(action)))
+  ) {
     return new ValidationError(
       `Request "${action}" to ${describe(from)} failed: ${error.message}`,
-      error.schema,
+      schema,
       error.issues ?? [],
       { peer: from },
     );
