@@ -238,13 +238,18 @@ export function checkData(schemas: Schemas, action: string, data: unknown): Chec
   try {
     result = schemas[action]["~standard"].validate(data);
   } catch (error) {
-    return failed([{ message: `its schema threw: ${String(error)}`, path: [] }]);
+    // Shown whatever it is: thrown out of here, a check at the receiver
+    // would close the connection the data came on.
+    return failed([{ message: `its schema threw: ${shownThrown(error)}`, path: [] }]);
   }
   try {
     return readResult(result);
   } catch (error) {
     // A schema that breaks the interface fails the data, as one that throws does.
-    return failed([{ message: `its schema returned no valid result: ${String(error)}`, path: [] }]);
+    return failed([{
+      message: `its schema returned no valid result: ${shownThrown(error)}`,
+      path: [],
+    }]);
   }
 }
 
@@ -277,6 +282,20 @@ function readResult(result: unknown): Checked {
       ) as ValidationIssue["path"],
     };
   }));
+}
+
+/** What a schema threw, as text: `String()` of it, or its kind when it has no string form. */
+function shownThrown(thrown: unknown): string {
+  try {
+    return String(thrown);
+  } catch {
+    // An object without a prototype, or whose toString throws.
+  }
+  try {
+    return Object.prototype.toString.call(thrown);
+  } catch {
+    return "a value that cannot be shown"; // A proxy whose traps throw.
+  }
 }
 
 function failed(issues: ValidationIssue[]): Checked {
