@@ -90,6 +90,8 @@ export interface RequesterOptions {
 interface OpenStream {
   messageId?: string;
   target?: Address;
+  /** Removes its listener from the request's signal. */
+  unlisten?: () => void;
 }
 
 /** One process's requests. */
@@ -315,6 +317,8 @@ export class Requester {
 
   /** Cancels a stream whose iterator was collected before it ended. */
   #abandoned(open: OpenStream): void {
+    // A long-lived signal would keep its listener, and what that holds, for ever.
+    open.unlisten?.();
     if (open.messageId === undefined || this.#options.refusal() === "closed") return;
     this.streams.close(open.messageId);
     this.#options.sendControl(open.target!, CANCEL, { messageId: open.messageId });
@@ -373,6 +377,7 @@ export class Requester {
       this.#options.sendControl(target, CANCEL, { messageId });
     };
     signal?.addEventListener("abort", cancel, { once: true });
+    open.unlisten = () => signal?.removeEventListener("abort", cancel);
     try {
       while (true) {
         let step: StreamStep;
@@ -401,7 +406,7 @@ export class Requester {
         }
       }
     } finally {
-      signal?.removeEventListener("abort", cancel);
+      open.unlisten();
       open.messageId = undefined;
       this.streams.close(messageId);
       // Given up before its responder was done (a break, a timeout, an
