@@ -172,7 +172,7 @@ export class Peer<P extends Carried<P> = Protocol, S extends string = string> {
    * the request: the handler's `msg.signal` aborts and its iteration ends.
    * A handler that throws ends the loop with `RemoteError`; a target that
    * dies, with `UnreachableError`. A handler that returns a plain value
-   * answers with one part.
+   * answers with one part (none for `undefined`).
    *
    * @param action The request action.
    * @param data The data.
