@@ -310,7 +310,7 @@ export class Requester {
       return failedStream(error);
     }
     const open: OpenStream = {};
-    const stream = this.#requestStream(action, messageId, payload, checked, open);
+    const stream = this.#requestStream(action, messageId, { payload }, checked, open);
     this.#abandonedStreams.register(stream, open);
     return stream;
   }
@@ -327,7 +327,7 @@ export class Requester {
   async *#requestStream(
     action: string,
     messageId: string,
-    payload: Payload,
+    request: { payload?: Payload },
     checked: CheckedRequest,
     open: OpenStream,
   ): AsyncGenerator<unknown, void, undefined> {
@@ -337,8 +337,10 @@ export class Requester {
     const awaitNew = (failure: Refusal | NotSent) =>
       awaitReplacement(this.#asker, failure, "Streamed request", action, checked, timeout);
     // The request as encoded at the call, each time it goes: a refusal
-    // carries back what it holds, the data as it was then.
-    const send = async () => {
+    // carries back what it holds, the data as it was then. Kept until
+    // something of the answer came (a refusal comes before), and no longer:
+    // it may be as large as a frame.
+    const send = async (payload: Payload) => {
       while (true) {
         // Aborted as a wait for a new process ended: not sent (see #ask).
         if (signal?.aborted) throw signal.reason;
@@ -355,7 +357,7 @@ export class Requester {
         }
       }
     };
-    let entry = await send();
+    let entry = await send(request.payload!);
     let target = open.target!;
     open.messageId = messageId;
     const timedOut = () =>
@@ -389,14 +391,17 @@ export class Requester {
           // Refused before anything of it ran: to another worker, or to
           // the new process of the one it was for.
           if (!(error instanceof Refusal)) throw error;
+          // Refused after something of it came: never so, but not sent again.
+          if (request.payload === undefined) throw error.error;
           this.#learnFrom(error);
           this.streams.close(messageId, true);
           if (to === ANY) refusedBy = this.#refusedBy(error, checked, refusedBy);
           else await awaitNew(error);
-          entry = await send();
+          entry = await send(request.payload);
           target = open.target!;
           continue;
         }
+        request.payload = undefined;
         if (step.done) return;
         yield step.value;
         // Taken: the responder may send as many more.
