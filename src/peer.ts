@@ -138,6 +138,8 @@ export class Peer<P extends Carried<P> = Protocol, S extends string = string> {
    * new process replaced it.
    * @throws {ClosedError} When this process closed or began to stop first.
    * @throws {FrameError} When the data cannot be encoded.
+   * @throws {ValidationError} When the data or the answer fails its action's schema.
+   * @throws {QueueFullError} When the queue to the target has no room for it.
    * @throws {TypeError} When the action is reserved, `to` is not one address,
    * the timeout is not a number of ms, or an option's name is unknown.
    *
@@ -225,6 +227,9 @@ export class Peer<P extends Carried<P> = Protocol, S extends string = string> {
    * @returns One settled result per target.
    * @throws {TypeError} When the action is reserved, a target is not an
    * address, or an option's name is unknown.
+   * @throws {FrameError} When the data cannot be carried, or a request of
+   * it would be over `maxFrameSize`: no target could take it.
+   * @throws {ValidationError} When the data fails its action's schema.
    *
    * @example Count connections across workers
    * ```ts
