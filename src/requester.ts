@@ -233,6 +233,9 @@ export class Requester {
       : { action, data, messageId };
     this.#dataId = undefined;
     const payload = encodeMessage(wire, this.#options.maxFrameSize, to, this.#noteDataId);
+    // Aborted as it was encoded (the caller's `toJSON` or getter ran): not
+    // sent, and not awaited, as the abort it would listen for is past.
+    if (signal?.aborted) throw signal.reason;
     const dataId = this.#dataId;
     let target: Address;
     try {
