@@ -64,6 +64,12 @@ export class Supervisor {
   readonly #processes: ChildProcesses;
   /** Rejects when a child exits before the cluster has started. */
   readonly #startFailed = Promise.withResolvers<never>();
+  /**
+   * Resolves once every child is ready at one time: the start is done. Not
+   * once each child was ready once: one stopped alone meanwhile (a SIGTERM
+   * to it) is waited for in its next process.
+   */
+  readonly #everyoneReady = Promise.withResolvers<void>();
   #started = false;
   #stopping = false;
   /** Reloads run one at a time, in the order asked. */
@@ -110,11 +116,9 @@ export class Supervisor {
         });
       }
     }
-    const everyoneReady = Promise.all(
-      [...this.#slots.values()].map((child) => child.ready.promise),
-    );
+    this.#readyToStart();
     await deadline(
-      Promise.race([everyoneReady, this.#startFailed.promise]),
+      Promise.race([this.#everyoneReady.promise, this.#startFailed.promise]),
       startTimeout,
       () =>
         new SwitchboardError(`Cluster did not start within ${startTimeout} ms: ${this.#late()}`),
@@ -160,6 +164,15 @@ export class Supervisor {
     child.wasReady = true;
     child.readyAt = performance.now();
     child.ready.resolve();
+    this.#readyToStart();
+  }
+
+  /** Resolves the start once every child is ready now (the first time, or again). */
+  #readyToStart(): void {
+    if (this.#started) return;
+    if ([...this.#slots.values()].every((child) => child.state === "ready")) {
+      this.#everyoneReady.resolve();
+    }
   }
 
   /**
@@ -237,6 +250,8 @@ export class Supervisor {
    * not ready (starting, or stopping already: reloaded, say), or whose
    * process `pid` is no more, is left as is; a reload that begins
    * meanwhile replaces it itself. With `restart: false` it stays down.
+   * Ready while the start waits for others, it is restarted all the same,
+   * and the start waits for its next process (or fails, when none comes).
    */
   async restartAlone(address: Address, pid: number | undefined): Promise<void> {
     const child = this.#slots.get(address);
@@ -260,8 +275,21 @@ export class Supervisor {
       signal: status.signal,
       restart: delay !== undefined,
     });
-    if (child.budget) this.#afterFailure(child, delay, `exited ${howItExited(status)}`);
-    else child.state = "stopped";
+    if (child.budget) {
+      this.#afterFailure(child, delay, `exited ${howItExited(status)}`);
+      return;
+    }
+    child.state = "stopped";
+    // The start waits for every child to be ready: this one stays down.
+    if (!this.#started) {
+      this.#startFailed.reject(
+        new SwitchboardError(
+          `${describe(address)} was stopped alone (SIGTERM) before the cluster had started, ` +
+            `and is not restarted (restart: false)`,
+          { peer: address },
+        ),
+      );
+    }
   }
 
   /** Stops restarting: pending restarts and readiness deadlines are dropped. */
@@ -377,7 +405,7 @@ export class Supervisor {
   }
 
   #late(): string {
-    const late = [...this.#slots.values()].filter((child) => !child.wasReady);
+    const late = [...this.#slots.values()].filter((child) => child.state !== "ready");
     return late.map((child) => whyLate(child, this.#options)).join("; ");
   }
 
@@ -488,6 +516,9 @@ export class Supervisor {
       } within ${period} ms; it stays down${unproven}`,
       { peer: child.address },
     );
+    // Given up as the cluster starts (stopped alone by a SIGTERM, it crashed
+    // in its stop work or its next start): the start fails, and says why.
+    if (!this.#started) return this.#startFailed.reject(error);
     this.#options.report(error);
     if (!child.newCodeUnproven) this.#options.gaveUp(error);
   }
