@@ -155,6 +155,9 @@ export class Supervisor {
     // Said twice, or before `$ready` had its go-ahead (a foreign peer's bug):
     // it would announce a restart that never was, or a child that never set up.
     if (!child?.process || child.state === "ready" || !child.wentAhead) return;
+    // Asked to stop as it set up (a reload, the cluster's stop): it is on
+    // its way out, and its next process, if any, is the one to announce.
+    if (child.leaving) return;
     clearTimeout(child.readyTimer);
     child.state = "ready";
     // New code that started answers for its own crashes, not the old code's.
