@@ -60,8 +60,9 @@ export class ChildProcesses {
    * work (its last state, a final count) is so in before the service's own
    * stop work, which saves what it holds (a service waits for its workers'
    * connections to close first: see `child.ts`). A child that cannot be
-   * asked (not connected) is killed at once, a late one killed; a process
-   * no child holds any more is killed at once too.
+   * asked (not connected) is killed at once, unless it closed its peer on
+   * its own once it ran (it is exiting: it has `stopTimeout`), a late one
+   * killed; a process no child holds any more is killed at once too.
    */
   async stopAll(children: readonly Slot[]): Promise<void> {
     const held = new Set(children.map((child) => child.process));
@@ -91,6 +92,11 @@ export class ChildProcesses {
   /** Stops `children` together, in the two phases of `stopAll`. */
   async #stopTogether(children: readonly Slot[]): Promise<void> {
     const processes = children.map((child) => child.process);
+    const leaving = new Set(
+      children.flatMap((child) =>
+        child.process && this.#leftOnItsOwn(child, child.process) ? [child.process] : []
+      ),
+    );
     const asked = children.filter((child) => this.#ask(child, false));
     await this.#phase(Promise.all(asked.map((child) => child.stopped.promise)).then(() => {}));
     for (const child of asked) {
@@ -99,22 +105,36 @@ export class ChildProcesses {
     }
     await Promise.all(children.map((child, i) => {
       const spawned = processes[i];
-      return spawned && this.#reap(spawned, asked.includes(child), child);
+      return spawned &&
+        this.#reap(spawned, asked.includes(child) || (leaving.has(spawned) && "closed"), child);
     }));
   }
 
   /**
+   * Whether `child`'s process, which could not be asked to stop, closed its
+   * connection on its own once it ran (its code called `peer.close()`): it
+   * exits by itself, within `stopTimeout`, once what its code still does
+   * (saving its state, say) is done, and is let do it. One that never ran
+   * (it did not connect, or is still setting up) is killed at once.
+   */
+  #leftOnItsOwn(child: Slot, spawned: SpawnedChild): boolean {
+    return child.process === spawned && child.wentAhead;
+  }
+
+  /**
    * Stops `child`'s process, `spawned`, while the cluster goes on without
-   * it: in the same two phases, and killed if it cannot be asked.
+   * it: in the same two phases, and killed if it cannot be asked (unless
+   * it closed its peer on its own: see `#leftOnItsOwn`).
    */
   async stopAlone(child: Slot, spawned: SpawnedChild): Promise<void> {
+    const leaving = this.#leftOnItsOwn(child, spawned);
     const asked = this.#ask(child, true);
     if (asked) {
       await this.#phase(child.stopped.promise);
       this.#reportUnfinished(child);
       this.#tellExit(child);
     }
-    await this.#reap(spawned, asked, child);
+    await this.#reap(spawned, asked || (leaving && "closed"), child);
   }
 
   /** Sends `signal` to every process, at once. Synchronous. */
@@ -247,22 +267,27 @@ export class ChildProcesses {
   }
 
   /**
-   * Waits for a process to exit: within `stopTimeout` if it was asked to,
-   * else it is killed at once.
+   * Waits for a process to exit: within `stopTimeout` if it was asked to, or
+   * is exiting on its own (`"closed"`: see `#leftOnItsOwn`), else it is
+   * killed at once.
    */
-  async #reap(spawned: SpawnedChild, asked: boolean, child: Slot | undefined): Promise<void> {
+  async #reap(
+    spawned: SpawnedChild,
+    asked: boolean | "closed",
+    child: Slot | undefined,
+  ): Promise<void> {
     const { status } = spawned.process;
     const { stopTimeout } = this.#options;
-    const exited = asked &&
+    const exited = asked !== false &&
       await deadline(status, stopTimeout, () => new Error("stopTimeout passed"))
         .then(() => true, () => false);
     if (!exited) this.kill(spawned);
-    if (asked && !exited && child) {
+    if (asked !== false && !exited && child) {
       this.#reportOnce(
         spawned,
         new SwitchboardError(
           `${describe(child.address)} did not exit within stopTimeout (${stopTimeout} ms) ` +
-            `after it was told to: it was killed`,
+            `after ${asked === "closed" ? "it closed its peer" : "it was told to"}: it was killed`,
           { peer: child.address },
         ),
       );

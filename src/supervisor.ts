@@ -310,7 +310,8 @@ export class Supervisor {
   /**
    * Stops every child in two phases: all do their stop work, still
    * receiving, within `stopTimeout`; then all close and exit. A child that
-   * cannot be asked (not connected) is killed at once, a late one killed.
+   * cannot be asked (not connected) is killed at once, unless it closed its
+   * peer on its own (it exits within `stopTimeout`), a late one killed.
    */
   async stop(): Promise<void> {
     this.halt();
