@@ -318,11 +318,15 @@ export class Manager {
   /**
    * A SIGHUP's reload: nobody awaits it, so what fails is said to `onError`;
    * but not that it could not be done after a start that failed, which the
-   * start's own rejection says.
+   * start's own rejection says; nor that the cluster's stop refused it or
+   * cut it short (a `ClosedError`): the stop was asked for, and nothing
+   * failed (`systemctl reload`, then `stop`, logged an error).
    */
   #reloadOnSignal(): void {
     this.reload().catch((error) => {
-      if (this.#supervisor.started) this.router.listeners.report(error as Error);
+      if (!this.#supervisor.started) return;
+      if (error instanceof ClosedError && this.#stopping) return;
+      this.router.listeners.report(error as Error);
     });
   }
 
