@@ -289,10 +289,17 @@ export class Manager {
    * Stops the cluster: the manager's stop handlers, then the children in
    * two phases (see {@linkcode Supervisor.stop}), then its last answers to
    * other hosts (see `#lastAnswers`), then the connections and what the
-   * transport host made. Idempotent.
+   * transport host made. Idempotent, also when called from the manager's
+   * own stop handlers, which the stop runs before it returns.
    */
   stop(): Promise<void> {
-    this.#stopping ??= this.#stop();
+    if (this.#stopping) return this.#stopping;
+    // Set before the stop begins: `#stop` runs the stop handlers' synchronous
+    // code at once, and one that calls `stop()` (`close()`) must find it.
+    // Before, each such call began another stop, until the stack overflowed.
+    const stopping = Promise.withResolvers<void>();
+    this.#stopping = stopping.promise;
+    this.#stop().then(stopping.resolve, stopping.reject);
     return this.#stopping;
   }
 
