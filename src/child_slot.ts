@@ -116,6 +116,9 @@ export function whyLate(child: Slot, connections: Connections): string {
 
 function whyLateAlone(child: Slot, connections: Connections): string {
   const name = describe(child.address);
+  // Ready once as the start waited, then stopped alone (a SIGTERM to it).
+  if (child.wasReady && !child.process) return `${name} was waiting to be restarted`;
+  if (child.wasReady && child.leaving) return `${name} was stopping alone, to be restarted`;
   if (child.wentAhead) {
     return `${name} had the go-ahead but never sent $running (see README "Protocol")`;
   }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { newSlot, whyLate } from "../src/child_slot.ts";
+import { newSlot, type Slot, whyLate } from "../src/child_slot.ts";
 
 const SPEC = { module: "./worker.ts", permissions: {}, flags: [], args: [], labelOutput: false };
 
@@ -15,4 +15,17 @@ Deno.test("whyLate says how far a child got, and what went wrong before", () => 
     whyLate(child, connected),
     'worker 2 had the go-ahead but never sent $running (see README "Protocol"), after: Bad frame from worker 2',
   );
+});
+
+Deno.test("whyLate says a child ready once, stopped alone as the start waited, is on its way back", () => {
+  const child = newSlot(0, SPEC, null);
+  const connected = { isConnected: () => true };
+  child.wasReady = true;
+  child.wentAhead = true;
+  child.leaving = true;
+  child.process = {} as Slot["process"];
+  // Before, it was said to have had the go-ahead and never sent $running.
+  assert.equal(whyLate(child, connected), "worker 0 was stopping alone, to be restarted");
+  child.process = undefined;
+  assert.equal(whyLate(child, connected), "worker 0 was waiting to be restarted");
 });
