@@ -222,8 +222,10 @@ export class Peer {
   #held = [];
   #idPrefix = `${crypto.randomBytes(6).toString("base64url")}.`;
   #nextId = 0;
-  #handlersRunning = 0;
-  #handlersSettled = [];
+  /** @type {Set<Promise<void>>} The handlers running, each settled once it answered (or failed). */
+  #running = new Set();
+  /** Whether it said `$stopped`: then `$exit` answers the requests taken since before it closes. */
+  #saidStopped = false;
   /** @type {Promise<void> | undefined} */
   #stopWork;
   /** @type {Promise<void> | undefined} */
@@ -544,10 +546,17 @@ export class Peer {
     this.#state = "closed";
   }
 
-  /** Closes, then exits: the second phase of a stop. */
+  /**
+   * Closes, then exits: the second phase of a stop. The manager relays no
+   * new request after `$exit`, so the requests taken since `$stopped` are
+   * answered first (the manager kills a child that takes too long). Told
+   * to exit before it said `$stopped`, the manager waited out
+   * `stopTimeout` for its handlers already: it closes at once.
+   */
   async #exit(code) {
     // Alone: once more for peers that came meanwhile; nothing happens between this and the close.
     if (this.#leaving) await this.#letPeersGo();
+    if (this.#saidStopped) await this.#handlersSettled();
     await this.close();
     process.exit(code);
   }
@@ -570,10 +579,16 @@ export class Peer {
           this.#report(new SwitchboardError("A stop handler failed", { cause: error }));
         }
       }));
-      if (alone) await this.#letPeersGo();
-      if (this.#handlersRunning > 0) {
-        await new Promise((resolve) => this.#handlersSettled.push(resolve));
+      if (alone) {
+        // It takes no new request now: every handler ends in time.
+        await this.#letPeersGo();
+        return await this.#handlersSettled();
       }
+      // The whole host stops, and the manager relays other hosts' requests
+      // until `$exit`: waiting for those too, under a steady load it never
+      // said `$stopped`, and was killed at `stopTimeout`. Those it takes
+      // from now on it answers at `$exit`, before it closes.
+      await this.#runningSettled();
     })();
     return this.#stopWork;
   }
@@ -873,6 +888,7 @@ export class Peer {
     await this.#doStopWork(alone);
     await this.#endpoint.flushed();
     this.#sendControl(MANAGER, "$stopped");
+    this.#saidStopped = true;
   }
 
   /**
@@ -1140,13 +1156,21 @@ export class Peer {
       return this.#handlerFailed(msg, error);
     }
     if (!later) return this.#respond(msg, result);
-    this.#handlersRunning++;
-    Promise.resolve(result)
+    const running = Promise.resolve(result)
       .then((value) => this.#respond(msg, value), (error) => this.#handlerFailed(msg, error))
-      .finally(() => {
-        if (--this.#handlersRunning > 0) return;
-        for (const resolve of this.#handlersSettled.splice(0)) resolve();
-      });
+      .catch((error) => this.#report(error))
+      .finally(() => this.#running.delete(running));
+    this.#running.add(running);
+  }
+
+  /** Resolves once the handlers running now have settled; those that start later are not awaited. */
+  async #runningSettled() {
+    await Promise.all(this.#running);
+  }
+
+  /** Resolves once no handler runs, those that start meanwhile included. */
+  async #handlersSettled() {
+    while (this.#running.size > 0) await Promise.all(this.#running);
   }
 
   #respond(msg, value) {
