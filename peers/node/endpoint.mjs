@@ -129,6 +129,29 @@ export class Endpoint {
   }
 
   /**
+   * Whether `address` is another child of this host (a sibling), which
+   * this process dials.
+   *
+   * @param {Address} address
+   * @returns {boolean}
+   */
+  isSibling(address) {
+    return address !== MANAGER && address !== this.#self && this.#onThisHost(address);
+  }
+
+  /**
+   * Whether a sibling can be sent to now: a connection to it is open, or
+   * it listens (its socket file exists).
+   *
+   * @param {Address} sibling
+   * @returns {boolean}
+   */
+  reachable(sibling) {
+    return this.#links.has(sibling) ||
+      (this.isSibling(sibling) && fs.existsSync(this.#socketPath(sibling)));
+  }
+
+  /**
    * How many messages were forwarded to `to` on another host (0 for one of
    * this host): the count a GONE frame's `seen` compares with.
    *

@@ -39,6 +39,8 @@ import {
 } from "./codec.mjs";
 import { Endpoint } from "./endpoint.mjs";
 import { fateOf } from "./fate.mjs";
+import { ManagerSync } from "./manager_sync.mjs";
+import { StartingSiblings } from "./starting_siblings.mjs";
 import {
   ClosedError,
   FrameError,
@@ -174,9 +176,11 @@ export class Peer {
    * Open requests; `waiting` while refused by a worker stopping alone, to
    * be sent again (`payload`) to its next process once that is ready
    * (`readyHeard`) and, for one connected to directly, once every link to
-   * the old process closed (`refusedOn`: how many times they all had then).
+   * the old process closed (`refusedOn`: how many times they all had then);
+   * `syncing` (waiting too) while its manager is asked about a sibling
+   * that did not listen as it was made.
    *
-   * @type {Map<string, { action: string, target: Address, resolve: Function, reject: Function, timer: any, dataId?: string, payload: Uint8Array, waiting: boolean, place: number, signal?: AbortSignal, onAbort: () => void, refusedOn?: number, readyHeard?: boolean }>}
+   * @type {Map<string, { action: string, target: Address, resolve: Function, reject: Function, timer: any, dataId?: string, payload: Uint8Array, waiting: boolean, place: number, signal?: AbortSignal, onAbort: () => void, refusedOn?: number, readyHeard?: boolean, syncing?: boolean }>}
    */
   #pending = new Map();
   /** @type {Map<string, string[]>} Open requests by the messageId their data carried, in the order opened. */
@@ -244,6 +248,10 @@ export class Peer {
   /** @type {Promise<void> | undefined} */
   #ownStop;
   #onSigint = () => {};
+  /** Round trips to the manager (`$sync`), for a sibling this process could not reach. */
+  #sync = new ManagerSync((data) => this.#sendControl(MANAGER, "$sync", data));
+  /** @type {StartingSiblings} Messages held for siblings starting with the cluster. */
+  #siblings;
 
   /**
    * Not for use: peers come from {@linkcode connect}.
@@ -263,6 +271,15 @@ export class Peer {
       services: bootstrap.services,
       managers: bootstrap.managers,
     };
+    this.#siblings = new StartingSiblings(
+      Array.isArray(bootstrap.starting) ? bootstrap.starting : [],
+      {
+        ask: (sibling, answered) => this.#sync.ask({ for: sibling }, { answered, ended: answered }),
+        reachable: (sibling) => this.#endpoint.reachable(sibling),
+        send: (sibling, payload) => this.#send(sibling, payload),
+        report: (error) => this.#report(error),
+      },
+    );
     this.#endpoint = new Endpoint(bootstrap, {
       receive: (from, message) => this.#receive(from, message),
       gone: (address, reason, last) => this.#gone(address, reason, last),
@@ -294,6 +311,14 @@ export class Peer {
    */
   async join() {
     await this.#endpoint.open();
+    // Once the start is over, a sibling that cannot be reached crashed or is
+    // being replaced, and is held for as starting no more. One question for all.
+    if (Array.isArray(this.#bootstrap.starting) && this.#bootstrap.starting.length > 0) {
+      this.#sync.ask({ started: true }, {
+        answered: () => this.#siblings.allStarted(),
+        ended: () => {},
+      });
+    }
     // SIGTERM to this process alone: its stop work, then exit (the manager
     // restarts it). SIGINT is the manager's to answer, for every child in order.
     process.on("SIGTERM", this.#onSigterm);
@@ -396,7 +421,10 @@ export class Peer {
     assertUserAction(action);
     const targets = to === undefined ? this.workers : Array.isArray(to) ? [...new Set(to)] : [to];
     const payload = this.#encode({ action, data }, to, targets);
-    return targets.filter((target) => this.#send(target, payload)).length;
+    // To a sibling starting with the cluster that does not listen yet: held until it does.
+    return targets.filter((target) =>
+      this.#siblings.hold(target, payload, action) || this.#send(target, payload)
+    ).length;
   }
 
   /**
@@ -456,6 +484,12 @@ export class Peer {
       let sent = waits || this.#send(to, payload);
       // Being replaced, and no process of it listens now: it waits for the next.
       if (!sent && this.#replacing.has(to) && !this.#waitsEnded) waits = sent = true;
+      // A sibling that does not listen: still starting with the cluster, or
+      // being replaced and not heard of yet. Its manager is asked, and says
+      // (its answer comes after every event it sent before, and, for a
+      // sibling starting with the cluster, once that sibling listens).
+      const syncing = !sent && this.#endpoint.isSibling(to);
+      if (syncing) waits = sent = true;
       // Its place among what was forwarded to `to`, for a GONE frame's counts.
       const place = waits ? 0 : this.#endpoint.forwarded(to);
       if (!sent) {
@@ -471,9 +505,23 @@ export class Peer {
           `Request "${action}" to ${describe(to)} timed out after ${timeout} ms`,
           { action, peer: to },
         );
+        // Still waiting for the manager's word on a sibling that does not listen.
+        const unready = syncing
+          ? new TimeoutError(
+            `Request "${action}" to ${describe(to)} timed out after ${timeout} ms: ${
+              this.#siblings.mayBeStarting(to)
+                ? `${describe(to)} was not ready in time`
+                : `${describe(to)} is not connected, and the manager did not say why in time`
+            }`,
+            { action, peer: to },
+          )
+          : undefined;
         // Past the timers' range, as good as never.
         const timer = timeout <= MAX_DELAY
-          ? setTimeout(() => this.#settle(messageId, late), timeout)
+          ? setTimeout(
+            () => this.#settle(messageId, this.#pending.get(messageId)?.syncing ? unready : late),
+            timeout,
+          )
           : undefined;
         if (dataId !== undefined) {
           const carrying = this.#byDataId.get(dataId);
@@ -494,6 +542,7 @@ export class Peer {
           // and every link to the old one closed.
           refusedOn: waits && this.#endpoint.linked(to) ? this.#gones.get(to) ?? 0 : undefined,
           readyHeard: false,
+          syncing,
           signal,
           onAbort: () => {
             this.#settle(messageId, signal.reason);
@@ -501,6 +550,10 @@ export class Peer {
           },
         });
         signal?.addEventListener("abort", this.#pending.get(messageId).onAbort, { once: true });
+        if (syncing) {
+          const synced = () => this.#syncedFor(messageId);
+          this.#sync.ask({ for: to }, { answered: synced, ended: synced });
+        }
       });
     } catch (error) {
       return Promise.reject(error);
@@ -541,6 +594,8 @@ export class Peer {
       this.#settle(messageId, error);
     }
     for (const key of this.#incoming.keys()) this.#abortIncoming(key, abortError("closed"));
+    this.#siblings.close();
+    this.#sync.endAll();
     await this.#endpoint.close();
     process.stdin.destroy();
     this.#state = "closed";
@@ -698,6 +753,7 @@ export class Peer {
     // still answered, though its handlers are told (a part may be missing).
     const there = last.there === true;
     if (!there) {
+      this.#siblings.started(address);
       this.#left(address);
       this.#gones.set(address, (this.#gones.get(address) ?? 0) + 1);
     }
@@ -777,7 +833,10 @@ export class Peer {
       });
       return true;
     }
-    return this.#inCluster(to) && this.#endpoint.send(to, payload);
+    if (!this.#inCluster(to)) return false;
+    // What was held for it, starting, goes first.
+    this.#siblings.sendHeld(to);
+    return this.#endpoint.send(to, payload);
   }
 
   #sendControl(to, action, data) {
@@ -868,7 +927,9 @@ export class Peer {
       return void this.#stop(data?.alone === true);
     }
     if (fromManager && action === "$exit") return void this.#exit(0);
+    if (fromManager && action === "$synced") return this.#sync.synced(data);
     if (fromManager && action === "$event") {
+      this.#siblings.started(data?.address);
       this.#sendWaiting(data);
       return this.#tellLifecycle(data);
     }
@@ -935,6 +996,7 @@ export class Peer {
     const gones = entry.refusedOn;
     if (gones !== undefined && (this.#gones.get(entry.target) ?? 0) === gones) return;
     entry.waiting = false;
+    entry.syncing = false;
     if (this.#send(entry.target, entry.payload)) {
       // Sent again: its place among what was forwarded is this one.
       entry.place = this.#endpoint.forwarded(entry.target);
@@ -947,6 +1009,20 @@ export class Peer {
         { action: entry.action, peer: entry.target },
       ),
     );
+  }
+
+  /**
+   * The manager answered about the sibling a request could not reach (or
+   * cannot be asked): being replaced, it waits for the next process; else
+   * it goes now, or fails as not connected.
+   */
+  #syncedFor(messageId) {
+    const entry = this.#pending.get(messageId);
+    if (!entry?.syncing) return;
+    entry.syncing = false;
+    if (this.#replacing.has(entry.target) && !this.#waitsEnded) return;
+    entry.readyHeard = true;
+    this.#sendAgain(messageId, entry);
   }
 
   /**

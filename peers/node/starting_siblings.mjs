@@ -1,0 +1,134 @@
+/**
+ * Messages to siblings that start with the cluster and do not listen yet
+ * (the bootstrap's `starting`, README "Protocol", Bootstrap): each is held
+ * while the manager is asked about that sibling (`$sync` with `for`,
+ * answered once it joined and listens), then sent, in order, ahead of
+ * anything sent it later; sooner, if something more is sent to it and it
+ * can be reached by then (it listens, or it dialed this process). Once
+ * anything said a sibling started (an `$event` about it, that answer, a
+ * connection to it that closed, the answer that the cluster's start is
+ * over), nothing is held for it so again. What is held and cannot go is
+ * reported lost, naming the actions and the sibling.
+ *
+ * @module
+ */
+
+import { describe } from "./address.mjs";
+import { UnreachableError } from "./errors.mjs";
+
+/** @typedef {import("./address.mjs").Address} Address */
+
+/**
+ * @typedef {object} SiblingHoldOptions
+ * @property {(sibling: Address, answered: () => void) => void} ask Asks the
+ * manager about `sibling`; `answered` once it says (or cannot).
+ * @property {(sibling: Address) => boolean} reachable Whether `sibling`
+ * can be sent to now: it listens, or it dialed this process.
+ * @property {(sibling: Address, payload: Uint8Array) => boolean} send
+ * Hands a payload to the connection; whether it could.
+ * @property {(error: Error) => void} report Where a loss is told (`onError`).
+ */
+
+/** Messages held for siblings that start with the cluster. */
+export class StartingSiblings {
+  /** @type {Set<Address>} The siblings that may still be starting, as this process knows. */
+  #starting;
+  /** @type {Map<Address, { payloads: Uint8Array[], actions: string[] }>} */
+  #held = new Map();
+  #options;
+
+  /**
+   * @param {Address[]} starting The bootstrap's `starting`.
+   * @param {SiblingHoldOptions} options
+   */
+  constructor(starting, options) {
+    this.#starting = new Set(starting);
+    this.#options = options;
+  }
+
+  /**
+   * Whether `sibling` may still be starting with the cluster.
+   *
+   * @param {Address} sibling
+   * @returns {boolean}
+   */
+  mayBeStarting(sibling) {
+    return this.#starting.has(sibling);
+  }
+
+  /**
+   * Holds `payload` for `sibling` if it may be starting and cannot be
+   * reached, or messages are held for it already (it goes behind them).
+   *
+   * @param {Address} sibling
+   * @param {Uint8Array} payload
+   * @param {string} action
+   * @returns {boolean} Whether it is held; else the caller sends it now.
+   */
+  hold(sibling, payload, action) {
+    const held = this.#held.get(sibling);
+    if (held === undefined && !this.#starting.has(sibling)) return false;
+    if (this.#options.reachable(sibling)) {
+      this.#release(sibling);
+      return false;
+    }
+    if (held) {
+      held.payloads.push(payload);
+      held.actions.push(action);
+      return true;
+    }
+    this.#held.set(sibling, { payloads: [payload], actions: [action] });
+    this.#options.ask(sibling, () => this.started(sibling));
+    return true;
+  }
+
+  /**
+   * Before anything else goes to `sibling`: what is held for it goes
+   * first, if it can be reached now.
+   *
+   * @param {Address} sibling
+   */
+  sendHeld(sibling) {
+    if (this.#held.has(sibling) && this.#options.reachable(sibling)) this.#release(sibling);
+  }
+
+  /**
+   * Something said `sibling` started: what is held for it goes now, and
+   * nothing is held for it as starting from now on.
+   *
+   * @param {Address} sibling
+   */
+  started(sibling) {
+    this.#starting.delete(sibling);
+    this.#release(sibling);
+  }
+
+  /** The cluster's start is over: every sibling that started with this process started. */
+  allStarted() {
+    this.#starting.clear();
+  }
+
+  /** This process closes: what is held goes, if it can; the rest is reported lost. */
+  close() {
+    for (const sibling of [...this.#held.keys()]) this.started(sibling);
+  }
+
+  #release(sibling) {
+    const held = this.#held.get(sibling);
+    if (held === undefined) return;
+    this.#held.delete(sibling);
+    const lost = held.actions.filter((_, i) => !this.#options.send(sibling, held.payloads[i]));
+    if (lost.length === 0) return;
+    const what = lost.length === 1
+      ? `Message "${lost[0]}"`
+      : `${lost.length} messages (${[...new Set(lost)].map((a) => `"${a}"`).join(", ")})`;
+    this.#options.report(
+      new UnreachableError(
+        `${what} to ${describe(sibling)}, held until it could take ${
+          lost.length === 1 ? "it, was" : "them, were"
+        } not delivered: it is not connected`,
+        { action: lost[0], peer: sibling },
+      ),
+    );
+  }
+}
