@@ -571,6 +571,15 @@ export class Peer {
    */
   close() {
     const leaving = this.#closing === undefined && this.#stopWork === undefined;
+    // Its own code closes it while it runs: peers are told first, as when it
+    // stops alone (`$leaving`, ahead of the close on each connection), so
+    // that their requests wait for its next process rather than fail as not
+    // connected between its close and its exit. Not waiting for their
+    // `$left`: the close was asked for now.
+    if (leaving && this.#state === "ready") {
+      this.#leaving ??= { told: new Set(), waiting: new Set(), settled: [] };
+      for (const peer of this.#endpoint.connected()) this.#tellLeaving(peer);
+    }
     this.#closing ??= this.#shutDown();
     if (leaving) {
       // Else what else it runs (a server, a timer) kept it alive outside
