@@ -48,11 +48,13 @@ Deno.test("a Node service's refused request fails once the worker exits not to b
   await goodbye; // Its stop handlers ran: it refuses new requests.
   const fromWorker = ask(1);
   const fromNode = ask("node");
-  // Behind the Node service's request on its connection to worker 0: once
-  // worker 0 reports it, it has refused that request.
-  const seen = nextMessage(cluster, "seen", (m) => (m.data as { from: unknown }).from === "node");
-  await remote(cluster, "node", { op: "send", action: "test", data: "behind", to: 0 });
-  await seen;
+  // Answered after the requests above began: both were made by now, while
+  // worker 0 still runs (it holds a request), and refused by it, or waiting
+  // from the start as it said $leaving. (A message sent to it now would
+  // wait in the sender for its next process: README "Waiting for a
+  // replacement".)
+  await remote(cluster, "node", { op: "pid" });
+  await remote(cluster, 1, { op: "pid" });
   cluster.sendMessage("release", {}, 0);
   await held;
   assert.equal((await exited as { restart?: boolean }).restart, false);

@@ -40,6 +40,7 @@ import {
 import { Endpoint } from "./endpoint.mjs";
 import { fateOf } from "./fate.mjs";
 import { ManagerSync } from "./manager_sync.mjs";
+import { NextProcessHolds } from "./next_process_holds.mjs";
 import { StartingSiblings } from "./starting_siblings.mjs";
 import {
   ClosedError,
@@ -252,6 +253,19 @@ export class Peer {
   #sync = new ManagerSync((data) => this.#sendControl(MANAGER, "$sync", data));
   /** @type {StartingSiblings} Messages held for siblings starting with the cluster. */
   #siblings;
+  /** Messages held for siblings' next processes. */
+  #nextHolds = new NextProcessHolds({
+    send: (sibling, payload) => this.#send(sibling, payload),
+    report: (error) => this.#report(error),
+  });
+  /**
+   * For each sibling messages wait for: how many times its links had
+   * closed when the wait began, if one was open (they go once that link
+   * closed too), and whether its next process is ready.
+   *
+   * @type {Map<Address, { gonesAt: number | undefined, ready: boolean }>}
+   */
+  #forNext = new Map();
 
   /**
    * Not for use: peers come from {@linkcode connect}.
@@ -421,10 +435,42 @@ export class Peer {
     assertUserAction(action);
     const targets = to === undefined ? this.workers : Array.isArray(to) ? [...new Set(to)] : [to];
     const payload = this.#encode({ action, data }, to, targets);
-    // To a sibling starting with the cluster that does not listen yet: held until it does.
+    // To a sibling starting with the cluster that does not listen yet, or
+    // being replaced: held until it listens, or its next process is ready.
     return targets.filter((target) =>
-      this.#siblings.hold(target, payload, action) || this.#send(target, payload)
+      this.#siblings.hold(target, payload, action) ||
+      this.#holdForNext(target, payload, action) || this.#send(target, payload)
     ).length;
+  }
+
+  /**
+   * Holds a message to a sibling being replaced for its next process: once
+   * the old process said it is leaving (what came after would reach it as
+   * it closes, when it can answer nothing), or while none listens, or
+   * behind others held so.
+   *
+   * @returns {boolean} Whether it is held.
+   */
+  #holdForNext(target, payload, action) {
+    if (this.#waitsEnded || this.#state === "closing" || this.#state === "closed") return false;
+    const waits = this.#nextHolds.holds(target) || this.#leavers.has(target) ||
+      (this.#replacing.has(target) && !this.#endpoint.reachable(target));
+    if (!waits) return false;
+    if (!this.#forNext.has(target)) {
+      const gonesAt = this.#endpoint.linked(target) ? this.#gones.get(target) ?? 0 : undefined;
+      this.#forNext.set(target, { gonesAt, ready: false });
+    }
+    this.#nextHolds.hold(target, payload, action);
+    return true;
+  }
+
+  /** What waits for `sibling`'s next process goes, once it is ready and the old links closed. */
+  #releaseNext(sibling) {
+    const next = this.#forNext.get(sibling);
+    if (!next?.ready) return;
+    if (next.gonesAt !== undefined && (this.#gones.get(sibling) ?? 0) === next.gonesAt) return;
+    this.#forNext.delete(sibling);
+    this.#nextHolds.release(sibling);
   }
 
   /**
@@ -480,7 +526,8 @@ export class Peer {
       const payload = this.#encode(wire, to, [to], (sent) => {
         dataId = typeof sent?.messageId === "string" ? sent.messageId : undefined;
       });
-      let waits = this.#leavers.has(to);
+      // Behind messages held for its next process, the request waits for it too.
+      let waits = this.#leavers.has(to) || this.#nextHolds.holds(to);
       let sent = waits || this.#send(to, payload);
       // Being replaced, and no process of it listens now: it waits for the next.
       if (!sent && this.#replacing.has(to) && !this.#waitsEnded) waits = sent = true;
@@ -603,6 +650,8 @@ export class Peer {
       this.#settle(messageId, error);
     }
     for (const key of this.#incoming.keys()) this.#abortIncoming(key, abortError("closed"));
+    this.#forNext.clear();
+    this.#nextHolds.drop(() => true, "this process closed first");
     this.#siblings.close();
     this.#sync.endAll();
     await this.#endpoint.close();
@@ -766,7 +815,8 @@ export class Peer {
       this.#left(address);
       this.#gones.set(address, (this.#gones.get(address) ?? 0) + 1);
     }
-    // A link to it closed: a request that waited for that may go again.
+    // A link to it closed: what waited for that may go again, messages first.
+    this.#releaseNext(address);
     for (const [messageId, entry] of this.#pending) {
       if (entry.waiting && entry.target === address) this.#sendAgain(messageId, entry);
     }
@@ -988,6 +1038,10 @@ export class Peer {
     this.#unready.delete(address);
     this.#leavers.delete(address);
     this.#replacing.delete(address);
+    // Messages held for it go first, ahead of the requests that waited.
+    const next = this.#forNext.get(address);
+    if (next) next.ready = true;
+    this.#releaseNext(address);
     for (const [messageId, entry] of this.#pending) {
       if (!entry.waiting || entry.target !== address) continue;
       entry.readyHeard = true;
@@ -1043,6 +1097,8 @@ export class Peer {
    */
   #failWaiting(which, why = "stopped, and no new process replaced it") {
     for (const leaver of this.#leavers) if (which(leaver)) this.#leavers.delete(leaver);
+    for (const sibling of this.#forNext.keys()) if (which(sibling)) this.#forNext.delete(sibling);
+    this.#nextHolds.drop(which, `it ${why}`);
     for (const replaced of this.#replacing) if (which(replaced)) this.#replacing.delete(replaced);
     for (const [messageId, entry] of this.#pending) {
       if (!entry.waiting || !which(entry.target)) continue;
@@ -1059,6 +1115,8 @@ export class Peer {
   /** The cluster stops: what waits for a next process fails, and nothing waits again. */
   #endWaits() {
     this.#waitsEnded = true;
+    this.#forNext.clear();
+    this.#nextHolds.drop(() => true, "the cluster is stopping, and no new process will come");
     this.#leavers.clear();
     this.#replacing.clear();
     for (const [messageId, entry] of this.#pending) {

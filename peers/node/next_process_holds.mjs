@@ -1,0 +1,103 @@
+/**
+ * Messages to a sibling being replaced, held for its next process (README
+ * "Waiting for a replacement"): once the old process said it is leaving,
+ * or while none listens, a message to it waits in the sender, in order
+ * with those sent it after, and goes once the next process is ready and
+ * every link to the old one closed (sent on such a link, it would reach
+ * the old process as it closes). If none comes (given up, not restarted,
+ * its host left, the cluster stops, this process closes), what waited is
+ * reported lost, naming the actions and the sibling.
+ *
+ * @module
+ */
+
+import { describe } from "./address.mjs";
+import { UnreachableError } from "./errors.mjs";
+
+/** @typedef {import("./address.mjs").Address} Address */
+
+/**
+ * @typedef {object} NextProcessOptions
+ * @property {(sibling: Address, payload: Uint8Array) => boolean} send
+ * Hands a payload to the connection; whether it could.
+ * @property {(error: Error) => void} report Where a loss is told (`onError`).
+ */
+
+/** Messages held for siblings' next processes. */
+export class NextProcessHolds {
+  /** @type {Map<Address, { payloads: Uint8Array[], actions: string[] }>} */
+  #held = new Map();
+  #options;
+
+  /** @param {NextProcessOptions} options */
+  constructor(options) {
+    this.#options = options;
+  }
+
+  /**
+   * Whether messages wait for `sibling`'s next process: every new one waits behind them.
+   *
+   * @param {Address} sibling
+   * @returns {boolean}
+   */
+  holds(sibling) {
+    return this.#held.has(sibling);
+  }
+
+  /**
+   * Holds `payload` for `sibling`'s next process.
+   *
+   * @param {Address} sibling
+   * @param {Uint8Array} payload
+   * @param {string} action
+   */
+  hold(sibling, payload, action) {
+    const held = this.#held.get(sibling) ?? { payloads: [], actions: [] };
+    this.#held.set(sibling, held);
+    held.payloads.push(payload);
+    held.actions.push(action);
+  }
+
+  /**
+   * `sibling`'s next process is ready, and no link to the old one is left:
+   * what waited for it goes, in order.
+   *
+   * @param {Address} sibling
+   */
+  release(sibling) {
+    const held = this.#held.get(sibling);
+    if (held === undefined) return;
+    this.#held.delete(sibling);
+    const lost = held.actions.filter((_, i) => !this.#options.send(sibling, held.payloads[i]));
+    if (lost.length > 0) this.#lost(sibling, lost, "it is not connected");
+  }
+
+  /**
+   * No next process will come for the siblings `which` picks (or this
+   * process closes): what waited for them is reported lost, saying `why`.
+   *
+   * @param {(sibling: Address) => boolean} which
+   * @param {string} why
+   */
+  drop(which, why) {
+    for (const [sibling, held] of [...this.#held]) {
+      if (!which(sibling)) continue;
+      this.#held.delete(sibling);
+      this.#lost(sibling, held.actions, why);
+    }
+  }
+
+  #lost(sibling, actions, why) {
+    const what = actions.length === 1
+      ? `Message "${actions[0]}"`
+      : `${actions.length} messages (${[...new Set(actions)].map((a) => `"${a}"`).join(", ")})`;
+    this.#options.report(
+      new UnreachableError(
+        `${what} to ${describe(sibling)}, held until it could take ${
+          actions.length === 1 ? "it, was" : "them, were"
+        } not delivered: ${why}`,
+        { action: actions[0], peer: sibling },
+      ),
+    );
+  }
+}
