@@ -7,6 +7,8 @@
  * sibling's old process had gone, before it read the manager's `reload`
  * event (its code ran before it read its socket), failed at once, "it is
  * not connected". Played here with the manager and the sibling by hand.
+ * A sibling it heard crash it does not ask about: a crash is no
+ * replacement, and the request fails at once.
  */
 
 import { Buffer } from "node:buffer";
@@ -103,4 +105,31 @@ Deno.test("a Node service's request to a sibling whose socket is gone, as its re
   const answer = await next(manager);
   assert.equal(answer.messageId, "ask");
   assert.deepEqual(answer.data, { ok: { data: "x", by: 0 } });
+});
+
+Deno.test("a Node service's request to a sibling it heard crash fails at once, without asking its manager", async () => {
+  await using manager = await FakeManager.start(
+    ["node", NODE_SERVICE],
+    bootstrapOf("node", { workers: [0], services: ["node"] }),
+  );
+  // A crash is no replacement: README "Waiting for a replacement".
+  manager.send({
+    action: "$event",
+    data: { type: "exit", address: 0, code: 1, signal: null, restart: true },
+  });
+  manager.send({
+    action: "doRequest",
+    messageId: "ask",
+    data: { op: "request", action: "echoRequest", data: "x", to: 0, timeout: 10_000 },
+  });
+  const answer = await next(manager);
+  assert.equal(answer.messageId, "ask", `answered at once; it sent ${JSON.stringify(answer)}`);
+  assert.deepEqual(answer.data, {
+    error: {
+      name: "UnreachableError",
+      message: 'Request "echoRequest" to worker 0 failed: it is not connected',
+      action: "echoRequest",
+      peer: 0,
+    },
+  });
 });

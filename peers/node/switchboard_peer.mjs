@@ -215,6 +215,14 @@ export class Peer {
   #replacing = new Set();
   /** @type {Set<Address>} Siblings restarted and not ready yet: a clean exit of one is a failed start, no replacement. */
   #unready = new Set();
+  /**
+   * Siblings heard to have exited not to be replaced (a crash, or not
+   * restarted) until a process of them is ready again: a request to one
+   * that does not listen fails at once, without asking the manager.
+   *
+   * @type {Set<Address>}
+   */
+  #down = new Set();
   /** @type {"holding" | "releasing" | "ready" | "closing" | "closed"} */
   #state = "holding";
   /**
@@ -535,7 +543,7 @@ export class Peer {
       // being replaced and not heard of yet. Its manager is asked, and says
       // (its answer comes after every event it sent before, and, for a
       // sibling starting with the cluster, once that sibling listens).
-      const syncing = !sent && this.#endpoint.isSibling(to);
+      const syncing = !sent && this.#endpoint.isSibling(to) && !this.#down.has(to);
       if (syncing) waits = sent = true;
       // Its place among what was forwarded to `to`, for a GONE frame's counts.
       const place = waits ? 0 : this.#endpoint.forwarded(to);
@@ -1018,6 +1026,11 @@ export class Peer {
    */
   #sendWaiting(event) {
     const address = event?.address;
+    if (event?.type === "exit") {
+      const clean = event.code === 0 && event.signal === null;
+      if (!clean || event.restart === false) this.#down.add(address);
+    }
+    if (event?.type === "fatal") this.#down.add(address);
     if (event?.type === "fatal" || (event?.type === "exit" && event.restart === false)) {
       this.#unready.delete(address);
       return this.#failWaiting((target) => target === address);
@@ -1035,6 +1048,7 @@ export class Peer {
       return;
     }
     if (event?.type !== "ready") return;
+    this.#down.delete(address);
     this.#unready.delete(address);
     this.#leavers.delete(address);
     this.#replacing.delete(address);
