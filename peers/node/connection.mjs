@@ -28,9 +28,9 @@ export class Connection {
   welcome;
   /** @type {ReturnType<typeof setTimeout> | undefined} Closes an accepted connection that says no hello. */
   helloTimer;
-  /** @type {Buffer[]} Frames sent before `$welcome`, in order. */
+  /** @type {Uint8Array[]} Payloads sent before `$welcome`, in order. */
   #queue = [];
-  /** @type {Buffer[]} Once closed before its `$welcome`: the frames queued, never written. */
+  /** @type {Uint8Array[]} Once closed before its `$welcome`: the payloads queued, never written. */
   #unsent = [];
   /** Frames handed to the socket and not yet written out. */
   #unwritten = 0;
@@ -70,7 +70,7 @@ export class Connection {
    */
   send(payload) {
     if (this.state === "closed") return false;
-    if (this.state === "dialing") this.#queue.push(frame(payload));
+    if (this.state === "dialing") this.#queue.push(payload);
     else this.write(payload);
     return true;
   }
@@ -89,23 +89,22 @@ export class Connection {
   }
 
   /**
-   * Once closed before its `$welcome`: how many frames were sent on it,
-   * none of them written (taken: the next call gives 0).
+   * Once closed before its `$welcome`: the payloads sent on it, the very
+   * ones given to `send`, none of them written (taken: the next call
+   * gives none).
    *
-   * @returns {number}
+   * @returns {Uint8Array[]}
    */
   takeUnsent() {
-    const unsent = this.#unsent.length;
-    this.#unsent = [];
-    return unsent;
+    return this.#unsent.splice(0);
   }
 
   /** The `$welcome` came: the queued frames go, in order. */
   welcomed() {
     this.state = "open";
-    for (const framed of this.#queue.splice(0)) {
+    for (const payload of this.#queue.splice(0)) {
       this.#unwritten++;
-      this.socket.write(framed, () => {
+      this.socket.write(frame(payload), () => {
         this.#unwritten--;
         this.#wakeFlushWaiters();
       });

@@ -43,6 +43,9 @@ const CLOSE_TIMEOUT = 2_000;
  * What waits on a peer fails: its connections closed (`there`: one of two
  * did, and it is still there), or (a process of another host) the manager
  * says it is gone, and what became of what was forwarded to it.
+ * @property {(address: Address, payloads: Uint8Array[], cause: Error | undefined) => void} unsent
+ * What was sent on a connection this process dialed that closed before
+ * its `$welcome`: none of it was written (the payloads `send` was given).
  * @property {() => void} orphaned The connection to the manager closed.
  * @property {(error: Error) => void} report Told of errors no caller can be given.
  */
@@ -491,28 +494,6 @@ export class Endpoint {
     connection.socket.destroy();
   }
 
-  /**
-   * What was sent on a connection never welcomed, none of it written: not
-   * delivered, and said so, as Switchboard's own endpoint does (requests
-   * among it fail on their own, as the connection closed).
-   *
-   * @param {Address} address
-   * @param {number} unsent
-   * @param {Error | undefined} cause
-   */
-  #unsentLost(address, unsent, cause) {
-    if (unsent === 0 || address === MANAGER || this.#closing) return;
-    const what = unsent === 1
-      ? "the message sent to it was"
-      : `the ${unsent} messages sent to it were`;
-    this.#events.report(
-      new UnreachableError(
-        `${describe(this.#self)} could not connect to ${describe(address)}: ${what} not delivered`,
-        { cause, peer: address },
-      ),
-    );
-  }
-
   #onClosed(connection) {
     clearTimeout(connection.helloTimer);
     this.#connections.delete(connection);
@@ -528,7 +509,10 @@ export class Endpoint {
           { cause: connection.error, peer: address },
         ),
       );
-      this.#unsentLost(address, connection.takeUnsent(), connection.error);
+      const unsent = connection.takeUnsent();
+      if (unsent.length > 0 && address !== MANAGER && !this.#closing) {
+        this.#events.unsent(address, unsent, connection.error);
+      }
     }
     // A spare (it dialed as this process dialed it) closed: it is still there.
     if (this.#spares.delete(connection)) {

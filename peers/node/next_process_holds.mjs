@@ -59,6 +59,20 @@ export class NextProcessHolds {
   }
 
   /**
+   * Holds messages for `sibling`'s next process ahead of any held so far:
+   * those a dial to it never carried (it closed before its `$welcome`).
+   *
+   * @param {Address} sibling
+   * @param {{ payload: Uint8Array, action: string }[]} messages In the order sent.
+   */
+  holdFirst(sibling, messages) {
+    const held = this.#held.get(sibling) ?? { payloads: [], actions: [] };
+    this.#held.set(sibling, held);
+    held.payloads.unshift(...messages.map((message) => message.payload));
+    held.actions.unshift(...messages.map((message) => message.action));
+  }
+
+  /**
    * `sibling`'s next process is ready, and no link to the old one is left:
    * what waited for it goes, in order.
    *

@@ -181,7 +181,7 @@ export class Peer {
    * `syncing` (waiting too) while its manager is asked about a sibling
    * that did not listen as it was made.
    *
-   * @type {Map<string, { action: string, target: Address, resolve: Function, reject: Function, timer: any, dataId?: string, payload: Uint8Array, waiting: boolean, place: number, signal?: AbortSignal, onAbort: () => void, refusedOn?: number, readyHeard?: boolean, syncing?: boolean }>}
+   * @type {Map<string, { action: string, target: Address, resolve: Function, reject: Function, timer: any, dataId?: string, payload: Uint8Array, waiting: boolean, place: number, signal?: AbortSignal, onAbort: () => void, refusedOn?: number, readyHeard?: boolean, syncing?: boolean, unwelcomed?: boolean }>}
    */
   #pending = new Map();
   /** @type {Map<string, string[]>} Open requests by the messageId their data carried, in the order opened. */
@@ -271,7 +271,9 @@ export class Peer {
    * closed when the wait began, if one was open (they go once that link
    * closed too), and whether its next process is ready.
    *
-   * @type {Map<Address, { gonesAt: number | undefined, ready: boolean }>}
+   * `asking` while the manager is asked about one whose dial closed unwelcomed.
+   *
+   * @type {Map<Address, { gonesAt: number | undefined, ready: boolean, asking?: boolean }>}
    */
   #forNext = new Map();
 
@@ -305,6 +307,7 @@ export class Peer {
     this.#endpoint = new Endpoint(bootstrap, {
       receive: (from, message) => this.#receive(from, message),
       gone: (address, reason, last) => this.#gone(address, reason, last),
+      unsent: (address, payloads, cause) => this.#unsent(address, payloads, cause),
       orphaned: () => this.#orphaned(),
       report: (error) => this.#report(error),
     });
@@ -472,6 +475,80 @@ export class Peer {
     return true;
   }
 
+  /** Whether what was sent to `address` may wait for its next process: a sibling not heard to be down. */
+  #mayWaitForNext(address) {
+    return this.#endpoint.isSibling(address) && !this.#down.has(address) && !this.#waitsEnded &&
+      this.#state !== "closing" && this.#state !== "closed";
+  }
+
+  /**
+   * What was sent on a dial to `address` that closed before its `$welcome`:
+   * none of it was written (the old process of a sibling being reloaded
+   * closed as it was dialed, say). Its requests wait or fail on their own
+   * (see `#gone`); its messages (not control frames or answers, which were
+   * for the old process) wait, ahead of any sent since, while the manager
+   * is asked about it, as a Deno child's do.
+   */
+  #unsent(address, payloads, cause) {
+    const requests = new Set([...this.#pending.values()].map((entry) => entry.payload));
+    const messages = [];
+    for (const payload of payloads) {
+      if (requests.has(payload)) continue;
+      let message;
+      try {
+        message = decodeMessage(payload, describe(this.id), this.id);
+      } catch {
+        continue;
+      }
+      if (message.action.startsWith("$") || message.re === true) continue;
+      messages.push({ payload, action: message.action });
+    }
+    if (messages.length === 0) return;
+    if (!this.#mayWaitForNext(address)) {
+      const what = messages.length === 1
+        ? "the message sent to it was"
+        : `the ${messages.length} messages sent to it were`;
+      return this.#report(
+        new UnreachableError(
+          `${describe(this.id)} could not connect to ${describe(address)}: ${what} not delivered`,
+          { cause, peer: address },
+        ),
+      );
+    }
+    this.#nextHolds.holdFirst(address, messages);
+    const next = this.#forNext.get(address) ?? { gonesAt: undefined, ready: false };
+    next.asking = true;
+    this.#forNext.set(address, next);
+    const synced = () => this.#unsentSynced(address);
+    this.#sync.ask({ for: address }, { answered: synced, ended: synced });
+  }
+
+  /**
+   * The manager answered about a sibling whose dial closed unwelcomed:
+   * being replaced, what was held waits for its new process; else it goes
+   * now if that process was ready meanwhile or is linked to this one, or
+   * is reported lost, and the requests waiting behind it go, or fail.
+   */
+  #unsentSynced(address) {
+    const next = this.#forNext.get(address);
+    if (!next?.asking) return;
+    next.asking = false;
+    if (this.#replacing.has(address) && !this.#waitsEnded) return;
+    if (next.ready || this.#endpoint.linked(address)) {
+      next.ready = true;
+      this.#releaseNext(address);
+    } else {
+      this.#forNext.delete(address);
+      this.#nextHolds.drop((sibling) => sibling === address, "it is not connected");
+    }
+    if (this.#leavers.has(address)) return;
+    for (const [messageId, entry] of this.#pending) {
+      if (!entry.waiting || entry.syncing || entry.target !== address) continue;
+      entry.readyHeard = true;
+      this.#sendAgain(messageId, entry);
+    }
+  }
+
   /** What waits for `sibling`'s next process goes, once it is ready and the old links closed. */
   #releaseNext(sibling) {
     const next = this.#forNext.get(sibling);
@@ -574,7 +651,11 @@ export class Peer {
         // Past the timers' range, as good as never.
         const timer = timeout <= MAX_DELAY
           ? setTimeout(
-            () => this.#settle(messageId, this.#pending.get(messageId)?.syncing ? unready : late),
+            () =>
+              this.#settle(
+                messageId,
+                this.#pending.get(messageId)?.syncing && unready ? unready : late,
+              ),
             timeout,
           )
           : undefined;
@@ -801,6 +882,19 @@ export class Peer {
       if (entry.target !== address || entry.waiting) continue;
       const outcome = fate(entry.place);
       if (outcome === "kept") continue;
+      // Never written: the manager is asked about it, as for its messages.
+      if (never && this.#mayWaitForNext(address)) {
+        Object.assign(entry, {
+          waiting: true,
+          syncing: true,
+          unwelcomed: true,
+          readyHeard: false,
+          refusedOn: undefined,
+        });
+        const synced = () => this.#syncedFor(messageId);
+        this.#sync.ask({ for: address }, { answered: synced, ended: synced });
+        continue;
+      }
       const why = outcome === "reached"
         ? "the connection closed before it answered"
         : never
@@ -1098,6 +1192,16 @@ export class Peer {
     if (!entry?.syncing) return;
     entry.syncing = false;
     if (this.#replacing.has(entry.target) && !this.#waitsEnded) return;
+    // Its dial closed unwelcomed as it crashed: a crash is no replacement.
+    if (entry.unwelcomed && this.#down.has(entry.target)) {
+      return this.#settle(
+        messageId,
+        new UnreachableError(
+          `Request "${entry.action}" to ${describe(entry.target)} failed: it is not connected`,
+          { action: entry.action, peer: entry.target },
+        ),
+      );
+    }
     entry.readyHeard = true;
     this.#sendAgain(messageId, entry);
   }
