@@ -465,7 +465,8 @@ export class Peer {
   #holdForNext(target, payload, action) {
     if (this.#waitsEnded || this.#state === "closing" || this.#state === "closed") return false;
     const waits = this.#nextHolds.holds(target) || this.#leavers.has(target) ||
-      (this.#replacing.has(target) && !this.#endpoint.reachable(target));
+      (this.#replacing.has(target) && this.#endpoint.isSibling(target) &&
+        !this.#endpoint.reachable(target));
     if (!waits) return false;
     if (!this.#forNext.has(target)) {
       const gonesAt = this.#endpoint.linked(target) ? this.#gones.get(target) ?? 0 : undefined;
