@@ -88,6 +88,7 @@ export type {
   CarriedSchemaProtocol,
   SchemaProtocol,
   Schemas,
+  SchemasFor,
   StandardSchemaV1,
   ValidationIssue,
 } from "./src/schema.ts";

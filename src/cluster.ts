@@ -13,7 +13,7 @@ import type { Manager } from "./manager.ts";
 import { Peer } from "./peer.ts";
 import type { Permissions } from "./permissions.ts";
 import type { RestartOptions } from "./restart_policy.ts";
-import type { CarriedSchemaProtocol, Schemas } from "./schema.ts";
+import type { CarriedSchemaProtocol, Schemas, SchemasFor } from "./schema.ts";
 import type { Router } from "./router.ts";
 import type { ClusterStats, Protocol } from "./types.ts";
 import type { UnixHost } from "./unix/host.ts";
@@ -356,7 +356,7 @@ export class Cluster<P extends Carried<P> = Protocol, S extends string = string>
    * ```
    */
   static start<P extends Carried<P> = Protocol, S extends string = string>(
-    options?: ClusterOptions<S>,
+    options?: Omit<ClusterOptions<S>, "schemas"> & { schemas?: SchemasFor<P> },
   ): Promise<Cluster<P, S>>;
   static async start<P extends Carried<P> = Protocol, S extends string = string>(
     options?: ClusterOptions<S>,

@@ -8,7 +8,12 @@ import type { Carried } from "./carried_types.ts";
 import { readBootstrap } from "./bootstrap.ts";
 import { ChildSide } from "./child.ts";
 import { Peer } from "./peer.ts";
-import { type CarriedSchemaProtocol, checkSchemas, type Schemas } from "./schema.ts";
+import {
+  type CarriedSchemaProtocol,
+  checkSchemas,
+  type Schemas,
+  type SchemasFor,
+} from "./schema.ts";
 import type { Protocol } from "./types.ts";
 import { openUnixEndpoint } from "./unix/transport.ts";
 import { checkOptionNames, type OptionNames } from "./option_names.ts";
@@ -128,13 +133,14 @@ export function connect<const C extends Schemas, S extends string = string>(
  * ```
  */
 export function connect<P extends Carried<P> = Protocol, S extends string = string>(
-  options?: ConnectOptions,
+  options?: Omit<ConnectOptions, "schemas"> & { schemas?: SchemasFor<P> },
 ): Promise<Peer<P, S>>;
 export function connect<P extends Carried<P> = Protocol, S extends string = string>(
-  options?: ConnectOptions,
+  options?: Omit<ConnectOptions, "schemas"> & { schemas?: SchemasFor<P> },
 ): Promise<Peer<P, S>> {
   // Checked before the first call is kept: a misspelt option fails that
   // call alone, and one put right may join.
+  let schemas: Schemas | undefined;
   try {
     checkOptionNames(options ?? {}, CONNECT_OPTIONS, "connect()");
     const ready: unknown = options?.ready;
@@ -142,11 +148,11 @@ export function connect<P extends Carried<P> = Protocol, S extends string = stri
     if (ready != null && typeof ready !== "boolean") {
       throw new TypeError(`connect(): "ready" must be true or false, got ${shown(ready)}`);
     }
-    checkSchemas(options?.schemas, "connect()");
+    schemas = checkSchemas(options?.schemas, "connect()");
   } catch (error) {
     return Promise.reject(error);
   }
-  joined ??= join(options ?? {});
+  joined ??= join({ ready: options?.ready, schemas });
   return joined as unknown as Promise<Peer<P, S>>;
 }
 

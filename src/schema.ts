@@ -114,6 +114,34 @@ export declare namespace StandardSchemaV1 {
 export type Schemas = Readonly<Record<string, StandardSchemaV1>>;
 
 /**
+ * Schemas for a protocol written by hand: for each action of `P`, a schema
+ * whose output is that action's data type, as listeners get it. What
+ * `Cluster.start<P>()` and `connect<P>()` take as `schemas`, so that a
+ * schema that says another thing than the protocol is a type error. A
+ * schema that transforms (its input type differs from its output) fits an
+ * action typed to hold its output, e.g. `string | number` for a string
+ * turned into a number.
+ *
+ * @example Schemas checked against a protocol
+ * ```ts
+ * import type { SchemasFor, StandardSchemaV1 } from "@switchboard/switchboard";
+ *
+ * type Chat = { say: { text: string }; typing: undefined };
+ *
+ * const say: StandardSchemaV1<{ text: string }> = {
+ *   "~standard": {
+ *     version: 1,
+ *     vendor: "example",
+ *     validate: (value) => ({ value: value as { text: string } }),
+ *   },
+ * };
+ * export const schemas: SchemasFor<Chat> = { say }; // `typing` has none
+ * // A schema of { text: number } for "say" would be a type error.
+ * ```
+ */
+export type SchemasFor<P> = { readonly [A in keyof P]?: StandardSchemaV1<unknown, P[A]> };
+
+/**
  * The protocol that schemas describe: each action's data is its schema's
  * output type. Senders are checked against the input, listeners get the
  * output: for a schema that transforms (its input type differs from its
