@@ -549,7 +549,7 @@ export class Requester {
     return Promise.all(targets.map((to) =>
       this.request(action, data, { to, timeout, signal }).then(
         (data) => ({ from: to, data }),
-        (error: Error) => ({ from: to, error }),
+        (error: unknown) => ({ from: to, error: settledError(action, to, error) }),
       )
     ));
   }
@@ -742,6 +742,23 @@ function checkSignal(action: string, signal: unknown): void {
 // deno-lint-ignore require-yield
 async function* failedStream(error: unknown): AsyncGenerator<unknown, void, undefined> {
   throw error;
+}
+
+/**
+ * A target's failure as `Settled` has it, an `Error`: an abort's reason
+ * that is none (`controller.abort("shutting down")`) as an `AbortError`
+ * that says so, the reason as its `cause`, for code that reads
+ * `result.error.message`. (Only a signal's reason can be another value.)
+ */
+function settledError(action: string, to: Address, error: unknown): Error {
+  if (error instanceof Error) return error;
+  const aborted = new DOMException(
+    `Request "${action}" to ${describe(to)} was aborted: ${shown(error)}`,
+    "AbortError",
+  );
+  // As `new Error(message, { cause })` sets it (the types know no options for DOMException).
+  Object.defineProperty(aborted, "cause", { value: error, writable: true, configurable: true });
+  return aborted;
 }
 
 /** Refuses a timeout that is not a number >= 0: its frame would be refused by every receiver. */

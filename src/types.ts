@@ -276,7 +276,12 @@ export interface RequestAllOptions<S extends string = string> {
   to?: Target<S>;
   /** How long to wait for each answer, in ms; defaults to the cluster's `requestTimeout`. */
   timeout?: number;
-  /** Cancels the requests still open; they settle with the signal's reason. */
+  /**
+   * Cancels the requests still open; they settle with the signal's reason
+   * as their `error` (a reason that is not an `Error`, such as a string,
+   * as an `AbortError` `DOMException` that shows it, the reason as its
+   * `cause`).
+   */
   signal?: AbortSignal;
 }
 
