@@ -56,7 +56,12 @@ export { responseAction } from "./src/action.ts";
 export type { Carried, Refusal } from "./src/carried_types.ts";
 export type { ResponseAction } from "./src/action.ts";
 export { Cluster, DEFAULTS } from "./src/cluster.ts";
-export type { ClusterOptions, ServiceOptions } from "./src/cluster.ts";
+export type {
+  ClusterOptions,
+  CommandService,
+  ModuleService,
+  ServiceOptions,
+} from "./src/cluster.ts";
 export type {
   BounceDetails,
   Broker,

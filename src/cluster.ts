@@ -19,9 +19,11 @@ import type { ClusterStats, Protocol } from "./types.ts";
 import type { UnixHost } from "./unix/host.ts";
 
 /**
- * A service process: a Deno module and, optionally, what it runs with; or
- * any executable, as a `command`. Give exactly one of `module` and
- * `command`.
+ * A service process: a Deno module and, optionally, what it runs with
+ * ({@linkcode ModuleService}); or any executable, as a `command`
+ * ({@linkcode CommandService}). Exactly one of `module` and `command`:
+ * both, neither, or Deno's options beside a command are type errors, as
+ * `Cluster.start()` refuses them.
  *
  * @example A Deno service with its own permissions, and a Python one
  * ```ts
@@ -36,27 +38,67 @@ import type { UnixHost } from "./unix/host.ts";
  * console.assert(options.processes?.scorer === scorer);
  * ```
  */
-export interface ServiceOptions {
+export type ServiceOptions = ModuleService | CommandService;
+
+/**
+ * A service that runs a Deno module, with its own permissions, flags and
+ * arguments or the cluster's.
+ *
+ * @example A database service that may read and write its data alone
+ * ```ts
+ * import type { ModuleService } from "@switchboard/switchboard";
+ *
+ * const db: ModuleService = {
+ *   module: new URL("./db.ts", import.meta.url),
+ *   permissions: { read: ["./data"], write: ["./data"] },
+ *   args: ["--fresh"],
+ * };
+ * console.assert(db.args?.[0] === "--fresh");
+ * ```
+ */
+export interface ModuleService {
   /** The module to run: a path relative to the working directory, or a URL. */
-  module?: string | URL;
-  /**
-   * Instead of a module, any executable, as its argv: the program (looked
-   * up on `PATH`, or a path relative to the working directory), then its
-   * arguments, e.g. `["python3", "svc.py"]`. It gets the same bootstrap on
-   * stdin and must speak the protocol itself (README "Processes in other
-   * languages"). Deno's sandbox does not apply: it runs with the rights of
-   * the user and the manager's environment. The manager needs
-   * `--allow-run` for the program. `permissions`, `flags` and `args` are
-   * Deno's and are refused beside it (the arguments go in `command`); the
-   * cluster's are not applied to it.
-   */
-  command?: readonly string[];
+  module: string | URL;
+  /** Not beside a module: see {@linkcode CommandService}. */
+  command?: undefined;
   /** Permissions for this service, instead of the cluster's `permissions`. */
   permissions?: Permissions;
   /** More `deno run` flags for this service, instead of the cluster's `flags`. */
   flags?: readonly string[];
   /** Its `Deno.args`, instead of the cluster's `args`. */
   args?: readonly string[];
+}
+
+/**
+ * A service that runs any executable, which speaks the protocol itself
+ * (README "Processes in other languages").
+ *
+ * @example A Node.js service
+ * ```ts
+ * import type { CommandService } from "@switchboard/switchboard";
+ *
+ * const resizer: CommandService = { command: ["node", "./resizer.mjs", "--threads=2"] };
+ * console.assert(resizer.command[0] === "node");
+ * ```
+ */
+export interface CommandService {
+  /**
+   * The executable, as its argv: the program (looked up on `PATH`, or a
+   * path relative to the working directory), then its arguments, e.g.
+   * `["python3", "svc.py"]`. It gets the same bootstrap on stdin and must
+   * speak the protocol itself. Deno's sandbox does not apply: it runs with
+   * the rights of the user and the manager's environment. The manager
+   * needs `--allow-run` for the program.
+   */
+  command: readonly string[];
+  /** Not beside a command. */
+  module?: undefined;
+  /** Deno's: not beside a command, and the cluster's are not applied to it. */
+  permissions?: undefined;
+  /** Deno's: not beside a command. */
+  flags?: undefined;
+  /** Not beside a command: its arguments go in `command`. */
+  args?: undefined;
 }
 
 /**
