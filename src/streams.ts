@@ -181,13 +181,16 @@ export class StreamRequests {
   /**
    * The consumer is done with it. (Once out of the table, an entry never
    * finishes: only the table's messages and failures finish one.) Unless
-   * `refused`, what of it still comes is dropped ({@linkcode StreamRequests.leftEarly}).
+   * its responder sent its final response, or it was `refused`, what of it
+   * still comes is dropped ({@linkcode StreamRequests.leftEarly}): also
+   * after it failed here (a part that failed a schema, parts over the
+   * window), as its responder goes on until the `$cancel` reaches it.
    */
   close(messageId: string, refused = false): void {
     const entry = this.#entries.get(messageId);
     this.#entries.delete(messageId);
-    if (!entry || entry.finished) return;
-    this.#uncount(entry.target);
+    if (!entry || entry.answered) return;
+    if (!entry.finished) this.#uncount(entry.target);
     // Refused before anything of it ran (it goes again, by the same id): nothing more comes.
     if (refused) return;
     this.#left.set(messageId, { target: entry.target, action: entry.action });
