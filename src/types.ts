@@ -225,7 +225,12 @@ export type Listener<P, K extends ActionOf<P>, S extends string = string> = (
 export type Handler<P, K extends ActionOf<P>, S extends string = string> = (
   data: P[K],
   message: Message<P, K, S>,
-) => ResponseOf<P, K> | Promise<ResponseOf<P, K>> | AsyncIterable<ResponseOf<P, K>>;
+) =>
+  | ResponseOf<P, K>
+  | Promise<ResponseOf<P, K>>
+  | AsyncIterable<ResponseOf<P, K>>
+  // An answer that may hold nothing (`fooResponse: undefined`) is given by returning nothing.
+  | (undefined extends ResponseOf<P, K> ? void | Promise<void> : never);
 
 /**
  * Options of `request()`.
