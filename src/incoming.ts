@@ -121,6 +121,11 @@ export class IncomingRequest {
     return this.#reason !== undefined;
   }
 
+  /** Whether its timeout passed: its requester no longer waits for any answer. */
+  get timedOut(): boolean {
+    return this.#reason?.name === "TimeoutError";
+  }
+
   /** Whether it was answered, or given up: nothing more goes to its requester. */
   get settled(): boolean {
     return this.#done;

@@ -542,8 +542,11 @@ export class Router implements Receiver {
   replyTo(to: ReceivedMessage, reply: WireMessage): boolean {
     if (to.isRequest) {
       // Its requester is gone: the answer would go to nobody, or to a
-      // process that never asked (the next one at that address).
-      if (to.incoming?.requesterGone) {
+      // process that never asked (the next one at that address). Or its
+      // timeout passed, when the requester stops waiting: sent as this
+      // process's timer fired a little before the requester's, it would
+      // fail the request as a RemoteError, not the requester's TimeoutError.
+      if (to.incoming?.requesterGone || to.incoming?.timedOut) {
         to.incoming.settle();
         return false;
       }
