@@ -135,12 +135,15 @@ export class Outbox {
 
   /**
    * Sends to one worker, the least busy that takes it (see
-   * `worker_chooser.ts`); one whose queue is full is passed over.
+   * `worker_chooser.ts`); one whose queue is full is passed over, and so is
+   * one it is too large for (a worker of another host, over NATS
+   * `max_payload`, where one of this host's sockets carries it).
    *
    * @param openTo The work a worker has open, as the sender knows it.
    * @param skip Workers not to send it to.
    * @returns The worker, or undefined when none is up.
-   * @throws {QueueFullError} When every worker up has a full queue.
+   * @throws {QueueFullError} When every worker up that it fits has a full queue.
+   * @throws {FrameError} When it is too large for every worker up.
    */
   sendToAny(
     payload: Payload,
@@ -150,19 +153,23 @@ export class Outbox {
   ): Address | undefined {
     const workers = this.layout.workerIds;
     let full: QueueFullError | undefined;
+    let tooLarge: FrameError | undefined;
     for (const worker of this.#chooser.candidates(workers, openTo)) {
       if (skip?.includes(worker)) continue;
       try {
         if (this.sendNow(worker, payload, action) < 0) continue;
       } catch (error) {
-        if (!(error instanceof QueueFullError)) throw error;
-        full ??= error;
+        if (error instanceof QueueFullError) full ??= error;
+        else if (error instanceof FrameError) tooLarge ??= error;
+        else throw error;
         continue;
       }
       this.#chooser.chose(worker, workers);
       return worker;
     }
+    // A full queue drains: that is the one to wait on, if any would take it.
     if (full) throw full;
+    if (tooLarge) throw tooLarge;
     return undefined;
   }
 
