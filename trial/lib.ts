@@ -25,10 +25,15 @@ export function deadline<T>(p: Promise<T>, ms: number, what: string): Promise<T>
 
 export class Nats {
   proc: Deno.ChildProcess | undefined;
+  extra: string[] = [];
   constructor(readonly port: number, readonly dir: string) {}
-  static async start(): Promise<Nats> {
+  static async start(config?: string): Promise<Nats> {
     const dir = await Deno.makeTempDir({ prefix: "trial21-nats-" });
     const n = new Nats(sparePort(), dir);
+    if (config !== undefined) {
+      await Deno.writeTextFile(`${dir}/server.conf`, config);
+      n.extra = ["-c", `${dir}/server.conf`];
+    }
     await n.restart();
     return n;
   }
@@ -37,7 +42,7 @@ export class Nats {
   }
   async restart() {
     const proc = new Deno.Command("nats-server", {
-      args: ["-js", "-a", "127.0.0.1", "-p", String(this.port), "-sd", this.dir],
+      args: [...this.extra, "-js", "-a", "127.0.0.1", "-p", String(this.port), "-sd", this.dir],
       stdout: "null",
       stderr: "piped",
     }).spawn();

@@ -36,6 +36,11 @@ await new Promise((r) => setTimeout(r, 800));
 await nats.kill();
 console.log("nats killed");
 await new Promise((r) => setTimeout(r, down));
+if (Deno.args[1] === "wipe") {
+  await Deno.remove(nats.dir, { recursive: true });
+  await Deno.mkdir(nats.dir);
+  console.log("store wiped");
+}
 await nats.restart();
 console.log("nats restarted");
 const [ta, tb, tm] = await Promise.all([ticksA, ticksB, ticksM]);
@@ -132,6 +137,11 @@ for (const h of [a, b]) {
   );
 }
 check(a.events("hostLeft").length === 0 && b.events("hostLeft").length === 0, "nobody dropped");
+const sa = await a.command({ op: "stats" });
+const sb = await b.command({ op: "stats" });
+console.log("hosts seen by a", JSON.stringify(sa.hosts), "by b", JSON.stringify(sb.hosts));
+const again = await a.command({ op: "ask", action: "echo", to: 1, data: "fine" });
+check(again.ok?.data === "fine", "a still reaches worker 1", again);
 await a.stop();
 await b.stop();
 await nats.stop();
