@@ -30,6 +30,7 @@ import {
 } from "./transport.ts";
 import type { ConnectionStats } from "./types.ts";
 import type { UnixEndpoint } from "./unix/endpoint.ts";
+import { RefusedRelays } from "./refused_relays.ts";
 import { RefusedStreams } from "./refused_streams.ts";
 import { RemoteOutcomes } from "./remote_outcomes.ts";
 import { UntakenRelays } from "./untaken_relays.ts";
@@ -72,6 +73,10 @@ export class GatewayEndpoint implements Endpoint {
   readonly #outcomes: RemoteOutcomes;
   /** Streams children answer to other hosts, one part of which the link refused. */
   readonly #refusedStreams = new RefusedStreams();
+  /** What children sent other hosts and could not go on, refused to them a task at a time. */
+  readonly #refusedRelays = new RefusedRelays((from, to, text, seen) => {
+    this.#local.tellGone(from, to, text, { seen, there: true });
+  });
 
   /**
    * @param queueLimit Bytes queued for one child past which new messages
@@ -271,13 +276,7 @@ export class GatewayEndpoint implements Endpoint {
       return;
     }
     this.#refusedStreams.refused(from, to, message);
-    const what = message === undefined ? "A message" : `Message "${message.action}"`;
-    this.#local.tellGone(
-      from,
-      to,
-      `${what} from ${describe(from)} to ${describe(to)} was not delivered: ${why}`,
-      { seen: this.#outcomes.seen(from, to), there: true },
-    );
+    this.#refusedRelays.add(from, to, message?.action, why, this.#outcomes.seen(from, to));
   }
 
   /** A message from another host: for the manager, or for one of its children. */
