@@ -18,10 +18,21 @@ import type { Loopback } from "./loopback.ts";
 import { type Endpoint, FULL, type Payload, TOO_LARGE, UNREACHABLE } from "./transport.ts";
 import { WorkerChooser } from "./worker_chooser.ts";
 
+/**
+ * How many addresses of hosts that left are remembered, the newest: a
+ * host remembers the last 1,024 hosts that left, and each had one at least.
+ */
+const LEFT_REMEMBERED = 1_024;
+
 /** Hands one process's payloads to the transport, within its limits. */
 export class Outbox {
-  /** The cluster's processes: what is not in it is unreachable. Hosts join and leave. */
-  layout: Layout;
+  #layout: Layout;
+  /**
+   * The processes of hosts that left (the newest {@linkcode LEFT_REMEMBERED}),
+   * until an address comes back with a host that joins: a request to one
+   * is refused as not connected, not as to no such process.
+   */
+  readonly #left = new Set<Address>();
   readonly #self: Address;
   readonly #endpoint: Endpoint;
   readonly #loopback: Loopback;
@@ -41,7 +52,32 @@ export class Outbox {
     this.#endpoint = endpoint;
     this.#loopback = loopback;
     this.#maxQueuedBytes = maxQueuedBytes;
-    this.layout = layout;
+    this.#layout = layout;
+  }
+
+  /** The cluster's processes: what is not in it is unreachable. Hosts join and leave. */
+  get layout(): Layout {
+    return this.#layout;
+  }
+
+  set layout(layout: Layout) {
+    const before = this.#layout;
+    for (const address of [...before.children(), ...before.managers]) {
+      if (layout.has(address)) continue;
+      this.#left.delete(address);
+      this.#left.add(address);
+    }
+    for (const address of this.#left) if (layout.has(address)) this.#left.delete(address);
+    for (const address of this.#left) {
+      if (this.#left.size <= LEFT_REMEMBERED) break;
+      this.#left.delete(address);
+    }
+    this.#layout = layout;
+  }
+
+  /** Whether `to` was a process of a host that left the cluster, and is not back. */
+  leftWithItsHost(to: Address): boolean {
+    return this.#left.has(to);
   }
 
   /** Why `to` cannot be reached now, when the transport knows (see {@linkcode Endpoint.unreachableWhy}). */

@@ -569,7 +569,9 @@ export class Requester {
   #unreachable(action: string, to: Address): UnreachableError {
     const { outbox } = this.#options;
     const cutOff = outbox.unreachableWhy(to);
-    const why = !outbox.layout.has(to)
+    const why = outbox.leftWithItsHost(to)
+      ? "it is not connected (its host left the cluster)"
+      : !outbox.layout.has(to)
       ? `no such process (the cluster has ${outbox.layout})`
       : cutOff
       ? `it is not connected (${cutOff})`

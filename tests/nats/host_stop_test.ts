@@ -195,7 +195,8 @@ Deno.test({
     await b.finished();
     const cut = outcomes.filter(({ parts, error }) =>
       error !== undefined &&
-      (parts > 0 || !/stopped, and no new process replaced it|no such process/.test(error))
+      (parts > 0 ||
+        !/stopped, and no new process replaced it|its host left the cluster/.test(error))
     );
     assert.deepEqual(cut, [], "ended whole, or refused before any of it ran");
     assert.ok(
