@@ -172,6 +172,47 @@ async function run(cmd: Command): Promise<unknown> {
       await Promise.all(Array.from({ length: concurrency }, lane));
       return { outcomes, samples };
     }
+    case "streams": {
+      // Streamed requests until "stopSteady": each checked whole (0..count-1, in order).
+      const state = { stop: false };
+      running.set(cmd.name as string, state);
+      const to = target(cmd.to);
+      const outcomes: Record<string, number> = {};
+      const samples: Record<string, unknown> = {};
+      const count = (cmd.count as number) ?? 20;
+      async function lane() {
+        while (!state.stop) {
+          const parts: number[] = [];
+          try {
+            for await (
+              const part of cluster.requestStream(
+                "parts" as never,
+                { count, ms: cmd.ms ?? 5 } as never,
+                {
+                  to: to as never,
+                  timeout: 10_000,
+                },
+              )
+            ) parts.push(part as number);
+            const whole = parts.length === count && parts.every((n, i) => n === i);
+            const key = whole ? "whole" : `ended with a gap: ${parts.length} parts`;
+            outcomes[key] = (outcomes[key] ?? 0) + 1;
+            if (!whole) samples[key] ??= parts;
+          } catch (error) {
+            const e = errorOf(error);
+            const key = `${e.name} after ${parts.length > 0 ? "some" : "no"} parts: ${
+              String(e.message).replace(/\d+/g, "N")
+            }`;
+            outcomes[key] = (outcomes[key] ?? 0) + 1;
+            samples[key] ??= e;
+            // A refusal may come at once, in a microtask: let the event loop run.
+            await new Promise((r) => setTimeout(r, 5));
+          }
+        }
+      }
+      await Promise.all(Array.from({ length: (cmd.concurrency as number) ?? 3 }, lane));
+      return { outcomes, samples };
+    }
     case "stopSteady":
       running.get(cmd.name as string)!.stop = true;
       return true;

@@ -134,3 +134,10 @@ peer.handle("doSteady", async (data) => {
 let stopWork = 0;
 peer.on("setStopWork", (data) => stopWork = (data as { ms: number }).ms);
 peer.onStop(() => new Promise((r) => setTimeout(r, stopWork)));
+peer.handle("parts", async function* (data) {
+  const { count, ms } = data as { count: number; ms: number };
+  for (let n = 0; n < count; n++) {
+    if (ms > 0) await new Promise((r) => setTimeout(r, ms));
+    yield n;
+  }
+});
