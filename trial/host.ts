@@ -213,6 +213,47 @@ async function run(cmd: Command): Promise<unknown> {
       await Promise.all(Array.from({ length: (cmd.concurrency as number) ?? 3 }, lane));
       return { outcomes, samples };
     }
+    case "paced": {
+      // n ticks of `size` bytes to `to`; on QueueFullError, drain() and send it again.
+      const to = target(cmd.to);
+      const pad = "x".repeat((cmd.size as number) ?? 1000);
+      let full = 0;
+      let counted = 0;
+      const other: unknown[] = [];
+      const t0 = performance.now();
+      let longestDrain = 0;
+      for (let i = 0; i < (cmd.n as number); i++) {
+        while (true) {
+          try {
+            counted += cluster.sendMessage(
+                "tick" as never,
+                { tag: cmd.tag, n: i, pad } as never,
+                to as never,
+              ) > 0
+              ? 1
+              : 0;
+            break;
+          } catch (error) {
+            if ((error as Error).name !== "QueueFullError") {
+              other.push(errorOf(error));
+              break;
+            }
+            full++;
+            const d0 = performance.now();
+            await cluster.drain(to as never);
+            longestDrain = Math.max(longestDrain, performance.now() - d0);
+          }
+        }
+        if (i % 100 === 99) await new Promise((r) => setTimeout(r, 0));
+      }
+      return {
+        counted,
+        full,
+        other,
+        ms: Math.round(performance.now() - t0),
+        longestDrain: Math.round(longestDrain),
+      };
+    }
     case "stopSteady":
       running.get(cmd.name as string)!.stop = true;
       return true;
