@@ -181,11 +181,25 @@ export class GatewayEndpoint implements Endpoint {
 
   async drained(limit: number, to?: Address): Promise<void> {
     if (to === undefined) {
-      await Promise.all([this.#local.drained(limit), this.#link.drained(limit)]);
+      await Promise.all([this.#local.drained(limit), this.#link.drained(this.#toLink(limit))]);
       return;
     }
     const host = this.#remoteHost(to);
-    await (host === undefined ? this.#local.drained(limit, to) : this.#link.drained(limit, host));
+    await (host === undefined
+      ? this.#local.drained(limit, to)
+      : this.#link.drained(this.#toLink(limit), host));
+  }
+
+  /**
+   * What a drain to another host waits for: `limit`, or less, so that the
+   * largest message fits its window again. At `limit` alone, a window at or
+   * below `highWaterMark` (256 KiB, with 1 MiB) left drain() resolving at
+   * once while sends were refused as full: a sender that drained and sent
+   * again spun, and no confirmation could come in.
+   */
+  #toLink(limit: number): number {
+    const room = Math.min(this.#link.window ?? Infinity, this.#queueLimit) - this.#link.maxPayload;
+    return Math.max(0, Math.min(limit, room));
   }
 
   connected(): Address[] {
