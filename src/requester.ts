@@ -516,16 +516,18 @@ export class Requester {
     data: unknown,
     given?: RequestAllOptions,
   ): Promise<Settled<unknown>[]> {
-    // Null (from a JSON config) is as good as none: every option is optional here.
+    // Null (from a JSON config) is as good as none: every option is optional
+    // here, `to` included (every worker).
     const options = given ?? {};
+    const to = options.to ?? undefined;
     let targets: readonly Address[];
     try {
       assertUserAction(action);
       checkOptionNames(options, REQUEST_ALL_OPTIONS, `requestAll() of "${action}"`);
       // A process listed twice is asked once, as sendMessage sends it one message.
-      targets = options.to === undefined
+      targets = to === undefined
         ? this.#options.outbox.layout.workerIds
-        : [...new Set(targetsOf(options.to, action))];
+        : [...new Set(targetsOf(to, action))];
       // Once, not as each target's failure (and not never, for no targets).
       // Null keeps the default, as in request().
       if (options.timeout != null) checkTimeout(action, options.timeout);
@@ -533,7 +535,7 @@ export class Requester {
       // What no target could take is refused once, here: data that fails its
       // schema, cannot be carried, or is over maxFrameSize (another host's
       // lower limit is that host's targets' own failure).
-      if (this.#options.schemas) checkOutgoing(this.#options.schemas, action, data, options.to);
+      if (this.#options.schemas) checkOutgoing(this.#options.schemas, action, data, to);
       // Measured as each request goes: with a messageId as long as the
       // last target's, and its timeout.
       const timeout = options.timeout ?? this.#options.requestTimeout;
@@ -541,7 +543,7 @@ export class Requester {
       const wire = Number.isFinite(timeout)
         ? { action, data, messageId, timeout }
         : { action, data, messageId };
-      encodeMessage(wire, this.#options.maxFrameSize, options.to);
+      encodeMessage(wire, this.#options.maxFrameSize, to);
     } catch (error) {
       return Promise.reject(error);
     }
