@@ -531,7 +531,8 @@ Deno.test("a process whose host left is awaited no more: requests for it fail at
       "a later request",
     );
     assert.ok(later instanceof UnreachableError, String(later));
-    assert.match(later.message, /no such process/);
+    // Not "no such process": that is for an address that never was (a typo).
+    assert.match(later.message, /it is not connected \(its host left the cluster\)/);
   } finally {
     await network.close();
   }
