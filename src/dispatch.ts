@@ -156,8 +156,9 @@ export class Dispatcher {
 
   /**
    * Sends the parts of a streamed answer as the requester takes them, at
-   * most its window ahead, then the end; stops (and ends the handler's
-   * iteration) once the requester gives up.
+   * most its window ahead (the handler's iteration one part past it,
+   * waiting), then the end; stops (and ends the handler's iteration) once
+   * the requester gives up.
    */
   async #respondWithStream(message: ReceivedMessage, parts: AsyncIterable<unknown>): Promise<void> {
     const iterator = parts[Symbol.asyncIterator]();
@@ -172,7 +173,7 @@ export class Dispatcher {
     }
     let ended = false;
     try {
-      while (await incoming.takeCredit()) {
+      while (!incoming.settled) {
         const result = await iterator.next();
         // As `for await` checks it: destructured, a number gave undefined
         // parts, never done, for ever.
@@ -190,6 +191,9 @@ export class Dispatcher {
           this.#replier.replyTo(message, { action });
           return;
         }
+        // Only a part waits for the requester's grant: the end needs none
+        // (README, Protocol), so a stream of exactly its window ends.
+        if (!(await incoming.takeCredit())) break;
         this.#replier.replyTo(message, { action, data: value, part: true });
         // Its window counts parts: large ones would fill the queue to
         // maxQueuedBytes before the consumer could take them.

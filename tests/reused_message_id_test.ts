@@ -24,7 +24,7 @@ Deno.test("a streamed answer whose messageId its requester reuses ends, and the 
     stream,
   });
   manager.send(ask(10, 2));
-  // The older stream has sent its two parts, and waits for a `$more`.
+  // The older stream has sent its two parts, and waits for a `$more` with its third made.
   await manager.dataOf("reused", 2);
   manager.send(ask(3, 10));
   const stopped: unknown[] = [];
@@ -41,7 +41,7 @@ Deno.test("a streamed answer whose messageId its requester reuses ends, and the 
   assert.deepEqual(newer.map((part) => (part as { i: number }).i), [0, 1, 2]);
   assert.deepEqual(
     stopped.map((data) => (data as { yielded: number }).yielded).sort(),
-    [2, 3],
+    [3, 3],
   );
 });
 
