@@ -92,7 +92,7 @@ export class ChildProcesses {
   /** Stops `children` together, in the two phases of `stopAll`. */
   async #stopTogether(children: readonly Slot[]): Promise<void> {
     const processes = children.map((child) => child.process);
-    const leaving = new Set(
+    const onTheirOwn = new Set(
       children.flatMap((child) =>
         child.process && this.#leftOnItsOwn(child, child.process) ? [child.process] : []
       ),
@@ -106,7 +106,7 @@ export class ChildProcesses {
     await Promise.all(children.map((child, i) => {
       const spawned = processes[i];
       return spawned &&
-        this.#reap(spawned, asked.includes(child) || (leaving.has(spawned) && "closed"), child);
+        this.#reap(spawned, asked.includes(child) || (onTheirOwn.has(spawned) && "closed"), child);
     }));
   }
 
@@ -127,14 +127,14 @@ export class ChildProcesses {
    * it closed its peer on its own: see `#leftOnItsOwn`).
    */
   async stopAlone(child: Slot, spawned: SpawnedChild): Promise<void> {
-    const leaving = this.#leftOnItsOwn(child, spawned);
+    const onItsOwn = this.#leftOnItsOwn(child, spawned);
     const asked = this.#ask(child, true);
     if (asked) {
       await this.#phase(child.stopped.promise);
       this.#reportUnfinished(child);
       this.#tellExit(child);
     }
-    await this.#reap(spawned, asked || (leaving && "closed"), child);
+    await this.#reap(spawned, asked || (onItsOwn && "closed"), child);
   }
 
   /** Sends `signal` to every process, at once. Synchronous. */
