@@ -46,9 +46,10 @@ export interface Slot {
   process: SpawnedChild | undefined;
   restarts: number;
   budget: RestartBudget | undefined;
-  backoff: ReturnType<typeof setTimeout> | undefined;
+  /** The timer of a restart waiting out its back-off (a `Clock`'s handle). */
+  backoff: unknown;
   /** Kills a restarted process that is not ready within `startTimeout`. */
-  readyTimer: ReturnType<typeof setTimeout> | undefined;
+  readyTimer: unknown;
   /** Settles when the current process is ready, or exits before. */
   ready: PromiseWithResolvers<void>;
   /** Settles when the current process has done its stop work, or exited. */
@@ -58,7 +59,7 @@ export interface Slot {
   /** Whether the current process sent `$ready` and was given the go-ahead. */
   wentAhead: boolean;
   wasReady: boolean;
-  /** When the current process was ready (`performance.now()`): how long a clean exit ran. */
+  /** When the current process was ready (on the supervisor's clock): how long a clean exit ran. */
   readyAt: number;
   /**
    * The last error reported about the current process before it was ready

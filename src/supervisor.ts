@@ -12,6 +12,7 @@
 import { type Address, describe } from "./address.ts";
 import type { Bootstrap } from "./bootstrap.ts";
 import { ChildProcesses, wasSignalledHere } from "./child_processes.ts";
+import { type Clock, SYSTEM_CLOCK } from "./clock.ts";
 import { type ChildSpec, labelOf, newSlot, type Slot, troubleOf, whyLate } from "./child_slot.ts";
 import { deadline } from "./deadline.ts";
 import { counted } from "./counted.ts";
@@ -55,11 +56,18 @@ export interface SupervisorOptions {
   report(error: Error): void;
   /** A child was given up: it exited too often. */
   gaveUp(error: SwitchboardError): void;
+  /**
+   * The time the restart policy counts in, and the timers of back-offs and
+   * of restarts' readiness (default: the machine's). The start's, reloads'
+   * and stops' own deadlines run on the machine's timers.
+   */
+  clock?: Clock;
 }
 
 /** Runs a cluster's child processes. */
 export class Supervisor {
   readonly #options: SupervisorOptions;
+  readonly #clock: Clock;
   readonly #slots = new Map<Address, Slot>();
   readonly #processes: ChildProcesses;
   /** Rejects when a child exits before the cluster has started. */
@@ -79,6 +87,7 @@ export class Supervisor {
 
   constructor(options: SupervisorOptions) {
     this.#options = options;
+    this.#clock = options.clock ?? SYSTEM_CLOCK;
     this.#processes = new ChildProcesses(options);
     this.#startFailed.promise.catch(() => {});
   }
@@ -158,14 +167,14 @@ export class Supervisor {
     // Asked to stop as it set up (a reload, the cluster's stop): it is on
     // its way out, and its next process, if any, is the one to announce.
     if (child.leaving) return;
-    clearTimeout(child.readyTimer);
+    this.#clock.clearTimeout(child.readyTimer);
     child.state = "ready";
     // New code that started answers for its own crashes, not the old code's.
     if (child.newCodeUnproven) child.budget?.reset();
     child.newCodeUnproven = false;
     if (child.wasReady) this.#options.announce({ type: "ready", address });
     child.wasReady = true;
-    child.readyAt = performance.now();
+    child.readyAt = this.#clock.now();
     child.ready.resolve();
     this.#readyToStart();
   }
@@ -270,7 +279,7 @@ export class Supervisor {
     // counts; not one this manager killed past stopTimeout.
     const crashed = (status.code !== 0 || status.signal !== null) && !wasSignalledHere(old);
     const delay = child.budget &&
-      (crashed ? child.budget.onExit(performance.now()) : this.#options.restart!.backoff);
+      (crashed ? child.budget.onExit(this.#clock.now()) : this.#options.restart!.backoff);
     this.#options.announce({
       type: "exit",
       address: child.address,
@@ -302,8 +311,8 @@ export class Supervisor {
       this.#startFailed.reject(new ClosedError("The cluster was stopped before it had started"));
     }
     for (const child of this.#slots.values()) {
-      clearTimeout(child.readyTimer);
-      clearTimeout(child.backoff);
+      this.#clock.clearTimeout(child.readyTimer);
+      this.#clock.clearTimeout(child.backoff);
     }
   }
 
@@ -344,11 +353,11 @@ export class Supervisor {
       });
     }
     this.#options.announce({ type: "reload", address: child.address });
-    clearTimeout(child.backoff);
+    this.#clock.clearTimeout(child.backoff);
     const old = child.process;
     if (old) await this.#processes.stopAlone(child, old);
     // A restart after a SIGTERM's stop that this reload met: it replaces it.
-    clearTimeout(child.backoff);
+    this.#clock.clearTimeout(child.backoff);
     if (this.#stopping) throw reloadStopped(child.address);
     child.state = "starting";
     child.newCodeUnproven = true;
@@ -364,7 +373,7 @@ export class Supervisor {
         { cause: error, peer: child.address },
       );
       if (child.budget) {
-        this.#afterFailure(child, child.budget.onExit(performance.now()), "could not be started");
+        this.#afterFailure(child, child.budget.onExit(this.#clock.now()), "could not be started");
       } else {
         // Nothing restarts it: those waiting for its new process hear that none comes.
         child.state = "stopped";
@@ -416,7 +425,7 @@ export class Supervisor {
   #onExit(child: Slot, spawned: SpawnedChild, status: Deno.CommandStatus): void {
     if (child.process !== spawned) return;
     child.process = undefined;
-    clearTimeout(child.readyTimer);
+    this.#clock.clearTimeout(child.readyTimer);
     child.stopped.resolve();
     this.#released(child.address);
     const how = howItExited(status);
@@ -462,7 +471,7 @@ export class Supervisor {
     const exitedClean = status.code === 0 && status.signal === null;
     const neverReady = child.state === "starting";
     const clean = exitedClean && !neverReady;
-    const now = performance.now();
+    const now = this.#clock.now();
     const delay = child.budget &&
       (clean ? child.budget.onCleanExit(now, now - child.readyAt) : child.budget.onExit(now));
     this.#options.announce({
@@ -497,7 +506,7 @@ export class Supervisor {
   #afterFailure(child: Slot, delay: number | undefined, what: string): void {
     if (delay !== undefined) {
       child.state = "restarting";
-      child.backoff = setTimeout(() => this.#restart(child), delay);
+      child.backoff = this.#clock.setTimeout(() => this.#restart(child), delay);
       return;
     }
     const { maxRestarts, period } = this.#options.restart!;
@@ -543,14 +552,14 @@ export class Supervisor {
           peer: child.address,
         }),
       );
-      this.#afterFailure(child, child.budget!.onExit(performance.now()), "could not be started");
+      this.#afterFailure(child, child.budget!.onExit(this.#clock.now()), "could not be started");
       return;
     }
     // A restart that hangs must not leave the address down for good: kill
     // it, and the restart policy decides again.
     const spawned = child.process!;
     const { startTimeout } = this.#options;
-    child.readyTimer = setTimeout(() => {
+    child.readyTimer = this.#clock.setTimeout(() => {
       if (child.process !== spawned || child.state !== "starting") return;
       this.#options.report(
         new SwitchboardError(
