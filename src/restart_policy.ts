@@ -97,13 +97,19 @@ export class RestartBudget {
    */
   onCleanExit(now: number, ranFor = 0): number {
     this.#forgetBefore(now);
-    const { backoff, maxBackoff } = this.#policy;
+    const { maxBackoff } = this.#policy;
     if (ranFor >= maxBackoff) {
       this.#cleanTimes = [now];
-      return Math.min(maxBackoff, backoff);
+      return this.firstDelay;
     }
     this.#cleanTimes.push(now);
     return this.#delay();
+  }
+
+  /** The first back-off: `backoff`, at most `maxBackoff`, as after a first crash. */
+  get firstDelay(): number {
+    const { backoff, maxBackoff } = this.#policy;
+    return Math.min(maxBackoff, backoff);
   }
 
   #forgetBefore(now: number): void {

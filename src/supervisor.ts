@@ -279,7 +279,7 @@ export class Supervisor {
     // counts; not one this manager killed past stopTimeout.
     const crashed = (status.code !== 0 || status.signal !== null) && !wasSignalledHere(old);
     const delay = child.budget &&
-      (crashed ? child.budget.onExit(this.#clock.now()) : this.#options.restart!.backoff);
+      (crashed ? child.budget.onExit(this.#clock.now()) : child.budget.firstDelay);
     this.#options.announce({
       type: "exit",
       address: child.address,

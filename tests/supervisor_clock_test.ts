@@ -184,3 +184,26 @@ Deno.test("the supervisor restarts a child that exits cleanly for ever, the back
     await supervisor.stop();
   }
 });
+
+Deno.test("a child stopped alone (SIGTERM) is restarted after the first back-off, capped by maxBackoff as a crash's is", async () => {
+  // A back-off over maxBackoff: a crash's first wait is maxBackoff.
+  const { supervisor, clock, events, ready, exit } = supervised({ ...POLICY, backoff: 500 });
+  const starting = supervisor.start();
+  ready();
+  await waitFor(starting, "the start");
+  try {
+    const seen = events.length;
+    const exited = exit();
+    // It never connected, so it cannot be asked: killed, as its stop.
+    const stopping = supervisor.restartAlone(0, supervisor.pid(0));
+    assert.equal((await exited).type, "exit");
+    await waitFor(stopping, "the stop alone");
+    clock.advance(POLICY.maxBackoff - 1);
+    assert.deepEqual(told(events, seen), ["exit"], "not restarted before maxBackoff");
+    clock.advance(1);
+    assert.deepEqual(told(events, seen), ["exit", "restart 1"], "restarted at maxBackoff");
+  } finally {
+    supervisor.abandon("SIGKILL");
+    await supervisor.stop();
+  }
+});
