@@ -1491,11 +1491,15 @@ export class Peer {
   #replyTo(msg, wire, seenGone) {
     const key = `${JSON.stringify(msg.from)} ${msg.messageId}`;
     // Its requester is gone: the answer would go to nobody, or to a process
-    // that never asked (the next one at that address).
+    // that never asked (the next one at that address). Or its timeout
+    // passed, when the requester stops waiting: sent as this process's
+    // timer fired a little before the requester's, it would fail the
+    // request as a RemoteError, not the requester's TimeoutError.
     if (msg.isRequest && (this.#gones.get(msg.from) ?? 0) > seenGone) {
       if (!msg.signal.aborted) this.#closeIncoming(key);
       return false;
     }
+    if (msg.isRequest && msg.signal.reason?.name === "TimeoutError") return false;
     if (msg.isRequest) {
       wire.messageId = msg.messageId;
       wire.re = true;
