@@ -206,7 +206,7 @@ const NO_ATTACHMENTS: readonly Uint8Array[] = [];
  */
 export function toWireError(thrown: unknown): WireError {
   try {
-    if (!(thrown instanceof Error)) return { name: "Error", message: String(thrown) };
+    if (!(thrown instanceof Error)) return { name: "Error", message: thrownText(thrown) };
     const wire: WireError = { name: String(thrown.name), message: String(thrown.message) };
     const stack = thrown.stack;
     if (typeof stack === "string") wire.stack = stack;
@@ -221,6 +221,28 @@ export function toWireError(thrown: unknown): WireError {
     return wire;
   } catch {
     return { name: "Error", message: "an error that cannot be read" };
+  }
+}
+
+/**
+ * What was thrown that is no `Error`, in words: as `String()` writes it,
+ * but an object without a `toString` of its own (`{ status: 404 }`, which
+ * would say "[object Object]") as its JSON.
+ */
+function thrownText(thrown: unknown): string {
+  let text: string;
+  try {
+    text = String(thrown);
+  } catch {
+    // An object without a prototype has no toString.
+    text = Object.prototype.toString.call(thrown);
+  }
+  if (typeof thrown !== "object" || thrown === null || !text.startsWith("[object ")) return text;
+  try {
+    return JSON.stringify(thrown) ?? text;
+  } catch {
+    // A cycle, a BigInt: as String() wrote it.
+    return text;
   }
 }
 

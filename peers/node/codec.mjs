@@ -191,6 +191,31 @@ export function cutShort(error, most) {
 }
 
 /**
+ * What was thrown that is no `Error`, in words: as `String()` writes it,
+ * but an object without a `toString` of its own (`{ status: 404 }`, which
+ * would say "[object Object]") as its JSON.
+ *
+ * @param {unknown} thrown
+ * @returns {string}
+ */
+function thrownText(thrown) {
+  let text;
+  try {
+    text = String(thrown);
+  } catch {
+    // An object without a prototype has no toString.
+    text = Object.prototype.toString.call(thrown);
+  }
+  if (typeof thrown !== "object" || thrown === null || !text.startsWith("[object ")) return text;
+  try {
+    return JSON.stringify(thrown) ?? text;
+  } catch {
+    // A cycle, a BigInt: as String() wrote it.
+    return text;
+  }
+}
+
+/**
  * Converts the error a handler threw into the form a failed response
  * carries: `{name, message, stack?}`. Never throws, whatever was thrown: a
  * handler's odd error must not break the connection its answer travels on.
@@ -200,7 +225,7 @@ export function cutShort(error, most) {
  */
 export function toWireError(thrown) {
   try {
-    if (!(thrown instanceof Error)) return { name: "Error", message: String(thrown) };
+    if (!(thrown instanceof Error)) return { name: "Error", message: thrownText(thrown) };
     const wire = { name: String(thrown.name), message: String(thrown.message) };
     const stack = thrown.stack;
     if (typeof stack === "string") wire.stack = stack;
