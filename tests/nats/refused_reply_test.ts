@@ -60,9 +60,18 @@ Deno.test({
     // Host edge stops once `staying` is released; the worker that has gone was not replaced.
     for (const to of [onA, staying]) a.sendMessage("release", null, to);
     const refused = await waitFor(byId, "the request by id");
-    assert.equal(
+    // Refused by host edge, it waited for a new process until edge left; or, on a loaded
+    // machine, edge's bye came first and counted it among what it never delivered. Either
+    // way it failed as one that never ran, not as one cut off while it may have.
+    const notRun = [
+      `worker ${gone} stopped, and no new process replaced it`,
+      "it was not delivered",
+    ];
+    assert.ok(
+      notRun.some((why) =>
+        refused.message === `Request "echoRequest" to worker ${gone} failed: ${why}`
+      ),
       refused.message,
-      `Request "echoRequest" to worker ${gone} failed: worker ${gone} stopped, and no new process replaced it`,
     );
     assert.ok(
       reported.includes(
