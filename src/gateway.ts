@@ -23,6 +23,7 @@ import type { Permissions } from "./permissions.ts";
 import {
   type Endpoint,
   type EndpointOptions,
+  FULL,
   type Payload,
   type Receiver,
   TOO_LARGE,
@@ -31,6 +32,7 @@ import {
 } from "./transport.ts";
 import type { ConnectionStats } from "./types.ts";
 import type { UnixEndpoint } from "./unix/endpoint.ts";
+import { HeldAnswers } from "./held_answers.ts";
 import { RefusedRelays } from "./refused_relays.ts";
 import { RefusedStreams } from "./refused_streams.ts";
 import { RemoteOutcomes } from "./remote_outcomes.ts";
@@ -74,6 +76,8 @@ export class GatewayEndpoint implements Endpoint {
   readonly #outcomes: RemoteOutcomes;
   /** Streams children answer to other hosts, one part of which the link refused. */
   readonly #refusedStreams = new RefusedStreams();
+  /** Children's answers to other hosts that wait for room in the window. */
+  readonly #heldAnswers: HeldAnswers;
   /** What children sent other hosts and could not go on, refused to them a task at a time. */
   readonly #refusedRelays = new RefusedRelays((from, to, text, seen) => {
     this.#local.tellGone(from, to, text, { seen, there: true });
@@ -97,6 +101,19 @@ export class GatewayEndpoint implements Endpoint {
     this.#global = managerOf(link.self.host);
     this.#held = new HeldUntilJoined([...link.self.workers, ...link.self.services]);
     this.#outcomes = new RemoteOutcomes(local, this.#global, options.report);
+    this.#heldAnswers = new HeldAnswers(
+      {
+        send: (from, to, payload) => this.#link.send(from, to, payload),
+        refuse: (from, to, payload) => this.#refuseRelay(from, to, payload),
+        dropped: (from, to, payload) =>
+          this.#refusedStreams.watches(from, to) &&
+          this.#refusedStreams.broken(from, to, readMessage(from, payload)),
+        drained: (limit, host) => this.#link.drained(limit, host),
+        report: options.report,
+      },
+      link.window ?? Infinity,
+      queueLimit,
+    );
   }
 
   get closed(): Promise<Error | undefined> {
@@ -271,9 +288,25 @@ export class GatewayEndpoint implements Endpoint {
     ) {
       return;
     }
+    // Behind its answers that wait for room in the window, in order.
+    if (this.#heldAnswers.behind(from, to, payload)) return;
     const host = this.#remoteHost(to);
     const sent = host === undefined ? UNREACHABLE : this.#link.send(from, to, payload);
     if (sent >= 0) return;
+    if (sent === FULL && readMessage(from, payload)?.re === true) {
+      return this.#heldAnswers.hold(from, to, host!, payload);
+    }
+    this.#refuseRelay(from, to, payload);
+  }
+
+  /**
+   * Refuses to a child what it sent another host that cannot go: a request
+   * is answered as from its target, failed as never delivered; anything
+   * else may have broken what the child has open with the target (a stream
+   * it was a part of, or steered), which fails.
+   */
+  #refuseRelay(from: Address, to: Address, payload: Uint8Array): void {
+    const host = this.#remoteHost(to);
     // A child that came while the others could not be reached: from now
     // on it refuses such sends itself.
     if (!this.#reachable) this.#local.tellReachable(from, false);

@@ -254,6 +254,27 @@ async function run(cmd: Command): Promise<unknown> {
         longestDrain: Math.round(longestDrain),
       };
     }
+    case "bigStream": {
+      const parts: number[] = [];
+      try {
+        for await (
+          const part of cluster.requestStream(
+            "bigParts" as never,
+            { count: cmd.count, size: cmd.size } as never,
+            {
+              to: target(cmd.to) as never,
+              timeout: 20_000,
+            },
+          )
+        ) {
+          parts.push((part as { n: number }).n);
+          if (cmd.slow) await new Promise((r) => setTimeout(r, cmd.slow as number));
+        }
+        return { parts: parts.length };
+      } catch (error) {
+        return { parts: parts.length, error: errorOf(error) };
+      }
+    }
     case "stopSteady":
       running.get(cmd.name as string)!.stop = true;
       return true;

@@ -141,3 +141,7 @@ peer.handle("parts", async function* (data) {
     yield n;
   }
 });
+peer.handle("bigParts", async function* (data) {
+  const { count, size } = data as { count: number; size: number };
+  for (let n = 0; n < count; n++) yield { n, pad: new Uint8Array(size) };
+});

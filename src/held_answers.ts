@@ -1,0 +1,119 @@
+/**
+ * A child's answers to another host that the window to that host has no
+ * room for yet: its responses, a streamed answer's parts. Held in its
+ * manager, in order, with whatever the child sends the same process after
+ * them, until the window has room; refused as before only when they cannot
+ * go at all (the host left, the way is down), or past `maxQueuedBytes` of
+ * the child's. Refused at once, as other messages past the window are, a
+ * stream whose consumer granted 16 parts of 900 KB broke at the 8 MiB
+ * default window: the parts come to the manager faster than the other
+ * host can confirm them, and the child cannot see the window. Answers are
+ * bounded by what the other host asked for (its requests, a stream's
+ * grants), so holding them does not let a child flood another host.
+ *
+ * @module
+ */
+
+import type { Address } from "./address.ts";
+import { FULL } from "./transport.ts";
+
+/** How a manager sends on what it held, and refuses what cannot go. */
+export interface HeldAnswersWay {
+  /** Sends to the link: the size, or a negative code (`FULL`: no room yet). */
+  send(from: Address, to: Address, payload: Uint8Array): number;
+  /** Refuses to the child what cannot go at all. */
+  refuse(from: Address, to: Address, payload: Uint8Array): void;
+  /** Whether to let it go unsent, unrefused: the rest of a stream already refused. */
+  dropped(from: Address, to: Address, payload: Uint8Array): boolean;
+  /** Resolves once at most `limit` bytes to `host` are unconfirmed (or the window closed). */
+  drained(limit: number, host: string): Promise<void>;
+  /** Told what went wrong that nobody else can be told. */
+  report(error: Error): void;
+}
+
+type Queue = { from: Address; to: Address; host: string; payloads: Uint8Array[] };
+
+/** Answers for other hosts, held until the window to each has room. */
+export class HeldAnswers {
+  readonly #way: HeldAnswersWay;
+  readonly #window: number;
+  readonly #bound: number;
+  /** By sender and target: what waits, in order. */
+  readonly #queues = new Map<string, Queue>();
+  /** By child: the bytes it has held. */
+  readonly #bytes = new Map<Address, number>();
+
+  /**
+   * @param window The bytes that may be unconfirmed to one host.
+   * @param bound The most bytes held for one child (`maxQueuedBytes`).
+   */
+  constructor(way: HeldAnswersWay, window: number, bound: number) {
+    this.#way = way;
+    this.#window = window;
+    this.#bound = bound;
+  }
+
+  /**
+   * Holds `payload` behind what waits from `from` for `to`, if anything
+   * does: what a process sends another goes in order.
+   *
+   * @returns Whether it was taken (held, or refused past the bound).
+   */
+  behind(from: Address, to: Address, payload: Uint8Array): boolean {
+    if (this.#queues.size === 0) return false;
+    const queue = this.#queues.get(key(from, to));
+    if (queue === undefined) return false;
+    this.#add(queue, payload);
+    return true;
+  }
+
+  /**
+   * Holds an answer the window to `host` had no room for, to send once it
+   * has (the payload is copied: the caller's may be reused).
+   */
+  hold(from: Address, to: Address, host: string, payload: Uint8Array): void {
+    const queue: Queue = { from, to, host, payloads: [] };
+    this.#queues.set(key(from, to), queue);
+    this.#add(queue, payload);
+    this.#sendOn(queue).catch((error) => this.#way.report(error));
+  }
+
+  #add(queue: Queue, payload: Uint8Array): void {
+    const held = this.#bytes.get(queue.from) ?? 0;
+    if (held + payload.length > this.#bound) {
+      return this.#way.refuse(queue.from, queue.to, payload);
+    }
+    this.#bytes.set(queue.from, held + payload.length);
+    queue.payloads.push(payload.slice());
+  }
+
+  /** Sends what `queue` holds as the window makes room, in order. */
+  async #sendOn(queue: Queue): Promise<void> {
+    const { from, to, host, payloads } = queue;
+    // Room for the first, with its envelope; when that was not enough, for anything.
+    let emptied = false;
+    while (payloads.length > 0) {
+      const limit = emptied ? 0 : this.#window - payloads[0].length - ENVELOPE_ROOM;
+      await this.#way.drained(Math.max(0, limit), host);
+      emptied = true;
+      while (payloads.length > 0) {
+        const payload = payloads[0];
+        const sent = this.#way.dropped(from, to, payload) ? 0 : this.#way.send(from, to, payload);
+        if (sent === FULL) break;
+        emptied = false;
+        payloads.shift();
+        this.#bytes.set(from, this.#bytes.get(from)! - payload.length);
+        if (sent < 0) this.#way.refuse(from, to, payload);
+      }
+    }
+    this.#queues.delete(key(from, to));
+    if (this.#bytes.get(from) === 0) this.#bytes.delete(from);
+  }
+}
+
+/** What an envelope adds to a payload, at most, with room to spare (see `nats/envelope.ts`). */
+const ENVELOPE_ROOM = 1_024;
+
+function key(from: Address, to: Address): string {
+  return JSON.stringify([from, to]);
+}
