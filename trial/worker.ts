@@ -145,3 +145,6 @@ peer.handle("bigParts", async function* (data) {
   const { count, size } = data as { count: number; size: number };
   for (let n = 0; n < count; n++) yield { n, pad: new Uint8Array(size) };
 });
+const events: unknown[] = [];
+peer.onLifecycle((event) => events.push(event));
+peer.handle("events", () => events.splice(0));
