@@ -133,7 +133,10 @@ export class RemoteOutcomes {
 
   #tellBounced(from: Address, to: Address, reason: string, details: BounceDetails): void {
     const { action, count = 1, last = false, away = false, ended = false } = details;
-    const fails = last || !away;
+    // What a process that ended never said it read fails nothing here: its
+    // end, which its host says next, fails what waits on it, keeping what
+    // is still on its way (answered on its own), with why it ended.
+    const fails = last || (!away && !ended);
     // Still there: what it asked of the sender is answered, as ever.
     const there = !last && !ended;
     const what = count > 1

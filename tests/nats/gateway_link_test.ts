@@ -11,8 +11,8 @@ import assert from "node:assert/strict";
 import { MANAGER } from "../../src/address.ts";
 import { GatewayHost } from "../../src/gateway.ts";
 import { Layout } from "../../src/layout.ts";
-import { endedBody } from "../../src/nats/bodies.ts";
-import { encodeEnvelopes, ENDED, type Envelope, MESSAGE } from "../../src/nats/envelope.ts";
+import { bounceBody, endedBody } from "../../src/nats/bodies.ts";
+import { BOUNCE, encodeEnvelopes, ENDED, type Envelope, MESSAGE } from "../../src/nats/envelope.ts";
 import { nextTask } from "../../src/next_task.ts";
 import { Router } from "../../src/router.ts";
 import { UnixHost } from "../../src/unix/host.ts";
@@ -131,6 +131,61 @@ Deno.test("a request on its way to a process of another host that ended stays op
   // Its next process answers it.
   a.nats.arrive(fromB(1, { action: "workResponse", messageId, re: true, data: "done" }));
   assert.equal(await waitFor(r1, "the request to be answered"), "answered");
+});
+
+/**
+ * A process of another host that crashed with some of what was sent it
+ * unread: its host refuses those, in doubt, then says it ended. The
+ * refusal failed every request to it at once, as one that may have run,
+ * those still on their way to its host included (which its host answers
+ * on their own: to ANY, another worker takes them), and with the refusal
+ * as cause, not why it ended. Found by trial 21 (kill -9 of a worker under
+ * steady requests from another host).
+ */
+Deno.test("a refusal in doubt from a host whose process crashed fails nothing: its end does, keeping what was on its way", async () => {
+  await using a = await hostA(1 << 20);
+  const asked = a.sent((body) => body.action === "work");
+  const r1 = settled(a.worker0.request("work", { n: 1 }, { to: 1 }));
+  const first = await asked;
+  const askedAgain = a.sent((body) =>
+    body.action === "work" && body.messageId !== bodyOf(first).messageId
+  );
+  const r2 = settled(a.worker0.request("work", { n: 2 }, { to: 1 }));
+  const second = bodyOf(await askedAgain);
+  // Worker 1 had the first and crashed before it said it read it; the second is on its way.
+  a.nats.arrive(encodeEnvelopes([
+    {
+      kind: BOUNCE,
+      host: "b",
+      epoch: 5,
+      seq: 0,
+      from: 0,
+      to: 1,
+      body: bounceBody("worker 1 ended before it said it had read it", { ended: true }),
+    },
+    {
+      kind: ENDED,
+      host: "b",
+      epoch: 5,
+      seq: first.epoch,
+      from: 1,
+      to: null,
+      body: endedBody("worker 1 ended without closing gracefully", first.seq),
+    },
+  ]));
+  assert.equal(
+    await waitFor(r1, "the request worker 1 had to fail"),
+    'UnreachableError: Request "work" to worker 1 failed: the connection closed before it answered',
+  );
+  // Its next process answers the one on its way.
+  a.nats.arrive(
+    fromB(0, { action: "workResponse", messageId: second.messageId, re: true, data: 2 }),
+  );
+  assert.equal(await waitFor(r2, "the request on its way to be answered"), "answered");
+  // Worker 0 heard of the one in doubt, as a report.
+  assert.deepEqual(a.reports.map((error) => error.message), [
+    "A message from worker 0 to worker 1 may not have been delivered: worker 1 ended before it said it had read it",
+  ]);
 });
 
 Deno.test("a stream part the link refuses stops the stream's handler: the consumer never sees a gap in a stream that ends", async () => {
