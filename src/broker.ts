@@ -251,6 +251,13 @@ export interface BrokerLink {
    * not go only afterwards, as it is not delivered.
    */
   onReachable?(listener: (reachable: boolean) => void): () => void;
+  /**
+   * Listens for another host saying it is back (its connection to the
+   * broker was made again; or it asks what this host sent it, as then): it
+   * hears what this host sends it now, and may have missed what was sent
+   * while it was away. Returns the remover.
+   */
+  onBack?(listener: (host: string) => void): () => void;
   /** Starts delivering to `receiver`; call once. */
   receive(receiver: BrokerReceiver): void;
   /**

@@ -182,6 +182,8 @@ async function startOnBroker(
   report = (error) => manager.router.listeners.report(error);
   changed = (change) => manager.membersChanged(clusterLayout(link), hostEvent(change));
   early.forEach(changed);
+  // What either host's children went through while one was cut off, told once it is back.
+  link.onBack?.((host) => manager.backFrom(managerOf(host)));
   if (options.ready !== false) manager.readySoon();
   const hosts = () =>
     link.hosts()

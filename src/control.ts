@@ -82,6 +82,13 @@ export const EVENT = "$event";
  * several: the cluster's processes now, `{workers, services, managers}`.
  */
 export const MEMBERS = "$members";
+/**
+ * Between the managers of a cluster that spans hosts, from one back from
+ * being cut off (its connection to NATS dropped): tell me again the
+ * latest events of your children (each `$event` between managers carries
+ * `told`, `{by, n}`, by which the receiver takes each once).
+ */
+export const RESEND = "$resend";
 
 /**
  * A child to its manager, `{id}` (or with `for` or `started`): answered

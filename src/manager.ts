@@ -20,7 +20,8 @@ import {
 } from "./address.ts";
 import { BOOTSTRAP_VERSION } from "./bootstrap.ts";
 import type { ChildSpec } from "./child_slot.ts";
-import { EVENT, MEMBERS, READY, RUNNING, STOPPED, SYNC, SYNCED, TERM } from "./control.ts";
+import { HostEvents, type NumberedEvent, toldOf } from "./host_events.ts";
+import { EVENT, MEMBERS, READY, RESEND, RUNNING, STOPPED, SYNC, SYNCED, TERM } from "./control.ts";
 import { deadline } from "./deadline.ts";
 import { ClosedError, FrameError, SwitchboardError } from "./errors.ts";
 import type { Layout } from "./layout.ts";
@@ -95,6 +96,8 @@ export class Manager {
    * up is reported to `onError` all the same).
    */
   readonly #closed = handledLater(Promise.withResolvers<void>());
+  /** This host's children's events told the other hosts, numbered; theirs heard (see `reachedOthers`). */
+  readonly #events = new HostEvents();
   /** Why the cluster stopped on its own, when a child was given up. */
   #escalation: SwitchboardError | undefined;
   #stopping: Promise<void> | undefined;
@@ -199,6 +202,8 @@ export class Manager {
           [TERM]: { run: (_data, from) => manager!.#terminated(from) },
           // What happened to another host's children, from its manager.
           [EVENT]: { run: (data, from) => manager!.#eventFrom(from, data) },
+          // Another host's manager, back from being cut off, asks for this host's events again.
+          [RESEND]: { run: (_data, from) => manager!.#tellAgain(from) },
           // After every event sent to it before: see ManagerSync.
           [SYNC]: {
             // This host's children only: another host's manager has no use for it.
@@ -360,10 +365,32 @@ export class Manager {
    * host: here, and through the other hosts' managers.
    */
   #announce(event: LifecycleEvent): void {
+    const numbered = this.#events.number(event);
     for (const manager of this.router.layout.managers) {
-      this.router.sendControl(manager, EVENT, event);
+      this.router.sendControl(manager, EVENT, numbered);
     }
     this.#announceHere(event);
+  }
+
+  /**
+   * Another host is back from being cut off (its connection to NATS, or
+   * this host's, dropped and was made again; it said so): what either
+   * host's children went through meanwhile went nowhere. Each tells the
+   * other again the latest events of its children, of which the other takes
+   * those it did not have. Only now, once that host is heard: sent as this
+   * host was back, it went to a host still away, and was lost.
+   */
+  backFrom(manager: string): void {
+    this.#tellAgain(manager);
+    if (this.router.layout.managers.includes(manager)) this.router.sendControl(manager, RESEND);
+  }
+
+  /** Tells `manager` again the latest events of this host's children. */
+  #tellAgain(manager: Address): void {
+    if (!isManagerOf(manager) || !this.router.layout.managers.includes(manager)) return;
+    for (const event of this.#events.kept()) {
+      if (!this.router.sendControl(manager, EVENT, event)) return;
+    }
   }
 
   /** Tells the manager's lifecycle listeners and every connected child. */
@@ -420,9 +447,10 @@ export class Manager {
     // of this host said given up was no longer held for.
     const { type, address } = data as { type?: unknown; address?: unknown };
     const host = isAddress(address) ? this.#config.hostOf?.(address) : undefined;
+    const told = toldOf(data);
     if (
       typeof type !== "string" || !CHILD_EVENTS.has(type) || host === undefined ||
-      managerOf(host) !== from
+      managerOf(host) !== from || told === null
     ) {
       throw new FrameError(
         `Bad frame from ${describe(from)}: a "${EVENT}" of ${
@@ -431,7 +459,10 @@ export class Manager {
         { peer: from },
       );
     }
-    this.#announceHere(data as LifecycleEvent);
+    // Told again after a host was cut off: those already taken are dropped.
+    if (!this.#events.take(from, told)) return;
+    const { told: _, ...event } = data as NumberedEvent;
+    this.#announceHere(event as LifecycleEvent);
   }
 
   /**

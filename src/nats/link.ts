@@ -191,6 +191,8 @@ export class NatsLink implements BrokerLink {
   #up = true;
   /** Told when the connection to the server drops and comes back. */
   readonly #reachability = new Callbacks<(reachable: boolean) => void>();
+  /** Told of another host that says it is back (see `onBack`). */
+  readonly #back = new Callbacks<(host: string) => void>();
   #closing: Promise<void> | undefined;
   #stoppedReading: Promise<void> | undefined;
   /** Said once the connection closed for good, not by this link (see `#closedForGood`). */
@@ -245,6 +247,10 @@ export class NatsLink implements BrokerLink {
 
   onReachable(listener: (reachable: boolean) => void): () => void {
     return this.#reachability.add(listener);
+  }
+
+  onBack(listener: (host: string) => void): () => void {
+    return this.#back.add(listener);
   }
 
   receive(receiver: BrokerReceiver): void {
@@ -743,6 +749,7 @@ export class NatsLink implements BrokerLink {
     if (sent > 0) {
       this.#publish(host, { kind: SENT, from: NO_ADDRESS, to: NO_ADDRESS, seq: sent, body: EMPTY });
     }
+    for (const listener of this.#back.list) listener(host);
   }
 
   #onBounce(envelope: Envelope): void {

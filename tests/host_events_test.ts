@@ -1,0 +1,39 @@
+/** `HostEvents`: events numbered as told to other hosts, each taken once by them. */
+
+import assert from "node:assert/strict";
+import { HostEvents, MOST_KEPT, toldOf } from "../src/host_events.ts";
+import type { LifecycleEvent } from "../mod.ts";
+
+const exit: LifecycleEvent = { type: "exit", address: 0, code: 1, signal: null, restart: true };
+
+Deno.test("events are numbered, kept to tell again, the latest only", () => {
+  const events = new HostEvents();
+  const first = events.number(exit);
+  const second = events.number({ type: "ready", address: 0 });
+  assert.equal(first.told.n, 1);
+  assert.equal(second.told.n, 2);
+  assert.equal(first.told.by, second.told.by);
+  for (let i = 0; i < MOST_KEPT; i++) events.number({ type: "ready", address: 0 });
+  assert.equal(events.kept().length, MOST_KEPT);
+  assert.equal(events.kept()[0].told.n, 3);
+});
+
+Deno.test("a host's events are taken once, and afresh from a new process of it", () => {
+  const told = new HostEvents().number(exit).told;
+  const here = new HostEvents();
+  assert.equal(here.take("manager@b", told), true);
+  assert.equal(here.take("manager@b", told), false, "told again");
+  assert.equal(here.take("manager@b", { ...told, n: told.n + 1 }), true);
+  assert.equal(here.take("manager@b", { by: "another process", n: 1 }), true);
+  assert.equal(here.take("manager@b", undefined), true, "not numbered");
+});
+
+Deno.test("told is checked: a number of 1 or more, and the process's id", () => {
+  assert.deepEqual(toldOf({ told: { by: "x", n: 3 } }), { by: "x", n: 3 });
+  assert.equal(toldOf({}), undefined);
+  for (
+    const told of [null, 3, { by: "x" }, { by: 1, n: 1 }, { by: "x", n: 0 }, { by: "x", n: 1.5 }]
+  ) {
+    assert.equal(toldOf({ told }), null, JSON.stringify(told));
+  }
+});
