@@ -176,8 +176,10 @@ export interface ClusterOptions<S extends string = string> {
   /** Largest message, in bytes of UTF-8 JSON (default 16 MiB). */
   maxFrameSize?: number;
   /**
-   * Bytes queued for one peer above which `drain()` waits (default 1 MiB,
-   * or `maxQueuedBytes` if that is less); at most `maxQueuedBytes`.
+   * Bytes queued for one peer above which `drain()` waits (default 1 MiB);
+   * at most `maxQueuedBytes` less `maxFrameSize` + 4, so that a message of
+   * the largest size fits once `drain()` resolved (the default is lowered
+   * to that).
    * Applies in every process.
    */
   highWaterMark?: number;

@@ -23,6 +23,7 @@ import { DEFAULT_RESTART, type RestartOptions, type RestartPolicy } from "./rest
 import type { LifecycleEvent } from "./types.ts";
 import { UnixHost } from "./unix/host.ts";
 import { MAX_LENGTH } from "./unix/frame.ts";
+import { HEADER_SIZE } from "./unix/frame.ts";
 import { HANDSHAKE_FRAME_LIMIT } from "./unix/handshake.ts";
 import { MAX_ADDRESS_BYTES, MAX_RELAY_HEAD } from "./unix/relay.ts";
 import { addressBytes } from "./address_bytes.ts";
@@ -270,7 +271,7 @@ function managerConfig(options: ClusterOptions, workerIds?: readonly number[]): 
     children,
     maxFrameSize,
     requestTimeout: positive(options, "requestTimeout"),
-    highWaterMark: highWaterMark(options, maxQueuedBytes),
+    highWaterMark: highWaterMark(options, maxQueuedBytes, maxFrameSize),
     maxQueuedBytes,
     startTimeout: withinTimers("startTimeout", positive(options, "startTimeout")),
     stopTimeout: withinTimers("stopTimeout", positive(options, "stopTimeout")),
@@ -425,20 +426,28 @@ function withinTimers(name: string, ms: number): number {
 }
 
 /**
- * The bytes queued for one peer above which `drain()` waits: at most
- * `maxQueuedBytes`, or sends would throw `QueueFullError` before `drain()`
- * ever waited. Not given, the default, lowered to `maxQueuedBytes` if that
- * is less.
+ * The bytes queued for one peer above which `drain()` waits: low enough
+ * that a message of the largest size fits in `maxQueuedBytes` once
+ * `drain()` resolved. Above that, a sender that drains and sends again on
+ * `QueueFullError` would spin: `drain()` resolving at once, the send
+ * refused again, and the event loop never running to write what is queued.
+ * Not given, the default, lowered to that room if it is less.
  *
- * @throws {TypeError} When one given is over `maxQueuedBytes`.
+ * @throws {TypeError} When one given is over that room.
  */
-function highWaterMark(options: ClusterOptions, maxQueuedBytes: number): number {
-  if (options.highWaterMark == null) return Math.min(DEFAULTS.highWaterMark, maxQueuedBytes);
+function highWaterMark(
+  options: ClusterOptions,
+  maxQueuedBytes: number,
+  maxFrameSize: number,
+): number {
+  // Never below 0: the manager refuses a maxQueuedBytes that holds no largest message.
+  const room = Math.max(0, maxQueuedBytes - maxFrameSize - HEADER_SIZE);
+  if (options.highWaterMark == null) return Math.min(DEFAULTS.highWaterMark, room);
   const value = positive(options, "highWaterMark");
-  if (value <= maxQueuedBytes) return value;
+  if (value <= room) return value;
   throw new TypeError(
-    `"highWaterMark" (${value}) must be at most "maxQueuedBytes" (${maxQueuedBytes}): ` +
-      `above it, sends throw QueueFullError before drain() waits`,
+    `"highWaterMark" (${value}) must be at most "maxQueuedBytes" less "maxFrameSize" + ${HEADER_SIZE} ` +
+      `(${room}): above it, drain() could resolve while a message of the largest size is still refused`,
   );
 }
 

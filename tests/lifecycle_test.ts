@@ -11,7 +11,7 @@ import {
   type Schemas,
   SwitchboardError,
 } from "../mod.ts";
-import { isRunning, nextMessage, Recorder, startCluster, WAIT } from "./helpers.ts";
+import { isRunning, nextMessage, Recorder, startCluster, WAIT, waitFor } from "./helpers.ts";
 
 const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url);
 
@@ -192,10 +192,11 @@ Deno.test("Cluster.start() refuses invalid options", async () => {
     Cluster.start({ workers: 0, schemas: { greet: {} } as unknown as Schemas }),
     /Cluster.start\(\): the schema of "greet" is not one in the Standard Schema form/,
   );
-  // Above maxQueuedBytes, drain() would never wait before sends threw QueueFullError.
+  // Above maxQueuedBytes less the largest message, drain() could resolve while a send of
+  // the largest size was refused: a sender that drains and retries would spin.
   await assert.rejects(
-    Cluster.start({ workers: 0, highWaterMark: 70_000_000 }),
-    /"highWaterMark" \(70000000\) must be at most "maxQueuedBytes" \(67108864\): above it, sends throw QueueFullError before drain\(\) waits/,
+    Cluster.start({ workers: 0, highWaterMark: 50 * 1024 * 1024 }),
+    /"highWaterMark" \(52428800\) must be at most "maxQueuedBytes" less "maxFrameSize" \+ 4 \(50331644\): above it, drain\(\) could resolve while a message of the largest size is still refused/,
   );
   await assert.rejects(
     Cluster.start({ workers: 0, maxFrameSize: 5000, maxQueuedBytes: 5000 }),
@@ -245,12 +246,19 @@ Deno.test("a restart option given as undefined keeps its default; the defaults c
 });
 
 Deno.test("a small maxQueuedBytes lowers the default highWaterMark rather than being refused", async () => {
+  // Room for one message of the largest size and no more: drain() waits until nothing is queued.
   await using cluster = await Cluster.start({
-    workers: 0,
+    worker: fixture("worker.ts"),
+    workers: 1,
     maxFrameSize: 8192,
-    maxQueuedBytes: 16384,
+    maxQueuedBytes: 8196,
   });
-  assert.equal(cluster.workerCount, 0);
+  for (let i = 0; i < 3; i++) {
+    assert.equal(cluster.sendMessage("note", "x".repeat(8000), 0), 1);
+    await waitFor(cluster.drain(0), "the drain");
+  }
+  const answer = await cluster.request("echoRequest", "y", { to: 0 }) as { data: string };
+  assert.equal(answer.data, "y");
 });
 
 Deno.test("connect() outside a cluster fails with a clear error", async () => {
