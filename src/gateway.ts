@@ -13,7 +13,7 @@
 import { type Address, describe, MANAGER, managerOf } from "./address.ts";
 import type { BrokerLink } from "./broker.ts";
 import { CONTROL_PREFIX } from "./action.ts";
-import { CANCEL } from "./control.ts";
+import { CANCEL, MORE } from "./control.ts";
 import { decodeMessage, toBytes, type WireMessage } from "./codec.ts";
 import { QueueFullError, UnreachableError } from "./errors.ts";
 import { failureAnswer } from "./failure_answer.ts";
@@ -371,10 +371,12 @@ export class GatewayEndpoint implements Endpoint {
       return this.#refuse(from, to, payload, reason, false);
     }
     if (sent < 0) {
-      // A cancel has nothing left to stop: the handler ended with the
-      // process. Refused, it reached its sender's onError as a message "not
-      // delivered" that its code never sent (on one host it goes nowhere).
-      if (readMessage(from, payload)?.action === CANCEL) return;
+      // A cancel has nothing left to stop, a grant of more parts nothing
+      // left to grant: the handler ended with the process. Refused, it
+      // reached its sender's onError as a message "not delivered" that its
+      // code never sent (on one host it goes nowhere).
+      const action = readMessage(from, payload)?.action;
+      if (action === CANCEL || action === MORE) return;
       return this.#refuse(from, to, payload, `${describe(to)} is not connected`, true);
     }
     this.#untakenBy(to).add(from);
