@@ -119,6 +119,19 @@ export async function connect() {
 }
 
 /** A message as listeners get it. */
+/**
+ * Each message's signal, as the peer reads it: `msg.signal` is the
+ * handler's, and says it read it (see `signalsRead`).
+ */
+const signals = new WeakMap();
+/**
+ * The messages whose handler read their signal: one that saw it abort at
+ * the request's timeout does not answer (a Deno handler's likewise arms its
+ * deadline only once it reads it). An answer that does not heed it, late,
+ * still goes, to the response action's listeners (tests/request_test.ts).
+ */
+const signalsRead = new WeakSet();
+
 export class Message {
   /**
    * @param {Address} from
@@ -137,12 +150,17 @@ export class Message {
     this.messageId = wire.messageId;
     /** Whether the sender waits for an answer. */
     this.isRequest = wire.messageId !== undefined && wire.re !== true;
-    /** Aborts when the requester gives up: `$cancel`, its timeout, or it is gone. */
-    this.signal = signal;
+    signals.set(this, signal);
     this.#replier = replier;
   }
 
   #replier;
+
+  /** Aborts when the requester gives up: `$cancel`, its timeout, or it is gone. */
+  get signal() {
+    signalsRead.add(this);
+    return signals.get(this);
+  }
 
   /**
    * Answers the sender; to a request, with its messageId and `re: true`.
@@ -1399,7 +1417,7 @@ export class Peer {
    * when the listeners answer its request and none has yet.
    */
   #listenerThrew(msg, answersIt, error) {
-    if (answersIt && !this.#answered.has(msg) && !msg.signal.aborted) {
+    if (answersIt && !this.#answered.has(msg) && !signals.get(msg).aborted) {
       this.#replyError(msg, toWireError(error));
     }
     // Told all the same: an answer sent by hand with sendMessage is not seen here.
@@ -1495,11 +1513,14 @@ export class Peer {
     // passed, when the requester stops waiting: sent as this process's
     // timer fired a little before the requester's, it would fail the
     // request as a RemoteError, not the requester's TimeoutError.
+    const signal = signals.get(msg);
     if (msg.isRequest && (this.#gones.get(msg.from) ?? 0) > seenGone) {
-      if (!msg.signal.aborted) this.#closeIncoming(key);
+      if (!signal.aborted) this.#closeIncoming(key);
       return false;
     }
-    if (msg.isRequest && msg.signal.reason?.name === "TimeoutError") return false;
+    if (msg.isRequest && signalsRead.has(msg) && signal.reason?.name === "TimeoutError") {
+      return false;
+    }
     if (msg.isRequest) {
       wire.messageId = msg.messageId;
       wire.re = true;
@@ -1510,7 +1531,7 @@ export class Peer {
     if (msg.isRequest) {
       if (wire.part !== true) this.#answered.add(msg);
       // Aborted, it is closed already, and its key may be a newer request's.
-      if (!msg.signal.aborted) this.#closeIncoming(key);
+      if (!signal.aborted) this.#closeIncoming(key);
     }
     return this.#send(msg.from, payload);
   }
