@@ -92,6 +92,12 @@ async function within(promise, ms) {
 const MAX_DELAY = 2 ** 31 - 1;
 
 /**
+ * How many addresses of hosts that left are remembered, the newest: as the
+ * Deno outbox remembers them (`src/outbox.ts`).
+ */
+const LEFT_REMEMBERED = 1_024;
+
+/**
  * The response action of a request action: `fooRequest` → `fooResponse`,
  * `bar` → `barResponse`.
  *
@@ -181,6 +187,8 @@ export class Peer {
   #goAhead;
   /** The cluster's processes: `{workers, services, managers}`; `$members` changes it. */
   #layout;
+  /** The processes of hosts that left, until back (see `#rememberLeft`). */
+  #leftWithHost = new Set();
   /** @type {Endpoint} This process's sockets. */
   #endpoint;
   /** @type {Map<string, Function>} */
@@ -644,7 +652,11 @@ export class Peer {
       // Its place among what was forwarded to `to`, for a GONE frame's counts.
       const place = waits ? 0 : this.#endpoint.forwarded(to);
       if (!sent) {
-        const why = this.#inCluster(to) ? "it is not connected" : "no such process";
+        const why = this.#leftWithHost.has(to)
+          ? "it is not connected (its host left the cluster)"
+          : this.#inCluster(to)
+          ? "it is not connected"
+          : "no such process";
         throw new UnreachableError(`Request "${action}" to ${describe(to)} failed: ${why}`, {
           action,
           peer: to,
@@ -1052,6 +1064,30 @@ export class Peer {
     return payload;
   }
 
+  /**
+   * Notes the processes of hosts that left, from the layout `before` to
+   * `after` (the newest `LEFT_REMEMBERED`), until one comes back with a
+   * host that joins: a request to one fails as not connected, not as to no
+   * such process (as the Deno outbox says it).
+   */
+  #rememberLeft(before, after) {
+    const has = (layout, address) =>
+      layout.workers.includes(address) || layout.services.includes(address) ||
+      layout.managers.includes(address);
+    for (const address of [...before.workers, ...before.services, ...before.managers]) {
+      if (has(after, address)) continue;
+      this.#leftWithHost.delete(address);
+      this.#leftWithHost.add(address);
+    }
+    for (const address of this.#leftWithHost) {
+      if (has(after, address)) this.#leftWithHost.delete(address);
+    }
+    for (const address of this.#leftWithHost) {
+      if (this.#leftWithHost.size <= LEFT_REMEMBERED) break;
+      this.#leftWithHost.delete(address);
+    }
+  }
+
   #inCluster(address) {
     const { workers, services, managers } = this.#layout;
     return address === MANAGER || workers.includes(address) || services.includes(address) ||
@@ -1116,6 +1152,7 @@ export class Peer {
     if (fromManager && action === "$members") {
       if (!isLayout(data)) throw bad('"$members" is not a layout');
       const { workers, services, managers } = data;
+      this.#rememberLeft(this.#layout, { workers, services, managers });
       this.#layout = { workers, services, managers };
       // A process whose host left is replaced by none.
       this.#failWaiting((target) => !this.#inCluster(target), "left the cluster");
