@@ -638,6 +638,9 @@ export class Peer {
       const payload = this.#encode(wire, to, [to], (sent) => {
         dataId = typeof sent?.messageId === "string" ? sent.messageId : undefined;
       });
+      // Aborted as it was encoded (the caller's `toJSON` or getter ran): not
+      // sent, and not awaited, as the abort it would listen for is past.
+      if (signal?.aborted) throw signal.reason;
       // Behind messages held for its next process, the request waits for it too.
       let waits = this.#leavers.has(to) || this.#nextHolds.holds(to);
       let sent = waits || this.#send(to, payload);
