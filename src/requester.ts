@@ -617,17 +617,22 @@ export class Requester {
     if (!never && undelivered > 0 && !this.#down.has(peer)) this.#down.set(peer, undefined);
     const why = (notReached: boolean, cut: string) =>
       !notReached ? cut : never ? "the connection to it did not open" : "it was not delivered";
-    this.pending.failTarget(
-      peer,
-      (spec, notReached) =>
-        new UnreachableError(
-          `Request "${spec.action}" to ${describe(peer)} failed: ${
-            why(notReached, "the connection closed before it answered")
-          }`,
-          { action: spec.action, peer, cause: reason },
-        ),
-      fate,
-    );
+    // Still there, one message to it refused (its host's window full, say):
+    // that broke nothing a plain request waits on, and its answer comes.
+    // What it streams may be broken (a `$more` refused), and fails below.
+    if (!last.there || never) {
+      this.pending.failTarget(
+        peer,
+        (spec, notReached) =>
+          new UnreachableError(
+            `Request "${spec.action}" to ${describe(peer)} failed: ${
+              why(notReached, "the connection closed before it answered")
+            }`,
+            { action: spec.action, peer, cause: reason },
+          ),
+        fate,
+      );
+    }
     this.streams.failTarget(peer, (entry) => {
       const how = fate(entry.sent);
       if (how === "kept") return undefined;

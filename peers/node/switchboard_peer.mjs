@@ -911,9 +911,12 @@ export class Peer {
     this.#checkWorkersGone();
     const fate = fateOf(this.#endpoint.forwarded(address), last);
     const never = last.undelivered === Infinity;
+    // Still there, one message to it refused (its host's window full, say):
+    // that broke no request, and their answers come.
+    const broken = last.there !== true || never;
     for (const [messageId, entry] of this.#pending) {
       // Refused already, it waits for the next process, not for this one.
-      if (entry.target !== address || entry.waiting) continue;
+      if (entry.target !== address || entry.waiting || !broken) continue;
       const outcome = fate(entry.place);
       if (outcome === "kept") continue;
       // Never written: the manager is asked about it, as for its messages.
