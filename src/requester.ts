@@ -617,10 +617,14 @@ export class Requester {
     if (!never && undelivered > 0 && !this.#down.has(peer)) this.#down.set(peer, undefined);
     const why = (notReached: boolean, cut: string) =>
       !notReached ? cut : never ? "the connection to it did not open" : "it was not delivered";
-    // Still there, one message to it refused (its host's window full, say):
-    // that broke nothing a plain request waits on, and its answer comes.
-    // What it streams may be broken (a `$more` refused), and fails below.
-    if (!last.there || never) {
+    // Still there, one message to it refused by the manager (a GONE frame,
+    // which says `seen`: the window to its host full, say): that broke
+    // nothing a plain request waits on, and its answer comes. What it
+    // streams may be broken (a `$more` refused), and fails below. (A link
+    // that closed while another to it is open, maybe its next process's,
+    // fails them: they may be lost.)
+    const refusedOne = last.there === true && last.seen !== undefined && !never;
+    if (!refusedOne) {
       this.pending.failTarget(
         peer,
         (spec, notReached) =>

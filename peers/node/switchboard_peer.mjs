@@ -911,9 +911,11 @@ export class Peer {
     this.#checkWorkersGone();
     const fate = fateOf(this.#endpoint.forwarded(address), last);
     const never = last.undelivered === Infinity;
-    // Still there, one message to it refused (its host's window full, say):
-    // that broke no request, and their answers come.
-    const broken = last.there !== true || never;
+    // Still there, one message to it refused by the manager (a GONE frame,
+    // which says `seen`: the window to its host full, say): that broke no
+    // request, and their answers come. (A link that closed while another
+    // to it is open, maybe its next process's, fails them: they may be lost.)
+    const broken = last.there !== true || last.seen === undefined || never;
     for (const [messageId, entry] of this.#pending) {
       // Refused already, it waits for the next process, not for this one.
       if (entry.target !== address || entry.waiting || !broken) continue;
