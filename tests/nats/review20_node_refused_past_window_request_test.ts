@@ -31,23 +31,33 @@ Deno.test({
     );
     // Paused, b confirms nothing: the request waits, and what follows fills the window.
     b.process.kill("SIGSTOP");
-    const asked = remote(a, "node", {
-      op: "request",
-      action: "echoRequest",
-      data: 2,
-      to: 0,
-      timeout: 20_000,
-    });
-    const big = "x".repeat(10_000);
-    for (let i = 0; i < 2; i++) {
-      assert.deepEqual(await remote(a, "node", { op: "send", action: "tick", data: big, to: 0 }), {
-        ok: 1,
+    let resumed = false;
+    let asked: Promise<unknown>;
+    try {
+      asked = remote(a, "node", {
+        op: "request",
+        action: "echoRequest",
+        data: 2,
+        to: 0,
+        timeout: 20_000,
       });
+      const big = "x".repeat(10_000);
+      for (let i = 0; i < 2; i++) {
+        assert.deepEqual(
+          await remote(a, "node", { op: "send", action: "tick", data: big, to: 0 }),
+          {
+            ok: 1,
+          },
+        );
+      }
+      // Told of the refusal: on the connection this comes by, after it.
+      const errors = await remote(a, "node", { op: "errors" }) as { ok: string[] };
+      assert.match(errors.ok.join("\n"), /cannot take it now/);
+      b.process.kill("SIGCONT");
+      resumed = true;
+    } finally {
+      if (!resumed) b.process.kill("SIGCONT");
     }
-    // Told of the refusal: on the connection this comes by, after it.
-    const errors = await remote(a, "node", { op: "errors" }) as { ok: string[] };
-    assert.match(errors.ok.join("\n"), /cannot take it now/);
-    b.process.kill("SIGCONT");
     assert.deepEqual(await waitFor(asked, "the request's outcome"), {
       ok: { data: 2, by: 0, from: "node" },
     });

@@ -23,18 +23,25 @@ Deno.test({
     });
     // Paused, b confirms nothing: the request waits, and the burst after it fills the window.
     b.process.kill("SIGSTOP");
-    const asked = remote(a, 1, {
-      op: "request",
-      action: "echoRequest",
-      data: 2,
-      to: 0,
-      timeout: 20_000,
-    });
-    const burst = await remote(a, 1, { op: "burst", action: "tick", to: 0, count: 2_000 });
-    assert.deepEqual(burst, { ok: 2_000 });
-    const errors = await remote(a, 1, { op: "errors", atLeast: 1 });
-    assert.ok("ok" in errors, JSON.stringify(errors));
-    b.process.kill("SIGCONT");
+    let resumed = false;
+    let asked: Promise<unknown>;
+    try {
+      asked = remote(a, 1, {
+        op: "request",
+        action: "echoRequest",
+        data: 2,
+        to: 0,
+        timeout: 20_000,
+      });
+      const burst = await remote(a, 1, { op: "burst", action: "tick", to: 0, count: 2_000 });
+      assert.deepEqual(burst, { ok: 2_000 });
+      const errors = await remote(a, 1, { op: "errors", atLeast: 1 });
+      assert.ok("ok" in errors, JSON.stringify(errors));
+      b.process.kill("SIGCONT");
+      resumed = true;
+    } finally {
+      if (!resumed) b.process.kill("SIGCONT");
+    }
     assert.deepEqual(await waitFor(asked, "the request's outcome"), {
       ok: { data: 2, by: 0, from: 1 },
     });
