@@ -512,22 +512,23 @@ export class Peer {
    * What was sent on a dial to `address` that closed before its `$welcome`:
    * none of it was written (the old process of a sibling being reloaded
    * closed as it was dialed, say). Its requests wait or fail on their own
-   * (see `#gone`); its messages (not control frames or answers, which were
-   * for the old process) wait, ahead of any sent since, while the manager
-   * is asked about it, as a Deno child's do.
+   * (see `#gone`), and one given up meanwhile is not sent; its messages
+   * (not control frames or answers, which were for the old process) wait,
+   * ahead of any sent since, while the manager is asked about it, as a
+   * Deno child's do.
    */
   #unsent(address, payloads, cause) {
-    const requests = new Set([...this.#pending.values()].map((entry) => entry.payload));
     const messages = [];
     for (const payload of payloads) {
-      if (requests.has(payload)) continue;
       let message;
       try {
         message = decodeMessage(payload, describe(this.id), this.id);
       } catch {
         continue;
       }
-      if (message.action.startsWith("$") || message.re === true) continue;
+      // A request, open or not: one still open waits or fails on its own,
+      // and one given up meanwhile (timed out, aborted) must not run.
+      if (message.action.startsWith("$") || message.messageId !== undefined) continue;
       messages.push({ payload, action: message.action });
     }
     if (messages.length === 0) return;
