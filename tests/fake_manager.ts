@@ -52,6 +52,10 @@ export function bootstrapOf(
 /** The manager end of one child's connection. */
 export class FakeManager implements AsyncDisposable {
   readonly child: Deno.ChildProcess;
+  /** The socket directory, where the child listens too. */
+  readonly dir: string;
+  /** The cluster's token, as the child's bootstrap carries it. */
+  readonly token: string;
   readonly #dir: string;
   readonly #listener: Deno.UnixListener;
   readonly #conn: Deno.UnixConn;
@@ -65,10 +69,13 @@ export class FakeManager implements AsyncDisposable {
 
   private constructor(
     dir: string,
+    token: string,
     listener: Deno.UnixListener,
     conn: Deno.UnixConn,
     child: Deno.ChildProcess,
   ) {
+    this.dir = dir;
+    this.token = token;
     this.#dir = dir;
     this.#listener = listener;
     this.#conn = conn;
@@ -111,7 +118,7 @@ export class FakeManager implements AsyncDisposable {
     }
     // Kept until the end: closed, it takes its socket file away, and Node
     // may not have seen its connection complete yet (it then fails, ENOENT).
-    const manager = new FakeManager(dir, listener, conn, child);
+    const manager = new FakeManager(dir, token, listener, conn, child);
     try {
       const hello = await manager.nextMessage();
       assert.equal(hello.action, "$hello");

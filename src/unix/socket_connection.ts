@@ -7,7 +7,7 @@
 
 import { DrainWaiters } from "../drain_waiters.ts";
 import { asError } from "../as_error.ts";
-import { ClosedError } from "../errors.ts";
+import { ClosedError, FrameError } from "../errors.ts";
 import { encodeFrame, FrameDecoder, HEADER_SIZE } from "./frame.ts";
 import { copyPayload } from "../payload_pieces.ts";
 import { FrameQueue } from "./frame_queue.ts";
@@ -191,7 +191,17 @@ export class SocketConnection {
       const conn = this.#conn ?? await this.#opening!;
       while (this.#state !== "closed") {
         const count = await conn.read(this.#decoder.space());
-        if (count === null) break;
+        if (count === null) {
+          // The far end shut its side (or died) within a frame: what it began
+          // never comes. Before, that was lost in silence.
+          const cut = this.#decoder.buffered;
+          if (cut > 0) {
+            this.#finish(
+              new FrameError(`its connection ended within a frame, ${cut} bytes into it`),
+            );
+          }
+          break;
+        }
         const payloads = this.#decoder.commit(count);
         if (payloads.length > 0) receiver(payloads);
       }

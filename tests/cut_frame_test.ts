@@ -1,0 +1,81 @@
+/**
+ * A peer whose connection ends within a frame: the frame it began never
+ * comes, and that is said, with who sent it, rather than lost in silence.
+ */
+
+import assert from "node:assert/strict";
+import { FrameError } from "../mod.ts";
+import { frame } from "../peers/node/frames.mjs";
+import { bootstrapOf, FakeManager } from "./fake_manager.ts";
+import { nextEvent, startCluster, waitFor } from "./helpers.ts";
+
+const WORKER = new URL("./fixtures/error_printing_worker.ts", import.meta.url);
+const utf8 = new TextEncoder();
+
+/** A frame whose length says 1000 bytes, and the first 9 of them. */
+function cutFrame(): Uint8Array {
+  const bytes = new Uint8Array(4 + 9);
+  new DataView(bytes.buffer).setUint32(0, 1000);
+  bytes.set(utf8.encode('{"action"'), 4);
+  return bytes;
+}
+
+/** Writes `bytes`, shuts the writing side, and reads until the other end closes. */
+async function writeAndEnd(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
+  try {
+    for (let at = 0; at < bytes.length;) at += await conn.write(bytes.subarray(at));
+    await conn.closeWrite();
+    while (await conn.read(new Uint8Array(1024)) !== null);
+  } catch {
+    // Reset by the other end: closed just the same.
+  } finally {
+    conn.close();
+  }
+}
+
+Deno.test("a connection that ends within its first frame is a refusal, reported", async () => {
+  await using cluster = await startCluster({ workers: 1, processes: {} });
+  const refused = nextEvent<Error>(
+    (listener) => cluster.onError(listener),
+    "the refusal of the cut hello",
+  );
+  const conn = await Deno.connect({ transport: "unix", path: `${cluster.socketDir}/m.sock` });
+  await writeAndEnd(conn, cutFrame());
+  // Before the fix, nothing was reported: the wait timed out.
+  const error = await refused;
+  assert.ok(error instanceof FrameError);
+  assert.equal(
+    error.message,
+    "Refused a connection to the manager: its connection ended within a frame, 13 bytes into it",
+  );
+});
+
+Deno.test("a peer whose connection ends within a frame is reported by name", async () => {
+  await using manager = await FakeManager.start(
+    [Deno.execPath(), "run", "--allow-read=/tmp", "--allow-write=/tmp", "--allow-net", WORKER.href],
+    bootstrapOf(0, { workers: [0, 1] }),
+    "piped",
+  );
+  // Worker 1, with the cluster's token: admitted, then it sends a message
+  // and the start of another, and shuts its side.
+  const conn = await Deno.connect({ transport: "unix", path: `${manager.dir}/w0.sock` });
+  const hello = { action: "$hello", data: { from: 1, token: manager.token } };
+  await conn.write(frame(utf8.encode(JSON.stringify(hello))));
+  const welcome = new Uint8Array(1024);
+  assert.match(
+    new TextDecoder().decode(welcome.subarray(0, (await conn.read(welcome)) ?? 0)),
+    /"\$welcome"/,
+  );
+  await writeAndEnd(conn, cutFrame());
+  // Its connection to the manager closed, the worker exits: what it printed is all.
+  await manager.close();
+  const printed = await waitFor(new Response(manager.child.stdout).text(), "the worker to exit");
+  const reported = printed.trim().split("\n").filter((line) => line).map((line) =>
+    JSON.parse(line)
+  );
+  assert.deepEqual(reported, [{
+    name: "FrameError",
+    message: "Bad frame from worker 1: its connection ended within a frame, 13 bytes into it",
+    peer: 1,
+  }]);
+});
