@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { FrameError } from "../mod.ts";
 import { FrameQueue } from "../src/unix/frame_queue.ts";
-import { nextEvent, nextMessage, Recorder, remote, startCluster } from "./helpers.ts";
+import { nextEvent, nextMessage, Recorder, remote, startCluster, waitFor } from "./helpers.ts";
 
 Deno.test("data that would not arrive as sent fails at the sender, and the connection stays up", async () => {
   await using cluster = await startCluster();
@@ -100,4 +100,70 @@ Deno.test("a connection without the cluster's token is refused and the cluster k
   });
   await pong;
   assert.equal(cluster.sendMessage("test", {}), 3);
+});
+
+/** Says `$hello` with a wrong token to `path`, and waits until the other end closes. */
+async function wrongHello(path: string): Promise<void> {
+  const hello = { action: "$hello", data: { from: 0, token: "guess" } };
+  await intrude(path, [new TextEncoder().encode(JSON.stringify(hello))]);
+}
+
+Deno.test("refusals past 10 in 10 s are counted, and the count is reported once the 10 s are over", async () => {
+  await using cluster = await startCluster({ workers: 1, processes: {} });
+  const errors: Error[] = [];
+  cluster.onError((error) => errors.push(error));
+  const summary = nextEvent<Error>(
+    (listener) => cluster.onError(listener),
+    "the count of the refusals not reported one by one",
+    (error) => /more connections/.test(error.message),
+    15_000,
+  );
+  for (let i = 0; i < 25; i++) await wrongHello(`${cluster.socketDir}/m.sock`);
+  // Before the fix, the count waited for a refusal after the 10 s, and an
+  // attack that had stopped was never counted: the wait timed out.
+  await summary;
+  assert.equal(errors.length, 11);
+  assert.ok(errors.every((error) => error instanceof FrameError));
+  for (const error of errors.slice(0, 10)) {
+    assert.match(error.message, /^Refused a connection to the manager that said it was worker 0: /);
+  }
+  assert.equal(
+    errors[10].message,
+    "Refused 15 more connections to the manager within 10000 ms, not reported one by one (at most 10 are)",
+  );
+});
+
+Deno.test("at most 64 connections wait for their hello, each at most 10 s; the cluster serves meanwhile", async () => {
+  await using cluster = await startCluster({ workers: 1, processes: {} });
+  const errors: Error[] = [];
+  cluster.onError((error) => errors.push(error));
+  const overLimit = nextEvent<Error>(
+    (listener) => cluster.onError(listener),
+    "a connection refused past the limit",
+    (error) => /64 connections are in their handshake already$/.test(error.message),
+  );
+  const path = `${cluster.socketDir}/m.sock`;
+  const silent: Deno.Conn[] = [];
+  try {
+    for (let i = 0; i < 65; i++) silent.push(await Deno.connect({ transport: "unix", path }));
+    await overLimit;
+    // A child's requests still go, on the connection it has.
+    const echo = await cluster.request("echoRequest", "x", { to: 0 }) as { data: unknown };
+    assert.equal(echo.data, "x");
+    // The manager closes each silent connection: at once past the limit, else after 10 s.
+    await waitFor(
+      Promise.all(silent.map(async (conn) => {
+        try {
+          while (await conn.read(new Uint8Array(64)) !== null);
+        } catch {
+          // Reset: closed just the same.
+        }
+      })),
+      "the manager to close every silent connection",
+      15_000,
+    );
+    assert.ok(errors.some((error) => /: no hello within 10000 ms/.test(error.message)));
+  } finally {
+    for (const conn of silent) conn.close();
+  }
 });

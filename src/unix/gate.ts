@@ -44,6 +44,9 @@ export class Gate {
   #windowStart = -Infinity;
   #reportedInWindow = 0;
   #unreported = 0;
+  /** Reports the refusals counted and not reported, as their window ends. */
+  #summary: ReturnType<typeof setTimeout> | undefined;
+  #closed = false;
 
   constructor(options: GateOptions) {
     this.#options = options;
@@ -115,33 +118,63 @@ export class Gate {
     this.#report(why, claimed);
   }
 
-  /** Stops the handshake timers of connections still unadmitted. */
+  /**
+   * Stops the handshake timers of connections still unadmitted, and
+   * reports the refusals counted and not reported yet.
+   */
   close(): void {
     for (const timer of this.#waiting.values()) clearTimeout(timer);
     this.#waiting.clear();
+    this.#closed = true;
+    this.#summarize();
   }
 
-  /** Reports a refusal; past the rate limit, counts it for a later report. */
+  /**
+   * Reports a refusal; past the rate limit, counts it, for one report of
+   * the count as the window ends.
+   */
   #report(why: string, claimed?: Address): void {
     const now = performance.now();
     if (now - this.#windowStart > REPORT_WINDOW) {
+      // A summary whose timer is late goes first.
+      this.#summarize();
       this.#windowStart = now;
       this.#reportedInWindow = 0;
     }
-    if (this.#reportedInWindow >= REPORTS_PER_WINDOW) {
+    // Once closed, no timer is left behind: the few refusals still to come
+    // (connections closing as they were) are each reported.
+    if (this.#reportedInWindow >= REPORTS_PER_WINDOW && !this.#closed) {
+      // Told once the window ends: before, the count waited for the next
+      // refusal after it, and an attack that stopped was never counted.
       this.#unreported++;
+      this.#summary ??= setTimeout(
+        () => this.#summarize(),
+        Math.max(0, this.#windowStart + REPORT_WINDOW - now),
+      );
       return;
     }
     this.#reportedInWindow++;
-    const more = this.#unreported > 0
-      ? ` (and ${this.#unreported} refusals before it, not reported one by one)`
-      : "";
-    this.#unreported = 0;
     const said = claimed === undefined ? "" : ` that said it was ${describe(claimed)}`;
     this.#options.report(
       new FrameError(
-        `Refused a connection to ${describe(this.#options.self)}${said}: ${why}${more}`,
+        `Refused a connection to ${describe(this.#options.self)}${said}: ${why}`,
         claimed === undefined ? undefined : { peer: claimed },
+      ),
+    );
+  }
+
+  /** Reports how many refusals were counted and not reported one by one, if any were. */
+  #summarize(): void {
+    clearTimeout(this.#summary);
+    this.#summary = undefined;
+    const count = this.#unreported;
+    if (count === 0) return;
+    this.#unreported = 0;
+    const connections = count === 1 ? "1 more connection" : `${count} more connections`;
+    this.#options.report(
+      new FrameError(
+        `Refused ${connections} to ${describe(this.#options.self)} within ${REPORT_WINDOW} ms, ` +
+          `not reported one by one (at most ${REPORTS_PER_WINDOW} are)`,
       ),
     );
   }
