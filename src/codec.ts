@@ -181,14 +181,14 @@ export function decodeMessage(
     throw badFrame(from, "it is not valid JSON", error);
   }
   const shapeProblem = checkShape(value);
-  if (shapeProblem) throw badFrame(from, shapeProblem);
+  if (shapeProblem) throw badFrame(from, shapeProblem, undefined, actionOf(value));
   const message = value as WireMessage;
   if (message.tags === undefined) {
     if (attachments === undefined || attachments.length === 0) return message;
-    throw badFrame(from, "it has bytes after its JSON and no tags");
+    throw badFrame(from, "it has bytes after its JSON and no tags", undefined, message.action);
   }
   const revived = reviveData(message.data, message.tags, attachments ?? EMPTY, own);
-  if (typeof revived === "string") throw badFrame(from, revived);
+  if (typeof revived === "string") throw badFrame(from, revived, undefined, message.action);
   message.data = revived.data;
   return message;
 }
@@ -307,11 +307,29 @@ function tooLarge(
   );
 }
 
-function badFrame(from: FrameSender, problem: string, cause?: unknown): FrameError {
+/**
+ * A bad frame's error, naming its sender, and its action when it has one
+ * (said, and the error's `action`): before, a frame whose action was fine
+ * and a field was not named only its sender.
+ */
+function badFrame(
+  from: FrameSender,
+  problem: string,
+  cause?: unknown,
+  action?: string,
+): FrameError {
+  const which = action === undefined ? "" : ` (action "${action}")`;
   return new FrameError(
-    `Bad frame from ${typeof from === "string" ? from : from.name}: ${problem}`,
-    { cause, peer: typeof from === "string" ? undefined : from.address },
+    `Bad frame from ${typeof from === "string" ? from : from.name}: ${problem}${which}`,
+    { cause, action, peer: typeof from === "string" ? undefined : from.address },
   );
+}
+
+/** The action of a decoded frame whose shape is wrong, when it has a valid one. */
+function actionOf(value: unknown): string | undefined {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
+  const { action } = value as { action?: unknown };
+  return typeof action === "string" && action.length > 0 ? action : undefined;
 }
 
 /** Returns what is wrong with a decoded frame, or undefined if nothing is. */

@@ -438,6 +438,7 @@ export class Manager {
   #eventFrom(from: Address, data: unknown): void {
     if (!isManagerOf(from) || typeof data !== "object" || data === null) {
       throw new FrameError(`Bad frame from ${describe(from)}: unexpected "${EVENT}"`, {
+        action: EVENT,
         peer: from,
       });
     }
@@ -456,7 +457,7 @@ export class Manager {
         `Bad frame from ${describe(from)}: a "${EVENT}" of ${
           JSON.stringify(type) ?? "no type"
         } about ${isAddress(address) ? describe(address) : "no process"}, not one of its own`,
-        { peer: from },
+        { action: EVENT, peer: from },
       );
     }
     // Told again after a host was cut off: those already taken are dropped.

@@ -5,8 +5,7 @@
 
 import assert from "node:assert/strict";
 import { FrameError } from "../mod.ts";
-import { frame } from "../peers/node/frames.mjs";
-import { bootstrapOf, FakeManager } from "./fake_manager.ts";
+import { bootstrapOf, FakeManager, writeAndEnd } from "./fake_manager.ts";
 import { nextEvent, startCluster, waitFor } from "./helpers.ts";
 
 const WORKER = new URL("./fixtures/error_printing_worker.ts", import.meta.url);
@@ -18,19 +17,6 @@ function cutFrame(): Uint8Array {
   new DataView(bytes.buffer).setUint32(0, 1000);
   bytes.set(utf8.encode('{"action"'), 4);
   return bytes;
-}
-
-/** Writes `bytes`, shuts the writing side, and reads until the other end closes. */
-async function writeAndEnd(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
-  try {
-    for (let at = 0; at < bytes.length;) at += await conn.write(bytes.subarray(at));
-    await conn.closeWrite();
-    while (await conn.read(new Uint8Array(1024)) !== null);
-  } catch {
-    // Reset by the other end: closed just the same.
-  } finally {
-    conn.close();
-  }
 }
 
 Deno.test("a connection that ends within its first frame is a refusal, reported", async () => {
@@ -58,15 +44,7 @@ Deno.test("a peer whose connection ends within a frame is reported by name", asy
   );
   // Worker 1, with the cluster's token: admitted, then it sends a message
   // and the start of another, and shuts its side.
-  const conn = await Deno.connect({ transport: "unix", path: `${manager.dir}/w0.sock` });
-  const hello = { action: "$hello", data: { from: 1, token: manager.token } };
-  await conn.write(frame(utf8.encode(JSON.stringify(hello))));
-  const welcome = new Uint8Array(1024);
-  assert.match(
-    new TextDecoder().decode(welcome.subarray(0, (await conn.read(welcome)) ?? 0)),
-    /"\$welcome"/,
-  );
-  await writeAndEnd(conn, cutFrame());
+  await writeAndEnd(await manager.dialChild(1), cutFrame());
   // Its connection to the manager closed, the worker exits: what it printed is all.
   await manager.close();
   const printed = await waitFor(new Response(manager.child.stdout).text(), "the worker to exit");

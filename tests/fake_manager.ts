@@ -161,6 +161,37 @@ export class FakeManager implements AsyncDisposable {
     );
   }
 
+  /**
+   * Dials the child's socket as its sibling `from` would, with the
+   * cluster's token, and waits for its `$welcome`: the connection is then
+   * the test's to write frames on.
+   */
+  async dialChild(from: number | string, socket = "w0.sock"): Promise<Deno.UnixConn> {
+    const conn = await Deno.connect({ transport: "unix", path: `${this.dir}/${socket}` });
+    try {
+      const hello = { action: "$hello", data: { from, token: this.token } };
+      await conn.write(frame(new TextEncoder().encode(JSON.stringify(hello))));
+      const reader = new FrameReader(Infinity);
+      const buffer = new Uint8Array(1024);
+      const welcome = waitFor(
+        (async () => {
+          for (;;) {
+            const count = await conn.read(buffer);
+            if (count === null) throw new Error(`The child refused a connection from ${from}`);
+            const [payload] = reader.push(Buffer.from(buffer.subarray(0, count)));
+            if (payload) return decodeMessage(payload, "the child");
+          }
+        })(),
+        "the child's $welcome",
+      );
+      assert.equal((await welcome).action, "$welcome");
+    } catch (error) {
+      conn.close();
+      throw error;
+    }
+    return conn;
+  }
+
   /** Sends a message, or a payload as it is; sent in order, each framed. */
   send(message: WireMessage | Uint8Array): void {
     const payload = message instanceof Uint8Array
@@ -256,5 +287,18 @@ export class FakeManager implements AsyncDisposable {
     }
     this.#ended = true;
     this.#arrived?.();
+  }
+}
+
+/** Writes `bytes`, shuts the writing side, and reads until the other end closes. */
+export async function writeAndEnd(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
+  try {
+    for (let at = 0; at < bytes.length;) at += await conn.write(bytes.subarray(at));
+    await conn.closeWrite();
+    while (await conn.read(new Uint8Array(1024)) !== null);
+  } catch {
+    // Reset by the other end: closed just the same.
+  } finally {
+    conn.close();
   }
 }

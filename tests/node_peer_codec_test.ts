@@ -432,7 +432,7 @@ Deno.test("the Node peer and Switchboard refuse tags out of order or twice at on
   for (const decode of [nodeDecode, decodeMessage]) {
     assert.throws(
       () => decode(outOfOrder, FROM),
-      /^FrameError: Bad frame from service "node": its tag 0 \("date"\) points at nothing$/,
+      /^FrameError: Bad frame from service "node": its tag 0 \("date"\) points at nothing \(action "x"\)$/,
     );
   }
   // Two bytes tags at one place: the second would find a Uint8Array where its length was.
@@ -447,7 +447,7 @@ Deno.test("the Node peer and Switchboard refuse tags out of order or twice at on
   for (const decode of [nodeDecode, decodeMessage]) {
     assert.throws(
       () => decode(twice, FROM),
-      /^FrameError: Bad frame from service "node": its tag 0 \("bytes"\) does not fit its value$/,
+      /^FrameError: Bad frame from service "node": its tag 0 \("bytes"\) does not fit its value \(action "x"\)$/,
     );
     // A binary frame with nothing after its JSON needs no tags (README).
     assert.deepEqual(decode(binary({ action: "x", data: 1 }), FROM), { action: "x", data: 1 });

@@ -148,14 +148,22 @@ export function decodeMessage(payload, from, address) {
     throw badFrame(from, address, "it is not valid JSON", error);
   }
   const problem = shapeProblem(message);
-  if (problem) throw badFrame(from, address, problem);
+  if (problem) throw badFrame(from, address, problem, undefined, actionOf(message));
   if (message.tags === undefined) {
     // README: a binary frame without "bytes" tags is valid when nothing follows its JSON.
     if (attachments === undefined || attachments.length === 0) return message;
-    throw badFrame(from, address, "it has bytes after its JSON and no tags");
+    throw badFrame(
+      from,
+      address,
+      "it has bytes after its JSON and no tags",
+      undefined,
+      message.action,
+    );
   }
   const revived = reviveData(message.data, message.tags, attachments ?? EMPTY);
-  if (typeof revived === "string") throw badFrame(from, address, revived);
+  if (typeof revived === "string") {
+    throw badFrame(from, address, revived, undefined, message.action);
+  }
   message.data = revived.data;
   delete message.tags;
   return message;
@@ -236,13 +244,34 @@ export function toWireError(thrown) {
 }
 
 /**
+ * A bad frame's error, naming its sender, and its action when it has one,
+ * as Switchboard's does.
+ *
  * @param {string} from
  * @param {number | string | undefined} address The sender's, when known.
  * @param {string} problem
  * @param {unknown} [cause]
+ * @param {string} [action] The frame's action, when it has a valid one.
  */
-function badFrame(from, address, problem, cause) {
-  return new FrameError(`Bad frame from ${from}: ${problem}`, { cause, peer: address });
+function badFrame(from, address, problem, cause, action) {
+  const which = action === undefined ? "" : ` (action "${action}")`;
+  return new FrameError(`Bad frame from ${from}: ${problem}${which}`, {
+    cause,
+    action,
+    peer: address,
+  });
+}
+
+/**
+ * The action of a decoded frame whose shape is wrong, when it has a valid one.
+ *
+ * @param {unknown} value
+ * @returns {string | undefined}
+ */
+function actionOf(value) {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
+  const { action } = /** @type {{ action?: unknown }} */ (value);
+  return typeof action === "string" && action.length > 0 ? action : undefined;
 }
 
 /**

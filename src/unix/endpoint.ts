@@ -409,10 +409,12 @@ export class UnixEndpoint implements Endpoint {
       rest = payloads.slice(1);
     } else if (link.welcome) {
       if (!isWelcome(payloads[0])) {
-        const action = actionOf(payloads[0]) ?? "a frame that is not a message";
+        const action = actionOf(payloads[0]);
+        const what = action ?? "a frame that is not a message";
         return this.#drop(
           link,
-          new FrameError(`Bad frame from ${link.name}: unexpected "${action}" before $welcome`, {
+          new FrameError(`Bad frame from ${link.name}: unexpected "${what}" before $welcome`, {
+            action,
             peer: link.address,
           }),
         );
