@@ -304,7 +304,16 @@ export class UnixEndpoint implements Endpoint {
       : undefined;
     if (reason === undefined && manager) this.#relaying.sayTaken(manager, "rest");
     const links = this.#links.all();
-    for (const link of links) link.connection.close(reason);
+    for (const link of links) {
+      // One still in its handshake is owed nothing, and is closed at once:
+      // closed gracefully, one that never hangs up (it never said hello, and
+      // the gate's timers are stopped) kept a child reading, and running,
+      // until its manager killed it stopTimeout later.
+      const stranger = link.address === undefined;
+      link.connection.close(
+        stranger ? new ClosedError(`${describe(this.self)} closed before its hello`) : reason,
+      );
+    }
     // A peer that stopped reading would keep queued bytes, and us, forever;
     // at the manager, one that never hangs up its end would keep us reading
     // (its children have exited by now). A child reads on: its manager may

@@ -1,0 +1,32 @@
+/**
+ * Connections that never say hello (a process without the token, holding
+ * them open): they neither keep a process from exiting nor keep the
+ * cluster's own processes out.
+ */
+
+import assert from "node:assert/strict";
+import { startCluster } from "./helpers.ts";
+
+/** Opens `count` connections to `path` that say nothing. */
+async function silent(path: string, count: number): Promise<Deno.Conn[]> {
+  const conns: Deno.Conn[] = [];
+  for (let i = 0; i < count; i++) conns.push(await Deno.connect({ transport: "unix", path }));
+  return conns;
+}
+
+Deno.test("a connection that never says hello does not hold a child's exit", async () => {
+  await using cluster = await startCluster({ workers: 2, processes: {} });
+  const errors: Error[] = [];
+  cluster.onError((error) => errors.push(error));
+  const conns = await silent(`${cluster.socketDir}/w1.sock`, 1);
+  try {
+    // Worker 1 has it in its handshake once it answers a request after it.
+    assert.deepEqual((await cluster.request("echoRequest", 1, { to: 1 }) as { by: number }).by, 1);
+    await cluster.reload(1);
+    // Before the fix, the old process read on at that connection until it
+    // was killed, stopTimeout after it was told to exit, and said so.
+    assert.deepEqual(errors, []);
+  } finally {
+    for (const conn of conns) conn.close();
+  }
+});
