@@ -133,14 +133,14 @@ Deno.test("refusals past 10 in 10 s are counted, and the count is reported once 
   );
 });
 
-Deno.test("at most 64 connections wait for their hello, each at most 10 s; the cluster serves meanwhile", async () => {
+Deno.test("at most 64 connections wait for their hello, the oldest refused past that, each at most 10 s", async () => {
   await using cluster = await startCluster({ workers: 1, processes: {} });
   const errors: Error[] = [];
   cluster.onError((error) => errors.push(error));
   const overLimit = nextEvent<Error>(
     (listener) => cluster.onError(listener),
     "a connection refused past the limit",
-    (error) => /64 connections are in their handshake already$/.test(error.message),
+    (error) => /: no hello while 64 newer connections came$/.test(error.message),
   );
   const path = `${cluster.socketDir}/m.sock`;
   const silent: Deno.Conn[] = [];
@@ -150,7 +150,9 @@ Deno.test("at most 64 connections wait for their hello, each at most 10 s; the c
     // A child's requests still go, on the connection it has.
     const echo = await cluster.request("echoRequest", "x", { to: 0 }) as { data: unknown };
     assert.equal(echo.data, "x");
-    // The manager closes each silent connection: at once past the limit, else after 10 s.
+    // The first was closed as the 65th came.
+    assert.equal(await silent[0].read(new Uint8Array(64)), null);
+    // The manager closes each silent connection: the first at once, the others after 10 s.
     await waitFor(
       Promise.all(silent.map(async (conn) => {
         try {

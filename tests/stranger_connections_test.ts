@@ -5,7 +5,7 @@
  */
 
 import assert from "node:assert/strict";
-import { startCluster } from "./helpers.ts";
+import { remote, startCluster } from "./helpers.ts";
 
 /** Opens `count` connections to `path` that say nothing. */
 async function silent(path: string, count: number): Promise<Deno.Conn[]> {
@@ -26,6 +26,33 @@ Deno.test("a connection that never says hello does not hold a child's exit", asy
     // Before the fix, the old process read on at that connection until it
     // was killed, stopTimeout after it was told to exit, and said so.
     assert.deepEqual(errors, []);
+  } finally {
+    for (const conn of conns) conn.close();
+  }
+});
+
+Deno.test("64 connections that never say hello keep neither a sibling's dial nor a restart out", async () => {
+  await using cluster = await startCluster({ workers: 2, processes: {} });
+  const conns = [
+    ...await silent(`${cluster.socketDir}/w1.sock`, 64),
+    ...await silent(`${cluster.socketDir}/m.sock`, 64),
+  ];
+  try {
+    // Each listener accepts in order: whoever dials next comes after them all.
+    // Worker 0 dials worker 1 for the first time. Before the fix, worker 1
+    // refused it at once: "the connection to it did not open".
+    const outcome = await remote(cluster, 0, {
+      op: "request",
+      action: "echoRequest",
+      data: 1,
+      to: 1,
+    });
+    assert.ok("ok" in outcome, JSON.stringify(outcome));
+    assert.equal((outcome.ok as { by: number }).by, 1);
+    // Worker 1's next process joins the manager. Before the fix, the manager
+    // refused it, and the reload failed: "worker 1 exited with code 1 before it was ready".
+    await cluster.reload(1);
+    assert.equal((await cluster.request("echoRequest", 2, { to: 1 }) as { by: number }).by, 1);
   } finally {
     for (const conn of conns) conn.close();
   }

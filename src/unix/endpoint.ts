@@ -347,7 +347,7 @@ export class UnixEndpoint implements Endpoint {
   #greet(connection: SocketConnection): void {
     if (this.#state !== "open") return connection.close();
     const link = new Link(connection);
-    if (!this.#gate.greet(link)) return;
+    this.#gate.greet(link);
     this.#links.greeted(link);
     this.#watch(link);
   }

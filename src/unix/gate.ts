@@ -14,7 +14,10 @@ import { FrameError } from "../errors.ts";
 import { actionOf, HANDSHAKE_TIMEOUT, readHello, tokensMatch } from "./handshake.ts";
 import type { Link } from "./link.ts";
 
-/** Connections allowed in their handshake at once; more are closed at once. */
+/**
+ * Connections allowed in their handshake at once; one more closes the one
+ * that has waited longest.
+ */
 export const MAX_HANDSHAKES = 64;
 /** At most this many refusals are reported per window… */
 const REPORTS_PER_WINDOW = 10;
@@ -53,16 +56,17 @@ export class Gate {
   }
 
   /**
-   * Takes a connection just accepted into its handshake, or closes it when
-   * too many are in theirs already.
-   *
-   * @returns Whether it was taken.
+   * Takes a connection just accepted into its handshake; when too many are
+   * in theirs already, the one that has waited longest is refused.
    */
-  greet(link: Link): boolean {
+  greet(link: Link): void {
     if (this.#waiting.size >= MAX_HANDSHAKES) {
-      link.connection.close();
-      this.#report(`${MAX_HANDSHAKES} connections are in their handshake already`);
-      return false;
+      // The oldest, not the newest: a process of the cluster says hello as
+      // it connects, so one that holds connections open and says nothing
+      // keeps nobody out. Before, 64 of them refused every process that
+      // dialed here for 10 s: a sibling's first message, a restart's join.
+      const [oldest] = this.#waiting.keys();
+      this.refuse(oldest, `no hello while ${MAX_HANDSHAKES} newer connections came`);
     }
     const timer = setTimeout(
       () => this.refuse(link, `no hello within ${HANDSHAKE_TIMEOUT} ms`),
@@ -70,7 +74,6 @@ export class Gate {
     );
     this.#waiting.set(link, timer);
     link.connection.closed.then(() => this.#clearTimer(link));
-    return true;
   }
 
   /**
