@@ -26,8 +26,8 @@ export interface ControlParts {
   requester: Requester;
   /** The peers told that this process stops alone. */
   stoppingAlone: StoppingAlone;
-  /** Sends a control frame to one peer. */
-  sendControl(to: Address, action: string, data?: unknown): boolean;
+  /** Sends a control frame that answers one from `to`, within the peer's queue limit. */
+  answerControl(to: Address, action: string, data?: unknown): boolean;
   /** The control actions the owner handles. */
   table?: ControlTable;
   /** This process answered `$left` to a peer that leaves (it stops alone, to be replaced). */
@@ -48,12 +48,12 @@ export class ControlFrames {
    * @throws {FrameError} When it is not one `from` may send, or malformed.
    */
   handle(from: Address, message: WireMessage): void {
-    const { requester, stoppingAlone, sendControl, table = {} } = this.#parts;
+    const { requester, stoppingAlone, answerControl, table = {} } = this.#parts;
     if (message.action === CANCEL) return this.#cancelled(from, message.data);
     if (message.action === MORE) return this.#more(from, message.data);
     if (message.action === LEAVING) {
       requester.leaves(from);
-      sendControl(from, LEFT);
+      answerControl(from, LEFT);
       // What this process sends it from now on arrives after the $left it
       // waits for, as it closes: that goes to its next process instead.
       this.#parts.left?.(from);

@@ -422,7 +422,7 @@ export class Manager {
    */
   #sync(from: Address, data: unknown): void {
     const { for: about, started } = (data ?? {}) as { for?: unknown; started?: unknown };
-    const answer = () => this.router.sendControl(from, SYNCED, data);
+    const answer = () => this.router.answerControl(from, SYNCED, data);
     if (started === true) return this.#heldSyncs.holdUntilStarted(answer);
     if (
       isAddress(about) && !this.#stopping && this.#supervisor.startingFirst(about) &&

@@ -35,6 +35,7 @@ import {
 } from "./codec.ts";
 import { type ControlTable, LEAVING } from "./control.ts";
 import { ControlFrames } from "./control_frames.ts";
+import { QueueFullError } from "./errors.ts";
 import { Dispatcher } from "./dispatch.ts";
 import { failureAnswer, stoppingError } from "./failure_answer.ts";
 import { HeldForSiblings } from "./held_for_siblings.ts";
@@ -49,7 +50,7 @@ import { Requester } from "./requester.ts";
 import { StoppingAlone } from "./stopping_alone.ts";
 import type { Schemas } from "./schema.ts";
 import { checkIncoming, checkOutgoing } from "./validation.ts";
-import type { Endpoint, LastSent, Payload, Receiver } from "./transport.ts";
+import { type Endpoint, FULL, type LastSent, type Payload, type Receiver } from "./transport.ts";
 import type {
   LifecycleEvent,
   PeerStats,
@@ -138,6 +139,8 @@ export class Router implements Receiver {
   /** Stopping alone: new requests are refused, and peers told. */
   readonly #stoppingAlone = new StoppingAlone((peer) => this.sendControl(peer, LEAVING));
   readonly #controlFrames: ControlFrames;
+  /** Peers whose control answers were dropped, their queue full: reported once a connection. */
+  readonly #overflowing = new Set<Address>();
   /** Messages that arrived before the process was ready, oldest first. */
   #held: [Address, WireMessage, Receipt][] = [];
   #closing: Promise<void> | undefined;
@@ -189,7 +192,7 @@ export class Router implements Receiver {
       incoming: this.#incoming,
       requester: this.#requester,
       stoppingAlone: this.#stoppingAlone,
-      sendControl: (to, action, data) => this.sendControl(to, action, data),
+      answerControl: (to, action, data) => this.answerControl(to, action, data),
       table: options.control,
       left: (peer) => {
         if (this.layout.has(peer) && peer !== MANAGER) {
@@ -391,6 +394,24 @@ export class Router implements Receiver {
    * the library, where nobody could catch it.
    */
   sendControl(to: Address, action: string, data?: unknown): boolean {
+    return this.#sendControl(to, action, data, Infinity);
+  }
+
+  /**
+   * Sends a control frame that answers one from `to` (`$left`, `$synced`),
+   * within `maxQueuedBytes` for `to`, as any answer is. A peer makes as many
+   * of these as it sends frames: one that sends and never reads had them
+   * queued without limit (a 16 MiB `$sync`, echoed, 16 MiB each), until its
+   * receiver ran out of memory. Past the limit they are dropped, and that
+   * reported once for the connection.
+   *
+   * @returns Whether the transport took it.
+   */
+  answerControl(to: Address, action: string, data?: unknown): boolean {
+    return this.#sendControl(to, action, data, this.#options.maxQueuedBytes);
+  }
+
+  #sendControl(to: Address, action: string, data: unknown, limit: number): boolean {
     let payload: Payload;
     try {
       payload = encodeMessage({ action, data }, this.#options.maxFrameSize, to);
@@ -399,7 +420,21 @@ export class Router implements Receiver {
       return false;
     }
     // To itself (a request it made to itself: `$cancel`, `$more`), through the loopback.
-    const size = to === this.self ? this.#loopback.send(payload) : this.#endpoint.send(to, payload);
+    const size = to === this.self
+      ? this.#loopback.send(payload)
+      : this.#endpoint.send(to, payload, limit);
+    if (size === FULL && !this.#overflowing.has(to)) {
+      this.#overflowing.add(to);
+      this.listeners.report(
+        new QueueFullError(
+          `Cannot send "${action}" to ${describe(to)}: ${
+            this.#endpoint.queued(to)
+          } bytes are queued for it already, and the limit is ${limit} (maxQueuedBytes): ` +
+            "it sends and does not read, and what answers it is dropped until its connection closes",
+          { action, peer: to },
+        ),
+      );
+    }
     return size >= 0;
   }
 
@@ -740,6 +775,7 @@ export class Router implements Receiver {
 
   /** Hears from the endpoint that a connection closed (see {@linkcode Receiver.gone}). */
   gone(peer: Address, reason: Error | undefined, last: LastSent = {}): void {
+    this.#overflowing.delete(peer);
     this.#outbox.siblings?.started(peer);
     if (last.unsent) this.#sendAgain(peer, last.unsent);
     this.#requester.gone(peer, reason, last);
