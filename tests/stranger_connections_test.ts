@@ -5,7 +5,10 @@
  */
 
 import assert from "node:assert/strict";
-import { remote, startCluster } from "./helpers.ts";
+import { Cluster } from "../mod.ts";
+import { remote, startCluster, WORKER } from "./helpers.ts";
+
+const NODE_SERVICE = new URL("./fixtures/node_service.mjs", import.meta.url).pathname;
 
 /** Opens `count` connections to `path` that say nothing. */
 async function silent(path: string, count: number): Promise<Deno.Conn[]> {
@@ -53,6 +56,29 @@ Deno.test("64 connections that never say hello keep neither a sibling's dial nor
     // refused it, and the reload failed: "worker 1 exited with code 1 before it was ready".
     await cluster.reload(1);
     assert.equal((await cluster.request("echoRequest", 2, { to: 1 }) as { by: number }).by, 1);
+  } finally {
+    for (const conn of conns) conn.close();
+  }
+});
+
+Deno.test("64 connections that never say hello keep no worker out of a Node service", async () => {
+  await using cluster = await Cluster.start({
+    worker: WORKER,
+    workers: 2,
+    processes: { node: { command: ["node", NODE_SERVICE] } },
+  });
+  const conns = await silent(`${cluster.socketDir}/s0.sock`, 64);
+  try {
+    // Worker 0 dials the service for the first time, after them all. Before
+    // the fix, the service refused it at once.
+    const outcome = await remote(cluster, 0, {
+      op: "request",
+      action: "echoRequest",
+      data: 1,
+      to: "node",
+    });
+    assert.ok("ok" in outcome, JSON.stringify(outcome));
+    assert.equal((outcome.ok as { by: string }).by, "node");
   } finally {
     for (const conn of conns) conn.close();
   }

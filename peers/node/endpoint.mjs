@@ -298,8 +298,12 @@ export class Endpoint {
   #accept(socket) {
     if (this.#closing) return socket.destroy();
     if (this.#strangers.size >= MAX_HANDSHAKES) {
-      socket.destroy();
-      return this.#refused(`${MAX_HANDSHAKES} connections are in their handshake already`);
+      // The oldest, not the newest, as Switchboard's gate does: a process of
+      // the cluster says hello as it connects, so connections held open in
+      // silence keep none of them out.
+      const [oldest] = this.#strangers;
+      this.#strangers.delete(oldest);
+      this.#refuse(oldest, `no hello while ${MAX_HANDSHAKES} newer connections came`);
     }
     const connection = new Connection(socket, "greeting", HANDSHAKE_FRAME_LIMIT);
     this.#strangers.add(connection);
