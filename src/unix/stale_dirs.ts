@@ -39,13 +39,19 @@ export async function removeStaleDirs(parent: string): Promise<string[]> {
     for await (const entry of Deno.readDir(parent)) {
       if (!entry.isDirectory || !entry.name.startsWith(DIR_PREFIX)) continue;
       const dir = `${parent}/${entry.name}`;
-      if (await isStale(dir)) {
-        await Deno.remove(dir, { recursive: true });
-        removed.push(dir);
+      // One at a time: before, the first that could not be removed (another
+      // user's, in a shared /tmp) ended the sweep, and the rest stayed.
+      try {
+        if (await isStale(dir)) {
+          await Deno.remove(dir, { recursive: true });
+          removed.push(dir);
+        }
+      } catch {
+        // Not ours to remove, or gone meanwhile.
       }
     }
   } catch {
-    // Not ours to read or remove, or gone meanwhile.
+    // Not ours to read.
   }
   return removed;
 }
@@ -54,7 +60,11 @@ async function isStale(dir: string): Promise<boolean> {
   const socket = new Sockets({ dir, token: "", workers: [], services: [] }).path(MANAGER);
   try {
     if (!(await Deno.lstat(socket)).isSocket) return false;
-  } catch {
+  } catch (error) {
+    // Only a socket that is not there says the manager never got that far:
+    // one this process may not look at (another user's directory, mode
+    // 0700) says nothing, and may be a live cluster's.
+    if (!(error instanceof Deno.errors.NotFound)) return false;
     return await neverGotASocket(dir);
   }
   // A manager that cannot tell (it may not connect there: it lacks the

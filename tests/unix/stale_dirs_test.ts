@@ -42,3 +42,35 @@ Deno.test("a manager that may not connect to sockets leaves other clusters' dire
     await Deno.remove(tmp, { recursive: true });
   }
 });
+
+Deno.test("a directory the sweep cannot remove is left, and the others still go", async () => {
+  const parent = await Deno.makeTempDir();
+  try {
+    const dead = Array.from({ length: 9 }, (_, i) => `${parent}/${DIR_PREFIX}dead${i}`);
+    for (const dir of dead) await Deno.mkdir(dir);
+    const then = new Date(Date.now() - UNBORN_MS - 1_000);
+    for (const dir of dead) await Deno.utime(dir, then, then);
+    // It may remove one of them only: the others stand for directories it
+    // may not remove (another user's, in a shared /tmp).
+    const mine = dead[4];
+    const { code, stdout } = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        `--allow-read=${parent}`,
+        `--allow-write=${mine}`,
+        new URL("../fixtures/sweeper.ts", import.meta.url).href,
+        parent,
+      ],
+      stdout: "piped",
+      stderr: "inherit",
+    }).output();
+    assert.equal(code, 0);
+    // Before the fix, the first it could not remove ended the sweep: in this
+    // directory's order, before it came to its own.
+    assert.deepEqual(JSON.parse(new TextDecoder().decode(stdout)), [mine]);
+    const left = [...Deno.readDirSync(parent)].map((entry) => `${parent}/${entry.name}`);
+    assert.deepEqual(left.toSorted(), dead.filter((dir) => dir !== mine).toSorted());
+  } finally {
+    await Deno.remove(parent, { recursive: true });
+  }
+});
