@@ -4,11 +4,12 @@
  */
 
 import assert from "node:assert/strict";
-import { FrameError } from "../mod.ts";
+import { Cluster, FrameError } from "../mod.ts";
 import { bootstrapOf, FakeManager, writeAndEnd } from "./fake_manager.ts";
-import { nextEvent, startCluster, waitFor } from "./helpers.ts";
+import { nextEvent, startCluster, waitFor, WORKER as WORKER_FIXTURE } from "./helpers.ts";
 
 const WORKER = new URL("./fixtures/error_printing_worker.ts", import.meta.url);
+const NODE_SERVICE = new URL("./fixtures/node_service.mjs", import.meta.url).pathname;
 const utf8 = new TextEncoder();
 
 /** A frame whose length says 1000 bytes, and the first 9 of them. */
@@ -56,4 +57,21 @@ Deno.test("a peer whose connection ends within a frame is reported by name", asy
     message: "Bad frame from worker 1: its connection ended within a frame, 13 bytes into it",
     peer: 1,
   }]);
+});
+
+Deno.test("a Node service refuses a connection that ends within its first frame, and says so", async () => {
+  await using cluster = await Cluster.start({
+    worker: WORKER_FIXTURE,
+    workers: 1,
+    processes: { node: { command: ["node", NODE_SERVICE] } },
+  });
+  const conn = await Deno.connect({ transport: "unix", path: `${cluster.socketDir}/s0.sock` });
+  await writeAndEnd(conn, cutFrame());
+  // Asked after it: its connection was read to its end by then. Before the
+  // fix, the service had reported nothing.
+  assert.deepEqual(await cluster.request("doRequest", { op: "errors" }, { to: "node" }), {
+    ok: [
+      'Refused a connection to service "node": its connection ended within a frame, 13 bytes into it',
+    ],
+  });
 });

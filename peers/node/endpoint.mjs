@@ -339,6 +339,18 @@ export class Endpoint {
         this.#otherHosts.taken(connection, delivered);
       }
     });
+    // The far end shut its side (or died) within a frame: what it began
+    // never comes, and that is said, as Switchboard says it.
+    connection.socket.on("end", () => {
+      const cut = connection.reader.pending;
+      if (cut === 0 || connection.dropped) return;
+      const why = `its connection ended within a frame, ${cut} bytes into it`;
+      if (connection.state === "greeting") return this.#refuse(connection, why);
+      this.#drop(
+        connection,
+        new FrameError(`Bad frame from ${who(connection)}: ${why}`, { peer: connection.address }),
+      );
+    });
     connection.closed.then(() => this.#onClosed(connection));
   }
 

@@ -44,6 +44,16 @@ export class FrameReader {
   }
 
   /**
+   * Bytes of a frame begun and not yet complete, its length prefix
+   * counted: what a connection that ends now loses.
+   *
+   * @returns {number}
+   */
+  get pending() {
+    return this.#buffered + (this.#expected === undefined ? 0 : HEADER_SIZE);
+  }
+
+  /**
    * Takes the next chunk of the stream.
    *
    * @param {Buffer} chunk
