@@ -46,7 +46,7 @@ import { Loopback } from "./loopback.ts";
 import type { ReceivedMessage } from "./message.ts";
 import { nextTask } from "./next_task.ts";
 import { Outbox } from "./outbox.ts";
-import { Requester } from "./requester.ts";
+import { ended, Requester } from "./requester.ts";
 import { StoppingAlone } from "./stopping_alone.ts";
 import type { Schemas } from "./schema.ts";
 import { checkIncoming, checkOutgoing } from "./validation.ts";
@@ -144,6 +144,8 @@ export class Router implements Receiver {
   /** Messages that arrived before the process was ready, oldest first. */
   #held: [Address, WireMessage, Receipt][] = [];
   #closing: Promise<void> | undefined;
+  /** What this process was told at its start is being replaced, until each is ready. */
+  readonly #toldReplacing = new Set<Address>();
 
   constructor(options: RouterOptions) {
     this.self = options.endpoint.self;
@@ -285,6 +287,7 @@ export class Router implements Receiver {
   startsWhileReplacing(addresses: readonly Address[]): void {
     for (const address of addresses) {
       this.#requester.replacements.heard({ type: "reload", address });
+      this.#toldReplacing.add(address);
     }
   }
 
@@ -318,6 +321,17 @@ export class Router implements Receiver {
     this.#requester.heard(event);
     if (event.type === "fatal" || (event.type === "exit" && !event.restart)) {
       this.#endpoint.noReturn?.(event.address);
+    }
+    if (event.type === "ready") this.#toldReplacing.delete(event.address);
+    // Its process is gone, whatever this process has read of its
+    // connections yet: sent on them, a message would count as handed over
+    // and be lost, and a request fail as if it may have run. Not what the
+    // manager tells a process that started as `address` was being replaced
+    // about it, at its `$ready`: it may be connected to the new one by then.
+    if (
+      (event.type === "exit" || event.type === "fatal") && !this.#toldReplacing.has(event.address)
+    ) {
+      this.#endpoint.ended?.(event.address, new Error(ended(event)));
     }
     this.listeners.lifecycle(event);
   }

@@ -226,6 +226,14 @@ export interface Endpoint {
   /** In that manager: `child` will have no next process (it stays down); what waits for it is refused. */
   noReturn?(child: Address): void;
   /**
+   * In a child: its manager said that `peer`, a process of this host, ended
+   * (exited, or was given up). Its connections to it close now, with
+   * `reason`, rather than once their end is read (the manager's word may be
+   * read first): nothing more is sent on them, and a send to `peer` is
+   * refused until its next process listens.
+   */
+  ended?(peer: Address, reason: Error): void;
+  /**
    * In a manager whose cluster spans hosts, as it stops: stops reading what
    * the other hosts send, and resolves once what they sent before the
    * broker heard so has been delivered. What this process sends them still

@@ -274,6 +274,12 @@ export class UnixEndpoint implements Endpoint {
     return this.#relaying.tellReachable(link, reachable);
   }
 
+  ended(peer: Address, reason: Error): void {
+    // The manager learns it from its child's own process, not from a word.
+    if (this.#state !== "open" || this.self === MANAGER || this.#relaying.relayed(peer)) return;
+    for (const link of this.#links.to(peer)) link.connection.close(reason);
+  }
+
   connected(): Address[] {
     return this.#links.peers();
   }

@@ -1,0 +1,94 @@
+/**
+ * A child that heard a sibling of its host exit does not send to it over
+ * the connection it had to the dead process. The manager says a child
+ * exited once its process is gone (and its socket file removed), but the
+ * child may read that event before it reads the end of its connection to
+ * the dead process: the sends then went on that connection, counted as
+ * handed over (`sendMessage` returned 1), and a request failed with "the
+ * connection closed before it answered", as if it might have run. Trial
+ * 22 saw it in one run of four: a worker sending to a crashed sibling from
+ * its `exit` listener. Played at the level of frames, so that the order is
+ * the one that failed: the manager and the crashed worker 1 are the
+ * test's, and worker 1's end of the connection stays open.
+ */
+
+import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
+import { frame, FrameReader } from "../peers/node/frames.mjs";
+import { bootstrapOf, FakeManager } from "./fake_manager.ts";
+import { waitFor, WORKER } from "./helpers.ts";
+
+/** One connection accepted at a sibling's socket, read frame by frame. */
+class FakeSibling {
+  readonly #reader = new FrameReader(Infinity);
+  readonly #buffer = new Uint8Array(64 * 1024);
+  readonly #payloads: Uint8Array[] = [];
+
+  constructor(readonly conn: Deno.UnixConn) {}
+
+  /** The next message, or undefined once the worker closed its end. */
+  async next(): Promise<Record<string, unknown> | undefined> {
+    while (this.#payloads.length === 0) {
+      const count = await waitFor(this.conn.read(this.#buffer), "a frame from worker 0")
+        .catch(() => null);
+      if (count === null) return undefined;
+      this.#payloads.push(...this.#reader.push(Buffer.from(this.#buffer.subarray(0, count))));
+    }
+    return JSON.parse(new TextDecoder().decode(this.#payloads.shift()));
+  }
+
+  async send(message: unknown): Promise<void> {
+    const bytes = frame(new TextEncoder().encode(JSON.stringify(message)));
+    for (let at = 0; at < bytes.length;) at += await this.conn.write(bytes.subarray(at));
+  }
+}
+
+async function ask(manager: FakeManager, id: string, operation: unknown): Promise<unknown> {
+  manager.send({ action: "doRequest", data: operation, messageId: id });
+  const [outcome] = await manager.dataOf(id, 1);
+  return outcome;
+}
+
+Deno.test("a worker that heard a sibling exit sends it nothing more on its old connection", async () => {
+  let dir = "";
+  await using manager = await FakeManager.start(
+    [Deno.execPath(), "run", "--allow-read=/tmp", "--allow-write=/tmp", "--allow-net", WORKER.href],
+    (transport) => {
+      dir = transport.dir;
+      return bootstrapOf(0, { workers: [0, 1] })(transport);
+    },
+  );
+  const path = `${dir}/w1.sock`;
+  using listener = Deno.listen({ transport: "unix", path });
+  // Worker 0 dials worker 1 with its first message; worker 1 welcomes it.
+  const first = ask(manager, "first", { op: "send", action: "ping", data: { n: 1 }, to: 1 });
+  using conn = await waitFor(listener.accept(), "worker 0 to dial worker 1");
+  const sibling = new FakeSibling(conn);
+  assert.equal((await sibling.next())?.action, "$hello");
+  await sibling.send({ action: "$welcome", data: {} });
+  assert.deepEqual(await first, { ok: 1 });
+  assert.deepEqual(await sibling.next(), { action: "ping", data: { n: 1 } });
+
+  // Worker 1 dies: the manager removes its socket file, then tells worker 0,
+  // which has not read the end of its connection (the test holds it open).
+  await Deno.remove(path);
+  manager.send({
+    action: "$event",
+    data: { type: "exit", address: 1, code: 3, signal: null, restart: true },
+  });
+  assert.deepEqual(
+    await ask(manager, "after", { op: "send", action: "ping", data: { n: 2 }, to: 1 }),
+    { ok: 0 },
+    "a send to a sibling heard to have exited counts 0",
+  );
+  const outcome = await ask(manager, "request", { op: "request", action: "echoRequest", to: 1 });
+  // Not "the connection closed before it answered": nothing of it was sent.
+  assert.deepEqual(outcome, {
+    error: {
+      name: "UnreachableError",
+      message: 'Request "echoRequest" to worker 1 failed: it is not connected',
+    },
+  });
+  // Worker 0 closed its end without sending more.
+  assert.equal(await sibling.next(), undefined, "nothing more came on the old connection");
+});
