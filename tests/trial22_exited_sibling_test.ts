@@ -9,7 +9,8 @@
  * 22 saw it in one run of four: a worker sending to a crashed sibling from
  * its `exit` listener. Played at the level of frames, so that the order is
  * the one that failed: the manager and the crashed worker 1 are the
- * test's, and worker 1's end of the connection stays open.
+ * test's, and worker 1's end of the connection stays open. The Node
+ * reference peer did the same, and is checked the same way.
  */
 
 import assert from "node:assert/strict";
@@ -49,15 +50,21 @@ async function ask(manager: FakeManager, id: string, operation: unknown): Promis
   return outcome;
 }
 
-Deno.test("a worker that heard a sibling exit sends it nothing more on its old connection", async () => {
+const NODE_SERVICE = new URL("./fixtures/node_service.mjs", import.meta.url).pathname;
+
+/**
+ * Starts `command` as a child of a manager played by hand, in a cluster
+ * with worker 1; has it send to worker 1, played by hand too, which then
+ * dies with its connection left open; checks what the child does next.
+ */
+async function sendsAfterExit(command: string[], self: number | string): Promise<void> {
   let dir = "";
-  await using manager = await FakeManager.start(
-    [Deno.execPath(), "run", "--allow-read=/tmp", "--allow-write=/tmp", "--allow-net", WORKER.href],
-    (transport) => {
-      dir = transport.dir;
-      return bootstrapOf(0, { workers: [0, 1] })(transport);
-    },
-  );
+  await using manager = await FakeManager.start(command, (transport) => {
+    dir = transport.dir;
+    const services = typeof self === "string" ? [self] : [];
+    const workers = typeof self === "number" ? [self, 1] : [1];
+    return bootstrapOf(self, { workers, services })(transport);
+  });
   const path = `${dir}/w1.sock`;
   using listener = Deno.listen({ transport: "unix", path });
   // Worker 0 dials worker 1 with its first message; worker 1 welcomes it.
@@ -82,13 +89,23 @@ Deno.test("a worker that heard a sibling exit sends it nothing more on its old c
     "a send to a sibling heard to have exited counts 0",
   );
   const outcome = await ask(manager, "request", { op: "request", action: "echoRequest", to: 1 });
+  const { name, message } = (outcome as { error: { name: string; message: string } }).error;
   // Not "the connection closed before it answered": nothing of it was sent.
-  assert.deepEqual(outcome, {
-    error: {
-      name: "UnreachableError",
-      message: 'Request "echoRequest" to worker 1 failed: it is not connected',
-    },
+  assert.deepEqual({ name, message }, {
+    name: "UnreachableError",
+    message: 'Request "echoRequest" to worker 1 failed: it is not connected',
   });
-  // Worker 0 closed its end without sending more.
+  // The child closed its end without sending more.
   assert.equal(await sibling.next(), undefined, "nothing more came on the old connection");
+}
+
+Deno.test("a worker that heard a sibling exit sends it nothing more on its old connection", async () => {
+  await sendsAfterExit(
+    [Deno.execPath(), "run", "--allow-read=/tmp", "--allow-write=/tmp", "--allow-net", WORKER.href],
+    0,
+  );
+});
+
+Deno.test("the Node reference peer that heard a sibling exit sends it nothing more on its old connection", async () => {
+  await sendsAfterExit(["node", NODE_SERVICE], "svc");
 });

@@ -129,6 +129,12 @@ export class Connection {
     else this.socket.destroy();
   }
 
+  /** Closes at once: nothing more is taken, and what waits to be written never will be. */
+  destroy() {
+    this.state = "closed";
+    this.socket.destroy();
+  }
+
   #isFlushed() {
     return this.state === "closed" || (this.state !== "dialing" && this.#unwritten === 0);
   }

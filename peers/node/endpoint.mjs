@@ -197,6 +197,20 @@ export class Endpoint {
   }
 
   /**
+   * The manager said `address`, a process of this host, ended: its
+   * connections to it close now, rather than once their end is read (the
+   * manager's word may be read first), so that nothing more is sent on them.
+   *
+   * @param {Address} address
+   */
+  ended(address) {
+    if (this.#closing || address === MANAGER || this.#otherHosts?.has(address)) return;
+    for (const connection of this.#connections) {
+      if (connection.address === address) connection.destroy();
+    }
+  }
+
+  /**
    * Resolves once everything sent is written out (connections still
    * opening opened, or failed).
    *

@@ -249,6 +249,14 @@ export class Peer {
    * @type {Set<Address>}
    */
   #down = new Set();
+  /**
+   * Siblings its bootstrap said are being replaced, until each is ready: the
+   * events about them its manager tells it at its `$ready` may come once it
+   * is connected to their next process.
+   *
+   * @type {Set<Address>}
+   */
+  #toldReplacing = new Set();
   /** @type {"holding" | "releasing" | "ready" | "closing" | "closed"} */
   #state = "holding";
   /**
@@ -314,7 +322,10 @@ export class Peer {
     this.#goAhead = goAhead;
     // Being replaced as this process was spawned: it could not have heard so.
     if (Array.isArray(bootstrap.replacing)) {
-      for (const address of bootstrap.replacing) this.#replacing.add(address);
+      for (const address of bootstrap.replacing) {
+        this.#replacing.add(address);
+        this.#toldReplacing.add(address);
+      }
     }
     this.#layout = {
       workers: bootstrap.workers,
@@ -1185,6 +1196,12 @@ export class Peer {
    */
   #sendWaiting(event) {
     const address = event?.address;
+    if (event?.type === "ready") this.#toldReplacing.delete(address);
+    // Its process is gone, whatever this process has read of its connections
+    // yet: sent on them, a message would count as handed over and be lost.
+    if ((event?.type === "exit" || event?.type === "fatal") && !this.#toldReplacing.has(address)) {
+      this.#endpoint.ended(address);
+    }
     if (event?.type === "exit") {
       const clean = event.code === 0 && event.signal === null;
       if (!clean || event.restart === false) this.#down.add(address);
