@@ -151,6 +151,12 @@ export function targetsOf(
 ): readonly Address[] {
   const list = Array.isArray(to) ? to : [to];
   for (const address of list) {
+    if ((address as unknown) === ANY) {
+      throw new TypeError(
+        `Cannot ${doing} ANY: it picks one worker, as the whole target of request(), ` +
+          "requestStream() or sendMessage(); give addresses, or leave the target out for every worker",
+      );
+    }
     if (!isAddress(address)) {
       throw new TypeError(
         `Cannot ${doing} ${
