@@ -722,7 +722,7 @@ export class Requester {
 }
 
 /** How a process ended, as its exit or give-up event says. */
-export function ended(event: LifecycleEvent & { type: "exit" | "fatal" }): string {
+function ended(event: LifecycleEvent & { type: "exit" | "fatal" }): string {
   const who = describe(event.address);
   if (event.type === "fatal") {
     // No restarts and no period: its reload could not be spawned, and it stays down.

@@ -46,7 +46,7 @@ import { Loopback } from "./loopback.ts";
 import type { ReceivedMessage } from "./message.ts";
 import { nextTask } from "./next_task.ts";
 import { Outbox } from "./outbox.ts";
-import { ended, Requester } from "./requester.ts";
+import { Requester } from "./requester.ts";
 import { StoppingAlone } from "./stopping_alone.ts";
 import type { Schemas } from "./schema.ts";
 import { checkIncoming, checkOutgoing } from "./validation.ts";
@@ -325,13 +325,14 @@ export class Router implements Receiver {
     if (event.type === "ready") this.#toldReplacing.delete(event.address);
     // Its process is gone, whatever this process has read of its
     // connections yet: sent on them, a message would count as handed over
-    // and be lost, and a request fail as if it may have run. Not what the
+    // and be lost, and a request fail as if it may have run. Refused, a
+    // message for a process being replaced waits for it. Not what the
     // manager tells a process that started as `address` was being replaced
     // about it, at its `$ready`: it may be connected to the new one by then.
     if (
       (event.type === "exit" || event.type === "fatal") && !this.#toldReplacing.has(event.address)
     ) {
-      this.#endpoint.ended?.(event.address, new Error(ended(event)));
+      this.#endpoint.ended?.(event.address);
     }
     this.listeners.lifecycle(event);
   }

@@ -227,12 +227,13 @@ export interface Endpoint {
   noReturn?(child: Address): void;
   /**
    * In a child: its manager said that `peer`, a process of this host, ended
-   * (exited, or was given up). Its connections to it close now, with
-   * `reason`, rather than once their end is read (the manager's word may be
-   * read first): nothing more is sent on them, and a send to `peer` is
-   * refused until its next process listens.
+   * (exited, or was given up). Nothing more is sent on the connections to
+   * it, which may not have been read to their end yet (the manager's word
+   * may be read first): `send` to `peer` is `UNREACHABLE` until they are,
+   * and its next process can be dialed. What it sent before it ended is
+   * still read and delivered.
    */
-  ended?(peer: Address, reason: Error): void;
+  ended?(peer: Address): void;
   /**
    * In a manager whose cluster spans hosts, as it stops: stops reading what
    * the other hosts send, and resolves once what they sent before the

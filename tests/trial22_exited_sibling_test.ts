@@ -57,7 +57,11 @@ const NODE_SERVICE = new URL("./fixtures/node_service.mjs", import.meta.url).pat
  * with worker 1; has it send to worker 1, played by hand too, which then
  * dies with its connection left open; checks what the child does next.
  */
-async function sendsAfterExit(command: string[], self: number | string): Promise<void> {
+async function sendsAfterExit(
+  command: string[],
+  self: number | string,
+  code = 3,
+): Promise<void> {
   let dir = "";
   await using manager = await FakeManager.start(command, (transport) => {
     dir = transport.dir;
@@ -75,27 +79,44 @@ async function sendsAfterExit(command: string[], self: number | string): Promise
   await sibling.send({ action: "$welcome", data: {} });
   assert.deepEqual(await first, { ok: 1 });
   assert.deepEqual(await sibling.next(), { action: "ping", data: { n: 1 } });
+  // A request to worker 1, which it answers as it dies.
+  manager.send({
+    action: "doRequest",
+    data: { op: "request", action: "echoRequest", data: { n: 2 }, to: 1 },
+    messageId: "answered",
+  });
+  const asked = await sibling.next();
+  assert.equal(asked?.action, "echoRequest");
 
   // Worker 1 dies: the manager removes its socket file, then tells worker 0,
   // which has not read the end of its connection (the test holds it open).
   await Deno.remove(path);
   manager.send({
     action: "$event",
-    data: { type: "exit", address: 1, code: 3, signal: null, restart: true },
+    data: { type: "exit", address: 1, code, signal: null, restart: true },
   });
-  assert.deepEqual(
-    await ask(manager, "after", { op: "send", action: "ping", data: { n: 2 }, to: 1 }),
-    { ok: 0 },
-    "a send to a sibling heard to have exited counts 0",
-  );
-  const outcome = await ask(manager, "request", { op: "request", action: "echoRequest", to: 1 });
-  const { name, message } = (outcome as { error: { name: string; message: string } }).error;
-  // Not "the connection closed before it answered": nothing of it was sent.
-  assert.deepEqual({ name, message }, {
-    name: "UnreachableError",
-    message: 'Request "echoRequest" to worker 1 failed: it is not connected',
-  });
-  // The child closed its end without sending more.
+  const after = await ask(manager, "after", { op: "send", action: "ping", data: { n: 3 }, to: 1 });
+  if (code === 0) {
+    // A clean exit to be restarted is a replacement: the message waits for the next process.
+    assert.deepEqual(after, { ok: 1 }, "held for the next process");
+  } else {
+    assert.deepEqual(after, { ok: 0 }, "a send to a sibling heard to have crashed counts 0");
+  }
+  if (code !== 0) {
+    const outcome = await ask(manager, "request", { op: "request", action: "echoRequest", to: 1 });
+    const { name, message } = (outcome as { error: { name: string; message: string } }).error;
+    // Not "the connection closed before it answered": nothing of it was sent.
+    assert.deepEqual({ name, message }, {
+      name: "UnreachableError",
+      message: 'Request "echoRequest" to worker 1 failed: it is not connected',
+    });
+  }
+  // What worker 1 sent before it died, read after the event, is delivered
+  // all the same (its answer); then its end closes, and so does the
+  // child's, with nothing more sent on it.
+  await sibling.send({ action: "echoResponse", data: "last words", messageId: asked?.messageId });
+  await sibling.conn.closeWrite();
+  assert.deepEqual(await manager.dataOf("answered", 1), [{ ok: "last words" }]);
   assert.equal(await sibling.next(), undefined, "nothing more came on the old connection");
 }
 
@@ -108,4 +129,16 @@ Deno.test("a worker that heard a sibling exit sends it nothing more on its old c
 
 Deno.test("the Node reference peer that heard a sibling exit sends it nothing more on its old connection", async () => {
   await sendsAfterExit(["node", NODE_SERVICE], "svc");
+});
+
+Deno.test("a worker that heard a sibling exit cleanly holds what it sends it for its next process, not on the old connection", async () => {
+  await sendsAfterExit(
+    [Deno.execPath(), "run", "--allow-read=/tmp", "--allow-write=/tmp", "--allow-net", WORKER.href],
+    0,
+    0,
+  );
+});
+
+Deno.test("the Node reference peer that heard a sibling exit cleanly holds what it sends it for its next process", async () => {
+  await sendsAfterExit(["node", NODE_SERVICE], "svc", 0);
 });

@@ -17,6 +17,12 @@ export class Connection {
   state;
   /** @type {Address | undefined} Who is at the other end; unknown until its `$hello`. */
   address;
+  /**
+   * Set when the manager said the process at the other end ended: nothing
+   * more is sent on it, which is still read to its end (what that process
+   * sent before it ended).
+   */
+  ended = false;
   /** Set when this process closed it for breaking the protocol. */
   dropped = false;
   /** @type {Error | undefined} Why the socket failed, if it did. */
@@ -127,12 +133,6 @@ export class Connection {
   end() {
     if (this.state === "open") this.socket.end();
     else this.socket.destroy();
-  }
-
-  /** Closes at once: nothing more is taken, and what waits to be written never will be. */
-  destroy() {
-    this.state = "closed";
-    this.socket.destroy();
   }
 
   #isFlushed() {

@@ -116,7 +116,10 @@ export class Endpoint {
       return this.#otherHosts.forward(this.#links.get(MANAGER), to, payload);
     }
     if (!this.#onThisHost(to)) return false;
-    return this.#linkTo(to)?.send(payload) ?? false;
+    const link = this.#linkTo(to);
+    // Its process ended: sent, it would be lost; refused, it may wait for the next.
+    if (!link || link.ended) return false;
+    return link.send(payload);
   }
 
   /**
@@ -143,15 +146,18 @@ export class Endpoint {
   }
 
   /**
-   * Whether a sibling can be sent to now: a connection to it is open, or
-   * it listens (its socket file exists).
+   * Whether a sibling can be sent to now: a connection to it is open (and
+   * its process not said to have ended), or it listens (its socket file
+   * exists).
    *
    * @param {Address} sibling
    * @returns {boolean}
    */
   reachable(sibling) {
-    return this.#links.has(sibling) ||
-      (this.isSibling(sibling) && fs.existsSync(this.#socketPath(sibling)));
+    const link = this.#links.get(sibling);
+    // One whose process ended is not, until it is read to its end.
+    if (link) return !link.ended;
+    return this.isSibling(sibling) && fs.existsSync(this.#socketPath(sibling));
   }
 
   /**
@@ -197,16 +203,17 @@ export class Endpoint {
   }
 
   /**
-   * The manager said `address`, a process of this host, ended: its
-   * connections to it close now, rather than once their end is read (the
-   * manager's word may be read first), so that nothing more is sent on them.
+   * The manager said `address`, a process of this host, ended: nothing more
+   * is sent on the connections to it, which may not have been read to
+   * their end yet (the manager's word may be read first); what it sent
+   * before it ended is still read.
    *
    * @param {Address} address
    */
   ended(address) {
-    if (this.#closing || address === MANAGER || this.#otherHosts?.has(address)) return;
+    if (address === MANAGER || this.#otherHosts?.has(address)) return;
     for (const connection of this.#connections) {
-      if (connection.address === address) connection.destroy();
+      if (connection.address === address) connection.ended = true;
     }
   }
 

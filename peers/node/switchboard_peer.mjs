@@ -1198,7 +1198,8 @@ export class Peer {
     const address = event?.address;
     if (event?.type === "ready") this.#toldReplacing.delete(address);
     // Its process is gone, whatever this process has read of its connections
-    // yet: sent on them, a message would count as handed over and be lost.
+    // yet: sent on them, a message would count as handed over and be lost;
+    // refused, one for a process being replaced waits for it.
     if ((event?.type === "exit" || event?.type === "fatal") && !this.#toldReplacing.has(address)) {
       this.#endpoint.ended(address);
     }

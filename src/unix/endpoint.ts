@@ -165,7 +165,9 @@ export class UnixEndpoint implements Endpoint {
       return this.#relaying.forward(this.#links.get(MANAGER), to, payload, limit);
     }
     const link = this.#links.get(to) ?? this.#dialPeer(to);
-    return link ? link.send(payload, limit, this.#options.maxPayload) : UNREACHABLE;
+    // Its process ended: sent, it would be lost; refused, it may wait for the next.
+    if (link === undefined || link.ended) return UNREACHABLE;
+    return link.send(payload, limit, this.#options.maxPayload);
   }
 
   sent(to: Address): number {
@@ -274,10 +276,10 @@ export class UnixEndpoint implements Endpoint {
     return this.#relaying.tellReachable(link, reachable);
   }
 
-  ended(peer: Address, reason: Error): void {
+  ended(peer: Address): void {
     // The manager learns it from its child's own process, not from a word.
-    if (this.#state !== "open" || this.self === MANAGER || this.#relaying.relayed(peer)) return;
-    for (const link of this.#links.to(peer)) link.connection.close(reason);
+    if (this.self === MANAGER || this.#relaying.relayed(peer)) return;
+    for (const link of this.#links.to(peer)) link.ended = true;
   }
 
   connected(): Address[] {

@@ -22,6 +22,12 @@ export class Link {
   welcome: PromiseWithResolvers<void> | undefined;
   /** Set when this process closed the link for breaking the protocol. */
   dropped = false;
+  /**
+   * Set when the manager said the process at the other end ended: nothing
+   * more is sent on the link, which is still read to its end (what that
+   * process sent before it ended).
+   */
+  ended = false;
   #messagesIn = 0;
   #messagesOut = 0;
   #bytesIn = 0;
