@@ -31,13 +31,24 @@ export type NumberedEvent = LifecycleEvent & { told: Told };
  */
 export const MOST_KEPT = 1_024;
 
+/** What a manager took of another host's manager process's events. */
+interface Heard {
+  by: string;
+  /** Every number up to this one was taken, or can never come again. */
+  upTo: number;
+  /** Numbers above `upTo` taken: those between are missed, and may be told again. */
+  above: Set<number>;
+  /** By child (its address, as JSON): the number of its latest event taken. */
+  latest: Map<string, number>;
+}
+
 /** A manager's numbered events, and the numbers it heard from the others. */
 export class HostEvents {
   readonly #by = crypto.randomUUID();
   #n = 0;
   readonly #kept: NumberedEvent[] = [];
-  /** By other host's manager: the last of its events taken. */
-  readonly #heard = new Map<string, Told>();
+  /** By other host's manager: what it took of its events. */
+  readonly #heard = new Map<string, Heard>();
 
   /** Numbers an event of this host's children, and keeps it to tell again. */
   number(event: LifecycleEvent): NumberedEvent {
@@ -53,15 +64,34 @@ export class HostEvents {
   }
 
   /**
-   * Whether an event `manager` told, numbered `told` (undefined: not
-   * numbered), is new here: it is taken then.
+   * Whether an event `manager` told about its child `address`, numbered
+   * `told` (undefined: not numbered), is new here: it is taken then. One
+   * missed and told again is taken though later ones came first (sent as
+   * both hosts were back, before the answer to `$resend`), unless a later
+   * event of the same child was taken: that one says where it is now, and
+   * the older, taken after it, would say otherwise. The first event of a
+   * manager process taken here stands for those before it (the host's
+   * `hostJoined` said what it runs).
    */
-  take(manager: string, told: Told | undefined): boolean {
+  take(manager: string, told: Told | undefined, address: unknown): boolean {
     if (told === undefined) return true;
-    const last = this.#heard.get(manager);
-    if (last?.by === told.by && told.n <= last.n) return false;
+    const { by, n } = told;
+    let heard = this.#heard.get(manager);
+    if (heard?.by !== by) {
+      heard = { by, upTo: n - 1, above: new Set(), latest: new Map() };
+    } else if (n <= heard.upTo || heard.above.has(n)) {
+      return false;
+    }
+    const child = JSON.stringify(address);
+    if ((heard.latest.get(child) ?? 0) > n) return false;
+    heard.latest.set(child, n);
+    heard.above.add(n);
+    // Numbers more than MOST_KEPT below the latest are no longer kept there: never told again.
+    heard.upTo = Math.max(heard.upTo, n - MOST_KEPT);
+    for (const taken of heard.above) if (taken <= heard.upTo) heard.above.delete(taken);
+    while (heard.above.delete(heard.upTo + 1)) heard.upTo++;
     this.#heard.delete(manager);
-    this.#heard.set(manager, told);
+    this.#heard.set(manager, heard);
     if (this.#heard.size > MOST_KEPT) this.#heard.delete(this.#heard.keys().next().value!);
     return true;
   }

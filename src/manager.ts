@@ -461,7 +461,7 @@ export class Manager {
       );
     }
     // Told again after a host was cut off: those already taken are dropped.
-    if (!this.#events.take(from, told)) return;
+    if (!this.#events.take(from, told, address)) return;
     const { told: _, ...event } = data as NumberedEvent;
     this.#announceHere(event as LifecycleEvent);
   }

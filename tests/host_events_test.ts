@@ -21,11 +21,29 @@ Deno.test("events are numbered, kept to tell again, the latest only", () => {
 Deno.test("a host's events are taken once, and afresh from a new process of it", () => {
   const told = new HostEvents().number(exit).told;
   const here = new HostEvents();
-  assert.equal(here.take("manager@b", told), true);
-  assert.equal(here.take("manager@b", told), false, "told again");
-  assert.equal(here.take("manager@b", { ...told, n: told.n + 1 }), true);
-  assert.equal(here.take("manager@b", { by: "another process", n: 1 }), true);
-  assert.equal(here.take("manager@b", undefined), true, "not numbered");
+  assert.equal(here.take("manager@b", told, 0), true);
+  assert.equal(here.take("manager@b", told, 0), false, "told again");
+  assert.equal(here.take("manager@b", { ...told, n: told.n + 1 }, 0), true);
+  assert.equal(here.take("manager@b", { by: "another process", n: 1 }, 0), true);
+  assert.equal(here.take("manager@b", undefined, 0), true, "not numbered");
+});
+
+Deno.test("one missed is taken told again after later ones, unless its child's later one was", () => {
+  const here = new HostEvents();
+  const told = (n: number) => ({ by: "b", n });
+  assert.equal(here.take("manager@b", told(1), 1), true);
+  // 2 (worker 0) and 3 (worker 1) missed; 4 (worker 1) came first.
+  assert.equal(here.take("manager@b", told(4), 1), true);
+  assert.equal(here.take("manager@b", told(2), 0), true, "missed, another child");
+  assert.equal(here.take("manager@b", told(3), 1), false, "its child's later event was taken");
+  assert.equal(here.take("manager@b", told(2), 0), false, "told again");
+  assert.equal(here.take("manager@b", told(4), 1), false, "told again");
+  assert.equal(here.take("manager@b", told(5), 0), true);
+  // Past what the other keeps, a gap is never filled: the numbers kept stay few.
+  assert.equal(here.take("manager@b", told(10 + 2 * MOST_KEPT), 0), true);
+  assert.equal(here.take("manager@b", told(9 + MOST_KEPT), 0), false, "older than its child's");
+  assert.equal(here.take("manager@b", told(9 + MOST_KEPT), 1), false, "no longer kept there");
+  assert.equal(here.take("manager@b", told(11 + MOST_KEPT), 1), true, "kept there, missed");
 });
 
 Deno.test("told is checked: a number of 1 or more, and the process's id", () => {

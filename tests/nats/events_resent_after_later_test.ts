@@ -1,0 +1,123 @@
+/**
+ * Events told again after an outage are taken by number: a manager that
+ * heard a later event of the host first (sent as both were back, before
+ * the other host's `$resend` answer came) dropped every earlier one told
+ * again as already had, those it never had included. Here host a's link
+ * drops host b's events about worker 0 (as an outage would), then hears
+ * b's next events (about worker 1) directly, then b says it is back.
+ */
+
+import assert from "node:assert/strict";
+import { Cluster, type LifecycleEvent } from "../../mod.ts";
+import { natsBroker } from "../../nats.ts";
+import type { BrokerLink, BrokerReceiver } from "../../src/broker.ts";
+import { event, waitFor } from "../helpers.ts";
+import { HOST_WORKER, joinHere, knowsWorkers, NATS, natsAnswers, uniqueCluster } from "./hosts.ts";
+
+/** Host a's link, whose `$event` frames from host b's manager can be dropped, and its back listeners. */
+interface Tapped {
+  link: BrokerLink;
+  /** While set, `$event` frames from b's manager are dropped: each is counted. */
+  dropping: boolean;
+  dropped: number;
+  droppedOne: () => void;
+  back: ((host: string) => void)[];
+}
+
+function tap(link: BrokerLink, tapped: Tapped): BrokerLink {
+  const decoder = new TextDecoder();
+  return new Proxy(link, {
+    get(target, key) {
+      if (key === "receive") {
+        return (receiver: BrokerReceiver) =>
+          target.receive({
+            ...receiver,
+            deliver: (from, to, payload) => {
+              if (
+                tapped.dropping && from === "manager@b" &&
+                decoder.decode(payload).includes("$event")
+              ) {
+                tapped.dropped++;
+                return tapped.droppedOne();
+              }
+              receiver.deliver(from, to, payload);
+            },
+            lost: receiver.lost.bind(receiver),
+            bounced: receiver.bounced.bind(receiver),
+            unconfirmed: receiver.unconfirmed.bind(receiver),
+            ended: receiver.ended?.bind(receiver),
+          } as BrokerReceiver);
+      }
+      if (key === "onBack") {
+        return (listener: (host: string) => void) => {
+          tapped.back.push(listener);
+          return target.onBack!(listener);
+        };
+      }
+      const value = Reflect.get(target, key, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
+Deno.test({
+  name: "events told again after an outage are taken when a later event came first",
+  ignore: !natsAnswers,
+  async fn() {
+    const cluster = uniqueCluster();
+    await using b = await joinHere(cluster, "b", { workers: 2 });
+    const tapped: Tapped = {
+      link: undefined!,
+      dropping: false,
+      dropped: 0,
+      droppedOne: () => {},
+      back: [],
+    };
+    const broker = natsBroker({ servers: NATS, cluster, host: "a" });
+    await using a = await Cluster.start({
+      worker: HOST_WORKER,
+      workers: 1,
+      broker: { join: async (request) => tapped.link = tap(await broker.join(request), tapped) },
+    });
+    a.onError(() => {});
+    b.onError(() => {});
+    await knowsWorkers(a, 3);
+    await knowsWorkers(b, 3);
+    const heard: string[] = [];
+    a.onLifecycle((e: LifecycleEvent) => heard.push(`${e.type} ${String(e.address)}`));
+    const crash = async (worker: number) => {
+      const ready = event(b, "ready", worker);
+      b.sendMessage("crash", null, worker);
+      await waitFor(ready, `worker ${worker} to be back on host b`);
+    };
+    // Host a has heard b's events: it knows b's manager process.
+    const first = event(a, "ready", 1);
+    await crash(1);
+    await waitFor(first, "host a to hear that worker 1 is ready again");
+    // Worker 0's exit, restart and ready never reach host a, as in an outage.
+    const threeDropped = Promise.withResolvers<void>();
+    tapped.droppedOne = () => tapped.dropped === 3 && threeDropped.resolve();
+    tapped.dropping = true;
+    await crash(0);
+    await waitFor(threeDropped.promise, "host a's link to drop worker 0's three events");
+    tapped.dropping = false;
+    // b's next events come before its events told again.
+    const second = event(a, "ready", 1);
+    await crash(1);
+    await waitFor(second, "host a to hear that worker 1 is ready again, twice");
+    const zeroReady = event(a, "ready", 0);
+    for (const back of tapped.back) back("b");
+    await waitFor(zeroReady, "host a to hear that worker 0 is ready again");
+    assert.deepEqual(heard, [
+      "exit 1",
+      "restart 1",
+      "ready 1",
+      "exit 1",
+      "restart 1",
+      "ready 1",
+      "exit 0",
+      "restart 0",
+      "ready 0",
+    ]);
+  },
+});
