@@ -279,9 +279,12 @@ export interface BrokerLink {
    * how much of each host's traffic this host had by then: the requests it
    * took and did not answer fail there, rather than wait out their
    * timeouts, and what is being done there for it stops. Without it, they
-   * wait.
+   * wait. With `after`, what this host had is counted now, and told once
+   * it settles: what `address` sent before it ended, held for room in the
+   * window, goes first (told before, its answers came after the end, to
+   * requests failed by then).
    */
-  ended?(address: Address, reason?: string): void;
+  ended?(address: Address, reason?: string, after?: Promise<void>): void;
   /** Bytes sent to `host` and not yet confirmed. */
   queued(host: string): number;
   /** Resolves once at most `limit` bytes are unconfirmed to `host` (default: each). */

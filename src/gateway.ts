@@ -446,7 +446,9 @@ export class GatewayEndpoint implements Endpoint {
     // what is being done there for it stops.
     const how = reason === undefined ? "" : ` (${reason.message})`;
     const why = graceful ? undefined : `${describe(child)} ended without closing gracefully${how}`;
-    this.#link.ended?.(child, why);
+    // After what it sent that waits for room in the window: its answers
+    // came after its end, to requests failed by then.
+    this.#link.ended?.(child, why, this.#heldAnswers.sent(child));
   }
 
   /**

@@ -42,6 +42,8 @@ export class HeldAnswers {
   readonly #queues = new Map<string, Queue>();
   /** By child: the bytes it has held. */
   readonly #bytes = new Map<Address, number>();
+  /** By child: resolved once nothing of it is held (see `sent`). */
+  readonly #sent = new Map<Address, PromiseWithResolvers<void>>();
 
   /**
    * @param window The bytes that may be unconfirmed to one host.
@@ -78,6 +80,17 @@ export class HeldAnswers {
     this.#sendOn(queue).catch((error) => this.#way.report(error));
   }
 
+  /**
+   * Resolves once nothing `from` sent is held any more (each went, or was
+   * refused); undefined when nothing is.
+   */
+  sent(from: Address): Promise<void> | undefined {
+    if (!this.#bytes.has(from)) return undefined;
+    let sent = this.#sent.get(from);
+    if (!sent) this.#sent.set(from, sent = Promise.withResolvers());
+    return sent.promise;
+  }
+
   #add(queue: Queue, payload: Uint8Array): void {
     const held = this.#bytes.get(queue.from) ?? 0;
     if (held + payload.length > this.#bound) {
@@ -107,7 +120,10 @@ export class HeldAnswers {
       }
     }
     this.#queues.delete(key(from, to));
-    if (this.#bytes.get(from) === 0) this.#bytes.delete(from);
+    if (this.#bytes.get(from) !== 0) return;
+    this.#bytes.delete(from);
+    this.#sent.get(from)?.resolve();
+    this.#sent.delete(from);
   }
 }
 

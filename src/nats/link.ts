@@ -297,28 +297,33 @@ export class NatsLink implements BrokerLink {
     else this.#heldBounces.hold({ host, from, to, body, count: details.count ?? 1 });
   }
 
-  ended(address: Address, reason?: string): void {
+  ended(address: Address, reason?: string, after?: Promise<void>): void {
     // Once it says bye, its leaving tells the others more.
     if (this.#closing) return;
+    const parts: { host: string; part: EnvelopePart }[] = [];
     for (const record of this.hosts()) {
       const { host } = record;
       if (host === this.self.host) continue;
       // What of `host`'s this host had by now: the rest comes after, and is answered on its own.
       const had = this.#incoming.had(host);
       const body = endedBody(reason, had?.highest);
-      const part: EnvelopePart = {
-        kind: ENDED,
-        from: address,
-        to: NO_ADDRESS,
-        seq: had?.epoch ?? 0,
-        body,
-      };
-      // Not while this host's keys may have lapsed: another process may
-      // hold `address` now, and the others would fail what they asked of it.
-      if (this.#up && !this.#members.mayHaveLapsed()) this.#publish(host, part);
-      // Only the last of a process counts: it says more of what came.
-      else this.#endedUntold.set(`${host}\n${JSON.stringify(address)}`, { host, part });
+      parts.push({
+        host,
+        part: { kind: ENDED, from: address, to: NO_ADDRESS, seq: had?.epoch ?? 0, body },
+      });
     }
+    const tell = () => {
+      if (this.#closing) return;
+      for (const { host, part } of parts) {
+        // Not while this host's keys may have lapsed: another process may
+        // hold `address` now, and the others would fail what they asked of it.
+        if (this.#up && !this.#members.mayHaveLapsed()) this.#publish(host, part);
+        // Only the last of a process counts: it says more of what came.
+        else this.#endedUntold.set(`${host}\n${JSON.stringify(address)}`, { host, part });
+      }
+    };
+    if (after === undefined) tell();
+    else after.then(tell, tell);
   }
 
   queued(host: string): number {

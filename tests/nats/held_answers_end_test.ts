@@ -1,0 +1,83 @@
+/**
+ * A worker's answer to another host, held in its manager for room in the
+ * window, and the worker's end: its manager told the other hosts that it
+ * ended as its connection closed, before the answer it held went. There,
+ * the request it had answered failed, as one it took and never answered;
+ * the answer came after, to nobody. Host b's link here says its window to
+ * host a is full until the test lets it drain.
+ */
+
+import assert from "node:assert/strict";
+import { Cluster } from "../../mod.ts";
+import { natsBroker } from "../../nats.ts";
+import type { BrokerLink } from "../../src/broker.ts";
+import { FULL } from "../../src/transport.ts";
+import { event, waitFor } from "../helpers.ts";
+import { HOST_WORKER, joinHere, knowsWorkers, NATS, natsAnswers, uniqueCluster } from "./hosts.ts";
+
+/** Host b's link, with a window to host a full for worker 0 while `full` is set. */
+interface Narrowed {
+  full: boolean;
+  /** Resolves as a send from worker 0 finds the window full. */
+  refused: PromiseWithResolvers<void>;
+  /** Resolves as the window drains. */
+  drains: PromiseWithResolvers<void>;
+}
+
+function narrow(link: BrokerLink, narrowed: Narrowed): BrokerLink {
+  return new Proxy(link, {
+    get(target, key) {
+      if (key === "send") {
+        return (...args: Parameters<BrokerLink["send"]>) => {
+          if (!narrowed.full || args[0] !== 0) return target.send(...args);
+          narrowed.refused.resolve();
+          return FULL;
+        };
+      }
+      if (key === "drained") {
+        return async (limit: number, host?: string) => {
+          if (narrowed.full && host !== undefined) await narrowed.drains.promise;
+          return target.drained(limit, host);
+        };
+      }
+      const value = Reflect.get(target, key, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
+Deno.test({
+  name: "an answer held for room in the window reaches the other host though its worker ended",
+  ignore: !natsAnswers,
+  async fn() {
+    const cluster = uniqueCluster();
+    const narrowed: Narrowed = {
+      full: false,
+      refused: Promise.withResolvers(),
+      drains: Promise.withResolvers(),
+    };
+    const broker = natsBroker({ servers: NATS, cluster, host: "b" });
+    await using b = await Cluster.start({
+      worker: HOST_WORKER,
+      workers: 1,
+      broker: { join: async (request) => narrow(await broker.join(request), narrowed) },
+    });
+    await using a = await joinHere(cluster, "a", { workers: 1 });
+    a.onError(() => {});
+    b.onError(() => {});
+    await knowsWorkers(a, 2);
+    await knowsWorkers(b, 2);
+    narrowed.full = true;
+    const answer = a.request("echoRequest", "x", { to: 0, timeout: 20_000 });
+    answer.catch(() => {});
+    await waitFor(narrowed.refused.promise, "worker 0's answer to find the window full");
+    // Worker 0 stops gracefully, its answer held; its next process is ready.
+    const ready = event(b, "ready", 0);
+    await waitFor(b.reload(0), "worker 0 to be reloaded");
+    await waitFor(ready, "worker 0 to be ready again");
+    narrowed.full = false;
+    narrowed.drains.resolve();
+    const answered = await waitFor(answer, "the answer");
+    assert.equal((answered as { data: string }).data, "x");
+  },
+});
