@@ -49,6 +49,8 @@ export class HostEvents {
   readonly #kept: NumberedEvent[] = [];
   /** By other host's manager: what it took of its events. */
   readonly #heard = new Map<string, Heard>();
+  /** By other host's manager: the number of this host's last event before it joined. */
+  readonly #since = new Map<string, number>();
 
   /** Numbers an event of this host's children, and keeps it to tell again. */
   number(event: LifecycleEvent): NumberedEvent {
@@ -61,6 +63,30 @@ export class HostEvents {
   /** The latest events, oldest first, to tell again. */
   kept(): readonly NumberedEvent[] {
     return this.#kept;
+  }
+
+  /**
+   * Another host's manager joined (or this one started with it there): the
+   * events before now were never told it, nor are they told again.
+   */
+  joined(manager: string): void {
+    this.#since.set(manager, this.#n);
+  }
+
+  /** Another host's manager left. */
+  left(manager: string): void {
+    this.#since.delete(manager);
+  }
+
+  /**
+   * The latest events told `manager` since it joined, oldest first, to tell
+   * it again. Told all, a host that joined later heard this host's
+   * children's past (a reload long before it came, say) as news.
+   */
+  keptFor(manager: string): NumberedEvent[] {
+    const since = this.#since.get(manager);
+    if (since === undefined) return [];
+    return this.#kept.filter((event) => event.told.n > since);
   }
 
   /**

@@ -113,6 +113,8 @@ export class Manager {
     this.#host = host;
     this.#config = config;
     this.router = router;
+    // There as it starts: told every event of this host's children.
+    for (const manager of router.layout.managers) this.#events.joined(manager);
     // Stopped, it is counted out (`#stop`, which a failed start runs too).
     managerBegan();
     this.#supervisor = new Supervisor({
@@ -353,6 +355,13 @@ export class Manager {
    * process of this host holds changes, and they hear of it.
    */
   membersChanged(layout: Layout, event: LifecycleEvent): void {
+    const before = this.router.layout.managers;
+    for (const manager of layout.managers) {
+      if (!before.includes(manager)) this.#events.joined(manager);
+    }
+    for (const manager of before) {
+      if (!layout.managers.includes(manager)) this.#events.left(manager);
+    }
     this.router.layout = layout;
     for (const address of this.router.connected()) {
       this.router.sendControl(address, MEMBERS, layout.members());
@@ -388,7 +397,7 @@ export class Manager {
   /** Tells `manager` again the latest events of this host's children. */
   #tellAgain(manager: Address): void {
     if (!isManagerOf(manager) || !this.router.layout.managers.includes(manager)) return;
-    for (const event of this.#events.kept()) {
+    for (const event of this.#events.keptFor(manager)) {
       if (!this.router.sendControl(manager, EVENT, event)) return;
     }
   }

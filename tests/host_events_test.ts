@@ -46,6 +46,19 @@ Deno.test("one missed is taken told again after later ones, unless its child's l
   assert.equal(here.take("manager@b", told(11 + MOST_KEPT), 1), true, "kept there, missed");
 });
 
+Deno.test("events are told again only to a manager that was there", () => {
+  const events = new HostEvents();
+  events.joined("manager@a");
+  events.number(exit);
+  events.joined("manager@c");
+  const ready = events.number({ type: "ready", address: 0 });
+  assert.equal(events.keptFor("manager@a").length, 2);
+  assert.deepEqual(events.keptFor("manager@c"), [ready]);
+  events.left("manager@c");
+  assert.deepEqual(events.keptFor("manager@c"), []);
+  assert.deepEqual(events.keptFor("manager@d"), [], "never there");
+});
+
 Deno.test("told is checked: a number of 1 or more, and the process's id", () => {
   assert.deepEqual(toldOf({ told: { by: "x", n: 3 } }), { by: "x", n: 3 });
   assert.equal(toldOf({}), undefined);

@@ -121,3 +121,42 @@ Deno.test({
     ]);
   },
 });
+
+Deno.test({
+  name: "events told again after an outage are only those of the time since the host joined",
+  ignore: !natsAnswers,
+  async fn() {
+    const cluster = uniqueCluster();
+    await using b = await joinHere(cluster, "b", { workers: 1 });
+    b.onError(() => {});
+    // Before host a joins: its listeners are never told of it.
+    await waitFor(b.reload(0), "worker 0 to be reloaded on host b");
+    const tapped: Tapped = {
+      link: undefined!,
+      dropping: false,
+      dropped: 0,
+      droppedOne: () => {},
+      back: [],
+    };
+    const broker = natsBroker({ servers: NATS, cluster, host: "a" });
+    await using a = await Cluster.start({
+      worker: HOST_WORKER,
+      workers: 1,
+      broker: { join: async (request) => tapped.link = tap(await broker.join(request), tapped) },
+    });
+    a.onError(() => {});
+    await knowsWorkers(a, 2);
+    await knowsWorkers(b, 2);
+    const heard: string[] = [];
+    a.onLifecycle((e: LifecycleEvent) => heard.push(`${e.type} ${String(e.address)}`));
+    for (const back of tapped.back) back("b");
+    // Sent to b after the $resend, its events come after those told again
+    // (the reload's own "ready" would be the first "ready" here).
+    const restart = event(a, "restart", 0);
+    a.sendMessage("crash", null, 0);
+    await waitFor(restart, "host a to hear that worker 0 restarts");
+    const ready = event(a, "ready", 0);
+    await waitFor(ready, "host a to hear that worker 0 is ready again");
+    assert.deepEqual(heard, ["exit 0", "restart 0", "ready 0"]);
+  },
+});
