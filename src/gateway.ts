@@ -104,7 +104,17 @@ export class GatewayEndpoint implements Endpoint {
     this.#heldAnswers = new HeldAnswers(
       {
         send: (from, to, payload) => this.#link.send(from, to, payload),
-        refuse: (from, to, payload) => this.#refuseRelay(from, to, payload),
+        refuse: (from, to, payload, own) =>
+          own
+            ? options.report(
+              new UnreachableError(
+                `An answer for ${describe(from)} to ${describe(to)} (a request refused for it) ` +
+                  `could not go`,
+                { peer: to },
+              ),
+            )
+            : this.#refuseRelay(from, to, payload),
+        answeredAs: (from, to) => this.#outcomes.answeredAs(from, to),
         dropped: (from, to, payload) =>
           this.#refusedStreams.watches(from, to) &&
           this.#refusedStreams.broken(from, to, readMessage(from, payload)),
@@ -457,9 +467,10 @@ export class GatewayEndpoint implements Endpoint {
    * connected, not joined, or too slow to take new work). A request is
    * answered as from `to`, failed as never delivered, so that to `ANY` it
    * goes to another worker; anything else bounces, naming its action if it
-   * has one; so does a request whose answer cannot go (the window is
-   * full), not as away: its sender then fails what it has open with `to`,
-   * as it may have run, rather than wait for an answer that never comes.
+   * has one; so does a request whose answer cannot go (too large, the
+   * host left: one the window has no room for waits, see `#answerAs`), not
+   * as away: its sender then fails what it has open with `to`, as it may
+   * have run, rather than wait for an answer that never comes.
    */
   #refuse(from: Address, to: Address, payload: Uint8Array, reason: string, away: boolean): void {
     const message = readMessage(from, payload);
@@ -478,10 +489,25 @@ export class GatewayEndpoint implements Endpoint {
    * sent it: a bye's count of what came from the child counts it, so it is
    * counted (see {@linkcode RemoteOutcomes.answeredAs}).
    *
-   * @returns Whether it was sent.
+   * When the window to `to`'s host has no room, it waits there, as the
+   * child's own answers do (see `held_answers.ts`): a refusal of the
+   * request sent instead kept a child's plain requests open (the process
+   * is there), and the request waited out its timeout.
+   *
+   * @returns Whether it was sent, or held to send.
    */
   #answerAs(child: Address, to: Address, answer: Payload): boolean {
-    if (this.#link.send(child, to, forLink(answer)) < 0) return false;
+    const joined = forLink(answer);
+    const payload = typeof joined === "string" ? new TextEncoder().encode(joined) : joined;
+    // Behind what the child's process sent `to` that waits: counted as it goes.
+    if (this.#heldAnswers.behind(child, to, payload, true)) return true;
+    const sent = this.#link.send(child, to, payload);
+    const host = this.#remoteHost(to);
+    if (sent === FULL && host !== undefined) {
+      this.#heldAnswers.hold(child, to, host, payload, true);
+      return true;
+    }
+    if (sent < 0) return false;
     this.#outcomes.answeredAs(child, to);
     return true;
   }

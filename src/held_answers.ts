@@ -21,8 +21,13 @@ import { FULL } from "./transport.ts";
 export interface HeldAnswersWay {
   /** Sends to the link: the size, or a negative code (`FULL`: no room yet). */
   send(from: Address, to: Address, payload: Uint8Array): number;
-  /** Refuses to the child what cannot go at all. */
-  refuse(from: Address, to: Address, payload: Uint8Array): void;
+  /**
+   * Refuses to the child what cannot go at all (`own`: an answer the
+   * manager made for it, which the child never sent: only reported).
+   */
+  refuse(from: Address, to: Address, payload: Uint8Array, own: boolean): void;
+  /** An answer the manager made as from the child went (see `hold`'s `own`). */
+  answeredAs(from: Address, to: Address): void;
   /** Whether to let it go unsent, unrefused: the rest of a stream already refused. */
   dropped(from: Address, to: Address, payload: Uint8Array): boolean;
   /** Resolves once at most `limit` bytes to `host` are unconfirmed (or the window closed). */
@@ -31,7 +36,8 @@ export interface HeldAnswersWay {
   report(error: Error): void;
 }
 
-type Queue = { from: Address; to: Address; host: string; payloads: Uint8Array[] };
+type Held = { payload: Uint8Array; own: boolean };
+type Queue = { from: Address; to: Address; host: string; payloads: Held[] };
 
 /** Answers for other hosts, held until the window to each has room. */
 export class HeldAnswers {
@@ -61,22 +67,23 @@ export class HeldAnswers {
    *
    * @returns Whether it was taken (held, or refused past the bound).
    */
-  behind(from: Address, to: Address, payload: Uint8Array): boolean {
+  behind(from: Address, to: Address, payload: Uint8Array, own = false): boolean {
     if (this.#queues.size === 0) return false;
     const queue = this.#queues.get(key(from, to));
     if (queue === undefined) return false;
-    this.#add(queue, payload);
+    this.#add(queue, payload, own);
     return true;
   }
 
   /**
    * Holds an answer the window to `host` had no room for, to send once it
-   * has (the payload is copied: the caller's may be reused).
+   * has (the payload is copied: the caller's may be reused). `own`: an
+   * answer the manager made as from `from` (a request refused for it).
    */
-  hold(from: Address, to: Address, host: string, payload: Uint8Array): void {
+  hold(from: Address, to: Address, host: string, payload: Uint8Array, own = false): void {
     const queue: Queue = { from, to, host, payloads: [] };
     this.#queues.set(key(from, to), queue);
-    this.#add(queue, payload);
+    this.#add(queue, payload, own);
     this.#sendOn(queue).catch((error) => this.#way.report(error));
   }
 
@@ -91,13 +98,13 @@ export class HeldAnswers {
     return sent.promise;
   }
 
-  #add(queue: Queue, payload: Uint8Array): void {
+  #add(queue: Queue, payload: Uint8Array, own: boolean): void {
     const held = this.#bytes.get(queue.from) ?? 0;
     if (held + payload.length > this.#bound) {
-      return this.#way.refuse(queue.from, queue.to, payload);
+      return this.#way.refuse(queue.from, queue.to, payload, own);
     }
     this.#bytes.set(queue.from, held + payload.length);
-    queue.payloads.push(payload.slice());
+    queue.payloads.push({ payload: payload.slice(), own });
   }
 
   /** Sends what `queue` holds as the window makes room, in order. */
@@ -106,17 +113,20 @@ export class HeldAnswers {
     // Room for the first, with its envelope; when that was not enough, for anything.
     let emptied = false;
     while (payloads.length > 0) {
-      const limit = emptied ? 0 : this.#window - payloads[0].length - ENVELOPE_ROOM;
+      const limit = emptied ? 0 : this.#window - payloads[0].payload.length - ENVELOPE_ROOM;
       await this.#way.drained(Math.max(0, limit), host);
       emptied = true;
       while (payloads.length > 0) {
-        const payload = payloads[0];
-        const sent = this.#way.dropped(from, to, payload) ? 0 : this.#way.send(from, to, payload);
+        const { payload, own } = payloads[0];
+        const sent = !own && this.#way.dropped(from, to, payload)
+          ? 0
+          : this.#way.send(from, to, payload);
         if (sent === FULL) break;
         emptied = false;
         payloads.shift();
         this.#bytes.set(from, this.#bytes.get(from)! - payload.length);
-        if (sent < 0) this.#way.refuse(from, to, payload);
+        if (sent < 0) this.#way.refuse(from, to, payload, own);
+        else if (own) this.#way.answeredAs(from, to);
       }
     }
     this.#queues.delete(key(from, to));

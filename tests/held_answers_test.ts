@@ -22,6 +22,7 @@ function fakeWay(room: number) {
       return payload.length;
     },
     refuse: (_from: unknown, _to: unknown, payload: Uint8Array) => refused.push(text(payload)),
+    answeredAs: () => {},
     dropped: () => false,
     drained: () => (waiter = Promise.withResolvers<void>()).promise,
     report: (error: Error) => assert.fail(error),

@@ -12,8 +12,16 @@ import { Cluster } from "../../mod.ts";
 import { natsBroker } from "../../nats.ts";
 import type { BrokerLink } from "../../src/broker.ts";
 import { FULL } from "../../src/transport.ts";
-import { event, waitFor } from "../helpers.ts";
-import { HOST_WORKER, joinHere, knowsWorkers, NATS, natsAnswers, uniqueCluster } from "./hosts.ts";
+import { event, remote, waitFor } from "../helpers.ts";
+import {
+  HOST_WORKER,
+  joinHere,
+  knowsWorkers,
+  NATS,
+  natsAnswers,
+  uniqueCluster,
+  workersOf,
+} from "./hosts.ts";
 
 /** Host b's link, with a window to host a full for worker 0 while `full` is set. */
 interface Narrowed {
@@ -79,5 +87,49 @@ Deno.test({
     narrowed.drains.resolve();
     const answered = await waitFor(answer, "the answer");
     assert.equal((answered as { data: string }).data, "x");
+  },
+});
+
+Deno.test({
+  name: "a request another host refuses fails at once though the window back is full",
+  ignore: !natsAnswers,
+  async fn() {
+    const cluster = uniqueCluster();
+    const narrowed: Narrowed = {
+      full: false,
+      refused: Promise.withResolvers(),
+      drains: Promise.withResolvers(),
+    };
+    const broker = natsBroker({ servers: NATS, cluster, host: "b" });
+    // Its frames smaller than host a's: a request of 100,000 bytes is refused.
+    await using b = await Cluster.start({
+      worker: HOST_WORKER,
+      workers: 1,
+      maxFrameSize: 65_536,
+      broker: { join: async (request) => narrow(await broker.join(request), narrowed) },
+    });
+    await using a = await joinHere(cluster, "a", { workers: 1 });
+    a.onError(() => {});
+    b.onError(() => {});
+    await knowsWorkers(a, 2);
+    await knowsWorkers(b, 2);
+    const [onA] = workersOf(a);
+    narrowed.full = true;
+    const asked = remote(a, onA, {
+      op: "request",
+      action: "echoRequest",
+      data: "x".repeat(100_000),
+      to: 0,
+      timeout: 20_000,
+    });
+    // Its answer, failed as never delivered, waits for room; before, a
+    // refusal that kept the worker's plain requests open went instead, and
+    // the request waited out its timeout.
+    await waitFor(narrowed.refused.promise, "the refusal's answer to find the window full");
+    narrowed.full = false;
+    narrowed.drains.resolve();
+    const outcome = await waitFor(asked, "the request to fail");
+    assert.ok("error" in outcome, JSON.stringify(outcome));
+    assert.match(JSON.stringify(outcome), /not delivered|over the/);
   },
 });
