@@ -10,6 +10,8 @@ import { waitFor } from "./helpers.ts";
 function fakeWay(room: number) {
   const sent: string[] = [];
   const refused: string[] = [];
+  /** The manager's own answers, as `sent` or `refused`. */
+  const own: string[] = [];
   let waiter: PromiseWithResolvers<void> | undefined;
   let up = true;
   const text = (payload: Uint8Array) => new TextDecoder().decode(payload);
@@ -21,8 +23,9 @@ function fakeWay(room: number) {
       sent.push(text(payload));
       return payload.length;
     },
-    refuse: (_from: unknown, _to: unknown, payload: Uint8Array) => refused.push(text(payload)),
-    answeredAs: () => {},
+    refuse: (_from: unknown, _to: unknown, payload: Uint8Array, isOwn: boolean) =>
+      (isOwn ? own : refused).push(isOwn ? `refused ${text(payload)}` : text(payload)),
+    answeredAs: () => own.push(`sent ${sent.at(-1)}`),
     dropped: () => false,
     drained: () => (waiter = Promise.withResolvers<void>()).promise,
     report: (error: Error) => assert.fail(error),
@@ -31,6 +34,7 @@ function fakeWay(room: number) {
     way,
     sent,
     refused,
+    own,
     /** The window makes `more` bytes of room, or closes (`up` false), and the drain resolves. */
     async room(more: number, stillUp = true) {
       room += more;
@@ -72,4 +76,18 @@ Deno.test("held answers are refused when the way closes, and past the bound of t
   await waitFor(fake.room(0, false), "the way to close");
   assert.deepEqual(fake.refused, ["p3", "p1", "p2"]);
   assert.deepEqual(fake.sent, []);
+});
+
+Deno.test("the manager's own answers for a child wait alike, counted as sent, only reported if not", async () => {
+  const fake = fakeWay(0);
+  const held = new HeldAnswers(fake.way, 1_000_000, 1_000);
+  held.hold(0, "manager@a", "a", bytes("m1"), true);
+  held.behind(0, "manager@a", bytes("p1"));
+  held.behind(0, "manager@a", bytes("m2"), true);
+  await fake.room(4);
+  assert.deepEqual(fake.sent, ["m1", "p1"]);
+  assert.deepEqual(fake.own, ["sent m1"]);
+  await waitFor(fake.room(0, false), "the way to close");
+  assert.deepEqual(fake.own, ["sent m1", "refused m2"]);
+  assert.deepEqual(fake.refused, [], "the child never sent it");
 });
