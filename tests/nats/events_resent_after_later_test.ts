@@ -153,10 +153,9 @@ Deno.test({
     // Sent to b after the $resend, its events come after those told again
     // (the reload's own "ready" would be the first "ready" here).
     const restart = event(a, "restart", 0);
+    const ready = restart.then(() => event(a, "ready", 0));
     a.sendMessage("crash", null, 0);
-    await waitFor(restart, "host a to hear that worker 0 restarts");
-    const ready = event(a, "ready", 0);
-    await waitFor(ready, "host a to hear that worker 0 is ready again");
+    await waitFor(ready, "host a to hear that worker 0 restarts and is ready again");
     assert.deepEqual(heard, ["exit 0", "restart 0", "ready 0"]);
   },
 });
