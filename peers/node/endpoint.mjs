@@ -34,6 +34,10 @@ const HANDSHAKE_TIMEOUT = 10_000;
 const MAX_HANDSHAKES = 64;
 /** How long a graceful close waits for the other ends, in ms. */
 const CLOSE_TIMEOUT = 2_000;
+/** At most this many refused connections are reported per window, as in Switchboard's gate… */
+const REPORTS_PER_WINDOW = 10;
+/** …of this many ms; the rest are counted, and the count reported as the window ends. */
+const REPORT_WINDOW = 10_000;
 
 /**
  * @typedef {object} EndpointEvents
@@ -69,6 +73,8 @@ export class Endpoint {
   #closing;
   /** @type {OtherHosts | undefined} In a cluster that spans hosts: the way to the others. */
   #otherHosts;
+  /** Refusals: when the window began, how many were reported in it, how many only counted. */
+  #refusals = { windowStart: -Infinity, reported: 0, unreported: 0, summary: undefined };
 
   /**
    * @param {import("./bootstrap.mjs").Bootstrap} bootstrap
@@ -241,6 +247,7 @@ export class Endpoint {
 
   async #shutDown() {
     this.#server?.close();
+    this.#summarize();
     this.removeSocketFile();
     // It reads on until the manager closes too: so it says, lest what was
     // relayed to it and not said taken yet be refused to the senders.
@@ -508,12 +515,52 @@ export class Endpoint {
     this.#refused(why, claimed);
   }
 
+  /**
+   * Reports a refusal; past 10 in 10 s, counts it, for one report of the
+   * count as the window ends (as Switchboard's gate does). Before, each was
+   * reported: anyone who can reach the socket flooded onError.
+   */
   #refused(why, claimed) {
+    const refusals = this.#refusals;
+    const now = performance.now();
+    if (now - refusals.windowStart > REPORT_WINDOW) {
+      this.#summarize();
+      refusals.windowStart = now;
+      refusals.reported = 0;
+    }
+    // Once closing, no timer is left behind: the few still to come are each reported.
+    if (refusals.reported >= REPORTS_PER_WINDOW && this.#closing === undefined) {
+      refusals.unreported++;
+      refusals.summary ??= setTimeout(
+        () => this.#summarize(),
+        Math.max(0, refusals.windowStart + REPORT_WINDOW - now),
+      );
+      // It keeps no process alive.
+      refusals.summary.unref?.();
+      return;
+    }
+    refusals.reported++;
     const said = claimed === undefined ? "" : ` that said it was ${describe(claimed)}`;
     this.#events.report(
       new FrameError(
         `Refused a connection to ${describe(this.#self)}${said}: ${why}`,
         claimed === undefined ? undefined : { peer: claimed },
+      ),
+    );
+  }
+  /** Reports how many refusals were counted and not reported one by one, if any were. */
+  #summarize() {
+    const refusals = this.#refusals;
+    clearTimeout(refusals.summary);
+    refusals.summary = undefined;
+    const count = refusals.unreported;
+    if (count === 0) return;
+    refusals.unreported = 0;
+    const connections = count === 1 ? "1 more connection" : `${count} more connections`;
+    this.#events.report(
+      new FrameError(
+        `Refused ${connections} to ${describe(this.#self)} within ${REPORT_WINDOW} ms, ` +
+          `not reported one by one (at most ${REPORTS_PER_WINDOW} are)`,
       ),
     );
   }
