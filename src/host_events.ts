@@ -67,15 +67,15 @@ export class HostEvents {
 
   /**
    * Another host's manager joined (or this one started with it there): the
-   * events before now were never told it, nor are they told again.
+   * events before now were never told it, nor are they told again. Only
+   * the first time: one that comes back (it was cut off past its keys'
+   * lifetime, and seen to leave) missed what was told meanwhile, which it
+   * is told again. At most `MOST_KEPT` hosts are remembered.
    */
   joined(manager: string): void {
+    if (this.#since.has(manager)) return;
     this.#since.set(manager, this.#n);
-  }
-
-  /** Another host's manager left. */
-  left(manager: string): void {
-    this.#since.delete(manager);
+    if (this.#since.size > MOST_KEPT) this.#since.delete(this.#since.keys().next().value!);
   }
 
   /**

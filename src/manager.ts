@@ -355,13 +355,7 @@ export class Manager {
    * process of this host holds changes, and they hear of it.
    */
   membersChanged(layout: Layout, event: LifecycleEvent): void {
-    const before = this.router.layout.managers;
-    for (const manager of layout.managers) {
-      if (!before.includes(manager)) this.#events.joined(manager);
-    }
-    for (const manager of before) {
-      if (!layout.managers.includes(manager)) this.#events.left(manager);
-    }
+    for (const manager of layout.managers) this.#events.joined(manager);
     this.router.layout = layout;
     for (const address of this.router.connected()) {
       this.router.sendControl(address, MEMBERS, layout.members());

@@ -54,8 +54,9 @@ Deno.test("events are told again only to a manager that was there", () => {
   const ready = events.number({ type: "ready", address: 0 });
   assert.equal(events.keptFor("manager@a").length, 2);
   assert.deepEqual(events.keptFor("manager@c"), [ready]);
-  events.left("manager@c");
-  assert.deepEqual(events.keptFor("manager@c"), []);
+  // Seen to leave and back: told what it missed meanwhile.
+  events.joined("manager@c");
+  assert.deepEqual(events.keptFor("manager@c"), [ready]);
   assert.deepEqual(events.keptFor("manager@d"), [], "never there");
 });
 
