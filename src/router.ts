@@ -414,16 +414,21 @@ export class Router implements Receiver {
 
   /**
    * Sends a control frame that answers one from `to` (`$left`, `$synced`),
-   * within `maxQueuedBytes` for `to`, as any answer is. A peer makes as many
-   * of these as it sends frames: one that sends and never reads had them
-   * queued without limit (a 16 MiB `$sync`, echoed, 16 MiB each), until its
-   * receiver ran out of memory. Past the limit they are dropped, and that
-   * reported once for the connection.
+   * within `maxQueuedBytes` for `to` and room for one frame more. A peer
+   * makes as many of these as it sends frames: one that sends and never
+   * reads had them queued without limit (a 16 MiB `$sync`, echoed, 16 MiB
+   * each), until its receiver ran out of memory. Past the limit they are
+   * dropped, and that reported once for the connection. The room above
+   * `maxQueuedBytes` is for a peer that reads, slowly: what it is sent
+   * fills its queue at most to `maxQueuedBytes`, and its `$left` still goes,
+   * or a worker being reloaded under load would wait for it until killed.
    *
    * @returns Whether the transport took it.
    */
   answerControl(to: Address, action: string, data?: unknown): boolean {
-    return this.#sendControl(to, action, data, this.#options.maxQueuedBytes);
+    const { maxQueuedBytes, maxFrameSize } = this.#options;
+    const limit = maxQueuedBytes + maxFrameSize + this.#endpoint.overhead;
+    return this.#sendControl(to, action, data, limit);
   }
 
   #sendControl(to: Address, action: string, data: unknown, limit: number): boolean {
@@ -444,7 +449,7 @@ export class Router implements Receiver {
         new QueueFullError(
           `Cannot send "${action}" to ${describe(to)}: ${
             this.#endpoint.queued(to)
-          } bytes are queued for it already, and the limit is ${limit} (maxQueuedBytes): ` +
+          } bytes are queued for it already, and the limit is ${limit} (maxQueuedBytes and a frame): ` +
             "it sends and does not read, and what answers it is dropped until its connection closes",
           { action, peer: to },
         ),
