@@ -54,27 +54,57 @@ function narrow(link: BrokerLink, narrowed: Narrowed): BrokerLink {
   });
 }
 
-Deno.test({
-  name: "an answer held for room in the window reaches the other host though its worker ended",
-  ignore: !natsAnswers,
-  async fn() {
-    const cluster = uniqueCluster();
-    const narrowed: Narrowed = {
-      full: false,
-      refused: Promise.withResolvers(),
-      drains: Promise.withResolvers(),
-    };
-    const broker = natsBroker({ servers: NATS, cluster, host: "b" });
-    await using b = await Cluster.start({
-      worker: HOST_WORKER,
-      workers: 1,
-      broker: { join: async (request) => narrow(await broker.join(request), narrowed) },
-    });
-    await using a = await joinHere(cluster, "a", { workers: 1 });
+/**
+ * Host b (one worker, `options` beside, its link narrowed as `narrowed`
+ * says) and this process as host a (one worker), each knowing the other's
+ * workers: both stopped when disposed, a first.
+ */
+async function narrowedHosts(
+  options: { maxFrameSize?: number } = {},
+): Promise<{ a: Cluster; b: Cluster; narrowed: Narrowed } & AsyncDisposable> {
+  const cluster = uniqueCluster();
+  const narrowed: Narrowed = {
+    full: false,
+    refused: Promise.withResolvers(),
+    drains: Promise.withResolvers(),
+  };
+  const broker = natsBroker({ servers: NATS, cluster, host: "b" });
+  const b = await Cluster.start({
+    worker: HOST_WORKER,
+    workers: 1,
+    ...options,
+    broker: { join: async (request) => narrow(await broker.join(request), narrowed) },
+  });
+  let a: Cluster | undefined;
+  try {
+    a = await joinHere(cluster, "a", { workers: 1 });
     a.onError(() => {});
     b.onError(() => {});
     await knowsWorkers(a, 2);
     await knowsWorkers(b, 2);
+  } catch (error) {
+    await a?.[Symbol.asyncDispose]();
+    await b[Symbol.asyncDispose]();
+    throw error;
+  }
+  const joined = a;
+  return {
+    a: joined,
+    b,
+    narrowed,
+    async [Symbol.asyncDispose]() {
+      await joined[Symbol.asyncDispose]();
+      await b[Symbol.asyncDispose]();
+    },
+  };
+}
+
+Deno.test({
+  name: "an answer held for room in the window reaches the other host though its worker ended",
+  ignore: !natsAnswers,
+  async fn() {
+    await using hosts = await narrowedHosts();
+    const { a, b, narrowed } = hosts;
     narrowed.full = true;
     const answer = a.request("echoRequest", "x", { to: 0, timeout: 20_000 });
     answer.catch(() => {});
@@ -94,25 +124,9 @@ Deno.test({
   name: "a request another host refuses fails at once though the window back is full",
   ignore: !natsAnswers,
   async fn() {
-    const cluster = uniqueCluster();
-    const narrowed: Narrowed = {
-      full: false,
-      refused: Promise.withResolvers(),
-      drains: Promise.withResolvers(),
-    };
-    const broker = natsBroker({ servers: NATS, cluster, host: "b" });
-    // Its frames smaller than host a's: a request of 100,000 bytes is refused.
-    await using b = await Cluster.start({
-      worker: HOST_WORKER,
-      workers: 1,
-      maxFrameSize: 65_536,
-      broker: { join: async (request) => narrow(await broker.join(request), narrowed) },
-    });
-    await using a = await joinHere(cluster, "a", { workers: 1 });
-    a.onError(() => {});
-    b.onError(() => {});
-    await knowsWorkers(a, 2);
-    await knowsWorkers(b, 2);
+    // Host b's frames smaller than host a's: a request of 100,000 bytes is refused.
+    await using hosts = await narrowedHosts({ maxFrameSize: 65_536 });
+    const { a, narrowed } = hosts;
     const [onA] = workersOf(a);
     narrowed.full = true;
     const asked = remote(a, onA, {
