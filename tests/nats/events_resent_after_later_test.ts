@@ -60,25 +60,29 @@ function tap(link: BrokerLink, tapped: Tapped): BrokerLink {
   });
 }
 
+/** A tap that drops nothing yet. */
+function untapped(): Tapped {
+  return { link: undefined!, dropping: false, dropped: 0, droppedOne: () => {}, back: [] };
+}
+
+/** This process as host a of `cluster` (one worker), its link tapped by `tapped`. */
+function joinTapped(cluster: string, tapped: Tapped): Promise<Cluster> {
+  const broker = natsBroker({ servers: NATS, cluster, host: "a" });
+  return Cluster.start({
+    worker: HOST_WORKER,
+    workers: 1,
+    broker: { join: async (request) => tapped.link = tap(await broker.join(request), tapped) },
+  });
+}
+
 Deno.test({
   name: "events told again after an outage are taken when a later event came first",
   ignore: !natsAnswers,
   async fn() {
     const cluster = uniqueCluster();
     await using b = await joinHere(cluster, "b", { workers: 2 });
-    const tapped: Tapped = {
-      link: undefined!,
-      dropping: false,
-      dropped: 0,
-      droppedOne: () => {},
-      back: [],
-    };
-    const broker = natsBroker({ servers: NATS, cluster, host: "a" });
-    await using a = await Cluster.start({
-      worker: HOST_WORKER,
-      workers: 1,
-      broker: { join: async (request) => tapped.link = tap(await broker.join(request), tapped) },
-    });
+    const tapped = untapped();
+    await using a = await joinTapped(cluster, tapped);
     a.onError(() => {});
     b.onError(() => {});
     await knowsWorkers(a, 3);
@@ -131,19 +135,8 @@ Deno.test({
     b.onError(() => {});
     // Before host a joins: its listeners are never told of it.
     await waitFor(b.reload(0), "worker 0 to be reloaded on host b");
-    const tapped: Tapped = {
-      link: undefined!,
-      dropping: false,
-      dropped: 0,
-      droppedOne: () => {},
-      back: [],
-    };
-    const broker = natsBroker({ servers: NATS, cluster, host: "a" });
-    await using a = await Cluster.start({
-      worker: HOST_WORKER,
-      workers: 1,
-      broker: { join: async (request) => tapped.link = tap(await broker.join(request), tapped) },
-    });
+    const tapped = untapped();
+    await using a = await joinTapped(cluster, tapped);
     a.onError(() => {});
     await knowsWorkers(a, 2);
     await knowsWorkers(b, 2);
