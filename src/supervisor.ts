@@ -17,6 +17,7 @@ import { type ChildSpec, labelOf, newSlot, type Slot, troubleOf, whyLate } from 
 import { deadline } from "./deadline.ts";
 import { counted } from "./counted.ts";
 import { ClosedError, SwitchboardError } from "./errors.ts";
+import { nextTask } from "./next_task.ts";
 import type { RestartPolicy } from "./restart_policy.ts";
 import { type Program, spawnChild, type SpawnedChild } from "./spawn.ts";
 import type { ChildStats, LifecycleEvent } from "./types.ts";
@@ -246,7 +247,13 @@ export class Supervisor {
     });
     const targets = JSON.stringify(addresses);
     if (this.#queuedReload?.targets === targets) return this.#queuedReload.run;
+    // Asked while the start waits (a SIGHUP): begun a task after the start
+    // resolved, once the code that awaited it has added its listeners.
+    // Begun at once, its first "reload" event came before them: the
+    // manager's server heard "ready 0" with no "reload 0" before it.
+    const afterStart = !this.#started;
     const run = this.#reloads.then(async () => {
+      if (afterStart) await nextTask();
       if (this.#queuedReload?.run === run) this.#queuedReload = undefined;
       for (const slot of slots) await this.#reloadOne(slot);
     });
