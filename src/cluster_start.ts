@@ -7,6 +7,7 @@
  */
 
 import { EarlySignals } from "./early_signals.ts";
+import { nextTask } from "./next_task.ts";
 import { type Address, managerOf } from "./address.ts";
 import type { Broker, BrokerLink, HostRecord, MembershipChange } from "./broker.ts";
 import type { ChildSpec, DenoChildSpec } from "./child_slot.ts";
@@ -181,8 +182,16 @@ async function startOnBroker(
     signals,
   );
   report = (error) => manager.router.listeners.report(error);
-  changed = (change) => manager.membersChanged(clusterLayout(link), hostEvent(change));
-  early.forEach(changed);
+  // The hosts that came or went meanwhile are known at once; their events
+  // are told a task after the start resolved, in order with those that come
+  // until then, once the code that awaited it has added its listeners. Told
+  // at once, they came before them: the manager heard "hostLeft" of a host
+  // whose "hostJoined" it had not heard.
+  if (early.length > 0) manager.router.layout = clusterLayout(link);
+  void nextTask().then(() => {
+    changed = (change) => manager.membersChanged(clusterLayout(link), hostEvent(change));
+    early.splice(0).forEach(changed);
+  });
   // What either host's children went through while one was cut off, told once it is back.
   link.onBack?.((host) => manager.backFrom(managerOf(host)));
   if (options.ready !== false) manager.readySoon();
