@@ -7,7 +7,6 @@
  */
 
 import { EarlySignals } from "./early_signals.ts";
-import { nextTask } from "./next_task.ts";
 import { type Address, managerOf } from "./address.ts";
 import type { Broker, BrokerLink, HostRecord, MembershipChange } from "./broker.ts";
 import type { ChildSpec, DenoChildSpec } from "./child_slot.ts";
@@ -183,15 +182,17 @@ async function startOnBroker(
   );
   report = (error) => manager.router.listeners.report(error);
   // The hosts that came or went meanwhile are known at once; their events
-  // are told a task after the start resolved, in order with those that come
-  // until then, once the code that awaited it has added its listeners. Told
-  // at once, they came before them: the manager heard "hostLeft" of a host
-  // whose "hostJoined" it had not heard.
+  // are told once the code that awaited the start has added its listeners,
+  // in order with those that come until then. Told at once, they came before
+  // them: the manager heard "hostLeft" of a host whose "hostJoined" it had
+  // not heard. A timer, not nextTask(): a MessageChannel's message may come
+  // in the turn of the socket read that resolved the start, ahead of a caller
+  // whose await chain is long (a deadline around Cluster.start()).
   if (early.length > 0) manager.router.layout = clusterLayout(link);
-  void nextTask().then(() => {
+  setTimeout(() => {
     changed = (change) => manager.membersChanged(clusterLayout(link), hostEvent(change));
     early.splice(0).forEach(changed);
-  });
+  }, 0);
   // What either host's children went through while one was cut off, told once it is back.
   link.onBack?.((host) => manager.backFrom(managerOf(host)));
   if (options.ready !== false) manager.readySoon();

@@ -17,7 +17,6 @@ import { type ChildSpec, labelOf, newSlot, type Slot, troubleOf, whyLate } from 
 import { deadline } from "./deadline.ts";
 import { counted } from "./counted.ts";
 import { ClosedError, SwitchboardError } from "./errors.ts";
-import { nextTask } from "./next_task.ts";
 import type { RestartPolicy } from "./restart_policy.ts";
 import { type Program, spawnChild, type SpawnedChild } from "./spawn.ts";
 import type { ChildStats, LifecycleEvent } from "./types.ts";
@@ -247,13 +246,17 @@ export class Supervisor {
     });
     const targets = JSON.stringify(addresses);
     if (this.#queuedReload?.targets === targets) return this.#queuedReload.run;
-    // Asked while the start waits (a SIGHUP): begun a task after the start
-    // resolved, once the code that awaited it has added its listeners.
-    // Begun at once, its first "reload" event came before them: the
-    // manager's server heard "ready 0" with no "reload 0" before it.
+    // Asked while the start waits (a SIGHUP): begun once the code that
+    // awaited the start has added its listeners. Begun at once, its first
+    // "reload" event came before them: the manager's server heard "ready 0"
+    // with no "reload 0" before it. A timer, not nextTask(): a
+    // MessageChannel's message may come in the turn of the socket read that
+    // resolved the start, ahead of a caller whose await chain is long.
     const afterStart = !this.#started;
     const run = this.#reloads.then(async () => {
-      if (afterStart) await nextTask();
+      if (afterStart) {
+        await new Promise((resolve) => this.#clock.setTimeout(() => resolve(null), 0));
+      }
       if (this.#queuedReload?.run === run) this.#queuedReload = undefined;
       for (const slot of slots) await this.#reloadOne(slot);
     });

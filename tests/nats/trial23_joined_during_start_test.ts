@@ -30,7 +30,6 @@ Deno.test({
       workers: 2,
       args: [dir],
       permissions: { read: [dir] },
-      // The deadline of the await below, which is plain, as a manager's is.
       startTimeout: 10_000,
       broker: {
         join: (request) => nats.join(request).then((link) => (joined.resolve(link), link)),
@@ -46,7 +45,9 @@ Deno.test({
       await using b = await joinHere(cluster, "b", { workers: 1 });
       await heardB;
       await Deno.writeTextFile(`${dir}/open`, "");
-      const a = await starting;
+      // Awaited through a deadline, as a careful manager may: its listener
+      // is added a few promise turns after the start resolved.
+      const a = await waitFor(starting, "host a's start");
       const hostJoined = nextEvent<LifecycleEvent>(
         (listener) => a.onLifecycle(listener),
         "host a's manager to hear hostJoined of b",
