@@ -18,6 +18,7 @@ import { isPieces, joinPieces } from "./payload_pieces.ts";
 import { isPlainJson } from "./plain_json.ts";
 import { reviveData } from "./wire_revive.ts";
 import { type Tag, toWireData } from "./wire_values.ts";
+import { inWords } from "./shown.ts";
 
 /** A message as it travels, field for field (README "Protocol"). */
 export interface WireMessage {
@@ -230,13 +231,7 @@ export function toWireError(thrown: unknown): WireError {
  * would say "[object Object]") as its JSON.
  */
 function thrownText(thrown: unknown): string {
-  let text: string;
-  try {
-    text = String(thrown);
-  } catch {
-    // An object without a prototype has no toString.
-    text = Object.prototype.toString.call(thrown);
-  }
+  const text = inWords(thrown);
   if (typeof thrown !== "object" || thrown === null || !text.startsWith("[object ")) return text;
   try {
     return JSON.stringify(thrown) ?? text;

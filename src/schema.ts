@@ -9,6 +9,7 @@
 
 import type { Carried } from "./carried_types.ts";
 import { formatDataPath } from "./data_path.ts";
+import { inWords } from "./shown.ts";
 
 /**
  * A schema in the Standard Schema form, version 1: what `schemas` accepts
@@ -268,14 +269,14 @@ export function checkData(schemas: Schemas, action: string, data: unknown): Chec
   } catch (error) {
     // Shown whatever it is: thrown out of here, a check at the receiver
     // would close the connection the data came on.
-    return failed([{ message: `its schema threw: ${shownThrown(error)}`, path: [] }]);
+    return failed([{ message: `its schema threw: ${inWords(error)}`, path: [] }]);
   }
   try {
     return readResult(result);
   } catch (error) {
     // A schema that breaks the interface fails the data, as one that throws does.
     return failed([{
-      message: `its schema returned no valid result: ${shownThrown(error)}`,
+      message: `its schema returned no valid result: ${inWords(error)}`,
       path: [],
     }]);
   }
@@ -310,20 +311,6 @@ function readResult(result: unknown): Checked {
       ) as ValidationIssue["path"],
     };
   }));
-}
-
-/** What a schema threw, as text: `String()` of it, or its kind when it has no string form. */
-function shownThrown(thrown: unknown): string {
-  try {
-    return String(thrown);
-  } catch {
-    // An object without a prototype, or whose toString throws.
-  }
-  try {
-    return Object.prototype.toString.call(thrown);
-  } catch {
-    return "a value that cannot be shown"; // A proxy whose traps throw.
-  }
 }
 
 function failed(issues: ValidationIssue[]): Checked {

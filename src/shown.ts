@@ -5,13 +5,25 @@
  * @module
  */
 
-/** `value` for an error message: a string as JSON, anything else as `String()` writes it. */
+/** `value` for an error message: a string as JSON, anything else as {@linkcode inWords} writes it. */
 export function shown(value: unknown): string {
   if (typeof value === "string") return JSON.stringify(value);
+  return inWords(value);
+}
+
+/**
+ * `value` as `String()` writes it (a string as it is), or its kind when it
+ * has no string form: what was thrown, said in an error's message.
+ */
+export function inWords(value: unknown): string {
   try {
     return String(value);
   } catch {
-    // An object without a prototype has no toString.
+    // An object without a prototype has no toString, or its toString throws.
+  }
+  try {
     return Object.prototype.toString.call(value);
+  } catch {
+    return "a value that cannot be shown"; // A proxy whose traps throw.
   }
 }

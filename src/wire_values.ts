@@ -19,6 +19,7 @@ import { appendKey } from "./data_path.ts";
 import { errorNotCarried } from "./error_classes.ts";
 import { setOwn } from "./own_property.ts";
 import { hasJsonForm } from "./plain_json.ts";
+import { inWords } from "./shown.ts";
 
 /** The kinds of value a tag names. */
 export type TagType =
@@ -409,10 +410,11 @@ function tagBytes(tag: Tag): number {
 
 /** What a read threw, in words: its name and message when it is an error. */
 function thrownText(thrown: unknown): string {
+  if (!(thrown instanceof Error)) return inWords(thrown);
   try {
-    return thrown instanceof Error ? `${thrown.name}: ${thrown.message}` : String(thrown);
+    return `${thrown.name}: ${thrown.message}`;
   } catch {
-    return "something that cannot be shown";
+    return inWords(thrown); // Its name or message getter threw.
   }
 }
 
