@@ -214,11 +214,6 @@ export class Router implements Receiver {
     this.#outbox.layout = layout;
   }
 
-  /** Whether `to` cannot be reached now because the way to it is down (this host is cut off). */
-  cutOff(to: Address): boolean {
-    return this.#outbox.unreachableWhy(to) !== undefined;
-  }
-
   /** Where the process is in its life. */
   get state(): RouterState {
     return this.#state;
