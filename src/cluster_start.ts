@@ -17,7 +17,7 @@ import { GatewayHost } from "./gateway.ts";
 import { Layout } from "./layout.ts";
 import { Manager, type ManagerConfig } from "./manager.ts";
 import { checkModules } from "./module_check.ts";
-import { checkOptionNames, type OptionNames } from "./option_names.ts";
+import { checkBoolean, checkOptionNames, type OptionNames } from "./option_names.ts";
 import { checkPermissions } from "./permissions.ts";
 import { DEFAULT_RESTART, type RestartOptions, type RestartPolicy } from "./restart_policy.ts";
 import type { LifecycleEvent } from "./types.ts";
@@ -241,13 +241,7 @@ function managerConfig(options: ClusterOptions, workerIds?: readonly number[]): 
   if (options.permissions != null) checkPermissions(options.permissions, "Cluster.start()");
   checkStrings(options, "flags", "Cluster.start()");
   checkStrings(options, "args", "Cluster.start()");
-  for (const key of BOOLEAN_OPTIONS) {
-    const value: unknown = options[key];
-    // A string "false" from a config file or the environment is true.
-    if (value != null && typeof value !== "boolean") {
-      throw new TypeError(`Cluster.start(): "${key}" must be true or false, got ${shown(value)}`);
-    }
-  }
+  for (const key of BOOLEAN_OPTIONS) checkBoolean(options[key], key, "Cluster.start()");
   const required = options.reusePort ? REUSE_PORT_FLAGS : [];
   const shared: DenoChildSpec = {
     module: worker ?? "",

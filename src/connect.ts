@@ -16,8 +16,7 @@ import {
 } from "./schema.ts";
 import type { Protocol } from "./types.ts";
 import { openUnixEndpoint } from "./unix/transport.ts";
-import { checkOptionNames, type OptionNames } from "./option_names.ts";
-import { shown } from "./shown.ts";
+import { checkBoolean, checkOptionNames, type OptionNames } from "./option_names.ts";
 
 /**
  * Options of {@linkcode connect}.
@@ -143,11 +142,8 @@ export function connect<P extends Carried<P> = Protocol, S extends string = stri
   let schemas: Schemas | undefined;
   try {
     checkOptionNames(options ?? {}, CONNECT_OPTIONS, "connect()");
-    const ready: unknown = options?.ready;
     // "no" or 0, from a config, would say ready before the setup is done.
-    if (ready != null && typeof ready !== "boolean") {
-      throw new TypeError(`connect(): "ready" must be true or false, got ${shown(ready)}`);
-    }
+    checkBoolean(options?.ready, "ready", "connect()");
     schemas = checkSchemas(options?.schemas, "connect()");
   } catch (error) {
     return Promise.reject(error);

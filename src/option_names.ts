@@ -8,6 +8,8 @@
  * @module
  */
 
+import { shown } from "./shown.ts";
+
 /**
  * The names of an options type, each `true`: written as
  * `{ … } satisfies OptionNames<T>`, the compiler checks that the list
@@ -38,6 +40,20 @@ export function checkOptionNames(
           : `: did you mean "${likely}"?`
       }`,
     );
+  }
+}
+
+/**
+ * Refuses an option given as anything but a boolean: a string "false",
+ * from a config file or the environment, would be true. null, from a JSON
+ * config, is as good as not given.
+ *
+ * @param where What takes the option, for the message: `Cluster.start()`.
+ * @throws {TypeError} Naming the option and the value given.
+ */
+export function checkBoolean(value: unknown, key: string, where: string): void {
+  if (value != null && typeof value !== "boolean") {
+    throw new TypeError(`${where}: "${key}" must be true or false, got ${shown(value)}`);
   }
 }
 
