@@ -108,8 +108,7 @@ export class RestartBudget {
 
   /** The first back-off: `backoff`, at most `maxBackoff`, as after a first crash. */
   get firstDelay(): number {
-    const { backoff, maxBackoff } = this.#policy;
-    return Math.min(maxBackoff, backoff);
+    return this.#backoffAfter(1);
   }
 
   #forgetBefore(now: number): void {
@@ -120,8 +119,12 @@ export class RestartBudget {
 
   /** The back-off, doubled for each restart within `period` before this one. */
   #delay(): number {
+    return this.#backoffAfter(this.#times.length + this.#cleanTimes.length);
+  }
+
+  /** The back-off of restart number `restarts`: `backoff` doubled for each before, at most `maxBackoff`. */
+  #backoffAfter(restarts: number): number {
     const { backoff, maxBackoff } = this.#policy;
-    const recent = this.#times.length + this.#cleanTimes.length;
-    return Math.min(maxBackoff, backoff * 2 ** (recent - 1));
+    return Math.min(maxBackoff, backoff * 2 ** (restarts - 1));
   }
 }
