@@ -92,11 +92,10 @@ export class ChildProcesses {
   /** Stops `children` together, in the two phases of `stopAll`. */
   async #stopTogether(children: readonly Slot[]): Promise<void> {
     const processes = children.map((child) => child.process);
-    const onTheirOwn = new Set(
-      children.flatMap((child) =>
-        child.process && this.#leftOnItsOwn(child, child.process) ? [child.process] : []
-      ),
-    );
+    const onTheirOwn = children.map((child, i) => {
+      const spawned = processes[i];
+      return spawned !== undefined && this.#leftOnItsOwn(child, spawned);
+    });
     const asked = children.filter((child) => this.#ask(child, false));
     await this.#phase(Promise.all(asked.map((child) => child.stopped.promise)).then(() => {}));
     for (const child of asked) {
@@ -106,7 +105,7 @@ export class ChildProcesses {
     await Promise.all(children.map((child, i) => {
       const spawned = processes[i];
       return spawned &&
-        this.#reap(spawned, asked.includes(child) || (onTheirOwn.has(spawned) && "closed"), child);
+        this.#reap(spawned, asked.includes(child) || (onTheirOwn[i] && "closed"), child);
     }));
   }
 
