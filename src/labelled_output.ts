@@ -160,7 +160,8 @@ const writers = new Set<() => number | undefined>();
  * pipe) never takes waits for ever, and keeps the process alive: Deno
  * cannot cancel a write.
  */
-export function longestWrite(now: number = performance.now()): number {
+export function longestWrite(): number {
+  const now = performance.now();
   let longest = 0;
   for (const since of writers) {
     const began = since();
