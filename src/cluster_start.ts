@@ -18,7 +18,7 @@ import { Layout } from "./layout.ts";
 import { Manager, type ManagerConfig } from "./manager.ts";
 import { checkModules } from "./module_check.ts";
 import { checkBoolean, checkOptionNames, type OptionNames } from "./option_names.ts";
-import { checkPermissions } from "./permissions.ts";
+import { checkPermissions, type Permissions } from "./permissions.ts";
 import { DEFAULT_RESTART, type RestartOptions, type RestartPolicy } from "./restart_policy.ts";
 import type { LifecycleEvent } from "./types.ts";
 import { UnixHost } from "./unix/host.ts";
@@ -236,10 +236,7 @@ function managerConfig(options: ClusterOptions, workerIds?: readonly number[]): 
       }`,
     );
   }
-  // null, from a JSON config, is as good as not given, for these as for every option.
-  if (options.permissions != null) checkPermissions(options.permissions, "Cluster.start()");
-  checkStrings(options, "flags", "Cluster.start()");
-  checkStrings(options, "args", "Cluster.start()");
+  checkDenoOptions(options, "Cluster.start()");
   for (const key of BOOLEAN_OPTIONS) checkBoolean(options[key], key, "Cluster.start()");
   const required = options.reusePort ? REUSE_PORT_FLAGS : [];
   const shared: DenoChildSpec = {
@@ -287,6 +284,23 @@ function managerConfig(options: ClusterOptions, workerIds?: readonly number[]): 
 
 /** The options of `Cluster.start()` that are booleans. */
 const BOOLEAN_OPTIONS = ["escalate", "signals", "ready", "labelOutput", "reusePort"] as const;
+
+/**
+ * Refuses the `permissions`, `flags` or `args` of the cluster or of a
+ * service when Deno would not take them as meant.
+ *
+ * @param where Whose they are, for the message: `Cluster.start()`.
+ * @throws {TypeError} Naming the option and where it was given.
+ */
+function checkDenoOptions(
+  options: { permissions?: Permissions; flags?: readonly string[]; args?: readonly string[] },
+  where: string,
+): void {
+  // null, from a JSON config, is as good as not given, for these as for every option.
+  if (options.permissions != null) checkPermissions(options.permissions, where);
+  checkStrings(options, "flags", where);
+  checkStrings(options, "args", where);
+}
 
 /**
  * Refuses a `flags` or `args` that is not a list of strings: a string,
@@ -370,9 +384,7 @@ function serviceSpec(
   if (!isModule(spec.module)) {
     throw new TypeError(`Service "${name}" needs a module: a path or URL`);
   }
-  if (spec.permissions != null) checkPermissions(spec.permissions, `Service "${name}"`);
-  checkStrings(spec, "flags", `Service "${name}"`);
-  checkStrings(spec, "args", `Service "${name}"`);
+  checkDenoOptions(spec, `Service "${name}"`);
   return {
     module: spec.module,
     permissions: spec.permissions ?? shared.permissions,
