@@ -92,7 +92,7 @@ export class Supervisor {
     this.#startFailed.promise.catch(() => {});
   }
 
-  /** Whether every child was ready once: the start is done, and did not fail. */
+  /** Whether every child was ready at one time: the start is done, and did not fail. */
   get started(): boolean {
     return this.#started;
   }
