@@ -11,8 +11,7 @@
  * @module
  */
 
-import { describe } from "./address.mjs";
-import { UnreachableError } from "./errors.mjs";
+import { lostError } from "./held_lost.mjs";
 
 /** @typedef {import("./address.mjs").Address} Address */
 
@@ -83,7 +82,7 @@ export class NextProcessHolds {
     if (held === undefined) return;
     this.#held.delete(sibling);
     const lost = held.actions.filter((_, i) => !this.#options.send(sibling, held.payloads[i]));
-    if (lost.length > 0) this.#lost(sibling, lost, "it is not connected");
+    if (lost.length > 0) this.#options.report(lostError(sibling, lost, "it is not connected"));
   }
 
   /**
@@ -97,21 +96,7 @@ export class NextProcessHolds {
     for (const [sibling, held] of [...this.#held]) {
       if (!which(sibling)) continue;
       this.#held.delete(sibling);
-      this.#lost(sibling, held.actions, why);
+      this.#options.report(lostError(sibling, held.actions, why));
     }
-  }
-
-  #lost(sibling, actions, why) {
-    const what = actions.length === 1
-      ? `Message "${actions[0]}"`
-      : `${actions.length} messages (${[...new Set(actions)].map((a) => `"${a}"`).join(", ")})`;
-    this.#options.report(
-      new UnreachableError(
-        `${what} to ${describe(sibling)}, held until it could take ${
-          actions.length === 1 ? "it, was" : "them, were"
-        } not delivered: ${why}`,
-        { action: actions[0], peer: sibling },
-      ),
-    );
   }
 }

@@ -13,8 +13,7 @@
  * @module
  */
 
-import { describe } from "./address.mjs";
-import { UnreachableError } from "./errors.mjs";
+import { lostError } from "./held_lost.mjs";
 
 /** @typedef {import("./address.mjs").Address} Address */
 
@@ -118,17 +117,6 @@ export class StartingSiblings {
     if (held === undefined) return;
     this.#held.delete(sibling);
     const lost = held.actions.filter((_, i) => !this.#options.send(sibling, held.payloads[i]));
-    if (lost.length === 0) return;
-    const what = lost.length === 1
-      ? `Message "${lost[0]}"`
-      : `${lost.length} messages (${[...new Set(lost)].map((a) => `"${a}"`).join(", ")})`;
-    this.#options.report(
-      new UnreachableError(
-        `${what} to ${describe(sibling)}, held until it could take ${
-          lost.length === 1 ? "it, was" : "them, were"
-        } not delivered: it is not connected`,
-        { action: lost[0], peer: sibling },
-      ),
-    );
+    if (lost.length > 0) this.#options.report(lostError(sibling, lost, "it is not connected"));
   }
 }
