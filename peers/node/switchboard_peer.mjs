@@ -124,21 +124,30 @@ export async function connect() {
   return peer;
 }
 
-/** A message as listeners get it. */
 /**
- * Each message's signal, as the peer reads it: `msg.signal` is the
- * handler's, and says it read it (see `signalsRead`).
+ * A message's signal as the peer reads it, without counting as read: set
+ * by {@linkcode Message}'s static block, as its fields are private.
+ *
+ * @type {(msg: Message) => AbortSignal}
  */
-const signals = new WeakMap();
+let signalOf;
 /**
- * The messages whose handler read their signal: one that saw it abort at
+ * Whether the message's handler read its signal: one that saw it abort at
  * the request's timeout does not answer (a Deno handler's likewise arms its
  * deadline only once it reads it). An answer that does not heed it, late,
  * still goes, to the response action's listeners (tests/request_test.ts).
+ *
+ * @type {(msg: Message) => boolean}
  */
-const signalsRead = new WeakSet();
+let signalWasRead;
 
+/** A message as listeners get it. */
 export class Message {
+  static {
+    signalOf = (msg) => msg.#signal;
+    signalWasRead = (msg) => msg.#signalRead;
+  }
+
   /**
    * @param {Address} from
    * @param {{ action: string, data?: unknown, messageId?: string, re?: true }} wire
@@ -156,16 +165,18 @@ export class Message {
     this.messageId = wire.messageId;
     /** Whether the sender waits for an answer. */
     this.isRequest = wire.messageId !== undefined && wire.re !== true;
-    signals.set(this, signal);
+    this.#signal = signal;
     this.#replier = replier;
   }
 
   #replier;
+  #signal;
+  #signalRead = false;
 
   /** Aborts when the requester gives up: `$cancel`, its timeout, or it is gone. */
   get signal() {
-    signalsRead.add(this);
-    return signals.get(this);
+    this.#signalRead = true;
+    return this.#signal;
   }
 
   /**
@@ -1481,7 +1492,7 @@ export class Peer {
    * when the listeners answer its request and none has yet.
    */
   #listenerThrew(msg, answersIt, error) {
-    if (answersIt && !this.#answered.has(msg) && !signals.get(msg).aborted) {
+    if (answersIt && !this.#answered.has(msg) && !signalOf(msg).aborted) {
       this.#replyError(msg, toWireError(error));
     }
     // Told all the same: an answer sent by hand with sendMessage is not seen here.
@@ -1577,12 +1588,12 @@ export class Peer {
     // passed, when the requester stops waiting: sent as this process's
     // timer fired a little before the requester's, it would fail the
     // request as a RemoteError, not the requester's TimeoutError.
-    const signal = signals.get(msg);
+    const signal = signalOf(msg);
     if (msg.isRequest && (this.#gones.get(msg.from) ?? 0) > seenGone) {
       if (!signal.aborted) this.#closeIncoming(key);
       return false;
     }
-    if (msg.isRequest && signalsRead.has(msg) && signal.reason?.name === "TimeoutError") {
+    if (msg.isRequest && signalWasRead(msg) && signal.reason?.name === "TimeoutError") {
       return false;
     }
     if (msg.isRequest) {
