@@ -27,12 +27,14 @@ export class ManagerSync {
    * it cannot be asked, or once it is gone or this process closes.
    *
    * @param {{ for?: Address, started?: true }} question
-   * @param {{ answered: () => void, ended: () => void }} waiter
+   * @param {() => void} answered
+   * @param {() => void} [ended] `answered` when not given: most askers go
+   * on alike whether the manager answered or cannot.
    */
-  ask(question, waiter) {
+  ask(question, answered, ended = answered) {
     const id = this.#nextId++;
-    if (!this.#send({ id, ...question })) return waiter.ended();
-    this.#waiting.set(id, waiter);
+    if (!this.#send({ id, ...question })) return ended();
+    this.#waiting.set(id, { answered, ended });
   }
 
   /**

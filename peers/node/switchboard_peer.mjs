@@ -346,7 +346,7 @@ export class Peer {
     this.#siblings = new StartingSiblings(
       Array.isArray(bootstrap.starting) ? bootstrap.starting : [],
       {
-        ask: (sibling, answered) => this.#sync.ask({ for: sibling }, { answered, ended: answered }),
+        ask: (sibling, answered) => this.#sync.ask({ for: sibling }, answered),
         reachable: (sibling) => this.#endpoint.reachable(sibling),
         send: (sibling, payload) => this.#send(sibling, payload),
         report: (error) => this.#report(error),
@@ -387,10 +387,7 @@ export class Peer {
     // Once the start is over, a sibling that cannot be reached crashed or is
     // being replaced, and is held for as starting no more. One question for all.
     if (Array.isArray(this.#bootstrap.starting) && this.#bootstrap.starting.length > 0) {
-      this.#sync.ask({ started: true }, {
-        answered: () => this.#siblings.allStarted(),
-        ended: () => {},
-      });
+      this.#sync.ask({ started: true }, () => this.#siblings.allStarted(), () => {});
     }
     // SIGTERM to this process alone: its stop work, then exit (the manager
     // restarts it). SIGINT is the manager's to answer, for every child in order.
@@ -569,8 +566,7 @@ export class Peer {
     const next = this.#forNext.get(address) ?? { gonesAt: undefined, ready: false };
     next.asking = true;
     this.#forNext.set(address, next);
-    const synced = () => this.#unsentSynced(address);
-    this.#sync.ask({ for: address }, { answered: synced, ended: synced });
+    this.#sync.ask({ for: address }, () => this.#unsentSynced(address));
   }
 
   /**
@@ -744,8 +740,7 @@ export class Peer {
         });
         signal?.addEventListener("abort", this.#pending.get(messageId).onAbort, { once: true });
         if (syncing) {
-          const synced = () => this.#syncedFor(messageId);
-          this.#sync.ask({ for: to }, { answered: synced, ended: synced });
+          this.#sync.ask({ for: to }, () => this.#syncedFor(messageId));
         }
       });
     } catch (error) {
@@ -953,8 +948,7 @@ export class Peer {
           readyHeard: false,
           refusedOn: undefined,
         });
-        const synced = () => this.#syncedFor(messageId);
-        this.#sync.ask({ for: address }, { answered: synced, ended: synced });
+        this.#sync.ask({ for: address }, () => this.#syncedFor(messageId));
         continue;
       }
       const why = outcome === "reached"
