@@ -11,20 +11,15 @@
  * @module
  */
 
-import { lostError } from "./held_lost.mjs";
+import { lostError, sendInOrder } from "./held_messages.mjs";
 
 /** @typedef {import("./address.mjs").Address} Address */
 
-/**
- * @typedef {object} NextProcessOptions
- * @property {(sibling: Address, payload: Uint8Array) => boolean} send
- * Hands a payload to the connection; whether it could.
- * @property {(error: Error) => void} report Where a loss is told (`onError`).
- */
+/** @typedef {import("./held_messages.mjs").HeldOptions} NextProcessOptions */
 
 /** Messages held for siblings' next processes. */
 export class NextProcessHolds {
-  /** @type {Map<Address, { payloads: Uint8Array[], actions: string[] }>} */
+  /** @type {Map<Address, import("./held_messages.mjs").Held>} */
   #held = new Map();
   #options;
 
@@ -81,8 +76,7 @@ export class NextProcessHolds {
     const held = this.#held.get(sibling);
     if (held === undefined) return;
     this.#held.delete(sibling);
-    const lost = held.actions.filter((_, i) => !this.#options.send(sibling, held.payloads[i]));
-    if (lost.length > 0) this.#options.report(lostError(sibling, lost, "it is not connected"));
+    sendInOrder(sibling, held, this.#options);
   }
 
   /**

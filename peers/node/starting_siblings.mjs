@@ -13,7 +13,7 @@
  * @module
  */
 
-import { lostError } from "./held_lost.mjs";
+import { sendInOrder } from "./held_messages.mjs";
 
 /** @typedef {import("./address.mjs").Address} Address */
 
@@ -32,7 +32,7 @@ import { lostError } from "./held_lost.mjs";
 export class StartingSiblings {
   /** @type {Set<Address>} The siblings that may still be starting, as this process knows. */
   #starting;
-  /** @type {Map<Address, { payloads: Uint8Array[], actions: string[] }>} */
+  /** @type {Map<Address, import("./held_messages.mjs").Held>} */
   #held = new Map();
   #options;
 
@@ -116,7 +116,6 @@ export class StartingSiblings {
     const held = this.#held.get(sibling);
     if (held === undefined) return;
     this.#held.delete(sibling);
-    const lost = held.actions.filter((_, i) => !this.#options.send(sibling, held.payloads[i]));
-    if (lost.length > 0) this.#options.report(lostError(sibling, lost, "it is not connected"));
+    sendInOrder(sibling, held, this.#options);
   }
 }

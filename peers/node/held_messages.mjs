@@ -1,0 +1,59 @@
+/**
+ * Messages held for a sibling (`starting_siblings.mjs`,
+ * `next_process_holds.mjs`): sent in order once it can take them, and what
+ * could not go reported lost, as Switchboard's `src/held_for_siblings.ts`
+ * words it.
+ *
+ * @module
+ */
+
+import { describe } from "./address.mjs";
+import { UnreachableError } from "./errors.mjs";
+
+/** @typedef {import("./address.mjs").Address} Address */
+
+/**
+ * @typedef {object} Held
+ * @property {Uint8Array[]} payloads In the order sent.
+ * @property {string[]} actions Each payload's action.
+ */
+
+/**
+ * @typedef {object} HeldOptions
+ * @property {(sibling: Address, payload: Uint8Array) => boolean} send
+ * Hands a payload to the connection; whether it could.
+ * @property {(error: Error) => void} report Where a loss is told (`onError`).
+ */
+
+/**
+ * Sends what was held for `sibling`, in order; what could not go is
+ * reported lost, as not connected.
+ *
+ * @param {Address} sibling
+ * @param {Held} held
+ * @param {HeldOptions} options
+ */
+export function sendInOrder(sibling, held, options) {
+  const lost = held.actions.filter((_, i) => !options.send(sibling, held.payloads[i]));
+  if (lost.length > 0) options.report(lostError(sibling, lost, "it is not connected"));
+}
+
+/**
+ * One error for every message held for `sibling` that could not go.
+ *
+ * @param {Address} sibling
+ * @param {string[]} actions The lost messages' actions, in the order sent.
+ * @param {string} why
+ * @returns {UnreachableError}
+ */
+export function lostError(sibling, actions, why) {
+  const what = actions.length === 1
+    ? `Message "${actions[0]}"`
+    : `${actions.length} messages (${[...new Set(actions)].map((a) => `"${a}"`).join(", ")})`;
+  return new UnreachableError(
+    `${what} to ${describe(sibling)}, held until it could take ${
+      actions.length === 1 ? "it, was" : "them, were"
+    } not delivered: ${why}`,
+    { action: actions[0], peer: sibling },
+  );
+}
