@@ -1542,21 +1542,29 @@ export class Peer {
     try {
       this.#replyTo(msg, { action, error });
     } catch (thrown) {
-      // Too large for a frame (a long message or stack): cut short, then
-      // shorter, as Switchboard does, so that the requester learns what
-      // failed rather than waiting out its timeout.
-      try {
-        if (!(thrown instanceof FrameError)) throw thrown;
-        try {
-          this.#replyTo(msg, { action, error: cutShort(error, SHORT_MESSAGE) });
-        } catch (again) {
-          if (!(again instanceof FrameError)) throw again;
-          this.#replyTo(msg, { action, error: cutShort(error, SHORTEST_MESSAGE) });
-        }
-      } catch {
+      if (!(thrown instanceof FrameError) || !this.#replyCutShort(msg, action, error)) {
         this.#report(thrown);
       }
     }
+  }
+
+  /**
+   * An error answer too large for a frame (a long message or stack): cut
+   * short, then shorter, as Switchboard does, so that the requester learns
+   * what failed rather than waiting out its timeout.
+   *
+   * @returns {boolean} Whether a form of it was handed on.
+   */
+  #replyCutShort(msg, action, error) {
+    for (const most of [SHORT_MESSAGE, SHORTEST_MESSAGE]) {
+      try {
+        this.#replyTo(msg, { action, error: cutShort(error, most) });
+        return true;
+      } catch (thrown) {
+        if (!(thrown instanceof FrameError)) return false;
+      }
+    }
+    return false;
   }
 
   #listenerFailed(msg, error) {
