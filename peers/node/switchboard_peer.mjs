@@ -39,6 +39,7 @@ import {
 } from "./codec.mjs";
 import { Endpoint } from "./endpoint.mjs";
 import { fateOf } from "./fate.mjs";
+import { LeftHosts } from "./left_hosts.mjs";
 import { ManagerSync } from "./manager_sync.mjs";
 import { NextProcessHolds } from "./next_process_holds.mjs";
 import { StartingSiblings } from "./starting_siblings.mjs";
@@ -90,12 +91,6 @@ async function within(promise, ms) {
 }
 /** The longest delay setTimeout takes (some 24 days); Node fires a longer one after 1 ms. */
 const MAX_DELAY = 2 ** 31 - 1;
-
-/**
- * How many addresses of hosts that left are remembered, the newest: as the
- * Deno outbox remembers them (`src/outbox.ts`).
- */
-const LEFT_REMEMBERED = 1_024;
 
 /**
  * The response action of a request action: `fooRequest` → `fooResponse`,
@@ -198,8 +193,8 @@ export class Peer {
   #goAhead;
   /** The cluster's processes: `{workers, services, managers}`; `$members` changes it. */
   #layout;
-  /** The processes of hosts that left, until back (see `#rememberLeft`). */
-  #leftWithHost = new Set();
+  /** The processes of hosts that left, until back. */
+  #leftWithHost = new LeftHosts();
   /** @type {Endpoint} This process's sockets. */
   #endpoint;
   /** @type {Map<string, Function>} */
@@ -1089,30 +1084,6 @@ export class Peer {
     return payload;
   }
 
-  /**
-   * Notes the processes of hosts that left, from the layout `before` to
-   * `after` (the newest `LEFT_REMEMBERED`), until one comes back with a
-   * host that joins: a request to one fails as not connected, not as to no
-   * such process (as the Deno outbox says it).
-   */
-  #rememberLeft(before, after) {
-    const has = (layout, address) =>
-      layout.workers.includes(address) || layout.services.includes(address) ||
-      layout.managers.includes(address);
-    for (const address of [...before.workers, ...before.services, ...before.managers]) {
-      if (has(after, address)) continue;
-      this.#leftWithHost.delete(address);
-      this.#leftWithHost.add(address);
-    }
-    for (const address of this.#leftWithHost) {
-      if (has(after, address)) this.#leftWithHost.delete(address);
-    }
-    for (const address of this.#leftWithHost) {
-      if (this.#leftWithHost.size <= LEFT_REMEMBERED) break;
-      this.#leftWithHost.delete(address);
-    }
-  }
-
   #inCluster(address) {
     const { workers, services, managers } = this.#layout;
     return address === MANAGER || workers.includes(address) || services.includes(address) ||
@@ -1177,7 +1148,7 @@ export class Peer {
     if (fromManager && action === "$members") {
       if (!isLayout(data)) throw bad('"$members" is not a layout');
       const { workers, services, managers } = data;
-      this.#rememberLeft(this.#layout, { workers, services, managers });
+      this.#leftWithHost.note(this.#layout, { workers, services, managers });
       this.#layout = { workers, services, managers };
       // A process whose host left is replaced by none.
       this.#failWaiting((target) => !this.#inCluster(target), "left the cluster");
