@@ -1232,10 +1232,15 @@ export class Peer {
       entry.place = this.#endpoint.forwarded(entry.target);
       return;
     }
+    this.#failRequest(messageId, entry, "is not connected");
+  }
+
+  /** Fails an open request to a process it cannot reach: `it ${why}`. */
+  #failRequest(messageId, entry, why) {
     this.#settle(
       messageId,
       new UnreachableError(
-        `Request "${entry.action}" to ${describe(entry.target)} failed: it is not connected`,
+        `Request "${entry.action}" to ${describe(entry.target)} failed: it ${why}`,
         { action: entry.action, peer: entry.target },
       ),
     );
@@ -1253,13 +1258,7 @@ export class Peer {
     if (this.#replacing.has(entry.target) && !this.#waitsEnded) return;
     // Its dial closed unwelcomed as it crashed: a crash is no replacement.
     if (entry.unwelcomed && this.#down.has(entry.target)) {
-      return this.#settle(
-        messageId,
-        new UnreachableError(
-          `Request "${entry.action}" to ${describe(entry.target)} failed: it is not connected`,
-          { action: entry.action, peer: entry.target },
-        ),
-      );
+      return this.#failRequest(messageId, entry, "is not connected");
     }
     entry.readyHeard = true;
     this.#sendAgain(messageId, entry);
@@ -1279,13 +1278,7 @@ export class Peer {
     for (const replaced of this.#replacing) if (which(replaced)) this.#replacing.delete(replaced);
     for (const [messageId, entry] of this.#pending) {
       if (!entry.waiting || !which(entry.target)) continue;
-      this.#settle(
-        messageId,
-        new UnreachableError(
-          `Request "${entry.action}" to ${describe(entry.target)} failed: it ${why}`,
-          { action: entry.action, peer: entry.target },
-        ),
-      );
+      this.#failRequest(messageId, entry, why);
     }
   }
 
