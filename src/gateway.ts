@@ -33,7 +33,6 @@ import {
 import type { ConnectionStats } from "./types.ts";
 import type { UnixEndpoint } from "./unix/endpoint.ts";
 import { HeldAnswers } from "./held_answers.ts";
-import { RefusedRelays } from "./refused_relays.ts";
 import { RefusedStreams } from "./refused_streams.ts";
 import { RemoteOutcomes } from "./remote_outcomes.ts";
 import { UntakenRelays } from "./untaken_relays.ts";
@@ -78,10 +77,6 @@ export class GatewayEndpoint implements Endpoint {
   readonly #refusedStreams = new RefusedStreams();
   /** Children's answers to other hosts that wait for room in the window. */
   readonly #heldAnswers: HeldAnswers;
-  /** What children sent other hosts and could not go on, refused to them a task at a time. */
-  readonly #refusedRelays = new RefusedRelays((from, to, text, seen) => {
-    this.#local.tellGone(from, to, text, { seen, there: true });
-  });
 
   /**
    * @param queueLimit Bytes queued for one child past which new messages
@@ -334,7 +329,7 @@ export class GatewayEndpoint implements Endpoint {
       return;
     }
     this.#refusedStreams.refused(from, to, message);
-    this.#refusedRelays.add(from, to, message?.action, why, this.#outcomes.seen(from, to));
+    this.#outcomes.relayRefused(from, to, message?.action, why);
   }
 
   /** A message from another host: for the manager, or for one of its children. */

@@ -44,10 +44,14 @@ export class RemoteOutcomes {
    * came after is answered on its own (forwarded, or refused).
    */
   readonly #forwarded = new Map<Address, Map<Address, number>>();
-  /** Refusals that speak only for their messages, gathered until the end of the task. */
+  /**
+   * Refusals that speak only for their messages, and those of what children
+   * relay that this manager could not send on (with `seen`), gathered until
+   * the end of the task.
+   */
   readonly #refused = new Map<
     string,
-    { from: Address; to: Address; reason: string; action?: string; count: number }
+    { from: Address; to: Address; reason: string; action?: string; count: number; seen?: number }
   >();
 
   /**
@@ -111,23 +115,49 @@ export class RemoteOutcomes {
    * refused on its own) are one report a sender, target, action and
    * reason, with their count, not a line each.
    */
-  #refusedLater(from: Address, to: Address, reason: string, details: BounceDetails): void {
+  #refusedLater(
+    from: Address,
+    to: Address,
+    reason: string,
+    details: BounceDetails,
+    seen?: number,
+  ): void {
     const { action, count = 1 } = details;
-    const key = JSON.stringify([from, to, action ?? null, reason]);
+    const key = JSON.stringify([from, to, action ?? null, reason, seen === undefined]);
     const gathered = this.#refused.get(key);
     if (gathered) {
       gathered.count += count;
+      gathered.seen = seen;
       return;
     }
     if (this.#refused.size === 0) queueMicrotask(() => this.#tellRefused());
-    this.#refused.set(key, { from, to, reason, action, count });
+    this.#refused.set(key, { from, to, reason, action, count, seen });
+  }
+
+  /**
+   * What `child` sent `to`, on another host, and this manager could not
+   * send on (the window to that host full, say): refused to the child, as
+   * it may have broken what the child has open with `to` (a stream it was
+   * a part of), gathered as refusals from other hosts are. Told one at a
+   * time, a burst of 2,000 past the window cost the child some 1,500
+   * frames and as many `onError` calls. Told with how many payloads for
+   * `to` this manager had from `child` by now, this one included: what the
+   * child sent after it is answered on its own.
+   */
+  relayRefused(child: Address, to: Address, action: string | undefined, reason: string): void {
+    this.#refusedLater(child, to, reason, { action }, this.seen(child, to));
   }
 
   #tellRefused(): void {
     const refused = [...this.#refused.values()];
     this.#refused.clear();
-    for (const { from, to, reason, action, count } of refused) {
-      this.#tellBounced(from, to, reason, { action, count, away: true });
+    for (const { from, to, reason, action, count, seen } of refused) {
+      if (seen === undefined) {
+        this.#tellBounced(from, to, reason, { action, count, away: true });
+        continue;
+      }
+      const text = notDelivered(from, to, reason, action, count, false);
+      this.#local.tellGone(from, to, text, { seen, there: true });
     }
   }
 
@@ -139,15 +169,7 @@ export class RemoteOutcomes {
     const fails = last || (!away && !ended);
     // Still there: what it asked of the sender is answered, as ever.
     const there = !last && !ended;
-    const what = count > 1
-      ? `${count} messages`
-      : action === undefined
-      ? "A message"
-      : `Message "${action}"`;
-    // What a process ended without saying it took may have been read, even
-    // acted on (its listener ended the process): in doubt, not refused.
-    const verb = ended ? "may not have been" : count > 1 ? "were not" : "was not";
-    const text = `${what} from ${describe(from)} to ${describe(to)} ${verb} delivered: ${reason}`;
+    const text = notDelivered(from, to, reason, action, count, ended);
     if (this.#isManager(from)) {
       const error = new UnreachableError(text, { action, peer: to });
       this.#report(error);
@@ -270,4 +292,27 @@ export class RemoteOutcomes {
   #isManager(from: Address): boolean {
     return from === MANAGER || from === this.#global;
   }
+}
+
+/**
+ * What a sender is told of `count` messages to `to` not delivered, for
+ * `reason`; `ended`: `to` ended without saying it took them.
+ */
+function notDelivered(
+  from: Address,
+  to: Address,
+  reason: string,
+  action: string | undefined,
+  count: number,
+  ended: boolean,
+): string {
+  const what = count > 1
+    ? `${count} messages`
+    : action === undefined
+    ? "A message"
+    : `Message "${action}"`;
+  // What a process ended without saying it took may have been read, even
+  // acted on (its listener ended the process): in doubt, not refused.
+  const verb = ended ? "may not have been" : count > 1 ? "were not" : "was not";
+  return `${what} from ${describe(from)} to ${describe(to)} ${verb} delivered: ${reason}`;
 }
