@@ -110,9 +110,7 @@ export class GatewayEndpoint implements Endpoint {
             )
             : this.#refuseRelay(from, to, payload),
         answeredAs: (from, to) => this.#outcomes.answeredAs(from, to),
-        dropped: (from, to, payload) =>
-          this.#refusedStreams.watches(from, to) &&
-          this.#refusedStreams.broken(from, to, readMessage(from, payload)),
+        dropped: (from, to, payload) => this.#streamBroken(from, to, payload),
         drained: (limit, host) => this.#link.drained(limit, host),
         report: options.report,
       },
@@ -286,13 +284,7 @@ export class GatewayEndpoint implements Endpoint {
   #relay(from: Address, to: Address, payload: Uint8Array): void {
     if (to === this.#global) return this.#receiver?.deliver(from, [payload]);
     this.#outcomes.forwarded(from, to);
-    // The rest of a stream one part of which was refused: the child hears of it, and stops.
-    if (
-      this.#refusedStreams.watches(from, to) &&
-      this.#refusedStreams.broken(from, to, readMessage(from, payload))
-    ) {
-      return;
-    }
+    if (this.#streamBroken(from, to, payload)) return;
     // Behind its answers that wait for room in the window, in order.
     if (this.#heldAnswers.behind(from, to, payload)) return;
     const host = this.#remoteHost(to);
@@ -302,6 +294,15 @@ export class GatewayEndpoint implements Endpoint {
       return this.#heldAnswers.hold(from, to, host!, payload);
     }
     this.#refuseRelay(from, to, payload);
+  }
+
+  /**
+   * Whether `payload`, from `from` to `to`, is the rest of a stream one part
+   * of which was refused: the child hears of it, and stops; it goes no further.
+   */
+  #streamBroken(from: Address, to: Address, payload: Uint8Array): boolean {
+    return this.#refusedStreams.watches(from, to) &&
+      this.#refusedStreams.broken(from, to, readMessage(from, payload));
   }
 
   /**
