@@ -290,10 +290,11 @@ export class GatewayEndpoint implements Endpoint {
     const host = this.#remoteHost(to);
     const sent = host === undefined ? UNREACHABLE : this.#link.send(from, to, payload);
     if (sent >= 0) return;
-    if (sent === FULL && readMessage(from, payload)?.re === true) {
+    const message = readMessage(from, payload);
+    if (sent === FULL && message?.re === true) {
       return this.#heldAnswers.hold(from, to, host!, payload);
     }
-    this.#refuseRelay(from, to, payload);
+    this.#refuseRelay(from, to, payload, message);
   }
 
   /**
@@ -311,7 +312,12 @@ export class GatewayEndpoint implements Endpoint {
    * else may have broken what the child has open with the target (a stream
    * it was a part of, or steered), which fails.
    */
-  #refuseRelay(from: Address, to: Address, payload: Uint8Array): void {
+  #refuseRelay(
+    from: Address,
+    to: Address,
+    payload: Uint8Array,
+    message: WireMessage | undefined = readMessage(from, payload),
+  ): void {
     const host = this.#remoteHost(to);
     // A child that came while the others could not be reached: from now
     // on it refuses such sends itself.
@@ -319,7 +325,6 @@ export class GatewayEndpoint implements Endpoint {
     const why = host === undefined
       ? "no host of the cluster runs it"
       : `host "${host}" cannot take it now`;
-    const message = readMessage(from, payload);
     const answer = message && isRequest(message)
       ? notDelivered(from, message, why, this.#local.maxPayload(from) - relayHeadSize(to))
       : undefined;
@@ -381,9 +386,9 @@ export class GatewayEndpoint implements Endpoint {
       // left to grant: the handler ended with the process. Refused, it
       // reached its sender's onError as a message "not delivered" that its
       // code never sent (on one host it goes nowhere).
-      const action = readMessage(from, payload)?.action;
-      if (action === CANCEL || action === MORE) return;
-      return this.#refuse(from, to, payload, `${describe(to)} is not connected`, true);
+      const message = readMessage(from, payload);
+      if (message?.action === CANCEL || message?.action === MORE) return;
+      return this.#refuse(from, to, payload, `${describe(to)} is not connected`, true, message);
     }
     this.#untakenBy(to).add(from);
   }
@@ -468,8 +473,14 @@ export class GatewayEndpoint implements Endpoint {
    * as away: its sender then fails what it has open with `to`, as it may
    * have run, rather than wait for an answer that never comes.
    */
-  #refuse(from: Address, to: Address, payload: Uint8Array, reason: string, away: boolean): void {
-    const message = readMessage(from, payload);
+  #refuse(
+    from: Address,
+    to: Address,
+    payload: Uint8Array,
+    reason: string,
+    away: boolean,
+    message: WireMessage | undefined = readMessage(from, payload),
+  ): void {
     const answer = message && isRequest(message)
       ? notDelivered(from, message, reason, this.#link.maxPayload)
       : undefined;
