@@ -44,8 +44,8 @@ export class HeldAnswers {
   readonly #way: HeldAnswersWay;
   readonly #window: number;
   readonly #bound: number;
-  /** By sender and target: what waits, in order. */
-  readonly #queues = new Map<string, Queue>();
+  /** By sender, by target: what waits, in order (looked up for each message a child relays). */
+  readonly #queues = new Map<Address, Map<Address, Queue>>();
   /** By child: the bytes it has held. */
   readonly #bytes = new Map<Address, number>();
   /** By child: resolved once nothing of it is held (see `sent`). */
@@ -69,7 +69,7 @@ export class HeldAnswers {
    */
   behind(from: Address, to: Address, payload: Uint8Array, own = false): boolean {
     if (this.#queues.size === 0) return false;
-    const queue = this.#queues.get(key(from, to));
+    const queue = this.#queues.get(from)?.get(to);
     if (queue === undefined) return false;
     this.#add(queue, payload, own);
     return true;
@@ -82,7 +82,9 @@ export class HeldAnswers {
    */
   hold(from: Address, to: Address, host: string, payload: Uint8Array, own = false): void {
     const queue: Queue = { from, to, host, payloads: [] };
-    this.#queues.set(key(from, to), queue);
+    let byTarget = this.#queues.get(from);
+    if (!byTarget) this.#queues.set(from, byTarget = new Map());
+    byTarget.set(to, queue);
     this.#add(queue, payload, own);
     this.#sendOn(queue).catch((error) => this.#way.report(error));
   }
@@ -129,7 +131,9 @@ export class HeldAnswers {
         else if (own) this.#way.answeredAs(from, to);
       }
     }
-    this.#queues.delete(key(from, to));
+    const byTarget = this.#queues.get(from)!;
+    byTarget.delete(to);
+    if (byTarget.size === 0) this.#queues.delete(from);
     if (this.#bytes.get(from) !== 0) return;
     this.#bytes.delete(from);
     this.#sent.get(from)?.resolve();
@@ -139,7 +143,3 @@ export class HeldAnswers {
 
 /** What an envelope adds to a payload, at most, with room to spare (see `nats/envelope.ts`). */
 const ENVELOPE_ROOM = 1_024;
-
-function key(from: Address, to: Address): string {
-  return JSON.stringify([from, to]);
-}
