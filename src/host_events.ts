@@ -38,8 +38,8 @@ interface Heard {
   upTo: number;
   /** Numbers above `upTo` taken: those between are missed, and may be told again. */
   above: Set<number>;
-  /** By child (its address, as JSON): the number of its latest event taken. */
-  latest: Map<string, number>;
+  /** By child (its address): the number of its latest event taken. */
+  latest: Map<unknown, number>;
 }
 
 /** A manager's numbered events, and the numbers it heard from the others. */
@@ -108,9 +108,8 @@ export class HostEvents {
     } else if (n <= heard.upTo || heard.above.has(n)) {
       return false;
     }
-    const child = JSON.stringify(address);
-    if ((heard.latest.get(child) ?? 0) > n) return false;
-    heard.latest.set(child, n);
+    if ((heard.latest.get(address) ?? 0) > n) return false;
+    heard.latest.set(address, n);
     heard.above.add(n);
     // Numbers more than MOST_KEPT below the latest are no longer kept there: never told again.
     heard.upTo = Math.max(heard.upTo, n - MOST_KEPT);
