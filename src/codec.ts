@@ -17,7 +17,7 @@ import type { Payload } from "./transport.ts";
 import { isPieces, joinPieces } from "./payload_pieces.ts";
 import { isPlainJson } from "./plain_json.ts";
 import { reviveData } from "./wire_revive.ts";
-import { type Tag, toWireData } from "./wire_values.ts";
+import { type Tag, toWireData, type WireData } from "./wire_values.ts";
 import { inWords } from "./shown.ts";
 
 /** A message as it travels, field for field (README "Protocol"). */
@@ -98,11 +98,13 @@ export function encodeMessage(
   to: Target | typeof ANY | undefined,
   sent?: (data: unknown) => void,
 ): Payload {
+  if (message.data instanceof EncodedData) {
+    return encodeAround(message, message.data, maxFrameSize, to, sent);
+  }
   let attachments: readonly Uint8Array[] = NO_ATTACHMENTS;
   // Plain JSON, the common case, travels as it is; the rest is converted.
   if (message.data !== undefined && !isPlainJsonRead(message.data)) {
-    const wire = toWireData(message.data, maxFrameSize);
-    if (typeof wire === "string") throw cannotSend(message.action, to, wire);
+    const wire = wireData(message.action, message.data, maxFrameSize, to);
     // What was checked is what is sent: a toJSON is not called twice.
     if (wire.tags.length > 0) {
       message = { ...message, data: wire.value, tags: wire.tags };
@@ -112,15 +114,112 @@ export function encodeMessage(
     }
   }
   sent?.(message.data);
-  const text = stringify(message, maxFrameSize, to);
+  return framed(
+    stringify(message, maxFrameSize, to),
+    attachments,
+    message.action,
+    to,
+    maxFrameSize,
+  );
+}
+
+/**
+ * A message's data encoded once for many messages that differ in the rest
+ * (a request to many targets, each with its own messageId): its JSON text,
+ * and what JSON alone cannot carry. Handed to {@linkcode encodeMessage} as
+ * a message's `data`, it is used as it is: not walked or stringified again.
+ */
+export class EncodedData {
+  /**
+   * @param json The data's JSON, in its wire form.
+   * @param value The data in its wire form (what a `toJSON` gave, say), as `sent` is told it.
+   * @param tags Where the data holds values JSON alone cannot carry; undefined when it holds none.
+   * @param attachments The bytes of its `Uint8Array`s, in order.
+   */
+  constructor(
+    readonly json: string,
+    readonly value: unknown,
+    readonly tags: Tag[] | undefined,
+    readonly attachments: readonly Uint8Array[],
+  ) {}
+}
+
+/**
+ * Encodes a message's data once, to send in many messages (see
+ * {@linkcode EncodedData}); undefined, which is not sent, stays so.
+ *
+ * @throws {FrameError} When the data holds something that would not arrive
+ * as it was sent, or its JSON is longer than a string can hold. (Whether
+ * each message fits `maxFrameSize` is checked as it is encoded.)
+ */
+export function encodeData(
+  action: string,
+  data: unknown,
+  maxFrameSize: number,
+  to: Target | typeof ANY | undefined,
+): EncodedData | undefined {
+  if (data === undefined) return undefined;
+  if (isPlainJsonRead(data)) {
+    return new EncodedData(
+      stringify(data, maxFrameSize, to, action),
+      data,
+      undefined,
+      NO_ATTACHMENTS,
+    );
+  }
+  const { value, tags, attachments } = wireData(action, data, maxFrameSize, to);
+  // A toJSON that gave undefined: no data, as encodeMessage leaves it out.
+  if (value === undefined) return undefined;
+  const json = stringify(value, maxFrameSize, to, action);
+  return tags.length === 0
+    ? new EncodedData(json, value, undefined, NO_ATTACHMENTS)
+    : new EncodedData(json, value, tags, attachments);
+}
+
+/** A message whose data was encoded already: the rest is stringified, and the data's JSON put in. */
+function encodeAround(
+  message: WireMessage,
+  data: EncodedData,
+  maxFrameSize: number,
+  to: Target | typeof ANY | undefined,
+  sent?: (data: unknown) => void,
+): Payload {
+  const { data: _, ...rest } = message;
+  sent?.(data.value);
+  // Never empty: every message has an action. Key order means nothing to a reader of JSON.
+  const fields = JSON.stringify(data.tags === undefined ? rest : { ...rest, tags: data.tags });
+  const text = `{"data":${data.json},${fields.slice(1)}`;
+  return framed(text, data.attachments, message.action, to, maxFrameSize);
+}
+
+/** Data JSON alone cannot carry, converted to its wire form. */
+function wireData(
+  action: string,
+  data: unknown,
+  maxFrameSize: number,
+  to: Target | typeof ANY | undefined,
+): WireData {
+  const wire = toWireData(data, maxFrameSize);
+  if (typeof wire === "string") throw cannotSend(action, to, wire);
+  return wire;
+}
+
+/** A message's JSON as a payload: its text, its UTF-8 bytes, or a binary frame with its attachments. */
+function framed(
+  text: string,
+  attachments: readonly Uint8Array[],
+  action: string,
+  to: Target | typeof ANY | undefined,
+  maxFrameSize: number,
+): Payload {
   if (attachments.length > 0) {
     const frame = writeBinaryFrame(text, attachments, maxFrameSize);
-    if (typeof frame === "number") throw tooLarge(message.action, to, frame, maxFrameSize);
+    if (typeof frame === "number") throw tooLarge(action, to, frame, maxFrameSize);
     return frame;
   }
   if (text.length * 3 <= maxFrameSize) return text;
   const bytes = toUtf8(text);
-  if (bytes.length > maxFrameSize) throw tooLarge(message.action, to, bytes.length, maxFrameSize);
+  if (bytes.length > maxFrameSize) throw tooLarge(action, to, bytes.length, maxFrameSize);
   return bytes;
 }
 
@@ -270,18 +369,19 @@ function cannotSend(
   );
 }
 
-/** The message's JSON; one longer than a string can hold is refused as over the limit. */
+/** A message's JSON, or its data's; one longer than a string can hold is refused as over the limit. */
 function stringify(
-  message: WireMessage,
+  value: unknown,
   maxFrameSize: number,
   to: Target | typeof ANY | undefined,
+  action = (value as WireMessage).action,
 ): string {
   try {
-    return JSON.stringify(message);
+    return JSON.stringify(value);
   } catch (error) {
     // V8's strings end at 2^29 - 24 characters, far over any frame limit.
     if (error instanceof RangeError && /string length/i.test(error.message)) {
-      throw tooLarge(message.action, to, "longer than a string can hold", maxFrameSize);
+      throw tooLarge(action, to, "longer than a string can hold", maxFrameSize);
     }
     throw error;
   }

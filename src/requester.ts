@@ -22,7 +22,14 @@ import {
 } from "./address.ts";
 import { assertUserAction, responseAction } from "./action.ts";
 import { type Clock, SYSTEM_CLOCK } from "./clock.ts";
-import { decodeMessage, encodeMessage, toBytes, type WireMessage } from "./codec.ts";
+import {
+  decodeMessage,
+  encodeData,
+  type EncodedData,
+  encodeMessage,
+  toBytes,
+  type WireMessage,
+} from "./codec.ts";
 import { CANCEL, MORE } from "./control.ts";
 import { ClosedError, TimeoutError, UnreachableError } from "./errors.ts";
 import type { SiblingNews } from "./held_for_siblings.ts";
@@ -161,6 +168,20 @@ export class Requester {
   async request(action: string, data: unknown, options: RequestOptions): Promise<unknown> {
     const checked = this.#checkRequest(action, options);
     if (this.#options.schemas) checkOutgoing(this.#options.schemas, action, data, checked.to);
+    return await this.#requestChecked(action, data, checked);
+  }
+
+  /** One of `requestAll()`'s requests: its data checked and encoded already, its options not. */
+  async #requestOneOfAll(
+    action: string,
+    data: EncodedData | undefined,
+    options: RequestOptions,
+  ): Promise<unknown> {
+    return await this.#requestChecked(action, data, this.#checkRequest(action, options));
+  }
+
+  /** A checked request, sent (again, after a refusal or a wait) until it is answered or fails. */
+  async #requestChecked(action: string, data: unknown, checked: CheckedRequest): Promise<unknown> {
     const messageId = this.#newMessageId();
     let timeout = checked.timeout;
     let refusedBy: Address[] | undefined;
@@ -521,6 +542,7 @@ export class Requester {
     const options = given ?? {};
     const to = options.to ?? undefined;
     let targets: readonly Address[];
+    let shared: EncodedData | undefined;
     try {
       assertUserAction(action);
       checkOptionNames(options, REQUEST_ALL_OPTIONS, `requestAll() of "${action}"`);
@@ -536,24 +558,29 @@ export class Requester {
       // schema, cannot be carried, or is over maxFrameSize (another host's
       // lower limit is that host's targets' own failure).
       if (this.#options.schemas) checkOutgoing(this.#options.schemas, action, data, to);
+      // Encoded once, for every target: only the messageId differs. (A 9 KB
+      // array of 200 objects cost 30 µs to encode, each time.)
+      shared = encodeData(action, data, this.#options.maxFrameSize, to);
       // Measured as each request goes: with a messageId as long as the
       // last target's, and its timeout.
       const timeout = options.timeout ?? this.#options.requestTimeout;
       const messageId = this.#messageIdAhead(Math.max(0, targets.length - 1));
       const wire = Number.isFinite(timeout)
-        ? { action, data, messageId, timeout }
-        : { action, data, messageId };
+        ? { action, data: shared, messageId, timeout }
+        : { action, data: shared, messageId };
       encodeMessage(wire, this.#options.maxFrameSize, to);
     } catch (error) {
       return Promise.reject(error);
     }
     const { timeout, signal } = options;
-    return Promise.all(targets.map((to) =>
-      this.request(action, data, { to, timeout, signal }).then(
-        (data) => ({ from: to, data }),
-        (error: unknown) => ({ from: to, error: settledError(action, to, error) }),
-      )
-    ));
+    return Promise.all(
+      targets.map((to) =>
+        this.#requestOneOfAll(action, shared, { to, timeout, signal }).then(
+          (data) => ({ from: to, data }),
+          (error: unknown) => ({ from: to, error: settledError(action, to, error) }),
+        )
+      ),
+    );
   }
 
   /** How `ANY` weighs a worker: by its open work, and one leaving after every other. */

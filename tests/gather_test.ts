@@ -103,3 +103,20 @@ Deno.test("requestAll asks a process listed twice once, and refuses data that ca
       ),
   );
 });
+
+Deno.test("requestAll reads its data once, however many targets, and each gets it as it was then", async () => {
+  await using cluster = await startCluster();
+  let reads = 0;
+  const data = {
+    toJSON: () => ({ read: ++reads, body: new Uint8Array([reads]) }),
+  };
+  const results = await cluster.requestAll("echoRequest", data, { to: [0, 1, 2] });
+  assert.equal(reads, 1);
+  for (const result of results) {
+    assert.ok("data" in result, `worker ${result.from} failed`);
+    assert.deepEqual((result.data as { data: unknown }).data, {
+      read: 1,
+      body: new Uint8Array([1]),
+    });
+  }
+});
