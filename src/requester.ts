@@ -632,7 +632,8 @@ export class Requester {
    * have run, unless `last` says more of the last payloads sent it: what
    * never reached it did not run there (a request to `ANY` goes to another
    * worker, one by id fails saying so), and what is still on its way, or
-   * not yet seen by the relay between, stays, answered on its own.
+   * not yet seen by the relay between, stays, answered on its own. Or it
+   * did not close, and one message to it was refused: see `isOneRefused`.
    */
   gone(peer: Address, reason: Error | undefined, last: LastSent = {}): void {
     const { undelivered = 0 } = last;
@@ -644,14 +645,8 @@ export class Requester {
     if (!never && undelivered > 0 && !this.#down.has(peer)) this.#down.set(peer, undefined);
     const why = (notReached: boolean, cut: string) =>
       !notReached ? cut : never ? "the connection to it did not open" : "it was not delivered";
-    // Still there, one message to it refused by the manager (a GONE frame,
-    // which says `seen`: the window to its host full, say): that broke
-    // nothing a plain request waits on, and its answer comes. What it
-    // streams may be broken (a `$more` refused), and fails below. (A link
-    // that closed while another to it is open, maybe its next process's,
-    // fails them: they may be lost.)
-    const refusedOne = last.there === true && last.seen !== undefined && !never;
-    if (!refusedOne) {
+    // What it streams may be broken by one refused message (a `$more`), and fails below.
+    if (!isOneRefused(last)) {
       this.pending.failTarget(
         peer,
         (spec, notReached) =>
@@ -746,6 +741,18 @@ export class Requester {
       (entry) => failedAnswer(entry.action, from, message, Infinity),
     );
   }
+}
+
+/**
+ * Whether `last` says its peer is still there, and one message to it was
+ * refused by the manager (a GONE frame, which says `seen`: the window to
+ * its host full, say): that broke nothing a plain request waits on, and its
+ * answer comes. (A link that closed while another to the peer is open,
+ * maybe its next process's, says `there` without `seen`: what waits on it
+ * fails, as it may be lost.)
+ */
+function isOneRefused(last: LastSent): boolean {
+  return last.there === true && last.seen !== undefined && last.undelivered !== Infinity;
 }
 
 /** How a process ended, as its exit or give-up event says. */
