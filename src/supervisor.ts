@@ -290,13 +290,7 @@ export class Supervisor {
     const crashed = (status.code !== 0 || status.signal !== null) && !wasSignalledHere(old);
     const delay = child.budget &&
       (crashed ? child.budget.onExit(this.#clock.now()) : child.budget.firstDelay);
-    this.#options.announce({
-      type: "exit",
-      address: child.address,
-      code: status.code,
-      signal: status.signal,
-      restart: delay !== undefined,
-    });
+    this.#announceExit(child, status, delay);
     if (child.budget) {
       this.#afterFailure(child, delay, `exited ${howItExited(status)}`);
       return;
@@ -484,13 +478,7 @@ export class Supervisor {
     const now = this.#clock.now();
     const delay = child.budget &&
       (clean ? child.budget.onCleanExit(now, now - child.readyAt) : child.budget.onExit(now));
-    this.#options.announce({
-      type: "exit",
-      address,
-      code: status.code,
-      signal: status.signal,
-      restart: delay !== undefined,
-    });
+    this.#announceExit(child, status, delay);
     if (child.budget) {
       this.#afterFailure(child, delay, exitedClean && neverReady ? exitedEarly : `exited ${how}`);
     } else {
@@ -499,6 +487,17 @@ export class Supervisor {
         new SwitchboardError(`${describe(address)} exited unexpectedly ${how}`, { peer: address }),
       );
     }
+  }
+
+  /** Tells that `child` exited, and whether it is restarted: it is when its budget gave a `delay`. */
+  #announceExit(child: Slot, status: Deno.CommandStatus, delay: number | undefined): void {
+    this.#options.announce({
+      type: "exit",
+      address: child.address,
+      code: status.code,
+      signal: status.signal,
+      restart: delay !== undefined,
+    });
   }
 
   #released(address: Address): void {
