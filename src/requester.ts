@@ -618,9 +618,10 @@ export class Requester {
     to: Address | typeof ANY,
     reason: Error | undefined,
     why: "closed" | "is stopping" = "closed",
+    what: "Request" | "Streamed request" = "Request",
   ): ClosedError {
     return new ClosedError(
-      `Request "${action}" to ${describeTarget(to)} was cancelled: ${
+      `${what} "${action}" to ${describeTarget(to)} was cancelled: ${
         describe(this.#options.self)
       } ${why}`,
       { action, peer: to === ANY ? undefined : to, cause: reason },
@@ -717,12 +718,7 @@ export class Requester {
     this.pending.failAll((spec) => this.#closedError(spec.action, spec.target, reason));
     this.pending.close();
     this.streams.failAll((entry) =>
-      new ClosedError(
-        `Streamed request "${entry.action}" to ${describe(entry.target)} was cancelled: ${
-          describe(this.#options.self)
-        } closed`,
-        { action: entry.action, peer: entry.target, cause: reason },
-      )
+      this.#closedError(entry.action, entry.target, reason, "closed", "Streamed request")
     );
   }
 

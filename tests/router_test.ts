@@ -204,6 +204,30 @@ const tests: [string, (network: TestNetwork) => Promise<void>][] = [
     });
     await closing;
   }],
+  [
+    "closing a router fails its open streamed requests with the reason as cause",
+    async (network) => {
+      await network.open(MANAGER);
+      const [r0, r1] = [await network.router(0), await network.router(1)];
+      const arrived = received(r0, "waitStream", 1);
+      const parts = r1.requestStream("waitStream", {}, { to: 0, timeout: 60_000 });
+      const first = parts.next();
+      await waitFor(arrived, "the streamed request to arrive");
+      const reason = new Error("shutting down");
+      const closing = r1.close(reason);
+      await assert.rejects(first, (error: unknown) => {
+        assert.ok(error instanceof ClosedError);
+        assert.equal(
+          error.message,
+          'Streamed request "waitStream" to worker 0 was cancelled: worker 1 closed',
+        );
+        assert.equal(error.peer, 0);
+        assert.equal(error.cause, reason);
+        return true;
+      });
+      await closing;
+    },
+  ],
   ["requests to a peer that goes away reject at once with UnreachableError", async (network) => {
     await network.open(MANAGER);
     const [r0, r1] = [await network.router(0), await network.router(1)];
