@@ -13,7 +13,7 @@ import type { ChildSpec, DenoChildSpec } from "./child_slot.ts";
 import { type ClusterOptions, DEFAULTS, type ServiceOptions } from "./cluster.ts";
 import { MAX_TIMER_DELAY } from "./clock.ts";
 import { counted } from "./counted.ts";
-import { GatewayHost } from "./gateway.ts";
+import { GatewayHost } from "./gateway_host.ts";
 import { Layout } from "./layout.ts";
 import { Manager, type ManagerConfig } from "./manager.ts";
 import { checkModules } from "./module_check.ts";

@@ -5,7 +5,8 @@
  * itself or relayed for its children, and what comes from other hosts is
  * delivered to the manager or relayed to the child it is for. Children
  * never open a broker connection, so they need no credential and pay
- * nothing for it at start-up.
+ * nothing for it at start-up. The manager opens it through its
+ * `GatewayHost` (`gateway_host.ts`).
  *
  * @module
  */
@@ -19,7 +20,6 @@ import { QueueFullError, UnreachableError } from "./errors.ts";
 import { failureAnswer } from "./failure_answer.ts";
 import { type Held, HeldUntilJoined } from "./held_until_joined.ts";
 import { isPieces, joinPieces } from "./payload_pieces.ts";
-import type { Permissions } from "./permissions.ts";
 import {
   type Endpoint,
   type EndpointOptions,
@@ -27,7 +27,6 @@ import {
   type Payload,
   type Receiver,
   TOO_LARGE,
-  type TransportHost,
   UNREACHABLE,
 } from "./transport.ts";
 import type { ConnectionStats } from "./types.ts";
@@ -36,7 +35,6 @@ import { HeldAnswers } from "./held_answers.ts";
 import { RefusedStreams } from "./refused_streams.ts";
 import { RemoteOutcomes } from "./remote_outcomes.ts";
 import { UntakenRelays } from "./untaken_relays.ts";
-import type { UnixHost } from "./unix/host.ts";
 import { HEADER_SIZE } from "./unix/frame.ts";
 import { CUT_OFF, relayHeadSize } from "./unix/relay.ts";
 
@@ -591,50 +589,6 @@ function isNewMessage(from: Address, payload: Uint8Array): boolean {
     return !message.action.startsWith(CONTROL_PREFIX) && message.re !== true;
   } catch {
     return true;
-  }
-}
-
-/** The manager's side of a cluster that spans hosts: the local sockets and the broker link. */
-export class GatewayHost implements TransportHost {
-  readonly #local: UnixHost;
-  readonly #link: BrokerLink;
-  #endpoint: GatewayEndpoint | undefined;
-  readonly #queueLimit: number | undefined;
-
-  /** @param queueLimit See {@linkcode GatewayEndpoint}'s constructor. */
-  constructor(local: UnixHost, link: BrokerLink, queueLimit?: number) {
-    this.#local = local;
-    this.#link = link;
-    this.#queueLimit = queueLimit;
-  }
-
-  get childConfig(): unknown {
-    return this.#local.childConfig;
-  }
-
-  get childPermissions(): Permissions {
-    return this.#local.childPermissions;
-  }
-
-  async open(self: Address, options: EndpointOptions): Promise<Endpoint> {
-    const local = await this.#local.open(self, options) as UnixEndpoint;
-    this.#endpoint = new GatewayEndpoint(local, this.#link, options, this.#queueLimit);
-    return this.#endpoint;
-  }
-
-  released(address: Address): void {
-    this.#local.released(address);
-  }
-
-  async close(): Promise<void> {
-    // Closed by its endpoint already, unless the endpoint never opened.
-    await this.#link.close();
-    await this.#local.close();
-  }
-
-  abandon(): void {
-    this.#link.abandon();
-    this.#local.abandon();
   }
 }
 

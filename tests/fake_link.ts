@@ -2,7 +2,7 @@
 
 import { type Address, MANAGER } from "../src/address.ts";
 import type { BounceDetails, BrokerLink, BrokerReceiver } from "../src/broker.ts";
-import { GatewayHost } from "../src/gateway.ts";
+import { GatewayHost } from "../src/gateway_host.ts";
 import {
   type Endpoint,
   type EndpointOptions,

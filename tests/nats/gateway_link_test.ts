@@ -9,7 +9,7 @@
 
 import assert from "node:assert/strict";
 import { MANAGER } from "../../src/address.ts";
-import { GatewayHost } from "../../src/gateway.ts";
+import { GatewayHost } from "../../src/gateway_host.ts";
 import { Layout } from "../../src/layout.ts";
 import { bounceBody, endedBody } from "../../src/nats/bodies.ts";
 import { BOUNCE, encodeEnvelopes, ENDED, type Envelope, MESSAGE } from "../../src/nats/envelope.ts";
