@@ -19,7 +19,6 @@ import type { UnixHost } from "./unix/host.ts";
 export class GatewayHost implements TransportHost {
   readonly #local: UnixHost;
   readonly #link: BrokerLink;
-  #endpoint: GatewayEndpoint | undefined;
   readonly #queueLimit: number | undefined;
 
   /** @param queueLimit See {@linkcode GatewayEndpoint}'s constructor. */
@@ -39,8 +38,7 @@ export class GatewayHost implements TransportHost {
 
   async open(self: Address, options: EndpointOptions): Promise<Endpoint> {
     const local = await this.#local.open(self, options) as UnixEndpoint;
-    this.#endpoint = new GatewayEndpoint(local, this.#link, options, this.#queueLimit);
-    return this.#endpoint;
+    return new GatewayEndpoint(local, this.#link, options, this.#queueLimit);
   }
 
   released(address: Address): void {
