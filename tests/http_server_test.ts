@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { Cluster } from "../mod.ts";
 import { freePort, getOnFreshConnection, startHttpCluster } from "../examples/http_server.ts";
+import { KeepAliveConnection } from "./fixtures/keep_alive.ts";
 import { waitFor } from "./helpers.ts";
 
 const WORKERS = 4;
@@ -35,6 +36,29 @@ Deno.test("4 workers share one port: every request is answered, and every worker
   // one of the 4 does with at most 4 * 3.2e-13 = 1.3e-12.
   for (const [worker, count] of served.entries()) {
     assert.ok(count >= 1, `worker ${worker} served none of ${REQUESTS}: ${served}`);
+  }
+});
+
+Deno.test("a reloaded worker tells a busy keep-alive client to close before it stops serving", async () => {
+  const port = freePort();
+  await using cluster = await startHttpCluster(port, 1);
+  const client = await KeepAliveConnection.open(port);
+  try {
+    assert.equal((await waitFor(client.get(), "the first answer")).close, false);
+    const reloaded = cluster.reload();
+    // Requests back to back, as a busy client sends them: each is answered,
+    // until an answer says the connection closes. Closed without one, as
+    // Deno's shutdown() alone closes it (it answers the requests in flight
+    // without "connection: close"), a client that sent its next request
+    // meanwhile gets "socket hang up".
+    for (let n = 1;; n++) {
+      const answer = await waitFor(client.get(), `answer ${n} during the reload`);
+      assert.equal(answer.status, 200);
+      if (answer.close) break;
+    }
+    await waitFor(reloaded, "the reload");
+  } finally {
+    client.close();
   }
 });
 
