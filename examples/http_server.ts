@@ -4,6 +4,9 @@
  * the manager asks each how many requests it served. Run:
  * `deno run --allow-run --allow-read=/tmp --allow-write=/tmp --allow-net examples/http_server.ts`
  *
+ * Or run it as a server, on port 8080 until SIGINT or SIGTERM stops it
+ * (SIGHUP reloads the workers): the same command with `serve 8080` after it.
+ *
  * @module
  */
 
@@ -70,4 +73,19 @@ export async function main(): Promise<void> {
   console.log(`40 requests on port ${port}:`, counts.join(", "));
 }
 
-if (import.meta.main) await main();
+/**
+ * Serves HTTP on 127.0.0.1:`port` from 4 workers until a signal stops the
+ * cluster, printing its lifecycle events as JSON lines.
+ */
+export async function serve(port: number): Promise<void> {
+  const cluster = await startHttpCluster(port, 4);
+  cluster.onLifecycle((event) => console.log(JSON.stringify(event)));
+  console.log(`Serving on http://127.0.0.1:${port}/`);
+  // A server awaits `closed`: `await using` would stop it at once.
+  await cluster.closed;
+}
+
+if (import.meta.main) {
+  if (Deno.args[0] === "serve") await serve(Number(Deno.args[1] ?? 8080));
+  else await main();
+}

@@ -62,6 +62,60 @@ Deno.test("a reloaded worker tells a busy keep-alive client to close before it s
   }
 });
 
+Deno.test("the example run as a server answers until SIGTERM, drains a busy client, and ends with 0", async () => {
+  const port = freePort();
+  const server = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-run",
+      "--allow-read=/tmp",
+      "--allow-write=/tmp",
+      "--allow-net",
+      new URL("../examples/http_server.ts", import.meta.url).href,
+      "serve",
+      String(port),
+    ],
+    stdout: "piped",
+  }).spawn();
+  const output = server.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let printed = "";
+  await waitFor(
+    (async () => {
+      while (!printed.includes(`Serving on http://127.0.0.1:${port}/`)) {
+        const { value, done } = await output.read();
+        if (done) throw new Error(`The server ended, having printed: ${printed}`);
+        printed += value;
+      }
+    })(),
+    "the server to say it serves",
+  );
+  const client = await KeepAliveConnection.open(port);
+  try {
+    assert.equal((await waitFor(client.get(), "the first answer")).status, 200);
+    server.kill("SIGTERM");
+    // A graceful stop: requests back to back on the connection are answered
+    // until one says the connection closes.
+    for (let n = 1;; n++) {
+      const answer = await waitFor(client.get(), `answer ${n} during the stop`);
+      assert.equal(answer.status, 200);
+      if (answer.close) break;
+    }
+  } finally {
+    client.close();
+  }
+  assert.deepEqual({ ...await waitFor(server.status, "the server to exit") }, {
+    success: true,
+    code: 0,
+    signal: null,
+  });
+  while (!(await output.read()).done);
+  // Every worker stopped listening.
+  await assert.rejects(
+    Deno.connect({ hostname: "127.0.0.1", port }),
+    Deno.errors.ConnectionRefused,
+  );
+});
+
 Deno.test("reusePort lets a service with flags of its own listen on the workers' port", async () => {
   const port = freePort();
   const child = new URL("./fixtures/reuse_port_child.ts", import.meta.url);
