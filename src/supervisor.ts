@@ -286,8 +286,11 @@ export class Supervisor {
     const status = await old.process.status;
     if (this.#stopping || child.process !== undefined) return;
     // One that crashed during its stop work crashed all the same, and that
-    // counts; not one this manager killed past stopTimeout.
-    const crashed = (status.code !== 0 || status.signal !== null) && !wasSignalledHere(old);
+    // counts; not one this manager killed past stopTimeout, nor one that
+    // said `$stopped` (told to exit, it may end with code 1 once the manager
+    // closed its connection first, as a reload's old process may).
+    const crashed = (status.code !== 0 || status.signal !== null) && !wasSignalledHere(old) &&
+      !child.saidStopped;
     const delay = child.budget &&
       (crashed ? child.budget.onExit(this.#clock.now()) : child.budget.firstDelay);
     this.#announceExit(child, status, delay);
