@@ -212,12 +212,27 @@ class Walk {
       const wire = this.value(item, depth + 1, key);
       const omitted = this.#gaveUndefined(wire, tags);
       this.path.pop();
-      if (wire === item) continue;
-      copy ??= { ...record };
-      if (omitted) delete copy[key];
-      else setOwn(copy, key, wire);
+      if (wire === item && copy === undefined) continue;
+      // Not a spread of the whole: it would read the getters still ahead
+      // outside their own step, and one that throws would be named as
+      // this object rather than where it is.
+      copy ??= this.#copyBefore(record, key);
+      if (!omitted) setOwn(copy, key, wire);
     }
     return copy ?? record;
+  }
+
+  /** A copy of `record`'s own properties before `stop`, each read in its own step. */
+  #copyBefore(record: Record<string, unknown>, stop: string): Record<string, unknown> {
+    const copy: Record<string, unknown> = {};
+    for (const key in record) {
+      if (key === stop) break;
+      if (!Object.hasOwn(record, key)) continue;
+      this.path.push(key);
+      setOwn(copy, key, record[key]);
+      this.path.pop();
+    }
+    return copy;
   }
 
   /**
