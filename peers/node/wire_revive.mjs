@@ -187,9 +187,14 @@ function isStandIn(value) {
   return Array.isArray(value) || Object.getPrototypeOf(value) === Object.prototype;
 }
 
-/** @param {unknown} value */
+/**
+ * Whether `value` is an object's stand-in, as JSON.parse makes one: not an
+ * error a second tag for the same place revived already.
+ *
+ * @param {unknown} value
+ */
 function isRecord(value) {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
+  return isStandIn(value) && !Array.isArray(value);
 }
 
 /** Sets an own property that is not enumerable, as an error's `name` and `stack` are. */
