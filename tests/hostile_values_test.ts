@@ -34,6 +34,8 @@ function message(data: unknown, tags: unknown): string {
   return JSON.stringify({ action: "hostile", data, tags });
 }
 
+const LARGE = Array.from({ length: 200 * 1024 }, (_, i) => i & 0xff);
+
 /** Payloads that every process must refuse, each for a reason of its own. */
 const PAYLOADS: [string, Uint8Array][] = [
   ["attachments cut short", binary(message(3, [["bytes"]]), [1, 2])],
@@ -59,6 +61,13 @@ const PAYLOADS: [string, Uint8Array][] = [
     utf8.encode(message({ name: "Error", message: "m" }, [["error"], ["error"]])),
   ],
   ["bytes after the JSON and no tags", binary(JSON.stringify({ action: "hostile" }), [1])],
+  // From 128 KiB a frame's bytes are read apart from its head, where it is not read in one go.
+  ["200 KiB of bytes, and tags that take less", binary(message(1, [["bytes"]]), LARGE)],
+  ["200 KiB of bytes, and a JSON of length 0", binary("", LARGE)],
+  [
+    "200 KiB of bytes, and a JSON length past them",
+    binary(message(1, [["bytes"]]), LARGE, 300_000),
+  ],
 ];
 
 /** A payload with its 4-byte length in front (`declared`, else its own). */
@@ -80,7 +89,11 @@ function refusal(decode: () => unknown, name: string): string {
 }
 
 function base64(bytes: Uint8Array): string {
-  return btoa(String.fromCharCode(...bytes));
+  let text = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(text);
 }
 
 Deno.test("hostile frames to the manager, a worker and the Node peer close only their connections", async () => {
