@@ -4,7 +4,8 @@
  * it was sent, or is refused at the sender with a `FrameError` that says
  * where; Switchboard's codec and the Node.js peer's agree on each value, in
  * this process; and in a real cluster, data goes manager → Deno worker →
- * manager and manager → Node.js service → manager. A fixed seed and a few
+ * manager, manager → Node.js service → manager, and worker → Node.js service
+ * → worker. A fixed seed and a few
  * random ones, each printed in a failure's message, so that it can be
  * replayed with `generate(seeded(seed))`.
  */
@@ -16,7 +17,7 @@ import { Cluster, FrameError } from "../mod.ts";
 import { decodeMessage, encodeMessage, toBytes } from "../src/codec.ts";
 import { toWireData } from "../src/wire_values.ts";
 import { carriedForm, generate, type Generated, seeded } from "./wire_value_gen.ts";
-import { WORKER } from "./helpers.ts";
+import { remote, WORKER } from "./helpers.ts";
 
 const NODE_SERVICE = new URL("./fixtures/node_service.mjs", import.meta.url).pathname;
 const LIMIT = 16 * 1024 * 1024;
@@ -101,6 +102,19 @@ Deno.test("seeded values go to a Deno worker and a Node service and back as sent
           assert.equal(arrivedForm(data), sentForm(value), at);
         },
       ));
+      if (refused || i % 3 !== 0) continue;
+      // And child to child: the worker asks the Node service, then answers the manager.
+      const outcome = await remote(cluster, 0, {
+        op: "request",
+        action: "echoRequest",
+        data: value,
+        to: "node",
+      }) as { ok: { data: unknown } };
+      assert.equal(
+        arrivedForm(outcome.ok?.data),
+        sentForm(value),
+        `seed ${seed}, value ${i}, via worker 0`,
+      );
     }
   }
   // Nothing refused was sent, and both still answer.
