@@ -1124,8 +1124,14 @@ export class Peer {
       if (held) held[4] = true;
       return this.#abortIncoming(`${JSON.stringify(from)} ${data.messageId}`, abortError("cancel"));
     }
-    // Credit for a streamed answer: this peer answers in one part, and needs none.
-    if (action === "$more") return;
+    // Credit for a streamed answer: this peer answers in one part, and needs
+    // none; a malformed one is a bad frame all the same, as it is to Switchboard.
+    if (action === "$more") {
+      if (typeof data?.messageId !== "string" || !Number.isInteger(data.parts) || data.parts < 1) {
+        throw bad('"$more" without a messageId and parts');
+      }
+      return;
+    }
     // A process stopping alone: every request this peer sent it before is in.
     if (action === "$leaving") {
       // A manager stops with its host: no next process of it comes.
