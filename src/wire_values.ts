@@ -199,6 +199,8 @@ class Walk {
 
   #record(record: Record<string, unknown>, depth: number): Record<string, unknown> {
     let copy: Record<string, unknown> | undefined;
+    // Whether the copy holds only the properties before the one walked.
+    let partial = false;
     for (const key in record) {
       // for…in also visits inherited keys, which JSON skips.
       if (!Object.hasOwn(record, key)) continue;
@@ -212,12 +214,18 @@ class Walk {
       const wire = this.value(item, depth + 1, key);
       const omitted = this.#gaveUndefined(wire, tags);
       this.path.pop();
-      if (wire === item && copy === undefined) continue;
-      // Not a spread of the whole: it would read the getters still ahead
-      // outside their own step, and one that throws would be named as
-      // this object rather than where it is.
-      copy ??= this.#copyBefore(record, key);
-      if (!omitted) setOwn(copy, key, wire);
+      if (wire === item && !partial) continue;
+      if (copy === undefined) {
+        try {
+          copy = { ...record };
+        } catch {
+          // A getter ahead threw: it is read again in its own step, which says where it is.
+          copy = this.#copyBefore(record, key);
+          partial = true;
+        }
+      }
+      if (omitted) delete copy[key];
+      else setOwn(copy, key, wire);
     }
     return copy ?? record;
   }
