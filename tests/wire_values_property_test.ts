@@ -94,6 +94,7 @@ Deno.test("seeded values go to a Deno worker and a Node service and back as sent
             await assert.rejects(answer, (error: unknown) => {
               assert.ok(error instanceof FrameError, `${at}: ${error}`);
               assertRefusal(error.message, `Cannot send "echoRequest" to ${whom}: `, refused, at);
+              assert.deepEqual([error.action, error.peer], ["echoRequest", to], at);
               return true;
             });
             return;
