@@ -245,6 +245,10 @@ export class GatewayEndpoint implements Endpoint {
     return this.#link.stopReading?.() ?? Promise.resolve();
   }
 
+  answersHeldSent(): Promise<void> {
+    return this.#heldAnswers.allSent();
+  }
+
   exiting(child: Address): void {
     if (this.#closing) return;
     this.#exiting.add(child);

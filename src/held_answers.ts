@@ -50,6 +50,8 @@ export class HeldAnswers {
   readonly #bytes = new Map<Address, number>();
   /** By child: resolved once nothing of it is held (see `sent`). */
   readonly #sent = new Map<Address, PromiseWithResolvers<void>>();
+  /** Resolved once nothing of any child is held (see `allSent`). */
+  #allSent: PromiseWithResolvers<void> | undefined;
 
   /**
    * @param window The bytes that may be unconfirmed to one host.
@@ -100,6 +102,17 @@ export class HeldAnswers {
     return sent.promise;
   }
 
+  /**
+   * Resolves once nothing is held for any child (each went, or was
+   * refused): a manager that stops waits for it while it still reads, as
+   * only then do the other hosts' confirmations make room in the window.
+   */
+  allSent(): Promise<void> {
+    if (this.#bytes.size === 0) return Promise.resolve();
+    this.#allSent ??= Promise.withResolvers();
+    return this.#allSent.promise;
+  }
+
   #add(queue: Queue, payload: Uint8Array, own: boolean): void {
     const held = this.#bytes.get(queue.from) ?? 0;
     if (held + payload.length > this.#bound) {
@@ -138,6 +151,9 @@ export class HeldAnswers {
     this.#bytes.delete(from);
     this.#sent.get(from)?.resolve();
     this.#sent.delete(from);
+    if (this.#bytes.size > 0) return;
+    this.#allSent?.resolve();
+    this.#allSent = undefined;
   }
 }
 

@@ -534,7 +534,8 @@ export class Manager {
    * From now on it refuses each new request (`stopping: true`, as a child
    * stopping alone does); the handlers running now settle while it still
    * reads (they may wait for what other hosts send: the answer to a request
-   * they made, a stream's credit); then it stops reading, once what was
+   * they made, a stream's credit), and the children's answers held for room
+   * in the window to another host go; then it stops reading, once what was
    * sent until the NATS server heard so is read, and the handlers that
    * started meanwhile settle; all within one `stopTimeout`. Only then does
    * it close and say bye.
@@ -552,8 +553,12 @@ export class Manager {
     // Those running now, while it reads; then those that what it still
     // read started (messages keep coming: waiting for every handler while
     // reading would wait out stopTimeout under steady traffic).
+    // The children's answers held for room in the window go first: room
+    // comes only as the others confirm, heard while it reads. Not waited
+    // for, they were refused as the link closed, to children gone by then,
+    // and their requests failed with the stop.
     const settled = (async () => {
-      await router.runningHandlersSettled();
+      await Promise.all([router.runningHandlersSettled(), router.answersHeldSent()]);
       await router.stopReading();
       await router.handlersSettled();
     })();

@@ -368,6 +368,14 @@ export class Router implements Receiver {
     await this.#endpoint.stopReading?.();
   }
 
+  /**
+   * Resolves once the children's answers to other hosts held for room in
+   * the window went (see {@linkcode Endpoint.answersHeldSent}).
+   */
+  async answersHeldSent(): Promise<void> {
+    await this.#endpoint.answersHeldSent?.();
+  }
+
   /** The addresses connected now, this process not included. */
   connected(): Address[] {
     return this.#endpoint.connected();

@@ -241,6 +241,14 @@ export interface Endpoint {
    * goes until `close()`, which tells them how much of theirs it had.
    */
   stopReading?(): Promise<void>;
+  /**
+   * In a manager whose cluster spans hosts: resolves once the children's
+   * answers to other hosts, held for room in the window to them, went (or
+   * were refused). Room comes as the others confirm what they had, which
+   * they are heard to only while this process reads: wait before
+   * `stopReading`.
+   */
+  answersHeldSent?(): Promise<void>;
 }
 
 /** Opens endpoints. */
