@@ -89,6 +89,12 @@ export interface MembershipChange {
   type: "joined" | "left";
   /** The host. */
   host: HostRecord;
+  /**
+   * The id of the host's manager process, when the broker knows it: one
+   * that joins under the name of another that left is a new process, to
+   * which nothing told before it joined is told again.
+   */
+  process?: string;
 }
 
 /**

@@ -189,7 +189,8 @@ async function startOnBroker(
   // whose await chain is long (a deadline around Cluster.start()).
   if (early.length > 0) manager.router.layout = clusterLayout(link);
   setTimeout(() => {
-    changed = (change) => manager.membersChanged(clusterLayout(link), hostEvent(change));
+    changed = (change) =>
+      manager.membersChanged(clusterLayout(link), hostEvent(change), change.process);
     early.splice(0).forEach(changed);
   }, 0);
   // What either host's children went through while one was cut off, told once it is back.

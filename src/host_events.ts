@@ -49,8 +49,11 @@ export class HostEvents {
   readonly #kept: NumberedEvent[] = [];
   /** By other host's manager: what it took of its events. */
   readonly #heard = new Map<string, Heard>();
-  /** By other host's manager: the number of this host's last event before it joined. */
-  readonly #since = new Map<string, number>();
+  /**
+   * By other host's manager: the number of this host's last event before
+   * it joined, and its process's id once known.
+   */
+  readonly #since = new Map<string, { n: number; process: string | undefined }>();
 
   /** Numbers an event of this host's children, and keeps it to tell again. */
   number(event: LifecycleEvent): NumberedEvent {
@@ -68,13 +71,25 @@ export class HostEvents {
   /**
    * Another host's manager joined (or this one started with it there): the
    * events before now were never told it, nor are they told again. Only
-   * the first time: one that comes back (it was cut off past its keys'
-   * lifetime, and seen to leave) missed what was told meanwhile, which it
-   * is told again. At most `MOST_KEPT` hosts are remembered.
+   * the first time for one process (`process`, its id, when known): one
+   * that comes back (it was cut off past its keys' lifetime, and seen to
+   * leave) missed what was told meanwhile, which it is told again. Another
+   * process under the same name (the host's manager started again) is told
+   * nothing from before it joined: counted from its first process, it was
+   * told this host's past as news once either was back from being cut off.
+   * At most `MOST_KEPT` hosts are remembered.
    */
-  joined(manager: string): void {
-    if (this.#since.has(manager)) return;
-    this.#since.set(manager, this.#n);
+  joined(manager: string, process?: string): void {
+    const since = this.#since.get(manager);
+    if (since !== undefined) {
+      if (since.process !== undefined && process !== undefined && since.process !== process) {
+        this.#since.delete(manager);
+      } else {
+        since.process ??= process;
+        return;
+      }
+    }
+    this.#since.set(manager, { n: this.#n, process });
     if (this.#since.size > MOST_KEPT) this.#since.delete(this.#since.keys().next().value!);
   }
 
@@ -84,7 +99,7 @@ export class HostEvents {
    * children's past (a reload long before it came, say) as news.
    */
   keptFor(manager: string): NumberedEvent[] {
-    const since = this.#since.get(manager);
+    const since = this.#since.get(manager)?.n;
     if (since === undefined) return [];
     return this.#kept.filter((event) => event.told.n > since);
   }

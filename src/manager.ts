@@ -352,9 +352,11 @@ export class Manager {
 
   /**
    * Hosts joined or left a cluster that spans several: the layout every
-   * process of this host holds changes, and they hear of it.
+   * process of this host holds changes, and they hear of it. `process`:
+   * the id of the manager process of the host that joined or left, if known.
    */
-  membersChanged(layout: Layout, event: LifecycleEvent): void {
+  membersChanged(layout: Layout, event: LifecycleEvent, process?: string): void {
+    if (event.type === "hostJoined") this.#events.joined(event.address, process);
     for (const manager of layout.managers) this.#events.joined(manager);
     this.router.layout = layout;
     for (const address of this.router.connected()) {

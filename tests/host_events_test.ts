@@ -60,6 +60,21 @@ Deno.test("events are told again only to a manager that was there", () => {
   assert.deepEqual(events.keptFor("manager@d"), [], "never there");
 });
 
+Deno.test("a new process under a host's name is told nothing from before it joined", () => {
+  const events = new HostEvents();
+  events.joined("manager@b");
+  events.joined("manager@b", "first");
+  const exited = events.number(exit);
+  // The same process, seen to leave and back: told what it missed.
+  events.joined("manager@b", "first");
+  assert.deepEqual(events.keptFor("manager@b"), [exited]);
+  events.joined("manager@b", "second");
+  assert.deepEqual(events.keptFor("manager@b"), []);
+  const ready = events.number({ type: "ready", address: 0 });
+  events.joined("manager@b");
+  assert.deepEqual(events.keptFor("manager@b"), [ready]);
+});
+
 Deno.test("told is checked: a number of 1 or more, and the process's id", () => {
   assert.deepEqual(toldOf({ told: { by: "x", n: 3 } }), { by: "x", n: 3 });
   assert.equal(toldOf({}), undefined);

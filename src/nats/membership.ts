@@ -666,7 +666,7 @@ export class Membership {
     this.#known.set(host, { record, process, silentFor: 0 });
     if (known) return;
     this.#byAddress = undefined;
-    this.#tell({ type: "joined", host: record });
+    this.#tell({ type: "joined", host: record, process });
   }
 
   /** Tells the listeners of a change; one that throws is reported, and the others still told. */
@@ -716,7 +716,7 @@ export class Membership {
   #drop(host: string, known: Known): void {
     this.#known.delete(host);
     this.#byAddress = undefined;
-    this.#tell({ type: "left", host: known.record });
+    this.#tell({ type: "left", host: known.record, process: known.process });
   }
 }
 

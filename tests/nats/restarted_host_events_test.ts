@@ -1,0 +1,95 @@
+/**
+ * A host whose manager stopped and started again under the same name is a
+ * new process: the events told before it joined were never its to have.
+ * The other host kept counting from when the host's first process joined,
+ * so when either said it was back from being cut off, the new process was
+ * told the other host's past (a reload long before it came) again, as news,
+ * its first process's events taken as its own. Host a's link here gives
+ * the test its `onBack` listeners, to say host b is back.
+ */
+
+import assert from "node:assert/strict";
+import { Cluster, type LifecycleEvent, managerOf } from "../../mod.ts";
+import { natsBroker } from "../../nats.ts";
+import type { BrokerLink } from "../../src/broker.ts";
+import { event, waitFor } from "../helpers.ts";
+import { HOST_WORKER, joinHere, knowsWorkers, NATS, natsAnswers, uniqueCluster } from "./hosts.ts";
+
+/** This process as host a of `cluster` (one worker): its link's `onBack` listeners go to `back`. */
+function joinTapped(cluster: string, back: ((host: string) => void)[]): Promise<Cluster> {
+  const broker = natsBroker({ servers: NATS, cluster, host: "a" });
+  const tap = (link: BrokerLink) =>
+    new Proxy(link, {
+      get(target, key) {
+        if (key === "onBack") {
+          return (listener: (host: string) => void) => {
+            back.push(listener);
+            return target.onBack!(listener);
+          };
+        }
+        const value = Reflect.get(target, key, target);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+  return Cluster.start({
+    worker: HOST_WORKER,
+    workers: 1,
+    broker: { join: async (request) => tap(await broker.join(request)) },
+  });
+}
+
+/** What `cluster` hears of `address`, as "type address", in order. */
+function heardOf(cluster: Cluster, address: number): string[] {
+  const heard: string[] = [];
+  cluster.onLifecycle((e: LifecycleEvent) => {
+    if (e.address === address) heard.push(`${e.type} ${e.address}`);
+  });
+  return heard;
+}
+
+Deno.test({
+  name: "a host's manager started again under its name is not told the other host's past again",
+  ignore: !natsAnswers,
+  async fn() {
+    const cluster = uniqueCluster();
+    const back: ((host: string) => void)[] = [];
+    await using a = await joinTapped(cluster, back);
+    a.onError(() => {});
+    const first = await joinHere(cluster, "b", { workers: 1 });
+    let second: Cluster | undefined;
+    try {
+      first.onError(() => {});
+      await knowsWorkers(a, 2);
+      await knowsWorkers(first, 2);
+      // Worker 0, on host a, is reloaded: host b's first process hears it.
+      const ready = event(first, "ready", 0);
+      await waitFor(a.reload(0), "worker 0 to be reloaded");
+      await waitFor(ready, "host b to hear worker 0 ready");
+      const left = event(a, "hostLeft", managerOf("b"));
+      await first[Symbol.asyncDispose]();
+      await waitFor(left, "host a to see host b leave");
+
+      const joined = event(a, "hostJoined", managerOf("b"));
+      second = await joinHere(cluster, "b", { workers: 1 });
+      second.onError(() => {});
+      await waitFor(joined, "host a to see host b join again");
+      await knowsWorkers(second, 2);
+      const heardSecond = heardOf(second, 0);
+      // Host b is back from being cut off, host a hears: it tells b again what b missed.
+      for (const listener of back) listener("b");
+      // Then worker 0 crashes: b's second process hears of it, and of nothing before.
+      const restarted = Promise.withResolvers<void>();
+      second.onLifecycle((e: LifecycleEvent) => {
+        if (e.address === 0 && e.type === "ready" && heardSecond.includes("restart 0")) {
+          restarted.resolve();
+        }
+      });
+      a.sendMessage("crash", null, 0);
+      await waitFor(restarted.promise, "host b's second process to hear worker 0 back");
+      assert.deepEqual(heardSecond, ["exit 0", "restart 0", "ready 0"]);
+    } finally {
+      await first[Symbol.asyncDispose]();
+      await second?.[Symbol.asyncDispose]();
+    }
+  },
+});
