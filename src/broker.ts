@@ -264,6 +264,14 @@ export interface BrokerLink {
    * while it was away. Returns the remover.
    */
   onBack?(listener: (host: string) => void): () => void;
+  /**
+   * Listens for another host saying it never had some of what this host
+   * sent it (lost on the way, though neither connection to the broker
+   * dropped: a slow consumer's messages dropped, say). Those messages are
+   * failed to their senders; what this host's manager told it of its
+   * children's lifecycle is told again. Returns the remover.
+   */
+  onMissed?(listener: (host: string) => void): () => void;
   /** Starts delivering to `receiver`; call once. */
   receive(receiver: BrokerReceiver): void;
   /**

@@ -195,6 +195,8 @@ async function startOnBroker(
   }, 0);
   // What either host's children went through while one was cut off, told once it is back.
   link.onBack?.((host) => manager.backFrom(managerOf(host)));
+  // What another host never had of this host's, though no connection dropped.
+  link.onMissed?.((host) => manager.missedBy(managerOf(host)));
   if (options.ready !== false) manager.readySoon();
   const hosts = () =>
     link.hosts()

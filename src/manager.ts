@@ -108,6 +108,8 @@ export class Manager {
   readonly #heldSyncs = new HeldSyncs();
   /** The children that said `$term`, waiting out `TERM_GRACE`. */
   readonly #terms = new Map<Address, ReturnType<typeof setTimeout>>();
+  /** By other host's manager: the events told it again after the task it said it missed some. */
+  readonly #tellingAgain = new Map<string, ReturnType<typeof setTimeout>>();
 
   private constructor(host: TransportHost, router: Router, config: ManagerConfig) {
     this.#host = host;
@@ -390,6 +392,25 @@ export class Manager {
     if (this.router.layout.managers.includes(manager)) this.router.sendControl(manager, RESEND);
   }
 
+  /**
+   * Another host said it never had some of this host's messages, though
+   * neither was cut off: the events among them went nowhere, as in an
+   * outage, and only a reconnect told them again (a process there waited
+   * for a worker's `ready` for ever). They are told again, the latest of
+   * each child (those it had are dropped there), once for the gaps said in
+   * one task: a burst of them sends the events once.
+   */
+  missedBy(manager: string): void {
+    if (this.#stopping || this.#tellingAgain.has(manager)) return;
+    this.#tellingAgain.set(
+      manager,
+      setTimeout(() => {
+        this.#tellingAgain.delete(manager);
+        this.#tellAgain(manager);
+      }, 0),
+    );
+  }
+
   /** Tells `manager` again the latest events of this host's children. */
   #tellAgain(manager: Address): void {
     if (!isManagerOf(manager) || !this.router.layout.managers.includes(manager)) return;
@@ -500,6 +521,8 @@ export class Manager {
   async #stop(): Promise<void> {
     for (const timer of this.#terms.values()) clearTimeout(timer);
     this.#terms.clear();
+    for (const timer of this.#tellingAgain.values()) clearTimeout(timer);
+    this.#tellingAgain.clear();
     this.#supervisor.halt();
     this.#heldSyncs.releaseAll();
     this.router.refuseNewRequests();

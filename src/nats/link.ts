@@ -193,6 +193,8 @@ export class NatsLink implements BrokerLink {
   readonly #reachability = new Callbacks<(reachable: boolean) => void>();
   /** Told of another host that says it is back (see `onBack`). */
   readonly #back = new Callbacks<(host: string) => void>();
+  /** Told of another host that never had some of this host's messages (see `onMissed`). */
+  readonly #missed = new Callbacks<(host: string) => void>();
   #closing: Promise<void> | undefined;
   #stoppedReading: Promise<void> | undefined;
   /** Said once the connection closed for good, not by this link (see `#closedForGood`). */
@@ -251,6 +253,10 @@ export class NatsLink implements BrokerLink {
 
   onBack(listener: (host: string) => void): () => void {
     return this.#back.add(listener);
+  }
+
+  onMissed(listener: (host: string) => void): () => void {
+    return this.#missed.add(listener);
   }
 
   receive(receiver: BrokerReceiver): void {
@@ -692,7 +698,8 @@ export class NatsLink implements BrokerLink {
    * flight with `host` may be lost with them, and fails. Those whose
    * senders are not known here any more (sent before this host forgot
    * `host`, which told them then that they may not have been delivered; or
-   * in an epoch before the last) are said here, as a count.
+   * in an epoch before the last) are said here, as a count. Those
+   * listening for it (`onMissed`) tell it again what it must not miss.
    */
   #onGap(envelope: Envelope): void {
     const { host, seq: count } = envelope;
@@ -711,6 +718,7 @@ export class NatsLink implements BrokerLink {
     }
     if (told < count) this.#options.report(new UnreachableError(lost(count - told)));
     this.#receiver?.lost(host, new UnreachableError(lost(count)));
+    for (const listener of this.#missed.list) listener(host);
   }
 
   /**
