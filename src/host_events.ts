@@ -94,6 +94,16 @@ export class HostEvents {
   }
 
   /**
+   * Another host's manager left (`process`, its id, when known): known so,
+   * one there as this manager started, whose join carried no id, is told
+   * apart from the process that takes the host's name next.
+   */
+  left(manager: string, process?: string): void {
+    const since = this.#since.get(manager);
+    if (since) since.process ??= process;
+  }
+
+  /**
    * The latest events told `manager` since it joined, oldest first, to tell
    * it again. Told all, a host that joined later heard this host's
    * children's past (a reload long before it came, say) as news.

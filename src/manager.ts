@@ -359,6 +359,7 @@ export class Manager {
    */
   membersChanged(layout: Layout, event: LifecycleEvent, process?: string): void {
     if (event.type === "hostJoined") this.#events.joined(event.address, process);
+    if (event.type === "hostLeft") this.#events.left(event.address, process);
     for (const manager of layout.managers) this.#events.joined(manager);
     this.router.layout = layout;
     for (const address of this.router.connected()) {

@@ -73,6 +73,12 @@ Deno.test("a new process under a host's name is told nothing from before it join
   const ready = events.number({ type: "ready", address: 0 });
   events.joined("manager@b");
   assert.deepEqual(events.keptFor("manager@b"), [ready]);
+  // There as this one started, its id first known as it leaves.
+  events.joined("manager@c");
+  events.number({ type: "reload", address: 0 });
+  events.left("manager@c", "first");
+  events.joined("manager@c", "second");
+  assert.deepEqual(events.keptFor("manager@c"), []);
 });
 
 Deno.test("told is checked: a number of 1 or more, and the process's id", () => {

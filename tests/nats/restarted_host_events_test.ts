@@ -47,49 +47,65 @@ function heardOf(cluster: Cluster, address: number): string[] {
   return heard;
 }
 
-Deno.test({
-  name: "a host's manager started again under its name is not told the other host's past again",
-  ignore: !natsAnswers,
-  async fn() {
-    const cluster = uniqueCluster();
-    const back: ((host: string) => void)[] = [];
-    await using a = await joinTapped(cluster, back);
-    a.onError(() => {});
-    const first = await joinHere(cluster, "b", { workers: 1 });
-    let second: Cluster | undefined;
-    try {
-      first.onError(() => {});
-      await knowsWorkers(a, 2);
-      await knowsWorkers(first, 2);
-      // Worker 0, on host a, is reloaded: host b's first process hears it.
-      const ready = event(first, "ready", 0);
-      await waitFor(a.reload(0), "worker 0 to be reloaded");
-      await waitFor(ready, "host b to hear worker 0 ready");
-      const left = event(a, "hostLeft", managerOf("b"));
-      await first[Symbol.asyncDispose]();
-      await waitFor(left, "host a to see host b leave");
+for (const bFirst of [false, true]) {
+  Deno.test({
+    name: "a host's manager started again under its name is not told the other host's past again" +
+      (bFirst ? ", its first process there before the other" : ""),
+    ignore: !natsAnswers,
+    fn: () => restartedHost(bFirst),
+  });
+}
 
-      const joined = event(a, "hostJoined", managerOf("b"));
-      second = await joinHere(cluster, "b", { workers: 1 });
-      second.onError(() => {});
-      await waitFor(joined, "host a to see host b join again");
-      await knowsWorkers(second, 2);
-      const heardSecond = heardOf(second, 0);
-      // Host b is back from being cut off, host a hears: it tells b again what b missed.
-      for (const listener of back) listener("b");
-      // Then worker 0 crashes: b's second process hears of it, and of nothing before.
-      const restarted = Promise.withResolvers<void>();
-      second.onLifecycle((e: LifecycleEvent) => {
-        if (e.address === 0 && e.type === "ready" && heardSecond.includes("restart 0")) {
-          restarted.resolve();
-        }
-      });
-      a.sendMessage("crash", null, 0);
-      await waitFor(restarted.promise, "host b's second process to hear worker 0 back");
-      assert.deepEqual(heardSecond, ["exit 0", "restart 0", "ready 0"]);
-    } finally {
-      await first[Symbol.asyncDispose]();
-      await second?.[Symbol.asyncDispose]();
-    }
-  },
-});
+/**
+ * Host a (this process) and host b's first process, `bFirst` the first to
+ * start; host a's worker reloaded; host b started again under its name.
+ */
+async function restartedHost(bFirst: boolean): Promise<void> {
+  const cluster = uniqueCluster();
+  const back: ((host: string) => void)[] = [];
+  let first: Cluster | undefined = bFirst
+    ? await joinHere(cluster, "b", { workers: 1 })
+    : undefined;
+  let a: Cluster | undefined;
+  let second: Cluster | undefined;
+  try {
+    a = await joinTapped(cluster, back);
+    a.onError(() => {});
+    first ??= await joinHere(cluster, "b", { workers: 1 });
+    first.onError(() => {});
+    await knowsWorkers(a, 2);
+    await knowsWorkers(first, 2);
+    // The worker there first is worker 0.
+    const worker = bFirst ? 1 : 0;
+    // Host a's worker is reloaded: host b's first process hears it.
+    const ready = event(first, "ready", worker);
+    await waitFor(a.reload(worker), "host a's worker to be reloaded");
+    await waitFor(ready, "host b to hear host a's worker ready");
+    const left = event(a, "hostLeft", managerOf("b"));
+    await first[Symbol.asyncDispose]();
+    await waitFor(left, "host a to see host b leave");
+
+    const joined = event(a, "hostJoined", managerOf("b"));
+    second = await joinHere(cluster, "b", { workers: 1 });
+    second.onError(() => {});
+    await waitFor(joined, "host a to see host b join again");
+    await knowsWorkers(second, 2);
+    const heardSecond = heardOf(second, worker);
+    // Host b is back from being cut off, host a hears: it tells b again what b missed.
+    for (const listener of back) listener("b");
+    // Then host a's worker crashes: b's second process hears of it, and of nothing before.
+    const restarted = Promise.withResolvers<void>();
+    second.onLifecycle((e: LifecycleEvent) => {
+      if (e.address === worker && e.type === "ready" && heardSecond.includes(`restart ${worker}`)) {
+        restarted.resolve();
+      }
+    });
+    a.sendMessage("crash", null, worker);
+    await waitFor(restarted.promise, "host b's second process to hear host a's worker back");
+    assert.deepEqual(heardSecond, [`exit ${worker}`, `restart ${worker}`, `ready ${worker}`]);
+  } finally {
+    await first?.[Symbol.asyncDispose]();
+    await second?.[Symbol.asyncDispose]();
+    await a?.[Symbol.asyncDispose]();
+  }
+}
