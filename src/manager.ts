@@ -578,11 +578,11 @@ export class Manager {
     router.refuseAllRequests();
     // Those running now, while it reads; then those that what it still
     // read started (messages keep coming: waiting for every handler while
-    // reading would wait out stopTimeout under steady traffic).
-    // The children's answers held for room in the window go first: room
-    // comes only as the others confirm, heard while it reads. Not waited
-    // for, they were refused as the link closed, to children gone by then,
-    // and their requests failed with the stop.
+    // reading would wait out stopTimeout under steady traffic). Meanwhile
+    // the children's answers held for room in the window go: room comes
+    // only as the others confirm, heard while it reads (not waited for,
+    // they were refused as the link closed, to children gone by then, and
+    // their requests failed with the stop).
     const settled = (async () => {
       await Promise.all([router.runningHandlersSettled(), router.answersHeldSent()]);
       await router.stopReading();
