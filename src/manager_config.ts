@@ -1,0 +1,360 @@
+/**
+ * The manager's configuration from the options of `Cluster.start()`,
+ * checked: pure functions that refuse, with a `TypeError` naming the
+ * option, what the manager could not run as meant. Loaded, as
+ * `cluster_start.ts` is, only by a manager when it starts.
+ *
+ * @module
+ */
+
+import type { Address } from "./address.ts";
+import type { ChildSpec, DenoChildSpec } from "./child_slot.ts";
+import { type ClusterOptions, DEFAULTS, type ServiceOptions } from "./cluster.ts";
+import { MAX_TIMER_DELAY } from "./clock.ts";
+import { counted } from "./counted.ts";
+import { Layout } from "./layout.ts";
+import type { ManagerConfig } from "./manager.ts";
+import { checkBoolean, checkOptionNames, type OptionNames } from "./option_names.ts";
+import { checkPermissions, type Permissions } from "./permissions.ts";
+import { DEFAULT_RESTART, type RestartOptions, type RestartPolicy } from "./restart_policy.ts";
+import { HEADER_SIZE, MAX_LENGTH } from "./unix/frame.ts";
+import { HANDSHAKE_FRAME_LIMIT } from "./unix/handshake.ts";
+import { MAX_ADDRESS_BYTES } from "./unix/relay.ts";
+import { addressBytes } from "./address_bytes.ts";
+import { shown } from "./shown.ts";
+import { checkSchemas } from "./schema.ts";
+
+/**
+ * What `reusePort` adds to the children's `deno run` flags. Deno 2.9.6
+ * keeps `reusePort` of `Deno.listen` and `Deno.serve` behind this flag: a
+ * child without it exits with code 70, "Unstable API 'Deno.listen({
+ * reusePort: true })'. The `--unstable-net` flag must be provided."
+ */
+const REUSE_PORT_FLAGS = ["--unstable-net"];
+
+const CLUSTER_OPTIONS = {
+  worker: true,
+  workers: true,
+  processes: true,
+  permissions: true,
+  flags: true,
+  args: true,
+  reusePort: true,
+  labelOutput: true,
+  requestTimeout: true,
+  maxFrameSize: true,
+  highWaterMark: true,
+  maxQueuedBytes: true,
+  restart: true,
+  startTimeout: true,
+  stopTimeout: true,
+  escalate: true,
+  broker: true,
+  signals: true,
+  ready: true,
+  schemas: true,
+} satisfies OptionNames<ClusterOptions>;
+
+const SERVICE_OPTIONS = {
+  module: true,
+  command: true,
+  permissions: true,
+  flags: true,
+  args: true,
+} satisfies OptionNames<ServiceOptions>;
+
+const RESTART_OPTIONS = {
+  maxRestarts: true,
+  period: true,
+  backoff: true,
+  maxBackoff: true,
+} satisfies OptionNames<RestartOptions>;
+
+/**
+ * The manager's configuration from the options.
+ *
+ * @param workerIds The ids of this host's workers: `0` to `workers - 1`,
+ * unless a broker gave others.
+ */
+export function managerConfig(
+  options: ClusterOptions,
+  workerIds?: readonly number[],
+): ManagerConfig {
+  checkOptionNames(options, CLUSTER_OPTIONS, "Cluster.start()");
+  const workers = options.workers ?? navigator.hardwareConcurrency;
+  // A name given undefined is not given, as an option given undefined keeps its default.
+  const services = Object.entries(options.processes ?? {}).filter(
+    (entry): entry is [string, string | URL | ServiceOptions] => entry[1] !== undefined,
+  );
+  const layout = new Layout(workerIds ?? workers, services.map(([name]) => name));
+  // null, from a JSON config, is as good as not given.
+  const worker = options.worker ?? undefined;
+  if (workers > 0 && worker === undefined) {
+    throw new TypeError(
+      `Cluster.start() needs a "worker" module for ${counted(workers, "worker")}`,
+    );
+  }
+  // Else a number would be looked for on disk, and "" fail with Deno's bare Error.
+  if (worker !== undefined && !isModule(worker)) {
+    throw new TypeError(
+      `Cluster.start() has an invalid "worker": a path or URL to the worker module, got ${
+        shown(worker)
+      }`,
+    );
+  }
+  checkDenoOptions(options, "Cluster.start()");
+  for (const key of BOOLEAN_OPTIONS) checkBoolean(options[key], key, "Cluster.start()");
+  const required = options.reusePort ? REUSE_PORT_FLAGS : [];
+  const shared: DenoChildSpec = {
+    module: worker ?? "",
+    permissions: options.permissions ?? {},
+    flags: [...required, ...(options.flags ?? [])],
+    args: options.args ?? [],
+    labelOutput: options.labelOutput ?? false,
+  };
+  const children = new Map<Address, ChildSpec>(layout.workerIds.map((id) => [id, shared]));
+  for (const [name, service] of services) {
+    children.set(name, serviceSpec(name, service, shared, required));
+  }
+  // The manager checks that a queue holds a message of the largest size,
+  // with what its transport adds to one.
+  const maxQueuedBytes = positive(options, "maxQueuedBytes");
+  const maxFrameSize = positive(options, "maxFrameSize");
+  // The library's own frames (events, layouts, failed answers) must fit, as a handshake's do.
+  if (maxFrameSize < HANDSHAKE_FRAME_LIMIT) {
+    throw new TypeError(
+      `"maxFrameSize" must be at least ${HANDSHAKE_FRAME_LIMIT} bytes, the room control frames need, got ${maxFrameSize}`,
+    );
+  }
+  // Larger, a message under it could not be framed, and would fail with a bare RangeError.
+  if (maxFrameSize > MAX_LENGTH) {
+    throw new TypeError(
+      `"maxFrameSize" must be at most ${MAX_LENGTH} bytes, what a frame's 4-byte length can say, got ${maxFrameSize}`,
+    );
+  }
+  return {
+    layout,
+    children,
+    maxFrameSize,
+    requestTimeout: positive(options, "requestTimeout"),
+    highWaterMark: highWaterMark(options, maxQueuedBytes, maxFrameSize),
+    maxQueuedBytes,
+    startTimeout: withinTimers("startTimeout", positive(options, "startTimeout")),
+    stopTimeout: withinTimers("stopTimeout", positive(options, "stopTimeout")),
+    restart: restartPolicy(options.restart),
+    escalate: options.escalate ?? true,
+    signals: options.signals ?? true,
+    schemas: checkSchemas(options.schemas, "Cluster.start()"),
+  };
+}
+
+/** The options of `Cluster.start()` that are booleans. */
+const BOOLEAN_OPTIONS = ["escalate", "signals", "ready", "labelOutput", "reusePort"] as const;
+
+/**
+ * Refuses the `permissions`, `flags` or `args` of the cluster or of a
+ * service when Deno would not take them as meant.
+ *
+ * @param where Whose they are, for the message: `Cluster.start()`.
+ * @throws {TypeError} Naming the option and where it was given.
+ */
+function checkDenoOptions(
+  options: { permissions?: Permissions; flags?: readonly string[]; args?: readonly string[] },
+  where: string,
+): void {
+  // null, from a JSON config, is as good as not given, for these as for every option.
+  if (options.permissions != null) checkPermissions(options.permissions, where);
+  checkStrings(options, "flags", where);
+  checkStrings(options, "args", where);
+}
+
+/**
+ * Refuses a `flags` or `args` that is not a list of strings: a string,
+ * spread, would become one argument a character.
+ *
+ * @throws {TypeError} Naming the option and where it was given.
+ */
+function checkStrings(
+  options: { flags?: readonly string[]; args?: readonly string[] },
+  key: "flags" | "args",
+  where: string,
+): void {
+  const value: unknown = options[key];
+  if (value == null) return;
+  if (!Array.isArray(value) || !value.every((entry) => typeof entry === "string")) {
+    throw new TypeError(
+      `${where} has an invalid "${key}": ${shown(value)} is not a list of strings${
+        typeof value === "string" ? ` (write [${JSON.stringify(value)}])` : ""
+      }`,
+    );
+  }
+}
+
+/** Whether `module` names a module: a path that is not empty, or a URL. */
+function isModule(module: unknown): module is string | URL {
+  return (typeof module === "string" && module !== "") || module instanceof URL;
+}
+
+/**
+ * How to start one service: its module, with the cluster's permissions,
+ * flags and arguments unless it has its own; or its command, as it is.
+ *
+ * @param required The flags every Deno child gets (`reusePort`'s).
+ * @throws {TypeError} When it has both or neither of `module` and
+ * `command`, a command that is not a list of strings starting with a
+ * program, or Deno's options beside a command.
+ */
+function serviceSpec(
+  name: string,
+  service: string | URL | ServiceOptions,
+  shared: DenoChildSpec,
+  required: readonly string[],
+): ChildSpec {
+  const spec: ServiceOptions = typeof service === "string" || service instanceof URL
+    ? { module: service }
+    : service ?? {};
+  checkOptionNames(spec, SERVICE_OPTIONS, `Service "${name}"`);
+  if (spec.module !== undefined && spec.command !== undefined) {
+    throw new TypeError(`Service "${name}" has both a module and a command: give one`);
+  }
+  if (spec.module === undefined && spec.command === undefined) {
+    throw new TypeError(
+      `Service "${name}" needs a module (a path or URL) or a command (an executable and its arguments)`,
+    );
+  }
+  if (spec.command !== undefined) {
+    const { command } = spec;
+    if (
+      !Array.isArray(command) || command.length === 0 || command[0] === "" ||
+      !command.every((part) => typeof part === "string")
+    ) {
+      throw new TypeError(
+        `Service "${name}" has an invalid "command": a list of strings, the executable first`,
+      );
+    }
+    // Deno's options mean nothing to another executable: refused, not ignored.
+    const denoOnly = (["permissions", "flags", "args"] as const).filter((key) =>
+      spec[key] !== undefined
+    );
+    if (denoOnly.length > 0) {
+      throw new TypeError(
+        `Service "${name}" runs a command, which takes no "${denoOnly[0]}": ${
+          denoOnly[0] === "args"
+            ? "put its arguments in the command"
+            : "they are Deno's, and the command runs outside Deno's sandbox"
+        }`,
+      );
+    }
+    return { command: [...command], labelOutput: shared.labelOutput };
+  }
+  if (!isModule(spec.module)) {
+    throw new TypeError(`Service "${name}" needs a module: a path or URL`);
+  }
+  checkDenoOptions(spec, `Service "${name}"`);
+  return {
+    module: spec.module,
+    permissions: spec.permissions ?? shared.permissions,
+    flags: spec.flags ? [...required, ...spec.flags] : shared.flags,
+    args: spec.args ?? shared.args,
+    labelOutput: shared.labelOutput,
+  };
+}
+
+function restartPolicy(restart: ClusterOptions["restart"]): RestartPolicy | null {
+  if (restart === false) return null;
+  // The string "false", from a config, would restart by the default policy.
+  if (restart != null && typeof restart !== "boolean" && typeof restart !== "object") {
+    throw new TypeError(
+      `Cluster.start(): "restart" must be true, false or restart options, got ${shown(restart)}`,
+    );
+  }
+  // null, from a JSON config, is as good as not given.
+  if (typeof restart === "object" && restart !== null) {
+    checkOptionNames(restart, RESTART_OPTIONS, `"restart"`);
+  }
+  const policy = { ...DEFAULT_RESTART };
+  // An option given as undefined (or null, from a JSON config) keeps its default, as at the top level.
+  for (const [key, value] of Object.entries(typeof restart === "object" ? restart ?? {} : {})) {
+    if (value !== undefined && value !== null) policy[key as keyof RestartOptions] = value;
+  }
+  for (const [key, value] of Object.entries(policy)) {
+    if (typeof value !== "number" || !(value >= 0) || !Number.isFinite(value)) {
+      throw new TypeError(`"restart.${key}" must be a finite number >= 0, got ${shown(value)}`);
+    }
+  }
+  // A count of restarts: 1.5 would allow two, and be reported as "1.5 restarts".
+  if (!Number.isInteger(policy.maxRestarts)) {
+    throw new TypeError(
+      `"restart.maxRestarts" must be a whole number >= 0, got ${shown(policy.maxRestarts)}`,
+    );
+  }
+  withinTimers("restart.backoff", policy.backoff);
+  withinTimers("restart.maxBackoff", policy.maxBackoff);
+  return policy;
+}
+
+/**
+ * Refuses a delay a timer cannot hold: past the timers' range (about 24.8
+ * days), `setTimeout` fires at once.
+ *
+ * @returns The delay.
+ */
+function withinTimers(name: string, ms: number): number {
+  if (ms <= MAX_TIMER_DELAY) return ms;
+  throw new TypeError(
+    `"${name}" must be at most ${MAX_TIMER_DELAY} ms (about 24.8 days, the timers' range), got ${ms}`,
+  );
+}
+
+/**
+ * The bytes queued for one peer above which `drain()` waits: low enough
+ * that a message of the largest size fits in `maxQueuedBytes` once
+ * `drain()` resolved. Above that, a sender that drains and sends again on
+ * `QueueFullError` would spin: `drain()` resolving at once, the send
+ * refused again, and the event loop never running to write what is queued.
+ * Not given, the default, lowered to that room if it is less.
+ *
+ * @throws {TypeError} When one given is over that room.
+ */
+function highWaterMark(
+  options: ClusterOptions,
+  maxQueuedBytes: number,
+  maxFrameSize: number,
+): number {
+  // Never below 0: the manager refuses a maxQueuedBytes that holds no largest message.
+  const room = Math.max(0, maxQueuedBytes - maxFrameSize - HEADER_SIZE);
+  if (options.highWaterMark == null) return Math.min(DEFAULTS.highWaterMark, room);
+  const value = positive(options, "highWaterMark");
+  if (value <= room) return value;
+  throw new TypeError(
+    `"highWaterMark" (${value}) must be at most "maxQueuedBytes" less "maxFrameSize" + ${HEADER_SIZE} ` +
+      `(${room}): above it, drain() could resolve while a message of the largest size is still refused`,
+  );
+}
+
+function positive(options: ClusterOptions, key: keyof typeof DEFAULTS): number {
+  const value = options[key] ?? DEFAULTS[key];
+  if (typeof value !== "number" || !(value > 0) || !Number.isFinite(value)) {
+    throw new TypeError(`"${key}" must be a finite number above 0, got ${shown(value)}`);
+  }
+  return value;
+}
+
+/**
+ * Refuses a service whose name could not cross hosts: an address goes in
+ * a broker envelope and a relay frame's head as at most 255 bytes of JSON.
+ * Taken, its host joined and listed it, and every message to or from it
+ * across hosts threw a bare RangeError.
+ *
+ * @throws {TypeError} When a name is over the limit.
+ */
+export function checkNamesCross(services: readonly string[]): void {
+  for (const name of services) {
+    const size = addressBytes(name).length;
+    if (size > MAX_ADDRESS_BYTES) {
+      throw new TypeError(
+        `Service "${name}" cannot run in a cluster that spans hosts: its name is ${size} bytes as JSON, over the ${MAX_ADDRESS_BYTES} an address may have between hosts`,
+      );
+    }
+  }
+}
