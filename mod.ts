@@ -55,13 +55,14 @@ export type { Address, ManagerAddress, Target } from "./src/address.ts";
 export { responseAction } from "./src/action.ts";
 export type { Carried, Refusal } from "./src/carried_types.ts";
 export type { ResponseAction } from "./src/action.ts";
-export { Cluster, DEFAULTS } from "./src/cluster.ts";
+export { Cluster } from "./src/cluster.ts";
+export { DEFAULTS } from "./src/cluster_options.ts";
 export type {
   ClusterOptions,
   CommandService,
   ModuleService,
   ServiceOptions,
-} from "./src/cluster.ts";
+} from "./src/cluster_options.ts";
 export type {
   BounceDetails,
   Broker,

@@ -10,7 +10,7 @@
 import { EarlySignals } from "./early_signals.ts";
 import { managerOf } from "./address.ts";
 import type { Broker, BrokerLink, HostRecord, MembershipChange } from "./broker.ts";
-import type { ClusterOptions } from "./cluster.ts";
+import type { ClusterOptions } from "./cluster_options.ts";
 import { GatewayHost } from "./gateway_host.ts";
 import { Layout } from "./layout.ts";
 import { Manager, type ManagerConfig } from "./manager.ts";

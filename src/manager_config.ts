@@ -9,7 +9,7 @@
 
 import type { Address } from "./address.ts";
 import type { ChildSpec, DenoChildSpec } from "./child_slot.ts";
-import { type ClusterOptions, DEFAULTS, type ServiceOptions } from "./cluster.ts";
+import { type ClusterOptions, DEFAULTS, type ServiceOptions } from "./cluster_options.ts";
 import { MAX_TIMER_DELAY } from "./clock.ts";
 import { counted } from "./counted.ts";
 import { Layout } from "./layout.ts";

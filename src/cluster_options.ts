@@ -1,0 +1,265 @@
+/**
+ * What `Cluster.start()` takes: {@linkcode ClusterOptions}, the
+ * {@linkcode ServiceOptions} of each service, and the {@linkcode DEFAULTS}
+ * of the options not given.
+ *
+ * @module
+ */
+
+import type { Broker } from "./broker.ts";
+import type { Permissions } from "./permissions.ts";
+import type { RestartOptions } from "./restart_policy.ts";
+import type { Schemas } from "./schema.ts";
+
+/**
+ * A service process: a Deno module and, optionally, what it runs with
+ * ({@linkcode ModuleService}); or any executable, as a `command`
+ * ({@linkcode CommandService}). Exactly one of `module` and `command`:
+ * both, neither, or Deno's options beside a command are type errors, as
+ * `Cluster.start()` refuses them.
+ *
+ * @example A Deno service with its own permissions, and a Python one
+ * ```ts
+ * import type { ClusterOptions, ServiceOptions } from "@switchboard/switchboard";
+ *
+ * const logger: ServiceOptions = {
+ *   module: new URL("./logger.ts", import.meta.url),
+ *   permissions: { write: ["/var/log/app"] },
+ * };
+ * const scorer: ServiceOptions = { command: ["python3", "scorer.py"] };
+ * const options: ClusterOptions<"logger" | "scorer"> = { workers: 0, processes: { logger, scorer } };
+ * console.assert(options.processes?.scorer === scorer);
+ * ```
+ */
+export type ServiceOptions = ModuleService | CommandService;
+
+/**
+ * A service that runs a Deno module, with its own permissions, flags and
+ * arguments or the cluster's.
+ *
+ * @example A database service that may read and write its data alone
+ * ```ts
+ * import type { ModuleService } from "@switchboard/switchboard";
+ *
+ * const db: ModuleService = {
+ *   module: new URL("./db.ts", import.meta.url),
+ *   permissions: { read: ["./data"], write: ["./data"] },
+ *   args: ["--fresh"],
+ * };
+ * console.assert(db.args?.[0] === "--fresh");
+ * ```
+ */
+export interface ModuleService {
+  /** The module to run: a path relative to the working directory, or a URL. */
+  module: string | URL;
+  /** Not beside a module: see {@linkcode CommandService}. */
+  command?: undefined;
+  /** Permissions for this service, instead of the cluster's `permissions`. */
+  permissions?: Permissions;
+  /** More `deno run` flags for this service, instead of the cluster's `flags`. */
+  flags?: readonly string[];
+  /** Its `Deno.args`, instead of the cluster's `args`. */
+  args?: readonly string[];
+}
+
+/**
+ * A service that runs any executable, which speaks the protocol itself
+ * (README "Processes in other languages").
+ *
+ * @example A Node.js service
+ * ```ts
+ * import type { CommandService } from "@switchboard/switchboard";
+ *
+ * const resizer: CommandService = { command: ["node", "./resizer.mjs", "--threads=2"] };
+ * console.assert(resizer.command[0] === "node");
+ * ```
+ */
+export interface CommandService {
+  /**
+   * The executable, as its argv: the program (looked up on `PATH`, or a
+   * path relative to the working directory), then its arguments, e.g.
+   * `["python3", "svc.py"]`. It gets the same bootstrap on stdin and must
+   * speak the protocol itself. Deno's sandbox does not apply: it runs with
+   * the rights of the user and the manager's environment. The manager
+   * needs `--allow-run` for the program.
+   */
+  command: readonly string[];
+  /** Not beside a command. */
+  module?: undefined;
+  /** Deno's: not beside a command, and the cluster's are not applied to it. */
+  permissions?: undefined;
+  /** Deno's: not beside a command. */
+  flags?: undefined;
+  /** Not beside a command: its arguments go in `command`. */
+  args?: undefined;
+}
+
+/**
+ * Options of {@linkcode Cluster.start}.
+ *
+ * @example Four web workers sharing a port, and a logger
+ * ```ts
+ * import { Cluster, type ClusterOptions } from "@switchboard/switchboard";
+ *
+ * const options: ClusterOptions<"logger"> = {
+ *   worker: new URL("./server.ts", import.meta.url),
+ *   workers: 4,
+ *   processes: { logger: "./logger.ts" },
+ *   permissions: { net: ["0.0.0.0:8080"], env: ["DATABASE_URL"] },
+ *   reusePort: true,
+ *   restart: { maxRestarts: 3 },
+ * };
+ *
+ * export async function serve(): Promise<void> {
+ *   await using cluster = await Cluster.start(options);
+ *   await cluster.closed;
+ * }
+ * ```
+ */
+export interface ClusterOptions<S extends string = string> {
+  /**
+   * The worker module: a path relative to the working directory, or a URL
+   * such as `new URL("./worker.ts", import.meta.url)`. Needed when
+   * `workers` is above 0.
+   */
+  worker?: string | URL;
+  /** How many workers to start (default: `navigator.hardwareConcurrency`). */
+  workers?: number;
+  /**
+   * Service processes by name: a module, or {@linkcode ServiceOptions}
+   * (which may name an executable in another language instead). With
+   * `Cluster.start<P, S>`, the names `S` may include services of other
+   * hosts; each named here must be one of them.
+   */
+  processes?: { [K in S]?: string | URL | ServiceOptions };
+  /**
+   * Deno permissions for every child on top of its sockets (default: none,
+   * so children cannot read files, use the network or read the environment).
+   */
+  permissions?: Permissions;
+  /** More `deno run` flags for every child, e.g. `["--v8-flags=--max-old-space-size=512"]`. */
+  flags?: readonly string[];
+  /** `Deno.args` for every child. */
+  args?: readonly string[];
+  /**
+   * Whether the children may listen on one TCP port together, as Node's
+   * cluster workers share a port (default `false`). Each listens with
+   * `reusePort: true` (`Deno.serve({ port: 8080, reusePort: true }, handler)`,
+   * or `Deno.listen`), and the Linux kernel spreads the incoming
+   * connections across them (SO_REUSEPORT; Deno documents it for Linux
+   * only). Deno allows `reusePort` only with `--unstable-net`, so this adds
+   * that flag to every child's `deno run` flags, a service's own `flags`
+   * included. The port is granted in `permissions`, e.g.
+   * `net: ["0.0.0.0:8080"]`.
+   */
+  reusePort?: boolean;
+  /**
+   * Whether each line a child writes to stdout or stderr is written to the
+   * manager's stdout or stderr with the child's address in front (default
+   * `false`): `[worker 1] listening`, `[logger] …` for a service named
+   * "logger". Lines stay whole (up to 64 KiB each); a last line without a
+   * newline gets one; bytes that are not UTF-8 pass unchanged; what a child
+   * wrote just before it exited is written before `stop()` resolves.
+   * `false` lets the children write to the manager's streams themselves,
+   * which costs nothing.
+   */
+  labelOutput?: boolean;
+  /** Default request timeout for every process, in ms (default 30 000). */
+  requestTimeout?: number;
+  /** Largest message, in bytes of UTF-8 JSON (default 16 MiB). */
+  maxFrameSize?: number;
+  /**
+   * Bytes queued for one peer above which `drain()` waits (default 1 MiB);
+   * at most `maxQueuedBytes` less `maxFrameSize` + 4, so that a message of
+   * the largest size fits once `drain()` resolved (the default is lowered
+   * to that).
+   * Applies in every process.
+   */
+  highWaterMark?: number;
+  /**
+   * Bytes queued for one peer above which sends throw `QueueFullError`
+   * instead of growing memory (default 64 MiB). Applies in every process.
+   */
+  maxQueuedBytes?: number;
+  /**
+   * Whether and how to restart a child that exits when not asked to
+   * (default: on, with {@linkcode DEFAULT_RESTART}): after a back-off, with
+   * the same address; past `maxRestarts` within `period` it stays down and
+   * a `fatal` lifecycle event says so. `false` turns restarts off.
+   */
+  restart?: boolean | RestartOptions;
+  /** How long children may take to become ready, in ms (default 30 000). */
+  startTimeout?: number;
+  /**
+   * How long children may take for each phase of a stop or reload before
+   * they are killed, in ms (default 5 000): their stop work, then closing.
+   */
+  stopTimeout?: number;
+  /**
+   * What happens when a child is given up (it exited `maxRestarts` times
+   * within `period`): `true` (default) stops the cluster and rejects
+   * `cluster.closed` with the reason, so that a manager awaiting it exits
+   * non-zero and its own supervisor restarts it (Erlang/OTP's escalation);
+   * `false` keeps the cluster running without that child.
+   */
+  escalate?: boolean;
+  /**
+   * A broker that joins this host to a cluster spanning several, e.g.
+   * `natsBroker({ servers, cluster })` from `@switchboard/switchboard/nats`:
+   * managers given the same cluster form one cluster, and every process can
+   * reach every other, wherever it runs. Without it, nothing more is loaded.
+   */
+  broker?: Broker;
+  /**
+   * Whether the manager handles signals (default `true`): SIGINT (Ctrl-C)
+   * and SIGTERM stop the cluster gracefully, a second one stops it at once
+   * and exits; SIGHUP reloads every worker. `false` for an application that
+   * handles signals itself.
+   */
+  signals?: boolean;
+  /**
+   * Whether the manager marks itself ready a tick after `start()` resolves
+   * (default `true`). Until then, messages from children are held; pass
+   * `false` and call `cluster.ready()` when the manager's setup is async.
+   */
+  ready?: boolean;
+  /**
+   * Schemas by action, in the Standard Schema form (Zod, Valibot,
+   * ArkType, …): data the manager sends or receives for an action with a
+   * schema is checked, and fails with `ValidationError` (see README,
+   * "Validation"). Each child checks with what it gives `connect()`.
+   */
+  schemas?: Schemas;
+}
+
+/**
+ * Defaults of {@linkcode ClusterOptions}.
+ *
+ * @example Raise limits relative to the defaults
+ * ```ts
+ * import { type ClusterOptions, DEFAULTS } from "@switchboard/switchboard";
+ *
+ * const options: ClusterOptions = {
+ *   worker: "./worker.ts",
+ *   requestTimeout: DEFAULTS.requestTimeout * 4, // slow jobs: two minutes
+ *   maxFrameSize: DEFAULTS.maxFrameSize * 4, // large uploads: 64 MiB
+ * };
+ * console.assert(options.requestTimeout === 120_000);
+ * ```
+ */
+export const DEFAULTS: Readonly<{
+  requestTimeout: number;
+  maxFrameSize: number;
+  highWaterMark: number;
+  maxQueuedBytes: number;
+  startTimeout: number;
+  stopTimeout: number;
+}> = Object.freeze({
+  // Frozen: a change here would change every cluster the process starts later.
+  requestTimeout: 30_000,
+  maxFrameSize: 16 * 1024 * 1024,
+  highWaterMark: 1024 * 1024,
+  maxQueuedBytes: 64 * 1024 * 1024,
+  startTimeout: 30_000,
+  stopTimeout: 5_000,
+});
