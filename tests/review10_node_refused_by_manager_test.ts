@@ -3,7 +3,7 @@
  * stops (src/manager.ts: "From now on it refuses each new request
  * (`stopping: true`, as a child stopping alone does)"), and a manager is
  * never replaced: Switchboard's requester takes its refusal as final
- * (src/requester.ts `#learnFrom`: "A manager refuses as its host stops,
+ * (src/request_sender.ts `learnFrom`: "A manager refuses as its host stops,
  * and is never replaced: its refusal is final"), and the request fails at
  * once: `ClosedError`, "… was refused: the manager of host "b" is
  * stopping". The Node peer takes every `stopping: true` refusal as one to
