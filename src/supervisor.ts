@@ -286,11 +286,13 @@ export class Supervisor {
     const status = await old.process.status;
     if (this.#stopping || child.process !== undefined) return;
     // One that crashed during its stop work crashed all the same, and that
-    // counts; not one this manager killed past stopTimeout, nor one that
-    // said `$stopped` (told to exit, it may end with code 1 once the manager
-    // closed its connection first, as a reload's old process may).
+    // counts; not one this manager killed past stopTimeout, nor code 1 from
+    // one that said `$stopped` (told to exit, it may end so once the manager
+    // closed its connection first, as a reload's old process may). A signal
+    // it died of after `$stopped` is a crash as its last answers went.
+    const closedFirst = child.saidStopped && status.code === 1 && status.signal === null;
     const crashed = (status.code !== 0 || status.signal !== null) && !wasSignalledHere(old) &&
-      !child.saidStopped;
+      !closedFirst;
     const delay = child.budget &&
       (crashed ? child.budget.onExit(this.#clock.now()) : child.budget.firstDelay);
     this.#announceExit(child, status, delay);
