@@ -205,7 +205,9 @@ class Walk {
       // for…in also visits inherited keys, which JSON skips.
       if (!Object.hasOwn(record, key)) continue;
       this.path.push(key);
-      const item = record[key];
+      // Once copied whole, a property ahead is read from the copy: the
+      // spread read its getter, and what is checked must be what is sent.
+      const item = copy !== undefined && !partial ? copy[key] : record[key];
       if (item === undefined) {
         this.path.pop();
         continue;
