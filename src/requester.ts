@@ -102,23 +102,43 @@ export class Requester {
     return await this.#requestChecked(action, data, checked);
   }
 
-  /** One of `requestAll()`'s requests: its data checked and encoded already, its options not. */
+  /**
+   * One of `requestAll()`'s requests: its data checked, and encoded for the
+   * first attempt (`encoded`: undefined when there is none to send), its
+   * options not checked yet.
+   */
   async #requestOneOfAll(
     action: string,
-    data: EncodedData | undefined,
+    data: unknown,
+    encoded: EncodedData | undefined,
     options: RequestOptions,
   ): Promise<unknown> {
-    return await this.#requestChecked(action, data, this.#sender.check(action, options));
+    const checked = this.#sender.check(action, options);
+    return await this.#requestChecked(action, data, checked, encoded);
   }
 
-  /** A checked request, sent (again, after a refusal or a wait) until it is answered or fails. */
-  async #requestChecked(action: string, data: unknown, checked: CheckedRequest): Promise<unknown> {
+  /**
+   * A checked request, sent (again, after a refusal or a wait) until it is
+   * answered or fails; the first time as `first` (`data` encoded at the
+   * call, for many targets).
+   */
+  async #requestChecked(
+    action: string,
+    data: unknown,
+    checked: CheckedRequest,
+    first: unknown = data,
+  ): Promise<unknown> {
     const messageId = this.#sender.newMessageId();
     let timeout = checked.timeout;
     let refusedBy: Address[] | undefined;
+    // The first encoding goes once: sent again, a refusal that did not
+    // carry the data back sends the caller's objects as they are then, as
+    // request() does. (An encoding's bytes are the caller's own
+    // `Uint8Array`s, which may have changed, or been transferred away.)
+    let sent = first;
     while (true) {
       try {
-        return await this.#ask(action, messageId, data, timeout, checked, refusedBy);
+        return await this.#ask(action, messageId, sent, timeout, checked, refusedBy);
       } catch (error) {
         if (!(error instanceof Refusal || error instanceof NotSent)) throw error;
         this.#sender.learnFrom(error);
@@ -137,8 +157,9 @@ export class Requester {
           // A worker back is asked again; those still being replaced are not.
           refusedBy = refusedBy?.filter((worker) => this.replacements.has(worker));
         }
-        if (error instanceof Refusal) data = error.resend(data);
-        else if (error.data !== undefined) data = error.data;
+        if (error instanceof Refusal) sent = data = error.resend(data);
+        else if (error.data !== undefined) sent = data = error.data;
+        else sent = data;
       }
     }
   }
@@ -269,7 +290,7 @@ export class Requester {
     const { timeout, signal } = options;
     return Promise.all(
       targets.map((to) =>
-        this.#requestOneOfAll(action, shared, { to, timeout, signal }).then(
+        this.#requestOneOfAll(action, data, shared, { to, timeout, signal }).then(
           (data) => ({ from: to, data }),
           (error: unknown) => ({ from: to, error: settledError(action, to, error) }),
         )
