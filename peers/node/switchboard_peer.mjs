@@ -40,6 +40,7 @@ import { NextProcessHolds } from "./next_process_holds.mjs";
 import { Replacements } from "./replacements.mjs";
 import { Requester } from "./requester.mjs";
 import { StartingSiblings } from "./starting_siblings.mjs";
+import { StopPhases } from "./stop_phases.mjs";
 import { refusal, StoppingAlone } from "./stopping_alone.mjs";
 import {
   ClosedError,
@@ -66,28 +67,6 @@ export {
 
 /** @typedef {import("./address.mjs").Address} Address */
 /** @typedef {import("./message.mjs").Message} Message */
-
-/** Exit code of a child whose manager disappeared. */
-const ORPHAN_EXIT_CODE = 1;
-
-/** Exit code of a process ended by a second SIGTERM: 128 + 15, as the signal itself would. */
-const SIGTERM_EXIT_CODE = 143;
-/** How long a stop on its own may take, when the bootstrap does not say. */
-const DEFAULT_STOP_TIMEOUT = 5_000;
-
-/**
- * Waits for `promise` to settle, at most `ms`.
- *
- * @param {Promise<unknown>} promise
- * @param {number} ms
- * @returns {Promise<void>}
- */
-async function within(promise, ms) {
-  let timer;
-  const late = new Promise((resolve) => timer = setTimeout(resolve, ms));
-  await Promise.race([promise.catch(() => {}), late]);
-  clearTimeout(timer);
-}
 
 /**
  * Joins the cluster that started this process: reads the bootstrap, listens
@@ -137,10 +116,8 @@ export class Peer {
    * @type {[Address, object, number, number, boolean?][]}
    */
   #held = [];
-  /** Whether it said `$stopped`: then `$exit` answers the requests taken since before it closes. */
-  #saidStopped = false;
-  /** @type {Promise<void> | undefined} */
-  #stopWork;
+  /** @type {StopPhases} How it stops. */
+  #stopPhases;
   /** @type {Promise<void> | undefined} */
   #closing;
   /**
@@ -149,14 +126,6 @@ export class Peer {
    * @type {StoppingAlone | undefined}
    */
   #leaving;
-  #onSigterm = () => this.#terminated();
-  /** Whether a SIGTERM came. */
-  #terminating = false;
-  /** Who waits for every connection from a worker to close. */
-  #workersGoneWaiters = [];
-  /** @type {Promise<void> | undefined} */
-  #ownStop;
-  #onSigint = () => {};
   /** Round trips to the manager (`$sync`), for a sibling this process could not reach. */
   #sync = new ManagerSync((data) => this.#sendControl(MANAGER, "$sync", data));
   /** @type {StartingSiblings} Messages held for siblings starting with the cluster. */
@@ -165,18 +134,9 @@ export class Peer {
   #nextHolds = new NextProcessHolds({
     send: (sibling, payload) => this.#send(sibling, payload),
     report: (error) => this.#report(error),
+    gones: (sibling) => this.#gones.get(sibling) ?? 0,
+    linked: (sibling) => this.#endpoint.linked(sibling),
   });
-  /**
-   * For each sibling messages wait for: how many times its links had
-   * closed when the wait began, if one was open (they go once that link
-   * closed too), and whether its next process is ready.
-   *
-   * `asking` while the manager is asked about one whose dial closed unwelcomed.
-   *
-   * @type {Map<Address, { gonesAt: number | undefined, ready: boolean, asking?: boolean }>}
-   */
-  #forNext = new Map();
-
   /**
    * Not for use: peers come from {@linkcode connect}.
    *
@@ -205,7 +165,7 @@ export class Peer {
       receive: (from, message) => this.#receive(from, message),
       gone: (address, reason, last) => this.#gone(address, reason, last),
       unsent: (address, payloads, cause) => this.#unsent(address, payloads, cause),
-      orphaned: () => this.#orphaned(),
+      orphaned: () => this.#stopPhases.orphaned(),
       report: (error) => this.#report(error),
     });
     const gones = (address) => this.#gones.get(address) ?? 0;
@@ -232,6 +192,17 @@ export class Peer {
       inCluster: (address) => this.#inCluster(address),
       gones,
       mayWaitForNext: (address) => this.#mayWaitForNext(address),
+    });
+    this.#stopPhases = new StopPhases({
+      bootstrap,
+      listeners: this.#listeners,
+      dispatcher: this.#dispatcher,
+      endpoint: this.#endpoint,
+      sendControl: (to, action) => this.#sendControl(to, action),
+      state: () => this.#state,
+      leaving: () => this.#leaving !== undefined,
+      letPeersGo: () => this.#letPeersGo(),
+      close: () => this.close(),
     });
   }
 
@@ -263,10 +234,7 @@ export class Peer {
     if (Array.isArray(this.#bootstrap.starting) && this.#bootstrap.starting.length > 0) {
       this.#sync.ask({ started: true }, () => this.#siblings.allStarted(), () => {});
     }
-    // SIGTERM to this process alone: its stop work, then exit (the manager
-    // restarts it). SIGINT is the manager's to answer, for every child in order.
-    process.on("SIGTERM", this.#onSigterm);
-    process.on("SIGINT", this.#onSigint);
+    this.#stopPhases.listen();
   }
 
   /**
@@ -382,10 +350,6 @@ export class Peer {
       (this.#replacements.replacing(target) && this.#endpoint.isSibling(target) &&
         !this.#endpoint.reachable(target));
     if (!waits) return false;
-    if (!this.#forNext.has(target)) {
-      const gonesAt = this.#endpoint.linked(target) ? this.#gones.get(target) ?? 0 : undefined;
-      this.#forNext.set(target, { gonesAt, ready: false });
-    }
     this.#nextHolds.hold(target, payload, action);
     return true;
   }
@@ -433,9 +397,6 @@ export class Peer {
       );
     }
     this.#nextHolds.holdFirst(address, messages);
-    const next = this.#forNext.get(address) ?? { gonesAt: undefined, ready: false };
-    next.asking = true;
-    this.#forNext.set(address, next);
     this.#sync.ask({ for: address }, () => this.#unsentSynced(address));
   }
 
@@ -446,28 +407,11 @@ export class Peer {
    * is reported lost, and the requests waiting behind it go, or fail.
    */
   #unsentSynced(address) {
-    const next = this.#forNext.get(address);
-    if (!next?.asking) return;
-    next.asking = false;
+    if (!this.#nextHolds.answered(address)) return;
     if (this.#replacements.replacing(address) && !this.#replacements.ended) return;
-    if (next.ready || this.#endpoint.linked(address)) {
-      next.ready = true;
-      this.#releaseNext(address);
-    } else {
-      this.#forNext.delete(address);
-      this.#nextHolds.drop((sibling) => sibling === address, "it is not connected");
-    }
+    this.#nextHolds.goOrDrop(address);
     if (this.#replacements.leaving(address)) return;
     this.#requester.readyFor(address, false);
-  }
-
-  /** What waits for `sibling`'s next process goes, once it is ready and the old links closed. */
-  #releaseNext(sibling) {
-    const next = this.#forNext.get(sibling);
-    if (!next?.ready) return;
-    if (next.gonesAt !== undefined && (this.#gones.get(sibling) ?? 0) === next.gonesAt) return;
-    this.#forNext.delete(sibling);
-    this.#nextHolds.release(sibling);
   }
 
   /**
@@ -495,7 +439,7 @@ export class Peer {
    * @returns {Promise<void>}
    */
   close() {
-    const leaving = this.#closing === undefined && this.#stopWork === undefined;
+    const leaving = this.#closing === undefined && !this.#stopPhases.working;
     // Its own code closes it while it runs: peers are told first, as when it
     // stops alone (`$leaving`, ahead of the close on each connection), so
     // that their requests wait for its next process rather than fail as not
@@ -506,76 +450,21 @@ export class Peer {
       for (const peer of this.#endpoint.connected()) this.#leaving.tell(peer);
     }
     this.#closing ??= this.#shutDown();
-    if (leaving) {
-      // Else what else it runs (a server, a timer) kept it alive outside
-      // the cluster, listed ready and never replaced. Unref'd: a process
-      // with nothing left ends before.
-      const stopTimeout = this.#bootstrap.stopTimeout ?? DEFAULT_STOP_TIMEOUT;
-      void this.#closing.then(() => setTimeout(() => process.exit(), stopTimeout).unref());
-    }
+    if (leaving) this.#stopPhases.exitAfter(this.#closing);
     return this.#closing;
   }
 
   async #shutDown() {
     this.#state = "closing";
-    process.off("SIGTERM", this.#onSigterm);
-    process.off("SIGINT", this.#onSigint);
+    this.#stopPhases.unlisten();
     this.#requester.closeAll(this.id);
     this.#incoming.abortAll("closed");
-    this.#forNext.clear();
     this.#nextHolds.drop(() => true, "this process closed first");
     this.#siblings.close();
     this.#sync.endAll();
     await this.#endpoint.close();
     process.stdin.destroy();
     this.#state = "closed";
-  }
-
-  /**
-   * Closes, then exits: the second phase of a stop. The manager relays no
-   * new request after `$exit`, so the requests taken since `$stopped` are
-   * answered first (the manager kills a child that takes too long). Told
-   * to exit before it said `$stopped`, the manager waited out
-   * `stopTimeout` for its handlers already: it closes at once.
-   */
-  async #exit(code) {
-    // Alone: once more for peers that came meanwhile; nothing happens between this and the close.
-    if (this.#leaving) await this.#letPeersGo();
-    if (this.#saidStopped) await this.#dispatcher.handlersSettled();
-    await this.close();
-    process.exit(code);
-  }
-
-  /**
-   * The stop work, once: the stop handlers together, then the handlers
-   * still running. Alone (the cluster goes on), in between it refuses new
-   * requests and lets its peers go (`$leaving`, `$left`).
-   */
-  #doStopWork(alone) {
-    this.#stopWork ??= (async () => {
-      // A service, when the whole host stops: the manager stopped the
-      // workers first; once each connection from one has closed, all each
-      // sent in its own stop work is in.
-      if (!alone && typeof this.id === "string") await this.#workersGone();
-      await Promise.all([...this.#listeners.stopHandlers].map(async (handler) => {
-        try {
-          await handler();
-        } catch (error) {
-          this.#report(new SwitchboardError("A stop handler failed", { cause: error }));
-        }
-      }));
-      if (alone) {
-        // It takes no new request now: every handler ends in time.
-        await this.#letPeersGo();
-        return await this.#dispatcher.handlersSettled();
-      }
-      // The whole host stops, and the manager relays other hosts' requests
-      // until `$exit`: waiting for those too, under a steady load it never
-      // said `$stopped`, and was killed at `stopTimeout`. Those it takes
-      // from now on it answers at `$exit`, before it closes.
-      await this.#dispatcher.runningSettled();
-    })();
-    return this.#stopWork;
   }
 
   /**
@@ -609,19 +498,6 @@ export class Peer {
     }
   }
 
-  /** Resolves once no connection to a worker is open (see `#doStopWork`). */
-  #workersGone() {
-    return new Promise((resolve) => {
-      this.#workersGoneWaiters.push(resolve);
-      this.#checkWorkersGone();
-    });
-  }
-
-  #checkWorkersGone() {
-    if (this.#endpoint.connected().some((peer) => typeof peer === "number")) return;
-    for (const resolve of this.#workersGoneWaiters.splice(0)) resolve();
-  }
-
   /**
    * The connection to `address` closed, or, on another host, the manager
    * says it is gone (`reason` says why, when it should be told): what
@@ -631,7 +507,7 @@ export class Peer {
    * made are given up, their answers dropped.
    */
   #gone(address, reason, last = { there: false }) {
-    this.#checkWorkersGone();
+    this.#stopPhases.workersMayBeGone();
     this.#requester.broken(address, reason, last);
     // Still there, only a message to it was refused: what it asked is
     // still answered, though its handlers are told (a part may be missing).
@@ -642,55 +518,9 @@ export class Peer {
       this.#gones.set(address, (this.#gones.get(address) ?? 0) + 1);
     }
     // A link to it closed: what waited for that may go again, messages first.
-    this.#releaseNext(address);
+    this.#nextHolds.release(address);
     this.#requester.linkClosed(address);
     this.#incoming.abortFrom(address, there ? "refused" : "gone");
-  }
-
-  /**
-   * SIGTERM: the manager is asked to stop this process alone (`$term`), and
-   * does, as for a reload, within its `stopTimeout`, then restarts it. Under
-   * systemd's default `KillMode=control-group`, which signals every process
-   * at once, the manager first, it stops the whole cluster in order instead.
-   * Not ready yet, or cut off from the manager, it stops on its own. A
-   * second SIGTERM exits at once.
-   */
-  #terminated() {
-    if (this.#terminating) {
-      this.#endpoint.removeSocketFile();
-      process.exit(SIGTERM_EXIT_CODE);
-    }
-    this.#terminating = true;
-    // Asked to stop already (`$stop`): the manager drives that stop.
-    if (this.#stopWork) return;
-    if (this.#state !== "ready" || !this.#sendControl(MANAGER, "$term")) this.#stopOnItsOwn();
-  }
-
-  /**
-   * The stop nobody will ask for, then exit with the code SIGTERM gives (so
-   * that a process not ready yet is not taken for one that never joined).
-   * Each phase within the bootstrap's `stopTimeout`, as the manager bounds
-   * them: a peer that never closes its end would hold the close, and
-   * nobody is left to kill this process.
-   */
-  #stopOnItsOwn() {
-    this.#ownStop ??= (async () => {
-      const stopTimeout = this.#bootstrap.stopTimeout ?? DEFAULT_STOP_TIMEOUT;
-      await within(this.#doStopWork(true), stopTimeout);
-      if (this.#leaving) await within(this.#letPeersGo(), stopTimeout);
-      await within(this.close(), stopTimeout);
-      process.exit(SIGTERM_EXIT_CODE);
-    })();
-  }
-
-  /** The connection to the manager closed: without it a child has no cluster, and nobody would stop it. */
-  #orphaned() {
-    if (this.#state === "closing" || this.#state === "closed") return;
-    // SIGTERM'd (every child is, when the manager ends abruptly): its stop
-    // work, as the signal asked, though nobody waits for it.
-    if (this.#terminating) return this.#stopOnItsOwn();
-    this.#endpoint.removeSocketFile();
-    process.exit(ORPHAN_EXIT_CODE);
   }
 
   // Messages.
@@ -809,9 +639,9 @@ export class Peer {
     if (fromManager && action === "$stop") {
       // The whole cluster stops: no process is replaced any more.
       if (data?.alone !== true) this.#endWaits();
-      return void this.#stop(data?.alone === true);
+      return void this.#stopPhases.stop(data?.alone === true);
     }
-    if (fromManager && action === "$exit") return void this.#exit(0);
+    if (fromManager && action === "$exit") return void this.#stopPhases.exit(0);
     if (fromManager && action === "$synced") return this.#sync.synced(data);
     if (fromManager && action === "$event") {
       this.#siblings.started(data?.address);
@@ -830,14 +660,6 @@ export class Peer {
     throw bad(`unexpected "${action}"`);
   }
 
-  /** Stop, first phase: the stop work, still receiving; then `$stopped`, once what it sent is written. */
-  async #stop(alone) {
-    await this.#doStopWork(alone);
-    await this.#endpoint.flushed();
-    this.#sendControl(MANAGER, "$stopped");
-    this.#saidStopped = true;
-  }
-
   /**
    * Requests waiting for a process's next one: sent to it once it is
    * ready; failed once none will come (it was given up, or exited not to
@@ -850,9 +672,7 @@ export class Peer {
     if (comeback === "gone") return this.#failWaiting((target) => target === address);
     if (comeback !== "ready") return;
     // Messages held for it go first, ahead of the requests that waited.
-    const next = this.#forNext.get(address);
-    if (next) next.ready = true;
-    this.#releaseNext(address);
+    this.#nextHolds.ready(address);
     this.#requester.readyFor(address);
   }
 
@@ -865,7 +685,6 @@ export class Peer {
    */
   #failWaiting(which, why = "stopped, and no new process replaced it") {
     this.#replacements.forget(which);
-    for (const sibling of this.#forNext.keys()) if (which(sibling)) this.#forNext.delete(sibling);
     this.#nextHolds.drop(which, `it ${why}`);
     this.#requester.failWaiting(which, why);
   }
@@ -873,7 +692,6 @@ export class Peer {
   /** The cluster stops: what waits for a next process fails, and nothing waits again. */
   #endWaits() {
     this.#replacements.end();
-    this.#forNext.clear();
     this.#nextHolds.drop(() => true, "the cluster is stopping, and no new process will come");
     this.#requester.endWaits();
   }
