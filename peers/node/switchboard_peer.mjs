@@ -22,6 +22,18 @@
  * gets one final answer, which the protocol allows), and backpressure
  * limits (`highWaterMark`, `maxQueuedBytes`: Node's socket buffers grow).
  *
+ * This module is the peer's API and its router: what comes in goes to the
+ * control frames, the open requests and the dispatcher, held until the
+ * go-ahead. Its parts, each a file as in Switchboard's `src/`:
+ * `listeners.mjs` (what it listens with), `dispatch.mjs` and `message.mjs`
+ * (listeners called, requests answered), `incoming.mjs` (the requests it
+ * answers, and their signals), `requester.mjs` and `pending.mjs` (the
+ * requests it makes), `outbox.mjs` (the way out), `layout.mjs` (the
+ * cluster), `replacements.mjs` and `next_process_holds.mjs` (siblings
+ * being replaced, and what waits for them), `stopping_alone.mjs` (the
+ * `$leaving`/`$left` exchange) and `stop_phases.mjs` (how it stops), over
+ * `endpoint.mjs` (the sockets).
+ *
  * @module
  */
 
@@ -29,14 +41,16 @@ import process from "node:process";
 import { assertUserAction } from "./action.mjs";
 import { describe, MANAGER } from "./address.mjs";
 import { readBootstrap } from "./bootstrap.mjs";
-import { decodeMessage, encodeMessage } from "./codec.mjs";
+import { decodeMessage } from "./codec.mjs";
 import { Dispatcher } from "./dispatch.mjs";
 import { Endpoint } from "./endpoint.mjs";
 import { abortError, IncomingRequests } from "./incoming.mjs";
+import { isLayout, Layout } from "./layout.mjs";
 import { LeftHosts } from "./left_hosts.mjs";
 import { Listeners } from "./listeners.mjs";
 import { ManagerSync } from "./manager_sync.mjs";
 import { NextProcessHolds } from "./next_process_holds.mjs";
+import { Outbox } from "./outbox.mjs";
 import { Replacements } from "./replacements.mjs";
 import { Requester } from "./requester.mjs";
 import { StartingSiblings } from "./starting_siblings.mjs";
@@ -88,8 +102,10 @@ export async function connect() {
 export class Peer {
   #bootstrap;
   #goAhead;
-  /** The cluster's processes: `{workers, services, managers}`; `$members` changes it. */
+  /** @type {Layout} The cluster's processes; `$members` changes it. */
   #layout;
+  /** @type {Outbox} The way out. */
+  #outbox;
   /** The processes of hosts that left, until back. */
   #leftWithHost = new LeftHosts();
   /** @type {Endpoint} This process's sockets. */
@@ -147,11 +163,7 @@ export class Peer {
     this.#bootstrap = bootstrap;
     this.#goAhead = goAhead;
     this.#replacements = new Replacements(bootstrap.replacing);
-    this.#layout = {
-      workers: bootstrap.workers,
-      services: bootstrap.services,
-      managers: bootstrap.managers,
-    };
+    this.#layout = new Layout(bootstrap);
     this.#siblings = new StartingSiblings(
       Array.isArray(bootstrap.starting) ? bootstrap.starting : [],
       {
@@ -166,6 +178,15 @@ export class Peer {
       gone: (address, reason, last) => this.#gone(address, reason, last),
       unsent: (address, payloads, cause) => this.#unsent(address, payloads, cause),
       orphaned: () => this.#stopPhases.orphaned(),
+      report: (error) => this.#report(error),
+    });
+    this.#outbox = new Outbox({
+      bootstrap,
+      endpoint: this.#endpoint,
+      siblings: this.#siblings,
+      layout: { has: (address) => this.#layout.has(address) },
+      closed: () => this.#state === "closed",
+      receive: (from, message) => this.#receive(from, message),
       report: (error) => this.#report(error),
     });
     const gones = (address) => this.#gones.get(address) ?? 0;
@@ -189,7 +210,7 @@ export class Peer {
       encode: (wire, to, targets, sent) => this.#encode(wire, to, targets, sent),
       send: (to, payload) => this.#send(to, payload),
       sendControl: (to, action, data) => this.#sendControl(to, action, data),
-      inCluster: (address) => this.#inCluster(address),
+      inCluster: (address) => this.#layout.has(address),
       gones,
       mayWaitForNext: (address) => this.#mayWaitForNext(address),
     });
@@ -523,68 +544,22 @@ export class Peer {
     this.#incoming.abortFrom(address, there ? "refused" : "gone");
   }
 
-  // Messages.
-
   /**
    * Sends one payload to one process.
    *
    * @returns {boolean} Whether it was handed over.
    */
   #send(to, payload) {
-    if (this.#state === "closed") return false;
-    if (to === this.id) {
-      setImmediate(() => {
-        try {
-          this.#receive(this.id, decodeMessage(payload, describe(this.id), this.id));
-        } catch (error) {
-          this.#report(error);
-        }
-      });
-      return true;
-    }
-    if (!this.#inCluster(to)) return false;
-    // What was held for it, starting, goes first.
-    this.#siblings.sendHeld(to);
-    return this.#endpoint.send(to, payload);
+    return this.#outbox.send(to, payload);
   }
 
   #sendControl(to, action, data) {
-    return this.#send(to, this.#encode({ action, data }, to));
+    return this.#outbox.sendControl(to, action, data);
   }
 
-  /**
-   * Encodes a message for `targets`, within what the way to each carries:
-   * `maxFrameSize`, and to another host what the manager relays.
-   *
-   * @param {object} wire
-   * @param {Address | Address[] | undefined} to The target as the caller
-   * named it, for errors (undefined: every worker).
-   * @param {Address[]} [targets] The processes it names.
-   * @param {(data: unknown) => void} [sent] Told the data as it goes.
-   * @returns {Uint8Array}
-   * @throws {FrameError} When it cannot be encoded, or is over a target's limit.
-   */
+  /** Encodes a message for `targets`, within what the way to each carries (see Outbox's). */
   #encode(wire, to, targets = [to], sent = undefined) {
-    const payload = encodeMessage(wire, this.#bootstrap.maxFrameSize, to, sent);
-    for (const target of targets) {
-      const limit = this.#endpoint.maxPayload(target);
-      if (payload.length <= limit) continue;
-      throw new FrameError(
-        `Cannot send "${wire.action}" to ${
-          describe(target)
-        }: the message is ${payload.length} bytes, over the ${limit}-byte limit of the transport to it (${
-          this.#endpoint.limitName(target)
-        })`,
-        { action: wire.action, peer: target },
-      );
-    }
-    return payload;
-  }
-
-  #inCluster(address) {
-    const { workers, services, managers } = this.#layout;
-    return address === MANAGER || workers.includes(address) || services.includes(address) ||
-      managers.includes(address);
+    return this.#outbox.encode(wire, to, targets, sent);
   }
 
   /** One decoded message from `from`: a control frame, an answer, or one for the listeners. */
@@ -650,11 +625,11 @@ export class Peer {
     }
     if (fromManager && action === "$members") {
       if (!isLayout(data)) throw bad('"$members" is not a layout');
-      const { workers, services, managers } = data;
-      this.#leftWithHost.note(this.#layout, { workers, services, managers });
-      this.#layout = { workers, services, managers };
+      const layout = new Layout(data);
+      this.#leftWithHost.note(this.#layout, layout);
+      this.#layout = layout;
       // A process whose host left is replaced by none.
-      this.#failWaiting((target) => !this.#inCluster(target), "left the cluster");
+      this.#failWaiting((target) => !this.#layout.has(target), "left the cluster");
       return;
     }
     throw bad(`unexpected "${action}"`);
@@ -699,13 +674,4 @@ export class Peer {
   #report(error) {
     this.#listeners.report(error);
   }
-}
-
-/** Whether `$members` data is `{workers, services, managers}`: worker ids, and names. */
-function isLayout(data) {
-  if (typeof data !== "object" || data === null) return false;
-  const { workers, services, managers } = data;
-  return Array.isArray(workers) && workers.every((id) => Number.isInteger(id) && id >= 0) &&
-    Array.isArray(services) && services.every((name) => typeof name === "string" && name !== "") &&
-    Array.isArray(managers) && managers.every((name) => typeof name === "string" && name !== "");
 }
