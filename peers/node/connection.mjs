@@ -7,7 +7,7 @@
  * @module
  */
 
-import { frame, FrameReader } from "./frames.mjs";
+import { frame, FrameReader, HEADER_SIZE } from "./frames.mjs";
 
 /** @typedef {number | string} Address */
 
@@ -36,6 +36,10 @@ export class Connection {
   helloTimer;
   /** @type {Uint8Array[]} Payloads sent before `$welcome`, in order. */
   #queue = [];
+  /** The bytes of those payloads as frames: what they will add to the socket's buffer. */
+  #queuedBytes = 0;
+  /** @type {{ limit: number, resolve: () => void }[]} Who waits for the queue to fall to a limit. */
+  #drainWaiters = [];
   /** @type {Uint8Array[]} Once closed before its `$welcome`: the payloads queued, never written. */
   #unsent = [];
   /** Frames handed to the socket and not yet written out. */
@@ -62,7 +66,9 @@ export class Connection {
         this.state = "closed";
         this.#unsent = this.#queue;
         this.#queue = [];
+        this.#queuedBytes = 0;
         this.#wakeFlushWaiters();
+        this.#wakeDrainWaiters();
         resolve();
       });
     });
@@ -76,9 +82,35 @@ export class Connection {
    */
   send(payload) {
     if (this.state === "closed") return false;
-    if (this.state === "dialing") this.#queue.push(payload);
-    else this.write(payload);
+    if (this.state === "dialing") {
+      this.#queue.push(payload);
+      this.#queuedBytes += HEADER_SIZE + payload.length;
+    } else {
+      this.write(payload);
+    }
     return true;
+  }
+
+  /**
+   * Bytes sent and not yet handed to the operating system, frame headers
+   * counted: those queued until the `$welcome`, and the socket's buffer.
+   *
+   * @returns {number}
+   */
+  get bufferedBytes() {
+    return this.#queuedBytes + this.socket.writableLength;
+  }
+
+  /**
+   * Resolves once at most `limit` bytes are buffered (see
+   * {@linkcode bufferedBytes}), or the connection closed.
+   *
+   * @param {number} limit
+   * @returns {Promise<void>}
+   */
+  drained(limit) {
+    if (this.state === "closed" || this.bufferedBytes <= limit) return Promise.resolve();
+    return new Promise((resolve) => this.#drainWaiters.push({ limit, resolve }));
   }
 
   /**
@@ -91,6 +123,7 @@ export class Connection {
     this.socket.write(frame(payload), () => {
       this.#unwritten--;
       this.#wakeFlushWaiters();
+      this.#wakeDrainWaiters();
     });
   }
 
@@ -108,14 +141,10 @@ export class Connection {
   /** The `$welcome` came: the queued frames go, in order. */
   welcomed() {
     this.state = "open";
-    for (const payload of this.#queue.splice(0)) {
-      this.#unwritten++;
-      this.socket.write(frame(payload), () => {
-        this.#unwritten--;
-        this.#wakeFlushWaiters();
-      });
-    }
+    this.#queuedBytes = 0;
+    for (const payload of this.#queue.splice(0)) this.write(payload);
     this.#wakeFlushWaiters();
+    this.#wakeDrainWaiters();
   }
 
   /**
@@ -142,5 +171,15 @@ export class Connection {
   #wakeFlushWaiters() {
     if (!this.#isFlushed()) return;
     for (const resolve of this.#flushWaiters.splice(0)) resolve();
+  }
+
+  #wakeDrainWaiters() {
+    if (this.#drainWaiters.length === 0) return;
+    const buffered = this.state === "closed" ? 0 : this.bufferedBytes;
+    const waiting = this.#drainWaiters.splice(0);
+    for (const waiter of waiting) {
+      if (buffered <= waiter.limit) waiter.resolve();
+      else this.#drainWaiters.push(waiter);
+    }
   }
 }

@@ -23,7 +23,8 @@ import { Message, signalOf, signalWasRead } from "./message.mjs";
  * @property {import("./incoming.mjs").IncomingRequests} incoming
  * @property {(address: Address) => number} gones How many times `address`'s connections closed.
  * @property {(wire: object, to: Address) => Uint8Array} encode Encodes an
- * answer; throws a FrameError when it cannot go.
+ * answer; throws a FrameError when it cannot go, a QueueFullError when the
+ * queue to `to` has no room for it.
  * @property {(to: Address, payload: Uint8Array) => boolean} send
  */
 

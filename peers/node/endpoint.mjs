@@ -20,9 +20,10 @@ import net from "node:net";
 import { describe, isAddress, MANAGER } from "./address.mjs";
 import { decodeMessage, encodeMessage } from "./codec.mjs";
 import { Connection } from "./connection.mjs";
+import { HEADER_SIZE } from "./frames.mjs";
 import { FrameError, UnreachableError } from "./errors.mjs";
 import { OtherHosts } from "./other_hosts.mjs";
-import { isRelay } from "./relay.mjs";
+import { isRelay, relayHeadSize } from "./relay.mjs";
 
 /** @typedef {import("./address.mjs").Address} Address */
 
@@ -126,6 +127,56 @@ export class Endpoint {
     // Its process ended: sent, it would be lost; refused, it may wait for the next.
     if (!link || link.ended) return false;
     return link.send(payload);
+  }
+
+  /**
+   * The queue a message to `to` waits in: its own connection's, or, for a
+   * process of another host, the connection to the manager's, which those
+   * share.
+   *
+   * @param {Address} to
+   * @returns {Address} The address of the process at the other end.
+   */
+  queueOf(to) {
+    return this.#otherHosts?.has(to) ? MANAGER : to;
+  }
+
+  /**
+   * Bytes sent to `to` and not yet written out (see {@linkcode queueOf}):
+   * 0 when no connection is open.
+   *
+   * @param {Address} to
+   * @returns {number}
+   */
+  queued(to) {
+    return this.#links.get(this.queueOf(to))?.bufferedBytes ?? 0;
+  }
+
+  /**
+   * What a payload of `size` bytes to `to` adds to its queue: the frame
+   * header, and to another host the relay frame's head.
+   *
+   * @param {Address} to
+   * @param {number} size
+   * @returns {number}
+   */
+  queueCost(to, size) {
+    return HEADER_SIZE + size + (this.#otherHosts?.has(to) ? relayHeadSize(to) : 0);
+  }
+
+  /**
+   * Resolves once at most `limit` bytes are queued for `to` (default: on
+   * every connection), or those connections closed.
+   *
+   * @param {number} limit
+   * @param {Address} [to]
+   * @returns {Promise<void>}
+   */
+  async drained(limit, to) {
+    const connections = to === undefined
+      ? [...this.#connections]
+      : [this.#links.get(this.queueOf(to))].filter((link) => link !== undefined);
+    await Promise.all(connections.map((connection) => connection.drained(limit)));
   }
 
   /**

@@ -59,3 +59,6 @@ export class FrameError extends SwitchboardError {}
 
 /** This process closed while a request was open. */
 export class ClosedError extends SwitchboardError {}
+
+/** A send would queue more than `maxQueuedBytes` for one peer: it reads too slowly. */
+export class QueueFullError extends SwitchboardError {}

@@ -70,6 +70,8 @@ export class Message {
    * @param {string} action
    * @param {unknown} data
    * @returns {boolean} Whether it could be handed to the connection.
+   * @throws {FrameError | QueueFullError} When it cannot be encoded, or the
+   * queue to the sender has no room for it within `maxQueuedBytes`.
    */
   reply(action, data) {
     assertUserAction(action);

@@ -3,14 +3,20 @@
  * `src/outbox.ts`: messages encoded within what the way to each target
  * carries, and handed to the endpoint, to one process (itself through a
  * loopback, on a later turn), behind what was held for a sibling starting
- * with the cluster.
+ * with the cluster. What a process sends of its own accord (messages,
+ * requests, answers) waits within `maxQueuedBytes` for each peer, and is
+ * refused past it with a `QueueFullError` its sender sees, rather than
+ * grow the socket's buffer without bound while the peer reads slowly;
+ * what answers a peer's control frame on its own (`$left`) has a frame
+ * more of room, and is dropped past it.
  *
  * @module
  */
 
 import { describe } from "./address.mjs";
 import { decodeMessage, encodeMessage } from "./codec.mjs";
-import { FrameError } from "./errors.mjs";
+import { HEADER_SIZE } from "./frames.mjs";
+import { FrameError, QueueFullError } from "./errors.mjs";
 
 /** @typedef {import("./address.mjs").Address} Address */
 
@@ -29,6 +35,8 @@ import { FrameError } from "./errors.mjs";
 /** Sends payloads. */
 export class Outbox {
   #options;
+  /** @type {Set<Address>} Peers an answer to a control frame was dropped for, until their connection closes. */
+  #overflowing = new Set();
 
   /** @param {OutboxOptions} options */
   constructor(options) {
@@ -60,6 +68,111 @@ export class Outbox {
     // What was held for it, starting, goes first.
     siblings.sendHeld(to);
     return endpoint.send(to, payload);
+  }
+
+  /**
+   * Sends a message, a request or an answer to one process, within
+   * `maxQueuedBytes` for it.
+   *
+   * @param {Address} to
+   * @param {Uint8Array} payload
+   * @param {string} action For the error.
+   * @returns {boolean} Whether it was handed over.
+   * @throws {QueueFullError} When the queue to `to` has no room for it; nothing is sent.
+   */
+  sendWithin(to, payload, action) {
+    this.checkRoom([to], payload.length, action);
+    return this.send(to, payload);
+  }
+
+  /**
+   * Checks that the queue to each target has room for a payload of `size`
+   * bytes, before any is sent: within `maxQueuedBytes`, with what the
+   * targets before it add to a queue they share (the connection to the
+   * manager, for processes of other hosts).
+   *
+   * @param {Address[]} targets
+   * @param {number} size
+   * @param {string} action For the error.
+   * @throws {QueueFullError} When one's queue has no room for it.
+   */
+  checkRoom(targets, size, action) {
+    const { bootstrap, endpoint } = this.#options;
+    const planned = new Map();
+    for (const target of targets) {
+      // The loopback has no limit.
+      if (target === bootstrap.self) continue;
+      const queue = endpoint.queueOf(target);
+      const before = planned.get(queue);
+      const queued = before ?? endpoint.queued(target);
+      const after = queued + endpoint.queueCost(target, size);
+      if (after > this.#maxQueuedBytes()) {
+        throw this.#queueFull(target, action, queued, before !== undefined);
+      }
+      planned.set(queue, after);
+    }
+  }
+
+  /**
+   * Sends a control frame that answers one from `to` (`$left`), within
+   * `maxQueuedBytes` for `to` and room for one frame more, as Switchboard's
+   * router does: a peer that sends such frames and never reads would have
+   * their answers queued without limit. Past it they are dropped, and that
+   * is reported once for the connection. The frame of room is for a peer
+   * that reads, slowly: what it is sent fills its queue at most to
+   * `maxQueuedBytes`, and its `$left` still goes.
+   *
+   * @param {Address} to
+   * @param {string} action
+   * @returns {boolean} Whether it was handed over.
+   */
+  answerControl(to, action) {
+    const { bootstrap, endpoint, report } = this.#options;
+    const payload = this.encode({ action, data: undefined }, to);
+    const limit = this.#maxQueuedBytes() + bootstrap.maxFrameSize + HEADER_SIZE;
+    const queued = to === bootstrap.self ? 0 : endpoint.queued(to);
+    if (queued + endpoint.queueCost(to, payload.length) <= limit) return this.send(to, payload);
+    if (!this.#overflowing.has(to)) {
+      this.#overflowing.add(to);
+      report(
+        new QueueFullError(
+          `Cannot send "${action}" to ${
+            describe(to)
+          }: ${queued} bytes are queued for it already, and the limit is ${limit} (maxQueuedBytes and a frame): ` +
+            "it sends and does not read, and what answers it is dropped until its connection closes",
+          { action, peer: to },
+        ),
+      );
+    }
+    return false;
+  }
+
+  /**
+   * The connection to `address` closed: an answer dropped for it is
+   * reported again for the next one.
+   *
+   * @param {Address} address
+   */
+  connectionClosed(address) {
+    this.#overflowing.delete(address);
+  }
+
+  /**
+   * Resolves once at most `highWaterMark` bytes are queued for each of
+   * `to` (default: for every peer).
+   *
+   * @param {Address | Address[]} [to]
+   * @returns {Promise<void>}
+   */
+  async drain(to) {
+    const { bootstrap, endpoint } = this.#options;
+    const highWaterMark = bootstrap.highWaterMark ?? Infinity;
+    if (to === undefined) return await endpoint.drained(highWaterMark);
+    const targets = Array.isArray(to) ? to : [to];
+    await Promise.all(
+      targets.filter((target) => target !== bootstrap.self)
+        .map((target) => endpoint.drained(highWaterMark, target)),
+    );
   }
 
   /**
@@ -102,5 +215,23 @@ export class Outbox {
       );
     }
     return payload;
+  }
+
+  /** The most bytes that may wait for one peer: the bootstrap's `maxQueuedBytes`. */
+  #maxQueuedBytes() {
+    return this.#options.bootstrap.maxQueuedBytes ?? Infinity;
+  }
+
+  /** @param {boolean} planned Whether `queued` counts this message to others who share the queue. */
+  #queueFull(to, action, queued, planned) {
+    const already = planned
+      ? "would be queued for it with this message to those before it that share its queue"
+      : "are queued for it already";
+    return new QueueFullError(
+      `Cannot send "${action}" to ${
+        describe(to)
+      }: ${queued} bytes ${already}, and the limit is ${this.#maxQueuedBytes()} (maxQueuedBytes); await drain() first`,
+      { action, peer: to },
+    );
   }
 }

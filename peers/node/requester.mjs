@@ -37,6 +37,8 @@ const REQUEST_OPTIONS = ["to", "timeout", "signal"];
  * @property {() => boolean} closing Whether this process is closing or closed.
  * @property {(wire: object, to: Address, targets: Address[], sent: (data: unknown) => void) => Uint8Array} encode
  * @property {(to: Address, payload: Uint8Array) => boolean} send
+ * @property {(to: Address, payload: Uint8Array, action: string) => boolean} sendWithin
+ * Sends within `maxQueuedBytes` for `to`; throws a QueueFullError past it.
  * @property {(to: Address, action: string, data?: unknown) => boolean} sendControl
  * @property {(address: Address) => boolean} inCluster
  * @property {(address: Address) => number} gones How many times `address`'s connections closed.
@@ -121,7 +123,7 @@ export class Requester {
       if (signal?.aborted) throw signal.reason;
       // Behind messages held for its next process, the request waits for it too.
       let waits = replacements.leaving(to) || nextHolds.holds(to);
-      let sent = waits || this.#options.send(to, payload);
+      let sent = waits || this.#options.sendWithin(to, payload, action);
       // Being replaced, and no process of it listens now: it waits for the next.
       if (!sent && replacements.replacing(to) && !replacements.ended) waits = sent = true;
       // A sibling that does not listen: still starting with the cluster, or

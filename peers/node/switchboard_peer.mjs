@@ -18,9 +18,11 @@
  *
  * In a cluster that spans hosts it reaches the processes of other hosts,
  * and they reach it, through its manager (`other_hosts.mjs`, the relay
- * frames). Not here: streamed answers (a request that asks for a stream
- * gets one final answer, which the protocol allows), and backpressure
- * limits (`highWaterMark`, `maxQueuedBytes`: Node's socket buffers grow).
+ * frames). As a Deno process does, it queues at most the bootstrap's
+ * `maxQueuedBytes` for one peer (`QueueFullError` past it), and
+ * `drain()` waits down to its `highWaterMark`. Not here: streamed answers
+ * (a request that asks for a stream gets one final answer, which the
+ * protocol allows).
  *
  * This module is the peer's API and its router: what comes in goes to the
  * control frames, the open requests and the dispatcher, held until the
@@ -60,6 +62,7 @@ import {
   ClosedError,
   FrameError,
   NoHandlerError,
+  QueueFullError,
   RemoteError,
   SwitchboardError,
   TimeoutError,
@@ -73,6 +76,7 @@ export {
   FrameError,
   MANAGER,
   NoHandlerError,
+  QueueFullError,
   RemoteError,
   SwitchboardError,
   TimeoutError,
@@ -195,7 +199,12 @@ export class Peer {
       listeners: this.#listeners,
       incoming: this.#incoming,
       gones,
-      encode: (wire, to) => this.#encode(wire, to),
+      // An answer waits within maxQueuedBytes too: refused, it is not answered yet.
+      encode: (wire, to) => {
+        const payload = this.#encode(wire, to);
+        this.#outbox.checkRoom([to], payload.length, wire.action);
+        return payload;
+      },
       send: (to, payload) => this.#send(to, payload),
     });
     this.#requester = new Requester({
@@ -209,6 +218,7 @@ export class Peer {
       closing: () => this.#state === "closing" || this.#state === "closed",
       encode: (wire, to, targets, sent) => this.#encode(wire, to, targets, sent),
       send: (to, payload) => this.#send(to, payload),
+      sendWithin: (to, payload, action) => this.#outbox.sendWithin(to, payload, action),
       sendControl: (to, action, data) => this.#sendControl(to, action, data),
       inCluster: (address) => this.#layout.has(address),
       gones,
@@ -342,11 +352,14 @@ export class Peer {
    * @returns {number} To how many processes it was handed.
    * @throws {FrameError} When the data cannot travel or is too large for
    * one of them; then it is sent to none.
+   * @throws {QueueFullError} When the queue to one of them has no room
+   * for it within `maxQueuedBytes`; then it is sent to none.
    */
   sendMessage(action, data, to) {
     assertUserAction(action);
     const targets = to === undefined ? this.workers : Array.isArray(to) ? [...new Set(to)] : [to];
     const payload = this.#encode({ action, data }, to, targets);
+    this.#outbox.checkRoom(targets, payload.length, action);
     // To a sibling starting with the cluster that does not listen yet, or
     // being replaced: held until it listens, or its next process is ready.
     return targets.filter((target) =>
@@ -436,6 +449,18 @@ export class Peer {
   }
 
   /**
+   * Resolves once at most `highWaterMark` bytes are queued for `to` (each
+   * of them; default: for every peer): a sender that awaits it between
+   * sends stays under `maxQueuedBytes`.
+   *
+   * @param {Address | Address[]} [to]
+   * @returns {Promise<void>}
+   */
+  drain(to) {
+    return this.#outbox.drain(to);
+  }
+
+  /**
    * Asks one process; resolves with the data of its answer.
    *
    * @param {string} action
@@ -444,7 +469,7 @@ export class Peer {
    * `signal` gives the request up: it rejects with the signal's reason, and
    * the process asked is told (`$cancel`).
    * @returns {Promise<unknown>}
-   * @throws {TimeoutError | RemoteError | NoHandlerError | UnreachableError | ClosedError | FrameError}
+   * @throws {TimeoutError | RemoteError | NoHandlerError | UnreachableError | ClosedError | FrameError | QueueFullError}
    */
   request(action, data, options = {}) {
     return this.#requester.request(action, data, options);
@@ -513,7 +538,7 @@ export class Peer {
       } catch {
         payload = this.#encode(answer, from);
       }
-      this.#send(from, payload);
+      this.#outbox.sendWithin(from, payload, answer.action);
     } catch (error) {
       this.#report(error);
     }
@@ -536,6 +561,7 @@ export class Peer {
     if (!there) {
       this.#siblings.started(address);
       this.#leaving?.left(address);
+      this.#outbox.connectionClosed(address);
       this.#gones.set(address, (this.#gones.get(address) ?? 0) + 1);
     }
     // A link to it closed: what waited for that may go again, messages first.
@@ -608,7 +634,7 @@ export class Peer {
     if (action === "$leaving") {
       // A manager stops with its host: no next process of it comes.
       this.#replacements.leaves(from);
-      return void this.#sendControl(from, "$left");
+      return void this.#outbox.answerControl(from, "$left");
     }
     if (action === "$left") return this.#leaving?.left(from);
     if (fromManager && action === "$stop") {

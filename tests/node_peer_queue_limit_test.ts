@@ -1,0 +1,119 @@
+/**
+ * The Node.js reference peer bounds what it queues for a connection by the
+ * bootstrap's `maxQueuedBytes`, as a Deno process does (README
+ * "Backpressure"): a send past it throws `QueueFullError` and sends
+ * nothing, and a request rejects with it; what was sent before is not lost.
+ * A sender that awaits `drain()` between sends is never refused. What it
+ * answers a peer on its own (`$left`) has a frame more of room, and is
+ * dropped past it, reported once (as tests/unread_answers_test.ts for Deno).
+ */
+
+import assert from "node:assert/strict";
+import { Cluster, MANAGER } from "../mod.ts";
+import { frame } from "../peers/node/frames.mjs";
+import { bootstrapOf, FakeManager } from "./fake_manager.ts";
+import { waitFor } from "./helpers.ts";
+
+const FLOODING = new URL("./fixtures/node_flooding_service.mjs", import.meta.url).pathname;
+const REPORTING = new URL("./fixtures/node_reporting_service.mjs", import.meta.url).pathname;
+const MAX_QUEUED = 2 * 1024 * 1024;
+const SIZE = 64 * 1024;
+/** 16 MiB in one turn of the event loop: far past MAX_QUEUED and what the kernel buffers. */
+const COUNT = 256;
+
+Deno.test("a Node peer's sends past maxQueuedBytes throw QueueFullError, and what went before arrives", async () => {
+  await using cluster = await Cluster.start({
+    workers: 0,
+    processes: { flooder: { command: ["node", FLOODING] } },
+    maxFrameSize: 128 * 1024,
+    maxQueuedBytes: MAX_QUEUED,
+  });
+  let blobs = 0;
+  let allArrived = () => {};
+  const arrived = new Promise<void>((resolve) => allArrived = resolve);
+  let expected = Infinity;
+  cluster.on("blob", () => {
+    if (++blobs >= expected) allArrived();
+  });
+  const outcome = await cluster.request("floodRequest", { to: MANAGER, count: COUNT, size: SIZE }, {
+    to: "flooder",
+    timeout: 60_000,
+  }) as {
+    sent: number;
+    refusal: { name: string; message: string; action: string; peer: unknown } | null;
+    request: { name: string; message: string } | null;
+  };
+  assert.ok(outcome.refusal, `all ${outcome.sent} messages were queued, ${COUNT * SIZE} bytes`);
+  assert.equal(outcome.refusal.name, "QueueFullError");
+  assert.match(
+    outcome.refusal.message,
+    /^Cannot send "blob" to the manager: \d+ bytes are queued for it already, and the limit is 2097152 \(maxQueuedBytes\); await drain\(\) first$/,
+  );
+  assert.equal(outcome.refusal.action, "blob");
+  assert.equal(outcome.refusal.peer, MANAGER);
+  assert.ok(outcome.sent > 0 && outcome.sent < COUNT, `${outcome.sent} sent`);
+  assert.equal(outcome.request?.name, "QueueFullError");
+  assert.match(outcome.request.message, /^Cannot send "blobRequest" to the manager: /);
+  // Nothing counted as sent was lost.
+  expected = outcome.sent;
+  if (blobs >= expected) allArrived();
+  await waitFor(arrived, () => `${outcome.sent} blobs, ${blobs} came`);
+  assert.equal(blobs, outcome.sent);
+});
+
+Deno.test("a Node peer that awaits drain() between sends is not refused at maxQueuedBytes", async () => {
+  await using cluster = await Cluster.start({
+    workers: 0,
+    processes: { flooder: { command: ["node", FLOODING] } },
+    maxFrameSize: 128 * 1024,
+    maxQueuedBytes: MAX_QUEUED,
+  });
+  let blobs = 0;
+  cluster.on("blob", () => void blobs++);
+  const outcome = await cluster.request(
+    "drainedFloodRequest",
+    { to: MANAGER, count: COUNT, size: SIZE },
+    { to: "flooder", timeout: 60_000 },
+  );
+  assert.deepEqual(outcome, { sent: COUNT, refusal: null });
+  // Sent behind every blob, on the same connection.
+  assert.equal(
+    await cluster.request("floodRequest", { to: MANAGER, count: 0, size: 1 }, {
+      to: "flooder",
+    }).then(() => blobs),
+    COUNT,
+  );
+});
+
+Deno.test("a Node peer's $left answers to a sibling that never reads stay within maxQueuedBytes, and the drop is reported once", async () => {
+  await using manager = await FakeManager.start(
+    ["node", REPORTING],
+    (transport) => ({
+      ...bootstrapOf("node", { workers: [1], services: ["node"] })(transport),
+      maxQueuedBytes: MAX_QUEUED,
+    }),
+  );
+  // Worker 1, with the token, says $leaving 400,000 times (10 MB) and reads nothing.
+  const conn = await manager.dialChild(1, "s0.sock");
+  try {
+    const leaving = frame(new TextEncoder().encode(JSON.stringify({ action: "$leaving" })));
+    const burst = new Uint8Array(leaving.length * 10_000);
+    for (let i = 0; i < 10_000; i++) burst.set(leaving, i * leaving.length);
+    for (let round = 0; round < 40; round++) {
+      for (let at = 0; at < burst.length;) at += await conn.write(burst.subarray(at));
+    }
+    // Past maxQueuedBytes and a frame (the bootstrap's maxFrameSize, 1 MiB), once.
+    const report = await manager.nextMessage();
+    assert.equal(report.action, "reported");
+    const { name, message } = report.data as { name: string; message: string };
+    assert.equal(name, "QueueFullError");
+    assert.match(
+      message,
+      /^Cannot send "\$left" to worker 1: \d+ bytes are queued for it already, and the limit is 3145732 \(maxQueuedBytes and a frame\): it sends and does not read/,
+    );
+    manager.send({ action: "countRequest", messageId: "count" });
+    assert.deepEqual(await manager.dataOf("count", 1), [1]);
+  } finally {
+    conn.close();
+  }
+});
