@@ -6,6 +6,7 @@
  * A sender that awaits `drain()` between sends is never refused. What it
  * answers a peer on its own (`$left`) has a frame more of room, and is
  * dropped past it, reported once (as tests/unread_answers_test.ts for Deno).
+ * What it holds for a sibling that cannot take it yet counts as queued.
  */
 
 import assert from "node:assert/strict";
@@ -116,4 +117,33 @@ Deno.test("a Node peer's $left answers to a sibling that never reads stay within
   } finally {
     conn.close();
   }
+});
+
+Deno.test("a Node peer's messages held for a sibling's next process stay within maxQueuedBytes", async () => {
+  // Worker 1 is being replaced, and no process of it listens: what is sent to it is held in the
+  // sender for its next process.
+  await using manager = await FakeManager.start(
+    ["node", FLOODING],
+    (transport) => ({
+      ...bootstrapOf("node", { workers: [1], services: ["node"] })(transport),
+      replacing: [1],
+      maxQueuedBytes: MAX_QUEUED,
+    }),
+  );
+  manager.send({
+    action: "floodRequest",
+    messageId: "flood",
+    data: { to: 1, count: COUNT, size: SIZE, ask: false },
+  });
+  const [outcome] = await manager.dataOf("flood", 1) as [
+    { sent: number; refusal: { name: string; message: string } | null },
+  ];
+  assert.equal(outcome.refusal?.name, "QueueFullError", `${outcome.sent} held`);
+  assert.match(
+    outcome.refusal.message,
+    /^Cannot send "blob" to worker 1: \d+ bytes are queued for it already, and the limit is 2097152 \(maxQueuedBytes\); await drain\(\) first$/,
+  );
+  // What is held counts as it would queue: each a frame of a little over SIZE bytes.
+  assert.ok(outcome.sent * (SIZE + 4) <= MAX_QUEUED, `${outcome.sent} held`);
+  assert.ok((outcome.sent + 2) * (SIZE + 4) > MAX_QUEUED, `${outcome.sent} held`);
 });

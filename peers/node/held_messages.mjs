@@ -9,6 +9,7 @@
 
 import { describe } from "./address.mjs";
 import { UnreachableError } from "./errors.mjs";
+import { HEADER_SIZE } from "./frames.mjs";
 
 /** @typedef {import("./address.mjs").Address} Address */
 
@@ -16,7 +17,20 @@ import { UnreachableError } from "./errors.mjs";
  * @typedef {object} Held
  * @property {Uint8Array[]} payloads In the order sent.
  * @property {string[]} actions Each payload's action.
+ * @property {number} bytes What they would add to a queue: the payloads as
+ * frames, headers counted (see {@linkcode framedBytes}).
  */
+
+/**
+ * The bytes payloads take as frames: what they count for against
+ * `maxQueuedBytes` while held, as on a connection.
+ *
+ * @param {Uint8Array[]} payloads
+ * @returns {number}
+ */
+export function framedBytes(payloads) {
+  return payloads.reduce((sum, payload) => sum + HEADER_SIZE + payload.length, 0);
+}
 
 /**
  * @typedef {object} HeldOptions

@@ -11,7 +11,7 @@
  * @module
  */
 
-import { lostError, sendInOrder } from "./held_messages.mjs";
+import { framedBytes, lostError, sendInOrder } from "./held_messages.mjs";
 
 /** @typedef {import("./address.mjs").Address} Address */
 
@@ -54,6 +54,16 @@ export class NextProcessHolds {
   }
 
   /**
+   * The bytes held for `sibling`, as frames: they count against `maxQueuedBytes`.
+   *
+   * @param {Address} sibling
+   * @returns {number}
+   */
+  bytes(sibling) {
+    return this.#held.get(sibling)?.bytes ?? 0;
+  }
+
+  /**
    * Holds `payload` for `sibling`'s next process; the first one held notes
    * whether a link to the old process is open, to wait for its close too.
    *
@@ -66,11 +76,12 @@ export class NextProcessHolds {
     if (held === undefined) {
       const { gones, linked } = this.#options;
       const gonesAt = linked(sibling) ? gones(sibling) : undefined;
-      held = { payloads: [], actions: [], gonesAt, ready: false };
+      held = { payloads: [], actions: [], bytes: 0, gonesAt, ready: false };
       this.#held.set(sibling, held);
     }
     held.payloads.push(payload);
     held.actions.push(action);
+    held.bytes += framedBytes([payload]);
   }
 
   /**
@@ -83,10 +94,11 @@ export class NextProcessHolds {
    */
   holdFirst(sibling, messages) {
     const held = this.#held.get(sibling) ??
-      { payloads: [], actions: [], gonesAt: undefined, ready: false };
+      { payloads: [], actions: [], bytes: 0, gonesAt: undefined, ready: false };
     this.#held.set(sibling, held);
     held.payloads.unshift(...messages.map((message) => message.payload));
     held.actions.unshift(...messages.map((message) => message.action));
+    held.bytes += framedBytes(messages.map((message) => message.payload));
     held.asking = true;
   }
 

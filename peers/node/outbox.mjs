@@ -25,6 +25,8 @@ import { FrameError, QueueFullError } from "./errors.mjs";
  * @property {import("./bootstrap.mjs").Bootstrap} bootstrap
  * @property {import("./endpoint.mjs").Endpoint} endpoint
  * @property {import("./starting_siblings.mjs").StartingSiblings} siblings
+ * @property {(to: Address) => number} held The bytes held in this process
+ * for `to` (a sibling that cannot take them yet), which count as queued.
  * @property {{ has: (address: Address) => boolean }} layout The cluster now.
  * @property {() => boolean} closed Whether this process closed: nothing goes.
  * @property {(from: Address, message: object) => void} receive Takes what
@@ -87,9 +89,10 @@ export class Outbox {
 
   /**
    * Checks that the queue to each target has room for a payload of `size`
-   * bytes, before any is sent: within `maxQueuedBytes`, with what the
-   * targets before it add to a queue they share (the connection to the
-   * manager, for processes of other hosts).
+   * bytes, before any is sent: within `maxQueuedBytes`, with what is held
+   * for it in this process (until it can take it), and what the targets
+   * before it add to a queue they share (the connection to the manager,
+   * for processes of other hosts).
    *
    * @param {Address[]} targets
    * @param {number} size
@@ -104,7 +107,7 @@ export class Outbox {
       if (target === bootstrap.self) continue;
       const queue = endpoint.queueOf(target);
       const before = planned.get(queue);
-      const queued = before ?? endpoint.queued(target);
+      const queued = before ?? endpoint.queued(target) + this.#options.held(target);
       const after = queued + endpoint.queueCost(target, size);
       if (after > this.#maxQueuedBytes()) {
         throw this.#queueFull(target, action, queued, before !== undefined);

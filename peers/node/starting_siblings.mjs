@@ -13,7 +13,7 @@
  * @module
  */
 
-import { sendInOrder } from "./held_messages.mjs";
+import { framedBytes, sendInOrder } from "./held_messages.mjs";
 
 /** @typedef {import("./address.mjs").Address} Address */
 
@@ -74,11 +74,26 @@ export class StartingSiblings {
     if (held) {
       held.payloads.push(payload);
       held.actions.push(action);
+      held.bytes += framedBytes([payload]);
       return true;
     }
-    this.#held.set(sibling, { payloads: [payload], actions: [action] });
+    this.#held.set(sibling, {
+      payloads: [payload],
+      actions: [action],
+      bytes: framedBytes([payload]),
+    });
     this.#options.ask(sibling, () => this.started(sibling));
     return true;
+  }
+
+  /**
+   * The bytes held for `sibling`, as frames: they count against `maxQueuedBytes`.
+   *
+   * @param {Address} sibling
+   * @returns {number}
+   */
+  bytes(sibling) {
+    return this.#held.get(sibling)?.bytes ?? 0;
   }
 
   /**

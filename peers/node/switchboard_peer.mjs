@@ -188,6 +188,7 @@ export class Peer {
       bootstrap,
       endpoint: this.#endpoint,
       siblings: this.#siblings,
+      held: (to) => this.#siblings.bytes(to) + this.#nextHolds.bytes(to),
       layout: { has: (address) => this.#layout.has(address) },
       closed: () => this.#state === "closed",
       receive: (from, message) => this.#receive(from, message),
