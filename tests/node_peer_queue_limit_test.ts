@@ -6,7 +6,8 @@
  * A sender that awaits `drain()` between sends is never refused. What it
  * answers a peer on its own (`$left`) has a frame more of room, and is
  * dropped past it, reported once (as tests/unread_answers_test.ts for Deno).
- * What it holds for a sibling that cannot take it yet counts as queued.
+ * What it holds for a sibling that cannot take it yet counts as queued, and
+ * `drain()` waits for it.
  */
 
 import assert from "node:assert/strict";
@@ -146,4 +147,28 @@ Deno.test("a Node peer's messages held for a sibling's next process stay within 
   // What is held counts as it would queue: each a frame of a little over SIZE bytes.
   assert.ok(outcome.sent * (SIZE + 4) <= MAX_QUEUED, `${outcome.sent} held`);
   assert.ok((outcome.sent + 2) * (SIZE + 4) > MAX_QUEUED, `${outcome.sent} held`);
+});
+
+Deno.test("a Node peer's drain() waits for what it holds for a sibling's next process", async () => {
+  await using manager = await FakeManager.start(
+    ["node", FLOODING],
+    (transport) => ({
+      ...bootstrapOf("node", { workers: [1], services: ["node"] })(transport),
+      replacing: [1],
+      maxQueuedBytes: MAX_QUEUED,
+    }),
+  );
+  // 20 of 64 KiB held for worker 1's next process: over the bootstrap's 1 MiB highWaterMark.
+  manager.send({
+    action: "holdRequest",
+    messageId: "hold",
+    data: { to: 1, count: 20, size: SIZE },
+  });
+  assert.deepEqual(await manager.dataOf("hold", 1), [20]);
+  manager.send({ action: "drainedRequest", messageId: "early", data: { wait: false } });
+  assert.deepEqual(await manager.dataOf("early", 1), [false]);
+  // No next process will come: what was held is dropped, and drain() resolves.
+  manager.send({ action: "$event", data: { type: "fatal", address: 1 } });
+  manager.send({ action: "drainedRequest", messageId: "late", data: { wait: true } });
+  assert.deepEqual(await manager.dataOf("late", 1), [true]);
 });

@@ -71,3 +71,43 @@ export function lostError(sibling, actions, why) {
     { action: actions[0], peer: sibling },
   );
 }
+
+/**
+ * Who waits for what is held for a sibling to fall to a limit (`drain()`):
+ * it only ever falls all at once, as it goes or is dropped.
+ */
+export class HeldDrainWaiters {
+  /** @type {Map<Address, (() => void)[]>} */
+  #waiting = new Map();
+
+  /**
+   * Resolves once at most `limit` bytes are held for each of `siblings`.
+   *
+   * @param {Address[]} siblings
+   * @param {number} limit
+   * @param {(sibling: Address) => number} bytes What is held for one now.
+   * @returns {Promise<void>}
+   */
+  async wait(siblings, limit, bytes) {
+    await Promise.all(siblings.map((sibling) => {
+      if (bytes(sibling) <= limit) return undefined;
+      return new Promise((resolve) => {
+        const waiting = this.#waiting.get(sibling) ?? [];
+        waiting.push(resolve);
+        this.#waiting.set(sibling, waiting);
+      });
+    }));
+  }
+
+  /**
+   * Nothing is held for `sibling` any more.
+   *
+   * @param {Address} sibling
+   */
+  emptied(sibling) {
+    const waiting = this.#waiting.get(sibling);
+    if (waiting === undefined) return;
+    this.#waiting.delete(sibling);
+    for (const resolve of waiting) resolve();
+  }
+}

@@ -11,7 +11,7 @@
  * @module
  */
 
-import { framedBytes, lostError, sendInOrder } from "./held_messages.mjs";
+import { framedBytes, HeldDrainWaiters, lostError, sendInOrder } from "./held_messages.mjs";
 
 /** @typedef {import("./address.mjs").Address} Address */
 
@@ -36,6 +36,7 @@ import { framedBytes, lostError, sendInOrder } from "./held_messages.mjs";
 export class NextProcessHolds {
   /** @type {Map<Address, Waiting>} */
   #held = new Map();
+  #drainWaiters = new HeldDrainWaiters();
   #options;
 
   /** @param {NextProcessOptions} options */
@@ -51,6 +52,18 @@ export class NextProcessHolds {
    */
   holds(sibling) {
     return this.#held.has(sibling);
+  }
+
+  /**
+   * Resolves once at most `limit` bytes are held for each of `siblings`
+   * (default: every sibling something is held for).
+   *
+   * @param {number} limit
+   * @param {Address[]} [siblings]
+   * @returns {Promise<void>}
+   */
+  drained(limit, siblings = [...this.#held.keys()]) {
+    return this.#drainWaiters.wait(siblings, limit, (sibling) => this.bytes(sibling));
   }
 
   /**
@@ -157,6 +170,7 @@ export class NextProcessHolds {
     if (!held?.ready) return;
     if (held.gonesAt !== undefined && this.#options.gones(sibling) === held.gonesAt) return;
     this.#held.delete(sibling);
+    this.#drainWaiters.emptied(sibling);
     sendInOrder(sibling, held, this.#options);
   }
 
@@ -171,6 +185,7 @@ export class NextProcessHolds {
     for (const [sibling, held] of [...this.#held]) {
       if (!which(sibling)) continue;
       this.#held.delete(sibling);
+      this.#drainWaiters.emptied(sibling);
       this.#options.report(lostError(sibling, held.actions, why));
     }
   }

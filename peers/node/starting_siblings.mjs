@@ -13,7 +13,7 @@
  * @module
  */
 
-import { framedBytes, sendInOrder } from "./held_messages.mjs";
+import { framedBytes, HeldDrainWaiters, sendInOrder } from "./held_messages.mjs";
 
 /** @typedef {import("./address.mjs").Address} Address */
 
@@ -34,6 +34,7 @@ export class StartingSiblings {
   #starting;
   /** @type {Map<Address, import("./held_messages.mjs").Held>} */
   #held = new Map();
+  #drainWaiters = new HeldDrainWaiters();
   #options;
 
   /**
@@ -87,6 +88,18 @@ export class StartingSiblings {
   }
 
   /**
+   * Resolves once at most `limit` bytes are held for each of `siblings`
+   * (default: every sibling something is held for).
+   *
+   * @param {number} limit
+   * @param {Address[]} [siblings]
+   * @returns {Promise<void>}
+   */
+  drained(limit, siblings = [...this.#held.keys()]) {
+    return this.#drainWaiters.wait(siblings, limit, (sibling) => this.bytes(sibling));
+  }
+
+  /**
    * The bytes held for `sibling`, as frames: they count against `maxQueuedBytes`.
    *
    * @param {Address} sibling
@@ -131,6 +144,7 @@ export class StartingSiblings {
     const held = this.#held.get(sibling);
     if (held === undefined) return;
     this.#held.delete(sibling);
+    this.#drainWaiters.emptied(sibling);
     sendInOrder(sibling, held, this.#options);
   }
 }

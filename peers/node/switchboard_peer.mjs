@@ -189,6 +189,10 @@ export class Peer {
       endpoint: this.#endpoint,
       siblings: this.#siblings,
       held: (to) => this.#siblings.bytes(to) + this.#nextHolds.bytes(to),
+      heldDrained: async (limit, siblings) => {
+        await this.#siblings.drained(limit, siblings);
+        await this.#nextHolds.drained(limit, siblings);
+      },
       layout: { has: (address) => this.#layout.has(address) },
       closed: () => this.#state === "closed",
       receive: (from, message) => this.#receive(from, message),
