@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { frame } from "../peers/node/frames.mjs";
 import { bootstrapOf, FakeManager } from "./fake_manager.ts";
+import { waitFor } from "./helpers.ts";
 
 const WORKER = new URL("./fixtures/worker.ts", import.meta.url);
 const MAX_QUEUED = 2 * 1024 * 1024;
@@ -31,12 +32,21 @@ Deno.test("$left answers to a sibling that never reads stay within maxQueuedByte
     for (let round = 0; round < 40; round++) {
       for (let at = 0; at < burst.length;) at += await conn.write(burst.subarray(at));
     }
-    // Asked after them, on the manager's connection: the worker has read them all.
-    manager.send({ action: "doRequest", messageId: "stats", data: { op: "stats" } });
-    const [stats] = await manager.dataOf("stats", 1) as [
-      { ok: { connections: { peer: unknown; messagesIn: number; bytesQueued: number }[] } },
-    ];
-    const toWorker1 = stats.ok.connections.find((connection) => connection.peer === 1)!;
+    // Written is not read: asked on the manager's connection until the worker has read them all.
+    const toWorker1 = await waitFor(
+      (async () => {
+        for (let asked = 0;; asked++) {
+          const messageId = `stats ${asked}`;
+          manager.send({ action: "doRequest", messageId, data: { op: "stats" } });
+          const [stats] = await manager.dataOf(messageId, 1) as [
+            { ok: { connections: { peer: unknown; messagesIn: number; bytesQueued: number }[] } },
+          ];
+          const connection = stats.ok.connections.find((connection) => connection.peer === 1)!;
+          if (connection.messagesIn >= 400_000) return connection;
+        }
+      })(),
+      "the worker to read the 400,000 frames",
+    );
     assert.equal(toWorker1.messagesIn, 400_000);
     // Before the fix: some 8.6 MB queued, all 400,000 answers less what the socket took. Now
     // at most maxQueuedBytes and one frame more, the room a slow reader's $left is given.
