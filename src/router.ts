@@ -1,14 +1,14 @@
 /**
  * The router: one per process, on top of its transport endpoint. It turns
  * sends and replies into payloads for the endpoint (requests go through
- * its {@linkcode Requester}), and the payloads the endpoint delivers into
- * messages: control frames to {@linkcode ControlFrames} (and on to the
- * owner's table), answers to the open requests, the rest to the dispatcher
- * (held until the process is ready). A request it will not run is failed
- * with an answer of `failure_answer.ts`.
+ * its {@linkcode Requester}), within the flow control of the queues to each
+ * peer, and hands the payloads the endpoint delivers to its
+ * {@linkcode Intake}, which turns them into messages. It keeps what ties
+ * the two ways together: the process's state (`router_state.ts`), its
+ * readiness, and the connections' comings and goings.
  *
- * Data flows one way through it: payload → decoded message → (control,
- * pending request, dispatcher); and call → encoded payload → endpoint. It is
+ * Data flows one way through it: payload → intake → (control, pending
+ * request, dispatcher); and call → encoded payload → endpoint. It is
  * untyped; {@linkcode Peer} puts the protocol's types on top.
  *
  * @module
@@ -23,23 +23,17 @@ import {
   type Target,
   targetsOf,
 } from "./address.ts";
-import { assertUserAction, CONTROL_PREFIX, responseAction } from "./action.ts";
+import { assertUserAction, CONTROL_PREFIX } from "./action.ts";
 import { asError } from "./as_error.ts";
 import { type Clock, SYSTEM_CLOCK } from "./clock.ts";
-import {
-  decodeMessage,
-  encodeMessage,
-  toWireError,
-  type WireError,
-  type WireMessage,
-} from "./codec.ts";
+import { decodeMessage, encodeMessage, type WireMessage } from "./codec.ts";
 import { type ControlTable, LEAVING } from "./control.ts";
 import { ControlFrames } from "./control_frames.ts";
 import { QueueFullError } from "./errors.ts";
 import { Dispatcher } from "./dispatch.ts";
-import { failureAnswer, stoppingError } from "./failure_answer.ts";
 import { HeldForSiblings } from "./held_for_siblings.ts";
-import { IncomingRequests, type Receipt } from "./incoming.ts";
+import { IncomingRequests } from "./incoming.ts";
+import { Intake } from "./intake.ts";
 import type { Layout } from "./layout.ts";
 import { Listeners } from "./listeners.ts";
 import { Loopback } from "./loopback.ts";
@@ -47,9 +41,10 @@ import type { ReceivedMessage } from "./message.ts";
 import { nextTask } from "./next_task.ts";
 import { Outbox } from "./outbox.ts";
 import { Requester } from "./requester.ts";
+import { refusalIn, type RouterState } from "./router_state.ts";
 import { StoppingAlone } from "./stopping_alone.ts";
 import type { Schemas } from "./schema.ts";
-import { checkIncoming, checkOutgoing } from "./validation.ts";
+import { checkOutgoing } from "./validation.ts";
 import { type Endpoint, FULL, type LastSent, type Payload, type Receiver } from "./transport.ts";
 import type {
   LifecycleEvent,
@@ -58,14 +53,6 @@ import type {
   RequestOptions,
   Settled,
 } from "./types.ts";
-
-/** The sender of the batch being decoded, named for errors only (read synchronously). */
-const sender = {
-  address: 0 as Address,
-  get name(): string {
-    return describe(this.address);
-  },
-};
 
 /** What the owner of a router (manager or child) tells it. */
 export interface RouterOptions {
@@ -105,15 +92,6 @@ export interface RouterOptions {
   schemas?: Schemas;
 }
 
-/**
- * Where a process is in its life: `holding` messages until it is ready,
- * `releasing` them (ready was called, the go-ahead is awaited), `ready`,
- * `stopping` (new requests are refused; messages still flow), `closing`
- * (open requests were cancelled; what still arrives before the endpoint has
- * closed is dispatched), `closed`.
- */
-export type RouterState = "holding" | "releasing" | "ready" | "stopping" | "closing" | "closed";
-
 /** Routes one process's messages. */
 export class Router implements Receiver {
   /** This process's address. */
@@ -131,18 +109,15 @@ export class Router implements Receiver {
   readonly #requester: Requester;
   /** The requests this process is answering, with their handlers' signals. */
   readonly #incoming: IncomingRequests;
+  /** Turns what the endpoint delivers into messages. */
+  readonly #intake: Intake;
   #state: RouterState = "holding";
   /** Who waits in `connectionsClosed`. */
   #closingWaiters: { closed: () => boolean; resolve: () => void }[] = [];
-  /** Whether every request is refused (see {@linkcode Router.refuseAllRequests}). */
-  #refusingAll = false;
   /** Stopping alone: new requests are refused, and peers told. */
   readonly #stoppingAlone = new StoppingAlone((peer) => this.sendControl(peer, LEAVING));
-  readonly #controlFrames: ControlFrames;
   /** Peers whose control answers were dropped, their queue full: reported once a connection. */
   readonly #overflowing = new Set<Address>();
-  /** Messages that arrived before the process was ready, oldest first. */
-  #held: [Address, WireMessage, Receipt][] = [];
   #closing: Promise<void> | undefined;
   /** What this process was told at its start is being replaced, until each is ready. */
   readonly #toldReplacing = new Set<Address>();
@@ -157,7 +132,7 @@ export class Router implements Receiver {
     this.#dispatcher = new Dispatcher(this.self, this.listeners, this, this.#incoming);
     this.#loopback = new Loopback((payloads) => {
       try {
-        this.deliver(this.self, payloads);
+        this.#intake.deliver(this.self, payloads);
       } catch (error) {
         this.listeners.report(asError(error));
       }
@@ -175,7 +150,7 @@ export class Router implements Receiver {
       requestTimeout: options.requestTimeout,
       schemas: options.schemas,
       clock: options.clock,
-      refusal: () => this.#refusal(),
+      refusal: () => refusalIn(this.#state),
       sendControl: (to, action, data) => this.sendControl(to, action, data),
       syncWithManager: options.syncWithManager,
     });
@@ -190,7 +165,7 @@ export class Router implements Receiver {
         cost: (to, size) => this.#outbox.queueCost(to, size),
       });
     }
-    this.#controlFrames = new ControlFrames({
+    const controlFrames = new ControlFrames({
       incoming: this.#incoming,
       requester: this.#requester,
       stoppingAlone: this.#stoppingAlone,
@@ -201,6 +176,20 @@ export class Router implements Receiver {
           this.#outbox.siblings?.holdForNext(peer, [], "it left");
         }
       },
+    });
+    this.#intake = new Intake({
+      self: this.self,
+      state: () => this.#state,
+      endpoint: this.#endpoint,
+      outbox: this.#outbox,
+      maxFrameSize: options.maxFrameSize,
+      schemas: options.schemas,
+      controlFrames,
+      requester: this.#requester,
+      incoming: this.#incoming,
+      dispatcher: this.#dispatcher,
+      stoppingAlone: this.#stoppingAlone,
+      listeners: this.listeners,
     });
     this.#endpoint.receive(this);
   }
@@ -217,19 +206,6 @@ export class Router implements Receiver {
   /** Where the process is in its life. */
   get state(): RouterState {
     return this.#state;
-  }
-
-  /** Why no request may be made now, if none may. */
-  #refusal(): "closed" | "is stopping" | undefined {
-    switch (this.#state) {
-      case "closing":
-      case "closed":
-        return "closed";
-      case "stopping":
-        return "is stopping";
-      default:
-        return undefined;
-    }
   }
 
   /**
@@ -350,7 +326,7 @@ export class Router implements Receiver {
    * sees it. Messages and answers are still taken.
    */
   refuseAllRequests(): void {
-    this.#refusingAll = true;
+    this.#intake.refuseAll();
   }
 
   /** Whether other hosts' traffic comes here: a manager's, in a cluster that spans hosts. */
@@ -391,17 +367,7 @@ export class Router implements Receiver {
     this.#state = "releasing";
     (this.#options.onReady?.() ?? nextTask()).then(() => {
       if (this.#state === "releasing") this.#state = "ready";
-      const held = this.#held;
-      this.#held = [];
-      if (this.#state === "closed") return;
-      for (const [from, message, receipt] of held) {
-        // Nothing here can close the connection it came on, as deliver() would: said, and the rest go on.
-        try {
-          this.#dispatcher.dispatch(from, message, receipt);
-        } catch (error) {
-          this.listeners.report(asError(error));
-        }
-      }
+      this.#intake.release();
     });
   }
 
@@ -649,111 +615,17 @@ export class Router implements Receiver {
     // What it sent itself before it closed is dispatched, as a peer's is.
     await Promise.all([this.#endpoint.closed, this.#loopback.drained(0)]);
     this.#state = "closed";
-    this.#held = [];
+    this.#intake.dropHeld();
   }
 
-  /** Takes payloads from the endpoint (see {@linkcode Receiver.deliver}). */
+  /** Takes payloads from the endpoint (see {@linkcode Intake.deliver}). */
   deliver(from: Address, payloads: readonly Uint8Array[]): void {
-    // Named only if a frame is bad: the name costs a string on every batch.
-    sender.address = from;
-    for (const payload of payloads) {
-      // A bad frame throws, and the endpoint closes the connection it came on.
-      const message = decodeMessage(payload, sender);
-      if (message.action.startsWith(CONTROL_PREFIX)) {
-        this.#controlFrames.handle(from, message);
-        continue;
-      }
-      // Once closed, nobody listens any more.
-      if (this.#state === "closed") continue;
-      if (this.#stoppingAlone.started) this.#stoppingAlone.heardFrom(from);
-      const refusing = this.#stoppingAlone.started || this.#refusingAll;
-      if (refusing && message.messageId !== undefined && message.re !== true) {
-        this.#refuse(from, message);
-        continue;
-      }
-      // What still comes of a stream its consumer left goes nowhere, unchecked.
-      if (message.re === true && this.#requester.leftEarly(message, from)) continue;
-      // The request it answers, found before a schema's output may drop `data.messageId`.
-      const { pending, streams } = this.#requester;
-      const answers = pending.size > 0 ? pending.answered(message, from) : undefined;
-      if (this.#options.schemas && !this.#passesSchema(from, message, answers)) continue;
-      // Answers settle requests at once, even while listeners are not ready.
-      if (streams.size > 0 && this.#requester.takeStreamed(message, from)) continue;
-      // A part of a stream its consumer left: nobody else listens for parts.
-      if (message.part === true) continue;
-      if (answers !== undefined) pending.answer(message, from, answers);
-      if (this.#dispatching()) this.#dispatcher.dispatch(from, message);
-      else this.#held.push([from, message, this.#incoming.receipt()]);
-    }
+    this.#intake.deliver(from, payloads);
   }
 
   /**
-   * Checks a message's data against its action's schema. A failed answer
-   * to a request or stream open here goes on, turned into the failure, to
-   * fail it; a failed request is answered with the failure; any other
-   * failed message is reported. Only the last two are kept from the
-   * listeners.
-   *
-   * @param answers The open request the message answers, if any.
-   */
-  #passesSchema(from: Address, message: WireMessage, answers: string | undefined): boolean {
-    const { streams } = this.#requester;
-    const streamed = streams.size > 0 && streams.awaits(message, from, responseAction);
-    // The end of a streamed answer carries no data: its parts did. (An
-    // answer to a plain request without data is checked like any.)
-    if (streamed && message.part !== true && message.data === undefined) return true;
-    const failure = checkIncoming(this.#options.schemas!, from, message);
-    if (failure === undefined) return true;
-    const error = toWireError(failure);
-    delete error.stack;
-    if (answers !== undefined || streamed) {
-      message.error = error;
-      delete message.data;
-      // A part that failed stays a part: it fails its stream, whose
-      // responder is not done, so the consumer tells it to stop, once.
-      if (!streamed) delete message.part;
-      return true;
-    }
-    if (message.messageId === undefined || message.re === true) {
-      this.listeners.report(failure);
-      return false;
-    }
-    this.#failRequest(from, message, error);
-    return false;
-  }
-
-  /**
-   * Answers a request whose handler will not run with `error`, and, when
-   * `dataBack`, with the request's data too, if it fits a frame (else the
-   * requester sends its own). One that cannot be sent (a full queue, say)
-   * is reported here; the requester times out.
-   */
-  #failRequest(from: Address, request: WireMessage, error: WireError, dataBack = false): void {
-    try {
-      const payload = this.#failure(from, request, error, dataBack);
-      // An answer: to the process that asked, past what waits for its next one.
-      this.#outbox.sendAnswer(from, payload, responseAction(request.action));
-    } catch (thrown) {
-      this.listeners.report(asError(thrown));
-    }
-  }
-
-  /** The answer that fails a request with `error`, in what the way to `from` carries. */
-  #failure(from: Address, request: WireMessage, error: WireError, dataBack: boolean): Payload {
-    // Another host's limit may be lower.
-    const limit = Math.min(this.#options.maxFrameSize, this.#endpoint.maxPayload(from));
-    return failureAnswer(from, request, error, dataBack, limit);
-  }
-
-  /**
-   * A payload from another host's `from` for this manager's child `to`,
-   * before it is relayed (see {@linkcode Receiver.answerFor}): a request
-   * for a child that refuses new ones (it said `$leaving`), is told to
-   * exit, or is down while it is being replaced or this host stops, is
-   * refused here on its behalf, as a child stopping alone refuses, so
-   * that the requester waits for its new process, or, to `ANY`, asks
-   * another. Relayed, it could reach the child as it closes, or bounce as
-   * undelivered.
+   * Refuses, on behalf of this manager's child `to`, another host's request
+   * for it that it will not take (see {@linkcode Intake.answerFor}).
    */
   answerFor(
     to: Address,
@@ -761,27 +633,7 @@ export class Router implements Receiver {
     payload: Uint8Array,
     exiting: boolean,
   ): Payload | undefined {
-    // On every relayed payload: the common case costs a lookup.
-    const stopping = this.#refusal() !== undefined;
-    const { replacements } = this.#requester;
-    if (!stopping && !exiting && !replacements.has(to)) return undefined;
-    // As this host stops, a child still up takes requests until it is told
-    // to exit, and one that is down will not be back.
-    const up = this.connected().includes(to);
-    if (up && !exiting && (stopping || !replacements.refusing(to))) return undefined;
-    let request: WireMessage;
-    try {
-      request = decodeMessage(payload, describe(from));
-    } catch {
-      return undefined; // Not this manager's to judge: relayed, the child reports it.
-    }
-    if (request.messageId === undefined || request.re === true) return undefined;
-    if (request.action.startsWith(CONTROL_PREFIX)) return undefined;
-    try {
-      return this.#failure(from, request, stoppingError(to), true);
-    } catch {
-      return undefined;
-    }
+    return this.#intake.answerFor(to, from, payload, exiting);
   }
 
   /**
@@ -846,28 +698,5 @@ export class Router implements Receiver {
 
   joined(child: Address): void {
     this.#options.onJoined?.(child);
-  }
-
-  /** Whether messages go to the listeners now, rather than wait behind held ones. */
-  #dispatching(): boolean {
-    switch (this.#state) {
-      case "ready":
-        return true;
-      case "stopping":
-      case "closing":
-        // Stopped or closed before it was ready: what it held stays held.
-        return this.#held.length === 0;
-      default:
-        return false;
-    }
-  }
-
-  /**
-   * Answers a request this process no longer takes: nothing of it runs
-   * here, and the refusal carries its data back, to go to another worker.
-   * When the data would not fit the refusal, the requester sends its own.
-   */
-  #refuse(from: Address, request: WireMessage): void {
-    this.#failRequest(from, request, stoppingError(this.self), true);
   }
 }
