@@ -98,23 +98,15 @@ export type {
   StandardSchemaV1,
   ValidationIssue,
 } from "./src/schema.ts";
+export type { LifecycleEvent } from "./src/lifecycle_event.ts";
+export type { AnyMessage, Handler, Listener, Message } from "./src/listener_types.ts";
+export type { ProcessHandle } from "./src/process_handle.ts";
+export type { ActionOf, Protocol, RequestActionOf, ResponseOf } from "./src/protocol.ts";
+export type { RequestAllOptions, RequestOptions, Settled } from "./src/request_types.ts";
 export type {
-  ActionOf,
-  AnyMessage,
   ChildState,
   ChildStats,
   ClusterStats,
   ConnectionStats,
-  Handler,
-  LifecycleEvent,
-  Listener,
-  Message,
   PeerStats,
-  ProcessHandle,
-  Protocol,
-  RequestActionOf,
-  RequestAllOptions,
-  RequestOptions,
-  ResponseOf,
-  Settled,
-} from "./src/types.ts";
+} from "./src/stats.ts";

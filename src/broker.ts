@@ -11,7 +11,7 @@
  */
 
 import type { Address } from "./address.ts";
-import type { ConnectionStats } from "./types.ts";
+import type { ConnectionStats } from "./stats.ts";
 
 /**
  * One host of a cluster, as the broker's membership records it.

@@ -29,7 +29,7 @@ import { Router } from "./router.ts";
 import type { Schemas } from "./schema.ts";
 import { signalExitCode } from "./signals.ts";
 import type { Endpoint } from "./transport.ts";
-import type { LifecycleEvent } from "./types.ts";
+import type { LifecycleEvent } from "./lifecycle_event.ts";
 
 /** Exit code of a child whose manager disappeared. */
 const ORPHAN_EXIT_CODE = 1;

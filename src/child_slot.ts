@@ -10,7 +10,7 @@ import { type Address, describe, outputLabel } from "./address.ts";
 import type { Permissions } from "./permissions.ts";
 import { RestartBudget, type RestartPolicy } from "./restart_policy.ts";
 import type { SpawnedChild } from "./spawn.ts";
-import type { ChildState } from "./types.ts";
+import type { ChildState } from "./stats.ts";
 
 /** How to start one child: a Deno module, or an executable in another language. */
 export type ChildSpec = DenoChildSpec | ForeignChildSpec;

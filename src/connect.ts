@@ -14,7 +14,7 @@ import {
   type Schemas,
   type SchemasFor,
 } from "./schema.ts";
-import type { Protocol } from "./types.ts";
+import type { Protocol } from "./protocol.ts";
 import { openUnixEndpoint } from "./unix/transport.ts";
 import { checkBoolean, checkOptionNames, type OptionNames } from "./option_names.ts";
 

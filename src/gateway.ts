@@ -29,7 +29,7 @@ import {
   TOO_LARGE,
   UNREACHABLE,
 } from "./transport.ts";
-import type { ConnectionStats } from "./types.ts";
+import type { ConnectionStats } from "./stats.ts";
 import type { UnixEndpoint } from "./unix/endpoint.ts";
 import { HeldAnswers } from "./held_answers.ts";
 import { RefusedStreams } from "./refused_streams.ts";

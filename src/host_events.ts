@@ -11,7 +11,7 @@
  * @module
  */
 
-import type { LifecycleEvent } from "./types.ts";
+import type { LifecycleEvent } from "./lifecycle_event.ts";
 
 /** Which process of a host's manager told an event, and its number there. */
 export interface Told {

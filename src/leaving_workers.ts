@@ -11,7 +11,7 @@
  */
 
 import type { Address } from "./address.ts";
-import type { LifecycleEvent } from "./types.ts";
+import type { LifecycleEvent } from "./lifecycle_event.ts";
 
 /** What this process knows of workers on their way out. */
 export class LeavingWorkers {

@@ -12,7 +12,7 @@ import { Callbacks } from "./callbacks.ts";
 import { SwitchboardError } from "./errors.ts";
 import type { ReceivedMessage } from "./message.ts";
 import { isPromiseLike } from "./promise_like.ts";
-import type { LifecycleEvent } from "./types.ts";
+import type { LifecycleEvent } from "./lifecycle_event.ts";
 
 /** A listener for one action. */
 export type ActionListener = (data: unknown, message: ReceivedMessage) => void;

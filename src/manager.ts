@@ -37,7 +37,8 @@ import { StartingChildren } from "./starting_children.ts";
 import { Supervisor } from "./supervisor.ts";
 import { exitIfOutputStalls, managerBegan } from "./stalled_output.ts";
 import type { Endpoint, TransportHost } from "./transport.ts";
-import type { ChildStats, LifecycleEvent } from "./types.ts";
+import type { LifecycleEvent } from "./lifecycle_event.ts";
+import type { ChildStats } from "./stats.ts";
 
 /**
  * How long the manager waits before it stops a SIGTERM'd child alone, in

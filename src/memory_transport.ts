@@ -23,7 +23,7 @@ import {
   type Transport,
   UNREACHABLE,
 } from "./transport.ts";
-import type { ConnectionStats } from "./types.ts";
+import type { ConnectionStats } from "./stats.ts";
 
 /** Endpoints in one isolate that can reach each other by address. */
 export class MemoryNetwork implements Transport {

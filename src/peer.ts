@@ -9,21 +9,12 @@ import type { Carried } from "./carried_types.ts";
 import { type Address, type ANY, describe, type Target } from "./address.ts";
 import type { ActionListener, AnyListener, RequestHandler } from "./listeners.ts";
 import type { Router } from "./router.ts";
-import type {
-  ActionOf,
-  AnyMessage,
-  Handler,
-  LifecycleEvent,
-  Listener,
-  PeerStats,
-  ProcessHandle,
-  Protocol,
-  RequestActionOf,
-  RequestAllOptions,
-  RequestOptions,
-  ResponseOf,
-  Settled,
-} from "./types.ts";
+import type { LifecycleEvent } from "./lifecycle_event.ts";
+import type { AnyMessage, Handler, Listener } from "./listener_types.ts";
+import type { ProcessHandle } from "./process_handle.ts";
+import type { ActionOf, Protocol, RequestActionOf, ResponseOf } from "./protocol.ts";
+import type { RequestAllOptions, RequestOptions, Settled } from "./request_types.ts";
+import type { PeerStats } from "./stats.ts";
 
 /**
  * One process's end of the cluster: the manager's {@linkcode Cluster} and

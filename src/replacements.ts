@@ -15,7 +15,7 @@
 import type { Address } from "./address.ts";
 import type { Clock } from "./clock.ts";
 import { within } from "./deadline.ts";
-import type { LifecycleEvent } from "./types.ts";
+import type { LifecycleEvent } from "./lifecycle_event.ts";
 
 /**
  * How a wait for a replacement ended: a process it waited for is ready

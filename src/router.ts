@@ -46,13 +46,9 @@ import { StoppingAlone } from "./stopping_alone.ts";
 import type { Schemas } from "./schema.ts";
 import { checkOutgoing } from "./validation.ts";
 import { type Endpoint, FULL, type LastSent, type Payload, type Receiver } from "./transport.ts";
-import type {
-  LifecycleEvent,
-  PeerStats,
-  RequestAllOptions,
-  RequestOptions,
-  Settled,
-} from "./types.ts";
+import type { LifecycleEvent } from "./lifecycle_event.ts";
+import type { RequestAllOptions, RequestOptions, Settled } from "./request_types.ts";
+import type { PeerStats } from "./stats.ts";
 
 /** What the owner of a router (manager or child) tells it. */
 export interface RouterOptions {

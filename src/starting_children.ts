@@ -12,7 +12,7 @@
 
 import type { Address } from "./address.ts";
 import type { Layout } from "./layout.ts";
-import type { LifecycleEvent } from "./types.ts";
+import type { LifecycleEvent } from "./lifecycle_event.ts";
 
 /** A child between its spawn and its `$ready`. */
 interface Starting {

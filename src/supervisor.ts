@@ -19,7 +19,8 @@ import { counted } from "./counted.ts";
 import { ClosedError, SwitchboardError } from "./errors.ts";
 import type { RestartPolicy } from "./restart_policy.ts";
 import { type Program, spawnChild, type SpawnedChild } from "./spawn.ts";
-import type { ChildStats, LifecycleEvent } from "./types.ts";
+import type { LifecycleEvent } from "./lifecycle_event.ts";
+import type { ChildStats } from "./stats.ts";
 
 /** What the supervisor needs from the manager. */
 export interface SupervisorOptions {

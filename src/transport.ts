@@ -15,7 +15,7 @@
 
 import type { Address } from "./address.ts";
 import type { Permissions } from "./permissions.ts";
-import type { ConnectionStats } from "./types.ts";
+import type { ConnectionStats } from "./stats.ts";
 
 /**
  * A payload as the layer above hands it over: UTF-8 bytes, text that the

@@ -23,7 +23,7 @@ import {
   type Receiver,
   UNREACHABLE,
 } from "../transport.ts";
-import type { ConnectionStats } from "../types.ts";
+import type { ConnectionStats } from "../stats.ts";
 import { Acceptor } from "./acceptor.ts";
 import { HEADER_SIZE } from "./frame.ts";
 import { Gate } from "./gate.ts";

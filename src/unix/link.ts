@@ -8,7 +8,7 @@
 import { type Address, describe } from "../address.ts";
 import { frameLength } from "../binary_frame.ts";
 import type { Payload } from "../transport.ts";
-import type { ConnectionStats } from "../types.ts";
+import type { ConnectionStats } from "../stats.ts";
 import { HEADER_SIZE } from "./frame.ts";
 import type { SocketConnection } from "./socket_connection.ts";
 
