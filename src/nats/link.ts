@@ -29,7 +29,7 @@
  *   of theirs it had (a bye): what else they sent it is refused to its
  *   senders, and sends to it are refused from then on. A host that leaves
  *   without a bye (it died) may have had what it never confirmed, or not:
- *   that is told to their senders.
+ *   that is told to their senders. (`Leaving` says and hears the byes.)
  * - **One process per name.** What this host reads while its keys may have
  *   expired, and another process may have taken its name (and so its
  *   subject), waits until a refresh settles it (`HeldWhileLapsed`); what
@@ -76,7 +76,6 @@ import { Batch } from "./batch.ts";
 import {
   bounceBody,
   endedBody,
-  highestBody,
   readBounce,
   readEnded,
   readGap,
@@ -88,8 +87,8 @@ import { EarlyEnvelopes } from "./early_envelopes.ts";
 import { HeldBounces } from "./held_bounces.ts";
 import { HeldWhileLapsed } from "./held_while_lapsed.ts";
 import type { Inbox } from "./inbox.ts";
-import type { CountsByWay } from "./in_flight.ts";
 import { IncomingOrder, MOST_FORGOTTEN } from "./incoming_order.ts";
+import { Leaving } from "./leaving.ts";
 import { type Outgoing, SendWindows } from "./send_windows.ts";
 import { RecentNames } from "./recent_names.ts";
 import { Strangers } from "./strangers.ts";
@@ -153,6 +152,8 @@ export class NatsLink implements BrokerLink {
   });
   /** What waits to be published to each host, at the end of this task. */
   readonly #batches = new Map<string, Batch>();
+  /** The byes said and heard, and the hosts that leave without one. */
+  readonly #leaving: Leaving;
   /** Bounces that could not go while the connection was down. */
   readonly #heldBounces = new HeldBounces();
   /**
@@ -186,8 +187,6 @@ export class NatsLink implements BrokerLink {
    * go to them is refused (see `#onServerError`).
    */
   readonly #forbidden = new Set<string>();
-  /** Hosts that said bye and have not left the membership yet: nothing more goes to them. */
-  readonly #departed = new Set<string>();
   #up = true;
   /** Told when the connection to the server drops and comes back. */
   readonly #reachability = new Callbacks<(reachable: boolean) => void>();
@@ -207,6 +206,14 @@ export class NatsLink implements BrokerLink {
     this.window = options.window;
     this.self = members.self;
     this.#writer = new EnvelopeWriter(members.self.host);
+    this.#leaving = new Leaving({
+      self: members.self.host,
+      hosts: () => this.hosts().map((record) => record.host),
+      windows: this.#windows,
+      incoming: this.#incoming,
+      publish: (host, part) => this.#publish(host, part),
+      receiver: () => this.#receiver,
+    });
     this.#lapse = new HeldWhileLapsed(
       () => members.mayHaveLapsed(),
       (bytes) => this.#onMessages(bytes),
@@ -273,7 +280,7 @@ export class NatsLink implements BrokerLink {
     if (this.#closing) return CLOSED;
     const host = this.hostOf(to);
     if (!this.#up || host === undefined || host === this.self.host) return UNREACHABLE;
-    if (this.#departed.has(host) || this.#forbidden.has(host)) return UNREACHABLE;
+    if (this.#leaving.saidBye(host) || this.#forbidden.has(host)) return UNREACHABLE;
     // Another process may have this host's name, and its processes' addresses, now.
     if (this.#members.mayHaveLapsed()) return UNREACHABLE;
     if (payload.length > this.maxPayload) return TOO_LARGE;
@@ -384,9 +391,9 @@ export class NatsLink implements BrokerLink {
     // they settle what they sent it as for a host that died.
     if (!this.#members.mayHaveLapsed()) {
       this.#sendHeldBounces();
-      this.#sayBye(neverHad);
+      if (this.#up) this.#leaving.sayBye(neverHad);
     }
-    this.#tellUnsettled(this.#up ? "stopped" : "stopped, cut off from the NATS server,");
+    this.#leaving.tellUnsettled(this.#up ? "stopped" : "stopped, cut off from the NATS server,");
     for (const batch of this.#batches.values()) batch.flush();
     this.#incoming.stop();
     this.#strangers.stop();
@@ -395,50 +402,6 @@ export class NatsLink implements BrokerLink {
     await this.#members.leave().catch(this.#options.report);
     this.#windows.releaseAll();
     await this.#nc.drain().catch(() => this.#nc.close());
-  }
-
-  /**
-   * Tells every other host how much of what it sent this host had; and the
-   * hosts not known here yet whose envelopes were dropped (`neverHad`),
-   * that they had none of it, lest they take this host for dead.
-   */
-  #sayBye(neverHad: ReadonlySet<string>): void {
-    if (!this.#up) return;
-    const hosts = new Set([...this.hosts().map((record) => record.host), ...neverHad]);
-    for (const host of hosts) {
-      if (host === this.self.host) continue;
-      // Nothing of it came: no body (and no epoch to speak of).
-      const had = this.#incoming.had(host);
-      this.#publish(host, {
-        kind: BYE,
-        from: NO_ADDRESS,
-        to: NO_ADDRESS,
-        seq: had?.epoch ?? 0,
-        body: had ? highestBody(had.highest) : EMPTY,
-      });
-    }
-  }
-
-  /**
-   * What this host sent before its last reconnect and was never confirmed
-   * (the host it went to missed the count, or this host is cut off now) is
-   * told to its senders, in doubt, as that count will be told no more: this
-   * host `did` something (it stops; its connection dropped again). Nobody
-   * else would tell them: the others count only what comes.
-   */
-  #tellUnsettled(did: string): void {
-    const self = JSON.stringify(this.self.host);
-    for (const { host, inDoubt } of this.#windows.takeUnsettled()) {
-      const why = `host ${self} ${did} before host ${JSON.stringify(host)} confirmed receipt`;
-      this.#tellInDoubt(host, inDoubt, why);
-    }
-  }
-
-  /** Tells each sender what of its own `host` never confirmed, by target (see `why` there). */
-  #tellInDoubt(host: string, inDoubt: CountsByWay, why?: string): void {
-    for (const [from, byTarget] of inDoubt) {
-      for (const [to, count] of byTarget) this.#receiver?.unconfirmed(host, from, to, count, why);
-    }
   }
 
   /**
@@ -587,7 +550,7 @@ export class NatsLink implements BrokerLink {
       case BOUNCE:
         return this.#onBounce(envelope);
       case BYE:
-        return this.#onBye(envelope);
+        return this.#leaving.onBye(envelope, this.#epoch);
       case RECONNECTED:
         return this.#onReconnected(envelope.host);
       case SENT:
@@ -785,41 +748,13 @@ export class NatsLink implements BrokerLink {
   }
 
   /**
-   * A host leaves, and says how much of what this host sent it came: the
-   * rest never will, and is refused to its senders; nothing more goes to it.
-   */
-  #onBye(envelope: Envelope): void {
-    const { host, seq, body } = envelope;
-    this.#departed.add(host);
-    // Had, in this host's epoch, or in the previous one, whose count it
-    // missed: then nothing of this one came.
-    const before = seq === this.#epoch ? undefined : seq;
-    const neverCame = this.#windows.close(host, readHighest(body), before);
-    // Told to their senders, by sender and target.
-    const reason = `host "${host}" stopped before it came`;
-    for (const [from, byTarget] of neverCame) {
-      for (const [to, count] of byTarget) {
-        this.#receiver?.bounced(from, to, reason, { count, last: true });
-      }
-    }
-  }
-
-  /**
-   * A host left: what was sent to it is forgotten, so that if it comes
-   * back the count starts afresh (which it sees, as the numbers start
-   * again). What came from it is kept, marked: if the same process comes
-   * back (it was paused past its keys' lifetime, say), its count goes on
-   * without a false gap.
+   * A host left: nothing is kept for it here (what its senders are told,
+   * and what is kept of what came from it, see `Leaving.left`).
    */
   #forget(host: string): void {
-    this.#departed.delete(host);
     this.#forbidden.delete(host);
-    const inDoubt = this.#windows.forget(host, this.#epoch);
     this.#batches.delete(host);
-    // No bye: it died, or was cut off. What it had, it may have acted on:
-    // each sender is told what of its own is in doubt, by target.
-    this.#tellInDoubt(host, inDoubt);
-    this.#incoming.forget(host);
+    this.#leaving.left(host, this.#epoch);
   }
 
   /**
@@ -848,7 +783,7 @@ export class NatsLink implements BrokerLink {
     );
     this.#forbidden.add(host);
     this.#options.report(refused);
-    this.#tellInDoubt(host, this.#windows.close(host, undefined), why);
+    this.#leaving.tellInDoubt(host, this.#windows.close(host, undefined), why);
     this.#receiver?.lost(host, new UnreachableError(why, { cause: error }));
   }
 
@@ -887,7 +822,7 @@ export class NatsLink implements BrokerLink {
         for (const record of this.hosts()) {
           if (record.host !== this.self.host) this.#receiver?.lost(record.host, reason);
         }
-        this.#tellUnsettled("lost its connection to the NATS server again");
+        this.#leaving.tellUnsettled("lost its connection to the NATS server again");
         this.#windows.endEpoch(this.#epoch);
       } else if (status.type === "reconnect") {
         this.#forbidden.clear();
