@@ -9,13 +9,14 @@
  * - A host refreshes its keys every `heartbeat` ms with compare-and-set
  *   (`update` at the revision it holds): a refresh that fails means another
  *   host holds the key now, and this host has lost it.
- * - Every host watches the bucket. A clean leave deletes the keys, which
- *   the others see at once; a host that stops refreshing is gone for each
- *   other once that one has heard `hostTimeout / heartbeat` (rounded up)
- *   of its own refreshes come back without one of the silent host's
- *   (within `hostTimeout` rounded up to whole heartbeats of its last); its
- *   keys expire in NATS later (`hostTimeout + heartbeat` after its last
- *   refresh), so that its ids are free again only once nobody counts it.
+ * - Every host watches the bucket (`MembershipWatch`). A clean leave
+ *   deletes the keys, which the others see at once; a host that stops
+ *   refreshing is gone for each other once that one has heard
+ *   `hostTimeout / heartbeat` (rounded up) of its own refreshes come back
+ *   without one of the silent host's (within `hostTimeout` rounded up to
+ *   whole heartbeats of its last); its keys expire in NATS later
+ *   (`hostTimeout + heartbeat` after its last refresh), so that its ids are
+ *   free again only once nobody counts it.
  *
  * - The bucket itself may go (a server's store wiped, a server replaced):
  *   the first host to find it gone makes it again, every host claims its
@@ -30,15 +31,12 @@
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { KV, KvEntry } from "@nats-io/kv";
 import type { HostRecord, MembershipChange } from "../broker.ts";
-import { describe } from "../address.ts";
 import { asError } from "../as_error.ts";
-import { deadline } from "../deadline.ts";
 import { Callbacks } from "../callbacks.ts";
 import { SwitchboardError } from "../errors.ts";
 import {
   type Bucket,
   isBucketGone,
-  makeBucket,
   openBucket,
   patiently,
   pauseFor,
@@ -50,12 +48,12 @@ import {
   HOST,
   keyName,
   ownerValue,
-  readRecord,
   recordValue,
   SERVICE,
   WORKER,
   writerOf,
 } from "./membership_keys.ts";
+import { MembershipWatch } from "./membership_watch.ts";
 
 /** Options of {@linkcode Membership.join}. */
 export interface MembershipOptions {
@@ -89,18 +87,6 @@ export interface MembershipOptions {
 /** The options, with the defaults in. */
 type Settings = Required<Omit<MembershipOptions, "report">> & Pick<MembershipOptions, "report">;
 
-/** A watch of keys: their entries as they change, until stopped. */
-type KvWatch = Awaited<ReturnType<KV["watch"]>>;
-
-/** What is known of another host. */
-interface Known {
-  record: HostRecord;
-  /** The process that wrote it: another under the same name is another host. */
-  process: string | undefined;
-  /** How many of this host's own refreshes came back since it last heard this one. */
-  silentFor: number;
-}
-
 /** A host's membership of a cluster. */
 export class Membership {
   readonly self: HostRecord;
@@ -126,20 +112,9 @@ export class Membership {
   #lapsesAt: number | undefined;
   /** Told how each round of refreshes ended: see `onRefreshed`. */
   readonly #refreshed = new Callbacks<(kept: boolean) => void>();
-  readonly #known = new Map<string, Known>();
-  readonly #changes = new Callbacks<(change: MembershipChange) => void>();
-  #byAddress: Map<number | string, string> | undefined;
+  /** The other hosts, as the bucket shows them. */
+  readonly #watch: MembershipWatch;
   #timer: ReturnType<typeof setInterval> | undefined;
-  /** When this host last heard its own refresh back: it is receiving. */
-  #selfSeen = performance.now();
-  /** When it last counted one of its own refreshes heard (see `#heardSelf`). */
-  #selfCounted = -Infinity;
-  /** When this host last wrote its host key, and when its current watch began. */
-  #selfWritten = 0;
-  #watchBegan = performance.now();
-  #watch: { stop(): void } | undefined;
-  /** Resolves once the first watch has read out the keys there were as it began. */
-  readonly #caughtUp = Promise.withResolvers<void>();
   /** Aborted as it closes: a pause between attempts (to claim, to watch) ends. */
   readonly #leaving = new AbortController();
   /** The round of refreshes running, if one is: see `#refreshRound`. */
@@ -188,34 +163,30 @@ export class Membership {
     this.#bucket = bucket;
     this.#options = options;
     this.self = { host: options.host, workers: [], services: [] };
+    this.#watch = new MembershipWatch({
+      kv,
+      bucket,
+      self: this.self,
+      heartbeat: options.heartbeat,
+      hostTimeout: options.hostTimeout,
+      closed: this.#leaving.signal,
+      report: options.report,
+    });
   }
 
   /** Every live host, this one included. */
   hosts(): HostRecord[] {
-    return [this.self, ...[...this.#known.values()].map((known) => known.record)];
+    return this.#watch.hosts();
   }
 
   /** The host a worker id or service name is on. */
   hostOf(address: number | string): string | undefined {
-    return this.#index().get(address);
-  }
-
-  /** Worker ids and service names by host: made again when hosts come or go. */
-  #index(): Map<number | string, string> {
-    if (!this.#byAddress) {
-      this.#byAddress = new Map();
-      for (const record of this.hosts()) {
-        for (const address of [...record.workers, ...record.services]) {
-          this.#byAddress.set(address, record.host);
-        }
-      }
-    }
-    return this.#byAddress;
+    return this.#watch.hostOf(address);
   }
 
   /** Listens for hosts joining and leaving; returns the remover. */
   onChange(listener: (change: MembershipChange) => void): () => void {
-    return this.#changes.add(listener);
+    return this.#watch.onChange(listener);
   }
 
   /**
@@ -284,7 +255,7 @@ export class Membership {
   close(): void {
     this.#leaving.abort();
     clearInterval(this.#timer);
-    this.#watch?.stop();
+    this.#watch.stop();
     this.#held.clear();
     this.#writtenAt.clear();
     this.#lapsesAt = undefined;
@@ -312,12 +283,12 @@ export class Membership {
         );
       }
       this.self.services.push(name);
-      this.#byAddress = undefined;
+      this.#watch.claimed();
     }
     for (let id = 0; this.self.workers.length < workers; id++) {
       if (await this.#createOnceLapsed(`${WORKER}${id}`, this.#owner(), predecessor)) {
         this.self.workers.push(id);
-        this.#byAddress = undefined;
+        this.#watch.claimed();
       }
     }
     // Its claiming key may have lapsed while it waited out a predecessor's
@@ -445,15 +416,15 @@ export class Membership {
     const sentAt = this.#options.now();
     try {
       this.#hold(key, await this.#kv.update(key, entry, revision), sentAt);
-      if (key.startsWith(HOST)) this.#selfWritten = performance.now();
+      if (key.startsWith(HOST)) this.#watch.wroteSelf();
       return true;
     } catch (error) {
       // Gone, or not back yet (JetStream answers so while a server
-      // restarts): the current watch is ended, and the next one
-      // (#watchAgain) makes the bucket again if it is gone (whoever finds
-      // it first makes it); the refresh is retried next beat.
+      // restarts): the current watch is ended, and the next one (see
+      // `MembershipWatch`) makes the bucket again if it is gone (whoever
+      // finds it first makes it); the refresh is retried next beat.
       if (isBucketGone(error)) {
-        this.#watch?.stop();
+        this.#watch.stop();
         return true;
       }
       if (!/wrong last sequence/i.test(String(error))) return true; // Down: retried next beat.
@@ -479,7 +450,7 @@ export class Membership {
       const revision = await this.#kv.update(key, value, current.revision).catch(() => undefined);
       if (this.#isClosed()) return true;
       this.#hold(key, revision ?? current.revision, revision === undefined ? undefined : sentAt);
-      if (revision !== undefined && key.startsWith(HOST)) this.#selfWritten = performance.now();
+      if (revision !== undefined && key.startsWith(HOST)) this.#watch.wroteSelf();
       return true;
     }
     // Not read (the connection dropped again, say): it may still be this host's own write.
@@ -521,7 +492,7 @@ export class Membership {
         } to another host (it was cut off for longer than hostTimeout, or the membership bucket was lost meanwhile): it leaves the cluster; its processes now reach only each other`,
       ),
     );
-    for (const [host, known] of this.#known) this.#drop(host, known);
+    this.#watch.dropAll();
     // Before it leaves: what it read meanwhile is dropped, not handled.
     this.#tellRefreshed(false);
     await this.leave();
@@ -539,20 +510,18 @@ export class Membership {
 
   /** Watches the others and keeps this host's keys fresh. */
   async #follow(): Promise<void> {
-    this.#read(await this.#kv.watch({ key: `${HOST}>` }));
+    await this.#watch.start();
     const { heartbeat, hostTimeout } = this.#options;
     let beat = 0;
     this.#timer = setInterval(() => {
-      this.#checkWatch(hostTimeout);
+      this.#watch.checkWatch(hostTimeout);
       if (++beat % 4 === 0) this.#refreshRound();
     }, heartbeat / 4);
     this.#refreshOnReconnect();
     // The hosts in it already are known once it has joined, so that what
     // it sends them at once goes; a beat at most (this host's own key is
     // among them, so the read-out ends with an entry).
-    await deadline(this.#caughtUp.promise, heartbeat, () => new Error("not read out")).catch(
-      () => {},
-    );
+    await this.#watch.caughtUp();
   }
 
   /**
@@ -576,147 +545,9 @@ export class Membership {
     }
   }
 
-  /**
-   * Reads the host keys as they change, through `watch` and, each time a
-   * watch ends while this host is a member (its bucket was lost, say), a
-   * new one, which starts with every key as it is then.
-   */
-  async #read(watch: KvWatch): Promise<void> {
-    for (let current: KvWatch | undefined = watch; current; current = await this.#watchAgain()) {
-      if (current !== watch) {
-        // The new watch reads every key out, this host's maybe first: none
-        // is dropped for that.
-        for (const known of this.#known.values()) known.silentFor = 0;
-      }
-      this.#watch = current;
-      this.#watchBegan = performance.now();
-      try {
-        for await (const entry of current) {
-          this.#onEntry(entry);
-          // The read-out's last entry, or one after it.
-          if (entry.isUpdate) this.#caughtUp.resolve();
-        }
-      } catch {
-        // Ended: watched again below, unless this host left.
-      }
-    }
-  }
-
-  /** A new watch of the host keys, the bucket made again if it is gone; none once closed. */
-  async #watchAgain(): Promise<KvWatch | undefined> {
-    for (let pause = 100; !this.#isClosed(); pause = Math.min(pause * 2, this.#options.heartbeat)) {
-      try {
-        await makeBucket(this.#bucket);
-        const watch = await this.#kv.watch({ key: `${HOST}>` });
-        if (!this.#isClosed()) return watch;
-        watch.stop();
-      } catch {
-        // Closed while it tried: no pause, whose timer would outlive it.
-        if (this.#isClosed()) break;
-        await pauseFor(pause, this.#leaving.signal);
-      }
-    }
-    return undefined;
-  }
-
   /** This host's record, as its host key holds it once claimed. */
   #record(): string {
     return recordValue(this.self, this.#process);
-  }
-
-  #onEntry(entry: KvEntry): void {
-    const host = entry.key.slice(HOST.length);
-    if (this.#isClosed()) return;
-    if (host === this.self.host) return this.#heardSelf();
-    let known = this.#known.get(host);
-    if (entry.operation !== "PUT") {
-      if (known) this.#drop(host, known);
-      return;
-    }
-    // Another process under that name: the one known is gone, though its
-    // delete was never heard (missed while away: the bucket keeps only a
-    // key's last value).
-    const process = writerOf(entry.string()).process;
-    if (known && known.process !== process) {
-      this.#drop(host, known);
-      known = undefined;
-    }
-    const record = readRecord(entry, host);
-    // Still claiming: it shows once its record says it is ready.
-    if (!record) {
-      if (known) known.silentFor = 0;
-      return;
-    }
-    // A host back from being cut off may claim what others hold now: not
-    // taken in (it leaves once it finds out).
-    const taken = [...record.workers, ...record.services].find((address) => {
-      const owner = this.#index().get(address);
-      return owner !== undefined && owner !== host;
-    });
-    if (taken !== undefined) {
-      this.#options.report?.(
-        new SwitchboardError(
-          `Host "${host}" claims ${describe(taken)}, which host "${
-            this.#index().get(taken)
-          }" holds: not taken in`,
-        ),
-      );
-      return;
-    }
-    this.#known.set(host, { record, process, silentFor: 0 });
-    if (known) return;
-    this.#byAddress = undefined;
-    this.#tell({ type: "joined", host: record, process });
-  }
-
-  /** Tells the listeners of a change; one that throws is reported, and the others still told. */
-  #tell(change: MembershipChange): void {
-    for (const listener of this.#changes.list) {
-      try {
-        listener(change);
-      } catch (error) {
-        this.#options.report?.(asError(error));
-      }
-    }
-  }
-
-  /**
-   * One of this host's own refreshes came back: the others had as long to
-   * refresh theirs. One that let `hostTimeout / heartbeat` of them (rounded
-   * up) pass unheard is gone. Counted in its own refreshes heard, not in
-   * time, silence while this host hears nothing either (NATS away, this
-   * process busy) says nothing of the others: none is dropped for it, as
-   * it begins or as it ends, whichever host's refresh comes back first.
-   */
-  #heardSelf(): void {
-    const now = performance.now();
-    this.#selfSeen = now;
-    const { hostTimeout, heartbeat } = this.#options;
-    // Three quarters of a beat at least between two counted: a burst of its
-    // own writes (rounds begun anew at each reconnect, a write made again
-    // after its answer was lost) gave the others no more time to refresh.
-    if (now - this.#selfCounted < heartbeat * 0.75) return;
-    this.#selfCounted = now;
-    const limit = Math.ceil(hostTimeout / heartbeat);
-    for (const [host, known] of this.#known) {
-      if (++known.silentFor >= limit) this.#drop(host, known);
-    }
-  }
-
-  /**
-   * Its own writes succeed, yet it has heard none of them for `timeout`
-   * ms: its watch is deaf (its bucket was made anew, say), and is replaced.
-   */
-  #checkWatch(timeout: number): void {
-    if (this.#selfWritten - Math.max(this.#selfSeen, this.#watchBegan) > timeout) {
-      this.#watch?.stop();
-    }
-  }
-
-  #drop(host: string, known: Known): void {
-    this.#known.delete(host);
-    this.#byAddress = undefined;
-    this.#tell({ type: "left", host: known.record, process: known.process });
   }
 }
 
