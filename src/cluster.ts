@@ -14,7 +14,8 @@ import type { Manager } from "./manager.ts";
 import { Peer } from "./peer.ts";
 import type { CarriedSchemaProtocol, Schemas, SchemasFor } from "./schema.ts";
 import type { Router } from "./router.ts";
-import type { ClusterStats, Protocol } from "./types.ts";
+import type { Protocol } from "./protocol.ts";
+import type { ClusterStats } from "./stats.ts";
 import type { UnixHost } from "./unix/host.ts";
 
 /**

@@ -16,7 +16,7 @@ import { Layout } from "./layout.ts";
 import { Manager, type ManagerConfig } from "./manager.ts";
 import { checkNamesCross, managerConfig } from "./manager_config.ts";
 import { checkModules } from "./module_check.ts";
-import type { LifecycleEvent } from "./types.ts";
+import type { LifecycleEvent } from "./lifecycle_event.ts";
 import { UnixHost } from "./unix/host.ts";
 import { MAX_RELAY_HEAD } from "./unix/relay.ts";
 

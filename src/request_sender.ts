@@ -30,7 +30,7 @@ import { Replacements } from "./replacements.ts";
 import type { Schemas } from "./schema.ts";
 import type { StreamRequests } from "./streams.ts";
 import type { Payload } from "./transport.ts";
-import type { RequestOptions } from "./types.ts";
+import type { RequestOptions } from "./request_types.ts";
 import { shown } from "./shown.ts";
 
 /** The options a request takes. */

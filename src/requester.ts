@@ -51,7 +51,8 @@ import {
 import { StreamRequester } from "./stream_requester.ts";
 import { StreamRequests } from "./streams.ts";
 import type { LastSent } from "./transport.ts";
-import type { LifecycleEvent, RequestAllOptions, RequestOptions, Settled } from "./types.ts";
+import type { LifecycleEvent } from "./lifecycle_event.ts";
+import type { RequestAllOptions, RequestOptions, Settled } from "./request_types.ts";
 import { checkOutgoing } from "./validation.ts";
 import { shown } from "./shown.ts";
 

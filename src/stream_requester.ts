@@ -18,7 +18,7 @@ import { awaitReplacement, type CheckedRequest, NotSent } from "./replacement_wa
 import { refusersSoFar, type RequesterOptions, type RequestSender } from "./request_sender.ts";
 import { STREAM_WINDOW, type StreamRequests, type StreamStep } from "./streams.ts";
 import type { Payload } from "./transport.ts";
-import type { RequestOptions } from "./types.ts";
+import type { RequestOptions } from "./request_types.ts";
 import { checkOutgoing } from "./validation.ts";
 
 /**

@@ -53,7 +53,7 @@ import { Callbacks } from "../callbacks.ts";
 import { counted } from "../counted.ts";
 import { ClosedError, FrameError, SwitchboardError, UnreachableError } from "../errors.ts";
 import { CLOSED, FULL, TOO_LARGE, UNREACHABLE } from "../transport.ts";
-import type { ConnectionStats } from "../types.ts";
+import type { ConnectionStats } from "../stats.ts";
 import {
   ACK,
   AFTER_FORGETTING,

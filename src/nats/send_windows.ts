@@ -11,7 +11,7 @@
 
 import { type Address, managerOf } from "../address.ts";
 import { DrainWaiters } from "../drain_waiters.ts";
-import type { ConnectionStats } from "../types.ts";
+import type { ConnectionStats } from "../stats.ts";
 import { type CountsByWay, InFlight } from "./in_flight.ts";
 import { MOST_FORGOTTEN } from "./incoming_order.ts";
 
