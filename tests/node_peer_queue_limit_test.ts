@@ -172,3 +172,43 @@ Deno.test("a Node peer's drain() waits for what it holds for a sibling's next pr
   manager.send({ action: "drainedRequest", messageId: "late", data: { wait: true } });
   assert.deepEqual(await manager.dataOf("late", 1), [true]);
 });
+
+Deno.test("a Node peer's request sent again to a sibling's next process is refused past maxQueuedBytes, as Switchboard's is", async () => {
+  await using manager = await FakeManager.start(
+    ["node", FLOODING],
+    (transport) => ({
+      ...bootstrapOf("node", { workers: [1], services: ["node"] })(transport),
+      replacing: [1],
+      maxQueuedBytes: MAX_QUEUED,
+    }),
+  );
+  // A request of 900 KiB waits for worker 1's next process behind 2 MiB held for it.
+  manager.send({
+    action: "holdAndAskRequest",
+    messageId: "hold",
+    data: { to: 1, size: SIZE, askSize: 900 * 1024 },
+  });
+  const [held] = await manager.dataOf("hold", 1) as [{ refusal: { name: string } | null }];
+  assert.equal(held.refusal?.name, "QueueFullError");
+  // Its next process connects and reads nothing: what was held goes to it, and fills its queue
+  // (the kernel takes some 200 KiB of it); the request would go past maxQueuedBytes.
+  const conn = await manager.dialChild(1, "s0.sock");
+  try {
+    manager.send({ action: "$event", data: { type: "ready", address: 1 } });
+    manager.send({ action: "askedRequest", messageId: "asked" });
+    const [outcome] = await manager.dataOf("asked", 1) as [
+      { name: string; message: string; action: string; peer: unknown } | string,
+    ];
+    assert.notEqual(outcome, "waiting", "the request was sent past maxQueuedBytes");
+    assert.ok(typeof outcome === "object" && outcome !== null);
+    assert.equal(outcome.name, "QueueFullError");
+    assert.match(
+      outcome.message,
+      /^Cannot send "blobRequest" to worker 1: \d+ bytes are queued for it already, and the limit is 2097152 \(maxQueuedBytes\); await drain\(\) first$/,
+    );
+    assert.equal(outcome.action, "blobRequest");
+    assert.equal(outcome.peer, 1);
+  } finally {
+    conn.close();
+  }
+});

@@ -381,7 +381,16 @@ export class Requester {
     if (gones !== undefined && this.#options.gones(entry.target) === gones) return;
     entry.waiting = false;
     entry.syncing = false;
-    if (this.#options.send(entry.target, entry.payload)) {
+    // Within `maxQueuedBytes` for it, as at the call (and as Switchboard's
+    // own requests go again): what was held for it went ahead, and may fill
+    // the queue of a next process that reads slowly.
+    let sent;
+    try {
+      sent = this.#options.sendWithin(entry.target, entry.payload, entry.action);
+    } catch (error) {
+      return this.#pending.settle(messageId, error);
+    }
+    if (sent) {
       // Sent again: its place among what was forwarded is this one.
       entry.place = this.#options.endpoint.forwarded(entry.target);
       return;
