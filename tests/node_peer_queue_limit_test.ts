@@ -212,3 +212,24 @@ Deno.test("a Node peer's request sent again to a sibling's next process is refus
     conn.close();
   }
 });
+
+Deno.test("a Node peer's drain() rejects a target that is not an address with a TypeError, as Switchboard's does", async () => {
+  await using cluster = await Cluster.start({
+    workers: 0,
+    processes: { flooder: { command: ["node", FLOODING] } },
+  });
+  const bad = [-1, 1.5, "", null, {}, [0, -1], [true]];
+  for (const to of bad) {
+    const deno = await cluster.drain(to as never).then(() => null, (error) => error);
+    assert.ok(deno instanceof TypeError, `Deno drain(${JSON.stringify(to)})`);
+    const node = await cluster.request("drainToRequest", { to }, { to: "flooder" });
+    assert.deepEqual(
+      node,
+      { name: "TypeError", message: deno.message },
+      `Node drain(${JSON.stringify(to)})`,
+    );
+  }
+  // An address, and a list of them, still drain.
+  assert.equal(await cluster.request("drainToRequest", { to: MANAGER }, { to: "flooder" }), null);
+  assert.equal(await cluster.request("drainToRequest", { to: [MANAGER] }, { to: "flooder" }), null);
+});

@@ -13,7 +13,7 @@
  * @module
  */
 
-import { describe } from "./address.mjs";
+import { describe, isAddress } from "./address.mjs";
 import { decodeMessage, encodeMessage } from "./codec.mjs";
 import { HEADER_SIZE } from "./frames.mjs";
 import { FrameError, QueueFullError } from "./errors.mjs";
@@ -170,13 +170,25 @@ export class Outbox {
    *
    * @param {Address | Address[]} [to]
    * @returns {Promise<void>}
+   * @throws {TypeError} When a target is not an address (rejects with it).
    */
   async drain(to) {
     const { bootstrap, endpoint, heldDrained, held } = this.#options;
     const highWaterMark = bootstrap.highWaterMark ?? Infinity;
-    const targets = to === undefined
-      ? undefined
-      : (Array.isArray(to) ? to : [to]).filter((target) => target !== bootstrap.self);
+    const list = to === undefined ? undefined : Array.isArray(to) ? to : [to];
+    // Not an address, it has no queue to wait on: it would resolve at once,
+    // and a sender that awaited it would go on to be refused at
+    // `maxQueuedBytes`. Switchboard's `drain()` refuses it alike.
+    for (const target of list ?? []) {
+      if (!isAddress(target)) {
+        throw new TypeError(
+          `Cannot drain the queues to ${
+            JSON.stringify(target) ?? String(target)
+          }: a target is a worker id (integer >= 0), a service name or MANAGER`,
+        );
+      }
+    }
+    const targets = list?.filter((target) => target !== bootstrap.self);
     // Again while more is held: a connection that closed before its
     // `$welcome` gives back what it carried, held then for the next process.
     do {

@@ -460,6 +460,7 @@ export class Peer {
    *
    * @param {Address | Address[]} [to]
    * @returns {Promise<void>}
+   * @throws {TypeError} When a target is not an address (rejects with it, as Switchboard's does).
    */
   drain(to) {
     return this.#outbox.drain(to);
