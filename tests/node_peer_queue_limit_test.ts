@@ -7,7 +7,9 @@
  * answers a peer on its own (`$left`) has a frame more of room, and is
  * dropped past it, reported once (as tests/unread_answers_test.ts for Deno).
  * What it holds for a sibling that cannot take it yet counts as queued, and
- * `drain()` waits for it.
+ * `drain()` waits for it; a request that waited for a sibling's next
+ * process goes to it within the limit too. `drain()` refuses a target that
+ * is not an address, as Switchboard's does.
  */
 
 import assert from "node:assert/strict";
