@@ -92,7 +92,10 @@ export interface MembershipChange {
   /**
    * The id of the host's manager process, when the broker knows it: one
    * that joins under the name of another that left is a new process, to
-   * which nothing told before it joined is told again.
+   * which nothing told before it joined is told again. Without it, a
+   * manager started again under a host's name counts as its first process:
+   * once either host is back from being cut off (or says it missed some),
+   * it is told the events from before it joined, as news.
    */
   process?: string;
 }
@@ -261,7 +264,9 @@ export interface BrokerLink {
    * Listens for another host saying it is back (its connection to the
    * broker was made again; or it asks what this host sent it, as then): it
    * hears what this host sends it now, and may have missed what was sent
-   * while it was away. Returns the remover.
+   * while it was away: what this host's manager told it of its children's
+   * lifecycle is told again. Without it, events lost while either host was
+   * cut off are never told again. Returns the remover.
    */
   onBack?(listener: (host: string) => void): () => void;
   /**
@@ -269,7 +274,8 @@ export interface BrokerLink {
    * sent it (lost on the way, though neither connection to the broker
    * dropped: a slow consumer's messages dropped, say). Those messages are
    * failed to their senders; what this host's manager told it of its
-   * children's lifecycle is told again. Returns the remover.
+   * children's lifecycle is told again. Without it, events lost so are told
+   * again only after a reconnect (`onBack`). Returns the remover.
    */
   onMissed?(listener: (host: string) => void): () => void;
   /** Starts delivering to `receiver`; call once. */
