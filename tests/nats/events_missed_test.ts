@@ -11,82 +11,25 @@
  */
 
 import assert from "node:assert/strict";
-import { Cluster, type LifecycleEvent } from "../../mod.ts";
-import { natsBroker } from "../../nats.ts";
-import type { BrokerLink, BrokerReceiver, HostRecord } from "../../src/broker.ts";
+import type { LifecycleEvent } from "../../mod.ts";
+import type { HostRecord } from "../../src/broker.ts";
 import { type Members, NatsLink } from "../../src/nats/link.ts";
 import { event, waitFor } from "../helpers.ts";
 import { fakeConnection } from "./fake_connection.ts";
-import { HOST_WORKER, knowsWorkers, NATS, natsAnswers, uniqueCluster } from "./hosts.ts";
-
-/** What a test changes of a host's link: frames dropped as they come, listeners handed over. */
-interface Tap {
-  /** While set, `$event` frames from host b's manager are dropped, and counted. */
-  dropping: boolean;
-  dropped: number;
-  /** Resolves once two are dropped. */
-  droppedTwo: PromiseWithResolvers<void>;
-  missed: ((host: string) => void)[];
-}
-
-function tapped(link: BrokerLink, tap: Tap): BrokerLink {
-  const decoder = new TextDecoder();
-  return new Proxy(link, {
-    get(target, key) {
-      if (key === "receive") {
-        return (receiver: BrokerReceiver) =>
-          target.receive({
-            ...receiver,
-            deliver: (from, to, payload) => {
-              if (
-                tap.dropping && from === "manager@b" && decoder.decode(payload).includes("$event")
-              ) {
-                if (++tap.dropped === 2) tap.droppedTwo.resolve();
-                return;
-              }
-              receiver.deliver(from, to, payload);
-            },
-            lost: receiver.lost.bind(receiver),
-            bounced: receiver.bounced.bind(receiver),
-            unconfirmed: receiver.unconfirmed.bind(receiver),
-            ended: receiver.ended?.bind(receiver),
-          } as BrokerReceiver);
-      }
-      if (key === "onMissed") {
-        return (listener: (host: string) => void) => {
-          tap.missed.push(listener);
-          return target.onMissed?.(listener) ?? (() => {});
-        };
-      }
-      const value = Reflect.get(target, key, target);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
-}
-
-/** This process as `host` of `cluster` (one worker), its link tapped by `tap`. */
-function joinTapped(cluster: string, host: string, tap: Tap): Promise<Cluster> {
-  const broker = natsBroker({ servers: NATS, cluster, host });
-  return Cluster.start({
-    worker: HOST_WORKER,
-    workers: 1,
-    broker: { join: async (request) => tapped(await broker.join(request), tap) },
-  });
-}
-
-function untapped(): Tap {
-  return { dropping: false, dropped: 0, droppedTwo: Promise.withResolvers(), missed: [] };
-}
+import { EventTap } from "./event_tap.ts";
+import { knowsWorkers, natsAnswers, uniqueCluster } from "./hosts.ts";
 
 Deno.test({
   name: "events another host missed, though no connection dropped, are told it again",
   ignore: !natsAnswers,
   async fn() {
     const cluster = uniqueCluster();
-    const onB = untapped();
-    await using b = await joinTapped(cluster, "b", onB);
-    const onA = untapped();
-    await using a = await joinTapped(cluster, "a", onA);
+    const onB = new EventTap();
+    await using b = await onB.join(cluster, "b");
+    const onA = new EventTap();
+    const droppedTwo = Promise.withResolvers<void>();
+    onA.onDrop = () => onA.dropped === 2 && droppedTwo.resolve();
+    await using a = await onA.join(cluster, "a");
     a.onError(() => {});
     b.onError(() => {});
     await knowsWorkers(a, 2);
@@ -100,7 +43,7 @@ Deno.test({
     const ready = event(b, "ready", 0);
     await waitFor(b.reload(0), "worker 0 to be reloaded");
     await waitFor(ready, "worker 0 to be ready again");
-    await waitFor(onA.droppedTwo.promise, "host a's link to drop worker 0's reload and ready");
+    await waitFor(droppedTwo.promise, "host a's link to drop worker 0's reload and ready");
     onA.dropping = false;
     assert.deepEqual(heard, []);
     // Host a says it missed some of host b's messages.

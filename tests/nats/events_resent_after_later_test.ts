@@ -8,72 +8,10 @@
  */
 
 import assert from "node:assert/strict";
-import { Cluster, type LifecycleEvent } from "../../mod.ts";
-import { natsBroker } from "../../nats.ts";
-import type { BrokerLink, BrokerReceiver } from "../../src/broker.ts";
+import type { LifecycleEvent } from "../../mod.ts";
 import { event, waitFor } from "../helpers.ts";
-import { HOST_WORKER, joinHere, knowsWorkers, NATS, natsAnswers, uniqueCluster } from "./hosts.ts";
-
-/** Host a's link, whose `$event` frames from host b's manager can be dropped, and its back listeners. */
-interface Tapped {
-  link: BrokerLink;
-  /** While set, `$event` frames from b's manager are dropped: each is counted. */
-  dropping: boolean;
-  dropped: number;
-  droppedOne: () => void;
-  back: ((host: string) => void)[];
-}
-
-function tap(link: BrokerLink, tapped: Tapped): BrokerLink {
-  const decoder = new TextDecoder();
-  return new Proxy(link, {
-    get(target, key) {
-      if (key === "receive") {
-        return (receiver: BrokerReceiver) =>
-          target.receive({
-            ...receiver,
-            deliver: (from, to, payload) => {
-              if (
-                tapped.dropping && from === "manager@b" &&
-                decoder.decode(payload).includes("$event")
-              ) {
-                tapped.dropped++;
-                return tapped.droppedOne();
-              }
-              receiver.deliver(from, to, payload);
-            },
-            lost: receiver.lost.bind(receiver),
-            bounced: receiver.bounced.bind(receiver),
-            unconfirmed: receiver.unconfirmed.bind(receiver),
-            ended: receiver.ended?.bind(receiver),
-          } as BrokerReceiver);
-      }
-      if (key === "onBack") {
-        return (listener: (host: string) => void) => {
-          tapped.back.push(listener);
-          return target.onBack!(listener);
-        };
-      }
-      const value = Reflect.get(target, key, target);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
-}
-
-/** A tap that drops nothing yet. */
-function untapped(): Tapped {
-  return { link: undefined!, dropping: false, dropped: 0, droppedOne: () => {}, back: [] };
-}
-
-/** This process as host a of `cluster` (one worker), its link tapped by `tapped`. */
-function joinTapped(cluster: string, tapped: Tapped): Promise<Cluster> {
-  const broker = natsBroker({ servers: NATS, cluster, host: "a" });
-  return Cluster.start({
-    worker: HOST_WORKER,
-    workers: 1,
-    broker: { join: async (request) => tapped.link = tap(await broker.join(request), tapped) },
-  });
-}
+import { EventTap } from "./event_tap.ts";
+import { joinHere, knowsWorkers, natsAnswers, uniqueCluster } from "./hosts.ts";
 
 Deno.test({
   name: "events told again after an outage are taken when a later event came first",
@@ -81,8 +19,8 @@ Deno.test({
   async fn() {
     const cluster = uniqueCluster();
     await using b = await joinHere(cluster, "b", { workers: 2 });
-    const tapped = untapped();
-    await using a = await joinTapped(cluster, tapped);
+    const tapped = new EventTap();
+    await using a = await tapped.join(cluster, "a");
     a.onError(() => {});
     b.onError(() => {});
     await knowsWorkers(a, 3);
@@ -100,7 +38,7 @@ Deno.test({
     await waitFor(first, "host a to hear that worker 1 is ready again");
     // Worker 0's exit, restart and ready never reach host a, as in an outage.
     const threeDropped = Promise.withResolvers<void>();
-    tapped.droppedOne = () => tapped.dropped === 3 && threeDropped.resolve();
+    tapped.onDrop = () => tapped.dropped === 3 && threeDropped.resolve();
     tapped.dropping = true;
     await crash(0);
     await waitFor(threeDropped.promise, "host a's link to drop worker 0's three events");
@@ -135,8 +73,8 @@ Deno.test({
     b.onError(() => {});
     // Before host a joins: its listeners are never told of it.
     await waitFor(b.reload(0), "worker 0 to be reloaded on host b");
-    const tapped = untapped();
-    await using a = await joinTapped(cluster, tapped);
+    const tapped = new EventTap();
+    await using a = await tapped.join(cluster, "a");
     a.onError(() => {});
     await knowsWorkers(a, 2);
     await knowsWorkers(b, 2);
