@@ -167,9 +167,8 @@ export function encodeData(
       NO_ATTACHMENTS,
     );
   }
+  // A toJSON that gave undefined comes back as null, tagged "undefined", as encodeMessage sends it.
   const { value, tags, attachments } = wireData(action, data, maxFrameSize, to);
-  // A toJSON that gave undefined: no data, as encodeMessage leaves it out.
-  if (value === undefined) return undefined;
   const json = stringify(value, maxFrameSize, to, action);
   return tags.length === 0
     ? new EncodedData(json, value, undefined, NO_ATTACHMENTS)
