@@ -25,6 +25,21 @@ const SIZE = 64 * 1024;
 /** 16 MiB in one turn of the event loop: far past MAX_QUEUED and what the kernel buffers. */
 const COUNT = 256;
 
+/**
+ * The flooding Node service, as worker 1 is being replaced and no process
+ * of it listens: what it sends worker 1 is held for its next process.
+ */
+function floodingWhileReplacing(): Promise<FakeManager> {
+  return FakeManager.start(
+    ["node", FLOODING],
+    (transport) => ({
+      ...bootstrapOf("node", { workers: [1], services: ["node"] })(transport),
+      replacing: [1],
+      maxQueuedBytes: MAX_QUEUED,
+    }),
+  );
+}
+
 Deno.test("a Node peer's sends past maxQueuedBytes throw QueueFullError, and what went before arrives", async () => {
   await using cluster = await Cluster.start({
     workers: 0,
@@ -125,14 +140,7 @@ Deno.test("a Node peer's $left answers to a sibling that never reads stay within
 Deno.test("a Node peer's messages held for a sibling's next process stay within maxQueuedBytes", async () => {
   // Worker 1 is being replaced, and no process of it listens: what is sent to it is held in the
   // sender for its next process.
-  await using manager = await FakeManager.start(
-    ["node", FLOODING],
-    (transport) => ({
-      ...bootstrapOf("node", { workers: [1], services: ["node"] })(transport),
-      replacing: [1],
-      maxQueuedBytes: MAX_QUEUED,
-    }),
-  );
+  await using manager = await floodingWhileReplacing();
   manager.send({
     action: "floodRequest",
     messageId: "flood",
@@ -152,14 +160,7 @@ Deno.test("a Node peer's messages held for a sibling's next process stay within 
 });
 
 Deno.test("a Node peer's drain() waits for what it holds for a sibling's next process", async () => {
-  await using manager = await FakeManager.start(
-    ["node", FLOODING],
-    (transport) => ({
-      ...bootstrapOf("node", { workers: [1], services: ["node"] })(transport),
-      replacing: [1],
-      maxQueuedBytes: MAX_QUEUED,
-    }),
-  );
+  await using manager = await floodingWhileReplacing();
   // 20 of 64 KiB held for worker 1's next process: over the bootstrap's 1 MiB highWaterMark.
   manager.send({
     action: "holdRequest",
@@ -176,14 +177,7 @@ Deno.test("a Node peer's drain() waits for what it holds for a sibling's next pr
 });
 
 Deno.test("a Node peer's request sent again to a sibling's next process is refused past maxQueuedBytes, as Switchboard's is", async () => {
-  await using manager = await FakeManager.start(
-    ["node", FLOODING],
-    (transport) => ({
-      ...bootstrapOf("node", { workers: [1], services: ["node"] })(transport),
-      replacing: [1],
-      maxQueuedBytes: MAX_QUEUED,
-    }),
-  );
+  await using manager = await floodingWhileReplacing();
   // A request of 900 KiB waits for worker 1's next process behind 2 MiB held for it.
   manager.send({
     action: "holdAndAskRequest",
