@@ -63,11 +63,6 @@ export class HostEvents {
     return numbered;
   }
 
-  /** The latest events, oldest first, to tell again. */
-  kept(): readonly NumberedEvent[] {
-    return this.#kept;
-  }
-
   /**
    * Another host's manager joined (or this one started with it there): the
    * events before now were never told it, nor are they told again. Only

@@ -8,14 +8,17 @@ const exit: LifecycleEvent = { type: "exit", address: 0, code: 1, signal: null, 
 
 Deno.test("events are numbered, kept to tell again, the latest only", () => {
   const events = new HostEvents();
+  // There from the start: told every event kept.
+  events.joined("manager@b");
   const first = events.number(exit);
   const second = events.number({ type: "ready", address: 0 });
   assert.equal(first.told.n, 1);
   assert.equal(second.told.n, 2);
   assert.equal(first.told.by, second.told.by);
   for (let i = 0; i < MOST_KEPT; i++) events.number({ type: "ready", address: 0 });
-  assert.equal(events.kept().length, MOST_KEPT);
-  assert.equal(events.kept()[0].told.n, 3);
+  const kept = events.keptFor("manager@b");
+  assert.equal(kept.length, MOST_KEPT);
+  assert.equal(kept[0].told.n, 3);
 });
 
 Deno.test("a host's events are taken once, and afresh from a new process of it", () => {
