@@ -19,18 +19,25 @@ async function exists(path: string): Promise<boolean> {
   return await Deno.stat(path).then(() => true, () => false);
 }
 
-/** The cluster socket directories now in the temp directory. */
-async function socketDirs(): Promise<string[]> {
-  const probe = await Deno.makeTempDir();
-  await Deno.remove(probe);
-  const parent = probe.slice(0, probe.lastIndexOf("/"));
-  const names: string[] = [];
-  for await (const entry of Deno.readDir(parent)) {
-    if (entry.name.startsWith("switchboard-") && !entry.name.startsWith("switchboard-test-")) {
-      names.push(entry.name);
-    }
+/**
+ * Runs `start` and gives the temporary directories this process made
+ * meanwhile. Watching what this process makes, not listing /tmp, so that
+ * another suite's clusters starting beside this one are not counted.
+ */
+async function tempDirsMadeBy(start: () => Promise<unknown>): Promise<string[]> {
+  const makeTempDir = Deno.makeTempDir;
+  const made: string[] = [];
+  Deno.makeTempDir = async (options) => {
+    const dir = await makeTempDir(options);
+    made.push(dir);
+    return dir;
+  };
+  try {
+    await start();
+  } finally {
+    Deno.makeTempDir = makeTempDir;
   }
-  return names.sort();
+  return made;
 }
 
 Deno.test("stop() leaves no child process, no socket file and no directory", async () => {
@@ -51,17 +58,18 @@ Deno.test("stop() leaves no child process, no socket file and no directory", asy
 });
 
 Deno.test("start() fails clearly when a child exits before it is ready, and cleans up", async () => {
-  const before = await socketDirs();
-  await assert.rejects(
-    Cluster.start({
-      worker: fixture("worker.ts"),
-      workers: 1,
-      processes: { bad: fixture("crashing_worker.ts") },
-    }),
-    /^SwitchboardError: service "bad" exited with code 1 before it was ready$/,
+  const made = await tempDirsMadeBy(() =>
+    assert.rejects(
+      Cluster.start({
+        worker: fixture("worker.ts"),
+        workers: 1,
+        processes: { bad: fixture("crashing_worker.ts") },
+      }),
+      /^SwitchboardError: service "bad" exited with code 1 before it was ready$/,
+    )
   );
-  const after = await socketDirs();
-  assert.deepEqual(after.filter((dir) => !before.includes(dir)), [], "no new socket directory");
+  assert.equal(made.length, 1, "it made its socket directory");
+  assert.equal(await exists(made[0]), false, "its socket directory is gone");
 });
 
 Deno.test("start() fails clearly when a child does not connect or does not become ready in time", async () => {
