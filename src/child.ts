@@ -13,6 +13,8 @@ import {
   EVENT,
   EXIT,
   MEMBERS,
+  PING,
+  PONG,
   READY,
   RUNNING,
   STOP,
@@ -107,6 +109,11 @@ export class ChildSide {
           run: (event) => this.router.lifecycle(event as LifecycleEvent),
         },
         [SYNCED]: { from: MANAGER, run: (data) => this.#sync.synced(data) },
+        // The watchdog: answered here, by this event loop, so that a loop
+        // that is blocked cannot answer, and is found out. Not bounded as
+        // an answer to a peer is: the manager sends its next `$ping` only
+        // once this one's `$pong` came, so at most one is ever queued.
+        [PING]: { from: MANAGER, run: (data) => this.router.sendControl(MANAGER, PONG, data) },
       },
       onGone: (peer) => this.#onGone(peer),
       syncWithManager: (about) => this.#sync.sync(about),

@@ -27,6 +27,8 @@ export interface DenoChildSpec {
   args: readonly string[];
   /** Whether each line it prints gets its address in front (see `labelOutput`). */
   labelOutput: boolean;
+  /** How long it has to answer the watchdog, in ms; not watched when left out. */
+  hangTimeout?: number;
 }
 
 /** A child in another language: its argv, run as given, outside any sandbox. */
@@ -35,6 +37,8 @@ export interface ForeignChildSpec {
   command: readonly string[];
   /** Whether each line it prints gets its address in front (see `labelOutput`). */
   labelOutput: boolean;
+  /** How long it has to answer the watchdog, in ms; not watched when left out. */
+  hangTimeout?: number;
 }
 
 /** One child address, across the processes that held it. */
@@ -74,6 +78,8 @@ export interface Slot {
   newCodeUnproven: boolean;
   /** Whether the current process said `$stopped` since it was asked to stop. */
   saidStopped: boolean;
+  /** Whether the watchdog killed the current process: it did not answer, its loop blocked. */
+  hung: boolean;
 }
 
 /** The slot of a child about to start for the first time, with no process yet. */
@@ -96,6 +102,7 @@ export function newSlot(address: Address, spec: ChildSpec, restart: RestartPolic
     trouble: undefined,
     newCodeUnproven: false,
     saidStopped: false,
+    hung: false,
   };
 }
 

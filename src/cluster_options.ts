@@ -60,6 +60,8 @@ export interface ModuleService {
   flags?: readonly string[];
   /** Its `Deno.args`, instead of the cluster's `args`. */
   args?: readonly string[];
+  /** The watchdog for this service, instead of the cluster's `hangTimeout`: `false` turns it off. */
+  hangTimeout?: number | false;
 }
 
 /**
@@ -92,6 +94,11 @@ export interface CommandService {
   flags?: undefined;
   /** Not beside a command: its arguments go in `command`. */
   args?: undefined;
+  /**
+   * The watchdog for this service, instead of the cluster's `hangTimeout`:
+   * `false` turns it off, for a program that does not answer `$ping`.
+   */
+  hangTimeout?: number | false;
 }
 
 /**
@@ -195,6 +202,34 @@ export interface ClusterOptions<S extends string = string> {
    * they are killed, in ms (default 5 000): their stop work, then closing.
    */
   stopTimeout?: number;
+  /**
+   * The watchdog: how long, in ms, a ready child has to answer the
+   * manager's probe (`$ping`, sent on its connection once per
+   * `hangTimeout`, answered by its event loop) before it is taken for hung
+   * and killed with SIGKILL (default `false`: no probe is sent). A child
+   * whose event loop is blocked (an endless loop, a long synchronous
+   * computation, a deadlock in native code) keeps its connection open but
+   * answers nothing; killed, it is handled as a crash: the restart policy
+   * applies, `onError` hears a `TimeoutError` naming it, and its `exit`
+   * lifecycle event says `hung: true`. A loop blocked for less than
+   * `hangTimeout` is never taken for hung, one blocked for twice that
+   * always is. A child starting or stopping is not probed. A service may
+   * set its own (`false` for a program in another language that does not
+   * answer `$ping`).
+   *
+   * @example Restart a worker stuck in a loop within 10 s
+   * ```ts
+   * import type { ClusterOptions } from "@switchboard/switchboard";
+   *
+   * const options: ClusterOptions<"legacy"> = {
+   *   worker: "./worker.ts",
+   *   hangTimeout: 5_000,
+   *   processes: { legacy: { command: ["python3", "old.py"], hangTimeout: false } },
+   * };
+   * console.assert(options.hangTimeout === 5_000);
+   * ```
+   */
+  hangTimeout?: number | false;
   /**
    * What happens when a child is given up (it exited `maxRestarts` times
    * within `period`): `true` (default) stops the cluster and rejects

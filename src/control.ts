@@ -48,6 +48,11 @@
  *   sent before, on the same connection: once every peer said it, the
  *   leaving process has every request it will get from them, and may exit
  *   once it answered them, refusals included.
+ * - `$ping` (`{n}`): the manager to a ready child, with the watchdog on
+ *   (`hangTimeout`), once an interval; the child's event loop answers
+ *   `$pong` with the same data. A child whose answer does not come within
+ *   `hangTimeout` is hung (its loop blocked): the manager kills it.
+ * - `$pong`: a child's answer to `$ping`.
  *
  * (The handshake's `$hello` and `$welcome` belong to the Unix transport.)
  *
@@ -110,6 +115,15 @@ export const LEAVING = "$leaving";
 
 /** The answer to `$leaving`: every request sent before it is in. */
 export const LEFT = "$left";
+
+/**
+ * The watchdog's probe, `{n}`: the manager to a ready child, which answers
+ * `$pong` with the same data from its event loop, so that a loop that is
+ * blocked cannot answer (see `watchdog.ts`).
+ */
+export const PING = "$ping";
+/** A child's answer to `$ping`, with its data. */
+export const PONG = "$pong";
 
 /** How a process handles one control action. */
 export interface Control {

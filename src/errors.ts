@@ -76,7 +76,9 @@ function define(error: SwitchboardError, key: "action" | "peer", value: unknown)
 
 /**
  * A request got no answer in time. Raised where `request()` was called, so
- * its stack points at the caller.
+ * its stack points at the caller. Also what the manager's `onError` hears
+ * when a child did not answer the watchdog (`hangTimeout`) and was killed:
+ * its `action` is `"$ping"`, its `peer` that child.
  *
  * @example Tell a timeout apart
  * ```ts

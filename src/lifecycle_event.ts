@@ -12,7 +12,8 @@ import type { Address } from "./address.ts";
  * in every process see it.
  *
  * - `exit`: it exited without being asked; `restart` tells whether it will
- *   be restarted.
+ *   be restarted; `hung: true` when the manager killed it because it did not
+ *   answer the watchdog within `hangTimeout` (its event loop was blocked).
  * - `restart`: a new process for it is starting, after its back-off;
  *   `attempt` counts its restarts since the cluster started, this one
  *   included (not the restart budget, which counts crashes within `period`).
@@ -48,6 +49,8 @@ export type LifecycleEvent =
     code: number;
     signal: string | null;
     restart: boolean;
+    /** The manager killed it: it did not answer the watchdog within `hangTimeout`. */
+    hung?: true;
   }
   | { type: "restart"; address: Address; attempt: number }
   | { type: "ready"; address: Address }

@@ -21,7 +21,18 @@ import {
 import { BOOTSTRAP_VERSION } from "./bootstrap.ts";
 import type { ChildSpec } from "./child_slot.ts";
 import { HostEvents, type NumberedEvent, toldOf } from "./host_events.ts";
-import { EVENT, MEMBERS, READY, RESEND, RUNNING, STOPPED, SYNC, SYNCED, TERM } from "./control.ts";
+import {
+  EVENT,
+  MEMBERS,
+  PONG,
+  READY,
+  RESEND,
+  RUNNING,
+  STOPPED,
+  SYNC,
+  SYNCED,
+  TERM,
+} from "./control.ts";
 import { deadline } from "./deadline.ts";
 import { ClosedError, FrameError, SwitchboardError } from "./errors.ts";
 import type { Layout } from "./layout.ts";
@@ -205,6 +216,8 @@ export class Manager {
           [RUNNING]: { run: (_data, from) => manager!.#supervisor.ready(from) },
           [STOPPED]: { run: (_data, from) => manager!.#supervisor.stopped(from) },
           [TERM]: { run: (_data, from) => manager!.#terminated(from) },
+          // A child answered the watchdog (sent only with `hangTimeout` on).
+          [PONG]: { run: (data, from) => manager!.#supervisor.answered(from, data) },
           // What happened to another host's children, from its manager.
           [EVENT]: { run: (data, from) => manager!.#eventFrom(from, data) },
           // Another host's manager, back from being cut off, asks for this host's events again.

@@ -48,6 +48,7 @@ const CLUSTER_OPTIONS = {
   restart: true,
   startTimeout: true,
   stopTimeout: true,
+  hangTimeout: true,
   escalate: true,
   broker: true,
   signals: true,
@@ -61,6 +62,7 @@ const SERVICE_OPTIONS = {
   permissions: true,
   flags: true,
   args: true,
+  hangTimeout: true,
 } satisfies OptionNames<ServiceOptions>;
 
 const RESTART_OPTIONS = {
@@ -111,6 +113,7 @@ export function managerConfig(
     flags: [...required, ...(options.flags ?? [])],
     args: options.args ?? [],
     labelOutput: options.labelOutput ?? false,
+    ...watched(hangTimeout(options.hangTimeout, "Cluster.start()")),
   };
   const children = new Map<Address, ChildSpec>(layout.workerIds.map((id) => [id, shared]));
   for (const [name, service] of services) {
@@ -245,7 +248,11 @@ function serviceSpec(
         }`,
       );
     }
-    return { command: [...command], labelOutput: shared.labelOutput };
+    return {
+      command: [...command],
+      labelOutput: shared.labelOutput,
+      ...watched(ownHangTimeout(spec, shared, name)),
+    };
   }
   if (!isModule(spec.module)) {
     throw new TypeError(`Service "${name}" needs a module: a path or URL`);
@@ -257,7 +264,49 @@ function serviceSpec(
     flags: spec.flags ? [...required, ...spec.flags] : shared.flags,
     args: spec.args ?? shared.args,
     labelOutput: shared.labelOutput,
+    ...watched(ownHangTimeout(spec, shared, name)),
   };
+}
+
+/**
+ * A service's `hangTimeout`: its own (`false`: not watched), else the
+ * cluster's.
+ *
+ * @throws {TypeError} When its own is not `false` or a delay in ms.
+ */
+function ownHangTimeout(
+  spec: ServiceOptions,
+  shared: DenoChildSpec,
+  name: string,
+): number | undefined {
+  // null, from a JSON config, is as good as not given: the cluster's.
+  if (spec.hangTimeout == null) return shared.hangTimeout;
+  return hangTimeout(spec.hangTimeout, `Service "${name}"`);
+}
+
+/**
+ * The watchdog's timeout (`hangTimeout`), in ms; undefined when it is off
+ * (`false`, or not given: foreign peers written before `$ping` existed
+ * close a connection that sends it).
+ *
+ * @param where Whose option it is, for the message: `Cluster.start()`.
+ * @throws {TypeError} When it is not `false` or a finite number of ms
+ * above 0 within the timers' range: NaN would never fire, 0 would kill
+ * every child at its first probe.
+ */
+function hangTimeout(value: unknown, where: string): number | undefined {
+  if (value == null || value === false) return undefined;
+  if (typeof value !== "number" || !(value > 0) || !Number.isFinite(value)) {
+    throw new TypeError(
+      `${where}: "hangTimeout" must be false or a finite number of ms above 0, got ${shown(value)}`,
+    );
+  }
+  return withinTimers("hangTimeout", value);
+}
+
+/** A child spec's `hangTimeout` field: left out when the watchdog is off. */
+function watched(timeout: number | undefined): { hangTimeout?: number } {
+  return timeout === undefined ? {} : { hangTimeout: timeout };
 }
 
 function restartPolicy(restart: ClusterOptions["restart"]): RestartPolicy | null {

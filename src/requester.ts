@@ -441,7 +441,11 @@ function ended(event: LifecycleEvent & { type: "exit" | "fatal" }): string {
       counted(event.restarts, "restart")
     } within ${event.period} ms`;
   }
-  const how = event.signal === null ? `with code ${event.code}` : `on signal ${event.signal}`;
+  const how = event.hung
+    ? `on signal ${event.signal} (killed as hung: it did not answer the watchdog)`
+    : event.signal === null
+    ? `with code ${event.code}`
+    : `on signal ${event.signal}`;
   return `${who} exited ${how}, and ${event.restart ? "is being restarted" : "stays down"}`;
 }
 

@@ -16,11 +16,13 @@ import { type Clock, SYSTEM_CLOCK } from "./clock.ts";
 import { type ChildSpec, labelOf, newSlot, type Slot, troubleOf, whyLate } from "./child_slot.ts";
 import { deadline } from "./deadline.ts";
 import { counted } from "./counted.ts";
-import { ClosedError, SwitchboardError } from "./errors.ts";
+import { PING } from "./control.ts";
+import { ClosedError, SwitchboardError, TimeoutError } from "./errors.ts";
 import type { RestartPolicy } from "./restart_policy.ts";
 import { type Program, spawnChild, type SpawnedChild } from "./spawn.ts";
 import type { LifecycleEvent } from "./lifecycle_event.ts";
 import type { ChildStats } from "./stats.ts";
+import { Watchdog } from "./watchdog.ts";
 
 /** What the supervisor needs from the manager. */
 export interface SupervisorOptions {
@@ -58,9 +60,9 @@ export interface SupervisorOptions {
   /** A child was given up: it exited too often. */
   gaveUp(error: SwitchboardError): void;
   /**
-   * The time the restart policy counts in, and the timers of back-offs and
-   * of restarts' readiness (default: the machine's). The start's, reloads'
-   * and stops' own deadlines run on the machine's timers.
+   * The time the restart policy counts in, and the timers of back-offs, of
+   * restarts' readiness and of the watchdog (default: the machine's). The
+   * start's, reloads' and stops' own deadlines run on the machine's timers.
    */
   clock?: Clock;
 }
@@ -71,6 +73,8 @@ export class Supervisor {
   readonly #clock: Clock;
   readonly #slots = new Map<Address, Slot>();
   readonly #processes: ChildProcesses;
+  /** Probes the ready children given a `hangTimeout`, and finds the hung. */
+  readonly #watchdog: Watchdog;
   /** Rejects when a child exits before the cluster has started. */
   readonly #startFailed = Promise.withResolvers<never>();
   /**
@@ -90,6 +94,11 @@ export class Supervisor {
     this.#options = options;
     this.#clock = options.clock ?? SYSTEM_CLOCK;
     this.#processes = new ChildProcesses(options);
+    this.#watchdog = new Watchdog({
+      clock: this.#clock,
+      ping: (address, data) => options.tell(address, PING, data),
+      hung: (address) => this.#hung(this.#slots.get(address)!),
+    });
     this.#startFailed.promise.catch(() => {});
   }
 
@@ -177,7 +186,53 @@ export class Supervisor {
     child.wasReady = true;
     child.readyAt = this.#clock.now();
     child.ready.resolve();
+    this.#watch(child);
     this.#readyToStart();
+  }
+
+  /** A child's `$pong`: it answered the watchdog. */
+  answered(address: Address, data: unknown): void {
+    this.#watchdog.answered(address, data);
+  }
+
+  /**
+   * Has the watchdog probe a child now ready, if it has a `hangTimeout`,
+   * while this process of it is ready and connected: not once it stops
+   * (its stop has `stopTimeout`), nor once it closed its connection (it
+   * exits on its own, within `stopTimeout`).
+   */
+  #watch(child: Slot): void {
+    const { hangTimeout } = child.spec;
+    if (hangTimeout === undefined) return;
+    const spawned = child.process;
+    this.#watchdog.watch(
+      child.address,
+      hangTimeout,
+      () =>
+        !this.#stopping && child.process === spawned && child.state === "ready" &&
+        !child.leaving && this.#options.isConnected(child.address),
+    );
+  }
+
+  /**
+   * The watchdog found `child` hung: its process answered no `$ping` within
+   * `hangTimeout`. It is killed, SIGKILL, as it could run no stop work, and
+   * its exit is a crash's: the restart policy applies, and its `exit` event
+   * says `hung`.
+   */
+  #hung(child: Slot): void {
+    const spawned = child.process;
+    if (!spawned) return;
+    child.hung = true;
+    const timeout = child.spec.hangTimeout;
+    this.#options.report(
+      new TimeoutError(
+        `${describe(child.address)} did not answer the watchdog's ${PING} within ${timeout} ms ` +
+          `(hangTimeout: is its event loop blocked?): it was killed`,
+        { action: PING, peer: child.address },
+      ),
+    );
+    this.#processes.kill(spawned);
   }
 
   /** Resolves the start once every child is ready now (the first time, or again). */
@@ -317,6 +372,7 @@ export class Supervisor {
   /** Stops restarting: pending restarts and readiness deadlines are dropped. */
   halt(): void {
     this.#stopping = true;
+    this.#watchdog.stop();
     if (!this.#started) {
       this.#startFailed.reject(new ClosedError("The cluster was stopped before it had started"));
     }
@@ -416,6 +472,7 @@ export class Supervisor {
     child.leaving = false;
     child.wentAhead = false;
     child.trouble = undefined;
+    child.hung = false;
     const spawned = spawnChild({ ...program, label: labelOf(child) }, bootstrap);
     child.process = spawned;
     this.#processes.add(spawned);
@@ -436,6 +493,7 @@ export class Supervisor {
     if (child.process !== spawned) return;
     child.process = undefined;
     this.#clock.clearTimeout(child.readyTimer);
+    this.#watchdog.forget(child.address);
     child.stopped.resolve();
     this.#released(child.address);
     const how = howItExited(status);
@@ -503,6 +561,7 @@ export class Supervisor {
       code: status.code,
       signal: status.signal,
       restart: delay !== undefined,
+      ...(child.hung ? { hung: true } : {}),
     });
   }
 

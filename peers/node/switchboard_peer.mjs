@@ -649,6 +649,10 @@ export class Peer {
       return void this.#stopPhases.stop(data?.alone === true);
     }
     if (fromManager && action === "$exit") return void this.#stopPhases.exit(0);
+    // The watchdog (hangTimeout): answered by this event loop, so that a
+    // loop that is blocked cannot answer. The manager sends the next only
+    // once this one's answer came: at most one is ever queued.
+    if (fromManager && action === "$ping") return void this.#sendControl(MANAGER, "$pong", data);
     if (fromManager && action === "$synced") return this.#sync.synced(data);
     if (fromManager && action === "$event") {
       this.#siblings.started(data?.address);
