@@ -1,11 +1,14 @@
 /**
- * The router: one per process, on top of its transport endpoint. It turns
- * sends and replies into payloads for the endpoint (requests go through
- * its {@linkcode Requester}), within the flow control of the queues to each
- * peer, and hands the payloads the endpoint delivers to its
- * {@linkcode Intake}, which turns them into messages. It keeps what ties
- * the two ways together: the process's state (`router_state.ts`), its
- * readiness, and the connections' comings and goings.
+ * The router: one per process, on top of its transport endpoint. It puts
+ * together the parts of the way out and the way in, and keeps what ties
+ * them: the process's state (`router_state.ts`), its readiness, its stop,
+ * and the connections' comings and goings. On the way out, messages and
+ * answers go through its {@linkcode MessageSender}, requests through its
+ * {@linkcode Requester}, control frames through its {@linkcode ControlSender},
+ * all to its {@linkcode Outbox}, and its {@linkcode QueueDrains} wait for
+ * the queues; {@linkcode PeerLives} keeps what it knows of its peers'
+ * starts, replacements and ends. On the way in, its {@linkcode Intake}
+ * turns the payloads the endpoint delivers into messages.
  *
  * Data flows one way through it: payload → intake → (control, pending
  * request, dispatcher); and call → encoded payload → endpoint. It is
@@ -14,38 +17,30 @@
  * @module
  */
 
-import {
-  type Address,
-  ANY,
-  describe,
-  isAddress,
-  MANAGER,
-  type Target,
-  targetsOf,
-} from "./address.ts";
-import { assertUserAction, CONTROL_PREFIX } from "./action.ts";
+import type { Address, ANY, Target } from "./address.ts";
 import { asError } from "./as_error.ts";
 import { type Clock, SYSTEM_CLOCK } from "./clock.ts";
-import { decodeMessage, encodeMessage, type WireMessage } from "./codec.ts";
+import type { WireMessage } from "./codec.ts";
 import { type ControlTable, LEAVING } from "./control.ts";
 import { ControlFrames } from "./control_frames.ts";
-import { QueueFullError } from "./errors.ts";
+import { ControlSender } from "./control_sender.ts";
 import { Dispatcher } from "./dispatch.ts";
-import { HeldForSiblings } from "./held_for_siblings.ts";
 import { IncomingRequests } from "./incoming.ts";
 import { Intake } from "./intake.ts";
 import type { Layout } from "./layout.ts";
 import { Listeners } from "./listeners.ts";
 import { Loopback } from "./loopback.ts";
 import type { ReceivedMessage } from "./message.ts";
+import { MessageSender } from "./message_sender.ts";
 import { nextTask } from "./next_task.ts";
 import { Outbox } from "./outbox.ts";
+import { PeerLives } from "./peer_lives.ts";
+import { QueueDrains } from "./queue_drains.ts";
 import { Requester } from "./requester.ts";
 import { refusalIn, type RouterState } from "./router_state.ts";
 import { StoppingAlone } from "./stopping_alone.ts";
 import type { Schemas } from "./schema.ts";
-import { checkOutgoing } from "./validation.ts";
-import { type Endpoint, FULL, type LastSent, type Payload, type Receiver } from "./transport.ts";
+import type { Endpoint, LastSent, Payload, Receiver } from "./transport.ts";
 import type { LifecycleEvent } from "./lifecycle_event.ts";
 import type { RequestAllOptions, RequestOptions, Settled } from "./request_types.ts";
 import type { PeerStats } from "./stats.ts";
@@ -112,11 +107,15 @@ export class Router implements Receiver {
   #closingWaiters: { closed: () => boolean; resolve: () => void }[] = [];
   /** Stopping alone: new requests are refused, and peers told. */
   readonly #stoppingAlone = new StoppingAlone((peer) => this.sendControl(peer, LEAVING));
-  /** Peers whose control answers were dropped, their queue full: reported once a connection. */
-  readonly #overflowing = new Set<Address>();
   #closing: Promise<void> | undefined;
-  /** What this process was told at its start is being replaced, until each is ready. */
-  readonly #toldReplacing = new Set<Address>();
+  /** Sends control frames, and reports those dropped. */
+  readonly #controlSender: ControlSender;
+  /** Sends messages and answers. */
+  readonly #messageSender: MessageSender;
+  /** Waits for the queues to drain. */
+  readonly #drains: QueueDrains;
+  /** What this process knows of its peers' starts, replacements and ends. */
+  readonly #peerLives: PeerLives;
 
   constructor(options: RouterOptions) {
     this.self = options.endpoint.self;
@@ -139,6 +138,19 @@ export class Router implements Receiver {
       options.maxQueuedBytes,
       options.layout,
     );
+    this.#controlSender = new ControlSender({
+      endpoint: this.#endpoint,
+      loopback: this.#loopback,
+      maxFrameSize: options.maxFrameSize,
+      maxQueuedBytes: options.maxQueuedBytes,
+      report: (error) => this.listeners.report(error),
+    });
+    this.#drains = new QueueDrains(
+      this.#endpoint,
+      this.#loopback,
+      this.#outbox,
+      options.highWaterMark,
+    );
     this.#requester = new Requester({
       self: this.self,
       outbox: this.#outbox,
@@ -150,28 +162,26 @@ export class Router implements Receiver {
       sendControl: (to, action, data) => this.sendControl(to, action, data),
       syncWithManager: options.syncWithManager,
     });
-    if (options.syncWithManager) {
-      this.#outbox.siblings = new HeldForSiblings({
-        news: (sibling) => this.#requester.siblingNews(sibling),
-        // Held within maxQueuedBytes (frame headers counted), they go as a
-        // whole: counted as sent, none may be refused at the end.
-        send: (to, payload) => this.#endpoint.send(to, payload),
-        report: (error) => this.listeners.report(error),
-        replacing: (sibling) => this.#requester.replacements.has(sibling),
-        cost: (to, size) => this.#outbox.queueCost(to, size),
-      });
-    }
+    this.#messageSender = new MessageSender({
+      outbox: this.#outbox,
+      maxFrameSize: options.maxFrameSize,
+      schemas: options.schemas,
+      load: (worker) => this.#requester.load(worker),
+    });
+    this.#peerLives = new PeerLives({
+      endpoint: this.#endpoint,
+      outbox: this.#outbox,
+      requester: this.#requester,
+      holdsForSiblings: options.syncWithManager !== undefined,
+      report: (error) => this.listeners.report(error),
+    });
     const controlFrames = new ControlFrames({
       incoming: this.#incoming,
       requester: this.#requester,
       stoppingAlone: this.#stoppingAlone,
       answerControl: (to, action, data) => this.answerControl(to, action, data),
       table: options.control,
-      left: (peer) => {
-        if (this.layout.has(peer) && peer !== MANAGER) {
-          this.#outbox.siblings?.holdForNext(peer, [], "it left");
-        }
-      },
+      left: (peer) => this.#peerLives.left(peer),
     });
     this.#intake = new Intake({
       self: this.self,
@@ -213,49 +223,34 @@ export class Router implements Receiver {
     this.endReplacements();
   }
 
-  /**
-   * The cluster stops: no process is replaced any more, and requests that
-   * wait for a new process fail with `ClosedError`.
-   */
+  /** See {@linkcode PeerLives.endReplacements}. */
   endReplacements(): void {
-    this.#requester.replacements.end();
+    this.#peerLives.endReplacements();
   }
 
-  /**
-   * Learns, as it starts, which siblings start with it (with the cluster):
-   * messages to one that does not listen yet are held until it does.
-   */
+  /** See {@linkcode PeerLives.startsWithSiblings}. */
   startsWithSiblings(siblings: readonly Address[]): void {
-    this.#outbox.siblings?.startsWith(siblings);
+    this.#peerLives.startsWithSiblings(siblings);
   }
 
-  /** The cluster's start is over: nothing is held any more as for a sibling starting with it. */
+  /** See {@linkcode PeerLives.siblingsStarted}. */
   siblingsStarted(): void {
-    this.#outbox.siblings?.allStarted();
+    this.#peerLives.siblingsStarted();
   }
 
-  /** The processes being replaced, as this process knows: requests for them wait. */
+  /** See {@linkcode PeerLives.replacing}. */
   replacing(): Address[] {
-    return this.#requester.replacements.list();
+    return this.#peerLives.replacing();
   }
 
-  /**
-   * In a manager: it stops `address` alone, to restart it (a SIGTERM to
-   * it): requests for it wait for the new process, as for a reload.
-   */
+  /** See {@linkcode PeerLives.stopsAlone}. */
   stopsAlone(address: Address): void {
-    this.#requester.replacements.heard({ type: "reload", address });
+    this.#peerLives.stopsAlone(address);
   }
 
-  /**
-   * Learns, as it starts, which processes are being replaced: it missed
-   * what said so (their `reload` events, their `$leaving`).
-   */
+  /** See {@linkcode PeerLives.startsWhileReplacing}. */
   startsWhileReplacing(addresses: readonly Address[]): void {
-    for (const address of addresses) {
-      this.#requester.replacements.heard({ type: "reload", address });
-      this.#toldReplacing.add(address);
-    }
+    this.#peerLives.startsWhileReplacing(addresses);
   }
 
   /**
@@ -284,23 +279,7 @@ export class Router implements Receiver {
 
   /** Learns of a lifecycle event, then tells the listeners. */
   lifecycle(event: LifecycleEvent): void {
-    this.#outbox.siblings?.started(event.address);
-    this.#requester.heard(event);
-    if (event.type === "fatal" || (event.type === "exit" && !event.restart)) {
-      this.#endpoint.noReturn?.(event.address);
-    }
-    if (event.type === "ready") this.#toldReplacing.delete(event.address);
-    // Its process is gone, whatever this process has read of its
-    // connections yet: sent on them, a message would count as handed over
-    // and be lost, and a request fail as if it may have run. Refused, a
-    // message for a process being replaced waits for it. Not what the
-    // manager tells a process that started as `address` was being replaced
-    // about it, at its `$ready`: it may be connected to the new one by then.
-    if (
-      (event.type === "exit" || event.type === "fatal") && !this.#toldReplacing.has(event.address)
-    ) {
-      this.#endpoint.ended?.(event.address);
-    }
+    this.#peerLives.heard(event);
     this.listeners.lifecycle(event);
   }
 
@@ -367,60 +346,17 @@ export class Router implements Receiver {
     });
   }
 
-  /**
-   * Sends a control frame to one peer; returns whether the transport took
-   * it. One that cannot be sent (over `maxFrameSize`: a layout of very many
-   * processes, say) is reported, not thrown: it is sent from deep inside
-   * the library, where nobody could catch it.
-   */
+  /** Sends a control frame to one peer (see {@linkcode ControlSender.send}). */
   sendControl(to: Address, action: string, data?: unknown): boolean {
-    return this.#sendControl(to, action, data, Infinity);
+    return this.#controlSender.send(to, action, data);
   }
 
   /**
-   * Sends a control frame that answers one from `to` (`$left`, `$synced`),
-   * within `maxQueuedBytes` for `to` and room for one frame more. A peer
-   * makes as many of these as it sends frames: one that sends and never
-   * reads had them queued without limit (a 16 MiB `$sync`, echoed, 16 MiB
-   * each), until its receiver ran out of memory. Past the limit they are
-   * dropped, and that reported once for the connection. The room above
-   * `maxQueuedBytes` is for a peer that reads, slowly: what it is sent
-   * fills its queue at most to `maxQueuedBytes`, and its `$left` still goes,
-   * or a worker being reloaded under load would wait for it until killed.
-   *
-   * @returns Whether the transport took it.
+   * Sends a control frame that answers one from `to`, within its queue
+   * limit (see {@linkcode ControlSender.answer}).
    */
   answerControl(to: Address, action: string, data?: unknown): boolean {
-    const { maxQueuedBytes, maxFrameSize } = this.#options;
-    const limit = maxQueuedBytes + maxFrameSize + this.#endpoint.overhead;
-    return this.#sendControl(to, action, data, limit);
-  }
-
-  #sendControl(to: Address, action: string, data: unknown, limit: number): boolean {
-    let payload: Payload;
-    try {
-      payload = encodeMessage({ action, data }, this.#options.maxFrameSize, to);
-    } catch (error) {
-      this.listeners.report(asError(error));
-      return false;
-    }
-    // To itself (a request it made to itself: `$cancel`, `$more`), through the loopback.
-    const size = to === this.self
-      ? this.#loopback.send(payload)
-      : this.#endpoint.send(to, payload, limit);
-    if (size === FULL && !this.#overflowing.has(to)) {
-      this.#overflowing.add(to);
-      this.listeners.report(
-        new QueueFullError(
-          `Cannot send "${action}" to ${describe(to)}: ${
-            this.#endpoint.queued(to)
-          } bytes are queued for it already, and the limit is ${limit} (maxQueuedBytes and a frame): ` +
-            "it sends and does not read, and what answers it is dropped until its connection closes",
-          { action, peer: to },
-        ),
-      );
-    }
-    return size >= 0;
+    return this.#controlSender.answer(to, action, data);
   }
 
   /**
@@ -430,23 +366,7 @@ export class Router implements Receiver {
    * @throws {FrameError} When the data cannot be encoded or is too large.
    */
   sendMessage(action: string, data: unknown, to?: Target | typeof ANY): number {
-    assertUserAction(action);
-    if (to !== ANY && to !== undefined) to = this.layout.here(to);
-    if (this.#options.schemas) checkOutgoing(this.#options.schemas, action, data, to);
-    if (to === ANY) {
-      const payload = encodeMessage({ action, data }, this.#options.maxFrameSize, ANY);
-      const chosen = this.#outbox.sendToAny(payload, action, (w) => this.#requester.load(w));
-      return chosen === undefined ? 0 : 1;
-    }
-    if (isAddress(to)) {
-      const payload = encodeMessage({ action, data }, this.#options.maxFrameSize, to);
-      return this.#outbox.send(to, payload, action) >= 0 ? 1 : 0;
-    }
-    // A process listed twice gets the message once.
-    const targets = to === undefined ? this.layout.workerIds : [...new Set(targetsOf(to, action))];
-    const payload = encodeMessage({ action, data }, this.#options.maxFrameSize, to);
-    if (targets.length === 1) return this.#outbox.send(targets[0], payload, action) >= 0 ? 1 : 0;
-    return this.#outbox.sendToAll(targets, payload, action);
+    return this.#messageSender.send(action, data, to);
   }
 
   /**
@@ -454,7 +374,7 @@ export class Router implements Receiver {
    * {@linkcode Requester.request}).
    */
   request(action: string, data: unknown, options: RequestOptions): Promise<unknown> {
-    return this.#requester.request(action, data, this.#here(options));
+    return this.#requester.request(action, data, this.#messageSender.here(options));
   }
 
   /** Sends a request for a streamed answer (see {@linkcode Requester.requestStream}). */
@@ -463,7 +383,7 @@ export class Router implements Receiver {
     data: unknown,
     options: RequestOptions,
   ): AsyncGenerator<unknown, void, undefined> {
-    return this.#requester.requestStream(action, data, this.#here(options));
+    return this.#requester.requestStream(action, data, this.#messageSender.here(options));
   }
 
   /** Asks many targets (see {@linkcode Requester.requestAll}). */
@@ -472,67 +392,26 @@ export class Router implements Receiver {
     data: unknown,
     options?: RequestAllOptions,
   ): Promise<Settled<unknown>[]> {
-    return this.#requester.requestAll(action, data, options && this.#here(options));
-  }
-
-  /** `options` with `to` as this process sends to it (see {@linkcode Layout.here}). */
-  #here<O extends { to?: Target | typeof ANY }>(options: O): O {
-    const to = options?.to;
-    if (to === undefined || to === ANY) return options;
-    const here = this.layout.here(to);
-    return here === to ? options : { ...options, to: here };
+    return this.#requester.requestAll(
+      action,
+      data,
+      options && this.#messageSender.here(options),
+    );
   }
 
   /** See {@linkcode Replier.drainFor}. */
   drainFor(to: Address): Promise<void> | undefined {
-    const queued = to === this.self ? this.#loopback.queued : this.#endpoint.queued(to);
-    // No promise made per part while the queue is low.
-    return queued > this.#options.highWaterMark ? this.#drainedTo(to) : undefined;
-  }
-
-  /**
-   * Resolves once at most the high-water mark is queued for `to` (or held
-   * for it, a sibling that does not listen yet).
-   */
-  async #drainedTo(to: Address): Promise<void> {
-    const { highWaterMark } = this.#options;
-    if (to === this.self) return await this.#loopback.drained(highWaterMark);
-    await this.#sentOn(highWaterMark, to);
-  }
-
-  /**
-   * Resolves once at most `limit` bytes are held or queued for `to`
-   * (default: for each peer). Again while more is held: a connection that
-   * closed before it opened gives back what it carried, held then for the
-   * peer's next process.
-   */
-  async #sentOn(limit: number, to?: Address): Promise<void> {
-    const holds = this.#outbox.siblings;
-    do {
-      await holds?.drained(limit, to);
-      await this.#endpoint.drained(limit, to);
-    } while (holds?.isOver(limit, to));
+    return this.#drains.drainFor(to);
   }
 
   /** Resolves once the queues to `to` (default: every peer) are at most the high-water mark. */
-  async drain(to?: Target): Promise<void> {
-    if (to === undefined) return await this.#drained(this.#options.highWaterMark);
-    const targets = targetsOf(this.layout.here(to), "drain", "drain the queues to");
-    await Promise.all(targets.map((target) => this.#drainedTo(target)));
+  drain(to?: Target): Promise<void> {
+    return this.#drains.drain(to);
   }
 
-  /**
-   * Resolves once everything sent so far is handed on: every queue empty,
-   * nothing held for siblings that do not listen yet, connections still
-   * opening opened (or failed), messages to itself dispatched.
-   */
+  /** Resolves once everything sent so far is handed on (see {@linkcode QueueDrains.flushed}). */
   flushed(): Promise<void> {
-    return this.#drained(0);
-  }
-
-  /** Resolves once at most `limit` bytes are queued (or held) for each peer. */
-  async #drained(limit: number): Promise<void> {
-    await Promise.all([this.#sentOn(limit), this.#loopback.drained(limit)]);
+    return this.#drains.flushed();
   }
 
   /** The traffic and the open work, for `stats()`. */
@@ -565,30 +444,7 @@ export class Router implements Receiver {
    * sender on, so that it keeps its place among them.
    */
   replyTo(to: ReceivedMessage, reply: WireMessage): boolean {
-    if (to.isRequest) {
-      // Its requester is gone: the answer would go to nobody, or to a
-      // process that never asked (the next one at that address). Or its
-      // timeout passed, when the requester stops waiting: sent as this
-      // process's timer fired a little before the requester's, it would
-      // fail the request as a RemoteError, not the requester's TimeoutError.
-      if (to.incoming?.requesterGone || to.incoming?.timedOut) {
-        to.incoming.settle();
-        return false;
-      }
-      reply.messageId = to.messageId;
-      reply.re = true;
-    }
-    // The end of a streamed answer carries no data to check: its parts did.
-    const streamEnd = to.stream !== undefined && reply.part !== true && reply.data === undefined;
-    if (this.#options.schemas && reply.error === undefined && !streamEnd) {
-      checkOutgoing(this.#options.schemas, reply.action, reply.data, to.from);
-    }
-    const payload = encodeMessage(reply, this.#options.maxFrameSize, to.from);
-    // Answered once the answer can go: one that failed its schema or could
-    // not be encoded was not, and what answers it may still fail it.
-    if (to.isRequest && reply.part !== true) to.incoming?.settle();
-    // A reply by hand too goes to the process that sent the message, not to its next one.
-    return this.#outbox.sendAnswer(to.from, payload, reply.action) >= 0;
+    return this.#messageSender.reply(to, reply);
   }
 
   /**
@@ -603,7 +459,7 @@ export class Router implements Receiver {
 
   async #shutDown(reason: Error | undefined): Promise<void> {
     this.#state = "closing";
-    this.#outbox.siblings?.close();
+    this.#peerLives.close();
     this.#requester.close(reason);
     this.#incoming.abortAll();
     this.#loopback.close();
@@ -646,9 +502,8 @@ export class Router implements Receiver {
 
   /** Hears from the endpoint that a connection closed (see {@linkcode Receiver.gone}). */
   gone(peer: Address, reason: Error | undefined, last: LastSent = {}): void {
-    this.#overflowing.delete(peer);
-    this.#outbox.siblings?.started(peer);
-    if (last.unsent) this.#sendAgain(peer, last.unsent);
+    this.#controlSender.gone(peer);
+    this.#peerLives.gone(peer, last.unsent);
     this.#requester.gone(peer, reason, last);
     this.#incoming.gone(peer, last.there);
     this.#closingWaiters = this.#closingWaiters.filter((waiter) => {
@@ -659,37 +514,6 @@ export class Router implements Receiver {
     if (last.there) return;
     this.#stoppingAlone.left(peer);
     this.#options.onGone?.(peer, reason);
-  }
-
-  /**
-   * Messages a connection to `peer` never carried (it closed before the
-   * welcome): held for its next process, if it is being replaced, else
-   * reported lost. Only a child dials, and a child holds. Requests among
-   * them are the requester's (sent again, or failed, as
-   * `LastSent.undelivered` says); answers and control frames were for the
-   * process that is gone.
-   */
-  #sendAgain(peer: Address, unsent: readonly Uint8Array[]): void {
-    const messages: [Uint8Array, string][] = [];
-    for (const payload of unsent) {
-      let message: WireMessage;
-      try {
-        message = decodeMessage(payload, describe(this.self));
-      } catch {
-        continue; // This process encoded it: never so.
-      }
-      const { action, messageId } = message;
-      if (messageId === undefined && !action.startsWith(CONTROL_PREFIX)) {
-        messages.push([payload, action]);
-      }
-    }
-    if (messages.length > 0) {
-      this.#outbox.siblings?.holdForNext(
-        peer,
-        messages,
-        "the connection to it closed before it opened",
-      );
-    }
   }
 
   joined(child: Address): void {
