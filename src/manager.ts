@@ -14,13 +14,11 @@ import {
   isAddress,
   isManagerOf,
   MANAGER,
-  managerOf,
   type Target,
   targetsOf,
 } from "./address.ts";
 import { BOOTSTRAP_VERSION } from "./bootstrap.ts";
 import type { ChildSpec } from "./child_slot.ts";
-import { HostEvents, type NumberedEvent, toldOf } from "./host_events.ts";
 import {
   EVENT,
   MEMBERS,
@@ -34,8 +32,9 @@ import {
   TERM,
 } from "./control.ts";
 import { deadline } from "./deadline.ts";
-import { ClosedError, FrameError, SwitchboardError } from "./errors.ts";
+import { ClosedError, SwitchboardError } from "./errors.ts";
 import type { Layout } from "./layout.ts";
+import { ManagerEvents } from "./manager_events.ts";
 import { permissionFlags, type Permissions } from "./permissions.ts";
 import type { RestartPolicy } from "./restart_policy.ts";
 import { Router } from "./router.ts";
@@ -58,9 +57,6 @@ import type { ChildStats } from "./stats.ts";
  * is pending here before any child can say `$term`).
  */
 const TERM_GRACE = 100;
-
-/** The events a manager announces to the other hosts: of its own children. */
-const CHILD_EVENTS: ReadonlySet<string> = new Set(["exit", "restart", "ready", "fatal", "reload"]);
 
 /** Everything the manager needs, validated. */
 export interface ManagerConfig {
@@ -108,8 +104,8 @@ export class Manager {
    * up is reported to `onError` all the same).
    */
   readonly #closed = handledLater(Promise.withResolvers<void>());
-  /** This host's children's events told the other hosts, numbered; theirs heard (see `reachedOthers`). */
-  readonly #events = new HostEvents();
+  /** Lifecycle events passed on: to this host's processes, and to and from the other hosts. */
+  readonly #events: ManagerEvents;
   /** Why the cluster stopped on its own, when a child was given up. */
   #escalation: SwitchboardError | undefined;
   #stopping: Promise<void> | undefined;
@@ -120,15 +116,17 @@ export class Manager {
   readonly #heldSyncs = new HeldSyncs();
   /** The children that said `$term`, waiting out `TERM_GRACE`. */
   readonly #terms = new Map<Address, ReturnType<typeof setTimeout>>();
-  /** By other host's manager: the events told it again after the task it said it missed some. */
-  readonly #tellingAgain = new Map<string, ReturnType<typeof setTimeout>>();
 
   private constructor(host: TransportHost, router: Router, config: ManagerConfig) {
     this.#host = host;
     this.#config = config;
     this.router = router;
-    // There as it starts: told every event of this host's children.
-    for (const manager of router.layout.managers) this.#events.joined(manager);
+    this.#events = new ManagerEvents({
+      router,
+      starting: this.#starting,
+      stopping: () => this.#stopping !== undefined,
+      hostOf: config.hostOf,
+    });
     // Stopped, it is counted out (`#stop`, which a failed start runs too).
     managerBegan();
     this.#supervisor = new Supervisor({
@@ -165,7 +163,7 @@ export class Manager {
       exiting: (address) => router.exiting(address),
       isConnected: (address) => router.connected().includes(address),
       released: (address) => host.released(address),
-      announce: (event) => this.#announce(event),
+      announce: (event) => this.#events.announce(event),
       stoppingAlone: (address) => this.router.stopsAlone(address),
       report: (error) => router.listeners.report(error),
       gaveUp: (error) => this.#gaveUp(error),
@@ -219,9 +217,9 @@ export class Manager {
           // A child answered the watchdog (sent only with `hangTimeout` on).
           [PONG]: { run: (data, from) => manager!.#supervisor.answered(from, data) },
           // What happened to another host's children, from its manager.
-          [EVENT]: { run: (data, from) => manager!.#eventFrom(from, data) },
+          [EVENT]: { run: (data, from) => manager!.#events.eventFrom(from, data) },
           // Another host's manager, back from being cut off, asks for this host's events again.
-          [RESEND]: { run: (_data, from) => manager!.#tellAgain(from) },
+          [RESEND]: { run: (_data, from) => manager!.#events.tellAgain(from) },
           // After every event sent to it before: see ManagerSync.
           [SYNC]: {
             // This host's children only: another host's manager has no use for it.
@@ -366,80 +364,19 @@ export class Manager {
     this.#host.abandon();
   }
 
-  /**
-   * Hosts joined or left a cluster that spans several: the layout every
-   * process of this host holds changes, and they hear of it. `process`:
-   * the id of the manager process of the host that joined or left, if known.
-   */
+  /** Hosts joined or left: see {@linkcode ManagerEvents.membersChanged}. */
   membersChanged(layout: Layout, event: LifecycleEvent, process?: string): void {
-    if (event.type === "hostJoined") this.#events.joined(event.address, process);
-    if (event.type === "hostLeft") this.#events.left(event.address, process);
-    for (const manager of layout.managers) this.#events.joined(manager);
-    this.router.layout = layout;
-    for (const address of this.router.connected()) {
-      this.router.sendControl(address, MEMBERS, layout.members());
-    }
-    this.#announceHere(event);
+    this.#events.membersChanged(layout, event, process);
   }
 
-  /**
-   * Tells every process of the cluster what happened to a child of this
-   * host: here, and through the other hosts' managers.
-   */
-  #announce(event: LifecycleEvent): void {
-    const numbered = this.#events.number(event);
-    for (const manager of this.router.layout.managers) {
-      this.router.sendControl(manager, EVENT, numbered);
-    }
-    this.#announceHere(event);
-  }
-
-  /**
-   * Another host is back from being cut off (its connection to NATS, or
-   * this host's, dropped and was made again; it said so): what either
-   * host's children went through meanwhile went nowhere. Each tells the
-   * other again the latest events of its children, of which the other takes
-   * those it did not have. Only now, once that host is heard: sent as this
-   * host was back, it went to a host still away, and was lost.
-   */
+  /** Another host is back from being cut off: see {@linkcode ManagerEvents.backFrom}. */
   backFrom(manager: string): void {
-    this.#tellAgain(manager);
-    if (this.router.layout.managers.includes(manager)) this.router.sendControl(manager, RESEND);
+    this.#events.backFrom(manager);
   }
 
-  /**
-   * Another host said it never had some of this host's messages, though
-   * neither was cut off: the events among them went nowhere, as in an
-   * outage, and only a reconnect told them again (a process there waited
-   * for a worker's `ready` for ever). They are told again, the latest of
-   * each child (those it had are dropped there), once for the gaps said in
-   * one task: a burst of them sends the events once.
-   */
+  /** Another host missed some of this host's messages: see {@linkcode ManagerEvents.missedBy}. */
   missedBy(manager: string): void {
-    if (this.#stopping || this.#tellingAgain.has(manager)) return;
-    this.#tellingAgain.set(
-      manager,
-      setTimeout(() => {
-        this.#tellingAgain.delete(manager);
-        this.#tellAgain(manager);
-      }, 0),
-    );
-  }
-
-  /** Tells `manager` again the latest events of this host's children. */
-  #tellAgain(manager: Address): void {
-    if (!isManagerOf(manager) || !this.router.layout.managers.includes(manager)) return;
-    for (const event of this.#events.keptFor(manager)) {
-      if (!this.router.sendControl(manager, EVENT, event)) return;
-    }
-  }
-
-  /** Tells the manager's lifecycle listeners and every connected child. */
-  #announceHere(event: LifecycleEvent): void {
-    const connected = this.router.connected();
-    for (const address of connected) this.router.sendControl(address, EVENT, event);
-    this.#starting.announced(event, connected);
-    this.router.lifecycle(event);
+    this.#events.missedBy(manager);
   }
 
   /**
@@ -475,38 +412,6 @@ export class Manager {
     }
   }
 
-  /** An event another host's manager announced about its children. */
-  #eventFrom(from: Address, data: unknown): void {
-    if (!isManagerOf(from) || typeof data !== "object" || data === null) {
-      throw new FrameError(`Bad frame from ${describe(from)}: unexpected "${EVENT}"`, {
-        action: EVENT,
-        peer: from,
-      });
-    }
-    // Of one of its own children only, as it announces them (`#announce`):
-    // believed of another's, a word from any host (or anyone publishing
-    // under its name) was told to every process here as fact, and a child
-    // of this host said given up was no longer held for.
-    const { type, address } = data as { type?: unknown; address?: unknown };
-    const host = isAddress(address) ? this.#config.hostOf?.(address) : undefined;
-    const told = toldOf(data);
-    if (
-      typeof type !== "string" || !CHILD_EVENTS.has(type) || host === undefined ||
-      managerOf(host) !== from || told === null
-    ) {
-      throw new FrameError(
-        `Bad frame from ${describe(from)}: a "${EVENT}" of ${
-          JSON.stringify(type) ?? "no type"
-        } about ${isAddress(address) ? describe(address) : "no process"}, not one of its own`,
-        { action: EVENT, peer: from },
-      );
-    }
-    // Told again after a host was cut off: those already taken are dropped.
-    if (!this.#events.take(from, told, address)) return;
-    const { told: _, ...event } = data as NumberedEvent;
-    this.#announceHere(event as LifecycleEvent);
-  }
-
   /**
    * A child got SIGTERM (`$term`): it is stopped alone and restarted, a
    * moment later. Under systemd's default `KillMode=control-group` every
@@ -536,8 +441,7 @@ export class Manager {
   async #stop(): Promise<void> {
     for (const timer of this.#terms.values()) clearTimeout(timer);
     this.#terms.clear();
-    for (const timer of this.#tellingAgain.values()) clearTimeout(timer);
-    this.#tellingAgain.clear();
+    this.#events.stop();
     this.#supervisor.halt();
     this.#heldSyncs.releaseAll();
     this.router.refuseNewRequests();
