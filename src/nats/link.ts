@@ -17,7 +17,7 @@
  *   its senders as in doubt. And the receiver asks each host how many it
  *   has sent, as what they sent while it was away (they saw no drop) is
  *   lost without a trace. (`IncomingOrder` counts what comes in,
- *   `SendWindows` what goes out.)
+ *   `SendWindows` what goes out, `Recounts` tells the others the counts.)
  * - **Bounded memory.** The receiver confirms what it has (acks); the
  *   sender refuses (`FULL`) what would leave more than the limit
  *   unconfirmed to one host, so nothing piles up in the client or server.
@@ -57,7 +57,6 @@ import type { ConnectionStats } from "../stats.ts";
 import {
   ACK,
   AFTER_FORGETTING,
-  AFTER_RECONNECTING,
   BOUNCE,
   BYE,
   ENDED,
@@ -73,16 +72,7 @@ import {
   SENT,
 } from "./envelope.ts";
 import { Batch } from "./batch.ts";
-import {
-  bounceBody,
-  endedBody,
-  readBounce,
-  readEnded,
-  readGap,
-  readHighest,
-  readResume,
-  resumeBody,
-} from "./bodies.ts";
+import { bounceBody, endedBody, readBounce, readEnded, readHighest } from "./bodies.ts";
 import { EarlyEnvelopes } from "./early_envelopes.ts";
 import { HeldBounces } from "./held_bounces.ts";
 import { HeldWhileLapsed } from "./held_while_lapsed.ts";
@@ -91,10 +81,10 @@ import { IncomingOrder, MOST_FORGOTTEN } from "./incoming_order.ts";
 import { Leaving } from "./leaving.ts";
 import { type Outgoing, SendWindows } from "./send_windows.ts";
 import { RecentNames } from "./recent_names.ts";
+import { Recounts } from "./recounts.ts";
 import { Strangers } from "./strangers.ts";
 
 const NO_ADDRESS = null;
-const EMPTY = new Uint8Array(0);
 
 /** What the link needs of the cluster's membership. */
 export interface Members {
@@ -150,6 +140,8 @@ export class NatsLink implements BrokerLink {
     canAck: () => this.#up && !this.#closing && !this.#members.mayHaveLapsed(),
     report: (error) => this.#options.report(error),
   });
+  /** The counts told the others of what went to them, and what they say they never had. */
+  readonly #recounts: Recounts;
   /** What waits to be published to each host, at the end of this task. */
   readonly #batches = new Map<string, Batch>();
   /** The byes said and heard, and the hosts that leave without one. */
@@ -213,6 +205,22 @@ export class NatsLink implements BrokerLink {
       incoming: this.#incoming,
       publish: (host, part) => this.#publish(host, part),
       receiver: () => this.#receiver,
+    });
+    this.#recounts = new Recounts({
+      self: members.self.host,
+      hosts: () => this.hosts().map((record) => record.host),
+      epoch: () => this.#epoch,
+      windows: this.#windows,
+      incoming: this.#incoming,
+      publish: (host, part) => this.#publish(host, part),
+      receiver: () => this.#receiver,
+      report: (error) => this.#options.report(error),
+      back: (host) => {
+        for (const listener of this.#back.list) listener(host);
+      },
+      missed: (host) => {
+        for (const listener of this.#missed.list) listener(host);
+      },
     });
     this.#lapse = new HeldWhileLapsed(
       () => members.mayHaveLapsed(),
@@ -455,7 +463,7 @@ export class NatsLink implements BrokerLink {
     // host's keys may have lapsed (see `#joined`): asked now.
     if (!this.#up || this.#closing) return;
     for (const { host } of this.hosts()) {
-      if (host !== this.self.host && this.#droppedFrom.take(host)) this.#askSent(host);
+      if (host !== this.self.host && this.#droppedFrom.take(host)) this.#recounts.askSent(host);
     }
   }
 
@@ -491,7 +499,9 @@ export class NatsLink implements BrokerLink {
     const out = this.#windows.get(host);
     if (out) return out;
     const forgotten = this.#windows.takeForgotten(host);
-    if (forgotten) this.#resume(host, forgotten.epoch, forgotten.sent, AFTER_FORGETTING);
+    if (forgotten) {
+      this.#recounts.resume(host, forgotten.epoch, forgotten.sent, AFTER_FORGETTING);
+    }
     return this.#windows.open(host);
   }
 
@@ -544,15 +554,15 @@ export class NatsLink implements BrokerLink {
       case ACK:
         return this.#onAck(envelope);
       case GAP:
-        return this.#onGap(envelope);
+        return this.#recounts.onGap(envelope);
       case RESUME:
-        return this.#onResume(envelope);
+        return this.#recounts.onResume(envelope);
       case BOUNCE:
         return this.#onBounce(envelope);
       case BYE:
         return this.#leaving.onBye(envelope, this.#epoch);
       case RECONNECTED:
-        return this.#onReconnected(envelope.host);
+        return this.#recounts.onReconnected(envelope.host);
       case SENT:
         return this.#incoming.sent(envelope.host, envelope.epoch, envelope.seq);
       case ENDED:
@@ -575,18 +585,7 @@ export class NatsLink implements BrokerLink {
     // `#onRefreshed`); after a reconnect, every host is asked anyway.
     if (!this.#droppedFrom.has(host) || this.#closing || this.#members.mayHaveLapsed()) return;
     this.#droppedFrom.take(host);
-    if (this.#up) this.#askSent(host);
-  }
-
-  /** Asks `host` how many it sent this host, as after a reconnect (see `#onReconnected`). */
-  #askSent(host: string): void {
-    this.#publish(host, {
-      kind: RECONNECTED,
-      from: NO_ADDRESS,
-      to: NO_ADDRESS,
-      seq: 0,
-      body: EMPTY,
-    });
+    if (this.#up) this.#recounts.askSent(host);
   }
 
   /** Drops an envelope from `host`, not a member, remembering the name a while. */
@@ -652,80 +651,6 @@ export class NatsLink implements BrokerLink {
     // Of the previous epoch: late, or its count settled (see `#onReconnected`).
     const before = envelope.seq === this.#epoch ? undefined : envelope.seq;
     this.#windows.confirm(envelope.host, seq, before);
-  }
-
-  /**
-   * `host` never had `count` messages of this host's (a gap in their
-   * numbers, or fewer than were sent): each sender is told of its own, by
-   * target, as of a bounce (a worker on its own `onError`), and what is in
-   * flight with `host` may be lost with them, and fails. Those whose
-   * senders are not known here any more (sent before this host forgot
-   * `host`, which told them then that they may not have been delivered; or
-   * in an epoch before the last) are said here, as a count. Those
-   * listening for it (`onMissed`) tell it again what it must not miss.
-   */
-  #onGap(envelope: Envelope): void {
-    const { host, seq: count } = envelope;
-    const gap = readGap(envelope.body);
-    const name = JSON.stringify(host);
-    const lost = (n: number) =>
-      `${counted(n, "message")} to host ${name} ${n === 1 ? "was" : "were"} lost on the way`;
-    const before = gap?.epoch === this.#epoch ? undefined : gap?.epoch;
-    const senders = gap ? this.#windows.lost(host, gap.first, count, before) : [];
-    let told = 0;
-    for (const [from, byTarget] of senders) {
-      for (const [to, n] of byTarget) {
-        told += n;
-        this.#receiver?.bounced(from, to, `lost on the way to host ${name}`, { count: n });
-      }
-    }
-    if (told < count) this.#options.report(new UnreachableError(lost(count - told)));
-    this.#receiver?.lost(host, new UnreachableError(lost(count)));
-    for (const listener of this.#missed.list) listener(host);
-  }
-
-  /**
-   * A sender that reconnected says how many it had sent in its previous
-   * epoch: what never came of them is counted. Empty, it is a question: how
-   * many did this host send in epoch `seq`?
-   */
-  #onResume(envelope: Envelope): void {
-    const { host } = envelope;
-    if (envelope.body.length === 0) {
-      const before = this.#windows.sentBefore(host, envelope.seq);
-      if (before) this.#resume(host, before.epoch, before.sent);
-      return;
-    }
-    const resume = readResume(envelope.body);
-    if (resume) this.#incoming.resumed(envelope, resume.epoch, resume.sent);
-  }
-
-  /**
-   * Tells `host` how many messages this host sent it in `epoch`, before it
-   * counts afresh: after a reconnect, or (`why`) after it forgot `host`.
-   */
-  #resume(host: string, epoch: number, sent: number, why = AFTER_RECONNECTING): void {
-    const body = resumeBody(epoch, sent);
-    this.#publish(host, { kind: RESUME, from: NO_ADDRESS, to: NO_ADDRESS, seq: why, body });
-  }
-
-  /**
-   * `host` reconnected: what this host sent it meanwhile never came, nor did
-   * its acks. It is told how many this host has sent it in this epoch, after
-   * them: it reports what never came, and confirms the rest (a window that
-   * filled meanwhile would else stay full, and the loss untold). And, first,
-   * how many in the previous epoch, if it never confirmed that count: it
-   * was away when this host reconnected and told it, and, sent nothing
-   * since, would never ask.
-   */
-  #onReconnected(host: string): void {
-    const before = this.#windows.unsettledBefore(host);
-    if (before) this.#resume(host, before.epoch, before.sent);
-    const sent = this.#windows.get(host)?.seq ?? 0;
-    if (sent > 0) {
-      this.#publish(host, { kind: SENT, from: NO_ADDRESS, to: NO_ADDRESS, seq: sent, body: EMPTY });
-    }
-    for (const listener of this.#back.list) listener(host);
   }
 
   #onBounce(envelope: Envelope): void {
@@ -829,21 +754,7 @@ export class NatsLink implements BrokerLink {
         this.#epoch = newEpoch();
         this.#up = true;
         for (const listener of this.#reachability.list) listener(true);
-        // Kept until the next disconnect: a receiver that missed this asks.
-        for (const { host, count } of this.#windows.allSentBefore()) {
-          this.#resume(host, count.epoch, count.sent);
-        }
-        // And each host is asked how much it sent meanwhile (see `#onReconnected`).
-        for (const record of this.hosts()) {
-          if (record.host === this.self.host) continue;
-          this.#publish(record.host, {
-            kind: RECONNECTED,
-            from: NO_ADDRESS,
-            to: NO_ADDRESS,
-            seq: 0,
-            body: EMPTY,
-          });
-        }
+        this.#recounts.reconnected();
         this.#sendHeldBounces();
         this.#sendEndedUntold();
       }
