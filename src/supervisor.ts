@@ -1,10 +1,10 @@
 /**
  * The supervisor: the manager's child processes, one slot per address. It
  * starts them, notices when one exits, restarts it under the restart
- * policy (or gives it up), replaces them one by one on a reload, and stops
- * them in two phases when the cluster stops. What a slot holds is in
- * `child_slot.ts`; how a process is stopped, killed and reaped, in
- * `child_processes.ts`.
+ * policy (or gives it up), replaces them one by one on a reload (through
+ * its `Reloads`, `reloads.ts`), and stops them in two phases when the
+ * cluster stops. What a slot holds is in `child_slot.ts`; how a process is
+ * stopped, killed and reaped, in `child_processes.ts`.
  *
  * @module
  */
@@ -18,6 +18,7 @@ import { deadline } from "./deadline.ts";
 import { counted } from "./counted.ts";
 import { PING } from "./control.ts";
 import { ClosedError, SwitchboardError, TimeoutError } from "./errors.ts";
+import { Reloads } from "./reloads.ts";
 import type { RestartPolicy } from "./restart_policy.ts";
 import { type Program, spawnChild, type SpawnedChild } from "./spawn.ts";
 import type { LifecycleEvent } from "./lifecycle_event.ts";
@@ -85,10 +86,8 @@ export class Supervisor {
   readonly #everyoneReady = Promise.withResolvers<void>();
   #started = false;
   #stopping = false;
-  /** Reloads run one at a time, in the order asked. */
-  #reloads: Promise<void> = Promise.resolve();
-  /** The reload waiting behind another (or the start), not begun yet: one alike joins it. */
-  #queuedReload: { targets: string; run: Promise<void> } | undefined;
+  /** Replaces children one at a time, as asked. */
+  readonly #reloads: Reloads;
 
   constructor(options: SupervisorOptions) {
     this.#options = options;
@@ -98,6 +97,17 @@ export class Supervisor {
       clock: this.#clock,
       ping: (address, data) => options.tell(address, PING, data),
       hung: (address) => this.#hung(this.#slots.get(address)!),
+    });
+    this.#reloads = new Reloads({
+      clock: this.#clock,
+      processes: this.#processes,
+      startTimeout: options.startTimeout,
+      slot: (address) => this.#slots.get(address),
+      started: () => this.#started,
+      stopping: () => this.#stopping,
+      announce: (event) => this.#options.announce(event),
+      spawn: (child) => this.#spawn(child),
+      afterFailure: (child, delay, what) => this.#afterFailure(child, delay, what),
     });
     this.#startFailed.promise.catch(() => {});
   }
@@ -116,7 +126,7 @@ export class Supervisor {
   async start(): Promise<void> {
     // A reload asked meanwhile (a SIGHUP) waits: it would stop children this waits for.
     const starting = this.#startAll();
-    this.#reloads = starting.catch(() => {});
+    this.#reloads.after(starting);
     await starting;
   }
 
@@ -278,47 +288,15 @@ export class Supervisor {
   }
 
   /**
-   * Replaces the children at `addresses` one at a time: each old process
-   * does its stop work and exits, its replacement starts with the same
-   * address, and the next goes only once it is ready. A reload is no
-   * failure: it counts against no restart budget. A reload of the same
-   * children asked while one waits to begin (two SIGHUPs in a row) is that
-   * one: it will load the newest code all the same.
+   * Replaces the children at `addresses` one at a time, each once the one
+   * before is ready (see {@linkcode Reloads.reload}).
    *
    * @throws {SwitchboardError} When a replacement is not ready within
-   * `startTimeout` or exits first (the restart policy takes it from there,
-   * and the rest are not reloaded).
+   * `startTimeout` or exits first.
    * @throws {ClosedError} When the cluster is stopping.
    */
   reload(addresses: readonly Address[]): Promise<void> {
-    // Each once, as a message to a list goes to each listed process once.
-    addresses = [...new Set(addresses)];
-    const slots = addresses.map((address) => {
-      const slot = this.#slots.get(address);
-      if (!slot) {
-        throw new TypeError(`Cannot reload ${describe(address)}: not a child of this cluster`);
-      }
-      return slot;
-    });
-    const targets = JSON.stringify(addresses);
-    if (this.#queuedReload?.targets === targets) return this.#queuedReload.run;
-    // Asked while the start waits (a SIGHUP): begun once the code that
-    // awaited the start has added its listeners. Begun at once, its first
-    // "reload" event came before them: the manager's server heard "ready 0"
-    // with no "reload 0" before it. A timer, not nextTask(): a
-    // MessageChannel's message may come in the turn of the socket read that
-    // resolved the start, ahead of a caller whose await chain is long.
-    const afterStart = !this.#started;
-    const run = this.#reloads.then(async () => {
-      if (afterStart) {
-        await new Promise((resolve) => this.#clock.setTimeout(() => resolve(null), 0));
-      }
-      if (this.#queuedReload?.run === run) this.#queuedReload = undefined;
-      for (const slot of slots) await this.#reloadOne(slot);
-    });
-    this.#queuedReload = { targets, run };
-    this.#reloads = run.catch(() => {});
-    return run;
+    return this.#reloads.reload(addresses);
   }
 
   /**
@@ -404,65 +382,6 @@ export class Supervisor {
   abandon(signal: "SIGTERM" | "SIGKILL"): void {
     this.halt();
     this.#processes.signalAll(signal);
-  }
-
-  async #reloadOne(child: Slot): Promise<void> {
-    // Asked while the start waited (a SIGHUP), which then failed.
-    if (!this.#started) {
-      throw new ClosedError(`Cannot reload ${describe(child.address)}: the cluster did not start`, {
-        peer: child.address,
-      });
-    }
-    if (this.#stopping) {
-      throw new ClosedError(`Cannot reload ${describe(child.address)}: the cluster is stopping`, {
-        peer: child.address,
-      });
-    }
-    this.#options.announce({ type: "reload", address: child.address });
-    this.#clock.clearTimeout(child.backoff);
-    const old = child.process;
-    if (old) await this.#processes.stopAlone(child, old);
-    // A restart after a SIGTERM's stop that this reload met: it replaces it.
-    this.#clock.clearTimeout(child.backoff);
-    if (this.#stopping) throw reloadStopped(child.address);
-    child.state = "starting";
-    child.newCodeUnproven = true;
-    // New code: the old code's restarts do not count against it.
-    child.budget?.reset();
-    try {
-      this.#spawn(child);
-    } catch (error) {
-      // E.g. a command's program moved away: the child is down, and says so.
-      // Thrown to who asked for the reload (a SIGHUP's goes to onError).
-      const failed = new SwitchboardError(
-        `Could not start ${describe(child.address)} after its reload`,
-        { cause: error, peer: child.address },
-      );
-      if (child.budget) {
-        this.#afterFailure(child, child.budget.onExit(this.#clock.now()), "could not be started");
-      } else {
-        // Nothing restarts it: those waiting for its new process hear that none comes.
-        child.state = "stopped";
-        this.#options.announce({ type: "fatal", address: child.address, restarts: 0, period: 0 });
-      }
-      throw failed;
-    }
-    const { startTimeout } = this.#options;
-    try {
-      await deadline(child.ready.promise, startTimeout, () => {
-        const error = new SwitchboardError(
-          `${describe(child.address)} was not ready within ${startTimeout} ms after its reload`,
-          { peer: child.address },
-        );
-        this.#processes.kill(child.process);
-        return error;
-      });
-    } catch (error) {
-      // The stop killed it while it started: that is why.
-      throw this.#stopping ? reloadStopped(child.address, error) : error;
-    }
-    // Ready as the cluster began to stop: it will be stopped, not kept.
-    if (this.#stopping) throw reloadStopped(child.address);
   }
 
   #spawn(child: Slot): void {
@@ -649,14 +568,6 @@ export class Supervisor {
 /** How a process exited, for a message: "with code 3", "on signal SIGKILL". */
 function howItExited(status: Deno.CommandStatus): string {
   return status.signal ? `on signal ${status.signal}` : `with code ${status.code}`;
-}
-
-/** Why a reload ended early: the cluster began to stop. */
-function reloadStopped(address: Address, cause?: unknown): ClosedError {
-  return new ClosedError(`Reload of ${describe(address)} stopped: the cluster is stopping`, {
-    cause,
-    peer: address,
-  });
 }
 
 /** Why a child might have exited cleanly before it was ready, for the error that says so. */
