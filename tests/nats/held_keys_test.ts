@@ -7,25 +7,17 @@
  */
 
 import assert from "node:assert/strict";
-import { connect } from "@nats-io/transport-node";
-import { type Bucket, makeBucket } from "../../src/nats/bucket.ts";
 import { HeldKeys } from "../../src/nats/held_keys.ts";
 import { ownerValue, WORKER } from "../../src/nats/membership_keys.ts";
-import { NATS, natsAnswers, uniqueCluster } from "./hosts.ts";
+import { freshBucket, natsAnswers } from "./hosts.ts";
 
 Deno.test({
   name:
     "HeldKeys claims a free key and one it wrote itself, not another's, and deletes only its own",
   ignore: !natsAnswers,
 }, async () => {
-  const nc = await connect({ servers: NATS });
-  const bucket: Bucket = {
-    nc,
-    name: `switchboard_${uniqueCluster()}`,
-    options: { history: 1, ttl: 60_000, replicas: 1 },
-    timeout: 1_000,
-  };
-  const kv = await makeBucket(bucket);
+  await using fresh = await freshBucket();
+  const { kv } = fresh;
   const closed = new AbortController();
   let now = 1_000_000;
   const keys = new HeldKeys({
@@ -68,7 +60,5 @@ Deno.test({
     assert.equal(keys.mayHaveLapsed(), false, "holding nothing");
   } finally {
     closed.abort();
-    await kv.destroy();
-    await nc.close();
   }
 });

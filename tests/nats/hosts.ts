@@ -7,9 +7,10 @@
 
 import { Cluster, type ClusterOptions, managerOf } from "../../mod.ts";
 import { natsBroker, type NatsConnectionOptions } from "../../nats.ts";
-import { connect } from "@nats-io/transport-node";
-import { Kvm } from "@nats-io/kv";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { type KV, Kvm } from "@nats-io/kv";
 import type { BrokerLink } from "../../src/broker.ts";
+import { type Bucket, makeBucket } from "../../src/nats/bucket.ts";
 import { ManagerRun } from "../manager_run.ts";
 import { nextEvent, waitFor } from "../helpers.ts";
 
@@ -63,6 +64,38 @@ if (natsAnswers) await removeBucketsOfEarlierRuns();
 /** A cluster name of this test's own, so that runs never meet. */
 export function uniqueCluster(): string {
   return `t${crypto.randomUUID().slice(0, 8)}`;
+}
+
+/** A membership bucket of a test's own on the shared server, written by hand. */
+export interface FreshBucket extends AsyncDisposable {
+  nc: NatsConnection;
+  bucket: Bucket;
+  kv: KV;
+}
+
+/**
+ * Makes a membership bucket of a cluster of its own on the shared server,
+ * on a connection of its own; disposed, the bucket is destroyed and the
+ * connection closed.
+ */
+export async function freshBucket(): Promise<FreshBucket> {
+  const nc = await connect({ servers: NATS });
+  const bucket: Bucket = {
+    nc,
+    name: `switchboard_${uniqueCluster()}`,
+    options: { history: 1, ttl: 60_000, replicas: 1 },
+    timeout: 1_000,
+  };
+  const kv = await makeBucket(bucket);
+  return {
+    nc,
+    bucket,
+    kv,
+    async [Symbol.asyncDispose]() {
+      await kv.destroy();
+      await nc.close();
+    },
+  };
 }
 
 /** A host run as a process of its own (`fixtures/host.ts`). */

@@ -6,27 +6,19 @@
  */
 
 import assert from "node:assert/strict";
-import { connect } from "@nats-io/transport-node";
 import type { HostRecord, MembershipChange } from "../../src/broker.ts";
-import { type Bucket, makeBucket } from "../../src/nats/bucket.ts";
 import { HOST, recordValue } from "../../src/nats/membership_keys.ts";
 import { MembershipWatch } from "../../src/nats/membership_watch.ts";
 import { waitFor } from "../helpers.ts";
-import { NATS, natsAnswers, uniqueCluster } from "./hosts.ts";
+import { freshBucket, natsAnswers } from "./hosts.ts";
 
 Deno.test({
   name:
     "MembershipWatch knows the hosts there as it begins, hears hosts join and leave, and takes in none that claims what another holds",
   ignore: !natsAnswers,
 }, async () => {
-  const nc = await connect({ servers: NATS });
-  const bucket: Bucket = {
-    nc,
-    name: `switchboard_${uniqueCluster()}`,
-    options: { history: 1, ttl: 60_000, replicas: 1 },
-    timeout: 1_000,
-  };
-  const kv = await makeBucket(bucket);
+  await using fresh = await freshBucket();
+  const { bucket, kv } = fresh;
   const closed = new AbortController();
   const reported: Error[] = [];
   const self: HostRecord = { host: "a", workers: [0], services: [] };
@@ -74,7 +66,5 @@ Deno.test({
   } finally {
     closed.abort();
     watch.stop();
-    await kv.destroy();
-    await nc.close();
   }
 });
