@@ -48,7 +48,12 @@ export interface NatsBrokerOptions {
    * to the other hosts (default: a random name). Letters, digits, `-`, `_`.
    */
   host?: string;
-  /** Milliseconds between this host's heartbeats (default 1 000). */
+  /**
+   * Milliseconds between this host's heartbeats (default 1 000). Also how
+   * long a message to another host may wait for its confirmation before
+   * that host is told how many were sent it, so that a loss at the end
+   * shows: within two heartbeats.
+   */
   heartbeat?: number;
   /**
    * Milliseconds without a heartbeat after which a host counts as gone
@@ -275,6 +280,9 @@ async function join(options: NatsBrokerOptions, request: JoinRequest): Promise<B
       inbox,
       window: Math.min(options.window ?? 8 * 1024 * 1024, request.maxQueuedBytes),
       report: request.report,
+      // A host told of its last messages after a heartbeat of silence: what
+      // the membership counts by already, and a fraction of hostTimeout.
+      patience: options.heartbeat ?? 1_000,
     });
   } catch (error) {
     await nc.close();

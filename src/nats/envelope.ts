@@ -64,9 +64,10 @@ export const BYE = 6;
  */
 export const RECONNECTED = 7;
 /**
- * The answer to a RECONNECTED: the sender has sent the receiver `seq`
- * messages in its epoch, each before this envelope; what of them never came
- * was lost. No body.
+ * The sender has sent the receiver `seq` messages in its epoch, each before
+ * this envelope; what of them never came was lost. No body. The answer to a
+ * RECONNECTED; and said unasked of messages left unconfirmed a while (see
+ * `tail_check.ts`), as a loss at the end shows no gap.
  */
 export const SENT = 8;
 /**

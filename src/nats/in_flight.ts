@@ -36,6 +36,11 @@ export class InFlight {
     return this.#seqs.length - this.#head;
   }
 
+  /** The number of the oldest message not confirmed; undefined when all are. */
+  get oldest(): number | undefined {
+    return this.#head < this.#seqs.length ? this.#seqs[this.#head] : undefined;
+  }
+
   /** Who sent what is not confirmed, to whom: a count by sender and target. */
   unconfirmedByWay(): CountsByWay {
     return this.between(-Infinity, Infinity);

@@ -16,8 +16,11 @@
  *   receiver leaves, or this host stops or drops again first) is told to
  *   its senders as in doubt. And the receiver asks each host how many it
  *   has sent, as what they sent while it was away (they saw no drop) is
- *   lost without a trace. (`IncomingOrder` counts what comes in,
- *   `SendWindows` what goes out, `Recounts` tells the others the counts.)
+ *   lost without a trace. A loss at the end, with nothing after it to
+ *   show the gap, shows as the sender, its messages unconfirmed for a
+ *   patience, tells the receiver how many it sent (`TailCheck`).
+ *   (`IncomingOrder` counts what comes in, `SendWindows` what goes out,
+ *   `Recounts` tells the others the counts.)
  * - **Bounded memory.** The receiver confirms what it has (acks); the
  *   sender refuses (`FULL`) what would leave more than the limit
  *   unconfirmed to one host, so nothing piles up in the client or server.
@@ -50,6 +53,7 @@ import type {
   MembershipChange,
 } from "../broker.ts";
 import { Callbacks } from "../callbacks.ts";
+import { type Clock, SYSTEM_CLOCK } from "../clock.ts";
 import { counted } from "../counted.ts";
 import { ClosedError, FrameError, SwitchboardError, UnreachableError } from "../errors.ts";
 import { CLOSED, FULL, TOO_LARGE, UNREACHABLE } from "../transport.ts";
@@ -83,6 +87,7 @@ import { type Outgoing, SendWindows } from "./send_windows.ts";
 import { RecentNames } from "./recent_names.ts";
 import { Recounts } from "./recounts.ts";
 import { Strangers } from "./strangers.ts";
+import { TailCheck } from "./tail_check.ts";
 
 const NO_ADDRESS = null;
 
@@ -116,6 +121,14 @@ export interface NatsLinkOptions {
   window: number;
   /** Told of errors no caller can be given. */
   report(error: Error): void;
+  /**
+   * Milliseconds a message to another host may go unconfirmed before that
+   * host is told how many were sent it (see `TailCheck`); default 1 000,
+   * a heartbeat's default.
+   */
+  patience?: number;
+  /** What the patience is measured on (default: the machine's clock). */
+  clock?: Clock;
 }
 
 /** A host's way to the others over core NATS. */
@@ -142,6 +155,8 @@ export class NatsLink implements BrokerLink {
   });
   /** The counts told the others of what went to them, and what they say they never had. */
   readonly #recounts: Recounts;
+  /** What asks a host that leaves this host's last messages unconfirmed. */
+  readonly #tails: TailCheck;
   /** What waits to be published to each host, at the end of this task. */
   readonly #batches = new Map<string, Batch>();
   /** The byes said and heard, and the hosts that leave without one. */
@@ -221,6 +236,13 @@ export class NatsLink implements BrokerLink {
       missed: (host) => {
         for (const listener of this.#missed.list) listener(host);
       },
+    });
+    this.#tails = new TailCheck({
+      patience: options.patience ?? 1_000,
+      clock: options.clock ?? SYSTEM_CLOCK,
+      windows: () => this.#windows.opened(),
+      canTell: (host) => this.#canTell(host),
+      tellSent: (host, sent) => this.#recounts.tellSent(host, sent),
     });
     this.#lapse = new HeldWhileLapsed(
       () => members.mayHaveLapsed(),
@@ -307,6 +329,7 @@ export class NatsLink implements BrokerLink {
     out.inFlight.add(out.seq++, out.sentBytes, from, to);
     out.stats.messagesOut++;
     out.stats.bytesOut += bodySize;
+    this.#tails.sent();
     return bodySize;
   }
 
@@ -379,6 +402,7 @@ export class NatsLink implements BrokerLink {
   abandon(): void {
     this.#closing ??= Promise.resolve();
     this.#incoming.stop();
+    this.#tails.stop();
     this.#strangers.stop();
     this.#members.close();
     this.#nc.close().catch(() => {});
@@ -404,6 +428,7 @@ export class NatsLink implements BrokerLink {
     this.#leaving.tellUnsettled(this.#up ? "stopped" : "stopped, cut off from the NATS server,");
     for (const batch of this.#batches.values()) batch.flush();
     this.#incoming.stop();
+    this.#tails.stop();
     this.#strangers.stop();
     // The byes reach the server before the others see this host leave.
     await this.#nc.flush().catch(() => {});
@@ -651,6 +676,17 @@ export class NatsLink implements BrokerLink {
     // Of the previous epoch: late, or its count settled (see `#onReconnected`).
     const before = envelope.seq === this.#epoch ? undefined : envelope.seq;
     this.#windows.confirm(envelope.host, seq, before);
+  }
+
+  /**
+   * Whether `host` can be told what this host sent it, unasked: not while
+   * this host's keys may have lapsed (the word would count against the
+   * process that may hold its name now), nor to a host that said bye, or
+   * that the server will not let this host publish to.
+   */
+  #canTell(host: string): boolean {
+    if (!this.#up || this.#closing || this.#members.mayHaveLapsed()) return false;
+    return !this.#leaving.saidBye(host) && !this.#forbidden.has(host);
   }
 
   #onBounce(envelope: Envelope): void {

@@ -5,7 +5,8 @@
  * how many it had sent it in the epoch before (RESUME), and asks each how
  * many it sent meanwhile (RECONNECTED); asked so, it answers how many it
  * sent in this epoch (SENT), and again the count before, if nothing
- * confirmed it. A host it forgot, and sends to again, is told what it
+ * confirmed it. It tells SENT unasked too, when its last messages to a
+ * host stay unconfirmed (`tail_check.ts`). A host it forgot, and sends to again, is told what it
  * had sent it before, and a host whose envelopes were dropped before it
  * was seen to join is asked, as after a reconnect. What a host says it
  * never had (GAP) is told to each sender, and fails what is in flight.
@@ -173,9 +174,15 @@ export class Recounts {
     const before = this.#windows.unsettledBefore(host);
     if (before) this.resume(host, before.epoch, before.sent);
     const sent = this.#windows.get(host)?.seq ?? 0;
-    if (sent > 0) {
-      this.#publish(host, { kind: SENT, from: NO_ADDRESS, to: NO_ADDRESS, seq: sent, body: EMPTY });
-    }
+    if (sent > 0) this.tellSent(host, sent);
     this.#options.back(host);
+  }
+
+  /**
+   * Tells `host` that this host has sent it `sent` messages in this epoch,
+   * each before this word: it reports what never came, and confirms.
+   */
+  tellSent(host: string, sent: number): void {
+    this.#publish(host, { kind: SENT, from: NO_ADDRESS, to: NO_ADDRESS, seq: sent, body: EMPTY });
   }
 }

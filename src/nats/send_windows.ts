@@ -60,6 +60,11 @@ export class SendWindows {
     return this.#out.get(host);
   }
 
+  /** The windows open, by host. */
+  opened(): Iterable<[string, Outgoing]> {
+    return this.#out.entries();
+  }
+
   /** Opens the window to `host`. */
   open(host: string): Outgoing {
     const out: Outgoing = {

@@ -8,10 +8,17 @@
 import type { NatsConnection, Status } from "@nats-io/transport-node";
 import { type Envelope, readEnvelopes } from "../../src/nats/envelope.ts";
 import { type Members, NatsLink } from "../../src/nats/link.ts";
+import type { Clock } from "../../src/clock.ts";
 import { nextEvent } from "../helpers.ts";
 
-/** The link, what it published and reported, and a way to say the connection's status. */
-export function fakeLink(window: number) {
+/**
+ * The link, what it published and reported, and a way to say the
+ * connection's status; `clock` and `patience` as `NatsLinkOptions` has them.
+ */
+export function fakeLink(
+  window: number,
+  { clock, patience }: { clock?: Clock; patience?: number } = {},
+) {
   const published: Uint8Array[] = [];
   const onPublish = new Set<() => void>();
   const statuses: Status[] = [];
@@ -55,6 +62,8 @@ export function fakeLink(window: number) {
     inbox: { take: (taker) => void (take = taker), drain: () => Promise.resolve() },
     window,
     report: (error) => reports.push(error),
+    clock,
+    patience,
   });
   /** Says `type` and resolves once the link has heard it and published what it had to. */
   const say = async (type: "disconnect" | "reconnect") => {
