@@ -14,7 +14,7 @@ import { asError } from "./as_error.ts";
 import { encodeMessage } from "./codec.ts";
 import { QueueFullError } from "./errors.ts";
 import type { Loopback } from "./loopback.ts";
-import { type Endpoint, FULL, type Payload } from "./transport.ts";
+import { type Endpoint, FULL, type Payload, TOO_LARGE } from "./transport.ts";
 
 /** What the control sender needs of its router. */
 export interface ControlSenderOptions {
@@ -49,7 +49,17 @@ export class ControlSender {
    * the library, where nobody could catch it.
    */
   send(to: Address, action: string, data?: unknown): boolean {
-    return this.#sendControl(to, action, data, Infinity);
+    return this.#sendControl(to, action, data, Infinity) >= 0;
+  }
+
+  /**
+   * Sends a control frame to another host's manager, as
+   * {@linkcode ControlSender.send} does, but returns the transport's code:
+   * its size, or why not. One the window to that host has no room for
+   * (`FULL`) is not reported: the caller sends it once there is room.
+   */
+  sendToManager(to: Address, action: string, data?: unknown): number {
+    return this.#sendControl(to, action, data, Infinity, false);
   }
 
   /**
@@ -68,7 +78,7 @@ export class ControlSender {
   answer(to: Address, action: string, data?: unknown): boolean {
     const { maxQueuedBytes, maxFrameSize } = this.#options;
     const limit = maxQueuedBytes + maxFrameSize + this.#options.endpoint.overhead;
-    return this.#sendControl(to, action, data, limit);
+    return this.#sendControl(to, action, data, limit) >= 0;
   }
 
   /** The connection to `peer` closed: answers dropped on the next one are reported again. */
@@ -76,30 +86,50 @@ export class ControlSender {
     this.#overflowing.delete(peer);
   }
 
-  #sendControl(to: Address, action: string, data: unknown, limit: number): boolean {
+  /** Sends a control frame within `limit`: its size, or the transport's code. */
+  #sendControl(
+    to: Address,
+    action: string,
+    data: unknown,
+    limit: number,
+    reportFull = true,
+  ): number {
     let payload: Payload;
     try {
       payload = encodeMessage({ action, data }, this.#options.maxFrameSize, to);
     } catch (error) {
       this.#options.report(asError(error));
-      return false;
+      return TOO_LARGE;
     }
     // To itself (a request it made to itself: `$cancel`, `$more`), through the loopback.
     const size = to === this.#self
       ? this.#options.loopback.send(payload)
       : this.#options.endpoint.send(to, payload, limit);
-    if (size === FULL && !this.#overflowing.has(to)) {
+    if (size === FULL && reportFull && !this.#overflowing.has(to)) {
       this.#overflowing.add(to);
-      this.#options.report(
-        new QueueFullError(
-          `Cannot send "${action}" to ${describe(to)}: ${
-            this.#options.endpoint.queued(to)
-          } bytes are queued for it already, and the limit is ${limit} (maxQueuedBytes and a frame): ` +
-            "it sends and does not read, and what answers it is dropped until its connection closes",
-          { action, peer: to },
-        ),
-      );
+      this.#options.report(this.#controlFull(to, action, limit));
     }
-    return size >= 0;
+    return size;
+  }
+
+  /**
+   * Why a control frame to `to` was refused as `FULL`, within `limit`: its
+   * own queue, which a peer that sends and does not read fills; or the
+   * window to its host, another, that has not confirmed what went there
+   * (it reads slowly, or its confirmations were lost on the way).
+   */
+  #controlFull(to: Address, action: string, limit: number): QueueFullError {
+    const { endpoint } = this.#options;
+    const queued = endpoint.queued(to);
+    const window = endpoint.queueLimit?.(to);
+    const why = window !== undefined && window < limit
+      ? `the window to its host has no room for it (${queued} of its ${window} bytes are sent ` +
+        "and not confirmed yet), so it was dropped"
+      : `${queued} bytes are queued for it already, and the limit is ${limit} (maxQueuedBytes and a frame): ` +
+        "it sends and does not read, and what answers it is dropped until its connection closes";
+    return new QueueFullError(`Cannot send "${action}" to ${describe(to)}: ${why}`, {
+      action,
+      peer: to,
+    });
   }
 }

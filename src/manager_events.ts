@@ -11,13 +11,14 @@
  */
 
 import { type Address, describe, isAddress, isManagerOf, managerOf } from "./address.ts";
-import { EVENT, MEMBERS, RESEND } from "./control.ts";
+import { EVENT, MEMBERS } from "./control.ts";
 import { FrameError } from "./errors.ts";
 import { HostEvents, type NumberedEvent, toldOf } from "./host_events.ts";
 import type { Layout } from "./layout.ts";
 import type { LifecycleEvent } from "./lifecycle_event.ts";
 import type { Router } from "./router.ts";
 import type { StartingChildren } from "./starting_children.ts";
+import { ToOtherManagers } from "./to_other_managers.ts";
 
 /** The events a manager announces to the other hosts: of its own children. */
 const CHILD_EVENTS: ReadonlySet<string> = new Set(["exit", "restart", "ready", "fatal", "reload"]);
@@ -48,11 +49,20 @@ export class ManagerEvents {
   readonly #starting: StartingChildren;
   /** By other host's manager: the events told it again after the task it said it missed some. */
   readonly #tellingAgain = new Map<string, ReturnType<typeof setTimeout>>();
+  /** What this host tells the other hosts' managers, held while the window to one is full. */
+  readonly #toManagers: ToOtherManagers;
 
   constructor(options: ManagerEventsOptions) {
     this.#options = options;
     this.router = options.router;
     this.#starting = options.starting;
+    const router = this.router;
+    this.#toManagers = new ToOtherManagers({
+      send: (manager, action, data) => router.sendToManager(manager, action, data),
+      room: (manager) => router.roomFor(manager),
+      kept: (manager) => this.#keptFor(manager),
+      report: (error) => router.listeners.report(error),
+    });
     // There as it starts: told every event of this host's children.
     for (const manager of this.router.layout.managers) this.#events.joined(manager);
   }
@@ -85,7 +95,7 @@ export class ManagerEvents {
   announce(event: LifecycleEvent): void {
     const numbered = this.#events.number(event);
     for (const manager of this.router.layout.managers) {
-      this.router.sendControl(manager, EVENT, numbered);
+      this.#toManagers.announce(manager, numbered);
     }
     this.#announceHere(event);
   }
@@ -100,7 +110,7 @@ export class ManagerEvents {
    */
   backFrom(manager: string): void {
     this.tellAgain(manager);
-    if (this.router.layout.managers.includes(manager)) this.router.sendControl(manager, RESEND);
+    if (this.router.layout.managers.includes(manager)) this.#toManagers.askAgain(manager);
   }
 
   /**
@@ -122,12 +132,18 @@ export class ManagerEvents {
     );
   }
 
-  /** Tells `manager` again the latest events of this host's children. */
+  /**
+   * Tells `manager` again the latest events of this host's children: those
+   * the window to its host has no room for once it has (see `ToOtherManagers`).
+   */
   tellAgain(manager: Address): void {
-    if (!isManagerOf(manager) || !this.router.layout.managers.includes(manager)) return;
-    for (const event of this.#events.keptFor(manager)) {
-      if (!this.router.sendControl(manager, EVENT, event)) return;
-    }
+    if (isManagerOf(manager)) this.#toManagers.tellAgain(manager);
+  }
+
+  /** The latest events of this host's children to tell `manager`, if it is another host's. */
+  #keptFor(manager: string): NumberedEvent[] {
+    if (!isManagerOf(manager) || !this.router.layout.managers.includes(manager)) return [];
+    return this.#events.keptFor(manager);
   }
 
   /** The cluster stops: no events are told again after a gap any more. */

@@ -352,6 +352,24 @@ export class Router implements Receiver {
   }
 
   /**
+   * Sends a control frame to another host's manager; returns the
+   * transport's code, and leaves a full window unreported (see
+   * {@linkcode ControlSender.sendToManager} and {@linkcode Router.roomFor}).
+   */
+  sendToManager(to: Address, action: string, data?: unknown): number {
+    return this.#controlSender.sendToManager(to, action, data);
+  }
+
+  /**
+   * Resolves once the queue to `to` (the window to its host, for a process
+   * of another host) is at most the high-water mark, or lower, so that the
+   * largest frame fits again; or once the way there closed.
+   */
+  roomFor(to: Address): Promise<void> {
+    return this.#endpoint.drained(this.#options.highWaterMark, to);
+  }
+
+  /**
    * Sends a control frame that answers one from `to`, within its queue
    * limit (see {@linkcode ControlSender.answer}).
    */
