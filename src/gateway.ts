@@ -96,17 +96,19 @@ export class GatewayEndpoint implements Endpoint {
     this.#outcomes = new RemoteOutcomes(local, this.#global, options.report);
     this.#heldAnswers = new HeldAnswers(
       {
-        send: (from, to, payload) => this.#link.send(from, to, payload),
-        refuse: (from, to, payload, own) =>
-          own
-            ? options.report(
-              new UnreachableError(
-                `An answer for ${describe(from)} to ${describe(to)} (a request refused for it) ` +
-                  `could not go`,
-                { peer: to },
-              ),
-            )
-            : this.#refuseRelay(from, to, payload),
+        send: (from, to, payload) =>
+          from === this.#global ? this.#sendOwn(to, payload) : this.#link.send(from, to, payload),
+        refuse: (from, to, payload, own) => {
+          if (from === this.#global) return options.report(ownAnswerLost(to, payload));
+          if (!own) return this.#refuseRelay(from, to, payload);
+          options.report(
+            new UnreachableError(
+              `An answer for ${describe(from)} to ${describe(to)} (a request refused for it) ` +
+                `could not go`,
+              { peer: to },
+            ),
+          );
+        },
         answeredAs: (from, to) => this.#outcomes.answeredAs(from, to),
         dropped: (from, to, payload) => this.#streamBroken(from, to, payload),
         drained: (limit, host) => this.#link.drained(limit, host),
@@ -183,7 +185,36 @@ export class GatewayEndpoint implements Endpoint {
   send(to: Address, payload: Payload, limit?: number): number {
     if (!this.#isRemote(to)) return this.#local.send(to, payload, limit);
     if (this.#closing) return UNREACHABLE;
-    const size = this.#link.send(this.#global, to, forLink(payload), limit);
+    // Not past this manager's answers that wait for room: refused as past the window.
+    if (this.#heldAnswers.holds(this.#global, to)) return FULL;
+    return this.#sendOwn(to, forLink(payload), limit);
+  }
+
+  /**
+   * Holds this manager's own answer for room in the window to another host,
+   * as its children's are held (see `held_answers.ts`), within `limit`
+   * bytes held (`maxQueuedBytes`): its handler ran, and the requester waits
+   * for it. Refused as full at once, the requester got nothing (the error
+   * answer sent instead was refused too) and waited out its timeout.
+   */
+  sendAnswer(to: Address, payload: Payload, limit = Infinity): number {
+    const host = this.#remoteHost(to);
+    if (host === undefined) return this.#local.send(to, payload, limit);
+    if (this.#closing) return UNREACHABLE;
+    const joined = forLink(payload);
+    const behind = this.#heldAnswers.holds(this.#global, to);
+    const sent = behind ? FULL : this.#sendOwn(to, joined, limit);
+    if (sent !== FULL) return sent;
+    const bytes = typeof joined === "string" ? toBytes(joined) : joined;
+    if (!this.#heldAnswers.fits(this.#global, bytes.length)) return FULL;
+    if (behind) this.#heldAnswers.behind(this.#global, to, bytes);
+    else this.#heldAnswers.hold(this.#global, to, host, bytes);
+    return bytes.length;
+  }
+
+  /** Sends what this manager itself sends another host's process, counted (see `sent`). */
+  #sendOwn(to: Address, payload: Uint8Array | string, limit?: number): number {
+    const size = this.#link.send(this.#global, to, payload, limit);
     if (size >= 0) this.#sentTo.set(to, (this.#sentTo.get(to) ?? 0) + 1);
     return size;
   }
@@ -574,6 +605,19 @@ function notDelivered(
   } catch {
     return undefined;
   }
+}
+
+/**
+ * What is reported when this manager's own answer, held for room in the
+ * window to `to`'s host, could not go at all (the host left, the way is down).
+ */
+function ownAnswerLost(to: Address, payload: Uint8Array): UnreachableError {
+  const action = readMessage(MANAGER, payload)?.action;
+  const what = action === undefined ? "An answer" : `The answer "${action}"`;
+  return new UnreachableError(
+    `${what} of this manager to ${describe(to)} could not go: its host cannot take it now`,
+    { action, peer: to },
+  );
 }
 
 /** Whether `message` is a request that waits for an answer (not a control frame's). */

@@ -10,6 +10,10 @@
  * host can confirm them, and the child cannot see the window. Answers are
  * bounded by what the other host asked for (its requests, a stream's
  * grants), so holding them does not let a child flood another host.
+ * The manager's own answers wait here too, within the same bound, held
+ * as from its address on the other hosts: refused, the requester failed
+ * after the handler had run (what the manager sends that host after them
+ * is refused as past the window, as it would be, to keep their order).
  *
  * @module
  */
@@ -75,6 +79,16 @@ export class HeldAnswers {
     if (queue === undefined) return false;
     this.#add(queue, payload, own);
     return true;
+  }
+
+  /** Whether anything from `from` for `to` waits: what `from` sends `to` next goes behind it. */
+  holds(from: Address, to: Address): boolean {
+    return this.#queues.get(from)?.has(to) ?? false;
+  }
+
+  /** Whether `size` more bytes from `from` are within the bound (else they are refused). */
+  fits(from: Address, size: number): boolean {
+    return (this.#bytes.get(from) ?? 0) + size <= this.#bound;
   }
 
   /**

@@ -478,8 +478,8 @@ export class Manager {
    * From now on it refuses each new request (`stopping: true`, as a child
    * stopping alone does); the handlers running now settle while it still
    * reads (they may wait for what other hosts send: the answer to a request
-   * they made, a stream's credit), and the children's answers held for room
-   * in the window to another host go; then it stops reading, once what was
+   * they made, a stream's credit), then the answers held for room in the
+   * window to another host (the children's, its own) go; then it stops reading, once what was
    * sent until the NATS server heard so is read, and the handlers that
    * started meanwhile settle; all within one `stopTimeout`. Only then does
    * it close and say bye.
@@ -496,13 +496,15 @@ export class Manager {
     router.refuseAllRequests();
     // Those running now, while it reads; then those that what it still
     // read started (messages keep coming: waiting for every handler while
-    // reading would wait out stopTimeout under steady traffic). Meanwhile
-    // the children's answers held for room in the window go: room comes
+    // reading would wait out stopTimeout under steady traffic). Between,
+    // the answers held for room in the window go: room comes
     // only as the others confirm, heard while it reads (not waited for,
     // they were refused as the link closed, to children gone by then, and
     // their requests failed with the stop).
     const settled = (async () => {
-      await Promise.all([router.runningHandlersSettled(), router.answersHeldSent()]);
+      // Held answers after the handlers: their own answers may wait for room too.
+      await router.runningHandlersSettled();
+      await router.answersHeldSent();
       await router.stopReading();
       await router.handlersSettled();
     })();

@@ -99,7 +99,12 @@ export class Outbox {
    * @throws {FrameError} When it is over what the transport carries to `to`.
    */
   send(to: Address, payload: Payload, action: string): number {
-    const size = this.sendNow(to, payload, action);
+    return this.#send(to, payload, action, false);
+  }
+
+  /** {@linkcode send}, of an answer when `answer`: one the endpoint may hold for room. */
+  #send(to: Address, payload: Payload, action: string, answer: boolean): number {
+    const size = this.#sendNow(to, payload, action, answer);
     const siblings = this.siblings;
     if (size !== UNREACHABLE || siblings === undefined || !this.layout.has(to)) return size;
     if (!siblings.holds(to) && (!siblings.mayHold(to) || this.unreachableWhy(to))) return size;
@@ -120,11 +125,15 @@ export class Outbox {
    * @throws {FrameError} When it is over what the transport carries to `to`.
    */
   sendNow(to: Address, payload: Payload, action: string): number {
+    return this.#sendNow(to, payload, action, false);
+  }
+
+  #sendNow(to: Address, payload: Payload, action: string, answer: boolean): number {
     if (to === this.#self) return this.#loopback.send(payload);
     if (!this.layout.has(to)) return UNREACHABLE;
     // Behind what is held for it, if that cannot go yet.
     if (this.siblings?.sendHeld(to) === false) return UNREACHABLE;
-    return this.#sendOn(to, payload, action);
+    return this.#sendOn(to, payload, action, answer);
   }
 
   /**
@@ -133,6 +142,10 @@ export class Outbox {
    * `to`'s next process: the process that sent it is the one to answer,
    * connected still (or its next process, set up before it is ready, asking
    * already), while what waits is for a process that is not there yet.
+   * Where the endpoint holds answers for room (a manager's, to another
+   * host: see {@linkcode Endpoint.sendAnswer}), a full window holds it: the
+   * handler ran, and its requester asked for the answer; refused, it failed
+   * the request as if nothing had.
    *
    * @returns The payload's size, or a negative code: not handed over.
    * @throws {QueueFullError} When the queue to `to` has no room for it.
@@ -140,13 +153,16 @@ export class Outbox {
    */
   sendAnswer(to: Address, payload: Payload, action: string): number {
     if (to === this.#self || !this.siblings?.waitsForNext(to)) {
-      return this.send(to, payload, action);
+      return this.#send(to, payload, action, true);
     }
-    return this.#sendOn(to, payload, action);
+    return this.#sendOn(to, payload, action, true);
   }
 
-  #sendOn(to: Address, payload: Payload, action: string): number {
-    const size = this.#endpoint.send(to, payload, this.#maxQueuedBytes);
+  #sendOn(to: Address, payload: Payload, action: string, answer = false): number {
+    const endpoint = this.#endpoint;
+    const size = answer && endpoint.sendAnswer
+      ? endpoint.sendAnswer(to, payload, this.#maxQueuedBytes)
+      : endpoint.send(to, payload, this.#maxQueuedBytes);
     if (size === FULL) throw this.#queueFull(to, action, this.#endpoint.queued(to), false);
     if (size === TOO_LARGE) throw this.#tooLarge(to, action);
     return size;

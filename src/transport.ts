@@ -167,6 +167,16 @@ export interface Endpoint {
    */
   send(to: Address, payload: Payload, limit?: number): number;
   /**
+   * Queues an answer for `to` (a request's answer or refusal, a reply by
+   * hand), as `send` does; but where `send` would find the queue to `to`
+   * full, it may hold the answer until there is room, within `limit` bytes
+   * held for this process (a gateway does, for another host's window: see
+   * `held_answers.ts`). Without it, answers are sent with `send`.
+   *
+   * @returns Its size in bytes (queued or held), or a negative code as `send`'s.
+   */
+  sendAnswer?(to: Address, payload: Payload, limit?: number): number;
+  /**
    * How many payloads it has taken for `to`, a process on another host, so
    * far: a receiver told that the last n of them never reached it (see
    * {@linkcode Receiver.gone}) knows which. Absent, or 0, where none is
@@ -242,9 +252,9 @@ export interface Endpoint {
    */
   stopReading?(): Promise<void>;
   /**
-   * In a manager whose cluster spans hosts: resolves once the children's
-   * answers to other hosts, held for room in the window to them, went (or
-   * were refused). Room comes as the others confirm what they had, which
+   * In a manager whose cluster spans hosts: resolves once the answers to
+   * other hosts held for room in the window to them (its children's, its
+   * own: see `sendAnswer`) went (or were refused). Room comes as the others confirm what they had, which
    * they are heard to only while this process reads: wait before
    * `stopReading`.
    */
