@@ -11,7 +11,7 @@ import { type Address, describe, isManagerOf, MANAGER } from "./address.ts";
 import { responseAction } from "./action.ts";
 import { toWireError, type WireError, type WireMessage } from "./codec.ts";
 import { sendFitting } from "./cut_short.ts";
-import { NoHandlerError, SwitchboardError } from "./errors.ts";
+import { NoHandlerError, QueueFullError, SwitchboardError } from "./errors.ts";
 import type { Listeners, RequestHandler } from "./listeners.ts";
 import type { IncomingRequests, Receipt } from "./incoming.ts";
 import { ReceivedMessage, type Replier } from "./message.ts";
@@ -148,8 +148,11 @@ export class Dispatcher {
     try {
       message.reply(responseAction(message.action), value);
     } catch (error) {
-      // The result could not be encoded: tell the requester instead of
-      // letting it time out.
+      // The result could not be encoded, or its answer was refused at
+      // maxQueuedBytes: tell the requester instead of letting it time out.
+      // A refusal is this process's own send refused, which nothing of it
+      // saw (the handler returned): its onError hears it too.
+      if (error instanceof QueueFullError) this.#listeners.report(error);
       this.#handlerFailed(message, error);
     }
   }

@@ -209,14 +209,15 @@ export class Intake {
   /**
    * Answers a request whose handler will not run with `error`, and, when
    * `dataBack`, with the request's data too, if it fits a frame (else the
-   * requester sends its own). One that cannot be sent (a full queue, say)
+   * requester sends its own). It has a frame of room past `maxQueuedBytes`
+   * (see {@linkcode Outbox.sendFailure}); one that cannot be sent even so
    * is reported here; the requester times out.
    */
   #failRequest(from: Address, request: WireMessage, error: WireError, dataBack = false): void {
     try {
       const payload = this.#failure(from, request, error, dataBack);
       // An answer: to the process that asked, past what waits for its next one.
-      this.#parts.outbox.sendAnswer(from, payload, responseAction(request.action));
+      this.#parts.outbox.sendFailure(from, payload, responseAction(request.action));
     } catch (thrown) {
       this.#parts.listeners.report(asError(thrown));
     }

@@ -99,10 +99,16 @@ export class MessageSender {
       checkOutgoing(this.#options.schemas, reply.action, reply.data, to.from);
     }
     const payload = encodeMessage(reply, this.#options.maxFrameSize, to.from);
-    // Answered once the answer can go: one that failed its schema or could
-    // not be encoded was not, and what answers it may still fail it.
+    // A reply by hand too goes to the process that sent the message, not to
+    // its next one; one that fails the request with room for a frame more.
+    const sent = to.isRequest && reply.error !== undefined
+      ? this.#outbox.sendFailure(to.from, payload, reply.action)
+      : this.#outbox.sendAnswer(to.from, payload, reply.action);
+    // Answered once the answer went: one that failed its schema, could not
+    // be encoded or was refused (at maxQueuedBytes, say) was not, and what
+    // answers it may still fail it. Settled before the send, a listener's
+    // reply refused so left the requester waiting out its timeout.
     if (to.isRequest && reply.part !== true) to.incoming?.settle();
-    // A reply by hand too goes to the process that sent the message, not to its next one.
-    return this.#outbox.sendAnswer(to.from, payload, reply.action) >= 0;
+    return sent >= 0;
   }
 }

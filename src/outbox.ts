@@ -24,6 +24,14 @@ import { WorkerChooser } from "./worker_chooser.ts";
  */
 const LEFT_REMEMBERED = 1_024;
 
+/**
+ * What is sent: a message (or request); an answer, which the endpoint may
+ * hold for room (see {@linkcode Endpoint.sendAnswer}); or an answer that
+ * fails a request, which has a frame of room past `maxQueuedBytes` too
+ * (see {@linkcode Outbox.sendFailure}).
+ */
+type Kind = "message" | "answer" | "failure";
+
 /** Hands one process's payloads to the transport, within its limits. */
 export class Outbox {
   #layout: Layout;
@@ -99,12 +107,12 @@ export class Outbox {
    * @throws {FrameError} When it is over what the transport carries to `to`.
    */
   send(to: Address, payload: Payload, action: string): number {
-    return this.#send(to, payload, action, false);
+    return this.#send(to, payload, action, "message");
   }
 
-  /** {@linkcode send}, of an answer when `answer`: one the endpoint may hold for room. */
-  #send(to: Address, payload: Payload, action: string, answer: boolean): number {
-    const size = this.#sendNow(to, payload, action, answer);
+  /** {@linkcode send}, of an answer or a failure answer as `kind` says (see {@linkcode Kind}). */
+  #send(to: Address, payload: Payload, action: string, kind: Kind): number {
+    const size = this.#sendNow(to, payload, action, kind);
     const siblings = this.siblings;
     if (size !== UNREACHABLE || siblings === undefined || !this.layout.has(to)) return size;
     if (!siblings.holds(to) && (!siblings.mayHold(to) || this.unreachableWhy(to))) return size;
@@ -125,15 +133,15 @@ export class Outbox {
    * @throws {FrameError} When it is over what the transport carries to `to`.
    */
   sendNow(to: Address, payload: Payload, action: string): number {
-    return this.#sendNow(to, payload, action, false);
+    return this.#sendNow(to, payload, action, "message");
   }
 
-  #sendNow(to: Address, payload: Payload, action: string, answer: boolean): number {
+  #sendNow(to: Address, payload: Payload, action: string, kind: Kind): number {
     if (to === this.#self) return this.#loopback.send(payload);
     if (!this.layout.has(to)) return UNREACHABLE;
     // Behind what is held for it, if that cannot go yet.
     if (this.siblings?.sendHeld(to) === false) return UNREACHABLE;
-    return this.#sendOn(to, payload, action, answer);
+    return this.#sendOn(to, payload, action, kind);
   }
 
   /**
@@ -152,18 +160,41 @@ export class Outbox {
    * @throws {FrameError} When it is over what the transport carries to `to`.
    */
   sendAnswer(to: Address, payload: Payload, action: string): number {
-    if (to === this.#self || !this.siblings?.waitsForNext(to)) {
-      return this.#send(to, payload, action, true);
-    }
-    return this.#sendOn(to, payload, action, true);
+    return this.#sendAnswer(to, payload, action, "answer");
   }
 
-  #sendOn(to: Address, payload: Payload, action: string, answer = false): number {
+  /**
+   * Sends an answer that fails a request (an error, a refusal), as
+   * {@linkcode sendAnswer} does, with room for one frame more past
+   * `maxQueuedBytes`, as a `$left` has: it is what tells the requester that
+   * its request failed (its answer refused at `maxQueuedBytes`, say), which
+   * refused too, it learnt only at its timeout. One a request, and bounded
+   * still: what is queued for `to` stays within the limit and a frame.
+   *
+   * @returns The payload's size, or a negative code: not handed over.
+   * @throws {QueueFullError} When the queue to `to` has no room for it, even so.
+   * @throws {FrameError} When it is over what the transport carries to `to`.
+   */
+  sendFailure(to: Address, payload: Payload, action: string): number {
+    return this.#sendAnswer(to, payload, action, "failure");
+  }
+
+  #sendAnswer(to: Address, payload: Payload, action: string, kind: Kind): number {
+    if (to === this.#self || !this.siblings?.waitsForNext(to)) {
+      return this.#send(to, payload, action, kind);
+    }
+    return this.#sendOn(to, payload, action, kind);
+  }
+
+  #sendOn(to: Address, payload: Payload, action: string, kind: Kind = "message"): number {
     const endpoint = this.#endpoint;
-    const size = answer && endpoint.sendAnswer
-      ? endpoint.sendAnswer(to, payload, this.#maxQueuedBytes)
-      : endpoint.send(to, payload, this.#maxQueuedBytes);
-    if (size === FULL) throw this.#queueFull(to, action, this.#endpoint.queued(to), false);
+    // A failure answer's frame of room (see `sendFailure`).
+    const room = kind === "failure" ? endpoint.maxPayload(to) + endpoint.overhead : 0;
+    const limit = this.#maxQueuedBytes + room;
+    const size = kind !== "message" && endpoint.sendAnswer
+      ? endpoint.sendAnswer(to, payload, limit)
+      : endpoint.send(to, payload, limit);
+    if (size === FULL) throw this.#queueFull(to, action, endpoint.queued(to), false, room);
     if (size === TOO_LARGE) throw this.#tooLarge(to, action);
     return size;
   }
@@ -268,10 +299,24 @@ export class Outbox {
     );
   }
 
-  /** @param planned Whether `queued` counts this message to others who share the queue. */
-  #queueFull(to: Address, action: string, queued: number, planned: boolean): QueueFullError {
-    const limit = this.#limit(to);
-    const what = limit === this.#maxQueuedBytes ? "maxQueuedBytes" : "window, to its host";
+  /**
+   * @param planned Whether `queued` counts this message to others who share the queue.
+   * @param room Bytes past `maxQueuedBytes` it had (a failure answer's frame).
+   */
+  #queueFull(
+    to: Address,
+    action: string,
+    queued: number,
+    planned: boolean,
+    room = 0,
+  ): QueueFullError {
+    const own = this.#limit(to);
+    const limit = own === this.#maxQueuedBytes ? own + room : own;
+    const what = own !== this.#maxQueuedBytes
+      ? "window, to its host"
+      : room === 0
+      ? "maxQueuedBytes"
+      : "maxQueuedBytes and a frame";
     const already = planned
       ? "would be queued for it with this message to those before it that share its queue"
       : "are queued for it already";

@@ -11,7 +11,7 @@
 import { responseAction } from "./action.mjs";
 import { describe } from "./address.mjs";
 import { cutShort, SHORT_MESSAGE, SHORTEST_MESSAGE, toWireError } from "./codec.mjs";
-import { FrameError, SwitchboardError } from "./errors.mjs";
+import { FrameError, QueueFullError, SwitchboardError } from "./errors.mjs";
 import { Message, signalOf, signalWasRead } from "./message.mjs";
 
 /** @typedef {import("./address.mjs").Address} Address */
@@ -151,7 +151,11 @@ export class Dispatcher {
     try {
       msg.reply(responseAction(msg.action), value);
     } catch (error) {
-      // The answer could not be encoded: the requester hears why, instead of timing out.
+      // The answer could not be encoded, or was refused at maxQueuedBytes:
+      // the requester hears why, instead of timing out. A refusal is this
+      // process's own send refused, which nothing of it saw (the handler
+      // returned): its onError hears it too, as Switchboard's does.
+      if (error instanceof QueueFullError) this.#options.listeners.report(error);
       this.#handlerFailed(msg, error);
     }
   }

@@ -91,6 +91,29 @@ export class Outbox {
   }
 
   /**
+   * Sends an answer that fails a request (an error, a refusal) within
+   * `maxQueuedBytes` for `to` and room for one frame more, as `$left` has,
+   * and Switchboard's `Outbox.sendFailure`: it is what tells the requester
+   * that its request failed (its answer refused at `maxQueuedBytes`, say),
+   * which refused too, it learnt only at its timeout.
+   *
+   * @param {Address} to
+   * @param {Uint8Array} payload
+   * @param {string} action For the error.
+   * @returns {boolean} Whether it was handed over.
+   * @throws {QueueFullError} When the queue to `to` has no room for it, even so.
+   */
+  sendFailure(to, payload, action) {
+    this.checkRoom([to], payload.length, action, this.failureRoom());
+    return this.send(to, payload);
+  }
+
+  /** The room past `maxQueuedBytes` an answer that fails a request has: one frame. */
+  failureRoom() {
+    return this.#options.bootstrap.maxFrameSize + HEADER_SIZE;
+  }
+
+  /**
    * Checks that the queue to each target has room for a payload of `size`
    * bytes, before any is sent: within `maxQueuedBytes`, with what is held
    * for it in this process (until it can take it), and what the targets
@@ -100,9 +123,10 @@ export class Outbox {
    * @param {Address[]} targets
    * @param {number} size
    * @param {string} action For the error.
+   * @param {number} [room] Bytes it may take past `maxQueuedBytes` (see `sendFailure`).
    * @throws {QueueFullError} When one's queue has no room for it.
    */
-  checkRoom(targets, size, action) {
+  checkRoom(targets, size, action, room = 0) {
     const { bootstrap, endpoint } = this.#options;
     const planned = new Map();
     for (const target of targets) {
@@ -112,8 +136,8 @@ export class Outbox {
       const before = planned.get(queue);
       const queued = before ?? endpoint.queued(target) + this.#options.held(target);
       const after = queued + endpoint.queueCost(target, size);
-      if (after > this.#maxQueuedBytes()) {
-        throw this.#queueFull(target, action, queued, before !== undefined);
+      if (after > this.#maxQueuedBytes() + room) {
+        throw this.#queueFull(target, action, queued, before !== undefined, room);
       }
       planned.set(queue, after);
     }
@@ -245,15 +269,21 @@ export class Outbox {
     return this.#options.bootstrap.maxQueuedBytes ?? Infinity;
   }
 
-  /** @param {boolean} planned Whether `queued` counts this message to others who share the queue. */
-  #queueFull(to, action, queued, planned) {
+  /**
+   * @param {boolean} planned Whether `queued` counts this message to others who share the queue.
+   * @param {number} room Bytes past `maxQueuedBytes` it had.
+   */
+  #queueFull(to, action, queued, planned, room) {
     const already = planned
       ? "would be queued for it with this message to those before it that share its queue"
       : "are queued for it already";
+    const limit = room === 0
+      ? `${this.#maxQueuedBytes()} (maxQueuedBytes)`
+      : `${this.#maxQueuedBytes() + room} (maxQueuedBytes and a frame)`;
     return new QueueFullError(
       `Cannot send "${action}" to ${
         describe(to)
-      }: ${queued} bytes ${already}, and the limit is ${this.#maxQueuedBytes()} (maxQueuedBytes); await drain() first`,
+      }: ${queued} bytes ${already}, and the limit is ${limit}; await drain() first`,
       { action, peer: to },
     );
   }

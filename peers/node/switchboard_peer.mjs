@@ -204,10 +204,13 @@ export class Peer {
       listeners: this.#listeners,
       incoming: this.#incoming,
       gones,
-      // An answer waits within maxQueuedBytes too: refused, it is not answered yet.
+      // An answer waits within maxQueuedBytes too: refused, it is not
+      // answered yet. One that fails the request has a frame more of room
+      // (see Outbox's sendFailure).
       encode: (wire, to) => {
         const payload = this.#encode(wire, to);
-        this.#outbox.checkRoom([to], payload.length, wire.action);
+        const room = wire.error === undefined ? 0 : this.#outbox.failureRoom();
+        this.#outbox.checkRoom([to], payload.length, wire.action, room);
         return payload;
       },
       send: (to, payload) => this.#send(to, payload),
@@ -544,7 +547,7 @@ export class Peer {
       } catch {
         payload = this.#encode(answer, from);
       }
-      this.#outbox.sendWithin(from, payload, answer.action);
+      this.#outbox.sendFailure(from, payload, answer.action);
     } catch (error) {
       this.#report(error);
     }
