@@ -40,6 +40,7 @@ import type { RestartPolicy } from "./restart_policy.ts";
 import { Router } from "./router.ts";
 import type { EarlySignals, Heard } from "./early_signals.ts";
 import { HeldSyncs } from "./held_syncs.ts";
+import { syncData } from "./manager_sync.ts";
 import { handleSignals, signalExitCode } from "./signals.ts";
 import type { Program } from "./spawn.ts";
 import type { Schemas } from "./schema.ts";
@@ -399,11 +400,11 @@ export class Manager {
    * whether the start is over, once it is.
    */
   #sync(from: Address, data: unknown): void {
-    const { for: about, started } = (data ?? {}) as { for?: unknown; started?: unknown };
+    const { for: about, started } = syncData(from, data);
     const answer = () => this.router.answerControl(from, SYNCED, data);
     if (started === true) return this.#heldSyncs.holdUntilStarted(answer);
     if (
-      isAddress(about) && !this.#stopping && this.#supervisor.startingFirst(about) &&
+      about !== undefined && !this.#stopping && this.#supervisor.startingFirst(about) &&
       !this.router.connected().includes(about)
     ) {
       this.#heldSyncs.hold(about, answer);

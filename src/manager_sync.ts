@@ -11,7 +11,9 @@
  * @module
  */
 
-import type { Address } from "./address.ts";
+import { type Address, describe, isAddress } from "./address.ts";
+import { SYNC } from "./control.ts";
+import { FrameError } from "./errors.ts";
 
 /**
  * What `$sync` carries: its id, and the process it is about, if one, or
@@ -21,6 +23,42 @@ export interface SyncData {
   id: number;
   for?: Address;
   started?: true;
+}
+
+/**
+ * The data of a `$sync` a child sent its manager, checked: an object with
+ * an `id` (an integer >= 0), and `for` (a process's address) or `started`
+ * (`true`), or neither. Taken unchecked, whatever a peer sent was held or
+ * answered as it happened to read: `started: "no"` answered at once, a
+ * `for` of no process held nothing, and no `id` an answer nobody waits for.
+ *
+ * @throws {FrameError} When it is not such data: a bad frame from `from`.
+ */
+export function syncData(from: Address, data: unknown): SyncData {
+  const bad = (what: string) =>
+    new FrameError(`Bad frame from ${describe(from)}: a "${SYNC}" ${what}`, {
+      action: SYNC,
+      peer: from,
+    });
+  if (typeof data !== "object" || data === null || Array.isArray(data)) {
+    throw bad(
+      `whose data is ${
+        data === null ? "null" : Array.isArray(data) ? "an array" : typeof data
+      }, not {id}, {id, for} or {id, started}`,
+    );
+  }
+  const { id, for: about, started } = data as Record<string, unknown>;
+  if (!Number.isSafeInteger(id) || (id as number) < 0) {
+    throw bad(`whose id is ${JSON.stringify(id) ?? "missing"}, not an integer >= 0`);
+  }
+  if (about !== undefined && !isAddress(about)) {
+    throw bad(`whose "for" is ${JSON.stringify(about)}, not a process's address`);
+  }
+  if (started !== undefined && started !== true) {
+    throw bad(`whose "started" is ${JSON.stringify(started)}, not true`);
+  }
+  if (about !== undefined && started !== undefined) throw bad(`with both "for" and "started"`);
+  return data as SyncData;
 }
 
 /** Who waits on one `$sync`: told of the answer, or that none will come. */
