@@ -14,6 +14,7 @@ import { describeTarget, isAddress, type Target } from "./address.ts";
 import { isBinaryFrame, readBinaryFrame, writeBinaryFrame } from "./binary_frame.ts";
 import { FrameError, ValidationError } from "./errors.ts";
 import type { Payload } from "./transport.ts";
+import { BOM_PROBLEM, holdsNumberOutOfRange, RANGE_PROBLEM, startsWithBom } from "./json_range.ts";
 import { isPieces, joinPieces } from "./payload_pieces.ts";
 import { isPlainJson } from "./plain_json.ts";
 import { reviveData } from "./wire_revive.ts";
@@ -263,6 +264,7 @@ export function decodeMessage(
     payload = parts.json;
     ({ attachments, own } = parts);
   }
+  if (startsWithBom(payload)) throw badFrame(from, BOM_PROBLEM);
   let text = lenient.decode(payload);
   // Replacement characters are rare, so only then pay for strict decoding,
   // which tells a sent U+FFFD from invalid bytes.
@@ -278,6 +280,9 @@ export function decodeMessage(
     value = JSON.parse(text);
   } catch (error) {
     throw badFrame(from, "it is not valid JSON", error);
+  }
+  if (holdsNumberOutOfRange(value)) {
+    throw badFrame(from, RANGE_PROBLEM, undefined, actionOf(value));
   }
   const shapeProblem = checkShape(value);
   if (shapeProblem) throw badFrame(from, shapeProblem, undefined, actionOf(value));

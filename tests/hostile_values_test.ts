@@ -1,10 +1,10 @@
 /**
  * Hostile values on the wire (README "Protocol", Values; "Hostile input"):
  * binary frames whose attachments are cut short, lengths that overflow,
- * tags that point out of range or hold the wrong JSON types, sent by a
- * service written against the wire (`fixtures/hostile_frames.ts`) to the
- * manager, a Deno worker and the Node.js peer while real traffic with bytes
- * flows between them. Each frame closes its connection with a clear
+ * tags that point out of range or hold the wrong JSON types, a byte order
+ * mark, numbers out of a double's range, sent by a service written against
+ * the wire (`fixtures/hostile_frames.ts`) to the manager, a Deno worker and
+ * the Node.js peer while real traffic with bytes flows between them. Each frame closes its connection with a clear
  * `FrameError` naming its sender and what is wrong, as the codec in this
  * process says it; nothing else is lost.
  */
@@ -61,6 +61,10 @@ const PAYLOADS: [string, Uint8Array][] = [
     utf8.encode(message({ name: "Error", message: "m" }, [["error"], ["error"]])),
   ],
   ["bytes after the JSON and no tags", binary(JSON.stringify({ action: "hostile" }), [1])],
+  // JSON.parse takes these: no peer writes them, and the number cannot go back as it came.
+  ["a byte order mark", utf8.encode(`\uFEFF${message(1, undefined)}`)],
+  ["a number that reads as Infinity", utf8.encode('{"action":"hostile","data":[1e400]}')],
+  ["400 digits", utf8.encode(`{"action":"hostile","data":${"9".repeat(400)}}`)],
   // From 128 KiB a frame's bytes are read apart from its head, where it is not read in one go.
   ["200 KiB of bytes, and tags that take less", binary(message(1, [["bytes"]]), LARGE)],
   ["200 KiB of bytes, and a JSON of length 0", binary("", LARGE)],

@@ -422,6 +422,62 @@ Deno.test("the Node peer refuses every frame Switchboard refuses, with the same 
   assert.equal(error.stack, undefined, "no stack of the reader's");
 });
 
+/** A payload in the binary form around JSON bytes as they are, with no bytes after it. */
+function binaryOf(text: Uint8Array): Uint8Array {
+  const payload = new Uint8Array(5 + text.length);
+  new DataView(payload.buffer).setUint32(1, text.length);
+  payload.set(text, 5);
+  return payload;
+}
+
+Deno.test("a byte order mark and a number out of a double's range are bad frames, in Switchboard and the Node peer alike", () => {
+  const nines = "9".repeat(400);
+  const bad: [string, Uint8Array, RegExp][] = [
+    ["a byte order mark", json('\uFEFF{"action":"x","data":1}'), /byte order mark/],
+    [
+      "a byte order mark in a binary frame",
+      binaryOf(json('\uFEFF{"action":"x","data":0,"tags":[["bytes"]]}')),
+      /byte order mark/,
+    ],
+    ["1e400", json('{"action":"x","data":1e400}'), /out of a double's range.*\(action "x"\)$/],
+    ["-1E+400 deep in the data", json('{"action":"x","data":{"a":[[-1E+400]]}}'), /range/],
+    ["400 digits", json(`{"action":"x","data":${nines}}`), /range/],
+    [
+      "300 digits and an exponent of 10",
+      json(`{"action":"x","data":${nines.slice(100)}e10}`),
+      /range/,
+    ],
+    ["a timeout of 1e999", json('{"action":"x","messageId":"m","timeout":1e999}'), /range/],
+  ];
+  for (const [what, payload, reason] of bad) {
+    const deno = thrown(() => decodeMessage(payload.slice(), { name: FROM, address: "node" }));
+    const node = thrown(() => nodeDecode(payload.slice(), FROM, "node"));
+    assert.equal(deno.name, "FrameError", `Switchboard refuses ${what}`);
+    assert.equal(node.message, deno.message, what);
+    assert.match(deno.message, reason, what);
+  }
+  // Near the edge, or text that only looks so: taken by both alike.
+  const good: [string, Uint8Array, unknown][] = [
+    [
+      "1.7976931348623157e308",
+      json('{"action":"x","data":1.7976931348623157e308}'),
+      Number.MAX_VALUE,
+    ],
+    ["1e-400, which is 0", json('{"action":"x","data":1e-400}'), 0],
+    ["309 digits", json(`{"action":"x","data":1${"0".repeat(308)}}`), 1e308],
+    [
+      "1e400 in a string",
+      json('{"action":"x","data":"1e400 and a ' + nines + '"}'),
+      `1e400 and a ${nines}`,
+    ],
+    ["a byte order mark in a string", json('{"action":"x","data":"\uFEFF"}'), "\uFEFF"],
+  ];
+  for (const [what, payload, data] of good) {
+    assert.deepEqual(decodeMessage(payload.slice(), FROM).data, data, what);
+    assert.deepEqual(nodeDecode(payload.slice(), FROM).data, data, what);
+  }
+});
+
 Deno.test("the Node peer and Switchboard refuse tags out of order or twice at one place alike", () => {
   // An inner tag listed after its container's (out of order): the error is
   // revived first, and the date tag would reach into it.

@@ -31,6 +31,44 @@ const BINARY_HEAD = 5;
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
 
 /**
+ * Why a frame that begins with a byte order mark is refused, as
+ * Switchboard says it (`src/json_range.ts`): no peer writes one, and JSON
+ * sent over a network must not have one (RFC 8259).
+ */
+const BOM_PROBLEM = "it begins with a byte order mark, which no peer writes";
+/**
+ * Why a frame with a number out of a double's range (`1e400`) is refused,
+ * as Switchboard says it: JSON.parse reads it as Infinity, which
+ * JSON.stringify writes as null, so it cannot go back as it came.
+ */
+const RANGE_PROBLEM =
+  "it holds a number out of a double's range, which would read as Infinity and go back as null";
+/**
+ * Whether `value`, as JSON.parse made it, holds a number that is not
+ * finite: walked always, as Switchboard's `src/json_range.ts` does (a
+ * screen of the text first cost more than the walk).
+ *
+ * @param {unknown} value
+ * @returns {boolean}
+ */
+function holdsNumberOutOfRange(value) {
+  // A stack, not recursion: JSON.parse nests deeper than the call stack goes.
+  const left = [value];
+  while (left.length > 0) {
+    const next = left.pop();
+    if (typeof next === "number") {
+      if (!Number.isFinite(next)) return true;
+    } else if (Array.isArray(next)) {
+      for (let i = 0; i < next.length; i++) left.push(next[i]);
+    } else if (typeof next === "object" && next !== null) {
+      // Its own keys only: JSON.parse makes no others.
+      for (const key in next) left.push(next[key]);
+    }
+  }
+  return false;
+}
+
+/**
  * Encodes a message, tagging what plain JSON cannot carry.
  *
  * @param {{ action: string, data?: unknown, [field: string]: unknown }} message
@@ -135,6 +173,10 @@ export function decodeMessage(payload, from, address) {
     json = payload.subarray(BINARY_HEAD, BINARY_HEAD + length);
     attachments = payload.subarray(BINARY_HEAD + length);
   }
+  // TextDecoder drops it unasked: refused, as Switchboard's codec refuses it (src/json_range.ts).
+  if (json[0] === 0xef && json[1] === 0xbb && json[2] === 0xbf) {
+    throw badFrame(from, address, BOM_PROBLEM);
+  }
   let text;
   try {
     text = strictUtf8.decode(json);
@@ -146,6 +188,9 @@ export function decodeMessage(payload, from, address) {
     message = JSON.parse(text);
   } catch (error) {
     throw badFrame(from, address, "it is not valid JSON", error);
+  }
+  if (holdsNumberOutOfRange(message)) {
+    throw badFrame(from, address, RANGE_PROBLEM, undefined, actionOf(message));
   }
   const problem = shapeProblem(message);
   if (problem) throw badFrame(from, address, problem, undefined, actionOf(message));
