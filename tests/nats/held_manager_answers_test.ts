@@ -12,6 +12,7 @@ import assert from "node:assert/strict";
 import { Cluster, managerOf } from "../../mod.ts";
 import { natsBroker } from "../../nats.ts";
 import type { BrokerLink } from "../../src/broker.ts";
+import { nextTask } from "../../src/next_task.ts";
 import { FULL } from "../../src/transport.ts";
 import { WAIT, waitFor } from "../helpers.ts";
 import { HOST_WORKER, joinHere, knowsWorkers, NATS, natsAnswers, uniqueCluster } from "./hosts.ts";
@@ -29,6 +30,8 @@ interface Narrowed {
   stoppedReading: boolean;
   /** Resolves as host b's link closes. */
   closed: PromiseWithResolvers<void>;
+  /** Resolved by the test: host b's handler of "askBLater" answers then. */
+  released: PromiseWithResolvers<void>;
 }
 
 function narrowed(): Narrowed {
@@ -38,6 +41,7 @@ function narrowed(): Narrowed {
     confirmed: Promise.withResolvers(),
     stoppedReading: false,
     closed: Promise.withResolvers(),
+    released: Promise.withResolvers(),
   };
 }
 
@@ -89,6 +93,14 @@ async function startB(cluster: string, window: Narrowed): Promise<Cluster> {
     broker: { join: async (request) => narrow(await broker.join(request), window) },
   });
   b.handle("askB" as never, ((data: unknown) => data) as never);
+  // Answered once the test releases it: a handler still running as the stop begins.
+  b.handle(
+    "askBLater" as never,
+    (async (data: unknown) => {
+      await window.released.promise;
+      return data;
+    }) as never,
+  );
   return b;
 }
 
@@ -157,6 +169,50 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "a stopping manager waits for the answer its running handler gives as the window is full",
+  ignore: !natsAnswers,
+  async fn() {
+    const cluster = uniqueCluster();
+    const window = narrowed();
+    const b = await startB(cluster, window);
+    let stopped: Promise<void> | undefined;
+    try {
+      await using a = await joinHere(cluster, "a", { workers: 1 });
+      a.onError(() => {});
+      b.onError(() => {});
+      await knowsWorkers(a, 2);
+      await knowsWorkers(b, 2);
+      window.full = true;
+      const answer = a.request("askBLater" as never, "x" as never, {
+        to: MANAGER_B,
+        timeout: 20_000,
+      });
+      answer.catch(() => {});
+      // Running as the stop begins; it answers once host b's children are gone.
+      await waitFor(until(() => b.stats().handlersRunning === 1), "the handler to run");
+      stopped = b.stop();
+      await stateIs(b, 0, "stopped");
+      window.released.resolve();
+      await waitFor(window.refused.promise, "host b's answer to find the window full");
+      // Host a's confirmation comes over the network, in a later task: by
+      // then the stop, which went on once the handler settled (in
+      // microtasks), had stopped reading, and never heard it.
+      await nextTask();
+      window.confirmed.resolve();
+      assert.equal(await waitFor(answer, "the answer"), "x");
+      await waitFor(stopped, "host b to stop");
+    } finally {
+      await (stopped ?? b.stop());
+    }
+  },
+});
+
+/** Resolves once `holds()` (checked each 5 ms). */
+async function until(holds: () => boolean): Promise<void> {
+  while (!holds()) await new Promise((resolve) => setTimeout(resolve, 5));
+}
 
 /** Resolves once `cluster` says its child `address` is in `state` (checked each 5 ms). */
 async function stateIs(cluster: Cluster, address: number, state: string): Promise<void> {
