@@ -192,10 +192,11 @@ export class GatewayEndpoint implements Endpoint {
 
   /**
    * Holds this manager's own answer for room in the window to another host,
-   * as its children's are held (see `held_answers.ts`), within `limit`
-   * bytes held (`maxQueuedBytes`): its handler ran, and the requester waits
-   * for it. Refused as full at once, the requester got nothing (the error
-   * answer sent instead was refused too) and waited out its timeout.
+   * as its children's are held (see `held_answers.ts`), within the same
+   * bound (`maxQueuedBytes` held for this manager; `limit` is for what goes
+   * now): its handler ran, and the requester waits for it. Refused as full
+   * at once, the requester got nothing (the error answer sent instead was
+   * refused too) and waited out its timeout.
    */
   sendAnswer(to: Address, payload: Payload, limit = Infinity): number {
     const host = this.#remoteHost(to);

@@ -169,10 +169,12 @@ export interface Endpoint {
   /**
    * Queues an answer for `to` (a request's answer or refusal, a reply by
    * hand), as `send` does; but where `send` would find the queue to `to`
-   * full, it may hold the answer until there is room, within `limit` bytes
-   * held for this process (a gateway does, for another host's window: see
-   * `held_answers.ts`). Without it, answers are sent with `send`.
+   * full, it may hold the answer until there is room, within a bound of its
+   * own (a gateway does, for another host's window, up to `maxQueuedBytes`
+   * held for this process: see `held_answers.ts`). Without it, answers are
+   * sent with `send`.
    *
+   * @param limit As `send`'s, for what goes now.
    * @returns Its size in bytes (queued or held), or a negative code as `send`'s.
    */
   sendAnswer?(to: Address, payload: Payload, limit?: number): number;
