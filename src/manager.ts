@@ -8,15 +8,7 @@
  */
 
 import { onAbruptExit } from "./abrupt_exit.ts";
-import {
-  type Address,
-  describe,
-  isAddress,
-  isManagerOf,
-  MANAGER,
-  type Target,
-  targetsOf,
-} from "./address.ts";
+import { type Address, describe, isManagerOf, MANAGER, type Target, targetsOf } from "./address.ts";
 import { BOOTSTRAP_VERSION } from "./bootstrap.ts";
 import type { ChildSpec } from "./child_slot.ts";
 import {
