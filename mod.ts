@@ -77,6 +77,7 @@ export type { ConnectOptions } from "./src/connect.ts";
 export {
   ClosedError,
   FrameError,
+  MemoryLimitError,
   NoHandlerError,
   QueueFullError,
   RemoteError,

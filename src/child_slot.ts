@@ -29,6 +29,8 @@ export interface DenoChildSpec {
   labelOutput: boolean;
   /** How long it has to answer the watchdog, in ms; not watched when left out. */
   hangTimeout?: number;
+  /** The most memory it may hold, in bytes of RSS, before it is replaced; none when left out. */
+  maxMemory?: number;
 }
 
 /** A child in another language: its argv, run as given, outside any sandbox. */
@@ -39,6 +41,8 @@ export interface ForeignChildSpec {
   labelOutput: boolean;
   /** How long it has to answer the watchdog, in ms; not watched when left out. */
   hangTimeout?: number;
+  /** The most memory it may hold, in bytes of RSS, before it is replaced; none when left out. */
+  maxMemory?: number;
 }
 
 /** One child address, across the processes that held it. */

@@ -115,6 +115,9 @@ export class Cluster<P extends Carried<P> = Protocol, S extends string = string>
    * @throws {Error} When a module on disk is not there, or a child cannot
    * be started, exits before it is ready, or is not ready within
    * `startTimeout`; whatever started is stopped again first.
+   * @throws {Deno.errors.NotCapable} When `maxMemory` is given and the
+   * manager runs without `--allow-all`, which Deno needs to read `/proc`;
+   * nothing was started.
    *
    * @example One worker and a logger service
    * ```ts

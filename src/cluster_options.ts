@@ -62,6 +62,8 @@ export interface ModuleService {
   args?: readonly string[];
   /** The watchdog for this service, instead of the cluster's `hangTimeout`: `false` turns it off. */
   hangTimeout?: number | false;
+  /** The memory limit of this service, instead of the cluster's `maxMemory`: `false` lifts it. */
+  maxMemory?: number | false;
 }
 
 /**
@@ -99,6 +101,12 @@ export interface CommandService {
    * `false` turns it off, for a program that does not answer `$ping`.
    */
   hangTimeout?: number | false;
+  /**
+   * The memory limit of this service, instead of the cluster's
+   * `maxMemory`: `false` lifts it. What is read is the RSS of the process
+   * the command starts, without the processes it starts in turn.
+   */
+  maxMemory?: number | false;
 }
 
 /**
@@ -230,6 +238,39 @@ export interface ClusterOptions<S extends string = string> {
    * ```
    */
   hangTimeout?: number | false;
+  /**
+   * The memory limit of each child, in bytes of resident set size (RSS,
+   * what it holds in RAM, which the kernel's OOM killer weighs), or
+   * `false` (default): none. Once a second (one timer for every child) the
+   * manager reads the RSS of each ready child of its host from Linux's
+   * `/proc/<pid>/status`; a child over its limit is replaced as a reload
+   * replaces it: its `onStop` handlers run, it takes no new request and
+   * answers those it took, it exits within `stopTimeout` (or is killed),
+   * and a new process with the same address starts, while `ANY` passes it
+   * over. Its `reload` lifecycle event says `reason: "memory"`, and
+   * `onError` hears a `MemoryLimitError` naming it, what it held and the
+   * limit. Each replacement counts as a restart against `restart`'s
+   * `maxRestarts` within `period`: past them, the child is stopped and
+   * stays down, as a child that keeps crashing is (a `fatal` event;
+   * `escalate` applies). At least 1 MiB (a smaller number is taken for a
+   * count of MiB, and refused); `restart: false` is refused beside it, as
+   * no replacement could be made. Linux only, and the manager needs
+   * `--allow-all`: Deno 2.9 reads `/proc` with nothing less. A service may
+   * set its own (`false` lifts it).
+   *
+   * @example Replace a worker that grows past 512 MiB
+   * ```ts
+   * import type { ClusterOptions } from "@switchboard/switchboard";
+   *
+   * const options: ClusterOptions<"cache"> = {
+   *   worker: "./worker.ts",
+   *   maxMemory: 512 * 1024 * 1024,
+   *   processes: { cache: { module: "./cache.ts", maxMemory: 2 * 1024 ** 3 } },
+   * };
+   * console.assert(options.maxMemory === 536_870_912);
+   * ```
+   */
+  maxMemory?: number | false;
   /**
    * What happens when a child is given up (it exited `maxRestarts` times
    * within `period`): `true` (default) stops the cluster and rejects

@@ -16,6 +16,7 @@ import { Layout } from "./layout.ts";
 import { Manager, type ManagerConfig } from "./manager.ts";
 import { checkNamesCross, managerConfig } from "./manager_config.ts";
 import { checkModules } from "./module_check.ts";
+import { checkMemoryReadable } from "./resident_memory.ts";
 import type { LifecycleEvent } from "./lifecycle_event.ts";
 import { UnixHost } from "./unix/host.ts";
 import { MAX_RELAY_HEAD } from "./unix/relay.ts";
@@ -32,10 +33,16 @@ export interface Started {
  * Starts the manager the options describe, and its children.
  *
  * @throws {TypeError} When an option is invalid.
+ * @throws {Deno.errors.NotCapable} When `maxMemory` is given and the
+ * manager may not read `/proc` (see `resident_memory.ts`).
  */
 export async function startManager(options: ClusterOptions): Promise<Started> {
   const config = managerConfig(options);
   checkModules(config.children);
+  // Its first check would fail a second after the start: it fails the start instead.
+  if ([...config.children.values()].some((spec) => spec.maxMemory !== undefined)) {
+    checkMemoryReadable();
+  }
   // Heard before the manager listens (joining a broker takes a while): kept for it.
   const early = config.signals ? new EarlySignals() : undefined;
   try {

@@ -258,3 +258,47 @@ export class ClosedError extends SwitchboardError {}
  * ```
  */
 export class QueueFullError extends SwitchboardError {}
+
+/**
+ * A child held more memory than its `maxMemory`: the manager's `onError`
+ * hears it as it replaces that child (or, past the restart budget, stops it
+ * for good). `peer` is the child; `rss` what it held and `maxMemory` its
+ * limit, in bytes.
+ *
+ * @example Alert on a child that outgrew its limit
+ * ```ts
+ * import { MemoryLimitError } from "@switchboard/switchboard";
+ *
+ * const error: Error = new MemoryLimitError(
+ *   "worker 1 used 612.3 MiB, over maxMemory (512 MiB): it is replaced",
+ *   { rss: 642_043_084, maxMemory: 512 * 1024 * 1024 },
+ *   { peer: 1 },
+ * );
+ * if (error instanceof MemoryLimitError) {
+ *   console.assert(error.peer === 1 && error.rss > error.maxMemory);
+ * }
+ * ```
+ */
+export class MemoryLimitError extends SwitchboardError {
+  /** What the child held, in bytes of resident set size, when it was read. */
+  readonly rss: number;
+  /** Its limit, in bytes: the cluster's `maxMemory`, or its service's own. */
+  readonly maxMemory: number;
+
+  /**
+   * Creates the error.
+   *
+   * @param message What the child held, over which limit, and what is done.
+   * @param memory What it held (`rss`) and its limit (`maxMemory`), in bytes.
+   * @param options The child, as `peer`.
+   */
+  constructor(
+    message: string,
+    memory: { rss: number; maxMemory: number },
+    options?: SwitchboardErrorOptions,
+  ) {
+    super(message, options);
+    this.rss = memory.rss;
+    this.maxMemory = memory.maxMemory;
+  }
+}

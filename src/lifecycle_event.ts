@@ -20,7 +20,9 @@ import type { Address } from "./address.ts";
  * - `ready`: it is ready for messages again (after a restart or a reload).
  * - `fatal`: it exited too often (`maxRestarts` within `period`) and stays down.
  * - `reload`: it is being replaced by `cluster.reload()`: the old process
- *   does its stop work and exits, and a new one starts (`ready` follows).
+ *   does its stop work and exits, and a new one starts (`ready` follows);
+ *   `reason: "memory"` when the manager replaces it on its own, as it held
+ *   more than its `maxMemory`.
  * - `hostJoined`, `hostLeft`: in a cluster that spans hosts, a host joined
  *   (with its workers and services) or left (cleanly, or found dead); the
  *   event's `address` is that host's manager (`manager@<host>`).
@@ -55,7 +57,12 @@ export type LifecycleEvent =
   | { type: "restart"; address: Address; attempt: number }
   | { type: "ready"; address: Address }
   | { type: "fatal"; address: Address; restarts: number; period: number }
-  | { type: "reload"; address: Address }
+  | {
+    type: "reload";
+    address: Address;
+    /** Why, when the manager chose to: `"memory"`, it held more than its `maxMemory`. */
+    reason?: "memory";
+  }
   | {
     type: "hostJoined";
     address: string;

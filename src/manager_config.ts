@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { Address } from "./address.ts";
+import { type Address, describe } from "./address.ts";
 import type { ChildSpec, DenoChildSpec } from "./child_slot.ts";
 import { type ClusterOptions, DEFAULTS, type ServiceOptions } from "./cluster_options.ts";
 import { MAX_TIMER_DELAY } from "./clock.ts";
@@ -22,6 +22,7 @@ import { HANDSHAKE_FRAME_LIMIT } from "./unix/handshake.ts";
 import { MAX_ADDRESS_BYTES } from "./unix/relay.ts";
 import { addressBytes } from "./address_bytes.ts";
 import { shown } from "./shown.ts";
+import { MEBIBYTE } from "./resident_memory.ts";
 import { checkSchemas } from "./schema.ts";
 
 /**
@@ -49,6 +50,7 @@ const CLUSTER_OPTIONS = {
   startTimeout: true,
   stopTimeout: true,
   hangTimeout: true,
+  maxMemory: true,
   escalate: true,
   broker: true,
   signals: true,
@@ -63,6 +65,7 @@ const SERVICE_OPTIONS = {
   flags: true,
   args: true,
   hangTimeout: true,
+  maxMemory: true,
 } satisfies OptionNames<ServiceOptions>;
 
 const RESTART_OPTIONS = {
@@ -114,6 +117,7 @@ export function managerConfig(
     args: options.args ?? [],
     labelOutput: options.labelOutput ?? false,
     ...watched(hangTimeout(options.hangTimeout, "Cluster.start()")),
+    ...limited(maxMemory(options.maxMemory, "Cluster.start()")),
   };
   const children = new Map<Address, ChildSpec>(layout.workerIds.map((id) => [id, shared]));
   for (const [name, service] of services) {
@@ -135,6 +139,8 @@ export function managerConfig(
       `"maxFrameSize" must be at most ${MAX_LENGTH} bytes, what a frame's 4-byte length can say, got ${maxFrameSize}`,
     );
   }
+  const restart = restartPolicy(options.restart);
+  if (restart === null) refuseMemoryLimits(children);
   return {
     layout,
     children,
@@ -144,7 +150,7 @@ export function managerConfig(
     maxQueuedBytes,
     startTimeout: withinTimers("startTimeout", positive(options, "startTimeout")),
     stopTimeout: withinTimers("stopTimeout", positive(options, "stopTimeout")),
-    restart: restartPolicy(options.restart),
+    restart,
     escalate: options.escalate ?? true,
     signals: options.signals ?? true,
     schemas: checkSchemas(options.schemas, "Cluster.start()"),
@@ -252,6 +258,7 @@ function serviceSpec(
       command: [...command],
       labelOutput: shared.labelOutput,
       ...watched(ownHangTimeout(spec, shared, name)),
+      ...limited(ownMaxMemory(spec, shared, name)),
     };
   }
   if (!isModule(spec.module)) {
@@ -265,6 +272,7 @@ function serviceSpec(
     args: spec.args ?? shared.args,
     labelOutput: shared.labelOutput,
     ...watched(ownHangTimeout(spec, shared, name)),
+    ...limited(ownMaxMemory(spec, shared, name)),
   };
 }
 
@@ -307,6 +315,70 @@ function hangTimeout(value: unknown, where: string): number | undefined {
 /** A child spec's `hangTimeout` field: left out when the watchdog is off. */
 function watched(timeout: number | undefined): { hangTimeout?: number } {
   return timeout === undefined ? {} : { hangTimeout: timeout };
+}
+
+/**
+ * A service's `maxMemory`: its own (`false`: none), else the cluster's.
+ *
+ * @throws {TypeError} When its own is not `false` or a size in bytes.
+ */
+function ownMaxMemory(
+  spec: ServiceOptions,
+  shared: DenoChildSpec,
+  name: string,
+): number | undefined {
+  // null, from a JSON config, is as good as not given: the cluster's.
+  if (spec.maxMemory == null) return shared.maxMemory;
+  return maxMemory(spec.maxMemory, `Service "${name}"`);
+}
+
+/**
+ * The memory limit (`maxMemory`), in bytes; undefined when there is none
+ * (`false`, or not given).
+ *
+ * @param where Whose option it is, for the message: `Cluster.start()`.
+ * @throws {TypeError} When it is not `false` or a finite number of bytes
+ * of at least 1 MiB: a Deno process holds some 35 MiB as it starts, and a
+ * smaller number is a count of MiB (`512`) or a string (`"512M"`, PM2's
+ * way) taken for bytes, which would replace every child at each check.
+ */
+function maxMemory(value: unknown, where: string): number | undefined {
+  if (value == null || value === false) return undefined;
+  if (typeof value !== "number" || !Number.isFinite(value) || value < MEBIBYTE) {
+    const hint = typeof value === "number" && value > 0 && Number.isFinite(value)
+      ? ` (it is in bytes: write ${value} * 1024 * 1024 for ${value} MiB)`
+      : typeof value === "string"
+      ? " (a number of bytes, not a string: 512 * 1024 * 1024 for 512 MiB)"
+      : "";
+    throw new TypeError(
+      `${where}: "maxMemory" must be false or a number of bytes of at least 1 MiB (${MEBIBYTE}), ` +
+        `got ${shown(value)}${hint}`,
+    );
+  }
+  return value;
+}
+
+/** A child spec's `maxMemory` field: left out when it has no limit. */
+function limited(limit: number | undefined): { maxMemory?: number } {
+  return limit === undefined ? {} : { maxMemory: limit };
+}
+
+/**
+ * Refuses a memory limit with `restart: false`: a child over it is
+ * replaced, and each replacement counts as a restart, of which none may
+ * be made.
+ *
+ * @throws {TypeError} Naming the first child with a limit.
+ */
+function refuseMemoryLimits(children: ReadonlyMap<Address, ChildSpec>): void {
+  for (const [address, spec] of children) {
+    if (spec.maxMemory === undefined) continue;
+    throw new TypeError(
+      `Cluster.start(): "maxMemory" (${describe(address)} has one) replaces a child over it, ` +
+        `which counts as a restart, and "restart" is false: give restart options, or leave ` +
+        `maxMemory out`,
+    );
+  }
 }
 
 function restartPolicy(restart: ClusterOptions["restart"]): RestartPolicy | null {

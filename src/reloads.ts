@@ -113,7 +113,31 @@ export class Reloads {
     return run;
   }
 
-  async #reloadOne(child: Slot): Promise<void> {
+  /**
+   * Runs `task` once the reloads asked before it are done; those asked
+   * after it wait for it (a replacement for memory, say).
+   */
+  queue(task: () => Promise<void>): Promise<void> {
+    const run = this.#reloads.then(task);
+    this.#reloads = run.catch(() => {});
+    return run;
+  }
+
+  /**
+   * Replaces `child` as a reload does, running the same code: a replacement
+   * for its memory (`maxMemory`), whose restart budget it counted against
+   * already. Call it from a {@linkcode Reloads.queue}d task.
+   */
+  replace(child: Slot, reason: "memory"): Promise<void> {
+    return this.#reloadOne(child, reason);
+  }
+
+  /**
+   * Replaces `child`: its process stops alone, and a new one starts. A
+   * reload loads new code, whose restart budget starts afresh; a
+   * replacement for its memory (`reason` `"memory"`) runs the same code.
+   */
+  async #reloadOne(child: Slot, reason?: "memory"): Promise<void> {
     // Asked while the start waited (a SIGHUP), which then failed.
     if (!this.#started) {
       throw new ClosedError(`Cannot reload ${describe(child.address)}: the cluster did not start`, {
@@ -125,7 +149,11 @@ export class Reloads {
         peer: child.address,
       });
     }
-    this.#options.announce({ type: "reload", address: child.address });
+    this.#options.announce({
+      type: "reload",
+      address: child.address,
+      ...(reason === undefined ? {} : { reason }),
+    });
     this.#clock.clearTimeout(child.backoff);
     const old = child.process;
     if (old) await this.#processes.stopAlone(child, old);
@@ -133,9 +161,11 @@ export class Reloads {
     this.#clock.clearTimeout(child.backoff);
     if (this.#stopping) throw reloadStopped(child.address);
     child.state = "starting";
-    child.newCodeUnproven = true;
-    // New code: the old code's restarts do not count against it.
-    child.budget?.reset();
+    if (reason === undefined) {
+      child.newCodeUnproven = true;
+      // New code: the old code's restarts do not count against it.
+      child.budget?.reset();
+    }
     try {
       this.#options.spawn(child);
     } catch (error) {

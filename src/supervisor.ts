@@ -17,13 +17,15 @@ import { type ChildSpec, labelOf, newSlot, type Slot, troubleOf, whyLate } from 
 import { deadline } from "./deadline.ts";
 import { counted } from "./counted.ts";
 import { PING } from "./control.ts";
-import { ClosedError, SwitchboardError, TimeoutError } from "./errors.ts";
+import { ClosedError, MemoryLimitError, SwitchboardError, TimeoutError } from "./errors.ts";
+import { MemoryWatch } from "./memory_watch.ts";
 import { Reloads } from "./reloads.ts";
 import type { RestartPolicy } from "./restart_policy.ts";
 import { type Program, spawnChild, type SpawnedChild } from "./spawn.ts";
 import type { LifecycleEvent } from "./lifecycle_event.ts";
 import type { ChildStats } from "./stats.ts";
 import { Watchdog } from "./watchdog.ts";
+import { mebibytes, residentBytes } from "./resident_memory.ts";
 
 /** What the supervisor needs from the manager. */
 export interface SupervisorOptions {
@@ -62,10 +64,24 @@ export interface SupervisorOptions {
   gaveUp(error: SwitchboardError): void;
   /**
    * The time the restart policy counts in, and the timers of back-offs, of
-   * restarts' readiness and of the watchdog (default: the machine's). The
-   * start's, reloads' and stops' own deadlines run on the machine's timers.
+   * restarts' readiness, of the watchdog and of the memory checks (default:
+   * the machine's). The start's, reloads' and stops' own deadlines run on
+   * the machine's timers.
    */
   clock?: Clock;
+  /**
+   * A process's resident set size in bytes, undefined once it is gone, for
+   * `maxMemory` (default: read from `/proc`; a test gives its own).
+   */
+  residentBytes?(pid: number): number | undefined;
+}
+
+/** A ready child the memory watch reads: its slot, its process, its limit. */
+interface Checked {
+  child: Slot;
+  spawned: SpawnedChild;
+  pid: number;
+  limit: number;
 }
 
 /** Runs a cluster's child processes. */
@@ -76,6 +92,10 @@ export class Supervisor {
   readonly #processes: ChildProcesses;
   /** Probes the ready children given a `hangTimeout`, and finds the hung. */
   readonly #watchdog: Watchdog;
+  /** Reads the memory of the ready children given a `maxMemory`; none without. */
+  readonly #memory: MemoryWatch<Checked> | undefined;
+  /** Processes found over their `maxMemory`: replaced once, not read again. */
+  readonly #foundOver = new WeakSet<SpawnedChild>();
   /** Rejects when a child exits before the cluster has started. */
   readonly #startFailed = Promise.withResolvers<never>();
   /**
@@ -109,6 +129,16 @@ export class Supervisor {
       spawn: (child) => this.#spawn(child),
       afterFailure: (child, delay, what) => this.#afterFailure(child, delay, what),
     });
+    const limited = [...options.children.values()].some((spec) => spec.maxMemory !== undefined);
+    this.#memory = limited
+      ? new MemoryWatch({
+        clock: this.#clock,
+        children: () => this.#checked(),
+        residentBytes: options.residentBytes ?? residentBytes,
+        over: ({ child, spawned }, rss) => this.#overMemory(child, spawned, rss),
+        report: (error) => options.report(error),
+      })
+      : undefined;
     this.#startFailed.promise.catch(() => {});
   }
 
@@ -153,6 +183,8 @@ export class Supervisor {
         new SwitchboardError(`Cluster did not start within ${startTimeout} ms: ${this.#late()}`),
     );
     this.#started = true;
+    // Once the cluster runs: a replacement is a reload, which waits for the start.
+    if (!this.#stopping) this.#memory?.start();
   }
 
   /**
@@ -243,6 +275,69 @@ export class Supervisor {
       ),
     );
     this.#processes.kill(spawned);
+  }
+
+  /**
+   * The children the memory watch reads now: those with a `maxMemory`
+   * whose process is ready, and not stopping (its stop has `stopTimeout`)
+   * nor found over already.
+   */
+  *#checked(): Iterable<Checked> {
+    if (this.#stopping) return;
+    for (const child of this.#slots.values()) {
+      const spawned = child.process;
+      const limit = child.spec.maxMemory;
+      if (
+        limit === undefined || !spawned || child.state !== "ready" || child.leaving ||
+        this.#foundOver.has(spawned)
+      ) continue;
+      yield { child, spawned, pid: spawned.process.pid, limit };
+    }
+  }
+
+  /**
+   * The memory watch found `child`'s process holding `rss` bytes, over its
+   * `maxMemory`: it is replaced as a reload replaces it, once the reloads
+   * asked before are done, unless it is gone by then.
+   */
+  #overMemory(child: Slot, spawned: SpawnedChild, rss: number): void {
+    this.#foundOver.add(spawned);
+    const run = this.#reloads.queue(() => this.#replaceForMemory(child, spawned, rss));
+    run.catch((error) => {
+      // Stopped by the cluster's stop: nothing to say.
+      if (!this.#stopping) this.#options.report(error);
+    });
+  }
+
+  /**
+   * Replaces a child that holds more than its `maxMemory`, counted as a
+   * restart: a child over it as soon as it starts would be replaced for
+   * ever. Past its budget (`maxRestarts` within `period`) it is stopped
+   * alone, gracefully all the same, and given up as a crash loop is.
+   */
+  async #replaceForMemory(child: Slot, spawned: SpawnedChild, rss: number): Promise<void> {
+    // It crashed, or was reloaded, while reloads before this one ran.
+    if (this.#stopping || child.process !== spawned || child.state !== "ready") return;
+    const limit = child.spec.maxMemory!;
+    // `maxMemory` is refused with `restart: false`: a budget there is.
+    const replaced = child.budget!.onExit(this.#clock.now()) !== undefined;
+    const what = `used ${mebibytes(rss)}, over maxMemory (${mebibytes(limit)})`;
+    this.#options.report(
+      new MemoryLimitError(
+        `${describe(child.address)} ${what}: ${
+          replaced ? "it is replaced" : "it is stopped, and stays down"
+        }`,
+        { rss, maxMemory: limit },
+        { peer: child.address },
+      ),
+    );
+    if (replaced) return await this.#reloads.replace(child, "memory");
+    // No `reload` event: no new process comes. Its requests wait as for a
+    // process stopping alone, until its `fatal` event says it is gone.
+    this.#options.stoppingAlone(child.address);
+    await this.#processes.stopAlone(child, spawned);
+    if (this.#stopping) return;
+    this.#afterFailure(child, undefined, `${what},`);
   }
 
   /** Resolves the start once every child is ready now (the first time, or again). */
@@ -351,6 +446,7 @@ export class Supervisor {
   halt(): void {
     this.#stopping = true;
     this.#watchdog.stop();
+    this.#memory?.stop();
     if (!this.#started) {
       this.#startFailed.reject(new ClosedError("The cluster was stopped before it had started"));
     }

@@ -1,0 +1,281 @@
+/**
+ * The memory limit as the supervisor runs it (`maxMemory`), on a clock the
+ * test moves and with memory the test says: a ready child over its limit
+ * is replaced as a reload replaces it, said so; one under it, starting, or
+ * without a limit is left alone; and one over it at every start is given
+ * up once it was replaced `maxRestarts` times within `period`.
+ */
+
+import assert from "node:assert/strict";
+import {
+  type Address,
+  type LifecycleEvent,
+  MemoryLimitError,
+  type SwitchboardError,
+} from "../mod.ts";
+import { BOOTSTRAP_VERSION } from "../src/bootstrap.ts";
+import type { ForeignChildSpec } from "../src/child_slot.ts";
+import { EXIT, STOP } from "../src/control.ts";
+import { MEMORY_CHECK_INTERVAL } from "../src/memory_watch.ts";
+import { MEBIBYTE } from "../src/resident_memory.ts";
+import { Supervisor } from "../src/supervisor.ts";
+import { FakeClock } from "./fake_clock.ts";
+import { waitFor } from "./helpers.ts";
+
+const LIMIT = 200 * MEBIBYTE;
+const UNDER = 150 * MEBIBYTE;
+const OVER = 300 * MEBIBYTE;
+
+/**
+ * A supervisor of worker 0, with no limit, and worker 1, with `maxMemory`,
+ * each a `sleep` that the test says is ready, on a fake clock; a child told
+ * to stop says it did at once, and one told to exit is killed, as a Deno
+ * child would exit. With what it announced and reported, the processes
+ * whose memory it read, and how much each holds (by address: `held`).
+ */
+function supervised() {
+  const clock = new FakeClock();
+  const events: LifecycleEvent[] = [];
+  const reported: Error[] = [];
+  const gaveUp: SwitchboardError[] = [];
+  const stoppedAlone: Address[] = [];
+  const reads: number[] = [];
+  const held = new Map<Address, number>([[0, OVER], [1, UNDER]]);
+  let spawned = Promise.withResolvers<void>();
+  const heard = new Map<string, PromiseWithResolvers<LifecycleEvent>>();
+  const sleep: ForeignChildSpec = { command: ["sleep", "3600"], labelOutput: false };
+  const supervisor: Supervisor = new Supervisor({
+    children: new Map<Address, ForeignChildSpec>([[0, sleep], [1, { ...sleep, maxMemory: LIMIT }]]),
+    restart: { maxRestarts: 2, period: 60_000, backoff: 100, maxBackoff: 100 },
+    startTimeout: 60_000,
+    stopTimeout: 5_000,
+    command: (address) => {
+      spawned.resolve();
+      return {
+        program: { command: sleep.command },
+        bootstrap: {
+          version: BOOTSTRAP_VERSION,
+          self: address,
+          workers: [0, 1],
+          services: [],
+          managers: [],
+          maxFrameSize: 1 << 20,
+          requestTimeout: 1000,
+          highWaterMark: 1 << 10,
+          maxQueuedBytes: 1 << 20,
+          transport: {},
+        },
+      };
+    },
+    tell: (address, action) => {
+      if (action === STOP) queueMicrotask(() => supervisor.stopped(address));
+      if (action === EXIT) Deno.kill(supervisor.pid(address)!, "SIGTERM");
+      return true;
+    },
+    exiting: () => {},
+    isConnected: () => true,
+    released: () => {},
+    announce: (event) => {
+      events.push(event);
+      heard.get(event.type)?.resolve(event);
+    },
+    stoppingAlone: (address) => stoppedAlone.push(address),
+    report: (error) => reported.push(error),
+    gaveUp: (error) => gaveUp.push(error),
+    clock,
+    residentBytes: (pid) => {
+      reads.push(pid);
+      const address = [0, 1].find((child) => supervisor.pid(child) === pid);
+      return address === undefined ? undefined : held.get(address);
+    },
+  });
+  /** The next event of `type` announced from now. */
+  const next = (type: string): Promise<LifecycleEvent> => {
+    heard.set(type, Promise.withResolvers<LifecycleEvent>());
+    return waitFor(heard.get(type)!.promise, `a "${type}" event`);
+  };
+  /** The next process spawned from now: once it resolves, that process runs. */
+  const nextSpawn = (): Promise<void> => {
+    spawned = Promise.withResolvers<void>();
+    return waitFor(spawned.promise, "a process spawned");
+  };
+  /** One interval of the memory checks passes. */
+  const tick = () => clock.advance(MEMORY_CHECK_INTERVAL);
+  return {
+    supervisor,
+    clock,
+    events,
+    reported,
+    gaveUp,
+    stoppedAlone,
+    reads,
+    held,
+    next,
+    nextSpawn,
+    tick,
+  };
+}
+
+/** Says `address`'s process is ready, as its `$ready` and `$running` would. */
+function ready(supervisor: Supervisor, address: Address): void {
+  supervisor.goAhead(address);
+  supervisor.ready(address);
+}
+
+/** Starts `supervisor`'s children and says they are ready. */
+async function started(supervisor: Supervisor): Promise<void> {
+  const starting = supervisor.start();
+  for (const address of [0, 1]) ready(supervisor, address);
+  await waitFor(starting, "the start");
+}
+
+/** Ends what `supervisor` runs. */
+async function end(supervisor: Supervisor): Promise<void> {
+  supervisor.abandon("SIGKILL");
+  await supervisor.stop();
+}
+
+Deno.test("a ready child over its maxMemory is replaced as a reload replaces it, and said so", async () => {
+  const { supervisor, events, reported, reads, held, next, nextSpawn, tick } = supervised();
+  await started(supervisor);
+  try {
+    const [pid0, pid1] = [supervisor.pid(0), supervisor.pid(1)];
+    held.set(1, OVER);
+    const reload = next("reload");
+    const spawn = nextSpawn();
+    tick();
+    assert.deepEqual(await reload, { type: "reload", address: 1, reason: "memory" });
+    assert.equal(reported.length, 1);
+    const [error] = reported as MemoryLimitError[];
+    assert.ok(error instanceof MemoryLimitError);
+    assert.equal(
+      error.message,
+      "worker 1 used 300 MiB, over maxMemory (200 MiB): it is replaced",
+    );
+    assert.equal(error.peer, 1);
+    assert.equal(error.rss, OVER);
+    assert.equal(error.maxMemory, LIMIT);
+    await spawn;
+    assert.notEqual(supervisor.pid(1), pid1);
+    // Starting, it is not read: its memory is judged once it is ready.
+    const readsBefore = reads.length;
+    tick();
+    assert.deepEqual(reads.slice(readsBefore), []);
+    const back = next("ready");
+    ready(supervisor, 1);
+    await back;
+    assert.deepEqual(events.map((e) => [e.type, e.address]), [["reload", 1], ["ready", 1]]);
+    // The worker without a limit is never read, though it holds more.
+    assert.ok(!reads.includes(pid0!));
+    assert.equal(supervisor.pid(0), pid0);
+  } finally {
+    await end(supervisor);
+  }
+});
+
+Deno.test("a child under its maxMemory is read once an interval and never touched", async () => {
+  const { supervisor, clock, events, reported, reads, tick } = supervised();
+  await started(supervisor);
+  try {
+    const pid1 = supervisor.pid(1);
+    assert.equal(clock.timers, 1, "one timer: the memory checks");
+    for (let n = 0; n < 5; n++) tick();
+    assert.deepEqual(reads, Array(5).fill(pid1));
+    assert.deepEqual(events, []);
+    assert.deepEqual(reported, []);
+    assert.equal(supervisor.pid(1), pid1);
+  } finally {
+    await end(supervisor);
+  }
+  // The stop dropped the memory checks' timer.
+  assert.equal(clock.timers, 0);
+});
+
+Deno.test("a child over its maxMemory at every start is given up once its replacements spent its restart budget", async () => {
+  const { supervisor, events, reported, gaveUp, stoppedAlone, held, next, nextSpawn, tick } =
+    supervised();
+  await started(supervisor);
+  try {
+    held.set(1, OVER);
+    // maxRestarts: 2 replacements within the period.
+    for (let n = 0; n < 2; n++) {
+      const spawn = nextSpawn();
+      tick();
+      await spawn;
+      const back = next("ready");
+      ready(supervisor, 1);
+      await back;
+    }
+    const fatal = next("fatal");
+    tick();
+    assert.deepEqual(await fatal, { type: "fatal", address: 1, restarts: 2, period: 60_000 });
+    assert.deepEqual(events.map((e) => e.type), ["reload", "ready", "reload", "ready", "fatal"]);
+    assert.deepEqual(stoppedAlone, [1]);
+    assert.deepEqual(supervisor.stats()[1], {
+      address: 1,
+      pid: undefined,
+      state: "failed",
+      restarts: 0,
+    });
+    assert.deepEqual(reported.map((e) => e.message), [
+      "worker 1 used 300 MiB, over maxMemory (200 MiB): it is replaced",
+      "worker 1 used 300 MiB, over maxMemory (200 MiB): it is replaced",
+      "worker 1 used 300 MiB, over maxMemory (200 MiB): it is stopped, and stays down",
+      "worker 1 used 300 MiB, over maxMemory (200 MiB), after 2 restarts within 60000 ms; it stays down",
+    ]);
+    assert.ok(reported.slice(0, 3).every((e) => e instanceof MemoryLimitError));
+    assert.deepEqual(gaveUp, [reported[3]]);
+  } finally {
+    await end(supervisor);
+  }
+});
+
+Deno.test("without maxMemory no memory is read and no timer is armed", async () => {
+  const clock = new FakeClock();
+  const sleep: ForeignChildSpec = { command: ["sleep", "3600"], labelOutput: false };
+  const reads: number[] = [];
+  const supervisor = new Supervisor({
+    children: new Map<Address, ForeignChildSpec>([[0, sleep]]),
+    restart: { maxRestarts: 2, period: 60_000, backoff: 100, maxBackoff: 100 },
+    startTimeout: 60_000,
+    stopTimeout: 5_000,
+    command: (address) => ({
+      program: { command: sleep.command },
+      bootstrap: {
+        version: BOOTSTRAP_VERSION,
+        self: address,
+        workers: [0],
+        services: [],
+        managers: [],
+        maxFrameSize: 1 << 20,
+        requestTimeout: 1000,
+        highWaterMark: 1 << 10,
+        maxQueuedBytes: 1 << 20,
+        transport: {},
+      },
+    }),
+    tell: () => true,
+    exiting: () => {},
+    isConnected: () => true,
+    released: () => {},
+    announce: () => {},
+    stoppingAlone: () => {},
+    report: () => {},
+    gaveUp: () => {},
+    clock,
+    residentBytes: (pid) => {
+      reads.push(pid);
+      return OVER;
+    },
+  });
+  const starting = supervisor.start();
+  ready(supervisor, 0);
+  await waitFor(starting, "the start");
+  try {
+    assert.equal(clock.timers, 0);
+    clock.advance(10 * MEMORY_CHECK_INTERVAL);
+    assert.deepEqual(reads, []);
+  } finally {
+    await end(supervisor);
+  }
+});
