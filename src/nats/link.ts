@@ -39,6 +39,11 @@
  *   its processes send meanwhile is refused, as it would go out under the
  *   addresses that process may hold; nor does it confirm what came, or say
  *   that one of its processes ended, until a refresh keeps its keys.
+ *   (`Notices` holds those ends, and the bounces that wait for the
+ *   connection.)
+ *
+ * What comes to this host's subject is read, checked and handed on by
+ * `EnvelopeIntake`: the link itself sends, and follows its connection.
  *
  * @module
  */
@@ -54,42 +59,29 @@ import type {
 } from "../broker.ts";
 import { Callbacks } from "../callbacks.ts";
 import { type Clock, SYSTEM_CLOCK } from "../clock.ts";
-import { counted } from "../counted.ts";
-import { ClosedError, FrameError, SwitchboardError, UnreachableError } from "../errors.ts";
+import { ClosedError, SwitchboardError, UnreachableError } from "../errors.ts";
 import { CLOSED, FULL, TOO_LARGE, UNREACHABLE } from "../transport.ts";
 import type { ConnectionStats } from "../stats.ts";
 import {
-  ACK,
   AFTER_FORGETTING,
-  BOUNCE,
-  BYE,
-  ENDED,
-  type Envelope,
   ENVELOPE_OVERHEAD,
   type EnvelopePart,
   EnvelopeWriter,
-  GAP,
   MESSAGE,
-  readEnvelopes,
-  RECONNECTED,
-  RESUME,
-  SENT,
 } from "./envelope.ts";
 import { Batch } from "./batch.ts";
-import { bounceBody, endedBody, readBounce, readEnded, readHighest } from "./bodies.ts";
 import { EarlyEnvelopes } from "./early_envelopes.ts";
-import { HeldBounces } from "./held_bounces.ts";
+import { EnvelopeIntake } from "./envelope_intake.ts";
 import { HeldWhileLapsed } from "./held_while_lapsed.ts";
 import type { Inbox } from "./inbox.ts";
 import { IncomingOrder, MOST_FORGOTTEN } from "./incoming_order.ts";
 import { Leaving } from "./leaving.ts";
+import { Notices } from "./notices.ts";
 import { type Outgoing, SendWindows } from "./send_windows.ts";
 import { RecentNames } from "./recent_names.ts";
 import { Recounts } from "./recounts.ts";
 import { Strangers } from "./strangers.ts";
 import { TailCheck } from "./tail_check.ts";
-
-const NO_ADDRESS = null;
 
 /** What the link needs of the cluster's membership. */
 export interface Members {
@@ -161,16 +153,10 @@ export class NatsLink implements BrokerLink {
   readonly #batches = new Map<string, Batch>();
   /** The byes said and heard, and the hosts that leave without one. */
   readonly #leaving: Leaving;
-  /** Bounces that could not go while the connection was down. */
-  readonly #heldBounces = new HeldBounces();
-  /**
-   * What this host would have told each other host of its processes that
-   * ended while it could not (the last of each process, for each host):
-   * its connection was down, or its keys may have lapsed (see `ended`).
-   */
-  readonly #endedUntold = new Map<string, { host: string; part: EnvelopePart }>();
+  /** The bounces and ends told the others, and those that wait until this host can speak. */
+  readonly #notices: Notices;
   /** Envelopes from hosts the membership does not know yet. */
-  readonly #early = new EarlyEnvelopes((envelope) => this.#handle(envelope));
+  readonly #early = new EarlyEnvelopes((envelope) => this.#intake.handle(envelope));
   /** What hosts that are not members send: dropped, counted. */
   readonly #strangers: Strangers;
   /**
@@ -181,6 +167,8 @@ export class NatsLink implements BrokerLink {
   readonly #droppedFrom = new RecentNames(MOST_FORGOTTEN);
   /** What is read while this host's membership may have lapsed: another may have its name. */
   readonly #lapse: HeldWhileLapsed;
+  /** What reads the envelopes that come, and hands each on. */
+  readonly #intake: EnvelopeIntake;
   /** The names of the hosts the membership knows: made again when hosts come or go. */
   #hostNames: Set<string> | undefined;
   /** The most one published message holds. */
@@ -244,12 +232,41 @@ export class NatsLink implements BrokerLink {
       canTell: (host) => this.#canTell(host),
       tellSent: (host, sent) => this.#recounts.tellSent(host, sent),
     });
+    this.#notices = new Notices({
+      self: members.self.host,
+      hosts: () => this.hosts().map((record) => record.host),
+      hostOf: (address) => this.hostOf(address),
+      knows: (host) => this.#knows(host),
+      up: () => this.#up,
+      closing: () => this.#closing !== undefined,
+      mayHaveLapsed: () => members.mayHaveLapsed(),
+      incoming: this.#incoming,
+      publish: (host, part) => this.#publish(host, part),
+      report: (error) => this.#options.report(error),
+    });
+    this.#strangers = new Strangers(options.report);
+    this.#intake = new EnvelopeIntake({
+      self: members.self.host,
+      subject: this.#subject(members.self.host),
+      knows: (host) => this.#knows(host),
+      hostOf: (address) => members.hostOf(address),
+      epoch: () => this.#epoch,
+      windows: this.#windows,
+      outgoing: (host) => this.#outgoing(host),
+      incoming: this.#incoming,
+      recounts: this.#recounts,
+      leaving: this.#leaving,
+      early: this.#early,
+      strangers: this.#strangers,
+      droppedFrom: this.#droppedFrom,
+      receiver: () => this.#receiver,
+      report: (error) => this.#options.report(error),
+    });
     this.#lapse = new HeldWhileLapsed(
       () => members.mayHaveLapsed(),
-      (bytes) => this.#onMessages(bytes),
+      (bytes) => this.#intake.onMessages(bytes),
     );
     members.onRefreshed((kept) => this.#onRefreshed(kept));
-    this.#strangers = new Strangers(options.report);
     this.#maxMessage = nc.info?.max_payload ?? 1024 * 1024;
     // A message over the window could never go: its sender would be told
     // to drain a queue that is empty. Refused as too large, saying which.
@@ -334,40 +351,11 @@ export class NatsLink implements BrokerLink {
   }
 
   bounce(from: Address, to: Address, reason: string, details: BounceDetails = {}): void {
-    const host = this.hostOf(from);
-    if (host === undefined) return;
-    const body = bounceBody(reason, details);
-    if (this.#up) this.#publish(host, { kind: BOUNCE, from, to, seq: 0, body });
-    else this.#heldBounces.hold({ host, from, to, body, count: details.count ?? 1 });
+    this.#notices.bounce(from, to, reason, details);
   }
 
   ended(address: Address, reason?: string, after?: Promise<void>): void {
-    // Once it says bye, its leaving tells the others more.
-    if (this.#closing) return;
-    const parts: { host: string; part: EnvelopePart }[] = [];
-    for (const record of this.hosts()) {
-      const { host } = record;
-      if (host === this.self.host) continue;
-      // What of `host`'s this host had by now: the rest comes after, and is answered on its own.
-      const had = this.#incoming.had(host);
-      const body = endedBody(reason, had?.highest);
-      parts.push({
-        host,
-        part: { kind: ENDED, from: address, to: NO_ADDRESS, seq: had?.epoch ?? 0, body },
-      });
-    }
-    const tell = () => {
-      if (this.#closing) return;
-      for (const { host, part } of parts) {
-        // Not while this host's keys may have lapsed: another process may
-        // hold `address` now, and the others would fail what they asked of it.
-        if (this.#up && !this.#members.mayHaveLapsed()) this.#publish(host, part);
-        // Only the last of a process counts: it says more of what came.
-        else this.#endedUntold.set(`${host}\n${JSON.stringify(address)}`, { host, part });
-      }
-    };
-    if (after === undefined) tell();
-    else after.then(tell, tell);
+    this.#notices.ended(address, reason, after);
   }
 
   queued(host: string): number {
@@ -422,7 +410,7 @@ export class NatsLink implements BrokerLink {
     // others would count it gone for good. So this host leaves unsaid, and
     // they settle what they sent it as for a host that died.
     if (!this.#members.mayHaveLapsed()) {
-      this.#sendHeldBounces();
+      this.#notices.sendHeldBounces();
       if (this.#up) this.#leaving.sayBye(neverHad);
     }
     this.#leaving.tellUnsettled(this.#up ? "stopped" : "stopped, cut off from the NATS server,");
@@ -438,40 +426,6 @@ export class NatsLink implements BrokerLink {
   }
 
   /**
-   * Publishes the bounces held while the connection was down, to the hosts
-   * still here; what cannot go (too many held, or still down as this host
-   * closes) is said here, as its senders will not hear it.
-   */
-  #sendHeldBounces(): void {
-    const { bounces, untold } = this.#heldBounces.take();
-    let notSent = untold;
-    for (const { host, from, to, body, count } of bounces) {
-      if (!this.#up) notSent += count;
-      else if (this.#knows(host)) this.#publish(host, { kind: BOUNCE, from, to, seq: 0, body });
-    }
-    if (notSent === 0) return;
-    this.#options.report(
-      new UnreachableError(
-        `${counted(notSent, "message")} from other hosts ${
-          notSent === 1 ? "was" : "were"
-        } not delivered here, and their senders were not told: the connection to the NATS server was down`,
-      ),
-    );
-  }
-
-  /**
-   * Tells the hosts still here of this host's processes that ended while it
-   * could not, once it can: connected, and its keys surely its own.
-   */
-  #sendEndedUntold(): void {
-    if (!this.#up || this.#members.mayHaveLapsed()) return;
-    for (const { host, part } of this.#endedUntold.values()) {
-      if (this.#knows(host)) this.#publish(host, part);
-    }
-    this.#endedUntold.clear();
-  }
-
-  /**
    * A round of refreshes of this host's keys ended. Kept, and no longer
    * lapsed, it does what it held back meanwhile; lost, another process
    * holds its name or ids, and this host, which leaves, speaks for none of
@@ -479,11 +433,11 @@ export class NatsLink implements BrokerLink {
    */
   #onRefreshed(kept: boolean): void {
     this.#lapse.settled(kept);
-    if (!kept) return this.#endedUntold.clear();
+    if (!kept) return this.#notices.dropEndedUntold();
     if (this.#members.mayHaveLapsed()) return;
     // What came before the lapse, and could not be confirmed during it.
     this.#incoming.ackUnconfirmed();
-    this.#sendEndedUntold();
+    this.#notices.sendEndedUntold();
     // Hosts whose envelopes were dropped, and that joined while this
     // host's keys may have lapsed (see `#joined`): asked now.
     if (!this.#up || this.#closing) return;
@@ -530,69 +484,10 @@ export class NatsLink implements BrokerLink {
     return this.#windows.open(host);
   }
 
-  /** One published message: envelopes, each handled on its own. */
-  #onMessages(bytes: Uint8Array): void {
-    const whole = readEnvelopes(bytes, (envelope) => {
-      const known = this.#knows(envelope.host);
-      // A host not seen to join says bye: nothing went to it, and, kept,
-      // its bye could be taken for a later process of that name's.
-      if (envelope.kind === BYE && !known) return;
-      if (!this.#early.keep(envelope, known)) this.#handle(envelope);
-    });
-    if (!whole) {
-      this.#options.report(
-        new FrameError(`Bad message on ${this.#subject(this.self.host)}: not an envelope`),
-      );
-    }
-  }
-
   /** Whether the membership knows `host`. */
   #knows(host: string): boolean {
     this.#hostNames ??= new Set(this.hosts().map((record) => record.host));
     return this.#hostNames.has(host);
-  }
-
-  #handle(envelope: Envelope): void {
-    try {
-      this.#onEnvelope(envelope);
-    } catch (error) {
-      // One envelope's failure (a receiver's bug) must not cost the others.
-      this.#options.report(error as Error);
-    }
-  }
-
-  #onEnvelope(envelope: Envelope): void {
-    if (envelope.host === this.self.host) {
-      // This host never publishes to itself.
-      return this.#options.report(
-        new FrameError(
-          `Bad message on ${this.#subject(this.self.host)}: it claims to be from here`,
-        ),
-      );
-    }
-    // Unknown still, once it waited to be seen (see `#onMessages`): taken in,
-    // each made-up name would be kept (a count, a batch), for good.
-    if (!this.#knows(envelope.host)) return this.#dropStranger(envelope.host);
-    switch (envelope.kind) {
-      case MESSAGE:
-        return this.#onMessage(envelope);
-      case ACK:
-        return this.#onAck(envelope);
-      case GAP:
-        return this.#recounts.onGap(envelope);
-      case RESUME:
-        return this.#recounts.onResume(envelope);
-      case BOUNCE:
-        return this.#onBounce(envelope);
-      case BYE:
-        return this.#leaving.onBye(envelope, this.#epoch);
-      case RECONNECTED:
-        return this.#recounts.onReconnected(envelope.host);
-      case SENT:
-        return this.#incoming.sent(envelope.host, envelope.epoch, envelope.seq);
-      case ENDED:
-        return this.#onEnded(envelope);
-    }
   }
 
   /**
@@ -613,71 +508,6 @@ export class NatsLink implements BrokerLink {
     if (this.#up) this.#recounts.askSent(host);
   }
 
-  /** Drops an envelope from `host`, not a member, remembering the name a while. */
-  #dropStranger(host: string): void {
-    this.#strangers.dropped(host);
-    this.#droppedFrom.note(host);
-  }
-
-  /**
-   * A process of another host ended (see `BrokerReceiver.ended`): what
-   * this host sent it after what its host had had is still on its way.
-   */
-  #onEnded(envelope: Envelope): void {
-    const { host, from, seq: epoch, body } = envelope;
-    const said = readEnded(body);
-    // Only its own host speaks for a process, and not for its manager.
-    if (
-      from === NO_ADDRESS || from === managerOf(host) || !this.#attested(host, from) ||
-      said === undefined
-    ) {
-      return this.#options.report(
-        new FrameError(
-          `Bad message from host ${JSON.stringify(host)}: it may not say ${String(from)} ended`,
-        ),
-      );
-    }
-    // What was sent after what it had, in this epoch, is still on its way.
-    const had = epoch === this.#epoch ? said.had ?? -1 : -1;
-    this.#receiver?.ended(from, said.reason, this.#windows.after(host, had, from));
-  }
-
-  #onMessage(envelope: Envelope): void {
-    const { host, epoch, seq, from, to, body } = envelope;
-    if (from === NO_ADDRESS || to === NO_ADDRESS || !this.#attested(host, from)) {
-      return this.#options.report(
-        new FrameError(
-          `Bad message from host ${JSON.stringify(host)}: it may not send as ${String(from)}`,
-        ),
-      );
-    }
-    const incoming = this.#incoming.count(host, epoch, seq, body.length);
-    // Late, of an epoch counted already: told lost to its sender.
-    if (incoming === undefined) return;
-    const out = this.#outgoing(host);
-    out.stats.messagesIn++;
-    out.stats.bytesIn += body.length;
-    try {
-      this.#receiver?.deliver(from, to, body);
-    } finally {
-      this.#incoming.confirm(host, incoming);
-    }
-  }
-
-  /** Whether host `host` may send as `from`: it is one of its processes. */
-  #attested(host: string, from: Address): boolean {
-    if (!this.#knows(host)) return false;
-    return from === managerOf(host) || this.#members.hostOf(from) === host;
-  }
-
-  #onAck(envelope: Envelope): void {
-    const seq = readHighest(envelope.body);
-    if (seq === undefined) return;
-    // Of the previous epoch: late, or its count settled (see `#onReconnected`).
-    const before = envelope.seq === this.#epoch ? undefined : envelope.seq;
-    this.#windows.confirm(envelope.host, seq, before);
-  }
-
   /**
    * Whether `host` can be told what this host sent it, unasked: not while
    * this host's keys may have lapsed (the word would count against the
@@ -687,25 +517,6 @@ export class NatsLink implements BrokerLink {
   #canTell(host: string): boolean {
     if (!this.#up || this.#closing || this.#members.mayHaveLapsed()) return false;
     return !this.#leaving.saidBye(host) && !this.#forbidden.has(host);
-  }
-
-  #onBounce(envelope: Envelope): void {
-    const { host, from, to, body } = envelope;
-    if (from === NO_ADDRESS || to === NO_ADDRESS) return;
-    // A host refuses only what this host's processes sent its own: taken
-    // from anyone, a bounce failed what this host's processes have open
-    // with each other, or with a third host's, which never crossed NATS.
-    if (!this.#attested(host, to) || !this.#attested(this.self.host, from)) {
-      return this.#options.report(
-        new FrameError(
-          `Bad message from host ${JSON.stringify(host)}: it may not refuse what ${
-            String(from)
-          } sent ${String(to)}`,
-        ),
-      );
-    }
-    const { reason, ...details } = readBounce(body);
-    this.#receiver?.bounced(from, to, reason, details);
   }
 
   /**
@@ -791,8 +602,8 @@ export class NatsLink implements BrokerLink {
         this.#up = true;
         for (const listener of this.#reachability.list) listener(true);
         this.#recounts.reconnected();
-        this.#sendHeldBounces();
-        this.#sendEndedUntold();
+        this.#notices.sendHeldBounces();
+        this.#notices.sendEndedUntold();
       }
     }
   }
