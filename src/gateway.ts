@@ -7,14 +7,16 @@
  * never open a broker connection, so they need no credential and pay
  * nothing for it at start-up. The manager opens it through its
  * `GatewayHost` (`gateway_host.ts`). What comes for the children goes to
- * them through `RelayToChildren` (`relay_to_children.ts`).
+ * them through `RelayToChildren` (`relay_to_children.ts`), and what they
+ * send other hosts leaves through `RelayFromChildren`
+ * (`relay_from_children.ts`).
  *
  * @module
  */
 
 import { type Address, describe, MANAGER, managerOf } from "./address.ts";
 import type { BrokerLink } from "./broker.ts";
-import { toBytes, type WireMessage } from "./codec.ts";
+import { toBytes } from "./codec.ts";
 import { UnreachableError } from "./errors.ts";
 import {
   type Endpoint,
@@ -29,9 +31,10 @@ import type { UnixEndpoint } from "./unix/endpoint.ts";
 import { HeldAnswers } from "./held_answers.ts";
 import { RefusedStreams } from "./refused_streams.ts";
 import { RemoteOutcomes } from "./remote_outcomes.ts";
-import { forLink, isRequest, notDelivered, readMessage } from "./relayed_payloads.ts";
+import { forLink, readMessage } from "./relayed_payloads.ts";
+import { RelayFromChildren } from "./relay_from_children.ts";
 import { RelayToChildren } from "./relay_to_children.ts";
-import { CUT_OFF, relayHeadSize } from "./unix/relay.ts";
+import { CUT_OFF } from "./unix/relay.ts";
 
 /** A manager's way to its own host's processes and, through the broker, to the others. */
 export class GatewayEndpoint implements Endpoint {
@@ -64,6 +67,8 @@ export class GatewayEndpoint implements Endpoint {
   readonly #heldAnswers: HeldAnswers;
   /** What other hosts send this host's children, on its way to them. */
   readonly #toChildren: RelayToChildren;
+  /** What this host's children send other hosts, on its way to the link. */
+  readonly #fromChildren: RelayFromChildren;
 
   /**
    * @param queueLimit Bytes queued for one child past which new messages
@@ -88,7 +93,7 @@ export class GatewayEndpoint implements Endpoint {
           from === this.#global ? this.#sendOwn(to, payload) : this.#link.send(from, to, payload),
         refuse: (from, to, payload, own) => {
           if (from === this.#global) return options.report(ownAnswerLost(to, payload));
-          if (!own) return this.#refuseRelay(from, to, payload);
+          if (!own) return this.#fromChildren.refuseRelay(from, to, payload);
           options.report(
             new UnreachableError(
               `An answer for ${describe(from)} to ${describe(to)} (a request refused for it) ` +
@@ -98,7 +103,7 @@ export class GatewayEndpoint implements Endpoint {
           );
         },
         answeredAs: (from, to) => this.#outcomes.answeredAs(from, to),
-        dropped: (from, to, payload) => this.#streamBroken(from, to, payload),
+        dropped: (from, to, payload) => this.#fromChildren.streamBroken(from, to, payload),
         drained: (limit, host) => this.#link.drained(limit, host),
         report: options.report,
       },
@@ -117,6 +122,18 @@ export class GatewayEndpoint implements Endpoint {
       remoteHost: (to) => this.#remoteHost(to),
       receiver: () => this.#receiver,
       report: options.report,
+    });
+    this.#fromChildren = new RelayFromChildren({
+      local,
+      link,
+      global: this.#global,
+      heldAnswers: this.#heldAnswers,
+      outcomes: this.#outcomes,
+      refusedStreams: this.#refusedStreams,
+      reachable: () => this.#reachable,
+      untakenBy: (child) => this.#toChildren.untakenBy(child),
+      remoteHost: (to) => this.#remoteHost(to),
+      receiver: () => this.#receiver,
     });
   }
 
@@ -152,7 +169,7 @@ export class GatewayEndpoint implements Endpoint {
     this.#receiver = receiver;
     this.#outcomes.receive(receiver);
     this.#local.receive(receiver);
-    this.#local.relayTo((from, to, payload) => this.#relay(from, to, payload));
+    this.#local.relayTo((from, to, payload) => this.#fromChildren.relay(from, to, payload));
     this.#local.admitted((child) => this.#toChildren.joined(child));
     this.#local.taken((child, taken) => this.#toChildren.taken(child, taken));
     this.#local.left((child, reason) => this.#toChildren.left(child, reason));
@@ -301,70 +318,6 @@ export class GatewayEndpoint implements Endpoint {
     if (to === MANAGER) return undefined;
     const host = this.#link.hostOf(to);
     return host === this.#link.self.host ? undefined : host;
-  }
-
-  /**
-   * A child's message for another host. One that cannot go (its host left,
-   * or cannot be reached, or the window to it is full) is refused to the
-   * child: a request is answered as from its target, failed as never
-   * delivered; anything else may have broken what the child has open with
-   * the target (a stream it was a part of, or steered), which fails.
-   */
-  #relay(from: Address, to: Address, payload: Uint8Array): void {
-    if (to === this.#global) return this.#receiver?.deliver(from, [payload]);
-    this.#outcomes.forwarded(from, to);
-    if (this.#streamBroken(from, to, payload)) return;
-    // Behind its answers that wait for room in the window, in order.
-    if (this.#heldAnswers.behind(from, to, payload)) return;
-    const host = this.#remoteHost(to);
-    const sent = host === undefined ? UNREACHABLE : this.#link.send(from, to, payload);
-    if (sent >= 0) return;
-    const message = readMessage(from, payload);
-    if (sent === FULL && message?.re === true) {
-      return this.#heldAnswers.hold(from, to, host!, payload);
-    }
-    this.#refuseRelay(from, to, payload, message);
-  }
-
-  /**
-   * Whether `payload`, from `from` to `to`, is the rest of a stream one part
-   * of which was refused: the child hears of it, and stops; it goes no further.
-   */
-  #streamBroken(from: Address, to: Address, payload: Uint8Array): boolean {
-    return this.#refusedStreams.watches(from, to) &&
-      this.#refusedStreams.broken(from, to, readMessage(from, payload));
-  }
-
-  /**
-   * Refuses to a child what it sent another host that cannot go: a request
-   * is answered as from its target, failed as never delivered; anything
-   * else may have broken what the child has open with the target (a stream
-   * it was a part of, or steered), which fails.
-   */
-  #refuseRelay(
-    from: Address,
-    to: Address,
-    payload: Uint8Array,
-    message: WireMessage | undefined = readMessage(from, payload),
-  ): void {
-    const host = this.#remoteHost(to);
-    // A child that came while the others could not be reached: from now
-    // on it refuses such sends itself.
-    if (!this.#reachable) this.#local.tellReachable(from, false);
-    const why = host === undefined
-      ? "no host of the cluster runs it"
-      : `host "${host}" cannot take it now`;
-    const answer = message && isRequest(message)
-      ? notDelivered(from, message, why, this.#local.maxPayload(from) - relayHeadSize(to))
-      : undefined;
-    if (answer !== undefined && this.#local.deliverFrom(from, to, toBytes(answer)) >= 0) {
-      // Taken with what the child takes; its sender is this manager, whom
-      // nobody tells if the child crashes before it says so.
-      this.#toChildren.untakenBy(from).add(this.#global);
-      return;
-    }
-    this.#refusedStreams.refused(from, to, message);
-    this.#outcomes.relayRefused(from, to, message?.action, why);
   }
 
   /** Everything in flight to and from `host` may be lost: requests to it fail. */
