@@ -3,8 +3,8 @@
  * `data` tagged where it holds what JSON alone cannot carry
  * (`wire_values.ts`), followed by the bytes of its Uint8Arrays when it
  * has any (`binary_frame.ts`). Encoding refuses what would arrive changed;
- * decoding checks the shape so that code past this point can trust every
- * field.
+ * decoding checks the shape (`message_shape.ts`) so that code past this
+ * point can trust every field.
  *
  * @module
  */
@@ -12,14 +12,14 @@
 import type { Address, ANY } from "./address.ts";
 import { describeTarget, isAddress, type Target } from "./address.ts";
 import { isBinaryFrame, readBinaryFrame, writeBinaryFrame } from "./binary_frame.ts";
-import { FrameError, ValidationError } from "./errors.ts";
+import { FrameError } from "./errors.ts";
 import type { Payload } from "./transport.ts";
 import { BOM_PROBLEM, holdsNumberOutOfRange, RANGE_PROBLEM, startsWithBom } from "./json_range.ts";
 import { isPieces, joinPieces } from "./payload_pieces.ts";
 import { isPlainJson } from "./plain_json.ts";
+import { actionOf, checkShape } from "./message_shape.ts";
 import { reviveData } from "./wire_revive.ts";
 import { type Tag, toWireData, type WireData } from "./wire_values.ts";
-import { inWords } from "./shown.ts";
 
 /** A message as it travels, field for field (README "Protocol"). */
 export interface WireMessage {
@@ -303,47 +303,6 @@ type FrameSender = string | { readonly name: string; readonly address?: Address 
 const EMPTY = new Uint8Array(0);
 const NO_ATTACHMENTS: readonly Uint8Array[] = [];
 
-/**
- * Converts anything thrown into the form a failed response carries. Never
- * throws, whatever was thrown: a handler's odd error must not break the
- * connection its answer travels on.
- */
-export function toWireError(thrown: unknown): WireError {
-  try {
-    if (!(thrown instanceof Error)) return { name: "Error", message: thrownText(thrown) };
-    const wire: WireError = { name: String(thrown.name), message: String(thrown.message) };
-    const stack = thrown.stack;
-    if (typeof stack === "string") wire.stack = stack;
-    if (thrown instanceof ValidationError) {
-      wire.schema = thrown.action;
-      wire.issues = thrown.issues.map((issue) => ({
-        message: String(issue.message),
-        // A symbol key has no JSON form: its description stands for it.
-        path: issue.path.map((step) => typeof step === "symbol" ? String(step) : step),
-      }));
-    }
-    return wire;
-  } catch {
-    return { name: "Error", message: "an error that cannot be read" };
-  }
-}
-
-/**
- * What was thrown that is no `Error`, in words: as `String()` writes it,
- * but an object without a `toString` of its own (`{ status: 404 }`, which
- * would say "[object Object]") as its JSON.
- */
-function thrownText(thrown: unknown): string {
-  const text = inWords(thrown);
-  if (typeof thrown !== "object" || thrown === null || !text.startsWith("[object ")) return text;
-  try {
-    return JSON.stringify(thrown) ?? text;
-  } catch {
-    // A cycle, a BigInt: as String() wrote it.
-    return text;
-  }
-}
-
 function toUtf8(text: string): Uint8Array {
   // encodeInto a ready buffer is many times faster than encode(), which
   // allocates; three bytes per UTF-16 unit is the worst case.
@@ -422,74 +381,4 @@ function badFrame(
     `Bad frame from ${typeof from === "string" ? from : from.name}: ${problem}${which}`,
     { cause, action, peer: typeof from === "string" ? undefined : from.address },
   );
-}
-
-/** The action of a decoded frame whose shape is wrong, when it has a valid one. */
-function actionOf(value: unknown): string | undefined {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
-  const { action } = value as { action?: unknown };
-  return typeof action === "string" && action.length > 0 ? action : undefined;
-}
-
-/** Returns what is wrong with a decoded frame, or undefined if nothing is. */
-function checkShape(value: unknown): string | undefined {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    return "it is not a JSON object";
-  }
-  const message = value as Record<string, unknown>;
-  if (typeof message.action !== "string" || message.action.length === 0) {
-    return 'its "action" is not a non-empty string';
-  }
-  if (message.messageId !== undefined && typeof message.messageId !== "string") {
-    return 'its "messageId" is not a string';
-  }
-  if (message.re !== undefined && message.re !== true) {
-    return 'its "re" is not true';
-  }
-  if (
-    message.timeout !== undefined &&
-    (typeof message.timeout !== "number" || !(message.timeout >= 0))
-  ) {
-    return 'its "timeout" is not a number of ms';
-  }
-  if (
-    message.stream !== undefined &&
-    (typeof message.stream !== "number" || !Number.isInteger(message.stream) || message.stream < 1)
-  ) {
-    return 'its "stream" is not a whole number of parts above 0';
-  }
-  if (message.part !== undefined && message.part !== true) {
-    return 'its "part" is not true';
-  }
-  // Only an answer comes in parts: a request marked so would be neither run nor answered.
-  if (message.part === true && message.re !== true) {
-    return 'its "part" is for answers, and it has no "re": true';
-  }
-  if (message.error !== undefined) {
-    const error = message.error as Record<string, unknown> | null;
-    if (
-      typeof error !== "object" || error === null ||
-      typeof error.name !== "string" || typeof error.message !== "string" ||
-      (error.stack !== undefined && typeof error.stack !== "string") ||
-      (error.schema !== undefined && typeof error.schema !== "string") ||
-      (error.issues !== undefined && !isIssueList(error.issues)) ||
-      (error.stopping !== undefined && error.stopping !== true) ||
-      (error.undelivered !== undefined && error.undelivered !== true)
-    ) {
-      return 'its "error" is not an object with string "name" and "message"';
-    }
-    // Only an answer fails: a request carrying one would be neither run nor answered.
-    if (message.re !== true) return 'its "error" is for answers, and it has no "re": true';
-  }
-  return undefined;
-}
-
-/** Whether a wire error's `issues` is a list of `{message, path}`, path of keys and indexes. */
-function isIssueList(value: unknown): boolean {
-  return Array.isArray(value) &&
-    value.every((issue) =>
-      typeof issue === "object" && issue !== null && typeof issue.message === "string" &&
-      Array.isArray(issue.path) &&
-      issue.path.every((step: unknown) => typeof step === "string" || typeof step === "number")
-    );
 }

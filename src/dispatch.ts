@@ -9,7 +9,7 @@
 
 import { type Address, describe, isManagerOf, MANAGER } from "./address.ts";
 import { responseAction } from "./action.ts";
-import { toWireError, type WireError, type WireMessage } from "./codec.ts";
+import type { WireError, WireMessage } from "./codec.ts";
 import { sendFitting } from "./cut_short.ts";
 import { NoHandlerError, QueueFullError, SwitchboardError } from "./errors.ts";
 import type { Listeners, RequestHandler } from "./listeners.ts";
@@ -18,6 +18,7 @@ import { ReceivedMessage, type Replier } from "./message.ts";
 import { adviseChild } from "./permission_advice.ts";
 import { isPromiseLike } from "./promise_like.ts";
 import { shown } from "./shown.ts";
+import { toWireError } from "./wire_error.ts";
 
 /** Dispatches one process's incoming messages to its listeners. */
 export class Dispatcher {

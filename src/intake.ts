@@ -14,7 +14,7 @@
 import { type Address, describe } from "./address.ts";
 import { CONTROL_PREFIX, responseAction } from "./action.ts";
 import { asError } from "./as_error.ts";
-import { decodeMessage, toWireError, type WireError, type WireMessage } from "./codec.ts";
+import { decodeMessage, type WireError, type WireMessage } from "./codec.ts";
 import type { ControlFrames } from "./control_frames.ts";
 import type { Dispatcher } from "./dispatch.ts";
 import { failureAnswer, stoppingError } from "./failure_answer.ts";
@@ -27,6 +27,7 @@ import type { Schemas } from "./schema.ts";
 import type { StoppingAlone } from "./stopping_alone.ts";
 import type { Endpoint, Payload } from "./transport.ts";
 import { checkIncoming } from "./validation.ts";
+import { toWireError } from "./wire_error.ts";
 
 /** The sender of the batch being decoded, named for errors only (read synchronously). */
 const sender = {

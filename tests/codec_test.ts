@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { copyFrame, frameLength, ReceivedBinaryFrame } from "../src/binary_frame.ts";
 import { FrameError } from "../src/errors.ts";
-import { decodeMessage, encodeMessage, toBytes, toWireError } from "../src/codec.ts";
+import { decodeMessage, encodeMessage, toBytes } from "../src/codec.ts";
 import { encodeMessage as nodeEncode } from "../peers/node/codec.mjs";
 
 const LIMIT = 1024 * 1024;
@@ -132,39 +132,6 @@ Deno.test("decodeMessage rejects frames that are not messages, naming the sender
 Deno.test("decodeMessage keeps a U+FFFD that was sent as text", () => {
   const frame = utf8.encode('{"action":"a","data":"\uFFFD"}');
   assert.equal(decodeMessage(frame, "worker 0").data, "\uFFFD");
-});
-
-Deno.test("toWireError keeps name, message and stack", () => {
-  const error = new TypeError("boom");
-  assert.deepEqual(toWireError(error), { name: "TypeError", message: "boom", stack: error.stack });
-  assert.deepEqual(toWireError("plain"), { name: "Error", message: "plain" });
-});
-
-Deno.test("toWireError turns any thrown value into a valid error, and never throws", () => {
-  const odd = Object.assign(new Error("x"), { message: undefined, name: 42 });
-  assert.deepEqual({ ...toWireError(odd), stack: undefined }, {
-    name: "42",
-    message: "undefined",
-    stack: undefined,
-  });
-  const hostile = new Error("x");
-  Object.defineProperty(hostile, "message", {
-    get() {
-      throw new Error("no");
-    },
-  });
-  assert.deepEqual(toWireError(hostile), {
-    name: "Error",
-    message: "an error that cannot be read",
-  });
-  assert.deepEqual(toWireError(Symbol("s")), { name: "Error", message: "Symbol(s)" });
-  // What it returns always passes the receiver's check.
-  for (const thrown of [odd, hostile, Symbol("s"), null, undefined, { toString: () => "obj" }]) {
-    const frame = utf8.encode(
-      JSON.stringify({ action: "xResponse", re: true, error: toWireError(thrown) }),
-    );
-    assert.ok(decodeMessage(frame, "worker 0").error);
-  }
 });
 
 Deno.test("encodeMessage returns text while its UTF-8 surely fits, else measured bytes", () => {
