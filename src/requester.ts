@@ -3,7 +3,8 @@
  * answers from many. It sends each through the outbox (`RequestSender`,
  * which both kinds share) and waits for its answer in `PendingRequests`,
  * or in `StreamRequests` for a streamed one (`StreamRequester`), which the
- * router fills as answers arrive. A request to `ANY` that a stopping worker
+ * router fills as answers arrive; `RequestAll` asks many at once, each
+ * target's request sent here. A request to `ANY` that a stopping worker
  * refused (it carries the request's data back) goes to another worker;
  * `ANY` passes over `LeavingWorkers`. One that cannot go anywhere while
  * what it is for is being replaced waits for the new process
@@ -12,12 +13,11 @@
  * @module
  */
 
-import { type Address, ANY, describe, targetsOf } from "./address.ts";
-import { assertUserAction, responseAction } from "./action.ts";
+import { type Address, ANY, describe } from "./address.ts";
+import { responseAction } from "./action.ts";
 import { SYSTEM_CLOCK } from "./clock.ts";
 import {
   decodeMessage,
-  encodeData,
   type EncodedData,
   encodeMessage,
   toBytes,
@@ -28,7 +28,6 @@ import { TimeoutError, UnreachableError } from "./errors.ts";
 import type { SiblingNews } from "./held_for_siblings.ts";
 import type { LeavingWorkers } from "./leaving_workers.ts";
 import { fateOf } from "./fate.ts";
-import { checkOptionNames, type OptionNames } from "./option_names.ts";
 import { counted } from "./counted.ts";
 import {
   failedAnswer,
@@ -40,24 +39,14 @@ import {
 } from "./pending.ts";
 import { awaitReplacement, type CheckedRequest, NotSent } from "./replacement_wait.ts";
 import type { Replacements } from "./replacements.ts";
-import {
-  checkSignal,
-  checkTimeout,
-  refusersSoFar,
-  REQUEST_OPTIONS,
-  type RequesterOptions,
-  RequestSender,
-} from "./request_sender.ts";
+import { refusersSoFar, type RequesterOptions, RequestSender } from "./request_sender.ts";
+import { RequestAll } from "./request_all.ts";
 import { StreamRequester } from "./stream_requester.ts";
 import { StreamRequests } from "./streams.ts";
 import type { LastSent } from "./transport.ts";
 import type { LifecycleEvent } from "./lifecycle_event.ts";
 import type { RequestAllOptions, RequestOptions, Settled } from "./request_types.ts";
 import { checkOutgoing } from "./validation.ts";
-import { shown } from "./shown.ts";
-
-/** The same names: `to` is one target there, several here. */
-const REQUEST_ALL_OPTIONS = REQUEST_OPTIONS satisfies OptionNames<RequestAllOptions>;
 
 /** One process's requests. */
 export class Requester {
@@ -72,6 +61,7 @@ export class Requester {
   readonly #options: RequesterOptions;
   readonly #sender: RequestSender;
   readonly #streamRequester: StreamRequester;
+  readonly #requestAll: RequestAll;
   /**
    * The messageId the data of the request being encoded carries as it
    * goes (what its toJSON gave, say): what a responder finds there, to
@@ -91,6 +81,11 @@ export class Requester {
     this.leaving = this.#sender.leaving;
     this.replacements = this.#sender.replacements;
     this.#streamRequester = new StreamRequester(options, this.#sender, this.streams);
+    this.#requestAll = new RequestAll(
+      options,
+      this.#sender,
+      (action, data, encoded, options) => this.#requestOneOfAll(action, data, encoded, options),
+    );
   }
 
   /**
@@ -253,50 +248,7 @@ export class Requester {
     data: unknown,
     given?: RequestAllOptions,
   ): Promise<Settled<unknown>[]> {
-    // Null (from a JSON config) is as good as none: every option is optional
-    // here, `to` included (every worker).
-    const options = given ?? {};
-    const to = options.to ?? undefined;
-    let targets: readonly Address[];
-    let shared: EncodedData | undefined;
-    try {
-      assertUserAction(action);
-      checkOptionNames(options, REQUEST_ALL_OPTIONS, `requestAll() of "${action}"`);
-      // A process listed twice is asked once, as sendMessage sends it one message.
-      targets = to === undefined
-        ? this.#options.outbox.layout.workerIds
-        : [...new Set(targetsOf(to, action))];
-      // Once, not as each target's failure (and not never, for no targets).
-      // Null keeps the default, as in request().
-      if (options.timeout != null) checkTimeout(action, options.timeout);
-      checkSignal(action, options.signal);
-      // What no target could take is refused once, here: data that fails its
-      // schema, cannot be carried, or is over maxFrameSize (another host's
-      // lower limit is that host's targets' own failure).
-      if (this.#options.schemas) checkOutgoing(this.#options.schemas, action, data, to);
-      // Encoded once, for every target: only the messageId differs. (A 9 KB
-      // array of 200 objects cost 30 µs to encode, each time.)
-      shared = encodeData(action, data, this.#options.maxFrameSize, to);
-      // Measured as each request goes: with a messageId as long as the
-      // last target's, and its timeout.
-      const timeout = options.timeout ?? this.#options.requestTimeout;
-      const messageId = this.#sender.messageIdAhead(Math.max(0, targets.length - 1));
-      const wire = Number.isFinite(timeout)
-        ? { action, data: shared, messageId, timeout }
-        : { action, data: shared, messageId };
-      encodeMessage(wire, this.#options.maxFrameSize, to);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    const { timeout, signal } = options;
-    return Promise.all(
-      targets.map((to) =>
-        this.#requestOneOfAll(action, data, shared, { to, timeout, signal }).then(
-          (data) => ({ from: to, data }),
-          (error: unknown) => ({ from: to, error: settledError(action, to, error) }),
-        )
-      ),
-    );
+    return this.#requestAll.requestAll(action, data, given);
   }
 
   /** How `ANY` weighs a worker: by its open work, and one leaving after every other. */
@@ -447,21 +399,4 @@ function ended(event: LifecycleEvent & { type: "exit" | "fatal" }): string {
     ? `with code ${event.code}`
     : `on signal ${event.signal}`;
   return `${who} exited ${how}, and ${event.restart ? "is being restarted" : "stays down"}`;
-}
-
-/**
- * A target's failure as `Settled` has it, an `Error`: an abort's reason
- * that is none (`controller.abort("shutting down")`) as an `AbortError`
- * that says so, the reason as its `cause`, for code that reads
- * `result.error.message`. (Only a signal's reason can be another value.)
- */
-function settledError(action: string, to: Address, error: unknown): Error {
-  if (error instanceof Error) return error;
-  const aborted = new DOMException(
-    `Request "${action}" to ${describe(to)} was aborted: ${shown(error)}`,
-    "AbortError",
-  );
-  // As `new Error(message, { cause })` sets it (the types know no options for DOMException).
-  Object.defineProperty(aborted, "cause", { value: error, writable: true, configurable: true });
-  return aborted;
 }
