@@ -44,6 +44,8 @@
  *
  * What comes to this host's subject is read, checked and handed on by
  * `EnvelopeIntake`: the link itself sends, and follows its connection.
+ * Hosts the server's permissions do not let it publish to are kept, from
+ * the errors on that connection, by `ForbiddenHosts`.
  *
  * @module
  */
@@ -59,7 +61,7 @@ import type {
 } from "../broker.ts";
 import { Callbacks } from "../callbacks.ts";
 import { type Clock, SYSTEM_CLOCK } from "../clock.ts";
-import { ClosedError, SwitchboardError, UnreachableError } from "../errors.ts";
+import { ClosedError, SwitchboardError } from "../errors.ts";
 import { CLOSED, FULL, TOO_LARGE, UNREACHABLE } from "../transport.ts";
 import type { ConnectionStats } from "../stats.ts";
 import {
@@ -72,6 +74,7 @@ import {
 import { Batch } from "./batch.ts";
 import { EarlyEnvelopes } from "./early_envelopes.ts";
 import { EnvelopeIntake } from "./envelope_intake.ts";
+import { ForbiddenHosts } from "./forbidden_hosts.ts";
 import { HeldWhileLapsed } from "./held_while_lapsed.ts";
 import type { Inbox } from "./inbox.ts";
 import { IncomingOrder, MOST_FORGOTTEN } from "./incoming_order.ts";
@@ -176,12 +179,8 @@ export class NatsLink implements BrokerLink {
   #receiver: BrokerReceiver | undefined;
   /** Names this host's current connection to the server: new after each reconnect. */
   #epoch = newEpoch();
-  /**
-   * Hosts whose subject the server does not let this one publish to (NATS
-   * permissions), until the connection is made again: what would
-   * go to them is refused (see `#onServerError`).
-   */
-  readonly #forbidden = new Set<string>();
+  /** Hosts whose subject the server does not let this one publish to (NATS permissions). */
+  readonly #forbidden: ForbiddenHosts;
   #up = true;
   /** Told when the connection to the server drops and comes back. */
   readonly #reachability = new Callbacks<(reachable: boolean) => void>();
@@ -245,6 +244,15 @@ export class NatsLink implements BrokerLink {
       report: (error) => this.#options.report(error),
     });
     this.#strangers = new Strangers(options.report);
+    this.#forbidden = new ForbiddenHosts({
+      prefix: options.prefix,
+      self: members.self.host,
+      knows: (host) => this.#knows(host),
+      windows: this.#windows,
+      leaving: this.#leaving,
+      receiver: () => this.#receiver,
+      report: (error) => this.#options.report(error),
+    });
     this.#intake = new EnvelopeIntake({
       self: members.self.host,
       subject: this.#subject(members.self.host),
@@ -530,36 +538,6 @@ export class NatsLink implements BrokerLink {
   }
 
   /**
-   * An error the server sent. A publish it refused (NATS permissions) is
-   * dropped there, and the client is told only here: what went to that
-   * host's subject never came, nor will what goes there, so its senders
-   * are told of what it did not confirm, what is in flight with it fails,
-   * and sends to it are refused, until the connection is made again (the
-   * permissions may have changed). Before, all of it was lost unsaid (its
-   * requests timed out).
-   */
-  #onServerError(error: Error): void {
-    const { operation, subject } = error as { operation?: unknown; subject?: unknown };
-    const prefix = `${this.#options.prefix}.`;
-    if (
-      error.name !== "PermissionViolationError" || operation !== "publish" ||
-      typeof subject !== "string" || !subject.startsWith(prefix)
-    ) return;
-    const host = subject.slice(prefix.length);
-    if (host === this.self.host || !this.#knows(host) || this.#forbidden.has(host)) return;
-    const why = `host ${JSON.stringify(this.self.host)} may not publish to ${subject} ` +
-      `(the NATS server refused it: ${error.message})`;
-    const refused = new SwitchboardError(
-      `${why}: what this host sends host ${JSON.stringify(host)} is refused`,
-      { cause: error },
-    );
-    this.#forbidden.add(host);
-    this.#options.report(refused);
-    this.#leaving.tellInDoubt(host, this.#windows.close(host, undefined), why);
-    this.#receiver?.lost(host, new UnreachableError(why, { cause: error }));
-  }
-
-  /**
    * The connection closed, not by this link: the NATS client gave up
    * reconnecting (a `maxReconnectAttempts` given in `connection`). This
    * host is cut off from the others for good, which no send's refusal
@@ -582,11 +560,11 @@ export class NatsLink implements BrokerLink {
    * Follows the connection to the server: while it is down nothing is sent
    * (sends are refused) and what was in flight is failed; once back, a new
    * epoch starts, so that the others know to count afresh. A refused
-   * publish is told too (see `#onServerError`).
+   * publish is told too (see `ForbiddenHosts.onServerError`).
    */
   async #watchConnection(): Promise<void> {
     for await (const status of this.#nc.status()) {
-      if (status.type === "error") this.#onServerError(status.error);
+      if (status.type === "error") this.#forbidden.onServerError(status.error);
       if (status.type === "disconnect" && this.#up) {
         this.#up = false;
         for (const listener of this.#reachability.list) listener(false);
