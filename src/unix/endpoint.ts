@@ -5,7 +5,8 @@
  * they join and each other on first use; the manager never dials. Which
  * link it sends on when two children dial each other at once is
  * `link_table.ts`'s rule; what it relays to and from other hosts, when the
- * cluster spans several, is `relaying.ts`'s.
+ * cluster spans several, is `relaying.ts`'s; what a link's close leaves
+ * behind is `link_closes.ts`'s.
  *
  * @module
  */
@@ -13,7 +14,7 @@
 import { type Address, describe, MANAGER } from "../address.ts";
 import { asError } from "../as_error.ts";
 import { copyFrame } from "../binary_frame.ts";
-import { ClosedError, FrameError, UnreachableError } from "../errors.ts";
+import { ClosedError, FrameError } from "../errors.ts";
 import {
   CLOSED,
   type Endpoint,
@@ -35,6 +36,7 @@ import {
   WELCOME_PAYLOAD,
 } from "./handshake.ts";
 import { Link } from "./link.ts";
+import { LinkCloses } from "./link_closes.ts";
 import { LinkTable } from "./link_table.ts";
 import { CUT_OFF, DELIVER, isRelay } from "./relay.ts";
 import { BAD_RELAY, type Relayer, Relaying } from "./relaying.ts";
@@ -58,6 +60,8 @@ export class UnixEndpoint implements Endpoint {
   readonly #sockets: Sockets;
   readonly #gate: Gate;
   readonly #relaying: Relaying;
+  /** What each link's close leaves behind. */
+  readonly #closes: LinkCloses;
   #acceptor: Acceptor | undefined;
   #accepting: Promise<void> | undefined;
   readonly #links = new LinkTable();
@@ -113,6 +117,15 @@ export class UnixEndpoint implements Endpoint {
       self,
       token: config.token,
       refusal: (from) => this.#refusal(from),
+      report: options.report,
+    });
+    this.#closes = new LinkCloses({
+      self,
+      links: this.#links,
+      gate: this.#gate,
+      state: () => this.#state,
+      left: (child, reason) => this.#onLeft?.(child, reason),
+      gone: (peer, reason, last) => this.#gone(peer, reason, last),
       report: options.report,
     });
   }
@@ -408,7 +421,7 @@ export class UnixEndpoint implements Endpoint {
 
   #watch(link: Link): void {
     link.connection.receive((payloads) => this.#onPayloads(link, payloads));
-    const ended = link.connection.closed.then((reason) => this.#onClosed(link, reason));
+    const ended = link.connection.closed.then((reason) => this.#closes.onClosed(link, reason));
     this.#ended.set(
       link,
       ended.catch(this.#options.report).finally(() => this.#ended.delete(link)),
@@ -523,77 +536,6 @@ export class UnixEndpoint implements Endpoint {
     link.dropped = true;
     this.#options.report(error);
     link.connection.close(error);
-  }
-
-  #onClosed(link: Link, reason: Error | undefined): void {
-    this.#links.forgetStranger(link);
-    const address = link.address;
-    if (address === undefined) {
-      // A frame over the handshake limit, say: refused like a bad hello.
-      if (reason instanceof FrameError && !link.dropped) this.#gate.refuse(link, reason.message);
-      return;
-    }
-    if (reason instanceof FrameError && !link.dropped) {
-      this.#options.report(
-        new FrameError(`Bad frame from ${link.name}: ${reason.message}`, {
-          cause: reason,
-          peer: address,
-        }),
-      );
-    }
-    const undelivered = link.welcome !== undefined;
-    const unsent = undelivered ? this.#notWelcomed(link, address, reason) : [];
-    const removed = this.#links.remove(link);
-    // Another link to that address is open: its process (or its next one,
-    // whose link came before this close was read) is there, and what it
-    // asked of this process is still answered.
-    if (removed === "spare" || removed === undefined || this.#state !== "open") {
-      this.#unsentLost(address, unsent, reason);
-    }
-    if (removed === "spare") return this.#gone(address, reason, { there: true });
-    if (removed === undefined) return;
-    if (this.#state === "open") this.#onLeft?.(address, reason);
-    const spare = this.#links.promoteSpare(address);
-    // Sent only after the welcome: a link never welcomed delivered nothing,
-    // and gives it back, to be sent again where its next process is (on
-    // the spare, its next process's link, if that came first).
-    const never: LastSent = undelivered ? { undelivered: Infinity, unsent } : {};
-    this.#gone(address, reason, spare ? { there: true, ...never } : never);
-  }
-
-  /**
-   * A link this process dialed closed before the far end welcomed it:
-   * what it carried waited for the welcome, and none of it was written.
-   *
-   * @returns Those payloads, in order; none when nothing was lost (the
-   * manager's link, whose failure fails `open()`, or closed by us with
-   * nothing waiting to be written).
-   */
-  #notWelcomed(link: Link, address: Address, reason: Error | undefined): Uint8Array[] {
-    link.welcome!.reject(
-      new UnreachableError(
-        `${describe(address)} closed the connection before welcoming ${describe(this.self)}`,
-        { cause: reason, peer: address },
-      ),
-    );
-    link.welcome = undefined;
-    const unsent = link.connection.takeUnsent();
-    if (address === MANAGER || (this.#state !== "open" && reason === undefined)) return [];
-    return unsent;
-  }
-
-  /** Payloads of a link never welcomed that nobody will send again: reported lost. */
-  #unsentLost(address: Address, unsent: readonly Uint8Array[], cause: Error | undefined): void {
-    if (unsent.length === 0) return;
-    const what = unsent.length === 1
-      ? "the message sent to it was"
-      : `the ${unsent.length} messages sent to it were`;
-    this.#options.report(
-      new UnreachableError(
-        `${describe(this.self)} could not connect to ${describe(address)}: ${what} not delivered`,
-        { cause, peer: address },
-      ),
-    );
   }
 
   #gone(peer: Address, reason: Error | undefined, last: LastSent = {}): void {
