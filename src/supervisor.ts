@@ -241,11 +241,14 @@ export class Supervisor {
    * Has the watchdog probe a child now ready, if it has a `hangTimeout`,
    * while this process of it is ready and connected: not once it stops
    * (its stop has `stopTimeout`), nor once it closed its connection (it
-   * exits on its own, within `stopTimeout`).
+   * exits on its own, within `stopTimeout`). Nor once the cluster stops:
+   * a child restarted as the stop began says `$running` during the
+   * manager's own stop work, and was sent a `$ping` as it was about to be
+   * stopped, with a timer `halt()` had cleared armed again until it exited.
    */
   #watch(child: Slot): void {
     const { hangTimeout } = child.spec;
-    if (hangTimeout === undefined) return;
+    if (hangTimeout === undefined || this.#stopping) return;
     const spawned = child.process;
     this.#watchdog.watch(
       child.address,

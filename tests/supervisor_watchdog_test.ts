@@ -182,3 +182,24 @@ Deno.test("a child being stopped (a reload) is not judged by the watchdog: its s
     await end(supervisor);
   }
 });
+
+Deno.test("a child ready once the cluster's stop began is not probed, nor a watchdog timer armed again", async () => {
+  const { supervisor, clock, pings, heard } = supervised(HANG_TIMEOUT);
+  await started(supervisor);
+  try {
+    // It crashes, and its next process starts after its back-off.
+    Deno.kill(supervisor.pid(0)!, "SIGKILL");
+    await heard("exit");
+    clock.advance(100);
+    await heard("restart");
+    // The stop begins (the manager halts first, then runs its own stop
+    // work), and the new process says `$ready` and `$running` meanwhile.
+    supervisor.halt();
+    supervisor.goAhead(0);
+    supervisor.ready(0);
+    assert.deepEqual(pings(), [{ n: 1 }], "no $ping after the stop began");
+    assert.equal(clock.timers, 0, "no watchdog timer armed after the stop began");
+  } finally {
+    await end(supervisor);
+  }
+});
