@@ -24,7 +24,8 @@ import type { Clock } from "./clock.ts";
  * may wait unread behind that timer, and the child is given another
  * `hangTimeout` rather than judged by time this process could not read in.
  * A loaded machine's timers fire some 10 ms late; a late one then only
- * delays the verdict, it never kills a child that answered.
+ * delays the verdict. One less late than this is no proof the `$pong` was
+ * read: see {@linkcode Watchdog}'s last look.
  */
 export const LATE_TIMER = 100;
 
@@ -51,6 +52,8 @@ interface Watched {
   /** When its timer is due, on the clock. */
   due: number;
   timer: unknown;
+  /** Whether its timer is the last look, one turn after it was found silent. */
+  lastLook: boolean;
 }
 
 /** Probes ready children, and says which are hung. */
@@ -69,7 +72,15 @@ export class Watchdog {
    */
   watch(address: Address, timeout: number, watching: () => boolean): void {
     this.forget(address);
-    const entry: Watched = { timeout, watching, sent: 0, answered: 0, due: 0, timer: undefined };
+    const entry: Watched = {
+      timeout,
+      watching,
+      sent: 0,
+      answered: 0,
+      due: 0,
+      timer: undefined,
+      lastLook: false,
+    };
     this.#watched.set(address, entry);
     this.#probe(address, entry);
   }
@@ -102,10 +113,21 @@ export class Watchdog {
     this.#arm(address, entry);
   }
 
+  /** Looks at the child after its `timeout`. */
   #arm(address: Address, entry: Watched): void {
+    this.#lookIn(address, entry, entry.timeout, false);
+  }
+
+  /** Looks at the child, found silent, once more in the next turn: the last look. */
+  #lookAgain(address: Address, entry: Watched): void {
+    this.#lookIn(address, entry, 0, true);
+  }
+
+  #lookIn(address: Address, entry: Watched, ms: number, lastLook: boolean): void {
     const { clock } = this.#options;
-    entry.due = clock.now() + entry.timeout;
-    entry.timer = clock.setTimeout(() => this.#check(address, entry), entry.timeout);
+    entry.lastLook = lastLook;
+    entry.due = clock.now() + ms;
+    entry.timer = clock.setTimeout(() => this.#check(address, entry), ms);
   }
 
   /** `timeout` passed since the last `$ping`: the next one, or the child is hung. */
@@ -119,6 +141,13 @@ export class Watchdog {
     }
     if (entry.answered === entry.sent) return this.#probe(address, entry);
     if (this.#options.clock.now() - entry.due > LATE_TIMER) return this.#arm(address, entry);
+    // Silent, by a timer less late than LATE_TIMER: its `$pong` may yet
+    // have come while this process's loop was held, and wait unread, as a
+    // timer due then runs before the reads of the same turn. A look one
+    // turn later, after those reads, judges it: before, a loop held from
+    // just after a `$ping` to 30 ms past the look killed a child that had
+    // answered within 200 ms (tests/hang_timeout_test.ts).
+    if (!entry.lastLook) return this.#lookAgain(address, entry);
     this.#watched.delete(address);
     this.#options.hung(address, entry.timeout);
   }

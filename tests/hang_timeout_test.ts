@@ -210,3 +210,69 @@ Deno.test("a service's hangTimeout: false keeps the watchdog from it while the o
   assert.deepEqual(await unexpectedAt(cluster, "old"), []);
   assert.deepEqual(await unexpectedAt(cluster, "probed"), ["$ping"]);
 });
+
+/** A hangTimeout no other timer of the manager's has: the watchdog's timers are told by it. */
+const SPIED_TIMEOUT = 1_234;
+
+/**
+ * Watches the timers this process arms: resolves the `n`th the watchdog
+ * arms (of `SPIED_TIMEOUT` ms, each just after a `$ping` went), with when
+ * it is due. Restores the global `setTimeout` when disposed.
+ */
+function spyOnWatchdogTimers() {
+  const original = globalThis.setTimeout;
+  const armed: PromiseWithResolvers<number>[] = [];
+  let count = 0;
+  const nth = (n: number) => (armed[n] ??= Promise.withResolvers<number>());
+  globalThis.setTimeout = ((callback: () => void, ms?: number) => {
+    if (ms === SPIED_TIMEOUT) nth(++count).resolve(performance.now() + ms);
+    return original(callback, ms);
+  }) as typeof setTimeout;
+  return {
+    armed: (n: number) => waitFor(nth(n).promise, `the watchdog's timer #${n}`),
+    [Symbol.dispose]: () => void (globalThis.setTimeout = original),
+  };
+}
+
+/**
+ * Resolves `ms` from now in a socket read's turn of the event loop, as
+ * the result of an operation, not a timer, does: code run then goes before
+ * the timers due in that turn.
+ */
+async function afterRead(ms: number): Promise<void> {
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  using writer = await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port });
+  using reader = await listener.accept();
+  setTimeout(() => writer.write(new Uint8Array([1])), ms);
+  await reader.read(new Uint8Array(1));
+}
+
+Deno.test("a child that answered while the manager's own loop was held is not taken for hung", async () => {
+  using timers = spyOnWatchdogTimers();
+  await using cluster = await Cluster.start({
+    worker: HANGING_WORKER,
+    workers: 1,
+    hangTimeout: SPIED_TIMEOUT,
+  });
+  const events: LifecycleEvent[] = [];
+  const errors: Error[] = [];
+  cluster.onLifecycle((e) => events.push(e));
+  cluster.onError((e) => errors.push(e));
+  // The worker computes across the time its second $ping goes, so that its
+  // $pong comes some 200 ms later: while this process's loop is held (a
+  // long computation where an operation's result came), from 50 ms after
+  // that $ping to just past the time the watchdog looks, late by less than
+  // its LATE_TIMER. The look is not put off, and the $pong came before it.
+  const due = await timers.armed(1);
+  await new Promise((resolve) => setTimeout(resolve, due - performance.now() - 100));
+  assert.equal(cluster.sendMessage("spin", { ms: 300 }, 0), 1);
+  const next = await timers.armed(2);
+  await afterRead(50);
+  while (performance.now() < next + 30) {
+    // Held.
+  }
+  // Looked at, and probed again: it answered.
+  await timers.armed(3);
+  assert.deepEqual(errors, []);
+  assert.deepEqual(events, []);
+});
