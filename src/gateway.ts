@@ -250,9 +250,15 @@ export class GatewayEndpoint implements Endpoint {
       return;
     }
     const host = this.#remoteHost(to);
-    await (host === undefined
-      ? this.#local.drained(limit, to)
-      : this.#link.drained(this.#toLink(limit), host));
+    if (host === undefined) return await this.#local.drained(limit, to);
+    // Not before this manager's answers held for `to` went: until then,
+    // what it sends `to` is refused as full (see `send`), whatever room
+    // the window has. Resolved on room alone, a sender that drains and
+    // sends again on QueueFullError spun without end, in microtasks that
+    // left no turn to read the confirmations it waited for (the events
+    // told another host's manager so, too: see `to_other_managers.ts`).
+    await this.#heldAnswers.sentTo(this.#global, to);
+    await this.#link.drained(this.#toLink(limit), host);
   }
 
   /**

@@ -41,7 +41,14 @@ export interface HeldAnswersWay {
 }
 
 type Held = { payload: Uint8Array; own: boolean };
-type Queue = { from: Address; to: Address; host: string; payloads: Held[] };
+type Queue = {
+  from: Address;
+  to: Address;
+  host: string;
+  payloads: Held[];
+  /** Resolved once nothing of it waits any more (see `sentTo`). */
+  sent?: PromiseWithResolvers<void>;
+};
 
 /** Answers for other hosts, held until the window to each has room. */
 export class HeldAnswers {
@@ -117,6 +124,17 @@ export class HeldAnswers {
   }
 
   /**
+   * Resolves once nothing `from` sent `to` is held any more (each went, or
+   * was refused); undefined when nothing is.
+   */
+  sentTo(from: Address, to: Address): Promise<void> | undefined {
+    const queue = this.#queues.get(from)?.get(to);
+    if (queue === undefined) return undefined;
+    queue.sent ??= Promise.withResolvers();
+    return queue.sent.promise;
+  }
+
+  /**
    * Resolves once nothing is held for any child (each went, or was
    * refused): a manager that stops waits for it while it still reads, as
    * only then do the other hosts' confirmations make room in the window.
@@ -161,6 +179,7 @@ export class HeldAnswers {
     const byTarget = this.#queues.get(from)!;
     byTarget.delete(to);
     if (byTarget.size === 0) this.#queues.delete(from);
+    queue.sent?.resolve();
     if (this.#bytes.get(from) !== 0) return;
     this.#bytes.delete(from);
     this.#sent.get(from)?.resolve();

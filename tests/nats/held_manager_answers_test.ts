@@ -9,7 +9,7 @@
  */
 
 import assert from "node:assert/strict";
-import { Cluster, managerOf } from "../../mod.ts";
+import { Cluster, managerOf, QueueFullError } from "../../mod.ts";
 import { natsBroker } from "../../nats.ts";
 import type { BrokerLink } from "../../src/broker.ts";
 import { nextTask } from "../../src/next_task.ts";
@@ -224,3 +224,83 @@ async function stateIs(cluster: Cluster, address: number, state: string): Promis
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
+
+const MANAGER_A = managerOf("a");
+
+/**
+ * Host b's link with the window to host a partly confirmed: sends from
+ * its manager find it full while `full`, and a wait for the window to
+ * empty (`drained(0)`) lasts until `emptied`, while a wait for less room
+ * is over at once.
+ */
+interface PartlyConfirmed {
+  full: boolean;
+  /** Resolves as a wait for the window to empty begins: a held answer's, after a refusal. */
+  waitsForEmpty: PromiseWithResolvers<void>;
+  /** Resolved by the test as host a confirms the rest. */
+  emptied: PromiseWithResolvers<void>;
+}
+
+function partlyConfirmed(link: BrokerLink, window: PartlyConfirmed): BrokerLink {
+  return new Proxy(link, {
+    get(target, key) {
+      if (key === "send") {
+        return (...args: Parameters<BrokerLink["send"]>) =>
+          window.full && args[0] === MANAGER_B ? FULL : target.send(...args);
+      }
+      if (key === "drained") {
+        return async (limit: number, host?: string) => {
+          if (limit === 0 && host !== undefined) {
+            window.waitsForEmpty.resolve();
+            await window.emptied.promise;
+          }
+          return target.drained(limit, host);
+        };
+      }
+      const value = Reflect.get(target, key, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
+Deno.test({
+  name: "drain() to a process the manager's held answers wait for resolves only once a send may go",
+  ignore: !natsAnswers,
+  async fn() {
+    const cluster = uniqueCluster();
+    const window: PartlyConfirmed = {
+      full: false,
+      waitsForEmpty: Promise.withResolvers(),
+      emptied: Promise.withResolvers(),
+    };
+    const broker = natsBroker({ servers: NATS, cluster, host: "b" });
+    await using b = await Cluster.start({
+      worker: HOST_WORKER,
+      workers: 1,
+      broker: { join: async (request) => partlyConfirmed(await broker.join(request), window) },
+    });
+    b.handle("askB" as never, ((data: unknown) => data) as never);
+    await using a = await joinHere(cluster, "a", { workers: 1 });
+    a.on("note" as never, (() => {}) as never);
+    await knowsWorkers(a, 2);
+    await knowsWorkers(b, 2);
+    // Host a's manager asks host b's: the answer finds the window full, is
+    // held, finds it full again as it has room, and waits for it to empty.
+    window.full = true;
+    const answer = a.request("askB" as never, "x" as never, { to: MANAGER_B, timeout: 20_000 });
+    answer.catch(() => {});
+    await waitFor(window.waitsForEmpty.promise, "the held answer to wait for the window to empty");
+    window.full = false;
+    // What host b's manager sends host a's goes behind its answer: refused.
+    assert.throws(() => b.sendMessage("note" as never, null as never, MANAGER_A), QueueFullError);
+    let drained = false;
+    const draining = b.drain(MANAGER_A).then(() => drained = true);
+    // A round trip on host a: a drain that resolves at once has by then.
+    await waitFor(a.request("echoRequest", "y", { to: 0 }), "a round trip on host a");
+    assert.equal(drained, false, "drain() resolved while a send to that process is refused");
+    window.emptied.resolve();
+    await waitFor(draining, "the drain");
+    assert.equal(b.sendMessage("note" as never, null as never, MANAGER_A), 1);
+    assert.equal(await waitFor(answer, "the answer"), "x");
+  },
+});
