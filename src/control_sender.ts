@@ -116,13 +116,18 @@ export class ControlSender {
    * Why a control frame to `to` was refused as `FULL`, within `limit`: its
    * own queue, which a peer that sends and does not read fills; or the
    * window to its host, another, that has not confirmed what went there
-   * (it reads slowly, or its confirmations were lost on the way).
+   * (it reads slowly, or its confirmations were lost on the way); or this
+   * process's answers to `to` that wait for room in that window, which it
+   * would go after (see `Endpoint.answersHeldFor`).
    */
   #controlFull(to: Address, action: string, limit: number): QueueFullError {
     const { endpoint } = this.#options;
     const queued = endpoint.queued(to);
     const window = endpoint.queueLimit?.(to);
-    const why = window !== undefined && window < limit
+    const why = endpoint.answersHeldFor?.(to)
+      ? "it would go after this process's answers to it, which wait for room in the window to its " +
+        `host (${queued} of its ${window} bytes are sent and not confirmed yet), so it was dropped`
+      : window !== undefined && window < limit
       ? `the window to its host has no room for it (${queued} of its ${window} bytes are sent ` +
         "and not confirmed yet), so it was dropped"
       : `${queued} bytes are queued for it already, and the limit is ${limit} (maxQueuedBytes and a frame): ` +

@@ -228,6 +228,10 @@ export class GatewayEndpoint implements Endpoint {
     return bytes.length;
   }
 
+  answersHeldFor(to: Address): boolean {
+    return this.#heldAnswers.holds(this.#global, to);
+  }
+
   /** Sends what this manager itself sends another host's process, counted (see `sent`). */
   #sendOwn(to: Address, payload: Uint8Array | string, limit?: number): number {
     const size = this.#link.send(this.#global, to, payload, limit);

@@ -194,7 +194,11 @@ export class Outbox {
     const size = kind !== "message" && endpoint.sendAnswer
       ? endpoint.sendAnswer(to, payload, limit)
       : endpoint.send(to, payload, limit);
-    if (size === FULL) throw this.#queueFull(to, action, endpoint.queued(to), false, room);
+    if (size === FULL) {
+      throw endpoint.answersHeldFor?.(to)
+        ? this.#behindAnswers(to, action)
+        : this.#queueFull(to, action, endpoint.queued(to), false, room);
+    }
     if (size === TOO_LARGE) throw this.#tooLarge(to, action);
     return size;
   }
@@ -295,6 +299,21 @@ export class Outbox {
       `Cannot send "${action}" to ${describe(to)}: the message is over the ${
         this.#endpoint.maxPayload(to)
       }-byte limit of the transport to it${name ? ` (${name})` : ""}`,
+      { action, peer: to },
+    );
+  }
+
+  /**
+   * Why a send to `to` was refused though its queue had room: it would go
+   * after this process's answers to `to` held for room in the window to its
+   * host (see `Endpoint.answersHeldFor`). Said as the count alone, it read
+   * "0 bytes are queued for it already, and the limit is 8388608".
+   */
+  #behindAnswers(to: Address, action: string): QueueFullError {
+    return new QueueFullError(
+      `Cannot send "${action}" to ${describe(to)}: it would go after this process's answers to ` +
+        `it, which wait for room in the window to its host (${this.#endpoint.queued(to)} of its ` +
+        `${this.#limit(to)} bytes are sent and not confirmed yet); await drain() first`,
       { action, peer: to },
     );
   }

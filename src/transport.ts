@@ -179,6 +179,13 @@ export interface Endpoint {
    */
   sendAnswer?(to: Address, payload: Payload, limit?: number): number;
   /**
+   * Whether what this process sends `to` now goes after its answers to
+   * `to` held for room (see `sendAnswer`): until they went, `send` refuses
+   * it as {@linkcode FULL}, whatever room the queue has, so that they keep
+   * their order. Absent where answers are never held.
+   */
+  answersHeldFor?(to: Address): boolean;
+  /**
    * How many payloads it has taken for `to`, a process on another host, so
    * far: a receiver told that the last n of them never reached it (see
    * {@linkcode Receiver.gone}) knows which. Absent, or 0, where none is

@@ -89,3 +89,32 @@ Deno.test("ControlSender reports answers dropped to a full queue once a connecti
   assert.equal(sender.answer(1, "$left"), false);
   assert.equal(reports.length, 2, "again on its next connection");
 });
+
+Deno.test("ControlSender says a frame refused as it would go after this process's held answers is so, not a full window", () => {
+  const endpoint = {
+    self: 0,
+    overhead: OVERHEAD,
+    // The window to its host has room, but this process's answers to it wait.
+    send: () => FULL,
+    queued: () => 0,
+    queueLimit: () => 8_388_608,
+    answersHeldFor: (to: Address) => to === "manager@a",
+  } as unknown as Endpoint;
+  const reports: Error[] = [];
+  const sender = new ControlSender({
+    endpoint,
+    loopback: new Loopback(() => {}),
+    maxFrameSize: MAX_FRAME,
+    maxQueuedBytes: MAX_QUEUED,
+    report: (error) => void reports.push(error),
+  });
+  assert.equal(sender.send("manager@a", "$cancel", { messageId: "m1" }), false);
+  assert.equal(reports.length, 1);
+  assert.ok(reports[0] instanceof QueueFullError);
+  assert.equal(
+    reports[0].message,
+    `Cannot send "$cancel" to the manager of host "a": it would go after this process's answers to it, which ` +
+      "wait for room in the window to its host (0 of its 8388608 bytes are sent and not confirmed " +
+      "yet), so it was dropped",
+  );
+});

@@ -291,8 +291,20 @@ Deno.test({
     answer.catch(() => {});
     await waitFor(window.waitsForEmpty.promise, "the held answer to wait for the window to empty");
     window.full = false;
-    // What host b's manager sends host a's goes behind its answer: refused.
-    assert.throws(() => b.sendMessage("note" as never, null as never, MANAGER_A), QueueFullError);
+    // What host b's manager sends host a's goes behind its answer: refused,
+    // and said so (not "0 bytes are queued for it already, and the limit is
+    // 8388608", which no drain could mend).
+    assert.throws(
+      () => b.sendMessage("note" as never, null as never, MANAGER_A),
+      (error: Error) => {
+        assert.ok(error instanceof QueueFullError);
+        assert.match(
+          error.message,
+          /^Cannot send "note" to the manager of host "a": it would go after this process's answers to it, which wait for room in the window to its host \(\d+ of its \d+ bytes are sent and not confirmed yet\); await drain\(\) first$/,
+        );
+        return true;
+      },
+    );
     let drained = false;
     const draining = b.drain(MANAGER_A).then(() => drained = true);
     // A round trip on host a: a drain that resolves at once has by then.
