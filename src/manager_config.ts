@@ -309,7 +309,7 @@ function hangTimeout(value: unknown, where: string): number | undefined {
       `${where}: "hangTimeout" must be false or a finite number of ms above 0, got ${shown(value)}`,
     );
   }
-  return withinTimers("hangTimeout", value);
+  return withinTimers("hangTimeout", value, where);
 }
 
 /** A child spec's `hangTimeout` field: left out when the watchdog is off. */
@@ -418,12 +418,15 @@ function restartPolicy(restart: ClusterOptions["restart"]): RestartPolicy | null
  * Refuses a delay a timer cannot hold: past the timers' range (about 24.8
  * days), `setTimeout` fires at once.
  *
+ * @param where Whose option it is, for the message, when several have it
+ * (`Service "svc"`): a service's own `hangTimeout`.
  * @returns The delay.
  */
-function withinTimers(name: string, ms: number): number {
+function withinTimers(name: string, ms: number, where?: string): number {
   if (ms <= MAX_TIMER_DELAY) return ms;
   throw new TypeError(
-    `"${name}" must be at most ${MAX_TIMER_DELAY} ms (about 24.8 days, the timers' range), got ${ms}`,
+    `${where === undefined ? "" : `${where}: `}"${name}" must be at most ${MAX_TIMER_DELAY} ms ` +
+      `(about 24.8 days, the timers' range), got ${ms}`,
   );
 }
 

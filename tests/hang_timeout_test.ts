@@ -161,6 +161,15 @@ Deno.test("Cluster.start() refuses a hangTimeout that is not false or a delay, n
     Cluster.start({ workers: 0, hangTimeout: 2 ** 31 }),
     /"hangTimeout" must be at most 2147483647 ms/,
   );
+  // A service's own names the service: several may have one.
+  await assert.rejects(
+    Cluster.start({ workers: 0, processes: { svc: { module: SERVICE, hangTimeout: 2 ** 31 } } }),
+    (error: Error) =>
+      error instanceof TypeError &&
+      error.message ===
+        'Service "svc": "hangTimeout" must be at most 2147483647 ms (about 24.8 days, the ' +
+          "timers' range), got 2147483648",
+  );
   await assert.rejects(
     Cluster.start(
       { workers: 0, hangTimeut: 100 } as unknown as Parameters<typeof Cluster.start>[0],
