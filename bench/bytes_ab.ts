@@ -13,11 +13,21 @@
  * (defaults: 4, 256 and 4). Each run starts fresh processes; run it a few
  * times, as each run's processes settle into a pace of their own.
  *
+ * Beside MB/s, each contender's CPU time per GiB, sender and receiver
+ * (`bench/cpu_time.ts`): what a byte costs, which the other processes on
+ * a shared machine do not add to, as they add to a pinned block's wall
+ * time. On 2026-12-07, the same code on both sides, pinned and kept, while
+ * other sessions' tests loaded the machine (load 3–7), 26 runs: the two
+ * MB/s ratios differed by 0.063× raw (standard deviation; at most 0.14×),
+ * the two CPU ratios by 0.040× (at most 0.11×). A difference of a few
+ * hundredths needs many runs either way.
+ *
  * @module
  */
 
 import * as after from "../mod.ts";
 import { fill, moveBySwitchboard, startRawReceiver } from "./bytes.ts";
+import { cpuMs } from "./cpu_time.ts";
 import type { BenchProtocol } from "./protocol.ts";
 
 type Library = typeof after;
@@ -38,8 +48,9 @@ await using stack = new AsyncDisposableStack();
 const raw = stack.use(await startRawReceiver(false));
 const start = async (library: Library, worker: URL) =>
   stack.use(await library.Cluster.start<BenchProtocol>({ worker, workers: 1 }));
-const contenders: [string, () => Promise<number>][] = [
-  ["raw", () => raw.move(bytes, count)],
+/** A contender: its name, how it moves a block, and its receiver's pid. */
+const contenders: [string, () => Promise<number>, number][] = [
+  ["raw", () => raw.move(bytes, count), raw.pid],
 ];
 for (
   const [name, library, worker] of [
@@ -52,17 +63,39 @@ for (
   contenders.push([
     name,
     () => moveBySwitchboard(cluster as after.Cluster<BenchProtocol>, bytes, count),
+    cluster.pid(0)!,
   ]);
 }
 for (const [, move] of contenders) await move();
-const seconds = new Map(contenders.map(([name]) => [name, 0]));
+/** What each contender spent over its blocks: seconds, and the CPU ms of its sender and receiver. */
+const spent = new Map(contenders.map(([name]) => [name, { seconds: 0, sender: 0, receiver: 0 }]));
 for (let i = 0; i < blocks; i++) {
-  for (const [name, move] of contenders) seconds.set(name, seconds.get(name)! + await move());
+  for (const [name, move, receiver] of contenders) {
+    const total = spent.get(name)!;
+    // The sender is this process, whichever contender moves the block.
+    const [senderBefore, receiverBefore] = [cpuMs(Deno.pid), cpuMs(receiver)];
+    total.seconds += await move();
+    total.sender += cpuMs(Deno.pid) - senderBefore;
+    total.receiver += cpuMs(receiver) - receiverBefore;
+  }
 }
-const megabytesPerSecond = (name: string) => blocks * count * size / 1e6 / seconds.get(name)!;
+const moved = blocks * count * size;
+const megabytesPerSecond = (name: string) => moved / 1e6 / spent.get(name)!.seconds;
+/** Bytes per CPU second, sender and receiver together, over raw's. */
+const cpuRatio = (name: string) => {
+  const total = (of: string) => spent.get(of)!.sender + spent.get(of)!.receiver;
+  return total("raw") / total(name);
+};
 const cells = contenders.map(([name]) => {
   const value = megabytesPerSecond(name);
   const ratio = name === "raw" ? "" : ` (${(value / megabytesPerSecond("raw")).toFixed(2)}× raw)`;
   return `${name} ${value.toFixed(0)}${ratio}`;
 });
+const gib = moved / 1024 ** 3;
+const costs = contenders.map(([name]) => {
+  const { sender, receiver } = spent.get(name)!;
+  const ratio = name === "raw" ? "" : ` (${cpuRatio(name).toFixed(2)}× raw)`;
+  return `${name} ${(sender / gib).toFixed(0)} + ${(receiver / gib).toFixed(0)}${ratio}`;
+});
 console.log(`${size / 1024 / 1024} MiB, MB/s: ${cells.join(", ")}`);
+console.log(`${size / 1024 / 1024} MiB, CPU ms per GiB, sender + receiver: ${costs.join(", ")}`);
