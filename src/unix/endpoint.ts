@@ -192,7 +192,13 @@ export class UnixEndpoint implements Endpoint {
   }
 
   async drained(limit: number, to?: Address): Promise<void> {
-    const links = to === undefined ? this.#links.named() : [this.#linkFor(to)];
+    // One peer, as `drain(to)` asks after each send: no list and no Promise.all.
+    if (to !== undefined) {
+      const link = this.#linkFor(to);
+      if (link) await this.#linkDrained(link, limit);
+      return;
+    }
+    const links = this.#links.named();
     await Promise.all(links.map((link) => link && this.#linkDrained(link, limit)));
   }
 
