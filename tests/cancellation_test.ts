@@ -37,26 +37,30 @@ async function settled(cluster: Cluster, child: number | string): Promise<void> 
   assert.equal(stats.pendingRequests, 0);
 }
 
-Deno.test("the requester's abort reaches the handler: it stops within 50 ms", async () => {
+// No bound in ms on how soon a handler stops (a loaded machine would fail
+// it, and this is no benchmark): each handler here would loop for ever, so
+// that it stopped, and why, is what shows its abort came.
+Deno.test("the requester's abort reaches the handler: it stops, told why", async () => {
   await using cluster = await startCluster();
   for (const target of [1, "logger"]) {
     const controller = new AbortController();
     const report = stopped(cluster);
+    const started = nextEvent<unknown>(
+      (listener) => cluster.on("loopStarted", listener),
+      `${target} to start working`,
+    );
     const request = cluster.request("loopRequest", undefined, {
       to: target,
       signal: controller.signal,
     });
     const outcome = assert.rejects(request, (error) => error === "enough");
-    // Let it work a few steps first.
-    await new Promise((resolve) => setTimeout(resolve, 30));
-    const abortedAt = now();
+    await started;
     controller.abort("enough");
     await outcome;
-    const { report: r, at } = await report;
+    const { report: r } = await report;
     assert.equal(r.reason, "AbortError");
     assert.equal(r.from, "manager");
     assert.ok(r.steps > 0, "it had been working");
-    assert.ok(at - abortedAt < 50, `stopped ${(at - abortedAt).toFixed(1)} ms after the abort`);
     await settled(cluster, target);
   }
 });
@@ -73,7 +77,7 @@ Deno.test("a worker's abort reaches another worker's handler", async () => {
   await settled(cluster, 2);
 });
 
-Deno.test("the request's timeout reaches the handler, at the requester's deadline", async () => {
+Deno.test("the request's timeout reaches the handler, not before the requester's deadline", async () => {
   await using cluster = await startCluster();
   const report = stopped(cluster);
   const sentAt = now();
@@ -84,11 +88,11 @@ Deno.test("the request's timeout reaches the handler, at the requester's deadlin
   const { report: r, at } = await report;
   assert.equal(r.reason, "TimeoutError");
   const late = at - sentAt - 200;
-  assert.ok(late >= 0 && late < 50, `stopped ${late.toFixed(1)} ms after the deadline`);
+  assert.ok(late >= 0, `stopped ${(-late).toFixed(1)} ms before the deadline`);
   await settled(cluster, 2);
 });
 
-Deno.test("a requester that dies: its request's handler stops within 50 ms", async () => {
+Deno.test("a requester that dies: its request's handler stops, told why", async () => {
   await using cluster = await startCluster();
   const errors: Error[] = [];
   cluster.onError((error) => errors.push(error));
@@ -105,12 +109,10 @@ Deno.test("a requester that dies: its request's handler stops within 50 ms", asy
     timeout: 60_000,
   }).then(() => "answered", (error: Error) => error.name);
   await started;
-  const killedAt = now();
   Deno.kill(cluster.pid(0)!, "SIGKILL");
-  const { report: r, at } = await report;
+  const { report: r } = await report;
   assert.equal(r.reason, "AbortError");
   assert.equal(r.from, 0);
-  assert.ok(at - killedAt < 50, `stopped ${(at - killedAt).toFixed(1)} ms after the kill`);
   // The manager's order to worker 0 failed with it.
   assert.equal(await asking, "UnreachableError");
   await settled(cluster, 1);
