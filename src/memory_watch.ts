@@ -36,6 +36,8 @@ export interface MemoryWatchOptions<T extends Limited> {
   residentBytes(pid: number): number | undefined;
   /** `child` holds `rss` bytes, over its limit. */
   over(child: T, rss: number): void;
+  /** `child` was read within its limit. */
+  under?(child: T): void;
   /** A child's memory could not be read: said, and the others are read all the same. */
   report(error: Error): void;
 }
@@ -84,7 +86,9 @@ export class MemoryWatch<T extends Limited> {
         unreadable.add(child.pid);
         continue;
       }
-      if (rss !== undefined && rss > child.limit) over(child, rss);
+      if (rss === undefined) continue;
+      if (rss > child.limit) over(child, rss);
+      else this.#options.under?.(child);
     }
     this.#unreadable = unreadable;
     // Once `over` was told: one that stopped the watch leaves no timer.

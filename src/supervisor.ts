@@ -96,6 +96,8 @@ export class Supervisor {
   readonly #memory: MemoryWatch<Checked> | undefined;
   /** Processes found over their `maxMemory`: replaced once, not read again. */
   readonly #foundOver = new WeakSet<SpawnedChild>();
+  /** Processes read within their `maxMemory` once: found over later, they grew past it. */
+  readonly #keptUnder = new WeakSet<SpawnedChild>();
   /** Rejects when a child exits before the cluster has started. */
   readonly #startFailed = Promise.withResolvers<never>();
   /**
@@ -136,6 +138,7 @@ export class Supervisor {
         children: () => this.#checked(),
         residentBytes: options.residentBytes ?? residentBytes,
         over: ({ child, spawned }, rss) => this.#overMemory(child, spawned, rss),
+        under: ({ spawned }) => this.#keptUnder.add(spawned),
         report: (error) => options.report(error),
       })
       : undefined;
@@ -314,16 +317,21 @@ export class Supervisor {
 
   /**
    * Replaces a child that holds more than its `maxMemory`, counted as a
-   * restart: a child over it as soon as it starts would be replaced for
-   * ever. Past its budget (`maxRestarts` within `period`) it is stopped
-   * alone, gracefully all the same, and given up as a crash loop is.
+   * restart. One that grew past it (it was read within it before) is
+   * replaced each time, as PM2 does: a leak under steady traffic would
+   * else spend the budget and, escalated, stop the whole server. One over
+   * it at its first reading needs more than its limit to run at all, and
+   * would be replaced for ever: that spends its restart budget, and past
+   * it (`maxRestarts` within `period`) it is stopped alone, gracefully all
+   * the same, and given up as a crash loop is.
    */
   async #replaceForMemory(child: Slot, spawned: SpawnedChild, rss: number): Promise<void> {
     // It crashed, or was reloaded, while reloads before this one ran.
     if (this.#stopping || child.process !== spawned || child.state !== "ready") return;
     const limit = child.spec.maxMemory!;
     // `maxMemory` is refused with `restart: false`: a budget there is.
-    const replaced = child.budget!.onExit(this.#clock.now()) !== undefined;
+    const replaced = this.#keptUnder.has(spawned) ||
+      child.budget!.onExit(this.#clock.now()) !== undefined;
     const what = `used ${mebibytes(rss)}, over maxMemory (${mebibytes(limit)})`;
     this.#options.report(
       new MemoryLimitError(
@@ -334,7 +342,10 @@ export class Supervisor {
         { peer: child.address },
       ),
     );
-    if (replaced) return await this.#reloads.replace(child, "memory");
+    if (replaced) {
+      child.restarts++;
+      return await this.#reloads.replace(child, "memory");
+    }
     // No `reload` event: no new process comes. Its requests wait as for a
     // process stopping alone, until its `fatal` event says it is gone.
     this.#options.stoppingAlone(child.address);

@@ -215,7 +215,8 @@ Deno.test("a child over its maxMemory at every start is given up once its replac
       address: 1,
       pid: undefined,
       state: "failed",
-      restarts: 0,
+      // Each replacement is a restart, as the fatal event and error say.
+      restarts: 2,
     });
     assert.deepEqual(reported.map((e) => e.message), [
       "worker 1 used 300 MiB, over maxMemory (200 MiB): it is replaced",
@@ -225,6 +226,38 @@ Deno.test("a child over its maxMemory at every start is given up once its replac
     ]);
     assert.ok(reported.slice(0, 3).every((e) => e instanceof MemoryLimitError));
     assert.deepEqual(gaveUp, [reported[3]]);
+  } finally {
+    await end(supervisor);
+  }
+});
+
+Deno.test("a child that grows past its maxMemory is replaced each time, its restart budget untouched", async () => {
+  const { supervisor, events, reported, gaveUp, held, next, nextSpawn, tick } = supervised();
+  await started(supervisor);
+  try {
+    // Twice maxRestarts (2): a leak under steady traffic, each process read
+    // within its limit first, then over it. None of it spends the budget
+    // that would give the child up, and escalated, stop the whole server.
+    for (let n = 0; n < 4; n++) {
+      held.set(1, UNDER);
+      tick();
+      held.set(1, OVER);
+      const spawn = nextSpawn();
+      tick();
+      await spawn;
+      const back = next("ready");
+      ready(supervisor, 1);
+      await back;
+    }
+    assert.deepEqual(
+      events.map((e) => e.type),
+      Array(4).fill(["reload", "ready"]).flat(),
+    );
+    assert.ok(events.every((e) => e.type !== "reload" || e.reason === "memory"));
+    assert.deepEqual(gaveUp, []);
+    assert.equal(reported.length, 4);
+    assert.ok(reported.every((e) => e.message.endsWith(": it is replaced")));
+    assert.equal(supervisor.stats()[1].restarts, 4);
   } finally {
     await end(supervisor);
   }
