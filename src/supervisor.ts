@@ -525,7 +525,9 @@ export class Supervisor {
     this.#watchdog.forget(child.address);
     child.stopped.resolve();
     this.#released(child.address);
-    const how = howItExited(status);
+    // Killed by the watchdog: said so, or a give-up reads as the OOM killer's work.
+    const how = howItExited(status) +
+      (child.hung ? " (killed as hung: it did not answer the watchdog)" : "");
     const { address } = child;
     const exitedEarly = `exited ${how} before it was ready${
       status.code === 0 && !status.signal ? cleanExitHint(child.wentAhead) : ""

@@ -84,6 +84,26 @@ Deno.test("a worker whose event loop is blocked is killed and restarted, said so
   assert.equal(await cluster.request("whoRequest", undefined, { to: 1 }), 1);
 });
 
+Deno.test("a worker given up after the watchdog killed it is said to have hung, not only to have died of SIGKILL", async () => {
+  await using cluster = await Cluster.start({
+    worker: HANGING_WORKER,
+    workers: 2,
+    hangTimeout: HANG_TIMEOUT,
+    restart: { maxRestarts: 0 },
+    escalate: false,
+  });
+  const fatal = event(cluster, "fatal", 1);
+  const gaveUp = nextError(cluster, "the give-up", (e) => !(e instanceof TimeoutError));
+  assert.equal(cluster.sendMessage("block", null, 1), 1);
+  await fatal;
+  // Before, "worker 1 exited on signal SIGKILL after 0 restarts…": a kill
+  // by the watchdog read as one by the OOM killer, or a person.
+  assert.match(
+    (await gaveUp).message,
+    /^worker 1 exited on signal SIGKILL \(killed as hung: it did not answer the watchdog\) after /,
+  );
+});
+
 Deno.test("a worker busy with async work answers the watchdog and is never killed", async () => {
   const hangTimeout = HANG_TIMEOUT;
   await using cluster = await Cluster.start({ worker: HANGING_WORKER, workers: 2, hangTimeout });
