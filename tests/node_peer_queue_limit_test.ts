@@ -51,10 +51,21 @@ Deno.test("a Node peer's sends past maxQueuedBytes throw QueueFullError, and wha
   let allArrived = () => {};
   const arrived = new Promise<void>((resolve) => allArrived = resolve);
   let expected = Infinity;
+  // The manager stops reading at the first blob until the burst is over: a
+  // manager that read as fast as the Node peer wrote left nothing queued
+  // there, and nothing refused (seen once, in a CI run).
+  const dir = await Deno.makeTempDir();
+  const doneFile = `${dir}/done`;
   cluster.on("blob", () => {
+    if (blobs === 0) holdUntilExists(doneFile);
     if (++blobs >= expected) allArrived();
   });
-  const outcome = await cluster.request("floodRequest", { to: MANAGER, count: COUNT, size: SIZE }, {
+  const outcome = await cluster.request("floodRequest", {
+    to: MANAGER,
+    count: COUNT,
+    size: SIZE,
+    doneFile,
+  }, {
     to: "flooder",
     timeout: 60_000,
   }) as {
@@ -78,7 +89,21 @@ Deno.test("a Node peer's sends past maxQueuedBytes throw QueueFullError, and wha
   if (blobs >= expected) allArrived();
   await waitFor(arrived, () => `${outcome.sent} blobs, ${blobs} came`);
   assert.equal(blobs, outcome.sent);
+  await Deno.remove(dir, { recursive: true });
 });
+
+/** Blocks this process's event loop until `path` exists: a receiver that reads nothing meanwhile. */
+function holdUntilExists(path: string): void {
+  const deadline = performance.now() + 20_000;
+  for (;;) {
+    try {
+      Deno.statSync(path);
+      return;
+    } catch {
+      if (performance.now() > deadline) throw new Error(`${path} never came`);
+    }
+  }
+}
 
 Deno.test("a Node peer that awaits drain() between sends is not refused at maxQueuedBytes", async () => {
   await using cluster = await Cluster.start({
