@@ -8,7 +8,7 @@
  */
 
 import { type Address, describe } from "./address.ts";
-import type { Slot } from "./child_slot.ts";
+import { type Slot, stopTimeoutOf } from "./child_slot.ts";
 import { EXIT, STOP } from "./control.ts";
 import { deadline } from "./deadline.ts";
 import { SwitchboardError } from "./errors.ts";
@@ -16,7 +16,7 @@ import type { SpawnedChild } from "./spawn.ts";
 
 /** What ending a child's process needs from the manager. */
 export interface ChildProcessesOptions {
-  /** How long a child may take for each phase of its stop, in ms. */
+  /** How long a child may take for each phase of its stop, in ms, unless it has its own. */
   stopTimeout: number;
   /** Sends a control frame to a child; returns whether it could. */
   tell(address: Address, action: string, data?: unknown): boolean;
@@ -55,8 +55,8 @@ export class ChildProcesses {
 
   /**
    * Stops every child: the workers first, then the services, each in two
-   * phases: all do their stop work, still receiving, within `stopTimeout`;
-   * then all close and exit. What a worker sends a service in its stop
+   * phases: all do their stop work, still receiving, each within its
+   * `stopTimeout` (a service's own, if it has one); then all close and exit. What a worker sends a service in its stop
    * work (its last state, a final count) is so in before the service's own
    * stop work, which saves what it holds (a service waits for its workers'
    * connections to close first: see `child.ts`). A child that cannot be
@@ -74,19 +74,25 @@ export class ChildProcesses {
     // replacements; the stop that began drives its exit, within its phases.
     const leaving = children.filter((child) => !isWorker(child) && child.leaving);
     for (const child of leaving) this.#ask(child, false);
-    await Promise.all(leaving.map((child) => this.#exited(child.process)));
+    await Promise.all(leaving.map((child) => this.#exited(child)));
     await this.#stopTogether(children.filter(isWorker));
     await this.#stopTogether(children.filter((child) => !isWorker(child)));
     const others = [...this.#processes].filter((spawned) => !held.has(spawned));
     await Promise.all(others.map((spawned) => this.#reap(spawned, false, undefined)));
   }
 
-  /** Waits for a process stopping already to exit: at most its two phases. */
-  async #exited(spawned: SpawnedChild | undefined): Promise<void> {
+  /** Waits for a child's process stopping already to exit: at most its two phases. */
+  async #exited(child: Slot): Promise<void> {
+    const spawned = child.process;
     if (!spawned) return;
-    const { stopTimeout } = this.#options;
+    const stopTimeout = this.#stopTimeoutOf(child);
     await deadline(spawned.process.status, 2 * stopTimeout, () => new Error("stopTimeout passed"))
       .catch(() => {});
+  }
+
+  /** How long `child` may take for each phase of its stop: its own, else the cluster's. */
+  #stopTimeoutOf(child: Slot): number {
+    return stopTimeoutOf(child.spec, this.#options.stopTimeout);
   }
 
   /** Stops `children` together, in the two phases of `stopAll`. */
@@ -97,7 +103,9 @@ export class ChildProcesses {
       return spawned !== undefined && this.#leftOnItsOwn(child, spawned);
     });
     const asked = children.filter((child) => this.#ask(child, false));
-    await this.#phase(Promise.all(asked.map((child) => child.stopped.promise)).then(() => {}));
+    // Each within its own stopTimeout (a service may have a longer one):
+    // the tier's phase lasts as long as its slowest needs, no longer.
+    await Promise.all(asked.map((child) => this.#phase(child, child.stopped.promise)));
     for (const child of asked) {
       this.#reportUnfinished(child);
       this.#tellExit(child);
@@ -129,7 +137,7 @@ export class ChildProcesses {
     const onItsOwn = this.#leftOnItsOwn(child, spawned);
     const asked = this.#ask(child, true);
     if (asked) {
-      await this.#phase(child.stopped.promise);
+      await this.#phase(child, child.stopped.promise);
       this.#reportUnfinished(child);
       this.#tellExit(child);
     }
@@ -241,7 +249,7 @@ export class ChildProcesses {
       child.process,
       new SwitchboardError(
         `${describe(child.address)} did not finish its stop work (its onStop handlers, its ` +
-          `running handlers) within stopTimeout (${this.#options.stopTimeout} ms): it was told ` +
+          `running handlers) within stopTimeout (${this.#stopTimeoutOf(child)} ms): it was told ` +
           `to exit`,
         { peer: child.address },
       ),
@@ -259,9 +267,9 @@ export class ChildProcesses {
     this.#options.report(error);
   }
 
-  /** Waits for a phase of a child's stop, at most `stopTimeout`. */
-  #phase(promise: Promise<void>): Promise<void> {
-    return deadline(promise, this.#options.stopTimeout, () => new Error("stopTimeout passed"))
+  /** Waits for a phase of `child`'s stop, at most its `stopTimeout`. */
+  #phase(child: Slot, promise: Promise<void>): Promise<void> {
+    return deadline(promise, this.#stopTimeoutOf(child), () => new Error("stopTimeout passed"))
       .catch(() => {});
   }
 
@@ -276,7 +284,8 @@ export class ChildProcesses {
     child: Slot | undefined,
   ): Promise<void> {
     const { status } = spawned.process;
-    const { stopTimeout } = this.#options;
+    // One no child holds any more is not asked, and is killed at once.
+    const stopTimeout = child ? this.#stopTimeoutOf(child) : this.#options.stopTimeout;
     const exited = asked !== false &&
       await deadline(status, stopTimeout, () => new Error("stopTimeout passed"))
         .then(() => true, () => false);

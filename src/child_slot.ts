@@ -31,6 +31,12 @@ export interface DenoChildSpec {
   hangTimeout?: number;
   /** The most memory it may hold, in bytes of RSS, before it is replaced; none when left out. */
   maxMemory?: number;
+  /** Its own restart policy (`null`: it is never restarted); the cluster's when left out. */
+  restart?: RestartPolicy | null;
+  /** How long it may take for each phase of its stop, in ms; the cluster's when left out. */
+  stopTimeout?: number;
+  /** Whether its being given up stops the cluster; the cluster's `escalate` when left out. */
+  escalate?: boolean;
 }
 
 /** A child in another language: its argv, run as given, outside any sandbox. */
@@ -43,6 +49,12 @@ export interface ForeignChildSpec {
   hangTimeout?: number;
   /** The most memory it may hold, in bytes of RSS, before it is replaced; none when left out. */
   maxMemory?: number;
+  /** Its own restart policy (`null`: it is never restarted); the cluster's when left out. */
+  restart?: RestartPolicy | null;
+  /** How long it may take for each phase of its stop, in ms; the cluster's when left out. */
+  stopTimeout?: number;
+  /** Whether its being given up stops the cluster; the cluster's `escalate` when left out. */
+  escalate?: boolean;
 }
 
 /** One child address, across the processes that held it. */
@@ -86,15 +98,20 @@ export interface Slot {
   hung: boolean;
 }
 
-/** The slot of a child about to start for the first time, with no process yet. */
+/**
+ * The slot of a child about to start for the first time, with no process yet.
+ *
+ * @param restart The cluster's restart policy, unless the child has its own.
+ */
 export function newSlot(address: Address, spec: ChildSpec, restart: RestartPolicy | null): Slot {
+  const policy = restartOf(spec, restart);
   return {
     address,
     spec,
     state: "starting",
     process: undefined,
     restarts: 0,
-    budget: restart ? new RestartBudget(restart) : undefined,
+    budget: policy ? new RestartBudget(policy) : undefined,
     backoff: undefined,
     readyTimer: undefined,
     ready: Promise.withResolvers<void>(),
@@ -108,6 +125,16 @@ export function newSlot(address: Address, spec: ChildSpec, restart: RestartPolic
     saidStopped: false,
     hung: false,
   };
+}
+
+/** A child's restart policy: its own (a service's `restart`), else the cluster's. */
+export function restartOf(spec: ChildSpec, cluster: RestartPolicy | null): RestartPolicy | null {
+  return spec.restart === undefined ? cluster : spec.restart;
+}
+
+/** How long a child may take for each phase of its stop, in ms: its own, else the cluster's. */
+export function stopTimeoutOf(spec: ChildSpec, cluster: number): number {
+  return spec.stopTimeout ?? cluster;
 }
 
 /** The label of a child's output lines, when they get one. */

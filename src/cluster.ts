@@ -274,9 +274,9 @@ export class Cluster<P extends Carried<P> = Protocol, S extends string = string>
    * refuses new requests; then every child does its stop work (its
    * `onStop` handlers, its running handlers) while it still receives, and
    * once all have, each closes (what it sent is delivered) and exits. A
-   * child whose stop work outlasts `stopTimeout` is told to exit all the
-   * same, one still running `stopTimeout` after that is killed, and each is
-   * reported to `onError`. In a cluster that spans hosts, the manager then
+   * child whose stop work outlasts `stopTimeout` (a service's own, if it
+   * has one) is told to exit all the same, one still running `stopTimeout`
+   * after that is killed, and each is reported to `onError`. In a cluster that spans hosts, the manager then
    * refuses new requests from other hosts, answers those it took (within
    * `stopTimeout`), reads what they sent until the broker stopped sending
    * to this host, and tells them it leaves: what they sent later is refused

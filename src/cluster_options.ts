@@ -45,8 +45,24 @@ export type ServiceOptions = ModuleService | CommandService;
  *   module: new URL("./db.ts", import.meta.url),
  *   permissions: { read: ["./data"], write: ["./data"] },
  *   args: ["--fresh"],
+ *   // 30 s to flush its data as the cluster stops, where the workers have the cluster's 5 s.
+ *   stopTimeout: 30_000,
  * };
  * console.assert(db.args?.[0] === "--fresh");
+ * ```
+ *
+ * @example A helper the cluster runs on without, restarted patiently
+ * ```ts
+ * import type { ClusterOptions, ModuleService } from "@switchboard/switchboard";
+ *
+ * // Its own policy: the cluster's, but 20 restarts a minute; given up, the workers run on.
+ * const warmer: ModuleService = {
+ *   module: "./cache_warmer.ts",
+ *   restart: { maxRestarts: 20 },
+ *   escalate: false,
+ * };
+ * const options: ClusterOptions<"warmer"> = { worker: "./worker.ts", processes: { warmer } };
+ * console.assert(options.processes?.warmer === warmer);
  * ```
  */
 export interface ModuleService {
@@ -64,6 +80,12 @@ export interface ModuleService {
   hangTimeout?: number | false;
   /** The memory limit of this service, instead of the cluster's `maxMemory`: `false` lifts it. */
   maxMemory?: number | false;
+  /** Its restart policy, instead of the cluster's `restart`: see {@linkcode CommandService.restart}. */
+  restart?: boolean | RestartOptions;
+  /** Its time for each phase of a stop, instead of the cluster's `stopTimeout`. */
+  stopTimeout?: number;
+  /** Whether its being given up stops the cluster, instead of the cluster's `escalate`. */
+  escalate?: boolean;
 }
 
 /**
@@ -107,6 +129,26 @@ export interface CommandService {
    * the command starts, without the processes it starts in turn.
    */
   maxMemory?: number | false;
+  /**
+   * Its restart policy, instead of the cluster's `restart`: `false` never
+   * restarts it; restart options not given are the cluster's (the
+   * defaults, {@linkcode DEFAULT_RESTART}, when the cluster's `restart` is
+   * `false`); `true` is the cluster's policy. Its restarts count against
+   * its own `maxRestarts` within its own `period`.
+   */
+  restart?: boolean | RestartOptions;
+  /**
+   * How long it may take for each phase of a stop or reload before it is
+   * killed, in ms, instead of the cluster's `stopTimeout`: a service that
+   * flushes a database on its way out may need longer than the workers.
+   * The cluster's stop waits for each of its services within its own.
+   */
+  stopTimeout?: number;
+  /**
+   * Whether its being given up stops the cluster, instead of the cluster's
+   * `escalate`: `false` for a helper the cluster can run without.
+   */
+  escalate?: boolean;
 }
 
 /**

@@ -10,7 +10,7 @@
 import { onAbruptExit } from "./abrupt_exit.ts";
 import { type Address, describe, isManagerOf, MANAGER, type Target, targetsOf } from "./address.ts";
 import { BOOTSTRAP_VERSION } from "./bootstrap.ts";
-import type { ChildSpec } from "./child_slot.ts";
+import { type ChildSpec, stopTimeoutOf } from "./child_slot.ts";
 import {
   EVENT,
   MEMBERS,
@@ -67,11 +67,11 @@ export interface ManagerConfig {
   maxQueuedBytes: number;
   /** How long children may take to become ready, in ms. */
   startTimeout: number;
-  /** How long children may take for each phase of their stop, in ms. */
+  /** How long children may take for each phase of their stop, in ms, unless one has its own. */
   stopTimeout: number;
-  /** How to restart children that exit; null: never. */
+  /** How to restart children that exit, unless one has its own; null: never. */
   restart: RestartPolicy | null;
-  /** Whether a child given up stops the cluster (and rejects `closed`). */
+  /** Whether a child given up stops the cluster (and rejects `closed`), unless it has its own. */
   escalate: boolean;
   /** Whether SIGINT, SIGTERM and SIGHUP are handled. */
   signals: boolean;
@@ -143,7 +143,8 @@ export class Manager {
             ...this.router.layout.members(),
             maxFrameSize: config.maxFrameSize,
             requestTimeout: config.requestTimeout,
-            stopTimeout: config.stopTimeout,
+            // Its own, a service's: it bounds its own phases by it too.
+            stopTimeout: stopTimeoutOf(spec, config.stopTimeout),
             highWaterMark: config.highWaterMark,
             maxQueuedBytes: config.maxQueuedBytes,
             transport: host.childConfig,
@@ -426,7 +427,9 @@ export class Manager {
   }
 
   #gaveUp(error: SwitchboardError): void {
-    if (!this.#config.escalate || this.#stopping) return;
+    // A service's own `escalate`, else the cluster's.
+    const own = error.peer === undefined ? undefined : this.#config.children.get(error.peer);
+    if (!(own?.escalate ?? this.#config.escalate) || this.#stopping) return;
     this.#escalation = error;
     this.stop();
   }

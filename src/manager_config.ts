@@ -66,6 +66,9 @@ const SERVICE_OPTIONS = {
   args: true,
   hangTimeout: true,
   maxMemory: true,
+  restart: true,
+  stopTimeout: true,
+  escalate: true,
 } satisfies OptionNames<ServiceOptions>;
 
 const RESTART_OPTIONS = {
@@ -119,9 +122,10 @@ export function managerConfig(
     ...watched(hangTimeout(options.hangTimeout, "Cluster.start()")),
     ...limited(maxMemory(options.maxMemory, "Cluster.start()")),
   };
+  const restart = restartPolicy(options.restart);
   const children = new Map<Address, ChildSpec>(layout.workerIds.map((id) => [id, shared]));
   for (const [name, service] of services) {
-    children.set(name, serviceSpec(name, service, shared, required));
+    children.set(name, serviceSpec(name, service, shared, required, restart));
   }
   // The manager checks that a queue holds a message of the largest size,
   // with what its transport adds to one.
@@ -139,8 +143,7 @@ export function managerConfig(
       `"maxFrameSize" must be at most ${MAX_LENGTH} bytes, what a frame's 4-byte length can say, got ${maxFrameSize}`,
     );
   }
-  const restart = restartPolicy(options.restart);
-  if (restart === null) refuseMemoryLimits(children);
+  refuseMemoryLimits(children, restart);
   return {
     layout,
     children,
@@ -209,6 +212,7 @@ function isModule(module: unknown): module is string | URL {
  * flags and arguments unless it has its own; or its command, as it is.
  *
  * @param required The flags every Deno child gets (`reusePort`'s).
+ * @param restart The cluster's restart policy, which its own completes.
  * @throws {TypeError} When it has both or neither of `module` and
  * `command`, a command that is not a list of strings starting with a
  * program, or Deno's options beside a command.
@@ -218,6 +222,7 @@ function serviceSpec(
   service: string | URL | ServiceOptions,
   shared: DenoChildSpec,
   required: readonly string[],
+  restart: RestartPolicy | null,
 ): ChildSpec {
   const spec: ServiceOptions = typeof service === "string" || service instanceof URL
     ? { module: service }
@@ -259,6 +264,7 @@ function serviceSpec(
       labelOutput: shared.labelOutput,
       ...watched(ownHangTimeout(spec, shared, name)),
       ...limited(ownMaxMemory(spec, shared, name)),
+      ...ownSupervision(spec, name, restart),
     };
   }
   if (!isModule(spec.module)) {
@@ -273,7 +279,42 @@ function serviceSpec(
     labelOutput: shared.labelOutput,
     ...watched(ownHangTimeout(spec, shared, name)),
     ...limited(ownMaxMemory(spec, shared, name)),
+    ...ownSupervision(spec, name, restart),
   };
+}
+
+/**
+ * A service's own `restart`, `stopTimeout` and `escalate`, each left out
+ * when it has none (or `null`, from a JSON config): the cluster's apply.
+ * Its own `restart` options complete the cluster's policy, or the
+ * defaults when the cluster's is `false`; `true` is that policy as it is.
+ *
+ * @param restart The cluster's restart policy.
+ * @throws {TypeError} Naming the service and the option, when one is
+ * not as the cluster's would have to be.
+ */
+function ownSupervision(
+  spec: ServiceOptions,
+  name: string,
+  restart: RestartPolicy | null,
+): Pick<ChildSpec, "restart" | "stopTimeout" | "escalate"> {
+  const where = `Service "${name}"`;
+  checkBoolean(spec.escalate, "escalate", where);
+  const own: Pick<ChildSpec, "restart" | "stopTimeout" | "escalate"> = {};
+  if (spec.restart != null) {
+    own.restart = restartPolicy(spec.restart, restart ?? DEFAULT_RESTART, where);
+  }
+  if (spec.stopTimeout != null) {
+    const value: unknown = spec.stopTimeout;
+    if (typeof value !== "number" || !(value > 0) || !Number.isFinite(value)) {
+      throw new TypeError(
+        `${where}: "stopTimeout" must be a finite number of ms above 0, got ${shown(value)}`,
+      );
+    }
+    own.stopTimeout = withinTimers("stopTimeout", value, where);
+  }
+  if (spec.escalate != null) own.escalate = spec.escalate;
+  return own;
 }
 
 /**
@@ -364,53 +405,83 @@ function limited(limit: number | undefined): { maxMemory?: number } {
 }
 
 /**
- * Refuses a memory limit with `restart: false`: a child over it is
- * replaced, and each replacement counts as a restart, of which none may
- * be made.
+ * Refuses a memory limit with `restart: false` (the cluster's, or the
+ * child's own): a child over it is replaced, and each replacement counts
+ * as a restart, of which none may be made.
  *
- * @throws {TypeError} Naming the first child with a limit.
+ * @param restart The cluster's restart policy: a child's own overrides it.
+ * @throws {TypeError} Naming the first child with a limit and no restarts.
  */
-function refuseMemoryLimits(children: ReadonlyMap<Address, ChildSpec>): void {
+function refuseMemoryLimits(
+  children: ReadonlyMap<Address, ChildSpec>,
+  restart: RestartPolicy | null,
+): void {
   for (const [address, spec] of children) {
     if (spec.maxMemory === undefined) continue;
+    if ((spec.restart === undefined ? restart : spec.restart) !== null) continue;
+    const where = spec.restart === undefined
+      ? `Cluster.start(): "maxMemory" (${describe(address)} has one)`
+      : `Service "${address}": "maxMemory"`;
     throw new TypeError(
-      `Cluster.start(): "maxMemory" (${describe(address)} has one) replaces a child over it, ` +
-        `which counts as a restart, and "restart" is false: give restart options, or leave ` +
+      `${where} replaces a child over it, which counts as a restart, and "restart" is false` +
+        `${spec.restart === undefined ? "" : " for it"}: give restart options, or leave ` +
         `maxMemory out`,
     );
   }
 }
 
-function restartPolicy(restart: ClusterOptions["restart"]): RestartPolicy | null {
+/**
+ * A restart policy: `false` is none; `true`, or not given, is `base`; an
+ * object's options complete `base`, each checked.
+ *
+ * @param base What options not given are: the defaults for the cluster's,
+ * the cluster's policy for a service's own.
+ * @param where Whose option it is, for the message: the cluster's when
+ * left out, else `Service "svc"`.
+ * @throws {TypeError} Naming the option (and the service), when a value
+ * is not as it must be.
+ */
+function restartPolicy(
+  restart: ClusterOptions["restart"],
+  base: RestartPolicy = DEFAULT_RESTART,
+  where?: string,
+): RestartPolicy | null {
   if (restart === false) return null;
+  const prefix = where === undefined ? "" : `${where}: `;
   // The string "false", from a config, would restart by the default policy.
   if (restart != null && typeof restart !== "boolean" && typeof restart !== "object") {
     throw new TypeError(
-      `Cluster.start(): "restart" must be true, false or restart options, got ${shown(restart)}`,
+      `${where ?? "Cluster.start()"}: "restart" must be true, false or restart options, got ${
+        shown(restart)
+      }`,
     );
   }
   // null, from a JSON config, is as good as not given.
   if (typeof restart === "object" && restart !== null) {
-    checkOptionNames(restart, RESTART_OPTIONS, `"restart"`);
+    checkOptionNames(restart, RESTART_OPTIONS, `${prefix}"restart"`);
   }
-  const policy = { ...DEFAULT_RESTART };
+  const policy = { ...base };
   // An option given as undefined (or null, from a JSON config) keeps its default, as at the top level.
   for (const [key, value] of Object.entries(typeof restart === "object" ? restart ?? {} : {})) {
     if (value !== undefined && value !== null) policy[key as keyof RestartOptions] = value;
   }
   for (const [key, value] of Object.entries(policy)) {
     if (typeof value !== "number" || !(value >= 0) || !Number.isFinite(value)) {
-      throw new TypeError(`"restart.${key}" must be a finite number >= 0, got ${shown(value)}`);
+      throw new TypeError(
+        `${prefix}"restart.${key}" must be a finite number >= 0, got ${shown(value)}`,
+      );
     }
   }
   // A count of restarts: 1.5 would allow two, and be reported as "1.5 restarts".
   if (!Number.isInteger(policy.maxRestarts)) {
     throw new TypeError(
-      `"restart.maxRestarts" must be a whole number >= 0, got ${shown(policy.maxRestarts)}`,
+      `${prefix}"restart.maxRestarts" must be a whole number >= 0, got ${
+        shown(policy.maxRestarts)
+      }`,
     );
   }
-  withinTimers("restart.backoff", policy.backoff);
-  withinTimers("restart.maxBackoff", policy.maxBackoff);
+  withinTimers("restart.backoff", policy.backoff, where);
+  withinTimers("restart.maxBackoff", policy.maxBackoff, where);
   return policy;
 }
 

@@ -13,7 +13,15 @@ import { type Address, describe } from "./address.ts";
 import type { Bootstrap } from "./bootstrap.ts";
 import { ChildProcesses, wasSignalledHere } from "./child_processes.ts";
 import { type Clock, SYSTEM_CLOCK } from "./clock.ts";
-import { type ChildSpec, labelOf, newSlot, type Slot, troubleOf, whyLate } from "./child_slot.ts";
+import {
+  type ChildSpec,
+  labelOf,
+  newSlot,
+  restartOf,
+  type Slot,
+  troubleOf,
+  whyLate,
+} from "./child_slot.ts";
 import { deadline } from "./deadline.ts";
 import { counted } from "./counted.ts";
 import { PING } from "./control.ts";
@@ -31,11 +39,11 @@ import { mebibytes, residentBytes } from "./resident_memory.ts";
 export interface SupervisorOptions {
   /** How to start each child, by address. */
   children: ReadonlyMap<Address, ChildSpec>;
-  /** How to restart children that exit; null: never. */
+  /** How to restart children that exit, unless a child has its own; null: never. */
   restart: RestartPolicy | null;
   /** How long children may take to become ready, in ms. */
   startTimeout: number;
-  /** How long a child may take for each phase of its stop, in ms. */
+  /** How long a child may take for each phase of its stop, in ms, unless it has its own. */
   stopTimeout: number;
   /** What a child about to start runs (its `deno run` flags made), and its bootstrap. */
   command(address: Address, spec: ChildSpec): { program: Program; bootstrap: Bootstrap };
@@ -614,7 +622,8 @@ export class Supervisor {
       child.backoff = this.#clock.setTimeout(() => this.#restart(child), delay);
       return;
     }
-    const { maxRestarts, period } = this.#options.restart!;
+    // Its own policy, or the cluster's: one gave the budget that gave no delay.
+    const { maxRestarts, period } = restartOf(child.spec, this.#options.restart)!;
     child.state = "failed";
     this.#options.announce({
       type: "fatal",
