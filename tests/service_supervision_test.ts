@@ -189,6 +189,28 @@ Deno.test("a service's stop work past its own stopTimeout is cut short, and said
   ]);
 });
 
+Deno.test("a service stuck in its stop work is told to exit and killed at its own stopTimeout, not the cluster's", async () => {
+  const cluster = await startCluster({
+    workers: 1,
+    stopTimeout: 5_000,
+    processes: {
+      stuck: {
+        module: new URL("./fixtures/busy_stop_worker.ts", import.meta.url),
+        stopTimeout: 400,
+      },
+    },
+  });
+  const errors = errorsOf(cluster);
+  const pid = cluster.pid("stuck")!;
+  await waitFor(cluster.stop(), "stop() to finish");
+  assert.equal(isRunning(pid), false);
+  assert.deepEqual(errors.map((error) => error.message), [
+    'service "stuck" did not finish its stop work (its onStop handlers, its running handlers) ' +
+    "within stopTimeout (400 ms): it was told to exit",
+    'service "stuck" did not exit within stopTimeout (400 ms) after it was told to: it was killed',
+  ]);
+});
+
 /** The options of one service, `svc`, with the cluster's `options`. */
 function withService(service: ServiceOptions, options: ClusterOptions = {}): ClusterOptions {
   return { workers: 0, ...options, processes: { svc: service } };
