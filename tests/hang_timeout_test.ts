@@ -241,7 +241,13 @@ Deno.test("a service's hangTimeout: false keeps the watchdog from it while the o
 });
 
 /** A hangTimeout no other timer of the manager's has: the watchdog's timers are told by it. */
-const SPIED_TIMEOUT = 1_234;
+/**
+ * Long, so that the child answers well within it even on a machine whose
+ * cores other processes crowd (at 1,234 ms, two CPU hogs beside the test
+ * starved the spinning child past it, 2 runs of 5): the race below is
+ * between the manager's held loop and its timer, not the child's speed.
+ */
+const SPIED_TIMEOUT = 4_321;
 
 /**
  * Watches the timers this process arms: resolves the `n`th the watchdog
