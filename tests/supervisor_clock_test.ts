@@ -5,13 +5,12 @@
  */
 
 import assert from "node:assert/strict";
-import type { Address, LifecycleEvent } from "../mod.ts";
-import { BOOTSTRAP_VERSION } from "../src/bootstrap.ts";
+import type { LifecycleEvent } from "../mod.ts";
 import type { ForeignChildSpec } from "../src/child_slot.ts";
 import type { RestartPolicy } from "../src/restart_policy.ts";
-import { Supervisor } from "../src/supervisor.ts";
 import { FakeClock } from "./fake_clock.ts";
 import { waitFor } from "./helpers.ts";
+import { supervisorOnClock } from "./supervisor_on_clock.ts";
 
 const POLICY: RestartPolicy = { maxRestarts: 2, period: 1000, backoff: 100, maxBackoff: 150 };
 
@@ -28,38 +27,16 @@ function supervised(policy: RestartPolicy, command = ["sleep", "3600"]) {
   const gaveUp: Error[] = [];
   let waiting: { type: string; resolve: (event: LifecycleEvent) => void } | undefined;
   const spec: ForeignChildSpec = { command, labelOutput: false };
-  const supervisor = new Supervisor({
-    children: new Map<Address, ForeignChildSpec>([[0, spec]]),
+  const supervisor = supervisorOnClock(clock, new Map([[0, spec]]), {
     restart: policy,
-    startTimeout: 60_000,
-    stopTimeout: 1000,
-    command: (address) => ({
-      program: { command: spec.command },
-      bootstrap: {
-        version: BOOTSTRAP_VERSION,
-        self: address,
-        workers: [0],
-        services: [],
-        managers: [],
-        maxFrameSize: 1 << 20,
-        requestTimeout: 1000,
-        highWaterMark: 1 << 10,
-        maxQueuedBytes: 1 << 20,
-        transport: {},
-      },
-    }),
     tell: () => false,
-    exiting: () => {},
     isConnected: () => false,
-    released: () => {},
     announce: (event) => {
       events.push(event);
       if (event.type === waiting?.type) waiting.resolve(event);
     },
-    stoppingAlone: () => {},
     report: (error) => reported.push(error),
     gaveUp: (error) => gaveUp.push(error),
-    clock,
   });
   /** Says the child's process is ready, as its `$ready` and `$running` would. */
   const ready = () => {

@@ -13,14 +13,14 @@ import {
   MemoryLimitError,
   type SwitchboardError,
 } from "../mod.ts";
-import { BOOTSTRAP_VERSION } from "../src/bootstrap.ts";
 import type { ForeignChildSpec } from "../src/child_slot.ts";
 import { EXIT, STOP } from "../src/control.ts";
 import { MEMORY_CHECK_INTERVAL } from "../src/memory_watch.ts";
 import { MEBIBYTE } from "../src/resident_memory.ts";
-import { Supervisor } from "../src/supervisor.ts";
+import type { Supervisor } from "../src/supervisor.ts";
 import { FakeClock } from "./fake_clock.ts";
 import { waitFor } from "./helpers.ts";
+import { supervisorOnClock } from "./supervisor_on_clock.ts";
 
 const LIMIT = 200 * MEBIBYTE;
 const UNDER = 150 * MEBIBYTE;
@@ -44,51 +44,32 @@ function supervised() {
   let spawned = Promise.withResolvers<void>();
   const heard = new Map<string, PromiseWithResolvers<LifecycleEvent>>();
   const sleep: ForeignChildSpec = { command: ["sleep", "3600"], labelOutput: false };
-  const supervisor: Supervisor = new Supervisor({
-    children: new Map<Address, ForeignChildSpec>([[0, sleep], [1, { ...sleep, maxMemory: LIMIT }]]),
-    restart: { maxRestarts: 2, period: 60_000, backoff: 100, maxBackoff: 100 },
-    startTimeout: 60_000,
-    stopTimeout: 5_000,
-    command: (address) => {
-      spawned.resolve();
-      return {
-        program: { command: sleep.command },
-        bootstrap: {
-          version: BOOTSTRAP_VERSION,
-          self: address,
-          workers: [0, 1],
-          services: [],
-          managers: [],
-          maxFrameSize: 1 << 20,
-          requestTimeout: 1000,
-          highWaterMark: 1 << 10,
-          maxQueuedBytes: 1 << 20,
-          transport: {},
-        },
-      };
-    },
-    tell: (address, action) => {
-      if (action === STOP) queueMicrotask(() => supervisor.stopped(address));
-      if (action === EXIT) Deno.kill(supervisor.pid(address)!, "SIGTERM");
-      return true;
-    },
-    exiting: () => {},
-    isConnected: () => true,
-    released: () => {},
-    announce: (event) => {
-      events.push(event);
-      heard.get(event.type)?.resolve(event);
-    },
-    stoppingAlone: (address) => stoppedAlone.push(address),
-    report: (error) => reported.push(error),
-    gaveUp: (error) => gaveUp.push(error),
+  const supervisor: Supervisor = supervisorOnClock(
     clock,
-    residentBytes: (pid) => {
-      reads.push(pid);
-      const address = [0, 1].find((child) => supervisor.pid(child) === pid);
-      return address === undefined ? undefined : held.get(address);
+    new Map([[0, sleep], [1, { ...sleep, maxMemory: LIMIT }]]),
+    {
+      restart: { maxRestarts: 2, period: 60_000, backoff: 100, maxBackoff: 100 },
+      stopTimeout: 5_000,
+      spawning: () => spawned.resolve(),
+      tell: (address, action) => {
+        if (action === STOP) queueMicrotask(() => supervisor.stopped(address));
+        if (action === EXIT) Deno.kill(supervisor.pid(address)!, "SIGTERM");
+        return true;
+      },
+      announce: (event) => {
+        events.push(event);
+        heard.get(event.type)?.resolve(event);
+      },
+      stoppingAlone: (address) => stoppedAlone.push(address),
+      report: (error) => reported.push(error),
+      gaveUp: (error) => gaveUp.push(error),
+      residentBytes: (pid) => {
+        reads.push(pid);
+        const address = [0, 1].find((child) => supervisor.pid(child) === pid);
+        return address === undefined ? undefined : held.get(address);
+      },
     },
-  });
+  );
   /** The next event of `type` announced from now. */
   const next = (type: string): Promise<LifecycleEvent> => {
     heard.set(type, Promise.withResolvers<LifecycleEvent>());
@@ -267,35 +248,9 @@ Deno.test("without maxMemory no memory is read and no timer is armed", async () 
   const clock = new FakeClock();
   const sleep: ForeignChildSpec = { command: ["sleep", "3600"], labelOutput: false };
   const reads: number[] = [];
-  const supervisor = new Supervisor({
-    children: new Map<Address, ForeignChildSpec>([[0, sleep]]),
+  const supervisor = supervisorOnClock(clock, new Map([[0, sleep]]), {
     restart: { maxRestarts: 2, period: 60_000, backoff: 100, maxBackoff: 100 },
-    startTimeout: 60_000,
     stopTimeout: 5_000,
-    command: (address) => ({
-      program: { command: sleep.command },
-      bootstrap: {
-        version: BOOTSTRAP_VERSION,
-        self: address,
-        workers: [0],
-        services: [],
-        managers: [],
-        maxFrameSize: 1 << 20,
-        requestTimeout: 1000,
-        highWaterMark: 1 << 10,
-        maxQueuedBytes: 1 << 20,
-        transport: {},
-      },
-    }),
-    tell: () => true,
-    exiting: () => {},
-    isConnected: () => true,
-    released: () => {},
-    announce: () => {},
-    stoppingAlone: () => {},
-    report: () => {},
-    gaveUp: () => {},
-    clock,
     residentBytes: (pid) => {
       reads.push(pid);
       return OVER;

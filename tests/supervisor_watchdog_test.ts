@@ -6,13 +6,13 @@
  */
 
 import assert from "node:assert/strict";
-import { type Address, type LifecycleEvent, TimeoutError } from "../mod.ts";
-import { BOOTSTRAP_VERSION } from "../src/bootstrap.ts";
+import { type LifecycleEvent, TimeoutError } from "../mod.ts";
 import type { ForeignChildSpec } from "../src/child_slot.ts";
 import { PING } from "../src/control.ts";
-import { Supervisor } from "../src/supervisor.ts";
+import type { Supervisor } from "../src/supervisor.ts";
 import { FakeClock } from "./fake_clock.ts";
 import { waitFor } from "./helpers.ts";
+import { supervisorOnClock } from "./supervisor_on_clock.ts";
 
 const HANG_TIMEOUT = 2000;
 
@@ -37,42 +37,18 @@ function supervised(hangTimeout: number | undefined) {
     labelOutput: false,
     ...(hangTimeout === undefined ? {} : { hangTimeout }),
   };
-  const supervisor = new Supervisor({
-    children: new Map<Address, ForeignChildSpec>([[0, spec]]),
+  const supervisor = supervisorOnClock(clock, new Map([[0, spec]]), {
     restart: { maxRestarts: 5, period: 60_000, backoff: 100, maxBackoff: 100 },
-    startTimeout: 60_000,
-    stopTimeout: 1000,
-    command: (address) => ({
-      program: { command: spec.command },
-      bootstrap: {
-        version: BOOTSTRAP_VERSION,
-        self: address,
-        workers: [0],
-        services: [],
-        managers: [],
-        maxFrameSize: 1 << 20,
-        requestTimeout: 1000,
-        highWaterMark: 1 << 10,
-        maxQueuedBytes: 1 << 20,
-        transport: {},
-      },
-    }),
     tell: (_address, action, data) => {
       told.push({ action, data });
       return true;
     },
-    exiting: () => {},
-    isConnected: () => true,
-    released: () => {},
     announce: (event) => {
       events.push(event);
       if (!waiting.has(event.type)) waiting.set(event.type, Promise.withResolvers());
       waiting.get(event.type)!.resolve(event);
     },
-    stoppingAlone: () => {},
     report: (error) => reported.push(error),
-    gaveUp: () => {},
-    clock,
   });
   const pings = () => told.filter((frame) => frame.action === PING).map((frame) => frame.data);
   return { supervisor, clock, told, pings, events, reported, heard };
