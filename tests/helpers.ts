@@ -218,6 +218,17 @@ export function event(cluster: Cluster, type: string, address: unknown): Promise
   );
 }
 
+/** Resolves once `cluster` says its child `address` is in `state` (checked each 5 ms). */
+export async function stateIs(cluster: Cluster, address: number, state: string): Promise<void> {
+  const giveUpAt = Date.now() + WAIT;
+  while (cluster.stats().children.find((child) => child.address === address)?.state !== state) {
+    if (Date.now() > giveUpAt) {
+      throw new Error(`Child ${address} was not ${state} within ${WAIT} ms`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
 /** A service running the fixture `module`, given `dir` as its argument, to read and write. */
 export function serviceIn(
   dir: string,

@@ -13,15 +13,7 @@ import { natsBroker } from "../../nats.ts";
 import type { BrokerLink } from "../../src/broker.ts";
 import { FULL } from "../../src/transport.ts";
 import { event, remote, waitFor } from "../helpers.ts";
-import {
-  HOST_WORKER,
-  joinHere,
-  knowsWorkers,
-  NATS,
-  natsAnswers,
-  uniqueCluster,
-  workersOf,
-} from "./hosts.ts";
+import { HOST_WORKER, NATS, natsAnswers, quietBeside, uniqueCluster, workersOf } from "./hosts.ts";
 
 /** Host b's link, with a window to host a full for worker 0 while `full` is set. */
 interface Narrowed {
@@ -75,25 +67,19 @@ async function narrowedHosts(
     ...options,
     broker: { join: async (request) => narrow(await broker.join(request), narrowed) },
   });
-  let a: Cluster | undefined;
+  let a: Cluster;
   try {
-    a = await joinHere(cluster, "a", { workers: 1 });
-    a.onError(() => {});
-    b.onError(() => {});
-    await knowsWorkers(a, 2);
-    await knowsWorkers(b, 2);
+    a = await quietBeside(cluster, b);
   } catch (error) {
-    await a?.[Symbol.asyncDispose]();
     await b[Symbol.asyncDispose]();
     throw error;
   }
-  const joined = a;
   return {
-    a: joined,
+    a,
     b,
     narrowed,
     async [Symbol.asyncDispose]() {
-      await joined[Symbol.asyncDispose]();
+      await a[Symbol.asyncDispose]();
       await b[Symbol.asyncDispose]();
     },
   };

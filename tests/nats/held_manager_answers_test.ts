@@ -14,104 +14,45 @@ import { natsBroker } from "../../nats.ts";
 import type { BrokerLink } from "../../src/broker.ts";
 import { nextTask } from "../../src/next_task.ts";
 import { FULL } from "../../src/transport.ts";
-import { WAIT, waitFor } from "../helpers.ts";
-import { HOST_WORKER, joinHere, knowsWorkers, NATS, natsAnswers, uniqueCluster } from "./hosts.ts";
+import { stateIs, waitFor } from "../helpers.ts";
+import {
+  HOST_WORKER,
+  joinHere,
+  knowsWorkers,
+  NATS,
+  natsAnswers,
+  quietBeside,
+  uniqueCluster,
+} from "./hosts.ts";
+import { NarrowedWindow } from "./narrowed_window.ts";
 
 const MANAGER_B = managerOf("b");
 
-/** Host b's link: its manager's sends find the window to host a full until `confirmed`. */
-interface Narrowed {
-  full: boolean;
-  /** Resolves as a send from host b's manager finds the window full. */
-  refused: PromiseWithResolvers<void>;
-  /** Resolved by the test as host a confirms: the window makes room then, if b still reads. */
-  confirmed: PromiseWithResolvers<void>;
-  /** Set once host b stops reading: no confirmation comes after. */
-  stoppedReading: boolean;
-  /** Resolves as host b's link closes. */
-  closed: PromiseWithResolvers<void>;
-  /** Resolved by the test: host b's handler of "askBLater" answers then. */
-  released: PromiseWithResolvers<void>;
-}
-
-function narrowed(): Narrowed {
-  return {
-    full: false,
-    refused: Promise.withResolvers(),
-    confirmed: Promise.withResolvers(),
-    stoppedReading: false,
-    closed: Promise.withResolvers(),
-    released: Promise.withResolvers(),
-  };
-}
-
-function narrow(link: BrokerLink, narrowed: Narrowed): BrokerLink {
-  return new Proxy(link, {
-    get(target, key) {
-      if (key === "send") {
-        return (...args: Parameters<BrokerLink["send"]>) => {
-          if (!narrowed.full || args[0] !== MANAGER_B) return target.send(...args);
-          narrowed.refused.resolve();
-          return FULL;
-        };
-      }
-      if (key === "drained") {
-        return async (limit: number, host?: string) => {
-          if (narrowed.full && host !== undefined) {
-            await narrowed.confirmed.promise;
-            // Confirmations are heard only while host b reads.
-            if (narrowed.stoppedReading) await narrowed.closed.promise;
-            narrowed.full = false;
-          }
-          return target.drained(limit, host);
-        };
-      }
-      if (key === "stopReading") {
-        return () => {
-          narrowed.stoppedReading = true;
-          return target.stopReading?.();
-        };
-      }
-      if (key === "close") {
-        return async () => {
-          narrowed.closed.resolve();
-          return await target.close();
-        };
-      }
-      const value = Reflect.get(target, key, target);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
-}
-
-/** Host b, this process, whose manager answers "askB" with what it was sent. */
-async function startB(cluster: string, window: Narrowed): Promise<Cluster> {
-  const broker = natsBroker({ servers: NATS, cluster, host: "b" });
-  const b = await Cluster.start({
-    worker: HOST_WORKER,
-    workers: 1,
-    broker: { join: async (request) => narrow(await broker.join(request), window) },
-  });
+/**
+ * Host b, this process, its window narrowed for its manager's sends; its
+ * manager answers "askB" with what it was sent, and "askBLater" likewise
+ * once `released` resolves (never, unless given).
+ */
+async function startB(
+  cluster: string,
+  window: NarrowedWindow,
+  released: Promise<void> = new Promise(() => {}),
+): Promise<Cluster> {
+  const b = await window.join(cluster);
   b.handle("askB" as never, ((data: unknown) => data) as never);
   // Answered once the test releases it: a handler still running as the stop begins.
   b.handle(
     "askBLater" as never,
     (async (data: unknown) => {
-      await window.released.promise;
+      await released;
       return data;
     }) as never,
   );
   return b;
 }
 
-/** Host a asks host b's manager, once both know each other, the window to a full. */
-async function askB(
-  a: Cluster,
-  b: Cluster,
-  window: Narrowed,
-): Promise<{ answer: Promise<unknown> }> {
-  await knowsWorkers(a, 2);
-  await knowsWorkers(b, 2);
+/** Host a asks host b's manager, the window to a full. */
+async function askB(a: Cluster, window: NarrowedWindow): Promise<{ answer: Promise<unknown> }> {
   window.full = true;
   const answer = a.request("askB" as never, "x" as never, { to: MANAGER_B, timeout: 20_000 });
   answer.catch(() => {});
@@ -125,12 +66,14 @@ Deno.test({
   ignore: !natsAnswers,
   async fn() {
     const cluster = uniqueCluster();
-    const window = narrowed();
+    const window = new NarrowedWindow(MANAGER_B);
     const errors: Error[] = [];
     await using b = await startB(cluster, window);
     b.onError((error) => errors.push(error));
     await using a = await joinHere(cluster, "a", { workers: 1 });
-    const { answer } = await askB(a, b, window);
+    await knowsWorkers(a, 2);
+    await knowsWorkers(b, 2);
+    const { answer } = await askB(a, window);
     let settled = false;
     answer.then(() => settled = true, () => settled = true);
     // Another round trip to host a: the answer, refused, would have come by then.
@@ -148,14 +91,12 @@ Deno.test({
   ignore: !natsAnswers,
   async fn() {
     const cluster = uniqueCluster();
-    const window = narrowed();
+    const window = new NarrowedWindow(MANAGER_B);
     const b = await startB(cluster, window);
     let stopped: Promise<void> | undefined;
     try {
-      await using a = await joinHere(cluster, "a", { workers: 1 });
-      a.onError(() => {});
-      b.onError(() => {});
-      const { answer } = await askB(a, b, window);
+      await using a = await quietBeside(cluster, b);
+      const { answer } = await askB(a, window);
       stopped = b.stop();
       // Once its children are gone, the manager stops reading the other
       // hosts, unless it waits for its answer: the confirmation comes after.
@@ -175,15 +116,12 @@ Deno.test({
   ignore: !natsAnswers,
   async fn() {
     const cluster = uniqueCluster();
-    const window = narrowed();
-    const b = await startB(cluster, window);
+    const window = new NarrowedWindow(MANAGER_B);
+    const released = Promise.withResolvers<void>();
+    const b = await startB(cluster, window, released.promise);
     let stopped: Promise<void> | undefined;
     try {
-      await using a = await joinHere(cluster, "a", { workers: 1 });
-      a.onError(() => {});
-      b.onError(() => {});
-      await knowsWorkers(a, 2);
-      await knowsWorkers(b, 2);
+      await using a = await quietBeside(cluster, b);
       window.full = true;
       const answer = a.request("askBLater" as never, "x" as never, {
         to: MANAGER_B,
@@ -194,7 +132,7 @@ Deno.test({
       await waitFor(until(() => b.stats().handlersRunning === 1), "the handler to run");
       stopped = b.stop();
       await stateIs(b, 0, "stopped");
-      window.released.resolve();
+      released.resolve();
       await waitFor(window.refused.promise, "host b's answer to find the window full");
       // Host a's confirmation comes over the network, in a later task: by
       // then the stop, which went on once the handler settled (in
@@ -212,17 +150,6 @@ Deno.test({
 /** Resolves once `holds()` (checked each 5 ms). */
 async function until(holds: () => boolean): Promise<void> {
   while (!holds()) await new Promise((resolve) => setTimeout(resolve, 5));
-}
-
-/** Resolves once `cluster` says its child `address` is in `state` (checked each 5 ms). */
-async function stateIs(cluster: Cluster, address: number, state: string): Promise<void> {
-  const deadline = Date.now() + WAIT;
-  while (cluster.stats().children.find((child) => child.address === address)?.state !== state) {
-    if (Date.now() > deadline) {
-      throw new Error(`Child ${address} was not ${state} within ${WAIT} ms`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }
 
 const MANAGER_A = managerOf("a");

@@ -199,6 +199,25 @@ export async function knowsWorkers(cluster: Cluster, workers: number): Promise<v
 }
 
 /**
+ * This process as host "a" of `cluster` (one worker) beside host `b`, once
+ * each knows both workers; what either reports is ignored. Stopped again
+ * if that fails.
+ */
+export async function quietBeside(cluster: string, b: Cluster): Promise<Cluster> {
+  const a = await joinHere(cluster, "a", { workers: 1 });
+  try {
+    a.onError(() => {});
+    b.onError(() => {});
+    await knowsWorkers(a, 2);
+    await knowsWorkers(b, 2);
+    return a;
+  } catch (error) {
+    await a[Symbol.asyncDispose]();
+    throw error;
+  }
+}
+
+/**
  * Three NATS servers clustered, with JetStream, once JetStream answers
  * (its leaders are elected some seconds after the servers start): one of
  * them can be lost.
