@@ -218,6 +218,15 @@ export function event(cluster: Cluster, type: string, address: unknown): Promise
   );
 }
 
+/** What `cluster` hears of `address`, as "type address", in order. */
+export function heardOf(cluster: Cluster, address: number): string[] {
+  const heard: string[] = [];
+  cluster.onLifecycle((e: LifecycleEvent) => {
+    if (e.address === address) heard.push(`${e.type} ${e.address}`);
+  });
+  return heard;
+}
+
 /** Resolves once `cluster` says its child `address` is in `state` (checked each 5 ms). */
 export async function stateIs(cluster: Cluster, address: number, state: string): Promise<void> {
   const giveUpAt = Date.now() + WAIT;

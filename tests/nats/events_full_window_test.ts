@@ -13,9 +13,9 @@
  */
 
 import assert from "node:assert/strict";
-import { Cluster, type LifecycleEvent, QueueFullError } from "../../mod.ts";
+import { Cluster, QueueFullError } from "../../mod.ts";
 import { ACK } from "../../src/nats/envelope.ts";
-import { event, waitFor } from "../helpers.ts";
+import { event, heardOf, waitFor } from "../helpers.ts";
 import { EventTap } from "./event_tap.ts";
 import { HOST_WORKER, knowsWorkers, natsAnswers, probe, uniqueCluster } from "./hosts.ts";
 import { Losses } from "./lossy_broker.ts";
@@ -43,10 +43,7 @@ Deno.test({
     await knowsWorkers(a, 2);
     await knowsWorkers(b, 2);
     await probe(a, b, "b");
-    const heard: string[] = [];
-    b.onLifecycle((e: LifecycleEvent) => {
-      if (e.address === 1) heard.push(`${e.type} ${e.address}`);
-    });
+    const heard = heardOf(b, 1);
 
     // Worker 1, on host a, is reloaded: host b never hears of it.
     const droppedTwo = Promise.withResolvers<void>();

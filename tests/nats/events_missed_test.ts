@@ -11,10 +11,9 @@
  */
 
 import assert from "node:assert/strict";
-import type { LifecycleEvent } from "../../mod.ts";
 import type { HostRecord } from "../../src/broker.ts";
 import { type Members, NatsLink } from "../../src/nats/link.ts";
-import { event, waitFor } from "../helpers.ts";
+import { event, heardOf, waitFor } from "../helpers.ts";
 import { fakeConnection } from "./fake_connection.ts";
 import { EventTap } from "./event_tap.ts";
 import { knowsWorkers, natsAnswers, uniqueCluster } from "./hosts.ts";
@@ -34,10 +33,7 @@ Deno.test({
     b.onError(() => {});
     await knowsWorkers(a, 2);
     await knowsWorkers(b, 2);
-    const heard: string[] = [];
-    a.onLifecycle((e: LifecycleEvent) => {
-      if (e.address === 0) heard.push(`${e.type} ${e.address}`);
-    });
+    const heard = heardOf(a, 0);
     // Worker 0, on host b, is reloaded: host a never hears of it.
     onA.dropping = true;
     const ready = event(b, "ready", 0);

@@ -10,34 +10,57 @@
  */
 
 import assert from "node:assert/strict";
-import { Cluster, type LifecycleEvent, UnreachableError } from "../../mod.ts";
+import { Cluster, type ClusterOptions, UnreachableError } from "../../mod.ts";
 import { MESSAGE } from "../../src/nats/envelope.ts";
-import { event, waitFor } from "../helpers.ts";
+import { event, heardOf, waitFor } from "../helpers.ts";
 import { HOST_WORKER, joinHere, knowsWorkers, natsAnswers, probe, uniqueCluster } from "./hosts.ts";
 import { Losses } from "./lossy_broker.ts";
+
+/**
+ * Host b, this process, with worker 0, losing what `toB` says of what is
+ * published to it, and host a, this process too, with worker 1 (`aOptions`
+ * beside), each knowing the other and a's probe come to b; what each
+ * reports goes to its listener in `onError`.
+ */
+async function hostsLosingToB(
+  toB: Losses,
+  onError: { a: (error: Error) => void; b: (error: Error) => void },
+  aOptions: ClusterOptions = {},
+): Promise<{ a: Cluster; b: Cluster } & AsyncDisposable> {
+  const cluster = uniqueCluster();
+  const hosts = new AsyncDisposableStack();
+  try {
+    const b = hosts.use(
+      await Cluster.start({ worker: HOST_WORKER, workers: 1, broker: toB.broker(cluster, "b") }),
+    );
+    const a = hosts.use(await joinHere(cluster, "a", { workers: 1, ...aOptions }));
+    a.onError(onError.a);
+    b.onError(onError.b);
+    await knowsWorkers(a, 2);
+    await knowsWorkers(b, 2);
+    await probe(a, b, "b");
+    return { a, b, [Symbol.asyncDispose]: () => hosts.disposeAsync() };
+  } catch (error) {
+    await hosts.disposeAsync();
+    throw error;
+  }
+}
 
 Deno.test({
   name:
     "a request lost on the way to another host, with nothing sent after it, fails as lost within two heartbeats",
   ignore: !natsAnswers,
   async fn() {
-    const cluster = uniqueCluster();
     const toB = new Losses();
-    // Worker 0 is on host b, worker 1 on host a.
-    await using b = await Cluster.start({
-      worker: HOST_WORKER,
-      workers: 1,
-      broker: toB.broker(cluster, "b"),
-    });
-    // drain() waits until every byte a sent is confirmed (but one, and none is that small).
-    await using a = await joinHere(cluster, "a", { workers: 1, highWaterMark: 1 });
     const aErrors: string[] = [];
     const bErrors: string[] = [];
-    a.onError((error) => aErrors.push(error.message));
-    b.onError((error) => bErrors.push(error.message));
-    await knowsWorkers(a, 2);
-    await knowsWorkers(b, 2);
-    await probe(a, b, "b");
+    await using hosts = await hostsLosingToB(
+      toB,
+      { a: (error) => aErrors.push(error.message), b: (error) => bErrors.push(error.message) },
+      // drain() waits until every byte a sent is confirmed (but one, and none is that small).
+      { highWaterMark: 1 },
+    );
+    const { a } = hosts;
     await waitFor(a.drain(), "what a sent b to be confirmed");
 
     // The next message from a to b is lost, and a sends b nothing after it.
@@ -82,23 +105,10 @@ Deno.test({
     "lifecycle events lost on the way to another host, with nothing sent after them, are told it again",
   ignore: !natsAnswers,
   async fn() {
-    const cluster = uniqueCluster();
     const toB = new Losses();
-    await using b = await Cluster.start({
-      worker: HOST_WORKER,
-      workers: 1,
-      broker: toB.broker(cluster, "b"),
-    });
-    await using a = await joinHere(cluster, "a", { workers: 1 });
-    a.onError(() => {});
-    b.onError(() => {});
-    await knowsWorkers(a, 2);
-    await knowsWorkers(b, 2);
-    await probe(a, b, "b");
-    const heard: string[] = [];
-    b.onLifecycle((e: LifecycleEvent) => {
-      if (e.address === 1) heard.push(`${e.type} ${e.address}`);
-    });
+    await using hosts = await hostsLosingToB(toB, { a: () => {}, b: () => {} });
+    const { a, b } = hosts;
+    const heard = heardOf(b, 1);
     // Worker 1, on host a, is reloaded: what a tells b of it is lost, up
     // to its `ready`, and a sends b nothing after.
     const decoder = new TextDecoder();

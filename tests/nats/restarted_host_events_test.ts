@@ -12,7 +12,7 @@ import assert from "node:assert/strict";
 import { Cluster, type LifecycleEvent, managerOf } from "../../mod.ts";
 import { natsBroker } from "../../nats.ts";
 import type { BrokerLink } from "../../src/broker.ts";
-import { event, waitFor } from "../helpers.ts";
+import { event, heardOf, waitFor } from "../helpers.ts";
 import { HOST_WORKER, joinHere, knowsWorkers, NATS, natsAnswers, uniqueCluster } from "./hosts.ts";
 
 /** This process as host a of `cluster` (one worker): its link's `onBack` listeners go to `back`. */
@@ -36,15 +36,6 @@ function joinTapped(cluster: string, back: ((host: string) => void)[]): Promise<
     workers: 1,
     broker: { join: async (request) => tap(await broker.join(request)) },
   });
-}
-
-/** What `cluster` hears of `address`, as "type address", in order. */
-function heardOf(cluster: Cluster, address: number): string[] {
-  const heard: string[] = [];
-  cluster.onLifecycle((e: LifecycleEvent) => {
-    if (e.address === address) heard.push(`${e.type} ${e.address}`);
-  });
-  return heard;
 }
 
 for (const bFirst of [false, true]) {
