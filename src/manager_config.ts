@@ -119,8 +119,7 @@ export function managerConfig(
     flags: [...required, ...(options.flags ?? [])],
     args: options.args ?? [],
     labelOutput: options.labelOutput ?? false,
-    ...watched(hangTimeout(options.hangTimeout, "Cluster.start()")),
-    ...limited(maxMemory(options.maxMemory, "Cluster.start()")),
+    ...watchedAndLimited(options, "Cluster.start()"),
   };
   const restart = restartPolicy(options.restart);
   const children = new Map<Address, ChildSpec>(layout.workerIds.map((id) => [id, shared]));
@@ -262,8 +261,7 @@ function serviceSpec(
     return {
       command: [...command],
       labelOutput: shared.labelOutput,
-      ...watched(ownHangTimeout(spec, shared, name)),
-      ...limited(ownMaxMemory(spec, shared, name)),
+      ...watchedAndLimited(spec, `Service "${name}"`, shared),
       ...ownSupervision(spec, name, restart),
     };
   }
@@ -277,8 +275,7 @@ function serviceSpec(
     flags: spec.flags ? [...required, ...spec.flags] : shared.flags,
     args: spec.args ?? shared.args,
     labelOutput: shared.labelOutput,
-    ...watched(ownHangTimeout(spec, shared, name)),
-    ...limited(ownMaxMemory(spec, shared, name)),
+    ...watchedAndLimited(spec, `Service "${name}"`, shared),
     ...ownSupervision(spec, name, restart),
   };
 }
@@ -318,19 +315,28 @@ function ownSupervision(
 }
 
 /**
- * A service's `hangTimeout`: its own (`false`: not watched), else the
- * cluster's.
+ * A child spec's `hangTimeout` and `maxMemory` fields, each left out when
+ * it is off: those `given` says (`false`: off), checked, else those of
+ * `otherwise` (a service's: the cluster's).
  *
- * @throws {TypeError} When its own is not `false` or a delay in ms.
+ * @param where Whose options they are, for the message: `Cluster.start()`.
+ * @throws {TypeError} When one given is not `false` or a valid number
+ * (see {@linkcode hangTimeout} and {@linkcode maxMemory}).
  */
-function ownHangTimeout(
-  spec: ServiceOptions,
-  shared: DenoChildSpec,
-  name: string,
-): number | undefined {
-  // null, from a JSON config, is as good as not given: the cluster's.
-  if (spec.hangTimeout == null) return shared.hangTimeout;
-  return hangTimeout(spec.hangTimeout, `Service "${name}"`);
+function watchedAndLimited(
+  given: { hangTimeout?: unknown; maxMemory?: unknown },
+  where: string,
+  otherwise: { hangTimeout?: number; maxMemory?: number } = {},
+): { hangTimeout?: number; maxMemory?: number } {
+  // null, from a JSON config, is as good as not given: `otherwise`.
+  const timeout = given.hangTimeout == null
+    ? otherwise.hangTimeout
+    : hangTimeout(given.hangTimeout, where);
+  const limit = given.maxMemory == null ? otherwise.maxMemory : maxMemory(given.maxMemory, where);
+  return {
+    ...(timeout === undefined ? {} : { hangTimeout: timeout }),
+    ...(limit === undefined ? {} : { maxMemory: limit }),
+  };
 }
 
 /**
@@ -351,26 +357,6 @@ function hangTimeout(value: unknown, where: string): number | undefined {
     );
   }
   return withinTimers("hangTimeout", value, where);
-}
-
-/** A child spec's `hangTimeout` field: left out when the watchdog is off. */
-function watched(timeout: number | undefined): { hangTimeout?: number } {
-  return timeout === undefined ? {} : { hangTimeout: timeout };
-}
-
-/**
- * A service's `maxMemory`: its own (`false`: none), else the cluster's.
- *
- * @throws {TypeError} When its own is not `false` or a size in bytes.
- */
-function ownMaxMemory(
-  spec: ServiceOptions,
-  shared: DenoChildSpec,
-  name: string,
-): number | undefined {
-  // null, from a JSON config, is as good as not given: the cluster's.
-  if (spec.maxMemory == null) return shared.maxMemory;
-  return maxMemory(spec.maxMemory, `Service "${name}"`);
 }
 
 /**
@@ -397,11 +383,6 @@ function maxMemory(value: unknown, where: string): number | undefined {
     );
   }
   return value;
-}
-
-/** A child spec's `maxMemory` field: left out when it has no limit. */
-function limited(limit: number | undefined): { maxMemory?: number } {
-  return limit === undefined ? {} : { maxMemory: limit };
 }
 
 /**
