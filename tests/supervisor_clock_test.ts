@@ -10,15 +10,15 @@ import type { ForeignChildSpec } from "../src/child_slot.ts";
 import type { RestartPolicy } from "../src/restart_policy.ts";
 import { FakeClock } from "./fake_clock.ts";
 import { waitFor } from "./helpers.ts";
-import { supervisorOnClock } from "./supervisor_on_clock.ts";
+import { end, ready, started, supervisorOnClock } from "./supervisor_on_clock.ts";
 
 const POLICY: RestartPolicy = { maxRestarts: 2, period: 1000, backoff: 100, maxBackoff: 150 };
 
 /**
  * A supervisor of one child, `command` (default `sleep`: it never connects,
  * the test says when it is ready), on a fake clock; with the events it
- * announced, the errors it reported, and ways to make its process ready,
- * to kill it, and to wait for its exit.
+ * announced, the errors it reported, and ways to kill its process and to
+ * wait for its exit.
  */
 function supervised(policy: RestartPolicy, command = ["sleep", "3600"]) {
   const clock = new FakeClock();
@@ -38,11 +38,6 @@ function supervised(policy: RestartPolicy, command = ["sleep", "3600"]) {
     report: (error) => reported.push(error),
     gaveUp: (error) => gaveUp.push(error),
   });
-  /** Says the child's process is ready, as its `$ready` and `$running` would. */
-  const ready = () => {
-    supervisor.goAhead(0);
-    supervisor.ready(0);
-  };
   /** The next exit the supervisor hears of. */
   const exit = (): Promise<LifecycleEvent> => {
     const next = Promise.withResolvers<LifecycleEvent>();
@@ -55,7 +50,7 @@ function supervised(policy: RestartPolicy, command = ["sleep", "3600"]) {
     Deno.kill(supervisor.pid(0)!, "SIGKILL");
     return exited;
   };
-  return { supervisor, clock, events, reported, gaveUp, ready, exit, crash };
+  return { supervisor, clock, events, reported, gaveUp, exit, crash };
 }
 
 /** The types of `events` from `from` on, with a restart's attempt. */
@@ -66,10 +61,8 @@ function told(events: LifecycleEvent[], from = 0): string[] {
 }
 
 Deno.test("the supervisor restarts after the back-off on its clock, doubled, and gives up after maxRestarts within period", async () => {
-  const { supervisor, clock, events, reported, gaveUp, ready, crash } = supervised(POLICY);
-  const starting = supervisor.start();
-  ready();
-  await waitFor(starting, "the start");
+  const { supervisor, clock, events, reported, gaveUp, crash } = supervised(POLICY);
+  await started(supervisor, [0]);
   try {
     for (const [attempt, delay] of [[1, 100], [2, 150]]) {
       const seen = events.length;
@@ -79,7 +72,7 @@ Deno.test("the supervisor restarts after the back-off on its clock, doubled, and
       assert.deepEqual(told(events, seen), ["exit"], `not restarted before ${delay} ms`);
       clock.advance(1);
       assert.deepEqual(told(events, seen), ["exit", `restart ${attempt}`]);
-      ready();
+      ready(supervisor, 0);
       assert.deepEqual(told(events, seen), ["exit", `restart ${attempt}`, "ready"]);
     }
     // A third crash within the period: given up.
@@ -93,17 +86,13 @@ Deno.test("the supervisor restarts after the back-off on its clock, doubled, and
     ]);
     assert.deepEqual(reported, gaveUp);
   } finally {
-    // It never connected, so no stop can ask it: killed, then reaped.
-    supervisor.abandon("SIGKILL");
-    await supervisor.stop();
+    await end(supervisor);
   }
 });
 
 Deno.test("the supervisor forgets crashes older than period on its clock: the back-off starts afresh, and nothing is given up", async () => {
-  const { supervisor, clock, events, gaveUp, ready, crash } = supervised(POLICY);
-  const starting = supervisor.start();
-  ready();
-  await waitFor(starting, "the start");
+  const { supervisor, clock, events, gaveUp, crash } = supervised(POLICY);
+  await started(supervisor, [0]);
   try {
     for (let round = 1; round <= 4; round++) {
       const seen = events.length;
@@ -112,28 +101,26 @@ Deno.test("the supervisor forgets crashes older than period on its clock: the ba
       clock.advance(99);
       assert.deepEqual(told(events, seen), ["exit"], `round ${round}`);
       clock.advance(1);
-      ready();
+      ready(supervisor, 0);
       assert.deepEqual(told(events, seen), ["exit", `restart ${round}`, "ready"]);
       clock.advance(POLICY.period);
     }
     assert.deepEqual(gaveUp, []);
     assert.equal(supervisor.stats()[0].state, "ready");
   } finally {
-    // It never connected, so no stop can ask it: killed, then reaped.
-    supervisor.abandon("SIGKILL");
-    await supervisor.stop();
+    await end(supervisor);
   }
 });
 
 Deno.test("the supervisor restarts a child that exits cleanly for ever, the back-off doubling, afresh after one that ran maxBackoff", async () => {
   // `cat` ends as its stdin does: at the go-ahead, once it is ready.
-  const { supervisor, clock, events, gaveUp, ready, exit } = supervised(
+  const { supervisor, clock, events, gaveUp, exit } = supervised(
     { ...POLICY, maxRestarts: 0 },
     ["cat"],
   );
   const starting = supervisor.start();
   let exited = exit();
-  ready();
+  ready(supervisor, 0);
   await waitFor(starting, "the start");
   try {
     // [how long it ran, on the clock; the back-off that follows]
@@ -152,22 +139,19 @@ Deno.test("the supervisor restarts a child that exits cleanly for ever, the back
       exited = exit();
       clock.advance(1);
       assert.equal(told(events, seen)[1]?.split(" ")[0], "restart", `restarted after ${delay} ms`);
-      ready();
+      ready(supervisor, 0);
     }
     assert.equal((await exited).type, "exit");
     assert.deepEqual(gaveUp, [], "maxRestarts: 0 counts no clean exit");
   } finally {
-    supervisor.abandon("SIGKILL");
-    await supervisor.stop();
+    await end(supervisor);
   }
 });
 
 Deno.test("a child stopped alone (SIGTERM) is restarted after the first back-off, capped by maxBackoff as a crash's is", async () => {
   // A back-off over maxBackoff: a crash's first wait is maxBackoff.
-  const { supervisor, clock, events, ready, exit } = supervised({ ...POLICY, backoff: 500 });
-  const starting = supervisor.start();
-  ready();
-  await waitFor(starting, "the start");
+  const { supervisor, clock, events, exit } = supervised({ ...POLICY, backoff: 500 });
+  await started(supervisor, [0]);
   try {
     const seen = events.length;
     const exited = exit();
@@ -180,7 +164,6 @@ Deno.test("a child stopped alone (SIGTERM) is restarted after the first back-off
     clock.advance(1);
     assert.deepEqual(told(events, seen), ["exit", "restart 1"], "restarted at maxBackoff");
   } finally {
-    supervisor.abandon("SIGKILL");
-    await supervisor.stop();
+    await end(supervisor);
   }
 });

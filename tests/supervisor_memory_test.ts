@@ -20,7 +20,7 @@ import { MEBIBYTE } from "../src/resident_memory.ts";
 import type { Supervisor } from "../src/supervisor.ts";
 import { FakeClock } from "./fake_clock.ts";
 import { waitFor } from "./helpers.ts";
-import { supervisorOnClock } from "./supervisor_on_clock.ts";
+import { end, ready, started, supervisorOnClock } from "./supervisor_on_clock.ts";
 
 const LIMIT = 200 * MEBIBYTE;
 const UNDER = 150 * MEBIBYTE;
@@ -97,28 +97,9 @@ function supervised() {
   };
 }
 
-/** Says `address`'s process is ready, as its `$ready` and `$running` would. */
-function ready(supervisor: Supervisor, address: Address): void {
-  supervisor.goAhead(address);
-  supervisor.ready(address);
-}
-
-/** Starts `supervisor`'s children and says they are ready. */
-async function started(supervisor: Supervisor): Promise<void> {
-  const starting = supervisor.start();
-  for (const address of [0, 1]) ready(supervisor, address);
-  await waitFor(starting, "the start");
-}
-
-/** Ends what `supervisor` runs. */
-async function end(supervisor: Supervisor): Promise<void> {
-  supervisor.abandon("SIGKILL");
-  await supervisor.stop();
-}
-
 Deno.test("a ready child over its maxMemory is replaced as a reload replaces it, and said so", async () => {
   const { supervisor, events, reported, reads, held, next, nextSpawn, tick } = supervised();
-  await started(supervisor);
+  await started(supervisor, [0, 1]);
   try {
     const [pid0, pid1] = [supervisor.pid(0), supervisor.pid(1)];
     held.set(1, OVER);
@@ -156,7 +137,7 @@ Deno.test("a ready child over its maxMemory is replaced as a reload replaces it,
 
 Deno.test("a child under its maxMemory is read once an interval and never touched", async () => {
   const { supervisor, clock, events, reported, reads, tick } = supervised();
-  await started(supervisor);
+  await started(supervisor, [0, 1]);
   try {
     const pid1 = supervisor.pid(1);
     assert.equal(clock.timers, 1, "one timer: the memory checks");
@@ -175,7 +156,7 @@ Deno.test("a child under its maxMemory is read once an interval and never touche
 Deno.test("a child over its maxMemory at every start is given up once its replacements spent its restart budget", async () => {
   const { supervisor, events, reported, gaveUp, stoppedAlone, held, next, nextSpawn, tick } =
     supervised();
-  await started(supervisor);
+  await started(supervisor, [0, 1]);
   try {
     held.set(1, OVER);
     // maxRestarts: 2 replacements within the period.
@@ -256,9 +237,7 @@ Deno.test("without maxMemory no memory is read and no timer is armed", async () 
       return OVER;
     },
   });
-  const starting = supervisor.start();
-  ready(supervisor, 0);
-  await waitFor(starting, "the start");
+  await started(supervisor, [0]);
   try {
     assert.equal(clock.timers, 0);
     clock.advance(10 * MEMORY_CHECK_INTERVAL);

@@ -9,6 +9,7 @@ import { BOOTSTRAP_VERSION } from "../src/bootstrap.ts";
 import type { ForeignChildSpec } from "../src/child_slot.ts";
 import { Supervisor, type SupervisorOptions } from "../src/supervisor.ts";
 import type { FakeClock } from "./fake_clock.ts";
+import { waitFor } from "./helpers.ts";
 
 /** What a test says of the supervisor: its restart policy, what it overrides, and a hook. */
 export type ClockedOptions =
@@ -64,4 +65,23 @@ export function supervisorOnClock(
     ...options,
     clock,
   });
+}
+
+/** Says `address`'s process is ready, as its `$ready` and `$running` would. */
+export function ready(supervisor: Supervisor, address: Address): void {
+  supervisor.goAhead(address);
+  supervisor.ready(address);
+}
+
+/** Starts `supervisor`'s children, `addresses`, and says they are ready. */
+export async function started(supervisor: Supervisor, addresses: Address[]): Promise<void> {
+  const starting = supervisor.start();
+  for (const address of addresses) ready(supervisor, address);
+  await waitFor(starting, "the start");
+}
+
+/** Ends what `supervisor` runs (its children never connected: killed, then reaped). */
+export async function end(supervisor: Supervisor): Promise<void> {
+  supervisor.abandon("SIGKILL");
+  await supervisor.stop();
 }

@@ -9,10 +9,9 @@ import assert from "node:assert/strict";
 import { type LifecycleEvent, TimeoutError } from "../mod.ts";
 import type { ForeignChildSpec } from "../src/child_slot.ts";
 import { PING } from "../src/control.ts";
-import type { Supervisor } from "../src/supervisor.ts";
 import { FakeClock } from "./fake_clock.ts";
 import { waitFor } from "./helpers.ts";
-import { supervisorOnClock } from "./supervisor_on_clock.ts";
+import { end, ready, started, supervisorOnClock } from "./supervisor_on_clock.ts";
 
 const HANG_TIMEOUT = 2000;
 
@@ -54,23 +53,9 @@ function supervised(hangTimeout: number | undefined) {
   return { supervisor, clock, told, pings, events, reported, heard };
 }
 
-/** Starts `supervisor`'s child and says it is ready, as its `$ready` and `$running` would. */
-async function started(supervisor: Supervisor): Promise<void> {
-  const starting = supervisor.start();
-  supervisor.goAhead(0);
-  supervisor.ready(0);
-  await waitFor(starting, "the start");
-}
-
-/** Ends what `supervisor` runs (the child never connected: killed, then reaped). */
-async function end(supervisor: Supervisor): Promise<void> {
-  supervisor.abandon("SIGKILL");
-  await supervisor.stop();
-}
-
 Deno.test("a ready child that answers no $ping within hangTimeout is killed, as a crash that says it hung", async () => {
   const { supervisor, clock, pings, events, reported, heard } = supervised(HANG_TIMEOUT);
-  await started(supervisor);
+  await started(supervisor, [0]);
   try {
     const pid = supervisor.pid(0);
     assert.deepEqual(pings(), [{ n: 1 }], "probed as it is ready");
@@ -100,8 +85,7 @@ Deno.test("a ready child that answers no $ping within hangTimeout is killed, as 
     clock.advance(100);
     assert.equal(events.at(-1)?.type, "restart");
     assert.notEqual(supervisor.pid(0), pid);
-    supervisor.goAhead(0);
-    supervisor.ready(0);
+    ready(supervisor, 0);
     assert.deepEqual(pings(), [{ n: 1 }, { n: 1 }]);
   } finally {
     await end(supervisor);
@@ -110,7 +94,7 @@ Deno.test("a ready child that answers no $ping within hangTimeout is killed, as 
 
 Deno.test("a ready child that answers each $ping is probed once per hangTimeout and never killed", async () => {
   const { supervisor, clock, pings, events, reported } = supervised(HANG_TIMEOUT);
-  await started(supervisor);
+  await started(supervisor, [0]);
   try {
     const pid = supervisor.pid(0);
     for (let n = 1; n <= 5; n++) {
@@ -130,7 +114,7 @@ Deno.test("a ready child that answers each $ping is probed once per hangTimeout 
 
 Deno.test("without hangTimeout no $ping is sent and no watchdog timer is armed", async () => {
   const { supervisor, clock, told, events } = supervised(undefined);
-  await started(supervisor);
+  await started(supervisor, [0]);
   try {
     assert.equal(clock.timers, 0);
     clock.advance(60 * HANG_TIMEOUT);
@@ -143,7 +127,7 @@ Deno.test("without hangTimeout no $ping is sent and no watchdog timer is armed",
 
 Deno.test("a child being stopped (a reload) is not judged by the watchdog: its stop has stopTimeout", async () => {
   const { supervisor, clock, pings, reported, heard } = supervised(HANG_TIMEOUT);
-  await started(supervisor);
+  await started(supervisor, [0]);
   const reloading = supervisor.reload([0]);
   reloading.catch(() => {});
   try {
@@ -161,7 +145,7 @@ Deno.test("a child being stopped (a reload) is not judged by the watchdog: its s
 
 Deno.test("a child ready once the cluster's stop began is not probed, nor a watchdog timer armed again", async () => {
   const { supervisor, clock, pings, heard } = supervised(HANG_TIMEOUT);
-  await started(supervisor);
+  await started(supervisor, [0]);
   try {
     // It crashes, and its next process starts after its back-off.
     Deno.kill(supervisor.pid(0)!, "SIGKILL");
@@ -171,8 +155,7 @@ Deno.test("a child ready once the cluster's stop began is not probed, nor a watc
     // The stop begins (the manager halts first, then runs its own stop
     // work), and the new process says `$ready` and `$running` meanwhile.
     supervisor.halt();
-    supervisor.goAhead(0);
-    supervisor.ready(0);
+    ready(supervisor, 0);
     assert.deepEqual(pings(), [{ n: 1 }], "no $ping after the stop began");
     assert.equal(clock.timers, 0, "no watchdog timer armed after the stop began");
   } finally {
