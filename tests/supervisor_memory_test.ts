@@ -195,7 +195,7 @@ Deno.test("a child over its maxMemory at every start is given up once its replac
 
 Deno.test("a child that grows past its maxMemory is replaced each time, its restart budget untouched", async () => {
   const { supervisor, events, reported, gaveUp, held, next, nextSpawn, tick } = supervised();
-  await started(supervisor);
+  await started(supervisor, [0, 1]);
   try {
     // Twice maxRestarts (2): a leak under steady traffic, each process read
     // within its limit first, then over it. None of it spends the budget
