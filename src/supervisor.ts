@@ -325,21 +325,27 @@ export class Supervisor {
 
   /**
    * Replaces a child that holds more than its `maxMemory`, counted as a
-   * restart. One that grew past it (it was read within it before) is
-   * replaced each time, as PM2 does: a leak under steady traffic would
-   * else spend the budget and, escalated, stop the whole server. One over
-   * it at its first reading needs more than its limit to run at all, and
-   * would be replaced for ever: that spends its restart budget, and past
-   * it (`maxRestarts` within `period`) it is stopped alone, gracefully all
-   * the same, and given up as a crash loop is.
+   * restart. One that grew past it (it was read within it before, and ran
+   * `maxBackoff` or more since it was ready) is replaced each time, as PM2
+   * does: a leak under steady traffic would else spend the budget and,
+   * escalated, stop the whole server. One over it at its first reading,
+   * or sooner than `maxBackoff` after it was ready, needs more than its
+   * limit to run at all (a worker that fills its caches once it runs is
+   * read within it a moment after its start), and would be replaced for
+   * ever, every second or two: that spends its restart budget, and past it
+   * (`maxRestarts` within `period`) it is stopped alone, gracefully all the
+   * same, and given up as a crash loop is. So a leak is replaced at most
+   * about once a `maxBackoff`, as a child that recycles itself is restarted.
    */
   async #replaceForMemory(child: Slot, spawned: SpawnedChild, rss: number): Promise<void> {
     // It crashed, or was reloaded, while reloads before this one ran.
     if (this.#stopping || child.process !== spawned || child.state !== "ready") return;
     const limit = child.spec.maxMemory!;
-    // `maxMemory` is refused with `restart: false`: a budget there is.
-    const replaced = this.#keptUnder.has(spawned) ||
-      child.budget!.onExit(this.#clock.now()) !== undefined;
+    const now = this.#clock.now();
+    // `maxMemory` is refused with `restart: false`: a policy and a budget there are.
+    const { maxBackoff } = restartOf(child.spec, this.#options.restart)!;
+    const grew = this.#keptUnder.has(spawned) && now - child.readyAt >= maxBackoff;
+    const replaced = grew || child.budget!.onExit(now) !== undefined;
     const what = `used ${mebibytes(rss)}, over maxMemory (${mebibytes(limit)})`;
     this.#options.report(
       new MemoryLimitError(

@@ -14,6 +14,7 @@ import {
   type SwitchboardError,
 } from "../mod.ts";
 import type { ForeignChildSpec } from "../src/child_slot.ts";
+import type { RestartPolicy } from "../src/restart_policy.ts";
 import { EXIT, STOP } from "../src/control.ts";
 import { MEMORY_CHECK_INTERVAL } from "../src/memory_watch.ts";
 import { MEBIBYTE } from "../src/resident_memory.ts";
@@ -33,7 +34,9 @@ const OVER = 300 * MEBIBYTE;
  * child would exit. With what it announced and reported, the processes
  * whose memory it read, and how much each holds (by address: `held`).
  */
-function supervised() {
+function supervised(
+  restart: RestartPolicy = { maxRestarts: 2, period: 60_000, backoff: 100, maxBackoff: 100 },
+) {
   const clock = new FakeClock();
   const events: LifecycleEvent[] = [];
   const reported: Error[] = [];
@@ -48,7 +51,7 @@ function supervised() {
     clock,
     new Map([[0, sleep], [1, { ...sleep, maxMemory: LIMIT }]]),
     {
-      restart: { maxRestarts: 2, period: 60_000, backoff: 100, maxBackoff: 100 },
+      restart,
       stopTimeout: 5_000,
       spawning: () => spawned.resolve(),
       tell: (address, action) => {
@@ -220,6 +223,78 @@ Deno.test("a child that grows past its maxMemory is replaced each time, its rest
     assert.equal(reported.length, 4);
     assert.ok(reported.every((e) => e.message.endsWith(": it is replaced")));
     assert.equal(supervisor.stats()[1].restarts, 4);
+  } finally {
+    await end(supervisor);
+  }
+});
+
+Deno.test("a child over its maxMemory sooner than maxBackoff after its start, though read within it first, spends its restart budget", async () => {
+  // maxBackoff 5 s: each process is read within its limit one check after
+  // it is ready, over it the next (it fills its caches once it runs, say),
+  // 2 s in. Before, that was taken for a leak, and the child was replaced
+  // every two seconds for ever, never given up.
+  const { supervisor, events, reported, gaveUp, held, next, nextSpawn, tick } = supervised({
+    maxRestarts: 2,
+    period: 60_000,
+    backoff: 100,
+    maxBackoff: 5_000,
+  });
+  await started(supervisor, [0, 1]);
+  try {
+    for (let n = 0; n < 2; n++) {
+      held.set(1, UNDER);
+      tick();
+      held.set(1, OVER);
+      const spawn = nextSpawn();
+      tick();
+      await spawn;
+      const back = next("ready");
+      ready(supervisor, 1);
+      await back;
+    }
+    held.set(1, UNDER);
+    tick();
+    held.set(1, OVER);
+    const fatal = next("fatal");
+    tick();
+    assert.deepEqual(await fatal, { type: "fatal", address: 1, restarts: 2, period: 60_000 });
+    assert.deepEqual(events.map((e) => e.type), ["reload", "ready", "reload", "ready", "fatal"]);
+    assert.equal(
+      reported.at(-2)?.message,
+      "worker 1 used 300 MiB, over maxMemory (200 MiB): it is stopped, and stays down",
+    );
+    assert.deepEqual(gaveUp, [reported.at(-1)]);
+    assert.equal(supervisor.stats()[1].restarts, 2);
+  } finally {
+    await end(supervisor);
+  }
+});
+
+Deno.test("a child that grows past its maxMemory maxBackoff or more after its start is replaced each time", async () => {
+  // The same child as above, read over its limit 5 s after it was ready:
+  // a leak, replaced each time, its budget untouched.
+  const { supervisor, events, gaveUp, held, next, nextSpawn, tick } = supervised({
+    maxRestarts: 2,
+    period: 60_000,
+    backoff: 100,
+    maxBackoff: 5_000,
+  });
+  await started(supervisor, [0, 1]);
+  try {
+    for (let n = 0; n < 3; n++) {
+      held.set(1, UNDER);
+      for (let t = 0; t < 4; t++) tick();
+      held.set(1, OVER);
+      const spawn = nextSpawn();
+      tick();
+      await spawn;
+      const back = next("ready");
+      ready(supervisor, 1);
+      await back;
+    }
+    assert.deepEqual(events.map((e) => e.type), Array(3).fill(["reload", "ready"]).flat());
+    assert.deepEqual(gaveUp, []);
+    assert.equal(supervisor.stats()[1].restarts, 3);
   } finally {
     await end(supervisor);
   }
