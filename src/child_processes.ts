@@ -104,12 +104,20 @@ export class ChildProcesses {
     });
     const asked = children.filter((child) => this.#ask(child, false));
     // Each within its own stopTimeout (a service may have a longer one):
-    // the tier's phase lasts as long as its slowest needs, no longer.
-    await Promise.all(asked.map((child) => this.#phase(child, child.stopped.promise)));
-    for (const child of asked) {
+    // the tier's phase lasts as long as its slowest needs, no longer. One
+    // past its own is reported and told to exit then, not once its slowest
+    // sibling is done (its own stopTimeout meant nothing in a cluster's
+    // stop); one done in time is told with the rest of its tier, whose stop
+    // work may still need it.
+    const toldAlready = new Set<Slot>();
+    await Promise.all(asked.map(async (child) => {
+      await this.#phase(child, child.stopped.promise);
+      if (child.saidStopped || !child.process) return;
       this.#reportUnfinished(child);
       this.#tellExit(child);
-    }
+      toldAlready.add(child);
+    }));
+    for (const child of asked) if (!toldAlready.has(child)) this.#tellExit(child);
     await Promise.all(children.map((child, i) => {
       const spawned = processes[i];
       return spawned &&

@@ -189,6 +189,27 @@ Deno.test("a service's stop work past its own stopTimeout is cut short, and said
   ]);
 });
 
+Deno.test("in the cluster's stop, a service past its own stopTimeout is told to exit then, not once a slower sibling is done", async () => {
+  const cluster = await startCluster({
+    workers: 1,
+    stopTimeout: 300,
+    processes: {
+      plain: { module: SLOW_STOP_SERVICE, args: ["2000"] },
+      db: { module: SLOW_STOP_SERVICE, args: ["2600"], stopTimeout: 5_000 },
+    },
+  });
+  const errors = errorsOf(cluster);
+  const flushed = new Recorder<{ ms: number }>(cluster, "flushed");
+  await waitFor(cluster.stop(), "stop() to finish");
+  // Before, "plain" ran its whole flush (db's phase was the tier's), and
+  // nothing was said of its 300 ms (trial 27).
+  assert.deepEqual(flushed.data, [{ ms: 2600 }]);
+  assert.deepEqual(errors.map((error) => error.message), [
+    'service "plain" did not finish its stop work (its onStop handlers, its running handlers) ' +
+    "within stopTimeout (300 ms): it was told to exit",
+  ]);
+});
+
 Deno.test("a service stuck in its stop work is told to exit and killed at its own stopTimeout, not the cluster's", async () => {
   const cluster = await startCluster({
     workers: 1,
