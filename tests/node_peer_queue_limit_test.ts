@@ -40,13 +40,18 @@ function floodingWhileReplacing(): Promise<FakeManager> {
   );
 }
 
-Deno.test("a Node peer's sends past maxQueuedBytes throw QueueFullError, and what went before arrives", async () => {
-  await using cluster = await Cluster.start({
+/** A cluster whose one service is the flooding Node service, queues bounded at MAX_QUEUED. */
+function startFlooder(): Promise<Cluster> {
+  return Cluster.start({
     workers: 0,
     processes: { flooder: { command: ["node", FLOODING] } },
     maxFrameSize: 128 * 1024,
     maxQueuedBytes: MAX_QUEUED,
   });
+}
+
+Deno.test("a Node peer's sends past maxQueuedBytes throw QueueFullError, and what went before arrives", async () => {
+  await using cluster = await startFlooder();
   let blobs = 0;
   let allArrived = () => {};
   const arrived = new Promise<void>((resolve) => allArrived = resolve);
@@ -106,12 +111,7 @@ function holdUntilExists(path: string): void {
 }
 
 Deno.test("a Node peer that awaits drain() between sends is not refused at maxQueuedBytes", async () => {
-  await using cluster = await Cluster.start({
-    workers: 0,
-    processes: { flooder: { command: ["node", FLOODING] } },
-    maxFrameSize: 128 * 1024,
-    maxQueuedBytes: MAX_QUEUED,
-  });
+  await using cluster = await startFlooder();
   let blobs = 0;
   cluster.on("blob", () => void blobs++);
   const outcome = await cluster.request(

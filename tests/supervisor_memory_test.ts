@@ -85,6 +85,21 @@ function supervised(
   };
   /** One interval of the memory checks passes. */
   const tick = () => clock.advance(MEMORY_CHECK_INTERVAL);
+  /**
+   * Worker 1 is read within its limit for `checksUnder` checks, then over
+   * it: it is replaced, and its next process said ready.
+   */
+  const replacedAfter = async (checksUnder: number): Promise<void> => {
+    held.set(1, UNDER);
+    for (let n = 0; n < checksUnder; n++) tick();
+    held.set(1, OVER);
+    const spawn = nextSpawn();
+    tick();
+    await spawn;
+    const back = next("ready");
+    ready(supervisor, 1);
+    await back;
+  };
   return {
     supervisor,
     clock,
@@ -97,6 +112,7 @@ function supervised(
     next,
     nextSpawn,
     tick,
+    replacedAfter,
   };
 }
 
@@ -157,20 +173,12 @@ Deno.test("a child under its maxMemory is read once an interval and never touche
 });
 
 Deno.test("a child over its maxMemory at every start is given up once its replacements spent its restart budget", async () => {
-  const { supervisor, events, reported, gaveUp, stoppedAlone, held, next, nextSpawn, tick } =
+  const { supervisor, events, reported, gaveUp, stoppedAlone, next, tick, replacedAfter } =
     supervised();
   await started(supervisor, [0, 1]);
   try {
-    held.set(1, OVER);
-    // maxRestarts: 2 replacements within the period.
-    for (let n = 0; n < 2; n++) {
-      const spawn = nextSpawn();
-      tick();
-      await spawn;
-      const back = next("ready");
-      ready(supervisor, 1);
-      await back;
-    }
+    // maxRestarts: 2 replacements within the period, each over at its first check.
+    for (let n = 0; n < 2; n++) await replacedAfter(0);
     const fatal = next("fatal");
     tick();
     assert.deepEqual(await fatal, { type: "fatal", address: 1, restarts: 2, period: 60_000 });
@@ -197,23 +205,13 @@ Deno.test("a child over its maxMemory at every start is given up once its replac
 });
 
 Deno.test("a child that grows past its maxMemory is replaced each time, its restart budget untouched", async () => {
-  const { supervisor, events, reported, gaveUp, held, next, nextSpawn, tick } = supervised();
+  const { supervisor, events, reported, gaveUp, replacedAfter } = supervised();
   await started(supervisor, [0, 1]);
   try {
     // Twice maxRestarts (2): a leak under steady traffic, each process read
     // within its limit first, then over it. None of it spends the budget
     // that would give the child up, and escalated, stop the whole server.
-    for (let n = 0; n < 4; n++) {
-      held.set(1, UNDER);
-      tick();
-      held.set(1, OVER);
-      const spawn = nextSpawn();
-      tick();
-      await spawn;
-      const back = next("ready");
-      ready(supervisor, 1);
-      await back;
-    }
+    for (let n = 0; n < 4; n++) await replacedAfter(1);
     assert.deepEqual(
       events.map((e) => e.type),
       Array(4).fill(["reload", "ready"]).flat(),
@@ -233,7 +231,7 @@ Deno.test("a child over its maxMemory sooner than maxBackoff after its start, th
   // it is ready, over it the next (it fills its caches once it runs, say),
   // 2 s in. Before, that was taken for a leak, and the child was replaced
   // every two seconds for ever, never given up.
-  const { supervisor, events, reported, gaveUp, held, next, nextSpawn, tick } = supervised({
+  const { supervisor, events, reported, gaveUp, held, next, tick, replacedAfter } = supervised({
     maxRestarts: 2,
     period: 60_000,
     backoff: 100,
@@ -241,17 +239,7 @@ Deno.test("a child over its maxMemory sooner than maxBackoff after its start, th
   });
   await started(supervisor, [0, 1]);
   try {
-    for (let n = 0; n < 2; n++) {
-      held.set(1, UNDER);
-      tick();
-      held.set(1, OVER);
-      const spawn = nextSpawn();
-      tick();
-      await spawn;
-      const back = next("ready");
-      ready(supervisor, 1);
-      await back;
-    }
+    for (let n = 0; n < 2; n++) await replacedAfter(1);
     held.set(1, UNDER);
     tick();
     held.set(1, OVER);
@@ -273,7 +261,7 @@ Deno.test("a child over its maxMemory sooner than maxBackoff after its start, th
 Deno.test("a child that grows past its maxMemory maxBackoff or more after its start is replaced each time", async () => {
   // The same child as above, read over its limit 5 s after it was ready:
   // a leak, replaced each time, its budget untouched.
-  const { supervisor, events, gaveUp, held, next, nextSpawn, tick } = supervised({
+  const { supervisor, events, gaveUp, replacedAfter } = supervised({
     maxRestarts: 2,
     period: 60_000,
     backoff: 100,
@@ -281,17 +269,7 @@ Deno.test("a child that grows past its maxMemory maxBackoff or more after its st
   });
   await started(supervisor, [0, 1]);
   try {
-    for (let n = 0; n < 3; n++) {
-      held.set(1, UNDER);
-      for (let t = 0; t < 4; t++) tick();
-      held.set(1, OVER);
-      const spawn = nextSpawn();
-      tick();
-      await spawn;
-      const back = next("ready");
-      ready(supervisor, 1);
-      await back;
-    }
+    for (let n = 0; n < 3; n++) await replacedAfter(4);
     assert.deepEqual(events.map((e) => e.type), Array(3).fill(["reload", "ready"]).flat());
     assert.deepEqual(gaveUp, []);
     assert.equal(supervisor.stats()[1].restarts, 3);
