@@ -44,15 +44,23 @@ Deno.test({
       );
       await using b = await joinHere(cluster, "b", { workers: 1 });
       await heardB;
+      // Host a's manager's code: the start awaited through a deadline, as a
+      // careful manager may, its listener added a few promise turns after
+      // the start resolved. Awaited before `open` is written, not after: the
+      // start may resolve, and its early events be told, before the write's
+      // own promise does (worker 1 is ready once the file exists; the
+      // write's answer, under load, came later, and the listener after the
+      // events, which a manager that awaited nothing else never sees).
+      const manager = waitFor(starting, "host a's start").then((a) => ({
+        a,
+        hostJoined: nextEvent<LifecycleEvent>(
+          (listener) => a.onLifecycle(listener),
+          "host a's manager to hear hostJoined of b",
+          (event) => event.type === "hostJoined",
+        ),
+      }));
       await Deno.writeTextFile(`${dir}/open`, "");
-      // Awaited through a deadline, as a careful manager may: its listener
-      // is added a few promise turns after the start resolved.
-      const a = await waitFor(starting, "host a's start");
-      const hostJoined = nextEvent<LifecycleEvent>(
-        (listener) => a.onLifecycle(listener),
-        "host a's manager to hear hostJoined of b",
-        (event) => event.type === "hostJoined",
-      );
+      const { a, hostJoined } = await manager;
       assert.deepEqual(await hostJoined, {
         type: "hostJoined",
         address: "manager@b",
