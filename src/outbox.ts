@@ -264,7 +264,10 @@ export class Outbox {
    * Checks that every target would take a payload of `size` bytes, before
    * any is sent: not over what the transport carries to it, and room in
    * its queue, as the transport counts it, with what the targets before it
-   * add to a queue they share (another host's window, say).
+   * add to a queue they share (another host's window, say); and none that
+   * this process's answers wait for (see `Endpoint.answersHeldFor`): the
+   * send to it is refused whatever room its queue has, and, found in the
+   * loop, it stopped the message halfway, had by the targets before it.
    */
   #checkAll(targets: readonly Address[], size: number, action: string): void {
     const endpoint = this.#endpoint;
@@ -272,6 +275,7 @@ export class Outbox {
     for (const target of targets) {
       if (target === this.#self) continue; // The loopback has no limit.
       if (size > endpoint.maxPayload(target)) throw this.#tooLarge(target, action);
+      if (endpoint.answersHeldFor?.(target)) throw this.#behindAnswers(target, action);
       const queue = endpoint.queueKey?.(target) ?? target;
       const before = planned.get(queue);
       const queued = before ?? endpoint.queued(target) + (this.siblings?.bytes(target) ?? 0);
