@@ -208,8 +208,13 @@ export class IncomingOrder {
   sent(host: string, epoch: number, sent: number): void {
     if (sent === 0 || this.#late(host, epoch)) return;
     const incoming = this.#current(host, epoch);
-    // Fewer: it counted afresh since, and its next message says so.
-    if (sent < incoming.expect) return;
+    // Fewer than came: it counts afresh in this epoch (it forgot this
+    // host), and its word of that (a RESUME) never came, nor did anything
+    // it sent since (one would have counted afresh here, see `count`): so
+    // this host does too, and all of the new count is lost. Passed over,
+    // its tail check told it again each heartbeat, to no end, while those
+    // messages stayed in doubt until it sent more.
+    if (sent < incoming.expect) countAfresh(incoming, epoch);
     if (sent > incoming.expect) this.#missing(host, sent - incoming.expect, epoch, incoming.expect);
     incoming.expect = sent;
     this.#ack(host, incoming);

@@ -166,6 +166,24 @@ Deno.test("IncomingOrder, told how many a host sent after this one reconnected, 
   order.stop();
 });
 
+Deno.test("IncomingOrder, told fewer sent than it counted, counts afresh: the sender's new count was lost, RESUME and all", () => {
+  const { order, published, reported } = counting();
+  for (let seq = 0; seq < 5; seq++) order.confirm("b", order.count("b", 7, seq, 10)!);
+  // b forgot this host, and counts afresh in epoch 7: its RESUME, and the
+  // 2 messages it sent since, were lost. Its tail check says it sent 2.
+  // Before, that was dropped as a word from before a RESUME still to come;
+  // told again each heartbeat, to no end, b's 2 stayed unconfirmed.
+  order.sent("b", 7, 2);
+  assert.equal(reported.at(-1)?.message, '2 messages from host "b" were lost on the way');
+  const kinds = published.map(({ kind, seq, body }) => [kind, seq, readHighest(body)]);
+  assert.deepEqual(kinds, [[GAP, 2, undefined], [ACK, 7, 1]], "the gap said, and confirmed");
+  assert.deepEqual(readGap(published[0].body), { epoch: 7, first: 0 }, "its senders are known");
+  order.count("b", 7, 2, 10);
+  assert.equal(reported.length, 1, "2 follows");
+  assert.deepEqual(order.had("b"), { epoch: 7, highest: 2 });
+  order.stop();
+});
+
 Deno.test("IncomingOrder confirms an epoch before a reconnect each time told its count, and counts it once", () => {
   const { order, published, reported } = counting();
   for (let seq = 0; seq < 3; seq++) order.count("b", 7, seq, 10);
