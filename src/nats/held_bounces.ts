@@ -1,16 +1,19 @@
 /**
- * Bounces a host could not publish because its connection to the server
- * was down: the message they speak of was confirmed to its sender (it came,
- * and was counted), so, dropped, the sender would never hear it was not
- * delivered. They wait here, in order, and go once the connection is back;
- * past a bound, what else would wait is counted and said here instead.
+ * Bounces a host could not publish yet: its connection to the server was
+ * down, or its keys may have lapsed, and another process may hold its name
+ * (a bounce under it would fail, on the sender's host, what the sender has
+ * open with that process's namesake). The message they speak of was
+ * confirmed to its sender (it came, and was counted), so, dropped, the
+ * sender would never hear it was not delivered. They wait here, in order,
+ * and go once the host can speak again; past a bound, what else would wait
+ * is counted, by why it waited, and said here instead.
  *
  * @module
  */
 
 import type { Address } from "../address.ts";
 
-/** How many bounces wait, at most, while the connection is down. */
+/** How many bounces wait, at most, while the host cannot speak. */
 export const MOST_HELD = 1_024;
 
 /** A bounce that waits: to whom it goes, and what it says. */
@@ -23,26 +26,26 @@ export interface HeldBounce {
   count: number;
 }
 
-/** The bounces waiting for the connection to come back. */
-export class HeldBounces {
+/** The bounces waiting for the host to speak again; `Why` names why one waits. */
+export class HeldBounces<Why = string> {
   #held: HeldBounce[] = [];
-  /** Messages whose bounces could not wait: their senders will not hear. */
-  #untold = 0;
+  /** By why they would have waited: messages whose bounces could not, whose senders will not hear. */
+  #untold = new Map<Why, number>();
 
-  /** Keeps `bounce`, unless too many wait. */
-  hold(bounce: HeldBounce): void {
+  /** Keeps `bounce`, unless too many wait: then it is counted under `why` it would have. */
+  hold(bounce: HeldBounce, why: Why): void {
     if (this.#held.length < MOST_HELD) this.#held.push(bounce);
-    else this.#untold += bounce.count;
+    else this.#untold.set(why, (this.#untold.get(why) ?? 0) + bounce.count);
   }
 
   /**
    * Hands over what waits, oldest first, and how many messages' senders
-   * were never to be told; nothing waits after.
+   * were never to be told, by why; nothing waits after.
    */
-  take(): { bounces: HeldBounce[]; untold: number } {
+  take(): { bounces: HeldBounce[]; untold: Map<Why, number> } {
     const taken = { bounces: this.#held, untold: this.#untold };
     this.#held = [];
-    this.#untold = 0;
+    this.#untold = new Map();
     return taken;
   }
 }

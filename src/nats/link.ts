@@ -413,14 +413,14 @@ export class NatsLink implements BrokerLink {
     // sent after never will.
     await this.stopReading();
     for (const host of this.#early.clear()) neverHad.add(host);
+    // Bounces held go first, if this host can speak; if it cannot, they
+    // never will: said here, as their senders will not hear them.
+    this.#notices.sendOrDropHeldBounces();
     // Keys that may have lapsed may be another process's now (see
     // `mayHaveLapsed`): a bye under the name would be taken as its, and the
     // others would count it gone for good. So this host leaves unsaid, and
     // they settle what they sent it as for a host that died.
-    if (!this.#members.mayHaveLapsed()) {
-      this.#notices.sendHeldBounces();
-      if (this.#up) this.#leaving.sayBye(neverHad);
-    }
+    if (this.#up && !this.#members.mayHaveLapsed()) this.#leaving.sayBye(neverHad);
     this.#leaving.tellUnsettled(this.#up ? "stopped" : "stopped, cut off from the NATS server,");
     for (const batch of this.#batches.values()) batch.flush();
     this.#incoming.stop();
@@ -441,10 +441,14 @@ export class NatsLink implements BrokerLink {
    */
   #onRefreshed(kept: boolean): void {
     this.#lapse.settled(kept);
-    if (!kept) return this.#notices.dropEndedUntold();
+    if (!kept) {
+      this.#notices.dropHeldBounces("taken");
+      return this.#notices.dropEndedUntold();
+    }
     if (this.#members.mayHaveLapsed()) return;
     // What came before the lapse, and could not be confirmed during it.
     this.#incoming.ackUnconfirmed();
+    this.#notices.sendHeldBounces();
     this.#notices.sendEndedUntold();
     // Hosts whose envelopes were dropped, and that joined while this
     // host's keys may have lapsed (see `#joined`): asked now.

@@ -1,11 +1,11 @@
 /**
  * What this host tells the other hosts of its own side, unasked: that it
  * refused what one of their processes sent (a bounce), and that one of its
- * processes ended. Both may have to wait: a bounce while the connection to
- * the server is down (`HeldBounces`), an end while this host cannot speak
- * for the process (its connection is down, or its keys may have lapsed and
- * another process may hold its name). Apart from the link, as what waits
- * while the host cannot speak is one idea, and the link is another.
+ * processes ended. Both wait while this host cannot speak for the process:
+ * its connection is down, or its keys may have lapsed and another process
+ * may hold its name (`HeldBounces` holds the bounces; of an end, only the
+ * last of each process is kept). Apart from the link, as what waits while
+ * the host cannot speak is one idea, and the link is another.
  *
  * @module
  */
@@ -20,6 +20,21 @@ import { HeldBounces } from "./held_bounces.ts";
 import type { IncomingOrder } from "./incoming_order.ts";
 
 const NO_ADDRESS = null;
+
+/**
+ * Why a bounce waits, or went untold: said with the count of the messages
+ * whose senders will not hear (their bounces past what may wait, or still
+ * held when they can never go).
+ */
+const WHY = {
+  down: "the connection to the NATS server was down",
+  lapsed: "this host's keys in the membership bucket may have expired, " +
+    "and another process may hold its name",
+  taken: "this host's keys in the membership bucket expired, and another process took its name",
+} as const;
+
+/** See {@linkcode WHY}. */
+export type Untold = keyof typeof WHY;
 
 /** What {@linkcode Notices} needs of the link it speaks for. */
 export interface NoticesOptions {
@@ -48,8 +63,8 @@ export interface NoticesOptions {
 /** The bounces and ends this host tells the others, and those that wait until it can. */
 export class Notices {
   readonly #options: NoticesOptions;
-  /** Bounces that could not go while the connection was down. */
-  readonly #heldBounces = new HeldBounces();
+  /** Bounces that could not go yet: the connection was down, or this host's keys may have lapsed. */
+  readonly #heldBounces = new HeldBounces<Untold>();
   /**
    * What this host would have told each other host of its processes that
    * ended while it could not (the last of each process, for each host):
@@ -69,13 +84,25 @@ export class Notices {
     this.#options.publish(host, part);
   }
 
-  /** See `BrokerLink.bounce`: held while the connection is down. */
+  /** Why this host cannot speak for its processes now, if it cannot. */
+  #mute(): Untold | undefined {
+    if (!this.#up) return "down";
+    if (this.#options.mayHaveLapsed()) return "lapsed";
+  }
+
+  /**
+   * See `BrokerLink.bounce`: held while this host cannot speak for `to`.
+   * Not while its keys may have lapsed: another process may hold `to` now,
+   * and a bounce of a request (one whose refusal could not go as its
+   * answer) would fail what the sender has open with that one.
+   */
   bounce(from: Address, to: Address, reason: string, details: BounceDetails = {}): void {
     const host = this.#options.hostOf(from);
     if (host === undefined) return;
     const body = bounceBody(reason, details);
-    if (this.#up) this.#publish(host, { kind: BOUNCE, from, to, seq: 0, body });
-    else this.#heldBounces.hold({ host, from, to, body, count: details.count ?? 1 });
+    const mute = this.#mute();
+    if (mute === undefined) this.#publish(host, { kind: BOUNCE, from, to, seq: 0, body });
+    else this.#heldBounces.hold({ host, from, to, body, count: details.count ?? 1 }, mute);
   }
 
   /** See `BrokerLink.ended`: held while this host cannot speak for `address`. */
@@ -108,27 +135,50 @@ export class Notices {
   }
 
   /**
-   * Publishes the bounces held while the connection was down, to the hosts
-   * still here; what cannot go (too many held, or still down as this host
-   * closes) is said here, as its senders will not hear it.
+   * Publishes the bounces held, to the hosts still here, once this host
+   * can speak (connected, and its keys surely its own); what could not wait
+   * (too many held) is said here, as its senders will not hear it.
    */
   sendHeldBounces(): void {
+    if (this.#mute() !== undefined) return;
     const { bounces, untold } = this.#heldBounces.take();
-    let notSent = untold;
-    for (const { host, from, to, body, count } of bounces) {
-      if (!this.#up) notSent += count;
-      else if (this.#options.knows(host)) {
-        this.#publish(host, { kind: BOUNCE, from, to, seq: 0, body });
-      }
+    for (const { host, from, to, body } of bounces) {
+      if (this.#options.knows(host)) this.#publish(host, { kind: BOUNCE, from, to, seq: 0, body });
     }
-    if (notSent === 0) return;
-    this.#options.report(
-      new UnreachableError(
-        `${counted(notSent, "message")} from other hosts ${
-          notSent === 1 ? "was" : "were"
-        } not delivered here, and their senders were not told: the connection to the NATS server was down`,
-      ),
-    );
+    this.#sayUntold(untold);
+  }
+
+  /**
+   * Drops the bounces held, said here as their senders will not hear them:
+   * `why` they never can go (another process took this host's name, say).
+   */
+  dropHeldBounces(why: Untold): void {
+    const { bounces, untold } = this.#heldBounces.take();
+    for (const { count } of bounces) untold.set(why, (untold.get(why) ?? 0) + count);
+    this.#sayUntold(untold);
+  }
+
+  /**
+   * This host closes: the bounces held go, if it can speak; if it cannot
+   * (it is cut off, or its keys may have lapsed), they never will.
+   */
+  sendOrDropHeldBounces(): void {
+    const mute = this.#mute();
+    if (mute === undefined) this.sendHeldBounces();
+    else this.dropHeldBounces(mute);
+  }
+
+  /** Says here, by why, how many messages' senders will not hear they were not delivered. */
+  #sayUntold(untold: Map<Untold, number>): void {
+    for (const [why, count] of untold) {
+      this.#options.report(
+        new UnreachableError(
+          `${counted(count, "message")} from other hosts ${
+            count === 1 ? "was" : "were"
+          } not delivered here, and their senders were not told: ${WHY[why]}`,
+        ),
+      );
+    }
   }
 
   /**
