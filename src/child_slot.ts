@@ -7,6 +7,7 @@
  */
 
 import { type Address, describe, outputLabel } from "./address.ts";
+import type { ChildPlace } from "./child_environment.ts";
 import type { Permissions } from "./permissions.ts";
 import { RestartBudget, type RestartPolicy } from "./restart_policy.ts";
 import type { SpawnedChild } from "./spawn.ts";
@@ -15,8 +16,11 @@ import type { ChildState } from "./stats.ts";
 /** How to start one child: a Deno module, or an executable in another language. */
 export type ChildSpec = DenoChildSpec | ForeignChildSpec;
 
-/** A child that runs a Deno module, in Deno's sandbox. */
-export interface DenoChildSpec {
+/**
+ * A child that runs a Deno module, in Deno's sandbox; its `env` and `cwd`,
+ * the cluster's with a service's own over them.
+ */
+export interface DenoChildSpec extends ChildPlace {
   /** The module to run. */
   module: string | URL;
   /** What to grant on top of what its transport needs. */
@@ -39,8 +43,8 @@ export interface DenoChildSpec {
   escalate?: boolean;
 }
 
-/** A child in another language: its argv, run as given, outside any sandbox. */
-export interface ForeignChildSpec {
+/** A child in another language: its argv, run as given (in its `cwd`), outside any sandbox. */
+export interface ForeignChildSpec extends ChildPlace {
   /** The executable, then its arguments. */
   command: readonly string[];
   /** Whether each line it prints gets its address in front (see `labelOutput`). */

@@ -51,6 +51,21 @@ export type ServiceOptions = ModuleService | CommandService;
  * console.assert(db.args?.[0] === "--fresh");
  * ```
  *
+ * @example A service with its own environment and working directory
+ * ```ts
+ * import type { ModuleService } from "@switchboard/switchboard";
+ *
+ * // Module and grants as written, from the manager's directory; the
+ * // service's own relative paths (Deno.readTextFile("./state.json")) from /var/lib/app.
+ * const store: ModuleService = {
+ *   module: "./store.ts",
+ *   cwd: "/var/lib/app",
+ *   env: { STORE_MODE: "append" },
+ *   permissions: { env: ["STORE_MODE"], read: ["/var/lib/app"], write: ["/var/lib/app"] },
+ * };
+ * console.assert(store.env?.STORE_MODE === "append");
+ * ```
+ *
  * @example A helper the cluster runs on without, restarted patiently
  * ```ts
  * import type { ClusterOptions, ModuleService } from "@switchboard/switchboard";
@@ -66,7 +81,10 @@ export type ServiceOptions = ModuleService | CommandService;
  * ```
  */
 export interface ModuleService {
-  /** The module to run: a path relative to the working directory, or a URL. */
+  /**
+   * The module to run: a path relative to the manager's working directory
+   * (with a `cwd` of its own too), or a URL.
+   */
   module: string | URL;
   /** Not beside a module: see {@linkcode CommandService}. */
   command?: undefined;
@@ -86,6 +104,18 @@ export interface ModuleService {
   stopTimeout?: number;
   /** Whether its being given up stops the cluster, instead of the cluster's `escalate`. */
   escalate?: boolean;
+  /**
+   * Environment variables for this service, merged over the cluster's
+   * `env` (see {@linkcode ClusterOptions.env}): it reads them only with
+   * `permissions.env` granting them.
+   */
+  env?: Record<string, string>;
+  /**
+   * Its working directory, instead of the cluster's `cwd` (see
+   * {@linkcode ClusterOptions.cwd}): its `module` and `permissions` paths
+   * stay relative to the manager's.
+   */
+  cwd?: string;
 }
 
 /**
@@ -103,11 +133,12 @@ export interface ModuleService {
 export interface CommandService {
   /**
    * The executable, as its argv: the program (looked up on `PATH`, or a
-   * path relative to the working directory), then its arguments, e.g.
-   * `["python3", "svc.py"]`. It gets the same bootstrap on stdin and must
-   * speak the protocol itself. Deno's sandbox does not apply: it runs with
-   * the rights of the user and the manager's environment. The manager
-   * needs `--allow-run` for the program.
+   * path relative to its `cwd`, else the manager's working directory),
+   * then its arguments, e.g. `["python3", "svc.py"]`. It gets the same
+   * bootstrap on stdin and must speak the protocol itself. Deno's sandbox
+   * does not apply: it runs with the rights of the user and the manager's
+   * environment, `env` added. The manager needs `--allow-run` for the
+   * program.
    */
   command: readonly string[];
   /** Not beside a command. */
@@ -149,6 +180,38 @@ export interface CommandService {
    * `escalate`: `false` for a helper the cluster can run without.
    */
   escalate?: boolean;
+  /**
+   * Environment variables for this service, merged over the cluster's
+   * `env` and added to the manager's environment, which it inherits
+   * (see {@linkcode ClusterOptions.env}).
+   *
+   * @example A Python service told where its model is
+   * ```ts
+   * import type { CommandService } from "@switchboard/switchboard";
+   *
+   * const ml: CommandService = {
+   *   command: ["python3", "-u", "model.py"],
+   *   env: { MODEL_PATH: "/srv/models/v3", OMP_NUM_THREADS: "2" },
+   * };
+   * console.assert(ml.env?.OMP_NUM_THREADS === "2");
+   * ```
+   */
+  env?: Record<string, string>;
+  /**
+   * Its working directory, instead of the cluster's `cwd`; relative to the
+   * manager's. A relative program or argument in `command` is found there,
+   * as a shell started in that directory finds it.
+   *
+   * @example A Node.js service run from its own checkout
+   * ```ts
+   * import type { CommandService } from "@switchboard/switchboard";
+   *
+   * // Runs /srv/resizer/index.mjs, and reads ./config.json from /srv/resizer.
+   * const resizer: CommandService = { command: ["node", "index.mjs"], cwd: "/srv/resizer" };
+   * console.assert(resizer.cwd === "/srv/resizer");
+   * ```
+   */
+  cwd?: string;
 }
 
 /**
@@ -175,9 +238,9 @@ export interface CommandService {
  */
 export interface ClusterOptions<S extends string = string> {
   /**
-   * The worker module: a path relative to the working directory, or a URL
-   * such as `new URL("./worker.ts", import.meta.url)`. Needed when
-   * `workers` is above 0.
+   * The worker module: a path relative to the manager's working directory
+   * (with `cwd` too), or a URL such as `new URL("./worker.ts",
+   * import.meta.url)`. Needed when `workers` is above 0.
    */
   worker?: string | URL;
   /** How many workers to start (default: `navigator.hardwareConcurrency`). */
@@ -198,6 +261,65 @@ export interface ClusterOptions<S extends string = string> {
   flags?: readonly string[];
   /** `Deno.args` for every child. */
   args?: readonly string[];
+  /**
+   * Environment variables for every child, workers and services, added to
+   * the manager's environment, which each child inherits (default: none
+   * added). A service's own `env` is merged over these, key by key. A key
+   * given here is set in the child; none is removed: a variable the
+   * children must not see is one to leave out of the manager's
+   * environment. Names are not empty and hold no `=` or NUL; values are
+   * strings without NUL (a number is a `TypeError`: write `"8080"`).
+   *
+   * A Deno child reads a variable only if `permissions.env` grants it:
+   * `env` grants nothing, as every permission is granted by `permissions`
+   * alone. Variables that Deno itself reads (`TZ`, `NO_COLOR`,
+   * `HTTPS_PROXY`, `DENO_DIR`) and the processes a child starts see
+   * them without a grant.
+   *
+   * @example Workers told their mode, and allowed to read it
+   * ```ts
+   * import type { ClusterOptions } from "@switchboard/switchboard";
+   *
+   * const options: ClusterOptions<"mailer"> = {
+   *   worker: "./worker.ts",
+   *   env: { APP_MODE: "production", LOG_LEVEL: "info" },
+   *   permissions: { env: ["APP_MODE", "LOG_LEVEL"] },
+   *   // The mailer's LOG_LEVEL is "debug", its APP_MODE the cluster's.
+   *   processes: { mailer: { module: "./mailer.ts", env: { LOG_LEVEL: "debug" } } },
+   * };
+   * console.assert(options.env?.APP_MODE === "production");
+   * ```
+   */
+  env?: Record<string, string>;
+  /**
+   * The working directory of every child, workers and services without
+   * their own `cwd` (default: the manager's): a path, relative to the
+   * manager's working directory, or absolute. It is what a child's own
+   * relative paths (`Deno.readTextFile("./config.json")`, `Deno.cwd()`)
+   * and a command service's relative program and arguments resolve
+   * against. The paths of Switchboard's options do not move with it: a
+   * relative `worker`, service `module`, and `read`, `write`, `ffi` and
+   * `run` path in `permissions` stay relative to the manager's working
+   * directory, so that a grant never moves to files nobody named. `deno
+   * run` flags are passed as written, and Deno resolves a path in them
+   * (`--config`, `--env-file`) against the child's `cwd`. A directory
+   * that does not exist fails `start()`, or the restart or reload that
+   * needs it, with `Could not start service "name"` (or `worker 0`), its
+   * `cause` Deno's "No such cwd".
+   *
+   * @example Workers that read their templates from the application's directory
+   * ```ts
+   * import type { ClusterOptions } from "@switchboard/switchboard";
+   *
+   * const options: ClusterOptions = {
+   *   worker: "./app/worker.ts", // relative to the manager's directory, as without cwd
+   *   cwd: "/srv/app",
+   *   permissions: { read: ["/srv/app/templates"] },
+   * };
+   * console.assert(options.cwd === "/srv/app");
+   * ```
+   */
+  cwd?: string;
   /**
    * Whether the children may listen on one TCP port together, as Node's
    * cluster workers share a port (default `false`). Each listens with

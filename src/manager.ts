@@ -28,6 +28,7 @@ import { ClosedError, SwitchboardError } from "./errors.ts";
 import type { Layout } from "./layout.ts";
 import { ManagerEvents } from "./manager_events.ts";
 import { permissionFlags, type Permissions } from "./permissions.ts";
+import { anchoredModule, anchoredPermissions } from "./anchored_paths.ts";
 import type { RestartPolicy } from "./restart_policy.ts";
 import { Router } from "./router.ts";
 import type { EarlySignals, Heard } from "./early_signals.ts";
@@ -514,14 +515,23 @@ export class Manager {
 /**
  * What a child runs: a Deno module with its transport's permissions and
  * the granted ones, or a foreign command as it is (it has the user's rights
- * already, the socket directory's included).
+ * already, the socket directory's included); each with its `env` and `cwd`.
+ * A Deno child given a `cwd` has its module and grants anchored to the
+ * manager's working directory, read now, as the child inherited it before.
  */
 function programOf(spec: ChildSpec, transport: Permissions): Program {
-  if ("command" in spec) return { command: spec.command };
+  const place = {
+    ...(spec.env === undefined ? {} : { env: spec.env }),
+    ...(spec.cwd === undefined ? {} : { cwd: spec.cwd }),
+  };
+  if ("command" in spec) return { command: spec.command, ...place };
+  const dir = spec.cwd === undefined ? undefined : Deno.cwd();
+  const granted = dir === undefined ? spec.permissions : anchoredPermissions(spec.permissions, dir);
   return {
-    module: spec.module,
-    flags: [...permissionFlags(transport, spec.permissions), ...spec.flags],
+    module: dir === undefined ? spec.module : anchoredModule(spec.module, dir),
+    flags: [...permissionFlags(transport, granted), ...spec.flags],
     args: spec.args,
+    ...place,
   };
 }
 

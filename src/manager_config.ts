@@ -9,6 +9,7 @@
 
 import { type Address, describe } from "./address.ts";
 import type { ChildSpec, DenoChildSpec } from "./child_slot.ts";
+import { childPlace } from "./child_environment.ts";
 import { type ClusterOptions, DEFAULTS, type ServiceOptions } from "./cluster_options.ts";
 import { MAX_TIMER_DELAY } from "./clock.ts";
 import { counted } from "./counted.ts";
@@ -40,6 +41,8 @@ const CLUSTER_OPTIONS = {
   permissions: true,
   flags: true,
   args: true,
+  env: true,
+  cwd: true,
   reusePort: true,
   labelOutput: true,
   requestTimeout: true,
@@ -64,6 +67,8 @@ const SERVICE_OPTIONS = {
   permissions: true,
   flags: true,
   args: true,
+  env: true,
+  cwd: true,
   hangTimeout: true,
   maxMemory: true,
   restart: true,
@@ -120,6 +125,7 @@ export function managerConfig(
     args: options.args ?? [],
     labelOutput: options.labelOutput ?? false,
     ...watchedAndLimited(options, "Cluster.start()"),
+    ...childPlace(options, "Cluster.start()"),
   };
   const restart = restartPolicy(options.restart);
   const children = new Map<Address, ChildSpec>(layout.workerIds.map((id) => [id, shared]));
@@ -209,6 +215,8 @@ function isModule(module: unknown): module is string | URL {
 /**
  * How to start one service: its module, with the cluster's permissions,
  * flags and arguments unless it has its own; or its command, as it is.
+ * Either kind has the cluster's `env` with its own over it, and its own
+ * `cwd` or the cluster's.
  *
  * @param required The flags every Deno child gets (`reusePort`'s).
  * @param restart The cluster's restart policy, which its own completes.
@@ -262,6 +270,7 @@ function serviceSpec(
       command: [...command],
       labelOutput: shared.labelOutput,
       ...watchedAndLimited(spec, `Service "${name}"`, shared),
+      ...childPlace(spec, `Service "${name}"`, shared),
       ...ownSupervision(spec, name, restart),
     };
   }
@@ -276,6 +285,7 @@ function serviceSpec(
     args: spec.args ?? shared.args,
     labelOutput: shared.labelOutput,
     ...watchedAndLimited(spec, `Service "${name}"`, shared),
+    ...childPlace(spec, `Service "${name}"`, shared),
     ...ownSupervision(spec, name, restart),
   };
 }

@@ -8,14 +8,15 @@
  */
 
 import { type Bootstrap, encodeBootstrap, GO_AHEAD } from "./bootstrap.ts";
+import type { ChildPlace } from "./child_environment.ts";
 import { pipeLabelled, serialWriter } from "./labelled_output.ts";
 
 /** What a child runs: a Deno module, or another executable. */
 export type Program = DenoProgram | ForeignProgram;
 
-/** A Deno module, run with `deno run`. */
-export interface DenoProgram {
-  /** The module to run: a path relative to the working directory, or a URL. */
+/** A Deno module, run with `deno run`, in `cwd` if given. */
+export interface DenoProgram extends ChildPlace {
+  /** The module to run: a path relative to the child's working directory, or a URL. */
   module: string | URL;
   /** Flags for `deno run`: permissions first, then the user's own. */
   flags: readonly string[];
@@ -27,8 +28,11 @@ export interface DenoProgram {
  * Any executable, in any language, that speaks the protocol itself (README
  * "Processes in other languages"): run as its argv says, with no sandbox.
  */
-export interface ForeignProgram {
-  /** The executable (looked up on `PATH`, or a path), then its arguments. */
+export interface ForeignProgram extends ChildPlace {
+  /**
+   * The executable (looked up on `PATH`, or a path relative to `cwd` when
+   * given), then its arguments.
+   */
   command: readonly string[];
 }
 
@@ -67,17 +71,22 @@ export interface SpawnedChild {
 
 /**
  * Starts a child and hands it its bootstrap. Either kind inherits the
- * manager's environment and working directory: a Deno child cannot read
- * the environment without `--allow-env`, but another executable can, and
+ * manager's environment, with `env` added over it, and runs in `cwd`, else
+ * in the manager's working directory: a Deno child cannot read the
+ * environment without `--allow-env`, but another executable can, and
  * finds its interpreter on `PATH`.
  *
- * @throws {Deno.errors.NotFound} When the executable does not exist.
+ * @throws {Deno.errors.NotFound} When the executable or `cwd` does not
+ * exist (Deno's message says which: "No such cwd '/srv/gone'").
  */
 export function spawnChild(command: ChildCommand, bootstrap: Bootstrap): SpawnedChild {
   const [program, ...args] = argv(command);
   const output = command.label === undefined ? "inherit" : "piped";
   const process = new Deno.Command(program, {
     args,
+    // Added to the manager's environment, which the child keeps: a key is set, never unset.
+    ...(command.env === undefined ? {} : { env: { ...command.env } }),
+    ...(command.cwd === undefined ? {} : { cwd: command.cwd }),
     stdin: "piped",
     stdout: output,
     stderr: output,

@@ -48,7 +48,7 @@ export class UnixHost implements TransportHost {
    * hold a comma.
    */
   static async create(members: HostMembers): Promise<UnixHost> {
-    const dir = await Deno.makeTempDir({ prefix: DIR_PREFIX }).catch((error) => {
+    const made = await Deno.makeTempDir({ prefix: DIR_PREFIX }).catch((error) => {
       // Deno names no directory, nor the other flags: said as a refusal to listen is.
       if (error instanceof Deno.errors.NotCapable) throw flagsAdvice(error, temporaryDir());
       // Deno says only "tmpdir": a TMPDIR that names no directory (a typo in a unit file, say).
@@ -61,6 +61,9 @@ export class UnixHost implements TransportHost {
       }
       throw error;
     });
+    // A relative TMPDIR gives a relative path, which a child with a cwd of
+    // its own would look for in its own directory, and never join.
+    const dir = made.startsWith("/") ? made : `${Deno.cwd()}/${made}`;
     await removeStaleDirs(dir.slice(0, dir.lastIndexOf("/")));
     const host = new UnixHost({
       dir,
