@@ -8,6 +8,7 @@
  */
 
 import { onAbruptExit } from "./abrupt_exit.ts";
+import { anchoredModule, anchoredPermissions } from "./anchored_paths.ts";
 import { type Address, describe, isManagerOf, MANAGER, type Target, targetsOf } from "./address.ts";
 import { BOOTSTRAP_VERSION } from "./bootstrap.ts";
 import { type ChildSpec, stopTimeoutOf } from "./child_slot.ts";
@@ -28,7 +29,6 @@ import { ClosedError, SwitchboardError } from "./errors.ts";
 import type { Layout } from "./layout.ts";
 import { ManagerEvents } from "./manager_events.ts";
 import { permissionFlags, type Permissions } from "./permissions.ts";
-import { anchoredModule, anchoredPermissions } from "./anchored_paths.ts";
 import type { RestartPolicy } from "./restart_policy.ts";
 import { Router } from "./router.ts";
 import type { EarlySignals, Heard } from "./early_signals.ts";
