@@ -108,21 +108,26 @@ export class ChildProcesses {
     // past its own is reported and told to exit then, not once its slowest
     // sibling is done (its own stopTimeout meant nothing in a cluster's
     // stop); one done in time is told with the rest of its tier, whose stop
-    // work may still need it.
-    const toldAlready = new Set<Slot>();
+    // work may still need it. Told early, its second phase starts then
+    // too: it is killed its own stopTimeout after it was told, not that long
+    // after its slowest sibling's stop work ended.
+    const reap = (child: Slot, i: number): Promise<void> | undefined => {
+      const spawned = processes[i];
+      return spawned &&
+        this.#reap(spawned, asked.includes(child) || (onTheirOwn[i] && "closed"), child);
+    };
+    const reapedEarly = new Map<Slot, Promise<void> | undefined>();
     await Promise.all(asked.map(async (child) => {
       await this.#phase(child, child.stopped.promise);
       if (child.saidStopped || !child.process) return;
       this.#reportUnfinished(child);
       this.#tellExit(child);
-      toldAlready.add(child);
+      reapedEarly.set(child, reap(child, children.indexOf(child)));
     }));
-    for (const child of asked) if (!toldAlready.has(child)) this.#tellExit(child);
-    await Promise.all(children.map((child, i) => {
-      const spawned = processes[i];
-      return spawned &&
-        this.#reap(spawned, asked.includes(child) || (onTheirOwn[i] && "closed"), child);
-    }));
+    for (const child of asked) if (!reapedEarly.has(child)) this.#tellExit(child);
+    await Promise.all(
+      children.map((child, i) => reapedEarly.has(child) ? reapedEarly.get(child) : reap(child, i)),
+    );
   }
 
   /**

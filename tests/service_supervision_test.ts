@@ -232,6 +232,33 @@ Deno.test("a service stuck in its stop work is told to exit and killed at its ow
   ]);
 });
 
+Deno.test("in the cluster's stop, a service stuck past its own stopTimeout is killed its own stopTimeout after it was told to exit, not after a slower sibling's stop work", async () => {
+  const cluster = await startCluster({
+    workers: 1,
+    stopTimeout: 5_000,
+    processes: {
+      stuck: {
+        module: new URL("./fixtures/busy_stop_worker.ts", import.meta.url),
+        stopTimeout: 400,
+      },
+      db: { module: SLOW_STOP_SERVICE, args: ["3000"] },
+    },
+  });
+  const errors = errorsOf(cluster);
+  const pid = cluster.pid("stuck")!;
+  // Told to exit at 400 ms, killed at 800; db says "flushed" at 3000.
+  const stuckAtFlush: boolean[] = [];
+  cluster.on("flushed", () => void stuckAtFlush.push(isRunning(pid)));
+  await waitFor(cluster.stop(), "stop() to finish");
+  // Before, its kill waited for db's first phase to end, 3400 ms in.
+  assert.deepEqual(stuckAtFlush, [false]);
+  assert.deepEqual(errors.map((error) => error.message), [
+    'service "stuck" did not finish its stop work (its onStop handlers, its running handlers) ' +
+    "within stopTimeout (400 ms): it was told to exit",
+    'service "stuck" did not exit within stopTimeout (400 ms) after it was told to: it was killed',
+  ]);
+});
+
 /** The options of one service, `svc`, with the cluster's `options`. */
 function withService(service: ServiceOptions, options: ClusterOptions = {}): ClusterOptions {
   return { workers: 0, ...options, processes: { svc: service } };
