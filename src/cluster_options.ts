@@ -345,7 +345,10 @@ export interface ClusterOptions<S extends string = string> {
   labelOutput?: boolean;
   /** Default request timeout for every process, in ms (default 30 000). */
   requestTimeout?: number;
-  /** Largest message, in bytes of UTF-8 JSON (default 16 MiB). */
+  /**
+   * Largest message, in bytes: its UTF-8 JSON, with the bytes it carries
+   * (default 16 MiB); at least 4096, at most 2³²−1.
+   */
   maxFrameSize?: number;
   /**
    * Bytes queued for one peer above which `drain()` waits (default 1 MiB);
@@ -357,7 +360,8 @@ export interface ClusterOptions<S extends string = string> {
   highWaterMark?: number;
   /**
    * Bytes queued for one peer above which sends throw `QueueFullError`
-   * instead of growing memory (default 64 MiB). Applies in every process.
+   * instead of growing memory (default 64 MiB); at least `maxFrameSize` + 4,
+   * so that a message of the largest size fits. Applies in every process.
    */
   maxQueuedBytes?: number;
   /**
@@ -483,8 +487,12 @@ export interface ClusterOptions<S extends string = string> {
  *   worker: "./worker.ts",
  *   requestTimeout: DEFAULTS.requestTimeout * 4, // slow jobs: two minutes
  *   maxFrameSize: DEFAULTS.maxFrameSize * 4, // large uploads: 64 MiB
+ *   // A queue must hold a message of the largest size and its 4-byte length:
+ *   // with the default 64 MiB, Cluster.start() would refuse these options.
+ *   maxQueuedBytes: DEFAULTS.maxQueuedBytes * 4,
  * };
  * console.assert(options.requestTimeout === 120_000);
+ * console.assert(options.maxQueuedBytes! >= options.maxFrameSize! + 4);
  * ```
  */
 export const DEFAULTS: Readonly<{
