@@ -139,9 +139,11 @@ const NAME = /^[A-Za-z0-9_-]{1,64}$/;
  *
  * @param options The servers, the cluster's name, and this host's.
  * @returns The broker.
- * @throws {TypeError} When a name is not letters, digits, `-` and `_`, a
- * beat or the window is not a number over 0, or an option has a name no
- * option has.
+ * @throws {TypeError} When `servers` or `cluster` is missing, a name is
+ * not 1–64 letters, digits, `-` and `_`, `heartbeat` or `hostTimeout` is
+ * not a number of ms over 0 and at most 2147483647, `hostTimeout` is under
+ * two heartbeats, the window is not a number over 0, `replicas` is not a
+ * whole number of 1 or more, or an option has a name no option has.
  *
  * @example Two hosts, one cluster
  * ```ts
