@@ -417,10 +417,13 @@ export interface ClusterOptions<S extends string = string> {
    * and a new process with the same address starts, while `ANY` passes it
    * over. Its `reload` lifecycle event says `reason: "memory"`, and
    * `onError` hears a `MemoryLimitError` naming it, what it held and the
-   * limit. Each replacement counts as a restart against `restart`'s
-   * `maxRestarts` within `period`: past them, the child is stopped and
-   * stays down, as a child that keeps crashing is (a `fatal` event;
-   * `escalate` applies). At least 1 MiB (a smaller number is taken for a
+   * limit. Each replacement counts as a restart (in `stats()`). One that
+   * grew past its limit (read within it before, and ready `restart`'s
+   * `maxBackoff` or more) is replaced each time, as PM2 does; one over it
+   * at its first reading, or sooner, counts against `maxRestarts` within
+   * `period` as a crash does: past them, the child is stopped and stays
+   * down, as a child that keeps crashing is (a `fatal` event; `escalate`
+   * applies). At least 1 MiB (a smaller number is taken for a
    * count of MiB, and refused); `restart: false` is refused beside it, as
    * no replacement could be made. Linux only, and the manager needs
    * `--allow-all`: Deno 2.9 reads `/proc` with nothing less. A service may
