@@ -95,7 +95,9 @@ const BROKER_OPTIONS = {
 
 /**
  * Options of the manager's NATS connection, passed to the NATS client as
- * they are (its `ConnectionOptions`, of which these are the common ones).
+ * they are (its `ConnectionOptions`, of which these are the common ones),
+ * but for `servers`, which is `natsBroker()`'s own. Without a `name`, the
+ * connection is named `switchboard <cluster>/<host>`.
  *
  * @example Log in to NATS over TLS
  * ```ts
@@ -244,9 +246,10 @@ async function join(options: NatsBrokerOptions, request: JoinRequest): Promise<B
       connect({
         maxReconnectAttempts: -1,
         reconnectTimeWait: 250,
+        // What the server's monitoring shows, unless `connection` names it.
+        name: `switchboard ${options.cluster}/${host}`,
         ...options.connection as Partial<ConnectionOptions>,
         servers: options.servers,
-        name: `switchboard ${options.cluster}/${host}`,
       })
     );
   } catch (error) {
