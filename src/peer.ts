@@ -88,6 +88,9 @@ export class Peer<P extends Carried<P> = Protocol, S extends string = string> {
    * disconnected target counts 0 (`ANY` counts 0 when no worker is up).
    * @throws {FrameError} When the data holds what would not arrive as sent, or is
    * over `maxFrameSize`; nothing is sent.
+   * @throws {QueueFullError} When the queue to a target has no room for it
+   * (`maxQueuedBytes`); nothing is sent, to any of the targets.
+   * @throws {ValidationError} When the data fails its action's schema; nothing is sent.
    * @throws {TypeError} When the action is reserved or a target is not an address.
    *
    * @example Broadcast, target one worker, target a list

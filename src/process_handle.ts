@@ -37,6 +37,8 @@ export interface ProcessHandle<P = Protocol> {
    * @param data The data.
    * @returns Whether the message was handed over (false if it is not connected).
    * @throws {FrameError} When the data cannot be encoded.
+   * @throws {QueueFullError} When its queue has no room for it (`maxQueuedBytes`).
+   * @throws {ValidationError} When the data fails its action's schema.
    */
   send<K extends ActionOf<P>>(action: K, data: P[K]): boolean;
   /**
