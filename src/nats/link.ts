@@ -493,7 +493,7 @@ export class NatsLink implements BrokerLink {
     if (forgotten) {
       this.#recounts.resume(host, forgotten.epoch, forgotten.sent, AFTER_FORGETTING);
     }
-    return this.#windows.open(host);
+    return this.#windows.open(host, forgotten !== undefined);
   }
 
   /** Whether the membership knows `host`. */

@@ -124,6 +124,13 @@ export class Recounts {
       `${counted(n, "message")} to host ${name} ${n === 1 ? "was" : "were"} lost on the way`;
     const before = gap?.epoch === this.#epoch ? undefined : gap?.epoch;
     const senders = gap ? this.#windows.lost(host, gap.first, count, before) : [];
+    if (senders === undefined) {
+      // Of what went before this host forgot `host` (a new process of the
+      // name read it on its subject before it joined): its senders were
+      // told then that it may not have been delivered. What is open now
+      // with `host` went later, and is not failed for it.
+      return this.#options.report(new UnreachableError(lost(count)));
+    }
     let told = 0;
     for (const [from, byTarget] of senders) {
       for (const [to, n] of byTarget) {

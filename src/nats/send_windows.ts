@@ -24,6 +24,14 @@ export interface Outgoing {
   inFlight: InFlight;
   drain: DrainWaiters;
   stats: ConnectionStats;
+  /**
+   * Numbered afresh in this epoch after this host saw its host leave (see
+   * `takeForgotten`). A process that took the name reads its subject before
+   * it joins, and so counts what went to the one before: what it says of
+   * numbers this window never reached (a gap, an ack) is about those, not
+   * about this window's messages.
+   */
+  renumbered: boolean;
 }
 
 /** How many messages this host sent a host in an epoch. */
@@ -65,9 +73,10 @@ export class SendWindows {
     return this.#out.entries();
   }
 
-  /** Opens the window to `host`. */
-  open(host: string): Outgoing {
+  /** Opens the window to `host`; `renumbered` after this host forgot it (see `Outgoing`). */
+  open(host: string, renumbered = false): Outgoing {
     const out: Outgoing = {
+      renumbered,
       seq: 0,
       sentBytes: 0,
       ackedBytes: 0,
@@ -120,7 +129,8 @@ export class SendWindows {
    */
   confirm(host: string, highest: number, before?: number): void {
     const out = this.#window(host, before);
-    if (!out) return;
+    // Past what a window numbered afresh sent, it confirms what went before.
+    if (!out || (out.renumbered && highest >= out.seq)) return;
     const end = out.inFlight.confirm(highest);
     if (end === undefined || end <= out.ackedBytes) return;
     out.ackedBytes = end;
@@ -190,10 +200,14 @@ export class SendWindows {
   /**
    * Who sent the `count` messages from number `first` on that `host` never
    * had, to whom: in the current epoch, or in `before`, the previous one
-   * (none, if it is not that).
+   * (none, if it is not that). Undefined when the window was numbered
+   * afresh and the gap reaches past what it sent: it is about the messages
+   * sent before this host forgot `host`, whose senders were told then.
    */
-  lost(host: string, first: number, count: number, before?: number): CountsByWay {
-    return this.#window(host, before)?.inFlight.between(first, first + count) ?? NONE;
+  lost(host: string, first: number, count: number, before?: number): CountsByWay | undefined {
+    const out = this.#window(host, before);
+    if (out?.renumbered && first + count > out.seq) return undefined;
+    return out?.inFlight.between(first, first + count) ?? NONE;
   }
 
   /**

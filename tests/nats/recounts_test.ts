@@ -131,3 +131,16 @@ Deno.test("Recounts tells each sender of a gap its own, reports those of no know
     ["missed", "b"],
   ]);
 });
+
+Deno.test("Recounts fails nothing sent afresh to a forgotten host for a gap about what went before (trial 29)", () => {
+  // Host "b" was killed; its next process, started at once, read on b's
+  // subject what "a" still sent the dead one (numbers 0 to 2890 and on)
+  // and, once it joined, said 2891 of them never came. "a" had seen b
+  // leave and sends the new process afresh, from 0: its two messages came.
+  const { recounts, windows, told } = recountsOf();
+  const out = windows.open("b", true);
+  send(out, 2, 0, 1);
+  recounts.onGap(from("b", { kind: GAP, seq: 2891, body: gapBody(EPOCH, 0) }));
+  assert.deepEqual(told, [["report", '2891 messages to host "b" were lost on the way']]);
+  assert.equal(windows.queued("b"), 20, "the two still wait for b's confirmation");
+});
