@@ -13,16 +13,7 @@ import { type Address, describe } from "./address.ts";
 import type { Bootstrap } from "./bootstrap.ts";
 import { ChildProcesses, wasSignalledHere } from "./child_processes.ts";
 import { type Clock, SYSTEM_CLOCK } from "./clock.ts";
-import {
-  type ChildSpec,
-  labelOf,
-  newSlot,
-  restartOf,
-  type Slot,
-  troubleOf,
-  whyLate,
-} from "./child_slot.ts";
-import { deadline } from "./deadline.ts";
+import { type ChildSpec, labelOf, newSlot, restartOf, type Slot, troubleOf } from "./child_slot.ts";
 import { counted } from "./counted.ts";
 import { PING } from "./control.ts";
 import { ClosedError, MemoryLimitError, SwitchboardError, TimeoutError } from "./errors.ts";
@@ -30,6 +21,7 @@ import { MemoryWatch } from "./memory_watch.ts";
 import { Reloads } from "./reloads.ts";
 import type { RestartPolicy } from "./restart_policy.ts";
 import { type Program, spawnChild, type SpawnedChild } from "./spawn.ts";
+import { StartUp } from "./start_up.ts";
 import type { LifecycleEvent } from "./lifecycle_event.ts";
 import type { ChildStats } from "./stats.ts";
 import { Watchdog } from "./watchdog.ts";
@@ -106,15 +98,8 @@ export class Supervisor {
   readonly #foundOver = new WeakSet<SpawnedChild>();
   /** Processes read within their `maxMemory` once: found over later, they grew past it. */
   readonly #keptUnder = new WeakSet<SpawnedChild>();
-  /** Rejects when a child exits before the cluster has started. */
-  readonly #startFailed = Promise.withResolvers<never>();
-  /**
-   * Resolves once every child is ready at one time: the start is done. Not
-   * once each child was ready once: one stopped alone meanwhile (a SIGTERM
-   * to it) is waited for in its next process.
-   */
-  readonly #everyoneReady = Promise.withResolvers<void>();
-  #started = false;
+  /** Whether every child was ready at one time, and what the start waits for. */
+  readonly #startUp: StartUp;
   #stopping = false;
   /** Replaces children one at a time, as asked. */
   readonly #reloads: Reloads;
@@ -123,6 +108,7 @@ export class Supervisor {
     this.#options = options;
     this.#clock = options.clock ?? SYSTEM_CLOCK;
     this.#processes = new ChildProcesses(options);
+    this.#startUp = new StartUp(this.#slots, options);
     this.#watchdog = new Watchdog({
       clock: this.#clock,
       ping: (address, data) => options.tell(address, PING, data),
@@ -133,7 +119,7 @@ export class Supervisor {
       processes: this.#processes,
       startTimeout: options.startTimeout,
       slot: (address) => this.#slots.get(address),
-      started: () => this.#started,
+      started: () => this.#startUp.started,
       stopping: () => this.#stopping,
       announce: (event) => this.#options.announce(event),
       spawn: (child) => this.#spawn(child),
@@ -150,12 +136,11 @@ export class Supervisor {
         report: (error) => options.report(error),
       })
       : undefined;
-    this.#startFailed.promise.catch(() => {});
   }
 
   /** Whether every child was ready at one time: the start is done, and did not fail. */
   get started(): boolean {
-    return this.#started;
+    return this.#startUp.started;
   }
 
   /**
@@ -186,14 +171,8 @@ export class Supervisor {
         });
       }
     }
-    this.#readyToStart();
-    await deadline(
-      Promise.race([this.#everyoneReady.promise, this.#startFailed.promise]),
-      startTimeout,
-      () =>
-        new SwitchboardError(`Cluster did not start within ${startTimeout} ms: ${this.#late()}`),
-    );
-    this.#started = true;
+    this.#startUp.readyNow();
+    await this.#startUp.wait(startTimeout);
     // Once the cluster runs: a replacement is a reload, which waits for the start.
     if (!this.#stopping) this.#memory?.start();
   }
@@ -207,7 +186,7 @@ export class Supervisor {
     const child = this.#slots.get(address);
     // The start spawns its children one by one: one not spawned yet will be.
     if (child === undefined) {
-      return !this.#started && !this.#stopping && this.#options.children.has(address);
+      return !this.#startUp.started && !this.#stopping && this.#options.children.has(address);
     }
     return child.state === "starting" && !child.wasReady &&
       !child.wentAhead;
@@ -240,7 +219,7 @@ export class Supervisor {
     child.readyAt = this.#clock.now();
     child.ready.resolve();
     this.#watch(child);
-    this.#readyToStart();
+    this.#startUp.readyNow();
   }
 
   /** A child's `$pong`: it answered the watchdog. */
@@ -368,14 +347,6 @@ export class Supervisor {
     this.#afterFailure(child, undefined, `${what},`);
   }
 
-  /** Resolves the start once every child is ready now (the first time, or again). */
-  #readyToStart(): void {
-    if (this.#started) return;
-    if ([...this.#slots.values()].every((child) => child.state === "ready")) {
-      this.#everyoneReady.resolve();
-    }
-  }
-
   /**
    * Keeps an error reported about a child that is not ready (its `peer`):
    * the error that says it failed to start will tell it. A foreign peer's
@@ -459,8 +430,8 @@ export class Supervisor {
     }
     child.state = "stopped";
     // The start waits for every child to be ready: this one stays down.
-    if (!this.#started) {
-      this.#startFailed.reject(
+    if (!this.#startUp.started) {
+      this.#startUp.fail(
         new SwitchboardError(
           `${describe(address)} was stopped alone (SIGTERM) before the cluster had started, ` +
             `and is not restarted (restart: false)`,
@@ -475,8 +446,8 @@ export class Supervisor {
     this.#stopping = true;
     this.#watchdog.stop();
     this.#memory?.stop();
-    if (!this.#started) {
-      this.#startFailed.reject(new ClosedError("The cluster was stopped before it had started"));
+    if (!this.#startUp.started) {
+      this.#startUp.fail(new ClosedError("The cluster was stopped before it had started"));
     }
     for (const child of this.#slots.values()) {
       this.#clock.clearTimeout(child.readyTimer);
@@ -527,11 +498,6 @@ export class Supervisor {
     }).then(() => this.#processes.delete(spawned));
   }
 
-  #late(): string {
-    const late = [...this.#slots.values()].filter((child) => child.state !== "ready");
-    return late.map((child) => whyLate(child, this.#options)).join("; ");
-  }
-
   #onExit(child: Slot, spawned: SpawnedChild, status: Deno.CommandStatus): void {
     if (child.process !== spawned) return;
     child.process = undefined;
@@ -564,9 +530,9 @@ export class Supervisor {
       }
       return;
     }
-    if (!this.#started) {
+    if (!this.#startUp.started) {
       child.state = "stopped";
-      this.#startFailed.reject(
+      this.#startUp.fail(
         child.wasReady
           ? new SwitchboardError(
             `${describe(address)} exited ${how} before the cluster had started`,
@@ -651,7 +617,7 @@ export class Supervisor {
     );
     // Given up as the cluster starts (stopped alone by a SIGTERM, it crashed
     // in its stop work or its next start): the start fails, and says why.
-    if (!this.#started) return this.#startFailed.reject(error);
+    if (!this.#startUp.started) return this.#startUp.fail(error);
     this.#options.report(error);
     if (!child.newCodeUnproven) this.#options.gaveUp(error);
   }
