@@ -14,11 +14,11 @@ import type { Bootstrap } from "./bootstrap.ts";
 import { ChildProcesses, wasSignalledHere } from "./child_processes.ts";
 import { type Clock, SYSTEM_CLOCK } from "./clock.ts";
 import { type ChildSpec, labelOf, newSlot, restartOf, type Slot, troubleOf } from "./child_slot.ts";
-import { counted } from "./counted.ts";
 import { PING } from "./control.ts";
 import { ClosedError, MemoryLimitError, SwitchboardError, TimeoutError } from "./errors.ts";
 import { MemoryWatch } from "./memory_watch.ts";
 import { Reloads } from "./reloads.ts";
+import { Restarts } from "./restarts.ts";
 import type { RestartPolicy } from "./restart_policy.ts";
 import { type Program, spawnChild, type SpawnedChild } from "./spawn.ts";
 import { StartUp } from "./start_up.ts";
@@ -100,6 +100,8 @@ export class Supervisor {
   readonly #keptUnder = new WeakSet<SpawnedChild>();
   /** Whether every child was ready at one time, and what the start waits for. */
   readonly #startUp: StartUp;
+  /** Restarts children after their back-off, or gives them up. */
+  readonly #restarts: Restarts;
   #stopping = false;
   /** Replaces children one at a time, as asked. */
   readonly #reloads: Reloads;
@@ -109,6 +111,18 @@ export class Supervisor {
     this.#clock = options.clock ?? SYSTEM_CLOCK;
     this.#processes = new ChildProcesses(options);
     this.#startUp = new StartUp(this.#slots, options);
+    this.#restarts = new Restarts({
+      clock: this.#clock,
+      restart: options.restart,
+      startTimeout: options.startTimeout,
+      startUp: this.#startUp,
+      stopping: () => this.#stopping,
+      spawn: (child) => this.#spawn(child),
+      kill: (spawned) => this.#processes.kill(spawned),
+      announce: (event) => this.#options.announce(event),
+      report: (error) => this.#options.report(error),
+      gaveUp: (error) => this.#options.gaveUp(error),
+    });
     this.#watchdog = new Watchdog({
       clock: this.#clock,
       ping: (address, data) => options.tell(address, PING, data),
@@ -123,7 +137,7 @@ export class Supervisor {
       stopping: () => this.#stopping,
       announce: (event) => this.#options.announce(event),
       spawn: (child) => this.#spawn(child),
-      afterFailure: (child, delay, what) => this.#afterFailure(child, delay, what),
+      afterFailure: (child, delay, what) => this.#restarts.afterFailure(child, delay, what),
     });
     const limited = [...options.children.values()].some((spec) => spec.maxMemory !== undefined);
     this.#memory = limited
@@ -344,7 +358,7 @@ export class Supervisor {
     this.#options.stoppingAlone(child.address);
     await this.#processes.stopAlone(child, spawned);
     if (this.#stopping) return;
-    this.#afterFailure(child, undefined, `${what},`);
+    this.#restarts.afterFailure(child, undefined, `${what},`);
   }
 
   /**
@@ -425,7 +439,7 @@ export class Supervisor {
       (crashed ? child.budget.onExit(this.#clock.now()) : child.budget.firstDelay);
     this.#announceExit(child, status, delay);
     if (child.budget) {
-      this.#afterFailure(child, delay, `exited ${howItExited(status)}`);
+      this.#restarts.afterFailure(child, delay, `exited ${howItExited(status)}`);
       return;
     }
     child.state = "stopped";
@@ -555,7 +569,11 @@ export class Supervisor {
       (clean ? child.budget.onCleanExit(now, now - child.readyAt) : child.budget.onExit(now));
     this.#announceExit(child, status, delay);
     if (child.budget) {
-      this.#afterFailure(child, delay, exitedClean && neverReady ? exitedEarly : `exited ${how}`);
+      this.#restarts.afterFailure(
+        child,
+        delay,
+        exitedClean && neverReady ? exitedEarly : `exited ${how}`,
+      );
     } else {
       child.state = "stopped";
       this.#options.report(
@@ -582,79 +600,6 @@ export class Supervisor {
     } catch (error) {
       this.#options.report(error as Error);
     }
-  }
-
-  /**
-   * After a child went down, or could not be started again: restart it
-   * after `delay`, or, with no delay left in its budget, give it up.
-   */
-  #afterFailure(child: Slot, delay: number | undefined, what: string): void {
-    if (delay !== undefined) {
-      child.state = "restarting";
-      child.backoff = this.#clock.setTimeout(() => this.#restart(child), delay);
-      return;
-    }
-    // Its own policy, or the cluster's: one gave the budget that gave no delay.
-    const { maxRestarts, period } = restartOf(child.spec, this.#options.restart)!;
-    child.state = "failed";
-    this.#options.announce({
-      type: "fatal",
-      address: child.address,
-      restarts: maxRestarts,
-      period,
-    });
-    // Code that never started since its reload (a deploy gone wrong) takes
-    // down its own child, not the cluster: the others still run the old.
-    const unproven = child.newCodeUnproven
-      ? " (it was never ready since its reload, so the cluster runs on without it: fix its code " +
-        "and reload it)"
-      : "";
-    const error = new SwitchboardError(
-      `${describe(child.address)} ${what} after ${
-        counted(maxRestarts, "restart")
-      } within ${period} ms; it stays down${unproven}`,
-      { peer: child.address },
-    );
-    // Given up as the cluster starts (stopped alone by a SIGTERM, it crashed
-    // in its stop work or its next start): the start fails, and says why.
-    if (!this.#startUp.started) return this.#startUp.fail(error);
-    this.#options.report(error);
-    if (!child.newCodeUnproven) this.#options.gaveUp(error);
-  }
-
-  #restart(child: Slot): void {
-    child.backoff = undefined;
-    if (this.#stopping || child.process) return;
-    child.restarts++;
-    child.state = "starting";
-    this.#options.announce({ type: "restart", address: child.address, attempt: child.restarts });
-    try {
-      this.#spawn(child);
-    } catch (error) {
-      // E.g. out of processes or memory: a failed restart, not a crash.
-      this.#options.report(
-        new SwitchboardError(`Could not restart ${describe(child.address)}`, {
-          cause: error,
-          peer: child.address,
-        }),
-      );
-      this.#afterFailure(child, child.budget!.onExit(this.#clock.now()), "could not be started");
-      return;
-    }
-    // A restart that hangs must not leave the address down for good: kill
-    // it, and the restart policy decides again.
-    const spawned = child.process!;
-    const { startTimeout } = this.#options;
-    child.readyTimer = this.#clock.setTimeout(() => {
-      if (child.process !== spawned || child.state !== "starting") return;
-      this.#options.report(
-        new SwitchboardError(
-          `${describe(child.address)} was not ready within ${startTimeout} ms after its restart`,
-          { peer: child.address },
-        ),
-      );
-      this.#processes.kill(spawned);
-    }, startTimeout);
   }
 }
 
