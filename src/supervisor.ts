@@ -11,9 +11,10 @@
 
 import { type Address, describe } from "./address.ts";
 import type { Bootstrap } from "./bootstrap.ts";
-import { ChildProcesses, wasSignalledHere } from "./child_processes.ts";
+import { ChildExits } from "./child_exits.ts";
+import { ChildProcesses } from "./child_processes.ts";
 import { type Clock, SYSTEM_CLOCK } from "./clock.ts";
-import { type ChildSpec, labelOf, newSlot, restartOf, type Slot, troubleOf } from "./child_slot.ts";
+import { type ChildSpec, labelOf, newSlot, restartOf, type Slot } from "./child_slot.ts";
 import { PING } from "./control.ts";
 import { ClosedError, MemoryLimitError, SwitchboardError, TimeoutError } from "./errors.ts";
 import { MemoryWatch } from "./memory_watch.ts";
@@ -102,6 +103,8 @@ export class Supervisor {
   readonly #startUp: StartUp;
   /** Restarts children after their back-off, or gives them up. */
   readonly #restarts: Restarts;
+  /** Decides what follows a child's exit: nothing, a failed start, a restart, or a give-up. */
+  readonly #exits: ChildExits;
   #stopping = false;
   /** Replaces children one at a time, as asked. */
   readonly #reloads: Reloads;
@@ -122,6 +125,14 @@ export class Supervisor {
       announce: (event) => this.#options.announce(event),
       report: (error) => this.#options.report(error),
       gaveUp: (error) => this.#options.gaveUp(error),
+    });
+    this.#exits = new ChildExits({
+      clock: this.#clock,
+      startUp: this.#startUp,
+      restarts: this.#restarts,
+      stopping: () => this.#stopping,
+      announce: (event) => this.#options.announce(event),
+      report: (error) => this.#options.report(error),
     });
     this.#watchdog = new Watchdog({
       clock: this.#clock,
@@ -427,32 +438,7 @@ export class Supervisor {
     await this.#processes.stopAlone(child, old);
     const status = await old.process.status;
     if (this.#stopping || child.process !== undefined) return;
-    // One that crashed during its stop work crashed all the same, and that
-    // counts; not one this manager killed past stopTimeout, nor code 1 from
-    // one that said `$stopped` (told to exit, it may end so once the manager
-    // closed its connection first, as a reload's old process may). A signal
-    // it died of after `$stopped` is a crash as its last answers went.
-    const closedFirst = child.saidStopped && status.code === 1 && status.signal === null;
-    const crashed = (status.code !== 0 || status.signal !== null) && !wasSignalledHere(old) &&
-      !closedFirst;
-    const delay = child.budget &&
-      (crashed ? child.budget.onExit(this.#clock.now()) : child.budget.firstDelay);
-    this.#announceExit(child, status, delay);
-    if (child.budget) {
-      this.#restarts.afterFailure(child, delay, `exited ${howItExited(status)}`);
-      return;
-    }
-    child.state = "stopped";
-    // The start waits for every child to be ready: this one stays down.
-    if (!this.#startUp.started) {
-      this.#startUp.fail(
-        new SwitchboardError(
-          `${describe(address)} was stopped alone (SIGTERM) before the cluster had started, ` +
-            `and is not restarted (restart: false)`,
-          { peer: address },
-        ),
-      );
-    }
+    this.#exits.stoppedAlone(child, old, status);
   }
 
   /** Stops restarting: pending restarts and readiness deadlines are dropped. */
@@ -519,79 +505,7 @@ export class Supervisor {
     this.#watchdog.forget(child.address);
     child.stopped.resolve();
     this.#released(child.address);
-    // Killed by the watchdog: said so, or a give-up reads as the OOM killer's work.
-    const how = howItExited(status) +
-      (child.hung ? " (killed as hung: it did not answer the watchdog)" : "");
-    const { address } = child;
-    const exitedEarly = `exited ${how} before it was ready${
-      status.code === 0 && !status.signal ? cleanExitHint(child.wentAhead) : ""
-    }`;
-    const early = new SwitchboardError(
-      `${describe(address)} ${exitedEarly}${troubleOf(child)}`,
-      { cause: child.trouble, peer: address },
-    );
-    child.ready.reject(early);
-    // Asked to go, by a stop or a reload: no failure to restart. But one
-    // that crashed before its stop work was done is said to have.
-    if (this.#stopping || child.leaving) {
-      const crashed = status.code !== 0 || status.signal !== null;
-      if (crashed && child.wasReady && !child.saidStopped && !wasSignalledHere(spawned)) {
-        this.#options.report(
-          new SwitchboardError(`${describe(address)} exited ${how} before its stop work was done`, {
-            peer: address,
-          }),
-        );
-      }
-      return;
-    }
-    if (!this.#startUp.started) {
-      child.state = "stopped";
-      this.#startUp.fail(
-        child.wasReady
-          ? new SwitchboardError(
-            `${describe(address)} exited ${how} before the cluster had started`,
-            { peer: address },
-          )
-          : early,
-      );
-      return;
-    }
-    // A clean exit (code 0) is restarted like a crash, but is not one: it
-    // never gives the child up, though its back-off doubles as a crash's
-    // does, unless it ran `maxBackoff` or more (it recycled itself). Before
-    // its process was ready it is a failure to start (code that never
-    // calls connect()), restarted for ever if it did not count.
-    const exitedClean = status.code === 0 && status.signal === null;
-    const neverReady = child.state === "starting";
-    const clean = exitedClean && !neverReady;
-    const now = this.#clock.now();
-    const delay = child.budget &&
-      (clean ? child.budget.onCleanExit(now, now - child.readyAt) : child.budget.onExit(now));
-    this.#announceExit(child, status, delay);
-    if (child.budget) {
-      this.#restarts.afterFailure(
-        child,
-        delay,
-        exitedClean && neverReady ? exitedEarly : `exited ${how}`,
-      );
-    } else {
-      child.state = "stopped";
-      this.#options.report(
-        new SwitchboardError(`${describe(address)} exited unexpectedly ${how}`, { peer: address }),
-      );
-    }
-  }
-
-  /** Tells that `child` exited, and whether it is restarted: it is when its budget gave a `delay`. */
-  #announceExit(child: Slot, status: Deno.CommandStatus, delay: number | undefined): void {
-    this.#options.announce({
-      type: "exit",
-      address: child.address,
-      code: status.code,
-      signal: status.signal,
-      restart: delay !== undefined,
-      ...(child.hung ? { hung: true } : {}),
-    });
+    this.#exits.exited(child, spawned, status);
   }
 
   #released(address: Address): void {
@@ -601,17 +515,4 @@ export class Supervisor {
       this.#options.report(error as Error);
     }
   }
-}
-
-/** How a process exited, for a message: "with code 3", "on signal SIGKILL". */
-function howItExited(status: Deno.CommandStatus): string {
-  return status.signal ? `on signal ${status.signal}` : `with code ${status.code}`;
-}
-
-/** Why a child might have exited cleanly before it was ready, for the error that says so. */
-function cleanExitHint(connected: boolean): string {
-  return connected
-    // `await using peer = await connect()` at a module's top level does this.
-    ? " (it had connected, then closed its peer: a child keeps its peer for its whole life)"
-    : " (did it call connect()? A module that only exports a function ends at once)";
 }

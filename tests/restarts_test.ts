@@ -5,59 +5,11 @@
  */
 
 import assert from "node:assert/strict";
-import type { Address, LifecycleEvent, SwitchboardError } from "../mod.ts";
-import { newSlot, type Slot } from "../src/child_slot.ts";
-import type { RestartPolicy } from "../src/restart_policy.ts";
-import { Restarts } from "../src/restarts.ts";
-import type { SpawnedChild } from "../src/spawn.ts";
-import { StartUp } from "../src/start_up.ts";
-import { FakeClock } from "./fake_clock.ts";
-
-const POLICY: RestartPolicy = { maxRestarts: 2, period: 1000, backoff: 100, maxBackoff: 150 };
-
-/**
- * Restarts of worker 0, down (its process gone), with what they announced,
- * reported, gave up and killed; `spawn` starts a stand-in process unless
- * `failSpawn` says it cannot. Started, unless `started` is false.
- */
-async function restartsOfOne({ started = true } = {}) {
-  const clock = new FakeClock();
-  const child = newSlot(0, { command: ["true"], labelOutput: false }, POLICY);
-  const slots = new Map<Address, Slot>([[0, child]]);
-  const startUp = new StartUp(slots, { isConnected: () => false });
-  const events: LifecycleEvent[] = [];
-  const reported: Error[] = [];
-  const gaveUp: SwitchboardError[] = [];
-  const killed: SpawnedChild[] = [];
-  const spawned: SpawnedChild[] = [];
-  const state = { stopping: false, failSpawn: false };
-  const restarts = new Restarts({
-    clock,
-    restart: POLICY,
-    startTimeout: 500,
-    startUp,
-    stopping: () => state.stopping,
-    spawn: (slot) => {
-      if (state.failSpawn) throw new Error("out of processes");
-      slot.process = { label: `process ${spawned.length + 1}` } as unknown as SpawnedChild;
-      spawned.push(slot.process);
-    },
-    kill: (process) => killed.push(process),
-    announce: (event) => events.push(event),
-    report: (error) => reported.push(error),
-    gaveUp: (error) => gaveUp.push(error),
-  });
-  if (started) {
-    child.state = "ready";
-    startUp.readyNow();
-    await startUp.wait(60_000);
-  }
-  child.state = "stopped";
-  return { clock, child, startUp, restarts, events, reported, gaveUp, killed, spawned, state };
-}
+import type { SwitchboardError } from "../mod.ts";
+import { oneChildOnClock, standIn } from "./one_child_on_clock.ts";
 
 Deno.test("a child down is restarted once its delay passes on the clock, and counted", async () => {
-  const { clock, child, restarts, events, spawned } = await restartsOfOne();
+  const { clock, child, restarts, events, spawned } = await oneChildOnClock();
   restarts.afterFailure(child, 100, "exited with code 3");
   assert.equal(child.state, "restarting");
   clock.advance(99);
@@ -71,7 +23,7 @@ Deno.test("a child down is restarted once its delay passes on the clock, and cou
 });
 
 Deno.test("a child with no delay left is given up: a fatal event, and an error reported and escalated", async () => {
-  const { clock, child, restarts, events, reported, gaveUp } = await restartsOfOne();
+  const { clock, child, restarts, events, reported, gaveUp } = await oneChildOnClock();
   restarts.afterFailure(child, undefined, "exited with code 3");
   assert.equal(child.state, "failed");
   assert.deepEqual(events, [{ type: "fatal", address: 0, restarts: 2, period: 1000 }]);
@@ -84,7 +36,7 @@ Deno.test("a child with no delay left is given up: a fatal event, and an error r
 });
 
 Deno.test("new code never ready since its reload, given up, is reported but not escalated", async () => {
-  const { child, restarts, reported, gaveUp } = await restartsOfOne();
+  const { child, restarts, reported, gaveUp } = await oneChildOnClock();
   child.newCodeUnproven = true;
   restarts.afterFailure(child, undefined, "exited with code 1");
   assert.match(reported[0].message, /stays down \(it was never ready since its reload, so the/);
@@ -92,7 +44,7 @@ Deno.test("new code never ready since its reload, given up, is reported but not 
 });
 
 Deno.test("a child given up before the start is done fails the start with the error, said nowhere else", async () => {
-  const { child, startUp, restarts, reported, gaveUp } = await restartsOfOne({ started: false });
+  const { child, startUp, restarts, reported, gaveUp } = await oneChildOnClock({ started: false });
   restarts.afterFailure(child, undefined, "exited with code 3");
   await assert.rejects(startUp.wait(60_000), {
     message: "worker 0 exited with code 3 after 2 restarts within 1000 ms; it stays down",
@@ -102,7 +54,7 @@ Deno.test("a child given up before the start is done fails the start with the er
 });
 
 Deno.test("a restart not ready within startTimeout is killed and said so; a ready one is left", async () => {
-  const { clock, child, restarts, reported, killed, spawned } = await restartsOfOne();
+  const { clock, child, restarts, reported, killed, spawned } = await oneChildOnClock();
   restarts.afterFailure(child, 100, "exited with code 3");
   clock.advance(100);
   clock.advance(500);
@@ -121,7 +73,7 @@ Deno.test("a restart not ready within startTimeout is killed and said so; a read
 });
 
 Deno.test("a restart that cannot be spawned is said, and its budget decides again", async () => {
-  const { clock, child, restarts, events, reported, gaveUp, state } = await restartsOfOne();
+  const { clock, child, restarts, events, reported, gaveUp, state } = await oneChildOnClock();
   state.failSpawn = true;
   // A first crash spent one restart of the two: the failed spawn spends the second.
   child.budget!.onExit(clock.now());
@@ -140,14 +92,14 @@ Deno.test("a restart that cannot be spawned is said, and its budget decides agai
 });
 
 Deno.test("nothing is restarted once the cluster stops, nor a child whose process is back", async () => {
-  const { clock, child, restarts, events, spawned, state } = await restartsOfOne();
+  const { clock, child, restarts, events, spawned, state } = await oneChildOnClock();
   restarts.afterFailure(child, 100, "exited with code 3");
   state.stopping = true;
   clock.advance(100);
   assert.deepEqual(events, []);
   state.stopping = false;
   restarts.afterFailure(child, 100, "exited with code 3");
-  child.process = {} as SpawnedChild;
+  child.process = standIn("another");
   clock.advance(100);
   assert.deepEqual(events, []);
   assert.deepEqual(spawned, []);
