@@ -14,10 +14,10 @@ import type { Bootstrap } from "./bootstrap.ts";
 import { ChildExits } from "./child_exits.ts";
 import { ChildProcesses } from "./child_processes.ts";
 import { type Clock, SYSTEM_CLOCK } from "./clock.ts";
-import { type ChildSpec, labelOf, newSlot, restartOf, type Slot } from "./child_slot.ts";
+import { type ChildSpec, labelOf, newSlot, type Slot } from "./child_slot.ts";
 import { PING } from "./control.ts";
-import { ClosedError, MemoryLimitError, SwitchboardError, TimeoutError } from "./errors.ts";
-import { MemoryWatch } from "./memory_watch.ts";
+import { ClosedError, SwitchboardError, TimeoutError } from "./errors.ts";
+import { MemoryLimit } from "./memory_limit.ts";
 import { Reloads } from "./reloads.ts";
 import { Restarts } from "./restarts.ts";
 import type { RestartPolicy } from "./restart_policy.ts";
@@ -26,7 +26,7 @@ import { StartUp } from "./start_up.ts";
 import type { LifecycleEvent } from "./lifecycle_event.ts";
 import type { ChildStats } from "./stats.ts";
 import { Watchdog } from "./watchdog.ts";
-import { mebibytes, residentBytes } from "./resident_memory.ts";
+import { residentBytes } from "./resident_memory.ts";
 
 /** What the supervisor needs from the manager. */
 export interface SupervisorOptions {
@@ -77,14 +77,6 @@ export interface SupervisorOptions {
   residentBytes?(pid: number): number | undefined;
 }
 
-/** A ready child the memory watch reads: its slot, its process, its limit. */
-interface Checked {
-  child: Slot;
-  spawned: SpawnedChild;
-  pid: number;
-  limit: number;
-}
-
 /** Runs a cluster's child processes. */
 export class Supervisor {
   readonly #options: SupervisorOptions;
@@ -93,12 +85,8 @@ export class Supervisor {
   readonly #processes: ChildProcesses;
   /** Probes the ready children given a `hangTimeout`, and finds the hung. */
   readonly #watchdog: Watchdog;
-  /** Reads the memory of the ready children given a `maxMemory`; none without. */
-  readonly #memory: MemoryWatch<Checked> | undefined;
-  /** Processes found over their `maxMemory`: replaced once, not read again. */
-  readonly #foundOver = new WeakSet<SpawnedChild>();
-  /** Processes read within their `maxMemory` once: found over later, they grew past it. */
-  readonly #keptUnder = new WeakSet<SpawnedChild>();
+  /** Replaces the ready children over their `maxMemory`; none without. */
+  readonly #memory: MemoryLimit | undefined;
   /** Whether every child was ready at one time, and what the start waits for. */
   readonly #startUp: StartUp;
   /** Restarts children after their back-off, or gives them up. */
@@ -152,12 +140,17 @@ export class Supervisor {
     });
     const limited = [...options.children.values()].some((spec) => spec.maxMemory !== undefined);
     this.#memory = limited
-      ? new MemoryWatch({
+      ? new MemoryLimit({
         clock: this.#clock,
-        children: () => this.#checked(),
+        restart: options.restart,
+        slots: this.#slots,
+        stopping: () => this.#stopping,
         residentBytes: options.residentBytes ?? residentBytes,
-        over: ({ child, spawned }, rss) => this.#overMemory(child, spawned, rss),
-        under: ({ spawned }) => this.#keptUnder.add(spawned),
+        queue: (task) => this.#reloads.queue(task),
+        replace: (child) => this.#reloads.replace(child, "memory"),
+        stoppingAlone: (address) => this.#options.stoppingAlone(address),
+        stopAlone: (child, spawned) => this.#processes.stopAlone(child, spawned),
+        restarts: this.#restarts,
         report: (error) => options.report(error),
       })
       : undefined;
@@ -293,83 +286,6 @@ export class Supervisor {
       ),
     );
     this.#processes.kill(spawned);
-  }
-
-  /**
-   * The children the memory watch reads now: those with a `maxMemory`
-   * whose process is ready, and not stopping (its stop has `stopTimeout`)
-   * nor found over already.
-   */
-  *#checked(): Iterable<Checked> {
-    if (this.#stopping) return;
-    for (const child of this.#slots.values()) {
-      const spawned = child.process;
-      const limit = child.spec.maxMemory;
-      if (
-        limit === undefined || !spawned || child.state !== "ready" || child.leaving ||
-        this.#foundOver.has(spawned)
-      ) continue;
-      yield { child, spawned, pid: spawned.process.pid, limit };
-    }
-  }
-
-  /**
-   * The memory watch found `child`'s process holding `rss` bytes, over its
-   * `maxMemory`: it is replaced as a reload replaces it, once the reloads
-   * asked before are done, unless it is gone by then.
-   */
-  #overMemory(child: Slot, spawned: SpawnedChild, rss: number): void {
-    this.#foundOver.add(spawned);
-    const run = this.#reloads.queue(() => this.#replaceForMemory(child, spawned, rss));
-    run.catch((error) => {
-      // Stopped by the cluster's stop: nothing to say.
-      if (!this.#stopping) this.#options.report(error);
-    });
-  }
-
-  /**
-   * Replaces a child that holds more than its `maxMemory`, counted as a
-   * restart. One that grew past it (it was read within it before, and ran
-   * `maxBackoff` or more since it was ready) is replaced each time, as PM2
-   * does: a leak under steady traffic would else spend the budget and,
-   * escalated, stop the whole server. One over it at its first reading,
-   * or sooner than `maxBackoff` after it was ready, needs more than its
-   * limit to run at all (a worker that fills its caches once it runs is
-   * read within it a moment after its start), and would be replaced for
-   * ever, every second or two: that spends its restart budget, and past it
-   * (`maxRestarts` within `period`) it is stopped alone, gracefully all the
-   * same, and given up as a crash loop is. So a leak is replaced at most
-   * about once a `maxBackoff`, as a child that recycles itself is restarted.
-   */
-  async #replaceForMemory(child: Slot, spawned: SpawnedChild, rss: number): Promise<void> {
-    // It crashed, or was reloaded, while reloads before this one ran.
-    if (this.#stopping || child.process !== spawned || child.state !== "ready") return;
-    const limit = child.spec.maxMemory!;
-    const now = this.#clock.now();
-    // `maxMemory` is refused with `restart: false`: a policy and a budget there are.
-    const { maxBackoff } = restartOf(child.spec, this.#options.restart)!;
-    const grew = this.#keptUnder.has(spawned) && now - child.readyAt >= maxBackoff;
-    const replaced = grew || child.budget!.onExit(now) !== undefined;
-    const what = `used ${mebibytes(rss)}, over maxMemory (${mebibytes(limit)})`;
-    this.#options.report(
-      new MemoryLimitError(
-        `${describe(child.address)} ${what}: ${
-          replaced ? "it is replaced" : "it is stopped, and stays down"
-        }`,
-        { rss, maxMemory: limit },
-        { peer: child.address },
-      ),
-    );
-    if (replaced) {
-      child.restarts++;
-      return await this.#reloads.replace(child, "memory");
-    }
-    // No `reload` event: no new process comes. Its requests wait as for a
-    // process stopping alone, until its `fatal` event says it is gone.
-    this.#options.stoppingAlone(child.address);
-    await this.#processes.stopAlone(child, spawned);
-    if (this.#stopping) return;
-    this.#restarts.afterFailure(child, undefined, `${what},`);
   }
 
   /**

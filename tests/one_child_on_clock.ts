@@ -20,25 +20,30 @@ export const POLICY: RestartPolicy = {
   maxBackoff: 150,
 };
 
-/** A stand-in for a child's process: only its identity counts. */
-export function standIn(name: string): SpawnedChild {
-  return { name } as unknown as SpawnedChild;
+/** A stand-in for a child's process: only its identity and its `pid` count. */
+export function standIn(name: string, pid = 0): SpawnedChild {
+  return { name, process: { pid } } as unknown as SpawnedChild;
 }
 
 /**
  * Worker 0 under `restart` (default {@linkcode POLICY}; null: never
- * restarted), with `startTimeout` 500 ms. With what its pieces announced,
+ * restarted), with `startTimeout` 500 ms and the `maxMemory` given. With what its pieces announced,
  * reported, gave up and killed, and the stand-in processes spawned, one a
  * restart unless `state.failSpawn` says it cannot; `state.stopping` is
  * whether the cluster stops. Once `started` (the default), the start is
  * done and the child is down: stopped, with no process.
  */
 export async function oneChildOnClock(
-  { restart = POLICY, started = true }: { restart?: RestartPolicy | null; started?: boolean } = {},
+  { restart = POLICY, started = true, maxMemory }: {
+    restart?: RestartPolicy | null;
+    started?: boolean;
+    maxMemory?: number;
+  } = {},
 ) {
   const clock = new FakeClock();
-  const child = newSlot(0, { command: ["true"], labelOutput: false }, restart);
-  const startUp = new StartUp(new Map<Address, Slot>([[0, child]]), { isConnected: () => false });
+  const child = newSlot(0, { command: ["true"], labelOutput: false, maxMemory }, restart);
+  const slots = new Map<Address, Slot>([[0, child]]);
+  const startUp = new StartUp(slots, { isConnected: () => false });
   const events: LifecycleEvent[] = [];
   const reported: Error[] = [];
   const gaveUp: SwitchboardError[] = [];
@@ -67,5 +72,17 @@ export async function oneChildOnClock(
     await startUp.wait(60_000);
     child.state = "stopped";
   }
-  return { clock, child, startUp, restarts, events, reported, gaveUp, killed, spawned, state };
+  return {
+    clock,
+    child,
+    slots,
+    startUp,
+    restarts,
+    events,
+    reported,
+    gaveUp,
+    killed,
+    spawned,
+    state,
+  };
 }
