@@ -1,10 +1,14 @@
 /**
  * The supervisor: the manager's child processes, one slot per address. It
- * starts them, notices when one exits, restarts it under the restart
- * policy (or gives it up), replaces them one by one on a reload (through
- * its `Reloads`, `reloads.ts`), and stops them in two phases when the
- * cluster stops. What a slot holds is in `child_slot.ts`; how a process is
- * stopped, killed and reaped, in `child_processes.ts`.
+ * spawns them, hears when one is ready or exits, and stops them in two
+ * phases when the cluster stops, or one alone on a SIGTERM to it. The
+ * rest it hands to a piece each: when the start is done (`start_up.ts`);
+ * what follows an exit (`child_exits.ts`), and the restart after its
+ * back-off or the give-up (`restarts.ts`); reloads, one by one
+ * (`reloads.ts`); hung children (`hung_children.ts`) and those over their
+ * `maxMemory` (`memory_limit.ts`). What a slot holds is in
+ * `child_slot.ts`; how a process is stopped, killed and reaped, in
+ * `child_processes.ts`.
  *
  * @module
  */
@@ -13,10 +17,10 @@ import { type Address, describe } from "./address.ts";
 import type { Bootstrap } from "./bootstrap.ts";
 import { ChildExits } from "./child_exits.ts";
 import { ChildProcesses } from "./child_processes.ts";
+import { HungChildren } from "./hung_children.ts";
 import { type Clock, SYSTEM_CLOCK } from "./clock.ts";
 import { type ChildSpec, labelOf, newSlot, type Slot } from "./child_slot.ts";
-import { PING } from "./control.ts";
-import { ClosedError, SwitchboardError, TimeoutError } from "./errors.ts";
+import { ClosedError, SwitchboardError } from "./errors.ts";
 import { MemoryLimit } from "./memory_limit.ts";
 import { Reloads } from "./reloads.ts";
 import { Restarts } from "./restarts.ts";
@@ -25,7 +29,6 @@ import { type Program, spawnChild, type SpawnedChild } from "./spawn.ts";
 import { StartUp } from "./start_up.ts";
 import type { LifecycleEvent } from "./lifecycle_event.ts";
 import type { ChildStats } from "./stats.ts";
-import { Watchdog } from "./watchdog.ts";
 import { residentBytes } from "./resident_memory.ts";
 
 /** What the supervisor needs from the manager. */
@@ -83,8 +86,8 @@ export class Supervisor {
   readonly #clock: Clock;
   readonly #slots = new Map<Address, Slot>();
   readonly #processes: ChildProcesses;
-  /** Probes the ready children given a `hangTimeout`, and finds the hung. */
-  readonly #watchdog: Watchdog;
+  /** Probes the ready children given a `hangTimeout`, and kills the hung. */
+  readonly #hung: HungChildren;
   /** Replaces the ready children over their `maxMemory`; none without. */
   readonly #memory: MemoryLimit | undefined;
   /** Whether every child was ready at one time, and what the start waits for. */
@@ -122,10 +125,14 @@ export class Supervisor {
       announce: (event) => this.#options.announce(event),
       report: (error) => this.#options.report(error),
     });
-    this.#watchdog = new Watchdog({
+    this.#hung = new HungChildren({
       clock: this.#clock,
-      ping: (address, data) => options.tell(address, PING, data),
-      hung: (address) => this.#hung(this.#slots.get(address)!),
+      slots: this.#slots,
+      stopping: () => this.#stopping,
+      tell: (address, action, data) => options.tell(address, action, data),
+      isConnected: (address) => options.isConnected(address),
+      kill: (spawned) => this.#processes.kill(spawned),
+      report: (error) => options.report(error),
     });
     this.#reloads = new Reloads({
       clock: this.#clock,
@@ -236,56 +243,13 @@ export class Supervisor {
     child.wasReady = true;
     child.readyAt = this.#clock.now();
     child.ready.resolve();
-    this.#watch(child);
+    this.#hung.watch(child);
     this.#startUp.readyNow();
   }
 
   /** A child's `$pong`: it answered the watchdog. */
   answered(address: Address, data: unknown): void {
-    this.#watchdog.answered(address, data);
-  }
-
-  /**
-   * Has the watchdog probe a child now ready, if it has a `hangTimeout`,
-   * while this process of it is ready and connected: not once it stops
-   * (its stop has `stopTimeout`), nor once it closed its connection (it
-   * exits on its own, within `stopTimeout`). Nor once the cluster stops:
-   * a child restarted as the stop began says `$running` during the
-   * manager's own stop work, and was sent a `$ping` as it was about to be
-   * stopped, with a timer `halt()` had cleared armed again until it exited.
-   */
-  #watch(child: Slot): void {
-    const { hangTimeout } = child.spec;
-    if (hangTimeout === undefined || this.#stopping) return;
-    const spawned = child.process;
-    this.#watchdog.watch(
-      child.address,
-      hangTimeout,
-      () =>
-        !this.#stopping && child.process === spawned && child.state === "ready" &&
-        !child.leaving && this.#options.isConnected(child.address),
-    );
-  }
-
-  /**
-   * The watchdog found `child` hung: its process answered no `$ping` within
-   * `hangTimeout`. It is killed, SIGKILL, as it could run no stop work, and
-   * its exit is a crash's: the restart policy applies, and its `exit` event
-   * says `hung`.
-   */
-  #hung(child: Slot): void {
-    const spawned = child.process;
-    if (!spawned) return;
-    child.hung = true;
-    const timeout = child.spec.hangTimeout;
-    this.#options.report(
-      new TimeoutError(
-        `${describe(child.address)} did not answer the watchdog's ${PING} within ${timeout} ms ` +
-          `(hangTimeout: is its event loop blocked?): it was killed`,
-        { action: PING, peer: child.address },
-      ),
-    );
-    this.#processes.kill(spawned);
+    this.#hung.answered(address, data);
   }
 
   /**
@@ -360,7 +324,7 @@ export class Supervisor {
   /** Stops restarting: pending restarts and readiness deadlines are dropped. */
   halt(): void {
     this.#stopping = true;
-    this.#watchdog.stop();
+    this.#hung.stop();
     this.#memory?.stop();
     if (!this.#startUp.started) {
       this.#startUp.fail(new ClosedError("The cluster was stopped before it had started"));
@@ -418,7 +382,7 @@ export class Supervisor {
     if (child.process !== spawned) return;
     child.process = undefined;
     this.#clock.clearTimeout(child.readyTimer);
-    this.#watchdog.forget(child.address);
+    this.#hung.forget(child.address);
     child.stopped.resolve();
     this.#released(child.address);
     this.#exits.exited(child, spawned, status);

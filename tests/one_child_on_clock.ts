@@ -27,21 +27,27 @@ export function standIn(name: string, pid = 0): SpawnedChild {
 
 /**
  * Worker 0 under `restart` (default {@linkcode POLICY}; null: never
- * restarted), with `startTimeout` 500 ms and the `maxMemory` given. With what its pieces announced,
+ * restarted), with `startTimeout` 500 ms, and the `maxMemory` and
+ * `hangTimeout` given. With what its pieces announced,
  * reported, gave up and killed, and the stand-in processes spawned, one a
  * restart unless `state.failSpawn` says it cannot; `state.stopping` is
  * whether the cluster stops. Once `started` (the default), the start is
  * done and the child is down: stopped, with no process.
  */
 export async function oneChildOnClock(
-  { restart = POLICY, started = true, maxMemory }: {
+  { restart = POLICY, started = true, maxMemory, hangTimeout }: {
     restart?: RestartPolicy | null;
     started?: boolean;
     maxMemory?: number;
+    hangTimeout?: number;
   } = {},
 ) {
   const clock = new FakeClock();
-  const child = newSlot(0, { command: ["true"], labelOutput: false, maxMemory }, restart);
+  const child = newSlot(
+    0,
+    { command: ["true"], labelOutput: false, maxMemory, hangTimeout },
+    restart,
+  );
   const slots = new Map<Address, Slot>([[0, child]]);
   const startUp = new StartUp(slots, { isConnected: () => false });
   const events: LifecycleEvent[] = [];
