@@ -33,6 +33,7 @@ import type { RestartPolicy } from "./restart_policy.ts";
 import { Router } from "./router.ts";
 import type { EarlySignals, Heard } from "./early_signals.ts";
 import { HeldSyncs } from "./held_syncs.ts";
+import { lastAnswers } from "./last_answers.ts";
 import { syncData } from "./manager_sync.ts";
 import { handleSignals, signalExitCode } from "./signals.ts";
 import type { Program } from "./spawn.ts";
@@ -304,7 +305,7 @@ export class Manager {
   /**
    * Stops the cluster: the manager's stop handlers, then the children in
    * two phases (see {@linkcode Supervisor.stop}), then its last answers to
-   * other hosts (see `#lastAnswers`), then the connections and what the
+   * other hosts (see `last_answers.ts`), then the connections and what the
    * transport host made. Idempotent, also when called from the manager's
    * own stop handlers, which the stop runs before it returns.
    */
@@ -444,7 +445,8 @@ export class Manager {
     this.router.refuseNewRequests();
     await this.#ownStopWork();
     await this.#supervisor.stop();
-    await this.#lastAnswers();
+    // In a cluster that spans hosts: what it took of other hosts is answered.
+    await lastAnswers(this.router, this.#config.stopTimeout);
     await this.router.close();
     await this.#host.close();
     for (const unhook of this.#unhooks) unhook();
@@ -466,49 +468,6 @@ export class Manager {
           `(${stopTimeout} ms): the children are stopped now`,
         { peer: MANAGER },
       )).catch((error) => this.router.listeners.report(error));
-  }
-
-  /**
-   * In a cluster that spans hosts, once the children are gone: the manager
-   * answers the other hosts' requests it took, as a child answers what it
-   * took before `$exit`, and refuses the rest where their senders see it.
-   * From now on it refuses each new request (`stopping: true`, as a child
-   * stopping alone does); the handlers running now settle while it still
-   * reads (they may wait for what other hosts send: the answer to a request
-   * they made, a stream's credit), then the answers held for room in the
-   * window to another host (the children's, its own) go; then it stops reading, once what was
-   * sent until the NATS server heard so is read, and the handlers that
-   * started meanwhile settle; all within one `stopTimeout`. Only then does
-   * it close and say bye.
-   * Before, the manager refused its own sends as soon as it began to close,
-   * and handled what it read in its last round trip to the server without
-   * answering: the requester got `UnreachableError` as the host left, for a
-   * request that had run (20 to 220 of them, in 18 of 24 runs of a host
-   * stopping under a stream of requests to its manager; every time, for one
-   * still running).
-   */
-  async #lastAnswers(): Promise<void> {
-    const { router } = this;
-    if (!router.readsOtherHosts) return;
-    router.refuseAllRequests();
-    // Those running now, while it reads; then those that what it still
-    // read started (messages keep coming: waiting for every handler while
-    // reading would wait out stopTimeout under steady traffic). Between,
-    // the answers held for room in the window go: room comes
-    // only as the others confirm, heard while it reads (not waited for,
-    // they were refused as the link closed, to children gone by then, and
-    // their requests failed with the stop).
-    const settled = (async () => {
-      // Held answers after the handlers: their own answers may wait for room too.
-      await router.runningHandlersSettled();
-      await router.answersHeldSent();
-      await router.stopReading();
-      await router.handlersSettled();
-    })();
-    const { stopTimeout } = this.#config;
-    await deadline(settled, stopTimeout, () => new Error("stopTimeout passed")).catch(() => {});
-    // Read to the end, even when a handler outlived stopTimeout.
-    await router.stopReading();
   }
 }
 
