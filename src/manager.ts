@@ -8,10 +8,9 @@
  */
 
 import { onAbruptExit } from "./abrupt_exit.ts";
-import { anchoredModule, anchoredPermissions } from "./anchored_paths.ts";
 import { type Address, describe, isManagerOf, MANAGER, type Target, targetsOf } from "./address.ts";
-import { BOOTSTRAP_VERSION } from "./bootstrap.ts";
-import { type ChildSpec, stopTimeoutOf } from "./child_slot.ts";
+import { childCommand } from "./child_command.ts";
+import type { ChildSpec } from "./child_slot.ts";
 import {
   EVENT,
   MEMBERS,
@@ -28,7 +27,6 @@ import { deadline } from "./deadline.ts";
 import { ClosedError, SwitchboardError } from "./errors.ts";
 import type { Layout } from "./layout.ts";
 import { ManagerEvents } from "./manager_events.ts";
-import { permissionFlags, type Permissions } from "./permissions.ts";
 import type { RestartPolicy } from "./restart_policy.ts";
 import { Router } from "./router.ts";
 import type { EarlySignals, Heard } from "./early_signals.ts";
@@ -36,7 +34,6 @@ import { HeldSyncs } from "./held_syncs.ts";
 import { lastAnswers } from "./last_answers.ts";
 import { syncData } from "./manager_sync.ts";
 import { handleSignals, signalExitCode } from "./signals.ts";
-import type { Program } from "./spawn.ts";
 import type { Schemas } from "./schema.ts";
 import { StartingChildren } from "./starting_children.ts";
 import { Supervisor } from "./supervisor.ts";
@@ -137,23 +134,11 @@ export class Manager {
         const starting = [...config.children.keys()].filter((child) =>
           child !== address && this.#supervisor.startingFirst(child)
         );
-        return {
-          program: programOf(spec, host.childPermissions),
-          bootstrap: {
-            version: BOOTSTRAP_VERSION,
-            self: address,
-            ...this.router.layout.members(),
-            maxFrameSize: config.maxFrameSize,
-            requestTimeout: config.requestTimeout,
-            // Its own, a service's: it bounds its own phases by it too.
-            stopTimeout: stopTimeoutOf(spec, config.stopTimeout),
-            highWaterMark: config.highWaterMark,
-            maxQueuedBytes: config.maxQueuedBytes,
-            transport: host.childConfig,
-            ...(replacing.length > 0 ? { replacing } : {}),
-            ...(starting.length > 0 ? { starting } : {}),
-          },
-        };
+        return childCommand(address, spec, config, host, {
+          members: this.router.layout.members(),
+          replacing,
+          starting,
+        });
       },
       tell: (address, action, data) => router.sendControl(address, action, data),
       exiting: (address) => router.exiting(address),
@@ -469,29 +454,6 @@ export class Manager {
         { peer: MANAGER },
       )).catch((error) => this.router.listeners.report(error));
   }
-}
-
-/**
- * What a child runs: a Deno module with its transport's permissions and
- * the granted ones, or a foreign command as it is (it has the user's rights
- * already, the socket directory's included); each with its `env` and `cwd`.
- * A Deno child given a `cwd` has its module and grants anchored to the
- * manager's working directory, read now, as the child inherited it before.
- */
-function programOf(spec: ChildSpec, transport: Permissions): Program {
-  const place = {
-    ...(spec.env === undefined ? {} : { env: spec.env }),
-    ...(spec.cwd === undefined ? {} : { cwd: spec.cwd }),
-  };
-  if ("command" in spec) return { command: spec.command, ...place };
-  const dir = spec.cwd === undefined ? undefined : Deno.cwd();
-  const granted = dir === undefined ? spec.permissions : anchoredPermissions(spec.permissions, dir);
-  return {
-    module: dir === undefined ? spec.module : anchoredModule(spec.module, dir),
-    flags: [...permissionFlags(transport, granted), ...spec.flags],
-    args: spec.args,
-    ...place,
-  };
 }
 
 /**
