@@ -26,6 +26,13 @@ import { end, ready, started, supervisorOnClock } from "./supervisor_on_clock.ts
 const LIMIT = 200 * MEBIBYTE;
 const UNDER = 150 * MEBIBYTE;
 const OVER = 300 * MEBIBYTE;
+/** Two restarts a minute, each after 100 ms. */
+const POLICY: RestartPolicy = { maxRestarts: 2, period: 60_000, backoff: 100, maxBackoff: 100 };
+/**
+ * The same, but a child must run 5 s (`maxBackoff`) before it is taken to
+ * have grown past its limit: two checks of a second do not do.
+ */
+const PATIENT: RestartPolicy = { ...POLICY, maxBackoff: 5_000 };
 
 /**
  * A supervisor of worker 0, with no limit, and worker 1, with `maxMemory`,
@@ -34,9 +41,7 @@ const OVER = 300 * MEBIBYTE;
  * child would exit. With what it announced and reported, the processes
  * whose memory it read, and how much each holds (by address: `held`).
  */
-function supervised(
-  restart: RestartPolicy = { maxRestarts: 2, period: 60_000, backoff: 100, maxBackoff: 100 },
-) {
+function supervised(restart: RestartPolicy = POLICY) {
   const clock = new FakeClock();
   const events: LifecycleEvent[] = [];
   const reported: Error[] = [];
@@ -231,12 +236,9 @@ Deno.test("a child over its maxMemory sooner than maxBackoff after its start, th
   // it is ready, over it the next (it fills its caches once it runs, say),
   // 2 s in. Before, that was taken for a leak, and the child was replaced
   // every two seconds for ever, never given up.
-  const { supervisor, events, reported, gaveUp, held, next, tick, replacedAfter } = supervised({
-    maxRestarts: 2,
-    period: 60_000,
-    backoff: 100,
-    maxBackoff: 5_000,
-  });
+  const { supervisor, events, reported, gaveUp, held, next, tick, replacedAfter } = supervised(
+    PATIENT,
+  );
   await started(supervisor, [0, 1]);
   try {
     for (let n = 0; n < 2; n++) await replacedAfter(1);
@@ -261,12 +263,7 @@ Deno.test("a child over its maxMemory sooner than maxBackoff after its start, th
 Deno.test("a child that grows past its maxMemory maxBackoff or more after its start is replaced each time", async () => {
   // The same child as above, read over its limit 5 s after it was ready:
   // a leak, replaced each time, its budget untouched.
-  const { supervisor, events, gaveUp, replacedAfter } = supervised({
-    maxRestarts: 2,
-    period: 60_000,
-    backoff: 100,
-    maxBackoff: 5_000,
-  });
+  const { supervisor, events, gaveUp, replacedAfter } = supervised(PATIENT);
   await started(supervisor, [0, 1]);
   try {
     for (let n = 0; n < 3; n++) await replacedAfter(4);
@@ -283,7 +280,7 @@ Deno.test("without maxMemory no memory is read and no timer is armed", async () 
   const sleep: ForeignChildSpec = { command: ["sleep", "3600"], labelOutput: false };
   const reads: number[] = [];
   const supervisor = supervisorOnClock(clock, new Map([[0, sleep]]), {
-    restart: { maxRestarts: 2, period: 60_000, backoff: 100, maxBackoff: 100 },
+    restart: POLICY,
     stopTimeout: 5_000,
     residentBytes: (pid) => {
       reads.push(pid);
