@@ -378,6 +378,7 @@ export class Supervisor {
     }).then(() => this.#processes.delete(spawned));
   }
 
+  /** A child's process exited: its slot lets go of it, then `ChildExits` decides what follows. */
   #onExit(child: Slot, spawned: SpawnedChild, status: Deno.CommandStatus): void {
     if (child.process !== spawned) return;
     child.process = undefined;
