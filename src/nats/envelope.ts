@@ -5,7 +5,7 @@
  * each after its length:
  *
  * ```
- * length u32 | kind u8 | host len u8 | host | epoch u32 | seq f64 | from len u8 | from | to len u8 | to | body
+ * length u32 | kind u8 | host len u8 | host | epoch u32 | round u32 | seq f64 | from len u8 | from | to len u8 | to | body
  * ```
  *
  * `length` counts what follows it, body included. `host` is the sender's
@@ -13,7 +13,18 @@
  * reconnect) and `seq` counts its messages to the receiving host within it,
  * so that a gap shows (an `f64`, exact to 2^53, as in an ack's body: a
  * `u32` wrapped after hours of steady traffic, and the window never freed
- * again). `from` and `to` are addresses as JSON; `body` is the message;
+ * again). `round` names that count: a sender that forgets the receiving
+ * host (it saw it leave) counts afresh from 0 in the same epoch, in a new
+ * round, so that a receiver whose word of it (a RESUME) was lost, with the
+ * first messages of the new count, sees it begin: else the next message
+ * looked as if it went on with the old count, and those never came in
+ * silence. A MESSAGE and a SENT carry the round they are counted in; a
+ * RESUME, that of the count it tells; an ACK, a GAP, a BYE and an ENDED,
+ * that of the count they speak of; the others 0, no round's. The round
+ * costs 4 bytes an envelope: a `u32` that a sender takes from one counter
+ * for every count it begins, so two counts to one host in one epoch never
+ * share one (a `u16` wrapped after 65 536 counts begun, to any hosts).
+ * `from` and `to` are addresses as JSON; `body` is the message;
  * or for an ack (and a bye) the highest message number received, for a
  * bounce why, as JSON: `{reason, action?, count?}` (see `bodies.ts`); for an
  * ended process `{reason?, had?}`. A gap and a
@@ -31,7 +42,8 @@ import { Batch } from "./batch.ts";
 export const MESSAGE = 1;
 /**
  * The receiver has had the sender's messages up to the number in the body
- * (an `f64`), in the epoch in `seq`; those lost on the way included.
+ * (an `f64`), in the epoch in `seq` and the count in `round`; those lost
+ * on the way included.
  */
 export const ACK = 2;
 /** The receiver found a gap in what the sender sent in `epoch`. */
@@ -40,8 +52,8 @@ export const GAP = 3;
 export const BOUNCE = 4;
 /**
  * The sender counts afresh: the body says how many messages it had sent in
- * an epoch (`u32` epoch, `f64` count), so that the receiver can tell what
- * of them never came. `seq` says why: 0, it reconnected (its previous
+ * an epoch (`u32` epoch, `f64` count), in the count in `round`, so that
+ * the receiver can tell what of them never came. `seq` says why: 0, it reconnected (its previous
  * epoch); 1, it saw the receiver's host leave and forgot it. Empty, it is
  * a question: how many did you send me in epoch `seq`?
  */
@@ -64,8 +76,9 @@ export const BYE = 6;
  */
 export const RECONNECTED = 7;
 /**
- * The sender has sent the receiver `seq` messages in its epoch, each before
- * this envelope; what of them never came was lost. No body. The answer to a
+ * The sender has sent the receiver `seq` messages in its epoch, in the
+ * count in `round`, each before this envelope; what of them never came
+ * was lost. No body. The answer to a
  * RECONNECTED; and said unasked of messages left unconfirmed a while (see
  * `tail_check.ts`), as a loss at the end shows no gap.
  */
@@ -93,6 +106,8 @@ export interface Envelope {
     | typeof ENDED;
   host: string;
   epoch: number;
+  /** Which count of the sender's to the receiver it is of (see the module doc); 0, none. */
+  round: number;
   seq: number;
   from: Address | null;
   to: Address | null;
@@ -100,13 +115,19 @@ export interface Envelope {
   body: Uint8Array;
 }
 
-/** An envelope as a host publishes it: its host and epoch are the publisher's own. */
-export type EnvelopePart = Omit<Envelope, "host" | "epoch">;
+/**
+ * An envelope as a host publishes it: its host and epoch are the
+ * publisher's own; its round 0 unless it speaks of a count.
+ */
+export type EnvelopePart = Omit<Envelope, "host" | "epoch" | "round"> & { round?: number };
+
+/** An envelope to encode (see {@linkcode encodeEnvelopes}): its round 0 unless given. */
+export type EnvelopeInput = Omit<Envelope, "round"> & { round?: number };
 
 const utf8 = new TextEncoder();
 
 /** The most an envelope adds to its body, in bytes. */
-export const ENVELOPE_OVERHEAD = 4 + 1 + 256 + 8 + 256 + 256;
+export const ENVELOPE_OVERHEAD = 4 + 1 + 256 + 16 + 256 + 256;
 
 /**
  * Writes the envelopes one host sends, into batches: its name and the
@@ -132,6 +153,7 @@ export class EnvelopeWriter {
     batch: Batch,
     kind: Envelope["kind"],
     epoch: number,
+    round: number,
     seq: number,
     from: Address | null,
     to: Address | null,
@@ -140,7 +162,7 @@ export class EnvelopeWriter {
     const host = this.#host;
     const fromBytes = this.#address(from);
     const toBytes = this.#address(to);
-    const head = 20 + host.length + fromBytes.length + toBytes.length;
+    const head = 24 + host.length + fromBytes.length + toBytes.length;
     // Text: room for all-ASCII, and encoded apart in the rare case that runs short.
     const bytes = batch.reserve(head + body.length);
     const start = batch.used;
@@ -149,7 +171,7 @@ export class EnvelopeWriter {
       const bodyAt = start + head;
       const { read, written } = utf8.encodeInto(body, bytes.subarray(bodyAt, bodyAt + bodySize));
       if (read < body.length) {
-        return this.write(batch, kind, epoch, seq, from, to, utf8.encode(body));
+        return this.write(batch, kind, epoch, round, seq, from, to, utf8.encode(body));
       }
       bodySize = written;
     } else {
@@ -160,6 +182,7 @@ export class EnvelopeWriter {
     bytes[at++] = host.length;
     bytes.set(host, at);
     at = writeUint32(bytes, at + host.length, epoch);
+    at = writeUint32(bytes, at, round);
     at = writeFloat64(bytes, at, seq);
     bytes[at++] = fromBytes.length;
     bytes.set(fromBytes, at);
@@ -217,11 +240,11 @@ function writeUint32(bytes: Uint8Array, at: number, value: number): number {
  *
  * @throws {RangeError} When a host or an address is over 255 bytes.
  */
-export function encodeEnvelopes(envelopes: Envelope[]): Uint8Array {
+export function encodeEnvelopes(envelopes: EnvelopeInput[]): Uint8Array {
   let published: Uint8Array = new Uint8Array(0);
   const batch = new Batch(Infinity, (bytes) => published = bytes);
-  for (const { kind, host, epoch, seq, from, to, body } of envelopes) {
-    new EnvelopeWriter(host).write(batch, kind, epoch, seq, from, to, body);
+  for (const { kind, host, epoch, round = 0, seq, from, to, body } of envelopes) {
+    new EnvelopeWriter(host).write(batch, kind, epoch, round, seq, from, to, body);
   }
   batch.flush();
   return published;
@@ -260,7 +283,7 @@ function decodeEnvelope(bytes: Uint8Array): Envelope | undefined {
     // Past the end, `kind` is undefined, and no kind.
     if (!(kind >= MESSAGE && kind <= ENDED)) return undefined;
     const hostBytes = take(bytes[at++] ?? 0);
-    const numbers = take(12);
+    const numbers = take(16);
     if (!hostBytes || hostBytes.length === 0 || !numbers) return undefined;
     const fromBytes = take(bytes[at++] ?? Infinity);
     const toBytes = fromBytes && take(bytes[at++] ?? Infinity);
@@ -268,12 +291,13 @@ function decodeEnvelope(bytes: Uint8Array): Envelope | undefined {
     const from = readAddress(fromBytes);
     const to = readAddress(toBytes);
     if (from === undefined || to === undefined) return undefined;
-    const seq = readFloat64(numbers, 4);
+    const seq = readFloat64(numbers, 8);
     if (!Number.isSafeInteger(seq) || seq < 0) return undefined;
     return {
       kind: kind as Envelope["kind"],
       host: hostNames.get(hostBytes),
       epoch: readUint32(numbers, 0),
+      round: readUint32(numbers, 4),
       seq,
       from,
       to,

@@ -150,7 +150,7 @@ export class EnvelopeIntake {
       case RECONNECTED:
         return this.#options.recounts.onReconnected(envelope.host);
       case SENT:
-        return this.#incoming.sent(envelope.host, envelope.epoch, envelope.seq);
+        return this.#incoming.sent(envelope.host, envelope.epoch, envelope.round, envelope.seq);
       case ENDED:
         return this.#onEnded(envelope);
     }
@@ -182,11 +182,11 @@ export class EnvelopeIntake {
     }
     // What was sent after what it had, in this epoch, is still on its way.
     const had = epoch === this.#epoch ? said.had ?? -1 : -1;
-    this.#receiver?.ended(from, said.reason, this.#windows.after(host, had, from));
+    this.#receiver?.ended(from, said.reason, this.#windows.after(host, had, from, envelope.round));
   }
 
   #onMessage(envelope: Envelope): void {
-    const { host, epoch, seq, from, to, body } = envelope;
+    const { host, epoch, round, seq, from, to, body } = envelope;
     if (from === NO_ADDRESS || to === NO_ADDRESS || !this.#attested(host, from)) {
       return this.#options.report(
         new FrameError(
@@ -194,7 +194,7 @@ export class EnvelopeIntake {
         ),
       );
     }
-    const incoming = this.#incoming.count(host, epoch, seq, body.length);
+    const incoming = this.#incoming.count(host, epoch, round, seq, body.length);
     // Late, of an epoch counted already: told lost to its sender.
     if (incoming === undefined) return;
     const out = this.#options.outgoing(host);
@@ -218,7 +218,7 @@ export class EnvelopeIntake {
     if (seq === undefined) return;
     // Of the previous epoch: late, or its count settled (see `Recounts.onReconnected`).
     const before = envelope.seq === this.#epoch ? undefined : envelope.seq;
-    this.#windows.confirm(envelope.host, seq, before);
+    this.#windows.confirm(envelope.host, seq, before, envelope.round);
   }
 
   #onBounce(envelope: Envelope): void {

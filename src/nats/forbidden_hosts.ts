@@ -90,7 +90,11 @@ export class ForbiddenHosts {
     );
     this.#forbidden.add(host);
     this.#options.report(refused);
-    this.#options.leaving.tellInDoubt(host, this.#options.windows.close(host, undefined), why);
+    this.#options.leaving.tellInDoubt(
+      host,
+      this.#options.windows.close(host, undefined, undefined, 0),
+      why,
+    );
     this.#options.receiver()?.lost(host, new UnreachableError(why, { cause: error }));
   }
 }

@@ -1,6 +1,8 @@
 /**
  * `IncomingOrder`: what one host received from each other host, counted
- * per sender and per epoch (the sender's connection to the server). It
+ * per sender and per epoch (the sender's connection to the server), and
+ * per count within it (its round: the sender counts afresh as it forgets
+ * this host, see `envelope.ts`). It
  * finds what never came (a gap in the numbers, or fewer than the sender
  * says it sent before it counted afresh), tells both sides, and confirms
  * what came, so that the sender can send more.
@@ -52,6 +54,11 @@ const MOST_EARLIER = 16;
 /** What this host received from another in its current epoch. */
 export interface Incoming {
   epoch: number;
+  /**
+   * The sender's count counted (see `envelope.ts`); 0 until the first of
+   * it comes, after the sender said it counts afresh.
+   */
+  round: number;
   expect: number;
   /** An earlier epoch whose end is not counted yet. */
   unresolved?: Unresolved;
@@ -87,13 +94,15 @@ export interface IncomingOrderOptions {
  */
 interface Unresolved {
   epoch: number;
+  round: number;
   received: number;
   timer: ReturnType<typeof setTimeout>;
 }
 
-/** An earlier epoch of a host, counted: how many it said it sent in it. */
+/** An earlier epoch of a host, counted: how many it said it sent in it, in the count `round`. */
 interface Settled {
   epoch: number;
+  round: number;
   sent: number;
 }
 
@@ -112,22 +121,28 @@ export class IncomingOrder {
   }
 
   /**
-   * Counts message `seq` of `size` bytes from `host`, sent in `epoch`:
-   * what was skipped is reported lost. Returns the count to confirm it
-   * against, with {@linkcode IncomingOrder.confirm}, once delivered;
-   * undefined for a message that comes late, of an earlier epoch (see
-   * `#late`): not to be delivered.
+   * Counts message `seq` of `size` bytes from `host`, sent in `epoch` and
+   * its count `round`: what was skipped is reported lost. Returns the count
+   * to confirm it against, with {@linkcode IncomingOrder.confirm}, once
+   * delivered; undefined for a message that comes late, of an earlier
+   * epoch (see `#late`): not to be delivered.
    */
-  count(host: string, epoch: number, seq: number, size: number): Incoming | undefined {
+  count(
+    host: string,
+    epoch: number,
+    round: number,
+    seq: number,
+    size: number,
+  ): Incoming | undefined {
     if (this.#late(host, epoch)) return undefined;
-    const incoming = this.#current(host, epoch);
-    if (seq < incoming.expect) {
-      // The sender counts afresh in the same epoch: it saw this host leave
-      // and forgot it (see `forget`), and its word of how many it had sent
-      // before (a RESUME, which comes first) did not come. So does this one.
-      countAfresh(incoming, epoch);
+    const incoming = this.#current(host, epoch, round);
+    // Fewer than counted, in the same count: no sender numbers so (a new
+    // count has a new round, see `#current`), and a negative gap says
+    // nothing; taken as a count begun afresh, as before rounds were.
+    if (seq < incoming.expect) countAfresh(incoming, epoch, round);
+    if (seq !== incoming.expect) {
+      this.#missing(host, seq - incoming.expect, epoch, round, incoming.expect);
     }
-    if (seq !== incoming.expect) this.#missing(host, seq - incoming.expect, epoch, incoming.expect);
     incoming.expect = seq + 1;
     incoming.bytes += size;
     return incoming;
@@ -163,68 +178,75 @@ export class IncomingOrder {
    * have been).
    */
   resumed(envelope: Envelope, epoch: number, sent: number): void {
-    const { host } = envelope;
+    const { host, round } = envelope;
     const afterReconnecting = envelope.seq !== AFTER_FORGETTING;
     const incoming = this.#in.get(host);
     if (!incoming) {
       // Nothing of it came here: all it sent was lost. Unless it speaks of
       // before it forgot this host: another process may be here since.
       if (!afterReconnecting) return;
-      if (sent > 0) this.#missing(host, sent, epoch, 0);
+      if (sent > 0) this.#missing(host, sent, epoch, round, 0);
       // Counted: told again, it is not counted twice.
-      const counting = fresh(envelope.epoch);
+      const counting = fresh(envelope.epoch, 0);
       this.#in.set(host, counting);
-      return this.#settle(host, counting, epoch, sent);
+      return this.#settle(host, counting, epoch, round, sent);
     }
     if (epoch === incoming.epoch) {
+      // Of another count than this host's (it began after, and nothing of
+      // it came): all of it was lost.
+      const had = round === incoming.round ? incoming.expect : 0;
       // Numbered before it forgot this host: who sent them, it forgot too.
-      const first = afterReconnecting ? incoming.expect : undefined;
-      if (sent > incoming.expect) this.#missing(host, sent - incoming.expect, epoch, first);
+      const first = afterReconnecting ? had : undefined;
+      if (sent > had) this.#missing(host, sent - had, epoch, round, first);
       // Counted: what comes next (a new epoch, or the same one counted
       // afresh after it forgot this host) starts from nothing, bytes too.
-      countAfresh(incoming, envelope.epoch);
+      countAfresh(incoming, envelope.epoch, 0);
       this.#forgotten.take(host);
       // Confirmed only after a reconnect: forgotten, the sender numbers
       // anew in the same epoch, which a confirmation would speak for.
-      if (afterReconnecting) this.#settle(host, incoming, epoch, sent);
+      if (afterReconnecting) this.#settle(host, incoming, epoch, round, sent);
     } else if (epoch === incoming.unresolved?.epoch) {
       clearTimeout(incoming.unresolved.timer);
-      const { received } = incoming.unresolved;
+      const received = round === incoming.unresolved.round ? incoming.unresolved.received : 0;
       incoming.unresolved = undefined;
-      if (sent > received) this.#missing(host, sent - received, epoch, received);
-      this.#settle(host, incoming, epoch, sent);
-    } else if (afterReconnecting && epoch === incoming.settled?.epoch) {
+      if (sent > received) this.#missing(host, sent - received, epoch, round, received);
+      this.#settle(host, incoming, epoch, round, sent);
+    } else if (
+      afterReconnecting && epoch === incoming.settled?.epoch && round === incoming.settled.round
+    ) {
       // Counted already: the sender never had the confirmation.
-      this.#settle(host, incoming, epoch, incoming.settled.sent);
+      this.#settle(host, incoming, epoch, round, incoming.settled.sent);
     }
   }
 
   /**
-   * `host` says it sent this host `sent` messages in `epoch`, each before
-   * this word (asked after this host reconnected: what it sent meanwhile
-   * never came, nor did this host's acks). What never came is reported, and
-   * everything confirmed, so that its window frees.
+   * `host` says it sent this host `sent` messages in `epoch` and its count
+   * `round`, each before this word (asked after this host reconnected:
+   * what it sent meanwhile never came, nor did this host's acks). What
+   * never came is reported, and everything confirmed, so that its window
+   * frees. Of a count that began after this host's (the sender forgot this
+   * host, and its RESUME never came, nor anything of the new count), all
+   * of it: see `#current`.
    */
-  sent(host: string, epoch: number, sent: number): void {
+  sent(host: string, epoch: number, round: number, sent: number): void {
     if (sent === 0 || this.#late(host, epoch)) return;
-    const incoming = this.#current(host, epoch);
-    // Fewer than came: it counts afresh in this epoch (it forgot this
-    // host), and its word of that (a RESUME) never came, nor did anything
-    // it sent since (one would have counted afresh here, see `count`): so
-    // this host does too, and all of the new count is lost. Passed over,
-    // its tail check told it again each heartbeat, to no end, while those
-    // messages stayed in doubt until it sent more.
-    if (sent < incoming.expect) countAfresh(incoming, epoch);
-    if (sent > incoming.expect) this.#missing(host, sent - incoming.expect, epoch, incoming.expect);
-    incoming.expect = sent;
+    const incoming = this.#current(host, epoch, round);
+    if (sent > incoming.expect) {
+      this.#missing(host, sent - incoming.expect, epoch, round, incoming.expect);
+    }
+    // Never fewer: each message counted was sent before this word.
+    incoming.expect = Math.max(incoming.expect, sent);
     this.#ack(host, incoming);
   }
 
-  /** The epoch of `host` this host counts, and the highest number it had, if any came. */
-  had(host: string): { epoch: number; highest: number } | undefined {
+  /**
+   * The epoch of `host` this host counts, its count (round), and the
+   * highest number it had, if any came.
+   */
+  had(host: string): { epoch: number; round: number; highest: number } | undefined {
     const incoming = this.#in.get(host);
     if (!incoming || incoming.expect === 0) return undefined;
-    return { epoch: incoming.epoch, highest: incoming.expect - 1 };
+    return { epoch: incoming.epoch, round: incoming.round, highest: incoming.expect - 1 };
   }
 
   /**
@@ -270,11 +292,16 @@ export class IncomingOrder {
   }
 
   /**
-   * What is counted from `host` in `epoch`: the count of its epoch before,
-   * if that was another, is asked for (and what was open with it failed
-   * should the answer not come).
+   * What is counted from `host` in `epoch` and its count `round`: the count
+   * of its epoch before, if that was another, is asked for (and what was
+   * open with it failed should the answer not come). Another round of the
+   * same epoch is counted afresh: the sender forgot this host (see
+   * `forget`) and began a new count, and its word of the old one (a
+   * RESUME, which comes first) did not come. Taken as going on with the
+   * old count, the new one's first messages, as many as the old had, were
+   * confirmed though they never came.
    */
-  #current(host: string, epoch: number): Incoming {
+  #current(host: string, epoch: number, round: number): Incoming {
     let incoming = this.#in.get(host);
     if (incoming && this.#forgotten.take(host)) {
       // It left and came back. The same process (paused a while, say) goes
@@ -285,10 +312,15 @@ export class IncomingOrder {
         incoming = undefined;
       }
     }
+    if (incoming?.epoch === epoch && incoming.round !== round) {
+      // 0: it said it counts afresh, and this is the first of the new count.
+      if (incoming.round !== 0) countAfresh(incoming, epoch, round);
+      incoming.round = round;
+    }
     if (!incoming || incoming.epoch !== epoch) {
       const before = incoming;
       clearTimeout(before?.ackTimer);
-      const counting = fresh(epoch);
+      const counting = fresh(epoch, round);
       if (before) counting.earlier = earlierThan(before);
       incoming = counting;
       this.#in.set(host, counting);
@@ -302,6 +334,7 @@ export class IncomingOrder {
         // answer requests open here, which nothing lost can concern.
         const unresolved: Unresolved = {
           epoch: before.epoch,
+          round: before.round,
           received: before.expect,
           timer: setTimeout(() => {
             if (counting.unresolved !== unresolved) return;
@@ -323,17 +356,19 @@ export class IncomingOrder {
   }
 
   /**
-   * Confirms the `sent` messages of `host`'s earlier `epoch`, counted: what
-   * never came of them is reported already. Remembered in `incoming`, what
-   * is counted now, to be confirmed again if told again.
+   * Confirms the `sent` messages of `host`'s earlier `epoch` (its count
+   * `round`), counted: what never came of them is reported already.
+   * Remembered in `incoming`, what is counted now, to be confirmed again
+   * if told again.
    */
-  #settle(host: string, incoming: Incoming, epoch: number, sent: number): void {
-    incoming.settled = { epoch, sent };
+  #settle(host: string, incoming: Incoming, epoch: number, round: number, sent: number): void {
+    incoming.settled = { epoch, round, sent };
     if (!this.#options.canAck() || sent === 0) return;
     this.#options.publish(host, {
       kind: ACK,
       from: NO_ADDRESS,
       to: NO_ADDRESS,
+      round,
       seq: epoch,
       body: highestBody(sent - 1),
     });
@@ -351,6 +386,7 @@ export class IncomingOrder {
       kind: ACK,
       from: NO_ADDRESS,
       to: NO_ADDRESS,
+      round: incoming.round,
       seq: incoming.epoch,
       body,
     });
@@ -374,11 +410,18 @@ export class IncomingOrder {
 
   /**
    * `count` messages from `host` never came, numbered from `first` in its
-   * `epoch`: said here, failed here (what was in flight may be lost), and
-   * told to the sender, which tells who sent them (`first` undefined: it
-   * cannot, as it numbered them before it forgot this host).
+   * `epoch` and count `round`: said here, failed here (what was in flight
+   * may be lost), and told to the sender, which tells who sent them
+   * (`first` undefined: it cannot, as it numbered them before it forgot
+   * this host).
    */
-  #missing(host: string, count: number, epoch: number, first: number | undefined): void {
+  #missing(
+    host: string,
+    count: number,
+    epoch: number,
+    round: number,
+    first: number | undefined,
+  ): void {
     const error = new UnreachableError(
       `${counted(count, "message")} from host ${JSON.stringify(host)} ${
         count === 1 ? "was" : "were"
@@ -390,23 +433,28 @@ export class IncomingOrder {
       kind: GAP,
       from: NO_ADDRESS,
       to: NO_ADDRESS,
+      round,
       seq: count,
       body: first === undefined ? EMPTY : gapBody(epoch, first),
     });
   }
 }
 
-/** What comes from a host in `epoch`, counted from nothing. */
-function fresh(epoch: number): Incoming {
-  return { epoch, expect: 0, bytes: 0, ackedBytes: 0, ackTimer: undefined };
+/** What comes from a host in `epoch` and its count `round`, counted from nothing. */
+function fresh(epoch: number, round: number): Incoming {
+  return { epoch, round, expect: 0, bytes: 0, ackedBytes: 0, ackTimer: undefined };
 }
 
-/** Counts what comes from a host from nothing, in `epoch`: numbers, bytes, acks. */
-function countAfresh(incoming: Incoming, epoch: number): void {
+/**
+ * Counts what comes from a host from nothing, in `epoch` and its count
+ * `round` (0, the next to come): numbers, bytes, acks.
+ */
+function countAfresh(incoming: Incoming, epoch: number, round: number): void {
   clearTimeout(incoming.ackTimer);
   Object.assign(incoming, {
     earlier: epoch === incoming.epoch ? incoming.earlier : earlierThan(incoming),
     epoch,
+    round,
     expect: 0,
     bytes: 0,
     ackedBytes: 0,

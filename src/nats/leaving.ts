@@ -68,6 +68,7 @@ export class Leaving {
         kind: BYE,
         from: NO_ADDRESS,
         to: NO_ADDRESS,
+        round: had?.round ?? 0,
         seq: had?.epoch ?? 0,
         body: had ? highestBody(had.highest) : EMPTY,
       });
@@ -80,12 +81,12 @@ export class Leaving {
    * `epoch` is this host's current one.
    */
   onBye(envelope: Envelope, epoch: number): void {
-    const { host, seq, body } = envelope;
+    const { host, round, seq, body } = envelope;
     this.#departed.add(host);
     // Had, in this host's epoch, or in the previous one, whose count it
     // missed: then nothing of this one came.
     const before = seq === epoch ? undefined : seq;
-    const neverCame = this.#options.windows.close(host, readHighest(body), before);
+    const neverCame = this.#options.windows.close(host, readHighest(body), before, round);
     // Told to their senders, by sender and target.
     const reason = `host "${host}" stopped before it came`;
     for (const [from, byTarget] of neverCame) {

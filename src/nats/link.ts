@@ -229,7 +229,7 @@ export class NatsLink implements BrokerLink {
       clock: options.clock ?? SYSTEM_CLOCK,
       windows: () => this.#windows.opened(),
       canTell: (host) => this.#canTell(host),
-      tellSent: (host, sent) => this.#recounts.tellSent(host, sent),
+      tellSent: (host, out) => this.#recounts.tellSent(host, out),
     });
     this.#notices = new Notices({
       self: members.self.host,
@@ -344,7 +344,16 @@ export class NatsLink implements BrokerLink {
     // Text is at least a byte a unit: refused early when that is too much already.
     if (payload.length > room) return FULL;
     const batch = this.#batch(host);
-    const bodySize = this.#writer.write(batch, MESSAGE, this.#epoch, out.seq, from, to, payload);
+    const bodySize = this.#writer.write(
+      batch,
+      MESSAGE,
+      this.#epoch,
+      out.round,
+      out.seq,
+      from,
+      to,
+      payload,
+    );
     if (bodySize > this.maxPayload || bodySize > room) {
       // Taken back (writing may have published what waited before it).
       batch.used = batch.last;
@@ -463,8 +472,8 @@ export class NatsLink implements BrokerLink {
   }
 
   #publish(host: string, part: EnvelopePart): void {
-    const { kind, seq, from, to, body } = part;
-    this.#writer.write(this.#batch(host), kind, this.#epoch, seq, from, to, body);
+    const { kind, round = 0, seq, from, to, body } = part;
+    this.#writer.write(this.#batch(host), kind, this.#epoch, round, seq, from, to, body);
   }
 
   /** The batch for `host`, which publishes on its subject at the end of the task. */
@@ -491,9 +500,9 @@ export class NatsLink implements BrokerLink {
     if (out) return out;
     const forgotten = this.#windows.takeForgotten(host);
     if (forgotten) {
-      this.#recounts.resume(host, forgotten.epoch, forgotten.sent, AFTER_FORGETTING);
+      this.#recounts.resume(host, forgotten, AFTER_FORGETTING);
     }
-    return this.#windows.open(host, forgotten !== undefined);
+    return this.#windows.open(host);
   }
 
   /** Whether the membership knows `host`. */

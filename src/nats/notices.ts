@@ -117,7 +117,14 @@ export class Notices {
       const body = endedBody(reason, had?.highest);
       parts.push({
         host,
-        part: { kind: ENDED, from: address, to: NO_ADDRESS, seq: had?.epoch ?? 0, body },
+        part: {
+          kind: ENDED,
+          from: address,
+          to: NO_ADDRESS,
+          round: had?.round ?? 0,
+          seq: had?.epoch ?? 0,
+          body,
+        },
       });
     }
     const tell = () => {

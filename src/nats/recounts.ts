@@ -27,7 +27,7 @@ import {
 } from "./envelope.ts";
 import { readGap, readResume, resumeBody } from "./bodies.ts";
 import type { IncomingOrder } from "./incoming_order.ts";
-import type { SendWindows } from "./send_windows.ts";
+import type { Outgoing, SendWindows, SentCount } from "./send_windows.ts";
 
 const NO_ADDRESS = null;
 const EMPTY = new Uint8Array(0);
@@ -86,9 +86,7 @@ export class Recounts {
    */
   reconnected(): void {
     // Kept until the next disconnect: a receiver that missed this asks.
-    for (const { host, count } of this.#windows.allSentBefore()) {
-      this.resume(host, count.epoch, count.sent);
-    }
+    for (const { host, count } of this.#windows.allSentBefore()) this.resume(host, count);
     // And each host is asked how much it sent meanwhile (see `onReconnected`).
     for (const host of this.#options.hosts()) {
       if (host !== this.#options.self) this.askSent(host);
@@ -123,14 +121,13 @@ export class Recounts {
     const lost = (n: number) =>
       `${counted(n, "message")} to host ${name} ${n === 1 ? "was" : "were"} lost on the way`;
     const before = gap?.epoch === this.#epoch ? undefined : gap?.epoch;
-    const senders = gap ? this.#windows.lost(host, gap.first, count, before) : [];
-    if (senders === undefined) {
-      // Of what went before this host forgot `host` (a new process of the
-      // name read it on its subject before it joined): its senders were
-      // told then that it may not have been delivered. What is open now
-      // with `host` went later, and is not failed for it.
+    if (before === undefined && this.#windows.gaveUp(host, envelope.round)) {
+      // Its senders were told, as this host forgot `host`, that it may not
+      // have been delivered. What is open now with `host` went later, and
+      // is not failed for it (trial 29: a process started again at once).
       return this.#options.report(new UnreachableError(lost(count)));
     }
+    const senders = gap ? this.#windows.lost(host, gap.first, count, before, envelope.round) : [];
     let told = 0;
     for (const [from, byTarget] of senders) {
       for (const [to, n] of byTarget) {
@@ -152,7 +149,7 @@ export class Recounts {
     const { host } = envelope;
     if (envelope.body.length === 0) {
       const before = this.#windows.sentBefore(host, envelope.seq);
-      if (before) this.resume(host, before.epoch, before.sent);
+      if (before) this.resume(host, before);
       return;
     }
     const resume = readResume(envelope.body);
@@ -160,12 +157,13 @@ export class Recounts {
   }
 
   /**
-   * Tells `host` how many messages this host sent it in `epoch`, before it
-   * counts afresh: after a reconnect, or (`why`) after it forgot `host`.
+   * Tells `host` how many messages this host sent it in an epoch, and
+   * which count (its round) they were, before it counts afresh: after a
+   * reconnect, or (`why`) after it forgot `host`.
    */
-  resume(host: string, epoch: number, sent: number, why = AFTER_RECONNECTING): void {
+  resume(host: string, { epoch, round, sent }: SentCount, why = AFTER_RECONNECTING): void {
     const body = resumeBody(epoch, sent);
-    this.#publish(host, { kind: RESUME, from: NO_ADDRESS, to: NO_ADDRESS, seq: why, body });
+    this.#publish(host, { kind: RESUME, from: NO_ADDRESS, to: NO_ADDRESS, round, seq: why, body });
   }
 
   /**
@@ -179,17 +177,18 @@ export class Recounts {
    */
   onReconnected(host: string): void {
     const before = this.#windows.unsettledBefore(host);
-    if (before) this.resume(host, before.epoch, before.sent);
-    const sent = this.#windows.get(host)?.seq ?? 0;
-    if (sent > 0) this.tellSent(host, sent);
+    if (before) this.resume(host, before);
+    const out = this.#windows.get(host);
+    if (out && out.seq > 0) this.tellSent(host, out);
     this.#options.back(host);
   }
 
   /**
-   * Tells `host` that this host has sent it `sent` messages in this epoch,
-   * each before this word: it reports what never came, and confirms.
+   * Tells `host` how many messages this host has sent it in this epoch, in
+   * the count (round) of `out`, each before this word: it reports what
+   * never came, and confirms.
    */
-  tellSent(host: string, sent: number): void {
-    this.#publish(host, { kind: SENT, from: NO_ADDRESS, to: NO_ADDRESS, seq: sent, body: EMPTY });
+  tellSent(host: string, { round, seq }: Pick<Outgoing, "round" | "seq">): void {
+    this.#publish(host, { kind: SENT, from: NO_ADDRESS, to: NO_ADDRESS, round, seq, body: EMPTY });
   }
 }

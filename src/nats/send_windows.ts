@@ -17,6 +17,8 @@ import { MOST_FORGOTTEN } from "./incoming_order.ts";
 
 /** What this host sent to another, and what it confirmed. */
 export interface Outgoing {
+  /** Which count this is (see `envelope.ts`): none other to this host in this epoch has it. */
+  round: number;
   seq: number;
   sentBytes: number;
   ackedBytes: number;
@@ -24,19 +26,12 @@ export interface Outgoing {
   inFlight: InFlight;
   drain: DrainWaiters;
   stats: ConnectionStats;
-  /**
-   * Numbered afresh in this epoch after this host saw its host leave (see
-   * `takeForgotten`). A process that took the name reads its subject before
-   * it joins, and so counts what went to the one before: what it says of
-   * numbers this window never reached (a gap, an ack) is about those, not
-   * about this window's messages.
-   */
-  renumbered: boolean;
 }
 
-/** How many messages this host sent a host in an epoch. */
+/** How many messages this host sent a host in an epoch, in the count `round`. */
 export interface SentCount {
   epoch: number;
+  round: number;
   sent: number;
 }
 
@@ -62,6 +57,8 @@ export class SendWindows {
    */
   #previous = new Map<string, Outgoing>();
   #previousEpoch = 0;
+  /** The round of the last count begun, to any host: each window begins the next. */
+  #round = 0;
 
   /** The window to `host`, if one is open. */
   get(host: string): Outgoing | undefined {
@@ -73,10 +70,12 @@ export class SendWindows {
     return this.#out.entries();
   }
 
-  /** Opens the window to `host`; `renumbered` after this host forgot it (see `Outgoing`). */
-  open(host: string, renumbered = false): Outgoing {
+  /** Opens the window to `host`. */
+  open(host: string): Outgoing {
+    // From 1 (0 is no round's), wrapping past the u32 it travels as.
+    this.#round = this.#round % 0xffff_ffff + 1;
     const out: Outgoing = {
-      renumbered,
+      round: this.#round,
       seq: 0,
       sentBytes: 0,
       ackedBytes: 0,
@@ -124,13 +123,14 @@ export class SendWindows {
 
   /**
    * `host` confirms what this host sent it up to number `highest`, those
-   * lost before included: in the current epoch, or in `before`, the
-   * previous one (once it counted it, see `unsettledBefore`).
+   * lost before included, in the count `round`: in the current epoch, or in
+   * `before`, the previous one (once it counted it, see `unsettledBefore`).
+   * Of another count (one this host gave up as it forgot `host`), it
+   * speaks for none of this one's.
    */
-  confirm(host: string, highest: number, before?: number): void {
-    const out = this.#window(host, before);
-    // Past what a window numbered afresh sent, it confirms what went before.
-    if (!out || (out.renumbered && highest >= out.seq)) return;
+  confirm(host: string, highest: number, before: number | undefined, round: number): void {
+    const out = this.#window(host, before, round);
+    if (!out) return;
     const end = out.inFlight.confirm(highest);
     if (end === undefined || end <= out.ackedBytes) return;
     out.ackedBytes = end;
@@ -139,23 +139,29 @@ export class SendWindows {
 
   /**
    * Closes the window to `host`, which left saying it had what this host
-   * sent it up to number `had` (none, undefined) in the current epoch, or,
-   * `before` set, in the previous one: returns what else was sent it, which
-   * never came. (Its count of the current epoch leaves the previous one in
-   * doubt, to `forget`: it may be counting it still.)
+   * sent it up to number `had` (none, undefined) of the count `round`, in
+   * the current epoch, or, `before` set, in the previous one: returns what
+   * else was sent it, which never came. (Its count of the current epoch
+   * leaves the previous one in doubt, to `forget`: it may be counting it
+   * still.) Of another count, none of this one came.
    */
-  close(host: string, had: number | undefined, before?: number): CountsByWay {
+  close(
+    host: string,
+    had: number | undefined,
+    before: number | undefined,
+    round: number,
+  ): CountsByWay {
     const neverCame: CountsByWay = new Map();
-    const previous = before === undefined ? undefined : this.#window(host, before);
-    if (previous) {
+    const previous = before === undefined ? undefined : this.#previous.get(host);
+    if (previous && before === this.#previousEpoch) {
       // It was still counting that epoch: nothing of this one came.
-      if (had !== undefined) previous.inFlight.confirm(had);
+      if (had !== undefined && previous.round === round) previous.inFlight.confirm(had);
       this.#previous.delete(host);
       add(neverCame, previous.inFlight.unconfirmedByWay());
     }
     const out = this.#out.get(host);
     if (!out) return neverCame;
-    if (had !== undefined && before === undefined) out.inFlight.confirm(had);
+    if (had !== undefined && before === undefined && out.round === round) out.inFlight.confirm(had);
     this.#out.delete(host);
     out.drain.releaseAll();
     return add(neverCame, out.inFlight.unconfirmedByWay());
@@ -174,7 +180,7 @@ export class SendWindows {
     if (!out) return inDoubt;
     if (out.seq > 0) {
       this.#forgotten.delete(host);
-      this.#forgotten.set(host, { epoch, sent: out.seq });
+      this.#forgotten.set(host, { epoch, round: out.round, sent: out.seq });
       // The oldest let go past a bound (see `MOST_FORGOTTEN`): should it come
       // back, it counts afresh when the numbers start again.
       if (this.#forgotten.size > MOST_FORGOTTEN) {
@@ -199,42 +205,50 @@ export class SendWindows {
 
   /**
    * Who sent the `count` messages from number `first` on that `host` never
-   * had, to whom: in the current epoch, or in `before`, the previous one
-   * (none, if it is not that). Undefined when the window was numbered
-   * afresh and the gap reaches past what it sent: it is about the messages
-   * sent before this host forgot `host`, whose senders were told then.
+   * had, to whom, of the count `round`: in the current epoch, or in
+   * `before`, the previous one (none, if it is not that, nor that count).
    */
-  lost(host: string, first: number, count: number, before?: number): CountsByWay | undefined {
-    const out = this.#window(host, before);
-    if (out?.renumbered && first + count > out.seq) return undefined;
-    return out?.inFlight.between(first, first + count) ?? NONE;
+  lost(
+    host: string,
+    first: number,
+    count: number,
+    before: number | undefined,
+    round: number,
+  ): CountsByWay {
+    return this.#window(host, before, round)?.inFlight.between(first, first + count) ?? NONE;
   }
 
   /**
    * By sender: how many of the messages to `to`, on `host`, numbered after
-   * `had` in the current epoch, are not confirmed: what was still on its
-   * way to `to` when its host had had up to `had`.
+   * `had` in the current epoch and count `round`, are not confirmed: what
+   * was still on its way to `to` when its host had had up to `had` (of
+   * another count, none of this one's).
    */
-  after(host: string, had: number, to: Address): Map<Address, number> {
+  after(host: string, had: number, to: Address, round: number): Map<Address, number> {
     const onTheWay = new Map<Address, number>();
-    for (const [from, byTarget] of this.#out.get(host)?.inFlight.between(had + 1, Infinity) ?? []) {
+    const out = this.#out.get(host);
+    const from = out?.round === round ? had + 1 : 0;
+    for (const [sender, byTarget] of out?.inFlight.between(from, Infinity) ?? []) {
       const count = byTarget.get(to);
-      if (count !== undefined) onTheWay.set(from, count);
+      if (count !== undefined) onTheWay.set(sender, count);
     }
     return onTheWay;
   }
 
   /** How many messages this host sent `host` in its previous epoch, if that is `epoch`. */
   sentBefore(host: string, epoch: number): SentCount | undefined {
-    const sent = this.#previous.get(host)?.seq;
-    if (epoch !== this.#previousEpoch || sent === undefined) return undefined;
-    return { epoch, sent };
+    const previous = this.#previous.get(host);
+    if (epoch !== this.#previousEpoch || previous === undefined) return undefined;
+    return { epoch, round: previous.round, sent: previous.seq };
   }
 
   /** How many messages this host sent each host in its previous epoch. */
   allSentBefore(): { host: string; count: SentCount }[] {
     const epoch = this.#previousEpoch;
-    return [...this.#previous].map(([host, out]) => ({ host, count: { epoch, sent: out.seq } }));
+    return [...this.#previous].map(([host, out]) => ({
+      host,
+      count: { epoch, round: out.round, sent: out.seq },
+    }));
   }
 
   /**
@@ -245,7 +259,7 @@ export class SendWindows {
   unsettledBefore(host: string): SentCount | undefined {
     const previous = this.#previous.get(host);
     if (!previous || previous.inFlight.unconfirmed === 0) return undefined;
-    return { epoch: this.#previousEpoch, sent: previous.seq };
+    return { epoch: this.#previousEpoch, round: previous.round, sent: previous.seq };
   }
 
   /**
@@ -260,10 +274,25 @@ export class SendWindows {
     return unsettled;
   }
 
-  /** The window to `host` in the current epoch, or in `before`, the previous one. */
-  #window(host: string, before: number | undefined): Outgoing | undefined {
-    if (before === undefined) return this.#out.get(host);
-    return before === this.#previousEpoch ? this.#previous.get(host) : undefined;
+  /**
+   * Whether `round` is a count to `host` this host gave up in the current
+   * epoch, as it forgot `host` (see `takeForgotten`): a process that took
+   * the name read its subject before it joined, and speaks of what went to
+   * the one before it.
+   */
+  gaveUp(host: string, round: number): boolean {
+    const out = this.#out.get(host);
+    return out !== undefined && round !== 0 && out.round !== round;
+  }
+
+  /** The window to `host` of the count `round`, in the current epoch, or in `before`, the previous one. */
+  #window(host: string, before: number | undefined, round: number): Outgoing | undefined {
+    const out = before === undefined
+      ? this.#out.get(host)
+      : before === this.#previousEpoch
+      ? this.#previous.get(host)
+      : undefined;
+    return out?.round === round ? out : undefined;
   }
 
   /** Lets every waiter for a drain go: the link closes. */

@@ -26,8 +26,8 @@ export interface TailCheckOptions {
   windows(): Iterable<[string, Outgoing]>;
   /** Whether `host` can be told now (connected, its keys this host's own…). */
   canTell(host: string): boolean;
-  /** Tells `host` that this host has sent it `sent` messages in its current epoch. */
-  tellSent(host: string, sent: number): void;
+  /** Tells `host` how many messages this host has sent it (`out.seq`) in its window `out`. */
+  tellSent(host: string, out: Outgoing): void;
 }
 
 /** Looks, every patience while anything is unconfirmed, for messages unconfirmed since the last look. */
@@ -76,7 +76,7 @@ export class TailCheck {
       if (oldest === undefined) continue;
       unconfirmed = true;
       if (oldest < (this.#sentAtLook.get(out) ?? 0) && this.#options.canTell(host)) {
-        this.#options.tellSent(host, out.seq);
+        this.#options.tellSent(host, out);
       }
       this.#sentAtLook.set(out, out.seq);
     }

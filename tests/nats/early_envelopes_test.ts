@@ -8,7 +8,16 @@ import { EarlyEnvelopes } from "../../src/nats/early_envelopes.ts";
 import { type Envelope, MESSAGE } from "../../src/nats/envelope.ts";
 
 function envelope(host: string, seq: number): Envelope {
-  return { kind: MESSAGE, host, epoch: 1, seq, from: 0, to: 1, body: new Uint8Array([seq]) };
+  return {
+    kind: MESSAGE,
+    host,
+    epoch: 1,
+    round: 1,
+    seq,
+    from: 0,
+    to: 1,
+    body: new Uint8Array([seq]),
+  };
 }
 
 Deno.test("envelopes of an unknown host wait, in order, and go once it is known", () => {

@@ -13,7 +13,7 @@ import type { Address } from "../../src/address.ts";
 import type { BrokerReceiver } from "../../src/broker.ts";
 import { FrameError } from "../../src/errors.ts";
 import { endedBody, readEnded } from "../../src/nats/bodies.ts";
-import { encodeEnvelopes, ENDED, type Envelope, MESSAGE } from "../../src/nats/envelope.ts";
+import { encodeEnvelopes, ENDED, type EnvelopeInput, MESSAGE } from "../../src/nats/envelope.ts";
 import { envelopesIn, fakeLink } from "./fake_link.ts";
 
 /** What a fake link published that says a process ended: who, in which epoch, and what. */
@@ -23,7 +23,7 @@ function endedIn(published: Uint8Array[]) {
 }
 
 /** An envelope from host "b". */
-function fromB(envelope: Omit<Envelope, "host" | "body"> & { body: Uint8Array | string }) {
+function fromB(envelope: Omit<EnvelopeInput, "host" | "body"> & { body: Uint8Array | string }) {
   const body = typeof envelope.body === "string"
     ? new TextEncoder().encode(envelope.body)
     : envelope.body;
@@ -72,13 +72,18 @@ Deno.test("what was sent a process of another host after its host had had it sta
   link.receive(receiver);
   for (const from of [0, 0, 0, "manager@a"]) link.send(from, 1, "{}");
   await published();
-  const epoch = envelopesIn(sent).find((envelope) => envelope.kind === MESSAGE)!.epoch;
+  const { epoch, round } = envelopesIn(sent).find((envelope) => envelope.kind === MESSAGE)!;
   // Host "b" had had messages 0 and 1 as worker 1 ended.
-  arrive(fromB({ kind: ENDED, epoch: 5, seq: epoch, from: 1, to: null, body: endedBody("x", 1) }));
+  const had = endedBody("x", 1);
+  arrive(fromB({ kind: ENDED, epoch: 5, round, seq: epoch, from: 1, to: null, body: had }));
   assert.deepEqual(ended, [[1, "x", { 0: 1, "manager@a": 1 }]]);
   // Of another epoch of host a's: none of this one's had come.
-  arrive(fromB({ kind: ENDED, epoch: 5, seq: epoch + 1, from: 1, to: null, body: endedBody() }));
-  assert.deepEqual(ended[1], [1, undefined, { 0: 3, "manager@a": 1 }]);
+  arrive(fromB({ kind: ENDED, epoch: 5, round, seq: epoch + 1, from: 1, to: null, body: had }));
+  assert.deepEqual(ended[1], [1, "x", { 0: 3, "manager@a": 1 }]);
+  // Of another count of host a's in this epoch (one before it forgot b): none of this one's either.
+  const before = round - 1;
+  arrive(fromB({ kind: ENDED, epoch: 5, round: before, seq: epoch, from: 1, to: null, body: had }));
+  assert.deepEqual(ended[2], [1, "x", { 0: 3, "manager@a": 1 }]);
   link.abandon();
 });
 

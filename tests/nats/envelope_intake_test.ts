@@ -35,9 +35,9 @@ const EPOCH = 8;
 const EMPTY = new Uint8Array(0);
 const utf8 = new TextEncoder();
 
-/** An envelope from host "b", in `EPOCH` unless said. */
+/** An envelope from host "b", in `EPOCH` and round 1 (its first count) unless said. */
 function fromB(part: Partial<Envelope> & Pick<Envelope, "kind">): Envelope {
-  return { host: "b", epoch: EPOCH, seq: 0, from: null, to: null, body: EMPTY, ...part };
+  return { host: "b", epoch: EPOCH, round: 1, seq: 0, from: null, to: null, body: EMPTY, ...part };
 }
 
 /**
@@ -60,15 +60,15 @@ function intakeOf() {
       void told.push(["ended", address, reason, [...onTheWay]]),
   } as unknown as BrokerReceiver;
   const incoming = {
-    count: (host: string, epoch: number, seq: number) => {
-      told.push(["count", host, epoch, seq]);
+    count: (host: string, epoch: number, round: number, seq: number) => {
+      told.push(["count", host, epoch, round, seq]);
       // Seq 99 is late, of an epoch counted already.
       return seq === 99 ? undefined : { seq };
     },
     confirm: (host: string, incoming: { seq: number }) =>
       void told.push(["confirm", host, incoming.seq]),
-    sent: (host: string, epoch: number, sent: number) =>
-      void told.push(["sent", host, epoch, sent]),
+    sent: (host: string, epoch: number, round: number, sent: number) =>
+      void told.push(["sent", host, epoch, round, sent]),
   } as unknown as IncomingOrder;
   const recounts = {
     onGap: (envelope: Envelope) => void told.push(["gap", envelope.host]),
@@ -118,10 +118,10 @@ Deno.test("EnvelopeIntake delivers a message from a process of its host, counts 
   intake.handle(fromB({ kind: MESSAGE, seq: 3, from: 1, to: 0, body: utf8.encode("hi") }));
   intake.handle(fromB({ kind: MESSAGE, seq: 99, from: 1, to: 0, body: utf8.encode("late") }));
   assert.deepEqual(told, [
-    ["count", "b", EPOCH, 3],
+    ["count", "b", EPOCH, 1, 3],
     ["deliver", 1, 0, "hi"],
     ["confirm", "b", 3],
-    ["count", "b", EPOCH, 99],
+    ["count", "b", EPOCH, 1, 99],
   ]);
   assert.equal(windows.get("b")?.stats.messagesIn, 1);
   assert.equal(windows.get("b")?.stats.bytesIn, 2);
@@ -132,7 +132,7 @@ Deno.test("EnvelopeIntake confirms a message whose delivery threw, and reports t
   const { intake, told, reports, failDelivery } = intakeOf();
   failDelivery();
   intake.handle(fromB({ kind: MESSAGE, seq: 0, from: 1, to: 0, body: utf8.encode("hi") }));
-  assert.deepEqual(told, [["count", "b", EPOCH, 0], ["confirm", "b", 0]]);
+  assert.deepEqual(told, [["count", "b", EPOCH, 1, 0], ["confirm", "b", 0]]);
   assert.deepEqual(reports, ["Error: a receiver's bug"]);
 });
 
@@ -176,6 +176,8 @@ Deno.test("EnvelopeIntake confirms what an ack says went", () => {
     out.sentBytes += 10;
     out.inFlight.add(out.seq++, out.sentBytes, 0, 1);
   }
+  intake.handle(fromB({ kind: ACK, round: out.round + 1, seq: EPOCH, body: highestBody(2) }));
+  assert.equal(windows.queued("b"), 30, "an ack of another count confirms none of this one's");
   intake.handle(fromB({ kind: ACK, seq: EPOCH, body: highestBody(1) }));
   assert.equal(windows.queued("b"), 10);
   intake.handle(fromB({ kind: ACK, seq: EPOCH, body: EMPTY }));
@@ -193,7 +195,7 @@ Deno.test("EnvelopeIntake hands the counts to Recounts and IncomingOrder, and a 
     ["gap", "b"],
     ["resume", "b"],
     ["reconnected", "b"],
-    ["sent", "b", EPOCH, 5],
+    ["sent", "b", EPOCH, 1, 5],
     ["bye", "b", EPOCH],
   ]);
 });
@@ -214,6 +216,6 @@ Deno.test("EnvelopeIntake reports a message on its subject that is not an envelo
   const { intake, told, reports } = intakeOf();
   const bytes = encodeEnvelopes([fromB({ kind: SENT, seq: 1 })]);
   intake.onMessages(new Uint8Array([...bytes, 1, 2]));
-  assert.deepEqual(told, [["sent", "b", EPOCH, 1]]);
+  assert.deepEqual(told, [["sent", "b", EPOCH, 1, 1]]);
   assert.deepEqual(reports, ["FrameError: Bad message on p.a: not an envelope"]);
 });

@@ -42,16 +42,27 @@ Deno.test("envelopes read back as written, in order, text bodies as UTF-8", () =
       kind: MESSAGE,
       host: "b",
       epoch: 7,
+      round: 1,
       seq: 0,
       from: 3,
       to: "manager@a",
       body: utf8.encode("{}"),
     },
-    { kind: MESSAGE, host: "b", epoch: 7, seq: 1, from: "log", to: 0, body: utf8.encode("é☃𝄞") },
+    {
+      kind: MESSAGE,
+      host: "b",
+      epoch: 7,
+      round: 1,
+      seq: 1,
+      from: "log",
+      to: 0,
+      body: utf8.encode("é☃𝄞"),
+    },
     {
       kind: ACK,
       host: "höst",
       epoch: 2 ** 32 - 1,
+      round: 2 ** 32 - 1,
       // Past 2^32 messages in one epoch (hours of steady traffic): a u32 would wrap.
       seq: 2 ** 32 + 1,
       from: null,
@@ -66,7 +77,7 @@ Deno.test("envelopes read back as written, in order, text bodies as UTF-8", () =
   // Text is written straight into the batch, and read back as its UTF-8 bytes.
   let published: Uint8Array = new Uint8Array(0);
   const batch = new Batch(1024, (bytes) => published = bytes);
-  const size = new EnvelopeWriter("b").write(batch, MESSAGE, 1, 0, 0, 1, "né☃");
+  const size = new EnvelopeWriter("b").write(batch, MESSAGE, 1, 1, 0, 0, 1, "né☃");
   batch.flush();
   assert.equal(size, utf8.encode("né☃").length);
   assert.deepEqual([...read(published).envelopes[0].body], [...utf8.encode("né☃")]);
@@ -77,7 +88,7 @@ Deno.test("a batch publishes at the end of the task, never over its limit, every
   const batch = new Batch(4096, (bytes) => published.push(bytes));
   const writer = new EnvelopeWriter("a");
   for (let seq = 0; seq < 1000; seq++) {
-    writer.write(batch, MESSAGE, 1, seq, 0, 1, `{"n":${seq}}`);
+    writer.write(batch, MESSAGE, 1, 1, seq, 0, 1, `{"n":${seq}}`);
   }
   const beforeTheTaskEnds = published.length;
   await Promise.resolve();

@@ -94,6 +94,7 @@ Deno.test("a request that reached a process of another host that crashed fails a
     kind: ENDED,
     host: "b",
     epoch: 5,
+    round: first.round,
     seq: first.epoch,
     from: 1,
     to: null,
@@ -107,11 +108,12 @@ Deno.test("a request that reached a process of another host that crashed fails a
 
 Deno.test("a request on its way to a process of another host that ended stays open, however many answers its host sent as from the asker before", async () => {
   await using a = await hostA(1 << 20, 2_000);
-  const ended = (had: number, epoch: number) =>
+  const ended = ({ seq: had, epoch, round }: Envelope) =>
     a.nats.arrive(encodeEnvelopes([{
       kind: ENDED,
       host: "b",
       epoch: 5,
+      round,
       seq: epoch,
       from: 1,
       to: null,
@@ -122,12 +124,12 @@ Deno.test("a request on its way to a process of another host that ended stays op
   a.nats.arrive(fromB(0, { action: "work", messageId: "q1", data: "x".repeat(5_000) }));
   const answer = await refused;
   // Worker 1 ends (reloaded) once its host had the answer.
-  ended(answer.seq, answer.epoch);
+  ended(answer);
   // Worker 0 asks it, and it ends again before its host had the request: on its way, it stays.
   const asked = a.sent((body) => body.action === "work");
   const r1 = settled(a.worker0.request("work", { n: 1 }, { to: 1 }));
   const { messageId } = bodyOf(await asked);
-  ended(answer.seq, answer.epoch);
+  ended(answer);
   // Its next process answers it.
   a.nats.arrive(fromB(1, { action: "workResponse", messageId, re: true, data: "done" }));
   assert.equal(await waitFor(r1, "the request to be answered"), "answered");
@@ -167,6 +169,7 @@ Deno.test("a refusal in doubt from a host whose process crashed fails nothing: i
       kind: ENDED,
       host: "b",
       epoch: 5,
+      round: first.round,
       seq: first.epoch,
       from: 1,
       to: null,

@@ -21,7 +21,7 @@ function send(out: Outgoing, count: number, from: number | string, to: number): 
 }
 
 /** A Leaving for host "a", with what it publishes and what its receiver is told. */
-function leavingOf(had: Record<string, { epoch: number; highest: number }> = {}) {
+function leavingOf(had: Record<string, { epoch: number; round: number; highest: number }> = {}) {
   const windows = new SendWindows();
   const published: [string, EnvelopePart][] = [];
   const told: unknown[][] = [];
@@ -47,14 +47,14 @@ function leavingOf(had: Record<string, { epoch: number; highest: number }> = {})
   return { leaving, windows, published, told, forgotten };
 }
 
-Deno.test("Leaving says bye to every other host, with the highest it had of each", () => {
-  const { leaving, published } = leavingOf({ b: { epoch: 5, highest: 9 } });
+Deno.test("Leaving says bye to every other host, with the highest it had of each, and of which count", () => {
+  const { leaving, published } = leavingOf({ b: { epoch: 5, round: 3, highest: 9 } });
   leaving.sayBye(new Set(["d"]));
   const empty = new Uint8Array(0);
   assert.deepEqual(published, [
-    ["b", { kind: BYE, from: null, to: null, seq: 5, body: highestBody(9) }],
-    ["c", { kind: BYE, from: null, to: null, seq: 0, body: empty }],
-    ["d", { kind: BYE, from: null, to: null, seq: 0, body: empty }],
+    ["b", { kind: BYE, from: null, to: null, round: 3, seq: 5, body: highestBody(9) }],
+    ["c", { kind: BYE, from: null, to: null, round: 0, seq: 0, body: empty }],
+    ["d", { kind: BYE, from: null, to: null, round: 0, seq: 0, body: empty }],
   ]);
 });
 
@@ -68,6 +68,7 @@ Deno.test("Leaving refuses to their senders what a host that said bye never had,
     kind: BYE,
     host: "b",
     epoch: 1,
+    round: 1,
     seq: 7,
     from: null,
     to: null,
@@ -88,7 +89,7 @@ Deno.test("Leaving refuses to their senders what a host that said bye never had,
 Deno.test("Leaving tells senders what a host that left without a bye never confirmed", () => {
   const { leaving, windows, told } = leavingOf();
   send(windows.open("b"), 3, 0, 1);
-  windows.confirm("b", 0);
+  windows.confirm("b", 0, undefined, 1);
   leaving.left("b", 7);
   assert.deepEqual(told, [["unconfirmed", "b", 0, 1, 2, undefined]]);
 });

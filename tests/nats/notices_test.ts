@@ -22,7 +22,7 @@ function noticesOf() {
   const hostOf = new Map<unknown, string>([[0, "a"], [1, "b"], [2, "c"]]);
   // Host a had messages 0 to 4 of b's epoch; none of c's.
   const incoming = {
-    had: (host: string) => host === "b" ? { epoch: EPOCH_OF_B, highest: 4 } : undefined,
+    had: (host: string) => host === "b" ? { epoch: EPOCH_OF_B, round: 3, highest: 4 } : undefined,
   } as unknown as IncomingOrder;
   const notices = new Notices({
     self: "a",
@@ -88,13 +88,13 @@ Deno.test("Notices says what held bounces never go: past the bound, or still dis
   );
 });
 
-Deno.test("Notices tells every other host a process ended, with what it had of each", () => {
+Deno.test("Notices tells every other host a process ended, with what it had of each, and of which count", () => {
   const { notices, kinds } = noticesOf();
   notices.ended(0, "worker 0 crashed");
   const ends = kinds(ENDED);
-  assert.deepEqual(ends.map(([host, { from, to, seq }]) => [host, from, to, seq]), [
-    ["b", 0, null, EPOCH_OF_B],
-    ["c", 0, null, 0],
+  assert.deepEqual(ends.map(([host, { from, to, round, seq }]) => [host, from, to, round, seq]), [
+    ["b", 0, null, 3, EPOCH_OF_B],
+    ["c", 0, null, 0, 0],
   ]);
   assert.deepEqual(readEnded(ends[0][1].body), { reason: "worker 0 crashed", had: 4 });
   assert.equal(readEnded(ends[1][1].body)?.had, undefined, "nothing of c's came");

@@ -34,9 +34,9 @@ function send(out: Outgoing, count: number, from: number | string, to: number): 
   }
 }
 
-/** An envelope from `host`, as the link reads it. */
+/** An envelope from `host`, as the link reads it: of the count (round) 1 unless said. */
 function from(host: string, part: Omit<EnvelopePart, "from" | "to">): Envelope {
-  return { host, epoch: 1, from: null, to: null, ...part };
+  return { host, epoch: 1, from: null, to: null, ...part, round: part.round ?? 1 };
 }
 
 /** Recounts for host "a" among "a", "b" and "c", with all it publishes and tells. */
@@ -109,9 +109,9 @@ Deno.test("Recounts answers a host that asks for the count of an epoch with it, 
 
 Deno.test("Recounts tells a forgotten host what it had sent it before, saying why", () => {
   const { recounts, published } = recountsOf();
-  recounts.resume("b", EPOCH_BEFORE, 6, AFTER_FORGETTING);
-  assert.deepEqual(published.map(([host, part]) => [host, part.kind, part.seq]), [
-    ["b", RESUME, AFTER_FORGETTING],
+  recounts.resume("b", { epoch: EPOCH_BEFORE, round: 3, sent: 6 }, AFTER_FORGETTING);
+  assert.deepEqual(published.map(([host, part]) => [host, part.kind, part.round, part.seq]), [
+    ["b", RESUME, 3, AFTER_FORGETTING],
   ]);
   assert.deepEqual(readResume(published[0][1].body), { epoch: EPOCH_BEFORE, sent: 6 });
 });
@@ -138,9 +138,11 @@ Deno.test("Recounts fails nothing sent afresh to a forgotten host for a gap abou
   // and, once it joined, said 2891 of them never came. "a" had seen b
   // leave and sends the new process afresh, from 0: its two messages came.
   const { recounts, windows, told } = recountsOf();
-  const out = windows.open("b", true);
+  const old = windows.open("b");
+  windows.forget("b", EPOCH);
+  const out = windows.open("b");
   send(out, 2, 0, 1);
-  recounts.onGap(from("b", { kind: GAP, seq: 2891, body: gapBody(EPOCH, 0) }));
+  recounts.onGap(from("b", { kind: GAP, round: old.round, seq: 2891, body: gapBody(EPOCH, 0) }));
   assert.deepEqual(told, [["report", '2891 messages to host "b" were lost on the way']]);
   assert.equal(windows.queued("b"), 20, "the two still wait for b's confirmation");
 });

@@ -16,11 +16,11 @@ Deno.test("SendWindows frees a window as its host confirms, and wakes who waits 
   assert.equal(windows.queued("b"), 400);
   let drained = false;
   const waiting = windows.drained(150, "b").then(() => drained = true);
-  windows.confirm("b", 1);
+  windows.confirm("b", 1, undefined, 1);
   assert.equal(windows.queued("b"), 200);
   await Promise.resolve();
   assert.equal(drained, false, "200 unconfirmed is over 150");
-  windows.confirm("b", 2);
+  windows.confirm("b", 2, undefined, 1);
   await waiting;
   assert.equal(windows.queued("b"), 100);
   assert.deepEqual(windows.connections().map((stats) => stats.bytesQueued), [100]);
@@ -31,17 +31,17 @@ Deno.test("SendWindows says what never came to a host that left with a bye", () 
   const out = windows.open("b");
   send(out, 2, 10, 0, 1);
   send(out, 3, 10, "logger", 2);
-  assert.deepEqual(windows.close("b", 2), new Map([["logger", new Map([[2, 2]])]]));
+  assert.deepEqual(windows.close("b", 2, undefined, 1), new Map([["logger", new Map([[2, 2]])]]));
   assert.equal(windows.get("b"), undefined, "nothing more goes to it");
-  assert.deepEqual(windows.close("c", undefined), new Map());
+  assert.deepEqual(windows.close("c", undefined, undefined, 0), new Map());
 });
 
 Deno.test("SendWindows keeps what went to a host that vanished, to tell it once should it come back", () => {
   const windows = new SendWindows();
   send(windows.open("b"), 3, 10, 0, 1);
-  windows.confirm("b", 0);
+  windows.confirm("b", 0, undefined, 1);
   assert.deepEqual(windows.forget("b", 7), new Map([[0, new Map([[1, 2]])]]), "in doubt");
-  assert.deepEqual(windows.takeForgotten("b"), { epoch: 7, sent: 3 });
+  assert.deepEqual(windows.takeForgotten("b"), { epoch: 7, round: 1, sent: 3 });
   assert.equal(windows.takeForgotten("b"), undefined, "told once");
 });
 
@@ -51,11 +51,11 @@ Deno.test("SendWindows keeps the counts of an epoch that ended, to tell after a 
   send(windows.open("c"), 1, 10, 0, 2);
   windows.endEpoch(7);
   assert.equal(windows.get("b"), undefined, "every window closes");
-  assert.deepEqual(windows.sentBefore("b", 7), { epoch: 7, sent: 3 });
+  assert.deepEqual(windows.sentBefore("b", 7), { epoch: 7, round: 1, sent: 3 });
   assert.equal(windows.sentBefore("b", 6), undefined, "of another epoch, nothing is known");
   assert.deepEqual(windows.allSentBefore(), [
-    { host: "b", count: { epoch: 7, sent: 3 } },
-    { host: "c", count: { epoch: 7, sent: 1 } },
+    { host: "b", count: { epoch: 7, round: 1, sent: 3 } },
+    { host: "c", count: { epoch: 7, round: 2, sent: 1 } },
   ]);
 });
 
@@ -67,8 +67,12 @@ Deno.test("SendWindows remembers what it sent the latest hosts that left, not ev
     windows.forget(host, 7);
   }
   assert.equal(windows.takeForgotten("h0"), undefined, "the oldest: let go");
-  assert.deepEqual(windows.takeForgotten("h1"), { epoch: 7, sent: 1 });
-  assert.deepEqual(windows.takeForgotten(hosts.at(-1)!), { epoch: 7, sent: 1 });
+  assert.deepEqual(windows.takeForgotten("h1"), { epoch: 7, round: 2, sent: 1 });
+  assert.deepEqual(windows.takeForgotten(hosts.at(-1)!), {
+    epoch: 7,
+    round: MOST_FORGOTTEN + 1,
+    sent: 1,
+  });
 });
 
 Deno.test("SendWindows tells who sent what was lost, in this epoch or the one before", () => {
@@ -76,18 +80,22 @@ Deno.test("SendWindows tells who sent what was lost, in this epoch or the one be
   send(windows.open("b"), 3, 10, 0, 1);
   send(windows.get("b")!, 2, 10, "logger", 1);
   assert.deepEqual(
-    windows.lost("b", 2, 2),
+    windows.lost("b", 2, 2, undefined, 1),
     new Map<unknown, Map<unknown, number>>([[0, new Map([[1, 1]])], ["logger", new Map([[1, 1]])]]),
   );
   windows.endEpoch(7);
   send(windows.open("b"), 1, 10, 5, 1);
-  assert.deepEqual(windows.lost("b", 0, 1), new Map([[5, new Map([[1, 1]])]]), "this epoch's");
   assert.deepEqual(
-    windows.lost("b", 3, 2, 7),
+    windows.lost("b", 0, 1, undefined, 2),
+    new Map([[5, new Map([[1, 1]])]]),
+    "this epoch's",
+  );
+  assert.deepEqual(
+    windows.lost("b", 3, 2, 7, 1),
     new Map([["logger", new Map([[1, 2]])]]),
     "the one before",
   );
-  assert.deepEqual(windows.lost("b", 0, 1, 6), new Map(), "one before that: not known");
+  assert.deepEqual(windows.lost("b", 0, 1, 6, 1), new Map(), "one before that: not known");
 });
 
 Deno.test("SendWindows holds the epoch before in doubt until its host confirms it, and says what is left", () => {
@@ -96,10 +104,10 @@ Deno.test("SendWindows holds the epoch before in doubt until its host confirms i
   send(windows.open("c"), 1, 10, 0, 2);
   windows.endEpoch(7);
   send(windows.open("b"), 1, 10, 5, 1);
-  assert.deepEqual(windows.unsettledBefore("b"), { epoch: 7, sent: 3 }, "to tell again");
-  windows.confirm("c", 0, 7);
+  assert.deepEqual(windows.unsettledBefore("b"), { epoch: 7, round: 1, sent: 3 }, "to tell again");
+  windows.confirm("c", 0, 7, 2);
   assert.equal(windows.unsettledBefore("c"), undefined, "confirmed: settled");
-  windows.confirm("b", 0, 6);
+  windows.confirm("b", 0, 6, 1);
   assert.deepEqual(windows.takeUnsettled(), [
     { host: "b", inDoubt: new Map([[0, new Map([[1, 3]])]]) },
   ], "another epoch's confirmation confirms nothing");
@@ -116,7 +124,7 @@ Deno.test("SendWindows tells what a host never confirmed of the epoch before as 
   send(windows.open("c"), 1, 10, 5, 2);
   // b's bye counts the epoch before: it had message 0 of it, and none of this one.
   assert.deepEqual(
-    windows.close("b", 0, 7),
+    windows.close("b", 0, 7, 1),
     new Map([[0, new Map([[1, 2]])], [5, new Map([[1, 2]])]]),
   );
   assert.equal(windows.unsettledBefore("b"), undefined, "settled");
@@ -128,16 +136,26 @@ Deno.test("SendWindows tells what a host never confirmed of the epoch before as 
   assert.deepEqual(windows.takeUnsettled(), [], "told once");
 });
 
-Deno.test("SendWindows takes no confirmation past what a window numbered afresh sent (trial 29)", () => {
-  // The new process of "b" confirms 2906 of what went to the one before it.
+Deno.test("SendWindows takes a word of another count (round) to a host as of none of this one's", () => {
   const windows = new SendWindows();
-  send(windows.open("b", true), 3, 10, 0, 1);
-  windows.confirm("b", 2906);
-  assert.equal(windows.queued("b"), 30, "nothing of this window was had yet");
-  windows.confirm("b", 1);
-  assert.equal(windows.queued("b"), 10);
-  // A window never forgotten is confirmed as before (numbers lost included).
-  send(windows.open("c"), 3, 10, 0, 1);
-  windows.confirm("c", 5);
-  assert.equal(windows.queued("c"), 0);
+  const old = windows.open("b");
+  send(old, 2, 10, 0, 1);
+  windows.forget("b", 7);
+  // b is forgotten and sent to again: a new count, in the same epoch.
+  const out = windows.open("b");
+  assert.notEqual(out.round, old.round);
+  send(out, 3, 10, 0, 1);
+  windows.confirm("b", 1, undefined, old.round);
+  assert.equal(windows.queued("b"), 30, "a late ack of the old count confirms nothing");
+  assert.deepEqual(windows.lost("b", 0, 2, undefined, old.round), new Map(), "nor does its gap");
+  assert.deepEqual(
+    windows.after("b", 1, 1, old.round),
+    new Map([[0, 3]]),
+    "an end said of the old count: all of the new one is on its way",
+  );
+  assert.deepEqual(
+    windows.close("b", 1, undefined, old.round),
+    new Map([[0, new Map([[1, 3]])]]),
+    "a bye of the old count: none of the new one came",
+  );
 });

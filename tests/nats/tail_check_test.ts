@@ -20,18 +20,23 @@ Deno.test("a host that leaves messages unconfirmed past a patience is told how m
   const { link, published, arrive } = linkWith(clock);
   for (let n = 0; n < 3; n++) assert.ok(link.send(0, 1, "{}") > 0);
   await endOfTask();
-  const [{ epoch }] = envelopesIn(published);
+  const [{ epoch, round }] = envelopesIn(published);
   const told = () => envelopesIn(published).filter((e) => e.kind === SENT).map((e) => e.seq);
   // The first look finds them sent since none: unconfirmed for less than a patience, perhaps.
   await advance(clock, PATIENCE);
   assert.deepEqual(told(), []);
   await advance(clock, PATIENCE);
   assert.deepEqual(told(), [3], "told how many, at the second look");
+  assert.deepEqual(
+    envelopesIn(published).filter((e) => e.kind === SENT).map((e) => e.round),
+    [round],
+    "of which count",
+  );
   // Its answer lost too: told again.
   await advance(clock, PATIENCE);
   assert.deepEqual(told(), [3, 3]);
   // b confirms: nothing more is told, and nothing more looked at.
-  arrive(ackOf(epoch, 2));
+  arrive(ackOf(epoch, round, 2));
   await advance(clock, 3 * PATIENCE);
   assert.deepEqual(told(), [3, 3]);
   assert.equal(clock.timers, 0);
@@ -41,14 +46,14 @@ Deno.test("a host that leaves messages unconfirmed past a patience is told how m
 Deno.test("messages confirmed within a patience, under steady traffic, are never asked about", async () => {
   const clock = new FakeClock();
   const { link, published, arrive } = linkWith(clock);
-  let epoch: number | undefined;
+  let sent: { epoch: number; round: number } | undefined;
   // One message every half patience, each confirmed a tenth of a patience later.
   for (let n = 0; n < 10; n++) {
     assert.ok(link.send(0, 1, "{}") > 0);
     await endOfTask();
-    epoch ??= envelopesIn(published)[0].epoch;
+    sent ??= envelopesIn(published)[0];
     await advance(clock, PATIENCE / 10);
-    arrive(ackOf(epoch, n));
+    arrive(ackOf(sent.epoch, sent.round, n));
     await advance(clock, PATIENCE * 4 / 10);
   }
   assert.deepEqual(envelopesIn(published).filter((e) => e.kind === SENT), []);
@@ -63,13 +68,14 @@ function linkWith(clock: FakeClock) {
   return faked;
 }
 
-/** Host b's confirmation of a's messages up to `highest` in a's `epoch`. */
-function ackOf(epoch: number, highest: number): Uint8Array {
+/** Host b's confirmation of a's messages up to `highest` in a's `epoch` and count `round`. */
+function ackOf(epoch: number, round: number, highest: number): Uint8Array {
   return encodeEnvelopes([
     {
       kind: ACK,
       host: "b",
       epoch: 9,
+      round,
       seq: epoch,
       from: null,
       to: null,

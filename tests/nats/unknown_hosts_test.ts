@@ -12,7 +12,16 @@ import { joinHere, knowsWorkers, NATS, natsAnswers, startHost, uniqueCluster } f
 
 /** "I sent you 5 messages", from host `host`, which never sent any. */
 function sent(host: string): Envelope {
-  return { kind: SENT, host, epoch: 1, seq: 5, from: null, to: null, body: new Uint8Array(0) };
+  return {
+    kind: SENT,
+    host,
+    epoch: 1,
+    round: 1,
+    seq: 5,
+    from: null,
+    to: null,
+    body: new Uint8Array(0),
+  };
 }
 
 Deno.test({

@@ -39,7 +39,7 @@ Deno.test("a bye that counts the epoch before the sender reconnected refuses the
   });
   for (let n = 0; n < 3; n++) link.send(0, 1, "{}");
   await new Promise((resolve) => setTimeout(resolve, 0));
-  const [{ epoch }] = envelopesIn(published);
+  const [{ epoch, round }] = envelopesIn(published);
   await say("disconnect");
   await say("reconnect");
   link.send(0, 1, "{}");
@@ -48,6 +48,7 @@ Deno.test("a bye that counts the epoch before the sender reconnected refuses the
     kind: BYE,
     host: "b",
     epoch: 5,
+    round,
     seq: epoch,
     from: null,
     to: null,
