@@ -327,3 +327,20 @@ Deno.test("IncomingOrder confirms by the round counted", () => {
   assert.deepEqual(published.map(({ kind, round, seq }) => [kind, round, seq]), [[ACK, 4, 7]]);
   order.stop();
 });
+
+Deno.test("IncomingOrder, told a count sent of a new round as high as the old one's or more, reports all of it lost", () => {
+  const { order, published, reported } = counting();
+  for (let seq = 0; seq < 3; seq++) order.confirm("b", order.count("b", 7, 1, seq, 10)!);
+  published.splice(0);
+  // b counts afresh in round 2; its RESUME and its 5 new messages were
+  // lost. Its tail check says 5: before, taken as 2 more than 3, and 0 to
+  // 2 of the new count confirmed though they never came.
+  order.sent("b", 7, 2, 5);
+  assert.deepEqual(reported.map((error) => error.message), [
+    '5 messages from host "b" were lost on the way',
+  ]);
+  const told = published.map(({ kind, round, seq, body }) => [kind, round, seq, readHighest(body)]);
+  assert.deepEqual(told, [[GAP, 2, 5, undefined], [ACK, 2, 7, 4]]);
+  assert.deepEqual(readGap(published[0].body), { epoch: 7, first: 0 });
+  order.stop();
+});
