@@ -7,7 +7,8 @@
  * Core NATS delivers at most once and cuts slow consumers off, so the link
  * keeps what the layers above promise:
  * - **Order and gaps.** Per sending host, per connection to the server (an
- *   epoch), messages carry a sequence number; a gap (what the server
+ *   epoch), and per count within it (a round: a host that forgot the
+ *   receiving host counts afresh), messages carry a sequence number; a gap (what the server
  *   dropped while the receiver was away, say) is reported on both sides and
  *   fails what was in flight (`lost`), never passed over. After a reconnect
  *   the sender says how many it had sent, so a loss at the end shows too
