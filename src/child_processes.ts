@@ -9,6 +9,7 @@
 
 import { type Address, describe } from "./address.ts";
 import { type Slot, stopTimeoutOf } from "./child_slot.ts";
+import { type Clock, SYSTEM_CLOCK } from "./clock.ts";
 import { EXIT, STOP } from "./control.ts";
 import { deadline } from "./deadline.ts";
 import { SwitchboardError } from "./errors.ts";
@@ -27,11 +28,17 @@ export interface ChildProcessesOptions {
   exiting(address: Address): void;
   /** Told of errors no caller can be given. */
   report(error: Error): void;
+  /**
+   * Whose timers count the phases of a stop, a late child's kill and the
+   * last of its output (default: the machine's).
+   */
+  clock?: Clock;
 }
 
 /** The processes a supervisor started and has not reaped yet, and how they end. */
 export class ChildProcesses {
   readonly #options: ChildProcessesOptions;
+  readonly #clock: Clock;
   /** Every process started and not yet reaped, restarts included. */
   readonly #processes = new Set<SpawnedChild>();
   /** Whether Deno refused to signal a process group, which is said once. */
@@ -41,6 +48,7 @@ export class ChildProcesses {
 
   constructor(options: ChildProcessesOptions) {
     this.#options = options;
+    this.#clock = options.clock ?? SYSTEM_CLOCK;
   }
 
   /** A process was spawned: it is ended with the others. */
@@ -86,7 +94,7 @@ export class ChildProcesses {
     const spawned = child.process;
     if (!spawned) return;
     const stopTimeout = this.#stopTimeoutOf(child);
-    await deadline(spawned.process.status, 2 * stopTimeout, () => new Error("stopTimeout passed"))
+    await deadline(spawned.process.status, 2 * stopTimeout, stopTimeoutPassed, this.#clock)
       .catch(() => {});
   }
 
@@ -178,7 +186,7 @@ export class ChildProcesses {
     // too; unless a process it started holds them open still, SIGTERM or
     // not: then, after a moment for what is in them, it is killed, and
     // they are let go.
-    return deadline(spawned.output, OUTPUT_GRACE, () => new Error("output held open"))
+    return deadline(spawned.output, OUTPUT_GRACE, () => new Error("output held open"), this.#clock)
       .catch(() => {
         this.#signalGroup(spawned, "SIGKILL");
         spawned.letGoOfOutput();
@@ -282,7 +290,7 @@ export class ChildProcesses {
 
   /** Waits for a phase of `child`'s stop, at most its `stopTimeout`. */
   #phase(child: Slot, promise: Promise<void>): Promise<void> {
-    return deadline(promise, this.#stopTimeoutOf(child), () => new Error("stopTimeout passed"))
+    return deadline(promise, this.#stopTimeoutOf(child), stopTimeoutPassed, this.#clock)
       .catch(() => {});
   }
 
@@ -300,7 +308,7 @@ export class ChildProcesses {
     // One no child holds any more is not asked, and is killed at once.
     const stopTimeout = child ? this.#stopTimeoutOf(child) : this.#options.stopTimeout;
     const exited = asked !== false &&
-      await deadline(status, stopTimeout, () => new Error("stopTimeout passed"))
+      await deadline(status, stopTimeout, stopTimeoutPassed, this.#clock)
         .then(() => true, () => false);
     if (!exited) this.kill(spawned);
     if (asked !== false && !exited && child) {
@@ -319,6 +327,11 @@ export class ChildProcesses {
     // Settles once what it left is ended too (see `endLeftovers`).
     await spawned.output;
   }
+}
+
+/** Why a wait bounded by `stopTimeout` ended: the time passed. */
+function stopTimeoutPassed(): Error {
+  return new Error("stopTimeout passed");
 }
 
 /** Processes the manager killed or signalled itself: their end is no crash to report. */

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { type Clock, MAX_TIMER_DELAY } from "./clock.ts";
+import { type Clock, MAX_TIMER_DELAY, SYSTEM_CLOCK } from "./clock.ts";
 
 /**
  * Resolves or rejects as `promise` does, unless `ms` pass first; then it
@@ -15,20 +15,22 @@ import { type Clock, MAX_TIMER_DELAY } from "./clock.ts";
  * @param promise What to wait for.
  * @param ms How long to wait, in ms.
  * @param onTimeout Makes the error to reject with.
+ * @param clock Whose timer counts the `ms` (default: the machine's).
  */
 export async function deadline<T>(
   promise: Promise<T>,
   ms: number,
   onTimeout: () => Error,
+  clock: Clock = SYSTEM_CLOCK,
 ): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  let timer: unknown;
   const expired = new Promise<never>((_, reject) => {
-    if (ms <= MAX_TIMER_DELAY) timer = setTimeout(() => reject(onTimeout()), ms);
+    if (ms <= MAX_TIMER_DELAY) timer = clock.setTimeout(() => reject(onTimeout()), ms);
   });
   try {
     return await Promise.race([promise, expired]);
   } finally {
-    clearTimeout(timer);
+    if (timer !== undefined) clock.clearTimeout(timer);
   }
 }
 

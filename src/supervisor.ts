@@ -103,7 +103,13 @@ export class Supervisor {
   constructor(options: SupervisorOptions) {
     this.#options = options;
     this.#clock = options.clock ?? SYSTEM_CLOCK;
-    this.#processes = new ChildProcesses(options);
+    // Not on `clock`: a stop's deadlines run on the machine's timers.
+    this.#processes = new ChildProcesses({
+      stopTimeout: options.stopTimeout,
+      tell: (address, action, data) => options.tell(address, action, data),
+      exiting: (address) => options.exiting(address),
+      report: (error) => options.report(error),
+    });
     this.#startUp = new StartUp(this.#slots, options);
     this.#restarts = new Restarts({
       clock: this.#clock,
