@@ -20,7 +20,7 @@ import type { LifecycleEvent } from "./lifecycle_event.ts";
 
 /** What reloads need of the supervisor. */
 export interface ReloadsOptions {
-  /** The time the restart policy counts in, and the timers of back-offs. */
+  /** The time the restart policy counts in, and the timers of back-offs and of readiness. */
   clock: Clock;
   /** The children's processes: stopped alone, and killed when late. */
   processes: ChildProcesses;
@@ -197,7 +197,7 @@ export class Reloads {
         );
         this.#processes.kill(child.process);
         return error;
-      });
+      }, this.#clock);
     } catch (error) {
       // The stop killed it while it started: that is why.
       throw this.#stopping ? reloadStopped(child.address, error) : error;

@@ -68,9 +68,9 @@ export interface SupervisorOptions {
   gaveUp(error: SwitchboardError): void;
   /**
    * The time the restart policy counts in, and the timers of back-offs, of
-   * restarts' readiness, of the watchdog and of the memory checks (default:
-   * the machine's). The start's, reloads' and stops' own deadlines run on
-   * the machine's timers.
+   * restarts' and reloads' readiness, of the watchdog and of the memory
+   * checks (default: the machine's). The start's and stops' own deadlines
+   * run on the machine's timers.
    */
   clock?: Clock;
   /**
