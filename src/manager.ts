@@ -10,6 +10,7 @@
 import { onAbruptExit } from "./abrupt_exit.ts";
 import { type Address, describe, isManagerOf, MANAGER, type Target, targetsOf } from "./address.ts";
 import { childCommand } from "./child_command.ts";
+import { type Clock, SYSTEM_CLOCK } from "./clock.ts";
 import type { ChildSpec } from "./child_slot.ts";
 import {
   EVENT,
@@ -37,18 +38,11 @@ import { handleSignals, signalExitCode } from "./signals.ts";
 import type { Schemas } from "./schema.ts";
 import { StartingChildren } from "./starting_children.ts";
 import { Supervisor } from "./supervisor.ts";
+import { TermGrace } from "./term_grace.ts";
 import { exitIfOutputStalls, managerBegan } from "./stalled_output.ts";
 import type { Endpoint, TransportHost } from "./transport.ts";
 import type { LifecycleEvent } from "./lifecycle_event.ts";
 import type { ChildStats } from "./stats.ts";
-
-/**
- * How long the manager waits before it stops a SIGTERM'd child alone, in
- * ms: time for its own SIGTERM to be handled when one signal went to every
- * process of the service (systemd signals the main process first, so it
- * is pending here before any child can say `$term`).
- */
-const TERM_GRACE = 100;
 
 /** Everything the manager needs, validated. */
 export interface ManagerConfig {
@@ -81,6 +75,11 @@ export interface ManagerConfig {
    * membership says, so that another host's manager speaks only of its own.
    */
   hostOf?(address: Address): string | undefined;
+  /**
+   * The time the supervisor counts in, and the timer of a SIGTERM'd child's
+   * grace (default: the machine's).
+   */
+  clock?: Clock;
 }
 
 /** Runs a cluster's children and the manager's end of their connections. */
@@ -107,7 +106,7 @@ export class Manager {
   /** `$sync`s about children that do not listen yet, answered once they do. */
   readonly #heldSyncs = new HeldSyncs();
   /** The children that said `$term`, waiting out `TERM_GRACE`. */
-  readonly #terms = new Map<Address, ReturnType<typeof setTimeout>>();
+  readonly #terms: TermGrace;
 
   private constructor(host: TransportHost, router: Router, config: ManagerConfig) {
     this.#host = host;
@@ -121,7 +120,9 @@ export class Manager {
     });
     // Stopped, it is counted out (`#stop`, which a failed start runs too).
     managerBegan();
+    const clock = config.clock ?? SYSTEM_CLOCK;
     this.#supervisor = new Supervisor({
+      clock,
       children: config.children,
       restart: config.restart,
       startTimeout: config.startTimeout,
@@ -148,6 +149,14 @@ export class Manager {
       stoppingAlone: (address) => this.router.stopsAlone(address),
       report: (error) => router.listeners.report(error),
       gaveUp: (error) => this.#gaveUp(error),
+    });
+    this.#terms = new TermGrace({
+      clock,
+      stopping: () => this.#stopping !== undefined,
+      isChild: (address) => config.children.has(address),
+      pid: (address) => this.#supervisor.pid(address),
+      restartAlone: (address, pid) => this.#supervisor.restartAlone(address, pid),
+      report: (error) => router.listeners.report(error),
     });
   }
 
@@ -194,7 +203,7 @@ export class Manager {
           [READY]: { run: (_data, from) => manager!.#goAhead(from) },
           [RUNNING]: { run: (_data, from) => manager!.#supervisor.ready(from) },
           [STOPPED]: { run: (_data, from) => manager!.#supervisor.stopped(from) },
-          [TERM]: { run: (_data, from) => manager!.#terminated(from) },
+          [TERM]: { run: (_data, from) => manager!.#terms.heard(from) },
           // A child answered the watchdog (sent only with `hangTimeout` on).
           [PONG]: { run: (data, from) => manager!.#supervisor.answered(from, data) },
           // What happened to another host's children, from its manager.
@@ -393,26 +402,6 @@ export class Manager {
     }
   }
 
-  /**
-   * A child got SIGTERM (`$term`): it is stopped alone and restarted, a
-   * moment later. Under systemd's default `KillMode=control-group` every
-   * process of the service gets SIGTERM at once, the manager first: then
-   * the manager stops the whole cluster in order, and the children's
-   * `$term`s, which may come before its own signal is handled, go unheeded.
-   */
-  #terminated(address: Address): void {
-    if (this.#stopping || !this.#config.children.has(address) || this.#terms.has(address)) return;
-    const pid = this.#supervisor.pid(address);
-    const timer = setTimeout(() => {
-      this.#terms.delete(address);
-      if (this.#stopping) return;
-      this.#supervisor.restartAlone(address, pid).catch((error) =>
-        this.router.listeners.report(error as Error)
-      );
-    }, TERM_GRACE);
-    this.#terms.set(address, timer);
-  }
-
   #gaveUp(error: SwitchboardError): void {
     // A service's own `escalate`, else the cluster's.
     const own = error.peer === undefined ? undefined : this.#config.children.get(error.peer);
@@ -422,7 +411,6 @@ export class Manager {
   }
 
   async #stop(): Promise<void> {
-    for (const timer of this.#terms.values()) clearTimeout(timer);
     this.#terms.clear();
     this.#events.stop();
     this.#supervisor.halt();
