@@ -12,7 +12,7 @@ import { ChildProcesses } from "../src/child_processes.ts";
 import { newSlot, type Slot } from "../src/child_slot.ts";
 import { EXIT, STOP } from "../src/control.ts";
 import type { SpawnedChild } from "../src/spawn.ts";
-import { FakeClock } from "./fake_clock.ts";
+import { FakeClock, turn } from "./fake_clock.ts";
 
 /** Beyond any pid Linux gives (at most 2^22): signalling its group reaches no process. */
 const NO_PID = 2 ** 30;
@@ -96,20 +96,24 @@ async function pass(clock: FakeClock, ms: number): Promise<void> {
   }
 }
 
-/** A task of the machine's: the microtasks pending all run before it. */
-function turn(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
+/** Stops every child of `stands` as the clock passes `ms`, and says what happened. */
+async function stopAllOver(stands: ReadonlyMap<Address, Stand>, ms: number) {
+  const { clock, log, reported, children, processes } = stopping(stands);
+  const stopped = processes.stopAll(children);
+  await pass(clock, ms);
+  await stopped;
+  return { log, reported, timers: clock.timers };
 }
 
 Deno.test("stopAll() stops the workers first, both phases, then the services", async () => {
-  const { clock, log, children, processes } = stopping(
-    new Map<Address, Stand>([["svc", { stopWork: 100 }], [0, { stopWork: 100 }], [1, {
-      stopWork: 200,
-    }]]),
+  const { log, timers } = await stopAllOver(
+    new Map<Address, Stand>([
+      ["svc", { stopWork: 100 }],
+      [0, { stopWork: 100 }],
+      [1, { stopWork: 200 }],
+    ]),
+    300,
   );
-  const stopped = processes.stopAll(children);
-  await pass(clock, 300);
-  await stopped;
   assert.deepEqual(log, [
     "0 0 stop",
     "0 1 stop",
@@ -121,29 +125,22 @@ Deno.test("stopAll() stops the workers first, both phases, then the services", a
     "300 svc stopped",
     "300 svc exit",
   ]);
-  assert.equal(clock.timers, 0);
+  assert.equal(timers, 0);
 });
 
 Deno.test("stopAll(): a child done with its stop work in time is told to exit with the rest of its tier", async () => {
-  const { clock, log, children, processes } = stopping(
-    new Map<Address, Stand>([[0, { stopWork: 100 }], [1, { stopWork: 700 }]]),
-  );
-  const stopped = processes.stopAll(children);
-  await pass(clock, 700);
-  await stopped;
+  const { log } = await stopAllOver(new Map([[0, { stopWork: 100 }], [1, { stopWork: 700 }]]), 700);
   assert.deepEqual(log.filter((line) => line.endsWith("exit")), ["700 0 exit", "700 1 exit"]);
 });
 
 Deno.test("stopAll(): a child past its own stopTimeout is told to exit then, and killed its own stopTimeout later", async () => {
-  const { clock, log, reported, children, processes } = stopping(
+  const { log, reported } = await stopAllOver(
     new Map<Address, Stand>([
       ["quick", { stopTimeout: 200, hangs: true }],
       ["slow", { stopWork: 800 }],
     ]),
+    800,
   );
-  const stopped = processes.stopAll(children);
-  await pass(clock, 800);
-  await stopped;
   assert.deepEqual(log, [
     "0 quick stop",
     "0 slow stop",

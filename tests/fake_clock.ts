@@ -45,3 +45,11 @@ export class FakeClock implements Clock {
     }
   }
 }
+
+/**
+ * A task of the machine's, for what a step on the fake clock set off: the
+ * microtasks pending all run before it, however long their chain.
+ */
+export function turn(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}

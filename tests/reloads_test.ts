@@ -12,14 +12,15 @@ import type { ChildProcesses } from "../src/child_processes.ts";
 import { newSlot, type Slot } from "../src/child_slot.ts";
 import type { RestartPolicy } from "../src/restart_policy.ts";
 import { Reloads } from "../src/reloads.ts";
-import { FakeClock } from "./fake_clock.ts";
+import { FakeClock, turn } from "./fake_clock.ts";
 import { POLICY, standIn } from "./one_child_on_clock.ts";
 
 /**
  * Reloads of the ready workers `addresses` under `restart`, with
  * `startTimeout` 500 ms. `log` says what was done to each, in order:
  * `reload` (the event, with its reason), `stop` (its process stopped
- * alone), `spawn`, `kill`, `restart in <delay>`, and `fatal`; `state` says
+ * alone), `spawn`, `kill`, `restart in <delay>`, and `fatal`; `said()`
+ * takes what it says since it was last asked. `state` says
  * whether the start is done, the cluster stops, and a spawn fails, and
  * `state.stoppingAlone` runs as an old process stops.
  */
@@ -68,35 +69,48 @@ function reloadsOnClock(addresses: Address[], restart: RestartPolicy | null = PO
     child.state = "ready";
     child.ready.resolve();
   };
-  return { clock, log, state, slots, reloads, ready };
+  /** What was done since this was last asked, once what was set off ran. */
+  const said = async () => {
+    await turn();
+    return log.splice(0);
+  };
+  return { clock, log, said, state, slots, reloads, ready };
 }
 
-/** A task of the machine's: the microtasks pending all run before it. */
-function turn(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
+/** What a reload does to the child at `address`, until its new process is ready. */
+function replacing(address: Address, reason = ""): string[] {
+  return [`reload ${address}${reason}`, `stop ${address}`, `spawn ${address}`];
+}
+
+/** Asserts that `promise` rejects with a ClosedError about worker 0 that says `message`. */
+async function assertClosed(promise: Promise<void>, message: string): Promise<void> {
+  await assert.rejects(promise, (error) => {
+    assert.ok(error instanceof ClosedError);
+    assert.equal(error.message, message);
+    assert.equal(error.peer, 0);
+    return true;
+  });
 }
 
 Deno.test("reload() replaces the children in the order asked, each once, the next only once the one before is ready", async () => {
-  const { log, slots, reloads, ready } = reloadsOnClock([0, 1, 2]);
+  const { said, slots, reloads, ready } = reloadsOnClock([0, 1, 2]);
   const reloaded = reloads.reload([2, 0, 2]);
-  await turn();
-  assert.deepEqual(log, ["reload 2", "stop 2", "spawn 2"]);
+  assert.deepEqual(await said(), replacing(2));
   assert.equal(slots.get(2)!.state, "starting");
   ready(2);
-  await turn();
-  assert.deepEqual(log.slice(3), ["reload 0", "stop 0", "spawn 0"]);
+  assert.deepEqual(await said(), replacing(0));
   ready(0);
   await reloaded;
-  assert.equal(log.length, 6);
+  assert.deepEqual(await said(), []);
 });
 
 Deno.test("reload() loads new code: its restart budget starts afresh, and it is unproven until ready", async () => {
-  const { slots, reloads, ready } = reloadsOnClock([0]);
+  const { said, slots, reloads, ready } = reloadsOnClock([0]);
   const child = slots.get(0)!;
   child.budget!.onExit(0);
   child.budget!.onExit(0);
   const reloaded = reloads.reload([0]);
-  await turn();
+  await said();
   assert.equal(child.newCodeUnproven, true);
   assert.equal(child.budget!.onExit(0), POLICY.backoff);
   ready(0);
@@ -104,29 +118,26 @@ Deno.test("reload() loads new code: its restart budget starts afresh, and it is 
 });
 
 Deno.test("reload() waits for the one asked before it, and one alike asked while that one waits is that one", async () => {
-  const { log, reloads, ready } = reloadsOnClock([0, 1]);
+  const { said, reloads, ready } = reloadsOnClock([0, 1]);
   const first = reloads.reload([0]);
   const second = reloads.reload([1]);
   assert.equal(reloads.reload([1]), second);
-  await turn();
-  assert.deepEqual(log, ["reload 0", "stop 0", "spawn 0"]);
+  assert.deepEqual(await said(), replacing(0));
   ready(0);
   await first;
-  await turn();
-  assert.deepEqual(log.slice(3), ["reload 1", "stop 1", "spawn 1"]);
+  assert.deepEqual(await said(), replacing(1));
   // Begun: one alike asked now is another reload.
   const third = reloads.reload([1]);
   assert.notEqual(third, second);
   ready(1);
   await second;
-  await turn();
-  assert.deepEqual(log.slice(6), ["reload 1", "stop 1", "spawn 1"]);
+  assert.deepEqual(await said(), replacing(1));
   ready(1);
   await third;
 });
 
 Deno.test("reload() asked while the start waits begins once it is done, a timer later on the clock", async () => {
-  const { clock, log, state, reloads, ready } = reloadsOnClock([0]);
+  const { clock, said, state, reloads, ready } = reloadsOnClock([0]);
   state.started = false;
   const start = Promise.withResolvers<void>();
   reloads.after(start.promise);
@@ -134,44 +145,37 @@ Deno.test("reload() asked while the start waits begins once it is done, a timer 
   assert.equal(reloads.reload([0]), reloaded);
   state.started = true;
   start.resolve();
-  await turn();
-  assert.deepEqual(log, []);
+  assert.deepEqual(await said(), []);
   clock.advance(0);
-  await turn();
-  assert.deepEqual(log, ["reload 0", "stop 0", "spawn 0"]);
+  assert.deepEqual(await said(), replacing(0));
   ready(0);
   await reloaded;
 });
 
 Deno.test("reload() asked while the start waits rejects with ClosedError when the start fails", async () => {
-  const { clock, log, state, reloads } = reloadsOnClock([0]);
+  const { clock, said, state, reloads } = reloadsOnClock([0]);
   state.started = false;
   const start = Promise.withResolvers<void>();
   reloads.after(start.promise);
   const reloaded = reloads.reload([0]);
   start.reject(new Error("worker 1 exited"));
-  await turn();
+  await said();
   clock.advance(0);
-  await assert.rejects(reloaded, (error) => {
-    assert.ok(error instanceof ClosedError);
-    assert.equal(error.message, "Cannot reload worker 0: the cluster did not start");
-    return true;
-  });
-  assert.deepEqual(log, []);
+  await assertClosed(reloaded, "Cannot reload worker 0: the cluster did not start");
+  assert.deepEqual(await said(), []);
 });
 
 Deno.test("reload() of a replacement not ready within startTimeout kills it, rejects, and reloads none after it", async () => {
-  const { clock, log, reloads, ready } = reloadsOnClock([0, 1]);
+  const { clock, said, reloads, ready } = reloadsOnClock([0, 1]);
   const reloaded = reloads.reload([0, 1]);
   let settled = false;
   reloaded.catch(() => {}).finally(() => settled = true);
-  await turn();
+  assert.deepEqual(await said(), replacing(0));
   clock.advance(499);
-  await turn();
-  assert.deepEqual(log, ["reload 0", "stop 0", "spawn 0"]);
+  assert.deepEqual(await said(), []);
   assert.equal(settled, false);
   clock.advance(1);
-  await turn();
+  assert.deepEqual(await said(), ["kill 0 new"]);
   assert.equal(settled, true);
   await assert.rejects(reloaded, (error) => {
     assert.ok(error instanceof SwitchboardError);
@@ -179,17 +183,15 @@ Deno.test("reload() of a replacement not ready within startTimeout kills it, rej
     assert.equal(error.peer, 0);
     return true;
   });
-  assert.deepEqual(log.slice(3), ["kill 0 new"]);
   // The reloads asked next are not held by the one that failed.
   const next = reloads.reload([1]);
-  await turn();
-  assert.deepEqual(log.slice(4), ["reload 1", "stop 1", "spawn 1"]);
+  assert.deepEqual(await said(), replacing(1));
   ready(1);
   await next;
 });
 
 Deno.test("reload() of a child that cannot be spawned rejects, and the restart policy takes it from there", async () => {
-  const { log, state, reloads } = reloadsOnClock([0, 1]);
+  const { said, state, reloads } = reloadsOnClock([0, 1]);
   state.failSpawn = true;
   await assert.rejects(reloads.reload([0, 1]), (error) => {
     assert.ok(error instanceof SwitchboardError);
@@ -197,7 +199,7 @@ Deno.test("reload() of a child that cannot be spawned rejects, and the restart p
     assert.equal((error.cause as Error).message, "out of processes");
     return true;
   });
-  assert.deepEqual(log, [
+  assert.deepEqual(await said(), [
     "reload 0",
     "stop 0",
     `0 could not be started: restart in ${POLICY.backoff}`,
@@ -205,62 +207,52 @@ Deno.test("reload() of a child that cannot be spawned rejects, and the restart p
 });
 
 Deno.test("reload() of a child that cannot be spawned and is never restarted: it is stopped, and said fatal", async () => {
-  const { log, state, slots, reloads } = reloadsOnClock([0], null);
+  const { said, state, slots, reloads } = reloadsOnClock([0], null);
   state.failSpawn = true;
   await assert.rejects(reloads.reload([0]), /Could not start worker 0 after its reload/);
-  assert.deepEqual(log, ["reload 0", "stop 0", "fatal 0"]);
+  assert.deepEqual(await said(), ["reload 0", "stop 0", "fatal 0"]);
   assert.equal(slots.get(0)!.state, "stopped");
 });
 
 Deno.test("reload() during a stop rejects with ClosedError and touches no child", async () => {
-  const { log, state, reloads } = reloadsOnClock([0]);
+  const { said, state, reloads } = reloadsOnClock([0]);
   state.stopping = true;
-  await assert.rejects(reloads.reload([0]), (error) => {
-    assert.ok(error instanceof ClosedError);
-    assert.equal(error.message, "Cannot reload worker 0: the cluster is stopping");
-    return true;
-  });
-  assert.deepEqual(log, []);
+  await assertClosed(reloads.reload([0]), "Cannot reload worker 0: the cluster is stopping");
+  assert.deepEqual(await said(), []);
 });
 
 Deno.test("reload() that the stop meets as the old process stops starts no new one", async () => {
-  const { log, state, reloads } = reloadsOnClock([0]);
+  const { said, state, reloads } = reloadsOnClock([0]);
   state.stoppingAlone = () => state.stopping = true;
-  await assert.rejects(reloads.reload([0]), (error) => {
-    assert.ok(error instanceof ClosedError);
-    assert.equal(error.message, "Reload of worker 0 stopped: the cluster is stopping");
-    return true;
-  });
-  assert.deepEqual(log, ["reload 0", "stop 0"]);
+  await assertClosed(
+    reloads.reload([0]),
+    "Reload of worker 0 stopped: the cluster is stopping",
+  );
+  assert.deepEqual(await said(), ["reload 0", "stop 0"]);
 });
 
 Deno.test("reload() replaces a restart armed as the old process stopped (a SIGTERM's stop it met)", async () => {
-  const { clock, log, state, slots, reloads, ready } = reloadsOnClock([0]);
+  const { clock, log, said, state, slots, reloads, ready } = reloadsOnClock([0]);
   const child = slots.get(0)!;
   state.stoppingAlone = () => {
     child.backoff = clock.setTimeout(() => log.push("restarted"), 100);
   };
   const reloaded = reloads.reload([0]);
-  await turn();
+  assert.deepEqual(await said(), replacing(0));
   ready(0);
   await reloaded;
   assert.equal(clock.timers, 0);
   clock.advance(100);
-  assert.deepEqual(log, ["reload 0", "stop 0", "spawn 0"]);
+  assert.deepEqual(await said(), []);
 });
 
 Deno.test("reload() of a replacement ready as the stop began rejects: it will be stopped, not kept", async () => {
-  const { log, state, reloads, ready } = reloadsOnClock([0]);
+  const { said, state, reloads, ready } = reloadsOnClock([0]);
   const reloaded = reloads.reload([0]);
-  await turn();
+  assert.deepEqual(await said(), replacing(0));
   state.stopping = true;
   ready(0);
-  await assert.rejects(reloaded, (error) => {
-    assert.ok(error instanceof ClosedError);
-    assert.equal(error.message, "Reload of worker 0 stopped: the cluster is stopping");
-    return true;
-  });
-  assert.deepEqual(log, ["reload 0", "stop 0", "spawn 0"]);
+  await assertClosed(reloaded, "Reload of worker 0 stopped: the cluster is stopping");
 });
 
 Deno.test("reload() of an address that is no child throws a TypeError at once", () => {
@@ -272,7 +264,7 @@ Deno.test("reload() of an address that is no child throws a TypeError at once", 
 });
 
 Deno.test("queue() runs a task after the reloads asked before it, and those asked after wait for it", async () => {
-  const { log, reloads, ready } = reloadsOnClock([0, 1]);
+  const { log, said, reloads, ready } = reloadsOnClock([0, 1]);
   const reloaded = reloads.reload([0]);
   const task = Promise.withResolvers<void>();
   const queued = reloads.queue(() => {
@@ -280,26 +272,23 @@ Deno.test("queue() runs a task after the reloads asked before it, and those aske
     return task.promise;
   });
   const after = reloads.reload([1]);
-  await turn();
+  assert.deepEqual(await said(), replacing(0));
   ready(0);
   await reloaded;
-  await turn();
-  assert.deepEqual(log.slice(3), ["task"]);
+  assert.deepEqual(await said(), ["task"]);
   task.resolve();
   await queued;
-  await turn();
-  assert.deepEqual(log.slice(4), ["reload 1", "stop 1", "spawn 1"]);
+  assert.deepEqual(await said(), replacing(1));
   ready(1);
   await after;
 });
 
 Deno.test("replace() runs the same code for memory: said so, and its restart budget is kept", async () => {
-  const { log, slots, reloads, ready } = reloadsOnClock([0]);
+  const { said, slots, reloads, ready } = reloadsOnClock([0]);
   const child = slots.get(0)!;
   child.budget!.onExit(0);
   const replaced = reloads.queue(() => reloads.replace(child, "memory"));
-  await turn();
-  assert.deepEqual(log, ["reload 0 memory", "stop 0", "spawn 0"]);
+  assert.deepEqual(await said(), replacing(0, " memory"));
   assert.equal(child.newCodeUnproven, false);
   ready(0);
   await replaced;

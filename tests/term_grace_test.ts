@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import type { Address } from "../mod.ts";
 import { TERM_GRACE, TermGrace } from "../src/term_grace.ts";
-import { FakeClock } from "./fake_clock.ts";
+import { FakeClock, turn } from "./fake_clock.ts";
 
 /**
  * The grace of a manager whose children are workers 0 and 1, with the
@@ -36,11 +36,6 @@ function graceOnClock() {
     report: (error) => reported.push(error.message),
   });
   return { clock, restarted, reported, state, pids, grace };
-}
-
-/** A task of the machine's: the microtasks pending all run before it. */
-function turn(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
 Deno.test("a child's $term restarts it alone TERM_GRACE ms later on the clock, naming the process that said it", () => {
