@@ -144,21 +144,24 @@ export class PeerLives {
   /**
    * A connection to `peer` closed: it started, if it was starting, and
    * what the connection never carried (`unsent`) is sent again.
+   *
+   * @param opened Whether the connection had opened (its process died
+   * before `unsent` was written), rather than closed before its welcome.
    */
-  gone(peer: Address, unsent: readonly Uint8Array[] | undefined): void {
+  gone(peer: Address, unsent: readonly Uint8Array[] | undefined, opened: boolean): void {
     this.#outbox.siblings?.started(peer);
-    if (unsent) this.#sendAgain(peer, unsent);
+    if (unsent) this.#sendAgain(peer, unsent, opened);
   }
 
   /**
    * Messages a connection to `peer` never carried (it closed before the
-   * welcome): held for its next process, if it is being replaced, else
-   * reported lost. Only a child dials, and a child holds. Requests among
-   * them are the requester's (sent again, or failed, as
-   * `LastSent.undelivered` says); answers and control frames were for the
-   * process that is gone.
+   * welcome, or before they were written): held for its next process,
+   * which gets them once ready, else reported lost. Only a child dials,
+   * and a child holds. Requests among them are the requester's (sent
+   * again, or failed, as `LastSent.undelivered` says); answers and control
+   * frames were for the process that is gone.
    */
-  #sendAgain(peer: Address, unsent: readonly Uint8Array[]): void {
+  #sendAgain(peer: Address, unsent: readonly Uint8Array[], opened: boolean): void {
     const messages: [Uint8Array, string][] = [];
     for (const payload of unsent) {
       let message: WireMessage;
@@ -176,7 +179,9 @@ export class PeerLives {
       this.#outbox.siblings?.holdForNext(
         peer,
         messages,
-        "the connection to it closed before it opened",
+        opened
+          ? "the connection to it closed before it was written"
+          : "the connection to it closed before it opened",
       );
     }
   }

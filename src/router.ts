@@ -521,7 +521,7 @@ export class Router implements Receiver {
   /** Hears from the endpoint that a connection closed (see {@linkcode Receiver.gone}). */
   gone(peer: Address, reason: Error | undefined, last: LastSent = {}): void {
     this.#controlSender.gone(peer);
-    this.#peerLives.gone(peer, last.unsent);
+    this.#peerLives.gone(peer, last.unsent, last.undelivered !== Infinity);
     this.#requester.gone(peer, reason, last);
     this.#incoming.gone(peer, last.there);
     this.#closingWaiters = this.#closingWaiters.filter((waiter) => {

@@ -70,13 +70,16 @@ export class LinkCloses {
       );
     }
     const undelivered = link.welcome !== undefined;
-    const unsent = undelivered ? this.#notWelcomed(link, address, reason) : [];
+    // Else what a write that failed never wrote whole: the far end was gone.
+    const unsent = undelivered
+      ? this.#notWelcomed(link, address, reason)
+      : link.connection.takeUnsent();
     const removed = this.#links.remove(link);
     // Another link to that address is open: its process (or its next one,
     // whose link came before this close was read) is there, and what it
     // asked of this process is still answered.
     if (removed === "spare" || removed === undefined || this.#state !== "open") {
-      this.#unsentLost(address, unsent, reason);
+      this.#unsentLost(address, unsent, reason, undelivered ? "connect to" : "write to");
     }
     if (removed === "spare") return this.#options.gone(address, reason, { there: true });
     if (removed === undefined) return;
@@ -84,8 +87,13 @@ export class LinkCloses {
     const spare = this.#links.promoteSpare(address);
     // Sent only after the welcome: a link never welcomed delivered nothing,
     // and gives it back, to be sent again where its next process is (on
-    // the spare, its next process's link, if that came first).
-    const never: LastSent = undelivered ? { undelivered: Infinity, unsent } : {};
+    // the spare, its next process's link, if that came first). One that was
+    // open gives back what it never wrote; what it wrote may have been read.
+    const never: LastSent = undelivered
+      ? { undelivered: Infinity, unsent }
+      : unsent.length > 0
+      ? { unsent }
+      : {};
     this.#options.gone(address, reason, spare ? { there: true, ...never } : never);
   }
 
@@ -110,15 +118,20 @@ export class LinkCloses {
     return unsent;
   }
 
-  /** Payloads of a link never welcomed that nobody will send again: reported lost. */
-  #unsentLost(address: Address, unsent: readonly Uint8Array[], cause: Error | undefined): void {
+  /** Payloads of a link never welcomed, or never written, that nobody will send again: reported lost. */
+  #unsentLost(
+    address: Address,
+    unsent: readonly Uint8Array[],
+    cause: Error | undefined,
+    failed: "connect to" | "write to",
+  ): void {
     if (unsent.length === 0) return;
     const what = unsent.length === 1
       ? "the message sent to it was"
       : `the ${unsent.length} messages sent to it were`;
     this.#options.report(
       new UnreachableError(
-        `${describe(this.#self)} could not connect to ${describe(address)}: ${what} not delivered`,
+        `${describe(this.#self)} could not ${failed} ${describe(address)}: ${what} not delivered`,
         { cause, peer: address },
       ),
     );

@@ -8,7 +8,7 @@
 import { DrainWaiters } from "../drain_waiters.ts";
 import { asError } from "../as_error.ts";
 import { ClosedError, FrameError } from "../errors.ts";
-import { encodeFrame, FrameDecoder, HEADER_SIZE } from "./frame.ts";
+import { encodeFrame, FrameDecoder, HEADER_SIZE, readLength } from "./frame.ts";
 import { copyPayload } from "../payload_pieces.ts";
 import { FrameQueue } from "./frame_queue.ts";
 import { CLOSED, FULL, type Payload, TOO_LARGE } from "../transport.ts";
@@ -43,7 +43,7 @@ export class SocketConnection {
   #state: "open" | "closing" | "closed" = "open";
   #reason: Error | undefined;
   readonly #closed = Promise.withResolvers<Error | undefined>();
-  /** What was queued, never written, when it closed before it was admitted. */
+  /** What was queued, never written whole, when it closed before it was admitted or as a write failed. */
   #unsent: Uint8Array[] = [];
   /** `#flush`, bound once rather than a closure per flush. */
   readonly #flushSoon = () => void this.#flush();
@@ -116,8 +116,9 @@ export class SocketConnection {
   }
 
   /**
-   * Once closed before it was admitted: the payloads sent on it, none of
-   * them written, in order (taken: the next call gives none).
+   * Once closed before it was admitted, or as a write failed (the far end
+   * was gone): the payloads sent on it and never written whole, in order
+   * (taken: the next call gives none).
    */
   takeUnsent(): Uint8Array[] {
     const unsent = this.#unsent;
@@ -226,23 +227,34 @@ export class SocketConnection {
   }
 
   async #flush(): Promise<void> {
+    // Where the write stands: chunks taken, the one being written, its bytes written.
+    let taken: { chunks: Uint8Array[]; fills: number[] } | undefined;
+    let i = 0;
+    let written = 0;
     try {
       const conn = this.#conn ?? await this.#opening!;
       while (this.#queue.length > 0 && this.#state !== "closed") {
         this.#inFlight = this.#queue.length;
-        const { chunks, fills } = this.#queue.take();
-        for (let i = 0; i < chunks.length; i++) {
-          for (let written = 0; written < fills[i];) {
+        taken = this.#queue.take();
+        const { chunks, fills } = taken;
+        for (i = 0; i < chunks.length; i++) {
+          for (written = 0; written < fills[i];) {
             const count = await conn.write(chunks[i].subarray(written, fills[i]));
             written += count;
             this.#inFlight -= count;
           }
           this.#queue.release(chunks[i]);
         }
+        taken = undefined;
         this.#drainWaiters.update(this.bufferedBytes);
       }
     } catch (error) {
-      if (this.#state !== "closed") this.#finish(asError(error));
+      if (this.#state === "closed") return;
+      // The far end is gone: what was never written whole never reached it,
+      // and is kept for the owner to send again or report (a frame cut
+      // short is no message to the far end).
+      if (taken) this.#unsent = unwritten(taken, i, written);
+      this.#finish(asError(error));
     } finally {
       this.#writing = false;
       this.#inFlight = 0;
@@ -275,12 +287,32 @@ export class SocketConnection {
     }
     // What was never written never will be: the queue is emptied, kept
     // when held (nothing of it went) for the owner to send elsewhere.
-    if (this.#held) this.#unsent = this.#queue.takePayloads();
+    if (this.#held || this.#unsent.length > 0) this.#unsent.push(...this.#queue.takePayloads());
     else this.#queue.take();
     this.#inFlight = 0;
     this.#drainWaiters.releaseAll();
     if (!this.#reading) this.#closed.resolve(this.#reason);
   }
+}
+
+/**
+ * The payloads of `taken` from the frame that chunk `chunk` holds at byte
+ * `written` on (the one a failed write cut, if any), copied, in order.
+ */
+function unwritten(
+  taken: { chunks: Uint8Array[]; fills: number[] },
+  chunk: number,
+  written: number,
+): Uint8Array[] {
+  const payloads: Uint8Array[] = [];
+  for (let i = chunk; i < taken.chunks.length; i++) {
+    for (let at = 0; at < taken.fills[i];) {
+      const end = at + HEADER_SIZE + readLength(taken.chunks[i], at);
+      if (i > chunk || end > written) payloads.push(taken.chunks[i].slice(at + HEADER_SIZE, end));
+      at = end;
+    }
+  }
+  return payloads;
 }
 
 /** Connects to `path` and writes the greeting frame. */
