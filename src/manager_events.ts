@@ -155,7 +155,13 @@ export class ManagerEvents {
   /** Tells the manager's lifecycle listeners and every connected child. */
   #announceHere(event: LifecycleEvent): void {
     const connected = this.router.connected();
-    for (const address of connected) this.router.sendControl(address, EVENT, event);
+    for (const address of connected) {
+      // A child starting hears what it missed before it joined first, in order.
+      for (const missed of this.#starting.missedBefore(address)) {
+        this.router.sendControl(address, EVENT, missed);
+      }
+      this.router.sendControl(address, EVENT, event);
+    }
     this.#starting.announced(event, connected);
     this.router.lifecycle(event);
   }

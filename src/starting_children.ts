@@ -50,6 +50,19 @@ export class StartingChildren {
     }
   }
 
+  /**
+   * `child` is connected, and an event is about to be sent it: what it
+   * missed before, to send it first (taken: its `$ready` does not send them
+   * again). Sent at its `$ready` instead, behind that newer event, they
+   * undid it: a sibling's `restart` after its `ready` left the sibling
+   * taken for one not ready since, whose next clean exit is a failed start.
+   */
+  missedBefore(child: Address): LifecycleEvent[] {
+    const starting = this.#starting.get(child);
+    if (!starting || starting.missed.length === 0) return [];
+    return starting.missed.splice(0);
+  }
+
   /** `child` is ready, and the cluster is `layout`: what it missed, to send it now. */
   ready(child: Address, layout: Layout): Missed {
     const starting = this.#starting.get(child);
