@@ -71,8 +71,12 @@ export class LinkCloses {
     }
     const undelivered = link.welcome !== undefined;
     // Else what a write that failed never wrote whole: the far end was gone.
+    // Not to the manager: without it, this process ends (and what it relays
+    // to other hosts is accounted for by the relay).
     const unsent = undelivered
       ? this.#notWelcomed(link, address, reason)
+      : address === MANAGER
+      ? []
       : link.connection.takeUnsent();
     const removed = this.#links.remove(link);
     // Another link to that address is open: its process (or its next one,
