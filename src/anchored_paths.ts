@@ -5,7 +5,10 @@
  * so a child moved elsewhere would look for `./worker.ts` there, and be
  * granted `./data` there, another directory than the one written.
  * Anchored, each means what it meant without `cwd`, and a grant never
- * moves to files nobody named.
+ * moves to files nobody named. So are the paths of the permission flags
+ * among a child's `flags` (`--deny-read=./secrets`): a deny that moved
+ * with `cwd` while the grant it narrows stayed would guard another
+ * directory, and leave open what it was written to close.
  *
  * @module
  */
@@ -20,6 +23,13 @@ const SCHEME = /^[a-z][a-z0-9+.-]+:/i;
  * hold a slash; a bare name (`python3`) is looked up on `PATH`.
  */
 const PATH_KINDS = ["read", "write", "ffi"] as const;
+
+/**
+ * A `deno run` permission flag whose entries are paths (`run`'s when they
+ * hold a slash): allowed, denied or ignored, long or short (`-R`, `-W`),
+ * with its comma list after `=` (Deno takes these values only so).
+ */
+const PATH_FLAG = /^(--(?:allow|deny)-(?:read|write|ffi|run)|--ignore-read|-R|-W)=(.*)$/s;
 
 /**
  * `module`, a relative path made absolute against `dir`; a URL, a
@@ -51,6 +61,35 @@ export function anchoredPermissions(permissions: Permissions, dir: string): Perm
     );
   }
   return copy;
+}
+
+/**
+ * `flags`, the relative paths of each permission flag among them made
+ * absolute against `dir`, as {@linkcode anchoredPermissions} does a
+ * grant's; every other flag as written (`--config`, `--env-file` are the
+ * child's, resolved in its `cwd`).
+ *
+ * @param dir The manager's working directory, read as the child starts.
+ * @throws {TypeError} When an anchored path holds a comma (`dir` does):
+ * flags are comma lists, as in `permissionFlags`.
+ */
+export function anchoredFlags(flags: readonly string[], dir: string): string[] {
+  return flags.map((flag) => {
+    const match = PATH_FLAG.exec(flag);
+    if (!match) return flag;
+    const [, name, list] = match;
+    const names = name.endsWith("-run");
+    const entries = list.split(",").map((entry) => {
+      if (entry === "" || (names && !entry.includes("/"))) return entry;
+      const path = anchored(entry, dir);
+      // Deno splits at commas: a deny would close a part of the path, and a grant open one.
+      if (path.includes(",")) {
+        throw new TypeError(`Cannot pass ${name} "${path}": it contains a comma`);
+      }
+      return path;
+    });
+    return `${name}=${entries.join(",")}`;
+  });
 }
 
 function anchoredEntry(entry: string | URL, dir: string): string | URL {

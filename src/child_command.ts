@@ -9,7 +9,7 @@
  */
 
 import type { Address } from "./address.ts";
-import { anchoredModule, anchoredPermissions } from "./anchored_paths.ts";
+import { anchoredFlags, anchoredModule, anchoredPermissions } from "./anchored_paths.ts";
 import { type Bootstrap, BOOTSTRAP_VERSION } from "./bootstrap.ts";
 import { type ChildSpec, stopTimeoutOf } from "./child_slot.ts";
 import type { Members } from "./layout.ts";
@@ -78,8 +78,9 @@ export function childCommand(
  * What a child runs: a Deno module with its transport's permissions and
  * the granted ones, or a foreign command as it is (it has the user's rights
  * already, the socket directory's included); each with its `env` and `cwd`.
- * A Deno child given a `cwd` has its module and grants anchored to the
- * manager's working directory, read now, as the child inherited it before.
+ * A Deno child given a `cwd` has its module, grants and permission flags
+ * anchored to the manager's working directory, read now, as the child
+ * inherited it before.
  */
 function programOf(spec: ChildSpec, transport: Permissions): Program {
   const place = {
@@ -91,7 +92,10 @@ function programOf(spec: ChildSpec, transport: Permissions): Program {
   const granted = dir === undefined ? spec.permissions : anchoredPermissions(spec.permissions, dir);
   return {
     module: dir === undefined ? spec.module : anchoredModule(spec.module, dir),
-    flags: [...permissionFlags(transport, granted), ...spec.flags],
+    flags: [
+      ...permissionFlags(transport, granted),
+      ...(dir === undefined ? spec.flags : anchoredFlags(spec.flags, dir)),
+    ],
     args: spec.args,
     ...place,
   };

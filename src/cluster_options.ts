@@ -300,9 +300,11 @@ export interface ClusterOptions<S extends string = string> {
    * against. The paths of Switchboard's options do not move with it: a
    * relative `worker`, service `module`, and `read`, `write`, `ffi` and
    * `run` path in `permissions` stay relative to the manager's working
-   * directory, so that a grant never moves to files nobody named. `deno
-   * run` flags are passed as written, and Deno resolves a path in them
-   * (`--config`, `--env-file`) against the child's `cwd`. A directory
+   * directory, so that a grant never moves to files nobody named; so do
+   * the relative paths of the permission flags among `flags`
+   * (`--deny-read=./secrets`). Other `deno run` flags are passed as
+   * written, and Deno resolves a path in them (`--config`, `--env-file`)
+   * against the child's `cwd`. A directory
    * that does not exist fails `start()`, or the restart or reload that
    * needs it, with `Could not start service "name"` (or `worker 0`), its
    * `cause` Deno's "No such cwd".

@@ -4,7 +4,7 @@
  */
 
 import assert from "node:assert/strict";
-import { anchoredModule, anchoredPermissions } from "../src/anchored_paths.ts";
+import { anchoredFlags, anchoredModule, anchoredPermissions } from "../src/anchored_paths.ts";
 
 Deno.test("a relative module path is anchored to the manager's directory; URLs and specifiers are not", () => {
   assert.equal(anchoredModule("./worker.ts", "/srv/app"), "/srv/app/worker.ts");
@@ -53,4 +53,43 @@ Deno.test("grants of all or nothing are as they were, and the permissions given 
   });
   assert.deepEqual(given.run, ["./tool"]);
   assert.deepEqual(anchoredPermissions({}, "/srv"), {});
+});
+
+Deno.test("relative paths of permission flags are anchored, run's names and other flags are not", () => {
+  assert.deepEqual(
+    anchoredFlags([
+      "--allow-read=./data,/etc/app",
+      "--deny-read=secrets",
+      "--deny-ffi=./lib.so",
+      "--allow-run=python3,./bin/tool",
+      "-R=.",
+      "--allow-read",
+      "--deny-env=HOME",
+      "--config=./deno.json",
+      "--env-file=.env",
+    ], "/srv/app"),
+    [
+      "--allow-read=/srv/app/data,/etc/app",
+      "--deny-read=/srv/app/secrets",
+      "--deny-ffi=/srv/app/lib.so",
+      "--allow-run=python3,/srv/app/bin/tool",
+      "-R=/srv/app/.",
+      "--allow-read",
+      "--deny-env=HOME",
+      "--config=./deno.json",
+      "--env-file=.env",
+    ],
+  );
+});
+
+Deno.test("a permission flag anchored to a directory with a comma is refused, as a grant with one is", () => {
+  assert.throws(
+    () => anchoredFlags(["--deny-read=./secrets"], "/srv/a,b"),
+    TypeError,
+    'Cannot pass --deny-read "/srv/a,b/secrets": it contains a comma',
+  );
+  assert.deepEqual(anchoredFlags(["--allow-run=git", "--config=x"], "/srv/a,b"), [
+    "--allow-run=git",
+    "--config=x",
+  ]);
 });

@@ -76,3 +76,42 @@ Deno.test("the bootstrap carries a service's own stopTimeout, and who is being r
   assert.deepEqual(bootstrap.replacing, [0]);
   assert.deepEqual(bootstrap.starting, [1]);
 });
+
+Deno.test("a Deno child with a cwd has the paths of its permission flags anchored as its grants are: a deny does not move off what it guards", () => {
+  const spec: DenoChildSpec = {
+    module: "./worker.ts",
+    permissions: { read: ["."] },
+    flags: [
+      "--deny-read=./secrets,/etc/shadow",
+      "--deny-write=logs",
+      "--ignore-read=.env",
+      "--deny-run=python3,./bin/tool",
+      "-W=./out",
+      "--deny-net=localhost:5432",
+      "--v8-flags=--max-old-space-size=512",
+    ],
+    args: [],
+    labelOutput: false,
+    cwd: "/srv/elsewhere",
+  };
+  const dir = Deno.cwd();
+  const { program } = childCommand("db", spec, LIMITS, HOST, NOW);
+  assert.ok("flags" in program);
+  assert.deepEqual(program.flags.slice(-7), [
+    `--deny-read=${dir}/secrets,/etc/shadow`,
+    `--deny-write=${dir}/logs`,
+    `--ignore-read=${dir}/.env`,
+    `--deny-run=python3,${dir}/bin/tool`,
+    `-W=${dir}/out`,
+    "--deny-net=localhost:5432",
+    "--v8-flags=--max-old-space-size=512",
+  ]);
+  assert.ok(program.flags.includes(`--allow-read=/tmp/sb,${dir}/.`));
+});
+
+Deno.test("without a cwd, a Deno child's flags are passed as written", () => {
+  const spec: DenoChildSpec = { ...WORKER, flags: ["--deny-read=./secrets"] };
+  const { program } = childCommand(1, spec, LIMITS, HOST, NOW);
+  assert.ok("flags" in program);
+  assert.equal(program.flags.at(-1), "--deny-read=./secrets");
+});
