@@ -125,6 +125,23 @@ Deno.test("with a cwd, relative grants stay relative to the manager's directory"
   });
 });
 
+Deno.test("with a cwd, a deny among the flags guards what it named beside the grant it narrows, not a path in the child's cwd", async () => {
+  await inTempDir(async (dir) => {
+    await Deno.mkdir(`${dir}/secret`);
+    // Both as an operator writes them, relative to the manager's directory.
+    const granted = relative(Deno.cwd(), dir);
+    await using cluster = await Cluster.start({
+      worker: REPORTER,
+      workers: 1,
+      cwd: `${dir}/svc`,
+      permissions: { read: [granted] },
+      flags: [`--deny-read=${granted}/secret`],
+    });
+    assert.equal((await placeOf(cluster, 0, `${dir}/svc`)).read, "granted");
+    assert.equal((await placeOf(cluster, 0, `${dir}/secret`)).read, "denied");
+  });
+});
+
 Deno.test("a command service sees its env and runs in its cwd, where its relative arguments are found", async () => {
   await using cluster = await Cluster.start({
     workers: 0,
