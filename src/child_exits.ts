@@ -13,7 +13,7 @@
 
 import { describe } from "./address.ts";
 import { wasSignalledHere } from "./child_processes.ts";
-import { type Slot, troubleOf } from "./child_slot.ts";
+import { joinHint, type Slot, troubleOf } from "./child_slot.ts";
 import type { Clock } from "./clock.ts";
 import { SwitchboardError } from "./errors.ts";
 import type { LifecycleEvent } from "./lifecycle_event.ts";
@@ -57,7 +57,7 @@ export class ChildExits {
       (child.hung ? " (killed as hung: it did not answer the watchdog)" : "");
     const { address } = child;
     const exitedEarly = `exited ${how} before it was ready${
-      status.code === 0 && !status.signal ? cleanExitHint(child.wentAhead) : ""
+      status.code === 0 && !status.signal ? cleanExitHint(child) : ""
     }`;
     const early = new SwitchboardError(
       `${describe(address)} ${exitedEarly}${troubleOf(child)}`,
@@ -170,9 +170,11 @@ function howItExited(status: Deno.CommandStatus): string {
 }
 
 /** Why a child might have exited cleanly before it was ready, for the error that says so. */
-function cleanExitHint(connected: boolean): string {
-  return connected
-    // `await using peer = await connect()` at a module's top level does this.
-    ? " (it had connected, then closed its peer: a child keeps its peer for its whole life)"
-    : " (did it call connect()? A module that only exports a function ends at once)";
+function cleanExitHint(child: Slot): string {
+  // `await using peer = await connect()` at a module's top level does this.
+  if (child.wentAhead) {
+    return " (it had connected, then closed its peer: a child keeps its peer for its whole life)";
+  }
+  if ("command" in child.spec) return ` (${joinHint(child.spec)})`;
+  return " (did it call connect()? A module that only exports a function ends at once)";
 }

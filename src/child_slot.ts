@@ -169,7 +169,17 @@ function whyLateAlone(child: Slot, connections: Connections): string {
     return `${name} connected but did not become ready (did it call ready()? A process in ` +
       `another language sends $ready)`;
   }
-  return `${name} did not connect (did it call connect()?)`;
+  return `${name} did not connect (${joinHint(child.spec)})`;
+}
+
+/**
+ * What to ask of a child that never joined: a module calls `connect()`; a
+ * command's program does not have it, and joins by speaking the protocol.
+ */
+export function joinHint(spec: ChildSpec): string {
+  return "command" in spec
+    ? 'its program must speak the protocol: see README "Processes in other languages"'
+    : "did it call connect()?";
 }
 
 /** What was reported about a child before it was ready, to add to the error that says it was not. */

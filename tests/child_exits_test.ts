@@ -97,11 +97,26 @@ Deno.test("a clean exit before its process was ready is a failure to start, and 
     restart: { maxRestarts: 0, period: 1000, backoff: 100, maxBackoff: 150 },
     ready: false,
   });
+  // A worker runs a module (the stand-in slot's spec is a command).
+  child.spec = { module: "./worker.ts", permissions: {}, flags: [], args: [], labelOutput: false };
   exited(CLEAN);
   assert.equal(child.state, "failed");
   assert.deepEqual(gaveUp.map((error) => error.message), [
     "worker 0 exited with code 0 before it was ready (did it call connect()? A module that only " +
     "exports a function ends at once) after 0 restarts within 1000 ms; it stays down",
+  ]);
+});
+
+Deno.test("a command that exits cleanly before it joined is asked to speak the protocol, not to call connect()", async () => {
+  const { exited, child, gaveUp } = await exitsOfOne({
+    restart: { maxRestarts: 0, period: 1000, backoff: 100, maxBackoff: 150 },
+    ready: false,
+  });
+  child.spec = { command: ["python3", "plain.py"], labelOutput: false };
+  exited(CLEAN);
+  assert.deepEqual(gaveUp.map((error) => error.message), [
+    "worker 0 exited with code 0 before it was ready (its program must speak the protocol: see " +
+    'README "Processes in other languages") after 0 restarts within 1000 ms; it stays down',
   ]);
 });
 

@@ -17,6 +17,16 @@ Deno.test("whyLate says how far a child got, and what went wrong before", () => 
   );
 });
 
+Deno.test("whyLate asks a command service that never connected to speak the protocol, not to call connect()", () => {
+  const command = { command: ["python3", "-u", "thumbs.py"], labelOutput: false };
+  const child = newSlot("thumbs", command, null);
+  assert.equal(
+    whyLate(child, { isConnected: () => false }),
+    'service "thumbs" did not connect (its program must speak the protocol: see README ' +
+      '"Processes in other languages")',
+  );
+});
+
 Deno.test("whyLate says a child ready once, stopped alone as the start waited, is on its way back", () => {
   const child = newSlot(0, SPEC, null);
   const connected = { isConnected: () => true };

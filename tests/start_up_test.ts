@@ -6,7 +6,8 @@ import { nextTask } from "../src/next_task.ts";
 import { StartUp } from "../src/start_up.ts";
 import { waitFor } from "./helpers.ts";
 
-const SPEC = { command: ["true"], labelOutput: false };
+// Workers run a module: a late one is asked whether it called connect().
+const SPEC = { module: "./worker.ts", permissions: {}, flags: [], args: [], labelOutput: false };
 
 /** The start of workers 0 and 1, neither ready yet nor connected. */
 function startOfTwo(): { startUp: StartUp; slots: Map<Address, Slot> } {
