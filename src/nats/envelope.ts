@@ -31,12 +31,27 @@
  * count sent (SENT) carry their count in `seq`, with no body. Everything read from the broker is
  * checked here like a frame from a socket.
  *
+ * Whenever this layout changes, or anything else hosts publish to each
+ * other (the kinds, their bodies, the membership records), bump
+ * {@linkcode WIRE_FORMAT}: hosts of another format then refuse each other
+ * (see `membership_keys.ts`) instead of reading each other's bytes wrong.
+ *
  * @module
  */
 
 import type { Address } from "../address.ts";
 import { addressBytes, hostNames, readAddressBytes } from "../address_bytes.ts";
 import { Batch } from "./batch.ts";
+
+/**
+ * The version of what hosts publish to each other: this layout, the kinds
+ * and their bodies, the membership records. Bump it with any change to
+ * them. Each host's membership record carries it; a host joining a cluster
+ * whose hosts run another is refused, and one already in it takes in no
+ * host of another (see `membership_watch.ts`). 1 is the first numbered
+ * (the head with `round`); the formats before carried no number.
+ */
+export const WIRE_FORMAT = 1;
 
 /** A message from `from` to `to`. */
 export const MESSAGE = 1;

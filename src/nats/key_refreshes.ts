@@ -33,6 +33,8 @@ export interface KeyRefreshesOptions {
   self: HostRecord;
   /** This process, named in what it writes (see `membership_keys.ts`). */
   process: string;
+  /** The wire format this host runs, which its record says. */
+  wire: number;
   /** The other hosts, as the bucket shows them: told of this host's own writes. */
   watch: MembershipWatch;
   /** The time, in ms, a write is sent at (see {@linkcode HeldKeys.hold}). */
@@ -81,7 +83,7 @@ export class KeyRefreshes {
 
   /** This host's record, as its host key holds it once claimed. */
   #record(): string {
-    return recordValue(this.#self, this.#options.process);
+    return recordValue(this.#self, this.#options.process, this.#options.wire);
   }
 
   /** Rewrites a held key at the revision held; false when another host took it. */

@@ -19,6 +19,10 @@
  *   (`hostTimeout + heartbeat` after its last refresh), so that its ids are
  *   free again only once nobody counts it.
  *
+ * - A host's record carries the wire format it runs (`WIRE_FORMAT`): a
+ *   host that finds, as it joins, hosts of another in the cluster is
+ *   refused (it leaves); one already in takes in no host of another, and
+ *   reports it (`MembershipWatch`).
  * - The bucket itself may go (a server's store wiped, a server replaced):
  *   the first host to find it gone makes it again, every host claims its
  *   keys again as it refreshes them, and watches the bucket anew.
@@ -36,8 +40,10 @@ import { type Bucket, openBucket, sameSettings } from "./bucket.ts";
 import { HeldKeys } from "./held_keys.ts";
 import { KeyClaims } from "./key_claims.ts";
 import { KeyRefreshes } from "./key_refreshes.ts";
-import { HOST } from "./membership_keys.ts";
-import { MembershipWatch } from "./membership_watch.ts";
+import { WIRE_FORMAT } from "./envelope.ts";
+import { formatName, HOST } from "./membership_keys.ts";
+import { MembershipWatch, type OtherFormat } from "./membership_watch.ts";
+import { SwitchboardError } from "../errors.ts";
 
 /** Options of {@linkcode Membership.join}. */
 export interface MembershipOptions {
@@ -60,6 +66,11 @@ export interface MembershipOptions {
    * lapsed (default `performance.now()`): a test puts it in its own hands.
    */
   now?(): number;
+  /**
+   * The wire format this host says it runs (default {@linkcode WIRE_FORMAT}):
+   * a test gives another, to play a host of another version.
+   */
+  wire?: number;
   /**
    * Told of what no caller can be given: a key this host lost to another
    * host (it then leaves), a host whose record claims what another holds,
@@ -91,7 +102,8 @@ export class Membership {
    * Joins the cluster: claims this host's name, its services and the
    * lowest free worker ids, then keeps them.
    *
-   * @throws {SwitchboardError} When the host name or a service name is taken.
+   * @throws {SwitchboardError} When the host name or a service name is
+   * taken, or hosts in the cluster run another wire format.
    */
   static async join(nc: NatsConnection, options: MembershipOptions): Promise<Membership> {
     const heartbeat = options.heartbeat ?? 1_000;
@@ -114,6 +126,7 @@ export class Membership {
       hostTimeout,
       replicas,
       now: options.now ?? (() => performance.now()),
+      wire: options.wire ?? WIRE_FORMAT,
     });
     try {
       await membership.#claims.claim();
@@ -139,6 +152,7 @@ export class Membership {
       self: this.self,
       heartbeat: options.heartbeat,
       hostTimeout: options.hostTimeout,
+      wire: options.wire,
       closed: this.#leaving.signal,
       report: options.report,
     });
@@ -148,6 +162,7 @@ export class Membership {
       keys: this.#keys,
       self: this.self,
       process,
+      wire: options.wire,
       watch: this.#watch,
       now,
       closed,
@@ -248,5 +263,19 @@ export class Membership {
     // it sends them at once goes; a beat at most (this host's own key is
     // among them, so the read-out ends with an entry).
     await this.#watch.caughtUp();
+    // Before any of its messages go: the link to the others is made after.
+    const others = this.#watch.joined();
+    if (others.length > 0) throw this.#otherFormats(others);
+  }
+
+  /** The error of a join refused by hosts of another wire format. */
+  #otherFormats(others: OtherFormat[]): SwitchboardError {
+    const { cluster, wire } = this.#options;
+    const hosts = others.map(({ host, wire }) => `host "${host}" runs ${formatName(wire)}`);
+    return new SwitchboardError(
+      `Cannot join cluster "${cluster}": ${hosts.join(", ")}, this host ${
+        formatName(wire)
+      }: hosts of one cluster run the same version of Switchboard (see README, Across hosts)`,
+    );
   }
 }

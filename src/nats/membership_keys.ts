@@ -7,11 +7,20 @@
  * replaced it while it was cut off), and the others tell a host that
  * restarted from one that went on.
  *
+ * A host's record carries the wire format its host runs (`wire`, see
+ * {@linkcode WIRE_FORMAT}); every format to come keeps that field where it
+ * is, so that hosts of any two formats tell they differ. It also marks
+ * the record ready: the records of the versions before it said so with
+ * `ready: true` and carried no format, and those hosts, reading a record
+ * without `ready`, take its host for one still claiming its addresses, and
+ * never send to it.
+ *
  * @module
  */
 
 import type { KvEntry } from "@nats-io/kv";
 import type { HostRecord } from "../broker.ts";
+import { WIRE_FORMAT } from "./envelope.ts";
 
 export const HOST = "h.";
 export const WORKER = "w.";
@@ -24,9 +33,9 @@ export function keyName(key: string): string {
   return "its host name";
 }
 
-/** The value of a host key: the record, once ready to be taken in. */
-export function recordValue(record: HostRecord, process: string): string {
-  return JSON.stringify({ ...record, ready: true, process });
+/** The value of a host key: the record, once ready to be taken in, and its host's wire format. */
+export function recordValue(record: HostRecord, process: string, wire = WIRE_FORMAT): string {
+  return JSON.stringify({ ...record, wire, process });
 }
 
 /** The value of a worker or service key: the host that holds it, and its process. */
@@ -34,19 +43,45 @@ export function ownerValue(host: string, process: string): string {
   return JSON.stringify({ host, process });
 }
 
-/** A host key's record, if it is ready; undefined while it is still claiming, or unreadable. */
-export function readRecord(entry: KvEntry, host: string): HostRecord | undefined {
+/**
+ * A ready host key's record, read: of this host's wire format, or only the
+ * other format it is of (undefined: a version from before formats had numbers).
+ */
+export type ReadRecord =
+  | { format: "same"; record: HostRecord }
+  | { format: "other"; wire: number | undefined };
+
+/**
+ * A host key's record, if it is ready; undefined while it is still
+ * claiming, or unreadable. One of a wire format other than `wire` is read
+ * no further than its format: nothing else of it is known to mean the same.
+ */
+export function readRecord(
+  entry: KvEntry,
+  host: string,
+  wire = WIRE_FORMAT,
+): ReadRecord | undefined {
   try {
-    const value = entry.json<Partial<HostRecord> & { ready?: boolean }>();
+    const value = entry.json<Partial<HostRecord> & { ready?: boolean; wire?: unknown }>();
+    if (typeof value.wire !== "number" && value.ready !== true) return undefined;
+    if (value.wire !== wire) {
+      return { format: "other", wire: typeof value.wire === "number" ? value.wire : undefined };
+    }
     if (
-      value.ready !== true ||
       !Array.isArray(value.workers) || !value.workers.every((id) => Number.isInteger(id)) ||
       !Array.isArray(value.services) || !value.services.every((s) => typeof s === "string")
     ) return undefined;
-    return { host, workers: value.workers, services: value.services };
+    return { format: "same", record: { host, workers: value.workers, services: value.services } };
   } catch {
     return undefined;
   }
+}
+
+/** A wire format, for messages: `wire format 7`, or none (a version from before they had numbers). */
+export function formatName(wire: number | undefined): string {
+  return wire === undefined
+    ? "a version from before wire formats had numbers"
+    : `wire format ${wire}`;
 }
 
 /** The value of a host key while its host still claims its addresses: not taken in yet. */

@@ -11,6 +11,11 @@
  * was lost, say) is begun again, the bucket made again if it is gone; one
  * that hears none of this host's own writes is deaf, and replaced.
  *
+ * A host whose record is of another wire format (another version of
+ * Switchboard, see `WIRE_FORMAT`) is never taken in: nothing goes to it.
+ * Read as this host joins, it refuses the join (see `joined`); read after,
+ * it is reported, once for each of its processes.
+ *
  * @module
  */
 
@@ -22,7 +27,7 @@ import { deadline } from "../deadline.ts";
 import { Callbacks } from "../callbacks.ts";
 import { SwitchboardError } from "../errors.ts";
 import { type Bucket, makeBucket, pauseFor } from "./bucket.ts";
-import { HOST, readRecord, writerOf } from "./membership_keys.ts";
+import { formatName, HOST, readRecord, writerOf } from "./membership_keys.ts";
 
 /** A watch of keys: their entries as they change, until stopped. */
 type KvWatch = Awaited<ReturnType<KV["watch"]>>;
@@ -47,16 +52,35 @@ export interface MembershipWatchOptions {
   heartbeat: number;
   /** Milliseconds without a refresh after which a host counts as gone. */
   hostTimeout: number;
+  /** The wire format this host runs: a host of another is not taken in. */
+  wire: number;
   /** Aborted as the membership closes: no watch begins after, and a pause between attempts ends. */
   closed: AbortSignal;
-  /** Told of a host whose record claims what another holds, and of a listener that threw. */
+  /**
+   * Told of a host whose record claims what another holds, of one of
+   * another wire format, and of a listener that threw.
+   */
   report?(error: Error): void;
+}
+
+/** A host of another wire format, as {@linkcode MembershipWatch.joined} names it. */
+export interface OtherFormat {
+  host: string;
+  /** Its format; undefined, one from before formats had numbers. */
+  wire: number | undefined;
 }
 
 /** The other hosts, as the bucket's host keys show them. */
 export class MembershipWatch {
   readonly #options: MembershipWatchOptions;
   readonly #known = new Map<string, Known>();
+  /** Hosts of another wire format, not taken in, and the process each was read of. */
+  readonly #otherFormat = new Map<
+    string,
+    { process: string | undefined; wire: number | undefined }
+  >();
+  /** Whether this host's join is done: one of another format is reported then, not refused. */
+  #joined = false;
   readonly #changes = new Callbacks<(change: MembershipChange) => void>();
   #byAddress: Map<number | string, string> | undefined;
   /** When this host last heard its own refresh back: it is receiving. */
@@ -88,6 +112,16 @@ export class MembershipWatch {
   /** Listens for hosts joining and leaving; returns the remover. */
   onChange(listener: (change: MembershipChange) => void): () => void {
     return this.#changes.add(listener);
+  }
+
+  /**
+   * This host's join is done: returns the hosts of another wire format read
+   * so far, which refuse it (the join fails, and this host leaves). Those
+   * read after are reported.
+   */
+  joined(): OtherFormat[] {
+    this.#joined = true;
+    return [...this.#otherFormat].map(([host, { wire }]) => ({ host, wire }));
   }
 
   /** This host claimed another worker id or service name. */
@@ -203,6 +237,7 @@ export class MembershipWatch {
     if (host === this.#options.self.host) return this.#heardSelf();
     let known = this.#known.get(host);
     if (entry.operation !== "PUT") {
+      this.#otherFormat.delete(host);
       if (known) this.#drop(host, known);
       return;
     }
@@ -214,12 +249,15 @@ export class MembershipWatch {
       this.#drop(host, known);
       known = undefined;
     }
-    const record = readRecord(entry, host);
+    if (this.#otherFormat.get(host)?.process !== process) this.#otherFormat.delete(host);
+    const read = readRecord(entry, host, this.#options.wire);
     // Still claiming: it shows once its record says it is ready.
-    if (!record) {
+    if (!read) {
       if (known) known.silentFor = 0;
       return;
     }
+    if (read.format === "other") return this.#ofOtherFormat(host, process, read.wire);
+    const { record } = read;
     // A host back from being cut off may claim what others hold now: not
     // taken in (it leaves once it finds out).
     const taken = [...record.workers, ...record.services].find((address) => {
@@ -240,6 +278,24 @@ export class MembershipWatch {
     if (known) return;
     this.#byAddress = undefined;
     this.#tell({ type: "joined", host: record, process });
+  }
+
+  /**
+   * A host of another wire format: not taken in, as its envelopes would not
+   * read (nor this host's on its side). Reported once a process, and only
+   * once this host has joined: before, its join is refused instead.
+   */
+  #ofOtherFormat(host: string, process: string | undefined, wire: number | undefined): void {
+    if (this.#otherFormat.has(host)) return;
+    this.#otherFormat.set(host, { process, wire });
+    if (!this.#joined) return;
+    this.#options.report?.(
+      new SwitchboardError(
+        `Host "${host}" runs ${formatName(wire)}, this host ${
+          formatName(this.#options.wire)
+        }: not taken in, and nothing is sent to it; hosts of one cluster run the same version of Switchboard (see README, Across hosts)`,
+      ),
+    );
   }
 
   /** Tells the listeners of a change; one that throws is reported, and the others still told. */

@@ -7,6 +7,7 @@
 
 import assert from "node:assert/strict";
 import type { HostRecord, MembershipChange } from "../../src/broker.ts";
+import { WIRE_FORMAT } from "../../src/nats/envelope.ts";
 import { HOST, recordValue } from "../../src/nats/membership_keys.ts";
 import { MembershipWatch } from "../../src/nats/membership_watch.ts";
 import { waitFor } from "../helpers.ts";
@@ -28,6 +29,7 @@ Deno.test({
     self,
     heartbeat: 1_000,
     hostTimeout: 2_500,
+    wire: WIRE_FORMAT,
     closed: closed.signal,
     report: (error) => reported.push(error),
   });
