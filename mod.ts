@@ -88,6 +88,7 @@ export {
 } from "./src/errors.ts";
 export type { SwitchboardErrorOptions } from "./src/errors.ts";
 export { Peer } from "./src/peer.ts";
+export type { LabelOutputOptions } from "./src/output_labels.ts";
 export type { Permissions } from "./src/permissions.ts";
 export { DEFAULT_RESTART } from "./src/restart_policy.ts";
 export type { RestartOptions } from "./src/restart_policy.ts";

@@ -8,6 +8,7 @@
 
 import { type Address, describe, outputLabel } from "./address.ts";
 import type { ChildPlace } from "./child_environment.ts";
+import type { ChildLabel, OutputLabels } from "./output_labels.ts";
 import type { Permissions } from "./permissions.ts";
 import { RestartBudget, type RestartPolicy } from "./restart_policy.ts";
 import type { SpawnedChild } from "./spawn.ts";
@@ -29,8 +30,8 @@ export interface DenoChildSpec extends ChildPlace {
   flags: readonly string[];
   /** Its `Deno.args`. */
   args: readonly string[];
-  /** Whether each line it prints gets its address in front (see `labelOutput`). */
-  labelOutput: boolean;
+  /** What each line it prints gets in front, its address and more (see `labelOutput`); `false`: nothing. */
+  labelOutput: OutputLabels | false;
   /** How long it has to answer the watchdog, in ms; not watched when left out. */
   hangTimeout?: number;
   /** The most memory it may hold, in bytes of RSS, before it is replaced; none when left out. */
@@ -47,8 +48,8 @@ export interface DenoChildSpec extends ChildPlace {
 export interface ForeignChildSpec extends ChildPlace {
   /** The executable, then its arguments. */
   command: readonly string[];
-  /** Whether each line it prints gets its address in front (see `labelOutput`). */
-  labelOutput: boolean;
+  /** What each line it prints gets in front, its address and more (see `labelOutput`); `false`: nothing. */
+  labelOutput: OutputLabels | false;
   /** How long it has to answer the watchdog, in ms; not watched when left out. */
   hangTimeout?: number;
   /** The most memory it may hold, in bytes of RSS, before it is replaced; none when left out. */
@@ -142,8 +143,9 @@ export function stopTimeoutOf(spec: ChildSpec, cluster: number): number {
 }
 
 /** The label of a child's output lines, when they get one. */
-export function labelOf(child: Slot): string | undefined {
-  return child.spec.labelOutput ? outputLabel(child.address) : undefined;
+export function labelOf(child: Slot): ChildLabel | undefined {
+  const labels = child.spec.labelOutput;
+  return labels ? { name: outputLabel(child.address), ...labels } : undefined;
 }
 
 /** Whether a child is connected now: to say why it is late. */

@@ -7,6 +7,7 @@
  */
 
 import type { Broker } from "./broker.ts";
+import type { LabelOutputOptions } from "./output_labels.ts";
 import type { Permissions } from "./permissions.ts";
 import type { RestartOptions } from "./restart_policy.ts";
 import type { Schemas } from "./schema.ts";
@@ -343,8 +344,28 @@ export interface ClusterOptions<S extends string = string> {
    * wrote just before it exited is written before `stop()` resolves.
    * `false` lets the children write to the manager's streams themselves,
    * which costs nothing.
+   *
+   * An object labels the lines too, with more as it asks (see
+   * {@linkcode LabelOutputOptions}): `timestamps` puts the time the manager
+   * read each line in front, in ISO 8601 UTC to the millisecond; `pid`
+   * adds the pid of the process that wrote it, which changes when a child
+   * is restarted.
+   *
+   * @example Lines with the time and the pid
+   * ```ts
+   * import type { ClusterOptions } from "@switchboard/switchboard";
+   *
+   * // 2026-12-07T06:59:01.123Z [worker 1 pid 12345] listening on :8080
+   * // 2026-12-07T06:59:01.125Z [logger pid 12346] ready
+   * const options: ClusterOptions<"logger"> = {
+   *   worker: "./server.ts",
+   *   processes: { logger: "./logger.ts" },
+   *   labelOutput: { timestamps: true, pid: true },
+   * };
+   * console.assert(options.labelOutput !== false);
+   * ```
    */
-  labelOutput?: boolean;
+  labelOutput?: boolean | LabelOutputOptions;
   /** Default request timeout for every process, in ms (default 30 000). */
   requestTimeout?: number;
   /**

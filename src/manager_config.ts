@@ -16,6 +16,7 @@ import { counted } from "./counted.ts";
 import { Layout } from "./layout.ts";
 import type { ManagerConfig } from "./manager.ts";
 import { checkBoolean, checkOptionNames, type OptionNames } from "./option_names.ts";
+import { outputLabels } from "./output_labels.ts";
 import { checkPermissions, type Permissions } from "./permissions.ts";
 import { DEFAULT_RESTART, type RestartOptions, type RestartPolicy } from "./restart_policy.ts";
 import { HEADER_SIZE, MAX_LENGTH } from "./unix/frame.ts";
@@ -123,7 +124,7 @@ export function managerConfig(
     permissions: options.permissions ?? {},
     flags: [...required, ...(options.flags ?? [])],
     args: options.args ?? [],
-    labelOutput: options.labelOutput ?? false,
+    labelOutput: outputLabels(options.labelOutput, "Cluster.start()"),
     ...watchedAndLimited(options, "Cluster.start()"),
     ...childPlace(options, "Cluster.start()"),
   };
@@ -165,8 +166,8 @@ export function managerConfig(
   };
 }
 
-/** The options of `Cluster.start()` that are booleans. */
-const BOOLEAN_OPTIONS = ["escalate", "signals", "ready", "labelOutput", "reusePort"] as const;
+/** The options of `Cluster.start()` that are booleans (`labelOutput` may be an object too). */
+const BOOLEAN_OPTIONS = ["escalate", "signals", "ready", "reusePort"] as const;
 
 /**
  * Refuses the `permissions`, `flags` or `args` of the cluster or of a

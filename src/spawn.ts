@@ -10,6 +10,7 @@
 import { type Bootstrap, encodeBootstrap, GO_AHEAD } from "./bootstrap.ts";
 import type { ChildPlace } from "./child_environment.ts";
 import { pipeLabelled, serialWriter } from "./labelled_output.ts";
+import { type ChildLabel, labelText } from "./output_labels.ts";
 
 /** What a child runs: a Deno module, or another executable. */
 export type Program = DenoProgram | ForeignProgram;
@@ -40,10 +41,11 @@ export interface ForeignProgram extends ChildPlace {
 export type ChildCommand = Program & {
   /**
    * When set, each line the child writes to stdout or stderr goes to the
-   * manager's stdout or stderr with `[label] ` in front; else the child
+   * manager's stdout or stderr with `[name] ` in front (its pid in the
+   * brackets, the time before them, as the label asks); else the child
    * writes to the manager's streams itself.
    */
-  label?: string;
+  label?: ChildLabel;
 };
 
 /** A started child. */
@@ -122,15 +124,21 @@ function argv(program: Program): readonly string[] {
 const managerStdout = serialWriter(Deno.stdout);
 const managerStderr = serialWriter(Deno.stderr);
 
-/** Writes a child's piped stdout and stderr, labelled, to the manager's. */
+/**
+ * Writes a child's piped stdout and stderr, labelled, to the manager's;
+ * stamped with the machine's time (`Date.now()`, read at each chunk) when
+ * the label asks.
+ */
 async function relay(
   process: Deno.ChildProcess,
-  label: string,
+  label: ChildLabel,
   signal: AbortSignal,
 ): Promise<void> {
+  const text = labelText(label.name, label.pid ? process.pid : undefined);
+  const options = { signal, time: label.timestamps ? () => Date.now() : undefined };
   await Promise.all([
-    pipeLabelled(process.stdout, label, managerStdout, signal),
-    pipeLabelled(process.stderr, label, managerStderr, signal),
+    pipeLabelled(process.stdout, text, managerStdout, options),
+    pipeLabelled(process.stderr, text, managerStderr, options),
   ]);
 }
 

@@ -24,7 +24,7 @@ const WORKER: DenoChildSpec = {
   permissions: { read: ["/data"], net: true },
   flags: ["--v8-flags=--max-old-space-size=512"],
   args: ["--fast"],
-  labelOutput: true,
+  labelOutput: { timestamps: false, pid: false },
 };
 
 Deno.test("a Deno child runs its module with its transport's permissions, its own, and its flags", () => {

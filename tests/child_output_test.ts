@@ -68,3 +68,44 @@ Deno.test("labelOutput: stop() does not wait on pipes a process the child starte
     Deno.kill(sleeper, "SIGKILL");
   }
 });
+
+/** A line of the manager's stdout or stderr, stamped and labelled with a pid: its parts. */
+const STAMPED = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z) \[worker 0 pid (\d+)\] (.*)$/;
+
+Deno.test("labelOutput: { timestamps, pid }: each line has the time in ISO 8601 and the pid of its process, the restarted one's its own", async () => {
+  const manager = managerProcess("stamped_manager.ts", { stderr: "piped" });
+  const { code, stdout, stderr } = await waitFor(manager.output(), "the manager to stop");
+  assert.equal(code, 0, decoder.decode(stderr));
+
+  const out = lines(stdout);
+  assert.equal(out.pop(), "");
+  assert.equal(out.pop(), "stopped");
+  // The manager's own lines: the pids stats() gave, before the SIGKILL and after the restart.
+  const pids = out.filter((line) => line.startsWith("pid ")).map((line) => line.slice(4));
+  assert.equal(pids.length, 2, out.join("\n"));
+  const [first, second] = pids;
+  assert.notEqual(first, second);
+
+  const stamped = (text: string[]) =>
+    text.filter((line) => line !== "" && !line.startsWith("pid ")).map((line) => {
+      const [, time, pid, said] = line.match(STAMPED) ?? assert.fail(`not stamped: ${line}`);
+      // A real time, written as toISOString() writes it: UTC, to the ms.
+      assert.equal(new Date(time).toISOString(), time);
+      return `[${pid}] ${said}`;
+    });
+  // Each process's lines carry its own pid; the restarted one's last words,
+  // written with no newline right before it exited, got one.
+  assert.deepEqual(
+    stamped(out).toSorted(),
+    [
+      `[${first}] starting, pid ${first}`,
+      `[${second}] starting, pid ${second}`,
+      `[${second}] last words of pid ${second}`,
+    ].toSorted(),
+  );
+  assert.deepEqual(
+    stamped(lines(stderr)).toSorted(),
+    [`[${first}] a warning from pid ${first}`, `[${second}] a warning from pid ${second}`]
+      .toSorted(),
+  );
+});

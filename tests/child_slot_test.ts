@@ -1,7 +1,19 @@
 import assert from "node:assert/strict";
-import { newSlot, type Slot, whyLate } from "../src/child_slot.ts";
+import {
+  type DenoChildSpec,
+  type ForeignChildSpec,
+  newSlot,
+  type Slot,
+  whyLate,
+} from "../src/child_slot.ts";
 
-const SPEC = { module: "./worker.ts", permissions: {}, flags: [], args: [], labelOutput: false };
+const SPEC: DenoChildSpec = {
+  module: "./worker.ts",
+  permissions: {},
+  flags: [],
+  args: [],
+  labelOutput: false,
+};
 
 Deno.test("whyLate says how far a child got, and what went wrong before", () => {
   const child = newSlot(2, SPEC, null);
@@ -18,7 +30,7 @@ Deno.test("whyLate says how far a child got, and what went wrong before", () => 
 });
 
 Deno.test("whyLate asks a command service that never connected to speak the protocol, not to call connect()", () => {
-  const command = { command: ["python3", "-u", "thumbs.py"], labelOutput: false };
+  const command: ForeignChildSpec = { command: ["python3", "-u", "thumbs.py"], labelOutput: false };
   const child = newSlot("thumbs", command, null);
   assert.equal(
     whyLate(child, { isConnected: () => false }),

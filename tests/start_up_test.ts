@@ -1,13 +1,19 @@
 import assert from "node:assert/strict";
 import type { Address } from "../mod.ts";
-import { newSlot, type Slot } from "../src/child_slot.ts";
+import { type DenoChildSpec, newSlot, type Slot } from "../src/child_slot.ts";
 import { SwitchboardError } from "../src/errors.ts";
 import { nextTask } from "../src/next_task.ts";
 import { StartUp } from "../src/start_up.ts";
 import { waitFor } from "./helpers.ts";
 
 // Workers run a module: a late one is asked whether it called connect().
-const SPEC = { module: "./worker.ts", permissions: {}, flags: [], args: [], labelOutput: false };
+const SPEC: DenoChildSpec = {
+  module: "./worker.ts",
+  permissions: {},
+  flags: [],
+  args: [],
+  labelOutput: false,
+};
 
 /** The start of workers 0 and 1, neither ready yet nor connected. */
 function startOfTwo(): { startUp: StartUp; slots: Map<Address, Slot> } {
