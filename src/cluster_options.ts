@@ -488,6 +488,30 @@ export interface ClusterOptions<S extends string = string> {
    */
   signals?: boolean;
   /**
+   * A Unix socket path where the manager listens for commands from the
+   * command line of `@switchboard/switchboard/ctl` (default: none):
+   * `status` (each child's pid, state, restarts, uptime and RSS) and
+   * `reload [target]`, as PM2's `pm2 list` and `pm2 reload`. Only the
+   * manager's user may connect: the socket is made in a fresh directory
+   * of mode 0700 beside the path, given mode 0600, then linked at the path.
+   * A socket file left there by a manager that was killed is replaced; a
+   * live manager listening there fails `start()` with `AddrInUse`, before
+   * any child starts, as does a file there that is not a socket. The stop
+   * removes it. The manager needs `--allow-read` and `--allow-write` for
+   * the path's directory (README "Running in production", Control socket).
+   *
+   * @example A manager that `ctl.ts` can ask
+   * ```ts
+   * import type { ClusterOptions } from "@switchboard/switchboard";
+   *
+   * // deno run --allow-read=/run/app --allow-write=/run/app --allow-net=unix:/run/app/ctl.sock \
+   * //   jsr:@switchboard/switchboard/ctl --socket /run/app/ctl.sock status
+   * const options: ClusterOptions = { worker: "./worker.ts", control: "/run/app/ctl.sock" };
+   * console.assert(options.control === "/run/app/ctl.sock");
+   * ```
+   */
+  control?: string;
+  /**
    * Whether the manager marks itself ready a tick after `start()` resolves
    * (default `true`). Until then, messages from children are held; pass
    * `false` and call `cluster.ready()` when the manager's setup is async.

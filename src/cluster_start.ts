@@ -102,10 +102,20 @@ async function startOnBroker(
     await link.close();
     throw error;
   }
+  const hosts = () =>
+    link.hosts()
+      .map(({ host, workers, services }) => ({
+        host,
+        workers: [...workers],
+        services: [...services],
+      }))
+      // By name; names are unique.
+      .sort((x, y) => x.host < y.host ? -1 : 1);
   const config: ManagerConfig = {
     ...managerConfig(options, link.self.workers),
     layout: clusterLayout(link),
     hostOf: (address) => link.hostOf(address),
+    hosts,
   };
   const manager = await Manager.start(
     config,
@@ -131,15 +141,6 @@ async function startOnBroker(
   // What another host never had of this host's, though no connection dropped.
   link.onMissed?.((host) => manager.missedBy(managerOf(host)));
   if (options.ready !== false) manager.readySoon();
-  const hosts = () =>
-    link.hosts()
-      .map(({ host, workers, services }) => ({
-        host,
-        workers: [...workers],
-        services: [...services],
-      }))
-      // By name; names are unique.
-      .sort((x, y) => x.host < y.host ? -1 : 1);
   return { manager, host: unix, hosts };
 }
 

@@ -12,6 +12,9 @@ import { type Address, describe, isManagerOf, MANAGER, type Target, targetsOf } 
 import { childCommand } from "./child_command.ts";
 import { type Clock, SYSTEM_CLOCK } from "./clock.ts";
 import type { ChildSpec } from "./child_slot.ts";
+import { ControlSocket } from "./control_socket.ts";
+import type { ControlStatus } from "./control_wire.ts";
+import type { HostRecord } from "./broker.ts";
 import {
   EVENT,
   MEMBERS,
@@ -43,6 +46,7 @@ import { exitIfOutputStalls, managerBegan } from "./stalled_output.ts";
 import type { Endpoint, TransportHost } from "./transport.ts";
 import type { LifecycleEvent } from "./lifecycle_event.ts";
 import type { ChildStats } from "./stats.ts";
+import { knownResidentBytes } from "./resident_memory.ts";
 
 /** Everything the manager needs, validated. */
 export interface ManagerConfig {
@@ -68,6 +72,10 @@ export interface ManagerConfig {
   escalate: boolean;
   /** Whether SIGINT, SIGTERM and SIGHUP are handled. */
   signals: boolean;
+  /** Where the control socket listens, if anywhere (see `control_socket.ts`). */
+  control?: string;
+  /** In a cluster that spans hosts: every host, as the broker knows them now. */
+  hosts?(): HostRecord[];
   /** The manager's schemas by action, if any. */
   schemas?: Schemas;
   /**
@@ -107,9 +115,17 @@ export class Manager {
   readonly #heldSyncs = new HeldSyncs();
   /** The children that said `$term`, waiting out `TERM_GRACE`. */
   readonly #terms: TermGrace;
+  /** Where `ctl.ts` asks for the status or a reload, with the `control` option. */
+  readonly #control: ControlSocket | undefined;
 
-  private constructor(host: TransportHost, router: Router, config: ManagerConfig) {
+  private constructor(
+    host: TransportHost,
+    router: Router,
+    config: ManagerConfig,
+    control: ControlSocket | undefined,
+  ) {
     this.#host = host;
+    this.#control = control;
     this.#config = config;
     this.router = router;
     this.#events = new ManagerEvents({
@@ -177,9 +193,12 @@ export class Manager {
   ): Promise<Manager> {
     let endpoint: Endpoint | undefined;
     let manager: Manager | undefined;
+    let control: ControlSocket | undefined;
     // What the endpoint reports goes to the console until the router exists.
     let report = (error: Error) => console.error(error);
     try {
+      // First: a second manager given the same path is refused before any child starts.
+      if (config.control !== undefined) control = await ControlSocket.listen(config.control);
       endpoint = await host.open(MANAGER, {
         maxPayload: config.maxFrameSize,
         report: (error) => {
@@ -220,7 +239,8 @@ export class Manager {
         },
       });
       report = (error) => router.listeners.report(error);
-      manager = new Manager(host, router, config);
+      manager = new Manager(host, router, config, control);
+      manager.#serveControl();
       const heard = manager.#hook(early);
       const starting = manager.#supervisor.start();
       // Once its children are known: a reload waits for the start.
@@ -232,6 +252,7 @@ export class Manager {
       if (manager) {
         await manager.stop();
       } else {
+        await control?.close();
         endpoint?.close();
         await endpoint?.closed;
         await host.close();
@@ -262,6 +283,40 @@ export class Manager {
   /** Each child's pid, state and restarts. */
   childStats(): ChildStats[] {
     return this.#supervisor.stats();
+  }
+
+  /**
+   * Answers the control socket's commands: `status`, from the children's
+   * stats; `reload`, as {@linkcode reload}, of a target named as on a
+   * command line (a string of digits that names no service is a worker id).
+   */
+  #serveControl(): void {
+    this.#control?.serve({
+      status: () => this.#controlStatus(),
+      reload: (target) => {
+        const named = typeof target === "string" && /^\d+$/.test(target) &&
+            !this.#config.children.has(target)
+          ? Number(target)
+          : target;
+        return this.reload(named);
+      },
+      report: (error) => this.router.listeners.report(error),
+    });
+  }
+
+  /** What `status` answers: `stats()`'s children, with pids, uptimes and, when readable, RSS. */
+  #controlStatus(): ControlStatus {
+    const children = this.childStats().map((child) => {
+      const uptime = this.#supervisor.uptime(child.address);
+      const rss = child.pid === undefined ? undefined : knownResidentBytes(child.pid);
+      return {
+        ...child,
+        ...(uptime === undefined ? {} : { uptime }),
+        ...(rss === undefined ? {} : { rss }),
+      };
+    });
+    const hosts = this.#config.hosts?.();
+    return { pid: Deno.pid, children, ...(hosts ? { hosts } : {}) };
   }
 
   /**
@@ -350,6 +405,7 @@ export class Manager {
 
   /** Ends everything at once, synchronously, for a process about to end. */
   #abandon(signal: "SIGTERM" | "SIGKILL"): void {
+    this.#control?.abandon();
     this.#supervisor.abandon(signal);
     this.#host.abandon();
   }
@@ -420,6 +476,9 @@ export class Manager {
     await this.#supervisor.stop();
     // In a cluster that spans hosts: what it took of other hosts is answered.
     await lastAnswers(this.router, this.#config.stopTimeout);
+    // After the children: a `status` meanwhile shows them stopping, and a
+    // reload cut short by the stop has its answer written.
+    await this.#control?.close();
     await this.router.close();
     await this.#host.close();
     for (const unhook of this.#unhooks) unhook();

@@ -22,6 +22,7 @@ import { DEFAULT_RESTART, type RestartOptions, type RestartPolicy } from "./rest
 import { HEADER_SIZE, MAX_LENGTH } from "./unix/frame.ts";
 import { HANDSHAKE_FRAME_LIMIT } from "./unix/handshake.ts";
 import { MAX_ADDRESS_BYTES } from "./unix/relay.ts";
+import { MAX_SOCKET_PATH } from "./unix/host.ts";
 import { addressBytes } from "./address_bytes.ts";
 import { shown } from "./shown.ts";
 import { MEBIBYTE } from "./resident_memory.ts";
@@ -58,6 +59,7 @@ const CLUSTER_OPTIONS = {
   escalate: true,
   broker: true,
   signals: true,
+  control: true,
   ready: true,
   schemas: true,
 } satisfies OptionNames<ClusterOptions>;
@@ -163,7 +165,33 @@ export function managerConfig(
     escalate: options.escalate ?? true,
     signals: options.signals ?? true,
     schemas: checkSchemas(options.schemas, "Cluster.start()"),
+    ...controlPath(options.control),
   };
+}
+
+/**
+ * The `control` option: a socket path, as a Unix socket address holds it
+ * (103 bytes, as the cluster's own sockets). null, from a JSON config, is
+ * as good as not given.
+ *
+ * @throws {TypeError} When it is not such a path.
+ */
+function controlPath(control: unknown): { control?: string } {
+  if (control == null) return {};
+  if (typeof control !== "string" || control === "" || control.includes("\0")) {
+    throw new TypeError(
+      `Cluster.start() has an invalid "control": a path for the control socket, got ${
+        shown(control)
+      }`,
+    );
+  }
+  if (new TextEncoder().encode(control).length > MAX_SOCKET_PATH) {
+    throw new TypeError(
+      `Cluster.start(): the "control" socket path ${control} is over ${MAX_SOCKET_PATH} bytes, ` +
+        `the most a Unix socket's path may have`,
+    );
+  }
+  return { control };
 }
 
 /** The options of `Cluster.start()` that are booleans (`labelOutput` may be an object too). */

@@ -74,3 +74,21 @@ export function checkMemoryReadable(os: string = Deno.build.os): void {
 export function mebibytes(bytes: number): string {
   return `${Number((bytes / MEBIBYTE).toFixed(1))} MiB`;
 }
+
+/**
+ * The resident set size of process `pid` in bytes, if this process may
+ * read it without asking: undefined off Linux, once the process is gone,
+ * and without `--allow-all` (a `status` of the control socket then shows
+ * none). Asked first, as Deno would otherwise prompt in a terminal.
+ */
+export function knownResidentBytes(pid: number, os: string = Deno.build.os): number | undefined {
+  if (os !== "linux") return undefined;
+  const path = `/proc/${pid}/status`;
+  if (Deno.permissions.querySync({ name: "read", path }).state !== "granted") return undefined;
+  try {
+    return residentBytes(pid);
+  } catch {
+    // Granted --allow-read=/proc, which Deno 2.9 does not honour for /proc.
+    return undefined;
+  }
+}

@@ -293,6 +293,18 @@ export class Supervisor {
   }
 
   /**
+   * How long, in ms on the supervisor's clock, a child's process has been
+   * ready; undefined while none is (starting, down).
+   */
+  uptime(address: Address): number | undefined {
+    const child = this.#slots.get(address);
+    if (!child?.process || (child.state !== "ready" && child.state !== "stopping")) {
+      return undefined;
+    }
+    return child.wasReady ? this.#clock.now() - child.readyAt : undefined;
+  }
+
+  /**
    * Replaces the children at `addresses` one at a time, each once the one
    * before is ready (see {@linkcode Reloads.reload}).
    *

@@ -35,3 +35,15 @@ Deno.test("mod.ts loads only the package's own files; nats.ts adds the NATS clie
     nats.some((specifier) => specifier.startsWith("npm:") || specifier.includes("@nats-io")),
   );
 });
+
+Deno.test("ctl.ts, the command line, loads only the package's own files", async () => {
+  const root = new URL("../", import.meta.url).href;
+  const modules = await graph("ctl.ts");
+  assert.deepEqual(
+    modules.filter((specifier) =>
+      !specifier.startsWith(`${root}src/`) && specifier !== `${root}ctl.ts`
+    ),
+    [],
+  );
+  assert.ok(!modules.some((specifier) => specifier.includes("/src/nats/")));
+});

@@ -18,7 +18,7 @@ import { Sockets, type UnixConfig } from "./sockets.ts";
 import { DIR_PREFIX, removeStaleDirs } from "./stale_dirs.ts";
 
 /** The longest Unix socket path Linux and macOS accept, in bytes. */
-const MAX_SOCKET_PATH = 103;
+export const MAX_SOCKET_PATH = 103;
 
 /** The processes of one host, by address. */
 export interface HostMembers {

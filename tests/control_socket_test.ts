@@ -1,0 +1,324 @@
+/**
+ * The control socket (`control`) and its command line (`ctl.ts`), with real
+ * processes: the command line runs as an operator runs it, with the fewest
+ * permissions, and the manager answers `status` and `reload`.
+ */
+
+import assert from "node:assert/strict";
+import { Cluster, type LifecycleEvent } from "../mod.ts";
+import type { ControlStatus } from "../ctl.ts";
+import { MAX_CONNECTIONS } from "../src/control_socket.ts";
+import { MAX_REQUEST_BYTES, readMessage } from "../src/control_wire.ts";
+import { encodeFrame } from "../src/unix/frame.ts";
+import { event, isRunning, SERVICE, waitFor, WORKER } from "./helpers.ts";
+
+const CTL = new URL("../ctl.ts", import.meta.url).href;
+
+/** Runs `ctl.ts --socket <socket> …args` with only the socket granted. */
+async function ctl(
+  socket: string,
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--no-prompt",
+      `--allow-read=${socket}`,
+      `--allow-write=${socket}`,
+      `--allow-net=unix:${socket}`,
+      CTL,
+      "--socket",
+      socket,
+      ...args,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder();
+  return { code, stdout: text.decode(stdout), stderr: text.decode(stderr) };
+}
+
+async function statusOf(socket: string): Promise<ControlStatus> {
+  const run = await ctl(socket, "--json", "status");
+  assert.equal(run.code, 0, run.stderr);
+  return JSON.parse(run.stdout);
+}
+
+/** Sends raw bytes to the socket and reads the answer. */
+async function rawRequest(socket: string, bytes: Uint8Array): Promise<unknown> {
+  const conn = await Deno.connect({ transport: "unix", path: socket });
+  try {
+    await conn.write(bytes);
+    return await readMessage(conn, 1 << 20);
+  } finally {
+    conn.close();
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+Deno.test("ctl status prints each child's pid; reload 1 and reload logger replace them", async () => {
+  const dir = await Deno.makeTempDir();
+  const socket = `${dir}/ctl.sock`;
+  try {
+    const cluster = await Cluster.start({
+      worker: WORKER,
+      workers: 2,
+      processes: { logger: SERVICE },
+      control: socket,
+    });
+    try {
+      assert.equal((await Deno.lstat(socket)).mode! & 0o777, 0o600, "only its user may connect");
+      assert.deepEqual(
+        [...Deno.readDirSync(dir)].map((entry) => entry.name),
+        ["ctl.sock"],
+        "the private directory it was made in is gone",
+      );
+
+      const table = await ctl(socket, "status");
+      assert.equal(table.code, 0, table.stderr);
+      assert.match(table.stdout, new RegExp(`^manager pid ${Deno.pid}$`, "m"));
+      for (const address of [0, 1, "logger"] as const) {
+        const label = typeof address === "number" ? `worker ${address}` : address;
+        assert.match(
+          table.stdout,
+          new RegExp(`^${label} +${cluster.pid(address)} +ready +0 `, "m"),
+          table.stdout,
+        );
+      }
+
+      const before = await statusOf(socket);
+      assert.equal(before.pid, Deno.pid);
+      assert.deepEqual(
+        before.children.map((child) => [child.address, child.pid, child.state]),
+        [[0, cluster.pid(0), "ready"], [1, cluster.pid(1), "ready"], [
+          "logger",
+          cluster.pid("logger"),
+          "ready",
+        ]],
+      );
+      assert.ok(before.children.every((child) => typeof child.uptime === "number"));
+
+      const events: string[] = [];
+      cluster.onLifecycle((e: LifecycleEvent) => events.push(`${e.type} ${e.address}`));
+      const worker1 = cluster.pid(1);
+      const reloaded = await ctl(socket, "reload", "1");
+      assert.equal(reloaded.code, 0, reloaded.stderr);
+      assert.equal(reloaded.stdout.trim(), "Reloaded 1");
+      assert.notEqual(cluster.pid(1), worker1, "worker 1 runs a new process");
+      assert.equal(cluster.pid(0), before.children[0].pid, "worker 0 was left alone");
+      assert.deepEqual(events, ["reload 1", "ready 1"]);
+
+      const logger = cluster.pid("logger");
+      const ready = event(cluster, "ready", "logger");
+      const service = await ctl(socket, "reload", "mailer");
+      assert.equal(service.code, 1, "no such service");
+      assert.match(service.stderr, /Cannot reload service "mailer": not a child of this cluster/);
+      assert.equal((await ctl(socket, "reload", "logger")).code, 0);
+      await ready;
+      assert.notEqual(cluster.pid("logger"), logger, "the service runs a new process");
+
+      const after = await statusOf(socket);
+      assert.deepEqual(
+        after.children.map((child) => child.pid),
+        [cluster.pid(0), cluster.pid(1), cluster.pid("logger")],
+      );
+    } finally {
+      await cluster.stop();
+    }
+    assert.equal(await exists(socket), false, "the stop removed the socket file");
+    const gone = await ctl(socket, "status");
+    assert.equal(gone.code, 1);
+    assert.match(gone.stderr, /No manager answers at .*: no such socket/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a bad request gets an error, and the manager keeps serving", async () => {
+  const dir = await Deno.makeTempDir();
+  const socket = `${dir}/ctl.sock`;
+  try {
+    await using cluster = await Cluster.start({ worker: WORKER, workers: 1, control: socket });
+    const json = (value: unknown) => encodeFrame(new TextEncoder().encode(JSON.stringify(value)));
+
+    assert.deepEqual(await rawRequest(socket, json({ command: "frobnicate" })), {
+      ok: false,
+      error: {
+        name: "TypeError",
+        message: 'Unknown control command "frobnicate": the commands are "status" and "reload"',
+      },
+    });
+    assert.deepEqual(await rawRequest(socket, json({ command: "reload", target: -1 })), {
+      ok: false,
+      error: {
+        name: "TypeError",
+        message: "Cannot reload -1: a target is a worker id or a service name",
+      },
+    });
+    // A length over the limit is answered at once, its bytes never awaited.
+    const huge = new Uint8Array(4);
+    new DataView(huge.buffer).setUint32(0, MAX_REQUEST_BYTES + 1);
+    assert.deepEqual(await rawRequest(socket, huge), {
+      ok: false,
+      error: {
+        name: "FrameError",
+        message: `Frame of ${
+          MAX_REQUEST_BYTES + 1
+        } bytes is over the ${MAX_REQUEST_BYTES}-byte limit`,
+      },
+    });
+    const notJson = encodeFrame(new TextEncoder().encode("status"));
+    assert.deepEqual(await rawRequest(socket, notJson), {
+      ok: false,
+      error: { name: "FrameError", message: "A frame that is not UTF-8 JSON" },
+    });
+
+    // Clients that connect and send nothing hold a place each, not the manager.
+    const silent = await Promise.all(
+      Array.from(
+        { length: MAX_CONNECTIONS },
+        () => Deno.connect({ transport: "unix", path: socket }),
+      ),
+    );
+    assert.deepEqual(await rawRequest(socket, json({ command: "status" })), {
+      ok: false,
+      error: {
+        name: "Error",
+        message: `The manager serves ${MAX_CONNECTIONS} control connections already`,
+      },
+    });
+    silent.forEach((conn) => conn.close());
+    // Served again once the manager has seen them go.
+    await waitFor(
+      (async () => {
+        while (!(await rawRequest(socket, json({ command: "status" })) as { ok: boolean }).ok) {
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+      })(),
+      "the manager to serve again",
+    );
+    const idle = await Deno.connect({ transport: "unix", path: socket });
+
+    const wrong = await ctl(socket, "frobnicate");
+    assert.equal(wrong.code, 2);
+    assert.match(wrong.stderr, /Unknown command "frobnicate"\nUsage: /);
+
+    const status = await statusOf(socket);
+    assert.deepEqual(status.children.map((child) => child.pid), [cluster.pid(0)]);
+    // The stop does not wait out a client that never sent its request: it closes it.
+    await cluster.stop();
+    assert.equal(await idle.read(new Uint8Array(1)), null);
+    idle.close();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a second manager at a live control path is refused; a killed one's file is replaced", async () => {
+  const dir = await Deno.makeTempDir();
+  const socket = `${dir}/ctl.sock`;
+  try {
+    const killed = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--allow-run",
+        "--allow-read=/tmp",
+        "--allow-write=/tmp",
+        "--allow-net",
+        new URL("./fixtures/control_manager.ts", import.meta.url).href,
+        socket,
+      ],
+      stdout: "piped",
+    }).spawn();
+    const lines = killed.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    assert.equal((await waitFor(lines.read(), "the manager's ready")).value?.trim(), "ready");
+    const { children: [worker] } = await statusOf(socket);
+
+    // Refused while the first runs, before any child starts.
+    await assert.rejects(
+      Cluster.start({ worker: WORKER, workers: 1, control: socket }),
+      (error: Error) =>
+        error instanceof Deno.errors.AddrInUse &&
+        error.message ===
+          `Cannot listen for control commands at ${socket}: another manager is listening there`,
+    );
+    assert.equal((await statusOf(socket)).pid, killed.pid, "the first manager still answers");
+
+    killed.kill("SIGKILL");
+    await killed.status;
+    await lines.cancel();
+    assert.ok((await Deno.lstat(socket)).isSocket, "a killed manager leaves its socket file");
+    // Its worker exits once its connection to the manager is gone.
+    await waitFor(
+      (async () => {
+        while (isRunning(worker.pid!)) await new Promise((resolve) => setTimeout(resolve, 10));
+      })(),
+      "the killed manager's worker to exit",
+    );
+
+    const cluster = await Cluster.start({ worker: WORKER, workers: 1, control: socket });
+    try {
+      const status = await statusOf(socket);
+      assert.equal(status.pid, Deno.pid, "the new manager answers");
+    } finally {
+      await cluster.stop();
+    }
+    assert.equal(await exists(socket), false);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a control path where a file that is not a socket lies is refused, the file kept", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/ctl.sock`;
+  try {
+    await Deno.writeTextFile(path, "not a socket");
+    await assert.rejects(
+      Cluster.start({ workers: 0, control: path }),
+      Deno.errors.AlreadyExists,
+      "a file that is not a socket is there",
+    );
+    assert.equal(await Deno.readTextFile(path), "not a socket");
+    await assert.rejects(
+      Cluster.start({ workers: 0, control: "" }),
+      TypeError,
+      'Cluster.start() has an invalid "control"',
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a manager that calls Deno.exit() removes its control socket file", async () => {
+  const dir = await Deno.makeTempDir();
+  const socket = `${dir}/ctl.sock`;
+  try {
+    const { code, stdout } = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--allow-run",
+        "--allow-read=/tmp",
+        "--allow-write=/tmp",
+        "--allow-net",
+        new URL("./fixtures/control_manager.ts", import.meta.url).href,
+        socket,
+        "exit",
+      ],
+      stdout: "piped",
+    }).output();
+    assert.equal(new TextDecoder().decode(stdout).trim(), "ready");
+    assert.equal(code, 3);
+    assert.equal(await exists(socket), false);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
