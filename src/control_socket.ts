@@ -51,6 +51,7 @@ export class ControlSocket {
   readonly #served = new Set<Promise<void>>();
   #accepting: Promise<void> | undefined;
   #closed = false;
+  readonly #requestTimeout: number;
 
   /**
    * Listens at `path`, which only the manager's user may connect to: the
@@ -59,12 +60,14 @@ export class ControlSocket {
    * connect even for an instant. A socket file left there by a manager that
    * was killed (nobody listens) is replaced.
    *
+   * @param requestTimeout How long a client has to send its request, in
+   * ms (default {@linkcode REQUEST_TIMEOUT}; a test gives less).
    * @throws {Deno.errors.AddrInUse} When another process (a live manager)
    * listens at `path`.
    * @throws {Deno.errors.AlreadyExists} When a file that is not a socket is
    * there: it is not ours to remove.
    */
-  static async listen(path: string): Promise<ControlSocket> {
+  static async listen(path: string, requestTimeout = REQUEST_TIMEOUT): Promise<ControlSocket> {
     const slash = path.lastIndexOf("/");
     const dir = slash < 0 ? "." : path.slice(0, slash) || "/";
     let listener: Deno.Listener | undefined;
@@ -75,7 +78,7 @@ export class ControlSocket {
       listener = Deno.listen({ transport: "unix", path: made });
       await Deno.chmod(made, 0o600);
       await linkAt(made, path);
-      return new ControlSocket(listener, path);
+      return new ControlSocket(listener, path, requestTimeout);
     } catch (error) {
       listener?.close();
       if (error instanceof Deno.errors.AddrInUse || error instanceof Deno.errors.AlreadyExists) {
@@ -95,9 +98,10 @@ export class ControlSocket {
     }
   }
 
-  private constructor(listener: Deno.Listener, path: string) {
+  private constructor(listener: Deno.Listener, path: string, requestTimeout: number) {
     this.#listener = listener;
     this.#path = path;
+    this.#requestTimeout = requestTimeout;
   }
 
   /** Answers commands with `commands` until closed. */
@@ -184,8 +188,8 @@ export class ControlSocket {
     try {
       const message = await deadline(
         readMessage(conn, MAX_REQUEST_BYTES),
-        REQUEST_TIMEOUT,
-        () => new Error(`No request came within ${REQUEST_TIMEOUT} ms`),
+        this.#requestTimeout,
+        () => new Error(`No request came within ${this.#requestTimeout} ms`),
       );
       if (message === undefined) return undefined;
       request = parseRequest(message);

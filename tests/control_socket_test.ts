@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { Cluster, type LifecycleEvent } from "../mod.ts";
 import type { ControlStatus } from "../ctl.ts";
-import { MAX_CONNECTIONS } from "../src/control_socket.ts";
+import { ControlSocket, MAX_CONNECTIONS } from "../src/control_socket.ts";
 import { MAX_REQUEST_BYTES, readMessage } from "../src/control_wire.ts";
 import { encodeFrame } from "../src/unix/frame.ts";
 import { event, isRunning, SERVICE, waitFor, WORKER } from "./helpers.ts";
@@ -319,6 +319,43 @@ Deno.test("a manager that calls Deno.exit() removes its control socket file", as
     assert.equal(code, 3);
     assert.equal(await exists(socket), false);
   } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("ControlSocket answers a client that sends no request in time, and one that sends it a byte at a time", async () => {
+  const dir = await Deno.makeTempDir();
+  const socket = `${dir}/ctl.sock`;
+  const control = await ControlSocket.listen(socket, 200);
+  try {
+    const reloads: unknown[] = [];
+    control.serve({
+      status: () => ({ pid: 1, children: [] }),
+      reload: (target) => {
+        reloads.push(target);
+        return Promise.resolve();
+      },
+      report: (error) => {
+        throw error;
+      },
+    });
+    const silent = await Deno.connect({ transport: "unix", path: socket });
+    assert.deepEqual(await readMessage(silent, 4096), {
+      ok: false,
+      error: { name: "Error", message: "No request came within 200 ms" },
+    });
+    silent.close();
+
+    const slow = await Deno.connect({ transport: "unix", path: socket });
+    const frame = encodeFrame(new TextEncoder().encode('{"command":"reload","target":"2"}'));
+    for (const byte of frame) await slow.write(Uint8Array.of(byte));
+    assert.deepEqual(await readMessage(slow, 4096), { ok: true });
+    slow.close();
+    assert.deepEqual(reloads, ["2"]);
+    await control.close();
+    assert.equal(await exists(socket), false, "close() removed the socket file");
+  } finally {
+    await control.close();
     await Deno.remove(dir, { recursive: true });
   }
 });
