@@ -131,13 +131,17 @@ export class ControlSocket {
     this.#unlisten();
   }
 
+  /**
+   * The file first: once the listener is closed, another manager may link
+   * its own socket at the path, which removing ours then would remove.
+   */
   #unlisten(): void {
-    closeQuietly(this.#listener);
     try {
       Deno.removeSync(this.#path);
     } catch {
       // Removed already.
     }
+    closeQuietly(this.#listener);
   }
 
   async #accept(commands: ControlCommands): Promise<void> {
