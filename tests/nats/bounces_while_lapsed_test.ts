@@ -11,46 +11,30 @@
 import assert from "node:assert/strict";
 import { UnreachableError } from "../../src/errors.ts";
 import { readBounce } from "../../src/nats/bodies.ts";
-import { BOUNCE, readEnvelopes } from "../../src/nats/envelope.ts";
+import { BOUNCE } from "../../src/nats/envelope.ts";
 import { MOST_HELD } from "../../src/nats/held_bounces.ts";
-import { NatsLink } from "../../src/nats/link.ts";
-import { fakeConnection, FakeLapse, members } from "./fake_connection.ts";
+import { lapsedB, published } from "./lapsed_host.ts";
 
 /** Host b's link, its keys lapsed, what it reported, and its bounces, as "<subject> <from>→<to>: <reason>". */
-function lapsedB() {
-  const a = { host: "a", workers: [5], services: [] };
-  const b = { host: "b", workers: [0], services: [] };
-  const published: [string, Uint8Array][] = [];
+function lapsedBouncer() {
   const reports: Error[] = [];
-  const lapse = new FakeLapse();
-  lapse.lapsed = true;
-  const link = new NatsLink(fakeConnection(published), members(b, [a, b], lapse), {
-    prefix: "p",
-    inbox: { take: () => {}, drain: () => Promise.resolve() },
-    window: 1 << 20,
-    report: (error) => reports.push(error),
-  });
+  const { link, lapse, envelopes } = lapsedB((error) => reports.push(error));
   const bounces = () => {
     const said: string[] = [];
-    for (const [subject, bytes] of published) {
-      readEnvelopes(bytes, (envelope) => {
-        if (envelope.kind !== BOUNCE) return;
-        const { reason } = readBounce(envelope.body);
-        said.push(`${subject} ${String(envelope.from)}→${String(envelope.to)}: ${reason}`);
-      });
-    }
+    envelopes((subject, envelope) => {
+      if (envelope.kind !== BOUNCE) return;
+      const { reason } = readBounce(envelope.body);
+      said.push(`${subject} ${String(envelope.from)}→${String(envelope.to)}: ${reason}`);
+    });
     return said;
   };
   return { link, lapse, reports, bounces };
 }
 
-/** Resolves once what this task published has gone (batches go at its end). */
-const published = () => new Promise<void>((resolve) => queueMicrotask(resolve));
-
 const STOPPED = "worker 0 stopped before it could take it";
 
 Deno.test("a bounce made while its host's keys may have lapsed goes once they are kept", async () => {
-  const { link, lapse, reports, bounces } = lapsedB();
+  const { link, lapse, reports, bounces } = lapsedBouncer();
   link.bounce(5, 0, STOPPED, { action: "jobRequest" });
   await published();
   assert.deepEqual(bounces(), [], "nothing said while another may hold worker 0");
@@ -62,7 +46,7 @@ Deno.test("a bounce made while its host's keys may have lapsed goes once they ar
 });
 
 Deno.test("a bounce made while its host's keys may have lapsed is dropped, and said here, once one is lost", async () => {
-  const { link, lapse, reports, bounces } = lapsedB();
+  const { link, lapse, reports, bounces } = lapsedBouncer();
   link.bounce(5, 0, STOPPED, { count: 2 });
   lapse.refreshed(false);
   // Were it kept after all, next round, nothing is left to tell.
@@ -80,7 +64,7 @@ Deno.test("a bounce made while its host's keys may have lapsed is dropped, and s
 });
 
 Deno.test("bounces past what may wait while its host's keys may have lapsed are said here as such", async () => {
-  const { link, lapse, reports, bounces } = lapsedB();
+  const { link, lapse, reports, bounces } = lapsedBouncer();
   for (let i = 0; i < MOST_HELD + 3; i++) link.bounce(5, 0, STOPPED);
   lapse.refreshed(true);
   await published();
@@ -93,7 +77,7 @@ Deno.test("bounces past what may wait while its host's keys may have lapsed are 
 });
 
 Deno.test("bounces still held as a host whose keys may have lapsed stops are said here", async () => {
-  const { link, reports, bounces } = lapsedB();
+  const { link, reports, bounces } = lapsedBouncer();
   link.bounce(5, 0, STOPPED);
   await link.close();
   assert.deepEqual(bounces(), [], "none under the name another may hold");
