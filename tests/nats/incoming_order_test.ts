@@ -41,6 +41,15 @@ function counting(resumePatience?: number) {
   return { order, published, lost, reported, failed: failed.promise };
 }
 
+/** Host b's RESUME as it reconnected, in epoch 8: with it, b says how many it sent in epoch 7. */
+const B_RECONNECTED = {
+  kind: RESUME,
+  host: "b",
+  epoch: 8,
+  round: 1,
+  seq: AFTER_RECONNECTING,
+} as Envelope;
+
 Deno.test("IncomingOrder reports a gap on both sides and counts on after it", () => {
   const { order, published, lost, reported } = counting();
   order.count("b", 7, 1, 0, 10);
@@ -80,17 +89,10 @@ Deno.test("IncomingOrder asks a host that reconnected what it sent before, and r
   assert.deepEqual(lost, []);
   assert.deepEqual(published.map(({ kind, seq }) => [kind, seq]), [[RESUME, 7]]);
   // It had sent 8 in epoch 7: 5, 6 and 7 never came.
-  const resume = {
-    kind: RESUME,
-    host: "b",
-    epoch: 8,
-    round: 1,
-    seq: AFTER_RECONNECTING,
-  } as Envelope;
-  order.resumed(resume, 7, 8);
+  order.resumed(B_RECONNECTED, 7, 8);
   assert.equal(reported.at(-1)?.message, '3 messages from host "b" were lost on the way');
   assert.deepEqual(lost, [["b", reported[0]]], "what was in flight may be lost: failed now");
-  order.resumed(resume, 7, 8);
+  order.resumed(B_RECONNECTED, 7, 8);
   assert.equal(reported.length, 1, "told once");
 });
 
@@ -98,14 +100,7 @@ Deno.test("IncomingOrder fails nothing for a host that reconnected having lost n
   const { order, lost, reported } = counting();
   for (let seq = 0; seq < 5; seq++) order.count("b", 7, 1, seq, 10);
   order.count("b", 8, 1, 0, 10);
-  const resume = {
-    kind: RESUME,
-    host: "b",
-    epoch: 8,
-    round: 1,
-    seq: AFTER_RECONNECTING,
-  } as Envelope;
-  order.resumed(resume, 7, 5);
+  order.resumed(B_RECONNECTED, 7, 5);
   assert.deepEqual([lost, reported], [[], []]);
 });
 
@@ -122,11 +117,7 @@ Deno.test("IncomingOrder fails what was open with a reconnected host whose count
   assert.deepEqual(reported.map((error) => error.message), [NEVER_CAME]);
   assert.deepEqual(lost, [["b", reported[0]]]);
   // An answer after that is no news.
-  order.resumed(
-    { kind: RESUME, host: "b", epoch: 8, round: 1, seq: AFTER_RECONNECTING } as Envelope,
-    7,
-    9,
-  );
+  order.resumed(B_RECONNECTED, 7, 9);
   assert.equal(reported.length, 1);
   order.stop();
 });
@@ -210,38 +201,31 @@ Deno.test("IncomingOrder, told a count sent of a new round, counts afresh: the s
 Deno.test("IncomingOrder confirms an epoch before a reconnect each time told its count, and counts it once", () => {
   const { order, published, reported } = counting();
   for (let seq = 0; seq < 3; seq++) order.count("b", 7, 1, seq, 10);
-  const resume = {
-    kind: RESUME,
-    host: "b",
-    epoch: 8,
-    round: 1,
-    seq: AFTER_RECONNECTING,
-  } as Envelope;
   const told = () =>
     published.splice(0).map(({ kind, seq, body }) => [kind, seq, readHighest(body)]);
-  order.resumed(resume, 7, 5);
+  order.resumed(B_RECONNECTED, 7, 5);
   assert.deepEqual(told(), [[GAP, 2, undefined], [ACK, 7, 4]], "what never came said, then all");
-  order.resumed(resume, 7, 5);
+  order.resumed(B_RECONNECTED, 7, 5);
   assert.deepEqual(
     told(),
     [[ACK, 7, 4]],
     "told again (the confirmation may have been lost): confirmed again, counted once",
   );
   // None of it came, from a host heard of for the first time: all lost once, confirmed each time.
-  order.resumed({ ...resume, host: "c" }, 3, 2);
-  order.resumed({ ...resume, host: "c" }, 3, 2);
+  order.resumed({ ...B_RECONNECTED, host: "c" }, 3, 2);
+  order.resumed({ ...B_RECONNECTED, host: "c" }, 3, 2);
   assert.deepEqual(told(), [[GAP, 2, undefined], [ACK, 3, 1], [ACK, 3, 1]]);
   assert.equal(reported.length, 2);
   // Its count asked for (a message of the new epoch came first): the same, told again.
   order.count("e", 5, 1, 0, 10);
   order.count("e", 6, 1, 0, 10);
-  order.resumed({ ...resume, host: "e", epoch: 6 }, 5, 1);
-  order.resumed({ ...resume, host: "e", epoch: 6 }, 5, 1);
+  order.resumed({ ...B_RECONNECTED, host: "e", epoch: 6 }, 5, 1);
+  order.resumed({ ...B_RECONNECTED, host: "e", epoch: 6 }, 5, 1);
   assert.deepEqual(told(), [[RESUME, 5, undefined], [ACK, 5, 0], [ACK, 5, 0]]);
   assert.equal(reported.length, 2);
   // Counted afresh after it forgot this host, in the same epoch: nothing of it is confirmed.
   order.count("d", 4, 1, 0, 10);
-  order.resumed({ ...resume, host: "d", epoch: 4, seq: AFTER_FORGETTING }, 4, 1);
+  order.resumed({ ...B_RECONNECTED, host: "d", epoch: 4, seq: AFTER_FORGETTING }, 4, 1);
   assert.deepEqual(told(), []);
   order.stop();
 });
