@@ -8,31 +8,17 @@
  */
 
 import assert from "node:assert/strict";
-import { Cluster } from "../mod.ts";
-import { event, fileAppears, waitFor } from "./helpers.ts";
+import { waitFor } from "./helpers.ts";
+import { racingSenders, sendToKilled } from "./racing_senders.ts";
 
 Deno.test("a message to a sibling that crashed long after the start counts 0, also before the sender heard", async () => {
   const dir = await Deno.makeTempDir({ prefix: "switchboard-test-crashed-" });
   try {
-    await using cluster = await Cluster.start({
-      worker: new URL("./fixtures/racing_sender.ts", import.meta.url),
-      workers: 2,
-      args: [dir],
-      permissions: { read: [dir], write: [dir] },
-      restart: { maxRestarts: 5, period: 60_000, backoff: 2_000 },
-    });
+    await using cluster = await racingSenders(dir, 2_000);
     const reported: unknown[] = [];
     cluster.on("reported", (error) => void reported.push(error));
     // Long after the start: both are up, and worker 1 never sent worker 0 anything.
-    using watcher = Deno.watchFs(dir);
-    const count = cluster.request("sendWhenGoneRequest", {
-      to: 0,
-      path: `${cluster.socketDir}/w0.sock`,
-    }, { to: 1 });
-    await waitFor(fileAppears(watcher, "busy"), "worker 1 to be busy");
-    const exited = event(cluster, "exit", 0);
-    Deno.kill(cluster.pid(0)!, "SIGKILL");
-    await waitFor(exited, "worker 0 to exit");
+    const { count } = await sendToKilled(cluster, dir);
     assert.equal(
       await waitFor(count, "the send"),
       0,

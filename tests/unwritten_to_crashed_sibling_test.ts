@@ -11,19 +11,13 @@
  */
 
 import assert from "node:assert/strict";
-import { Cluster } from "../mod.ts";
-import { event, fileAppears, nextMessage, waitFor } from "./helpers.ts";
+import { nextMessage, waitFor } from "./helpers.ts";
+import { racingSenders, sendToKilled } from "./racing_senders.ts";
 
 Deno.test("a message counted on a connection to a sibling that crashed unheard is delivered or reported", async () => {
   const dir = await Deno.makeTempDir({ prefix: "switchboard-test-unwritten-" });
   try {
-    await using cluster = await Cluster.start({
-      worker: new URL("./fixtures/racing_sender.ts", import.meta.url),
-      workers: 2,
-      args: [dir],
-      permissions: { read: [dir], write: [dir] },
-      restart: { maxRestarts: 5, period: 60_000, backoff: 100 },
-    });
+    await using cluster = await racingSenders(dir, 100);
     // Worker 1 opens its connection to worker 0 with a first note.
     const first = nextMessage(cluster, "noted");
     const opened = await cluster.request("sendWhenGoneRequest", {
@@ -37,16 +31,7 @@ Deno.test("a message counted on a connection to a sibling that crashed unheard i
     const outcome = Promise.withResolvers<{ noted: unknown } | { reported: unknown }>();
     const offNoted = cluster.on("noted", (noted) => outcome.resolve({ noted }));
     const offReported = cluster.on("reported", (reported) => outcome.resolve({ reported }));
-    using watcher = Deno.watchFs(dir);
-    const count = cluster.request("sendWhenGoneRequest", {
-      to: 0,
-      path: `${cluster.socketDir}/w0.sock`,
-    }, { to: 1 });
-    await waitFor(fileAppears(watcher, "busy"), "worker 1 to be busy");
-    const oldPid = cluster.pid(0);
-    const exited = event(cluster, "exit", 0);
-    Deno.kill(oldPid!, "SIGKILL");
-    await waitFor(exited, "worker 0 to exit");
+    const { count, killed: oldPid } = await sendToKilled(cluster, dir);
     const counted = await waitFor(count, "the send");
     if (counted === 0) return offNoted(), offReported(); // Refused at the call: seen by the sender.
     const seen = await waitFor(outcome.promise, "the note to arrive, or a report that it did not")
