@@ -29,6 +29,19 @@ import {
 
 const SLOW_STOP_SERVICE = new URL("./fixtures/slow_stop_service.ts", import.meta.url);
 
+/** A service stuck in its stop work, with its own stopTimeout of 400 ms. */
+const STUCK_SERVICE: ServiceOptions = {
+  module: new URL("./fixtures/busy_stop_worker.ts", import.meta.url),
+  stopTimeout: 400,
+};
+
+/** What the cluster reports of {@linkcode STUCK_SERVICE}, as "stuck", in its stop: told to exit at 400 ms, killed 400 ms after. */
+const STUCK_TOLD_AND_KILLED = [
+  'service "stuck" did not finish its stop work (its onStop handlers, its running handlers) ' +
+  "within stopTimeout (400 ms): it was told to exit",
+  'service "stuck" did not exit within stopTimeout (400 ms) after it was told to: it was killed',
+];
+
 /** The errors `cluster` reports, from now on. */
 function errorsOf(cluster: Cluster): Error[] {
   const errors: Error[] = [];
@@ -215,21 +228,14 @@ Deno.test("a service stuck in its stop work is told to exit and killed at its ow
     workers: 1,
     stopTimeout: 5_000,
     processes: {
-      stuck: {
-        module: new URL("./fixtures/busy_stop_worker.ts", import.meta.url),
-        stopTimeout: 400,
-      },
+      stuck: STUCK_SERVICE,
     },
   });
   const errors = errorsOf(cluster);
   const pid = cluster.pid("stuck")!;
   await waitFor(cluster.stop(), "stop() to finish");
   assert.equal(isRunning(pid), false);
-  assert.deepEqual(errors.map((error) => error.message), [
-    'service "stuck" did not finish its stop work (its onStop handlers, its running handlers) ' +
-    "within stopTimeout (400 ms): it was told to exit",
-    'service "stuck" did not exit within stopTimeout (400 ms) after it was told to: it was killed',
-  ]);
+  assert.deepEqual(errors.map((error) => error.message), STUCK_TOLD_AND_KILLED);
 });
 
 Deno.test("in the cluster's stop, a service stuck past its own stopTimeout is killed its own stopTimeout after it was told to exit, not after a slower sibling's stop work", async () => {
@@ -237,10 +243,7 @@ Deno.test("in the cluster's stop, a service stuck past its own stopTimeout is ki
     workers: 1,
     stopTimeout: 5_000,
     processes: {
-      stuck: {
-        module: new URL("./fixtures/busy_stop_worker.ts", import.meta.url),
-        stopTimeout: 400,
-      },
+      stuck: STUCK_SERVICE,
       db: { module: SLOW_STOP_SERVICE, args: ["3000"] },
     },
   });
@@ -252,11 +255,7 @@ Deno.test("in the cluster's stop, a service stuck past its own stopTimeout is ki
   await waitFor(cluster.stop(), "stop() to finish");
   // Before, its kill waited for db's first phase to end, 3400 ms in.
   assert.deepEqual(stuckAtFlush, [false]);
-  assert.deepEqual(errors.map((error) => error.message), [
-    'service "stuck" did not finish its stop work (its onStop handlers, its running handlers) ' +
-    "within stopTimeout (400 ms): it was told to exit",
-    'service "stuck" did not exit within stopTimeout (400 ms) after it was told to: it was killed',
-  ]);
+  assert.deepEqual(errors.map((error) => error.message), STUCK_TOLD_AND_KILLED);
 });
 
 /** The options of one service, `svc`, with the cluster's `options`. */
