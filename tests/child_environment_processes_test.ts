@@ -10,7 +10,7 @@
 import assert from "node:assert/strict";
 import { relative } from "node:path";
 import { Cluster, type ClusterOptions, SwitchboardError } from "../mod.ts";
-import { event, waitFor } from "./helpers.ts";
+import { event, managerProcess, waitFor } from "./helpers.ts";
 
 const FIXTURES = new URL("./fixtures/", import.meta.url).pathname;
 /** The Deno fixture as a path relative to the manager's directory, as an operator writes one. */
@@ -209,20 +209,10 @@ Deno.test("a child with a cwd joins a manager whose TMPDIR is relative", async (
   await inTempDir(async (dir) => {
     // The manager runs in `dir`, and makes its socket directory in `dir`/sockets.
     await Deno.mkdir(`${dir}/sockets`);
-    const { code, stdout } = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--allow-run",
-        "--allow-read=/tmp",
-        "--allow-write=/tmp",
-        "--allow-net",
-        new URL("./fixtures/place_manager.ts", import.meta.url).href,
-        `${dir}/svc`,
-      ],
+    const { code, stdout } = await managerProcess("place_manager.ts", {
+      args: [`${dir}/svc`],
       cwd: dir,
       env: { TMPDIR: "sockets" },
-      stdout: "piped",
-      stderr: "inherit",
     }).output();
     assert.equal(code, 0);
     assert.deepEqual(JSON.parse(new TextDecoder().decode(stdout)), { cwd: `${dir}/svc`, env: {} });

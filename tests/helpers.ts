@@ -189,11 +189,18 @@ function ps(selection: string[]): number[] {
 
 /**
  * Runs a fixture manager script in its own process, with a manager's
- * permissions, its stdout piped (children inherit it), and its stderr if asked.
+ * permissions, its stdout piped (children inherit it), and its stderr if
+ * asked; given `args`, in `cwd` (default this process's), with `env` added
+ * to this process's environment.
  */
 export function managerProcess(
   fixture: string,
-  options: { stderr?: "inherit" | "piped" } = {},
+  options: {
+    stderr?: "inherit" | "piped";
+    args?: string[];
+    cwd?: string;
+    env?: Record<string, string>;
+  } = {},
 ): Deno.Command {
   return new Deno.Command(Deno.execPath(), {
     args: [
@@ -203,7 +210,10 @@ export function managerProcess(
       "--allow-write=/tmp",
       "--allow-net",
       new URL(`./fixtures/${fixture}`, import.meta.url).href,
+      ...options.args ?? [],
     ],
+    cwd: options.cwd,
+    env: options.env,
     stdout: "piped",
     stderr: options.stderr ?? "inherit",
   });
