@@ -1,22 +1,9 @@
 import assert from "node:assert/strict";
-import {
-  type DenoChildSpec,
-  type ForeignChildSpec,
-  newSlot,
-  type Slot,
-  whyLate,
-} from "../src/child_slot.ts";
-
-const SPEC: DenoChildSpec = {
-  module: "./worker.ts",
-  permissions: {},
-  flags: [],
-  args: [],
-  labelOutput: false,
-};
+import { type ForeignChildSpec, newSlot, type Slot, whyLate } from "../src/child_slot.ts";
+import { workerSlot } from "./worker_slot.ts";
 
 Deno.test("whyLate says how far a child got, and what went wrong before", () => {
-  const child = newSlot(2, SPEC, null);
+  const child = workerSlot(2);
   const connected = { isConnected: () => true };
   const notConnected = { isConnected: () => false };
   assert.equal(whyLate(child, notConnected), "worker 2 did not connect (did it call connect()?)");
@@ -40,7 +27,7 @@ Deno.test("whyLate asks a command service that never connected to speak the prot
 });
 
 Deno.test("whyLate says a child ready once, stopped alone as the start waited, is on its way back", () => {
-  const child = newSlot(0, SPEC, null);
+  const child = workerSlot(0);
   const connected = { isConnected: () => true };
   child.wasReady = true;
   child.wentAhead = true;

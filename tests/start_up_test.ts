@@ -1,23 +1,15 @@
 import assert from "node:assert/strict";
 import type { Address } from "../mod.ts";
-import { type DenoChildSpec, newSlot, type Slot } from "../src/child_slot.ts";
+import type { Slot } from "../src/child_slot.ts";
 import { SwitchboardError } from "../src/errors.ts";
 import { nextTask } from "../src/next_task.ts";
 import { StartUp } from "../src/start_up.ts";
 import { waitFor } from "./helpers.ts";
-
-// Workers run a module: a late one is asked whether it called connect().
-const SPEC: DenoChildSpec = {
-  module: "./worker.ts",
-  permissions: {},
-  flags: [],
-  args: [],
-  labelOutput: false,
-};
+import { workerSlot } from "./worker_slot.ts";
 
 /** The start of workers 0 and 1, neither ready yet nor connected. */
 function startOfTwo(): { startUp: StartUp; slots: Map<Address, Slot> } {
-  const slots = new Map<Address, Slot>([[0, newSlot(0, SPEC, null)], [1, newSlot(1, SPEC, null)]]);
+  const slots = new Map<Address, Slot>([[0, workerSlot(0)], [1, workerSlot(1)]]);
   return { startUp: new StartUp(slots, { isConnected: () => false }), slots };
 }
 
