@@ -10,7 +10,7 @@ import type { ControlStatus } from "../ctl.ts";
 import { ControlSocket, MAX_CONNECTIONS } from "../src/control_socket.ts";
 import { MAX_REQUEST_BYTES, readMessage } from "../src/control_wire.ts";
 import { encodeFrame } from "../src/unix/frame.ts";
-import { event, isRunning, SERVICE, waitFor, WORKER } from "./helpers.ts";
+import { event, isRunning, managerProcess, SERVICE, waitFor, WORKER } from "./helpers.ts";
 
 const CTL = new URL("../ctl.ts", import.meta.url).href;
 
@@ -64,10 +64,18 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-Deno.test("ctl status prints each child's pid; reload 1 and reload logger replace them", async () => {
+/** Runs `test` with a control socket path in a temporary directory of its own, removed after. */
+async function atControlPath(test: (socket: string, dir: string) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir();
-  const socket = `${dir}/ctl.sock`;
   try {
+    await test(`${dir}/ctl.sock`, dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("ctl status prints each child's pid; reload 1 and reload logger replace them", async () => {
+  await atControlPath(async (socket, dir) => {
     const cluster = await Cluster.start({
       worker: WORKER,
       workers: 2,
@@ -137,15 +145,11 @@ Deno.test("ctl status prints each child's pid; reload 1 and reload logger replac
     const gone = await ctl(socket, "status");
     assert.equal(gone.code, 1);
     assert.match(gone.stderr, /No manager answers at .*: no such socket/);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("a bad request gets an error, and the manager keeps serving", async () => {
-  const dir = await Deno.makeTempDir();
-  const socket = `${dir}/ctl.sock`;
-  try {
+  await atControlPath(async (socket) => {
     await using cluster = await Cluster.start({ worker: WORKER, workers: 1, control: socket });
     const json = (value: unknown) => encodeFrame(new TextEncoder().encode(JSON.stringify(value)));
 
@@ -217,27 +221,12 @@ Deno.test("a bad request gets an error, and the manager keeps serving", async ()
     await cluster.stop();
     assert.equal(await idle.read(new Uint8Array(1)), null);
     idle.close();
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("a second manager at a live control path is refused; a killed one's file is replaced", async () => {
-  const dir = await Deno.makeTempDir();
-  const socket = `${dir}/ctl.sock`;
-  try {
-    const killed = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--allow-run",
-        "--allow-read=/tmp",
-        "--allow-write=/tmp",
-        "--allow-net",
-        new URL("./fixtures/control_manager.ts", import.meta.url).href,
-        socket,
-      ],
-      stdout: "piped",
-    }).spawn();
+  await atControlPath(async (socket) => {
+    const killed = managerProcess("control_manager.ts", { args: [socket] }).spawn();
     const lines = killed.stdout.pipeThrough(new TextDecoderStream()).getReader();
     assert.equal((await waitFor(lines.read(), "the manager's ready")).value?.trim(), "ready");
     const { children: [worker] } = await statusOf(socket);
@@ -272,9 +261,7 @@ Deno.test("a second manager at a live control path is refused; a killed one's fi
       await cluster.stop();
     }
     assert.equal(await exists(socket), false);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("a control path where a file that is not a socket lies is refused, the file kept", async () => {
@@ -299,28 +286,15 @@ Deno.test("a control path where a file that is not a socket lies is refused, the
 });
 
 Deno.test("a manager that calls Deno.exit() removes its control socket file", async () => {
-  const dir = await Deno.makeTempDir();
-  const socket = `${dir}/ctl.sock`;
-  try {
-    const { code, stdout } = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--allow-run",
-        "--allow-read=/tmp",
-        "--allow-write=/tmp",
-        "--allow-net",
-        new URL("./fixtures/control_manager.ts", import.meta.url).href,
-        socket,
-        "exit",
-      ],
-      stdout: "piped",
+  await atControlPath(async (socket) => {
+    const { code, stdout } = await managerProcess("control_manager.ts", {
+      args: [socket, "exit"],
+      stderr: "piped",
     }).output();
     assert.equal(new TextDecoder().decode(stdout).trim(), "ready");
     assert.equal(code, 3);
     assert.equal(await exists(socket), false);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("ControlSocket answers a client that sends no request in time, and one that sends it a byte at a time", async () => {
