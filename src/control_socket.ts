@@ -19,6 +19,7 @@ import {
   readMessage,
   writeMessage,
 } from "./control_wire.ts";
+import { AcceptLoop } from "./unix/accept_loop.ts";
 import { isListening } from "./unix/acceptor.ts";
 
 /** How long a client has to send its request once connected, in ms. */
@@ -27,8 +28,6 @@ export const REQUEST_TIMEOUT = 5_000;
 const WRITE_TIMEOUT = 5_000;
 /** Connections served at once; one more is answered that the manager is busy. */
 export const MAX_CONNECTIONS = 16;
-/** The first pause after a failed accept (out of file descriptors), in ms; doubled up to a second. */
-const ACCEPT_RETRY = 10;
 
 /** What the commands do, in the manager. */
 export interface ControlCommands {
@@ -49,6 +48,8 @@ export class ControlSocket {
   readonly #path: string;
   readonly #connections = new Map<Deno.Conn, Serving>();
   readonly #served = new Set<Promise<void>>();
+  /** Once serving: the loop accepting connections, and its end. */
+  #loop: AcceptLoop | undefined;
   #accepting: Promise<void> | undefined;
   #closed = false;
   readonly #requestTimeout: number;
@@ -106,7 +107,9 @@ export class ControlSocket {
 
   /** Answers commands with `commands` until closed. */
   serve(commands: ControlCommands): void {
-    this.#accepting ??= this.#accept(commands);
+    if (this.#loop || this.#closed) return;
+    this.#loop = new AcceptLoop(this.#listener, (error) => commands.report(error));
+    this.#accepting = this.#accept(this.#loop, commands);
   }
 
   /**
@@ -141,23 +144,13 @@ export class ControlSocket {
     } catch {
       // Removed already.
     }
+    // The loop's close also ends a pause after a failed accept.
+    this.#loop?.close();
     closeQuietly(this.#listener);
   }
 
-  async #accept(commands: ControlCommands): Promise<void> {
-    let retry = ACCEPT_RETRY;
-    while (!this.#closed) {
-      let conn: Deno.Conn;
-      try {
-        conn = await this.#listener.accept();
-      } catch (error) {
-        if (this.#closed || error instanceof Deno.errors.BadResource) return;
-        commands.report(asError(error));
-        await new Promise((resolve) => setTimeout(resolve, retry));
-        retry = Math.min(retry * 2, 1000);
-        continue;
-      }
-      retry = ACCEPT_RETRY;
+  async #accept(loop: AcceptLoop, commands: ControlCommands): Promise<void> {
+    for await (const conn of loop) {
       const served = this.#serve(conn, commands);
       this.#served.add(served);
       served.finally(() => this.#served.delete(served));

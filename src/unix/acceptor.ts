@@ -5,25 +5,20 @@
  * @module
  */
 
-import { asError } from "../as_error.ts";
+import { AcceptLoop } from "./accept_loop.ts";
 import { flagsAdvice } from "./flags_advice.ts";
 import { SocketConnection } from "./socket_connection.ts";
-
-/** The first pause after a failed accept, in ms; doubled up to a second. */
-const ACCEPT_RETRY = 10;
 
 /**
  * Accepts connections at one socket file until closed. Failures to accept
  * (e.g. out of file descriptors) go to `onError`, and accepting goes on
- * after a pause.
+ * after a pause (`accept_loop.ts`).
  */
 export class Acceptor implements AsyncIterable<SocketConnection> {
-  readonly #listener: Deno.Listener;
+  readonly #accepting: AcceptLoop;
   readonly #path: string;
   readonly #maxFrameSize: number;
-  readonly #onError: (error: Error) => void;
   #closed = false;
-  #pause: { timer: ReturnType<typeof setTimeout>; resolve: () => void } | undefined;
 
   /**
    * Listens at `path`, first removing a socket file a dead process left
@@ -46,27 +41,13 @@ export class Acceptor implements AsyncIterable<SocketConnection> {
     maxFrameSize: number,
     onError: (error: Error) => void,
   ) {
-    this.#listener = listener;
+    this.#accepting = new AcceptLoop(listener, onError);
     this.#path = path;
     this.#maxFrameSize = maxFrameSize;
-    this.#onError = onError;
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<SocketConnection> {
-    let retry = ACCEPT_RETRY;
-    while (!this.#closed) {
-      let conn: Deno.Conn;
-      try {
-        conn = await this.#listener.accept();
-      } catch (error) {
-        if (this.#closed || error instanceof Deno.errors.BadResource) return;
-        // E.g. out of file descriptors: the listener is fine, try again soon.
-        this.#onError(asError(error));
-        await this.#sleep(retry);
-        retry = Math.min(retry * 2, 1000);
-        continue;
-      }
-      retry = ACCEPT_RETRY;
+    for await (const conn of this.#accepting) {
       yield new SocketConnection(conn, this.#maxFrameSize);
     }
   }
@@ -75,15 +56,7 @@ export class Acceptor implements AsyncIterable<SocketConnection> {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    if (this.#pause) {
-      clearTimeout(this.#pause.timer);
-      this.#pause.resolve();
-    }
-    try {
-      this.#listener.close();
-    } catch {
-      // Already closed.
-    }
+    this.#accepting.close();
     // The runtime removes the file once the listener is dropped, which may
     // be after the process has exited: remove it now.
     try {
@@ -91,12 +64,6 @@ export class Acceptor implements AsyncIterable<SocketConnection> {
     } catch {
       // Already removed.
     }
-  }
-
-  #sleep(ms: number): Promise<void> {
-    return new Promise<void>((resolve) => {
-      this.#pause = { timer: setTimeout(resolve, ms), resolve };
-    }).then(() => this.#pause = undefined);
   }
 }
 
