@@ -78,7 +78,7 @@ export class ControlSocket {
       const made = `${privateDir}/s`;
       listener = Deno.listen({ transport: "unix", path: made });
       await Deno.chmod(made, 0o600);
-      await linkAt(made, path);
+      await linkAt(made, path, `${privateDir}/stale`);
       return new ControlSocket(listener, path, requestTimeout);
     } catch (error) {
       listener?.close();
@@ -241,27 +241,49 @@ function failure(error: Error): ControlAnswer {
 /**
  * Links the socket made at `made` at `path`, replacing a socket file
  * nobody listens at (its manager was killed). A link never replaces a
- * file: of two managers that both found the same stale one, one fails.
+ * file, and the stale one is moved aside (to `aside`, in this manager's
+ * private directory) rather than removed: of two managers that both found
+ * it stale, one moves it and links its own there, and the other, which
+ * then moves the first's socket (not the file it found stale), puts it
+ * back and is refused. Removed, the second removed the first's live
+ * socket and linked its own: both listened, the first unreachable.
  */
-async function linkAt(made: string, path: string): Promise<void> {
+async function linkAt(made: string, path: string, aside: string): Promise<void> {
   try {
     return await Deno.link(made, path);
   } catch (error) {
     if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
   }
-  if (!(await Deno.lstat(path)).isSocket) {
+  const found = await Deno.lstat(path);
+  if (!found.isSocket) {
     throw new Deno.errors.AlreadyExists(
       `Cannot listen for control commands at ${path}: a file that is not a socket is there ` +
         `(remove it, or choose another path)`,
     );
   }
-  if (await isListening(path)) {
-    throw new Deno.errors.AddrInUse(
+  const taken = () =>
+    new Deno.errors.AddrInUse(
       `Cannot listen for control commands at ${path}: another manager is listening there`,
     );
+  if (await isListening(path)) throw taken();
+  try {
+    await Deno.rename(path, aside);
+  } catch (error) {
+    // Another manager moved it first.
+    if (error instanceof Deno.errors.NotFound) throw taken();
+    throw error;
   }
-  await Deno.remove(path);
-  await Deno.link(made, path);
+  const moved = await Deno.lstat(aside);
+  if (moved.ino !== found.ino || moved.dev !== found.dev) {
+    // Another manager's, linked since: its own again (a link replaces nothing).
+    await Deno.link(aside, path).catch(() => {});
+    throw taken();
+  }
+  try {
+    await Deno.link(made, path);
+  } catch (error) {
+    throw error instanceof Deno.errors.AlreadyExists ? taken() : error;
+  }
 }
 
 function closeQuietly(closer: { close(): void }): void {

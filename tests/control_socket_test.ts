@@ -333,3 +333,62 @@ Deno.test("ControlSocket answers a client that sends no request in time, and one
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("of two managers that both find the same stale socket file, one is refused: neither removes the other's", async () => {
+  await atControlPath(async (socket) => {
+    // A socket file nobody listens at, as a killed manager leaves (a
+    // listener's close removes its own path, not a link to it).
+    const listener = Deno.listen({ transport: "unix", path: `${socket}.old` });
+    await Deno.link(`${socket}.old`, socket);
+    listener.close();
+    assert.equal(await exists(socket), true);
+    let first: ControlSocket | undefined;
+    const realRemove = Deno.remove;
+    // The second manager found the file stale; the first takes the path
+    // over before the second's next step there.
+    let raced = false;
+    const race = async () => {
+      if (raced) return;
+      raced = true;
+      first = await ControlSocket.listen(socket);
+    };
+    const realRename = Deno.rename;
+    Deno.remove = async (path, options) => {
+      if (path === socket) await race();
+      return await realRemove(path, options);
+    };
+    Deno.rename = async (from, to) => {
+      if (from === socket) await race();
+      return await realRename(from, to);
+    };
+    let second: ControlSocket | undefined;
+    try {
+      second = await ControlSocket.listen(socket).catch((error) => {
+        assert.ok(error instanceof Deno.errors.AddrInUse, String(error));
+        return undefined;
+      });
+      Deno.remove = realRemove;
+      Deno.rename = realRename;
+      assert.ok(first, "the first manager listens");
+      assert.equal(second, undefined, "the second is refused");
+      const served = Promise.withResolvers<void>();
+      first.serve({
+        status: () => {
+          served.resolve();
+          return { pid: 1, children: [] };
+        },
+        reload: () => Promise.resolve(),
+        report: (error) => served.reject(error),
+      });
+      // The file at the path is the first's: a client reaches it.
+      const status = await statusOf(socket);
+      assert.equal(status.pid, 1);
+      await served.promise;
+    } finally {
+      Deno.remove = realRemove;
+      Deno.rename = realRename;
+      await second?.close();
+      await first?.close();
+    }
+  });
+});
