@@ -51,9 +51,11 @@ const USAGE = "Usage: ctl.ts --socket <path> [--json] status | reload [<worker i
  * Asks the manager listening at `socket` for its status.
  *
  * @param socket The manager's `control` path.
+ * @param timeout How long to wait for the answer, in ms (default 10 000);
+ * then the connection is closed.
  * @returns The manager's pid, and each child's pid, state, restarts,
  * uptime and (when the manager may read it) RSS.
- * @throws {SwitchboardError} When no manager answers there, or not within 10 s.
+ * @throws {SwitchboardError} When no manager answers there, or not within `timeout`.
  * @throws {RemoteError} When the manager answers with an error.
  *
  * @example Which children are not ready
@@ -66,16 +68,8 @@ const USAGE = "Usage: ctl.ts --socket <path> [--json] status | reload [<worker i
  * }
  * ```
  */
-export async function status(socket: string): Promise<ControlStatus> {
-  const answer = await deadline(
-    ask(socket, { command: "status" }),
-    STATUS_TIMEOUT,
-    () =>
-      new SwitchboardError(
-        `The manager at ${socket} did not answer "status" within ${STATUS_TIMEOUT} ms`,
-        { peer: MANAGER },
-      ),
-  );
+export async function status(socket: string, timeout = STATUS_TIMEOUT): Promise<ControlStatus> {
+  const answer = await ask(socket, { command: "status" }, timeout);
   return answer.status!;
 }
 
@@ -176,12 +170,18 @@ function parseArgs(
 }
 
 /**
- * Sends one request and reads its answer.
+ * Sends one request and reads its answer, within `timeout` ms if given:
+ * the connection is closed either way, so that nothing is left to keep
+ * the command line's process alive.
  *
- * @throws {SwitchboardError} When no manager answers at `socket`.
+ * @throws {SwitchboardError} When no manager answers at `socket`, or not in time.
  * @throws {RemoteError} When the manager answers with an error.
  */
-async function ask(socket: string, request: ControlRequest): Promise<ControlAnswer & { ok: true }> {
+async function ask(
+  socket: string,
+  request: ControlRequest,
+  timeout = Infinity,
+): Promise<ControlAnswer & { ok: true }> {
   let conn: Deno.Conn;
   try {
     conn = await Deno.connect({ transport: "unix", path: socket });
@@ -191,14 +191,26 @@ async function ask(socket: string, request: ControlRequest): Promise<ControlAnsw
       cause: error,
     });
   }
+  const command = "target" in request ? `${request.command} ${request.target}` : request.command;
   let answer: ControlAnswer | undefined;
   try {
-    await writeMessage(conn, request);
-    answer = await readMessage(conn, MAX_ANSWER_BYTES) as ControlAnswer | undefined;
+    // A manager stopped (SIGSTOP) or stuck takes the connection and never
+    // answers: the read's deadline closes it, else it kept the process up.
+    answer = await deadline(
+      (async () => {
+        await writeMessage(conn, request);
+        return await readMessage(conn, MAX_ANSWER_BYTES) as ControlAnswer | undefined;
+      })(),
+      timeout,
+      () =>
+        new SwitchboardError(
+          `The manager at ${socket} did not answer "${command}" within ${timeout} ms`,
+          { peer: MANAGER },
+        ),
+    );
   } finally {
     conn.close();
   }
-  const command = "target" in request ? `${request.command} ${request.target}` : request.command;
   if (answer === undefined) {
     throw new SwitchboardError(`The manager at ${socket} closed without answering "${command}"`, {
       peer: MANAGER,

@@ -6,7 +6,9 @@
 
 import assert from "node:assert/strict";
 import { Cluster, type LifecycleEvent } from "../mod.ts";
-import type { ControlStatus } from "../ctl.ts";
+import { type ControlStatus, status } from "../ctl.ts";
+import { deadline } from "../src/deadline.ts";
+import { SwitchboardError } from "../src/errors.ts";
 import { ControlSocket, MAX_CONNECTIONS } from "../src/control_socket.ts";
 import { MAX_REQUEST_BYTES, readMessage } from "../src/control_wire.ts";
 import { encodeFrame } from "../src/unix/frame.ts";
@@ -389,6 +391,33 @@ Deno.test("of two managers that both find the same stale socket file, one is ref
       Deno.rename = realRename;
       await second?.close();
       await first?.close();
+    }
+  });
+});
+
+Deno.test("status() that times out closes its connection, so that the command line exits", async () => {
+  await atControlPath(async (socket) => {
+    // A manager that takes the connection and never answers (stopped, say).
+    const listener = Deno.listen({ transport: "unix", path: socket });
+    const held = (async () => {
+      const conn = await listener.accept();
+      try {
+        const bytes = new Uint8Array(64);
+        // The request, then the client's close.
+        while (await conn.read(bytes) !== null);
+      } finally {
+        conn.close();
+      }
+    })();
+    try {
+      await assert.rejects(
+        status(socket, 100),
+        SwitchboardError,
+        `The manager at ${socket} did not answer "status" within 100 ms`,
+      );
+      await deadline(held, 5_000, () => new Error("status() left its connection open"));
+    } finally {
+      listener.close();
     }
   });
 });
