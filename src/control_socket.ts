@@ -29,6 +29,19 @@ const WRITE_TIMEOUT = 5_000;
 /** Connections served at once; one more is answered that the manager is busy. */
 export const MAX_CONNECTIONS = 16;
 
+/**
+ * What the socket's path as first made has beyond its directory's: the
+ * private directory `Deno.makeTempDir()` names (`/.sb-` and 16 hex digits)
+ * and the socket's name in it (`/s`).
+ */
+export const MADE_PATH_BYTES = "/.sb-0123456789abcdef/s".length;
+
+/** The directory of a control path, where the socket is first made (`.` for a bare name). */
+export function controlDir(path: string): string {
+  const slash = path.lastIndexOf("/");
+  return slash < 0 ? "." : path.slice(0, slash) || "/";
+}
+
 /** What the commands do, in the manager. */
 export interface ControlCommands {
   /** The manager's pid and children, as `status` answers. */
@@ -69,8 +82,7 @@ export class ControlSocket {
    * there: it is not ours to remove.
    */
   static async listen(path: string, requestTimeout = REQUEST_TIMEOUT): Promise<ControlSocket> {
-    const slash = path.lastIndexOf("/");
-    const dir = slash < 0 ? "." : path.slice(0, slash) || "/";
+    const dir = controlDir(path);
     let listener: Deno.Listener | undefined;
     let privateDir: string | undefined;
     try {

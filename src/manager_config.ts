@@ -23,6 +23,7 @@ import { HEADER_SIZE, MAX_LENGTH } from "./unix/frame.ts";
 import { HANDSHAKE_FRAME_LIMIT } from "./unix/handshake.ts";
 import { MAX_ADDRESS_BYTES } from "./unix/relay.ts";
 import { MAX_SOCKET_PATH } from "./unix/host.ts";
+import { controlDir, MADE_PATH_BYTES } from "./control_socket.ts";
 import { addressBytes } from "./address_bytes.ts";
 import { shown } from "./shown.ts";
 import { MEBIBYTE } from "./resident_memory.ts";
@@ -171,7 +172,8 @@ export function managerConfig(
 
 /**
  * The `control` option: a socket path, as a Unix socket address holds it
- * (103 bytes, as the cluster's own sockets). null, from a JSON config, is
+ * (103 bytes, as the cluster's own sockets), in a directory that leaves
+ * room for the socket first made within it. null, from a JSON config, is
  * as good as not given.
  *
  * @throws {TypeError} When it is not such a path.
@@ -189,6 +191,16 @@ function controlPath(control: unknown): { control?: string } {
     throw new TypeError(
       `Cluster.start(): the "control" socket path ${control} is over ${MAX_SOCKET_PATH} bytes, ` +
         `the most a Unix socket's path may have`,
+    );
+  }
+  // The socket is made in a private directory within the path's first (see
+  // `ControlSocket.listen`): a path that fit failed there, on a path not its own.
+  const room = MAX_SOCKET_PATH - MADE_PATH_BYTES;
+  if (new TextEncoder().encode(controlDir(control)).length > room) {
+    throw new TypeError(
+      `Cluster.start(): the "control" socket path ${control} is too long: its directory may have ` +
+        `at most ${room} bytes, as the socket is first made in a private directory within it ` +
+        `(${MAX_SOCKET_PATH} bytes, the most a Unix socket's path may have)`,
     );
   }
   return { control };

@@ -421,3 +421,24 @@ Deno.test("status() that times out closes its connection, so that the command li
     }
   });
 });
+
+Deno.test("a control path whose directory leaves no room for the socket made in it first is refused by name; one just short enough listens", async () => {
+  await atControlPath(async (_, dir) => {
+    // The socket is made at <dir>/.sb-<16 hex digits>/s, then linked at the path.
+    const room = 103 - new TextEncoder().encode(dir).length - "/.sb-0123456789abcdef/s".length;
+    const fits = `${dir}/${"d".repeat(room - 1)}`;
+    await Deno.mkdir(fits);
+    const control = await ControlSocket.listen(`${fits}/ctl.sock`);
+    await control.close();
+    const over = `${dir}/${"d".repeat(room)}`;
+    await Deno.mkdir(over);
+    // 9 bytes from the longest path a socket may have, the path itself is fine.
+    assert.ok(new TextEncoder().encode(`${over}/c`).length < 103);
+    await assert.rejects(
+      Cluster.start({ workers: 0, control: `${over}/c`, signals: false }),
+      TypeError,
+      `Cluster.start(): the "control" socket path ${over}/c is too long: its directory may have ` +
+        `at most 80 bytes`,
+    );
+  });
+});
