@@ -52,6 +52,9 @@ export interface ControlCommands {
   report(error: Error): void;
 }
 
+/** Which file a socket file is, as `lstat` tells it. */
+type SocketFile = Pick<Deno.FileInfo, "dev" | "ino">;
+
 /** A connection's part: reading its request (cut at a stop), or answering it (awaited). */
 type Serving = "reading" | "answering";
 
@@ -59,6 +62,8 @@ type Serving = "reading" | "answering";
 export class ControlSocket {
   readonly #listener: Deno.Listener;
   readonly #path: string;
+  /** The socket file linked at the path: the one file the stop removes there. */
+  readonly #file: SocketFile;
   readonly #connections = new Map<Deno.Conn, Serving>();
   readonly #served = new Set<Promise<void>>();
   /** Once serving: the loop accepting connections, and its end. */
@@ -91,7 +96,8 @@ export class ControlSocket {
       listener = Deno.listen({ transport: "unix", path: made });
       await Deno.chmod(made, 0o600);
       await linkAt(made, path, `${privateDir}/stale`);
-      return new ControlSocket(listener, path, requestTimeout);
+      const { dev, ino } = await Deno.lstat(made);
+      return new ControlSocket(listener, path, { dev, ino }, requestTimeout);
     } catch (error) {
       listener?.close();
       if (error instanceof Deno.errors.AddrInUse || error instanceof Deno.errors.AlreadyExists) {
@@ -111,9 +117,15 @@ export class ControlSocket {
     }
   }
 
-  private constructor(listener: Deno.Listener, path: string, requestTimeout: number) {
+  private constructor(
+    listener: Deno.Listener,
+    path: string,
+    file: SocketFile,
+    requestTimeout: number,
+  ) {
     this.#listener = listener;
     this.#path = path;
+    this.#file = file;
     this.#requestTimeout = requestTimeout;
   }
 
@@ -152,7 +164,10 @@ export class ControlSocket {
    */
   #unlisten(): void {
     try {
-      Deno.removeSync(this.#path);
+      // Only this manager's own: one whose file was removed by hand, and
+      // another manager started at the path since, removed that one's.
+      const { dev, ino } = Deno.lstatSync(this.#path);
+      if (dev === this.#file.dev && ino === this.#file.ino) Deno.removeSync(this.#path);
     } catch {
       // Removed already.
     }

@@ -442,3 +442,28 @@ Deno.test("a control path whose directory leaves no room for the socket made in 
     );
   });
 });
+
+Deno.test("a manager's stop leaves a socket another manager linked at its path since (its own file removed by hand)", async () => {
+  await atControlPath(async (socket) => {
+    const first = await ControlSocket.listen(socket);
+    let second: ControlSocket | undefined;
+    try {
+      // An operator removed the first's file, and started another manager there.
+      await Deno.remove(socket);
+      second = await ControlSocket.listen(socket);
+      await first.close();
+      assert.equal(await exists(socket), true, "the second's socket file is left");
+      second.serve({
+        status: () => ({ pid: 2, children: [] }),
+        reload: () => Promise.resolve(),
+        report: (error) => {
+          throw error;
+        },
+      });
+      assert.equal((await statusOf(socket)).pid, 2);
+    } finally {
+      await first.close();
+      await second?.close();
+    }
+  });
+});
