@@ -100,6 +100,7 @@ export type {
   StandardSchemaV1,
   ValidationIssue,
 } from "./src/schema.ts";
+export type { LendingResult } from "./src/peer.ts";
 export type { LifecycleEvent } from "./src/lifecycle_event.ts";
 export type { AnyMessage, Handler, Listener, Message } from "./src/listener_types.ts";
 export type { ProcessHandle } from "./src/process_handle.ts";

@@ -10,10 +10,12 @@
 
 import { type Address, ANY, isAddress, type Target, targetsOf } from "./address.ts";
 import { assertUserAction } from "./action.ts";
-import { encodeMessage, type WireMessage } from "./codec.ts";
+import { EncodedData, encodeMessage, type WireMessage } from "./codec.ts";
+import type { Lending } from "./lending.ts";
 import type { ReceivedMessage } from "./message.ts";
 import type { Outbox } from "./outbox.ts";
 import type { Schemas } from "./schema.ts";
+import type { Payload } from "./transport.ts";
 import { checkOutgoing } from "./validation.ts";
 
 /** What the message sender needs of its router. */
@@ -42,26 +44,31 @@ export class MessageSender {
    * Sends a message; returns to how many processes it was handed.
    *
    * @throws {QueueFullError} When a target's queue is full; nothing is sent.
+   * @param lending Given, the large arrays in `data` are lent once encoded
+   * (see src/lending.ts).
    * @throws {FrameError} When the data cannot be encoded or is too large.
    */
-  send(action: string, data: unknown, to?: Target | typeof ANY): number {
+  send(action: string, data: unknown, to?: Target | typeof ANY, lending?: Lending): number {
+    const lend = lending === undefined || data instanceof EncodedData
+      ? (payload: Payload) => payload
+      : (payload: Payload) => lending.lend(payload);
     assertUserAction(action);
     if (to !== ANY && to !== undefined) to = this.#outbox.layout.here(to);
     if (this.#options.schemas) checkOutgoing(this.#options.schemas, action, data, to);
     if (to === ANY) {
-      const payload = encodeMessage({ action, data }, this.#options.maxFrameSize, ANY);
+      const payload = lend(encodeMessage({ action, data }, this.#options.maxFrameSize, ANY));
       const chosen = this.#outbox.sendToAny(payload, action, (w) => this.#options.load(w));
       return chosen === undefined ? 0 : 1;
     }
     if (isAddress(to)) {
-      const payload = encodeMessage({ action, data }, this.#options.maxFrameSize, to);
+      const payload = lend(encodeMessage({ action, data }, this.#options.maxFrameSize, to));
       return this.#outbox.send(to, payload, action) >= 0 ? 1 : 0;
     }
     // A process listed twice gets the message once.
     const targets = to === undefined
       ? this.#outbox.layout.workerIds
       : [...new Set(targetsOf(to, action))];
-    const payload = encodeMessage({ action, data }, this.#options.maxFrameSize, to);
+    const payload = lend(encodeMessage({ action, data }, this.#options.maxFrameSize, to));
     if (targets.length === 1) return this.#outbox.send(targets[0], payload, action) >= 0 ? 1 : 0;
     return this.#outbox.sendToAll(targets, payload, action);
   }

@@ -5,6 +5,8 @@
  * @module
  */
 
+import { asError } from "./as_error.ts";
+import { Lending } from "./lending.ts";
 import type { Carried } from "./carried_types.ts";
 import { type Address, type ANY, describe, type Target } from "./address.ts";
 import type { ActionListener, AnyListener, RequestHandler } from "./listeners.ts";
@@ -15,6 +17,28 @@ import type { ProcessHandle } from "./process_handle.ts";
 import type { ActionOf, Protocol, RequestActionOf, ResponseOf } from "./protocol.ts";
 import type { RequestAllOptions, RequestOptions, Settled } from "./request_types.ts";
 import type { PeerStats } from "./stats.ts";
+
+/**
+ * What {@linkcode Peer.sendLending} returns.
+ *
+ * @example Wait for the arrays lent
+ * ```ts
+ * import type { LendingResult } from "@switchboard/switchboard";
+ *
+ * export async function reuse(result: LendingResult): Promise<Uint8Array[]> {
+ *   if (result.refused) console.warn(result.refused.message);
+ *   return await result.back;
+ * }
+ * ```
+ */
+export interface LendingResult {
+  /** To how many processes it was handed, as `sendMessage` returns. */
+  sent: number;
+  /** The lent arrays, given back once written (at once when nothing was queued), in the order found in the data. */
+  back: Promise<Uint8Array<ArrayBuffer>[]>;
+  /** The error `sendMessage` would have thrown, when a queue refused it once its arrays were lent. */
+  refused?: Error;
+}
 
 /**
  * One process's end of the cluster: the manager's {@linkcode Cluster} and
@@ -107,6 +131,69 @@ export class Peer<P extends Carried<P> = Protocol, S extends string = string> {
    */
   sendMessage<K extends ActionOf<P>>(action: K, data: P[K], to?: Target<S> | typeof ANY): number {
     return this.#router.sendMessage(action, data, to);
+  }
+
+  /**
+   * Sends a message as {@linkcode Peer.sendMessage} does, lending its large
+   * arrays instead of copying them. Every `Uint8Array` in `data` of 64 KiB
+   * or more on an `ArrayBuffer` (not a `SharedArrayBuffer`) is lent: its
+   * buffer is detached at the call (the array reads empty, `byteLength` 0,
+   * and cannot be changed while it is queued, so what arrives is still
+   * what was passed at the call), written to the socket with no copy, and
+   * given back once written to every process it was queued for: `back`
+   * resolves with the arrays in the order they are found in `data`, each a
+   * new array of the same offset and length over its buffer given back
+   * (views on one buffer come back sharing it). Smaller arrays are copied,
+   * as by `sendMessage`. Paths that copy anyway (NATS, a relay through the
+   * manager, a sibling not yet joined) give back as the call returns; so
+   * does a send that queued nothing. A connection that closes with a lent
+   * array unwritten copies it, like the rest of what it never wrote, and
+   * gives it back: `back` never waits on a dead peer. Lending an array
+   * whose buffer is not back yet throws, as for any detached array.
+   *
+   * @param action The action; listeners are keyed by it.
+   * @param data The data, anything `sendMessage` carries.
+   * @param to As for `sendMessage`.
+   * @returns `sent`, what `sendMessage` returns; `back`, the lent arrays
+   * given back; `refused`, the error `sendMessage` would have thrown when
+   * a target's queue refused the message after its arrays were lent (then
+   * `sent` is 0 and `back` resolves at once, the contents unchanged).
+   * @throws {FrameError} When the data holds what would not arrive as sent, or is
+   * over `maxFrameSize`; nothing is sent and nothing lent.
+   * @throws {QueueFullError} When the queue to a target has no room and
+   * nothing was lent (only small arrays); else it is returned as `refused`.
+   * @throws {ValidationError} When the data fails its action's schema; nothing is sent or lent.
+   * @throws {TypeError} When the action is reserved or a target is not an address.
+   *
+   * @example Send one buffer again and again, with no copy
+   * ```ts
+   * import type { Peer } from "@switchboard/switchboard";
+   *
+   * export async function stream(peer: Peer, times: number): Promise<void> {
+   *   let buffer = new Uint8Array(1024 * 1024);
+   *   for (let i = 0; i < times; i++) {
+   *     buffer.fill(i);
+   *     const { back } = peer.sendLending("bytes", buffer, 0);
+   *     // buffer.byteLength is 0 here: it is lent.
+   *     [buffer] = await back;
+   *   }
+   * }
+   * ```
+   */
+  sendLending<K extends ActionOf<P>>(
+    action: K,
+    data: P[K],
+    to?: Target<S> | typeof ANY,
+  ): LendingResult {
+    const lending = new Lending();
+    try {
+      return { sent: this.#router.sendMessage(action, data, to, lending), back: lending.back };
+    } catch (error) {
+      if (!lending.lent) throw error;
+      return { sent: 0, back: lending.back, refused: asError(error) };
+    } finally {
+      lending.returned();
+    }
   }
 
   /**

@@ -17,6 +17,7 @@
  * @module
  */
 
+import type { Lending } from "./lending.ts";
 import type { Address, ANY, Target } from "./address.ts";
 import { asError } from "./as_error.ts";
 import { type Clock, SYSTEM_CLOCK } from "./clock.ts";
@@ -383,8 +384,8 @@ export class Router implements Receiver {
    * @throws {QueueFullError} When a target's queue is full; nothing is sent.
    * @throws {FrameError} When the data cannot be encoded or is too large.
    */
-  sendMessage(action: string, data: unknown, to?: Target | typeof ANY): number {
-    return this.#messageSender.send(action, data, to);
+  sendMessage(action: string, data: unknown, to?: Target | typeof ANY, lending?: Lending): number {
+    return this.#messageSender.send(action, data, to, lending);
   }
 
   /**

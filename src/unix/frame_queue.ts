@@ -4,11 +4,14 @@
  * so one write carries many; a backlog adds chunks instead of growing and
  * copying one buffer. Written chunks are reused while a backlog lasts, as
  * fresh memory costs page faults on every first touch; once the queue is
- * empty, the pool keeps at most 8 MiB, its largest chunks first.
+ * empty, the pool keeps at most 8 MiB, its largest chunks first. A lent
+ * array (src/lending.ts) is queued by reference as a chunk of its own, its
+ * frame's other bytes copied around it, and let go of once written.
  *
  * @module
  */
 
+import { hold, isLent, letGo } from "../lending.ts";
 import { isPieces, writePieces } from "../payload_pieces.ts";
 import type { Payload } from "../transport.ts";
 import { HEADER_SIZE, MAX_LENGTH, readLength, writeLength } from "./frame.ts";
@@ -31,6 +34,8 @@ export class FrameQueue {
   #queued = 0;
   #pool: Uint8Array[] = [];
   #pooled = 0;
+  /** Chunks whose last frame goes on in the next chunk (around a lent array). */
+  #continued = new WeakSet<Uint8Array>();
   /** The state before the last append, for {@linkcode FrameQueue.undoLast}. */
   #chunksBefore = 0;
   #fillBefore = 0;
@@ -67,6 +72,8 @@ export class FrameQueue {
       } else {
         length = first.written;
       }
+    } else if (isPieces(payload) && payload.pieces.some(isLent)) {
+      return this.#appendLent(payload.pieces, payload.length);
     } else {
       [chunk, at] = this.#room(HEADER_SIZE + payload.length);
       if (isPieces(payload)) writePieces(payload, chunk, at + HEADER_SIZE);
@@ -80,13 +87,53 @@ export class FrameQueue {
     return length;
   }
 
+  /**
+   * A frame whose pieces include lent arrays: the others copied as usual,
+   * each lent one queued by reference as a chunk of its own (a view of its
+   * own, so that one array twice in a frame is two chunks).
+   */
+  #appendLent(pieces: readonly Uint8Array[], length: number): number {
+    if (length > MAX_LENGTH) throw new RangeError(`Payload of ${length} bytes cannot be framed`);
+    let [chunk, at] = this.#room(HEADER_SIZE + copiedUntilLent(pieces, 0));
+    writeLength(chunk, at, length);
+    at += HEADER_SIZE;
+    this.#fills[this.#fills.length - 1] = at;
+    for (let i = 0; i < pieces.length; i++) {
+      const piece = pieces[i];
+      if (isLent(piece)) {
+        this.#continued.add(this.#chunks[this.#chunks.length - 1]);
+        const own = piece.subarray(0);
+        hold(own);
+        this.#chunks.push(own);
+        this.#fills.push(own.length);
+        const rest = copiedUntilLent(pieces, i + 1);
+        if (i + 1 < pieces.length) this.#continued.add(own);
+        if (rest > 0) [chunk, at] = this.#room(rest);
+      } else {
+        chunk.set(piece, at);
+        at += piece.length;
+        this.#fills[this.#fills.length - 1] = at;
+      }
+    }
+    this.#queued += HEADER_SIZE + length;
+    return length;
+  }
+
+  /** Whether a chunk's last frame goes on in the next chunk: release it with that one. */
+  continues(chunk: Uint8Array): boolean {
+    return this.#continued.has(chunk);
+  }
+
   /** Takes back the last frame appended, if nothing was taken since. */
   undoLast(): void {
     while (this.#chunks.length > this.#chunksBefore) {
       this.release(this.#chunks.pop()!);
       this.#fills.pop();
     }
-    if (this.#chunksBefore > 0) this.#fills[this.#chunksBefore - 1] = this.#fillBefore;
+    if (this.#chunksBefore > 0) {
+      this.#fills[this.#chunksBefore - 1] = this.#fillBefore;
+      this.#continued.delete(this.#chunks[this.#chunksBefore - 1]);
+    }
     this.#queued = this.#queuedBefore;
   }
 
@@ -109,20 +156,25 @@ export class FrameQueue {
    * a connection that never wrote them can give back to be sent again.
    */
   takePayloads(): Uint8Array[] {
-    const { chunks, fills } = this.take();
-    const payloads: Uint8Array[] = [];
-    for (let i = 0; i < chunks.length; i++) {
-      for (let at = 0; at < fills[i];) {
-        const end = at + HEADER_SIZE + readLength(chunks[i], at);
-        payloads.push(chunks[i].slice(at + HEADER_SIZE, end));
-        at = end;
-      }
-    }
+    const taken = this.take();
+    const payloads = unwrittenPayloads(taken, 0, 0, 0);
+    letGoOfLent(taken.chunks, 0);
     return payloads;
   }
 
-  /** Gives a written chunk back for reuse. */
+  /** Drops every frame queued, letting go of lent arrays. */
+  discard(): void {
+    letGoOfLent(this.take().chunks, 0);
+  }
+
+  /** Gives a written chunk back for reuse (a lent array: let go of). */
   release(chunk: Uint8Array): void {
+    this.#continued.delete(chunk);
+    if (isLent(chunk)) {
+      letGo(chunk);
+      if (this.#queued === 0) this.#trim();
+      return;
+    }
     if (this.#pooled + chunk.length <= POOL_LIMIT) {
       this.#pool.push(chunk);
       this.#pooled += chunk.length;
@@ -176,5 +228,49 @@ export class FrameQueue {
     this.#chunks.push(chunk);
     this.#fills.push(0);
     return [chunk, 0];
+  }
+}
+
+/** The bytes of the pieces from `from` up to the next lent one. */
+function copiedUntilLent(pieces: readonly Uint8Array[], from: number): number {
+  let bytes = 0;
+  for (let i = from; i < pieces.length && !isLent(pieces[i]); i++) bytes += pieces[i].length;
+  return bytes;
+}
+
+/** Lets go of the lent arrays among `chunks` from index `from` (taken, never to be released). */
+export function letGoOfLent(chunks: readonly Uint8Array[], from: number): void {
+  for (let i = from; i < chunks.length; i++) if (isLent(chunks[i])) letGo(chunks[i]);
+}
+
+/**
+ * The payloads of taken chunks, read from chunk `start` (where a frame
+ * begins), copied, in order, leaving out those written whole before byte
+ * `written` of chunk `cut`. A frame's prefix is in one chunk; its payload
+ * may go on over the next ones (around a lent array).
+ */
+export function unwrittenPayloads(
+  taken: { chunks: Uint8Array[]; fills: number[] },
+  start: number,
+  cut: number,
+  written: number,
+): Uint8Array[] {
+  const { chunks, fills } = taken;
+  const payloads: Uint8Array[] = [];
+  let i = start;
+  let at = 0;
+  while (true) {
+    while (i < chunks.length && at >= fills[i]) [i, at] = [i + 1, 0];
+    if (i >= chunks.length) return payloads;
+    const payload = new Uint8Array(readLength(chunks[i], at));
+    at += HEADER_SIZE;
+    for (let filled = 0; filled < payload.length;) {
+      while (at >= fills[i]) [i, at] = [i + 1, 0];
+      const part = chunks[i].subarray(at, Math.min(fills[i], at + payload.length - filled));
+      payload.set(part, filled);
+      filled += part.length;
+      at += part.length;
+    }
+    if (i > cut || (i === cut && at > written)) payloads.push(payload);
   }
 }

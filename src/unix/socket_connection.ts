@@ -8,9 +8,9 @@
 import { DrainWaiters } from "../drain_waiters.ts";
 import { asError } from "../as_error.ts";
 import { ClosedError, FrameError } from "../errors.ts";
-import { encodeFrame, FrameDecoder, HEADER_SIZE, readLength } from "./frame.ts";
+import { encodeFrame, FrameDecoder, HEADER_SIZE } from "./frame.ts";
 import { copyPayload } from "../payload_pieces.ts";
-import { FrameQueue } from "./frame_queue.ts";
+import { FrameQueue, letGoOfLent, unwrittenPayloads } from "./frame_queue.ts";
 import { CLOSED, FULL, type Payload, TOO_LARGE } from "../transport.ts";
 
 /**
@@ -228,7 +228,10 @@ export class SocketConnection {
 
   async #flush(): Promise<void> {
     // Where the write stands: chunks taken, the one being written, its bytes written.
+    // `start`: the first chunk not released, where a frame begins (a frame
+    // around a lent array goes on over chunks, released once it is written).
     let taken: { chunks: Uint8Array[]; fills: number[] } | undefined;
+    let start = 0;
     let i = 0;
     let written = 0;
     try {
@@ -237,23 +240,28 @@ export class SocketConnection {
         this.#inFlight = this.#queue.length;
         taken = this.#queue.take();
         const { chunks, fills } = taken;
-        for (i = 0; i < chunks.length; i++) {
+        for (start = i = 0; i < chunks.length; i++) {
           for (written = 0; written < fills[i];) {
             const count = await conn.write(chunks[i].subarray(written, fills[i]));
             written += count;
             this.#inFlight -= count;
           }
-          this.#queue.release(chunks[i]);
+          if (this.#queue.continues(chunks[i])) continue;
+          for (; start <= i; start++) this.#queue.release(chunks[start]);
         }
         taken = undefined;
         this.#drainWaiters.update(this.bufferedBytes);
       }
     } catch (error) {
+      if (taken && this.#state === "closed") letGoOfLent(taken.chunks, start);
       if (this.#state === "closed") return;
       // The far end is gone: what was never written whole never reached it,
       // and is kept for the owner to send again or report (a frame cut
-      // short is no message to the far end).
-      if (taken) this.#unsent = unwritten(taken, i, written);
+      // short is no message to the far end). Lent arrays are copied, then let go of.
+      if (taken) {
+        this.#unsent = unwrittenPayloads(taken, start, i, written);
+        letGoOfLent(taken.chunks, start);
+      }
       this.#finish(asError(error));
     } finally {
       this.#writing = false;
@@ -288,31 +296,11 @@ export class SocketConnection {
     // What was never written never will be: the queue is emptied, kept
     // when held (nothing of it went) for the owner to send elsewhere.
     if (this.#held || this.#unsent.length > 0) this.#unsent.push(...this.#queue.takePayloads());
-    else this.#queue.take();
+    else this.#queue.discard();
     this.#inFlight = 0;
     this.#drainWaiters.releaseAll();
     if (!this.#reading) this.#closed.resolve(this.#reason);
   }
-}
-
-/**
- * The payloads of `taken` from the frame that chunk `chunk` holds at byte
- * `written` on (the one a failed write cut, if any), copied, in order.
- */
-function unwritten(
-  taken: { chunks: Uint8Array[]; fills: number[] },
-  chunk: number,
-  written: number,
-): Uint8Array[] {
-  const payloads: Uint8Array[] = [];
-  for (let i = chunk; i < taken.chunks.length; i++) {
-    for (let at = 0; at < taken.fills[i];) {
-      const end = at + HEADER_SIZE + readLength(taken.chunks[i], at);
-      if (i > chunk || end > written) payloads.push(taken.chunks[i].slice(at + HEADER_SIZE, end));
-      at = end;
-    }
-  }
-  return payloads;
 }
 
 /** Connects to `path` and writes the greeting frame. */

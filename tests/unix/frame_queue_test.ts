@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { isLent, LEND_MIN_BYTES, Lending } from "../../src/lending.ts";
 import { FrameQueue } from "../../src/unix/frame_queue.ts";
 
 const utf8 = new TextEncoder();
@@ -84,4 +85,72 @@ Deno.test("FrameQueue reuses written chunks, and keeps at most 8 MiB of them onc
   });
   assert.ok(kept[0] === chunks[3] && kept[1] === chunks[1], "5 and 2 MiB kept");
   assert.ok(!chunks.includes(kept[2]), "3 MiB let go");
+});
+
+/** A frame with a lent array between two copied pieces, and the promise of it given back. */
+function lentFrame(size: number, fill: number) {
+  const lending = new Lending();
+  const bytes = new Uint8Array(size).fill(fill);
+  const payload = lending.lend({
+    pieces: [new Uint8Array([1, 2]), bytes, new Uint8Array([3])],
+    length: size + 3,
+  });
+  return { lending, payload, expected: [1, 2, ...new Uint8Array(size).fill(fill), 3] };
+}
+
+Deno.test("FrameQueue queues a lent array by reference, the same bytes as a copy, and gives it back once written", async () => {
+  const queue = new FrameQueue();
+  queue.append("a");
+  const { lending, payload, expected } = lentFrame(LEND_MIN_BYTES, 5);
+  queue.append(payload);
+  queue.append("b");
+  lending.returned();
+  const { chunks, fills } = queue.take();
+  assert.ok(chunks.some((chunk) => isLent(chunk)), "the lent array is a chunk of its own");
+  const written = join(chunks.map((chunk, i) => chunk.subarray(0, fills[i])));
+  const copy = new FrameQueue();
+  copy.append("a");
+  copy.append(new Uint8Array(expected));
+  copy.append("b");
+  assert.deepEqual(written, join(take(copy)));
+  let back = false;
+  lending.back.then(() => back = true);
+  let lentReleased = false;
+  for (const chunk of chunks) {
+    await Promise.resolve();
+    assert.equal(back, lentReleased);
+    lentReleased ||= isLent(chunk);
+    queue.release(chunk);
+  }
+  const [given] = await lending.back;
+  assert.ok(given.every((byte) => byte === 5));
+});
+
+Deno.test("FrameQueue copies a lent array's frame into takePayloads() and gives it back", async () => {
+  const queue = new FrameQueue();
+  const { lending, payload, expected } = lentFrame(LEND_MIN_BYTES, 6);
+  queue.append("x");
+  queue.append(payload);
+  lending.returned();
+  const payloads = queue.takePayloads();
+  assert.deepEqual(payloads.map((p) => p.length), [1, expected.length]);
+  assert.deepEqual([...payloads[1]], expected);
+  assert.equal((await lending.back)[0][0], 6);
+});
+
+Deno.test("FrameQueue gives a lent array back when its frame is undone or discarded", async () => {
+  const queue = new FrameQueue();
+  queue.append("keep");
+  const undone = lentFrame(LEND_MIN_BYTES, 1);
+  queue.append(undone.payload);
+  undone.lending.returned();
+  queue.undoLast();
+  assert.equal((await undone.lending.back)[0][0], 1);
+  assert.deepEqual(queue.takePayloads().map((p) => p.length), [4]);
+  const dropped = lentFrame(LEND_MIN_BYTES, 2);
+  queue.append(dropped.payload);
+  dropped.lending.returned();
+  queue.discard();
+  assert.equal((await dropped.lending.back)[0][0], 2);
+  assert.equal(queue.length, 0);
 });

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { ClosedError, FrameError } from "../../src/errors.ts";
 import { Acceptor } from "../../src/unix/acceptor.ts";
 import { SocketConnection } from "../../src/unix/socket_connection.ts";
+import { LEND_MIN_BYTES, Lending } from "../../src/lending.ts";
 
 /** A connection to the socket at `path`, with no handshake: a bare framed connection. */
 async function connectTo(path: string, maxFrameSize: number): Promise<SocketConnection> {
@@ -303,4 +304,52 @@ Deno.test("a connection that ends with sends still queued closes with a ClosedEr
   assert.deepEqual(received.texts, ["hello"]);
   await server.closed;
   await done();
+});
+
+/** A Deno.Conn stand-in whose writes fail once `room` bytes are written (the far end gone). */
+class FailingConn extends RecordingConn {
+  #room: number;
+
+  constructor(room: number, chunk: number) {
+    super(chunk);
+    this.#room = room;
+  }
+
+  override async write(bytes: Uint8Array): Promise<number> {
+    if (this.#room <= 0) throw new Deno.errors.BrokenPipe("the far end is gone");
+    const count = await super.write(bytes.subarray(0, Math.min(bytes.length, this.#room)));
+    this.#room -= count;
+    return count;
+  }
+}
+
+Deno.test("a write failing within a lent array keeps its frame, copied, as unsent, and gives the array back", async () => {
+  const fake = new FailingConn(1000, 500);
+  const connection = new SocketConnection(fake as unknown as Deno.Conn, 1 << 20);
+  const lending = new Lending();
+  const bytes = new Uint8Array(LEND_MIN_BYTES).fill(4);
+  const payload = lending.lend({ pieces: [new Uint8Array([9]), bytes], length: 1 + bytes.length });
+  assert.equal(connection.send("first"), 5);
+  assert.equal(connection.send(payload), 1 + LEND_MIN_BYTES);
+  lending.returned();
+  const [back] = await lending.back;
+  assert.ok(back.every((byte) => byte === 4));
+  await connection.closed;
+  const unsent = connection.takeUnsent();
+  assert.equal(unsent.length, 1, "the first frame went whole");
+  assert.deepEqual([...unsent[0]], [9, ...new Uint8Array(LEND_MIN_BYTES).fill(4)]);
+});
+
+Deno.test("a connection closed with a lent array queued gives it back", async () => {
+  const connection = connectionOver(new RecordingConn());
+  const lending = new Lending();
+  const payload = lending.lend({
+    pieces: [new Uint8Array([9]), new Uint8Array(LEND_MIN_BYTES).fill(8)],
+    length: 1 + LEND_MIN_BYTES,
+  });
+  connection.send(payload);
+  lending.returned();
+  connection.close(new Error("gone"));
+  assert.equal((await lending.back)[0][0], 8);
+  await connection.closed;
 });
