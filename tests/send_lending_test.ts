@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { Cluster } from "../mod.ts";
+import { Cluster, MANAGER } from "../mod.ts";
 import { arraysIn, hash } from "./fixtures/hashes.ts";
 import { waitFor } from "./helpers.ts";
 
@@ -115,4 +115,16 @@ Deno.test("sendLending() from a worker, to the manager and to a sibling through 
     to: 0,
   }) as string[];
   assert.deepEqual(await heard(cluster, 1), relayed);
+});
+
+Deno.test("sendLending() to itself (loopback) copies, and gives back as the call returns", async () => {
+  await using cluster = await start();
+  const bytes = filled(MiB, 5);
+  const expected = hash(bytes);
+  const got = Promise.withResolvers<string>();
+  cluster.on("bytes", (data) => got.resolve(hash(data as Uint8Array)));
+  const { sent, back } = cluster.sendLending("bytes", bytes, MANAGER);
+  assert.equal(sent, 1);
+  assert.equal(hash((await back)[0]), expected);
+  assert.equal(await waitFor(got.promise, "the message to itself"), expected);
 });
