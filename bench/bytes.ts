@@ -23,11 +23,15 @@ import { sizeName } from "./scenarios.ts";
 import { SETTINGS } from "./settings.ts";
 import { spawnSocketChild } from "./socket_child.ts";
 
-/** The contenders of scenario 9: the floor, the raw way to keep the bytes, and Switchboard. */
+/**
+ * The contenders of scenario 9: the floor, the raw way to keep the bytes,
+ * and Switchboard, copying (`sendMessage`) and lending (`sendLending`).
+ */
 export const RAW_REUSED = "raw, one buffer";
 export const RAW_KEPT = "raw, fresh arrays";
 export const SWITCHBOARD_BYTES = "switchboard m→w";
-export const BYTES_CONTENDERS = [RAW_REUSED, RAW_KEPT, SWITCHBOARD_BYTES];
+export const SWITCHBOARD_LENDING = "switchboard lending";
+export const BYTES_CONTENDERS = [RAW_REUSED, RAW_KEPT, SWITCHBOARD_BYTES, SWITCHBOARD_LENDING];
 
 /**
  * glibc told to keep freed memory for reuse, in the environment the
@@ -62,6 +66,8 @@ export async function runBytes(progress: (repetition: number) => void): Promise<
   for (const kept of [false, true]) {
     const receivers = await withEnvironment(kept ? KEEP_FREED_MEMORY : {}, async () => ({
       cluster: stack.use(await Cluster.start<BenchProtocol>({ worker: WORKER, workers: 1 })),
+      // A worker of its own, as the prototype measured it (bench/BYTES.md, 2026-12-07, fifth).
+      lending: stack.use(await Cluster.start<BenchProtocol>({ worker: WORKER, workers: 1 })),
       reused: stack.use(await startRawReceiver(true)),
       fresh: stack.use(await startRawReceiver(false)),
     }));
@@ -80,6 +86,7 @@ export async function runBytes(progress: (repetition: number) => void): Promise<
         [RAW_REUSED, receivers.reused.move],
         [RAW_KEPT, receivers.fresh.move],
         [SWITCHBOARD_BYTES, (bytes, count) => moveBySwitchboard(receivers.cluster, bytes, count)],
+        [SWITCHBOARD_LENDING, lendingMover(receivers.lending)],
       ],
     });
   }
@@ -145,6 +152,29 @@ export async function moveBySwitchboard(
   const received = await cluster.request("drainRequest", undefined, { to: 0 });
   if (received !== count) throw new Error(`Worker 0 counted ${received} arrays, expected ${count}`);
   return (performance.now() - start) / 1000;
+}
+
+/**
+ * Moves arrays as a caller of `sendLending` does with one buffer: lend it,
+ * await it back, write into it, again. The buffer is a copy of the bytes of
+ * the first call of each size, kept between calls, as lending detaches it.
+ */
+export function lendingMover(cluster: Cluster<BenchProtocol>): Mover {
+  const buffers = new Map<number, Uint8Array<ArrayBuffer>>();
+  return async (bytes, count) => {
+    let buffer = buffers.get(bytes.length) ?? bytes.slice();
+    const start = performance.now();
+    for (let i = 0; i < count; i++) {
+      buffer[0] = i; // the caller's own again once given back
+      [buffer] = await cluster.sendLending("bytes", buffer, 0).back;
+    }
+    buffers.set(bytes.length, buffer);
+    const received = await cluster.request("drainRequest", undefined, { to: 0 });
+    if (received !== count) {
+      throw new Error(`Worker 0 counted ${received} arrays, expected ${count}`);
+    }
+    return (performance.now() - start) / 1000;
+  };
 }
 
 /**

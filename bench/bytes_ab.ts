@@ -14,6 +14,14 @@
  * take turns going first). Each run starts fresh processes; run it a few
  * times, as each run's processes settle into a pace of their own.
  *
+ * Beside them, `lend`: this checkout's `sendLending` with one buffer (lent,
+ * awaited back, written into, again), on a worker of its own
+ * (`bench/bytes.ts` `lendingMover`). Given `-` for the other checkout, only
+ * raw, `after` (this checkout's copy path) and `lend` run: lend against
+ * copy against raw, `MALLOC_MMAP_THRESHOLD_=67108864
+ * MALLOC_TRIM_THRESHOLD_=268435456 taskset -c 0 deno run -A
+ * bench/bytes_ab.ts - 1`.
+ *
  * Beside MB/s, each contender's CPU time per GiB, sender and receiver
  * (`bench/cpu_time.ts`): what a byte costs, which the other processes on
  * a shared machine do not add to, as they add to a pinned block's wall
@@ -27,7 +35,7 @@
  */
 
 import * as after from "../mod.ts";
-import { fill, moveBySwitchboard, startRawReceiver } from "./bytes.ts";
+import { fill, lendingMover, moveBySwitchboard, startRawReceiver } from "./bytes.ts";
 import { cpuMs } from "./cpu_time.ts";
 import type { BenchProtocol } from "./protocol.ts";
 
@@ -35,10 +43,10 @@ type Library = typeof after;
 
 const [otherDir, sizeArg, blockArg, blocksArg] = Deno.args;
 if (!otherDir) {
-  throw new TypeError("usage: bytes_ab.ts <other checkout> [MiB] [block MiB] [blocks]");
+  throw new TypeError("usage: bytes_ab.ts <other checkout, or -> [MiB] [block MiB] [blocks]");
 }
-const other = new URL(`file://${await Deno.realPath(otherDir)}/`);
-const before: Library = await import(new URL("mod.ts", other).href);
+const other = otherDir === "-" ? undefined : new URL(`file://${await Deno.realPath(otherDir)}/`);
+const before: Library | undefined = other && await import(new URL("mod.ts", other).href);
 const size = Number(sizeArg ?? 4) * 1024 * 1024;
 const block = Number(blockArg ?? 256) * 1024 * 1024;
 const blocks = Number(blocksArg ?? 4);
@@ -53,11 +61,12 @@ const start = async (library: Library, worker: URL) =>
 const contenders: [string, () => Promise<number>, number][] = [
   ["raw", () => raw.move(bytes, count), raw.pid],
 ];
+const WORKER = new URL("./switchboard_worker.ts", import.meta.url);
 for (
   const [name, library, worker] of [
-    ["before", before, new URL("bench/switchboard_worker.ts", other)],
-    ["after", after, new URL("./switchboard_worker.ts", import.meta.url)],
-  ] as const
+    ...(before && other ? [["before", before, new URL("bench/switchboard_worker.ts", other)]] : []),
+    ["after", after, WORKER],
+  ] as [string, Library, URL][]
 ) {
   const cluster = await start(library, worker);
   // Either checkout's cluster moves the bytes the same way.
@@ -67,16 +76,19 @@ for (
     cluster.pid(0)!,
   ]);
 }
+const lending = await start(after, WORKER);
+const lend = lendingMover(lending);
+contenders.push(["lend", () => lend(bytes, count), lending.pid(0)!]);
 for (const [, move] of contenders) await move();
 /** What each contender spent over its blocks: seconds, and the CPU ms of its sender and receiver. */
 const spent = new Map(contenders.map(([name]) => [name, { seconds: 0, sender: 0, receiver: 0 }]));
 for (let i = 0; i < blocks; i++) {
-  // Before and after take turns going first after raw. Always in one order,
+  // The Switchboard contenders take turns going first after raw. Always in one order,
   // with the same code on both sides at 1 MiB, the one going second came out
   // ahead by 0.014× and 0.020× raw on average (bytes per CPU second, two
   // batches of 10 runs); taking turns, by -0.008×.
-  const [floor, first, second] = contenders;
-  for (const [name, move, receiver] of i % 2 === 0 ? contenders : [floor, second, first]) {
+  const [floor, ...others] = contenders;
+  for (const [name, move, receiver] of i % 2 === 0 ? contenders : [floor, ...others.reverse()]) {
     const total = spent.get(name)!;
     // The sender is this process, whichever contender moves the block.
     const [senderBefore, receiverBefore] = [cpuMs(Deno.pid), cpuMs(receiver)];

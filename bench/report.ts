@@ -20,6 +20,7 @@ import {
   RAW_KEPT,
   RAW_REUSED,
   SWITCHBOARD_BYTES,
+  SWITCHBOARD_LENDING,
 } from "./bytes.ts";
 import { HOST_CONTENDERS, RAW_NATS } from "./hosts.ts";
 import { BARE, BUNDLED, CLUSTER, EAGER } from "./startup.ts";
@@ -244,6 +245,7 @@ export function bytesTable(figures: Figure[]): string {
   return scenarioTable(figures, BYTES_CONTENDERS, [
     ["÷ one buffer", SWITCHBOARD_BYTES, RAW_REUSED],
     ["÷ fresh arrays", SWITCHBOARD_BYTES, RAW_KEPT],
+    ["lending ÷ fresh arrays", SWITCHBOARD_LENDING, RAW_KEPT],
   ]);
 }
 
