@@ -49,28 +49,39 @@ export class MessageSender {
    * @throws {FrameError} When the data cannot be encoded or is too large.
    */
   send(action: string, data: unknown, to?: Target | typeof ANY, lending?: Lending): number {
-    const lend = lending === undefined || data instanceof EncodedData
-      ? (payload: Payload) => payload
-      : (payload: Payload) => lending.lend(payload);
     assertUserAction(action);
     if (to !== ANY && to !== undefined) to = this.#outbox.layout.here(to);
     if (this.#options.schemas) checkOutgoing(this.#options.schemas, action, data, to);
     if (to === ANY) {
-      const payload = lend(encodeMessage({ action, data }, this.#options.maxFrameSize, ANY));
+      const payload = this.#encode(action, data, ANY, lending);
       const chosen = this.#outbox.sendToAny(payload, action, (w) => this.#options.load(w));
       return chosen === undefined ? 0 : 1;
     }
     if (isAddress(to)) {
-      const payload = lend(encodeMessage({ action, data }, this.#options.maxFrameSize, to));
+      const payload = this.#encode(action, data, to, lending);
       return this.#outbox.send(to, payload, action) >= 0 ? 1 : 0;
     }
     // A process listed twice gets the message once.
     const targets = to === undefined
       ? this.#outbox.layout.workerIds
       : [...new Set(targetsOf(to, action))];
-    const payload = lend(encodeMessage({ action, data }, this.#options.maxFrameSize, to));
+    const payload = this.#encode(action, data, to, lending);
     if (targets.length === 1) return this.#outbox.send(targets[0], payload, action) >= 0 ? 1 : 0;
     return this.#outbox.sendToAll(targets, payload, action);
+  }
+
+  /**
+   * The message's payload, its large arrays lent when `lending` is given
+   * (data encoded before, an `EncodedData`, is shared, and never lent).
+   */
+  #encode(
+    action: string,
+    data: unknown,
+    to: Target | typeof ANY | undefined,
+    lending: Lending | undefined,
+  ): Payload {
+    const payload = encodeMessage({ action, data }, this.#options.maxFrameSize, to);
+    return lending === undefined || data instanceof EncodedData ? payload : lending.lend(payload);
   }
 
   /** `options` with `to` as this process sends to it (see {@linkcode Layout.here}). */
